@@ -1,0 +1,28 @@
+"""tinygrad_sgd — a small automatic-differentiation engine on NumPy, with a PyTorch-shaped API.
+
+    >>> from tinygrad_sgd import Tensor
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+from .tensor import (Tensor, tensor, manual_seed, get_rng, matmul, where, cat, stack,
+                     zeros, ones, full, arange, rand, randn, randint,
+                     zeros_like, ones_like, full_like, rand_like, randn_like,
+                     float32, float64, int64, int32, bool_)
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from . import autograd
+from .gradcheck import gradcheck, GradcheckError
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # subpackages that pull in more code are imported on first use
+    import importlib
+    if name in ("nn", "optim", "data", "viz", "models"):
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        from . import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'tinygrad_sgd' has no attribute {name!r}")

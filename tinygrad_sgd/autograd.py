@@ -1,0 +1,478 @@
+"""The graph machinery: Function nodes, grad mode, and the backward walk.
+
+How a computation becomes a graph
+---------------------------------
+Every differentiable operation is a small subclass of :class:`Function` with
+
+* ``forward(self, *inputs, **options) -> array`` — computes on the inputs' NumPy arrays
+  (``x.data``), fast; it keeps what backward needs with ``self.save_for_backward(x, ...)``
+  (input Tensors), ``self.save_output(array)``, or as attributes (masks, shapes);
+* ``backward(self, grad) -> grad per input`` — written with **Tensor operations**, so that with
+  ``create_graph=True`` the gradient computation is itself recorded and can be differentiated
+  again (higher-order gradients come for free).
+
+``Function.apply`` runs ``forward`` and, if any input requires a gradient (and grad mode is on),
+wraps the result in a Tensor whose ``grad_fn`` is the Function instance. That instance is a
+*node* of the graph: it remembers, for each input, where the gradient must go next — the
+input's own ``grad_fn`` (an intermediate result) or the input Tensor itself (a leaf).
+
+How backward walks it
+---------------------
+:func:`run_backward` first counts, for every node reachable from the outputs, how many edges
+point at it; then it processes nodes in topological order (Kahn's algorithm with an explicit
+stack, so a chain of 100,000 operations needs no recursion). Each node receives the *sum* of the
+gradients from all its consumers before it runs — so a tensor used twice gets the sum.
+Broadcasting is solved here, once: every gradient is reduced (summed) back to the shape of the
+input it is for, so no op has to think about it.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "grad", "backward", "detect_anomaly", "is_anomaly_enabled"]
+
+
+# ----------------------------------------------------------------------------- grad mode
+class _GradMode(threading.local):
+    enabled = True
+    anomaly = False
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded for backpropagation."""
+    return _mode.enabled
+
+
+class set_grad_enabled:
+    """Context manager and decorator that turns graph recording on or off."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self.prev = None
+
+    def __enter__(self):
+        self.prev = _mode.enabled
+        _mode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """``with no_grad():`` (or ``@no_grad()``) — run without recording a graph."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """``with enable_grad():`` (or ``@enable_grad()``) — record a graph even inside no_grad."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+def is_anomaly_enabled() -> bool:
+    return _mode.anomaly
+
+
+class detect_anomaly:
+    """Context manager: the first NaN/Inf produced by an operation (forward or backward)
+    raises a ``FloatingPointError`` naming the operation and the line of user code that created
+    it. Off by default; when off it costs one attribute lookup per operation."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+        self.prev = None
+
+    def __enter__(self):
+        self.prev = _mode.anomaly
+        _mode.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _mode.anomaly = self.prev
+        return False
+
+
+def _user_frame() -> str:
+    """'file:line in function' of the innermost stack frame outside this package."""
+    import os
+    import traceback
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(pkg):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return "<unknown>"
+
+
+def _check_finite(array, what: str, node) -> None:
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = "NaN" if np.isnan(array).any() else "Inf"
+        where = getattr(node, "created_at", None) or _user_frame()
+        raise FloatingPointError(f"detect_anomaly: {what} of {node.name()} produced {bad} "
+                                 f"(operation created at {where})")
+
+
+# ----------------------------------------------------------------------------- Function
+class Function:
+    """A differentiable primitive, and — once applied — a node of the graph.
+
+    Attributes of a node: ``next_functions`` (for each input: its grad_fn, the leaf Tensor itself
+    when it is a leaf that requires grad, or None), ``input_shapes`` (to reduce broadcast
+    gradients), ``needs_input_grad``.
+    """
+
+    differentiable = True  # False for ops like argmax/comparisons: output never requires grad
+
+    def __init__(self):
+        self._saved = ()
+        self._versions = ()
+        self._released = False
+        self._out_array = None
+        self._pre_hooks = None
+
+    # --- used inside forward -------------------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep Tensors (usually inputs) for backward; freed after backward unless retained.
+        Their version counters are recorded so that an in-place change before backward is
+        detected instead of silently giving a wrong gradient."""
+        self._saved = tensors
+        self._versions = tuple(t._version for t in tensors)
+
+    def save_output(self, array) -> None:
+        """Keep the forward result for backward (read back with :meth:`output`)."""
+        self._out_array = array
+
+    # --- used inside backward ------------------------------------------------------------
+    @property
+    def saved_tensors(self):
+        self._check_not_released()
+        for i, (t, v) in enumerate(zip(self._saved, self._versions)):
+            if t._version != v:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: input {i} of {self.name()}, of shape {t.shape}, "
+                    f"is at version {t._version}; expected version {v} instead")
+        return self._saved
+
+    def output(self):
+        """The forward result as a Tensor whose grad_fn is this node, so that a backward
+        formula using it is differentiable again (as torch's saved outputs are)."""
+        self._check_not_released()
+        from .tensor import Tensor
+        out = Tensor(self._out_array)
+        if is_grad_enabled():
+            out.requires_grad = True
+            out.grad_fn = self
+        return out
+
+    def __getattr__(self, name):
+        # only reached for a missing attribute: one that release() freed, or a real typo
+        if self.__dict__.get("_released"):
+            self._check_not_released()
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _check_not_released(self):
+        if self._released:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to use saved tensors "
+                f"of {self.name()} after they were freed). Saved arrays are freed after "
+                f"backward(); pass retain_graph=True to the first backward() if you need to "
+                f"backward through the graph again.")
+
+    def release(self) -> None:
+        """Free what forward saved (called after backward unless retain_graph=True)."""
+        self._saved = ()
+        self._versions = ()
+        self._out_array = None
+        for key in [k for k in self.__dict__ if not k.startswith("_") and k not in _NODE_ATTRS]:
+            del self.__dict__[key]
+        self._released = True
+
+    # --- the op itself --------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward and, if any input needs a gradient, link the result into the graph."""
+        from .tensor import Tensor
+        node = cls()
+        out = Tensor(node.forward(*args, **kwargs))
+        if _mode.anomaly:
+            node.created_at = _user_frame()
+            _check_finite(out.data, "forward output", node)
+        if cls.differentiable and _mode.enabled:
+            needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+            if any(needs):
+                node.needs_input_grad = needs
+                node.next_functions = tuple(
+                    (a.grad_fn if a.grad_fn is not None else a) if n else None
+                    for a, n in zip(args, needs))
+                node.input_shapes = [a.shape if n else None for a, n in zip(args, needs)]
+                out.requires_grad = True
+                out.grad_fn = node
+        return out
+
+    # --- introspection ----------------------------------------------------------------------
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__ + "Backward"
+
+    def register_prehook(self, hook) -> None:
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+_NODE_ATTRS = {"needs_input_grad", "next_functions", "input_shapes", "created_at", "module_path"}
+
+
+# ----------------------------------------------------------------------------- helpers
+def sum_to_shape(g, shape):
+    """Reduce a broadcast gradient ``g`` back to ``shape`` by summing the broadcast axes.
+
+    Forward broadcasting copies a value along new leading axes and along size-1 axes; the
+    adjoint of a copy is a sum, so the gradient is summed over exactly those axes.
+    Written with Tensor ops so it stays differentiable.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(dim=axes, keepdim=True)
+    return g.reshape(shape)
+
+
+def _is_leaf_edge(edge) -> bool:
+    return not isinstance(edge, Function)
+
+
+def _toposort_counts(roots):
+    """Count, for every node reachable from ``roots``, the edges pointing at it (iteratively)."""
+    counts = {}
+    stack = [r for r in roots if isinstance(r, Function)]
+    seen = set(id(r) for r in stack)
+    while stack:
+        node = stack.pop()
+        for nxt in node.next_functions:
+            if isinstance(nxt, Function):
+                counts[nxt] = counts.get(nxt, 0) + 1
+                if id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    stack.append(nxt)
+    return counts
+
+
+def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
+                 inputs=None, allow_unused=False, accumulate=True):
+    """Backpropagate ``grad_tensors`` from ``tensors`` through the graph.
+
+    With ``accumulate`` (Tensor.backward) leaf gradients are added into ``leaf.grad``;
+    otherwise (autograd.grad) the gradients of ``inputs`` are returned and nothing is stored.
+    """
+    from .tensor import Tensor
+    buffers = {}          # node -> accumulated incoming gradient (Tensor)
+    leaf_grads = {}       # id(leaf) -> [leaf, grad]
+    input_nodes = {}      # for autograd.grad on non-leaf inputs: node -> index in inputs
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if t.grad_fn is not None:
+                input_nodes.setdefault(t.grad_fn, []).append(i)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        edge = t.grad_fn if t.grad_fn is not None else t
+        roots.append(edge)
+        _accumulate_into(edge, g, buffers, leaf_grads)
+
+    counts = _toposort_counts(roots)
+    ready = [r for r in dict.fromkeys(roots) if isinstance(r, Function) and counts.get(r, 0) == 0]
+    with set_grad_enabled(create_graph), np.errstate(all="ignore"):
+        while ready:
+            node = ready.pop()
+            g = buffers.pop(node)
+            if node._pre_hooks:
+                for hook in node._pre_hooks:
+                    new = hook(g)
+                    if new is not None:
+                        g = _as_grad(new, g)
+            if node in input_nodes:
+                for i in input_nodes[node]:
+                    captured[i] = g
+            grads = node.backward(g)
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            if not retain_graph:
+                node.release()
+            for edge, gi, shape in zip(node.next_functions, grads, node.input_shapes):
+                if edge is None:
+                    continue
+                if gi is not None:
+                    if gi.shape != shape:
+                        gi = sum_to_shape(gi, shape)
+                    if _mode.anomaly:
+                        _check_finite(gi.data, "gradient", node)
+                    _accumulate_into(edge, gi, buffers, leaf_grads)
+                if isinstance(edge, Function):
+                    counts[edge] -= 1
+                    if counts[edge] == 0:
+                        if edge in buffers:
+                            ready.append(edge)
+                        else:  # every gradient into it was None: propagate nothing further
+                            _skip_subgraph(edge, counts, buffers, ready)
+
+    # leaves: run hooks, then accumulate into .grad or capture for autograd.grad
+    for leaf, g in leaf_grads.values():
+        if leaf._hooks:
+            for hook in leaf._hooks:
+                new = hook(g)
+                if new is not None:
+                    g = _as_grad(new, g)
+        if inputs is not None:
+            for i, t in enumerate(inputs):
+                if t is leaf:
+                    captured[i] = g
+        if accumulate:
+            _accumulate_leaf_grad(leaf, g, create_graph)
+    if inputs is not None:
+        for i, c in enumerate(captured):
+            if c is None and not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (inputs[{i}]) appears to not have been "
+                    f"used in the graph. Set allow_unused=True if this is the desired behavior.")
+        return tuple(captured)
+    return None
+
+
+def _accumulate_leaf_grad(leaf, g, create_graph):
+    """leaf.grad += g (or = g the first time). Outside create_graph the stored gradient is a
+    plain array that owns its memory, so later in-place updates can't touch anything else."""
+    from .tensor import Tensor
+    if g.dtype != leaf.dtype:
+        g = g.to(leaf.dtype)
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    data = g.data
+    if leaf.grad is not None:
+        data = leaf.grad.data + data
+    elif not (data.flags.owndata and data.flags.writeable):
+        data = data.copy()
+    leaf.grad = Tensor(data)
+
+
+def _skip_subgraph(start, counts, buffers, ready):
+    """A node that received no gradient at all: treat its inputs as done (iteratively)."""
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for edge in node.next_functions:
+            if isinstance(edge, Function):
+                counts[edge] -= 1
+                if counts[edge] == 0:
+                    (ready if edge in buffers else stack).append(edge)
+
+
+def _as_grad(new, old):
+    from .tensor import Tensor
+    new = new if isinstance(new, Tensor) else Tensor(np.asarray(new, dtype=old.dtype))
+    if new.shape != old.shape:
+        raise RuntimeError(f"hook returned a gradient of shape {new.shape}, expected {old.shape}")
+    return new
+
+
+def _accumulate_into(edge, g, buffers, leaf_grads):
+    if isinstance(edge, Function):
+        prev = buffers.get(edge)
+        buffers[edge] = g if prev is None else prev + g
+    else:
+        entry = leaf_grads.get(id(edge))
+        if entry is None:
+            leaf_grads[id(edge)] = [edge, g]
+        else:
+            entry[1] = entry[1] + g
+
+
+def _make_grads(outputs, grad_outputs):
+    from .tensor import Tensor
+    grads = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"outputs[{i}] must be a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                f"nothing to backpropagate (did you forget requires_grad=True, or is this "
+                f"inside no_grad()?)")
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs: this tensor has "
+                    f"shape {t.shape}; pass gradient= (a tensor of that shape) to backward()")
+            g = Tensor(np.ones(t.shape, dtype=t.dtype))
+        else:
+            g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=t.dtype))
+            if g.shape != t.shape:
+                raise RuntimeError(f"Mismatch in shape: gradient has shape {g.shape} but the "
+                                   f"output has shape {t.shape}")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Like ``torch.autograd.backward``: accumulate d(tensors)/d(leaf) into every leaf's .grad."""
+    from .tensor import Tensor
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    grads = _make_grads(tensors, list(grad_tensors))
+    retain = create_graph if retain_graph is None else retain_graph
+    run_backward(tensors, grads, retain, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Like ``torch.autograd.grad``: return d(outputs)/d(inputs) without touching any .grad."""
+    from .tensor import Tensor
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"inputs[{i}] does not require grad: autograd.grad needs inputs "
+                               f"with requires_grad=True")
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    grads = _make_grads(outputs, list(grad_outputs))
+    retain = create_graph if retain_graph is None else retain_graph
+    return run_backward(outputs, grads, retain, create_graph, inputs=inputs,
+                        allow_unused=allow_unused, accumulate=False)

@@ -1,0 +1,237 @@
+"""Elementwise primitives. Gradients are given for the broadcast shape; the graph walk
+(autograd.run_backward) sums them back to each input's shape."""
+import numpy as np
+
+from ..autograd import Function
+
+
+def _broadcast_error(op, x, y):
+    return ValueError(f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast together "
+                      f"(sizes must match or be 1, aligned from the right)")
+
+
+class _Binary(Function):
+    symbol = "?"
+
+    def forward(self, x, y):
+        try:
+            return self.compute(x.data, y.data)
+        except ValueError as e:
+            if x.data.ndim and y.data.ndim and "broadcast" in str(e):
+                raise _broadcast_error(self.symbol, x, y) from None
+            raise
+
+
+class Add(_Binary):
+    """z = x + y.      dz/dx = 1,   dz/dy = 1."""
+    symbol = "add"
+
+    def compute(self, x, y):
+        return x + y
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(_Binary):
+    """z = x − y.      dz/dx = 1,   dz/dy = −1."""
+    symbol = "sub"
+
+    def compute(self, x, y):
+        return x - y
+
+    def backward(self, g):
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(_Binary):
+    """z = x · y.      dz/dx = y,   dz/dy = x."""
+    symbol = "mul"
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        return super().forward(x, y)
+
+    def compute(self, x, y):
+        return x * y
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g * y if self.needs_input_grad[0] else None,
+                g * x if self.needs_input_grad[1] else None)
+
+
+class Div(_Binary):
+    """z = x / y.      dz/dx = 1/y,   dz/dy = −x/y²."""
+    symbol = "div"
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        return super().forward(x, y)
+
+    def compute(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return x / y
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g / y if self.needs_input_grad[0] else None,
+                -g * x / (y * y) if self.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    """z = −x.         dz/dx = −1."""
+
+    def forward(self, x):
+        return -x.data
+
+    def backward(self, g):
+        return -g
+
+
+class PowScalar(Function):
+    """z = x^p for a constant number p.      dz/dx = p·x^(p−1)."""
+
+    def forward(self, x, p):
+        self.save_for_backward(x)
+        self.p = p
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return x.data ** p
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        p = self.p
+        if p == 0:
+            return g * 0.0
+        if p == 1:
+            return g
+        if p == 2:
+            return g * (x * 2.0)
+        return g * (p * x ** (p - 1))
+
+
+class Pow(_Binary):
+    """z = x^y for tensors.   dz/dx = y·x^(y−1),   dz/dy = x^y·ln x  (taken as 0 where x = 0
+    and y ≥ 0, as torch does, since the limit of x^y·ln x there is 0)."""
+    symbol = "pow"
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        out = super().forward(x, y)
+        self.save_output(out)
+        return out
+
+    def compute(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return x ** y
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            gx = g * (y * x ** (y - 1.0))
+        if self.needs_input_grad[1]:
+            from ..tensor import where
+            zero_base = (x == 0) & (y >= 0)
+            gy = g * where(zero_base, 0.0, self.output() * x.log())
+        return gx, gy
+
+
+class Exp(Function):
+    """z = eˣ.         dz/dx = eˣ = z."""
+
+    def forward(self, x):
+        with np.errstate(over="ignore"):
+            out = np.exp(x.data)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        return g * self.output()
+
+
+class Log(Function):
+    """z = ln x.       dz/dx = 1/x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x.data)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    """z = √x.         dz/dx = 1/(2√x) = 1/(2z)."""
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(x.data)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        return g / (self.output() * 2.0)
+
+
+class Abs(Function):
+    """z = |x|.        dz/dx = sign(x)  (0 at x = 0, as torch)."""
+
+    def forward(self, x):
+        self.sign = np.sign(x.data)
+        return np.abs(x.data)
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        return g * Tensor(self.sign)
+
+
+class Clamp(Function):
+    """z = min(max(x, lo), hi).   dz/dx = 1 where lo ≤ x ≤ hi, else 0 (torch's convention:
+    the gradient passes at the boundary itself)."""
+
+    def forward(self, x, lo=None, hi=None):
+        d = x.data
+        mask = np.ones(d.shape, dtype=bool)
+        if lo is not None:
+            mask &= d >= lo
+        if hi is not None:
+            mask &= d <= hi
+        self.mask = mask
+        return np.clip(d, lo, hi).astype(d.dtype, copy=False)
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        return g * Tensor(self.mask.astype(g.dtype))
+
+
+class Where(Function):
+    """z = x where cond else y.   dz/dx = [cond],   dz/dy = [not cond]."""
+
+    def forward(self, cond, x, y):
+        self.cond = cond.data
+        try:
+            return np.where(cond.data, x.data, y.data)
+        except ValueError:
+            raise ValueError(f"where: shapes {cond.shape} (condition), {x.shape} and {y.shape} "
+                             f"cannot be broadcast together") from None
+
+    def backward(self, g):
+        from ..tensor import Tensor, where
+        c = Tensor(self.cond)
+        return (None,
+                where(c, g, 0.0) if self.needs_input_grad[1] else None,
+                where(c, 0.0, g) if self.needs_input_grad[2] else None)
+
+
+class Cast(Function):
+    """z = x converted to another float dtype.   dz/dx = 1 (converted back)."""
+
+    def forward(self, x, dtype):
+        self.in_dtype = x.dtype
+        return x.data.astype(dtype)
+
+    def backward(self, g):
+        return g.to(self.in_dtype)

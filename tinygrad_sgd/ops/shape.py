@@ -1,0 +1,126 @@
+"""Shape primitives: they move values around without changing them, so each backward moves the
+gradient back the opposite way (reshape back, permute back, sum what was copied, scatter what
+was gathered)."""
+import numpy as np
+
+from ..autograd import Function
+
+
+class Reshape(Function):
+    """z = x viewed with a new shape.   dL/dx = dL/dz reshaped back."""
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        try:
+            return x.data.reshape(shape)
+        except ValueError:
+            raise ValueError(f"view/reshape: shape {tuple(shape)} is invalid for a tensor of "
+                             f"shape {x.shape} ({x.data.size} elements)") from None
+
+    def backward(self, g):
+        return g.reshape(self.in_shape)
+
+
+class Permute(Function):
+    """z = x with its axes reordered.   dL/dx = dL/dz with the inverse order."""
+
+    def forward(self, x, dims):
+        self.inverse = tuple(np.argsort(dims))
+        return x.data.transpose(dims)
+
+    def backward(self, g):
+        return g.permute(*self.inverse)
+
+
+class Expand(Function):
+    """z = x broadcast (copied) to a larger shape.   dL/dx = dL/dz summed over the copies —
+    which the graph walk does for every op, so the gradient passes through unchanged here."""
+
+    def forward(self, x, shape):
+        try:
+            return np.broadcast_to(x.data, shape)
+        except ValueError:
+            raise ValueError(f"expand: tensor of shape {x.shape} cannot be expanded to "
+                             f"{tuple(shape)} (only size-1 dims can grow)") from None
+
+    def backward(self, g):
+        return g
+
+
+class GetItem(Function):
+    """z = x[index].   dL/dx = zeros of x's shape with dL/dz added at the indexed places
+    (added, because an integer-array index may pick one element several times)."""
+
+    def forward(self, x, index):
+        self.in_shape, self.index = x.shape, index
+        try:
+            return np.asarray(x.data[index])
+        except IndexError as e:
+            raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
+                             f"{x.shape}: {e}") from None
+
+    def backward(self, g):
+        return IndexAdd.apply(g, self.index, self.in_shape)
+
+
+class IndexAdd(Function):
+    """z = zeros(shape) with x added at ``index`` (the adjoint of indexing).
+    dL/dx = dL/dz[index]."""
+
+    def forward(self, x, index, shape, unique=False):
+        self.index = index
+        out = np.zeros(shape, dtype=x.dtype)
+        if unique or _is_basic(index):
+            out[index] = x.data          # no element is picked twice: plain assignment
+        else:
+            np.add.at(out, index, x.data)
+        return out
+
+    def backward(self, g):
+        return GetItem.apply(g, self.index)
+
+
+class Cat(Function):
+    """z = the inputs joined along ``dim``.   dL/dxₖ = the k-th slice of dL/dz along dim."""
+
+    def forward(self, *tensors, dim):
+        self.dim = dim
+        self.sizes = [t.shape[dim] for t in tensors]
+        try:
+            return np.concatenate([t.data for t in tensors], axis=dim)
+        except ValueError:
+            shapes = ", ".join(str(t.shape) for t in tensors)
+            raise ValueError(f"cat: shapes {shapes} must match in every dim except dim {dim}") \
+                from None
+
+    def backward(self, g):
+        grads, start = [], 0
+        for size, needed in zip(self.sizes, self.needs_input_grad):
+            index = (slice(None),) * self.dim + (slice(start, start + size),)
+            grads.append(g[index] if needed else None)
+            start += size
+        return tuple(grads)
+
+
+def scatter_along(g, idx, dim, shape):
+    """Place ``g`` (shape with 1 at ``dim``) at positions ``idx`` along ``dim`` of zeros(shape);
+    differentiable (it is IndexAdd with an index built from ``idx``)."""
+    index = tuple(idx if axis == dim else
+                  np.arange(n).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+                  for axis, n in enumerate(shape))
+    return IndexAdd.apply(g, index, shape, unique=True)
+
+
+def _is_basic(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))
+               for i in items)
+
+
+def _describe(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(
+        ("..." if i is Ellipsis else "None" if i is None else
+         f"{i.start if i.start is not None else ''}:{i.stop if i.stop is not None else ''}"
+         + (f":{i.step}" if i.step is not None else "") if isinstance(i, slice) else
+         f"array{np.shape(i)}" if isinstance(i, np.ndarray) else str(i)) for i in items) + "]"
