@@ -40,6 +40,7 @@ __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_en
 class _GradMode(threading.local):
     enabled = True
     anomaly = False
+    modules = ()  # the Modules whose forward is running, outermost first (for graph drawing)
 
 
 _mode = _GradMode()
@@ -88,6 +89,21 @@ class enable_grad(set_grad_enabled):
 
     def __init__(self):
         super().__init__(True)
+
+
+class module_scope:
+    """Used by ``Module.__call__``: nodes created inside are tagged with ``node.modules``
+    (the stack of Modules running), so a graph drawing can cluster them by submodule."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __enter__(self):
+        _mode.modules = _mode.modules + (self.module,)
+
+    def __exit__(self, *exc):
+        _mode.modules = _mode.modules[:-1]
+        return False
 
 
 def is_anomaly_enabled() -> bool:
@@ -200,11 +216,12 @@ class Function:
                 f"backward through the graph again.")
 
     def release(self) -> None:
-        """Free what forward saved (called after backward unless retain_graph=True)."""
+        """Free the arrays forward saved (called after backward unless retain_graph=True);
+        small options (shapes, strides) stay, so the node can still be drawn."""
         self._saved = ()
         self._versions = ()
         self._out_array = None
-        for key in [k for k in self.__dict__ if not k.startswith("_") and k not in _NODE_ATTRS]:
+        for key in [k for k, v in self.__dict__.items() if isinstance(v, np.ndarray)]:
             del self.__dict__[key]
         self._released = True
 
@@ -234,12 +251,20 @@ class Function:
                 node.input_shapes = [a.shape if n else None for a, n in zip(args, needs)]
                 out.requires_grad = True
                 out.grad_fn = node
+                if _mode.modules:
+                    node.modules = _mode.modules
         return out
 
     # --- introspection ----------------------------------------------------------------------
     @classmethod
     def name(cls) -> str:
+        """torch-style node name: ``MulBackward``."""
         return cls.__name__ + "Backward"
+
+    def label(self) -> str:
+        """Short name of the operation as written in code (``mul``, ``conv2d(stride=1, ...)``);
+        ops with options override it."""
+        return type(self).__name__.lower()
 
     def register_prehook(self, hook) -> None:
         if self._pre_hooks is None:
@@ -248,9 +273,6 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
-
-
-_NODE_ATTRS = {"needs_input_grad", "next_functions", "input_shapes", "created_at", "module_path"}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -292,11 +314,14 @@ def _toposort_counts(roots):
 
 
 def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
-                 inputs=None, allow_unused=False, accumulate=True):
+                 inputs=None, allow_unused=False, accumulate=True, observer=None):
     """Backpropagate ``grad_tensors`` from ``tensors`` through the graph.
 
     With ``accumulate`` (Tensor.backward) leaf gradients are added into ``leaf.grad``;
     otherwise (autograd.grad) the gradients of ``inputs`` are returned and nothing is stored.
+    ``observer(node, grad_in, grads_out)``, if given, is called for every node right after its
+    backward ran (``grads_out`` already reduced to the inputs' shapes) — the backprop explainer
+    uses it to narrate.
     """
     from .tensor import Tensor
     buffers = {}          # node -> accumulated incoming gradient (Tensor)
@@ -331,14 +356,18 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
             grads = node.backward(g)
             if not isinstance(grads, tuple):
                 grads = (grads,)
+            grads = tuple(None if gi is None or edge is None else
+                          gi if gi.shape == shape else sum_to_shape(gi, shape)
+                          for edge, gi, shape in zip(node.next_functions, grads,
+                                                     node.input_shapes))
+            if observer is not None:
+                observer(node, g, grads)
             if not retain_graph:
                 node.release()
-            for edge, gi, shape in zip(node.next_functions, grads, node.input_shapes):
+            for edge, gi in zip(node.next_functions, grads):
                 if edge is None:
                     continue
                 if gi is not None:
-                    if gi.shape != shape:
-                        gi = sum_to_shape(gi, shape)
                     if _mode.anomaly:
                         _check_finite(gi.data, "gradient", node)
                     _accumulate_into(edge, gi, buffers, leaf_grads)
