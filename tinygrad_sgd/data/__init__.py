@@ -1,0 +1,10 @@
+"""Data: the IDX reader, MNIST / Fashion-MNIST, the DataLoader and small synthetic sets."""
+
+from .idx import IDXError, read_idx
+from .loader import DataLoader, next_batch
+from .mnist import MNIST, ChecksumError, FashionMNIST, download_file
+from .synthetic import make_blobs, make_logistic, make_separable, make_xor
+
+__all__ = ["IDXError", "read_idx", "MNIST", "FashionMNIST", "ChecksumError", "download_file",
+           "DataLoader", "next_batch", "make_blobs", "make_xor", "make_logistic",
+           "make_separable"]
