@@ -1,0 +1,426 @@
+"""Convolution and pooling (NCHW in the API, batch-innermost in memory).
+
+Layout: the public shapes are torch's ``(N, C, H, W)``. In memory these ops keep the batch
+innermost — ``(C, H, W, N)`` — and hand out an NCHW *view* of that array. Then
+
+* im2col is one strided copy that moves long contiguous runs (one per batch), and each
+  convolution is a single matrix product ``W (F, C·kh·kw) @ cols (C·kh·kw, OH·OW·N)``;
+* pooling and relu work on the same memory without transposes;
+* flattening ``(N, C, H, W) → (N, C·H·W)`` for a linear layer is a free view.
+
+The backward of every op here is itself made of ops from this file, so second derivatives
+work: the adjoint of a convolution in its input is ``conv2d_input_grad`` (a transposed
+convolution), in its weight ``conv2d_weight_grad``; max pooling's adjoint scatters through the
+saved argmax, and average pooling's adjoint spreads evenly.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd import Function
+
+
+# ---------------------------------------------------------------------------- helpers
+def _pair(v, name):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+        a, b = v
+    else:
+        a = b = v
+    if not all(isinstance(i, (int, np.integer)) for i in (a, b)):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return int(a), int(b)
+
+
+def _out_size(size, k, s, p, d):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def to_chwn(a):
+    """(N, C, H, W) array → (C, H, W, N) C-contiguous array (free if it already is one)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0))
+
+
+def from_chwn(a):
+    """(C, H, W, N) array → an (N, C, H, W) view of it."""
+    return a.transpose(3, 0, 1, 2)
+
+
+def _pad_chwn(a, ph, pw, value=0.0):
+    if ph == 0 and pw == 0:
+        return a
+    C, H, W, N = a.shape
+    out = np.full((C, H + 2 * ph, W + 2 * pw, N), value, dtype=a.dtype)
+    out[:, ph:ph + H, pw:pw + W] = a
+    return out
+
+
+def _windows(xp, kh, kw, OH, OW, stride, dilation):
+    """View of the padded (C, Hp, Wp, N) array as (C, kh, kw, OH, OW, N): element
+    [c, i, j, oh, ow, n] = xp[c, oh·sh + i·dh, ow·sw + j·dw, n]. No copy."""
+    (sh, sw), (dh, dw) = stride, dilation
+    sc, sy, sx, sn = xp.strides
+    return as_strided(xp, (xp.shape[0], kh, kw, OH, OW, xp.shape[3]),
+                      (sc, sy * dh, sx * dw, sy * sh, sx * sw, sn), writeable=False)
+
+
+def _offset_slices(kh, kw, OH, OW, stride, dilation):
+    """For each kernel offset (i, j): the (rows, cols) slices of the padded input it touches."""
+    (sh, sw), (dh, dw) = stride, dilation
+    for i in range(kh):
+        for j in range(kw):
+            yield (slice(i * dh, i * dh + sh * (OH - 1) + 1, sh),
+                   slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
+
+
+def _padded_matmul(a, b):
+    """a @ b into an output whose rows are padded by a few columns: a row stride that is a
+    multiple of 4 KiB makes BLAS 3-4x slower through cache aliasing (PERF_NOTES)."""
+    m, n = a.shape[0], b.shape[1]
+    pad = 16 if (n * a.itemsize) % 4096 == 0 else 0
+    out = np.empty((m, n + pad), dtype=np.result_type(a, b))[:, :n]
+    return np.matmul(a, b, out=out)
+
+
+class _Geometry:
+    """Sizes of one convolution/pooling: input (N, C, H, W), kernel, stride, padding, dilation."""
+
+    def __init__(self, op, x_shape, kernel, stride, padding, dilation=1):
+        if len(x_shape) != 4:
+            raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x_shape}")
+        self.N, self.C, self.H, self.W = x_shape
+        self.kh, self.kw = _pair(kernel, "kernel_size")
+        self.stride = _pair(stride, "stride")
+        self.padding = _pair(padding, "padding")
+        self.dilation = _pair(dilation, "dilation")
+        if min(self.stride) < 1 or min(self.dilation) < 1 or min(self.padding) < 0 \
+                or min(self.kh, self.kw) < 1:
+            raise ValueError(f"{op}: stride and dilation must be >= 1, padding >= 0, kernel "
+                             f">= 1; got kernel {(self.kh, self.kw)}, stride {self.stride}, "
+                             f"padding {self.padding}, dilation {self.dilation}")
+        (ph, pw), (dh, dw) = self.padding, self.dilation
+        self.OH = _out_size(self.H, self.kh, self.stride[0], ph, dh)
+        self.OW = _out_size(self.W, self.kw, self.stride[1], pw, dw)
+        if self.OH < 1 or self.OW < 1:
+            raise ValueError(
+                f"{op}: kernel {(self.kh, self.kw)} (dilation {self.dilation}) is larger than "
+                f"the padded input {(self.H + 2 * ph, self.W + 2 * pw)} (input shape {x_shape}, "
+                f"padding {self.padding})")
+
+    def windows(self, xp):
+        return _windows(xp, self.kh, self.kw, self.OH, self.OW, self.stride, self.dilation)
+
+    def offsets(self):
+        return _offset_slices(self.kh, self.kw, self.OH, self.OW, self.stride, self.dilation)
+
+    def padded(self, a, value=0.0):
+        return _pad_chwn(a, *self.padding, value)
+
+    def crop(self, a):
+        ph, pw = self.padding
+        return a[:, ph:ph + self.H, pw:pw + self.W]
+
+    def im2col(self, x):
+        """Columns (C·kh·kw, OH·OW·N) of the (N, C, H, W) array x: one strided copy."""
+        win = self.windows(self.padded(to_chwn(x)))
+        return np.ascontiguousarray(win).reshape(self.C * self.kh * self.kw, -1)
+
+    def col2im(self, cols, dtype):
+        """Adjoint of im2col: add each column entry back where it was copied from."""
+        cols = cols.reshape(self.C, self.kh, self.kw, self.OH, self.OW, self.N)
+        ph, pw = self.padding
+        out = np.zeros((self.C, self.H + 2 * ph, self.W + 2 * pw, self.N), dtype=dtype)
+        for (i, j), (rows, cs) in zip(np.ndindex(self.kh, self.kw), self.offsets()):
+            out[:, rows, cs] += cols[:, i, j]
+        return from_chwn(self.crop(out))
+
+    def args(self):
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
+
+
+def _label_args(g):
+    def one(p):
+        return p[0] if p[0] == p[1] else p
+    text = f"stride={one(g.stride)}, padding={one(g.padding)}"
+    return text + (f", dilation={one(g.dilation)}" if g.dilation != (1, 1) else "")
+
+
+# ---------------------------------------------------------------------------- convolution
+class Conv2d(Function):
+    """y[n,f,oh,ow] = b[f] + Σ_{c,i,j} w[f,c,i,j] · x[n, c, oh·s + i·d − p, ow·s + j·d − p].
+    As matrices: Y = W·cols(x) + b.   dL/dW = dL/dY · cols(x)ᵀ,   dL/db = Σ_{n,oh,ow} dL/dY,
+    dL/dx = col2im(Wᵀ · dL/dY) — the transposed convolution of dL/dY with W."""
+
+    def forward(self, x, w, b, stride, padding, dilation):
+        if w.ndim != 4:
+            raise ValueError(f"conv2d: weight must be 4-D (out_channels, in_channels, kh, kw), "
+                             f"got shape {w.shape}")
+        g = _Geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation)
+        if w.shape[1] != g.C:
+            raise ValueError(f"conv2d: input has {g.C} channels (shape {x.shape}) but weight "
+                             f"of shape {w.shape} expects {w.shape[1]}")
+        if b is not None and b.shape != (w.shape[0],):
+            raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), got {b.shape}")
+        self.geom = g
+        self.save_for_backward(x, w)
+        cols = g.im2col(x.data)
+        if w.requires_grad:
+            self.cols = cols     # reused by the weight gradient
+        out = _padded_matmul(w.data.reshape(w.shape[0], -1), cols)
+        if b is not None:
+            out += b.data[:, None]
+        return from_chwn(out.reshape(w.shape[0], g.OH, g.OW, g.N))
+
+    def backward(self, grad):
+        x, w = self.saved_tensors
+        need_x, need_w, need_b = self.needs_input_grad[:3]
+        g = self.geom
+        gx = Conv2dInputGrad.apply(grad, w, x.shape, **g.args()) if need_x else None
+        gw = Conv2dWeightGrad.apply(x, grad, w.shape, cols=getattr(self, "cols", None),
+                                    **g.args()) if need_w else None
+        gb = grad.sum(dim=(0, 2, 3)) if need_b else None
+        return gx, gw, gb
+
+    def label(self):
+        return f"conv2d({_label_args(self.geom)})"
+
+
+class Conv2dInputGrad(Function):
+    """dx = Tᵂ(dy): the transposed convolution (adjoint of conv2d in its input).
+    It is bilinear in (dy, w):   d/d(dy) = conv2d(ġ, w),   d/dw = conv2d_weight_grad(ġ, dy)."""
+
+    def forward(self, gy, w, x_shape, stride, padding, dilation):
+        g = _Geometry("conv2d_input_grad", x_shape, w.shape[2:], stride, padding, dilation)
+        self.geom = g
+        self.save_for_backward(gy, w)
+        g2 = to_chwn(gy.data).reshape(w.shape[0], -1)
+        dcols = _padded_matmul(np.ascontiguousarray(w.data.reshape(w.shape[0], -1).T), g2)
+        return g.col2im(dcols, gy.dtype)
+
+    def backward(self, gg):
+        gy, w = self.saved_tensors
+        g = self.geom
+        d_gy = Conv2d.apply(gg, w, None, **g.args()) if self.needs_input_grad[0] else None
+        d_w = Conv2dWeightGrad.apply(gg, gy, w.shape, **g.args()) \
+            if self.needs_input_grad[1] else None
+        return d_gy, d_w
+
+    def label(self):
+        return f"conv2d_input_grad({_label_args(self.geom)})"
+
+
+class Conv2dWeightGrad(Function):
+    """dw = dy · cols(x)ᵀ (adjoint of conv2d in its weight).
+    Bilinear in (x, dy):   d/dx = conv2d_input_grad(dy, ẇ),   d/d(dy) = conv2d(x, ẇ)."""
+
+    def forward(self, x, gy, w_shape, stride, padding, dilation, cols=None):
+        g = _Geometry("conv2d_weight_grad", x.shape, w_shape[2:], stride, padding, dilation)
+        self.geom = g
+        self.save_for_backward(x, gy)
+        if cols is None:
+            cols = g.im2col(x.data)
+        g2 = to_chwn(gy.data).reshape(w_shape[0], -1)
+        # cols @ dyᵀ (then transpose) is about twice as fast as dy @ colsᵀ (PERF_NOTES)
+        return np.ascontiguousarray((cols @ g2.T).T).reshape(w_shape)
+
+    def backward(self, gg):
+        x, gy = self.saved_tensors
+        g = self.geom
+        d_x = Conv2dInputGrad.apply(gy, gg, x.shape, **g.args()) \
+            if self.needs_input_grad[0] else None
+        d_gy = Conv2d.apply(x, gg, None, **g.args()) if self.needs_input_grad[1] else None
+        return d_x, d_gy
+
+    def label(self):
+        return f"conv2d_weight_grad({_label_args(self.geom)})"
+
+
+# ---------------------------------------------------------------------------- max pooling
+class MaxPool2d(Function):
+    """y = max over each window.   dL/dx = dL/dy routed to the first maximum of each window
+    (torch's tie rule), zero elsewhere; overlapping windows add up."""
+
+    def forward(self, x, kernel_size, stride, padding):
+        g = _Geometry("max_pool2d", x.shape, kernel_size, stride, padding)
+        ph, pw = g.padding
+        if ph > g.kh // 2 or pw > g.kw // 2:
+            raise ValueError(f"max_pool2d: padding {g.padding} should be at most half of the "
+                             f"kernel size {(g.kh, g.kw)}")
+        self.geom = g
+        xp = g.padded(x.data.transpose(1, 2, 3, 0), value=-np.inf)
+        slices = [xp[:, r, c] for r, c in g.offsets()]
+        out = slices[0].copy()
+        for s in slices[1:]:
+            np.maximum(out, s, out=out)
+        self.masks = _first_max_masks(slices, out)
+        return from_chwn(out)
+
+    def backward(self, grad):
+        return MaxPoolScatter.apply(grad, self.masks, self.geom)
+
+    def label(self):
+        return _pool_label("max_pool2d", self.geom)
+
+
+def _first_max_masks(slices, out):
+    """masks[k] is True where window element k is the window's FIRST maximum (torch's rule for
+    ties): a match at k that no earlier element has already claimed. A few boolean passes."""
+    masks = np.empty((len(slices),) + out.shape, dtype=bool)
+    taken = np.zeros(out.shape, dtype=bool)
+    for k, s in enumerate(slices[:-1]):
+        np.equal(s, out, out=masks[k])
+        masks[k] &= ~taken
+        taken |= masks[k]
+    np.logical_not(taken, out=masks[-1])
+    return masks
+
+
+class MaxPoolScatter(Function):
+    """Adjoint of max pooling with fixed argmax masks: dx[argmax of window k] += dy[k].
+    Linear in dy; its own adjoint gathers at the same places (MaxPoolGather)."""
+
+    def forward(self, gy, masks, geom):
+        self.masks, self.geom = masks, geom
+        g2 = gy.data.transpose(1, 2, 3, 0)
+        ph, pw = geom.padding
+        shape = (geom.C, geom.H + 2 * ph, geom.W + 2 * pw, geom.N)
+        tiles = (geom.stride == (geom.kh, geom.kw) and
+                 (geom.OH * geom.kh, geom.OW * geom.kw) == shape[1:3])
+        out = np.empty(shape, dtype=gy.dtype) if tiles else np.zeros(shape, dtype=gy.dtype)
+        for mask, (r, c) in zip(masks, geom.offsets()):
+            if tiles:        # windows tile the input exactly: every place is written once
+                np.multiply(g2, mask, out=out[:, r, c])
+            else:
+                out[:, r, c] += g2 * mask
+        return from_chwn(geom.crop(out))
+
+    def backward(self, gg):
+        return MaxPoolGather.apply(gg, self.masks, self.geom)
+
+    def label(self):
+        return "max_pool2d_backward"
+
+
+class MaxPoolGather(Function):
+    """y[k] = x[argmax of window k] for fixed argmax masks (max pooling without the search).
+    Its adjoint is MaxPoolScatter."""
+
+    def forward(self, x, masks, geom):
+        self.masks, self.geom = masks, geom
+        xp = geom.padded(x.data.transpose(1, 2, 3, 0))
+        out = np.zeros(masks.shape[1:], dtype=x.dtype)
+        for mask, (r, c) in zip(masks, geom.offsets()):
+            np.copyto(out, xp[:, r, c], where=mask)
+        return from_chwn(out)
+
+    def backward(self, gg):
+        return MaxPoolScatter.apply(gg, self.masks, self.geom)
+
+
+# ---------------------------------------------------------------------------- average pooling
+class AvgPool2d(Function):
+    """y = mean over each window (zero padding counted, as torch's default).
+    dL/dx = each dL/dy spread evenly (÷ kh·kw) over its window; it is linear, so its adjoint
+    AvgPoolSpread is its whole backward."""
+
+    def forward(self, x, kernel_size, stride, padding):
+        g = _Geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
+        ph, pw = g.padding
+        if ph > g.kh // 2 or pw > g.kw // 2:
+            raise ValueError(f"avg_pool2d: padding {g.padding} should be at most half of the "
+                             f"kernel size {(g.kh, g.kw)}")
+        self.geom = g
+        return _avg_pool(x.data, g)
+
+    def backward(self, grad):
+        return AvgPoolSpread.apply(grad, self.geom)
+
+    def label(self):
+        return _pool_label("avg_pool2d", self.geom)
+
+
+class AvgPoolSpread(Function):
+    """Adjoint of average pooling: dx[window k] += dy[k] / (kh·kw). Its adjoint is AvgPool2d."""
+
+    def forward(self, gy, geom):
+        self.geom = geom
+        g2 = to_chwn(gy.data) / (geom.kh * geom.kw)
+        ph, pw = geom.padding
+        out = np.zeros((geom.C, geom.H + 2 * ph, geom.W + 2 * pw, geom.N), dtype=gy.dtype)
+        for r, c in geom.offsets():
+            out[:, r, c] += g2
+        return from_chwn(geom.crop(out))
+
+    def backward(self, gg):
+        from ..tensor import Tensor
+        return Tensor(_avg_pool(gg.data, self.geom)) if not gg.requires_grad else \
+            _AvgPoolFixed.apply(gg, self.geom)
+
+
+class _AvgPoolFixed(Function):
+    """Average pooling with known geometry (used for higher-order gradients)."""
+
+    def forward(self, x, geom):
+        self.geom = geom
+        return _avg_pool(x.data, geom)
+
+    def backward(self, grad):
+        return AvgPoolSpread.apply(grad, self.geom)
+
+
+def _avg_pool(x, g):
+    xp = g.padded(to_chwn(x))
+    out = np.zeros((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
+    for r, c in g.offsets():
+        out += xp[:, r, c]
+    out /= g.kh * g.kw
+    return from_chwn(out)
+
+
+def _pool_label(name, g):
+    k = g.kh if g.kh == g.kw else (g.kh, g.kw)
+    s = g.stride[0] if g.stride[0] == g.stride[1] else g.stride
+    extra = "" if s == k else f", stride={s}"
+    extra += "" if g.padding == (0, 0) else f", padding={g.padding[0]}"
+    return f"{name}({k}{extra})"
+
+
+# ---------------------------------------------------------------------------- public functions
+def _check_input(op, x):
+    from ..tensor import Tensor
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                         f"got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating point tensor, got {x.dtype}")
+    return x.ndim == 3
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-D convolution (cross-correlation, as torch) of an (N, C, H, W) input with an
+    (F, C, kh, kw) weight; ``stride``, ``padding``, ``dilation`` are ints or pairs."""
+    unbatched = _check_input("conv2d", input)
+    x = input.unsqueeze(0) if unbatched else input
+    out = Conv2d.apply(x, weight, bias, _pair(stride, "stride"), _pair(padding, "padding"),
+                       _pair(dilation, "dilation"))
+    return out.squeeze(0) if unbatched else out
+
+
+def _pool(cls, op, input, kernel_size, stride, padding):
+    unbatched = _check_input(op, input)
+    x = input.unsqueeze(0) if unbatched else input
+    stride = kernel_size if stride is None or stride == [] else stride
+    out = cls.apply(x, kernel_size, stride, padding)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0):
+    """Max over ``kernel_size`` windows (stride defaults to the kernel size, as torch)."""
+    return _pool(MaxPool2d, "max_pool2d", input, kernel_size, stride, padding)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0):
+    """Mean over ``kernel_size`` windows (zero padding counted, as torch's default)."""
+    return _pool(AvgPool2d, "avg_pool2d", input, kernel_size, stride, padding)
