@@ -32,6 +32,8 @@ import threading
 
 import numpy as np
 
+from . import tensor as _tensor  # (circular: only its attributes are used, at call time)
+
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "backward", "detect_anomaly", "is_anomaly_enabled"]
 
@@ -158,25 +160,27 @@ class Function:
     """
 
     differentiable = True  # False for ops like argmax/comparisons: output never requires grad
-
-    def __init__(self):
-        self._saved = ()
-        self._versions = ()
-        self._released = False
-        self._out_array = None
-        self._pre_hooks = None
+    # per-node state, as class-level defaults so that creating a node costs nothing
+    _recording = False   # set by apply when the node will be part of a graph
+    _saved = ()
+    _versions = ()
+    _released = False
+    _out_array = None
+    _pre_hooks = None
 
     # --- used inside forward -------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
         """Keep Tensors (usually inputs) for backward; freed after backward unless retained.
         Their version counters are recorded so that an in-place change before backward is
         detected instead of silently giving a wrong gradient."""
-        self._saved = tensors
-        self._versions = tuple(t._version for t in tensors)
+        if self._recording:       # (outside a recorded graph nothing needs keeping)
+            self._saved = tensors
+            self._versions = [t._version for t in tensors]
 
     def save_output(self, array) -> None:
         """Keep the forward result for backward (read back with :meth:`output`)."""
-        self._out_array = array
+        if self._recording:
+            self._out_array = array
 
     # --- used inside backward ------------------------------------------------------------
     @property
@@ -190,12 +194,16 @@ class Function:
                     f"is at version {t._version}; expected version {v} instead")
         return self._saved
 
+    @staticmethod
+    def constant(array):
+        """Wrap an array (a mask, a sign) as a Tensor that is not differentiated."""
+        return _tensor.Tensor(array)
+
     def output(self):
         """The forward result as a Tensor whose grad_fn is this node, so that a backward
         formula using it is differentiable again (as torch's saved outputs are)."""
         self._check_not_released()
-        from .tensor import Tensor
-        out = Tensor(self._out_array)
+        out = _tensor.Tensor(self._out_array)
         if is_grad_enabled():
             out.requires_grad = True
             out.grad_fn = self
@@ -218,11 +226,11 @@ class Function:
     def release(self) -> None:
         """Free the arrays forward saved (called after backward unless retain_graph=True);
         small options (shapes, strides) stay, so the node can still be drawn."""
-        self._saved = ()
-        self._versions = ()
-        self._out_array = None
-        for key in [k for k, v in self.__dict__.items() if isinstance(v, np.ndarray)]:
-            del self.__dict__[key]
+        d = self.__dict__
+        for key in [k for k, v in d.items() if type(v) is np.ndarray]:
+            del d[key]
+        d.pop("_saved", None)
+        d.pop("_versions", None)
         self._released = True
 
     # --- the op itself --------------------------------------------------------------------
@@ -235,24 +243,36 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward and, if any input needs a gradient, link the result into the graph."""
-        from .tensor import Tensor
+        Tensor = _tensor.Tensor
         node = cls()
-        out = Tensor(node.forward(*args, **kwargs))
-        if _mode.anomaly:
+        mode = _mode
+        needs = None
+        if mode.enabled and cls.differentiable:
+            needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+            if True in needs:
+                node._recording = True   # forward's save_for_backward keeps what it is given
+            else:
+                needs = None
+        try:
+            out = Tensor(node.forward(*args, **kwargs))
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            shapes = " and ".join(str(a.shape) for a in args if isinstance(a, Tensor))
+            raise ValueError(f"{node.label()}: shapes {shapes} cannot be broadcast together "
+                             f"(sizes must match or be 1, aligned from the right)") from None
+        if mode.anomaly:
             node.created_at = _user_frame()
             _check_finite(out.data, "forward output", node)
-        if cls.differentiable and _mode.enabled:
-            needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
-            if any(needs):
-                node.needs_input_grad = needs
-                node.next_functions = tuple(
-                    (a.grad_fn if a.grad_fn is not None else a) if n else None
-                    for a, n in zip(args, needs))
-                node.input_shapes = [a.shape if n else None for a, n in zip(args, needs)]
-                out.requires_grad = True
-                out.grad_fn = node
-                if _mode.modules:
-                    node.modules = _mode.modules
+        if needs is not None:
+            node.needs_input_grad = needs
+            node.next_functions = tuple([(a.grad_fn or a) if n else None
+                                         for a, n in zip(args, needs)])
+            node.input_shapes = [a.data.shape if n else None for a, n in zip(args, needs)]
+            out.requires_grad = True
+            out.grad_fn = node
+            if mode.modules:
+                node.modules = mode.modules
         return out
 
     # --- introspection ----------------------------------------------------------------------
@@ -280,21 +300,12 @@ def sum_to_shape(g, shape):
     """Reduce a broadcast gradient ``g`` back to ``shape`` by summing the broadcast axes.
 
     Forward broadcasting copies a value along new leading axes and along size-1 axes; the
-    adjoint of a copy is a sum, so the gradient is summed over exactly those axes.
-    Written with Tensor ops so it stays differentiable.
+    adjoint of a copy is a sum, so the gradient is summed over exactly those axes
+    (the primitive ``ops.SumToShape``, differentiable like every op).
     """
-    if g.shape == shape:
+    if g.data.shape == shape:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and g.shape[i + lead] != 1)
-    if axes:
-        g = g.sum(dim=axes, keepdim=True)
-    return g.reshape(shape)
-
-
-def _is_leaf_edge(edge) -> bool:
-    return not isinstance(edge, Function)
+    return SumToShape.apply(g, shape)
 
 
 def _toposort_counts(roots):
@@ -323,7 +334,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
     backward ran (``grads_out`` already reduced to the inputs' shapes) — the backprop explainer
     uses it to narrate.
     """
-    from .tensor import Tensor
+    Tensor = _tensor.Tensor
     buffers = {}          # node -> accumulated incoming gradient (Tensor)
     leaf_grads = {}       # id(leaf) -> [leaf, grad]
     input_nodes = {}      # for autograd.grad on non-leaf inputs: node -> index in inputs
@@ -339,6 +350,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
         roots.append(edge)
         _accumulate_into(edge, g, buffers, leaf_grads)
 
+    anomaly = _mode.anomaly
     counts = _toposort_counts(roots)
     ready = [r for r in dict.fromkeys(roots) if isinstance(r, Function) and counts.get(r, 0) == 0]
     with set_grad_enabled(create_graph), np.errstate(all="ignore"):
@@ -354,21 +366,21 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
                 for i in input_nodes[node]:
                     captured[i] = g
             grads = node.backward(g)
-            if not isinstance(grads, tuple):
+            if type(grads) is not tuple:
                 grads = (grads,)
-            grads = tuple(None if gi is None or edge is None else
-                          gi if gi.shape == shape else sum_to_shape(gi, shape)
-                          for edge, gi, shape in zip(node.next_functions, grads,
-                                                     node.input_shapes))
+            edges = node.next_functions
+            grads = [None if gi is None or edge is None else
+                     gi if gi.data.shape == shape else sum_to_shape(gi, shape)
+                     for edge, gi, shape in zip(edges, grads, node.input_shapes)]
             if observer is not None:
-                observer(node, g, grads)
+                observer(node, g, tuple(grads))
             if not retain_graph:
                 node.release()
-            for edge, gi in zip(node.next_functions, grads):
+            for edge, gi in zip(edges, grads):
                 if edge is None:
                     continue
                 if gi is not None:
-                    if _mode.anomaly:
+                    if anomaly:
                         _check_finite(gi.data, "gradient", node)
                     _accumulate_into(edge, gi, buffers, leaf_grads)
                 if isinstance(edge, Function):
@@ -405,7 +417,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
 def _accumulate_leaf_grad(leaf, g, create_graph):
     """leaf.grad += g (or = g the first time). Outside create_graph the stored gradient is a
     plain array that owns its memory, so later in-place updates can't touch anything else."""
-    from .tensor import Tensor
+    Tensor = _tensor.Tensor
     if g.dtype != leaf.dtype:
         g = g.to(leaf.dtype)
     if create_graph:
@@ -432,7 +444,7 @@ def _skip_subgraph(start, counts, buffers, ready):
 
 
 def _as_grad(new, old):
-    from .tensor import Tensor
+    Tensor = _tensor.Tensor
     new = new if isinstance(new, Tensor) else Tensor(np.asarray(new, dtype=old.dtype))
     if new.shape != old.shape:
         raise RuntimeError(f"hook returned a gradient of shape {new.shape}, expected {old.shape}")
@@ -452,7 +464,7 @@ def _accumulate_into(edge, g, buffers, leaf_grads):
 
 
 def _make_grads(outputs, grad_outputs):
-    from .tensor import Tensor
+    Tensor = _tensor.Tensor
     grads = []
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(t, Tensor):
@@ -479,7 +491,7 @@ def _make_grads(outputs, grad_outputs):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Like ``torch.autograd.backward``: accumulate d(tensors)/d(leaf) into every leaf's .grad."""
-    from .tensor import Tensor
+    Tensor = _tensor.Tensor
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
@@ -491,7 +503,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=False):
     """Like ``torch.autograd.grad``: return d(outputs)/d(inputs) without touching any .grad."""
-    from .tensor import Tensor
+    Tensor = _tensor.Tensor
     single_out = isinstance(outputs, Tensor)
     outputs = [outputs] if single_out else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -505,3 +517,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     retain = create_graph if retain_graph is None else retain_graph
     return run_backward(outputs, grads, retain, create_graph, inputs=inputs,
                         allow_unused=allow_unused, accumulate=False)
+
+
+from .ops.reduce import SumToShape  # noqa: E402  (the ops need Function, defined above)

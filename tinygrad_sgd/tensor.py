@@ -69,9 +69,14 @@ class Tensor:
     ``Tensor(data, requires_grad=False, dtype=None)``: Python floats become float32, Python
     ints int64, NumPy arrays keep their dtype (and are not copied).
     """
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "_version",
-                 "_retains_grad", "__weakref__")
     __array_priority__ = 100  # so ndarray ⊕ Tensor calls Tensor's reflected operator
+    # defaults at class level: a new Tensor only stores its array (fast for small graphs)
+    grad = None             # d(last backward root)/d(self), a Tensor, filled by backward()
+    grad_fn = None          # the graph node that produced this tensor (None for a leaf)
+    requires_grad = False
+    _hooks = None
+    _version = 0            # bumped by in-place changes, so stale saved tensors are caught
+    _retains_grad = False
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if type(data) is np.ndarray and dtype is None and data.dtype.kind in "biuf":
@@ -80,12 +85,6 @@ class Tensor:
             self.data = np.asarray(data)
         else:
             self.data = _as_array(data, dtype)
-        self.grad = None
-        self.grad_fn = None
-        self._hooks = None
-        self._version = 0
-        self._retains_grad = False
-        self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -351,7 +350,7 @@ class Tensor:
         return ops.Neg.apply(self)
 
     def __matmul__(self, other):
-        return matmul(self, other)
+        return matmul(self, other if isinstance(other, Tensor) else Tensor(other))
 
     def __rmatmul__(self, other):
         return matmul(self._other(other), self)
@@ -523,11 +522,16 @@ class Tensor:
 
     @property
     def T(self):
-        return self.permute(*reversed(range(self.ndim))) if self.ndim >= 2 else self
+        n = self.data.ndim
+        return ops.Permute.apply(self, tuple(range(n - 1, -1, -1))) if n >= 2 else self
 
     @property
     def mT(self):
-        return self.transpose(-2, -1)
+        """The last two dims swapped (a batch of matrices, each transposed)."""
+        n = self.data.ndim
+        if n < 2:
+            raise ValueError(f"mT needs at least 2 dims, got shape {self.shape}")
+        return ops.Permute.apply(self, tuple(range(n - 2)) + (n - 1, n - 2))
 
     def t(self):
         if self.ndim > 2:
@@ -624,6 +628,8 @@ def _unwrap_index(index):
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with torch's rules: 1-D operands are treated as a row (left) or a column
     (right) vector and that dimension is removed from the result; batch dims broadcast."""
+    if a.data.ndim >= 2 and b.data.ndim >= 2:
+        return ops.MatMul.apply(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")

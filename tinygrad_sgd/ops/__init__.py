@@ -6,6 +6,6 @@ need a backward.
 """
 from .elementwise import Add, Sub, Mul, Div, Neg, Pow, PowScalar, Exp, Log, Sqrt, Abs, Clamp, Where, Cast
 from .activation import ReLU, Sigmoid, Tanh, Softmax, LogSoftmax
-from .reduce import Sum, Max, MaxDim, ArgMax
+from .reduce import Sum, SumToShape, Max, MaxDim, ArgMax
 from .shape import Reshape, Permute, Expand, GetItem, IndexAdd, Cat
 from .linalg import MatMul

@@ -13,8 +13,7 @@ class ReLU(Function):
         return out
 
     def backward(self, g):
-        from ..tensor import Tensor
-        return g * Tensor((self._out_array > 0).astype(g.dtype))
+        return g * self.constant((self._out_array > 0).astype(g.dtype))
 
 
 class Sigmoid(Function):

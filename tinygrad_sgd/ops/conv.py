@@ -352,20 +352,8 @@ class AvgPoolSpread(Function):
         return from_chwn(geom.crop(out))
 
     def backward(self, gg):
-        from ..tensor import Tensor
-        return Tensor(_avg_pool(gg.data, self.geom)) if not gg.requires_grad else \
-            _AvgPoolFixed.apply(gg, self.geom)
-
-
-class _AvgPoolFixed(Function):
-    """Average pooling with known geometry (used for higher-order gradients)."""
-
-    def forward(self, x, geom):
-        self.geom = geom
-        return _avg_pool(x.data, geom)
-
-    def backward(self, grad):
-        return AvgPoolSpread.apply(grad, self.geom)
+        g = self.geom
+        return AvgPool2d.apply(gg, (g.kh, g.kw), g.stride, g.padding)
 
 
 def _avg_pool(x, g):

@@ -5,55 +5,32 @@ import numpy as np
 from ..autograd import Function
 
 
-def _broadcast_error(op, x, y):
-    return ValueError(f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast together "
-                      f"(sizes must match or be 1, aligned from the right)")
-
-
-class _Binary(Function):
-    symbol = "?"
+class Add(Function):
+    """z = x + y.      dz/dx = 1,   dz/dy = 1."""
 
     def forward(self, x, y):
-        try:
-            return self.compute(x.data, y.data)
-        except ValueError as e:
-            if x.data.ndim and y.data.ndim and "broadcast" in str(e):
-                raise _broadcast_error(self.symbol, x, y) from None
-            raise
-
-
-class Add(_Binary):
-    """z = x + y.      dz/dx = 1,   dz/dy = 1."""
-    symbol = "add"
-
-    def compute(self, x, y):
-        return x + y
+        return x.data + y.data
 
     def backward(self, g):
         return g, g
 
 
-class Sub(_Binary):
+class Sub(Function):
     """z = x − y.      dz/dx = 1,   dz/dy = −1."""
-    symbol = "sub"
 
-    def compute(self, x, y):
-        return x - y
+    def forward(self, x, y):
+        return x.data - y.data
 
     def backward(self, g):
         return g, (-g if self.needs_input_grad[1] else None)
 
 
-class Mul(_Binary):
+class Mul(Function):
     """z = x · y.      dz/dx = y,   dz/dy = x."""
-    symbol = "mul"
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return super().forward(x, y)
-
-    def compute(self, x, y):
-        return x * y
+        return x.data * y.data
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -61,17 +38,13 @@ class Mul(_Binary):
                 g * x if self.needs_input_grad[1] else None)
 
 
-class Div(_Binary):
+class Div(Function):
     """z = x / y.      dz/dx = 1/y,   dz/dy = −x/y²."""
-    symbol = "div"
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return super().forward(x, y)
-
-    def compute(self, x, y):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return x / y
+            return x.data / y.data
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -110,20 +83,16 @@ class PowScalar(Function):
         return g * (p * x ** (p - 1))
 
 
-class Pow(_Binary):
+class Pow(Function):
     """z = x^y for tensors.   dz/dx = y·x^(y−1),   dz/dy = x^y·ln x  (taken as 0 where x = 0
     and y ≥ 0, as torch does, since the limit of x^y·ln x there is 0)."""
-    symbol = "pow"
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        out = super().forward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = x.data ** y.data
         self.save_output(out)
         return out
-
-    def compute(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return x ** y
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -131,9 +100,9 @@ class Pow(_Binary):
         if self.needs_input_grad[0]:
             gx = g * (y * x ** (y - 1.0))
         if self.needs_input_grad[1]:
-            from ..tensor import where
             zero_base = (x == 0) & (y >= 0)
-            gy = g * where(zero_base, 0.0, self.output() * x.log())
+            gy = g * Where.apply(zero_base, self.constant(np.zeros((), g.dtype)),
+                                 self.output() * x.log())
         return gx, gy
 
 
@@ -184,8 +153,7 @@ class Abs(Function):
         return np.abs(x.data)
 
     def backward(self, g):
-        from ..tensor import Tensor
-        return g * Tensor(self.sign)
+        return g * self.constant(self.sign)
 
 
 class Clamp(Function):
@@ -203,8 +171,7 @@ class Clamp(Function):
         return np.clip(d, lo, hi).astype(d.dtype, copy=False)
 
     def backward(self, g):
-        from ..tensor import Tensor
-        return g * Tensor(self.mask.astype(g.dtype))
+        return g * self.constant(self.mask.astype(g.dtype))
 
 
 class Where(Function):
@@ -212,18 +179,13 @@ class Where(Function):
 
     def forward(self, cond, x, y):
         self.cond = cond.data
-        try:
-            return np.where(cond.data, x.data, y.data)
-        except ValueError:
-            raise ValueError(f"where: shapes {cond.shape} (condition), {x.shape} and {y.shape} "
-                             f"cannot be broadcast together") from None
+        return np.where(cond.data, x.data, y.data)
 
     def backward(self, g):
-        from ..tensor import Tensor, where
-        c = Tensor(self.cond)
+        c, zero = self.constant(self.cond), self.constant(np.zeros((), g.dtype))
         return (None,
-                where(c, g, 0.0) if self.needs_input_grad[1] else None,
-                where(c, 0.0, g) if self.needs_input_grad[2] else None)
+                Where.apply(c, g, zero) if self.needs_input_grad[1] else None,
+                Where.apply(c, zero, g) if self.needs_input_grad[2] else None)
 
 
 class Cast(Function):

@@ -37,6 +37,21 @@ class Sum(Function):
         return g.reshape(self.kept).expand(self.in_shape)
 
 
+class SumToShape(Function):
+    """z = x summed over the axes that broadcasting added or stretched, so z has ``shape``
+    (the gradient of a broadcast).   dz/dx = 1: the gradient is broadcast back."""
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                          if s == 1 and x.shape[i + lead] != 1)
+        return np.add.reduce(x.data, axis=axes, keepdims=True).reshape(shape)
+
+    def backward(self, g):
+        return g.expand(self.in_shape)
+
+
 class Max(Function):
     """z = max over all elements.   dz/dxᵢ = [xᵢ = z] / (number of ties): the gradient is
     shared evenly between equal maxima (as torch's ``max()`` without a dim)."""
@@ -50,11 +65,10 @@ class Max(Function):
         return out
 
     def backward(self, g):
-        from ..tensor import Tensor
         (x,) = self.saved_tensors
         m = self._out_array
         mask = np.isnan(x.data) if np.isnan(m) else (x.data == m)
-        return Tensor((mask / max(mask.sum(), 1)).astype(g.dtype)) * g
+        return self.constant((mask / max(mask.sum(), 1)).astype(g.dtype)) * g
 
 
 class MaxDim(Function):

@@ -25,11 +25,14 @@ class Permute(Function):
     """z = x with its axes reordered.   dL/dx = dL/dz with the inverse order."""
 
     def forward(self, x, dims):
-        self.inverse = tuple(np.argsort(dims))
+        self.dims = dims
         return x.data.transpose(dims)
 
     def backward(self, g):
-        return g.permute(*self.inverse)
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return Permute.apply(g, tuple(inverse))
 
 
 class Expand(Function):
