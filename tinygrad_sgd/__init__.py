@@ -13,6 +13,7 @@ from .tensor import (Tensor, tensor, manual_seed, get_rng, matmul, where, cat, s
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from .gradcheck import gradcheck, GradcheckError
+from .threads import set_num_threads, get_num_threads
 
 __version__ = "0.1.0"
 

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
+from ..threads import parallel_for
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -121,17 +122,29 @@ class _Geometry:
         return a[:, ph:ph + self.H, pw:pw + self.W]
 
     def im2col(self, x):
-        """Columns (C·kh·kw, OH·OW·N) of the (N, C, H, W) array x: one strided copy."""
+        """Columns (C·kh·kw, OH·OW·N) of the (N, C, H, W) array x: one strided copy
+        (split between threads along C, or along the kernel rows when C = 1)."""
         win = self.windows(self.padded(to_chwn(x)))
-        return np.ascontiguousarray(win).reshape(self.C * self.kh * self.kw, -1)
+        cols = np.empty(win.shape, dtype=win.dtype)
+        if self.C > 1:
+            parallel_for(self.C, lambda a, b: np.copyto(cols[a:b], win[a:b]), cols.size)
+        else:
+            parallel_for(self.kh, lambda a, b: np.copyto(cols[:, a:b], win[:, a:b]),
+                         cols.size)
+        return cols.reshape(self.C * self.kh * self.kw, -1)
 
     def col2im(self, cols, dtype):
-        """Adjoint of im2col: add each column entry back where it was copied from."""
+        """Adjoint of im2col: add each column entry back where it was copied from
+        (channels split between threads: each writes only its own)."""
         cols = cols.reshape(self.C, self.kh, self.kw, self.OH, self.OW, self.N)
         ph, pw = self.padding
         out = np.zeros((self.C, self.H + 2 * ph, self.W + 2 * pw, self.N), dtype=dtype)
-        for (i, j), (rows, cs) in zip(np.ndindex(self.kh, self.kw), self.offsets()):
-            out[:, rows, cs] += cols[:, i, j]
+        offsets = list(zip(np.ndindex(self.kh, self.kw), self.offsets()))
+
+        def add_back(a, b):
+            for (i, j), (rows, cs) in offsets:
+                out[a:b, rows, cs] += cols[a:b, i, j]
+        parallel_for(self.C, add_back, cols.size)
         return from_chwn(self.crop(out))
 
     def args(self):
@@ -248,11 +261,18 @@ class MaxPool2d(Function):
                              f"kernel size {(g.kh, g.kw)}")
         self.geom = g
         xp = g.padded(x.data.transpose(1, 2, 3, 0), value=-np.inf)
-        slices = [xp[:, r, c] for r, c in g.offsets()]
-        out = slices[0].copy()
-        for s in slices[1:]:
-            np.maximum(out, s, out=out)
-        self.masks = _first_max_masks(slices, out)
+        offsets = list(g.offsets())
+        out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
+        masks = np.empty((len(offsets),) + out.shape, dtype=bool)
+
+        def pool(a, b):              # channels a..b: the max, then where it was
+            slices = [xp[a:b, r, c] for r, c in offsets]
+            np.copyto(out[a:b], slices[0])
+            for s in slices[1:]:
+                np.maximum(out[a:b], s, out=out[a:b])
+            _first_max_masks(slices, out[a:b], masks[:, a:b])
+        parallel_for(g.C, pool, xp.size)
+        self.masks = masks
         return from_chwn(out)
 
     def backward(self, grad):
@@ -262,17 +282,15 @@ class MaxPool2d(Function):
         return _pool_label("max_pool2d", self.geom)
 
 
-def _first_max_masks(slices, out):
-    """masks[k] is True where window element k is the window's FIRST maximum (torch's rule for
+def _first_max_masks(slices, out, masks):
+    """masks[k] = True where window element k is the window's FIRST maximum (torch's rule for
     ties): a match at k that no earlier element has already claimed. A few boolean passes."""
-    masks = np.empty((len(slices),) + out.shape, dtype=bool)
     taken = np.zeros(out.shape, dtype=bool)
     for k, s in enumerate(slices[:-1]):
         np.equal(s, out, out=masks[k])
         masks[k] &= ~taken
         taken |= masks[k]
     np.logical_not(taken, out=masks[-1])
-    return masks
 
 
 class MaxPoolScatter(Function):
@@ -287,11 +305,15 @@ class MaxPoolScatter(Function):
         tiles = (geom.stride == (geom.kh, geom.kw) and
                  (geom.OH * geom.kh, geom.OW * geom.kw) == shape[1:3])
         out = np.empty(shape, dtype=gy.dtype) if tiles else np.zeros(shape, dtype=gy.dtype)
-        for mask, (r, c) in zip(masks, geom.offsets()):
-            if tiles:        # windows tile the input exactly: every place is written once
-                np.multiply(g2, mask, out=out[:, r, c])
-            else:
-                out[:, r, c] += g2 * mask
+        offsets = list(geom.offsets())
+
+        def scatter(a, b):
+            for mask, (r, c) in zip(masks[:, a:b], offsets):
+                if tiles:    # windows tile the input exactly: every place is written once
+                    np.multiply(g2[a:b], mask, out=out[a:b, r, c])
+                else:
+                    out[a:b, r, c] += g2[a:b] * mask
+        parallel_for(geom.C, scatter, out.size)
         return from_chwn(geom.crop(out))
 
     def backward(self, gg):

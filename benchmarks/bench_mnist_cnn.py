@@ -1,0 +1,223 @@
+"""One training step of the PyTorch-tutorial CNN (forward, NLL loss, backward, SGD momentum)
+with tinygrad_sgd and with torch, in the same process, alternating blocks of steps, warm-up
+dropped, medians — at batch 64 and 256, with both sides at 1 thread and at 2 threads.
+
+    python benchmarks/bench_mnist_cnn.py [--steps 60] [--json benchmarks/results/mnist_cnn.json]
+
+Each thread setting runs in its own subprocess (OpenBLAS reads its thread count at start-up;
+torch is set to the same count). Then two more subprocesses run 200 training steps each, one
+of ours and one of torch's, and report peak resident memory above the process's baseline.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+
+def _batches(batch_size, n_batches=8, seed=0):
+    """Real MNIST test images when available (many tied maxima, as in training), else noise."""
+    rng = np.random.default_rng(seed)
+    try:
+        from tinygrad_sgd.data import MNIST
+        ds = MNIST(train=False, download=False)
+        idx = rng.permutation(len(ds))[:batch_size * n_batches]
+        x, y = ds.data[idx], ds.targets[idx]
+    except (FileNotFoundError, ValueError):
+        x = rng.standard_normal((batch_size * n_batches, 1, 28, 28)).astype(np.float32)
+        y = rng.integers(0, 10, batch_size * n_batches)
+    return [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+
+
+def _torch_model():
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+            self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+            self.fc1 = nn.Linear(320, 50)
+            self.fc2 = nn.Linear(50, 10)
+
+        def forward(self, x):
+            x = F.relu(F.max_pool2d(self.conv1(x), 2))
+            x = F.relu(F.max_pool2d(self.conv2(x), 2))
+            x = torch.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            x = F.dropout(x, 0.5, training=self.training)
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    torch.manual_seed(0)
+    return Net()
+
+
+def ours_stepper(batches, state_dict=None):
+    import tinygrad_sgd as tg
+    from tinygrad_sgd.models import SimpleCNN
+    from tinygrad_sgd.nn import functional as F
+    from tinygrad_sgd.optim import SGD
+    tg.manual_seed(0)
+    model = SimpleCNN()
+    if state_dict is not None:
+        model.load_state_dict(state_dict)
+    opt = SGD(model.parameters(), lr=0.01, momentum=0.9)
+    data = [(tg.Tensor(x), tg.Tensor(y)) for x, y in batches]
+    k = [0]
+
+    def step():
+        x, y = data[k[0] % len(data)]
+        k[0] += 1
+        opt.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def torch_stepper(batches, model=None):
+    import torch
+    import torch.nn.functional as F
+    model = model or _torch_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
+    k = [0]
+
+    def step():
+        x, y = data[k[0] % len(data)]
+        k[0] += 1
+        opt.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def time_alternating(steppers, steps, block=10, warmup=10):
+    """Median seconds per step of each stepper, run in alternating blocks."""
+    for step in steppers.values():
+        for _ in range(warmup):
+            step()
+    times = {name: [] for name in steppers}
+    for _ in range(max(1, steps // block)):
+        for name, step in steppers.items():
+            for _ in range(block):
+                t0 = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - t0)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def worker_timing(threads, batch_sizes, steps):
+    import torch
+    torch.set_num_threads(threads)
+    rows = []
+    for bs in batch_sizes:
+        batches = _batches(bs)
+        tmodel = _torch_model()
+        sd = {k: v.detach().numpy().copy() for k, v in tmodel.state_dict().items()}
+        med = time_alternating({"ours": ours_stepper(batches, sd),
+                                "torch": torch_stepper(batches, tmodel)}, steps)
+        rows.append({"batch": bs, "threads": threads, "ours_ms": med["ours"] * 1e3,
+                     "torch_ms": med["torch"] * 1e3, "ratio": med["ours"] / med["torch"]})
+    return rows
+
+
+def _rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def worker_memory(which, steps, batch_size):
+    batches = _batches(batch_size)
+    if which == "torch":
+        import torch
+        torch.set_num_threads(1)
+        step = torch_stepper(batches)
+    else:
+        step = ours_stepper(batches)
+    step()
+    base = _rss_mb()
+    rss = []
+    for i in range(steps):
+        step()
+        if i % 20 == 0:
+            rss.append(_rss_mb())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"which": which, "steps": steps, "batch": batch_size, "baseline_mb": base,
+            "peak_mb": peak, "peak_above_baseline_mb": peak - base,
+            "rss_first_mb": rss[0], "rss_last_mb": rss[-1]}
+
+
+def _run_worker(args, env_threads):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(env_threads),
+               OMP_NUM_THREADS=str(env_threads), MKL_NUM_THREADS=str(env_threads))
+    out = subprocess.run([sys.executable, os.path.abspath(__file__)] + args, env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--steps", type=int, default=60, help="timed steps per side per setting")
+    ap.add_argument("--batch-sizes", default="64,256")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--memory-steps", type=int, default=200)
+    ap.add_argument("--json", default=os.path.join(HERE, "results", "mnist_cnn.json"))
+    ap.add_argument("--worker", choices=["timing", "memory-ours", "memory-torch"],
+                    help=argparse.SUPPRESS)
+    ap.add_argument("--worker-threads", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.batch_sizes.split(",")]
+    if args.worker == "timing":
+        print(json.dumps(worker_timing(args.worker_threads, sizes, args.steps)))
+        return
+    if args.worker:
+        print(json.dumps(worker_memory(args.worker.split("-")[1], args.memory_steps, sizes[0])))
+        return
+
+    rows = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        rows += _run_worker(["--worker", "timing", "--worker-threads", str(threads),
+                             "--steps", str(args.steps), "--batch-sizes", args.batch_sizes],
+                            threads)
+    rows.sort(key=lambda r: (r["batch"], r["threads"]))
+    print("MNIST tutorial CNN, one training step (forward + NLL + backward + SGD momentum), "
+          "median ms/step")
+    print(f"{'batch':>6} {'threads':>7} {'tinygrad_sgd':>13} {'torch':>8} {'ours/torch':>11}")
+    for r in rows:
+        print(f"{r['batch']:>6} {r['threads']:>7} {r['ours_ms']:>13.2f} {r['torch_ms']:>8.2f} "
+              f"{r['ratio']:>11.2f}")
+    memory = [_run_worker(["--worker", f"memory-{w}", "--memory-steps",
+                           str(args.memory_steps), "--batch-sizes", str(sizes[0])], 1)
+              for w in ("ours", "torch")]
+    print(f"\nPeak memory over {args.memory_steps} training steps at batch {sizes[0]} "
+          f"(resident MB; above = peak minus the RSS after the first step):")
+    for m in memory:
+        print(f"  {m['which']:>6}: peak {m['peak_mb']:.0f} MB, {m['peak_above_baseline_mb']:.1f} MB "
+              f"above baseline; RSS step 1 {m['rss_first_mb']:.0f} MB -> step "
+              f"{m['steps']} {m['rss_last_mb']:.0f} MB")
+    if args.json:
+        os.makedirs(os.path.dirname(args.json), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump({"timing": rows, "memory": memory}, f, indent=2)
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Lesson 5 — the classic PyTorch MNIST example: a small CNN trained with SGD + momentum.
+
+The network (``tinygrad_sgd.models.SimpleCNN``)::
+
+    conv(1→10, 5×5) → max_pool(2) → relu → conv(10→20, 5×5) → max_pool(2) → relu
+    → flatten (320) → linear(320→50) → relu → dropout(0.5) → linear(50→10) → log_softmax
+
+is trained on mini-batches of 64 images with the negative log-likelihood loss and
+``SGD(lr=0.01, momentum=0.9)``:  b ← 0.9·b + g,  θ ← θ − 0.01·b.  After each epoch it is
+evaluated on the 10,000 test images. The whole loop is the one you would write in PyTorch:
+
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+Data: MNIST's training split when it is on disk or downloadable, else Fashion-MNIST (same
+format; Debian's ``dataset-fashion-mnist`` package) — the program says which it used.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+DATASETS = ("auto", "mnist", "fashion-mnist")
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="tinygrad-sgd mnist",
+        description="Train the PyTorch-tutorial CNN on MNIST (or Fashion-MNIST) with SGD + "
+                    "momentum, report test accuracy, save a checkpoint and figures.")
+    p.add_argument("--dataset", choices=DATASETS, default="auto",
+                   help="auto: MNIST if its training split is available, else Fashion-MNIST")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--test-batch-size", type=int, default=1000)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--limit", type=int, default=None,
+                   help="train on the first N training images only (quick runs)")
+    p.add_argument("--test-limit", type=int, default=None,
+                   help="evaluate on the first N test images only")
+    p.add_argument("--data-dir", default=None,
+                   help="folder with the IDX files (else $TINYGRAD_SGD_DATA, ~/.cache/"
+                        "tinygrad_sgd, /usr/share/datasets/fashion-mnist)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default=os.path.join("out", "mnist"),
+                   help="folder for the checkpoint and figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bars; one line per epoch")
+    return p
+
+
+def load_data(name, data_dir=None, log=print):
+    """(train, test, which) for ``name`` in DATASETS; 'auto' falls back to Fashion-MNIST."""
+    from ..data import MNIST, FashionMNIST
+    if name in ("auto", "mnist"):
+        try:
+            train = MNIST(root=data_dir, train=True)
+            return train, MNIST(root=data_dir, train=False), "MNIST"
+        except FileNotFoundError as e:
+            if name == "mnist":
+                raise
+            log(f"MNIST's training split is not available here (not found on disk and not "
+                f"downloadable: {type(e).__name__}); training on Fashion-MNIST instead.")
+    train = FashionMNIST(root=data_dir, train=True)
+    return train, FashionMNIST(root=data_dir, train=False), "Fashion-MNIST"
+
+
+def evaluate(model, dataset, batch_size=1000, limit=None):
+    """(mean NLL, accuracy, predictions) of ``model`` on ``dataset``, without recording."""
+    from .. import Tensor, no_grad
+    from ..nn import functional as F
+    n = len(dataset) if limit is None else min(limit, len(dataset))
+    model.eval()
+    total, preds = 0.0, []
+    with no_grad():
+        for i in range(0, n, batch_size):
+            x, y = dataset[np.arange(i, min(i + batch_size, n))]
+            out = model(Tensor(x))
+            total += F.nll_loss(out, Tensor(y), reduction="sum").item()
+            preds.append(out.argmax(dim=1).numpy())
+    preds = np.concatenate(preds)
+    return total / n, float((preds == dataset.targets[:n]).mean()), preds
+
+
+def train_epoch(model, loader, optimizer, epoch, epochs, quiet):
+    """One pass over ``loader``; returns (mean loss, accuracy) over the epoch."""
+    from ..nn import functional as F
+    model.train()
+    seen = correct = 0
+    loss_sum = 0.0
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+        bar = tqdm(total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="batch",
+                   leave=True, dynamic_ncols=True)
+    for x, y in loader:
+        optimizer.zero_grad()
+        out = model(x)
+        loss = F.nll_loss(out, y)
+        loss.backward()
+        optimizer.step()
+        n = len(y)
+        seen += n
+        loss_sum += loss.item() * n
+        correct += int((out.data.argmax(axis=1) == y.data).sum())
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
+                            refresh=False)
+    if bar is not None:
+        bar.close()
+    return loss_sum / seen, correct / seen
+
+
+def run(args, log=print):
+    """Train and evaluate; returns a dict with the figures printed and the files written."""
+    import tinygrad_sgd as tg
+    from ..data import DataLoader
+    from ..models import SimpleCNN
+    from ..optim import SGD
+    from ..viz import plots
+
+    tg.manual_seed(args.seed)
+    train, test, which = load_data(args.dataset, args.data_dir, log)
+    log(f"dataset: {which} ({len(train)} training images from {train.source}; "
+        f"{len(test)} test images)")
+    train_set = train if args.limit is None else (train.data[:args.limit],
+                                                  train.targets[:args.limit])
+    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    model = SimpleCNN()
+    optimizer = SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+
+    history = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
+    start = time.perf_counter()
+    for epoch in range(1, args.epochs + 1):
+        loss, acc = train_epoch(model, loader, optimizer, epoch, args.epochs, args.quiet)
+        test_loss, test_acc, preds = evaluate(model, test, args.test_batch_size,
+                                              args.test_limit)
+        for key, value in zip(history, (loss, acc, test_loss, test_acc)):
+            history[key].append(value)
+        log(f"epoch {epoch}: train loss {loss:.4f}  train acc {acc:.2%}  "
+            f"test loss {test_loss:.4f}  test acc {test_acc:.2%}")
+    seconds = time.perf_counter() - start
+
+    os.makedirs(args.out, exist_ok=True)
+    checkpoint = os.path.join(args.out, "simple_cnn.npz")
+    tg.save(model.state_dict(), checkpoint)
+    files = {"checkpoint": checkpoint}
+    if args.epochs > 0:
+        files["loss_curve"] = os.path.join(args.out, "loss.png")
+        plots.plot_loss({"train": history["train_loss"], "test": history["test_loss"]},
+                        path=files["loss_curve"], title=f"SimpleCNN on {which}")
+        targets = test.targets[:len(preds)]
+        right, wrong = np.flatnonzero(preds == targets)[:3], np.flatnonzero(preds != targets)[:3]
+        pick = np.concatenate([right, wrong])
+        grid = os.path.join(args.out, "predictions.png")
+        plots.plot_image_grid(test.data[pick], targets[pick], preds[pick], path=grid,
+                              class_names=test.classes, ncols=3,
+                              title="3 right (green) and 3 wrong (red) test predictions")
+        files["predictions"] = grid
+    summary = (f"{which}: {args.epochs} epochs in {seconds:.1f} s, final test accuracy "
+               f"{history['test_acc'][-1]:.2%}" if args.epochs else f"{which}: no training")
+    log(summary)
+    log("wrote " + ", ".join(files.values()))
+    return {"dataset": which, "seconds": seconds, "files": files, "summary": summary,
+            **history}
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return run(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
