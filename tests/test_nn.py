@@ -1,0 +1,680 @@
+"""tinygrad_sgd.nn against torch.nn: functional layers (value, gradient, second-order gradient in
+float64), Module mechanics, state_dict/load_state_dict, repr, layers with weights copied from
+torch, default initialisation statistics, nn.init, and the ready-made models."""
+import math
+import re
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import Tensor, autograd, models, nn
+from tinygrad_sgd.nn import functional as F
+from tinygrad_sgd.nn import init
+from strategies import arrays, assert_same, shapes, tg_tensor, torch_tensor
+
+TF = torch.nn.functional
+
+
+# ============================================================================ helper
+def check(fn, arrs, grad=None, rtol=1e-6, atol=1e-9, second_order=True, label="op"):
+    """``fn(lib, *tensors)`` on tinygrad_sgd and on torch: forward value, gradient w.r.t. each
+    input with ``grad[i]`` True (default: every float input), and the gradient of
+    ⟨first gradients, u⟩ (second order). float64 unless the arrays say otherwise."""
+    grad = [a.dtype.kind == "f" for a in arrs] if grad is None else grad
+    ours = [tg_tensor(a, g) for a, g in zip(arrs, grad)]
+    theirs = [torch_tensor(a, g) for a, g in zip(arrs, grad)]
+    out, ref = fn(tg, *ours), fn(torch, *theirs)
+    assert_same(out, ref, rtol, atol, f"{label}: forward")
+    xs = [t for t, g in zip(ours, grad) if g]
+    ts = [t for t, g in zip(theirs, grad) if g]
+    if not xs:
+        return
+    rng = np.random.default_rng(0)
+    v = rng.standard_normal(out.shape).astype(out.dtype)
+    g1 = autograd.grad(out, xs, grad_outputs=Tensor(v), create_graph=second_order)
+    r1 = torch.autograd.grad(ref, ts, grad_outputs=torch.tensor(v), create_graph=second_order)
+    for i, (a, b) in enumerate(zip(g1, r1)):
+        assert_same(a, b, rtol, atol, f"{label}: gradient w.r.t. input {i}")
+    if not second_order:
+        return
+    us = [rng.standard_normal(x.shape).astype(x.dtype) for x in xs]
+    s = sum((g * Tensor(u)).sum() for g, u in zip(g1, us))
+    r = sum((g * torch.tensor(u)).sum() for g, u in zip(r1, us))
+    zeros = [np.zeros(x.shape, x.dtype) for x in xs]
+    g2 = autograd.grad(s, xs, allow_unused=True) if s.requires_grad else zeros
+    r2 = (torch.autograd.grad(r, ts, allow_unused=True, materialize_grads=True)
+          if r.requires_grad else zeros)
+    for i, (a, b, z) in enumerate(zip(g2, r2, zeros)):
+        assert_same(z if a is None else a, b, rtol, atol,
+                    f"{label}: second-order gradient w.r.t. input {i}")
+
+
+def copy_from_torch(ours, theirs):
+    """Load a torch module's weights into ours (through load_state_dict)."""
+    ours.load_state_dict(theirs.state_dict())
+    return ours
+
+
+# ============================================================================ functional
+@given(st.data())
+def test_activations_match_torch(data):
+    shape = data.draw(shapes(min_dims=0))
+    x = data.draw(arrays(shape, avoid=(0.0,), margin=1e-3))
+    for name in ("relu", "sigmoid", "tanh"):
+        check(lambda lib, t: getattr(lib.nn.functional, name)(t), [x], label=name)
+
+
+@given(st.data())
+def test_softmax_log_softmax_flatten_match_torch(data):
+    shape = data.draw(shapes(min_dims=1))
+    x = data.draw(arrays(shape))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    check(lambda lib, t: lib.nn.functional.softmax(t, dim=dim), [x], label="softmax")
+    check(lambda lib, t: lib.nn.functional.log_softmax(t, dim=dim), [x], label="log_softmax")
+    start = data.draw(st.integers(0, len(shape) - 1))
+    end = data.draw(st.integers(start, len(shape) - 1))
+    check(lambda lib, t: lib.flatten(t, start, end) if lib is torch else
+          F.flatten(t, start, end), [x], label="flatten")
+
+
+@given(st.data())
+def test_linear_matches_torch(data):
+    n_in, n_out = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    batch = data.draw(shapes(min_dims=0, max_dims=2))
+    x = data.draw(arrays(batch + (n_in,)))
+    w = data.draw(arrays((n_out, n_in)))
+    if data.draw(st.booleans()):
+        b = data.draw(arrays((n_out,)))
+        check(lambda lib, *t: lib.nn.functional.linear(*t), [x, w, b], label="linear")
+    else:
+        check(lambda lib, *t: lib.nn.functional.linear(*t), [x, w], label="linear(no bias)")
+
+
+def test_linear_errors_name_the_shapes():
+    x = Tensor(np.zeros((64, 320), np.float32))
+    w = Tensor(np.zeros((50, 300), np.float32))
+    with pytest.raises(ValueError, match=r"\(64, 320\) has 320 features.*\(50, 300\) expects 300"):
+        F.linear(x, w)
+    with pytest.raises(ValueError, match=r"bias must have shape \(50,\), got \(49,\)"):
+        F.linear(x, Tensor(np.zeros((50, 320), np.float32)), Tensor(np.zeros(49, np.float32)))
+    with pytest.raises(ValueError, match="weight must be 2-D"):
+        F.linear(x, Tensor(np.zeros(320, np.float32)))
+    with pytest.raises(TypeError, match="input must be a Tensor, got ndarray"):
+        F.linear(np.zeros((2, 320)), w)
+
+
+def test_dropout_masks_scales_and_follows_the_seed():
+    x = Tensor(np.ones((200, 100), np.float32), requires_grad=True)
+    tg.manual_seed(3)
+    y = F.dropout(x, p=0.3)
+    assert y.dtype == np.float32
+    kept = y.data != 0
+    assert abs(kept.mean() - 0.7) < 0.02                     # P(keep) = 1 − p
+    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)   # inverted scaling
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, kept / 0.7, rtol=1e-6)  # gradient = mask/(1−p)
+    tg.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(x, p=0.3).data, y.data)  # same seed, same mask
+    assert not np.array_equal(F.dropout(x, p=0.3).data, y.data)      # the next draw differs
+    # float64 stays float64
+    assert F.dropout(Tensor(np.ones(10)), 0.5).dtype == np.float64
+
+
+def test_dropout_edge_cases_and_validation():
+    x = Tensor(np.arange(1, 7, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    assert F.dropout(x, 0.0) is x
+    assert F.dropout(x, 0.7, training=False) is x
+    z = F.dropout(x, 1.0)
+    np.testing.assert_array_equal(z.data, 0)
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 0)
+    for p in (-0.1, 1.5, "a", None, True):
+        with pytest.raises(ValueError, match="between 0 and 1, but got"):
+            F.dropout(x, p)
+    with pytest.raises(ValueError, match="between 0 and 1, but got 2"):
+        nn.Dropout(2)
+
+
+def test_dropout_second_order_is_zero_and_matches_scaled_product():
+    x = Tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
+    tg.manual_seed(0)
+    y = F.dropout(x, 0.5)
+    scale = np.where(y.data != 0, 2.0, 0.0)
+    np.testing.assert_allclose(y.data, x.data * scale)
+    (g,) = autograd.grad((y * y).sum(), [x], create_graph=True)
+    np.testing.assert_allclose(g.data, 2 * x.data * scale * scale)
+    (g2,) = autograd.grad(g.sum(), [x])
+    np.testing.assert_allclose(g2.data, 2 * scale * scale)
+
+
+# ============================================================================ Module mechanics
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 4)
+        self.scale = nn.Parameter(np.ones(4, np.float32))
+        self.note = "not a parameter"
+
+    def forward(self, x):
+        return self.lin(x) * self.scale
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.act = nn.ReLU()
+        self.head = nn.Linear(4, 2, bias=False)
+
+    def forward(self, x):
+        return self.head(self.act(self.block(x)))
+
+
+class TorchBlock(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 4)
+        self.scale = torch.nn.Parameter(torch.ones(4))
+
+
+class TorchNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = TorchBlock()
+        self.act = torch.nn.ReLU()
+        self.head = torch.nn.Linear(4, 2, bias=False)
+
+
+def test_registration_and_tree_walks():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    # torch's order: a module's own parameters, then its children's (depth first)
+    assert names == ["block.scale", "block.lin.weight", "block.lin.bias", "head.weight"]
+    assert names == [n for n, _ in TorchNet().named_parameters()]
+    assert [p.shape for p in net.parameters()] == [(4,), (4, 3), (4,), (2, 4)]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+    assert [n for n, _ in net.named_children()] == ["block", "act", "head"]
+    assert list(net.children()) == [net.block, net.act, net.head]
+    assert [n for n, _ in net.named_modules()] == ["", "block", "block.lin", "act", "head"]
+    assert list(net.modules())[2] is net.block.lin
+    assert [n for n, _ in net.block.named_parameters(recurse=False)] == ["scale"]
+    assert net.head.bias is None and net.block.note == "not a parameter"
+    assert "block" in dir(net) and "scale" in dir(net.block)
+    with pytest.raises(AttributeError, match="'Net' object has no attribute 'nope'"):
+        net.nope
+
+
+def test_shared_parameters_and_modules_are_listed_once():
+    lin = nn.Linear(2, 2)
+    seq = nn.Sequential(lin, nn.Tanh(), lin)
+    assert len(list(seq.parameters())) == 2
+    assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias"]
+    assert [n for n, _ in seq.named_modules()] == ["", "0", "1"]
+
+
+def test_parameter_is_a_tensor_that_requires_grad():
+    p = nn.Parameter(Tensor(np.zeros(3, np.float32)))
+    assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf
+    assert not nn.Parameter(np.zeros(3), requires_grad=False).requires_grad
+    assert repr(p).startswith("Parameter containing:\ntensor(")
+    y = p * 2.0
+    assert type(y) is Tensor and y.requires_grad
+
+
+def test_setattr_rules():
+    lin = nn.Linear(3, 2)
+    with pytest.raises(ValueError, match=r"Linear\.weight: cannot assign a value of shape "
+                                         r"\(3, 3\) to a parameter of shape \(2, 3\)"):
+        lin.weight = nn.Parameter(np.zeros((3, 3), np.float32))
+    with pytest.raises(ValueError, match=r"shape \(5,\) to a parameter of shape \(2,\)"):
+        lin.bias = np.zeros(5)
+    with pytest.raises(TypeError, match="as parameter 'weight'.*copy_"):
+        lin.weight = Tensor(np.zeros((2, 3), np.float32))
+    new = nn.Parameter(np.ones((2, 3), np.float32))
+    lin.weight = new                                  # right shape: replaced
+    assert lin.weight is new and list(lin.parameters())[0] is new
+    lin.bias = None                                   # None removes it from the parameters
+    assert [n for n, _ in lin.named_parameters()] == ["weight"]
+    del lin.weight
+    assert list(lin.parameters()) == []
+
+    class Early(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(np.zeros(1))
+
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\) first in Early"):
+        Early()
+    net = Net()
+    with pytest.raises(TypeError, match="child module 'act'"):
+        net.act = 3
+
+
+def test_train_eval_propagate():
+    net = Net()
+    assert net.training and net.block.lin.training
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+    with pytest.raises(ValueError, match="bool"):
+        net.train("yes")
+
+
+def test_zero_grad_both_modes():
+    net = Net()
+    net(Tensor(np.ones((5, 3), np.float32))).sum().backward()
+    grads = [p.grad for p in net.parameters()]
+    assert all(g is not None for g in grads)
+    net.zero_grad(set_to_none=False)
+    assert [p.grad for p in net.parameters()] == grads          # same objects, zeroed in place
+    assert all(not g.data.any() for g in grads)
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_call_runs_forward_inside_module_scope():
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append(autograd._mode.modules)
+            return x * 2.0
+
+    net = nn.Sequential(nn.Linear(3, 3), Probe())
+    out = net(Tensor(np.ones((1, 3), np.float32)))
+    assert seen == [(net, net[1])]
+    assert out.grad_fn.modules == (net, net[1])          # the mul node is tagged
+    assert out.grad_fn.next_functions[0].modules[:2] == (net, net[0])  # the Linear's add
+    assert autograd._mode.modules == ()                  # the scope is closed again
+    with pytest.raises(NotImplementedError, match="Module has no forward"):
+        nn.Module()(1)
+
+
+def test_apply_requires_grad_and_dtype_conversion():
+    net = Net()
+    visited = []
+    assert net.apply(lambda m: visited.append(type(m).__name__)) is net
+    assert visited == ["Linear", "Block", "ReLU", "Linear", "Net"]
+    params = list(net.parameters())
+    net.double()
+    assert list(net.parameters()) == params and all(p.dtype == np.float64 for p in params)
+    net.float()
+    assert all(p.dtype == np.float32 for p in params)
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in params)
+
+
+# ============================================================================ state dict
+class TorchCNN(torch.nn.Module):
+    """The torch twin of models.SimpleCNN."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 10, kernel_size=5)
+        self.conv2 = torch.nn.Conv2d(10, 20, kernel_size=5)
+        self.fc1 = torch.nn.Linear(320, 50)
+        self.fc2 = torch.nn.Linear(50, 10)
+
+    def forward(self, x):
+        x = TF.relu(TF.max_pool2d(self.conv1(x), 2))
+        x = TF.relu(TF.max_pool2d(self.conv2(x), 2))
+        x = torch.flatten(x, 1)
+        x = TF.relu(self.fc1(x))
+        x = TF.dropout(x, 0.5, training=self.training)
+        return TF.log_softmax(self.fc2(x), dim=1)
+
+
+def test_state_dict_keys_match_torch_twins():
+    assert list(models.SimpleCNN().state_dict()) == list(TorchCNN().state_dict())
+    ours = models.MLP([2, 16, 16, 1])
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(),
+                                 torch.nn.Linear(16, 16), torch.nn.Tanh(),
+                                 torch.nn.Linear(16, 1))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    sd = ours.state_dict()
+    assert all(type(v) is Tensor and not v.requires_grad for v in sd.values())
+    assert sd["0.weight"].data is ours[0].weight.data               # shares memory, as torch
+    assert ours.state_dict(keep_vars=True)["0.weight"] is ours[0].weight
+    assert list(nn.Linear(2, 2).state_dict(prefix="enc."))[0] == "enc.weight"
+
+
+def test_load_state_dict_from_torch_numpy_and_ours():
+    torch.manual_seed(0)
+    theirs = TorchCNN().double()        # float64 values are stored into our float32 params
+    ours = models.SimpleCNN()
+    params = list(ours.parameters())
+    versions = [p._version for p in params]
+    result = ours.load_state_dict(theirs.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert list(ours.parameters()) == params                  # same objects, values copied
+    assert all(p.dtype == np.float32 and p.requires_grad for p in params)
+    assert all(p._version > v for p, v in zip(params, versions))
+    for (k, p), (k2, t) in zip(ours.state_dict().items(), theirs.state_dict().items()):
+        assert k == k2
+        np.testing.assert_allclose(p.data, t.numpy(), rtol=1e-6)
+    other = models.SimpleCNN()
+    other.load_state_dict({k: v.data.copy() for k, v in ours.state_dict().items()})  # NumPy
+    other.load_state_dict(ours.state_dict())                                        # ours
+    for p, q in zip(other.parameters(), ours.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    assert p.data is not q.data
+    lin = nn.Linear(2, 1)
+    lin.load_state_dict({"weight": [[1.0, 2.0]], "bias": [0.5]})   # anything np.asarray takes
+    np.testing.assert_array_equal(lin.weight.data, [[1, 2]])
+
+
+def test_load_state_dict_reports_every_problem_at_once():
+    net = models.SimpleCNN()
+    before = [p.data.copy() for p in net.parameters()]
+    sd = {k: v.data.copy() for k, v in net.state_dict().items()}
+    del sd["fc2.bias"], sd["conv1.bias"]
+    sd["conv1.weight"] = np.zeros((10, 1, 3, 3), np.float32)
+    sd["fc1.weight"] = np.ones((50, 321), np.float32)
+    sd["conv3.weight"] = np.zeros((4, 4))
+    sd["extra"] = 1.0
+    with pytest.raises(RuntimeError) as info:
+        net.load_state_dict(sd)
+    msg = str(info.value)
+    assert msg.count("\n") == 4, msg                      # one error, four problem lines
+    assert "for SimpleCNN" in msg
+    assert re.search(r"Missing key\(s\) in state_dict: 'conv1.bias' \(shape \(10,\)\), "
+                     r"'fc2.bias' \(shape \(10,\)\)", msg), msg
+    assert re.search(r"Unexpected key\(s\) in state_dict: 'conv3.weight' \(shape \(4, 4\)\), "
+                     r"'extra' \(shape \(\)\)", msg), msg
+    assert re.search(r"size mismatch for 'conv1.weight': copying a param with shape "
+                     r"\(10, 1, 3, 3\).*current model is \(10, 1, 5, 5\)", msg), msg
+    assert "size mismatch for 'fc1.weight'" in msg and "(50, 321)" in msg
+    for p, b in zip(net.parameters(), before):          # nothing was copied
+        np.testing.assert_array_equal(p.data, b)
+    # strict=False: missing/unexpected are returned, a shape mismatch still raises
+    sd["conv1.weight"] = before[0]
+    sd["fc1.weight"] = before[4]
+    result = net.load_state_dict(sd, strict=False)
+    assert result.missing_keys == ["conv1.bias", "fc2.bias"]
+    assert result.unexpected_keys == ["conv3.weight", "extra"]
+    sd["fc1.weight"] = np.zeros(3)
+    with pytest.raises(RuntimeError, match=r"size mismatch for 'fc1.weight'"):
+        net.load_state_dict(sd, strict=False)
+    with pytest.raises(TypeError, match="dict-like state_dict, got list"):
+        net.load_state_dict([1, 2])
+    lin = nn.Linear(1, 1)
+    with pytest.raises(RuntimeError, match="'weight' has non-numeric dtype"):
+        lin.load_state_dict({"weight": [["a"]], "bias": [0.0]})
+
+
+# ============================================================================ repr
+def test_repr_matches_torch():
+    pairs = [
+        (nn.Linear(320, 50), torch.nn.Linear(320, 50)),
+        (nn.Linear(3, 1, bias=False), torch.nn.Linear(3, 1, bias=False)),
+        (nn.Conv2d(1, 10, kernel_size=5), torch.nn.Conv2d(1, 10, kernel_size=5)),
+        (nn.Conv2d(3, 8, (3, 5), stride=2, padding=1, dilation=2, bias=False),
+         torch.nn.Conv2d(3, 8, (3, 5), stride=2, padding=1, dilation=2, bias=False)),
+        (nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
+        (nn.MaxPool2d(3, stride=1, padding=1), torch.nn.MaxPool2d(3, stride=1, padding=1)),
+        (nn.AvgPool2d(2), torch.nn.AvgPool2d(2)),
+        (nn.Dropout(0.25), torch.nn.Dropout(0.25)),
+        (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
+        (nn.LogSoftmax(dim=-1), torch.nn.LogSoftmax(dim=-1)),
+        (nn.Flatten(), torch.nn.Flatten()),
+        (nn.ReLU(), torch.nn.ReLU()), (nn.Sigmoid(), torch.nn.Sigmoid()),
+        (nn.Tanh(), torch.nn.Tanh()),
+        (nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())),
+         torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(),
+                             torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Sigmoid()))),
+    ]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+    assert repr(models.SimpleCNN()).replace("SimpleCNN", "TorchCNN") == repr(TorchCNN())
+
+
+# ============================================================================ layers vs torch
+def _both_layers(ours, theirs, x, atol=1e-5):
+    """Weights copied from torch: same output, same input and parameter gradients."""
+    copy_from_torch(ours, theirs)
+    xo = Tensor(x.copy(), requires_grad=True)
+    xt = torch.tensor(x.copy(), requires_grad=True)
+    out, ref = ours(xo), theirs(xt)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-5, atol=atol)
+    g = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
+    out.backward(Tensor(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=1e-5, atol=atol)
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-4, atol=atol,
+                                   err_msg=name)
+    assert out.dtype == np.float32
+
+
+def test_linear_and_sequential_match_torch():
+    rng = np.random.default_rng(0)
+    _both_layers(nn.Linear(5, 3), torch.nn.Linear(5, 3),
+                 rng.standard_normal((4, 5)).astype(np.float32))
+    _both_layers(nn.Linear(5, 3, bias=False), torch.nn.Linear(5, 3, bias=False),
+                 rng.standard_normal((2, 4, 5)).astype(np.float32))
+    _both_layers(models.MLP([2, 16, 16, 1], "relu"),
+                 torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(),
+                                     torch.nn.Linear(16, 16), torch.nn.ReLU(),
+                                     torch.nn.Linear(16, 1)),
+                 rng.standard_normal((8, 2)).astype(np.float32))
+    _both_layers(nn.Sequential(nn.Linear(6, 4), nn.Sigmoid(), nn.Linear(4, 3), nn.Tanh(),
+                               nn.LogSoftmax(dim=1)),
+                 torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.Sigmoid(),
+                                     torch.nn.Linear(4, 3), torch.nn.Tanh(),
+                                     torch.nn.LogSoftmax(dim=1)),
+                 rng.standard_normal((5, 6)).astype(np.float32))
+
+
+def test_conv_pool_modules_match_torch():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 9, 8)).astype(np.float32)
+    _both_layers(nn.Conv2d(3, 4, 3), torch.nn.Conv2d(3, 4, 3), x)
+    _both_layers(nn.Conv2d(3, 2, (3, 2), stride=2, padding=1, dilation=(1, 2), bias=False),
+                 torch.nn.Conv2d(3, 2, (3, 2), stride=2, padding=1, dilation=(1, 2),
+                                 bias=False), x)
+    _both_layers(nn.MaxPool2d(2), torch.nn.MaxPool2d(2), x)
+    _both_layers(nn.MaxPool2d(3, stride=2, padding=1), torch.nn.MaxPool2d(3, 2, 1), x)
+    _both_layers(nn.AvgPool2d(2), torch.nn.AvgPool2d(2), x)
+    _both_layers(nn.AvgPool2d(3, stride=1, padding=1), torch.nn.AvgPool2d(3, 1, 1), x)
+    _both_layers(nn.Sequential(nn.Conv2d(3, 4, 3), nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(),
+                               nn.Linear(36, 5)),
+                 torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.MaxPool2d(2),
+                                     torch.nn.ReLU(), torch.nn.Flatten(),
+                                     torch.nn.Linear(36, 5)), x)
+    with pytest.raises(NotImplementedError, match="groups=1"):
+        nn.Conv2d(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match=r"kernel_size must be an int or a pair of ints, "
+                                         r"got \(1, 2, 3\)"):
+        nn.Conv2d(1, 1, (1, 2, 3))
+    with pytest.raises(ValueError, match="in_channels must be a positive integer, got 0"):
+        nn.Conv2d(0, 1, 3)
+    with pytest.raises(ValueError, match="out_features must be a positive integer, got -1"):
+        nn.Linear(3, -1)
+
+
+def test_simple_cnn_matches_torch_twin():
+    torch.manual_seed(0)
+    theirs = TorchCNN().eval()
+    ours = copy_from_torch(models.SimpleCNN(), theirs).eval()
+    x = np.random.default_rng(0).standard_normal((3, 1, 28, 28)).astype(np.float32)
+    _both_layers(ours, theirs, x, atol=1e-4)
+    out = ours(Tensor(x))
+    assert out.shape == (3, 10)
+    np.testing.assert_allclose(np.exp(out.data).sum(1), 1, rtol=1e-5)
+    # dropout acts only in training mode
+    ours.train()
+    a, b = ours(Tensor(x)).data, ours(Tensor(x)).data
+    assert not np.allclose(a, b)
+    ours.eval()
+    np.testing.assert_array_equal(ours(Tensor(x)).data, ours(Tensor(x)).data)
+
+
+def test_layer_modules_match_functional_and_flags():
+    x = Tensor(np.linspace(-2, 2, 24, dtype=np.float32).reshape(2, 3, 4))
+    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 12))
+    np.testing.assert_array_equal(nn.Flatten(0, 1)(x).data, x.data.reshape(6, 4))
+    np.testing.assert_array_equal(nn.ReLU()(x).data, np.maximum(x.data, 0))
+    np.testing.assert_allclose(nn.Softmax(dim=-1)(x).data, F.softmax(x, -1).data)
+    assert nn.Identity()(x) is x
+    drop = nn.Dropout(0.5)
+    assert drop(x) is not x
+    assert drop.eval()(x) is x
+
+
+# ============================================================================ Sequential
+def test_sequential_container():
+    a, b, c = nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)
+    seq = nn.Sequential(a, b, c)
+    assert len(seq) == 3 and list(seq) == [a, b, c]
+    assert seq[0] is a and seq[-1] is c
+    sub = seq[1:]
+    assert isinstance(sub, nn.Sequential) and list(sub) == [b, c]
+    assert [n for n, _ in sub.named_children()] == ["1", "2"]
+    with pytest.raises(IndexError, match="index 3 is out of range for 3 modules"):
+        seq[3]
+    seq.append(nn.Sigmoid())
+    assert len(seq) == 4 and [n for n, _ in seq.named_children()][-1] == "3"
+    named = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 2)), ("act", nn.Tanh())]))
+    assert list(named.state_dict()) == ["fc.weight", "fc.bias"]
+    with pytest.raises(TypeError, match="argument 1 is a int, not a Module"):
+        nn.Sequential(a, 3)
+    with pytest.raises(TypeError, match="not a Module"):
+        seq.append(lambda x: x)
+
+
+# ============================================================================ initialisation
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.Linear(400, 300),
+    lambda lib: lib.nn.Conv2d(16, 32, kernel_size=3),
+])
+def test_default_init_follows_torch_distribution(make):
+    tg.manual_seed(0)
+    torch.manual_seed(0)
+    ours, theirs = make(tg), make(torch)
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert p.dtype == np.float32
+        fan_in = int(np.prod(p.shape[1:])) if name == "weight" else int(np.prod(
+            ours.weight.shape[1:]))
+        bound = 1 / math.sqrt(fan_in)
+        a, t = p.data, q.detach().numpy()
+        assert np.abs(a).max() <= bound and np.abs(a).max() > 0.95 * bound
+        # U(−b, b): std b/√3; compare with the theory and with torch's own sample
+        tol = 0.1 if name == "bias" else 0.03
+        assert abs(a.std() / (bound / math.sqrt(3)) - 1) < tol
+        assert abs(a.std() / t.std() - 1) < 2 * tol
+        assert abs(a.mean()) < 3 * bound / math.sqrt(3 * a.size)
+
+
+def test_manual_seed_makes_initialisation_reproducible():
+    tg.manual_seed(42)
+    a = [p.data.copy() for p in models.SimpleCNN().parameters()]
+    tg.manual_seed(42)
+    b = [p.data.copy() for p in models.SimpleCNN().parameters()]
+    c = [p.data.copy() for p in models.SimpleCNN().parameters()]
+    for x, y, z in zip(a, b, c):
+        np.testing.assert_array_equal(x, y)
+        assert not np.array_equal(x, z)
+
+
+def test_calculate_gain_matches_torch():
+    for name in ("linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"):
+        assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(
+        torch.nn.init.calculate_gain("leaky_relu", 0.2))
+    with pytest.raises(ValueError, match="unsupported nonlinearity 'swish'"):
+        init.calculate_gain("swish")
+    with pytest.raises(ValueError, match="negative_slope"):
+        init.calculate_gain("leaky_relu", "x")
+
+
+@pytest.mark.parametrize("fn, kwargs, kind, spread", [
+    ("kaiming_uniform_", {}, "uniform", lambda fi, fo: math.sqrt(6 / fi)),
+    ("kaiming_uniform_", dict(a=math.sqrt(5)), "uniform", lambda fi, fo: 1 / math.sqrt(fi)),
+    ("kaiming_uniform_", dict(mode="fan_out", nonlinearity="relu"), "uniform",
+     lambda fi, fo: math.sqrt(6 / fo)),
+    ("kaiming_normal_", dict(nonlinearity="relu"), "normal", lambda fi, fo: math.sqrt(2 / fi)),
+    ("kaiming_normal_", dict(mode="fan_out"), "normal", lambda fi, fo: math.sqrt(2 / fo)),
+    ("xavier_uniform_", {}, "uniform", lambda fi, fo: math.sqrt(6 / (fi + fo))),
+    ("xavier_uniform_", dict(gain=2.0), "uniform", lambda fi, fo: 2 * math.sqrt(6 / (fi + fo))),
+    ("xavier_normal_", {}, "normal", lambda fi, fo: math.sqrt(2 / (fi + fo))),
+    ("uniform_", dict(a=-0.3, b=0.3), "uniform", lambda fi, fo: 0.3),
+    ("normal_", dict(std=0.2), "normal", lambda fi, fo: 0.2),
+])
+def test_init_functions_follow_torch(fn, kwargs, kind, spread):
+    shape = (64, 32, 3, 3)
+    fan_in, fan_out = 32 * 9, 64 * 9
+    w = nn.Parameter(np.zeros(shape, np.float32))
+    tg.manual_seed(0)
+    assert getattr(init, fn)(w, **kwargs) is w            # in place, returns the tensor
+    assert w._version == 1 and w.dtype == np.float32 and w.requires_grad
+    theirs = getattr(torch.nn.init, fn)(torch.zeros(shape), **kwargs).numpy()
+    s = spread(fan_in, fan_out)
+    expected_std = s / math.sqrt(3) if kind == "uniform" else s
+    assert abs(w.data.std() / expected_std - 1) < 0.03
+    assert abs(w.data.std() / theirs.std() - 1) < 0.04
+    if kind == "uniform":
+        assert np.abs(w.data).max() <= s * (1 + 1e-6)
+        assert np.abs(theirs).max() <= s * (1 + 1e-6)
+
+
+def test_constant_inits_and_errors():
+    w = Tensor(np.zeros((2, 3), np.float64))
+    np.testing.assert_array_equal(init.ones_(w).data, 1)
+    np.testing.assert_array_equal(init.constant_(w, 0.25).data, 0.25)
+    np.testing.assert_array_equal(init.zeros_(w).data, 0)
+    assert w.dtype == np.float64
+    init.normal_(w, mean=5.0, std=0.0)
+    np.testing.assert_array_equal(w.data, 5.0)
+    with pytest.raises(ValueError, match=r"fewer than 2 dimensions \(shape \(3,\)\)"):
+        init.xavier_uniform_(Tensor(np.zeros(3)))
+    with pytest.raises(ValueError, match="mode 'fan_middle' not supported"):
+        init.kaiming_normal_(w, mode="fan_middle")
+    with pytest.raises(TypeError, match="expected a Tensor.*got ndarray"):
+        init.zeros_(np.zeros(3))
+    empty = Tensor(np.zeros((0, 3), np.float32))
+    assert init.kaiming_uniform_(empty) is empty            # zero elements: a no-op
+
+
+# ============================================================================ models
+def test_mlp_structure_and_errors():
+    m = models.MLP([2, 16, 16, 1])
+    assert [type(l).__name__ for l in m] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert m(Tensor(np.zeros((5, 2), np.float32))).shape == (5, 1)
+    assert [type(l).__name__ for l in models.MLP([3, 4, 2], activation="sigmoid")] == \
+        ["Linear", "Sigmoid", "Linear"]
+    assert isinstance(models.MLP([3, 4, 2], activation=nn.ReLU)[1], nn.ReLU)
+    assert len(models.MLP([3, 1])) == 1
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        models.MLP([2, 2], activation="gelu")
+    with pytest.raises(ValueError, match="at least two positive integers"):
+        models.MLP([2])
+    with pytest.raises(ValueError, match="at least two positive integers"):
+        models.MLP([2, 0, 1])
+    with pytest.raises(TypeError, match="activation must be a name or a Module class"):
+        models.MLP([2, 2], activation=3)
+
+
+def test_public_names_are_reachable():
+    assert tg.nn.Linear is nn.Linear and tg.models.SimpleCNN is models.SimpleCNN
+    import tinygrad_sgd.nn.functional as F2
+    for name in F2.__all__:
+        assert callable(getattr(F2, name)), name
+    for name in nn.__all__:
+        assert hasattr(nn, name), name
+
+
+def test_nn_optim_models_serialization_do_not_import_torch():
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    code = ("import sys, tinygrad_sgd as tg; tg.nn; tg.optim.lr_scheduler; tg.models; tg.save; "
+            "bad = [m for m in ('torch', 'matplotlib', 'tqdm') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)

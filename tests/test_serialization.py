@@ -1,0 +1,235 @@
+"""tinygrad_sgd.save / load: round trips of model and optimizer state dicts (nested, int keys,
+non-array values), atomic writes (a failure midway leaves the old file intact and no temporary
+file), and clear errors for corrupt, truncated and foreign files."""
+import io
+import os
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import Tensor, models, optim, serialization
+from tinygrad_sgd.nn import functional as F
+
+
+def trained_pair():
+    tg.manual_seed(0)
+    model = models.MLP([2, 4, 1])
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = Tensor(np.random.default_rng(0).standard_normal((8, 2)).astype(np.float32))
+    for _ in range(2):
+        opt.zero_grad()
+        F.mse_loss(model(x), Tensor(np.zeros((8, 1), np.float32))).backward()
+        opt.step()
+    return model, opt
+
+
+def listing(directory):
+    return sorted(os.listdir(directory))
+
+
+# ============================================================================ round trips
+def test_model_state_dict_round_trip(tmp_path):
+    model, _ = trained_pair()
+    path = tmp_path / "model.pt"
+    tg.save(model.state_dict(), path)
+    assert listing(tmp_path) == ["model.pt"]            # name kept as given, no temp left
+    loaded = tg.load(path)
+    assert list(loaded) == list(model.state_dict())     # order kept
+    for (k, v), p in zip(loaded.items(), model.parameters()):
+        assert type(v) is Tensor and not v.requires_grad
+        assert v.dtype == np.float32
+        np.testing.assert_array_equal(v.data, p.data)
+    fresh = models.MLP([2, 4, 1])
+    fresh.load_state_dict(loaded)
+    for p, q in zip(fresh.parameters(), model.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    tg.save(model.state_dict(), str(tmp_path / "as_str"))   # str paths too
+    assert list(tg.load(str(tmp_path / "as_str"))) == list(loaded)
+
+
+def test_nested_structures_and_values_round_trip(tmp_path):
+    _, opt = trained_pair()
+    obj = {
+        "optimizer": opt.state_dict(),
+        "epoch": 3, "best": 0.25, "name": "run/1", "flag": True, "nothing": None,
+        "history": [1.5, 2.5], "shape": (28, 28), "nan": float("nan"),
+        "ints": np.arange(5, dtype=np.int64), "mask": np.array([True, False]),
+        "scalar": np.float64(2.5), "zero_d": Tensor(np.array(7.0, np.float32)),
+        "deep": {"a": {"b": {1: [np.ones(2), {"c": "x"}]}}},
+        "dotted.key/with slash": np.zeros(1),
+    }
+    tg.save(obj, tmp_path / "ck")
+    back = tg.load(tmp_path / "ck")
+    assert list(back) == list(obj)
+    sd, ref = back["optimizer"], opt.state_dict()
+    assert list(sd["state"]) == [0, 1, 2, 3]                 # int keys stay ints
+    assert sd["param_groups"] == [{k: v for k, v in ref["param_groups"][0].items()}]
+    for i in ref["state"]:
+        np.testing.assert_array_equal(sd["state"][i]["momentum_buffer"].data,
+                                      ref["state"][i]["momentum_buffer"].data)
+    assert (back["epoch"], back["best"], back["name"], back["flag"], back["nothing"]) == \
+        (3, 0.25, "run/1", True, None)
+    assert back["history"] == [1.5, 2.5] and back["shape"] == (28, 28)
+    assert np.isnan(back["nan"]) and back["scalar"] == 2.5
+    assert back["ints"].dtype == np.int64 and back["ints"].tolist() == [0, 1, 2, 3, 4]
+    assert back["mask"].dtype == np.bool_
+    assert back["zero_d"].shape == () and back["zero_d"].item() == 7.0
+    assert back["deep"]["a"]["b"][1][1] == {"c": "x"}
+    np.testing.assert_array_equal(back["deep"]["a"]["b"][1][0].data, [1, 1])
+    assert back["dotted.key/with slash"].shape == (1,)
+    # optimizer state loads back into an optimizer
+    model2, _ = trained_pair()
+    opt2 = optim.SGD(model2.parameters())
+    opt2.load_state_dict(sd)
+    assert opt2.param_groups[0]["momentum"] == 0.9
+
+
+def test_file_is_a_plain_npz_without_pickles(tmp_path):
+    model, _ = trained_pair()
+    tg.save(model.state_dict(), tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as npz:
+        assert set(npz.files) == {"0.weight", "0.bias", "2.weight", "2.bias",
+                                  serialization.MANIFEST}
+        np.testing.assert_array_equal(npz["0.weight"], model[0].weight.data)
+
+
+def test_file_objects_and_torch_tensors(tmp_path):
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    buf = io.BytesIO()
+    tg.save(net.state_dict(), buf)                  # torch tensors are saved as arrays
+    buf.seek(0)
+    loaded = tg.load(buf)
+    ours = models.MLP([2, 4, 1])
+    ours.load_state_dict(loaded)
+    for p, q in zip(ours.parameters(), net.parameters()):
+        np.testing.assert_array_equal(p.data, q.detach().numpy())
+
+
+def test_unsupported_values_are_refused_with_their_path(tmp_path):
+    with pytest.raises(TypeError, match=r"cannot save a object \(at a/b\)"):
+        tg.save({"a": {"b": object()}}, tmp_path / "x")
+    with pytest.raises(TypeError, match=r"keys must be str or int, got float key 1.5"):
+        tg.save({1.5: 1}, tmp_path / "x")
+    with pytest.raises(TypeError, match="at s has dtype <U1"):
+        tg.save({"s": np.array(["a"])}, tmp_path / "x")
+    assert listing(tmp_path) == []                  # nothing written, nothing left behind
+
+
+# ============================================================================ atomic writes
+def test_failed_replace_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "ck.npz"
+    tg.save({"w": np.ones(3)}, path)
+    old = path.read_bytes()
+
+    def boom(src, dst):
+        raise OSError("disk vanished")
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk vanished"):
+        tg.save({"w": np.zeros(3)}, path)
+    assert path.read_bytes() == old
+    assert listing(tmp_path) == ["ck.npz"]
+    monkeypatch.undo()
+    np.testing.assert_array_equal(tg.load(path)["w"].data, 1)
+
+
+def test_crash_midway_through_writing_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "ck.npz"
+    tg.save({"w": np.ones(1000)}, path)
+    old = path.read_bytes()
+    real_savez = np.savez
+
+    def half_then_crash(file, **arrays):
+        real_savez(file, **arrays)
+        file.truncate(file.tell() // 2)             # half of the bytes are on disk ...
+        raise KeyboardInterrupt                      # ... when the process is interrupted
+    monkeypatch.setattr(np, "savez", half_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        tg.save({"w": np.zeros(1000)}, path)
+    assert path.read_bytes() == old
+    assert listing(tmp_path) == ["ck.npz"]
+    monkeypatch.undo()
+    tg.save({"w": np.zeros(1000)}, path)            # a successful save replaces it
+    np.testing.assert_array_equal(tg.load(path)["w"].data, 0)
+    assert listing(tmp_path) == ["ck.npz"]
+
+
+# ============================================================================ bad files
+def test_missing_file():
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        tg.load("/nonexistent/dir/ck.npz")
+
+
+@pytest.mark.parametrize("content", [
+    b"",
+    os.urandom(300),
+    b"PK\x03\x04" + os.urandom(200),                # zip magic, garbage after
+    b"\x80\x04\x95" + os.urandom(50),               # pickle magic
+])
+def test_random_bytes_raise_value_error_naming_the_file(tmp_path, content):
+    path = tmp_path / "junk.bin"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="junk.bin"):
+        tg.load(path)
+
+
+def test_truncated_checkpoint(tmp_path):
+    good = tmp_path / "good"
+    tg.save({"w": np.arange(10000.0), "b": np.ones(3)}, good)
+    data = good.read_bytes()
+    for cut in (len(data) // 3, len(data) - 10, 100):
+        path = tmp_path / f"cut{cut}"
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=f"cut{cut}.*not a valid tinygrad_sgd checkpoint"):
+            tg.load(path)
+
+
+def test_corrupted_bytes_inside_an_array(tmp_path):
+    path = tmp_path / "flipped"
+    tg.save({"w": np.arange(10000.0)}, path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF                    # inside the array's data: the CRC fails
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="flipped"):
+        tg.load(path)
+
+
+def test_foreign_files(tmp_path):
+    npz = tmp_path / "foreign.npz"
+    np.savez(npz, a=np.ones(2), b=np.zeros(3))
+    with pytest.raises(ValueError, match=r"foreign.npz is not a tinygrad_sgd checkpoint.*"
+                                         r"entries: a, b"):
+        tg.load(npz)
+    npy = tmp_path / "single.npy"
+    np.save(npy, np.ones(3))
+    with pytest.raises(ValueError, match=r"single.npy is not a tinygrad_sgd checkpoint.*\.npy"):
+        tg.load(npy)
+    pt = tmp_path / "model.pt"
+    torch.save({"w": torch.ones(2)}, pt)
+    with pytest.raises(ValueError, match="model.pt.*torch.load"):
+        tg.load(pt)
+    other = tmp_path / "plain.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(ValueError, match="plain.zip"):
+        tg.load(other)
+
+
+def test_bad_manifest(tmp_path):
+    def write(name, manifest_bytes, **arrays):
+        path = tmp_path / name
+        np.savez(path, **arrays, **{serialization.MANIFEST: np.frombuffer(manifest_bytes,
+                                                                           np.uint8)})
+        return path
+    with pytest.raises(ValueError, match="notjson.npz"):
+        tg.load(write("notjson.npz", b"{nope"))
+    with pytest.raises(ValueError, match="wrongformat.npz: unrecognised manifest"):
+        tg.load(write("wrongformat.npz", b'{"format": "x"}'))
+    with pytest.raises(ValueError, match="future.npz: checkpoint format version 99"):
+        tg.load(write("future.npz", b'{"format": "tinygrad_sgd-checkpoint", "version": 99}'))
+    with pytest.raises(ValueError, match="lacks.npz.*names an array 'w' the file lacks"):
+        tg.load(write("lacks.npz", b'{"format": "tinygrad_sgd-checkpoint", "version": 1, '
+                                   b'"root": {"dict": [["w", {"array": "w"}]]}}'))

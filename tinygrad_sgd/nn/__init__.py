@@ -1,0 +1,21 @@
+"""Neural-network building blocks, shaped like ``torch.nn``.
+
+* :mod:`.module` — ``Module`` (parameter/submodule registration, ``state_dict``, train/eval)
+  and ``Parameter``;
+* :mod:`.layers` — Linear, Conv2d, pooling, Dropout, activations, Flatten, Sequential;
+* :mod:`.losses` — loss Modules (NLLLoss, CrossEntropyLoss, BCELoss, ...);
+* :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
+* :mod:`.init` — weight initialisation (kaiming, xavier, ...).
+"""
+from . import functional, init
+from .module import Module, Parameter, IncompatibleKeys
+from .layers import (Linear, Conv2d, MaxPool2d, AvgPool2d, Dropout, ReLU, Sigmoid, Tanh,
+                     Softmax, LogSoftmax, Flatten, Identity, Sequential)
+from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
+                     HingeEmbeddingLoss)
+
+__all__ = ["functional", "init", "Module", "Parameter", "IncompatibleKeys",
+           "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "ReLU", "Sigmoid", "Tanh",
+           "Softmax", "LogSoftmax", "Flatten", "Identity", "Sequential",
+           "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
+           "HingeEmbeddingLoss"]

@@ -1,0 +1,338 @@
+"""``Module`` and ``Parameter``: how a network keeps track of its weights.
+
+A Module is an ordinary Python object whose attributes are watched: assigning a
+:class:`Parameter` registers it in ``self._parameters``, assigning a Module registers it in
+``self._modules`` (a child). Everything else follows by walking that tree:
+
+* ``named_parameters()`` yields ``("conv1.weight", p)``, ``("fc2.bias", p)``, ... — the
+  same dotted names torch uses, so ``state_dict()`` keys match a torch twin's and weights can
+  move between the two libraries;
+* ``train()``/``eval()`` set ``training`` on every module (dropout reads it);
+* ``module(x)`` runs ``forward(x)`` inside :class:`~tinygrad_sgd.autograd.module_scope`, which
+  tags every graph node created with the stack of modules running, so a graph drawing can
+  cluster nodes by layer.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from ..autograd import module_scope, no_grad
+from ..tensor import Tensor
+
+__all__ = ["Parameter", "Module", "IncompatibleKeys"]
+
+
+class Parameter(Tensor):
+    """A Tensor that is a module's learnable weight: ``requires_grad=True`` by default, and
+    assigning one as a Module attribute registers it.
+
+    ``Parameter(data)`` shares ``data``'s array when it is a Tensor or a float ndarray (no
+    copy), like ``torch.nn.Parameter``.
+    """
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            data = np.empty((0,), dtype=np.float32)
+        super().__init__(data.data if isinstance(data, Tensor) else data,
+                         requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _addindent(text, spaces):
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join((" " * spaces + line) if line.strip() else ""
+                                       for line in lines[1:])
+
+
+def _as_numpy(value):
+    """A state-dict value as an ndarray: our Tensor, a NumPy array, a torch tensor (through
+    ``.detach().cpu().numpy()``, without importing torch), or anything ``np.asarray`` takes."""
+    if isinstance(value, Tensor):
+        return value.data
+    if not isinstance(value, np.ndarray) and all(
+            callable(getattr(value, m, None)) for m in ("detach", "cpu", "numpy")):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+class Module:
+    """Base class of every layer and model. Subclasses set parameters and submodules as
+    attributes in ``__init__`` (after ``super().__init__()``) and define ``forward``."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        params = self.__dict__.get("_parameters")
+        if params is None:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called "
+                                 f"(call super().__init__() first in {type(self).__name__})")
+        if name in params:
+            self._replace_parameter(name, value)
+        elif isinstance(value, Parameter):
+            self.__dict__.pop(name, None)
+            self._modules.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            self.__dict__.pop(name, None)
+            self._modules[name] = value
+        elif name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign a {type(value).__name__} as child module "
+                                f"{name!r} (a Module or None expected)")
+            self._modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def _replace_parameter(self, name, value):
+        old = self._parameters[name]
+        new_shape = getattr(value, "shape", None)
+        if old is not None and value is not None and new_shape is not None \
+                and tuple(new_shape) != old.shape:
+            raise ValueError(f"{type(self).__name__}.{name}: cannot assign a value of shape "
+                             f"{tuple(new_shape)} to a parameter of shape {old.shape}")
+        if value is not None and not isinstance(value, Parameter):
+            raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} "
+                            f"(a Parameter or None expected); to change its values in place "
+                            f"use `with no_grad(): module.{name}.copy_(value)`")
+        self._parameters[name] = value
+
+    def __getattr__(self, name):
+        # only reached when normal lookup fails: parameters and children live in the dicts
+        d = self.__dict__
+        if "_parameters" in d and name in d["_parameters"]:
+            return d["_parameters"][name]
+        if "_modules" in d and name in d["_modules"]:
+            return d["_modules"][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
+
+    def register_parameter(self, name, param):
+        """Add a parameter (or None, a declared-but-absent one, like ``bias=False``)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot register a {type(param).__name__} as parameter {name!r} "
+                            f"(a Parameter or None expected)")
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self.__dict__.pop(name, None)
+        self._modules[str(name)] = module
+
+    # ------------------------------------------------------------------ running
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward() method")
+
+    def __call__(self, *args, **kwargs):
+        with module_scope(self):
+            return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ walking the tree
+    def named_modules(self, memo=None, prefix=""):
+        """Yield ``(name, module)`` for this module (name ``""``) and every descendant, each
+        once, depth first in registration order."""
+        stack = [(prefix, self)]
+        memo = set() if memo is None else memo
+        while stack:
+            name, module = stack.pop()
+            if id(module) in memo:
+                continue
+            memo.add(id(module))
+            yield name, module
+            children = [((name + "." if name else "") + k, m)
+                        for k, m in module._modules.items() if m is not None]
+            stack.extend(reversed(children))
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def named_parameters(self, prefix="", recurse=True):
+        """Yield ``("fc1.weight", Parameter)`` pairs; a parameter shared by two modules is
+        yielded once (under its first name)."""
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_name, module in modules:
+            for name, p in module._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (mod_name + "." if mod_name else "") + name, p
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    # ------------------------------------------------------------------ modes and grads
+    def train(self, mode=True):
+        """Set ``training`` on this module and every descendant; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of every parameter (``None``, or zeros in place)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none or p.grad.grad_fn is not None:
+                p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
+            else:
+                p.grad.zero_()
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every descendant and then on self (as torch); returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, dtype):
+        """Convert every parameter's values to ``dtype`` in place (the Parameter objects stay,
+        so an optimizer holding them keeps working); returns self."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: parameters must stay floating point, got {dtype}")
+        for p in self.parameters():
+            p.data = p.data.astype(dtype)
+            if p.grad is not None:
+                p.grad = Tensor(p.grad.data.astype(dtype))
+        return self
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    # ------------------------------------------------------------------ state dict
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """An ordered ``{name: Tensor}`` of every parameter, keyed like torch
+        (``conv1.weight``). The Tensors share memory with the parameters (as torch's do);
+        ``keep_vars=True`` returns the Parameters themselves."""
+        out = OrderedDict() if destination is None else destination
+        for name, p in self.named_parameters(prefix=prefix.rstrip(".")):
+            out[name] = p if keep_vars else p.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values from ``state_dict`` into the existing parameters (in place, under
+        no_grad, keeping each parameter's dtype).
+
+        Values may be our Tensors, NumPy arrays, torch tensors (``torch_model.state_dict()``
+        works directly) or anything ``numpy.asarray`` accepts. Every problem — a missing key,
+        an unexpected key (these two only when ``strict``), a shape mismatch (always) — is
+        collected first and reported in one ``RuntimeError``; nothing is copied then.
+        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.
+        """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
+                            f"{type(state_dict).__name__}")
+        own = OrderedDict(self.named_parameters())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict.keys() if k not in own]
+        problems, arrays = [], {}
+        for key, p in own.items():
+            if key not in state_dict:
+                continue
+            try:
+                arr = _as_numpy(state_dict[key])
+            except Exception as e:  # anything that is not array-like
+                problems.append(f"value for {key!r} is not array-like "
+                                f"({type(state_dict[key]).__name__}: {e})")
+                continue
+            if arr.dtype.kind not in "biuf":
+                problems.append(f"value for {key!r} has non-numeric dtype {arr.dtype}")
+            elif arr.shape != p.shape:
+                problems.append(f"size mismatch for {key!r}: copying a param with shape "
+                                f"{arr.shape} from the state_dict, the shape in the current "
+                                f"model is {p.shape}")
+            else:
+                arrays[key] = arr
+        if strict:
+            if missing:
+                problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(
+                    f"{k!r} (shape {own[k].shape})" for k in missing))
+            if unexpected:
+                problems.insert(1 if missing else 0, "Unexpected key(s) in state_dict: "
+                                + ", ".join(f"{k!r}{_shape_note(state_dict[k])}"
+                                            for k in unexpected))
+        if problems:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(problems))
+        with no_grad():
+            for key, arr in arrays.items():
+                own[key].copy_(arr.astype(own[key].dtype, copy=False))
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's one-line repr (override)."""
+        return ""
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = ["(" + k + "): " + _addindent(repr(m), 2)
+                       for k, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                body = extra_lines[0]
+            else:
+                body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{type(self).__name__}({body})"
+
+
+def _shape_note(value):
+    try:
+        return f" (shape {tuple(_as_numpy(value).shape)})"
+    except Exception:  # not array-like: the key alone says enough
+        return ""

@@ -1,0 +1,174 @@
+"""``tinygrad_sgd.save(obj, path)`` / ``tinygrad_sgd.load(path)``: checkpoints as NumPy ``.npz``.
+
+What a file holds
+-----------------
+A plain ``.npz`` archive (readable with ``numpy.load`` alone), with
+
+* one entry per array, named by its path in ``obj`` joined with ``/`` —
+  ``conv1.weight`` for a model's state_dict, ``state/0/momentum_buffer`` for an optimizer's;
+* one entry ``__tinygrad_sgd__``: a small JSON document (stored as bytes) that records the
+  structure — nested dicts (string or integer keys, order kept), lists, tuples, and the
+  non-array values (numbers, strings, booleans, None) such as learning rates — and which
+  entry holds each array.
+
+Nothing is pickled, so loading a file can't run code.
+
+Safe writing
+------------
+``save`` writes to a temporary file in the target's directory, flushes it to disk, and only
+then renames it over the target with ``os.replace`` (atomic on POSIX and Windows). A crash or
+an error while writing leaves the previous checkpoint untouched and removes the temporary file.
+"""
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["save", "load", "CheckpointError"]
+
+MANIFEST = "__tinygrad_sgd__"
+FORMAT = "tinygrad_sgd-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A file that :func:`load` can't read as a checkpoint (the message names the file)."""
+
+
+# ----------------------------------------------------------------------------- encoding
+def _array_of(value):
+    """The ndarray behind an array-like leaf (our Tensor, ndarray, torch tensor), or None."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, np.ndarray):
+        return value
+    if all(callable(getattr(value, m, None)) for m in ("detach", "cpu", "numpy")):
+        return np.asarray(value.detach().cpu().numpy())  # a torch tensor, without importing torch
+    return None
+
+
+def _encode(value, path, arrays):
+    """JSON-able description of ``value``; arrays are moved into ``arrays`` (name → ndarray)."""
+    arr = _array_of(value)
+    if arr is not None:
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"save: the array at {'/'.join(path) or '<root>'} has dtype "
+                            f"{arr.dtype}; only bool, integer and float arrays can be saved")
+        name = "/".join(path) or "<root>"
+        while name in arrays or name == MANIFEST:
+            name += "_"
+        arrays[name] = arr
+        return {"array": name}
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
+                raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} "
+                                f"key {k!r} at {'/'.join(path) or '<root>'}")
+            k = k if isinstance(k, str) else int(k)
+            items.append([k, _encode(v, path + [str(k)], arrays)])
+        return {"dict": items}
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {kind: [_encode(v, path + [str(i)], arrays) for i, v in enumerate(value)]}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {"value": value}
+    raise TypeError(f"save: cannot save a {type(value).__name__} (at "
+                    f"{'/'.join(path) or '<root>'}); a checkpoint holds dicts, lists, tuples, "
+                    f"arrays/Tensors, numbers, strings, booleans and None")
+
+
+def _decode(node, npz, where):
+    if not isinstance(node, dict) or len(node) != 1:
+        raise CheckpointError(f"{where}: malformed manifest entry {node!r:.80}")
+    (kind, body), = node.items()
+    if kind == "array":
+        if body not in npz.files:
+            raise CheckpointError(f"{where}: the manifest names an array {body!r} the file "
+                                  f"lacks")
+        return Tensor(npz[body])
+    if kind == "dict":
+        return {k: _decode(v, npz, where) for k, v in body}
+    if kind == "list":
+        return [_decode(v, npz, where) for v in body]
+    if kind == "tuple":
+        return tuple(_decode(v, npz, where) for v in body)
+    if kind == "value":
+        return body
+    raise CheckpointError(f"{where}: unknown manifest entry kind {kind!r}")
+
+
+# ----------------------------------------------------------------------------- save / load
+def save(obj, f):
+    """Save ``obj`` — a state_dict, an optimizer's state_dict, or any nesting of dicts, lists
+    and tuples holding arrays (our Tensors, NumPy arrays, torch tensors), numbers, strings,
+    booleans and None — to ``f`` (a path, written atomically; or a writable binary file
+    object). The file name is used as given (no extension is added)."""
+    arrays = {}
+    manifest = {"format": FORMAT, "version": VERSION, "root": _encode(obj, [], arrays)}
+    payload = dict(arrays)
+    payload[MANIFEST] = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
+    if hasattr(f, "write"):
+        np.savez(f, **payload)
+        return
+    path = os.fspath(f)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, **payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def load(f):
+    """Load what :func:`save` wrote. Arrays come back as **our Tensors** (``requires_grad``
+    False, dtype as saved), ready for ``model.load_state_dict`` or
+    ``optimizer.load_state_dict``; dict keys, lists, tuples and plain values as saved.
+
+    Raises ``FileNotFoundError`` for a missing file and :class:`CheckpointError` (a
+    ``ValueError``) naming the file when it is not a checkpoint written by :func:`save`
+    (random bytes, a truncated file, another program's ``.npz``, a ``torch.save`` file)."""
+    name = getattr(f, "name", None) if hasattr(f, "read") else os.fspath(f)
+    name = str(name) if name is not None else "<file object>"
+    if not hasattr(f, "read") and not os.path.exists(f):
+        raise FileNotFoundError(f"tinygrad_sgd.load: no such file: {name}")
+    try:
+        npz = np.load(f, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise CheckpointError(f"{name} is not a tinygrad_sgd checkpoint: it is a single "
+                                  f"NumPy array (.npy), not an archive written by save()")
+        with npz:
+            if MANIFEST not in npz.files:
+                shown = ", ".join(npz.files[:8]) + (", ..." if len(npz.files) > 8 else "")
+                raise CheckpointError(
+                    f"{name} is not a tinygrad_sgd checkpoint: it is a zip/.npz archive without "
+                    f"the {MANIFEST!r} entry (entries: {shown}). A torch.save file must be "
+                    f"read with torch.load; a plain .npz with numpy.load")
+            manifest = json.loads(npz[MANIFEST].tobytes().decode("utf-8"))
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+                raise CheckpointError(f"{name}: unrecognised manifest (not a tinygrad_sgd "
+                                      f"checkpoint)")
+            if manifest.get("version") != VERSION:
+                raise CheckpointError(f"{name}: checkpoint format version "
+                                      f"{manifest.get('version')!r} is not supported (this "
+                                      f"library reads version {VERSION})")
+            return _decode(manifest.get("root"), npz, name)
+    except (CheckpointError, FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except Exception as e:  # BadZipFile, EOFError, OSError, JSON errors, ... from a bad file
+        raise CheckpointError(f"{name} is not a valid tinygrad_sgd checkpoint (corrupt, "
+                              f"truncated or foreign file): {type(e).__name__}: {e}") from e
