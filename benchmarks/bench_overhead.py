@@ -1,6 +1,7 @@
-"""Per-operation overhead: train a 2-16-16-1 tanh MLP (full batch of 100 points, SGD) with
-tinygrad_sgd and with torch in the same process, alternating blocks of steps, and print the
-median milliseconds per step of each and the ratio ours/torch.
+"""Per-operation overhead: train a 2-16-16-1 tanh MLP (full batch of 100 points, MSE loss,
+SGD) with tinygrad_sgd and with torch in the same process — the same program on both sides,
+from the same initial weights — alternating blocks of steps, and print the median
+milliseconds per step of each and the ratio ours/torch.
 
     python benchmarks/bench_overhead.py [--steps 300] [--threads 1] [--json out.json]
 """
@@ -20,53 +21,48 @@ def make_data(n=100, seed=0):
     return X, y
 
 
-def init_weights(sizes=(2, 16, 16, 1), seed=0):
-    rng = np.random.default_rng(seed)
-    return [((rng.uniform(-1, 1, (o, i)) / np.sqrt(i)).astype(np.float32),
-             (rng.uniform(-1, 1, o) / np.sqrt(i)).astype(np.float32))
-            for i, o in zip(sizes[:-1], sizes[1:])]
+def torch_model(sizes=(2, 16, 16, 1), seed=0):
+    import torch
+    torch.manual_seed(seed)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.Tanh())
+    return torch.nn.Sequential(*layers)
 
 
-def ours_step_fn(X, y, weights, lr=0.1):
+def ours_step_fn(X, y, state_dict, lr=0.1):
+    """The same program as torch_step_fn, written with tinygrad_sgd."""
     import tinygrad_sgd as tg
-    params = [tg.Tensor(a.copy(), requires_grad=True) for wb in weights for a in wb]
+    from tinygrad_sgd.models import MLP
+    from tinygrad_sgd.nn import functional as F
+    from tinygrad_sgd.optim import SGD
+    model = MLP([2, 16, 16, 1], activation="tanh")
+    model.load_state_dict(state_dict)
+    opt = SGD(model.parameters(), lr=lr)
     Xt, yt = tg.Tensor(X), tg.Tensor(y)
 
     def step():
-        h = Xt
-        for k in range(0, len(params), 2):
-            h = h @ params[k].T + params[k + 1]
-            if k < len(params) - 2:
-                h = h.tanh()
-        loss = ((h - yt) ** 2).mean()
-        for p in params:
-            p.grad = None
+        opt.zero_grad()
+        loss = F.mse_loss(model(Xt), yt)
         loss.backward()
-        with tg.no_grad():
-            for p in params:
-                p.add_(p.grad, alpha=-lr)
+        opt.step()
         return loss.item()
     return step
 
 
-def torch_step_fn(X, y, weights, lr=0.1):
+def torch_step_fn(X, y, model, lr=0.1):
     import torch
-    params = [torch.tensor(a.copy(), requires_grad=True) for wb in weights for a in wb]
+    import torch.nn.functional as F
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
     Xt, yt = torch.tensor(X), torch.tensor(y)
 
     def step():
-        h = Xt
-        for k in range(0, len(params), 2):
-            h = h @ params[k].T + params[k + 1]
-            if k < len(params) - 2:
-                h = h.tanh()
-        loss = ((h - yt) ** 2).mean()
-        for p in params:
-            p.grad = None
+        opt.zero_grad()
+        loss = F.mse_loss(model(Xt), yt)
         loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p.add_(p.grad, alpha=-lr)
+        opt.step()
         return loss.item()
     return step
 
@@ -96,8 +92,9 @@ def main(argv=None):
     import torch
     torch.set_num_threads(args.threads)
     X, y = make_data()
-    w = init_weights()
-    ours, theirs = ours_step_fn(X, y, w), torch_step_fn(X, y, w)
+    tmodel = torch_model()
+    ours = ours_step_fn(X, y, tmodel.state_dict())
+    theirs = torch_step_fn(X, y, tmodel)
     # same program, same start: the losses must agree before timing means anything
     a, b = [ours() for _ in range(5)], [theirs() for _ in range(5)]
     assert np.allclose(a, b, rtol=1e-4, atol=1e-6), (a, b)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..tensor import get_rng
 from ..autograd import Function
+from .. import ops
 from ..ops.conv import conv2d, max_pool2d, avg_pool2d
 from ..ops.shape import IndexAdd, scatter_along
 from ..tensor import Tensor, where
@@ -56,13 +57,12 @@ def linear(input, weight, bias=None):
                          f"{input.shape[-1] if input.ndim else 0} features but the weight "
                          f"of shape {weight.shape} expects {weight.shape[1]} "
                          f"(weight is (out_features, in_features))")
-    out = input @ weight.T
-    if bias is not None:
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got "
-                             f"{bias.shape}")
-        out = out + bias
-    return out
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got "
+                         f"{bias.shape}")
+    if input.ndim == 1:
+        return ops.Linear.apply(input.unsqueeze(0), weight, bias).squeeze(0)
+    return ops.Linear.apply(input, weight, bias)
 
 
 def dropout(input, p=0.5, training=True):
@@ -345,12 +345,36 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(loss, reduction)
 
 
+class MseLoss(Function):
+    """L = Σ (x − y)² (÷ n for ``mean``; per element for ``none``) — one node, as torch's.
+    dL/dx = 2·(x − y)·g (÷ n),   dL/dy = −dL/dx."""
+
+    def forward(self, x, y, reduction):
+        self.save_for_backward(x, y)
+        self.reduction = reduction
+        diff = x.data - y.data
+        sq = diff * diff
+        if reduction == "none":
+            return sq
+        return np.asarray(sq.sum() / sq.size if reduction == "mean" else sq.sum(),
+                          dtype=sq.dtype)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        scale = 2.0 / x.data.size if self.reduction == "mean" else 2.0
+        gx = (x - y) * (g * scale)
+        return (gx if self.needs_input_grad[0] else None,
+                -gx if self.needs_input_grad[1] else None)
+
+    def label(self):
+        return f"mse_loss(reduction={self.reduction!r})"
+
+
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error (x − y)², with ``target`` of the same shape as ``input``."""
     _check_reduction(reduction, "mse_loss")
     _check_float(input, "mse_loss")
-    diff = input - _as_target(target, input, "mse_loss")
-    return _reduce(diff * diff, reduction)
+    return MseLoss.apply(input, _as_target(target, input, "mse_loss"), reduction)
 
 
 def _pm_one(target, input, op, strict, what="target"):

@@ -8,4 +8,4 @@ from .elementwise import Add, Sub, Mul, Div, Neg, Pow, PowScalar, Exp, Log, Sqrt
 from .activation import ReLU, Sigmoid, Tanh, Softmax, LogSoftmax
 from .reduce import Sum, SumToShape, Max, MaxDim, ArgMax
 from .shape import Reshape, Permute, Expand, GetItem, IndexAdd, Cat
-from .linalg import MatMul
+from .linalg import MatMul, Linear

@@ -25,3 +25,26 @@ class MatMul(Function):
         x, y = self.saved_tensors
         return (g @ y.mT if self.needs_input_grad[0] else None,
                 x.mT @ g if self.needs_input_grad[1] else None)
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b, for x of shape (..., in), W (out, in), b (out,) — one node, as torch's
+    addmm.   dL/dx = g·W,   dL/dW = gᵀ·x (leading dims flattened),   dL/db = Σ g over the
+    leading dims (the graph walk sums the broadcast bias gradient)."""
+
+    def forward(self, x, w, b):
+        self.save_for_backward(x, w)
+        out = np.matmul(x.data, w.data.T)
+        if b is not None:
+            out += b.data
+        return out
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        gx = MatMul.apply(g, w) if self.needs_input_grad[0] else None
+        gw = None
+        if self.needs_input_grad[1]:
+            g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            gw = MatMul.apply(g2.T, x2)
+        return gx, gw, (g if self.needs_input_grad[2] else None)
