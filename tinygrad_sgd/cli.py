@@ -14,19 +14,13 @@ import argparse
 import importlib
 import sys
 
-LESSONS = {
-    "mnist": ("tinygrad_sgd.tutorials.mnist_cnn", "train the tutorial CNN on MNIST/Fashion-MNIST"),
-    "sgd": ("tinygrad_sgd.tutorials.sgd_blobs", "SGD with Python: sigmoid, least squares, blobs"),
-    "logreg": ("tinygrad_sgd.tutorials.logistic_regression", "logistic regression with BCE"),
-    "perceptron": ("tinygrad_sgd.tutorials.perceptron", "perceptron: separable set vs XOR"),
-    "xor": ("tinygrad_sgd.tutorials.xor_mlp", "a two-layer MLP solves XOR"),
-}
-
+from .tutorials import ALIASES, LESSONS
 
 def _usage():
     lines = ["usage: tinygrad-sgd COMMAND [options]   (tinygrad-sgd COMMAND --help for more)",
              "", "commands:"]
     lines += [f"  {name:<11} {help_}" for name, (_, help_) in LESSONS.items()]
+    lines += [f"  ({', '.join(f'{a} = {c}' for a, c in ALIASES.items())})"]
     lines += ["  graph       draw a computation graph (graphviz): --model simple-cnn | --example",
               "  explain     narrate backpropagation step by step: --example NAME"]
     return "\n".join(lines)
@@ -64,9 +58,9 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
         return 0
-    command, rest = argv[0], argv[1:]
+    command, rest = ALIASES.get(argv[0], argv[0]), argv[1:]
     if command in LESSONS:
-        importlib.import_module(LESSONS[command][0]).main(rest)
+        importlib.import_module(LESSONS[command][0]).main(rest, prog=f"tinygrad-sgd {command}")
     elif command == "graph":
         _graph(rest)
     elif command == "explain":

@@ -28,9 +28,9 @@ import numpy as np
 DATASETS = ("auto", "mnist", "fashion-mnist")
 
 
-def build_parser():
+def build_parser(prog=None):
     p = argparse.ArgumentParser(
-        prog="tinygrad-sgd mnist",
+        prog=prog,
         description="Train the PyTorch-tutorial CNN on MNIST (or Fashion-MNIST) with SGD + "
                     "momentum, report test accuracy, save a checkpoint and figures.")
     p.add_argument("--dataset", choices=DATASETS, default="auto",
@@ -171,8 +171,8 @@ def run(args, log=print):
             **history}
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
+def main(argv=None, prog=None):
+    args = build_parser(prog).parse_args(argv)
     return run(args)
 
 

@@ -1,0 +1,328 @@
+"""Tests for the four lessons in tinygrad_sgd.tutorials and their example scripts.
+
+Each lesson is run briefly with ``--out tmp_path``: its losses go down, its accuracy is what
+the lesson promises, its PNGs are real pictures. The logistic regression is compared with the
+same program in PyTorch; the blobs lesson's autograd gradient with the hand-derived formulas.
+"""
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import nn
+from tinygrad_sgd.data import make_blobs, make_logistic, make_separable, make_xor
+from tinygrad_sgd.tutorials import LESSONS
+from tinygrad_sgd.tutorials import logistic_regression, perceptron, sgd_blobs, xor_mlp
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = [sgd_blobs, logistic_regression, perceptron, xor_mlp]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def assert_png(path):
+    """``path`` is a PNG that decodes to a picture with more than a few colours."""
+    import matplotlib.image
+
+    path = Path(path)
+    assert path.is_file(), f"{path} was not written"
+    assert path.read_bytes()[:8] == PNG_MAGIC, f"{path} is not a PNG"
+    pixels = matplotlib.image.imread(path)[..., :3]
+    assert pixels.shape[0] > 200 and pixels.shape[1] > 200
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20, f"{path} is nearly blank"
+
+
+# ---------------------------------------------------------------------- every lesson
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_help_exits_zero_with_usage(module, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        module.main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage:")
+    for flag in ("--out", "--seed", "--quiet", "--epochs"):
+        assert flag in out
+    assert module.__doc__ and len(module.__doc__) > 500     # the lesson teaches
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_prog_names_the_usage_line(module, capsys):
+    with pytest.raises(SystemExit):
+        module.main(["--help"], prog="tinygrad-sgd lesson")
+    assert capsys.readouterr().out.startswith("usage: tinygrad-sgd lesson [-h]")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_bad_epochs_is_a_usage_error(module, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        module.main(["--epochs", "0"])
+    assert exit_info.value.code == 2
+    assert "--epochs must be at least 1" in capsys.readouterr().err
+
+
+def test_lessons_table_names_every_module():
+    assert {m.__name__ for m in MODULES} <= {name for name, _ in LESSONS.values()}
+    for command, (name, description) in LESSONS.items():
+        assert callable(importlib.import_module(name).main) and description
+
+
+@pytest.mark.parametrize("name", ["sgd_blobs", "logistic_regression", "perceptron", "xor_mlp"])
+def test_example_script_runs_the_lesson(name):
+    script = ROOT / "examples" / f"{name}.py"
+    text = script.read_text()
+    assert f"from tinygrad_sgd.tutorials.{name} import main" in text
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage:")
+
+
+def test_importing_the_lessons_loads_neither_matplotlib_nor_torch():
+    code = ("import sys, tinygrad_sgd.tutorials.sgd_blobs, tinygrad_sgd.tutorials.perceptron, "
+            "tinygrad_sgd.tutorials.logistic_regression, tinygrad_sgd.tutorials.xor_mlp; "
+            "print(sorted(m for m in ('matplotlib', 'torch') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------- 1. sgd_blobs
+def _blobs_batch(n=32, seed=1):
+    X, y = make_blobs(n_samples=400, seed=1)
+    X = sgd_blobs.add_bias_column(X)[:n]
+    return X, y[:n].reshape(-1, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 5.0])   # 5.0: the sigmoid is saturated
+def test_sgd_blobs_autograd_gradient_equals_the_hand_formulas(scale):
+    """bce: ∂/∂W Σ BCE(σ(XW), y) = Xᵀ·(p − y) = Xᵀ·error, the tutorial's gradient exactly.
+    sse: ∂/∂W Σ (p − y)² = 2·Xᵀ·(error ⊙ p ⊙ (1 − p)), the gradient of the printed loss."""
+    xb, yb = _blobs_batch()
+    w0 = (np.random.default_rng(0).standard_normal((3, 1)) * scale).astype(np.float32)
+    x64, w64 = xb.astype(np.float64), w0.astype(np.float64)
+    p = 1 / (1 + np.exp(-(x64 @ w64)))
+    error = p - yb
+    hand = {"bce": x64.T @ error, "sse": 2 * x64.T @ (error * p * (1 - p))}
+
+    for loss in ("bce", "sse"):
+        W = tg.Tensor(w0.copy(), requires_grad=True)
+        sse, objective = sgd_blobs.batch_loss(W, xb, yb, loss)
+        objective.backward()
+        assert sse.item() == pytest.approx(float((error ** 2).sum()), rel=1e-5)
+        np.testing.assert_allclose(W.grad.numpy(), hand[loss], rtol=1e-4,
+                                   atol=1e-5 * np.abs(hand[loss]).max())
+        np.testing.assert_allclose(sgd_blobs.hand_gradient(w0, xb, yb, loss), hand[loss],
+                                   rtol=1e-10)
+    # the two really are different gradients: Xᵀ·error is not ∂(Σ error²)/∂W
+    assert not np.allclose(hand["bce"], hand["sse"], rtol=0.1)
+
+
+def test_sgd_blobs_one_full_batch_epoch_is_one_hand_update(tmp_path):
+    """--batch-size 0, 1 epoch: W₁ = W₀ − α·Xᵀ·(σ(X·W₀) − y) over all 400 points."""
+    result = sgd_blobs.main(["--epochs", "1", "--batch-size", "0", "--alpha", "0.001",
+                             "--seed", "7", "--out", str(tmp_path), "--quiet"])
+    tg.manual_seed(7)
+    w0 = tg.randn(3, 1).numpy().astype(np.float64)
+    X, y = make_blobs(n_samples=400, seed=1)
+    X = np.c_[X, np.ones(len(X))].astype(np.float64)
+    p = 1 / (1 + np.exp(-(X @ w0)))
+    expected = w0 - 0.001 * X.T @ (p - y.reshape(-1, 1))
+    np.testing.assert_allclose(result["weights"], expected.ravel(), rtol=1e-4, atol=1e-5)
+    assert result["batch_size"] == 400
+    assert result["losses"][0] == pytest.approx(((p - y.reshape(-1, 1)) ** 2).sum(), rel=1e-4)
+
+
+def test_sgd_blobs_minibatch_run(tmp_path, capsys):
+    result = sgd_blobs.main(["--epochs", "5", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    printed = [float(v) for v in re.findall(r"epoch=\d+, loss=([\d.]+)", out)]
+    assert len(printed) == 5                               # every epoch without --quiet
+    np.testing.assert_allclose(printed, result["losses"], rtol=1e-6)
+    assert result["losses"][-1] < result["losses"][0] / 5
+    assert result["accuracy"] >= 0.95
+    assert f"{result['accuracy']:.2%}" in out
+    assert result["batch_size"] == 32 and result["loss"] == "bce"
+    assert set(result["files"]) == {"data_boundary", "loss"}
+    for path in result["files"].values():
+        assert Path(path).parent == tmp_path
+        assert_png(path)
+
+
+def test_sgd_blobs_quiet_prints_every_tenth_epoch(tmp_path, capsys):
+    sgd_blobs.main(["--epochs", "25", "--out", str(tmp_path), "--quiet"])
+    epochs = re.findall(r"epoch=(\d+),", capsys.readouterr().out)
+    assert epochs == ["1", "10", "20", "25"]
+
+
+def test_sgd_blobs_vanilla_gradient_descent(tmp_path, capsys):
+    result = sgd_blobs.main(["--epochs", "20", "--batch-size", "0", "--out", str(tmp_path),
+                             "--quiet"])
+    assert "vanilla (full-batch) gradient descent" in capsys.readouterr().out
+    assert result["batch_size"] == 400 and len(result["losses"]) == 20
+    assert result["losses"][-1] < result["losses"][0] / 20
+    assert result["accuracy"] >= 0.95
+    assert_png(result["files"]["data_boundary"])
+
+
+def test_sgd_blobs_squared_error_gradient_also_learns(tmp_path):
+    result = sgd_blobs.main(["--epochs", "60", "--loss", "sse", "--out", str(tmp_path),
+                             "--quiet"])
+    assert result["losses"][-1] < result["losses"][0] / 10
+    assert result["accuracy"] >= 0.95
+
+
+# ---------------------------------------------------------------------- 2. logistic regression
+def torch_reference(epochs, seed, lr=0.01, n_samples=1000):
+    """The lesson's program in PyTorch, from the same data and the same initial weights:
+    returns the loss of every epoch (computed before that epoch's step)."""
+    torch = pytest.importorskip("torch")
+    X, y = make_logistic(n_samples=n_samples, seed=seed)
+    start = logistic_regression.build_model(seed)       # the lesson's initial weights
+    model = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        model.weight.copy_(torch.from_numpy(np.array(start.weight.numpy())))
+        model.bias.copy_(torch.from_numpy(np.array(start.bias.numpy())))
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    X, y = torch.from_numpy(X), torch.from_numpy(y)
+    losses = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)      # tiny tensors: extra threads only add overhead
+    try:
+        for _ in range(epochs):
+            loss = torch.nn.functional.binary_cross_entropy(torch.sigmoid(model(X)), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    finally:
+        torch.set_num_threads(threads)
+    return losses
+
+
+def test_logistic_regression_matches_torch(tmp_path, capsys):
+    result = logistic_regression.main(["--epochs", "2000", "--print-every", "100",
+                                       "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    reference = torch_reference(2000, seed=0)
+    printed = result["printed"]
+    assert sorted(printed) == list(range(100, 2001, 100))
+    for epoch, loss in printed.items():
+        assert loss == pytest.approx(reference[epoch - 1], rel=1e-4), f"epoch {epoch}"
+        assert f"epoch {epoch:6d}   loss {loss:.6f}" in out
+    np.testing.assert_allclose(result["losses"], reference, rtol=1e-4)
+    assert result["losses"][-1] < result["losses"][0] - 0.05
+    assert f"training accuracy {result['accuracy']:.2%}" in out
+    assert result["accuracy"] > 0.6
+    assert set(result["files"]) == {"boundary", "loss"}
+    for path in result["files"].values():
+        assert_png(path)
+
+
+def test_logistic_regression_quiet_prints_only_the_end(tmp_path, capsys):
+    result = logistic_regression.main(["--epochs", "300", "--print-every", "100", "--quiet",
+                                       "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert re.findall(r"epoch\s+(\d+)", out) == ["300"]
+    assert sorted(result["printed"]) == [100, 200, 300]
+
+
+# ---------------------------------------------------------------------- 3. perceptron
+def test_perceptron_separable_100_percent_xor_at_most_75(tmp_path, capsys):
+    result = perceptron.main(["--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    sep, xor = result["separable"], result["xor"]
+
+    assert sep["accuracy"] == 1.0 and sep["converged"]
+    assert sep["updates"][-1] == 0 and sep["epochs"] < 100
+    assert sum(sep["updates"]) > 0
+    assert "separable: converged" in out and "training accuracy 100%" in out
+
+    assert not xor["converged"] and xor["epochs"] == 100
+    assert all(u > 0 for u in xor["updates"])              # a mistake in every epoch
+    assert xor["accuracy"] <= 0.75 and max(xor["accuracies"]) <= 0.75
+    assert xor["best_accuracy"] == 0.75                    # the best any line can do
+    assert "XOR: not converged" in out
+    assert set(result["files"]) == {"separable", "xor"}
+    for part in (sep, xor):
+        assert_png(part["file"])
+
+
+def test_perceptron_steps_are_rosenblatts_rule():
+    """SGD on max(0, −y·s), skipping correct points, is w += lr·y·x, b += lr·y on mistakes:
+    replay it in NumPy from the same start and visiting order."""
+    X, y = make_separable(n_samples=40, seed=3, margin=0.02)
+    model, _, history = perceptron.train_perceptron(X, y, epochs=3, lr=0.5, seed=3,
+                                                    log=lambda *a: None)
+    tg.manual_seed(3)
+    start = nn.Linear(2, 1)
+    w = start.weight.numpy().astype(np.float64).ravel().copy()
+    b = float(start.bias.item())
+    rng = np.random.default_rng(3)
+    updates = []
+    for _ in range(len(history["updates"])):
+        n = 0
+        for i in rng.permutation(len(X)):
+            if y[i] * (X[i] @ w + b) > 0:
+                continue
+            w += 0.5 * y[i] * X[i]
+            b += 0.5 * y[i]
+            n += 1
+        updates.append(n)
+    assert updates == history["updates"] and sum(updates) > 0
+    np.testing.assert_allclose(model.weight.numpy().ravel(), w, rtol=1e-5, atol=1e-6)
+    assert model.bias.item() == pytest.approx(b, abs=1e-5)
+
+
+def test_perceptron_with_margin_one(tmp_path):
+    result = perceptron.main(["--margin", "1", "--epochs", "200", "--quiet",
+                              "--out", str(tmp_path)])
+    assert result["separable"]["accuracy"] == 1.0 and result["separable"]["converged"]
+    assert result["xor"]["accuracy"] <= 0.75
+
+
+# ---------------------------------------------------------------------- 4. xor_mlp
+def test_xor_mlp_solves_xor_with_the_default_seed(tmp_path, capsys):
+    result = xor_mlp.main(["--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert result["solved"]
+    assert result["targets"] == [0, 1, 1, 0] and result["outputs"] == [0, 1, 1, 0]
+    probs = np.array(result["probabilities"])
+    assert (probs[[1, 2]] > 0.9).all() and (probs[[0, 3]] < 0.1).all()
+    assert result["losses"][-1] < 0.05 < 0.6 < result["losses"][0]
+    rows = re.findall(r"^\s*(\d)\s+(\d) \|\s+(\d)\s+\| ([\d.]+)\s+\|\s+(\d)", out, re.M)
+    assert [(int(a), int(b), int(t)) for a, b, t, _, _ in rows] == \
+        [(0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 0)]
+    np.testing.assert_allclose([float(r[3]) for r in rows], probs, atol=1e-4)
+    assert "XOR solved: 4 of 4 correct" in out
+    assert_png(result["files"]["boundary"])
+
+
+@pytest.mark.parametrize("flags", [["--hidden", "8"], ["--activation", "sigmoid"],
+                                   ["--loss", "mse", "--hidden", "8"]])
+def test_xor_mlp_variants(tmp_path, flags):
+    result = xor_mlp.main(flags + ["--out", str(tmp_path), "--quiet"])
+    assert result["solved"]
+    assert result["losses"][-1] < result["losses"][0] / 5
+
+
+def test_xor_mlp_hidden_flag_sets_the_width():
+    model = xor_mlp.build_model(hidden=3)
+    assert [tuple(p.shape) for p in model.parameters()] == [(3, 2), (3,), (1, 3), (1,)]
+    X, _ = make_xor()
+    assert model(tg.Tensor(X)).shape == (4, 1)
