@@ -38,6 +38,27 @@ __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_en
            "grad", "backward", "detect_anomaly", "is_anomaly_enabled"]
 
 
+# ----------------------------------------------------------------------------- quiet NumPy
+# Inside every op NumPy's floating-point warnings ("overflow encountered in multiply") are off:
+# as in torch, an op that overflows gives inf or nan quietly (detect_anomaly() finds where).
+# np.errstate(all="ignore") rebuilds its state on each entry (~1 µs, a fifth of a small op), so
+# with NumPy >= 2 its context variable is set to a state built once; elsewhere np.errstate.
+# Used as ``token = _np_fp_state.set(_FP_IGNORE)`` ... ``_np_fp_state.reset(token)``.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _np_fp_state, _make_extobj
+    _FP_IGNORE = _make_extobj(all="ignore")
+except Exception:  # another NumPy layout: the same two calls on top of np.seterr
+    class _SetErr:
+        @staticmethod
+        def set(_):
+            return np.seterr(all="ignore")
+
+        @staticmethod
+        def reset(old):
+            np.seterr(**old)
+    _np_fp_state, _FP_IGNORE = _SetErr, None
+
+
 # ----------------------------------------------------------------------------- grad mode
 class _GradMode(threading.local):
     enabled = True
@@ -80,14 +101,26 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """``with no_grad():`` (or ``@no_grad()``) — run without recording a graph."""
+    """``with no_grad():`` (or ``@no_grad()``, or ``@no_grad``) — run without recording a
+    graph."""
+
+    def __new__(cls, fn=None):
+        if fn is not None:  # used bare, as torch allows: @no_grad
+            return set_grad_enabled(False)(fn)
+        return super().__new__(cls)
 
     def __init__(self):
         super().__init__(False)
 
 
 class enable_grad(set_grad_enabled):
-    """``with enable_grad():`` (or ``@enable_grad()``) — record a graph even inside no_grad."""
+    """``with enable_grad():`` (or ``@enable_grad()``, or ``@enable_grad``) — record a graph
+    even inside no_grad."""
+
+    def __new__(cls, fn=None):
+        if fn is not None:  # used bare: @enable_grad
+            return set_grad_enabled(True)(fn)
+        return super().__new__(cls)
 
     def __init__(self):
         super().__init__(True)
@@ -131,23 +164,53 @@ class detect_anomaly:
         return False
 
 
+_PACKAGE_DIR = None
+
+
 def _user_frame() -> str:
-    """'file:line in function' of the innermost stack frame outside this package."""
+    """'file:line in function' of the innermost stack frame outside this package (walked with
+    ``sys._getframe``: no source lines are read, so anomaly mode stays usable in a loop)."""
     import os
-    import traceback
-    pkg = os.path.dirname(os.path.abspath(__file__))
-    for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(pkg):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    import sys
+    global _PACKAGE_DIR
+    if _PACKAGE_DIR is None:
+        _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if not os.path.abspath(code.co_filename).startswith(_PACKAGE_DIR):
+            return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+        frame = frame.f_back
     return "<unknown>"
 
 
-def _check_finite(array, what: str, node) -> None:
+def _check_finite(array, node, input_index=None, inputs=()) -> None:
+    """Under detect_anomaly: raise if ``array`` (the forward output of ``node`` computed from
+    ``inputs``, or — with ``input_index`` — the gradient its backward returned for that input)
+    holds NaN or Inf."""
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         bad = "NaN" if np.isnan(array).any() else "Inf"
-        where = getattr(node, "created_at", None) or _user_frame()
-        raise FloatingPointError(f"detect_anomaly: {what} of {node.name()} produced {bad} "
-                                 f"(operation created at {where})")
+        try:
+            op = f"{node.label()} ({node.name()})"
+        except Exception:  # a label that needs something backward already freed
+            op = node.name()
+        where = node.__dict__.get("created_at")   # (a plain getattr would trip on a freed node)
+        where = (f"the operation was created at {where}" if where else
+                 "where it was created is unknown: run the forward pass inside "
+                 "detect_anomaly() too")
+        if input_index is None:
+            for i, a in enumerate(inputs):   # the values may have come in from outside
+                d = getattr(a, "data", None)
+                if isinstance(d, np.ndarray) and d.dtype.kind in "fc" and \
+                        not np.isfinite(d).all():
+                    raise FloatingPointError(
+                        f"detect_anomaly: {op} received NaN/Inf values in its input {i} (they "
+                        f"were not produced by an operation run under detect_anomaly: check "
+                        f"the data and the parameters); {where}")
+            raise FloatingPointError(f"detect_anomaly: {op} produced {bad} values in its "
+                                     f"forward output; {where}")
+        raise FloatingPointError(f"detect_anomaly: {op} returned {bad} values in its gradient "
+                                 f"for input {input_index} during backward; {where}")
 
 
 # ----------------------------------------------------------------------------- Function
@@ -229,8 +292,8 @@ class Function:
         d = self.__dict__
         for key in [k for k, v in d.items() if type(v) is np.ndarray]:
             del d[key]
-        d.pop("_saved", None)
-        d.pop("_versions", None)
+        for key in ("_saved", "_versions", "_out_array"):
+            d.pop(key, None)
         self._released = True
 
     # --- the op itself --------------------------------------------------------------------
@@ -253,6 +316,7 @@ class Function:
                 node._recording = True   # forward's save_for_backward keeps what it is given
             else:
                 needs = None
+        fp_state = _np_fp_state.set(_FP_IGNORE)  # NumPy's overflow/invalid warnings off
         try:
             out = Tensor(node.forward(*args, **kwargs))
         except ValueError as e:
@@ -261,9 +325,11 @@ class Function:
             shapes = " and ".join(str(a.shape) for a in args if isinstance(a, Tensor))
             raise ValueError(f"{node.label()}: shapes {shapes} cannot be broadcast together "
                              f"(sizes must match or be 1, aligned from the right)") from None
+        finally:
+            _np_fp_state.reset(fp_state)
         if mode.anomaly:
             node.created_at = _user_frame()
-            _check_finite(out.data, "forward output", node)
+            _check_finite(out.data, node, inputs=args)
         if needs is not None:
             node.needs_input_grad = needs
             node.next_functions = tuple([(a.grad_fn or a) if n else None
@@ -282,14 +348,19 @@ class Function:
         return cls.__name__ + "Backward"
 
     def label(self) -> str:
-        """Short name of the operation as written in code (``mul``, ``conv2d(stride=1, ...)``);
-        ops with options override it."""
-        return type(self).__name__.lower()
+        """Short name of the operation as written in code (``mul``, ``conv2d(stride=1, ...)``):
+        the class attribute ``op_name`` or the class name in lower case; ops with options
+        override it."""
+        return getattr(type(self), "op_name", None) or type(self).__name__.lower()
 
     def register_prehook(self, hook) -> None:
+        """``hook(grad)`` runs on the gradient arriving here, before backward, in registration
+        order — except retain_grad's (marked ``retains_grad``), which always runs last so that
+        the retained ``.grad`` is the gradient after every hook, as in torch."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(hook)
+        self._pre_hooks.sort(key=lambda h: getattr(h, "retains_grad", False))  # stable
 
     def __repr__(self):
         return f"<{self.name()}>"
@@ -309,17 +380,17 @@ def sum_to_shape(g, shape):
 
 
 def _toposort_counts(roots):
-    """Count, for every node reachable from ``roots``, the edges pointing at it (iteratively)."""
-    counts = {}
+    """Count, for every node reachable from ``roots``, the edges pointing at it (iteratively:
+    an explicit stack instead of recursion, so depth is unlimited)."""
     stack = [r for r in roots if isinstance(r, Function)]
-    seen = set(id(r) for r in stack)
+    counts = dict.fromkeys(stack, 0)
     while stack:
-        node = stack.pop()
-        for nxt in node.next_functions:
+        for nxt in stack.pop().next_functions:
             if isinstance(nxt, Function):
-                counts[nxt] = counts.get(nxt, 0) + 1
-                if id(nxt) not in seen:
-                    seen.add(id(nxt))
+                if nxt in counts:
+                    counts[nxt] += 1
+                else:
+                    counts[nxt] = 1
                     stack.append(nxt)
     return counts
 
@@ -352,7 +423,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
 
     anomaly = _mode.anomaly
     counts = _toposort_counts(roots)
-    ready = [r for r in dict.fromkeys(roots) if isinstance(r, Function) and counts.get(r, 0) == 0]
+    ready = [r for r in dict.fromkeys(roots) if isinstance(r, Function) and counts[r] == 0]
     with set_grad_enabled(create_graph), np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
@@ -362,10 +433,17 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
                     new = hook(g)
                     if new is not None:
                         g = _as_grad(new, g)
-            if node in input_nodes:
+            if input_nodes and node in input_nodes:
                 for i in input_nodes[node]:
                     captured[i] = g
-            grads = node.backward(g)
+            if anomaly:  # check what backward returns (below), not its intermediate results
+                _mode.anomaly = False
+                try:
+                    grads = node.backward(g)
+                finally:
+                    _mode.anomaly = anomaly
+            else:
+                grads = node.backward(g)
             if type(grads) is not tuple:
                 grads = (grads,)
             edges = node.next_functions
@@ -376,12 +454,12 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
                 observer(node, g, tuple(grads))
             if not retain_graph:
                 node.release()
-            for edge, gi in zip(edges, grads):
+            for i, (edge, gi) in enumerate(zip(edges, grads)):
                 if edge is None:
                     continue
                 if gi is not None:
                     if anomaly:
-                        _check_finite(gi.data, "gradient", node)
+                        _check_finite(gi.data, node, i)
                     _accumulate_into(edge, gi, buffers, leaf_grads)
                 if isinstance(edge, Function):
                     counts[edge] -= 1
@@ -415,8 +493,10 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
 
 
 def _accumulate_leaf_grad(leaf, g, create_graph):
-    """leaf.grad += g (or = g the first time). Outside create_graph the stored gradient is a
-    plain array that owns its memory, so later in-place updates can't touch anything else."""
+    """leaf.grad += g (or = a copy of g the first time). Outside create_graph the stored
+    gradient is a plain array of its own, so later in-place updates (zero_grad, an optimizer)
+    can't touch anything else: the same gradient array may also have gone to another leaf
+    (``a + b`` hands both the same one), to a hook, or come from the caller's ``gradient=``."""
     Tensor = _tensor.Tensor
     if g.dtype != leaf.dtype:
         g = g.to(leaf.dtype)
@@ -424,11 +504,7 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
     data = g.data
-    if leaf.grad is not None:
-        data = leaf.grad.data + data
-    elif not (data.flags.owndata and data.flags.writeable):
-        data = data.copy()
-    leaf.grad = Tensor(data)
+    leaf.grad = Tensor(data.copy() if leaf.grad is None else leaf.grad.data + data)
 
 
 def _skip_subgraph(start, counts, buffers, ready):
@@ -485,6 +561,8 @@ def _make_grads(outputs, grad_outputs):
             if g.shape != t.shape:
                 raise RuntimeError(f"Mismatch in shape: gradient has shape {g.shape} but the "
                                    f"output has shape {t.shape}")
+            if g.dtype != t.dtype:  # as torch: the gradient takes the output's dtype
+                g = g.to(t.dtype)
         grads.append(g)
     return grads
 

@@ -8,6 +8,8 @@ composition of them (``mean = sum / n``, ``a - b``, ``stack = unsqueeze + cat``)
 from __future__ import annotations
 
 import numbers
+import operator
+import weakref
 
 import numpy as np
 
@@ -63,6 +65,19 @@ def _as_array(data, dtype=None):
     return arr
 
 
+# In-place changes are counted per block of memory, not per Tensor object: a detached tensor, a
+# view (reshape, transpose, basic indexing, expand), a Parameter or a state_dict() entry built on
+# the same array all see — and bump — one counter, as torch's views share their base's version.
+_inplace_changes = {}   # id(the ndarray that owns the memory) -> in-place changes made to it
+
+
+def _memory_owner(array):
+    """The ndarray at the end of ``array``'s ``.base`` chain: the one owning the memory."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -75,7 +90,6 @@ class Tensor:
     grad_fn = None          # the graph node that produced this tensor (None for a leaf)
     requires_grad = False
     _hooks = None
-    _version = 0            # bumped by in-place changes, so stale saved tensors are caught
     _retains_grad = False
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -154,7 +168,11 @@ class Tensor:
         return int(self.data.item())
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """What NumPy sees: ``np.array(t)`` is a copy, ``np.asarray(t)`` a read-only view
+        (as :meth:`numpy`), so NumPy code can't silently change values backward needs."""
+        if copy or (dtype is not None and np.dtype(dtype) != self.dtype):
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.numpy()
 
     def __hash__(self):
         return id(self)
@@ -224,10 +242,11 @@ class Tensor:
         import weakref
         ref = weakref.ref(self)
 
-        def store(g):
+        def store(g):  # a copy: g itself flows on and may reach other tensors' .grad
             t = ref()
             if t is not None:
-                t.grad = g.detach() if t.grad is None else Tensor(t.grad.data + g.data)
+                t.grad = Tensor(g.data.copy() if t.grad is None else t.grad.data + g.data)
+        store.retains_grad = True  # run after every other hook, as torch
         self._retains_grad = True
         self.grad_fn.register_prehook(store)
 
@@ -236,32 +255,58 @@ class Tensor:
         self.data[...] = 0
         return self
 
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has seen (through any Tensor sharing
+        it). ``save_for_backward`` records it; backward refuses a saved tensor whose version
+        moved, instead of silently using changed values."""
+        if not _inplace_changes:
+            return 0
+        return _inplace_changes.get(id(_memory_owner(self.data)), 0)
+
     def _bump_version(self):
         if self.grad_fn is not None or (self.requires_grad and autograd.is_grad_enabled()):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation; wrap it in no_grad() (as optimizers do)"
                                if self.grad_fn is None else
                                "in-place operations on non-leaf tensors are not supported")
-        self._version += 1
+        owner = _memory_owner(self.data)
+        key = id(owner)
+        if key not in _inplace_changes:  # forget the count when the memory is freed
+            weakref.finalize(owner, _inplace_changes.pop, key, None).atexit = False
+        _inplace_changes[key] = _inplace_changes.get(key, 0) + 1
+
+    def _check_fits(self, op, other):
+        """An in-place op can't change the shape: ``other`` must broadcast to this shape."""
+        shape = np.shape(other)
+        try:
+            fits = np.broadcast_shapes(shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"{op}: an operand of shape {tuple(shape)} does not fit into a "
+                               f"tensor of shape {self.shape} (an in-place result must keep "
+                               f"the tensor's shape)")
 
     # ------------------------------------------------------------------ in-place (optimizers)
     def add_(self, other, alpha=1.0):
-        self._bump_version()
         other = other.data if isinstance(other, Tensor) else other
+        self._check_fits("add_", other)
+        self._bump_version()
         self.data += other if alpha == 1.0 else alpha * other
         return self
 
     def mul_(self, other):
+        other = other.data if isinstance(other, Tensor) else other
+        self._check_fits("mul_", other)
         self._bump_version()
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self.data *= other
         return self
 
     def copy_(self, src):
-        self._bump_version()
         src = np.asarray(src.data if isinstance(src, Tensor) else src)
-        if np.broadcast_shapes(src.shape, self.shape) != self.shape:
-            raise RuntimeError(f"copy_: source of shape {src.shape} does not fit into a tensor "
-                               f"of shape {self.shape}")
+        self._check_fits("copy_", src)
+        self._bump_version()
         self.data[...] = src
         return self
 
@@ -300,6 +345,8 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if isinstance(other, numbers.Number) and not isinstance(other, np.ndarray):
+            if isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real):
+                raise TypeError(f"Tensor: complex numbers are not supported (got {other!r})")
             if self.dtype.kind == "f":
                 return Tensor(np.asarray(other, dtype=self.dtype))
             if isinstance(other, (bool, np.bool_)) and self.dtype.kind == "b":
@@ -310,41 +357,51 @@ class Tensor:
             return Tensor(np.asarray(other, dtype=np.float32))
         return Tensor(other)
 
+    def _operands(self, other, reflected=False):
+        """``(self, other)``, or ``(other, self)`` when reflected, with ``other`` wrapped and
+        both in the dtype torch gives the result (see :func:`_promote`)."""
+        other = self._other(other)
+        return _promote(other, self) if reflected else _promote(self, other)
+
     def __add__(self, other):
-        return ops.Add.apply(self, self._other(other))
+        return ops.Add.apply(*self._operands(other))
 
     def __radd__(self, other):
-        return ops.Add.apply(self._other(other), self)
+        return ops.Add.apply(*self._operands(other, reflected=True))
 
     def __sub__(self, other):
-        return ops.Sub.apply(self, self._other(other))
+        return ops.Sub.apply(*self._operands(other))
 
     def __rsub__(self, other):
-        return ops.Sub.apply(self._other(other), self)
+        return ops.Sub.apply(*self._operands(other, reflected=True))
 
     def __mul__(self, other):
-        return ops.Mul.apply(self, self._other(other))
+        return ops.Mul.apply(*self._operands(other))
 
     def __rmul__(self, other):
-        return ops.Mul.apply(self._other(other), self)
+        return ops.Mul.apply(*self._operands(other, reflected=True))
 
     def __truediv__(self, other):
-        other = self._other(other)
-        a = self
-        if a.dtype.kind in "biu" and other.dtype.kind in "biu":  # true division, as torch
-            a, other = a.float(), other.float()
-        return ops.Div.apply(a, other)
+        a, b = self._operands(other)
+        if a.dtype.kind in "biu":  # both integer (after promotion): true division, as torch
+            a, b = a.float(), b.float()
+        return ops.Div.apply(a, b)
 
     def __rtruediv__(self, other):
         return self._other(other).__truediv__(self)
 
     def __pow__(self, exponent):
-        if isinstance(exponent, numbers.Number) and not isinstance(exponent, Tensor):
-            return ops.PowScalar.apply(self, exponent)
-        return ops.Pow.apply(self, self._other(exponent))
+        if isinstance(exponent, numbers.Number):
+            if isinstance(exponent, np.generic):  # a NumPy scalar acts as a Python number
+                exponent = exponent.item()
+            base = self
+            if self.dtype.kind != "f" and isinstance(exponent, float):  # int ** 0.5: float32
+                base = self.float()
+            return ops.PowScalar.apply(base, exponent)
+        return ops.Pow.apply(*self._operands(exponent))
 
     def __rpow__(self, base):
-        return ops.Pow.apply(self._other(base), self)
+        return ops.Pow.apply(*self._operands(base, reflected=True))
 
     def __neg__(self):
         return ops.Neg.apply(self)
@@ -482,11 +539,20 @@ class Tensor:
         return (centred * centred).sum(dims, keepdim) / float(n - 1 if unbiased else n)
 
     def std(self, dim=None, keepdim=False, unbiased=True):
-        return self.var(dim, keepdim, unbiased).sqrt()
+        var = self.var(dim, keepdim, unbiased)
+        zero = var.data == 0
+        if not zero.any():
+            return var.sqrt()
+        # where std = 0 (constant values) torch's gradient is 0, not ∞·0 = NaN through sqrt
+        safe = where(zero, 1.0, var).sqrt()
+        return where(zero, 0.0, safe)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape):
         shape = _shape_arg(shape)
+        if any(s < -1 for s in shape):
+            raise ValueError(f"view/reshape: invalid shape {shape}: sizes must be >= 0 (one of "
+                             f"them may be -1, inferred from the others)")
         if shape == self.shape:
             return self
         return ops.Reshape.apply(self, shape)
@@ -559,6 +625,9 @@ class Tensor:
         if lead < 0:
             raise ValueError(f"expand: the target shape {shape} has fewer dims than the tensor's "
                              f"shape {self.shape}")
+        if -1 in shape[:lead]:
+            raise ValueError(f"expand: -1 (keep the size) is not allowed in a new leading dim: "
+                             f"target shape {shape} for a tensor of shape {self.shape}")
         shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
         if shape == self.shape:
             return self
@@ -607,9 +676,17 @@ class _HookHandle:
 
 
 def _shape_arg(shape):
+    """Sizes or dims given as ``f(2, 3)`` or ``f((2, 3))``, as a tuple of ints; a float (or a
+    float tensor) is refused, not truncated (``zeros(2.5)`` is an error, as in torch)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    try:
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
+        bad = next(s for s in shape if not hasattr(type(s), "__index__") or
+                   isinstance(s, Tensor) and s.dtype.kind not in "iu")
+        raise TypeError(f"sizes and dims must be integers, got {bad!r} "
+                        f"({type(bad).__name__}) in {tuple(shape)}") from None
 
 
 def _unwrap_index(index):
@@ -622,6 +699,28 @@ def _unwrap_index(index):
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _promote(a: Tensor, b: Tensor):
+    """``a`` and ``b`` cast to the dtype torch gives their result, where NumPy would differ:
+    the higher category (bool < integer < float) wins whatever its size (int64 + float32 →
+    float32, not float64); within a category a 0-d tensor does not widen a dimensioned one
+    (float32 + float64 0-d → float32), which with :meth:`Tensor._other` makes Python numbers
+    "weak" too. Otherwise the usual promotion (float32 + float64 → float64)."""
+    da, db = a.data.dtype, b.data.dtype
+    if da == db:
+        return a, b
+    ka, kb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+    if ka != kb:
+        dtype = da if ka > kb else db
+    elif (a.data.ndim == 0) != (b.data.ndim == 0):
+        dtype = db if a.data.ndim == 0 else da
+    else:
+        dtype = np.promote_types(da, db)
+    return a.to(dtype), b.to(dtype)
 
 
 # ---------------------------------------------------------------------- functions
@@ -655,7 +754,7 @@ def where(condition, x, y) -> Tensor:
     if ref is None:
         x, y = Tensor(x), Tensor(y)
     else:
-        x, y = ref._other(x), ref._other(y)
+        x, y = _promote(ref._other(x), ref._other(y))
     return ops.Where.apply(cond, x, y)
 
 

@@ -187,7 +187,7 @@ class NllLoss(Function):
             return np.asarray(losses.sum(), dtype=d.dtype)
         with np.errstate(invalid="ignore", divide="ignore"):
             denom = w.sum()
-            self.coef = -w / denom
+            self.coef = -w / denom if denom != 0 else -w  # every target ignored: gradient 0
             return np.asarray(losses.sum() / denom, dtype=d.dtype)
 
     def backward(self, g):
@@ -300,9 +300,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     y = _as_target(target, input, op)
     d = input.data
     if d.size and not ((d >= 0).all() and (d <= 1).all()):
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1 (got values "
-                         f"in [{np.nanmin(d):.4g}, {np.nanmax(d):.4g}]); for raw scores use "
-                         f"binary_cross_entropy_with_logits")
+        got = "NaN values" if np.isnan(d).any() else \
+            f"values in [{np.nanmin(d):.4g}, {np.nanmax(d):.4g}]"
+        raise ValueError(f"{op}: all elements of input should be between 0 and 1 (got {got}); "
+                         f"for raw scores use binary_cross_entropy_with_logits")
     loss = BinaryCrossEntropy.apply(input, y)
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else

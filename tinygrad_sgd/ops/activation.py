@@ -2,10 +2,11 @@
 import numpy as np
 
 from ..autograd import Function
+from .elementwise import keep_where
 
 
 class ReLU(Function):
-    """z = max(x, 0).   dz/dx = 1 where x > 0, else 0."""
+    """z = max(x, 0).   dz/dx = 1 where x > 0, else 0 (0 at x = 0, as torch)."""
 
     def forward(self, x):
         out = np.maximum(x.data, 0)
@@ -13,7 +14,8 @@ class ReLU(Function):
         return out
 
     def backward(self, g):
-        return g * self.constant((self._out_array > 0).astype(g.dtype))
+        self._check_not_released()  # the saved output is freed after backward
+        return keep_where(~(self._out_array <= 0), g)  # (a NaN passes g on, as in torch)
 
 
 class Sigmoid(Function):
@@ -77,6 +79,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """zᵢ = xᵢ − m − ln Σⱼ e^(xⱼ−m) along ``dim`` (exact even for logits of 1e4).
     dL/dxᵢ = gᵢ − e^(zᵢ)·Σⱼ gⱼ."""
+    op_name = "log_softmax"
 
     def forward(self, x, dim):
         d = x.data

@@ -284,13 +284,21 @@ class MaxPool2d(Function):
 
 def _first_max_masks(slices, out, masks):
     """masks[k] = True where window element k is the window's FIRST maximum (torch's rule for
-    ties): a match at k that no earlier element has already claimed. A few boolean passes."""
+    ties): a match at k that no earlier element has already claimed. A few boolean passes.
+    A window holding NaN has max NaN, which equals nothing: torch picks its LAST NaN."""
     taken = np.zeros(out.shape, dtype=bool)
     for k, s in enumerate(slices[:-1]):
         np.equal(s, out, out=masks[k])
         masks[k] &= ~taken
         taken |= masks[k]
     np.logical_not(taken, out=masks[-1])
+    nan = np.isnan(out)
+    if nan.any():
+        masks[:, nan] = False
+        for k in range(len(slices) - 1, -1, -1):
+            last = nan & np.isnan(slices[k])
+            masks[k] |= last
+            nan &= ~last
 
 
 class MaxPoolScatter(Function):
@@ -411,7 +419,13 @@ def _check_input(op, x):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     """2-D convolution (cross-correlation, as torch) of an (N, C, H, W) input with an
     (F, C, kh, kw) weight; ``stride``, ``padding``, ``dilation`` are ints or pairs."""
+    from ..tensor import Tensor
     unbatched = _check_input("conv2d", input)
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"conv2d: {what} must be a Tensor, got {type(t).__name__}")
+        if t is not None and t.dtype.kind != "f":
+            raise TypeError(f"conv2d: {what} must be a floating point tensor, got {t.dtype}")
     x = input.unsqueeze(0) if unbatched else input
     out = Conv2d.apply(x, weight, bias, _pair(stride, "stride"), _pair(padding, "padding"),
                        _pair(dilation, "dilation"))

@@ -5,6 +5,14 @@ import numpy as np
 from ..autograd import Function
 
 
+def keep_where(mask, g):
+    """``g`` where ``mask`` (an array) is true, else 0; differentiable in ``g``. The backward of
+    ops that pass the gradient only in places (relu, clamp, max, x^y at y = 0) uses it: a
+    where rather than ``g · mask``, so that an infinite gradient arriving at a masked-out place
+    (``sqrt`` at 0 after ``relu``) gives 0, as in torch, not inf·0 = nan."""
+    return Where.apply(Function.constant(mask), g, Function.constant(np.zeros((), g.dtype)))
+
+
 class Add(Function):
     """z = x + y.      dz/dx = 1,   dz/dy = 1."""
 
@@ -64,6 +72,7 @@ class Neg(Function):
 
 class PowScalar(Function):
     """z = x^p for a constant number p.      dz/dx = p·x^(p−1)."""
+    op_name = "pow"
 
     def forward(self, x, p):
         self.save_for_backward(x)
@@ -84,8 +93,9 @@ class PowScalar(Function):
 
 
 class Pow(Function):
-    """z = x^y for tensors.   dz/dx = y·x^(y−1),   dz/dy = x^y·ln x  (taken as 0 where x = 0
-    and y ≥ 0, as torch does, since the limit of x^y·ln x there is 0)."""
+    """z = x^y for tensors.   dz/dx = y·x^(y−1)  (taken as 0 where y = 0, as torch does, since
+    x^0 = 1 is constant: even at x = 0, where the formula is 0·∞),   dz/dy = x^y·ln x  (taken
+    as 0 where x = 0 and y ≥ 0, as torch does, since the limit of x^y·ln x there is 0)."""
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
@@ -98,7 +108,7 @@ class Pow(Function):
         x, y = self.saved_tensors
         gx = gy = None
         if self.needs_input_grad[0]:
-            gx = g * (y * x ** (y - 1.0))
+            gx = keep_where(y.data != 0, g * (y * x ** (y - 1.0)))
         if self.needs_input_grad[1]:
             zero_base = (x == 0) & (y >= 0)
             gy = g * Where.apply(zero_base, self.constant(np.zeros((), g.dtype)),
@@ -146,10 +156,10 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """z = |x|.        dz/dx = sign(x)  (0 at x = 0, as torch)."""
+    """z = |x|.        dz/dx = sign(x)  (0 at x = 0 and at NaN, as torch)."""
 
     def forward(self, x):
-        self.sign = np.sign(x.data)
+        self.sign = np.nan_to_num(np.asarray(np.sign(x.data)), copy=False)
         return np.abs(x.data)
 
     def backward(self, g):
@@ -171,7 +181,7 @@ class Clamp(Function):
         return np.clip(d, lo, hi).astype(d.dtype, copy=False)
 
     def backward(self, g):
-        return g * self.constant(self.mask.astype(g.dtype))
+        return keep_where(self.mask, g)
 
 
 class Where(Function):
@@ -190,6 +200,7 @@ class Where(Function):
 
 class Cast(Function):
     """z = x converted to another float dtype.   dz/dx = 1 (converted back)."""
+    op_name = "to"
 
     def forward(self, x, dtype):
         self.in_dtype = x.dtype

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
+from .elementwise import keep_where
 
 
 def normalize_dims(dim, ndim, op):
@@ -40,6 +41,7 @@ class Sum(Function):
 class SumToShape(Function):
     """z = x summed over the axes that broadcasting added or stretched, so z has ``shape``
     (the gradient of a broadcast).   dz/dx = 1: the gradient is broadcast back."""
+    op_name = "sum_to_shape"
 
     def forward(self, x, shape):
         self.in_shape = x.shape
@@ -68,12 +70,13 @@ class Max(Function):
         (x,) = self.saved_tensors
         m = self._out_array
         mask = np.isnan(x.data) if np.isnan(m) else (x.data == m)
-        return self.constant((mask / max(mask.sum(), 1)).astype(g.dtype)) * g
+        return keep_where(mask, g / float(max(mask.sum(), 1)))
 
 
 class MaxDim(Function):
     """z = max along ``dim`` (torch's ``max(dim)``; its indices come from ArgMax).
     dz/dxᵢ = 1 at the index returned (the first maximum), 0 elsewhere."""
+    op_name = "max"
 
     def forward(self, x, dim, keepdim):
         d = x.data
@@ -96,6 +99,7 @@ class ArgMax(Function):
     differentiable = False
 
     def forward(self, x, dim, keepdim):
-        if dim is None:
-            return np.asarray(np.argmax(x.data), dtype=np.int64)
+        if dim is None:  # index into the flattened tensor; keepdim keeps every dim as 1
+            out = np.asarray(np.argmax(x.data), dtype=np.int64)
+            return out.reshape((1,) * x.data.ndim) if keepdim else out
         return np.argmax(x.data, axis=dim, keepdims=keepdim).astype(np.int64)

@@ -53,6 +53,7 @@ class Expand(Function):
 class GetItem(Function):
     """z = x[index].   dL/dx = zeros of x's shape with dL/dz added at the indexed places
     (added, because an integer-array index may pick one element several times)."""
+    op_name = "getitem"
 
     def forward(self, x, index):
         self.in_shape, self.index = x.shape, index
@@ -69,6 +70,7 @@ class GetItem(Function):
 class IndexAdd(Function):
     """z = zeros(shape) with x added at ``index`` (the adjoint of indexing).
     dL/dx = dL/dz[index]."""
+    op_name = "index_add"
 
     def forward(self, x, index, shape, unique=False):
         self.index = index

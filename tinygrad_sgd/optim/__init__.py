@@ -177,7 +177,21 @@ class Optimizer:
 def _number(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if value != value:  # NaN passes every "< 0" test and would silently turn weights into NaN
+        raise ValueError(f"Invalid {name}: nan")
     return value
+
+
+def _check_grad(p):
+    """A gradient someone assigned by hand must fit its parameter: NumPy would broadcast a
+    (3,) gradient over a (2, 3) parameter without a word."""
+    g = p.grad
+    if not isinstance(g, Tensor):
+        raise TypeError(f"the .grad of a parameter of shape {p.shape} must be a Tensor or None, "
+                        f"got {type(g).__name__}")
+    if g.shape != p.shape:
+        raise RuntimeError(f"the .grad of a parameter of shape {p.shape} has shape {g.shape}; a "
+                           f"gradient must have its parameter's shape")
 
 
 class SGD(Optimizer):
@@ -224,7 +238,7 @@ class SGD(Optimizer):
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
             for group in self.param_groups:
                 lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
                 weight_decay, nesterov = group["weight_decay"], group["nesterov"]
@@ -232,6 +246,7 @@ class SGD(Optimizer):
                 for p in group["params"]:
                     if p.grad is None:
                         continue
+                    _check_grad(p)
                     g = p.grad.data
                     if maximize:
                         g = -g
