@@ -732,8 +732,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
-    if a.ndim >= 2 and b.ndim >= 2:
-        return ops.MatMul.apply(a, b)
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:

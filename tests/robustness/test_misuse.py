@@ -1,0 +1,236 @@
+"""A catalogue of misuse: each mistake raises a specific exception (its exact type is checked)
+with a message that says what is wrong in the user's terms (checked with a regex).
+
+Mistakes already tested elsewhere are listed in the comment of their section, not repeated.
+"""
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import Tensor, autograd, nn, no_grad, optim
+from tinygrad_sgd.nn import functional as F
+
+
+def param(*shape):
+    return nn.Parameter(np.ones(shape, np.float32))
+
+
+def with_grad(p, grad):
+    p.grad = grad
+    return p
+
+
+CATALOGUE = [
+    # ---------------------------------------------------------------- binary ops and broadcasting
+    # elsewhere: + - * / ** of mismatched shapes (tests/test_ops.py::
+    # test_broadcast_mismatch_names_both_shapes), where and comparisons (…::
+    # test_where_and_comparison_broadcast_mismatch_name_shapes)
+    ("ndarray + tensor, mismatched", lambda: np.ones((4, 1, 5)) + tg.ones(2, 3),
+     ValueError, r"add: shapes \(4, 1, 5\) and \(2, 3\) cannot be broadcast together"),
+    ("tensor + list, mismatched", lambda: tg.ones(2) + [1.0, 2.0, 3.0],
+     ValueError, r"add: shapes \(2,\) and \(3,\) cannot be broadcast"),
+    ("list - tensor, mismatched", lambda: [1.0, 2.0, 3.0] - tg.ones(2),
+     ValueError, r"sub: shapes \(3,\) and \(2,\) cannot be broadcast"),
+    ("tensor * complex", lambda: tg.ones(2) * 1j,
+     TypeError, r"complex numbers are not supported \(got 1j\)"),
+    ("tensor + str", lambda: tg.ones(2) + "a", TypeError, r"non-numeric \(<U1\) data"),
+    ("tensor + None", lambda: tg.ones(2) + None, TypeError, r"non-numeric \(object\).*NoneType"),
+    ("add_ of a bigger shape", lambda: tg.ones(3).add_(tg.ones(2, 3)),
+     RuntimeError, r"add_: an operand of shape \(2, 3\) does not fit into a tensor of shape "
+                   r"\(3,\)"),
+    ("mul_ of a mismatched shape", lambda: tg.ones(3).mul_(np.ones(2)),
+     RuntimeError, r"mul_: an operand of shape \(2,\) does not fit"),
+    # ---------------------------------------------------------------- matmul, linear
+    # elsewhere: tests/test_ops.py::test_matmul_shape_error_message (2-D, 1-D, batch, 0-d),
+    # tests/test_nn.py::test_linear_errors_name_the_shapes
+    ("3-D @ 2-D, inner sizes differ", lambda: tg.ones(2, 3, 4) @ tg.ones(3, 4),
+     ValueError, r"matmul: shapes \(2, 3, 4\) and \(3, 4\) don't align \(4 != 3\)"),
+    ("Linear on integer input", lambda: nn.Linear(3, 2)(tg.ones(2, 3, dtype=np.int64)),
+     TypeError, r"linear: input must be a floating point tensor, got int64"),
+    # ---------------------------------------------------------------- conv2d
+    # elsewhere: tests/test_conv.py::test_bad_arguments_raise_clear_errors (channels, kernel
+    # larger than the padded input, weight not 4-D, 2-D input, bias shape, stride 0)
+    ("Conv2d module, wrong channel count", lambda: nn.Conv2d(3, 4, 3)(tg.ones(1, 1, 8, 8)),
+     ValueError, r"conv2d: input has 1 channels \(shape \(1, 1, 8, 8\)\) but weight of shape "
+                 r"\(4, 3, 3, 3\) expects 3"),
+    ("conv2d, dilated kernel too big",
+     lambda: F.conv2d(tg.ones(1, 1, 5, 5), tg.ones(1, 1, 3, 3), dilation=3),
+     ValueError, r"kernel \(3, 3\) \(dilation \(3, 3\)\) is larger than the padded input "
+                 r"\(5, 5\)"),
+    ("conv2d, negative padding", lambda: F.conv2d(tg.ones(1, 1, 5, 5), tg.ones(1, 1, 3, 3),
+                                                  padding=-1),
+     ValueError, r"padding >= 0.*padding \(-1, -1\)"),
+    ("conv2d, 5-D input", lambda: F.conv2d(tg.ones(1, 1, 1, 4, 4), tg.ones(1, 1, 3, 3)),
+     ValueError, r"conv2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got shape "
+                 r"\(1, 1, 1, 4, 4\)"),
+    ("conv2d, integer input", lambda: F.conv2d(tg.ones(1, 1, 4, 4, dtype=np.int64),
+                                               tg.ones(1, 1, 3, 3)),
+     TypeError, r"conv2d: input must be a floating point tensor, got int64"),
+    ("conv2d, integer weight", lambda: F.conv2d(tg.ones(1, 1, 4, 4),
+                                                tg.ones(1, 1, 3, 3, dtype=np.int64)),
+     TypeError, r"conv2d: weight must be a floating point tensor, got int64"),
+    ("conv2d, ndarray input", lambda: F.conv2d(np.ones((1, 1, 4, 4)), tg.ones(1, 1, 3, 3)),
+     TypeError, r"conv2d: input must be a Tensor, got ndarray"),
+    ("conv2d, ndarray weight", lambda: F.conv2d(tg.ones(1, 1, 4, 4), np.ones((1, 1, 3, 3))),
+     TypeError, r"conv2d: weight must be a Tensor, got ndarray"),
+    # ---------------------------------------------------------------- pooling
+    # elsewhere: tests/test_conv.py::test_bad_arguments_raise_clear_errors (padding over half
+    # the kernel, max pool kernel larger than the input, 2-D input)
+    ("avg_pool2d, kernel larger than input", lambda: F.avg_pool2d(tg.ones(1, 1, 2, 2), 3),
+     ValueError, r"avg_pool2d: kernel \(3, 3\) .*is larger than the padded input \(2, 2\)"),
+    ("max_pool2d, stride 0", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2, stride=0),
+     ValueError, r"max_pool2d: stride and dilation must be >= 1.*stride \(0, 0\)"),
+    ("max_pool2d, kernel 0", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 0),
+     ValueError, r"max_pool2d: .*kernel >= 1; got kernel \(0, 0\)"),
+    ("max_pool2d, float kernel", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2.0),
+     TypeError, r"kernel_size must be an int or a pair of ints, got 2.0"),
+    ("max_pool2d, integer input", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4, dtype=np.int64), 2),
+     TypeError, r"max_pool2d: input must be a floating point tensor, got int64"),
+    # ---------------------------------------------------------------- losses
+    # elsewhere: tests/test_losses.py::test_nll_errors (targets out of range, float targets,
+    # wrong target shape, class weights, reduction, scalar input), …::
+    # test_binary_cross_entropy_errors (shape, probabilities outside [0, 1]),
+    # …::test_mse_loss_errors_and_dtype, …::test_hinge_losses_values_and_errors
+    ("cross_entropy, bool target", lambda: F.cross_entropy(tg.ones(4, 3),
+                                                           Tensor(np.ones(4, bool))),
+     TypeError, r"cross_entropy: target must hold integer class indices .*got dtype bool"),
+    ("cross_entropy, (N, 1) target", lambda: F.cross_entropy(tg.ones(4, 3),
+                                                             tg.zeros(4, 1, dtype=np.int64)),
+     ValueError, r"expected target of shape \(4,\) for input of shape \(4, 3\).*got target of "
+                 r"shape \(4, 1\)"),
+    ("cross_entropy, one-hot float target", lambda: F.cross_entropy(tg.ones(4, 3),
+                                                                    tg.ones(4, 3)),
+     TypeError, r"target must hold integer class indices"),
+    ("nll_loss, string targets", lambda: F.nll_loss(tg.ones(4, 3), ["a"] * 4),
+     TypeError, r"nll_loss: target must hold integer class indices .*got dtype <U1"),
+    ("binary_cross_entropy, NaN input",
+     lambda: F.binary_cross_entropy(Tensor([np.nan, 0.5]), [1.0, 0.0]),
+     ValueError, r"all elements of input should be between 0 and 1 \(got NaN values\)"),
+    ("binary_cross_entropy, non-numeric target",
+     lambda: F.binary_cross_entropy(Tensor([0.5]), ["a"]),
+     TypeError, r"binary_cross_entropy: target must be numeric"),
+    ("bce_with_logits, (N, 1) vs (N,)",
+     lambda: F.binary_cross_entropy_with_logits(tg.ones(4, 1), tg.ones(4)),
+     ValueError, r"target shape \(4,\) differs from input shape \(4, 1\)"),
+    ("CrossEntropyLoss(reduction='avg')", lambda: nn.CrossEntropyLoss(reduction="avg"),
+     ValueError, r"CrossEntropyLoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    # ---------------------------------------------------------------- view / reshape, sizes
+    # elsewhere: tests/test_ops.py::test_shape_op_errors_speak_plainly (reshape to a wrong
+    # element count, expand, permute, cat, stack, dims out of range)
+    ("view of incompatible shape", lambda: tg.zeros(2, 3).view(4, 2),
+     ValueError, r"view/reshape: shape \(4, 2\) is invalid for a tensor of shape \(2, 3\) "
+                 r"\(6 elements\)"),
+    ("view with two -1", lambda: tg.zeros(2, 3).view(-1, -1),
+     ValueError, r"view/reshape: shape \(-1, -1\) is invalid"),
+    ("view with -2", lambda: tg.zeros(2, 3).view(-2, 3),
+     ValueError, r"view/reshape: invalid shape \(-2, 3\): sizes must be >= 0"),
+    ("view with a float size", lambda: tg.zeros(2, 3).view(1.5, 4),
+     TypeError, r"sizes and dims must be integers, got 1.5 \(float\)"),
+    ("zeros(2.5)", lambda: tg.zeros(2.5), TypeError, r"sizes and dims must be integers, got 2.5"),
+    ("randn('a')", lambda: tg.randn("a"), TypeError, r"sizes and dims must be integers, got 'a'"),
+    ("sizes from a float tensor", lambda: tg.zeros(2, tg.tensor(3.0)),
+     TypeError, r"sizes and dims must be integers, got tensor\(3\.\) \(Tensor\)"),
+    # ---------------------------------------------------------------- data
+    # elsewhere: tests/test_tensor.py::test_non_numeric_data_refused (strings, objects, None,
+    # dicts, complex numbers and arrays), …::test_ragged_lists_refused, …::test_explicit_dtype
+    ("datetime array", lambda: Tensor(np.array(["2020-01-01"], dtype="datetime64[D]")),
+     TypeError, r"non-numeric \(datetime64\[D\]\) data"),
+    ("bytes", lambda: Tensor(b"abc"), TypeError, r"non-numeric \(\|S3\) data"),
+    ("a set", lambda: Tensor({1.0, 2.0}), TypeError, r"non-numeric \(object\) data.*got set"),
+    ("object array of numbers", lambda: Tensor(np.array([1, 2], dtype=object)),
+     TypeError, r"non-numeric \(object\) data"),
+    ("ragged, through tg.tensor", lambda: tg.tensor([[1.0, 2.0], [3.0]]),
+     ValueError, r"rectangular \(non-ragged\)"),
+    ("complex Parameter", lambda: nn.Parameter(np.array([1j])),
+     TypeError, r"Tensor: complex data is not supported"),
+    # ---------------------------------------------------------------- backward
+    # elsewhere: tests/test_autograd.py — non-scalar without gradient=
+    # (test_backward_on_non_scalar_needs_a_gradient), a second backward
+    # (test_second_backward_through_freed_graph_raises), wrong gradient shape and no graph
+    # (test_backward_gradient_shape_mismatch_and_no_grad_errors), unused inputs of
+    # autograd.grad, hooks (test_hook_errors), requires_grad on integers
+    ("backward of a result computed under no_grad",
+     lambda: _under_no_grad().backward(),
+     RuntimeError, r"does not require grad and does not have a grad_fn.*inside no_grad"),
+    ("autograd.grad of a non-Tensor", lambda: autograd.grad([1.0], [tg.ones(1,
+                                                                              requires_grad=True)]),
+     TypeError, r"outputs\[0\] must be a Tensor, got float"),
+    ("autograd.grad w.r.t. a constant", lambda: autograd.grad(
+        (tg.ones(2, requires_grad=True) * 2).sum(), [tg.ones(2)]),
+     RuntimeError, r"inputs\[0\] does not require grad"),
+    ("in-place on a leaf that requires grad", lambda: param(2).add_(1.0),
+     RuntimeError, r"a leaf Variable that requires grad is being used in an in-place operation"),
+    # ---------------------------------------------------------------- optimizer
+    # elsewhere: tests/test_optim.py::test_constructor_validation_errors (no parameters,
+    # non-Tensors, a single Tensor, negative lr/momentum/weight decay, nesterov, non-number lr,
+    # non-leaf, duplicates, sets), …::test_load_state_dict_errors
+    ("lr = nan", lambda: optim.SGD([param(2)], lr=float("nan")),
+     ValueError, r"Invalid lr: nan"),
+    ("momentum = nan", lambda: optim.SGD([param(2)], lr=0.1, momentum=float("nan")),
+     ValueError, r"Invalid momentum: nan"),
+    ("weight_decay = nan", lambda: optim.SGD([param(2)], lr=0.1, weight_decay=float("nan")),
+     ValueError, r"Invalid weight_decay: nan"),
+    ("a parameter generator used twice", lambda: _generator_used_twice(),
+     ValueError, r"optimizer got an empty parameter list"),
+    ("a hand-set .grad of another shape", lambda: optim.SGD(
+        [with_grad(param(2, 3), Tensor(np.ones(3, np.float32)))], lr=0.1).step(),
+     RuntimeError, r"the \.grad of a parameter of shape \(2, 3\) has shape \(3,\)"),
+    ("a hand-set .grad that is an ndarray", lambda: optim.SGD(
+        [with_grad(param(2), np.ones(2))], lr=0.1).step(),
+     TypeError, r"the \.grad of a parameter of shape \(2,\) must be a Tensor or None, got "
+                r"ndarray"),
+    # ---------------------------------------------------------------- load_state_dict
+    # elsewhere: tests/test_nn.py::test_load_state_dict_reports_every_problem_at_once (missing,
+    # unexpected, size mismatch, non-dict, non-numeric), tests/test_optim.py::
+    # test_load_state_dict_errors
+    ("a transposed Linear weight", lambda: nn.Linear(3, 2).load_state_dict(
+        {"weight": np.zeros((3, 2)), "bias": np.zeros(2)}),
+     RuntimeError, r"size mismatch for 'weight': copying a param with shape \(3, 2\) from the "
+                   r"state_dict, the shape in the current model is \(2, 3\)"),
+    ("complex values", lambda: nn.Linear(1, 1).load_state_dict(
+        {"weight": np.array([[1j]]), "bias": [0.5]}),
+     RuntimeError, r"value for 'weight' has non-numeric dtype complex128"),
+    # ---------------------------------------------------------------- parameters
+    # elsewhere: tests/test_nn.py::test_setattr_rules (assigning a Parameter or an array of
+    # another shape, or a plain Tensor, to a parameter attribute)
+    ("copy_ of another shape into a parameter", lambda: _copy_into_parameter(),
+     RuntimeError, r"copy_: an operand of shape \(3, 2\) does not fit into a tensor of shape "
+                   r"\(2, 3\)"),
+    ("integer Parameter", lambda: nn.Parameter(np.arange(3)),
+     RuntimeError, r"only Tensors of floating point dtype can require gradients"),
+    ("string Parameter", lambda: nn.Parameter("abc"), TypeError, r"non-numeric \(<U3\) data"),
+]
+
+
+def _under_no_grad():
+    x = tg.ones(2, requires_grad=True)
+    with no_grad():
+        return (x * 2).sum()
+
+
+def _generator_used_twice():
+    params = nn.Linear(2, 2).parameters()
+    optim.SGD(params, lr=0.1)
+    return optim.SGD(params, lr=0.1)
+
+
+def _copy_into_parameter():
+    lin = nn.Linear(3, 2)
+    with no_grad():
+        lin.weight.copy_(np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("call, exc, pattern", [c[1:] for c in CATALOGUE],
+                         ids=[c[0] for c in CATALOGUE])
+def test_misuse_raises_a_specific_error(call, exc, pattern):
+    with pytest.raises(Exception) as info:
+        call()
+    assert info.type is exc, f"raised {info.type.__name__}: {info.value}"
+    assert re.search(pattern, str(info.value)), str(info.value)
+
+
+def test_catalogue_ids_are_unique():
+    names = [c[0] for c in CATALOGUE]
+    assert len(names) == len(set(names))
