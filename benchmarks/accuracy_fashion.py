@@ -18,33 +18,11 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
-def _torch_cnn():
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
-            self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-            self.fc1 = nn.Linear(320, 50)
-            self.fc2 = nn.Linear(50, 10)
-
-        def forward(self, x):
-            x = F.relu(F.max_pool2d(self.conv1(x), 2))
-            x = F.relu(F.max_pool2d(self.conv2(x), 2))
-            x = torch.flatten(x, 1)
-            x = F.relu(self.fc1(x))
-            x = F.dropout(x, 0.5, training=self.training)
-            return F.log_softmax(self.fc2(x), dim=1)
-    return Net()
-
-
 def train_both(n_train=None, epochs=5, batch_size=64, seed=0, log=print):
     """Train both twins; returns {'ours': acc, 'torch': acc, ...}."""
     import torch
     import torch.nn.functional as TF
+    from torch_reference import TorchCNN
     import tinygrad_sgd as tg
     from tinygrad_sgd.data import FashionMNIST
     from tinygrad_sgd.models import SimpleCNN
@@ -57,7 +35,7 @@ def train_both(n_train=None, epochs=5, batch_size=64, seed=0, log=print):
         X, Y = X[:n_train], Y[:n_train]
     torch.manual_seed(seed)
     tg.manual_seed(seed)
-    tmodel = _torch_cnn()
+    tmodel = TorchCNN()
     model = SimpleCNN()
     model.load_state_dict(tmodel.state_dict())
     opt = SGD(model.parameters(), lr=0.01, momentum=0.9)

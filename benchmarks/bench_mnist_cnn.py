@@ -9,6 +9,7 @@ torch is set to the same count). Then two more subprocesses run 200 training ste
 of ours and one of torch's, and report peak resident memory above the process's baseline.
 """
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -39,27 +40,24 @@ def _batches(batch_size, n_batches=8, seed=0):
 
 def _torch_model():
     import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
-            self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-            self.fc1 = nn.Linear(320, 50)
-            self.fc2 = nn.Linear(50, 10)
-
-        def forward(self, x):
-            x = F.relu(F.max_pool2d(self.conv1(x), 2))
-            x = F.relu(F.max_pool2d(self.conv2(x), 2))
-            x = torch.flatten(x, 1)
-            x = F.relu(self.fc1(x))
-            x = F.dropout(x, 0.5, training=self.training)
-            return F.log_softmax(self.fc2(x), dim=1)
-
+    from torch_reference import TorchCNN
     torch.manual_seed(0)
-    return Net()
+    return TorchCNN()
+
+
+def stepper(model, optimizer, loss_fn, tensor, batches):
+    """One training step per call, cycling through ``batches`` (converted once with
+    ``tensor``): the same program for both frameworks."""
+    data = itertools.cycle([(tensor(x), tensor(y)) for x, y in batches])
+
+    def step():
+        x, y = next(data)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
 
 
 def ours_stepper(batches, state_dict=None):
@@ -72,18 +70,7 @@ def ours_stepper(batches, state_dict=None):
     if state_dict is not None:
         model.load_state_dict(state_dict)
     opt = SGD(model.parameters(), lr=0.01, momentum=0.9)
-    data = [(tg.Tensor(x), tg.Tensor(y)) for x, y in batches]
-    k = [0]
-
-    def step():
-        x, y = data[k[0] % len(data)]
-        k[0] += 1
-        opt.zero_grad()
-        loss = F.nll_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return stepper(model, opt, F.nll_loss, tg.Tensor, batches)
 
 
 def torch_stepper(batches, model=None):
@@ -91,18 +78,7 @@ def torch_stepper(batches, model=None):
     import torch.nn.functional as F
     model = model or _torch_model()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
-    k = [0]
-
-    def step():
-        x, y = data[k[0] % len(data)]
-        k[0] += 1
-        opt.zero_grad()
-        loss = F.nll_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return stepper(model, opt, F.nll_loss, torch.from_numpy, batches)
 
 
 def time_alternating(steppers, steps, block=10, warmup=10):

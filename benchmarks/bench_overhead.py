@@ -32,39 +32,33 @@ def torch_model(sizes=(2, 16, 16, 1), seed=0):
     return torch.nn.Sequential(*layers)
 
 
+def step_fn(model, optimizer, loss_fn, X, y):
+    """One full-batch training step per call; the same program for both frameworks."""
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
 def ours_step_fn(X, y, state_dict, lr=0.1):
-    """The same program as torch_step_fn, written with tinygrad_sgd."""
+    """The MLP with tinygrad_sgd, starting from ``state_dict`` (torch's initial weights)."""
     import tinygrad_sgd as tg
     from tinygrad_sgd.models import MLP
     from tinygrad_sgd.nn import functional as F
     from tinygrad_sgd.optim import SGD
     model = MLP([2, 16, 16, 1], activation="tanh")
     model.load_state_dict(state_dict)
-    opt = SGD(model.parameters(), lr=lr)
-    Xt, yt = tg.Tensor(X), tg.Tensor(y)
-
-    def step():
-        opt.zero_grad()
-        loss = F.mse_loss(model(Xt), yt)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return step_fn(model, SGD(model.parameters(), lr=lr), F.mse_loss, tg.Tensor(X), tg.Tensor(y))
 
 
 def torch_step_fn(X, y, model, lr=0.1):
     import torch
     import torch.nn.functional as F
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    Xt, yt = torch.tensor(X), torch.tensor(y)
-
-    def step():
-        opt.zero_grad()
-        loss = F.mse_loss(model(Xt), yt)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return step_fn(model, torch.optim.SGD(model.parameters(), lr=lr), F.mse_loss,
+                   torch.tensor(X), torch.tensor(y))
 
 
 def measure(steps_by_name, n_steps, block=25, warmup=20):

@@ -1,12 +1,12 @@
 """The tutorial CNN, step for step against torch: same weights, same 20 batches of real MNIST
 test images, dropout off, SGD(lr=0.01, momentum=0.9). Losses at every step and every parameter
 at the end must agree within 1e-4 (relative)."""
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-import torch.nn as tnn
 import torch.nn.functional as TF
 
 import tinygrad_sgd as tg
@@ -15,24 +15,10 @@ from tinygrad_sgd.models import SimpleCNN
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.optim import SGD
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from torch_reference import TorchCNN  # noqa: E402  (benchmarks/ holds the torch twin)
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-class TorchCNN(tnn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = tnn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = tnn.Conv2d(10, 20, kernel_size=5)
-        self.fc1 = tnn.Linear(320, 50)
-        self.fc2 = tnn.Linear(50, 10)
-
-    def forward(self, x):
-        x = TF.relu(TF.max_pool2d(self.conv1(x), 2))
-        x = TF.relu(TF.max_pool2d(self.conv2(x), 2))
-        x = torch.flatten(x, 1)
-        x = TF.relu(self.fc1(x))
-        x = TF.dropout(x, 0.5, training=self.training)
-        return TF.log_softmax(self.fc2(x), dim=1)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,9 @@ float64), Module mechanics, state_dict/load_state_dict, repr, layers with weight
 torch, default initialisation statistics, nn.init, and the ready-made models."""
 import math
 import re
+import sys
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +19,8 @@ from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.nn import init
 from strategies import arrays, assert_same, shapes, tg_tensor, torch_tensor
 
-TF = torch.nn.functional
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from torch_reference import TorchCNN  # noqa: E402  (benchmarks/ holds the torch twin)
 
 
 # ============================================================================ helper
@@ -310,25 +313,6 @@ def test_apply_requires_grad_and_dtype_conversion():
 
 
 # ============================================================================ state dict
-class TorchCNN(torch.nn.Module):
-    """The torch twin of models.SimpleCNN."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = torch.nn.Conv2d(10, 20, kernel_size=5)
-        self.fc1 = torch.nn.Linear(320, 50)
-        self.fc2 = torch.nn.Linear(50, 10)
-
-    def forward(self, x):
-        x = TF.relu(TF.max_pool2d(self.conv1(x), 2))
-        x = TF.relu(TF.max_pool2d(self.conv2(x), 2))
-        x = torch.flatten(x, 1)
-        x = TF.relu(self.fc1(x))
-        x = TF.dropout(x, 0.5, training=self.training)
-        return TF.log_softmax(self.fc2(x), dim=1)
-
-
 def test_state_dict_keys_match_torch_twins():
     assert list(models.SimpleCNN().state_dict()) == list(TorchCNN().state_dict())
     ours = models.MLP([2, 16, 16, 1])

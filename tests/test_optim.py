@@ -2,6 +2,8 @@
 momentum, dampening, weight decay, Nesterov and maximize over 100 steps; parameter groups;
 state_dict round trips (ours and torch's); StepLR; every promised validation error."""
 import itertools
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +12,9 @@ import torch
 import tinygrad_sgd as tg
 from tinygrad_sgd import Tensor, models, nn, optim
 from tinygrad_sgd.nn import functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from torch_reference import TorchCNN  # noqa: E402  (benchmarks/ holds the torch twin)
 
 TF = torch.nn.functional
 
@@ -136,23 +141,6 @@ def test_add_param_group_later_matches_torch():
     assert_same_params(ours, theirs, rtol=1e-9, atol=1e-11)
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": [po[0]]})
-
-
-class TorchCNN(torch.nn.Module):
-    """The torch twin of models.SimpleCNN."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = torch.nn.Conv2d(10, 20, kernel_size=5)
-        self.fc1 = torch.nn.Linear(320, 50)
-        self.fc2 = torch.nn.Linear(50, 10)
-
-    def forward(self, x):
-        x = TF.relu(TF.max_pool2d(self.conv1(x), 2))
-        x = TF.relu(TF.max_pool2d(self.conv2(x), 2))
-        x = TF.relu(self.fc1(torch.flatten(x, 1)))
-        return TF.log_softmax(self.fc2(TF.dropout(x, 0.5, training=self.training)), dim=1)
 
 
 def test_simple_cnn_training_steps_match_torch():

@@ -5,29 +5,7 @@ import pytest
 
 from tinygrad_sgd.data import make_blobs, make_separable
 from tinygrad_sgd.viz.plots import plot_decision_boundary, plot_image_grid, plot_loss
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
-def read_png(path):
-    """Check ``path`` is a PNG and return its pixels as an (H, W, 3) float array."""
-    import matplotlib.image
-
-    assert path.stat().st_size > 1000
-    assert path.read_bytes()[:8] == PNG_MAGIC
-    return matplotlib.image.imread(path)[..., :3]
-
-
-def n_colours(pixels):
-    return len(np.unique(pixels.reshape(-1, 3), axis=0))
+from helpers import close_figures, n_colours, read_png  # noqa: F401  (autouse fixture)
 
 
 def count_pixels(pixels, rgb, tol=0.12):

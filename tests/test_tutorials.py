@@ -20,30 +20,17 @@ from tinygrad_sgd import nn
 from tinygrad_sgd.data import make_blobs, make_logistic, make_separable, make_xor
 from tinygrad_sgd.tutorials import LESSONS
 from tinygrad_sgd.tutorials import logistic_regression, perceptron, sgd_blobs, xor_mlp
+from helpers import close_figures, n_colours, read_png  # noqa: F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = [sgd_blobs, logistic_regression, perceptron, xor_mlp]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
 
 
 def assert_png(path):
     """``path`` is a PNG that decodes to a picture with more than a few colours."""
-    import matplotlib.image
-
-    path = Path(path)
-    assert path.is_file(), f"{path} was not written"
-    assert path.read_bytes()[:8] == PNG_MAGIC, f"{path} is not a PNG"
-    pixels = matplotlib.image.imread(path)[..., :3]
+    pixels = read_png(path)
     assert pixels.shape[0] > 200 and pixels.shape[1] > 200
-    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20, f"{path} is nearly blank"
+    assert n_colours(pixels) > 20, f"{path} is nearly blank"
 
 
 # ---------------------------------------------------------------------- every lesson

@@ -36,6 +36,7 @@ import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
 from tinygrad_sgd.data import make_logistic
+from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
 
 LESSON = "logistic_regression"
 
@@ -53,13 +54,11 @@ def build_parser(prog="logistic_regression"):
     p.add_argument("--samples", type=int, default=1000, help="number of points (default 1000)")
     p.add_argument("--print-every", type=int, default=1000,
                    help="print the loss every this many epochs (default 1000)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the data and of the initial weights (default 0)")
-    p.add_argument("--out", default=os.path.join("out", LESSON),
-                   help=f"folder for boundary.png and loss.png (default out/{LESSON})")
-    p.add_argument("--quiet", action="store_true",
-                   help="print only the final loss and accuracy")
-    return p
+    return add_common_flags(
+        p, LESSON, seed=0,
+        seed_help="seed of the data and of the initial weights (default 0)",
+        out_help=f"folder for boundary.png and loss.png (default out/{LESSON})",
+        quiet_help="print only the final loss and accuracy")
 
 
 def build_model(seed):
@@ -108,9 +107,9 @@ def run(args):
         with tg.no_grad():
             return model(tg.Tensor(grid)).sigmoid().numpy()
 
-    _close(plot_decision_boundary(predict, X.numpy(), y.numpy(), path=files["boundary"],
-                                  title=f"Logistic regression: accuracy {accuracy:.1%}"))
-    _close(plot_loss(losses, path=files["loss"], title="Binary cross-entropy (full batch)"))
+    close(plot_decision_boundary(predict, X.numpy(), y.numpy(), path=files["boundary"],
+                                 title=f"Logistic regression: accuracy {accuracy:.1%}"))
+    close(plot_loss(losses, path=files["loss"], title="Binary cross-entropy (full batch)"))
     if not args.quiet:
         for path in files.values():
             print(f"saved {path}")
@@ -118,22 +117,11 @@ def run(args):
             "bias": bias, "files": files}
 
 
-def _close(fig):
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
 def main(argv=None, prog=None):
     """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
     ``prog`` replaces the program name in the usage line."""
-    parser = build_parser() if prog is None else build_parser(prog)
-    args = parser.parse_args(argv)
-    for name, least in (("epochs", 1), ("print_every", 1), ("samples", 2)):
-        if getattr(args, name) < least:
-            parser.error(f"--{name.replace('_', '-')} must be at least {least}, "
-                         f"got {getattr(args, name)}")
-    return run(args)
+    return lesson_main(build_parser, run, argv, prog,
+                       minimums={"epochs": 1, "print_every": 1, "samples": 2})
 
 
 if __name__ == "__main__":

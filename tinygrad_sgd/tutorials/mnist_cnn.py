@@ -25,6 +25,8 @@ import time
 
 import numpy as np
 
+from ._common import add_common_flags, lesson_main
+
 DATASETS = ("auto", "mnist", "fashion-mnist")
 
 
@@ -47,11 +49,9 @@ def build_parser(prog=None):
     p.add_argument("--data-dir", default=None,
                    help="folder with the IDX files (else $TINYGRAD_SGD_DATA, ~/.cache/"
                         "tinygrad_sgd, /usr/share/datasets/fashion-mnist)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default=os.path.join("out", "mnist"),
-                   help="folder for the checkpoint and figures")
-    p.add_argument("--quiet", action="store_true", help="no progress bars; one line per epoch")
-    return p
+    return add_common_flags(p, "mnist", seed=1,
+                            out_help="folder for the checkpoint and figures",
+                            quiet_help="no progress bars; one line per epoch")
 
 
 def load_data(name, data_dir=None, log=print):
@@ -172,8 +172,9 @@ def run(args, log=print):
 
 
 def main(argv=None, prog=None):
-    args = build_parser(prog).parse_args(argv)
-    return run(args)
+    """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
+    ``prog`` replaces the program name in the usage line."""
+    return lesson_main(build_parser, run, argv, prog)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
 from tinygrad_sgd.data import make_separable, make_xor
+from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
 
 LESSON = "perceptron"
 
@@ -71,13 +72,12 @@ def build_parser(prog="perceptron"):
     p.add_argument("--gap", type=float, default=0.1,
                    help="half-width of the empty band between the separable set's classes "
                         "(default 0.1; a narrower gap costs more mistakes)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the separable data, the initial weights and the visiting "
-                        "order (default 0)")
-    p.add_argument("--out", default=os.path.join("out", LESSON),
-                   help=f"folder for separable.png and xor.png (default out/{LESSON})")
-    p.add_argument("--quiet", action="store_true", help="print only the results")
-    return p
+    return add_common_flags(
+        p, LESSON, seed=0,
+        seed_help="seed of the separable data, the initial weights and the visiting "
+                  "order (default 0)",
+        out_help=f"folder for separable.png and xor.png (default out/{LESSON})",
+        quiet_help="print only the results")
 
 
 def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print):
@@ -154,7 +154,7 @@ def _fit(name, X, y, args, path, log):
     def pocket_scores(grid):
         return grid @ w.reshape(-1) + b.reshape(())
 
-    _close(plot_decision_boundary(
+    close(plot_decision_boundary(
         pocket_scores, X, y, path=path,
         title=f"Perceptron, {name}: best line seen, {history['best_accuracy']:.0%} right"))
     log(f"saved {path}")
@@ -182,22 +182,11 @@ def run(args):
     return {"separable": separable, "xor": xor, "files": files}
 
 
-def _close(fig):
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
 def main(argv=None, prog=None):
     """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
     ``prog`` replaces the program name in the usage line."""
-    parser = build_parser() if prog is None else build_parser(prog)
-    args = parser.parse_args(argv)
-    for name, least in (("epochs", 1), ("samples", 2)):
-        if getattr(args, name) < least:
-            parser.error(f"--{name.replace('_', '-')} must be at least {least}, "
-                         f"got {getattr(args, name)}")
-    return run(args)
+    return lesson_main(build_parser, run, argv, prog,
+                       minimums={"epochs": 1, "samples": 2})
 
 
 if __name__ == "__main__":

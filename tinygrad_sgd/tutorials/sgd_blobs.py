@@ -55,6 +55,7 @@ import numpy as np
 import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd.data import make_blobs, next_batch
+from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
 
 LESSON = "sgd_blobs"
 
@@ -77,13 +78,11 @@ def build_parser(prog="sgd_blobs"):
                         "'sse' = the printed sum of squared errors, whose gradient is "
                         "2·X^T·(error·p·(1-p))")
     p.add_argument("--samples", type=int, default=400, help="number of points (default 400)")
-    p.add_argument("--seed", type=int, default=42,
-                   help="seed of the initial weights (the data always use make_blobs' seed 1)")
-    p.add_argument("--out", default=os.path.join("out", LESSON),
-                   help=f"folder for data_boundary.png and loss.png (default out/{LESSON})")
-    p.add_argument("--quiet", action="store_true",
-                   help="print the loss every 10th epoch instead of every epoch")
-    return p
+    return add_common_flags(
+        p, LESSON, seed=42,
+        seed_help="seed of the initial weights (the data always use make_blobs' seed 1)",
+        out_help=f"folder for data_boundary.png and loss.png (default out/{LESSON})",
+        quiet_help="print the loss every 10th epoch instead of every epoch")
 
 
 def add_bias_column(X):
@@ -166,10 +165,10 @@ def run(args):
         with tg.no_grad():
             return (tg.Tensor(add_bias_column(grid)) @ W).sigmoid().numpy()
 
-    _close(plot_decision_boundary(predict, X[:, :2], y, path=files["data_boundary"],
-                                  title=f"SGD on blobs: accuracy {accuracy:.1%}"))
-    _close(plot_loss(losses, path=files["loss"],
-                     title="Training loss (mean over batches of Σ error²)"))
+    close(plot_decision_boundary(predict, X[:, :2], y, path=files["data_boundary"],
+                                 title=f"SGD on blobs: accuracy {accuracy:.1%}"))
+    close(plot_loss(losses, path=files["loss"],
+                    title="Training loss (mean over batches of Σ error²)"))
     for name, path in files.items():
         print(f"[INFO] saved {path}")
     return {"losses": losses, "accuracy": accuracy, "weights": weights.tolist(),
@@ -177,22 +176,11 @@ def run(args):
             "files": files}
 
 
-def _close(fig):
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
 def main(argv=None, prog=None):
     """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
     ``prog`` replaces the program name in the usage line."""
-    parser = build_parser() if prog is None else build_parser(prog)
-    args = parser.parse_args(argv)
-    for name, least in (("epochs", 1), ("batch_size", 0), ("samples", 2)):
-        if getattr(args, name) < least:
-            parser.error(f"--{name.replace('_', '-')} must be at least {least}, "
-                         f"got {getattr(args, name)}")
-    return run(args)
+    return lesson_main(build_parser, run, argv, prog,
+                       minimums={"epochs": 1, "batch_size": 0, "samples": 2})
 
 
 if __name__ == "__main__":

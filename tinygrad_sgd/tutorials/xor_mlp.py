@@ -37,6 +37,7 @@ import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
 from tinygrad_sgd.data import make_xor
+from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
 
 LESSON = "xor_mlp"
 
@@ -57,12 +58,11 @@ def build_parser(prog="xor_mlp"):
                    help="full-batch SGD steps (default 1000)")
     p.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initial weights (default 0)")
-    p.add_argument("--out", default=os.path.join("out", LESSON),
-                   help=f"folder for boundary.png (default out/{LESSON})")
-    p.add_argument("--quiet", action="store_true",
-                   help="print only the final loss and the truth table")
-    return p
+    return add_common_flags(
+        p, LESSON, seed=0,
+        seed_help="seed of the initial weights (default 0)",
+        out_help=f"folder for boundary.png (default out/{LESSON})",
+        quiet_help="print only the final loss and the truth table")
 
 
 def build_model(hidden=4, activation="tanh"):
@@ -117,9 +117,9 @@ def run(args):
         with tg.no_grad():
             return model(tg.Tensor(grid)).numpy()
 
-    _close(plot_decision_boundary(predict, X, y, path=files["boundary"],
-                                  title=f"XOR, MLP with {args.hidden} hidden units "
-                                        f"({args.activation})"))
+    close(plot_decision_boundary(predict, X, y, path=files["boundary"],
+                                 title=f"XOR, MLP with {args.hidden} hidden units "
+                                       f"({args.activation})"))
     if not args.quiet:
         print(f"saved {files['boundary']}")
     return {"losses": losses, "probabilities": probabilities.tolist(),
@@ -127,22 +127,11 @@ def run(args):
             "files": files}
 
 
-def _close(fig):
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
 def main(argv=None, prog=None):
     """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
     ``prog`` replaces the program name in the usage line."""
-    parser = build_parser() if prog is None else build_parser(prog)
-    args = parser.parse_args(argv)
-    for name, least in (("epochs", 1), ("hidden", 1)):
-        if getattr(args, name) < least:
-            parser.error(f"--{name.replace('_', '-')} must be at least {least}, "
-                         f"got {getattr(args, name)}")
-    return run(args)
+    return lesson_main(build_parser, run, argv, prog,
+                       minimums={"epochs": 1, "hidden": 1})
 
 
 if __name__ == "__main__":

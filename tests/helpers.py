@@ -1,0 +1,37 @@
+"""Helpers for the tests that draw pictures (``test_plots.py``, ``test_tutorials.py``): read a
+PNG back and check it is a real picture, and close every figure after each test.
+
+A test module takes the fixture by importing it: ``from helpers import close_figures``.
+Nothing here imports torch, and matplotlib only when a PNG is read or a figure closed.
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every matplotlib figure after the test (pyplot keeps them alive)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def read_png(path):
+    """Check that ``path`` was written and is a PNG; return its pixels, (H, W, 3) floats."""
+    import matplotlib.image
+
+    path = Path(path)
+    assert path.is_file(), f"{path} was not written"
+    assert path.stat().st_size > 1000, f"{path} is too small to be a picture"
+    assert path.read_bytes()[:8] == PNG_MAGIC, f"{path} is not a PNG"
+    return matplotlib.image.imread(path)[..., :3]
+
+
+def n_colours(pixels):
+    """How many different colours an (H, W, 3) picture has (a blank one has very few)."""
+    return len(np.unique(pixels.reshape(-1, 3), axis=0))
