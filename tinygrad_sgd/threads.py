@@ -1,17 +1,41 @@
-"""Use both cores for the big copies (im2col, col2im, pooling).
+"""Use both cores: split the big copies and matrix products of convolution and pooling.
 
-NumPy releases the GIL inside copies and arithmetic, so two Python threads that each copy
-half of an array really run in parallel. ``parallel_for(n, fn)`` splits ``range(n)`` into one
-contiguous chunk per thread and calls ``fn(start, stop)`` for each. Matrix products are
-already parallel inside BLAS.
+NumPy releases the GIL inside copies, arithmetic and BLAS calls, so two Python threads that
+each handle half of an array really run in parallel. ``parallel_for(n, fn)`` splits
+``range(n)`` into one contiguous chunk per thread and calls ``fn(start, stop)`` for each.
+Splitting a skinny matrix product ourselves (each thread one block of columns, BLAS single-
+threaded inside it) scales better than BLAS's own threading for these shapes; for that the
+chunks run with OpenBLAS's thread-local thread count set to 1 (``blas=True``). Where that
+control is missing (another BLAS), work containing BLAS calls is not split.
 
 The thread count follows torch's API: ``set_num_threads(n)`` / ``get_num_threads()``; the
 default is ``$OMP_NUM_THREADS`` (or ``$OPENBLAS_NUM_THREADS``) if set, else the number of cores.
 """
+import ctypes
+import glob
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 _executor = None
+_blas_local = "unset"   # OpenBLAS's openblas_set_num_threads_local, once looked up (or None)
+
+
+def _blas_thread_setter():
+    """NumPy's bundled OpenBLAS's per-thread thread-count setter, or None if not available."""
+    global _blas_local
+    if _blas_local == "unset":
+        _blas_local = None
+        import numpy
+        libs = os.path.join(os.path.dirname(numpy.__file__), os.pardir, "numpy.libs")
+        for path in glob.glob(os.path.join(libs, "*openblas*")):
+            try:
+                fn = ctypes.CDLL(path).openblas_set_num_threads_local
+            except (OSError, AttributeError):
+                continue
+            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+            _blas_local = fn
+            break
+    return _blas_local
 
 
 def _default_threads():
@@ -40,24 +64,36 @@ def get_num_threads() -> int:
     return _num_threads
 
 
-# below this many elements a thread hand-off costs more than it saves
-MIN_PARALLEL_ELEMENTS = 1 << 15
+# below this many elements (about 2M) a thread hand-off, ~70 µs here, costs more than it saves
+MIN_PARALLEL_ELEMENTS = 1 << 21
 
 
-def parallel_for(n: int, fn, work: int = MIN_PARALLEL_ELEMENTS) -> None:
+def _pool():
+    """The worker threads; each keeps its BLAS single-threaded (set once, when it starts)."""
+    global _executor
+    if _executor is None:
+        setter = _blas_thread_setter()
+        _executor = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="tinygrad_sgd",
+                                       initializer=setter, initargs=(1,)) if setter else \
+            ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="tinygrad_sgd")
+    return _executor
+
+
+def parallel_for(n: int, fn, work: int = MIN_PARALLEL_ELEMENTS, blas: bool = False) -> None:
     """Call ``fn(start, stop)`` on contiguous chunks covering ``range(n)``, one per thread
     (just ``fn(0, n)`` when single-threaded, or when ``work`` — the number of elements
-    touched — is too small to be worth it)."""
-    global _executor
+    touched — is too small to be worth it). ``blas=True``: ``fn`` calls BLAS, so every chunk
+    goes to a worker thread, whose BLAS is single-threaded."""
     threads = min(_num_threads, n)
-    if threads <= 1 or work < MIN_PARALLEL_ELEMENTS:
+    if threads <= 1 or work < MIN_PARALLEL_ELEMENTS or (blas and _blas_thread_setter() is None):
         fn(0, n)
         return
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=_num_threads,
-                                       thread_name_prefix="tinygrad_sgd")
     bounds = [n * k // threads for k in range(threads + 1)]
-    futures = [_executor.submit(fn, a, b) for a, b in zip(bounds[1:-1], bounds[2:])]
-    fn(bounds[0], bounds[1])           # the calling thread takes the first chunk
+    chunks = list(zip(bounds[:-1], bounds[1:]))
+    if blas:
+        futures = [_pool().submit(fn, a, b) for a, b in chunks]
+    else:                              # the calling thread takes the first chunk itself
+        futures = [_pool().submit(fn, a, b) for a, b in chunks[1:]]
+        fn(*chunks[0])
     for f in futures:
         f.result()

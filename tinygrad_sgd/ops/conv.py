@@ -74,13 +74,23 @@ def _offset_slices(kh, kw, OH, OW, stride, dilation):
                    slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
 
 
-def _padded_matmul(a, b):
-    """a @ b into an output whose rows are padded by a few columns: a row stride that is a
+def _padded_empty(m, n, dtype):
+    """An (m, n) array whose rows are padded by a few columns: a row stride that is a
     multiple of 4 KiB makes BLAS 3-4x slower through cache aliasing (PERF_NOTES)."""
-    m, n = a.shape[0], b.shape[1]
-    pad = 16 if (n * a.itemsize) % 4096 == 0 else 0
-    out = np.empty((m, n + pad), dtype=np.result_type(a, b))[:, :n]
-    return np.matmul(a, b, out=out)
+    pad = 16 if (n * np.dtype(dtype).itemsize) % 4096 == 0 else 0
+    return np.empty((m, n + pad), dtype=dtype)[:, :n]
+
+
+def _matmul_by_columns(a, b, rows, block, out=None):
+    """out = a @ b, the columns of b cut into ``rows`` blocks of ``block`` columns (one
+    output row of the convolution each) that the threads share."""
+    if out is None:
+        out = _padded_empty(a.shape[0], b.shape[1], np.result_type(a, b))
+
+    def part(r0, r1):
+        np.matmul(a, b[:, r0 * block:r1 * block], out=out[:, r0 * block:r1 * block])
+    parallel_for(rows, part, a.shape[0] * b.shape[1] + b.size, blas=True)
+    return out
 
 
 class _Geometry:
@@ -176,13 +186,23 @@ class Conv2d(Function):
             raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), got {b.shape}")
         self.geom = g
         self.save_for_backward(x, w)
-        cols = g.im2col(x.data)
+        F, block = w.shape[0], g.OW * g.N          # columns per output row
+        win = g.windows(g.padded(to_chwn(x.data)))
+        cols6 = np.empty(win.shape, dtype=win.dtype)
+        cols = cols6.reshape(-1, g.OH * block)
+        w2 = w.data.reshape(F, -1)
+        out = _padded_empty(F, cols.shape[1], np.result_type(w2, cols))
+
+        def rows(r0, r1):        # output rows r0..r1: their columns, then their product
+            np.copyto(cols6[:, :, :, r0:r1], win[:, :, :, r0:r1])
+            part = out[:, r0 * block:r1 * block]
+            np.matmul(w2, cols[:, r0 * block:r1 * block], out=part)
+            if b is not None:
+                part += b.data[:, None]
+        parallel_for(g.OH, rows, cols.size, blas=True)
         if w.requires_grad:
             self.cols = cols     # reused by the weight gradient
-        out = _padded_matmul(w.data.reshape(w.shape[0], -1), cols)
-        if b is not None:
-            out += b.data[:, None]
-        return from_chwn(out.reshape(w.shape[0], g.OH, g.OW, g.N))
+        return from_chwn(out.reshape(F, g.OH, g.OW, g.N))
 
     def backward(self, grad):
         x, w = self.saved_tensors
@@ -207,7 +227,8 @@ class Conv2dInputGrad(Function):
         self.geom = g
         self.save_for_backward(gy, w)
         g2 = to_chwn(gy.data).reshape(w.shape[0], -1)
-        dcols = _padded_matmul(np.ascontiguousarray(w.data.reshape(w.shape[0], -1).T), g2)
+        w_t = np.ascontiguousarray(w.data.reshape(w.shape[0], -1).T)
+        dcols = _matmul_by_columns(w_t, g2, g.OH, g.OW * g.N)
         return g.col2im(dcols, gy.dtype)
 
     def backward(self, gg):
@@ -233,8 +254,15 @@ class Conv2dWeightGrad(Function):
         if cols is None:
             cols = g.im2col(x.data)
         g2 = to_chwn(gy.data).reshape(w_shape[0], -1)
-        # cols @ dyᵀ (then transpose) is about twice as fast as dy @ colsᵀ (PERF_NOTES)
-        return np.ascontiguousarray((cols @ g2.T).T).reshape(w_shape)
+        block = g.OW * g.N
+        partial = {}
+
+        def part(r0, r1):   # the output rows r0..r1 contribute cols[rows] @ dy[rows]ᵀ
+            s = slice(r0 * block, r1 * block)
+            # cols @ dyᵀ (then transposed) is about twice as fast as dy @ colsᵀ (PERF_NOTES)
+            partial[r0] = cols[:, s] @ g2[:, s].T
+        parallel_for(g.OH, part, cols.size, blas=True)
+        return np.ascontiguousarray(sum(partial.values()).T).reshape(w_shape)
 
     def backward(self, gg):
         x, gy = self.saved_tensors
