@@ -14,6 +14,9 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from .gradcheck import gradcheck, GradcheckError
 from .threads import set_num_threads, get_num_threads
+from . import allocator as _allocator
+
+_allocator.keep_freed_memory()
 
 __version__ = "0.1.0"
 

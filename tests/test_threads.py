@@ -1,0 +1,74 @@
+"""The two-core helpers (threads.py) and the memory-keeping allocator setting (allocator.py)."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import allocator, threads
+
+
+@pytest.fixture
+def two_threads():
+    before = tg.get_num_threads()
+    tg.set_num_threads(2)
+    yield
+    tg.set_num_threads(before)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 24])
+def test_parallel_for_covers_the_range_once_in_contiguous_chunks(two_threads, n):
+    seen = []
+    threads.parallel_for(n, lambda a, b: seen.append((a, b)), work=1 << 30)
+    seen.sort()
+    assert seen[0][0] == 0 and seen[-1][1] == n
+    assert all(b0 == a1 for (_, b0), (a1, _) in zip(seen, seen[1:]))
+    assert len(seen) == min(2, n)
+
+
+def test_small_work_runs_on_the_calling_thread(two_threads):
+    import threading
+    where = []
+    threads.parallel_for(10, lambda a, b: where.append(threading.current_thread().name), work=10)
+    assert where == [threading.current_thread().name]
+
+
+def test_blas_chunks_run_on_workers_with_their_results(two_threads):
+    a = np.random.default_rng(0).standard_normal((8, 64)).astype(np.float32)
+    b = np.random.default_rng(1).standard_normal((64, 4096)).astype(np.float32)
+    out = np.empty((8, 4096), np.float32)
+
+    def part(r0, r1):
+        np.matmul(a, b[:, r0 * 512:r1 * 512], out=out[:, r0 * 512:r1 * 512])
+    threads.parallel_for(8, part, work=1 << 30, blas=True)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
+
+
+def test_errors_in_a_chunk_reach_the_caller(two_threads):
+    def boom(a, b):
+        raise ValueError(f"chunk {a}:{b}")
+    with pytest.raises(ValueError, match="chunk"):
+        threads.parallel_for(4, boom, work=1 << 30)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2"])
+def test_set_num_threads_refuses_bad_values(bad):
+    with pytest.raises(ValueError, match="positive int"):
+        tg.set_num_threads(bad)
+
+
+def test_numpys_openblas_thread_control_is_found():
+    # numpy wheels bundle OpenBLAS >= 0.3.27, which has the thread-local setter we rely on
+    assert threads._blas_thread_setter() is not None
+
+
+def test_allocator_setting_applies_on_glibc_and_can_be_turned_off():
+    code = "import tinygrad_sgd.allocator as a, tinygrad_sgd; print(a.applied)"
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, TINYGRAD_SGD_KEEP_MEMORY="0"))
+    assert on.stdout.strip() == "True"
+    assert off.stdout.strip() == "False"
+    assert allocator.applied
