@@ -39,6 +39,8 @@ def plot_loss(losses, path=None, title="Training loss", xlabel="epoch", labels=N
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # epochs are whole numbers
     ax.grid(True, alpha=0.3)
     if labels is not None:
         ax.legend()
