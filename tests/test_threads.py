@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import allocator, threads
+from tinygrad_sgd import threads
 
 
 @pytest.fixture
@@ -64,11 +64,16 @@ def test_numpys_openblas_thread_control_is_found():
     assert threads._blas_thread_setter() is not None
 
 
-def test_allocator_setting_applies_on_glibc_and_can_be_turned_off():
+def test_allocator_setting_is_off_by_default_and_applies_on_request():
     code = "import tinygrad_sgd.allocator as a, tinygrad_sgd; print(a.applied)"
-    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, TINYGRAD_SGD_KEEP_MEMORY="0"))
+    env = {k: v for k, v in os.environ.items() if k != "TINYGRAD_SGD_KEEP_MEMORY"}
+    default = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env=env)
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                        env=dict(env, TINYGRAD_SGD_KEEP_MEMORY="1"))
+    assert default.stdout.strip() == "False"
     assert on.stdout.strip() == "True"
-    assert off.stdout.strip() == "False"
-    assert allocator.applied
+    explicit = subprocess.run([sys.executable, "-c", "import tinygrad_sgd.allocator as a; "
+                               "print(a.keep_freed_memory(), a.applied)"],
+                              capture_output=True, text=True, check=True, env=env)
+    assert explicit.stdout.split() == ["True", "True"]

@@ -16,7 +16,7 @@ from .gradcheck import gradcheck, GradcheckError
 from .threads import set_num_threads, get_num_threads
 from . import allocator as _allocator
 
-_allocator.keep_freed_memory()
+_allocator.apply_from_environment()
 
 __version__ = "0.1.0"
 
