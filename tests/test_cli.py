@@ -1,10 +1,8 @@
 """The `tinygrad-sgd` command and the MNIST lesson, run briefly."""
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tinygrad_sgd import cli

@@ -8,42 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd, nn
+from tinygrad_sgd import Tensor, nn
 from tinygrad_sgd.nn import functional as F
-from strategies import arrays, assert_same, shapes, tg_tensor, torch_tensor
+from strategies import arrays, shapes
+from strategies import check_against_torch as check
 
 TF = torch.nn.functional
 REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
-
-
-def check(fn, arrs, grad=None, rtol=1e-6, atol=1e-9, second_order=True, label="loss"):
-    """``fn(lib, *tensors)`` on tinygrad_sgd and torch: value, first- and second-order
-    gradients w.r.t. the inputs flagged in ``grad`` (default: every float input)."""
-    grad = [a.dtype.kind == "f" for a in arrs] if grad is None else grad
-    ours = [tg_tensor(a, g) for a, g in zip(arrs, grad)]
-    theirs = [torch_tensor(a, g) for a, g in zip(arrs, grad)]
-    out, ref = fn(tg, *ours), fn(torch, *theirs)
-    assert_same(out, ref, rtol, atol, f"{label}: forward")
-    xs = [t for t, g in zip(ours, grad) if g]
-    ts = [t for t, g in zip(theirs, grad) if g]
-    rng = np.random.default_rng(0)
-    v = rng.standard_normal(out.shape).astype(out.dtype)
-    g1 = autograd.grad(out, xs, grad_outputs=Tensor(v), create_graph=second_order)
-    r1 = torch.autograd.grad(ref, ts, grad_outputs=torch.tensor(v), create_graph=second_order)
-    for i, (a, b) in enumerate(zip(g1, r1)):
-        assert_same(a, b, rtol, atol, f"{label}: gradient w.r.t. input {i}")
-    if not second_order:
-        return
-    us = [rng.standard_normal(x.shape).astype(x.dtype) for x in xs]
-    s = sum((g * Tensor(u)).sum() for g, u in zip(g1, us))
-    r = sum((g * torch.tensor(u)).sum() for g, u in zip(r1, us))
-    zeros = [np.zeros(x.shape, x.dtype) for x in xs]
-    g2 = autograd.grad(s, xs, allow_unused=True) if s.requires_grad else zeros
-    r2 = (torch.autograd.grad(r, ts, allow_unused=True, materialize_grads=True)
-          if r.requires_grad else zeros)
-    for i, (a, b, z) in enumerate(zip(g2, r2, zeros)):
-        assert_same(z if a is None else a, b, rtol, atol,
-                    f"{label}: second-order gradient w.r.t. input {i}")
 
 
 @st.composite

@@ -537,7 +537,7 @@ def test_kinks_and_masked_gradients_follow_torch(name):
 # ============================================================================ errors
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
 def test_broadcast_mismatch_names_both_shapes(op):
-    a, b = tg.ones(2, 3, requires_grad=True), tg.ones(4, 1, 5)
+    a, b = tg.ones(2, 3, requires_grad=True), tg.ones(4, 1, 5)  # noqa: F841 (used by eval)
     with pytest.raises(ValueError, match=r"\(2, 3\) and \(4, 1, 5\) cannot be broadcast"):
         eval(f"a {op} b")
 

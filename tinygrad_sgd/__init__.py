@@ -20,6 +20,13 @@ _allocator.apply_from_environment()
 
 __version__ = "0.1.0"
 
+__all__ = ["Tensor", "tensor", "manual_seed", "get_rng", "matmul", "where", "cat", "stack",
+           "zeros", "ones", "full", "arange", "rand", "randn", "randint", "zeros_like",
+           "ones_like", "full_like", "rand_like", "randn_like", "float32", "float64", "int64",
+           "int32", "bool_", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
+           "nn", "optim", "data", "viz", "models", "save", "load"]
+
 
 def __getattr__(name):
     # subpackages that pull in more code are imported on first use

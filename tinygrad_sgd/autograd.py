@@ -405,7 +405,6 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, create_graph: bool,
     backward ran (``grads_out`` already reduced to the inputs' shapes) — the backprop explainer
     uses it to narrate.
     """
-    Tensor = _tensor.Tensor
     buffers = {}          # node -> accumulated incoming gradient (Tensor)
     leaf_grads = {}       # id(leaf) -> [leaf, grad]
     input_nodes = {}      # for autograd.grad on non-leaf inputs: node -> index in inputs

@@ -14,7 +14,6 @@ import weakref
 import numpy as np
 
 from . import autograd
-from .autograd import Function
 from . import ops
 from .ops.reduce import normalize_dims
 

@@ -177,6 +177,14 @@ class _Geometry:
         return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
 
 
+def _pool_geometry(op, x_shape, kernel_size, stride, padding):
+    g = _Geometry(op, x_shape, kernel_size, stride, padding)
+    if g.padding[0] > g.kh // 2 or g.padding[1] > g.kw // 2:
+        raise ValueError(f"{op}: padding {g.padding} should be at most half of the kernel size "
+                         f"{(g.kh, g.kw)}")
+    return g
+
+
 def _label_args(g):
     def one(p):
         return p[0] if p[0] == p[1] else p
@@ -300,12 +308,7 @@ class MaxPool2d(Function):
     (torch's tie rule), zero elsewhere; overlapping windows add up."""
 
     def forward(self, x, kernel_size, stride, padding):
-        g = _Geometry("max_pool2d", x.shape, kernel_size, stride, padding)
-        ph, pw = g.padding
-        if ph > g.kh // 2 or pw > g.kw // 2:
-            raise ValueError(f"max_pool2d: padding {g.padding} should be at most half of the "
-                             f"kernel size {(g.kh, g.kw)}")
-        self.geom = g
+        self.geom = g = _pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding)
         xp = g.padded(x.data.transpose(1, 2, 3, 0), value=-np.inf)
         offsets = list(g.offsets())
         out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
@@ -400,12 +403,7 @@ class AvgPool2d(Function):
     AvgPoolSpread is its whole backward."""
 
     def forward(self, x, kernel_size, stride, padding):
-        g = _Geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
-        ph, pw = g.padding
-        if ph > g.kh // 2 or pw > g.kw // 2:
-            raise ValueError(f"avg_pool2d: padding {g.padding} should be at most half of the "
-                             f"kernel size {(g.kh, g.kw)}")
-        self.geom = g
+        self.geom = g = _pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
         return _avg_pool(x.data, g)
 
     def backward(self, grad):
