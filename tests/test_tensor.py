@@ -299,3 +299,14 @@ def test_tensor_as_index_and_setitem():
     x[0, 1] = 10.0
     x[x > 4] = Tensor(0.0)
     assert x.tolist() == [[0.0, 0.0, 2.0], [3.0, 4.0, 0.0]]
+
+
+def test_flatten_checks_its_dims_like_torch():
+    import torch
+    x = tg.ones(2, 3, 4)
+    assert x.flatten(1).shape == tuple(torch.ones(2, 3, 4).flatten(1).shape)
+    assert x.flatten(0, 1).shape == (6, 4)
+    with pytest.raises(ValueError, match="start_dim"):
+        x.flatten(2, 1)
+    with pytest.raises(IndexError, match="out of range"):
+        x.flatten(0, 3)

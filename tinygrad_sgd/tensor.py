@@ -561,12 +561,19 @@ class Tensor:
     view = reshape
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d)."""
         if self.ndim == 0:
             return self.reshape(1)
-        s = start_dim % self.ndim
-        e = end_dim % self.ndim
+        for d in (start_dim, end_dim):
+            if not -self.ndim <= d < self.ndim:
+                raise IndexError(f"flatten: dim {d} is out of range for a tensor of shape "
+                                 f"{self.shape}")
+        s, e = start_dim % self.ndim, end_dim % self.ndim
+        if s > e:
+            raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+                             f"({end_dim})")
         shape = self.shape
-        return self.reshape(shape[:s] + (-1,) + shape[e + 1:]) if s <= e else self
+        return self.reshape(shape[:s] + (-1,) + shape[e + 1:])
 
     def permute(self, *dims):
         dims = tuple(d % max(self.ndim, 1) for d in _shape_arg(dims))
