@@ -64,8 +64,10 @@ def get_num_threads() -> int:
     return _num_threads
 
 
-# below this many elements (about 2M) a thread hand-off, ~70 µs here, costs more than it saves
-MIN_PARALLEL_ELEMENTS = 1 << 21
+# Below this many elements a thread hand-off (~70 µs on this machine) costs more than it saves;
+# work with BLAS calls in it needs about twice as much (measured on the tutorial CNN).
+MIN_PARALLEL_ELEMENTS = 1 << 20
+MIN_PARALLEL_BLAS_ELEMENTS = 1 << 21
 
 
 def _pool():
@@ -79,13 +81,14 @@ def _pool():
     return _executor
 
 
-def parallel_for(n: int, fn, work: int = MIN_PARALLEL_ELEMENTS, blas: bool = False) -> None:
+def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool = False) -> None:
     """Call ``fn(start, stop)`` on contiguous chunks covering ``range(n)``, one per thread
     (just ``fn(0, n)`` when single-threaded, or when ``work`` — the number of elements
     touched — is too small to be worth it). ``blas=True``: ``fn`` calls BLAS, so every chunk
     goes to a worker thread, whose BLAS is single-threaded."""
     threads = min(_num_threads, n)
-    if threads <= 1 or work < MIN_PARALLEL_ELEMENTS or (blas and _blas_thread_setter() is None):
+    if threads <= 1 or work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_PARALLEL_ELEMENTS) \
+            or (blas and _blas_thread_setter() is None):
         fn(0, n)
         return
     bounds = [n * k // threads for k in range(threads + 1)]
