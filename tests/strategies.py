@@ -164,6 +164,7 @@ def check_against_torch(fn, arrs, grad=None, rtol=1e-6, atol=1e-9, second_order=
     theirs = [torch_tensor(a, g) for a, g in zip(arrs, grad)]
     out, ref = fn(tg, *ours), fn(torch, *theirs)
     assert_same(out, ref, rtol, atol, f"{label}: forward")
+    assert out.requires_grad == ref.requires_grad, f"{label}: requires_grad"
     xs = [t for t, g in zip(ours, grad) if g]
     ts = [t for t, g in zip(theirs, grad) if g]
     if not xs:

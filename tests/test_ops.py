@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd
-from strategies import (arrays, assert_same, basic_indices, bool_arrays, both,
+from tinygrad_sgd import Tensor
+from strategies import (arrays, assert_same, check_against_torch, basic_indices, bool_arrays, both,
                         broadcastable_pairs, broadcastable_shapes, dims_for, distinct_arrays,
-                        index_for, positive_arrays, shapes, tg_tensor, torch_tensor)
+                        index_for, positive_arrays, shapes)
 
 
 class Case(NamedTuple):
@@ -33,34 +33,7 @@ class Case(NamedTuple):
 def check(case, dtype=np.float64, rtol=1e-6, atol=1e-9, second_order=True):
     """Forward, first- and (optionally) second-order gradients of ``case`` against torch."""
     arrs = [a.astype(dtype) if a.dtype.kind == "f" else a for a in case.arrays]
-    grads = [a.dtype.kind == "f" for a in arrs]
-    ours = [tg_tensor(a, g) for a, g in zip(arrs, grads)]
-    theirs = [torch_tensor(a, g) for a, g in zip(arrs, grads)]
-    out, ref = case.fn(tg, *ours), case.fn(torch, *theirs)
-    assert_same(out, ref, rtol, atol, f"{case.label}: forward")
-    assert out.requires_grad == ref.requires_grad
-    xs = [t for t, g in zip(ours, grads) if g]
-    ts = [t for t, g in zip(theirs, grads) if g]
-
-    rng = np.random.default_rng(0)
-    v = rng.standard_normal(out.shape).astype(dtype)
-    g1 = autograd.grad(out, xs, grad_outputs=Tensor(v), create_graph=second_order)
-    r1 = torch.autograd.grad(ref, ts, grad_outputs=torch.tensor(v), create_graph=second_order)
-    for i, (a, b) in enumerate(zip(g1, r1)):
-        assert_same(a, b, rtol, atol, f"{case.label}: gradient w.r.t. input {i}")
-    if not second_order:
-        return
-
-    us = [rng.standard_normal(x.shape).astype(dtype) for x in xs]
-    s = sum((g * Tensor(u)).sum() for g, u in zip(g1, us))
-    r = sum((g * torch.tensor(u)).sum() for g, u in zip(r1, us))
-    zeros = [np.zeros(x.shape, dtype) for x in xs]
-    g2 = autograd.grad(s, xs, allow_unused=True) if s.requires_grad else zeros
-    r2 = (torch.autograd.grad(r, ts, allow_unused=True, materialize_grads=True)
-          if r.requires_grad else zeros)
-    for i, (a, b, z) in enumerate(zip(g2, r2, zeros)):
-        assert_same(z if a is None else a, b, rtol, atol,
-                    f"{case.label}: second-order gradient w.r.t. input {i}")
+    check_against_torch(case.fn, arrs, None, rtol, atol, second_order, case.label)
 
 
 # ============================================================================ case strategies
