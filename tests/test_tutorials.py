@@ -20,6 +20,7 @@ from tinygrad_sgd import nn
 from tinygrad_sgd.data import make_blobs, make_logistic, make_separable, make_xor
 from tinygrad_sgd.tutorials import LESSONS
 from tinygrad_sgd.tutorials import logistic_regression, perceptron, sgd_blobs, xor_mlp
+from tinygrad_sgd.tutorials._common import EpochBar
 from helpers import close_figures, n_colours, read_png  # noqa: F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,14 +80,57 @@ def test_example_script_runs_the_lesson(name):
     assert proc.stdout.startswith("usage:")
 
 
-def test_importing_the_lessons_loads_neither_matplotlib_nor_torch():
+def test_importing_the_lessons_loads_neither_matplotlib_nor_torch_nor_tqdm():
     code = ("import sys, tinygrad_sgd.tutorials.sgd_blobs, tinygrad_sgd.tutorials.perceptron, "
             "tinygrad_sgd.tutorials.logistic_regression, tinygrad_sgd.tutorials.xor_mlp; "
-            "print(sorted(m for m in ('matplotlib', 'torch') if m in sys.modules))")
+            "from tinygrad_sgd.tutorials._common import EpochBar; "
+            "EpochBar(3, 'quiet', quiet=True).update(0.5, 0.5); "
+            "print(sorted(m for m in ('matplotlib', 'torch', 'tqdm') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------- progress bars
+SHORT_RUNS = {sgd_blobs: ["--epochs", "3"],
+              logistic_regression: ["--epochs", "30", "--print-every", "10"],
+              perceptron: ["--epochs", "5"],
+              xor_mlp: ["--epochs", "20"]}
+
+
+def test_epoch_bar_draws_on_stderr_and_logs_to_stdout(capsys):
+    with EpochBar(2, "demo") as bar:
+        bar.update(0.5, 0.25)
+        bar.log("line 1")
+        bar.update(0.125, 0.75)
+    out, err = capsys.readouterr()
+    assert out == "line 1\n"
+    last = err.replace("\r", "\n").strip().splitlines()[-1]
+    assert last.startswith("demo: 100%") and "2/2" in last
+    assert "loss=0.1250, acc=0.750" in last                # the latest values, in this order
+    with EpochBar(2, "demo", quiet=True) as bar:
+        bar.update(0.5, 0.25)
+        bar.log("line 2")
+    assert capsys.readouterr() == ("line 2\n", "")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_lesson_shows_a_progress_bar_on_stderr(module, tmp_path, capsys):
+    module.main(SHORT_RUNS[module] + ["--out", str(tmp_path)])
+    out, err = capsys.readouterr()
+    last = err.replace("\r", "\n").strip().splitlines()[-1]
+    done = re.search(r"(\d+)/(\d+) \[.*loss=[\d.]+, acc=[01]\.\d{3}\]$", last)
+    assert done, err[-500:]
+    assert done[1] == done[2] == SHORT_RUNS[module][1]    # one step per epoch, all done
+    assert "acc=" not in out and "epoch/s" not in out and "\r" not in out
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_lesson_quiet_writes_nothing_to_stderr(module, tmp_path, capsys):
+    module.main(SHORT_RUNS[module] + ["--out", str(tmp_path), "--quiet"])
+    out, err = capsys.readouterr()
+    assert err == "" and out
 
 
 # ---------------------------------------------------------------------- 1. sgd_blobs

@@ -6,8 +6,12 @@ update), ``build_parser()`` (its command-line flags and ``--help``), ``run(args)
 ``main(argv=None, prog=None)``.
 Every lesson takes ``--out DIR`` (where its PNGs go, default ``out/<lesson>``), ``--seed``
 and ``--quiet``. Run one with ``python -m tinygrad_sgd.tutorials.<lesson>`` or
-``python examples/<lesson>.py``. The plumbing they share (those three flags, ``main()``'s
-checks of the command line, closing a saved figure) is in ``_common``.
+``python examples/<lesson>.py``. While training, a lesson shows a tqdm progress bar on
+stderr with the running loss and training accuracy — one step per epoch (``mnist_cnn``: one
+bar per epoch, one step per batch); ``--quiet`` turns the bars off (and most lessons then
+print less). What a lesson prints stays on stdout. The plumbing they share (those three
+flags, ``main()``'s checks of the command line, the bar ``EpochBar``, closing a saved figure)
+is in ``_common``.
 
 1. :mod:`~tinygrad_sgd.tutorials.sgd_blobs` — "SGD with Python": one sigmoid unit on two
    Gaussian blobs, the bias trick, mini-batches with ``next_batch`` (``--batch-size 0``: plain

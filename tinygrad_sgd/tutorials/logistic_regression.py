@@ -36,7 +36,7 @@ import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
 from tinygrad_sgd.data import make_logistic
-from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
 
 LESSON = "logistic_regression"
 
@@ -58,7 +58,7 @@ def build_parser(prog="logistic_regression"):
         p, LESSON, seed=0,
         seed_help="seed of the data and of the initial weights (default 0)",
         out_help=f"folder for boundary.png and loss.png (default out/{LESSON})",
-        quiet_help="print only the final loss and accuracy")
+        quiet_help="no progress bar; print only the final loss and accuracy")
 
 
 def build_model(seed):
@@ -79,18 +79,21 @@ def run(args):
     model = build_model(args.seed)
     optimizer = optim.SGD(model.parameters(), lr=args.lr)
 
+    labels = y.numpy() > 0.5                       # for the accuracy on the bar
     losses, printed = [], {}
-    for epoch in range(1, args.epochs + 1):
-        p = model(X).sigmoid()                     # probabilities, (N, 1)
-        loss = F.binary_cross_entropy(p, y)        # mean over the N points
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-        if epoch % args.print_every == 0 or epoch == args.epochs:
-            printed[epoch] = losses[-1]
-            if not args.quiet or epoch == args.epochs:
-                print(f"epoch {epoch:6d}   loss {losses[-1]:.6f}")
+    with EpochBar(args.epochs, "logreg", args.quiet) as bar:
+        for epoch in range(1, args.epochs + 1):
+            p = model(X).sigmoid()                     # probabilities, (N, 1)
+            loss = F.binary_cross_entropy(p, y)        # mean over the N points
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            bar.update(losses[-1], ((p.numpy() > 0.5) == labels).mean())
+            if epoch % args.print_every == 0 or epoch == args.epochs:
+                printed[epoch] = losses[-1]
+                if not args.quiet or epoch == args.epochs:
+                    bar.log(f"epoch {epoch:6d}   loss {losses[-1]:.6f}")
 
     with tg.no_grad():
         p = model(X).sigmoid().numpy()

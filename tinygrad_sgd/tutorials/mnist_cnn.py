@@ -110,7 +110,7 @@ def train_epoch(model, loader, optimizer, epoch, epochs, quiet):
         correct += int((out.data.argmax(axis=1) == y.data).sum())
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
+            bar.set_postfix({"loss": f"{loss_sum / seen:.4f}", "acc": f"{correct / seen:.3f}"},
                             refresh=False)
     if bar is not None:
         bar.close()

@@ -47,7 +47,7 @@ import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
 from tinygrad_sgd.data import make_separable, make_xor
-from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
 
 LESSON = "perceptron"
 
@@ -77,16 +77,17 @@ def build_parser(prog="perceptron"):
         seed_help="seed of the separable data, the initial weights and the visiting "
                   "order (default 0)",
         out_help=f"folder for separable.png and xor.png (default out/{LESSON})",
-        quiet_help="print only the results")
+        quiet_help="no progress bars; print only the results")
 
 
-def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print):
+def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print, bar=None):
     """Per-sample SGD on ``hinge_loss(s, y, margin)``, stepping only on points with
     y·s ≤ margin (the mistakes, for margin 0). ``y`` holds ±1.
 
     Returns ``(model, pocket, history)``: the final model, the best ``(weight, bias)`` arrays
     seen after any update, and ``{"updates": [...], "accuracy": [...]}`` per epoch plus
-    ``"converged"`` and ``"best_accuracy"``."""
+    ``"converged"`` and ``"best_accuracy"``. ``bar`` (an ``EpochBar``), if given, shows each
+    epoch's mean hinge loss over the points as they were visited, and the accuracy."""
     tg.manual_seed(seed)
     model = nn.Linear(2, 1)                      # s = w·x + b, small random start
     optimizer = optim.SGD(model.parameters(), lr=lr)
@@ -96,13 +97,14 @@ def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print):
     history = {"updates": [], "accuracy": [], "converged": False}
 
     for epoch in range(1, epochs + 1):
-        updates = 0
+        updates, total_loss = 0, 0.0
         for i in rng.permutation(len(X)):        # one point at a time, in a new order
             x, target = tg.Tensor(X[i:i + 1]), tg.Tensor(y[i:i + 1])
             score = model(x).reshape(1)          # s = w·x + b
             if (target * score).item() > margin:
                 continue                         # correct (with margin): no step
             loss = F.hinge_loss(score, target, margin=margin)   # max(0, margin − y·s)
+            total_loss += loss.item()            # (a skipped point's loss is 0)
             optimizer.zero_grad()
             loss.backward()                      # w.grad = −y·x,  b.grad = −y
             optimizer.step()                     # w += lr·y·x,    b += lr·y
@@ -114,6 +116,8 @@ def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print):
         acc = accuracy(model, X, y)
         history["updates"].append(updates)
         history["accuracy"].append(acc)
+        if bar is not None:
+            bar.update(total_loss / len(X), acc)
         if epoch <= 5 or epoch % 10 == 0 or updates == 0 or epoch == epochs:
             log(f"  epoch {epoch:3d}: {updates:3d} updates, accuracy {acc:.0%}")
         if updates == 0:                         # a whole pass without a mistake: done
@@ -139,8 +143,10 @@ def _fit(name, X, y, args, path, log):
     from tinygrad_sgd.viz.plots import plot_decision_boundary
 
     log(f"{name}: {len(X)} points")
-    model, (w, b), history = train_perceptron(X, y, args.epochs, args.lr, args.margin,
-                                              args.seed, log)
+    with EpochBar(args.epochs, name, args.quiet) as bar:
+        model, (w, b), history = train_perceptron(
+            X, y, args.epochs, args.lr, args.margin, args.seed,
+            log=log if args.quiet else bar.log, bar=bar)
     acc = accuracy(model, X, y)
     weight = model.weight.numpy().ravel().tolist()
     bias = float(model.bias.item())

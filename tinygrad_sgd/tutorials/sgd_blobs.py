@@ -55,7 +55,7 @@ import numpy as np
 import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd.data import make_blobs, next_batch
-from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
 
 LESSON = "sgd_blobs"
 
@@ -82,7 +82,7 @@ def build_parser(prog="sgd_blobs"):
         p, LESSON, seed=42,
         seed_help="seed of the initial weights (the data always use make_blobs' seed 1)",
         out_help=f"folder for data_boundary.png and loss.png (default out/{LESSON})",
-        quiet_help="print the loss every 10th epoch instead of every epoch")
+        quiet_help="no progress bar; print the loss every 10th epoch instead of every epoch")
 
 
 def add_bias_column(X):
@@ -137,18 +137,21 @@ def run(args):
           f"gradient of the {'cross-entropy' if args.loss == 'bce' else 'squared-error'} loss")
     every = 10 if args.quiet else 1
     losses = []
-    for epoch in range(1, args.epochs + 1):
-        epoch_loss = []
-        for xb, yb in next_batch(X, Y, batch_size):
-            sse, objective = batch_loss(W, xb, yb, args.loss)
-            epoch_loss.append(sse.item())
-            objective.backward()                     # W.grad = ∂objective/∂W
-            with tg.no_grad():
-                W.add_(W.grad, alpha=-args.alpha)    # W += -alpha * gradient
-            W.grad = None
-        losses.append(float(np.mean(epoch_loss)))
-        if epoch == 1 or epoch % every == 0 or epoch == args.epochs:
-            print(f"[INFO] epoch={epoch}, loss={losses[-1]:.7f}")
+    with EpochBar(args.epochs, "sgd", args.quiet) as bar:
+        for epoch in range(1, args.epochs + 1):
+            epoch_loss = []
+            for xb, yb in next_batch(X, Y, batch_size):
+                sse, objective = batch_loss(W, xb, yb, args.loss)
+                epoch_loss.append(sse.item())
+                objective.backward()                     # W.grad = ∂objective/∂W
+                with tg.no_grad():
+                    W.add_(W.grad, alpha=-args.alpha)    # W += -alpha * gradient
+                W.grad = None
+            losses.append(float(np.mean(epoch_loss)))
+            right = (X @ W.numpy() > 0).ravel() == y    # σ(z) > 0.5  ⇔  z > 0
+            bar.update(losses[-1], right.mean())          # the bar: loss and accuracy
+            if epoch == 1 or epoch % every == 0 or epoch == args.epochs:
+                bar.log(f"[INFO] epoch={epoch}, loss={losses[-1]:.7f}")
 
     weights = W.numpy().astype(np.float64).ravel()
     predictions = (X @ weights > 0).astype(np.int64)   # σ(z) > 0.5  ⇔  z > 0

@@ -37,7 +37,7 @@ import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
 from tinygrad_sgd.data import make_xor
-from tinygrad_sgd.tutorials._common import add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
 
 LESSON = "xor_mlp"
 
@@ -62,7 +62,7 @@ def build_parser(prog="xor_mlp"):
         p, LESSON, seed=0,
         seed_help="seed of the initial weights (default 0)",
         out_help=f"folder for boundary.png (default out/{LESSON})",
-        quiet_help="print only the final loss and the truth table")
+        quiet_help="no progress bar; print only the final loss and the truth table")
 
 
 def build_model(hidden=4, activation="tanh"):
@@ -89,15 +89,17 @@ def run(args):
 
     every = max(1, args.epochs // 10)
     losses = []
-    for epoch in range(1, args.epochs + 1):
-        p = model(inputs)
-        loss = loss_fn(p, targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-        if (not args.quiet and epoch % every == 0) or epoch == args.epochs:
-            print(f"epoch {epoch:5d}   loss {losses[-1]:.6f}")
+    with EpochBar(args.epochs, "xor", args.quiet) as bar:
+        for epoch in range(1, args.epochs + 1):
+            p = model(inputs)
+            loss = loss_fn(p, targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            bar.update(losses[-1], ((p.numpy() > 0.5).ravel() == y).mean())
+            if (not args.quiet and epoch % every == 0) or epoch == args.epochs:
+                bar.log(f"epoch {epoch:5d}   loss {losses[-1]:.6f}")
 
     with tg.no_grad():
         probabilities = model(inputs).numpy().reshape(-1).astype(np.float64)
