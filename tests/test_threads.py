@@ -77,35 +77,3 @@ def test_allocator_setting_is_off_by_default_and_applies_on_request():
                                "print(a.keep_freed_memory(), a.applied)"],
                               capture_output=True, text=True, check=True, env=env)
     assert explicit.stdout.split() == ["True", "True"]
-
-
-def _address(a):
-    return a.__array_interface__["data"][0]
-
-
-def test_buffer_cache_reuses_only_buffers_nobody_holds():
-    from tinygrad_sgd import buffers
-    a = buffers.empty((512, 1024), np.float32)
-    taken = _address(a)
-    b = buffers.empty((512, 1024), np.float32)
-    assert _address(b) != taken              # a is alive: its buffer is not handed out again
-    view = a[3:5]
-    del a
-    c = buffers.empty((512, 1024), np.float32)
-    assert _address(c) != taken              # a view still holds the buffer
-    del view, c
-    d = buffers.zeros((512, 1024), np.float32)
-    assert _address(d) == taken and not d.any()   # free again: reused (and zeroed)
-    small = buffers.empty((4, 4), np.float32)
-    assert small.base is None                # small requests are plain NumPy arrays
-
-
-def test_conv_outputs_never_share_memory_across_live_tensors():
-    from tinygrad_sgd.nn import functional as F
-    x = tg.randn(64, 1, 28, 28)
-    w = tg.randn(10, 1, 5, 5)
-    first = F.conv2d(x, w)
-    keep = first.numpy().copy()
-    for _ in range(3):                        # more convolutions of the same size
-        F.conv2d(tg.randn(64, 1, 28, 28), w)
-    np.testing.assert_array_equal(first.numpy(), keep)

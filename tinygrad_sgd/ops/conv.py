@@ -16,7 +16,6 @@ saved argmax, and average pooling's adjoint spreads evenly.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import buffers
 from ..autograd import Function
 from ..threads import parallel_for
 
@@ -52,8 +51,7 @@ def _pad_chwn(a, ph, pw, value=0.0):
     if ph == 0 and pw == 0:
         return a
     C, H, W, N = a.shape
-    out = buffers.empty((C, H + 2 * ph, W + 2 * pw, N), a.dtype)
-    out.fill(value)
+    out = np.full((C, H + 2 * ph, W + 2 * pw, N), value, dtype=a.dtype)
     out[:, ph:ph + H, pw:pw + W] = a
     return out
 
@@ -80,7 +78,7 @@ def _padded_empty(m, n, dtype):
     """An (m, n) array whose rows are padded by a few columns: a row stride that is a
     multiple of 4 KiB makes BLAS 3-4x slower through cache aliasing (PERF_NOTES)."""
     pad = 16 if (n * np.dtype(dtype).itemsize) % 4096 == 0 else 0
-    return buffers.empty((m, n + pad), dtype)[:, :n]
+    return np.empty((m, n + pad), dtype=dtype)[:, :n]
 
 
 # Column matrices are handled in slabs of about this many bytes, so that what one step writes
@@ -153,7 +151,7 @@ class _Geometry:
         """Columns (C·kh·kw, OH·OW·N) of the (N, C, H, W) array x: one strided copy
         (split between threads along C, or along the kernel rows when C = 1)."""
         win = self.windows(self.padded(to_chwn(x)))
-        cols = buffers.empty(win.shape, win.dtype)
+        cols = np.empty(win.shape, dtype=win.dtype)
         if self.C > 1:
             parallel_for(self.C, lambda a, b: np.copyto(cols[a:b], win[a:b]), cols.size)
         else:
@@ -166,7 +164,7 @@ class _Geometry:
         (channels split between threads: each writes only its own)."""
         cols = cols.reshape(self.C, self.kh, self.kw, self.OH, self.OW, self.N)
         ph, pw = self.padding
-        out = buffers.zeros((self.C, self.H + 2 * ph, self.W + 2 * pw, self.N), dtype)
+        out = np.zeros((self.C, self.H + 2 * ph, self.W + 2 * pw, self.N), dtype=dtype)
         offsets = list(zip(np.ndindex(self.kh, self.kw), self.offsets()))
 
         def add_back(a, b):
@@ -214,7 +212,7 @@ class Conv2d(Function):
         self.save_for_backward(x, w)
         F, block = w.shape[0], g.OW * g.N          # columns per output row
         win = g.windows(g.padded(to_chwn(x.data)))
-        cols6 = buffers.empty(win.shape, win.dtype)
+        cols6 = np.empty(win.shape, dtype=win.dtype)
         cols = cols6.reshape(-1, g.OH * block)
         w2 = w.data.reshape(F, -1)
         out = _padded_empty(F, cols.shape[1], np.result_type(w2, cols))
@@ -313,8 +311,8 @@ class MaxPool2d(Function):
         self.geom = g = _pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding)
         xp = g.padded(x.data.transpose(1, 2, 3, 0), value=-np.inf)
         offsets = list(g.offsets())
-        out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)
-        masks = buffers.empty((len(offsets),) + out.shape, bool)
+        out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
+        masks = np.empty((len(offsets),) + out.shape, dtype=bool)
 
         def pool(a, b):              # channels a..b: the max, then where it was
             slices = [xp[a:b, r, c] for r, c in offsets]
@@ -363,7 +361,7 @@ class MaxPoolScatter(Function):
         shape = (geom.C, geom.H + 2 * ph, geom.W + 2 * pw, geom.N)
         tiles = (geom.stride == (geom.kh, geom.kw) and
                  (geom.OH * geom.kh, geom.OW * geom.kw) == shape[1:3])
-        out = buffers.empty(shape, gy.dtype) if tiles else buffers.zeros(shape, gy.dtype)
+        out = np.empty(shape, dtype=gy.dtype) if tiles else np.zeros(shape, dtype=gy.dtype)
         offsets = list(geom.offsets())
 
         def scatter(a, b):
@@ -389,7 +387,7 @@ class MaxPoolGather(Function):
     def forward(self, x, masks, geom):
         self.masks, self.geom = masks, geom
         xp = geom.padded(x.data.transpose(1, 2, 3, 0))
-        out = buffers.zeros(masks.shape[1:], x.dtype)
+        out = np.zeros(masks.shape[1:], dtype=x.dtype)
         for mask, (r, c) in zip(masks, geom.offsets()):
             np.copyto(out, xp[:, r, c], where=mask)
         return from_chwn(out)
@@ -422,7 +420,7 @@ class AvgPoolSpread(Function):
         self.geom = geom
         g2 = to_chwn(gy.data) / (geom.kh * geom.kw)
         ph, pw = geom.padding
-        out = buffers.zeros((geom.C, geom.H + 2 * ph, geom.W + 2 * pw, geom.N), gy.dtype)
+        out = np.zeros((geom.C, geom.H + 2 * ph, geom.W + 2 * pw, geom.N), dtype=gy.dtype)
         for r, c in geom.offsets():
             out[:, r, c] += g2
         return from_chwn(geom.crop(out))
@@ -434,7 +432,7 @@ class AvgPoolSpread(Function):
 
 def _avg_pool(x, g):
     xp = g.padded(to_chwn(x))
-    out = buffers.zeros((g.C, g.OH, g.OW, g.N), x.dtype)
+    out = np.zeros((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
     for r, c in g.offsets():
         out += xp[:, r, c]
     out /= g.kh * g.kw
