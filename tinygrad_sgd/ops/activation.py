@@ -33,8 +33,23 @@ class Sigmoid(Function):
         return out
 
     def backward(self, g):
-        s = self.output()
-        return g * (s * (1.0 - s))
+        return SigmoidGrad.apply(g, self.output())
+
+
+class SigmoidGrad(Function):
+    """The sigmoid's backward as one node (as torch's sigmoid_backward): u = g·s·(1−s) for the
+    incoming gradient g and the saved output s.   du/dg = s·(1−s),   du/ds = g·(1−2s)."""
+    op_name = "sigmoid_backward"
+
+    def forward(self, g, s):
+        self.save_for_backward(g, s)
+        sd = s.data
+        return g.data * (sd * (1 - sd))
+
+    def backward(self, gg):
+        g, s = self.saved_tensors
+        return (gg * (s * (1.0 - s)) if self.needs_input_grad[0] else None,
+                gg * g * (1.0 - 2.0 * s) if self.needs_input_grad[1] else None)
 
 
 class Tanh(Function):
@@ -46,8 +61,23 @@ class Tanh(Function):
         return out
 
     def backward(self, g):
-        t = self.output()
-        return g * (1.0 - t * t)
+        return TanhGrad.apply(g, self.output())
+
+
+class TanhGrad(Function):
+    """The tanh's backward as one node (as torch's tanh_backward): u = g·(1−t²) for the
+    incoming gradient g and the saved output t.   du/dg = 1−t²,   du/dt = −2·g·t."""
+    op_name = "tanh_backward"
+
+    def forward(self, g, t):
+        self.save_for_backward(g, t)
+        td = t.data
+        return g.data * (1 - td * td)
+
+    def backward(self, gg):
+        g, t = self.saved_tensors
+        return (gg * (1.0 - t * t) if self.needs_input_grad[0] else None,
+                gg * g * t * -2.0 if self.needs_input_grad[1] else None)
 
 
 def _check_dim(dim, ndim, op):

@@ -257,8 +257,13 @@ class SGD(Optimizer):
                         buf = state.get("momentum_buffer")
                         if buf is None:
                             buf = state["momentum_buffer"] = Tensor(np.array(g, copy=True))
-                        else:
-                            buf.mul_(momentum).add_(g, alpha=1 - dampening)
+                        else:   # the buffer is the optimizer's own: plain in-place NumPy
+                            b = buf.data
+                            b *= momentum
+                            b += g if dampening == 0 else (1 - dampening) * g
                         g = g + momentum * buf.data if nesterov else buf.data
-                    p.add_(g, alpha=-lr)
+                    # θ ← θ − γ·g in place; _check_grad has checked the shape, and the version
+                    # bump lets a graph that saved θ notice the change
+                    p._bump_version()
+                    p.data -= lr * g
         return loss
