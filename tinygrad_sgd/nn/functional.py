@@ -363,12 +363,32 @@ class MseLoss(Function):
     def backward(self, g):
         x, y = self.saved_tensors
         scale = 2.0 / x.data.size if self.reduction == "mean" else 2.0
-        gx = (x - y) * (g * scale)
+        gx = MseLossGrad.apply(x, y, g, scale)
         return (gx if self.needs_input_grad[0] else None,
                 -gx if self.needs_input_grad[1] else None)
 
     def label(self):
         return f"mse_loss(reduction={self.reduction!r})"
+
+
+class MseLossGrad(Function):
+    """MSE's backward as one node: u = c·(x − y)·g (c = 2, or 2/n for ``mean``; g is a scalar
+    or, for ``none``, one value per element).   du/dx = c·g,   du/dy = −c·g,
+    du/dg = c·(x − y) (summed back to g's shape by the graph walk)."""
+    op_name = "mse_loss_backward"
+
+    def forward(self, x, y, g, scale):
+        self.save_for_backward(x, y, g)
+        self.scale = scale
+        return (x.data - y.data) * (g.data * scale)
+
+    def backward(self, gg):
+        x, y, g = self.saved_tensors
+        c = self.scale
+        gx = gg * g * c if (self.needs_input_grad[0] or self.needs_input_grad[1]) else None
+        return (gx if self.needs_input_grad[0] else None,
+                -gx if self.needs_input_grad[1] else None,
+                gg * (x - y) * c if self.needs_input_grad[2] else None)
 
 
 def mse_loss(input, target, reduction="mean"):

@@ -8,9 +8,9 @@ from .elementwise import Add, Sub, Mul, Div, Neg, Pow, PowScalar, Exp, Log, Sqrt
 from .activation import ReLU, Sigmoid, Tanh, Softmax, LogSoftmax
 from .reduce import Sum, SumToShape, Max, MaxDim, ArgMax
 from .shape import Reshape, Permute, Expand, GetItem, IndexAdd, Cat
-from .linalg import MatMul, Linear
+from .linalg import MatMul, Linear, LinearWeightGrad
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowScalar", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "Where", "Cast", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Sum",
            "SumToShape", "Max", "MaxDim", "ArgMax", "Reshape", "Permute", "Expand", "GetItem",
-           "IndexAdd", "Cat", "MatMul", "Linear"]
+           "IndexAdd", "Cat", "MatMul", "Linear", "LinearWeightGrad"]

@@ -42,9 +42,23 @@ class Linear(Function):
     def backward(self, g):
         x, w = self.saved_tensors
         gx = MatMul.apply(g, w) if self.needs_input_grad[0] else None
-        gw = None
-        if self.needs_input_grad[1]:
-            g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            gw = MatMul.apply(g2.T, x2)
+        gw = LinearWeightGrad.apply(g, x) if self.needs_input_grad[1] else None
         return gx, gw, (g if self.needs_input_grad[2] else None)
+
+
+class LinearWeightGrad(Function):
+    """The weight gradient of a linear layer as one node: G = gᵀ·x, with the leading dims of
+    g (..., out) and x (..., in) flattened into one.   dG/dg: ġ ↦ x·ġᵀ,   dG/dx: ġ ↦ g·ġ."""
+    op_name = "linear_weight_grad"
+
+    def forward(self, g, x):
+        self.save_for_backward(g, x)
+        g2 = g.data.reshape(-1, g.shape[-1])
+        x2 = x.data.reshape(-1, x.shape[-1])
+        return np.matmul(g2.T, x2)
+
+    def backward(self, gg):
+        g, x = self.saved_tensors
+        d_g = (x @ gg.T) if self.needs_input_grad[0] else None     # (..., in)(in, out)
+        d_x = (g @ gg) if self.needs_input_grad[1] else None       # (..., out)(out, in)
+        return d_g, d_x
