@@ -85,6 +85,14 @@ def _padded_empty(m, n, dtype):
 # (an im2col slab) or reads twice is still in the core's cache for the next (its product):
 # with (25 × 147,456) columns, cache-sized slabs made the weight gradient 1.8x faster.
 SLAB_BYTES = 256 << 10
+# The convolution never builds its whole im2col matrix (25x its input for a 5x5 kernel): it
+# copies the columns of a few output rows at a time into a scratch slab of about this size and
+# multiplies at once, in forward and again in the weight gradient, so the columns never go
+# out to memory.
+ROW_SLAB_BYTES = 1 << 20
+# ...unless the whole matrix is small enough to stay in cache (batch 64 here): then forward
+# keeps it for the weight gradient, which is cheaper than copying it again.
+KEEP_COLS_BYTES = 8 << 20
 
 
 def _slabs(start, stop, rows, itemsize=4):
@@ -147,17 +155,28 @@ class _Geometry:
         ph, pw = self.padding
         return a[:, ph:ph + self.H, pw:pw + self.W]
 
-    def im2col(self, x):
-        """Columns (C·kh·kw, OH·OW·N) of the (N, C, H, W) array x: one strided copy
-        (split between threads along C, or along the kernel rows when C = 1)."""
-        win = self.windows(self.padded(to_chwn(x)))
-        cols = np.empty(win.shape, dtype=win.dtype)
-        if self.C > 1:
-            parallel_for(self.C, lambda a, b: np.copyto(cols[a:b], win[a:b]), cols.size)
-        else:
-            parallel_for(self.kh, lambda a, b: np.copyto(cols[:, a:b], win[:, a:b]),
-                         cols.size)
-        return cols.reshape(self.C * self.kh * self.kw, -1)
+    def row_slabs(self, r0, r1, itemsize=4):
+        """Output rows r0..r1 in groups whose im2col columns fill about ROW_SLAB_BYTES (at least
+        one row each): small enough to stay in the core's cache between copy and product."""
+        per_row = self.C * self.kh * self.kw * self.OW * self.N * itemsize
+        step = max(1, ROW_SLAB_BYTES // per_row)
+        for ra in range(r0, r1, step):
+            yield ra, min(ra + step, r1)
+
+    def cols_of_rows(self, win, ra, rb, buf):
+        """The im2col columns of output rows ra..rb, copied from the window view into ``buf``
+        (a scratch array of at least that size): a (C·kh·kw, (rb−ra)·OW·N) matrix."""
+        C, kh, kw = self.C, self.kh, self.kw
+        n = (rb - ra) * self.OW * self.N
+        cols6 = buf[:C * kh * kw * n].reshape(C, kh, kw, rb - ra, self.OW, self.N)
+        np.copyto(cols6, win[:, :, :, ra:rb])
+        return cols6.reshape(C * kh * kw, n)
+
+    def scratch(self, dtype, itemsize=4):
+        """A scratch buffer big enough for the columns of one row slab."""
+        per_row = self.C * self.kh * self.kw * self.OW * self.N
+        rows = max(1, ROW_SLAB_BYTES // (per_row * itemsize))
+        return np.empty(per_row * min(rows, self.OH), dtype=dtype)
 
     def col2im(self, cols, dtype):
         """Adjoint of im2col: add each column entry back where it was copied from
@@ -212,19 +231,29 @@ class Conv2d(Function):
         self.save_for_backward(x, w)
         F, block = w.shape[0], g.OW * g.N          # columns per output row
         win = g.windows(g.padded(to_chwn(x.data)))
-        cols6 = np.empty(win.shape, dtype=win.dtype)
-        cols = cols6.reshape(-1, g.OH * block)
         w2 = w.data.reshape(F, -1)
-        out = _padded_empty(F, cols.shape[1], np.result_type(w2, cols))
+        out = _padded_empty(F, g.OH * block, np.result_type(w2, x.data))
+        keep = w.requires_grad and w2.shape[1] * g.OH * block * x.dtype.itemsize \
+            <= KEEP_COLS_BYTES
+        cols = np.empty((w2.shape[1], g.OH * block), dtype=x.dtype) if keep else None
 
-        def rows(r0, r1):        # output rows r0..r1: their columns, then their product
-            np.copyto(cols6[:, :, :, r0:r1], win[:, :, :, r0:r1])
-            for s in _slabs(r0 * block, r1 * block, cols.shape[0]):
-                np.matmul(w2, cols[:, s], out=out[:, s])
-                if b is not None:
-                    out[:, s] += b.data[:, None]
-        parallel_for(g.OH, rows, cols.size, blas=True)
-        if w.requires_grad:
+        def product(c, s):       # out[:, s] = W·c (+ b)
+            np.matmul(w2, c, out=out[:, s])
+            if b is not None:
+                out[:, s] += b.data[:, None]
+
+        def rows(r0, r1):        # output rows r0..r1
+            if keep:             # all their columns, kept, then the product by column slabs
+                np.copyto(cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)[:, :, :, r0:r1],
+                          win[:, :, :, r0:r1])
+                for s in _slabs(r0 * block, r1 * block, cols.shape[0]):
+                    product(cols[:, s], s)
+            else:                # a slab of rows at a time: columns, then product at once
+                buf = g.scratch(x.dtype)
+                for ra, rb in g.row_slabs(r0, r1):
+                    product(g.cols_of_rows(win, ra, rb, buf), slice(ra * block, rb * block))
+        parallel_for(g.OH, rows, w2.shape[1] * g.OH * block, blas=True)
+        if keep:
             self.cols = cols     # reused by the weight gradient
         return from_chwn(out.reshape(F, g.OH, g.OW, g.N))
 
@@ -275,19 +304,25 @@ class Conv2dWeightGrad(Function):
         g = _Geometry("conv2d_weight_grad", x.shape, w_shape[2:], stride, padding, dilation)
         self.geom = g
         self.save_for_backward(x, gy)
-        if cols is None:
-            cols = g.im2col(x.data)
+        win = g.windows(g.padded(to_chwn(x.data)))
         g2 = to_chwn(gy.data).reshape(w_shape[0], -1)
         block = g.OW * g.N
+        K = g.C * g.kh * g.kw
         partial = {}
 
-        def part(r0, r1):   # the output rows r0..r1 contribute cols[rows] @ dy[rows]ᵀ
-            acc = np.zeros((cols.shape[0], g2.shape[0]), dtype=np.result_type(cols, g2))
-            for s in _slabs(r0 * block, r1 * block, cols.shape[0]):
-                # cols @ dyᵀ (then transposed) is faster than dy @ colsᵀ (PERF_NOTES)
-                acc += cols[:, s] @ g2[:, s].T
+        def part(r0, r1):   # output rows r0..r1 contribute cols[rows] @ dy[rows]ᵀ, by slabs
+            acc = np.zeros((K, g2.shape[0]), dtype=np.result_type(x.data, g2))
+            # cols @ dyᵀ (then transposed) is faster than dy @ colsᵀ (PERF_NOTES)
+            if cols is not None:     # the forward kept the columns
+                for s in _slabs(r0 * block, r1 * block, K):
+                    acc += cols[:, s] @ g2[:, s].T
+            else:                    # copy them again, a cache-sized slab at a time
+                buf = g.scratch(x.dtype)
+                for ra, rb in g.row_slabs(r0, r1):
+                    s = slice(ra * block, rb * block)
+                    acc += g.cols_of_rows(win, ra, rb, buf) @ g2[:, s].T
             partial[r0] = acc
-        parallel_for(g.OH, part, cols.size, blas=True)
+        parallel_for(g.OH, part, K * g.OH * block, blas=True)
         return np.ascontiguousarray(sum(partial.values()).T).reshape(w_shape)
 
     def backward(self, gg):
