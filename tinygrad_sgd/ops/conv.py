@@ -3,8 +3,9 @@
 Layout: the public shapes are torch's ``(N, C, H, W)``. In memory these ops keep the batch
 innermost — ``(C, H, W, N)`` — and hand out an NCHW *view* of that array. Then
 
-* im2col is one strided copy that moves long contiguous runs (one per batch), and each
-  convolution is a single matrix product ``W (F, C·kh·kw) @ cols (C·kh·kw, OH·OW·N)``;
+* im2col copies move long contiguous runs (one per batch), and a convolution is the matrix
+  product ``W (F, C·kh·kw) @ cols (C·kh·kw, OH·OW·N)``, done a cache-sized slab of output
+  rows at a time right after that slab's columns are copied;
 * pooling and relu work on the same memory without transposes;
 * flattening ``(N, C, H, W) → (N, C·H·W)`` for a linear layer is a free view.
 
