@@ -399,13 +399,18 @@ class MaxPoolScatter(Function):
                  (geom.OH * geom.kh, geom.OW * geom.kw) == shape[1:3])
         out = np.empty(shape, dtype=gy.dtype) if tiles else np.zeros(shape, dtype=gy.dtype)
         offsets = list(geom.offsets())
+        if tiles:   # windows tile the input exactly: one pass writes every place once, out
+            kh, kw = geom.kh, geom.kw            # seen as (C, OH, kh, OW, kw, N) blocks
+            out6 = out.reshape(geom.C, geom.OH, kh, geom.OW, kw, geom.N)
+            masks6 = masks.reshape(kh, kw, *masks.shape[1:]).transpose(2, 3, 0, 4, 1, 5)
+            g6 = g2[:, :, None, :, None, :]
 
         def scatter(a, b):
+            if tiles:
+                np.multiply(g6[a:b], masks6[a:b], out=out6[a:b])
+                return
             for mask, (r, c) in zip(masks[:, a:b], offsets):
-                if tiles:    # windows tile the input exactly: every place is written once
-                    np.multiply(g2[a:b], mask, out=out[a:b, r, c])
-                else:
-                    out[a:b, r, c] += g2[a:b] * mask
+                out[a:b, r, c] += g2[a:b] * mask
         parallel_for(geom.C, scatter, out.size)
         return from_chwn(geom.crop(out))
 
