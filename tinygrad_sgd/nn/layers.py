@@ -179,28 +179,25 @@ class Tanh(Module):
         return F.tanh(x)
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A layer that normalises along one dim (shared by Softmax and LogSoftmax)."""
+
     def __init__(self, dim):
         super().__init__()
         self.dim = dim
 
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     def forward(self, x):
         return F.softmax(x, self.dim)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
-    def __init__(self, dim):
-        super().__init__()
-        self.dim = dim
-
+class LogSoftmax(_AlongDim):
     def forward(self, x):
         return F.log_softmax(x, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 class Flatten(Module):
