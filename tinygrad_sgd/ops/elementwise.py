@@ -188,8 +188,17 @@ class Where(Function):
     """z = x where cond else y.   dz/dx = [cond],   dz/dy = [not cond]."""
 
     def forward(self, cond, x, y):
-        self.cond = cond.data
-        return np.where(cond.data, x.data, y.data)
+        self.cond = c = cond.data
+        if y.data.ndim == 0 and y.data == 0 and x.data.shape == np.broadcast_shapes(c.shape,
+                                                                                    x.shape):
+            # x where cond, else 0 (the backward of relu, clamp, ...): x·[cond] is one fast
+            # pass that keeps x's memory layout (np.where is ~10x slower on a random mask and
+            # returns C order); it differs from where() only if an inf or nan met a false
+            # cond (inf·0 = nan), which the check catches. (A negative x gives −0.0, not 0.)
+            out = np.multiply(x.data, c, dtype=np.result_type(x.data, y.data))
+            if not np.isnan(out).any():
+                return out
+        return np.where(c, x.data, y.data)
 
     def backward(self, g):
         c, zero = self.constant(self.cond), self.constant(np.zeros((), g.dtype))
