@@ -167,3 +167,33 @@ def test_drawing_labels_name_the_options():
     assert y.grad_fn.label() == "conv2d(stride=2, padding=1)"
     p = F.max_pool2d(y, 2)
     assert p.grad_fn.label() == "max_pool2d(2)"
+
+
+@pytest.mark.parametrize("shape, kernel, stride, padding, dilation, by_rows", [
+    ((3, 2, 12, 12), (5, 5), 1, 0, 1, True),          # the tutorial CNN's case
+    ((2, 3, 11, 14), (3, 4), 1, (2, 1), 2, True),     # padding and dilation, uneven sizes
+    ((2, 2, 6, 6), (5, 5), 1, 0, 1, False),           # padded width > 2x output width: col2im
+    ((2, 2, 12, 12), (3, 3), 2, 1, 1, False),         # stride 2: col2im
+])
+def test_both_input_gradient_methods_match_torch(monkeypatch, shape, kernel, stride, padding,
+                                                 dilation, by_rows):
+    """conv2d's input gradient is computed row-wise for stride 1 (when the padded width is at
+    most twice the output width) and by col2im otherwise: both against torch, to 2nd order."""
+    from tinygrad_sgd.ops import conv
+    calls = []
+    real = conv._transposed_conv_by_rows
+    monkeypatch.setattr(conv, "_transposed_conv_by_rows",
+                        lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(7)
+    (x, xt), (w, wt) = _pair(rng.standard_normal(shape)), \
+        _pair(rng.standard_normal((4, shape[1]) + kernel))
+    kw = dict(stride=stride, padding=padding, dilation=dilation)
+    y, yt = F.conv2d(x, w, **kw), TF.conv2d(xt, wt, **kw)
+    gy = rng.standard_normal(yt.shape)
+    gx, = tg.autograd.grad((y * Tensor(gy)).sum(), [x], create_graph=True)
+    gxt, = torch.autograd.grad((yt * torch.tensor(gy)).sum(), [xt], create_graph=True)
+    _close(gx, gxt, "input gradient")
+    assert bool(calls) == by_rows
+    v = rng.standard_normal(shape)
+    _close(tg.autograd.grad((gx * Tensor(v)).sum(), [w])[0],
+           torch.autograd.grad((gxt * torch.tensor(v)).sum(), [wt])[0], "second order in w")

@@ -280,10 +280,14 @@ class Conv2dInputGrad(Function):
         g = _Geometry("conv2d_input_grad", x_shape, w.shape[2:], stride, padding, dilation)
         self.geom = g
         self.save_for_backward(gy, w)
-        g2 = to_chwn(gy.data).reshape(w.shape[0], -1)
+        gy_chwn = to_chwn(gy.data)
+        dtype = np.result_type(gy.data, w.data)
+        if g.stride == (1, 1) and g.W + 2 * g.padding[1] <= 2 * g.OW:
+            return _transposed_conv_by_rows(g, gy_chwn, w.data, dtype)
+        g2 = gy_chwn.reshape(w.shape[0], -1)
         w_t = np.ascontiguousarray(w.data.reshape(w.shape[0], -1).T)
         dcols = _matmul_by_columns(w_t, g2, g.OH, g.OW * g.N)
-        return g.col2im(dcols, gy.dtype)
+        return g.col2im(dcols, dtype)
 
     def backward(self, gg):
         gy, w = self.saved_tensors
@@ -295,6 +299,43 @@ class Conv2dInputGrad(Function):
 
     def label(self):
         return f"conv2d_input_grad({_label_args(self.geom)})"
+
+
+def _transposed_conv_by_rows(g, gy, w, dtype):
+    """The input gradient of a stride-1 convolution, split in two halves of the adjoint:
+
+        dxp[c, h, x] = Σ_{f,i,j} w[f,c,i,j] · gy[f, h − i·dh, x − j·dw]   (xp: padded input)
+
+    * along the width, an im2col of dy padded by dw·(kw−1) on both sides: for every output row,
+      G[(f,j'), (oh, x, n)] = dy[f, oh, x − (kw−1−j')·dw, n], x over the padded input's width;
+    * one product Z = W' · G with W'[(c,i), (f,j')] = w[f, c, i, kw−1−j'];
+    * along the height, kh additions, each one contiguous block: dxp[c, oh + i·dh] += Z[c, i, oh].
+
+    Compared with col2im of Wᵀ·dy (kh·kw scattered additions over a matrix kh·kw times the
+    input), the column matrix is kw times dy, the additions are contiguous and the product is
+    better shaped for BLAS, at (padded width / output width) times the multiplications: used
+    where that ratio is at most 2 (1.5 for the tutorial CNN's conv2: 1.3x faster)."""
+    (dh, dw), (ph, pw) = g.dilation, g.padding
+    F, C, kh, kw = w.shape
+    Hp, Wp = g.H + 2 * ph, g.W + 2 * pw
+    span = dw * (kw - 1)
+    gyp = np.zeros((F, g.OH, g.OW + 2 * span, g.N), dtype=dtype)
+    gyp[:, :, span:span + g.OW] = gy
+    sf, sy, sx, sn = gyp.strides
+    windows = as_strided(gyp, (F, kw, g.OH, Wp, g.N), (sf, sx * dw, sy, sx, sn), writeable=False)
+    cols = np.empty((F * kw, g.OH * Wp * g.N), dtype=dtype)
+    np.copyto(cols.reshape(windows.shape), windows)
+    w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(C * kh, F * kw),
+                                  dtype=dtype)
+    z = _matmul_by_columns(w_rows, cols, g.OH, Wp * g.N).reshape(C, kh, -1)
+    out = np.zeros((C, Hp * Wp * g.N), dtype=dtype)
+    row = Wp * g.N
+
+    def add_rows(a, b):          # channels a..b (each thread writes only its own)
+        for i in range(kh):
+            out[a:b, i * dh * row:i * dh * row + z.shape[2]] += z[a:b, i]
+    parallel_for(C, add_rows, out.size)
+    return from_chwn(g.crop(out.reshape(C, Hp, Wp, g.N)))
 
 
 class Conv2dWeightGrad(Function):
