@@ -170,15 +170,17 @@ def test_drawing_labels_name_the_options():
 
 
 @pytest.mark.parametrize("shape, kernel, stride, padding, dilation, by_rows", [
-    ((3, 2, 12, 12), (5, 5), 1, 0, 1, True),          # the tutorial CNN's case
-    ((2, 3, 11, 14), (3, 4), 1, (2, 1), 2, True),     # padding and dilation, uneven sizes
-    ((2, 2, 6, 6), (5, 5), 1, 0, 1, False),           # padded width > 2x output width: col2im
+    ((3, 10, 12, 12), (5, 5), 1, 0, 1, True),         # the tutorial CNN's conv2
+    ((2, 14, 11, 14), (3, 4), 1, (2, 1), 2, True),    # padding and dilation, uneven sizes
+    ((2, 10, 6, 6), (5, 5), 1, 0, 1, False),          # padded width > 2x output width: col2im
+    ((2, 1, 12, 12), (5, 5), 1, 0, 1, False),         # 1 channel: too few rows, col2im
     ((2, 2, 12, 12), (3, 3), 2, 1, 1, False),         # stride 2: col2im
 ])
 def test_both_input_gradient_methods_match_torch(monkeypatch, shape, kernel, stride, padding,
                                                  dilation, by_rows):
     """conv2d's input gradient is computed row-wise for stride 1 (when the padded width is at
-    most twice the output width) and by col2im otherwise: both against torch, to 2nd order."""
+    most twice the output width and C·kh >= 40) and by col2im otherwise: both against torch,
+    to 2nd order."""
     from tinygrad_sgd.ops import conv
     calls = []
     real = conv._transposed_conv_by_rows
