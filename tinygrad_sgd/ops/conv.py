@@ -355,18 +355,19 @@ class Conv2dWeightGrad(Function):
 
         def part(r0, r1):   # output rows r0..r1 contribute cols[rows] @ dy[rows]ᵀ, by slabs
             acc = np.zeros((K, g2.shape[0]), dtype=np.result_type(x.data, g2))
-            # cols @ dyᵀ (then transposed) is faster than dy @ colsᵀ (PERF_NOTES); np.dot,
-            # not matmul: for these small-output products matmul keeps the GIL (no 2-thread gain)
+            # cols @ dyᵀ (then transposed) is faster than dy @ colsᵀ (PERF_NOTES)
             if cols is not None:     # the forward kept the columns
                 for s in _slabs(r0 * block, r1 * block, K):
-                    acc += np.dot(cols[:, s], g2[:, s].T)
+                    acc += cols[:, s] @ g2[:, s].T
             else:                    # copy them again, a cache-sized slab at a time
                 buf = g.scratch(x.dtype)
                 for ra, rb in g.row_slabs(r0, r1):
                     s = slice(ra * block, rb * block)
-                    acc += np.dot(g.cols_of_rows(win, ra, rb, buf), g2[:, s].T)
+                    acc += g.cols_of_rows(win, ra, rb, buf) @ g2[:, s].T
             partial[r0] = acc
-        parallel_for(g.OH, part, K * g.OH * block, blas=True)
+        # Two threads only where the product has many rows: with few (25 for a 1-channel 5x5
+        # convolution) the two halves ran slower side by side than one after the other.
+        parallel_for(g.OH, part, K * g.OH * block if K >= 40 else 0, blas=True)
         return np.ascontiguousarray(sum(partial.values()).T).reshape(w_shape)
 
     def backward(self, gg):
