@@ -185,7 +185,8 @@ def main(argv=None):
     print(f"\nPeak memory over {args.memory_steps} training steps at batch {sizes[0]} "
           f"(resident MB; above = peak minus the RSS after the first step):")
     for m in memory:
-        print(f"  {m['which']:>6}: peak {m['peak_mb']:.0f} MB, {m['peak_above_baseline_mb']:.1f} MB "
+        print(f"  {m['which']:>6}: peak {m['peak_mb']:.0f} MB, "
+              f"{m['peak_above_baseline_mb']:.1f} MB "
               f"above baseline; RSS step 1 {m['rss_first_mb']:.0f} MB -> step "
               f"{m['steps']} {m['rss_last_mb']:.0f} MB")
     if args.json:

@@ -8,7 +8,7 @@ for cache with everything else). Their sum is a floor for this way of computing:
 no pooling, no Python. If the floor alone is more than 0.6x torch's step, a step at 0.6x
 torch's time is out of reach for the im2col formulation with this BLAS.
 
-    python benchmarks/blas_floor.py [--batch-sizes 64,256] [--json benchmarks/results/blas_floor.json]
+    python benchmarks/blas_floor.py [--batch-sizes 64,256] [--json FILE]
 
 One thread on both sides (OpenBLAS and torch), set before NumPy starts.
 """

@@ -595,9 +595,9 @@ def test_constant_inits_and_errors():
 # ============================================================================ models
 def test_mlp_structure_and_errors():
     m = models.MLP([2, 16, 16, 1])
-    assert [type(l).__name__ for l in m] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert [type(layer).__name__ for layer in m] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
     assert m(Tensor(np.zeros((5, 2), np.float32))).shape == (5, 1)
-    assert [type(l).__name__ for l in models.MLP([3, 4, 2], activation="sigmoid")] == \
+    assert [type(layer).__name__ for layer in models.MLP([3, 4, 2], activation="sigmoid")] == \
         ["Linear", "Sigmoid", "Linear"]
     assert isinstance(models.MLP([3, 4, 2], activation=nn.ReLU)[1], nn.ReLU)
     assert len(models.MLP([3, 1])) == 1

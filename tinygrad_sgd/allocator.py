@@ -41,5 +41,6 @@ def keep_freed_memory() -> bool:
 
 
 def apply_from_environment() -> bool:
-    """Called on import of ``tinygrad_sgd``: applies the setting if ``TINYGRAD_SGD_KEEP_MEMORY=1``."""
+    """Called on import of ``tinygrad_sgd``: applies the setting if
+    ``TINYGRAD_SGD_KEEP_MEMORY=1``."""
     return os.environ.get("TINYGRAD_SGD_KEEP_MEMORY", "0") == "1" and keep_freed_memory()
