@@ -41,7 +41,15 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.saved_tensors
-        gx = MatMul.apply(g, w) if self.needs_input_grad[0] else None
+        gx = None
+        if self.needs_input_grad[0]:
+            if x.ndim == 2 and x.data.flags.f_contiguous and not x.data.flags.c_contiguous:
+                # x is a transposed array (a flattened convolution output, batch innermost):
+                # dx gets the same layout, as (Wᵀ·gᵀ)ᵀ, so the ops it flows back into (relu,
+                # pooling) read matching memory layouts.
+                gx = MatMul.apply(w.mT, g.mT).mT
+            else:
+                gx = MatMul.apply(g, w)
         gw = LinearWeightGrad.apply(g, x) if self.needs_input_grad[1] else None
         return gx, gw, (g if self.needs_input_grad[2] else None)
 
