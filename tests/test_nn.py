@@ -630,3 +630,24 @@ def test_nn_optim_models_serialization_do_not_import_torch():
             "bad = [m for m in ('torch', 'matplotlib', 'tqdm') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
+
+
+def test_linear_on_a_transposed_input_keeps_its_layout_in_the_gradient():
+    """A flattened convolution output is a transposed (batch-innermost) array; linear's input
+    gradient comes back in that layout, with torch's values, to second order."""
+    rng = np.random.default_rng(3)
+    xt_data = rng.standard_normal((6, 5))                 # (in, batch) in memory
+    w_data, b_data, g = rng.standard_normal((4, 6)), rng.standard_normal(4), \
+        rng.standard_normal((5, 4))
+    x = Tensor(xt_data.T, requires_grad=True)             # (batch, in), F-contiguous
+    w, b = Tensor(w_data, requires_grad=True), Tensor(b_data, requires_grad=True)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (xt_data.T, w_data, b_data))
+    gx, = autograd.grad((F.linear(x, w, b) * Tensor(g)).sum(), [x], create_graph=True)
+    gxt, = torch.autograd.grad((torch.nn.functional.linear(xt, wt, bt) * torch.tensor(g)).sum(),
+                               [xt], create_graph=True)
+    assert gx.numpy().flags.f_contiguous and not gx.numpy().flags.c_contiguous
+    np.testing.assert_allclose(gx.numpy(), gxt.detach().numpy(), rtol=1e-12)
+    v = rng.standard_normal((5, 6))
+    np.testing.assert_allclose(autograd.grad((gx * Tensor(v)).sum(), [w])[0].numpy(),
+                               torch.autograd.grad((gxt * torch.tensor(v)).sum(), [wt])[0],
+                               rtol=1e-12)
