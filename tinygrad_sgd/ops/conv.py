@@ -418,7 +418,7 @@ def _first_max_masks(slices, out, masks):
     taken = np.zeros(out.shape, dtype=bool)
     for k, s in enumerate(slices[:-1]):
         np.equal(s, out, out=masks[k])
-        masks[k] &= ~taken
+        np.greater(masks[k], taken, out=masks[k])   # a match not claimed yet (a > b is a and not b)
         taken |= masks[k]
     np.logical_not(taken, out=masks[-1])
     nan = np.isnan(out)
