@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import nn
+from tinygrad_sgd import cli, nn
 from tinygrad_sgd.data import make_blobs, make_logistic, make_separable, make_xor
-from tinygrad_sgd.tutorials import LESSONS
+from tinygrad_sgd.cli import LESSONS
 from tinygrad_sgd.tutorials import logistic_regression, perceptron, sgd_blobs, xor_mlp
 from tinygrad_sgd.tutorials._common import EpochBar
 from helpers import close_figures, n_colours, read_png  # noqa: F401  (autouse fixture)
@@ -357,3 +357,51 @@ def test_xor_mlp_hidden_flag_sets_the_width():
     assert [tuple(p.shape) for p in model.parameters()] == [(3, 2), (3,), (1, 3), (1,)]
     X, _ = make_xor()
     assert model(tg.Tensor(X)).shape == (4, 1)
+
+
+# ---------------------------------------------------------------------- the tables of flags
+ALL_LESSONS = [importlib.import_module(name) for name, _ in LESSONS.values()]
+
+
+@pytest.mark.parametrize("module", ALL_LESSONS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_flag_table_gives_the_defaults_and_the_help(module, capsys):
+    """Each row of a lesson's FLAGS is a flag of its parser, with that default and help."""
+    args = cli.lesson_main(vars, module.DESCRIPTION, module.FLAGS, [])
+    names = [flag.name for flag in module.FLAGS]
+    assert names[-3:] == ["--seed", "--out", "--quiet"] and len(set(names)) == len(names)
+    assert args == {f.name[2:].replace("-", "_"): f.default for f in module.FLAGS}
+    assert args["out"].startswith("out" + os.sep) and args["quiet"] is False
+    with pytest.raises(SystemExit):
+        cli.lesson_main(vars, module.DESCRIPTION, module.FLAGS, ["--help"], "lesson")
+    usage = capsys.readouterr().out
+    assert " ".join(module.DESCRIPTION.split()[:4]) in usage
+    for flag in module.FLAGS:
+        assert flag.name in usage
+        if flag.help:                                       # argparse re-wraps the text
+            assert " ".join(flag.help.split()[:3]) in " ".join(usage.split())
+
+
+BOUNDED = [m for m in ALL_LESSONS if any(f.at_least is not None for f in m.FLAGS)]
+
+
+@pytest.mark.parametrize("module", BOUNDED, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_flag_table_lower_bounds_are_usage_errors(module, capsys):
+    bounded = [flag for flag in module.FLAGS if flag.at_least is not None]
+    assert any(flag.name == "--epochs" for flag in bounded)
+    for flag in bounded:
+        too_small = str(flag.at_least - 1)
+        with pytest.raises(SystemExit) as exit_info:
+            module.main([flag.name, too_small])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{flag.name} must be at least {flag.at_least}, got {too_small}" in err
+        args = cli.lesson_main(vars, module.DESCRIPTION, module.FLAGS,
+                               [flag.name, str(flag.at_least)])
+        assert args[flag.name[2:].replace("-", "_")] == flag.at_least
+
+
+def test_choices_rows_refuse_other_values(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        xor_mlp.main(["--activation", "relu"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'relu'" in capsys.readouterr().err

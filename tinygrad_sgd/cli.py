@@ -1,4 +1,5 @@
-"""The ``tinygrad-sgd`` command (also ``python -m tinygrad_sgd``).
+"""The ``tinygrad-sgd`` command (also ``python -m tinygrad_sgd``), and the command line of
+every lesson.
 
     tinygrad-sgd mnist [--epochs 5 ...]        the PyTorch-tutorial CNN (the main job)
     tinygrad-sgd sgd [--epochs 100 ...]        "SGD with Python": sigmoid + least squares
@@ -8,13 +9,60 @@
     tinygrad-sgd graph --model simple-cnn -o cnn.svg | --example neuron -o neuron.png
     tinygrad-sgd explain --example neuron [--frames DIR]
 
-Each lesson subcommand takes ``--help``.
+Each lesson subcommand takes ``--help``. A lesson declares its flags as a table of
+:class:`~tinygrad_sgd.tutorials._common.Flag` rows; :func:`lesson_main` builds the parser
+from that table (:func:`build_parser`), checks each row's lower bound and runs the lesson.
+``LESSONS`` maps each subcommand to its module, which is imported only when it is run (the
+lessons pull in matplotlib when they plot)::
+
+    importlib.import_module(LESSONS["xor"][0]).main(["--hidden", "8"], prog="tinygrad-sgd xor")
 """
 import argparse
 import importlib
 import sys
 
-from .tutorials import ALIASES, LESSONS
+LESSONS = {
+    "mnist": ("tinygrad_sgd.tutorials.mnist_cnn",
+              "train the PyTorch-tutorial CNN on MNIST (or Fashion-MNIST)"),
+    "sgd": ("tinygrad_sgd.tutorials.sgd_blobs",
+            "SGD with Python: one sigmoid unit on two blobs, mini-batches"),
+    "logreg": ("tinygrad_sgd.tutorials.logistic_regression",
+               "logistic regression with BCE and SGD, 10,000 epochs"),
+    "perceptron": ("tinygrad_sgd.tutorials.perceptron",
+                   "the perceptron: separates a separable set, fails on XOR"),
+    "xor": ("tinygrad_sgd.tutorials.xor_mlp", "a two-layer MLP solves XOR"),
+}
+ALIASES = {"sgd-blobs": "sgd", "logistic-regression": "logreg", "xor-mlp": "xor",
+           "mnist-cnn": "mnist"}
+
+__all__ = ["LESSONS", "ALIASES", "build_parser", "lesson_main", "main"]
+
+
+def build_parser(prog, description, flags):
+    """An ``argparse`` parser with one option per :class:`Flag` row of ``flags``, in the
+    table's order; ``prog`` names the usage line (None: the script's name)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    for flag in flags:
+        if flag.type is bool:
+            parser.add_argument(flag.name, action="store_true", help=flag.help)
+        else:
+            parser.add_argument(flag.name, type=flag.type, default=flag.default,
+                                choices=flag.choices, help=flag.help)
+    return parser
+
+
+def lesson_main(run, description, flags, argv=None, prog=None):
+    """A lesson's command-line entry: parse ``argv`` (default ``sys.argv[1:]``) with the
+    parser built from ``flags``, check every row's ``at_least`` (a usage error, exit status 2,
+    names the flag: ``--epochs must be at least 1, got 0``), then return ``run(args)``."""
+    parser = build_parser(prog, description, flags)
+    args = parser.parse_args(argv)
+    for flag in flags:
+        value = getattr(args, flag.name.lstrip("-").replace("-", "_"))
+        if flag.at_least is not None and value < flag.at_least:
+            parser.error(f"{flag.name} must be at least {flag.at_least}, got {value}")
+    return run(args)
+
 
 def _usage():
     lines = ["usage: tinygrad-sgd COMMAND [options]   (tinygrad-sgd COMMAND --help for more)",
@@ -54,6 +102,7 @@ def _explain(argv):
 
 
 def main(argv=None):
+    """Run ``tinygrad-sgd`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())

@@ -1,35 +1,43 @@
-"""What every lesson's program shares: the ``--seed``/``--out``/``--quiet`` flags, the
-``main()`` that checks the command line before training, the progress bar over the epochs,
-and closing a saved figure.
+"""What every lesson's program shares: the row type of a lesson's table of flags, the flags
+every lesson takes (``--seed``, ``--out``, ``--quiet``), the progress bar over the epochs, and
+closing a saved figure.
 
-The lessons keep their teaching (docstring, model, training loop) to themselves; only this
-command-line plumbing lives here. Nothing here imports tqdm until a bar is shown, nor
-matplotlib until a figure is closed.
+A lesson declares its command line as data — a list of :class:`Flag` rows ending with
+:func:`shared_flags` — and :func:`tinygrad_sgd.cli.lesson_main` turns that table into an
+``argparse`` parser, checks the lower bounds, then calls the lesson's ``run(args)``. The
+lessons keep their teaching (docstring, model, training loop) and their table; the
+command-line machinery is in :mod:`tinygrad_sgd.cli`. Nothing here imports tqdm until a bar is
+shown, nor matplotlib until a figure is closed.
 """
 import os
+from typing import NamedTuple
 
 
-def add_common_flags(parser, lesson, *, seed, seed_help=None, out_help=None, quiet_help=None):
-    """Add the flags every lesson takes, in this order: ``--seed`` (default ``seed``),
-    ``--out`` (default ``out/<lesson>``) and ``--quiet``; the help texts are the lesson's."""
-    parser.add_argument("--seed", type=int, default=seed, help=seed_help)
-    parser.add_argument("--out", default=os.path.join("out", lesson), help=out_help)
-    parser.add_argument("--quiet", action="store_true", help=quiet_help)
-    return parser
+class Flag(NamedTuple):
+    """One command-line flag of a lesson, one row of its table::
+
+        Flag("--epochs", int, 100, "passes over the data (default 100)", at_least=1)
+
+    ``type`` converts the text typed (``int``, ``float``, ``str``); ``bool`` makes a switch,
+    off by default (``--quiet``). ``choices`` limits the values; ``at_least`` is the smallest
+    value accepted (anything less is a usage error naming the flag, exit status 2);
+    ``help`` is what ``--help`` prints beside the flag (None: nothing)."""
+
+    name: str
+    type: type
+    default: object
+    help: str | None
+    choices: tuple | None = None
+    at_least: int | None = None
 
 
-def lesson_main(build_parser, run, argv=None, prog=None, minimums=None):
-    """A lesson's command-line entry: parse ``argv`` (default ``sys.argv[1:]``) with
-    ``build_parser()`` (``build_parser(prog)`` when ``prog`` is given, to name the usage
-    line), check each ``{dest: least}`` in ``minimums`` (a usage error, exit status 2, names
-    the flag: ``--epochs must be at least 1, got 0``), then return ``run(args)``."""
-    parser = build_parser() if prog is None else build_parser(prog)
-    args = parser.parse_args(argv)
-    for name, least in (minimums or {}).items():
-        if getattr(args, name) < least:
-            parser.error(f"--{name.replace('_', '-')} must be at least {least}, "
-                         f"got {getattr(args, name)}")
-    return run(args)
+def shared_flags(lesson, *, seed, seed_help=None, out_help=None, quiet_help=None):
+    """The rows every lesson ends its table with, in this order: ``--seed`` (default
+    ``seed``), ``--out`` (default ``out/<lesson>``) and ``--quiet``; the help texts are the
+    lesson's own, since what a seed seeds and what lands in the folder differ."""
+    return [Flag("--seed", int, seed, seed_help),
+            Flag("--out", str, os.path.join("out", lesson), out_help),
+            Flag("--quiet", bool, False, quiet_help)]
 
 
 class EpochBar:

@@ -27,7 +27,6 @@ Run it::
     python examples/logistic_regression.py --epochs 10000 --lr 0.01
 """
 
-import argparse
 import os
 
 import numpy as np
@@ -35,30 +34,28 @@ import numpy as np
 import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
+from tinygrad_sgd.cli import lesson_main
 from tinygrad_sgd.data import make_logistic
-from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, Flag, close, shared_flags
 
 LESSON = "logistic_regression"
 
-
-def build_parser(prog="logistic_regression"):
-    """The command line: ``--help`` describes every flag. ``prog`` is the name shown in
-    the usage line (a launcher such as ``tinygrad-sgd`` passes its own)."""
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="Logistic regression (nn.Linear(2, 1) + sigmoid, binary cross-entropy) "
-                    "trained with optim.SGD, full batch, on make_logistic's 1000 points.")
-    p.add_argument("--epochs", type=int, default=10_000,
-                   help="full-batch gradient steps (default 10000)")
-    p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default 0.01)")
-    p.add_argument("--samples", type=int, default=1000, help="number of points (default 1000)")
-    p.add_argument("--print-every", type=int, default=1000,
-                   help="print the loss every this many epochs (default 1000)")
-    return add_common_flags(
-        p, LESSON, seed=0,
+# The command line, one row per flag (``--help`` prints them); the last three rows are the
+# flags every lesson takes.
+DESCRIPTION = ("Logistic regression (nn.Linear(2, 1) + sigmoid, binary cross-entropy) trained "
+               "with optim.SGD, full batch, on make_logistic's 1000 points.")
+FLAGS = [
+    Flag("--epochs", int, 10_000, "full-batch gradient steps (default 10000)", at_least=1),
+    Flag("--lr", float, 0.01, "SGD learning rate (default 0.01)"),
+    Flag("--samples", int, 1000, "number of points (default 1000)", at_least=2),
+    Flag("--print-every", int, 1000, "print the loss every this many epochs (default 1000)",
+         at_least=1),
+    *shared_flags(
+        LESSON, seed=0,
         seed_help="seed of the data and of the initial weights (default 0)",
         out_help=f"folder for boundary.png and loss.png (default out/{LESSON})",
-        quiet_help="no progress bar; print only the final loss and accuracy")
+        quiet_help="no progress bar; print only the final loss and accuracy"),
+]
 
 
 def build_model(seed):
@@ -121,10 +118,8 @@ def run(args):
 
 
 def main(argv=None, prog=None):
-    """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
-    ``prog`` replaces the program name in the usage line."""
-    return lesson_main(build_parser, run, argv, prog,
-                       minimums={"epochs": 1, "print_every": 1, "samples": 2})
+    """Run the lesson with the flags in ``argv`` (see ``FLAGS``); ``prog`` names the usage line."""
+    return lesson_main(run, DESCRIPTION, FLAGS, argv, prog or LESSON)
 
 
 if __name__ == "__main__":

@@ -18,40 +18,36 @@ evaluated on the 10,000 test images. The whole loop is the one you would write i
 Data: MNIST's training split when it is on disk or downloadable, else Fashion-MNIST (same
 format; Debian's ``dataset-fashion-mnist`` package) — the program says which it used.
 """
-import argparse
 import os
 import sys
 import time
 
 import numpy as np
 
-from ._common import add_common_flags, lesson_main
+from ..cli import lesson_main
+from ._common import Flag, shared_flags
 
 DATASETS = ("auto", "mnist", "fashion-mnist")
 
-
-def build_parser(prog=None):
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="Train the PyTorch-tutorial CNN on MNIST (or Fashion-MNIST) with SGD + "
-                    "momentum, report test accuracy, save a checkpoint and figures.")
-    p.add_argument("--dataset", choices=DATASETS, default="auto",
-                   help="auto: MNIST if its training split is available, else Fashion-MNIST")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--test-batch-size", type=int, default=1000)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--limit", type=int, default=None,
-                   help="train on the first N training images only (quick runs)")
-    p.add_argument("--test-limit", type=int, default=None,
-                   help="evaluate on the first N test images only")
-    p.add_argument("--data-dir", default=None,
-                   help="folder with the IDX files (else $TINYGRAD_SGD_DATA, ~/.cache/"
-                        "tinygrad_sgd, /usr/share/datasets/fashion-mnist)")
-    return add_common_flags(p, "mnist", seed=1,
-                            out_help="folder for the checkpoint and figures",
-                            quiet_help="no progress bars; one line per epoch")
+# The command line, one row per flag (``--help`` prints them); the last three rows are the
+# flags every lesson takes.
+DESCRIPTION = ("Train the PyTorch-tutorial CNN on MNIST (or Fashion-MNIST) with SGD + momentum, "
+               "report test accuracy, save a checkpoint and figures.")
+FLAGS = [
+    Flag("--dataset", str, "auto", "auto: MNIST if its training split is available, else "
+         "Fashion-MNIST", choices=DATASETS),
+    Flag("--epochs", int, 5, None),
+    Flag("--batch-size", int, 64, None),
+    Flag("--test-batch-size", int, 1000, None),
+    Flag("--lr", float, 0.01, None),
+    Flag("--momentum", float, 0.9, None),
+    Flag("--limit", int, None, "train on the first N training images only (quick runs)"),
+    Flag("--test-limit", int, None, "evaluate on the first N test images only"),
+    Flag("--data-dir", str, None, "folder with the IDX files (else $TINYGRAD_SGD_DATA, "
+         "~/.cache/tinygrad_sgd, /usr/share/datasets/fashion-mnist)"),
+    *shared_flags("mnist", seed=1, out_help="folder for the checkpoint and figures",
+                  quiet_help="no progress bars; one line per epoch"),
+]
 
 
 def load_data(name, data_dir=None, log=print):
@@ -172,9 +168,8 @@ def run(args, log=print):
 
 
 def main(argv=None, prog=None):
-    """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
-    ``prog`` replaces the program name in the usage line."""
-    return lesson_main(build_parser, run, argv, prog)
+    """Run the lesson with the flags in ``argv`` (see ``FLAGS``); ``prog`` names the usage line."""
+    return lesson_main(run, DESCRIPTION, FLAGS, argv, prog)
 
 
 if __name__ == "__main__":

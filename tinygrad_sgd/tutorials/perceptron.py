@@ -38,7 +38,6 @@ Run it::
     python examples/perceptron.py --epochs 100
 """
 
-import argparse
 import os
 
 import numpy as np
@@ -46,38 +45,33 @@ import numpy as np
 import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
+from tinygrad_sgd.cli import lesson_main
 from tinygrad_sgd.data import make_separable, make_xor
-from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, Flag, close, shared_flags
 
 LESSON = "perceptron"
 
-
-def build_parser(prog="perceptron"):
-    """The command line: ``--help`` describes every flag. ``prog`` is the name shown in
-    the usage line (a launcher such as ``tinygrad-sgd`` passes its own)."""
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="The perceptron as per-sample SGD on the hinge loss, updating only on "
-                    "mistakes: it separates make_separable's two classes (100% accuracy) "
-                    "but not XOR (at most 75%).")
-    p.add_argument("--epochs", type=int, default=100,
-                   help="most passes over the shuffled points (default 100); training stops "
-                        "early after an epoch without an update")
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate η (default 0.1)")
-    p.add_argument("--margin", type=float, default=0.0,
-                   help="hinge margin: 0 (default) = the perceptron criterion max(0, -y·s); "
-                        "1 = the SVM hinge max(0, 1 - y·s)")
-    p.add_argument("--samples", type=int, default=100,
-                   help="points in the separable set (default 100)")
-    p.add_argument("--gap", type=float, default=0.1,
-                   help="half-width of the empty band between the separable set's classes "
-                        "(default 0.1; a narrower gap costs more mistakes)")
-    return add_common_flags(
-        p, LESSON, seed=0,
-        seed_help="seed of the separable data, the initial weights and the visiting "
-                  "order (default 0)",
+# The command line, one row per flag (``--help`` prints them); the last three rows are the
+# flags every lesson takes.
+DESCRIPTION = ("The perceptron as per-sample SGD on the hinge loss, updating only on mistakes: "
+               "it separates make_separable's two classes (100% accuracy) but not XOR (at "
+               "most 75%).")
+FLAGS = [
+    Flag("--epochs", int, 100, "most passes over the shuffled points (default 100); training "
+         "stops early after an epoch without an update", at_least=1),
+    Flag("--lr", float, 0.1, "learning rate η (default 0.1)"),
+    Flag("--margin", float, 0.0, "hinge margin: 0 (default) = the perceptron criterion "
+         "max(0, -y·s); 1 = the SVM hinge max(0, 1 - y·s)"),
+    Flag("--samples", int, 100, "points in the separable set (default 100)", at_least=2),
+    Flag("--gap", float, 0.1, "half-width of the empty band between the separable set's "
+         "classes (default 0.1; a narrower gap costs more mistakes)"),
+    *shared_flags(
+        LESSON, seed=0,
+        seed_help="seed of the separable data, the initial weights and the visiting order "
+                  "(default 0)",
         out_help=f"folder for separable.png and xor.png (default out/{LESSON})",
-        quiet_help="no progress bars; print only the results")
+        quiet_help="no progress bars; print only the results"),
+]
 
 
 def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print, bar=None):
@@ -189,10 +183,8 @@ def run(args):
 
 
 def main(argv=None, prog=None):
-    """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
-    ``prog`` replaces the program name in the usage line."""
-    return lesson_main(build_parser, run, argv, prog,
-                       minimums={"epochs": 1, "samples": 2})
+    """Run the lesson with the flags in ``argv`` (see ``FLAGS``); ``prog`` names the usage line."""
+    return lesson_main(run, DESCRIPTION, FLAGS, argv, prog or LESSON)
 
 
 if __name__ == "__main__":

@@ -47,42 +47,38 @@ Run it::
     python examples/sgd_blobs.py --epochs 100 --alpha 0.01 --batch-size 32
 """
 
-import argparse
 import os
 
 import numpy as np
 
 import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
+from tinygrad_sgd.cli import lesson_main
 from tinygrad_sgd.data import make_blobs, next_batch
-from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, Flag, close, shared_flags
 
 LESSON = "sgd_blobs"
 
-
-def build_parser(prog="sgd_blobs"):
-    """The command line: ``--help`` describes every flag. ``prog`` is the name shown in
-    the usage line (a launcher such as ``tinygrad-sgd`` passes its own)."""
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="Mini-batch SGD on two Gaussian blobs with one sigmoid unit (the classic "
-                    "'SGD with Python' tutorial), gradients from autograd.")
-    p.add_argument("--epochs", type=int, default=100, help="passes over the data (default 100)")
-    p.add_argument("--alpha", type=float, default=0.01, help="learning rate α (default 0.01)")
-    p.add_argument("--batch-size", type=int, default=32,
-                   help="mini-batch size for next_batch (default 32); 0 = the whole data set "
-                        "as one batch (vanilla gradient descent)")
-    p.add_argument("--loss", choices=("bce", "sse"), default="bce",
-                   help="the loss autograd differentiates: 'bce' (default) = summed binary "
-                        "cross-entropy, whose gradient is exactly the tutorial's X^T·error; "
-                        "'sse' = the printed sum of squared errors, whose gradient is "
-                        "2·X^T·(error·p·(1-p))")
-    p.add_argument("--samples", type=int, default=400, help="number of points (default 400)")
-    return add_common_flags(
-        p, LESSON, seed=42,
+# The command line, one row per flag (``--help`` prints them); the last three rows are the
+# flags every lesson takes.
+DESCRIPTION = ("Mini-batch SGD on two Gaussian blobs with one sigmoid unit (the classic "
+               "'SGD with Python' tutorial), gradients from autograd.")
+FLAGS = [
+    Flag("--epochs", int, 100, "passes over the data (default 100)", at_least=1),
+    Flag("--alpha", float, 0.01, "learning rate α (default 0.01)"),
+    Flag("--batch-size", int, 32, "mini-batch size for next_batch (default 32); 0 = the whole "
+         "data set as one batch (vanilla gradient descent)", at_least=0),
+    Flag("--loss", str, "bce", "the loss autograd differentiates: 'bce' (default) = summed "
+         "binary cross-entropy, whose gradient is exactly the tutorial's X^T·error; 'sse' = "
+         "the printed sum of squared errors, whose gradient is 2·X^T·(error·p·(1-p))",
+         choices=("bce", "sse")),
+    Flag("--samples", int, 400, "number of points (default 400)", at_least=2),
+    *shared_flags(
+        LESSON, seed=42,
         seed_help="seed of the initial weights (the data always use make_blobs' seed 1)",
         out_help=f"folder for data_boundary.png and loss.png (default out/{LESSON})",
-        quiet_help="no progress bar; print the loss every 10th epoch instead of every epoch")
+        quiet_help="no progress bar; print the loss every 10th epoch instead of every epoch"),
+]
 
 
 def add_bias_column(X):
@@ -180,10 +176,8 @@ def run(args):
 
 
 def main(argv=None, prog=None):
-    """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
-    ``prog`` replaces the program name in the usage line."""
-    return lesson_main(build_parser, run, argv, prog,
-                       minimums={"epochs": 1, "batch_size": 0, "samples": 2})
+    """Run the lesson with the flags in ``argv`` (see ``FLAGS``); ``prog`` names the usage line."""
+    return lesson_main(run, DESCRIPTION, FLAGS, argv, prog or LESSON)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Run it::
     python examples/xor_mlp.py --hidden 4 --epochs 1000
 """
 
-import argparse
 import os
 
 import numpy as np
@@ -36,33 +35,31 @@ import numpy as np
 import tinygrad_sgd as tg
 import tinygrad_sgd.nn.functional as F
 from tinygrad_sgd import nn, optim
+from tinygrad_sgd.cli import lesson_main
 from tinygrad_sgd.data import make_xor
-from tinygrad_sgd.tutorials._common import EpochBar, add_common_flags, close, lesson_main
+from tinygrad_sgd.tutorials._common import EpochBar, Flag, close, shared_flags
 
 LESSON = "xor_mlp"
 
-
-def build_parser(prog="xor_mlp"):
-    """The command line: ``--help`` describes every flag. ``prog`` is the name shown in
-    the usage line (a launcher such as ``tinygrad-sgd`` passes its own)."""
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="A two-layer MLP (Linear -> tanh -> Linear -> sigmoid) trained with SGD "
-                    "and momentum on the four XOR points; prints the truth table.")
-    p.add_argument("--hidden", type=int, default=4, help="hidden units H (default 4)")
-    p.add_argument("--activation", choices=("tanh", "sigmoid"), default="tanh",
-                   help="hidden-layer activation (default tanh)")
-    p.add_argument("--loss", choices=("bce", "mse"), default="bce",
-                   help="binary cross-entropy (default) or mean squared error")
-    p.add_argument("--epochs", type=int, default=1000,
-                   help="full-batch SGD steps (default 1000)")
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
-    return add_common_flags(
-        p, LESSON, seed=0,
+# The command line, one row per flag (``--help`` prints them); the last three rows are the
+# flags every lesson takes.
+DESCRIPTION = ("A two-layer MLP (Linear -> tanh -> Linear -> sigmoid) trained with SGD and "
+               "momentum on the four XOR points; prints the truth table.")
+FLAGS = [
+    Flag("--hidden", int, 4, "hidden units H (default 4)", at_least=1),
+    Flag("--activation", str, "tanh", "hidden-layer activation (default tanh)",
+         choices=("tanh", "sigmoid")),
+    Flag("--loss", str, "bce", "binary cross-entropy (default) or mean squared error",
+         choices=("bce", "mse")),
+    Flag("--epochs", int, 1000, "full-batch SGD steps (default 1000)", at_least=1),
+    Flag("--lr", float, 0.1, "learning rate (default 0.1)"),
+    Flag("--momentum", float, 0.9, "SGD momentum (default 0.9)"),
+    *shared_flags(
+        LESSON, seed=0,
         seed_help="seed of the initial weights (default 0)",
         out_help=f"folder for boundary.png (default out/{LESSON})",
-        quiet_help="no progress bar; print only the final loss and the truth table")
+        quiet_help="no progress bar; print only the final loss and the truth table"),
+]
 
 
 def build_model(hidden=4, activation="tanh"):
@@ -130,10 +127,8 @@ def run(args):
 
 
 def main(argv=None, prog=None):
-    """Command-line entry: parse ``argv`` (default ``sys.argv[1:]``), run, return the results.
-    ``prog`` replaces the program name in the usage line."""
-    return lesson_main(build_parser, run, argv, prog,
-                       minimums={"epochs": 1, "hidden": 1})
+    """Run the lesson with the flags in ``argv`` (see ``FLAGS``); ``prog`` names the usage line."""
+    return lesson_main(run, DESCRIPTION, FLAGS, argv, prog or LESSON)
 
 
 if __name__ == "__main__":
