@@ -452,3 +452,12 @@ def test_uniform_argument_errors():
         tr.uniform(3, 1.0, 0.0)
     with pytest.raises(TypeError, match="float32 or float64"):
         tr.rand(3, np.int32)
+
+
+def test_the_module_never_imports_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, tinygrad_sgd.random as r; r.randn(20); r.multinomial(r.rand(5), 2); "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
