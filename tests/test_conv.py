@@ -181,10 +181,10 @@ def test_both_input_gradient_methods_match_torch(monkeypatch, shape, kernel, str
     """conv2d's input gradient is computed row-wise for stride 1 (when the padded width is at
     most twice the output width and C·kh >= 40) and by col2im otherwise: both against torch,
     to 2nd order."""
-    from tinygrad_sgd.ops import conv
+    from tinygrad_sgd.kernels import conv
     calls = []
-    real = conv._transposed_conv_by_rows
-    monkeypatch.setattr(conv, "_transposed_conv_by_rows",
+    real = conv.transposed_conv_by_rows
+    monkeypatch.setattr(conv, "transposed_conv_by_rows",
                         lambda *a: calls.append(1) or real(*a))
     rng = np.random.default_rng(7)
     (x, xt), (w, wt) = _pair(rng.standard_normal(shape)), \

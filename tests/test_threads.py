@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import threads
+from tinygrad_sgd.kernels import threads
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_numpys_openblas_thread_control_is_found():
 
 
 def test_allocator_setting_is_off_by_default_and_applies_on_request():
-    code = "import tinygrad_sgd.allocator as a, tinygrad_sgd; print(a.applied)"
+    code = "import tinygrad_sgd.kernels.allocator as a, tinygrad_sgd; print(a.applied)"
     env = {k: v for k, v in os.environ.items() if k != "TINYGRAD_SGD_KEEP_MEMORY"}
     default = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True, env=env)
@@ -73,7 +73,7 @@ def test_allocator_setting_is_off_by_default_and_applies_on_request():
                         env=dict(env, TINYGRAD_SGD_KEEP_MEMORY="1"))
     assert default.stdout.strip() == "False"
     assert on.stdout.strip() == "True"
-    explicit = subprocess.run([sys.executable, "-c", "import tinygrad_sgd.allocator as a; "
+    explicit = subprocess.run([sys.executable, "-c", "import tinygrad_sgd.kernels.allocator as a; "
                                "print(a.keep_freed_memory(), a.applied)"],
                               capture_output=True, text=True, check=True, env=env)
     assert explicit.stdout.split() == ["True", "True"]

@@ -6,26 +6,28 @@
     >>> x.grad
     tensor([2., 4., 6.])
 """
-from .tensor import (Tensor, tensor, manual_seed, get_rng, matmul, where, cat, stack,
-                     zeros, ones, full, arange, rand, randn, randint,
-                     zeros_like, ones_like, full_like, rand_like, randn_like,
-                     float32, float64, int64, int32, bool_)
+from .tensor import Tensor
+from .dtypes import float32, float64, int64, int32, bool_
+from .creation import (tensor, manual_seed, get_rng, zeros, ones, full, arange, rand, randn,
+                       randint, zeros_like, ones_like, full_like, rand_like, randn_like)
+from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, sum, cat, ...)
+from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from .gradcheck import gradcheck, GradcheckError
-from .threads import set_num_threads, get_num_threads
-from . import allocator as _allocator
+from .kernels.threads import set_num_threads, get_num_threads
+from .kernels import allocator as _allocator
 
 _allocator.apply_from_environment()
 
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "tensor", "manual_seed", "get_rng", "matmul", "where", "cat", "stack",
+__all__ = ["Tensor", "tensor", "manual_seed", "get_rng",
            "zeros", "ones", "full", "arange", "rand", "randn", "randint", "zeros_like",
            "ones_like", "full_like", "rand_like", "randn_like", "float32", "float64", "int64",
            "int32", "bool_", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
-           "nn", "optim", "data", "viz", "models", "save", "load"]
+           "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__
 
 
 def __getattr__(name):

@@ -189,7 +189,7 @@ def test_in_place_results_equal_torch_and_bump_once_per_op():
 
 
 def test_version_counts_of_freed_memory_are_forgotten():
-    counts = importlib.import_module("tinygrad_sgd.tensor")._inplace_changes
+    counts = importlib.import_module("tinygrad_sgd.versions")._inplace_changes
     start = len(counts)
     for _ in range(200):
         t = Tensor(np.zeros(10))

@@ -128,7 +128,7 @@ from tinygrad_sgd.autograd import Function
 from tinygrad_sgd.models import SimpleCNN
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.optim import SGD
-tensor_module = sys.modules["tinygrad_sgd.tensor"]
+tensor_module = sys.modules["tinygrad_sgd.versions"]
 
 steps, warmup, keep_losses = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "leak"
 

@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, get_rng
+from ..tensor import Tensor
+from ..creation import get_rng
 from ..autograd import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",

@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..arguments import pair
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -21,14 +22,6 @@ def _positive_int(value, what, layer):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{layer}: {what} must be a positive integer, got {value!r}")
     return int(value)
-
-
-def _pair(value, what, layer):
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                 for v in pair):
-        raise ValueError(f"{layer}: {what} must be an int or a pair of ints, got {value!r}")
-    return tuple(int(v) for v in pair)
 
 
 def _reset_like_torch(weight, bias, fan_in):
@@ -79,10 +72,10 @@ class Conv2d(Module):
             raise NotImplementedError("Conv2d: only padding_mode='zeros' is supported")
         self.in_channels = _positive_int(in_channels, "in_channels", "Conv2d")
         self.out_channels = _positive_int(out_channels, "out_channels", "Conv2d")
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = _pair(stride, "stride", "Conv2d")
-        self.padding = _pair(padding, "padding", "Conv2d")
-        self.dilation = _pair(dilation, "dilation", "Conv2d")
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = pair(stride, "stride", "Conv2d")
+        self.padding = pair(padding, "padding", "Conv2d")
+        self.dilation = pair(dilation, "dilation", "Conv2d")
         self.groups, self.padding_mode = groups, padding_mode
         self.weight = Parameter(np.empty((self.out_channels, self.in_channels)
                                          + self.kernel_size, np.float32))

@@ -1,12 +1,18 @@
-"""Activation functions and the (log-)softmax, computed in numerically stable forms."""
+"""Activation functions and the (log-)softmax, computed in numerically stable forms.
+
+The classes whose names an ``nn`` layer also has carry the suffix ``Op`` (``ReLUOp`` is the
+primitive, ``nn.ReLU`` the layer); their ``grad_fn`` keeps torch's name (``ReLUBackward``)."""
 import numpy as np
 
+from ..arguments import normalize_dim
 from ..autograd import Function
-from .elementwise import keep_where
+from .elementwise import Elementwise, keep_where
 
 
-class ReLU(Function):
-    """z = max(x, 0).   dz/dx = 1 where x > 0, else 0 (0 at x = 0, as torch)."""
+class ReLUOp(Elementwise):
+    """The gradient at x = 0 is 0, as torch; a NaN passes g on."""
+    rule, derivatives = "z = max(x, 0)", ("dz/dx = 1 where x > 0, else 0",)
+    grad_fn_name, op_name = "ReLUBackward", "relu"
 
     def forward(self, x):
         out = np.maximum(x.data, 0)
@@ -14,21 +20,19 @@ class ReLU(Function):
         return out
 
     def backward(self, g):
-        self._check_not_released()  # the saved output is freed after backward
-        return keep_where(~(self._out_array <= 0), g)  # (a NaN passes g on, as in torch)
+        return keep_where(~(self.saved_output() <= 0), g)
 
 
-class Sigmoid(Function):
-    """z = σ(x) = 1/(1+e⁻ˣ).   dz/dx = σ(x)·(1−σ(x)) = z·(1−z).
-
-    Computed as e^(min(x,0)) / (1 + e^(−|x|)): no exponent is ever positive, so nothing
+class SigmoidOp(Elementwise):
+    """Computed as e^(min(x,0)) / (1 + e^(−|x|)): no exponent is ever positive, so nothing
     overflows at ±1000."""
+    rule, derivatives = "z = σ(x) = 1/(1+e⁻ˣ)", ("dz/dx = σ(x)·(1−σ(x)) = z·(1−z)",)
+    grad_fn_name, op_name = "SigmoidBackward", "sigmoid"
 
     def forward(self, x):
         d = x.data
         e = np.exp(-np.abs(d))
-        out = np.where(d >= 0, 1.0, e) / (1.0 + e)
-        out = out.astype(d.dtype, copy=False)
+        out = (np.where(d >= 0, 1.0, e) / (1.0 + e)).astype(d.dtype, copy=False)
         self.save_output(out)
         return out
 
@@ -36,9 +40,11 @@ class Sigmoid(Function):
         return SigmoidGrad.apply(g, self.output())
 
 
-class SigmoidGrad(Function):
-    """The sigmoid's backward as one node (as torch's sigmoid_backward): u = g·s·(1−s) for the
-    incoming gradient g and the saved output s.   du/dg = s·(1−s),   du/ds = g·(1−2s)."""
+class SigmoidGrad(Elementwise):
+    """The sigmoid's backward as one node (as torch's sigmoid_backward), for the incoming
+    gradient g and the saved output s."""
+    inputs, rule = ("g", "s"), "u = g·s·(1−s)"
+    derivatives = ("du/dg = s·(1−s)", "du/ds = g·(1−2s)")
     op_name = "sigmoid_backward"
 
     def forward(self, g, s):
@@ -52,8 +58,9 @@ class SigmoidGrad(Function):
                 gg * g * (1.0 - 2.0 * s) if self.needs_input_grad[1] else None)
 
 
-class Tanh(Function):
-    """z = tanh(x).   dz/dx = 1 − tanh²(x) = 1 − z²."""
+class TanhOp(Elementwise):
+    rule, derivatives = "z = tanh(x)", ("dz/dx = 1 − tanh²(x) = 1 − z²",)
+    grad_fn_name, op_name = "TanhBackward", "tanh"
 
     def forward(self, x):
         out = np.tanh(x.data)
@@ -64,9 +71,11 @@ class Tanh(Function):
         return TanhGrad.apply(g, self.output())
 
 
-class TanhGrad(Function):
-    """The tanh's backward as one node (as torch's tanh_backward): u = g·(1−t²) for the
-    incoming gradient g and the saved output t.   du/dg = 1−t²,   du/dt = −2·g·t."""
+class TanhGrad(Elementwise):
+    """The tanh's backward as one node (as torch's tanh_backward), for the incoming gradient g
+    and the saved output t."""
+    inputs, rule = ("g", "t"), "u = g·(1−t²)"
+    derivatives = ("du/dg = 1−t²", "du/dt = −2·g·t")
     op_name = "tanh_backward"
 
     def forward(self, g, t):
@@ -80,19 +89,28 @@ class TanhGrad(Function):
                 gg * g * t * -2.0 if self.needs_input_grad[1] else None)
 
 
-def _check_dim(dim, ndim, op):
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
-    return dim % max(ndim, 1)
+class Softplus(Elementwise):
+    """Computed as logaddexp(0, x): no overflow."""
+    rule, derivatives = "z = ln(1 + eˣ)", ("dz/dx = σ(x)",)
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.logaddexp(0, x.data)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g * x.sigmoid()
 
 
-class Softmax(Function):
-    """sᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m) along ``dim`` (m = max, for stability).
-    dL/dxᵢ = sᵢ·(gᵢ − Σⱼ gⱼ·sⱼ)."""
+class SoftmaxOp(Function):
+    """Along ``dim``, with m = max for stability."""
+    rule = "sᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)"
+    derivatives = ("dL/dxᵢ = sᵢ·(gᵢ − Σⱼ gⱼ·sⱼ)",)
+    grad_fn_name, op_name = "SoftmaxBackward", "softmax"
 
     def forward(self, x, dim):
         d = x.data
-        self.dim = dim = _check_dim(dim, d.ndim, "softmax")
+        self.dim = dim = normalize_dim(dim, d.ndim, "softmax")
         if d.ndim == 0:
             out = np.ones_like(d)
         else:
@@ -106,14 +124,15 @@ class Softmax(Function):
         return s * (g - (g * s).sum(dim=self.dim, keepdim=True))
 
 
-class LogSoftmax(Function):
-    """zᵢ = xᵢ − m − ln Σⱼ e^(xⱼ−m) along ``dim`` (exact even for logits of 1e4).
-    dL/dxᵢ = gᵢ − e^(zᵢ)·Σⱼ gⱼ."""
-    op_name = "log_softmax"
+class LogSoftmaxOp(Function):
+    """Along ``dim``, exact even for logits of 1e4 (m = max)."""
+    rule = "zᵢ = xᵢ − m − ln Σⱼ e^(xⱼ−m)"
+    derivatives = ("dL/dxᵢ = gᵢ − e^(zᵢ)·Σⱼ gⱼ",)
+    grad_fn_name, op_name = "LogSoftmaxBackward", "log_softmax"
 
     def forward(self, x, dim):
         d = x.data
-        self.dim = dim = _check_dim(dim, d.ndim, "log_softmax")
+        self.dim = dim = normalize_dim(dim, d.ndim, "log_softmax")
         if d.ndim == 0:
             out = np.zeros_like(d)
         else:

@@ -1,8 +1,9 @@
 """Elementwise primitives. Gradients are given for the broadcast shape; the graph walk
-(autograd.run_backward) sums them back to each input's shape."""
+(:mod:`tinygrad_sgd.autograd.engine`) sums them back to each input's shape."""
 import numpy as np
 
 from ..autograd import Function
+from .. import kernels
 
 
 def keep_where(mask, g):
@@ -13,8 +14,12 @@ def keep_where(mask, g):
     return Where.apply(Function.constant(mask), g, Function.constant(np.zeros((), g.dtype)))
 
 
-class Add(Function):
-    """z = x + y.      dz/dx = 1,   dz/dy = 1."""
+class Elementwise(Function):
+    elementwise = True
+
+
+class Add(Elementwise):
+    inputs, rule, derivatives = ("x", "y"), "z = x + y", ("dz/dx = 1", "dz/dy = 1")
 
     def forward(self, x, y):
         return x.data + y.data
@@ -23,8 +28,8 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
-    """z = x − y.      dz/dx = 1,   dz/dy = −1."""
+class Sub(Elementwise):
+    inputs, rule, derivatives = ("x", "y"), "z = x − y", ("dz/dx = 1", "dz/dy = −1")
 
     def forward(self, x, y):
         return x.data - y.data
@@ -33,8 +38,8 @@ class Sub(Function):
         return g, (-g if self.needs_input_grad[1] else None)
 
 
-class Mul(Function):
-    """z = x · y.      dz/dx = y,   dz/dy = x."""
+class Mul(Elementwise):
+    inputs, rule, derivatives = ("x", "y"), "z = x · y", ("dz/dx = y", "dz/dy = x")
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
@@ -46,13 +51,12 @@ class Mul(Function):
                 g * x if self.needs_input_grad[1] else None)
 
 
-class Div(Function):
-    """z = x / y.      dz/dx = 1/y,   dz/dy = −x/y²."""
+class Div(Elementwise):
+    inputs, rule, derivatives = ("x", "y"), "z = x / y", ("dz/dx = 1/y", "dz/dy = −x/y²")
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return x.data / y.data
+        return x.data / y.data
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -60,8 +64,8 @@ class Div(Function):
                 -g * x / (y * y) if self.needs_input_grad[1] else None)
 
 
-class Neg(Function):
-    """z = −x.         dz/dx = −1."""
+class Neg(Elementwise):
+    rule, derivatives = "z = −x", ("dz/dx = −1",)
 
     def forward(self, x):
         return -x.data
@@ -70,15 +74,15 @@ class Neg(Function):
         return -g
 
 
-class PowScalar(Function):
-    """z = x^p for a constant number p.      dz/dx = p·x^(p−1)."""
+class PowScalar(Elementwise):
+    """x to a constant power p (a Python number)."""
+    rule, derivatives = "z = x^p", ("dz/dx = p·x^(p−1)",)
     op_name = "pow"
 
     def forward(self, x, p):
         self.save_for_backward(x)
         self.p = p
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return x.data ** p
+        return x.data ** p
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -92,15 +96,16 @@ class PowScalar(Function):
         return g * (p * x ** (p - 1))
 
 
-class Pow(Function):
-    """z = x^y for tensors.   dz/dx = y·x^(y−1)  (taken as 0 where y = 0, as torch does, since
-    x^0 = 1 is constant: even at x = 0, where the formula is 0·∞),   dz/dy = x^y·ln x  (taken
-    as 0 where x = 0 and y ≥ 0, as torch does, since the limit of x^y·ln x there is 0)."""
+class Pow(Elementwise):
+    """x^y for tensors. dz/dx is taken as 0 where y = 0, as torch does, since x^0 = 1 is
+    constant (even at x = 0, where the formula is 0·∞); dz/dy as 0 where x = 0 and y ≥ 0 (the
+    limit of x^y·ln x there is 0)."""
+    inputs, rule = ("x", "y"), "z = x^y"
+    derivatives = ("dz/dx = y·x^(y−1)", "dz/dy = x^y·ln x")
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = x.data ** y.data
+        out = x.data ** y.data
         self.save_output(out)
         return out
 
@@ -116,12 +121,11 @@ class Pow(Function):
         return gx, gy
 
 
-class Exp(Function):
-    """z = eˣ.         dz/dx = eˣ = z."""
+class Exp(Elementwise):
+    rule, derivatives = "z = eˣ", ("dz/dx = eˣ = z",)
 
     def forward(self, x):
-        with np.errstate(over="ignore"):
-            out = np.exp(x.data)
+        out = np.exp(x.data)
         self.save_output(out)
         return out
 
@@ -129,25 +133,23 @@ class Exp(Function):
         return g * self.output()
 
 
-class Log(Function):
-    """z = ln x.       dz/dx = 1/x."""
+class Log(Elementwise):
+    rule, derivatives = "z = ln x", ("dz/dx = 1/x",)
 
     def forward(self, x):
         self.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(x.data)
+        return np.log(x.data)
 
     def backward(self, g):
         (x,) = self.saved_tensors
         return g / x
 
 
-class Sqrt(Function):
-    """z = √x.         dz/dx = 1/(2√x) = 1/(2z)."""
+class Sqrt(Elementwise):
+    rule, derivatives = "z = √x", ("dz/dx = 1/(2√x) = 1/(2z)",)
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(x.data)
+        out = np.sqrt(x.data)
         self.save_output(out)
         return out
 
@@ -155,8 +157,9 @@ class Sqrt(Function):
         return g / (self.output() * 2.0)
 
 
-class Abs(Function):
-    """z = |x|.        dz/dx = sign(x)  (0 at x = 0 and at NaN, as torch)."""
+class Abs(Elementwise):
+    """The gradient is 0 at x = 0 and at NaN, as torch."""
+    rule, derivatives = "z = |x|", ("dz/dx = sign(x)",)
 
     def forward(self, x):
         self.sign = np.nan_to_num(np.asarray(np.sign(x.data)), copy=False)
@@ -166,9 +169,9 @@ class Abs(Function):
         return g * self.constant(self.sign)
 
 
-class Clamp(Function):
-    """z = min(max(x, lo), hi).   dz/dx = 1 where lo ≤ x ≤ hi, else 0 (torch's convention:
-    the gradient passes at the boundary itself)."""
+class Clamp(Elementwise):
+    """torch's convention: the gradient passes at the boundary itself."""
+    rule, derivatives = "z = min(max(x, lo), hi)", ("dz/dx = 1 where lo ≤ x ≤ hi, else 0",)
 
     def forward(self, x, lo=None, hi=None):
         d = x.data
@@ -184,20 +187,18 @@ class Clamp(Function):
         return keep_where(self.mask, g)
 
 
-class Where(Function):
-    """z = x where cond else y.   dz/dx = [cond],   dz/dy = [not cond]."""
+class Where(Elementwise):
+    """The condition (bool) is not differentiated."""
+    inputs, rule = ("cond", "x", "y"), "z = x where cond, else y"
+    derivatives = ("", "dz/dx = [cond]", "dz/dy = [not cond]")
 
     def forward(self, cond, x, y):
         self.cond = c = cond.data
-        if y.data.ndim == 0 and y.data == 0 and x.data.shape == np.broadcast_shapes(c.shape,
-                                                                                    x.shape):
-            # x where cond, else 0 (the backward of relu, clamp, ...): x·[cond] is one fast
-            # pass that keeps x's memory layout (np.where is ~10x slower on a random mask and
-            # returns C order); it differs from where() only if an inf or nan met a false
-            # cond (inf·0 = nan), which the check catches. (A negative x gives −0.0, not 0.)
-            out = np.multiply(x.data, c, dtype=np.result_type(x.data, y.data))
-            if not np.isnan(out).any():
-                return out
+        if y.data.ndim == 0 and y.data == 0 and c.dtype == bool and \
+                x.data.shape == np.broadcast_shapes(c.shape, x.shape):
+            return kernels.elementwise.keep_where(c, x.data.astype(np.result_type(x.data,
+                                                                                 y.data),
+                                                                   copy=False))
         return np.where(c, x.data, y.data)
 
     def backward(self, g):
@@ -207,9 +208,10 @@ class Where(Function):
                 Where.apply(c, zero, g) if self.needs_input_grad[2] else None)
 
 
-class Cast(Function):
-    """z = x converted to another float dtype.   dz/dx = 1 (converted back)."""
+class Cast(Elementwise):
+    rule, derivatives = "z = x converted to another float dtype", ("dz/dx = 1 (converted back)",)
     op_name = "to"
+    converts_dtype = True
 
     def forward(self, x, dtype):
         self.in_dtype = x.dtype

@@ -1,22 +1,24 @@
-"""Matrix multiplication."""
+"""Matrix multiplication and the linear layer's affine map."""
 import numpy as np
 
 from ..autograd import Function
+from .. import kernels
 
 
 class MatMul(Function):
-    """Z = X @ Y for inputs with at least 2 dims (batch dims broadcast).
-    dL/dX = dL/dZ @ Yᵀ,   dL/dY = Xᵀ @ dL/dZ   (ᵀ swaps the last two axes; broadcast batch
-    dims are summed back by the graph walk)."""
+    """For inputs with at least 2 dims (batch dims broadcast; ᵀ swaps the last two axes;
+    broadcast batch dims are summed back by the graph walk)."""
+    inputs, rule = ("X", "Y"), "Z = X @ Y"
+    derivatives = ("dL/dX = dL/dZ @ Yᵀ", "dL/dY = Xᵀ @ dL/dZ")
 
-    def forward(self, x, y):
+    def forward(self, x, y, layout_of=None):
         a, b = x.data, y.data
         if a.shape[-1] != b.shape[-2]:
             raise ValueError(f"matmul: shapes {x.shape} and {y.shape} don't align "
                              f"({a.shape[-1]} != {b.shape[-2]})")
         self.save_for_backward(x, y)
         try:
-            return np.matmul(a, b)
+            return kernels.linalg.matmul(a, b, layout_of)
         except ValueError:
             raise ValueError(f"matmul: batch dims of shapes {x.shape} and {y.shape} cannot be "
                              f"broadcast together") from None
@@ -27,10 +29,12 @@ class MatMul(Function):
                 x.mT @ g if self.needs_input_grad[1] else None)
 
 
-class Linear(Function):
-    """y = x·Wᵀ + b, for x of shape (..., in), W (out, in), b (out,) — one node, as torch's
-    addmm.   dL/dx = g·W,   dL/dW = gᵀ·x (leading dims flattened),   dL/db = Σ g over the
-    leading dims (the graph walk sums the broadcast bias gradient)."""
+class LinearOp(Function):
+    """One node, as torch's addmm, for x (..., in), W (out, in), b (out,). dL/dW flattens the
+    leading dims; the graph walk sums the broadcast bias gradient."""
+    inputs, rule = ("x", "W", "b"), "y = x·Wᵀ + b"
+    derivatives = ("dL/dx = g·W", "dL/dW = gᵀ·x", "dL/db = Σ g over the leading dims")
+    grad_fn_name, op_name = "LinearBackward", "linear"
 
     def forward(self, x, w, b):
         self.save_for_backward(x, w)
@@ -41,22 +45,17 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.saved_tensors
-        gx = None
-        if self.needs_input_grad[0]:
-            if x.ndim == 2 and x.data.flags.f_contiguous and not x.data.flags.c_contiguous:
-                # x is a transposed array (a flattened convolution output, batch innermost):
-                # dx gets the same layout, as (Wᵀ·gᵀ)ᵀ, so the ops it flows back into (relu,
-                # pooling) read matching memory layouts.
-                gx = MatMul.apply(w.mT, g.mT).mT
-            else:
-                gx = MatMul.apply(g, w)
-        gw = LinearWeightGrad.apply(g, x) if self.needs_input_grad[1] else None
-        return gx, gw, (g if self.needs_input_grad[2] else None)
+        need_x, need_w, need_b = self.needs_input_grad[:3]
+        return (MatMul.apply(g, w, layout_of=x.data) if need_x else None,
+                LinearWeightGrad.apply(g, x) if need_w else None,
+                g if need_b else None)
 
 
 class LinearWeightGrad(Function):
-    """The weight gradient of a linear layer as one node: G = gᵀ·x, with the leading dims of
-    g (..., out) and x (..., in) flattened into one.   dG/dg: ġ ↦ x·ġᵀ,   dG/dx: ġ ↦ g·ġ."""
+    """The weight gradient of a linear layer as one node, the leading dims of g (..., out) and
+    x (..., in) flattened into one."""
+    inputs, rule = ("g", "x"), "G = gᵀ·x"
+    derivatives = ("dG/dg: ġ ↦ x·ġᵀ", "dG/dx: ġ ↦ g·ġ")
     op_name = "linear_weight_grad"
 
     def forward(self, g, x):

@@ -7,7 +7,7 @@ from ..autograd import Function
 
 
 class Reshape(Function):
-    """z = x viewed with a new shape.   dL/dx = dL/dz reshaped back."""
+    rule, derivatives = "z = x viewed with a new shape", ("dL/dx = dL/dz reshaped back",)
 
     def forward(self, x, shape):
         self.in_shape = x.shape
@@ -22,7 +22,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
-    """z = x with its axes reordered.   dL/dx = dL/dz with the inverse order."""
+    rule, derivatives = "z = x with its axes reordered", ("dL/dx = dL/dz, axes put back",)
 
     def forward(self, x, dims):
         self.dims = dims
@@ -36,8 +36,10 @@ class Permute(Function):
 
 
 class Expand(Function):
-    """z = x broadcast (copied) to a larger shape.   dL/dx = dL/dz summed over the copies —
-    which the graph walk does for every op, so the gradient passes through unchanged here."""
+    """The sum over the copies is what the graph walk does for every op, so the gradient
+    passes through unchanged here."""
+    rule = "z = x broadcast (copied) to a larger shape"
+    derivatives = ("dL/dx = dL/dz summed over the copies",)
 
     def forward(self, x, shape):
         try:
@@ -51,8 +53,9 @@ class Expand(Function):
 
 
 class GetItem(Function):
-    """z = x[index].   dL/dx = zeros of x's shape with dL/dz added at the indexed places
-    (added, because an integer-array index may pick one element several times)."""
+    """Added, because an integer-array index may pick one element several times."""
+    rule = "z = x[index]"
+    derivatives = ("dL/dx = zeros of x's shape, dL/dz added at the indexed places",)
     op_name = "getitem"
 
     def forward(self, x, index):
@@ -68,8 +71,8 @@ class GetItem(Function):
 
 
 class IndexAdd(Function):
-    """z = zeros(shape) with x added at ``index`` (the adjoint of indexing).
-    dL/dx = dL/dz[index]."""
+    """The adjoint of indexing."""
+    rule, derivatives = "z = zeros(shape) with x added at index", ("dL/dx = dL/dz[index]",)
     op_name = "index_add"
 
     def forward(self, x, index, shape, unique=False):
@@ -86,7 +89,8 @@ class IndexAdd(Function):
 
 
 class Cat(Function):
-    """z = the inputs joined along ``dim``.   dL/dxₖ = the k-th slice of dL/dz along dim."""
+    inputs = ("xₖ",)
+    rule, derivatives = "z = the inputs joined along dim", ("dL/dxₖ = the k-th slice of dL/dz",)
 
     def forward(self, *tensors, dim):
         self.dim = dim

@@ -128,7 +128,7 @@ def explain_backward(loss, gradient=None, params=None, retain_graph=False, frame
             raise ValueError(f"explain_backward: frame_format must be 'svg', 'png' or 'pdf', "
                              f"got {frame_format!r}")
         _require_dot(f"write {frame_format.upper()} frames")
-    (seed,) = autograd._make_grads([loss], [gradient])
+    (seed,) = autograd.make_grads([loss], [gradient])
     view = GraphView([loss], params)       # read values before backward frees them
     names = _names(view)
     root_key = id(loss.grad_fn) if loss.grad_fn is not None else id(loss)
@@ -306,7 +306,7 @@ def _narrate_step(view, s, steps, contributions, names, root, max_elements):
         incoming += (f"   [sum of {len(parts)} gradients, from steps "
                      + ", ".join(str(i) if i else "seed" for i, _ in parts) + "]")
     lines.append(incoming)
-    elementwise = type(node).__module__.endswith(".elementwise")
+    elementwise = type(node).elementwise
     for info, g in s.sent:
         name = names[info.key]
         column = name.ljust(8) if len(name) < 8 else name + "  "

@@ -194,7 +194,7 @@ class GraphView:
                     self.tensors[key].shape = tuple(shape)
         for op in self.ops:  # dtypes: inputs' promoted dtype, unless the op converts
             info = self.tensors[id(op)]
-            if info.dtype is None and type(op).__name__ != "Cast":
+            if info.dtype is None and not type(op).converts_dtype:
                 known = [self.tensors[k].dtype for k in self.inputs[id(op)]
                          if k is not None and self.tensors[k].dtype is not None]
                 info.dtype = np.result_type(*known) if known else None
@@ -252,46 +252,37 @@ def _named_items(params):
 
 
 def rule_of(op) -> str:
-    """The op's docstring up to its first blank line — the forward and the derivative rule —
-    on one line."""
-    doc = type(op).__doc__ or ""
-    first = doc.strip().split("\n\n")[0].replace("``", "")
-    return " ".join(first.split())
+    """The op's forward formula and its derivatives on one line (its ``rule`` and
+    ``derivatives`` attributes)."""
+    cls = type(op)
+    derivatives = ", ".join(d for d in cls.derivatives if d)
+    return f"{cls.rule}. {derivatives}." if derivatives else f"{cls.rule}."
 
 
 def derivative_rule(op, width=42) -> list:
-    """The derivative part of the op's rule, one line per input (``dz/dx = y``, ``dz/dy = x``),
-    without the asides in prose: bracketed remarks ``(as torch does)`` and whatever follows
-    ' — ', ': ' or '; '."""
-    rule = rule_of(op)
-    match = re.search(r"\bd[A-Za-z]+/d", rule)
-    if not match:
-        return []
-
-    def drop_aside(m):  # '(number of ties)' after an operator is maths, not an aside
-        return m[0] if m.string[:m.start()].rstrip().endswith(("/", "·", "=", "@")) else ""
-    rule = re.sub(r"\s+\((?=[^()]*\s)[^()]*\)", drop_aside, rule[match.start():])
-    rule = re.split(r" — |: |; ", rule)[0].rstrip(" .,;")
+    """The op's derivatives (its ``derivatives`` attribute), wrapped to ``width``, one or more
+    lines per input (``dz/dx = y``, ``dz/dy = x``)."""
     lines = []
-    for part in re.split(r",\s+(?=d[A-Za-z]+/d)", rule):
+    for part in type(op).derivatives:
         line = ""
-        for word in part.split(" "):
+        for word in part.split(" ") if part else ():
             if line and len(line) + 1 + len(word) > width:
                 lines.append(line)
                 line = word
             else:
                 line = f"{line} {word}" if line else word
-        lines.append(line)
+        if line:
+            lines.append(line)
     return lines
 
 
 def input_names(op):
-    """('x', 'y') or ('X', 'Y') when the op's rule names its two inputs so (sub, div, matmul):
-    the picture labels the edges, since for these the order matters. Else None."""
-    if len(op.next_functions) != 2:
+    """The names the op's rule gives its two inputs (``x``, ``y`` for sub, div; ``X``, ``Y``
+    for matmul): the picture labels the edges, since for these the order matters. Else None."""
+    names = type(op).inputs
+    if len(op.next_functions) != 2 or len(names) != 2:
         return None
-    names = tuple(re.findall(r"\bd[A-Za-z]+/d([A-Za-z])\s*=", rule_of(op)))
-    return names if names in (("x", "y"), ("X", "Y")) else None
+    return tuple(names)
 
 
 # ============================================================================ formatting numbers

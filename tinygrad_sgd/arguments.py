@@ -1,0 +1,63 @@
+"""Checking and normalising the arguments users pass: sizes, dims and pairs.
+
+One place for each rule, so every op says the same thing about the same mistake:
+
+* :func:`shape_arg` — sizes given as ``f(2, 3)`` or ``f((2, 3))``;
+* :func:`normalize_dims` / :func:`normalize_dim` — ``dim=-1``, ``dim=(0, 2)``, checked;
+* :func:`pair` — ``kernel_size=5`` or ``(5, 3)`` for the 2-D layers and functions.
+"""
+import operator
+
+import numpy as np
+
+__all__ = ["shape_arg", "normalize_dims", "normalize_dim", "pair", "kept_shape"]
+
+
+def shape_arg(shape):
+    """Sizes or dims given as ``f(2, 3)`` or ``f((2, 3))``, as a tuple of ints; a float (or a
+    float tensor) is refused, not truncated (``zeros(2.5)`` is an error, as in torch)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
+        bad = next(s for s in shape if not hasattr(type(s), "__index__") or
+                   getattr(getattr(s, "dtype", None), "kind", "i") not in "iu")
+        raise TypeError(f"sizes and dims must be integers, got {bad!r} "
+                        f"({type(bad).__name__}) in {tuple(shape)}") from None
+
+
+def normalize_dims(dim, ndim, op):
+    """``dim`` (None, int or tuple) as a sorted tuple of non-negative axes, checked."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = [normalize_dim(d, ndim, op) for d in dims]
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim} names the same dimension twice")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def normalize_dim(dim, ndim, op):
+    """One ``dim`` as a non-negative axis; a 0-d tensor accepts 0 and -1, as in torch."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} "
+                         f"dimensions (expected in [{-n}, {n - 1}])")
+    return int(dim) % n
+
+
+def kept_shape(shape, dims):
+    """``shape`` with every reduced axis set to 1 (the keepdim shape)."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def pair(value, name, op=None):
+    """``5`` → ``(5, 5)``; ``(5, 3)`` stays; anything else is refused, naming the argument."""
+    where = f"{op}: " if op else ""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2:
+        raise ValueError(f"{where}{name} must be an int or a pair of ints, got {value!r}")
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        raise TypeError(f"{where}{name} must be an int or a pair of ints, got {value!r}")
+    return int(items[0]), int(items[1])

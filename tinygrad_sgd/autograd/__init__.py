@@ -1,0 +1,16 @@
+"""The graph machinery, in four small rooms:
+
+* :mod:`.function` — ``Function``, the base of every op and the node of the graph;
+* :mod:`.engine` — the backward walk (Kahn order, accumulate, un-broadcast), ``backward``,
+  ``grad``;
+* :mod:`.grad_mode` — ``no_grad``, ``enable_grad``, ``set_grad_enabled``;
+* :mod:`.anomaly` — ``detect_anomaly``.
+"""
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
+                        module_scope, _mode)
+from .anomaly import detect_anomaly, is_anomaly_enabled
+from .function import Function
+from .engine import backward, grad, run_backward, make_grads, sum_to_shape, SumToShape
+
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "grad", "backward", "detect_anomaly", "is_anomaly_enabled"]

@@ -1,0 +1,276 @@
+"""The backward walk.
+
+:func:`run_backward` first counts, for every node reachable from the outputs, how many edges
+point at it; then it processes nodes in topological order (Kahn's algorithm with an explicit
+stack, so a chain of 100,000 operations needs no recursion). Each node receives the *sum* of
+the gradients from all its consumers before it runs — so a tensor used twice gets the sum.
+Broadcasting is solved here, once: every gradient is reduced (summed) back to the shape of the
+input it is for (:class:`SumToShape`), so no op has to think about it.
+
+The core loop is short; what it does besides (hooks, anomaly checks, capturing gradients for
+``autograd.grad``, the explainer's observer, freeing saved arrays) is in named helpers.
+"""
+import numpy as np
+
+from . import anomaly
+from .function import Function, _tensor_class
+from .grad_mode import _mode, set_grad_enabled
+
+__all__ = ["SumToShape", "sum_to_shape", "run_backward", "backward", "grad"]
+
+
+class SumToShape(Function):
+    """The gradient of a broadcast: x summed over the axes broadcasting added or stretched."""
+    rule = "z = Σ x over the broadcast axes (z has the input's shape)"
+    derivatives = ("dz/dx = 1 (the gradient is broadcast back)",)
+    op_name = "sum_to_shape"
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                          if s == 1 and x.shape[i + lead] != 1)
+        return np.add.reduce(x.data, axis=axes, keepdims=True).reshape(shape)
+
+    def backward(self, g):
+        return g.expand(self.in_shape)
+
+
+def sum_to_shape(g, shape):
+    """Reduce a broadcast gradient ``g`` back to ``shape`` (the adjoint of a copy is a sum)."""
+    return g if g.data.shape == shape else SumToShape.apply(g, shape)
+
+
+# ----------------------------------------------------------------------------- the walk
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
+                 allow_unused=False, accumulate=True, observer=None):
+    """Backpropagate ``grad_tensors`` from ``tensors`` through the graph.
+
+    With ``accumulate`` (Tensor.backward) leaf gradients are added into ``leaf.grad``;
+    otherwise (autograd.grad) the gradients of ``inputs`` are returned and nothing is stored.
+    ``observer(node, grad_in, grads_out)``, if given, is called for every node right after its
+    backward ran (``grads_out`` already reduced to the inputs' shapes): the explainer narrates.
+    """
+    buffers, leaf_grads = {}, {}    # node -> incoming gradient; id(leaf) -> [leaf, gradient]
+    capture = _Capture(inputs)
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        edge = t.grad_fn if t.grad_fn is not None else t
+        roots.append(edge)
+        _accumulate_into(edge, g, buffers, leaf_grads)
+
+    counts = _count_edges(roots)
+    ready = [r for r in dict.fromkeys(roots) if isinstance(r, Function) and counts[r] == 0]
+    with set_grad_enabled(create_graph), np.errstate(all="ignore"):
+        while ready:
+            node = ready.pop()
+            g = _run_hooks(node._pre_hooks, buffers.pop(node))
+            capture.node(node, g)
+            grads = _call_backward(node, g)
+            if observer is not None:
+                observer(node, g, grads)
+            if not retain_graph:
+                node.release()
+            for i, (edge, gi) in enumerate(zip(node.next_functions, grads)):
+                if edge is None:
+                    continue
+                if gi is not None:
+                    if _mode.anomaly:
+                        anomaly.check_finite(gi.data, node, i)
+                    _accumulate_into(edge, gi, buffers, leaf_grads)
+                if isinstance(edge, Function):
+                    counts[edge] -= 1
+                    if counts[edge] == 0:
+                        if edge in buffers:
+                            ready.append(edge)
+                        else:  # every gradient into it was None: propagate nothing further
+                            _skip_subgraph(edge, counts, buffers, ready)
+
+    for leaf, g in leaf_grads.values():
+        g = _run_hooks(leaf._hooks, g)
+        capture.leaf(leaf, g)
+        if accumulate:
+            _accumulate_leaf_grad(leaf, g, create_graph)
+    return capture.result(allow_unused) if inputs is not None else None
+
+
+def _count_edges(roots):
+    """Count, for every node reachable from ``roots``, the edges pointing at it (iteratively:
+    an explicit stack instead of recursion, so depth is unlimited)."""
+    stack = [r for r in roots if isinstance(r, Function)]
+    counts = dict.fromkeys(stack, 0)
+    while stack:
+        for nxt in stack.pop().next_functions:
+            if isinstance(nxt, Function):
+                if nxt in counts:
+                    counts[nxt] += 1
+                else:
+                    counts[nxt] = 1
+                    stack.append(nxt)
+    return counts
+
+
+def _call_backward(node, g):
+    """The node's backward, its gradients reduced to the shapes of its inputs (None where an
+    input needs none). Under anomaly mode only what backward returns is checked, not the
+    intermediate ops of the formula."""
+    if _mode.anomaly:
+        _mode.anomaly = False
+        try:
+            grads = node.backward(g)
+        finally:
+            _mode.anomaly = True
+    else:
+        grads = node.backward(g)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    return tuple([None if gi is None or edge is None else
+                  gi if gi.data.shape == shape else sum_to_shape(gi, shape)
+                  for edge, gi, shape in zip(node.next_functions, grads, node.input_shapes)])
+
+
+def _run_hooks(hooks, g):
+    """Each hook sees the gradient and may return a replacement of the same shape."""
+    if hooks:
+        for hook in hooks:
+            new = hook(g)
+            if new is not None:
+                g = _as_grad(new, g)
+    return g
+
+
+def _as_grad(new, old):
+    Tensor = _tensor_class()
+    new = new if isinstance(new, Tensor) else Tensor(np.asarray(new, dtype=old.dtype))
+    if new.shape != old.shape:
+        raise RuntimeError(f"hook returned a gradient of shape {new.shape}, expected {old.shape}")
+    return new
+
+
+def _accumulate_into(edge, g, buffers, leaf_grads):
+    if isinstance(edge, Function):
+        prev = buffers.get(edge)
+        buffers[edge] = g if prev is None else prev + g
+    else:
+        entry = leaf_grads.get(id(edge))
+        if entry is None:
+            leaf_grads[id(edge)] = [edge, g]
+        else:
+            entry[1] = entry[1] + g
+
+
+def _skip_subgraph(start, counts, buffers, ready):
+    """A node that received no gradient at all: treat its inputs as done (iteratively)."""
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for edge in node.next_functions:
+            if isinstance(edge, Function):
+                counts[edge] -= 1
+                if counts[edge] == 0:
+                    (ready if edge in buffers else stack).append(edge)
+
+
+def _accumulate_leaf_grad(leaf, g, create_graph):
+    """leaf.grad += g (or = a copy of g the first time). Outside create_graph the stored
+    gradient is a plain array of its own, so later in-place updates (zero_grad, an optimizer)
+    can't touch anything else: the same gradient array may also have gone to another leaf
+    (``a + b`` hands both the same one), to a hook, or come from the caller's ``gradient=``."""
+    if g.dtype != leaf.dtype:
+        g = g.to(leaf.dtype)
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    data = g.data
+    leaf.grad = _tensor_class()(data.copy() if leaf.grad is None else leaf.grad.data + data)
+
+
+class _Capture:
+    """For ``autograd.grad``: the gradients arriving at the requested ``inputs`` (a non-leaf
+    input's gradient is the one arriving at its grad_fn)."""
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+        self.grads = [None] * (len(inputs) if inputs is not None else 0)
+        self.at_node = {}
+        for i, t in enumerate(inputs or ()):
+            if t.grad_fn is not None:
+                self.at_node.setdefault(t.grad_fn, []).append(i)
+
+    def node(self, node, g):
+        for i in self.at_node.get(node, ()) if self.at_node else ():
+            self.grads[i] = g
+
+    def leaf(self, leaf, g):
+        for i, t in enumerate(self.inputs or ()):
+            if t is leaf:
+                self.grads[i] = g
+
+    def result(self, allow_unused):
+        for i, c in enumerate(self.grads):
+            if c is None and not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (inputs[{i}]) appears to not have been "
+                    f"used in the graph. Set allow_unused=True if this is the desired behavior.")
+        return tuple(self.grads)
+
+
+# ----------------------------------------------------------------------------- entry points
+def make_grads(outputs, grad_outputs):
+    """The seed gradients: ones for a single-element output, else the given ``gradient``
+    (checked: same shape; cast to the output's dtype, as torch)."""
+    Tensor = _tensor_class()
+    grads = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"outputs[{i}] must be a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                f"nothing to backpropagate (did you forget requires_grad=True, or is this "
+                f"inside no_grad()?)")
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs: this tensor has "
+                    f"shape {t.shape}; pass gradient= (a tensor of that shape) to backward()")
+            g = Tensor(np.ones(t.shape, dtype=t.dtype))
+        else:
+            g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=t.dtype))
+            if g.shape != t.shape:
+                raise RuntimeError(f"Mismatch in shape: gradient has shape {g.shape} but the "
+                                   f"output has shape {t.shape}")
+            if g.dtype != t.dtype:  # as torch: the gradient takes the output's dtype
+                g = g.to(t.dtype)
+        grads.append(g)
+    return grads
+
+
+def _as_list(tensors, grads):
+    Tensor = _tensor_class()
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grads is None or isinstance(grads, Tensor):
+        grads = [grads] * len(tensors) if grads is None else [grads]
+    return tensors, make_grads(tensors, list(grads))
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Like ``torch.autograd.backward``: accumulate d(tensors)/d(leaf) into every leaf's .grad."""
+    tensors, grads = _as_list(tensors, grad_tensors)
+    retain = create_graph if retain_graph is None else retain_graph
+    run_backward(tensors, grads, retain, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Like ``torch.autograd.grad``: return d(outputs)/d(inputs) without touching any .grad."""
+    Tensor = _tensor_class()
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"inputs[{i}] does not require grad: autograd.grad needs inputs "
+                               f"with requires_grad=True")
+    outputs, grads = _as_list(outputs, grad_outputs)
+    retain = create_graph if retain_graph is None else retain_graph
+    return run_backward(outputs, grads, retain, create_graph, inputs=inputs,
+                        allow_unused=allow_unused, accumulate=False)

@@ -1,0 +1,209 @@
+"""``Function``: a differentiable primitive, and — once applied — a node of the graph.
+
+Every op is a small subclass (see :mod:`tinygrad_sgd.ops`) with
+
+* ``forward(self, *inputs, **options) -> array`` — computes on the inputs' NumPy arrays
+  (``x.data``); it keeps what backward needs with ``self.save_for_backward(x, ...)`` (input
+  Tensors), ``self.save_output(array)``, or as attributes (masks, shapes);
+* ``backward(self, grad) -> grad per input`` — written with **Tensor operations**, so that with
+  ``create_graph=True`` the gradient computation is itself recorded and can be differentiated
+  again (higher-order gradients come for free);
+* class attributes that say what it computes, for the drawings and the explainer:
+  ``inputs`` (the names its rule gives its inputs), ``rule`` (the forward formula) and
+  ``derivatives`` (one formula per input).
+
+``Function.apply`` runs ``forward`` and, if any input requires a gradient (and grad mode is on),
+wraps the result in a Tensor whose ``grad_fn`` is the Function instance. That instance is a
+*node*: it remembers, for each input, where the gradient must go next — the input's own
+``grad_fn`` (an intermediate result) or the input Tensor itself (a leaf).
+"""
+import numpy as np
+
+from . import anomaly
+from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
+from .. import versions
+
+__all__ = ["Function"]
+
+_Tensor = None
+
+
+def _tensor_class():
+    global _Tensor
+    if _Tensor is None:
+        from ..tensor import Tensor
+        _Tensor = Tensor
+    return _Tensor
+
+
+class Function:
+    """Base class of every op. Attributes of a node: ``next_functions`` (for each input: its
+    grad_fn, the leaf Tensor itself when it is a leaf that requires grad, or None),
+    ``input_shapes`` (to reduce broadcast gradients), ``needs_input_grad``."""
+
+    # --- what the op is, for readers, drawings and the explainer (override per op) ---------
+    inputs = ("x",)          # names of the inputs, as the rule writes them
+    rule = ""                # the forward formula, e.g. "z = x · y"
+    derivatives = ()         # one per input, e.g. ("dz/dx = y", "dz/dy = x")
+    elementwise = False      # True: a gradient for a broadcast input is summed back (viz note)
+    grad_fn_name = None      # torch-style node name; default: class name + "Backward"
+    op_name = None           # the name as written in code ("mul"); default: lower class name
+    differentiable = True    # False for argmax, comparisons: the output never requires grad
+    converts_dtype = False   # True for a cast: its output dtype is not its inputs'
+
+    # per-node state, as class-level defaults so that creating a node costs nothing
+    _recording = False   # set by apply when the node will be part of a graph
+    _saved = ()
+    _versions = ()
+    _released = False
+    _out_array = None
+    _out_version = 0
+    _pre_hooks = None
+
+    # --- used inside forward -------------------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep Tensors (usually inputs) for backward; freed after backward unless retained.
+        Their version counters are recorded so that an in-place change before backward is
+        detected instead of silently giving a wrong gradient."""
+        if self._recording:       # (outside a recorded graph nothing needs keeping)
+            self._saved = tensors
+            self._versions = [t._version for t in tensors]
+
+    def save_output(self, array) -> None:
+        """Keep the forward result for backward (read back with :meth:`output`); its version
+        is checked too, so zeroing ``y.detach()`` before backward is caught."""
+        if self._recording:
+            self._out_array = array
+            self._out_version = versions.version_of(array)
+
+    # --- used inside backward ------------------------------------------------------------
+    @property
+    def saved_tensors(self):
+        self._check_not_released()
+        for i, (t, v) in enumerate(zip(self._saved, self._versions)):
+            if t._version != v:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: input {i} of {self.name()}, of shape {t.shape}, "
+                    f"is at version {t._version}; expected version {v} instead")
+        return self._saved
+
+    def saved_output(self):
+        """The forward result as an array (checked: not freed, not changed in place)."""
+        self._check_not_released()
+        now = versions.version_of(self._out_array)
+        if now != self._out_version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by "
+                f"an inplace operation: the output of {self.name()}, of shape "
+                f"{self._out_array.shape}, is at version {now}; expected version "
+                f"{self._out_version} instead")
+        return self._out_array
+
+    def output(self):
+        """The forward result as a Tensor whose grad_fn is this node, so that a backward
+        formula using it is differentiable again (as torch's saved outputs are)."""
+        out = _tensor_class()(self.saved_output())
+        if is_grad_enabled():
+            out.requires_grad = True
+            out.grad_fn = self
+        return out
+
+    @staticmethod
+    def constant(array):
+        """Wrap an array (a mask, a sign) as a Tensor that is not differentiated."""
+        return _tensor_class()(array)
+
+    def __getattr__(self, name):
+        # only reached for a missing attribute: one that release() freed, or a real typo
+        if self.__dict__.get("_released"):
+            self._check_not_released()
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _check_not_released(self):
+        if self._released:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to use saved tensors "
+                f"of {self.name()} after they were freed). Saved arrays are freed after "
+                f"backward(); pass retain_graph=True to the first backward() if you need to "
+                f"backward through the graph again.")
+
+    def release(self) -> None:
+        """Free the arrays forward saved (called after backward unless retain_graph=True);
+        small options (shapes, strides) stay, so the node can still be drawn."""
+        d = self.__dict__
+        for key in [k for k, v in d.items() if type(v) is np.ndarray]:
+            del d[key]
+        for key in ("_saved", "_versions", "_out_array"):
+            d.pop(key, None)
+        self._released = True
+
+    # --- the op itself --------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward and, if any input needs a gradient, link the result into the graph."""
+        Tensor = _Tensor or _tensor_class()
+        node = cls()
+        mode = _mode
+        needs = None
+        if mode.enabled and cls.differentiable:
+            needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+            if True in needs:
+                node._recording = True   # forward's save_for_backward keeps what it is given
+            else:
+                needs = None
+        fp_state = np_fp_state.set(FP_IGNORE)  # NumPy's overflow/invalid warnings off
+        try:
+            out = Tensor(node.forward(*args, **kwargs))
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            shapes = " and ".join(str(a.shape) for a in args if isinstance(a, Tensor))
+            raise ValueError(f"{node.label()}: shapes {shapes} cannot be broadcast together "
+                             f"(sizes must match or be 1, aligned from the right)") from None
+        finally:
+            np_fp_state.reset(fp_state)
+        if mode.anomaly:
+            node.created_at = anomaly.user_frame()
+            anomaly.check_finite(out.data, node, inputs=args)
+        if needs is not None:
+            node.needs_input_grad = needs
+            node.next_functions = tuple([(a.grad_fn or a) if n else None
+                                         for a, n in zip(args, needs)])
+            node.input_shapes = [a.data.shape if n else None for a, n in zip(args, needs)]
+            out.requires_grad = True
+            out.grad_fn = node
+            if mode.modules:
+                node.modules = mode.modules
+        return out
+
+    # --- introspection ----------------------------------------------------------------------
+    @classmethod
+    def name(cls) -> str:
+        """torch-style node name: ``MulBackward`` (``grad_fn_name``, or the class name +
+        "Backward")."""
+        return cls.grad_fn_name or cls.__name__ + "Backward"
+
+    def label(self) -> str:
+        """Short name of the operation as written in code (``mul``, ``conv2d(stride=1, ...)``):
+        the class attribute ``op_name`` or the class name in lower case; ops with options
+        override it."""
+        return type(self).op_name or type(self).__name__.lower()
+
+    def register_prehook(self, hook) -> None:
+        """``hook(grad)`` runs on the gradient arriving here, before backward, in registration
+        order — except retain_grad's (marked ``retains_grad``), which always runs last so that
+        the retained ``.grad`` is the gradient after every hook, as in torch."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        self._pre_hooks.sort(key=lambda h: getattr(h, "retains_grad", False))  # stable
+
+    def __repr__(self):
+        return f"<{self.name()}>"

@@ -1,0 +1,109 @@
+"""Grad mode: whether operations are recorded, and which Modules are running (for drawings).
+Also the NumPy floating-point setting every op runs under."""
+import functools
+import threading
+
+import numpy as np
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "module_scope"]
+
+
+class _GradMode(threading.local):
+    enabled = True
+    anomaly = False
+    modules = ()  # the Modules whose forward is running, outermost first (for graph drawing)
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded for backpropagation."""
+    return _mode.enabled
+
+
+class set_grad_enabled:
+    """Context manager and decorator that turns graph recording on or off."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self.prev = None
+
+    def __enter__(self):
+        self.prev = _mode.enabled
+        _mode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """``with no_grad():`` (or ``@no_grad()``, or ``@no_grad``) — run without recording a
+    graph."""
+
+    def __new__(cls, fn=None):
+        if fn is not None:  # used bare, as torch allows: @no_grad
+            return set_grad_enabled(False)(fn)
+        return super().__new__(cls)
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """``with enable_grad():`` (or ``@enable_grad()``, or ``@enable_grad``) — record a graph
+    even inside no_grad."""
+
+    def __new__(cls, fn=None):
+        if fn is not None:  # used bare: @enable_grad
+            return set_grad_enabled(True)(fn)
+        return super().__new__(cls)
+
+    def __init__(self):
+        super().__init__(True)
+
+
+class module_scope:
+    """Used by ``Module.__call__``: nodes created inside are tagged with ``node.modules``
+    (the stack of Modules running), so a graph drawing can cluster them by submodule."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __enter__(self):
+        _mode.modules = _mode.modules + (self.module,)
+
+    def __exit__(self, *exc):
+        _mode.modules = _mode.modules[:-1]
+        return False
+
+
+# Inside every op NumPy's floating-point warnings ("overflow encountered in multiply") are off:
+# as in torch, an op that overflows gives inf or nan quietly (detect_anomaly() finds where).
+# np.errstate(all="ignore") rebuilds its state on each entry (~1 µs, a fifth of a small op), so
+# with NumPy >= 2 its context variable is set to a state built once; elsewhere np.errstate.
+# Used as ``token = np_fp_state.set(FP_IGNORE)`` ... ``np_fp_state.reset(token)``.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as np_fp_state, _make_extobj
+    FP_IGNORE = _make_extobj(all="ignore")
+except Exception:  # another NumPy layout: the same two calls on top of np.seterr
+    class _SetErr:
+        @staticmethod
+        def set(_):
+            return np.seterr(all="ignore")
+
+        @staticmethod
+        def reset(old):
+            np.seterr(**old)
+    np_fp_state, FP_IGNORE = _SetErr, None

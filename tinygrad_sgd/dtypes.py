@@ -1,0 +1,80 @@
+"""Dtypes: their names, turning user data into arrays, and torch's type promotion."""
+import numbers
+
+import numpy as np
+
+__all__ = ["float32", "float64", "int64", "int32", "bool_", "as_array", "promote"]
+
+float32, float64, int64, int32, bool_ = np.float32, np.float64, np.int64, np.int32, np.bool_
+
+
+def as_array(data, dtype=None):
+    """Turn user data into an array with torch's dtype rules (Python floats → float32, ints →
+    int64; NumPy arrays keep theirs), refusing what is not numeric."""
+    if isinstance(data, np.ndarray):
+        arr = data
+    elif hasattr(data, "grad_fn") and isinstance(getattr(data, "data", None), np.ndarray):
+        arr = data.data                      # a Tensor
+    else:
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:
+            raise ValueError(f"Tensor: data must be a rectangular (non-ragged) nested sequence "
+                             f"of numbers: {e}") from None
+        if dtype is None:
+            if arr.dtype.kind == "f":
+                arr = arr.astype(np.float32)
+            elif arr.dtype.kind in "iu":
+                arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "biuf":
+        kind = "complex" if arr.dtype.kind == "c" else f"non-numeric ({arr.dtype})"
+        raise TypeError(f"Tensor: {kind} data is not supported; "
+                        f"expected numbers (bool, int or float), got {type(data).__name__}"
+                        + (f" with dtype {arr.dtype}" if hasattr(data, "dtype") else ""))
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "biuf":
+            raise TypeError(f"Tensor: unsupported dtype {dtype}")
+        arr = arr.astype(dtype, copy=False)
+    return arr
+
+
+def scalar_array(value, like_dtype):
+    """A Python number as a 0-d array of the dtype torch gives it next to a tensor of
+    ``like_dtype``: numbers are "weak" — a float next to a float tensor takes its dtype, an int
+    next to an int tensor too; a float next to an integer tensor is float32."""
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        raise TypeError(f"Tensor: complex numbers are not supported (got {value!r})")
+    kind = like_dtype.kind
+    if kind == "f":
+        return np.asarray(value, dtype=like_dtype)
+    if isinstance(value, (bool, np.bool_)) and kind == "b":
+        return np.asarray(value)
+    if isinstance(value, numbers.Integral):
+        return np.asarray(value, dtype=np.int64 if kind == "b" else like_dtype)
+    return np.asarray(value, dtype=np.float32)
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def result_dtype(a, b):
+    """The dtype torch gives ``a ⊕ b`` for arrays a and b, where NumPy would differ: the higher
+    category (bool < integer < float) wins whatever its size (int64 + float32 → float32, not
+    float64); within a category a 0-d array does not widen a dimensioned one (float32 + float64
+    0-d → float32), which makes Python numbers "weak" too. Otherwise the usual promotion."""
+    da, db = a.dtype, b.dtype
+    if da == db:
+        return da
+    ka, kb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+    if ka != kb:
+        return da if ka > kb else db
+    if (a.ndim == 0) != (b.ndim == 0):
+        return db if a.ndim == 0 else da
+    return np.promote_types(da, db)
+
+
+def promote(a, b):
+    """Tensors ``a`` and ``b`` cast to the dtype torch gives their result."""
+    dtype = result_dtype(a.data, b.data)
+    return a.to(dtype), b.to(dtype)

@@ -1,0 +1,18 @@
+"""The public functions: torch's top-level functions (``tinygrad_sgd.exp(x)``), each also a
+Tensor method (``x.exp()``) — one definition serves both, marked ``@tensor_method``.
+
+Each is a thin call into one primitive of :mod:`tinygrad_sgd.ops` (where the backward is), or
+a short composition of them (``mean = sum / n``, ``stack = unsqueeze + cat``): from a public
+function to its backward formula is one jump.
+"""
+from .elementwise import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .reduce import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from . import elementwise, activation, reduce, shape, linalg
+from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
+from .shape import getitem  # noqa: F401
+
+__all__ = (elementwise.__all__ + activation.__all__ + reduce.__all__ + shape.__all__
+           + linalg.__all__)

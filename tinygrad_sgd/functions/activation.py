@@ -1,0 +1,34 @@
+"""Activation functions and (log-)softmax."""
+from .. import ops
+from ..tensor import tensor_method
+
+__all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+
+
+@tensor_method
+def relu(input):
+    """max(x, 0)."""
+    return ops.ReLUOp.apply(input)
+
+
+@tensor_method
+def sigmoid(input):
+    """1 / (1 + e⁻ˣ)."""
+    return ops.SigmoidOp.apply(input)
+
+
+@tensor_method
+def tanh(input):
+    return ops.TanhOp.apply(input)
+
+
+@tensor_method
+def softmax(input, dim):
+    """e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim``."""
+    return ops.SoftmaxOp.apply(input, dim)
+
+
+@tensor_method
+def log_softmax(input, dim):
+    """xᵢ − log Σⱼ e^(xⱼ) along ``dim`` (computed stably, not as log(softmax))."""
+    return ops.LogSoftmaxOp.apply(input, dim)

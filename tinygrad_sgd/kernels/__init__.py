@@ -1,0 +1,27 @@
+"""The speed machinery: what the ops call to be fast. Kernels compute on NumPy arrays and
+never build graph nodes; the op classes in :mod:`tinygrad_sgd.ops` say *what* is computed
+(the formula, on one screen), the functions here say *how fast*.
+
+The memory layout: batch innermost
+----------------------------------
+The public shapes of images are torch's ``(N, C, H, W)``. Inside convolution and pooling the
+arrays are kept ``(C, H, W, N)`` in memory — the batch innermost — and an NCHW *view* of that
+memory is what the user sees (:func:`layout.to_chwn`, :func:`layout.from_chwn`). Why:
+
+* **im2col copies are long and contiguous.** A convolution is the matrix product
+  ``W (F, C·kh·kw) @ cols (C·kh·kw, OH·OW·N)``. With the batch innermost, each column entry
+  ``x[c, oh·s + i, ow·s + j, :]`` is a run of N consecutive numbers, so building ``cols`` moves
+  long runs instead of single floats (:mod:`.conv`).
+* **Slabs that stay in cache.** The columns are copied a cache-sized slab of output rows at a
+  time and multiplied at once, so the 25×-the-input column matrix never goes out to memory
+  (:func:`conv.conv2d_forward`); products are cut in column slabs of ~256 KB.
+* **Pooling and relu need no transposes**, and flattening ``(N, C, H, W) → (N, C·H·W)`` for a
+  linear layer is a free view of the ``(C·H·W, N)`` memory (its transpose).
+* **Max-pool masks** record, per window element, whether it is the window's *first* maximum
+  (torch's tie rule) with a few boolean passes (:mod:`.pool`).
+
+Two cores (:mod:`.threads`): NumPy releases the GIL inside copies and BLAS, so big copies and
+products are split into one contiguous chunk per thread, with BLAS single-threaded inside each
+chunk. :mod:`.allocator` is the opt-in glibc setting that keeps freed big blocks for reuse.
+"""
+from . import layout, conv, pool, elementwise, linalg, threads, allocator  # noqa: F401

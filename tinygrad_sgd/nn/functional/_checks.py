@@ -1,0 +1,15 @@
+"""Argument checks shared by the functional modules."""
+from ...tensor import Tensor
+
+
+def check_tensor(x, op, what="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {what} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def check_float(x, op, what="input"):
+    check_tensor(x, op, what)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: {what} must be a floating point tensor, got {x.dtype}")
+    return x

@@ -1,0 +1,118 @@
+"""Loss primitives: the losses that are one node each (as torch's), because a composition of
+smaller ops would be slow or would differ from torch at an edge. The public functions that
+check arguments and call these are in :mod:`tinygrad_sgd.nn.functional`."""
+import numpy as np
+
+from ..autograd import Function
+from .shape import IndexAdd, scatter_along
+
+
+class NllLoss(Function):
+    """Negative log-likelihood of class indices t (the class dim is dim 1, or dim 0 for an
+    unbatched ``(C,)`` input), then ``sum``, or ``mean`` = Σlᵢ / Σwᵢ. The per-sample weight w
+    (the class weight of tᵢ, 0 for ignored targets) is a constant. The adjoint of a gather is a
+    scatter (IndexAdd), so the backward is differentiable again."""
+    inputs, rule = ("x",), "lᵢ = −wᵢ · x[i, tᵢ]"
+    derivatives = ("dL/dx[i, c] = −wᵢ·g (÷ Σw for mean) at c = tᵢ, 0 elsewhere",)
+
+    def forward(self, x, t, w, reduction):
+        d = x.data
+        self.in_shape, self.t, self.reduction = d.shape, t, reduction
+        if d.ndim == 1:
+            picked = np.asarray(d[int(t)])
+        else:
+            picked = np.take_along_axis(d, t[:, None], axis=1)[:, 0]
+        w = w.astype(d.dtype, copy=False)
+        losses = -w * picked
+        if reduction == "none":
+            self.coef = -w
+            return np.asarray(losses)
+        if reduction == "sum":
+            self.coef = -w
+            return np.asarray(losses.sum(), dtype=d.dtype)
+        denom = w.sum()
+        self.coef = -w / denom if denom != 0 else -w  # every target ignored: gradient 0
+        return np.asarray(losses.sum() / denom, dtype=d.dtype)
+
+    def backward(self, g):
+        gi = g * self.constant(self.coef)            # dL/d(picked value) per sample
+        if len(self.in_shape) == 1:
+            return IndexAdd.apply(gi, int(self.t), self.in_shape, unique=True)
+        return scatter_along(gi.unsqueeze(1), self.t[:, None], 1, self.in_shape)
+
+    def label(self):
+        return f"nll_loss(reduction={self.reduction!r})"
+
+
+_BCE_EPS = float(np.float32(1e-12))  # torch's EPSILON is a float32 1e-12, also for float64
+
+
+class BinaryCrossEntropy(Function):
+    """torch clamps the logs at −100, so x = 0 or 1 gives a finite loss, and uses its own
+    gradient formula there (ε = 10⁻¹²)."""
+    inputs, rule = ("x", "y"), "lᵢ = −[yᵢ·max(ln xᵢ, −100) + (1−yᵢ)·max(ln(1−xᵢ), −100)]"
+    derivatives = ("dl/dx = (x − y) / max(x(1−x), ε)", "dl/dy = ln(1−x) − ln x")
+    elementwise = True
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        xd, yd = x.data, y.data
+        log_x = np.maximum(np.log(xd), -100)
+        log_1mx = np.maximum(np.log(1 - xd), -100)
+        return -(yd * log_x + (1 - yd) * log_1mx)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            gx = g * (x - y) / (x * (1.0 - x)).clamp(min=_BCE_EPS)
+        if self.needs_input_grad[1]:
+            gy = g * ((1.0 - x).log() - x.log())
+        return gx, gy
+
+
+class MseLoss(Function):
+    """One node, as torch's: Σ (x − y)², ÷ n for ``mean``, per element for ``none``."""
+    inputs, rule = ("x", "y"), "L = Σ (x − y)² (÷ n)"
+    derivatives = ("dL/dx = 2·(x − y)·g (÷ n)", "dL/dy = −dL/dx")
+
+    def forward(self, x, y, reduction):
+        self.save_for_backward(x, y)
+        self.reduction = reduction
+        diff = x.data - y.data
+        sq = diff * diff
+        if reduction == "none":
+            return sq
+        return np.asarray(sq.sum() / sq.size if reduction == "mean" else sq.sum(),
+                          dtype=sq.dtype)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        scale = 2.0 / x.data.size if self.reduction == "mean" else 2.0
+        gx = MseLossGrad.apply(x, y, g, scale)
+        return (gx if self.needs_input_grad[0] else None,
+                -gx if self.needs_input_grad[1] else None)
+
+    def label(self):
+        return f"mse_loss(reduction={self.reduction!r})"
+
+
+class MseLossGrad(Function):
+    """MSE's backward as one node (c = 2, or 2/n for ``mean``; g is a scalar or, for ``none``,
+    one value per element; du/dg is summed back to g's shape by the graph walk)."""
+    inputs, rule = ("x", "y", "g"), "u = c·(x − y)·g"
+    derivatives = ("du/dx = c·g", "du/dy = −c·g", "du/dg = c·(x − y)")
+    op_name = "mse_loss_backward"
+
+    def forward(self, x, y, g, scale):
+        self.save_for_backward(x, y, g)
+        self.scale = scale
+        return (x.data - y.data) * (g.data * scale)
+
+    def backward(self, gg):
+        x, y, g = self.saved_tensors
+        c = self.scale
+        gx = gg * g * c if (self.needs_input_grad[0] or self.needs_input_grad[1]) else None
+        return (gx if self.needs_input_grad[0] else None,
+                -gx if self.needs_input_grad[1] else None,
+                gg * (x - y) * c if self.needs_input_grad[2] else None)
