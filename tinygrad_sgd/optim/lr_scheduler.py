@@ -10,7 +10,7 @@ class LRScheduler:
     counts epochs in ``last_epoch`` and sets the lrs that :meth:`get_lr` computes."""
 
     def __init__(self, optimizer, last_epoch=-1):
-        from . import Optimizer
+        from .optimizer import Optimizer
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer

@@ -1,0 +1,79 @@
+"""Adagrad (``torch.optim.Adagrad``): per-coordinate step sizes that shrink with the sum of
+all past squared gradients."""
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_nonnegative, _evaluate, _params_with_grad
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011) with torch's exact update, for each parameter θ with
+    gradient g at step t = 1, 2, ... (γ = lr, η = lr_decay, λ = weight_decay, ε = eps; the sum
+    starts at ``initial_accumulator_value``):
+
+        g ← −g                           if maximize
+        g ← g + λ·θ                      if λ ≠ 0
+        γ̃ ← γ / (1 + (t − 1)·η)
+        S ← S + g²                       sum
+        θ ← θ − γ̃ · g / (√S + ε)
+
+    As in torch, ``state[p]`` (``step`` = 0 and ``sum``) is created for every parameter when
+    the optimizer is built, so a state_dict taken before the first step already holds it, and
+    every sum starts at the constructor's ``initial_accumulator_value`` (a param group's own
+    value is kept in the group but, as in torch, not used). ``maximize`` is keyword-only, as
+    in torch.
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, *, maximize=False):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      maximize=maximize))
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p)
+
+    def _init_state(self, p):
+        start = float(self.defaults["initial_accumulator_value"])
+        self.state[p] = {"step": 0, "sum": Tensor(np.full_like(p.data, start))}
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        _check_nonnegative(group, "lr_decay", "lr_decay value")
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+        _check_nonnegative(group, "initial_accumulator_value",
+                           "initial_accumulator_value value")
+        _check_nonnegative(group, "eps", "epsilon value")
+
+    def step(self, closure=None):
+        """One Adagrad update of every parameter that has a gradient; returns the closure's
+        loss (if a closure is given)."""
+        loss = _evaluate(closure)
+        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
+            for group in self.param_groups:
+                lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
+                eps, weight_decay = float(group["eps"]), float(group["weight_decay"])
+                for p in _params_with_grad(group):
+                    g = p.grad.data
+                    if group["maximize"]:
+                        g = -g
+                    if p not in self.state:     # added by add_param_group after __init__
+                        self._init_state(p)
+                    state = self.state[p]
+                    state["step"] += 1
+                    if weight_decay != 0:
+                        g = g + weight_decay * p.data
+                    clr = lr / (1 + (state["step"] - 1) * lr_decay)
+                    total = state["sum"].data
+                    total += g * g
+                    denom = np.sqrt(total)
+                    denom += eps
+                    update = -clr * g
+                    update /= denom
+                    p._bump_version()       # θ changes in place (the graph notices)
+                    p.data += update
+        return loss

@@ -1,0 +1,115 @@
+"""Adam and AdamW (``torch.optim.Adam``, ``torch.optim.AdamW``) with torch's single-tensor
+update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or decoupled
+(AdamW) weight decay."""
+import numpy as np
+
+from ..autograd import no_grad
+from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _lerp_, _number,
+                        _params_with_grad, _zeros)
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2014), for each parameter θ with gradient g at step t = 1, 2, ...
+    (γ = lr, β₁, β₂ = betas, λ = weight_decay, ε = eps; m, v start at zero):
+
+        g ← −g                              if maximize
+        θ ← θ·(1 − γλ)                      if decoupled_weight_decay (AdamW)
+        g ← g + λ·θ                         otherwise, if λ ≠ 0
+        m ← m + (1 − β₁)·(g − m)            exp_avg: running mean of g
+        v ← β₂·v + (1 − β₂)·g²              exp_avg_sq: running mean of g²
+        v̂ ← max(v̂, v)                       max_exp_avg_sq, if amsgrad (then v̂ replaces v)
+        θ ← θ − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+
+    The two divisions by ``1 − βᵗ`` are the bias corrections: m and v start at zero, so early
+    on they underestimate the true averages. ``state[p]`` holds ``step`` (t, an int),
+    ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+        super().__init__(params, dict(lr=lr, betas=_pair(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        _check_nonnegative(group, "eps", "epsilon value")
+        betas = _pair(group["betas"])
+        for i, beta in enumerate(betas):
+            _number(beta, f"betas[{i}]")
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must be in "
+                                 f"[0, 1))")
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+
+    def step(self, closure=None):
+        """One Adam update of every parameter that has a gradient; returns the closure's
+        loss (if a closure is given)."""
+        loss = _evaluate(closure)
+        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
+            for group in self.param_groups:
+                lr, eps = float(group["lr"]), float(group["eps"])
+                beta1, beta2 = (float(b) for b in group["betas"])
+                weight_decay = float(group["weight_decay"])
+                for p in _params_with_grad(group):
+                    g = p.grad.data
+                    if group["maximize"]:
+                        g = -g
+                    state = self.state.setdefault(p, {})
+                    if not state:
+                        state["step"] = 0
+                        state["exp_avg"] = _zeros(p)
+                        state["exp_avg_sq"] = _zeros(p)
+                        if group["amsgrad"]:
+                            state["max_exp_avg_sq"] = _zeros(p)
+                    state["step"] += 1
+                    t = state["step"]
+                    p._bump_version()       # θ changes in place below (the graph notices)
+                    if weight_decay != 0:
+                        if group["decoupled_weight_decay"]:
+                            p.data *= 1 - lr * weight_decay
+                        else:
+                            g = g + weight_decay * p.data
+                    m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                    _lerp_(m, g, 1 - beta1)
+                    v *= beta2
+                    v += (1 - beta2) * g * g
+                    if group["amsgrad"]:
+                        if "max_exp_avg_sq" not in state:   # amsgrad switched on later
+                            state["max_exp_avg_sq"] = _zeros(p)
+                        v = np.maximum(state["max_exp_avg_sq"].data, v,
+                                       out=state["max_exp_avg_sq"].data)
+                    step_size = lr / (1 - beta1 ** t)
+                    denom = np.sqrt(v)
+                    denom /= (1 - beta2 ** t) ** 0.5
+                    denom += eps
+                    update = -step_size * m
+                    update /= denom
+                    p.data += update
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2017): each step first shrinks
+    θ ← θ·(1 − lr·weight_decay), and the decay never enters the moment estimates. The
+    default ``weight_decay`` is 1e-2. Otherwise exactly :class:`Adam`."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:     # as torch's AdamW: always decoupled
+            group["decoupled_weight_decay"] = True
+
+
+def _pair(betas):
+    """``betas`` as a tuple ``(beta1, beta2)``."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    return tuple(betas)

@@ -1,0 +1,243 @@
+"""The :class:`Optimizer` base class (torch's ``torch.optim.Optimizer``) and the small helpers
+every optimizer shares: checking hyper-parameters and gradients, creating state buffers,
+running the closure, and torch's ``lerp_`` formula.
+
+An optimizer subclass only has to say which options it takes (``defaults``), how to check
+them (:meth:`Optimizer._validate_group`) and how one step changes a parameter (``step``).
+The update itself is plain NumPy on ``p.data``: one version bump per parameter, then
+in-place array arithmetic, with Python-float hyper-parameters so that float32 stays float32.
+"""
+import numbers
+
+import numpy as np
+
+from ..autograd import enable_grad
+from ..tensor import Tensor
+
+__all__ = ["Optimizer"]
+
+
+def _as_numpy(value):
+    from ..nn.module import _as_numpy as convert
+    return convert(value)
+
+
+def _refuse_sets(params):
+    if isinstance(params, (set, frozenset)):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, but "
+                        "the ordering of tensors in sets will change between runs; use a list")
+
+
+class Optimizer:
+    """Base class: holds ``param_groups`` (a list of dicts, each with ``"params"`` and its own
+    hyper-parameters) and ``state`` (per parameter, e.g. momentum buffers).
+
+    ``params`` is an iterable of Tensors, or of dicts ``{"params": [...], "lr": ...}`` whose
+    missing options are taken from ``defaults``."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self._validate_group(dict(self.defaults))   # torch checks the constructor's arguments
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor) or isinstance(params, dict):
+            raise TypeError(f"params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}")
+        _refuse_sets(params)
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (e.g. a different ``lr``)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a param group must be a dict, got {type(param_group).__name__}")
+        params = param_group.get("params")
+        if params is None:
+            raise ValueError("a param group must have a 'params' entry")
+        if isinstance(params, Tensor):
+            params = [params]
+        else:
+            _refuse_sets(params)
+            params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__module__}.{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor (one computed from others); "
+                                 "optimize the leaves it was computed from")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter appears more than once in a param group")
+        group = dict(param_group)
+        group["params"] = params
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self._validate_group(group)
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if existing & {id(p) for p in params}:
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def _validate_group(self, group):
+        """Raise torch's error for an invalid option of ``group`` (subclasses override)."""
+
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (``None``, or zeros in place)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                elif p.grad.grad_fn is not None:
+                    p.grad = Tensor(np.zeros_like(p.data))
+                else:
+                    p.grad.zero_()
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state dict
+    def state_dict(self):
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` —
+        torch's layout: parameters are numbered in order across groups. The state Tensors are
+        the optimizer's own (not copies), as in torch."""
+        index, groups = {}, []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = ids
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore options and state from :meth:`state_dict` (ours, ``tinygrad_sgd.load`` of
+        a saved one, or a torch optimizer's). The groups must have the same sizes. Array state
+        is copied and cast to its parameter's dtype; ``step`` becomes a Python int."""
+        try:
+            saved_groups = list(state_dict["param_groups"])
+            saved_state = state_dict["state"]
+        except (KeyError, TypeError):
+            raise ValueError("optimizer state_dict must be a dict with 'state' and "
+                             "'param_groups' entries") from None
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, this "
+                             f"optimizer has {len(self.param_groups)}")
+        by_index = {}
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"loaded state dict's parameter group {i} has "
+                                 f"{len(saved['params'])} parameters, this optimizer's has "
+                                 f"{len(group['params'])}")
+            for idx, p in zip(saved["params"], group["params"]):
+                by_index[int(idx)] = p
+        state = {}
+        for key, entries in saved_state.items():
+            p = by_index.get(int(key))
+            if p is None:
+                raise ValueError(f"loaded state dict has state for parameter {key}, which is in "
+                                 f"no parameter group")
+            state[p] = {name: _load_state_value(name, value, p, key)
+                        for name, value in entries.items()}
+        new_groups = []
+        for saved, group in zip(saved_groups, self.param_groups):
+            new = {k: v for k, v in saved.items() if k != "params"}
+            for k, v in self.defaults.items():       # a dict saved by an older version
+                new.setdefault(k, v)
+            new["params"] = group["params"]
+            self._validate_group(new)
+            new_groups.append(new)
+        self.param_groups = new_groups
+        self.state = state
+
+    def __repr__(self):
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _load_state_value(name, value, p, key):
+    """One loaded per-parameter state entry: ``step`` as an int (torch keeps a 0-d float
+    tensor), a buffer as our own Tensor of the parameter's dtype and shape."""
+    if name == "step":
+        return int(float(_as_numpy(value)))
+    if value is None or not hasattr(value, "shape"):
+        return value
+    arr = np.array(_as_numpy(value), dtype=p.dtype)
+    if arr.shape != p.shape:
+        raise ValueError(f"loaded state dict: {name} of parameter {key} has shape {arr.shape}, "
+                         f"the parameter has {p.shape}")
+    return Tensor(arr)
+
+
+# ---------------------------------------------------------------------- shared helpers
+def _number(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if value != value:  # NaN passes every "< 0" test and would silently turn weights into NaN
+        raise ValueError(f"Invalid {name}: nan")
+    return value
+
+
+def _check_nonnegative(group, key, what):
+    """torch's ``if not 0.0 <= value: raise ValueError(f"Invalid {what}: {value}")``."""
+    value = _number(group[key], key)
+    if value < 0:
+        raise ValueError(f"Invalid {what}: {value} (must be >= 0)")
+    return value
+
+
+def _check_grad(p):
+    """A gradient someone assigned by hand must fit its parameter: NumPy would broadcast a
+    (3,) gradient over a (2, 3) parameter without a word."""
+    g = p.grad
+    if not isinstance(g, Tensor):
+        raise TypeError(f"the .grad of a parameter of shape {p.shape} must be a Tensor or None, "
+                        f"got {type(g).__name__}")
+    if g.shape != p.shape:
+        raise RuntimeError(f"the .grad of a parameter of shape {p.shape} has shape {g.shape}; a "
+                           f"gradient must have its parameter's shape")
+
+
+def _params_with_grad(group):
+    """The group's parameters that have a (checked) gradient; the others are skipped."""
+    for p in group["params"]:
+        if p.grad is not None:
+            _check_grad(p)
+            yield p
+
+
+def _evaluate(closure):
+    """Run ``step``'s optional closure (it re-computes the loss) with gradients on."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
+
+
+def _zeros(p):
+    """A state buffer: zeros of the parameter's shape and dtype, as our own Tensor."""
+    return Tensor(np.zeros_like(p.data))
+
+
+def _lerp_(start, end, weight):
+    """``start ← start + weight·(end − start)`` in place, with torch's ``lerp_`` formula:
+    for ``|weight| ≥ 0.5`` it computes ``end − (end − start)·(1 − weight)`` instead, which is
+    exact at ``weight = 1``."""
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)

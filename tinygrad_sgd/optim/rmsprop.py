@@ -1,0 +1,89 @@
+"""RMSprop (``torch.optim.RMSprop``): divide the gradient by a running root-mean-square of
+recent gradients; optionally centered (subtract the running mean first) and with momentum."""
+import numpy as np
+
+from ..autograd import no_grad
+from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _lerp_, _params_with_grad,
+                        _zeros)
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e) with torch's exact update, for each parameter θ with
+    gradient g (γ = lr, α = alpha, μ = momentum, λ = weight_decay, ε = eps; the buffers start
+    at zero):
+
+        g ← −g                           if maximize
+        g ← g + λ·θ                      if λ ≠ 0
+        s ← α·s + (1 − α)·g²             square_avg
+        if centered:
+            ḡ ← ḡ + (1 − α)·(g − ḡ)      grad_avg
+            d ← √(s − ḡ²) + ε
+        else:
+            d ← √s + ε
+        if μ > 0:
+            b ← μ·b + g/d                momentum_buffer
+            θ ← θ − γ·b
+        else:
+            θ ← θ − γ·g/d
+
+    ``state[p]`` holds ``step`` (counted, as in torch, though the update does not use it),
+    ``square_avg``, and ``momentum_buffer`` / ``grad_avg`` where those options are on.
+    ``maximize`` is keyword-only here: torch's eighth positional argument is ``capturable``.
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, *, maximize=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        _check_nonnegative(group, "eps", "epsilon value")
+        _check_nonnegative(group, "momentum", "momentum value")
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+        _check_nonnegative(group, "alpha", "alpha value")
+
+    def step(self, closure=None):
+        """One RMSprop update of every parameter that has a gradient; returns the closure's
+        loss (if a closure is given)."""
+        loss = _evaluate(closure)
+        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
+            for group in self.param_groups:
+                lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+                momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
+                for p in _params_with_grad(group):
+                    g = p.grad.data
+                    if group["maximize"]:
+                        g = -g
+                    state = self.state.setdefault(p, {})
+                    if not state:
+                        state["step"] = 0
+                        state["square_avg"] = _zeros(p)
+                    state["step"] += 1
+                    if weight_decay != 0:
+                        g = g + weight_decay * p.data
+                    square_avg = state["square_avg"].data
+                    square_avg *= alpha
+                    square_avg += (1 - alpha) * g * g
+                    if group["centered"]:
+                        grad_avg = state.setdefault("grad_avg", _zeros(p)).data
+                        _lerp_(grad_avg, g, 1 - alpha)
+                        denom = square_avg - grad_avg * grad_avg
+                        np.sqrt(denom, out=denom)
+                    else:
+                        denom = np.sqrt(square_avg)
+                    denom += eps
+                    p._bump_version()       # θ changes in place (the graph notices)
+                    if momentum > 0:
+                        buf = state.setdefault("momentum_buffer", _zeros(p)).data
+                        buf *= momentum
+                        buf += g / denom
+                        p.data -= lr * buf
+                    else:
+                        update = -lr * g
+                        update /= denom
+                        p.data += update
+        return loss

@@ -1,0 +1,71 @@
+"""Stochastic gradient descent (``torch.optim.SGD``): momentum, dampening, Nesterov, weight
+decay and maximize, with torch's exact update."""
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_nonnegative, _evaluate, _number, _params_with_grad
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with torch's exact update, for each parameter θ with
+    gradient g (γ = lr, μ = momentum, τ = dampening, λ = weight_decay):
+
+        g ← −g                       if maximize
+        g ← g + λ·θ                  if λ ≠ 0
+        if μ ≠ 0:
+            b ← g  (a copy)          at the first step
+            b ← μ·b + (1−τ)·g        afterwards
+            g ← g + μ·b  if nesterov, else  g ← b
+        θ ← θ − γ·g
+
+    Parameters without a gradient are skipped. ``step()`` runs under no_grad and updates in
+    place, so each parameter's version counter moves.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        momentum = _check_nonnegative(group, "momentum", "momentum value")
+        dampening = _number(group["dampening"], "dampening")
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+        if group["nesterov"] and (momentum <= 0 or dampening != 0):
+            raise ValueError(f"Nesterov momentum requires a momentum and zero dampening "
+                             f"(got momentum={momentum}, dampening={dampening})")
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient. ``closure`` (optional)
+        re-evaluates the model and returns the loss, which is returned."""
+        loss = _evaluate(closure)
+        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
+            for group in self.param_groups:
+                lr, momentum = float(group["lr"]), float(group["momentum"])
+                dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
+                nesterov, maximize = group["nesterov"], group["maximize"]
+                for p in _params_with_grad(group):
+                    g = p.grad.data
+                    if maximize:
+                        g = -g
+                    if weight_decay != 0:
+                        g = g + weight_decay * p.data
+                    if momentum != 0:
+                        state = self.state.setdefault(p, {})
+                        buf = state.get("momentum_buffer")
+                        if buf is None:
+                            buf = state["momentum_buffer"] = Tensor(np.array(g, copy=True))
+                        else:   # the buffer is the optimizer's own: plain in-place NumPy
+                            b = buf.data
+                            b *= momentum
+                            b += g if dampening == 0 else (1 - dampening) * g
+                        g = g + momentum * buf.data if nesterov else buf.data
+                    # θ ← θ − γ·g in place; the version bump lets a graph that saved θ notice
+                    p._bump_version()
+                    p.data -= lr * g
+        return loss
