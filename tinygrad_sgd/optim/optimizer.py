@@ -4,8 +4,9 @@ running the closure, and torch's ``lerp_`` formula.
 
 An optimizer subclass only has to say which options it takes (``defaults``), how to check
 them (:meth:`Optimizer._validate_group`) and how one step changes a parameter (``step``).
-The update itself is plain NumPy on ``p.data``: one version bump per parameter, then
-in-place array arithmetic, with Python-float hyper-parameters so that float32 stays float32.
+The update itself is plain NumPy on the parameter's array (:func:`_array`): one version bump
+per parameter, then in-place array arithmetic, with Python-float hyper-parameters so that
+float32 stays float32.
 """
 import numbers
 
@@ -15,6 +16,13 @@ from ..autograd import enable_grad
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
+
+
+def _array(t):
+    """The NumPy array behind Tensor ``t``, which the optimizers read and update in place:
+    ``t.array`` (Tensors before the ``.array`` rename kept it in ``t.data``)."""
+    array = getattr(t, "array", None)
+    return t.data if array is None else array
 
 
 def _as_numpy(value):
@@ -97,7 +105,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad.grad_fn is not None:
-                    p.grad = Tensor(np.zeros_like(p.data))
+                    p.grad = Tensor(np.zeros_like(_array(p)))
                 else:
                     p.grad.zero_()
 
@@ -230,7 +238,7 @@ def _evaluate(closure):
 
 def _zeros(p):
     """A state buffer: zeros of the parameter's shape and dtype, as our own Tensor."""
-    return Tensor(np.zeros_like(p.data))
+    return Tensor(np.zeros_like(_array(p)))
 
 
 def _lerp_(start, end, weight):

@@ -3,8 +3,8 @@ recent gradients; optionally centered (subtract the running mean first) and with
 import numpy as np
 
 from ..autograd import no_grad
-from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _lerp_, _params_with_grad,
-                        _zeros)
+from .optimizer import (Optimizer, _array, _check_nonnegative, _evaluate, _lerp_,
+                        _params_with_grad, _zeros)
 
 __all__ = ["RMSprop"]
 
@@ -55,7 +55,7 @@ class RMSprop(Optimizer):
                 lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
                 momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
                 for p in _params_with_grad(group):
-                    g = p.grad.data
+                    theta, g = _array(p), _array(p.grad)
                     if group["maximize"]:
                         g = -g
                     state = self.state.setdefault(p, {})
@@ -64,12 +64,12 @@ class RMSprop(Optimizer):
                         state["square_avg"] = _zeros(p)
                     state["step"] += 1
                     if weight_decay != 0:
-                        g = g + weight_decay * p.data
-                    square_avg = state["square_avg"].data
+                        g = g + weight_decay * theta
+                    square_avg = _array(state["square_avg"])
                     square_avg *= alpha
                     square_avg += (1 - alpha) * g * g
                     if group["centered"]:
-                        grad_avg = state.setdefault("grad_avg", _zeros(p)).data
+                        grad_avg = _array(state.setdefault("grad_avg", _zeros(p)))
                         _lerp_(grad_avg, g, 1 - alpha)
                         denom = square_avg - grad_avg * grad_avg
                         np.sqrt(denom, out=denom)
@@ -78,12 +78,12 @@ class RMSprop(Optimizer):
                     denom += eps
                     p._bump_version()       # θ changes in place (the graph notices)
                     if momentum > 0:
-                        buf = state.setdefault("momentum_buffer", _zeros(p)).data
+                        buf = _array(state.setdefault("momentum_buffer", _zeros(p)))
                         buf *= momentum
                         buf += g / denom
-                        p.data -= lr * buf
+                        theta -= lr * buf
                     else:
                         update = -lr * g
                         update /= denom
-                        p.data += update
+                        theta += update
         return loss

@@ -4,7 +4,8 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative, _evaluate, _number, _params_with_grad
+from .optimizer import (Optimizer, _array, _check_nonnegative, _evaluate, _number,
+                        _params_with_grad)
 
 __all__ = ["SGD"]
 
@@ -50,22 +51,22 @@ class SGD(Optimizer):
                 dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
                 nesterov, maximize = group["nesterov"], group["maximize"]
                 for p in _params_with_grad(group):
-                    g = p.grad.data
+                    theta, g = _array(p), _array(p.grad)
                     if maximize:
                         g = -g
                     if weight_decay != 0:
-                        g = g + weight_decay * p.data
+                        g = g + weight_decay * theta
                     if momentum != 0:
                         state = self.state.setdefault(p, {})
                         buf = state.get("momentum_buffer")
                         if buf is None:
                             buf = state["momentum_buffer"] = Tensor(np.array(g, copy=True))
                         else:   # the buffer is the optimizer's own: plain in-place NumPy
-                            b = buf.data
+                            b = _array(buf)
                             b *= momentum
                             b += g if dampening == 0 else (1 - dampening) * g
-                        g = g + momentum * buf.data if nesterov else buf.data
+                        g = g + momentum * _array(buf) if nesterov else _array(buf)
                     # θ ← θ − γ·g in place; the version bump lets a graph that saved θ notice
                     p._bump_version()
-                    p.data -= lr * g
+                    theta -= lr * g
         return loss
