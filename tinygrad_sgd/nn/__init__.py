@@ -8,13 +8,14 @@
 * :mod:`.init` — weight initialisation (kaiming, xavier, ...).
 """
 from . import functional, init
+from . import utils
 from .module import Module, Parameter, IncompatibleKeys
 from .layers import (Linear, Conv2d, MaxPool2d, AvgPool2d, Dropout, ReLU, Sigmoid, Tanh,
                      Softmax, LogSoftmax, Flatten, Identity, Sequential)
 from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
                      HingeEmbeddingLoss)
 
-__all__ = ["functional", "init", "Module", "Parameter", "IncompatibleKeys",
+__all__ = ["functional", "init", "utils", "Module", "Parameter", "IncompatibleKeys",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "ReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Flatten", "Identity", "Sequential",
            "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",

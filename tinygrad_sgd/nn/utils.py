@@ -1,0 +1,143 @@
+"""Utilities on parameters and their gradients, as ``torch.nn.utils``:
+
+* :func:`clip_grad_norm_` — rescale all gradients together so that their joint norm is at
+  most ``max_norm`` (the usual cure for exploding gradients in RNNs and transformers);
+* :func:`clip_grad_value_` — clamp every gradient entry into [−clip_value, clip_value];
+* :func:`parameters_to_vector` / :func:`vector_to_parameters` — all parameters as one flat
+  vector and back.
+
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    opt.step()
+
+The gradients are changed in place, in NumPy, with the gradients' own dtype (float32 stays
+float32).
+"""
+import types
+import warnings
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+           "vector_to_parameters"]
+
+
+def _array(t):
+    """The NumPy array behind Tensor ``t`` (``t.array``; ``t.data`` before that rename)."""
+    array = getattr(t, "array", None)
+    return t.data if array is None else array
+
+
+def _as_list(parameters):
+    """A single Tensor or an iterable of them, as a list (torch accepts both)."""
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def _vector_norm(values, norm_type):
+    """‖values‖ over all entries, as ``torch.linalg.vector_norm``: max |x| for inf, min |x|
+    for −inf, the number of non-zeros for 0, (Σ |x|^p)^(1/p) otherwise; in values' dtype."""
+    return np.linalg.norm(np.ravel(values), ord=norm_type)
+
+
+def _scale_grad_(p, factor):
+    """p.grad ← p.grad · factor in place (a gradient that carries a graph, from
+    ``backward(create_graph=True)``, is replaced by a new, detached one instead)."""
+    g = p.grad
+    if g.grad_fn is not None:
+        p.grad = Tensor(_array(g) * factor)
+        return
+    g._bump_version()
+    values = _array(g)
+    values *= factor
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                    foreach=None):
+    """Scale the gradients of ``parameters`` (a Tensor or an iterable of them) in place so
+    that their total norm is at most ``max_norm``; return that total norm (before clipping)
+    as a 0-d Tensor.
+
+    The total norm is the ``norm_type``-norm (``inf`` for the largest entry) of all gradient
+    entries together, i.e. the norm of the vector of each gradient's norm. With torch's
+    formula, every gradient is then multiplied by
+
+        clip_coef = min(max_norm / (total_norm + 1e-6), 1)
+
+    so gradients whose norm is already below ``max_norm`` are (almost exactly) unchanged.
+    ``error_if_nonfinite=True`` raises a RuntimeError instead of scaling by a NaN or infinite
+    norm. ``foreach`` is accepted for torch's signature; NumPy has one code path.
+    Parameters without a gradient are skipped."""
+    is_generator = isinstance(parameters, types.GeneratorType)
+    parameters = _as_list(parameters)
+    if is_generator and not parameters:
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
+                      stacklevel=2)
+    max_norm, norm_type = float(max_norm), float(norm_type)
+    with_grad = [p for p in parameters if p.grad is not None]
+    if not with_grad:
+        return Tensor(np.array(0.0, dtype=np.float32))
+    with no_grad():
+        norms = [_vector_norm(_array(p.grad), norm_type) for p in with_grad]
+        total_norm = _vector_norm(np.array(norms), norm_type)
+        if error_if_nonfinite and not np.isfinite(total_norm):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                               f"`parameters` is non-finite, so it cannot be clipped. To disable "
+                               f"this error and scale the gradients by the non-finite norm "
+                               f"anyway, set `error_if_nonfinite=False`")
+        with np.errstate(all="ignore"):               # an infinite or NaN norm scales quietly
+            clip_coef = max_norm / (total_norm + 1e-6)    # total_norm's dtype (weak floats)
+            clip_coef = np.minimum(clip_coef, 1.0)
+            for p in with_grad:
+                _scale_grad_(p, clip_coef)
+    return Tensor(np.asarray(total_norm))
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp every gradient entry of ``parameters`` into [−clip_value, clip_value], in place.
+    ``foreach`` is accepted for torch's signature. Returns None, as torch."""
+    clip_value = float(clip_value)
+    with no_grad():
+        for p in _as_list(parameters):
+            g = p.grad
+            if g is None:
+                continue
+            if g.grad_fn is not None:   # a gradient with a graph: replaced, as above
+                p.grad = Tensor(np.clip(_array(g), -clip_value, clip_value))
+                continue
+            g._bump_version()
+            values = _array(g)
+            np.clip(values, -clip_value, clip_value, out=values)
+
+
+def parameters_to_vector(parameters):
+    """All ``parameters`` flattened and concatenated into one 1-d Tensor (differentiable,
+    like torch's ``cat`` of ``view(-1)``s)."""
+    from .. import cat
+    return cat([p.reshape(-1) for p in _as_list(parameters)])
+
+
+def vector_to_parameters(vec, parameters):
+    """The inverse of :func:`parameters_to_vector`: each parameter in turn takes the next
+    ``numel()`` entries of the 1-d Tensor ``vec``, shaped like it. As in torch, the parameters
+    then *share* ``vec``'s memory (their ``.data`` is replaced by views of it)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected Tensor, but got: {type(vec).__module__}."
+                        f"{type(vec).__name__}")
+    flat = _array(vec)
+    if flat.ndim != 1:
+        raise RuntimeError(f"vector_to_parameters: vec must be 1-d, got shape {vec.shape}")
+    start = 0
+    for param in _as_list(parameters):
+        end = start + param.numel()
+        if end > flat.size:
+            raise RuntimeError(f"vector_to_parameters: vec has {flat.size} entries, too few for "
+                               f"the parameters (at least {end} needed)")
+        view = flat[start:end].reshape(param.shape)
+        if hasattr(param, "array"):
+            param.array = view
+        else:                           # Tensors before the .array rename
+            param.data = view
+        start = end
