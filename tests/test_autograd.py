@@ -146,7 +146,7 @@ def test_retain_graph_allows_a_second_backward(op):
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = SAVING_OPS[op](x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad.array.copy()
     y.backward()
     np.testing.assert_allclose(x.grad.data, 2 * first)
 
@@ -510,8 +510,8 @@ def test_inplace_on_unsaved_tensor_is_fine_and_on_graph_tensors_refused():
     assert x.grad.tolist() == [1.0, 1.0]
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         x.add_(1.0)
-    with pytest.raises(RuntimeError, match="non-leaf"):
-        (x * 2).mul_(2.0)
+    h = (x * 2).mul_(2.0)                    # a non-leaf joins the graph, as torch
+    assert h.grad_fn.name() == "MulBackward"
     c = Tensor([1.0, 2.0])
     c.add_(1.0)                              # a plain tensor may change freely
     assert c.tolist() == [2.0, 3.0]

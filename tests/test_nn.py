@@ -84,14 +84,14 @@ def test_dropout_masks_scales_and_follows_the_seed():
     tg.manual_seed(3)
     y = F.dropout(x, p=0.3)
     assert y.dtype == np.float32
-    kept = y.data != 0
+    kept = y.array != 0
     assert abs(kept.mean() - 0.7) < 0.02                     # P(keep) = 1 − p
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)   # inverted scaling
+    np.testing.assert_allclose(y.array[kept], 1 / 0.7, rtol=1e-6)   # inverted scaling
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, kept / 0.7, rtol=1e-6)  # gradient = mask/(1−p)
+    np.testing.assert_allclose(x.grad.array, kept / 0.7, rtol=1e-6)  # gradient = mask/(1−p)
     tg.manual_seed(3)
-    np.testing.assert_array_equal(F.dropout(x, p=0.3).data, y.data)  # same seed, same mask
-    assert not np.array_equal(F.dropout(x, p=0.3).data, y.data)      # the next draw differs
+    np.testing.assert_array_equal(F.dropout(x, p=0.3).array, y.array)  # same seed, same mask
+    assert not np.array_equal(F.dropout(x, p=0.3).array, y.array)      # the next draw differs
     # float64 stays float64
     assert F.dropout(Tensor(np.ones(10)), 0.5).dtype == np.float64
 
@@ -101,9 +101,9 @@ def test_dropout_edge_cases_and_validation():
     assert F.dropout(x, 0.0) is x
     assert F.dropout(x, 0.7, training=False) is x
     z = F.dropout(x, 1.0)
-    np.testing.assert_array_equal(z.data, 0)
+    np.testing.assert_array_equal(z.array, 0)
     z.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, 0)
+    np.testing.assert_array_equal(x.grad.array, 0)
     for p in (-0.1, 1.5, "a", None, True):
         with pytest.raises(ValueError, match="between 0 and 1, but got"):
             F.dropout(x, p)
@@ -115,12 +115,12 @@ def test_dropout_second_order_is_zero_and_matches_scaled_product():
     x = Tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
     tg.manual_seed(0)
     y = F.dropout(x, 0.5)
-    scale = np.where(y.data != 0, 2.0, 0.0)
-    np.testing.assert_allclose(y.data, x.data * scale)
+    scale = np.where(y.array != 0, 2.0, 0.0)
+    np.testing.assert_allclose(y.array, x.array * scale)
     (g,) = autograd.grad((y * y).sum(), [x], create_graph=True)
-    np.testing.assert_allclose(g.data, 2 * x.data * scale * scale)
+    np.testing.assert_allclose(g.array, 2 * x.array * scale * scale)
     (g2,) = autograd.grad(g.sum(), [x])
-    np.testing.assert_allclose(g2.data, 2 * scale * scale)
+    np.testing.assert_allclose(g2.array, 2 * scale * scale)
 
 
 # ============================================================================ Module mechanics
@@ -243,7 +243,7 @@ def test_zero_grad_both_modes():
     assert all(g is not None for g in grads)
     net.zero_grad(set_to_none=False)
     assert [p.grad for p in net.parameters()] == grads          # same objects, zeroed in place
-    assert all(not g.data.any() for g in grads)
+    assert all(not g.array.any() for g in grads)
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -290,7 +290,7 @@ def test_state_dict_keys_match_torch_twins():
     assert list(ours.state_dict()) == list(theirs.state_dict())
     sd = ours.state_dict()
     assert all(type(v) is Tensor and not v.requires_grad for v in sd.values())
-    assert sd["0.weight"].data is ours[0].weight.data               # shares memory, as torch
+    assert sd["0.weight"].array is ours[0].weight.array               # shares memory, as torch
     assert ours.state_dict(keep_vars=True)["0.weight"] is ours[0].weight
     assert list(nn.Linear(2, 2).state_dict(prefix="enc."))[0] == "enc.weight"
 
@@ -308,22 +308,22 @@ def test_load_state_dict_from_torch_numpy_and_ours():
     assert all(p._version > v for p, v in zip(params, versions))
     for (k, p), (k2, t) in zip(ours.state_dict().items(), theirs.state_dict().items()):
         assert k == k2
-        np.testing.assert_allclose(p.data, t.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(p.array, t.numpy(), rtol=1e-6)
     other = models.SimpleCNN()
-    other.load_state_dict({k: v.data.copy() for k, v in ours.state_dict().items()})  # NumPy
+    other.load_state_dict({k: v.array.copy() for k, v in ours.state_dict().items()})  # NumPy
     other.load_state_dict(ours.state_dict())                                        # ours
     for p, q in zip(other.parameters(), ours.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
-    assert p.data is not q.data
+        np.testing.assert_array_equal(p.array, q.array)
+    assert p.array is not q.array
     lin = nn.Linear(2, 1)
     lin.load_state_dict({"weight": [[1.0, 2.0]], "bias": [0.5]})   # anything np.asarray takes
-    np.testing.assert_array_equal(lin.weight.data, [[1, 2]])
+    np.testing.assert_array_equal(lin.weight.array, [[1, 2]])
 
 
 def test_load_state_dict_reports_every_problem_at_once():
     net = models.SimpleCNN()
-    before = [p.data.copy() for p in net.parameters()]
-    sd = {k: v.data.copy() for k, v in net.state_dict().items()}
+    before = [p.array.copy() for p in net.parameters()]
+    sd = {k: v.array.copy() for k, v in net.state_dict().items()}
     del sd["fc2.bias"], sd["conv1.bias"]
     sd["conv1.weight"] = np.zeros((10, 1, 3, 3), np.float32)
     sd["fc1.weight"] = np.ones((50, 321), np.float32)
@@ -342,7 +342,7 @@ def test_load_state_dict_reports_every_problem_at_once():
                      r"\(10, 1, 3, 3\).*current model is \(10, 1, 5, 5\)", msg), msg
     assert "size mismatch for 'fc1.weight'" in msg and "(50, 321)" in msg
     for p, b in zip(net.parameters(), before):          # nothing was copied
-        np.testing.assert_array_equal(p.data, b)
+        np.testing.assert_array_equal(p.array, b)
     # strict=False: missing/unexpected are returned, a shape mismatch still raises
     sd["conv1.weight"] = before[0]
     sd["fc1.weight"] = before[4]
@@ -392,13 +392,13 @@ def _both_layers(ours, theirs, x, atol=1e-5):
     xo = Tensor(x.copy(), requires_grad=True)
     xt = torch.tensor(x.copy(), requires_grad=True)
     out, ref = ours(xo), theirs(xt)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-5, atol=atol)
+    np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=1e-5, atol=atol)
     g = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
     out.backward(Tensor(g))
     ref.backward(torch.tensor(g))
-    np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=1e-5, atol=atol)
+    np.testing.assert_allclose(xo.grad.array, xt.grad.numpy(), rtol=1e-5, atol=atol)
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-4, atol=atol,
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-4, atol=atol,
                                    err_msg=name)
     assert out.dtype == np.float32
 
@@ -457,21 +457,21 @@ def test_simple_cnn_matches_torch_twin():
     _both_layers(ours, theirs, x, atol=1e-4)
     out = ours(Tensor(x))
     assert out.shape == (3, 10)
-    np.testing.assert_allclose(np.exp(out.data).sum(1), 1, rtol=1e-5)
+    np.testing.assert_allclose(np.exp(out.array).sum(1), 1, rtol=1e-5)
     # dropout acts only in training mode
     ours.train()
-    a, b = ours(Tensor(x)).data, ours(Tensor(x)).data
+    a, b = ours(Tensor(x)).array, ours(Tensor(x)).array
     assert not np.allclose(a, b)
     ours.eval()
-    np.testing.assert_array_equal(ours(Tensor(x)).data, ours(Tensor(x)).data)
+    np.testing.assert_array_equal(ours(Tensor(x)).array, ours(Tensor(x)).array)
 
 
 def test_layer_modules_match_functional_and_flags():
     x = Tensor(np.linspace(-2, 2, 24, dtype=np.float32).reshape(2, 3, 4))
-    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 12))
-    np.testing.assert_array_equal(nn.Flatten(0, 1)(x).data, x.data.reshape(6, 4))
-    np.testing.assert_array_equal(nn.ReLU()(x).data, np.maximum(x.data, 0))
-    np.testing.assert_allclose(nn.Softmax(dim=-1)(x).data, F.softmax(x, -1).data)
+    np.testing.assert_array_equal(nn.Flatten()(x).array, x.array.reshape(2, 12))
+    np.testing.assert_array_equal(nn.Flatten(0, 1)(x).array, x.array.reshape(6, 4))
+    np.testing.assert_array_equal(nn.ReLU()(x).array, np.maximum(x.array, 0))
+    np.testing.assert_allclose(nn.Softmax(dim=-1)(x).array, F.softmax(x, -1).array)
     assert nn.Identity()(x) is x
     drop = nn.Dropout(0.5)
     assert drop(x) is not x
@@ -513,7 +513,7 @@ def test_default_init_follows_torch_distribution(make):
         fan_in = int(np.prod(p.shape[1:])) if name == "weight" else int(np.prod(
             ours.weight.shape[1:]))
         bound = 1 / math.sqrt(fan_in)
-        a, t = p.data, q.detach().numpy()
+        a, t = p.array, q.detach().numpy()
         assert np.abs(a).max() <= bound and np.abs(a).max() > 0.95 * bound
         # U(−b, b): std b/√3; compare with the theory and with torch's own sample
         tol = 0.1 if name == "bias" else 0.03
@@ -524,10 +524,10 @@ def test_default_init_follows_torch_distribution(make):
 
 def test_manual_seed_makes_initialisation_reproducible():
     tg.manual_seed(42)
-    a = [p.data.copy() for p in models.SimpleCNN().parameters()]
+    a = [p.array.copy() for p in models.SimpleCNN().parameters()]
     tg.manual_seed(42)
-    b = [p.data.copy() for p in models.SimpleCNN().parameters()]
-    c = [p.data.copy() for p in models.SimpleCNN().parameters()]
+    b = [p.array.copy() for p in models.SimpleCNN().parameters()]
+    c = [p.array.copy() for p in models.SimpleCNN().parameters()]
     for x, y, z in zip(a, b, c):
         np.testing.assert_array_equal(x, y)
         assert not np.array_equal(x, z)
@@ -567,21 +567,21 @@ def test_init_functions_follow_torch(fn, kwargs, kind, spread):
     theirs = getattr(torch.nn.init, fn)(torch.zeros(shape), **kwargs).numpy()
     s = spread(fan_in, fan_out)
     expected_std = s / math.sqrt(3) if kind == "uniform" else s
-    assert abs(w.data.std() / expected_std - 1) < 0.03
-    assert abs(w.data.std() / theirs.std() - 1) < 0.04
+    assert abs(w.array.std() / expected_std - 1) < 0.03
+    assert abs(w.array.std() / theirs.std() - 1) < 0.04
     if kind == "uniform":
-        assert np.abs(w.data).max() <= s * (1 + 1e-6)
+        assert np.abs(w.array).max() <= s * (1 + 1e-6)
         assert np.abs(theirs).max() <= s * (1 + 1e-6)
 
 
 def test_constant_inits_and_errors():
     w = Tensor(np.zeros((2, 3), np.float64))
-    np.testing.assert_array_equal(init.ones_(w).data, 1)
-    np.testing.assert_array_equal(init.constant_(w, 0.25).data, 0.25)
-    np.testing.assert_array_equal(init.zeros_(w).data, 0)
+    np.testing.assert_array_equal(init.ones_(w).array, 1)
+    np.testing.assert_array_equal(init.constant_(w, 0.25).array, 0.25)
+    np.testing.assert_array_equal(init.zeros_(w).array, 0)
     assert w.dtype == np.float64
     init.normal_(w, mean=5.0, std=0.0)
-    np.testing.assert_array_equal(w.data, 5.0)
+    np.testing.assert_array_equal(w.array, 5.0)
     with pytest.raises(ValueError, match=r"fewer than 2 dimensions \(shape \(3,\)\)"):
         init.xavier_uniform_(Tensor(np.zeros(3)))
     with pytest.raises(ValueError, match="mode 'fan_middle' not supported"):

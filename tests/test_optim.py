@@ -64,7 +64,7 @@ def train(ours, theirs, opt, topt, steps=100, dtype=np.float64, sched=None, tsch
 
 def assert_same_params(ours, theirs, rtol, atol):
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=rtol, atol=atol,
                                    err_msg=name)
 
 
@@ -90,14 +90,14 @@ def test_sgd_matches_torch_for_100_steps(options):
     ours, theirs = twins()
     opt = optim.SGD(ours.parameters(), lr=0.05, **options)
     topt = torch.optim.SGD(theirs.parameters(), lr=0.05, **options)
-    before = [p.data.copy() for p in ours.parameters()]
+    before = [p.array.copy() for p in ours.parameters()]
     train(ours, theirs, opt, topt, maximize=options["maximize"])
     assert_same_params(ours, theirs, rtol=1e-9, atol=1e-11)
-    moved = [np.abs(p.data - b).max() for p, b in zip(ours.parameters(), before)]
+    moved = [np.abs(p.array - b).max() for p, b in zip(ours.parameters(), before)]
     assert min(moved) > 1e-3                                     # the test really trained
     if options["momentum"]:
         for p, q in zip(ours.parameters(), theirs.parameters()):
-            np.testing.assert_allclose(opt.state[p]["momentum_buffer"].data,
+            np.testing.assert_allclose(opt.state[p]["momentum_buffer"].array,
                                        topt.state[q]["momentum_buffer"].numpy(), rtol=1e-9,
                                        atol=1e-11)
     else:
@@ -172,11 +172,11 @@ def test_step_is_in_place_under_no_grad_and_skips_params_without_grad():
     b = nn.Parameter(np.ones(2, np.float32))
     opt = optim.SGD([a, b], lr=0.5)
     (a * a).sum().backward()
-    data_a, data_b = a.data, b.data
+    data_a, data_b = a.array, b.array
     opt.step()
-    assert a.data is data_a and b.data is data_b               # updated in place
-    np.testing.assert_array_equal(a.data, 0.0)                  # 1 − 0.5·2
-    np.testing.assert_array_equal(b.data, 1.0)                  # no grad: untouched
+    assert a.array is data_a and b.array is data_b               # updated in place
+    np.testing.assert_array_equal(a.array, 0.0)                  # 1 − 0.5·2
+    np.testing.assert_array_equal(b.array, 1.0)                  # no grad: untouched
     assert a._version == 1 and b._version == 0
     assert a.grad_fn is None and a.is_leaf and a.requires_grad
     assert tg.is_grad_enabled()
@@ -188,7 +188,7 @@ def test_zero_grad_modes():
     (p * 2.0).sum().backward()
     g = p.grad
     opt.zero_grad(set_to_none=False)
-    assert p.grad is g and not g.data.any()
+    assert p.grad is g and not g.array.any()
     opt.zero_grad()
     assert p.grad is None
 
@@ -205,7 +205,7 @@ def test_closure_is_called_with_grad_enabled():
     with tg.no_grad():
         loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(p.data, [1.5])
+    np.testing.assert_allclose(p.array, [1.5])
 
 
 # ============================================================================ validation
@@ -258,7 +258,7 @@ def test_state_dict_layout_matches_torch():
     for key in ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"):
         assert sd["param_groups"][0][key] == tsd["param_groups"][0][key]
     for i in sd["state"]:
-        np.testing.assert_allclose(sd["state"][i]["momentum_buffer"].data,
+        np.testing.assert_allclose(sd["state"][i]["momentum_buffer"].array,
                                    tsd["state"][i]["momentum_buffer"].numpy(), rtol=1e-12)
 
 
@@ -275,7 +275,7 @@ def test_resume_from_state_dict_equals_uninterrupted_training(tmp_path):
     tg.manual_seed(0)
     a = models.MLP([3, 8, 8, 1]).double()
     start = a.state_dict()
-    start = {k: v.data.copy() for k, v in start.items()}
+    start = {k: v.array.copy() for k, v in start.items()}
     opt_a = optim.SGD(a.parameters(), lr=0.05, momentum=0.9, nesterov=True)
     run(a, opt_a, 20)
     # the same, interrupted after 10 steps and restored through a file
@@ -292,7 +292,7 @@ def test_resume_from_state_dict_equals_uninterrupted_training(tmp_path):
     assert opt_c.param_groups[0]["lr"] == 0.05 and opt_c.param_groups[0]["nesterov"]
     run(c, opt_c, 10)
     for p, q in zip(a.parameters(), c.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)
 
 
 def test_load_torch_optimizer_state_and_continue_like_torch():

@@ -31,7 +31,7 @@ def test_construction_dtype_follows_torch(data):
 def test_numpy_array_is_shared_not_copied_but_tensor_copies():
     arr = np.arange(3.0)
     t = Tensor(arr)
-    assert t.data is arr                       # documented: arrays are not copied
+    assert t.array is arr                       # documented: arrays are not copied
     c = tg.tensor(arr)                         # like torch.tensor: always a copy
     arr[0] = 10.0
     assert t.tolist()[0] == 10.0 and c.tolist()[0] == 0.0
@@ -109,7 +109,7 @@ DTYPE_CASES = {
 def test_result_dtype_follows_torch(name):
     ours, theirs = DTYPE_CASES[name](tg), DTYPE_CASES[name](torch)
     assert str(ours.dtype) == torch_dtype_name(theirs), name
-    np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(ours.array, theirs.numpy())
 
 
 def test_mixed_dtype_gradients_come_back_in_each_inputs_dtype():
@@ -122,8 +122,8 @@ def test_mixed_dtype_gradients_come_back_in_each_inputs_dtype():
     (a * c).sum().backward()                   # float64
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
     assert c.grad.dtype == np.float64
-    np.testing.assert_allclose(a.grad.data, [3.0 + 4.0, 3.0 + 5.0])
-    np.testing.assert_allclose(b.grad.data, 3.0)
+    np.testing.assert_allclose(a.grad.array, [3.0 + 4.0, 3.0 + 5.0])
+    np.testing.assert_allclose(b.grad.array, 3.0)
 
 
 # ============================================================================ attributes
@@ -172,7 +172,7 @@ def test_zeros_ones_full():
     for fn, value in ((tg.zeros, 0.0), (tg.ones, 1.0)):
         for args in ((2, 3), ((2, 3),), ([2, 3],)):
             t = fn(*args)
-            assert t.shape == (2, 3) and t.dtype == np.float32 and (t.data == value).all()
+            assert t.shape == (2, 3) and t.dtype == np.float32 and (t.array == value).all()
         assert fn(2, dtype=tg.float64).dtype == np.float64
         assert fn(2, requires_grad=True).requires_grad
         assert fn().shape == ()
@@ -187,16 +187,16 @@ def test_zeros_ones_full():
 def test_arange_matches_torch(args):
     ours, theirs = tg.arange(*args), torch.arange(*args)
     assert str(ours.dtype) == torch_dtype_name(theirs)
-    np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(ours.array, theirs.numpy())
 
 
 def test_random_constructors():
     tg.manual_seed(0)
     r = tg.rand(1000)
     assert r.shape == (1000,) and r.dtype == np.float32
-    assert 0.0 <= r.data.min() and r.data.max() < 1.0
+    assert 0.0 <= r.array.min() and r.array.max() < 1.0
     n = tg.randn(20000)
-    assert n.dtype == np.float32 and abs(n.data.mean()) < 0.05 and abs(n.data.std() - 1) < 0.05
+    assert n.dtype == np.float32 and abs(n.array.mean()) < 0.05 and abs(n.array.std() - 1) < 0.05
     i = tg.randint(3, 7, (500,))
     assert i.dtype == np.int64 and set(i.tolist()) == {3, 4, 5, 6}
     assert tg.randint(4, size=(2, 2)).shape == (2, 2)
@@ -210,9 +210,9 @@ def test_like_constructors():
         out = fn(t)
         assert out.shape == (2, 3) and out.dtype == np.float64
         assert fn(t, dtype=tg.float32).dtype == np.float32
-    assert (tg.ones_like(t).data == 1).all() and (tg.zeros_like(t).data == 0).all()
+    assert (tg.ones_like(t).array == 1).all() and (tg.zeros_like(t).array == 0).all()
     f = tg.full_like(t, 2.5)
-    assert f.dtype == np.float64 and (f.data == 2.5).all()
+    assert f.dtype == np.float64 and (f.array == 2.5).all()
     assert tg.zeros_like(t, requires_grad=True).requires_grad
 
 
@@ -256,7 +256,7 @@ def test_tolist_matches_torch(data):
 def test_numpy_is_a_read_only_view():
     t = Tensor(np.arange(4.0))
     view = t.numpy()
-    assert np.shares_memory(view, t.data)
+    assert np.shares_memory(view, t.array)
     assert not view.flags.writeable
     with pytest.raises(ValueError, match="read-only"):
         view[0] = 5.0
@@ -264,7 +264,7 @@ def test_numpy_is_a_read_only_view():
     copy = t.numpy().copy()
     copy[0] = 5.0                               # a copy is the user's to change
     assert t.tolist()[0] == 0.0
-    assert t.data.flags.writeable               # the tensor's own array is untouched
+    assert t.array.flags.writeable               # the tensor's own array is untouched
 
 
 def test_dtype_conversions():
@@ -282,9 +282,9 @@ def test_dtype_conversions():
 def test_clone_and_detach():
     x = Tensor([1.0, 2.0], requires_grad=True)
     d = x.detach()
-    assert not d.requires_grad and d.is_leaf and np.shares_memory(d.data, x.data)
+    assert not d.requires_grad and d.is_leaf and np.shares_memory(d.array, x.array)
     c = x.clone()
-    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c.data, x.data)
+    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c.array, x.array)
     (c * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
     plain = Tensor([1.0]).clone()

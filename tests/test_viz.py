@@ -115,7 +115,7 @@ def test_neuron_graph_after_backward_matches_torch():
     o, names = neuron()
     o.backward()
     src = draw_graph(o, params=names).source
-    t = {k: torch.tensor(float(names[k].data), requires_grad=True)
+    t = {k: torch.tensor(float(names[k].array), requires_grad=True)
          for k in ("x1", "x2", "w1", "w2", "b")}
     n = t["x1"] * t["w1"] + t["x2"] * t["w2"] + t["b"]
     n.retain_grad()
@@ -320,10 +320,10 @@ def test_explain_numbers_match_torch_and_plain_backward(build):
     plain_loss.backward()
     leaves = [k for k, t in names.items() if t.requires_grad and t.grad_fn is None]
     for k in leaves:                                           # identical to backward()
-        assert np.array_equal(names[k].grad.data, plain_names[k].grad.data), k
+        assert np.array_equal(names[k].grad.array, plain_names[k].grad.array), k
 
     # torch, same formulas, every named tensor's gradient
-    t = {k: torch.tensor(v.data, requires_grad=k in leaves) for k, v in names.items()
+    t = {k: torch.tensor(v.array, requires_grad=k in leaves) for k, v in names.items()
          if v.grad_fn is None}
     if build is logistic:
         z = t["x"] @ t["w"] + t["b"]
@@ -339,14 +339,14 @@ def test_explain_numbers_match_torch_and_plain_backward(build):
         v.retain_grad()
     out.backward()
     for k in leaves:
-        np.testing.assert_allclose(names[k].grad.data, t[k].grad.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(names[k].grad.array, t[k].grad.numpy(), rtol=1e-5, atol=1e-6)
     by_output = {id(s.output): s for s in narration.steps}
     for k, v in inner.items():                                 # intermediate gradients too
         step = by_output[id(narration.view.tensors[id(names[k].grad_fn)])]
         np.testing.assert_allclose(step.grad_in, v.grad.numpy(), rtol=1e-5, atol=1e-6)
     assert f"= {out.item():.4f}" in narration
     for k in leaves:                                           # and the text prints them
-        printed = " ".join(line.strip() for line in format_array(names[k].grad.data).split("\n"))
+        printed = " ".join(line.strip() for line in format_array(names[k].grad.array).split("\n"))
         assert f"  {k}.grad = {printed}" in narration
 
 
@@ -362,7 +362,7 @@ def test_explain_order_is_topological_and_sums_repeated_uses():
                 assert position[id(edge)] > s.index            # after every consumer
     assert "incoming  dL/da" in narration and "[sum of 2 gradients, from steps" in narration
     assert "x.grad = [" in narration and "sum of 2 contributions" in narration
-    np.testing.assert_allclose(x.grad.data, 2 * 3.0 * (1 + (1 - np.tanh(9.0) ** 2)), rtol=1e-5)
+    np.testing.assert_allclose(x.grad.array, 2 * 3.0 * (1 + (1 - np.tanh(9.0) ** 2)), rtol=1e-5)
 
 
 def test_explain_broadcast_note_and_large_tensor_summary():
@@ -406,7 +406,7 @@ def test_examples_and_command_helpers(tmp_path):
     for name, build in EXAMPLES.items():
         loss, named = build()
         assert loss.grad_fn is not None and all(isinstance(t, Tensor) for t in named.values())
-        assert np.array_equal(loss.data, build()[0].data)      # fixed seed: same every time
+        assert np.array_equal(loss.array, build()[0].array)      # fixed seed: same every time
     out = graph_command(example="neuron", output=str(tmp_path / "neuron.dot"))
     assert out.startswith("wrote") and "neuron" in out
     src = (tmp_path / "neuron.dot").read_text()

@@ -13,8 +13,8 @@ def as_array(data, dtype=None):
     int64; NumPy arrays keep theirs), refusing what is not numeric."""
     if isinstance(data, np.ndarray):
         arr = data
-    elif hasattr(data, "grad_fn") and isinstance(getattr(data, "data", None), np.ndarray):
-        arr = data.data                      # a Tensor
+    elif hasattr(data, "grad_fn") and isinstance(getattr(data, "array", None), np.ndarray):
+        arr = data.array                      # a Tensor
     else:
         try:
             arr = np.asarray(data)
@@ -76,5 +76,5 @@ def result_dtype(a, b):
 
 def promote(a, b):
     """Tensors ``a`` and ``b`` cast to the dtype torch gives their result."""
-    dtype = result_dtype(a.data, b.data)
+    dtype = result_dtype(a.array, b.array)
     return a.to(dtype), b.to(dtype)

@@ -12,14 +12,14 @@ class GradcheckError(AssertionError):
 def _numeric_jacobian_row(fn, inputs, k, eps, out_grad):
     """d<out_grad, fn(inputs)>/d inputs[k], element by element (the slow, obviously right way)."""
     x = inputs[k]
-    flat = x.data.reshape(-1)
+    flat = x.array.reshape(-1)
     grad = np.zeros(flat.shape, dtype=np.float64)
     for i in range(flat.size):
         orig = flat[i]
         flat[i] = orig + eps
-        plus = np.sum(np.asarray(fn(*inputs).data, dtype=np.float64) * out_grad)
+        plus = np.sum(np.asarray(fn(*inputs).array, dtype=np.float64) * out_grad)
         flat[i] = orig - eps
-        minus = np.sum(np.asarray(fn(*inputs).data, dtype=np.float64) * out_grad)
+        minus = np.sum(np.asarray(fn(*inputs).array, dtype=np.float64) * out_grad)
         flat[i] = orig
         grad[i] = (plus - minus) / (2 * eps)
     return grad.reshape(x.shape)
@@ -36,18 +36,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     """
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    xs = [Tensor(np.array(t.data, dtype=np.float64), requires_grad=t.requires_grad)
+    xs = [Tensor(np.array(t.array, dtype=np.float64), requires_grad=t.requires_grad)
           if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in inputs]
     checked = [i for i, t in enumerate(xs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, nothing to check")
     out = fn(*xs)
     rng = np.random.default_rng(seed)
-    out_grad = rng.standard_normal(out.shape) if out.data.size > 1 else np.ones(out.shape)
+    out_grad = rng.standard_normal(out.shape) if out.array.size > 1 else np.ones(out.shape)
     out.backward(Tensor(out_grad.astype(np.float64)))
     report = []
     for k in checked:
-        analytic = np.zeros(xs[k].shape) if xs[k].grad is None else xs[k].grad.data
+        analytic = np.zeros(xs[k].shape) if xs[k].grad is None else xs[k].grad.array
         numeric = _numeric_jacobian_row(fn, xs, k, eps, out_grad)
         bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
         if bad.any():

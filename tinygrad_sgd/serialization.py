@@ -42,7 +42,7 @@ class CheckpointError(ValueError):
 def _array_of(value):
     """The ndarray behind an array-like leaf (our Tensor, ndarray, torch tensor), or None."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if isinstance(value, np.ndarray):
         return value
     if all(callable(getattr(value, m, None)) for m in ("detach", "cpu", "numpy")):

@@ -33,7 +33,7 @@ class Tensor:
     """
     __array_priority__ = 100  # so ndarray ⊕ Tensor calls Tensor's reflected operator
     # defaults at class level: a new Tensor only stores its array (fast for small graphs)
-    grad = None             # d(last backward root)/d(self), a Tensor, filled by backward()
+    _grad = None            # d(last backward root)/d(self), a Tensor, filled by backward()
     grad_fn = None          # the graph node that produced this tensor (None for a leaf)
     requires_grad = False
     _hooks = None
@@ -41,40 +41,78 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if type(data) is np.ndarray and dtype is None and data.dtype.kind in "biuf":
-            self.data = data
+            self.array = data
         elif isinstance(data, np.generic) and dtype is None and data.dtype.kind in "biuf":
-            self.data = np.asarray(data)
+            self.array = np.asarray(data)
         else:
-            self.data = as_array(data, dtype)
+            self.array = as_array(data, dtype)
         if requires_grad:
             self.requires_grad_(True)
 
     # ------------------------------------------------------------------ attributes
     @property
+    def data(self):
+        """The values as a Tensor of their own, sharing this tensor's memory and cut off from
+        the graph (as torch's ``.data``): ``p.data += -lr * p.grad`` updates ``p`` in place,
+        unseen by autograd. Assigning ``p.data = other`` makes ``p`` use ``other``'s values.
+        (The raw NumPy array behind a tensor is ``.array``.)"""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(value).__name__}")
+        self.array = value.array
+
+    @property
+    def grad(self):
+        """d(root)/d(self) after ``backward()``: a Tensor of this tensor's shape and dtype, or
+        None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value.shape)}' to a tensor of size "
+                                   f"'{list(self.shape)}'. Please ensure that the gradient "
+                                   f"and the tensor are the same size")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{value.dtype}' to a tensor with dtype '{self.dtype}'. "
+                                   f"The gradient must match the tensor's dtype")
+        self._grad = value
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self.array.size
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     @property
     def is_leaf(self):
@@ -83,19 +121,19 @@ class Tensor:
     def numpy(self):
         """The values as a **read-only** NumPy view (copy it to modify: the graph may still need
         these exact values for backward, so writing into them is made impossible)."""
-        view = self.data.view()
+        view = self.array.view()
         view.flags.writeable = False
         return view
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted to a "
                              f"Python number; this one has shape {self.shape} "
-                             f"({self.data.size} elements)")
-        return self.data.item()
+                             f"({self.array.size} elements)")
+        return self.array.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -104,28 +142,28 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of a tensor with {self.data.size} elements is "
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of a tensor with {self.array.size} elements is "
                                f"ambiguous (shape {self.shape}); use .any() or .all()")
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def __index__(self):
-        if self.dtype.kind not in "iu" or self.data.size != 1:
+        if self.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def __array__(self, dtype=None, copy=None):
         """What NumPy sees: ``np.array(t)`` is a copy, ``np.asarray(t)`` a read-only view
         (as :meth:`numpy`), so NumPy code can't silently change values backward needs."""
         if copy or (dtype is not None and np.dtype(dtype) != self.dtype):
-            return np.array(self.data, dtype=dtype, copy=True)
+            return np.array(self.array, dtype=dtype, copy=True)
         return self.numpy()
 
     def __hash__(self):
         return id(self)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4,
+        body = np.array2string(self.array, separator=", ", prefix="tensor(", precision=4,
                                floatmode="maxprec_equal" if self.dtype.kind == "f" else "maxprec")
         extra = ""
         if self.dtype not in (np.float32, np.int64, np.bool_):
@@ -154,7 +192,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf Tensor sharing the values, cut off from the graph."""
-        return Tensor(self.data)
+        return Tensor(self.array)
 
     def detach_(self):
         self.grad_fn = None
@@ -162,7 +200,7 @@ class Tensor:
         return self
 
     def clone(self):
-        return self + 0.0 if self.requires_grad else Tensor(self.data.copy())
+        return self + 0.0 if self.requires_grad else Tensor(self.array.copy())
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Backpropagate from this tensor: add d(self)/d(leaf) into every leaf's ``.grad``.
@@ -196,7 +234,7 @@ class Tensor:
         def store(g):  # a copy: g itself flows on and may reach other tensors' .grad
             t = ref()
             if t is not None:
-                t.grad = Tensor(g.data.copy() if t.grad is None else t.grad.data + g.data)
+                t.grad = Tensor(g.array.copy() if t.grad is None else t.grad.array + g.array)
         store.retains_grad = True  # run after every other hook, as torch
         self._retains_grad = True
         self.grad_fn.register_prehook(store)
@@ -207,7 +245,7 @@ class Tensor:
         """How many in-place changes this tensor's memory has seen (through any Tensor sharing
         it). ``save_for_backward`` records it; backward refuses a saved tensor whose version
         moved, instead of silently using changed values."""
-        return versions.version_of(self.data)
+        return versions.version_of(self.array)
 
     def _bump_version(self):
         if self.grad_fn is not None or (self.requires_grad and autograd.is_grad_enabled()):
@@ -215,12 +253,15 @@ class Tensor:
                                "operation; wrap it in no_grad() (as optimizers do)"
                                if self.grad_fn is None else
                                "in-place operations on non-leaf tensors are not supported")
-        versions.bump(self.data)
+        versions.bump(self.array)
+
+    def _bump_version_unchecked(self):
+        versions.bump(self.array)
 
     def _check_fits(self, op, other):
         """An in-place op can't change the shape: ``other`` must broadcast to this shape."""
         shape = np.shape(other)
-        if shape == self.data.shape or not shape:
+        if shape == self.array.shape or not shape:
             return
         try:
             fits = np.broadcast_shapes(shape, self.shape) == self.shape
@@ -231,36 +272,10 @@ class Tensor:
                                f"tensor of shape {self.shape} (an in-place result must keep "
                                f"the tensor's shape)")
 
-    def zero_(self):
-        self._bump_version()
-        self.data[...] = 0
-        return self
-
-    def add_(self, other, alpha=1.0):
-        other = other.data if isinstance(other, Tensor) else other
-        self._check_fits("add_", other)
-        self._bump_version()
-        self.data += other if alpha == 1.0 else alpha * other
-        return self
-
-    def mul_(self, other):
-        other = other.data if isinstance(other, Tensor) else other
-        self._check_fits("mul_", other)
-        self._bump_version()
-        self.data *= other
-        return self
-
-    def copy_(self, src):
-        src = np.asarray(src.data if isinstance(src, Tensor) else src)
-        self._check_fits("copy_", src)
-        self._bump_version()
-        self.data[...] = src
-        return self
-
     def __setitem__(self, index, value):
         from .functions.shape import unwrap_index
         self._bump_version()
-        self.data[unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+        self.array[unwrap_index(index)] = value.array if isinstance(value, Tensor) else value
 
     # ------------------------------------------------------------------ dtype
     def to(self, dtype):
@@ -270,7 +285,7 @@ class Tensor:
         if self.requires_grad and dtype.kind == "f":
             from .ops import Cast
             return Cast.apply(self, dtype)
-        return Tensor(self.data.astype(dtype))
+        return Tensor(self.array.astype(dtype))
 
     def float(self):
         return self.to(np.float32)
@@ -322,6 +337,9 @@ class Tensor:
     def __neg__(self):
         return F.neg(self)
 
+    def __abs__(self):
+        return F.abs(self)
+
     def __matmul__(self, other):
         return F.matmul(self, other)
 
@@ -347,26 +365,26 @@ class Tensor:
         return F.ge(self, other)
 
     def __and__(self, other):
-        return Tensor(np.asarray(np.logical_and(self.data, getattr(other, "data", other))))
+        return Tensor(np.asarray(np.logical_and(self.array, getattr(other, "array", other))))
 
     def __or__(self, other):
-        return Tensor(np.asarray(np.logical_or(self.data, getattr(other, "data", other))))
+        return Tensor(np.asarray(np.logical_or(self.array, getattr(other, "array", other))))
 
     def __invert__(self):
-        return Tensor(~self.data)
+        return Tensor(~self.array)
 
     def __getitem__(self, index):
         return F.getitem(self, index)
 
     @property
     def T(self):
-        n = self.data.ndim
+        n = self.array.ndim
         return F.permute(self, tuple(range(n - 1, -1, -1))) if n >= 2 else self
 
     @property
     def mT(self):
         """The last two dims swapped (a batch of matrices, each transposed)."""
-        n = self.data.ndim
+        n = self.array.ndim
         if n < 2:
             raise ValueError(f"mT needs at least 2 dims, got shape {self.shape}")
         return F.permute(self, tuple(range(n - 2)) + (n - 1, n - 2))

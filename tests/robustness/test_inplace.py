@@ -51,15 +51,34 @@ def test_numpy_views_are_read_only_and_np_array_copies():
     assert x.grad.tolist() == [1.0, 2.0] and w.tolist() == [1.0, 2.0]
 
 
-def test_in_place_ops_on_graph_tensors_are_refused():
+def test_in_place_ops_on_graph_tensors_join_the_graph_as_torch():
     x, w, loss = product()
     h = x * 2.0
+    h.add_(1.0)                                  # h's grad_fn becomes the add, as torch
+    assert h.grad_fn.name() == "AddBackward"
+    h.mul_(w)                                    # w joins too: d(h·w)/dw uses the OLD h
+    h.sum().backward()
+    xt = torch.tensor([3.0, 4.0], requires_grad=True)
+    wt = torch.tensor([1.0, 2.0], requires_grad=True)
+    ht = xt * 2.0
+    ht.add_(1.0)
+    ht.mul_(wt)
+    ht.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy())
+    np.testing.assert_allclose(h.numpy(), ht.detach().numpy())
     with pytest.raises(RuntimeError, match="non-leaf"):
-        h.add_(1.0)
-    with pytest.raises(RuntimeError, match="non-leaf"):
-        h[0] = 5.0
+        h[0] = 5.0                               # item assignment is not recorded (yet)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         w.zero_()
+
+
+def test_in_place_op_on_a_saved_output_is_caught_as_torch():
+    w = Tensor([0.5, 1.0], requires_grad=True)
+    z = w.exp()
+    z.mul_(2.0)                                  # exp saved its output: now changed
+    with pytest.raises(RuntimeError, match=STALE):
+        z.sum().backward()
 
 
 # ============================================================================ detected
@@ -170,7 +189,7 @@ def test_a_failed_in_place_op_changes_nothing():
         with pytest.raises(RuntimeError, match=r"add_: an operand of shape \(3,\) does not fit "
                                                r"into a tensor of shape \(2,\)"):
             w.add_(np.ones(3))
-        with pytest.raises(RuntimeError, match=r"copy_: an operand of shape \(2, 2\)"):
+        with pytest.raises(RuntimeError, match=r"copy_: an operand of shape \(2, 2\) does not fit"):
             w.copy_(np.ones((2, 2)))
     assert w._version == 0 and w.tolist() == [1.0, 2.0]
     loss.backward()                             # still valid

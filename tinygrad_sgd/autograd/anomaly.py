@@ -65,7 +65,7 @@ def check_finite(array, node, input_index=None, inputs=()) -> None:
         raise FloatingPointError(f"detect_anomaly: {op} returned {bad} values in its gradient "
                                  f"for input {input_index} during backward; {where}")
     for i, a in enumerate(inputs):   # the values may have come in from outside
-        d = getattr(a, "data", None)
+        d = getattr(a, "array", None)
         if isinstance(d, np.ndarray) and d.dtype.kind in "fc" and not np.isfinite(d).all():
             raise FloatingPointError(
                 f"detect_anomaly: {op} received NaN/Inf values in its input {i} (they "

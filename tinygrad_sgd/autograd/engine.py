@@ -30,7 +30,7 @@ class SumToShape(Function):
         lead = x.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                           if s == 1 and x.shape[i + lead] != 1)
-        return np.add.reduce(x.data, axis=axes, keepdims=True).reshape(shape)
+        return np.add.reduce(x.array, axis=axes, keepdims=True).reshape(shape)
 
     def backward(self, g):
         return g.expand(self.in_shape)
@@ -38,7 +38,7 @@ class SumToShape(Function):
 
 def sum_to_shape(g, shape):
     """Reduce a broadcast gradient ``g`` back to ``shape`` (the adjoint of a copy is a sum)."""
-    return g if g.data.shape == shape else SumToShape.apply(g, shape)
+    return g if g.array.shape == shape else SumToShape.apply(g, shape)
 
 
 # ----------------------------------------------------------------------------- the walk
@@ -76,7 +76,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     continue
                 if gi is not None:
                     if _mode.anomaly:
-                        anomaly.check_finite(gi.data, node, i)
+                        anomaly.check_finite(gi.array, node, i)
                     _accumulate_into(edge, gi, buffers, leaf_grads)
                 if isinstance(edge, Function):
                     counts[edge] -= 1
@@ -125,7 +125,7 @@ def _call_backward(node, g):
     if type(grads) is not tuple:
         grads = (grads,)
     return tuple([None if gi is None or edge is None else
-                  gi if gi.data.shape == shape else sum_to_shape(gi, shape)
+                  gi if gi.array.shape == shape else sum_to_shape(gi, shape)
                   for edge, gi, shape in zip(node.next_functions, grads, node.input_shapes)])
 
 
@@ -181,8 +181,8 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
     if create_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
-    data = g.data
-    leaf.grad = _tensor_class()(data.copy() if leaf.grad is None else leaf.grad.data + data)
+    data = g.array
+    leaf.grad = _tensor_class()(data.copy() if leaf.grad is None else leaf.grad.array + data)
 
 
 class _Capture:
@@ -230,7 +230,7 @@ def make_grads(outputs, grad_outputs):
                 f"nothing to backpropagate (did you forget requires_grad=True, or is this "
                 f"inside no_grad()?)")
         if g is None:
-            if t.data.size != 1:
+            if t.array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs: this tensor has "
                     f"shape {t.shape}; pass gradient= (a tensor of that shape) to backward()")

@@ -3,7 +3,7 @@
 Every op is a small subclass (see :mod:`tinygrad_sgd.ops`) with
 
 * ``forward(self, *inputs, **options) -> array`` — computes on the inputs' NumPy arrays
-  (``x.data``); it keeps what backward needs with ``self.save_for_backward(x, ...)`` (input
+  (``x.array``); it keeps what backward needs with ``self.save_for_backward(x, ...)`` (input
   Tensors), ``self.save_output(array)``, or as attributes (masks, shapes);
 * ``backward(self, grad) -> grad per input`` — written with **Tensor operations**, so that with
   ``create_graph=True`` the gradient computation is itself recorded and can be differentiated
@@ -22,6 +22,7 @@ import numpy as np
 from . import anomaly
 from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
 from .. import versions
+from ..errors import ShapeError
 
 __all__ = ["Function"]
 
@@ -165,18 +166,18 @@ class Function:
             if "broadcast" not in str(e):
                 raise
             shapes = " and ".join(str(a.shape) for a in args if isinstance(a, Tensor))
-            raise ValueError(f"{node.label()}: shapes {shapes} cannot be broadcast together "
+            raise ShapeError(f"{node.label()}: shapes {shapes} cannot be broadcast together "
                              f"(sizes must match or be 1, aligned from the right)") from None
         finally:
             np_fp_state.reset(fp_state)
         if mode.anomaly:
             node.created_at = anomaly.user_frame()
-            anomaly.check_finite(out.data, node, inputs=args)
+            anomaly.check_finite(out.array, node, inputs=args)
         if needs is not None:
             node.needs_input_grad = needs
             node.next_functions = tuple([(a.grad_fn or a) if n else None
                                          for a, n in zip(args, needs)])
-            node.input_shapes = [a.data.shape if n else None for a, n in zip(args, needs)]
+            node.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
             out.requires_grad = True
             out.grad_fn = node
             if mode.modules:

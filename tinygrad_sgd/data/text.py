@@ -234,13 +234,13 @@ class WordDataset:
         return np.ascontiguousarray(pairs[:, :bs]), np.ascontiguousarray(pairs[:, bs])
 
     def __len__(self):
-        return len(self.Y.data)
+        return len(self.Y.array)
 
     def __getitem__(self, index):
         """``(x, y)`` as Tensors: one pair for an int, a batch for a slice or index array."""
         if isinstance(index, Tensor):
             index = index.numpy()
-        return Tensor(self.X.data[index]), Tensor(self.Y.data[index])
+        return Tensor(self.X.array[index]), Tensor(self.Y.array[index])
 
     def __repr__(self):
         return (f"WordDataset(words={len(self.words)}, pairs={len(self)}, "

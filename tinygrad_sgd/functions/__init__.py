@@ -11,6 +11,7 @@ from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from . import elementwise, activation, reduce, shape, linalg
+from . import inplace  # noqa: F401  (attaches add_, __iadd__, ... to Tensor)
 from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401
 

@@ -126,9 +126,9 @@ Tensor.where = lambda self, condition, other: where(condition, self, other)
 # ---------------------------------------------------------------------------- comparisons
 def _compare(fn):
     def compare(input, other):
-        other = other.data if isinstance(other, Tensor) else other
+        other = other.array if isinstance(other, Tensor) else other
         try:
-            return Tensor(np.asarray(fn(input.data, other)))
+            return Tensor(np.asarray(fn(input.array, other)))
         except ValueError:
             raise ValueError(f"comparison: shapes {input.shape} and {np.shape(other)} cannot "
                              f"be broadcast together") from None
@@ -145,4 +145,4 @@ for _name, _fn in dict(eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge).items():
 
 @tensor_method
 def isnan(input):
-    return Tensor(np.isnan(input.data))
+    return Tensor(np.isnan(input.array))

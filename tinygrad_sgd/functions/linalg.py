@@ -10,7 +10,7 @@ def matmul(input, other) -> Tensor:
     """Matrix product with torch's rules: 1-D operands are treated as a row (left) or a column
     (right) vector and that dimension is removed from the result; batch dims broadcast."""
     a, b = input, other if isinstance(other, Tensor) else Tensor(other)
-    if a.data.ndim >= 2 and b.data.ndim >= 2:
+    if a.array.ndim >= 2 and b.array.ndim >= 2:
         return ops.MatMul.apply(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "

@@ -82,7 +82,7 @@ def var(input, dim=None, keepdim=False, unbiased=True):
 @tensor_method
 def std(input, dim=None, keepdim=False, unbiased=True):
     v = var(input, dim, keepdim, unbiased)
-    zero = v.data == 0
+    zero = v.array == 0
     if not zero.any():
         return v.sqrt()
     # where std = 0 (constant values) torch's gradient is 0, not ∞·0 = NaN through sqrt
@@ -92,9 +92,9 @@ def std(input, dim=None, keepdim=False, unbiased=True):
 
 @tensor_method
 def any(input):
-    return Tensor(np.asarray(input.data.any()))
+    return Tensor(np.asarray(input.array.any()))
 
 
 @tensor_method
 def all(input):
-    return Tensor(np.asarray(input.data.all()))
+    return Tensor(np.asarray(input.array.all()))

@@ -147,9 +147,9 @@ def stack(tensors, dim=0) -> Tensor:
 def unwrap_index(index):
     """Tensors inside an index become their integer/bool arrays."""
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else
+        return tuple(i.array if isinstance(i, Tensor) else
                      np.asarray(i) if isinstance(i, list) else i for i in index)
     if isinstance(index, list):
         return np.asarray(index)

@@ -2,7 +2,8 @@
 
 * :mod:`.module` — ``Module`` (parameter/submodule registration, ``state_dict``, train/eval)
   and ``Parameter``;
-* :mod:`.layers` — Linear, Conv2d, pooling, Dropout, activations, Flatten, Sequential;
+* layers, one file per kind as in torch: :mod:`.linear` (Linear, Identity, Flatten),
+  :mod:`.conv`, :mod:`.pooling`, :mod:`.dropout`, :mod:`.activation`, :mod:`.container`;
 * :mod:`.losses` — loss Modules (NLLLoss, CrossEntropyLoss, BCELoss, ...);
 * :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
 * :mod:`.init` — weight initialisation (kaiming, xavier, ...).
@@ -10,8 +11,12 @@
 from . import functional, init
 from . import utils
 from .module import Module, Parameter, IncompatibleKeys
-from .layers import (Linear, Conv2d, MaxPool2d, AvgPool2d, Dropout, ReLU, Sigmoid, Tanh,
-                     Softmax, LogSoftmax, Flatten, Identity, Sequential)
+from .linear import Linear, Identity, Flatten
+from .conv import Conv2d
+from .pooling import MaxPool2d, AvgPool2d
+from .dropout import Dropout
+from .activation import ReLU, Sigmoid, Tanh, Softmax, LogSoftmax
+from .container import Sequential
 from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
                      HingeEmbeddingLoss)
 

@@ -49,7 +49,7 @@ def _fill(tensor, values):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init: expected a Tensor (or Parameter) to fill, got "
                         f"{type(tensor).__name__}")
-    if tensor.data.size == 0:
+    if tensor.array.size == 0:
         return tensor
     with no_grad():
         tensor.copy_(np.asarray(values).astype(tensor.dtype, copy=False))

@@ -36,7 +36,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.empty((0,), dtype=np.float32)
-        super().__init__(data.data if isinstance(data, Tensor) else data,
+        super().__init__(data.array if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
 
     def __repr__(self):
@@ -58,7 +58,7 @@ def _as_numpy(value):
     """A state-dict value as an ndarray: our Tensor, a NumPy array, a torch tensor (through
     ``.detach().cpu().numpy()``, without importing torch), or anything ``np.asarray`` takes."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if not isinstance(value, np.ndarray) and all(
             callable(getattr(value, m, None)) for m in ("detach", "cpu", "numpy")):
         value = value.detach().cpu().numpy()
@@ -222,7 +222,7 @@ class Module:
             if p.grad is None:
                 continue
             if set_to_none or p.grad.grad_fn is not None:
-                p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
+                p.grad = None if set_to_none else Tensor(np.zeros_like(p.array))
             else:
                 p.grad.zero_()
 
@@ -240,9 +240,9 @@ class Module:
         if dtype.kind != "f":
             raise TypeError(f"Module.to: parameters must stay floating point, got {dtype}")
         for p in self.parameters():
-            p.data = p.data.astype(dtype)
+            p.array = p.array.astype(dtype)
             if p.grad is not None:
-                p.grad = Tensor(p.grad.data.astype(dtype))
+                p.grad = Tensor(p.grad.array.astype(dtype))
         return self
 
     def float(self):

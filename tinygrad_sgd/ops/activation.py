@@ -15,7 +15,7 @@ class ReLUOp(Elementwise):
     grad_fn_name, op_name = "ReLUBackward", "relu"
 
     def forward(self, x):
-        out = np.maximum(x.data, 0)
+        out = np.maximum(x.array, 0)
         self.save_output(out)
         return out
 
@@ -30,7 +30,7 @@ class SigmoidOp(Elementwise):
     grad_fn_name, op_name = "SigmoidBackward", "sigmoid"
 
     def forward(self, x):
-        d = x.data
+        d = x.array
         e = np.exp(-np.abs(d))
         out = (np.where(d >= 0, 1.0, e) / (1.0 + e)).astype(d.dtype, copy=False)
         self.save_output(out)
@@ -49,8 +49,8 @@ class SigmoidGrad(Elementwise):
 
     def forward(self, g, s):
         self.save_for_backward(g, s)
-        sd = s.data
-        return g.data * (sd * (1 - sd))
+        sd = s.array
+        return g.array * (sd * (1 - sd))
 
     def backward(self, gg):
         g, s = self.saved_tensors
@@ -63,7 +63,7 @@ class TanhOp(Elementwise):
     grad_fn_name, op_name = "TanhBackward", "tanh"
 
     def forward(self, x):
-        out = np.tanh(x.data)
+        out = np.tanh(x.array)
         self.save_output(out)
         return out
 
@@ -80,8 +80,8 @@ class TanhGrad(Elementwise):
 
     def forward(self, g, t):
         self.save_for_backward(g, t)
-        td = t.data
-        return g.data * (1 - td * td)
+        td = t.array
+        return g.array * (1 - td * td)
 
     def backward(self, gg):
         g, t = self.saved_tensors
@@ -95,7 +95,7 @@ class Softplus(Elementwise):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.logaddexp(0, x.data)
+        return np.logaddexp(0, x.array)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -109,7 +109,7 @@ class SoftmaxOp(Function):
     grad_fn_name, op_name = "SoftmaxBackward", "softmax"
 
     def forward(self, x, dim):
-        d = x.data
+        d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "softmax")
         if d.ndim == 0:
             out = np.ones_like(d)
@@ -131,7 +131,7 @@ class LogSoftmaxOp(Function):
     grad_fn_name, op_name = "LogSoftmaxBackward", "log_softmax"
 
     def forward(self, x, dim):
-        d = x.data
+        d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "log_softmax")
         if d.ndim == 0:
             out = np.zeros_like(d)

@@ -22,7 +22,7 @@ class Conv2dOp(Function):
     def forward(self, x, w, b, stride, padding, dilation):
         self.geom = g = Geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation)
         self.save_for_backward(x, w)
-        out, cols = kernel.conv2d_forward(x.data, w.data, None if b is None else b.data, g,
+        out, cols = kernel.conv2d_forward(x.array, w.array, None if b is None else b.array, g,
                                           keep_cols=w.requires_grad)
         if cols is not None:
             self.cols = cols     # reused by the weight gradient
@@ -50,7 +50,7 @@ class Conv2dInputGrad(Function):
     def forward(self, dy, w, x_shape, stride, padding, dilation):
         self.geom = g = Geometry(self.op_name, x_shape, w.shape[2:], stride, padding, dilation)
         self.save_for_backward(dy, w)
-        return kernel.conv2d_input_grad(dy.data, w.data, g)
+        return kernel.conv2d_input_grad(dy.array, w.array, g)
 
     def backward(self, gg):
         dy, w = self.saved_tensors
@@ -72,7 +72,7 @@ class Conv2dWeightGrad(Function):
     def forward(self, x, dy, w_shape, stride, padding, dilation, cols=None):
         self.geom = g = Geometry(self.op_name, x.shape, w_shape[2:], stride, padding, dilation)
         self.save_for_backward(x, dy)
-        return kernel.conv2d_weight_grad(x.data, dy.data, w_shape, g, cols)
+        return kernel.conv2d_weight_grad(x.array, dy.array, w_shape, g, cols)
 
     def backward(self, gg):
         x, dy = self.saved_tensors

@@ -22,7 +22,7 @@ class Add(Elementwise):
     inputs, rule, derivatives = ("x", "y"), "z = x + y", ("dz/dx = 1", "dz/dy = 1")
 
     def forward(self, x, y):
-        return x.data + y.data
+        return x.array + y.array
 
     def backward(self, g):
         return g, g
@@ -32,7 +32,7 @@ class Sub(Elementwise):
     inputs, rule, derivatives = ("x", "y"), "z = x − y", ("dz/dx = 1", "dz/dy = −1")
 
     def forward(self, x, y):
-        return x.data - y.data
+        return x.array - y.array
 
     def backward(self, g):
         return g, (-g if self.needs_input_grad[1] else None)
@@ -43,7 +43,7 @@ class Mul(Elementwise):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return x.data * y.data
+        return x.array * y.array
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -56,7 +56,7 @@ class Div(Elementwise):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return x.data / y.data
+        return x.array / y.array
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -68,7 +68,7 @@ class Neg(Elementwise):
     rule, derivatives = "z = −x", ("dz/dx = −1",)
 
     def forward(self, x):
-        return -x.data
+        return -x.array
 
     def backward(self, g):
         return -g
@@ -82,7 +82,7 @@ class PowScalar(Elementwise):
     def forward(self, x, p):
         self.save_for_backward(x)
         self.p = p
-        return x.data ** p
+        return x.array ** p
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -105,7 +105,7 @@ class Pow(Elementwise):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        out = x.data ** y.data
+        out = x.array ** y.array
         self.save_output(out)
         return out
 
@@ -113,7 +113,7 @@ class Pow(Elementwise):
         x, y = self.saved_tensors
         gx = gy = None
         if self.needs_input_grad[0]:
-            gx = keep_where(y.data != 0, g * (y * x ** (y - 1.0)))
+            gx = keep_where(y.array != 0, g * (y * x ** (y - 1.0)))
         if self.needs_input_grad[1]:
             zero_base = (x == 0) & (y >= 0)
             gy = g * Where.apply(zero_base, self.constant(np.zeros((), g.dtype)),
@@ -125,7 +125,7 @@ class Exp(Elementwise):
     rule, derivatives = "z = eˣ", ("dz/dx = eˣ = z",)
 
     def forward(self, x):
-        out = np.exp(x.data)
+        out = np.exp(x.array)
         self.save_output(out)
         return out
 
@@ -138,7 +138,7 @@ class Log(Elementwise):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.log(x.data)
+        return np.log(x.array)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -149,7 +149,7 @@ class Sqrt(Elementwise):
     rule, derivatives = "z = √x", ("dz/dx = 1/(2√x) = 1/(2z)",)
 
     def forward(self, x):
-        out = np.sqrt(x.data)
+        out = np.sqrt(x.array)
         self.save_output(out)
         return out
 
@@ -162,8 +162,8 @@ class Abs(Elementwise):
     rule, derivatives = "z = |x|", ("dz/dx = sign(x)",)
 
     def forward(self, x):
-        self.sign = np.nan_to_num(np.asarray(np.sign(x.data)), copy=False)
-        return np.abs(x.data)
+        self.sign = np.nan_to_num(np.asarray(np.sign(x.array)), copy=False)
+        return np.abs(x.array)
 
     def backward(self, g):
         return g * self.constant(self.sign)
@@ -174,7 +174,7 @@ class Clamp(Elementwise):
     rule, derivatives = "z = min(max(x, lo), hi)", ("dz/dx = 1 where lo ≤ x ≤ hi, else 0",)
 
     def forward(self, x, lo=None, hi=None):
-        d = x.data
+        d = x.array
         mask = np.ones(d.shape, dtype=bool)
         if lo is not None:
             mask &= d >= lo
@@ -193,13 +193,13 @@ class Where(Elementwise):
     derivatives = ("", "dz/dx = [cond]", "dz/dy = [not cond]")
 
     def forward(self, cond, x, y):
-        self.cond = c = cond.data
-        if y.data.ndim == 0 and y.data == 0 and c.dtype == bool and \
-                x.data.shape == np.broadcast_shapes(c.shape, x.shape):
-            return kernels.elementwise.keep_where(c, x.data.astype(np.result_type(x.data,
-                                                                                 y.data),
+        self.cond = c = cond.array
+        if y.array.ndim == 0 and y.array == 0 and c.dtype == bool and \
+                x.array.shape == np.broadcast_shapes(c.shape, x.shape):
+            return kernels.elementwise.keep_where(c, x.array.astype(np.result_type(x.array,
+                                                                                 y.array),
                                                                    copy=False))
-        return np.where(c, x.data, y.data)
+        return np.where(c, x.array, y.array)
 
     def backward(self, g):
         c, zero = self.constant(self.cond), self.constant(np.zeros((), g.dtype))
@@ -215,7 +215,7 @@ class Cast(Elementwise):
 
     def forward(self, x, dtype):
         self.in_dtype = x.dtype
-        return x.data.astype(dtype)
+        return x.array.astype(dtype)
 
     def backward(self, g):
         return g.to(self.in_dtype)

@@ -12,7 +12,7 @@ class MatMul(Function):
     derivatives = ("dL/dX = dL/dZ @ Yᵀ", "dL/dY = Xᵀ @ dL/dZ")
 
     def forward(self, x, y, layout_of=None):
-        a, b = x.data, y.data
+        a, b = x.array, y.array
         if a.shape[-1] != b.shape[-2]:
             raise ValueError(f"matmul: shapes {x.shape} and {y.shape} don't align "
                              f"({a.shape[-1]} != {b.shape[-2]})")
@@ -38,15 +38,15 @@ class LinearOp(Function):
 
     def forward(self, x, w, b):
         self.save_for_backward(x, w)
-        out = np.matmul(x.data, w.data.T)
+        out = np.matmul(x.array, w.array.T)
         if b is not None:
-            out += b.data
+            out += b.array
         return out
 
     def backward(self, g):
         x, w = self.saved_tensors
         need_x, need_w, need_b = self.needs_input_grad[:3]
-        return (MatMul.apply(g, w, layout_of=x.data) if need_x else None,
+        return (MatMul.apply(g, w, layout_of=x.array) if need_x else None,
                 LinearWeightGrad.apply(g, x) if need_w else None,
                 g if need_b else None)
 
@@ -60,8 +60,8 @@ class LinearWeightGrad(Function):
 
     def forward(self, g, x):
         self.save_for_backward(g, x)
-        g2 = g.data.reshape(-1, g.shape[-1])
-        x2 = x.data.reshape(-1, x.shape[-1])
+        g2 = g.array.reshape(-1, g.shape[-1])
+        x2 = x.array.reshape(-1, x.shape[-1])
         return np.matmul(g2.T, x2)
 
     def backward(self, gg):

@@ -16,7 +16,7 @@ class NllLoss(Function):
     derivatives = ("dL/dx[i, c] = −wᵢ·g (÷ Σw for mean) at c = tᵢ, 0 elsewhere",)
 
     def forward(self, x, t, w, reduction):
-        d = x.data
+        d = x.array
         self.in_shape, self.t, self.reduction = d.shape, t, reduction
         if d.ndim == 1:
             picked = np.asarray(d[int(t)])
@@ -56,7 +56,7 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        xd, yd = x.data, y.data
+        xd, yd = x.array, y.array
         log_x = np.maximum(np.log(xd), -100)
         log_1mx = np.maximum(np.log(1 - xd), -100)
         return -(yd * log_x + (1 - yd) * log_1mx)
@@ -79,7 +79,7 @@ class MseLoss(Function):
     def forward(self, x, y, reduction):
         self.save_for_backward(x, y)
         self.reduction = reduction
-        diff = x.data - y.data
+        diff = x.array - y.array
         sq = diff * diff
         if reduction == "none":
             return sq
@@ -88,7 +88,7 @@ class MseLoss(Function):
 
     def backward(self, g):
         x, y = self.saved_tensors
-        scale = 2.0 / x.data.size if self.reduction == "mean" else 2.0
+        scale = 2.0 / x.array.size if self.reduction == "mean" else 2.0
         gx = MseLossGrad.apply(x, y, g, scale)
         return (gx if self.needs_input_grad[0] else None,
                 -gx if self.needs_input_grad[1] else None)
@@ -107,7 +107,7 @@ class MseLossGrad(Function):
     def forward(self, x, y, g, scale):
         self.save_for_backward(x, y, g)
         self.scale = scale
-        return (x.data - y.data) * (g.data * scale)
+        return (x.array - y.array) * (g.array * scale)
 
     def backward(self, gg):
         x, y, g = self.saved_tensors

@@ -22,7 +22,7 @@ class MaxPool2dOp(Function):
 
     def forward(self, x, kernel_size, stride, padding):
         self.geom = pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding)
-        out, self.masks = kernel.max_pool_forward(x.data, self.geom)
+        out, self.masks = kernel.max_pool_forward(x.array, self.geom)
         return out
 
     def backward(self, dy):
@@ -40,7 +40,7 @@ class MaxPool2dGrad(Function):
 
     def forward(self, dy, masks, geom):
         self.masks, self.geom = masks, geom
-        return kernel.max_pool_scatter(dy.data, masks, geom)
+        return kernel.max_pool_scatter(dy.array, masks, geom)
 
     def backward(self, gg):
         return MaxPool2dGradGrad.apply(gg, self.masks, self.geom)
@@ -55,7 +55,7 @@ class MaxPool2dGradGrad(Function):
 
     def forward(self, x, masks, geom):
         self.masks, self.geom = masks, geom
-        return kernel.max_pool_gather(x.data, masks, geom)
+        return kernel.max_pool_gather(x.array, masks, geom)
 
     def backward(self, gg):
         return MaxPool2dGrad.apply(gg, self.masks, self.geom)
@@ -69,7 +69,7 @@ class AvgPool2dOp(Function):
 
     def forward(self, x, kernel_size, stride, padding):
         self.geom = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
-        return kernel.avg_pool(x.data, self.geom)
+        return kernel.avg_pool(x.array, self.geom)
 
     def backward(self, dy):
         return AvgPool2dGrad.apply(dy, self.geom)
@@ -86,7 +86,7 @@ class AvgPool2dGrad(Function):
 
     def forward(self, dy, geom):
         self.geom = geom
-        return kernel.avg_pool_spread(dy.data, geom)
+        return kernel.avg_pool_spread(dy.array, geom)
 
     def backward(self, gg):
         g = self.geom

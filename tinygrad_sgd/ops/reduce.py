@@ -14,7 +14,7 @@ class Sum(Function):
     def forward(self, x, dims, keepdim):
         self.in_shape = x.shape
         self.kept = kept_shape(x.shape, dims)
-        return np.asarray(x.data.sum(axis=dims, keepdims=keepdim))
+        return np.asarray(x.array.sum(axis=dims, keepdims=keepdim))
 
     def backward(self, g):
         return g.reshape(self.kept).expand(self.in_shape)
@@ -25,17 +25,17 @@ class Max(Function):
     rule, derivatives = "z = max over all elements", ("dz/dxᵢ = [xᵢ = z] / (number of ties)",)
 
     def forward(self, x):
-        if x.data.size == 0:
+        if x.array.size == 0:
             raise RuntimeError("max(): cannot take the max of an empty tensor")
         self.save_for_backward(x)
-        out = np.asarray(x.data.max())
+        out = np.asarray(x.array.max())
         self.save_output(out)
         return out
 
     def backward(self, g):
         (x,) = self.saved_tensors
         m = self.saved_output()
-        mask = np.isnan(x.data) if np.isnan(m) else (x.data == m)
+        mask = np.isnan(x.array) if np.isnan(m) else (x.array == m)
         return keep_where(mask, g / float(max(mask.sum(), 1)))
 
 
@@ -46,7 +46,7 @@ class MaxDim(Function):
     op_name = "max"
 
     def forward(self, x, dim, keepdim):
-        d = x.data
+        d = x.array
         if d.ndim and d.shape[dim] == 0:
             raise IndexError(f"max(): cannot reduce over dim {dim} of size 0 (shape {x.shape})")
         idx = np.expand_dims(np.argmax(d, axis=dim), dim) if d.ndim else np.zeros((), np.int64)
@@ -67,6 +67,6 @@ class ArgMax(Function):
 
     def forward(self, x, dim, keepdim):
         if dim is None:  # index into the flattened tensor; keepdim keeps every dim as 1
-            out = np.asarray(np.argmax(x.data), dtype=np.int64)
-            return out.reshape((1,) * x.data.ndim) if keepdim else out
-        return np.argmax(x.data, axis=dim, keepdims=keepdim).astype(np.int64)
+            out = np.asarray(np.argmax(x.array), dtype=np.int64)
+            return out.reshape((1,) * x.array.ndim) if keepdim else out
+        return np.argmax(x.array, axis=dim, keepdims=keepdim).astype(np.int64)

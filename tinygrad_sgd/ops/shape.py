@@ -12,10 +12,10 @@ class Reshape(Function):
     def forward(self, x, shape):
         self.in_shape = x.shape
         try:
-            return x.data.reshape(shape)
+            return x.array.reshape(shape)
         except ValueError:
             raise ValueError(f"view/reshape: shape {tuple(shape)} is invalid for a tensor of "
-                             f"shape {x.shape} ({x.data.size} elements)") from None
+                             f"shape {x.shape} ({x.array.size} elements)") from None
 
     def backward(self, g):
         return g.reshape(self.in_shape)
@@ -26,7 +26,7 @@ class Permute(Function):
 
     def forward(self, x, dims):
         self.dims = dims
-        return x.data.transpose(dims)
+        return x.array.transpose(dims)
 
     def backward(self, g):
         inverse = [0] * len(self.dims)
@@ -43,7 +43,7 @@ class Expand(Function):
 
     def forward(self, x, shape):
         try:
-            return np.broadcast_to(x.data, shape)
+            return np.broadcast_to(x.array, shape)
         except ValueError:
             raise ValueError(f"expand: tensor of shape {x.shape} cannot be expanded to "
                              f"{tuple(shape)} (only size-1 dims can grow)") from None
@@ -61,7 +61,7 @@ class GetItem(Function):
     def forward(self, x, index):
         self.in_shape, self.index = x.shape, index
         try:
-            return np.asarray(x.data[index])
+            return np.asarray(x.array[index])
         except IndexError as e:
             raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
                              f"{x.shape}: {e}") from None
@@ -79,9 +79,9 @@ class IndexAdd(Function):
         self.index = index
         out = np.zeros(shape, dtype=x.dtype)
         if unique or _is_basic(index):
-            out[index] = x.data          # no element is picked twice: plain assignment
+            out[index] = x.array          # no element is picked twice: plain assignment
         else:
-            np.add.at(out, index, x.data)
+            np.add.at(out, index, x.array)
         return out
 
     def backward(self, g):
@@ -96,7 +96,7 @@ class Cat(Function):
         self.dim = dim
         self.sizes = [t.shape[dim] for t in tensors]
         try:
-            return np.concatenate([t.data for t in tensors], axis=dim)
+            return np.concatenate([t.array for t in tensors], axis=dim)
         except ValueError:
             shapes = ", ".join(str(t.shape) for t in tensors)
             raise ValueError(f"cat: shapes {shapes} must match in every dim except dim {dim}") \

@@ -103,7 +103,7 @@ def train_epoch(model, loader, optimizer, epoch, epochs, quiet):
         n = len(y)
         seen += n
         loss_sum += loss.item() * n
-        correct += int((out.data.argmax(axis=1) == y.data).sum())
+        correct += int((out.array.argmax(axis=1) == y.array).sum())
         if bar is not None:
             bar.update(1)
             bar.set_postfix({"loss": f"{loss_sum / seen:.4f}", "acc": f"{correct / seen:.3f}"},

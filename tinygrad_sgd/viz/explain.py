@@ -135,7 +135,7 @@ def explain_backward(loss, gradient=None, params=None, retain_graph=False, frame
     had_grad = {info.key: info.tensor.grad is not None for info in view.tensors.values()
                 if info.producer is None and info.tensor is not None}
 
-    steps, contributions = [], {root_key: [(0, seed.data.copy())]}
+    steps, contributions = [], {root_key: [(0, seed.array.copy())]}
 
     def observer(node, grad_in, grads_out):
         index = len(steps) + 1
@@ -144,10 +144,10 @@ def explain_backward(loss, gradient=None, params=None, retain_graph=False, frame
             if edge is None or g is None:
                 continue
             info = view.tensors[id(edge)]
-            g = np.array(g.data, copy=True)
+            g = np.array(g.array, copy=True)
             contributions.setdefault(info.key, []).append((index, g))
             sent.append((info, g))
-        steps.append(Step(index, node, view.output_of(node), np.array(grad_in.data, copy=True),
+        steps.append(Step(index, node, view.output_of(node), np.array(grad_in.array, copy=True),
                           sent))
 
     if loss.grad_fn is not None:
@@ -273,7 +273,7 @@ def _narrate(view, steps, contributions, names, root_key, had_grad, max_elements
                         + ", ".join(str(s) for s, _ in parts))
         if had_grad.get(info.key):
             note.append("added to the .grad it already had")
-        lines.append(f"  {names[info.key]}.grad = {_value(info.tensor.grad.data, max_elements)}"
+        lines.append(f"  {names[info.key]}.grad = {_value(info.tensor.grad.array, max_elements)}"
                      + (f"   [{'; '.join(note)}]" if note else ""))
     return "\n".join(lines) + "\n"
 

@@ -79,7 +79,7 @@ class TensorInfo:
     def grad(self):
         """The gradient stored in a Tensor holding this value (leaf .grad, or retain_grad)."""
         t = self.tensor
-        return None if t is None or t.grad is None else t.grad.data
+        return None if t is None or t.grad is None else t.grad.array
 
 
 class GraphView:
@@ -126,7 +126,7 @@ class GraphView:
                 info = self._add(id(r), "parameter" if r.requires_grad else "input", tensor=r)
             else:
                 info.kind, info.tensor = "output", r
-            info.value = r.data
+            info.value = r.array
         self._name_tensors(params)
         self._infer_shapes()
 
@@ -136,7 +136,7 @@ class GraphView:
         if info is None:
             info = self.tensors[key] = TensorInfo(key, kind, producer, tensor)
             if tensor is not None:
-                info.value = tensor.data
+                info.value = tensor.array
         return info
 
     def _read_saved(self, op):
@@ -146,7 +146,7 @@ class GraphView:
                 continue
             if t.grad_fn is not None and id(t.grad_fn) in self.tensors:
                 info = self.tensors[id(t.grad_fn)]
-                info.value = t.data if info.value is None else info.value
+                info.value = t.array if info.value is None else info.value
                 info.tensor = t if info.tensor is None else info.tensor
             else:
                 info = self._add(id(t), "input", tensor=t)  # no grad: data, targets, constants
@@ -182,7 +182,7 @@ class GraphView:
             if info is not None and info.name is None:
                 names_seen.add(name)
                 info.name = str(name)
-                info.tensor, info.value = t, t.data
+                info.tensor, info.value = t, t.array
 
     def _infer_shapes(self):
         for info in self.tensors.values():

@@ -181,8 +181,8 @@ def _to_numpy(x):
         x = x.detach()
     if hasattr(x, "numpy"):
         return x.numpy()
-    if isinstance(getattr(x, "data", None), np.ndarray):
-        return x.data
+    if isinstance(getattr(x, "array", None), np.ndarray):
+        return x.array
     return x
 
 

@@ -1,7 +1,8 @@
 """``tinygrad_sgd.nn.functional`` (import it as ``F``): stateless layers and losses with
 torch's signatures, grouped as torch's documentation groups them:
 
-* :mod:`.layers` — linear, dropout, flatten, and the activations;
+* :mod:`.layers` — linear, flatten, and the activations;
+* :mod:`.dropouts` — dropout;
 * :mod:`.conv` — convolution and pooling;
 * :mod:`.loss` — the losses.
 
@@ -10,9 +11,10 @@ of :mod:`tinygrad_sgd.ops`, or composes Tensor operations — so from ``F.conv2d
 backward formula is one jump.
 """
 from .layers import *  # noqa: F401,F403
+from .dropouts import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
-from . import layers, conv, loss
+from . import layers, dropouts, conv, loss
 from .loss import _check_reduction  # noqa: F401  (used by the loss Modules)
 
-__all__ = layers.__all__ + conv.__all__ + loss.__all__
+__all__ = layers.__all__ + dropouts.__all__ + conv.__all__ + loss.__all__

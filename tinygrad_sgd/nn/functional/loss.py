@@ -49,7 +49,7 @@ def _as_target(target, input, op, what="target"):
 
 def _class_array(target, op):
     """Integer class indices as an int64 ndarray (Tensor, ndarray, list or int)."""
-    arr = target.data if isinstance(target, Tensor) else np.asarray(target)
+    arr = target.array if isinstance(target, Tensor) else np.asarray(target)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class indices (int64, like torch's "
                         f"Long), got dtype {arr.dtype}" +
@@ -83,7 +83,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
     if weight is None:
         w = np.ones(t.shape, dtype=input.dtype)
     else:
-        wa = np.asarray(weight.data if isinstance(weight, Tensor) else weight,
+        wa = np.asarray(weight.array if isinstance(weight, Tensor) else weight,
                         dtype=input.dtype)
         if wa.shape != (C,):
             raise ValueError(f"{op}: weight must have shape ({C},) (one per class), got "
@@ -129,7 +129,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_reduction(reduction, op)
     check_float(input, op)
     y = _as_target(target, input, op)
-    d = input.data
+    d = input.array
     if d.size and not ((d >= 0).all() and (d <= 1).all()):
         got = "NaN values" if np.isnan(d).any() else \
             f"values in [{np.nanmin(d):.4g}, {np.nanmax(d):.4g}]"
@@ -173,7 +173,7 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def _pm_one(target, input, op, strict, what="target"):
-    arr = target.data if isinstance(target, Tensor) else np.asarray(target)
+    arr = target.array if isinstance(target, Tensor) else np.asarray(target)
     if arr.shape != input.shape:
         raise ValueError(f"{op}: {what} shape {arr.shape} differs from input shape "
                          f"{input.shape}; they must be equal")

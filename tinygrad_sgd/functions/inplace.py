@@ -1,0 +1,132 @@
+"""In-place operations, with torch's semantics: ``x += y``, ``x.add_(y)``, ``x.clamp_(0)``,
+``x.zero_()``, ``x.copy_(y)``, ...
+
+Each is its out-of-place function (``add``, ``clamp``, ...) whose result is written back into
+the tensor's own memory, so every view of that memory (``x.data``, a reshape, a state_dict
+entry) sees the change, and the memory's version counter moves: a graph node that saved these
+values refuses to backpropagate through them instead of silently using the new ones.
+
+* The result keeps the tensor's dtype; a result torch would not cast back (a float into an
+  integer tensor) raises ``RuntimeError: result type Float can't be cast to the desired output
+  type Long``.
+* A leaf that requires grad can only be changed inside ``no_grad()`` (as optimizers do).
+* With grad mode on and an operand in a graph, the tensor itself joins the graph: its
+  ``grad_fn`` becomes the new node (``a *= b`` gives ``a.grad_fn = <MulBackward>``), and the
+  node works on a copy of the old values, as torch's in-place ops do.
+"""
+import numpy as np
+
+from .. import autograd
+from ..errors import ShapeError
+from ..tensor import Tensor
+from . import elementwise as E
+
+__all__ = ["inplace"]
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_TORCH_NAMES = {"b": "Bool", "u": "Byte", "i": "Long", "f": "Float"}
+
+
+def _dtype_name(dtype):
+    names = {np.dtype(np.float64): "Double", np.dtype(np.int32): "Int",
+             np.dtype(np.int16): "Short", np.dtype(np.int8): "Char",
+             np.dtype(np.float16): "Half"}
+    return names.get(np.dtype(dtype), _TORCH_NAMES[np.dtype(dtype).kind])
+
+
+def inplace(self, fn, *args, name=None, **kwargs):
+    """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
+    for other in args:
+        _check_fits(self, name or fn.__name__ + "_", other)
+    in_graph = autograd.is_grad_enabled() and (
+        self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+    if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation; wrap it in no_grad() (as optimizers do)")
+    if in_graph:                   # the node computes from a copy of the old values
+        old = Tensor(self.array.copy())
+        old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
+        result = fn(old, *args, **kwargs)
+    else:
+        with autograd.no_grad():
+            result = fn(self, *args, **kwargs)
+    if _CATEGORY[result.dtype.kind] > _CATEGORY[self.dtype.kind]:
+        raise RuntimeError(f"result type {_dtype_name(result.dtype)} can't be cast to the "
+                           f"desired output type {_dtype_name(self.dtype)}")
+    if result.shape != self.shape:
+        raise ShapeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                         f"shape {list(result.shape)}")
+    self._bump_version_unchecked()
+    np.copyto(self.array, result.array, casting="unsafe")
+    if in_graph:
+        self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
+    return self
+
+
+def _check_fits(self, op, other):
+    """An in-place result can't change the shape: ``other`` must broadcast to this shape."""
+    shape = np.shape(other.array if isinstance(other, Tensor) else other)
+    if shape == self.shape or not shape or other is None:
+        return
+    try:
+        fits = np.broadcast_shapes(shape, self.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{op}: an operand of shape {tuple(shape)} does not fit into a tensor "
+                         f"of shape {self.shape} (an in-place result must keep the tensor's "
+                         f"shape)")
+
+
+def _method(name, fn):
+    def method(self, *args, **kwargs):
+        return inplace(self, fn, *args, name=name, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"In place: ``self = {fn.__name__}(self, ...)`` (see functions.inplace)."
+    setattr(Tensor, name, method)
+
+
+def _power(x, e):
+    return E.pow(x, e)
+
+
+for _name, _fn in {"add_": E.add, "sub_": E.sub, "mul_": E.mul, "div_": E.div,
+                   "pow_": _power, "clamp_": E.clamp, "clip_": E.clamp, "neg_": E.neg,
+                   "exp_": E.exp, "log_": E.log, "sqrt_": E.sqrt, "abs_": E.abs,
+                   "__iadd__": E.add, "__isub__": E.sub, "__imul__": E.mul,
+                   "__itruediv__": E.div, "__ipow__": _power}.items():
+    _method(_name, _fn)
+
+
+def _fill(x, value):
+    v = value.array if isinstance(value, Tensor) else value
+    if np.ndim(v) != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{np.ndim(v)} dimensions.")
+    return Tensor(np.full(x.shape, v, dtype=x.dtype))
+
+
+def _copy(x, src):
+    src = src if isinstance(src, Tensor) else Tensor(np.asarray(src))
+    return Tensor(np.broadcast_to(src.array, x.shape).astype(x.dtype))   # (copy_ casts any dtype, as torch)
+
+
+def fill_(self, value):
+    return inplace(self, _fill, value, name="fill_")
+
+
+def zero_(self):
+    return inplace(self, _fill, 0, name="zero_")
+
+
+def copy_(self, src):
+    """Copy ``src``'s values into this tensor (broadcast, cast to its dtype). Not recorded in
+    the graph yet: refused when ``src`` requires grad and grad mode is on."""
+    if autograd.is_grad_enabled() and isinstance(src, Tensor) and src.requires_grad:
+        raise RuntimeError("copy_: copying from a tensor that requires grad is not "
+                           "differentiable here yet; use torch.cat/stack/where to build the "
+                           "tensor, or detach() the source")
+    return inplace(self, _copy, src, name="copy_")
+
+
+Tensor.fill_, Tensor.zero_, Tensor.copy_ = fill_, zero_, copy_

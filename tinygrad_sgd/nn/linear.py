@@ -1,0 +1,70 @@
+"""Linear layers: Linear, Identity and Flatten (torch's default initialisation)."""
+import math
+
+import numpy as np
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+__all__ = ["Linear", "Identity", "Flatten"]
+
+
+def positive_int(value, what, layer):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{layer}: {what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def reset_like_torch(weight, bias, fan_in):
+    """torch's default for Linear and Conv: weight ~ kaiming_uniform(a=√5), which is
+    U(−1/√fan_in, 1/√fan_in); bias ~ U(−1/√fan_in, 1/√fan_in)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
+class Linear(Module):
+    """y = x·Wᵀ + b with ``weight`` of shape ``(out_features, in_features)`` and ``bias`` of
+    shape ``(out_features,)`` (float32, torch's default initialisation)."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features = positive_int(in_features, "in_features", "Linear")
+        self.out_features = positive_int(out_features, "out_features", "Linear")
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), np.float32))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_features,), np.float32))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        reset_like_torch(self.weight, self.bias, self.in_features)
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge dims ``start_dim..end_dim`` (by default all but the batch dim)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return F.flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
