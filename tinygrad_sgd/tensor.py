@@ -258,20 +258,6 @@ class Tensor:
     def _bump_version_unchecked(self):
         versions.bump(self.array)
 
-    def _check_fits(self, op, other):
-        """An in-place op can't change the shape: ``other`` must broadcast to this shape."""
-        shape = np.shape(other)
-        if shape == self.array.shape or not shape:
-            return
-        try:
-            fits = np.broadcast_shapes(shape, self.shape) == self.shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise RuntimeError(f"{op}: an operand of shape {tuple(shape)} does not fit into a "
-                               f"tensor of shape {self.shape} (an in-place result must keep "
-                               f"the tensor's shape)")
-
     def __setitem__(self, index, value):
         from .functions.shape import unwrap_index
         self._bump_version()
