@@ -22,6 +22,16 @@ TF = torch.nn.functional
 NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def torch_on_one_thread():
+    """The tensors here are tiny: torch's thread pool only costs time, and on a busy 2-core
+    machine its waiting threads made each torch step ~30x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # ============================================================================ the problems
 def problem(seed=0, n=16):
     """Inputs, targets and the starting weights of a 3 → 6 → 1 tanh network."""

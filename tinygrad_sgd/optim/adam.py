@@ -81,7 +81,8 @@ class Adam(Optimizer):
                         if "max_exp_avg_sq" not in state:   # amsgrad switched on later
                             state["max_exp_avg_sq"] = _zeros(p)
                         v_max = _array(state["max_exp_avg_sq"])
-                        v = np.maximum(v_max, v, out=v_max)
+                        np.maximum(v_max, v, out=v_max)
+                        v = v_max               # the denominator uses the running maximum
                     step_size = lr / (1 - beta1 ** t)
                     denom = np.sqrt(v)
                     denom /= (1 - beta2 ** t) ** 0.5
