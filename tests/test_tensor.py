@@ -162,8 +162,8 @@ def test_repr_shows_grad_fn_and_dtype():
     x = Tensor([1.0, 2.0], requires_grad=True)
     assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward>)"
     assert repr(x.sum()) == "tensor(3., grad_fn=<SumBackward>)"
-    assert repr(Tensor(np.array([1.0, 2.0]))) == "tensor([1., 2.], dtype=float64)"
-    assert repr(Tensor(np.array([1, 2], np.int32))) == "tensor([1, 2], dtype=int32)"
+    assert repr(Tensor(np.array([1.0, 2.0]))) == "tensor([1., 2.], dtype=tinygrad_sgd.float64)"
+    assert repr(Tensor(np.array([1, 2], np.int32))) == "tensor([1, 2], dtype=tinygrad_sgd.int32)"
     assert "1.5" in repr(Tensor(1.5))
 
 

@@ -16,6 +16,7 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from .gradcheck import gradcheck, GradcheckError
 from .kernels.threads import set_num_threads, get_num_threads
+from .printing import set_printoptions
 from .kernels import allocator as _allocator
 
 _allocator.apply_from_environment()
@@ -27,6 +28,7 @@ __all__ = ["Tensor", "tensor", "manual_seed", "get_rng",
            "ones_like", "full_like", "rand_like", "randn_like", "float32", "float64", "int64",
            "int32", "bool_", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
+           "set_printoptions",
            "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__
 
 

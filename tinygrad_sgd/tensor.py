@@ -163,16 +163,8 @@ class Tensor:
         return id(self)
 
     def __repr__(self):
-        body = np.array2string(self.array, separator=", ", prefix="tensor(", precision=4,
-                               floatmode="maxprec_equal" if self.dtype.kind == "f" else "maxprec")
-        extra = ""
-        if self.dtype not in (np.float32, np.int64, np.bool_):
-            extra += f", dtype={self.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn={self.grad_fn!r}"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        from .printing import tensor_repr
+        return tensor_repr(self)
 
     def __iter__(self):
         if self.ndim == 0:

@@ -1,0 +1,158 @@
+"""Printing tensors as torch prints them: ``tensor(3.5000)``, ``tensor([1., 2.])``,
+``tensor([1.0000e+10, 1.0000e+00])``, summarised with ``...`` past 1,000 elements.
+
+The rule (torch's ``_Formatter``): look at the finite non-zero values of a float tensor. If all
+are whole numbers, print them as ``1.``; use scientific notation when the largest is over 1e8,
+or the largest over the smallest is over 1000 (and, for fractions, when the smallest is under
+1e-4); else 4 decimals. Every element is padded to the widest one.
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["set_printoptions", "tensor_repr"]
+
+
+@dataclass
+class _Options:
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: object = None
+
+
+OPTIONS = _Options()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """As ``torch.set_printoptions``: ``profile`` is "default", "short" or "full"."""
+    if profile is not None:
+        presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+                   "full": (4, math.inf, 3, 80)}
+        if profile not in presets:
+            raise ValueError(f"set_printoptions: profile must be 'default', 'short' or 'full', "
+                             f"got {profile!r}")
+        (OPTIONS.precision, OPTIONS.threshold, OPTIONS.edgeitems,
+         OPTIONS.linewidth) = presets[profile]
+    for name, value in (("precision", precision), ("threshold", threshold),
+                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            setattr(OPTIONS, name, value)
+    OPTIONS.sci_mode = sci_mode
+
+
+class _Formatter:
+    def __init__(self, values):
+        self.floating = values.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.width = True, False, 1
+        flat = values.reshape(-1)
+        if not self.floating:
+            for v in flat.tolist():
+                self.width = max(self.width, len(str(v)))
+            return
+        finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        if finite.size == 0:
+            return
+        magnitudes = np.abs(finite)
+        lo, hi = magnitudes.min(), magnitudes.max()
+        self.int_mode = bool((finite == np.ceil(finite)).all())
+        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        self.sci_mode = sci if OPTIONS.sci_mode is None else bool(OPTIONS.sci_mode)
+        p = OPTIONS.precision
+        for v in finite.tolist():
+            if self.sci_mode:
+                text = f"{v:.{p}e}"
+            elif self.int_mode:
+                text = f"{v:.0f}."
+            else:
+                text = f"{v:.{p}f}"
+            self.width = max(self.width, len(text))
+
+    def format(self, v):
+        if not self.floating:
+            text = str(v)
+        elif self.sci_mode:
+            text = f"{v:.{OPTIONS.precision}e}"
+        elif self.int_mode:
+            text = f"{v:.0f}" + ("" if math.isinf(v) or math.isnan(v) else ".")
+        else:
+            text = f"{v:.{OPTIONS.precision}f}"
+        return text.rjust(self.width)
+
+
+def _summarized(a):
+    """The elements that will be shown (edge items of every dim) — the formatter's input."""
+    e = OPTIONS.edgeitems
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * e:
+        a = np.concatenate([a[:e], a[-e:]])
+    if a.ndim == 1:
+        return a
+    return np.stack([_summarized(row) for row in a])
+
+
+def _vector(a, indent, summarize, fmt):
+    per_line = max(1, (OPTIONS.linewidth - indent) // (fmt.width + 2))
+    e = OPTIONS.edgeitems
+    if summarize and a.shape[0] > 2 * e:
+        items = [fmt.format(v) for v in a[:e].tolist()] + [" ..."] + \
+            [fmt.format(v) for v in a[-e:].tolist()]
+    else:
+        items = [fmt.format(v) for v in a.tolist()]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(a, indent, summarize, fmt):
+    if a.ndim == 0:
+        return fmt.format(a.item())
+    if a.ndim == 1:
+        return _vector(a, indent, summarize, fmt)
+    e = OPTIONS.edgeitems
+    if summarize and a.shape[0] > 2 * e:
+        rows = [_nested(a[i], indent + 1, summarize, fmt) for i in range(e)] + ["..."] + \
+            [_nested(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0] - e,
+                                                                   a.shape[0])]
+    else:
+        rows = [_nested(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0])]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
+def values_str(a, indent):
+    """The bracketed numbers of an array, as torch lays them out."""
+    if a.size == 0:
+        return "[]"
+    summarize = a.size > OPTIONS.threshold
+    fmt = _Formatter(_summarized(a) if summarize else a)
+    return _nested(a, indent, summarize, fmt)
+
+
+def tensor_repr(t, prefix="tensor("):
+    """``tensor([...], dtype=..., grad_fn=<...>)`` with torch's line breaking of suffixes."""
+    a = t.array
+    indent = len(prefix)
+    suffixes = []
+    if a.size == 0 and a.shape != (0,):
+        suffixes.append(f"size={tuple(a.shape)}")
+    if a.dtype not in (np.float32, np.int64, np.bool_) or (a.size == 0 and
+                                                           a.dtype != np.float32):
+        suffixes.append(f"dtype=tinygrad_sgd.{a.dtype}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn={t.grad_fn!r}")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    body = values_str(a, indent)
+    out = [prefix + body]
+    last = len(out[0]) - out[0].rfind("\n") + 1
+    for s in suffixes:
+        if last + len(s) + 2 > OPTIONS.linewidth:
+            out.append(",\n" + " " * indent + s)
+            last = indent + len(s)
+        else:
+            out.append(", " + s)
+            last += len(s) + 2
+    return "".join(out) + ")"
