@@ -61,6 +61,15 @@ class Function:
     _out_version = 0
     _pre_hooks = None
 
+    def __init_subclass__(cls, **kwargs):
+        """A subclass written as torch writes custom ops (``@staticmethod forward(ctx, ...)``
+        and ``backward(ctx, grad)``) is run by :mod:`.custom`; the library's own ops use
+        instance methods."""
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            from .custom import make_torch_style
+            make_torch_style(cls)
+
     # --- used inside forward -------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
         """Keep Tensors (usually inputs) for backward; freed after backward unless retained.
