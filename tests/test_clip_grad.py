@@ -148,17 +148,22 @@ def test_clip_grad_value_on_one_tensor_and_nan_passes_through_like_torch():
     np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
 
 
-def test_a_gradient_with_a_graph_is_clipped_into_a_detached_one():
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_a_gradient_with_a_graph_is_clipped_in_place_like_torch():
+    """After ``backward(create_graph=True)`` the gradient is itself in a graph; clipping
+    scales it in place under no_grad, as torch does."""
     x = nn.Parameter(np.array([3.0, -4.0]))
+    tx = torch.tensor([3.0, -4.0], dtype=torch.float64, requires_grad=True)
     (x * x * x).sum().backward(create_graph=True)                  # grad 3x², with a graph
-    assert x.grad.grad_fn is not None
+    (tx * tx * tx).sum().backward(create_graph=True)
+    assert x.grad.grad_fn is not None and tx.grad.grad_fn is not None
     total = utils.clip_grad_norm_([x], 1.0)
-    assert total.item() == pytest.approx(math.hypot(27.0, 48.0))
-    np.testing.assert_allclose(x.grad.numpy(), np.array([27.0, 48.0]) / (total.item() + 1e-6))
-    assert x.grad.grad_fn is None
-    (x * x * x).sum().backward(create_graph=True)
-    utils.clip_grad_value_([x], 5.0)
-    assert x.grad.grad_fn is None
+    ttotal = torch.nn.utils.clip_grad_norm_([tx], 1.0)
+    assert total.item() == pytest.approx(ttotal.item(), rel=1e-15) == math.hypot(27.0, 48.0)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.detach().numpy(), rtol=1e-15)
+    utils.clip_grad_value_([x], 0.5)
+    torch.nn.utils.clip_grad_value_([tx], 0.5)
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.detach().numpy())
 
 
 # ============================================================================ vectors

@@ -537,11 +537,9 @@ def test_closure_is_called_with_grad_enabled_and_its_loss_returned(name):
 def test_a_gradient_of_the_wrong_shape_is_refused(name):
     p = nn.Parameter(np.ones((2, 3)))
     opt = getattr(optim, name)([p])
-    # refused when assigned (Tensor's grad setter, as torch) or, at the latest, by step()
-    with pytest.raises(RuntimeError, match=r"size '\[3\]' to a tensor of size '\[2, 3\]'|"
-                                           r"has shape \(3,\); a gradient must have its"):
-        p.grad = Tensor(np.ones(3))
-        opt.step()
+    with pytest.raises(RuntimeError, match=r"size '\[3\]' to a tensor of size '\[2, 3\]'"):
+        p.grad = Tensor(np.ones(3))                     # refused by Tensor's grad setter
+    opt.step()
     np.testing.assert_array_equal(p.numpy(), 1.0)
 
 

@@ -10,8 +10,8 @@
     nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
     opt.step()
 
-The gradients are changed in place, in NumPy, with the gradients' own dtype (float32 stays
-float32).
+The gradients are changed in place (``mul_``, ``clamp_`` under no_grad, as torch), in their
+own dtype (float32 stays float32).
 """
 import types
 import warnings
@@ -25,12 +25,6 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
 
 
-def _array(t):
-    """The NumPy array behind Tensor ``t`` (``t.array``; ``t.data`` before that rename)."""
-    array = getattr(t, "array", None)
-    return t.data if array is None else array
-
-
 def _as_list(parameters):
     """A single Tensor or an iterable of them, as a list (torch accepts both)."""
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
@@ -40,18 +34,6 @@ def _vector_norm(values, norm_type):
     """‖values‖ over all entries, as ``torch.linalg.vector_norm``: max |x| for inf, min |x|
     for −inf, the number of non-zeros for 0, (Σ |x|^p)^(1/p) otherwise; in values' dtype."""
     return np.linalg.norm(np.ravel(values), ord=norm_type)
-
-
-def _scale_grad_(p, factor):
-    """p.grad ← p.grad · factor in place (a gradient that carries a graph, from
-    ``backward(create_graph=True)``, is replaced by a new, detached one instead)."""
-    g = p.grad
-    if g.grad_fn is not None:
-        p.grad = Tensor(_array(g) * factor)
-        return
-    g._bump_version()
-    values = _array(g)
-    values *= factor
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
@@ -80,7 +62,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not with_grad:
         return Tensor(np.array(0.0, dtype=np.float32))
     with no_grad():
-        norms = [_vector_norm(_array(p.grad), norm_type) for p in with_grad]
+        norms = [_vector_norm(p.grad.array, norm_type) for p in with_grad]
         total_norm = _vector_norm(np.array(norms), norm_type)
         if error_if_nonfinite and not np.isfinite(total_norm):
             raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
@@ -91,7 +73,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             clip_coef = max_norm / (total_norm + 1e-6)    # total_norm's dtype (weak floats)
             clip_coef = np.minimum(clip_coef, 1.0)
             for p in with_grad:
-                _scale_grad_(p, clip_coef)
+                p.grad.mul_(clip_coef)
     return Tensor(np.asarray(total_norm))
 
 
@@ -101,15 +83,8 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     clip_value = float(clip_value)
     with no_grad():
         for p in _as_list(parameters):
-            g = p.grad
-            if g is None:
-                continue
-            if g.grad_fn is not None:   # a gradient with a graph: replaced, as above
-                p.grad = Tensor(np.clip(_array(g), -clip_value, clip_value))
-                continue
-            g._bump_version()
-            values = _array(g)
-            np.clip(values, -clip_value, clip_value, out=values)
+            if p.grad is not None:
+                p.grad.clamp_(min=-clip_value, max=clip_value)
 
 
 def parameters_to_vector(parameters):
@@ -126,7 +101,7 @@ def vector_to_parameters(vec, parameters):
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected Tensor, but got: {type(vec).__module__}."
                         f"{type(vec).__name__}")
-    flat = _array(vec)
+    flat = vec.array
     if flat.ndim != 1:
         raise RuntimeError(f"vector_to_parameters: vec must be 1-d, got shape {vec.shape}")
     start = 0
@@ -135,9 +110,5 @@ def vector_to_parameters(vec, parameters):
         if end > flat.size:
             raise RuntimeError(f"vector_to_parameters: vec has {flat.size} entries, too few for "
                                f"the parameters (at least {end} needed)")
-        view = flat[start:end].reshape(param.shape)
-        if hasattr(param, "array"):
-            param.array = view
-        else:                           # Tensors before the .array rename
-            param.data = view
+        param.array = flat[start:end].reshape(param.shape)      # a view of vec's memory
         start = end

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, _array, _check_nonnegative, _evaluate, _params_with_grad
+from .optimizer import Optimizer, _check_nonnegative, _evaluate, _params_with_grad
 
 __all__ = ["Adagrad"]
 
@@ -39,7 +39,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p):
         start = float(self.defaults["initial_accumulator_value"])
-        self.state[p] = {"step": 0, "sum": Tensor(np.full_like(_array(p), start))}
+        self.state[p] = {"step": 0, "sum": Tensor(np.full_like(p.array, start))}
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")
@@ -58,7 +58,7 @@ class Adagrad(Optimizer):
                 lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
                 eps, weight_decay = float(group["eps"]), float(group["weight_decay"])
                 for p in _params_with_grad(group):
-                    theta, g = _array(p), _array(p.grad)
+                    theta, g = p.array, p.grad.array
                     if group["maximize"]:
                         g = -g
                     if p not in self.state:     # added by add_param_group after __init__
@@ -68,7 +68,7 @@ class Adagrad(Optimizer):
                     if weight_decay != 0:
                         g = g + weight_decay * theta
                     clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                    total = _array(state["sum"])
+                    total = state["sum"].array
                     total += g * g
                     denom = np.sqrt(total)
                     denom += eps

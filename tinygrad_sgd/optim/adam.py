@@ -4,7 +4,7 @@ update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or dec
 import numpy as np
 
 from ..autograd import no_grad
-from .optimizer import (Optimizer, _array, _check_nonnegative, _evaluate, _lerp_, _number,
+from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _lerp_, _number,
                         _params_with_grad, _zeros)
 
 __all__ = ["Adam", "AdamW"]
@@ -55,7 +55,7 @@ class Adam(Optimizer):
                 beta1, beta2 = (float(b) for b in group["betas"])
                 weight_decay = float(group["weight_decay"])
                 for p in _params_with_grad(group):
-                    theta, g = _array(p), _array(p.grad)
+                    theta, g = p.array, p.grad.array
                     if group["maximize"]:
                         g = -g
                     state = self.state.setdefault(p, {})
@@ -73,14 +73,14 @@ class Adam(Optimizer):
                             theta *= 1 - lr * weight_decay
                         else:
                             g = g + weight_decay * theta
-                    m, v = _array(state["exp_avg"]), _array(state["exp_avg_sq"])
+                    m, v = state["exp_avg"].array, state["exp_avg_sq"].array
                     _lerp_(m, g, 1 - beta1)
                     v *= beta2
                     v += (1 - beta2) * g * g
                     if group["amsgrad"]:
                         if "max_exp_avg_sq" not in state:   # amsgrad switched on later
                             state["max_exp_avg_sq"] = _zeros(p)
-                        v_max = _array(state["max_exp_avg_sq"])
+                        v_max = state["max_exp_avg_sq"].array
                         np.maximum(v_max, v, out=v_max)
                         v = v_max               # the denominator uses the running maximum
                     step_size = lr / (1 - beta1 ** t)

@@ -15,6 +15,8 @@ Every scheduler records ``last_epoch`` and each group's starting lr as
         train_one_epoch(model, opt)
         sched.step()
 """
+# house: long file — torch keeps every schedule in torch.optim.lr_scheduler, and
+# optim.lr_scheduler.<Name> finds them all here; each class is short and stands alone.
 import math
 import numbers
 import types

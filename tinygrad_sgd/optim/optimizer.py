@@ -4,9 +4,9 @@ running the closure, and torch's ``lerp_`` formula.
 
 An optimizer subclass only has to say which options it takes (``defaults``), how to check
 them (:meth:`Optimizer._validate_group`) and how one step changes a parameter (``step``).
-The update itself is plain NumPy on the parameter's array (:func:`_array`): one version bump
-per parameter, then in-place array arithmetic, with Python-float hyper-parameters so that
-float32 stays float32.
+The update itself is plain NumPy on the parameter's array (``p.array``): one version bump per
+parameter, then in-place array arithmetic, with Python-float hyper-parameters so that float32
+stays float32.
 """
 import numbers
 
@@ -16,13 +16,6 @@ from ..autograd import enable_grad
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
-
-
-def _array(t):
-    """The NumPy array behind Tensor ``t``, which the optimizers read and update in place:
-    ``t.array`` (Tensors before the ``.array`` rename kept it in ``t.data``)."""
-    array = getattr(t, "array", None)
-    return t.data if array is None else array
 
 
 def _as_numpy(value):
@@ -105,7 +98,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad.grad_fn is not None:
-                    p.grad = Tensor(np.zeros_like(_array(p)))
+                    p.grad = Tensor(np.zeros_like(p.array))
                 else:
                     p.grad.zero_()
 
@@ -208,24 +201,10 @@ def _check_nonnegative(group, key, what):
     return value
 
 
-def _check_grad(p):
-    """A gradient someone assigned by hand must fit its parameter: NumPy would broadcast a
-    (3,) gradient over a (2, 3) parameter without a word."""
-    g = p.grad
-    if not isinstance(g, Tensor):
-        raise TypeError(f"the .grad of a parameter of shape {p.shape} must be a Tensor or None, "
-                        f"got {type(g).__name__}")
-    if g.shape != p.shape:
-        raise RuntimeError(f"the .grad of a parameter of shape {p.shape} has shape {g.shape}; a "
-                           f"gradient must have its parameter's shape")
-
-
 def _params_with_grad(group):
-    """The group's parameters that have a (checked) gradient; the others are skipped."""
-    for p in group["params"]:
-        if p.grad is not None:
-            _check_grad(p)
-            yield p
+    """The group's parameters that have a gradient (Tensor's ``grad`` setter has checked its
+    shape and dtype); the others are skipped."""
+    return [p for p in group["params"] if p.grad is not None]
 
 
 def _evaluate(closure):
@@ -238,7 +217,7 @@ def _evaluate(closure):
 
 def _zeros(p):
     """A state buffer: zeros of the parameter's shape and dtype, as our own Tensor."""
-    return Tensor(np.zeros_like(_array(p)))
+    return Tensor(np.zeros_like(p.array))
 
 
 def _lerp_(start, end, weight):

@@ -3,7 +3,7 @@ recent gradients; optionally centered (subtract the running mean first) and with
 import numpy as np
 
 from ..autograd import no_grad
-from .optimizer import (Optimizer, _array, _check_nonnegative, _evaluate, _lerp_,
+from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _lerp_,
                         _params_with_grad, _zeros)
 
 __all__ = ["RMSprop"]
@@ -55,7 +55,7 @@ class RMSprop(Optimizer):
                 lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
                 momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
                 for p in _params_with_grad(group):
-                    theta, g = _array(p), _array(p.grad)
+                    theta, g = p.array, p.grad.array
                     if group["maximize"]:
                         g = -g
                     state = self.state.setdefault(p, {})
@@ -65,11 +65,11 @@ class RMSprop(Optimizer):
                     state["step"] += 1
                     if weight_decay != 0:
                         g = g + weight_decay * theta
-                    square_avg = _array(state["square_avg"])
+                    square_avg = state["square_avg"].array
                     square_avg *= alpha
                     square_avg += (1 - alpha) * g * g
                     if group["centered"]:
-                        grad_avg = _array(state.setdefault("grad_avg", _zeros(p)))
+                        grad_avg = state.setdefault("grad_avg", _zeros(p)).array
                         _lerp_(grad_avg, g, 1 - alpha)
                         denom = square_avg - grad_avg * grad_avg
                         np.sqrt(denom, out=denom)
@@ -78,7 +78,7 @@ class RMSprop(Optimizer):
                     denom += eps
                     p._bump_version()       # θ changes in place (the graph notices)
                     if momentum > 0:
-                        buf = _array(state.setdefault("momentum_buffer", _zeros(p)))
+                        buf = state.setdefault("momentum_buffer", _zeros(p)).array
                         buf *= momentum
                         buf += g / denom
                         theta -= lr * buf

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _array, _check_nonnegative, _evaluate, _number,
+from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _number,
                         _params_with_grad)
 
 __all__ = ["SGD"]
@@ -51,7 +51,7 @@ class SGD(Optimizer):
                 dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
                 nesterov, maximize = group["nesterov"], group["maximize"]
                 for p in _params_with_grad(group):
-                    theta, g = _array(p), _array(p.grad)
+                    theta, g = p.array, p.grad.array
                     if maximize:
                         g = -g
                     if weight_decay != 0:
@@ -62,10 +62,10 @@ class SGD(Optimizer):
                         if buf is None:
                             buf = state["momentum_buffer"] = Tensor(np.array(g, copy=True))
                         else:   # the buffer is the optimizer's own: plain in-place NumPy
-                            b = _array(buf)
+                            b = buf.array
                             b *= momentum
                             b += g if dampening == 0 else (1 - dampening) * g
-                        g = g + momentum * _array(buf) if nesterov else _array(buf)
+                        g = g + momentum * buf.array if nesterov else buf.array
                     # θ ← θ − γ·g in place; the version bump lets a graph that saved θ notice
                     p._bump_version()
                     theta -= lr * g
