@@ -1,6 +1,6 @@
 """The :class:`Optimizer` base class (torch's ``torch.optim.Optimizer``) and the small helpers
-every optimizer shares: checking hyper-parameters and gradients, creating state buffers,
-running the closure, and torch's ``lerp_`` formula.
+every optimizer shares: checking hyper-parameters, picking the parameters with a gradient,
+creating state buffers, running the closure, and torch's ``lerp_`` formula.
 
 An optimizer subclass only has to say which options it takes (``defaults``), how to check
 them (:meth:`Optimizer._validate_group`) and how one step changes a parameter (``step``).
