@@ -2,8 +2,10 @@
 
 * :mod:`.module` — ``Module`` (parameter/submodule registration, ``state_dict``, train/eval)
   and ``Parameter``;
-* layers, one file per kind as in torch: :mod:`.linear` (Linear, Identity, Flatten),
-  :mod:`.conv`, :mod:`.pooling`, :mod:`.dropout`, :mod:`.activation`, :mod:`.container`;
+* layers, one file per kind as in torch: :mod:`.linear` (Linear, Identity, Flatten,
+  Unflatten), :mod:`.conv`, :mod:`.pooling`, :mod:`.dropout`, :mod:`.activation`,
+  :mod:`.normalization` (LayerNorm, RMSNorm, BatchNorm), :mod:`.sparse` (Embedding),
+  :mod:`.container` (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict);
 * :mod:`.losses` — loss Modules (NLLLoss, CrossEntropyLoss, BCELoss, ...);
 * :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
 * :mod:`.init` — weight initialisation (kaiming, xavier, ...).
@@ -11,17 +13,27 @@
 from . import functional, init
 from . import utils
 from .module import Module, Parameter, IncompatibleKeys
-from .linear import Linear, Identity, Flatten
+from .linear import Linear, Identity, Flatten, Unflatten
 from .conv import Conv2d
 from .pooling import MaxPool2d, AvgPool2d
 from .dropout import Dropout
-from .activation import ReLU, Sigmoid, Tanh, Softmax, LogSoftmax
-from .container import Sequential
+from .activation import (ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, LeakyReLU, ELU,
+                         SELU, CELU, Softplus, Hardtanh, ReLU6, Mish, Hardswish, Hardsigmoid,
+                         LogSigmoid, Softsign, PReLU, GLU, Softmin)
+from .normalization import LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d
+from .sparse import Embedding
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
-                     HingeEmbeddingLoss)
+                     HingeEmbeddingLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,
+                     MarginRankingLoss, CosineEmbeddingLoss)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "IncompatibleKeys",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "ReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "Flatten", "Identity", "Sequential",
+           "Softmax", "LogSoftmax", "Flatten", "Unflatten", "Identity",
+           "GELU", "SiLU", "LeakyReLU", "ELU", "SELU", "CELU", "Softplus", "Hardtanh", "ReLU6",
+           "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign", "PReLU", "GLU",
+           "Softmin", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",
+           "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
-           "HingeEmbeddingLoss"]
+           "HingeEmbeddingLoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
+           "MarginRankingLoss", "CosineEmbeddingLoss"]

@@ -1,9 +1,13 @@
 """Activation layers: each forwards to the function of the same name in
 :mod:`tinygrad_sgd.nn.functional`."""
-from . import functional as F
-from .module import Module
+import numpy as np
 
-__all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax"]
+from . import functional as F
+from .module import Module, Parameter
+
+__all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "LeakyReLU",
+           "ELU", "SELU", "CELU", "Softplus", "Hardtanh", "ReLU6", "Mish", "Hardswish",
+           "Hardsigmoid", "LogSigmoid", "Softsign", "PReLU", "GLU", "Softmin"]
 
 
 class ReLU(Module):
@@ -40,3 +44,162 @@ class Softmax(_AlongDim):
 class LogSoftmax(_AlongDim):
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+class Softmin(_AlongDim):
+    def __init__(self, dim=None):
+        super().__init__(dim)
+
+    def forward(self, x):
+        return F.softmin(x, self.dim)
+
+
+class _Inplace(Module):
+    """An activation with torch's ``inplace`` flag (the result written back into the input)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class GELU(Module):
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(_Inplace):
+    def forward(self, x):
+        return F.silu(x, self.inplace)
+
+
+class Mish(_Inplace):
+    def forward(self, x):
+        return F.mish(x, self.inplace)
+
+
+class Hardswish(_Inplace):
+    def forward(self, x):
+        return F.hardswish(x, self.inplace)
+
+
+class Hardsigmoid(_Inplace):
+    def forward(self, x):
+        return F.hardsigmoid(x, self.inplace)
+
+
+class SELU(_Inplace):
+    def forward(self, x):
+        return F.selu(x, self.inplace)
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
+                                                           else "")
+
+
+class ELU(Module):
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.elu(x, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class CELU(ELU):
+    def forward(self, x):
+        return F.celu(x, self.alpha, self.inplace)
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError("min_val cannot be greater than max_val")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return (f"min_val={self.min_val}, max_val={self.max_val}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class ReLU6(Hardtanh):
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class LogSigmoid(Module):
+    def forward(self, x):
+        return F.logsigmoid(x)
+
+
+class Softsign(Module):
+    def forward(self, x):
+        return F.softsign(x)
+
+
+class PReLU(Module):
+    """x for x > 0, a·x otherwise, with ``num_parameters`` learnable slopes a (1, or one per
+    channel), all starting at ``init``."""
+
+    def __init__(self, num_parameters=1, init=0.25, dtype=np.float32):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(np.full((num_parameters,), init, dtype))
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

@@ -1,4 +1,5 @@
-"""Linear layers: Linear, Identity and Flatten (torch's default initialisation)."""
+"""Linear layers: Linear, Identity, and the reshaping layers Flatten and Unflatten (torch's
+default initialisation)."""
 import math
 
 import numpy as np
@@ -7,7 +8,7 @@ from . import functional as F
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Linear", "Identity", "Flatten"]
+__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
 
 
 def positive_int(value, what, layer):
@@ -68,3 +69,42 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size`` (one entry may be −1), the inverse of
+    Flatten: ``Unflatten(1, (C, H, W))`` turns ``(N, C·H·W)`` into ``(N, C, H, W)``."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise TypeError(f"invalid argument 'dim': expected an int, got {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)) or not all(
+                isinstance(s, int) and not isinstance(s, bool) for s in unflattened_size):
+            raise TypeError(f"unflattened_size must be tuple of ints, but found element of "
+                            f"type {type(unflattened_size).__name__} ")
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        n = x.ndim
+        if not -n <= self.dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-n}, {n - 1}], but got {self.dim})")
+        d = self.dim % n
+        sizes = list(self.unflattened_size)
+        if sizes.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
+        known = 1
+        for s in sizes:
+            if s != -1:
+                known *= s
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = x.shape[d] // known if known else 0
+        if int(np.prod(sizes)) != x.shape[d]:
+            raise RuntimeError(f"unflatten: Provided sizes {list(self.unflattened_size)} "
+                               f"don't multiply up to the size of dim {self.dim} "
+                               f"({x.shape[d]}) in the input tensor")
+        return x.reshape(x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -7,6 +7,8 @@ A Module is an ordinary Python object whose attributes are watched: assigning a
 * ``named_parameters()`` yields ``("conv1.weight", p)``, ``("fc2.bias", p)``, ... — the
   same dotted names torch uses, so ``state_dict()`` keys match a torch twin's and weights can
   move between the two libraries;
+* buffers (``register_buffer``: batch norm's running statistics) are state that is saved and
+  loaded with the parameters but not trained;
 * ``train()``/``eval()`` set ``training`` on every module (dropout reads it);
 * ``module(x)`` runs ``forward(x)`` inside :class:`~tinygrad_sgd.autograd.module_scope`, which
   tags every graph node created with the stack of modules running, so a graph drawing can
@@ -71,6 +73,8 @@ class Module:
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -80,12 +84,19 @@ class Module:
         if params is None:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called "
                                  f"(call super().__init__() first in {type(self).__name__})")
+        buffers = self.__dict__.get("_buffers", {})
         if name in params:
             self._replace_parameter(name, value)
         elif isinstance(value, Parameter):
             self.__dict__.pop(name, None)
             self._modules.pop(name, None)
+            buffers.pop(name, None)
             params[name] = value
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                f"(torch.Tensor or None expected)")
+            buffers[name] = value
         elif isinstance(value, Module):
             self.__dict__.pop(name, None)
             self._modules[name] = value
@@ -117,6 +128,8 @@ class Module:
             return d["_parameters"][name]
         if "_modules" in d and name in d["_modules"]:
             return d["_modules"][name]
+        if "_buffers" in d and name in d["_buffers"]:
+            return d["_buffers"][name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name):
@@ -124,11 +137,15 @@ class Module:
             del self._parameters[name]
         elif name in self._modules:
             del self._modules[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
         else:
             object.__delattr__(self, name)
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules)
+                      | set(self._buffers))
 
     def register_parameter(self, name, param):
         """Add a parameter (or None, a declared-but-absent one, like ``bias=False``)."""
@@ -138,11 +155,47 @@ class Module:
         self.__dict__.pop(name, None)
         self._parameters[name] = param
 
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add a buffer: a Tensor that belongs to the module's state (saved by
+        ``state_dict()`` unless ``persistent=False``, converted by ``to(dtype)``) but is not a
+        parameter — batch norm's running statistics. ``None`` declares an absent one."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if name not in self._buffers and (hasattr(type(self), name) or name in self.__dict__
+                                          or name in self._parameters
+                                          or name in self._modules):
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (torch Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self.__dict__.pop(name, None)
         self._modules[str(name)] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The descendant at the dotted path ``target`` (``"transformer.h.0"``)."""
+        module = self
+        for item in target.split(".") if target else ():
+            if item not in module._modules or module._modules[item] is None:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{item}`")
+            module = module._modules[item]
+        return module
 
     # ------------------------------------------------------------------ running
     def forward(self, *args, **kwargs):
@@ -153,16 +206,18 @@ class Module:
             return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ walking the tree
-    def named_modules(self, memo=None, prefix=""):
-        """Yield ``(name, module)`` for this module (name ``""``) and every descendant, each
-        once, depth first in registration order."""
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Yield ``(name, module)`` for this module (name ``prefix``) and every descendant,
+        depth first in registration order; a module reachable twice is yielded once unless
+        ``remove_duplicate=False``."""
         stack = [(prefix, self)]
         memo = set() if memo is None else memo
         while stack:
             name, module = stack.pop()
-            if id(module) in memo:
-                continue
-            memo.add(id(module))
+            if remove_duplicate:
+                if id(module) in memo:
+                    continue
+                memo.add(id(module))
             yield name, module
             children = [((name + "." if name else "") + k, m)
                         for k, m in module._modules.items() if m is not None]
@@ -199,6 +254,21 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yield ``("bn1.running_mean", Tensor)`` pairs (persistent or not)."""
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_name, module in modules:
+            for name, b in module._buffers.items():
+                if b is None or (remove_duplicate and id(b) in seen):
+                    continue
+                seen.add(id(b))
+                yield (mod_name + "." if mod_name else "") + name, b
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode=True):
         """Set ``training`` on this module and every descendant; returns self."""
@@ -234,8 +304,12 @@ class Module:
         return self
 
     def to(self, dtype):
-        """Convert every parameter's values to ``dtype`` in place (the Parameter objects stay,
-        so an optimizer holding them keeps working); returns self."""
+        """Convert every parameter's values, and every floating-point buffer's, to ``dtype``
+        in place (the Parameter objects stay, so an optimizer holding them keeps working);
+        integer buffers (``num_batches_tracked``) keep theirs, as in torch. A device string
+        (``"cpu"``) changes nothing. Returns self."""
+        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: parameters must stay floating point, got {dtype}")
@@ -243,6 +317,9 @@ class Module:
             p.array = p.array.astype(dtype)
             if p.grad is not None:
                 p.grad = Tensor(p.grad.array.astype(dtype))
+        for b in self.buffers():
+            if b.dtype.kind == "f":
+                b.array = b.array.astype(dtype)
         return self
 
     def float(self):
@@ -252,18 +329,34 @@ class Module:
         return self.to(np.float64)
 
     # ------------------------------------------------------------------ state dict
+    def _state_items(self, prefix=""):
+        """``(key, tensor)`` for torch's state_dict: per module its parameters, then its
+        persistent buffers, then its children's, depth first; a tensor shared by two modules
+        (a tied weight) appears under each name, as in torch."""
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            for key, t in module._parameters.items():
+                if t is not None:
+                    yield name + key, t
+            for key, t in module._buffers.items():
+                if t is not None and key not in module._non_persistent_buffers_set:
+                    yield name + key, t
+            stack.extend(reversed([(name + k + ".", m) for k, m in module._modules.items()
+                                   if m is not None]))
+
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """An ordered ``{name: Tensor}`` of every parameter, keyed like torch
-        (``conv1.weight``). The Tensors share memory with the parameters (as torch's do);
-        ``keep_vars=True`` returns the Parameters themselves."""
+        """An ordered ``{name: Tensor}`` of every parameter and persistent buffer, keyed like
+        torch (``conv1.weight``, ``bn1.running_mean``). The Tensors share memory with the
+        module's (as torch's do); ``keep_vars=True`` returns the Parameters themselves."""
         out = OrderedDict() if destination is None else destination
-        for name, p in self.named_parameters(prefix=prefix.rstrip(".")):
-            out[name] = p if keep_vars else p.detach()
+        for name, t in self._state_items(prefix):
+            out[name] = t if keep_vars else t.detach()
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values from ``state_dict`` into the existing parameters (in place, under
-        no_grad, keeping each parameter's dtype).
+        """Copy values from ``state_dict`` into the existing parameters and buffers (in place,
+        under no_grad, keeping each one's dtype).
 
         Values may be our Tensors, NumPy arrays, torch tensors (``torch_model.state_dict()``
         works directly) or anything ``numpy.asarray`` accepts. Every problem — a missing key,
@@ -274,7 +367,7 @@ class Module:
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
                             f"{type(state_dict).__name__}")
-        own = OrderedDict(self.named_parameters())
+        own = OrderedDict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict.keys() if k not in own]
         problems, arrays = [], {}

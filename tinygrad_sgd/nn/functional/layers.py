@@ -1,9 +1,17 @@
 """Linear, flatten and the activation functions."""
+import numpy as np
+
 from ... import ops
+from ...functions import where
+from ...functions.inplace import inplace as _inplace
+from ...ops import activation as act
 from ...tensor import Tensor
 from ._checks import check_tensor, check_float
 
-__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatten"]
+__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatten",
+           "gelu", "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "hardtanh",
+           "relu6", "mish", "hardswish", "hardsigmoid", "logsigmoid", "softsign", "prelu",
+           "glu", "softmin"]
 
 
 def linear(input, weight, bias=None):
@@ -53,3 +61,169 @@ def log_softmax(input, dim):
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one (as ``torch.flatten``)."""
     return check_tensor(input, "flatten").flatten(start_dim, end_dim)
+
+
+# ---------------------------------------------------------------------------- more activations
+# Each is one primitive of ops/activation.py where torch's gradient has a convention a
+# composition would not give (the strict masks of hardtanh, the threshold of softplus) or where
+# speed matters (gelu, in every transformer block); the others are compositions, so their
+# gradients (and second order) follow from the pieces. ``inplace=True`` writes the result back
+# into ``input`` (see functions/inplace.py).
+def _maybe_inplace(input, fn, inplace, *args):
+    if inplace:
+        return _inplace(input, lambda x, *a: fn(x, *a), *args, name=fn.__name__ + "_")
+    return fn(input, *args)
+
+
+def gelu(input, approximate="none"):
+    """x·Φ(x), Φ the standard normal CDF; ``approximate='tanh'``:
+    ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+    check_float(input, "gelu")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return act.GELUOp.apply(input, approximate)
+
+
+def silu(input, inplace=False):
+    """x·σ(x) (also called swish)."""
+    check_float(input, "silu")
+    return _maybe_inplace(input, _silu, inplace)
+
+
+def _silu(x):
+    return x * x.sigmoid()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x for x > 0, negative_slope·x otherwise (gradient negative_slope at 0, as torch)."""
+    check_float(input, "leaky_relu")
+    return _maybe_inplace(input, _leaky_relu, inplace, negative_slope)
+
+
+def _leaky_relu(x, slope):
+    return where(x > 0, x, x * slope)
+
+
+def _elu(x, alpha, scale=1.0, input_scale=1.0):
+    """torch's elu family: scale·x for x > 0, scale·α·(e^(input_scale·x) − 1) otherwise; the
+    exponent is taken of min(x, 0), so a large x gives no inf (and no nan gradient)."""
+    neg = (x.clamp(max=0.0) * input_scale).exp() - 1.0
+    out = where(x > 0, x, neg * alpha)
+    return out * scale if scale != 1.0 else out
+
+
+def elu(input, alpha=1.0, inplace=False):
+    check_float(input, "elu")
+    return _maybe_inplace(input, _elu, inplace, alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale·elu(x, α) with torch's constants α ≈ 1.6733, scale ≈ 1.0507."""
+    check_float(input, "selu")
+    return _maybe_inplace(input, _elu, inplace, _SELU_ALPHA, _SELU_SCALE)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, α·(e^(x/α) − 1))."""
+    check_float(input, "celu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _maybe_inplace(input, _elu, inplace, alpha, 1.0, 1.0 / alpha)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """ln(1 + e^(βx))/β, and x itself where βx > threshold (as torch)."""
+    check_float(input, "softplus")
+    return act.SoftplusOp.apply(input, float(beta), float(threshold))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(x, min_val, max_val), the gradient 0 at the bounds themselves (as torch)."""
+    check_float(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(input, act.HardtanhOp.apply, inplace, min_val, max_val)
+
+
+def relu6(input, inplace=False):
+    """hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def mish(input, inplace=False):
+    """x·tanh(softplus(x))."""
+    check_float(input, "mish")
+    return _maybe_inplace(input, _mish, inplace)
+
+
+def _mish(x):
+    return x * act.SoftplusOp.apply(x).tanh()
+
+
+def hardswish(input, inplace=False):
+    """x·relu6(x + 3)/6."""
+    check_float(input, "hardswish")
+    return _maybe_inplace(input, act.HardswishOp.apply, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3)/6."""
+    check_float(input, "hardsigmoid")
+    return _maybe_inplace(input, act.HardsigmoidOp.apply, inplace)
+
+
+def logsigmoid(input):
+    """ln σ(x) = −softplus(−x), computed stably."""
+    check_float(input, "logsigmoid")
+    return -act.SoftplusOp.apply(-input)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    check_float(input, "softsign")
+    return input / (input.abs() + 1.0)
+
+
+def prelu(input, weight):
+    """x for x > 0, a·x otherwise, with one learnable slope a per channel (dim 1) or one for
+    all (``weight`` of 1 element)."""
+    check_float(input, "prelu")
+    check_float(weight, "prelu", "weight")
+    n = weight.numel()
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim else 1)
+        if input.ndim == 0 or channels != n:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {n} and channel size = {channels}.")
+        w = weight.reshape((n,) + (1,) * (input.ndim - 2)) if input.ndim >= 2 else weight
+    else:
+        w = weight.reshape(())
+    return where(input > 0, input, input * w)
+
+
+def glu(input, dim=-1):
+    """a·σ(b), where a and b are the two halves of ``input`` along ``dim``."""
+    check_float(input, "glu")
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension "
+                           f"{dim % input.ndim} is size {n}")
+    a, b = input.split(n // 2, dim)
+    return a * b.sigmoid()
+
+
+def softmin(input, dim=None):
+    """softmax(−x) along ``dim``."""
+    check_tensor(input, "softmin")
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1     # torch's legacy implicit choice
+    return (-input).softmax(dim)

@@ -9,7 +9,8 @@ from ._checks import check_float
 
 __all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "mse_loss", "hinge_embedding_loss",
-           "hinge_loss"]
+           "hinge_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
+           "margin_ranking_loss", "cosine_embedding_loss"]
 
 
 # ============================================================================ loss helpers
@@ -109,16 +110,59 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _nll(input, target, weight, ignore_index, reduction, "nll_loss")
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """``nll_loss(log_softmax(input, dim=1), target)``: ``input`` holds raw scores (logits),
-    ``target`` integer class indices. Same options and errors as :func:`nll_loss`."""
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, dim=1), target)`` for raw scores (logits) ``(N, C)``,
+    ``(N, C, d1, ...)`` or ``(C,)``.
+
+    ``target`` holds integer class indices (same options and errors as :func:`nll_loss`) or,
+    if it is a float tensor of the input's shape, class probabilities: lᵢ = −Σ_c w_c·p_ic·
+    log q_ic, and ``mean`` divides by the number of samples. ``label_smoothing`` ε mixes the
+    target with the uniform distribution: (1−ε)·target + ε/C, as torch (for class indices the
+    ε/C part is averaged like the nll part: over the summed weights of the kept targets)."""
     check_float(input, "cross_entropy")
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have at least 1 dimension (classes), "
                          "got a scalar")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    _check_reduction(reduction, "cross_entropy")
+    class_dim = 1 if input.ndim > 1 else 0
+    C = input.shape[class_dim]
+    w = None
+    if weight is not None:
+        w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+        w = w.to(input.dtype).reshape((C,) + (1,) * (input.ndim - class_dim - 1))
+    t_arr = target.array if isinstance(target, Tensor) else np.asarray(target)
+    logp = input.log_softmax(class_dim)
+    if t_arr.dtype.kind == "f":                   # class probabilities
+        if ignore_index != -100:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        p = _as_target(target, input, "cross_entropy")
+        if label_smoothing > 0:
+            p = p * (1 - label_smoothing) + label_smoothing / C
+        terms = logp * p if w is None else logp * p * w
+        loss = -terms.sum(class_dim)
+        return _reduce(loss, reduction)          # mean: over the samples
     _class_array(target, "cross_entropy")  # validate before doing any work
-    logp = input.log_softmax(1 if input.ndim > 1 else 0)
-    return _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
+    nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
+    if label_smoothing == 0:
+        return nll
+    t = _class_array(target, "cross_entropy")
+    kept = t != ignore_index
+    smooth = -(logp if w is None else logp * w).sum(class_dim)
+    if not kept.all():
+        smooth = smooth * Tensor(kept.astype(input.dtype))
+    if reduction == "mean":
+        if w is None:
+            smooth = smooth.sum() / float(kept.sum())
+        else:
+            wa = w.array.reshape(C)
+            smooth = smooth.sum() / float(wa[t[kept]].sum())
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / C)
 
 
 # ============================================================================ binary losses
@@ -207,3 +251,114 @@ def hinge_loss(scores, y, margin=1.0, reduction="mean"):
     check_float(scores, op, "scores")
     yt = _pm_one(y, scores, op, strict=True, what="y")
     return _reduce((margin - yt * scores).clamp(min=0.0), reduction)
+
+
+# ============================================================================ regression
+def _pair_losses(input, target, op, reduction):
+    _check_reduction(reduction, op)
+    check_float(input, op)
+    return _as_target(target, input, op)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """|x − y| (gradient 0 where x = y, as torch)."""
+    return _reduce((input - _pair_losses(input, target, "l1_loss", reduction)).abs(),
+                   reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """½(x − y)²/β where |x − y| < β, |x − y| − ½β elsewhere (β = 0: the L1 loss)."""
+    y = _pair_losses(input, target, "smooth_l1_loss", reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = input - y
+    if beta == 0:
+        return _reduce(d.abs(), reduction)
+    a = d.abs()
+    return _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """½(x − y)² where |x − y| < δ, δ·(|x − y| − ½δ) elsewhere (= δ·smooth_l1 with β = δ)."""
+    y = _pair_losses(input, target, "huber_loss", reduction)
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = input - y
+    a = d.abs()
+    return _reduce(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback–Leibler divergence with ``input`` = log q and ``target`` = p (or log p when
+    ``log_target``): lᵢ = pᵢ·(log pᵢ − input_i), 0 where pᵢ = 0. ``reduction='batchmean'``
+    divides the sum by the batch size (the KL divergence proper); ``'mean'`` by the number of
+    elements (torch warns about it, and so do we)."""
+    op = "kl_div"
+    if size_average is not None or reduce is not None:
+        raise TypeError("kl_div: size_average and reduce are deprecated; use reduction")
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{op}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    check_float(input, op)
+    p = _as_target(target, input, op)
+    if log_target:
+        loss = p.exp() * (p - input)
+    else:
+        positive = p > 0
+        safe = where(positive, p, 1.0)               # log(1) = 0 where p = 0: no −inf, no nan
+        loss = p * safe.log() - p * input
+    if reduction == "batchmean":
+        return loss.sum() / float(input.shape[0] if input.ndim else 1)
+    if reduction == "mean":
+        import warnings
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns "
+                      "with the KL div math definition.'mean' will be changed to behave the "
+                      "same as 'batchmean' in the next major release.", UserWarning,
+                      stacklevel=2)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, −y·(x₁ − x₂) + margin), y = ±1 saying which input should rank higher."""
+    op = "margin_ranking_loss"
+    _check_reduction(reduction, op)
+    check_float(input1, op, "input1")
+    check_float(input2, op, "input2")
+    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if not (input1.ndim == input2.ndim == y.ndim):
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: torch.Size({list(input1.shape)})"
+                           f", input2: torch.Size({list(input2.shape)}), target: "
+                           f"torch.Size({list(y.shape)}) ")
+    y = y.to(input1.dtype)
+    return _reduce((-y * (input1 - input2) + margin).clamp(min=0.0), reduction)
+
+
+_COS_EPS = 1e-12
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """1 − cos(x₁, x₂) where y = 1, max(0, cos(x₁, x₂) − margin) where y = −1; rows of
+    ``(N, D)`` inputs (or two ``(D,)`` vectors), cos computed as torch (ε = 1e-12 added to each
+    squared norm)."""
+    op = "cosine_embedding_loss"
+    _check_reduction(reduction, op)
+    check_float(input1, op, "input1")
+    check_float(input2, op, "input2")
+    y = target.array if isinstance(target, Tensor) else np.asarray(target)
+    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
+        raise RuntimeError(f"cosine_embedding_loss: expected two 1D or 2D inputs of the same "
+                           f"shape, got {input1.shape} and {input2.shape}")
+    dim = input1.ndim - 1
+    expected = input1.shape[:1] if dim else ()
+    if y.shape != expected:
+        raise RuntimeError(f"{dim + 1}D target tensor expected, got shape {y.shape} for "
+                           f"inputs of shape {input1.shape}")
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + _COS_EPS
+    mag2 = (input2 * input2).sum(dim) + _COS_EPS
+    cos = prod / (mag1 * mag2).sqrt()
+    loss = where(Tensor(y == 1), 1.0 - cos, 0.0) + \
+        where(Tensor(y == -1), (cos - margin).clamp(min=0.0), 0.0)
+    return _reduce(loss, reduction)

@@ -1,4 +1,4 @@
-"""Ready-made models.
+"""Two small classic models.
 
 * :class:`SimpleCNN` — the classic PyTorch MNIST tutorial network (two 5×5 convolutions, two
   linear layers); its ``state_dict()`` keys (``conv1.weight`` ... ``fc2.bias``) match a torch
@@ -6,8 +6,8 @@
 * :class:`MLP` — a stack of Linear layers with one activation between them, e.g.
   ``MLP([2, 16, 16, 1])`` for the two-moons/XOR demos.
 """
-from . import nn
-from .nn import functional as F
+from .. import nn
+from ..nn import functional as F
 
 __all__ = ["SimpleCNN", "MLP"]
 

@@ -1,0 +1,113 @@
+"""Normalisation layers as functions: layer_norm, rms_norm, batch_norm (torch's signatures).
+
+The standardisation x̂ = (x − μ)/√(σ² + ε) is one primitive (:class:`ops.norm.Normalize`);
+the affine part γ·x̂ + β is plain Tensor arithmetic, so the gradients of γ and β are the sums
+the graph walk makes of broadcast gradients."""
+import numpy as np
+
+from ...autograd import no_grad
+from ...ops.norm import Normalize
+from ...tensor import Tensor
+from ._checks import check_float
+
+__all__ = ["layer_norm", "rms_norm", "batch_norm"]
+
+
+def _normalized_shape(shape):
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+
+
+def _check_trailing(input, shape, op):
+    n = len(shape)
+    if n == 0 or input.ndim < n or input.shape[input.ndim - n:] != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+            f"{list(input.shape)}")
+
+
+def _check_param(p, shape, what, op):
+    if p is not None and tuple(p.shape) != shape:
+        raise RuntimeError(f"{op}: Expected {what} to be of same shape as normalized_shape, "
+                           f"but got {what} of shape {list(p.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Standardise over the last ``len(normalized_shape)`` dims (biased variance), then
+    ``·weight + bias`` (each of shape ``normalized_shape``) if given."""
+    check_float(input, "layer_norm")
+    shape = _normalized_shape(normalized_shape)
+    _check_trailing(input, shape, "layer_norm")
+    _check_param(weight, shape, "weight", "layer_norm")
+    _check_param(bias, shape, "bias", "layer_norm")
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = Normalize.apply(input, dims, float(eps))
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / √(mean(x²) + ε) over the last ``len(normalized_shape)`` dims, then ``·weight``;
+    ``eps=None`` is the dtype's machine epsilon (as torch)."""
+    check_float(input, "rms_norm")
+    shape = _normalized_shape(normalized_shape)
+    _check_trailing(input, shape, "rms_norm")
+    _check_param(weight, shape, "weight", "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps) ** -0.5
+    return out * weight if weight is not None else out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Per channel (dim 1) of ``(N, C, ...)``: in training, standardise with the batch's mean
+    and biased variance, and update the running statistics in place (without a graph):
+    running ← (1 − momentum)·running + momentum·batch, with the *unbiased* variance (n/(n−1))
+    for ``running_var``, as torch. Otherwise use ``running_mean`` / ``running_var``."""
+    check_float(input, "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
+    C = input.shape[1]
+    for what, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != C:
+            raise RuntimeError(f"running_mean should contain {C} elements not {t.numel()}"
+                               if what == "running_mean" else
+                               f"batch_norm: {what} should contain {C} elements (one per "
+                               f"channel), got shape {tuple(t.shape)}")
+    channel_shape = (C,) + (1,) * (input.ndim - 2)
+    dims = (0,) + tuple(range(2, input.ndim))
+    if training:
+        n = input.numel() // C
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got "
+                             f"input size torch.Size({list(input.shape)})")
+        stats = {}
+        out = Normalize.apply(input, dims, float(eps), stats=stats)
+        if running_mean is not None or running_var is not None:
+            with no_grad():
+                mean, var = stats["mean"].reshape(C), stats["var"].reshape(C)
+                if running_mean is not None:
+                    running_mean.copy_(running_mean.array * (1 - momentum) + mean * momentum)
+                if running_var is not None:
+                    running_var.copy_(running_var.array * (1 - momentum)
+                                      + var * (n / (n - 1)) * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation "
+                               "mode")
+        mean = Tensor(running_mean.array.reshape(channel_shape).astype(input.dtype))
+        rstd = Tensor((1.0 / np.sqrt(running_var.array.astype(input.dtype) + eps))
+                      .astype(input.dtype, copy=False).reshape(channel_shape))
+        out = (input - mean) * rstd
+    if weight is not None:
+        out = out * weight.reshape(channel_shape)
+    if bias is not None:
+        out = out + bias.reshape(channel_shape)
+    return out
