@@ -155,10 +155,9 @@ class HardsigmoidOp(Elementwise):
 
 
 class HardswishOp(Elementwise):
-    """torch's conventions at the kinks: dz/dx is 0 at x = −3, (2x+3)/6 up to and including
-    x = 3."""
+    """torch's conventions at the kinks: dz/dx is 0 at x = −3 and 1 at x = 3."""
     rule = "z = x · min(max(x + 3, 0), 6) / 6"
-    derivatives = ("dz/dx = 0 for x < −3, x/3 + 1/2 for −3 ≤ x ≤ 3, 1 for x > 3",)
+    derivatives = ("dz/dx = 0 for x ≤ −3, x/3 + 1/2 for −3 < x < 3, 1 for x ≥ 3",)
     grad_fn_name, op_name = "HardswishBackward", "hardswish"
 
     def forward(self, x):
@@ -169,8 +168,8 @@ class HardswishOp(Elementwise):
     def backward(self, g):
         (x,) = self.saved_tensors
         d = x.array
-        middle = (d >= -3) & (d <= 3)
-        return keep_where(middle, g * (x / 3.0 + 0.5)) + keep_where(d > 3, g)
+        middle = (d > -3) & (d < 3)
+        return keep_where(middle, g * (x / 3.0 + 0.5)) + keep_where(d >= 3, g)
 
 
 class GELUOp(Elementwise):
@@ -243,7 +242,7 @@ def _gelu_second(x, approximate):
         t = ((x + x * x * x * _KAPPA) * _SQRT_2_OVER_PI).tanh()
         s = 1.0 - t * t
         du = (1.0 + x * x * (3 * _KAPPA)) * _SQRT_2_OVER_PI
-        return s * du - x * t * s * du * du + x * s * (3 * _KAPPA * _SQRT_2_OVER_PI)
+        return s * du - x * t * s * du * du + x * x * s * (3 * _KAPPA * _SQRT_2_OVER_PI)
     return (x * x * -0.5).exp() * (2.0 - x * x) * _INV_SQRT_2PI
 
 

@@ -331,7 +331,6 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
                            f"dimension but got sizes: input1: torch.Size({list(input1.shape)})"
                            f", input2: torch.Size({list(input2.shape)}), target: "
                            f"torch.Size({list(y.shape)}) ")
-    y = y.to(input1.dtype)
     return _reduce((-y * (input1 - input2) + margin).clamp(min=0.0), reduction)
 
 
