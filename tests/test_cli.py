@@ -1,8 +1,10 @@
-"""The `tinygrad-sgd` command and the MNIST lesson, run briefly."""
+"""The `tinygrad-sgd` command and the MNIST lesson, run briefly; `graph` and `explain`."""
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinygrad_sgd import cli
@@ -10,6 +12,11 @@ from tinygrad_sgd.tutorials import mnist_cnn
 
 ROOT = Path(__file__).resolve().parents[1]
 FASHION = Path("/usr/share/datasets/fashion-mnist")
+SHARED_DATA = ROOT.parent / "shared" / "data"
+if not (SHARED_DATA / "mnist").is_dir():
+    SHARED_DATA = Path("/work/shared/data")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot is not installed (CI installs it)")
 
 
 def test_usage_lists_every_command(capsys):
@@ -87,3 +94,81 @@ def test_example_script_shows_help():
     out = subprocess.run([sys.executable, str(ROOT / "examples" / "mnist_cnn.py"), "--help"],
                          capture_output=True, text=True, check=True)
     assert "--batch-size" in out.stdout and "--dataset" in out.stdout
+
+
+# ------------------------------------------------------------------ graph and explain
+def test_graph_and_explain_commands(tmp_path):
+    from tinygrad_sgd.viz import EXAMPLES
+    assert set(EXAMPLES) == {"expression", "neuron", "logistic", "xor-mlp"}
+    for name, build in EXAMPLES.items():
+        loss, named = build()
+        assert loss.grad_fn is not None and all(hasattr(t, "grad_fn") for t in named.values())
+        assert np.array_equal(loss.array, build()[0].array)      # fixed seed: same every time
+    out = cli.graph_command(example="neuron", output=str(tmp_path / "neuron.dot"))
+    assert out.startswith("wrote") and "neuron" in out
+    src = (tmp_path / "neuron.dot").read_text()
+    assert "grad" in src and "x1*w1" in src and "rankdir=LR" in src
+    cli.graph_command(example="xor-mlp", output=str(tmp_path / "xor.dot"))
+    assert "rankdir=TB" in (tmp_path / "xor.dot").read_text()    # long chain: top to bottom
+    cli.graph_command(example="xor-mlp", output=str(tmp_path / "xor.dot"), rankdir="LR")
+    assert "rankdir=LR" in (tmp_path / "xor.dot").read_text()
+    cli.graph_command(model="simple-cnn", output=str(tmp_path / "cnn.dot"))
+    assert "conv1: Conv2d" in (tmp_path / "cnn.dot").read_text()
+    cli.graph_command(model="mlp", output=str(tmp_path / "mlp.dot"))
+    assert "0.weight" in (tmp_path / "mlp.dot").read_text()
+    text = cli.explain_command("neuron")
+    assert "Step 5/5" in text and "x1.grad = -1.5000" in text
+    with pytest.raises(ValueError, match="unknown example 'nope'"):
+        cli.graph_command(example="nope", output=str(tmp_path / "x.dot"))
+    with pytest.raises(ValueError, match="either a model or an example"):
+        cli.graph_command(output=str(tmp_path / "x.dot"))
+    with pytest.raises(ValueError, match="unknown model 'gpt'"):
+        cli.explain_command(model="gpt")
+    with pytest.raises(ValueError, match="not both"):
+        cli.explain_command(example="neuron", model="simple-cnn")
+
+
+@needs_dot
+def test_explain_frames_as_png_from_the_command_line(tmp_path, capsys):
+    assert cli.main(["explain", "--example", "expression", "--frames", str(tmp_path / "f"),
+                     "--format", "png"]) == 0
+    assert "Wrote 4 frames" in capsys.readouterr().out
+    files = sorted((tmp_path / "f").iterdir())
+    assert [f.name for f in files] == [f"step_{k:02d}.png" for k in range(4)]
+    assert all(f.read_bytes()[:4] == b"\x89PNG" for f in files)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["explain", "--frames", "d", "--format", "gif"])
+    assert info.value.code == 2
+    assert "invalid choice: 'gif'" in capsys.readouterr().err
+
+
+@needs_dot
+@pytest.mark.parametrize("example", ["neuron", "logistic", "xor-mlp"])
+def test_explain_html_writes_the_explorer_page(tmp_path, capsys, example):
+    path = tmp_path / f"{example}.html"
+    assert cli.main(["explain", "--example", example, "--html", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"wrote {path} (example '{example}'") and "open it in a browser" in out
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "window.tgExplorer" in page
+    assert "Backpropagation step by step: example" in page
+
+
+@needs_dot
+def test_explain_html_of_the_tutorial_cnn_on_mnist(tmp_path, capsys, monkeypatch):
+    if (SHARED_DATA / "mnist").is_dir():
+        monkeypatch.setenv("TINYGRAD_SGD_DATA", str(SHARED_DATA))
+    path = tmp_path / "cnn.html"
+    assert cli.main(["explain", "--model", "simple-cnn", "--html", str(path),
+                     "--batch-size", "16"]) == 0
+    out = capsys.readouterr().out
+    dataset = "MNIST test images" if (SHARED_DATA / "mnist").is_dir() else ""
+    assert out.startswith(f"wrote {path} (the tutorial CNN on 16 {dataset}")
+    assert "13 operations, 27 steps" in out
+    assert path.stat().st_size < 5_000_000
+    with pytest.raises(SystemExit):
+        cli.main(["explain", "--model", "simple-cnn", "--batch-size", "0"])
+    assert "--batch-size must be at least 1, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["explain", "--example", "neuron", "--frames", "d", "--html", "x.html"])
+    assert "not allowed with argument" in capsys.readouterr().err

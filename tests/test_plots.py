@@ -32,6 +32,18 @@ def test_plot_loss(tmp_path, losses, labels):
         assert ax.get_legend() is not None
 
 
+def test_plot_loss_of_one_epoch_draws_a_point(tmp_path):
+    """mnist --epochs 1 writes a loss curve of one value: it must not be an empty plot."""
+    fig = plot_loss([0.42], path=tmp_path / "one.png")
+    line = fig.axes[0].lines[0]
+    assert line.get_marker() == "o" and list(line.get_ydata()) == [0.42]
+    pixels = read_png(tmp_path / "one.png")
+    blue = count_pixels(pixels, (0.12, 0.47, 0.71))      # matplotlib's first colour
+    assert blue > 20
+    fig = plot_loss([[0.5], [0.7, 0.6]], labels=["a", "b"])
+    assert [ln.get_marker() for ln in fig.axes[0].lines] == ["o", "None"]
+
+
 def test_plot_loss_accepts_tensors(tmp_path):
     from tinygrad_sgd.tensor import Tensor
 

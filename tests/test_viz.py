@@ -1,6 +1,8 @@
 """tinygrad_sgd.viz: the graph drawing (DOT structure, names, clusters, colours, values and
-gradients, large graphs, rendering and the error without Graphviz) and the backprop explainer
-(narration order, rules, numbers against torch, gradients identical to backward(), frames)."""
+gradients, large graphs, rendering and the error without Graphviz) and what it got wrong
+(inputs not kept, stale gradients, the legend, wide graphs). The explainer and the tutorial
+graphs are tested in test_explain.py, the explorer page in test_explorer.py, the commands in
+test_cli.py; the helpers reading DOT source here are shared with test_explain.py."""
 import re
 import shutil
 import time
@@ -10,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_sgd import Tensor, models, nn
-from tinygrad_sgd.viz import (COLORS, EXAMPLES, GraphvizNotFound, draw_graph, draw_model,
-                              explain_backward, explain_command, graph_command, save_graph)
-from tinygrad_sgd.viz.examples import expression, logistic, neuron, xor_mlp
-from tinygrad_sgd.viz.graph import SAVED_EDGE, format_array
+from tinygrad_sgd import Tensor, models, nn, optim
+from tinygrad_sgd.viz import (COLORS, GraphvizNotFound, draw_graph, draw_model,
+                              explain_backward, save_graph)
+from tinygrad_sgd.viz.painter import SAVED_EDGE
+from tinygrad_sgd.viz.tutorial_graphs import expression, logistic, neuron, xor_mlp
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot is not installed (CI installs it)")
@@ -285,139 +287,97 @@ def test_shutil_which_finding_no_dot_is_enough(tmp_path, monkeypatch):
         save_graph(L, tmp_path / "g.txt")
 
 
-# ============================================================================ explainer
-def test_explain_expression_narration():
+# ============================================================================ what it got wrong
+def legend(src):
+    """The text of the legend node."""
+    line = [ln for ln in src.splitlines() if ln.strip().startswith("legend [")]
+    assert len(line) == 1
+    return line[0]
+
+
+def edges_into(src, head):
+    return [tail for tail, h, _ in edges(src) if h == head]
+
+
+def test_inputs_the_graph_did_not_keep_are_drawn_and_narrated():
+    p = Tensor(np.array([0.2, 0.7], dtype=np.float32), requires_grad=True)
+    y = Tensor(np.array([0.0, 1.0], dtype=np.float32))
+    loss = ((p - y) * (1.0 - p)).sum()               # sub keeps neither y nor the 1
+    src = draw_graph(loss).source
+    subs = [k for k, a in ops(src).items() if op_label(a) == "sub"]
+    assert len(subs) == 2 and all(len(edges_into(src, k)) == 2 for k in subs)
+    missing = [a for a in tensors(src).values() if "not kept" in a]
+    assert len(missing) == 2
+    assert all(COLORS["missing"] in a and "DASHED" in a for a in missing)
+    assert "input the graph did not keep" in legend(src)
+    text = explain_backward(loss, params={"p": p, "y": y})
+    assert "= sub(p, ·)" in text and "= sub(·, p)" in text       # was "sub(p)"
+    assert "(· is an argument that needs no gradient" in text
+    loss, names = xor_mlp()
+    assert "p - y = sub(p, ·)" in explain_backward(loss, params=names)
+
+
+def test_a_constant_is_drawn_before_backward_and_marked_not_kept_after():
+    n = Tensor(np.float32(3.0), requires_grad=True)
+    out = n * 7.0
+    before = draw_graph(out).source
+    (mul,) = ops(before)
+    constant = [a for a in tensors(before).values() if COLORS["input"] in a]
+    assert len(constant) == 1 and row(constant[0], "data") == "7.0000"
+    assert len(edges_into(before, mul)) == 2
+    out.backward()                                   # frees what mul saved, the 7 with it
+    after = draw_graph(out).source
+    assert len(edges_into(after, mul)) == 2
+    assert [a for a in tensors(after).values() if "not kept" in a]
+    assert not [a for a in tensors(after).values() if COLORS["input"] in a]
+
+
+def test_draw_model_after_training_shows_no_stale_gradients():
+    model = models.MLP([2, 4, 1])
+    x = Tensor(np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    loss = (model(x) ** 2).mean()
+    loss.backward()
+    opt.step()
+    g = draw_model(model, x)                         # a fresh forward: no backward yet
+    assert not any(row(a, "grad") for a in tensors(g.source).values())
+    assert any("earlier backward" in note for note in g.notes)
+    assert row(tensor_by_name(draw_model(model, x, show_grads=True).source, "0.weight"),
+               "grad") is not None                   # asked for: shown
+    src = draw_graph(loss, params=model).source      # the graph that was backpropagated
+    assert row(tensor_by_name(src, "0.weight"), "grad") is not None
+    assert "earlier backward" not in src
+
+
+def test_legend_lists_only_what_the_picture_shows():
     L, names = expression()
-    text = explain_backward(L, params=names)
-    print(text)
-    assert text.index("Step 1/3  L = mul(d, f)") < text.index("Step 2/3  d = add(e, c)") \
-        < text.index("Step 3/3  e = mul(a, b)")
-    assert "rule      z = x · y. dz/dx = y, dz/dy = x.   (here x = d, y = f)" in text
-    assert "incoming  dL/dL = 1.0000   (scalar)" in text
-    assert "→ d       dL/dd = -2.0000   (scalar)" in text
-    assert "→ f       dL/df = 4.0000   (scalar)" in text
-    assert "→ a       dL/da = 6.0000   (scalar)" in text
-    assert "→ b       dL/db = -4.0000   (scalar)" in text
-    assert "  c.grad = -2.0000   (scalar)" in text
-    assert "  e = mul(a, b)   -6.0000   (scalar)" in text            # the forward pass
-
-
-def test_explain_rules_are_the_ops_rule_attributes():
+    text = legend(draw_graph(L, params=names).source)
+    for kind in ("parameter", "saved for backward", "output", "operation"):
+        assert kind in text
+    for kind in ("input / constant", "did not keep", "running now", "arrived"):
+        assert kind not in text
     loss, names = logistic()
-    narration = explain_backward(loss, params=names)
-    for step in narration.steps:
-        op = type(step.node)
-        assert op.rule and op.rule in narration, step.node.name()
-        for derivative in op.derivatives:
-            assert derivative.split(" = ")[0] in narration, (step.node.name(), derivative)
-
-
-@pytest.mark.parametrize("build", [logistic, xor_mlp])
-def test_explain_numbers_match_torch_and_plain_backward(build):
-    loss, names = build()
-    narration = explain_backward(loss, params=names)
-    plain_loss, plain_names = build()
-    plain_loss.backward()
-    leaves = [k for k, t in names.items() if t.requires_grad and t.grad_fn is None]
-    for k in leaves:                                           # identical to backward()
-        assert np.array_equal(names[k].grad.array, plain_names[k].grad.array), k
-
-    # torch, same formulas, every named tensor's gradient
-    t = {k: torch.tensor(v.array, requires_grad=k in leaves) for k, v in names.items()
-         if v.grad_fn is None}
-    if build is logistic:
-        z = t["x"] @ t["w"] + t["b"]
-        p = torch.sigmoid(z)
-        out = -(t["y"] * torch.log(p) + t["1 - y"] * torch.log(1 - p)).mean()
-        inner = {"z": z, "p": p}
-    else:
-        h = torch.tanh(t["x"] @ t["W1"] + t["b1"])
-        p = torch.sigmoid(h @ t["W2"] + t["b2"])
-        out = ((p - t["y"]) ** 2).mean()
-        inner = {"h": h, "p": p}
-    for v in inner.values():
-        v.retain_grad()
-    out.backward()
-    for k in leaves:
-        np.testing.assert_allclose(names[k].grad.array, t[k].grad.numpy(), rtol=1e-5, atol=1e-6)
-    by_output = {id(s.output): s for s in narration.steps}
-    for k, v in inner.items():                                 # intermediate gradients too
-        step = by_output[id(narration.view.tensors[id(names[k].grad_fn)])]
-        np.testing.assert_allclose(step.grad_in, v.grad.numpy(), rtol=1e-5, atol=1e-6)
-    assert f"= {out.item():.4f}" in narration
-    for k in leaves:                                           # and the text prints them
-        printed = " ".join(line.strip() for line in format_array(names[k].grad.array).split("\n"))
-        assert f"  {k}.grad = {printed}" in narration
-
-
-def test_explain_order_is_topological_and_sums_repeated_uses():
-    x = Tensor([3.0], requires_grad=True)
-    a = x * x                                                  # x used twice by one op
-    y = a + a.tanh()                                           # a used by two ops
-    narration = explain_backward(y.sum(), params={"x": x, "a": a})
-    position = {id(s.node): s.index for s in narration.steps}
-    for s in narration.steps:
-        for edge in s.node.next_functions:
-            if id(edge) in position:
-                assert position[id(edge)] > s.index            # after every consumer
-    assert "incoming  dL/da" in narration and "[sum of 2 gradients, from steps" in narration
-    assert "x.grad = [" in narration and "sum of 2 contributions" in narration
-    np.testing.assert_allclose(x.grad.array, 2 * 3.0 * (1 + (1 - np.tanh(9.0) ** 2)), rtol=1e-5)
-
-
-def test_explain_broadcast_note_and_large_tensor_summary():
-    w = Tensor(np.ones((3, 4), dtype=np.float32), requires_grad=True)
-    b = Tensor(np.zeros(4, dtype=np.float32), requires_grad=True)
-    text = explain_backward((w + b).sum(), params={"w": w, "b": b})
-    assert "summed from (3, 4) to (4,) because b was broadcast" in text
-    assert "dL/dw = (shape (3, 4)) mean 1  min 1  max 1" in text
-
-
-def test_frames_highlight_each_step_in_dot_source():
+    assert "input / constant" in legend(draw_graph(loss, params=names).source)
     L, names = expression()
     narration = explain_backward(L, params=names)
-    assert len(narration.steps) == 3
-    first = narration.draw(step=0).source
-    assert COLORS["active"] not in first and "Before backward" in first
-    assert "grad ·" in first                                    # not known yet
-    for k, step in enumerate(narration.steps, 1):
-        src = narration.draw(step=k).source
-        hot = [a for a in ops(src).values() if COLORS["active"] in a]
-        assert len(hot) == 1 and op_label(hot[0]) == step.node.label()
-        assert f"Step {k}/3" in src
-    last = narration.draw().source
-    assert COLORS["active"] not in last and row(tensor_by_name(last, "a"), "grad") == "6.0000"
+    frame = legend(narration.draw(step=1).source)
+    assert "running now" in frame and "arrived at this step" in frame
+    assert COLORS["active"] in frame and COLORS["fresh"] in frame
+    assert "running now" not in legend(narration.draw(step=0).source)
 
 
 @needs_dot
-def test_frames_written_as_files(tmp_path):
-    loss, names = neuron()
-    narration = explain_backward(loss, params=names, frames=True, frames_dir=tmp_path / "f",
-                                 frame_format="png")
-    files = sorted(p.name for p in (tmp_path / "f").iterdir())
-    assert files == [f"step_{k:02d}.png" for k in range(len(narration.steps) + 1)]
-    assert len(files) == 6 and f"Wrote 6 frames to {tmp_path / 'f'}" in narration
-    assert all(open(p, "rb").read(4) == b"\x89PNG" for p in narration.frames)
-
-
-# ============================================================================ CLI helpers
-def test_examples_and_command_helpers(tmp_path):
-    assert set(EXAMPLES) == {"expression", "neuron", "logistic", "xor-mlp"}
-    for name, build in EXAMPLES.items():
-        loss, named = build()
-        assert loss.grad_fn is not None and all(isinstance(t, Tensor) for t in named.values())
-        assert np.array_equal(loss.array, build()[0].array)      # fixed seed: same every time
-    out = graph_command(example="neuron", output=str(tmp_path / "neuron.dot"))
-    assert out.startswith("wrote") and "neuron" in out
-    src = (tmp_path / "neuron.dot").read_text()
-    assert "grad" in src and "x1*w1" in src
-    graph_command(model="simple-cnn", output=str(tmp_path / "cnn.dot"))
-    assert "conv1: Conv2d" in (tmp_path / "cnn.dot").read_text()
-    graph_command(model="mlp", output=str(tmp_path / "mlp.dot"))
-    assert "0.weight" in (tmp_path / "mlp.dot").read_text()
-    text = explain_command("neuron")
-    assert "Step 5/5" in text and "x1.grad = -1.5000" in text
-    with pytest.raises(ValueError, match="unknown example 'nope'"):
-        graph_command(example="nope", output=str(tmp_path / "x.dot"))
-    with pytest.raises(ValueError, match="either a model or an example"):
-        graph_command(output=str(tmp_path / "x.dot"))
+def test_wide_graphs_are_drawn_top_to_bottom(tmp_path):
+    def size(g):
+        svg = (tmp_path / "g.svg")
+        save_graph(g, svg)
+        w, h = re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg.read_text()).groups()
+        return int(w), int(h)
+    loss, names = xor_mlp()
+    narration = explain_backward(loss, params=names)
+    wide = narration.draw(rankdir="LR")
+    auto = narration.draw()
+    assert "rankdir=TB" in auto.source and "rankdir=LR" in wide.source
+    assert size(wide)[0] > 2000 and size(auto)[0] < 1200
+    L, names = expression()
+    assert "rankdir=LR" in draw_graph(L, params=names).source   # a short chain stays LR

@@ -6,7 +6,7 @@ every operation, the gradient that arrived and the gradient it passed to each in
 printable text::
 
     >>> from tinygrad_sgd.viz import explain_backward
-    >>> from tinygrad_sgd.viz.examples import expression
+    >>> from tinygrad_sgd.viz.tutorial_graphs import expression
     >>> L, names = expression()
     >>> print(explain_backward(L, params=names))        # doctest: +SKIP
     ...
@@ -31,9 +31,10 @@ import numpy as np
 
 from .. import autograd
 from ..tensor import Tensor
-from .graph import GraphView, format_array, format_shape, input_names, rule_of
+from .formatting import format_array, format_shape, one_line
+from .view import GraphView, input_names, rule_of
 
-__all__ = ["explain_backward", "Narration", "Step"]
+__all__ = ["explain_backward", "record_backward", "Narration", "Step"]
 
 
 class Step:
@@ -113,27 +114,56 @@ def explain_backward(loss, gradient=None, params=None, retain_graph=False, frame
     """Run ``loss.backward()`` and return its narration (a printable :class:`Narration`).
 
     For each operation, in the order backward visits them (each one after every operation that
-    used its output): the incoming gradient, the local derivative rule (the first lines of the
-    op's docstring) and the gradient passed to each input, with shapes and, for tensors of at
-    most ``max_elements`` elements, values. ``params`` names tensors (a Module, or a dict
-    ``name -> Tensor``, intermediate results included). With ``frames=True`` one picture per
-    step (``frame_format`` 'svg' or 'png') is written to ``frames_dir``.
+    used its output): the incoming gradient, the local derivative rule (the op's ``rule`` and
+    ``derivatives`` attributes) and the gradient passed to each input, with shapes and, for
+    tensors of at most ``max_elements`` elements, values. ``params`` names tensors (a Module,
+    or a dict ``name -> Tensor``, intermediate results included). With ``frames=True`` one
+    picture per step (``frame_format`` 'svg', 'png' or 'pdf') is written to ``frames_dir``.
     Leaf gradients are accumulated into ``.grad`` exactly as ``loss.backward(gradient)`` does.
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"explain_backward: expected a Tensor, got {type(loss).__name__}")
     if frames:
-        from .graph import _require_dot
+        from .render import require_dot
         if frame_format not in ("svg", "png", "pdf"):
             raise ValueError(f"explain_backward: frame_format must be 'svg', 'png' or 'pdf', "
                              f"got {frame_format!r}")
-        _require_dot(f"write {frame_format.upper()} frames")
+        require_dot(f"write {frame_format.upper()} frames")
+    view, names, root_key, had_grad, steps, contributions = record_backward(
+        loss, gradient, params, retain_graph, "explain_backward")
+    text = _narrate(view, steps, contributions, names, root_key, had_grad, max_elements,
+                    max_steps)
+    paths = []
+    if frames:
+        paths = _frame_paths(frames_dir, min(len(steps), max_steps), frame_format)
+        text += (f"\nWrote {len(paths)} frames to {frames_dir}/ ({os.path.basename(paths[0])}: "
+                 f"before backward … {os.path.basename(paths[-1])}: after the last step).\n")
+    narration = Narration(text, view, steps, contributions, root_key, names)
+    if frames:
+        _write_frames(narration, paths)
+    return narration
+
+
+
+def record_backward(loss, gradient=None, params=None, retain_graph=False, caller="explore"):
+    """Run backward on ``loss`` with an observer. Returns ``(view, names, root_key, had_grad,
+    steps, contributions)``: the :class:`GraphView` read before backward freed anything, a
+    name for every tensor, the key of the output, the ``.grad`` leaves had before (a copy), one
+    :class:`Step` per operation in the order the engine ran them, and for every tensor the
+    gradients that reached it as ``[(step, array), ...]`` (step 0: the seed)."""
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"{caller}: expected a Tensor, got {type(loss).__name__}")
     (seed,) = autograd.make_grads([loss], [gradient])
     view = GraphView([loss], params)       # read values before backward frees them
+    if view.backpropagated:
+        raise RuntimeError(f"{caller}: backward() already ran through this graph and freed "
+                           f"what it saved; {caller}() runs backward itself, so call it "
+                           f"instead of loss.backward() (on a freshly computed loss)")
     names = _names(view)
     root_key = id(loss.grad_fn) if loss.grad_fn is not None else id(loss)
-    had_grad = {info.key: info.tensor.grad is not None for info in view.tensors.values()
-                if info.producer is None and info.tensor is not None}
+    had_grad = {info.key: info.tensor.grad.array.copy() for info in view.tensors.values()
+                if info.producer is None and info.tensor is not None
+                and info.tensor.grad is not None}
 
     steps, contributions = [], {root_key: [(0, seed.array.copy())]}
 
@@ -154,17 +184,7 @@ def explain_backward(loss, gradient=None, params=None, retain_graph=False, frame
         autograd.run_backward([loss], [seed], retain_graph, False, observer=observer)
     else:  # a leaf: its gradient is the seed itself
         autograd.run_backward([loss], [seed], retain_graph, False)
-    text = _narrate(view, steps, contributions, names, root_key, had_grad, max_elements,
-                    max_steps)
-    paths = []
-    if frames:
-        paths = _frame_paths(frames_dir, min(len(steps), max_steps), frame_format)
-        text += (f"\nWrote {len(paths)} frames to {frames_dir}/ ({os.path.basename(paths[0])}: "
-                 f"before backward … {os.path.basename(paths[-1])}: after the last step).\n")
-    narration = Narration(text, view, steps, contributions, root_key, names)
-    if frames:
-        _write_frames(narration, paths)
-    return narration
+    return view, names, root_key, had_grad, steps, contributions
 
 
 # ============================================================================ the text
@@ -180,6 +200,9 @@ def _names(view):
         if info.kind == "output":
             base = "L" if "L" not in used else "out"
             names[info.key] = base
+            continue
+        if info.missing:
+            names[info.key] = "·"
             continue
         if info.kind == "input" and info.shape == () and info.value is not None:
             names[info.key] = format_array(info.value)
@@ -217,7 +240,7 @@ def _value(array, max_elements, shape=None):
     ``(shape (4, 4)) mean …  min …  max …``; just the shape when the value is unknown."""
     if array is None:
         return f"({_shape_words(shape)})"
-    text = " ".join(line.strip() for line in format_array(array, max_elements).split("\n"))
+    text = one_line(array, max_elements)
     if np.asarray(array).size > max_elements:
         return f"({_shape_words(np.shape(array))}) {text}"
     return f"{text}   ({_shape_words(np.shape(array))})"
@@ -271,7 +294,7 @@ def _narrate(view, steps, contributions, names, root_key, had_grad, max_elements
         if len(parts) > 1:
             note.append(f"sum of {len(parts)} contributions, from steps "
                         + ", ".join(str(s) for s, _ in parts))
-        if had_grad.get(info.key):
+        if info.key in had_grad:
             note.append("added to the .grad it already had")
         lines.append(f"  {names[info.key]}.grad = {_value(info.tensor.grad.array, max_elements)}"
                      + (f"   [{'; '.join(note)}]" if note else ""))
@@ -279,11 +302,13 @@ def _narrate(view, steps, contributions, names, root_key, had_grad, max_elements
 
 
 def _call(view, op, names):
-    """``mul(d, f)``; an argument that needs no gradient and was not saved is unknown to the
-    graph (a constant, or an option such as ``dim``): '·' when a known argument follows it,
-    dropped at the end."""
-    args = [names[info.key] if info is not None else "·" for info in view.input_infos(op)]
-    while args and args[-1] == "·":
+    """``mul(d, f)``; a tensor argument that needs no gradient and was not saved is unknown to
+    the graph: '·' (``sub(p, ·)``). Arguments past the op's ``inputs`` are options (``dim``),
+    shown in its label where they matter, and dropped here when unknown."""
+    infos = view.input_infos(op)
+    n_inputs = len(type(op).inputs)
+    args = [names[info.key] if info is not None else "·" for info in infos]
+    while len(args) > n_inputs and args[-1] == "·":
         args.pop()
     return f"{op.label()}({', '.join(args)})"
 
@@ -335,7 +360,7 @@ def _frame_paths(frames_dir, n_steps, fmt):
 
 def _write_frames(narration, paths):
     """Frame k: the graph after step k (frame 0: before backward), the active op highlighted."""
-    from .graph import save_graph
+    from .render import save_graph
     os.makedirs(os.path.dirname(paths[0]) or ".", exist_ok=True)
     for step, path in enumerate(paths):
         save_graph(narration.draw(step=step), path)

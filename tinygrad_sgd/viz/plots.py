@@ -19,7 +19,8 @@ DPI = 100
 def plot_loss(losses, path=None, title="Training loss", xlabel="epoch", labels=None):
     """Plot one loss curve (a list of numbers) or several (a list of lists, or a dict
     name -> list, whose names label the curves). ``labels`` names the curves of a list.
-    Curves are drawn against 1, 2, ..., len(curve).
+    Curves are drawn against 1, 2, ..., len(curve); a curve of a single value (one epoch) is
+    drawn as a dot, since a line needs two points.
     """
     plt = _pyplot()
     if isinstance(losses, dict):
@@ -34,7 +35,7 @@ def plot_loss(losses, path=None, title="Training loss", xlabel="epoch", labels=N
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for i, curve in enumerate(curves):
         values = np.array([np.asarray(_to_numpy(v), dtype=np.float64).item() for v in curve])
-        ax.plot(np.arange(1, len(values) + 1), values,
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) == 1 else None,
                 label=None if labels is None else str(labels[i]))
     ax.set_title(title)
     ax.set_xlabel(xlabel)
