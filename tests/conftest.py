@@ -13,3 +13,13 @@ settings.register_profile("fast", max_examples=30, deadline=None,
 settings.register_profile("thorough", max_examples=500, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("TINYGRAD_HYPOTHESIS_PROFILE", "fast"))
+
+
+def pytest_configure(config):
+    """torch, the oracle, on one thread: the tests' tensors are tiny, and on a busy 2-core
+    machine torch's thread pool made each of its steps up to ~30x slower."""
+    try:
+        import torch
+    except ImportError:       # torch is a test extra; tests that need it import it themselves
+        return
+    torch.set_num_threads(1)

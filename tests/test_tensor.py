@@ -12,7 +12,7 @@ from strategies import arrays, both, shapes
 
 
 def torch_dtype_name(t):
-    return str(t.dtype).replace("torch.", "")
+    return str(t.dtype).replace("torch.", "tinygrad_sgd.")
 
 
 # ============================================================================ construction

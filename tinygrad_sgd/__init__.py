@@ -7,7 +7,10 @@
     tensor([2., 4., 6.])
 """
 from .tensor import Tensor
-from .dtypes import float32, float64, int64, int32, bool_
+from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32, int64,
+                     bool_)
+from .device import device
+from . import cuda
 from .creation import (tensor, manual_seed, get_rng, zeros, ones, full, arange, rand, randn,
                        randint, zeros_like, ones_like, full_like, rand_like, randn_like)
 from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, sum, cat, ...)
@@ -23,10 +26,15 @@ _allocator.apply_from_environment()
 
 __version__ = "0.1.0"
 
+# torch's other names for the dtypes (defined last: they shadow Python's float, int, bool here)
+float, double, half, long, int, short, bool, uint8 = (float32, float64, float16, int64, int32,
+                                                      int16, bool_, uint8)
+
 __all__ = ["Tensor", "tensor", "manual_seed", "get_rng",
            "zeros", "ones", "full", "arange", "rand", "randn", "randint", "zeros_like",
            "ones_like", "full_like", "rand_like", "randn_like", "float32", "float64", "int64",
-           "int32", "bool_", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
+           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
            "set_printoptions",
            "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__

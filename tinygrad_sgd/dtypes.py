@@ -3,9 +3,72 @@ import numbers
 
 import numpy as np
 
-__all__ = ["float32", "float64", "int64", "int32", "bool_", "as_array", "promote"]
+__all__ = ["DType", "as_dtype", "float16", "float32", "float64", "uint8", "int8", "int16",
+           "int32", "int64", "bool_", "as_array", "promote"]
 
-float32, float64, int64, int32, bool_ = np.float32, np.float64, np.int64, np.int32, np.bool_
+
+class DType:
+    """A tensor's dtype as torch spells it: ``tinygrad_sgd.float32`` prints as such, compares
+    equal to NumPy's (``x.dtype == np.float32``) and is accepted wherever NumPy takes a dtype
+    (NumPy reads its ``.dtype``). ``is_floating_point``, ``itemsize`` and ``kind`` as expected."""
+    __slots__ = ("dtype", "kind", "itemsize", "type", "name")
+
+    def __init__(self, np_dtype):
+        d = np.dtype(np_dtype)
+        self.dtype, self.kind, self.itemsize, self.type, self.name = \
+            d, d.kind, d.itemsize, d.type, d.name
+
+    @property
+    def is_floating_point(self):
+        return self.kind == "f"
+
+    @property
+    def is_complex(self):
+        return False
+
+    @property
+    def is_signed(self):
+        return self.kind in "fi"
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        if isinstance(other, str) and other not in _NUMPY_NAMES:
+            return False
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return f"tinygrad_sgd.{self.name}"
+
+    def __reduce__(self):
+        return as_dtype, (self.name,)
+
+
+_NUMPY_NAMES = {"float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
+                "bool", "uint16", "uint32", "uint64", "f4", "f8", "i8", "i4"}
+_BY_NUMPY = {}
+
+
+def as_dtype(value):
+    """The DType of a NumPy dtype, a NumPy scalar type, a name or a DType (one object each)."""
+    if isinstance(value, DType):
+        return value
+    d = np.dtype(value)
+    found = _BY_NUMPY.get(d)
+    if found is None:
+        found = _BY_NUMPY[d] = DType(d)
+    return found
+
+
+float16, float32, float64 = as_dtype(np.float16), as_dtype(np.float32), as_dtype(np.float64)
+uint8, int8, int16 = as_dtype(np.uint8), as_dtype(np.int8), as_dtype(np.int16)
+int32, int64, bool_ = as_dtype(np.int32), as_dtype(np.int64), as_dtype(np.bool_)
 
 
 def as_array(data, dtype=None):

@@ -59,7 +59,9 @@ class _Formatter:
         magnitudes = np.abs(finite)
         lo, hi = magnitudes.min(), magnitudes.max()
         self.int_mode = bool((finite == np.ceil(finite)).all())
-        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        with np.errstate(over="ignore"):                 # float64 extremes: inf, as torch
+            ratio = hi / lo
+        sci = ratio > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
         self.sci_mode = sci if OPTIONS.sci_mode is None else bool(OPTIONS.sci_mode)
         p = OPTIONS.precision
         for v in finite.tolist():

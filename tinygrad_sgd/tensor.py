@@ -16,7 +16,8 @@ import weakref
 import numpy as np
 
 from . import autograd, versions
-from .dtypes import as_array
+from .device import CPU, check_device
+from .dtypes import as_array, as_dtype, _BY_NUMPY
 
 
 def tensor_method(fn):
@@ -94,7 +95,22 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.array.dtype
+        """A :class:`~tinygrad_sgd.dtypes.DType` (prints as ``tinygrad_sgd.float32``; equal to
+        NumPy's dtype)."""
+        d = self.array.dtype
+        return _BY_NUMPY.get(d) or as_dtype(d)
+
+    @property
+    def device(self):
+        return CPU
+
+    is_cuda = False
+
+    def is_floating_point(self):
+        return self.array.dtype.kind == "f"
+
+    def element_size(self):
+        return self.array.dtype.itemsize
 
     @property
     def ndim(self):
@@ -256,14 +272,46 @@ class Tensor:
         self.array[unwrap_index(index)] = value.array if isinstance(value, Tensor) else value
 
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its
+        dtype), with ``dtype=``/``device=`` keywords; ``to(None)`` changes nothing. A float
+        cast of a tensor that requires grad is differentiable."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif a is None:
+                continue
+            elif isinstance(a, str) or type(a).__name__ == "device":
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            check_device(device)
+        if dtype is None:
+            return Tensor(self.array.copy()) if copy else self
         dtype = np.dtype(dtype)
-        if dtype == self.dtype:
-            return self
+        if dtype == self.array.dtype:
+            return Tensor(self.array.copy()) if copy else self
         if self.requires_grad and dtype.kind == "f":
             from .ops import Cast
             return Cast.apply(self, dtype)
         return Tensor(self.array.astype(dtype))
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        check_device("cuda")
+
+    def type(self, dtype=None):
+        """Without an argument: the torch-style type name (``'tinygrad_sgd.FloatTensor'``);
+        with one: ``to(dtype)``."""
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half",
+                     "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                     "uint8": "Byte", "bool": "Bool"}
+            return f"tinygrad_sgd.{names.get(self.array.dtype.name, 'Unknown')}Tensor"
+        return self.to(dtype)
 
     def float(self):
         return self.to(np.float32)

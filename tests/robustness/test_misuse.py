@@ -50,7 +50,7 @@ CATALOGUE = [
     ("3-D @ 2-D, inner sizes differ", lambda: tg.ones(2, 3, 4) @ tg.ones(3, 4),
      ValueError, r"matmul: shapes \(2, 3, 4\) and \(3, 4\) don't align \(4 != 3\)"),
     ("Linear on integer input", lambda: nn.Linear(3, 2)(tg.ones(2, 3, dtype=np.int64)),
-     TypeError, r"linear: input must be a floating point tensor, got int64"),
+     TypeError, r"linear: input must be a floating point tensor, got tinygrad_sgd.int64"),
     # ---------------------------------------------------------------- conv2d
     # elsewhere: tests/test_conv.py::test_bad_arguments_raise_clear_errors (channels, kernel
     # larger than the padded input, weight not 4-D, 2-D input, bias shape, stride 0)
@@ -69,10 +69,10 @@ CATALOGUE = [
                  r"\(1, 1, 1, 4, 4\)"),
     ("conv2d, integer input", lambda: F.conv2d(tg.ones(1, 1, 4, 4, dtype=np.int64),
                                                tg.ones(1, 1, 3, 3)),
-     TypeError, r"conv2d: input must be a floating point tensor, got int64"),
+     TypeError, r"conv2d: input must be a floating point tensor, got tinygrad_sgd.int64"),
     ("conv2d, integer weight", lambda: F.conv2d(tg.ones(1, 1, 4, 4),
                                                 tg.ones(1, 1, 3, 3, dtype=np.int64)),
-     TypeError, r"conv2d: weight must be a floating point tensor, got int64"),
+     TypeError, r"conv2d: weight must be a floating point tensor, got tinygrad_sgd.int64"),
     ("conv2d, ndarray input", lambda: F.conv2d(np.ones((1, 1, 4, 4)), tg.ones(1, 1, 3, 3)),
      TypeError, r"conv2d: input must be a Tensor, got ndarray"),
     ("conv2d, ndarray weight", lambda: F.conv2d(tg.ones(1, 1, 4, 4), np.ones((1, 1, 3, 3))),
@@ -89,7 +89,7 @@ CATALOGUE = [
     ("max_pool2d, float kernel", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2.0),
      TypeError, r"kernel_size must be an int or a pair of ints, got 2.0"),
     ("max_pool2d, integer input", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4, dtype=np.int64), 2),
-     TypeError, r"max_pool2d: input must be a floating point tensor, got int64"),
+     TypeError, r"max_pool2d: input must be a floating point tensor, got tinygrad_sgd.int64"),
     # ---------------------------------------------------------------- losses
     # elsewhere: tests/test_losses.py::test_nll_errors (targets out of range, float targets,
     # wrong target shape, class weights, reduction, scalar input), …::
@@ -187,8 +187,8 @@ CATALOGUE = [
      TypeError, r"assigned grad expected to be a Tensor or None but got grad of type int"),
     ("a hand-set .grad of another dtype", lambda: setattr(
         param(2), "grad", Tensor(np.zeros(2, np.float64))),
-     RuntimeError, r"attempting to assign a gradient with dtype 'float64' to a tensor with "
-                   r"dtype 'float32'"),
+     RuntimeError, r"attempting to assign a gradient with dtype 'tinygrad_sgd.float64' to a tensor with "
+                   r"dtype 'tinygrad_sgd.float32'"),
     ("p.data = a number", lambda: setattr(param(2), "data", 3),
      TypeError, r"Variable data has to be a tensor, but got int"),
     ("an int tensor += a float", lambda: Tensor([1, 2]).__iadd__(0.5),

@@ -26,7 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import Tensor, get_rng
+from .. import Tensor
+from ..random import randint as _randint
 from .mnist import CACHE_DIR, ENV_VAR, ChecksumError, md5sum
 
 __all__ = ["CharTokenizer", "UnknownCharacterError", "WordDataset", "split_words",
@@ -276,8 +277,10 @@ class TextStream:
     def get_batch(self, split, batch_size, generator=None):
         """``(x, y)``: ``batch_size`` windows of ``block_size`` ids from the ``"train"`` or
         ``"val"`` part, at random starts, and the same windows one id later (each position's
-        next character). int64 Tensors of shape (batch_size, block_size). ``generator``: a
-        ``numpy.random.Generator``; default the library's (``tinygrad_sgd.manual_seed``)."""
+        next character). int64 Tensors of shape (batch_size, block_size). The starts are
+        drawn as ``torch.randint(len - block_size, (batch_size,), generator=generator)`` is:
+        the same numbers as torch for the same seed (``generator``: a
+        ``tinygrad_sgd.Generator``; default the library's, seeded by ``manual_seed``)."""
         if split not in self._ids:
             raise ValueError(f"TextStream.get_batch: split must be 'train' or 'val', "
                              f"got {split!r}")
@@ -287,8 +290,7 @@ class TextStream:
             raise ValueError(f"TextStream.get_batch: the {split} part has {len(data)} ids, "
                              f"too few for windows of block_size {self.block_size} and their "
                              f"next id")
-        rng = get_rng() if generator is None else generator
-        ix = rng.integers(0, len(data) - self.block_size, size=batch_size)
+        ix = _randint(0, len(data) - self.block_size, (batch_size,), generator=generator)
         windows = np.lib.stride_tricks.sliding_window_view(data, self.block_size + 1)[ix]
         return (Tensor(np.ascontiguousarray(windows[:, :-1])),
                 Tensor(np.ascontiguousarray(windows[:, 1:])))

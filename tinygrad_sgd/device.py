@@ -1,0 +1,57 @@
+"""Devices as torch spells them. Everything here runs on the CPU: ``device("cpu")`` is the
+one device, ``cuda.is_available()`` is False, and asking for another device is a clear error
+(a torch program that checks ``cuda.is_available()`` runs unchanged)."""
+
+__all__ = ["device", "CPU", "check_device"]
+
+
+class device:
+    """``device("cpu")``, ``device("cpu", 0)``, ``device("cuda:0")`` (the last can be named,
+    not used)."""
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if not isinstance(type, str):
+            raise TypeError(f"device(): expected a string like 'cpu', got "
+                            f"{type.__class__.__name__}")
+        if ":" in type:
+            type, _, number = type.partition(":")
+            if not number.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{number}'")
+            index = int(number)
+        if type not in ("cpu", "cuda", "mps", "meta", "xpu"):
+            raise RuntimeError(f"Expected one of cpu, cuda, mps, meta, xpu device type at start "
+                               f"of device string: {type}")
+        self.type, self.index = type, index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type,
+                                                                           other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.index
+                                               is not None else ")")
+
+
+CPU = device("cpu")
+
+
+def check_device(value):
+    """Accept the CPU (``'cpu'``, ``device('cpu')``, None); refuse any other device."""
+    if value is None:
+        return CPU
+    d = value if isinstance(value, device) else device(value)
+    if d.type != "cpu":
+        raise RuntimeError(f"tinygrad_sgd runs on the CPU only: device '{d}' is not available "
+                           f"(check tinygrad_sgd.cuda.is_available(), which is False)")
+    return CPU
