@@ -145,7 +145,7 @@ def test_gelu_approximate_is_checked_and_modules_match():
         ours, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
         assert repr(ours) == repr(theirs), name
         a, b = both(x)
-        assert_same(ours(a), theirs(b).detach(), rtol=1e-6, atol=1e-7, what=name)
+        assert_same(ours(a), theirs(b).detach(), rtol=1e-6, atol=1e-6, what=name)
 
 
 def test_inplace_activations_write_into_their_input():

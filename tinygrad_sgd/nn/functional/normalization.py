@@ -1,8 +1,7 @@
 """Normalisation layers as functions: layer_norm, rms_norm, batch_norm (torch's signatures).
 
-The standardisation x̂ = (x − μ)/√(σ² + ε) is one primitive (:class:`ops.norm.Normalize`);
-the affine part γ·x̂ + β is plain Tensor arithmetic, so the gradients of γ and β are the sums
-the graph walk makes of broadcast gradients."""
+In training, γ·(x − μ)/√(σ² + ε) + β is one primitive (:class:`ops.norm.Normalize`); batch
+norm in eval is plain Tensor arithmetic with the running statistics as constants."""
 import numpy as np
 
 from ...autograd import no_grad
@@ -42,12 +41,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_param(weight, shape, "weight", "layer_norm")
     _check_param(bias, shape, "bias", "layer_norm")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
-    out = Normalize.apply(input, dims, float(eps))
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    return Normalize.apply(input, _like(weight, input), _like(bias, input), dims, float(eps))
+
+
+def _like(param, input):
+    """A weight or bias in the input's dtype (None stays None)."""
+    return param if param is None or param.dtype == input.dtype else param.to(input.dtype)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -89,7 +88,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"Expected more than 1 value per channel when training, got "
                              f"input size torch.Size({list(input.shape)})")
         stats = {}
-        out = Normalize.apply(input, dims, float(eps), stats=stats)
+        w = None if weight is None else _like(weight, input).reshape(channel_shape)
+        b = None if bias is None else _like(bias, input).reshape(channel_shape)
+        out = Normalize.apply(input, w, b, dims, float(eps), stats=stats)
         if running_mean is not None or running_var is not None:
             with no_grad():
                 mean, var = stats["mean"].reshape(C), stats["var"].reshape(C)
@@ -106,8 +107,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         rstd = Tensor((1.0 / np.sqrt(running_var.array.astype(input.dtype) + eps))
                       .astype(input.dtype, copy=False).reshape(channel_shape))
         out = (input - mean) * rstd
-    if weight is not None:
-        out = out * weight.reshape(channel_shape)
-    if bias is not None:
-        out = out + bias.reshape(channel_shape)
+        if weight is not None:
+            out = out * weight.reshape(channel_shape)
+        if bias is not None:
+            out = out + bias.reshape(channel_shape)
     return out
