@@ -84,11 +84,8 @@ def as_array(data, dtype=None):
         except ValueError as e:
             raise ValueError(f"Tensor: data must be a rectangular (non-ragged) nested sequence "
                              f"of numbers: {e}") from None
-        if dtype is None:
-            if arr.dtype.kind == "f":
-                arr = arr.astype(np.float32)
-            elif arr.dtype.kind in "iu":
-                arr = arr.astype(np.int64)
+        if dtype is None and not isinstance(data, np.generic):
+            arr = arr.astype(_default_dtype(data, arr.dtype), copy=False)
     if arr.dtype.kind not in "biuf":
         kind = "complex" if arr.dtype.kind == "c" else f"non-numeric ({arr.dtype})"
         raise TypeError(f"Tensor: {kind} data is not supported; "
@@ -102,6 +99,33 @@ def as_array(data, dtype=None):
     return arr
 
 
+def _numpy_scalar_types(data, found, depth=0):
+    """The NumPy scalar types inside a nested list/tuple (as torch, they keep their dtype)."""
+    for item in data:
+        if isinstance(item, np.generic):
+            found.add(item.dtype)
+        elif isinstance(item, (list, tuple)) and depth < 32:
+            _numpy_scalar_types(item, found, depth + 1)
+    return found
+
+
+def _default_dtype(data, numpy_dtype):
+    """torch's dtype for Python data: floats float32, ints int64, bools bool — except that
+    NumPy scalars in a list keep theirs (``[np.float64(0.1)]`` is float64, ``[np.int32(3)]``
+    int32), promoted with the Python numbers beside them as torch does."""
+    kind = numpy_dtype.kind
+    default = np.float32 if kind == "f" else np.int64 if kind in "iu" else numpy_dtype
+    if kind not in "fiu" or not isinstance(data, (list, tuple)):
+        return default
+    found = _numpy_scalar_types(data, set())
+    if not found:
+        return default
+    best = np.result_type(*found)
+    if _CATEGORY.get(best.kind, 2) < _CATEGORY[kind]:   # a Python float among NumPy ints
+        return default
+    return best
+
+
 def scalar_array(value, like_dtype):
     """A Python number as a 0-d array of the dtype torch gives it next to a tensor of
     ``like_dtype``: numbers are "weak" — a float next to a float tensor takes its dtype, an int
@@ -110,7 +134,8 @@ def scalar_array(value, like_dtype):
         raise TypeError(f"Tensor: complex numbers are not supported (got {value!r})")
     kind = like_dtype.kind
     if kind == "f":
-        return np.asarray(value, dtype=like_dtype)
+        with np.errstate(over="ignore"):      # 1e40 next to float32: inf, as torch
+            return np.asarray(value, dtype=like_dtype)
     if isinstance(value, (bool, np.bool_)) and kind == "b":
         return np.asarray(value)
     if isinstance(value, numbers.Integral):

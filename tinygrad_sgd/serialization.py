@@ -118,9 +118,11 @@ def save(obj, f):
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=directory)
+    prefix = "." + os.path.basename(path) + "."
+    _remove_stale_temporaries(directory, prefix)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600; a file follows the umask
         with os.fdopen(fd, "wb") as out:
             np.savez(out, **payload)
             out.flush()
@@ -132,6 +134,35 @@ def save(obj, f):
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+STALE_SECONDS = 60
+
+
+def _remove_stale_temporaries(directory, prefix):
+    """A save killed mid-write (SIGKILL: no chance to clean up) leaves its temporary file; the
+    next save to the same name removes those older than a minute (a younger one may belong to
+    a save still running in another process)."""
+    import time
+    now = time.time()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            full = os.path.join(directory, name)
+            try:
+                if now - os.path.getmtime(full) > STALE_SECONDS:
+                    os.unlink(full)
+            except OSError:
+                pass
 
 
 def load(f):

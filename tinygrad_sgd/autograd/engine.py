@@ -176,10 +176,15 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
     gradient is a plain array of its own, so later in-place updates (zero_grad, an optimizer)
     can't touch anything else: the same gradient array may also have gone to another leaf
     (``a + b`` hands both the same one), to a hook, or come from the caller's ``gradient=``."""
+    if not leaf.requires_grad:       # switched off (requires_grad_(False)) after the forward
+        return
     if g.dtype != leaf.dtype:
         g = g.to(leaf.dtype)
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    if create_graph:                  # a tensor of its own: never the caller's gradient= or
+        if leaf.grad is not None:     # another leaf's (a + b hands both the same one)
+            leaf.grad = leaf.grad + g
+        else:
+            leaf.grad = g + 0.0 if g.requires_grad else _tensor_class()(g.array.copy())
         return
     data = g.array
     leaf.grad = _tensor_class()(data.copy() if leaf.grad is None else leaf.grad.array + data)

@@ -55,9 +55,9 @@ def set_num_threads(n: int) -> None:
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     _num_threads = n
-    if _executor is not None:
-        _executor.shutdown(wait=True)
-        _executor = None
+    # The old pool is dropped, not shut down: another thread may be submitting to it right
+    # now (its workers exit once it is garbage-collected).
+    _executor = None
 
 
 def get_num_threads() -> int:
@@ -93,10 +93,11 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
         return
     bounds = [n * k // threads for k in range(threads + 1)]
     chunks = list(zip(bounds[:-1], bounds[1:]))
+    pool = _pool()                     # one pool for all chunks, even if it is replaced now
     if blas:
-        futures = [_pool().submit(fn, a, b) for a, b in chunks]
+        futures = [pool.submit(fn, a, b) for a, b in chunks]
     else:                              # the calling thread takes the first chunk itself
-        futures = [_pool().submit(fn, a, b) for a, b in chunks[1:]]
+        futures = [pool.submit(fn, a, b) for a, b in chunks[1:]]
         fn(*chunks[0])
     for f in futures:
         f.result()

@@ -4,6 +4,7 @@ check arguments and call these are in :mod:`tinygrad_sgd.nn.functional`."""
 import numpy as np
 
 from ..autograd import Function
+from .elementwise import keep_where
 from .shape import IndexAdd, scatter_along
 
 
@@ -35,7 +36,9 @@ class NllLoss(Function):
         return np.asarray(losses.sum() / denom, dtype=d.dtype)
 
     def backward(self, g):
-        gi = g * self.constant(self.coef)            # dL/d(picked value) per sample
+        # dL/d(picked value) per sample; exactly 0 for ignored samples (coef 0), even when
+        # the incoming gradient there is infinite (inf·0 would be NaN; torch gives 0)
+        gi = keep_where(self.coef != 0, g * self.constant(self.coef))
         if len(self.in_shape) == 1:
             return IndexAdd.apply(gi, int(self.t), self.in_shape, unique=True)
         return scatter_along(gi.unsqueeze(1), self.t[:, None], 1, self.in_shape)
@@ -88,7 +91,8 @@ class MseLoss(Function):
 
     def backward(self, g):
         x, y = self.saved_tensors
-        scale = 2.0 / x.array.size if self.reduction == "mean" else 2.0
+        n = x.array.size
+        scale = (2.0 / n if n else float("nan")) if self.reduction == "mean" else 2.0
         gx = MseLossGrad.apply(x, y, g, scale)
         return (gx if self.needs_input_grad[0] else None,
                 -gx if self.needs_input_grad[1] else None)
