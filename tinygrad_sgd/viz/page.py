@@ -36,17 +36,23 @@ def payload(array, signed=False):
     """The page's description of ``array`` (see the module doc); ``signed``: a gradient, whose
     maps are drawn with 0 as mid-grey."""
     a = np.asarray(array)
-    p = {"shape": list(a.shape), "dtype": a.dtype.name, "n": int(a.size),
-         "text": one_line(a, CELL_LIMIT)}
+    p = {"shape": list(a.shape), "dtype": a.dtype.name, "n": int(a.size)}
     if a.size <= FULL_LIMIT:
         p["f"] = [_number(v) for v in a.ravel().tolist()]
         p["full"] = format_array(a, FULL_LIMIT)
+    p["text"] = (" ".join(line.strip() for line in p["full"].split("\n"))
+                 if a.size <= CELL_LIMIT else one_line(a, CELL_LIMIT))   # = one_line(a, 8)
+    if p.get("full") == p["text"]:
+        del p["full"]                                 # the page falls back to the text
     if a.size > CELL_LIMIT and a.dtype.kind in "biuf":
         x = a.astype(np.float64).ravel()
         finite = x[np.isfinite(x)]
         if finite.size:
             p["stats"] = {"mean": format_number(finite.mean()), "std": format_number(finite.std()),
                           "min": format_number(finite.min()), "max": format_number(finite.max())}
+            zeros = np.count_nonzero(finite == 0) / x.size
+            if zeros >= 0.05:          # max-pool and relu gradients: mostly exact zeros
+                p["stats"]["zeros"] = f"{100 * zeros:.1f}%"
             if finite.size < x.size:
                 p["stats"]["not finite"] = str(x.size - finite.size)
         if a.size > FULL_LIMIT and finite.size:
@@ -117,6 +123,10 @@ class _Tags:
     def tensor_id(self, info):
         return self.e.order[info.key]
 
+    def name(self, info):
+        """Every tensor's name, given or made up (t1, leaf1, ... as the narration's)."""
+        return None if info.missing else self.e.names[info.key]
+
     def cell_text(self, info, which):
         node_id = self.e.order[info.key]
         if which == "data":
@@ -151,7 +161,7 @@ def _page_data(explorer, payloads, shown):
         last = order[id(unit.last)]
         for op in unit.ops:
             dom[order[id(op)]] = [f"tg_op_{last}", f"tg_t_{last}"]
-    nodes = []
+    nodes, kinds, kind_index = [], [], {}   # an op class's rule is written once, in kinds
     for n in explorer.nodes:
         key = _key(explorer, n.id)
         info = view.tensors[key]
@@ -166,9 +176,12 @@ def _page_data(explorer, payloads, shown):
                   "leaf": info.producer is None and info.kind == "parameter"}
         if op is not None:
             cls = type(op)
+            if cls not in kind_index:
+                kind_index[cls] = len(kinds)
+                kinds.append({"rule": cls.rule, "grad_fn": op.name(),
+                              "derivatives": [d for d in cls.derivatives if d]})
             slots = list(cls.inputs)
-            record.update(rule=cls.rule, derivatives=[d for d in cls.derivatives if d],
-                          grad_fn=op.name(), inputs=[
+            record.update(op=kind_index[cls], inputs=[
                               {"slot": slots[i] if i < len(slots) else f"input {i}",
                                "id": order.get(k) if k is not None else None}
                               for i, k in enumerate(view.inputs[id(op)])
@@ -179,15 +192,19 @@ def _page_data(explorer, payloads, shown):
         row = {"phase": s.phase, "active": s.active, "title": s.title}
         if s.phase == "backward":
             b = explorer.backward[s.index - explorer.forward_steps - 1]
-            row["incoming"] = payloads.add(b.grad_in, True)
+            row["incoming"] = payloads.add(explorer.incoming(b), True)
             row["parts"] = len(explorer.contributions.get(b.output.key, ()))
             slots = input_names(b.node) or type(b.node).inputs
             keys = view.inputs[id(b.node)]
             row["sent"] = [{"to": order[info.key], "grad": payloads.add(g, True),
-                            "slot": _slot(slots, keys, info.key),
-                            "broadcast": _broadcast_note(b, info)} for info, g in b.sent]
+                            "slot": _slot(slots, keys, info.key)} for info, g in b.sent]
+            for sent, (info, _) in zip(row["sent"], b.sent):
+                note = _broadcast_note(b, info)
+                if note:
+                    sent["broadcast"] = note
         steps.append(row)
     return {"title": explorer.title, "root": order[explorer.root_key], "nodes": nodes,
+            "kinds": kinds,
             "steps": steps, "payloads": payloads.items, "forward": explorer.forward_steps,
             "fullLimit": FULL_LIMIT}
 

@@ -1,8 +1,8 @@
 """The explorer page's CSS and JavaScript (inlined by ``page.py``; no network, no library).
 
-The script reads ``TG_DATA`` (written by ``page.py``): ``nodes`` (id, kind, name, op rule, the
-payload of its value and the step it appears at, its gradient events ``[step, payload]``, the
-SVG elements to light up), ``steps`` (phase, active node, title; backward steps also the
+The script reads ``TG_DATA`` (written by ``page.py``): ``nodes`` (id, kind, name, its op's
+entry in ``kinds`` (rule, derivatives), the payload of its value and the step it appears at,
+its gradient events ``[step, payload]``, the SVG elements to light up), ``steps`` (phase, active node, title; backward steps also the
 incoming gradient and the gradient sent to each input) and ``payloads``. Step ``k`` shows every
 value computed by then and, for every node, the last gradient event at or before ``k``.
 
@@ -31,7 +31,6 @@ body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica
 #tg-counter { font-variant-numeric: tabular-nums; color: #374151; min-width: 190px; }
 #tg-main { display: flex; flex: 1; min-height: 0; }
 #tg-graph { flex: 1 1 auto; overflow: auto; padding: 4px; }
-#tg-graph.fit svg { width: 100%; height: auto; }
 #tg-controls button svg { fill: #1f2937; vertical-align: -2px; }
 #tg-side { flex: 0 0 430px; overflow: auto; border-left: 1px solid #e5e7eb; padding: 8px 12px;
            background: #fcfcfd; }
@@ -51,8 +50,8 @@ pre.tg-num { font: 12px/1.35 "DejaVu Sans Mono", Menlo, Consolas, monospace; mar
 .tg-note { color: #92400e; font-size: 12px; }
 .tg-sent { border-left: 3px solid var(--bwd); padding-left: 6px; margin: 6px 0; }
 .tg-link { color: #1d4ed8; cursor: pointer; text-decoration: underline dotted; }
-table.tg-stats { border-collapse: collapse; font-size: 12px; }
-table.tg-stats td { padding: 0 8px 0 0; }
+.tg-stats { font-size: 12px; }
+.tg-stats span { display: inline-block; white-space: nowrap; margin-right: 10px; }
 .tg-maps { display: flex; flex-wrap: wrap; gap: 3px; margin: 3px 0; }
 .tg-maps canvas { image-rendering: pixelated; border: 1px solid #d1d5db; }
 svg .tg-op, svg .tg-tensor { cursor: pointer; }
@@ -76,6 +75,7 @@ SCRIPT = r"""
 (function () {
   "use strict";
   const D = TG_DATA, P = D.payloads, NODES = D.nodes, STEPS = D.steps;
+  NODES.forEach(n => { if (n.op !== undefined) Object.assign(n, D.kinds[n.op]); });
   const byId = new Map(NODES.map(n => [n.id, n]));
   const $ = id => document.getElementById(id);
   const graph = $("tg-graph");
@@ -163,11 +163,12 @@ SCRIPT = r"""
   function payloadHTML(pi, field, withMaps) {
     const p = P[pi];
     let out = '<div class="tg-payload" data-field="' + field + '">';
-    if (p.full !== undefined) out += '<pre class="tg-num">' + esc(p.full) + "</pre>";
+    if (p.f !== undefined)
+      out += '<pre class="tg-num">' + esc(p.full !== undefined ? p.full : p.text) + "</pre>";
     if (p.stats) {
-      out += '<table class="tg-stats"><tr>' + Object.keys(p.stats).map(
-        key => "<td>" + esc(key) + " <b>" + esc(p.stats[key]) + "</b></td>").join("") +
-        "</tr></table>";
+      out += '<div class="tg-stats">' + Object.keys(p.stats).map(
+        key => "<span>" + esc(key) + " <b>" + esc(p.stats[key]) + "</b></span>").join("") +
+        "</div>";
     }
     if (p.hist) out += histogram(p.hist);
     if (p.maps && withMaps) out += mapsHTML(p.maps, field);
@@ -340,10 +341,18 @@ SCRIPT = r"""
   // ------------------------------------------------------------- wiring
   $("tg-slider").max = STEPS.length - 1;
   $("tg-play").innerHTML = PLAY;
-  if (svg.getBoundingClientRect().width > graph.clientWidth) {   // too wide: fit to the window
-    graph.classList.add("fit");
-    $("tg-fit").textContent = "full size";
+  const natural = svg.getBoundingClientRect();
+  let fitted = false;
+  function fit(on) {   // the whole graph if it reads at 60% or more, else the full width
+    fitted = on;
+    const cw = graph.clientWidth - 12, ch = graph.clientHeight - 12;
+    const whole = Math.min(cw / natural.width, ch / natural.height);
+    const scale = !on ? 1 : whole >= 0.6 ? Math.min(1, whole) : Math.min(1, cw / natural.width);
+    svg.style.width = (natural.width * scale) + "px";
+    svg.style.height = (natural.height * scale) + "px";
+    $("tg-fit").textContent = on ? "full size" : "fit";
   }
+  fit(natural.width > graph.clientWidth || natural.height > graph.clientHeight);
   $("tg-details-close").addEventListener("click", () => {
     selected = null;
     $("tg-details").hidden = true;
@@ -357,10 +366,7 @@ SCRIPT = r"""
   $("tg-play").addEventListener("click", play);
   $("tg-speed").addEventListener("change", () => { if (timer !== null) { stop(); play(); } });
   $("tg-slider").addEventListener("input", e => { stop(); goTo(e.target.value); });
-  $("tg-fit").addEventListener("click", () => {
-    graph.classList.toggle("fit");
-    $("tg-fit").textContent = graph.classList.contains("fit") ? "full size" : "fit";
-  });
+  $("tg-fit").addEventListener("click", () => fit(!fitted));
   document.addEventListener("keydown", e => {
     const tag = e.target && e.target.tagName;
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;

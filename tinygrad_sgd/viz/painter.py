@@ -3,8 +3,8 @@
 :class:`Painter` emits the Graphviz nodes, edges and clusters of one picture from a
 :class:`~tinygrad_sgd.viz.view.GraphView`; :func:`~tinygrad_sgd.viz.graph.draw_graph` decides
 what to draw and calls it. The explorer passes ``tags`` to give every node and edge an ``id``
-its page can find (``tg_op_5``, ``tg_t_5``, ``tg_in_5_0``, ``tg_out_5``) and the text each
-value and gradient cell is laid out for.
+its page can find (``tg_op_5``, ``tg_t_5``, ``tg_in_5_0``, ``tg_out_5``), a name for every
+tensor (the page's panels use it) and the text each value and gradient cell is laid out for.
 """
 from __future__ import annotations
 
@@ -259,8 +259,9 @@ class Painter:
             kind = "saved"
         self.drawn.add(kind)
         rows = []
-        if info.name:
-            rows.append(f"<B>{_h(info.name)}</B>")
+        name = self.tags.name(info) if self.tags is not None else info.name
+        if name:
+            rows.append(f"<B>{_h(name)}</B>")
         if info.missing:
             rows.append('<FONT COLOR="#6b7280">not kept</FONT>')
         else:
