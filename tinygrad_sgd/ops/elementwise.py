@@ -18,6 +18,18 @@ class Elementwise(Function):
     elementwise = True
 
 
+def integer_power(a, b):
+    """x^y for integer arrays as torch computes it: a negative exponent gives 0, except for the
+    bases 1 (1) and −1 (±1 by the exponent's parity), where NumPy refuses."""
+    negative = b < 0
+    if not np.any(negative):
+        return a ** b
+    out = a ** np.where(negative, 0, b).astype(b.dtype, copy=False)
+    by_parity = np.where(b % 2 == 0, 1, -1)
+    small = np.where(a == 1, 1, np.where(a == -1, by_parity, 0))
+    return np.where(negative, small, out).astype(out.dtype, copy=False)
+
+
 class Add(Elementwise):
     inputs, rule, derivatives = ("x", "y"), "z = x + y", ("dz/dx = 1", "dz/dy = 1")
 
@@ -82,7 +94,7 @@ class PowScalar(Elementwise):
     def forward(self, x, p):
         self.save_for_backward(x)
         self.p = p
-        return x.array ** p
+        return np.asarray(x.array ** p).astype(x.array.dtype, copy=False)   # (bool ** True: bool)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -105,7 +117,8 @@ class Pow(Elementwise):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        out = x.array ** y.array
+        a, b = x.array, y.array
+        out = integer_power(a, b) if a.dtype.kind in "iu" else a ** b
         self.save_output(out)
         return out
 
@@ -158,12 +171,14 @@ class Sqrt(Elementwise):
 
 
 class Abs(Elementwise):
-    """The gradient is 0 at x = 0 and at NaN, as torch."""
+    """The gradient is g·sgn(x) with sgn(±0) = sgn(NaN) = 0, as torch (a product: an infinite
+    g at 0 gives NaN there, as in torch)."""
     rule, derivatives = "z = |x|", ("dz/dx = sign(x)",)
 
     def forward(self, x):
-        self.sign = np.nan_to_num(np.asarray(np.sign(x.array)), copy=False)
-        return np.abs(x.array)
+        a = x.array
+        self.sign = np.subtract(a > 0, a < 0, dtype=a.dtype) if a.dtype.kind == "f" else None
+        return np.abs(a)
 
     def backward(self, g):
         return g * self.constant(self.sign)
@@ -185,6 +200,185 @@ class Clamp(Elementwise):
 
     def backward(self, g):
         return keep_where(self.mask, g)
+
+
+class ClampTensor(Elementwise):
+    """Tensor bounds (either may be None). As torch: a NaN anywhere gives NaN; where lo > hi
+    the result is hi, and only hi gets the gradient there."""
+    inputs, rule = ("x", "lo", "hi"), "z = min(max(x, lo), hi)"
+    derivatives = ("dz/dx = 1 where lo ≤ x ≤ hi, else 0",
+                   "dz/dlo = 1 where x < lo < hi (x < lo without hi), else 0",
+                   "dz/dhi = 1 where x > hi or hi < lo, else 0")
+    op_name = "clamp"
+
+    def forward(self, x, lo=None, hi=None):
+        self.has = (lo is not None, hi is not None)
+        self.save_for_backward(x, *[t for t in (lo, hi) if t is not None])
+        out = x.array if lo is None else np.maximum(x.array, lo.array)
+        return out if hi is None else np.minimum(out, hi.array)
+
+    def backward(self, g):
+        x, *bounds = (t.array for t in self.saved_tensors)
+        lo = bounds.pop(0) if self.has[0] else None
+        hi = bounds.pop(0) if self.has[1] else None
+        inside = np.logical_and(True if lo is None else x >= lo, True if hi is None else x <= hi)
+        below = x < lo if hi is None else (x < lo) & (lo < hi) if lo is not None else None
+        above = x > hi if lo is None else (x > hi) | (hi < lo) if hi is not None else None
+        need = self.needs_input_grad
+        return (keep_where(inside, g) if need[0] else None,
+                keep_where(below, g) if need[1] else None,
+                keep_where(above, g) if need[2] else None)
+
+
+class Maximum(Elementwise):
+    """As torch: a tie x = y splits the gradient ½/½; a NaN on either side is the result and
+    both inputs get the whole gradient."""
+    inputs, rule = ("x", "y"), "z = max(x, y)"
+    derivatives = ("dz/dx = 1 where x > y, ½ where x = y, 0 where x < y",
+                   "dz/dy = 1 where y > x, ½ where x = y, 0 where y < x")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        a, b = x.array, y.array
+        return np.where((a != a) | (a > b), a, b)        # torch's: a tie gives y (−0 vs 0)
+
+    def backward(self, g):
+        x, y = (t.array for t in self.saved_tensors)
+        return split_at_ties(self, g, x == y, x < y, x > y)
+
+
+class Minimum(Elementwise):
+    """As torch: a tie x = y splits the gradient ½/½; a NaN on either side is the result and
+    both inputs get the whole gradient."""
+    inputs, rule = ("x", "y"), "z = min(x, y)"
+    derivatives = ("dz/dx = 1 where x < y, ½ where x = y, 0 where x > y",
+                   "dz/dy = 1 where y < x, ½ where x = y, 0 where y > x")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        a, b = x.array, y.array
+        return np.where((a != a) | (a < b), a, b)
+
+    def backward(self, g):
+        x, y = (t.array for t in self.saved_tensors)
+        return split_at_ties(self, g, x == y, x > y, x < y)
+
+
+def split_at_ties(node, g, tie, x_loses, y_loses):
+    """max/min's backward: g to the winner, g/2 to each side of a tie, 0 to the loser."""
+    shared = Where.apply(Function.constant(tie), g * 0.5, g)
+    need = node.needs_input_grad
+    return (keep_where(~x_loses, shared) if need[0] else None,
+            keep_where(~y_loses, shared) if need[1] else None)
+
+
+class Fmax(Elementwise):
+    """NaN is ignored (the other value is the result and gets the gradient); on a tie, and
+    when both are NaN, x gets the whole gradient, as torch."""
+    inputs, rule = ("x", "y"), "z = fmax(x, y)"
+    derivatives = ("dz/dx = 1 where x ≥ y or y is NaN, else 0",
+                   "dz/dy = 1 where x < y or x is NaN (and y is not), else 0")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        a, b = x.array, y.array
+        return np.where((a >= b) | (b != b), a, b)        # torch's: a tie gives x (−0 vs 0)
+
+    def backward(self, g):
+        x, y = (t.array for t in self.saved_tensors)
+        return x_or_y(self, g, (x >= y) | (y != y))
+
+
+class Fmin(Elementwise):
+    """NaN is ignored (the other value is the result and gets the gradient); on a tie, and
+    when both are NaN, x gets the whole gradient, as torch."""
+    inputs, rule = ("x", "y"), "z = fmin(x, y)"
+    derivatives = ("dz/dx = 1 where x ≤ y or y is NaN, else 0",
+                   "dz/dy = 1 where x > y or x is NaN (and y is not), else 0")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        a, b = x.array, y.array
+        return np.where((a <= b) | (b != b), a, b)
+
+    def backward(self, g):
+        x, y = (t.array for t in self.saved_tensors)
+        return x_or_y(self, g, (x <= y) | (y != y))
+
+
+def x_or_y(node, g, to_x):
+    """g to x where ``to_x``, to y elsewhere (fmax/fmin's backward)."""
+    need = node.needs_input_grad
+    return (keep_where(to_x, g) if need[0] else None,
+            keep_where(~to_x, g) if need[1] else None)
+
+
+class Remainder(Elementwise):
+    """Python's %: the result has the sign of y (torch's formula: fmod, then + y where the
+    signs differ, so −4 % 2 is −0.0 as in torch)."""
+    inputs, rule = ("x", "y"), "z = x − y·⌊x/y⌋"
+    derivatives = ("dz/dx = 1", "dz/dy = −⌊x/y⌋")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        a, b = x.array, y.array
+        mod = np.fmod(a, b)
+        return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g if self.needs_input_grad[0] else None,
+                -g * x.div(y, rounding_mode="floor") if self.needs_input_grad[1] else None)
+
+
+class Fmod(Elementwise):
+    """C's fmod: the result has the sign of x."""
+    inputs, rule = ("x", "y"), "z = x − y·trunc(x/y)"
+    derivatives = ("dz/dx = 1", "dz/dy = −trunc(x/y)")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        return np.fmod(x.array, y.array)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g if self.needs_input_grad[0] else None,
+                -g * x.div(y, rounding_mode="trunc") if self.needs_input_grad[1] else None)
+
+
+class DivRounded(Elementwise):
+    """``div(x, y, rounding_mode="trunc" | "floor")``: piecewise constant, so the gradient is
+    0 (torch's convention, also at the jumps)."""
+    inputs, rule = ("x", "y"), "z = trunc(x/y) or ⌊x/y⌋"
+    derivatives = ("dz/dx = 0", "dz/dy = 0")
+    op_name = "div"
+
+    def forward(self, x, y, rounding_mode):
+        a, b = x.array, y.array
+        if rounding_mode == "floor":
+            return np.floor_divide(a, b)
+        if a.dtype.kind in "iu":
+            return (a - np.fmod(a, b)) // b          # exact: C's truncating division
+        return np.trunc(a / b)
+
+    def backward(self, g):
+        zero = self.constant(np.zeros(g.shape, g.dtype))
+        return zero, zero
+
+
+class FloorDivide(Elementwise):
+    """``x // y``. torch gives it no derivative: the result is marked as requiring grad, and
+    backward through it raises, as in torch (``div(x, y, rounding_mode="floor")`` has the
+    zero gradient)."""
+    inputs, rule = ("x", "y"), "z = ⌊x/y⌋"
+    derivatives = ("not implemented (as in torch)", "not implemented (as in torch)")
+    op_name = "floor_divide"
+
+    def forward(self, x, y):
+        return np.floor_divide(x.array, y.array)
+
+    def backward(self, g):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
 class Where(Elementwise):

@@ -1,0 +1,344 @@
+"""Elementwise math primitives: trigonometric and hyperbolic functions and their inverses,
+the exp/log family, powers of x (rsqrt, reciprocal), rounding and signs (piecewise constant:
+gradient 0), nan_to_num, and the two-argument functions atan2, hypot, copysign, logaddexp and
+lerp. (Arithmetic, max/min, clamp, remainder are in :mod:`.elementwise`.)
+
+Each backward is torch's formula term for term (the same products, in the same order), so
+that at the edges of the domain — ±inf, NaN, the poles of tan and atanh, 0 for rsqrt — the
+gradients, NaN and infinite ones included, and the second-order gradients agree with torch's.
+The inputs are floating point here: the public functions turn integers into float32 first.
+"""
+import numpy as np
+
+from .elementwise import Elementwise, keep_where
+
+LN2, LN10 = 0.6931471805599453, 2.302585092994046
+
+
+class Unary(Elementwise):
+    """z = f(x) for a NumPy function ``f``; ``derivative(g, v)`` gets the input x
+    (``saves = "x"``) or the output z (``saves = "z"``), whichever torch's formula uses."""
+    rule, derivatives = "z = f(x)", ("dz/dx = f′(x)",)
+    f = None
+    saves = "x"
+
+    def forward(self, x):
+        out = type(self).f(x.array)
+        if self.saves == "x":
+            self.save_for_backward(x)
+        else:
+            self.save_output(out)
+        return out
+
+    def backward(self, g):
+        return self.derivative(g, self.saved_tensors[0] if self.saves == "x" else self.output())
+
+
+# ------------------------------------------------------------------ trigonometric, hyperbolic
+class Sin(Unary):
+    rule, derivatives, f = "z = sin x", ("dz/dx = cos x",), np.sin
+
+    def derivative(self, g, x):
+        return g * x.cos()
+
+
+class Cos(Unary):
+    rule, derivatives, f = "z = cos x", ("dz/dx = −sin x",), np.cos
+
+    def derivative(self, g, x):
+        return g * -x.sin()
+
+
+class Tan(Unary):
+    rule, derivatives, f, saves = "z = tan x", ("dz/dx = 1 + tan²x = 1 + z²",), np.tan, "z"
+
+    def derivative(self, g, z):
+        return g * (z * z + 1.0)
+
+
+class Asin(Unary):
+    """The gradient is inf at ±1 and NaN outside [−1, 1], as torch."""
+    rule, derivatives, f = "z = arcsin x", ("dz/dx = 1/√(1 − x²)",), np.arcsin
+
+    def derivative(self, g, x):
+        return g * (-x * x + 1.0).rsqrt()
+
+
+class Acos(Unary):
+    rule, derivatives, f = "z = arccos x", ("dz/dx = −1/√(1 − x²)",), np.arccos
+
+    def derivative(self, g, x):
+        return g * -((-x * x + 1.0).rsqrt())
+
+
+class Atan(Unary):
+    rule, derivatives, f = "z = arctan x", ("dz/dx = 1/(1 + x²)",), np.arctan
+
+    def derivative(self, g, x):
+        return g / (x * x + 1.0)
+
+
+class Sinh(Unary):
+    rule, derivatives, f = "z = sinh x", ("dz/dx = cosh x",), np.sinh
+
+    def derivative(self, g, x):
+        return g * x.cosh()
+
+
+class Cosh(Unary):
+    rule, derivatives, f = "z = cosh x", ("dz/dx = sinh x",), np.cosh
+
+    def derivative(self, g, x):
+        return g * x.sinh()
+
+
+class Asinh(Unary):
+    rule, derivatives, f = "z = arsinh x", ("dz/dx = 1/√(x² + 1)",), np.arcsinh
+
+    def derivative(self, g, x):
+        return g * (x * x + 1.0).rsqrt()
+
+
+class Acosh(Unary):
+    """Defined for x ≥ 1; the gradient is inf at 1, as torch."""
+    rule, derivatives, f = "z = arcosh x", ("dz/dx = 1/√(x² − 1)",), np.arccosh
+
+    def derivative(self, g, x):
+        return g * (x * x - 1.0).rsqrt()
+
+
+class Atanh(Unary):
+    rule, derivatives, f = "z = artanh x", ("dz/dx = 1/(1 − x²)",), np.arctanh
+
+    def derivative(self, g, x):
+        return g / (1.0 - x * x)
+
+
+# ------------------------------------------------------------------ exp, log, powers of x
+class Log2(Unary):
+    rule, derivatives, f = "z = log₂ x", ("dz/dx = 1/(x·ln 2)",), np.log2
+
+    def derivative(self, g, x):
+        return g / (x * LN2)
+
+
+class Log10(Unary):
+    rule, derivatives, f = "z = log₁₀ x", ("dz/dx = 1/(x·ln 10)",), np.log10
+
+    def derivative(self, g, x):
+        return g / (x * LN10)
+
+
+class Log1p(Unary):
+    """Exact for tiny x, where ln(1 + x) would round 1 + x first."""
+    rule, derivatives, f = "z = ln(1 + x)", ("dz/dx = 1/(1 + x)",), np.log1p
+
+    def derivative(self, g, x):
+        return g / (x + 1.0)
+
+
+class Expm1(Unary):
+    """Exact for tiny x, where eˣ − 1 would cancel."""
+    rule, derivatives, f, saves = "z = eˣ − 1", ("dz/dx = eˣ = z + 1",), np.expm1, "z"
+
+    def derivative(self, g, z):
+        return g * (z + 1.0)
+
+
+class Exp2(Unary):
+    rule, derivatives, f, saves = "z = 2ˣ", ("dz/dx = 2ˣ·ln 2 = z·ln 2",), np.exp2, "z"
+
+    def derivative(self, g, z):
+        return g * z * LN2
+
+
+class Rsqrt(Unary):
+    rule, derivatives, saves = "z = 1/√x", ("dz/dx = −1/(2·x^(3/2)) = −z³/2",), "z"
+
+    @staticmethod
+    def f(a):
+        return 1 / np.sqrt(a)
+
+    def derivative(self, g, z):
+        return g * -0.5 * (z * z * z)
+
+
+class Reciprocal(Unary):
+    rule, derivatives, saves = "z = 1/x", ("dz/dx = −1/x² = −z²",), "z"
+    f = np.reciprocal
+
+    def derivative(self, g, z):
+        return -g * (z * z)
+
+
+class Frac(Unary):
+    """The fractional part, with x's sign (frac(−1.5) = −0.5); frac(±inf) is NaN."""
+    rule, derivatives = "z = x − trunc(x)", ("dz/dx = 1",)
+
+    @staticmethod
+    def f(a):
+        return a - np.trunc(a)
+
+    def derivative(self, g, x):
+        return g
+
+
+# ------------------------------------------------------------------ rounding and signs
+class Step(Elementwise):
+    """Piecewise constant, so the gradient is 0 everywhere (at the jumps too, and even where
+    the incoming gradient is inf or NaN: a zero tensor, not g·0, as torch). Integer inputs
+    come back unchanged (a copy), as torch."""
+    rule, derivatives = "z = step(x)", ("dz/dx = 0",)
+
+    def forward(self, x, *options):
+        a = x.array
+        return a.copy() if a.dtype.kind in "biu" else type(self).f(a, *options)
+
+    def backward(self, g):
+        return self.constant(np.zeros(g.shape, g.dtype))
+
+
+class Floor(Step):
+    rule, f = "z = ⌊x⌋", np.floor
+
+
+class Ceil(Step):
+    rule, f = "z = ⌈x⌉", np.ceil
+
+
+class Trunc(Step):
+    rule, f = "z = trunc(x) (toward 0)", np.trunc
+
+
+class Round(Step):
+    """Halves go to the even neighbour (2.5 → 2), as torch; with ``decimals`` d it is
+    rint(x·10^d)/10^d (d < 0: rint(x/10^−d)·10^−d), in x's dtype, as torch."""
+    rule, f = "z = x rounded to the nearest (even on halves)", np.round
+
+    def forward(self, x, decimals=0):
+        return super().forward(x, decimals)
+
+
+class Sign(Step):
+    """sign(±0) = 0 and sign(NaN) = 0, as torch (the sign of a bool is itself)."""
+    rule = "z = sign(x) ∈ {−1, 0, 1}"
+
+    def forward(self, x):
+        a = x.array
+        return a.copy() if a.dtype == bool else np.subtract(a > 0, a < 0, dtype=a.dtype)
+
+
+class NanToNum(Elementwise):
+    """NaN, +inf and −inf replaced (by default: 0 and the dtype's largest and lowest values).
+    The gradient is g·[x finite] — a product, as torch's, so an infinite g at a replaced
+    place gives NaN there."""
+    rule = "z = x where finite, else the replacement"
+    derivatives = ("dz/dx = 1 where x is finite, else 0",)
+    op_name = "nan_to_num"
+
+    def forward(self, x, nan=0.0, posinf=None, neginf=None):
+        a = x.array
+        if a.dtype.kind != "f":
+            return a.copy()
+        self.finite = np.isfinite(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, g):
+        return g * self.constant(self.finite.astype(g.dtype))
+
+
+# ------------------------------------------------------------------ two arguments
+class Atan2(Elementwise):
+    """The angle of the point (x, y) — torch's ``atan2(input, other)`` is atan2(y=input,
+    x=other). At (0, 0) the gradient is 0 (1/(x² + y²) is taken as 0 there), as torch."""
+    inputs, rule = ("y", "x"), "z = atan2(y, x)"
+    derivatives = ("dz/dy = x/(x² + y²)", "dz/dx = −y/(x² + y²)")
+
+    def forward(self, y, x):
+        self.save_for_backward(y, x)
+        return np.arctan2(y.array, x.array)
+
+    def backward(self, g):
+        y, x = self.saved_tensors
+        r2 = y * y + x * x
+        recip = keep_where(r2.array != 0, r2.reciprocal())
+        return (g * x * recip if self.needs_input_grad[0] else None,
+                g * -y * recip if self.needs_input_grad[1] else None)
+
+
+class Hypot(Elementwise):
+    """Computed without overflow (NumPy's hypot); at (0, 0) the gradient is NaN, as torch."""
+    inputs, rule = ("x", "y"), "z = √(x² + y²)"
+    derivatives = ("dz/dx = x/z", "dz/dy = y/z")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        out = np.hypot(x.array, y.array)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        z = self.output()
+        return (g * x / z if self.needs_input_grad[0] else None,
+                g * y / z if self.needs_input_grad[1] else None)
+
+
+class Copysign(Elementwise):
+    """|x| with y's sign (−0.0 counts as negative). dz/dx is 0 at x = 0, as torch; y gets a
+    zero gradient."""
+    inputs, rule = ("x", "y"), "z = |x|·sign(y)"
+    derivatives = ("dz/dx = z/x (0 at x = 0)", "dz/dy = 0")
+
+    def forward(self, x, y):
+        self.save_for_backward(x)
+        out = np.copysign(x.array, y.array)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            gx = g * keep_where(x.array != 0, self.output() / x)
+        if self.needs_input_grad[1]:
+            gy = self.constant(np.zeros(g.shape, g.dtype))
+        return gx, gy
+
+
+class Logaddexp(Elementwise):
+    """Computed without overflow; logaddexp(inf, inf) = inf, with NaN gradients, as torch."""
+    inputs, rule = ("x", "y"), "z = ln(eˣ + eʸ)"
+    derivatives = ("dz/dx = 1/(1 + e^(y−x))", "dz/dy = 1/(1 + e^(x−y))")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        return np.logaddexp(x.array, y.array)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g / ((y - x).exp() + 1.0) if self.needs_input_grad[0] else None,
+                g / ((x - y).exp() + 1.0) if self.needs_input_grad[1] else None)
+
+
+class Lerp(Elementwise):
+    """Linear interpolation from a to b; the weight w is a Tensor or a number. Computed as
+    torch does: a + w·(b − a) for |w| < ½, else b − (b − a)·(1 − w) (exact at both
+    ends)."""
+    inputs, rule = ("a", "b", "w"), "z = a + w·(b − a)"
+    derivatives = ("dz/da = 1 − w", "dz/db = w", "dz/dw = b − a")
+
+    def forward(self, a, b, w):
+        self.save_for_backward(a, b, *([w] if hasattr(w, "array") else []))
+        self.w = w if not hasattr(w, "array") else None
+        x, y = a.array, b.array
+        wt = w.array if self.w is None else w
+        return np.where(np.abs(wt) < 0.5, x + wt * (y - x), y - (y - x) * (1 - wt))
+
+    def backward(self, g):
+        a, b, *w = self.saved_tensors
+        w = w[0] if w else self.w
+        need = self.needs_input_grad
+        return (g * (1.0 - w) if need[0] else None,
+                g * w if need[1] else None,
+                g * (b - a) if need[2] else None)
