@@ -158,14 +158,20 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.array.size != 1:
-            raise RuntimeError(f"Boolean value of a tensor with {self.array.size} elements is "
+        """As torch: the truth of a one-element tensor (any number of dims); more or fewer
+        elements are ambiguous."""
+        n = self.array.size
+        if n != 1:
+            raise RuntimeError(f"Boolean value of Tensor with "
+                               f"{'no values' if n == 0 else 'more than one value'} is "
                                f"ambiguous (shape {self.shape}); use .any() or .all()")
         return bool(self.array.item())
 
     def __index__(self):
-        if self.dtype.kind not in "iu" or self.array.size != 1:
-            raise TypeError("only integer tensors of a single element can be used as an index")
+        """As torch: a one-element integer or bool tensor used as an index (``xs[t]``)."""
+        if self.dtype.kind not in "biu" or self.array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
         return int(self.array.item())
 
     def __array__(self, dtype=None, copy=None):
@@ -329,75 +335,40 @@ class Tensor:
         return self.to(np.bool_)
 
     # ------------------------------------------------------------------ operators
-    # (the functions are in tinygrad_sgd.functions, attached to the class below)
-    def __add__(self, other):
-        return F.add(self, other)
-
-    def __radd__(self, other):
-        return F.add(other, self)
-
-    def __sub__(self, other):
-        return F.sub(self, other)
-
-    def __rsub__(self, other):
-        return F.sub(other, self)
-
-    def __mul__(self, other):
-        return F.mul(self, other)
-
-    def __rmul__(self, other):
-        return F.mul(other, self)
-
-    def __truediv__(self, other):
-        return F.div(self, other)
-
-    def __rtruediv__(self, other):
-        return F.div(other, self)
-
-    def __pow__(self, exponent):
-        return F.pow(self, exponent)
-
-    def __rpow__(self, base):
-        return F.pow(base, self)
-
+    # (the functions are in tinygrad_sgd.functions; the binary operators a ⊕ b and their
+    # reflected forms, number ⊕ tensor, are made from a table after the class)
     def __neg__(self):
         return F.neg(self)
 
+    def __pos__(self):
+        return F.positive(self)
+
     def __abs__(self):
         return F.abs(self)
+
+    def __invert__(self):
+        if self.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and "
+                            "Boolean-type tensors")
+        return F.bitwise_not(self)
+
+    def __round__(self, ndigits=None):
+        """``round(t)``, ``round(t, n)``: a Tensor, rounded as :func:`round` (halves to even).
+        (torch's Tensor has no ``__round__``; NumPy's arrays round this way.)"""
+        return F.round(self, decimals=0 if ndigits is None else ndigits)
+
+    def __format__(self, format_spec):
+        """As torch: a 0-d tensor formats as its number (``f"{loss:.4f}"``); any other with
+        an empty spec as its repr (a non-empty spec is refused, as torch)."""
+        if self.array.ndim == 0:
+            return self.array.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __matmul__(self, other):
         return F.matmul(self, other)
 
     def __rmatmul__(self, other):
         return F.matmul(F.as_operand(other, self), self)
-
-    def __eq__(self, other):
-        return F.eq(self, other)
-
-    def __ne__(self, other):
-        return F.ne(self, other)
-
-    def __lt__(self, other):
-        return F.lt(self, other)
-
-    def __le__(self, other):
-        return F.le(self, other)
-
-    def __gt__(self, other):
-        return F.gt(self, other)
-
-    def __ge__(self, other):
-        return F.ge(self, other)
-
-    def __and__(self, other):
-        return Tensor(np.asarray(np.logical_and(self.array, getattr(other, "array", other))))
-
-    def __or__(self, other):
-        return Tensor(np.asarray(np.logical_or(self.array, getattr(other, "array", other))))
-
-    def __invert__(self):
-        return Tensor(~self.array)
 
     def __getitem__(self, index):
         return F.getitem(self, index)
@@ -423,6 +394,32 @@ class _HookHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+
+def _operator(symbol, name, fn, reflected):
+    def operator(self, other):
+        f = getattr(F, fn)
+        return f(other, self) if reflected else f(self, other)
+    operator.__name__ = operator.__qualname__ = name
+    operator.__doc__ = (f"``other {symbol} self``: ``{fn}(other, self)``" if reflected else
+                        f"``self {symbol} other``: ``{fn}(self, other)``")
+    return operator
+
+
+# The binary operators, each calling one public function, with the reflected form for a
+# number (or array) on the left: 2 * x is x.__rmul__(2) = mul(2, x). & | ^ ~ << >> are bitwise
+# on integer tensors, logical on bool tensors and refused on floats, as torch.
+for _symbol, _name, _fn in [("+", "add", "add"), ("-", "sub", "sub"), ("*", "mul", "mul"),
+                            ("/", "truediv", "div"), ("//", "floordiv", "floor_divide"),
+                            ("%", "mod", "remainder"), ("**", "pow", "pow"),
+                            ("&", "and", "bitwise_and"), ("|", "or", "bitwise_or"),
+                            ("^", "xor", "bitwise_xor"), ("<<", "lshift", "bitwise_left_shift"),
+                            (">>", "rshift", "bitwise_right_shift")]:
+    setattr(Tensor, f"__{_name}__", _operator(_symbol, f"__{_name}__", _fn, False))
+    setattr(Tensor, f"__r{_name}__", _operator(_symbol, f"__r{_name}__", _fn, True))
+for _symbol, _name in [("==", "eq"), ("!=", "ne"), ("<", "lt"), ("<=", "le"), (">", "gt"),
+                       (">=", "ge")]:          # (Python reflects these itself: 1 < x is x > 1)
+    setattr(Tensor, f"__{_name}__", _operator(_symbol, f"__{_name}__", _name, False))
 
 
 from . import functions as F  # noqa: E402  (attaches the operations to Tensor as methods)

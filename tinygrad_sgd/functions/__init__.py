@@ -10,10 +10,11 @@ from .activation import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
-from . import elementwise, activation, reduce, shape, linalg
+from .math import *  # noqa: F401,F403
+from . import elementwise, activation, reduce, shape, linalg, math
 from . import inplace  # noqa: F401  (attaches add_, __iadd__, ... to Tensor)
 from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401
 
 __all__ = (elementwise.__all__ + activation.__all__ + reduce.__all__ + shape.__all__
-           + linalg.__all__)
+           + linalg.__all__ + math.__all__)

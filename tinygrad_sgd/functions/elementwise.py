@@ -1,14 +1,79 @@
-"""Arithmetic, elementwise math and comparisons."""
+"""Arithmetic (+ − × / // % **), clamp, where and comparisons, with torch's type promotion:
+numbers next to a tensor are "weak" (``int_tensor * 2`` stays integer, ``int_tensor * 2.5``
+is float32), ``/`` of integers is float32, integer division by zero raises as in torch. The
+other elementwise math (sin, maximum, bitwise ops, ...) is in :mod:`.math`."""
 import numbers
 
 import numpy as np
 
 from .. import ops
 from ..dtypes import promote, scalar_array
+from ..errors import ShapeError
+from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
 from ..tensor import Tensor, tensor_method
 
-__all__ = ["add", "sub", "mul", "div", "true_divide", "pow", "neg", "exp", "log", "sqrt", "abs",
-           "clamp", "clip", "where", "eq", "ne", "lt", "le", "gt", "ge", "isnan"]
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+           "floor_divide", "remainder", "fmod", "pow", "square", "neg", "negative", "positive",
+           "exp", "log", "sqrt", "abs", "absolute", "clamp", "clip", "clamp_min", "clamp_max",
+           "where", "eq", "ne", "lt", "le", "gt", "ge", "isnan"]
+
+# ---------------------------------------------------------------------------- dtype helpers
+_TORCH_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def torch_dtype_name(dtype):
+    """torch's name of a dtype in its messages: ``Float``, ``Long``, ``Bool``, ..."""
+    return _TORCH_NAMES.get(np.dtype(dtype).name, str(dtype))
+
+
+def not_implemented(kernel, dtype):
+    """torch's error for a dtype an op has no kernel for."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{torch_dtype_name(dtype)}\'')
+
+
+def float_input(x):
+    """Integer and bool tensors become float32 (torch's default dtype), as torch's float
+    functions (exp, sin, sqrt, ...) do; float tensors are left as they are."""
+    return x if x.dtype.kind == "f" else x.to(np.float32)
+
+
+def require_tensor(value, fn, arg="other"):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn}(): argument '{arg}' must be Tensor, not {type(value).__name__}")
+
+
+def result_type(*arrays):
+    """torch's result dtype for several operands: the dimensioned tensors decide, unless a
+    0-d one (or a number, a 0-d array made by :func:`as_operand`) is of a higher category
+    (bool < integer < float) — then its dtype joins in."""
+    def fold(dtypes):
+        out = None
+        for d in dtypes:
+            out = d if out is None else _promote_types(out, d)
+        return out
+    dim = fold(a.dtype for a in arrays if a.ndim)
+    zero = fold(a.dtype for a in arrays if not a.ndim)
+    if dim is None or zero is None:
+        return dim if zero is None else zero
+    return _promote_types(dim, zero) if _CATEGORY[zero.kind] > _CATEGORY[dim.kind] else dim
+
+
+def _promote_types(a, b):
+    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    return np.promote_types(a, b) if ka == kb else (a if ka > kb else b)
+
+
+def weak_scalar(value, like_dtype):
+    """A Python number as the 0-d array torch makes of it next to a tensor of ``like_dtype``
+    (:func:`~tinygrad_sgd.dtypes.scalar_array`); an integer out of an integer dtype's range
+    wraps around, as in torch (``uint8_tensor + -1`` adds 255)."""
+    try:
+        return scalar_array(value, like_dtype)
+    except OverflowError:
+        return np.array(value, dtype=np.int64).astype(np.dtype(like_dtype))
 
 
 def as_operand(value, like):
@@ -17,8 +82,20 @@ def as_operand(value, like):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, numbers.Number) and not isinstance(value, np.ndarray):
-        return Tensor(scalar_array(value, like.dtype))
+        return Tensor(weak_scalar(value, like.dtype))
     return Tensor(value)
+
+
+def float_operands(input, other):
+    """Both operands of a function computed in floating point (true division, copysign), as
+    one float dtype: integers and bools become float32 — a tensor next to a number first, so
+    that the number keeps its value (``uint8_tensor / -2``), as torch."""
+    if not isinstance(other, Tensor) and input.dtype.kind != "f":
+        input = input.to(np.float32)
+    elif not isinstance(input, Tensor) and other.dtype.kind != "f":
+        other = other.to(np.float32)
+    a, b = operands(input, other)
+    return (a, b) if a.dtype.kind == "f" else (a.to(np.float32), b.to(np.float32))
 
 
 def operands(a, b):
@@ -31,6 +108,22 @@ def operands(a, b):
     return promote(a, b)
 
 
+def values(name, fn, *tensors):
+    """A result that is not differentiated (comparisons, bitwise and logical ops): NumPy's
+    ``fn`` on the arrays, a broadcast mismatch reported with both shapes."""
+    try:
+        return Tensor(np.asarray(fn(*[t.array for t in tensors])))
+    except ValueError:
+        shapes = " and ".join(str(t.shape) for t in tensors)
+        raise ShapeError(f"{name}: shapes {shapes} cannot be broadcast together") from None
+
+
+def _integer_divisor(a, b):
+    if a.dtype.kind in "iu" and not np.all(b.array):
+        raise RuntimeError("ZeroDivisionError")
+
+
+# ---------------------------------------------------------------------------- arithmetic
 @tensor_method
 def add(input, other, *, alpha=1):
     if alpha != 1:
@@ -40,9 +133,17 @@ def add(input, other, *, alpha=1):
 
 @tensor_method
 def sub(input, other, *, alpha=1):
+    a, b = operands(input, other)
+    if a.dtype == bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if any(isinstance(t, Tensor) and t.dtype == bool for t in (input, other)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
     if alpha != 1:
-        other = mul(other, alpha)
-    return ops.Sub.apply(*operands(input, other))
+        b = mul(b, alpha)
+    return ops.Sub.apply(a, b)
 
 
 @tensor_method
@@ -51,65 +152,160 @@ def mul(input, other):
 
 
 @tensor_method
-def div(input, other):
-    """True division, as torch: integer operands give a float result."""
+def div(input, other, *, rounding_mode=None):
+    """True division (integers give float32), or ``rounding_mode="trunc"`` (toward 0) or
+    ``"floor"`` (integers stay integers; the gradient is 0, as torch)."""
+    if rounding_mode is None:
+        return ops.Div.apply(*float_operands(input, other))
     a, b = operands(input, other)
-    if a.dtype.kind in "biu":
-        a, b = a.float(), b.float()
-    return ops.Div.apply(a, b)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    if a.dtype == bool:
+        raise not_implemented(f"div_{rounding_mode}_cpu", bool)
+    _integer_divisor(a, b)
+    return DivRounded.apply(a, b, rounding_mode)
 
 
-true_divide = div
+@tensor_method
+def floor_divide(input, other):
+    """``input // other`` (rounds toward −inf). torch has no derivative for it: backward
+    through a result that requires grad raises, as torch; ``div(..., rounding_mode="floor")``
+    gives the zero gradient instead."""
+    a, b = operands(input, other)
+    if a.dtype == bool:
+        raise not_implemented("div_floor_cpu", bool)
+    _integer_divisor(a, b)
+    return FloorDivide.apply(a, b)
+
+
+@tensor_method
+def remainder(input, other):
+    """Python's ``%``: the result has the divisor's sign (``fmod``: the dividend's)."""
+    a, b = operands(input, other)
+    if a.dtype == bool:
+        raise not_implemented("remainder_cpu", bool)
+    _integer_divisor(a, b)
+    return Remainder.apply(a, b)
+
+
+@tensor_method
+def fmod(input, other):
+    """C's fmod: the remainder of the division rounded toward 0 (the dividend's sign)."""
+    a, b = operands(input, other)
+    if a.dtype == bool:
+        raise not_implemented("fmod_cpu", bool)
+    _integer_divisor(a, b)
+    return Fmod.apply(a, b)
 
 
 @tensor_method
 def pow(input, exponent):
-    """``input ** exponent``; a number exponent is a constant (one node, ``PowScalar``)."""
-    if isinstance(exponent, (int, float, np.number)) and not isinstance(exponent, bool) \
-            and isinstance(input, Tensor):
+    """``input ** exponent``; a number exponent is a constant (one node, ``PowScalar``).
+    As torch: an integer tensor to a negative integer number raises; to a negative exponent
+    tensor it gives 0 (1 and −1 excepted)."""
+    if isinstance(input, Tensor) and isinstance(exponent, numbers.Number) \
+            and not isinstance(exponent, np.ndarray):
         exponent = exponent.item() if isinstance(exponent, np.generic) else exponent
-        if input.dtype.kind != "f" and isinstance(exponent, float):   # int ** 0.5: float32
-            input = input.float()
+        kind = input.dtype.kind
+        if kind in "biu" and isinstance(exponent, numbers.Integral) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if kind != "f" and not (kind == "b" and isinstance(exponent, (bool, np.bool_))):
+            input = input.to(weak_scalar(exponent, input.dtype).dtype if kind == "b" else
+                             result_type(input.array, weak_scalar(exponent, input.dtype)))
         return ops.PowScalar.apply(input, exponent)
-    return ops.Pow.apply(*operands(input, exponent))
+    a, b = operands(input, exponent)
+    if a.dtype == bool:
+        raise not_implemented("pow", bool)
+    return ops.Pow.apply(a, b)
+
+
+@tensor_method
+def square(input):
+    return pow(input, 2)
 
 
 @tensor_method
 def neg(input):
+    if input.dtype == bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return ops.Neg.apply(input)
 
 
 @tensor_method
+def positive(input):
+    """``+input``: the tensor itself."""
+    if input.dtype == bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+@tensor_method
 def exp(input):
-    return ops.Exp.apply(input)
+    return ops.Exp.apply(float_input(input))
 
 
 @tensor_method
 def log(input):
-    return ops.Log.apply(input)
+    return ops.Log.apply(float_input(input))
 
 
 @tensor_method
 def sqrt(input):
-    return ops.Sqrt.apply(input)
+    return ops.Sqrt.apply(float_input(input))
 
 
 @tensor_method
 def abs(input):
+    if input.dtype == bool:
+        raise not_implemented("abs_cpu", bool)
     return ops.Abs.apply(input)
 
 
+subtract, multiply, divide, true_divide, negative, absolute = sub, mul, div, div, neg, abs
+Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = sub, mul, div, div
+Tensor.negative, Tensor.absolute = neg, abs
+
+
+# ---------------------------------------------------------------------------- clamp
 @tensor_method
 def clamp(input, min=None, max=None):
+    """Bounds are numbers or Tensors (broadcast, differentiable). Where min > max the result
+    is max, as torch."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    return ops.Clamp.apply(input, min, max)
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [None if v is None else as_operand(v, input) for v in (min, max)]
+    dtype = result_type(input.array, *[b.array for b in bounds if b is not None])
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if dtype == bool and min is not None and max is not None:
+            raise not_implemented("clamp_cpu", bool)
+        return ClampTensor.apply(input.to(dtype), *[None if b is None else b.to(dtype)
+                                                    for b in bounds])
+    if dtype == bool:
+        raise not_implemented("clamp_scalar_cpu" if min is not None and max is not None else
+                              "clamp_min_scalar_cpu" if min is not None else
+                              "clamp_max_scalar_cpu", bool)
+    lo, hi = (None if b is None else b.array.astype(dtype) for b in bounds)
+    return ops.Clamp.apply(input.to(dtype), lo, hi)
+
+
+@tensor_method
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+@tensor_method
+def clamp_max(input, max):
+    return clamp(input, max=max)
 
 
 clip = clamp
 Tensor.clip = clamp
 
 
+# ---------------------------------------------------------------------------- where, compare
 def where(condition, input, other) -> Tensor:
     """Elementwise ``input if condition else other`` (the condition is not differentiated)."""
     cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
@@ -123,24 +319,21 @@ def where(condition, input, other) -> Tensor:
 Tensor.where = lambda self, condition, other: where(condition, self, other)
 
 
-# ---------------------------------------------------------------------------- comparisons
-def _compare(fn):
+def _compare(fn, name):
     def compare(input, other):
         other = other.array if isinstance(other, Tensor) else other
         try:
             return Tensor(np.asarray(fn(input.array, other)))
         except ValueError:
-            raise ValueError(f"comparison: shapes {input.shape} and {np.shape(other)} cannot "
+            raise ShapeError(f"comparison: shapes {input.shape} and {np.shape(other)} cannot "
                              f"be broadcast together") from None
-    return compare
+    compare.__name__ = compare.__qualname__ = name
+    return tensor_method(compare)
 
 
-eq, ne = _compare(np.equal), _compare(np.not_equal)
-lt, le, gt, ge = _compare(np.less), _compare(np.less_equal), _compare(np.greater), \
-    _compare(np.greater_equal)
-for _name, _fn in dict(eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge).items():
-    _fn.__name__ = _name
-    tensor_method(_fn)
+eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
+lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
+gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
 
 
 @tensor_method

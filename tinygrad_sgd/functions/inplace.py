@@ -19,19 +19,12 @@ import numpy as np
 from .. import autograd
 from ..errors import ShapeError
 from ..tensor import Tensor
-from . import elementwise as E
+from . import activation as A, elementwise as E, math as M
 
 __all__ = ["inplace"]
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
-_TORCH_NAMES = {"b": "Bool", "u": "Byte", "i": "Long", "f": "Float"}
-
-
-def _dtype_name(dtype):
-    names = {np.dtype(np.float64): "Double", np.dtype(np.int32): "Int",
-             np.dtype(np.int16): "Short", np.dtype(np.int8): "Char",
-             np.dtype(np.float16): "Half"}
-    return names.get(np.dtype(dtype), _TORCH_NAMES[np.dtype(dtype).kind])
+_dtype_name = E.torch_dtype_name
 
 
 def inplace(self, fn, *args, name=None, **kwargs):
@@ -95,6 +88,25 @@ for _name, _fn in {"add_": E.add, "sub_": E.sub, "mul_": E.mul, "div_": E.div,
                    "exp_": E.exp, "log_": E.log, "sqrt_": E.sqrt, "abs_": E.abs,
                    "__iadd__": E.add, "__isub__": E.sub, "__imul__": E.mul,
                    "__itruediv__": E.div, "__ipow__": _power}.items():
+    _method(_name, _fn)
+
+# the elementwise math: x.sin_(), x.floor_(), x //= y, x &= y, x <<= 1, ...
+for _name, _fn in {
+        "subtract_": E.sub, "multiply_": E.mul, "divide_": E.div, "true_divide_": E.div,
+        "floor_divide_": E.floor_divide, "remainder_": E.remainder, "fmod_": E.fmod,
+        "square_": E.square, "negative_": E.neg, "absolute_": E.abs,
+        "clamp_min_": E.clamp_min, "clamp_max_": E.clamp_max, "tanh_": A.tanh,
+        "__ifloordiv__": E.floor_divide, "__imod__": E.remainder,
+        "__iand__": M.bitwise_and, "__ior__": M.bitwise_or, "__ixor__": M.bitwise_xor,
+        "__ilshift__": M.bitwise_left_shift, "__irshift__": M.bitwise_right_shift,
+        **{name + "_": getattr(M, name) for name in (
+            "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+            "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log2",
+            "log10", "log1p", "expm1", "exp2", "rsqrt", "reciprocal", "floor", "ceil",
+            "trunc", "fix", "frac", "round", "sign", "sgn", "atan2", "arctan2", "hypot",
+            "copysign", "lerp", "nan_to_num", "logical_and", "logical_or", "logical_xor",
+            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+            "bitwise_left_shift", "bitwise_right_shift")}}.items():
     _method(_name, _fn)
 
 
