@@ -322,6 +322,14 @@ def test_browser_shows_a_leaf_grad_accumulating_and_the_controls(browser, tmp_pa
     assert p.state()["step"] == paused
     p.page.fill("#tg-slider", "3")                       # the slider
     assert p.state()["step"] == 3
+    p.page.click("#tg-header")                           # focus off the controls
+    p.page.keyboard.press(" ")                           # space plays ...
+    p.page.wait_for_function("tgExplorer.state().step >= 4", timeout=5000)
+    p.page.keyboard.press(" ")                           # ... and pauses
+    paused = p.state()["step"]
+    p.page.wait_for_timeout(600)
+    assert p.state()["step"] == paused
+    p.page.evaluate("tgExplorer.goTo(3)")
     assert p.page.evaluate("tgExplorer.prev()") == 2 and p.page.evaluate("tgExplorer.next()") == 3
     p.close()
 

@@ -370,6 +370,7 @@ SCRIPT = r"""
   document.addEventListener("keydown", e => {
     const tag = e.target && e.target.tagName;
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+    if (tag === "BUTTON" && (e.key === " " || e.key === "Enter")) return;   // the button's own
     const keys = {ArrowRight: next, ArrowLeft: prev, Home: () => goTo(0),
                   End: () => goTo(STEPS.length - 1), " ": play};
     if (keys[e.key]) { e.preventDefault(); if (e.key !== " ") stop(); keys[e.key](); }
