@@ -1,100 +1,316 @@
-"""Reductions: sum, mean, max/min (with their indices), argmax/argmin, var, std, any, all."""
+"""Reductions: sum, mean, prod, max/min, amax/amin, aminmax, argmax/argmin, logsumexp, var/std
+(and var_mean/std_mean), norm, count_nonzero, any, all.
+
+``dim`` is None, an int or a tuple/list of ints; an empty tuple/list means every dim (as torch's
+``sum(dim=[])``), except for any/all, where torch reduces nothing. ``max(dim)``, ``min(dim)`` and
+``aminmax`` return named tuples, as torch's ``torch.return_types``.
+"""
+import builtins
+import math
+from collections import namedtuple
+
 import numpy as np
 
-from .. import ops
-from ..arguments import normalize_dims
+from ..arguments import normalize_dim, normalize_dims
+from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
+                          LogSumExp, Var, Std, Norm)
 from ..tensor import Tensor, tensor_method
-from .elementwise import where
 
-__all__ = ["sum", "mean", "max", "min", "argmax", "argmin", "var", "std", "any", "all"]
-
-
-class MaxResult(tuple):
-    """``(values, indices)`` of ``max(dim)``/``min(dim)``, also reachable by name."""
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
+           "logsumexp", "var", "std", "var_mean", "std_mean", "norm", "count_nonzero", "any",
+           "all", "return_types"]
 
 
-@tensor_method
-def sum(input, dim=None, keepdim=False):
-    return ops.Sum.apply(input, normalize_dims(dim, input.ndim, "sum"), keepdim)
+class return_types:
+    """torch's ``torch.return_types``: tuples whose items are also reachable by name
+    (``x.max(0).values``, ``x.max(0).indices``)."""
+    max = namedtuple("max", "values indices")
+    min = namedtuple("min", "values indices")
+    sort = namedtuple("sort", "values indices")
+    topk = namedtuple("topk", "values indices")
+    kthvalue = namedtuple("kthvalue", "values indices")
+    median = namedtuple("median", "values indices")
+    nanmedian = namedtuple("nanmedian", "values indices")
+    mode = namedtuple("mode", "values indices")
+    cummax = namedtuple("cummax", "values indices")
+    cummin = namedtuple("cummin", "values indices")
+    aminmax = namedtuple("aminmax", "min max")
 
 
-@tensor_method
-def mean(input, dim=None, keepdim=False):
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"mean(): needs a floating point tensor, got {input.dtype}")
-    dims = normalize_dims(dim, input.ndim, "mean")
-    n = 1
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
+                "float64": "Double"}
+
+
+def torch_name(dtype):
+    """torch's name for a dtype in its messages (``Long`` for int64)."""
+    return _TORCH_NAMES.get(np.dtype(dtype).name, str(dtype))
+
+
+def reduce_dims(dim, input, op):
+    """``dim`` as a sorted tuple of axes; None or an empty tuple/list means every dim."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    return normalize_dims(dim, input.ndim, op)
+
+
+def one_dim(dim, input, op, signature="(int dim, bool keepdim = False)"):
+    """A single ``dim`` (an int), as torch's ``max(dim)``: a tuple is refused as torch does."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                        f"(dim={type(dim).__name__}), but expected {signature}"
+                        + (f"; amax/amin reduce over several dims" if op in ("max", "min")
+                           else ""))
+    return normalize_dim(dim, input.ndim, op)
+
+
+def check_not_empty(input, dims, op):
+    """torch's error for reducing over a dim of size 0 where there is no identity."""
     for d in dims:
-        n *= input.shape[d]
-    return ops.Sum.apply(input, dims, keepdim) / float(n)
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def squeeze_index(indices, dim, keepdim, ndim):
+    """Indices computed with keepdim=True, with ``dim`` dropped unless ``keepdim``."""
+    return indices if keepdim or not ndim else Tensor(np.squeeze(indices.array, axis=dim))
+
+
+# ---------------------------------------------------------------------------- sums
+@tensor_method
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Integers and bools sum to int64, as torch; ``dtype`` sets the result's dtype."""
+    return Sum.apply(input, reduce_dims(dim, input, "sum"), keepdim, dtype)
+
+
+@tensor_method
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """float16 is accumulated in float32 (the mean of 70,000 float16 values is not inf)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: {torch_name(input.dtype)}")
+    dims = reduce_dims(dim, input, "mean")
+    n = float(math.prod(input.shape[d] for d in dims))
+    if input.dtype == np.float16:
+        return (Sum.apply(input, dims, keepdim, np.float32) / n).to(np.float16)
+    return Sum.apply(input, dims, keepdim) / n
+
+
+@tensor_method
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Over one dim or over everything; integers and bools multiply as int64."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is not None:
+        dim = one_dim(dim, input, "prod", "(int dim, bool keepdim = False, *, "
+                                          "torch.dtype dtype = None)")
+    out = Prod.apply(input, dim if input.ndim else None, keepdim)
+    return out if dtype is None else out.to(dtype)
+
+
+@tensor_method
+def logsumexp(input, dim, keepdim=False):
+    """``log Σ exp(x)`` over ``dim``, without overflow; integers and bools become float32."""
+    if input.dtype.kind != "f":
+        input = input.float()
+    return LogSumExp.apply(input, reduce_dims(dim, input, "logsumexp"), keepdim)
+
+
+# ---------------------------------------------------------------------------- max and min
+def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op):
+    if isinstance(dim, Tensor):     # torch.max(input, other): the elementwise maximum
+        return getattr(input, "maximum" if op == "max" else "minimum")(dim)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                            f"(keepdim=bool), but expected () or (int dim, bool keepdim = "
+                            f"False)")
+        return all_op.apply(input)
+    d = one_dim(dim, input, op)
+    check_not_empty(input, (d,), op)
+    indices = arg_op.apply(input, d, True)
+    values = dim_op.apply(input, indices.array, d, keepdim)
+    return getattr(return_types, op)(values, squeeze_index(indices, d, keepdim, input.ndim))
 
 
 @tensor_method
 def max(input, dim=None, keepdim=False):
-    """Without ``dim``: the largest element. With ``dim``: ``(values, indices)`` as torch."""
-    if dim is None:
-        return ops.Max.apply(input)
-    (d,) = normalize_dims(dim, input.ndim, "max") or (0,)
-    values = ops.MaxDim.apply(input, d, keepdim)
-    indices = ops.ArgMax.apply(input, d, keepdim) if input.ndim else Tensor(np.int64(0))
-    return MaxResult(values, indices)
+    """Without ``dim``: the largest element (the gradient shared between ties). With an int
+    ``dim``: ``(values, indices)``, the index of the first maximum (the first NaN if any).
+    With a tensor in place of ``dim``: the elementwise :func:`maximum`, as torch."""
+    return _max_min(input, dim, keepdim, "max", Max, MaxDim, ArgMax)
 
 
 @tensor_method
 def min(input, dim=None, keepdim=False):
+    """As :func:`max`, for the smallest element."""
+    return _max_min(input, dim, keepdim, "min", Min, MinDim, ArgMin)
+
+
+def _amax_amin(input, dim, keepdim, op, cls):
+    every = dim is None or not isinstance(dim, (int, np.integer)) and len(dim) == 0
+    dims = reduce_dims(dim, input, op)
+    if every and input.numel() == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+                           f"== 0. Specify the reduction dim with the 'dim' argument.")
+    check_not_empty(input, dims, op)
+    return cls.apply(input, dims, keepdim)
+
+
+@tensor_method
+def amax(input, dim=(), keepdim=False):
+    """The maximum over ``dim`` (several dims allowed); the gradient is shared evenly between
+    the ties of each slice."""
+    return _amax_amin(input, dim, keepdim, "amax", Amax)
+
+
+@tensor_method
+def amin(input, dim=(), keepdim=False):
+    return _amax_amin(input, dim, keepdim, "amin", Amin)
+
+
+@tensor_method
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` over everything or over one dim, as ``return_types.aminmax``."""
+    if dim is not None and (not isinstance(dim, (int, np.integer)) or isinstance(dim, bool)):
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+    dims = normalize_dims(dim, input.ndim, "aminmax")
+    if input.numel() == 0 and (dim is None or input.shape[dims[0]] == 0):
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    return return_types.aminmax(Amin.apply(input, dims, keepdim),
+                                Amax.apply(input, dims, keepdim))
+
+
+def _arg(input, dim, keepdim, op, cls):
+    if input.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:
-        return -((-input).max())
-    values, indices = (-input).max(dim, keepdim)
-    return MaxResult(-values, indices)
+        if input.numel() == 0:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for "
+                             f"input.numel() == 0.")
+    else:
+        dim = normalize_dim(dim, input.ndim, op)
+        check_not_empty(input, (dim,), op)
+    return cls.apply(input, dim, keepdim)
 
 
 @tensor_method
 def argmax(input, dim=None, keepdim=False):
-    if dim is not None:
-        (dim,) = normalize_dims(dim, input.ndim, "argmax") or (0,)
-    return ops.ArgMax.apply(input, dim, keepdim)
+    """Index of the first maximum (into the flattened tensor when ``dim`` is None)."""
+    return _arg(input, dim, keepdim, "argmax", ArgMax)
 
 
 @tensor_method
 def argmin(input, dim=None, keepdim=False):
-    return (-input.detach()).argmax(dim, keepdim)
+    return _arg(input, dim, keepdim, "argmin", ArgMin)
+
+
+# ---------------------------------------------------------------------------- spread
+def _var_args(op, input, dim, unbiased, correction):
+    """torch's three spellings: ``var(dim, unbiased, keepdim)``, ``var(dim, *, correction,
+    keepdim)`` and ``var(unbiased)``; returns (dims, correction, whole tensor?)."""
+    if isinstance(dim, bool):      # x.var(True): the old positional ``unbiased``
+        if unbiased is not None:
+            raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                            f"(bool, unbiased=bool)")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                        f"(unbiased=bool, correction={type(correction).__name__}), but "
+                        f"expected one of: (tuple of ints dim, bool unbiased = True, bool "
+                        f"keepdim = False) or (tuple of ints dim = None, *, Number correction "
+                        f"= None, bool keepdim = False)")
+    if input.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = reduce_dims(dim, input, op)
+    whole = input.ndim == 0 or dim is None or (not isinstance(dim, (int, np.integer))
+                                               and len(dim) == 0)
+    return dims, correction, whole
 
 
 @tensor_method
-def var(input, dim=None, keepdim=False, unbiased=True):
-    dims = normalize_dims(dim, input.ndim, "var")
-    n = int(np.prod([input.shape[d] for d in dims]))
-    centred = input - input.mean(dims, keepdim=True)
-    return (centred * centred).sum(dims, keepdim) / float(n - 1 if unbiased else n)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Σ (x − mean)² / (n − correction); ``correction=1`` (or ``unbiased=True``) by default.
+    Computed in float64 (float32 for float16), so large values don't overflow."""
+    dims, c, whole = _var_args("var", input, dim, unbiased, correction)
+    return Var.apply(input, dims, c, keepdim, whole)
 
 
 @tensor_method
-def std(input, dim=None, keepdim=False, unbiased=True):
-    v = var(input, dim, keepdim, unbiased)
-    zero = v.array == 0
-    if not zero.any():
-        return v.sqrt()
-    # where std = 0 (constant values) torch's gradient is 0, not ∞·0 = NaN through sqrt
-    safe = where(zero, 1.0, v).sqrt()
-    return where(zero, 0.0, safe)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """√var; its gradient is 0 where the std is 0 (a constant slice), as torch."""
+    dims, c, whole = _var_args("std", input, dim, unbiased, correction)
+    return Std.apply(input, dims, c, keepdim, whole)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over the same dims (a plain tuple, as torch)."""
+    dims, c, whole = _var_args("var_mean", input, dim, unbiased, correction)
+    return Var.apply(input, dims, c, keepdim, whole), mean(input, dims, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over the same dims (a plain tuple, as torch)."""
+    dims, c, whole = _var_args("std_mean", input, dim, unbiased, correction)
+    return Std.apply(input, dims, c, keepdim, whole), mean(input, dims, keepdim)
 
 
 @tensor_method
-def any(input):
-    return Tensor(np.asarray(input.array.any()))
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector norm over ``dim`` (every element by default): p a number, ``inf``,
+    ``-inf`` or ``'fro'`` (= 2); ``'nuc'`` (the nuclear norm) is not implemented."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {torch_name(input.dtype)}")
+    if dtype is not None:
+        input = input.to(dtype)
+    if p is None or p == "fro":
+        p = 2.0
+    elif p == "nuc":
+        raise NotImplementedError("norm(p='nuc'): the nuclear norm (sum of singular values) "
+                                  "is not implemented")
+    elif isinstance(p, str):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    dims = reduce_dims(dim, input, "norm")
+    if p < 0 or math.isinf(p):      # no identity: max, min, Σ|x|^p with p < 0
+        if input.numel() == 0 and (dim is None or not isinstance(dim, (int, np.integer))
+                                   and len(dim) == 0):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty "
+                               f"tensor because the operation does not have an identity")
+        for d in dims:
+            if input.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the "
+                                   f"dimension {d} because this dimension is empty and the "
+                                   f"operation does not have an identity")
+    return Norm.apply(input, float(p), dims, keepdim)
+
+
+# ---------------------------------------------------------------------------- counting, logic
+@tensor_method
+def count_nonzero(input, dim=None):
+    """Number of non-zero elements over ``dim`` (int64; not differentiable)."""
+    dims = reduce_dims(dim, input, "count_nonzero")
+    return Tensor(np.asarray(np.count_nonzero(input.array, axis=dims), dtype=np.int64))
+
+
+def _logical(fn, input, dim, keepdim, op):
+    # an empty dim list reduces nothing here (torch), unlike sum
+    out = fn(input.array, axis=normalize_dims(dim, input.ndim, op), keepdims=keepdim)
+    return Tensor(np.asarray(out, dtype=np.uint8 if input.dtype == np.uint8 else np.bool_))
 
 
 @tensor_method
-def all(input):
-    return Tensor(np.asarray(input.array.all()))
+def any(input, dim=None, keepdim=False):
+    """Whether any element (over ``dim``) is non-zero: bool (uint8 for uint8 input, as torch)."""
+    return _logical(np.any, input, dim, keepdim, "any")
+
+
+@tensor_method
+def all(input, dim=None, keepdim=False):
+    """Whether every element (over ``dim``) is non-zero: bool (uint8 for uint8 input)."""
+    return _logical(np.all, input, dim, keepdim, "all")

@@ -1,34 +1,104 @@
-"""Reductions: sum and max (mean, min, var, ... are built from them in
-:mod:`tinygrad_sgd.functions.reduce`)."""
+"""Reductions: sum, prod, max/min (of everything, along a dim, amax/amin over dims), argmax/argmin,
+logsumexp, var/std and the vector norm. mean, aminmax, var_mean, ... are built from these in
+:mod:`tinygrad_sgd.functions.reduce`.
+
+Accumulation follows torch's CPU kernels: integers and bools are summed and multiplied as int64,
+float16 is summed in float32 (so 70,000 float16 ones sum to inf, as in torch, but their mean is
+1), and var/std accumulate in float64 (float32 for float16), so that ``std([1e20, -1e20])`` in
+float32 is 1.41e20, not inf.
+
+``Selection`` is the one backward of every op that picks values at indices (max(dim), sort, topk,
+kthvalue, median, mode, cummax): the gradient goes back to the picked places.
+"""
+import math
+
 import numpy as np
 
 from ..arguments import kept_shape
 from ..autograd import Function
-from .elementwise import keep_where
-from .shape import scatter_along
+from .elementwise import keep_where, Where
+from .shape import IndexAdd
+
+
+def sum_dtype(dtype):
+    """The dtype torch accumulates a sum of ``dtype`` in, and the dtype of the result."""
+    if dtype.kind in "biu":
+        return np.dtype(np.int64), np.dtype(np.int64)
+    return (np.dtype(np.float32) if dtype == np.float16 else dtype), dtype
+
+
+def squeeze_dims(array, dims, keepdim):
+    """A keepdim-shaped reduction result, with the reduced dims removed unless ``keepdim``."""
+    return array if keepdim else array.reshape(
+        tuple(s for i, s in enumerate(array.shape) if i not in dims))
 
 
 class Sum(Function):
+    """Integers and bools sum to int64 and float16 accumulates in float32, as torch; ``dtype``
+    (torch's ``sum(dtype=)``) sets the result's dtype."""
     rule, derivatives = "z = Σ x over dims", ("dz/dxᵢ = 1 (the gradient is copied back)",)
 
-    def forward(self, x, dims, keepdim):
-        self.in_shape = x.shape
+    def forward(self, x, dims, keepdim, dtype=None):
+        self.in_shape, self.in_dtype = x.shape, x.dtype
         self.kept = kept_shape(x.shape, dims)
-        return np.asarray(x.array.sum(axis=dims, keepdims=keepdim))
+        acc, out = sum_dtype(np.dtype(dtype or x.dtype))
+        if dtype is not None:
+            out = np.dtype(dtype)
+        return np.asarray(x.array.sum(axis=dims, keepdims=keepdim, dtype=acc)).astype(out,
+                                                                                   copy=False)
 
     def backward(self, g):
-        return g.reshape(self.kept).expand(self.in_shape)
+        return g.to(self.in_dtype).reshape(self.kept).expand(self.in_shape)
+
+
+class Prod(Function):
+    """Over one dim, or over everything (``dim`` None). Integers and bools multiply as int64.
+    The gradient Π_{j≠i} xⱼ is ``z / xᵢ`` where xᵢ ≠ 0; at the first zero of a slice it is the
+    product of the others (the second zero too, so that second order is exact, as torch)."""
+    rule, derivatives = "z = Π x over dim", ("dz/dxᵢ = Π_{j≠i} xⱼ",)
+
+    def forward(self, x, dim, keepdim):
+        d = x.array
+        self.dim, self.kept = dim, (1,) * d.ndim if dim is None else kept_shape(d.shape, (dim,))
+        acc, dtype = sum_dtype(d.dtype)
+        out = np.asarray(np.prod(d, axis=dim, keepdims=keepdim, dtype=acc)).astype(dtype)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        if x.ndim == 0:
+            return g
+        g, out = g.reshape(self.kept), self.output().reshape(self.kept)
+        zero = x.array == 0
+        if not zero.any():
+            return g * (out / x)
+        rank = (np.cumsum(zero.reshape(-1)).reshape(zero.shape) if self.dim is None
+                else np.cumsum(zero, axis=self.dim))         # 1 at the first zero, 2 ...
+        one = self.constant(np.ones((), x.dtype))
+        grad = keep_where(~zero, g * (out / Where.apply(self.constant(zero), one, x)))
+        for k in (2, 1):
+            at = zero & (rank == k)
+            if at.any():
+                others = Prod.apply(Where.apply(self.constant(at), one, x), self.dim, True)
+                grad = Where.apply(self.constant(at), g * others, grad)
+        return grad
 
 
 class Max(Function):
-    """The gradient is shared evenly between equal maxima (as torch's ``max()`` without a dim)."""
+    """Of every element. The gradient is shared evenly between equal maxima (or between the
+    NaNs, when the result is NaN), as torch's ``max()``."""
     rule, derivatives = "z = max over all elements", ("dz/dxᵢ = [xᵢ = z] / (number of ties)",)
+    pick = staticmethod(np.max)
 
     def forward(self, x):
         if x.array.size == 0:
-            raise RuntimeError("max(): cannot take the max of an empty tensor")
+            raise RuntimeError(f"{self.label()}(): Expected reduction dim to be specified for "
+                               f"input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               f"argument.")
         self.save_for_backward(x)
-        out = np.asarray(x.array.max())
+        out = np.asarray(self.pick(x.array))
         self.save_output(out)
         return out
 
@@ -36,37 +106,206 @@ class Max(Function):
         (x,) = self.saved_tensors
         m = self.saved_output()
         mask = np.isnan(x.array) if np.isnan(m) else (x.array == m)
-        return keep_where(mask, g / float(max(mask.sum(), 1)))
+        return keep_where(mask, g / float(mask.sum()))
 
 
-class MaxDim(Function):
-    """torch's ``max(dim)`` values (the indices come from ArgMax)."""
-    rule = "z = max along dim"
-    derivatives = ("dz/dxᵢ = 1 at the index returned (the first maximum), 0 elsewhere",)
-    op_name = "max"
+class Min(Max):
+    rule, derivatives = "z = min over all elements", ("dz/dxᵢ = [xᵢ = z] / (number of ties)",)
+    pick = staticmethod(np.min)
 
-    def forward(self, x, dim, keepdim):
-        d = x.array
-        if d.ndim and d.shape[dim] == 0:
-            raise IndexError(f"max(): cannot reduce over dim {dim} of size 0 (shape {x.shape})")
-        idx = np.expand_dims(np.argmax(d, axis=dim), dim) if d.ndim else np.zeros((), np.int64)
-        self.in_shape, self.dim, self.idx, self.keepdim = x.shape, dim, idx, keepdim
-        out = np.take_along_axis(d, idx, axis=dim) if d.ndim else d.copy()
-        return out if keepdim or not d.ndim else np.squeeze(out, axis=dim)
+
+class Amax(Function):
+    """Over several dims. The gradient is shared evenly between the ties of each slice (torch's
+    ``g / count · mask``: a slice whose maximum is NaN gets NaN)."""
+    rule = "z = max over dims"
+    derivatives = ("dz/dxᵢ = [xᵢ = z] / (number of ties in xᵢ's slice)",)
+    pick = staticmethod(np.max)
+
+    def forward(self, x, dims, keepdim):
+        self.dims, self.kept = dims, kept_shape(x.shape, dims)
+        out = self.pick(x.array, axis=dims, keepdims=True)
+        self.mask = x.array == out
+        return squeeze_dims(np.asarray(out), dims, keepdim)
 
     def backward(self, g):
-        if not self.keepdim and len(self.in_shape):
+        count = self.mask.sum(axis=self.dims, keepdims=True).astype(g.dtype)
+        return g.reshape(self.kept) / self.constant(count) * self.constant(
+            self.mask.astype(g.dtype))
+
+
+class Amin(Amax):
+    rule = "z = min over dims"
+    derivatives = ("dz/dxᵢ = [xᵢ = z] / (number of ties in xᵢ's slice)",)
+    pick = staticmethod(np.min)
+
+
+class Selection(Function):
+    """Values of x picked at ``indices`` along ``dim`` (indices has x's number of dims; the
+    picked dim is dropped unless ``keepdim``). The gradient goes back to the picked places,
+    added up where one place is picked twice (cummax)."""
+    rule = "z = x at the selected indices along dim"
+    derivatives = ("dz/dxᵢ = 1 where xᵢ was selected, else 0",)
+    repeats = False   # True when one place may be picked more than once in a slice
+
+    def forward(self, x, indices, dim, keepdim=True):
+        d = x.array
+        self.in_shape = d.shape
+        if d.ndim == 0:
+            return d.copy()
+        self.dim, self.idx, self.keepdim = dim, indices, keepdim
+        out = np.take_along_axis(d, indices, axis=dim)
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    def backward(self, g):
+        if not self.in_shape:
+            return g
+        if not self.keepdim:
             g = g.unsqueeze(self.dim)
-        return scatter_along(g, self.idx, self.dim, self.in_shape)
+        shape = self.in_shape
+        index = tuple(self.idx if axis == self.dim else
+                      np.arange(n).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+                      for axis, n in enumerate(shape))
+        return IndexAdd.apply(g, index, shape, unique=not self.repeats)
+
+
+class MaxDim(Selection):
+    """torch's ``max(dim).values``; the indices (the first maximum, or the first NaN) come
+    from ArgMax."""
+    op_name, grad_fn_name = "max", "MaxBackward"
+
+
+class MinDim(Selection):
+    op_name, grad_fn_name = "min", "MinBackward"
 
 
 class ArgMax(Function):
-    """Index of the first maximum (not differentiable)."""
+    """Index of the first maximum (NaN counts as the maximum); not differentiable."""
     rule = "z = index of the first maximum"
     differentiable = False
+    pick = staticmethod(np.argmax)
 
     def forward(self, x, dim, keepdim):
         if dim is None:  # index into the flattened tensor; keepdim keeps every dim as 1
-            out = np.asarray(np.argmax(x.array), dtype=np.int64)
+            out = np.asarray(self.pick(x.array), dtype=np.int64)
             return out.reshape((1,) * x.array.ndim) if keepdim else out
-        return np.argmax(x.array, axis=dim, keepdims=keepdim).astype(np.int64)
+        if x.ndim == 0:
+            return np.zeros((), np.int64)
+        return self.pick(x.array, axis=dim, keepdims=keepdim).astype(np.int64)
+
+
+class ArgMin(ArgMax):
+    """Index of the first minimum (NaN counts as the minimum); not differentiable."""
+    rule = "z = index of the first minimum"
+    pick = staticmethod(np.argmin)
+
+
+class LogSumExp(Function):
+    """Computed as ``log Σ exp(x − m) + m`` with m the slice's maximum (m taken as 0 where it is
+    ±∞, as torch, so a slice of −∞ gives −∞ and one holding +∞ gives +∞)."""
+    rule, derivatives = "z = log Σ exp(x) over dims", ("dz/dxᵢ = exp(xᵢ − z) (softmax)",)
+
+    def forward(self, x, dims, keepdim):
+        d = x.array
+        self.kept = kept_shape(d.shape, dims)
+        m = np.zeros((), d.dtype)
+        if d.size:
+            m = np.max(d, axis=dims, keepdims=True)
+            m = np.where(np.isinf(m), np.zeros((), d.dtype), m)
+        out = np.log(np.sum(np.exp(d - m), axis=dims, keepdims=True)) + m
+        out = squeeze_dims(np.asarray(out, dtype=d.dtype), dims, keepdim)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return g.reshape(self.kept) * (x - self.output().reshape(self.kept)).exp()
+
+
+class Var(Function):
+    """Accumulated in float64 (float32 for float16 input), divided by max(0, n − correction):
+    an empty dim gives nan, n ≤ correction inf or nan, as torch. Where n ≤ correction over the
+    whole tensor (no dim given), torch's gradient is g·∞ (g·nan where x equals its mean)."""
+    rule = "z = Σ (x − mean)² / (n − correction) over dims"
+    derivatives = ("dz/dxᵢ = 2 (xᵢ − mean) / (n − correction)",)
+    root = False
+
+    def forward(self, x, dims, correction, keepdim, whole):
+        d = x.array
+        self.dims, self.kept, self.correction, self.whole = dims, kept_shape(d.shape, dims), \
+            correction, whole
+        self.n = n = math.prod(d.shape[i] for i in dims)
+        a = d.astype(np.float32 if d.dtype == np.float16 else np.float64)
+        centred = a - (a.mean(axis=dims, keepdims=True) if n else np.nan)
+        out = np.sum(centred * centred, axis=dims, keepdims=keepdim) / max(0.0, n - correction)
+        out = np.asarray(np.sqrt(out) if self.root else out).astype(d.dtype)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        g = g.reshape(self.kept)
+        if self.root:    # d√v = dv / (2√v), taken as 0 where √v = 0 (as torch)
+            out = self.output().reshape(self.kept)
+            g = keep_where(out.array != 0, g / (out * 2.0))
+        dof = self.n - self.correction
+        if self.whole and dof <= 0:    # torch: nan where x is its mean, else ∞
+            at_mean = x.array == x.array.mean()
+            return g * self.constant(np.where(at_mean, np.nan, np.inf).astype(g.dtype))
+        return g * (2.0 / dof if dof else math.inf) * (x - x.mean(self.dims, keepdim=True))
+
+
+class Std(Var):
+    rule = "z = √(Σ (x − mean)² / (n − correction)) over dims"
+    derivatives = ("dz/dxᵢ = (xᵢ − mean) / ((n − correction)·z), 0 where z = 0",)
+    root = True
+
+
+class Norm(Function):
+    """torch's ``linalg.vector_norm``; float16 accumulates in float32. The gradient is torch's:
+    0 where the norm is 0, shared evenly between ties for p = ±∞, none for p = 0."""
+    rule = "z = (Σ |x|ᵖ)^(1/p) over dims; p = ∞: max |x|; −∞: min |x|; 0: count of x ≠ 0"
+    derivatives = ("dz/dxᵢ = sign(xᵢ)·|xᵢ|^(p−1) / z^(p−1)",)
+
+    def forward(self, x, p, dims, keepdim):
+        d = x.array
+        self.p, self.dims, self.kept = p, dims, kept_shape(d.shape, dims)
+        a = np.abs(d.astype(np.float32) if d.dtype == np.float16 else d)
+        if p == math.inf or p == -math.inf:
+            out = (np.max if p > 0 else np.min)(a, axis=dims, keepdims=keepdim)
+        elif p == 0:
+            out = np.sum(a != 0, axis=dims, keepdims=keepdim, dtype=a.dtype)
+        elif p == 1:
+            out = np.sum(a, axis=dims, keepdims=keepdim)
+        elif p == 2:
+            out = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+        else:
+            out = np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+        out = np.asarray(out).astype(d.dtype)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        p, dims = self.p, self.dims
+        if p == 0:
+            return None
+        g, norm = g.reshape(self.kept), self.output().reshape(self.kept)
+        sign = self.constant(np.nan_to_num(np.sign(x.array)))
+        if p == 1:
+            return sign * g
+        nonzero = norm.array != 0
+        if p == 2:
+            return g * keep_where(np.broadcast_to(nonzero, x.shape), x / norm)
+        if math.isinf(p):
+            a = np.abs(x.array)
+            mask = (a == norm.array) | np.isnan(a)
+            count = self.constant(mask.sum(axis=dims, keepdims=True).astype(g.dtype))
+            return sign * (g / count * self.constant(mask.astype(g.dtype)))
+        if p < 1:
+            scaled = keep_where(x.array != 0, sign * x.abs() ** (p - 1))
+            return scaled * g * norm ** (1 - p)
+        scaled = sign * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        return scaled * keep_where(nonzero, g / norm ** (p - 1))
