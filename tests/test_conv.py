@@ -1,7 +1,11 @@
 """conv2d, max_pool2d and avg_pool2d against torch: value, gradient for every input and
 second-order gradient, over batch 1–4, channels 1–4, sizes 5–14, kernels 1–5, stride 1–3,
 padding 0–2, dilation 1–2, in float64; max pooling also on inputs full of exact ties (torch
-routes the gradient to the FIRST maximum of a window, and so must we)."""
+routes the gradient to the FIRST maximum of a window, and so must we). Then the misuse table of
+the whole convolution/pooling/padding/resizing family (tests/test_conv_family.py has its
+values): torch's exception class for each mistake, and a message that names it."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +13,7 @@ import torch.nn.functional as TF
 from hypothesis import given, strategies as st
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor
+from tinygrad_sgd import Tensor, nn
 from tinygrad_sgd.nn import functional as F
 
 RTOL, ATOL = 1e-9, 1e-9
@@ -151,19 +155,22 @@ def test_unbatched_input_and_threads_give_the_same_result():
     (lambda: F.conv2d(tg.ones(1, 1, 8, 8), tg.ones(2, 1, 3, 3), tg.ones(3)),
      "bias must have shape (2,)"),
     (lambda: F.conv2d(tg.ones(1, 1, 8, 8), tg.ones(2, 1, 3, 3), stride=0), "stride"),
-    (lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2, padding=2), "at most half"),
+    (lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2, padding=2),
+     "pad should be at most half of effective kernel size"),
     (lambda: F.max_pool2d(tg.ones(1, 1, 2, 2), 3), "larger than the padded input"),
     (lambda: F.avg_pool2d(tg.ones(2, 2), 2), "expected a 3-D"),
 ])
 def test_bad_arguments_raise_clear_errors(call, message):
-    with pytest.raises((ValueError, TypeError)) as info:
+    """Shape and geometry mistakes are torch's RuntimeError (ShapeError: also a ValueError)."""
+    with pytest.raises(RuntimeError) as info:
         call()
+    assert isinstance(info.value, ValueError)
     assert message in str(info.value)
 
 
 def test_drawing_labels_name_the_options():
-    y = F.conv2d(Tensor(np.ones((1, 1, 6, 6)), requires_grad=True), tg.ones(1, 1, 3, 3),
-                 stride=2, padding=1)
+    y = F.conv2d(Tensor(np.ones((1, 1, 6, 6), np.float32), requires_grad=True),
+                 tg.ones(1, 1, 3, 3), stride=2, padding=1)
     assert y.grad_fn.label() == "conv2d(stride=2, padding=1)"
     p = F.max_pool2d(y, 2)
     assert p.grad_fn.label() == "max_pool2d(2)"
@@ -199,3 +206,210 @@ def test_both_input_gradient_methods_match_torch(monkeypatch, shape, kernel, str
     v = rng.standard_normal(shape)
     _close(tg.autograd.grad((gx * Tensor(v)).sum(), [w])[0],
            torch.autograd.grad((gxt * torch.tensor(v)).sum(), [wt])[0], "second order in w")
+
+
+# ---------------------------------------------------------------------- the family's misuse
+def _library(torch_side):
+    """The names an ERRORS entry calls, from one library: ``F``, float ``t(*shape)``, int64
+    ``idx(*shape)`` and ``tensor(list)``."""
+    if torch_side:
+        return SimpleNamespace(
+            F=TF, tensor=torch.tensor, idx=lambda *s: torch.zeros(s, dtype=torch.long),
+            t=lambda *s, dtype=np.float32: torch.from_numpy(np.ones(s, dtype)))
+    return SimpleNamespace(F=F, tensor=lambda v: Tensor(np.array(v)),
+                           idx=lambda *s: Tensor(np.zeros(s, np.int64)),
+                           t=lambda *s, dtype=np.float32: Tensor(np.ones(s, dtype)))
+
+
+ERRORS = [
+    # convolutions
+    ("conv2d channels", lambda L: L.F.conv2d(L.t(1, 1, 8, 8), L.t(4, 3, 3, 3)), RuntimeError,
+     "input has 1 channels"),
+    ("conv2d groups channels", lambda L: L.F.conv2d(L.t(1, 3, 8, 8), L.t(4, 1, 3, 3), groups=2),
+     RuntimeError, "expects 2"),
+    ("conv2d weight not divisible",
+     lambda L: L.F.conv2d(L.t(1, 2, 8, 8), L.t(3, 1, 3, 3), groups=2), RuntimeError,
+     "expected weight to be divisible by 2 at dimension 0"),
+    ("conv2d groups 0", lambda L: L.F.conv2d(L.t(1, 1, 8, 8), L.t(2, 1, 3, 3), groups=0),
+     RuntimeError, "non-positive groups is not supported"),
+    ("conv2d kernel > input", lambda L: L.F.conv2d(L.t(1, 1, 4, 4), L.t(1, 1, 7, 7)), RuntimeError,
+     "larger than the padded input"),
+    ("conv2d negative padding", lambda L: L.F.conv2d(L.t(1, 1, 5, 5), L.t(1, 1, 3, 3), padding=-1),
+     RuntimeError, "negative padding is not supported"),
+    ("conv2d stride 0", lambda L: L.F.conv2d(L.t(1, 1, 5, 5), L.t(1, 1, 3, 3), stride=0),
+     RuntimeError, "stride should be greater than zero"),
+    ("conv2d dilation 0", lambda L: L.F.conv2d(L.t(1, 1, 5, 5), L.t(1, 1, 3, 3), dilation=0),
+     RuntimeError, "dilation should be greater than zero"),
+    ("conv2d 5-D", lambda L: L.F.conv2d(L.t(1, 1, 1, 4, 4), L.t(1, 1, 3, 3)), RuntimeError,
+     "expected a 3-D (C, H, W) or 4-D (N, C, H, W) input"),
+    ("conv2d stride triple", lambda L: L.F.conv2d(L.t(1, 1, 5, 5), L.t(1, 1, 3, 3),
+                                                stride=(1, 1, 1)), RuntimeError, "stride"),
+    ("conv2d bias shape", lambda L: L.F.conv2d(L.t(1, 1, 8, 8), L.t(2, 1, 3, 3), L.t(3)),
+     RuntimeError, "bias must have shape (2,)"),
+    ("conv2d same strided", lambda L: L.F.conv2d(L.t(1, 1, 8, 8), L.t(2, 1, 3, 3), stride=2,
+                                               padding="same"), RuntimeError,
+     "padding='same' is not supported for strided convolutions"),
+    ("conv2d padding string", lambda L: L.F.conv2d(L.t(1, 1, 8, 8), L.t(2, 1, 3, 3),
+                                                 padding="full"), RuntimeError,
+     "Invalid padding string"),
+    ("conv2d dtypes differ",
+     lambda L: L.F.conv2d(L.t(1, 1, 4, 4), L.t(1, 1, 2, 2, dtype=np.float64)), RuntimeError,
+     None),
+    ("conv1d channels", lambda L: L.F.conv1d(L.t(1, 1, 8), L.t(4, 3, 3)), RuntimeError,
+     "input has 1 channels"),
+    ("conv1d 4-D", lambda L: L.F.conv1d(L.t(1, 1, 1, 8), L.t(4, 1, 3)), RuntimeError,
+     "expected a 2-D (C, L) or 3-D (N, C, L) input"),
+    ("conv1d kernel > input", lambda L: L.F.conv1d(L.t(1, 1, 4), L.t(1, 1, 7)), RuntimeError,
+     "larger than the padded input"),
+    ("conv_transpose2d output_padding", lambda L: L.F.conv_transpose2d(
+        L.t(1, 1, 4, 4), L.t(1, 1, 3, 3), stride=2, output_padding=2), RuntimeError,
+     "output padding must be smaller than either stride or dilation"),
+    ("conv_transpose2d channels", lambda L: L.F.conv_transpose2d(L.t(1, 2, 4, 4), L.t(1, 1, 3, 3)),
+     RuntimeError, "input has 2 channels"),
+    ("conv_transpose2d groups", lambda L: L.F.conv_transpose2d(L.t(1, 3, 4, 4), L.t(3, 1, 3, 3),
+                                                             groups=2),
+     RuntimeError, "expected weight to be divisible by 2"),
+    ("conv_transpose2d output too small", lambda L: L.F.conv_transpose2d(
+        L.t(1, 1, 1, 1), L.t(1, 1, 1, 1), padding=1), RuntimeError, "Output size is too small"),
+    # pooling
+    ("max_pool2d stride 0", lambda L: L.F.max_pool2d(L.t(1, 1, 4, 4), 2, stride=0), RuntimeError,
+     "stride"),
+    ("max_pool2d padding > half", lambda L: L.F.max_pool2d(L.t(1, 1, 4, 4), 2, padding=2),
+     RuntimeError, "pad should be at most half of effective kernel size"),
+    ("max_pool2d kernel > input", lambda L: L.F.max_pool2d(L.t(1, 1, 2, 2), 3), RuntimeError,
+     "too small"),
+    ("max_pool2d 2-D", lambda L: L.F.max_pool2d(L.t(2, 2), 2), RuntimeError, "expected a 3-D"),
+    ("max_pool2d negative padding", lambda L: L.F.max_pool2d(L.t(1, 1, 4, 4), 2, padding=-1),
+     RuntimeError, "negative padding"),
+    ("max_pool2d dilation 0", lambda L: L.F.max_pool2d(L.t(1, 1, 4, 4), 2, dilation=0),
+     RuntimeError, "dilation should be greater than zero"),
+    ("max_pool2d float kernel", lambda L: L.F.max_pool2d(L.t(1, 1, 4, 4), 2.0), TypeError,
+     "kernel_size"),
+    ("max_pool1d 4-D", lambda L: L.F.max_pool1d(L.t(1, 1, 4, 4), 2), RuntimeError,
+     "expected a 2-D (C, L) or 3-D"),
+    ("max_pool1d kernel > input", lambda L: L.F.max_pool1d(L.t(1, 1, 2), 3), RuntimeError,
+     "too small"),
+    ("avg_pool2d padding > half", lambda L: L.F.avg_pool2d(L.t(1, 1, 4, 4), 2, padding=2),
+     RuntimeError, "pad should be at most half"),
+    ("avg_pool2d divisor 0", lambda L: L.F.avg_pool2d(L.t(1, 1, 4, 4), 2, divisor_override=0),
+     RuntimeError, "divisor must be not zero"),
+    ("avg_pool1d 4-D", lambda L: L.F.avg_pool1d(L.t(1, 1, 2, 2), 2), RuntimeError,
+     "expected a 2-D (C, L) or 3-D"),
+    ("adaptive_avg_pool2d 2-D", lambda L: L.F.adaptive_avg_pool2d(L.t(2, 2), 2), RuntimeError,
+     "expected a 3-D"),
+    ("adaptive_avg_pool2d negative", lambda L: L.F.adaptive_avg_pool2d(L.t(1, 2, 2), -1),
+     RuntimeError, "elements of output_size must be greater than or equal to 0"),
+    ("adaptive_avg_pool2d empty input", lambda L: L.F.adaptive_avg_pool2d(L.t(1, 1, 0, 3), 2),
+     RuntimeError, "non-zero size for non-batch dimensions"),
+    ("adaptive_max_pool2d 2-D", lambda L: L.F.adaptive_max_pool2d(L.t(2, 2), 2), RuntimeError,
+     "expected a 3-D"),
+    ("max_unpool2d bad index", lambda L: L.F.max_unpool2d(
+        L.t(1, 1, 2, 2), L.tensor([[[[0, 1], [2, 17]]]]), 2), RuntimeError,
+     "Found an invalid max index: 17"),
+    ("max_unpool2d output_size range", lambda L: L.F.max_unpool2d(
+        L.t(1, 1, 2, 2), L.idx(1, 1, 2, 2), 2, output_size=(7, 7)),
+     ValueError, 'invalid output_size "(7, 7)" (dim 0 must be between 2 and 6)'),
+    ("max_unpool2d output_size length", lambda L: L.F.max_unpool2d(
+        L.t(1, 1, 2, 2), L.idx(1, 1, 2, 2), 2, output_size=(1, 5, 5)), ValueError,
+     "output_size should be a sequence containing 2 or 4 elements"),
+    ("max_unpool2d indices shape",
+     lambda L: L.F.max_unpool2d(L.t(1, 1, 2, 2), L.idx(1, 1, 2, 3), 2), RuntimeError,
+     "Expected shape of indices to be same as that of the input tensor"),
+    ("max_unpool2d float indices", lambda L: L.F.max_unpool2d(L.t(1, 1, 2, 2), L.t(1, 1, 2, 2), 2),
+     RuntimeError, "elements in indices should be type int64"),
+    # pad
+    ("pad odd length", lambda L: L.F.pad(L.t(1, 3, 4), (1,)), RuntimeError,
+     "Padding length must be divisible by 2"),
+    ("pad too long", lambda L: L.F.pad(L.t(1, 3, 4), (1,) * 8), RuntimeError,
+     "Padding length should be less than or equal to two times the input dimension"),
+    ("pad crops too much", lambda L: L.F.pad(L.t(1, 3, 4), (-3, -2)), RuntimeError,
+     "length must be non-negative"),
+    ("pad reflect too wide", lambda L: L.F.pad(L.t(1, 3, 4), (4, 0), mode="reflect"), RuntimeError,
+     "Padding size should be less than the corresponding input dimension"),
+    ("pad reflect dims", lambda L: L.F.pad(L.t(1, 1, 3, 4), (1, 1), mode="reflect"),
+     NotImplementedError, "Padding size 2 is not supported for 4D input tensor"),
+    ("pad replicate 1-D", lambda L: L.F.pad(L.t(4), (1, 1), mode="replicate"),
+     NotImplementedError, "Padding size 2 is not supported for 1D input tensor"),
+    ("pad circular twice around", lambda L: L.F.pad(L.t(1, 3, 4), (5, 0), mode="circular"),
+     RuntimeError, "Padding value causes wrapping around more than once"),
+    ("pad unknown mode", lambda L: L.F.pad(L.t(1, 3, 4), (1, 1), mode="foo"), NotImplementedError,
+     "Unrecognised padding mode foo"),
+    ("pad value with reflect", lambda L: L.F.pad(L.t(1, 3, 4), (1, 1), mode="reflect", value=2),
+     RuntimeError, "doesn't take in value argument"),
+    ("pad float widths", lambda L: L.F.pad(L.t(1, 3, 4), (1.0, 1)), TypeError, "pad"),
+    ("pad reflect output empty", lambda L: L.F.pad(L.t(1, 1, 4), (-2, -2), mode="reflect"),
+     RuntimeError, "too small"),
+    # interpolate
+    ("interpolate neither", lambda L: L.F.interpolate(L.t(1, 1, 4, 4)), ValueError,
+     "either size or scale_factor should be defined"),
+    ("interpolate both", lambda L: L.F.interpolate(L.t(1, 1, 4, 4), size=2, scale_factor=2),
+     ValueError, "only one of size or scale_factor should be defined"),
+    ("interpolate align_corners nearest", lambda L: L.F.interpolate(L.t(1, 1, 4, 4), size=2,
+                                                                  align_corners=True),
+     ValueError, "align_corners option can only be set with the interpolating modes"),
+    ("interpolate linear on 4-D", lambda L: L.F.interpolate(L.t(1, 1, 4, 4), size=2,
+                                                          mode="linear"),
+     NotImplementedError, "Got 4D input, but linear mode needs 3D input"),
+    ("interpolate bilinear on 3-D", lambda L: L.F.interpolate(L.t(1, 1, 4), size=2,
+                                                            mode="bilinear"),
+     NotImplementedError, "Got 3D input, but bilinear mode needs 4D input"),
+    ("interpolate 2-D input", lambda L: L.F.interpolate(L.t(4, 4), size=2), NotImplementedError,
+     "Only 3D, 4D and 5D input Tensors supported (got 2D)"),
+    ("interpolate size length", lambda L: L.F.interpolate(L.t(1, 1, 4, 4), size=(2, 2, 2)),
+     ValueError, "Input and output must have the same number of spatial dimensions"),
+    ("interpolate scale length", lambda L: L.F.interpolate(L.t(1, 1, 4, 4), scale_factor=(2, 2, 2)),
+     ValueError, "Input and scale_factor must have the same number of spatial dimensions"),
+    ("interpolate size 0", lambda L: L.F.interpolate(L.t(1, 1, 4, 4), size=0), RuntimeError,
+     "Input and output sizes should be greater than 0"),
+    ("interpolate recompute with size", lambda L: L.F.interpolate(
+        L.t(1, 1, 4, 4), size=2, recompute_scale_factor=True), ValueError,
+     "recompute_scale_factor is not meaningful with an explicit size"),
+    ("interpolate float size", lambda L: L.F.interpolate(L.t(1, 1, 4, 4), size=2.5), TypeError,
+     None),
+    ("interpolate integer input", lambda L: L.F.interpolate(L.t(1, 1, 4, 4, dtype=np.int64),
+                                                          size=2), NotImplementedError, None),
+    # unfold / fold
+    ("unfold 5-D", lambda L: L.F.unfold(L.t(1, 1, 1, 4, 4), 2), RuntimeError, "expected a 3-D"),
+    ("unfold kernel > input", lambda L: L.F.unfold(L.t(1, 1, 4, 4), 5), RuntimeError, "too small"),
+    ("unfold stride 0", lambda L: L.F.unfold(L.t(1, 1, 4, 4), 2, stride=0), RuntimeError,
+     "stride should be greater than zero"),
+    ("unfold kernel triple", lambda L: L.F.unfold(L.t(1, 1, 4, 4), (2, 2, 2)), RuntimeError,
+     "kernel_size"),
+    ("fold 4-D", lambda L: L.F.fold(L.t(1, 1, 4, 9), (4, 4), 2), RuntimeError,
+     "expected a 2-D (C·kh·kw, L) or 3-D"),
+    ("fold channels", lambda L: L.F.fold(L.t(1, 5, 9), (4, 4), 2), RuntimeError,
+     "Expected size of input's dimension 1 to be divisible by the product of kernel_size"),
+    ("fold blocks", lambda L: L.F.fold(L.t(1, 4, 8), (4, 4), 2), RuntimeError,
+     "expected size of input's dimension 2 to match the calculated number of sliding blocks "
+     "3 * 3 = 9, but got input.size(2)=8"),
+]
+
+
+
+
+@pytest.mark.parametrize("name, call, exc, message", ERRORS, ids=[e[0] for e in ERRORS])
+def test_misuse_raises_torchs_exception_class(name, call, exc, message):
+    """The class torch raises (ours may be ShapeError, both RuntimeError and ValueError), and
+    a message naming the mistake; the table's claim about torch is checked too."""
+    with pytest.raises(exc) as info:
+        call(_library(torch_side=False))
+    if message is not None:
+        assert message in str(info.value)
+    with pytest.raises(exc):
+        call(_library(torch_side=True))
+
+
+@pytest.mark.parametrize("make, exc, message", [
+    (lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError, "in_channels must be divisible by groups"),
+    (lambda: nn.Conv2d(4, 3, 3, groups=2), ValueError, "out_channels must be divisible by groups"),
+    (lambda: nn.Conv2d(4, 4, 3, groups=0), ValueError, "groups must be a positive integer"),
+    (lambda: nn.Conv2d(4, 3, 3, padding_mode="foo"), ValueError, "padding_mode must be one of"),
+    (lambda: nn.Conv2d(4, 3, 3, padding="same", stride=2), ValueError,
+     "padding='same' is not supported for strided convolutions"),
+    (lambda: nn.Conv2d(4, 3, 3, padding="full"), ValueError, "Invalid padding string 'full'"),
+    (lambda: nn.ConvTranspose2d(4, 3, 3, padding_mode="reflect"), ValueError,
+     'Only "zeros" padding mode is supported for ConvTranspose2d'),
+])
+def test_module_construction_errors_as_torch(make, exc, message):
+    with pytest.raises(exc, match=message.replace("(", r"\(").replace(")", r"\)")):
+        make()

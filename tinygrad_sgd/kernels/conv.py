@@ -4,6 +4,8 @@
     conv2d_input_grad   dx = col2im(Wᵀ·dY)           (or, for stride 1, by rows: see below)
     conv2d_weight_grad  dW = dY·cols(x)ᵀ
 
+With ``groups`` > 1 (each filter sees only its own C/groups channels) the same three go by
+batched products, one matrix per group (``grouped_*``; not the tutorial CNN's path).
 Each takes and returns NCHW-shaped arrays; the (C, H, W, N) memory behind them is what makes
 the copies long (see the package docstring).
 """
@@ -13,7 +15,8 @@ from numpy.lib.stride_tricks import as_strided
 from .layout import to_chwn, from_chwn, padded_empty
 from .threads import parallel_for
 
-__all__ = ["conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad"]
+__all__ = ["conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad", "col2im", "unfold",
+           "fold"]
 
 # Column matrices are multiplied in slabs of about this many bytes, so that what one step writes
 # (an im2col slab) or reads twice is still in the core's cache for the next (its product):
@@ -50,6 +53,8 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
     """y = conv2d(x, w) + b for NCHW arrays, as W·cols(x): the columns of a slab of output rows
     are copied and multiplied at once. Returns ``(y, cols)``: ``cols`` is the whole column
     matrix when ``keep_cols`` and it fits KEEP_COLS_BYTES (for the weight gradient), else None."""
+    if g.groups > 1:
+        return grouped_conv2d_forward(x, w, b, g), None
     F, block = w.shape[0], g.OW * g.N          # columns per output row
     win = g.windows(g.padded(to_chwn(x)))
     w2 = w.reshape(F, -1)
@@ -79,6 +84,8 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
 def conv2d_input_grad(gy, w, g):
     """dx = the transposed convolution of dy with w (NCHW arrays): by rows for stride 1 where
     that is faster (:func:`transposed_conv_by_rows`), else col2im(Wᵀ·dy)."""
+    if g.groups > 1:
+        return grouped_conv2d_input_grad(gy, w, g)
     gy_chwn = to_chwn(gy)
     dtype = np.result_type(gy, w)
     if g.stride == (1, 1) and g.W + 2 * g.padding[1] <= 2 * g.OW and g.C * g.kh >= 40:
@@ -93,8 +100,7 @@ def col2im(g, cols, dtype):
     """Adjoint of im2col: add each column entry back where it was copied from
     (channels split between threads: each writes only its own)."""
     cols = cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)
-    ph, pw = g.padding
-    out = np.zeros((g.C, g.H + 2 * ph, g.W + 2 * pw, g.N), dtype=dtype)
+    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=dtype)
     offsets = list(zip(np.ndindex(g.kh, g.kw), g.offsets()))
 
     def add_back(a, b):
@@ -119,9 +125,9 @@ def transposed_conv_by_rows(g, gy, w, dtype):
     better shaped for BLAS, at (padded width / output width) times the multiplications: used
     where that ratio is at most 2 and the product has at least 40 rows (C·kh; with fewer, BLAS
     is slow on it): for the tutorial CNN's conv2 (ratio 1.5, 50 rows) 1.2-1.3x faster."""
-    (dh, dw), (ph, pw) = g.dilation, g.padding
+    dh, dw = g.dilation
     F, C, kh, kw = w.shape
-    Hp, Wp = g.H + 2 * ph, g.W + 2 * pw
+    Hp, Wp = g.Hp, g.Wp
     span = dw * (kw - 1)
     gyp = np.zeros((F, g.OH, g.OW + 2 * span, g.N), dtype=dtype)
     gyp[:, :, span:span + g.OW] = gy
@@ -145,6 +151,8 @@ def transposed_conv_by_rows(g, gy, w, dtype):
 def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
     """dw = dy · cols(x)ᵀ for NCHW arrays, summed over slabs of output rows (``cols``: the
     column matrix the forward kept, else the columns are copied again, a slab at a time)."""
+    if g.groups > 1:
+        return grouped_conv2d_weight_grad(x, gy, w_shape, g)
     win = g.windows(g.padded(to_chwn(x)))
     g2 = to_chwn(gy).reshape(w_shape[0], -1)
     block = g.OW * g.N
@@ -167,3 +175,67 @@ def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
     # convolution) the two halves ran slower side by side than one after the other.
     parallel_for(g.OH, part, K * g.OH * block if K >= 40 else 0, blas=True)
     return np.ascontiguousarray(sum(partial.values()).T).reshape(w_shape)
+
+
+# --- groups > 1: one batched product per slab of output rows ----------------------------------
+# The columns of a slab, (C·kh·kw, n) with the channel outermost, are (groups, C/groups·kh·kw, n)
+# as they stand, and the weights (F, C/groups, kh, kw) are (groups, F/groups, C/groups·kh·kw).
+
+def grouped_conv2d_forward(x, w, b, g):
+    """y = conv2d(x, w) + b with groups: y_g = W_g · cols_g(x) for each group g."""
+    G, F = g.groups, w.shape[0]
+    win = g.windows(g.padded(to_chwn(x)))
+    w3 = w.reshape(G, F // G, -1)
+    block = g.OW * g.N
+    out = np.empty((F, g.OH * block), dtype=np.result_type(w, x))
+    buf = g.scratch(x.dtype)
+    for ra, rb in g.row_slabs(0, g.OH):
+        cols = g.cols_of_rows(win, ra, rb, buf).reshape(G, w3.shape[2], -1)
+        out[:, ra * block:rb * block] = np.matmul(w3, cols).reshape(F, -1)
+    if b is not None:
+        out += b[:, None]
+    return from_chwn(out.reshape(F, g.OH, g.OW, g.N))
+
+
+def grouped_conv2d_input_grad(gy, w, g):
+    """dx = col2im(W_gᵀ · dy_g) with groups, a slab of output rows at a time (each slab's
+    columns are added back where they were copied from, one kernel offset at a time)."""
+    G, F = g.groups, w.shape[0]
+    w_t = w.reshape(G, F // G, -1).transpose(0, 2, 1)
+    gy4 = to_chwn(gy).reshape(G, F // G, g.OH, g.OW * g.N)
+    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=np.result_type(gy, w))
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    for ra, rb in g.row_slabs(0, g.OH):
+        d = np.matmul(w_t, gy4[:, :, ra:rb].reshape(G, F // G, -1))
+        d6 = d.reshape(g.C, g.kh, g.kw, rb - ra, g.OW, g.N)
+        for i, j in np.ndindex(g.kh, g.kw):
+            out[:, ra * sh + i * dh:(rb - 1) * sh + i * dh + 1:sh,
+                j * dw:j * dw + (g.OW - 1) * sw + 1:sw] += d6[:, i, j]
+    return from_chwn(g.crop(out))
+
+
+def grouped_conv2d_weight_grad(x, gy, w_shape, g):
+    """dW_g = dy_g · cols_g(x)ᵀ with groups, summed over slabs of output rows."""
+    G, F = g.groups, w_shape[0]
+    win = g.windows(g.padded(to_chwn(x)))
+    gy4 = to_chwn(gy).reshape(G, F // G, g.OH, g.OW * g.N)
+    acc = np.zeros((G, F // G, g.C // G * g.kh * g.kw), dtype=np.result_type(x, gy))
+    buf = g.scratch(x.dtype)
+    for ra, rb in g.row_slabs(0, g.OH):
+        cols = g.cols_of_rows(win, ra, rb, buf).reshape(G, acc.shape[2], -1)
+        acc += np.matmul(gy4[:, :, ra:rb].reshape(G, F // G, -1), cols.transpose(0, 2, 1))
+    return acc.reshape(w_shape)
+
+
+# --- F.unfold / F.fold: the column matrix itself, in torch's (N, C·kh·kw, OH·OW) layout -------
+def unfold(x, g):
+    """Every kh×kw window of the padded NCHW input as a column: (N, C·kh·kw, OH·OW)."""
+    win = g.windows(g.padded(to_chwn(x)))          # (C, kh, kw, OH, OW, N), no copy
+    return np.ascontiguousarray(win.transpose(5, 0, 1, 2, 3, 4)).reshape(g.N, -1, g.OH * g.OW)
+
+
+def fold(cols, g):
+    """The adjoint of :func:`unfold`: columns (N, C·kh·kw, OH·OW) added back into an NCHW
+    array where they were read from (overlaps add up)."""
+    c6 = cols.reshape(g.N, g.C, g.kh, g.kw, g.OH, g.OW).transpose(1, 2, 3, 4, 5, 0)
+    return col2im(g, c6, cols.dtype)

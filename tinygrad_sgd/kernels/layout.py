@@ -4,6 +4,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..arguments import pair
+from ..errors import ShapeError
 
 __all__ = ["to_chwn", "from_chwn", "padded_empty", "Geometry", "pool_geometry"]
 
@@ -25,8 +26,15 @@ def padded_empty(m, n, dtype):
     return np.empty((m, n + pad), dtype=dtype)[:, :n]
 
 
-def out_size(size, k, s, p, d):
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+def out_size(size, k, s, p, d, ceil_mode=False):
+    """Output length of a window of ``k`` taps (dilation ``d``) slid by ``s`` over ``size``
+    padded by ``p``; with ``ceil_mode`` a last partial window counts if it starts inside the
+    input or its left padding (torch's rule)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    if not ceil_mode:
+        return span // s + 1
+    n = (span + s - 1) // s + 1
+    return n - 1 if (n - 1) * s >= size + p else n
 
 
 # The convolution never builds its whole im2col matrix (25x its input for a 5x5 kernel): it
@@ -37,9 +45,13 @@ ROW_SLAB_BYTES = 1 << 20
 
 class Geometry:
     """Sizes of one convolution/pooling: input (N, C, H, W), kernel, stride, padding,
-    dilation, and the output size (OH, OW); plus the views and slabs the kernels walk."""
+    dilation, groups, and the output size (OH, OW); plus the views and slabs the kernels walk.
 
-    def __init__(self, op, x_shape, kernel, stride, padding, dilation=1):
+    The padded input is (Hp, Wp) = (H + 2ph + eh, W + 2pw + ew): ``eh``/``ew`` are the extra
+    rows/columns a ``ceil_mode`` window reaches past the padding (0 otherwise)."""
+
+    def __init__(self, op, x_shape, kernel, stride, padding, dilation=1, groups=1,
+                 ceil_mode=False):
         if len(x_shape) != 4:
             raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x_shape}")
         self.N, self.C, self.H, self.W = x_shape
@@ -47,37 +59,49 @@ class Geometry:
         self.stride = pair(stride, "stride", op)
         self.padding = pair(padding, "padding", op)
         self.dilation = pair(dilation, "dilation", op)
-        if min(self.stride) < 1 or min(self.dilation) < 1 or min(self.padding) < 0 \
-                or min(self.kh, self.kw) < 1:
-            raise ValueError(f"{op}: stride and dilation must be >= 1, padding >= 0, kernel "
-                             f">= 1; got kernel {(self.kh, self.kw)}, stride {self.stride}, "
-                             f"padding {self.padding}, dilation {self.dilation}")
-        (ph, pw), (dh, dw) = self.padding, self.dilation
-        self.OH = out_size(self.H, self.kh, self.stride[0], ph, dh)
-        self.OW = out_size(self.W, self.kw, self.stride[1], pw, dw)
+        self.groups, self.ceil_mode = groups, ceil_mode
+        for bad, what in ((self.stride, "stride should be greater than zero"),
+                          (self.dilation, "dilation should be greater than zero"),
+                          ((self.kh, self.kw), "kernel size should be greater than zero"),
+                          (tuple(p + 1 for p in self.padding), "negative padding is not "
+                                                               "supported")):
+            if min(bad) < 1:
+                raise ShapeError(
+                    f"{op}: stride and dilation must be >= 1, padding >= 0, kernel >= 1; got "
+                    f"kernel {(self.kh, self.kw)}, stride {self.stride}, padding "
+                    f"{self.padding}, dilation {self.dilation} ({what})")
+        (ph, pw), (dh, dw), (sh, sw) = self.padding, self.dilation, self.stride
+        self.OH = out_size(self.H, self.kh, sh, ph, dh, ceil_mode)
+        self.OW = out_size(self.W, self.kw, sw, pw, dw, ceil_mode)
         if self.OH < 1 or self.OW < 1:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: kernel {(self.kh, self.kw)} (dilation {self.dilation}) is larger than "
                 f"the padded input {(self.H + 2 * ph, self.W + 2 * pw)} (input shape {x_shape}, "
-                f"padding {self.padding})")
+                f"padding {self.padding}): the calculated output size {(self.OH, self.OW)} is "
+                f"too small")
+        self.eh = max(0, (self.OH - 1) * sh + dh * (self.kh - 1) + 1 - (self.H + 2 * ph))
+        self.ew = max(0, (self.OW - 1) * sw + dw * (self.kw - 1) + 1 - (self.W + 2 * pw))
+        self.Hp, self.Wp = self.H + 2 * ph + self.eh, self.W + 2 * pw + self.ew
 
     def args(self):
-        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation,
+                    groups=self.groups)
 
     def label_args(self):
         def one(p):
             return p[0] if p[0] == p[1] else p
         text = f"stride={one(self.stride)}, padding={one(self.padding)}"
-        return text + (f", dilation={one(self.dilation)}" if self.dilation != (1, 1) else "")
+        text += f", dilation={one(self.dilation)}" if self.dilation != (1, 1) else ""
+        return text + (f", groups={self.groups}" if self.groups != 1 else "")
 
     # --- views of the padded (C, Hp, Wp, N) input -----------------------------------------
     def padded(self, a, value=0.0):
-        """(C, H, W, N) → (C, H + 2ph, W + 2pw, N), the border filled with ``value``."""
+        """(C, H, W, N) → (C, Hp, Wp, N), the border filled with ``value``."""
         ph, pw = self.padding
-        if ph == 0 and pw == 0:
+        if (self.Hp, self.Wp) == (self.H, self.W):
             return a
         C, H, W, N = a.shape
-        out = np.full((C, H + 2 * ph, W + 2 * pw, N), value, dtype=a.dtype)
+        out = np.full((C, self.Hp, self.Wp, N), value, dtype=a.dtype)
         out[:, ph:ph + H, pw:pw + W] = a
         return out
 
@@ -126,9 +150,13 @@ class Geometry:
         return np.empty(per_row * min(rows, self.OH), dtype=dtype)
 
 
-def pool_geometry(op, x_shape, kernel_size, stride, padding):
-    g = Geometry(op, x_shape, kernel_size, stride, padding)
-    if g.padding[0] > g.kh // 2 or g.padding[1] > g.kw // 2:
-        raise ValueError(f"{op}: padding {g.padding} should be at most half of the kernel size "
-                         f"{(g.kh, g.kw)}")
-    return g
+def pool_geometry(op, x_shape, kernel_size, stride, padding, dilation=1, ceil_mode=False):
+    """The Geometry of a pooling window; torch also bounds the padding by half the kernel."""
+    k, p, d = (pair(kernel_size, "kernel_size", op), pair(padding, "padding", op),
+               pair(dilation, "dilation", op))
+    if min(k) > 0 and (p[0] > k[0] // 2 or p[1] > k[1] // 2):
+        def one(v):
+            return v[0] if v[0] == v[1] else v
+        raise ShapeError(f"{op}: pad should be at most half of effective kernel size, but got "
+                         f"pad={one(p)}, kernel_size={one(k)} and dilation={one(d)}")
+    return Geometry(op, x_shape, k, stride, p, d, ceil_mode=ceil_mode)

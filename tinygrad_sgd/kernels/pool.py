@@ -2,15 +2,18 @@
 
 Max pooling records, for every window element k, a boolean mask "element k is the window's
 first maximum" (torch's tie rule); its backward scatters the gradient through those masks and
-the second-order node gathers through them again.
+the second-order node gathers through them again. Padding (and the extra border a
+``ceil_mode`` window reaches) is −inf for the max and 0 for the mean, and never chosen as a
+maximum: a window of −inf values picks its first real element, as torch does.
 """
 import numpy as np
 
 from .layout import to_chwn, from_chwn
 from .threads import parallel_for
 
-__all__ = ["max_pool_forward", "max_pool_scatter", "max_pool_gather", "avg_pool",
-           "avg_pool_spread"]
+__all__ = ["max_pool_forward", "max_pool_indices", "max_pool_scatter", "max_pool_gather",
+           "avg_pool_divisor", "avg_pool", "avg_pool_spread", "adaptive_ranges",
+           "adaptive_max_pool"]
 
 
 def max_pool_forward(x, g):
@@ -19,6 +22,7 @@ def max_pool_forward(x, g):
     offsets = list(g.offsets())
     out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
     masks = np.empty((len(offsets),) + out.shape, dtype=bool)
+    padded = xp.shape[1:3] != (g.H, g.W)
 
     def pool(a, b):              # channels a..b: the max, then where it was
         slices = [xp[a:b, r, c] for r, c in offsets]
@@ -26,17 +30,22 @@ def max_pool_forward(x, g):
         for s in slices[1:]:
             np.maximum(out[a:b], s, out=out[a:b])
         first_max_masks(slices, out[a:b], masks[:, a:b])
+        if padded and np.isneginf(out[a:b]).any():   # a −inf maximum may sit in the padding:
+            first_max_masks(slices, out[a:b], masks[:, a:b], real_elements(g))  # real ones only
     parallel_for(g.C, pool, xp.size)
     return from_chwn(out), masks
 
 
-def first_max_masks(slices, out, masks):
+def first_max_masks(slices, out, masks, real=None):
     """masks[k] = True where window element k is the window's FIRST maximum (torch's rule for
     ties): a match at k that no earlier element has already claimed. A few boolean passes.
+    ``real[k]`` (optional): where element k is inside the input, not padding.
     A window holding NaN has max NaN, which equals nothing: torch picks its LAST NaN."""
     taken = np.zeros(out.shape, dtype=bool)
     for k, s in enumerate(slices[:-1]):
         np.equal(s, out, out=masks[k])
+        if real is not None:
+            masks[k] &= real[k]
         np.greater(masks[k], taken, out=masks[k])   # a match not claimed yet (a > b is a and not b)
         taken |= masks[k]
     np.logical_not(taken, out=masks[-1])
@@ -49,12 +58,35 @@ def first_max_masks(slices, out, masks):
             nan &= ~last
 
 
+def _window_positions(g):
+    """For each kernel offset (i, j): the input row of every output row and the input column
+    of every output column (unpadded coordinates: negative or past the end in the padding)."""
+    (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
+    for i, j in np.ndindex(g.kh, g.kw):
+        yield np.arange(g.OH) * sh + i * dh - ph, np.arange(g.OW) * sw + j * dw - pw
+
+
+def real_elements(g):
+    """real[k]: (1, OH, OW, 1) booleans, window element k lies inside the input."""
+    return [((0 <= r) & (r < g.H))[None, :, None, None]
+            & ((0 <= c) & (c < g.W))[None, None, :, None] for r, c in _window_positions(g)]
+
+
+def max_pool_indices(masks, g):
+    """torch's ``return_indices``: the flat index h·W + w, in its (H, W) plane, of each
+    window's chosen element (an int64 NCHW view)."""
+    out = np.zeros(masks.shape[1:], dtype=np.int64)
+    for mask, (r, c) in zip(masks, _window_positions(g)):
+        np.copyto(out, (r[:, None] * g.W + c[None, :])[None, :, :, None], where=mask)
+    return from_chwn(out)
+
+
 def max_pool_scatter(gy, masks, g):
     """dx[first max of window k] += dy[k]: the adjoint of max pooling with fixed masks."""
     g2 = gy.transpose(1, 2, 3, 0)
-    ph, pw = g.padding
-    shape = (g.C, g.H + 2 * ph, g.W + 2 * pw, g.N)
-    tiles = g.stride == (g.kh, g.kw) and (g.OH * g.kh, g.OW * g.kw) == shape[1:3]
+    shape = (g.C, g.Hp, g.Wp, g.N)
+    tiles = g.stride == (g.kh, g.kw) and g.dilation == (1, 1) and \
+        (g.OH * g.kh, g.OW * g.kw) == shape[1:3]
     out = np.empty(shape, dtype=gy.dtype) if tiles else np.zeros(shape, dtype=gy.dtype)
     offsets = list(g.offsets())
     if tiles:   # windows tile the input exactly: one pass writes every place once, out
@@ -81,21 +113,78 @@ def max_pool_gather(x, masks, g):
     return from_chwn(out)
 
 
-def avg_pool(x, g):
-    """y[k] = the mean of window k (zero padding counted, as torch's default)."""
+def avg_pool_divisor(g, count_include_pad=True, divisor_override=None):
+    """What torch divides each window's sum by: ``divisor_override``, else the window's size
+    clipped to the padded input (``count_include_pad``) or to the input itself — a scalar, or
+    an (OH, OW) array where windows differ (padding, ceil_mode)."""
+    if divisor_override:
+        return divisor_override
+
+    def sizes(n_out, k, s, p, size):
+        start = np.arange(n_out) * s - p
+        end = np.minimum(start + k, size + p)
+        with_pad = end - start
+        return with_pad if count_include_pad else np.minimum(end, size) - np.maximum(start, 0)
+    d = np.outer(sizes(g.OH, g.kh, g.stride[0], g.padding[0], g.H),
+                 sizes(g.OW, g.kw, g.stride[1], g.padding[1], g.W))
+    return int(d.flat[0]) if (d == d.flat[0]).all() else d
+
+
+def _divide(a, divisor):
+    if np.ndim(divisor):
+        a /= divisor[None, :, :, None].astype(a.dtype)
+    else:
+        a /= a.dtype.type(divisor)
+    return a
+
+
+def avg_pool(x, g, divisor):
+    """y[k] = (the sum of window k) / divisor (:func:`avg_pool_divisor`)."""
     xp = g.padded(to_chwn(x))
     out = np.zeros((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
     for r, c in g.offsets():
         out += xp[:, r, c]
-    out /= g.kh * g.kw
-    return from_chwn(out)
+    return from_chwn(_divide(out, divisor))
 
 
-def avg_pool_spread(gy, g):
-    """dx[window k] += dy[k] / (kh·kw): the adjoint of average pooling."""
-    g2 = to_chwn(gy) / (g.kh * g.kw)
-    ph, pw = g.padding
-    out = np.zeros((g.C, g.H + 2 * ph, g.W + 2 * pw, g.N), dtype=gy.dtype)
+def avg_pool_spread(gy, g, divisor):
+    """dx[window k] += dy[k] / divisor: the adjoint of average pooling."""
+    g2 = _divide(to_chwn(gy).copy(), divisor)
+    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=gy.dtype)
     for r, c in g.offsets():
         out[:, r, c] += g2
     return from_chwn(g.crop(out))
+
+
+def adaptive_ranges(size, n_out):
+    """torch's adaptive windows: output o covers [⌊o·size/n⌋, ⌈(o+1)·size/n⌉)."""
+    o = np.arange(n_out)
+    return o * size // n_out, -(-(o + 1) * size // n_out)
+
+
+def adaptive_max_pool(x, out_size):
+    """(y, indices) of adaptive max pooling (windows from :func:`adaptive_ranges`): the max of
+    each window and the flat index h·W + w of its first maximum (its last NaN if any), as
+    torch. Window elements are walked in order (taps past a short window repeat its last
+    element, which never changes the choice)."""
+    N, C, H, W = x.shape
+    if 0 in out_size:
+        empty = np.zeros((N, C) + tuple(out_size))
+        return empty.astype(x.dtype), empty.astype(np.int64)
+    (h0, h1), (w0, w1) = adaptive_ranges(H, out_size[0]), adaptive_ranges(W, out_size[1])
+    xc = to_chwn(x)
+    out = idx = None
+    for i in range((h1 - h0).max()):
+        rows = np.minimum(h0 + i, h1 - 1)
+        xr = xc[:, rows]
+        for j in range((w1 - w0).max()):
+            cols = np.minimum(w0 + j, w1 - 1)
+            v = xr[:, :, cols]
+            flat = (rows[:, None] * W + cols[None, :])[None, :, :, None]
+            if out is None:
+                out, idx = v, np.broadcast_to(flat, v.shape).copy()
+                continue
+            take = (v > out) | np.isnan(v)
+            np.copyto(out, v, where=take)
+            np.copyto(idx, flat, where=take)
+    return from_chwn(out), from_chwn(idx)

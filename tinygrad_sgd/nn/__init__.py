@@ -14,8 +14,14 @@ from . import functional, init
 from . import utils
 from .module import Module, Parameter, IncompatibleKeys
 from .linear import Linear, Identity, Flatten, Unflatten
-from .conv import Conv2d
-from .pooling import MaxPool2d, AvgPool2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
+from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
+                      AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
+                      MaxUnpool2d)
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
+from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
+                      ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
+                      CircularPad2d)
 from .dropout import Dropout
 from .activation import (ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, LeakyReLU, ELU,
                          SELU, CELU, Softplus, Hardtanh, ReLU6, Mish, Hardswish, Hardsigmoid,
@@ -37,3 +43,9 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "IncompatibleKe
            "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
            "HingeEmbeddingLoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
            "MarginRankingLoss", "CosineEmbeddingLoss"]
+__all__ += ["Conv1d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold", "MaxPool1d",
+            "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",
+            "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "Upsample", "UpsamplingNearest2d",
+            "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
+            "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
+            "CircularPad1d", "CircularPad2d"]

@@ -1,54 +1,195 @@
-"""Convolution layers (NCHW, torch's parameter layout and default initialisation)."""
+"""Convolution layers (torch's parameter layout, default initialisation and checks), and the
+sliding-block layers Fold/Unfold."""
 import numpy as np
 
-from ..arguments import pair
 from . import functional as F
+from .functional.conv import ntuple
 from .linear import positive_int, reset_like_torch
 from .module import Module, Parameter
 
-__all__ = ["Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold"]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-class Conv2d(Module):
-    """2-D convolution with ``weight`` ``(out_channels, in_channels, kh, kw)`` and ``bias``
-    ``(out_channels,)``; input ``(N, C, H, W)``."""
+class _ConvNd(Module):
+    """What Conv1d/2d and ConvTranspose1d/2d share: the checks, the parameters
+    ``weight`` — (out, in/groups, *k), transposed (in, out/groups, *k) — and ``bias`` (out,),
+    initialised as torch (kaiming_uniform(a=√5), bias U(±1/√fan_in))."""
+    dims, transposed = 2, False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros"):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                 groups, bias, padding_mode, output_padding=0):
         super().__init__()
-        if groups != 1:
-            raise NotImplementedError("Conv2d: only groups=1 is supported")
-        if padding_mode != "zeros":
-            raise NotImplementedError("Conv2d: only padding_mode='zeros' is supported")
-        self.in_channels = positive_int(in_channels, "in_channels", "Conv2d")
-        self.out_channels = positive_int(out_channels, "out_channels", "Conv2d")
-        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = pair(stride, "stride", "Conv2d")
-        self.padding = pair(padding, "padding", "Conv2d")
-        self.dilation = pair(dilation, "dilation", "Conv2d")
+        name, n = type(self).__name__, self.dims
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive integer")
+        self.in_channels = positive_int(in_channels, "in_channels", name)
+        self.out_channels = positive_int(out_channels, "out_channels", name)
+        if self.in_channels % groups:
+            raise ValueError(f"{name}: in_channels must be divisible by groups")
+        if self.out_channels % groups:
+            raise ValueError(f"{name}: out_channels must be divisible by groups")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {set(PADDING_MODES)}, but "
+                             f"got padding_mode={padding_mode!r}")
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
+        self.kernel_size = ntuple(kernel_size, n, "kernel_size", name)
+        self.stride = ntuple(stride, n, "stride", name)
+        self.dilation = ntuple(dilation, n, "dilation", name)
+        self.output_padding = ntuple(output_padding, n, "output_padding", name)
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"{name}: Invalid padding string {padding!r}, should be one "
+                                 f"of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided "
+                                 f"convolutions")
+            self.padding = padding
+        else:
+            self.padding = ntuple(padding, n, "padding", name)
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(np.empty((self.out_channels, self.in_channels)
-                                         + self.kernel_size, np.float32))
+        self._reversed_padding_repeated_twice = self._padding_for_pad()
+        shape = ((self.in_channels, self.out_channels // groups) if self.transposed else
+                 (self.out_channels, self.in_channels // groups)) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, np.float32))
         if bias:
             self.bias = Parameter(np.empty((self.out_channels,), np.float32))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
+    def _padding_for_pad(self):
+        """The ``F.pad`` list (last dim first) of a non-'zeros' padding_mode, as torch."""
+        if self.padding == "valid":
+            return [0, 0] * self.dims
+        if self.padding == "same":
+            out = []
+            for d, k in zip(reversed(self.dilation), reversed(self.kernel_size)):
+                total = d * (k - 1)
+                out += [total // 2, total - total // 2]
+            return out
+        return [p for p in reversed(self.padding) for _ in range(2)]
+
     def reset_parameters(self):
         reset_like_torch(self.weight, self.bias,
-                          self.in_channels * self.kernel_size[0] * self.kernel_size[1])
-
-    def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+                         self.weight.shape[1] * int(np.prod(self.kernel_size)))
 
     def extra_repr(self):
+        n = self.dims
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if self.padding != (0,) * n:
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution: input (N, C_in, H, W), ``weight`` (C_out, C_in/groups, kh, kw),
+    ``bias`` (C_out,). ``padding`` an int, a pair, 'valid' or 'same'; ``padding_mode`` 'zeros',
+    'reflect', 'replicate' or 'circular' (those pad with :func:`F.pad` first, as torch)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros"):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode)
+
+    def forward(self, x):
+        conv = F.conv2d if self.dims == 2 else F.conv1d
+        if self.padding_mode != "zeros":
+            x = F.pad(x, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                    self.groups)
+
+
+class Conv1d(Conv2d):
+    """1-D convolution: input (N, C_in, L), ``weight`` (C_out, C_in/groups, k)."""
+    dims = 1
+
+
+class ConvTranspose2d(_ConvNd):
+    """The transposed convolution: input (N, C_in, H, W), ``weight`` (C_in, C_out/groups, kh,
+    kw); ``forward(x, output_size=None)`` picks the output_padding that gives ``output_size``."""
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros"):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding)
+        if isinstance(self.padding, str):
+            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
+                             f"ints, got {self.padding!r}")
+
+    def _output_padding(self, x, output_size):
+        if output_size is None:
+            return self.output_padding
+        n = self.dims
+        size = list(output_size)[-n:] if len(output_size) in (n + 1, n + 2) else \
+            list(output_size)
+        if len(size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {x.ndim}D input, output_size must have "
+                             f"{n} or {n + 2} elements (got {len(output_size)})")
+        lo = [(x.shape[d - n] - 1) * s - 2 * p + dl * (k - 1) + 1 for d, s, p, dl, k in
+              zip(range(n), self.stride, self.padding, self.dilation, self.kernel_size)]
+        hi = [m + s - 1 for m, s in zip(lo, self.stride)]
+        for want, a, b in zip(size, lo, hi):
+            if not a <= want <= b:
+                raise ValueError(f"requested an output size of {list(size)}, but valid sizes "
+                                 f"range from {lo} to {hi} (for an input of "
+                                 f"{list(x.shape[-n:])})")
+        return tuple(want - a for want, a in zip(size, lo))
+
+    def forward(self, x, output_size=None):
+        conv = F.conv_transpose2d if self.dims == 2 else F.conv_transpose1d
+        return conv(x, self.weight, self.bias, self.stride, self.padding,
+                    self._output_padding(x, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """The transposed 1-D convolution: input (N, C_in, L), weight (C_in, C_out/groups, k)."""
+    dims = 1
+
+
+class Unfold(Module):
+    """:func:`F.unfold` as a layer: (N, C, H, W) → (N, C·kh·kw, L)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, x):
+        return F.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Module):
+    """:func:`F.fold` as a layer: (N, C·kh·kw, L) → (N, C, *output_size)."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, x):
+        return F.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)
+
+    def extra_repr(self):
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")

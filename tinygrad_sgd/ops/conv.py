@@ -1,26 +1,34 @@
-"""2-D convolution (cross-correlation, as torch) and its two adjoints.
+"""2-D convolution (cross-correlation, as torch), its two adjoints, and the transposed
+convolution. (1-D convolutions are these with a height of 1.)
 
 The backward of each op here is made of ops from this file, so second derivatives work:
 the adjoint of a convolution in its input is ``Conv2dInputGrad`` (a transposed convolution),
 in its weight ``Conv2dWeightGrad``; both are bilinear, so their own backwards are the other
-two. How it is made fast (im2col by slabs, the batch-innermost layout, two threads) is in
-:mod:`tinygrad_sgd.kernels.conv`.
+two. ``ConvTranspose2dOp`` is ``Conv2dInputGrad`` as a layer of its own (plus a bias): its
+adjoints are a convolution and a weight gradient with the roles of input and output swapped.
+How it is made fast (im2col by slabs, the batch-innermost layout, two threads, groups as
+batched products) is in :mod:`tinygrad_sgd.kernels.conv`.
 """
+import numpy as np
+
 from ..autograd import Function
 from ..kernels import conv as kernel
 from ..kernels.layout import Geometry
+from .pad import ConstantPadNd
 
 
 class Conv2dOp(Function):
-    """As matrices: Y = W·cols(x) + b, where cols(x) holds every kh×kw window as a column."""
+    """As matrices: Y = W·cols(x) + b, where cols(x) holds every kh×kw window as a column
+    (with groups, each block of F/groups filters sees its own C/groups channels)."""
     inputs = ("x", "w", "b")
     rule = "y[n,f,oh,ow] = b[f] + Σ_{c,i,j} w[f,c,i,j]·x[n, c, oh·s+i·d−p, ow·s+j·d−p]"
     derivatives = ("dL/dx = conv_transpose(dL/dy, w)", "dL/dw = dL/dy · cols(x)ᵀ",
                    "dL/db = Σ_{n,oh,ow} dL/dy")
     grad_fn_name = "Conv2dBackward"
 
-    def forward(self, x, w, b, stride, padding, dilation):
-        self.geom = g = Geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation)
+    def forward(self, x, w, b, stride, padding, dilation, groups=1):
+        self.geom = g = Geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation,
+                                 groups)
         self.save_for_backward(x, w)
         out, cols = kernel.conv2d_forward(x.array, w.array, None if b is None else b.array, g,
                                           keep_cols=w.requires_grad)
@@ -47,8 +55,9 @@ class Conv2dInputGrad(Function):
     derivatives = ("d/d(dy) = conv2d(ġ, w)", "d/dw = conv2d_weight_grad(ġ, dy)")
     op_name = "conv2d_input_grad"
 
-    def forward(self, dy, w, x_shape, stride, padding, dilation):
-        self.geom = g = Geometry(self.op_name, x_shape, w.shape[2:], stride, padding, dilation)
+    def forward(self, dy, w, x_shape, stride, padding, dilation, groups=1):
+        self.geom = g = Geometry(self.op_name, x_shape, w.shape[2:], stride, padding, dilation,
+                                 groups)
         self.save_for_backward(dy, w)
         return kernel.conv2d_input_grad(dy.array, w.array, g)
 
@@ -69,8 +78,9 @@ class Conv2dWeightGrad(Function):
     derivatives = ("d/dx = conv2d_input_grad(dy, ẇ)", "d/d(dy) = conv2d(x, ẇ)")
     op_name = "conv2d_weight_grad"
 
-    def forward(self, x, dy, w_shape, stride, padding, dilation, cols=None):
-        self.geom = g = Geometry(self.op_name, x.shape, w_shape[2:], stride, padding, dilation)
+    def forward(self, x, dy, w_shape, stride, padding, dilation, groups=1, cols=None):
+        self.geom = g = Geometry(self.op_name, x.shape, w_shape[2:], stride, padding, dilation,
+                                 groups)
         self.save_for_backward(x, dy)
         return kernel.conv2d_weight_grad(x.array, dy.array, w_shape, g, cols)
 
@@ -83,3 +93,87 @@ class Conv2dWeightGrad(Function):
 
     def label(self):
         return f"conv2d_weight_grad({self.geom.label_args()})"
+
+
+class ConvTranspose2dOp(Function):
+    """The adjoint of a convolution whose input has the output's shape ``out_shape``
+    (N, F/groups·groups, H', W'): w is (C_in, C_out/groups, kh, kw), the convolution's weight
+    layout read with input and output swapped. Where ``output_padding`` reaches past what that
+    convolution covers (it may, when it exceeds the stride), x is read as if zero-extended."""
+    inputs = ("x", "w", "b")
+    rule = "y = b + conv_transpose(x, w): y[n,c,h,w] = Σ_{f,i,j} x[n,f,oh,ow]·w[f,c,i,j] " \
+           "where h = oh·s+i·d−p, w = ow·s+j·d−p"
+    derivatives = ("dL/dx = conv2d(dL/dy, w)", "dL/dw = conv2d_weight_grad(dL/dy, x)",
+                   "dL/db = Σ_{n,h,w} dL/dy")
+    grad_fn_name = "ConvTranspose2dBackward"
+
+    def forward(self, x, w, b, out_shape, stride, padding, dilation, groups=1):
+        self.geom = g = Geometry("conv_transpose2d", out_shape, w.shape[2:], stride, padding,
+                                 dilation, groups)
+        self.save_for_backward(x, w)
+        self.extend = (g.OH - x.shape[2], g.OW - x.shape[3])   # rows/columns x lacks
+        xa = x.array
+        if self.extend != (0, 0):
+            xa = np.pad(xa, ((0, 0), (0, 0), (0, self.extend[0]), (0, self.extend[1])))
+        out = kernel.conv2d_input_grad(xa, w.array, g)
+        if b is not None:
+            out += b.array[:, None, None]
+        return out
+
+    def backward(self, dy):
+        x, w = self.saved_tensors
+        need_x, need_w, need_b = self.needs_input_grad[:3]
+        g = self.geom
+        if self.extend != (0, 0):          # read x as if zero-extended, crop its gradient
+            x = ConstantPadNd.apply(x, (0, self.extend[1], 0, self.extend[0]), 0)
+        gx = Conv2dOp.apply(dy, w, None, **g.args()) if need_x else None
+        if gx is not None and self.extend != (0, 0):
+            gx = gx[:, :, :gx.shape[2] - self.extend[0], :gx.shape[3] - self.extend[1]]
+        return (gx, Conv2dWeightGrad.apply(dy, x, w.shape, **g.args()) if need_w else None,
+                dy.sum(dim=(0, 2, 3)) if need_b else None)
+
+    def label(self):
+        return f"conv_transpose2d({self.geom.label_args()})"
+
+
+class Im2Col(Function):
+    """torch's ``F.unfold``: the convolution's column matrix as a tensor. Linear: its adjoint
+    is ``Col2Im`` (``F.fold``), and the other way round."""
+    rule = "cols[n, (c,i,j), (oh,ow)] = x[n, c, oh·s+i·d−p, ow·s+j·d−p]"
+    derivatives = ("dL/dx = col2im(dL/dcols): each column added back where it was read",)
+    grad_fn_name = "Im2ColBackward"
+    op_name = "unfold"
+
+    def forward(self, x, kernel_size, dilation, padding, stride):
+        self.geom = g = Geometry("unfold", x.shape, kernel_size, stride, padding, dilation)
+        return kernel.unfold(x.array, g)
+
+    def backward(self, dy):
+        g = self.geom
+        return Col2Im.apply(dy, (g.H, g.W), (g.kh, g.kw), g.dilation, g.padding, g.stride)
+
+    def label(self):
+        return f"unfold(kernel_size={(self.geom.kh, self.geom.kw)}, {self.geom.label_args()})"
+
+
+class Col2Im(Function):
+    """torch's ``F.fold``: columns (N, C·kh·kw, L) summed back into an image of
+    ``output_size``; where windows overlap their values add up."""
+    inputs = ("cols",)
+    rule = "y[n, c, h, w] = Σ over the columns (c,i,j),(oh,ow) that read position (h, w)"
+    derivatives = ("dL/dcols = unfold(dL/dy)",)
+    grad_fn_name = "Col2ImBackward"
+    op_name = "fold"
+
+    def forward(self, cols, output_size, kernel_size, dilation, padding, stride):
+        kh, kw = kernel_size
+        shape = (cols.shape[0], cols.shape[1] // (kh * kw)) + tuple(output_size)
+        self.geom = g = Geometry("fold", shape, kernel_size, stride, padding, dilation)
+        return kernel.fold(cols.array, g)
+
+    def backward(self, gg):
+        g = self.geom
+        return Im2Col.apply(gg, (g.kh, g.kw), g.dilation, g.padding, g.stride)
+
+    def label(self):
+        return f"fold(kernel_size={(self.geom.kh, self.geom.kw)}, {self.geom.label_args()})"

@@ -1,28 +1,41 @@
-"""Max and average pooling over kh×kw windows, and their adjoints (for second order).
-How it is made fast (masks of the first maximum, the batch-innermost layout, threads) is in
-:mod:`tinygrad_sgd.kernels.pool`."""
+"""Max and average pooling over kh×kw windows, adaptive max pooling, and their adjoints (for
+second order). How it is made fast (masks of the first maximum, the batch-innermost layout,
+threads) is in :mod:`tinygrad_sgd.kernels.pool`. (1-D pooling is this with a height of 1;
+adaptive average pooling is a resampling, :mod:`.resample`.)"""
+import numpy as np
+
 from ..autograd import Function
 from ..kernels import pool as kernel
 from ..kernels.layout import pool_geometry
+from .shape import IndexAdd
 
 
-def _pool_label(name, g):
-    k = g.kh if g.kh == g.kw else (g.kh, g.kw)
-    s = g.stride[0] if g.stride[0] == g.stride[1] else g.stride
-    extra = "" if s == k else f", stride={s}"
-    extra += "" if g.padding == (0, 0) else f", padding={g.padding[0]}"
-    return f"{name}({k}{extra})"
+def _pool_label(name, g, extra=""):
+    def one(p):
+        return p[0] if p[0] == p[1] else p
+    k = one((g.kh, g.kw))
+    text = "" if g.stride == (g.kh, g.kw) else f", stride={one(g.stride)}"
+    text += "" if g.padding == (0, 0) else f", padding={one(g.padding)}"
+    text += "" if g.dilation == (1, 1) else f", dilation={one(g.dilation)}"
+    text += ", ceil_mode=True" if g.ceil_mode else ""
+    return f"{name}({k}{text}{extra})"
 
 
 class MaxPool2dOp(Function):
-    """Ties go to the first maximum of the window (torch's rule); overlapping windows add up."""
+    """Ties go to the first maximum of the window (torch's rule), NaN wins (the last NaN);
+    padding is never chosen; overlapping windows add up. ``indices``: a list that receives the
+    int64 tensor of torch's ``return_indices`` (flat h·W + w of each maximum)."""
     rule = "y = max over each window"
     derivatives = ("dL/dx = dL/dy at each window's first maximum, 0 elsewhere",)
     grad_fn_name = "MaxPool2dBackward"
 
-    def forward(self, x, kernel_size, stride, padding):
-        self.geom = pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding)
+    def forward(self, x, kernel_size, stride, padding, dilation=1, ceil_mode=False,
+                indices=None):
+        self.geom = pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding,
+                                  dilation, ceil_mode)
         out, self.masks = kernel.max_pool_forward(x.array, self.geom)
+        if indices is not None:
+            indices.append(kernel.max_pool_indices(self.masks, self.geom))
         return out
 
     def backward(self, dy):
@@ -62,32 +75,66 @@ class MaxPool2dGradGrad(Function):
 
 
 class AvgPool2dOp(Function):
-    """Zero padding counted, as torch's default. Linear: its adjoint is its whole backward."""
-    rule = "y = mean over each window"
-    derivatives = ("dL/dx = each dL/dy spread evenly (÷ kh·kw) over its window",)
+    """The divisor is torch's: the window's size clipped to the padded input (or, with
+    ``count_include_pad=False``, to the input), or ``divisor_override``. Linear: its adjoint
+    is its whole backward."""
+    rule = "y = (sum over each window) / divisor"
+    derivatives = ("dL/dx = each dL/dy ÷ divisor, spread over its window",)
     grad_fn_name = "AvgPool2dBackward"
 
-    def forward(self, x, kernel_size, stride, padding):
-        self.geom = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
-        return kernel.avg_pool(x.array, self.geom)
+    def forward(self, x, kernel_size, stride, padding, ceil_mode=False, count_include_pad=True,
+                divisor_override=None):
+        self.geom = g = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding,
+                                      ceil_mode=ceil_mode)
+        self.options = (count_include_pad, divisor_override)
+        return kernel.avg_pool(x.array, g, kernel.avg_pool_divisor(g, *self.options))
 
     def backward(self, dy):
-        return AvgPool2dGrad.apply(dy, self.geom)
+        return AvgPool2dGrad.apply(dy, self.geom, self.options)
 
     def label(self):
-        return _pool_label("avg_pool2d", self.geom)
+        extra = "" if self.options[0] else ", count_include_pad=False"
+        extra += f", divisor_override={self.options[1]}" if self.options[1] else ""
+        return _pool_label("avg_pool2d", self.geom, extra)
 
 
 class AvgPool2dGrad(Function):
     """The adjoint of average pooling; its own adjoint is average pooling."""
-    inputs, rule = ("dy",), "dx[window k] += dy[k] / (kh·kw)"
+    inputs, rule = ("dy",), "dx[window k] += dy[k] / divisor"
     derivatives = ("d/d(dy) = avg_pool2d(ġ)",)
     op_name = "avg_pool2d_backward"
 
-    def forward(self, dy, geom):
-        self.geom = geom
-        return kernel.avg_pool_spread(dy.array, geom)
+    def forward(self, dy, geom, options):
+        self.geom, self.options = geom, options
+        return kernel.avg_pool_spread(dy.array, geom, kernel.avg_pool_divisor(geom, *options))
 
     def backward(self, gg):
         g = self.geom
-        return AvgPool2dOp.apply(gg, (g.kh, g.kw), g.stride, g.padding)
+        return AvgPool2dOp.apply(gg, (g.kh, g.kw), g.stride, g.padding, g.ceil_mode,
+                                 *self.options)
+
+
+class AdaptiveMaxPool2dOp(Function):
+    """Windows [⌊o·H/OH⌋, ⌈(o+1)·H/OH⌉) (they may overlap); the first maximum of each, or its
+    last NaN, as torch. ``indices``: a list that receives the flat indices (return_indices).
+    The gradient goes back through those indices: an add at the chosen places."""
+    rule = "y[oh,ow] = max of x over window (oh, ow)"
+    derivatives = ("dL/dx = dL/dy added at each window's maximum",)
+    grad_fn_name = "AdaptiveMaxPool2dBackward"
+
+    def forward(self, x, output_size, indices=None):
+        self.in_shape, self.output_size = x.shape, tuple(output_size)
+        out, idx = kernel.adaptive_max_pool(x.array, self.output_size)
+        if self._recording:                 # kept for backward
+            N, C, H, W = x.shape
+            self.index = (np.arange(N)[:, None, None, None], np.arange(C)[None, :, None, None],
+                          idx // W, idx % W)
+        if indices is not None:
+            indices.append(idx)
+        return out
+
+    def backward(self, dy):
+        return IndexAdd.apply(dy, self.index, self.in_shape)
+
+    def label(self):
+        return f"adaptive_max_pool2d({self.output_size})"

@@ -3,7 +3,8 @@ torch's signatures, grouped as torch's documentation groups them:
 
 * :mod:`.layers` — linear, flatten, and the activations;
 * :mod:`.dropouts` — dropout;
-* :mod:`.conv` — convolution and pooling;
+* :mod:`.conv` — convolutions; :mod:`.pooling` — pooling;
+* :mod:`.vision` — pad, interpolate, unfold/fold;
 * :mod:`.normalization` — layer_norm, rms_norm, batch_norm;
 * :mod:`.sparse` — embedding;
 * :mod:`.attention` — scaled_dot_product_attention;
@@ -16,12 +17,15 @@ backward formula is one jump.
 from .layers import *  # noqa: F401,F403
 from .dropouts import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .vision import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
-from . import layers, dropouts, conv, loss, normalization, sparse, attention
+from . import layers, dropouts, conv, pooling, vision, loss, normalization, sparse, attention
 from .loss import _check_reduction  # noqa: F401  (used by the loss Modules)
 
-__all__ = (layers.__all__ + dropouts.__all__ + conv.__all__ + loss.__all__
+__all__ = (layers.__all__ + dropouts.__all__ + conv.__all__ + pooling.__all__ + vision.__all__
+           + loss.__all__
            + normalization.__all__ + sparse.__all__ + attention.__all__)

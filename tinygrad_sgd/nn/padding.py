@@ -1,0 +1,91 @@
+"""Padding layers: :func:`F.pad` as a Module (``padding``: an int for every side, or a tuple
+(left, right[, top, bottom]) — the last dim first, as torch)."""
+from . import functional as F
+from .module import Module
+
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+           "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
+           "CircularPad2d"]
+
+
+def _sides(padding, n, name):
+    if isinstance(padding, int) and not isinstance(padding, bool):
+        return (padding,) * (2 * n)
+    items = tuple(padding) if isinstance(padding, (tuple, list)) else ()
+    if len(items) != 2 * n or not all(isinstance(p, int) for p in items):
+        raise ValueError(f"{name}: padding must be an int or a tuple of {2 * n} ints, got "
+                         f"{padding!r}")
+    return items
+
+
+class _PadNd(Module):
+    mode, dims = "constant", 2
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _sides(padding, self.dims, type(self).__name__)
+
+    def forward(self, x):
+        return F.pad(x, self.padding, self.mode)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ConstantPad2d(_PadNd):
+    """Pad the last two dims with ``value``."""
+
+    def __init__(self, padding, value):
+        super().__init__(padding)
+        self.value = value
+
+    def forward(self, x):
+        return F.pad(x, self.padding, "constant", self.value)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(ConstantPad2d):
+    dims = 1
+
+
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last two dims with zeros."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad1d(ZeroPad2d):
+    dims = 1
+
+
+class ReflectionPad2d(_PadNd):
+    """Mirror the last two dims at their edges (the edge not repeated)."""
+    mode = "reflect"
+
+
+class ReflectionPad1d(ReflectionPad2d):
+    dims = 1
+
+
+class ReplicationPad2d(_PadNd):
+    """Repeat the edge values of the last two dims."""
+    mode = "replicate"
+
+
+class ReplicationPad1d(ReplicationPad2d):
+    dims = 1
+
+
+class CircularPad2d(_PadNd):
+    """Wrap the last two dims around."""
+    mode = "circular"
+
+
+class CircularPad1d(CircularPad2d):
+    dims = 1

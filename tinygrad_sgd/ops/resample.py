@@ -1,0 +1,35 @@
+"""Resampling along one axis: y[o] = Σ_t w_t[o]·x[i_t[o]] for a fixed map of taps (see
+:mod:`tinygrad_sgd.kernels.resample`). Reflection/replication/circular padding, nearest and
+linear interpolation and adaptive average pooling are such maps, applied one axis at a time.
+Linear in x: the backward is the transposed map, whose own backward is the map again."""
+from ..autograd import Function
+from ..kernels import resample as kernel
+
+
+class Resample(Function):
+    rule = "y[..., o] = Σ_t w_t[o] · x[..., i_t[o]] along one axis (÷ divisor[o])"
+    derivatives = ("dL/dx[i] = Σ_{t,o: i_t[o] = i} w_t[o] · dL/dy[o] (÷ divisor[o])",)
+
+    def forward(self, x, axis, axis_map):
+        self.axis, self.map = axis, axis_map
+        return kernel.resample(x.array, axis, axis_map)
+
+    def backward(self, dy):
+        return ResampleGrad.apply(dy, self.axis, self.map)
+
+    def label(self):
+        return f"resample({self.map.kind}, dim={self.axis})"
+
+
+class ResampleGrad(Function):
+    """The transposed map: each dy[o] added back into the inputs it was read from."""
+    inputs, rule = ("dy",), "dx[i] = Σ_{t,o: i_t[o] = i} w_t[o] · dy[o]"
+    derivatives = ("d/d(dy) = the map itself, applied to ġ",)
+    op_name = "resample_backward"
+
+    def forward(self, dy, axis, axis_map):
+        self.axis, self.map = axis, axis_map
+        return kernel.resample_adjoint(dy.array, axis, axis_map)
+
+    def backward(self, gg):
+        return Resample.apply(gg, self.axis, self.map)
