@@ -317,6 +317,13 @@ def test_inputs_the_graph_did_not_keep_are_drawn_and_narrated():
     assert "p - y = sub(p, ·)" in explain_backward(loss, params=names)
 
 
+def test_an_optional_argument_left_out_is_not_drawn_as_missing():
+    x = Tensor(np.array([0.5, -3.0, 2.0], dtype=np.float32), requires_grad=True)
+    lo = Tensor(np.array([0.0, -1.0, 0.0], dtype=np.float32))
+    out = x.clamp(min=lo).sum()                      # clamp's hi: not given at all
+    assert not [a for a in tensors(draw_graph(out).source).values() if "not kept" in a]
+
+
 def test_a_constant_is_drawn_before_backward_and_marked_not_kept_after():
     n = Tensor(np.float32(3.0), requires_grad=True)
     out = n * 7.0

@@ -14,6 +14,9 @@ still shows that ``p - y`` has two inputs, even when ``y`` itself was not kept.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+
 import numpy as np
 
 from ..autograd import Function
@@ -131,12 +134,13 @@ class GraphView:
 
     def _mark_missing(self, op):
         """An elementwise operation takes only tensors (numbers become constant tensors), so
-        an empty slot among its ``inputs`` is an input the graph did not keep."""
+        an empty slot among its ``inputs`` that its ``forward`` requires (no default: not an
+        optional bound, as clamp's) is an input the graph did not keep."""
         cls = type(op)
         if not cls.elementwise:
             return
         slots = self.inputs[id(op)]
-        for i in range(min(len(cls.inputs), len(slots))):
+        for i in range(min(len(cls.inputs), len(slots), _required_arguments(cls))):
             if slots[i] is None:
                 info = self._add(("missing", id(op), i), "input")
                 info.missing = True
@@ -207,6 +211,18 @@ class GraphView:
             key = id(r.grad_fn) if r.grad_fn is not None else id(r)
             order.setdefault(key, len(order))
         return order
+
+
+@functools.lru_cache(maxsize=None)
+def _required_arguments(cls):
+    """How many leading arguments of ``cls.forward`` (after self) have no default."""
+    count = 0
+    for param in list(inspect.signature(cls.forward).parameters.values())[1:]:
+        if param.default is not param.empty or param.kind not in (
+                param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            break
+        count += 1
+    return count
 
 
 def _keeps(op, attr):
