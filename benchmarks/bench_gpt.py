@@ -161,15 +161,18 @@ def steppers():
 
 
 def measure(step, n):
+    """(wall seconds, CPU seconds of the process) for each of ``n`` steps. On a shared
+    machine the CPU time is the steadier figure: it leaves out the time the process waited
+    for a core (with 2 threads it adds both threads' time, so it is not a wall time then)."""
     times = []
     for _ in range(n):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         step()
-        times.append(time.perf_counter() - t)
+        times.append((time.perf_counter() - t, time.process_time() - c))
     return times
 
 
-def run(threads, steps, block=5):
+def run(threads, steps, block=2):
     how = set_threads(threads)
     ours, theirs = steppers()
     for f in (ours, theirs):           # warm-up (first calls allocate, import, plan)
@@ -178,11 +181,14 @@ def run(threads, steps, block=5):
     while len(t_ours) < steps:
         t_ours += measure(ours, block)
         t_torch += measure(theirs, block)
-    mo, mt = statistics.median(t_ours) * 1e3, statistics.median(t_torch) * 1e3
-    print(f"threads={threads} ({how}): ours {mo:7.1f} ms/step   torch {mt:7.1f} ms/step   "
-          f"ratio {mo / mt:.2f}x   ({len(t_ours)} steps each)")
-    return {"threads": threads, "ours_ms": mo, "torch_ms": mt, "ratio": mo / mt,
-            "steps": len(t_ours)}
+    res = {"threads": threads, "steps": len(t_ours)}
+    for i, kind in enumerate(("wall", "cpu")):
+        mo = statistics.median(t[i] for t in t_ours) * 1e3
+        mt = statistics.median(t[i] for t in t_torch) * 1e3
+        res.update({f"ours_{kind}_ms": mo, f"torch_{kind}_ms": mt, f"{kind}_ratio": mo / mt})
+        print(f"threads={threads} {kind:4s}: ours {mo:7.1f} ms/step   torch {mt:7.1f} ms/step"
+              f"   ratio {mo / mt:.2f}x   ({len(t_ours)} steps each; BLAS threads: {how})")
+    return res
 
 
 def profile(steps=5):

@@ -389,35 +389,43 @@ def _slabs(d, *outs):
             (tuple(s[:j - i] for s in scratch),)
 
 
+# Φ(x) = ½ + ½·erf(x/√2) = ½ + x·P(x²)/Q(x²) with the erf coefficients rescaled once (the
+# 1/√2 and the ½ folded in), so a slab costs one clip, one square and the two polynomials.
+_PHI_NUM = tuple(np.float32(c * 0.5 / math.sqrt(2.0) / 2.0 ** (len(_ERF32_NUM) - 1 - k))
+                 for k, c in enumerate(_ERF32_NUM))
+_PHI_DEN = tuple(np.float32(c / 2.0 ** (len(_ERF32_DEN) - 1 - k))
+                 for k, c in enumerate(_ERF32_DEN))
+_CLIP = np.float32(5.657)                     # erf(±4) = ±1 in float32: Φ is 0 or 1 beyond
+
+
 def _cdf_slab(x, out, z, z2, den):
-    """out ← Φ(x) for one float32 slab."""
-    np.minimum(x, 5.657, out=z)                 # erf(±4) is ±1 in float32
-    np.maximum(z, -5.657, out=z)
-    z *= np.float32(1 / math.sqrt(2.0))
+    """out ← Φ(x) for one float32 slab (z, z2, den: scratch slabs); a nan stays nan."""
+    np.clip(x, -_CLIP, _CLIP, out=z)
     np.multiply(z, z, out=z2)
-    np.multiply(z2, np.float32(_ERF32_NUM[0]), out=out)
-    for c in _ERF32_NUM[1:-1]:
-        out += np.float32(c)
+    np.multiply(z2, _PHI_NUM[0], out=out)
+    for c in _PHI_NUM[1:-1]:
+        out += c
         out *= z2
-    out += np.float32(_ERF32_NUM[-1])
+    out += _PHI_NUM[-1]
     out *= z
-    np.multiply(z2, np.float32(_ERF32_DEN[0]), out=den)
-    for c in _ERF32_DEN[1:-1]:
-        den += np.float32(c)
+    np.multiply(z2, _PHI_DEN[0], out=den)
+    for c in _PHI_DEN[1:-1]:
+        den += c
         den *= z2
-    den += np.float32(_ERF32_DEN[-1])
-    out /= den                                   # erf(x/√2); a nan x stays nan all along
-    out += 1
-    out *= 0.5
-    np.maximum(out, 0, out=out)                  # Φ(−∞) = 0 exactly, so gelu(−∞) = nan as torch
+    den += _PHI_DEN[-1]
+    out /= den
+    out += np.float32(0.5)
 
 
 def gelu_f32(d):
-    """x·Φ(x) and Φ(x) for a float32 array."""
+    """x·Φ(x) and Φ(x) for a float32 array (gelu(−∞) is nan, as torch's x·Φ(x) gives)."""
     out, cdf = np.empty(d.shape, np.float32), np.empty(d.shape, np.float32)
     for x, o, c, scratch in _slabs(d, out, cdf):
         _cdf_slab(x, c, *scratch)
         np.multiply(x, c, out=o)
+    neg_inf = np.isneginf(d)
+    if neg_inf.any():
+        out[neg_inf] = np.nan
     return out, cdf
 
 
@@ -433,7 +441,7 @@ def gelu_backward_f32(g, d, cdf=None):
             np.copyto(o, rest[0])
         pdf = scratch[0]
         np.multiply(x, x, out=pdf)
-        pdf *= -0.5
+        pdf *= np.float32(-0.5)
         np.exp(pdf, out=pdf)
         pdf *= x
         pdf *= np.float32(_INV_SQRT_2PI)
