@@ -230,6 +230,8 @@ ERRORS = [
     ("conv2d weight not divisible",
      lambda L: L.F.conv2d(L.t(1, 2, 8, 8), L.t(3, 1, 3, 3), groups=2), RuntimeError,
      "expected weight to be divisible by 2 at dimension 0"),
+    ("conv2d no filters", lambda L: L.F.conv2d(L.t(1, 2, 3, 3), L.t(0, 2, 3, 3)), RuntimeError,
+     "expected weight to be at least 1 at dimension 0"),
     ("conv2d groups 0", lambda L: L.F.conv2d(L.t(1, 1, 8, 8), L.t(2, 1, 3, 3), groups=0),
      RuntimeError, "non-positive groups is not supported"),
     ("conv2d kernel > input", lambda L: L.F.conv2d(L.t(1, 1, 4, 4), L.t(1, 1, 7, 7)), RuntimeError,

@@ -447,3 +447,23 @@ def test_tutorial_shapes_unchanged_and_labels_name_the_options():
     assert F.pad(y, (1, 1, 0, 0), mode="reflect").grad_fn.label() == \
         "resample(reflect pad, dim=3)"
     assert F.pad(y, (1, 1)).grad_fn.label() == "pad([1, 1])"
+
+
+@pytest.mark.parametrize("fn, x_shape, w_shape", [
+    (lambda F, x, w: F.conv2d(x, w, padding=1), (0, 2, 5, 5), (3, 2, 3, 3)),
+    (lambda F, x, w: F.conv2d(x, w, groups=2), (0, 4, 5, 5), (4, 2, 3, 3)),
+    (lambda F, x, w: F.conv_transpose2d(x, w, stride=2), (0, 2, 3, 3), (2, 3, 3, 3)),
+    (lambda F, x, w: F.max_pool2d(x, 2) + F.unfold(x, 5).sum() + w.sum(), (0, 2, 5, 5),
+     (1,)),
+], ids=["conv2d", "grouped", "transposed", "pool-unfold"])
+def test_empty_batch_as_torch(fn, x_shape, w_shape):
+    rng = np.random.default_rng(8)
+    x, w = np.zeros(x_shape), rng.standard_normal(w_shape)
+    ours = [Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)]
+    theirs = [torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)]
+    y, yt = fn(F, *ours), fn(TF, *theirs)
+    assert y.shape == tuple(yt.shape)
+    y.sum().backward()
+    yt.sum().backward()
+    for a, b in zip(ours, theirs):
+        _close(a.grad, b.grad, "gradient", 1e-12)

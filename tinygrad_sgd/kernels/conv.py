@@ -231,7 +231,8 @@ def grouped_conv2d_weight_grad(x, gy, w_shape, g):
 def unfold(x, g):
     """Every kh×kw window of the padded NCHW input as a column: (N, C·kh·kw, OH·OW)."""
     win = g.windows(g.padded(to_chwn(x)))          # (C, kh, kw, OH, OW, N), no copy
-    return np.ascontiguousarray(win.transpose(5, 0, 1, 2, 3, 4)).reshape(g.N, -1, g.OH * g.OW)
+    return np.ascontiguousarray(win.transpose(5, 0, 1, 2, 3, 4)).reshape(
+        g.N, g.C * g.kh * g.kw, g.OH * g.OW)
 
 
 def fold(cols, g):

@@ -60,12 +60,11 @@ class Geometry:
         self.padding = pair(padding, "padding", op)
         self.dilation = pair(dilation, "dilation", op)
         self.groups, self.ceil_mode = groups, ceil_mode
-        for bad, what in ((self.stride, "stride should be greater than zero"),
-                          (self.dilation, "dilation should be greater than zero"),
-                          ((self.kh, self.kw), "kernel size should be greater than zero"),
-                          (tuple(p + 1 for p in self.padding), "negative padding is not "
-                                                               "supported")):
-            if min(bad) < 1:
+        for bad, what in ((min(self.stride) < 1, "stride should be greater than zero"),
+                          (min(self.dilation) < 1, "dilation should be greater than zero"),
+                          (min(self.kh, self.kw) < 1, "kernel size should be greater than zero"),
+                          (min(self.padding) < 0, "negative padding is not supported")):
+            if bad:
                 raise ShapeError(
                     f"{op}: stride and dilation must be >= 1, padding >= 0, kernel >= 1; got "
                     f"kernel {(self.kh, self.kw)}, stride {self.stride}, padding "
@@ -130,7 +129,7 @@ class Geometry:
         """Output rows r0..r1 in groups whose im2col columns fill about ROW_SLAB_BYTES (at least
         one row each): small enough to stay in the core's cache between copy and product."""
         per_row = self.C * self.kh * self.kw * self.OW * self.N * itemsize
-        step = max(1, ROW_SLAB_BYTES // per_row)
+        step = max(1, ROW_SLAB_BYTES // max(per_row, 1))
         for ra in range(r0, r1, step):
             yield ra, min(ra + step, r1)
 
@@ -146,7 +145,7 @@ class Geometry:
     def scratch(self, dtype, itemsize=4):
         """A scratch buffer big enough for the columns of one row slab."""
         per_row = self.C * self.kh * self.kw * self.OW * self.N
-        rows = max(1, ROW_SLAB_BYTES // (per_row * itemsize))
+        rows = max(1, ROW_SLAB_BYTES // max(per_row * itemsize, 1))
         return np.empty(per_row * min(rows, self.OH), dtype=dtype)
 
 

@@ -96,13 +96,13 @@ class Conv2dWeightGrad(Function):
 
 
 class ConvTranspose2dOp(Function):
-    """The adjoint of a convolution whose input has the output's shape ``out_shape``
-    (N, F/groups·groups, H', W'): w is (C_in, C_out/groups, kh, kw), the convolution's weight
-    layout read with input and output swapped. Where ``output_padding`` reaches past what that
-    convolution covers (it may, when it exceeds the stride), x is read as if zero-extended."""
+    """The adjoint (in its input) of the convolution that maps an input of the output's shape
+    ``out_shape`` (N, C_out, H', W') to x's shape: w is (C_in, C_out/groups, kh, kw), that
+    convolution's own weight. Where ``output_padding`` reaches past what the convolution covers
+    (it may, when it is not below the stride), x is read as if zero-extended."""
     inputs = ("x", "w", "b")
-    rule = "y = b + conv_transpose(x, w): y[n,c,h,w] = Σ_{f,i,j} x[n,f,oh,ow]·w[f,c,i,j] " \
-           "where h = oh·s+i·d−p, w = ow·s+j·d−p"
+    rule = "y[n,c,h,v] = b[c] + Σ_{f,i,j} x[n,f,oh,ow]·w[f,c,i,j] over h = oh·s+i·d−p, " \
+           "v = ow·s+j·d−p"
     derivatives = ("dL/dx = conv2d(dL/dy, w)", "dL/dw = conv2d_weight_grad(dL/dy, x)",
                    "dL/db = Σ_{n,h,w} dL/dy")
     grad_fn_name = "ConvTranspose2dBackward"

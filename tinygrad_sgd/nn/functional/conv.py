@@ -54,6 +54,9 @@ def _check_weight(op, input, weight, bias, dims, groups, transposed=False):
                          f"{', '.join(['k'] * dims)}), got shape {weight.shape}")
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
         raise ShapeError(f"{op}: non-positive groups is not supported (groups={groups!r})")
+    if weight.shape[0] == 0:
+        raise ShapeError(f"{op}: Given groups={groups}, expected weight to be at least 1 at "
+                         f"dimension 0, but got weight of size {list(weight.shape)} instead")
     if weight.shape[0] % groups:
         raise ShapeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
                          f"{groups} at dimension 0, but got weight of size "
