@@ -1,0 +1,131 @@
+"""Samplers: which dataset index comes next. Each is an iterable of indices (``BatchSampler``:
+of lists of indices); iterating again starts a new epoch.
+
+The random ones draw as torch's, at the same moments (when their first index is asked for):
+
+* ``RandomSampler`` with ``generator=None`` first draws a seed from the default generator —
+  torch's ``int(torch.empty((), dtype=torch.int64).random_().item())``, here
+  ``random.random_fill((), int64)`` — and shuffles with a private generator seeded with it;
+  with a generator it shuffles with that one. Without replacement an epoch is
+  ``randperm(n)`` (as many as ``num_samples`` needs, and always one more for the remainder,
+  even an empty one); with replacement, ``randint(0, n, (32,))`` per 32 samples, then one
+  for the remainder.
+* ``SubsetRandomSampler``: one ``randperm(len(indices), generator=generator)`` per epoch.
+"""
+import itertools
+
+import numpy as np
+
+from ... import random as R
+
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "BatchSampler"]
+
+
+class Sampler:
+    """Base class: subclasses define ``__iter__`` (and ``__len__`` when they know it)."""
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """``0, 1, ..., len(data_source) - 1``, every epoch."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random order of ``range(len(data_source))`` each epoch (torch's draws; see the
+    module notes). ``replacement=True`` draws ``num_samples`` indices independently;
+    ``num_samples`` (default ``len(data_source)``) may exceed the length without replacement
+    too: whole permutations, then the start of one more."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(self.replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={self.replacement}")
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n = len(self.data_source)
+        if self.generator is None:
+            seed = int(R.random_fill((), np.int64))
+            generator = R.Generator(seed)
+        else:
+            generator = self.generator
+        if self.replacement:
+            for _ in range(self.num_samples // 32):
+                yield from R.randint(0, n, (32,), np.int64, generator).tolist()
+            yield from R.randint(0, n, (self.num_samples % 32,), np.int64, generator).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from R.randperm(n, generator=generator).tolist()
+            yield from R.randperm(n, generator=generator).tolist()[:self.num_samples % n]
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in a random order (``randperm(len(indices))``), every epoch."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self):
+        for i in R.randperm(len(self.indices), generator=self.generator).tolist():
+            yield self.indices[i]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of ``sampler`` into lists of ``batch_size``; the last, shorter one
+    is dropped with ``drop_last=True``."""
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got "
+                             f"drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        sampler_iter = iter(self.sampler)
+        if self.drop_last:
+            for batch in zip(*[sampler_iter] * self.batch_size):
+                yield [*batch]
+        else:
+            batch = [*itertools.islice(sampler_iter, self.batch_size)]
+            while batch:
+                yield batch
+                batch = [*itertools.islice(sampler_iter, self.batch_size)]
+
+    def __len__(self):
+        if self.drop_last:
+            return len(self.sampler) // self.batch_size
+        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
