@@ -131,8 +131,11 @@ class _IDXDataset:
              False: ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
     md5s = {}             # file name -> tuple of known-good md5 sums
 
-    def __init__(self, root=None, train=True, download=True):
+    def __init__(self, root=None, train=True, download=True, transform=None,
+                 target_transform=None):
         self.train = bool(train)
+        self.transform = transform
+        self.target_transform = target_transform
         self.root = Path(root).expanduser() if root is not None else None
         image_file, label_file = self.files[self.train]
         image_path = self._find_or_download(image_file, download)
@@ -159,10 +162,21 @@ class _IDXDataset:
 
     def __getitem__(self, index):
         """``ds[i]`` -> (1x28x28 float32 image, int label); ``ds[slice or index array]`` ->
-        (Nx1x28x28 images, N int64 labels)."""
+        (Nx1x28x28 images, N int64 labels). With ``transform`` / ``target_transform`` the
+        image / label of each item goes through it (``ds[indices]`` then stacks the items'
+        results with ``np.stack``)."""
         if isinstance(index, (int, np.integer)):
-            return self.data[index], int(self.targets[index])
-        return self.data[index], self.targets[index]
+            image, label = self.data[index], int(self.targets[index])
+            if self.transform is not None:
+                image = self.transform(image)
+            if self.target_transform is not None:
+                label = self.target_transform(label)
+            return image, label
+        if self.transform is None and self.target_transform is None:
+            return self.data[index], self.targets[index]
+        items = [self[int(i)] for i in np.arange(len(self))[index]]
+        return tuple(np.stack([np.asarray(getattr(v, "array", v)) for v in field])
+                     for field in zip(*items))
 
     def __repr__(self):
         split = "train" if self.train else "test"
@@ -232,7 +246,9 @@ class MNIST(_IDXDataset):
     """The MNIST handwritten digits: 60,000 training and 10,000 test images, 28x28, 10 classes.
 
     ``.data``: float32 Nx1x28x28 in [-1, 1]; ``.targets``: int64 N; ``.classes``;
-    ``.source``: the folder the files were read from.
+    ``.source``: the folder the files were read from. ``transform`` / ``target_transform``
+    (callables) are applied to each item's image / label. (torchvision's version, with uint8
+    images: :class:`tinygrad_sgd.vision.datasets.MNIST`.)
     """
 
     name = "MNIST"

@@ -1,0 +1,12 @@
+"""``tinygrad_sgd.vision`` — the part of ``torchvision`` that the classic tutorials use:
+
+* :mod:`.transforms` — ``Compose``, ``ToTensor``, ``Normalize``, ``Lambda`` (NumPy images; no
+  PIL needed);
+* :mod:`.datasets` — ``MNIST`` and ``FashionMNIST`` with torchvision's items: a 28x28 uint8
+  image (through ``transform``) and an int label (through ``target_transform``).
+
+Under ``python -m tinygrad_sgd.as_torch`` a program's ``import torchvision`` gets this package.
+"""
+from . import datasets, transforms
+
+__all__ = ["datasets", "transforms"]
