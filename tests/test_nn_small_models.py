@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_sgd as tg
 from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import random as tgr
 from tinygrad_sgd.nn import functional as F
 from strategies import arrays, assert_same, both, check_against_torch, shapes
 
@@ -460,3 +461,36 @@ def test_attention_dropout_zeroes_weights_and_keeps_the_expectation():
     v = Tensor(np.ones((1, 64, 8), np.float32))
     out = F.scaled_dot_product_attention(q, q, v, dropout_p=0.5).numpy()
     assert not np.allclose(out, 1.0) and abs(out.mean() - 1.0) < 0.1
+
+
+# ============================================================================ dropout2d
+def test_dropout2d_drops_whole_channels_with_torchs_mask():
+    x = np.random.default_rng(5).standard_normal((4, 6, 3, 2)).astype(np.float32)
+    tgr.manual_seed(7)
+    torch.manual_seed(7)
+    a, b = both(x)
+    out, ref = F.dropout2d(a, 0.4), torch.nn.functional.dropout2d(b, 0.4)
+    assert_same(out, ref)
+    per_channel = out.numpy().reshape(4, 6, -1)
+    dropped = (per_channel == 0).all(-1)
+    assert dropped.any() and (~dropped).any()
+    np.testing.assert_allclose(per_channel[~dropped], x.reshape(4, 6, -1)[~dropped] / 0.6,
+                               rtol=1e-6)
+    out.sum().backward()
+    ref.sum().backward()
+    assert_same(a.grad, b.grad)
+
+
+def test_dropout_layers_switch_with_train_and_eval():
+    x = tg.tensor(np.ones((2, 3, 4, 4), np.float32))
+    model = nn.Sequential(nn.Dropout(0.5), nn.Dropout2d(0.5))
+    assert repr(model[1]) == repr(torch.nn.Dropout2d(0.5))
+    assert not np.allclose(model(x).numpy(), 1.0)
+    model.eval()
+    assert model(x) is x
+    model.train()
+    assert not np.allclose(model(x).numpy(), 1.0)
+    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d"):
+        F.dropout2d(tg.ones(2, 3, 4))
+    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
+        nn.Dropout2d(1.5)

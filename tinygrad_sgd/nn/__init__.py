@@ -13,7 +13,7 @@
 from . import functional, init
 from . import utils
 from .module import Module, Parameter, IncompatibleKeys
-from .linear import Linear, Identity, Flatten, Unflatten
+from .linear import Linear, Identity, Flatten, Unflatten, Dropout2d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
@@ -35,7 +35,7 @@ from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSEL
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "IncompatibleKeys",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "ReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "Flatten", "Unflatten", "Identity",
+           "Softmax", "LogSoftmax", "Flatten", "Unflatten", "Identity", "Dropout2d",
            "GELU", "SiLU", "LeakyReLU", "ELU", "SELU", "CELU", "Softplus", "Hardtanh", "ReLU6",
            "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign", "PReLU", "GLU",
            "Softmin", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",

@@ -11,7 +11,7 @@ from ._checks import check_tensor, check_float
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatten",
            "gelu", "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "hardtanh",
            "relu6", "mish", "hardswish", "hardsigmoid", "logsigmoid", "softsign", "prelu",
-           "glu", "softmin"]
+           "glu", "softmin", "dropout2d"]
 
 
 def linear(input, weight, bias=None):
@@ -227,3 +227,39 @@ def softmin(input, dim=None):
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1     # torch's legacy implicit choice
     return (-input).softmax(dim)
+
+
+# ---------------------------------------------------------------------------- channel dropout
+_DROPOUT2D_3D = ("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                 "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                 "where C is the channel dim. This behavior will change in a future release to "
+                 "interpret the input as one without a batch dimension, i.e. shape (C, H, W). "
+                 "To maintain the 1D channel-wise dropout behavior, please switch to using "
+                 "dropout1d instead.")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels: each (sample, channel) map of ``(N, C, H, W)`` is dropped with
+    probability ``p`` (one draw per channel, torch's mask: ``bernoulli(1 − p) / (1 − p)`` of
+    shape (N, C, 1, 1)), the kept ones scaled by 1/(1−p). A 3-D input is read as (N, C, L),
+    with torch's warning. The identity when not ``training`` or ``p`` is 0."""
+    import warnings
+    from ... import random as R
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
+            or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
+    check_float(input, "dropout2d")
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      f"deprecated and will result in an error in a future release. To retain "
+                      f"the behavior and silence this warning, please use dropout instead. Note "
+                      f"that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      f"spatial dimensions, a channel dimension, and an optional batch "
+                      f"dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn(_DROPOUT2D_3D, UserWarning, stacklevel=2)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    shape = input.shape[:2] + (1,) * (input.ndim - 2) if input.ndim >= 2 else input.shape
+    mask = Tensor(R.dropout_mask(shape, p, input.dtype))
+    return input.mul_(mask) if inplace else input * mask
