@@ -332,7 +332,8 @@ DTYPE_OPS = {
     "norm": lambda lib, x: x.norm(), "count_nonzero": lambda lib, x: x.count_nonzero(1),
     "any": lambda lib, x: x.any(), "all": lambda lib, x: lib.all(x, 1),
     "any(dim=[])": lambda lib, x: x.any(dim=[]),
-    "cumsum": lambda lib, x: x.cumsum(1), "cumsum(dtype)": lambda lib, x: x.cumsum(0, dtype=lib.int32),
+    "cumsum": lambda lib, x: x.cumsum(1),
+    "cumsum(dtype)": lambda lib, x: x.cumsum(0, dtype=lib.int32),
     "cumprod": lambda lib, x: lib.cumprod(x, 0), "cummax": lambda lib, x: x.cummax(1),
     "cummin": lambda lib, x: lib.cummin(x, 0), "logcumsumexp": lambda lib, x: x.logcumsumexp(1),
     "sort": lambda lib, x: x.sort(1), "argsort": lambda lib, x: lib.argsort(x, 0, True),
@@ -364,6 +365,23 @@ def test_integer_bool_and_float_dtypes_as_torch(name):
         for o, r in zip(_outputs(ours), _outputs(theirs)):
             tol = 2e-3 if r.dtype == torch.float16 else 1e-6
             assert_same(o, r, rtol=tol, atol=tol, what=f"{name} on {np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_dtype_arguments_and_float16_keep_gradients_as_torch(dtype):
+    x = np.linspace(-2.0, 3.0, 12).reshape(3, 4).astype(dtype)
+    for fn in (lambda lib, t: t.sum(1, dtype=lib.float64),
+               lambda lib, t: t.mean(dtype=lib.float64),
+               lambda lib, t: t.cumsum(0, dtype=lib.float64),
+               lambda lib, t: t.prod(1, dtype=lib.float64), lambda lib, t: t.mean(0),
+               lambda lib, t: t.sum(), lambda lib, t: t.std(1), lambda lib, t: t.norm(dim=0)):
+        a, t = both(x)
+        ours, theirs = fn(tg, a), fn(torch, t)
+        assert_same(ours, theirs, rtol=2e-3, atol=1e-3)
+        w = np.arange(ours.numel(), dtype=ours.dtype).reshape(ours.shape)
+        (ours * Tensor(w)).sum().backward()
+        (theirs * torch.tensor(w)).sum().backward()
+        assert_same(a.grad, t.grad, rtol=2e-3, atol=1e-3)
 
 
 def test_regressions_min_of_unsigned_bool_and_most_negative():

@@ -5,7 +5,6 @@
 ``sum(dim=[])``), except for any/all, where torch reduces nothing. ``max(dim)``, ``min(dim)`` and
 ``aminmax`` return named tuples, as torch's ``torch.return_types``.
 """
-import builtins
 import math
 from collections import namedtuple
 
@@ -59,7 +58,7 @@ def one_dim(dim, input, op, signature="(int dim, bool keepdim = False)"):
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{op}() received an invalid combination of arguments - got "
                         f"(dim={type(dim).__name__}), but expected {signature}"
-                        + (f"; amax/amin reduce over several dims" if op in ("max", "min")
+                        + ("; amax/amin reduce over several dims" if op in ("max", "min")
                            else ""))
     return normalize_dim(dim, input.ndim, op)
 

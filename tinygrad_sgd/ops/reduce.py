@@ -251,7 +251,7 @@ class Var(Function):
             g = keep_where(out.array != 0, g / (out * 2.0))
         dof = self.n - self.correction
         if self.whole and dof <= 0:    # torch: nan where x is its mean, else ∞
-            at_mean = x.array == x.array.mean()
+            at_mean = x.array == (x.array.mean() if x.array.size else np.nan)
             return g * self.constant(np.where(at_mean, np.nan, np.inf).astype(g.dtype))
         return g * (2.0 / dof if dof else math.inf) * (x - x.mean(self.dims, keepdim=True))
 
