@@ -146,7 +146,8 @@ def test_unnamed_graph_shows_shapes_and_saved_values():
     y.backward()                                               # frees the saved arrays
     src = draw_graph(y).source
     assert len(ops(src)) == 3 and "(2, 3) float32" in src
-    assert SAVED_EDGE not in src and "0.5000" not in src       # nothing is kept any more
+    assert SAVED_EDGE not in src                               # nothing is saved any more,
+    assert "0.5000" in src                                     # but the constant is remembered
 
 
 def test_large_tensor_is_summarized_small_one_in_full():
@@ -299,22 +300,31 @@ def edges_into(src, head):
     return [tail for tail, h, _ in edges(src) if h == head]
 
 
-def test_inputs_the_graph_did_not_keep_are_drawn_and_narrated():
+def test_inputs_needing_no_grad_are_drawn_and_narrated_after_backward():
     p = Tensor(np.array([0.2, 0.7], dtype=np.float32), requires_grad=True)
     y = Tensor(np.array([0.0, 1.0], dtype=np.float32))
-    loss = ((p - y) * (1.0 - p)).sum()               # sub keeps neither y nor the 1
-    src = draw_graph(loss).source
+    loss = ((p - y) * (1.0 - p)).sum()               # sub saves neither y nor the 1
+    text = explain_backward(loss, params={"p": p, "y": y})   # (runs backward)
+    assert "= sub(p, y)" in text and "= sub(1.0000, p)" in text   # was "sub(p)"
+    src = draw_graph(loss, params={"p": p, "y": y}).source
     subs = [k for k, a in ops(src).items() if op_label(a) == "sub"]
     assert len(subs) == 2 and all(len(edges_into(src, k)) == 2 for k in subs)
+    assert not [a for a in tensors(src).values() if "not kept" in a]
+    loss, names = xor_mlp()
+    assert "p - y = sub(p, y)" in explain_backward(loss, params=names)
+
+
+def test_a_big_input_nothing_else_keeps_is_drawn_as_not_kept():
+    p = Tensor(np.linspace(0, 1, 100, dtype=np.float32), requires_grad=True)
+    loss = (p - Tensor(np.ones(100, np.float32))).sum()   # the ones: dropped, not saved
+    src = draw_graph(loss).source
+    (sub,) = [k for k, a in ops(src).items() if op_label(a) == "sub"]
+    assert len(edges_into(src, sub)) == 2
     missing = [a for a in tensors(src).values() if "not kept" in a]
-    assert len(missing) == 2
+    assert len(missing) == 1
     assert all(COLORS["missing"] in a and "DASHED" in a for a in missing)
     assert "input the graph did not keep" in legend(src)
-    text = explain_backward(loss, params={"p": p, "y": y})
-    assert "= sub(p, ·)" in text and "= sub(·, p)" in text       # was "sub(p)"
-    assert "(· is an argument that needs no gradient" in text
-    loss, names = xor_mlp()
-    assert "p - y = sub(p, ·)" in explain_backward(loss, params=names)
+    assert "t1 = sub(leaf1, ·)" in explain_backward(loss)
 
 
 def test_an_optional_argument_left_out_is_not_drawn_as_missing():
@@ -324,7 +334,7 @@ def test_an_optional_argument_left_out_is_not_drawn_as_missing():
     assert not [a for a in tensors(draw_graph(out).source).values() if "not kept" in a]
 
 
-def test_a_constant_is_drawn_before_backward_and_marked_not_kept_after():
+def test_a_constant_is_drawn_before_and_after_backward():
     n = Tensor(np.float32(3.0), requires_grad=True)
     out = n * 7.0
     before = draw_graph(out).source
@@ -332,11 +342,12 @@ def test_a_constant_is_drawn_before_backward_and_marked_not_kept_after():
     constant = [a for a in tensors(before).values() if COLORS["input"] in a]
     assert len(constant) == 1 and row(constant[0], "data") == "7.0000"
     assert len(edges_into(before, mul)) == 2
-    out.backward()                                   # frees what mul saved, the 7 with it
-    after = draw_graph(out).source
+    out.backward()                                   # frees what mul saved; the node still
+    after = draw_graph(out).source                   # remembers its small constant input
     assert len(edges_into(after, mul)) == 2
-    assert [a for a in tensors(after).values() if "not kept" in a]
-    assert not [a for a in tensors(after).values() if COLORS["input"] in a]
+    assert not [a for a in tensors(after).values() if "not kept" in a]
+    constant = [a for a in tensors(after).values() if COLORS["input"] in a]
+    assert len(constant) == 1 and row(constant[0], "data") == "7.0000"
 
 
 def test_draw_model_after_training_shows_no_stale_gradients():

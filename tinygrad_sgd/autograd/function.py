@@ -17,6 +17,8 @@ wraps the result in a Tensor whose ``grad_fn`` is the Function instance. That in
 *node*: it remembers, for each input, where the gradient must go next — the input's own
 ``grad_fn`` (an intermediate result) or the input Tensor itself (a leaf).
 """
+import weakref
+
 import numpy as np
 
 from . import anomaly
@@ -191,6 +193,30 @@ class Function:
             out.grad_fn = node
             if mode.modules:
                 node.modules = mode.modules
+            for i, a in enumerate(args):      # inputs needing no grad, for the drawings
+                if not needs[i] and isinstance(a, Tensor):
+                    node._keep_input(i, a)
+        return out
+
+    # Inputs that need no gradient (data, targets, constants such as the 1 of ``1 - p``) are
+    # not part of the graph's edges; a drawing still wants them after backward freed what was
+    # saved: small ones are kept, big ones only while something else keeps them alive.
+    KEEP_INPUTS_UP_TO = 64
+
+    def _keep_input(self, i, t):
+        kept = self.__dict__.get("_kept_inputs")
+        if kept is None:
+            kept = self._kept_inputs = {}
+        kept[i] = t if t.array.size <= self.KEEP_INPUTS_UP_TO else weakref.ref(t)
+
+    def kept_inputs(self):
+        """``{input index: Tensor}`` for the inputs that needed no gradient and are still
+        known (see ``_keep_input``)."""
+        out = {}
+        for i, t in self.__dict__.get("_kept_inputs", {}).items():
+            t = t() if isinstance(t, weakref.ref) else t
+            if t is not None:
+                out[i] = t
         return out
 
     # --- introspection ----------------------------------------------------------------------

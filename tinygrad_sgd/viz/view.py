@@ -112,7 +112,13 @@ class GraphView:
         return info
 
     def _read_saved(self, op):
-        """What ``op`` kept for backward: values of intermediates, and inputs needing no grad."""
+        """What ``op`` kept for backward: values of intermediates, and inputs needing no grad
+        (each in its own input slot when the node remembers which it was)."""
+        slots = self.inputs[id(op)]
+        for i, t in op.kept_inputs().items():
+            info = self._add(id(t), "input", tensor=t)
+            if i < len(slots) and slots[i] is None and info.key not in slots:
+                slots[i] = info.key
         for t in _keeps(op, "_saved") or ():
             if not isinstance(t, Tensor):
                 continue
