@@ -3,12 +3,16 @@ the same numbers, bit for bit (``np.array_equal``), and the same generator state
 """
 import contextlib
 import math
+import re
+import warnings
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 import tinygrad_sgd.random as tr
+from tinygrad_sgd.random.exact import fma32, fma64
+from tinygrad_sgd.random.sampling import _inside_out, _shuffle_swaps
 
 torch = pytest.importorskip("torch")
 
@@ -63,7 +67,7 @@ def test_seeding_state_bytes_and_initial_seed(seed):
 
 def test_fresh_generator_and_bad_seeds():
     assert tr.Generator().initial_seed() == torch.Generator().initial_seed()
-    assert_same(tr.Generator().get_state(), torch.Generator().get_state())
+    assert_same(tr.Generator().state_bytes(), torch.Generator().get_state())
     for bad in (2**64, -(2**63) - 1):
         with pytest.raises(ValueError, match="seed must be in"):
             tr.manual_seed(bad)
@@ -162,7 +166,7 @@ def test_generator_objects_are_independent_of_the_default():
         assert_same(tr.randperm(9, generator=G), torch.randperm(9, generator=g))
         assert_same(tr.randint(-3, 3, shape, generator=G),
                     torch.randint(-3, 3, tshape(shape), generator=g))
-    assert_same(G.get_state(), g.get_state())
+    assert_same(G.state_bytes(), g.get_state())
     assert_same_state()
 
 
@@ -188,11 +192,17 @@ def test_state_round_trips(drawn):
 
 
 def test_set_state_errors():
-    with pytest.raises(ValueError, match="5056 bytes"):
+    """torch's classes and messages (its own: "Invalid mt19937 state")."""
+    with pytest.raises(RuntimeError, match="Expected a CPUGeneratorImplState of size 5056 but "
+                                           "found the input RNG state size to be 10"):
         tr.set_rng_state(np.zeros(10, dtype=np.uint8))
+    with pytest.raises(TypeError, match="RNG state must be a torch.ByteTensor"):
+        tr.set_rng_state(np.zeros(5056, dtype=np.float32))
     bad = tr.get_rng_state()
     bad[8:12] = 0                                  # left = 0: torch calls this invalid too
-    with pytest.raises(ValueError, match="invalid MT19937 state"):
+    with pytest.raises(RuntimeError, match="Invalid mt19937 state"):
+        torch.set_rng_state(torch.from_numpy(bad))
+    with pytest.raises(RuntimeError, match="Invalid mt19937 state"):
         tr.set_rng_state(bad)
 
 
@@ -210,8 +220,60 @@ def test_randint(low, high):
 
 
 def test_randint_errors():
-    with pytest.raises(ValueError, match="low < high"):
+    with pytest.raises(RuntimeError, match="random_ expects 'from' to be less than 'to', but "
+                                           "got from=5 >= to=5"):
         tr.randint(5, 5, (3,))
+    with pytest.raises(RuntimeError, match="to - 1 is out of bounds for unsigned char"):
+        tr.randint(0, 300, (3,), np.uint8)
+
+
+RANDOM_DTYPES = [(np.float32, torch.float32), (np.float64, torch.float64),
+                 (np.float16, torch.float16), (np.int64, torch.int64), (np.int32, torch.int32),
+                 (np.int16, torch.int16), (np.int8, torch.int8), (np.uint8, torch.uint8),
+                 (np.bool_, torch.bool)]
+
+
+@pytest.mark.parametrize("dtypes", RANDOM_DTYPES, ids=lambda d: str(d[1]))
+@pytest.mark.parametrize("bounds", [(), (2,), (5,), (100,), (-3, 7), (3, None), (-5, None),
+                                    (0, 2**30), (-(2**63), None)], ids=str)
+def test_random_fill_is_torchs_random_(bounds, dtypes):
+    """``random_()``, ``random_(to)``, ``random_(from, to)``, ``random_(from, None)`` on every
+    dtype: the same values, or the same error."""
+    nd, td = dtypes
+    low, high = (None, None) if not bounds else (0, bounds[0]) if len(bounds) == 1 else bounds
+    seed_both(7)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = torch.empty(40, dtype=td).random_(*bounds)
+    except (RuntimeError, NotImplementedError) as e:
+        with pytest.raises(type(e), match=re.escape(str(e))):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tr.random_fill(40, nd, low, high)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_same(tr.random_fill(40, nd, low, high), theirs, f"random_{bounds}")
+    assert_same_state()
+
+
+def test_randint_range_past_2_28_uses_random64_for_every_dtype():
+    for dtypes in [(np.int32, torch.int32), (np.int64, torch.int64)]:
+        seed_both(3)
+        for span in (2**28 - 1, 2**28, 2**30):
+            assert_same(tr.randint(0, span, 9, dtypes[0]),
+                        torch.randint(0, span, (9,), dtype=dtypes[1]))
+        assert_same_state()
+
+
+def test_randint_float_bounds_warn_as_torch():
+    seed_both(1)
+    with pytest.warns(UserWarning, match=re.escape("to - 1 is out of bounds [-(2^24), 2^24]")):
+        ours = tr.randint(0, 2**25, 5, np.float32)
+    with pytest.warns(UserWarning, match=re.escape("to - 1 is out of bounds [-(2^24), 2^24]")):
+        theirs = torch.randint(0, 2**25, (5,), dtype=torch.float32)
+    assert_same(ours, theirs)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 5, 100, 10_000, 100_000])
@@ -234,14 +296,14 @@ def test_randperm_replays_match_the_loops(n):
             j = i + int(z[i])
             a[i], a[j] = a[j], a[i]
         if n > 1:
-            assert np.array_equal(tr._shuffle_swaps(z, n), a)
+            assert np.array_equal(_shuffle_swaps(z, n), a)
         z = np.array([rng.integers(0, i + 1) for i in range(n)], dtype=np.uint64)
         b = [0] * n
         for i in range(n):                          # n >= 2**32 / 20: inside-out shuffle
             b[i] = i
             b[i] = b[int(z[i])]
             b[int(z[i])] = i
-        assert np.array_equal(tr._inside_out(z, n), b)
+        assert np.array_equal(_inside_out(z, n), b)
 
 
 # ------------------------------------------------------------------------------- bernoulli
@@ -260,8 +322,9 @@ def test_bernoulli(dtypes):
         assert_same_state()
 
 
-@pytest.mark.parametrize("p", [0.1, 0.5, 1 / 3, 0.2, 0.999, 0.0, 1.0])
-@pytest.mark.parametrize("dtypes", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("p", [0.1, 0.5, 1 / 3, 0.2, 0.999, 0.0, 1.0, 0.3, 0.7])
+@pytest.mark.parametrize("dtypes", DTYPES + [(np.float16, torch.float16)],
+                         ids=["float32", "float64", "float16"])
 def test_dropout_mask(p, dtypes):
     nd, td = dtypes
     seed_both(11)
@@ -323,18 +386,27 @@ def test_makemore_bigram_sampling_loop():
             if ix == 0:
                 break
         assert name_n == name_t
-    assert_same(G.get_state(), g.get_state())
+    assert_same(G.state_bytes(), g.get_state())
 
 
 def test_multinomial_errors():
-    with pytest.raises(ValueError, match="without replacement"):
-        tr.multinomial(np.ones(3, np.float32), 4)
-    with pytest.raises(ValueError, match="element < 0"):
-        tr.multinomial(np.array([0.5, -0.1], np.float32), 1)
-    with pytest.raises(ValueError, match="sum of probabilities"):
-        tr.multinomial(np.zeros((2, 3), np.float32), 1)
-    with pytest.raises(TypeError, match="floating-point"):
-        tr.multinomial(np.ones(3, np.int64), 1)
+    """torch's class (RuntimeError) and messages."""
+    for probs, k, message in [
+            (np.ones(3, np.float32), 4, "cannot sample n_sample > prob_dist.size(-1) samples "
+                                        "without replacement"),
+            (np.array([0.5, -0.1], np.float32), 1, "probability tensor contains either `inf`, "
+                                                   "`nan` or element < 0"),
+            (np.zeros((2, 3), np.float32), 1, "invalid multinomial distribution (sum of "
+                                              "probabilities <= 0)"),
+            (np.ones(3, np.int64), 1, "multinomial only supports floating-point dtypes for "
+                                      "input, got: Long"),
+            (np.ones((2, 2, 2), np.float32), 1, "prob_dist must be 1 or 2 dim"),
+            (np.ones(3, np.float32), 0, "cannot sample n_sample <= 0 samples")]:
+        with pytest.raises(RuntimeError) as theirs:
+            torch.multinomial(torch.from_numpy(probs), k)
+        with pytest.raises(RuntimeError) as ours:
+            tr.multinomial(probs, k)
+        assert str(ours.value) == str(theirs.value) == message
 
 
 # ------------------------------------------------------------------------------- data order
@@ -361,7 +433,7 @@ def test_dataloader_shuffle_epochs(with_generator):
         assert_same(tr.dataloader_order(50, G), order, f"epoch {epoch}")
     assert_same_state()
     if with_generator:
-        assert_same(G.get_state(), g.get_state())
+        assert_same(G.state_bytes(), g.get_state())
 
 
 # ------------------------------------------------------------------------------- initialisers
@@ -435,23 +507,60 @@ def test_fma_helpers_round_once():
     naive = np.float32(np.float64(tricky32[0]) * np.float64(tricky32[1]) + np.float64(tricky32[2]))
     assert naive == np.float32(256)                  # rounding twice picks the wrong side
     a32, b32, c32 = (np.append(rng.standard_normal(300).astype(np.float32), t) for t in tricky32)
-    for x, y, z, r in zip(a32, b32, c32, tr._fma32(a32, b32, c32)):
+    for x, y, z, r in zip(a32, b32, c32, fma32(a32, b32, c32)):
         assert r == _round_to(_exact(x, y, z), np.float32), (x, y, z)
-    assert tr._fma32(*tricky32)[()] == np.float32(256 + 2**-15)
+    assert fma32(*tricky32)[()] == np.float32(256 + 2**-15)
     # float64: a*b = 128 - 2^-97, + 2^60 + 256 sits just below the midpoint 2^60 + 384
     tricky64 = (1 + 2**-52, 128 * (1 - 2**-52), 2.0**60 + 256)
     assert tricky64[0] * tricky64[1] + tricky64[2] == 2.0**60 + 512   # the plain result
     a64, b64, c64 = (np.append(rng.standard_normal(300), t) for t in tricky64)
-    for x, y, z, r in zip(a64, b64, c64, tr._fma64(a64, b64, c64)):
+    for x, y, z, r in zip(a64, b64, c64, fma64(a64, b64, c64)):
         assert r == float(_exact(x, y, z)), (x, y, z)   # float(Fraction) rounds correctly
-    assert tr._fma64(*tricky64) == 2.0**60 + 256
+    assert fma64(*tricky64) == 2.0**60 + 256
 
 
-def test_uniform_argument_errors():
-    with pytest.raises(ValueError, match="low <= high"):
-        tr.uniform(3, 1.0, 0.0)
-    with pytest.raises(TypeError, match="float32 or float64"):
-        tr.rand(3, np.int32)
+ARGUMENT_ERRORS = [   # (ours, torch's): the same class and message
+    (lambda: tr.uniform(3, 1.0, 0.0), lambda: torch.empty(3).uniform_(1.0, 0.0)),
+    (lambda: tr.uniform(3, 0.0, float("inf")), lambda: torch.empty(3).uniform_(0, float("inf"))),
+    (lambda: tr.uniform(3, -1e39, 0.0), lambda: torch.empty(3).uniform_(-1e39, 0.0)),
+    (lambda: tr.uniform(3, -1e309, 0.0, np.float64),
+     lambda: torch.empty(3, dtype=torch.float64).uniform_(-1e309, 0.0)),
+    (lambda: tr.uniform(3, -3e38, 3e38), lambda: torch.empty(3).uniform_(-3e38, 3e38)),
+    (lambda: tr.rand(3, np.int32), lambda: torch.rand(3, dtype=torch.int32)),
+    (lambda: tr.randn(3, np.int64), lambda: torch.randn(3, dtype=torch.int64)),
+    (lambda: tr.normal(3, 0.0, -0.5), lambda: torch.empty(3).normal_(0.0, -0.5)),
+    (lambda: tr.normal(3, 0.0, float("nan")), lambda: torch.empty(3).normal_(0, float("nan"))),
+    (lambda: tr.exponential(3, 0.0), lambda: torch.empty(3).exponential_(0.0)),
+    (lambda: tr.exponential(3, 1.0, np.int64),
+     lambda: torch.empty(3, dtype=torch.int64).exponential_()),
+    (lambda: tr.bernoulli(1.5, (3,)), lambda: torch.empty(3).bernoulli_(1.5)),
+    (lambda: tr.bernoulli(np.array([1, 0])), lambda: torch.bernoulli(torch.tensor([1, 0]))),
+    (lambda: tr.rand((2, -1)), lambda: torch.rand(2, -1)),
+    (lambda: tr.randperm(-1), lambda: torch.randperm(-1)),
+    (lambda: tr.randperm(2**24 + 2, np.float32),
+     lambda: torch.randperm(2**24 + 2, dtype=torch.float32)),
+    (lambda: tr.randperm(129, np.int8), lambda: torch.randperm(129, dtype=torch.int8)),
+    (lambda: tr.randperm(2, np.bool_), lambda: torch.randperm(2, dtype=torch.bool)),
+    (lambda: tr.randint(-1, 5, (3,), np.uint8),
+     lambda: torch.randint(-1, 5, (3,), dtype=torch.uint8)),
+    (lambda: tr.randint(0, 2**40, (3,), np.int32),
+     lambda: torch.randint(0, 2**40, (3,), dtype=torch.int32)),
+    (lambda: tr.randint(-40000, 5, (3,), np.int16),
+     lambda: torch.randint(-40000, 5, (3,), dtype=torch.int16)),
+    (lambda: tr.random_fill(3, np.bool_, 3, None),
+     lambda: torch.empty(3, dtype=torch.bool).random_(3, None)),
+    (lambda: tr.random_fill(3, np.int8, -(2**63), None),
+     lambda: torch.empty(3, dtype=torch.int8).random_(-(2**63), None)),
+]
+
+
+@pytest.mark.parametrize("ours, theirs", ARGUMENT_ERRORS)
+def test_argument_errors_are_torchs(ours, theirs):
+    with pytest.raises(Exception) as expected:
+        theirs()
+    with pytest.raises(type(expected.value)) as got:
+        ours()
+    assert str(got.value) == str(expected.value).split("  (Could this")[0].strip()
 
 
 def test_the_module_never_imports_torch():

@@ -11,8 +11,7 @@ from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32
                      bool_)
 from .device import device
 from . import cuda
-from .creation import (tensor, manual_seed, get_rng, zeros, ones, full, arange, rand, randn,
-                       randint, zeros_like, ones_like, full_like, rand_like, randn_like)
+from .creation import tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like
 from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, sum, cat, ...)
 from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -30,9 +29,9 @@ __version__ = "0.1.0"
 float, double, half, long, int, short, bool, uint8 = (float32, float64, float16, int64, int32,
                                                       int16, bool_, uint8)
 
-__all__ = ["Tensor", "tensor", "manual_seed", "get_rng",
-           "zeros", "ones", "full", "arange", "rand", "randn", "randint", "zeros_like",
-           "ones_like", "full_like", "rand_like", "randn_like", "float32", "float64", "int64",
+__all__ = ["Tensor", "tensor",
+           "zeros", "ones", "full", "arange", "zeros_like",
+           "ones_like", "full_like", "float32", "float64", "int64",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",

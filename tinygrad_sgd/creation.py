@@ -1,5 +1,6 @@
-"""Making tensors: from data (``tensor``), filled (``zeros``, ``full``, ``arange``), random
-(``rand``, ``randn``, ``randint``) and shaped like another (``zeros_like``, ...)."""
+"""Making tensors: from data (``tensor``), filled (``zeros``, ``full``, ``arange``) and shaped
+like another (``zeros_like``, ...). The random ones (``rand``, ``randn``, ``randint``, ...) are in
+:mod:`tinygrad_sgd.functions.random`."""
 import numbers
 
 import numpy as np
@@ -8,23 +9,7 @@ from .arguments import shape_arg
 from .dtypes import as_array
 from .tensor import Tensor
 
-__all__ = ["tensor", "zeros", "ones", "full", "arange", "rand", "randn", "randint",
-           "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "manual_seed",
-           "get_rng"]
-
-_rng = np.random.default_rng()
-
-
-def manual_seed(seed: int):
-    """Seed every random draw of the library (rand, randn, initialisation, dropout, ...)."""
-    global _rng
-    _rng = np.random.default_rng(seed)
-    return _rng
-
-
-def get_rng() -> np.random.Generator:
-    """The library's random generator (reseeded by :func:`manual_seed`)."""
-    return _rng
+__all__ = ["tensor", "zeros", "ones", "full", "arange", "zeros_like", "ones_like", "full_like"]
 
 
 def tensor(data, requires_grad=False, dtype=None) -> Tensor:
@@ -57,24 +42,6 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
 
 
-def rand(*size, dtype=np.float32, requires_grad=False):
-    """Uniform samples in [0, 1), from the generator seeded by :func:`manual_seed`."""
-    return Tensor(_rng.random(shape_arg(size), dtype=np.float64).astype(dtype),
-                  requires_grad=requires_grad)
-
-
-def randn(*size, dtype=np.float32, requires_grad=False):
-    """Standard normal samples, from the generator seeded by :func:`manual_seed`."""
-    return Tensor(_rng.standard_normal(shape_arg(size)).astype(dtype),
-                  requires_grad=requires_grad)
-
-
-def randint(low, high=None, size=(), dtype=np.int64):
-    if high is None:
-        low, high = 0, low
-    return Tensor(_rng.integers(low, high, size=shape_arg((size,))).astype(dtype))
-
-
 def _like(fn):
     def like(t, dtype=None, requires_grad=False):
         return fn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
@@ -83,7 +50,7 @@ def _like(fn):
     return like
 
 
-zeros_like, ones_like, rand_like, randn_like = map(_like, (zeros, ones, rand, randn))
+zeros_like, ones_like = map(_like, (zeros, ones))
 
 
 def full_like(t, fill_value, dtype=None, requires_grad=False):

@@ -1,120 +1,144 @@
-"""Weight initialisation, with torch's semantics (``torch.nn.init``).
+"""Weight initialisation, ``torch.nn.init``: the same draws as torch, so that after
+``manual_seed(s)`` every layer starts with torch's weights, bit for bit.
 
-Each function fills a Tensor **in place** (under ``no_grad``, through ``copy_``, so the version
-counter moves) with values drawn from the library generator (``tinygrad_sgd.manual_seed``
-seeds it), and returns the Tensor. The draws are made in float64 and stored in the tensor's
-own dtype.
+Each function fills a Tensor **in place** under ``no_grad`` (so a Parameter may be filled; the
+version counter moves) and returns it. The random ones call the tensor's own fill —
+``tensor.uniform_(-bound, bound)``, ``tensor.normal_(0, std)`` — with the bound or standard
+deviation computed in Python floats in torch's order of operations, from the default generator
+or the ``generator=`` given; the values are drawn in the tensor's dtype.
 
 Fan-in/fan-out: for a weight of shape ``(out, in, *kernel)`` — torch's layout for Linear and
 Conv — ``fan_in = in·prod(kernel)`` and ``fan_out = out·prod(kernel)``.
 """
 import math
+import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
-from ..creation import get_rng
+from .. import random as R
 from ..autograd import no_grad
+from ..random.distributions import calculate_gain, kaiming_std
+from ..tensor import Tensor
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
-
-
-def calculate_gain(nonlinearity, param=None):
-    """The recommended gain for a nonlinearity (torch's table): 1 for linear/conv/sigmoid,
-    5/3 for tanh, √2 for relu, √(2/(1+slope²)) for leaky_relu (slope ``param``, default
-    0.01), 3/4 for selu."""
-    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-              "conv_transpose3d", "sigmoid")
-    if nonlinearity in linear:
-        return 1.0
-    if nonlinearity == "tanh":
-        return 5.0 / 3
-    if nonlinearity == "relu":
-        return math.sqrt(2.0)
-    if nonlinearity == "leaky_relu":
-        if param is None:
-            slope = 0.01
-        elif isinstance(param, (int, float)) and not isinstance(param, bool):
-            slope = param
-        else:
-            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
-        return math.sqrt(2.0 / (1 + slope ** 2))
-    if nonlinearity == "selu":
-        return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
+           "zeros_", "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+           "kaiming_normal_", "orthogonal_"]
 
 
-def _fill(tensor, values):
+def _tensor(tensor, fn):
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"init: expected a Tensor (or Parameter) to fill, got "
+        raise TypeError(f"nn.init.{fn}: expected a Tensor (or Parameter) to fill, got "
                         f"{type(tensor).__name__}")
-    if tensor.array.size == 0:
-        return tensor
-    with no_grad():
-        tensor.copy_(np.asarray(values).astype(tensor.dtype, copy=False))
     return tensor
 
 
 def _calculate_fan_in_and_fan_out(tensor):
-    if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out can not be computed for a tensor with fewer than "
-                         f"2 dimensions (shape {tensor.shape})")
-    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
-    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+    """``(fan_in, fan_out)`` of a weight, as torch computes them."""
+    return R.distributions.fans(tensor.shape)
 
 
-def _fan(tensor, mode):
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode {mode!r} not supported, please use one of 'fan_in', 'fan_out'")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return max(fan_in if mode == "fan_in" else fan_out, 1)   # zero-element: fill is a no-op
+def _zero_element(tensor):
+    """torch's kaiming initialisers leave a tensor with no elements alone, with a warning."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
-    return _fill(tensor, get_rng().uniform(a, b, size=tensor.shape))
+    with no_grad():
+        return _tensor(tensor, "uniform_").uniform_(a, b, generator=generator)
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std²)."""
-    return _fill(tensor, get_rng().normal(mean, std, size=tensor.shape))
+    with no_grad():
+        return _tensor(tensor, "normal_").normal_(mean, std, generator=generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std²) truncated to [a, b] (torch 2.13's two samplers: redraw the
+    values outside [a, b] while [a, b] holds more than 30% of the mass, else rejection
+    sampling; see :func:`tinygrad_sgd.random.trunc_normal`)."""
+    _tensor(tensor, "trunc_normal_")
+    values = R.trunc_normal(tensor.shape, mean, std, a, b, tensor.dtype, generator)
+    with no_grad():
+        return tensor.copy_(Tensor(values))
 
 
 def constant_(tensor, val):
-    return _fill(tensor, np.full(tensor.shape, val))
-
-
-def zeros_(tensor):
-    return constant_(tensor, 0.0)
+    """Fill with the number ``val``."""
+    with no_grad():
+        return _tensor(tensor, "constant_").fill_(val)
 
 
 def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
-    """Glorot: U(−a, a) with a = gain·√(6/(fan_in+fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))
-    return uniform_(tensor, -a, a)
+def zeros_(tensor):
+    with no_grad():
+        return _tensor(tensor, "zeros_").zero_()
 
 
-def xavier_normal_(tensor, gain=1.0):
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
+    if _tensor(tensor, "eye_").ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    with no_grad():
+        return tensor.copy_(Tensor(np.eye(*tensor.shape, dtype=tensor.dtype)))
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Glorot: U(−a, a) with a = √3·gain·√(2/(fan_in+fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(_tensor(tensor, "xavier_uniform_"))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot: N(0, std²) with std = gain·√(2/(fan_in+fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)))
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(_tensor(tensor, "xavier_normal_"))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    """He: U(−b, b) with b = gain·√(3/fan), gain = calculate_gain(nonlinearity, a).
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He: U(−b, b) with b = √3·gain/√fan, gain = calculate_gain(nonlinearity, a).
     torch's Linear/Conv default is a=√5, giving b = 1/√fan_in."""
-    fan = _fan(tensor, mode)
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return uniform_(tensor, -bound, bound)
+    if _zero_element(_tensor(tensor, "kaiming_uniform_")):
+        return tensor
+    bound = math.sqrt(3.0) * kaiming_std(tensor.shape, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He: N(0, std²) with std = gain/√fan."""
-    fan = _fan(tensor, mode)
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+    if _zero_element(_tensor(tensor, "kaiming_normal_")):
+        return tensor
+    return normal_(tensor, 0.0, kaiming_std(tensor.shape, a, mode, nonlinearity), generator)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix, as torch: N(0, 1) draws of shape (rows, cols) (cols = the
+    other dims flattened), QR of it (of its transpose when rows < cols), Q's columns signed by
+    R's diagonal, times ``gain``. The draws are torch's; the QR is NumPy's LAPACK, so the
+    values agree with torch's to rounding (about 1e-6), not bit for bit."""
+    if _tensor(tensor, "orthogonal_").ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = R.normal((rows, cols), 0.0, 1.0, tensor.dtype, generator)
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        tensor.copy_(Tensor(np.ascontiguousarray(q).reshape(tensor.shape)))
+        return tensor.mul_(gain)
