@@ -1,160 +1,447 @@
-"""Reshaping, reordering, indexing, splitting and joining."""
+"""Reshaping, reordering, repeating, splitting and joining.
+
+A view (reshape, view, permute, transpose, expand, squeeze, ...) is always a new graph node,
+even when nothing moves (``x.reshape(x.shape)``, ``v.T`` of a vector), so a hook or
+``retain_grad`` on it acts on the view, not on its source — as in torch. Only ``flatten`` over
+a single dim and ``contiguous`` of a contiguous tensor hand back the tensor itself, as torch.
+"""
 import numpy as np
 
 from .. import ops
-from ..arguments import normalize_dims, shape_arg
+from ..arguments import normalize_dim, shape_arg
+from ..dtypes import result_dtype
+from ..errors import ShapeError
+from ..ops.shape import Clone, Flip, Repeat, Roll
 from ..tensor import Tensor, tensor_method
 
-__all__ = ["reshape", "flatten", "permute", "transpose", "t", "unsqueeze", "squeeze", "expand",
-           "split", "cat", "stack", "concatenate"]
+__all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "swapdims",
+           "t", "movedim", "moveaxis", "unsqueeze", "squeeze", "expand", "expand_as", "repeat",
+           "tile", "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90",
+           "contiguous", "clone", "cat", "concat", "concatenate", "stack", "preserve_format",
+           "contiguous_format", "channels_last"]
+
+
+# ---------------------------------------------------------------------------- views
+@tensor_method
+def reshape(input, *shape):
+    return ops.Reshape.apply(input, _checked_shape(input, shape_arg(shape)))
+
+
+def _checked_shape(input, shape):
+    """torch's checks on a target shape (at most one -1, no other negative size)."""
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise ShapeError(f"view/reshape: invalid shape dimension {s} at index {i} of shape "
+                             f"{list(shape)}")
+    if shape.count(-1) > 1:
+        raise ShapeError(f"view/reshape: only one dimension can be inferred (shape "
+                         f"{list(shape)} has several -1)")
+    if -1 in shape and input.array.size == 0 and 0 in shape:
+        raise ShapeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because "
+                         f"the unspecified dimension size -1 can be any value and is ambiguous")
+    return shape
 
 
 @tensor_method
-def reshape(input, *shape):
-    shape = shape_arg(shape)
-    if any(s < -1 for s in shape):
-        raise ValueError(f"view/reshape: invalid shape {shape}: sizes must be >= 0 (one of "
-                         f"them may be -1, inferred from the others)")
-    if shape == input.shape:
-        return input
-    return ops.Reshape.apply(input, shape)
+def view(input, *shape):
+    """``view(*shape)`` as reshape; ``view(dtype)`` reinterprets the bytes (not differentiable,
+    shares memory): a different element size changes the last dim, as torch."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and \
+            not hasattr(type(shape[0]), "__index__"):
+        return _view_dtype(input, np.dtype(shape[0]))
+    return reshape(input, *shape)
 
 
-Tensor.view = reshape
+def _view_dtype(input, dtype):
+    a, old = input.array, input.dtype.itemsize
+    if dtype.itemsize != old:
+        what = f"to view {input.dtype} as {dtype} (different element sizes)"
+        if a.ndim == 0:
+            raise ShapeError(f"self.dim() cannot be 0 {what}")
+        if a.shape[-1] * old % dtype.itemsize:
+            raise ShapeError(f"self.size(-1) must be divisible by {dtype.itemsize // old} "
+                             f"{what}, but got {a.shape[-1]}")
+        if a.shape[-1] > 1 and a.strides[-1] != old:
+            raise ShapeError(f"self.stride(-1) must be 1 {what}, but got "
+                             f"{a.strides[-1] // old}")
+    return Tensor(a.view(dtype))
 
 
 @tensor_method
 def flatten(input, start_dim=0, end_dim=-1):
-    """Merge dims ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d)."""
+    """Merge dims ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d; merging a single
+    dim returns the tensor itself, as torch)."""
     if input.ndim == 0:
         return input.reshape(1)
-    for d in (start_dim, end_dim):
-        if not -input.ndim <= d < input.ndim:
-            raise IndexError(f"flatten: dim {d} is out of range for a tensor of shape "
-                             f"{input.shape}")
-    s, e = start_dim % input.ndim, end_dim % input.ndim
+    s = normalize_dim(start_dim, input.ndim, "flatten")
+    e = normalize_dim(end_dim, input.ndim, "flatten")
     if s > e:
-        raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
-                         f"({end_dim})")
+        raise ShapeError(f"flatten() has invalid args: start_dim cannot come after end_dim "
+                         f"({start_dim} and {end_dim} for a tensor of shape {input.shape})")
+    if s == e:
+        return input
     shape = input.shape
-    return input.reshape(shape[:s] + (-1,) + shape[e + 1:])
+    return input.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+
+@tensor_method
+def unflatten(input, dim, sizes):
+    d = normalize_dim(dim, input.ndim, "unflatten")
+    sizes = shape_arg((sizes,))
+    if not sizes:
+        raise ShapeError("unflatten: sizes must be non-empty")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    n = input.shape[d]
+    if (-1 in sizes and (known == 0 or n % known)) or (-1 not in sizes and known != n):
+        raise ShapeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                         f"size of dim {dim} ({n}) in the input tensor")
+    return input.reshape(input.shape[:d] + sizes + input.shape[d + 1:])
 
 
 @tensor_method
 def permute(input, *dims):
-    dims = tuple(d % max(input.ndim, 1) for d in shape_arg(dims))
-    if sorted(dims) != list(range(input.ndim)):
-        raise ValueError(f"permute: dims {dims} are not a permutation of the "
-                         f"{input.ndim} dimensions of a tensor of shape {input.shape}")
+    dims = shape_arg(dims)
+    if len(dims) != input.ndim:
+        raise ShapeError(f"permute(): the number of dims ({len(dims)}) does not match the length "
+                         f"of the desired ordering of dimensions: input.dim() = {input.ndim} is "
+                         f"not equal to len(dims) = {len(dims)}")
+    dims = tuple(normalize_dim(d, input.ndim, "permute") for d in dims)
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"permute(): duplicate dims are not allowed: dims {dims} are not a "
+                         f"permutation of the {input.ndim} dimensions of a tensor of shape "
+                         f"{input.shape}")
     return ops.Permute.apply(input, dims)
 
 
 @tensor_method
 def transpose(input, dim0, dim1):
-    n = max(input.ndim, 1)
-    for d in (dim0, dim1):
-        if not -n <= d < n:
-            raise IndexError(f"transpose: dim {d} is out of range for a tensor of shape "
-                             f"{input.shape}")
-    if input.ndim < 2:
-        return input
     dims = list(range(input.ndim))
-    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    d0, d1 = (normalize_dim(d, input.ndim, "transpose") for d in (dim0, dim1))
+    if input.ndim:
+        dims[d0], dims[d1] = dims[d1], dims[d0]
     return ops.Permute.apply(input, tuple(dims))
+
+
+swapaxes = swapdims = transpose
+Tensor.swapaxes = Tensor.swapdims = transpose
 
 
 @tensor_method
 def t(input):
+    """The transpose of a matrix; a vector or a number comes back as a new node (a view)."""
     if input.ndim > 2:
-        raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {input.shape}")
-    return input.T
+        raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                         f"{input.ndim}D (shape {input.shape})")
+    return transpose(input, 0, -1)
+
+
+# ``x.T`` reverses every dim; on a vector it is still a new node, so a hook on it is its own
+Tensor.T = property(lambda self: ops.Permute.apply(self, tuple(range(self.ndim))[::-1]),
+                    doc="All dims reversed (a view; for a matrix, its transpose).")
+
+
+@tensor_method
+def movedim(input, source, destination):
+    src, dst = _dim_list(source), _dim_list(destination)
+    if len(src) != len(dst):
+        raise ShapeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                         f"dims) should contain the same number of dims as destination "
+                         f"({list(dst)} dims)")
+    n = input.ndim
+    src = [normalize_dim(d, n, "movedim") for d in src]
+    dst = [normalize_dim(d, n, "movedim") for d in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise ShapeError(f"movedim: repeated dim in `{name}` ({ds})")
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return ops.Permute.apply(input, tuple(order))
+
+
+moveaxis = movedim
+Tensor.moveaxis = movedim
+
+
+def _dim_list(dims):
+    return (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
 
 
 @tensor_method
 def unsqueeze(input, dim):
-    n = input.ndim + 1
-    if not -n <= dim < n:
-        raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor of shape "
-                         f"{input.shape} (expected in [{-n}, {n - 1}])")
-    dim %= n
+    dim = normalize_dim(dim, input.ndim + 1, "unsqueeze")
     return input.reshape(input.shape[:dim] + (1,) + input.shape[dim:])
 
 
 @tensor_method
 def squeeze(input, dim=None):
+    """Drop size-1 dims (all, one, or a tuple of them); a dim of another size stays."""
     if dim is None:
-        return input.reshape(tuple(s for s in input.shape if s != 1))
-    dims = normalize_dims(dim, input.ndim, "squeeze")
+        dims = range(input.ndim)
+    else:
+        dims = [normalize_dim(d, input.ndim, "squeeze") for d in _dim_list(dim)]
+        for d in dims:
+            if dims.count(d) > 1:
+                raise ShapeError(f"squeeze: dim {d} appears multiple times in the list of dims")
     return input.reshape(tuple(s for i, s in enumerate(input.shape)
                                if not (i in dims and s == 1)))
 
 
 @tensor_method
-def expand(input, *shape):
-    shape = shape_arg(shape)
-    lead = len(shape) - input.ndim
+def expand(input, *sizes):
+    sizes = shape_arg(sizes)
+    lead = len(sizes) - input.ndim
     if lead < 0:
-        raise ValueError(f"expand: the target shape {shape} has fewer dims than the tensor's "
-                         f"shape {input.shape}")
-    if -1 in shape[:lead]:
-        raise ValueError(f"expand: -1 (keep the size) is not allowed in a new leading dim: "
-                         f"target shape {shape} for a tensor of shape {input.shape}")
-    shape = tuple(input.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
-    if shape == input.shape:
-        return input
-    return ops.Expand.apply(input, shape)
-
-
-Tensor.expand_as = lambda self, other: self.expand(other.shape)
+        raise ShapeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                         f"or equal to the number of dimensions in the tensor ({input.ndim}); "
+                         f"target {sizes} for a tensor of shape {input.shape}")
+    shape = []
+    for i, s in enumerate(sizes):
+        have = input.shape[i - lead] if i >= lead else None
+        if s < 0 and (s != -1 or have is None):
+            raise ShapeError(f"expand: the expanded size of the tensor ({s}) isn't allowed in a "
+                             f"leading, non-existing dimension {i} (-1 (keep the size) is not "
+                             f"allowed in a new leading dim): target shape {sizes} for a tensor "
+                             f"of shape {input.shape}" if have is None else
+                             f"expand: invalid size {s} in {sizes}")
+        s = have if s == -1 else s
+        if have is not None and have != 1 and have != s:
+            raise ShapeError(f"expand: tensor of shape {input.shape} cannot be expanded to "
+                             f"{sizes}: the expanded size of the tensor ({s}) must match the "
+                             f"existing size ({have}) at non-singleton dimension {i}")
+        shape.append(s)
+    return ops.Expand.apply(input, tuple(shape))
 
 
 @tensor_method
-def split(input, split_size_or_sections, dim=0):
-    size = split_size_or_sections
-    n = input.shape[dim]
-    return tuple(input[(slice(None),) * (dim % input.ndim) + (slice(i, i + size),)]
-                 for i in range(0, n, size))
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+# ---------------------------------------------------------------------------- copies
+@tensor_method
+def repeat(input, *repeats):
+    """Tile the tensor ``repeats[i]`` times along dim i (extra leading repeats add dims)."""
+    if not repeats:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+    repeats = shape_arg(repeats)
+    if len(repeats) < input.ndim:
+        raise ShapeError(f"repeat: Number of dimensions of repeat dims ({len(repeats)}) can not "
+                         f"be smaller than number of dimensions of tensor ({input.ndim})")
+    shape = (1,) * (len(repeats) - input.ndim) + input.shape
+    out = [r * s for r, s in zip(repeats, shape)]
+    if any(r < 0 for r in repeats):
+        raise ShapeError(f"repeat: Trying to create tensor with negative dimension "
+                         f"{min(out)}: {out}")
+    return Repeat.apply(input.reshape(shape), repeats)
+
+
+@tensor_method
+def tile(input, dims):
+    dims = shape_arg((dims,))
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+@tensor_method
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along ``dim``) repeated ``repeats`` times in place;
+    ``repeat_interleave(counts)`` alone gives ``[0]*counts[0] + [1]*counts[1] + ...``."""
+    if repeats is None:
+        counts = _counts(input, None)
+        return Tensor(np.repeat(np.arange(len(counts)), counts))
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    if input.ndim == 0:
+        raise IndexError("repeat_interleave: Dimension specified as 0 but tensor has no "
+                         "dimensions")
+    d = normalize_dim(dim, input.ndim, "repeat_interleave")
+    n = input.shape[d]
+    counts = _counts(repeats, n)
+    idx = np.repeat(np.arange(n), counts)
+    if output_size is not None and output_size != idx.size:
+        raise ShapeError(f"repeat_interleave: output_size {output_size} does not match the "
+                         f"total number of repeats ({idx.size})")
+    return ops.GetItem.apply(input, (slice(None),) * d + (idx,))
+
+
+def _counts(repeats, n):
+    if isinstance(repeats, Tensor):
+        if repeats.dtype.kind not in "iu" or repeats.ndim > 1:
+            raise ShapeError(f"repeat_interleave: repeats must be a 0-dim or 1-dim integer "
+                             f"tensor, got {repeats.dtype} of shape {repeats.shape}")
+        counts = repeats.array.reshape(-1)
+        if (counts < 0).any():
+            raise ShapeError("repeat_interleave: repeats can not be negative")
+        if n is not None and counts.size == 1:
+            counts = np.repeat(counts, n)
+        if n is not None and counts.size != n:
+            raise ShapeError(f"repeat_interleave: repeats must have the same size as input "
+                             f"along dim, but got repeats.size(0) = {counts.size} and "
+                             f"input.size = {n}")
+        return counts
+    repeats = int(repeats)
+    if repeats < 0:
+        raise ShapeError(f"repeat_interleave: Repeats must be non-negative, got {repeats}")
+    return np.full(n, repeats)
+
+
+@tensor_method
+def flip(input, *dims):
+    dims = shape_arg(dims)
+    nd = [normalize_dim(d, input.ndim, "flip") for d in dims]
+    for d in nd:
+        if nd.count(d) > 1:
+            raise ShapeError(f"flip: dim {d} appears multiple times in the list of dims")
+    return Flip.apply(input, tuple(nd) if input.ndim else ())
+
+
+@tensor_method
+def fliplr(input):
+    if input.ndim < 2:
+        raise ShapeError(f"fliplr: Input must be >= 2-d, got shape {input.shape}.")
+    return flip(input, 1)
+
+
+@tensor_method
+def flipud(input):
+    if input.ndim < 1:
+        raise ShapeError("flipud: Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+@tensor_method
+def roll(input, shifts, dims=None):
+    shifts, dims = _dim_list(shifts), None if dims is None else _dim_list(dims)
+    if dims is None:
+        if len(shifts) != 1:
+            raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                             f"dims:0")
+        return Roll.apply(input.reshape(-1), shifts, (0,)).reshape(input.shape)
+    if len(shifts) != len(dims):
+        raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                         f"dims:{len(dims)}")
+    dims = tuple(normalize_dim(d, input.ndim, "roll") for d in dims)
+    return Roll.apply(input, tuple(int(s) for s in shifts), dims)
+
+
+@tensor_method
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90° k times, from the first of ``dims`` towards the second (torch's flips
+    and transposes, so the result is the same copy)."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise ShapeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise ShapeError(f"rot90: expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = (normalize_dim(d, input.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise ShapeError(f"rot90: expected rotation dims to be different, but got dim0 = {d0} "
+                         f"and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return flip(input, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(input, d0, d1)
+    if k == 3:
+        return flip(input, d0).transpose(d0, d1)
+    return clone(input)
+
+
+class MemoryFormat:
+    """torch's ``preserve_format``, ``contiguous_format``, ``channels_last`` (for clone)."""
+
+    def __init__(self, name, order):
+        self.name, self.order = name, order
+
+    def __repr__(self):
+        return f"tinygrad_sgd.{self.name}"
+
+
+preserve_format = MemoryFormat("preserve_format", "K")
+contiguous_format = MemoryFormat("contiguous_format", "C")
+channels_last = MemoryFormat("channels_last", "channels_last")
+
+
+@tensor_method
+def clone(input, *, memory_format=preserve_format):
+    """A copy with memory of its own, differentiable (the gradient passes unchanged)."""
+    if not isinstance(memory_format, MemoryFormat):
+        raise TypeError(f"clone(): memory_format must be tinygrad_sgd.preserve_format, "
+                        f"contiguous_format or channels_last, got {memory_format!r}")
+    if memory_format is channels_last and input.ndim != 4:
+        raise ShapeError(f"clone: required rank 4 tensor to use channels_last format, got "
+                         f"shape {input.shape}")
+    return Clone.apply(input, memory_format.order)
+
+
+@tensor_method
+def contiguous(input, memory_format=contiguous_format):
+    """The tensor itself when its memory is already in row-major order, else a copy that is."""
+    if memory_format is contiguous_format and input.array.flags.c_contiguous:
+        return input
+    return clone(input, memory_format=memory_format)
+
+
+Tensor.is_contiguous = lambda self: bool(self.array.flags.c_contiguous)
+
+
+# ---------------------------------------------------------------------------- joining
+def _tensor_list(tensors, op):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return list(tensors)
 
 
 def cat(tensors, dim=0) -> Tensor:
-    """Join tensors along an existing dim."""
-    tensors = list(tensors)
+    """Join tensors along an existing dim. Dtypes are promoted as torch (int64 with float32 is
+    float32); a 1-d empty tensor is skipped, as torch's legacy rule."""
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
-    nd = tensors[0].ndim
-    if any(t.ndim != nd for t in tensors):
-        raise ValueError("cat: all tensors must have the same number of dims, got shapes "
-                         + ", ".join(str(t.shape) for t in tensors))
-    (d,) = normalize_dims(dim, nd, "cat")
-    return ops.Cat.apply(*tensors, dim=d)
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ShapeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                             f"concatenated")
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = result_dtype(np.empty(0, dtype), t.array)
+    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    nd = kept[0].ndim
+    for t in kept:
+        if t.ndim != nd:
+            raise ShapeError(f"cat: Tensors must have same number of dimensions: got {nd} and "
+                             f"{t.ndim}")
+    d = normalize_dim(dim, nd, "cat")
+    for i, t in enumerate(kept):
+        for axis, (a, b) in enumerate(zip(kept[0].shape, t.shape)):
+            if axis != d and a != b:
+                raise ShapeError(
+                    f"cat: shapes {', '.join(str(t.shape) for t in kept)} must match in every "
+                    f"dim except dim {d} (Sizes of tensors must match except in dimension {d}. "
+                    f"Expected size {a} but got size {b} for tensor number {i} in the list.)")
+    return ops.Cat.apply(*[t.to(dtype) for t in kept], dim=d)
 
 
-concatenate = cat
+concat = concatenate = cat
 
 
 def stack(tensors, dim=0) -> Tensor:
     """Join same-shaped tensors along a new dim."""
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
-    shapes = {t.shape for t in tensors}
-    if len(shapes) > 1:
-        raise ValueError("stack: all tensors must have the same shape, got "
-                         + ", ".join(str(t.shape) for t in tensors))
-    return cat([t.unsqueeze(dim) for t in tensors], dim=dim)
+        raise ShapeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ShapeError(f"stack: all tensors must have the same shape (stack expects each "
+                             f"tensor to be equal size, but got {list(tensors[0].shape)} at "
+                             f"entry 0 and {list(t.shape)} at entry {i})")
+    d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([t.unsqueeze(d) for t in tensors], dim=d)
 
 
-def unwrap_index(index):
-    """Tensors inside an index become their integer/bool arrays."""
-    if isinstance(index, Tensor):
-        return index.array
-    if isinstance(index, tuple):
-        return tuple(i.array if isinstance(i, Tensor) else
-                     np.asarray(i) if isinstance(i, list) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
-def getitem(input, index):
-    return ops.GetItem.apply(input, unwrap_index(index))
+from .index import getitem, unwrap_index  # noqa: E402,F401  (Tensor reads them here)

@@ -4,9 +4,11 @@ was gathered)."""
 import numpy as np
 
 from ..autograd import Function
+from ..errors import ShapeError
 
 
 class Reshape(Function):
+    """A view: the result shares the input's memory where NumPy can (as torch's view)."""
     rule, derivatives = "z = x viewed with a new shape", ("dL/dx = dL/dz reshaped back",)
 
     def forward(self, x, shape):
@@ -14,11 +16,12 @@ class Reshape(Function):
         try:
             return x.array.reshape(shape)
         except ValueError:
-            raise ValueError(f"view/reshape: shape {tuple(shape)} is invalid for a tensor of "
-                             f"shape {x.shape} ({x.array.size} elements)") from None
+            raise ShapeError(f"view/reshape: shape {tuple(shape)} is invalid for a tensor of "
+                             f"shape {x.shape} (shape '{list(shape)}' is invalid for input of "
+                             f"size {x.array.size})") from None
 
     def backward(self, g):
-        return g.reshape(self.in_shape)
+        return Reshape.apply(g, self.in_shape)
 
 
 class Permute(Function):
@@ -29,10 +32,7 @@ class Permute(Function):
         return x.array.transpose(dims)
 
     def backward(self, g):
-        inverse = [0] * len(self.dims)
-        for i, d in enumerate(self.dims):
-            inverse[d] = i
-        return Permute.apply(g, tuple(inverse))
+        return Permute.apply(g, tuple(np.argsort(self.dims).tolist()))
 
 
 class Expand(Function):
@@ -42,14 +42,76 @@ class Expand(Function):
     derivatives = ("dL/dx = dL/dz summed over the copies",)
 
     def forward(self, x, shape):
-        try:
-            return np.broadcast_to(x.array, shape)
-        except ValueError:
-            raise ValueError(f"expand: tensor of shape {x.shape} cannot be expanded to "
-                             f"{tuple(shape)} (only size-1 dims can grow)") from None
+        return np.broadcast_to(x.array, shape)
 
     def backward(self, g):
         return g
+
+
+class Flip(Function):
+    """A copy (torch's flip is not a view)."""
+    rule, derivatives = "z = x read backwards along dims", ("dL/dx = dL/dz flipped back",)
+
+    def forward(self, x, dims):
+        self.dims = dims
+        return np.flip(x.array, dims).copy()
+
+    def backward(self, g):
+        return Flip.apply(g, self.dims)
+
+
+class Roll(Function):
+    rule = "z = x shifted cyclically by shifts along dims"
+    derivatives = ("dL/dx = dL/dz shifted back",)
+
+    def forward(self, x, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+        return np.roll(x.array, shifts, dims)
+
+    def backward(self, g):
+        return Roll.apply(g, tuple(-s for s in self.shifts), self.dims)
+
+
+class Repeat(Function):
+    """``x.repeat(r₀, r₁, ...)``: the tensor tiled rᵢ times along dim i (a copy)."""
+    rule = "z = x tiled r times along each dim"
+    derivatives = ("dL/dx = dL/dz summed over the tiles",)
+
+    def forward(self, x, repeats):
+        self.in_shape, self.repeats = x.shape, repeats
+        return np.tile(x.array, repeats)
+
+    def backward(self, g):
+        # z's shape (r₀·s₀, r₁·s₁, ...) seen as (r₀, s₀, r₁, s₁, ...): sum the r axes
+        split = [n for pair in zip(self.repeats, self.in_shape) for n in pair]
+        return g.reshape(split).sum(tuple(range(0, len(split), 2)))
+
+
+class Clone(Function):
+    """A copy with its own memory (``memory_format`` may choose the layout)."""
+    rule, derivatives = "z = a copy of x", ("dz/dx = 1",)
+
+    def forward(self, x, order="K"):
+        if order == "channels_last":        # (N, C, H, W) seen, stored as (N, H, W, C)
+            return np.ascontiguousarray(x.array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        return np.array(x.array, order=order, copy=True)
+
+    def backward(self, g):
+        return g
+
+
+class Staged(tuple):
+    """A two-step index ``(basic, advanced)``: torch applies ints, slices, None and ``...``
+    first (a view) and the tensor indices afterwards, on the dims that are left; NumPy would
+    treat an int as one more advanced index (``x[1, :, idx]``: torch's shape (3, 2), NumPy's
+    (2, 3)). :func:`functions.index.torch_index` builds it."""
+
+    def take(self, array):
+        return array[self[0]][self[1]]
+
+
+def _read(array, index):
+    return index.take(array) if isinstance(index, Staged) else array[index]
 
 
 class GetItem(Function):
@@ -61,7 +123,7 @@ class GetItem(Function):
     def forward(self, x, index):
         self.in_shape, self.index = x.shape, index
         try:
-            return np.asarray(x.array[index])
+            return np.asarray(_read(x.array, index))
         except IndexError as e:
             raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
                              f"{x.shape}: {e}") from None
@@ -78,10 +140,13 @@ class IndexAdd(Function):
     def forward(self, x, index, shape, unique=False):
         self.index = index
         out = np.zeros(shape, dtype=x.dtype)
+        target = out
+        if isinstance(index, Staged):      # the basic step is a view of ``out``
+            target, index = out[index[0]], index[1]
         if unique or _is_basic(index):
-            out[index] = x.array          # no element is picked twice: plain assignment
+            target[index] = x.array        # no element is picked twice: plain assignment
         else:
-            np.add.at(out, index, x.array)
+            np.add.at(target, index, x.array)
         return out
 
     def backward(self, g):
@@ -95,18 +160,13 @@ class Cat(Function):
     def forward(self, *tensors, dim):
         self.dim = dim
         self.sizes = [t.shape[dim] for t in tensors]
-        try:
-            return np.concatenate([t.array for t in tensors], axis=dim)
-        except ValueError:
-            shapes = ", ".join(str(t.shape) for t in tensors)
-            raise ValueError(f"cat: shapes {shapes} must match in every dim except dim {dim}") \
-                from None
+        return np.concatenate([t.array for t in tensors], axis=dim)
 
     def backward(self, g):
         grads, start = [], 0
         for size, needed in zip(self.sizes, self.needs_input_grad):
             index = (slice(None),) * self.dim + (slice(start, start + size),)
-            grads.append(g[index] if needed else None)
+            grads.append(GetItem.apply(g, index) if needed else None)
             start += size
         return tuple(grads)
 
@@ -114,10 +174,15 @@ class Cat(Function):
 def scatter_along(g, idx, dim, shape):
     """Place ``g`` (shape with 1 at ``dim``) at positions ``idx`` along ``dim`` of zeros(shape);
     differentiable (it is IndexAdd with an index built from ``idx``)."""
-    index = tuple(idx if axis == dim else
-                  np.arange(n).reshape((-1,) + (1,) * (len(shape) - axis - 1))
-                  for axis, n in enumerate(shape))
-    return IndexAdd.apply(g, index, shape, unique=True)
+    return IndexAdd.apply(g, along(idx, dim, shape), shape, unique=True)
+
+
+def along(idx, dim, shape):
+    """The NumPy index that picks ``idx[i, j, k]`` along ``dim`` at position (i, j, k) of the
+    other dims: ``x[along(idx, 1, x.shape)]`` is torch's ``x.gather(1, idx)``."""
+    return tuple(idx if axis == dim else
+                 np.arange(n).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+                 for axis, n in enumerate(idx.shape))
 
 
 def _is_basic(index):
@@ -127,6 +192,8 @@ def _is_basic(index):
 
 
 def _describe(index):
+    if isinstance(index, Staged):
+        return _describe(index[0]) + _describe(index[1])
     items = index if isinstance(index, tuple) else (index,)
     return "[" + ", ".join(
         ("..." if i is Ellipsis else "None" if i is None else

@@ -1,0 +1,373 @@
+"""Indexing as torch does it (``x[...]``), and picking parts of a tensor: select, narrow,
+unbind, split, chunk, tensor_split, and diagonals (diagonal, diag, diag_embed, trace, tril,
+triu).
+
+torch's indexing differs from NumPy's in one place: ints (and 0-d integer tensors), slices,
+None and ``...`` are applied first, as views, and the tensor/list/mask indices afterwards, on
+the dims that are left. NumPy counts an int as one more advanced index, so ``x[1, :, idx]``
+has shape (2, 3) in NumPy but (3, 2) in torch. :func:`torch_index` turns a torch index into
+what NumPy needs: one index, or a two-step :class:`~tinygrad_sgd.ops.shape.Staged` one.
+"""
+import warnings
+
+import numpy as np
+
+from .. import ops
+from ..arguments import normalize_dim, shape_arg
+from ..errors import ShapeError
+from ..ops.index import Diagonal, diagonal_index
+from ..ops.shape import Staged
+from ..tensor import Tensor, tensor_method
+
+__all__ = ["select", "narrow", "unbind", "split", "chunk", "tensor_split", "diagonal", "diag",
+           "diag_embed", "trace", "tril", "triu"]   # (and the Tensor method unfold)
+
+
+# ---------------------------------------------------------------------------- x[index]
+def getitem(input, index):
+    return ops.GetItem.apply(input, torch_index(index, input.shape))
+
+
+def torch_index(index, shape):
+    """The NumPy index (or :class:`Staged` pair) that gives torch's ``x[index]``, checked."""
+    if type(index) is int:                                   # the common cases, quickly
+        _check_int(index, shape, 0)
+        return index
+    if type(index) is slice and (index.step is None or _int(index.step) > 0):
+        if not shape:
+            raise IndexError("invalid index of a 0-dim tensor (too many indices for tensor of "
+                             "dimension 0)")
+        return index
+    items = [_item(i) for i in _as_items(index)]
+    used = sum(1 if kind in ("int", "slice", "array") else np.ndim(v) if kind == "mask" else 0
+               for kind, v in items)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}: index out of "
+                         f"range for a tensor of shape {shape}")
+    basic, advanced, dim, pos = [], {}, 0, 0   # dim: in the input; pos: in the basic result
+    for kind, v in items:
+        if kind == "int":
+            _check_int(v, shape, dim)
+            basic.append(v)
+            dim += 1
+        elif kind == "...":
+            # the dims no other item names (torch takes several ``...``: the later name none)
+            k = max(0, min(len(shape) - used, len(shape) - dim))
+            basic.extend([slice(None)] * k)
+            dim, pos = dim + k, pos + k
+        elif kind in ("slice", "None"):
+            basic.append(v)
+            dim, pos = dim + (kind == "slice"), pos + 1
+        elif kind == "bool":          # True/False: a new dim of size 1 or 0, as torch
+            basic.append(None)
+            advanced[pos] = np.zeros(int(v), dtype=np.int64)
+            pos += 1
+        else:                         # an integer array (1 dim) or a bool mask (k dims)
+            k = v.ndim if kind == "mask" else 1
+            _check_array(kind, v, shape, dim)
+            basic.extend([slice(None)] * k)
+            advanced[pos] = v
+            dim, pos = dim + k, pos + k
+    if not advanced:
+        return basic[0] if len(basic) == 1 else tuple(basic)
+    second, p = [], 0
+    while p <= max(advanced):
+        a = advanced.get(p)
+        second.append(slice(None) if a is None else a)
+        p += 1 if a is None or a.dtype != bool else max(a.ndim, 1)
+    if all(b == slice(None) for b in basic):
+        # one step is enough (an index array on its own is freed with the graph's arrays)
+        return second[0] if len(second) == 1 else tuple(second)
+    return Staged((tuple(basic), tuple(second)))
+
+
+def unwrap_index(index):
+    """Tensors inside an index become their integer/bool arrays: NumPy's reading of the index,
+    which ``Tensor.__setitem__`` still uses (reading ``x[index]`` goes through
+    :func:`torch_index`)."""
+    if isinstance(index, Tensor):
+        return index.array
+    if isinstance(index, tuple):
+        return tuple(i.array if isinstance(i, Tensor) else
+                     np.asarray(i) if isinstance(i, list) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _as_items(index):
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and len(index) < 32 and any(
+            i is None or i is Ellipsis or isinstance(i, (slice, list, tuple, np.ndarray, Tensor))
+            for i in index):
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated "
+                      "(torch reads it as a tuple, as here); use x[tuple(seq)] instead of x[seq]",
+                      UserWarning, stacklevel=4)
+        return tuple(index)
+    return (index,)
+
+
+def _item(i):
+    """``(kind, value)``: kind is int, slice, None, ..., bool (a Python or 0-d bool), array
+    (int64 array) or mask (bool array)."""
+    if i is None:
+        return "None", None
+    if i is Ellipsis:
+        return "...", None
+    if isinstance(i, (bool, np.bool_)):
+        return "bool", bool(i)
+    if isinstance(i, (int, np.integer)):
+        return "int", int(i)
+    if isinstance(i, slice):
+        start, stop, step = (None if v is None else _int(v) for v in (i.start, i.stop, i.step))
+        if step is not None and step <= 0:
+            raise ValueError("step must be greater than zero")
+        return "slice", slice(start, stop, step)
+    if isinstance(i, Tensor):
+        a = i.array
+    elif isinstance(i, (list, tuple, np.ndarray)):
+        a = np.asarray(i)
+        if a.size == 0 and a.dtype.kind == "f":
+            a = a.astype(np.int64)      # [] picks nothing
+    else:
+        raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         f"Variables are valid indices (got {type(i).__name__})")
+    if a.dtype == np.uint8:
+        warnings.warn("indexing with dtype uint8 is deprecated, please use a dtype bool instead",
+                      UserWarning, stacklevel=4)
+        a = a.astype(bool)
+    if a.dtype == bool:
+        return ("bool", bool(a)) if a.ndim == 0 else ("mask", a)
+    if a.dtype not in (np.int64, np.int32):
+        raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors "
+                         f"(got {a.dtype})")
+    return ("int", int(a)) if a.ndim == 0 else ("array", a.astype(np.int64, copy=False))
+
+
+def _int(v):
+    if isinstance(v, Tensor):
+        return v.__index__()
+    return int(v) if isinstance(v, (int, np.integer)) else v.__index__()
+
+
+def _check_int(i, shape, dim):
+    if dim >= len(shape):
+        raise IndexError(f"invalid index of a {len(shape)}-dim tensor: index out of range for a "
+                         f"tensor of shape {shape}")
+    if not -shape[dim] <= i < shape[dim]:
+        raise IndexError(f"index {i} is out of range for a tensor of shape {shape} (index {i} "
+                         f"is out of bounds for dimension {dim} with size {shape[dim]})")
+
+
+def _check_array(kind, a, shape, dim):
+    if kind == "mask":
+        for j, s in enumerate(a.shape):
+            if s != shape[dim + j]:
+                raise IndexError(f"The shape of the mask {list(a.shape)} at index {j} does not "
+                                 f"match the shape of the indexed tensor {list(shape)} at index "
+                                 f"{dim + j}")
+    elif a.size:
+        n = shape[dim]
+        bad = a[(a < -n) | (a >= n)]
+        if bad.size:
+            raise IndexError(f"index {bad.flat[0]} is out of range for a tensor of shape {shape} "
+                             f"(index {bad.flat[0]} is out of bounds for dimension {dim} with "
+                             f"size {n})")
+
+
+# ---------------------------------------------------------------------------- parts
+@tensor_method
+def select(input, dim, index):
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = normalize_dim(dim, input.ndim, "select")
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {dim}")
+    return ops.GetItem.apply(input, (slice(None),) * d + (int(index),))
+
+
+@tensor_method
+def narrow(input, dim, start, length):
+    d = normalize_dim(dim, input.ndim, "narrow")
+    n, start = input.shape[d], int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow(): start {start} is out of range for dim {dim} of size {n}")
+    start = start + n if start < 0 else start
+    if length < 0:
+        raise ShapeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise ShapeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
+                         f"size ({n}).")
+    return _part(input, d, start, start + length)
+
+
+def _part(input, d, start, stop):
+    return ops.GetItem.apply(input, (slice(None),) * d + (slice(start, stop),))
+
+
+@tensor_method
+def unbind(input, dim=0):
+    if input.ndim == 0:
+        raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
+    d = normalize_dim(dim, input.ndim, "unbind")
+    return tuple(ops.GetItem.apply(input, (slice(None),) * d + (i,))
+                 for i in range(input.shape[d]))
+
+
+def _split_dim(input, dim, op):
+    if input.ndim == 0:
+        raise ShapeError(f"{op} expects at least a 1-dimensional tensor")
+    return normalize_dim(dim, input.ndim, op)
+
+
+@tensor_method
+def split(input, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or pieces of the
+    listed sizes, which must add up to the dim's size."""
+    d = _split_dim(input, dim, "split")
+    n = input.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = shape_arg((split_size_or_sections,))
+        if any(s < 0 for s in sizes):
+            raise ShapeError(f"split_with_sizes expects split_sizes have only non-negative "
+                             f"entries, but got split_sizes={list(sizes)}")
+        if sum(sizes) != n:
+            raise ShapeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                             f"(input tensor's size at dimension {d}), but got "
+                             f"split_sizes={list(sizes)}")
+        bounds = np.cumsum((0,) + sizes).tolist()
+        return tuple(_part(input, d, a, b) for a, b in zip(bounds, bounds[1:]))
+    size = shape_arg((split_size_or_sections,))[0]
+    if size < 0:
+        raise ShapeError(f"split expects split_size be non-negative, but got split_size={size}")
+    if size == 0 and n:
+        raise ShapeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
+                         f"size of {n}")
+    return tuple(_part(input, d, i, i + size) for i in range(0, max(n, 1), max(size, 1)))
+
+
+@tensor_method
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise ShapeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = _split_dim(input, dim, "chunk")
+    n = input.shape[d]
+    if n == 0:
+        return split(input, [0] * chunks, d)
+    return split(input, -(-n // chunks), d)
+
+
+@tensor_method
+def tensor_split(input, indices_or_sections, dim=0):
+    """``n`` pieces of nearly equal size (the first ``size % n`` one longer), or pieces cut
+    before each listed index (as Python slices: out-of-range indices clip)."""
+    d = _split_dim(input, dim, "tensor_split")
+    cut = indices_or_sections
+    if isinstance(cut, Tensor):
+        if cut.dtype.kind not in "iu" or cut.ndim > 1:
+            raise ShapeError(f"tensor_split expected tensor_indices_or_sections to be a 0-dim "
+                             f"or 1-dim integer tensor, got {cut.dtype} of shape {cut.shape}")
+        cut = cut.array.tolist()
+    n = input.shape[d]
+    if isinstance(cut, (list, tuple)):
+        bounds = [0] + [int(i) for i in cut] + [n]
+        return tuple(ops.GetItem.apply(input, (slice(None),) * d + (slice(a, b),))
+                     for a, b in zip(bounds, bounds[1:]))
+    sections = shape_arg((cut,))[0]
+    if sections <= 0:
+        raise ShapeError(f"number of sections must be larger than 0, got {sections}")
+    size, extra = divmod(n, sections)
+    return split(input, [size + 1] * extra + [size] * (sections - extra), d)
+
+
+@tensor_method
+def unfold(input, dimension, size, step):
+    """Windows of ``size`` along ``dimension``, every ``step``: that dim becomes the window
+    count and the window is a new last dim. A copy here (torch's is a view); overlapping
+    windows add their gradients."""
+    if input.ndim == 0:
+        input, dimension = input.reshape(1), 0
+        if size > 1:
+            raise ShapeError(f"unfold: maximum size for tensor at dimension 0 is 1 but size is "
+                             f"{size}")
+        return input if size == 1 else input[:0]
+    d = normalize_dim(dimension, input.ndim, "unfold")
+    n = input.shape[d]
+    if size < 0 or size > n:
+        raise ShapeError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is "
+                         f"{size}")
+    if step <= 0:
+        raise ShapeError(f"unfold: step is {step} but must be > 0")
+    windows = np.arange((n - size) // step + 1)[:, None] * step + np.arange(size)
+    picked = ops.GetItem.apply(input, (slice(None),) * d + (windows,))
+    order = tuple(k for k in range(input.ndim + 1) if k != d + 1) + (d + 1,)
+    return ops.Permute.apply(picked, order)
+
+
+# ---------------------------------------------------------------------------- diagonals
+@tensor_method
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The ``offset`` diagonal of the matrices in dims ``dim1``, ``dim2``, as the last dim (a
+    view: writing into it writes into ``input``)."""
+    d1, d2 = (normalize_dim(d, input.ndim, "diagonal") for d in (dim1, dim2))
+    if d1 == d2:
+        raise ShapeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, int(offset), d1, d2)
+
+
+@tensor_method
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Each vector along the last dim becomes the ``offset`` diagonal of a square matrix in
+    dims ``dim1``, ``dim2`` of the result (zeros elsewhere)."""
+    nd = input.ndim + 1
+    d1, d2 = (normalize_dim(d, nd, "diag_embed") for d in (dim1, dim2))
+    if d1 == d2:
+        raise ShapeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = input.shape[-1] + abs(offset)
+    out = ops.IndexAdd.apply(input, diagonal_index((n, n), offset), input.shape[:-1] + (n, n),
+                             True)
+    rest = iter(range(nd - 2))
+    order = [nd - 2 if p == d1 else nd - 1 if p == d2 else next(rest) for p in range(nd)]
+    return ops.Permute.apply(out, tuple(order))
+
+
+@tensor_method
+def diag(input, diagonal=0):
+    """A vector → the square matrix with it on the ``diagonal``; a matrix → that diagonal."""
+    if input.ndim == 1:
+        n = input.shape[0] + abs(diagonal)
+        return ops.IndexAdd.apply(input, diagonal_index((n, n), diagonal), (n, n), True)
+    if input.ndim == 2:
+        return Diagonal.apply(input, int(diagonal), 0, 1)
+    raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+
+
+@tensor_method
+def trace(input):
+    if input.ndim != 2:
+        raise ShapeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return input.diagonal().sum()
+
+
+def _triangle(input, keep, op):
+    if input.ndim < 2:
+        raise ShapeError(f"{op}: input tensor must have at least 2 dimensions")
+    zero = Tensor(np.zeros((), input.dtype))
+    return ops.Where.apply(Tensor(~keep), zero, input)
+
+
+@tensor_method
+def tril(input, diagonal=0):
+    """The lower triangle (on and below the ``diagonal``) of the last two dims; 0 above."""
+    n, m = input.shape[-2:] if input.ndim >= 2 else (0, 0)
+    return _triangle(input, np.tri(n, m, diagonal, dtype=bool), "tril")
+
+
+@tensor_method
+def triu(input, diagonal=0):
+    """The upper triangle (on and above the ``diagonal``) of the last two dims; 0 below."""
+    n, m = input.shape[-2:] if input.ndim >= 2 else (0, 0)
+    return _triangle(input, ~np.tri(n, m, diagonal - 1, dtype=bool), "triu")

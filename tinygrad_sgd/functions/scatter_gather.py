@@ -1,0 +1,407 @@
+"""Picking by index and writing by index: gather, scatter (scatter_add, scatter_reduce),
+index_select/index_add/index_copy/index_fill, masked_fill/masked_select/masked_scatter, take,
+take_along_dim, nonzero/argwhere/where(cond); and their in-place forms (``scatter_``,
+``index_add_``, ``masked_fill_``, ..., ``fill_diagonal_``).
+
+Index tensors are checked here as torch checks them (dtype, number of dims, sizes, range), so
+the primitives in :mod:`tinygrad_sgd.ops.index` only see valid NumPy index arrays.
+"""
+import numbers
+
+import numpy as np
+
+from .. import autograd, ops
+from ..arguments import normalize_dim
+from ..errors import ShapeError
+from ..ops.index import Gather, IndexPut, ScatterReduce
+from ..ops.shape import along
+from ..tensor import Tensor, tensor_method
+from .elementwise import where as _where3
+from .inplace import inplace, _dtype_name
+
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
+           "index_copy", "index_fill", "masked_fill", "masked_select", "masked_scatter", "take",
+           "take_along_dim", "nonzero", "argwhere", "where"]
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin", "max", "min")  # (max, min: forward only)
+
+
+def _index(index, op):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index but got: "
+                           f"{_dtype_name(index.dtype)}")
+    return index.array.astype(np.int64, copy=False)
+
+
+def _in_range(idx, n, dim, error=RuntimeError, negative=False, prefix=""):
+    bad = idx[(idx < (-n if negative else 0)) | (idx >= n)]
+    if bad.size:
+        raise error(f"{prefix}index {bad.flat[0]} is out of bounds for dimension {dim} with "
+                    f"size {n}")
+    return idx % n if negative and n else idx
+
+
+# ---------------------------------------------------------------------------- along a dim
+def _along_dim(input, dim, index, op, src=None):
+    """Checks shared by gather/scatter*: ``(dim, index array)`` for a tensor of ≥ 1 dim."""
+    idx = _index(index, op)
+    d = normalize_dim(dim, input.ndim, op)
+    nd = max(input.ndim, 1)
+    if max(idx.ndim, 1) != nd:
+        raise ShapeError(f"{op}(): Index tensor must have the same number of dimensions as "
+                         f"input tensor (index {index.shape}, input {input.shape})")
+    shape, ishape = input.shape or (1,), idx.shape or (1,)
+    for k in range(nd):
+        too_big = (k != d and ishape[k] > shape[k]) or (src is not None and
+                                                       ishape[k] > (src.shape or (1,))[k])
+        if too_big:
+            where = f" and to be no larger size than src {list(src.shape)}" if src else ""
+            raise ShapeError(f"{op}(): Size does not match at dimension {k} expected index "
+                             f"{list(idx.shape)} to be no larger than self {list(input.shape)} "
+                             f"apart from dimension {d}{where}")
+    return d, _in_range(idx.reshape(ishape), shape[d], d)
+
+
+@tensor_method
+def gather(input, dim, index, *, sparse_grad=False):
+    """``out[i][j] = input[i][index[i][j]]`` (dim = 1); the output has the index's shape."""
+    d, idx = _along_dim(input, dim, index, "gather")
+    if input.ndim == 0:
+        return Gather.apply(input.reshape(1), d, idx).reshape(index.shape)
+    return Gather.apply(input, d, idx)
+
+
+def _src(input, dim, index, src, op):
+    if src.ndim != index.ndim:
+        raise ShapeError(f"{op}(): Index tensor must have the same number of dimensions as src "
+                         f"tensor")
+    if src.dtype != input.dtype:
+        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+    d, idx = _along_dim(input, dim, index, op, src)
+    src = _at_least_1d(src)
+    if src.shape != idx.shape:       # only the index's corner of src is used
+        src = ops.GetItem.apply(src, tuple(slice(0, n) for n in idx.shape))
+    return d, idx, src
+
+
+@tensor_method
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """A copy of ``input`` with ``out[i][index[i][j]] = src[i][j]`` (dim = 1), or the number
+    ``value``; the gradient of src is ``grad.gather(dim, index)``. ``reduce='add'`` or
+    ``'multiply'`` combine instead (torch's deprecated form: not differentiable)."""
+    src = value if src is None else src
+    base = _at_least_1d(input)
+    if isinstance(src, Tensor):
+        d, idx, src = _src(input, dim, index, src, "scatter")
+    else:
+        d, idx = _along_dim(input, dim, index, "scatter")
+        src = Tensor(np.full(idx.shape, src).astype(input.dtype))
+    if reduce is not None:
+        out = _scatter_reduce_legacy(base, d, idx, src, reduce)
+    else:
+        out = IndexPut.apply(base, src, along(idx, d, base.shape))
+    return out if out.shape == input.shape else out.reshape(())
+
+
+def _scatter_reduce_legacy(base, d, idx, src, reduce):
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    if autograd.is_grad_enabled() and (base.requires_grad or src.requires_grad):
+        raise RuntimeError("derivative for aten::scatter is not implemented (scatter with "
+                           "reduce=... is not differentiable, as in torch): use "
+                           "scatter_add or scatter_reduce")
+    if reduce == "add":
+        return IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True)
+    return ScatterReduce.apply(base, src, d, idx, "prod", True)
+
+
+@tensor_method
+def scatter_add(input, dim, index, src):
+    """A copy of ``input`` with ``src[i][j]`` added at ``[i][index[i][j]]`` (dim = 1);
+    repeated indices add up."""
+    d, idx, src = _src(input, dim, index, src, "scatter_add")
+    base = _at_least_1d(input)
+    out = IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True)
+    return out if out.shape == input.shape else out.reshape(())
+
+
+@tensor_method
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """``src`` reduced into a copy of ``input`` by "sum", "prod", "mean", "amax" or "amin";
+    ``include_self=False`` leaves input's own value out where anything is scattered."""
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    d, idx, src = _src(input, dim, index, src, "scatter_reduce")
+    out = ScatterReduce.apply(_at_least_1d(input), src, d, idx, reduce, include_self)
+    return out if out.shape == input.shape else out.reshape(())
+
+
+def _at_least_1d(t):
+    return t if t.ndim else t.reshape(1)
+
+
+# ---------------------------------------------------------------------------- index_*
+def _vector(index, op, n, dim, error=IndexError, negative=False, prefix=""):
+    idx = _index(index, op)
+    if idx.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    return _in_range(idx.reshape(-1), n, dim, error, negative, prefix)
+
+
+def _at(input, dim, idx):
+    return (slice(None),) * dim + (idx,)
+
+
+@tensor_method
+def index_select(input, dim, index):
+    d = normalize_dim(dim, input.ndim, "index_select")
+    idx = _index(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(f"index_select(): index out of range in self (index "
+                         f"{idx[(idx < 0) | (idx >= n)].flat[0]} for dim {d} of size {n})")
+    if input.ndim == 0:
+        return input.reshape(1)[idx.reshape(-1)].reshape(())
+    return ops.GetItem.apply(input, _at(input, d, idx.reshape(-1)))
+
+
+def _source(input, d, idx, source, op, error=ShapeError):
+    if source.ndim != input.ndim or any(a != b for k, (a, b) in
+                                        enumerate(zip(input.shape, source.shape)) if k != d):
+        raise ShapeError(f"{op}: source tensor shape must match self tensor shape, excluding "
+                         f"the specified dimension. Got self.shape = {list(input.shape)} "
+                         f"source.shape = {list(source.shape)}")
+    m = source.shape[d] if source.ndim else 1
+    if idx.size != m:
+        raise error(f"{op}(): Number of indices ({idx.size}) should be equal to "
+                    f"source.size(dim): ({m}), for dim: {d}")
+
+
+@tensor_method
+def index_add(input, dim, index, source, *, alpha=1):
+    """A copy of ``input`` with ``alpha·source[k]`` added at ``index[k]`` along ``dim``;
+    repeated indices add up."""
+    d = normalize_dim(dim, input.ndim, "index_add")
+    n = input.shape[d] if input.ndim else 1
+    idx = _vector(index, "index_add_", n, d, RuntimeError)
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_add_(): self ({_dtype_name(input.dtype)}) and source "
+                           f"({_dtype_name(source.dtype)}) must have the same scalar type")
+    _source(input, d, idx, source, "index_add_")
+    if alpha != 1:
+        source = source * alpha
+    return IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else (), True)
+
+
+@tensor_method
+def index_copy(input, dim, index, source):
+    """A copy of ``input`` with ``source[k]`` written at ``index[k]`` along ``dim``."""
+    d = normalize_dim(dim, input.ndim, "index_copy")
+    n = input.shape[d] if input.ndim else 1
+    idx = _vector(index, "index_copy_", n, d, prefix="index_copy_(): ")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
+                           f"but got (self) {_dtype_name(input.dtype)} and (source) "
+                           f"{_dtype_name(source.dtype)}")
+    _source(input, d, idx, source, "index_copy_", IndexError)
+    return IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else ())
+
+
+@tensor_method
+def index_fill(input, dim, index, value):
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at ``index`` along
+    ``dim``; a 0-d tensor value gets the gradient of every filled place (each counted once)."""
+    d = normalize_dim(dim, input.ndim, "index_fill")
+    n = input.shape[d] if input.ndim else 1
+    if _index(index, "index_fill").ndim > 1:
+        raise RuntimeError("index_fill_(): Index has to be a vector/scalar")
+    idx = np.unique(_vector(index, "index_fill_", n, d, negative=True))
+    value = _fill_value(input, value, "index_fill_")
+    return IndexPut.apply(input, value, _at(input, d, idx) if input.ndim else ())
+
+
+def _fill_value(input, value, op):
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        return value.to(input.dtype)
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}(): value must be a number or a 0-d Tensor, got "
+                        f"{type(value).__name__}")
+    return Tensor(np.asarray(value).astype(input.dtype))
+
+
+# ---------------------------------------------------------------------------- masks
+def _mask(input, mask, op):
+    """The shape input and the bool ``mask`` broadcast to, checked."""
+    if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
+        dtype = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {dtype}")
+    try:
+        return np.broadcast_shapes(input.shape, mask.shape)
+    except ValueError:
+        raise ShapeError(f"{op}: the mask's shape {mask.shape} and the tensor's {input.shape} "
+                         f"cannot be broadcast together (the size of tensor a must match the "
+                         f"size of tensor b at a non-singleton dimension)") from None
+
+
+@tensor_method
+def masked_fill(input, mask, value):
+    """``value`` where ``mask`` is True, else ``input`` (mask and input broadcast together)."""
+    _mask(input, mask, "masked_fill_")
+    value = _fill_value(input, value, "masked_fill_")
+    if input.dtype.kind != "f":        # never differentiated (Where's fast path is for floats)
+        return Tensor(np.asarray(np.where(mask.array, value.array, input.array)))
+    return ops.Where.apply(mask, value, input)
+
+
+@tensor_method
+def masked_select(input, mask):
+    """The elements where ``mask`` (broadcast with input) is True, as a 1-d tensor."""
+    if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _mask(input, mask, "masked_select")
+    return ops.GetItem.apply(input.expand(shape), np.broadcast_to(mask.array, shape))
+
+
+@tensor_method
+def masked_scatter(input, mask, source):
+    """A copy of ``input`` whose places where ``mask`` is True take ``source``'s elements in
+    order (row-major)."""
+    shape = _mask(input, mask, "masked_scatter_")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got {_dtype_name(input.dtype)} and {_dtype_name(source.dtype)}")
+    m = np.broadcast_to(mask.array, shape)
+    count = int(m.sum())
+    if source.numel() < count:
+        raise RuntimeError(f"masked_scatter: Number of elements of source < number of ones in "
+                           f"mask ({source.numel()} < {count})")
+    values = ops.GetItem.apply(source.reshape(-1), slice(0, count))
+    return IndexPut.apply(input.expand(shape), values, m)
+
+
+# ---------------------------------------------------------------------------- take, nonzero
+@tensor_method
+def take(input, index):
+    """``input.flatten()[index]``, with the index's shape."""
+    idx = _index(index, "take")
+    n = input.numel()
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"take: out of range: tried to access index {bad.flat[0]} on a tensor "
+                         f"of {n} elements.")
+    return ops.GetItem.apply(input.reshape(-1), idx)
+
+
+@tensor_method
+def take_along_dim(input, indices, dim=None):
+    """``gather`` with input and indices broadcast together except along ``dim``; without a
+    dim, along the flattened input."""
+    if not isinstance(indices, Tensor) or indices.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_dtype_name(indices.dtype) if isinstance(indices, Tensor) else ''}")
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    if input.ndim != indices.ndim:
+        raise ShapeError(f"torch.take_along_dim(): input and indices should have the same "
+                         f"number of dimensions, but got {input.ndim} dimensions for input, and "
+                         f"{indices.ndim} dimensions for indices")
+    d = normalize_dim(dim, input.ndim, "take_along_dim")
+    try:
+        shape = list(np.broadcast_shapes(_one_at(input.shape, d), _one_at(indices.shape, d)))
+    except ValueError:
+        raise ShapeError(f"take_along_dim: input {input.shape} and indices {indices.shape} "
+                         f"cannot be broadcast together apart from dim {d} (the size of "
+                         f"tensor a must match the size of tensor b)") from None
+    xs, js = list(shape), list(shape)
+    xs[d:d + 1], js[d:d + 1] = input.shape[d:d + 1], indices.shape[d:d + 1]
+    return gather(input.expand(*xs), d, Tensor(np.broadcast_to(indices.array, js)))
+
+
+def _one_at(shape, d):
+    return shape[:d] + (1,) + shape[d + 1:]
+
+
+@tensor_method
+def nonzero(input, *, as_tuple=False):
+    """The indices of the non-zero elements (NaN counts as non-zero): an (n, ndim) int64
+    tensor, or with ``as_tuple`` one 1-d tensor per dim. Not differentiable."""
+    a = input.array
+    if not as_tuple:
+        return Tensor(np.argwhere(a).astype(np.int64))
+    if a.ndim == 0:
+        return (Tensor(np.zeros(int(a != 0), dtype=np.int64)),)
+    return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(a))
+
+
+@tensor_method
+def argwhere(input):
+    return nonzero(input)
+
+
+def where(condition, input=None, other=None):
+    """``where(cond, x, y)``: x where cond, else y; ``where(cond)``: ``nonzero(cond,
+    as_tuple=True)``."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    return _where3(condition, input, other)
+
+
+# ---------------------------------------------------------------------------- in place
+def _in_place(self, name, compute, *tensors):
+    """``self`` ← ``compute(self)`` through :func:`.inplace.inplace`, which makes the tensor
+    join the graph when ``self`` or one of the operands it is given requires grad, and checks
+    that each operand fits self's shape. An index or source operand need not fit (an
+    index_add_ source is shorter along dim), so inplace gets a 0-d stand-in for them, which
+    requires grad exactly when one of ``tensors`` does; ``compute`` uses the real ones."""
+    needs = any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
+    stand_in = Tensor(np.zeros(()), requires_grad=needs)
+    return inplace(self, lambda x, _: compute(x), stand_in, name=name)
+
+
+def _method(name, fn, operands):
+    def method(self, *args, **kwargs):
+        tensors = [args[i] for i in operands if i < len(args)] + list(kwargs.values())
+        return _in_place(self, name, lambda x: fn(x, *args, **kwargs), *tensors)
+    method.__name__ = name
+    method.__doc__ = f"In place: ``self = {fn.__name__}(self, ...)``."
+    setattr(Tensor, name, method)
+
+
+for _name, _fn, _operands in [("masked_fill_", masked_fill, (1,)),
+                              ("index_add_", index_add, (2,)),
+                              ("index_copy_", index_copy, (2,)),
+                              ("index_fill_", index_fill, (2,)),
+                              ("scatter_", scatter, (2,)),
+                              ("scatter_add_", scatter_add, (2,)),
+                              ("scatter_reduce_", scatter_reduce, (2,)),
+                              ("masked_scatter_", masked_scatter, (1,))]:
+    _method(_name, _fn, _operands)
+
+
+def _fill_diagonal(input, fill_value, wrap=False):
+    if input.ndim < 2:
+        raise ShapeError("fill_diagonal_: dimensions must larger than 1")
+    if input.ndim > 2 and len(set(input.shape)) > 1:
+        raise ShapeError(f"fill_diagonal_: all dimensions of input must be of equal length, got "
+                         f"{input.shape}")
+    on = np.zeros(input.shape, dtype=bool)
+    np.fill_diagonal(on, True, wrap=wrap)
+    return ops.Where.apply(Tensor(on), Tensor(np.asarray(fill_value).astype(input.dtype)),
+                           input)
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Write ``fill_value`` on the main diagonal, in place (``wrap``: a tall matrix's diagonal
+    starts again every N + 1 rows, as torch and NumPy)."""
+    return _in_place(self, "fill_diagonal_", lambda x: _fill_diagonal(x, fill_value, wrap))
+
+
+Tensor.fill_diagonal_ = fill_diagonal_
