@@ -10,6 +10,7 @@ every lesson.
     tinygrad-sgd explain --example neuron [--frames DIR [--format png]]
     tinygrad-sgd explain --example neuron --html backprop.html     (step through it in a browser)
     tinygrad-sgd explain --model simple-cnn --html cnn.html        (one batch of MNIST digits)
+    tinygrad-sgd run [--draw-graph DIR] script.py [args ...]   a PyTorch program, unchanged
 
 Each lesson subcommand takes ``--help``. A lesson declares its flags as a table of
 :class:`~tinygrad_sgd.tutorials._common.Flag` rows; :func:`lesson_main` builds the parser
@@ -74,7 +75,9 @@ def _usage():
     lines += [f"  ({', '.join(f'{a} = {c}' for a, c in ALIASES.items())})"]
     lines += ["  graph       draw a computation graph (graphviz): --model simple-cnn | --example",
               "  explain     backpropagation step by step: --example NAME | --model simple-cnn,",
-              "              as text, picture frames (--frames DIR) or a page (--html FILE)"]
+              "              as text, picture frames (--frames DIR) or a page (--html FILE)",
+              "  run         run a PyTorch program unchanged on this library: run [--draw-graph",
+              "              DIR] script.py [args ...]  (= python -m tinygrad_sgd.as_torch)"]
     return "\n".join(lines)
 
 
@@ -196,6 +199,9 @@ def main(argv=None):
         _graph(rest)
     elif command == "explain":
         _explain(rest)
+    elif command == "run":
+        from . import as_torch
+        return as_torch.main(rest, prog="tinygrad-sgd run")
     else:
         print(f"tinygrad-sgd: unknown command {command!r}\n\n{_usage()}", file=sys.stderr)
         return 2

@@ -1,0 +1,216 @@
+"""``torch`` and ``torchvision`` as names for this library — for :mod:`tinygrad_sgd.as_torch`.
+
+Nothing here is active after ``import tinygrad_sgd``: only :func:`torch_modules` (used by the
+runner) installs an import hook, and takes it away again. While it is installed,
+``import torch`` (and ``torch.nn``, ``torch.nn.functional``, ``torch.optim``, ...,
+``torchvision.transforms``: the table :data:`MODULES`) gives a *module object* that looks its
+attributes up in the matching module of this library:
+
+* ``torch.tensor``, ``torch.nn.Linear``, ``torch.optim.SGD``, ... are the library's own;
+* a submodule of the table (``torch.nn``, ``torch.utils.data``) is its module object;
+* a name the library does not have, or has only for itself (``tinygrad_sgd.viz``,
+  ``tinygrad_sgd.gradcheck``: the hidden names of each row), raises
+  ``NotImplementedError: torch.xyz is not provided by tinygrad_sgd`` at the attribute access
+  — so does importing a submodule outside the table (``import torch.distributed``).
+
+A few names torch has and the library does not are defined here, with their meaning on a
+CPU-only library (:data:`EXTRAS`): ``torch.dtype`` (the library's ``DType``),
+``torch.set_default_device`` / ``get_default_device`` (only the CPU), ``torch.autograd.gradcheck``.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+from typing import NamedTuple, Optional
+
+__all__ = ["Row", "MODULES", "EXTRAS", "ShimModule", "TorchFinder", "torch_modules", "not_provided"]
+
+
+class Row(NamedTuple):
+    """One torch module: the library module it resolves to (None: a namespace of submodules
+    only), the names of that module torch does not have (hidden), or the only names given."""
+    target: Optional[str]
+    hidden: frozenset = frozenset()
+    only: Optional[frozenset] = None
+
+
+MODULES = {
+    "torch": Row("tinygrad_sgd", frozenset({
+        "gradcheck", "GradcheckError", "bool_", "DType", "get_rng", "data", "utils",
+        # Tensor methods only, in torch
+        "contiguous", "expand", "expand_as", "repeat"})),
+    "torch.nn": Row("tinygrad_sgd.nn", frozenset({"IncompatibleKeys"})),
+    "torch.nn.functional": Row("tinygrad_sgd.nn.functional", frozenset({"hinge_loss",
+                                                                        "flatten"})),
+    "torch.nn.init": Row("tinygrad_sgd.nn.init"),
+    "torch.nn.utils": Row("tinygrad_sgd.nn.utils"),
+    "torch.optim": Row("tinygrad_sgd.optim"),
+    "torch.optim.lr_scheduler": Row("tinygrad_sgd.optim.lr_scheduler"),
+    "torch.autograd": Row("tinygrad_sgd.autograd", frozenset({
+        "SumToShape", "make_grads", "module_scope", "run_backward", "sum_to_shape",
+        "is_anomaly_enabled", "is_grad_enabled"})),
+    "torch.cuda": Row("tinygrad_sgd.cuda"),
+    "torch.random": Row("tinygrad_sgd", only=frozenset({
+        "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+        "default_generator"})),
+    "torch.utils": Row(None),
+    "torch.utils.data": Row("tinygrad_sgd.utils.data"),
+    "torchvision": Row("tinygrad_sgd.vision"),
+    "torchvision.datasets": Row("tinygrad_sgd.vision.datasets"),
+    "torchvision.transforms": Row("tinygrad_sgd.vision.transforms"),
+}
+
+
+def _dtype_class():
+    from ..dtypes import DType
+    return DType
+
+
+def _gradcheck():
+    from ..gradcheck import gradcheck
+    return gradcheck
+
+
+def _cpu_device():
+    from ..device import device
+    return device("cpu")
+
+
+def set_default_device(device):
+    """torch's ``set_default_device``: only the CPU (or None) can be the default here."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise RuntimeError(f"set_default_device: device {str(device)!r} is not available: "
+                           f"tinygrad_sgd computes on the CPU only")
+
+
+def get_default_device():
+    """torch's ``get_default_device``: always ``device(type='cpu')`` here."""
+    return _cpu_device()
+
+
+# torch module -> {name: function returning the value}
+EXTRAS = {
+    "torch": {"dtype": _dtype_class,
+              "set_default_device": lambda: set_default_device,
+              "get_default_device": lambda: get_default_device},
+    "torch.autograd": {"gradcheck": _gradcheck},
+}
+
+
+def not_provided(name: str) -> NotImplementedError:
+    """The error for a torch name this library does not provide."""
+    return NotImplementedError(f"{name} is not provided by tinygrad_sgd")
+
+
+def _children(name: str) -> set:
+    prefix = name + "."
+    return {m[len(prefix):] for m in MODULES if m.startswith(prefix) and "." not in
+            m[len(prefix):]}
+
+
+class ShimModule(types.ModuleType):
+    """A torch module whose attributes are looked up, on first access, in a module of this
+    library (see the module notes); a name it does not provide raises NotImplementedError."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        row = MODULES[name]
+        self.__path__ = []                                  # a package: submodules import
+        self.__package__ = name
+        self._target_name, self._hidden, self._only = row.target, row.hidden, row.only
+        self._children = _children(name)
+
+    def _target(self):
+        return None if self._target_name is None else importlib.import_module(self._target_name)
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__") and attr.endswith("__"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
+        value = self._resolve(attr)
+        setattr(self, attr, value)                           # found once, then plain lookup
+        return value
+
+    def _resolve(self, attr: str):
+        full = f"{self.__name__}.{attr}"
+        if attr in self._children:
+            return importlib.import_module(full)
+        extras = EXTRAS.get(self.__name__, {})
+        if attr in extras:
+            return extras[attr]()
+        target = self._target()
+        if target is None or attr in self._hidden or attr.startswith("_") \
+                or (self._only is not None and attr not in self._only):
+            raise not_provided(full)
+        try:
+            value = getattr(target, attr)
+        except AttributeError:
+            raise not_provided(full) from None
+        if isinstance(value, types.ModuleType):   # the library's own submodules are not torch's
+            raise not_provided(full)
+        return value
+
+    def __dir__(self):
+        """The names this module provides (those of the library module torch also has)."""
+        names = set(self._children) | set(EXTRAS.get(self.__name__, {}))
+        target = self._target()
+        if target is not None:
+            public = getattr(target, "__all__", None) or [n for n in vars(target)
+                                                          if not n.startswith("_")]
+            for n in public:
+                if n in self._hidden or (self._only is not None and n not in self._only):
+                    continue
+                if not isinstance(getattr(target, n, None), (types.ModuleType, type(None))):
+                    names.add(n)
+        return sorted(names)
+
+    def __repr__(self):
+        target = self._target_name or "a namespace"
+        return f"<module {self.__name__!r} (tinygrad_sgd: {target})>"
+
+
+class _ShimLoader(importlib.abc.Loader):
+    def create_module(self, spec):
+        return ShimModule(spec.name)
+
+    def exec_module(self, module):
+        pass
+
+
+class TorchFinder(importlib.abc.MetaPathFinder):
+    """Resolves ``torch``, ``torchvision`` and their submodules to :class:`ShimModule`\\ s; a
+    submodule outside :data:`MODULES` raises NotImplementedError naming it."""
+
+    ROOTS = ("torch", "torchvision")
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] not in self.ROOTS:
+            return None
+        if fullname not in MODULES:
+            raise not_provided(fullname)
+        return importlib.machinery.ModuleSpec(fullname, _ShimLoader(), is_package=True)
+
+
+def _is_torch_name(name: str) -> bool:
+    return name.split(".")[0] in TorchFinder.ROOTS
+
+
+@contextlib.contextmanager
+def torch_modules():
+    """While active, ``import torch`` (and the rest of :data:`MODULES`) gives this library.
+    Modules of a real torch already imported are set aside and put back afterwards."""
+    saved = {name: mod for name, mod in sys.modules.items() if _is_torch_name(name)}
+    for name in saved:
+        del sys.modules[name]
+    finder = TorchFinder()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield finder
+    finally:
+        sys.meta_path.remove(finder)
+        for name in [n for n in sys.modules if _is_torch_name(n)]:
+            del sys.modules[name]
+        sys.modules.update(saved)
