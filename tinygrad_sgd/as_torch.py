@@ -124,8 +124,8 @@ def _first_backward_drawn(directory):
 
 
 def _user_tensors(frame):
-    """The leaf tensors that require grad, by variable name, in the first frame of the
-    program (outside this library) — its locals, then its globals."""
+    """The program's tensors by variable name, in the first frame of the program (outside
+    this library): its globals, then its locals (which win)."""
     from .tensor import Tensor
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
@@ -134,8 +134,7 @@ def _user_tensors(frame):
     named = {}
     for scope in (frame.f_globals, frame.f_locals):
         for name, value in scope.items():
-            if isinstance(value, Tensor) and value.requires_grad and value.grad_fn is None \
-                    and not name.startswith("_"):
+            if isinstance(value, Tensor) and not name.startswith("_"):
                 named[name] = value
     return named
 
@@ -149,7 +148,8 @@ def _save_graph(tensors, directory, params):
     name = "backward.svg" if dot_available() else "backward.dot"
     path = os.path.join(directory, name)
     try:
-        save_graph(roots[0] if len(roots) == 1 else roots, path, params=params or None)
+        save_graph(roots[0] if len(roots) == 1 else roots, path, params=params or None,
+                   show_grads=True)
     except Exception as e:  # noqa: BLE001 - the program must go on whatever the drawing does
         print(f"as_torch: --draw-graph: could not draw the graph: {type(e).__name__}: {e}",
               file=sys.stderr)
