@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 
 import tinygrad_sgd as tg
 from tinygrad_sgd import cli, nn
-from tinygrad_sgd.data import make_blobs, make_logistic, make_separable, make_xor
+from tinygrad_sgd.data import make_blobs, make_separable, make_xor
 from tinygrad_sgd.cli import LESSONS
 from tinygrad_sgd.tutorials import logistic_regression, perceptron, sgd_blobs, xor_mlp
 from tinygrad_sgd.tutorials._common import EpochBar
@@ -219,57 +220,150 @@ def test_sgd_blobs_squared_error_gradient_also_learns(tmp_path):
 
 
 # ---------------------------------------------------------------------- 2. logistic regression
-def torch_reference(epochs, seed, lr=0.01, n_samples=1000):
-    """The lesson's program in PyTorch, from the same data and the same initial weights:
-    returns the loss of every epoch (computed before that epoch's step)."""
+# what PyTorch's program prints with the lesson's defaults (10,000 epochs; run with torch 2.13)
+TORCH_PRINTS = ["Epoch 1000, Loss: 0.6212", "Epoch 2000, Loss: 0.5708", "Epoch 3000, Loss: 0.5320",
+                "Epoch 4000, Loss: 0.5018", "Epoch 5000, Loss: 0.4778", "Epoch 6000, Loss: 0.4583",
+                "Epoch 7000, Loss: 0.4424", "Epoch 8000, Loss: 0.4291", "Epoch 9000, Loss: 0.4180",
+                "Epoch 10000, Loss: 0.4085", "Accuracy: 83.70%"]
+
+
+def torch_reference(epochs, seed=541, lr=0.01, n_samples=1000):
+    """The lesson's program in PyTorch, from the same seed alone (data and zero-initialised
+    parameters): the loss of every epoch (before that epoch's step) and the final accuracy."""
     torch = pytest.importorskip("torch")
-    X, y = make_logistic(n_samples=n_samples, seed=seed)
-    start = logistic_regression.build_model(seed)       # the lesson's initial weights
-    model = torch.nn.Linear(2, 1)
-    with torch.no_grad():
-        model.weight.copy_(torch.from_numpy(np.array(start.weight.numpy())))
-        model.bias.copy_(torch.from_numpy(np.array(start.bias.numpy())))
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    X, y = torch.from_numpy(X), torch.from_numpy(y)
+    torch.manual_seed(seed)
+    X = torch.rand(n_samples, 2)
+    Y = torch.round(0.25 * X[:, 0] + 0.45 * X[:, 1] + 0.3 * torch.rand(n_samples))
+    w = torch.nn.Parameter(torch.zeros(2))
+    b = torch.nn.Parameter(torch.tensor(0.0))
+    criterion, optimizer = torch.nn.BCELoss(), torch.optim.SGD([w, b], lr=lr)
     losses = []
     threads = torch.get_num_threads()
     torch.set_num_threads(1)      # tiny tensors: extra threads only add overhead
     try:
         for _ in range(epochs):
-            loss = torch.nn.functional.binary_cross_entropy(torch.sigmoid(model(X)), y)
+            loss = criterion(torch.sigmoid(torch.matmul(X, w) + b), Y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
+        with torch.no_grad():
+            accuracy = torch.sigmoid(torch.matmul(X, w) + b).round().eq(Y).float().mean().item()
     finally:
         torch.set_num_threads(threads)
-    return losses
+    return losses, accuracy
 
 
-def test_logistic_regression_matches_torch(tmp_path, capsys):
-    result = logistic_regression.main(["--epochs", "2000", "--print-every", "100",
-                                       "--out", str(tmp_path)])
+def lesson_lines(out):
+    return [line for line in out.splitlines() if line.startswith(("Epoch", "Accuracy"))]
+
+
+def test_logistic_regression_prints_torchs_lines(tmp_path, capsys):
+    """The default program (seed 541, zero-initialised parameters, lr 0.01) for its first
+    2,000 epochs: torch's printed lines, character for character, and its loss at every
+    epoch (to float32 rounding)."""
+    result = logistic_regression.main(["--epochs", "2000", "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    reference = torch_reference(2000, seed=0)
-    printed = result["printed"]
-    assert sorted(printed) == list(range(100, 2001, 100))
-    for epoch, loss in printed.items():
-        assert loss == pytest.approx(reference[epoch - 1], rel=1e-4), f"epoch {epoch}"
-        assert f"epoch {epoch:6d}   loss {loss:.6f}" in out
-    np.testing.assert_allclose(result["losses"], reference, rtol=1e-4)
-    assert result["losses"][-1] < result["losses"][0] - 0.05
-    assert f"training accuracy {result['accuracy']:.2%}" in out
-    assert result["accuracy"] > 0.6
+    losses, accuracy = torch_reference(2000)
+    assert lesson_lines(out) == TORCH_PRINTS[:2] + [f"Accuracy: {accuracy * 100:.2f}%"]
+    assert sorted(result["printed"]) == [1000, 2000]
+    np.testing.assert_allclose(result["losses"], losses, rtol=1e-6)
+    assert result["accuracy"] == pytest.approx(accuracy)
     assert set(result["files"]) == {"boundary", "loss"}
     for path in result["files"].values():
         assert_png(path)
+
+
+@pytest.mark.slow
+def test_logistic_regression_defaults_print_torchs_ten_lines(tmp_path, capsys):
+    """The full default run (10,000 epochs, about 30 s): the ten loss lines and the accuracy."""
+    logistic_regression.main(["--out", str(tmp_path)])
+    assert lesson_lines(capsys.readouterr().out) == TORCH_PRINTS
+
+
+def test_logistic_regression_other_flags_follow_torch(tmp_path, capsys):
+    """--seed, --samples, --lr and --print-every change the program as they would torch's."""
+    result = logistic_regression.main(["--epochs", "300", "--print-every", "100", "--seed", "7",
+                                       "--samples", "200", "--lr", "0.5", "--out",
+                                       str(tmp_path)])
+    losses, accuracy = torch_reference(300, seed=7, lr=0.5, n_samples=200)
+    expected = [f"Epoch {e}, Loss: {losses[e - 1]:.4f}" for e in (100, 200, 300)]
+    assert lesson_lines(capsys.readouterr().out) == expected + [f"Accuracy: "
+                                                                f"{accuracy * 100:.2f}%"]
+    np.testing.assert_allclose(result["losses"], losses, rtol=1e-5)
+
+
+# The PyTorch program the lesson reproduces; with ``import torch`` → ``import tinygrad_sgd as
+# torch`` and nothing else changed it must run here and print the same lines.
+SEED_PROGRAM = """import torch
+
+torch.manual_seed(541)
+X = torch.rand(1000, 2)
+Y = torch.round(0.25 * X[:, 0] + 0.45 * X[:, 1] + 0.3 * torch.rand(1000))
+
+w = torch.nn.Parameter(torch.zeros(2))
+b = torch.nn.Parameter(torch.tensor(0.0))
+
+
+def model(x):
+    return torch.sigmoid(torch.matmul(x, w.T) + b)
+
+
+criterion = torch.nn.BCELoss()
+optimizer = torch.optim.SGD([w, b], lr=0.01)
+
+for epoch in range(EPOCHS):
+    y_pred = model(X)
+    loss = criterion(y_pred, Y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if (epoch + 1) % 1000 == 0:
+        print(f"Epoch {epoch + 1}, Loss: {loss.item():.4f}")
+
+with torch.no_grad():
+    predicted = model(X).round()
+    accuracy = predicted.eq(Y).sum() / Y.size(0)
+    print(f"Accuracy: {accuracy.item() * 100:.2f}%")
+"""
+
+
+def run_program(text, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # torch warns about w.T on a vector
+        exec(compile(text, "seed_program.py", "exec"), {"__name__": "seed_program"})
+    return capsys.readouterr().out.splitlines()
+
+
+def test_the_seed_program_uses_only_what_exists():
+    for name in ("manual_seed", "rand", "round", "zeros", "tensor", "matmul", "sigmoid",
+                 "no_grad"):
+        assert callable(getattr(tg, name, None)), f"tinygrad_sgd.{name} is missing"
+    for name in ("round", "eq", "size", "T", "sum", "item"):
+        assert hasattr(tg.Tensor, name), f"Tensor.{name} is missing"
+    assert tg.zeros(2).T.shape == (2,) and tg.zeros(3, 2).size(0) == 3
+    assert nn.Parameter and nn.BCELoss and tg.optim.SGD
+
+
+@pytest.mark.parametrize("epochs", [2000, pytest.param(10_000, marks=pytest.mark.slow)])
+def test_the_seed_program_prints_torchs_lines(epochs, capsys):
+    """The PyTorch program with ``import torch`` → ``import tinygrad_sgd as torch`` only."""
+    text = SEED_PROGRAM.replace("EPOCHS", str(epochs))
+    ours = run_program(text.replace("import torch\n", "import tinygrad_sgd as torch\n"), capsys)
+    if epochs == 10_000:
+        assert ours == TORCH_PRINTS
+        return
+    pytest.importorskip("torch")
+    theirs = run_program(text, capsys)                        # torch itself
+    assert ours == theirs and ours[:2] == TORCH_PRINTS[:2]
+    assert re.fullmatch(r"Accuracy: \d+\.\d\d%", ours[-1])
 
 
 def test_logistic_regression_quiet_prints_only_the_end(tmp_path, capsys):
     result = logistic_regression.main(["--epochs", "300", "--print-every", "100", "--quiet",
                                        "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert re.findall(r"epoch\s+(\d+)", out) == ["300"]
+    assert re.findall(r"Epoch (\d+)", out) == ["300"]
     assert sorted(result["printed"]) == [100, 200, 300]
 
 
