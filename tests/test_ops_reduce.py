@@ -153,7 +153,8 @@ CASES = {
         lib.var_mean(x, _all(d), correction=c, keepdim=k)), [0, 1], ties=False),
     "std_mean": with_options("std_mean", lambda lib, x, d, k, c: (lambda r: r[0] - r[1])(
         lib.std_mean(x, _all(d), correction=c, keepdim=k)), [0, 1], ties=False),
-    "norm": with_options("norm", lambda lib, x, d, k, p: x.norm(p, d, k),
+    "norm": with_options("norm", lambda lib, x, d, k, p: x.norm(   # fro over 3+ dims: error
+        p, d if p != "fro" or d is None or isinstance(d, int) or len(d) <= 2 else None, k),
                          [2, 1, 3, 1.5, 0.5, "fro"], ties=False, **NONZERO),
     "norm(inf)": with_options("norm", lambda lib, x, d, k, p: lib.norm(x, p, d, k),
                               [INF, -INF, -1], empty=False, **NONZERO),
@@ -582,6 +583,8 @@ ERRORS = {
     "norm of int": (lambda lib, x: x.long().norm(), "Expected a floating point or complex"),
     "norm inf of empty": (lambda lib, x: lib.zeros(0).norm(INF), "cannot compute the inf norm"),
     "norm bad order": (lambda lib, x: x.norm(p="abc"), "Order abc not supported"),
+    "norm fro of 3 dims": (lambda lib, x: x.reshape(1, 2, 3).norm("fro", (0, -2, 2)),
+                           "dim must be a 2-tuple. Got 0 -2 2"),
     "cumsum dim": (lambda lib, x: x.cumsum(2), "out of range"),
     "cumsum without dim": (lambda lib, x: x.cumsum(), "dim"),
     "logcumsumexp of int": (lambda lib, x: x.long().logcumsumexp(0), "not implemented for 'Long'"),

@@ -268,6 +268,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
                            f"as input. Got {torch_name(input.dtype)}")
     if dtype is not None:
         input = input.to(dtype)
+    if p == "fro" and dim is not None and not isinstance(dim, (int, np.integer)) \
+            and len(dim) > 2:       # torch hands this to matrix_norm, which refuses it
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(str(d) for d in dim)}")
     if p is None or p == "fro":
         p = 2.0
     elif p == "nuc":
