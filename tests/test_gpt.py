@@ -202,7 +202,7 @@ def test_generate_draws_torchs_tokens_with_the_same_generator(top_k):
 
 def test_dropout_is_used_in_training_only():
     config = GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=16, dropout=0.3)
-    tg.manual_seed(0)
+    tgr.manual_seed(0)
     model = GPT(config).double()
     plain = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=16)).double()
     plain.load_state_dict(model.state_dict())

@@ -9,7 +9,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -99,6 +99,7 @@ NO_SECOND_ORDER_IN_TORCH = {"hardsigmoid"}
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
+@settings(max_examples=20)
 @given(data=st.data())
 def test_activation_matches_torch_float64(name, data):
     check(data.draw(ACTIVATIONS[name], label=name),
@@ -106,6 +107,7 @@ def test_activation_matches_torch_float64(name, data):
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
+@settings(max_examples=10)
 @given(data=st.data())
 def test_activation_matches_torch_float32(name, data):
     check(data.draw(ACTIVATIONS[name], label=name), np.float32, 2e-5, 2e-5, False)
@@ -226,6 +228,7 @@ def test_normalization_matches_torch_float64(name, data):
 
 
 @pytest.mark.parametrize("name", list(NORMS))
+@settings(max_examples=15)
 @given(data=st.data())
 def test_normalization_matches_torch_float32(name, data):
     check(data.draw(NORMS[name], label=name), np.float32, 1e-4, 1e-4, False)
@@ -337,7 +340,7 @@ def test_embedding_sums_large_tables_by_sorting():
 
 
 def test_embedding_module_init_state_dict_and_errors():
-    tg.manual_seed(0)
+    tgr.manual_seed(0)
     e = nn.Embedding(1000, 16, padding_idx=3)
     w = e.weight.numpy()
     assert abs(w.std() - 1.0) < 0.05 and abs(w.mean()) < 0.05 and not w[3].any()
@@ -456,7 +459,7 @@ def test_attention_errors():
 
 
 def test_attention_dropout_zeroes_weights_and_keeps_the_expectation():
-    tg.manual_seed(0)
+    tgr.manual_seed(0)
     q = tg.zeros(1, 64, 8)
     v = Tensor(np.ones((1, 64, 8), np.float32))
     out = F.scaled_dot_product_attention(q, q, v, dropout_p=0.5).numpy()
