@@ -15,13 +15,15 @@ from .shape import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .scatter_gather import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from . import (elementwise, activation, reduce, scan, shape, linalg, index, scatter_gather,
-               math)
+               math, random)
 from . import inplace  # noqa: F401  (attaches add_, __iadd__, ... to Tensor)
 from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401
 
 __all__ = (elementwise.__all__ + activation.__all__ + reduce.__all__ + scan.__all__
            + _sort_all + shape.__all__
-           + linalg.__all__ + index.__all__ + scatter_gather.__all__ + math.__all__)
+           + linalg.__all__ + index.__all__ + scatter_gather.__all__ + math.__all__
+           + random.__all__)
