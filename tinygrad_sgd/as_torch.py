@@ -109,9 +109,9 @@ def _first_backward_drawn(directory):
     def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
         if done:
             return original(tensors, grad_tensors, retain_graph, create_graph)
-        done.append(True)
         retain = create_graph if retain_graph is None else retain_graph
         original(tensors, grad_tensors, True, create_graph)
+        done.append(True)                     # (a backward that raised is not the first)
         _save_graph(tensors, directory, _user_tensors(sys._getframe(1)))
         if not retain:
             _release_graph(tensors)
