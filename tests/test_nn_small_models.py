@@ -497,3 +497,91 @@ def test_dropout_layers_switch_with_train_and_eval():
         F.dropout2d(tg.ones(2, 3, 4))
     with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
         nn.Dropout2d(1.5)
+
+
+# ============================================================================ Module
+def test_buffers_registration_state_dict_and_dtype():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.bn = nn.BatchNorm1d(2)
+            self.register_buffer("scale", Tensor(np.ones(2, np.float32)))
+            self.register_buffer("cache", Tensor(np.zeros(3, np.float32)), persistent=False)
+            self.register_buffer("absent", None)
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(2, 2)
+            self.bn = torch.nn.BatchNorm1d(2)
+            self.register_buffer("scale", torch.ones(2))
+            self.register_buffer("cache", torch.zeros(3), persistent=False)
+            self.register_buffer("absent", None)
+
+    ours, theirs = Net(), TorchNet()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert len(list(ours.buffers())) == 5 and ours.absent is None
+    ours.load_state_dict(theirs.state_dict())
+    ours.scale = Tensor(np.full(2, 3.0, np.float32))          # assigning replaces the buffer
+    assert ours.state_dict()["scale"].tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="cannot assign 'int' as buffer 'scale'"):
+        ours.scale = 3
+    with pytest.raises(KeyError, match="attribute 'fc' already exists"):
+        ours.register_buffer("fc", tg.ones(1))
+    with pytest.raises(KeyError, match="buffer name can.*t contain"):
+        ours.register_buffer("a.b", tg.ones(1))
+    ours.double()
+    assert ours.scale.dtype == np.float64 and ours.bn.running_mean.dtype == np.float64
+    assert ours.bn.num_batches_tracked.dtype == np.int64 and ours.fc.weight.dtype == np.float64
+    assert ours.to("cpu") is ours and ours.to(tg.device("cpu"), np.float32) is ours
+    assert ours.fc.weight.dtype == np.float32
+    with pytest.raises(TypeError, match="only accepts floating point"):
+        ours.to(np.int64)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        ours.to("cuda")
+    del ours.scale
+    assert "scale" not in ours.state_dict()
+
+
+def test_containers_match_torch():
+    ml = nn.ModuleList([nn.Linear(2, 3), nn.ReLU()])
+    ml.append(nn.Linear(3, 1))
+    ml.insert(1, nn.Tanh())
+    tml = torch.nn.ModuleList([torch.nn.Linear(2, 3), torch.nn.ReLU()])
+    tml.append(torch.nn.Linear(3, 1))
+    tml.insert(1, torch.nn.Tanh())
+    assert repr(ml) == repr(tml) and list(ml.state_dict()) == list(tml.state_dict())
+    assert len(ml) == 4 and isinstance(ml[-1], nn.Linear) and len(ml[1:]) == 3
+    del ml[1]
+    assert [type(m).__name__ for m in ml] == ["Linear", "ReLU", "Linear"]
+    md = nn.ModuleDict({"enc": nn.Linear(2, 2), "act": nn.GELU()})
+    md["dec"] = nn.Linear(2, 1)
+    assert list(md.keys()) == ["enc", "act", "dec"] and "act" in md
+    assert list(md.state_dict()) == ["enc.weight", "enc.bias", "dec.weight", "dec.bias"]
+    pl = nn.ParameterList([nn.Parameter(tg.ones(2)), tg.zeros(3)])
+    assert isinstance(pl[1], nn.Parameter) and pl[1].requires_grad
+    assert list(pl.state_dict()) == ["0", "1"] and len(list(pl.parameters())) == 2
+    pd = nn.ParameterDict({"a": nn.Parameter(tg.ones(1))})
+    pd["b"] = tg.zeros(2)
+    assert list(pd.state_dict()) == ["a", "b"] and isinstance(pd["b"], nn.Parameter)
+    model = nn.Sequential(nn.Linear(2, 2), nn.ModuleList([nn.Linear(2, 2)]))
+    seen = []
+    model.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "Linear", "ModuleList", "Sequential"]
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1", "1.0"]
+    model.requires_grad_(False)
+    assert not any(p.requires_grad for p in model.parameters())
+    assert model.get_submodule("1.0") is model[1][0]
+
+
+def test_unflatten_matches_torch():
+    x = np.arange(24.0).reshape(2, 12)
+    for dim, sizes in ((1, (3, 4)), (-1, (2, -1, 3)), (0, (1, 2))):
+        a, b = both(x)
+        out, ref = nn.Unflatten(dim, sizes)(a), torch.nn.Unflatten(dim, sizes)(b)
+        assert_same(out, ref)
+        assert repr(nn.Unflatten(dim, sizes)) == repr(torch.nn.Unflatten(dim, sizes))
+    with pytest.raises(RuntimeError, match="don't multiply up to the size of dim"):
+        nn.Unflatten(1, (5, 2))(tg.tensor(x))

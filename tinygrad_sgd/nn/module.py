@@ -303,16 +303,28 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype):
-        """Convert every parameter's values, and every floating-point buffer's, to ``dtype``
-        in place (the Parameter objects stay, so an optimizer holding them keeps working);
-        integer buffers (``num_batches_tracked``) keep theirs, as in torch. A device string
-        (``"cpu"``) changes nothing. Returns self."""
-        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its
+        dtype). Every parameter's values, and every floating-point buffer's, are converted to
+        a floating ``dtype`` in place (the Parameter objects stay, so an optimizer holding them
+        keeps working); integer buffers (``num_batches_tracked``) keep theirs, as in torch.
+        The device must be the CPU. Returns self."""
+        from ..device import check_device
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) or type(a).__name__ == "device":
+                device = a
+            elif a is not None:
+                dtype = a
+        if device is not None:
+            check_device(device)
+        if dtype is None:
             return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"Module.to: parameters must stay floating point, got {dtype}")
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={dtype}")
         for p in self.parameters():
             p.array = p.array.astype(dtype)
             if p.grad is not None:
