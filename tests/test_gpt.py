@@ -71,6 +71,19 @@ class TorchGPT(tnn.Module):
         self.lm_head = tnn.Linear(c.n_embd, c.vocab_size, bias=False)
         self.transformer.wte.weight = self.lm_head.weight
 
+    def init_like_gpt2(self):
+        """nanoGPT's initialisation, in its order."""
+        def init(m):
+            if isinstance(m, (tnn.Linear, tnn.Embedding)):
+                tnn.init.normal_(m.weight, mean=0.0, std=0.02)
+                if isinstance(m, tnn.Linear) and m.bias is not None:
+                    tnn.init.zeros_(m.bias)
+        self.apply(init)
+        for name, p in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                tnn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * self.config.n_layer))
+        return self
+
     def forward(self, idx, targets=None):
         t = idx.size(1)
         x = self.transformer.drop(self.transformer.wte(idx)
@@ -172,6 +185,15 @@ def test_twenty_adamw_steps_match_torch(dtype, rtol, atol):
     for name, p in theirs.named_parameters():
         np.testing.assert_allclose(ours_params[name].numpy(), p.detach().numpy(), rtol,
                                    atol, err_msg=name)
+
+
+def test_same_seed_same_initial_weights_as_torch():
+    tg.manual_seed(1234)
+    ours = GPT(CONFIG)
+    torch.manual_seed(1234)
+    theirs = TorchGPT(CONFIG).init_like_gpt2()
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy(), key)
 
 
 def test_forward_without_targets_and_errors():
