@@ -11,7 +11,9 @@ from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32
                      bool_)
 from .device import device
 from . import cuda
-from .creation import tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like
+from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like,
+                       as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,
+                       meshgrid)
 from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, sum, cat, ...)
 from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -31,7 +33,8 @@ float, double, half, long, int, short, bool, uint8 = (float32, float64, float16,
 
 __all__ = ["Tensor", "tensor",
            "zeros", "ones", "full", "arange", "zeros_like",
-           "ones_like", "full_like", "float32", "float64", "int64",
+           "ones_like", "full_like", "as_tensor", "from_numpy", "empty", "empty_like", "eye",
+           "linspace", "logspace", "meshgrid", "float32", "float64", "int64",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",

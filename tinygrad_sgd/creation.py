@@ -1,49 +1,259 @@
-"""Making tensors: from data (``tensor``), filled (``zeros``, ``full``, ``arange``) and shaped
-like another (``zeros_like``, ...). The random ones (``rand``, ``randn``, ``randint``, ...) are in
-:mod:`tinygrad_sgd.functions.random`."""
+"""Making tensors: from data (``tensor``, ``as_tensor``, ``from_numpy``), filled (``zeros``,
+``ones``, ``full``, ``empty``, ``eye``), ranges (``arange``, ``linspace``, ``logspace``),
+grids (``meshgrid``) and shaped like another (``zeros_like``, ..., and the methods
+``x.new_zeros``, ..., which take ``x``'s dtype). The random ones (``rand``, ``randn``,
+``randint``, ...) are in :mod:`tinygrad_sgd.functions.random`.
+
+Dtypes follow torch: Python floats give float32, ints int64, bools bool; ``arange`` is int64
+when start, end and step are all integers. The ranges give torch's numbers bit for bit
+(torch's CPU kernels: ``start + i·step`` rounded once, a fused multiply-add; ``arange`` fills
+whole SIMD registers from their first value, :func:`_range_values` replays it for up to 32768
+elements, where torch fills the range in one piece; ``linspace`` counts its second half back
+from ``end``).
+"""
 import numbers
+import warnings
 
 import numpy as np
 
 from .arguments import shape_arg
+from .device import check_device
 from .dtypes import as_array
-from .tensor import Tensor
+from .errors import ShapeError
+from .random.exact import fma32, fma64
+from .tensor import Tensor, tensor_method
 
-__all__ = ["tensor", "zeros", "ones", "full", "arange", "zeros_like", "ones_like", "full_like"]
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye",
+           "arange", "linspace", "logspace", "meshgrid", "zeros_like", "ones_like",
+           "empty_like", "full_like"]
 
 
-def tensor(data, requires_grad=False, dtype=None) -> Tensor:
-    """Like ``torch.tensor``: always copies the data."""
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """Like ``torch.tensor``: always copies the data (a Tensor's values too, detached). Python
+    floats become float32, ints int64; NumPy arrays and NumPy numbers keep their dtype."""
+    check_device(device)
+    if isinstance(data, Tensor):
+        data = data.array
+    elif isinstance(data, np.generic) and dtype is None:
+        data = np.asarray(data)
     return Tensor(np.array(as_array(data, dtype), copy=True), requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=np.float32, requires_grad=False):
-    return Tensor(np.zeros(shape_arg(size), dtype=dtype), requires_grad=requires_grad)
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor``, but shares memory where it can: a Tensor of the right dtype comes back
+    as it is, a NumPy array of the right dtype is used without a copy."""
+    check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return Tensor(as_array(data))
+    return tensor(data, dtype=dtype)
 
 
-def ones(*size, dtype=np.float32, requires_grad=False):
-    return Tensor(np.ones(shape_arg(size), dtype=dtype), requires_grad=requires_grad)
+def from_numpy(ndarray) -> Tensor:
+    """A Tensor sharing the array's memory (writing into one changes the other)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if ndarray.dtype.kind not in "biuf":
+        raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported "
+                        f"types are: float64, float32, float16, int64, int32, int16, int8, "
+                        f"uint64, uint32, uint16, uint8, and bool.")
+    return Tensor(ndarray)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
-    if dtype is None:
-        dtype = np.float32 if isinstance(fill_value, float) else (
-            np.bool_ if isinstance(fill_value, bool) else np.int64)
-    return Tensor(np.full(shape_arg((size,)), fill_value, dtype=dtype),
+def _sizes(op, size, keywords):
+    """The size given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, checked (``f()`` is
+    a 0-d tensor here; torch asks for a size)."""
+    if keywords:
+        if set(keywords) != {"size"} or size:
+            raise TypeError(f"{op}() got an unexpected keyword argument "
+                            f"{next(k for k in keywords if k != 'size' or size)!r}")
+        size = (keywords["size"],)
+    shape = shape_arg(size)
+    if any(s < 0 for s in shape):
+        raise ShapeError(f"{op}: Dimension size must be non-negative, got {list(shape)}")
+    return shape
+
+
+def _filled(op, fill, size, dtype, device, requires_grad, keywords=None):
+    check_device(device)
+    shape = _sizes(op, size, keywords)
+    return Tensor(np.full(shape, fill, dtype=np.float32 if dtype is None else dtype),
                   requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
+    """``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``: float32 unless ``dtype``
+    says otherwise."""
+    return _filled("zeros", 0, size, dtype, device, requires_grad, size_keyword)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
+    return _filled("ones", 1, size, dtype, device, requires_grad, size_keyword)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
+    """As torch's (uninitialised memory there); here the values are zeros."""
+    return _filled("empty", 0, size, dtype, device, requires_grad, size_keyword)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """Filled with ``fill_value``; without ``dtype``, torch's inference: a bool gives bool, an
+    int int64, a float float32."""
+    if dtype is None:
+        dtype = _number_dtype(fill_value)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _filled("full", fill_value, (size,), dtype, device, requires_grad)
+
+
+def _number_dtype(value):
+    kind = value.dtype.kind if isinstance(value, (Tensor, np.generic)) else (
+        "b" if isinstance(value, bool) else "i" if isinstance(value, numbers.Integral) else "f")
+    return {"b": np.bool_, "i": np.int64, "u": np.int64}.get(kind, np.float32)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    check_device(device)
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise ShapeError(f"eye: {name} must be greater or equal to 0, got {v}")
+    return Tensor(np.eye(n, m, dtype=np.float32 if dtype is None else dtype),
+                  requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------------------- ranges
+def _number(v):
+    return v.item() if isinstance(v, (Tensor, np.generic)) else v
+
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """``[start, start + step, ...)`` up to ``end`` (excluded): ``ceil((end − start) / step)``
+    elements; int64 when start, end and step are integers, else float32."""
+    check_device(device)
+    start, end, step = (_number(v) for v in (start, end, step))
     if end is None:
         start, end = 0, start
     if dtype is None:
-        dtype = np.int64 if all(isinstance(v, numbers.Integral) for v in (start, end, step)) \
-            else np.float32
-    return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
+        ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = np.int64 if ints else np.float32
+    dtype = np.dtype(dtype)
+    d0, d1, ds = float(start), float(end), float(step)      # torch checks in float64
+    if ds == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if not (np.isfinite(d0) and np.isfinite(d1)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end}")
+    if not ((ds > 0 and d1 >= d0) or (ds < 0 and d1 <= d0)):
+        raise RuntimeError("arange: upper bound and larger bound inconsistent with step sign")
+    if dtype.kind not in "iu":
+        n = int(np.ceil((d1 - d0) / ds))
+        values = _range_values(np.float64(d0), np.float64(ds), n, dtype)
+    else:                           # in int64, from the truncated start and step
+        s, e, st = int(start), int(end), int(step)
+        if dtype == np.int64:
+            if st == 0:
+                raise ValueError("arange: step must be nonzero")
+            n = abs(e - s + st - (1 if st > 0 else -1)) // abs(st)   # C's division
+        else:
+            n = int(np.ceil((d1 - d0) / ds))
+        values = s + st * np.arange(n, dtype=np.int64)
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included); float32 unless
+    ``dtype`` says otherwise. As torch: ``start + i·step`` up to the middle, then
+    ``end − (steps−1−i)·step``, each rounded once (a fused multiply-add)."""
+    check_device(device)
+    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    start, end = _number(start), _number(end)
+    if steps < 0:
+        raise RuntimeError("linspace: number of steps must be non-negative")
+    if steps <= 1:
+        return Tensor(np.full(steps, start, dtype=dtype), requires_grad=requires_grad)
+    if dtype.kind == "f":            # computed in the dtype itself, one rounding per value
+        s, e = dtype.type(start), dtype.type(end)
+        step = (e - s) / dtype.type(steps - 1)
+        fma = fma32 if dtype == np.float32 else fma64
+    else:                            # integer ends, a float64 step, truncated values
+        s, e = np.float64(int(start)), np.float64(int(end))
+        step, fma = (e - s) / (steps - 1), fma64
+    i = np.arange(steps)
+    values = np.where(i < steps // 2, fma(step, i, s), fma(-step, steps - 1 - i, e))
+    if dtype.kind != "f":
+        values = np.trunc(values)
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``base ** linspace(start, end, steps)``, as torch computes it: the ends in the dtype,
+    the exponents in float64, the second half counted back from ``end``."""
+    check_device(device)
+    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    if steps < 0:
+        raise RuntimeError("logspace: number of steps must be non-negative")
+    if steps <= 1:
+        values = np.full(steps, float(base) ** float(_number(start)))
+        return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    cast = dtype.type if dtype.kind == "f" else np.int64
+    s, e = cast(_number(start)), cast(_number(end))
+    step = np.float64(e - s) / (steps - 1)
+    i = np.arange(steps, dtype=np.float64)
+    exponent = np.where(i < steps // 2, np.float64(s) + step * i,
+                        np.float64(e) - step * (steps - 1 - i))
+    values = np.power(np.float64(base), exponent)
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def _range_values(start, step, n, dtype):
+    """torch's CPU values of ``arange``: ``start + i·step`` in float64 with one rounding (a
+    fused multiply-add), rounded to the dtype — except that whole SIMD registers of W values
+    are filled from their first value, ``first + j·step``, and only the last ``n mod 2W``
+    values are computed one by one."""
+    width = max(32 // dtype.itemsize, 1)
+    i = np.arange(n)
+    in_register = i < n - n % (2 * width)
+    first = np.where(in_register, i - i % width, i)      # where each value is computed from
+    anchor = fma64(step, first, start).astype(dtype)
+    return np.where(in_register, fma64(i - first, step, anchor), anchor)
+
+
+def meshgrid(*tensors, indexing=None):
+    """Grids from 1-d (or 0-d) tensors: with ``indexing='ij'`` output k varies along dim k;
+    ``'xy'`` swaps the first two dims (as NumPy's default). Each output is an expanded view,
+    differentiable."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but '
+                           f'received: {indexing}')
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
+                               f"but got a tensor of shape {t.shape}")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    swap = indexing == "xy" and len(tensors) >= 2
+    order = [1, 0] + list(range(2, len(tensors))) if swap else list(range(len(tensors)))
+    shape = tuple(tensors[k].numel() for k in order)
+    grids = [None] * len(tensors)
+    for axis, k in enumerate(order):
+        view = [1] * len(order)
+        view[axis] = -1
+        grids[k] = tensors[k].reshape(view).expand(shape)
+    return tuple(grids)
+
+
+# ---------------------------------------------------------------------------- like another
 def _like(fn):
-    def like(t, dtype=None, requires_grad=False):
+    def like(t, dtype=None, *, device=None, requires_grad=False, memory_format=None):
+        check_device(device)
         return fn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"``{fn.__name__}`` with the shape (and dtype) of another tensor."
@@ -51,7 +261,33 @@ def _like(fn):
 
 
 zeros_like, ones_like = map(_like, (zeros, ones))
+empty_like = _like(empty)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def full_like(t, fill_value, dtype=None, *, device=None, requires_grad=False,
+              memory_format=None):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def _new(fill, name):
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        return _filled(name, fill, size, dtype or self.dtype, device, requires_grad)
+    new.__name__ = name
+    new.__doc__ = f"A new tensor of the given size, {fill}-filled, with this tensor's dtype."
+    return tensor_method(new)
+
+
+new_zeros, new_ones, new_empty = _new(0, "new_zeros"), _new(1, "new_ones"), _new(0, "new_empty")
+
+
+@tensor_method
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+@tensor_method
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """``tensor(data)`` with this tensor's dtype unless ``dtype`` says otherwise."""
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)

@@ -399,7 +399,7 @@ def _tensor_list(tensors, op):
 
 def cat(tensors, dim=0) -> Tensor:
     """Join tensors along an existing dim. Dtypes are promoted as torch (int64 with float32 is
-    float32); a 1-d empty tensor is skipped, as torch's legacy rule."""
+    float32); a 1-d empty tensor joins tensors of any shape, as torch's legacy rule."""
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -410,21 +410,22 @@ def cat(tensors, dim=0) -> Tensor:
     dtype = tensors[0].dtype
     for t in tensors[1:]:
         dtype = result_dtype(np.empty(0, dtype), t.array)
-    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
-    nd = kept[0].ndim
-    for t in kept:
-        if t.ndim != nd:
-            raise ShapeError(f"cat: Tensors must have same number of dimensions: got {nd} and "
-                             f"{t.ndim}")
-    d = normalize_dim(dim, nd, "cat")
-    for i, t in enumerate(kept):
-        for axis, (a, b) in enumerate(zip(kept[0].shape, t.shape)):
+    ref = next((t for t in tensors if t.shape != (0,)), tensors[0])
+    d = normalize_dim(dim, ref.ndim, "cat")
+    empty = ref.shape[:d] + (0,) + ref.shape[d + 1:]
+    tensors = [t.reshape(empty) if t.shape == (0,) else t for t in tensors]
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim:
+            raise ShapeError(f"cat: Tensors must have same number of dimensions: got "
+                             f"{ref.ndim} and {t.ndim}")
+        for axis, (a, b) in enumerate(zip(ref.shape, t.shape)):
             if axis != d and a != b:
                 raise ShapeError(
-                    f"cat: shapes {', '.join(str(t.shape) for t in kept)} must match in every "
-                    f"dim except dim {d} (Sizes of tensors must match except in dimension {d}. "
-                    f"Expected size {a} but got size {b} for tensor number {i} in the list.)")
-    return ops.Cat.apply(*[t.to(dtype) for t in kept], dim=d)
+                    f"cat: shapes {', '.join(str(t.shape) for t in tensors)} must match in "
+                    f"every dim except dim {d} (Sizes of tensors must match except in dimension "
+                    f"{d}. Expected size {a} but got size {b} for tensor number {i} in the "
+                    f"list.)")
+    return ops.Cat.apply(*[t.to(dtype) for t in tensors], dim=d)
 
 
 concat = concatenate = cat
