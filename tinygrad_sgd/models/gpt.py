@@ -61,7 +61,7 @@ class CausalSelfAttention(nn.Module):
         v = v.view(B, T, self.n_head, hs).transpose(1, 2)
         y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training
                                            else 0.0, is_causal=True)
-        y = y.transpose(1, 2).reshape(B, T, C)                  # heads side by side again
+        y = y.transpose(1, 2).contiguous().view(B, T, C)        # heads side by side again
         return self.resid_dropout(self.c_proj(y))
 
 

@@ -31,9 +31,7 @@ def _blas_ready(x):
     """``x`` itself if each of its matrices (last two dims) is laid out row- or column-major
     without gaps, else a row-major copy: NumPy's batched matmul calls BLAS only for such
     matrices and runs ~6x slower on the others — e.g. heads sliced out of one fused q|k|v
-    projection and transposed, as in every GPT. (Flattening a tensor that is not contiguous
-    copies it in row-major order; the reshape back is a view. A NumPy elementwise op would
-    keep the gappy order.)"""
+    projection and transposed, as in every GPT."""
     a = x.array
     if a.ndim < 2:
         return x
@@ -41,7 +39,7 @@ def _blas_ready(x):
     n, m = a.shape[-2:]
     if (c == item and (r == item * m or n == 1)) or (r == item and (c == item * n or m == 1)):
         return x
-    return x.reshape(-1).reshape(x.shape)
+    return x.contiguous()
 
 
 def _repeat_heads(x, groups):
@@ -117,7 +115,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         weights = scores.softmax(-1)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
-    # (a view forward; backward, the same flattening makes the incoming gradient row-major —
-    # it usually arrives transposed, from merging the heads — for the two products below)
+    # a view forward; backward, flattening makes the incoming gradient row-major (NumPy copies
+    # a tensor that is not contiguous when flattening it) — it usually arrives transposed, from
+    # merging the heads — so the two products of the last matmul's backward are BLAS calls
     out = weights @ value
     return out.reshape(-1).reshape(out.shape)
