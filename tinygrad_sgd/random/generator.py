@@ -161,15 +161,6 @@ class Generator:
         self._fresh = False
         return self._bitgen.random_raw(n)
 
-    def integers(self, low, high=None, size=None) -> np.ndarray:
-        """Deprecated: the NumPy generator's spelling of ``randint(low, high, size)`` (int64),
-        kept for code written against the NumPy generator ``tinygrad_sgd.get_rng()`` used to
-        return. Draws torch's ``randint`` stream."""
-        from .sampling import randint
-        if high is None:
-            low, high = 0, low
-        return randint(low, high, size, np.int64, self)
-
     def random64(self, n: int) -> np.ndarray:
         """``n`` 64-bit draws (torch's ``random64()``: two outputs, the first is the high half)."""
         raw = self.random(2 * int(n)).reshape(-1, 2)
