@@ -65,8 +65,10 @@ class TorchGPT(tnn.Module):
         super().__init__()
         self.config = c
         self.transformer = tnn.ModuleDict(dict(
-            wte=tnn.Embedding(c.vocab_size, c.n_embd), wpe=tnn.Embedding(c.block_size, c.n_embd),
-            drop=tnn.Dropout(c.dropout), h=tnn.ModuleList([TorchBlock(c) for _ in range(c.n_layer)]),
+            wte=tnn.Embedding(c.vocab_size, c.n_embd),
+            wpe=tnn.Embedding(c.block_size, c.n_embd),
+            drop=tnn.Dropout(c.dropout),
+            h=tnn.ModuleList([TorchBlock(c) for _ in range(c.n_layer)]),
             ln_f=tnn.LayerNorm(c.n_embd, bias=c.bias)))
         self.lm_head = tnn.Linear(c.n_embd, c.vocab_size, bias=False)
         self.transformer.wte.weight = self.lm_head.weight

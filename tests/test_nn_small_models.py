@@ -3,7 +3,6 @@ embedding, scaled dot-product attention — value, gradient for every input and 
 (float64, and float32 staying float32) over hypothesis shapes with size-1 dims; masks with
 whole rows masked, repeated ids, padding_idx; BatchNorm's running statistics, train/eval and
 torch checkpoints; containers and Module buffers."""
-from collections import OrderedDict
 from typing import Callable, NamedTuple
 
 import numpy as np
