@@ -449,6 +449,26 @@ def test_int_and_tensor_index_place_the_index_dim_as_torch(index):
     assert tg.tensor(x)[1, :, tg.tensor([0, 2])].shape == (3, 2)
 
 
+@pytest.mark.parametrize("index", [(1, slice(None), [0, 2]), ([1, 0], slice(1, 3), 3),
+                                   (None, 0, Ellipsis, [2, 0, 1])])
+def test_index_put_writes_where_torch_reads(index):
+    # (IndexPut takes torch_index's two-step index, so ``x[index] = v`` can follow torch)
+    from tinygrad_sgd.functions.index import torch_index
+    from tinygrad_sgd.ops.index import IndexPut
+    x = np.arange(24.0).reshape(2, 3, 4)
+    tindex = tuple(np.array(i) if isinstance(i, list) else i for i in index)
+    vshape = tuple(torch.zeros(2, 3, 4)[_tensors(torch, tindex)].shape)
+
+    def put(lib, x, v):
+        if lib is torch:
+            y = x.clone()
+            y[_tensors(torch, tindex)] = v
+            return y
+        return IndexPut.apply(x, v, torch_index(_tensors(tg, tindex), x.shape))
+    check_against_torch(put, (x, np.linspace(-1, 1, int(np.prod(vshape))).reshape(vshape)),
+                        label=str(index))
+
+
 def test_index_tensors_of_every_integer_dtype_and_0d_tensors_select():
     a, b = both(np.arange(12.0).reshape(3, 4))
     for dtype in (np.int64, np.int32, np.uint8, np.bool_):

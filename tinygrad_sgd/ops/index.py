@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import Function
 from .elementwise import Where, keep_where
-from .shape import GetItem, IndexAdd, Permute, along
+from .shape import GetItem, IndexAdd, Permute, Staged, along
 
 
 class Gather(Function):
@@ -29,8 +29,9 @@ class Gather(Function):
 
 class IndexPut(Function):
     """``x`` copied, then ``values`` written (or, with ``accumulate``, added: repeated places
-    add up) at ``index``, a NumPy index into x. It is scatter, scatter_add, index_copy,
-    index_add, index_fill and masked_scatter. ``values`` broadcast to ``x[index]``'s shape;
+    add up) at ``index``, a NumPy index into x (or a two-step ``Staged`` one, as
+    ``x[index] = v`` reads it). It is scatter, scatter_add, index_copy, index_add, index_fill,
+    masked_scatter and item assignment. ``values`` broadcast to ``x[index]``'s shape;
     a place written twice without accumulate keeps one of the values (torch leaves which one
     unspecified), but every value gets the gradient of its place, as torch's."""
     inputs, rule = ("x", "v"), "z = x, with z[index] = v (or z[index] += v)"
@@ -40,13 +41,15 @@ class IndexPut(Function):
     def forward(self, x, values, index, accumulate=False):
         self.index, self.accumulate = index, accumulate
         out = x.array.copy()
+        target, where = _target(out, index)
         if accumulate:
-            np.add.at(out, index, values.array)
+            np.add.at(target, where, values.array)
         else:
-            out[index] = values.array
+            target[where] = values.array
             if self._recording and x.requires_grad:
                 self.kept = np.ones(out.shape, dtype=bool)
-                self.kept[index] = False
+                kept, where = _target(self.kept, index)
+                kept[where] = False
         return out
 
     def backward(self, g):
@@ -56,6 +59,12 @@ class IndexPut(Function):
         if self.needs_input_grad[1]:
             gv = GetItem.apply(g, self.index)
         return gx, gv
+
+
+def _target(array, index):
+    """Where ``index`` writes: ``(array, index)``, or for a two-step :class:`.shape.Staged`
+    index (torch's ``x[1, :, idx] = v``) the view its basic step picks and its second step."""
+    return (array[index[0]], index[1]) if isinstance(index, Staged) else (array, index)
 
 
 _IDENTITY = {"sum": 0, "mean": 0, "prod": 1}
