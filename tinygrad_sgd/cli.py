@@ -6,6 +6,8 @@ every lesson.
     tinygrad-sgd logreg [...]                  logistic regression with BCE
     tinygrad-sgd perceptron [...]              the perceptron: hinge loss, separable vs XOR
     tinygrad-sgd xor [...]                     a two-layer MLP solves XOR
+    tinygrad-sgd bigram | mlp | batchnorm | backprop | gpt [...]   character language models
+    tinygrad-sgd sample --checkpoint out/gpt/ckpt.npz --num 10      text from a saved GPT
     tinygrad-sgd graph --model simple-cnn -o cnn.svg | --example neuron -o neuron.png
     tinygrad-sgd explain --example neuron [--frames DIR [--format png]]
     tinygrad-sgd explain --example neuron --html backprop.html     (step through it in a browser)
@@ -34,9 +36,20 @@ LESSONS = {
     "perceptron": ("tinygrad_sgd.tutorials.perceptron",
                    "the perceptron: separates a separable set, fails on XOR"),
     "xor": ("tinygrad_sgd.tutorials.xor_mlp", "a two-layer MLP solves XOR"),
+    "bigram": ("tinygrad_sgd.tutorials.bigram",
+               "the bigram character model: counts, samples, the one-hot network"),
+    "mlp": ("tinygrad_sgd.tutorials.makemore_mlp",
+            "Bengio et al.'s MLP language model on names (embeddings, lr decay)"),
+    "batchnorm": ("tinygrad_sgd.tutorials.batchnorm",
+                  "a deep MLP with and without BatchNorm: activation/gradient diagnostics"),
+    "backprop": ("tinygrad_sgd.tutorials.backprop",
+                 "the MLP's backward pass by hand, checked against autograd (--exercise)"),
+    "gpt": ("tinygrad_sgd.tutorials.gpt",
+            "a character-level GPT: AdamW, warm-up + cosine, checkpoints, attention"),
+    "sample": ("tinygrad_sgd.tutorials.sample", "sample text from a saved GPT checkpoint"),
 }
 ALIASES = {"sgd-blobs": "sgd", "logistic-regression": "logreg", "xor-mlp": "xor",
-           "mnist-cnn": "mnist"}
+           "mnist-cnn": "mnist", "makemore-mlp": "mlp"}
 
 __all__ = ["LESSONS", "ALIASES", "build_parser", "lesson_main", "graph_command",
            "explain_command", "main"]
