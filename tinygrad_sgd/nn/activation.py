@@ -2,6 +2,7 @@
 :mod:`tinygrad_sgd.nn.functional`."""
 import numpy as np
 
+from ..device import check_device
 from . import functional as F
 from .module import Module, Parameter
 
@@ -181,8 +182,9 @@ class PReLU(Module):
     """x for x > 0, a·x otherwise, with ``num_parameters`` learnable slopes a (1, or one per
     channel), all starting at ``init``."""
 
-    def __init__(self, num_parameters=1, init=0.25, dtype=np.float32):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=np.float32):
         super().__init__()
+        check_device(device)
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(np.full((num_parameters,), init, dtype))
 

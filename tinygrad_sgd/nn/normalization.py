@@ -2,6 +2,7 @@
 defaults, parameter and buffer names, so state_dicts move both ways)."""
 import numpy as np
 
+from ..device import check_device
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -20,8 +21,9 @@ class LayerNorm(Module):
     zeros at first) when ``elementwise_affine``; ``bias=False`` leaves the shift out."""
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 dtype=np.float32):
+                 device=None, dtype=np.float32):
         super().__init__()
+        check_device(device)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
@@ -46,8 +48,10 @@ class RMSNorm(Module):
     """x / √(mean(x²) + ε) over the last dims, then ``·weight``; ``eps=None``: the dtype's
     machine epsilon."""
 
-    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=np.float32):
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=np.float32):
         super().__init__()
+        check_device(device)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
@@ -72,8 +76,9 @@ class _BatchNorm(Module):
     _dims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=np.float32, *, bias=True):
+                 track_running_stats=True, device=None, dtype=np.float32, *, bias=True):
         super().__init__()
+        check_device(device)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:

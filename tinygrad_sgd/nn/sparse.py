@@ -2,8 +2,10 @@
 import numpy as np
 
 from ..autograd import no_grad
+from ..device import check_device
 from . import functional as F
 from . import init
+from .functional.sparse import embedding_options_supported
 from .module import Module, Parameter
 
 __all__ = ["Embedding"]
@@ -12,11 +14,16 @@ __all__ = ["Embedding"]
 class Embedding(Module):
     """``weight`` of shape ``(num_embeddings, embedding_dim)``, initialised N(0, 1) as torch,
     with the ``padding_idx`` row (if any) zeroed; that row never receives a gradient.
-    ``_weight`` uses a given tensor instead; ``Embedding.from_pretrained(weights)`` too."""
+    ``_weight`` uses a given tensor instead; ``Embedding.from_pretrained(weights)`` too.
+    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not supported here (an error says
+    so rather than ignoring them)."""
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, _weight=None,
-                 _freeze=False, dtype=np.float32):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                 _freeze=False, device=None, dtype=np.float32):
         super().__init__()
+        check_device(device)
+        embedding_options_supported(max_norm, scale_grad_by_freq, sparse)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
             if padding_idx > 0:
@@ -47,11 +54,13 @@ class Embedding(Module):
         return F.embedding(input, self.weight, self.padding_idx)
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
+                        norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         if embeddings.ndim != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape
-        return cls(rows, cols, padding_idx, _weight=embeddings, _freeze=freeze)
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)
 
     def extra_repr(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"

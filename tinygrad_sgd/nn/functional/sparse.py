@@ -8,10 +8,22 @@ from ._checks import check_float
 __all__ = ["embedding"]
 
 
-def embedding(input, weight, padding_idx=None):
+def embedding_options_supported(max_norm, scale_grad_by_freq, sparse):
+    """torch's options this library does not implement raise instead of being ignored."""
+    for name, value, default in (("max_norm", max_norm, None),
+                                 ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                 ("sparse", sparse, False)):
+        if value != default:
+            raise NotImplementedError(f"embedding: {name}={value!r} is not supported by "
+                                      f"tinygrad_sgd (only the default {default!r})")
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
     """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer ids ``input``
     (any shape): the result has shape ``input.shape + (embedding_dim,)``. Repeated ids add
     up their gradients; the ``padding_idx`` row receives no gradient."""
+    embedding_options_supported(max_norm, scale_grad_by_freq, sparse)
     check_float(weight, "embedding", "weight")
     ids = input.array if isinstance(input, Tensor) else np.asarray(input)
     if ids.dtype.kind not in "iu":
