@@ -7,6 +7,10 @@ dropped, medians — at batch 64 and 256, with both sides at 1 thread and at 2 t
 Each thread setting runs in its own subprocess (OpenBLAS reads its thread count at start-up;
 torch is set to the same count). Then two more subprocesses run 200 training steps each, one
 of ours and one of torch's, and report peak resident memory above the process's baseline.
+Each row names the kernel set ours ran with (``tinygrad_sgd.kernels.backend()``: "numba" when
+numba is installed, else "numpy"; ``TINYGRAD_SGD_KERNELS`` forces one). Last, the time of our
+first training step in a fresh process: cold (numba's on-disk cache empty, so the compiled
+kernels compile) and warm (they load from the cache).
 """
 import argparse
 import itertools
@@ -98,6 +102,7 @@ def time_alternating(steppers, steps, block=10, warmup=10):
 
 def worker_timing(threads, batch_sizes, steps):
     import torch
+    from tinygrad_sgd import kernels
     torch.set_num_threads(threads)
     rows = []
     for bs in batch_sizes:
@@ -107,8 +112,24 @@ def worker_timing(threads, batch_sizes, steps):
         med = time_alternating({"ours": ours_stepper(batches, sd),
                                 "torch": torch_stepper(batches, tmodel)}, steps)
         rows.append({"batch": bs, "threads": threads, "ours_ms": med["ours"] * 1e3,
-                     "torch_ms": med["torch"] * 1e3, "ratio": med["ours"] / med["torch"]})
+                     "torch_ms": med["torch"] * 1e3, "ratio": med["ours"] / med["torch"],
+                     "kernels": kernels.backend()})
     return rows
+
+
+def worker_first_step(batch_size):
+    """Seconds of our first training step in this fresh process (import excluded)."""
+    batches = _batches(batch_size, n_batches=1)
+    import tinygrad_sgd  # noqa: F401
+    from tinygrad_sgd import kernels
+    step = ours_stepper(batches)
+    t0 = time.perf_counter()
+    step()
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    step()
+    return {"kernels": kernels.backend(), "first_s": first,
+            "second_s": time.perf_counter() - t0}
 
 
 def _rss_mb():
@@ -140,9 +161,9 @@ def worker_memory(which, steps, batch_size):
             "rss_first_mb": rss[0], "rss_last_mb": rss[-1]}
 
 
-def _run_worker(args, env_threads):
+def _run_worker(args, env_threads, **extra_env):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(env_threads),
-               OMP_NUM_THREADS=str(env_threads), MKL_NUM_THREADS=str(env_threads))
+               OMP_NUM_THREADS=str(env_threads), MKL_NUM_THREADS=str(env_threads), **extra_env)
     out = subprocess.run([sys.executable, os.path.abspath(__file__)] + args, env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -155,13 +176,18 @@ def main(argv=None):
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--memory-steps", type=int, default=200)
     ap.add_argument("--json", default=os.path.join(HERE, "results", "mnist_cnn.json"))
-    ap.add_argument("--worker", choices=["timing", "memory-ours", "memory-torch"],
+    ap.add_argument("--no-first-step", action="store_true",
+                    help="skip the cold/warm first-step timing (cold compiles for ~30 s)")
+    ap.add_argument("--worker", choices=["timing", "memory-ours", "memory-torch", "first-step"],
                     help=argparse.SUPPRESS)
     ap.add_argument("--worker-threads", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.batch_sizes.split(",")]
     if args.worker == "timing":
         print(json.dumps(worker_timing(args.worker_threads, sizes, args.steps)))
+        return
+    if args.worker == "first-step":
+        print(json.dumps(worker_first_step(sizes[0])))
         return
     if args.worker:
         print(json.dumps(worker_memory(args.worker.split("-")[1], args.memory_steps, sizes[0])))
@@ -175,10 +201,11 @@ def main(argv=None):
     rows.sort(key=lambda r: (r["batch"], r["threads"]))
     print("MNIST tutorial CNN, one training step (forward + NLL + backward + SGD momentum), "
           "median ms/step")
-    print(f"{'batch':>6} {'threads':>7} {'tinygrad_sgd':>13} {'torch':>8} {'ours/torch':>11}")
+    print(f"{'batch':>6} {'threads':>7} {'kernels':>8} {'tinygrad_sgd':>13} {'torch':>8} "
+          f"{'ours/torch':>11}")
     for r in rows:
-        print(f"{r['batch']:>6} {r['threads']:>7} {r['ours_ms']:>13.2f} {r['torch_ms']:>8.2f} "
-              f"{r['ratio']:>11.2f}")
+        print(f"{r['batch']:>6} {r['threads']:>7} {r['kernels']:>8} {r['ours_ms']:>13.2f} "
+              f"{r['torch_ms']:>8.2f} {r['ratio']:>11.2f}")
     memory = [_run_worker(["--worker", f"memory-{w}", "--memory-steps",
                            str(args.memory_steps), "--batch-sizes", str(sizes[0])], 1)
               for w in ("ours", "torch")]
@@ -189,10 +216,23 @@ def main(argv=None):
               f"{m['peak_above_baseline_mb']:.1f} MB "
               f"above baseline; RSS step 1 {m['rss_first_mb']:.0f} MB -> step "
               f"{m['steps']} {m['rss_last_mb']:.0f} MB")
+    first = []
+    if not args.no_first_step:
+        import tempfile
+        with tempfile.TemporaryDirectory() as empty_cache:
+            for name, env in (("cold", {"NUMBA_CACHE_DIR": empty_cache}), ("warm", {})):
+                r = _run_worker(["--worker", "first-step", "--batch-sizes", str(sizes[0])], 1,
+                                **env)
+                first.append(dict(r, start=name))
+        print(f"\nFirst training step of a fresh process at batch {sizes[0]}, 1 thread "
+              f"(cold: numba's cache empty; warm: loaded from it):")
+        for r in first:
+            print(f"  {r['start']:>5} ({r['kernels']}): first step {r['first_s']:.2f} s, "
+                  f"second {r['second_s'] * 1e3:.0f} ms")
     if args.json:
         os.makedirs(os.path.dirname(args.json), exist_ok=True)
         with open(args.json, "w") as f:
-            json.dump({"timing": rows, "memory": memory}, f, indent=2)
+            json.dump({"timing": rows, "memory": memory, "first_step": first}, f, indent=2)
         print(f"\nwrote {args.json}")
 
 

@@ -12,6 +12,7 @@ the copies long (see the package docstring).
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .backend import compiled
 from .layout import to_chwn, from_chwn, padded_empty
 from .threads import parallel_for
 
@@ -55,8 +56,13 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
     matrix when ``keep_cols`` and it fits KEEP_COLS_BYTES (for the weight gradient), else None."""
     if g.groups > 1:
         return grouped_conv2d_forward(x, w, b, g), None
+    fast = compiled()            # the numba kernels, if active (None: NumPy's)
+    fast = fast if fast is not None and fast.floats(x, w, *([] if b is None else [b])) else None
+    if fast is not None and g.C == 1:     # one input channel: computed directly, no columns
+        return fast.conv.conv2d_forward_direct(x, w, b, g), None
     F, block = w.shape[0], g.OW * g.N          # columns per output row
-    win = g.windows(g.padded(to_chwn(x)))
+    xp = g.padded(to_chwn(x))
+    win = g.windows(xp)
     w2 = w.reshape(F, -1)
     out = padded_empty(F, g.OH * block, np.result_type(w2, x))
     keep = keep_cols and w2.shape[1] * g.OH * block * x.dtype.itemsize <= KEEP_COLS_BYTES
@@ -69,14 +75,19 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
 
     def rows(r0, r1):        # output rows r0..r1
         if keep:             # all their columns, kept, then the product by column slabs
-            np.copyto(cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)[:, :, :, r0:r1],
-                      win[:, :, :, r0:r1])
+            if fast is not None:
+                fast.conv.im2col(xp, g, r0, r1, cols[:, r0 * block:r1 * block])
+            else:
+                np.copyto(cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)[:, :, :, r0:r1],
+                          win[:, :, :, r0:r1])
             for s in _slabs(r0 * block, r1 * block, cols.shape[0]):
                 product(cols[:, s], s)
         else:                # a slab of rows at a time: columns, then product at once
             buf = g.scratch(x.dtype)
             for ra, rb in g.row_slabs(r0, r1):
-                product(g.cols_of_rows(win, ra, rb, buf), slice(ra * block, rb * block))
+                c = fast.conv.cols_of_rows(g, xp, ra, rb, buf) if fast is not None else \
+                    g.cols_of_rows(win, ra, rb, buf)
+                product(c, slice(ra * block, rb * block))
     parallel_for(g.OH, rows, w2.shape[1] * g.OH * block, blas=True)
     return from_chwn(out.reshape(F, g.OH, g.OW, g.N)), cols
 
@@ -99,6 +110,9 @@ def conv2d_input_grad(gy, w, g):
 def col2im(g, cols, dtype):
     """Adjoint of im2col: add each column entry back where it was copied from
     (channels split between threads: each writes only its own)."""
+    fast = compiled()
+    if fast is not None and np.dtype(dtype) in fast.FLOATS:
+        return fast.conv.col2im(g, cols, dtype)
     cols = cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)
     out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=dtype)
     offsets = list(zip(np.ndindex(g.kh, g.kw), g.offsets()))
@@ -153,7 +167,12 @@ def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
     column matrix the forward kept, else the columns are copied again, a slab at a time)."""
     if g.groups > 1:
         return grouped_conv2d_weight_grad(x, gy, w_shape, g)
-    win = g.windows(g.padded(to_chwn(x)))
+    fast = compiled()
+    fast = fast if fast is not None and fast.floats(x, gy) else None
+    if fast is not None and g.C == 1 and cols is None:   # one input channel: directly
+        return fast.conv.conv2d_weight_grad_direct(x, gy, w_shape, g)
+    xp = g.padded(to_chwn(x))
+    win = g.windows(xp)
     g2 = to_chwn(gy).reshape(w_shape[0], -1)
     block = g.OW * g.N
     K = g.C * g.kh * g.kw
@@ -169,7 +188,9 @@ def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
             buf = g.scratch(x.dtype)
             for ra, rb in g.row_slabs(r0, r1):
                 s = slice(ra * block, rb * block)
-                acc += g.cols_of_rows(win, ra, rb, buf) @ g2[:, s].T
+                c = fast.conv.cols_of_rows(g, xp, ra, rb, buf) if fast is not None else \
+                    g.cols_of_rows(win, ra, rb, buf)
+                acc += c @ g2[:, s].T
         partial[r0] = acc
     # Two threads only where the product has many rows: with few (25 for a 1-channel 5x5
     # convolution) the two halves ran slower side by side than one after the other.

@@ -8,6 +8,7 @@ maximum: a window of −inf values picks its first real element, as torch does.
 """
 import numpy as np
 
+from .backend import compiled
 from .layout import to_chwn, from_chwn
 from .threads import parallel_for
 
@@ -18,6 +19,9 @@ __all__ = ["max_pool_forward", "max_pool_indices", "max_pool_scatter", "max_pool
 
 def max_pool_forward(x, g):
     """(y, masks): the max of each window, and masks[k] = element k is its first maximum."""
+    fast = compiled()            # the numba twin, if active
+    if fast is not None and fast.floats(x):
+        return fast.pool.max_pool_forward(x, g)
     xp = g.padded(x.transpose(1, 2, 3, 0), value=-np.inf)
     offsets = list(g.offsets())
     out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
@@ -83,6 +87,9 @@ def max_pool_indices(masks, g):
 
 def max_pool_scatter(gy, masks, g):
     """dx[first max of window k] += dy[k]: the adjoint of max pooling with fixed masks."""
+    fast = compiled()
+    if fast is not None and fast.floats(gy):
+        return fast.pool.max_pool_scatter(gy, masks, g)
     g2 = gy.transpose(1, 2, 3, 0)
     shape = (g.C, g.Hp, g.Wp, g.N)
     tiles = g.stride == (g.kh, g.kw) and g.dilation == (1, 1) and \

@@ -1,0 +1,290 @@
+"""The two kernel sets: the backend switch, and every compiled (numba) kernel against its NumPy
+twin (same inputs, same outputs) on odd shapes, padding, stride, dilation, ties, NaN/inf, in
+float32 and float64; the training-step ops against torch with the compiled kernels.
+
+Tests that need numba skip when it is not installed. Shapes are small: each kernel compiles
+once per dtype (``cache=True`` keeps it on disk for the next run).
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import kernels
+from tinygrad_sgd.kernels import conv as np_conv, pool as np_pool
+from tinygrad_sgd.kernels.backend import compiled, numba_available
+from tinygrad_sgd.kernels.layout import Geometry, from_chwn, pool_geometry, to_chwn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+needs_numba = pytest.mark.skipif(not numba_available(),
+                                 reason="numba not installed (pip install 'tinygrad_sgd[fast]')")
+DTYPES = [np.float32, np.float64]
+
+
+def tol(dtype):
+    return dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-11)
+
+
+@pytest.fixture
+def restore_backend():
+    previous = kernels.backend()
+    yield
+    kernels.set_backend(previous)
+
+
+def numpy_twin(fn, *args):
+    """Call a kernels.* function with the NumPy kernel set active."""
+    previous = kernels.set_backend("numpy")
+    try:
+        return fn(*args)
+    finally:
+        kernels.set_backend(previous)
+
+
+# --- the switch ----------------------------------------------------------------------------
+def _backend_in_subprocess(value):
+    env = dict(os.environ, TINYGRAD_SGD_KERNELS=value)
+    return subprocess.run([sys.executable, "-c",
+                           "import tinygrad_sgd.kernels as k; print(k.backend())"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_default_backend_follows_numba_availability():
+    if "TINYGRAD_SGD_KERNELS" in os.environ:
+        pytest.skip("TINYGRAD_SGD_KERNELS is set for this run")
+    assert kernels.backend() == ("numba" if numba_available() else "numpy")
+
+
+def test_environment_forces_numpy():
+    out = _backend_in_subprocess("numpy")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "numpy"
+
+
+@needs_numba
+def test_environment_forces_numba():
+    out = _backend_in_subprocess("numba")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "numba"
+
+
+def test_environment_with_an_unknown_backend_raises():
+    out = _backend_in_subprocess("cuda")
+    assert out.returncode != 0
+    assert "ValueError: kernel backend must be one of ('numpy', 'numba'), got 'cuda'" in out.stderr
+
+
+def test_set_backend(restore_backend):
+    kernels.set_backend("numpy")
+    assert kernels.backend() == "numpy"
+    assert compiled() is None
+    with pytest.raises(ValueError, match=r"kernel backend must be one of \('numpy', 'numba'\), "
+                                         r"got 'fast'"):
+        kernels.set_backend("fast")
+    assert kernels.backend() == "numpy"
+
+
+@pytest.mark.skipif(numba_available(), reason="numba is installed")
+def test_numba_backend_without_numba_raises():
+    with pytest.raises(ImportError, match=r"pip install 'tinygrad_sgd\[fast\]'"):
+        kernels.set_backend("numba")
+
+
+# --- compiled kernels vs their NumPy twins -----------------------------------------------------
+# (N, C, H, W, F, kernel, stride, padding, dilation)
+CONV_CASES = [
+    (3, 1, 12, 12, 4, (5, 5), (1, 1), (0, 0), (1, 1)),    # the tutorial's conv1, small
+    (2, 1, 9, 7, 3, (3, 2), (2, 1), (1, 2), (1, 2)),      # odd shapes, stride, padding, dilation
+    (5, 3, 10, 11, 2, (3, 3), (1, 2), (2, 0), (2, 1)),
+    (1, 2, 6, 6, 3, (1, 1), (3, 3), (0, 0), (1, 1)),
+    (4, 4, 8, 8, 5, (5, 5), (1, 1), (0, 0), (1, 1)),      # the tutorial's conv2, small
+]
+
+
+def conv_case(case, dtype, seed=0):
+    N, C, H, W, F, k, s, p, d = case
+    rng = np.random.default_rng(seed)
+    g = Geometry("conv2d", (N, C, H, W), k, s, p, d)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((F, C) + k).astype(dtype)
+    b = rng.standard_normal(F).astype(dtype)
+    gy = rng.standard_normal((N, F, g.OH, g.OW)).astype(dtype)
+    return g, x, w, b, gy
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_direct_convolution_matches_im2col(case, dtype):
+    from tinygrad_sgd.kernels.compiled import conv as fast
+    g, x, w, b, gy = conv_case(case, dtype)
+    want, _ = numpy_twin(np_conv.conv2d_forward, x, w, b, g)
+    got = fast.conv2d_forward_direct(x, w, b, g)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, **tol(dtype))
+    np.testing.assert_allclose(fast.conv2d_forward_direct(x, w, None, g),
+                               numpy_twin(np_conv.conv2d_forward, x, w, None, g)[0], **tol(dtype))
+    want_dw = numpy_twin(np_conv.conv2d_weight_grad, x, gy, w.shape, g)
+    got_dw = fast.conv2d_weight_grad_direct(x, gy, w.shape, g)
+    assert got_dw.shape == w.shape and got_dw.dtype == want_dw.dtype
+    np.testing.assert_allclose(got_dw, want_dw, **tol(dtype))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_im2col_and_col2im_match(case, dtype):
+    from tinygrad_sgd.kernels.compiled import conv as fast
+    g, x, *_ = conv_case(case, dtype)
+    xp = g.padded(np.ascontiguousarray(x.transpose(1, 2, 3, 0)))
+    K, block = g.C * g.kh * g.kw, g.OW * g.N
+    buf_np, buf_nb = g.scratch(x.dtype), g.scratch(x.dtype)
+    for ra, rb in [(0, g.OH), (g.OH // 2, g.OH)] + list(g.row_slabs(0, g.OH)):
+        want = g.cols_of_rows(g.windows(xp), ra, rb, np.empty(K * (rb - ra) * block, x.dtype))
+        np.testing.assert_array_equal(fast.im2col(xp, g, ra, rb, np.empty_like(want)), want)
+    for ra, rb in g.row_slabs(0, g.OH):
+        np.testing.assert_array_equal(fast.cols_of_rows(g, xp, ra, rb, buf_nb),
+                                      g.cols_of_rows(g.windows(xp), ra, rb, buf_np))
+    # into a column slice of a bigger matrix (the forward's kept columns)
+    cols = np.full((K, g.OH * block), np.nan, dtype=x.dtype)
+    fast.im2col(xp, g, 1 if g.OH > 1 else 0, g.OH, cols[:, (1 if g.OH > 1 else 0) * block:])
+    want = g.cols_of_rows(g.windows(xp), 0, g.OH, np.empty(cols.size, x.dtype))
+    s = (1 if g.OH > 1 else 0) * block
+    np.testing.assert_array_equal(cols[:, s:], want[:, s:])
+    assert g.OH == 1 or np.isnan(cols[:, :s]).all()     # nothing written outside the slice
+    dcols = np.random.default_rng(1).standard_normal((K, g.OH * block)).astype(dtype)
+    want = numpy_twin(np_conv.col2im, g, dcols, dtype)
+    got = fast.col2im(g, dcols, dtype)
+    assert got.shape == want.shape == x.shape and got.dtype == dtype
+    np.testing.assert_allclose(got, want, **tol(dtype))
+
+
+# (N, C, H, W, kernel, stride, padding, dilation, ceil_mode)
+POOL_CASES = [
+    (3, 2, 8, 8, 2, 2, 0, 1, False),          # the tutorial's 2x2
+    (2, 3, 7, 9, 3, 2, 1, 1, False),          # overlapping windows, padding
+    (2, 2, 7, 7, 2, 2, 0, 1, True),           # ceil_mode: a last partial window
+    (1, 2, 9, 8, (3, 2), (1, 2), (1, 1), (2, 1), False),   # dilation, odd everything
+    (4, 1, 5, 5, 3, 3, 1, 1, True),
+]
+
+
+def pool_input(case, dtype, values, seed=0):
+    N, C, H, W = case[:4]
+    rng = np.random.default_rng(seed)
+    if values == "normal":
+        return rng.standard_normal((N, C, H, W)).astype(dtype)
+    x = rng.integers(-2, 3, (N, C, H, W)).astype(dtype)      # many ties
+    if values == "special":
+        flat = x.reshape(-1)
+        for v in (np.nan, np.inf, -np.inf):
+            flat[rng.choice(flat.size, max(1, flat.size // 10), replace=False)] = v
+        x[0, 0] = -np.inf                                      # a plane of -inf only
+    return x
+
+
+@needs_numba
+@pytest.mark.parametrize("values", ["normal", "ties", "special"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", POOL_CASES)
+def test_max_pool_matches(case, dtype, values):
+    from tinygrad_sgd.kernels.compiled import pool as fast
+    x = pool_input(case, dtype, values)
+    g = pool_geometry("max_pool2d", x.shape, *case[4:8], ceil_mode=case[8])
+    want, want_masks = numpy_twin(np_pool.max_pool_forward, x, g)
+    got, masks = fast.max_pool_forward(x, g)
+    assert got.dtype == want.dtype and masks.dtype == bool and masks.shape == want_masks.shape
+    np.testing.assert_array_equal(got, want)              # NaN in the same places too
+    np.testing.assert_array_equal(masks, want_masks)
+    assert (masks.sum(axis=0) == 1).all()                 # exactly one element chosen
+    gy = np.random.default_rng(2).standard_normal(got.shape).astype(dtype)
+    np.testing.assert_allclose(fast.max_pool_scatter(gy, masks, g),
+                               numpy_twin(np_pool.max_pool_scatter, gy, want_masks, g),
+                               **tol(dtype))
+    # the layout the library's own ops produce: an NCHW view of (C, H, W, N) memory
+    xs = from_chwn(to_chwn(x))
+    np.testing.assert_array_equal(fast.max_pool_forward(xs, g)[0], want)
+    np.testing.assert_array_equal(fast.max_pool_forward(xs, g)[1], want_masks)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", POOL_CASES[:3])
+def test_max_pool_against_torch(case, dtype, restore_backend):
+    """Values, torch's indices (first max; last NaN) and a gradient with inf and NaN in it: it
+    reaches only each window's chosen element, as in torch."""
+    import torch
+    kernels.set_backend("numba")
+    x = pool_input(case, dtype, "special")
+    k, s, p, d, ceil = case[4:]
+    tx = torch.tensor(x, requires_grad=True)
+    ty, tidx = torch.nn.functional.max_pool2d(tx, k, s, p, d, ceil_mode=ceil,
+                                              return_indices=True)
+    a = tg.tensor(x, requires_grad=True)
+    y, idx = tg.nn.functional.max_pool2d(a, k, s, p, d, ceil_mode=ceil, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    gy = np.random.default_rng(3).standard_normal(y.shape).astype(dtype)
+    gy.reshape(-1)[::3] = np.inf
+    gy.reshape(-1)[1::7] = np.nan
+    ty.backward(torch.tensor(gy))
+    y.backward(tg.tensor(gy))
+    np.testing.assert_array_equal(a.grad.numpy(), tx.grad.numpy())
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_tutorial_cnn_step_against_torch(dtype, restore_backend):
+    """conv → max_pool → relu twice, with the compiled kernels: values, every gradient and a
+    second-order gradient through the ops' backward against torch."""
+    import torch
+    kernels.set_backend("numba")
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 3, (3, 1, 16, 16)).astype(dtype)      # integer pixels: pooling ties
+    w1, b1 = rng.standard_normal((4, 1, 5, 5)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    w2, b2 = rng.standard_normal((5, 4, 3, 3)).astype(dtype), rng.standard_normal(5).astype(dtype)
+    outs = []
+    for lib, F in ((tg, tg.nn.functional), (torch, torch.nn.functional)):
+        ps = [lib.tensor(v, requires_grad=True) for v in (x, w1, b1, w2, b2)]
+        h = F.relu(F.max_pool2d(F.conv2d(ps[0], ps[1], ps[2]), 2))
+        h = F.relu(F.max_pool2d(F.conv2d(h, ps[3], ps[4], padding=1), 2))
+        loss = (h * h).sum()
+        grads = (tg if lib is tg else torch).autograd.grad(loss, ps, create_graph=True)
+        second = (tg if lib is tg else torch).autograd.grad(grads[3].sum(), ps[0])[0]
+        outs.append([loss] + list(grads) + [second])
+    for ours, theirs in zip(*outs):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(),
+                                   rtol=1e-4 if dtype == np.float32 else 1e-10,
+                                   atol=1e-3 if dtype == np.float32 else 1e-9)
+
+
+@needs_numba
+def test_other_dtypes_stay_on_numpy(restore_backend):
+    kernels.set_backend("numba")
+    x = np.arange(32, dtype=np.float16).reshape(1, 2, 4, 4)
+    g = pool_geometry("max_pool2d", x.shape, 2, 2, 0)
+    y, masks = np_pool.max_pool_forward(x, g)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y, numpy_twin(np_pool.max_pool_forward, x, g)[0])
+
+
+@needs_numba
+def test_compiling_is_announced_once():
+    """A cold compile (empty cache) prints the notice to stderr once; a warm start is silent."""
+    code = ("import numpy as np; from tinygrad_sgd.kernels import pool, layout;"
+            "x = np.ones((1, 1, 4, 4), np.float32);"
+            "g = layout.pool_geometry('p', x.shape, 2, 2, 0);"
+            "pool.max_pool_forward(x, g); pool.max_pool_forward(x.astype(np.float64), g)")
+    env = dict(os.environ, TINYGRAD_SGD_KERNELS="numba")
+    import tempfile
+    with tempfile.TemporaryDirectory() as cache:
+        env["NUMBA_CACHE_DIR"] = cache
+        runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                               capture_output=True, text=True) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    assert runs[0].stderr.count("compiling kernels (once)") == 1
+    assert "compiling kernels" not in runs[1].stderr

@@ -1,0 +1,59 @@
+"""Compiled (numba) twins of the hottest NumPy kernels, one module per kernel family.
+
+Each public function here takes and returns exactly what its NumPy twin in
+:mod:`tinygrad_sgd.kernels` does, and is tested against it (``tests/test_kernels_backends.py``).
+The loops run over the batch innermost (the (C, H, W, N) layout), so each inner loop is a
+contiguous run that LLVM vectorizes. Kernels are single-threaded and release the GIL
+(``nogil``): :func:`..threads.parallel_for` splits them over channels, as it does NumPy's.
+``cache=True`` keeps the machine code on disk: the first process compiles (tens of seconds,
+announced on stderr), later ones load it in well under a second.
+
+Only float32 and float64 arrays go to these kernels; other dtypes stay on the NumPy ones.
+"""
+import sys
+
+import numba
+import numpy as np
+from numba.core import event
+
+__all__ = ["kernel", "FASTMATH", "FLOATS", "conv", "pool"]
+
+# Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
+# (and max pooling's NaN rule relies on v != v).
+FASTMATH = {"contract", "reassoc", "arcp", "nsz"}
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+_announced = False
+
+
+class _Announce(event.Listener):
+    """Print "compiling kernels (once)…" to stderr the first time one of ours really compiles
+    (numba's "numba:compile" event fires on a cache miss only, not on a load from disk)."""
+
+    def on_start(self, ev):
+        global _announced
+        disp = ev.data.get("dispatcher") if isinstance(ev.data, dict) else None
+        module = getattr(getattr(disp, "py_func", None), "__module__", "") or ""
+        if not _announced and module.startswith(__name__):
+            _announced = True
+            print("tinygrad_sgd: compiling kernels (once)… later runs load them from the cache",
+                  file=sys.stderr, flush=True)
+
+    def on_end(self, ev):
+        pass
+
+
+event.register("numba:compile", _Announce())
+
+
+def kernel(fn):
+    """A compiled kernel: cached on disk, GIL released, vectorizing fastmath (NaN-safe)."""
+    return numba.njit(cache=True, nogil=True, fastmath=FASTMATH)(fn)
+
+
+def floats(*arrays):
+    """True when every array is float32 or float64 and they share one dtype."""
+    return all(a.dtype in FLOATS and a.dtype == arrays[0].dtype for a in arrays)
+
+
+from . import conv, pool  # noqa: E402,F401

@@ -1,0 +1,155 @@
+"""Compiled convolution pieces, in the batch-innermost (C, H, W, N) layout:
+
+    conv2d_forward_direct      y = conv(x, w) + b computed directly, no column matrix (used for
+                               one input channel, where im2col would be 25x the input for a
+                               product with only 25 rows)
+    conv2d_weight_grad_direct  dw = Σ dy · x-window, directly (same case)
+    im2col / cols_of_rows      the column matrix of a range of output rows, into a given
+                               (reused) buffer: the copies of :meth:`Geometry.cols_of_rows`
+    col2im                     its adjoint: same inputs/outputs as ``kernels.conv.col2im``
+
+Every inner loop runs over the batch (N contiguous numbers), which LLVM vectorizes.
+"""
+import numpy as np
+
+from . import kernel
+from ..layout import to_chwn, from_chwn
+from ..threads import parallel_for
+
+__all__ = ["conv2d_forward_direct", "conv2d_weight_grad_direct", "im2col", "cols_of_rows",
+           "col2im"]
+
+
+@kernel
+def _conv_direct(xp, w, b, sh, sw, dh, dw, f0, f1, out):
+    """out[f, oh, ow, :] = b[f] + Σ_{c,i,j} w[f,c,i,j] · xp[c, oh·sh+i·dh, ow·sw+j·dw, :]."""
+    _, OH, OW, N = out.shape
+    C, kh, kw = w.shape[1], w.shape[2], w.shape[3]
+    for f in range(f0, f1):
+        for oh in range(OH):
+            row = out[f, oh]
+            for ow in range(OW):
+                r = row[ow]
+                for n in range(N):
+                    r[n] = 0
+            for c in range(C):
+                for i in range(kh):
+                    src = xp[c, oh * sh + i * dh]
+                    for j in range(kw):
+                        wv = w[f, c, i, j]
+                        for ow in range(OW):
+                            s = src[ow * sw + j * dw]
+                            r = row[ow]
+                            for n in range(N):
+                                r[n] += wv * s[n]
+            bf = b[f]
+            for ow in range(OW):
+                r = row[ow]
+                for n in range(N):
+                    r[n] += bf
+
+
+def conv2d_forward_direct(x, w, b, g):
+    """y = conv2d(x, w) + b (NCHW arrays in, an NCHW view out), groups = 1."""
+    xp = np.ascontiguousarray(g.padded(to_chwn(x)))
+    w4 = np.ascontiguousarray(w)
+    bias = np.zeros(w.shape[0], dtype=w.dtype) if b is None else np.ascontiguousarray(b)
+    out = np.empty((w.shape[0], g.OH, g.OW, g.N), dtype=np.result_type(w, x))
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+
+    def part(a, b_):
+        _conv_direct(xp, w4, bias, sh, sw, dh, dw, a, b_, out)
+    parallel_for(w.shape[0], part, out.size * w[0].size)
+    return from_chwn(out)
+
+
+@kernel
+def _weight_grad_direct(xp, dy, sh, sw, dh, dw, f0, f1, out):
+    """out[f, c, i, j] = Σ_{oh,ow,n} dy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow·sw+j·dw, n]."""
+    _, OH, OW, N = dy.shape
+    C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+    for f in range(f0, f1):
+        for c in range(C):
+            for i in range(kh):
+                for j in range(kw):
+                    acc = out[f, c, i, j]
+                    for oh in range(OH):
+                        src = xp[c, oh * sh + i * dh]
+                        d = dy[f, oh]
+                        for ow in range(OW):
+                            s = src[ow * sw + j * dw]
+                            e = d[ow]
+                            for n in range(N):
+                                acc += s[n] * e[n]
+                    out[f, c, i, j] = acc
+
+
+def conv2d_weight_grad_direct(x, gy, w_shape, g):
+    """dw = dy · cols(x)ᵀ for NCHW arrays, without the column matrix, groups = 1."""
+    xp = np.ascontiguousarray(g.padded(to_chwn(x)))
+    dy = to_chwn(gy)
+    out = np.zeros(w_shape, dtype=np.result_type(x, gy))
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    # Two threads only for many filters' worth of work (as the NumPy twin's 40-row rule).
+    parallel_for(w_shape[0], lambda a, b: _weight_grad_direct(xp, dy, sh, sw, dh, dw, a, b, out),
+                 dy.size * out[0].size)
+    return out
+
+
+@kernel
+def _im2col(xp, kh, kw, sh, sw, dh, dw, ra, rb, OW, out):
+    """out[(c,i,j), ((oh−ra)·OW + ow)·N + n] = xp[c, oh·sh+i·dh, ow·sw+j·dw, n], oh in ra..rb."""
+    C, N = xp.shape[0], xp.shape[3]
+    for c in range(C):
+        for i in range(kh):
+            for j in range(kw):
+                dst = out[(c * kh + i) * kw + j]
+                for oh in range(ra, rb):
+                    src = xp[c, oh * sh + i * dh]
+                    base = (oh - ra) * OW * N
+                    for ow in range(OW):
+                        s = src[ow * sw + j * dw]
+                        o = base + ow * N
+                        for n in range(N):
+                            dst[o + n] = s[n]
+
+
+def im2col(xp, g, ra, rb, out):
+    """The columns of output rows ra..rb of the padded (C, Hp, Wp, N) input ``xp`` into the 2-D
+    ``out`` (C·kh·kw, (rb−ra)·OW·N), which may be a column slice of a bigger matrix."""
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    _im2col(xp, g.kh, g.kw, sh, sw, dh, dw, ra, rb, g.OW, out)
+    return out
+
+
+def cols_of_rows(g, xp, ra, rb, buf):
+    """As :meth:`Geometry.cols_of_rows`, from the padded input itself: the columns of output
+    rows ra..rb copied into the scratch ``buf``, a (C·kh·kw, (rb−ra)·OW·N) matrix."""
+    n = (rb - ra) * g.OW * g.N
+    K = g.C * g.kh * g.kw
+    return im2col(xp, g, ra, rb, buf[:K * n].reshape(K, n))
+
+
+@kernel
+def _col2im(cols, sh, sw, dh, dw, c0, c1, out):
+    """out[c, oh·sh+i·dh, ow·sw+j·dw, :] += cols[c, i, j, oh, ow, :]."""
+    _, kh, kw, OH, OW, N = cols.shape
+    for c in range(c0, c1):
+        for i in range(kh):
+            for j in range(kw):
+                for oh in range(OH):
+                    dst = out[c, oh * sh + i * dh]
+                    for ow in range(OW):
+                        s = cols[c, i, j, oh, ow]
+                        d = dst[ow * sw + j * dw]
+                        for n in range(N):
+                            d[n] += s[n]
+
+
+def col2im(g, cols, dtype):
+    """Adjoint of im2col: add each column entry back where it was copied from."""
+    cols = np.ascontiguousarray(cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N), dtype=dtype)
+    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=dtype)
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    parallel_for(g.C, lambda a, b: _col2im(cols, sh, sw, dh, dw, a, b, out), cols.size)
+    return from_chwn(g.crop(out))

@@ -1,0 +1,95 @@
+"""Compiled max pooling: the window maximum and torch's first-max masks in one pass, and the
+scatter of the gradient through those masks. Same inputs and outputs as
+:func:`tinygrad_sgd.kernels.pool.max_pool_forward` / ``max_pool_scatter``."""
+import numpy as np
+
+from . import kernel
+from ..layout import from_chwn
+from ..threads import parallel_for
+
+__all__ = ["max_pool_forward", "max_pool_scatter"]
+
+
+@kernel
+def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, masks):
+    """out[c, oh, ow, n] = max of the window, masks[k, c, oh, ow, n] = element k is its
+    first maximum (ties: the first; NaN: the last NaN; padding taps are never chosen)."""
+    _, OH, OW, N = out.shape
+    K = kh * kw
+    best = np.empty(N, dtype=xp.dtype)
+    idx = np.empty(N, dtype=np.int64)
+    for c in range(c0, c1):
+        for oh in range(OH):
+            for ow in range(OW):
+                for n in range(N):
+                    idx[n] = -1
+                for i in range(kh):
+                    r = oh * sh + i * dh
+                    if r < ph or r >= ph + H:
+                        continue
+                    for j in range(kw):
+                        col = ow * sw + j * dw
+                        if col < pw or col >= pw + W:
+                            continue
+                        k = i * kw + j
+                        src = xp[c, r, col]
+                        for n in range(N):
+                            v = src[n]
+                            if idx[n] < 0 or v > best[n] or v != v:
+                                best[n] = v
+                                idx[n] = k
+                o = out[c, oh, ow]
+                for n in range(N):
+                    if idx[n] < 0:           # a window of padding only: as the NumPy twin
+                        best[n] = -np.inf
+                        idx[n] = K - 1
+                    o[n] = best[n]
+                for k in range(K):
+                    m = masks[k, c, oh, ow]
+                    for n in range(N):
+                        m[n] = idx[n] == k
+
+
+def max_pool_forward(x, g):
+    """(y, masks): the max of each window, and masks[k] = element k is its first maximum."""
+    xp = np.ascontiguousarray(g.padded(x.transpose(1, 2, 3, 0), value=-np.inf))
+    out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
+    masks = np.empty((g.kh * g.kw,) + out.shape, dtype=bool)
+    (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
+
+    def part(a, b):
+        _max_pool(xp, g.kh, g.kw, sh, sw, dh, dw, ph, pw, g.H, g.W, a, b, out, masks)
+    parallel_for(g.C, part, xp.size)
+    return from_chwn(out), masks
+
+
+@kernel
+def _scatter(gy, masks, kh, kw, sh, sw, dh, dw, c0, c1, out):
+    """out[window element k] += gy where masks[k] (only there: an inf or NaN gradient does not
+    leak into the other elements, as in torch)."""
+    _, OH, OW, N = gy.shape
+    for c in range(c0, c1):
+        for oh in range(OH):
+            for ow in range(OW):
+                src = gy[c, oh, ow]
+                for i in range(kh):
+                    r = oh * sh + i * dh
+                    for j in range(kw):
+                        m = masks[i * kw + j, c, oh, ow]
+                        dst = out[c, r, ow * sw + j * dw]
+                        for n in range(N):
+                            if m[n]:
+                                dst[n] += src[n]
+
+
+def max_pool_scatter(gy, masks, g):
+    """dx[first max of window k] += dy[k]: the adjoint of max pooling with fixed masks."""
+    g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
+    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=gy.dtype)
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    masks = np.ascontiguousarray(masks)
+
+    def part(a, b):
+        _scatter(g2, masks, g.kh, g.kw, sh, sw, dh, dw, a, b, out)
+    parallel_for(g.C, part, out.size)
+    return from_chwn(g.crop(out))
