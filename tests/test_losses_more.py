@@ -193,3 +193,38 @@ def test_loss_errors_match_torch():
         F.kl_div(x, x, reduction="avg")
     with pytest.warns(UserWarning, match="'mean' divides the total loss by both"):
         F.kl_div(x, x)
+
+
+LOSS_FUNCTIONS = ["nll_loss", "cross_entropy", "binary_cross_entropy",
+                  "binary_cross_entropy_with_logits", "mse_loss", "hinge_embedding_loss",
+                  "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "margin_ranking_loss",
+                  "cosine_embedding_loss"]
+LOSS_MODULES = ["NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
+                "HingeEmbeddingLoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
+                "MarginRankingLoss", "CosineEmbeddingLoss"]
+
+
+@pytest.mark.parametrize("name", LOSS_FUNCTIONS + LOSS_MODULES)
+def test_signatures_are_torchs_positionally(name):
+    import inspect
+    ours = getattr(F, name, None) or getattr(nn, name).__init__
+    theirs = getattr(torch.nn.functional, name, None) or getattr(torch.nn, name).__init__
+    assert list(inspect.signature(ours).parameters) == \
+        list(inspect.signature(theirs).parameters)
+
+
+def test_deprecated_size_average_and_reduce_as_torch():
+    x, y = tg.tensor([1.0, 2.0, 4.0]), tg.tensor([0.0, 0.0, 0.0])
+    tx, ty = torch.tensor([1.0, 2.0, 4.0]), torch.tensor([0.0, 0.0, 0.0])
+    for kw in ({"size_average": False}, {"reduce": False}, {"size_average": True}):
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            ours = F.l1_loss(x, y, **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = torch.nn.functional.l1_loss(tx, ty, **kw)
+            mod = nn.MSELoss(**kw)(x, y)
+            tmod = torch.nn.MSELoss(**kw)(tx, ty)
+        assert_same(ours, ref, what=str(kw))
+        assert_same(mod, tmod, what=str(kw))
+    with pytest.raises(NotImplementedError, match="weight= is not supported"):
+        F.mse_loss(x, y, weight=tg.ones(3))

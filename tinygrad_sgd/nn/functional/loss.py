@@ -22,6 +22,26 @@ def _check_reduction(reduction, op):
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _legacy(size_average, reduce, reduction):
+    """torch's deprecated ``size_average``/``reduce`` flags, when given, decide the reduction
+    (with torch's warning): reduce=False → 'none', else size_average=False → 'sum', else
+    'mean'."""
+    if size_average is None and reduce is None:
+        return reduction
+    import warnings
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{ret}' instead.", UserWarning, stacklevel=3)
+    return ret
+
+
+def _no_weight(weight, op):
+    if weight is not None:
+        raise NotImplementedError(f"{op}: weight= is not supported by tinygrad_sgd yet")
+
+
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean()
@@ -99,7 +119,8 @@ def _nll(input, target, weight, ignore_index, reduction, op):
     return ops.NllLoss.apply(input, safe, w, reduction)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
     """Negative log-likelihood: ``input`` holds log-probabilities ``(N, C)`` (or ``(N, C, d1,
     ...)``, or ``(C,)``), ``target`` integer classes ``(N,)`` (or ``(N, d1, ...)``, or ``()``).
 
@@ -107,19 +128,21 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     targets (their count without ``weight``); targets equal to ``ignore_index`` contribute 0.
     Raises TypeError for a non-integer target, IndexError for a class out of range, ValueError
     for mismatched shapes."""
+    reduction = _legacy(size_average, reduce, reduction)
     return _nll(input, target, weight, ignore_index, reduction, "nll_loss")
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
     """``nll_loss(log_softmax(input, dim=1), target)`` for raw scores (logits) ``(N, C)``,
     ``(N, C, d1, ...)`` or ``(C,)``.
 
     ``target`` holds integer class indices (same options and errors as :func:`nll_loss`) or,
-    if it is a float tensor of the input's shape, class probabilities: lᵢ = −Σ_c w_c·p_ic·
+    if it is a float tensor of the input's own shape, class probabilities: lᵢ = −Σ_c w_c·p_ic·
     log q_ic, and ``mean`` divides by the number of samples. ``label_smoothing`` ε mixes the
     target with the uniform distribution: (1−ε)·target + ε/C, as torch (for class indices the
     ε/C part is averaged like the nll part: over the summed weights of the kept targets)."""
+    reduction = _legacy(size_average, reduce, reduction)
     check_float(input, "cross_entropy")
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have at least 1 dimension (classes), "
@@ -133,10 +156,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = None
     if weight is not None:
         w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+        if w.shape != (C,):
+            raise ValueError(f"cross_entropy: weight must have shape ({C},) (one per class), "
+                             f"got {w.shape}")
         w = w.to(input.dtype).reshape((C,) + (1,) * (input.ndim - class_dim - 1))
     t_arr = target.array if isinstance(target, Tensor) else np.asarray(target)
     logp = input.log_softmax(class_dim)
-    if t_arr.dtype.kind == "f":                   # class probabilities
+    if t_arr.dtype.kind == "f" and t_arr.shape == input.shape:   # class probabilities (as
+        # torch, a float target of another shape is read as class indices, and refused)
         if ignore_index != -100:
             raise RuntimeError("ignore_index is not supported for floating point target")
         p = _as_target(target, input, "cross_entropy")
@@ -166,10 +193,12 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 # ============================================================================ binary losses
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
     """Binary cross entropy of probabilities ``input`` ∈ [0, 1] against ``target`` (same
     shape): −w·[y·ln x + (1−y)·ln(1−x)], the logs clamped at −100 as in torch."""
     op = "binary_cross_entropy"
+    reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     check_float(input, op)
     y = _as_target(target, input, op)
@@ -186,13 +215,14 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
     """Binary cross entropy of raw scores: σ inside the loss, in the stable form
     l = (1−y)·x + (1 + (p−1)·y)·softplus(−x)   (p = ``pos_weight``, default 1),
     which equals −[p·y·ln σ(x) + (1−y)·ln(1−σ(x))] but never overflows.
     Its gradient is dl/dx = σ(x) − y when p = 1."""
     op = "binary_cross_entropy_with_logits"
+    reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     check_float(input, op)
     y = _as_target(target, input, op)
@@ -209,8 +239,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(loss, reduction)
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error (x − y)², with ``target`` of the same shape as ``input``."""
+    reduction = _legacy(size_average, reduce, reduction)
+    _no_weight(weight, "mse_loss")
     _check_reduction(reduction, "mse_loss")
     check_float(input, "mse_loss")
     return ops.MseLoss.apply(input, _as_target(target, input, "mse_loss"), reduction)
@@ -227,10 +259,12 @@ def _pm_one(target, input, op, strict, what="target"):
     return Tensor(arr.astype(input.dtype, copy=False))
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
     """torch's hinge embedding loss: lᵢ = xᵢ where yᵢ = 1, max(0, margin − xᵢ) where
     yᵢ = −1 (for other y values both terms are added, exactly as torch computes it)."""
     op = "hinge_embedding_loss"
+    reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     check_float(input, op)
     y = _pm_one(target, input, op, strict=False)
@@ -260,14 +294,17 @@ def _pair_losses(input, target, op, reduction):
     return _as_target(target, input, op)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """|x − y| (gradient 0 where x = y, as torch)."""
+    reduction = _legacy(size_average, reduce, reduction)
+    _no_weight(weight, "l1_loss")
     return _reduce((input - _pair_losses(input, target, "l1_loss", reduction)).abs(),
                    reduction)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """½(x − y)²/β where |x − y| < β, |x − y| − ½β elsewhere (β = 0: the L1 loss)."""
+    reduction = _legacy(size_average, reduce, reduction)
     y = _pair_losses(input, target, "smooth_l1_loss", reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -278,8 +315,9 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """½(x − y)² where |x − y| < δ, δ·(|x − y| − ½δ) elsewhere (= δ·smooth_l1 with β = δ)."""
+    _no_weight(weight, "huber_loss")
     y = _pair_losses(input, target, "huber_loss", reduction)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -294,8 +332,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     divides the sum by the batch size (the KL divergence proper); ``'mean'`` by the number of
     elements (torch warns about it, and so do we)."""
     op = "kl_div"
-    if size_average is not None or reduce is not None:
-        raise TypeError("kl_div: size_average and reduce are deprecated; use reduction")
+    reduction = _legacy(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"{op}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
                          f"{reduction!r}")
@@ -319,9 +356,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
     """max(0, −y·(x₁ − x₂) + margin), y = ±1 saying which input should rank higher."""
     op = "margin_ranking_loss"
+    reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     check_float(input1, op, "input1")
     check_float(input2, op, "input2")
@@ -337,11 +376,13 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
 _COS_EPS = 1e-12
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
     """1 − cos(x₁, x₂) where y = 1, max(0, cos(x₁, x₂) − margin) where y = −1; rows of
     ``(N, D)`` inputs (or two ``(D,)`` vectors), cos computed as torch (ε = 1e-12 added to each
     squared norm)."""
     op = "cosine_embedding_loss"
+    reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     check_float(input1, op, "input1")
     check_float(input2, op, "input2")
