@@ -13,16 +13,16 @@ __all__ = ["max_pool_forward", "max_pool_scatter"]
 @kernel
 def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, masks):
     """out[c, oh, ow, n] = max of the window, masks[k, c, oh, ow, n] = element k is its
-    first maximum (ties: the first; NaN: the last NaN; padding taps are never chosen)."""
+    first maximum (ties: the first; NaN: the last NaN; padding taps are never chosen).
+    The comparisons are branch-free selects over the batch, so they vectorize."""
     _, OH, OW, N = out.shape
     K = kh * kw
-    best = np.empty(N, dtype=xp.dtype)
-    idx = np.empty(N, dtype=np.int64)
+    idx = np.empty(N, dtype=np.int32)
     for c in range(c0, c1):
         for oh in range(OH):
             for ow in range(OW):
-                for n in range(N):
-                    idx[n] = -1
+                best = out[c, oh, ow]
+                first = True
                 for i in range(kh):
                     r = oh * sh + i * dh
                     if r < ph or r >= ph + H:
@@ -31,19 +31,24 @@ def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, masks):
                         col = ow * sw + j * dw
                         if col < pw or col >= pw + W:
                             continue
-                        k = i * kw + j
+                        k = np.int32(i * kw + j)
                         src = xp[c, r, col]
+                        if first:               # the first real element of the window
+                            first = False
+                            for n in range(N):
+                                best[n] = src[n]
+                                idx[n] = k
+                            continue
                         for n in range(N):
                             v = src[n]
-                            if idx[n] < 0 or v > best[n] or v != v:
-                                best[n] = v
-                                idx[n] = k
-                o = out[c, oh, ow]
-                for n in range(N):
-                    if idx[n] < 0:           # a window of padding only: as the NumPy twin
+                            b = best[n]
+                            take = (v > b) | (v != v)
+                            best[n] = v if take else b
+                            idx[n] = k if take else idx[n]
+                if first:                       # a window of padding only: as the NumPy twin
+                    for n in range(N):
                         best[n] = -np.inf
                         idx[n] = K - 1
-                    o[n] = best[n]
                 for k in range(K):
                     m = masks[k, c, oh, ow]
                     for n in range(N):
@@ -68,6 +73,7 @@ def _scatter(gy, masks, kh, kw, sh, sw, dh, dw, c0, c1, out):
     """out[window element k] += gy where masks[k] (only there: an inf or NaN gradient does not
     leak into the other elements, as in torch)."""
     _, OH, OW, N = gy.shape
+    zero = gy.dtype.type(0)
     for c in range(c0, c1):
         for oh in range(OH):
             for ow in range(OW):
@@ -78,8 +84,7 @@ def _scatter(gy, masks, kh, kw, sh, sw, dh, dw, c0, c1, out):
                         m = masks[i * kw + j, c, oh, ow]
                         dst = out[c, r, ow * sw + j * dw]
                         for n in range(N):
-                            if m[n]:
-                                dst[n] += src[n]
+                            dst[n] += src[n] if m[n] else zero
 
 
 def max_pool_scatter(gy, masks, g):
