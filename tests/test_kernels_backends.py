@@ -160,6 +160,15 @@ def test_im2col_and_col2im_match(case, dtype):
     s = (1 if g.OH > 1 else 0) * block
     np.testing.assert_array_equal(cols[:, s:], want[:, s:])
     assert g.OH == 1 or np.isnan(cols[:, :s]).all()     # nothing written outside the slice
+    # the width-wise windows of the stride-1 input gradient (transposed_conv_by_rows)
+    a = np.random.default_rng(5).standard_normal((g.C, g.H, g.W + 3, g.N)).astype(dtype)
+    for kw, dw in ((2, 1), (3, 2)):
+        width = a.shape[2] - dw * (kw - 1)
+        sa = a.strides
+        view = np.lib.stride_tricks.as_strided(a, (g.C, kw, g.H, width, g.N),
+                                               (sa[0], sa[2] * dw, sa[1], sa[2], sa[3]))
+        got = fast.row_windows(a, kw, dw, width, np.empty((g.C * kw, g.H * width * g.N), dtype))
+        np.testing.assert_array_equal(got, view.reshape(got.shape))
     dcols = np.random.default_rng(1).standard_normal((K, g.OH * block)).astype(dtype)
     want = numpy_twin(np_conv.col2im, g, dcols, dtype)
     got = fast.col2im(g, dcols, dtype)

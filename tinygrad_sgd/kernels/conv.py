@@ -148,7 +148,11 @@ def transposed_conv_by_rows(g, gy, w, dtype):
     sf, sy, sx, sn = gyp.strides
     windows = as_strided(gyp, (F, kw, g.OH, Wp, g.N), (sf, sx * dw, sy, sx, sn), writeable=False)
     cols = np.empty((F * kw, g.OH * Wp * g.N), dtype=dtype)
-    np.copyto(cols.reshape(windows.shape), windows)
+    fast = compiled()
+    if fast is not None and np.dtype(dtype) in fast.FLOATS:
+        fast.conv.row_windows(gyp, kw, dw, Wp, cols)
+    else:
+        np.copyto(cols.reshape(windows.shape), windows)
     w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(C * kh, F * kw),
                                   dtype=dtype)
     z = matmul_by_columns(w_rows, cols, g.OH, Wp * g.N).reshape(C, kh, -1)

@@ -15,7 +15,7 @@ from . import kernel
 from ..layout import to_chwn, from_chwn
 from ..threads import parallel_for
 
-__all__ = ["conv2d_forward_direct", "im2col", "cols_of_rows", "col2im"]
+__all__ = ["conv2d_forward_direct", "im2col", "cols_of_rows", "row_windows", "col2im"]
 
 
 @kernel
@@ -127,6 +127,13 @@ def im2col(xp, g, ra, rb, out):
     ``out`` (C·kh·kw, (rb−ra)·OW·N), which may be a column slice of a bigger matrix."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
     _im2col(xp, g.kh, g.kw, sh, sw, dh, dw, ra, rb, g.OW, out)
+    return out
+
+
+def row_windows(a, kw, dw, width, out):
+    """out[(c, j), (h, x, n)] = a[c, h, x + j·dw, n] for x < ``width``: the copy of the width-wise
+    im2col in :func:`tinygrad_sgd.kernels.conv.transposed_conv_by_rows` (its as_strided view)."""
+    _im2col(a, 1, kw, 1, 1, 1, dw, 0, a.shape[1], width, out)
     return out
 
 
