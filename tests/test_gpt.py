@@ -152,6 +152,8 @@ def test_state_dict_keys_are_nanogpts_and_weights_move_both_ways():
     assert expected <= set(ours.state_dict())
     assert ours.lm_head.weight is ours.transformer.wte.weight        # tied
     assert len(list(ours.parameters())) == len(list(theirs.parameters()))
+    assert [n for n, _ in ours.named_parameters(remove_duplicate=False)] == \
+        [n for n, _ in theirs.named_parameters(remove_duplicate=False)]
     assert ours.get_num_params() == sum(p.numel() for p in theirs.parameters()) - 8 * 16
     back = TorchGPT(CONFIG).double()
     back.load_state_dict({k: torch.from_numpy(v.numpy().copy())

@@ -238,14 +238,15 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def named_parameters(self, prefix="", recurse=True):
-        """Yield ``("fc1.weight", Parameter)`` pairs; a parameter shared by two modules is
-        yielded once (under its first name)."""
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yield ``("fc1.weight", Parameter)`` pairs; a parameter shared by two modules (a
+        tied weight) is yielded once, under its first name, unless ``remove_duplicate=False``."""
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for mod_name, module in modules:
             for name, p in module._parameters.items():
-                if p is None or id(p) in seen:
+                if p is None or (remove_duplicate and id(p) in seen):
                     continue
                 seen.add(id(p))
                 yield (mod_name + "." if mod_name else "") + name, p
