@@ -423,9 +423,8 @@ def gelu_f32(d):
     for x, o, c, scratch in _slabs(d, out, cdf):
         _cdf_slab(x, c, *scratch)
         np.multiply(x, c, out=o)
-    neg_inf = np.isneginf(d)
-    if neg_inf.any():
-        out[neg_inf] = np.nan
+    if out.size and not out.min() > -np.inf:      # a −∞ (or nan) among the inputs: rare
+        out[np.isneginf(d)] = np.nan
     return out, cdf
 
 
