@@ -360,6 +360,20 @@ def test_attention_weights_are_the_ones_the_model_uses():
             x = block(x)
 
 
+def test_samples_drawn_in_chunks_are_one_generate_call():
+    from tinygrad_sgd.data.text import CharTokenizer
+    tg.manual_seed(5)
+    model = GPT(GPTConfig(vocab_size=4, block_size=8, n_layer=1, n_head=1, n_embd=4))
+    tok = CharTokenizer(list("\nabc"))
+    texts = gpt.generate_samples(model, tok, 3, 40, generator=R.Generator().manual_seed(9))
+    whole = model.generate(tg.tensor(np.zeros((3, 1), dtype=np.int64)), 40,
+                           generator=R.Generator().manual_seed(9)).numpy()[:, 1:]
+    assert texts == [tok.decode(row) for row in whole]
+    names = gpt.generate_samples(model, tok, 3, 40, generator=R.Generator().manual_seed(9),
+                                 words=True)
+    assert names == [t.split("\n")[0] for t in texts]
+
+
 def test_gpt_resume_continues_exactly(tmp_path):
     flags = ["--warmup", "0", "--lr", "5e-3", "--min-lr", "5e-3", "--eval-interval", "5",
              "--eval-iters", "1", "--num-samples", "0", "--block-size", "8"]
