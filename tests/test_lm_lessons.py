@@ -97,7 +97,7 @@ def test_bigram_prints_the_course_nll_and_samples(tmp_path):
 @pytest.fixture(scope="module")
 def bigram_run(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("bigram")
-    return run_quietly(bigram, ["--epochs", "30", "--out", str(out_dir)])
+    return run_quietly(bigram, ["--epochs", "20", "--out", str(out_dir)])
 
 
 def test_bigram_network_matches_torch(bigram_run):
@@ -110,7 +110,7 @@ def test_bigram_network_matches_torch(bigram_run):
     W = torch.tensor(w0, requires_grad=True)
     xenc = TF.one_hot(torch.from_numpy(xs), num_classes=V).float()
     ys_t, losses = torch.from_numpy(ys), []
-    for _ in range(30):
+    for _ in range(20):
         counts = (xenc @ W).exp()
         probs = counts / counts.sum(1, keepdims=True)
         loss = -probs[torch.arange(len(xs)), ys_t].log().mean() + 0.01 * (W ** 2).mean()
@@ -126,7 +126,7 @@ def test_bigram_network_matches_torch(bigram_run):
 def test_bigram_output_and_figures(bigram_run):
     result, out = bigram_run
     assert result["counts"].sum() == len(bigram.bigrams(load_words("names"))[0])
-    assert f"{result['nll']!r}" in out and "network (after 30 epochs)" in out
+    assert f"{result['nll']!r}" in out and "network (after 20 epochs)" in out
     assert len(result["samples"]) == len(result["net_samples"]) == 5
     assert all(s.endswith(".") for s in result["samples"] + result["net_samples"])
     for path in result["files"].values():
@@ -297,7 +297,7 @@ def test_gpt_matches_torch_same_weights_same_batches(gpt_run):
                                  S.CosineAnnealingLR(opt, T_max=19, eta_min=1e-3)], [5])
     g, losses = R.Generator().manual_seed(1337), []
     for _ in range(24):
-        x, y = (torch.from_numpy(t.numpy()) for t in data.get_batch("train", 32, g))
+        x, y = (torch.tensor(t.numpy()) for t in data.get_batch("train", 32, g))
         _, loss = theirs(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
