@@ -254,7 +254,7 @@ def _gelu_second(x, approximate):
 
 
 class SoftmaxOp(Function):
-    """Along ``dim``, with m = max for stability."""
+    """Along ``dim``, with m = max for stability (one array, computed in place)."""
     rule = "sᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)"
     derivatives = ("dL/dxᵢ = sᵢ·(gᵢ − Σⱼ gⱼ·sⱼ)",)
     grad_fn_name, op_name = "SoftmaxBackward", "softmax"
@@ -265,14 +265,40 @@ class SoftmaxOp(Function):
         if d.ndim == 0:
             out = np.ones_like(d)
         else:
-            e = np.exp(d - d.max(axis=dim, keepdims=True))
-            out = e / e.sum(axis=dim, keepdims=True)
+            out = d - d.max(axis=dim, keepdims=True)
+            np.exp(out, out=out)
+            out /= out.sum(axis=dim, keepdims=True)
         self.save_output(out)
         return out
 
     def backward(self, g):
-        s = self.output()
-        return s * (g - (g * s).sum(dim=self.dim, keepdim=True))
+        return SoftmaxGrad.apply(g, self.output(), self.dim)
+
+
+class SoftmaxGrad(Function):
+    """The softmax's backward as one node (torch's _softmax_backward_data), for the incoming
+    gradient g and the saved output s; its Jacobian in g is symmetric, so its own g-gradient
+    is the same node again."""
+    inputs, rule = ("g", "s"), "u = s·(g − Σ g·s)"
+    derivatives = ("du/dg: ġ ↦ s·(ġ − Σ ġ·s)", "du/ds: ṡ ↦ ṡ·(g − Σ g·s) − s·Σ g·ṡ")
+    op_name = "softmax_backward"
+
+    def forward(self, g, s, dim):
+        self.save_for_backward(g, s)
+        self.dim = dim
+        u = g.array * s.array
+        if u.ndim:
+            u -= s.array * u.sum(axis=dim, keepdims=True)
+        else:
+            u = u * 0                  # a 0-d softmax is the constant 1
+        return u
+
+    def backward(self, gg):
+        g, s = self.saved_tensors
+        dim = self.dim
+        return (SoftmaxGrad.apply(gg, s, dim) if self.needs_input_grad[0] else None,
+                gg * (g - (g * s).sum(dim, keepdim=True)) - g * (gg * s).sum(dim, keepdim=True)
+                if self.needs_input_grad[1] else None)
 
 
 class LogSoftmaxOp(Function):
