@@ -1,9 +1,9 @@
-"""Seed parity on Fashion-MNIST: the tutorial CNN trained for one epoch by tinygrad_sgd and by
+"""Seed parity on Fashion-MNIST: the tutorial CNN trained (one epoch by default) by ours and by
 torch from the same ``manual_seed`` alone — no weights copied, no batch order shared: each
 library draws its own initial weights, its own shuffled batches (``DataLoader(shuffle=True)``)
 and its own dropout masks, and they come out the same because the random numbers are torch's.
 
-    python benchmarks/seed_parity_fashion.py [--train 10000] [--seed 1] [--json out.json]
+    python benchmarks/seed_parity_fashion.py [--train 10000] [--epochs 1] [--seed 1] [--json out.json]
 
 Checks on the way (each batch): the same images in the batch, the same dropout mask; then it
 reports the largest difference between the two per-batch losses and both test accuracies
@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
 
-def run(n_train=10_000, seed=1, batch_size=64, log=print):
+def run(n_train=10_000, seed=1, batch_size=64, epochs=1, log=print):
     import torch
     import torch.nn.functional as TF
     from torch_reference import TorchCNN
@@ -68,25 +68,26 @@ def run(n_train=10_000, seed=1, batch_size=64, log=print):
         seconds = {"ours": 0.0, "torch": 0.0}
         model.train()
         tmodel.train()
-        for (x, y), (tx, ty) in zip(loader, tloader, strict=True):
-            same_batches += bool(np.array_equal(y.numpy(), ty.numpy())
-                                 and np.array_equal(x.numpy(), tx.numpy()))
-            t0 = time.perf_counter()
-            opt.zero_grad()
-            loss = F.nll_loss(model(x), y)
-            loss.backward()
-            opt.step()
-            t1 = time.perf_counter()
-            topt.zero_grad()
-            tloss = TF.nll_loss(tmodel(tx), ty)
-            tloss.backward()
-            topt.step()
-            t2 = time.perf_counter()
-            seconds["ours"] += t1 - t0
-            seconds["torch"] += t2 - t1
-            same_masks += bool(np.array_equal(masks[-1], tmasks[-1].numpy()))
-            losses.append(loss.item())
-            tlosses.append(tloss.item())
+        for _epoch in range(epochs):        # each epoch reshuffles, on both sides
+            for (x, y), (tx, ty) in zip(loader, tloader, strict=True):
+                same_batches += bool(np.array_equal(y.numpy(), ty.numpy())
+                                     and np.array_equal(x.numpy(), tx.numpy()))
+                t0 = time.perf_counter()
+                opt.zero_grad()
+                loss = F.nll_loss(model(x), y)
+                loss.backward()
+                opt.step()
+                t1 = time.perf_counter()
+                topt.zero_grad()
+                tloss = TF.nll_loss(tmodel(tx), ty)
+                tloss.backward()
+                topt.step()
+                t2 = time.perf_counter()
+                seconds["ours"] += t1 - t0
+                seconds["torch"] += t2 - t1
+                same_masks += bool(np.array_equal(masks[-1], tmasks[-1].numpy()))
+                losses.append(loss.item())
+                tlosses.append(tloss.item())
     finally:
         R.dropout_mask, TF.dropout = draw, torch_dropout
 
@@ -98,7 +99,7 @@ def run(n_train=10_000, seed=1, batch_size=64, log=print):
         theirs = np.concatenate([tmodel(torch.from_numpy(test.data[i:i + 1000])).argmax(1)
                                  .numpy() for i in range(0, len(test), 1000)])
     diff = np.abs(np.array(losses) - np.array(tlosses))
-    result = {"n_train": len(X), "seed": seed, "batches": len(losses),
+    result = {"n_train": len(X), "seed": seed, "epochs": epochs, "batches": len(losses),
               "same_initial_weights": same_init, "same_batches": same_batches,
               "same_dropout_masks": same_masks,
               "max_loss_difference": float(diff.max()),
@@ -123,9 +124,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", type=int, default=10_000, help="training images (default 10000)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--json", default=None, help="also write the figures to this file")
     args = ap.parse_args(argv)
-    result = run(args.train, args.seed)
+    result = run(args.train, args.seed, epochs=args.epochs)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -438,8 +438,6 @@ def test_conv_pool_modules_match_torch():
                  torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.MaxPool2d(2),
                                      torch.nn.ReLU(), torch.nn.Flatten(),
                                      torch.nn.Linear(36, 5)), x)
-    with pytest.raises(NotImplementedError, match="groups=1"):
-        nn.Conv2d(4, 4, 3, groups=2)
     with pytest.raises(ValueError, match=r"kernel_size must be an int or a pair of ints, "
                                          r"got \(1, 2, 3\)"):
         nn.Conv2d(1, 1, (1, 2, 3))
@@ -504,22 +502,15 @@ def test_sequential_container():
     lambda lib: lib.nn.Linear(400, 300),
     lambda lib: lib.nn.Conv2d(16, 32, kernel_size=3),
 ])
-def test_default_init_follows_torch_distribution(make):
+def test_default_init_is_torchs_for_the_same_seed(make):
     tg.manual_seed(0)
     torch.manual_seed(0)
     ours, theirs = make(tg), make(torch)
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert p.dtype == np.float32
-        fan_in = int(np.prod(p.shape[1:])) if name == "weight" else int(np.prod(
-            ours.weight.shape[1:]))
-        bound = 1 / math.sqrt(fan_in)
-        a, t = p.array, q.detach().numpy()
-        assert np.abs(a).max() <= bound and np.abs(a).max() > 0.95 * bound
-        # U(−b, b): std b/√3; compare with the theory and with torch's own sample
-        tol = 0.1 if name == "bias" else 0.03
-        assert abs(a.std() / (bound / math.sqrt(3)) - 1) < tol
-        assert abs(a.std() / t.std() - 1) < 2 * tol
-        assert abs(a.mean()) < 3 * bound / math.sqrt(3 * a.size)
+        np.testing.assert_array_equal(p.array, q.detach().numpy(), err_msg=name)
+        fan_in = int(np.prod(ours.weight.shape[1:]))      # U(−1/√fan_in, 1/√fan_in), as torch
+        assert np.abs(p.array).max() <= 1 / math.sqrt(fan_in)
 
 
 def test_manual_seed_makes_initialisation_reproducible():
@@ -538,7 +529,7 @@ def test_calculate_gain_matches_torch():
         assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
     assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(
         torch.nn.init.calculate_gain("leaky_relu", 0.2))
-    with pytest.raises(ValueError, match="unsupported nonlinearity 'swish'"):
+    with pytest.raises(ValueError, match="Unsupported nonlinearity swish"):
         init.calculate_gain("swish")
     with pytest.raises(ValueError, match="negative_slope"):
         init.calculate_gain("leaky_relu", "x")
@@ -582,9 +573,11 @@ def test_constant_inits_and_errors():
     assert w.dtype == np.float64
     init.normal_(w, mean=5.0, std=0.0)
     np.testing.assert_array_equal(w.array, 5.0)
-    with pytest.raises(ValueError, match=r"fewer than 2 dimensions \(shape \(3,\)\)"):
+    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor "
+                                         "with fewer than 2 dimensions"):
         init.xavier_uniform_(Tensor(np.zeros(3)))
-    with pytest.raises(ValueError, match="mode 'fan_middle' not supported"):
+    with pytest.raises(ValueError, match=r"Mode fan_middle not supported, please use one of "
+                                         r"\['fan_in', 'fan_out'\]"):
         init.kaiming_normal_(w, mode="fan_middle")
     with pytest.raises(TypeError, match="expected a Tensor.*got ndarray"):
         init.zeros_(np.zeros(3))

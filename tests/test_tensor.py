@@ -226,7 +226,7 @@ def test_manual_seed_makes_draws_reproducible():
     tg.manual_seed(124)
     assert draws() != first
     gen = tg.manual_seed(5)
-    assert gen is tg.get_rng()
+    assert gen is tg.default_generator
 
 
 # ============================================================================ conversions

@@ -10,6 +10,7 @@ from .tensor import Tensor
 from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32, int64,
                      bool_)
 from .device import device
+from .size import Size
 from . import cuda
 from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like,
                        as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,
@@ -27,6 +28,20 @@ _allocator.apply_from_environment()
 
 __version__ = "0.1.0"
 
+dtype = DType          # torch.dtype: the class of the dtypes
+
+
+def set_default_device(device_):
+    """As torch: only the CPU exists here, so only ``"cpu"`` (or None) is accepted."""
+    from .device import check_device
+    check_device(device_)
+
+
+def get_default_device():
+    from .device import CPU
+    return CPU
+
+
 # torch's other names for the dtypes (defined last: they shadow Python's float, int, bool here)
 float, double, half, long, int, short, bool, uint8 = (float32, float64, float16, int64, int32,
                                                       int16, bool_, uint8)
@@ -36,6 +51,7 @@ __all__ = ["Tensor", "tensor",
            "ones_like", "full_like", "as_tensor", "from_numpy", "empty", "empty_like", "eye",
            "linspace", "logspace", "meshgrid", "float32", "float64", "int64",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
+           "Size", "dtype", "set_default_device", "get_default_device",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
            "set_printoptions",
@@ -45,7 +61,7 @@ __all__ = ["Tensor", "tensor",
 def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
-    if name in ("nn", "optim", "data", "viz", "models"):
+    if name in ("nn", "optim", "data", "viz", "models", "utils", "vision"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         from . import serialization

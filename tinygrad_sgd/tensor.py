@@ -16,7 +16,8 @@ import weakref
 import numpy as np
 
 from . import autograd, versions
-from .device import CPU, check_device
+from .device import CPU
+from .size import Size
 from .dtypes import as_array, as_dtype, _BY_NUMPY
 
 
@@ -91,7 +92,7 @@ class Tensor:
 
     @property
     def shape(self):
-        return self.array.shape
+        return Size(self.array.shape)
 
     @property
     def dtype(self):
@@ -124,6 +125,8 @@ class Tensor:
 
     def numel(self):
         return self.array.size
+
+    nelement = numel
 
     def __len__(self):
         if self.array.ndim == 0:
@@ -180,6 +183,24 @@ class Tensor:
         if copy or (dtype is not None and np.dtype(dtype) != self.dtype):
             return np.array(self.array, dtype=dtype, copy=True)
         return self.numpy()
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy on tensors: ``array ⊕ tensor`` (and ``np.add(array, tensor)``) is the tensor's
+        own operator, so the graph is kept; any other NumPy ufunc computes on the values and
+        returns an array, as NumPy does — refused, as torch does, for a tensor that requires
+        grad (the result would silently cut the graph: use the library's function instead)."""
+        operator = _UFUNC_OPERATORS.get(ufunc.__name__)
+        if operator is not None and method == "__call__" and len(inputs) == 2 and not kwargs:
+            return getattr(F, operator)(*inputs)
+        if any(isinstance(a, Tensor) and a.requires_grad for a in inputs):
+            raise RuntimeError(f"Can't call numpy's {ufunc.__name__} on a Tensor that requires "
+                               f"grad (it would cut the graph). Use tinygrad_sgd's own function, "
+                               f"or tensor.detach() first.")
+        unwrap = [a.array if isinstance(a, Tensor) else a for a in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.array if isinstance(o, Tensor) else o
+                                  for o in kwargs["out"])
+        return getattr(ufunc, method)(*unwrap, **kwargs)
 
     def __hash__(self):
         return id(self)
@@ -273,66 +294,10 @@ class Tensor:
         versions.bump(self.array)
 
     def __setitem__(self, index, value):
-        from .functions.shape import unwrap_index
-        self._bump_version()
-        self.array[unwrap_index(index)] = value.array if isinstance(value, Tensor) else value
+        F.inplace.setitem(self, index, value)      # x[0] = w * 3: joins the graph, as torch
 
-    # ------------------------------------------------------------------ dtype
-    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its
-        dtype), with ``dtype=``/``device=`` keywords; ``to(None)`` changes nothing. A float
-        cast of a tensor that requires grad is differentiable."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif a is None:
-                continue
-            elif isinstance(a, str) or type(a).__name__ == "device":
-                device = a
-            else:
-                dtype = a
-        if device is not None:
-            check_device(device)
-        if dtype is None:
-            return Tensor(self.array.copy()) if copy else self
-        dtype = np.dtype(dtype)
-        if dtype == self.array.dtype:
-            return Tensor(self.array.copy()) if copy else self
-        if self.requires_grad and dtype.kind == "f":
-            from .ops import Cast
-            return Cast.apply(self, dtype)
-        return Tensor(self.array.astype(dtype))
-
-    def cpu(self):
-        return self
-
-    def cuda(self, *args, **kwargs):
-        check_device("cuda")
-
-    def type(self, dtype=None):
-        """Without an argument: the torch-style type name (``'tinygrad_sgd.FloatTensor'``);
-        with one: ``to(dtype)``."""
-        if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half",
-                     "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                     "uint8": "Byte", "bool": "Bool"}
-            return f"tinygrad_sgd.{names.get(self.array.dtype.name, 'Unknown')}Tensor"
-        return self.to(dtype)
-
-    def float(self):
-        return self.to(np.float32)
-
-    def double(self):
-        return self.to(np.float64)
-
-    def long(self):
-        return self.to(np.int64)
-
-    def int(self):
-        return self.to(np.int32)
-
-    def bool(self):
-        return self.to(np.bool_)
+    # ------------------------------------------------------------------ dtype and device
+    # to(), float(), cpu(), type(), ...: in tinygrad_sgd/functions/conversion.py
 
     # ------------------------------------------------------------------ operators
     # (the functions are in tinygrad_sgd.functions; the binary operators a ⊕ b and their
@@ -385,6 +350,12 @@ class Tensor:
         if n < 2:
             raise ValueError(f"mT needs at least 2 dims, got shape {self.shape}")
         return F.permute(self, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+_UFUNC_OPERATORS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",
+                    "true_divide": "div", "power": "pow", "matmul": "matmul",
+                    "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
+                    "greater": "gt", "greater_equal": "ge"}
 
 
 class _HookHandle:

@@ -67,8 +67,9 @@ def test_in_place_ops_on_graph_tensors_join_the_graph_as_torch():
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
     np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy())
     np.testing.assert_allclose(h.numpy(), ht.detach().numpy())
-    with pytest.raises(RuntimeError, match="non-leaf"):
-        h[0] = 5.0                               # item assignment is not recorded (yet)
+    h[0] = 5.0                                   # item assignment joins the graph too
+    ht[0] = 5.0
+    assert h.grad_fn is not None and h.tolist() == ht.tolist()
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         w.zero_()
 

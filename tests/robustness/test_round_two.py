@@ -145,3 +145,85 @@ def test_checkpoint_mode_under_another_umask(tmp_path):
             f"tg.save({{'w': tg.ones(1)}}, {str(tmp_path / 'm.npz')!r})")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == 0o600
+
+
+# ============================================================================ A2-A4, B8, B12
+def _a2_index():
+    x, i = tg.tensor([1.0, 2.0, 3.0], requires_grad=True), tg.tensor([0, 1])
+    y = x[i]
+    i.add_(1)
+    return y
+
+
+def _a2_target():
+    x, t = tg.randn(3, 4, requires_grad=True), tg.tensor([0, 1, 2])
+    loss = F.cross_entropy(x, t)
+    t.add_(1)
+    return loss
+
+
+def _a2_where():
+    x, c = tg.randn(3, requires_grad=True), tg.tensor([True, False, True])
+    y = tg.where(c, x, 0.0)
+    c.copy_(tg.tensor([False, False, False]))
+    return y
+
+
+@pytest.mark.parametrize("build", [_a2_index, _a2_target, _a2_where],
+                         ids=["index after x[i]", "class target", "where condition"])
+def test_a_non_float_operand_changed_in_place_is_caught(build):
+    with pytest.raises(RuntimeError, match=STALE):
+        build().sum().backward()
+
+
+def test_item_assignment_and_copy_are_differentiable_as_torch():
+    for lib in (tg, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        x = lib.zeros(3)
+        x[0] = w[0] * 3                           # CopySlices in torch
+        x[1:] = w * w
+        (x * x).sum().backward()
+        y = lib.zeros(2)
+        y.copy_(w * 3)
+        y.sum().backward()
+        if lib is tg:
+            ours, ours_x = w.grad.numpy(), x.detach().numpy()
+        else:
+            np.testing.assert_allclose(ours, w.grad.numpy())
+            np.testing.assert_allclose(ours_x, x.detach().numpy())
+
+
+def test_numpy_ufuncs_refuse_a_tensor_that_requires_grad():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        np.exp(w)
+    assert np.allclose(np.exp(w.detach()), np.exp([1.0, 2.0]))     # no grad: NumPy's answer
+    out = np.ones(2) * w                            # an operator keeps the graph
+    assert out.requires_grad and isinstance(out, Tensor)
+
+
+def test_where_refuses_a_non_bool_condition_as_torch():
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor"):
+        tg.where(tg.tensor([1.0, 0.0]), tg.ones(2), tg.zeros(2))
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor"):
+        torch.where(torch.tensor([1.0, 0.0]), torch.ones(2), torch.zeros(2))
+
+
+def test_edge_gradients_match_torch():
+    x, y = tg.tensor([1e-30], requires_grad=True), tg.tensor([1e-30], requires_grad=True)
+    (x / y).sum().backward()                       # y·y underflowed: NaN / -inf before
+    xt, yt = torch.tensor([1e-30], requires_grad=True), torch.tensor([1e-30], requires_grad=True)
+    (xt / yt).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), yt.grad.numpy())
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x ** 0).backward(tg.tensor([float("inf"), 1.0]))
+    xt = torch.tensor([1.0, 2.0], requires_grad=True)
+    (xt ** 0).backward(torch.tensor([float("inf"), 1.0]))
+    assert x.grad.tolist() == xt.grad.tolist() == [0.0, 0.0]
+
+
+def test_dataloader_takes_a_pair_of_tensors():
+    from tinygrad_sgd.data import DataLoader
+    batches = list(DataLoader((tg.randn(5, 2), tg.tensor([0, 1, 0, 1, 1])), batch_size=2))
+    assert [b[0].shape[0] for b in batches] == [2, 2, 1]
+    assert sum(b[1].sum().item() for b in batches) == 3

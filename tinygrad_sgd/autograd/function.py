@@ -88,7 +88,26 @@ class Function:
             self._out_array = array
             self._out_version = versions.version_of(array)
 
+    def keep_array(self, name, array) -> None:
+        """Keep a non-differentiable array (an index, a mask, a class target) as attribute
+        ``name`` for backward, with its version: :meth:`kept_array` refuses it if it was changed in
+        place in between (it would silently give the gradient of the new values)."""
+        setattr(self, name, array)
+        self.__dict__["_version_of_" + name] = versions.version_of(array)
+
     # --- used inside backward ------------------------------------------------------------
+    def kept_array(self, name):
+        """An array kept with :meth:`keep_array`, checked against in-place changes."""
+        array = getattr(self, name)
+        expected = self.__dict__.get("_version_of_" + name, 0)
+        now = versions.version_of(array)
+        if now != expected:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by "
+                f"an inplace operation: the {name} of {self.name()}, of shape {array.shape}, "
+                f"is at version {now}; expected version {expected} instead")
+        return array
+
     @property
     def saved_tensors(self):
         self._check_not_released()

@@ -123,7 +123,7 @@ class DataLoader:
             arrays = [t.array for t in dataset.tensors]
             return lambda idx: tuple(a[idx] for a in arrays)
         if _is_pair(dataset):
-            X, y = (np.asarray(a) for a in dataset)
+            X, y = (getattr(a, "array", a) for a in dataset)      # arrays or Tensors
             if len(X) != len(y):
                 raise ValueError(f"DataLoader: X and y have different lengths "
                                  f"({len(X)} and {len(y)})")
@@ -142,8 +142,10 @@ class DataLoader:
 
 
 def _is_pair(dataset):
+    """``(X, y)``: two arrays or two Tensors (``DataLoader((X, y))``), not a list of samples."""
     return isinstance(dataset, (tuple, list)) and len(dataset) == 2 \
-        and all(isinstance(a, np.ndarray) for a in dataset)
+        and all(isinstance(a, np.ndarray) or isinstance(getattr(a, "array", None), np.ndarray)
+                for a in dataset)
 
 
 def _takes_index_arrays(dataset, probe):

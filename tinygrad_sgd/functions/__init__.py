@@ -19,6 +19,7 @@ from .random import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from . import (elementwise, activation, reduce, scan, shape, linalg, index, scatter_gather,
                math, random)
+from . import conversion  # noqa: F401  (to, float, cpu, type, view_as ...)
 from . import inplace  # noqa: F401  (attaches add_, __iadd__, ... to Tensor)
 from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401

@@ -309,6 +309,9 @@ Tensor.clip = clamp
 def where(condition, input, other) -> Tensor:
     """Elementwise ``input if condition else other`` (the condition is not differentiated)."""
     cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+    if cond.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {cond.dtype}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         x, y = Tensor(input), Tensor(other)
     else:

@@ -16,7 +16,7 @@ values refuses to backpropagate through them instead of silently using the new o
 """
 import numpy as np
 
-from .. import autograd
+from .. import autograd, ops
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M
@@ -27,10 +27,11 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 _dtype_name = E.torch_dtype_name
 
 
-def inplace(self, fn, *args, name=None, **kwargs):
+def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
-    for other in args:
-        _check_fits(self, name or fn.__name__ + "_", other)
+    if check_shapes:
+        for other in args:
+            _check_fits(self, name or fn.__name__ + "_", other)
     in_graph = autograd.is_grad_enabled() and (
         self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
     if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
@@ -131,14 +132,37 @@ def zero_(self):
     return inplace(self, _fill, 0, name="zero_")
 
 
+def _copy_in_graph(x, src):
+    return ops.CopyFrom.apply(x, src if isinstance(src, Tensor) else Tensor(np.asarray(src)))
+
+
 def copy_(self, src):
-    """Copy ``src``'s values into this tensor (broadcast, cast to its dtype). Not recorded in
-    the graph yet: refused when ``src`` requires grad and grad mode is on."""
+    """Copy ``src``'s values into this tensor (broadcast, cast to its dtype). With grad mode
+    on and ``src`` requiring grad the copy is a graph node (``CopyBackwards``), as in torch:
+    gradients flow back to ``src``."""
     if autograd.is_grad_enabled() and isinstance(src, Tensor) and src.requires_grad:
-        raise RuntimeError("copy_: copying from a tensor that requires grad is not "
-                           "differentiable here yet; use torch.cat/stack/where to build the "
-                           "tensor, or detach() the source")
+        return inplace(self, _copy_in_graph, src, name="copy_")
     return inplace(self, _copy, src, name="copy_")
+
+
+def _index_put(x, index, value):
+    value = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x.dtype))
+    return ops.IndexPut.apply(x, value.to(x.dtype), index)
+
+
+def setitem(self, index, value):
+    """``x[index] = value``. With grad mode on and ``value`` (or ``x``) in a graph, ``x``
+    joins the graph as torch's ``CopySlices`` (``x[0] = w * 3`` sends a gradient to ``w``);
+    otherwise a plain write (refused on a leaf that requires grad, outside no_grad)."""
+    from .shape import unwrap_index
+    index = unwrap_index(index)
+    if autograd.is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and
+                                                              value.requires_grad)):
+        return inplace(self, _index_put, index, value, name="__setitem__",
+                       check_shapes=False)
+    self._bump_version()
+    self.array[index] = value.array if isinstance(value, Tensor) else value
+    return self
 
 
 Tensor.fill_, Tensor.zero_, Tensor.copy_ = fill_, zero_, copy_

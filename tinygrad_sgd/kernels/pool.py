@@ -108,6 +108,10 @@ def max_pool_scatter(gy, masks, g):
         for mask, (r, c) in zip(masks[:, a:b], offsets):
             out[a:b, r, c] += g2[a:b] * mask
     parallel_for(g.C, scatter, out.size)
+    if not np.isfinite(gy).all():   # g·mask would put inf·0 = NaN beside an infinite g:
+        out[...] = 0                # route with where (slower, so only then), as torch
+        for mask, (r, c) in zip(masks, offsets):
+            out[:, r, c] += np.where(mask, g2, 0)
     return from_chwn(g.crop(out))
 
 

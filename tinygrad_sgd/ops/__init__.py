@@ -10,21 +10,53 @@ An op whose name an ``nn`` layer also has carries the suffix ``Op`` (``ReLUOp``,
 its ``grad_fn`` keeps torch's name (``ReLUBackward``). A backward computed as a node of its
 own (differentiable again, for second order) is named ``<Op>Grad``.
 """
-from .elementwise import (Add, Sub, Mul, Div, Neg, Pow, PowScalar, Exp, Log, Sqrt, Abs, Clamp,
-                          Where, Cast)
-from .activation import (ReLUOp, SigmoidOp, SigmoidGrad, TanhOp, TanhGrad, Softplus, SoftmaxOp,
-                         LogSoftmaxOp)
-from .reduce import Sum, Max, MaxDim, ArgMax
-from .shape import Reshape, Permute, Expand, GetItem, IndexAdd, Cat
-from .linalg import MatMul, LinearOp, LinearWeightGrad
-from .conv import Conv2dOp, Conv2dInputGrad, Conv2dWeightGrad
-from .pool import MaxPool2dOp, MaxPool2dGrad, MaxPool2dGradGrad, AvgPool2dOp, AvgPool2dGrad
-from .loss import NllLoss, BinaryCrossEntropy, MseLoss, MseLossGrad
+from .elementwise import (Add, Sub, Mul, Div, Neg, PowScalar, Pow, Exp, Log, Sqrt, Abs, Clamp,
+                          ClampTensor, Maximum, Minimum, Fmax, Fmin, Remainder, Fmod,
+                          DivRounded, FloorDivide, Where, Cast)
+from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2,
+                   Log10, Log1p, Expm1, Exp2, Rsqrt, Reciprocal, Frac, Step, Floor, Ceil,
+                   Trunc, Round, Sign, NanToNum, Atan2, Hypot, Copysign, Logaddexp, Lerp)
+from .activation import (ReLUOp, SigmoidOp, SigmoidGrad, TanhOp, TanhGrad, SoftplusOp,
+                         Softplus, HardtanhOp, HardsigmoidOp, HardswishOp, GELUOp, GeluGrad,
+                         SoftmaxOp, LogSoftmaxOp)
+from .reduce import (Sum, Prod, Max, Min, Amax, Amin, Selection, MaxDim, MinDim, ArgMax,
+                     ArgMin, LogSumExp, Var, Std, Norm)
+from .scan import (CumSum, CumProd, LogCumSumExp, CumMaxIndices, CumMinIndices, CumMax, CumMin)
+from .sort import (ArgSort, TopKIndices, KthValueIndex, MedianIndex, ModeIndex, Sort, TopK,
+                   KthValue, Median, NanMedian, Mode, MedianAll, NanMedianAll)
+from .shape import (Reshape, Permute, Expand, Flip, Roll, Repeat, Clone, GetItem, IndexAdd,
+                    Cat)
+from .index import (Gather, IndexPut, ScatterReduce, Diagonal)
+from .assign import (CopyFrom)
+from .linalg import (MatMul, LinearOp, LinearWeightGrad)
+from .conv import (Conv2dOp, Conv2dInputGrad, Conv2dWeightGrad, ConvTranspose2dOp, Im2Col,
+                   Col2Im)
+from .pool import (MaxPool2dOp, MaxPool2dGrad, MaxPool2dGradGrad, AvgPool2dOp, AvgPool2dGrad,
+                   AdaptiveMaxPool2dOp)
+from .pad import (ConstantPadNd)
+from .resample import (Resample, ResampleGrad)
+from .norm import (Normalize)
+from .embedding import (EmbeddingOp, EmbeddingGrad)
+from .loss import (NllLoss, BinaryCrossEntropy, MseLoss, MseLossGrad)
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowScalar", "Exp", "Log", "Sqrt", "Abs",
-           "Clamp", "Where", "Cast", "ReLUOp", "SigmoidOp", "SigmoidGrad", "TanhOp", "TanhGrad",
-           "Softplus", "SoftmaxOp", "LogSoftmaxOp", "Sum", "Max", "MaxDim", "ArgMax",
-           "Reshape", "Permute", "Expand", "GetItem", "IndexAdd", "Cat", "MatMul", "LinearOp",
-           "LinearWeightGrad", "Conv2dOp", "Conv2dInputGrad", "Conv2dWeightGrad",
-           "MaxPool2dOp", "MaxPool2dGrad", "MaxPool2dGradGrad", "AvgPool2dOp", "AvgPool2dGrad",
-           "NllLoss", "BinaryCrossEntropy", "MseLoss", "MseLossGrad"]
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
+           "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
+           "DivRounded", "FloorDivide", "Where", "Cast", "Sin", "Cos", "Tan", "Asin", "Acos",
+           "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Log2", "Log10", "Log1p",
+           "Expm1", "Exp2", "Rsqrt", "Reciprocal", "Frac", "Step", "Floor", "Ceil", "Trunc",
+           "Round", "Sign", "NanToNum", "Atan2", "Hypot", "Copysign", "Logaddexp", "Lerp",
+           "ReLUOp", "SigmoidOp", "SigmoidGrad", "TanhOp", "TanhGrad", "SoftplusOp",
+           "Softplus", "HardtanhOp", "HardsigmoidOp", "HardswishOp", "GELUOp", "GeluGrad",
+           "SoftmaxOp", "LogSoftmaxOp", "Sum", "Prod", "Max", "Min", "Amax", "Amin",
+           "Selection", "MaxDim", "MinDim", "ArgMax", "ArgMin", "LogSumExp", "Var", "Std",
+           "Norm", "CumSum", "CumProd", "LogCumSumExp", "CumMaxIndices", "CumMinIndices",
+           "CumMax", "CumMin", "ArgSort", "TopKIndices", "KthValueIndex", "MedianIndex",
+           "ModeIndex", "Sort", "TopK", "KthValue", "Median", "NanMedian", "Mode", "MedianAll",
+           "NanMedianAll", "Reshape", "Permute", "Expand", "Flip", "Roll", "Repeat", "Clone",
+           "GetItem", "IndexAdd", "Cat", "Gather", "IndexPut", "ScatterReduce", "Diagonal",
+           "CopyFrom", "MatMul", "LinearOp", "LinearWeightGrad", "Conv2dOp", "Conv2dInputGrad",
+           "Conv2dWeightGrad", "ConvTranspose2dOp", "Im2Col", "Col2Im", "MaxPool2dOp",
+           "MaxPool2dGrad", "MaxPool2dGradGrad", "AvgPool2dOp", "AvgPool2dGrad",
+           "AdaptiveMaxPool2dOp", "ConstantPadNd", "Resample", "ResampleGrad", "Normalize",
+           "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
+           "MseLossGrad"]

@@ -72,8 +72,9 @@ class Div(Elementwise):
 
     def backward(self, g):
         x, y = self.saved_tensors
+        # −g·x/y² computed as −g·(x/y)/y: y·y underflows to 0 for tiny y (torch does the same)
         return (g / y if self.needs_input_grad[0] else None,
-                -g * x / (y * y) if self.needs_input_grad[1] else None)
+                -g * (x / y) / y if self.needs_input_grad[1] else None)
 
 
 class Neg(Elementwise):
@@ -99,8 +100,8 @@ class PowScalar(Elementwise):
     def backward(self, g):
         (x,) = self.saved_tensors
         p = self.p
-        if p == 0:
-            return g * 0.0
+        if p == 0:                     # exactly 0, even where g is inf (inf·0 would be NaN)
+            return keep_where(np.zeros(g.shape, bool), g)
         if p == 1:
             return g
         if p == 2:
@@ -387,7 +388,8 @@ class Where(Elementwise):
     derivatives = ("", "dz/dx = [cond]", "dz/dy = [not cond]")
 
     def forward(self, cond, x, y):
-        self.cond = c = cond.array
+        self.keep_array("cond", cond.array)
+        c = cond.array
         if y.array.ndim == 0 and y.array == 0 and c.dtype == bool and \
                 x.array.shape == np.broadcast_shapes(c.shape, x.shape):
             return kernels.elementwise.keep_where(c, x.array.astype(np.result_type(x.array,
@@ -396,7 +398,7 @@ class Where(Elementwise):
         return np.where(c, x.array, y.array)
 
     def backward(self, g):
-        c, zero = self.constant(self.cond), self.constant(np.zeros((), g.dtype))
+        c, zero = self.constant(self.kept_array("cond")), self.constant(np.zeros((), g.dtype))
         return (None,
                 Where.apply(c, g, zero) if self.needs_input_grad[1] else None,
                 Where.apply(c, zero, g) if self.needs_input_grad[2] else None)

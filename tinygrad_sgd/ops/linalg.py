@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from .. import kernels
+from ..errors import ShapeError
 
 
 class MatMul(Function):
@@ -14,13 +15,13 @@ class MatMul(Function):
     def forward(self, x, y, layout_of=None):
         a, b = x.array, y.array
         if a.shape[-1] != b.shape[-2]:
-            raise ValueError(f"matmul: shapes {x.shape} and {y.shape} don't align "
+            raise ShapeError(f"matmul: shapes {x.shape} and {y.shape} don't align "
                              f"({a.shape[-1]} != {b.shape[-2]})")
         self.save_for_backward(x, y)
         try:
             return kernels.linalg.matmul(a, b, layout_of)
         except ValueError:
-            raise ValueError(f"matmul: batch dims of shapes {x.shape} and {y.shape} cannot be "
+            raise ShapeError(f"matmul: batch dims of shapes {x.shape} and {y.shape} cannot be "
                              f"broadcast together") from None
 
     def backward(self, g):

@@ -18,7 +18,8 @@ class NllLoss(Function):
 
     def forward(self, x, t, w, reduction):
         d = x.array
-        self.in_shape, self.t, self.reduction = d.shape, t, reduction
+        self.in_shape, self.reduction = d.shape, reduction
+        self.keep_array("t", t)
         if d.ndim == 1:
             picked = np.asarray(d[int(t)])
         else:
@@ -40,8 +41,8 @@ class NllLoss(Function):
         # the incoming gradient there is infinite (inf·0 would be NaN; torch gives 0)
         gi = keep_where(self.coef != 0, g * self.constant(self.coef))
         if len(self.in_shape) == 1:
-            return IndexAdd.apply(gi, int(self.t), self.in_shape, unique=True)
-        return scatter_along(gi.unsqueeze(1), self.t[:, None], 1, self.in_shape)
+            return IndexAdd.apply(gi, int(self.kept_array("t")), self.in_shape, unique=True)
+        return scatter_along(gi.unsqueeze(1), self.kept_array("t")[:, None], 1, self.in_shape)
 
     def label(self):
         return f"nll_loss(reduction={self.reduction!r})"

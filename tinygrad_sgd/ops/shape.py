@@ -3,6 +3,7 @@ gradient back the opposite way (reshape back, permute back, sum what was copied,
 was gathered)."""
 import numpy as np
 
+from .. import versions
 from ..autograd import Function
 from ..errors import ShapeError
 
@@ -122,6 +123,7 @@ class GetItem(Function):
 
     def forward(self, x, index):
         self.in_shape, self.index = x.shape, index
+        self.index_versions = [versions.version_of(a) for a in _index_arrays(index)]
         try:
             return np.asarray(_read(x.array, index))
         except IndexError as e:
@@ -129,7 +131,22 @@ class GetItem(Function):
                              f"{x.shape}: {e}") from None
 
     def backward(self, g):
+        for a, v in zip(_index_arrays(self.index), self.index_versions):
+            if versions.version_of(a) != v:    # an index tensor changed in place since
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: the index of {self.name()}, of shape {a.shape}, "
+                    f"is at version {versions.version_of(a)}; expected version {v} instead")
         return IndexAdd.apply(g, self.index, self.in_shape)
+
+
+def _index_arrays(index):
+    """The arrays inside an index (a tuple, a Staged pair, nested), for version checks."""
+    if isinstance(index, np.ndarray):
+        return [index]
+    if isinstance(index, tuple):
+        return [a for part in index for a in _index_arrays(part)]
+    return []
 
 
 class IndexAdd(Function):

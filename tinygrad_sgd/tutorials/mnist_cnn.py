@@ -127,7 +127,7 @@ def run(args, log=print):
         f"{len(test)} test images)")
     train_set = train if args.limit is None else (train.data[:args.limit],
                                                   train.targets[:args.limit])
-    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)  # (manual_seed)
     model = SimpleCNN()
     optimizer = SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
 

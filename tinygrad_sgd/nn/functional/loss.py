@@ -3,6 +3,7 @@
 import numpy as np
 
 from ... import ops
+from ...errors import DTypeError
 from ...tensor import Tensor
 from ...functions import where
 from ._checks import check_float
@@ -72,9 +73,10 @@ def _class_array(target, op):
     """Integer class indices as an int64 ndarray (Tensor, ndarray, list or int)."""
     arr = target.array if isinstance(target, Tensor) else np.asarray(target)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"{op}: target must hold integer class indices (int64, like torch's "
-                        f"Long), got dtype {arr.dtype}" +
-                        ("; for 0/1 float targets use binary_cross_entropy"
+        raise DTypeError(f"{op}: target must hold integer class indices (int64, like torch's "
+                         f"Long), got dtype {arr.dtype} (expected target dtype to be Long or "
+                         f"Byte)" +
+                         ("; for 0/1 float targets use binary_cross_entropy"
                          if arr.dtype.kind in "fb" else ""))
     return arr.astype(np.int64, copy=False)
 

@@ -1,0 +1,94 @@
+"""Tensor methods that convert: dtype (``to``, ``float()``, ``long()``, ``type()``) and device
+(``to("cpu")``, ``cpu()``; any other device is refused: everything runs on the CPU)."""
+import builtins
+
+import numpy as np
+
+from ..device import check_device
+from ..tensor import Tensor, tensor_method
+
+__all__ = []          # methods only (torch has no top-level to/float/...)
+
+
+@tensor_method
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its
+    dtype), with ``dtype=``/``device=`` keywords; ``to(None)`` changes nothing. A float
+    cast of a tensor that requires grad is differentiable."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif a is None:
+            continue
+        elif isinstance(a, str) or builtins.type(a).__name__ == "device":
+            device = a
+        else:
+            dtype = a
+    if device is not None:
+        check_device(device)
+    if dtype is None:
+        return Tensor(self.array.copy()) if copy else self
+    dtype = np.dtype(dtype)
+    if dtype == self.array.dtype:
+        return Tensor(self.array.copy()) if copy else self
+    if self.requires_grad and dtype.kind == "f":
+        from ..ops import Cast
+        return Cast.apply(self, dtype)
+    return Tensor(self.array.astype(dtype))
+
+
+@tensor_method
+def cpu(self):
+    return self
+
+
+@tensor_method
+def cuda(self, *args, **kwargs):
+    check_device("cuda")
+
+
+@tensor_method
+def type(self, dtype=None):
+    """Without an argument: the torch-style type name (``'tinygrad_sgd.FloatTensor'``);
+    with one: ``to(dtype)``."""
+    if dtype is None:
+        names = {"float32": "Float", "float64": "Double", "float16": "Half",
+                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                 "uint8": "Byte", "bool": "Bool"}
+        return f"tinygrad_sgd.{names.get(self.array.dtype.name, 'Unknown')}Tensor"
+    return self.to(dtype)
+
+
+@tensor_method
+def float(self):
+    return self.to(np.float32)
+
+
+@tensor_method
+def double(self):
+    return self.to(np.float64)
+
+
+@tensor_method
+def long(self):
+    return self.to(np.int64)
+
+
+@tensor_method
+def int(self):
+    return self.to(np.int32)
+
+
+@tensor_method
+def bool(self):
+    return self.to(np.bool_)
+
+
+@tensor_method
+def view_as(self, other):
+    return self.view(other.shape)
+
+
+@tensor_method
+def reshape_as(self, other):
+    return self.reshape(other.shape)
