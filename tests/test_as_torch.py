@@ -67,8 +67,10 @@ PROGRAM_RUNS = {
     "micrograd_moons": Program("micrograd_moons.py", ["--steps", "30"], None),
     "logistic_regression": Program("logistic_regression.py",
                                    ["--epochs", "2000", "--print-every", "500"], None),
-    "makemore_mlp": Program("makemore_mlp.py", ["--names", "{names}", "--steps", "200",
-                                                "--print-every", "50", "--seed", "1"], "text"),
+    # 40 steps: over 200, float32 rounding (a relative 5e-3 by step 100, as torch differs from
+    # itself in float64) changes one of the names sampled at the end
+    "makemore_mlp": Program("makemore_mlp.py", ["--names", "{names}", "--steps", "40",
+                                                "--print-every", "10", "--seed", "1"], "text"),
     "mnist_cnn": Program("mnist_cnn.py", ["--data", "{mnist}", "--split", "test", "--epochs",
                                           "1", "--max-batches", "25", "--test-limit", "500"],
                          "mnist"),

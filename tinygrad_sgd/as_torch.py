@@ -85,12 +85,15 @@ def run_script(path, args=(), draw_graph=None):
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     sys.argv = [path, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    from .printing import OPTIONS
+    saved_namespace, OPTIONS.namespace = OPTIONS.namespace, "torch"   # torch.float32, torch.Size
     try:
         with torch_modules(), _first_backward_drawn(draw_graph):
             return runpy.run_path(path, run_name="__main__")
     finally:
         sys.argv[:] = saved_argv
         sys.path[:] = saved_path
+        OPTIONS.namespace = saved_namespace
 
 
 # ------------------------------------------------------------------ --draw-graph

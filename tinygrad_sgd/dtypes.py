@@ -44,7 +44,8 @@ class DType:
         return hash(self.dtype)
 
     def __repr__(self):
-        return f"tinygrad_sgd.{self.name}"
+        from .printing import OPTIONS
+        return f"{OPTIONS.namespace}.{self.name}"
 
     def __reduce__(self):
         return as_dtype, (self.name,)

@@ -21,6 +21,8 @@ class _Options:
     edgeitems: int = 3
     linewidth: int = 80
     sci_mode: object = None
+    namespace: str = "tinygrad_sgd"    # how dtypes and sizes name their module ("torch" while
+                                       # the as_torch runner runs a torch program)
 
 
 OPTIONS = _Options()
@@ -142,7 +144,7 @@ def tensor_repr(t, prefix="tensor("):
         suffixes.append(f"size={tuple(a.shape)}")
     if a.dtype not in (np.float32, np.int64, np.bool_) or (a.size == 0 and
                                                            a.dtype != np.float32):
-        suffixes.append(f"dtype=tinygrad_sgd.{a.dtype}")
+        suffixes.append(f"dtype={OPTIONS.namespace}.{a.dtype}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:

@@ -14,16 +14,13 @@ class Size(tuple):
         return n
 
     def __repr__(self):
-        return f"tinygrad_sgd.Size({list(self)})"
-
-    def __str__(self):
-        """As text (``print``, f-strings, the library's error messages) a shape reads as the
-        tuple it is, ``(2, 3)``; ``repr`` (the REPL, containers) gives torch's
-        ``tinygrad_sgd.Size([2, 3])``."""
-        return tuple.__repr__(self)
+        from .printing import OPTIONS
+        return f"{OPTIONS.namespace}.Size({list(self)})"
 
     def __format__(self, spec):
-        return str(self) if not spec else format(tuple(self), spec)
+        """``print(x.shape)`` and ``repr`` give torch's ``tinygrad_sgd.Size([2, 3])``; inside
+        f-strings (the library's error messages) a shape reads as the tuple it is, ``(2, 3)``."""
+        return tuple.__repr__(self) if not spec else format(tuple(self), spec)
 
     def __getitem__(self, index):
         out = tuple.__getitem__(self, index)

@@ -195,7 +195,7 @@ class Function:
         except ValueError as e:
             if "broadcast" not in str(e):
                 raise
-            shapes = " and ".join(str(a.shape) for a in args if isinstance(a, Tensor))
+            shapes = " and ".join(f"{a.shape}" for a in args if isinstance(a, Tensor))
             raise ShapeError(f"{node.label()}: shapes {shapes} cannot be broadcast together "
                              f"(sizes must match or be 1, aligned from the right)") from None
         finally:

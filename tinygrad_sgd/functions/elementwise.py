@@ -114,7 +114,7 @@ def values(name, fn, *tensors):
     try:
         return Tensor(np.asarray(fn(*[t.array for t in tensors])))
     except ValueError:
-        shapes = " and ".join(str(t.shape) for t in tensors)
+        shapes = " and ".join(f"{t.shape}" for t in tensors)
         raise ShapeError(f"{name}: shapes {shapes} cannot be broadcast together") from None
 
 

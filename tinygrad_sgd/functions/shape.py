@@ -421,7 +421,7 @@ def cat(tensors, dim=0) -> Tensor:
         for axis, (a, b) in enumerate(zip(ref.shape, t.shape)):
             if axis != d and a != b:
                 raise ShapeError(
-                    f"cat: shapes {', '.join(str(t.shape) for t in tensors)} must match in "
+                    f"cat: shapes {', '.join(f'{t.shape}' for t in tensors)} must match in "
                     f"every dim except dim {d} (Sizes of tensors must match except in dimension "
                     f"{d}. Expected size {a} but got size {b} for tensor number {i} in the "
                     f"list.)")
