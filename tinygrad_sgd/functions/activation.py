@@ -1,6 +1,7 @@
 """Activation functions and (log-)softmax."""
 from .. import ops
 from ..tensor import tensor_method
+from .elementwise import float_input
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
@@ -14,12 +15,12 @@ def relu(input):
 @tensor_method
 def sigmoid(input):
     """1 / (1 + e⁻ˣ)."""
-    return ops.SigmoidOp.apply(input)
+    return ops.SigmoidOp.apply(float_input(input))     # an int tensor: float32, as torch
 
 
 @tensor_method
 def tanh(input):
-    return ops.TanhOp.apply(input)
+    return ops.TanhOp.apply(float_input(input))
 
 
 @tensor_method
