@@ -230,7 +230,9 @@ def test_normalization_matches_torch_float64(name, data):
 @settings(max_examples=15)
 @given(data=st.data())
 def test_normalization_matches_torch_float32(name, data):
-    check(data.draw(NORMS[name], label=name), np.float32, 1e-4, 1e-4, False)
+    # atol 3e-4: normalising over a single element, the exact input gradient is 0 and torch's
+    # float32 gives rounding noise of ~1.2e-4 there (ours is 0); float64 is checked tightly
+    check(data.draw(NORMS[name], label=name), np.float32, 1e-4, 3e-4, False)
 
 
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None])
