@@ -201,8 +201,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     i = np.arange(steps, dtype=np.float64)
     exponent = np.where(i < steps // 2, np.float64(s) + step * i,
                         np.float64(e) - step * (steps - 1 - i))
-    values = np.power(np.float64(base), exponent)
-    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    with np.errstate(over="ignore", invalid="ignore"):   # inf into an int dtype: quietly,
+        values = np.power(np.float64(base), exponent)    # as torch (no RuntimeWarning)
+        values = values.astype(dtype)
+    return Tensor(values, requires_grad=requires_grad)
 
 
 def _range_values(start, step, n, dtype):
