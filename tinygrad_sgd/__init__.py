@@ -19,6 +19,7 @@ from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, 
 from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
+from . import linalg
 from .gradcheck import gradcheck, GradcheckError
 from .kernels.threads import set_num_threads, get_num_threads
 from .printing import set_printoptions
@@ -53,7 +54,7 @@ __all__ = ["Tensor", "tensor",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
            "Size", "dtype", "set_default_device", "get_default_device",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "autograd", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
+           "autograd", "linalg", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
            "set_printoptions",
            "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__
 

@@ -28,6 +28,8 @@ from .activation import (ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, L
                          LogSigmoid, Softsign, PReLU, GLU, Softmin)
 from .normalization import LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d
 from .sparse import Embedding
+from .distance import *  # noqa: F401,F403  (CosineSimilarity, PairwiseDistance)
+from . import distance as _distance
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
                      HingeEmbeddingLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,
@@ -49,3 +51,4 @@ __all__ += ["Conv1d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold", "M
             "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
             "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
             "CircularPad1d", "CircularPad2d"]
+__all__ += _distance.__all__

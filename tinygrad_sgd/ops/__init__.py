@@ -38,6 +38,9 @@ from .resample import (Resample, ResampleGrad)
 from .norm import (Normalize)
 from .embedding import (EmbeddingOp, EmbeddingGrad)
 from .loss import (NllLoss, BinaryCrossEntropy, MseLoss, MseLossGrad)
+from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file lists its ops)
+from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)
+from . import products as _products, distance as _distance
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
@@ -60,3 +63,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "AdaptiveMaxPool2dOp", "ConstantPadNd", "Resample", "ResampleGrad", "Normalize",
            "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
            "MseLossGrad"]
+__all__ += _products.__all__ + _distance.__all__

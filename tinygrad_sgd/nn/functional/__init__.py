@@ -8,6 +8,7 @@ torch's signatures, grouped as torch's documentation groups them:
 * :mod:`.normalization` — layer_norm, rms_norm, batch_norm;
 * :mod:`.sparse` — embedding;
 * :mod:`.attention` — scaled_dot_product_attention;
+* :mod:`.distance` — normalize, cosine_similarity, pairwise_distance, one_hot;
 * :mod:`.loss` — the losses.
 
 Each function checks its arguments (errors in the user's terms) and then calls one primitive
@@ -23,9 +24,10 @@ from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
-from . import layers, dropouts, conv, pooling, vision, loss, normalization, sparse, attention
+from .distance import *  # noqa: F401,F403
+from . import layers, dropouts, conv, pooling, vision, loss, normalization, sparse, attention, distance
 from .loss import _check_reduction  # noqa: F401  (used by the loss Modules)
 
 __all__ = (layers.__all__ + dropouts.__all__ + conv.__all__ + pooling.__all__ + vision.__all__
            + loss.__all__
-           + normalization.__all__ + sparse.__all__ + attention.__all__)
+           + normalization.__all__ + sparse.__all__ + attention.__all__ + distance.__all__)

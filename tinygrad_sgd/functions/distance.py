@@ -1,0 +1,3 @@
+"""Norms and distances: torch.linalg.vector_norm / norm, cross, cdist."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""``tinygrad_sgd.linalg`` (torch.linalg): norms of vectors and matrices."""
+
+__all__ = []

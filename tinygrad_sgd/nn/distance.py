@@ -1,0 +1,3 @@
+"""Distance layers: CosineSimilarity, PairwiseDistance (over nn.functional)."""
+
+__all__ = []

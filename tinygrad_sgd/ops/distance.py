@@ -1,0 +1,3 @@
+"""Norms and distances: vector norms, cdist, cross."""
+
+__all__ = []

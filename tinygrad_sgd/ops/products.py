@@ -1,0 +1,3 @@
+"""Products of tensors beyond matmul: einsum, outer, bmm, baddbmm, addmm, tensordot, kron."""
+
+__all__ = []
