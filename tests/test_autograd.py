@@ -515,3 +515,30 @@ def test_inplace_on_unsaved_tensor_is_fine_and_on_graph_tensors_refused():
     c = Tensor([1.0, 2.0])
     c.add_(1.0)                              # a plain tensor may change freely
     assert c.tolist() == [2.0, 3.0]
+
+
+def test_nodes_are_numbered_in_creation_order():
+    """Each graph node gets torch's ``sequence_nr``: increasing in the order forward built it
+    (custom torch-style Functions too); nodes outside a graph get none."""
+    import tinygrad_sgd as tg
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 2
+    b = a.exp()
+    c = b.sum()
+    assert a.grad_fn.sequence_nr < b.grad_fn.sequence_nr < c.grad_fn.sequence_nr
+
+    class Square(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            t, = ctx.saved_tensors
+            return 2 * t * g
+
+    d = Square.apply(c)
+    assert d.grad_fn.sequence_nr > c.grad_fn.sequence_nr
+    with tg.no_grad():
+        assert (x * 2).grad_fn is None

@@ -22,6 +22,7 @@ argument of forward; written with Tensor operations, it can be differentiated ag
 ``create_graph=True``. One output Tensor per op (torch also allows several: not supported
 here, and refused with a clear message).
 """
+from . import function
 from .function import Function, _tensor_class
 from .grad_mode import _mode, no_grad
 
@@ -89,6 +90,7 @@ def _apply(cls, forward, args, kwargs):
     if not record or id(out) in ctx.__dict__.get("_non_differentiable", ()):
         return out
     result = Tensor(out.array)            # a node of its own, even when forward returns x
+    ctx.sequence_nr = next(function._sequence)
     ctx.next_functions = tuple((a.grad_fn or a) if n else None for a, n in zip(args, needs))
     ctx.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
     result.requires_grad, result.grad_fn = True, ctx

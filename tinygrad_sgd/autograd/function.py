@@ -17,6 +17,7 @@ wraps the result in a Tensor whose ``grad_fn`` is the Function instance. That in
 *node*: it remembers, for each input, where the gradient must go next — the input's own
 ``grad_fn`` (an intermediate result) or the input Tensor itself (a leaf).
 """
+import itertools
 import weakref
 
 import numpy as np
@@ -27,6 +28,10 @@ from .. import versions
 from ..errors import ShapeError
 
 __all__ = ["Function"]
+
+# Every graph node gets the next number when it is created (torch's ``sequence_nr``): the
+# order in which the forward pass built the graph. The drawings and the explorer name nodes by it.
+_sequence = itertools.count()
 
 _Tensor = None
 
@@ -51,6 +56,7 @@ class Function:
     elementwise = False      # True: a gradient for a broadcast input is summed back (viz note)
     grad_fn_name = None      # torch-style node name; default: class name + "Backward"
     op_name = None           # the name as written in code ("mul"); default: lower class name
+    sequence_nr = None       # creation order of the graph's nodes (set when linked into a graph)
     differentiable = True    # False for argmax, comparisons: the output never requires grad
     converts_dtype = False   # True for a cast: its output dtype is not its inputs'
 
@@ -204,6 +210,7 @@ class Function:
             node.created_at = anomaly.user_frame()
             anomaly.check_finite(out.array, node, inputs=args)
         if needs is not None:
+            node.sequence_nr = next(_sequence)
             node.needs_input_grad = needs
             node.next_functions = tuple([(a.grad_fn or a) if n else None
                                          for a, n in zip(args, needs)])
