@@ -137,14 +137,7 @@ class _IDXDataset:
         self.transform = transform
         self.target_transform = target_transform
         self.root = Path(root).expanduser() if root is not None else None
-        image_file, label_file = self.files[self.train]
-        image_path = self._find_or_download(image_file, download)
-        label_path = self._find_or_download(label_file, download)
-
-        images, labels = read_idx(image_path), read_idx(label_path)
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise IDXError(f"{image_path}, {label_path}: expected N images of HxW and N labels, "
-                           f"got shapes {images.shape} and {labels.shape}")
+        images, labels = self._load(download)
 
         # (x/255 - 0.5) / 0.5, in place in float32 to avoid big temporaries
         data = images.astype(np.float32)[:, None, :, :]
@@ -153,8 +146,6 @@ class _IDXDataset:
         data /= 0.5
         self.data = data
         self.targets = labels.astype(np.int64)
-        folders = dict.fromkeys(str(p.parent) for p in (image_path, label_path))
-        self.source = " and ".join(folders)
 
     # ---- dataset protocol ----
     def __len__(self):
@@ -166,17 +157,20 @@ class _IDXDataset:
         image / label of each item goes through it (``ds[indices]`` then stacks the items'
         results with ``np.stack``)."""
         if isinstance(index, (int, np.integer)):
-            image, label = self.data[index], int(self.targets[index])
-            if self.transform is not None:
-                image = self.transform(image)
-            if self.target_transform is not None:
-                label = self.target_transform(label)
-            return image, label
+            return self._transformed(self.data[index], int(self.targets[index]))
         if self.transform is None and self.target_transform is None:
             return self.data[index], self.targets[index]
         items = [self[int(i)] for i in np.arange(len(self))[index]]
         return tuple(np.stack([np.asarray(getattr(v, "array", v)) for v in field])
                      for field in zip(*items))
+
+    def _transformed(self, image, label):
+        """One item through ``transform`` / ``target_transform`` (where given)."""
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
 
     def __repr__(self):
         split = "train" if self.train else "test"
@@ -205,6 +199,20 @@ class _IDXDataset:
                 for n in names:
                     yield folder / n
 
+    def _load(self, download):
+        """Find (or download) this split's two files and read them: (images, labels), as
+        read from disk; sets ``.source`` to the folder(s) they came from."""
+        image_file, label_file = self.files[self.train]
+        image_path = self._find_or_download(image_file, download)
+        label_path = self._find_or_download(label_file, download)
+        images, labels = read_idx(image_path), read_idx(label_path)
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise IDXError(f"{image_path}, {label_path}: expected N images of HxW and N labels, "
+                           f"got shapes {images.shape} and {labels.shape}")
+        folders = dict.fromkeys(str(p.parent) for p in (image_path, label_path))
+        self.source = " and ".join(folders)
+        return images, labels
+
     def _find_or_download(self, filename, download):
         for path in self._candidates(filename):
             if path.is_file():
@@ -213,12 +221,20 @@ class _IDXDataset:
 
         failure = "download=False was given"
         if download:
-            dest = self.search_dirs()[0][0] / self.subdir / filename
             try:
+                dest = self._download_folder() / filename
                 return download_file(self.mirrors, dest, self.md5s[filename])
             except FileNotFoundError as e:
                 failure = str(e)
-        raise FileNotFoundError(self._not_found_message(filename, failure))
+        raise self._not_found_error(filename, failure)
+
+    def _download_folder(self):
+        """Where a missing file is downloaded to (FileNotFoundError, with the reason, when
+        there is nowhere)."""
+        return self.search_dirs()[0][0] / self.subdir
+
+    def _not_found_error(self, filename, failure):
+        return FileNotFoundError(self._not_found_message(filename, failure))
 
     def _verify(self, path):
         known = self.md5s[path.name]

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from ..data import mnist as _mnist
-from ..data.idx import IDXError, read_idx
 from ..tensor import Tensor
 
 __all__ = ["MNIST", "FashionMNIST"]
@@ -62,19 +61,11 @@ class _TorchvisionIDX:
         self.transforms = (_StandardTransform(transform, target_transform)
                            if transform is not None or target_transform is not None else None)
         self._root_path = Path(root) if root is not None else None
-        image_file, label_file = self.files[self.train]
-        image_path = self._find(image_file, download)
-        label_path = self._find(label_file, download)
-        images, labels = read_idx(image_path), read_idx(label_path)
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise IDXError(f"{image_path}, {label_path}: expected N images of HxW and N labels, "
-                           f"got shapes {images.shape} and {labels.shape}")
+        images, labels = self._load(download)
         self._images = np.ascontiguousarray(images, dtype=np.uint8)
         self._labels = labels.astype(np.int64)
         self.data = Tensor(self._images)
         self.targets = Tensor(self._labels)
-        self.source = " and ".join(dict.fromkeys(str(p.parent) for p in (image_path,
-                                                                          label_path)))
 
     # ---- the files: torchvision's folder first, then the library's places ----
     @property
@@ -89,35 +80,21 @@ class _TorchvisionIDX:
         finally:
             self.root = saved
 
-    def _find(self, filename, download):
-        for path in self._candidates(filename):
-            if path.is_file():
-                self._verify(path)
-                return path
-        failure = "download=False was given"
-        if download:
-            if self.raw_folder is None:
-                failure = "download=True needs a root folder to download into"
-            else:
-                try:
-                    return _mnist.download_file(self.mirrors, self.raw_folder / filename,
-                                                self.md5s[filename])
-                except FileNotFoundError as e:
-                    failure = str(e)
-        raise RuntimeError("Dataset not found. You can use download=True to download it\n"
-                           + self._not_found_message(filename, failure))
+    def _download_folder(self):
+        if self.raw_folder is None:
+            raise FileNotFoundError("download=True needs a root folder to download into")
+        return self.raw_folder
+
+    def _not_found_error(self, filename, failure):
+        return RuntimeError("Dataset not found. You can use download=True to download it\n"
+                            + self._not_found_message(filename, failure))
 
     # ---- torchvision's dataset protocol ----
     def __len__(self):
         return len(self._labels)
 
     def __getitem__(self, index):
-        img, target = self._images[index], int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(self._images[index], int(self._labels[index]))
 
     @property
     def class_to_idx(self):
