@@ -1,0 +1,291 @@
+"""Misuse catalogue, part 1 — tensors: construction and dtypes, conversion to Python, indexing
+and item assignment, shape ops, reductions, matmul. Each case is one program run on
+tinygrad_sgd and on torch; the outcome (exception class and essential message, or the value
+where torch accepts the input) must be the same. Harness: misuse_harness.py; part 2 (nn,
+losses, optimisers, data, state_dict, autograd, files): test_misuse_catalogue_nn.py; the older
+table with our own messages: test_misuse.py.
+"""
+from misuse_harness import Case, check, parametrize, raises, value
+
+OOR = r"[Dd]imension out of range \(expected to be in range of \[-2, 1\], but got "
+
+
+def oor(dim):
+    """torch's and our wording of a dim out of range of a 2-D tensor: both name dim and range"""
+    return dict(pattern=OOR + dim + r"\)",
+                ours=r"dim " + dim + r" is out of range for a tensor with 2 dimensions "
+                                     r"\(expected in \[-2, 1\]\)")
+
+
+def _set(x, index, v):
+    x[index] = v
+    return x
+
+
+CASES = [
+    # ------------------------------------------------------------ construction and dtypes
+    Case("zeros(-1)", lambda L: L.zeros(-1), raises(
+        RuntimeError, r"zeros: Dimension size must be non-negative")),
+    Case("ones(2, -3)", lambda L: L.ones(2, -3), raises(
+        RuntimeError, r"negative dimension -3: \[2, -3\]",
+        ours=r"ones: Dimension size must be non-negative, got \[2, -3\]")),
+    Case("arange step 0", lambda L: L.arange(0, 10, 0), raises(
+        RuntimeError, r"step must be nonzero")),
+    Case("arange step of the wrong sign", lambda L: L.arange(10, 0, 1), raises(
+        RuntimeError, r"upper bound and (lower|larger) bound inconsistent with step sign")),
+    Case("linspace steps -1", lambda L: L.linspace(0, 1, -1), raises(
+        RuntimeError, r"number of steps must be non-negative")),
+    Case("eye(-1)", lambda L: L.eye(-1), raises(
+        RuntimeError, r"n must be greater or equal to 0, got -1")),
+    Case("randperm(-1)", lambda L: L.randperm(-1), raises(
+        RuntimeError, r"negative dimension -1: \[-1\]")),
+    Case("randint low >= high", lambda L: L.randint(5, 2, (3,)), raises(
+        RuntimeError, r"random_ expects 'from' to be less than 'to', but got from=5 >= to=2")),
+    Case("full of a string", lambda L: L.full((2,), "a"), raises(
+        TypeError, r"fill_value.*must be Number, not str"),
+        xfail="full((2,), 'a') raises NumPy's ValueError (could not convert string to float); "
+              "torch: TypeError — in tinygrad_sgd/creation.py"),
+    Case("integer tensor requires grad", lambda L: L.tensor([1, 2], requires_grad=True),
+         raises(RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can "
+                              r"require gradients")),
+    Case("bool tensor requires_grad_()", lambda L: L.tensor([True]).requires_grad_(), raises(
+        RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can require")),
+    Case("int tensor .requires_grad = True",
+         lambda L: setattr(L.arange(3), "requires_grad", True), raises(
+             RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can require"),
+         xfail="setting .requires_grad = True on an int64 tensor is accepted silently (torch "
+               "refuses, as requires_grad_() does) — in tinygrad_sgd/tensor.py"),
+    Case("tensor(float64 list, dtype=int64) truncates", lambda L: L.tensor(
+        [1.7, -2.7], dtype=L.int64), value()),
+    Case("tensor of bools and ints", lambda L: L.tensor([True, 2]), value()),
+    Case("empty list", lambda L: L.tensor([]), value()),
+    Case("nested empty lists", lambda L: L.tensor([[], []]), value()),
+    Case("multinomial of all zeros", lambda L: L.multinomial(L.tensor([0.0, 0.0]), 1), raises(
+        RuntimeError, r"invalid multinomial distribution \(sum of probabilities <= 0\)")),
+    Case("multinomial, negative probability", lambda L: L.multinomial(
+        L.tensor([0.5, -0.5]), 1), raises(
+        RuntimeError, r"probability tensor contains either `inf`, `nan` or element < 0")),
+    Case("multinomial, more draws than categories", lambda L: L.multinomial(
+        L.tensor([0.5, 0.5]), 3), raises(
+        RuntimeError, r"cannot sample n_sample > prob_dist.size\(-1\) samples without "
+                      r"replacement")),
+    # ------------------------------------------------------------ conversion to Python
+    Case("item() of two elements", lambda L: L.tensor([1.0, 2.0]).item(), raises(
+        RuntimeError, r"a Tensor with 2 elements cannot be converted to Scalar",
+        ours=r"has shape \(2,\) \(2 elements\)"),
+         xfail="item() of a tensor of 2 elements raises ValueError; torch: RuntimeError (the "
+               "message is fine) — in tinygrad_sgd/tensor.py"),
+    Case("item() of an empty tensor", lambda L: L.zeros(0).item(), raises(
+        RuntimeError, r"a Tensor with 0 elements cannot be converted to Scalar",
+        ours=r"has shape \(0,\) \(0 elements\)"),
+         xfail="item() of a tensor of 0 elements raises ValueError; torch: RuntimeError (the "
+               "message is fine) — in tinygrad_sgd/tensor.py"),
+    Case("float() of two elements", lambda L: float(L.tensor([1.0, 2.0])), raises(
+        ValueError, r"only one element tensors can be converted to Python scalars",
+        ours=r"only a tensor with one element can be converted to a Python number")),
+    Case("bool() of two elements", lambda L: bool(L.tensor([1.0, 2.0])), raises(
+        RuntimeError, r"Boolean value of Tensor with more than one value is ambiguous")),
+    Case("if on an empty tensor", lambda L: bool(L.zeros(0)), raises(
+        RuntimeError, r"Boolean value of Tensor with no values is ambiguous")),
+    Case("len() of a 0-d tensor", lambda L: len(L.tensor(1.0)), raises(
+        TypeError, r"len\(\) of a 0-d tensor")),
+    Case("iterating a 0-d tensor", lambda L: list(L.tensor(1.0)), raises(
+        TypeError, r"iteration over a 0-d tensor")),
+    Case("int() of a float tensor truncates", lambda L: int(L.tensor([-2.7])), value()),
+    Case("tolist() of a 0-d tensor", lambda L: L.tensor(2.5).tolist(), value()),
+    # ------------------------------------------------------------ indexing
+    Case("index past the end", lambda L: L.ones(2)[3], raises(
+        IndexError, r"index 3 is out of bounds for dimension 0 with size 2")),
+    Case("negative index past the start", lambda L: L.ones(2, 3)[:, -4], raises(
+        IndexError, r"index -4 is out of bounds for dimension 1 with size 3")),
+    Case("too many indices", lambda L: L.ones(2)[0, 0], raises(
+        IndexError, r"too many indices for tensor of dimension 1")),
+    Case("float tensor as index", lambda L: L.ones(3)[L.tensor([0.0, 1.0])], raises(
+        IndexError, r"tensors used as indices must be long, int, byte or bool tensors")),
+    Case("index tensor out of range", lambda L: L.ones(3)[L.tensor([0, 5])], raises(
+        IndexError, r"index 5 is out of bounds for dimension 0 with size 3")),
+    Case("bool mask of the wrong shape", lambda L: L.ones(2)[L.tensor([True, False, True])],
+         raises(IndexError, r"shape of the mask \[3\] at index 0 does not match the shape of "
+                            r"the indexed tensor \[2\] at index 0")),
+    Case("negative slice step", lambda L: L.arange(4)[::-1], raises(
+        ValueError, r"step must be greater than zero")),
+    Case("two ellipses are accepted", lambda L: L.ones(2, 2)[..., ...], value()),
+    Case("float index", lambda L: L.ones(3)[1.0], raises(
+        IndexError, r"only integers, slices \(`:`\), ellipsis \(`...`\), None and long or "
+                    r"byte Variables are valid indices")),
+    Case("slice past the end is empty", lambda L: L.arange(3)[5:], value()),
+    Case("bool scalar index adds a dim", lambda L: L.arange(3)[True], value()),
+    Case("None index adds a dim", lambda L: L.arange(3)[None, 1:], value()),
+    # ------------------------------------------------------------ item assignment
+    Case("x[:2] = a tensor of 3", lambda L: _set(L.zeros(4), slice(0, 2), L.ones(3)), raises(
+        RuntimeError, r"expand|size of tensor a \(2\) must match the size of tensor b \(3\)",
+        ours=r"\(3,\).*\(2,\)|\(2,\).*\(3,\)"),
+         xfail="x[:2] = a tensor of 3 raises NumPy's ValueError (could not broadcast input "
+               "array); torch: RuntimeError naming both sizes — in "
+               "tinygrad_sgd/functions/inplace.py (setitem)"),
+    Case("x[5] = 1 past the end", lambda L: _set(L.zeros(4), 5, 1.0), raises(
+        IndexError, r"index 5 is out of bounds for (dimension|axis) 0 with size 4")),
+    Case("x[0] = a string", lambda L: _set(L.zeros(2), 0, "a"), raises(
+        TypeError, r"can't assign a str to a"),
+         xfail="x[0] = 'a' raises NumPy's ValueError (could not convert string to float); "
+               "torch: TypeError — in tinygrad_sgd/functions/inplace.py (setitem)"),
+    Case("int tensor x[0] = 2.7 truncates", lambda L: _set(L.zeros(2, dtype=L.int64), 0, 2.7),
+         value()),
+    Case("x[mask] = a scalar", lambda L: _set(L.arange(4.0), L.arange(4) > 1, -1.0), value()),
+    Case("x[[0, 0]] += 1 adds once", lambda L: _set(L.zeros(2), [0, 0], 1.0), value()),
+    # ------------------------------------------------------------ gather, index_select, masks
+    Case("gather index out of range", lambda L: L.gather(L.ones(2, 3), 1, L.tensor([[5], [0]])),
+         raises(RuntimeError, r"index 5 is out of bounds for dimension 1 with size 3")),
+    Case("gather float index", lambda L: L.gather(L.ones(2, 3), 1, L.tensor([[1.0], [0.0]])),
+         raises(RuntimeError, r"gather\(\): Expected dtype int(32/int)?64 for index")),
+    Case("gather index of fewer dims", lambda L: L.gather(L.ones(2, 3), 1, L.tensor([1, 0])),
+         raises(RuntimeError, r"Index tensor must have the same number of dimensions as "
+                              r"input tensor")),
+    Case("index_select with a 2-D index", lambda L: L.index_select(
+        L.ones(3), 0, L.tensor([[0]])), raises(
+        (IndexError, RuntimeError), r"[Ii]ndex is supposed to be a vector")),
+    Case("index_select out of range", lambda L: L.index_select(L.ones(3), 0, L.tensor([3])),
+         raises(IndexError, r"index out of range in self")),
+    Case("masked_fill with a float mask", lambda L: L.ones(2).masked_fill(
+        L.tensor([1.0, 0.0]), 0.0), raises(
+        RuntimeError, r"masked_fill_? only supports boolean masks, but got mask with dtype "
+                      r"(tinygrad_sgd\.)?float")),
+    Case("masked_fill with a 1-d value", lambda L: L.ones(2).masked_fill(
+        L.tensor([True, False]), L.tensor([1.0])), raises(
+        RuntimeError, r"masked_fill_? only supports a 0-dimensional value tensor, but got "
+                      r"tensor with 1 dimension")),
+    Case("masked_fill mask not broadcastable", lambda L: L.ones(2).masked_fill(
+        L.tensor([True, False, True]), 0.0), raises(
+        RuntimeError, r"size of tensor a \(3\) must match the size of tensor b \(2\)",
+        ours=r"mask's shape \(3,\) and the tensor's \(2,\) cannot be broadcast")),
+    Case("take out of range", lambda L: L.take(L.ones(2, 2), L.tensor([4])), raises(
+        IndexError, r"out of range", ours=r"out of (range|bounds)")),
+    # ------------------------------------------------------------ shape ops
+    Case("permute with a repeated dim", lambda L: L.ones(2, 3).permute(0, 0), raises(
+        RuntimeError, r"permute\(\): duplicate dims are not allowed")),
+    Case("squeeze a dim out of range", lambda L: L.ones(2, 3).squeeze(5), raises(IndexError, **oor("5"))),
+    Case("unsqueeze past the end", lambda L: L.ones(2).unsqueeze(3), raises(IndexError, **oor("3"))),
+    Case("transpose a dim out of range", lambda L: L.ones(2, 3).transpose(0, 2), raises(IndexError, **oor("2"))),
+    Case("flatten start after end", lambda L: L.ones(2, 3, 4).flatten(2, 1), raises(
+        RuntimeError, r"flatten\(\) has invalid args: start_dim cannot come after end_dim")),
+    Case("expand a non-singleton dim", lambda L: L.ones(2).expand(3), raises(
+        RuntimeError, r"expanded size of the tensor \(3\) must match the existing size \(2\) "
+                      r"at non-singleton dimension 0")),
+    Case("expand to fewer dims", lambda L: L.ones(2, 3).expand(3), raises(
+        RuntimeError, r"number of sizes provided \(1\) must be greater or equal to the number "
+                      r"of dimensions in the tensor \(2\)")),
+    Case("cat of 2-D and 1-D", lambda L: L.cat([L.ones(2, 2), L.ones(2)]), raises(
+        RuntimeError, r"Tensors must have same number of dimensions: got 2 and 1")),
+    Case("cat of an empty list", lambda L: L.cat([]), raises(
+        (RuntimeError, ValueError), r"expected a non-empty list of Tensors")),
+    Case("stack of unequal shapes", lambda L: L.stack([L.ones(2), L.ones(3)]), raises(
+        RuntimeError, r"stack expects each tensor to be equal size, but got \[2\] at entry 0 "
+                      r"and \[3\] at entry 1")),
+    Case("stack of an empty list", lambda L: L.stack([]), raises(
+        RuntimeError, r"stack expects a non-empty TensorList")),
+    Case("split sizes that don't sum up", lambda L: L.ones(3).split([1, 1]), raises(
+        RuntimeError, r"split_with_sizes expects split_sizes to sum exactly to 3")),
+    Case("chunk(0)", lambda L: L.ones(3).chunk(0), raises(
+        RuntimeError, r"chunk expects `chunks` to be greater than 0, got: 0")),
+    Case("repeat with fewer dims than the tensor", lambda L: L.ones(2, 2).repeat(2), raises(
+        RuntimeError, r"Number of dimensions of repeat dims( \(1\))? can not be smaller than "
+                      r"number of dimensions of tensor")),
+    Case("repeat a negative count", lambda L: L.ones(2).repeat(-1), raises(
+        RuntimeError, r"Trying to create tensor with negative dimension -2: \[-2\]")),
+    Case("roll shifts and dims differ in length", lambda L: L.ones(3).roll((1, 2), 0), raises(
+        RuntimeError, r"shifts and dimensions must align. shifts: 2, dims:1")),
+    Case("flip with a repeated dim", lambda L: L.ones(2, 2).flip(0, 0), raises(
+        RuntimeError, r"dim 0 appears multiple times in the list of dims")),
+    Case("tril of a 1-D tensor", lambda L: L.ones(3).tril(), raises(
+        RuntimeError, r"tril: input tensor must have at least 2 dimensions")),
+    Case("narrow past the end", lambda L: L.ones(4).narrow(0, 3, 2), raises(
+        RuntimeError, r"start \(3\) \+ length \(2\) exceeds dimension size \(4\)")),
+    Case("unflatten sizes that don't multiply", lambda L: L.ones(6).unflatten(0, (2, 2)),
+         raises(RuntimeError, r"[Pp]rovided sizes \[2, 2\] don't multiply up to the size of "
+                              r"dim 0 \(6\)")),
+    Case("t() of a 3-D tensor", lambda L: L.ones(2, 2, 2).t(), raises(
+        RuntimeError, r"t\(\) expects a tensor with <= 2 dimensions, but self is 3D")),
+    Case("diagonal of one dim twice", lambda L: L.ones(2, 2).diagonal(0, 0, 0), raises(
+        RuntimeError, r"diagonal dimensions cannot be identical 0, 0")),
+    Case("select out of range", lambda L: L.ones(2).select(0, 5), raises(
+        IndexError, r"select\(\): index 5 out of range for tensor of size \[2\] at dimension 0")),
+    Case("reshape of an empty tensor with -1", lambda L: L.zeros(0, 3).reshape(-1, 0), raises(
+        RuntimeError, r"cannot reshape tensor of 0 elements into shape \[-1, 0\] because the "
+                      r"unspecified dimension size -1 can be any value and is ambiguous")),
+    Case("view of a transposed tensor", lambda L: L.ones(2, 3).t().view(6), raises(
+        RuntimeError, r"view size is not compatible with input tensor's size and stride"),
+         xfail="view() of a transposed tensor returns a copy (writes through it don't reach "
+               "the source); torch refuses — in tinygrad_sgd/functions/shape.py"),
+    # ------------------------------------------------------------ reductions
+    Case("sum over a dim out of range", lambda L: L.ones(2, 3).sum(2), raises(IndexError, **oor("2"))),
+    Case("sum over a repeated dim", lambda L: L.ones(2, 3).sum((0, 0)), raises(
+        RuntimeError, r"dim 0 appears multiple times in the list of dims",
+        ours=r"dim \(0, 0\) names the same dimension twice"),
+         xfail="a repeated dim raises ValueError; torch: RuntimeError (message fine) — in "
+               "tinygrad_sgd/arguments.py (normalize_dims)"),
+    Case("amax over a repeated dim", lambda L: L.ones(2, 3).amax((1, -1)), raises(
+        RuntimeError, r"dim 1 appears multiple times in the list of dims",
+        ours=r"dim \(1, -1\) names the same dimension twice"),
+         xfail="a repeated dim raises ValueError; torch: RuntimeError (message fine) — in "
+               "tinygrad_sgd/arguments.py (normalize_dims)"),
+    Case("mean of an int tensor", lambda L: L.arange(3).mean(), raises(
+        RuntimeError, r"mean\(\): could not infer output dtype. Input dtype must be either a "
+                      r"floating point or complex dtype. Got: Long")),
+    Case("std of an int tensor", lambda L: L.arange(3).std(), raises(
+        RuntimeError, r"std and var only support floating point and complex dtypes")),
+    Case("max() of an empty tensor", lambda L: L.zeros(0).max(), raises(
+        RuntimeError, r"max\(\): Expected reduction dim to be specified for input.numel\(\) "
+                      r"== 0")),
+    Case("max along a size-0 dim", lambda L: L.zeros(0, 3).max(0), raises(
+        IndexError, r"max\(\): Expected reduction dim 0 to have non-zero size")),
+    Case("argmax of an empty tensor", lambda L: L.zeros(0).argmax(), raises(
+        IndexError, r"argmax\(\): Expected reduction dim to be specified for "
+                      r"input.numel\(\) == 0")),
+    Case("max over a tuple of dims", lambda L: L.ones(2, 3).max(dim=(0, 1)), raises(
+        TypeError, r"max\(\) received an invalid combination of arguments",
+        ours=r"max\(\).*(tuple|an int)")),
+    Case("topk k bigger than the dim", lambda L: L.ones(3).topk(4), raises(
+        RuntimeError, r"selected index k out of range")),
+    Case("kthvalue k out of range", lambda L: L.ones(3).kthvalue(4), raises(
+        (RuntimeError, IndexError), r"kthvalue\(\): selected number k out of range")),
+    Case("logsumexp over a dim out of range", lambda L: L.ones(2, 3).logsumexp(3), raises(IndexError, **oor("3"))),
+    Case("cumsum over a dim out of range", lambda L: L.ones(2, 3).cumsum(-3), raises(IndexError, **oor("-3"))),
+    Case("softmax over a dim out of range", lambda L: L.ones(2, 3).softmax(2), raises(IndexError, **oor("2"))),
+    Case("sum of an empty tensor is 0", lambda L: L.zeros(0, 3).sum(0), value()),
+    Case("prod of an empty tensor is 1", lambda L: L.zeros(0).prod(), value()),
+    Case("mean of an empty tensor is nan", lambda L: L.zeros(0).mean(), value()),
+    Case("amax over a size-0 dim", lambda L: L.zeros(2, 0).amax(1), raises(
+        IndexError, r"amax\(\): Expected reduction dim 1 to have non-zero size")),
+    Case("softmax over a size-0 dim is empty", lambda L: L.zeros(2, 0).softmax(1), value(),
+         xfail="softmax over a size-0 dim raises NumPy's 'zero-size array to reduction "
+               "operation maximum'; torch returns an empty tensor — in the softmax op "
+               "(tinygrad_sgd/ops, being fixed by another engineer)"),
+    Case("0-d softmax of nan is nan", lambda L: L.tensor(float("nan")).softmax(0), value(),
+         xfail="0-d softmax(nan) gives 1.0; torch nan — in the softmax op (tinygrad_sgd/ops, "
+               "being fixed by another engineer)"),
+    # ------------------------------------------------------------ matmul
+    Case("1-D @ 1-D of different lengths", lambda L: L.ones(3) @ L.ones(2), raises(
+        RuntimeError, r"inconsistent tensor size, expected tensor \[3\] and src \[2\]",
+        ours=r"\(3,\) and \(2,\)")),
+    Case("batch dims that don't broadcast", lambda L: L.ones(2, 3, 4) @ L.ones(5, 4, 2), raises(
+        RuntimeError, r"size of tensor a \(2\) must match the size of tensor b \(5\) at "
+                      r"non-singleton dimension 0", ours=r"\(2, 3, 4\) and \(5, 4, 2\)")),
+    Case("int @ float", lambda L: L.ones(2, 2, dtype=L.int64) @ L.ones(2, 2), raises(
+        RuntimeError, r"expected m1 and m2 to have the same dtype, but got: long int != float"),
+         xfail="int64 @ float32 promotes to float32; torch refuses mixed dtypes in matmul — "
+               "in tinygrad_sgd/functions/linalg.py"),
+    Case("float64 @ float32", lambda L: L.ones(2, 2, dtype=L.float64) @ L.ones(2, 2), raises(
+        RuntimeError, r"expected m1 and m2 to have the same dtype, but got: double != float"),
+         xfail="float64 @ float32 silently gives float64; torch refuses mixed dtypes in matmul "
+               "— in tinygrad_sgd/functions/linalg.py"),
+    Case("matmul with a number", lambda L: L.matmul(L.ones(2), 2.0), raises(
+        TypeError, r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not float"),
+         xfail="matmul(x, 2.0) raises ShapeError (0-d operand); torch: TypeError (argument "
+               "must be Tensor) — in tinygrad_sgd/functions/linalg.py"),
+    Case("empty inner dim gives zeros", lambda L: L.ones(2, 0) @ L.ones(0, 3), value()),
+]
+
+
+@parametrize(CASES)
+def test_misuse_matches_torch(case):
+    check(case)
