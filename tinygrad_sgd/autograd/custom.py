@@ -17,16 +17,30 @@
 ``forward`` receives the Tensors themselves and runs with graph recording off; ``ctx`` is the
 graph node, with ``save_for_backward``, ``saved_tensors``, ``needs_input_grad`` (one bool per
 argument of forward), ``mark_non_differentiable`` and ``set_materialize_grads``.
-``backward`` receives the gradient of the output and returns one gradient (or None) per
+``backward`` receives the gradient of each output and returns one gradient (or None) per
 argument of forward; written with Tensor operations, it can be differentiated again with
-``create_graph=True``. One output Tensor per op (torch also allows several: not supported
-here, and refused with a clear message).
+``create_graph=True``.
+
+Several outputs (``return a, b`` — a tuple: ``apply`` returns a tuple, as torch). The engine's
+nodes have one output each, so a call with several is two kinds of node: the call itself
+(``ctx``, whose edges go to the inputs) and one small :class:`_Output` node per output Tensor,
+each with a single edge to ``ctx``. An ``_Output`` node's backward hands its gradient to
+``ctx`` and sends the engine a scalar 0 along the edge; the engine counts edges, so ``ctx``
+runs once, after every output reached in this backward pass has handed over its gradient.
+An output that got none (unused, non-differentiable, an integer tensor) is given zeros of its
+shape and dtype, or None after ``ctx.set_materialize_grads(False)``; a non-Tensor output
+(passed through unchanged) always gets None.
 """
+import functools
+
+import numpy as np
+
 from . import function
 from .function import Function, _tensor_class
-from .grad_mode import _mode, no_grad
+from .grad_mode import _mode, is_grad_enabled, no_grad
+from .. import versions
 
-__all__ = ["make_torch_style"]
+__all__ = ["make_torch_style", "once_differentiable"]
 
 
 def make_torch_style(cls):
@@ -54,11 +68,14 @@ def make_torch_style(cls):
 
 
 def _saved_tensors(ctx):
-    """The saved Tensors; the op's own output, if saved, comes back as the output of this node
+    """The saved Tensors; an output of the op, if saved, comes back as that output of this node
     (so a backward that uses it can be differentiated again, as in torch)."""
     saved = Function.saved_tensors.fget(ctx)
-    outputs = ctx.__dict__.get("_saved_output_slots", ())
-    return tuple(ctx.output() if i in outputs else t for i, t in enumerate(saved))
+    slots = ctx.__dict__.get("_saved_output_slots", ())
+    if isinstance(slots, dict):          # several outputs: slot -> output number
+        return tuple(_saved_output(ctx, slots[i]) if i in slots else t
+                     for i, t in enumerate(saved))
+    return tuple(ctx.output() if i in slots else t for i, t in enumerate(saved))
 
 
 def _mark_non_differentiable(ctx, *tensors):
@@ -67,6 +84,13 @@ def _mark_non_differentiable(ctx, *tensors):
 
 def _set_materialize_grads(ctx, value):
     ctx._materialize_grads = bool(value)
+
+
+def _differentiable(ctx, t):
+    """Does output ``t`` join the graph? Not if marked non-differentiable, nor an integer or
+    bool tensor (torch: only floating-point and complex tensors can require gradients)."""
+    return (id(t) not in ctx.__dict__.get("_non_differentiable", ())
+            and t.array.dtype.kind in "fc")
 
 
 def _apply(cls, forward, args, kwargs):
@@ -79,32 +103,132 @@ def _apply(cls, forward, args, kwargs):
     with no_grad():
         out = forward(ctx, *args, **kwargs)
     if isinstance(out, tuple):
-        if len(out) != 1:
-            raise NotImplementedError(
-                f"{cls.__name__}.forward returned {len(out)} outputs: custom Functions here "
-                f"support one output Tensor (return a single Tensor)")
-        out = out[0]
+        return _apply_several(ctx, args, needs, out) if record else out
     if not isinstance(out, Tensor):
-        raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
+        raise TypeError(f"{cls.__name__}.forward must return a Tensor (or a tuple), got "
                         f"{type(out).__name__}")
-    if not record or id(out) in ctx.__dict__.get("_non_differentiable", ()):
+    if not record or not _differentiable(ctx, out):
         return out
     result = Tensor(out.array)            # a node of its own, even when forward returns x
-    ctx.sequence_nr = next(function._sequence)
-    ctx.next_functions = tuple((a.grad_fn or a) if n else None for a, n in zip(args, needs))
-    ctx.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
+    _link(ctx, args, needs)
     result.requires_grad, result.grad_fn = True, ctx
     slots = [i for i, t in enumerate(ctx._saved) if t is out]
     if slots:
         ctx._saved_output_slots = slots
         ctx.save_output(out.array)
-    if _mode.modules:
-        ctx.modules = _mode.modules
     return result
 
 
+def _link(ctx, args, needs):
+    """Make ``ctx`` a node of the graph: its number and its edges to the inputs."""
+    ctx.sequence_nr = next(function._sequence)
+    ctx.next_functions = tuple((a.grad_fn or a) if n else None for a, n in zip(args, needs))
+    ctx.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
+    if _mode.modules:
+        ctx.modules = _mode.modules
+
+
+# ----------------------------------------------------------------------------- several outputs
+class _Output(Function):
+    """Output ``index`` of a custom Function's call with several outputs. Its backward passes
+    the gradient to the call (``ctx``) and the engine a scalar 0 along its one edge; the
+    call's backward gathers them (see the module docstring). It reads as the call: its name
+    is the call's (``<Class>Backward``, as every output's grad_fn in torch), and attributes
+    forward set on ``ctx`` are read through it (``out[1].grad_fn.my_flag``)."""
+    inputs = ("call",)
+    rule = "z = one output of a custom Function's call"
+    derivatives = ("dz/dcall: the gradient joins the call's others, for its backward",)
+    op_name = "output"
+
+    def name(self):
+        return self.ctx.name()
+
+    def label(self):
+        return f"{self.ctx.label()}[{self.index}]"
+
+    def backward(self, g):
+        self.ctx.__dict__.setdefault("_grads_in", {})[self.index] = g
+        return _tensor_class()(np.zeros((), dtype=g.array.dtype))
+
+    def __getattr__(self, name):
+        ctx = self.__dict__.get("ctx")
+        if ctx is None or name.startswith("__"):
+            return Function.__getattr__(self, name)
+        return getattr(ctx, name)
+
+
+def _apply_several(ctx, args, needs, outs):
+    """Link a call that returned a tuple: the call node, then one _Output node per output that
+    can carry a gradient; everything else is returned as forward gave it."""
+    Tensor = _tensor_class()
+    _link(ctx, args, needs)
+    ctx._output_specs = [(o.array.shape, o.array.dtype) if isinstance(o, Tensor) else None
+                         for o in outs]
+    ctx._outputs = outputs = [None] * len(outs)
+    results = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor) or not _differentiable(ctx, o):
+            results.append(o)
+            continue
+        node = _Output()
+        node.ctx, node.index = ctx, i
+        node.sequence_nr = next(function._sequence)
+        node.next_functions, node.input_shapes = (ctx,), [()]
+        if _mode.modules:
+            node.modules = _mode.modules
+        r = Tensor(o.array)               # a Tensor of its own, even when forward returns x
+        r.requires_grad, r.grad_fn = True, node
+        outputs[i] = node
+        results.append(r)
+    saved = {}
+    for slot, t in enumerate(ctx._saved):
+        for i, o in enumerate(outs):
+            if t is o and outputs[i] is not None:
+                saved[slot] = i
+                ctx.__dict__[f"_output_array_{i}"] = o.array   # freed by release()
+                ctx.__dict__[f"_output_version_{i}"] = versions.version_of(o.array)
+    if saved:
+        ctx._saved_output_slots = saved
+    return tuple(results)
+
+
+def _saved_output(ctx, i):
+    """Saved output ``i`` as a Tensor whose grad_fn is its _Output node (checked against
+    in-place changes, like every saved tensor)."""
+    array = ctx.__dict__[f"_output_array_{i}"]
+    expected, now = ctx.__dict__[f"_output_version_{i}"], versions.version_of(array)
+    if now != expected:
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: output {i} of {ctx.name()}, of shape {array.shape}, is at "
+            f"version {now}; expected version {expected} instead")
+    out = _tensor_class()(array)
+    if is_grad_enabled():
+        out.requires_grad, out.grad_fn = True, ctx._outputs[i]
+    return out
+
+
+def _gathered_grads(ctx):
+    """One gradient per output of a call with several: what its _Output nodes handed over,
+    zeros (or None, see set_materialize_grads) for the outputs that got none."""
+    got = ctx.__dict__.pop("_grads_in", {})
+    materialize = ctx.__dict__.get("_materialize_grads", True)
+    Tensor = _tensor_class()
+    grads = []
+    for i, spec in enumerate(ctx._output_specs):
+        g = got.get(i)
+        if g is None and spec is not None and materialize:
+            g = Tensor(np.zeros(spec[0], dtype=spec[1]))
+        grads.append(g)
+    return grads
+
+
+# ----------------------------------------------------------------------------- backward
 def _backward(ctx, user_backward, grad):
-    grads = user_backward(ctx, grad)
+    if "_output_specs" in ctx.__dict__:   # several outputs: ``grad`` is the engine's sum of 0s
+        grads = user_backward(ctx, *_gathered_grads(ctx))
+    else:
+        grads = user_backward(ctx, grad)
     if not isinstance(grads, tuple):
         grads = (grads,)
     expected = len(ctx.needs_input_grad)
@@ -119,3 +243,48 @@ def _backward(ctx, user_backward, grad):
                             f"{type(g).__name__} for input {i}: expected a Tensor or None")
         out.append(g if needed else None)
     return tuple(out)
+
+
+# ----------------------------------------------------------------------------- once_differentiable
+class _DelayedError(Function):
+    """Stands after the gradients of a ``@once_differentiable`` backward: differentiating
+    through them again raises, as torch's DelayedError."""
+    rule = "z = x (the gradient of a once-differentiable backward)"
+    derivatives = ("dz/dx: not available (the backward was marked @once_differentiable)",)
+    grad_fn_name = "DelayedError"
+    op_name = "delayed_error"
+
+    def forward(self, x):
+        return x.array
+
+    def backward(self, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
+
+
+def once_differentiable(fn):
+    """Decorate a custom Function's backward that is not written with differentiable Tensor
+    operations (it may work on ``.array``s): it runs with graph recording off, and asking for
+    its own gradient (second order) raises instead of silently giving a wrong one. Write
+    ``@staticmethod`` above it, as in torch."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args, **kwargs):
+        with no_grad():
+            outputs = fn(ctx, *args, **kwargs)
+        Tensor = _tensor_class()
+        if not is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad
+                                            for a in args):
+            return outputs
+        several = isinstance(outputs, tuple)
+        wrapped = tuple(_DelayedError.apply(_requiring_grad(v)) if isinstance(v, Tensor) else v
+                        for v in (outputs if several else (outputs,)))
+        return wrapped if several else wrapped[0]
+    return wrapper
+
+
+def _requiring_grad(v):
+    """A detached copy of a gradient that requires grad, so that the DelayedError node is
+    linked into the graph (torch's ``fake_requires_grad``)."""
+    t = _tensor_class()(v.array)
+    t.requires_grad = True
+    return t
