@@ -2,9 +2,8 @@
 all past squared gradients."""
 import numpy as np
 
-from ..autograd import no_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative, _evaluate, _params_with_grad
+from .optimizer import Optimizer, _check_nonnegative
 
 __all__ = ["Adagrad"]
 
@@ -49,31 +48,18 @@ class Adagrad(Optimizer):
                            "initial_accumulator_value value")
         _check_nonnegative(group, "eps", "epsilon value")
 
-    def step(self, closure=None):
-        """One Adagrad update of every parameter that has a gradient; returns the closure's
-        loss (if a closure is given)."""
-        loss = _evaluate(closure)
-        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
-            for group in self.param_groups:
-                lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
-                eps, weight_decay = float(group["eps"]), float(group["weight_decay"])
-                for p in _params_with_grad(group):
-                    theta, g = p.array, p.grad.array
-                    if group["maximize"]:
-                        g = -g
-                    if p not in self.state:     # added by add_param_group after __init__
-                        self._init_state(p)
-                    state = self.state[p]
-                    state["step"] += 1
-                    if weight_decay != 0:
-                        g = g + weight_decay * theta
-                    clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                    total = state["sum"].array
-                    total += g * g
-                    denom = np.sqrt(total)
-                    denom += eps
-                    update = -clr * g
-                    update /= denom
-                    p._bump_version()       # θ changes in place (the graph notices)
-                    theta += update
-        return loss
+    def _update(self, p, g, group):
+        lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+        if p not in self.state:     # added by add_param_group after __init__
+            self._init_state(p)
+        state = self.state[p]
+        state["step"] += 1
+        clr = lr / (1 + (state["step"] - 1) * lr_decay)
+        total = state["sum"].array
+        total += g * g
+        denom = np.sqrt(total)
+        denom += eps
+        update = -clr * g
+        update /= denom
+        theta = p.array
+        theta += update

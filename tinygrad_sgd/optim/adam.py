@@ -3,9 +3,7 @@ update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or dec
 (AdamW) weight decay."""
 import numpy as np
 
-from ..autograd import no_grad
-from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _lerp_, _number,
-                        _params_with_grad, _zeros)
+from .optimizer import Optimizer, _check_nonnegative, _lerp_, _number, _zeros
 
 __all__ = ["Adam", "AdamW"]
 
@@ -45,52 +43,38 @@ class Adam(Optimizer):
                                  f"[0, 1))")
         _check_nonnegative(group, "weight_decay", "weight_decay value")
 
-    def step(self, closure=None):
-        """One Adam update of every parameter that has a gradient; returns the closure's
-        loss (if a closure is given)."""
-        loss = _evaluate(closure)
-        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
-            for group in self.param_groups:
-                lr, eps = float(group["lr"]), float(group["eps"])
-                beta1, beta2 = (float(b) for b in group["betas"])
-                weight_decay = float(group["weight_decay"])
-                for p in _params_with_grad(group):
-                    theta, g = p.array, p.grad.array
-                    if group["maximize"]:
-                        g = -g
-                    state = self.state.setdefault(p, {})
-                    if not state:
-                        state["step"] = 0
-                        state["exp_avg"] = _zeros(p)
-                        state["exp_avg_sq"] = _zeros(p)
-                        if group["amsgrad"]:
-                            state["max_exp_avg_sq"] = _zeros(p)
-                    state["step"] += 1
-                    t = state["step"]
-                    p._bump_version()       # θ changes in place below (the graph notices)
-                    if weight_decay != 0:
-                        if group["decoupled_weight_decay"]:
-                            theta *= 1 - lr * weight_decay
-                        else:
-                            g = g + weight_decay * theta
-                    m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-                    _lerp_(m, g, 1 - beta1)
-                    v *= beta2
-                    v += (1 - beta2) * g * g
-                    if group["amsgrad"]:
-                        if "max_exp_avg_sq" not in state:   # amsgrad switched on later
-                            state["max_exp_avg_sq"] = _zeros(p)
-                        v_max = state["max_exp_avg_sq"].array
-                        np.maximum(v_max, v, out=v_max)
-                        v = v_max               # the denominator uses the running maximum
-                    step_size = lr / (1 - beta1 ** t)
-                    denom = np.sqrt(v)
-                    denom /= (1 - beta2 ** t) ** 0.5
-                    denom += eps
-                    update = -step_size * m
-                    update /= denom
-                    theta += update
-        return loss
+    def _update(self, p, g, group):
+        lr, eps = float(group["lr"]), float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = _zeros(p)
+            state["exp_avg_sq"] = _zeros(p)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = _zeros(p)
+        state["step"] += 1
+        t = state["step"]
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            theta *= 1 - lr * weight_decay
+        m, v = state["exp_avg"].array, state["exp_avg_sq"].array
+        _lerp_(m, g, 1 - beta1)
+        v *= beta2
+        v += (1 - beta2) * g * g
+        if group["amsgrad"]:
+            if "max_exp_avg_sq" not in state:   # amsgrad switched on later
+                state["max_exp_avg_sq"] = _zeros(p)
+            v_max = state["max_exp_avg_sq"].array
+            np.maximum(v_max, v, out=v_max)
+            v = v_max               # the denominator uses the running maximum
+        step_size = lr / (1 - beta1 ** t)
+        denom = np.sqrt(v)
+        denom /= (1 - beta2 ** t) ** 0.5
+        denom += eps
+        update = -step_size * m
+        update /= denom
+        theta += update
 
 
 class AdamW(Adam):

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ..autograd import enable_grad
+from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -103,6 +103,32 @@ class Optimizer:
                     p.grad.zero_()
 
     def step(self, closure=None):
+        """One update of every parameter that has a gradient (the others are skipped);
+        returns the loss of ``closure`` (optional: it re-evaluates the model), else None.
+
+        What every optimizer does first, in torch's order: g ← −g if ``maximize``;
+        g ← g + λ·θ if ``weight_decay`` λ ≠ 0 (unless the group's decay is decoupled, as
+        AdamW's). Then the subclass's :meth:`_update` changes θ in place, under no_grad; the
+        version bump before it lets a graph that saved θ notice."""
+        loss = _evaluate(closure)
+        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
+            for group in self.param_groups:
+                weight_decay = float(group.get("weight_decay", 0))
+                coupled = weight_decay != 0 and not group.get("decoupled_weight_decay", False)
+                for p in _params_with_grad(group):
+                    g = p.grad.array
+                    if group.get("maximize", False):
+                        g = -g
+                    if coupled:
+                        g = g + weight_decay * p.array
+                    p._bump_version()
+                    self._update(p, g, group)
+        return loss
+
+    def _update(self, p, g, group):
+        """Change the parameter's array ``p.array`` in place, from its gradient ``g`` (an
+        array, already negated for maximize and with the L2 decay added), the group's
+        options and ``self.state[p]`` (subclasses override)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ state dict

@@ -2,9 +2,7 @@
 recent gradients; optionally centered (subtract the running mean first) and with momentum."""
 import numpy as np
 
-from ..autograd import no_grad
-from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _lerp_,
-                        _params_with_grad, _zeros)
+from .optimizer import Optimizer, _check_nonnegative, _lerp_, _zeros
 
 __all__ = ["RMSprop"]
 
@@ -46,44 +44,31 @@ class RMSprop(Optimizer):
         _check_nonnegative(group, "weight_decay", "weight_decay value")
         _check_nonnegative(group, "alpha", "alpha value")
 
-    def step(self, closure=None):
-        """One RMSprop update of every parameter that has a gradient; returns the closure's
-        loss (if a closure is given)."""
-        loss = _evaluate(closure)
-        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
-            for group in self.param_groups:
-                lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-                momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
-                for p in _params_with_grad(group):
-                    theta, g = p.array, p.grad.array
-                    if group["maximize"]:
-                        g = -g
-                    state = self.state.setdefault(p, {})
-                    if not state:
-                        state["step"] = 0
-                        state["square_avg"] = _zeros(p)
-                    state["step"] += 1
-                    if weight_decay != 0:
-                        g = g + weight_decay * theta
-                    square_avg = state["square_avg"].array
-                    square_avg *= alpha
-                    square_avg += (1 - alpha) * g * g
-                    if group["centered"]:
-                        grad_avg = state.setdefault("grad_avg", _zeros(p)).array
-                        _lerp_(grad_avg, g, 1 - alpha)
-                        denom = square_avg - grad_avg * grad_avg
-                        np.sqrt(denom, out=denom)
-                    else:
-                        denom = np.sqrt(square_avg)
-                    denom += eps
-                    p._bump_version()       # θ changes in place (the graph notices)
-                    if momentum > 0:
-                        buf = state.setdefault("momentum_buffer", _zeros(p)).array
-                        buf *= momentum
-                        buf += g / denom
-                        theta -= lr * buf
-                    else:
-                        update = -lr * g
-                        update /= denom
-                        theta += update
-        return loss
+    def _update(self, p, g, group):
+        lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+        momentum = float(group["momentum"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = _zeros(p)
+        state["step"] += 1
+        square_avg = state["square_avg"].array
+        square_avg *= alpha
+        square_avg += (1 - alpha) * g * g
+        if group["centered"]:
+            grad_avg = state.setdefault("grad_avg", _zeros(p)).array
+            _lerp_(grad_avg, g, 1 - alpha)
+            denom = square_avg - grad_avg * grad_avg
+            np.sqrt(denom, out=denom)
+        else:
+            denom = np.sqrt(square_avg)
+        denom += eps
+        if momentum > 0:
+            buf = state.setdefault("momentum_buffer", _zeros(p)).array
+            buf *= momentum
+            buf += g / denom
+            theta -= lr * buf
+        else:
+            update = -lr * g
+            update /= denom
+            theta += update

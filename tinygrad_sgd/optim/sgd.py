@@ -2,10 +2,8 @@
 decay and maximize, with torch's exact update."""
 import numpy as np
 
-from ..autograd import no_grad
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _check_nonnegative, _evaluate, _number,
-                        _params_with_grad)
+from .optimizer import Optimizer, _check_nonnegative, _number
 
 __all__ = ["SGD"]
 
@@ -41,32 +39,17 @@ class SGD(Optimizer):
             raise ValueError(f"Nesterov momentum requires a momentum and zero dampening "
                              f"(got momentum={momentum}, dampening={dampening})")
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient. ``closure`` (optional)
-        re-evaluates the model and returns the loss, which is returned."""
-        loss = _evaluate(closure)
-        with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
-            for group in self.param_groups:
-                lr, momentum = float(group["lr"]), float(group["momentum"])
-                dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
-                nesterov, maximize = group["nesterov"], group["maximize"]
-                for p in _params_with_grad(group):
-                    theta, g = p.array, p.grad.array
-                    if maximize:
-                        g = -g
-                    if weight_decay != 0:
-                        g = g + weight_decay * theta
-                    if momentum != 0:
-                        state = self.state.setdefault(p, {})
-                        buf = state.get("momentum_buffer")
-                        if buf is None:
-                            buf = state["momentum_buffer"] = Tensor(np.array(g, copy=True))
-                        else:   # the buffer is the optimizer's own: plain in-place NumPy
-                            b = buf.array
-                            b *= momentum
-                            b += g if dampening == 0 else (1 - dampening) * g
-                        g = g + momentum * buf.array if nesterov else buf.array
-                    # θ ← θ − γ·g in place; the version bump lets a graph that saved θ notice
-                    p._bump_version()
-                    theta -= lr * g
-        return loss
+    def _update(self, p, g, group):
+        momentum, dampening = float(group["momentum"]), float(group["dampening"])
+        if momentum != 0:
+            state = self.state.setdefault(p, {})
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = Tensor(np.array(g, copy=True))
+            else:   # the buffer is the optimizer's own: plain in-place NumPy
+                b = buf.array
+                b *= momentum
+                b += g if dampening == 0 else (1 - dampening) * g
+            g = g + momentum * buf.array if group["nesterov"] else buf.array
+        theta = p.array
+        theta -= float(group["lr"]) * g
