@@ -3,7 +3,8 @@ every optimizer shares: checking hyper-parameters, picking the parameters with a
 creating state buffers, running the closure, and torch's ``lerp_`` formula.
 
 An optimizer subclass only has to say which options it takes (``defaults``), how to check
-them (:meth:`Optimizer._validate_group`) and how one step changes a parameter (``step``).
+them (:meth:`Optimizer._validate_group`) and how one step changes a parameter
+(:meth:`Optimizer._update`; the loop around it is :meth:`Optimizer.step`).
 The update itself is plain NumPy on the parameter's array (``p.array``): one version bump per
 parameter, then in-place array arithmetic, with Python-float hyper-parameters so that float32
 stays float32.
