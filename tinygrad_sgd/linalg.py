@@ -1,3 +1,150 @@
-"""``tinygrad_sgd.linalg`` (torch.linalg): norms of vectors and matrices."""
+"""``tinygrad_sgd.linalg`` (torch.linalg): norms of vectors and matrices, and the cross product.
 
-__all__ = []
+* :func:`vector_norm` — one :class:`~tinygrad_sgd.ops.reduce.Norm` op (the same as
+  ``Tensor.norm``), with torch.linalg's checks and messages;
+* :func:`matrix_norm` — ``'fro'`` (the vector 2-norm over two dims) and ``1``, ``-1``, ``inf``,
+  ``-inf`` (max/min of the column or row sums of |A|), composed as torch composes them, so the
+  gradients (ties shared evenly) are torch's. The norms that need singular values
+  (``'nuc'``, ``2``, ``-2``) are not implemented: they raise NotImplementedError;
+* :func:`norm` — torch.linalg.norm's choice between the two;
+* :func:`cross` — the cross product along ``dim`` (the last by default).
+"""
+import math
+
+import numpy as np
+
+from .dtypes import as_dtype
+from .functions.distance import as_number, cross_along, reduction_dims, wrap_dim
+from .functions.reduce import amax, amin, torch_name
+from .ops.reduce import Norm
+from .tensor import Tensor
+
+__all__ = ["vector_norm", "matrix_norm", "norm", "cross"]
+
+
+def _check_float(x, op):
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                           f"{torch_name(x.dtype)}")
+
+
+def _cast(x, dtype, op):
+    """torch's ``dtype=``: a floating dtype the input converts to without narrowing."""
+    if dtype is None:
+        return x
+    dtype = as_dtype(dtype).dtype
+    if dtype.kind != "f":
+        raise RuntimeError(f"{op}: dtype should be floating point or complex, but got "
+                           f"{torch_name(dtype)}")
+    if not np.can_cast(np.dtype(x.dtype), dtype, "safe"):
+        raise RuntimeError(f"{op}: the dtype of the input ({torch_name(x.dtype)}) should be "
+                           f"convertible without narrowing to the specified dtype "
+                           f"({torch_name(dtype)})")
+    return x.to(dtype)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """‖x‖ over ``dim`` (every dim by default): ``(Σ |x|^ord)^(1/ord)``; ord ∞ is max |x|,
+    −∞ min |x|, 0 the count of non-zeros. ``dtype``: computed (and returned) in that dtype.
+    The gradient is 0 where the norm is 0 (no NaN), as torch."""
+    p = as_number(ord, "linalg_vector_norm", "ord")
+    if isinstance(dim, Tensor):
+        dim = int(dim.item())
+    _check_float(x, "linalg.vector_norm")
+    x = _cast(x, dtype, "linalg.vector_norm")
+    dims = reduction_dims(dim, x.ndim, "linalg_vector_norm")
+    if p < 0 or math.isinf(p):      # no identity: max, min, Σ|x|^p with p < 0
+        every = dim is None or not isinstance(dim, (int, np.integer)) and len(dim) == 0
+        if every and x.numel() == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty "
+                               f"tensor because the operation does not have an identity")
+        for d in dims:
+            if x.shape[d] == 0:     # (torch's message lacks the space before "because")
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the "
+                                   f"dimension {d}because this dimension is empty and the "
+                                   f"operation does not have an identity")
+    return Norm.apply(x, p, dims, keepdim)
+
+
+def _matrix_dims(A, dim):
+    if isinstance(dim, (int, np.integer)):
+        raise TypeError(f"linalg_matrix_norm() received an invalid combination of arguments - "
+                        f"got (Tensor, dim={type(dim).__name__}), but expected a tuple of 2 "
+                        f"ints")
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """A norm of the matrices held in ``dim`` (the last two by default): ``'fro'``
+    (√Σ a²), 1 / −1 (largest / smallest column sum of |a|), ∞ / −∞ (largest / smallest row
+    sum). ``'nuc'``, 2 and −2 (singular values) are not implemented."""
+    if isinstance(ord, str):
+        if ord not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    elif ord is None or isinstance(ord, (list, tuple)):
+        raise TypeError(f"linalg_matrix_norm() received an invalid combination of arguments - "
+                        f"got (Tensor, ord={type(ord).__name__}), but expected ord a Number or "
+                        f"a str")
+    else:
+        ord = as_number(ord, "linalg_matrix_norm", "ord")
+        if abs(ord) not in (1.0, 2.0, math.inf):
+            raise RuntimeError(f"linalg.matrix_norm: Order {ord:g} not supported.")
+    _matrix_dims(A, dim)
+    _check_float(A, "linalg.matrix_norm")
+    dims = list(dim)
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(str(d) for d in dims)}")
+    dims = [wrap_dim(d, A.ndim) for d in dims]
+    if dims[0] == dims[1]:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dims[0]}, "
+                           f"{dims[1]})")
+    if ord in ("nuc", 2.0, -2.0):
+        if A.dtype == np.float16:
+            raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got "
+                               "Half")
+        _cast(A, dtype, "linalg.matrix_norm")
+        raise NotImplementedError(f"linalg.matrix_norm(ord={ord!r}): the norms of singular "
+                                  f"values ('nuc', 2, -2) are not implemented")
+    A = _cast(A, dtype, "linalg.matrix_norm")
+    if ord == "fro":
+        return vector_norm(A, 2, tuple(dims), keepdim)
+    if math.isinf(ord):             # the ∞ norm is the 1 norm of the transpose
+        dims.reverse()
+    if not keepdim and dims[0] < dims[1]:
+        dims[1] -= 1                # the first reduction removed a dim in front of it
+    sums = vector_norm(A, 1, dims[0], keepdim)
+    if ord > 0:
+        if sums.shape[dims[1]] == 0:                # an empty matrix: 0, as torch
+            return Tensor(np.zeros(sums.shape[:dims[1]] + (1,) * keepdim
+                                   + sums.shape[dims[1] + 1:], sums.dtype))
+        return amax(sums, dims[1], keepdim)
+    return amin(sums, dims[1], keepdim)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """torch.linalg.norm: a vector norm when ``dim`` is one dim (or ``ord`` is None and
+    ``dim`` is not two dims), a matrix norm over two dims; with neither ``ord`` nor ``dim``,
+    the 2-norm of every element. A string ``ord`` is always a matrix norm."""
+    if dim is not None:
+        dims = [dim] if isinstance(dim, (int, np.integer)) else list(dim)
+        if len(dims) not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               f"Got {dims}")
+    elif ord is not None and A.ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {A.ndim}D.")
+    if isinstance(ord, str):
+        return matrix_norm(A, ord, tuple(dims) if dim is not None else (0, 1), keepdim,
+                           dtype=dtype)
+    if ord is not None and (len(dims) == 2 if dim is not None else A.ndim == 2):
+        return matrix_norm(A, ord, tuple(dims) if dim is not None else (0, 1), keepdim,
+                           dtype=dtype)
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def cross(input, other, *, dim=-1):
+    """torch.linalg.cross: x × y along ``dim`` (size 3 in both; the other dims broadcast)."""
+    return cross_along(input, other, dim)

@@ -1,3 +1,109 @@
-"""Norms and distances: vector norms, cdist, cross."""
+"""Norms and distances: the cross product, cdist, and the unrecorded clamp of cosine similarity.
 
-__all__ = []
+The vector norm itself is :class:`tinygrad_sgd.ops.reduce.Norm` (``torch.linalg.vector_norm``);
+``pairwise_distance``, ``normalize`` and the matrix norms are built from it.
+"""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from .elementwise import keep_where
+
+__all__ = ["Cross", "Cdist", "ClampMinUnrecorded"]
+
+
+class Cross(Function):
+    """The cross product of 3-vectors along ``dim`` (the other dims broadcast). Its backward
+    is two cross products, so it is differentiable again."""
+    inputs, rule = ("x", "y"), "z = x × y along dim"
+    derivatives = ("dL/dx = y × g", "dL/dy = g × x")
+    grad_fn_name, op_name = "LinalgCrossBackward", "cross"
+
+    def forward(self, x, y, dim):
+        self.dim = dim
+        if self._recording:
+            self.save_for_backward(x, y)
+        return np.cross(x.array, y.array, axis=dim)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        gx = Cross.apply(y, g, self.dim) if self.needs_input_grad[0] else None
+        gy = Cross.apply(g, x, self.dim) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+def cdist_forward(d, p):
+    """The p-distance over the last axis of the differences ``d``, as torch's CPU kernel:
+    p = 0 counts min(⌈|d|⌉, 1) (NaN stays NaN); p = ∞ takes the largest |d| with NaNs left
+    out (all-NaN gives 0)."""
+    a = np.abs(d)
+    if p == 0:
+        return np.sum(np.minimum(np.ceil(a), 1), axis=-1)
+    if p == 1:
+        return np.sum(a, axis=-1)
+    if p == 2:
+        return np.sqrt(np.sum(a * a, axis=-1))
+    if math.isinf(p):
+        return np.fmax.reduce(a, axis=-1, initial=0)
+    return np.sum(a ** p, axis=-1) ** (1.0 / p)
+
+
+class Cdist(Function):
+    """Distances between the rows of x₁ (…, r₁, c) and of x₂ (…, r₂, c), batch dims broadcast,
+    with torch's gradient (its ``_cdist_backward``): 0 where the distance is 0; for p = ∞ every
+    tied coordinate gets the whole gradient (unlike ``vector_norm``, which shares it); for
+    p < 1, 0 where a coordinate difference is 0. Written with Tensor operations, so the
+    gradient is differentiable again (torch's is not, except on its matmul path for p = 2)."""
+    inputs, rule = ("x₁", "x₂"), "zᵢⱼ = ‖x₁ᵢ − x₂ⱼ‖ₚ"
+    derivatives = ("dL/dx₁ᵢ = Σⱼ gᵢⱼ · ∂‖dᵢⱼ‖ₚ/∂dᵢⱼ,  dᵢⱼ = x₁ᵢ − x₂ⱼ",
+                   "dL/dx₂ⱼ = −Σᵢ gᵢⱼ · ∂‖dᵢⱼ‖ₚ/∂dᵢⱼ")
+    grad_fn_name = "CdistBackward"
+
+    def forward(self, x1, x2, p):
+        self.p = p
+        out = cdist_forward(x1.array[..., :, None, :] - x2.array[..., None, :, :], p)
+        out = np.asarray(out, dtype=x1.dtype)
+        if self._recording:
+            self.save_for_backward(x1, x2)
+            self.save_output(out)
+        return out
+
+    def backward(self, g):
+        x1, x2 = self.saved_tensors
+        d = x1.unsqueeze(-2) - x2.unsqueeze(-3)            # (..., r₁, r₂, c)
+        gd = self.difference_grad(d, g.unsqueeze(-1), self.output().unsqueeze(-1))
+        return gd.sum(-2), -gd.sum(-3)
+
+    def difference_grad(self, d, g, dist):
+        """∂L/∂d for the differences d, g and dist with a trailing axis of 1."""
+        p = self.p
+        sign = self.constant(np.nan_to_num(np.sign(d.array)))
+        nonzero = np.broadcast_to(dist.array != 0, d.shape)
+        if p == 0:
+            return self.constant(np.zeros(np.broadcast_shapes(d.shape, g.shape), d.dtype))
+        if p == 1:
+            return g * sign
+        if p == 2:
+            return keep_where(nonzero, g * d / dist)
+        if math.isinf(p):
+            return g * sign * self.constant((np.abs(d.array) == dist.array).astype(d.dtype))
+        if p < 2:
+            keep = nonzero & ~((d.array == 0) & (p < 1))
+            return keep_where(keep, sign * d.abs() ** (p - 1) * g / dist ** (p - 1))
+        return keep_where(nonzero, d * d.abs() ** (p - 2) * g / dist ** (p - 1))
+
+
+class ClampMinUnrecorded(Function):
+    """torch's ``cosine_similarity`` clamps the norms in place under ``no_grad``: the value is
+    clamped, the graph does not see it, so the gradient passes as if nothing had happened
+    (through the norm's own gradient, 0 at a zero vector)."""
+    rule, derivatives = "z = max(x, lo), the clamp not recorded", ("dz/dx = 1",)
+    grad_fn_name, op_name = "CloneBackward", "clamp_min_"
+    elementwise = True
+
+    def forward(self, x, lo):
+        return np.maximum(x.array, np.asarray(lo, x.dtype))
+
+    def backward(self, g):
+        return g
