@@ -16,6 +16,20 @@ def _shape(normalized_shape):
     return tuple(int(s) for s in normalized_shape)
 
 
+def _affine_parameters(module, shape, dtype, affine, bias):
+    """The learnt scale and shift of a normalisation layer: ``weight`` (ones) and ``bias``
+    (zeros) of ``shape``, or None in their place (``affine=False``; ``bias=False``: no
+    shift)."""
+    if affine:
+        module.weight = Parameter(np.ones(shape, dtype))
+    else:
+        module.register_parameter("weight", None)
+    if affine and bias:
+        module.bias = Parameter(np.zeros(shape, dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class LayerNorm(Module):
     """Standardise over the last dims ``normalized_shape``, then ``·weight + bias`` (ones and
     zeros at first) when ``elementwise_affine``; ``bias=False`` leaves the shift out."""
@@ -26,15 +40,7 @@ class LayerNorm(Module):
         check_device(device)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, dtype, elementwise_affine, bias)
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -81,15 +87,7 @@ class _BatchNorm(Module):
         check_device(device)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(self.num_features, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.num_features, dtype, affine, bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype)))
             self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype)))
