@@ -1,4 +1,518 @@
-"""Products of tensors beyond matmul: einsum, outer, dot, mv, bmm, baddbmm, addmm, tensordot,
-kron."""
+"""Products of tensors beyond matmul: einsum, outer, dot, mv, bmm, baddbmm, addmm, addmv, addr,
+tensordot, kron — torch's signatures, dtype rules and error messages; the math is in
+:mod:`tinygrad_sgd.ops.products`.
 
-__all__ = []
+torch is strict about dtypes here (``dot``, ``mv``, ``bmm``, ``addmm`` refuse a float32 next to a
+float64, and bool), but ``outer``, ``addr`` and ``kron`` promote; einsum does whichever its
+internal steps do (:func:`_einsum_dtype` replays them).
+"""
+import numbers
+import string
+
+import numpy as np
+
+from .. import ops
+from ..dtypes import result_dtype
+from ..errors import DTypeError, ShapeError
+from ..tensor import Tensor, tensor_method
+
+__all__ = ["einsum", "outer", "ger", "dot", "mv", "bmm", "baddbmm", "addmm", "addmv", "addr",
+           "tensordot", "kron"]
+
+LETTERS = string.ascii_uppercase + string.ascii_lowercase   # torch's label order: A-Z, a-z
+_SCALAR_NAME = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_C_NAME = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
+           "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+           "bool": "bool"}
+
+
+def _name(t):
+    """torch's scalar-type name of a Tensor's (or array's) dtype: Float, Long, ..."""
+    return _SCALAR_NAME[np.dtype(t.dtype).name]
+
+
+def _tensor(x, fn, arg, pos):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return x
+
+
+def _not_for_bool(fn, *tensors):
+    if any(t.dtype == np.bool_ for t in tensors):
+        raise NotImplementedError(f'"{fn}" not implemented for \'Bool\'')
+
+
+def _size(t, dim):
+    """``t.size(dim)`` with torch's IndexError."""
+    if t.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if dim >= t.ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-t.ndim}, "
+                         f"{t.ndim - 1}], but got {dim})")
+    return t.shape[dim]
+
+
+def _check_expands(input, target):
+    """That ``input`` broadcasts to ``target`` (torch's expand messages, last dim first)."""
+    shape, target = list(input.shape), list(target)
+    if len(shape) > len(target):
+        raise ShapeError(f"expand(torch.{_name(input)}Tensor{{{shape}}}, size={target}): the "
+                         f"number of sizes provided ({len(target)}) must be greater or equal to "
+                         f"the number of dimensions in the tensor ({len(shape)})")
+    lead = len(target) - len(shape)
+    for i in reversed(range(len(shape))):
+        if shape[i] != 1 and shape[i] != target[lead + i]:
+            raise ShapeError(f"The expanded size of the tensor ({target[lead + i]}) must match "
+                             f"the existing size ({shape[i]}) at non-singleton dimension "
+                             f"{lead + i}.  Target sizes: {target}.  Tensor sizes: {shape}")
+
+
+def _scalar(value, like, name, floats_allowed=True):
+    """β or α as a Python number of ``like``'s kind: torch truncates a float for an integer
+    tensor in addmm/baddbmm/addmv, and refuses it in addr."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    kind = like.dtype.kind
+    if kind == "f":
+        return float(value)
+    if not floats_allowed and not isinstance(value, numbers.Integral):
+        raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating "
+                           f"point number.")
+    return bool(value) if kind == "b" else int(value)
+
+
+# ============================================================================== einsum
+def einsum(*args):
+    """``einsum(equation, *operands)``, ``einsum(equation, [operands])`` or the sublist form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])``. Labels are A-Z and a-z; ``...`` covers the
+    remaining dims (broadcast, aligned from the right); size-1 dims broadcast; a label repeated
+    in an operand takes its diagonal; without ``->`` the output is ``...`` followed by the
+    labels seen once, in alphabetical order (upper case first)."""
+    if len(args) < 2:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    equation, operands = args[0], args[1:]
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation(args)
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
+                        f"{type(equation).__name__}")
+    for i, op in enumerate(operands):
+        if not isinstance(op, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                            f"{type(op).__name__}")
+    subs, out = _parse_einsum(equation, operands)
+    dtype = _einsum_dtype(subs, out, operands)
+    return ops.Einsum.apply(*operands, equation=",".join(subs) + "->" + out, dtype=dtype,
+                             written=equation)
+
+
+def _sublist_equation(args):
+    def labels(sublist):
+        out = ""
+        for s in sublist:
+            if s is Ellipsis:
+                out += "..."
+            elif isinstance(s, numbers.Integral) and 0 <= s < 52:
+                out += LETTERS[s]
+            else:
+                raise ValueError("einsum(): subscript in subscript list is not within the valid "
+                                 "range [0, 52)")
+        return out
+    equation = ",".join(labels(s) for s in args[1::2])
+    if len(args) % 2:
+        equation += "->" + labels(args[-1])
+        return equation, args[:-1:2]
+    return equation, args[::2]
+
+
+def _parse_einsum(equation, operands):
+    """Check the equation as torch does (same order, same messages) and spell it for NumPy:
+    one subscript string per operand and the output, ellipsis dims given unused letters."""
+    arrow = equation.find("->")
+    lhs = equation if arrow < 0 else equation[:arrow]
+    labels, ellipsis = [[]], False
+    i = 0
+    while i < len(lhs):
+        c = lhs[i]
+        if c == ".":
+            k = len(labels) - 1
+            if ellipsis:
+                raise RuntimeError(f"einsum(): found '.' for operand {k} for which an ellipsis "
+                                   f"was already found")
+            if not lhs.startswith("...", i):
+                raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of "
+                                   f"any ellipsis")
+            labels[-1].append("...")
+            ellipsis, i = True, i + 2
+        elif c == ",":
+            labels.append([])
+            ellipsis = False
+            if len(labels) > len(operands):
+                raise RuntimeError("einsum(): fewer operands were provided than specified in "
+                                   "the equation")
+        elif c != " ":
+            if c not in LETTERS:
+                raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the "
+                                   f"equation string, subscripts must be in [a-zA-Z]")
+            labels[-1].append(c)
+        i += 1
+    if len(labels) != len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+
+    count, n_ell = {}, 0
+    for k, (labs, op) in enumerate(zip(labels, operands)):
+        named = [c for c in labs if c != "..."]
+        for c in named:
+            count[c] = count.get(c, 0) + 1
+        if "..." in labs:
+            n_ell = max(n_ell, op.ndim - len(named))
+            if len(named) > op.ndim:
+                raise ShapeError(f"einsum(): the number of subscripts in the equation "
+                                 f"({len(named)}) is more than the number of dimensions "
+                                 f"({op.ndim}) for operand {k}")
+        elif len(named) != op.ndim:
+            raise ShapeError(f"einsum(): the number of subscripts in the equation ({len(named)}) "
+                             f"does not match the number of dimensions ({op.ndim}) for operand "
+                             f"{k} and no ellipsis was given")
+    out = ["..."] + sorted(c for c, n in count.items() if n == 1) if arrow < 0 else \
+        _parse_output(equation[arrow + 2:], len(lhs), count)
+
+    free = [c for c in LETTERS if c not in count]
+    if n_ell > len(free):
+        raise RuntimeError(f"einsum(): {len(count)} labels and {n_ell} dims under the ellipsis "
+                           f"need more than the 52 letters NumPy's einsum has")
+    ell = free[:n_ell]
+    return _check_sizes(labels, operands, ell), "".join("".join(ell) if c == "..." else c for c in out)
+
+
+def _parse_output(rhs, lhs_length, count):
+    out, i = [], 0
+    while i < len(rhs):
+        c = rhs[i]
+        if c == ".":
+            if "..." in out:
+                raise RuntimeError("einsum(): found '.' for output but an ellipsis (...) was "
+                                   "already found")
+            if not rhs.startswith("...", i):
+                raise RuntimeError("einsum(): found '.' for output that is not part of any "
+                                   "ellipsis (...)")
+            out.append("...")
+            i += 2
+        elif c != " ":
+            if c not in LETTERS:
+                raise RuntimeError(f"einsum(): invalid subscript given at index "
+                                   f"{lhs_length + 2 + i} in the equation string, subscripts "
+                                   f"must be in [a-zA-Z]")
+            if c in out or not count.get(c):
+                raise RuntimeError(f"einsum(): output subscript {c} " + (
+                    "appears more than once in the output" if c in out else
+                    "does not appear in the equation for any input operand"))
+            out.append(c)
+        i += 1
+    return out
+
+
+def _check_sizes(labels, operands, ell):
+    """Sizes must agree or be 1 (broadcast); a repeated label must have equal sizes."""
+    size, ell_size, subs = {}, [1] * len(ell), []
+    for k, (labs, op) in enumerate(zip(labels, operands)):
+        s, dim, first = "", 0, {}
+        for c in labs:
+            if c == "...":
+                n = op.ndim - (len(labs) - 1)
+                for j in range(len(ell) - n, len(ell)):
+                    d = op.shape[dim]
+                    if d != 1:
+                        if ell_size[j] not in (1, d):
+                            raise ShapeError(
+                                f"einsum(): dimension {dim} covered by ellipsis in operand {k}"
+                                f"has size {d} which does not broadcast with previously seen "
+                                f"ellipsis with size {ell_size[j]} for the respective dimension")
+                        ell_size[j] = d
+                    s, dim = s + ell[j], dim + 1
+                continue
+            d = op.shape[dim]
+            if c in first:
+                if d != op.shape[first[c]]:
+                    raise ShapeError(f"einsum(): subscript {c} is repeated for operand {k} but "
+                                     f"the sizes don't match, {d} != {op.shape[first[c]]}")
+            elif d != 1:
+                if size.get(c, 1) not in (1, d):
+                    raise ShapeError(f"einsum(): subscript {c} has size {d} for operand {k} "
+                                     f"which does not broadcast with previously seen size "
+                                     f"{size[c]}")
+                size[c] = d
+            first.setdefault(c, dim)
+            s, dim = s + c, dim + 1
+        subs.append(s)
+    return subs
+
+
+def _summed(dtype):
+    """torch's sum turns bool and integers into int64."""
+    return np.dtype(np.int64) if dtype.kind in "biu" else dtype
+
+
+def _einsum_dtype(subs, out, operands):
+    """The result dtype torch's einsum gives, by replaying its steps on dtypes and sizes only:
+    operands are contracted left to right; a label only one side still has is summed away
+    first (``sum``: integers become int64); a pair with labels to contract is a ``bmm`` (same
+    dtype required, no bool), a pair without is a ``mul`` (promotes); one operand with labels
+    to sum is a ``sum``."""
+    contracted = sorted(set("".join(subs)) - set(out))
+    if len(operands) == 1:
+        dtype = operands[0].array.dtype
+        return _summed(dtype) if contracted else dtype
+    queue = []
+    for s, op in zip(subs, operands):
+        shape = dict(zip(s, op.shape))
+        queue.append(({c: shape.get(c, 1) for c in contracted}, op.array.dtype, op.numel() == 0))
+    counts = {c: sum(sizes[c] != 1 for sizes, _, _ in queue) for c in contracted}
+    while len(queue) > 1:
+        (sa, da, ea), (sb, db, eb) = queue.pop(0), queue.pop(0)
+        sum_dims = []
+        for c in contracted:
+            if sa[c] != 1 and sb[c] != 1:
+                counts[c] -= 1
+                if counts[c] == 1:
+                    sum_dims.append(c)
+                    counts[c] = 0
+            elif counts[c] == 1 and (sa[c] != 1 or sb[c] != 1):
+                if sa[c] != 1:
+                    sa[c], da = 1, _summed(da)
+                else:
+                    sb[c], db = 1, _summed(db)
+                counts[c] = 0
+        if sum_dims and not (ea or eb):
+            if da != db:
+                raise DTypeError(f"expected scalar type {_SCALAR_NAME[da.name]} but found "
+                                 f"{_SCALAR_NAME[db.name]}")
+            if da == np.bool_:
+                raise NotImplementedError('"bmm" not implemented for \'Bool\'')
+        dtype = result_dtype(np.empty(1, da), np.empty(1, db))
+        sizes = {c: 1 if c in sum_dims else sa[c] if sb[c] == 1 else sb[c] for c in contracted}
+        queue.insert(0, (sizes, dtype, ea or eb))
+    return queue[0][1]
+
+
+# ============================================================================ vectors
+@tensor_method
+def outer(input, vec2):
+    """x ⊗ y for 1-D x and y (dtypes promote, as torch)."""
+    _tensor(vec2, "outer", "vec2", 2)
+    for t, name in ((input, "self"), (vec2, "vec2")):
+        if t.ndim != 1:
+            raise ShapeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    return ops.Outer.apply(input, vec2, dtype=result_dtype(input.array, vec2.array))
+
+
+@tensor_method
+def ger(input, vec2):
+    """Old name of :func:`outer`."""
+    return outer(input, vec2)
+
+
+@tensor_method
+def dot(input, tensor):
+    """Σᵢ xᵢ·yᵢ of two 1-D tensors of the same dtype and length."""
+    _tensor(tensor, "dot", "tensor", 2)
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise ShapeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
+    if input.dtype != tensor.dtype:
+        raise DTypeError(f"dot : expected both vectors to have same dtype, but found "
+                         f"{_name(input)} and {_name(tensor)}")
+    n, m = input.shape[0], tensor.shape[0]
+    if n != m:
+        raise ShapeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have "
+                         f"the same number of elements, but got {n} and {m} elements "
+                         f"respectively")
+    _not_for_bool("dot", input)
+    return ops.Dot.apply(input, tensor)
+
+
+@tensor_method
+def mv(input, vec):
+    """Matrix (n, m) times vector (m,)."""
+    _tensor(vec, "mv", "vec", 2)
+    if input.ndim != 2 or vec.ndim != 1:
+        raise ShapeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    n, m = input.shape
+    if m != vec.shape[0]:
+        raise ShapeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({vec.shape[0]})")
+    if input.dtype != vec.dtype:
+        raise DTypeError(f"addmv input tensors must have the same dtype, but got {_name(vec)}, "
+                         f"{_name(input)}, and {_name(vec)}")
+    _not_for_bool("addmv_impl_cpu", input)
+    return ops.Mv.apply(input, vec)
+
+
+@tensor_method
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p): matmul without broadcasting."""
+    _tensor(mat2, "bmm", "mat2", 2)
+    _check_bmm(input, mat2)
+    return ops.Bmm.apply(input, mat2)
+
+
+def _check_bmm(batch1, batch2):
+    for t, name in ((batch1, "batch1"), (batch2, "batch2")):
+        if t.ndim != 3:
+            raise ShapeError(f"{name} must be a 3D tensor")
+    b, _, k = batch1.shape
+    if batch2.shape[:2] != (b, k):
+        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{b}, {k}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    if batch1.dtype != batch2.dtype:
+        raise DTypeError(f"expected scalar type {_name(batch1)} but found {_name(batch2)}")
+    _not_for_bool("bmm", batch1)
+
+
+# ======================================================================= β·input + α·(...)
+@tensor_method
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """β·input + α·bmm(batch1, batch2); input broadcasts to the result; β = 0 ignores it."""
+    _tensor(batch1, "baddbmm", "batch1", 2)
+    _tensor(batch2, "baddbmm", "batch2", 3)
+    _check_expands(input, (_size(batch1, 0), _size(batch1, 1), _size(batch2, 2)))
+    if input.dtype != batch1.dtype:
+        raise DTypeError(f"Input dtypes must be the same, got: input {_C_NAME[input.dtype.name]}, "
+                         f"batch1: {_C_NAME[batch1.dtype.name]}, batch2: "
+                         f"{_C_NAME[batch2.dtype.name]}")
+    _not_for_bool("baddbmm", input)
+    _check_bmm(batch1, batch2)
+    return ops.Baddbmm.apply(input, batch1, batch2, beta=_scalar(beta, input, "beta"),
+                             alpha=_scalar(alpha, input, "alpha"))
+
+
+@tensor_method
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """β·input + α·(mat1 @ mat2) for matrices; input broadcasts; β = 0 ignores it."""
+    _tensor(mat1, "addmm", "mat1", 2)
+    _tensor(mat2, "addmm", "mat2", 3)
+    for t, name in ((mat1, "mat1"), (mat2, "mat2")):
+        if t.ndim != 2:
+            raise ShapeError(f"{name} must be a matrix, got {t.ndim}-D tensor")
+    for t, name in ((input, "self"), (mat1, "mat1")):
+        if t.dtype != mat2.dtype:
+            raise DTypeError(f"{name} and mat2 must have the same dtype, but got {_name(t)} and "
+                             f"{_name(mat2)}")
+    (n, k), (k2, m) = mat1.shape, mat2.shape
+    if k != k2:
+        raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
+    _check_expands(input, (n, m))
+    _not_for_bool("addmm_impl_cpu_", input)
+    return ops.Addmm.apply(input, mat1, mat2, beta=_scalar(beta, input, "beta"),
+                           alpha=_scalar(alpha, input, "alpha"))
+
+
+@tensor_method
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """β·input + α·(mat @ vec); input is 0-d or 1-d (size n or 1); β = 0 ignores it."""
+    _tensor(mat, "addmv", "mat", 2)
+    _tensor(vec, "addmv", "vec", 3)
+    if input.ndim > 1 or mat.ndim != 2 or vec.ndim != 1:
+        raise ShapeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
+                         f"{vec.ndim}")
+    n, m = mat.shape
+    if m != vec.shape[0] or input.numel() not in (n, 1):
+        raise ShapeError(f"size mismatch, got input ({_size(input, 0)}), mat ({n}x{m}), vec "
+                         f"({vec.shape[0]})")
+    if not input.dtype == mat.dtype == vec.dtype:
+        raise DTypeError(f"addmv input tensors must have the same dtype, but got {_name(input)}, "
+                         f"{_name(mat)}, and {_name(vec)}")
+    _not_for_bool("addmv_impl_cpu", input)
+    return ops.Addmv.apply(input, mat, vec, beta=_scalar(beta, input, "beta"),
+                           alpha=_scalar(alpha, input, "alpha"))
+
+
+@tensor_method
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """β·input + α·(vec1 ⊗ vec2); dtypes promote; for bool tensors + is "or", · is "and"."""
+    _tensor(vec1, "addr", "vec1", 2)
+    _tensor(vec2, "addr", "vec2", 3)
+    for t, name in ((vec1, "vec1"), (vec2, "vec2")):
+        if t.ndim != 1:
+            raise ShapeError(f"addr: Expected 1-D argument {name}, but got {t.ndim}-D")
+    _check_expands(input, (vec1.shape[0], vec2.shape[0]))
+    dtype = result_dtype(input.array, np.empty(1, result_dtype(vec1.array, vec2.array)))
+    like = np.empty(0, dtype)
+    beta = _scalar(beta, like, "beta", floats_allowed=False)
+    alpha = _scalar(alpha, like, "alpha", floats_allowed=False)
+    input, vec1, vec2 = (t if t.dtype == dtype else t.to(dtype) for t in (input, vec1, vec2))
+    return ops.Addr.apply(input, vec1, vec2, beta=beta, alpha=alpha)
+
+
+# ========================================================================= tensordot, kron
+def tensordot(a, b, dims=2, out=None):
+    """Contract ``dims`` pairs of dims: an int n (the last n of a with the first n of b), a
+    pair of lists ``([dims of a], [dims of b])``, or a Tensor holding either. A size-1 dim
+    against a bigger one broadcasts (summed on the other side), as torch."""
+    if out is not None:
+        raise NotImplementedError("tensordot: out= is not supported")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, numbers.Integral) and not isinstance(dims, bool):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
+    elif isinstance(dims, (list, tuple)):
+        dims_a, dims_b = dims
+        for d, name, pos in ((dims_a, "dims_self", 3), (dims_b, "dims_other", 4)):
+            if not isinstance(d, (list, tuple)):
+                raise TypeError(f"tensordot(): argument '{name}' (position {pos}) must be tuple "
+                                f"of ints, not {type(d).__name__}")
+    else:
+        raise RuntimeError(f"tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims}")
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a.dtype != b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    axes_a, axes_b = [], []
+    for da, db in zip(dims_a, dims_b):
+        ia, ib = _axis(a, da), _axis(b, db)
+        sa, sb = a.shape[ia], b.shape[ib]
+        if sa != sb and sa != 1 and sb != 1:
+            raise ShapeError(f"contracted dimensions need to match, but first has size {sa} in "
+                             f"dim {da} and second has size {sb} in dim {db}")
+        axes_a.append(ia)
+        axes_b.append(ib)
+    for axes in (axes_a, axes_b):
+        for d in axes:
+            if axes.count(d) > 1:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    _not_for_bool("addmm_impl_cpu_", a)
+    la = LETTERS[:a.ndim]
+    lb = [la[axes_a[axes_b.index(j)]] if j in axes_b else LETTERS[a.ndim + j]
+          for j in range(b.ndim)]
+    out_labels = [c for i, c in enumerate(la) if i not in axes_a] + \
+        [c for j, c in enumerate(lb) if j not in axes_b]
+    equation = f"{la},{''.join(lb)}->{''.join(out_labels)}"
+    return ops.Tensordot.apply(a, b, equation=equation, axes=(tuple(axes_a), tuple(axes_b)))
+
+
+def _axis(t, d):
+    n = max(t.ndim, 1)
+    if not -n <= d < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return d % n
+
+
+@tensor_method
+def kron(input, other):
+    """Kronecker product: the shorter shape is padded with leading 1s, then
+    ``out[.., i·q + k, ..] = input[.., i, ..]·other[.., k, ..]``; dtypes promote."""
+    _tensor(other, "kron", "other", 2)
+    n = max(input.ndim, other.ndim)
+    la = string.ascii_uppercase[n - input.ndim:n]
+    lb = string.ascii_lowercase[n - other.ndim:n]
+    out = "".join(string.ascii_uppercase[i] * (i >= n - input.ndim)
+                  + string.ascii_lowercase[i] * (i >= n - other.ndim) for i in range(n))
+    return ops.Kron.apply(input, other, equation=f"{la},{lb}->{out}",
+                          dtype=result_dtype(input.array, other.array))

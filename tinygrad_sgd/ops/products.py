@@ -1,3 +1,253 @@
-"""Products of tensors beyond matmul: einsum, outer, bmm, baddbmm, addmm, tensordot, kron."""
+"""Products of tensors beyond matmul: einsum, and the ops built on the same idea.
 
-__all__ = []
+``Einsum`` is the general one: its backward for each operand is again an einsum (of the
+gradient with the other operands), so second order comes for free. ``Tensordot`` and ``Kron``
+are einsums with a faster forward or a reshape around them. The matrix–vector family (``Dot``,
+``Mv``, ``Outer``, ``Bmm``) and the scaled sums ``β·input + α·product`` (``Addmm``, ``Baddbmm``,
+``Addmv``, ``Addr``) run on BLAS (``np.matmul``/``np.dot``) and differentiate into each other.
+Arguments are checked (with torch's messages) in :mod:`tinygrad_sgd.functions.products`.
+"""
+import string
+
+import numpy as np
+
+from ..autograd import Function
+from .linalg import MatMul
+
+__all__ = ["Einsum", "Tensordot", "Kron", "Dot", "Mv", "Outer", "Bmm", "Addmm", "Baddbmm",
+           "Addmv", "Addr"]
+
+# np.einsum's path search costs ~0.1 ms: only worth it for two or more big operands
+_OPTIMIZE_FROM = 4096
+
+
+class Einsum(Function):
+    """``equation`` arrives normalised: explicit output, ellipsis already spelled as letters,
+    no spaces (``"ij,jk->ik"``). Labels of size 1 broadcast, as in torch. The gradient of
+    operand k is einsum(g, the other operands → k's labels); a repeated label of k (a
+    diagonal, ``"ii->i"``) gets a fresh letter tied to it by an identity matrix, and a label
+    only k has (summed out by k alone) is broadcast back with expand."""
+    inputs, rule = ("Aₖ",), "Z = einsum(equation, A₁, …, Aₙ)"
+    derivatives = ("dL/dAₖ = einsum(dL/dZ and every other Aⱼ → the labels of Aₖ)",)
+    op_name = "einsum"
+
+    def forward(self, *operands, equation, dtype=None, written=None):
+        self.equation, self.written = equation, written or equation
+        self.save_for_backward(*operands)
+        arrays = [o.array if dtype is None else o.array.astype(dtype, copy=False)
+                  for o in operands]
+        big = len(arrays) > 1 and max(a.size for a in arrays) >= _OPTIMIZE_FROM
+        return np.asarray(np.einsum(equation, *arrays, optimize=big))
+
+    def backward(self, g):
+        xs = self.saved_tensors
+        return tuple(einsum_grad(self.equation, g, xs, k) if need else None
+                     for k, need in enumerate(self.needs_input_grad))
+
+    def label(self):
+        return f"einsum({self.written!r})"
+
+
+def einsum_grad(equation, g, xs, k):
+    """dL/dxₖ for ``Z = einsum(equation, *xs)`` given ``g = dL/dZ``, as one Einsum node."""
+    lhs, out = equation.split("->")
+    subs = lhs.split(",")
+    terms = [(s, x) for j, (s, x) in enumerate(zip(subs, xs)) if j != k] + [(out, g)]
+    fresh = [c for c in string.ascii_letters if c not in equation]
+    target, seen = [], set()
+    for pos, c in enumerate(subs[k]):
+        if c in seen:                       # a diagonal: δ(c, c') ties the fresh c' to c
+            f = fresh.pop()
+            n = xs[k].shape[pos]
+            terms.append((c + f, Function.constant(np.eye(n, dtype=g.dtype))))
+            c = f
+        seen.add(c)
+        target.append(c)
+    known = set("".join(s for s, _ in terms))
+    kept = "".join(c for c in target if c in known)
+    r = Einsum.apply(*[t for _, t in terms],
+                     equation=",".join(s for s, _ in terms) + "->" + kept)
+    shape = xs[k].shape
+    if len(kept) < len(target):             # labels only xₖ has: their gradient is broadcast
+        r = r.reshape(tuple(n if c in known else 1 for c, n in zip(target, shape)))
+        r = r.expand(shape)
+    return r if r.dtype == xs[k].dtype else r.to(xs[k].dtype)
+
+
+class Tensordot(Einsum):
+    """An einsum whose forward is ``np.tensordot`` (one BLAS call) when the contracted sizes
+    match (a size-1 dim against a bigger one broadcasts, as in torch: einsum does that)."""
+    rule = "Z = Σ over the paired dims of A·B"
+    op_name = "tensordot"
+
+    def forward(self, a, b, equation, axes):
+        self.axes = axes
+        if all(a.shape[i] == b.shape[j] for i, j in zip(*axes)):
+            self.equation = equation
+            self.save_for_backward(a, b)
+            return np.tensordot(a.array, b.array, axes)
+        return super().forward(a, b, equation=equation)
+
+    def label(self):
+        return f"tensordot(dims={[list(d) for d in self.axes]})"
+
+
+class Kron(Einsum):
+    """kron(A, B)[.., i·p + k, ..] = A[.., i, ..]·B[.., k, ..]: the outer product with the
+    axes interleaved (``"ab,cd->acbd"``), then each pair of axes merged by a reshape."""
+    rule = "Z = A ⊗ B"
+    derivatives = ("dL/dA = einsum(dL/dZ unmerged, B)", "dL/dB = einsum(dL/dZ unmerged, A)")
+    inputs = ("A", "B")
+    op_name = "kron"
+
+    def forward(self, a, b, equation, dtype=None):
+        wide = super().forward(a, b, equation=equation, dtype=dtype)
+        self.wide_shape = wide.shape
+        n = max(a.ndim, b.ndim)
+        sa, sb = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+        return wide.reshape([p * q for p, q in zip(sa, sb)])
+
+    def backward(self, g):
+        return super().backward(g.reshape(self.wide_shape))
+
+    def label(self):
+        return "kron"
+
+
+# --------------------------------------------------------------------- matrix and vector
+class Dot(Function):
+    inputs, rule = ("x", "y"), "z = Σᵢ xᵢ·yᵢ"
+    derivatives = ("dL/dx = g·y", "dL/dy = g·x")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        return np.asarray(np.dot(x.array, y.array))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g * y if self.needs_input_grad[0] else None,
+                g * x if self.needs_input_grad[1] else None)
+
+
+class Mv(Function):
+    inputs, rule = ("M", "v"), "z = M·v"
+    derivatives = ("dL/dM = g ⊗ v", "dL/dv = Mᵀ·g")
+
+    def forward(self, m, v):
+        self.save_for_backward(m, v)
+        return np.matmul(m.array, v.array)
+
+    def backward(self, g):
+        m, v = self.saved_tensors
+        return (Outer.apply(g, v) if self.needs_input_grad[0] else None,
+                Mv.apply(m.mT, g) if self.needs_input_grad[1] else None)
+
+
+class Outer(Function):
+    """For mixed dtypes the gradients are cast back to each input's dtype (as torch)."""
+    inputs, rule = ("x", "y"), "Zᵢⱼ = xᵢ·yⱼ"
+    derivatives = ("dL/dx = g·y", "dL/dy = gᵀ·x")
+
+    def forward(self, x, y, dtype=None):
+        self.save_for_backward(x, y)
+        dtype = dtype or np.result_type(x.array, y.array)
+        return np.multiply.outer(x.array.astype(dtype, copy=False),
+                                 y.array.astype(dtype, copy=False))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (Mv.apply(g, y.to(g.dtype)).to(x.dtype) if self.needs_input_grad[0] else None,
+                Mv.apply(g.mT, x.to(g.dtype)).to(y.dtype) if self.needs_input_grad[1] else None)
+
+
+class Bmm(MatMul):
+    """Exactly matmul, for 3-D operands with the same batch size (checked before)."""
+    rule = "Zₙ = Xₙ @ Yₙ for each batch item n"
+    op_name = "bmm"
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (Bmm.apply(g, y.mT) if self.needs_input_grad[0] else None,
+                Bmm.apply(x.mT, g) if self.needs_input_grad[1] else None)
+
+
+# --------------------------------------------------------------------- β·input + α·product
+class _ScaledSum(Function):
+    """``β·input + α·product(A, B)``, one node as in torch. With β = 0 the input is not read
+    (a NaN in it does not reach the result), as torch does; α multiplies the product even
+    when 0. β and α arrive as Python numbers of the input's kind (ints truncated for integer
+    tensors; bools for bool tensors, where + is "or" and · is "and")."""
+
+    def forward(self, input, a, b, beta=1, alpha=1):
+        self.beta, self.alpha = beta, alpha
+        self.save_for_backward(a, b)
+        out = self.product(a.array, b.array)
+        if out.dtype == np.bool_:
+            out &= bool(alpha)
+            return out | (input.array & bool(beta))
+        if alpha != 1:
+            out *= out.dtype.type(alpha)
+        if beta == 1:
+            out += input.array
+        elif beta != 0:
+            out += out.dtype.type(beta) * input.array
+        return out
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        need_input, need_a, need_b = self.needs_input_grad
+        d_a, d_b = self.product_grads(g * self.alpha if self.alpha != 1 else g, a, b,
+                                      need_a, need_b)
+        return (g * self.beta if need_input and self.beta != 1 else g if need_input else None,
+                d_a, d_b)
+
+    def label(self):
+        return f"{self.op_name}(beta={self.beta}, alpha={self.alpha})"
+
+
+class Addmm(_ScaledSum):
+    inputs, rule = ("input", "A", "B"), "Z = β·input + α·(A @ B)"
+    derivatives = ("dL/dinput = β·g", "dL/dA = α·g @ Bᵀ", "dL/dB = α·Aᵀ @ g")
+    op_name = "addmm"
+    product = staticmethod(np.matmul)
+
+    @staticmethod
+    def product_grads(g, a, b, need_a, need_b):
+        return (MatMul.apply(g, b.mT) if need_a else None,
+                MatMul.apply(a.mT, g) if need_b else None)
+
+
+class Baddbmm(Addmm):
+    rule = "Zₙ = β·inputₙ + α·(Aₙ @ Bₙ) for each batch item n"
+    op_name = "baddbmm"
+
+    @staticmethod
+    def product_grads(g, a, b, need_a, need_b):
+        return (Bmm.apply(g, b.mT) if need_a else None,
+                Bmm.apply(a.mT, g) if need_b else None)
+
+
+class Addmv(_ScaledSum):
+    inputs, rule = ("input", "M", "v"), "z = β·input + α·(M·v)"
+    derivatives = ("dL/dinput = β·g", "dL/dM = α·g ⊗ v", "dL/dv = α·Mᵀ·g")
+    op_name = "addmv"
+    product = staticmethod(np.matmul)
+
+    @staticmethod
+    def product_grads(g, m, v, need_m, need_v):
+        return (Outer.apply(g, v) if need_m else None,
+                Mv.apply(m.mT, g) if need_v else None)
+
+
+class Addr(_ScaledSum):
+    """Mixed dtypes are promoted (torch allows it here, unlike addmm); the function casts the
+    vectors first, so the op sees one dtype."""
+    inputs, rule = ("input", "x", "y"), "Z = β·input + α·(x ⊗ y)"
+    derivatives = ("dL/dinput = β·g", "dL/dx = α·g·y", "dL/dy = α·gᵀ·x")
+    op_name = "addr"
+    product = staticmethod(np.multiply.outer)
+
+    @staticmethod
+    def product_grads(g, x, y, need_x, need_y):
+        return (Mv.apply(g, y) if need_x else None,
+                Mv.apply(g.mT, x) if need_y else None)
