@@ -33,6 +33,16 @@ def from_rows(r, shape, dim):
     return np.moveaxis(r.reshape(lead + r.shape[-1:]), -1, dim).astype(np.int64)
 
 
+def by_rows(pick, x, dim, *options):
+    """An index op's forward: ``pick(rows, *options)`` on the slices of ``x`` (a Tensor)
+    along ``dim`` as the rows of a 2-D array, its (rows, k) indices put back in ``x``'s
+    layout (int64); a 0-d ``x`` gives index 0."""
+    d = x.array
+    if d.ndim == 0:
+        return np.zeros((), np.int64)
+    return from_rows(pick(rows_of(d, dim), *options), d.shape, dim)
+
+
 def stable_order(rows, descending=False):
     """Stable argsort of each row, NaN the largest; descending keeps equal elements in their
     order too (torch's ``sort(stable=True, descending=True)``)."""
@@ -221,19 +231,19 @@ class ArgSort(Function):
     rule, differentiable = "z = the indices that sort x along dim", False
 
     def forward(self, x, dim, descending, stable):
-        d = x.array
-        if d.ndim == 0:
-            return np.zeros((), np.int64)
-        rows = rows_of(d, dim)
+        return by_rows(self.pick, x, dim, descending, stable, x.ndim == 1)
+
+    @staticmethod
+    def pick(rows, descending, stable, one_dim):
         n = rows.shape[1]
         order = stable_order(rows, descending)
-        radix = d.ndim == 1 and d.dtype.kind in "iu" and not descending and n >= 32768
+        radix = one_dim and rows.dtype.kind in "iu" and not descending and n >= 32768
         if not stable and not radix and n > 16:
             for r in np.flatnonzero(ties(np.take_along_axis(rows, order, 1)).any(1)):
                 v = ranked(rows[r], descending)
                 std_sort(v, 0, n)
                 order[r] = [i for _, i in v]
-        return from_rows(order, d.shape, dim)
+        return order
 
 
 class TopKIndices(Function):
@@ -243,10 +253,10 @@ class TopKIndices(Function):
     rule, differentiable = "z = the indices of the k largest (smallest) along dim", False
 
     def forward(self, x, k, dim, largest, sorted):
-        d = x.array
-        if d.ndim == 0:
-            return np.zeros((), np.int64)
-        rows = rows_of(d, dim)
+        return by_rows(self.pick, x, dim, k, largest, sorted)
+
+    @staticmethod
+    def pick(rows, k, largest, sorted):
         n = rows.shape[1]
         order = stable_order(rows, largest)
         partial = k * 64 <= n
@@ -264,7 +274,7 @@ class TopKIndices(Function):
                 if sorted:
                     std_sort(v, 0, k - 1)
             order[r] = [i for _, i in v[:k]]
-        return from_rows(order, d.shape, dim)
+        return order
 
 
 class KthValueIndex(Function):
@@ -272,10 +282,10 @@ class KthValueIndex(Function):
     rule, differentiable = "z = the index of the k-th smallest along dim", False
 
     def forward(self, x, k, dim):
-        d = x.array
-        if d.ndim == 0:
-            return np.zeros((), np.int64)
-        rows = rows_of(d, dim)
+        return by_rows(self.pick, x, dim, k)
+
+    @staticmethod
+    def pick(rows, k):
         order = stable_order(rows)
         picked = order[:, k - 1].copy()
         window = np.take_along_axis(rows, order[:, max(k - 2, 0):k + 1], 1)
@@ -283,7 +293,7 @@ class KthValueIndex(Function):
             v = ranked(rows[r])
             torch_quick_select(v, k - 1)
             picked[r] = v[k - 1][1]
-        return from_rows(picked[:, None], d.shape, dim)
+        return picked[:, None]
 
 
 class MedianIndex(Function):
@@ -293,10 +303,10 @@ class MedianIndex(Function):
     rule, differentiable = "z = the index of the lower median along dim", False
 
     def forward(self, x, dim, ignore_nan):
-        d = x.array
-        if d.ndim == 0:
-            return np.zeros((), np.int64)
-        rows = rows_of(d, dim)
+        return by_rows(self.pick, x, dim, ignore_nan)
+
+    @staticmethod
+    def pick(rows, ignore_nan):
         n = rows.shape[1]
         nan = np.isnan(rows) if rows.dtype.kind == "f" else np.zeros(rows.shape, bool)
         order = stable_order(rows)
@@ -308,7 +318,7 @@ class MedianIndex(Function):
             v = [(0, i) for i in range(n)]
             std_nth_element(v, 0)
             picked[r] = v[0][1]
-        return from_rows(picked[:, None], d.shape, dim)
+        return picked[:, None]
 
 
 class ModeIndex(Function):
@@ -318,10 +328,10 @@ class ModeIndex(Function):
     rule, differentiable = "z = the index of the most frequent value along dim", False
 
     def forward(self, x, dim):
-        d = x.array
-        if d.ndim == 0:
-            return np.zeros((), np.int64)
-        rows = rows_of(d, dim)
+        return by_rows(self.pick, x, dim)
+
+    @staticmethod
+    def pick(rows):
         n = rows.shape[1]
         picked = np.argmin(rows, axis=1)              # all distinct: the smallest, once
         nan = np.isnan(rows).any(1) if rows.dtype.kind == "f" else np.zeros(len(rows), bool)
@@ -345,7 +355,7 @@ class ModeIndex(Function):
                     if run > best:
                         best, picked[r] = run, v[j][1]
                     run = 0
-        return from_rows(picked[:, None], d.shape, dim)
+        return picked[:, None]
 
 
 # ---------------------------------------------------------------------------- value ops
