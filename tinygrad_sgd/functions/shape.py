@@ -70,7 +70,7 @@ def _view_dtype(input, dtype):
 @tensor_method
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d; merging a single
-    dim returns the tensor itself, as torch)."""
+    dim returns the tensor itself, as torch). A reshape node, drawn as ``flatten``."""
     if input.ndim == 0:
         return input.reshape(1)
     s = normalize_dim(start_dim, input.ndim, "flatten")
@@ -80,8 +80,9 @@ def flatten(input, start_dim=0, end_dim=-1):
                          f"({start_dim} and {end_dim} for a tensor of shape {input.shape})")
     if s == e:
         return input
-    shape = input.shape
-    return input.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+    shape = input.shape[:s] + (int(np.prod(input.shape[s:e + 1])),) + input.shape[e + 1:]
+    args = f"({start_dim}, {end_dim})" if end_dim != -1 else f"({start_dim})" if start_dim else ""
+    return ops.Reshape.apply(input, shape, label="flatten" + args)   # drawn as flatten(1)
 
 
 @tensor_method

@@ -7,17 +7,22 @@ from ..errors import ShapeError
 
 
 class MatMul(Function):
-    """For inputs with at least 2 dims (batch dims broadcast; ᵀ swaps the last two axes;
-    broadcast batch dims are summed back by the graph walk)."""
+    """One node for every ``x @ y``, 1-D operands included (as NumPy and torch: a 1-D left
+    operand is a row, a 1-D right one a column, and that dimension is dropped from the result).
+    Batch dims broadcast (the graph walk sums broadcast gradients back); ᵀ swaps the last two
+    axes. torch names the node by the operands' dims: ``DotBackward`` for vector · vector,
+    ``MvBackward`` for matrix · vector; the others are ``MatMulBackward`` here."""
     inputs, rule = ("X", "Y"), "Z = X @ Y"
     derivatives = ("dL/dX = dL/dZ @ Yᵀ", "dL/dY = Xᵀ @ dL/dZ")
 
     def forward(self, x, y, layout_of=None):
         a, b = x.array, y.array
-        if a.shape[-1] != b.shape[-2]:
+        inner = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if a.shape[-1] != inner:
             raise ShapeError(f"matmul: shapes {x.shape} and {y.shape} don't align "
-                             f"({a.shape[-1]} != {b.shape[-2]})")
+                             f"({a.shape[-1]} != {inner})")
         self.save_for_backward(x, y)
+        self.ndims = (a.ndim, b.ndim)
         try:
             return kernels.linalg.matmul(a, b, layout_of)
         except ValueError:
@@ -26,13 +31,29 @@ class MatMul(Function):
 
     def backward(self, g):
         x, y = self.saved_tensors
-        return (g @ y.mT if self.needs_input_grad[0] else None,
-                x.mT @ g if self.needs_input_grad[1] else None)
+        if min(self.ndims) > 1:
+            return (g @ y.mT if self.needs_input_grad[0] else None,
+                    x.mT @ g if self.needs_input_grad[1] else None)
+        # a 1-D operand: the same formulas on it as a row (X) or a column (Y), then dropped
+        x2 = x.unsqueeze(0) if x.ndim == 1 else x
+        y2 = y.unsqueeze(-1) if y.ndim == 1 else y
+        g2 = g.unsqueeze(-1) if y.ndim == 1 else g
+        g2 = g2.unsqueeze(-2) if x.ndim == 1 else g2
+        dx = (g2 @ y2.mT).squeeze(-2) if x.ndim == 1 else g2 @ y2.mT   # (..., n): summed
+        dy = (x2.mT @ g2).squeeze(-1) if y.ndim == 1 else x2.mT @ g2   # back by the walk
+        return (dx if self.needs_input_grad[0] else None,
+                dy if self.needs_input_grad[1] else None)
+
+    def name(self=None):
+        """``DotBackward``, ``MvBackward`` or ``MatMulBackward`` (see the class doc); on the
+        class itself (no operands yet): ``MatMulBackward``."""
+        ndims = None if self is None else self.__dict__.get("ndims")
+        return {(1, 1): "DotBackward", (2, 1): "MvBackward"}.get(ndims, "MatMulBackward")
 
 
 class LinearOp(Function):
-    """One node, as torch's addmm, for x (..., in), W (out, in), b (out,). dL/dW flattens the
-    leading dims; the graph walk sums the broadcast bias gradient."""
+    """One node, as torch's addmm, for x (..., in) or (in,), W (out, in), b (out,). dL/dW
+    flattens the leading dims; the graph walk sums the broadcast bias gradient."""
     inputs, rule = ("x", "W", "b"), "y = x·Wᵀ + b"
     derivatives = ("dL/dx = g·W", "dL/dW = gᵀ·x", "dL/db = Σ g over the leading dims")
     grad_fn_name, op_name = "LinearBackward", "linear"
@@ -61,8 +82,9 @@ class LinearWeightGrad(Function):
 
     def forward(self, g, x):
         self.save_for_backward(g, x)
-        g2 = g.array.reshape(-1, g.shape[-1])
-        x2 = x.array.reshape(-1, x.shape[-1])
+        rows = int(np.prod(x.shape[:-1]))          # (not -1: a dim may be 0)
+        g2 = g.array.reshape(rows, g.shape[-1])
+        x2 = x.array.reshape(rows, x.shape[-1])
         return np.matmul(g2.T, x2)
 
     def backward(self, gg):

@@ -9,11 +9,16 @@ from ..errors import ShapeError
 
 
 class Reshape(Function):
-    """A view: the result shares the input's memory where NumPy can (as torch's view)."""
+    """A view: the result shares the input's memory where NumPy can (as torch's view).
+    ``label``: the name the drawings give the node, when a function other than reshape/view
+    asked for it (``flatten(start_dim=1)``)."""
     rule, derivatives = "z = x viewed with a new shape", ("dL/dx = dL/dz reshaped back",)
+    called = "reshape"
 
-    def forward(self, x, shape):
+    def forward(self, x, shape, label=None):
         self.in_shape = x.shape
+        if label is not None:
+            self.called = label
         try:
             return x.array.reshape(shape)
         except ValueError:
@@ -23,6 +28,9 @@ class Reshape(Function):
 
     def backward(self, g):
         return Reshape.apply(g, self.in_shape)
+
+    def label(self) -> str:
+        return self.called
 
 
 class Permute(Function):

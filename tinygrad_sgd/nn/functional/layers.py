@@ -1,12 +1,11 @@
 """Linear, flatten and the activation functions."""
-import numpy as np
-
 from ... import ops
 from ...functions import where
 from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
 from ...tensor import Tensor
 from ._checks import check_tensor, check_float
+from .dropouts import apply_mask, check_probability
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatten",
            "gelu", "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "hardtanh",
@@ -16,8 +15,13 @@ __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatt
 
 def linear(input, weight, bias=None):
     """y = x·Wᵀ + b, with torch's weight layout ``(out_features, in_features)``; ``input``
-    is ``(..., in_features)``."""
+    is ``(..., in_features)``; 0 in-features give ``b`` (zero gradients for x and W), as torch.
+    A weight or bias that is not a Tensor (a NumPy array) raises torch's TypeError."""
     check_float(input, "linear")
+    for position, what, arg in ((2, "weight", weight), (3, "bias", bias)):
+        if not isinstance(arg, Tensor) and (arg is not None or what == "weight"):
+            raise TypeError(f"linear(): argument '{what}' (position {position}) must be "
+                            f"Tensor, not {_type_name(arg)}")
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
@@ -29,9 +33,13 @@ def linear(input, weight, bias=None):
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got "
                          f"{bias.shape}")
-    if input.ndim == 1:
-        return ops.LinearOp.apply(input.unsqueeze(0), weight, bias).squeeze(0)
-    return ops.LinearOp.apply(input, weight, bias)
+    return ops.LinearOp.apply(input, weight, bias)     # one node, a 1-D input too
+
+
+def _type_name(x):
+    """``numpy.ndarray``, ``float``: a type as torch's argument errors print it."""
+    t = type(x)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def relu(input):
@@ -245,9 +253,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     with torch's warning. The identity when not ``training`` or ``p`` is 0."""
     import warnings
     from ... import random as R
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
-            or not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
+    check_probability(p)
     check_float(input, "dropout2d")
     if input.ndim not in (3, 4):
         warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
@@ -261,5 +267,5 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if not training or p == 0 or input.numel() == 0:
         return input
     shape = input.shape[:2] + (1,) * (input.ndim - 2) if input.ndim >= 2 else input.shape
-    mask = Tensor(R.dropout_mask(shape, p, input.dtype))
-    return input.mul_(mask) if inplace else input * mask
+    mask = R.dropout_mask(shape, p, input.dtype)
+    return apply_mask(input, mask, p, "dropout2d", inplace)     # one node: dropout2d(p=...)

@@ -1,0 +1,26 @@
+"""Dropout: the input times a random mask (drawn by ``F.dropout``/``F.dropout2d``)."""
+from .elementwise import Elementwise
+
+__all__ = ["DropoutOp"]
+
+
+class DropoutOp(Elementwise):
+    """``mask`` is drawn by the caller from the default generator, as torch draws it: 1/(1−p)
+    where an element is kept, 0 where it is dropped; it may broadcast (dropout2d: one entry per
+    channel map). It is kept for backward and freed after it. torch's node for dropout on the
+    CPU is a multiplication by the mask (``MulBackward``); the drawings name it as the code
+    does: ``dropout(p=0.5)``, ``dropout2d(p=0.5)``."""
+    inputs, rule = ("x",), "y = x · m   (m = 1/(1−p) where kept, 0 where dropped)"
+    derivatives = ("dy/dx = m",)
+    grad_fn_name, op_name = "MulBackward", "dropout"
+
+    def forward(self, x, *, mask, p, name="dropout"):
+        self.keep_array("mask", mask)
+        self.p, self.function = float(p), name
+        return x.array * mask
+
+    def backward(self, g):
+        return (g * self.constant(self.kept_array("mask")),)
+
+    def label(self) -> str:
+        return f"{self.function}(p={self.p:g})"
