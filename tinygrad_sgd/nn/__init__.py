@@ -13,7 +13,7 @@
 from . import functional, init
 from . import utils
 from .module import Module, Parameter, IncompatibleKeys
-from .linear import Linear, Identity, Flatten, Unflatten, Dropout2d
+from .linear import Linear, Identity, Flatten, Unflatten
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
@@ -22,7 +22,7 @@ from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                       ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
                       CircularPad2d)
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
 from .activation import (ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, LeakyReLU, ELU,
                          SELU, CELU, Softplus, Hardtanh, ReLU6, Mish, Hardswish, Hardsigmoid,
                          LogSigmoid, Softsign, PReLU, GLU, Softmin)

@@ -2,21 +2,34 @@
 from . import functional as F
 from .module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout2d"]
 
 
-class Dropout(Module):
-    """Zero each element with probability ``p`` while training (kept ones ×1/(1−p));
-    the identity after ``eval()``."""
+class _DropoutNd(Module):
+    """What every dropout layer holds (torch's ``_DropoutNd``): the probability ``p``
+    (checked), ``inplace``, and their repr."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
-        self.p = p
-
-    def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        self.p, self.inplace = p, inplace
 
     def extra_repr(self):
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Zero each element with probability ``p`` while training (kept ones ×1/(1−p));
+    the identity after ``eval()``."""
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training, self.inplace)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of ``(N, C, H, W)`` with probability ``p`` while training (kept ones
+    ×1/(1−p)); the identity after ``eval()``."""
+
+    def forward(self, x):
+        return F.dropout2d(x, self.p, self.training, self.inplace)

@@ -1,6 +1,5 @@
-"""Linear layers: Linear, Identity, the reshaping layers Flatten and Unflatten (torch's
-default initialisation), and Dropout2d (which belongs with Dropout in :mod:`.dropout`; it is
-here until that file's owner moves it)."""
+"""Linear layers: Linear, Identity and the reshaping layers Flatten and Unflatten (torch's
+default initialisation)."""
 import math
 
 import numpy as np
@@ -9,7 +8,7 @@ from . import functional as F
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Linear", "Identity", "Flatten", "Unflatten", "Dropout2d"]
+__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
 
 
 def positive_int(value, what, layer):
@@ -109,20 +108,3 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class Dropout2d(Module):
-    """Zero whole channels of ``(N, C, H, W)`` with probability ``p`` while training (kept ones
-    ×1/(1−p)); the identity after ``eval()``."""
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
-        self.p, self.inplace = p, inplace
-
-    def forward(self, x):
-        return F.dropout2d(x, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
