@@ -5,6 +5,9 @@ tensordot, kron — torch's signatures, dtype rules and error messages; the math
 torch is strict about dtypes here (``dot``, ``mv``, ``bmm``, ``addmm`` refuse a float32 next to a
 float64, and bool), but ``outer``, ``addr`` and ``kron`` promote; einsum does whichever its
 internal steps do (:func:`_einsum_dtype` replays them).
+
+(house: long file — einsum's parser repeats torch's checks in torch's order with its messages;
+with the ten products it is one topic. If it grows, einsum moves to functions/einsum.py.)
 """
 import numbers
 import string
@@ -96,8 +99,8 @@ def einsum(*args):
     equation, operands = args[0], args[1:]
     if isinstance(equation, Tensor):
         equation, operands = _sublist_equation(args)
-    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
+    while len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])       # (unwrapped again and again, as torch)
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
                         f"{type(equation).__name__}")
@@ -441,6 +444,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     _check_expands(input, (vec1.shape[0], vec2.shape[0]))
     dtype = result_dtype(input.array, np.empty(1, result_dtype(vec1.array, vec2.array)))
     like = np.empty(0, dtype)
+    for value, name in ((beta, "beta"), (alpha, "alpha")):
+        if isinstance(value, (bool, np.bool_)) and dtype != np.bool_:
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
     beta = _scalar(beta, like, "beta", floats_allowed=False)
     alpha = _scalar(alpha, like, "alpha", floats_allowed=False)
     input, vec1, vec2 = (t if t.dtype == dtype else t.to(dtype) for t in (input, vec1, vec2))

@@ -67,11 +67,13 @@ def einsum_grad(equation, g, xs, k):
     kept = "".join(c for c in target if c in known)
     r = Einsum.apply(*[t for _, t in terms],
                      equation=",".join(s for s, _ in terms) + "->" + kept)
-    shape = xs[k].shape
-    if len(kept) < len(target):             # labels only xₖ has: their gradient is broadcast
-        r = r.reshape(tuple(n if c in known else 1 for c, n in zip(target, shape)))
-        r = r.expand(shape)
-    return r if r.dtype == xs[k].dtype else r.to(xs[k].dtype)
+    if len(kept) < len(target):             # labels only xₖ has: size 1 for now
+        sizes = iter(r.shape)
+        r = r.reshape(tuple(next(sizes) if c in known else 1 for c in target))
+    full = np.broadcast_shapes(r.shape, xs[k].shape)
+    if r.shape != full:                     # ... and broadcast (as are labels where xₖ is
+        r = r.expand(full)                  # bigger than the rest); the graph walk sums
+    return r if r.dtype == xs[k].dtype else r.to(xs[k].dtype)   # where xₖ is smaller
 
 
 class Tensordot(Einsum):
@@ -160,10 +162,14 @@ class Outer(Function):
                 Mv.apply(g.mT, x.to(g.dtype)).to(y.dtype) if self.needs_input_grad[1] else None)
 
 
-class Bmm(MatMul):
-    """Exactly matmul, for 3-D operands with the same batch size (checked before)."""
-    rule = "Zₙ = Xₙ @ Yₙ for each batch item n"
-    op_name = "bmm"
+class Bmm(Function):
+    """matmul without broadcasting: 3-D operands with the same batch size (checked before)."""
+    inputs, rule = ("X", "Y"), "Zₙ = Xₙ @ Yₙ for each batch item n"
+    derivatives = ("dL/dXₙ = gₙ @ Yₙᵀ", "dL/dYₙ = Xₙᵀ @ gₙ")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        return np.matmul(x.array, y.array)
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -175,22 +181,30 @@ class Bmm(MatMul):
 class _ScaledSum(Function):
     """``β·input + α·product(A, B)``, one node as in torch. With β = 0 the input is not read
     (a NaN in it does not reach the result), as torch does; α multiplies the product even
-    when 0. β and α arrive as Python numbers of the input's kind (ints truncated for integer
-    tensors; bools for bool tensors, where + is "or" and · is "and")."""
+    when 0 — except in addmm and addmv, whose BLAS call skips the product when α = 0 (an inf
+    in A gives no NaN there), as torch's does. β and α arrive as Python numbers of the
+    input's kind (ints truncated for integer tensors; bools for bool tensors, where + is "or"
+    and · is "and")."""
+    inputs, rule = ("input", "A", "B"), "Z = β·input + α·product(A, B)"
+    derivatives = ("dL/dinput = β·g", "dL/dA = α·(dproduct/dA)ᵀ g", "dL/dB = α·(dproduct/dB)ᵀ g")
+    alpha_zero_skips = False
 
     def forward(self, input, a, b, beta=1, alpha=1):
         self.beta, self.alpha = beta, alpha
         self.save_for_backward(a, b)
-        out = self.product(a.array, b.array)
+        if alpha == 0 and self.alpha_zero_skips:       # (n, k)·(k, m) or (n, k)·(k,)
+            out = np.zeros(a.shape[:-1] + b.shape[1:], np.result_type(a.array, b.array))
+        else:
+            out = self.product(a.array, b.array)
         if out.dtype == np.bool_:
             out &= bool(alpha)
             return out | (input.array & bool(beta))
         if alpha != 1:
-            out *= out.dtype.type(alpha)
+            out *= np.asarray(alpha).astype(out.dtype)     # (ints wrap as torch's)
         if beta == 1:
             out += input.array
         elif beta != 0:
-            out += out.dtype.type(beta) * input.array
+            out += np.asarray(beta).astype(out.dtype) * input.array
         return out
 
     def backward(self, g):
@@ -209,6 +223,7 @@ class Addmm(_ScaledSum):
     inputs, rule = ("input", "A", "B"), "Z = β·input + α·(A @ B)"
     derivatives = ("dL/dinput = β·g", "dL/dA = α·g @ Bᵀ", "dL/dB = α·Aᵀ @ g")
     op_name = "addmm"
+    alpha_zero_skips = True
     product = staticmethod(np.matmul)
 
     @staticmethod
@@ -220,6 +235,7 @@ class Addmm(_ScaledSum):
 class Baddbmm(Addmm):
     rule = "Zₙ = β·inputₙ + α·(Aₙ @ Bₙ) for each batch item n"
     op_name = "baddbmm"
+    alpha_zero_skips = False
 
     @staticmethod
     def product_grads(g, a, b, need_a, need_b):
@@ -231,6 +247,7 @@ class Addmv(_ScaledSum):
     inputs, rule = ("input", "M", "v"), "z = β·input + α·(M·v)"
     derivatives = ("dL/dinput = β·g", "dL/dM = α·g ⊗ v", "dL/dv = α·Mᵀ·g")
     op_name = "addmv"
+    alpha_zero_skips = True
     product = staticmethod(np.matmul)
 
     @staticmethod
