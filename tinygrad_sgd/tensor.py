@@ -234,9 +234,6 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    def clone(self):
-        return self + 0.0 if self.requires_grad else Tensor(self.array.copy())
-
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Backpropagate from this tensor: add d(self)/d(leaf) into every leaf's ``.grad``.
 
@@ -337,11 +334,6 @@ class Tensor:
 
     def __getitem__(self, index):
         return F.getitem(self, index)
-
-    @property
-    def T(self):
-        n = self.array.ndim
-        return F.permute(self, tuple(range(n - 1, -1, -1))) if n >= 2 else self
 
     @property
     def mT(self):
