@@ -6,7 +6,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..arguments import pair
 from ..errors import ShapeError
 
-__all__ = ["to_chwn", "from_chwn", "padded_empty", "Geometry", "pool_geometry"]
+__all__ = ["to_chwn", "from_chwn", "padded_empty", "Geometry", "geometry", "pool_geometry"]
 
 
 def to_chwn(a):
@@ -149,8 +149,44 @@ class Geometry:
         return np.empty(per_row * min(rows, self.OH), dtype=dtype)
 
 
+# A training step builds the same few geometries every time (each op and its backward nodes):
+# they are kept here, keyed by their arguments. Only plain ints and pairs of plain ints make a
+# key (True == 1 and 1.0 == 1 hash alike but must still be refused by ``pair``).
+_CACHE = {}
+_CACHE_SIZE = 512
+
+
+def _plain(v):
+    return type(v) is int or (isinstance(v, (tuple, list)) and len(v) == 2
+                               and type(v[0]) is int and type(v[1]) is int)
+
+
+def _cached(make, op, x_shape, *args):
+    if not all(_plain(a) for a in args[:4]):
+        return make(op, x_shape, *args)
+    key = (make, op, tuple(x_shape)) + tuple(tuple(a) if isinstance(a, (tuple, list)) else a for a in args)
+    g = _CACHE.get(key)
+    if g is None:
+        g = make(op, x_shape, *args)          # (an argument error raises: nothing is kept)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = g
+    return g
+
+
+def geometry(op, x_shape, kernel, stride, padding, dilation=1, groups=1, ceil_mode=False):
+    """``Geometry(...)``, shared between calls with the same arguments (geometries are never
+    changed after they are made)."""
+    return _cached(Geometry, op, x_shape, kernel, stride, padding, dilation, groups, ceil_mode)
+
+
 def pool_geometry(op, x_shape, kernel_size, stride, padding, dilation=1, ceil_mode=False):
     """The Geometry of a pooling window; torch also bounds the padding by half the kernel."""
+    return _cached(_pool_geometry, op, x_shape, kernel_size, stride, padding, dilation,
+                   ceil_mode)
+
+
+def _pool_geometry(op, x_shape, kernel_size, stride, padding, dilation=1, ceil_mode=False):
     k, p, d = (pair(kernel_size, "kernel_size", op), pair(padding, "padding", op),
                pair(dilation, "dilation", op))
     if min(k) > 0 and (p[0] > k[0] // 2 or p[1] > k[1] // 2):

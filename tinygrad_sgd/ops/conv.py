@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..kernels import conv as kernel
-from ..kernels.layout import Geometry
+from ..kernels.layout import geometry
 from .pad import ConstantPadNd
 
 
@@ -27,7 +27,7 @@ class Conv2dOp(Function):
     grad_fn_name = "Conv2dBackward"
 
     def forward(self, x, w, b, stride, padding, dilation, groups=1):
-        self.geom = g = Geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation,
+        self.geom = g = geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation,
                                  groups)
         self.save_for_backward(x, w)
         out, cols = kernel.conv2d_forward(x.array, w.array, None if b is None else b.array, g,
@@ -56,7 +56,7 @@ class Conv2dInputGrad(Function):
     op_name = "conv2d_input_grad"
 
     def forward(self, dy, w, x_shape, stride, padding, dilation, groups=1):
-        self.geom = g = Geometry(self.op_name, x_shape, w.shape[2:], stride, padding, dilation,
+        self.geom = g = geometry(self.op_name, x_shape, w.shape[2:], stride, padding, dilation,
                                  groups)
         self.save_for_backward(dy, w)
         return kernel.conv2d_input_grad(dy.array, w.array, g)
@@ -79,7 +79,7 @@ class Conv2dWeightGrad(Function):
     op_name = "conv2d_weight_grad"
 
     def forward(self, x, dy, w_shape, stride, padding, dilation, groups=1, cols=None):
-        self.geom = g = Geometry(self.op_name, x.shape, w_shape[2:], stride, padding, dilation,
+        self.geom = g = geometry(self.op_name, x.shape, w_shape[2:], stride, padding, dilation,
                                  groups)
         self.save_for_backward(x, dy)
         return kernel.conv2d_weight_grad(x.array, dy.array, w_shape, g, cols)
@@ -108,7 +108,7 @@ class ConvTranspose2dOp(Function):
     grad_fn_name = "ConvTranspose2dBackward"
 
     def forward(self, x, w, b, out_shape, stride, padding, dilation, groups=1):
-        self.geom = g = Geometry("conv_transpose2d", out_shape, w.shape[2:], stride, padding,
+        self.geom = g = geometry("conv_transpose2d", out_shape, w.shape[2:], stride, padding,
                                  dilation, groups)
         self.save_for_backward(x, w)
         self.extend = (g.OH - x.shape[2], g.OW - x.shape[3])   # rows/columns x lacks
@@ -145,7 +145,7 @@ class Im2Col(Function):
     op_name = "unfold"
 
     def forward(self, x, kernel_size, dilation, padding, stride):
-        self.geom = g = Geometry("unfold", x.shape, kernel_size, stride, padding, dilation)
+        self.geom = g = geometry("unfold", x.shape, kernel_size, stride, padding, dilation)
         return kernel.unfold(x.array, g)
 
     def backward(self, dy):
@@ -168,7 +168,7 @@ class Col2Im(Function):
     def forward(self, cols, output_size, kernel_size, dilation, padding, stride):
         kh, kw = kernel_size
         shape = (cols.shape[0], cols.shape[1] // (kh * kw)) + tuple(output_size)
-        self.geom = g = Geometry("fold", shape, kernel_size, stride, padding, dilation)
+        self.geom = g = geometry("fold", shape, kernel_size, stride, padding, dilation)
         return kernel.fold(cols.array, g)
 
     def backward(self, gg):
