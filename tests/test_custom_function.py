@@ -398,4 +398,5 @@ def test_once_differentiable_first_order_as_torch_second_order_raises():
                    "once_differentiable: function.py needs `from .custom import "
                    "once_differentiable` (at its end) — in tinygrad_sgd/autograd/function.py")
 def test_once_differentiable_where_torch_has_it():
-    from tinygrad_sgd.autograd.function import once_differentiable  # noqa: F401
+    from tinygrad_sgd.autograd.function import once_differentiable
+    assert once_differentiable is tg.autograd.custom.once_differentiable

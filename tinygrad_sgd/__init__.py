@@ -8,7 +8,7 @@
 """
 from .tensor import Tensor
 from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32, int64,
-                     bool_)
+                     bool_, set_default_dtype, get_default_dtype)
 from .device import device
 from .size import Size
 from . import cuda
@@ -53,6 +53,7 @@ __all__ = ["Tensor", "tensor",
            "linspace", "logspace", "meshgrid", "float32", "float64", "int64",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
            "Size", "dtype", "set_default_device", "get_default_device",
+           "set_default_dtype", "get_default_dtype",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "linalg", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
            "set_printoptions",

@@ -4,12 +4,13 @@ grids (``meshgrid``) and shaped like another (``zeros_like``, ..., and the metho
 ``x.new_zeros``, ..., which take ``x``'s dtype). The random ones (``rand``, ``randn``,
 ``randint``, ...) are in :mod:`tinygrad_sgd.functions.random`.
 
-Dtypes follow torch: Python floats give float32, ints int64, bools bool; ``arange`` is int64
-when start, end and step are all integers. The ranges give torch's numbers bit for bit
-(torch's CPU kernels: ``start + i·step`` rounded once, a fused multiply-add; ``arange`` fills
-whole SIMD registers from their first value, :func:`_range_values` replays it for up to 32768
-elements, where torch fills the range in one piece; ``linspace`` counts its second half back
-from ``end``).
+Dtypes follow torch: Python floats give the default float dtype (float32 unless
+``set_default_dtype`` changed it; so do ``zeros``, ``ones``, ``eye``, ... without a dtype), ints
+int64, bools bool; ``arange`` is int64 when start, end and step are all integers. The ranges
+give torch's numbers bit for bit (torch's CPU kernels: ``start + i·step`` rounded once, a fused
+multiply-add; ``arange`` fills whole SIMD registers from their first value,
+:func:`_range_values` replays it for up to 32768 elements, where torch fills the range in one
+piece; ``linspace`` counts its second half back from ``end``).
 """
 import numbers
 import warnings
@@ -18,7 +19,7 @@ import numpy as np
 
 from .arguments import shape_arg
 from .device import check_device
-from .dtypes import as_array
+from .dtypes import as_array, default_float
 from .errors import ShapeError
 from .random.exact import fma32, fma64
 from .tensor import Tensor, tensor_method
@@ -30,7 +31,8 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """Like ``torch.tensor``: always copies the data (a Tensor's values too, detached). Python
-    floats become float32, ints int64; NumPy arrays and NumPy numbers keep their dtype."""
+    floats become the default float dtype (float32), ints int64; NumPy arrays and NumPy
+    numbers keep their dtype."""
     check_device(device)
     if isinstance(data, Tensor):
         data = data.array
@@ -78,13 +80,13 @@ def _sizes(op, size, keywords):
 def _filled(op, fill, size, dtype, device, requires_grad, keywords=None):
     check_device(device)
     shape = _sizes(op, size, keywords)
-    return Tensor(np.full(shape, fill, dtype=np.float32 if dtype is None else dtype),
+    return Tensor(np.full(shape, fill, dtype=default_float() if dtype is None else dtype),
                   requires_grad=requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
-    """``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``: float32 unless ``dtype``
-    says otherwise."""
+    """``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``: the default float dtype
+    (float32) unless ``dtype`` says otherwise."""
     return _filled("zeros", 0, size, dtype, device, requires_grad, size_keyword)
 
 
@@ -99,7 +101,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """Filled with ``fill_value``; without ``dtype``, torch's inference: a bool gives bool, an
-    int int64, a float float32."""
+    int int64, a float the default float dtype (float32)."""
     if dtype is None:
         dtype = _number_dtype(fill_value)
     if isinstance(fill_value, Tensor):
@@ -110,7 +112,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 def _number_dtype(value):
     kind = value.dtype.kind if isinstance(value, (Tensor, np.generic)) else (
         "b" if isinstance(value, bool) else "i" if isinstance(value, numbers.Integral) else "f")
-    return {"b": np.bool_, "i": np.int64, "u": np.int64}.get(kind, np.float32)
+    return {"b": np.bool_, "i": np.int64, "u": np.int64}.get(kind, default_float())
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
@@ -118,7 +120,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise ShapeError(f"eye: {name} must be greater or equal to 0, got {v}")
-    return Tensor(np.eye(n, m, dtype=np.float32 if dtype is None else dtype),
+    return Tensor(np.eye(n, m, dtype=default_float() if dtype is None else dtype),
                   requires_grad=requires_grad)
 
 
@@ -129,14 +131,14 @@ def _number(v):
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """``[start, start + step, ...)`` up to ``end`` (excluded): ``ceil((end − start) / step)``
-    elements; int64 when start, end and step are integers, else float32."""
+    elements; int64 when start, end and step are integers, else the default float dtype."""
     check_device(device)
     start, end, step = (_number(v) for v in (start, end, step))
     if end is None:
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-        dtype = np.int64 if ints else np.float32
+        dtype = np.int64 if ints else default_float()
     dtype = np.dtype(dtype)
     d0, d1, ds = float(start), float(end), float(step)      # torch checks in float64
     if ds == 0:
@@ -161,11 +163,11 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    """``steps`` evenly spaced values from ``start`` to ``end`` (both included); float32 unless
-    ``dtype`` says otherwise. As torch: ``start + i·step`` up to the middle, then
-    ``end − (steps−1−i)·step``, each rounded once (a fused multiply-add)."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included); the default
+    float dtype (float32) unless ``dtype`` says otherwise. As torch: ``start + i·step`` up to
+    the middle, then ``end − (steps−1−i)·step``, each rounded once (a fused multiply-add)."""
     check_device(device)
-    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    dtype = np.dtype(default_float() if dtype is None else dtype)
     start, end = _number(start), _number(end)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
@@ -189,7 +191,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """``base ** linspace(start, end, steps)``, as torch computes it: the ends in the dtype,
     the exponents in float64, the second half counted back from ``end``."""
     check_device(device)
-    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    dtype = np.dtype(default_float() if dtype is None else dtype)
     if steps < 0:
         raise RuntimeError("logspace: number of steps must be non-negative")
     if steps <= 1:

@@ -4,7 +4,8 @@ import numbers
 import numpy as np
 
 __all__ = ["DType", "as_dtype", "float16", "float32", "float64", "uint8", "int8", "int16",
-           "int32", "int64", "bool_", "as_array", "promote"]
+           "int32", "int64", "bool_", "as_array", "promote", "default_float",
+           "set_default_dtype", "get_default_dtype"]
 
 
 class DType:
@@ -72,8 +73,43 @@ uint8, int8, int16 = as_dtype(np.uint8), as_dtype(np.int8), as_dtype(np.int16)
 int32, int64, bool_ = as_dtype(np.int32), as_dtype(np.int64), as_dtype(np.bool_)
 
 
+# ----------------------------------------------------------------------------- the default
+# The dtype of floats nobody chose a dtype for: Python floats in ``tensor([1.5])``, ``zeros(3)``,
+# ``rand``, layer parameters, an integer tensor made float (``int_t / 2``, ``int_t.exp()``).
+# float32 unless ``set_default_dtype`` says otherwise. Every such place asks default_float().
+_default = {"float": np.dtype(np.float32)}
+
+
+def default_float():
+    """The default floating-point dtype, as a NumPy dtype (float32 unless changed)."""
+    return _default["float"]
+
+
+def set_default_dtype(d):
+    """As ``torch.set_default_dtype``: the dtype of floats made without a dtype (Python floats
+    in ``tensor``, ``zeros``/``ones``/``full``/``empty``/``eye``, the float ranges, the random
+    floats, layer parameters, integer tensors made float by ``/``, ``exp``, ...). ``d`` is
+    ``float32`` or ``float64`` (torch also takes float16, which this library does not support
+    as a default); anything else raises TypeError, with torch's words."""
+    if not isinstance(d, DType):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
+    if d.kind != "f":
+        raise TypeError("only floating-point types are supported as the default type")
+    if d.dtype not in (np.float32, np.float64):
+        raise TypeError(f"set_default_dtype: {d!r} as the default dtype is not supported by "
+                        f"tinygrad_sgd (torch accepts it): use float32 or float64")
+    _default["float"] = d.dtype
+
+
+def get_default_dtype():
+    """As ``torch.get_default_dtype``: ``float32`` unless ``set_default_dtype`` changed it."""
+    return as_dtype(_default["float"])
+
+
 def as_array(data, dtype=None):
-    """Turn user data into an array with torch's dtype rules (Python floats → float32, ints →
+    """Turn user data into an array with torch's dtype rules (Python floats → the default float
+    dtype (float32, see set_default_dtype), ints →
     int64; NumPy arrays keep theirs), refusing what is not numeric."""
     if isinstance(data, np.ndarray):
         arr = data
@@ -101,36 +137,42 @@ def as_array(data, dtype=None):
 
 
 def _numpy_scalar_types(data, found, depth=0):
-    """The NumPy scalar types inside a nested list/tuple (as torch, they keep their dtype)."""
+    """The NumPy scalar types inside a nested list/tuple (as torch, they keep their dtype), and
+    ``float`` if there are Python floats among them."""
     for item in data:
         if isinstance(item, np.generic):
             found.add(item.dtype)
+        elif isinstance(item, float):
+            found.add(float)
         elif isinstance(item, (list, tuple)) and depth < 32:
             _numpy_scalar_types(item, found, depth + 1)
     return found
 
 
 def _default_dtype(data, numpy_dtype):
-    """torch's dtype for Python data: floats float32, ints int64, bools bool — except that
-    NumPy scalars in a list keep theirs (``[np.float64(0.1)]`` is float64, ``[np.int32(3)]``
-    int32), promoted with the Python numbers beside them as torch does."""
+    """torch's dtype for Python data: floats the default float dtype, ints int64, bools bool —
+    except that NumPy scalars in a list keep theirs (``[np.float64(0.1)]`` is float64,
+    ``[np.int32(3)]`` int32), promoted with the Python numbers beside them as torch does (a
+    Python float counts as the default float dtype: ``[np.float16(1), 2.5]`` is float32)."""
     kind = numpy_dtype.kind
-    default = np.float32 if kind == "f" else np.int64 if kind in "iu" else numpy_dtype
+    default = default_float() if kind == "f" else np.int64 if kind in "iu" else numpy_dtype
     if kind not in "fiu" or not isinstance(data, (list, tuple)):
         return default
     found = _numpy_scalar_types(data, set())
+    python_floats = float in found
+    found.discard(float)
     if not found:
         return default
     best = np.result_type(*found)
     if _CATEGORY.get(best.kind, 2) < _CATEGORY[kind]:   # a Python float among NumPy ints
         return default
-    return best
+    return np.promote_types(best, default) if python_floats else best
 
 
 def scalar_array(value, like_dtype):
     """A Python number as a 0-d array of the dtype torch gives it next to a tensor of
     ``like_dtype``: numbers are "weak" — a float next to a float tensor takes its dtype, an int
-    next to an int tensor too; a float next to an integer tensor is float32."""
+    next to an int tensor too; a float next to an integer tensor is the default float dtype."""
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         raise TypeError(f"Tensor: complex numbers are not supported (got {value!r})")
     kind = like_dtype.kind
@@ -141,7 +183,7 @@ def scalar_array(value, like_dtype):
         return np.asarray(value)
     if isinstance(value, numbers.Integral):
         return np.asarray(value, dtype=np.int64 if kind == "b" else like_dtype)
-    return np.asarray(value, dtype=np.float32)
+    return np.asarray(value, dtype=default_float())
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}

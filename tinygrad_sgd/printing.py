@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dtypes import default_float
+
 __all__ = ["set_printoptions", "tensor_repr"]
 
 
@@ -142,8 +144,8 @@ def tensor_repr(t, prefix="tensor("):
     suffixes = []
     if a.size == 0 and a.shape != (0,):
         suffixes.append(f"size={tuple(a.shape)}")
-    if a.dtype not in (np.float32, np.int64, np.bool_) or (a.size == 0 and
-                                                           a.dtype != np.float32):
+    default = default_float()       # torch names every dtype but the default float, int64, bool
+    if a.dtype not in (default, np.int64, np.bool_) or (a.size == 0 and a.dtype != default):
         suffixes.append(f"dtype={OPTIONS.namespace}.{a.dtype}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn={t.grad_fn!r}")

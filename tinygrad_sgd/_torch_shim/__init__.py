@@ -53,6 +53,8 @@ MODULES = {
     "torch.autograd": Row("tinygrad_sgd.autograd", frozenset({
         "SumToShape", "make_grads", "module_scope", "run_backward", "sum_to_shape",
         "is_anomaly_enabled", "is_grad_enabled"})),
+    "torch.autograd.function": Row("tinygrad_sgd.autograd.custom", only=frozenset({
+        "Function", "once_differentiable"})),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
     "torch.random": Row("tinygrad_sgd", only=frozenset({
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",

@@ -1,13 +1,14 @@
 """Arithmetic (+ − × / // % **), clamp, where and comparisons, with torch's type promotion:
 numbers next to a tensor are "weak" (``int_tensor * 2`` stays integer, ``int_tensor * 2.5``
-is float32), ``/`` of integers is float32, integer division by zero raises as in torch. The
+is of the default float dtype, float32 unless ``set_default_dtype`` changed it), ``/`` of
+integers too, integer division by zero raises as in torch. The
 other elementwise math (sin, maximum, bitwise ops, ...) is in :mod:`.math`."""
 import numbers
 
 import numpy as np
 
 from .. import ops
-from ..dtypes import promote, scalar_array
+from ..dtypes import default_float, promote, scalar_array
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
 from ..tensor import Tensor, tensor_method
@@ -35,9 +36,10 @@ def not_implemented(kernel, dtype):
 
 
 def float_input(x):
-    """Integer and bool tensors become float32 (torch's default dtype), as torch's float
-    functions (exp, sin, sqrt, ...) do; float tensors are left as they are."""
-    return x if x.dtype.kind == "f" else x.to(np.float32)
+    """Integer and bool tensors become the default float dtype (float32 unless
+    ``set_default_dtype`` changed it), as torch's float functions (exp, sin, sqrt, ...) do;
+    float tensors are left as they are."""
+    return x if x.dtype.kind == "f" else x.to(default_float())
 
 
 def require_tensor(value, fn, arg="other"):
@@ -88,14 +90,14 @@ def as_operand(value, like):
 
 def float_operands(input, other):
     """Both operands of a function computed in floating point (true division, copysign), as
-    one float dtype: integers and bools become float32 — a tensor next to a number first, so
-    that the number keeps its value (``uint8_tensor / -2``), as torch."""
+    one float dtype: integers and bools become the default float dtype — a tensor next to a
+    number first, so that the number keeps its value (``uint8_tensor / -2``), as torch."""
     if not isinstance(other, Tensor) and input.dtype.kind != "f":
-        input = input.to(np.float32)
+        input = input.to(default_float())
     elif not isinstance(input, Tensor) and other.dtype.kind != "f":
-        other = other.to(np.float32)
+        other = other.to(default_float())
     a, b = operands(input, other)
-    return (a, b) if a.dtype.kind == "f" else (a.to(np.float32), b.to(np.float32))
+    return (a, b) if a.dtype.kind == "f" else (a.to(default_float()), b.to(default_float()))
 
 
 def operands(a, b):
@@ -153,8 +155,8 @@ def mul(input, other):
 
 @tensor_method
 def div(input, other, *, rounding_mode=None):
-    """True division (integers give float32), or ``rounding_mode="trunc"`` (toward 0) or
-    ``"floor"`` (integers stay integers; the gradient is 0, as torch)."""
+    """True division (integers give the default float dtype), or ``rounding_mode="trunc"``
+    (toward 0) or ``"floor"`` (integers stay integers; the gradient is 0, as torch)."""
     if rounding_mode is None:
         return ops.Div.apply(*float_operands(input, other))
     a, b = operands(input, other)

@@ -3,12 +3,14 @@ exp/log family, rounding and signs, two-argument functions (atan2, maximum, lerp
 special values (isinf, nan_to_num, isclose), and the logical and bitwise operations.
 
 torch's dtype rules, as torch: float functions (sin, log2, rsqrt, atan2, ...) turn integer
-and bool tensors into float32; abs, sign, floor, round, maximum, ... keep integers; the
+and bool tensors into the default float dtype (float32 unless set_default_dtype changed it);
+abs, sign, floor, round, maximum, ... keep integers; the
 logical ops and the special-value tests give bool; the bitwise ops need integers or bools
 (bools: the logical operation); an op with no kernel for a dtype raises torch's
 ``NotImplementedError: "hypot_cpu" not implemented for 'Long'``."""
 import numpy as np
 
+from ..dtypes import default_float
 from ..ops import math as M
 from ..ops.elementwise import Fmax, Fmin, Maximum, Minimum
 from ..tensor import Tensor, tensor_method
@@ -175,11 +177,12 @@ def _tensors(fn, input, other):
 
 
 def _as_float(a, b, kernel=None):
-    """Integers and bools become float32 — or, given torch's ``kernel`` name, are refused."""
+    """Integers and bools become the default float dtype — or, given torch's ``kernel`` name,
+    are refused."""
     if a.dtype.kind != "f":
         if kernel:
             raise not_implemented(kernel, a.dtype)
-        a, b = a.to(np.float32), b.to(np.float32)
+        a, b = a.to(default_float()), b.to(default_float())
     return a, b
 
 
@@ -290,7 +293,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 @tensor_method
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|input − other| ≤ atol + rtol·|other|`` elementwise (or equal, inf included),
-    computed as torch does (integers: the tolerance in float32)."""
+    computed as torch does (integers: the tolerance in the default float dtype)."""
     require_tensor(other, "isclose")
     if input.dtype != other.dtype:
         raise RuntimeError(f"{torch_dtype_name(input.dtype)} did not match "
@@ -308,8 +311,8 @@ def _isclose(a, b, rtol, atol, equal_nan):
     if rtol == 0 and atol == 0:
         return close
     if a.dtype == bool:
-        a, b = a.astype(np.float32), b.astype(np.float32)
-    tol_dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float32)
+        a, b = a.astype(default_float()), b.astype(default_float())
+    tol_dtype = a.dtype if a.dtype.kind == "f" else default_float()
     with np.errstate(all="ignore"):                    # (inf − inf, 0·inf: not close)
         allowed = tol_dtype.type(atol) + np.abs(tol_dtype.type(rtol) * b.astype(tol_dtype))
         error = np.abs(a - b).astype(tol_dtype, copy=False)

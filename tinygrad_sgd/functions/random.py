@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import random as R
 from ..arguments import shape_arg
+from ..dtypes import default_float
 from ..tensor import Tensor, tensor_method
 from .inplace import inplace
 
@@ -98,15 +99,19 @@ def _dtype(dtype, default):
 
 # ---------------------------------------------------------------------------- new tensors
 def rand(*size, generator=None, dtype=None, requires_grad=False, device=None) -> Tensor:
-    """Uniform samples in [0, 1) (``dtype`` float32 by default): ``torch.rand``."""
+    """Uniform samples in [0, 1) (``dtype`` the default float dtype, float32, unless given):
+    ``torch.rand``."""
     _check_device(device)
-    return _make(R.rand(shape_arg(size), _dtype(dtype, np.float32), generator), requires_grad)
+    return _make(R.rand(shape_arg(size), _dtype(dtype, default_float()), generator),
+                 requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, requires_grad=False, device=None) -> Tensor:
-    """Standard normal samples (``dtype`` float32 by default): ``torch.randn``."""
+    """Standard normal samples (``dtype`` the default float dtype, float32, unless given):
+    ``torch.randn``."""
     _check_device(device)
-    return _make(R.randn(shape_arg(size), _dtype(dtype, np.float32), generator), requires_grad)
+    return _make(R.randn(shape_arg(size), _dtype(dtype, default_float()), generator),
+                 requires_grad)
 
 
 def _low_high_size(low, high, size, fn):
@@ -175,7 +180,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
     if not mean_t and not std_t:
         if size is None:
             raise TypeError("normal() with a number mean and std needs a size")
-        return _make(R.normal(shape_arg((size,)), mean, std, _dtype(dtype, np.float32),
+        return _make(R.normal(shape_arg((size,)), mean, std, _dtype(dtype, default_float()),
                               generator), requires_grad)
     if size is not None:
         raise TypeError("normal(): size is only for a number mean and std (the tensor forms "

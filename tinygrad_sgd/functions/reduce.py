@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..arguments import normalize_dim, normalize_dims
+from ..dtypes import default_float
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
                           LogSumExp, Var, Std, Norm)
 from ..tensor import Tensor, tensor_method
@@ -111,9 +112,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 @tensor_method
 def logsumexp(input, dim, keepdim=False):
-    """``log Σ exp(x)`` over ``dim``, without overflow; integers and bools become float32."""
+    """``log Σ exp(x)`` over ``dim``, without overflow; integers and bools become the default
+    float dtype."""
     if input.dtype.kind != "f":
-        input = input.float()
+        input = input.to(default_float())
     return LogSumExp.apply(input, reduce_dims(dim, input, "logsumexp"), keepdim)
 
 

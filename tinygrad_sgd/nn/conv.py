@@ -2,6 +2,7 @@
 sliding-block layers Fold/Unfold."""
 import numpy as np
 
+from ..dtypes import default_float
 from . import functional as F
 from .functional.conv import ntuple
 from .linear import positive_int, reset_like_torch
@@ -53,9 +54,9 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = self._padding_for_pad()
         shape = ((self.in_channels, self.out_channels // groups) if self.transposed else
                  (self.out_channels, self.in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, np.float32))
+        self.weight = Parameter(np.empty(shape, default_float()))
         if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), np.float32))
+            self.bias = Parameter(np.empty((self.out_channels,), default_float()))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -21,6 +21,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..autograd import module_scope, no_grad
+from ..dtypes import default_float
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys"]
@@ -37,7 +38,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = np.empty((0,), dtype=np.float32)
+            data = np.empty((0,), dtype=default_float())
         super().__init__(data.array if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
 

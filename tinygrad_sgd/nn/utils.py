@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
+from ..dtypes import default_float
 from ..tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
@@ -60,7 +61,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm, norm_type = float(max_norm), float(norm_type)
     with_grad = [p for p in parameters if p.grad is not None]
     if not with_grad:
-        return Tensor(np.array(0.0, dtype=np.float32))
+        return Tensor(np.array(0.0, dtype=default_float()))
     with no_grad():
         norms = [_vector_norm(p.grad.array, norm_type) for p in with_grad]
         total_norm = _vector_norm(np.array(norms), norm_type)

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..dtypes import default_float
 from .box_muller import normal_fill16_f32, normal_fill16_f64, normal_scalar_path
 from .exact import by_slabs, fma32, fma64
 from .generator import (_float_dtype, _gen, _shape, _uniform01_f32, _uniform01_f64,
@@ -46,7 +47,7 @@ def _check_uniform_bounds(low, high, dt):
                            f"from={_g(low)} which result in to-from to exceed the limit")
 
 
-def uniform(shape, low=0.0, high=1.0, dtype=np.float32, generator=None) -> np.ndarray:
+def uniform(shape, low=0.0, high=1.0, dtype=None, generator=None) -> np.ndarray:
     """``torch.empty(shape, dtype).uniform_(low, high)``; bit-exact.
 
     torch: per element one float uniform x (24 bits of ``random()`` for float32, 53 bits of
@@ -71,7 +72,7 @@ def uniform(shape, low=0.0, high=1.0, dtype=np.float32, generator=None) -> np.nd
     return out.reshape(shape)
 
 
-def rand(shape, dtype=np.float32, generator=None) -> np.ndarray:
+def rand(shape, dtype=None, generator=None) -> np.ndarray:
     """``torch.rand(shape, dtype=dtype)``: uniform in [0, 1); bit-exact."""
     return uniform(shape, 0.0, 1.0, dtype, generator)
 
@@ -85,7 +86,7 @@ def check_std(std) -> None:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
 
 
-def normal(shape, mean=0.0, std=1.0, dtype=np.float32, generator=None) -> np.ndarray:
+def normal(shape, mean=0.0, std=1.0, dtype=None, generator=None) -> np.ndarray:
     """``torch.empty(shape, dtype).normal_(mean, std)``; bit-exact (see the package notes).
 
     >= 16 elements: uniforms for the whole tensor, Box–Muller on each block of 16, and when
@@ -115,7 +116,7 @@ def normal(shape, mean=0.0, std=1.0, dtype=np.float32, generator=None) -> np.nda
     return data.reshape(shape)
 
 
-def randn(shape, dtype=np.float32, generator=None) -> np.ndarray:
+def randn(shape, dtype=None, generator=None) -> np.ndarray:
     """``torch.randn(shape, dtype=dtype)``: ``normal(shape, 0, 1)``; bit-exact."""
     return normal(shape, 0.0, 1.0, dtype, generator)
 
@@ -123,13 +124,13 @@ def randn(shape, dtype=np.float32, generator=None) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # exponential, bernoulli, dropout
 # ---------------------------------------------------------------------------------------------
-def exponential(shape, lambd=1.0, dtype=np.float32, generator=None) -> np.ndarray:
+def exponential(shape, lambd=1.0, dtype=None, generator=None) -> np.ndarray:
     """``torch.empty(shape, dtype).exponential_(lambd)``; bit-exact.
 
     torch: one float64 uniform u per element, ``(-1 / lambd) * log1p(-u)`` in float64, then
     rounded to the dtype.
     """
-    dt = np.dtype(np.float32 if dtype is None else dtype)
+    dt = np.dtype(default_float() if dtype is None else dtype)
     if dt not in (np.float32, np.float64):
         raise RuntimeError(f"Exponential distribution is a continuous probability "
                            f"distribution. dtype must be a floating point but you specified "
@@ -149,7 +150,7 @@ def bernoulli(p, shape=None, dtype=None, generator=None) -> np.ndarray:
       .bernoulli_(p)``, p broadcast to it). One uniform per element in C order — float32 for
       a float32 p, float64 for a float64 p — and ``u < p``. dtype defaults to p's.
     * ``p`` a Python/NumPy scalar: ``torch.empty(shape, dtype).bernoulli_(p)``: one float64
-      uniform per element and ``u < p``. dtype defaults to float32.
+      uniform per element and ``u < p``. dtype defaults to the default float dtype.
     """
     gen = _gen(generator)
     if isinstance(p, np.ndarray):
@@ -169,10 +170,10 @@ def bernoulli(p, shape=None, dtype=None, generator=None) -> np.ndarray:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_g(p)}")
     out_shape = _shape(shape)
     u = _uniform01_f64(gen, math.prod(out_shape))
-    return (u < p).astype(np.float32 if dtype is None else dtype).reshape(out_shape)
+    return (u < p).astype(default_float() if dtype is None else dtype).reshape(out_shape)
 
 
-def dropout_mask(shape, p, dtype=np.float32, generator=None) -> np.ndarray:
+def dropout_mask(shape, p, dtype=None, generator=None) -> np.ndarray:
     """The mask ``F.dropout(x, p, training=True)`` multiplies x by; bit-exact.
 
     torch (``_dropout_impl``): ``noise = empty_like(x).bernoulli_(1 - p)`` (one float64
@@ -183,7 +184,7 @@ def dropout_mask(shape, p, dtype=np.float32, generator=None) -> np.ndarray:
     p = float(p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    dt = np.dtype(np.float32 if dtype is None else dtype)
+    dt = np.dtype(default_float() if dtype is None else dtype)
     if dt.kind != "f":
         raise NotImplementedError(f"dropout_mask: a floating-point dtype is needed, got "
                                   f"'{torch_dtype_name(dt)}'")
@@ -251,7 +252,7 @@ def kaiming_std(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu") -> float
 
 
 def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu",
-                    dtype=np.float32, generator=None) -> np.ndarray:
+                    dtype=None, generator=None) -> np.ndarray:
     """``torch.nn.init.kaiming_uniform_(torch.empty(shape, dtype), a, mode, nonlinearity)``.
 
     ``bound = sqrt(3) * (gain / sqrt(fan))`` computed with Python floats exactly as torch
@@ -267,7 +268,7 @@ def _norm_cdf(x: float) -> float:
     return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
-def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.float32,
+def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=None,
                  generator=None) -> np.ndarray:
     """``torch.nn.init.trunc_normal_(torch.empty(shape, dtype), mean, std, a, b)`` (torch 2.13).
 

@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from ..dtypes import default_float
+
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state"]
 
@@ -233,9 +235,10 @@ def _shape(shape) -> tuple:
 
 
 def _float_dtype(dtype, kernel: str) -> np.dtype:
-    """``dtype`` (default float32), which must be float32 or float64; otherwise torch's
+    """``dtype`` (None: the default float dtype, float32 unless ``set_default_dtype`` changed
+    it), which must be float32 or float64; otherwise torch's
     ``NotImplementedError: "<kernel>" not implemented for 'Long'``."""
-    dt = np.dtype(np.float32 if dtype is None else dtype)
+    dt = np.dtype(default_float() if dtype is None else dtype)
     if dt not in (np.float32, np.float64):
         raise NotImplementedError(f'"{kernel}" not implemented for '
                                   f"'{torch_dtype_name(dt)}'")

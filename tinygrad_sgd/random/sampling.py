@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..dtypes import default_float
 from .distributions import exponential
 from .generator import Generator, _U64, _gen, _shape, _uniform01_f64, torch_dtype_name
 
@@ -109,7 +110,7 @@ def _full_range_modulus(dt: np.dtype) -> tuple:
     return dt == np.int64, int(np.iinfo(dt).max) + 1
 
 
-def random_fill(shape, dtype=np.float32, low=None, high=None, generator=None) -> np.ndarray:
+def random_fill(shape, dtype=None, low=None, high=None, generator=None) -> np.ndarray:
     """``torch.empty(shape, dtype=dtype).random_(low, high)``; bit-exact.
 
     * no bounds (``random_()``): integers from 0 to the dtype's maximum — for a float dtype,
@@ -117,8 +118,10 @@ def random_fill(shape, dtype=np.float32, low=None, high=None, generator=None) ->
     * ``high`` (``random_(high)`` or ``random_(low, high)``): :func:`randint`'s ``[low, high)``;
     * ``low`` alone (``random_(low, None)``): ``[low, max]`` as above; ``low = -2**63`` takes
       all 64 bits (int64 and float dtypes only, as torch).
+
+    ``dtype`` None: the default float dtype.
     """
-    dt = np.dtype(dtype)
+    dt = np.dtype(default_float() if dtype is None else dtype)
     shape = _shape(shape)
     gen = _gen(generator)
     n = math.prod(shape)
