@@ -117,7 +117,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         dims[1] -= 1                # the first reduction removed a dim in front of it
     sums = vector_norm(A, 1, dims[0], keepdim)
     if ord > 0:
-        if sums.shape[dims[1]] == 0:                # an empty matrix: 0, as torch
+        if sums.shape[dims[1]] == 0:    # an empty matrix: 0, out of the graph, as torch
             return Tensor(np.zeros(sums.shape[:dims[1]] + (1,) * keepdim
                                    + sums.shape[dims[1] + 1:], sums.dtype))
         return amax(sums, dims[1], keepdim)
