@@ -53,7 +53,42 @@ def twice_used():
     return loss, {"x": x, "w": w, "x·x": sq, "y": y, "loss": loss}
 
 
+def created_out_of_walk_order():
+    """b is computed before a, but a is the sum's left argument: a walk of the graph (arguments
+    left to right) meets a first; the engine created b first."""
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    w = Tensor(np.array([3.0, -1.0], dtype=np.float32), requires_grad=True)
+    b = w * w
+    a = x.exp()
+    s = a + b
+    loss = s.sum()
+    return loss, {"x": x, "w": w, "a": a, "b": b, "s": s, "loss": loss}
+
+
+CREATED = ["w", "b", "x", "a", "s", "loss"]   # each leaf just before the op that first uses it
+
+
 # ============================================================================ in Python
+def test_ids_follow_the_engines_creation_order_not_the_walk():
+    loss, names = created_out_of_walk_order()
+    walk = [op.label() for op in _walk(loss)]
+    assert walk == ["exp", "mul", "add", "sum"]                  # what reading the graph gives
+    page = explore(loss, params=names)
+    assert [n.name for n in page.nodes] == CREATED
+    assert [n.id for n in page.nodes] == list(range(6))
+    ops = [n.op for n in page.nodes if n.kind == "operation"]
+    assert [op.label() for op in ops] == ["mul", "exp", "add", "sum"]
+    assert [op.sequence_nr for op in ops] == sorted(op.sequence_nr for op in ops)
+    forward = [s.active for s in page.steps if s.phase == "forward"][1:]
+    assert forward == [CREATED.index(k) for k in ("b", "a", "s", "loss")]   # the same order
+    assert page.value_step(CREATED.index("b")) == 1 and page.value_step(0) == 0
+
+
+def _walk(loss):
+    from tinygrad_sgd.viz.view import _forward_order
+    return _forward_order([loss.grad_fn])
+
+
 def test_nodes_are_numbered_in_creation_order_with_names_and_shapes():
     loss, names = neuron()
     page = explore(loss, params=names)
@@ -280,6 +315,35 @@ def test_browser_steps_through_the_neuron_as_the_engine_does(browser, tmp_path):
     assert p.text("#tg-details [data-field=grad] pre") == format_array(
         plain_names["w1"].grad.array, 64) == "1.0000"
     assert ".grad" in p.text("#tg-details")
+    p.close()
+
+
+FIRST_TEXT = "g => g.querySelector('text').textContent.trim()"   # a node's name or op label
+
+
+@pytestmark_browser
+def test_browser_ids_are_the_creation_order(browser, tmp_path):
+    loss, names = created_out_of_walk_order()
+    page = explore(loss, tmp_path / "order.html", params=names)
+    p = Page(browser, tmp_path / "order.html")
+    for i, name in enumerate(CREATED):                   # every SVG group carries its id
+        assert p.page.eval_on_selector(f"g.tg-tensor[data-node='{i}']", FIRST_TEXT) == name
+    ops = {int(g.get_attribute("data-node")): g.evaluate(FIRST_TEXT)
+           for g in p.page.query_selector_all("g.tg-op")}
+    assert ops == {1: "mul", 3: "exp", 4: "add", 5: "sum"}
+    seen = []
+    for step in range(1, 5):                             # forward: values in creation order
+        p.page.click("#tg-next")
+        state = p.state()
+        seen.append(state["active"])
+        assert p.active() == {str(state["active"])}
+        assert state["values"][str(state["active"])] == [
+            float(v) for v in np.ravel(names[CREATED[state["active"]]].array)]
+    assert seen == [1, 3, 4, 5]
+    p.page.evaluate("tgExplorer.goTo(tgExplorer.steps - 1)")
+    grads = p.state()["grads"]
+    assert grads["0"] == [float(v) for v in names["w"].grad.array]      # w, id 0: 2w
+    assert grads["2"] == [float(v) for v in names["x"].grad.array]      # x, id 2: e^x
     p.close()
 
 

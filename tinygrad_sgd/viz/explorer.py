@@ -13,12 +13,11 @@ leaves' ``.grad`` accumulate)::
 :func:`~tinygrad_sgd.viz.explain_backward` does): the leaves' ``.grad`` are accumulated exactly
 as ``loss.backward()`` would, so call it *instead of* ``loss.backward()``.
 
-Node ids number the graph in the order its nodes were created (``GraphView.creation_order``:
-each operation after the inputs it was the first to use; an operation's number is also its
-output's). The engine keeps no creation counter, so the order is read off the graph — inputs
-before the operations using them, arguments left to right, which is Python's evaluation order
-and the creation order of code that computes each result where it is used; two independent
-branches written as separate statements in the other order swap numbers. ``Explorer.nodes`` lists them with names, kinds and shapes; the page's SVG groups
+Node ids number the graph in the order its nodes were created: the operations in the order the
+engine created them (each node's ``sequence_nr``, numbered by ``Function.apply``; an operation's
+number is also its output's), each preceded by the inputs no earlier operation used — leaves,
+data, constants — in argument order (``GraphView.creation_order``). The forward steps follow the
+same order. ``Explorer.nodes`` lists them with names, kinds and shapes; the page's SVG groups
 carry the same ids (``data-node``), and ``window.tgExplorer`` (``steps``, ``goTo(k)``,
 ``next()``, ``prev()``, ``state()``) lets a notebook or a test drive the page.
 """

@@ -51,9 +51,9 @@ class TensorInfo:
 
 class GraphView:
     """Everything drawing and narration need to know about the graph behind ``roots``:
-    operations in forward order (inputs before the operations that use them, arguments left to
-    right — the order Python evaluated them in), and a :class:`TensorInfo` for every tensor,
-    with names from ``params``.
+    operations in the order the forward pass created them (their ``sequence_nr``, numbered by
+    the engine as each node is made), and a :class:`TensorInfo` for every tensor, with names
+    from ``params``.
 
     The walk is iterative, so a chain of 100,000 operations is fine.
     """
@@ -61,7 +61,7 @@ class GraphView:
     def __init__(self, roots, params=None):
         self.roots = list(roots)
         root_nodes = [r.grad_fn for r in self.roots if r.grad_fn is not None]
-        self.ops = _forward_order(root_nodes)
+        self.ops = creation_sorted(_forward_order(root_nodes))
         self.position = {id(op): i for i, op in enumerate(self.ops)}
         self.tensors = {}             # key -> TensorInfo
         self.inputs = {}              # id(op) -> [key or None per input slot]
@@ -204,9 +204,11 @@ class GraphView:
             r.grad_fn is op for r in self.roots)
 
     def creation_order(self):
-        """Every tensor of the graph, numbered as the engine met them: each operation's
-        inputs not yet numbered (leaves, data, constants), then the operation (whose number
-        is also its output's). Returns ``{key: number}``."""
+        """Every tensor of the graph, numbered in creation order: the operations in the order
+        the engine created them (``sequence_nr``), each preceded by those of its inputs that
+        no earlier operation used (leaves, data, constants: numbered where they are first
+        used, in argument order). An operation's number is also its output's. Returns
+        ``{key: number}``."""
         order = {}
         for op in self.ops:
             for key in self.inputs[id(op)]:
@@ -236,6 +238,15 @@ def _keeps(op, attr):
     Read from ``__dict__``: on a released node a missing attribute raises, by design."""
     d = op.__dict__
     return None if d.get("_released") else d.get(attr)
+
+
+def creation_sorted(ops):
+    """``ops`` in the order the engine created them (``sequence_nr``, a topological order:
+    a node is made after the nodes of its inputs). A node without a number (made by hand,
+    not by ``apply``) leaves the walk's order as it is."""
+    if any(op.sequence_nr is None for op in ops):
+        return ops
+    return sorted(ops, key=lambda op: op.sequence_nr)
 
 
 def _forward_order(root_nodes):
