@@ -75,8 +75,8 @@ VECTOR_DIMS = [None, 0, -1, (0, 2), (-1, 1), []]
 def vector_norm_cases():
     cases = []
     for o in ORDS:
-        for dim in VECTOR_DIMS:
-            for keepdim in (False, True):
+        for i, dim in enumerate(VECTOR_DIMS):
+            for keepdim in ((False, True) if dim is None else (bool(i % 2),)):
                 # rows: zero vectors along the last dim, ties; second order where smooth
                 smooth = o not in (INF, -INF) and (o >= 2 or o == 1)
                 x = rows((2, 3, 4), seed=len(cases)) if smooth or o in (INF, -INF) \
@@ -106,8 +106,8 @@ MATRIX_ORDS = ["fro", 1, -1, INF, -INF]
 def matrix_norm_cases():
     cases = []
     for o in MATRIX_ORDS:
-        for dim in ((-2, -1), (0, 2), (2, 0), (1, 0)):
-            for keepdim in (False, True):
+        for i, dim in enumerate(((-2, -1), (0, 2), (2, 0), (1, 0))):
+            for keepdim in ((False, True) if i == 0 else (bool(i % 2),)):
                 x = rows((2, 3, 4), seed=len(cases))
                 x[..., 2, :] = x[..., 1, :]      # tied row sums and column sums
                 x[..., :, 3] = -x[..., :, 1]
@@ -131,8 +131,8 @@ NORM_CALLS = [  # (ord, dim) of linalg.norm: vector or matrix, as torch decides
 
 def norm_cases():
     cases = []
-    for o, dim in NORM_CALLS:
-        for keepdim in (False, True):
+    for i, (o, dim) in enumerate(NORM_CALLS):
+        for keepdim in (bool(i % 2),):
             x = rows((2, 3, 4), seed=len(cases)) if o not in (0.5,) else plain((2, 3, 4))
             cases.append(Case(f"linalg.norm(ord={o!r}, dim={dim}, keepdim={keepdim})",
                               lambda lib, t, o=o, d=dim, k=keepdim:
@@ -215,9 +215,9 @@ def functional_cases():
                               lambda lib, a, b, d=dim, e=eps:
                               F(lib).cosine_similarity(a, b, d, e), (x1, x2)))
     for p in (2, 1, INF, -INF, 3, 0.5, 0, -1):
-        for s1, s2 in (((3, 4), (3, 4)), ((2, 3, 4), (3, 4)), ((4,), (2, 4)), ((), ()),
-                       ((3, 1), (3, 1))):
-            for keepdim in (False, True):
+        for i, (s1, s2) in enumerate((((3, 4), (3, 4)), ((2, 3, 4), (3, 4)), ((4,), (2, 4)),
+                                      ((), ()), ((3, 1), (3, 1)))):
+            for keepdim in (bool((i + len(cases)) % 2),):
                 x1, x2 = plain(s1, 3), plain(s2, 4)
                 if s1 == s2 and s1 and s1[-1] > 1:   # (a 1-element slice: its second
                     x2[0] = x1[0]                    # order is rounding noise in float32)                          # equal rows: distance eps·n^(1/p)
@@ -339,7 +339,7 @@ def test_cosine_similarity_with_tiny_and_huge_norms_is_torchs(scale):
     x1 = np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0]]) * scale
     x2 = np.array([[1.0, 1.0, 1.0], [1e-9, 0.0, 0.0], [1.0, 2.0, 3.0]])
     for dtype in (np.float64, np.float32):
-        if scale ** 2 * 10 > np.finfo(dtype).max:
+        if scale > 1e15 and dtype == np.float32:          # (its squares overflow float32)
             continue
         fn = lambda lib, a, b: F(lib).cosine_similarity(a, b)      # noqa: E731
         arrays = [x1.astype(dtype), x2.astype(dtype)]
