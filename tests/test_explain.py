@@ -9,8 +9,8 @@ from tinygrad_sgd import Tensor, models
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.viz import COLORS, draw_graph, explain_backward
 from tinygrad_sgd.viz.formatting import format_array
-from tinygrad_sgd.viz.tutorial_graphs import (expression, logistic, neuron, simple_cnn_batch,
-                                              xor_mlp)
+from tinygrad_sgd.viz.tutorial_graphs import (expression, gpt, logistic, neuron,
+                                              simple_cnn_batch, xor_mlp)
 from test_viz import clusters, needs_dot, op_label, ops, row, tensor_by_name, tensors
 
 
@@ -175,6 +175,33 @@ def test_simple_cnn_batch_is_the_model_written_out(monkeypatch):
     assert names["conv1"].shape == (4, 10, 24, 24) and names["flatten"].shape == (4, 320)
     assert {"conv1.weight", "fc2.bias", "input", "target", "relu2", "dropout"} <= set(names)
     assert "SimpleCNN" in clusters(draw_graph(loss, params=names).source)
+
+
+def test_forward_pass_is_narrated_in_creation_order():
+    w = Tensor(np.array([3.0, -1.0], dtype=np.float32), requires_grad=True)
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    b = w * w                                        # created before a, though a is the
+    a = x.exp()                                      # left argument of the add below
+    text = explain_backward((a + b).sum(), params={"w": w, "x": x, "a": a, "b": b})
+    assert text.index("b = mul(w, w)") < text.index("a = exp(x)") < text.index("add(a, b)")
+    assert text.index("Step 2/4  t1 = add(a, b)") < text.index("Step 3/4  b = mul(w, w)")
+
+
+def test_the_gpt_example_is_backpropagated_as_backward_does():
+    from tinygrad_sgd.viz import explore
+    loss, names = gpt()
+    page = explore(loss, params=names)
+    plain, plain_names = gpt()
+    assert loss.item() == plain.item() and 2.0 < loss.item() < 3.0   # ≈ ln 12: untrained
+    plain.backward()
+    leaves = [k for k, t in names.items() if t.requires_grad and t.grad_fn is None]
+    assert "transformer.h.0.attn.c_attn.weight" in leaves and len(leaves) >= 12
+    for k in leaves:
+        assert np.array_equal(names[k].grad.array, plain_names[k].grad.array), k
+    labels = {n.label for n in page.nodes if n.kind == "operation"}
+    assert {"embedding", "linear", "matmul", "softmax"} <= labels
+    assert page.nodes[0].name == "transformer.wte.weight"          # the first thing used
+    assert page.node_of(names["logits"]).shape == (2, 8, 12)      # 12 characters
 
 
 def test_mnist_batch_falls_back_to_fashion_then_to_noise(monkeypatch):

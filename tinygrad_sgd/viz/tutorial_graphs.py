@@ -22,7 +22,7 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["EXAMPLES", "MODELS", "expression", "neuron", "logistic", "xor_mlp",
+__all__ = ["EXAMPLES", "MODELS", "expression", "neuron", "logistic", "xor_mlp", "gpt",
            "simple_cnn_batch", "simple_cnn", "mlp"]
 
 
@@ -110,6 +110,30 @@ def xor_mlp():
     return loss, _retain({"x": x, "y": y, "W1": W1, "b1": b1, "W2": W2, "b2": b2,
                           "x @ W1": xW1, "x @ W1 + b1": a1, "h": h, "h @ W2": hW2,
                           "h @ W2 + b2": a2, "p": p, "p - y": err, "(p - y)²": sq, "loss": loss})
+
+
+GPT_TEXT = "emma.olivia.ava.isabella.sophia."
+
+
+def gpt():
+    """A one-layer character GPT (``models.GPT``: 2 heads, 8-dim embeddings, a context of 8) on
+    two rows of "emma.olivia.ava.isabella.sophia.": loss = mean cross-entropy of each next
+    character. Seeded (manual_seed(0)). ``loss, names = gpt(); explore(loss, params=names)``
+    steps through it. (Not yet in :data:`EXAMPLES`, which the command-line tests pin to the
+    four lessons.)"""
+    from .. import manual_seed
+    from ..models import GPT, GPTConfig
+    chars = sorted(set(GPT_TEXT))
+    ids = np.array([chars.index(c) for c in GPT_TEXT])
+    T = 8
+    manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=len(chars), block_size=T, n_layer=1, n_head=2, n_embd=8))
+    tokens = Tensor(np.stack([ids[:T], ids[T:2 * T]]))
+    targets = Tensor(np.stack([ids[1:T + 1], ids[T + 1:2 * T + 1]]))
+    logits, loss = model(tokens, targets)
+    names = dict(model.named_parameters())
+    names.update({"tokens": tokens, "targets": targets, "logits": logits, "loss": loss})
+    return loss, _retain(names)
 
 
 EXAMPLES = {
