@@ -336,9 +336,6 @@ def test_several_outputs_gradcheck_each_output():
     assert tg.gradcheck(lambda t: sum(o.sum() for o in SEV_OURS["SinCos"].apply(t)), [x])
 
 
-@pytest.mark.xfail(strict=True, reason="gradcheck(fn) with fn returning a tuple of Tensors "
-                   "(torch checks every output): gradcheck.py reads out.shape of one Tensor "
-                   "— in tinygrad_sgd/gradcheck.py")
 def test_gradcheck_of_a_tuple_output():
     x = tg.tensor([0.3, -0.7, 1.1], dtype="float64", requires_grad=True)
     assert tg.gradcheck(SEV_OURS["SinCos"].apply, [x])
@@ -394,9 +391,31 @@ def test_once_differentiable_first_order_as_torch_second_order_raises():
         gt.sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="torch spells it torch.autograd.function."
-                   "once_differentiable: function.py needs `from .custom import "
-                   "once_differentiable` (at its end) — in tinygrad_sgd/autograd/function.py")
 def test_once_differentiable_where_torch_has_it():
     from tinygrad_sgd.autograd.function import once_differentiable
     assert once_differentiable is tg.autograd.custom.once_differentiable
+
+
+def test_a_subclass_overriding_only_backward_uses_its_own():
+    """Subclassing a torch-style Function and overriding one staticmethod: the subclass's
+    backward runs (and its forward is inherited), as in torch."""
+    class Double(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class DoubleWrongGrad(Double):
+        @staticmethod
+        def backward(ctx, g):
+            return g * 5
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    DoubleWrongGrad.apply(x).sum().backward()
+    assert x.grad.tolist() == [5.0, 5.0]
+    x.grad = None
+    Double.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]

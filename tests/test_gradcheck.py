@@ -103,3 +103,31 @@ def test_gradcheck_finds_a_single_wrong_element_of_a_non_scalar_output():
 def test_gradcheck_needs_an_input_that_requires_grad():
     with pytest.raises(ValueError, match="no input has requires_grad=True"):
         gradcheck(lambda t: t * 2, Tensor([1.0]))
+
+
+def test_gradcheck_checks_every_output_of_a_tuple():
+    """A function returning several tensors (a custom Function with two outputs) is checked
+    on all of them: a wrong gradient on the second output is caught."""
+    import tinygrad_sgd as tg
+
+    class SinCos(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.sin(), x.cos()
+
+        @staticmethod
+        def backward(ctx, gs, gc):
+            x, = ctx.saved_tensors
+            return gs * x.cos() - gc * x.sin()
+
+    class SinCosWrong(SinCos):
+        @staticmethod
+        def backward(ctx, gs, gc):
+            x, = ctx.saved_tensors
+            return gs * x.cos() + gc * x.sin()          # sign error on the second output
+
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(SinCos.apply, (x,))
+    assert not tg.gradcheck(SinCosWrong.apply, (x,), raise_exception=False)
+    assert tg.gradcheck(lambda t: (t * 2, t.argmax()), (x,))   # integer outputs are skipped

@@ -9,17 +9,31 @@ class GradcheckError(AssertionError):
     """Raised by :func:`gradcheck` when analytic and numeric gradients disagree."""
 
 
-def _numeric_jacobian_row(fn, inputs, k, eps, out_grad):
-    """d<out_grad, fn(inputs)>/d inputs[k], element by element (the slow, obviously right way)."""
+def _outputs(result):
+    """The differentiable outputs of ``fn``: one Tensor, or the float Tensors of a tuple."""
+    if isinstance(result, Tensor):
+        return [result]
+    return [t for t in result if isinstance(t, Tensor) and t.dtype.kind == "f"]
+
+
+def _contracted(fn, inputs, out_grads):
+    """Σⱼ <out_grads[j], fn(inputs)[j]> in float64: one number per evaluation."""
+    outs = _outputs(fn(*inputs))
+    return sum(np.sum(np.asarray(o.array, dtype=np.float64) * g) for o, g in zip(outs, out_grads))
+
+
+def _numeric_jacobian_row(fn, inputs, k, eps, out_grads):
+    """d<out_grads, fn(inputs)>/d inputs[k], element by element (the slow, obviously right
+    way)."""
     x = inputs[k]
     flat = x.array.reshape(-1)
     grad = np.zeros(flat.shape, dtype=np.float64)
     for i in range(flat.size):
         orig = flat[i]
         flat[i] = orig + eps
-        plus = np.sum(np.asarray(fn(*inputs).array, dtype=np.float64) * out_grad)
+        plus = _contracted(fn, inputs, out_grads)
         flat[i] = orig - eps
-        minus = np.sum(np.asarray(fn(*inputs).array, dtype=np.float64) * out_grad)
+        minus = _contracted(fn, inputs, out_grads)
         flat[i] = orig
         grad[i] = (plus - minus) / (2 * eps)
     return grad.reshape(x.shape)
@@ -41,14 +55,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     checked = [i for i, t in enumerate(xs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, nothing to check")
-    out = fn(*xs)
+    outs = _outputs(fn(*xs))
     rng = np.random.default_rng(seed)
-    out_grad = rng.standard_normal(out.shape) if out.array.size > 1 else np.ones(out.shape)
-    out.backward(Tensor(out_grad.astype(np.float64)))
+    out_grads = [rng.standard_normal(o.shape) if o.array.size > 1 else np.ones(o.shape)
+                 for o in outs]
+    live = [(o, g) for o, g in zip(outs, out_grads) if o.requires_grad]
+    if live:
+        from .autograd import backward
+        backward([o for o, _ in live], [Tensor(g.astype(np.float64)) for _, g in live])
     report = []
     for k in checked:
         analytic = np.zeros(xs[k].shape) if xs[k].grad is None else xs[k].grad.array
-        numeric = _numeric_jacobian_row(fn, xs, k, eps, out_grad)
+        numeric = _numeric_jacobian_row(fn, xs, k, eps, out_grads)
         bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
         if bad.any():
             err = np.abs(analytic - numeric)

@@ -45,12 +45,12 @@ __all__ = ["make_torch_style", "once_differentiable"]
 
 def make_torch_style(cls):
     """Give a torch-style subclass the library's node protocol: ``apply`` and ``backward``."""
-    user_forward = cls.__dict__["forward"].__func__
-    user_backward = cls.__dict__.get("backward")
-    if not isinstance(user_backward, staticmethod):
+    user_forward = _user_method(cls, "forward")
+    user_backward = _user_method(cls, "backward")
+    if user_forward is None or user_backward is None:
         raise TypeError(f"{cls.__name__}: a Function with a @staticmethod forward(ctx, ...) "
                         f"needs a @staticmethod backward(ctx, *grad_outputs) too")
-    user_backward = user_backward.__func__
+    cls._torch_forward, cls._torch_backward = user_forward, user_backward
 
     def apply(*args, **kwargs):
         return _apply(cls, user_forward, args, kwargs)
@@ -65,6 +65,15 @@ def make_torch_style(cls):
     cls.saved_tensors = property(_saved_tensors)
     cls.mark_non_differentiable = _mark_non_differentiable
     cls.set_materialize_grads = _set_materialize_grads
+
+
+def _user_method(cls, name):
+    """The user's ``@staticmethod`` ``name`` (forward or backward): this class's own, or the
+    one a torch-style base class was given (a subclass may override only one of them)."""
+    own = cls.__dict__.get(name)
+    if isinstance(own, staticmethod):
+        return own.__func__
+    return getattr(cls, f"_torch_{name}", None)
 
 
 def _saved_tensors(ctx):

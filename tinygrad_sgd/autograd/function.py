@@ -74,7 +74,10 @@ class Function:
         and ``backward(ctx, grad)``) is run by :mod:`.custom`; the library's own ops use
         instance methods."""
         super().__init_subclass__(**kwargs)
-        if isinstance(cls.__dict__.get("forward"), staticmethod):
+        own = cls.__dict__
+        if (isinstance(own.get("forward"), staticmethod)
+                or isinstance(own.get("backward"), staticmethod)
+                or getattr(cls, "_torch_forward", None) is not None):
             from .custom import make_torch_style
             make_torch_style(cls)
 
@@ -269,3 +272,7 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+# torch spells it torch.autograd.function.once_differentiable (defined beside the custom ops)
+from .custom import once_differentiable  # noqa: E402,F401
