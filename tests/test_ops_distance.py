@@ -1,5 +1,5 @@
 """Norms and distances against torch: ``linalg.vector_norm`` / ``matrix_norm`` / ``norm`` /
-``cross``, ``torch.cross``, ``cdist``, ``F.normalize``, ``F.cosine_similarity``,
+``cross`` (the matrix norms of singular values too), ``torch.cross``, ``cdist``, ``F.normalize``, ``F.cosine_similarity``,
 ``F.pairwise_distance``, ``F.one_hot`` and the two layers.
 
 One table of cases drives value, gradient for every input and second order, in float64 and
@@ -69,7 +69,7 @@ class Case(NamedTuple):
 
 # ============================================================================ the battery
 ORDS = [2, 1, INF, -INF, 3, 0.5, 1.5, -1, -0.5, 2.5]
-VECTOR_DIMS = [None, 0, -1, (0, 2), (-1, 1), []]
+VECTOR_DIMS = [None, 0, -1, (0, -1), []]
 
 
 def vector_norm_cases():
@@ -116,7 +116,14 @@ def matrix_norm_cases():
                                   L(lib).matrix_norm(t, o, d, k), (x,)))
         cases.append(Case(f"matrix_norm(ord={o!r}) 1x1", lambda lib, t, o=o:
                           L(lib).matrix_norm(t, o), (np.array([[-2.5]]),)))
-    for o in ("fro", 1, INF):
+    for o in ("nuc", 2, -2):     # singular values: distinct and non-zero (else inf, as torch)
+        for i, (shape, dim) in enumerate((((3, 3), (-2, -1)), ((4, 2), (1, 0)), ((2, 4), (0, 1)),
+                                          ((2, 3, 4), (-2, -1)), ((2, 4, 3), (0, 2)),
+                                          ((1, 1), (0, 1)))):
+            cases.append(Case(f"matrix_norm(ord={o!r}) {shape} dim={dim}",
+                              lambda lib, t, o=o, d=dim, k=bool(i % 2):
+                              L(lib).matrix_norm(t, o, d, k), (plain(shape, i),)))
+    for o in ("fro", 1, INF, "nuc"):
         for shape in ((0, 3), (3, 0), (2, 0, 3), (0, 2, 3)):
             cases.append(Case(f"matrix_norm(ord={o!r}) of {shape}", lambda lib, t, o=o:
                               L(lib).matrix_norm(t, o), (np.zeros(shape),), grad=False))
@@ -126,6 +133,7 @@ def matrix_norm_cases():
 NORM_CALLS = [  # (ord, dim) of linalg.norm: vector or matrix, as torch decides
     (None, None), (None, 1), (None, (0, 2)), (2, 1), (1, -1), (INF, 0), (-INF, 2), (0.5, 1),
     (3, (2,)), ("fro", (0, 1)), (1, (1, 2)), (INF, (2, 1)), (-1, (0, 1)), (-INF, (0, 2)),
+    ("nuc", (0, 1)), (2, (1, 2)), (-2, (2, 0)),
 ]
 
 
@@ -133,17 +141,19 @@ def norm_cases():
     cases = []
     for i, (o, dim) in enumerate(NORM_CALLS):
         for keepdim in (bool(i % 2),):
-            x = rows((2, 3, 4), seed=len(cases)) if o not in (0.5,) else plain((2, 3, 4))
+            x = plain((2, 3, 4), len(cases)) if o in (0.5, "nuc", 2, -2) else rows((2, 3, 4),
+                                                                                  len(cases))
             cases.append(Case(f"linalg.norm(ord={o!r}, dim={dim}, keepdim={keepdim})",
                               lambda lib, t, o=o, d=dim, k=keepdim:
                               L(lib).norm(t, o, d, k), (x,)))
-    for o in (None, "fro", 1, -1, INF, -INF, 2, 0.5):     # no dim: 1-D vector, 2-D matrix
-        if o != "fro":
+    for o in (None, "fro", "nuc", 1, -1, INF, -INF, 2, -2, 0.5):  # no dim: 1-D vector, 2-D matrix
+        if not isinstance(o, str):
             cases.append(Case(f"linalg.norm(1-D, ord={o!r})", lambda lib, t, o=o:
                               L(lib).norm(t, o), (plain((5,)),)))
-        if o in (None, "fro", 1, -1, INF, -INF):
+        if o != 0.5:
             cases.append(Case(f"linalg.norm(2-D, ord={o!r})", lambda lib, t, o=o:
-                              L(lib).norm(t, o), (rows((3, 4)),)))
+                              L(lib).norm(t, o), (plain((3, 4)) if o in ("nuc", 2, -2)
+                                                  else rows((3, 4)),)))
     cases.append(Case("linalg.norm(3-D) of everything", lambda lib, t: L(lib).norm(t),
                       (rows((2, 3, 4)),)))
     return cases
@@ -363,7 +373,7 @@ def test_zero_vectors_give_torchs_first_order_gradients():
         check_against_torch(fn, [z, y], second_order=False)
 
 
-@pytest.mark.parametrize("o", MATRIX_ORDS + [-1, -INF])
+@pytest.mark.parametrize("o", MATRIX_ORDS + ["nuc", 2, -2])
 def test_matrix_norm_of_an_empty_matrix_is_torchs(o):
     """0 (requiring grad or not, as torch: a fresh 0 where the max is over an empty dim) or
     torch's error for a minimum over an empty dim."""
@@ -469,6 +479,8 @@ ERRORS = {
     "matrix_norm -inf of (2, 0, 3)": lambda lib: L(lib).matrix_norm(lib.zeros(2, 0, 3), -INF),
     "matrix_norm -1 keepdim of (3, 0)": lambda lib: L(lib).matrix_norm(lib.zeros(3, 0), -1,
                                                                        keepdim=True),
+    "matrix_norm -2 of (0, 3)": lambda lib: L(lib).matrix_norm(lib.zeros(0, 3), -2),
+    "matrix_norm nuc same dims": lambda lib: L(lib).matrix_norm(lib.ones(2, 3), "nuc", (0, 0)),
     # norm
     "norm 3-D with ord": lambda lib: L(lib).norm(lib.ones(2, 3, 4), 2),
     "norm 3 dims": lambda lib: L(lib).norm(lib.ones(2, 3), dim=[0, 1, 1]),
@@ -547,16 +559,19 @@ def test_misuse_raises_torchs_error(name):
     assert _message(ours.value) == _message(theirs.value), name
 
 
-def test_matrix_norms_of_singular_values_are_refused_plainly():
-    """'nuc', 2 and -2 need singular values (not implemented): NotImplementedError, after
-    torch's own checks of the arguments."""
-    for o in ("nuc", 2, -2):
-        with pytest.raises(NotImplementedError, match="singular values"):
-            L(tg).matrix_norm(tg.ones(2, 3), o)
-        with pytest.raises(NotImplementedError, match="singular values"):
-            L(tg).norm(tg.ones(2, 3), o)
-    with pytest.raises(RuntimeError, match="dims must be different"):
-        L(tg).matrix_norm(tg.ones(2, 3), "nuc", dim=(0, 0))
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4), (2, 3, 2)])
+def test_svd_factors_have_torchs_gradients(shape):
+    """The factors U and Vh behind 'nuc' / 2 / −2, through functions that don't depend on
+    the signs of the singular vectors (U², Vh²): first and second order as torch.linalg.svd."""
+    from tinygrad_sgd.ops import SvdFactor
+
+    def fn(lib, a):
+        if lib is tg:
+            u, s, vh = (SvdFactor.apply(a, w) for w in ("U", "S", "Vh"))
+        else:
+            u, s, vh = torch.linalg.svd(a, full_matrices=False)
+        return (u * u).sum(-2) * 2.0 + s + (vh * vh).sum(-1) * 3.0
+    check_against_torch(fn, [plain(shape, 3)], rtol=1e-6, atol=1e-8, label=f"svd {shape}")
 
 
 # ============================================================================ layers, names

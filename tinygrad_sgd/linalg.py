@@ -2,10 +2,10 @@
 
 * :func:`vector_norm` — one :class:`~tinygrad_sgd.ops.reduce.Norm` op (the same as
   ``Tensor.norm``), with torch.linalg's checks and messages;
-* :func:`matrix_norm` — ``'fro'`` (the vector 2-norm over two dims) and ``1``, ``-1``, ``inf``,
-  ``-inf`` (max/min of the column or row sums of |A|), composed as torch composes them, so the
-  gradients (ties shared evenly) are torch's. The norms that need singular values
-  (``'nuc'``, ``2``, ``-2``) are not implemented: they raise NotImplementedError;
+* :func:`matrix_norm` — ``'fro'`` (the vector 2-norm over two dims), ``1``, ``-1``, ``inf``,
+  ``-inf`` (max/min of the column or row sums of |A|) and ``'nuc'``, ``2``, ``-2`` (sum, max,
+  min of the singular values: :class:`~tinygrad_sgd.ops.distance.SvdFactor`), composed as torch
+  composes them, so the gradients (ties shared evenly) and second order are torch's;
 * :func:`norm` — torch.linalg.norm's choice between the two;
 * :func:`cross` — the cross product along ``dim`` (the last by default).
 """
@@ -16,6 +16,8 @@ import numpy as np
 from .dtypes import as_dtype
 from .functions.distance import as_number, cross_along, reduction_dims, wrap_dim
 from .functions.reduce import amax, amin, torch_name
+from .arguments import kept_shape
+from .ops.distance import SvdFactor
 from .ops.reduce import Norm
 from .tensor import Tensor
 
@@ -79,7 +81,8 @@ def _matrix_dims(A, dim):
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """A norm of the matrices held in ``dim`` (the last two by default): ``'fro'``
     (√Σ a²), 1 / −1 (largest / smallest column sum of |a|), ∞ / −∞ (largest / smallest row
-    sum). ``'nuc'``, 2 and −2 (singular values) are not implemented."""
+    sum), ``'nuc'`` (sum of the singular values), 2 / −2 (largest / smallest singular value;
+    their gradients assume distinct singular values, as torch's)."""
     if isinstance(ord, str):
         if ord not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
@@ -105,9 +108,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         if A.dtype == np.float16:
             raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got "
                                "Half")
-        _cast(A, dtype, "linalg.matrix_norm")
-        raise NotImplementedError(f"linalg.matrix_norm(ord={ord!r}): the norms of singular "
-                                  f"values ('nuc', 2, -2) are not implemented")
+        return _singular_value_norm(_cast(A, dtype, "linalg.matrix_norm"), ord, dims, keepdim)
     A = _cast(A, dtype, "linalg.matrix_norm")
     if ord == "fro":
         return vector_norm(A, 2, tuple(dims), keepdim)
@@ -122,6 +123,22 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
                                    + sums.shape[dims[1] + 1:], sums.dtype))
         return amax(sums, dims[1], keepdim)
     return amin(sums, dims[1], keepdim)
+
+
+def _singular_value_norm(A, ord, dims, keepdim):
+    """'nuc' (Σσ), 2 (max σ), −2 (min σ) of the matrices in ``dims``, as torch: the two dims
+    moved to the end, their singular values reduced."""
+    order = [d for d in range(A.ndim) if d not in dims] + dims
+    s = SvdFactor.apply(A.permute(*order), "S")
+    if ord == "nuc":
+        out = s.sum(-1)
+    elif s.shape[-1] == 0:
+        if ord < 0:
+            raise IndexError("amin(): Expected reduction dim -1 to have non-zero size.")
+        out = Tensor(np.zeros(s.shape[:-1], s.dtype))   # an empty matrix: 0, out of the graph
+    else:
+        out = (amax if ord > 0 else amin)(s, -1)
+    return out.reshape(*kept_shape(A.shape, dims)) if keepdim else out
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):

@@ -1,4 +1,5 @@
-"""Norms and distances: the cross product, cdist, and the unrecorded clamp of cosine similarity.
+"""Norms and distances: the cross product, cdist, the unrecorded clamp of cosine similarity, and
+the factors of the SVD (for the matrix norms 'nuc', 2 and −2).
 
 The vector norm itself is :class:`tinygrad_sgd.ops.reduce.Norm` (``torch.linalg.vector_norm``);
 ``pairwise_distance``, ``normalize`` and the matrix norms are built from it.
@@ -10,7 +11,7 @@ import numpy as np
 from ..autograd import Function
 from .elementwise import keep_where
 
-__all__ = ["Cross", "Cdist", "ClampMinUnrecorded"]
+__all__ = ["Cross", "Cdist", "ClampMinUnrecorded", "SvdFactor"]
 
 
 class Cross(Function):
@@ -107,3 +108,48 @@ class ClampMinUnrecorded(Function):
 
     def backward(self, g):
         return g
+
+
+class SvdFactor(Function):
+    """One factor — ``which`` is "U", "S" or "Vh" — of the reduced SVD A = U·diag(S)·Vh of the
+    matrices in the last two dims (k = min(m, n) singular values, descending). The three are
+    separate nodes of A; each backward is torch's ``svd_backward`` given only that factor's
+    gradient (the formula is linear in them, so the engine's sum is the whole gradient). It is
+    written with the factors of A as nodes again, so it is differentiable again. As torch, it
+    assumes distinct, non-zero singular values (else inf or NaN)."""
+    rule = "A = U·diag(S)·Vh (reduced SVD); z = one of U, S, Vh"
+    derivatives = ("dL/dA = U·(diag(g_S) + (skew(Uᵀg_U)·S + S·skew(Vh·g_Vhᵀ)) / (S_j² − S_i²))·Vh "
+                   "+ the parts of g_U, g_Vh outside span(U), span(Vᵀ)",)
+    grad_fn_name = "LinalgSvdBackward"
+
+    def forward(self, a, which):
+        self.which = which
+        if self._recording:
+            self.save_for_backward(a)
+        u, s, vh = np.linalg.svd(a.array, full_matrices=False)
+        return {"U": u, "S": s, "Vh": vh}[which]
+
+    def backward(self, g):
+        (a,) = self.saved_tensors
+        u, s, vh = (SvdFactor.apply(a, w) for w in ("U", "S", "Vh"))
+        m, n = a.shape[-2], a.shape[-1]
+        if self.which == "S":
+            return u @ (g.unsqueeze(-1) * vh) if m >= n else (u * g.unsqueeze(-2)) @ vh
+        s2 = s * s
+        e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + self.constant(np.eye(s.shape[-1],
+                                                                       dtype=s.dtype))
+        if self.which == "U":
+            inner = _skew(u.mT @ g) * (s.unsqueeze(-2) / e)
+            if m > n:        # the part of g outside span(U): (I − UUᵀ)·g·S⁻¹
+                gus = g / s.unsqueeze(-2)
+                return (u @ inner + gus - u @ (u.mT @ gus)) @ vh
+        else:
+            inner = s.unsqueeze(-1) * (_skew(vh @ g.mT) / e)
+            if m < n:        # the part of g outside span(Vᵀ): S⁻¹·g·(I − VVᵀ)
+                sgv = g / s.unsqueeze(-1)
+                return u @ (inner @ vh + sgv - (sgv @ vh.mT) @ vh)
+        return u @ (inner @ vh)
+
+
+def _skew(x):
+    return x - x.mT
