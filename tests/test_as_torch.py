@@ -472,3 +472,17 @@ def test_library_mnist_accepts_transforms():
     images, labels = ds[[7, 8]]
     assert np.array_equal(images, plain_ds.data[[7, 8]] * 2)
     assert labels.tolist() == (-plain_ds.targets[[7, 8]]).tolist()
+
+
+def test_a_program_setting_the_default_dtype_does_not_leak(tmp_path, capsys):
+    """``torch.set_default_dtype(torch.float64)`` in a program applies inside it (as torch) and
+    is undone when it returns, so what runs next is unaffected."""
+    script = write(tmp_path, "f64.py", """
+        import torch
+        torch.set_default_dtype(torch.float64)
+        print(torch.tensor([1.5]).dtype, torch.zeros(1).dtype)
+    """)
+    as_torch.run_script(str(script))
+    assert capsys.readouterr().out == "torch.float64 torch.float64\n"
+    import tinygrad_sgd as tg
+    assert tg.get_default_dtype() == tg.float32 and tg.tensor([1.5]).dtype == tg.float32

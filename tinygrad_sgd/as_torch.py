@@ -80,13 +80,16 @@ def _print_program_traceback(error, script):
 def run_script(path, args=(), draw_graph=None):
     """Run the program at ``path`` with ``args`` as ``python path args...`` would, with
     ``torch`` resolved to this library; returns the program's globals. ``sys.argv``,
-    ``sys.path`` and the modules named torch are restored afterwards."""
+    ``sys.path``, the modules named torch and the default dtype (a program may call
+    ``torch.set_default_dtype``) are restored afterwards."""
     path = os.fspath(path)
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     sys.argv = [path, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     from .printing import OPTIONS
+    from .dtypes import get_default_dtype, set_default_dtype
     saved_namespace, OPTIONS.namespace = OPTIONS.namespace, "torch"   # torch.float32, torch.Size
+    saved_dtype = get_default_dtype()
     try:
         with torch_modules(), _first_backward_drawn(draw_graph):
             return runpy.run_path(path, run_name="__main__")
@@ -94,6 +97,7 @@ def run_script(path, args=(), draw_graph=None):
         sys.argv[:] = saved_argv
         sys.path[:] = saved_path
         OPTIONS.namespace = saved_namespace
+        set_default_dtype(saved_dtype)
 
 
 # ------------------------------------------------------------------ --draw-graph
