@@ -16,6 +16,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_sgd as tg
 from strategies import assert_same, check_against_torch
@@ -97,6 +99,8 @@ CASES = [
     Case("tensordot list of lists", lambda lib, a, b: lib.tensordot(a, b, [[2, 0], [0, 2]]),
          ((2, 3, 4), (4, 5, 2))),
     Case("tensordot tensor dims", lambda lib, a, b: lib.tensordot(a, b, lib.tensor(1)),
+         ((2, 3), (3, 2))),
+    Case("tensordot 2-D tensor dims", lambda lib, a, b: lib.tensordot(a, b, lib.tensor([[1], [0]])),
          ((2, 3), (3, 2))),
     Case("tensordot broadcast 1", lambda lib, a, b: lib.tensordot(a, b, ([1], [0])),
          ((2, 1), (3, 4))),
@@ -206,6 +210,17 @@ INT_CASES += [
               V3, V3),
     _int_case("addr int + float", lambda lib, x, a, b: lib.addr(x, a, b), I3, V3,
               V3.astype(np.float32)),
+    _int_case("addr 0-d float64 input, float32 vectors", lambda lib, x, a, b: lib.addr(x, a, b),
+              np.array(1.5), V3.astype(np.float32), V3.astype(np.float32)),
+    _int_case("kron 0-d float64, float32", lambda lib, a, b: lib.kron(a, b), np.array(1.5),
+              V3.astype(np.float32)),
+    _int_case("outer int32, float64", lambda lib, a, b: lib.outer(a, b), V3.astype(np.int32),
+              V3.astype(np.float64)),
+    _int_case("addmm tensor β α", lambda lib, x, a, b: lib.addmm(x, a, b, beta=lib.tensor(2.0),
+                                                                  alpha=lib.tensor(3)),
+              I3.astype(np.float32), I3.astype(np.float32), I3.astype(np.float32)),
+    _int_case("einsum float16", lambda lib, a, b: lib.einsum("i,i", a, b),
+              V3.astype(np.float16), V3.astype(np.float16)),
     _int_case("einsum zero-size int32 @ int32", lambda lib, a, b: lib.einsum("ij,jk->ik", a, b),
               np.zeros((3, 0), np.int32), np.zeros((0, 2), np.int32)),
 ]
@@ -234,7 +249,8 @@ def _outcome(fn, lib, arrays):
 # ============================================================================ misuse
 A34, B45, V3_, V4 = (3, 4), (4, 5), (3,), (4,)
 ERRORS = [
-    ("einsum no operand", lambda lib, t: lib.einsum("ij"), ()),
+    ("einsum no operand", lambda lib: lib.einsum("ij"), ()),
+    ("einsum empty operand list", lambda lib: lib.einsum("ij", []), ()),
     ("einsum too few operands", lambda lib, a: lib.einsum("ij,jk->ik", a), (A34,)),
     ("einsum too many operands", lambda lib, a, b: lib.einsum("ij->ij", a, b), (A34, B45)),
     ("einsum bad letter", lambda lib, a: lib.einsum("i1->i", a), (A34,)),
@@ -348,6 +364,8 @@ ERRORS = [
      ((2, 3, 4), (3, 4, 5))),
     ("tensordot float dims", lambda lib, a, b: lib.tensordot(a, b, 1.5), ((2, 3), (3, 2))),
     ("tensordot pair of ints", lambda lib, a, b: lib.tensordot(a, b, (1, 0)), ((2, 3), (3, 2))),
+    ("tensordot NumPy int dims", lambda lib, a, b: lib.tensordot(a, b, np.int64(1)),
+     ((2, 3), (3, 2))),
     ("tensordot three lists", lambda lib, a, b: lib.tensordot(a, b, [[1], [0], [1]]),
      ((2, 3), (3, 2))),
     ("tensordot bool", lambda lib, a, b: lib.tensordot(a.bool(), b.bool(), 1), ((2, 3), (3, 2))),
@@ -407,3 +425,73 @@ def test_backward_of_einsum_is_einsum_so_gradients_nest():
     (g2,) = tg.autograd.grad(g1.sum(), [x], create_graph=True)
     (g3,) = tg.autograd.grad(g2.sum(), [x])
     np.testing.assert_allclose(g3.array, [6.0, 6.0, 6.0])
+
+
+# ============================================================================ random equations
+@st.composite
+def einsum_problems(draw):
+    """An equation of 1-3 operands over labels a-d (repeats: diagonals), maybe with an
+    ellipsis; some dims 1 where the label is bigger (broadcast); explicit or implicit output."""
+    size = {c: draw(st.integers(1, 3)) for c in "abcd"}
+    ell = [draw(st.integers(1, 3)) for _ in range(draw(st.integers(0, 2)))]
+    use_ell = draw(st.booleans()) and ell
+    subs, shapes = [], []
+    for _ in range(draw(st.integers(1, 3))):
+        labels = draw(st.lists(st.sampled_from("abcd"), max_size=3))
+        ones = {c: draw(st.integers(0, 4)) == 0 for c in labels}     # this operand: size 1
+        shape = [1 if ones[c] else size[c] for c in labels]
+        sub = "".join(labels)
+        if use_ell and draw(st.booleans()):
+            at = draw(st.integers(0, len(labels)))
+            k = draw(st.integers(0, len(ell)))
+            dims = [1 if draw(st.integers(0, 3)) == 0 else n for n in ell[len(ell) - k:]]
+            sub, shape = sub[:at] + "..." + sub[at:], shape[:at] + dims + shape[at:]
+        subs.append(sub)
+        shapes.append(tuple(shape))
+    equation = ",".join(subs)
+    if draw(st.booleans()):
+        seen = sorted(set("".join(subs).replace(".", "")))
+        out = draw(st.permutations(seen))[:draw(st.integers(0, len(seen)))]
+        if "..." in equation and draw(st.booleans()):
+            out.insert(draw(st.integers(0, len(out))), "...")
+        equation += "->" + "".join(out)
+    return equation, shapes
+
+
+@settings(max_examples=150, deadline=None)
+@given(einsum_problems())
+def test_random_equations_as_torch(problem):
+    equation, shapes = problem
+    fn = lambda lib, *t: lib.einsum(equation, *t)   # noqa: E731
+    arrs = arrays_for(shapes, np.float64)
+    theirs = _outcome(fn, torch, arrs)
+    if isinstance(theirs, Exception):
+        ours = _outcome(fn, tg, arrs)
+        assert isinstance(ours, type(theirs)) and str(ours) == str(theirs), (ours, theirs)
+    else:
+        check_against_torch(fn, arrs, label=equation)
+
+
+@settings(max_examples=100, deadline=None)
+@given(einsum_problems(), st.sampled_from([np.int32, np.uint8, np.bool_]),
+       st.sampled_from([None, np.int64, np.float32]))
+def test_random_equations_integer_dtypes_as_torch(problem, dtype, last_dtype):
+    """torch's result dtype (a sum makes int64, a bmm needs equal dtypes and no bool, a mul
+    promotes), or its refusal — for the first operands of ``dtype``, the last maybe another."""
+    equation, shapes = problem
+    rng = np.random.default_rng(1)
+    lo = 0 if dtype == np.uint8 else -3   # (no wrap-around: torch wraps at each step, we
+    arrs = [rng.integers(lo, 4, s).astype(dtype) for s in shapes]   # once in the result dtype)
+    if last_dtype is not None:
+        arrs[-1] = arrs[-1].astype(last_dtype)
+    fn = lambda lib, *t: lib.einsum(equation, *t)   # noqa: E731
+    ours, theirs = _outcome(fn, tg, arrs), _outcome(fn, torch, arrs)
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, type(theirs)), (ours, theirs)
+        if "expected scalar type" in str(theirs):   # which of the two torch's bmm names
+            assert sorted(str(ours).split()) == sorted(str(theirs).split())   # first varies
+        else:
+            assert str(ours) == str(theirs)
+    else:
+        assert not isinstance(ours, Exception), (ours, theirs)
+        assert_same(ours, theirs, rtol=1e-5, atol=1e-5)

@@ -47,6 +47,15 @@ def _not_for_bool(fn, *tensors):
         raise NotImplementedError(f'"{fn}" not implemented for \'Bool\'')
 
 
+def _promote(*tensors):
+    """torch's result dtype for tensors that are all broadcast to the result's shape first
+    (kron, addr): a 0-d tensor is not "weak" there."""
+    dtype = tensors[0].array.dtype
+    for t in tensors[1:]:
+        dtype = result_dtype(np.empty(1, dtype), np.empty(1, t.array.dtype))
+    return dtype
+
+
 def _size(t, dim):
     """``t.size(dim)`` with torch's IndexError."""
     if t.ndim == 0:
@@ -104,6 +113,9 @@ def einsum(*args):
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
                         f"{type(equation).__name__}")
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
     for i, op in enumerate(operands):
         if not isinstance(op, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
@@ -190,7 +202,8 @@ def _parse_einsum(equation, operands):
         raise RuntimeError(f"einsum(): {len(count)} labels and {n_ell} dims under the ellipsis "
                            f"need more than the 52 letters NumPy's einsum has")
     ell = free[:n_ell]
-    return _check_sizes(labels, operands, ell), "".join("".join(ell) if c == "..." else c for c in out)
+    out = "".join("".join(ell) if c == "..." else c for c in out)
+    return _check_sizes(labels, operands, ell), out
 
 
 def _parse_output(rhs, lhs_length, count):
@@ -292,11 +305,11 @@ def _einsum_dtype(subs, out, operands):
                     sb[c], db = 1, _summed(db)
                 counts[c] = 0
         if sum_dims and not (ea or eb):
+            if da == np.bool_:
+                raise NotImplementedError('"bmm" not implemented for \'Bool\'')
             if da != db:
                 raise DTypeError(f"expected scalar type {_SCALAR_NAME[da.name]} but found "
                                  f"{_SCALAR_NAME[db.name]}")
-            if da == np.bool_:
-                raise NotImplementedError('"bmm" not implemented for \'Bool\'')
         dtype = result_dtype(np.empty(1, da), np.empty(1, db))
         sizes = {c: 1 if c in sum_dims else sa[c] if sb[c] == 1 else sb[c] for c in contracted}
         queue.insert(0, (sizes, dtype, ea or eb))
@@ -442,7 +455,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
         if t.ndim != 1:
             raise ShapeError(f"addr: Expected 1-D argument {name}, but got {t.ndim}-D")
     _check_expands(input, (vec1.shape[0], vec2.shape[0]))
-    dtype = result_dtype(input.array, np.empty(1, result_dtype(vec1.array, vec2.array)))
+    dtype = _promote(input, vec1, vec2)
     like = np.empty(0, dtype)
     for value, name in ((beta, "beta"), (alpha, "alpha")):
         if isinstance(value, (bool, np.bool_)) and dtype != np.bool_:
@@ -462,7 +475,7 @@ def tensordot(a, b, dims=2, out=None):
         raise NotImplementedError("tensordot: out= is not supported")
     if isinstance(dims, Tensor):
         dims = dims.tolist()
-    if isinstance(dims, numbers.Integral) and not isinstance(dims, bool):
+    if isinstance(dims, int) and not isinstance(dims, bool):    # (not a NumPy int: torch)
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
         dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
@@ -521,4 +534,4 @@ def kron(input, other):
     out = "".join(string.ascii_uppercase[i] * (i >= n - input.ndim)
                   + string.ascii_lowercase[i] * (i >= n - other.ndim) for i in range(n))
     return ops.Kron.apply(input, other, equation=f"{la},{lb}->{out}",
-                          dtype=result_dtype(input.array, other.array))
+                          dtype=_promote(input, other))

@@ -186,7 +186,8 @@ class _ScaledSum(Function):
     input's kind (ints truncated for integer tensors; bools for bool tensors, where + is "or"
     and · is "and")."""
     inputs, rule = ("input", "A", "B"), "Z = β·input + α·product(A, B)"
-    derivatives = ("dL/dinput = β·g", "dL/dA = α·(dproduct/dA)ᵀ g", "dL/dB = α·(dproduct/dB)ᵀ g")
+    derivatives = ("dL/dinput = β·g", "dL/dA = α·(∂product/∂A)ᵀ·g",
+                   "dL/dB = α·(∂product/∂B)ᵀ·g")
     alpha_zero_skips = False
 
     def forward(self, input, a, b, beta=1, alpha=1):
