@@ -194,6 +194,9 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     assert text.count('data-node="') >= 2 * len(page.nodes) - 5   # op + output, leaves
     for node in page.nodes:
         assert f'data-node="{node.id}"' in text, node
+    legend = text[text.index(">legend<"):]                # the colours in this picture only,
+    assert "parameter (leaf" in legend and "input / constant" not in legend
+    assert "operation at this step" in legend and "arrived at this step" in legend  # + the page's
     frame = page._repr_html_()
     assert frame.startswith("<iframe srcdoc=") and "tgExplorer" in frame and "&lt;svg" in frame
 
@@ -436,6 +439,25 @@ def test_browser_tutorial_cnn_page_is_small_fast_and_shows_feature_maps(browser,
     final = names["conv1.weight"].grad.array.astype(np.float64).ravel()
     assert f"mean {format_number(final.mean())}" in stats
     assert f"max {format_number(final.max())}" in stats
+    p.close()
+
+
+@pytestmark_browser
+def test_browser_steps_through_the_gpt_example(browser, tmp_path):
+    from tinygrad_sgd.viz.tutorial_graphs import gpt
+    loss, names = gpt()
+    page = explore(loss, tmp_path / "gpt.html", params=names, title="A one-layer GPT")
+    p = Page(browser, tmp_path / "gpt.html")
+    assert p.page.evaluate("tgExplorer.steps") == len(page.steps)
+    attention = [n for n in page.nodes if n.label == "softmax"][0]
+    step = [s.index for s in page.steps if s.phase == "backward" and s.active == attention.id]
+    p.page.evaluate(f"tgExplorer.goTo({step[0]})")
+    assert p.state()["active"] == attention.id and p.active() == {str(attention.id)}
+    p.shot("explorer_gpt_backward_softmax.png", tmp_path)
+    p.page.evaluate("tgExplorer.goTo(tgExplorer.steps - 1)")
+    grads = p.state()["grads"]
+    for key in ("transformer.h.0.attn.c_attn.bias", "transformer.ln_f.weight"):
+        assert grads[str(page.node_of(names[key]).id)] == names[key].grad.tolist(), key
     p.close()
 
 

@@ -49,6 +49,11 @@ LEGEND = [  # (what was drawn, swatch colour, text), in the legend's order
     ("fresh", COLORS["fresh"], "gradient that arrived at this step"),
 ]
 
+PAGE_LEGEND = [  # the explorer's highlights (its CSS: --active, --hot)
+    (COLORS["active"], "operation at this step (edges: blue forward, red backward)"),
+    ("#b91c1c", "red numbers: a gradient that arrived at this step"),
+]
+
 
 class Edge(NamedTuple):
     tail: str
@@ -322,6 +327,8 @@ class Painter:
     def legend(self):
         """An HTML-like label listing the colours of what was drawn, and nothing else."""
         rows = [(colour, text) for kind, colour, text in LEGEND if kind in self.drawn]
+        if self.tags is not None:   # the explorer's page lights these up as it steps
+            rows += PAGE_LEGEND
         cells = "".join(
             f'<TR><TD BGCOLOR="{colour}" BORDER="1" WIDTH="14" HEIGHT="10"></TD>'
             f'<TD ALIGN="LEFT"><FONT POINT-SIZE="9">{_h(text)}</FONT></TD></TR>'
