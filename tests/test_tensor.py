@@ -310,3 +310,27 @@ def test_flatten_checks_its_dims_like_torch():
         x.flatten(2, 1)
     with pytest.raises(IndexError, match="out of range"):
         x.flatten(0, 3)
+
+
+def test_requires_grad_attribute_is_checked_as_torch():
+    """``t.requires_grad = True`` on an integer tensor and ``= False`` on a non-leaf raise
+    torch's RuntimeError (the attribute, not only ``requires_grad_()``)."""
+    import pytest
+    import torch
+    import tinygrad_sgd as tg
+    for lib in (tg, torch):
+        i = lib.tensor([1, 2])
+        with pytest.raises(RuntimeError, match="only Tensors of floating point and complex "
+                                               "dtype can require gradients"):
+            i.requires_grad = True
+        x = lib.tensor([1.0], requires_grad=True)
+        y = x * 2
+        with pytest.raises(RuntimeError, match="you can only change requires_grad flags of "
+                                               "leaf variables"):
+            y.requires_grad = False
+        with pytest.raises(RuntimeError, match="you can only change requires_grad flags of "
+                                               "leaf variables"):
+            y.requires_grad = True
+        assert y.requires_grad_() is y      # the method, asking for what it has: fine
+        x.requires_grad = False
+        assert not x.requires_grad and not (x * 2).requires_grad

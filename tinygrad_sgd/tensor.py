@@ -37,7 +37,7 @@ class Tensor:
     # defaults at class level: a new Tensor only stores its array (fast for small graphs)
     _grad = None            # d(last backward root)/d(self), a Tensor, filled by backward()
     grad_fn = None          # the graph node that produced this tensor (None for a leaf)
-    requires_grad = False
+    _requires_grad = False
     _hooks = None
     _retains_grad = False
 
@@ -66,6 +66,23 @@ class Tensor:
             raise TypeError(f"Variable data has to be a tensor, but got "
                             f"{type(value).__name__}")
         self.array = value.array
+
+    @property
+    def requires_grad(self):
+        """Whether operations on this tensor are recorded for backward."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables."
+                               + ("" if value else " If you want to use a computed variable "
+                                  "in a subgraph that doesn't require differentiation use "
+                                  "var_no_grad = var.detach()."))
+        if value and self.array.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point and complex dtype can require "
+                               f"gradients (this one is {self.dtype})")
+        self._requires_grad = bool(value)
 
     @property
     def grad(self):
@@ -216,13 +233,12 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.dtype.kind != "f":
-            raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
-                               f"(this one is {self.dtype})")
-        if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; "
-                               "use detach() for a non-leaf")
-        self.requires_grad = bool(requires_grad)
+        if self.grad_fn is not None:           # a non-leaf: it requires grad already
+            if not requires_grad:
+                raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; "
+                                   "use detach() for a non-leaf")
+            return self
+        self.requires_grad = requires_grad
         return self
 
     def detach(self):

@@ -53,7 +53,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     self._bump_version_unchecked()
     np.copyto(self.array, result.array, casting="unsafe")
     if in_graph:
-        self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
+        self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
     return self
 
 
