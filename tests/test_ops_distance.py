@@ -10,6 +10,9 @@ torch's message.
 
 A case is ``fn(lib, *tensors)``, run once with ``lib = tinygrad_sgd`` and once with
 ``lib = torch``; ``L(lib)`` is ``lib.linalg`` and ``F(lib)`` is ``lib.nn.functional``.
+
+(house: long file — the one test file of the norm/distance surface: mostly tables, a line a
+case.)
 """
 import math
 import re

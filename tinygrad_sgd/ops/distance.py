@@ -117,7 +117,7 @@ class SvdFactor(Function):
     gradient (the formula is linear in them, so the engine's sum is the whole gradient). It is
     written with the factors of A as nodes again, so it is differentiable again. As torch, it
     assumes distinct, non-zero singular values (else inf or NaN)."""
-    rule = "A = U·diag(S)·Vh (reduced SVD); z = one of U, S, Vh"
+    inputs, rule = ("A",), "A = U·diag(S)·Vh (reduced SVD); z = one of U, S, Vh"
     derivatives = ("dL/dA = U·(diag(g_S) + (skew(Uᵀg_U)·S + S·skew(Vh·g_Vhᵀ)) / (S_j² − S_i²))·Vh "
                    "+ the parts of g_U, g_Vh outside span(U), span(Vᵀ)",)
     grad_fn_name = "LinalgSvdBackward"
