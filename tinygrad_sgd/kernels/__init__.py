@@ -29,5 +29,5 @@ is installed (``pip install tinygrad_sgd[fast]``) compiled twins of the hottest 
 (:mod:`.compiled`: direct one-channel convolution, im2col/col2im, max pooling) run in their
 place. ``backend()`` says which set is active; ``TINYGRAD_SGD_KERNELS=numpy|numba`` forces one.
 """
-from . import layout, conv, pool, elementwise, linalg, threads, allocator  # noqa: F401
+from . import layout, conv, pool, elementwise, linalg, threads, allocator, buffers  # noqa: F401
 from .backend import backend, set_backend  # noqa: F401,E402  (the function shadows the module)

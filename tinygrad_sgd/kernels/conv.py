@@ -12,6 +12,7 @@ the copies long (see the package docstring).
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import buffers
 from .backend import compiled
 from .layout import to_chwn, from_chwn, padded_empty
 from .threads import parallel_for
@@ -66,7 +67,7 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
     w2 = w.reshape(F, -1)
     out = padded_empty(F, g.OH * block, np.result_type(w2, x))
     keep = keep_cols and w2.shape[1] * g.OH * block * x.dtype.itemsize <= KEEP_COLS_BYTES
-    cols = np.empty((w2.shape[1], g.OH * block), dtype=x.dtype) if keep else None
+    cols = buffers.empty((w2.shape[1], g.OH * block), x.dtype) if keep else None
 
     def product(c, s):       # out[:, s] = W·c (+ b)
         np.matmul(w2, c, out=out[:, s])
@@ -114,7 +115,7 @@ def col2im(g, cols, dtype):
     if fast is not None and np.dtype(dtype) in fast.FLOATS:
         return fast.conv.col2im(g, cols, dtype)
     cols = cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)
-    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=dtype)
+    out = buffers.zeros((g.C, g.Hp, g.Wp, g.N), dtype)
     offsets = list(zip(np.ndindex(g.kh, g.kw), g.offsets()))
 
     def add_back(a, b):
@@ -143,11 +144,11 @@ def transposed_conv_by_rows(g, gy, w, dtype):
     F, C, kh, kw = w.shape
     Hp, Wp = g.Hp, g.Wp
     span = dw * (kw - 1)
-    gyp = np.zeros((F, g.OH, g.OW + 2 * span, g.N), dtype=dtype)
+    gyp = buffers.zeros((F, g.OH, g.OW + 2 * span, g.N), dtype)
     gyp[:, :, span:span + g.OW] = gy
     sf, sy, sx, sn = gyp.strides
     windows = as_strided(gyp, (F, kw, g.OH, Wp, g.N), (sf, sx * dw, sy, sx, sn), writeable=False)
-    cols = np.empty((F * kw, g.OH * Wp * g.N), dtype=dtype)
+    cols = buffers.empty((F * kw, g.OH * Wp * g.N), dtype)
     fast = compiled()
     if fast is not None and np.dtype(dtype) in fast.FLOATS:
         fast.conv.row_windows(gyp, kw, dw, Wp, cols)
@@ -156,7 +157,7 @@ def transposed_conv_by_rows(g, gy, w, dtype):
     w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(C * kh, F * kw),
                                   dtype=dtype)
     z = matmul_by_columns(w_rows, cols, g.OH, Wp * g.N).reshape(C, kh, -1)
-    out = np.zeros((C, Hp * Wp * g.N), dtype=dtype)
+    out = buffers.zeros((C, Hp * Wp * g.N), dtype)
     row = Wp * g.N
 
     def add_rows(a, b):          # channels a..b (each thread writes only its own)

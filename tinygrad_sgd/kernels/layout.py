@@ -4,6 +4,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..arguments import pair
+from . import buffers
 from ..errors import ShapeError
 
 __all__ = ["to_chwn", "from_chwn", "padded_empty", "Geometry", "geometry", "pool_geometry"]
@@ -23,7 +24,7 @@ def padded_empty(m, n, dtype):
     """An (m, n) array whose rows are padded by a few columns: a row stride that is a
     multiple of 4 KiB makes BLAS 3-4x slower through cache aliasing (PERF_NOTES)."""
     pad = 16 if (n * np.dtype(dtype).itemsize) % 4096 == 0 else 0
-    return np.empty((m, n + pad), dtype=dtype)[:, :n]
+    return buffers.empty((m, n + pad), dtype)[:, :n]
 
 
 def out_size(size, k, s, p, d, ceil_mode=False):
@@ -146,7 +147,7 @@ class Geometry:
         """A scratch buffer big enough for the columns of one row slab."""
         per_row = self.C * self.kh * self.kw * self.OW * self.N
         rows = max(1, ROW_SLAB_BYTES // max(per_row * itemsize, 1))
-        return np.empty(per_row * min(rows, self.OH), dtype=dtype)
+        return buffers.empty((per_row * min(rows, self.OH),), dtype)
 
 
 # A training step builds the same few geometries every time (each op and its backward nodes):

@@ -8,6 +8,7 @@ maximum: a window of −inf values picks its first real element, as torch does.
 """
 import numpy as np
 
+from . import buffers
 from .backend import compiled
 from .layout import to_chwn, from_chwn
 from .threads import parallel_for
@@ -24,8 +25,8 @@ def max_pool_forward(x, g):
         return fast.pool.max_pool_forward(x, g)
     xp = g.padded(x.transpose(1, 2, 3, 0), value=-np.inf)
     offsets = list(g.offsets())
-    out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
-    masks = np.empty((len(offsets),) + out.shape, dtype=bool)
+    out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)
+    masks = buffers.empty((len(offsets),) + out.shape, bool)
     padded = xp.shape[1:3] != (g.H, g.W)
 
     def pool(a, b):              # channels a..b: the max, then where it was
@@ -94,7 +95,7 @@ def max_pool_scatter(gy, masks, g):
     shape = (g.C, g.Hp, g.Wp, g.N)
     tiles = g.stride == (g.kh, g.kw) and g.dilation == (1, 1) and \
         (g.OH * g.kh, g.OW * g.kw) == shape[1:3]
-    out = np.empty(shape, dtype=gy.dtype) if tiles else np.zeros(shape, dtype=gy.dtype)
+    out = buffers.empty(shape, gy.dtype) if tiles else buffers.zeros(shape, gy.dtype)
     offsets = list(g.offsets())
     if tiles:   # windows tile the input exactly: one pass writes every place once, out
         out6 = out.reshape(g.C, g.OH, g.kh, g.OW, g.kw, g.N)   # seen as (C, OH, kh, OW, kw, N)

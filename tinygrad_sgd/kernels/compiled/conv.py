@@ -12,6 +12,7 @@ Every inner loop runs over the batch (N contiguous numbers), which LLVM vectoriz
 import numpy as np
 
 from . import kernel
+from .. import buffers
 from ..layout import to_chwn, from_chwn
 from ..threads import parallel_for
 
@@ -149,7 +150,7 @@ def conv2d_forward_direct(x, w, b, g):
     xp = np.ascontiguousarray(g.padded(to_chwn(x)))
     w4 = np.ascontiguousarray(w)
     bias = np.zeros(w.shape[0], dtype=w.dtype) if b is None else np.ascontiguousarray(b)
-    out = np.empty((w.shape[0], g.OH, g.OW, g.N), dtype=np.result_type(w, x))
+    out = buffers.empty((w.shape[0], g.OH, g.OW, g.N), np.result_type(w, x))
     (sh, sw), (dh, dw) = g.stride, g.dilation
 
     def part(a, b_):
@@ -241,7 +242,7 @@ def _col2im(cols, sh, sw, dh, dw, c0, c1, out):
 def col2im(g, cols, dtype):
     """Adjoint of im2col: add each column entry back where it was copied from."""
     cols = np.ascontiguousarray(cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N), dtype=dtype)
-    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=dtype)
+    out = buffers.zeros((g.C, g.Hp, g.Wp, g.N), dtype)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     parallel_for(g.C, lambda a, b: _col2im(cols, sh, sw, dh, dw, a, b, out), cols.size)
     return from_chwn(g.crop(out))

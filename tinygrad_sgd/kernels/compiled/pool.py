@@ -4,6 +4,7 @@ scatter of the gradient through those masks. Same inputs and outputs as
 import numpy as np
 
 from . import kernel
+from .. import buffers
 from ..layout import from_chwn
 from ..threads import parallel_for
 
@@ -97,8 +98,8 @@ def _max_pool_2x2(x, c0, c1, out, masks):
 def max_pool_forward(x, g):
     """(y, masks): the max of each window, and masks[k] = element k is its first maximum."""
     xp = np.ascontiguousarray(g.padded(x.transpose(1, 2, 3, 0), value=-np.inf))
-    out = np.empty((g.C, g.OH, g.OW, g.N), dtype=x.dtype)
-    masks = np.empty((g.kh * g.kw,) + out.shape, dtype=bool)
+    out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)
+    masks = buffers.empty((g.kh * g.kw,) + out.shape, bool)
     (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
     if (g.kh, g.kw, sh, sw, dh, dw, ph, pw) == (2, 2, 2, 2, 1, 1, 0, 0):
         parallel_for(g.C, lambda a, b: _max_pool_2x2(xp, a, b, out, masks), xp.size)
@@ -129,12 +130,44 @@ def _scatter(gy, masks, kh, kw, sh, sw, dh, dw, c0, c1, out):
                             dst[n] += src[n] if m[n] else zero
 
 
+@kernel
+def _scatter_2x2(gy, masks, c0, c1, out):
+    """:func:`_scatter` for 2x2 windows that tile ``out`` exactly (stride 2, no padding): every
+    place is written once (the gradient or 0), so ``out`` needs no zeroing first."""
+    _, OH, OW, N = gy.shape
+    W = out.shape[2]
+    zero = gy.dtype.type(0)
+    for c in range(c0, c1):
+        for oh in range(OH):
+            r0 = out[c, 2 * oh].reshape(W * N)
+            r1 = out[c, 2 * oh + 1].reshape(W * N)
+            for ow in range(OW):
+                o = 2 * ow * N
+                d0, d1 = r0[o:o + N], r0[o + N:o + 2 * N]
+                d2, d3 = r1[o:o + N], r1[o + N:o + 2 * N]
+                src = gy[c, oh, ow]
+                m0, m1 = masks[0, c, oh, ow], masks[1, c, oh, ow]
+                m2, m3 = masks[2, c, oh, ow], masks[3, c, oh, ow]
+                for n in range(N):
+                    v = src[n]
+                    d0[n] = v if m0[n] else zero
+                    d1[n] = v if m1[n] else zero
+                    d2[n] = v if m2[n] else zero
+                    d3[n] = v if m3[n] else zero
+
+
 def max_pool_scatter(gy, masks, g):
     """dx[first max of window k] += dy[k]: the adjoint of max pooling with fixed masks."""
     g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
-    out = np.zeros((g.C, g.Hp, g.Wp, g.N), dtype=gy.dtype)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     masks = np.ascontiguousarray(masks)
+    shape = (g.C, g.Hp, g.Wp, g.N)
+    if (g.kh, g.kw, sh, sw, dh, dw) == (2, 2, 2, 2, 1, 1) and g.padding == (0, 0) and \
+            (2 * g.OH, 2 * g.OW) == shape[1:3]:
+        out = buffers.empty(shape, gy.dtype)
+        parallel_for(g.C, lambda a, b: _scatter_2x2(g2, masks, a, b, out), out.size)
+        return from_chwn(g.crop(out))
+    out = buffers.zeros(shape, gy.dtype)
 
     def part(a, b):
         _scatter(g2, masks, g.kh, g.kw, sh, sw, dh, dw, a, b, out)

@@ -1,0 +1,135 @@
+"""The kernels' reused big arrays (kernels.buffers) and shared geometries (layout.geometry):
+an array is handed out again only when nobody can see it any more; a geometry is shared only
+for the same plain-int arguments, and a wrong argument is still refused."""
+import gc
+
+import numpy as np
+import pytest
+
+import tinygrad_sgd as tg
+from tinygrad_sgd.kernels import buffers
+from tinygrad_sgd.kernels.layout import geometry, pool_geometry
+
+BIG = (64, 1024)          # 256 KB of float32: above MIN_BYTES
+
+
+@pytest.fixture(autouse=True)
+def empty_pool():
+    buffers.clear()
+    yield
+    buffers.clear()
+
+
+def test_a_dropped_array_is_reused():
+    a = buffers.empty(BIG, np.float32)
+    address = a.ctypes.data
+    del a
+    b = buffers.empty(BIG, np.float32)
+    assert b.ctypes.data == address
+    assert buffers.kept_bytes() == b.nbytes
+
+
+@pytest.mark.parametrize("holder", ["array", "view", "transposed view", "tensor", "list"])
+def test_an_array_still_seen_is_never_handed_out(holder):
+    a = buffers.empty(BIG, np.float32)
+    a[...] = 7
+    keep = {"array": lambda: a, "view": lambda: a[3:5], "transposed view": lambda: a.T,
+            "tensor": lambda: tg.Tensor(a.reshape(-1)), "list": lambda: [a]}[holder]()
+    address = a.ctypes.data
+    del a
+    b = buffers.empty(BIG, np.float32)
+    assert b.ctypes.data != address
+    b[...] = 0
+    seen = keep if isinstance(keep, np.ndarray) else \
+        keep.numpy() if isinstance(keep, tg.Tensor) else keep[0]
+    assert (seen == 7).all()                 # the values anyone can see are untouched
+
+
+def test_zeros_is_zero_when_reused():
+    a = buffers.zeros(BIG, np.float64)
+    a[...] = np.nan
+    del a
+    b = buffers.zeros(BIG, np.float64)
+    assert not b.any()
+
+
+def test_shape_and_dtype_are_part_of_the_key():
+    a = buffers.empty(BIG, np.float32)
+    address = a.ctypes.data
+    del a
+    for shape, dtype in ((BIG, np.float64), (BIG[::-1], np.float32)):
+        other = buffers.empty(shape, dtype)
+        assert other.shape == shape and other.dtype == dtype
+
+
+def test_small_arrays_are_left_to_malloc():
+    buffers.empty((4, 4), np.float32)
+    assert buffers.kept_bytes() == 0
+
+
+def test_at_most_per_shape_arrays_are_kept():
+    held = [buffers.empty(BIG, np.float32) for _ in range(buffers.PER_SHAPE + 3)]
+    assert buffers.kept_bytes() == buffers.PER_SHAPE * held[0].nbytes
+    assert len({a.ctypes.data for a in held}) == len(held)      # all distinct while held
+
+
+def test_the_limit_empties_the_pool(monkeypatch):
+    monkeypatch.setattr(buffers, "LIMIT_BYTES", 3 * 256 << 10)
+    held = [buffers.empty((64, 1024 + i), np.float32) for i in range(5)]
+    assert buffers.kept_bytes() <= buffers.LIMIT_BYTES
+    del held
+    gc.collect()
+
+
+def test_a_training_step_reuses_its_big_arrays():
+    """Two steps of the tutorial CNN: the second allocates no new big kernel arrays, and its
+    gradients equal a run whose pool is emptied before every step (fresh arrays)."""
+    from tinygrad_sgd.models import SimpleCNN
+    from tinygrad_sgd.nn import functional as F
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((64, 1, 28, 28)).astype(np.float32))
+    y = tg.Tensor(np.arange(64) % 10)
+    runs = []
+    for fresh in (False, True):
+        tg.manual_seed(0)
+        model = SimpleCNN()
+        model.eval()                        # no dropout: both runs see the same function
+        grads, kept = [], []
+        for _ in range(3):
+            if fresh:
+                buffers.clear()
+            model.zero_grad()
+            F.nll_loss(model(x), y).backward()
+            grads.append([p.grad.numpy().copy() for p in model.parameters()])
+            kept.append(buffers.kept_bytes())
+        runs.append(grads)
+        if not fresh:
+            assert kept[1] == kept[2] > 0
+    for a, b in zip(*runs):
+        for ga, gb in zip(a, b):
+            np.testing.assert_array_equal(ga, gb)
+
+
+# --- geometries ----------------------------------------------------------------------------
+def test_the_same_arguments_share_one_geometry():
+    a = geometry("conv2d", (2, 3, 8, 8), (3, 3), 1, 0, 1)
+    assert geometry("conv2d", (2, 3, 8, 8), [3, 3], (1, 1), 0, 1) is not None
+    assert geometry("conv2d", (2, 3, 8, 8), (3, 3), 1, 0, 1) is a
+    assert geometry("conv2d", (2, 3, 8, 8), (3, 3), 2, 0, 1) is not a
+    assert pool_geometry("max_pool2d", (2, 3, 8, 8), 2, 2, 0) is \
+        pool_geometry("max_pool2d", (2, 3, 8, 8), 2, 2, 0)
+
+
+@pytest.mark.parametrize("stride", [True, (1, True), 1.0])
+def test_a_cached_geometry_does_not_let_a_wrong_argument_through(stride):
+    pool_geometry("max_pool2d", (1, 1, 4, 4), 2, 1, 0)
+    geometry("conv2d", (1, 1, 4, 4), 2, 1, 0)
+    with pytest.raises(TypeError, match="stride must be an int or a pair of ints"):
+        pool_geometry("max_pool2d", (1, 1, 4, 4), 2, stride, 0)
+    with pytest.raises(TypeError, match="stride must be an int or a pair of ints"):
+        geometry("conv2d", (1, 1, 4, 4), 2, stride, 0)
+
+
+def test_an_argument_error_is_raised_every_time():
+    for _ in range(2):
+        with pytest.raises(ValueError, match="pad should be at most half"):
+            pool_geometry("max_pool2d", (1, 1, 4, 4), 2, 2, 2)
