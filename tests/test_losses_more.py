@@ -226,5 +226,6 @@ def test_deprecated_size_average_and_reduce_as_torch():
             tmod = torch.nn.MSELoss(**kw)(tx, ty)
         assert_same(ours, ref, what=str(kw))
         assert_same(mod, tmod, what=str(kw))
-    with pytest.raises(NotImplementedError, match="weight= is not supported"):
-        F.mse_loss(x, y, weight=tg.ones(3))
+    # weight= is supported (no longer refused): tests/test_embedding_loss_options.py
+    assert_same(F.mse_loss(x, y, weight=tg.ones(3)),
+                torch.nn.functional.mse_loss(tx, ty, weight=torch.ones(3)))

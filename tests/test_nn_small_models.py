@@ -357,8 +357,8 @@ def test_embedding_module_init_state_dict_and_errors():
         e(tg.tensor([1000]))
     with pytest.raises(RuntimeError, match="'indices' to have one of the following scalar"):
         e(tg.tensor([1.0]))
-    with pytest.raises(NotImplementedError, match="max_norm=1.0 is not supported"):
-        nn.Embedding(3, 2, None, 1.0)
+    # max_norm and the other options are supported: tests/test_embedding_loss_options.py
+    assert nn.Embedding(3, 2, None, 1.0).max_norm == 1.0
     with pytest.raises(RuntimeError, match="CPU only"):
         nn.LayerNorm(3, device="cuda")
     assert nn.BatchNorm1d(2, 1e-5, 0.1, True, True, "cpu", np.float64).weight.dtype == np.float64

@@ -5,7 +5,6 @@ from ..autograd import no_grad
 from ..device import check_device
 from . import functional as F
 from . import init
-from .functional.sparse import embedding_options_supported
 from .module import Module, Parameter
 
 __all__ = ["Embedding"]
@@ -15,15 +14,16 @@ class Embedding(Module):
     """``weight`` of shape ``(num_embeddings, embedding_dim)``, initialised N(0, 1) as torch,
     with the ``padding_idx`` row (if any) zeroed; that row never receives a gradient.
     ``_weight`` uses a given tensor instead; ``Embedding.from_pretrained(weights)`` too.
-    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not supported here (an error says
-    so rather than ignoring them)."""
+    ``max_norm`` (with ``norm_type``), ``scale_grad_by_freq`` and ``sparse`` as in
+    :func:`F.embedding <tinygrad_sgd.nn.functional.embedding>`: rows looked up are renormalised
+    in place, gradients divided by the ids' counts, and ``sparse=True`` gives the same
+    gradient as a dense Tensor (this library has no sparse tensors)."""
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=np.float32):
         super().__init__()
         check_device(device)
-        embedding_options_supported(max_norm, scale_grad_by_freq, sparse)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
             if padding_idx > 0:
@@ -34,6 +34,8 @@ class Embedding(Module):
                     "Padding_idx must be within num_embeddings"
                 padding_idx = self.num_embeddings + padding_idx
         self.padding_idx = padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype),
                                     requires_grad=not _freeze)
@@ -51,7 +53,8 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
@@ -64,4 +67,12 @@ class Embedding(Module):
 
     def extra_repr(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        return s + (", sparse=True" if self.sparse is not False else "")

@@ -38,9 +38,18 @@ def _legacy(size_average, reduce, reduction):
     return ret
 
 
-def _no_weight(weight, op):
-    if weight is not None:
-        raise NotImplementedError(f"{op}: weight= is not supported by tinygrad_sgd yet")
+def _weighted(loss, weight, input, reduction, mean):
+    """torch's ``weight=`` of mse/l1/huber: ``loss·weight`` per element (``weight`` a Tensor —
+    or array — of exactly the input's shape: no broadcasting), then ``sum``, or for ``mean``
+    Σ(loss·w)/Σw (``mean="by weight"``: mse, l1) or the plain mean of loss·w (huber), as
+    torch 2.13. The weight is differentiable, as any Tensor operand."""
+    w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+    if w.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * w
+    if reduction == "mean" and mean == "by weight":
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction)
 
 
 def _reduce(loss, reduction):
@@ -242,12 +251,16 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Mean squared error (x − y)², with ``target`` of the same shape as ``input``."""
+    """Mean squared error (x − y)², with ``target`` of the same shape as ``input``.
+    ``weight`` (torch 2.13; a Tensor of the input's shape, no broadcasting) multiplies each
+    element's loss; ``mean`` is then Σ w·(x − y)² / Σw (NaN when Σw = 0, as torch)."""
     reduction = _legacy(size_average, reduce, reduction)
-    _no_weight(weight, "mse_loss")
     _check_reduction(reduction, "mse_loss")
     check_float(input, "mse_loss")
-    return ops.MseLoss.apply(input, _as_target(target, input, "mse_loss"), reduction)
+    y = _as_target(target, input, "mse_loss")
+    if weight is not None:
+        return _weighted((input - y) ** 2, weight, input, reduction, "by weight")
+    return ops.MseLoss.apply(input, y, reduction)
 
 
 def _pm_one(target, input, op, strict, what="target"):
@@ -297,11 +310,12 @@ def _pair_losses(input, target, op, reduction):
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """|x − y| (gradient 0 where x = y, as torch)."""
+    """|x − y| (gradient 0 where x = y, as torch); ``weight``: see :func:`mse_loss`."""
     reduction = _legacy(size_average, reduce, reduction)
-    _no_weight(weight, "l1_loss")
-    return _reduce((input - _pair_losses(input, target, "l1_loss", reduction)).abs(),
-                   reduction)
+    loss = (input - _pair_losses(input, target, "l1_loss", reduction)).abs()
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction, "by weight")
+    return _reduce(loss, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -318,14 +332,18 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """½(x − y)² where |x − y| < δ, δ·(|x − y| − ½δ) elsewhere (= δ·smooth_l1 with β = δ)."""
-    _no_weight(weight, "huber_loss")
+    """½(x − y)² where |x − y| < δ, δ·(|x − y| − ½δ) elsewhere (= δ·smooth_l1 with β = δ).
+    ``weight`` (the input's shape) multiplies each element's loss; ``mean`` is then the plain
+    mean of the weighted losses (not ÷ Σw as mse/l1's: torch 2.13's own difference)."""
     y = _pair_losses(input, target, "huber_loss", reduction)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = input - y
     a = d.abs()
-    return _reduce(where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+    loss = where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction, "plain")
+    return _reduce(loss, reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
