@@ -7,6 +7,7 @@ are einsums with a faster forward or a reshape around them. The matrix–vector 
 ``Addmv``, ``Addr``) run on BLAS (``np.matmul``/``np.dot``) and differentiate into each other.
 Arguments are checked (with torch's messages) in :mod:`tinygrad_sgd.functions.products`.
 """
+import math
 import string
 
 import numpy as np
@@ -17,8 +18,9 @@ from .linalg import MatMul
 __all__ = ["Einsum", "Tensordot", "Kron", "Dot", "Mv", "Outer", "Bmm", "Addmm", "Baddbmm",
            "Addmv", "Addr"]
 
-# np.einsum's path search costs ~0.1 ms: only worth it for two or more big operands
-_OPTIMIZE_FROM = 4096
+# np.einsum's path search (pairwise contractions, BLAS where it can) costs ~0.1 ms: worth it
+# when the plain loop over every label at once would be longer
+_OPTIMIZE_FROM = 1 << 15
 
 
 class Einsum(Function):
@@ -36,8 +38,8 @@ class Einsum(Function):
         self.save_for_backward(*operands)
         arrays = [o.array if dtype is None else o.array.astype(dtype, copy=False)
                   for o in operands]
-        big = len(arrays) > 1 and max(a.size for a in arrays) >= _OPTIMIZE_FROM
-        return np.asarray(np.einsum(equation, *arrays, optimize=big))
+        return np.asarray(np.einsum(equation, *arrays, optimize=_worth_optimizing(equation,
+                                                                                 arrays)))
 
     def backward(self, g):
         xs = self.saved_tensors
@@ -46,6 +48,17 @@ class Einsum(Function):
 
     def label(self):
         return f"einsum({self.written!r})"
+
+
+def _worth_optimizing(equation, arrays):
+    """Whether the plain einsum loop (one pass over every combination of labels) is long."""
+    if len(arrays) < 2:
+        return False
+    size = {}
+    for sub, a in zip(equation.split("->")[0].split(","), arrays):
+        for c, n in zip(sub, a.shape):
+            size[c] = max(size.get(c, 1), n)
+    return math.prod(size.values()) >= _OPTIMIZE_FROM
 
 
 def einsum_grad(equation, g, xs, k):
