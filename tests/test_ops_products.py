@@ -372,6 +372,12 @@ ERRORS = [
      ((2, 3), (3, 2))),
     ("tensordot bool", lambda lib, a, b: lib.tensordot(a.bool(), b.bool(), 1), ((2, 3), (3, 2))),
     ("kron not a tensor", lambda lib, a: lib.kron(a, 3), (V4,)),
+    ("addmm input not a tensor", lambda lib, a, b: lib.addmm(1.0, a, b), (A34, B45)),
+    ("baddbmm batch2 not a tensor", lambda lib, x, a: lib.baddbmm(x, a, [[[1.0]]]),
+     ((2, 3, 5), (2, 3, 4))),
+    ("addr vec1 not a tensor", lambda lib, x, b: lib.addr(x, [1.0], b), ((3, 4), V4)),
+    ("mv input not a tensor", lambda lib, v: lib.mv([[1.0]], v), (V4,)),
+    ("bmm mat2 not a tensor", lambda lib, a: lib.bmm(a, 1), ((2, 3, 4),)),
 ]
 MESSAGE_DIFFERS = {"baddbmm β positional"}   # Python's own TypeError text, torch's parser's
 

@@ -320,6 +320,7 @@ def _einsum_dtype(subs, out, operands):
 @tensor_method
 def outer(input, vec2):
     """x ⊗ y for 1-D x and y (dtypes promote, as torch)."""
+    _tensor(input, "outer", "input", 1)
     _tensor(vec2, "outer", "vec2", 2)
     for t, name in ((input, "self"), (vec2, "vec2")):
         if t.ndim != 1:
@@ -336,6 +337,7 @@ def ger(input, vec2):
 @tensor_method
 def dot(input, tensor):
     """Σᵢ xᵢ·yᵢ of two 1-D tensors of the same dtype and length."""
+    _tensor(input, "dot", "input", 1)
     _tensor(tensor, "dot", "tensor", 2)
     if input.ndim != 1 or tensor.ndim != 1:
         raise ShapeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
@@ -354,6 +356,7 @@ def dot(input, tensor):
 @tensor_method
 def mv(input, vec):
     """Matrix (n, m) times vector (m,)."""
+    _tensor(input, "mv", "input", 1)
     _tensor(vec, "mv", "vec", 2)
     if input.ndim != 2 or vec.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
@@ -370,6 +373,7 @@ def mv(input, vec):
 @tensor_method
 def bmm(input, mat2):
     """Batched matrix product of (b, n, m) and (b, m, p): matmul without broadcasting."""
+    _tensor(input, "bmm", "input", 1)
     _tensor(mat2, "bmm", "mat2", 2)
     _check_bmm(input, mat2)
     return ops.Bmm.apply(input, mat2)
@@ -392,6 +396,7 @@ def _check_bmm(batch1, batch2):
 @tensor_method
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """β·input + α·bmm(batch1, batch2); input broadcasts to the result; β = 0 ignores it."""
+    _tensor(input, "baddbmm", "input", 1)
     _tensor(batch1, "baddbmm", "batch1", 2)
     _tensor(batch2, "baddbmm", "batch2", 3)
     _check_expands(input, (_size(batch1, 0), _size(batch1, 1), _size(batch2, 2)))
@@ -408,6 +413,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 @tensor_method
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """β·input + α·(mat1 @ mat2) for matrices; input broadcasts; β = 0 ignores it."""
+    _tensor(input, "addmm", "input", 1)
     _tensor(mat1, "addmm", "mat1", 2)
     _tensor(mat2, "addmm", "mat2", 3)
     for t, name in ((mat1, "mat1"), (mat2, "mat2")):
@@ -429,6 +435,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 @tensor_method
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """β·input + α·(mat @ vec); input is 0-d or 1-d (size n or 1); β = 0 ignores it."""
+    _tensor(input, "addmv", "input", 1)
     _tensor(mat, "addmv", "mat", 2)
     _tensor(vec, "addmv", "vec", 3)
     if input.ndim > 1 or mat.ndim != 2 or vec.ndim != 1:
@@ -449,6 +456,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 @tensor_method
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """β·input + α·(vec1 ⊗ vec2); dtypes promote; for bool tensors + is "or", · is "and"."""
+    _tensor(input, "addr", "input", 1)
     _tensor(vec1, "addr", "vec1", 2)
     _tensor(vec2, "addr", "vec2", 3)
     for t, name in ((vec1, "vec1"), (vec2, "vec2")):
@@ -527,6 +535,7 @@ def _axis(t, d):
 def kron(input, other):
     """Kronecker product: the shorter shape is padded with leading 1s, then
     ``out[.., i·q + k, ..] = input[.., i, ..]·other[.., k, ..]``; dtypes promote."""
+    _tensor(input, "kron", "input", 1)
     _tensor(other, "kron", "other", 2)
     n = max(input.ndim, other.ndim)
     la = string.ascii_uppercase[n - input.ndim:n]

@@ -92,7 +92,9 @@ def einsum_grad(equation, g, xs, k):
 class Tensordot(Einsum):
     """An einsum whose forward is ``np.tensordot`` (one BLAS call) when the contracted sizes
     match (a size-1 dim against a bigger one broadcasts, as in torch: einsum does that)."""
-    rule = "Z = Σ over the paired dims of A·B"
+    inputs, rule = ("A", "B"), "Z = Σ over the paired dims of A·B"
+    derivatives = ("dL/dA = einsum(dL/dZ, B → the dims of A)",
+                   "dL/dB = einsum(dL/dZ, A → the dims of B)")
     op_name = "tensordot"
 
     def forward(self, a, b, equation, axes):
