@@ -586,6 +586,22 @@ def test_layers_are_torchs():
         assert list(cs.parameters()) == [] and dict(pd.state_dict()) == {}
 
 
+def test_keyword_names_are_torchs():
+    """torch's keywords (its docs say ``A`` and ``tensor``; the functions take ``input``)."""
+    for lib in (tg, torch):
+        t = lib.ones(2, 3)
+        assert L(lib).vector_norm(x=t).item() == L(lib).norm(input=t).item()
+        assert L(lib).matrix_norm(input=t, ord=1).item() == 2.0
+        assert L(lib).cross(input=lib.ones(3), other=lib.ones(3), dim=0).sum().item() == 0
+        assert lib.cross(input=lib.ones(3), other=lib.ones(3), dim=0).sum().item() == 0
+        assert lib.cdist(x1=t, x2=t, p=1.0, compute_mode="use_mm_for_euclid_dist").sum() == 0
+        assert F(lib).one_hot(input=lib.tensor([1]), num_classes=2).tolist() == [[0, 1]]
+        assert F(lib).normalize(input=t, p=2.0, dim=1, eps=1e-12).shape == (2, 3)
+        assert F(lib).cosine_similarity(x1=t, x2=t, dim=1, eps=1e-8).shape == (2,)
+        assert F(lib).pairwise_distance(x1=t, x2=t, p=2.0, eps=1e-6, keepdim=True).shape \
+            == (2, 1)
+
+
 def test_names_and_graph_nodes():
     assert "cross" in tg.__all__ and "cdist" in tg.__all__
     assert not hasattr(tg.Tensor, "cdist") and hasattr(tg.Tensor, "cross")

@@ -78,11 +78,13 @@ def _matrix_dims(A, dim):
                            "dimensions.")
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+def matrix_norm(input, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """A norm of the matrices held in ``dim`` (the last two by default): ``'fro'``
     (√Σ a²), 1 / −1 (largest / smallest column sum of |a|), ∞ / −∞ (largest / smallest row
     sum), ``'nuc'`` (sum of the singular values), 2 / −2 (largest / smallest singular value;
-    their gradients assume distinct singular values, as torch's)."""
+    their gradients assume distinct singular values, as torch's). (torch documents the
+    input as ``A``; its keyword is ``input``.)"""
+    A = input
     if isinstance(ord, str):
         if ord not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
@@ -141,10 +143,11 @@ def _singular_value_norm(A, ord, dims, keepdim):
     return out.reshape(*kept_shape(A.shape, dims)) if keepdim else out
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+def norm(input, ord=None, dim=None, keepdim=False, *, dtype=None):
     """torch.linalg.norm: a vector norm when ``dim`` is one dim (or ``ord`` is None and
     ``dim`` is not two dims), a matrix norm over two dims; with neither ``ord`` nor ``dim``,
     the 2-norm of every element. A string ``ord`` is always a matrix norm."""
+    A = input
     if dim is not None:
         dims = [dim] if isinstance(dim, (int, np.integer)) else list(dim)
         if len(dims) not in (1, 2):
@@ -153,10 +156,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     elif ord is not None and A.ndim not in (1, 2):
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
                            f"1D or 2D. Got {A.ndim}D.")
-    if isinstance(ord, str):
-        return matrix_norm(A, ord, tuple(dims) if dim is not None else (0, 1), keepdim,
-                           dtype=dtype)
-    if ord is not None and (len(dims) == 2 if dim is not None else A.ndim == 2):
+    if isinstance(ord, str) or ord is not None and (len(dims) == 2 if dim is not None
+                                                    else A.ndim == 2):
         return matrix_norm(A, ord, tuple(dims) if dim is not None else (0, 1), keepdim,
                            dtype=dtype)
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)

@@ -48,16 +48,17 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return (x1 - x2 + eps).norm(p, max(len(shape), 1) - 1, keepdim)
 
 
-def one_hot(tensor, num_classes=-1):
-    """int64 ``tensor.shape + (num_classes,)`` with a 1 at each class index; ``num_classes``
+def one_hot(input, num_classes=-1):
+    """int64 ``input.shape + (num_classes,)`` with a 1 at each class index; ``num_classes``
     −1 means max + 1. torch's errors for another dtype, a negative or too large class, and
-    an empty tensor without ``num_classes``."""
+    an empty tensor without ``num_classes``. (torch documents the first argument as
+    ``tensor``; its keyword is ``input``.)"""
     if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool):
         raise TypeError(f"one_hot(): argument 'num_classes' must be int, not "
                         f"{type(num_classes).__name__}")
-    if tensor.dtype != np.int64:
+    if input.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    a = tensor.array
+    a = input.array
     if a.size == 0:
         if num_classes <= 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
