@@ -140,6 +140,11 @@ def test_mixed_float_dtypes_promote_where_torch_does():
         arrs = arrays_for(shapes, np.float32)
         arrs[-1] = arrs[-1].astype(np.float64)
         check_against_torch(fn, arrs, rtol=1e-5, atol=1e-6)
+    # an integer operand: the float one still gets its gradient, in its dtype
+    for eq in ("i,i->i", "i,j->ij"):
+        check_against_torch(lambda lib, a, b: lib.einsum(eq, a, b),
+                            [np.array([1, -2, 3]), arrays_for([(3,)], np.float32)[0]],
+                            rtol=1e-6, atol=1e-6)
     # addr: the value only (torch's own backward of a mixed addr fails inside its mv)
     arrs = arrays_for(((3, 2), (3,), (2,)), np.float32)
     arrs[-1] = arrs[-1].astype(np.float64)
@@ -418,8 +423,11 @@ def test_top_level_function_and_tensor_method_exactly_where_torch_has_them(name)
     (lambda a, b, v: v.dot(v), "DotBackward", "dot"),
     (lambda a, b, v: b.mv(v), "MvBackward", "mv"),
     (lambda a, b, v: a[None].bmm(b[None]), "BmmBackward", "bmm"),
-    (lambda a, b, v: a.addmm(a, b, beta=0.5), "AddmmBackward", "addmm(beta=0.5, alpha=1.0)"),
-    (lambda a, b, v: tg.addr(a, v, v, alpha=2), "AddrBackward", "addr(beta=1.0, alpha=2.0)")])
+    (lambda a, b, v: a.addmm(a, b, beta=0.5), "AddmmBackward", "addmm(beta=0.5)"),
+    (lambda a, b, v: tg.addr(a, v, v, alpha=2), "AddrBackward", "addr(alpha=2.0)"),
+    (lambda a, b, v: tg.addmv(v, a, v), "AddmvBackward", "addmv"),
+    (lambda a, b, v: a[None].baddbmm(a[None], b[None], beta=0, alpha=-1), "BaddbmmBackward",
+     "baddbmm(beta=0.0, alpha=-1.0)")])
 def test_graph_nodes_read_as_the_call(call, name, label):
     a, b, v = (tg.ones(*s, requires_grad=True) for s in ((4, 4), (4, 4), (4,)))
     node = call(a, b, v).grad_fn

@@ -232,7 +232,9 @@ class _ScaledSum(Function):
                 d_a, d_b)
 
     def label(self):
-        return f"{self.op_name}(beta={self.beta}, alpha={self.alpha})"
+        """``addmm``, or ``addmm(beta=0.5)`` when β or α is not 1."""
+        options = [f"{k}={v}" for k, v in (("beta", self.beta), ("alpha", self.alpha)) if v != 1]
+        return self.op_name + (f"({', '.join(options)})" if options else "")
 
 
 class Addmm(_ScaledSum):
