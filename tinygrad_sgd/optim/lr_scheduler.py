@@ -125,12 +125,22 @@ class LRScheduler:
         """The learning rates set by the last :meth:`step` (one per param group)."""
         return list(self._last_lr)
 
+    _nested = None   # the name of an attribute saved its own way (_save_nested/_load_nested)
+
     def state_dict(self):
-        """Every attribute but the optimizer (as torch)."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+        """Every attribute but the optimizer (as torch); a subclass's ``_nested`` attribute
+        (callable objects, inner schedulers) as :meth:`_save_nested` packs it."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", self._nested)}
+        if self._nested is not None:
+            state[self._nested] = self._save_nested()
+        return state
 
     def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
+        state = dict(state_dict)
+        saved = state.pop(self._nested) if self._nested is not None else None
+        self.__dict__.update(state)
+        if self._nested is not None:
+            self._load_nested(saved)
 
     def _current_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -155,16 +165,13 @@ class _LambdaScheduler(LRScheduler):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
-    def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                               for fn in self.lr_lambdas]
-        return state
+    _nested = "lr_lambdas"
 
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("lr_lambdas")
-        self.__dict__.update(state)
+    def _save_nested(self):
+        return [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                for fn in self.lr_lambdas]
+
+    def _load_nested(self, saved):
         for fn, fn_state in zip(self.lr_lambdas, saved):
             if fn_state is not None:
                 fn.__dict__.update(fn_state)
@@ -384,15 +391,12 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
+    _nested = "_schedulers"
 
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
+    def _save_nested(self):
+        return [s.state_dict() for s in self._schedulers]
+
+    def _load_nested(self, saved):
         for scheduler, scheduler_state in zip(self._schedulers, saved):
             scheduler.load_state_dict(scheduler_state)
 
@@ -502,7 +506,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
 
     def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
+        super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
 
 
