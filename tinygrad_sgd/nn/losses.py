@@ -136,25 +136,25 @@ class KLDivLoss(Module):
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
-class MarginRankingLoss(_Loss):
+class _PairMarginLoss(_Loss):
+    """A loss of two inputs and ±1 targets with a ``margin``: the function of the same name
+    (``function``) with this layer's options."""
+    function = None
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return type(self).function(input1, input2, target, self.margin,
+                                   reduction=self.reduction)
+
+
+class MarginRankingLoss(_PairMarginLoss):
     """max(0, −y·(x₁ − x₂) + margin)."""
-
-    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1, input2, target):
-        return F.margin_ranking_loss(input1, input2, target, self.margin,
-                                     reduction=self.reduction)
+    function = staticmethod(F.margin_ranking_loss)
 
 
-class CosineEmbeddingLoss(_Loss):
+class CosineEmbeddingLoss(_PairMarginLoss):
     """1 − cos for similar pairs (y = 1), max(0, cos − margin) for dissimilar (y = −1)."""
-
-    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1, input2, target):
-        return F.cosine_embedding_loss(input1, input2, target, self.margin,
-                                       reduction=self.reduction)
+    function = staticmethod(F.cosine_embedding_loss)
