@@ -141,6 +141,32 @@ def test_direct_convolution_matches_im2col(case, dtype):
 
 
 @needs_numba
+@pytest.mark.parametrize("direct", ["direct", "im2col"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_convolution_kernels_match_either_way(case, dtype, direct, monkeypatch,
+                                              restore_backend):
+    """kernels.conv's forward, weight and input gradients with the numba set, computed directly
+    (few channels) or by im2col + BLAS (forced: no channel count goes direct), vs NumPy's."""
+    if direct == "im2col":
+        monkeypatch.setattr(np_conv, "_direct", lambda fast, g: False)
+    else:
+        monkeypatch.setattr(np_conv, "DIRECT_MAX_CHANNELS", 16)
+        monkeypatch.setattr(np_conv, "DIRECT_MAX_ROW", 10 ** 9)
+    g, x, w, b, gy = conv_case(case, dtype)
+    kernels.set_backend("numba")
+    y, cols = np_conv.conv2d_forward(x, w, b, g, keep_cols=True)
+    got = (y, np_conv.conv2d_weight_grad(x, gy, w.shape, g, cols),
+           np_conv.conv2d_input_grad(gy, w, g))
+    want = (numpy_twin(np_conv.conv2d_forward, x, w, b, g)[0],
+            numpy_twin(np_conv.conv2d_weight_grad, x, gy, w.shape, g),
+            numpy_twin(np_conv.conv2d_input_grad, gy, w, g))
+    for a, e in zip(got, want):
+        assert a.shape == e.shape and a.dtype == e.dtype
+        np.testing.assert_allclose(a, e, **tol(dtype))
+
+
+@needs_numba
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", CONV_CASES)
 def test_im2col_and_col2im_match(case, dtype):
