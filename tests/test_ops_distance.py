@@ -275,15 +275,23 @@ def test_cdist_second_order_is_that_of_the_vector_norm_of_the_differences(p):
     check_against_torch(fn, [x1, x2], label=f"cdist(p={p}) second order")
 
 
-def test_cdist_p2_matches_torchs_matmul_path_to_rounding():
-    """Over 25 rows torch computes p = 2 with a matmul (and has second order there); the
-    values agree to rounding, and so do the first and second derivatives."""
-    x1, x2 = plain((30, 3), 1), plain((27, 3), 2)
-    for mode in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
-                 "donot_use_mm_for_euclid_dist"):
-        check_against_torch(lambda lib, a, b: lib.cdist(a, b, compute_mode=mode), [x1, x2],
-                            rtol=1e-9, atol=1e-9, label=f"cdist({mode})",
-                            second_order=mode != "donot_use_mm_for_euclid_dist")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shapes,mode", [
+    (((30, 3), (27, 3)), "use_mm_for_euclid_dist_if_necessary"),
+    (((2, 4), (26, 4)), "use_mm_for_euclid_dist_if_necessary"),
+    (((2, 1, 30, 2), (3, 5, 2)), "use_mm_for_euclid_dist_if_necessary"),
+    (((3, 2), (4, 2)), "use_mm_for_euclid_dist"),
+    (((30, 3), (27, 3)), "donot_use_mm_for_euclid_dist")])
+def test_cdist_p2_takes_torchs_matmul_route_where_torch_does(shapes, mode, dtype):
+    """Past 25 rows (or when asked) torch computes p = 2 with a matmul, and has second order
+    there; so do we (values to rounding). Integer-valued rows make some distances exactly 0
+    on both sides: the gradient there is 0, as torch's."""
+    x1, x2 = (np.round(plain(s, i) * 2).astype(dtype) for i, s in enumerate(shapes))
+    x2[..., 0, :] = x1[(0,) * (x1.ndim - 1)]          # a row of x1: at distance 0
+    tol = dict(rtol=1e-9, atol=1e-9) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-5)
+    second = mode != "donot_use_mm_for_euclid_dist" and dtype == np.float64
+    check_against_torch(lambda lib, a, b: lib.cdist(a, b, compute_mode=mode), [x1, x2],
+                        label=f"cdist({mode})", second_order=second, **tol)
 
 
 # ============================================================================ special values
@@ -612,6 +620,11 @@ def test_names_and_graph_nodes():
     assert type(tg.linalg.cross(x, x)).__name__ == "Tensor"
     assert tg.linalg.cross(x, x).grad_fn.name().startswith("LinalgCrossBackward")
     assert tg.cdist(x, x).grad_fn.name().startswith("CdistBackward")
+    big = tg.ones(26, 3, requires_grad=True)
+    assert tg.cdist(big, x).grad_fn.name().startswith("EuclideanDistBackward")
+    assert tg.cdist(big, x, compute_mode="donot_use_mm_for_euclid_dist").grad_fn.name() \
+        .startswith("CdistBackward")
+    assert tg.cdist(big, x, 1.0).grad_fn.name().startswith("CdistBackward")
     assert not F(tg).one_hot(tg.tensor([0, 1])).requires_grad
 
 

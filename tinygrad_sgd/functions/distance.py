@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ..errors import ShapeError
-from ..ops.distance import Cross, Cdist
+from ..ops.distance import Cross, Cdist, EuclideanDist
 from ..tensor import Tensor, tensor_method
 from .reduce import torch_name
 
@@ -124,8 +124,9 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distance between each row of ``x1`` (…, r₁, c) and each row of ``x2``
     (…, r₂, c): (…, r₁, r₂), batch dims broadcast. p = 0 counts differing coordinates,
-    p = ∞ takes the largest. Every ``compute_mode`` gives the exact differences here (torch's
-    matmul shortcut for p = 2 differs from them by rounding only)."""
+    p = ∞ takes the largest. For p = 2 with more than 25 rows on either side (or
+    ``compute_mode='use_mm_for_euclid_dist'``), torch's matmul route (EuclideanDist: less
+    memory, rounding-level differences); ``'donot_use_mm_for_euclid_dist'`` never takes it."""
     if compute_mode not in _COMPUTE_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, x in (("X1", x1), ("X2", x2)):
@@ -146,4 +147,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     check_same_dtype(x1, x2)
     if x1.dtype == np.float16:
         raise NotImplementedError("\"cdist\" not implemented for 'Half'")
+    r1, r2 = x1.shape[-2], x2.shape[-2]
+    if p == 2 and x1.numel() and x2.numel() and (
+            compute_mode == "use_mm_for_euclid_dist" or
+            compute_mode == "use_mm_for_euclid_dist_if_necessary" and (r1 > 25 or r2 > 25)):
+        return EuclideanDist.apply(x1, x2)
     return Cdist.apply(x1, x2, p)
