@@ -99,7 +99,7 @@ def test_example_script_shows_help():
 # ------------------------------------------------------------------ graph and explain
 def test_graph_and_explain_commands(tmp_path):
     from tinygrad_sgd.viz import EXAMPLES
-    assert set(EXAMPLES) == {"expression", "neuron", "logistic", "xor-mlp"}
+    assert set(EXAMPLES) == {"expression", "neuron", "logistic", "xor-mlp", "gpt"}
     for name, build in EXAMPLES.items():
         loss, named = build()
         assert loss.grad_fn is not None and all(hasattr(t, "grad_fn") for t in named.values())
@@ -122,8 +122,8 @@ def test_graph_and_explain_commands(tmp_path):
         cli.graph_command(example="nope", output=str(tmp_path / "x.dot"))
     with pytest.raises(ValueError, match="either a model or an example"):
         cli.graph_command(output=str(tmp_path / "x.dot"))
-    with pytest.raises(ValueError, match="unknown model 'gpt'"):
-        cli.explain_command(model="gpt")
+    with pytest.raises(ValueError, match="unknown model 'transformer'"):
+        cli.explain_command(model="transformer")
     with pytest.raises(ValueError, match="not both"):
         cli.explain_command(example="neuron", model="simple-cnn")
 

@@ -38,6 +38,7 @@ from .resample import (Resample, ResampleGrad)
 from .norm import (Normalize)
 from .embedding import (EmbeddingOp, EmbeddingGrad)
 from .loss import (NllLoss, BinaryCrossEntropy, MseLoss, MseLossGrad)
+from .dropout import (DropoutOp)
 from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file lists its ops)
 from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)
 from . import products as _products, distance as _distance
@@ -63,4 +64,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "AdaptiveMaxPool2dOp", "ConstantPadNd", "Resample", "ResampleGrad", "Normalize",
            "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
            "MseLossGrad"]
-__all__ += _products.__all__ + _distance.__all__
+__all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__

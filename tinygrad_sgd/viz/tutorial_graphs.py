@@ -119,8 +119,7 @@ def gpt():
     """A one-layer character GPT (``models.GPT``: 2 heads, 8-dim embeddings, a context of 8) on
     two rows of "emma.olivia.ava.isabella.sophia.": loss = mean cross-entropy of each next
     character. Seeded (manual_seed(0)). ``loss, names = gpt(); explore(loss, params=names)``
-    steps through it. (Not yet in :data:`EXAMPLES`, which the command-line tests pin to the
-    four lessons.)"""
+    steps through it (``tinygrad-sgd explain --example gpt --html gpt.html``)."""
     from .. import manual_seed
     from ..models import GPT, GPTConfig
     chars = sorted(set(GPT_TEXT))
@@ -141,6 +140,7 @@ EXAMPLES = {
     "neuron": neuron,
     "logistic": logistic,
     "xor-mlp": xor_mlp,
+    "gpt": gpt,
 }
 
 

@@ -16,12 +16,12 @@ __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatt
 def linear(input, weight, bias=None):
     """y = x·Wᵀ + b, with torch's weight layout ``(out_features, in_features)``; ``input``
     is ``(..., in_features)``; 0 in-features give ``b`` (zero gradients for x and W), as torch.
-    A weight or bias that is not a Tensor (a NumPy array) raises torch's TypeError."""
-    check_float(input, "linear")
-    for position, what, arg in ((2, "weight", weight), (3, "bias", bias)):
-        if not isinstance(arg, Tensor) and (arg is not None or what == "weight"):
+    An input, weight or bias that is not a Tensor (a NumPy array) raises torch's TypeError."""
+    for position, what, arg in ((1, "input", input), (2, "weight", weight), (3, "bias", bias)):
+        if not isinstance(arg, Tensor) and (arg is not None or what != "bias"):
             raise TypeError(f"linear(): argument '{what}' (position {position}) must be "
                             f"Tensor, not {_type_name(arg)}")
+    check_float(input, "linear")
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
