@@ -5,7 +5,9 @@ float32 staying float32): equations with one, two and three operands, implicit o
 ellipsis (broadcast, in the middle, summed away), diagonals, size-1 dims that broadcast, size-0
 dims, the list and sublist forms; each product with its method form, β/α and a broadcast input.
 Then: β = 0 ignores a NaN input as torch, integer and bool dtypes (torch's result dtype or its
-refusal), mixed float dtypes, and the error class and message torch gives for each misuse.
+refusal), mixed float dtypes, the error class and message torch gives for each misuse, and
+random einsum equations (hypothesis: diagonals, broadcasting, ellipsis, implicit outputs; float
+values and gradients, NumPy's optimized path too; integer/bool result dtypes or refusals).
 
 A case is ``fn(lib, *tensors)``, run once with ``lib = tinygrad_sgd`` and once with ``lib =
 torch``.
