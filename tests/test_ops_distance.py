@@ -295,30 +295,47 @@ def test_cdist_p2_takes_torchs_matmul_route_where_torch_does(shapes, mode, dtype
 
 
 # ============================================================================ special values
-SPECIAL = [  # (label, fn, array): values (and first-order gradients) with inf / NaN entries
-    ("vector_norm ord", lambda lib, t, o: L(lib).vector_norm(t, o, -1)),
-    ("normalize", lambda lib, t, o: F(lib).normalize(t, o if o != 0 else 2, dim=-1)),
+SPECIAL = [  # (label, fn(lib, x, y, ord)): rows with inf / NaN / tiny / huge entries
+    ("vector_norm", lambda lib, x, y, o: L(lib).vector_norm(x, o, -1)),
+    ("normalize", lambda lib, x, y, o: F(lib).normalize(x, o if o != 0 else 2, dim=-1)),
+    ("cosine_similarity", lambda lib, x, y, o: F(lib).cosine_similarity(x, y)),
+    ("pairwise_distance", lambda lib, x, y, o: F(lib).pairwise_distance(x, y, o)),
 ]
 SPECIAL_ROWS = np.array([[1.0, INF, -2.0], [1.0, NAN, 0.0], [-INF, INF, 0.0], [0.0, 0.0, 0.0],
                          [NAN, NAN, NAN], [1e-30, 1e-30, 0.0], [1e200, 1e200, 1.0]])
 
 
-@pytest.mark.parametrize("o", [2, 1, INF, -INF, 0, 3, 0.5, -1])
+@pytest.mark.parametrize("o", [2, 1, INF, -INF, 0, 3, 0.5, 1.5, -1])
 @pytest.mark.parametrize("label,fn", SPECIAL, ids=[s[0] for s in SPECIAL])
 def test_inf_nan_tiny_and_huge_entries(label, fn, o):
-    a, t = both(SPECIAL_ROWS, requires_grad=False)
-    assert_same(fn(tg, a, o), fn(torch, t, o), what=f"{label}({o})")
+    """Values and first-order gradients (NaN where torch's are) of rows holding ±∞, NaN,
+    zeros, tiny and huge numbers."""
+    (a, t), (b, u) = both(SPECIAL_ROWS), both(SPECIAL_ROWS[::-1].copy())
+    out, ref = fn(tg, a, b, o), fn(torch, t, u, o)
+    assert_same(out, ref, what=f"{label}({o})")
+    if ref.requires_grad:
+        ga = autograd.grad(out.sum(), [a, b], allow_unused=True)
+        gt = torch.autograd.grad(ref.sum(), [t, u], allow_unused=True, materialize_grads=True)
+        for i, (x, y) in enumerate(zip(ga, gt)):
+            assert_same(np.zeros_like(SPECIAL_ROWS) if x is None else x, y,
+                        what=f"{label}({o}) gradient {i}")
 
 
 @pytest.mark.parametrize("p", CDIST_PS + [0.25, 4])
 def test_cdist_with_inf_and_nan_entries(p):
     """torch's CPU kernel: NaN propagates, except for p = ∞ where a NaN coordinate is left
-    out (a row of NaNs is at distance 0); p = 0 counts an infinite difference once."""
-    x1 = np.array([[NAN, 1.0], [NAN, NAN], [INF, 1.0], [1.0, 2.0]])
-    x2 = np.array([[0.0, 0.0], [INF, 2.0]])
-    a, t = both(x1, requires_grad=False)
-    b, u = both(x2, requires_grad=False)
-    assert_same(tg.cdist(a, b, p), torch.cdist(t, u, p))
+    out (a row of NaNs is at distance 0); p = 0 counts an infinite difference once. The
+    gradients too (NaN from a NaN difference, and from ∞ − ∞ for p = ∞)."""
+    x1 = np.array([[NAN, 1.0], [NAN, NAN], [INF, 1.0], [1.0, 2.0], [-INF, 0.0]])
+    x2 = np.array([[0.0, 0.0], [INF, 2.0], [1.0, NAN]])
+    (a, t), (b, u) = both(x1), both(x2)
+    out, ref = tg.cdist(a, b, p), torch.cdist(t, u, p)
+    assert_same(out, ref)
+    v = np.arange(out.numel(), dtype=np.float64).reshape(out.shape) - 3
+    ga = autograd.grad(out, [a, b], grad_outputs=tg.tensor(v))
+    gt = torch.autograd.grad(ref, [t, u], grad_outputs=torch.tensor(v))
+    for i, (x, y) in enumerate(zip(ga, gt)):
+        assert_same(x, y, what=f"gradient {i}")
 
 
 @pytest.mark.parametrize("o", [2, 1, INF, -INF, 3, 0.5, 1.5, -1, -0.5])

@@ -54,7 +54,7 @@ class Cdist(Function):
     """Distances between the rows of x₁ (…, r₁, c) and of x₂ (…, r₂, c), batch dims broadcast,
     with torch's gradient (its ``_cdist_backward``): 0 where the distance is 0; for p = ∞ every
     tied coordinate gets the whole gradient (unlike ``vector_norm``, which shares it); for
-    p < 1, 0 where a coordinate difference is 0. Written with Tensor operations, so the
+    p < 1, 0 where a coordinate difference is 0; NaN where a difference is NaN. Written with Tensor operations, so the
     gradient is differentiable again (torch's is not, except on its matmul path for p = 2)."""
     inputs, rule = ("x₁", "x₂"), "zᵢⱼ = ‖x₁ᵢ − x₂ⱼ‖ₚ"
     derivatives = ("dL/dx₁ᵢ = Σⱼ gᵢⱼ · ∂‖dᵢⱼ‖ₚ/∂dᵢⱼ,  dᵢⱼ = x₁ᵢ − x₂ⱼ",
@@ -79,7 +79,7 @@ class Cdist(Function):
     def difference_grad(self, d, g, dist):
         """∂L/∂d for the differences d, g and dist with a trailing axis of 1."""
         p = self.p
-        sign = self.constant(np.nan_to_num(np.sign(d.array)))
+        sign = self.constant(np.sign(d.array))          # NaN for a NaN difference, as torch
         nonzero = np.broadcast_to(dist.array != 0, d.shape)
         if p == 0:
             return self.constant(np.zeros(np.broadcast_shapes(d.shape, g.shape), d.dtype))
@@ -87,8 +87,9 @@ class Cdist(Function):
             return g * sign
         if p == 2:
             return keep_where(nonzero, g * d / dist)
-        if math.isinf(p):
-            return g * sign * self.constant((np.abs(d.array) == dist.array).astype(d.dtype))
+        if math.isinf(p):       # torch's 1 − min(1, ⌈||d| − dist|⌉): 1 where |d| = dist (NaN
+            at_max = 1 - np.minimum(1, np.ceil(np.abs(np.abs(d.array) - dist.array)))  # at ∞−∞)
+            return g * sign * self.constant(at_max.astype(d.dtype))
         if p < 2:
             keep = nonzero & ~((d.array == 0) & (p < 1))
             return keep_where(keep, sign * d.abs() ** (p - 1) * g / dist ** (p - 1))
