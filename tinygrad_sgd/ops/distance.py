@@ -54,8 +54,9 @@ class Cdist(Function):
     """Distances between the rows of x₁ (…, r₁, c) and of x₂ (…, r₂, c), batch dims broadcast,
     with torch's gradient (its ``_cdist_backward``): 0 where the distance is 0; for p = ∞ every
     tied coordinate gets the whole gradient (unlike ``vector_norm``, which shares it); for
-    p < 1, 0 where a coordinate difference is 0; NaN where a difference is NaN. Written with Tensor operations, so the
-    gradient is differentiable again (torch's is not, except on its matmul path for p = 2)."""
+    p < 1, 0 where a coordinate difference is 0; NaN where a difference is NaN. Written with
+    Tensor operations, so the gradient is differentiable again (torch's is not, except on its
+    matmul path for p = 2)."""
     inputs, rule = ("x₁", "x₂"), "zᵢⱼ = ‖x₁ᵢ − x₂ⱼ‖ₚ"
     derivatives = ("dL/dx₁ᵢ = Σⱼ gᵢⱼ · ∂‖dᵢⱼ‖ₚ/∂dᵢⱼ,  dᵢⱼ = x₁ᵢ − x₂ⱼ",
                    "dL/dx₂ⱼ = −Σᵢ gᵢⱼ · ∂‖dᵢⱼ‖ₚ/∂dᵢⱼ")
