@@ -1,5 +1,6 @@
 """Misuse catalogue, part 1 — tensors: construction and dtypes, conversion to Python, indexing
-and item assignment, shape ops, reductions, matmul. Each case is one program run on
+and item assignment, shape ops, reductions, matmul, and the gradient edge cases the random
+programs found (in-place edits torch catches, NaN/inf in prod/cumprod gradients). Each case is one program run on
 tinygrad_sgd and on torch; the outcome (exception class and essential message, or the value
 where torch accepts the input) must be the same. Harness: misuse_harness.py; part 2 (nn,
 losses, optimisers, data, state_dict, autograd, files): test_misuse_catalogue_nn.py; the older
@@ -15,6 +16,39 @@ def oor(dim):
     return dict(pattern=OOR + dim + r"\)",
                 ours=r"dim " + dim + r" is out of range for a tensor with 2 dimensions "
                                      r"\(expected in \[-2, 1\]\)")
+
+
+STALE = r"one of the variables needed for gradient computation has been modified by an " \
+        r"inplace operation"
+
+
+def _edit_after(L, op, which, values=(-1.0, 2.0, 0.5)):
+    """op(x), then x (or the result) changed in place through detach(), then backward."""
+    x = L.tensor(list(values), requires_grad=True)
+    y = op(L, x)
+    loss = y.sum() * 1.0
+    (x if which == "input" else y).detach().mul_(3.0)
+    return L.autograd.grad(loss, [x])
+
+
+def _mul_by_number_then_edit(L):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1.0
+    loss = (y * 2.0).sum()                  # torch keeps only the number: y isn't needed
+    y.detach().add_(1.0)
+    return L.autograd.grad(loss, [x])
+
+
+def _grad_of_grad(L, op):
+    x = L.tensor([-1.0, 2.0], requires_grad=True)
+    (g,) = L.autograd.grad(op(x).sum(), [x], create_graph=True)
+    return L.autograd.grad(g.sum(), [x])
+
+
+def _grad(L, f, values):
+    x = L.tensor(values, requires_grad=True)
+    f(x).sum().backward()
+    return x.grad
 
 
 def _set(x, index, v):
@@ -52,9 +86,7 @@ CASES = [
         RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can require")),
     Case("int tensor .requires_grad = True",
          lambda L: setattr(L.arange(3), "requires_grad", True), raises(
-             RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can require"),
-         xfail="setting .requires_grad = True on an int64 tensor is accepted silently (torch "
-               "refuses, as requires_grad_() does) — in tinygrad_sgd/tensor.py"),
+             RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can require")),
     Case("tensor(float64 list, dtype=int64) truncates", lambda L: L.tensor(
         [1.7, -2.7], dtype=L.int64), value()),
     Case("tensor of bools and ints", lambda L: L.tensor([True, 2]), value()),
@@ -256,13 +288,8 @@ CASES = [
     Case("mean of an empty tensor is nan", lambda L: L.zeros(0).mean(), value()),
     Case("amax over a size-0 dim", lambda L: L.zeros(2, 0).amax(1), raises(
         IndexError, r"amax\(\): Expected reduction dim 1 to have non-zero size")),
-    Case("softmax over a size-0 dim is empty", lambda L: L.zeros(2, 0).softmax(1), value(),
-         xfail="softmax over a size-0 dim raises NumPy's 'zero-size array to reduction "
-               "operation maximum'; torch returns an empty tensor — in the softmax op "
-               "(tinygrad_sgd/ops, being fixed by another engineer)"),
-    Case("0-d softmax of nan is nan", lambda L: L.tensor(float("nan")).softmax(0), value(),
-         xfail="0-d softmax(nan) gives 1.0; torch nan — in the softmax op (tinygrad_sgd/ops, "
-               "being fixed by another engineer)"),
+    Case("softmax over a size-0 dim is empty", lambda L: L.zeros(2, 0).softmax(1), value()),
+    Case("0-d softmax of nan is nan", lambda L: L.tensor(float("nan")).softmax(0), value()),
     # ------------------------------------------------------------ matmul
     Case("1-D @ 1-D of different lengths", lambda L: L.ones(3) @ L.ones(2), raises(
         RuntimeError, r"inconsistent tensor size, expected tensor \[3\] and src \[2\]",
@@ -283,6 +310,55 @@ CASES = [
          xfail="matmul(x, 2.0) raises ShapeError (0-d operand); torch: TypeError (argument "
                "must be Tensor) — in tinygrad_sgd/functions/linalg.py"),
     Case("empty inner dim gives zeros", lambda L: L.ones(2, 0) @ L.ones(0, 3), value()),
+    Case("permute() of a 0-d tensor without dims", lambda L: L.tensor(1.0).permute(), raises(
+        TypeError, r"permute\(\) missing 1 required positional arguments?: \"dims\""),
+         xfail="x.permute() with no dims is accepted; torch: TypeError — in "
+               "tinygrad_sgd/functions/shape.py"),
+    # ------------------------------------------------------------ found by the random programs
+    # (test_random_programs_surface.py keeps its in-place edits away from these until fixed)
+    Case("gelu at ±inf", lambda L: L.nn.functional.gelu(
+        L.tensor([float("inf"), -float("inf")], dtype=L.float64)), value()),
+    Case("exp's 0-d output changed in place", lambda L: _edit_after(
+        L, lambda L, x: x.sum().exp(), "output"), raises(RuntimeError, STALE),
+         xfail="an in-place change of a 0-d saved output (exp of a 0-d) is not caught (the "
+               "saved value is a copy: the gradient is the forward's); torch raises — where "
+               "ops save outputs (Function.save_output, tinygrad_sgd/autograd)"),
+] + [
+    Case(f"{name}'s {which} changed in place", lambda L, f=f, w=which: _edit_after(L, f, w),
+         raises(RuntimeError, STALE),
+         xfail=f"{name} keeps what its backward needs without a version check: an in-place "
+               f"change of its {which} before backward is not caught (the gradient is the "
+               f"forward's); torch raises — in the {name} op (tinygrad_sgd/ops)")
+    for name, which, f in [
+        ("abs", "input", lambda L, x: x.abs()),
+        ("clamp", "input", lambda L, x: x.clamp(-0.5, 0.5)),
+        ("clamp_min", "input", lambda L, x: x.clamp(min=0.0)),
+        ("amax", "input", lambda L, x: x.amax(0)),
+        ("amax", "output", lambda L, x: x.amax(0)),
+        ("amin", "input", lambda L, x: x.amin(0)),
+        ("gather", "input", lambda L, x: x.gather(0, L.tensor([2, 0])))]
+] + [
+    Case("x * 2 needs only the 2: x changed in place", _mul_by_number_then_edit, value(),
+         xfail="a Mul by a Python number keeps the tensor for backward, so an in-place change "
+               "of it is refused; torch keeps only the number and gives the gradient — in "
+               "the Mul op (tinygrad_sgd/ops)"),
+    Case("grad of relu's gradient is zero", lambda L: _grad_of_grad(L, lambda x: x.relu()),
+         value(), xfail="relu's create_graph gradient is a constant (requires_grad False), "
+                        "so differentiating it raises 'does not require grad'; torch returns "
+                        "zeros — in the relu op's backward (tinygrad_sgd/ops)"),
+    Case("grad of abs's gradient is zero", lambda L: _grad_of_grad(L, lambda x: x.abs()),
+         value(), xfail="abs's create_graph gradient is a constant (requires_grad False), "
+                        "so differentiating it raises 'does not require grad'; torch returns "
+                        "zeros — in the abs op's backward (tinygrad_sgd/ops)"),
+    Case("prod's gradient at inf with a zero elsewhere", lambda L: _grad(
+        L, lambda x: x.prod(0), [[1.0, float("inf")], [0.0, 2.0]]), value(),
+         xfail="prod(dim) backward divides result/input in slices without a zero: inf/inf "
+               "gives nan at an inf entry; torch (any zero in the tensor) uses the "
+               "exclusive-product formula: 2.0 — in the prod op (tinygrad_sgd/ops)"),
+    Case("cumprod's gradient past a zero and a nan", lambda L: _grad(
+        L, lambda x: x.cumprod(0), [0.0, float("nan"), 0.0]), value(),
+         xfail="cumprod backward gives [nan, nan, inf]-style NaNs where torch's zero-aware "
+               "formula gives [nan, 0, 0] — in the cumprod op (tinygrad_sgd/ops)"),
 ]
 
 
