@@ -11,6 +11,8 @@ values and gradients, NumPy's optimized path too; integer/bool result dtypes or 
 
 A case is ``fn(lib, *tensors)``, run once with ``lib = tinygrad_sgd`` and once with ``lib =
 torch``.
+
+(house: long file — the one test file of the products surface: mostly tables, a line a case.)
 """
 import math
 from unittest import mock
