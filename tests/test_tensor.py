@@ -334,3 +334,25 @@ def test_requires_grad_attribute_is_checked_as_torch():
         assert y.requires_grad_() is y      # the method, asking for what it has: fine
         x.requires_grad = False
         assert not x.requires_grad and not (x * 2).requires_grad
+
+
+def test_reading_grad_of_a_non_leaf_warns_as_torch():
+    """``y.grad`` of an intermediate result is None after backward — torch warns that it is
+    not a leaf (the usual mistake of learners); leaves, retained non-leaves and ``.grad``
+    set by hand do not warn."""
+    import warnings
+    import pytest
+    import torch
+    import tinygrad_sgd as tg
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = x * 3
+        z.retain_grad()
+        (y + z).sum().backward()
+        with pytest.warns(UserWarning, match="The .grad attribute of a Tensor that is not a leaf "
+                                             "Tensor is being accessed"):
+            assert y.grad is None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert x.grad is not None and z.grad is not None

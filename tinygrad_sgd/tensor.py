@@ -11,6 +11,7 @@ attached to the class by :func:`tensor_method`; each calls one primitive of
 """
 from __future__ import annotations
 
+import warnings
 import weakref
 
 import numpy as np
@@ -25,6 +26,14 @@ def tensor_method(fn):
     """Decorator: the function ``f(input, ...)`` also becomes the method ``Tensor.f(...)``."""
     setattr(Tensor, fn.__name__, fn)
     return fn
+
+
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead.")
 
 
 class Tensor:
@@ -87,7 +96,10 @@ class Tensor:
     @property
     def grad(self):
         """d(root)/d(self) after ``backward()``: a Tensor of this tensor's shape and dtype, or
-        None."""
+        None. Only leaves (and non-leaves that called ``retain_grad()``) keep one: reading it
+        on another non-leaf warns, as torch does."""
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter

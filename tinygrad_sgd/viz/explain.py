@@ -161,9 +161,9 @@ def record_backward(loss, gradient=None, params=None, retain_graph=False, caller
                            f"instead of loss.backward() (on a freshly computed loss)")
     names = _names(view)
     root_key = id(loss.grad_fn) if loss.grad_fn is not None else id(loss)
-    had_grad = {info.key: info.tensor.grad.array.copy() for info in view.tensors.values()
+    had_grad = {info.key: info.tensor._grad.array.copy() for info in view.tensors.values()
                 if info.producer is None and info.tensor is not None
-                and info.tensor.grad is not None}
+                and info.tensor._grad is not None}
 
     steps, contributions = [], {root_key: [(0, seed.array.copy())]}
 
@@ -287,7 +287,7 @@ def _narrate(view, steps, contributions, names, root_key, had_grad, max_elements
     leaves.sort(key=lambda i: _order(view, i))
     for info in leaves:
         parts = contributions.get(info.key, [])
-        if info.tensor is None or info.tensor.grad is None:
+        if info.tensor is None or info.tensor._grad is None:
             lines.append(f"  {names[info.key]}.grad = None   (no gradient reached it)")
             continue
         note = []
@@ -296,7 +296,7 @@ def _narrate(view, steps, contributions, names, root_key, had_grad, max_elements
                         + ", ".join(str(s) for s, _ in parts))
         if info.key in had_grad:
             note.append("added to the .grad it already had")
-        lines.append(f"  {names[info.key]}.grad = {_value(info.tensor.grad.array, max_elements)}"
+        lines.append(f"  {names[info.key]}.grad = {_value(info.tensor._grad.array, max_elements)}"
                      + (f"   [{'; '.join(note)}]" if note else ""))
     return "\n".join(lines) + "\n"
 

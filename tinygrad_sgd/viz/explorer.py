@@ -186,8 +186,8 @@ class Explorer:
                     if key in self.had_grad:
                         shown = self.had_grad[key] + shown
                 rows.append([self.forward_steps + max(j, 1), shown, part])
-            if leaf and parts and info.tensor.grad is not None:   # exactly what backward stored
-                rows[-1][1] = np.array(info.tensor.grad.array, copy=True)
+            if leaf and parts and info.tensor._grad is not None:   # exactly what backward stored
+                rows[-1][1] = np.array(info.tensor._grad.array, copy=True)
             elif info.producer is not None and id(info.producer) in received:
                 rows[-1][1] = received[id(info.producer)]     # exactly what its op received
             events[node_id] = [tuple(r) for r in rows]

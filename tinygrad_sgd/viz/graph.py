@@ -110,7 +110,7 @@ def picture(view, show_values="auto", show_grads="auto", rankdir="auto", group_m
     painter = Painter(g, view, unit_of, show_values, show_grads, show_rules, max_elements,
                       trace, step, tags)
     notes = painter.draw(shown, units, group_modules)
-    if stale and detail and any(i.tensor is not None and i.tensor.grad is not None
+    if stale and detail and any(i.tensor is not None and i.tensor._grad is not None
                                 for i in view.tensors.values() if i.kind == "parameter"):
         notes.append("Gradients not shown: this graph has not been backpropagated, so the "
                      ".grad its parameters hold are from an earlier backward "

@@ -46,7 +46,7 @@ class TensorInfo:
     def grad(self):
         """The gradient stored in a Tensor holding this value (leaf .grad, or retain_grad)."""
         t = self.tensor
-        return None if t is None or t.grad is None else t.grad.array
+        return None if t is None or t._grad is None else t._grad.array
 
 
 class GraphView:
