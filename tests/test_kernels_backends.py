@@ -103,6 +103,8 @@ CONV_CASES = [
     (4, 4, 8, 8, 5, (5, 5), (1, 1), (0, 0), (1, 1)),      # the tutorial's conv2, small
     (2, 1, 11, 13, 3, (3, 7), (1, 1), (1, 2), (2, 1)),    # one channel, 5 + 2 taps a row
     (3, 1, 9, 9, 2, (2, 3), (1, 2), (0, 1), (1, 1)),      # one channel, width stride 2
+    (3, 10, 12, 12, 4, (5, 3), (1, 1), (0, 1), (1, 2)),   # input gradient by rows (C·kh >= 40)
+    (2, 10, 12, 11, 3, (4, 3), (1, 1), (1, 1), (2, 2)),   # ... with dilation in both
 ]
 
 
@@ -140,14 +142,28 @@ def test_direct_convolution_matches_im2col(case, dtype):
     np.testing.assert_allclose(got_dw, want_dw, **tol(dtype))
 
 
+@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
+def split(request, monkeypatch):
+    """1 thread, or 2 with every size of work split (the thresholds set to 0)."""
+    from tinygrad_sgd.kernels import threads
+    previous = threads.get_num_threads()
+    threads.set_num_threads(request.param)
+    if request.param > 1:
+        monkeypatch.setattr(threads, "MIN_PARALLEL_ELEMENTS", 0)
+        monkeypatch.setattr(threads, "MIN_PARALLEL_BLAS_ELEMENTS", 0)
+    yield request.param
+    threads.set_num_threads(previous)
+
+
 @needs_numba
 @pytest.mark.parametrize("direct", ["direct", "im2col"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", CONV_CASES)
 def test_convolution_kernels_match_either_way(case, dtype, direct, monkeypatch,
-                                              restore_backend):
+                                              restore_backend, split):
     """kernels.conv's forward, weight and input gradients with the numba set, computed directly
-    (few channels) or by im2col + BLAS (forced: no channel count goes direct), vs NumPy's."""
+    (few channels) or by im2col + BLAS (forced: no channel count goes direct), on 1 thread and
+    split over 2, vs NumPy's."""
     if direct == "im2col":
         monkeypatch.setattr(np_conv, "_direct", lambda fast, g: False)
     else:
@@ -188,15 +204,15 @@ def test_im2col_and_col2im_match(case, dtype):
     s = (1 if g.OH > 1 else 0) * block
     np.testing.assert_array_equal(cols[:, s:], want[:, s:])
     assert g.OH == 1 or np.isnan(cols[:, :s]).all()     # nothing written outside the slice
-    # the width-wise windows of the stride-1 input gradient (transposed_conv_by_rows)
-    a = np.random.default_rng(5).standard_normal((g.C, g.H, g.W + 3, g.N)).astype(dtype)
-    for kw, dw in ((2, 1), (3, 2)):
-        width = a.shape[2] - dw * (kw - 1)
-        sa = a.strides
-        view = np.lib.stride_tricks.as_strided(a, (g.C, kw, g.H, width, g.N),
-                                               (sa[0], sa[2] * dw, sa[1], sa[2], sa[3]))
-        got = fast.row_windows(a, kw, dw, width, np.empty((g.C * kw, g.H * width * g.N), dtype))
-        np.testing.assert_array_equal(got, view.reshape(got.shape))
+    # the input gradient of a stride-1 convolution by rows, in cached blocks (any shape here)
+    if g.stride[0] == 1:
+        w = np.random.default_rng(5).standard_normal((3, g.C, g.kh, g.kw)).astype(dtype)
+        gy = np.random.default_rng(6).standard_normal((3, g.OH, g.OW, g.N)).astype(dtype)
+        g1 = Geometry("conv2d", x.shape, (g.kh, g.kw), (1, 1), g.padding, g.dilation)
+        if (g1.OH, g1.OW) == (g.OH, g.OW):
+            np.testing.assert_allclose(fast.input_grad_by_rows(g1, gy, w, dtype),
+                                       np_conv.transposed_conv_by_rows(g1, gy, w, dtype),
+                                       **tol(dtype))
     dcols = np.random.default_rng(1).standard_normal((K, g.OH * block)).astype(dtype)
     want = numpy_twin(np_conv.col2im, g, dcols, dtype)
     got = fast.col2im(g, dcols, dtype)

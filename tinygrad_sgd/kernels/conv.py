@@ -113,6 +113,9 @@ def conv2d_input_grad(gy, w, g):
     gy_chwn = to_chwn(gy)
     dtype = np.result_type(gy, w)
     if g.stride == (1, 1) and g.W + 2 * g.padding[1] <= 2 * g.OW and g.C * g.kh >= 40:
+        fast = compiled()
+        if fast is not None and np.dtype(dtype) in fast.FLOATS:   # the same, by cached blocks
+            return fast.conv.input_grad_by_rows(g, gy_chwn, w, dtype)
         return transposed_conv_by_rows(g, gy_chwn, w, dtype)
     g2 = gy_chwn.reshape(w.shape[0], -1)
     w_t = np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
@@ -161,11 +164,7 @@ def transposed_conv_by_rows(g, gy, w, dtype):
     sf, sy, sx, sn = gyp.strides
     windows = as_strided(gyp, (F, kw, g.OH, Wp, g.N), (sf, sx * dw, sy, sx, sn), writeable=False)
     cols = buffers.empty((F * kw, g.OH * Wp * g.N), dtype)
-    fast = compiled()
-    if fast is not None and np.dtype(dtype) in fast.FLOATS:
-        fast.conv.row_windows(gyp, kw, dw, Wp, cols)
-    else:
-        np.copyto(cols.reshape(windows.shape), windows)
+    np.copyto(cols.reshape(windows.shape), windows)
     w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(C * kh, F * kw),
                                   dtype=dtype)
     z = matmul_by_columns(w_rows, cols, g.OH, Wp * g.N).reshape(C, kh, -1)

@@ -16,7 +16,7 @@ from .. import buffers
 from ..layout import to_chwn, from_chwn
 from ..threads import parallel_for
 
-__all__ = ["conv2d_forward_direct", "conv2d_weight_grad_direct", "im2col", "cols_of_rows", "row_windows", "col2im"]
+__all__ = ["conv2d_forward_direct", "conv2d_weight_grad_direct", "im2col", "cols_of_rows", "input_grad_by_rows", "col2im"]
 
 
 @kernel
@@ -208,19 +208,84 @@ def im2col(xp, g, ra, rb, out):
     return out
 
 
-def row_windows(a, kw, dw, width, out):
-    """out[(c, j), (h, x, n)] = a[c, h, x + j·dw, n] for x < ``width``: the copy of the width-wise
-    im2col in :func:`tinygrad_sgd.kernels.conv.transposed_conv_by_rows` (its as_strided view)."""
-    _im2col(a, 1, kw, 1, 1, 1, dw, 0, a.shape[1], width, out)
-    return out
-
-
 def cols_of_rows(g, xp, ra, rb, buf):
     """As :meth:`Geometry.cols_of_rows`, from the padded input itself: the columns of output
     rows ra..rb copied into the scratch ``buf``, a (C·kh·kw, (rb−ra)·OW·N) matrix."""
     n = (rb - ra) * g.OW * g.N
     K = g.C * g.kh * g.kw
     return im2col(xp, g, ra, rb, buf[:K * n].reshape(K, n))
+
+
+@kernel
+def _row_windows_part(a, kw, dw, r, x0, x1, n0, n1, out):
+    """out[(f, j), (x − x0, n − n0)] = a[f, r, x + j·dw, n] for x in x0..x1, n in n0..n1: the
+    columns of one output row's block of the width-wise im2col (see
+    :func:`input_grad_by_rows`)."""
+    F = a.shape[0]
+    m = n1 - n0
+    for f in range(F):
+        for j in range(kw):
+            dst = out[f * kw + j]
+            for x in range(x0, x1):
+                src = a[f, r, x + j * dw]
+                o = (x - x0) * m
+                d = dst[o:o + m]
+                s = src[n0:n1]
+                for n in range(m):
+                    d[n] = s[n]
+
+
+@kernel
+def _add_rows_part(z, kh, dh, r, x0, x1, n0, n1, out):
+    """out[c, r + i·dh, x, n] += z[(c, i), (x − x0, n − n0)]: a block of the product added
+    back along the height."""
+    C = out.shape[0]
+    m = n1 - n0
+    for c in range(C):
+        for i in range(kh):
+            src = z[c * kh + i]
+            for x in range(x0, x1):
+                d = out[c, r + i * dh, x]
+                s = src[(x - x0) * m:(x - x0 + 1) * m]
+                for n in range(m):
+                    d[n0 + n] += s[n]
+
+
+# The blocks of :func:`input_grad_by_rows`: about this many bytes of columns each, so that the
+# columns, the product's block and the additions stay in the core's L2 cache.
+BLOCK_BYTES = 256 << 10
+
+
+def input_grad_by_rows(g, gy, w, dtype):
+    """:func:`tinygrad_sgd.kernels.conv.transposed_conv_by_rows` (same inputs and output, same
+    three steps) a block of (output row, width positions, batch range) at a time: the column
+    block, its product and its additions stay in cache instead of three matrices kw, 1 and
+    C·kh/F times dy's size going out to memory. Threads take ranges of the batch."""
+    dh, dw = g.dilation
+    F, C, kh, kw = w.shape
+    span = dw * (kw - 1)
+    gyp = buffers.zeros((F, g.OH, g.OW + 2 * span, g.N), dtype)
+    gyp[:, :, span:span + g.OW] = gy
+    w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(C * kh, F * kw),
+                                  dtype=dtype)
+    out = buffers.zeros((C, g.Hp, g.Wp, g.N), dtype)
+    itemsize = np.dtype(dtype).itemsize
+
+    def part(n0, n1):
+        m = n1 - n0
+        xs = max(1, min(g.Wp, BLOCK_BYTES // (F * kw * m * itemsize)))
+        cols = np.empty((F * kw, xs * m), dtype)
+        z = np.empty((C * kh, xs * m), dtype)
+        for r in range(g.OH):
+            for x0 in range(0, g.Wp, xs):
+                x1 = min(g.Wp, x0 + xs)
+                c = cols[:, :(x1 - x0) * m]
+                _row_windows_part(gyp, kw, dw, r, x0, x1, n0, n1, c)
+                zz = z[:, :(x1 - x0) * m]
+                np.matmul(w_rows, c, out=zz)
+                _add_rows_part(zz, kh, dh, r, x0, x1, n0, n1, out)
+    parallel_for(g.N, part, out.size * F * kw, blas=True)
+    return from_chwn(g.crop(out))
 
 
 @kernel
