@@ -113,9 +113,6 @@ def conv2d_input_grad(gy, w, g):
     gy_chwn = to_chwn(gy)
     dtype = np.result_type(gy, w)
     if g.stride == (1, 1) and g.W + 2 * g.padding[1] <= 2 * g.OW and g.C * g.kh >= 40:
-        fast = compiled()
-        if fast is not None and np.dtype(dtype) in fast.FLOATS:   # the same, by cached blocks
-            return fast.conv.input_grad_by_rows(g, gy_chwn, w, dtype)
         return transposed_conv_by_rows(g, gy_chwn, w, dtype)
     g2 = gy_chwn.reshape(w.shape[0], -1)
     w_t = np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
@@ -155,6 +152,9 @@ def transposed_conv_by_rows(g, gy, w, dtype):
     better shaped for BLAS, at (padded width / output width) times the multiplications: used
     where that ratio is at most 2 and the product has at least 40 rows (C·kh; with fewer, BLAS
     is slow on it): for the tutorial CNN's conv2 (ratio 1.5, 50 rows) 1.2-1.3x faster."""
+    fast = compiled()
+    if fast is not None and np.dtype(dtype) in fast.FLOATS:   # the same, by cached blocks
+        return fast.conv.input_grad_by_rows(g, gy, w, dtype)
     dh, dw = g.dilation
     F, C, kh, kw = w.shape
     Hp, Wp = g.Hp, g.Wp
