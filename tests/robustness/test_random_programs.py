@@ -7,7 +7,10 @@ A program is a list of instructions ``(op, argument indices, options)``; values 
 in order (leaves first), so any instruction may use any earlier value, any number of times.
 Operations are chosen only where they are defined and smooth enough to compare: ``exp`` of a
 bounded input (``exp(tanh x)``), ``log`` and ``sqrt`` of ``1 + x²``, denominators ``1 + y²``,
-``max`` along a dim of values made distinct by a fixed ramp (ties are tested elsewhere).
+``max`` along a dim of values made distinct by a fixed ramp.
+
+Ties, kinks, NaN/inf, size-0 dims, the whole op surface, in-place edits between forward and
+backward and second order: test_random_programs_surface.py.
 """
 import numpy as np
 import torch
