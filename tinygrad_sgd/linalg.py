@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 
+from .arguments import kept_shape
 from .dtypes import as_dtype
 from .functions.distance import as_number, cross_along, reduction_dims, wrap_dim
 from .functions.reduce import amax, amin, torch_name
-from .arguments import kept_shape
 from .ops.distance import SvdFactor
 from .ops.reduce import Norm
 from .tensor import Tensor
