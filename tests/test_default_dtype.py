@@ -161,7 +161,7 @@ LAYERS = [
     ("ConvTranspose2d.weight", lambda L: L.nn.ConvTranspose2d(2, 3, 3).weight),
     ("Parameter()", lambda L: L.nn.Parameter()),
 ]
-# layers whose defaults live in files outside this change (see the xfail reasons)
+# layers in the other nn files
 LAYERS_ELSEWHERE = [
     ("Linear.weight", "nn/linear.py", lambda L: L.nn.Linear(2, 3).weight),
     ("Linear.bias", "nn/linear.py", lambda L: L.nn.Linear(2, 3).bias),
@@ -184,11 +184,8 @@ def test_layer_parameters_under_float64_as_torch(float64, name, make):
     _same(ours, theirs)
 
 
-@pytest.mark.parametrize("name, where, make", [
-    pytest.param(*c, marks=pytest.mark.xfail(
-        strict=True, reason=f"{c[0]} is created as float32 whatever the default dtype (a "
-                            f"hard-coded np.float32 default) — in tinygrad_sgd/{c[1]}"))
-    for c in LAYERS_ELSEWHERE], ids=[c[0] for c in LAYERS_ELSEWHERE])
+@pytest.mark.parametrize("name, where, make", LAYERS_ELSEWHERE,
+                         ids=[c[0] for c in LAYERS_ELSEWHERE])
 def test_layer_parameters_elsewhere_under_float64(float64, name, where, make):
     tg.manual_seed(3)
     torch.manual_seed(3)

@@ -80,9 +80,10 @@ int32, int64, bool_ = as_dtype(np.int32), as_dtype(np.int64), as_dtype(np.bool_)
 _default = {"float": np.dtype(np.float32)}
 
 
-def default_float():
-    """The default floating-point dtype, as a NumPy dtype (float32 unless changed)."""
-    return _default["float"]
+def default_float(dtype=None):
+    """The default floating-point dtype, as a NumPy dtype (float32 unless changed) — or
+    ``dtype`` itself when one was given (a layer's ``dtype=None`` argument)."""
+    return _default["float"] if dtype is None else np.dtype(dtype)
 
 
 def set_default_dtype(d):

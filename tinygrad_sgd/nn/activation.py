@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..device import check_device
+from ..dtypes import default_float
 from . import functional as F
 from .module import Module, Parameter
 
@@ -12,8 +13,15 @@ __all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "
 
 
 class ReLU(Module):
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -182,11 +190,11 @@ class PReLU(Module):
     """x for x > 0, a·x otherwise, with ``num_parameters`` learnable slopes a (1, or one per
     channel), all starting at ``init``."""
 
-    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=np.float32):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         check_device(device)
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(np.full((num_parameters,), init, dtype))
+        self.weight = Parameter(np.full((num_parameters,), init, default_float(dtype)))
 
     def forward(self, x):
         return F.prelu(x, self.weight)

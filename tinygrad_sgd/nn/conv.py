@@ -2,6 +2,7 @@
 sliding-block layers Fold/Unfold."""
 import numpy as np
 
+from ..device import check_device
 from ..dtypes import default_float
 from . import functional as F
 from .functional.conv import ntuple
@@ -20,8 +21,9 @@ class _ConvNd(Module):
     dims, transposed = 2, False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 groups, bias, padding_mode, output_padding=0):
+                 groups, bias, padding_mode, output_padding=0, device=None, dtype=None):
         super().__init__()
+        check_device(device)
         name, n = type(self).__name__, self.dims
         if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer")
@@ -54,9 +56,9 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = self._padding_for_pad()
         shape = ((self.in_channels, self.out_channels // groups) if self.transposed else
                  (self.out_channels, self.in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, default_float()))
+        self.weight = Parameter(np.empty(shape, default_float(dtype)))
         if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), default_float()))
+            self.bias = Parameter(np.empty((self.out_channels,), default_float(dtype)))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -102,9 +104,10 @@ class Conv2d(_ConvNd):
     'reflect', 'replicate' or 'circular' (those pad with :func:`F.pad` first, as torch)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros"):
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode)
+                         groups, bias, padding_mode, device=device, dtype=dtype)
 
     def forward(self, x):
         conv = F.conv2d if self.dims == 2 else F.conv1d
@@ -126,9 +129,10 @@ class ConvTranspose2d(_ConvNd):
     transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros"):
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding)
+                         groups, bias, padding_mode, output_padding, device, dtype)
         if isinstance(self.padding, str):
             raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
                              f"ints, got {self.padding!r}")

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from ..device import check_device
+from ..dtypes import default_float
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -30,13 +32,15 @@ class Linear(Module):
     """y = x·Wᵀ + b with ``weight`` of shape ``(out_features, in_features)`` and ``bias`` of
     shape ``(out_features,)`` (float32, torch's default initialisation)."""
 
-    def __init__(self, in_features, out_features, bias=True):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_device(device)
         self.in_features = positive_int(in_features, "in_features", "Linear")
         self.out_features = positive_int(out_features, "out_features", "Linear")
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), np.float32))
+        dtype = default_float(dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         if bias:
-            self.bias = Parameter(np.empty((self.out_features,), np.float32))
+            self.bias = Parameter(np.empty((self.out_features,), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -3,6 +3,7 @@ defaults, parameter and buffer names, so state_dicts move both ways)."""
 import numpy as np
 
 from ..device import check_device
+from ..dtypes import default_float
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -35,12 +36,13 @@ class LayerNorm(Module):
     zeros at first) when ``elementwise_affine``; ``bias=False`` leaves the shift out."""
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 device=None, dtype=np.float32):
+                 device=None, dtype=None):
         super().__init__()
         check_device(device)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        _affine_parameters(self, self.normalized_shape, dtype, elementwise_affine, bias)
+        _affine_parameters(self, self.normalized_shape, default_float(dtype), elementwise_affine,
+                           bias)
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -55,13 +57,13 @@ class RMSNorm(Module):
     machine epsilon."""
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
-                 dtype=np.float32):
+                 dtype=None):
         super().__init__()
         check_device(device)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
+            self.weight = Parameter(np.ones(self.normalized_shape, default_float(dtype)))
         else:
             self.register_parameter("weight", None)
 
@@ -82,11 +84,12 @@ class _BatchNorm(Module):
     _dims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=np.float32, *, bias=True):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         check_device(device)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = default_float(dtype)
         _affine_parameters(self, self.num_features, dtype, affine, bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype)))

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..device import check_device
+from ..dtypes import default_float
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -21,7 +22,7 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
-                 _freeze=False, device=None, dtype=np.float32):
+                 _freeze=False, device=None, dtype=None):
         super().__init__()
         check_device(device)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
@@ -37,7 +38,8 @@ class Embedding(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype),
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
+                                             default_float(dtype)),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:

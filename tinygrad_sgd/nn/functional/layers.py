@@ -42,9 +42,14 @@ def _type_name(x):
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
-def relu(input):
-    """max(x, 0)."""
-    return check_tensor(input, "relu").relu()
+def relu(input, inplace=False):
+    """max(x, 0); ``inplace=True`` writes it into ``input`` (as ``input.relu_()``)."""
+    check_tensor(input, "relu")
+    return _maybe_inplace(input, _relu, inplace) if inplace else input.relu()
+
+
+def _relu(x):
+    return x.relu()
 
 
 def sigmoid(input):
@@ -56,14 +61,28 @@ def tanh(input):
     return check_tensor(input, "tanh").tanh()
 
 
-def softmax(input, dim):
-    """e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim``."""
-    return check_tensor(input, "softmax").softmax(dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim``; ``dtype``: the input is cast to it first (as torch)."""
+    input, dim = _softmax_args(input, dim, dtype, "softmax")
+    return input.softmax(dim)
 
 
-def log_softmax(input, dim):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """xᵢ − log Σⱼ e^(xⱼ) along ``dim`` (computed stably, not as log(softmax))."""
-    return check_tensor(input, "log_softmax").log_softmax(dim)
+    input, dim = _softmax_args(input, dim, dtype, "log_softmax")
+    return input.log_softmax(dim)
+
+
+def _softmax_args(input, dim, dtype, name):
+    """The input cast to ``dtype`` (if given) and the dim; ``dim=None`` is torch's deprecated
+    implicit choice (0 for 0-, 1- and 3-D inputs, else 1), with its warning."""
+    check_tensor(input, name)
+    if dim is None:
+        import warnings
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      f"call to include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return (input if dtype is None else input.to(dtype)), dim
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -229,11 +248,9 @@ def glu(input, dim=-1):
     return a * b.sigmoid()
 
 
-def softmin(input, dim=None):
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(−x) along ``dim``."""
-    check_tensor(input, "softmin")
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1     # torch's legacy implicit choice
+    input, dim = _softmax_args(input, dim, dtype, "softmin")
     return (-input).softmax(dim)
 
 
