@@ -19,7 +19,7 @@ import numpy as np
 from .. import autograd, ops
 from ..errors import ShapeError
 from ..tensor import Tensor
-from . import activation as A, elementwise as E, math as M
+from . import activation as A, elementwise as E, math as M, products as P
 
 __all__ = ["inplace"]
 
@@ -109,6 +109,20 @@ for _name, _fn in {
             "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
             "bitwise_left_shift", "bitwise_right_shift")}}.items():
     _method(_name, _fn)
+
+
+def _product_method(name, fn):
+    """``x.addmm_(m1, m2)``: the operands have other shapes than ``x``; the result must have
+    x's (checked after the product, as torch)."""
+    def method(self, *args, **kwargs):
+        return inplace(self, fn, *args, name=name, check_shapes=False, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"In place: ``self = {fn.__name__}(self, ...)`` (see functions.inplace)."
+    setattr(Tensor, name, method)
+
+
+for _name in ("addmm", "baddbmm", "addmv", "addr"):
+    _product_method(_name + "_", getattr(P, _name))
 
 
 def _fill(x, value):
