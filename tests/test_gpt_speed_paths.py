@@ -203,3 +203,227 @@ def test_gelu_hypothesis_shapes_float64_first_and_second_order(data):
     x = data.draw(arrays(data.draw(shapes()), -6.0, 6.0))
     check_against_torch(lambda lib, t: lib.nn.functional.gelu(t), [x], None, 1e-10, 1e-12,
                         True, "gelu")
+
+
+# ============================================================================ softmax
+def softmax_both(x, dim, log=False, grad_seed=6):
+    """(value, gradient) of (log_)softmax along dim for tinygrad_sgd and torch."""
+    g = np.random.default_rng(grad_seed).standard_normal(x.shape).astype(x.dtype)
+    out = []
+    for lib in (tg, torch):
+        t = lib.tensor(x, requires_grad=True)
+        y = t.log_softmax(dim) if log else t.softmax(dim)
+        (grad,) = lib.autograd.grad(y, t, grad_outputs=lib.tensor(g))
+        as_np = (lambda a: a.detach().numpy()) if lib is torch else (lambda a: a.numpy())
+        out.append((as_np(y), as_np(grad)))
+    return out
+
+
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, 3.0, -0.0])
+def test_softmax_of_a_0d_tensor_is_a_row_of_one(value, dtype, log, backend):
+    """issue #15: softmax(tensor(nan)) is nan (it was 1.0), as are ±∞; finite: 1 (log: 0)."""
+    (y, dx), (ty, tdx) = softmax_both(np.array(value, dtype), 0, log)
+    assert y.shape == () and y.dtype == dtype
+    np.testing.assert_array_equal(y, ty)
+    np.testing.assert_array_equal(dx, tdx)
+
+
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((2, 0), 1), ((2, 0), 0), ((0, 3), 1),
+                                       ((0, 3), -2), ((3, 0, 2), -1), ((3, 0, 2), 1)])
+def test_softmax_over_or_beside_a_size_0_dim_gives_an_empty_result(shape, dim, log, backend):
+    """issue #15: torch returns an empty tensor (and an empty gradient) instead of raising."""
+    x = np.zeros(shape, np.float32)
+    (y, dx), (ty, tdx) = softmax_both(x, dim, log)
+    assert y.shape == ty.shape == dx.shape == tdx.shape == shape
+    assert y.dtype == dx.dtype == np.float32
+    t = tg.zeros(shape, requires_grad=True)
+    y = F.softmax(t, dim) if not log else F.log_softmax(t, dim)
+    assert y.grad_fn.name() == ("LogSoftmaxBackward" if log else "SoftmaxBackward")
+
+
+SOFTMAX_ROWS = np.array([[1.0, 2.0, 3.0, -1.0], [np.nan, 1.0, 2.0, 3.0],
+                         [-np.inf, -np.inf, -np.inf, -np.inf], [np.inf, 1.0, 2.0, 3.0],
+                         [-np.inf, 0.5, -np.inf, 2.0], [1e4, -1e4, 1e4, 0.0],
+                         [-1e30, -1e30, -1e30, -1e30], [0.0, 0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_softmax_rows_with_nan_inf_and_huge_values_match_torch(dim, dtype, log, backend):
+    x = SOFTMAX_ROWS.astype(dtype)
+    (y, dx), (ty, tdx) = softmax_both(x, dim, log)
+    tol = dict(rtol=2e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(y, ty, **tol)
+    np.testing.assert_allclose(dx, tdx, **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,dim", [((32, 4, 64, 64), -1), ((5, 7, 3), 1), ((3, 1000), -1),
+                                       ((2, 3, 5), 0)])
+def test_softmax_big_and_odd_shapes_match_torch(shape, dim, dtype, backend):
+    x = (np.random.default_rng(7).standard_normal(shape) * 4).astype(dtype)
+    (y, dx), (ty, tdx) = softmax_both(x, dim)
+    tol = dict(rtol=2e-5, atol=2e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(y, ty, **tol)
+    # g − Σ g·s cancels: float32 gradients are ~ulp(|g|) = 5e-7 apart in absolute terms
+    np.testing.assert_allclose(dx, tdx, **(dict(tol, atol=2e-6) if dtype == np.float32
+                                          else tol))
+
+
+def masked_softmax_reference(x, keep):
+    """torch: masked places filled with −∞, softmax, rows with nothing kept above −∞ → 0 (and
+    no gradient: they are replaced before the softmax too)."""
+    filled = x.masked_fill(~keep, -np.inf)
+    empty = (filled == -np.inf).all(-1, keepdim=True)
+    return torch.softmax(filled.masked_fill(empty, 0.0), -1).masked_fill(empty, 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("keep_shape", [(6, 5), (5,), (2, 3, 6, 5), (1, 5), (3, 1, 1)])
+def test_masked_softmax_op_matches_torch_with_whole_rows_masked(keep_shape, dtype, backend):
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((2, 3, 6, 5)) * 3).astype(dtype)
+    x[0, 0, 2] = -np.inf                      # a row −∞ by its scores alone
+    x[1, 2, 4, 1] = np.nan                    # a nan: its row is nan unless it is masked
+    keep = rng.random(keep_shape) < 0.6
+    if len(keep_shape) == 2 and keep_shape[0] == 6:
+        keep[3] = False                       # a whole row masked
+    g = rng.standard_normal(x.shape).astype(dtype)
+    a = tg.tensor(x, requires_grad=True)
+    y = tg.ops.SoftmaxOp.apply(a, -1, mask=keep)
+    (dx,) = autograd.grad(y, a, grad_outputs=tg.tensor(g))
+    t = torch.tensor(x, requires_grad=True)
+    ty = masked_softmax_reference(t, torch.tensor(keep))
+    (tdx,) = torch.autograd.grad(ty, t, grad_outputs=torch.tensor(g))
+    tol = dict(rtol=2e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(dx.numpy(), tdx.numpy(),       # (g − Σ g·s cancels)
+                               **(dict(tol, atol=1e-6) if dtype == np.float32 else tol))
+    nan_row = np.isnan(ty.detach().numpy()).any(-1, keepdims=True)
+    masked = ~np.broadcast_to(keep, x.shape)
+    assert (y.numpy()[masked & ~nan_row] == 0).all() and (dx.numpy()[masked] == 0).all()
+
+
+def test_masked_softmax_second_order_matches_torch():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 4, 3))
+    keep = np.tril(np.ones((4, 3), bool))
+    keep[0] = False
+    check_against_torch(
+        lambda lib, t: tg.ops.SoftmaxOp.apply(t, -1, mask=keep) if lib is tg
+        else masked_softmax_reference(t, torch.tensor(keep)), [x], None, 1e-10, 1e-12, True,
+        "masked softmax")
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("keep", [None, True, "causal", "row", "broadcast"])
+def test_compiled_softmax_agrees_with_the_numpy_kernel(keep):
+    from tinygrad_sgd.ops.activation import softmax, softmax_backward
+    rng = np.random.default_rng(10)
+    x = (rng.standard_normal((3, 2, 7, 9)) * 5).astype(np.float32)
+    x[0, 0, 1, :] = -np.inf
+    x[1, 1, 2, 3] = np.nan
+    x[2, 0, 3, 4] = np.inf
+    mask = {"causal": np.tril(np.ones((7, 9), bool)), "row": rng.random(9) < 0.5,
+            "broadcast": rng.random((2, 1, 9)) < 0.5}.get(keep, keep)
+    if keep == "causal":
+        mask[5] = False
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    previous = kernels.set_backend("numba")
+    try:
+        with np.errstate(invalid="ignore"):
+            fast = softmax(x, 3, mask)
+            fast_back = softmax_backward(g, fast, 3)
+            kernels.set_backend("numpy")
+            ref = softmax(x, 3, mask)
+            ref_back = softmax_backward(g, ref, 3)
+    finally:
+        kernels.set_backend(previous)
+    np.testing.assert_allclose(fast, ref, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(fast_back, ref_back, rtol=1e-5, atol=1e-6)
+
+
+# ============================================================================ attention
+def sdpa_both(q, k, v, dtype, **kw):
+    """Values and q, k, v gradients of scaled_dot_product_attention, ours and torch's."""
+    res = []
+    for lib in (tg, torch):
+        ts = [lib.tensor(a.astype(dtype), requires_grad=True) for a in (q, k, v)]
+        mask = kw.get("attn_mask")
+        kws = dict(kw, attn_mask=None if mask is None else lib.tensor(mask))
+        if mask is not None and mask.dtype != bool:
+            kws["attn_mask"] = kws["attn_mask"].to(ts[0].dtype)
+        out = lib.nn.functional.scaled_dot_product_attention(*ts, **kws)
+        g = np.random.default_rng(11).standard_normal(tuple(out.shape)).astype(dtype)
+        grads = lib.autograd.grad(out, ts, grad_outputs=lib.tensor(g))
+        as_np = (lambda a: a.detach().numpy()) if lib is torch else (lambda a: a.numpy())
+        res.append([as_np(out)] + [as_np(d) for d in grads])
+    return res
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("L,S", [(64, 64), (5, 9), (9, 5), (1, 1)])
+def test_causal_attention_gpt_layout_matches_torch(L, S, dtype, backend):
+    """Heads sliced out of one q|k|v projection and transposed, as in a GPT block: strided
+    views that go to BLAS uncopied."""
+    B, H, hs = 3, 4, 8
+    rng = np.random.default_rng(12)
+    T = max(L, S)
+    qkv = rng.standard_normal((B, T, 3 * H * hs))
+    heads = [qkv[:, :n, i * H * hs:(i + 1) * H * hs].reshape(B, n, H, hs).transpose(0, 2, 1, 3)
+             for i, n in ((0, L), (1, S), (2, S))]
+    ours, theirs = sdpa_both(*heads, dtype, is_causal=True)
+    tol = dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-13)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["bool", "bool_1xS", "bool_batch", "float", "none_inf"])
+def test_attention_masks_with_whole_rows_masked_match_torch(kind, dtype, backend):
+    rng = np.random.default_rng(13)
+    q, k, v = rng.standard_normal((2, 3, 6, 4)), rng.standard_normal((2, 3, 5, 4)), \
+        rng.standard_normal((2, 3, 5, 2))
+    keep = rng.random((6, 5)) < 0.6
+    keep[2] = False
+    mask = {"bool": keep, "bool_1xS": keep[:1], "bool_batch": rng.random((2, 1, 6, 5)) < 0.5,
+            "float": np.where(keep, rng.standard_normal((6, 5)), -np.inf), "none_inf": None}[kind]
+    if kind == "none_inf":
+        q[0, 1, 3, 0] = np.inf                 # scores of +∞ and −∞: a −∞ row gives zeros
+        k[0, 1, :, 0] = -np.abs(k[0, 1, :, 0]) - 0.1
+    ours, theirs = sdpa_both(q, k, v, dtype, attn_mask=mask)
+    tol = dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-13)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, **tol)
+
+
+@pytest.mark.parametrize("dtype", [tg.bool, tg.float32])
+def test_attention_mask_shape_errors(dtype):
+    q = tg.ones(2, 3, 4)
+    with pytest.raises(tg.errors.ShapeError, match=r"attn_mask of shape \(4, 2\) cannot be "
+                       r"broadcast to the attention weights' shape \(2, 3, 3\)"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=tg.ones(4, 2).to(dtype))
+    with pytest.raises(RuntimeError, match=r"^output with shape \[2, 3, 3\] doesn't match the "
+                       r"broadcast shape \[5, 2, 3, 3\]$"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=tg.ones(5, 2, 3, 3).to(dtype))
+
+
+@pytest.mark.parametrize("view,copied", [
+    (lambda a: a[:, :, :8].reshape(2, 6, 2, 4).transpose(1, 2), False),     # split heads
+    (lambda a: a.transpose(1, 2), False),                                    # column-major
+    (lambda a: a[:, ::2, :], False),                                         # rows skipped
+    (lambda a: a[:, :1, :8].expand(2, 5, 8), True),                          # rows repeated
+    (lambda a: a[:, :, ::2], True),                                          # columns skipped
+])
+def test_attention_copies_only_operands_blas_cannot_take(view, copied):
+    from tinygrad_sgd.nn.functional.attention import _blas_ready
+    x = view(tg.tensor(np.arange(2 * 6 * 24, dtype=np.float32).reshape(2, 6, 24)))
+    ready = _blas_ready(x)
+    assert (ready is not x) == copied
+    np.testing.assert_array_equal(ready.numpy(), x.numpy())

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..arguments import normalize_dim
 from ..autograd import Function
+from ..kernels.backend import compiled
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
 from .elementwise import Elementwise, Where, keep_where
 
@@ -227,55 +228,54 @@ def _gelu_second(x, approximate):
 
 
 class SoftmaxOp(Function):
-    """Along ``dim``, with m = max for stability (one array, computed in place)."""
+    """Along ``dim``, with m = max for stability (one array, computed in place). A 0-d x is a
+    row of one (1, or nan for nan and ±∞, as torch); a size-0 x gives a size-0 result.
+
+    ``mask`` (for attention): a boolean array broadcastable to x (True = keep), or True (keep
+    all). The other places get probability 0 — as if filled with −∞ — and a row with no kept
+    value above −∞ gives zeros instead of nan (torch's masked softmax, as its attention)."""
     rule = "sᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)"
     derivatives = ("dL/dxᵢ = sᵢ·(gᵢ − Σⱼ gⱼ·sⱼ)",)
     grad_fn_name, op_name = "SoftmaxBackward", "softmax"
 
-    def forward(self, x, dim):
+    def forward(self, x, dim, mask=None):
         d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "softmax")
-        if d.ndim == 0:
-            out = np.ones_like(d)
-        else:
-            out = d - d.max(axis=dim, keepdims=True)
-            np.exp(out, out=out)
-            out /= out.sum(axis=dim, keepdims=True)
+        self.mask = mask
+        out = softmax(d, dim, mask)
         self.save_output(out)
         return out
 
     def backward(self, g):
-        return SoftmaxGrad.apply(g, self.output(), self.dim)
+        return SoftmaxGrad.apply(g, self.output(), self.dim, self.mask)
 
 
 class SoftmaxGrad(Function):
     """The softmax's backward as one node (torch's _softmax_backward_data), for the incoming
     gradient g and the saved output s; its Jacobian in g is symmetric, so its own g-gradient
-    is the same node again."""
+    is the same node again. ``mask``: the forward's; masked places (where s = 0) get a
+    gradient of exactly 0 even when g or the row holds nan or ±∞, as behind torch's
+    masked_fill."""
     inputs, rule = ("g", "s"), "u = s·(g − Σ g·s)"
     derivatives = ("du/dg: ġ ↦ s·(ġ − Σ ġ·s)", "du/ds: ṡ ↦ ṡ·(g − Σ g·s) − s·Σ g·ṡ")
     op_name = "softmax_backward"
 
-    def forward(self, g, s, dim):
+    def forward(self, g, s, dim, mask=None):
         self.save_for_backward(g, s)
-        self.dim = dim
-        u = g.array * s.array
-        if u.ndim:
-            u -= s.array * u.sum(axis=dim, keepdims=True)
-        else:
-            u = u * 0                  # a 0-d softmax is the constant 1
-        return u
+        self.dim, self.mask = dim, mask
+        return softmax_backward(g.array, s.array, dim, mask)
 
     def backward(self, gg):
         g, s = self.saved_tensors
         dim = self.dim
-        return (SoftmaxGrad.apply(gg, s, dim) if self.needs_input_grad[0] else None,
+        return (SoftmaxGrad.apply(gg, s, dim, self.mask) if self.needs_input_grad[0] else None,
                 gg * (g - (g * s).sum(dim, keepdim=True)) - g * (gg * s).sum(dim, keepdim=True)
                 if self.needs_input_grad[1] else None)
 
 
 class LogSoftmaxOp(Function):
-    """Along ``dim``, exact even for logits of 1e4 (m = max)."""
+    """Along ``dim``, exact even for logits of 1e4 (m = max). A 0-d x is a row of one (0, or
+    nan for nan and ±∞, as torch); a size-0 x gives a size-0 result."""
     rule = "zᵢ = xᵢ − m − ln Σⱼ e^(xⱼ−m)"
     derivatives = ("dL/dxᵢ = gᵢ − e^(zᵢ)·Σⱼ gⱼ",)
     grad_fn_name, op_name = "LogSoftmaxBackward", "log_softmax"
@@ -283,11 +283,14 @@ class LogSoftmaxOp(Function):
     def forward(self, x, dim):
         d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "log_softmax")
-        if d.ndim == 0:
-            out = np.zeros_like(d)
+        if d.size == 0:
+            out = d.copy()
         else:
-            shifted = d - d.max(axis=dim, keepdims=True)
-            out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+            row = d.reshape(1) if d.ndim == 0 else d
+            out = row - row.max(axis=dim, keepdims=True)
+            lse = np.exp(out).sum(axis=dim, keepdims=True)
+            out -= np.log(lse, out=lse)
+            out = out.reshape(d.shape)
         self.save_output(out)
         return out
 
@@ -295,8 +298,52 @@ class LogSoftmaxOp(Function):
         return g - self.output().exp() * g.sum(dim=self.dim, keepdim=True)
 
 
-# ---------------------------------------------------------------------------- Φ, the normal CDF
-# float64: W. J. Cody, "Rational Chebyshev approximations for the error function" (Math. Comp.
-# 1969), the coefficients of netlib's CALERF; erfc is computed directly (not as 1 − erf) away
-# from 0, so Φ is accurate to a few ulp in both tails. float32: a rational approximation of erf
-# on [−4, 4] (outside, erf is ±1 in float32), evaluated in float32 (about 3 ulp).
+# ---------------------------------------------------------------------------- softmax numerics
+def softmax(d, dim, mask=None):
+    """e^(x−m)/Σe^(x−m) along ``dim`` of an array, in one new array (``mask``: see SoftmaxOp);
+    the numba backend runs float32 rows over the last dim in one compiled pass."""
+    if d.ndim == 0:
+        return softmax(d.reshape(1), 0, mask).reshape(())
+    if d.size == 0:
+        return d.copy()
+    fast = compiled()
+    if fast is not None and dim == d.ndim - 1 and d.dtype == np.float32:
+        from ..kernels.compiled import activations
+        out = activations.softmax_rows_f32(d, mask)
+        if out is not None:
+            return out
+    if mask is None:
+        out = d - d.max(axis=dim, keepdims=True)
+    else:
+        out = d.copy() if mask is True else np.where(mask, d, d.dtype.type(-np.inf))
+        m = out.max(axis=dim, keepdims=True)
+        empty = m == -np.inf                 # nothing kept above −∞: the row gives zeros
+        if empty.any():
+            m[empty] = 0
+        out -= m
+    np.exp(out, out=out)
+    total = out.sum(axis=dim, keepdims=True)
+    if mask is not None:
+        total[total == 0] = 1                # (an empty row: 0/1)
+    out /= total
+    return out
+
+
+def softmax_backward(g, s, dim, mask=None):
+    """s·(g − Σ g·s) along ``dim``, Σ g·s as one row dot product (no g·s array); 0 at the
+    places ``mask`` leaves out (see SoftmaxGrad)."""
+    if s.ndim == 0:
+        return softmax_backward(g.reshape(1), s.reshape(1), 0, mask).reshape(())
+    fast = compiled()
+    if fast is not None and dim == s.ndim - 1 and s.dtype == g.dtype == np.float32 \
+            and g.shape == s.shape and s.size:
+        from ..kernels.compiled import activations
+        out = activations.softmax_backward_rows_f32(g, s, mask)
+        if out is not None:
+            return out
+    dot = np.einsum("...i,...i->...", np.moveaxis(g, dim, -1), np.moveaxis(s, dim, -1))
+    out = g - np.expand_dims(dot, dim)
+    out *= s
+    if mask is not None and mask is not True and not np.isfinite(dot).all():
+        np.copyto(out, 0, where=~np.asarray(mask))   # (s = 0 there, but 0·nan is nan)
+    return out

@@ -1,22 +1,28 @@
-"""Compiled float32 GELU: x·Φ(x) and gelu′(x) = Φ(x) + x·φ(x) in one loop over the data, with
-the NumPy kernel's arithmetic (:mod:`tinygrad_sgd.kernels.gelu`: Φ from the same rational
-approximation, clamped to [0, 1]). e^t is computed here too (range reduction and a degree-7
-polynomial, ≤ 1 ulp): numba's ``math.exp``/``math.erf`` call libm once per element, which
-keeps the loop from vectorizing (3-10× slower).
+"""Compiled float32 activations: the GELU and the softmax over the last dim (with its backward).
 
-No reassociation here (unlike :func:`.kernel`): the range reduction of e^t must be evaluated
-in the order written. Float64 stays on the NumPy kernel.
+GELU: x·Φ(x) and gelu′(x) = Φ(x) + x·φ(x) in one loop over the data, with the NumPy kernel's
+arithmetic (:mod:`tinygrad_sgd.kernels.gelu`: Φ from the same rational approximation, clamped
+to [0, 1]). Softmax: max, e^(x−m), sum and division a row at a time, the row staying in cache
+(the NumPy version makes five passes over the whole array); the attention mask is read per row
+instead of being broadcast into an array. e^t is computed here (range reduction and a
+degree-7 polynomial, ≤ 1 ulp): numba's ``math.exp``/``math.erf`` call libm once per element,
+which keeps the loops from vectorizing (3-10× slower).
+
+No reassociation (unlike :func:`.kernel`) except in the row sums: the range reduction of e^t
+must be evaluated in the order written. Float64 stays on the NumPy kernels.
 """
 import numba
 import numpy as np
 
 from ..gelu import PHI_P, PHI_Q, U_MAX, INV_SQRT_2PI
 
-__all__ = ["gelu_f32"]
+__all__ = ["gelu_f32", "softmax_rows_f32", "softmax_backward_rows_f32"]
 
 # error_model="numpy": x/0 gives inf/nan as NumPy does (Python's ZeroDivisionError check
 # would keep the loops from vectorizing)
 _jit = numba.njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy")
+_jit_sum = numba.njit(cache=True, nogil=True, fastmath={"contract", "reassoc"},
+                      error_model="numpy")      # sums: any order, so they vectorize
 
 _P0, _P1, _P2, _P3, _P4, _P5 = PHI_P
 _Q0, _Q1, _Q2, _Q3, _Q4 = PHI_Q
@@ -40,9 +46,9 @@ def _cdf(v):
 
 @_jit
 def _exp_nonpositive(t):
-    """e^t for float32 t ≤ 0: t = n·ln2 + r, |r| ≤ ln2/2, e^r by its Taylor polynomial,
+    """e^t for float32 t ≤ 0 (or nan): t = n·ln2 + r, |r| ≤ ln2/2, e^r by its Taylor polynomial,
     2ⁿ built from its bits in two halves so that results below 2⁻¹²⁶ round once."""
-    t = max(t, _T_MIN)
+    t = _T_MIN if t < _T_MIN else t          # (nan stays nan)
     n = np.floor(t * _LOG2E + _HALF)
     r = (t - n * _LN2_HI) - n * _LN2_LO
     e = ((((((_E7 * r + _E6) * r + _E5) * r + _E4) * r + _E3) * r + _HALF) * r + _ONE) * r \
@@ -91,3 +97,113 @@ def gelu_f32(d, want_out, want_der):
         _derivative(flat, der)
     return (None if out is None else out.reshape(d.shape),
             None if der is None else der.reshape(d.shape))
+
+
+# ---------------------------------------------------------------------------- softmax
+_NO_MASK = np.ones((1, 1), np.bool_)
+
+
+def softmax_rows_f32(d, mask):
+    """Softmax over the last dim of a float32 array, as the NumPy kernel
+    (``ops.activation.softmax``); ``mask``: None, True, or a boolean array of shape (S,) or
+    (L, S) for the last two dims (True = keep; row r of the flattened array reads mask row
+    r mod L). None when the mask has another shape (the NumPy kernel then runs)."""
+    keep = _rows_mask(mask, d)
+    if keep is None:
+        return None
+    n = d.shape[-1]
+    x = np.ascontiguousarray(d).reshape(-1, n)
+    out = np.empty_like(x)
+    _softmax_rows(x, keep, keep.shape[0], keep is not _NO_MASK, mask is not None, out)
+    return out.reshape(d.shape)
+
+
+def _rows_mask(mask, d):
+    """The mask as (period, S) booleans (_NO_MASK for None/True), None if not of that form."""
+    if mask is None or mask is True:
+        return _NO_MASK
+    keep = np.asarray(mask)
+    n = d.shape[-1]
+    if keep.dtype != np.bool_ or keep.ndim > 2 or keep.shape[-1] != n or \
+            (keep.ndim == 2 and (d.ndim < 2 or keep.shape[0] != d.shape[-2])):
+        return None
+    return np.ascontiguousarray(keep.reshape(-1, n))
+
+
+@_jit_sum
+def _row_sum(a, r):
+    total = np.float32(0.0)
+    for j in range(a.shape[1]):
+        total += a[r, j]
+    return total
+
+
+@_jit_sum
+def _row_dot(a, b, r):
+    total = np.float32(0.0)
+    for j in range(a.shape[1]):
+        total += a[r, j] * b[r, j]
+    return total
+
+
+# a max that vectorizes: no-nan is assumed here, and harmless — a nan in the row reaches the
+# sum through e^(x−m) and makes the whole row nan whatever m this returns
+@numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"}, error_model="numpy")
+def _row_max(x, r, keep, kr, use_keep):
+    m = np.float32(-np.inf)
+    for j in range(x.shape[1]):
+        v = x[r, j]
+        if use_keep:
+            v = v if keep[kr, j] else np.float32(-np.inf)
+        m = v if v > m else m
+    return m
+
+
+@_jit
+def _softmax_rows(x, keep, period, use_keep, masked, out):
+    rows, n = x.shape
+    for r in range(rows):
+        kr = r % period
+        m = _row_max(x, r, keep, kr, use_keep)
+        if masked and m == -np.inf:             # nothing kept above −∞: zeros (or nan)
+            m = _ZERO
+        if use_keep:
+            for j in range(n):
+                e = _exp_nonpositive(x[r, j] - m)
+                out[r, j] = e if keep[kr, j] else _ZERO
+        else:
+            for j in range(n):
+                out[r, j] = _exp_nonpositive(x[r, j] - m)
+        total = _row_sum(out, r)
+        if masked and total == _ZERO:
+            total = _ONE
+        for j in range(n):
+            out[r, j] /= total
+
+
+def softmax_backward_rows_f32(g, s, mask=None):
+    """s·(g − Σ g·s) over the last dim, for float32 arrays of one shape; 0 where ``mask``
+    (as for :func:`softmax_rows_f32`) leaves a place out. None for another mask shape."""
+    keep = _rows_mask(mask, s)
+    if keep is None:
+        return None
+    n = s.shape[-1]
+    gs = np.ascontiguousarray(g).reshape(-1, n)
+    ss = np.ascontiguousarray(s).reshape(-1, n)
+    out = np.empty_like(ss)
+    _softmax_backward_rows(gs, ss, keep, keep.shape[0], keep is not _NO_MASK, out)
+    return out.reshape(s.shape)
+
+
+@_jit
+def _softmax_backward_rows(g, s, keep, period, use_keep, out):
+    for r in range(s.shape[0]):
+        dot = _row_dot(g, s, r)
+        if use_keep:
+            kr = r % period
+            for j in range(s.shape[1]):
+                u = (g[r, j] - dot) * s[r, j]
+                out[r, j] = u if keep[kr, j] else _ZERO
+        else:
+            for j in range(s.shape[1]):
+                out[r, j] = (g[r, j] - dot) * s[r, j]

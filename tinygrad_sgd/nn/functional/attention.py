@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ... import ops
+from ...errors import ShapeError
 from ...tensor import Tensor
 from ._checks import check_float
 from .dropouts import dropout
@@ -14,32 +15,48 @@ __all__ = ["scaled_dot_product_attention"]
 _causal_cache = {}
 
 
-def _causal_bias(L, S, dtype):
-    """0 on and below the diagonal (query i sees keys j ≤ i, aligned top-left as torch's
-    ``is_causal``), −inf above it."""
-    key = (L, S, np.dtype(dtype))
-    bias = _causal_cache.get(key)
-    if bias is None:
-        bias = np.where(np.tril(np.ones((L, S), dtype=bool)), 0, -np.inf).astype(dtype)
-        bias.flags.writeable = False
+def _causal_keep(L, S):
+    """True on and below the diagonal (query i sees keys j ≤ i, aligned top-left as torch's
+    ``is_causal``): a read-only boolean constant, one per (L, S)."""
+    keep = _causal_cache.get((L, S))
+    if keep is None:
+        keep = np.tril(np.ones((L, S), dtype=bool))
+        keep.flags.writeable = False
         if len(_causal_cache) < 64:
-            _causal_cache[key] = bias
-    return bias
+            _causal_cache[(L, S)] = keep
+    return keep
 
 
 def _blas_ready(x):
-    """``x`` itself if each of its matrices (last two dims) is laid out row- or column-major
-    without gaps, else a row-major copy: NumPy's batched matmul calls BLAS only for such
-    matrices and runs ~6x slower on the others — e.g. heads sliced out of one fused q|k|v
-    projection and transposed, as in every GPT."""
+    """``x`` itself if each of its matrices (last two dims) is one NumPy's matmul hands to BLAS
+    — one dim of unit stride, the other's stride a whole number of items at least that
+    dim's length (heads sliced out of one fused q|k|v projection and transposed qualify) —
+    else a row-major copy: NumPy multiplies the others without BLAS, ~6x slower."""
     a = x.array
     if a.ndim < 2:
         return x
     item, (r, c) = a.itemsize, a.strides[-2:]
     n, m = a.shape[-2:]
-    if (c == item and (r == item * m or n == 1)) or (r == item and (c == item * n or m == 1)):
+    if _blas_dims(r, c, m, item) or _blas_dims(c, r, n, item) or n == 1 or m == 1:
         return x
     return x.contiguous()
+
+
+def _blas_dims(outer, inner, inner_len, item):
+    return inner == item and outer > 0 and outer % item == 0 and outer // item >= inner_len
+
+
+def _check_mask_shape(shape, scores):
+    """The mask must broadcast to the attention weights' shape (L, S with their batch dims)
+    without widening it, as torch."""
+    try:
+        both = np.broadcast_shapes(shape, scores)
+    except ValueError:
+        raise ShapeError(f"scaled_dot_product_attention: attn_mask of shape {shape} cannot be "
+                         f"broadcast to the attention weights' shape {scores}") from None
+    if both != scores:
+        raise RuntimeError(f"output with shape {list(scores)} doesn't match the broadcast "
+                           f"shape {list(both)}")
 
 
 def _repeat_heads(x, groups):
@@ -90,33 +107,19 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
     query, key, value = _blas_ready(query), _blas_ready(key), _blas_ready(value)
     scores = (query * scale) @ key.mT
-    fully_masked = None
+    # one masked softmax: masked places get weight 0, and a query whose every score is −∞
+    # (masked, or −∞ itself) gets weights 0 — an output of zeros and no gradient, as torch's
+    keep = True
     if is_causal:
-        scores = scores + Tensor(_causal_bias(L, S, scores.dtype))
+        keep = _causal_keep(L, S)
     elif attn_mask is not None:
         mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(np.asarray(attn_mask))
-        if mask.dtype == np.bool_:
-            bias = np.where(mask.array, 0, -np.inf).astype(scores.dtype)
-            scores = scores + Tensor(bias)
-            maybe_empty = not mask.array.all(axis=-1).all() if mask.ndim else not mask.array
-        else:
+        _check_mask_shape(mask.shape, scores.shape)
+        if mask.dtype != np.bool_:
             scores = scores + (mask if mask.dtype == scores.dtype else mask.to(scores.dtype))
-            maybe_empty = bool(np.isneginf(mask.array).any())
-        if maybe_empty:
-            fully_masked = np.isneginf(scores.array).all(axis=-1, keepdims=True)
-            if not fully_masked.any():
-                fully_masked = None
-    if fully_masked is not None:    # softmax over a row of −inf alone would be nan
-        cond = Tensor(fully_masked)
-        zero = Tensor(np.zeros((), scores.dtype))
-        weights = ops.Where.apply(cond, zero, ops.Where.apply(cond, zero, scores)
-                                  .softmax(-1))
-    else:
-        weights = scores.softmax(-1)
+        else:
+            keep = mask.array
+    weights = ops.SoftmaxOp.apply(scores, -1, mask=keep)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
-    # a view forward; backward, flattening makes the incoming gradient row-major (NumPy copies
-    # a tensor that is not contiguous when flattening it) — it usually arrives transposed, from
-    # merging the heads — so the two products of the last matmul's backward are BLAS calls
-    out = weights @ value
-    return out.reshape(-1).reshape(out.shape)
+    return weights @ value
