@@ -664,9 +664,6 @@ def test_as_torch_programs_reach_normalize_and_vector_norm(tmp_path):
     assert g["d"].item() == 0.0 and abs(g["c"].item() - 1.0) < 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="torch.linalg is not in the shim's MODULES table (add "
-                   "'torch.linalg': Row('tinygrad_sgd.linalg')) — in tinygrad_sgd/_torch_shim/"
-                   "__init__.py")
 def test_as_torch_programs_reach_torch_linalg(tmp_path):
     from tinygrad_sgd.as_torch import run_script
     script = tmp_path / "prog.py"
@@ -674,11 +671,6 @@ def test_as_torch_programs_reach_torch_linalg(tmp_path):
     assert run_script(script)["n"].item() == 5.0
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.norm / torch.norm (functions/reduce.py) keeps "
-                   "checks of its own: p='nuc' is refused (linalg.matrix_norm has it now) and "
-                   "its messages differ from torch.norm's (dim out of range; torch's empty-dim "
-                   "text lacks a space: 'dimension 0because'); it could call "
-                   "linalg.vector_norm / matrix_norm — in tinygrad_sgd/functions/reduce.py")
 def test_tensor_norm_agrees_with_torch_norm_where_linalg_does():
     x = plain((3, 4))
     a, t = both(x)

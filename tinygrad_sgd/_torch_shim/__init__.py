@@ -56,6 +56,7 @@ MODULES = {
     "torch.autograd.function": Row("tinygrad_sgd.autograd.custom", only=frozenset({
         "Function", "once_differentiable"})),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
+    "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.random": Row("tinygrad_sgd", only=frozenset({
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
         "default_generator"})),

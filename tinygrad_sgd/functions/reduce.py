@@ -263,36 +263,19 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 @tensor_method
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """The vector norm over ``dim`` (every element by default): p a number, ``inf``,
-    ``-inf`` or ``'fro'`` (= 2); ``'nuc'`` (the nuclear norm) is not implemented."""
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
-                           f"as input. Got {torch_name(input.dtype)}")
-    if dtype is not None:
-        input = input.to(dtype)
-    if p == "fro" and dim is not None and not isinstance(dim, (int, np.integer)) \
-            and len(dim) > 2:       # torch hands this to matrix_norm, which refuses it
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
-                           f"{' '.join(str(d) for d in dim)}")
-    if p is None or p == "fro":
-        p = 2.0
-    elif p == "nuc":
-        raise NotImplementedError("norm(p='nuc'): the nuclear norm (sum of singular values) "
-                                  "is not implemented")
-    elif isinstance(p, str):
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
-    dims = reduce_dims(dim, input, "norm")
-    if p < 0 or math.isinf(p):      # no identity: max, min, Σ|x|^p with p < 0
-        if input.numel() == 0 and (dim is None or not isinstance(dim, (int, np.integer))
-                                   and len(dim) == 0):
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty "
-                               f"tensor because the operation does not have an identity")
-        for d in dims:
-            if input.shape[d] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the "
-                                   f"dimension {d} because this dimension is empty and the "
-                                   f"operation does not have an identity")
-    return Norm.apply(input, float(p), dims, keepdim)
+    """``torch.norm``: what torch's does — hand the work to :mod:`tinygrad_sgd.linalg`: a
+    number p (None = 2) is ``vector_norm(p)`` over ``dim`` (every element by default); ``'fro'``
+    over at most two dims is the vector 2-norm; ``'nuc'`` (and 'fro' over more dims, which it
+    refuses) goes to ``matrix_norm`` over ``dim`` (every dim by default)."""
+    from .. import linalg
+    dims = [dim] if isinstance(dim, (int, np.integer)) else dim
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, (int, np.integer)) or len(dim) <= 2):
+            return linalg.vector_norm(input, 2, dims, keepdim, dtype=dtype)
+        if dims is None:
+            dims = list(range(input.ndim))
+        return linalg.matrix_norm(input, p, dims, keepdim, dtype=dtype)
+    return linalg.vector_norm(input, 2.0 if p is None else p, dims, keepdim, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------- counting, logic
