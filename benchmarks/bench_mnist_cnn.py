@@ -85,18 +85,24 @@ def torch_stepper(batches, model=None):
     return stepper(model, opt, F.nll_loss, torch.from_numpy, batches)
 
 
-def time_alternating(steppers, steps, block=10, warmup=10):
-    """Median seconds per step of each stepper, run in alternating blocks."""
+def time_alternating(steppers, steps, block=10, warmup=10, cpu=None):
+    """Median seconds per step of each stepper, run in alternating blocks. ``cpu`` (a dict),
+    if given, receives each one's median CPU seconds per step (``time.process_time``: all of
+    the process's threads; on a loaded machine less noisy than the wall clock)."""
     for step in steppers.values():
         for _ in range(warmup):
             step()
     times = {name: [] for name in steppers}
+    cpu_times = {name: [] for name in steppers}
     for _ in range(max(1, steps // block)):
         for name, step in steppers.items():
             for _ in range(block):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 step()
                 times[name].append(time.perf_counter() - t0)
+                cpu_times[name].append(time.process_time() - c0)
+    if cpu is not None:
+        cpu.update({name: float(np.median(t)) for name, t in cpu_times.items()})
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
@@ -109,11 +115,14 @@ def worker_timing(threads, batch_sizes, steps):
         batches = _batches(bs)
         tmodel = _torch_model()
         sd = {k: v.detach().numpy().copy() for k, v in tmodel.state_dict().items()}
+        cpu = {}
         med = time_alternating({"ours": ours_stepper(batches, sd),
-                                "torch": torch_stepper(batches, tmodel)}, steps)
+                                "torch": torch_stepper(batches, tmodel)}, steps, cpu=cpu)
         rows.append({"batch": bs, "threads": threads, "ours_ms": med["ours"] * 1e3,
                      "torch_ms": med["torch"] * 1e3, "ratio": med["ours"] / med["torch"],
-                     "kernels": kernels.backend()})
+                     "ours_cpu_ms": cpu["ours"] * 1e3, "torch_cpu_ms": cpu["torch"] * 1e3,
+                     "cpu_ratio": cpu["ours"] / cpu["torch"], "kernels": kernels.backend(),
+                     "load": os.getloadavg()[0]})
     return rows
 
 
@@ -200,12 +209,14 @@ def main(argv=None):
                             threads)
     rows.sort(key=lambda r: (r["batch"], r["threads"]))
     print("MNIST tutorial CNN, one training step (forward + NLL + backward + SGD momentum), "
-          "median ms/step")
+          "median ms/step (CPU ratio: of the median CPU times per step; load: 1-minute load "
+          "average at the end of the row)")
     print(f"{'batch':>6} {'threads':>7} {'kernels':>8} {'tinygrad_sgd':>13} {'torch':>8} "
-          f"{'ours/torch':>11}")
+          f"{'ours/torch':>11} {'CPU ratio':>10} {'load':>5}")
     for r in rows:
         print(f"{r['batch']:>6} {r['threads']:>7} {r['kernels']:>8} {r['ours_ms']:>13.2f} "
-              f"{r['torch_ms']:>8.2f} {r['ratio']:>11.2f}")
+              f"{r['torch_ms']:>8.2f} {r['ratio']:>11.2f} {r['cpu_ratio']:>10.2f} "
+              f"{r['load']:>5.1f}")
     memory = [_run_worker(["--worker", f"memory-{w}", "--memory-steps",
                            str(args.memory_steps), "--batch-sizes", str(sizes[0])], 1)
               for w in ("ours", "torch")]

@@ -22,12 +22,15 @@ memory is what the user sees (:func:`layout.to_chwn`, :func:`layout.from_chwn`).
 
 Two cores (:mod:`.threads`): NumPy releases the GIL inside copies and BLAS, so big copies and
 products are split into one contiguous chunk per thread, with BLAS single-threaded inside each
-chunk. :mod:`.allocator` is the opt-in glibc setting that keeps freed big blocks for reuse.
+chunk. :mod:`.buffers` hands the kernels' big arrays out again once nobody references them
+(no fresh pages to fault in every step); :mod:`.allocator` is the opt-in, process-wide glibc
+setting that keeps freed big blocks for reuse.
 
 Two kernel sets (:mod:`.backend`): these NumPy kernels are the readable reference; when numba
 is installed (``pip install tinygrad_sgd[fast]``) compiled twins of the hottest ones
-(:mod:`.compiled`: direct one-channel convolution, im2col/col2im, max pooling) run in their
-place. ``backend()`` says which set is active; ``TINYGRAD_SGD_KERNELS=numpy|numba`` forces one.
+(:mod:`.compiled`: direct convolution for few channels, im2col/col2im, the input gradient by
+cached blocks, max pooling) run in their place. ``backend()`` says which set is active;
+``TINYGRAD_SGD_KERNELS=numpy|numba`` forces one.
 """
 from . import layout, conv, pool, elementwise, linalg, threads, allocator, buffers  # noqa: F401
 from .backend import backend, set_backend  # noqa: F401,E402  (the function shadows the module)
