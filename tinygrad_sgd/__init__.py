@@ -20,6 +20,7 @@ from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from . import linalg
+from . import special
 from .gradcheck import gradcheck, GradcheckError
 from .kernels.threads import set_num_threads, get_num_threads
 from .printing import set_printoptions
@@ -55,7 +56,7 @@ __all__ = ["Tensor", "tensor",
            "Size", "dtype", "set_default_device", "get_default_device",
            "set_default_dtype", "get_default_dtype",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "autograd", "linalg", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
+           "autograd", "linalg", "special", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
            "set_printoptions",
            "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__
 

@@ -57,6 +57,7 @@ MODULES = {
         "Function", "once_differentiable"})),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
+    "torch.special": Row("tinygrad_sgd.special"),
     "torch.random": Row("tinygrad_sgd", only=frozenset({
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
         "default_generator"})),

@@ -41,7 +41,8 @@ from .loss import (NllLoss, BinaryCrossEntropy, MseLoss, MseLossGrad)
 from .dropout import (DropoutOp)
 from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file lists its ops)
 from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)
-from . import products as _products, distance as _distance
+from .special import *  # noqa: F401,F403  (erf, lgamma, ...)
+from . import products as _products, distance as _distance, special as _special
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
@@ -64,4 +65,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "AdaptiveMaxPool2dOp", "ConstantPadNd", "Resample", "ResampleGrad", "Normalize",
            "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
            "MseLossGrad"]
-__all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__
+__all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__

@@ -1,0 +1,3 @@
+"""Special functions as differentiable primitives: erf, erfinv, lgamma, digamma, ..."""
+
+__all__ = []
