@@ -1,6 +1,7 @@
 """Misuse catalogue, part 1 — tensors: construction and dtypes, conversion to Python, indexing
 and item assignment, shape ops, reductions, matmul, and the gradient edge cases the random
-programs found (in-place edits torch catches, NaN/inf in prod/cumprod gradients). Each case is one program run on
+programs found (in-place edits torch catches, NaN/inf in prod/cumprod gradients). Each case is
+one program run on
 tinygrad_sgd and on torch; the outcome (exception class and essential message, or the value
 where torch accepts the input) must be the same. Harness: misuse_harness.py; part 2 (nn,
 losses, optimisers, data, state_dict, autograd, files): test_misuse_catalogue_nn.py; the older
@@ -86,7 +87,8 @@ CASES = [
         RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can require")),
     Case("int tensor .requires_grad = True",
          lambda L: setattr(L.arange(3), "requires_grad", True), raises(
-             RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can require")),
+             RuntimeError, r"(?i)only Tensors of floating point (and complex )?dtype can "
+                           r"require")),
     Case("tensor(float64 list, dtype=int64) truncates", lambda L: L.tensor(
         [1.7, -2.7], dtype=L.int64), value()),
     Case("tensor of bools and ints", lambda L: L.tensor([True, 2]), value()),
@@ -195,9 +197,12 @@ CASES = [
     # ------------------------------------------------------------ shape ops
     Case("permute with a repeated dim", lambda L: L.ones(2, 3).permute(0, 0), raises(
         RuntimeError, r"permute\(\): duplicate dims are not allowed")),
-    Case("squeeze a dim out of range", lambda L: L.ones(2, 3).squeeze(5), raises(IndexError, **oor("5"))),
-    Case("unsqueeze past the end", lambda L: L.ones(2).unsqueeze(3), raises(IndexError, **oor("3"))),
-    Case("transpose a dim out of range", lambda L: L.ones(2, 3).transpose(0, 2), raises(IndexError, **oor("2"))),
+    Case("squeeze a dim out of range", lambda L: L.ones(2, 3).squeeze(5),
+         raises(IndexError, **oor("5"))),
+    Case("unsqueeze past the end", lambda L: L.ones(2).unsqueeze(3),
+         raises(IndexError, **oor("3"))),
+    Case("transpose a dim out of range", lambda L: L.ones(2, 3).transpose(0, 2),
+         raises(IndexError, **oor("2"))),
     Case("flatten start after end", lambda L: L.ones(2, 3, 4).flatten(2, 1), raises(
         RuntimeError, r"flatten\(\) has invalid args: start_dim cannot come after end_dim")),
     Case("expand a non-singleton dim", lambda L: L.ones(2).expand(3), raises(
@@ -249,7 +254,8 @@ CASES = [
          xfail="view() of a transposed tensor returns a copy (writes through it don't reach "
                "the source); torch refuses — in tinygrad_sgd/functions/shape.py"),
     # ------------------------------------------------------------ reductions
-    Case("sum over a dim out of range", lambda L: L.ones(2, 3).sum(2), raises(IndexError, **oor("2"))),
+    Case("sum over a dim out of range", lambda L: L.ones(2, 3).sum(2),
+         raises(IndexError, **oor("2"))),
     Case("sum over a repeated dim", lambda L: L.ones(2, 3).sum((0, 0)), raises(
         RuntimeError, r"dim 0 appears multiple times in the list of dims",
         ours=r"dim \(0, 0\) names the same dimension twice"),
@@ -280,9 +286,12 @@ CASES = [
         RuntimeError, r"selected index k out of range")),
     Case("kthvalue k out of range", lambda L: L.ones(3).kthvalue(4), raises(
         (RuntimeError, IndexError), r"kthvalue\(\): selected number k out of range")),
-    Case("logsumexp over a dim out of range", lambda L: L.ones(2, 3).logsumexp(3), raises(IndexError, **oor("3"))),
-    Case("cumsum over a dim out of range", lambda L: L.ones(2, 3).cumsum(-3), raises(IndexError, **oor("-3"))),
-    Case("softmax over a dim out of range", lambda L: L.ones(2, 3).softmax(2), raises(IndexError, **oor("2"))),
+    Case("logsumexp over a dim out of range", lambda L: L.ones(2, 3).logsumexp(3),
+         raises(IndexError, **oor("3"))),
+    Case("cumsum over a dim out of range", lambda L: L.ones(2, 3).cumsum(-3),
+         raises(IndexError, **oor("-3"))),
+    Case("softmax over a dim out of range", lambda L: L.ones(2, 3).softmax(2),
+         raises(IndexError, **oor("2"))),
     Case("sum of an empty tensor is 0", lambda L: L.zeros(0, 3).sum(0), value()),
     Case("prod of an empty tensor is 1", lambda L: L.zeros(0).prod(), value()),
     Case("mean of an empty tensor is nan", lambda L: L.zeros(0).mean(), value()),

@@ -163,7 +163,8 @@ CASES = [
     Case("register_parameter of a plain Tensor", lambda L: L.nn.Module().register_parameter(
         "w", L.ones(2)), raises(
         TypeError, r"cannot assign '.*' object to parameter 'w' \(torch.nn.Parameter or None "
-                   r"required\)", ours=r"cannot register a Tensor as parameter 'w' \(a Parameter or None "
+                   r"required\)",
+        ours=r"cannot register a Tensor as parameter 'w' \(a Parameter or None "
                                  r"expected\)")),
     Case("Module without forward", lambda L: L.nn.Module()(L.ones(2)), raises(
         NotImplementedError, r"Module \[Module\] is missing the required \"forward\" function",
@@ -200,7 +201,8 @@ CASES = [
         L.ones(1, 1, 3, 3), L.ones(1, 1, 3, 3), stride=1, output_padding=1), raises(
         RuntimeError, r"output padding must be smaller than either stride or dilation")),
     Case("avg_pool2d of a 5-D input", lambda L: L.F.avg_pool2d(L.ones(1, 1, 1, 4, 4), 2),
-         raises(RuntimeError, r"Expected 3D or 4D \(batch mode\) tensor .*but got: ?\[1, 1, 1, 4, 4\]",
+         raises(RuntimeError, r"Expected 3D or 4D \(batch mode\) tensor .*but got: ?"
+                              r"\[1, 1, 1, 4, 4\]",
                 ours=r"avg_pool2d.*\(1, 1, 1, 4, 4\)")),
     Case("max_pool1d of a 4-D input", lambda L: L.F.max_pool1d(L.ones(1, 1, 4, 4), 2),
          raises(RuntimeError, r"max_pool1d: Expected 2D or 3D \(batch mode\) tensor .*but "
@@ -271,7 +273,8 @@ CASES = [
         [L.nn.Parameter(L.ones(1))], weight_decay=-1.0),
          raises(ValueError, r"Invalid weight_decay value: -1.0")),
     Case("RMSprop, negative alpha", lambda L: L.optim.RMSprop(
-        [L.nn.Parameter(L.ones(1))], alpha=-1.0), raises(ValueError, r"Invalid alpha value: -1.0")),
+        [L.nn.Parameter(L.ones(1))], alpha=-1.0),
+         raises(ValueError, r"Invalid alpha value: -1.0")),
     Case("Adagrad, negative lr_decay", lambda L: L.optim.Adagrad(
         [L.nn.Parameter(L.ones(1))], lr_decay=-1.0),
          raises(ValueError, r"Invalid lr_decay value: -1.0")),
@@ -325,7 +328,8 @@ CASES = [
     Case("load_state_dict, prefix of another model", lambda L: _load(
         L, lambda L: L.nn.Sequential(L.nn.Linear(1, 1)),
         lambda L: {"fc.weight": L.ones(1, 1), "fc.bias": L.ones(1)}), raises(
-        RuntimeError, r"Missing key\(s\) in state_dict: [\"']0\.weight[\"'].*, [\"']0\.bias[\"']")),
+        RuntimeError,
+        r"Missing key\(s\) in state_dict: [\"']0\.weight[\"'].*, [\"']0\.bias[\"']")),
     Case("load_state_dict, strict=False reports keys", lambda L: _load(
         L, lambda L: L.nn.Linear(1, 1), lambda L: {"weight": L.ones(1, 1), "extra": L.ones(1)},
         strict=False), value()),
