@@ -356,3 +356,27 @@ def test_reading_grad_of_a_non_leaf_warns_as_torch():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert x.grad is not None and z.grad is not None
+
+
+def test_small_tensor_queries_and_casts_as_torch():
+    """The attribute-like methods torch code uses: size() is a Size, ndimension, itemsize,
+    nbytes, is_signed/is_complex, is_cpu/get_device, retains_grad; half/short/char/byte."""
+    import numpy as np
+    import torch
+    import tinygrad_sgd as tg
+    for values in ([[1.5, -2.0, 3.0]], [[1, 2, 3]], [[True, False, True]]):
+        a, t = tg.tensor(values), torch.tensor(values)
+        assert isinstance(a.size(), tg.Size) and tuple(a.size()) == tuple(t.size())
+        assert a.size(-1) == t.size(-1) and a.ndimension() == t.ndimension()
+        assert a.itemsize == t.itemsize and a.nbytes == t.nbytes
+        assert a.is_signed() == t.is_signed() and a.is_complex() == t.is_complex()
+        assert a.is_cpu and t.is_cpu and a.get_device() == t.get_device() == -1
+        for cast in ("half", "short", "char", "byte"):
+            ours, theirs = getattr(a, cast)(), getattr(t, cast)()
+            assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+            np.testing.assert_array_equal(ours.array, theirs.numpy())
+    x = tg.tensor([1.0], requires_grad=True)
+    y = x * 2
+    assert not y.retains_grad
+    y.retain_grad()
+    assert y.retains_grad and not x.retains_grad

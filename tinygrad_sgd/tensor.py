@@ -135,12 +135,36 @@ class Tensor:
         return CPU
 
     is_cuda = False
+    is_cpu = True
+
+    def get_device(self):
+        """-1: the CPU (as torch numbers devices)."""
+        return -1
 
     def is_floating_point(self):
         return self.array.dtype.kind == "f"
 
+    def is_complex(self):
+        return False
+
+    def is_signed(self):
+        return self.array.dtype.kind in "fi"
+
     def element_size(self):
         return self.array.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self.array.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.array.nbytes
+
+    @property
+    def retains_grad(self):
+        """True for a non-leaf after ``retain_grad()`` (as torch)."""
+        return self._retains_grad
 
     @property
     def ndim(self):
@@ -149,8 +173,10 @@ class Tensor:
     def dim(self):
         return self.array.ndim
 
+    ndimension = dim
+
     def size(self, dim=None):
-        return self.array.shape if dim is None else self.array.shape[dim]
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self):
         return self.array.size

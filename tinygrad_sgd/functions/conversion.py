@@ -85,6 +85,26 @@ def bool(self):
 
 
 @tensor_method
+def half(self):
+    return self.to(np.float16)
+
+
+@tensor_method
+def short(self):
+    return self.to(np.int16)
+
+
+@tensor_method
+def char(self):
+    return self.to(np.int8)
+
+
+@tensor_method
+def byte(self):
+    return self.to(np.uint8)
+
+
+@tensor_method
 def view_as(self, other):
     return self.view(other.shape)
 
