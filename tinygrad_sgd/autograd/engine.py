@@ -61,26 +61,37 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     counts = _count_edges(roots)
     ready = [r for r in dict.fromkeys(roots) if isinstance(r, Function) and counts[r] == 0]
+    capturing = bool(capture.at_node)
     with set_grad_enabled(create_graph), np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
-            g = _run_hooks(node._pre_hooks, buffers.pop(node))
-            capture.node(node, g)
+            g = buffers.pop(node)
+            if node._pre_hooks:
+                g = _run_hooks(node._pre_hooks, g)
+            if capturing:
+                capture.node(node, g)
             grads = _call_backward(node, g)
             if observer is not None:
                 observer(node, g, grads)
             if not retain_graph:
                 node.release()
+            checking = _mode.anomaly
             for i, (edge, gi) in enumerate(zip(node.next_functions, grads)):
                 if edge is None:
                     continue
+                node_edge = isinstance(edge, Function)
                 if gi is not None:
-                    if _mode.anomaly:
+                    if checking:
                         anomaly.check_finite(gi.array, node, i)
-                    _accumulate_into(edge, gi, buffers, leaf_grads)
-                if isinstance(edge, Function):
-                    counts[edge] -= 1
-                    if counts[edge] == 0:
+                    if node_edge:           # (_accumulate_into, inlined on the hot path)
+                        prev = buffers.get(edge)
+                        buffers[edge] = gi if prev is None else prev + gi
+                    else:
+                        _accumulate_into(edge, gi, buffers, leaf_grads)
+                if node_edge:
+                    left = counts[edge] - 1
+                    counts[edge] = left
+                    if left == 0:
                         if edge in buffers:
                             ready.append(edge)
                         else:  # every gradient into it was None: propagate nothing further
