@@ -427,3 +427,31 @@ def test_attention_copies_only_operands_blas_cannot_take(view, copied):
     ready = _blas_ready(x)
     assert (ready is not x) == copied
     np.testing.assert_array_equal(ready.numpy(), x.numpy())
+
+
+@pytest.mark.parametrize("what", ["gelu", "softmax"])
+def test_kernels_split_over_two_threads_give_the_one_thread_numbers(what, backend):
+    """Big enough to be split; the softmax's split falls inside a period of its mask rows."""
+    rng = np.random.default_rng(14)
+    if what == "gelu":
+        x = rng.standard_normal(600_001).astype(np.float32) * 3
+        run = lambda: gelu_kernels.gelu(x, "none", True)                       # noqa: E731
+    else:
+        from tinygrad_sgd.ops.activation import softmax, softmax_backward
+        x = rng.standard_normal((3, 5, 7, 5000)).astype(np.float32)
+        keep = rng.random((7, 5000)) < 0.5
+        g = rng.standard_normal(x.shape).astype(np.float32)
+
+        def run():
+            s = softmax(x, 3, keep)
+            return s, softmax_backward(g, s, 3, keep)
+    previous = tg.get_num_threads()
+    try:
+        tg.set_num_threads(1)
+        one = run()
+        tg.set_num_threads(2)
+        two = run()
+    finally:
+        tg.set_num_threads(previous)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .backend import compiled
+from .threads import parallel_for
 
 try:                                   # the clip ufunc itself: np.clip adds ~15 µs a call
     from numpy._core.umath import clip as _clip
@@ -156,11 +157,14 @@ def _gelu_f32(d, want_out, want_der):
     n = flat.size
     out = np.empty(n, np.float32) if want_out else None
     der = np.empty(n, np.float32) if want_der else None
-    scratch = [np.empty(min(n, _SLAB), np.float32) for _ in range(3)]
-    for i in range(0, n, _SLAB):
-        j = min(i + _SLAB, n)
-        _gelu_slab(flat[i:j], None if out is None else out[i:j],
-                   None if der is None else der[i:j], *(s[:j - i] for s in scratch))
+
+    def run(start, stop):              # one thread's part, a slab at a time
+        scratch = [np.empty(min(stop - start, _SLAB), np.float32) for _ in range(3)]
+        for i in range(start, stop, _SLAB):
+            j = min(i + _SLAB, stop)
+            _gelu_slab(flat[i:j], None if out is None else out[i:j],
+                       None if der is None else der[i:j], *(s[:j - i] for s in scratch))
+    parallel_for(n, run, work=3 * n)
     return (None if out is None else out.reshape(d.shape),
             None if der is None else der.reshape(d.shape))
 

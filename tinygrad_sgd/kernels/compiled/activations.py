@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from ..gelu import PHI_P, PHI_Q, U_MAX, INV_SQRT_2PI
+from ..threads import parallel_for
 
 __all__ = ["gelu_f32", "softmax_rows_f32", "softmax_backward_rows_f32"]
 
@@ -87,14 +88,16 @@ def gelu_f32(d, want_out, want_der):
     """(x·Φ(x) or None, gelu′(x) or None) for a float32 array, as the NumPy kernel's
     ``_gelu_f32``."""
     flat = np.ascontiguousarray(d).reshape(-1)
-    out = np.empty(flat.size, np.float32) if want_out else None
-    der = np.empty(flat.size, np.float32) if want_der else None
+    n = flat.size
+    out = np.empty(n, np.float32) if want_out else None
+    der = np.empty(n, np.float32) if want_der else None
     if want_out and want_der:
-        _gelu_and_derivative(flat, out, der)
+        parallel_for(n, lambda a, b: _gelu_and_derivative(flat[a:b], out[a:b], der[a:b]),
+                     work=3 * n)
     elif want_out:
-        _gelu(flat, out)
+        parallel_for(n, lambda a, b: _gelu(flat[a:b], out[a:b]), work=2 * n)
     elif want_der:
-        _derivative(flat, der)
+        parallel_for(n, lambda a, b: _derivative(flat[a:b], der[a:b]), work=2 * n)
     return (None if out is None else out.reshape(d.shape),
             None if der is None else der.reshape(d.shape))
 
@@ -114,7 +117,9 @@ def softmax_rows_f32(d, mask):
     n = d.shape[-1]
     x = np.ascontiguousarray(d).reshape(-1, n)
     out = np.empty_like(x)
-    _softmax_rows(x, keep, keep.shape[0], keep is not _NO_MASK, mask is not None, out)
+    use_keep, masked = keep is not _NO_MASK, mask is not None
+    parallel_for(len(x), lambda a, b: _softmax_rows(x[a:b], a, keep, use_keep, masked,
+                                                   out[a:b]), work=2 * x.size)
     return out.reshape(d.shape)
 
 
@@ -160,10 +165,12 @@ def _row_max(x, r, keep, kr, use_keep):
 
 
 @_jit
-def _softmax_rows(x, keep, period, use_keep, masked, out):
+def _softmax_rows(x, first, keep, use_keep, masked, out):
+    """Rows ``first``, ``first + 1``, … of the whole array (for the mask) are x's rows."""
     rows, n = x.shape
+    period = keep.shape[0]
     for r in range(rows):
-        kr = r % period
+        kr = (first + r) % period
         m = _row_max(x, r, keep, kr, use_keep)
         if masked and m == -np.inf:             # nothing kept above −∞: zeros (or nan)
             m = _ZERO
@@ -191,16 +198,20 @@ def softmax_backward_rows_f32(g, s, mask=None):
     gs = np.ascontiguousarray(g).reshape(-1, n)
     ss = np.ascontiguousarray(s).reshape(-1, n)
     out = np.empty_like(ss)
-    _softmax_backward_rows(gs, ss, keep, keep.shape[0], keep is not _NO_MASK, out)
+    use_keep = keep is not _NO_MASK
+    parallel_for(len(ss), lambda a, b: _softmax_backward_rows(gs[a:b], ss[a:b], a, keep,
+                                                             use_keep, out[a:b]),
+                 work=3 * ss.size)
     return out.reshape(s.shape)
 
 
 @_jit
-def _softmax_backward_rows(g, s, keep, period, use_keep, out):
+def _softmax_backward_rows(g, s, first, keep, use_keep, out):
+    period = keep.shape[0]
     for r in range(s.shape[0]):
         dot = _row_dot(g, s, r)
         if use_keep:
-            kr = r % period
+            kr = (first + r) % period
             for j in range(s.shape[1]):
                 u = (g[r, j] - dot) * s[r, j]
                 out[r, j] = u if keep[kr, j] else _ZERO
