@@ -16,7 +16,7 @@ import numba
 import numpy as np
 from numba.core import event
 
-__all__ = ["kernel", "FASTMATH", "FLOATS", "conv", "pool"]
+__all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "pool"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -49,6 +49,11 @@ event.register("numba:compile", _Announce())
 def kernel(fn):
     """A compiled kernel: cached on disk, GIL released, vectorizing fastmath (NaN-safe)."""
     return numba.njit(cache=True, nogil=True, fastmath=FASTMATH)(fn)
+
+
+def inline(fn):
+    """A compiled helper that the kernels calling it take in whole (numba inlines it)."""
+    return numba.njit(cache=True, fastmath=FASTMATH, inline="always")(fn)
 
 
 def floats(*arrays):

@@ -11,7 +11,7 @@ Every inner loop runs over the batch (N contiguous numbers), which LLVM vectoriz
 """
 import numpy as np
 
-from . import kernel
+from . import kernel, inline
 from .. import buffers
 from ..layout import to_chwn, from_chwn
 from ..threads import parallel_for
@@ -53,67 +53,129 @@ def _conv_direct(xp, w, b, sh, sw, dh, dw, f0, f1, out):
 ROW_BLOCK = 1024
 
 
+@inline
+def _add5(row, s0, s1, s2, s3, s4, w0, w1, w2, w3, w4):
+    for q in range(row.shape[0]):
+        row[q] += w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q] + w4 * s4[q]
+
+
+@inline
+def _add5_two(ra, rb, s0, s1, s2, s3, s4, a0, a1, a2, a3, a4, b0, b1, b2, b3, b4):
+    for q in range(ra.shape[0]):
+        v0, v1, v2, v3, v4 = s0[q], s1[q], s2[q], s3[q], s4[q]
+        ra[q] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3 + a4 * v4
+        rb[q] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3 + b4 * v4
+
+
 @kernel
 def _conv_direct_rows(xp, w, b, sh, dh, dw, f0, f1, out):
     """:func:`_conv_direct` for a width stride of 1: each tap adds one long contiguous run.
-    Five taps of a kernel row are added in one pass (one load and store of the output per five
-    multiply-adds instead of per one); the taps left over (kw not a multiple of 5) one by one."""
+    Five taps of a kernel row are added in one pass, to two filters' rows at once (each load
+    of the input serves ten multiply-adds, each load and store of an output row five; a last
+    odd filter alone); the taps left over (kw not a multiple of 5) one by one."""
     _, OH, OW, N = out.shape
     C, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     L = OW * N
     X = xp.shape[2] * N
     step = dw * N
-    for f in range(f0, f1):
+    for f in range(f0, f1, 2):
+        two = f + 1 < f1
+        g = f + 1 if two else f
         for oh in range(OH):
-            full = out[f, oh].reshape(L)
+            fa = out[f, oh].reshape(L)
+            fb = out[g, oh].reshape(L)
             for q0 in range(0, L, ROW_BLOCK):
-                row = full[q0:min(L, q0 + ROW_BLOCK)]
-                m = row.shape[0]
-                bf = b[f]
+                q1 = min(L, q0 + ROW_BLOCK)
+                ra, rb = fa[q0:q1], fb[q0:q1]
+                m = q1 - q0
                 for q in range(m):
-                    row[q] = bf
+                    ra[q] = b[f]
+                if two:
+                    for q in range(m):
+                        rb[q] = b[g]
                 for c in range(C):
                     for i in range(kh):
                         src = xp[c, oh * sh + i * dh].reshape(X)
                         j = 0
                         while j + 5 <= kw:
-                            w0, w1, w2 = w[f, c, i, j], w[f, c, i, j + 1], w[f, c, i, j + 2]
-                            w3, w4 = w[f, c, i, j + 3], w[f, c, i, j + 4]
                             o = j * step + q0      # (runs indexed by q alone vectorize)
                             s0, s1 = src[o:o + m], src[o + step:o + step + m]
                             s2, s3 = src[o + 2 * step:o + 2 * step + m], \
                                 src[o + 3 * step:o + 3 * step + m]
                             s4 = src[o + 4 * step:o + 4 * step + m]
-                            for q in range(m):
-                                row[q] += (w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
-                                           + w4 * s4[q])
+                            wa, wb = w[f, c, i], w[g, c, i]
+                            if two:
+                                _add5_two(ra, rb, s0, s1, s2, s3, s4, wa[j], wa[j + 1],
+                                          wa[j + 2], wa[j + 3], wa[j + 4], wb[j], wb[j + 1],
+                                          wb[j + 2], wb[j + 3], wb[j + 4])
+                            else:
+                                _add5(ra, s0, s1, s2, s3, s4, wa[j], wa[j + 1], wa[j + 2],
+                                      wa[j + 3], wa[j + 4])
                             j += 5
                         while j < kw:
-                            wv = w[f, c, i, j]
                             s = src[j * step + q0:j * step + q0 + m]
-                            for q in range(m):
-                                row[q] += wv * s[q]
+                            for fi in range(f, g + 1):
+                                wv = w[fi, c, i, j]
+                                r = out[fi, oh].reshape(L)[q0:q1]
+                                for q in range(m):
+                                    r[q] += wv * s[q]
                             j += 1
+
+
+@inline
+def _dot5(d, s0, s1, s2, s3, s4, zero):
+    a0 = a1 = a2 = a3 = a4 = zero
+    for q in range(d.shape[0]):
+        v = d[q]
+        a0 += v * s0[q]
+        a1 += v * s1[q]
+        a2 += v * s2[q]
+        a3 += v * s3[q]
+        a4 += v * s4[q]
+    return a0, a1, a2, a3, a4
+
+
+@inline
+def _dot5_two(da, db, s0, s1, s2, s3, s4, zero):
+    a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
+    for q in range(da.shape[0]):
+        u, v = da[q], db[q]
+        x0, x1, x2, x3, x4 = s0[q], s1[q], s2[q], s3[q], s4[q]
+        a0 += u * x0
+        a1 += u * x1
+        a2 += u * x2
+        a3 += u * x3
+        a4 += u * x4
+        b0 += v * x0
+        b1 += v * x1
+        b2 += v * x2
+        b3 += v * x3
+        b4 += v * x4
+    return a0, a1, a2, a3, a4, b0, b1, b2, b3, b4
 
 
 @kernel
 def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, out):
     """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for a
     width stride of 1: per output row, dot products of its OW·N gradients with the shifted
-    input runs, five taps of a kernel row sharing each load of the gradient."""
+    input runs, five taps of a kernel row and two filters at once (each load of the input
+    serves two filters, each load of a gradient five taps; a last odd filter alone)."""
     _, OH, OW, N = gy.shape
     C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
     L = OW * N
     X = xp.shape[2] * N
     step = dw * N
     zero = out.dtype.type(0)
-    for f in range(f0, f1):
+    for f in range(f0, f1, 2):
+        two = f + 1 < f1
+        g = f + 1 if two else f
         for oh in range(OH):
-            d = gy[f, oh].reshape(L)
+            da = gy[f, oh].reshape(L)
+            db = gy[g, oh].reshape(L)
             for c in range(C):
                 for i in range(kh):
                     src = xp[c, oh * sh + i * dh].reshape(X)
-                    acc = out[f, c, i]
+                    acc, bcc = out[f, c, i], out[g, c, i]
                     j = 0
                     while j + 5 <= kw:
                         o = j * step                # (runs indexed by q alone vectorize)
@@ -121,14 +183,16 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, out):
                         s2, s3 = src[o + 2 * step:o + 2 * step + L], \
                             src[o + 3 * step:o + 3 * step + L]
                         s4 = src[o + 4 * step:o + 4 * step + L]
-                        a0 = a1 = a2 = a3 = a4 = zero
-                        for q in range(L):
-                            v = d[q]
-                            a0 += v * s0[q]
-                            a1 += v * s1[q]
-                            a2 += v * s2[q]
-                            a3 += v * s3[q]
-                            a4 += v * s4[q]
+                        if two:
+                            a0, a1, a2, a3, a4, b0, b1, b2, b3, b4 = _dot5_two(
+                                da, db, s0, s1, s2, s3, s4, zero)
+                            bcc[j] += b0
+                            bcc[j + 1] += b1
+                            bcc[j + 2] += b2
+                            bcc[j + 3] += b3
+                            bcc[j + 4] += b4
+                        else:
+                            a0, a1, a2, a3, a4 = _dot5(da, s0, s1, s2, s3, s4, zero)
                         acc[j] += a0
                         acc[j + 1] += a1
                         acc[j + 2] += a2
@@ -137,10 +201,12 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, out):
                         j += 5
                     while j < kw:
                         s = src[j * step:j * step + L]
-                        a0 = zero
-                        for q in range(L):
-                            a0 += d[q] * s[q]
-                        acc[j] += a0
+                        for fi in range(f, g + 1):
+                            d = gy[fi, oh].reshape(L)
+                            a0 = zero
+                            for q in range(L):
+                                a0 += d[q] * s[q]
+                            out[fi, c, i, j] += a0
                         j += 1
 
 
