@@ -158,20 +158,23 @@ _CACHE_SIZE = 512
 
 
 def _plain(v):
-    return type(v) is int or (isinstance(v, (tuple, list)) and len(v) == 2
+    return type(v) is int or (isinstance(v, tuple) and len(v) == 2
                                and type(v[0]) is int and type(v[1]) is int)
 
 
 def _cached(make, op, x_shape, *args):
-    if not all(_plain(a) for a in args[:4]):
+    key = (make, op, x_shape) + args
+    try:
+        g = _CACHE.get(key)
+    except TypeError:                          # a list among the arguments: not kept
         return make(op, x_shape, *args)
-    key = (make, op, tuple(x_shape)) + tuple(tuple(a) if isinstance(a, (tuple, list)) else a for a in args)
-    g = _CACHE.get(key)
-    if g is None:
+    plain = _plain(args[0]) and _plain(args[1]) and _plain(args[2]) and _plain(args[3])
+    if g is None or not plain:
         g = make(op, x_shape, *args)          # (an argument error raises: nothing is kept)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[key] = g
+        if plain:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.clear()
+            _CACHE[key] = g
     return g
 
 
