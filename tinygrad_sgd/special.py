@@ -1,3 +1,26 @@
-"""``tinygrad_sgd.special`` (torch.special): the special functions under torch's names."""
+"""``tinygrad_sgd.special`` (torch.special): the special functions under torch's names.
 
-__all__ = []
+Each is the same function as the top-level one (``special.erf is tinygrad_sgd.erf``) or, for
+the names only torch.special has (``expit``, ``gammaln``, ``psi``, ``xlog1py``, ``ndtr``), a
+thin alias."""
+from .functions.activation import log_softmax as _log_softmax, softmax as _softmax
+from .functions.elementwise import exp as _exp  # noqa: F401
+from .functions.math import exp2, expm1, log1p, round  # noqa: F401
+from .functions.reduce import logsumexp  # noqa: F401
+from .functions.special import (erf, erfc, erfinv, digamma, polygamma, logit, xlogy,  # noqa: F401
+                                xlog1py, sinc, expit, ndtr, lgamma as gammaln)
+
+__all__ = ["erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "sinc", "gammaln",
+           "digamma", "psi", "polygamma", "softmax", "log_softmax", "logsumexp", "round",
+           "log1p", "expm1", "exp2", "ndtr"]
+
+psi = digamma
+
+
+def softmax(input, dim, *, dtype=None):
+    """softmax along ``dim``, the input first converted to ``dtype`` when given."""
+    return _softmax(input if dtype is None else input.to(dtype), dim)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    return _log_softmax(input if dtype is None else input.to(dtype), dim)

@@ -1,4 +1,218 @@
-"""Special functions: erf, erfc, erfinv, lgamma, digamma, xlogy, logit, sinc, ...
-(also under ``tinygrad_sgd.special``, torch.special's namespace)."""
+"""Special functions: erf, erfc, erfinv, lgamma, digamma, polygamma, xlogy, logit, sinc, ...
+(also under ``tinygrad_sgd.special``, torch.special's namespace), the numeric helpers
+deg2rad, rad2deg, heaviside, signbit, float_power, logaddexp2, nansum, nanmean, ldexp,
+nextafter, gcd, lcm; and (from :mod:`.misc`) dist, addcmul, addcdiv, quantile, msort, renorm,
+the predicates and comparison aliases, inference_mode.
 
-__all__ = []
+dtypes as torch: the float functions turn integer and bool tensors into the default float
+dtype; float_power computes in float64; gcd/lcm need integers; nextafter and logaddexp2 need
+floats (torch's ``NotImplementedError`` otherwise)."""
+import math
+import numbers
+
+import numpy as np
+
+from .. import ops
+from ..ops import special as S
+from ..tensor import Tensor, tensor_method
+from .elementwise import (float_input, float_operands, not_implemented, promote,
+                          require_tensor, values)
+from ..ops.math import Logaddexp
+from .reduce import sum as _sum
+
+__all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "xlogy", "logit",
+           "sinc", "deg2rad", "rad2deg", "heaviside", "signbit", "float_power", "logaddexp2",
+           "nansum", "nanmean", "ldexp", "nextafter", "gcd", "lcm"]
+# (xlog1py and ndtr are only in torch.special: see tinygrad_sgd.special)
+
+
+# ---------------------------------------------------------------------------- unary
+@tensor_method
+def erf(input):
+    return S.Erf.apply(float_input(input))
+
+
+@tensor_method
+def erfc(input):
+    return S.Erfc.apply(float_input(input))
+
+
+@tensor_method
+def erfinv(input):
+    return S.Erfinv.apply(float_input(input))
+
+
+@tensor_method
+def lgamma(input):
+    return S.Lgamma.apply(float_input(input))
+
+
+@tensor_method
+def digamma(input):
+    return S.Digamma.apply(float_input(input))
+
+
+def polygamma(n, input):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of digamma (``x.polygamma(n)`` as a method)."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    x = float_input(input)
+    return S.Digamma.apply(x) if n == 0 else S.Polygamma.apply(x, n=int(n))
+
+
+Tensor.polygamma = lambda self, n: polygamma(n, self)
+
+
+@tensor_method
+def logit(input, eps=None):
+    """log(x/(1 − x)), x first clamped to [eps, 1 − eps] when eps is given."""
+    return S.Logit.apply(float_input(input), eps=eps)
+
+
+@tensor_method
+def sinc(input):
+    """sin(πx)/(πx), 1 at 0."""
+    return S.Sinc.apply(float_input(input))
+
+
+@tensor_method
+def deg2rad(input):
+    return float_input(input) * (math.pi / 180.0)
+
+
+@tensor_method
+def rad2deg(input):
+    return float_input(input) * (180.0 / math.pi)
+
+
+def ndtr(input):
+    """Φ(x) = ½·erfc(−x/√2), the standard normal CDF."""
+    return S.Erfc.apply(float_input(input) * -math.sqrt(0.5)) * 0.5
+
+
+def expit(input):
+    from .activation import sigmoid
+    return sigmoid(input)
+
+
+# ---------------------------------------------------------------------------- two inputs
+def _pair(fn, input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__}), but expected a "
+                        f"Tensor")
+    return float_operands(input, other)
+
+
+@tensor_method
+def xlogy(input, other):
+    """x·log(y), 0 where x = 0 (unless y is NaN); either may be a number."""
+    return S.Xlogy.apply(*_pair("xlogy", input, other))
+
+
+def xlog1py(input, other):
+    """x·log(1 + y), 0 where x = 0 (unless y is NaN)."""
+    return S.Xlog1py.apply(*_pair("xlog1py", input, other))
+
+
+@tensor_method
+def heaviside(input, values):
+    """0 for x < 0, ``values`` where x = 0, 1 for x > 0 (not differentiable, as torch)."""
+    require_tensor(values, "heaviside", "values")
+    if input.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different "
+                           "dtypes.")
+    a, v = input.array, values.array
+    return Tensor(np.where(a == 0, v, a > 0).astype(a.dtype))
+
+
+@tensor_method
+def signbit(input):
+    a = input.array
+    return Tensor(np.signbit(a) if a.dtype.kind == "f" else np.asarray(a < 0))
+
+
+@tensor_method
+def float_power(input, exponent):
+    """input ** exponent computed in float64 (the result is float64, as torch)."""
+    def f64(v):
+        return v.to(np.float64) if isinstance(v, Tensor) else float(v)
+    from .elementwise import pow
+    return pow(f64(input), f64(exponent))
+
+
+@tensor_method
+def logaddexp2(input, other):
+    """log₂(2^x + 2^y), computed stably."""
+    require_tensor(other, "logaddexp2")
+    a, b = promote(input, other)
+    if a.dtype.kind != "f":
+        raise not_implemented("logaddexp2_cpu", a.dtype)
+    ln2 = math.log(2.0)
+    return Logaddexp.apply(a * ln2, b * ln2) * (1.0 / ln2)
+
+
+@tensor_method
+def ldexp(input, other):
+    """input · 2^other."""
+    require_tensor(other, "ldexp")
+    from .elementwise import mul, pow
+    return mul(input, pow(2.0, other))
+
+
+@tensor_method
+def nextafter(input, other):
+    """The next float after ``input`` towards ``other`` (not differentiable)."""
+    require_tensor(other, "nextafter")
+    a, b = promote(input, other)
+    if a.dtype.kind != "f":
+        raise not_implemented("nextafter_cpu", a.dtype)
+    return values("nextafter", np.nextafter, a, b)
+
+
+def _integer_pair(fn, name, input, other):
+    require_tensor(other, name)
+    a, b = promote(input, other)
+    if a.dtype.kind not in "iu":
+        raise not_implemented(f"{name}_cpu", a.dtype)
+    return values(name, fn, a, b)
+
+
+@tensor_method
+def gcd(input, other):
+    return _integer_pair(np.gcd, "gcd", input, other)
+
+
+@tensor_method
+def lcm(input, other):
+    return _integer_pair(np.lcm, "lcm", input, other)
+
+
+# ---------------------------------------------------------------------------- reductions
+@tensor_method
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """The sum, NaN counted as 0 (their gradient is 0)."""
+    x = input
+    if input.dtype.kind == "f":
+        x = S.NanToZero.apply(input)
+    return _sum(x, dim, keepdim, dtype=dtype)
+
+
+@tensor_method
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the non-NaN elements (NaN where all are NaN)."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
+                           f"dtype but got {_torch_name(input.dtype)}")
+    count = _sum(Tensor(~np.isnan(input.array)), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+def _torch_name(dtype):
+    from .elementwise import torch_dtype_name
+    return torch_dtype_name(dtype)
+
+
+from .misc import *  # noqa: E402,F401,F403  (group of numeric helpers, kept in its own file)
+from .misc import __all__ as _misc_all  # noqa: E402
+__all__ = __all__ + _misc_all

@@ -1,0 +1,285 @@
+"""Numeric helpers a torch user reaches for: dist, addcmul, addcdiv, quantile, nanquantile,
+msort, renorm; the predicates (is_tensor, is_floating_point, is_complex, numel, equal), the
+comparison aliases (greater, less_equal, not_equal, ...), type_as, new_empty and
+``inference_mode`` (here: no_grad, as a context manager and a decorator).
+
+(Re-exported by :mod:`.special`, which the package's function list already includes.)
+All compose existing differentiable functions (sort, gather, lerp, norm, where)."""
+import functools
+import numbers
+
+import numpy as np
+
+from ..autograd import no_grad, enable_grad
+from ..tensor import Tensor, tensor_method
+from .elementwise import eq, ge, gt, le, lt, ne, operands, promote, result_type, where
+from .math import lerp
+from .reduce import norm
+from .sort import sort
+
+__all__ = ["dist", "addcmul", "addcdiv", "quantile", "nanquantile", "msort", "renorm",
+           "is_tensor", "is_floating_point", "is_complex", "numel", "equal", "not_equal",
+           "greater", "greater_equal", "less", "less_equal", "inference_mode",
+           "is_inference_mode_enabled"]
+
+
+# ---------------------------------------------------------------------------- arithmetic
+@tensor_method
+def dist(input, other, p=2):
+    """‖input − other‖_p over all elements (broadcast first)."""
+    for t in (input, other):
+        if t.dtype.kind != "f":
+            raise RuntimeError(f"norm(): input dtype should be either floating point or "
+                               f"complex. Got {_name(t.dtype)} instead.")
+    return norm(input - other, p)
+
+
+def _ternary(input, tensor1, tensor2, value, op):
+    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    dtype = result_type(input.array, tensor1.array, tensor2.array)
+    if dtype.kind in "biu" and isinstance(value, numbers.Number) and dtype.kind != "b":
+        value = int(value)            # an integer result truncates value, as torch
+    cast = [t if t.dtype == dtype else t.to(dtype) for t in (input, tensor1, tensor2)]
+    return cast, value, dtype
+
+
+@tensor_method
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value · tensor1 · tensor2."""
+    (a, b, c), value, _ = _ternary(input, tensor1, tensor2, value, "addcmul")
+    return a + value * (b * c) if value != 1 else a + b * c
+
+
+@tensor_method
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value · tensor1 / tensor2 (integer tensor1 and tensor2 are refused, as
+    torch)."""
+    if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+            "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+            "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    (a, b, c), value, _ = _ternary(input, tensor1, tensor2, value, "addcdiv")
+    return a + value * (b / c) if value != 1 else a + b / c
+
+
+# ---------------------------------------------------------------------------- quantiles
+_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    op = "quantile()"                             # (torch's messages say so for both)
+    if input.dtype.kind != "f" or input.dtype.itemsize < 4:
+        raise RuntimeError(f"{op} input tensor must be either float or double dtype")
+    scalar_q = not isinstance(q, Tensor)
+    if not scalar_q:
+        if q.ndim > 1:
+            raise RuntimeError(f"{op} q must be a scalar or 1D tensor")
+        if q.dtype != input.dtype:
+            raise RuntimeError(f"{op} q tensor must be same dtype as the input tensor")
+    if input.numel() == 0:
+        raise RuntimeError(f"{op} input tensor must be non-empty")
+    if interpolation not in _MODES:
+        raise RuntimeError(f"{op} interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    qs = np.asarray(q.array if not scalar_q else q, dtype=np.float64)
+    if scalar_q and not 0 <= q <= 1:
+        raise RuntimeError(f"{op} q must be in the range [0, 1] but got {q}")
+    if not scalar_q and not np.all((qs >= 0) & (qs <= 1)):
+        raise RuntimeError(f"{op} q values must be in the range [0, 1]")
+    if dim is None:
+        x, out_shape = input.reshape(-1), ((1,) * input.ndim if keepdim else ())
+    else:
+        from ..arguments import normalize_dim
+        d = normalize_dim(dim, input.ndim, op[:-2])
+        x = input.movedim(d, -1) if input.ndim else input.reshape(1)
+        out_shape = tuple(1 if i == d else s for i, s in enumerate(input.shape)) if keepdim \
+            else tuple(s for i, s in enumerate(input.shape) if i != d)
+    values = sort(x, -1)[0]                       # NaN sort last
+    n = values.shape[-1]
+    nan = np.isnan(values.array)
+    if ignore_nan:
+        last = (~nan).sum(-1, keepdims=True) - 1.0     # rank of the last non-NaN
+    else:
+        last = np.where(nan.any(-1, keepdims=True), np.nan, n - 1.0)
+    qv = qs.reshape(-1)
+    raw = qv.reshape((-1,) + (1,) * values.ndim) * last               # (Q, ..., 1)
+    fixed = np.isnan(raw) | (raw < 0)        # any NaN (quantile): the last; all NaN: 0
+    ranks = np.where(fixed, 0.0 if ignore_nan else n - 1.0, raw)
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)                                       # half to even, as torch
+    below = ranks.astype(np.int64)
+    above = np.minimum(np.ceil(ranks).astype(np.int64), n - 1)
+    vals = values.unsqueeze(0).expand(len(qv), *values.shape)
+
+    def take(idx):
+        return vals.gather(-1, Tensor(np.broadcast_to(idx, vals.shape[:-1] + (1,)).copy()))
+
+    def const(a):
+        return Tensor(np.broadcast_to(np.asarray(a, input.dtype), lo.shape).copy())
+    lo = take(below)
+    if interpolation in ("lower", "higher", "nearest"):
+        out = lo
+    elif interpolation == "midpoint":
+        out = lerp(lo, take(above), const(0.5))
+    else:                                     # the weight is differentiable in q, as torch
+        qt = Tensor(qv.astype(input.dtype)) if scalar_q else q.reshape(-1)
+        qt = qt.reshape((-1,) + (1,) * values.ndim)
+        weight = where(Tensor(np.broadcast_to(fixed, lo.shape).copy()), const(ranks - below),
+                       qt * const(np.where(fixed, 0.0, last)) - const(below))
+        out = lerp(lo, take(above), weight)
+    out = out.reshape((len(qv),) + out_shape)
+    return out.reshape(out_shape) if scalar_q or q.ndim == 0 else out
+
+
+@tensor_method
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The q-th quantiles along ``dim`` (all elements for None); a 1-d q adds a first dim.
+    A row with NaN gives NaN."""
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+@tensor_method
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """quantile of the non-NaN elements (NaN where a row is all NaN)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True)
+
+
+@tensor_method
+def msort(input):
+    """Sorted along dim 0."""
+    return sort(input, 0)[0]
+
+
+@tensor_method
+def renorm(input, p, dim, maxnorm):
+    """Each slice along ``dim`` whose p-norm exceeds maxnorm scaled to norm maxnorm
+    (by maxnorm/(norm + 1e-7), as torch)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           f"dimensions")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {_name(input.dtype)}")
+    from ..arguments import normalize_dim
+    d = normalize_dim(dim, input.ndim, "renorm")
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = norm(input, p, dim=others, keepdim=True)
+    big = norms.array > maxnorm
+    factor = where(Tensor(big), maxnorm / (norms + 1e-7), Tensor(np.ones((), input.dtype)))
+    return input * factor
+
+
+def _name(dtype):
+    from .elementwise import torch_dtype_name
+    return torch_dtype_name(dtype)
+
+
+# ---------------------------------------------------------------------------- predicates
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def _tensor_arg(fn, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def is_floating_point(input):
+    _tensor_arg("is_floating_point", input)
+    return input.dtype.kind == "f"
+
+
+def is_complex(input):
+    _tensor_arg("is_complex", input)
+    return False                                   # (no complex dtypes here)
+
+
+Tensor.is_complex = lambda self: False
+
+
+def numel(input):
+    _tensor_arg("numel", input)
+    return input.numel()
+
+
+@tensor_method
+def equal(input, other):
+    """True if same shape and equal values (NaN ≠ NaN; dtypes may differ, as torch)."""
+    return input.shape == other.shape and bool(np.array_equal(input.array, other.array))
+
+
+for _alias, _fn in (("not_equal", ne), ("greater", gt), ("greater_equal", ge), ("less", lt),
+                    ("less_equal", le)):
+    def _compare(input, other, _fn=_fn):
+        return _fn(input, other)
+    _compare.__name__ = _alias
+    _compare.__doc__ = f"Alias of :func:`{_fn.__name__}`."
+    globals()[_alias] = tensor_method(_compare)
+
+
+@tensor_method
+def type_as(input, other):
+    """``input.to(other.dtype)``."""
+    return input.to(other.dtype)
+
+
+# ---------------------------------------------------------------------------- inference_mode
+_inference = [False]
+
+
+class inference_mode:
+    """torch.inference_mode: here the same as ``no_grad`` (no tensor is marked "inference";
+    ``inference_mode(False)`` changes nothing, as torch). A context manager and a decorator
+    (``@inference_mode`` or ``@inference_mode()``)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):    # @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._saved = _inference[0]
+        if self.mode:
+            self._ctx = no_grad()
+            self._ctx.__enter__()
+            _inference[0] = True
+        return None
+
+    def __exit__(self, *exc):
+        if self.mode:
+            self._ctx.__exit__(*exc)
+        _inference[0] = self._saved
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            with inference_mode(self.mode):
+                return fn(*args, **kwargs)
+        return run
+
+    def clone(self):
+        return inference_mode(self.mode)
+
+
+def is_inference_mode_enabled():
+    return _inference[0]
