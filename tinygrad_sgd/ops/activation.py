@@ -312,14 +312,21 @@ def softmax(d, dim, mask=None):
         out = activations.softmax_rows_f32(d, mask)
         if out is not None:
             return out
-    if mask is None:
-        out = d - d.max(axis=dim, keepdims=True)
-    else:
-        out = d.copy() if mask is True else np.where(mask, d, d.dtype.type(-np.inf))
-        m = out.max(axis=dim, keepdims=True)
+    x = d
+    if mask is not None and mask is not True:   # −∞ at the masked places: a broadcast add of a
+        x = d + np.where(mask, 0, -np.inf).astype(d.dtype)  # mask-sized bias (np.where on the
+    m = x.max(axis=dim, keepdims=True)                      # whole array is 4x slower)
+    if x is not d and not (m < np.inf).all():   # a masked nan or +∞ spoilt its row: exactly
+        x = np.where(mask, d, d.dtype.type(-np.inf))        # (rare)
+        m = x.max(axis=dim, keepdims=True)
+    if mask is not None:
         empty = m == -np.inf                 # nothing kept above −∞: the row gives zeros
         if empty.any():
             m[empty] = 0
+    if x is d:
+        out = d - m
+    else:
+        out = x
         out -= m
     np.exp(out, out=out)
     total = out.sum(axis=dim, keepdims=True)
