@@ -3,11 +3,14 @@
 smaller) — with tinygrad_sgd and with torch in the same process, from the same weights on the
 same batches, at 1 and at 2 threads, alternating blocks of steps (warm-up dropped), medians.
 
-    python benchmarks/bench_gpt.py [--steps 20] [--threads 1 2] [--json out.json] [--profile]
+    python benchmarks/bench_gpt.py [--steps 20] [--threads 1 2] [--backend numpy|numba]
+                                   [--json out.json] [--profile]
 
 Threads: torch.set_num_threads(n) for torch; for NumPy's OpenBLAS threadpoolctl when it is
-installed, else OpenBLAS's own setter found in NumPy's bundled library. ``--profile`` prints
-where our step spends its time (cProfile, by op).
+installed, else OpenBLAS's own setter found in NumPy's bundled library. ``--backend``: our
+kernel set (default: numba when installed, else NumPy; the GELU and softmax have compiled
+twins); it is printed with each result. ``--profile`` prints where our step spends its time
+(cProfile, by op).
 """
 import argparse
 import ctypes
@@ -173,6 +176,7 @@ def measure(step, n):
 
 
 def run(threads, steps, block=2):
+    from tinygrad_sgd import kernels
     how = set_threads(threads)
     ours, theirs = steppers()
     for f in (ours, theirs):           # warm-up (first calls allocate, import, plan)
@@ -181,13 +185,14 @@ def run(threads, steps, block=2):
     while len(t_ours) < steps:
         t_ours += measure(ours, block)
         t_torch += measure(theirs, block)
-    res = {"threads": threads, "steps": len(t_ours)}
+    res = {"threads": threads, "steps": len(t_ours), "kernels": kernels.backend()}
     for i, kind in enumerate(("wall", "cpu")):
         mo = statistics.median(t[i] for t in t_ours) * 1e3
         mt = statistics.median(t[i] for t in t_torch) * 1e3
         res.update({f"ours_{kind}_ms": mo, f"torch_{kind}_ms": mt, f"{kind}_ratio": mo / mt})
         print(f"threads={threads} {kind:4s}: ours {mo:7.1f} ms/step   torch {mt:7.1f} ms/step"
-              f"   ratio {mo / mt:.2f}x   ({len(t_ours)} steps each; BLAS threads: {how})")
+              f"   ratio {mo / mt:.2f}x   ({len(t_ours)} steps each; kernels: "
+              f"{res['kernels']}; BLAS threads: {how})")
     return res
 
 
@@ -208,9 +213,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--backend", choices=["numpy", "numba"])
     ap.add_argument("--json")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
+    if args.backend:
+        from tinygrad_sgd import kernels
+        kernels.set_backend(args.backend)
     if args.profile:
         profile()
         return
