@@ -4,7 +4,6 @@ Each is the same function as the top-level one (``special.erf is tinygrad_sgd.er
 the names only torch.special has (``expit``, ``gammaln``, ``psi``, ``xlog1py``, ``ndtr``), a
 thin alias."""
 from .functions.activation import log_softmax as _log_softmax, softmax as _softmax
-from .functions.elementwise import exp as _exp  # noqa: F401
 from .functions.math import exp2, expm1, log1p, round  # noqa: F401
 from .functions.reduce import logsumexp  # noqa: F401
 from .functions.special import (erf, erfc, erfinv, digamma, polygamma, logit, xlogy,  # noqa: F401

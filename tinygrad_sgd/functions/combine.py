@@ -5,8 +5,6 @@ helpers mm, inner, vdot, addbmm, chain_matmul.
 
 All are compositions of existing primitives (cat, reshape, expand, narrow, matmul): their
 gradients come from those, second order included. Index-valued results are plain tensors."""
-import numbers
-
 import numpy as np
 
 from .. import ops
@@ -14,8 +12,9 @@ from ..arguments import normalize_dim
 from ..dtypes import as_dtype
 from ..size import Size
 from ..tensor import Tensor, tensor_method
-from .elementwise import not_implemented, operands, result_type, torch_dtype_name
+from .elementwise import not_implemented, result_type
 from .index import narrow, tensor_split
+from .products import _C_NAME, addmm, dot, tensordot
 from .shape import _tensor_list, cat, expand, reshape
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack",
@@ -121,8 +120,7 @@ def broadcast_shapes(*shapes):
     return Size(tuple(reversed(out)))
 
 
-def _so_far(shapes):
-    """torch's "expected" shape in broadcast_shapes' message: the earlier shapes' broadcast."""
+def _so_far(shapes):       # torch's "expected" shape in the message: the earlier ones'
     return list(broadcast_shapes(*shapes)) if shapes else []
 
 
@@ -391,14 +389,9 @@ def mm(input, mat2):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x"
                            f"{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
     if input.dtype != mat2.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_c_name(input.dtype)} != {_c_name(mat2.dtype)}")
+        a, b = (_C_NAME.get(np.dtype(t.dtype).name) for t in (input, mat2))
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a} != {b}")
     return ops.MatMul.apply(input, mat2)
-
-
-def _c_name(dtype):
-    from .products import _C_NAME
-    return _C_NAME.get(np.dtype(dtype).name, str(dtype))
 
 
 @tensor_method
@@ -411,7 +404,6 @@ def inner(input, other):
                            f"got shapes {list(input.shape)} and {list(other.shape)}")
     if input.dtype != other.dtype:
         raise RuntimeError("both inputs should have same dtype")
-    from .products import tensordot
     return tensordot(input, other, dims=([input.ndim - 1], [other.ndim - 1]))
 
 
@@ -421,7 +413,6 @@ def vdot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
                            f"tensors")
-    from .products import dot
     return dot(input, other)
 
 
@@ -429,7 +420,7 @@ def vdot(input, other):
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """β·input + α·Σ_b batch1[b] @ batch2[b]."""
     if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else
+        raise RuntimeError("batch1 must be a 3D tensor" if batch1.ndim != 3 else
                            "batch2 must be a 3D tensor")
     if batch1.shape[0] != batch2.shape[0]:
         raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
@@ -439,7 +430,6 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch2.shape[1] != k:
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({n}x{k} and "
                            f"{batch2.shape[1]}x{m})")
-    from .products import addmm
     left = batch1.permute(1, 0, 2).reshape(n, b * k)
     return addmm(input, left, batch2.reshape(b * k, m), beta=beta, alpha=alpha)
 

@@ -10,9 +10,9 @@ import numbers
 
 import numpy as np
 
-from ..autograd import no_grad, enable_grad
+from ..autograd import no_grad
 from ..tensor import Tensor, tensor_method
-from .elementwise import eq, ge, gt, le, lt, ne, operands, promote, result_type, where
+from .elementwise import ge, gt, le, lt, ne, result_type, where
 from .math import lerp
 from .reduce import norm
 from .sort import sort
@@ -210,7 +210,7 @@ def is_complex(input):
     return False                                   # (no complex dtypes here)
 
 
-Tensor.is_complex = lambda self: False
+Tensor.is_complex = lambda self: False            # noqa: E731  (the method, as torch)
 
 
 def numel(input):
@@ -224,13 +224,34 @@ def equal(input, other):
     return input.shape == other.shape and bool(np.array_equal(input.array, other.array))
 
 
-for _alias, _fn in (("not_equal", ne), ("greater", gt), ("greater_equal", ge), ("less", lt),
-                    ("less_equal", le)):
-    def _compare(input, other, _fn=_fn):
-        return _fn(input, other)
-    _compare.__name__ = _alias
-    _compare.__doc__ = f"Alias of :func:`{_fn.__name__}`."
-    globals()[_alias] = tensor_method(_compare)
+@tensor_method
+def not_equal(input, other):
+    """Alias of :func:`ne`."""
+    return ne(input, other)
+
+
+@tensor_method
+def greater(input, other):
+    """Alias of :func:`gt`."""
+    return gt(input, other)
+
+
+@tensor_method
+def greater_equal(input, other):
+    """Alias of :func:`ge`."""
+    return ge(input, other)
+
+
+@tensor_method
+def less(input, other):
+    """Alias of :func:`lt`."""
+    return lt(input, other)
+
+
+@tensor_method
+def less_equal(input, other):
+    """Alias of :func:`le`."""
+    return le(input, other)
 
 
 @tensor_method

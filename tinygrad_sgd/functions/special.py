@@ -8,11 +8,9 @@ dtypes as torch: the float functions turn integer and bool tensors into the defa
 dtype; float_power computes in float64; gcd/lcm need integers; nextafter and logaddexp2 need
 floats (torch's ``NotImplementedError`` otherwise)."""
 import math
-import numbers
 
 import numpy as np
 
-from .. import ops
 from ..ops import special as S
 from ..tensor import Tensor, tensor_method
 from .elementwise import (float_input, float_operands, not_implemented, promote,
@@ -60,7 +58,13 @@ def polygamma(n, input):
     return S.Digamma.apply(x) if n == 0 else S.Polygamma.apply(x, n=int(n))
 
 
-Tensor.polygamma = lambda self, n: polygamma(n, self)
+def _polygamma_method(self, n):
+    """``x.polygamma(n)`` = ``polygamma(n, x)``."""
+    return polygamma(n, self)
+
+
+_polygamma_method.__name__ = "polygamma"
+Tensor.polygamma = _polygamma_method
 
 
 @tensor_method
