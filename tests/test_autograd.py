@@ -435,7 +435,7 @@ def test_retained_grad_is_taken_after_hooks_like_torch(retain_first):
 # ============================================================================ leaves, names
 def test_requires_grad_on_integer_tensors_refused():
     with pytest.raises(RuntimeError, match="floating point"):
-        Tensor([1, 2], requires_grad=True)
+        tg.tensor([1, 2], requires_grad=True)
     with pytest.raises(RuntimeError, match="floating point"):
         tg.arange(3).requires_grad_()
     with pytest.raises(RuntimeError, match="floating point"):

@@ -22,10 +22,26 @@ def torch_dtype_name(t):
     np.arange(3), np.arange(3, dtype=np.int32), np.zeros(2, np.float64), np.zeros(2, np.float32),
     np.array([True]), np.arange(4, dtype=np.uint8), np.array(3.5)])
 def test_construction_dtype_follows_torch(data):
-    ours = Tensor(data)
+    ours = tg.tensor(data)
     assert str(ours.dtype) == torch_dtype_name(torch.tensor(data))
     assert ours.shape == tuple(torch.tensor(data).shape)
     assert ours.tolist() == torch.tensor(data).tolist()
+
+
+@pytest.mark.parametrize("args", [([1, 2],), ([1.0, 2.5],), ([[1, 2], [3, 4]],), ([True, False],),
+                                  ([],), (), (2, 3), (4,), (0,), ([1, 2.5],)])
+def test_tensor_class_constructs_as_torch_Tensor(args):
+    """``Tensor(python data)`` is ``torch.Tensor``: the default float dtype, whatever the
+    numbers; ``Tensor(2, 3)`` a tensor of that size (torch's values are uninitialised)."""
+    ours, theirs = Tensor(*args), torch.Tensor(*args)
+    assert str(ours.dtype) == torch_dtype_name(theirs) and ours.shape == tuple(theirs.shape)
+    if args and isinstance(args[0], list):
+        assert ours.tolist() == theirs.tolist()
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        Tensor(2, -1)
+    with pytest.raises(TypeError, match="must be tuple of ints"):
+        Tensor(2, 1.5)
+    assert Tensor([1, 2], dtype=tg.int64).dtype == tg.int64       # unless a dtype is given
 
 
 def test_numpy_array_is_shared_not_copied_but_tensor_copies():
@@ -152,9 +168,9 @@ def test_iteration_and_len_follow_first_dim():
 @pytest.mark.parametrize("data", [[1.0, 2.0, 3.0], [1, 2, 3], [True, False], [[1.0, 2.0]],
                                   [-1.0, 0.0], 7])
 def test_repr_matches_torch_for_simple_values(data):
-    assert repr(Tensor(data)) == repr(torch.tensor(data))
+    assert repr(tg.tensor(data)) == repr(torch.tensor(data))
     if isinstance(data, list) and isinstance(np.ravel(data)[0], float):
-        assert repr(Tensor(data, requires_grad=True)) == repr(torch.tensor(data,
+        assert repr(tg.tensor(data, requires_grad=True)) == repr(torch.tensor(data,
                                                                            requires_grad=True))
 
 
@@ -232,9 +248,9 @@ def test_manual_seed_makes_draws_reproducible():
 # ============================================================================ conversions
 def test_item():
     assert Tensor(2.5).item() == 2.5 and isinstance(Tensor(2.5).item(), float)
-    assert Tensor([7]).item() == 7 and isinstance(Tensor([7]).item(), int)
-    assert Tensor([[True]]).item() is True
-    assert float(Tensor([1.5])) == 1.5 and int(Tensor(3)) == 3
+    assert tg.tensor([7]).item() == 7 and isinstance(tg.tensor([7]).item(), int)
+    assert tg.tensor([[True]]).item() is True
+    assert float(Tensor([1.5])) == 1.5 and int(tg.tensor(3)) == 3
     with pytest.raises(ValueError, match=r"only a tensor with one element.*shape \(2,\)"):
         Tensor([1.0, 2.0]).item()
     with pytest.raises(ValueError, match="one element"):
@@ -293,8 +309,8 @@ def test_clone_and_detach():
 
 def test_tensor_as_index_and_setitem():
     x = Tensor(np.arange(6.0).reshape(2, 3))
-    assert x[Tensor(1)].tolist() == [3.0, 4.0, 5.0]
-    assert x[Tensor([1, 0])].shape == (2, 3)
+    assert x[tg.tensor(1)].tolist() == [3.0, 4.0, 5.0]
+    assert x[tg.tensor([1, 0])].shape == (2, 3)
     assert x[x > 3].tolist() == [4.0, 5.0]
     x[0, 1] = 10.0
     x[x > 4] = Tensor(0.0)

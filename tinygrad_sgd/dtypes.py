@@ -210,3 +210,16 @@ def promote(a, b):
     """Tensors ``a`` and ``b`` cast to the dtype torch gives their result."""
     dtype = result_dtype(a.array, b.array)
     return a.to(dtype), b.to(dtype)
+
+
+def legacy_sized_array(first, rest, dtype):
+    """``Tensor(2, 3)``, torch's legacy constructor by sizes: a (2, 3) tensor of the default
+    float dtype (torch leaves it uninitialised; here it is zeros)."""
+    sizes = (first, *rest)
+    if not all(type(n) is int for n in sizes):
+        raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of "
+                        f"type {type(next(n for n in sizes if type(n) is not int)).__name__}")
+    if any(n < 0 for n in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(sizes)}: {list(sizes)}")
+    return np.zeros(sizes, default_float(dtype))

@@ -19,7 +19,8 @@ import numpy as np
 from . import autograd, versions
 from .device import CPU
 from .size import Size
-from .dtypes import as_array, as_dtype, _BY_NUMPY
+from .dtypes import as_array, as_dtype, default_float, legacy_sized_array, _BY_NUMPY
+from .errors import NON_LEAF_GRAD
 
 
 def tensor_method(fn):
@@ -28,19 +29,14 @@ def tensor_method(fn):
     return fn
 
 
-_NON_LEAF_GRAD = (
-    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
-    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
-    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
-    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-    "instead.")
-
-
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    ``Tensor(data, requires_grad=False, dtype=None)``: Python floats become float32, Python
-    ints int64, NumPy arrays keep their dtype (and are not copied).
+    ``Tensor(data, *, requires_grad=False, dtype=None)``: as ``torch.Tensor``, Python data
+    (numbers, lists, bools included) becomes the default float dtype (float32) and
+    ``Tensor(2, 3)`` is a (2, 3) tensor (zeros); NumPy arrays keep their dtype (and are not
+    copied). ``tinygrad_sgd.tensor(data)`` infers the dtype as ``torch.tensor`` does
+    (ints → int64).
     """
     __array_priority__ = 100  # so ndarray ⊕ Tensor calls Tensor's reflected operator
     # defaults at class level: a new Tensor only stores its array (fast for small graphs)
@@ -50,11 +46,15 @@ class Tensor:
     _hooks = None
     _retains_grad = False
 
-    def __init__(self, data, requires_grad=False, dtype=None):
+    def __init__(self, data=(), *sizes, requires_grad=False, dtype=None):
         if type(data) is np.ndarray and dtype is None and data.dtype.kind in "biuf":
             self.array = data
         elif isinstance(data, np.generic) and dtype is None and data.dtype.kind in "biuf":
             self.array = np.asarray(data)
+        elif sizes or type(data) is int:
+            self.array = legacy_sized_array(data, sizes, dtype)
+        elif dtype is None and not isinstance(data, Tensor):
+            self.array = as_array(data, default_float())    # torch.Tensor(list): float
         else:
             self.array = as_array(data, dtype)
         if requires_grad:
@@ -99,7 +99,7 @@ class Tensor:
         None. Only leaves (and non-leaves that called ``retain_grad()``) keep one: reading it
         on another non-leaf warns, as torch does."""
         if self._grad is None and self.grad_fn is not None and not self._retains_grad:
-            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+            warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter

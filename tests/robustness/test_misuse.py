@@ -190,7 +190,7 @@ CATALOGUE = [
                    r"dtype 'tinygrad_sgd.float32'"),
     ("p.data = a number", lambda: setattr(param(2), "data", 3),
      TypeError, r"Variable data has to be a tensor, but got int"),
-    ("an int tensor += a float", lambda: Tensor([1, 2]).__iadd__(0.5),
+    ("an int tensor += a float", lambda: tg.tensor([1, 2]).__iadd__(0.5),
      RuntimeError, r"result type Float can't be cast to the desired output type Long"),
     # ---------------------------------------------------------------- load_state_dict
     # elsewhere: tests/test_nn.py::test_load_state_dict_reports_every_problem_at_once (missing,
