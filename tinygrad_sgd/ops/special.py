@@ -34,10 +34,13 @@ def _f64(x):
 
 
 def _quiet(fn):
-    """NumPy's floating-point warnings off (infinities and NaN are expected values here)."""
+    """The arrays broadcast, flattened to 1-d for ``fn`` (its masks assign in place) and the
+    result reshaped; NumPy's floating-point warnings off (inf and NaN are expected here)."""
     def run(*args):
+        arrays = np.broadcast_arrays(*[_f64(a) for a in args])
         with np.errstate(all="ignore"):
-            return fn(*args)
+            out = fn(*[a.reshape(-1) for a in arrays])
+        return np.asarray(out).reshape(arrays[0].shape)
     run.__name__, run.__doc__ = fn.__name__, fn.__doc__
     return run
 
@@ -288,7 +291,6 @@ def digamma_array(x):
     return np.where(np.isnan(x), np.nan, out)
 
 
-@_quiet
 def polygamma_array(n, x):
     if n == 0:
         return digamma_array(x)
@@ -391,7 +393,7 @@ class Xlog1py(Xlogy):
 
 
 class Sinc(Unary):
-    """sinc(0) = 1, and its derivative there 0 (torch's masked formula)."""
+    """sinc(0) = 1, and its derivative 0 where πx² underflows to 0 (torch's masked formula)."""
     rule, derivatives = "z = sin(πx)/(πx)", ("dz/dx = (πx·cos πx − sin πx)/(πx²)",)
 
     @staticmethod
@@ -400,9 +402,8 @@ class Sinc(Unary):
         return np.where(a == 0, np.ones((), a.dtype), np.sin(px) / px)
 
     def derivative(self, g, x):
-        px = x * math.pi
-        d = (px * px.cos() - px.sin()) / (x * x * math.pi)
-        return keep_where(x.array != 0, g * d)
+        px, pxx = x * math.pi, x * x * math.pi
+        return keep_where(pxx.array != 0, g * (px * px.cos() - px.sin()) / pxx)
 
 
 class Logit(Elementwise):
