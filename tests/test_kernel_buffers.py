@@ -133,3 +133,18 @@ def test_an_argument_error_is_raised_every_time():
     for _ in range(2):
         with pytest.raises(ValueError, match="pad should be at most half"):
             pool_geometry("max_pool2d", (1, 1, 4, 4), 2, 2, 2)
+
+
+def test_is_free_tells_a_kept_array_nobody_else_uses():
+    """``is_free(a)``: the pool keeps ``a`` and nothing but the asker refers to it (the memory
+    tests count such an array as freed)."""
+    a = buffers.empty((300, 300), np.float32)
+    assert buffers.is_free(a)                 # only the pool, and the name we ask with
+    t = tg.Tensor(a)
+    assert not buffers.is_free(a)             # a Tensor holds it
+    del t
+    view = a[1:]
+    assert not buffers.is_free(a)             # a view keeps its base alive
+    del view
+    assert buffers.is_free(a)
+    assert not buffers.is_free(np.empty((300, 300), np.float32))   # not the pool's

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["empty", "zeros", "clear", "kept_bytes"]
+__all__ = ["empty", "zeros", "clear", "kept_bytes", "is_free"]
 
 MIN_BYTES = 64 << 10
 PER_SHAPE = 6
@@ -70,3 +70,12 @@ def clear():
 
 def kept_bytes() -> int:
     return _kept
+
+
+def is_free(array) -> bool:
+    """True if ``array`` is one the pool keeps and nothing else refers to any more (it is as
+    good as freed: the next ``empty`` of its shape may hand it out again)."""
+    if not any(a is array for a in _pool.get((array.shape, array.dtype), ())):
+        return False
+    # references: the pool's list, the caller's, this argument, getrefcount's argument
+    return sys.getrefcount(array) <= 4
