@@ -370,3 +370,48 @@ def test_addcmul_addcdiv_random_broadcast_shapes(data):
     check_against_torch(lambda L, x, y, z: L.addcmul(x, y, z, value=0.3)
                         + L.addcdiv(x, y, z, value=2), [a, b, c], rtol=1e-9, atol=1e-12,
                         label="addcmul/addcdiv")
+
+
+# --------------------------------------------------------------------------- histogram
+HIST_CASES = [
+    lambda L, d: L.histogram(L.tensor(R.standard_normal(200).astype(d)), 7),
+    lambda L, d: L.histogram(L.tensor(R.integers(0, 5, (6, 5)).astype(d)), 5),
+    lambda L, d: L.histogram(L.tensor(R.uniform(-3, 3, 50).astype(d)), 4, range=(-1.0, 2.0)),
+    lambda L, d: L.tensor(R.uniform(0, 4, 30).astype(d)).histogram(
+        L.tensor(np.array([0.0, 0.5, 2.5, 4.0], d)), weight=L.tensor(R.uniform(0, 1, 30).astype(d)),
+        density=True),
+    lambda L, d: L.histogram(L.tensor(np.array([1.0, 1, 1], d)), 3),
+    lambda L, d: L.histogram(L.tensor(np.array([], d)), 2),
+    lambda L, d: L.histogram(L.tensor(R.standard_normal(40).astype(d)), 6, density=True),
+]
+
+
+@pytest.mark.parametrize("i", range(len(HIST_CASES)))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_histogram_matches_torch(i, dtype):
+    state = R.bit_generator.state
+    ours = HIST_CASES[i](tg, dtype)
+    R.bit_generator.state = state                 # the same random input for torch
+    ref = HIST_CASES[i](torch, dtype)
+    assert ours._fields == ("hist", "bin_edges")
+    assert_same(ours.bin_edges, ref.bin_edges, rtol=1e-7)
+    assert_same(ours.hist, ref.hist, rtol=1e-6)
+
+
+HIST_ERRORS = [
+    lambda L: L.histogram(L.tensor([1, 2]), 2),
+    lambda L: L.histogram(L.tensor([1.0, 2.0]), 0),
+    lambda L: L.histogram(L.tensor([1.0, 2.0]), 2, range=(3.0, 1.0)),
+    lambda L: L.histogram(L.tensor([1.0, 2.0]), 2, weight=L.ones(3)),
+    lambda L: L.histogram(L.tensor([1.0, float("nan")]), 2),
+    lambda L: L.histogram(L.tensor([1.0, float("inf")]), 2),
+]
+
+
+@pytest.mark.parametrize("i", range(len(HIST_ERRORS)))
+def test_histogram_errors_match_torch(i):
+    with pytest.raises(Exception) as ref:
+        HIST_ERRORS[i](torch)
+    with pytest.raises(Exception) as ours:
+        HIST_ERRORS[i](tg)
+    assert type(ours.value) is type(ref.value) and str(ours.value) == str(ref.value)
