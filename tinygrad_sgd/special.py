@@ -7,11 +7,12 @@ from .functions.activation import log_softmax as _log_softmax, softmax as _softm
 from .functions.math import exp2, expm1, log1p, round  # noqa: F401
 from .functions.reduce import logsumexp  # noqa: F401
 from .functions.special import (erf, erfc, erfinv, digamma, polygamma, logit, xlogy,  # noqa: F401
-                                xlog1py, sinc, expit, ndtr, lgamma as gammaln)
+                                xlog1py, sinc, expit, ndtr, lgamma as gammaln,
+                                mvlgamma as multigammaln)
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "sinc", "gammaln",
            "digamma", "psi", "polygamma", "softmax", "log_softmax", "logsumexp", "round",
-           "log1p", "expm1", "exp2", "ndtr"]
+           "log1p", "expm1", "exp2", "ndtr", "multigammaln"]
 
 psi = digamma
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..arguments import normalize_dim
+from ..device import check_device
 from ..dtypes import as_dtype
 from ..size import Size
 from ..tensor import Tensor, tensor_method
@@ -220,7 +221,8 @@ def cartesian_prod(*tensors):
     return cat(cols, 1)
 
 
-def _tri_indices(fn, op, row, col, offset, dtype):
+def _tri_indices(fn, op, row, col, offset, dtype, device):
+    check_device(device)
     dtype = np.dtype(as_dtype(dtype)) if dtype is not None else np.dtype(np.int64)
     if dtype.kind not in "iu":
         raise not_implemented(op, dtype)
@@ -234,12 +236,12 @@ def _tri_indices(fn, op, row, col, offset, dtype):
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None,
                  pin_memory=False):
     """The (2, N) coordinates of the lower triangle of a row × col matrix, row by row."""
-    return _tri_indices(np.tril_indices, "tril_indices", row, col, offset, dtype)
+    return _tri_indices(np.tril_indices, "tril_indices", row, col, offset, dtype, device)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None,
                  pin_memory=False):
-    return _tri_indices(np.triu_indices, "triu_indices", row, col, offset, dtype)
+    return _tri_indices(np.triu_indices, "triu_indices", row, col, offset, dtype, device)
 
 
 @tensor_method
@@ -329,7 +331,7 @@ def _common(seq, values):
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
-                 sorter=None, out=None):
+                 sorter=None):
     """Indices at which ``input``'s values would be inserted into the sorted last dim of
     ``sorted_sequence`` (1-d, or with the same leading dims as ``input``) to keep it
     sorted; ``right``/``side="right"`` puts them after equal values."""
@@ -361,7 +363,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     return Tensor(np.asarray(idx, np.int32 if out_int32 else np.int64))
 
 
-def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+def bucketize(input, boundaries, *, out_int32=False, right=False):
     """For each value, the index of the bucket of the 1-d ``boundaries`` it falls in:
     boundaries[i-1] < x <= boundaries[i] (right=False) or boundaries[i-1] <= x < ... ."""
     if boundaries.ndim != 1:

@@ -20,7 +20,7 @@ from .reduce import sum as _sum
 
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "xlogy", "logit",
            "sinc", "deg2rad", "rad2deg", "heaviside", "signbit", "float_power", "logaddexp2",
-           "nansum", "nanmean", "ldexp", "nextafter", "gcd", "lcm"]
+           "nansum", "nanmean", "ldexp", "nextafter", "gcd", "lcm", "mvlgamma"]
 # (xlog1py and ndtr are only in torch.special: see tinygrad_sgd.special)
 
 
@@ -65,6 +65,16 @@ def _polygamma_method(self, n):
 
 _polygamma_method.__name__ = "polygamma"
 Tensor.polygamma = _polygamma_method
+
+
+@tensor_method
+def mvlgamma(input, p):
+    """The multivariate log-gamma: p(p−1)/4·log π + Σ_{j<p} lgamma(x − j/2) (torch's order)."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = float_input(input)
+    shifts = Tensor(np.arange(-p * 0.5 + 0.5, 0.5, 0.5).astype(x.dtype))
+    return lgamma(x.unsqueeze(-1) + shifts).sum(-1) + p * (p - 1) * math.log(math.pi) / 4
 
 
 @tensor_method
