@@ -69,7 +69,8 @@ Tensor.polygamma = _polygamma_method
 
 @tensor_method
 def mvlgamma(input, p):
-    """The multivariate log-gamma: p(p−1)/4·log π + Σ_{j<p} lgamma(x − j/2) (torch's order)."""
+    """The multivariate log-gamma p(p−1)/4·log π + Σ_{j<p} lgamma(x − j/2), summed in
+    torch's order."""
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = float_input(input)

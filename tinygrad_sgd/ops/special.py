@@ -200,7 +200,7 @@ _EULER = 0.57721566490153286061
 
 
 def _lgamma1p(z):
-    """lgamma(1 + z) for |z| ≤ 1/2 (and up to 1 with a few more ulp): −γz + Σ (−z)^k ζ(k)/k."""
+    """lgamma(1 + z) = −γz + Σ (−z)^k ζ(k)/k, for |z| ≤ ½ (up to 1 with a few ulp more)."""
     k = np.arange(2, 60)
     coef = _ZETA_K / k * np.where(k % 2 == 0, 1.0, -1.0)
     acc = np.zeros_like(z)
