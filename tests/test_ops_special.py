@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd.ops import special as S
+from tinygrad_sgd.kernels import special as S
 from strategies import assert_same, check_against_torch
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -56,6 +56,7 @@ CASES = [
     ("mvlgamma", lambda L, x: L.mvlgamma(x, 3) + x.mvlgamma(p=1)
      + L.special.multigammaln(x, 2), [u(1.1, 6, 2, 3)], 1e-8),   # (torch: trigamma ~1e-9)
     ("special.ndtr", lambda L, x: L.special.ndtr(x), [u(-8, 8, 9)], 1e-12),
+    ("special.ndtri", lambda L, x: L.special.ndtri(x), [np.r_[u(0.001, 0.999, 6), 1e-9]], 1e-10),
     ("special.expit", lambda L, x: L.special.expit(x), [u(-8, 8, 4)], 1e-12),
     ("special.gammaln psi", lambda L, x: L.special.gammaln(x) + L.special.psi(x),
      [u(0.2, 5, 4)], 1e-8),
@@ -155,6 +156,22 @@ def test_erfinv_accuracy_near_one_and_zero():
     ours = tg.erfinv(tg.tensor([1.0, -1.0, 1.5, np.nan, 0.0, -0.0])).numpy()
     np.testing.assert_array_equal(ours, [np.inf, -np.inf, np.nan, np.nan, 0.0, -0.0])
     assert np.signbit(ours[-1])
+
+
+def test_ndtri_accuracy_in_both_tails():
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    p = np.concatenate([10.0 ** -np.linspace(1, 300, 40), R.uniform(0, 1, 60),
+                        1 - 10.0 ** -np.linspace(1, 15, 15)])
+    ours = S.ndtri_array(p)
+    ref = np.array([float(mp.findroot(lambda z: mp.ncdf(z) - mp.mpf(v), z0))
+                    for v, z0 in zip(p, ours)])    # (Φ(z) = p solved in 40 digits)
+    _close(ours, ref, rtol=4e-15)
+    edge = np.array([0.0, 1.0, -0.1, 1.1, np.nan])
+    assert_same(tg.special.ndtri(tg.tensor(edge)), torch.special.ndtri(torch.tensor(edge)))
+    x = R.uniform(0, 1, 200)
+    _close(tg.special.ndtri(tg.tensor(x)).numpy(), torch.special.ndtri(torch.tensor(x)).numpy(),
+           rtol=1e-14, atol=1e-15)
 
 
 def test_polygamma_accuracy_against_mpmath():

@@ -1,18 +1,18 @@
 """``tinygrad_sgd.special`` (torch.special): the special functions under torch's names.
 
 Each is the same function as the top-level one (``special.erf is tinygrad_sgd.erf``) or, for
-the names only torch.special has (``expit``, ``gammaln``, ``psi``, ``xlog1py``, ``ndtr``), a
-thin alias."""
+the names only torch.special has (``expit``, ``gammaln``, ``psi``, ``xlog1py``, ``ndtr``,
+``ndtri``, ``multigammaln``), a thin alias or a function of its own."""
 from .functions.activation import log_softmax as _log_softmax, softmax as _softmax
 from .functions.math import exp2, expm1, log1p, round  # noqa: F401
 from .functions.reduce import logsumexp  # noqa: F401
 from .functions.special import (erf, erfc, erfinv, digamma, polygamma, logit, xlogy,  # noqa: F401
-                                xlog1py, sinc, expit, ndtr, lgamma as gammaln,
+                                xlog1py, sinc, expit, ndtr, ndtri, lgamma as gammaln,
                                 mvlgamma as multigammaln)
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "sinc", "gammaln",
            "digamma", "psi", "polygamma", "softmax", "log_softmax", "logsumexp", "round",
-           "log1p", "expm1", "exp2", "ndtr", "multigammaln"]
+           "log1p", "expm1", "exp2", "ndtr", "ndtri", "multigammaln"]
 
 psi = digamma
 

@@ -21,7 +21,7 @@ from .reduce import sum as _sum
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "xlogy", "logit",
            "sinc", "deg2rad", "rad2deg", "heaviside", "signbit", "float_power", "logaddexp2",
            "nansum", "nanmean", "ldexp", "nextafter", "gcd", "lcm", "mvlgamma"]
-# (xlog1py and ndtr are only in torch.special: see tinygrad_sgd.special)
+# (xlog1py, ndtr, ndtri, expit are only in torch.special: see tinygrad_sgd.special)
 
 
 # ---------------------------------------------------------------------------- unary
@@ -103,6 +103,11 @@ def rad2deg(input):
 def ndtr(input):
     """Φ(x) = ½·erfc(−x/√2), the standard normal CDF."""
     return S.Erfc.apply(float_input(input) * -math.sqrt(0.5)) * 0.5
+
+
+def ndtri(input):
+    """Φ⁻¹(p), the inverse of :func:`ndtr` (accurate in both tails)."""
+    return S.Ndtri.apply(float_input(input))
 
 
 def expit(input):

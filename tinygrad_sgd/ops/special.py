@@ -1,301 +1,24 @@
-"""Special functions as differentiable primitives: erf, erfc, erfinv, lgamma, digamma,
-polygamma, xlogy, xlog1py, sinc, logit — and their NumPy numerics (NumPy has none of them).
+"""Special functions as differentiable primitives: erf, erfc, erfinv, ndtri, lgamma, digamma,
+polygamma, xlogy, xlog1py, sinc, logit, and nansum's NaN-to-zero step.
 
-The numerics work in float64 (a float32 input is computed in float64 and rounded once), to
-about an ulp:
-* erf/erfc: W. J. Cody's rational approximations (the coefficients of
-  :mod:`tinygrad_sgd.kernels.gelu`), erfc computed directly in the tails.
-* erfinv: M. Giles' single-precision approximation, then two Halley steps whose residual uses
-  erfc near ±1 (so erfinv(1 − 1e-12) keeps all its digits).
-* lgamma: Taylor series of lgamma(1 + z) (coefficients ζ(k)) on (0, 2.5), the recurrence
-  Γ(x + 1) = x·Γ(x) below 10, Stirling's series above, reflection for x < 0.
-* digamma: torch's algorithm (reflection, recurrence up to 10, asymptotic series).
-* polygamma(n ≥ 1): (−1)^(n+1)·n!·ζ(n + 1, x) with the Hurwitz ζ of Cephes, as torch.
+Their numerics (NumPy has none of them) are kernels: :mod:`tinygrad_sgd.kernels.special`
+(float64, about an ulp; a float32 input is computed in float64 and rounded once).
 """
 import math
 
 import numpy as np
 
-from ..kernels.gelu import _A, _B, _C, _D, _P, _Q
+from ..kernels.special import (digamma_array, erf_array, erfc_array, erfinv_array,
+                               lgamma_array, ndtri_array, polygamma_array)
 from .elementwise import Elementwise, Where, keep_where
 from .math import Unary
 
-__all__ = ["Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Polygamma", "Xlogy", "Xlog1py",
-           "Sinc", "Logit", "NanToZero", "erf_array", "erfc_array", "erfinv_array", "lgamma_array",
-           "digamma_array", "polygamma_array", "zeta_array"]
+__all__ = ["Erf", "Erfc", "Erfinv", "Ndtri", "Lgamma", "Digamma", "Polygamma", "Xlogy",
+           "Xlog1py", "Sinc", "Logit", "NanToZero"]
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 HALF_SQRT_PI = math.sqrt(math.pi) / 2.0
-
-
-# ================================================================================ numerics
-def _f64(x):
-    return np.asarray(x, dtype=np.float64)
-
-
-def _quiet(fn):
-    """The arrays broadcast, flattened to 1-d for ``fn`` (its masks assign in place) and the
-    result reshaped; NumPy's floating-point warnings off (inf and NaN are expected here)."""
-    def run(*args):
-        arrays = np.broadcast_arrays(*[_f64(a) for a in args])
-        with np.errstate(all="ignore"):
-            out = fn(*[a.reshape(-1) for a in arrays])
-        return np.asarray(out).reshape(arrays[0].shape)
-    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
-    return run
-
-
-def _cody(y):
-    """(erf(y) for y ≤ 0.46875 else None, erfc(y) for y > 0.46875) pieces, y = |x| ≥ 0."""
-    small = y <= 0.46875
-    erf_small = np.empty(0)
-    if small.any():
-        ys = y[small]
-        ysq = ys * ys
-        num, den = _A[4] * ysq, ysq
-        for i in range(3):
-            num, den = (num + _A[i]) * ysq, (den + _B[i]) * ysq
-        erf_small = ys * (num + _A[3]) / (den + _B[3])
-    yb = y[~small]
-    erfc = np.empty_like(yb)
-    mid = yb <= 4.0
-    ym = yb[mid]
-    num, den = _C[8] * ym, ym
-    for i in range(7):
-        num, den = (num + _C[i]) * ym, (den + _D[i]) * ym
-    erfc[mid] = (num + _C[7]) / (den + _D[7])
-    yt = yb[~mid]
-    inv = 1.0 / (yt * yt)
-    num, den = _P[5] * inv, inv
-    for i in range(4):
-        num, den = (num + _P[i]) * inv, (den + _Q[i]) * inv
-    erfc[~mid] = (1.0 / math.sqrt(math.pi) - inv * (num + _P[4]) / (den + _Q[4])) / yt
-    head = np.trunc(yb * 16) / 16                 # e^(−y²) in two factors, for accuracy
-    erfc *= np.exp(-head * head) * np.exp(-(yb - head) * (yb + head))
-    erfc[np.isinf(yb)] = 0.0
-    return small, erf_small, erfc
-
-
-@_quiet
-def erf_array(x):
-    x = _f64(x)
-    y = np.abs(x)
-    small, erf_small, erfc = _cody(y)
-    out = np.empty_like(y)
-    out[small] = erf_small
-    out[~small] = 1.0 - erfc
-    out = np.copysign(out, x)
-    out[np.isnan(x)] = np.nan
-    return out
-
-
-@_quiet
-def erfc_array(x):
-    x = _f64(x)
-    y = np.abs(x)
-    small, erf_small, erfc = _cody(y)
-    out = np.empty_like(y)
-    out[small] = 1.0 - np.copysign(erf_small, x[small])
-    big = ~small
-    out[big] = np.where(x[big] < 0, 2.0 - erfc, erfc)
-    out[np.isnan(x)] = np.nan
-    return out
-
-
-@_quiet
-def erfinv_array(y):
-    y = _f64(y)
-    a = np.abs(y)
-    w = -np.log((1.0 - a) * (1.0 + a))
-    central = w < 5.0
-    w1 = w - 2.5
-    p = np.full_like(w, 2.81022636e-08)
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-              -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
-        p = c + p * w1
-    w2 = np.sqrt(np.where(central, 5.0, w)) - 3.0
-    q = np.full_like(w, -0.000200214257)
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-              0.00943887047, 1.00167406, 2.83297682):
-        q = c + q * w2
-    t = np.where(central, p, q) * a                  # |erfinv(y)|, to about 1e-7
-    ok = (a < 1.0) & (a > 0)
-    t = t.reshape(-1)
-    a_flat = a.reshape(-1)
-    todo = np.flatnonzero(ok.reshape(-1))
-    for _ in range(8):          # until each element's step is below an ulp (2 or 3 steps)
-        if todo.size == 0:
-            break
-        tt, aa = t[todo], a_flat[todo]
-        d = TWO_OVER_SQRT_PI * np.exp(-tt * tt)
-        tail = aa > 0.5
-        step = np.empty_like(tt)
-        # |y| ≤ ½: Halley on f = erf(t) − |y| (f″ = −2t·f′); beyond: Newton on
-        # log erfc(t) − log(1 − |y|), which stays well scaled up to 1 − 2⁻⁵³
-        e = erfc_array(tt[tail])
-        step[tail] = -(np.log(e) - np.log(1.0 - aa[tail])) * e / d[tail]
-        f = erf_array(tt[~tail]) - aa[~tail]
-        step[~tail] = f / (d[~tail] + tt[~tail] * f)
-        t[todo] = tt - step
-        todo = todo[np.abs(step) > 1e-16 * np.abs(tt)]
-    t = t.reshape(a.shape)
-    t = np.where(a == 1.0, np.inf, t)
-    t = np.where(a > 1.0, np.nan, t)
-    return np.copysign(t, y)
-
-
-# Hurwitz ζ(s, q) = Σ_k (q + k)^(−s), Cephes' Euler–Maclaurin scheme (torch's `zeta`)
-_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
-           7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
-           -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18)
-_MACHEP = 1.11022302462515654042e-16
-
-
-@_quiet
-def zeta_array(s, q):
-    s, q = np.broadcast_arrays(_f64(s), _f64(q))
-    out = np.full(s.shape, np.nan)
-    pole = (s == 1) | ((q <= 0) & (q == np.floor(q)))
-    go = ~pole & (s > 1) & ~((q <= 0) & (s != np.floor(s))) & ~np.isnan(q)
-    out[pole & ~np.isnan(q)] = np.inf
-    sv, qv = s[go], q[go]
-    total = qv ** -sv
-    a = qv.copy()
-    b = np.zeros_like(a)
-    done = np.zeros(a.shape, bool)
-    i = 0
-    while True:                                  # the direct sum up to a ≥ 9 (and 9 terms)
-        todo = ~done & ((i < 9) | (a <= 9.0))
-        if not todo.any():
-            break
-        i += 1
-        a[todo] += 1.0
-        b[todo] = a[todo] ** -sv[todo]
-        total[todo] += b[todo]
-        done |= todo & (np.abs(b / total) < _MACHEP)
-    rest = ~done
-    w = a[rest]
-    sr, br, tr = sv[rest], b[rest], total[rest]
-    tr = tr + br * w / (sr - 1.0) - 0.5 * br
-    fac = np.ones_like(w)
-    k = 0.0
-    still = np.ones(w.shape, bool)
-    for j in range(12):                          # the Euler–Maclaurin correction terms
-        fac = fac * (sr + k)
-        br = br / w
-        term = fac * br / _ZETA_A[j]
-        tr = np.where(still, tr + term, tr)
-        still &= np.abs(term / tr) >= _MACHEP
-        k += 1.0
-        fac = fac * (sr + k)
-        br = br / w
-        k += 1.0
-    total[rest] = tr
-    out[go] = total
-    return out
-
-
-_ZETA_K = zeta_array(np.arange(2, 60), 1.0)      # ζ(2), ζ(3), ...: lgamma's series
-_EULER = 0.57721566490153286061
-
-
-def _lgamma1p(z):
-    """lgamma(1 + z) = −γz + Σ (−z)^k ζ(k)/k, for |z| ≤ ½ (up to 1 with a few ulp more)."""
-    k = np.arange(2, 60)
-    coef = _ZETA_K / k * np.where(k % 2 == 0, 1.0, -1.0)
-    acc = np.zeros_like(z)
-    for c in coef[::-1]:
-        acc = (acc + c) * z
-    return (acc - _EULER) * z
-
-
-def _sinpi(x):
-    """sin(πx) with the argument reduced exactly to [−½, ½] (accurate near the integers)."""
-    r = np.fmod(x, 2.0)
-    r = np.where(r > 1.0, r - 2.0, np.where(r <= -1.0, r + 2.0, r))
-    r = np.where(r > 0.5, 1.0 - r, np.where(r < -0.5, -1.0 - r, r))
-    return np.sin(np.pi * r)
-
-
-_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156,
-             -3617 / 122400)
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-
-
-@_quiet
-def lgamma_array(x):
-    x = _f64(x)
-    out = np.full(x.shape, np.nan)
-    pos = x > 0
-    out[pos] = _lgamma_pos(x[pos])
-    neg = x < 0
-    xn = x[neg]
-    pole = xn == np.floor(xn)
-    refl = math.log(math.pi) - np.log(np.abs(_sinpi(xn))) - _lgamma_pos(1.0 - xn)
-    refl[np.isinf(xn)] = np.inf
-    out[neg] = np.where(pole, np.inf, refl)
-    out[x == 0] = np.inf
-    return out
-
-
-def _lgamma_pos(x):
-    out = np.empty_like(x)
-    low = x < 1.5                                   # lgamma(x) = lgamma(1 + (x−1))
-    xl = x[low]
-    out[low] = np.where(xl < 0.5, _lgamma1p(xl) - np.log(xl), _lgamma1p(xl - 1.0))
-    mid = (x >= 1.5) & (x < 10.0)                   # down to [1.5, 2.5) by recurrence
-    xm = x[mid]
-    n = np.floor(xm - 1.5)
-    prod = np.ones_like(xm)
-    for j in range(1, 9):
-        prod = np.where(n >= j, prod * (xm - j), prod)
-    base = xm - n                                   # in [1.5, 2.5): lgamma = log1p + series
-    out[mid] = np.log1p(base - 2.0) + _lgamma1p(base - 2.0) + np.log(prod)
-    big = x >= 10.0
-    xb = x[big]
-    inv = 1.0 / xb
-    inv2 = inv * inv
-    series = np.zeros_like(xb)
-    for c in _STIRLING[::-1]:
-        series = series * inv2 + c
-    lead = (xb - 0.5) * np.log(xb) - xb
-    out[big] = np.where(np.isinf(xb), np.inf, lead + _HALF_LOG_2PI + series * inv)
-    return out
-
-
-_PSI_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
-          -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
-          8.33333333333333333333E-2)
-
-
-@_quiet
-def digamma_array(x):
-    x = _f64(x)
-    out = np.zeros(x.shape)
-    neg = x < 0
-    r = np.fmod(x, 1.0)                              # reflection: ψ(x) = ψ(1−x) − π/tan(πr)
-    out[neg] = -np.pi / np.tan(np.pi * r[neg])
-    y = np.where(neg, 1.0 - x, x)
-    for _ in range(10):                              # recurrence up to 10
-        low = y < 10.0
-        out = np.where(low, out - 1.0 / np.where(low, y, 1.0), out)
-        y = np.where(low, y + 1.0, y)
-    z = 1.0 / (y * y)
-    poly = np.zeros_like(y)
-    for c in _PSI_A:
-        poly = poly * z + c
-    tail = np.where(y < 1.0e17, z * poly, 0.0)
-    out = out + np.log(y) - 0.5 / y - tail
-    out = np.where(neg & (x == np.floor(x)), np.nan, out)
-    out = np.where(x == 0, np.copysign(np.inf, -x), out)
-    return np.where(np.isnan(x), np.nan, out)
-
-
-def polygamma_array(n, x):
-    if n == 0:
-        return digamma_array(x)
-    sign = 1.0 if n % 2 else -1.0
-    return sign * math.factorial(n) * zeta_array(n + 1.0, x)
+SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 # ================================================================================ the ops
@@ -329,6 +52,15 @@ class Erfinv(Unary):
 
     def derivative(self, g, z):
         return g * ((z * z).exp() * HALF_SQRT_PI)
+
+
+class Ndtri(Unary):
+    """The inverse of the standard normal CDF Φ: ±inf at 1 and 0, NaN outside [0, 1]."""
+    rule, derivatives, saves = "z = Φ⁻¹(p)", ("dz/dp = √(2π) · e^(z²/2)",), "z"
+    f = staticmethod(_in(ndtri_array))
+
+    def derivative(self, g, z):
+        return g * ((z * z * 0.5).exp() * SQRT_2PI)
 
 
 class Lgamma(Unary):
