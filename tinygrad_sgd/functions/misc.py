@@ -109,7 +109,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         last = (~nan).sum(-1, keepdims=True) - 1.0     # rank of the last non-NaN
     else:
         last = np.where(nan.any(-1, keepdims=True), np.nan, n - 1.0)
-    qv = qs.reshape(-1)
+    qv = qs.reshape(-1).astype(input.dtype)       # ranks in the input's dtype, as torch
+    last = last.astype(input.dtype)
     raw = qv.reshape((-1,) + (1,) * values.ndim) * last               # (Q, ..., 1)
     fixed = np.isnan(raw) | (raw < 0)        # any NaN (quantile): the last; all NaN: 0
     ranks = np.where(fixed, 0.0 if ignore_nan else n - 1.0, raw)
