@@ -60,7 +60,13 @@ class LinearOp(Function):
 
     def forward(self, x, w, b):
         self.save_for_backward(x, w)
-        out = np.matmul(x.array, w.array.T)
+        xa = x.array
+        if xa.ndim > 2 and xa.flags.c_contiguous:   # (B, T, in): one product, not B of them
+            rows = int(np.prod(xa.shape[:-1]))      # (not -1: a dim may be 0)
+            out = np.matmul(xa.reshape(rows, xa.shape[-1]), w.array.T)
+            out = out.reshape(xa.shape[:-1] + out.shape[-1:])
+        else:
+            out = np.matmul(xa, w.array.T)
         if b is not None:
             out += b.array
         return out
