@@ -1,5 +1,5 @@
 """Combining, splitting, broadcasting helpers, searches and the matrix helpers (functions/
-combine.py) against torch: value, gradient for every float input, second order, float64 and
+combine.py), and histogram (functions/misc.py) against torch: value, gradient for every float input, second order, float64 and
 float32, size-0/size-1 dims; integer/bool dtypes; each misuse's error class and message."""
 import warnings
 
@@ -247,3 +247,48 @@ def test_errors_match_torch(i):
     assert isinstance(ours.value, type(ref.value)), (ours.value, ref.value)
     if i:   # (broadcast_to/expand: the house's expand message says more than torch's)
         assert str(ours.value) == str(ref.value)
+
+
+# --------------------------------------------------------------------------- histogram
+HIST_CASES = [
+    lambda L, d: L.histogram(L.tensor(R.standard_normal(200).astype(d)), 7),
+    lambda L, d: L.histogram(L.tensor(R.integers(0, 5, (6, 5)).astype(d)), 5),
+    lambda L, d: L.histogram(L.tensor(R.uniform(-3, 3, 50).astype(d)), 4, range=(-1.0, 2.0)),
+    lambda L, d: L.tensor(R.uniform(0, 4, 30).astype(d)).histogram(
+        L.tensor(np.array([0.0, 0.5, 2.5, 4.0], d)), weight=L.tensor(R.uniform(0, 1, 30).astype(d)),
+        density=True),
+    lambda L, d: L.histogram(L.tensor(np.array([1.0, 1, 1], d)), 3),
+    lambda L, d: L.histogram(L.tensor(np.array([], d)), 2),
+    lambda L, d: L.histogram(L.tensor(R.standard_normal(40).astype(d)), 6, density=True),
+]
+
+
+@pytest.mark.parametrize("i", range(len(HIST_CASES)))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_histogram_matches_torch(i, dtype):
+    state = R.bit_generator.state
+    ours = HIST_CASES[i](tg, dtype)
+    R.bit_generator.state = state                 # the same random input for torch
+    ref = HIST_CASES[i](torch, dtype)
+    assert ours._fields == ("hist", "bin_edges")
+    assert_same(ours.bin_edges, ref.bin_edges, rtol=1e-7)
+    assert_same(ours.hist, ref.hist, rtol=1e-6)
+
+
+HIST_ERRORS = [
+    lambda L: L.histogram(L.tensor([1, 2]), 2),
+    lambda L: L.histogram(L.tensor([1.0, 2.0]), 0),
+    lambda L: L.histogram(L.tensor([1.0, 2.0]), 2, range=(3.0, 1.0)),
+    lambda L: L.histogram(L.tensor([1.0, 2.0]), 2, weight=L.ones(3)),
+    lambda L: L.histogram(L.tensor([1.0, float("nan")]), 2),
+    lambda L: L.histogram(L.tensor([1.0, float("inf")]), 2),
+]
+
+
+@pytest.mark.parametrize("i", range(len(HIST_ERRORS)))
+def test_histogram_errors_match_torch(i):
+    with pytest.raises(Exception) as ref:
+        HIST_ERRORS[i](torch)
+    with pytest.raises(Exception) as ours:
+        HIST_ERRORS[i](tg)
+    assert type(ours.value) is type(ref.value) and str(ours.value) == str(ref.value)

@@ -110,6 +110,21 @@ def ndtri(input):
     return S.Ndtri.apply(float_input(input))
 
 
+def erfcx(input):
+    """e^(x²)·erfc(x)."""
+    return S.Erfcx.apply(float_input(input))
+
+
+def log_ndtr(input):
+    """log Φ(x)."""
+    return S.LogNdtr.apply(float_input(input))
+
+
+def entr(input):
+    """−x·log x (0 at 0, −inf for x < 0)."""
+    return S.Entr.apply(float_input(input))
+
+
 def expit(input):
     from .activation import sigmoid
     return sigmoid(input)

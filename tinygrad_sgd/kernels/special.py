@@ -18,7 +18,8 @@ import numpy as np
 
 from .gelu import _A, _B, _C, _D, _P, _Q
 
-__all__ = ["erf_array", "erfc_array", "erfinv_array", "ndtri_array", "lgamma_array",
+__all__ = ["erf_array", "erfc_array", "erfcx_array", "log_ndtr_array", "erfinv_array",
+           "ndtri_array", "lgamma_array",
            "digamma_array", "polygamma_array", "zeta_array"]
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -40,8 +41,9 @@ def _quiet(fn):
     return run
 
 
-def _cody(y):
-    """(erf(y) for y ≤ 0.46875 else None, erfc(y) for y > 0.46875) pieces, y = |x| ≥ 0."""
+def _cody(y, scaled=False):
+    """(mask y ≤ 0.46875, erf(y) there, erfc(y) — or e^(y²)·erfc(y) if ``scaled`` — elsewhere)
+    for y = |x| ≥ 0."""
     small = y <= 0.46875
     erf_small = np.empty(0)
     if small.any():
@@ -65,6 +67,8 @@ def _cody(y):
     for i in range(4):
         num, den = (num + _P[i]) * inv, (den + _Q[i]) * inv
     erfc[~mid] = (1.0 / math.sqrt(math.pi) - inv * (num + _P[4]) / (den + _Q[4])) / yt
+    if scaled:
+        return small, erf_small, erfc
     head = np.trunc(yb * 16) / 16                 # e^(−y²) in two factors, for accuracy
     erfc *= np.exp(-head * head) * np.exp(-(yb - head) * (yb + head))
     erfc[np.isinf(yb)] = 0.0
@@ -95,6 +99,31 @@ def erfc_array(x):
     out[big] = np.where(x[big] < 0, 2.0 - erfc, erfc)
     out[np.isnan(x)] = np.nan
     return out
+
+
+@_quiet
+def erfcx_array(x):
+    """e^(x²)·erfc(x), without overflow for x > 0 (inf for x below about −26.6, as torch)."""
+    y = np.abs(x)
+    small, erf_small, scaled = _cody(y, scaled=True)
+    out = np.empty_like(y)
+    out[small] = (1.0 - np.copysign(erf_small, x[small])) * np.exp(x[small] * x[small])
+    big = ~small
+    xb = x[big]
+    out[big] = np.where(xb < 0, 2.0 * np.exp(xb * xb) - scaled, scaled)
+    out[np.isposinf(x)] = 0.0
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+@_quiet
+def log_ndtr_array(x):
+    """log Φ(x) by torch's formula: log(erfcx(−t)/2) − t² below x = −1, log1p(−erfc(t)/2)
+    above (t = x/√2)."""
+    t = x * math.sqrt(0.5)
+    low = x < -1.0
+    return np.where(low, np.log(erfcx_array(-np.where(low, t, 0.0)) / 2) - t * t,
+                    np.log1p(-erfc_array(np.where(low, 0.0, t)) / 2))
 
 
 @_quiet

@@ -8,13 +8,14 @@ import math
 
 import numpy as np
 
-from ..kernels.special import (digamma_array, erf_array, erfc_array, erfinv_array,
-                               lgamma_array, ndtri_array, polygamma_array)
+from ..kernels.special import (digamma_array, erf_array, erfc_array, erfcx_array,
+                               erfinv_array, lgamma_array, log_ndtr_array, ndtri_array,
+                               polygamma_array)
 from .elementwise import Elementwise, Where, keep_where
 from .math import Unary
 
-__all__ = ["Erf", "Erfc", "Erfinv", "Ndtri", "Lgamma", "Digamma", "Polygamma", "Xlogy",
-           "Xlog1py", "Sinc", "Logit", "NanToZero"]
+__all__ = ["Erf", "Erfc", "Erfcx", "Erfinv", "Ndtri", "LogNdtr", "Entr", "Lgamma", "Digamma",
+           "Polygamma", "Xlogy", "Xlog1py", "Sinc", "Logit", "NanToZero"]
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 HALF_SQRT_PI = math.sqrt(math.pi) / 2.0
@@ -52,6 +53,51 @@ class Erfinv(Unary):
 
     def derivative(self, g, z):
         return g * ((z * z).exp() * HALF_SQRT_PI)
+
+
+class Erfcx(Unary):
+    """The scaled complementary error function (finite where erfc underflows)."""
+    rule, derivatives, saves = "z = e^(x²)·erfc x", ("dz/dx = 2x·z − 2/√π",), "z"
+    f = staticmethod(_in(erfcx_array))
+
+    def backward(self, g):
+        x, z = self.saved_tensors[0], self.output()
+        return g * (x * z * 2.0 - TWO_OVER_SQRT_PI)
+
+    def forward(self, x):
+        out = type(self).f(x.array)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+
+class LogNdtr(Unary):
+    """log Φ(x), accurate far in the left tail (through erfcx)."""
+    rule, derivatives, saves = "z = log Φ(x)", ("dz/dx = φ(x)/Φ(x) = e^(−x²/2 − z)/√(2π)",), "z"
+    f = staticmethod(_in(log_ndtr_array))
+
+    def backward(self, g):
+        x, z = self.saved_tensors[0], self.output()
+        return g / SQRT_2PI * (-(z + x * x * 0.5)).exp()
+
+    def forward(self, x):
+        out = type(self).f(x.array)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+
+class Entr(Unary):
+    """0 at 0, −inf for x < 0, as torch."""
+    rule, derivatives = "z = −x·log x", ("dz/dx = −(1 + log x)",)
+
+    @staticmethod
+    def f(a):
+        out = np.where(a > 0, -a * np.log(np.where(a > 0, a, 1)), np.where(a == 0, 0, -np.inf))
+        return np.where(np.isnan(a), a, out).astype(a.dtype, copy=False)
+
+    def derivative(self, g, x):
+        return g * -(x.log() + 1.0)
 
 
 class Ndtri(Unary):
