@@ -59,6 +59,8 @@ CASES = [
     ("special.ndtri", lambda L, x: L.special.ndtri(x), [np.r_[u(0.001, 0.999, 6), 1e-9]], 1e-10),
     ("special.erfcx", lambda L, x: L.special.erfcx(x), [u(-5, 30, 8)], 1e-12),
     ("special.log_ndtr", lambda L, x: L.special.log_ndtr(x), [u(-6, 8, 8)], 1e-12),
+    ("special.zeta", lambda L, q: L.special.zeta(L.tensor([[1.5], [4.0]]).to(q.dtype), q)
+     + L.special.zeta(3, q), [np.r_[u(0.2, 9, 2), -2.5]], 1e-12),
     ("special.entr", lambda L, x: L.special.entr(x), [u(0.01, 4, 6)], 1e-12),
     ("special.expit", lambda L, x: L.special.expit(x), [u(-8, 8, 4)], 1e-12),
     ("special.gammaln psi", lambda L, x: L.special.gammaln(x) + L.special.psi(x),
@@ -174,6 +176,18 @@ def test_special_namespace_values_over_wide_ranges(name):
     if name == "entr":                       # (gradient inf at 0 and NaN below, as torch)
         check_against_torch(lambda L, t: L.special.entr(t), [np.array([0.0, -1.0, 2.0])],
                             second_order=False, label="entr edges")
+
+
+def test_zeta_values_and_x_gradient_error():
+    x, q = R.uniform(1.01, 20, 300), R.uniform(-5, 50, 300)
+    x[:4], q[:4] = [1.0, 0.5, 2.0, 2.5], [1.0, 1.0, 0.0, -1.5]         # poles and NaN
+    assert_same(tg.special.zeta(tg.tensor(x), tg.tensor(q)),
+                torch.special.zeta(torch.tensor(x), torch.tensor(q)), rtol=0, atol=0)
+    assert_same(tg.special.zeta(tg.tensor([2, 3]), 1), torch.special.zeta(torch.tensor([2, 3]), 1))
+    for L in (tg, torch):
+        a = L.tensor([2.0, 3.0], requires_grad=True)
+        with pytest.raises(NotImplementedError, match="the derivative for 'zeta' is not"):
+            L.special.zeta(a, L.tensor([1.0, 2.0])).sum().backward()
 
 
 def test_ndtri_accuracy_in_both_tails():

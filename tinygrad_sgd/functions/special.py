@@ -145,6 +145,11 @@ def xlogy(input, other):
     return S.Xlogy.apply(*_pair("xlogy", input, other))
 
 
+def zeta(input, other):
+    """The Hurwitz zeta function ζ(x, q) (torch.special.zeta; either may be a number)."""
+    return S.Zeta.apply(*_pair("zeta", input, other))
+
+
 def xlog1py(input, other):
     """x·log(1 + y), 0 where x = 0 (unless y is NaN)."""
     return S.Xlog1py.apply(*_pair("xlog1py", input, other))

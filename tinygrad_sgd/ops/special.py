@@ -10,12 +10,12 @@ import numpy as np
 
 from ..kernels.special import (digamma_array, erf_array, erfc_array, erfcx_array,
                                erfinv_array, lgamma_array, log_ndtr_array, ndtri_array,
-                               polygamma_array)
+                               polygamma_array, zeta_array)
 from .elementwise import Elementwise, Where, keep_where
 from .math import Unary
 
 __all__ = ["Erf", "Erfc", "Erfcx", "Erfinv", "Ndtri", "LogNdtr", "Entr", "Lgamma", "Digamma",
-           "Polygamma", "Xlogy", "Xlog1py", "Sinc", "Logit", "NanToZero"]
+           "Polygamma", "Zeta", "Xlogy", "Xlog1py", "Sinc", "Logit", "NanToZero"]
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 HALF_SQRT_PI = math.sqrt(math.pi) / 2.0
@@ -137,6 +137,23 @@ class Polygamma(Elementwise):
 
     def backward(self, g):
         return g * Polygamma.apply(self.saved_tensors[0], n=self.n + 1)
+
+
+class Zeta(Elementwise):
+    """Hurwitz ζ (Cephes' scheme, torch's values bit for bit); not differentiable in x (torch
+    raises, so does backward here)."""
+    inputs, rule = ("x", "q"), "z = ζ(x, q) = Σₖ (q + k)^(−x)"
+    derivatives = ("", "dz/dq = −x·ζ(x + 1, q)")
+
+    def forward(self, x, q):
+        self.save_for_backward(x, q)
+        return zeta_array(x.array, q.array).astype(np.result_type(x.array, q.array))
+
+    def backward(self, g):
+        if self.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        x, q = self.saved_tensors
+        return None, g * -x * Zeta.apply(x + 1.0, q)
 
 
 class Xlogy(Elementwise):
