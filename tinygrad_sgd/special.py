@@ -9,12 +9,12 @@ from .functions.reduce import logsumexp  # noqa: F401
 from .functions.special import (erf, erfc, erfinv, digamma, polygamma, logit, xlogy,  # noqa: F401
                                 xlog1py, sinc, expit, ndtr, ndtri, lgamma as gammaln,
                                 mvlgamma as multigammaln, erfcx, log_ndtr, entr,
-                                zeta)
+                                zeta, i0, i0e, i1, i1e)
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "sinc", "gammaln",
            "digamma", "psi", "polygamma", "softmax", "log_softmax", "logsumexp", "round",
            "log1p", "expm1", "exp2", "ndtr", "ndtri", "multigammaln", "erfcx", "log_ndtr", "entr",
-           "zeta"]
+           "zeta", "i0", "i0e", "i1", "i1e"]
 
 psi = digamma
 

@@ -20,7 +20,7 @@ from .reduce import sum as _sum
 
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "xlogy", "logit",
            "sinc", "deg2rad", "rad2deg", "heaviside", "signbit", "float_power", "logaddexp2",
-           "nansum", "nanmean", "ldexp", "nextafter", "gcd", "lcm", "mvlgamma"]
+           "nansum", "nanmean", "ldexp", "nextafter", "gcd", "lcm", "mvlgamma", "i0"]
 # (xlog1py, ndtr, ndtri, expit are only in torch.special: see tinygrad_sgd.special)
 
 
@@ -143,6 +143,25 @@ def _pair(fn, input, other):
 def xlogy(input, other):
     """x·log(y), 0 where x = 0 (unless y is NaN); either may be a number."""
     return S.Xlogy.apply(*_pair("xlogy", input, other))
+
+
+@tensor_method
+def i0(input):
+    """The modified Bessel function I₀ (torch.i0, torch.special.i0)."""
+    return S.I0.apply(float_input(input))
+
+
+def i0e(input):
+    """e^(−|x|)·I₀(x)."""
+    return S.I0e.apply(float_input(input))
+
+
+def i1(input):
+    return S.I1.apply(float_input(input))
+
+
+def i1e(input):
+    return S.I1e.apply(float_input(input))
 
 
 def zeta(input, other):

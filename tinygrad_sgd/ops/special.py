@@ -10,12 +10,13 @@ import numpy as np
 
 from ..kernels.special import (digamma_array, erf_array, erfc_array, erfcx_array,
                                erfinv_array, lgamma_array, log_ndtr_array, ndtri_array,
-                               polygamma_array, zeta_array)
+                               polygamma_array, zeta_array, bessel_i_array)
 from .elementwise import Elementwise, Where, keep_where
 from .math import Unary
 
 __all__ = ["Erf", "Erfc", "Erfcx", "Erfinv", "Ndtri", "LogNdtr", "Entr", "Lgamma", "Digamma",
-           "Polygamma", "Zeta", "Xlogy", "Xlog1py", "Sinc", "Logit", "NanToZero"]
+           "Polygamma", "Zeta", "I0", "I0e", "I1", "I1e", "Xlogy", "Xlog1py", "Sinc", "Logit",
+           "NanToZero"]
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 HALF_SQRT_PI = math.sqrt(math.pi) / 2.0
@@ -137,6 +138,52 @@ class Polygamma(Elementwise):
 
     def backward(self, g):
         return g * Polygamma.apply(self.saved_tensors[0], n=self.n + 1)
+
+
+class _Bessel(Unary):
+    """Modified Bessel functions of the first kind (ν = 0, 1), plain or scaled by e^(−|x|)."""
+    nu, scaled = 0, False
+
+    def forward(self, x):
+        out = bessel_i_array(self.nu, x.array, self.scaled).astype(x.dtype, copy=False)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        x, z = self.saved_tensors[0], self.output()
+        if self.nu == 0:
+            return g * (I1e.apply(x) - x.sign() * z if self.scaled else I1.apply(x))
+        # torch's i1/i1e backward: 0.5 where |x| ≤ eps (the limit), x replaced by eps there
+        eps = np.finfo(x.dtype).eps
+        tiny = np.abs(x.array) <= eps
+        safe = Where.apply(self.constant(tiny), self.constant(np.array(eps, x.dtype)), x)
+        if self.scaled:
+            d = I0e.apply(safe) - z * (safe.sign() + 1.0 / safe)
+        else:
+            d = I0.apply(safe) - z / safe
+        return g * Where.apply(self.constant(tiny), self.constant(np.array(0.5, x.dtype)), d)
+
+
+class I0(_Bessel):
+    rule, derivatives = "z = I₀(x)", ("dz/dx = I₁(x)",)
+    op_name = "i0"
+
+
+class I0e(_Bessel):
+    rule, derivatives, scaled = "z = e^(−|x|)·I₀(x)", ("dz/dx = i1e(x) − sgn(x)·z",), True
+    op_name = "i0e"
+
+
+class I1(_Bessel):
+    rule, derivatives, nu = "z = I₁(x)", ("dz/dx = I₀(x) − z/x (½ at 0)",), 1
+    op_name = "i1"
+
+
+class I1e(_Bessel):
+    rule, nu, scaled = "z = e^(−|x|)·I₁(x)", 1, True
+    derivatives = ("dz/dx = i0e(x) − z·(sgn x + 1/x) (½ at 0)",)
+    op_name = "i1e"
 
 
 class Zeta(Elementwise):
