@@ -30,6 +30,8 @@ CASES = [
     ("digamma_", None, {}, [u(0.2, 5, 3)]),
     ("polygamma_", lambda L: (1,), {}, [u(0.2, 5, 3)]),
     ("logit_", None, {"eps": 0.1}, [u(0.01, 0.99, 4)]),
+    ("i0_", None, {}, [u(-3, 3, 4)]),
+    ("mvlgamma_", lambda L: (2,), {}, [u(1.5, 4, 4)]),
     ("xlogy_", lambda L, y: (y,), {}, [u(-2, 2, 2, 3), u(0.1, 3, 3)]),
     ("xlogy_ number", lambda L: (2.5,), {}, [u(-2, 2, 3)]),
     ("sinc_", None, {}, [u(-2, 2, 3)]),

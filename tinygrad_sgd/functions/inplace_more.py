@@ -31,7 +31,7 @@ def _method(name, fn, check_shapes=True):
 # ---------------------------------------------------------------------------- elementwise
 for _name, _fn in {"relu_": A.relu, "sigmoid_": A.sigmoid, "erf_": S.erf, "erfc_": S.erfc,
                    "erfinv_": S.erfinv, "lgamma_": S.lgamma, "digamma_": S.digamma,
-                   "logit_": S.logit, "xlogy_": S.xlogy, "sinc_": S.sinc,
+                   "logit_": S.logit, "i0_": S.i0, "mvlgamma_": S.mvlgamma, "xlogy_": S.xlogy, "sinc_": S.sinc,
                    "deg2rad_": S.deg2rad, "rad2deg_": S.rad2deg, "heaviside_": S.heaviside,
                    "ldexp_": S.ldexp, "gcd_": S.gcd, "lcm_": S.lcm,
                    "nextafter_": S.nextafter, "tril_": X.tril, "triu_": X.triu,
