@@ -1,8 +1,8 @@
 """Special functions: erf, erfc, erfinv, lgamma, digamma, polygamma, xlogy, logit, sinc, ...
 (also under ``tinygrad_sgd.special``, torch.special's namespace), the numeric helpers
 deg2rad, rad2deg, heaviside, signbit, float_power, logaddexp2, nansum, nanmean, ldexp,
-nextafter, gcd, lcm; and (from :mod:`.misc`) dist, addcmul, addcdiv, quantile, msort, renorm,
-the predicates and comparison aliases, inference_mode.
+nextafter, gcd, lcm. (dist, addcmul, addcdiv, quantile, msort, renorm, the predicates, the
+comparison aliases and inference_mode are in :mod:`.misc`.)
 
 dtypes as torch: the float functions turn integer and bool tensors into the default float
 dtype; float_power computes in float64; gcd/lcm need integers; nextafter and logaddexp2 need
@@ -272,6 +272,3 @@ def _torch_name(dtype):
     return torch_dtype_name(dtype)
 
 
-from .misc import *  # noqa: E402,F401,F403  (group of numeric helpers, kept in its own file)
-from .misc import __all__ as _misc_all  # noqa: E402
-__all__ = __all__ + _misc_all
