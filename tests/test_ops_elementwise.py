@@ -716,3 +716,15 @@ def test_gradients_through_autograd_grad_are_differentiable_again():
     k = [autograd.grad(h[0].sum(), [a])[0], torch.autograd.grad(h[1].sum(), [t])[0]]
     for ours, theirs in (g, h, k):
         assert_same(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("weight", ["tensor", 0.3, 0.7, -0.2, 1.5])
+def test_float32_lerp_is_bit_exact_with_torch(weight):
+    """torch's CPU lerp rounds once (a fused multiply-add); ours too, for float32 (float64:
+    within an ulp)."""
+    rng = np.random.default_rng(0)
+    a, b, w = (rng.standard_normal(20_000).astype(np.float32) for _ in range(3))
+    tw, ow = (torch.tensor(w), tg.tensor(w)) if weight == "tensor" else (weight, weight)
+    want = torch.lerp(torch.tensor(a), torch.tensor(b), tw).numpy()
+    got = tg.lerp(tg.tensor(a), tg.tensor(b), ow).numpy()
+    np.testing.assert_array_equal(got, want)

@@ -333,7 +333,7 @@ class Lerp(Elementwise):
         self.w = w if not hasattr(w, "array") else None
         x, y = a.array, b.array
         wt = w.array if self.w is None else w
-        return np.where(np.abs(wt) < 0.5, x + wt * (y - x), y - (y - x) * (1 - wt))
+        return lerp_kernel(x, y, wt)
 
     def backward(self, g):
         a, b, *w = self.saved_tensors
@@ -342,3 +342,18 @@ class Lerp(Elementwise):
         return (g * (1.0 - w) if need[0] else None,
                 g * w if need[1] else None,
                 g * (b - a) if need[2] else None)
+
+
+def lerp_kernel(x, y, w):
+    """torch's CPU lerp: a fused multiply-add of w and (y − x) onto x (or onto y with 1 − w),
+    rounded once. For float32 the product and the sum are taken in float64 (the product of two
+    float32 numbers is exact there), so the one rounding matches the fused one."""
+    d = y - x
+    small = np.abs(w) < 0.5
+    out_dtype = np.result_type(x, y, w)
+    if out_dtype == np.float32:
+        w32 = np.asarray(w, np.float32)               # a number weight is float32 too
+        d64, w64 = d.astype(np.float64), w32.astype(np.float64)
+        one_minus = (np.float32(1) - w32).astype(np.float64)
+        return np.where(small, x + w64 * d64, y - d64 * one_minus).astype(np.float32)
+    return np.where(small, x + w * d, y - d * (1 - w))
