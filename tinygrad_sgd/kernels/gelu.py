@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .backend import compiled
+from .special import cody_erf
 from .threads import parallel_for
 
 try:                                   # the clip ufunc itself: np.clip adds ~15 µs a call
@@ -63,57 +64,18 @@ def _exact_derivative(d, cdf):
 
 
 # ---------------------------------------------------------------------------- Φ in float64
-# W. J. Cody, "Rational Chebyshev approximations for the error function" (Math. Comp. 1969),
-# the coefficients of netlib's CALERF; erfc is computed directly (not as 1 − erf) away from 0.
-_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
-      3.20937758913846947e03, 1.85777706184603153e-1)
-_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
-      2.84423683343917062e03)
-_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
-      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
-      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
-_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-      3.43936767414372164e03, 1.23033935480374942e03)
-_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
-      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
-_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
-      6.05183413124413191e-2, 2.33520497626869185e-3)
-
-
 def normal_cdf(d):
-    """Φ(x) = ½·erfc(−x/√2) for an array, computed in float64, returned in its own float
-    dtype."""
+    """Φ(x) = ½·erfc(−x/√2) for an array, computed in float64 (W. J. Cody's erf/erfc, see
+    :func:`.special.cody_erf`), returned in its own float dtype."""
     x = np.asarray(d, dtype=np.float64)
     z = x / math.sqrt(2.0)
-    y = np.abs(z)
     out = np.empty_like(x)
-    small = y <= 0.46875
+    with np.errstate(all="ignore"):                 # (±∞ and NaN are handled below)
+        small, erf_small, erfc = cody_erf(np.abs(z))
     if small.any():
-        zs = z[small]
-        ysq = zs * zs
-        num, den = _A[4] * ysq, ysq
-        for i in range(3):
-            num, den = (num + _A[i]) * ysq, (den + _B[i]) * ysq
-        out[small] = 0.5 + 0.5 * zs * (num + _A[3]) / (den + _B[3])
+        out[small] = 0.5 + 0.5 * np.copysign(erf_small, z[small])
     big = ~small
     if big.any():
-        yb = y[big]
-        erfc = np.empty_like(yb)
-        mid = yb <= 4.0
-        ym = yb[mid]
-        num, den = _C[8] * ym, ym
-        for i in range(7):
-            num, den = (num + _C[i]) * ym, (den + _D[i]) * ym
-        erfc[mid] = (num + _C[7]) / (den + _D[7])
-        yt = yb[~mid]
-        inv = 1.0 / (yt * yt)
-        num, den = _P[5] * inv, inv
-        for i in range(4):
-            num, den = (num + _P[i]) * inv, (den + _Q[i]) * inv
-        erfc[~mid] = (1.0 / math.sqrt(math.pi) - inv * (num + _P[4]) / (den + _Q[4])) / yt
-        head = np.trunc(yb * 16) / 16           # e^(−y²) split in two for accuracy
-        erfc *= np.exp(-head * head) * np.exp(-(yb - head) * (yb + head))
         half = 0.5 * erfc
         out[big] = np.where(z[big] < 0, half, 1.0 - half)
     special = ~np.isfinite(x)           # Φ(nan) = nan, Φ(−∞) = 0, Φ(∞) = 1 (erfc's formula

@@ -2,7 +2,7 @@
 about an ulp; the ops in :mod:`tinygrad_sgd.ops.special` call them (a float32 input is computed
 in float64 and rounded once).
 
-* erf/erfc: W. J. Cody's rational approximations (the coefficients of :mod:`.gelu`), erfc
+* erf/erfc: W. J. Cody's rational approximations (also Φ for :mod:`.gelu`), erfc
   computed directly in the tails.
 * erfinv (and erfcinv, for ndtri): M. Giles' single-precision approximation, then Halley steps
   (|y| ≤ ½) or Newton steps on log erfc (beyond, so that 1 − 2⁻⁵³ keeps all its digits), only
@@ -16,7 +16,22 @@ import math
 
 import numpy as np
 
-from .gelu import _A, _B, _C, _D, _P, _Q
+# W. J. Cody, "Rational Chebyshev approximations for the error function" (Math. Comp. 1969),
+# the coefficients of netlib's CALERF; erfc is computed directly (not as 1 − erf) away from 0.
+_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+      3.20937758913846947e03, 1.85777706184603153e-1)
+_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+      2.84423683343917062e03)
+_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+      3.43936767414372164e03, 1.23033935480374942e03)
+_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+      6.05183413124413191e-2, 2.33520497626869185e-3)
 
 __all__ = ["erf_array", "erfc_array", "erfcx_array", "log_ndtr_array", "erfinv_array",
            "ndtri_array", "lgamma_array",
@@ -41,7 +56,7 @@ def _quiet(fn):
     return run
 
 
-def _cody(y, scaled=False):
+def cody_erf(y, scaled=False):
     """(mask y ≤ 0.46875, erf(y) there, erfc(y) — or e^(y²)·erfc(y) if ``scaled`` — elsewhere)
     for y = |x| ≥ 0."""
     small = y <= 0.46875
@@ -79,7 +94,7 @@ def _cody(y, scaled=False):
 def erf_array(x):
     x = _f64(x)
     y = np.abs(x)
-    small, erf_small, erfc = _cody(y)
+    small, erf_small, erfc = cody_erf(y)
     out = np.empty_like(y)
     out[small] = erf_small
     out[~small] = 1.0 - erfc
@@ -92,7 +107,7 @@ def erf_array(x):
 def erfc_array(x):
     x = _f64(x)
     y = np.abs(x)
-    small, erf_small, erfc = _cody(y)
+    small, erf_small, erfc = cody_erf(y)
     out = np.empty_like(y)
     out[small] = 1.0 - np.copysign(erf_small, x[small])
     big = ~small
@@ -105,7 +120,7 @@ def erfc_array(x):
 def erfcx_array(x):
     """e^(x²)·erfc(x), without overflow for x > 0 (inf for x below about −26.6, as torch)."""
     y = np.abs(x)
-    small, erf_small, scaled = _cody(y, scaled=True)
+    small, erf_small, scaled = cody_erf(y, scaled=True)
     out = np.empty_like(y)
     out[small] = (1.0 - np.copysign(erf_small, x[small])) * np.exp(x[small] * x[small])
     big = ~small
