@@ -122,8 +122,9 @@ MORE_OPS = [
         _along(d, s)), lambda L, x, o: (x + 0.5).scatter(o[0], L.tensor(o[1]), x.narrow(o[0], 0, 1))),
     ("scatter_add", 1, nonempty, lambda d, s: (lambda k: (k, _index_along(d, s, k, True)))(
         _along(d, s)), lambda L, x, o: (x + 0.5).scatter_add(o[0], L.tensor(o[1]), x)),
-    ("take_along_dim", 1, nonempty, lambda d, s: (lambda k: (k, _index_along(d, s, k, True)))(
-        _along(d, s)), lambda L, x, o: L.take_along_dim(x, L.tensor(o[1]), o[0])),
+    ("take_along_dim", 1, nonempty, lambda d, s: (lambda k: (
+        k, _index_along(d, s, k, True)))(_along(d, s)),
+     lambda L, x, o: L.take_along_dim(x, L.tensor(o[1]), o[0])),
     ("index_add", 1, nonempty, lambda d, s: (lambda k: (k, d(st.lists(
         st.integers(0, s[k] - 1), max_size=4))))(_along(d, s)),
      lambda L, x, o: x.index_add(o[0], L.tensor(o[1], dtype=L.int64),
