@@ -119,7 +119,8 @@ MORE_OPS = [
      lambda L, x, o: x.norm(*o)),
     # indexing and scattering
     ("scatter", 1, nonempty, lambda d, s: (lambda k: (k, _index_along(d, s, k, False)))(
-        _along(d, s)), lambda L, x, o: (x + 0.5).scatter(o[0], L.tensor(o[1]), x.narrow(o[0], 0, 1))),
+        _along(d, s)),
+     lambda L, x, o: (x + 0.5).scatter(o[0], L.tensor(o[1]), x.narrow(o[0], 0, 1))),
     ("scatter_add", 1, nonempty, lambda d, s: (lambda k: (k, _index_along(d, s, k, True)))(
         _along(d, s)), lambda L, x, o: (x + 0.5).scatter_add(o[0], L.tensor(o[1]), x)),
     ("take_along_dim", 1, nonempty, lambda d, s: (lambda k: (
