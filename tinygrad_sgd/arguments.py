@@ -10,6 +10,8 @@ import operator
 
 import numpy as np
 
+from .errors import ShapeError
+
 __all__ = ["shape_arg", "normalize_dims", "normalize_dim", "pair", "kept_shape"]
 
 
@@ -34,7 +36,7 @@ def normalize_dims(dim, ndim, op):
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     out = [normalize_dim(d, ndim, op) for d in dims]
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dim} names the same dimension twice")
+        raise ShapeError(f"{op}: dim {dim} names the same dimension twice")
     return tuple(sorted(out)) if ndim else ()
 
 

@@ -102,6 +102,9 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """Filled with ``fill_value``; without ``dtype``, torch's inference: a bool gives bool, an
     int int64, a float the default float dtype (float32)."""
+    if not isinstance(fill_value, (numbers.Number, np.generic, Tensor)):
+        raise TypeError(f"full(): argument 'fill_value' must be Number, not "
+                        f"{type(fill_value).__name__}")
     if dtype is None:
         dtype = _number_dtype(fill_value)
     if isinstance(fill_value, Tensor):

@@ -104,6 +104,10 @@ def _decode(node, npz, where):
 
 
 # ----------------------------------------------------------------------------- save / load
+class MissingDirectoryError(FileNotFoundError, RuntimeError):
+    """Saving into a folder that does not exist (torch: RuntimeError; Python: FileNotFoundError)."""
+
+
 def save(obj, f):
     """Save ``obj`` — a state_dict, an optimizer's state_dict, or any nesting of dicts, lists
     and tuples holding arrays (our Tensors, NumPy arrays, torch tensors), numbers, strings,
@@ -118,6 +122,8 @@ def save(obj, f):
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise MissingDirectoryError(f"Parent directory {directory} does not exist.")
     prefix = "." + os.path.basename(path) + "."
     _remove_stale_temporaries(directory, prefix)
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)

@@ -20,7 +20,7 @@ from . import autograd, versions
 from .device import CPU
 from .size import Size
 from .dtypes import as_array, as_dtype, default_float, legacy_sized_array, _BY_NUMPY
-from .errors import NON_LEAF_GRAD
+from .errors import NON_LEAF_GRAD, ShapeError
 
 
 def tensor_method(fn):
@@ -201,8 +201,9 @@ class Tensor:
 
     def item(self):
         if self.array.size != 1:
-            raise ValueError(f"item(): only a tensor with one element can be converted to a "
-                             f"Python number; this one has shape {self.shape} "
+            raise ShapeError(f"item(): a Tensor with {self.array.size} elements cannot be "
+                             f"converted to Scalar: only a tensor with one element can be "
+                             f"converted to a Python number; this one has shape {self.shape} "
                              f"({self.array.size} elements)")
         return self.array.item()
 

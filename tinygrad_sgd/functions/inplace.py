@@ -37,6 +37,10 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in no_grad() (as optimizers do)")
+    if in_graph and self.grad_fn is not None and _view_of_a_leaf(self):
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation (it would change the leaf's values behind "
+                           "autograd's back); wrap it in no_grad() or work on a clone()")
     if in_graph:                   # the node computes from a copy of the old values
         old = Tensor(self.array.copy())
         old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
@@ -55,6 +59,19 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
     return self
+
+
+_VIEW_OPS = ("GetItem", "Reshape", "Permute", "Expand", "Diagonal")
+
+
+def _view_of_a_leaf(t):
+    """True if ``t`` is a view (slices, reshapes, transposes, ... of views) of a leaf that
+    requires grad, sharing its memory."""
+    edge = t.grad_fn
+    while edge is not None and type(edge).__name__ in _VIEW_OPS:
+        edge = edge.next_functions[0]
+    return (isinstance(edge, Tensor) and edge.requires_grad and edge.grad_fn is None
+            and np.may_share_memory(edge.array, t.array))
 
 
 def _check_fits(self, op, other):
@@ -174,8 +191,19 @@ def setitem(self, index, value):
                                                               value.requires_grad)):
         return inplace(self, _index_put, index, value, name="__setitem__",
                        check_shapes=False)
+    if isinstance(value, str):
+        raise TypeError(f"can't assign a str to a {_dtype_name(self.dtype)} tensor")
     self._bump_version()
-    self.array[index] = value.array if isinstance(value, Tensor) else value
+    v = value.array if isinstance(value, Tensor) else value
+    try:
+        self.array[index] = v
+    except ValueError as e:
+        if "broadcast" not in str(e):
+            raise
+        target = self.array[index].shape
+        raise ShapeError(f"setitem: a value of shape {tuple(np.shape(v))} can't be written into "
+                         f"the selected part, of shape {target} (the expanded size must match "
+                         f"the existing size)") from None
     return self
 
 

@@ -1,6 +1,6 @@
 """Matrix products."""
 from .. import ops
-from ..errors import ShapeError
+from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, tensor_method
 
 __all__ = ["matmul"]
@@ -11,8 +11,22 @@ def matmul(input, other) -> Tensor:
     """Matrix product with torch's rules: 1-D operands are treated as a row (left) or a column
     (right) vector and that dimension is removed from the result; batch dims broadcast. One
     graph node (``matmul``) whatever the operands' dims."""
+    if isinstance(other, (int, float, bool)):
+        raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
     a, b = input, other if isinstance(other, Tensor) else Tensor(other)
+    if a.array.dtype != b.array.dtype:
+        raise DTypeError(f"expected m1 and m2 to have the same dtype, but got: "
+                         f"{_C_NAMES.get(a.array.dtype.name, a.dtype)} != "
+                         f"{_C_NAMES.get(b.array.dtype.name, b.dtype)} (matmul does not "
+                         f"promote: cast one side, e.g. x.float())")
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
     return ops.MatMul.apply(a, b)
+
+
+# the C names torch's products print for dtypes
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}

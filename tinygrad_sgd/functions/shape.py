@@ -3,8 +3,7 @@
 A view (reshape, view, permute, transpose, expand, squeeze, ...) is always a new graph node,
 even when nothing moves (``x.reshape(x.shape)``, ``v.T`` of a vector), so a hook or
 ``retain_grad`` on it acts on the view, not on its source — as in torch. Only ``flatten`` over
-a single dim and ``contiguous`` of a contiguous tensor hand back the tensor itself, as torch.
-"""
+a single dim and ``contiguous`` of a contiguous tensor hand back the tensor itself, as torch."""
 import numpy as np
 
 from .. import ops
@@ -101,6 +100,8 @@ def unflatten(input, dim, sizes):
 
 @tensor_method
 def permute(input, *dims):
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = shape_arg(dims)
     if len(dims) != input.ndim:
         raise ShapeError(f"permute(): the number of dims ({len(dims)}) does not match the length "

@@ -9,13 +9,17 @@ from ..dtypes import default_float
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from ..errors import ShapeError
 
 __all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
 
 
 def positive_int(value, what, layer):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{layer}: {what} must be a positive integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {what} must be a positive integer, got {value!r}")
+    if value <= 0:       # torch: RuntimeError "Trying to create tensor with negative dimension"
+        raise ShapeError(f"{layer}: {what} must be a positive integer, got {value!r}"
+                         + (" (negative dimension)" if value < 0 else ""))
     return int(value)
 
 

@@ -184,8 +184,12 @@ class Module:
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f"module name can't contain \".\", got: {name}")
         self.__dict__.pop(name, None)
-        self._modules[str(name)] = module
+        self._modules[name] = module
 
     register_module = add_module
 

@@ -255,7 +255,7 @@ def demb(t, d):
 
 def dC(t, d):
     """emb = C[Xb]      (= one_hot(Xb) @ C: row Xb[k, j] of C is used at (k, j))"""
-    return one_hot(t.Xb.view(-1), t.V).T @ d.emb.view(-1, t.C.shape[1])
+    return one_hot(t.Xb.view(-1), t.V).to(d.emb.dtype).T @ d.emb.view(-1, t.C.shape[1])
 
 
 def dlogits_fused(t, d):

@@ -3,6 +3,7 @@ from ... import ops
 from ...functions import where
 from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
+from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
 from ._checks import check_tensor, check_float
 from .dropouts import apply_mask, check_probability
@@ -23,16 +24,23 @@ def linear(input, weight, bias=None):
                             f"Tensor, not {_type_name(arg)}")
     check_float(input, "linear")
     if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {input.shape} has "
+        raise ShapeError(f"linear: input of shape {input.shape} has "
                          f"{input.shape[-1] if input.ndim else 0} features but the weight "
                          f"of shape {weight.shape} expects {weight.shape[1]} "
                          f"(weight is (out_features, in_features))")
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got "
+        raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got "
                          f"{bias.shape}")
+    if weight.dtype != input.dtype or (bias is not None and bias.dtype != input.dtype):
+        names = {"float32": "Float", "float64": "Double", "float16": "Half"}
+        raise DTypeError(f"mat1 and mat2 must have the same dtype, but got "
+                         f"{names.get(input.dtype.name, input.dtype.name)} and "
+                         f"{names.get(weight.dtype.name, weight.dtype.name)} (linear: input "
+                         f"{input.dtype}, weight {weight.dtype}"
+                         + ("" if bias is None else f", bias {bias.dtype}") + ")")
     return ops.LinearOp.apply(input, weight, bias)     # one node, a 1-D input too
 
 

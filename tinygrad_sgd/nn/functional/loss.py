@@ -3,7 +3,7 @@
 import numpy as np
 
 from ... import ops
-from ...errors import DTypeError
+from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
 from ...functions import where
 from ._checks import check_float
@@ -102,7 +102,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
     else:
         C, expected = input.shape[1], (input.shape[0],) + input.shape[2:]
     if t.shape != expected:
-        raise ValueError(f"{op}: expected target of shape {expected} for input of shape "
+        raise ShapeError(f"{op}: expected target of shape {expected} for input of shape "
                          f"{input.shape} (N, C{', d1, ...' if input.ndim > 2 else ''}), "
                          f"got target of shape {t.shape}")
     ignored = t == ignore_index
@@ -118,7 +118,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
         wa = np.asarray(weight.array if isinstance(weight, Tensor) else weight,
                         dtype=input.dtype)
         if wa.shape != (C,):
-            raise ValueError(f"{op}: weight must have shape ({C},) (one per class), got "
+            raise ShapeError(f"{op}: weight must have shape ({C},) (one per class), got "
                              f"{wa.shape}")
         w = wa[safe]
     if ignored.any():
@@ -154,6 +154,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     target with the uniform distribution: (1−ε)·target + ε/C, as torch (for class indices the
     ε/C part is averaged like the nll part: over the summed weights of the kept targets)."""
     reduction = _legacy(size_average, reduce, reduction)
+    if isinstance(input, Tensor) and input.dtype.kind in "biu":     # torch: no such kernel
+        from ...functions.elementwise import torch_dtype_name
+        raise NotImplementedError(f"cross_entropy: input must be a floating point tensor, got "
+                                  f"{input.dtype} (\"log_softmax\" not implemented for "
+                                  f"'{torch_dtype_name(input.dtype)}')")
     check_float(input, "cross_entropy")
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have at least 1 dimension (classes), "
@@ -168,7 +173,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if weight is not None:
         w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
         if w.shape != (C,):
-            raise ValueError(f"cross_entropy: weight must have shape ({C},) (one per class), "
+            raise ShapeError(f"cross_entropy: weight must have shape ({C},) (one per class), "
                              f"got {w.shape}")
         w = w.to(input.dtype).reshape((C,) + (1,) * (input.ndim - class_dim - 1))
     t_arr = target.array if isinstance(target, Tensor) else np.asarray(target)
@@ -217,8 +222,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if d.size and not ((d >= 0).all() and (d <= 1).all()):
         got = "NaN values" if np.isnan(d).any() else \
             f"values in [{np.nanmin(d):.4g}, {np.nanmax(d):.4g}]"
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1 (got {got}); "
+        raise ShapeError(f"{op}: all elements of input should be between 0 and 1 (got {got}); "
                          f"for raw scores use binary_cross_entropy_with_logits")
+    t = y.array
+    if t.size and not ((t >= 0).all() and (t <= 1).all()):
+        raise ShapeError(f"{op}: all elements of target should be between 0 and 1 (got values "
+                         f"in [{np.nanmin(t):.4g}, {np.nanmax(t):.4g}])")
     loss = ops.BinaryCrossEntropy.apply(input, y)
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else
