@@ -186,9 +186,7 @@ CASES = [
                 ours=r"conv1d.*\(1, 1, 4, 4\)")),
     Case("conv2d, float64 weight on float32 input", lambda L: L.F.conv2d(
         L.ones(1, 1, 4, 4), L.ones(1, 1, 3, 3, dtype=L.float64)), raises(
-        RuntimeError, r"should be the same|expected scalar type"),
-         xfail="conv2d with a float64 weight on a float32 input silently computes; torch "
-               "refuses mixed dtypes — in tinygrad_sgd/nn/functional/conv.py"),
+        RuntimeError, r"should be the same|expected scalar type")),
     Case("conv_transpose2d, output_padding >= stride", lambda L: L.F.conv_transpose2d(
         L.ones(1, 1, 3, 3), L.ones(1, 1, 3, 3), stride=1, output_padding=1), raises(
         RuntimeError, r"output padding must be smaller than either stride or dilation")),

@@ -6,7 +6,7 @@ raises and a ``ValueError`` — with torch's wording where it has one.
 """
 from ... import ops
 from ...arguments import pair
-from ...errors import ShapeError
+from ...errors import DTypeError, ShapeError
 from ...ops.conv import ConvTranspose2dOp
 from ...ops.pad import ConstantPadNd
 from ...tensor import Tensor
@@ -47,6 +47,9 @@ def _check_weight(op, input, weight, bias, dims, groups, transposed=False):
             raise TypeError(f"{op}: {what} must be a Tensor, got {type(t).__name__}")
         if t is not None and t.dtype.kind != "f":
             raise TypeError(f"{op}: {what} must be a floating point tensor, got {t.dtype}")
+        if t is not None and isinstance(input, Tensor) and t.dtype != input.dtype:
+            raise DTypeError(f"{op}: Input type ({input.dtype}) and {what} type ({t.dtype}) "
+                             f"should be the same")
     if weight.ndim != dims + 2:
         layout = "(in_channels, out_channels/groups, " if transposed else \
             "(out_channels, in_channels/groups, "
