@@ -728,3 +728,19 @@ def test_float32_lerp_is_bit_exact_with_torch(weight):
     want = torch.lerp(torch.tensor(a), torch.tensor(b), tw).numpy()
     got = tg.lerp(tg.tensor(a), tg.tensor(b), ow).numpy()
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("p", [0.5, -0.5, 1.5, -1.5, 2, 3, -1, -2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_by_a_number_at_the_edges_as_torch(p, dtype):
+    """x ** 0.5 and x ** -0.5 are sqrt and 1/sqrt in torch's kernel: (−inf)^½ is NaN, (−0)^½
+    is −0, and their gradients (through x^(p−1)) follow; NumPy's pow gives inf and 0 there."""
+    a = np.array([-np.inf, -1.0, -0.0, 0.0, 1e-30, 4.0, np.inf, np.nan], dtype)
+    t, o = torch.tensor(a, requires_grad=True), tg.tensor(a, requires_grad=True)
+    tv, ov = t ** p, o ** p
+    tv.sum().backward()
+    ov.sum().backward()
+    want = tv.detach().numpy()
+    np.testing.assert_array_equal(ov.numpy(), want)
+    assert (np.signbit(ov.numpy()) == np.signbit(want))[~np.isnan(want)].all()
+    np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-6)

@@ -95,7 +95,11 @@ class PowScalar(Elementwise):
     def forward(self, x, p):
         self.save_for_backward(x)
         self.p = p
-        return np.asarray(x.array ** p).astype(x.array.dtype, copy=False)   # (bool ** True: bool)
+        d = x.array
+        if d.dtype.kind == "f" and p in (0.5, -0.5):   # as torch's kernel: sqrt and 1/sqrt, so
+            r = np.asarray(np.sqrt(d))                  # (−inf)^½ and (−0)^½ are NaN and −0
+            return r if p == 0.5 else np.asarray(np.reciprocal(r))
+        return np.asarray(d ** p).astype(d.dtype, copy=False)   # (bool ** True: bool)
 
     def backward(self, g):
         (x,) = self.saved_tensors
