@@ -87,6 +87,11 @@ class Neg(Elementwise):
         return -g
 
 
+# the exponents torch's pow kernel computes with other operations than pow
+_TORCH_POWERS = {0.5: np.sqrt, -0.5: lambda d: 1 / np.sqrt(d), 2: lambda d: d * d,
+                 3: lambda d: d * d * d, -1: lambda d: 1 / d, -2: lambda d: 1 / (d * d)}
+
+
 class PowScalar(Elementwise):
     """x to a constant power p (a Python number)."""
     rule, derivatives = "z = x^p", ("dz/dx = p·x^(p−1)",)
@@ -96,9 +101,8 @@ class PowScalar(Elementwise):
         self.save_for_backward(x)
         self.p = p
         d = x.array
-        if d.dtype.kind == "f" and p in (0.5, -0.5):   # as torch's kernel: sqrt and 1/sqrt, so
-            r = np.asarray(np.sqrt(d))                  # (−inf)^½ and (−0)^½ are NaN and −0
-            return r if p == 0.5 else np.asarray(np.reciprocal(r))
+        if d.dtype.kind == "f" and p in _TORCH_POWERS:  # as torch's kernel: (−inf)^½ is NaN,
+            return np.asarray(_TORCH_POWERS[p](d))      # (−0)^½ is −0, 1/(x·x) rounds as torch
         return np.asarray(d ** p).astype(d.dtype, copy=False)   # (bool ** True: bool)
 
     def backward(self, g):
