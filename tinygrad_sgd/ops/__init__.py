@@ -12,7 +12,7 @@ own (differentiable again, for second order) is named ``<Op>Grad``.
 """
 from .elementwise import (Add, Sub, Mul, Div, Neg, PowScalar, Pow, Exp, Log, Sqrt, Abs, Clamp,
                           ClampTensor, Maximum, Minimum, Fmax, Fmin, Remainder, Fmod,
-                          DivRounded, FloorDivide, Where, Cast)
+                          DivRounded, FloorDivide, Where, Cast, ZerosLike)
 from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2,
                    Log10, Log1p, Expm1, Exp2, Rsqrt, Reciprocal, Frac, Step, Floor, Ceil,
                    Trunc, Round, Sign, NanToNum, Atan2, Hypot, Copysign, Logaddexp, Lerp)
@@ -46,7 +46,8 @@ from . import products as _products, distance as _distance, special as _special
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
-           "DivRounded", "FloorDivide", "Where", "Cast", "Sin", "Cos", "Tan", "Asin", "Acos",
+           "DivRounded", "FloorDivide", "Where", "Cast", "ZerosLike",
+           "Sin", "Cos", "Tan", "Asin", "Acos",
            "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Log2", "Log10", "Log1p",
            "Expm1", "Exp2", "Rsqrt", "Reciprocal", "Frac", "Step", "Floor", "Ceil", "Trunc",
            "Round", "Sign", "NanToNum", "Atan2", "Hypot", "Copysign", "Logaddexp", "Lerp",

@@ -5,10 +5,10 @@ primitive, ``nn.ReLU`` the layer); their ``grad_fn`` keeps torch's name (``ReLUB
 import numpy as np
 
 from ..arguments import normalize_dim
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..kernels.backend import compiled
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
-from .elementwise import Elementwise, Where, keep_where
+from .elementwise import Elementwise, Where, ZerosLike, keep_where
 
 
 class ReLUOp(Elementwise):
@@ -22,7 +22,10 @@ class ReLUOp(Elementwise):
         return out
 
     def backward(self, g):
-        return keep_where(~(self.saved_output() <= 0), g)
+        grad = keep_where(~(self.saved_output() <= 0), g)
+        if is_grad_enabled() and not grad.requires_grad:    # create_graph: d(grad)/dx = 0
+            grad = grad + ZerosLike.apply(self.output())
+        return grad
 
 
 class SigmoidOp(Elementwise):

@@ -2,7 +2,7 @@
 (:mod:`tinygrad_sgd.autograd.engine`) sums them back to each input's shape."""
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from .. import kernels
 
 
@@ -179,6 +179,20 @@ class Sqrt(Elementwise):
         return g / (self.output() * 2.0)
 
 
+class ZerosLike(Elementwise):
+    """0 of x's shape, with derivative 0: under ``create_graph`` it ties a gradient that does
+    not vary with x (relu's mask times g) to x, so its derivative is 0, as torch's, instead of
+    an error that nothing depends on x."""
+    rule, derivatives = "z = 0", ("dz/dx = 0",)
+    op_name = "zeros_like"
+
+    def forward(self, x):
+        return np.zeros_like(x.array)
+
+    def backward(self, g):
+        return self.constant(np.zeros(g.shape, g.dtype))
+
+
 class Abs(Elementwise):
     """The gradient is g·sgn(x) with sgn(±0) = sgn(NaN) = 0, as torch (a product: an infinite
     g at 0 gives NaN there, as in torch)."""
@@ -186,11 +200,16 @@ class Abs(Elementwise):
 
     def forward(self, x):
         a = x.array
+        self.save_for_backward(x)       # (not read, but an in-place change is refused, as torch)
         self.sign = np.subtract(a > 0, a < 0, dtype=a.dtype) if a.dtype.kind == "f" else None
         return np.abs(a)
 
     def backward(self, g):
-        return g * self.constant(self.sign)
+        (x,) = self.saved_tensors
+        grad = g * self.constant(self.sign)
+        if is_grad_enabled() and not grad.requires_grad:    # create_graph: d(grad)/dx = 0
+            grad = grad + ZerosLike.apply(x)
+        return grad
 
 
 class Clamp(Elementwise):
