@@ -18,8 +18,21 @@ _active = None      # "numpy" or "numba", decided on first use
 _module = None      # tinygrad_sgd.kernels.compiled, once imported
 
 
+_numba_ok = None
+
+
 def numba_available() -> bool:
-    return importlib.util.find_spec("numba") is not None
+    """True when numba is installed and imports (a broken install counts as absent)."""
+    global _numba_ok
+    if _numba_ok is None:
+        _numba_ok = False
+        if importlib.util.find_spec("numba") is not None:
+            try:
+                import numba  # noqa: F401
+                _numba_ok = True
+            except ImportError:
+                pass
+    return _numba_ok
 
 
 def _check(name):
