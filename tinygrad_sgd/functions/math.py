@@ -167,7 +167,7 @@ def sign(input):
 @tensor_method
 def sgn(input):
     """For real tensors the same as :func:`sign`."""
-    return M.Sign.apply(input)
+    return M.Sgn.apply(input)
 
 
 # ---------------------------------------------------------------------------- two arguments

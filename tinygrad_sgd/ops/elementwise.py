@@ -224,9 +224,11 @@ class Clamp(Elementwise):
         if hi is not None:
             mask &= d <= hi
         self.mask = mask
+        self.save_for_backward(x)         # (for its version: an in-place edit is refused)
         return np.clip(d, lo, hi).astype(d.dtype, copy=False)
 
     def backward(self, g):
+        self.saved_tensors                # refuses x changed in place since forward, as torch
         return keep_where(self.mask, g)
 
 

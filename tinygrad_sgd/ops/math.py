@@ -228,6 +228,22 @@ class Sign(Step):
         return a.copy() if a.dtype == bool else np.subtract(a > 0, a < 0, dtype=a.dtype)
 
 
+class Sgn(Sign):
+    """sgn: sign for real numbers; torch's keeps its input and output for backward (for complex
+    numbers), so an in-place edit of either is refused at backward, as there."""
+    op_name = "sgn"
+
+    def forward(self, x):
+        out = super().forward(x)
+        self.save_for_backward(x)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        self.saved_tensors, self.saved_output()     # (the version checks)
+        return super().backward(g)
+
+
 class NanToNum(Elementwise):
     """NaN, +inf and −inf replaced (by default: 0 and the dtype's largest and lowest values).
     The gradient is g·[x finite] — a product, as torch's, so an infinite g at a replaced
