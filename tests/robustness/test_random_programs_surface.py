@@ -20,8 +20,8 @@ go where bugs hide —
   operation" exactly when torch's does, and otherwise give torch's gradients.
 
 Known gaps, kept out of the programs and held as strict xfails in test_misuse_catalogue.py
-(remove the exclusion with the xfail): in-place edits that torch catches and we don't (inputs
-of amax/amin, gather; outputs of amax/amin; 0-d saved outputs), prod/cumprod of
+(remove the exclusion with the xfail): in-place edits that torch catches and we don't (0-d saved
+outputs), prod/cumprod of
 inputs holding NaN/inf, silu of 0 or -inf, the second order of programs using elu/selu/celu.
 The ops of program_ops_more.py get finite inputs only, and programs using them get no
 in-place edit (their edits differ from torch's in both directions: test_misuse_catalogue.py).
@@ -262,8 +262,8 @@ def step(data, values, log, uses, made_by, force=None, core=False):
 # Where torch refuses an edit and we don't (we kept what backward needs, computed at forward:
 # our gradient is the right one for the forward that ran, but torch raises) — each a strict
 # xfail in test_misuse_catalogue_nn.py; edits stay away from these values, nothing else.
-UNCHECKED_INPUT = {"amax", "amin", "gather"}
-UNCHECKED_OUTPUT = {"amax", "amin"}
+UNCHECKED_INPUT = set()              # (every op's kept input is version-checked now)
+UNCHECKED_OUTPUT = set()
 
 
 def unchecked(j, values, uses, made_by):

@@ -21,9 +21,11 @@ class Gather(Function):
 
     def forward(self, x, dim, index):
         self.in_shape, self.dim, self.index = x.shape, dim, index
+        self.save_for_backward(x)       # (not read; an in-place edit is refused, as torch)
         return x.array[along(index, dim, x.shape)]
 
     def backward(self, g):
+        self.saved_tensors
         return IndexAdd.apply(g, along(self.index, self.dim, self.in_shape), self.in_shape)
 
 

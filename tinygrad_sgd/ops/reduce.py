@@ -125,9 +125,13 @@ class Amax(Function):
         self.dims, self.kept = dims, kept_shape(x.shape, dims)
         out = self.pick(x.array, axis=dims, keepdims=True)
         self.mask = x.array == out
-        return squeeze_dims(np.asarray(out), dims, keepdim)
+        out = squeeze_dims(np.asarray(out), dims, keepdim)
+        self.save_for_backward(x)       # torch keeps both for backward: an in-place edit of
+        self.save_output(out)           # either is refused there, so here too
+        return out
 
     def backward(self, g):
+        self.saved_tensors, self.saved_output()     # (the version checks)
         count = self.mask.sum(axis=self.dims, keepdims=True).astype(g.dtype)
         return g.reshape(self.kept) / self.constant(count) * self.constant(
             self.mask.astype(g.dtype))
