@@ -2,6 +2,7 @@
 from .. import ops
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, tensor_method
+from .products import _C_NAME      # torch's C names of dtypes in its products' messages
 
 __all__ = ["matmul"]
 
@@ -17,16 +18,10 @@ def matmul(input, other) -> Tensor:
     a, b = input, other if isinstance(other, Tensor) else Tensor(other)
     if a.array.dtype != b.array.dtype:
         raise DTypeError(f"expected m1 and m2 to have the same dtype, but got: "
-                         f"{_C_NAMES.get(a.array.dtype.name, a.dtype)} != "
-                         f"{_C_NAMES.get(b.array.dtype.name, b.dtype)} (matmul does not "
+                         f"{_C_NAME.get(a.array.dtype.name, a.dtype)} != "
+                         f"{_C_NAME.get(b.array.dtype.name, b.dtype)} (matmul does not "
                          f"promote: cast one side, e.g. x.float())")
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
     return ops.MatMul.apply(a, b)
-
-
-# the C names torch's products print for dtypes
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char",
-            "uint8": "unsigned char", "bool": "bool"}

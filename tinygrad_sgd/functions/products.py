@@ -81,6 +81,17 @@ def _check_expands(input, target):
                              f"{lead + i}.  Target sizes: {target}.  Tensor sizes: {shape}")
 
 
+def _tensors(fn, **args):
+    """Each named argument must be a Tensor (torch's message names its position)."""
+    for position, (name, x) in enumerate(args.items(), 1):
+        _tensor(x, fn, name, position)
+
+
+def _coefficients(beta, alpha, like):
+    """β and α as the ``beta=``/``alpha=`` options of a β·input + α·product op."""
+    return {"beta": _scalar(beta, like, "beta"), "alpha": _scalar(alpha, like, "alpha")}
+
+
 def _scalar(value, like, name, floats_allowed=True):
     """β or α as a Python number of ``like``'s kind: torch truncates a float for an integer
     tensor in addmm/baddbmm/addmv, and refuses it in addr."""
@@ -320,8 +331,7 @@ def _einsum_dtype(subs, out, operands):
 @tensor_method
 def outer(input, vec2):
     """x ⊗ y for 1-D x and y (dtypes promote, as torch)."""
-    _tensor(input, "outer", "input", 1)
-    _tensor(vec2, "outer", "vec2", 2)
+    _tensors("outer", input=input, vec2=vec2)
     for t, name in ((input, "self"), (vec2, "vec2")):
         if t.ndim != 1:
             raise ShapeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
@@ -337,8 +347,7 @@ def ger(input, vec2):
 @tensor_method
 def dot(input, tensor):
     """Σᵢ xᵢ·yᵢ of two 1-D tensors of the same dtype and length."""
-    _tensor(input, "dot", "input", 1)
-    _tensor(tensor, "dot", "tensor", 2)
+    _tensors("dot", input=input, tensor=tensor)
     if input.ndim != 1 or tensor.ndim != 1:
         raise ShapeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
     if input.dtype != tensor.dtype:
@@ -356,8 +365,7 @@ def dot(input, tensor):
 @tensor_method
 def mv(input, vec):
     """Matrix (n, m) times vector (m,)."""
-    _tensor(input, "mv", "input", 1)
-    _tensor(vec, "mv", "vec", 2)
+    _tensors("mv", input=input, vec=vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     n, m = input.shape
@@ -373,8 +381,7 @@ def mv(input, vec):
 @tensor_method
 def bmm(input, mat2):
     """Batched matrix product of (b, n, m) and (b, m, p): matmul without broadcasting."""
-    _tensor(input, "bmm", "input", 1)
-    _tensor(mat2, "bmm", "mat2", 2)
+    _tensors("bmm", input=input, mat2=mat2)
     _check_bmm(input, mat2)
     return ops.Bmm.apply(input, mat2)
 
@@ -396,9 +403,7 @@ def _check_bmm(batch1, batch2):
 @tensor_method
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """β·input + α·bmm(batch1, batch2); input broadcasts to the result; β = 0 ignores it."""
-    _tensor(input, "baddbmm", "input", 1)
-    _tensor(batch1, "baddbmm", "batch1", 2)
-    _tensor(batch2, "baddbmm", "batch2", 3)
+    _tensors("baddbmm", input=input, batch1=batch1, batch2=batch2)
     _check_expands(input, (_size(batch1, 0), _size(batch1, 1), _size(batch2, 2)))
     if input.dtype != batch1.dtype:
         raise DTypeError(f"Input dtypes must be the same, got: input {_C_NAME[input.dtype.name]}, "
@@ -406,16 +411,13 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
                          f"{_C_NAME[batch2.dtype.name]}")
     _not_for_bool("baddbmm", input)
     _check_bmm(batch1, batch2)
-    return ops.Baddbmm.apply(input, batch1, batch2, beta=_scalar(beta, input, "beta"),
-                             alpha=_scalar(alpha, input, "alpha"))
+    return ops.Baddbmm.apply(input, batch1, batch2, **_coefficients(beta, alpha, input))
 
 
 @tensor_method
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """β·input + α·(mat1 @ mat2) for matrices; input broadcasts; β = 0 ignores it."""
-    _tensor(input, "addmm", "input", 1)
-    _tensor(mat1, "addmm", "mat1", 2)
-    _tensor(mat2, "addmm", "mat2", 3)
+    _tensors("addmm", input=input, mat1=mat1, mat2=mat2)
     for t, name in ((mat1, "mat1"), (mat2, "mat2")):
         if t.ndim != 2:
             raise ShapeError(f"{name} must be a matrix, got {t.ndim}-D tensor")
@@ -428,16 +430,13 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
     _check_expands(input, (n, m))
     _not_for_bool("addmm_impl_cpu_", input)
-    return ops.Addmm.apply(input, mat1, mat2, beta=_scalar(beta, input, "beta"),
-                           alpha=_scalar(alpha, input, "alpha"))
+    return ops.Addmm.apply(input, mat1, mat2, **_coefficients(beta, alpha, input))
 
 
 @tensor_method
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """β·input + α·(mat @ vec); input is 0-d or 1-d (size n or 1); β = 0 ignores it."""
-    _tensor(input, "addmv", "input", 1)
-    _tensor(mat, "addmv", "mat", 2)
-    _tensor(vec, "addmv", "vec", 3)
+    _tensors("addmv", input=input, mat=mat, vec=vec)
     if input.ndim > 1 or mat.ndim != 2 or vec.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
                          f"{vec.ndim}")
@@ -449,16 +448,13 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
         raise DTypeError(f"addmv input tensors must have the same dtype, but got {_name(input)}, "
                          f"{_name(mat)}, and {_name(vec)}")
     _not_for_bool("addmv_impl_cpu", input)
-    return ops.Addmv.apply(input, mat, vec, beta=_scalar(beta, input, "beta"),
-                           alpha=_scalar(alpha, input, "alpha"))
+    return ops.Addmv.apply(input, mat, vec, **_coefficients(beta, alpha, input))
 
 
 @tensor_method
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """β·input + α·(vec1 ⊗ vec2); dtypes promote; for bool tensors + is "or", · is "and"."""
-    _tensor(input, "addr", "input", 1)
-    _tensor(vec1, "addr", "vec1", 2)
-    _tensor(vec2, "addr", "vec2", 3)
+    _tensors("addr", input=input, vec1=vec1, vec2=vec2)
     for t, name in ((vec1, "vec1"), (vec2, "vec2")):
         if t.ndim != 1:
             raise ShapeError(f"addr: Expected 1-D argument {name}, but got {t.ndim}-D")
@@ -535,8 +531,7 @@ def _axis(t, d):
 def kron(input, other):
     """Kronecker product: the shorter shape is padded with leading 1s, then
     ``out[.., i·q + k, ..] = input[.., i, ..]·other[.., k, ..]``; dtypes promote."""
-    _tensor(input, "kron", "input", 1)
-    _tensor(other, "kron", "other", 2)
+    _tensors("kron", input=input, other=other)
     n = max(input.ndim, other.ndim)
     la = string.ascii_uppercase[n - input.ndim:n]
     lb = string.ascii_lowercase[n - other.ndim:n]
