@@ -1,7 +1,7 @@
 """Elementwise kernels where plain NumPy is slow for a reason worth knowing."""
 import numpy as np
 
-__all__ = ["keep_where"]
+__all__ = ["keep_where", "lerp"]
 
 
 def keep_where(cond, x):
@@ -17,3 +17,18 @@ def keep_where(cond, x):
         return np.where(cond, x, np.zeros((), x.dtype))
     np.add(out, 0.0, out=out, dtype=x.dtype)   # −0.0 + 0.0 = +0.0
     return out
+
+
+def lerp(x, y, w):
+    """torch's CPU lerp: a fused multiply-add of w and (y − x) onto x (or onto y with 1 − w),
+    rounded once. For float32 the product and the sum are taken in float64 (the product of two
+    float32 numbers is exact there), so the one rounding matches the fused one."""
+    d = y - x
+    small = np.abs(w) < 0.5
+    out_dtype = np.result_type(x, y, w)
+    if out_dtype == np.float32:
+        w32 = np.asarray(w, np.float32)               # a number weight is float32 too
+        d64, w64 = d.astype(np.float64), w32.astype(np.float64)
+        one_minus = (np.float32(1) - w32).astype(np.float64)
+        return np.where(small, x + w64 * d64, y - d64 * one_minus).astype(np.float32)
+    return np.where(small, x + w * d, y - d * (1 - w))

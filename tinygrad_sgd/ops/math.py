@@ -10,6 +10,7 @@ The inputs are floating point here: the public functions turn integers into floa
 """
 import numpy as np
 
+from ..kernels.elementwise import lerp as lerp_kernel
 from .elementwise import Elementwise, keep_where
 
 LN2, LN10 = 0.6931471805599453, 2.302585092994046
@@ -358,18 +359,3 @@ class Lerp(Elementwise):
         return (g * (1.0 - w) if need[0] else None,
                 g * w if need[1] else None,
                 g * (b - a) if need[2] else None)
-
-
-def lerp_kernel(x, y, w):
-    """torch's CPU lerp: a fused multiply-add of w and (y − x) onto x (or onto y with 1 − w),
-    rounded once. For float32 the product and the sum are taken in float64 (the product of two
-    float32 numbers is exact there), so the one rounding matches the fused one."""
-    d = y - x
-    small = np.abs(w) < 0.5
-    out_dtype = np.result_type(x, y, w)
-    if out_dtype == np.float32:
-        w32 = np.asarray(w, np.float32)               # a number weight is float32 too
-        d64, w64 = d.astype(np.float64), w32.astype(np.float64)
-        one_minus = (np.float32(1) - w32).astype(np.float64)
-        return np.where(small, x + w64 * d64, y - d64 * one_minus).astype(np.float32)
-    return np.where(small, x + w * d, y - d * (1 - w))
