@@ -60,8 +60,25 @@ def test_set_num_threads_refuses_bad_values(bad):
 
 
 def test_numpys_openblas_thread_control_is_found():
-    # numpy wheels bundle OpenBLAS >= 0.3.27, which has the thread-local setter we rely on
-    assert threads._blas_thread_setter() is not None
+    assert threads._blas_threads() is not None
+
+
+def test_split_blas_work_leaves_blas_threads_as_they_were():
+    # the split runs BLAS single-threaded, then gives the program back its thread count
+    # (OpenBLAS's "thread-local" setter once left every later product on one thread)
+    get, put = threads._blas_threads()
+    before = get()
+    seen = []
+    old = threads.get_num_threads()
+    try:
+        put(2)
+        tg.set_num_threads(2)
+        threads.parallel_for(2, lambda a, b: seen.append(get()), work=1 << 30, blas=True)
+        assert seen == [1, 1]
+        assert get() == 2
+    finally:
+        put(before)
+        tg.set_num_threads(old)
 
 
 def test_allocator_setting_is_off_by_default_and_applies_on_request():

@@ -4,9 +4,12 @@ NumPy releases the GIL inside copies, arithmetic and BLAS calls, so two Python t
 each handle half of an array really run in parallel. ``parallel_for(n, fn)`` splits
 ``range(n)`` into one contiguous chunk per thread and calls ``fn(start, stop)`` for each.
 Splitting a skinny matrix product ourselves (each thread one block of columns, BLAS single-
-threaded inside it) scales better than BLAS's own threading for these shapes; for that the
-chunks run with OpenBLAS's thread-local thread count set to 1 (``blas=True``). Where that
+threaded inside it) scales better than BLAS's own threading for these shapes; for that
+OpenBLAS's thread count is set to 1 while the chunks run and put back after (``blas=True``):
+the rest of the program (a GPT's big products) keeps every BLAS thread it asked for. Where that
 control is missing (another BLAS), work containing BLAS calls is not split.
+(OpenBLAS's ``openblas_set_num_threads_local``, tried first, is not thread-local in NumPy's
+pthreads build: one call from a worker left every later product single-threaded.)
 
 The thread count follows torch's API: ``set_num_threads(n)`` / ``get_num_threads()``; the
 default is ``$OMP_NUM_THREADS`` (or ``$OPENBLAS_NUM_THREADS``) if set, else the number of cores.
@@ -17,25 +20,29 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 _executor = None
-_blas_local = "unset"   # OpenBLAS's openblas_set_num_threads_local, once looked up (or None)
+_blas_control = "unset"   # NumPy's OpenBLAS's (get, set) thread count, once looked up (or None)
 
 
-def _blas_thread_setter():
-    """NumPy's bundled OpenBLAS's per-thread thread-count setter, or None if not available."""
-    global _blas_local
-    if _blas_local == "unset":
-        _blas_local = None
+def _blas_threads():
+    """(get, set) of the thread count of NumPy's bundled OpenBLAS, or None if not found."""
+    global _blas_control
+    if _blas_control == "unset":
+        _blas_control = None
         import numpy
         libs = os.path.join(os.path.dirname(numpy.__file__), os.pardir, "numpy.libs")
         for path in glob.glob(os.path.join(libs, "*openblas*")):
             try:
-                fn = ctypes.CDLL(path).openblas_set_num_threads_local
-            except (OSError, AttributeError):
+                lib = ctypes.CDLL(path)
+            except OSError:
                 continue
-            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-            _blas_local = fn
-            break
-    return _blas_local
+            for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "")):
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    get.restype, put.argtypes, put.restype = ctypes.c_int, [ctypes.c_int], None
+                    _blas_control = (get, put)
+                    return _blas_control
+    return _blas_control
 
 
 def _default_threads():
@@ -71,13 +78,10 @@ MIN_PARALLEL_BLAS_ELEMENTS = 1 << 21
 
 
 def _pool():
-    """The worker threads; each keeps its BLAS single-threaded (set once, when it starts)."""
+    """The worker threads."""
     global _executor
     if _executor is None:
-        setter = _blas_thread_setter()
-        _executor = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="tinygrad_sgd",
-                                       initializer=setter, initargs=(1,)) if setter else \
-            ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="tinygrad_sgd")
+        _executor = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="tinygrad_sgd")
     return _executor
 
 
@@ -85,19 +89,27 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
     """Call ``fn(start, stop)`` on contiguous chunks covering ``range(n)``, one per thread
     (just ``fn(0, n)`` when single-threaded, or when ``work`` — the number of elements
     touched — is too small to be worth it). ``blas=True``: ``fn`` calls BLAS, so every chunk
-    goes to a worker thread, whose BLAS is single-threaded."""
+    goes to a worker thread, and BLAS is single-threaded until they are all done."""
     threads = min(_num_threads, n)
     if threads <= 1 or work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_PARALLEL_ELEMENTS) \
-            or (blas and _blas_thread_setter() is None):
+            or (blas and _blas_threads() is None):
         fn(0, n)
         return
     bounds = [n * k // threads for k in range(threads + 1)]
     chunks = list(zip(bounds[:-1], bounds[1:]))
     pool = _pool()                     # one pool for all chunks, even if it is replaced now
-    if blas:
-        futures = [pool.submit(fn, a, b) for a, b in chunks]
-    else:                              # the calling thread takes the first chunk itself
+    if not blas:                       # the calling thread takes the first chunk itself
         futures = [pool.submit(fn, a, b) for a, b in chunks[1:]]
         fn(*chunks[0])
-    for f in futures:
-        f.result()
+        for f in futures:
+            f.result()
+        return
+    get, put = _blas_threads()
+    before = get()
+    put(1)
+    try:
+        futures = [pool.submit(fn, a, b) for a, b in chunks]
+        for f in futures:
+            f.result()
+    finally:
+        put(before)
