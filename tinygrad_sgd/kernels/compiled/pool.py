@@ -133,7 +133,9 @@ def _scatter(gy, masks, kh, kw, sh, sw, dh, dw, c0, c1, out):
 @kernel
 def _scatter_2x2(gy, masks, c0, c1, out):
     """:func:`_scatter` for 2x2 windows that tile ``out`` exactly (stride 2, no padding): every
-    place is written once (the gradient or 0), so ``out`` needs no zeroing first."""
+    place is written once (the gradient or 0), so ``out`` needs no zeroing first.
+    (It spells out the window's four runs as :func:`_max_pool_2x2` does: an inlined helper
+    returning the four views, shared by both, measured 2-3x slower here.)"""
     _, OH, OW, N = gy.shape
     W = out.shape[2]
     zero = gy.dtype.type(0)
