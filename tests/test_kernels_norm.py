@@ -108,7 +108,7 @@ def test_forward_matches_numpy(case, dtype, affine, keep, split):
                         keep)
     got = fast.layer_norm_forward(x, k, EPS, w, b, keep)
     for name, g_, w_ in zip(("out", "xhat", "rstd", "mean", "var"), got, want):
-        assert_same(g_, w_, dtype)
+        assert_same(g_, w_, dtype, err_msg=name)
     if keep:
         assert not np.shares_memory(got[0], got[1])      # z can be changed without touching x̂
     # through the dispatcher, with the numba set active: the same
@@ -142,7 +142,7 @@ def test_backward_matches_numpy(case, dtype, affine, needs, split):
     # β's and γ's gradients sum over every row: the error grows with the number of rows
     rows = max(1, x.size // max(1, int(np.prod(shape[len(shape) - k:]))))
     for name, g_, w_ in zip(("gx", "gw", "gb"), got, want):
-        assert_same(g_, w_, dtype, atol=tol(dtype)["atol"] * rows)
+        assert_same(g_, w_, dtype, atol=tol(dtype)["atol"] * rows, err_msg=name)
     via = with_backend("numba", np_norm.normalize_backward, g, xhat, rstd, w, dims, need_x,
                        need_w, need_b, bias_shape)
     for g_, w_ in zip(via, got):
@@ -150,32 +150,40 @@ def test_backward_matches_numpy(case, dtype, affine, needs, split):
 
 
 @needs_numba
+@pytest.mark.parametrize("bad", [(1, 3, 4), (6,), (2,), (0, 6)], ids=str)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_nan_and_inf_rows(dtype, split):
+def test_nan_and_inf_rows(dtype, bad, split):
     """A row holding NaN or ±inf is NaN throughout (forward and x's gradient), as NumPy's and
-    torch's; the other rows are untouched; γ's and β's gradients are NaN where a NaN row adds."""
+    torch's; the other rows are untouched; γ's gradient is NaN where such a row adds to it.
+    7 rows: the backward takes rows in pairs, the last one on its own (bad row 6)."""
     from tinygrad_sgd.kernels.compiled import norm as fast
-    x, w, b, g = case_arrays((6, 5), 1, dtype, "both")
-    x[1, 2] = np.nan
-    x[3, 0] = np.inf
-    x[4, 4] = -np.inf
+    x, w, b, g = case_arrays((7, 5), 1, dtype, "both")
+    for i, r in enumerate(bad):
+        x[r, (2 * i) % 5] = (np.nan, np.inf, -np.inf)[i % 3]
+    good = [r for r in range(7) if r not in bad]
     want = with_backend("numpy", np_norm.normalize_forward, x, (1,), EPS, w, b)
     got = fast.layer_norm_forward(x, 1, EPS, w, b, True)
     for g_, w_ in zip(got, want):
         assert_same(g_, w_, dtype)
     out, xhat, rstd = got[:3]
-    assert np.isnan(out[[1, 3, 4]]).all() and np.isfinite(out[[0, 2, 5]]).all()
+    assert np.isnan(out[list(bad)]).all() and np.isfinite(out[good]).all()
     gx, gw, gb = fast.layer_norm_backward(g, xhat, rstd, w, 1)
     wx, ww, wb = with_backend("numpy", np_norm.normalize_backward, g, xhat, rstd, w, (1,))
     assert_same(gx, wx, dtype)
     assert_same(gw, ww, dtype)
     assert_same(gb, wb, dtype)
-    assert np.isnan(gx[[1, 3, 4]]).all() and np.isfinite(gx[[0, 2, 5]]).all()
+    assert np.isnan(gx[list(bad)]).all() and np.isfinite(gx[good]).all()
     assert np.isnan(gw).all() and np.isfinite(gb).all()
-    # a NaN in the incoming gradient spreads over its row only
-    g[2, 1] = np.nan
-    gx, _, _ = fast.layer_norm_backward(g, xhat, rstd, w, 1)
-    assert np.isnan(gx[2]).all() and np.isfinite(gx[[0, 5]]).all()
+    # a NaN or inf in the incoming gradient spreads over its row only (as NaN or ±inf, as
+    # NumPy's), and into β's sum at its place
+    g[good[0], 1] = np.nan
+    g[good[-1], 3] = np.inf
+    gx, gw, gb = fast.layer_norm_backward(g, xhat, rstd, w, 1)
+    for got_, want_ in zip((gx, gw, gb), with_backend("numpy", np_norm.normalize_backward, g,
+                                                       xhat, rstd, w, (1,))):
+        assert_same(got_, want_, dtype)
+    assert not np.isfinite(gx[[good[0], good[-1]]]).any() and np.isfinite(gx[good[1:-1]]).all()
+    assert np.isnan(gb[1]) and gb[3] == np.inf and np.isfinite(gb[[0, 2, 4]]).all()
 
 
 @needs_numba
@@ -277,8 +285,8 @@ def _torch_layer_norm(x, shape, w, b, g, dtype=None):
     tx, tw, tb = t(x), t(w), t(b)
     y = torch.nn.functional.layer_norm(tx, shape, tw, tb, EPS)
     y.backward(t(g, False))
-    return (y.detach().numpy().astype(x.dtype),) + tuple(None if a is None else a.grad.numpy().astype(x.dtype)
-                 for a in (tx, tw, tb))
+    grads = tuple(None if a is None else a.grad.numpy().astype(x.dtype) for a in (tx, tw, tb))
+    return (y.detach().numpy().astype(x.dtype),) + grads
 
 
 def _our_layer_norm(x, shape, w, b, g):
