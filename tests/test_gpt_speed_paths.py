@@ -52,10 +52,14 @@ def test_gelu_float32_matches_torch_dense_grid_tails_and_specials(backend):
     # torch's own float32 GELU is ~3e-7 off the exact values; ours within 1.2e-6·max(1, |x|)
     scale = np.maximum(1.0, np.abs(x))
     finite = np.isfinite(ty)
-    np.testing.assert_array_equal(y[~finite], ty[~finite])
+    # the non-finite places against torch one element at a time: torch's vectorised AVX-512
+    # GELU gives NaN at +inf, its scalar path (and AVX2's) inf, as the formula x·Φ(x) does
+    one = [gelu_and_grad(torch, x[i:i + 1], g[i:i + 1]) for i in np.flatnonzero(~finite)]
+    np.testing.assert_array_equal(y[~finite], [v[0][0] for v in one])
     assert (np.abs(y[finite] - ty[finite]) <= 1.5e-6 * scale[finite]).all()
     ok = np.isfinite(tdx)
-    np.testing.assert_array_equal(dx[~ok], tdx[~ok])
+    one = [gelu_and_grad(torch, x[i:i + 1], g[i:i + 1]) for i in np.flatnonzero(~ok)]
+    np.testing.assert_array_equal(dx[~ok], [v[1][0] for v in one])
     assert (np.abs(dx[ok] - tdx[ok]) <= 1e-6 * np.maximum(1.0, np.abs(g[ok]))).all()
     # against the exact values (float64): relative accuracy of a few ulp where Φ(x) ≥ 0.15
     x64 = x.astype(np.float64)

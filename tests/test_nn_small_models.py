@@ -147,7 +147,10 @@ def test_gelu_approximate_is_checked_and_modules_match():
         ours, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
         assert repr(ours) == repr(theirs), name
         a, b = both(x)
-        assert_same(ours(a), theirs(b).detach(), rtol=1e-6, atol=1e-6, what=name)
+        # float32 GELU: torch's own is up to ~7e-7 off the exact value in the left tail on
+        # AVX-512 CPUs (its vectorised erf), ours ~3e-7: the two may differ by 1e-6
+        atol = 2e-6 if name == "GELU" else 1e-6
+        assert_same(ours(a), theirs(b).detach(), rtol=1e-6, atol=atol, what=name)
 
 
 def test_inplace_activations_write_into_their_input():

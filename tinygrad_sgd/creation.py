@@ -21,6 +21,7 @@ from .arguments import shape_arg
 from .device import check_device
 from .dtypes import as_array, default_float
 from .errors import ShapeError
+from .kernels import libm
 from .random.exact import fma32, fma64
 from .tensor import Tensor, tensor_method
 
@@ -207,7 +208,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     exponent = np.where(i < steps // 2, np.float64(s) + step * i,
                         np.float64(e) - step * (steps - 1 - i))
     with np.errstate(over="ignore", invalid="ignore"):   # inf into an int dtype: quietly,
-        values = np.power(np.float64(base), exponent)    # as torch (no RuntimeWarning)
+        values = libm.power(np.float64(base), exponent)  # the C pow, as torch (no warning)
         values = values.astype(dtype)
     return Tensor(values, requires_grad=requires_grad)
 

@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from . import libm
+
 # W. J. Cody, "Rational Chebyshev approximations for the error function" (Math. Comp. 1969),
 # the coefficients of netlib's CALERF; erfc is computed directly (not as 1 − erf) away from 0.
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
@@ -211,7 +213,7 @@ def zeta_array(s, q):
     go = ~pole & (s > 1) & ~((q <= 0) & (s != np.floor(s))) & ~np.isnan(q)
     out[pole & ~np.isnan(q)] = np.inf
     sv, qv = s[go], q[go]
-    total = qv ** -sv
+    total = libm.power(qv, -sv)                  # (the C pow, as torch's Cephes zeta)
     a = qv.copy()
     b = np.zeros_like(a)
     done = np.zeros(a.shape, bool)
@@ -222,7 +224,7 @@ def zeta_array(s, q):
             break
         i += 1
         a[todo] += 1.0
-        b[todo] = a[todo] ** -sv[todo]
+        b[todo] = libm.power(a[todo], -sv[todo])
         total[todo] += b[todo]
         done |= todo & (np.abs(b / total) < _MACHEP)
     rest = ~done

@@ -52,11 +52,11 @@ AVX2 kernels on AVX-512 CPUs): ``rand``, ``uniform``, ``randn``, ``normal``, ``r
 ``kaiming_uniform``, ``random_sampler_order``, ``dataloader_order``, the generator state
 (``get_state`` returns the 5056 bytes of ``torch.get_rng_state()``), and ``trunc_normal`` when
 ``[a, b]`` holds more than 30% of the mass (the default ``a=-2, b=2`` does).
-The exactness of float64 normals, of small (< 16 element) normals of either dtype, of
-exponentials and so of multinomial without replacement rests on NumPy's float64 ``log``,
-``log1p``, ``sin`` and ``cos`` giving the C library's results, as torch calls them. They do on
-this AVX2 machine (checked on 200 000 values each); on AVX-512 CPUs NumPy uses its own
-vectorised versions, which can be 1 ulp away, and so can these draws.
+Float64 normals, small (< 16 element) normals of either dtype, exponentials and so
+multinomial without replacement call the C library's float64 ``log``, ``log1p``, ``sin`` and
+``cos``, as torch does, through :mod:`tinygrad_sgd.kernels.libm`: NumPy's own loops where they
+agree with the C library (CPUs without AVX-512), element by element through ``math`` where
+they don't (on AVX-512 CPUs NumPy's vectorised versions are up to 1 ulp away).
 
 Not bit-exact:
 

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..kernels import libm
 from .exact import fma32, fma64
 from .generator import Generator, _uniform01_f64
 
@@ -102,11 +103,11 @@ def normal_fill16_f32(u: np.ndarray, mean, std) -> np.ndarray:
 
 def normal_fill16_f64(u: np.ndarray, mean, std) -> np.ndarray:
     """torch's generic ``NormalFill16<double>`` (glibc log/sincos, explicit fma)."""
-    radius = np.sqrt(np.log(1.0 - u[:, :8]) * -2.0)
+    radius = np.sqrt(libm.log(1.0 - u[:, :8]) * -2.0)
     theta = (2.0 * math.pi) * u[:, 8:]
     out = np.empty_like(u)
-    out[:, :8] = fma64(radius * np.cos(theta), std, mean)
-    out[:, 8:] = fma64(radius * np.sin(theta), std, mean)
+    out[:, :8] = fma64(radius * libm.cos(theta), std, mean)
+    out[:, 8:] = fma64(radius * libm.sin(theta), std, mean)
     return out
 
 
@@ -126,9 +127,9 @@ def normal_scalar_path(gen: Generator, n: int, mean: float, std: float) -> np.nd
     if need > 0:
         pairs = (need + 1) // 2
         u = _uniform01_f64(gen, 2 * pairs).reshape(pairs, 2)
-        r = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
+        r = np.sqrt(-2.0 * libm.log1p(-u[:, 1]))
         theta = (2.0 * math.pi) * u[:, 0]
-        both = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1).reshape(-1)
+        both = np.stack([r * libm.cos(theta), r * libm.sin(theta)], axis=1).reshape(-1)
         z.append(both[:need])
         if need % 2:
             gen._next_double_normal = float(both[-1])

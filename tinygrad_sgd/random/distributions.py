@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ..dtypes import default_float
+from ..kernels import libm
 from .box_muller import normal_fill16_f32, normal_fill16_f64, normal_scalar_path
 from .exact import by_slabs, fma32, fma64
 from .generator import (_float_dtype, _gen, _shape, _uniform01_f32, _uniform01_f64,
@@ -140,7 +141,7 @@ def exponential(shape, lambd=1.0, dtype=None, generator=None) -> np.ndarray:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
     shape = _shape(shape)
     u = _uniform01_f64(_gen(generator), math.prod(shape))
-    return ((-1.0 / lambd) * np.log1p(-u)).astype(dt).reshape(shape)
+    return ((-1.0 / lambd) * libm.log1p(-u)).astype(dt).reshape(shape)
 
 
 def bernoulli(p, shape=None, dtype=None, generator=None) -> np.ndarray:
@@ -306,8 +307,7 @@ def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=None,
 
     def reject(c):
         u = uniform(shape, 0.0, 1.0, dt, gen)
-        with np.errstate(divide="ignore"):
-            log_u = np.log(u.astype(np.float64)).astype(dt)
+        log_u = libm.log(u.astype(np.float64)).astype(dt)
         return log_u > log_density(c)
 
     result = uniform(shape, a, b, dt, gen)
