@@ -12,16 +12,24 @@ kernel set (default: numba when installed, else NumPy; the GELU and softmax have
 twins); it is printed with each result. ``--profile`` prints where our step spends its time
 (cProfile, by op).
 """
-import argparse
-import ctypes
-import glob
-import json
 import os
-import statistics
 import sys
-import time
 
-import numpy as np
+# OpenBLAS's idle threads spin ~2^28 cycles after each threaded product by default and take the
+# cores torch's OpenMP threads want in this same process; 2^4 lets them sleep at once. OpenBLAS
+# reads it when it loads, so the script restarts itself with it set.
+if os.environ.get("OPENBLAS_THREAD_TIMEOUT") is None:
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import glob  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))

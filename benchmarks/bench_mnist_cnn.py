@@ -171,8 +171,12 @@ def worker_memory(which, steps, batch_size):
 
 
 def _run_worker(args, env_threads, **extra_env):
+    # OPENBLAS_THREAD_TIMEOUT: OpenBLAS's idle threads spin ~2^28 cycles after each threaded
+    # product by default and take the cores torch's OpenMP threads want (torch's two-thread
+    # step measured 6-9 ms beside them, 3-4 ms without); 2^4 lets them sleep at once
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(env_threads),
-               OMP_NUM_THREADS=str(env_threads), MKL_NUM_THREADS=str(env_threads), **extra_env)
+               OMP_NUM_THREADS=str(env_threads), MKL_NUM_THREADS=str(env_threads),
+               OPENBLAS_THREAD_TIMEOUT="4", **extra_env)
     out = subprocess.run([sys.executable, os.path.abspath(__file__)] + args, env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
