@@ -20,7 +20,7 @@ from tinygrad_sgd.kernels.layout import Geometry, from_chwn, pool_geometry, to_c
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 needs_numba = pytest.mark.skipif(not numba_available(),
-                                 reason="numba not installed (pip install 'tinygrad_sgd[fast]')")
+                                 reason="numba not importable (pip install 'numba==0.68.*')")
 DTYPES = [np.float32, np.float64]
 
 

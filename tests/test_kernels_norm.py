@@ -17,7 +17,7 @@ from tinygrad_sgd.kernels import norm as np_norm
 from tinygrad_sgd.kernels.backend import numba_available
 
 needs_numba = pytest.mark.skipif(not numba_available(),
-                                 reason="numba not installed (pip install 'tinygrad_sgd[fast]')")
+                                 reason="numba not importable (pip install 'numba==0.68.*')")
 DTYPES = [np.float32, np.float64]
 BACKENDS = ["numpy", pytest.param("numba", marks=needs_numba)]
 EPS = 1e-5

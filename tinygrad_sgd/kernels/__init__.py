@@ -27,9 +27,10 @@ chunk. :mod:`.buffers` hands the kernels' big arrays out again once nobody refer
 setting that keeps freed big blocks for reuse.
 
 Two kernel sets (:mod:`.backend`): these NumPy kernels are the readable reference; when numba
-is installed (``pip install tinygrad_sgd[fast]``) compiled twins of the hottest ones
+is importable (a dependency of the package) compiled twins of the hottest ones
 (:mod:`.compiled`: direct convolution for few channels, im2col/col2im, the input gradient by
-cached blocks, max pooling) run in their place. ``backend()`` says which set is active;
+cached blocks, max pooling, GELU, softmax, layer norm) run in their place. :mod:`.libm` gives
+the C library's float64 log/log1p/sin/cos/pow over arrays, as torch calls them. ``backend()`` says which set is active;
 ``TINYGRAD_SGD_KERNELS=numpy|numba`` forces one.
 """
 from . import layout, conv, pool, elementwise, linalg, threads, allocator, buffers  # noqa: F401

@@ -1,5 +1,5 @@
 """Which kernel set runs: the readable NumPy kernels, or compiled (numba) twins of the hottest
-ones (:mod:`.compiled`; ``pip install tinygrad_sgd[fast]``).
+ones (:mod:`.compiled`; numba is a dependency of the package).
 
 The compiled set is used when numba is importable, else NumPy. ``TINYGRAD_SGD_KERNELS=numpy``
 or ``=numba`` (read at import) forces one; ``set_backend`` switches at run time;
@@ -39,8 +39,7 @@ def _check(name):
     if name not in BACKENDS:
         raise ValueError(f"kernel backend must be one of {BACKENDS}, got {name!r}")
     if name == "numba" and not numba_available():
-        raise ImportError("the numba kernel backend needs numba: pip install 'tinygrad_sgd[fast]'"
-                          " (or pip install 'numba==0.68.*')")
+        raise ImportError("the numba kernel backend needs numba: pip install 'numba==0.68.*'")
     return name
 
 

@@ -1,7 +1,8 @@
 """Compiled (numba) twins of the hottest NumPy kernels, one module per kernel family.
 
 Each public function here takes and returns exactly what its NumPy twin in
-:mod:`tinygrad_sgd.kernels` does, and is tested against it (``tests/test_kernels_backends.py``).
+:mod:`tinygrad_sgd.kernels` does, and is tested against it (``tests/test_kernels_backends.py``,
+``tests/test_kernels_norm.py``, ``tests/test_gpt_speed_paths.py``).
 The loops run over the batch innermost (the (C, H, W, N) layout), so each inner loop is a
 contiguous run that LLVM vectorizes. Kernels are single-threaded and release the GIL
 (``nogil``): :func:`..threads.parallel_for` splits them over channels, as it does NumPy's.
