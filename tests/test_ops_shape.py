@@ -1009,3 +1009,15 @@ def test_meshgrid_values_and_gradients(indexing, shapes_):
     check_against_torch(fn, arrs, label=f"meshgrid {shapes_} {indexing}")
     with pytest.warns(UserWarning, match="indexing"):
         tg.meshgrid(tg.zeros(2))
+
+
+def test_repeat_of_an_empty_tensor_has_its_own_memory():
+    # np.tile of an empty array is a view of it; an in-place edit of the repeat then looked
+    # like an edit of what logsumexp saved (torch: repeat always copies, backward runs)
+    for L in (tg, torch):
+        x = L.zeros(0, 1, requires_grad=True)
+        y = x.logsumexp(1)
+        z = y.repeat(1, 2)
+        z.detach().abs_()
+        (y.sum() + z.sum()).backward()
+        assert tuple(x.grad.shape) == (0, 1)

@@ -22,7 +22,7 @@ go where bugs hide —
 Known gaps, kept out of the programs and held as strict xfails in test_misuse_catalogue.py
 (remove the exclusion with the xfail): in-place edits that torch catches and we don't (0-d saved
 outputs), prod/cumprod of
-inputs holding NaN/inf, silu of 0 or -inf, the second order of programs using elu/selu/celu.
+inputs holding NaN/inf, mish of 0 or -inf, the second order of programs using elu/selu/celu.
 The ops of program_ops_more.py get finite inputs only, and programs using them get no
 in-place edit (their edits differ from torch's in both directions: test_misuse_catalogue.py).
 Leaves are drawn on a grid of 1/997 (no tiny magnitudes, no near-duplicates): there the two
@@ -229,10 +229,10 @@ def step(data, values, log, uses, made_by, force=None, core=False):
             continue
         if (name in ("cumprod", "prod") or name in MORE) and not finite[i]:
             continue                  # NaN/inf in their gradients: see the module docstring
-        if name in ("silu", "mish") and not bool(((values[i][1] != 0)
-                                                  & ~values[i][1].isneginf()).all()):
-            continue                  # silu(0) = 0 under log: a strict xfail (catalogue); mish
-            #                           is composed the same way (x·tanh(softplus(x)))
+        if name == "mish" and not bool(((values[i][1] != 0)
+                                        & ~values[i][1].isneginf()).all()):
+            continue                  # mish(0) = 0 under log: mish is composed as
+            #                           x·tanh(softplus(x)), so inf·0 (see the catalogue)
         if arity == 1 and (applies is None or applies(s)):
             choices.append(name)
         elif arity == 2 and any((applies or broadcastable)(s, t) and (name not in MORE or f)

@@ -17,7 +17,7 @@ from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, At
                    Log10, Log1p, Expm1, Exp2, Rsqrt, Reciprocal, Frac, Step, Floor, Ceil,
                    Trunc, Round, Sign, Sgn, NanToNum, Atan2, Hypot, Copysign, Logaddexp, Lerp)
 from .activation import (ReLUOp, SigmoidOp, SigmoidGrad, TanhOp, TanhGrad, SoftplusOp,
-                         Softplus, HardtanhOp, HardsigmoidOp, HardswishOp, GELUOp, GeluGrad,
+                         Softplus, HardtanhOp, HardsigmoidOp, HardswishOp, SiluOp, GELUOp, GeluGrad,
                          SoftmaxOp, LogSoftmaxOp)
 from .reduce import (Sum, Prod, Max, Min, Amax, Amin, Selection, MaxDim, MinDim, ArgMax,
                      ArgMin, LogSumExp, Var, Std, Norm)
@@ -52,7 +52,7 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "Expm1", "Exp2", "Rsqrt", "Reciprocal", "Frac", "Step", "Floor", "Ceil", "Trunc",
            "Round", "Sign", "Sgn", "NanToNum", "Atan2", "Hypot", "Copysign", "Logaddexp", "Lerp",
            "ReLUOp", "SigmoidOp", "SigmoidGrad", "TanhOp", "TanhGrad", "SoftplusOp",
-           "Softplus", "HardtanhOp", "HardsigmoidOp", "HardswishOp", "GELUOp", "GeluGrad",
+           "Softplus", "HardtanhOp", "HardsigmoidOp", "HardswishOp", "SiluOp", "GELUOp", "GeluGrad",
            "SoftmaxOp", "LogSoftmaxOp", "Sum", "Prod", "Max", "Min", "Amax", "Amin",
            "Selection", "MaxDim", "MinDim", "ArgMax", "ArgMin", "LogSumExp", "Var", "Std",
            "Norm", "CumSum", "CumProd", "LogCumSumExp", "CumMaxIndices", "CumMinIndices",

@@ -35,14 +35,18 @@ class SigmoidOp(Elementwise):
     grad_fn_name, op_name = "SigmoidBackward", "sigmoid"
 
     def forward(self, x):
-        d = x.array
-        e = np.exp(-np.abs(d))
-        out = (np.where(d >= 0, 1.0, e) / (1.0 + e)).astype(d.dtype, copy=False)
+        out = sigmoid_array(x.array)
         self.save_output(out)
         return out
 
     def backward(self, g):
         return SigmoidGrad.apply(g, self.output())
+
+
+def sigmoid_array(d):
+    """σ(d) = e^(min(d,0)) / (1 + e^(−|d|)) in d's dtype (no exponent positive)."""
+    e = np.exp(-np.abs(d))
+    return (np.where(d >= 0, 1.0, e) / (1.0 + e)).astype(d.dtype, copy=False)
 
 
 class SigmoidGrad(Elementwise):
@@ -174,7 +178,24 @@ class HardswishOp(Elementwise):
         (x,) = self.saved_tensors
         d = x.array
         middle = (d > -3) & (d < 3)
-        return keep_where(middle, g * (x / 3.0 + 0.5)) + keep_where(d >= 3, g)
+        upper = ~(middle | (d <= -3))        # x ≥ 3, and NaN: torch's last branch passes g on
+        return keep_where(middle, g * (x / 3.0 + 0.5)) + keep_where(upper, g)
+
+
+class SiluOp(Elementwise):
+    """One node, as torch's ``SiluBackward``: the formula multiplies g once, so an infinite
+    upstream gradient at x = 0 gives ±∞ (x·σ(x) as two nodes would give ∞·0 = NaN)."""
+    rule, derivatives = "z = x·σ(x)", ("dz/dx = σ(x)·(1 + x·(1 − σ(x)))",)
+    grad_fn_name, op_name = "SiluBackward", "silu"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x.array * sigmoid_array(x.array)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        s = x.sigmoid()
+        return g * (s * (1 + x * (1 - s)))
 
 
 class GELUOp(Elementwise):

@@ -88,7 +88,8 @@ class Repeat(Function):
 
     def forward(self, x, repeats):
         self.in_shape, self.repeats = x.shape, repeats
-        return np.tile(x.array, repeats)
+        out = np.tile(x.array, repeats)
+        return out if out.size else out.copy()   # (an empty tile is a view of x: own memory)
 
     def backward(self, g):
         # z's shape (r₀·s₀, r₁·s₁, ...) seen as (r₀, s₀, r₁, s₁, ...): sum the r axes

@@ -126,7 +126,7 @@ def silu(input, inplace=False):
 
 
 def _silu(x):
-    return x * x.sigmoid()
+    return ops.SiluOp.apply(x)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
