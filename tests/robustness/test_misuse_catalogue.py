@@ -362,14 +362,15 @@ CASES = [
     Case("grad of abs's gradient is zero", lambda L: _grad_of_grad(L, lambda x: x.abs()),
          value()),
     Case("prod's gradient at inf with a zero elsewhere", lambda L: _grad(
-        L, lambda x: x.prod(0), [[1.0, float("inf")], [0.0, 2.0]]), value(),
-         xfail="prod(dim) backward divides result/input in slices without a zero: inf/inf "
-               "gives nan at an inf entry; torch (any zero in the tensor) uses the "
-               "exclusive-product formula: 2.0 — in the prod op (tinygrad_sgd/ops)"),
+        L, lambda x: x.prod(0), [[1.0, float("inf")], [0.0, 2.0]]), value()),
+    Case("prod's gradient over everything with two zeros and a nan", lambda L: _grad(
+        L, lambda x: x.prod(), [0.0, float("nan"), 0.0, 3.0]), value()),
+    Case("prod's gradient over everything with one zero and an inf", lambda L: _grad(
+        L, lambda x: x.prod(), [[0.0, float("inf")], [2.0, 3.0]]), value()),
     Case("cumprod's gradient past a zero and a nan", lambda L: _grad(
-        L, lambda x: x.cumprod(0), [0.0, float("nan"), 0.0]), value(),
-         xfail="cumprod's gradient at [0, nan, 0] is [nan, nan, nan]; torch's zero-aware "
-               "formula gives [nan, 0, 0] — in the cumprod op (tinygrad_sgd/ops)"),
+        L, lambda x: x.cumprod(0), [0.0, float("nan"), 0.0]), value()),
+    Case("cumprod's gradient past a zero and an inf", lambda L: _grad(
+        L, lambda x: x.cumprod(0), [2.0, 0.0, float("inf"), 3.0]), value()),
 ]
 
 

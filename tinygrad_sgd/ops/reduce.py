@@ -15,9 +15,9 @@ import math
 import numpy as np
 
 from ..arguments import kept_shape
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from .elementwise import keep_where, Where
-from .shape import IndexAdd
+from .shape import Cat, IndexAdd
 
 
 def sum_dtype(dtype):
@@ -53,8 +53,10 @@ class Sum(Function):
 
 class Prod(Function):
     """Over one dim, or over everything (``dim`` None). Integers and bools multiply as int64.
-    The gradient Π_{j≠i} xⱼ is ``z / xᵢ`` where xᵢ ≠ 0; at the first zero of a slice it is the
-    product of the others (the second zero too, so that second order is exact, as torch)."""
+    The gradient Π_{j≠i} xⱼ is ``z / xᵢ`` when x has no zero, else (torch's rule: any zero in the
+    whole tensor) the product of everything before i times everything after i, two exclusive
+    cumulative products, exact with zeros, inf and NaN in the other slices; over everything
+    with two zeros or more it is 0 (outside create_graph, as torch)."""
     rule, derivatives = "z = Π x over dim", ("dz/dxᵢ = Π_{j≠i} xⱼ",)
 
     def forward(self, x, dim, keepdim):
@@ -70,20 +72,28 @@ class Prod(Function):
         (x,) = self.saved_tensors
         if x.ndim == 0:
             return g
-        g, out = g.reshape(self.kept), self.output().reshape(self.kept)
-        zero = x.array == 0
-        if not zero.any():
+        g = g.reshape(self.kept)
+        out = self.output().reshape(self.kept)     # (read on every path: its version is checked)
+        zeros = int(np.count_nonzero(x.array == 0))
+        if not zeros:
             return g * (out / x)
-        rank = (np.cumsum(zero.reshape(-1)).reshape(zero.shape) if self.dim is None
-                else np.cumsum(zero, axis=self.dim))         # 1 at the first zero, 2 ...
-        one = self.constant(np.ones((), x.dtype))
-        grad = keep_where(~zero, g * (out / Where.apply(self.constant(zero), one, x)))
-        for k in (2, 1):
-            at = zero & (rank == k)
-            if at.any():
-                others = Prod.apply(Where.apply(self.constant(at), one, x), self.dim, True)
-                grad = Where.apply(self.constant(at), g * others, grad)
-        return grad
+        if self.dim is not None:
+            return g * exclusive_products(x, self.dim, self.constant)
+        if zeros > 1 and not is_grad_enabled():
+            return self.constant(np.zeros(x.shape, x.dtype))
+        return g * exclusive_products(x.reshape(-1), 0, self.constant).reshape(x.shape)
+
+
+def exclusive_products(x, dim, constant):
+    """Π_{j≠i} xⱼ along ``dim`` for every i (torch's ``prod_safe_zeros_backward``):
+    [a, b, c] → [1, a, a·b] · [b·c, c, 1], two cumulative products of x shifted by one."""
+    n = x.shape[dim]
+    if n == 1:
+        return constant(np.ones(x.shape, x.dtype))
+    ones = constant(np.ones(x.shape[:dim] + (1,) + x.shape[dim + 1:], x.dtype))
+    before = Cat.apply(ones, x.narrow(dim, 0, n - 1), dim=dim).cumprod(dim)
+    after = Cat.apply(ones, x.narrow(dim, 1, n - 1).flip(dim), dim=dim).cumprod(dim).flip(dim)
+    return before * after
 
 
 class Max(Function):

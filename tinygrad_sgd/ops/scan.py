@@ -6,7 +6,7 @@ scans from the end: it is what the backward of a forward scan needs, and vice ve
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from .elementwise import keep_where, Where
 from .reduce import Selection
 
@@ -61,11 +61,14 @@ class CumProd(Function):
         dim, zero = self.dim, x.array == 0
         if x.ndim == 0:
             return g
-        gz = CumSum.apply(g * self.output(), dim, True)
+        w = g * self.output()
         if not zero.any():
-            return gz / x
+            return CumSum.apply(w, dim, True) / x
         rank = np.cumsum(zero, axis=dim)                # 1 at the first zero, 2 at the second
         first, second = zero & (rank == 1), zero & (rank == 2)
+        if not is_grad_enabled():       # the terms from the first zero on are 0 (torch's first-
+            w = keep_where(rank == 0, w)  # order path): an inf or NaN there must not leak back
+        gz = CumSum.apply(w, dim, True)
         one = self.constant(np.ones((), x.dtype))
 
         def with_ones(mask):    # x with the zeros in ``mask`` taken as 1
@@ -79,7 +82,9 @@ class CumProd(Function):
             at_second = CumSum.apply(g * CumProd.apply(with_ones(first | second), dim), dim,
                                      True) * x_first                     # differentiable
             grad = Where.apply(self.constant(second), at_second, grad)
-        return grad
+        if not is_grad_enabled():       # past the first zero the gradient is exactly 0, as in
+            grad = keep_where(~((rank >= 1) & ~first), grad)  # torch's first-order path (a
+        return grad                     # NaN or inf there must not make it NaN)
 
 
 class LogCumSumExp(Function):
