@@ -8,6 +8,7 @@ hunt with fresh random examples.
 """
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("fast", max_examples=30, deadline=None, derandomize=True,
@@ -25,3 +26,25 @@ def pytest_configure(config):
     except ImportError:       # torch is a test extra; tests that need it import it themselves
         return
     torch.set_num_threads(1)
+
+
+@pytest.fixture
+def restore_backend():
+    """Put the kernel set (NumPy or numba) back as it was after a test that switches it."""
+    from tinygrad_sgd import kernels
+    previous = kernels.backend()
+    yield
+    kernels.set_backend(previous)
+
+
+@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
+def split(request, monkeypatch):
+    """1 thread, or 2 with every size of work split (the thresholds set to 0)."""
+    from tinygrad_sgd.kernels import threads
+    previous = threads.get_num_threads()
+    threads.set_num_threads(request.param)
+    if request.param > 1:
+        monkeypatch.setattr(threads, "MIN_PARALLEL_ELEMENTS", 0)
+        monkeypatch.setattr(threads, "MIN_PARALLEL_BLAS_ELEMENTS", 0)
+    yield request.param
+    threads.set_num_threads(previous)

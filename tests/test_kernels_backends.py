@@ -28,13 +28,6 @@ def tol(dtype):
     return dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-11)
 
 
-@pytest.fixture
-def restore_backend():
-    previous = kernels.backend()
-    yield
-    kernels.set_backend(previous)
-
-
 def numpy_twin(fn, *args):
     """Call a kernels.* function with the NumPy kernel set active."""
     previous = kernels.set_backend("numpy")
@@ -140,19 +133,6 @@ def test_direct_convolution_matches_im2col(case, dtype):
         kernels.set_backend(previous)
     assert got_dw.shape == w.shape and got_dw.dtype == want_dw.dtype
     np.testing.assert_allclose(got_dw, want_dw, **tol(dtype))
-
-
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def split(request, monkeypatch):
-    """1 thread, or 2 with every size of work split (the thresholds set to 0)."""
-    from tinygrad_sgd.kernels import threads
-    previous = threads.get_num_threads()
-    threads.set_num_threads(request.param)
-    if request.param > 1:
-        monkeypatch.setattr(threads, "MIN_PARALLEL_ELEMENTS", 0)
-        monkeypatch.setattr(threads, "MIN_PARALLEL_BLAS_ELEMENTS", 0)
-    yield request.param
-    threads.set_num_threads(previous)
 
 
 @needs_numba

@@ -27,25 +27,6 @@ def tol(dtype):
     return dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
 
 
-@pytest.fixture
-def restore_backend():
-    previous = kernels.backend()
-    yield
-    kernels.set_backend(previous)
-
-
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def split(request, monkeypatch):
-    """1 thread, or 2 with every size of work split (the threshold set to 0)."""
-    from tinygrad_sgd.kernels import threads
-    previous = threads.get_num_threads()
-    threads.set_num_threads(request.param)
-    if request.param > 1:
-        monkeypatch.setattr(threads, "MIN_PARALLEL_ELEMENTS", 0)
-    yield request.param
-    threads.set_num_threads(previous)
-
-
 def with_backend(name, fn, *args, **kwargs):
     """``fn`` with kernel set ``name`` active and NumPy's floating-point warnings off (as the
     op runs it)."""
