@@ -21,8 +21,7 @@ go where bugs hide —
 
 Known gaps, kept out of the programs and held as strict xfails in test_misuse_catalogue.py
 (remove the exclusion with the xfail): in-place edits that torch catches and we don't (0-d saved
-outputs), prod/cumprod of
-inputs holding NaN/inf, mish of 0 or -inf, the second order of programs using elu/selu/celu.
+outputs), mish of 0 or -inf, the second order of programs using elu/selu/celu.
 The ops of program_ops_more.py get finite inputs only, and programs using them get no
 in-place edit (their edits differ from torch's in both directions: test_misuse_catalogue.py).
 Leaves are drawn on a grid of 1/997 (no tiny magnitudes, no near-duplicates): there the two
@@ -227,7 +226,7 @@ def step(data, values, log, uses, made_by, force=None, core=False):
     for name, arity, applies, _, _ in OPS:
         if core and name in MORE and name != force:
             continue
-        if (name in ("cumprod", "prod") or name in MORE) and not finite[i]:
+        if name in MORE and not finite[i]:
             continue                  # NaN/inf in their gradients: see the module docstring
         if name == "mish" and not bool(((values[i][1] != 0)
                                         & ~values[i][1].isneginf()).all()):
