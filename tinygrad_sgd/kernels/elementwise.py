@@ -1,7 +1,7 @@
 """Elementwise kernels where plain NumPy is slow for a reason worth knowing."""
 import numpy as np
 
-__all__ = ["keep_where", "lerp"]
+__all__ = ["keep_where", "lerp", "sum_to_shape"]
 
 
 def keep_where(cond, x):
@@ -32,3 +32,13 @@ def lerp(x, y, w):
         one_minus = (np.float32(1) - w32).astype(np.float64)
         return np.where(small, x + w64 * d64, y - d64 * one_minus).astype(np.float32)
     return np.where(small, x + w * d, y - d * (1 - w))
+
+
+def sum_to_shape(a, shape):
+    """``a`` summed over the axes broadcasting added or stretched to reach it from ``shape``:
+    the adjoint of a broadcast, on arrays (the graph's :class:`SumToShape` and the kernels that
+    sum their own gradients both use it). ``a`` itself when nothing was broadcast."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and a.shape[i + lead] != 1)
+    return np.add.reduce(a, axis=axes, keepdims=True).reshape(shape) if axes else a

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .backend import compiled
+from .elementwise import sum_to_shape
 
 __all__ = ["normalize_forward", "normalize_backward"]
 
@@ -61,9 +62,9 @@ def normalize_backward(g, xhat, rstd, weight, dims, need_x=True, need_w=True, ne
                                              need_x, need_w, need_b)
     gw = gb = gx = None
     if need_w:
-        gw = _sum_to(g * xhat, weight.shape)
+        gw = sum_to_shape(g * xhat, weight.shape)
     if need_b:
-        gb = _sum_to(g, bias_shape)
+        gb = sum_to_shape(g, bias_shape)
     if need_x:
         gx = g * weight if weight is not None else g.copy()
         n = np.prod([g.shape[d] for d in dims])
@@ -92,10 +93,3 @@ def _fast(d, dims, weight, bias, g=None):
         return None
     return fast
 
-
-def _sum_to(a, shape):
-    """``a`` summed over the axes that broadcasting added or stretched to reach it."""
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and a.shape[i + lead] != 1)
-    return np.sum(a, axis=axes).reshape(shape) if axes else a

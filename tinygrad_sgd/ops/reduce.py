@@ -16,7 +16,7 @@ import numpy as np
 
 from ..arguments import kept_shape
 from ..autograd import Function, is_grad_enabled
-from .elementwise import keep_where, Where
+from .elementwise import keep_where
 from .shape import Cat, IndexAdd
 
 
@@ -78,19 +78,19 @@ class Prod(Function):
         if not zeros:
             return g * (out / x)
         if self.dim is not None:
-            return g * exclusive_products(x, self.dim, self.constant)
+            return g * exclusive_products(x, self.dim)
         if zeros > 1 and not is_grad_enabled():
             return self.constant(np.zeros(x.shape, x.dtype))
-        return g * exclusive_products(x.reshape(-1), 0, self.constant).reshape(x.shape)
+        return g * exclusive_products(x.reshape(-1), 0).reshape(x.shape)
 
 
-def exclusive_products(x, dim, constant):
+def exclusive_products(x, dim):
     """Π_{j≠i} xⱼ along ``dim`` for every i (torch's ``prod_safe_zeros_backward``):
     [a, b, c] → [1, a, a·b] · [b·c, c, 1], two cumulative products of x shifted by one."""
     n = x.shape[dim]
     if n == 1:
-        return constant(np.ones(x.shape, x.dtype))
-    ones = constant(np.ones(x.shape[:dim] + (1,) + x.shape[dim + 1:], x.dtype))
+        return Function.constant(np.ones(x.shape, x.dtype))
+    ones = Function.constant(np.ones(x.shape[:dim] + (1,) + x.shape[dim + 1:], x.dtype))
     before = Cat.apply(ones, x.narrow(dim, 0, n - 1), dim=dim).cumprod(dim)
     after = Cat.apply(ones, x.narrow(dim, 1, n - 1).flip(dim), dim=dim).cumprod(dim).flip(dim)
     return before * after
