@@ -71,6 +71,13 @@ CASES = [
     Case("mv", lambda lib, m, v: lib.mv(m, v), ((3, 4), (4,))),
     Case("m.mv(v)", lambda lib, m, v: m.mv(v), ((1, 1), (1,))),
     Case("mv size 0", lambda lib, m, v: lib.mv(m, v), ((2, 0), (0,))),
+    # (..., k) @ (k, n): one product over the folded leading dims, Y's gradient one product
+    Case("matmul 3-D @ 2-D", lambda lib, a, b: lib.matmul(a, b), ((2, 3, 4), (4, 5))),
+    Case("matmul 4-D @ 2-D", lambda lib, a, b: a @ b, ((2, 1, 3, 4), (4, 2))),
+    Case("matmul transposed 3-D @ 2-D", lambda lib, a, b: a.transpose(0, 1) @ b,
+         ((3, 2, 4), (4, 5))),
+    Case("matmul 3-D @ 2-D size 0", lambda lib, a, b: a @ b, ((2, 0, 4), (4, 3))),
+    Case("matmul 3-D @ 2-D k = 0", lambda lib, a, b: a @ b, ((2, 3, 0), (0, 3))),
     Case("bmm", lambda lib, a, b: lib.bmm(a, b), ((2, 3, 4), (2, 4, 5))),
     Case("a.bmm(b) size 1", lambda lib, a, b: a.bmm(b), ((1, 3, 1), (1, 1, 2))),
     Case("bmm size 0", lambda lib, a, b: lib.bmm(a, b), ((2, 0, 3), (2, 3, 4))),

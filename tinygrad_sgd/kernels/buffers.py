@@ -22,7 +22,7 @@ import numpy as np
 __all__ = ["empty", "zeros", "clear", "kept_bytes", "is_free"]
 
 MIN_BYTES = 64 << 10
-PER_SHAPE = 6
+PER_SHAPE = 32        # a GPT keeps one activation of a shape per layer alive until backward
 LIMIT_BYTES = 512 << 20
 
 _pool = {}          # (shape, dtype) -> [arrays]

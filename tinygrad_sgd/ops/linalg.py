@@ -32,8 +32,13 @@ class MatMul(Function):
     def backward(self, g):
         x, y = self.saved_tensors
         if min(self.ndims) > 1:
-            return (g @ y.mT if self.needs_input_grad[0] else None,
-                    x.mT @ g if self.needs_input_grad[1] else None)
+            if self.ndims[0] > 2 and self.ndims[1] == 2 and self.needs_input_grad[1]:
+                # Y is shared by every leading index: its gradient is one product over all
+                # of them (Xᵀ·G with the leading dims as rows), not one per index summed after
+                dy = LinearWeightGrad.apply(x, g)
+            else:
+                dy = x.mT @ g if self.needs_input_grad[1] else None
+            return (g @ y.mT if self.needs_input_grad[0] else None, dy)
         # a 1-D operand: the same formulas on it as a row (X) or a column (Y), then dropped
         x2 = x.unsqueeze(0) if x.ndim == 1 else x
         y2 = y.unsqueeze(-1) if y.ndim == 1 else y
@@ -60,13 +65,7 @@ class LinearOp(Function):
 
     def forward(self, x, w, b):
         self.save_for_backward(x, w)
-        xa = x.array
-        if xa.ndim > 2 and xa.flags.c_contiguous:   # (B, T, in): one product, not B of them
-            rows = int(np.prod(xa.shape[:-1]))      # (not -1: a dim may be 0)
-            out = np.matmul(xa.reshape(rows, xa.shape[-1]), w.array.T)
-            out = out.reshape(xa.shape[:-1] + out.shape[-1:])
-        else:
-            out = np.matmul(xa, w.array.T)
+        out = kernels.linalg.matmul(x.array, w.array.T)
         if b is not None:
             out += b.array
         return out
@@ -91,7 +90,7 @@ class LinearWeightGrad(Function):
         rows = int(np.prod(x.shape[:-1]))          # (not -1: a dim may be 0)
         g2 = g.array.reshape(rows, g.shape[-1])
         x2 = x.array.reshape(rows, x.shape[-1])
-        return np.matmul(g2.T, x2)
+        return kernels.linalg.matmul(g2.T, x2)
 
     def backward(self, gg):
         g, x = self.saved_tensors

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from ..gelu import PHI_P, PHI_Q, U_MAX, INV_SQRT_2PI
+from .. import buffers
 from ..threads import parallel_for
 
 __all__ = ["gelu_f32", "softmax_rows_f32", "softmax_backward_rows_f32"]
@@ -89,8 +90,8 @@ def gelu_f32(d, want_out, want_der):
     ``_gelu_f32``."""
     flat = np.ascontiguousarray(d).reshape(-1)
     n = flat.size
-    out = np.empty(n, np.float32) if want_out else None
-    der = np.empty(n, np.float32) if want_der else None
+    out = buffers.empty((n,), np.float32) if want_out else None     # (warm memory: see buffers)
+    der = buffers.empty((n,), np.float32) if want_der else None
     if want_out and want_der:
         parallel_for(n, lambda a, b: _gelu_and_derivative(flat[a:b], out[a:b], der[a:b]),
                      work=3 * n)
