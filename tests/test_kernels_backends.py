@@ -199,6 +199,12 @@ def test_im2col_and_col2im_match(case, dtype):
     got = fast.col2im(g, dcols, dtype)
     assert got.shape == want.shape == x.shape and got.dtype == dtype
     np.testing.assert_allclose(got, want, **tol(dtype))
+    # rows padded, as a product's output (layout.padded_empty): read through the wider array
+    wide = np.full((K, g.OH * block + 16), np.nan, dtype)
+    wide[:, :g.OH * block] = dcols
+    padded = wide[:, :g.OH * block]
+    assert fast.whole_rows(padded) is wide
+    np.testing.assert_array_equal(fast.col2im(g, padded, dtype), got)
 
 
 # (N, C, H, W, kernel, stride, padding, dilation, ceil_mode)

@@ -3,9 +3,12 @@
     conv2d_forward_direct      y = conv(x, w) + b computed directly, no column matrix (used for
                                one input channel, where im2col would be 25x the input for a
                                product with only 25 rows)
+    conv2d_weight_grad_direct  dw likewise, for few channels (see ``kernels.conv``)
     im2col / cols_of_rows      the column matrix of a range of output rows, into a given
                                (reused) buffer: the copies of :meth:`Geometry.cols_of_rows`
-    col2im                     its adjoint: same inputs/outputs as ``kernels.conv.col2im``
+    input_grad_by_rows         the input gradient of a stride-1 convolution, by cached blocks
+    col2im                     the adjoint of im2col (the input gradient after Wᵀ·dy
+                               otherwise): same inputs and outputs as ``kernels.conv.col2im``
 
 Every inner loop runs over the batch (N contiguous numbers), which LLVM vectorizes.
 """
@@ -354,26 +357,55 @@ def input_grad_by_rows(g, gy, w, dtype):
     return from_chwn(g.crop(out))
 
 
+def whole_rows(a):
+    """The C-contiguous array that a matrix with padded rows (``layout.padded_empty``: the
+    first columns of each row of a wider array) was cut from; ``a`` itself otherwise. A kernel
+    given the padded view sees rows of unknown stride and LLVM does not vectorize its loops
+    (col2im 2.3x slower); the wider array's rows are plain contiguous ones."""
+    base = a.base
+    if a.ndim == 2 and base is not None and base.ndim == 2 and base.flags.c_contiguous and \
+            base.shape[0] == a.shape[0] and base.strides == a.strides and \
+            base.ctypes.data == a.ctypes.data:
+        return base
+    return a
+
+
 @kernel
-def _col2im(cols, sh, sw, dh, dw, c0, c1, out):
-    """out[c, oh·sh+i·dh, ow·sw+j·dw, :] += cols[c, i, j, oh, ow, :]."""
-    _, kh, kw, OH, OW, N = cols.shape
+def _col2im(cols, kh, kw, sh, sw, dh, dw, OH, OW, c0, c1, out):
+    """out[c, oh·sh+i·dh, ow·sw+j·dw, :] += cols[(c,i,j), ((oh·OW + ow)·N + n)]. One channel's
+    plane at a time (it stays in cache while its kh·kw·OH runs are added in); with a width
+    stride of 1 a whole output row is one contiguous run of OW·N numbers."""
+    N = out.shape[3]
+    Wp = out.shape[2]
+    L = OW * N
     for c in range(c0, c1):
         for i in range(kh):
             for j in range(kw):
+                src = cols[(c * kh + i) * kw + j]
                 for oh in range(OH):
-                    dst = out[c, oh * sh + i * dh]
+                    dst = out[c, oh * sh + i * dh].reshape(Wp * N)
+                    if sw == 1:
+                        d = dst[j * dw * N:j * dw * N + L]
+                        s = src[oh * L:(oh + 1) * L]
+                        for q in range(L):
+                            d[q] += s[q]
+                        continue
                     for ow in range(OW):
-                        s = cols[c, i, j, oh, ow]
-                        d = dst[ow * sw + j * dw]
+                        o = (ow * sw + j * dw) * N
+                        s = src[oh * L + ow * N:oh * L + (ow + 1) * N]
                         for n in range(N):
-                            d[n] += s[n]
+                            dst[o + n] += s[n]
 
 
 def col2im(g, cols, dtype):
-    """Adjoint of im2col: add each column entry back where it was copied from."""
-    cols = np.ascontiguousarray(cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N), dtype=dtype)
+    """Adjoint of im2col: add each column entry back where it was copied from. ``cols`` is
+    read as the (C·kh·kw, OH·OW·N) matrix (its rows may be padded, as a product's output is)."""
+    K, L = g.C * g.kh * g.kw, g.OH * g.OW * g.N
+    cols = whole_rows(cols) if cols.dtype == dtype else cols
+    if not (cols.ndim == 2 and cols.flags.c_contiguous and cols.shape[0] == K):
+        cols = np.ascontiguousarray(cols.reshape(K, L), dtype=dtype)
     out = buffers.zeros((g.C, g.Hp, g.Wp, g.N), dtype)
     (sh, sw), (dh, dw) = g.stride, g.dilation
-    parallel_for(g.C, lambda a, b: _col2im(cols, sh, sw, dh, dw, a, b, out), cols.size)
+    parallel_for(g.C, lambda a, b: _col2im(cols, g.kh, g.kw, sh, sw, dh, dw, g.OH, g.OW, a, b,
+                                           out), cols.size)
     return from_chwn(g.crop(out))
