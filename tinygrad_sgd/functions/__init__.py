@@ -18,12 +18,13 @@ from .scatter_gather import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .products import *  # noqa: F401,F403
+from .einsum_equation import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .combine import *  # noqa: F401,F403
 from .misc import *  # noqa: F401,F403
 from . import (elementwise, activation, reduce, scan, shape, linalg, index, scatter_gather,
-               math, random, products, distance, special, combine, misc)
+               math, random, products, einsum_equation, distance, special, combine, misc)
 from . import conversion  # noqa: F401  (to, float, cpu, type, view_as ...)
 from . import inplace  # noqa: F401  (attaches add_, __iadd__, ... to Tensor)
 from . import inplace_more  # noqa: F401  (more in-place methods: relu_, t_, eq_, ...)
@@ -33,5 +34,5 @@ from .shape import getitem  # noqa: F401
 __all__ = (elementwise.__all__ + activation.__all__ + reduce.__all__ + scan.__all__
            + _sort_all + shape.__all__
            + linalg.__all__ + index.__all__ + scatter_gather.__all__ + math.__all__
-           + random.__all__ + products.__all__ + distance.__all__
+           + random.__all__ + products.__all__ + einsum_equation.__all__ + distance.__all__
            + special.__all__ + combine.__all__ + misc.__all__)

@@ -5,7 +5,8 @@ gradient with the other operands), so second order comes for free. ``Tensordot``
 are einsums with a faster forward or a reshape around them. The matrix–vector family (``Dot``,
 ``Mv``, ``Outer``, ``Bmm``) and the scaled sums ``β·input + α·product`` (``Addmm``, ``Baddbmm``,
 ``Addmv``, ``Addr``) run on BLAS (``np.matmul``/``np.dot``) and differentiate into each other.
-Arguments are checked (with torch's messages) in :mod:`tinygrad_sgd.functions.products`.
+Arguments are checked (with torch's messages) in :mod:`tinygrad_sgd.functions.products` (einsum:
+:mod:`tinygrad_sgd.functions.einsum_equation`).
 """
 import math
 import string
