@@ -110,7 +110,10 @@ PROMOTION = [
 @pytest.mark.parametrize("name, make", CREATION + PROMOTION, ids=[c[0] for c in
                                                                    CREATION + PROMOTION])
 def test_under_float64_as_torch(float64, name, make):
-    _same(make(tg), make(torch), exact=name not in ("int_logsumexp", "int_atan2"))
+    # (sqrt and x ** 0.5: ours is IEEE's sqrt, correctly rounded; torch's vectorized float64
+    # sqrt on some AVX-512 CPUs is 1 ulp off it: sqrt(2) = 1.414213562373095 on an Intel Xeon)
+    _same(make(tg), make(torch), exact=name not in ("int_logsumexp", "int_atan2", "int_sqrt",
+                                                    "int_pow_half"))
 
 
 @pytest.mark.parametrize("name, make", CREATION + PROMOTION, ids=[c[0] for c in

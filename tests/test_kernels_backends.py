@@ -333,3 +333,61 @@ def test_compiling_is_announced_once():
         assert r.returncode == 0, r.stderr
     assert runs[0].stderr.count("compiling kernels (once)") == 1
     assert "compiling kernels" not in runs[1].stderr
+
+
+# --- keep_where and the channel sums (relu's backward, a convolution's bias gradient) -------
+def _layouts(shape, dtype, seed=0):
+    """The same values as a C-order array, as an NCHW view of batch-innermost memory, and as
+    a strided slice (no single memory order: the NumPy path)."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape).astype(dtype)
+    a.reshape(-1)[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    chwn = np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    wide = np.zeros(shape[:-1] + (2 * shape[-1],), dtype)
+    wide[..., ::2] = a
+    return {"C": a, "CHWN": chwn, "strided": wide[..., ::2]}
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("x_layout", ["C", "CHWN", "strided"])
+@pytest.mark.parametrize("cond_layout", ["C", "CHWN"])
+def test_keep_where_compiled_matches_where(dtype, x_layout, cond_layout, restore_backend):
+    """x where cond else 0, in x's memory layout; NaN/inf kept where cond, 0 where not."""
+    shape = (6, 3, 16, 16)                               # above the compiled kernel's minimum
+    xs = _layouts(shape, dtype)
+    conds = {k: v > 0.3 for k, v in _layouts(shape, np.float32, seed=1).items()}
+    x, cond = xs[x_layout], conds[cond_layout]
+    want = np.where(cond, x, 0)
+    kernels.set_backend("numba")
+    with np.errstate(invalid="ignore"):       # (mixed layouts: NumPy's inf·0 before its fix-up)
+        got = kernels.elementwise.keep_where(cond, x)
+    assert got.dtype == x.dtype and got.shape == x.shape
+    np.testing.assert_array_equal(got, want)
+    if x_layout == "CHWN" and cond_layout == "CHWN":      # the one-pass path keeps the layout
+        assert got.strides == x.strides
+    with np.errstate(invalid="ignore"):
+        assert np.array_equal(got, numpy_twin(kernels.elementwise.keep_where, cond, x),
+                              equal_nan=True)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["C", "CHWN", "strided"])
+@pytest.mark.parametrize("axis, keepdims", [((0, 2, 3), False), ((0, 2, 3), True),
+                                            ((1, 2, 3), False), ((0, 1, 2), True)])
+def test_channel_sums_compiled_match_numpy(dtype, layout, axis, keepdims, restore_backend):
+    """kernels.reduce.sum: the compiled row sums (the kept dim outermost in memory) and NumPy's
+    (every other case) agree with a float64 sum, within float32's rounding of it."""
+    a = _layouts((8, 5, 20, 24), dtype)[layout]
+    a = np.nan_to_num(a, nan=1.0, posinf=2.0, neginf=-2.0)
+    kernels.set_backend("numba")
+    got = kernels.reduce.sum(a, axis, keepdims, a.dtype)
+    want = a.astype(np.float64).sum(axis=axis, keepdims=keepdims)
+    assert got.dtype == a.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=2e-5 if dtype == np.float32 else 1e-13, atol=1e-4)
+    np.testing.assert_allclose(got, numpy_twin(kernels.reduce.sum, a, axis, keepdims, a.dtype),
+                               **tol(dtype))
+    b = np.where(np.arange(a.size).reshape(a.shape) % 97 == 0, np.inf, a).astype(dtype)
+    np.testing.assert_array_equal(kernels.reduce.sum(b, axis, keepdims, a.dtype),
+                                  numpy_twin(kernels.reduce.sum, b, axis, keepdims, a.dtype))

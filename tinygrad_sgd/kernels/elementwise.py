@@ -1,7 +1,13 @@
 """Elementwise kernels where plain NumPy is slow for a reason worth knowing."""
 import numpy as np
 
+from .backend import compiled
+from .layout import memory_order
+
 __all__ = ["keep_where", "lerp", "sum_to_shape"]
+
+# Below this many elements the compiled kernel's call costs more than NumPy's passes.
+COMPILED_MIN_ELEMENTS = 4096
 
 
 def keep_where(cond, x):
@@ -11,7 +17,17 @@ def keep_where(cond, x):
     ~10x slower on a random mask and returns C order (a transposed, batch-innermost gradient
     then costs a copy in every later op); ``x·cond`` is one fast pass that keeps the layout and
     differs only where an inf or nan meets a false cond (inf·0 = nan): then ``np.where``.
-    A negative x masked out gives +0.0, as torch (the product would give −0.0)."""
+    A negative x masked out gives +0.0, as torch (the product would give −0.0).
+    The compiled kernels do it in one pass over the memory of x and cond when both have the
+    same layout (see :func:`.layout.memory_order`)."""
+    fast = compiled()
+    if fast is not None and x.dtype in fast.FLOATS and cond.dtype == np.bool_ and \
+            cond.shape == x.shape and x.size >= COMPILED_MIN_ELEMENTS:
+        p = memory_order(x)
+        if p is not None and cond.transpose(p).flags.c_contiguous:
+            xm, cm = x.transpose(p), cond.transpose(p)
+            out = fast.elementwise.keep_where(cm.reshape(-1), xm.reshape(-1))
+            return out.reshape(xm.shape).transpose(np.argsort(p))
     out = np.asarray(np.multiply(x, cond, dtype=x.dtype))
     if np.isnan(out).any():
         return np.where(cond, x, np.zeros((), x.dtype))

@@ -7,7 +7,8 @@ from ..arguments import pair
 from . import buffers
 from ..errors import ShapeError
 
-__all__ = ["to_chwn", "from_chwn", "padded_empty", "Geometry", "geometry", "pool_geometry"]
+__all__ = ["to_chwn", "from_chwn", "memory_order", "padded_empty", "Geometry", "geometry",
+           "pool_geometry"]
 
 
 def to_chwn(a):
@@ -18,6 +19,16 @@ def to_chwn(a):
 def from_chwn(a):
     """(C, H, W, N) array → an (N, C, H, W) view of it."""
     return a.transpose(3, 0, 1, 2)
+
+
+def memory_order(a):
+    """The axis order ``p`` in which ``a.transpose(p)`` is C-contiguous — a's dims from the
+    outermost in memory to the innermost (an NCHW view of batch-innermost memory: (1, 2, 3,
+    0)) — or None if a is not a permutation of a contiguous array."""
+    if a.flags.c_contiguous:
+        return tuple(range(a.ndim))
+    p = tuple(sorted(range(a.ndim), key=lambda i: -a.strides[i]))
+    return p if a.transpose(p).flags.c_contiguous else None
 
 
 def padded_empty(m, n, dtype):

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..arguments import kept_shape
 from ..autograd import Function, is_grad_enabled
+from .. import kernels
 from .elementwise import keep_where
 from .shape import Cat, IndexAdd
 
@@ -44,8 +45,8 @@ class Sum(Function):
         acc, out = sum_dtype(np.dtype(dtype or x.dtype))
         if dtype is not None:
             out = np.dtype(dtype)
-        return np.asarray(x.array.sum(axis=dims, keepdims=keepdim, dtype=acc)).astype(out,
-                                                                                   copy=False)
+        return np.asarray(kernels.reduce.sum(x.array, dims, keepdim, acc)).astype(out,
+                                                                                copy=False)
 
     def backward(self, g):
         return g.to(self.in_dtype).reshape(self.kept).expand(self.in_shape)

@@ -17,7 +17,8 @@ import numba
 import numpy as np
 from numba.core import event
 
-__all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "pool", "activations", "norm"]
+__all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "pool", "activations", "norm",
+           "elementwise"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -62,4 +63,4 @@ def floats(*arrays):
     return all(a.dtype in FLOATS and a.dtype == arrays[0].dtype for a in arrays)
 
 
-from . import conv, pool, activations, norm  # noqa: E402,F401
+from . import conv, pool, activations, norm, elementwise  # noqa: E402,F401

@@ -1,0 +1,50 @@
+"""Compiled one-pass twins of two NumPy kernels that take several passes over big arrays:
+
+    keep_where     x where cond, else 0 — relu's, clamp's and max's backward (NumPy: a product,
+                   a NaN check and an addition, ~4 passes; here one)
+    row_sums       the sums of the rows of a matrix, accumulated in float64 — a convolution's
+                   bias gradient (one channel's values are one contiguous run in the
+                   batch-innermost layout)
+
+Both take 1-D or 2-D C-contiguous arrays: :mod:`..elementwise` and :mod:`..reduce` hand them
+the memory of their arguments in memory order (see :func:`..layout.memory_order`).
+"""
+import numpy as np
+
+from . import kernel
+from .. import buffers
+
+__all__ = ["keep_where", "row_sums"]
+
+
+@kernel
+def _keep_where(cond, x, out):
+    zero = out.dtype.type(0)
+    for i in range(x.shape[0]):
+        out[i] = x[i] if cond[i] else zero
+
+
+def keep_where(cond, x):
+    """``x where cond, else +0`` for 1-D C-contiguous arrays (x float32/64, cond bool): a NaN
+    or inf of x where cond is false gives 0, as ``np.where`` (torch's rule)."""
+    out = buffers.empty(x.shape, x.dtype)
+    _keep_where(cond, x, out)
+    return out
+
+
+@kernel
+def _row_sums(a, out):
+    for r in range(a.shape[0]):
+        row = a[r]
+        s = 0.0
+        for q in range(row.shape[0]):
+            s += row[q]
+        out[r] = s
+
+
+def row_sums(a):
+    """Σ_q a[r, q] for a C-contiguous float32/64 matrix, in float64 (more accurate than
+    NumPy's pairwise float32 sums; the caller rounds to its dtype)."""
+    out = np.empty(a.shape[0], np.float64)
+    _row_sums(a, out)
+    return out
