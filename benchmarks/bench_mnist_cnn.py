@@ -187,7 +187,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=60, help="timed steps per side per setting")
     ap.add_argument("--batch-sizes", default="64,256")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--memory-steps", type=int, default=200)
+    ap.add_argument("--memory-steps", type=int, default=200, help="0: no memory measurement")
     ap.add_argument("--json", default=os.path.join(HERE, "results", "mnist_cnn.json"))
     ap.add_argument("--no-first-step", action="store_true",
                     help="skip the cold/warm first-step timing (cold compiles for ~30 s)")
@@ -223,9 +223,10 @@ def main(argv=None):
               f"{r['load']:>5.1f}")
     memory = [_run_worker(["--worker", f"memory-{w}", "--memory-steps",
                            str(args.memory_steps), "--batch-sizes", str(sizes[0])], 1)
-              for w in ("ours", "torch")]
-    print(f"\nPeak memory over {args.memory_steps} training steps at batch {sizes[0]} "
-          f"(resident MB; above = peak minus the RSS after the first step):")
+              for w in ("ours", "torch")] if args.memory_steps > 0 else []
+    if memory:
+        print(f"\nPeak memory over {args.memory_steps} training steps at batch {sizes[0]} "
+              f"(resident MB; above = peak minus the RSS after the first step):")
     for m in memory:
         print(f"  {m['which']:>6}: peak {m['peak_mb']:.0f} MB, "
               f"{m['peak_above_baseline_mb']:.1f} MB "
