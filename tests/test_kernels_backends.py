@@ -98,6 +98,8 @@ CONV_CASES = [
     (3, 1, 9, 9, 2, (2, 3), (1, 2), (0, 1), (1, 1)),      # one channel, width stride 2
     (3, 10, 12, 12, 4, (5, 3), (1, 1), (0, 1), (1, 2)),   # input gradient by rows (C·kh >= 40)
     (2, 10, 12, 11, 3, (4, 3), (1, 1), (1, 1), (2, 2)),   # ... with dilation in both
+    (3, 1, 15, 14, 3, (5, 5), (2, 1), (1, 2), (2, 1)),    # one channel 5x5 (its own kernel):
+    (2, 1, 13, 17, 2, (5, 5), (1, 1), (2, 0), (1, 2)),    # height stride, padding, dilation
 ]
 
 
