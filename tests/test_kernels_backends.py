@@ -168,7 +168,7 @@ def test_convolution_kernels_match_either_way(case, dtype, direct, monkeypatch,
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", CONV_CASES)
 def test_im2col_and_col2im_match(case, dtype):
-    from tinygrad_sgd.kernels.compiled import conv as fast
+    from tinygrad_sgd.kernels.compiled import columns as fast
     g, x, *_ = conv_case(case, dtype)
     xp = g.padded(np.ascontiguousarray(x.transpose(1, 2, 3, 0)))
     K, block = g.C * g.kh * g.kw, g.OW * g.N

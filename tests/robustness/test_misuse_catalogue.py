@@ -7,6 +7,7 @@ where torch accepts the input) must be the same. Harness: misuse_harness.py; par
 losses, optimisers, data, state_dict, autograd, files): test_misuse_catalogue_nn.py; the older
 table with our own messages: test_misuse.py.
 """
+import numpy as np
 from misuse_harness import Case, check, parametrize, raises, value
 
 OOR = r"[Dd]imension out of range \(expected to be in range of \[-2, 1\], but got "
@@ -38,6 +39,19 @@ def _mul_by_number_then_edit(L):
     loss = (y * 2.0).sum()                  # torch keeps only the number: y isn't needed
     y.detach().add_(1.0)
     return L.autograd.grad(loss, [x])
+
+
+def _product_then_edit(L, shapes, needs, edited, product):
+    """a·b (as ``product``) with only ``needs`` (0: a, 1: b) needing a gradient; then a or b
+    (``edited``) changed in place through detach(), then backward: torch saves an input only
+    for the other's gradient, so an edit of the needing one itself is allowed."""
+    a = L.tensor(np.linspace(-1, 1, int(np.prod(shapes[0]))).reshape(shapes[0]),
+                 requires_grad=needs == 0)
+    b = L.tensor(np.linspace(2, -1, int(np.prod(shapes[1]))).reshape(shapes[1]),
+                 requires_grad=needs == 1)
+    loss = (product(L, a, b) * 1.0).sum()
+    (a, b)[edited].detach().mul_(3.0)
+    return L.autograd.grad(loss, [(a, b)[needs]])
 
 
 def _grad_of_grad(L, op):
@@ -338,12 +352,19 @@ CASES = [
                     ("frac", lambda L, x: x.frac()),
                     ("kron", lambda L, x: L.kron(x, L.ones(2, dtype=x.dtype)))]
 ] + [
+    # torch's second derivative at exactly 0 is 0, though its first derivative there is the
+    # exponential branch's (s·α·i): ours too (EluOp/EluGrad)
     Case(f"{name}'s second order at 0", lambda L, name=name: _grad_of_grad_at(
-        L, lambda x: getattr(L.nn.functional, name)(x), [0.0, -1.0, 1.0]), value(),
-         xfail=f"{name}'s second derivative at exactly 0 takes the negative branch; torch's "
-               f"takes the positive one (0), though its first derivative there is the "
-               f"negative branch's — in the {name} op's backward (tinygrad_sgd/ops)")
+        L, lambda x: getattr(L.nn.functional, name)(x), [0.0, -1.0, 1.0, float("nan")]),
+         value())
     for name in ("elu", "selu", "celu")
+] + [
+    Case(f"{label}: gradient and second order at 0, ±1, NaN", lambda L, f=f: (
+        _grad(L, lambda x: f(L, x), [0.0, -1.0, 1.0, float("nan"), -0.0]),
+        _grad_of_grad_at(L, lambda x: f(L, x), [0.0, -1.0, 1.0, float("nan")])), value())
+    for label, f in [("elu α=2", lambda L, x: L.nn.functional.elu(x, alpha=2.0)),
+                     ("celu α=0.5", lambda L, x: L.nn.functional.celu(x, alpha=0.5)),
+                     ("elu_ in place", lambda L, x: L.nn.functional.elu(x * 1.0, inplace=True))]
 ] + [
     Case("silu's gradient at 0 under an infinite upstream gradient", lambda L: _grad(
         L, lambda x: L.nn.functional.silu(x).log(), [0.0, -0.0]), value()),
@@ -354,6 +375,16 @@ CASES = [
          xfail="a Mul by a Python number keeps the tensor for backward, so an in-place change "
                "of it is refused; torch keeps only the number and gives the gradient — in "
                "the Mul op (tinygrad_sgd/ops)"),
+    *[Case(f"{label} {shapes}, only {'ab'[needs]} needs a gradient, {'ab'[edited]} changed "
+           f"in place", lambda L, shapes=shapes, needs=needs, edited=edited, f=f:
+           _product_then_edit(L, shapes, needs, edited, f),
+           value() if needs == edited else raises(RuntimeError, STALE))
+      for label, f, all_shapes in [
+          ("a @ b", lambda L, a, b: a @ b,
+           [((3, 4), (4, 2)), ((4,), (4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (4,))]),
+          ("linear(a, b)", lambda L, a, b: L.nn.functional.linear(a, b),
+           [((3, 4), (2, 4)), ((2, 3, 4), (2, 4))])]
+      for shapes in all_shapes for needs in (0, 1) for edited in (0, 1)],
     Case("abs's input changed in place", lambda L: _edit_after(L, lambda L, x: x.abs(),
                                                                "input"),
          raises(RuntimeError, STALE)),

@@ -119,14 +119,21 @@ class Function:
 
     @property
     def saved_tensors(self):
+        return self.saved_tensors_if(*[True] * len(self._saved))
+
+    def saved_tensors_if(self, *needed):
+        """The saved tensors, each only where ``needed`` says so (None in its place otherwise);
+        only those are checked against in-place changes. As torch, which saves an input of a
+        product only when the other input's gradient needs it: ``x @ w`` with only w needing
+        a gradient gives it even if x was changed in place since."""
         self._check_not_released()
-        for i, (t, v) in enumerate(zip(self._saved, self._versions)):
-            if t._version != v:
+        for i, (t, v, need) in enumerate(zip(self._saved, self._versions, needed)):
+            if need and t._version != v:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: input {i} of {self.name()}, of shape {t.shape}, "
                     f"is at version {t._version}; expected version {v} instead")
-        return self._saved
+        return tuple(t if need else None for t, need in zip(self._saved, needed))
 
     def saved_output(self):
         """The forward result as an array (checked: not freed, not changed in place)."""

@@ -90,7 +90,7 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
     def rows(r0, r1):        # output rows r0..r1
         if keep:             # all their columns, kept, then the product by column slabs
             if fast is not None:
-                fast.conv.im2col(xp, g, r0, r1, cols[:, r0 * block:r1 * block])
+                fast.columns.im2col(xp, g, r0, r1, cols[:, r0 * block:r1 * block])
             else:
                 np.copyto(cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)[:, :, :, r0:r1],
                           win[:, :, :, r0:r1])
@@ -99,7 +99,7 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
         else:                # a slab of rows at a time: columns, then product at once
             buf = g.scratch(x.dtype)
             for ra, rb in g.row_slabs(r0, r1):
-                c = fast.conv.cols_of_rows(g, xp, ra, rb, buf) if fast is not None else \
+                c = fast.columns.cols_of_rows(g, xp, ra, rb, buf) if fast is not None else \
                     g.cols_of_rows(win, ra, rb, buf)
                 product(c, slice(ra * block, rb * block))
     parallel_for(g.OH, rows, w2.shape[1] * g.OH * block, blas=True)
@@ -126,7 +126,7 @@ def col2im(g, cols, dtype):
     (channels split between threads: each writes only its own)."""
     fast = compiled()
     if fast is not None and np.dtype(dtype) in fast.FLOATS:
-        return fast.conv.col2im(g, cols, dtype)
+        return fast.columns.col2im(g, cols, dtype)
     cols = cols.reshape(g.C, g.kh, g.kw, g.OH, g.OW, g.N)
     out = buffers.zeros((g.C, g.Hp, g.Wp, g.N), dtype)
     offsets = list(zip(np.ndindex(g.kh, g.kw), g.offsets()))
@@ -155,7 +155,7 @@ def transposed_conv_by_rows(g, gy, w, dtype):
     is slow on it): for the tutorial CNN's conv2 (ratio 1.5, 50 rows) 1.2-1.3x faster."""
     fast = compiled()
     if fast is not None and np.dtype(dtype) in fast.FLOATS:   # the same, by cached blocks
-        return fast.conv.input_grad_by_rows(g, gy, w, dtype)
+        return fast.columns.input_grad_by_rows(g, gy, w, dtype)
     dh, dw = g.dilation
     F, C, kh, kw = w.shape
     Hp, Wp = g.Hp, g.Wp
@@ -205,7 +205,7 @@ def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
             buf = g.scratch(x.dtype)
             for ra, rb in g.row_slabs(r0, r1):
                 s = slice(ra * block, rb * block)
-                c = fast.conv.cols_of_rows(g, xp, ra, rb, buf) if fast is not None else \
+                c = fast.columns.cols_of_rows(g, xp, ra, rb, buf) if fast is not None else \
                     g.cols_of_rows(win, ra, rb, buf)
                 acc += c @ g2[:, s].T
         partial[r0] = acc

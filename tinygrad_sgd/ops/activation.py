@@ -198,6 +198,60 @@ class SiluOp(Elementwise):
         return g * (s * (1 + x * (1 - s)))
 
 
+class EluOp(Elementwise):
+    """torch's elu family as one node: elu (s = i = 1), selu (torch's α and s), celu (i = 1/α).
+    The exponent is taken of min(x, 0), so a large x gives no inf. As torch, x ≤ 0 takes the
+    exponential branch (a NaN the linear one); the second derivative is torch's: the
+    exponential branch's for x < 0 only, so 0 at x = 0, where the first derivative is the
+    exponential branch's (s·α·i)."""
+    rule = "z = s·x if x > 0, else s·α·(e^(i·x) − 1)"
+    derivatives = ("dz/dx = s if x > 0, else s·α·i·e^(i·x)",)
+    grad_fn_name, op_name = "EluBackward", "elu"
+
+    def forward(self, x, alpha, scale=1.0, input_scale=1.0):
+        self.save_for_backward(x)
+        self.coefficients = (alpha, scale, input_scale)
+        d = x.array
+        negative = (np.exp(np.minimum(d, 0) * input_scale) - 1) * alpha
+        out = np.where(d <= 0, negative, d)
+        return (out * scale if scale != 1.0 else out).astype(d.dtype, copy=False)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return EluGrad.apply(g, x, *self.coefficients)
+
+
+class CeluOp(EluOp):
+    """celu(x, α) = elu with the exponent's input scaled by 1/α; its own node name, as torch."""
+    grad_fn_name, op_name = "CeluBackward", "celu"
+
+
+class EluGrad(Elementwise):
+    """The elu family's backward as one node (torch's elu_backward), differentiable again."""
+    inputs, rule = ("g", "x"), "u = g·s if x > 0, else g·s·α·i·e^(i·x)"
+    derivatives = ("du/dg = the same factor", "du/dx = g·s·α·i²·e^(i·x) for x < 0, else 0")
+    op_name = "elu_backward"
+
+    def forward(self, g, x, alpha, scale, input_scale):
+        self.save_for_backward(g, x)
+        self.coefficients = (alpha, scale, input_scale)
+        d = x.array
+        slope = np.exp(np.minimum(d, 0) * input_scale) * (alpha * scale * input_scale)
+        return (g.array * np.where(d <= 0, slope, scale)).astype(
+            np.result_type(g.array, d), copy=False)
+
+    def backward(self, gg):
+        g, x = self.saved_tensors
+        alpha, scale, input_scale = self.coefficients
+        d_g = EluGrad.apply(gg, x, *self.coefficients) if self.needs_input_grad[0] else None
+        d_x = None
+        if self.needs_input_grad[1]:
+            curve = gg * g * (x.clamp(max=0.0) * input_scale).exp() * \
+                (alpha * scale * input_scale * input_scale)
+            d_x = keep_where(x.array < 0, curve)
+        return d_g, d_x
+
+
 class GELUOp(Elementwise):
     """``approximate='none'``: Φ is the standard normal CDF (float64: W. J. Cody's rational
     approximations of erf/erfc, a few ulp in both tails; float32: a rational approximation of

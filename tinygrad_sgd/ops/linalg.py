@@ -30,24 +30,30 @@ class MatMul(Function):
                              f"broadcast together") from None
 
     def backward(self, g):
-        x, y = self.saved_tensors
+        need_x, need_y = self.needs_input_grad[:2]
+        x, y = self.saved_tensors_if(need_y, need_x)    # dL/dX reads Y, dL/dY reads X
         if min(self.ndims) > 1:
-            if self.ndims[0] > 2 and self.ndims[1] == 2 and self.needs_input_grad[1]:
+            if not need_y:
+                dy = None
+            elif self.ndims[0] > 2 and self.ndims[1] == 2:
                 # Y is shared by every leading index: its gradient is one product over all
                 # of them (Xᵀ·G with the leading dims as rows), not one per index summed after
                 dy = LinearWeightGrad.apply(x, g)
             else:
-                dy = x.mT @ g if self.needs_input_grad[1] else None
-            return (g @ y.mT if self.needs_input_grad[0] else None, dy)
+                dy = x.mT @ g
+            return (g @ y.mT if need_x else None, dy)
         # a 1-D operand: the same formulas on it as a row (X) or a column (Y), then dropped
-        x2 = x.unsqueeze(0) if x.ndim == 1 else x
-        y2 = y.unsqueeze(-1) if y.ndim == 1 else y
-        g2 = g.unsqueeze(-1) if y.ndim == 1 else g
-        g2 = g2.unsqueeze(-2) if x.ndim == 1 else g2
-        dx = (g2 @ y2.mT).squeeze(-2) if x.ndim == 1 else g2 @ y2.mT   # (..., n): summed
-        dy = (x2.mT @ g2).squeeze(-1) if y.ndim == 1 else x2.mT @ g2   # back by the walk
-        return (dx if self.needs_input_grad[0] else None,
-                dy if self.needs_input_grad[1] else None)
+        x_vector, y_vector = self.ndims[0] == 1, self.ndims[1] == 1
+        g2 = g.unsqueeze(-1) if y_vector else g
+        g2 = g2.unsqueeze(-2) if x_vector else g2
+        dx = dy = None
+        if need_x:
+            y2 = y.unsqueeze(-1) if y_vector else y
+            dx = (g2 @ y2.mT).squeeze(-2) if x_vector else g2 @ y2.mT   # (..., n): summed
+        if need_y:
+            x2 = x.unsqueeze(0) if x_vector else x
+            dy = (x2.mT @ g2).squeeze(-1) if y_vector else x2.mT @ g2   # back by the walk
+        return dx, dy
 
     def name(self=None):
         """``DotBackward``, ``MvBackward`` or ``MatMulBackward`` (see the class doc); on the
@@ -71,9 +77,9 @@ class LinearOp(Function):
         return out
 
     def backward(self, g):
-        x, w = self.saved_tensors
         need_x, need_w, need_b = self.needs_input_grad[:3]
-        return (MatMul.apply(g, w, layout_of=x.array) if need_x else None,
+        x, w = self.saved_tensors_if(need_w, need_x)     # dL/dx reads W, dL/dW reads x
+        return (MatMul.apply(g, w, layout_of=self._saved[0].array) if need_x else None,
                 LinearWeightGrad.apply(g, x) if need_w else None,
                 g if need_b else None)
 

@@ -1,33 +1,16 @@
 """Scans (cumulative reductions along a dim): cumsum, cumprod, logcumsumexp, cummax/cummin.
 
-As torch's CPU kernels, float32 and float16 accumulate in float64 (the last of 100,000
-cumulative float32 sums matches torch's to the bit) and integers and bools in int64. ``reverse``
-scans from the end: it is what the backward of a forward scan needs, and vice versa.
+The scans themselves (float32 accumulates in float64, as torch's CPU kernels) are
+:mod:`tinygrad_sgd.kernels.scan`. ``reverse`` scans from the end: it is what the backward of a
+forward scan needs, and vice versa.
 """
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
-from .elementwise import keep_where, Where
+from ..kernels.scan import scan as _scan, cumprod_grad_with_zeros
+from .elementwise import Where
 from .reduce import Selection
-
-
-def scan_dtypes(dtype):
-    """(accumulation dtype, result dtype) of a cumulative sum or product of ``dtype``."""
-    if dtype.kind in "biu":
-        return np.dtype(np.int64), np.dtype(np.int64)
-    return np.dtype(np.float64), dtype
-
-
-def _scan(ufunc, d, dim, reverse, dtype=None):
-    """``ufunc.accumulate`` along ``dim`` in the accumulation dtype, from the end if
-    ``reverse``; a 0-d array is its own scan."""
-    acc, out = scan_dtypes(d.dtype) if dtype is None else (np.dtype(dtype),) * 2
-    if d.ndim == 0:
-        return d.astype(out)
-    if reverse:
-        d = np.flip(d, dim)
-    r = ufunc.accumulate(d.astype(acc, copy=False), axis=dim).astype(out, copy=False)
-    return np.ascontiguousarray(np.flip(r, dim)) if reverse else r
+from .shape import Cat
 
 
 class CumSum(Function):
@@ -42,10 +25,10 @@ class CumSum(Function):
 
 
 class CumProd(Function):
-    """The gradient is exact with zeros in x (torch's too): Σ_{k≥i} gₖ zₖ / xᵢ where xᵢ ≠ 0;
-    at the first zero of a slice, the reverse cumsum of g times the cumprod with that zero
-    taken as 1; at the second zero (where the value is 0 but second order is not), the same
-    with both taken as 1, times the first zero; 0 after."""
+    """The gradient is exact with zeros in x, as torch's. Without zeros: Σ_{k≥i} gₖ zₖ / xᵢ.
+    Where x holds a zero, first order is torch's O(n) formula
+    (:func:`~tinygrad_sgd.kernels.scan.cumprod_grad_with_zeros`); under create_graph, torch's
+    O(n²) one from differentiable ops: for each i, Σ_{k≥i} gₖ · (Π_{j<i} xⱼ) · Π_{i<j≤k} xⱼ."""
     rule = "zₖ = Π_{i≤k} xᵢ along dim"
     derivatives = ("dL/dxᵢ = Σ_{k≥i} dL/dzₖ · Π_{j≤k, j≠i} xⱼ",)
 
@@ -58,33 +41,26 @@ class CumProd(Function):
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        dim, zero = self.dim, x.array == 0
-        if x.ndim == 0:
+        dim = self.dim
+        out = self.output()                 # (read on every path: its version is checked)
+        if x.ndim == 0 or x.shape[dim] == 1:
             return g
-        w = g * self.output()
-        if not zero.any():
-            return CumSum.apply(w, dim, True) / x
-        rank = np.cumsum(zero, axis=dim)                # 1 at the first zero, 2 at the second
-        first, second = zero & (rank == 1), zero & (rank == 2)
-        if not is_grad_enabled():       # the terms from the first zero on are 0 (torch's first-
-            w = keep_where(rank == 0, w)  # order path): an inf or NaN there must not leak back
-        gz = CumSum.apply(w, dim, True)
-        one = self.constant(np.ones((), x.dtype))
-
-        def with_ones(mask):    # x with the zeros in ``mask`` taken as 1
-            return Where.apply(self.constant(mask), one, x)
-
-        grad = keep_where(~zero, gz / with_ones(zero))
-        at_first = CumSum.apply(g * CumProd.apply(with_ones(first), dim), dim, True)
-        grad = Where.apply(self.constant(first), at_first, grad)
-        if second.any():
-            x_first = keep_where(first, x).sum(dim, keepdim=True)       # the value 0, kept
-            at_second = CumSum.apply(g * CumProd.apply(with_ones(first | second), dim), dim,
-                                     True) * x_first                     # differentiable
-            grad = Where.apply(self.constant(second), at_second, grad)
-        if not is_grad_enabled():       # past the first zero the gradient is exactly 0, as in
-            grad = keep_where(~((rank >= 1) & ~first), grad)  # torch's first-order path (a
-        return grad                     # NaN or inf there must not make it NaN)
+        if not (x.array == 0).any():
+            return CumSum.apply(g * out, dim, True) / x
+        if not is_grad_enabled():
+            return self.constant(cumprod_grad_with_zeros(x.array, g.array, out.array, dim))
+        n = x.shape[dim]
+        slices = []
+        for i in range(n):          # the products that leave xᵢ out, for k = i..n−1
+            omitted = self.constant(np.ones((1,) * x.ndim, x.dtype)).expand(
+                *[1 if d == dim else s for d, s in enumerate(x.shape)])
+            if i > 0:
+                omitted = x.narrow(dim, 0, i).prod(dim, keepdim=True)
+            if i < n - 1:
+                after = omitted * x.narrow(dim, i + 1, n - i - 1).cumprod(dim)
+                omitted = Cat.apply(omitted, after, dim=dim)
+            slices.append((g.narrow(dim, i, n - i) * omitted).sum(dim, keepdim=True))
+        return Cat.apply(*slices, dim=dim)
 
 
 class LogCumSumExp(Function):

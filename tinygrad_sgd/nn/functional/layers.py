@@ -140,11 +140,12 @@ def _leaky_relu(x, slope):
 
 
 def _elu(x, alpha, scale=1.0, input_scale=1.0):
-    """torch's elu family: scale·x for x > 0, scale·α·(e^(input_scale·x) − 1) otherwise; the
-    exponent is taken of min(x, 0), so a large x gives no inf (and no nan gradient)."""
-    neg = (x.clamp(max=0.0) * input_scale).exp() - 1.0
-    out = where(x > 0, x, neg * alpha)
-    return out * scale if scale != 1.0 else out
+    """torch's elu family: scale·x for x > 0, scale·α·(e^(input_scale·x) − 1) otherwise."""
+    return act.EluOp.apply(x, float(alpha), float(scale), float(input_scale))
+
+
+def _celu(x, alpha):
+    return act.CeluOp.apply(x, float(alpha), 1.0, 1.0 / alpha)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -167,7 +168,7 @@ def celu(input, alpha=1.0, inplace=False):
     check_float(input, "celu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _maybe_inplace(input, _elu, inplace, alpha, 1.0, 1.0 / alpha)
+    return _maybe_inplace(input, _celu, inplace, alpha)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
