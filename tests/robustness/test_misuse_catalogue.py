@@ -54,6 +54,13 @@ def _product_then_edit(L, shapes, needs, edited, product):
     return L.autograd.grad(loss, [(a, b)[needs]])
 
 
+def _weighted_grad(L, f, values):
+    """d/dx of Σ f(x)·w for fixed weights w = cos(0, 1, 2, ...), in float64."""
+    x = L.tensor(values, dtype=L.float64, requires_grad=True)
+    w = L.tensor(np.cos(np.arange(x.numel())).reshape(tuple(x.shape)), dtype=L.float64)
+    return L.autograd.grad((f(x) * w).sum(), [x])
+
+
 def _grad_of_grad(L, op):
     x = L.tensor([-1.0, 2.0], requires_grad=True)
     (g,) = L.autograd.grad(op(x).sum(), [x], create_graph=True)
@@ -402,6 +409,22 @@ CASES = [
         L, lambda x: x.cumprod(0), [0.0, float("nan"), 0.0]), value()),
     Case("cumprod's gradient past a zero and an inf", lambda L: _grad(
         L, lambda x: x.cumprod(0), [2.0, 0.0, float("inf"), 3.0]), value()),
+] + [
+    # zeros with inf/nan after them, along either dim: first order (torch's O(n) formula) and
+    # through create_graph (its O(n²) one), to second order
+    Case(f"cumprod's gradient and second order, {label}", lambda L, a=a, dim=dim: (
+        _weighted_grad(L, lambda x: x.cumprod(dim), a),
+        _grad_of_grad_at(L, lambda x: x.cumprod(dim) * L.tensor(
+            np.cos(np.arange(np.size(a))).reshape(np.shape(a)), dtype=L.float64), a)), value())
+    for label, a, dim in [
+        ("two zeros then nan", [0.0, 0.0, float("nan")], 0),
+        ("zero, inf, zero", [0.0, 2.0, float("inf"), 0.0], 0),
+        ("inf, zero", [float("inf"), 0.0, 2.0], 0),
+        ("three zeros", [0.0, 0.0, 0.0], 0),
+        ("rows", [[0.0, 0.5, float("nan"), 0.0], [3.0, 0.0, float("inf"), 1.0],
+                  [-2.0, 1.0, 0.0, 0.0]], 1),
+        ("columns", [[0.0, 0.5, float("nan"), 0.0], [3.0, 0.0, float("inf"), 1.0],
+                     [0.0, 1.0, 0.0, float("nan")]], 0)]
 ]
 
 
