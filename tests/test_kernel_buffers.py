@@ -67,6 +67,17 @@ def test_small_arrays_are_left_to_malloc():
     assert buffers.kept_bytes() == 0
 
 
+def test_big_arrays_are_left_to_malloc(monkeypatch):
+    monkeypatch.setattr(buffers, "MAX_BYTES", 1 << 20)
+    a = buffers.empty((512, 512), np.float32)           # exactly MAX_BYTES: kept
+    assert buffers.kept_bytes() == a.nbytes
+    b = buffers.empty((512, 513), np.float32)           # above: not kept, a fresh array
+    assert buffers.kept_bytes() == a.nbytes and not buffers.is_free(b)
+    del b
+    assert buffers.empty((512, 513), np.float32).shape == (512, 513)
+    assert buffers.kept_bytes() == a.nbytes
+
+
 def test_at_most_per_shape_arrays_are_kept():
     held = [buffers.empty(BIG, np.float32) for _ in range(buffers.PER_SHAPE + 3)]
     assert buffers.kept_bytes() == buffers.PER_SHAPE * held[0].nbytes
