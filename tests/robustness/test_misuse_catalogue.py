@@ -359,6 +359,13 @@ CASES = [
                     ("frac", lambda L, x: x.frac()),
                     ("kron", lambda L, x: L.kron(x, L.ones(2, dtype=x.dtype)))]
 ] + [
+    # e^x − 1 near 0 as torch's expm1: in float32, exp(-1e-8) − 1 would be 0 (compared as
+    # f(x)/x, so that the value's relative error shows)
+    Case(f"{name} of tiny negative numbers, {dtype}", lambda L, name=name, dtype=dtype: (
+        lambda x: getattr(L.nn.functional, name)(x) / x)(
+            L.tensor([-1e-8, -3e-6, -1e-3], dtype=getattr(L, dtype))), value())
+    for name in ("elu", "selu", "celu") for dtype in ("float32", "float64")
+] + [
     # torch's second derivative at exactly 0 is 0, though its first derivative there is the
     # exponential branch's (s·α·i): ours too (EluOp/EluGrad)
     Case(f"{name}'s second order at 0", lambda L, name=name: _grad_of_grad_at(
@@ -370,6 +377,7 @@ CASES = [
         _grad(L, lambda x: f(L, x), [0.0, -1.0, 1.0, float("nan"), -0.0]),
         _grad_of_grad_at(L, lambda x: f(L, x), [0.0, -1.0, 1.0, float("nan")])), value())
     for label, f in [("elu α=2", lambda L, x: L.nn.functional.elu(x, alpha=2.0)),
+                     ("selu", lambda L, x: L.nn.functional.selu(x)),
                      ("celu α=0.5", lambda L, x: L.nn.functional.celu(x, alpha=0.5)),
                      ("elu_ in place", lambda L, x: L.nn.functional.elu(x * 1.0, inplace=True))]
 ] + [

@@ -1,5 +1,7 @@
 """Matrix products: one BLAS call where NumPy would make many, into reused memory, in a given
 layout."""
+import math
+
 import numpy as np
 
 from . import buffers
@@ -12,7 +14,7 @@ def matmul(a, b, layout_of=None):
 
     * ``a`` (..., k) times a matrix ``b`` (k, n): the leading dims are folded into the rows
       of one product, ``a.reshape(-1, k) @ b`` (a copied first if it is a strided view: the
-      copy is k/n-th of the product's work). NumPy would make one small product per leading
+      copy is 1/n-th of the product's work). NumPy would make one small product per leading
       index (a transformer's (B, T, k) activations: B products of T rows), 1.5x slower on
       one thread and not sped up by BLAS's threads.
     * The result is written into an array from :mod:`.buffers` (reused from an earlier step
@@ -23,7 +25,7 @@ def matmul(a, b, layout_of=None):
       batch innermost): the result gets that layout too, computed as ``(bᵀ·aᵀ)ᵀ``, so the ops
       it flows back into (relu, pooling) read matching layouts."""
     if a.ndim > 2 and b.ndim == 2:
-        rows = int(np.prod(a.shape[:-1]))        # (not -1: a dim may be 0)
+        rows = math.prod(a.shape[:-1])            # (not -1: a dim may be 0)
         return matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
     if a.ndim < 2 or b.ndim < 2:                 # a vector: NumPy's own
         return np.matmul(a, b)

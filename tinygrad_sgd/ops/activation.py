@@ -212,7 +212,7 @@ class EluOp(Elementwise):
         self.save_for_backward(x)
         self.coefficients = (alpha, scale, input_scale)
         d = x.array
-        negative = (np.exp(np.minimum(d, 0) * input_scale) - 1) * alpha
+        negative = np.expm1(np.minimum(d, 0) * input_scale) * alpha     # (as torch: expm1)
         out = np.where(d <= 0, negative, d)
         return (out * scale if scale != 1.0 else out).astype(d.dtype, copy=False)
 

@@ -79,7 +79,8 @@ class LinearOp(Function):
     def backward(self, g):
         need_x, need_w, need_b = self.needs_input_grad[:3]
         x, w = self.saved_tensors_if(need_w, need_x)     # dL/dx reads W, dL/dW reads x
-        return (MatMul.apply(g, w, layout_of=self._saved[0].array) if need_x else None,
+        layout = self._saved[0].array            # (x's memory layout only, not its values)
+        return (MatMul.apply(g, w, layout_of=layout) if need_x else None,
                 LinearWeightGrad.apply(g, x) if need_w else None,
                 g if need_b else None)
 
