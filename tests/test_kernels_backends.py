@@ -100,6 +100,8 @@ CONV_CASES = [
     (2, 10, 12, 11, 3, (4, 3), (1, 1), (1, 1), (2, 2)),   # ... with dilation in both
     (3, 1, 15, 14, 3, (5, 5), (2, 1), (1, 2), (2, 1)),    # one channel 5x5 (its own kernel):
     (2, 1, 13, 17, 2, (5, 5), (1, 1), (2, 0), (1, 2)),    # height stride, padding, dilation
+    (3, 3, 10, 12, 7, (3, 7), (1, 1), (1, 2), (1, 1)),    # four filters a pass + three left,
+    (2, 6, 9, 9, 8, (5, 5), (2, 1), (2, 1), (1, 2)),      # 5 + 2 taps; two passes of four
 ]
 
 

@@ -1,8 +1,11 @@
 """Compiled direct convolution, in the batch-innermost (C, H, W, N) layout, no column matrix:
 
-    conv2d_forward_direct      y = conv(x, w) + b (used for one input channel, where im2col
-                               would be 25x the input for a product with only 25 rows)
-    conv2d_weight_grad_direct  dw likewise, for few channels (see ``kernels.conv``)
+    conv2d_forward_direct      y = conv(x, w) + b
+    conv2d_weight_grad_direct  dw, as dot products of dy's rows with the input's
+
+used for few input channels (see ``kernels.conv``): for one, im2col would be 25x the input
+for a product with only 25 rows; for the tutorial's conv2 (10) the direct kernels, four
+filters a pass, beat im2col + BLAS too.
 
 The column-matrix kernels (im2col, col2im, the input gradient by rows) are
 :mod:`.columns`. Every inner loop runs over the batch (N contiguous numbers), which LLVM
@@ -53,72 +56,93 @@ ROW_BLOCK = 1024
 
 
 @inline
-def _add5(row, s0, s1, s2, s3, s4, w0, w1, w2, w3, w4):
+def _add5(row, s0, s1, s2, s3, s4, wa, j):
+    w0, w1, w2, w3, w4 = wa[j], wa[j + 1], wa[j + 2], wa[j + 3], wa[j + 4]
     for q in range(row.shape[0]):
         row[q] += w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q] + w4 * s4[q]
 
 
 @inline
-def _add5_two(ra, rb, s0, s1, s2, s3, s4, a0, a1, a2, a3, a4, b0, b1, b2, b3, b4):
+def _add5_four(ra, rb, rc, rd, s0, s1, s2, s3, s4, w, f, c, i, j):
+    a0, a1, a2 = w[f, c, i, j], w[f, c, i, j + 1], w[f, c, i, j + 2]
+    a3, a4 = w[f, c, i, j + 3], w[f, c, i, j + 4]
+    b0, b1, b2 = w[f + 1, c, i, j], w[f + 1, c, i, j + 1], w[f + 1, c, i, j + 2]
+    b3, b4 = w[f + 1, c, i, j + 3], w[f + 1, c, i, j + 4]
+    c0, c1, c2 = w[f + 2, c, i, j], w[f + 2, c, i, j + 1], w[f + 2, c, i, j + 2]
+    c3, c4 = w[f + 2, c, i, j + 3], w[f + 2, c, i, j + 4]
+    d0, d1, d2 = w[f + 3, c, i, j], w[f + 3, c, i, j + 1], w[f + 3, c, i, j + 2]
+    d3, d4 = w[f + 3, c, i, j + 3], w[f + 3, c, i, j + 4]
     for q in range(ra.shape[0]):
         v0, v1, v2, v3, v4 = s0[q], s1[q], s2[q], s3[q], s4[q]
         ra[q] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3 + a4 * v4
         rb[q] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3 + b4 * v4
+        rc[q] += c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3 + c4 * v4
+        rd[q] += d0 * v0 + d1 * v1 + d2 * v2 + d3 * v3 + d4 * v4
+
+
+# Filters summed in one pass over the input runs: each load of the input serves 4 × 5
+# multiply-adds (20 weights, 5 inputs and 4 sums fit the 32 vector registers of AVX-512; the
+# tutorial's conv2 forward measured 1.6–2x faster than with two filters a pass).
+FILTERS_PER_PASS = 4
 
 
 @kernel
-def _conv_direct_rows(xp, w, b, sh, dh, dw, f0, f1, out):
-    """:func:`_conv_direct` for a width stride of 1: each tap adds one long contiguous run.
-    Five taps of a kernel row are added in one pass, to two filters' rows at once (each load
-    of the input serves ten multiply-adds, each load and store of an output row five; a last
-    odd filter alone); the taps left over (kw not a multiple of 5) one by one."""
-    _, OH, OW, N = out.shape
+def _rows_pass(xp, w, sh, dh, dw, f, k, oh, q0, q1, out):
+    """out[f..f+k, oh, q0:q1] (as rows of OW·N numbers) += every tap's contribution: five taps
+    of a kernel row a pass, to four filters' rows at once (k = 4) or one by one; taps left
+    over (kw not a multiple of 5) one by one."""
     C, kh, kw = w.shape[1], w.shape[2], w.shape[3]
+    L = out.shape[2] * out.shape[3]
+    X = xp.shape[2] * xp.shape[3]
+    step = dw * xp.shape[3]
+    m = q1 - q0
+    ra = out[f, oh].reshape(L)[q0:q1]
+    rb = out[f + 1 if k > 1 else f, oh].reshape(L)[q0:q1]
+    rc = out[f + 2 if k > 2 else f, oh].reshape(L)[q0:q1]
+    rd = out[f + 3 if k > 3 else f, oh].reshape(L)[q0:q1]
+    for c in range(C):
+        for i in range(kh):
+            src = xp[c, oh * sh + i * dh].reshape(X)
+            j = 0
+            while j + 5 <= kw:
+                o = j * step + q0      # (runs indexed by q alone vectorize)
+                s0, s1 = src[o:o + m], src[o + step:o + step + m]
+                s2, s3 = src[o + 2 * step:o + 2 * step + m], src[o + 3 * step:o + 3 * step + m]
+                s4 = src[o + 4 * step:o + 4 * step + m]
+                if k == FILTERS_PER_PASS:
+                    _add5_four(ra, rb, rc, rd, s0, s1, s2, s3, s4, w, f, c, i, j)
+                else:
+                    for fi in range(f, f + k):
+                        _add5(out[fi, oh].reshape(L)[q0:q1], s0, s1, s2, s3, s4, w[fi, c, i], j)
+                j += 5
+            while j < kw:
+                s = src[j * step + q0:j * step + q0 + m]
+                for fi in range(f, f + k):
+                    wv = w[fi, c, i, j]
+                    r = out[fi, oh].reshape(L)[q0:q1]
+                    for q in range(m):
+                        r[q] += wv * s[q]
+                j += 1
+
+
+@kernel
+def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, out):
+    """:func:`_conv_direct` for a width stride of 1 and output rows oh0..oh1: each tap adds one
+    long contiguous run (:func:`_rows_pass`), four filters at a time (each load of the input
+    serves twenty multiply-adds, each load and store of an output row five), in blocks of a
+    row that stay in the L1 cache."""
+    F, _, OW, N = out.shape
     L = OW * N
-    X = xp.shape[2] * N
-    step = dw * N
-    for f in range(f0, f1, 2):
-        two = f + 1 < f1
-        g = f + 1 if two else f
-        for oh in range(OH):
-            fa = out[f, oh].reshape(L)
-            fb = out[g, oh].reshape(L)
+    for f in range(0, F, FILTERS_PER_PASS):
+        k = min(FILTERS_PER_PASS, F - f)
+        for oh in range(oh0, oh1):
             for q0 in range(0, L, ROW_BLOCK):
                 q1 = min(L, q0 + ROW_BLOCK)
-                ra, rb = fa[q0:q1], fb[q0:q1]
-                m = q1 - q0
-                for q in range(m):
-                    ra[q] = b[f]
-                if two:
-                    for q in range(m):
-                        rb[q] = b[g]
-                for c in range(C):
-                    for i in range(kh):
-                        src = xp[c, oh * sh + i * dh].reshape(X)
-                        j = 0
-                        while j + 5 <= kw:
-                            o = j * step + q0      # (runs indexed by q alone vectorize)
-                            s0, s1 = src[o:o + m], src[o + step:o + step + m]
-                            s2, s3 = src[o + 2 * step:o + 2 * step + m], \
-                                src[o + 3 * step:o + 3 * step + m]
-                            s4 = src[o + 4 * step:o + 4 * step + m]
-                            wa, wb = w[f, c, i], w[g, c, i]
-                            if two:
-                                _add5_two(ra, rb, s0, s1, s2, s3, s4, wa[j], wa[j + 1],
-                                          wa[j + 2], wa[j + 3], wa[j + 4], wb[j], wb[j + 1],
-                                          wb[j + 2], wb[j + 3], wb[j + 4])
-                            else:
-                                _add5(ra, s0, s1, s2, s3, s4, wa[j], wa[j + 1], wa[j + 2],
-                                      wa[j + 3], wa[j + 4])
-                            j += 5
-                        while j < kw:
-                            s = src[j * step + q0:j * step + q0 + m]
-                            for fi in range(f, g + 1):
-                                wv = w[fi, c, i, j]
-                                r = out[fi, oh].reshape(L)[q0:q1]
-                                for q in range(m):
-                                    r[q] += wv * s[q]
-                            j += 1
+                for fi in range(f, f + k):
+                    r = out[fi, oh].reshape(L)
+                    for q in range(q0, q1):
+                        r[q] = b[fi]
+                _rows_pass(xp, w, sh, dh, dw, f, k, oh, q0, q1, out)
 
 
 @inline
@@ -135,46 +159,74 @@ def _dot5(d, s0, s1, s2, s3, s4, zero):
 
 
 @inline
-def _dot5_two(da, db, s0, s1, s2, s3, s4, zero):
+def _dot5_four(da, db, dc, dd, s0, s1, s2, s3, s4, zero):
     a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
+    c0 = c1 = c2 = c3 = c4 = d0 = d1 = d2 = d3 = d4 = zero
     for q in range(da.shape[0]):
-        u, v = da[q], db[q]
         x0, x1, x2, x3, x4 = s0[q], s1[q], s2[q], s3[q], s4[q]
+        u = da[q]
         a0 += u * x0
         a1 += u * x1
         a2 += u * x2
         a3 += u * x3
         a4 += u * x4
-        b0 += v * x0
-        b1 += v * x1
-        b2 += v * x2
-        b3 += v * x3
-        b4 += v * x4
-    return a0, a1, a2, a3, a4, b0, b1, b2, b3, b4
+        u = db[q]
+        b0 += u * x0
+        b1 += u * x1
+        b2 += u * x2
+        b3 += u * x3
+        b4 += u * x4
+        u = dc[q]
+        c0 += u * x0
+        c1 += u * x1
+        c2 += u * x2
+        c3 += u * x3
+        c4 += u * x4
+        u = dd[q]
+        d0 += u * x0
+        d1 += u * x1
+        d2 += u * x2
+        d3 += u * x3
+        d4 += u * x4
+    return (a0, a1, a2, a3, a4), (b0, b1, b2, b3, b4), (c0, c1, c2, c3, c4), \
+        (d0, d1, d2, d3, d4)
+
+
+@inline
+def _add_to(acc, j, sums):
+    a0, a1, a2, a3, a4 = sums
+    acc[j] += a0
+    acc[j + 1] += a1
+    acc[j + 2] += a2
+    acc[j + 3] += a3
+    acc[j + 4] += a4
 
 
 @kernel
-def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, out):
-    """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for a
+def _weight_grad_rows(xp, gy, sh, dh, dw, oh0, oh1, out):
+    """out[f, c, i, j] += Σ_{oh in oh0..oh1, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for a
     width stride of 1: per output row, dot products of its OW·N gradients with the shifted
-    input runs, five taps of a kernel row and two filters at once (each load of the input
-    serves two filters, each load of a gradient five taps; a last odd filter alone)."""
+    input runs, five taps of a kernel row and four filters at once (each load of the input
+    serves four filters, each load of a gradient five taps; the last one to three filters one
+    by one)."""
     _, OH, OW, N = gy.shape
     C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
     L = OW * N
     X = xp.shape[2] * N
     step = dw * N
     zero = out.dtype.type(0)
-    for f in range(f0, f1, 2):
-        two = f + 1 < f1
-        g = f + 1 if two else f
-        for oh in range(OH):
+    F = gy.shape[0]
+    for f in range(0, F, FILTERS_PER_PASS):
+        four = f + FILTERS_PER_PASS <= F
+        last = f + FILTERS_PER_PASS if four else F
+        for oh in range(oh0, oh1):
             da = gy[f, oh].reshape(L)
-            db = gy[g, oh].reshape(L)
+            db = gy[min(f + 1, last - 1), oh].reshape(L)
+            dc = gy[min(f + 2, last - 1), oh].reshape(L)
+            dd = gy[min(f + 3, last - 1), oh].reshape(L)
             for c in range(C):
                 for i in range(kh):
                     src = xp[c, oh * sh + i * dh].reshape(X)
-                    acc, bcc = out[f, c, i], out[g, c, i]
                     j = 0
                     while j + 5 <= kw:
                         o = j * step                # (runs indexed by q alone vectorize)
@@ -182,25 +234,21 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, out):
                         s2, s3 = src[o + 2 * step:o + 2 * step + L], \
                             src[o + 3 * step:o + 3 * step + L]
                         s4 = src[o + 4 * step:o + 4 * step + L]
-                        if two:
-                            a0, a1, a2, a3, a4, b0, b1, b2, b3, b4 = _dot5_two(
-                                da, db, s0, s1, s2, s3, s4, zero)
-                            bcc[j] += b0
-                            bcc[j + 1] += b1
-                            bcc[j + 2] += b2
-                            bcc[j + 3] += b3
-                            bcc[j + 4] += b4
+                        if four:
+                            sa, sb, sc, sd = _dot5_four(da, db, dc, dd, s0, s1, s2, s3, s4,
+                                                        zero)
+                            _add_to(out[f, c, i], j, sa)
+                            _add_to(out[f + 1, c, i], j, sb)
+                            _add_to(out[f + 2, c, i], j, sc)
+                            _add_to(out[f + 3, c, i], j, sd)
                         else:
-                            a0, a1, a2, a3, a4 = _dot5(da, s0, s1, s2, s3, s4, zero)
-                        acc[j] += a0
-                        acc[j + 1] += a1
-                        acc[j + 2] += a2
-                        acc[j + 3] += a3
-                        acc[j + 4] += a4
+                            for fi in range(f, last):
+                                _add_to(out[fi, c, i], j,
+                                        _dot5(gy[fi, oh].reshape(L), s0, s1, s2, s3, s4, zero))
                         j += 5
                     while j < kw:
                         s = src[j * step:j * step + L]
-                        for fi in range(f, g + 1):
+                        for fi in range(f, last):
                             d = gy[fi, oh].reshape(L)
                             a0 = zero
                             for q in range(L):
@@ -260,33 +308,36 @@ def _conv_one_channel_5x5(xp, w, b, sh, dh, dw, f0, f1, out):
 
 
 def conv2d_forward_direct(x, w, b, g):
-    """y = conv2d(x, w) + b (NCHW arrays in, an NCHW view out), groups = 1. (A direct forward
-    for conv2 (10 channels) measured 1.2x slower than im2col + BLAS: used for one channel.)"""
+    """y = conv2d(x, w) + b (NCHW arrays in, an NCHW view out), groups = 1, no column matrix."""
     xp = np.ascontiguousarray(g.padded(to_chwn(x)))
     w4 = np.ascontiguousarray(w)
     bias = np.zeros(w.shape[0], dtype=w.dtype) if b is None else np.ascontiguousarray(b)
     out = buffers.empty((w.shape[0], g.OH, g.OW, g.N), np.result_type(w, x))
     (sh, sw), (dh, dw) = g.stride, g.dilation
-
-    def part(a, b_):
-        if sw == 1 and w4.shape[1:] == (1, 5, 5):
-            _conv_one_channel_5x5(xp, w4, bias, sh, dh, dw, a, b_, out)
-        elif sw == 1:
-            _conv_direct_rows(xp, w4, bias, sh, dh, dw, a, b_, out)
-        else:
-            _conv_direct(xp, w4, bias, sh, sw, dh, dw, a, b_, out)
-    parallel_for(w.shape[0], part, out.size * w[0].size)
+    work = out.size * w[0].size
+    if sw == 1 and w4.shape[1:] == (1, 5, 5):
+        parallel_for(w.shape[0], lambda a, b_: _conv_one_channel_5x5(xp, w4, bias, sh, dh, dw,
+                                                                    a, b_, out), work)
+    elif sw == 1:           # threads take ranges of output rows
+        parallel_for(g.OH, lambda a, b_: _conv_direct_rows(xp, w4, bias, sh, dh, dw, a, b_, out),
+                     work)
+    else:
+        parallel_for(w.shape[0], lambda a, b_: _conv_direct(xp, w4, bias, sh, sw, dh, dw, a, b_,
+                                                            out), work)
     return from_chwn(out)
 
 
 def conv2d_weight_grad_direct(x, gy, w_shape, g):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
-    directly (no column matrix): used for one input channel, where im2col + BLAS is a product
-    with only kh·kw rows over a 25x copy of the input (the tutorial's conv1: 3-4x faster)."""
+    directly (no column matrix); threads take ranges of output rows, and their sums are added."""
     xp = np.ascontiguousarray(g.padded(to_chwn(x)))
     g2 = to_chwn(gy)
-    out = np.zeros(w_shape, dtype=np.result_type(x, gy))
+    dtype = np.result_type(x, gy)
     sh, (dh, dw) = g.stride[0], g.dilation
-    parallel_for(w_shape[0], lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, a, b, out),
-                 g2.size * w_shape[1] * g.kh * g.kw)
-    return out
+    parts = {}
+
+    def part(a, b):
+        parts[a] = out = np.zeros(w_shape, dtype)
+        _weight_grad_rows(xp, g2, sh, dh, dw, a, b, out)
+    parallel_for(g.OH, part, g2.size * w_shape[1] * g.kh * g.kw)
+    return sum(parts[a] for a in sorted(parts))     # in row order: the same sum every run
