@@ -183,12 +183,20 @@ def test_drawing_labels_name_the_options():
     ((2, 1, 12, 12), (5, 5), 1, 0, 1, False),         # 1 channel: too few rows, col2im
     ((2, 2, 12, 12), (3, 3), 2, 1, 1, False),         # stride 2: col2im
 ])
+@pytest.mark.parametrize("direct", [False, True])
 def test_both_input_gradient_methods_match_torch(monkeypatch, shape, kernel, stride, padding,
-                                                 dilation, by_rows):
+                                                 dilation, by_rows, direct):
     """conv2d's input gradient is computed row-wise for stride 1 (when the padded width is at
-    most twice the output width and C·kh >= 40) and by col2im otherwise: both against torch,
-    to 2nd order."""
+    most twice the output width and C·kh >= 40) and by col2im otherwise; with the compiled
+    kernels, few channels and a width stride of 1, directly (``direct``; else that path is
+    switched off): each against torch, to 2nd order."""
     from tinygrad_sgd.kernels import conv
+    from tinygrad_sgd.kernels.backend import compiled
+    from tinygrad_sgd.kernels.layout import geometry
+    goes_direct = direct and conv._direct(compiled(), geometry(
+        "conv2d", shape, kernel, stride, padding, dilation)) and stride == 1
+    if not direct:
+        monkeypatch.setattr(conv, "_direct", lambda fast, g: False)
     calls = []
     real = conv.transposed_conv_by_rows
     monkeypatch.setattr(conv, "transposed_conv_by_rows",
@@ -202,7 +210,7 @@ def test_both_input_gradient_methods_match_torch(monkeypatch, shape, kernel, str
     gx, = tg.autograd.grad((y * Tensor(gy)).sum(), [x], create_graph=True)
     gxt, = torch.autograd.grad((yt * torch.tensor(gy)).sum(), [xt], create_graph=True)
     _close(gx, gxt, "input gradient")
-    assert bool(calls) == by_rows
+    assert bool(calls) == (by_rows and not goes_direct)
     v = rng.standard_normal(shape)
     _close(tg.autograd.grad((gx * Tensor(v)).sum(), [w])[0],
            torch.autograd.grad((gxt * torch.tensor(v)).sum(), [wt])[0], "second order in w")

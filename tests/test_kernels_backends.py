@@ -128,6 +128,11 @@ def test_direct_convolution_matches_im2col(case, dtype):
     np.testing.assert_allclose(got, want, **tol(dtype))
     np.testing.assert_allclose(fast.conv2d_forward_direct(x, w, None, g),
                                numpy_twin(np_conv.conv2d_forward, x, w, None, g)[0], **tol(dtype))
+    if g.stride[1] == 1:         # the input gradient, directly
+        want_dx = numpy_twin(np_conv.conv2d_input_grad, gy, w, g)
+        got_dx = fast.conv2d_input_grad_direct(gy, w, g)
+        assert got_dx.shape == want_dx.shape and got_dx.dtype == want_dx.dtype
+        np.testing.assert_allclose(got_dx, want_dx, **tol(dtype))
     # the weight gradient with the compiled im2col slabs (no kept columns) vs NumPy's
     want_dw = numpy_twin(np_conv.conv2d_weight_grad, x, gy, w.shape, g)
     previous = kernels.set_backend("numba")

@@ -1,6 +1,7 @@
 """Compiled direct convolution, in the batch-innermost (C, H, W, N) layout, no column matrix:
 
     conv2d_forward_direct      y = conv(x, w) + b
+    conv2d_input_grad_direct   dx, each tap's dy rows added into the input's
     conv2d_weight_grad_direct  dw, as dot products of dy's rows with the input's
 
 used for few input channels (see ``kernels.conv``): for one, im2col would be 25x the input
@@ -18,7 +19,7 @@ from .. import buffers
 from ..layout import to_chwn, from_chwn
 from ..threads import parallel_for
 
-__all__ = ["conv2d_forward_direct", "conv2d_weight_grad_direct"]
+__all__ = ["conv2d_forward_direct", "conv2d_input_grad_direct", "conv2d_weight_grad_direct"]
 
 
 @kernel
@@ -60,6 +61,16 @@ def _add5(row, s0, s1, s2, s3, s4, wa, j):
     w0, w1, w2, w3, w4 = wa[j], wa[j + 1], wa[j + 2], wa[j + 3], wa[j + 4]
     for q in range(row.shape[0]):
         row[q] += w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q] + w4 * s4[q]
+
+
+@inline
+def _add5_two(ra, rb, s0, s1, s2, s3, s4, wa, wb, j):
+    a0, a1, a2, a3, a4 = wa[j], wa[j + 1], wa[j + 2], wa[j + 3], wa[j + 4]
+    b0, b1, b2, b3, b4 = wb[j], wb[j + 1], wb[j + 2], wb[j + 3], wb[j + 4]
+    for q in range(ra.shape[0]):
+        v0, v1, v2, v3, v4 = s0[q], s1[q], s2[q], s3[q], s4[q]
+        ra[q] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3 + a4 * v4
+        rb[q] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3 + b4 * v4
 
 
 @inline
@@ -111,9 +122,12 @@ def _rows_pass(xp, w, sh, dh, dw, f, k, oh, q0, q1, out):
                 s4 = src[o + 4 * step:o + 4 * step + m]
                 if k == FILTERS_PER_PASS:
                     _add5_four(ra, rb, rc, rd, s0, s1, s2, s3, s4, w, f, c, i, j)
+                elif k >= 2:      # two filters, then a third one alone
+                    _add5_two(ra, rb, s0, s1, s2, s3, s4, w[f, c, i], w[f + 1, c, i], j)
+                    if k == 3:
+                        _add5(rc, s0, s1, s2, s3, s4, w[f + 2, c, i], j)
                 else:
-                    for fi in range(f, f + k):
-                        _add5(out[fi, oh].reshape(L)[q0:q1], s0, s1, s2, s3, s4, w[fi, c, i], j)
+                    _add5(ra, s0, s1, s2, s3, s4, w[f, c, i], j)
                 j += 5
             while j < kw:
                 s = src[j * step + q0:j * step + q0 + m]
@@ -143,6 +157,57 @@ def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, out):
                     for q in range(q0, q1):
                         r[q] = b[fi]
                 _rows_pass(xp, w, sh, dh, dw, f, k, oh, q0, q1, out)
+
+
+@kernel
+def _input_grad_rows(gy, w2, kh, kw, sh, dh, dw, h0, h1, out):
+    """out[c, oh·sh+i·dh, ow+j·dw, :] += Σ_f w[f,c,i,j] · dy[f, oh, ow, :] into out's rows
+    h0..h1 (a width stride of 1), given w2[c, 0, i·kw+j, f] = w[f,c,i,j]: for each tap, the
+    rows of five filters' gradients (dy[f, oh] as runs of OW·N numbers) are added into four
+    channels' rows at once, at the tap's offset — the forward's four-filter pass with the roles
+    of filters and channels swapped; no multiplication by padding. Filters left over (F not a
+    multiple of 5) are added one by one."""
+    F, _, OW, N = gy.shape
+    C = out.shape[0]
+    L = OW * N
+    X = out.shape[2] * N
+    for c in range(0, C, FILTERS_PER_PASS):
+        k = min(FILTERS_PER_PASS, C - c)
+        for oh in range(gy.shape[1]):
+            for i in range(kh):
+                row = oh * sh + i * dh
+                if row < h0 or row >= h1:
+                    continue
+                for j in range(kw):
+                    o = j * dw * N
+                    t = i * kw + j
+                    ra = out[c, row].reshape(X)[o:o + L]
+                    rb = out[c + 1 if k > 1 else c, row].reshape(X)[o:o + L]
+                    rc = out[c + 2 if k > 2 else c, row].reshape(X)[o:o + L]
+                    rd = out[c + 3 if k > 3 else c, row].reshape(X)[o:o + L]
+                    f = 0
+                    while f + 5 <= F:
+                        s0, s1 = gy[f, oh].reshape(L), gy[f + 1, oh].reshape(L)
+                        s2, s3 = gy[f + 2, oh].reshape(L), gy[f + 3, oh].reshape(L)
+                        s4 = gy[f + 4, oh].reshape(L)
+                        if k == FILTERS_PER_PASS:
+                            _add5_four(ra, rb, rc, rd, s0, s1, s2, s3, s4, w2, c, 0, t, f)
+                        elif k >= 2:      # two channels, then a third one alone
+                            _add5_two(ra, rb, s0, s1, s2, s3, s4, w2[c, 0, t], w2[c + 1, 0, t],
+                                      f)
+                            if k == 3:
+                                _add5(rc, s0, s1, s2, s3, s4, w2[c + 2, 0, t], f)
+                        else:
+                            _add5(ra, s0, s1, s2, s3, s4, w2[c, 0, t], f)
+                        f += 5
+                    while f < F:
+                        s = gy[f, oh].reshape(L)
+                        for ci in range(c, c + k):
+                            wv = w2[ci, 0, t, f]
+                            r = out[ci, row].reshape(X)[o:o + L]
+                            for q in range(L):
+                                r[q] += wv * s[q]
+                        f += 1
 
 
 @inline
@@ -203,28 +268,27 @@ def _add_to(acc, j, sums):
 
 
 @kernel
-def _weight_grad_rows(xp, gy, sh, dh, dw, oh0, oh1, out):
-    """out[f, c, i, j] += Σ_{oh in oh0..oh1, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for a
+def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, out):
+    """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for a
     width stride of 1: per output row, dot products of its OW·N gradients with the shifted
     input runs, five taps of a kernel row and four filters at once (each load of the input
     serves four filters, each load of a gradient five taps; the last one to three filters one
     by one)."""
     _, OH, OW, N = gy.shape
-    C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+    kh, kw = out.shape[2], out.shape[3]
     L = OW * N
     X = xp.shape[2] * N
     step = dw * N
     zero = out.dtype.type(0)
-    F = gy.shape[0]
-    for f in range(0, F, FILTERS_PER_PASS):
-        four = f + FILTERS_PER_PASS <= F
-        last = f + FILTERS_PER_PASS if four else F
-        for oh in range(oh0, oh1):
+    for f in range(f0, f1, FILTERS_PER_PASS):
+        four = f + FILTERS_PER_PASS <= f1
+        last = f + FILTERS_PER_PASS if four else f1
+        for oh in range(OH):
             da = gy[f, oh].reshape(L)
             db = gy[min(f + 1, last - 1), oh].reshape(L)
             dc = gy[min(f + 2, last - 1), oh].reshape(L)
             dd = gy[min(f + 3, last - 1), oh].reshape(L)
-            for c in range(C):
+            for c in range(c0, c1):
                 for i in range(kh):
                     src = xp[c, oh * sh + i * dh].reshape(X)
                     j = 0
@@ -327,17 +391,39 @@ def conv2d_forward_direct(x, w, b, g):
     return from_chwn(out)
 
 
+def conv2d_input_grad_direct(gy, w, g):
+    """dx = the input gradient of a groups-1 convolution with a width stride of 1, computed
+    directly (no column matrix, :func:`_input_grad_rows`); threads take ranges of dx's rows
+    (each number is summed in the same order on any number of threads)."""
+    F, C, kh, kw = w.shape
+    dtype = np.result_type(gy, w)
+    g2 = to_chwn(gy)
+    if g2.dtype != dtype or not g2.flags.c_contiguous:
+        g2 = np.ascontiguousarray(g2, dtype=dtype)
+    w2 = np.ascontiguousarray(w.transpose(1, 2, 3, 0).reshape(C, 1, kh * kw, F), dtype=dtype)
+    sh, (dh, dw) = g.stride[0], g.dilation
+    out = buffers.zeros((C, g.Hp, g.Wp, g.N), dtype)
+    parallel_for(g.Hp, lambda a, b: _input_grad_rows(g2, w2, kh, kw, sh, dh, dw, a, b, out),
+                 g2.size * C * kh * kw)
+    return from_chwn(g.crop(out))
+
+
 def conv2d_weight_grad_direct(x, gy, w_shape, g):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
-    directly (no column matrix); threads take ranges of output rows, and their sums are added."""
+    directly (no column matrix); threads take ranges of channels (of filters, in fours, for one
+    channel), so each number is summed in the same order on any number of threads."""
     xp = np.ascontiguousarray(g.padded(to_chwn(x)))
     g2 = to_chwn(gy)
     dtype = np.result_type(x, gy)
     sh, (dh, dw) = g.stride[0], g.dilation
-    parts = {}
-
-    def part(a, b):
-        parts[a] = out = np.zeros(w_shape, dtype)
-        _weight_grad_rows(xp, g2, sh, dh, dw, a, b, out)
-    parallel_for(g.OH, part, g2.size * w_shape[1] * g.kh * g.kw)
-    return sum(parts[a] for a in sorted(parts))     # in row order: the same sum every run
+    out = np.zeros(w_shape, dtype)
+    F, C = w_shape[0], w_shape[1]
+    work = g2.size * C * g.kh * g.kw
+    if C > 1:
+        parallel_for(C, lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, out), work)
+    else:
+        groups = -(-F // FILTERS_PER_PASS)
+        parallel_for(groups, lambda a, b: _weight_grad_rows(
+            xp, g2, sh, dh, dw, a * FILTERS_PER_PASS, min(F, b * FILTERS_PER_PASS), 0, 1, out),
+            work)
+    return out
