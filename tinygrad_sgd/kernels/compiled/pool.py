@@ -4,6 +4,7 @@ scatter of the gradient through those masks. Same inputs and outputs as
 import numpy as np
 
 from . import kernel
+from .conv import U
 from .. import buffers
 from ..layout import from_chwn
 from ..threads import parallel_for
@@ -59,40 +60,39 @@ def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, masks):
 @kernel
 def _max_pool_2x2(x, c0, c1, out, masks):
     """:func:`_max_pool` for 2x2 windows, stride 2, no padding (the tutorial's): the four
-    elements of a window are four runs of N numbers, compared in order with the same rule."""
-    _, OH, OW, N = out.shape
+    elements of a window are four runs of N numbers, compared in order with the same rule.
+    (Flat memory, unsigned offsets: see ``compiled.conv``.)"""
+    C, OH, OW, N = out.shape
     W = x.shape[2]
+    xf, y, mf = x.reshape(x.size), out.reshape(out.size), masks.reshape(masks.size)
+    n, row, plane = U(N), U(W * N), U(out.size)       # (masks[k] is the k-th plane)
     for c in range(c0, c1):
         for oh in range(OH):
-            r0 = x[c, 2 * oh].reshape(W * N)
-            r1 = x[c, 2 * oh + 1].reshape(W * N)
             for ow in range(OW):
-                o = 2 * ow * N
-                a0, a1 = r0[o:o + N], r0[o + N:o + 2 * N]
-                a2, a3 = r1[o:o + N], r1[o + N:o + 2 * N]
-                best = out[c, oh, ow]
-                m0, m1 = masks[0, c, oh, ow], masks[1, c, oh, ow]
-                m2, m3 = masks[2, c, oh, ow], masks[3, c, oh, ow]
-                for n in range(N):
-                    b = a0[n]
+                a0 = U(((c * x.shape[1] + 2 * oh) * W + 2 * ow) * N)
+                a1, a2 = a0 + n, a0 + row
+                a3 = a2 + n
+                o = U(((c * OH + oh) * OW + ow) * N)
+                for q in range(n):
+                    b = xf[a0 + q]
                     k = 0
-                    v = a1[n]
+                    v = xf[a1 + q]
                     t = (v > b) | (v != v)
                     b = v if t else b
                     k = 1 if t else k
-                    v = a2[n]
+                    v = xf[a2 + q]
                     t = (v > b) | (v != v)
                     b = v if t else b
                     k = 2 if t else k
-                    v = a3[n]
+                    v = xf[a3 + q]
                     t = (v > b) | (v != v)
                     b = v if t else b
                     k = 3 if t else k
-                    best[n] = b
-                    m0[n] = k == 0
-                    m1[n] = k == 1
-                    m2[n] = k == 2
-                    m3[n] = k == 3
+                    y[o + q] = b
+                    mf[o + q] = k == 0
+                    mf[plane + o + q] = k == 1
+                    mf[U(2) * plane + o + q] = k == 2
+                    mf[U(3) * plane + o + q] = k == 3
 
 
 def max_pool_forward(x, g):
