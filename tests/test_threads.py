@@ -94,3 +94,74 @@ def test_allocator_setting_is_off_by_default_and_applies_on_request():
                                "print(a.keep_freed_memory(), a.applied)"],
                               capture_output=True, text=True, check=True, env=env)
     assert explicit.stdout.split() == ["True", "True"]
+
+
+# --- the spinning workers (compiled kernels only) ------------------------------------------
+needs_numba = pytest.mark.skipif(not __import__("tinygrad_sgd.kernels.backend", fromlist=["x"])
+                                 .numba_available(), reason="numba is not installed")
+
+
+@pytest.fixture
+def compiled_kernels():
+    from tinygrad_sgd import kernels
+    previous = kernels.set_backend("numba")
+    yield
+    kernels.set_backend(previous)
+
+
+@needs_numba
+def test_spinning_workers_take_the_chunks_beyond_the_first(two_threads, compiled_kernels):
+    import threading
+    where = {}
+    for _ in range(50):              # many jobs in a row: each one handed over and finished
+        threads.parallel_for(10, lambda a, b: where.setdefault(
+            (a, b), set()).add(threading.current_thread().name), work=1 << 30)
+    assert where[(0, 5)] == {threading.current_thread().name}
+    assert {name.startswith("tinygrad_sgd-spin") for name in where[(5, 10)]} == {True}
+
+
+@needs_numba
+def test_spinning_workers_pass_errors_on_and_go_on(two_threads, compiled_kernels):
+    def boom(a, b):
+        if a > 0:
+            raise KeyError("worker chunk")
+    with pytest.raises(KeyError, match="worker chunk"):
+        threads.parallel_for(4, boom, work=1 << 30)
+    seen = []
+    threads.parallel_for(4, lambda a, b: seen.append(a), work=1 << 30)
+    assert sorted(seen) == [0, 2]
+
+
+@needs_numba
+def test_spinning_workers_after_sleeping_resizing_and_forking(compiled_kernels):
+    """A worker that went to sleep is woken; a new thread count makes a new crew (the old one
+    exits); a forked child, which has none of its parent's threads, starts its own."""
+    import time
+    before = tg.get_num_threads()
+    try:
+        for n in (2, 3, 2):
+            tg.set_num_threads(n)
+            seen = []
+            threads.parallel_for(6, lambda a, b: seen.append((a, b)), work=1 << 30)
+            assert sorted(seen)[-1][1] == 6 and len(seen) == n
+        time.sleep(0.05)             # longer than the spinning: the worker sleeps
+        seen = []
+        threads.parallel_for(6, lambda a, b: seen.append((a, b)), work=1 << 30)
+        assert sorted(seen) == [(0, 3), (3, 6)]
+        pid = os.fork()
+        if pid == 0:                 # the child: must not wait for its parent's workers
+            out = []
+            threads.parallel_for(6, lambda a, b: out.append(a), work=1 << 30)
+            os._exit(0 if sorted(out) == [0, 3] else 1)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                assert os.waitstatus_to_exitcode(status) == 0
+                break
+            time.sleep(0.01)
+        else:
+            os.kill(pid, 9)
+            pytest.fail("the forked child's parallel_for did not return")
+    finally:
+        tg.set_num_threads(before)

@@ -17,7 +17,10 @@ default is ``$OMP_NUM_THREADS`` (or ``$OPENBLAS_NUM_THREADS``) if set, else the 
 import ctypes
 import glob
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 _executor = None
 _blas_control = "unset"   # NumPy's OpenBLAS's (get, set) thread count, once looked up (or None)
@@ -65,6 +68,7 @@ def set_num_threads(n: int) -> None:
     # The old pool is dropped, not shut down: another thread may be submitting to it right
     # now (its workers exit once it is garbage-collected).
     _executor = None
+    _resize_crew(n - 1)
 
 
 def get_num_threads() -> int:
@@ -74,6 +78,8 @@ def get_num_threads() -> int:
 # Below this many elements a thread hand-off (~70 µs on this machine) costs more than it saves;
 # work with BLAS calls in it needs about twice as much (measured on the tutorial CNN).
 MIN_PARALLEL_ELEMENTS = 1 << 20
+# The spinning workers below hand work over in ~30 µs: they take work from this much on.
+MIN_CREW_ELEMENTS = 1 << 18
 MIN_PARALLEL_BLAS_ELEMENTS = 1 << 21
 
 
@@ -91,12 +97,17 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
     touched — is too small to be worth it). ``blas=True``: ``fn`` calls BLAS, so every chunk
     goes to a worker thread, and BLAS is single-threaded until they are all done."""
     threads = min(_num_threads, n)
-    if threads <= 1 or work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_PARALLEL_ELEMENTS) \
+    if threads <= 1 or work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_CREW_ELEMENTS) \
             or (blas and _blas_threads() is None):
         fn(0, n)
         return
     bounds = [n * k // threads for k in range(threads + 1)]
     chunks = list(zip(bounds[:-1], bounds[1:]))
+    if not blas and _crew.run(fn, chunks):     # the spinning workers were free
+        return
+    if not blas and work < MIN_PARALLEL_ELEMENTS:
+        fn(0, n)
+        return
     pool = _pool()                     # one pool for all chunks, even if it is replaced now
     if not blas:                       # the calling thread takes the first chunk itself
         futures = [pool.submit(fn, a, b) for a, b in chunks[1:]]
@@ -113,3 +124,142 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
             f.result()
     finally:
         put(before)
+
+
+# --- spinning workers ---------------------------------------------------------------------
+# A worker that sleeps between jobs is woken by the kernel, and on this kind of virtual machine
+# (no halt polling) that takes ~40 µs each way: a ping-pong through a threading.Event measured
+# 80 µs, as much as a whole small kernel. So, with the compiled kernels, the workers of
+# ``parallel_for`` (non-BLAS work) wait for the next job spinning in a compiled loop that holds
+# no GIL (``compiled.spin``), for a millisecond or two, and only then sleep:
+#
+#   caller: publish the chunks, flag the job; run chunk 0; spin (no GIL) until every worker has
+#           flagged "done", which it does from inside its next spin, having let go of the GIL
+#   worker: spin (no GIL) until the job's flag; spin GRACE more polls, so that the caller is
+#           inside its own kernel (not holding the GIL) when the worker takes it; run its chunk
+#
+# Nobody waits for the GIL while its holder is about to let go of it, so nobody sleeps.
+
+SPIN_POLLS = 1 << 20      # ~2 ms of polling (with a yield every YIELD_POLLS) before sleeping
+YIELD_POLLS = 256         # polls between two sched_yield calls (each ~0.3 µs)
+GRACE_POLLS = 1 << 12      # a few µs: the caller's own call reaching its kernel
+_JOB, _DONE = 0, 1        # the columns of the flags: the job number flagged, the one done
+
+
+class _Crew:
+    """The spinning workers (``size`` of them beside the caller). Their flags, chunks and
+    wake-up conditions are made afresh when the size changes; old workers then exit."""
+
+    def __init__(self, size):
+        self.size = size
+        self.lock = threading.Lock()     # one caller at a time (others use the pool)
+        self.state = None
+
+    def _spin(self):
+        from .backend import compiled
+        fast = compiled()
+        return None if fast is None else fast.spin.spin
+
+    def run(self, fn, chunks):
+        """Run ``fn`` on every chunk, the first on this thread: False (nothing run) if the
+        crew cannot (not the compiled kernels, another caller, or chunks ≠ workers + 1)."""
+        if len(chunks) - 1 != self.size or not self.lock.acquire(blocking=False):
+            return False
+        try:
+            spin = self._spin()
+            if spin is None:
+                return False
+            st = self.state
+            if st is None:
+                st = self.state = _CrewState(self.size, spin)
+                st.start()
+            st.job += 1
+            job, flags, scratch = st.job, st.flags, st.scratch
+            for k, (a, b) in enumerate(chunks[1:]):
+                st.chunks[k] = (fn, a, b)
+                st.errors[k] = None
+                flags[k, _JOB] = job
+                with st.wake[k]:
+                    if st.sleeping[k]:
+                        st.wake[k].notify()
+            error = None
+            try:
+                fn(*chunks[0])
+            except BaseException as e:    # the workers' chunks still have to finish
+                error = e
+            for k in range(self.size):
+                while not spin(flags, k, -1, _DONE, job, SPIN_POLLS, YIELD_POLLS, scratch):
+                    pass
+                error, st.errors[k] = error or st.errors[k], None
+            if error is not None:
+                raise error
+            return True
+        finally:
+            self.lock.release()
+
+
+class _CrewState:
+    def __init__(self, n, spin):
+        self.spin = spin
+        self.flags = np.zeros((n, 2), np.int64)
+        self.scratch = np.zeros(1, np.int64)
+        self.chunks, self.errors = [None] * n, [None] * n
+        self.wake = [threading.Condition() for _ in range(n)]
+        self.sleeping = [False] * n
+        self.job = 0
+        self.retired = False
+
+    def retire(self):
+        """Let the workers exit (the crew was replaced)."""
+        self.retired = True
+        for cond in self.wake:
+            with cond:
+                cond.notify()
+
+    def start(self):
+        for k in range(len(self.chunks)):
+            threading.Thread(target=self.work, args=(k,), name=f"tinygrad_sgd-spin-{k}",
+                             daemon=True).start()
+
+    def work(self, k):
+        flags, spin, scratch = self.flags, self.spin, np.zeros(1, np.int64)
+        done = -1
+        while not self.retired:
+            job = done + 1 if done >= 0 else 1
+            if not spin(flags, k, done, _JOB, job, SPIN_POLLS, YIELD_POLLS, scratch):
+                with self.wake[k]:            # nothing for a while: sleep until notified
+                    self.sleeping[k] = True
+                    while flags[k, _JOB] != job and not self.retired:
+                        self.wake[k].wait()
+                    self.sleeping[k] = False
+                if self.retired:
+                    return
+            spin(flags, k, -1, _JOB, -1, GRACE_POLLS, 0, scratch)   # a pause, no GIL held
+            fn, a, b = self.chunks[k]
+            self.chunks[k] = None
+            try:
+                fn(a, b)
+            except BaseException as e:
+                self.errors[k] = e
+            del fn                            # nothing of the job outlives it (its arrays)
+            done = job
+
+
+def _resize_crew(n):
+    """A new crew of ``n`` workers; the old one's retire once its job in flight is done."""
+    global _crew
+    old, _crew = _crew, _Crew(max(0, n))
+    if old.lock.acquire(timeout=10):
+        old.lock.release()
+    if old.state is not None:
+        old.state.retire()
+
+
+def _after_fork():
+    """A forked child has none of its parent's threads: it starts its own when needed."""
+    global _crew, _executor
+    _crew, _executor = _Crew(max(0, _num_threads - 1)), None
+
+
+_crew = _Crew(max(0, _num_threads - 1))
+os.register_at_fork(after_in_child=_after_fork)

@@ -18,7 +18,7 @@ import numpy as np
 from numba.core import event
 
 __all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "columns", "pool", "activations",
-           "norm", "elementwise"]
+           "norm", "elementwise", "spin"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -63,4 +63,4 @@ def floats(*arrays):
     return all(a.dtype in FLOATS and a.dtype == arrays[0].dtype for a in arrays)
 
 
-from . import conv, columns, pool, activations, norm, elementwise  # noqa: E402,F401
+from . import conv, columns, pool, activations, norm, elementwise, spin  # noqa: E402,F401

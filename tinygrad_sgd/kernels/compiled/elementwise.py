@@ -13,28 +13,30 @@ import numpy as np
 
 from . import kernel
 from .. import buffers
+from ..threads import parallel_for
 
 __all__ = ["keep_where", "row_sums"]
 
 
 @kernel
-def _keep_where(cond, x, out):
+def _keep_where(cond, x, i0, i1, out):
     zero = out.dtype.type(0)
-    for i in range(x.shape[0]):
+    for i in range(i0, i1):
         out[i] = x[i] if cond[i] else zero
 
 
 def keep_where(cond, x):
     """``x where cond, else +0`` for 1-D C-contiguous arrays (x float32/64, cond bool): a NaN
-    or inf of x where cond is false gives 0, as ``np.where`` (torch's rule)."""
+    or inf of x where cond is false gives 0, as ``np.where`` (torch's rule). Threads take
+    ranges of elements."""
     out = buffers.empty(x.shape, x.dtype)
-    _keep_where(cond, x, out)
+    parallel_for(x.shape[0], lambda a, b: _keep_where(cond, x, a, b, out), x.size)
     return out
 
 
 @kernel
-def _row_sums(a, out):
-    for r in range(a.shape[0]):
+def _row_sums(a, r0, r1, out):
+    for r in range(r0, r1):
         row = a[r]
         s = 0.0
         for q in range(row.shape[0]):
@@ -44,7 +46,8 @@ def _row_sums(a, out):
 
 def row_sums(a):
     """Σ_q a[r, q] for a C-contiguous float32/64 matrix, in float64 (more accurate than
-    NumPy's pairwise float32 sums; the caller rounds to its dtype)."""
+    NumPy's pairwise float32 sums; the caller rounds to its dtype). Threads take ranges of
+    rows."""
     out = np.empty(a.shape[0], np.float64)
-    _row_sums(a, out)
+    parallel_for(a.shape[0], lambda r0, r1: _row_sums(a, r0, r1, out), a.size)
     return out
