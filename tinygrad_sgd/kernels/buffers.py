@@ -14,6 +14,12 @@ So an array is never handed out twice while in use: reuse cannot change a value 
 still see. Arrays below ``MIN_BYTES`` and above ``MAX_BYTES`` are left to malloc; at most
 ``PER_SHAPE`` arrays are kept per (shape, dtype), and ``LIMIT_BYTES`` in all (then the pool is
 emptied and starts again). ``clear()`` lets every kept array go.
+
+Every array it makes starts at its own place within a 4 KB page (``_staggered``): big blocks
+from malloc all start at the same one, and a loop that reads one array and writes another at
+the same offset within their pages makes the CPU take each store for a possible overwrite of
+the loads that follow (4K aliasing): measured, relu's backward on the tutorial CNN's 92,160
+gradients took 0.44 ms into an array at the same page offset as its input, 0.07 otherwise.
 """
 import math
 import sys
@@ -33,6 +39,28 @@ LIMIT_BYTES = 512 << 20
 
 _pool = {}          # (shape, dtype) -> [arrays]
 _kept = 0           # bytes held by the pool
+_made = 0           # arrays made so far (for their page offsets)
+PAGE, STEP = 4096, 576    # successive arrays start 9 cache lines apart within a page: 64 places
+
+
+def _staggered(shape, dtype):
+    """A new C-contiguous array starting at the next of the 64 cache-line places in a page
+    (a view into a slightly bigger block of bytes: its ``base``)."""
+    global _made
+    nbytes = math.prod(shape) * dtype.itemsize
+    raw = np.empty(nbytes + PAGE, np.uint8)
+    place = _made * STEP % PAGE
+    _made += 1
+    offset = (place - raw.ctypes.data) % PAGE
+    return np.ndarray(shape, dtype, buffer=raw, offset=offset)
+
+
+def _free(a):
+    """Nobody but the pool refers to ``a`` or to its memory: neither to the array (references:
+    the pool's list, the caller's loop variable, getrefcount's argument) nor to the block it
+    views (references: ``a.base``, getrefcount's argument) — every view made of ``a`` refers
+    to that block, not to ``a``."""
+    return sys.getrefcount(a) == 4 and sys.getrefcount(a.base) == 2
 
 
 def empty(shape, dtype):
@@ -41,15 +69,14 @@ def empty(shape, dtype):
     dtype = np.dtype(dtype)
     shape = tuple(shape)
     if math.prod(shape) * dtype.itemsize > MAX_BYTES:
-        return np.empty(shape, dtype)
+        return _staggered(shape, dtype)
     key = (shape, dtype)
     free = _pool.get(key)
     if free is not None:
         for a in free:
-            # references: the list, this loop's variable, getrefcount's argument — nobody else
-            if sys.getrefcount(a) == 3:
+            if _free(a):
                 return a
-    a = np.empty(shape, dtype)
+    a = _staggered(shape, dtype)
     if a.nbytes >= MIN_BYTES:
         if free is None:
             free = _pool[key] = []
@@ -85,5 +112,5 @@ def is_free(array) -> bool:
     good as freed: the next ``empty`` of its shape may hand it out again)."""
     if not any(a is array for a in _pool.get((array.shape, array.dtype), ())):
         return False
-    # references: the pool's list, the caller's, this argument, getrefcount's argument
-    return sys.getrefcount(array) <= 4
+    # references to the array: the pool's list, the caller's, this argument, getrefcount's
+    return sys.getrefcount(array) <= 4 and sys.getrefcount(array.base) == 2
