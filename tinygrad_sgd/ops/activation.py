@@ -22,7 +22,8 @@ class ReLUOp(Elementwise):
         return out
 
     def backward(self, g):
-        grad = keep_where(~(self.saved_output() <= 0), g)
+        # out = max(x, 0) is > 0, 0 (or −0) or nan, so "not out ≤ 0" is "out ≠ 0": one pass
+        grad = keep_where(self.saved_output() != 0, g)
         if is_grad_enabled() and not grad.requires_grad:    # create_graph: d(grad)/dx = 0
             grad = grad + ZerosLike.apply(self.output())
         return grad
