@@ -11,7 +11,9 @@ COMPILED_MIN_ELEMENTS = 4096
 
 
 def keep_where(cond, x):
-    """``x where cond, else 0`` for arrays, keeping x's memory layout.
+    """``x where cond, else 0`` for arrays, keeping x's memory layout. ``cond`` is a boolean
+    array, or an array of x's float dtype read as ``cond ≠ 0`` (relu's backward passes its
+    output itself: no mask array is made).
 
     The backward of relu, clamp and max-pool is exactly this, on big arrays. ``np.where`` is
     ~10x slower on a random mask and returns C order (a transposed, batch-innermost gradient
@@ -21,13 +23,15 @@ def keep_where(cond, x):
     The compiled kernels do it in one pass over the memory of x and cond when both have the
     same layout (see :func:`.layout.memory_order`)."""
     fast = compiled()
-    if fast is not None and x.dtype in fast.FLOATS and cond.dtype == np.bool_ and \
+    if fast is not None and x.dtype in fast.FLOATS and cond.dtype in (np.bool_, x.dtype) and \
             cond.shape == x.shape and x.size >= COMPILED_MIN_ELEMENTS:
         p = memory_order(x)
         if p is not None and cond.transpose(p).flags.c_contiguous:
             xm, cm = x.transpose(p), cond.transpose(p)
             out = fast.elementwise.keep_where(cm.reshape(-1), xm.reshape(-1))
             return out.reshape(xm.shape).transpose(np.argsort(p))
+    if cond.dtype != np.bool_:
+        cond = cond != 0
     out = np.asarray(np.multiply(x, cond, dtype=x.dtype))
     if np.isnan(out).any():
         return np.where(cond, x, np.zeros((), x.dtype))

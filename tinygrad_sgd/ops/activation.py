@@ -22,8 +22,11 @@ class ReLUOp(Elementwise):
         return out
 
     def backward(self, g):
-        # out = max(x, 0) is > 0, 0 (or −0) or nan, so "not out ≤ 0" is "out ≠ 0": one pass
-        grad = keep_where(self.saved_output() != 0, g)
+        # out = max(x, 0) is > 0, ±0 or nan, so "not out ≤ 0" is "out ≠ 0". In a plain backward
+        # the output itself is the mask (keep_where reads a float mask as ≠ 0: no mask array is
+        # made); a graph of the backward keeps a mask of its own (the output may change later)
+        out = self.saved_output()
+        grad = keep_where(out != 0 if is_grad_enabled() else out, g)
         if is_grad_enabled() and not grad.requires_grad:    # create_graph: d(grad)/dx = 0
             grad = grad + ZerosLike.apply(self.output())
         return grad

@@ -10,7 +10,8 @@ def keep_where(mask, g):
     """``g`` where ``mask`` (an array) is true, else 0; differentiable in ``g``. The backward of
     ops that pass the gradient only in places (relu, clamp, max, x^y at y = 0) uses it: a
     where rather than ``g · mask``, so that an infinite gradient arriving at a masked-out place
-    (``sqrt`` at 0 after ``relu``) gives 0, as in torch, not inf·0 = nan."""
+    (``sqrt`` at 0 after ``relu``) gives 0, as in torch, not inf·0 = nan. ``mask`` may also be
+    an array of g's float dtype, standing for ``mask ≠ 0`` (nan counts as true)."""
     return Where.apply(Function.constant(mask), g, Function.constant(np.zeros((), g.dtype)))
 
 
@@ -419,7 +420,7 @@ class Where(Elementwise):
     def forward(self, cond, x, y):
         self.keep_array("cond", cond.array)
         c = cond.array
-        if y.array.ndim == 0 and y.array == 0 and c.dtype == bool and \
+        if y.array.ndim == 0 and y.array == 0 and c.dtype in (np.bool_, x.array.dtype) and \
                 x.array.shape == np.broadcast_shapes(c.shape, x.shape):
             return kernels.elementwise.keep_where(c, x.array.astype(np.result_type(x.array,
                                                                                  y.array),

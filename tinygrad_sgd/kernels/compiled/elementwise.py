@@ -26,9 +26,9 @@ def _keep_where(cond, x, i0, i1, out):
 
 
 def keep_where(cond, x):
-    """``x where cond, else +0`` for 1-D C-contiguous arrays (x float32/64, cond bool): a NaN
-    or inf of x where cond is false gives 0, as ``np.where`` (torch's rule). Threads take
-    ranges of elements."""
+    """``x where cond, else +0`` for 1-D C-contiguous arrays (x float32/64, cond bool, or of
+    x's dtype read as cond ≠ 0): a NaN or inf of x where cond is false gives 0, as
+    ``np.where`` (torch's rule). Threads take ranges of elements."""
     out = buffers.empty(x.shape, x.dtype)
     parallel_for(x.shape[0], lambda a, b: _keep_where(cond, x, a, b, out), x.size)
     return out
