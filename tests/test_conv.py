@@ -135,16 +135,23 @@ def test_unbatched_input_and_threads_give_the_same_result():
     np.testing.assert_allclose(single.numpy(), batched.numpy()[0], rtol=1e-6)
     before = tg.get_num_threads()
     big = Tensor(rng.standard_normal((64, 3, 28, 28)).astype(np.float32), requires_grad=True)
+    one = Tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))   # one channel
+    weights = [Tensor(w, requires_grad=True),
+               Tensor(rng.standard_normal((10, 1, 5, 5)).astype(np.float32), requires_grad=True)]
     results = []
     try:
         for n in (1, 2):
             tg.set_num_threads(n)
             big.grad = None
-            F.max_pool2d(F.conv2d(big, Tensor(w)), 2).sum().backward()
-            results.append(big.grad.numpy().copy())
+            for t in weights:
+                t.grad = None
+            (F.max_pool2d(F.conv2d(big, weights[0]), 2).sum()
+             + F.conv2d(one, weights[1]).square().sum()).backward()
+            results.append([t.grad.numpy().copy() for t in [big] + weights])
     finally:
         tg.set_num_threads(before)
-    np.testing.assert_array_equal(results[0], results[1])
+    for a, b in zip(*results):               # the same sums, in the same order
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("call, message", [

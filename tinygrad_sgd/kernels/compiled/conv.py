@@ -241,9 +241,10 @@ def _add_sums(out, oa, sums):
 
 
 @kernel
-def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, out):
+def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
     """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for
-    filters f0..f1 and channels c0..c1, a width stride of 1: per output row, dot products of
+    filters f0..f1, channels c0..c1 and kernel rows i0..i1, a width stride of 1: per output
+    row, dot products of
     its OW·N gradients with the shifted input runs, five taps of a kernel row and four filters
     at once (each load of the input serves four filters, each load of a gradient five taps;
     the last one to three filters one by one)."""
@@ -258,7 +259,7 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, out):
         for oh in range(OH):
             ga = U((f * OH + oh) * L)
             for c in range(c0, c1):
-                for i in range(kh):
+                for i in range(i0, i1):
                     xa = U((c * H + oh * sh + i * dh) * X)
                     oa = U(((f * C + c) * kh + i) * kw)
                     j = 0
@@ -320,8 +321,9 @@ def conv2d_input_grad_direct(gy, w, g):
 
 def conv2d_weight_grad_direct(x, gy, w_shape, g):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
-    directly (no column matrix); threads take ranges of channels (of filters, in fours, for one
-    channel), so each number is summed in the same order on any number of threads."""
+    directly (no column matrix); threads take ranges of channels (for one channel, of
+    (four filters, kernel row) pairs), so each number is summed in the same order on any
+    number of threads."""
     xp = np.ascontiguousarray(g.padded(to_chwn(x)))
     g2 = to_chwn(gy)
     dtype = np.result_type(x, gy)
@@ -329,11 +331,17 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g):
     out = np.zeros(w_shape, dtype)
     F, C = w_shape[0], w_shape[1]
     work = g2.size * C * g.kh * g.kw
+    kh = g.kh
     if C > 1:
-        parallel_for(C, lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, out), work)
-    else:
-        groups = -(-F // FILTERS_PER_PASS)
-        parallel_for(groups, lambda a, b: _weight_grad_rows(
-            xp, g2, sh, dh, dw, a * FILTERS_PER_PASS, min(F, b * FILTERS_PER_PASS), 0, 1, out),
-            work)
+        parallel_for(C, lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh,
+                                                       out), work)
+        return out
+
+    def pairs(a, b):              # pairs a..b of (group of four filters, kernel row)
+        for group in range(a // kh, -(-b // kh)):
+            i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
+            f0 = group * FILTERS_PER_PASS
+            _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + FILTERS_PER_PASS), 0, 1, i0,
+                              i1, out)
+    parallel_for(-(-F // FILTERS_PER_PASS) * kh, pairs, work)
     return out
