@@ -159,3 +159,14 @@ def test_is_free_tells_a_kept_array_nobody_else_uses():
     del view
     assert buffers.is_free(a)
     assert not buffers.is_free(np.empty((300, 300), np.float32))   # not the pool's
+
+
+def test_arrays_start_at_different_places_in_a_page():
+    """Blocks from malloc all start at one offset in a 4 KB page; a loop reading one array and
+    writing another at the same offset is slowed by 4K aliasing, so each array made starts
+    at its own cache-line place."""
+    kept = [buffers.empty(BIG, np.float32) for _ in range(8)]
+    places = {a.ctypes.data % buffers.PAGE for a in kept}
+    assert len(places) == 8 and all(p % 64 == 0 for p in places)
+    big = buffers.empty((2048, 1024), np.float64)        # above MAX_BYTES: not kept, staggered
+    assert big.ctypes.data % buffers.PAGE not in places and big.flags.c_contiguous

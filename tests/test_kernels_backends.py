@@ -361,13 +361,20 @@ def _layouts(shape, dtype, seed=0):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("x_layout", ["C", "CHWN", "strided"])
 @pytest.mark.parametrize("cond_layout", ["C", "CHWN"])
-def test_keep_where_compiled_matches_where(dtype, x_layout, cond_layout, restore_backend):
-    """x where cond else 0, in x's memory layout; NaN/inf kept where cond, 0 where not."""
+@pytest.mark.parametrize("cond_kind", ["bool", "float"])
+def test_keep_where_compiled_matches_where(dtype, x_layout, cond_layout, cond_kind,
+                                           restore_backend):
+    """x where cond else 0, in x's memory layout; NaN/inf kept where cond, 0 where not. A
+    float cond (of x's dtype: relu's output) stands for cond ≠ 0, nan counting as true."""
     shape = (6, 3, 16, 16)                               # above the compiled kernel's minimum
     xs = _layouts(shape, dtype)
-    conds = {k: v > 0.3 for k, v in _layouts(shape, np.float32, seed=1).items()}
+    if cond_kind == "bool":
+        conds = {k: v > 0.3 for k, v in _layouts(shape, np.float32, seed=1).items()}
+    else:                  # a relu output: positive, ±0 or nan
+        conds = {k: np.where(v > 0.3, v, np.where(v < -1, -0.0, 0.0)).astype(dtype)
+                 for k, v in _layouts(shape, np.float32, seed=1).items()}
     x, cond = xs[x_layout], conds[cond_layout]
-    want = np.where(cond, x, 0)
+    want = np.where(cond != 0, x, 0)
     kernels.set_backend("numba")
     with np.errstate(invalid="ignore"):       # (mixed layouts: NumPy's inf·0 before its fix-up)
         got = kernels.elementwise.keep_where(cond, x)

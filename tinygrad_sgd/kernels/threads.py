@@ -11,6 +11,9 @@ control is missing (another BLAS), work containing BLAS calls is not split.
 (OpenBLAS's ``openblas_set_num_threads_local``, tried first, is not thread-local in NumPy's
 pthreads build: one call from a worker left every later product single-threaded.)
 
+With the compiled kernels active, non-BLAS work goes to spinning workers instead of the pool
+(see "spinning workers" below): a hand-over in ~30 µs, not the ~85 µs of waking a thread.
+
 The thread count follows torch's API: ``set_num_threads(n)`` / ``get_num_threads()``; the
 default is ``$OMP_NUM_THREADS`` (or ``$OPENBLAS_NUM_THREADS``) if set, else the number of cores.
 """
