@@ -33,8 +33,8 @@ KEEP_COLS_BYTES = 8 << 20
 # runs each pass reads to stay in cache: measured (1 thread, forward + weight gradient, the
 # two-filter passes), the tutorial's conv1 (1 channel) 3x faster than im2col + BLAS; its conv2
 # (10 channels, 5x5) 1.25x faster in the whole step at batch 64 (rows of 512) and 1.1x at 256
-# (rows of 2048). Its input gradient, directly (four channels a pass), measured 1.07x faster
-# than by rows at batch 64 and 1.5x at 256 (1 thread; 1.7x and 2x on 2). Longer rows were not
+# (rows of 2048). Its input gradient, directly (four channels a pass, flat offsets), measured
+# 1.7x faster than by rows at batch 64 and 1.9x at 256 (1 thread). Longer rows were not
 # measured: they stay on im2col + BLAS.
 DIRECT_MAX_CHANNELS = 16
 DIRECT_MAX_ROW = 4096
