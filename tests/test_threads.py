@@ -102,9 +102,11 @@ needs_numba = pytest.mark.skipif(not __import__("tinygrad_sgd.kernels.backend", 
 
 
 @pytest.fixture
-def compiled_kernels():
+def compiled_kernels(monkeypatch):
+    """The compiled kernels, and OpenBLAS taken as quiet (the spinning workers run)."""
     from tinygrad_sgd import kernels
     previous = kernels.set_backend("numba")
+    monkeypatch.setattr(threads, "_quiet_blas", True)
     yield
     kernels.set_backend(previous)
 
@@ -165,3 +167,35 @@ def test_spinning_workers_after_sleeping_resizing_and_forking(compiled_kernels):
             pytest.fail("the forked child's parallel_for did not return")
     finally:
         tg.set_num_threads(before)
+
+
+@needs_numba
+@pytest.mark.parametrize("quiet", [True, False])
+def test_spinning_workers_only_when_openblas_threads_sleep(two_threads, compiled_kernels,
+                                                           monkeypatch, quiet):
+    """OpenBLAS's idle threads spin by default; our spinning workers would fight them, so with
+    a multi-threaded OpenBLAS that may spin, the sleeping pool takes the chunks instead."""
+    import threading
+    get, put = threads._blas_threads()
+    before = get()
+    monkeypatch.setattr(threads, "_quiet_blas", quiet)
+    put(2)
+    try:
+        names = []
+        threads.parallel_for(4, lambda a, b: names.append(threading.current_thread().name),
+                             work=1 << 30)
+    finally:
+        put(before)
+    worker = [n for n in names if n != threading.current_thread().name]
+    assert len(worker) == 1 and worker[0].startswith("tinygrad_sgd-spin") == quiet
+
+
+@pytest.mark.parametrize("preset", [None, "30"])
+def test_import_before_numpy_quiets_openblas_unless_set(preset):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if preset:
+        env["OPENBLAS_THREAD_TIMEOUT"] = preset
+    code = "import os, tinygrad_sgd; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()[-1]
+    assert out == (preset or "4")

@@ -6,7 +6,16 @@
     >>> x.grad
     tensor([2., 4., 6.])
 """
-from .tensor import Tensor
+import os as _os
+import sys as _sys
+
+# OpenBLAS's idle threads spin for ~2^28 cycles after each threaded product, on the cores our
+# own workers want (kernels/threads.py). It reads this once, when NumPy loads it: set here when
+# tinygrad_sgd is imported before NumPy, unless the program chose a value itself.
+if "numpy" not in _sys.modules:
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+from .tensor import Tensor  # noqa: E402
 from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32, int64,
                      bool_, set_default_dtype, get_default_dtype)
 from .device import device

@@ -12,7 +12,9 @@ control is missing (another BLAS), work containing BLAS calls is not split.
 pthreads build: one call from a worker left every later product single-threaded.)
 
 With the compiled kernels active, non-BLAS work goes to spinning workers instead of the pool
-(see "spinning workers" below): a hand-over in ~30 µs, not the ~85 µs of waking a thread.
+(see "spinning workers" below): a hand-over in ~30 µs, not the ~85 µs of waking a thread —
+unless NumPy's OpenBLAS runs several threads that may be spinning themselves
+(:func:`_blas_may_spin`).
 
 The thread count follows torch's API: ``set_num_threads(n)`` / ``get_num_threads()``; the
 default is ``$OMP_NUM_THREADS`` (or ``$OPENBLAS_NUM_THREADS``) if set, else the number of cores.
@@ -165,8 +167,10 @@ class _Crew:
 
     def run(self, fn, chunks):
         """Run ``fn`` on every chunk, the first on this thread: False (nothing run) if the
-        crew cannot (not the compiled kernels, another caller, or chunks ≠ workers + 1)."""
-        if len(chunks) - 1 != self.size or not self.lock.acquire(blocking=False):
+        crew cannot (not the compiled kernels, OpenBLAS's threads may be spinning, another
+        caller, or chunks ≠ workers + 1)."""
+        if len(chunks) - 1 != self.size or _blas_may_spin() or \
+                not self.lock.acquire(blocking=False):
             return False
         try:
             spin = self._spin()
@@ -199,6 +203,25 @@ class _Crew:
             return True
         finally:
             self.lock.release()
+
+
+_quiet_blas = None
+
+
+def _blas_may_spin():
+    """True when NumPy's OpenBLAS may keep idle threads spinning for ~2^28 cycles after a
+    threaded product (its default): spinning workers of ours would fight them for the cores
+    (measured: a training epoch 2x slower), so the sleeping pool is used instead. Not when
+    ``OPENBLAS_THREAD_TIMEOUT`` is small (tinygrad_sgd sets 4 if imported before NumPy) or
+    OpenBLAS runs one thread."""
+    global _quiet_blas
+    if _quiet_blas is None:
+        value = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "")
+        _quiet_blas = value.isdigit() and int(value) <= 10
+    if _quiet_blas:
+        return False
+    control = _blas_threads()
+    return control is not None and control[0]() > 1
 
 
 class _CrewState:
