@@ -147,7 +147,7 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
 
 SPIN_POLLS = 1 << 20      # ~2 ms of polling (with a yield every YIELD_POLLS) before sleeping
 YIELD_POLLS = 256         # polls between two sched_yield calls (each ~0.3 µs)
-GRACE_POLLS = 1 << 12      # a few µs: the caller's own call reaching its kernel
+GRACE_POLLS = 1 << 12     # a few µs: the caller's own call reaching its kernel
 _JOB, _DONE = 0, 1        # the columns of the flags: the job number flagged, the one done
 
 
