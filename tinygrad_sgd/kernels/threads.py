@@ -80,7 +80,7 @@ def get_num_threads() -> int:
     return _num_threads
 
 
-# Below this many elements a thread hand-off (~70 µs on this machine) costs more than it saves;
+# Below this many elements a hand-off to the sleeping pool (~85 µs here) costs more than it saves;
 # work with BLAS calls in it needs about twice as much (measured on the tutorial CNN).
 MIN_PARALLEL_ELEMENTS = 1 << 20
 # The spinning workers below hand work over in ~30 µs: they take work from this much on.

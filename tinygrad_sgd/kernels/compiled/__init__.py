@@ -5,7 +5,7 @@ Each public function here takes and returns exactly what its NumPy twin in
 ``tests/test_kernels_norm.py``, ``tests/test_gpt_speed_paths.py``).
 The loops run over the batch innermost (the (C, H, W, N) layout), so each inner loop is a
 contiguous run that LLVM vectorizes. Kernels are single-threaded and release the GIL
-(``nogil``): :func:`..threads.parallel_for` splits them over channels, as it does NumPy's.
+(``nogil``): :func:`..threads.parallel_for` splits them over channels or output rows.
 ``cache=True`` keeps the machine code on disk: the first process compiles (tens of seconds,
 announced on stderr), later ones load it in well under a second.
 
