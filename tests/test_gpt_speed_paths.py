@@ -312,6 +312,38 @@ def test_masked_softmax_op_matches_torch_with_whole_rows_masked(keep_shape, dtyp
     assert (y.numpy()[masked & ~nan_row] == 0).all() and (dx.numpy()[masked] == 0).all()
 
 
+@pytest.mark.parametrize("width", [8, 19, 64])
+def test_masked_softmax_rows_wider_than_the_unrolled_max_match_torch(width, backend):
+    """The compiled row max keeps eight running maxima (eight places a pass) and a tail: nan,
+    ±inf and the largest value in each of those places, masked or kept, as torch."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((4, 24, width)).astype(np.float32)
+    for r in range(24):                  # the largest value at each place in turn
+        x[:, r, r % width] = 200.0 + r     # (a smaller max taken would overflow e^(x−m))
+    x[0, 3, width - 1] = np.nan          # in the tail (or the last of the eight)
+    x[0, 5, 2] = np.nan                  # in the unrolled part
+    x[1, 7, 1] = np.inf
+    x[1, 8, width - 1] = np.inf
+    x[2, 9, :] = -np.inf                 # a row −∞ by its scores alone
+    x[3, 10, 4] = -np.inf
+    keep = np.tril(np.ones((24, width), bool), k=width - 24)
+    keep[:, 0] = True
+    keep[11] = False                     # a whole row masked
+    keep[12, :] = True
+    keep[12, 12 % width] = False         # the largest value masked out
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    for mask in (keep, None):
+        a = tg.tensor(x, requires_grad=True)
+        y = tg.ops.SoftmaxOp.apply(a, -1, mask=True if mask is None else mask)
+        (dx,) = autograd.grad(y, a, grad_outputs=tg.tensor(g))
+        t = torch.tensor(x, requires_grad=True)
+        ty = masked_softmax_reference(t, torch.ones(x.shape, dtype=torch.bool) if mask is None
+                                      else torch.tensor(mask))
+        (tdx,) = torch.autograd.grad(ty, t, grad_outputs=torch.tensor(g))
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(dx.numpy(), tdx.numpy(), rtol=2e-6, atol=1e-6)
+
+
 def test_masked_softmax_second_order_matches_torch():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 4, 3))

@@ -152,16 +152,46 @@ def _row_dot(a, b, r):
     return total
 
 
-# a max that vectorizes: no-nan is assumed here, and harmless — a nan in the row reaches the
-# sum through e^(x−m) and makes the whole row nan whatever m this returns
-@numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"}, error_model="numpy")
+# a max that vectorizes: eight running maxima side by side (one max carried through the row is
+# a chain LLVM does not split). No-nan is assumed here, and harmless — a nan in the row
+# reaches the sum through e^(x−m) and makes the whole row nan whatever m this returns
+_jit_max = numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"},
+                      error_model="numpy")
+
+
+@_jit_max
 def _row_max(x, r, keep, kr, use_keep):
-    m = np.float32(-np.inf)
-    for j in range(x.shape[1]):
-        v = x[r, j]
+    n = x.shape[1]
+    ninf = np.float32(-np.inf)
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = ninf
+    j = 0
+    while j + 8 <= n:
+        v0, v1, v2, v3 = x[r, j], x[r, j + 1], x[r, j + 2], x[r, j + 3]
+        v4, v5, v6, v7 = x[r, j + 4], x[r, j + 5], x[r, j + 6], x[r, j + 7]
         if use_keep:
-            v = v if keep[kr, j] else np.float32(-np.inf)
+            v0 = v0 if keep[kr, j] else ninf
+            v1 = v1 if keep[kr, j + 1] else ninf
+            v2 = v2 if keep[kr, j + 2] else ninf
+            v3 = v3 if keep[kr, j + 3] else ninf
+            v4 = v4 if keep[kr, j + 4] else ninf
+            v5 = v5 if keep[kr, j + 5] else ninf
+            v6 = v6 if keep[kr, j + 6] else ninf
+            v7 = v7 if keep[kr, j + 7] else ninf
+        m0, m1 = (v0 if v0 > m0 else m0), (v1 if v1 > m1 else m1)
+        m2, m3 = (v2 if v2 > m2 else m2), (v3 if v3 > m3 else m3)
+        m4, m5 = (v4 if v4 > m4 else m4), (v5 if v5 > m5 else m5)
+        m6, m7 = (v6 if v6 > m6 else m6), (v7 if v7 > m7 else m7)
+        j += 8
+    m0, m1 = (m4 if m4 > m0 else m0), (m5 if m5 > m1 else m1)
+    m2, m3 = (m6 if m6 > m2 else m2), (m7 if m7 > m3 else m3)
+    m0, m1 = (m2 if m2 > m0 else m0), (m3 if m3 > m1 else m1)
+    m = m1 if m1 > m0 else m0
+    while j < n:
+        v = x[r, j]
+        if use_keep and not keep[kr, j]:
+            v = ninf
         m = v if v > m else m
+        j += 1
     return m
 
 
