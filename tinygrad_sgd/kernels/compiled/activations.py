@@ -155,11 +155,7 @@ def _row_dot(a, b, r):
 # a max that vectorizes: eight running maxima side by side (one max carried through the row is
 # a chain LLVM does not split). No-nan is assumed here, and harmless — a nan in the row
 # reaches the sum through e^(x−m) and makes the whole row nan whatever m this returns
-_jit_max = numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"},
-                      error_model="numpy")
-
-
-@_jit_max
+@numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"}, error_model="numpy")
 def _row_max(x, r, keep, kr, use_keep):
     n = x.shape[1]
     ninf = np.float32(-np.inf)
