@@ -388,6 +388,21 @@ def test_keep_where_compiled_matches_where(dtype, x_layout, cond_layout, cond_ki
 
 
 @needs_numba
+@pytest.mark.parametrize("cond_dtype", [np.bool_, np.float32])
+def test_keep_where_kernel_writes_its_range_only(cond_dtype):
+    """The compiled kernel on a chunk [i0, i1) (a thread's share): that range written, nothing
+    else (it slices the chunk out first, see its comment)."""
+    from tinygrad_sgd.kernels.compiled import elementwise as fast_ew
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(1000).astype(np.float32)
+    cond = (rng.standard_normal(1000) > 0).astype(cond_dtype)
+    out = np.full(1000, 7.0, np.float32)
+    fast_ew._keep_where(cond, x, 123, 877, out)
+    np.testing.assert_array_equal(out[123:877], np.where(cond[123:877] != 0, x[123:877], 0))
+    assert (out[:123] == 7).all() and (out[877:] == 7).all()
+
+
+@needs_numba
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", ["C", "CHWN", "strided"])
 @pytest.mark.parametrize("axis, keepdims", [((0, 2, 3), False), ((0, 2, 3), True),

@@ -20,9 +20,13 @@ __all__ = ["keep_where", "row_sums"]
 
 @kernel
 def _keep_where(cond, x, i0, i1, out):
+    # The runs are sliced out first: indexed from i0 directly, each index would be checked
+    # for wraparound (a negative one counts from the end), a branch that stops LLVM from
+    # vectorizing — measured 15x slower (0.18 ms for the tutorial's 92,160 numbers)
     zero = out.dtype.type(0)
-    for i in range(i0, i1):
-        out[i] = x[i] if cond[i] else zero
+    c, v, o = cond[i0:i1], x[i0:i1], out[i0:i1]
+    for i in range(c.shape[0]):
+        o[i] = v[i] if c[i] else zero
 
 
 def keep_where(cond, x):
