@@ -30,7 +30,7 @@ setting that keeps freed big blocks for reuse.
 Two kernel sets (:mod:`.backend`): these NumPy kernels are the readable reference; when numba
 is importable (a dependency of the package) compiled twins of the hottest ones
 (:mod:`.compiled`: direct convolution for few channels — forward, input and weight
-gradients, four filters a pass —, im2col/col2im, the input gradient by cached blocks, max
+gradients, five filters a pass —, im2col/col2im, the input gradient by cached blocks, max
 pooling, GELU, softmax, layer norm) run in their place. :mod:`.libm` gives
 the C library's float64 log/log1p/sin/cos/pow over arrays, as torch calls them. ``backend()`` says which set is active;
 ``TINYGRAD_SGD_KERNELS=numpy|numba`` forces one.

@@ -5,7 +5,7 @@
     conv2d_weight_grad_direct  dw, as dot products of dy's rows with the input's
 
 used for few input channels (see ``kernels.conv``): for one, im2col would be 25x the input
-for a product with only 25 rows; for the tutorial's conv2 (10) the direct kernels, four
+for a product with only 25 rows; for the tutorial's conv2 (10) the direct kernels, five
 filters a pass, beat im2col + BLAS too.
 
 The column-matrix kernels (im2col, col2im, the input gradient by rows) are
@@ -55,10 +55,13 @@ def _conv_direct(xp, w, b, sh, sw, dh, dw, f0, f1, out):
 # many, so the block and the input runs it reads stay in the L1 cache across all the taps.
 ROW_BLOCK = 1024
 
-# Filters summed in one pass over the input runs: each load of the input serves 4 × 5
-# multiply-adds (20 weights, 5 inputs and 4 sums fit the 32 vector registers of AVX-512; the
-# tutorial's conv2 forward measured 1.6–2x faster than with two filters a pass).
-FILTERS_PER_PASS = 4
+# Filters summed in one pass over the input runs: each load of the input serves 5 × 5
+# multiply-adds. (25 weights, 5 inputs and 5 sums are three more than the 32 vector registers
+# of AVX-512: LLVM reads a few weights from memory in the loop. Measured against four filters
+# a pass — 20 weights, 5 inputs, 4 sums — on the tutorial's shapes, 1 thread, AMD EPYC: conv1
+# forward 67 → 76 GFLOP/s and weight gradient 90 → 107, conv2's the same to 1.1x faster; four
+# a pass had measured 1.6–2x faster than two.)
+FILTERS_PER_PASS = 5
 
 # The kernels below address the flat memory of their arrays with unsigned offsets (U):
 # numba checks a signed index for wraparound (a negative one counts from the end) and that
@@ -106,10 +109,33 @@ def _add5_four(y, ya, yb, yc, yd, x, xa, st, w, wa, wb, wc, wd, m):
 
 
 @inline
+def _add5_five(y, ya, ys, x, xa, st, w, wa, ws, m):
+    """:func:`_add5` into the five rows y[ya + r·ys] at once (weights from wa + r·ws): each
+    load of x serves twenty-five multiply-adds."""
+    wb, wc, wd, we = wa + ws, wa + U(2) * ws, wa + U(3) * ws, wa + U(4) * ws
+    a0, a1, a2, a3, a4 = w[wa], w[wa + U(1)], w[wa + U(2)], w[wa + U(3)], w[wa + U(4)]
+    b0, b1, b2, b3, b4 = w[wb], w[wb + U(1)], w[wb + U(2)], w[wb + U(3)], w[wb + U(4)]
+    c0, c1, c2, c3, c4 = w[wc], w[wc + U(1)], w[wc + U(2)], w[wc + U(3)], w[wc + U(4)]
+    d0, d1, d2, d3, d4 = w[wd], w[wd + U(1)], w[wd + U(2)], w[wd + U(3)], w[wd + U(4)]
+    e0, e1, e2, e3, e4 = w[we], w[we + U(1)], w[we + U(2)], w[we + U(3)], w[we + U(4)]
+    x1, x2, x3, x4 = xa + st, xa + U(2) * st, xa + U(3) * st, xa + U(4) * st
+    yb, yc, yd, ye = ya + ys, ya + U(2) * ys, ya + U(3) * ys, ya + U(4) * ys
+    for q in range(m):
+        v0, v1, v2, v3, v4 = x[xa + q], x[x1 + q], x[x2 + q], x[x3 + q], x[x4 + q]
+        y[ya + q] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3 + a4 * v4
+        y[yb + q] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3 + b4 * v4
+        y[yc + q] += c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3 + c4 * v4
+        y[yd + q] += d0 * v0 + d1 * v1 + d2 * v2 + d3 * v3 + d4 * v4
+        y[ye + q] += e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3 + e4 * v4
+
+
+@inline
 def _add_taps(y, ya, ys, k, x, xa, st, w, wa, ws, m):
-    """Five taps into k ≤ 4 rows y[ya + r·ys + q] (weights from wa + r·ws): four at once,
-    else two, then a third alone, or one."""
-    if k == 4:
+    """Five taps into k ≤ 5 rows y[ya + r·ys + q] (weights from wa + r·ws): five or four at
+    once, else two, then a third alone, or one."""
+    if k == 5:
+        _add5_five(y, ya, ys, x, xa, st, w, wa, ws, m)
+    elif k == 4:
         _add5_four(y, ya, ya + ys, ya + U(2) * ys, ya + U(3) * ys, x, xa, st, w, wa, wa + ws,
                    wa + U(2) * ws, wa + U(3) * ws, m)
     elif k >= 2:
@@ -130,8 +156,8 @@ def _add_tap(y, ya, ys, k, x, xa, w, wa, ws, m):
             y[yr + q] += wv * x[xa + q]
 
 
-# The four rows a pass adds into are summed in a scratch block, its rows this many numbers
-# apart more than their length, then copied out once. Added into in place, four filters' rows
+# The rows a pass adds into are summed in a scratch block, its rows this many numbers
+# apart more than their length, then copied out once. Added into in place, five filters' rows
 # of the output lie OH·OW·N numbers apart — for the tutorial's shapes a multiple of 4 KB, so each
 # store looked to the CPU like a possible overwrite of the loads that follow from the other
 # rows (4K aliasing): the conv2 forward ran at 48 GFLOP/s, 85 through the scratch rows (1
@@ -161,7 +187,7 @@ def _copy_rows(dst, da, ds, src, sa, ss, k, m):
 def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, out):
     """:func:`_conv_direct` for a width stride of 1 and output rows oh0..oh1: each tap adds one
     long contiguous run of the input to an output row; five taps of a kernel row a pass, into
-    four filters' rows at once (each load of the input serves twenty multiply-adds, each load
+    five filters' rows at once (each load of the input serves 25 multiply-adds, each load
     and store of an output row five), in blocks of a row that stay in the L1 cache, summed in
     scratch rows (:data:`SCRATCH_PAD`). Taps left over (kw not a multiple of 5) one by one."""
     F, OH, OW, N = out.shape
@@ -199,7 +225,7 @@ def _input_grad_rows(gy, w2, kh, kw, sh, dh, dw, h0, h1, out):
     """out[c, oh·sh+i·dh, ow+j·dw, :] = Σ_{f,i,j} w[f,c,i,j] · dy[f, oh, ow, :] for out's rows
     h0..h1 (every number of them written; a width stride of 1), given
     w2[c, 0, i·kw+j, f] = w[f,c,i,j]: for each tap that reaches the row, the runs of five
-    filters' gradients (dy[f, oh] as OW·N numbers) are added into four channels' rows at once,
+    filters' gradients (dy[f, oh] as OW·N numbers) are added into five channels' rows at once,
     at the tap's offset — the forward's passes with the roles of filters and channels swapped;
     no multiplication by padding — in blocks of a row summed in scratch rows
     (:data:`SCRATCH_PAD`; measured 0.86 → 0.56 ms for the tutorial's conv2 at batch 64).
@@ -274,6 +300,30 @@ def _dot5_four(g, ga, gs, x, xa, st, m, zero):
 
 
 @inline
+def _dot5_five(g, ga, gs, x, xa, st, m, zero):
+    """:func:`_dot5` for the five rows g[ga + r·gs + q] at once: each load of x serves five."""
+    a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
+    c0 = c1 = c2 = c3 = c4 = d0 = d1 = d2 = d3 = d4 = zero
+    e0 = e1 = e2 = e3 = e4 = zero
+    gb, gc, gd, ge = ga + gs, ga + U(2) * gs, ga + U(3) * gs, ga + U(4) * gs
+    x1, x2, x3, x4 = xa + st, xa + U(2) * st, xa + U(3) * st, xa + U(4) * st
+    for q in range(m):
+        v0, v1, v2, v3, v4 = x[xa + q], x[x1 + q], x[x2 + q], x[x3 + q], x[x4 + q]
+        u = g[ga + q]
+        a0, a1, a2, a3, a4 = a0 + u * v0, a1 + u * v1, a2 + u * v2, a3 + u * v3, a4 + u * v4
+        u = g[gb + q]
+        b0, b1, b2, b3, b4 = b0 + u * v0, b1 + u * v1, b2 + u * v2, b3 + u * v3, b4 + u * v4
+        u = g[gc + q]
+        c0, c1, c2, c3, c4 = c0 + u * v0, c1 + u * v1, c2 + u * v2, c3 + u * v3, c4 + u * v4
+        u = g[gd + q]
+        d0, d1, d2, d3, d4 = d0 + u * v0, d1 + u * v1, d2 + u * v2, d3 + u * v3, d4 + u * v4
+        u = g[ge + q]
+        e0, e1, e2, e3, e4 = e0 + u * v0, e1 + u * v1, e2 + u * v2, e3 + u * v3, e4 + u * v4
+    return (a0, a1, a2, a3, a4), (b0, b1, b2, b3, b4), (c0, c1, c2, c3, c4), \
+        (d0, d1, d2, d3, d4), (e0, e1, e2, e3, e4)
+
+
+@inline
 def _add_sums(out, oa, sums):
     a0, a1, a2, a3, a4 = sums
     out[oa] += a0
@@ -288,9 +338,9 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
     """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for
     filters f0..f1, channels c0..c1 and kernel rows i0..i1, a width stride of 1: per output
     row, dot products of
-    its OW·N gradients with the shifted input runs, five taps of a kernel row and four filters
-    at once (each load of the input serves four filters, each load of a gradient five taps;
-    the last one to three filters one by one)."""
+    its OW·N gradients with the shifted input runs, five taps of a kernel row and five (or
+    four) filters at once (each load of the input serves five filters, each load of a
+    gradient five taps; the last one to three filters one by one)."""
     F, OH, OW, N = gy.shape
     C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
     H, L, X = xp.shape[1], OW * N, xp.shape[2] * N
@@ -308,7 +358,14 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
                     j = 0
                     while j + 5 <= kw:
                         xj, oj = xa + U(j) * st, oa + U(j)
-                        if k == FILTERS_PER_PASS:
+                        if k == 5:
+                            sa, sb, sc, sd, se = _dot5_five(g, ga, gs, x, xj, st, m, zero)
+                            _add_sums(o, oj, sa)
+                            _add_sums(o, oj + ws, sb)
+                            _add_sums(o, oj + U(2) * ws, sc)
+                            _add_sums(o, oj + U(3) * ws, sd)
+                            _add_sums(o, oj + U(4) * ws, se)
+                        elif k == 4:
                             sa, sb, sc, sd = _dot5_four(g, ga, gs, x, xj, st, m, zero)
                             _add_sums(o, oj, sa)
                             _add_sums(o, oj + ws, sb)
@@ -365,7 +422,7 @@ def conv2d_input_grad_direct(gy, w, g):
 def conv2d_weight_grad_direct(x, gy, w_shape, g):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix); threads take ranges of channels (for one channel, of
-    (four filters, kernel row) pairs), so each number is summed in the same order on any
+    (five filters, kernel row) pairs), so each number is summed in the same order on any
     number of threads."""
     xp = np.ascontiguousarray(g.padded(to_chwn(x)))
     g2 = to_chwn(gy)
@@ -380,7 +437,7 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g):
                                                        out), work)
         return out
 
-    def pairs(a, b):              # pairs a..b of (group of four filters, kernel row)
+    def pairs(a, b):              # pairs a..b of (group of five filters, kernel row)
         for group in range(a // kh, -(-b // kh)):
             i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
             f0 = group * FILTERS_PER_PASS
