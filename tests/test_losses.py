@@ -61,6 +61,34 @@ def test_nll_and_cross_entropy_match_torch(data, reduction, weighted, ignore_som
     check(ce, [x, t], label="cross_entropy")
 
 
+@given(classification(), REDUCTIONS, st.booleans(), st.booleans(),
+       st.sampled_from([np.float32, np.float64]))
+def test_plain_backward_of_nll_and_log_softmax_equals_their_graph_backward(
+        data, reduction, weighted, ignore_some, dtype):
+    """NllLoss and LogSoftmaxOp compute a plain backward (no graph wanted) on arrays at once;
+    create_graph runs the formula as ops. The two give the same numbers, bit for bit, for
+    every reduction, class weights, ignored targets, inf and nan in the logits."""
+    x, t, w = data
+    x = x.astype(dtype)
+    if ignore_some and t.size > 1:
+        t = t.copy()
+        t.flat[0] = -100
+    if x.size > 2:
+        x.flat[1] = np.inf if weighted else np.nan
+    weight = Tensor(w.astype(dtype)) if weighted else None
+    grads = []
+    for create_graph in (False, True):
+        xt = Tensor(x, requires_grad=True)
+        loss = F.nll_loss(F.log_softmax(xt, dim=0 if x.ndim == 1 else 1), Tensor(t),
+                          weight=weight, reduction=reduction)
+        gout = Tensor(np.full(loss.shape, 0.75, dtype))
+        (g,) = tg.autograd.grad(loss, xt, gout, create_graph=create_graph)
+        grads.append(g.numpy())
+    assert grads[0].dtype == grads[1].dtype == dtype
+    assert np.array_equal(grads[0], grads[1], equal_nan=True)
+    assert np.array_equal(np.signbit(grads[0]), np.signbit(grads[1]))
+
+
 def test_ignore_index_custom_and_all_ignored():
     x = np.random.default_rng(0).standard_normal((4, 3))
     t = np.array([0, 2, 1, 2])

@@ -3,7 +3,7 @@ smaller ops would be slow or would differ from torch at an edge. The public func
 check arguments and call these are in :mod:`tinygrad_sgd.nn.functional`."""
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from .elementwise import keep_where
 from .shape import IndexAdd, scatter_along
 
@@ -39,10 +39,24 @@ class NllLoss(Function):
     def backward(self, g):
         # dL/d(picked value) per sample; exactly 0 for ignored samples (coef 0), even when
         # the incoming gradient there is infinite (inf·0 would be NaN; torch gives 0)
+        if not is_grad_enabled():         # a plain backward: the same numbers, in one array
+            return self.constant(self._grad_array(g.array))
         gi = keep_where(self.coef != 0, g * self.constant(self.coef))
         if len(self.in_shape) == 1:
             return IndexAdd.apply(gi, int(self.kept_array("t")), self.in_shape, unique=True)
         return scatter_along(gi.unsqueeze(1), self.kept_array("t")[:, None], 1, self.in_shape)
+
+    def _grad_array(self, g):
+        """The backward below as one array (no graph of it is wanted): zeros, and at each
+        sample's target the sample's −wᵢ·g."""
+        t = self.kept_array("t")
+        picked = np.where(self.coef != 0, g * self.coef, 0).astype(g.dtype, copy=False)
+        out = np.zeros(self.in_shape, g.dtype)
+        if len(self.in_shape) == 1:
+            out[int(t)] = picked
+        else:
+            out[np.arange(len(t)), t] = picked
+        return out
 
     def label(self):
         return f"nll_loss(reduction={self.reduction!r})"
