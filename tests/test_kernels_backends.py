@@ -344,12 +344,16 @@ def test_other_dtypes_stay_on_numpy(restore_backend):
 
 @needs_numba
 def test_compiling_is_announced_once():
-    """A cold compile (empty cache) prints the notice to stderr once; a warm start is silent."""
-    code = ("import numpy as np; from tinygrad_sgd.kernels import pool, layout;"
+    """A cold compile (empty cache) prints the notice to stderr once; a warm start is silent,
+    also when the spinning workers run (their poll loop is compiled in every process)."""
+    code = ("import numpy as np; from tinygrad_sgd.kernels import pool, layout, threads;"
             "x = np.ones((1, 1, 4, 4), np.float32);"
             "g = layout.pool_geometry('p', x.shape, 2, 2, 0);"
-            "pool.max_pool_forward(x, g); pool.max_pool_forward(x.astype(np.float64), g)")
-    env = dict(os.environ, TINYGRAD_SGD_KERNELS="numba")
+            "pool.max_pool_forward(x, g); pool.max_pool_forward(x.astype(np.float64), g);"
+            "threads.set_num_threads(2); seen = [];"
+            "threads.parallel_for(4, lambda a, b: seen.append(a), work=1 << 30);"
+            "assert threads._crew.state is not None and sorted(seen) == [0, 2]")
+    env = dict(os.environ, TINYGRAD_SGD_KERNELS="numba", OPENBLAS_THREAD_TIMEOUT="4")
     import tempfile
     with tempfile.TemporaryDirectory() as cache:
         env["NUMBA_CACHE_DIR"] = cache

@@ -36,7 +36,9 @@ class _Announce(event.Listener):
         global _announced
         disp = ev.data.get("dispatcher") if isinstance(ev.data, dict) else None
         module = getattr(getattr(disp, "py_func", None), "__module__", "") or ""
-        if not _announced and module.startswith(__name__):
+        # (not the spinning workers' poll loop: it cannot be cached and compiles, ~0.1 s, in
+        # every process that splits work over threads — "once" would be untrue)
+        if not _announced and module.startswith(__name__) and module != __name__ + ".spin":
             _announced = True
             print("tinygrad_sgd: compiling kernels (once)… later runs load them from the cache",
                   file=sys.stderr, flush=True)
