@@ -535,6 +535,28 @@ def test_one_operand_sums_are_as_accurate_as_torchs():
     assert ours == pytest.approx(torch.einsum("ij->", torch.tensor(x)).item(), rel=3e-8)
 
 
+@pytest.mark.parametrize("eq, shapes", [
+    ("i,j->ij", ((4,), (3,))), ("i,j->ji", ((4,), (3,))), ("i,i->i", ((4,), (4,))),
+    ("bi,bj->bij", ((2, 4), (2, 3))), ("ij,j->ij", ((2, 3), (3,))),
+    ("ij,ij->ji", ((1, 3), (2, 3))), ("ii,i->i", ((3, 3), (3,))),
+    ("i,j,k->kji", ((2,), (3,), (2,)))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_einsum_of_products_only_keeps_torchs_signed_zeros_inf_and_nan(eq, shapes, dtype):
+    """With no label summed, an einsum is products: −0·(+0) = −0 as in torch (NumPy's einsum
+    adds each product to a +0, which made it +0), inf·0 = nan, the values otherwise equal."""
+    pool = np.array([-0.0, 0.0, 1.5, -2.0, np.inf, -np.inf, np.nan, 0.0], dtype)
+    rng = np.random.default_rng(5)
+    ops = [rng.choice(pool, size=sh) for sh in shapes]
+    ops[0].flat[0], ops[1].flat[0] = -0.0, 0.0             # a −0·(+0) in every case
+    if len(ops) > 2:
+        ops[2].flat[0] = 1.5
+    want = torch.einsum(eq, *[torch.tensor(a) for a in ops]).numpy()
+    got = tg.einsum(eq, *[tg.tensor(a) for a in ops]).numpy()
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+
+
 def test_einsum_result_never_shares_the_input_memory():
     x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
     y = tg.einsum("ij->ji", x)

@@ -41,6 +41,8 @@ class Einsum(Function):
                   for o in operands]
         if len(arrays) == 1:
             return _one_operand(equation, arrays[0])
+        if _no_sum(equation):
+            return _products(equation, arrays)
         return np.asarray(np.einsum(equation, *arrays, optimize=_worth_optimizing(equation,
                                                                                  arrays)))
 
@@ -63,6 +65,28 @@ def _one_operand(equation, x):
     if len(labels) == len(out):
         return np.array(view)                       # (a copy: never the input's memory)
     return np.asarray(view.sum(axis=tuple(range(len(out), len(labels))), dtype=view.dtype))
+
+
+def _no_sum(equation):
+    """True when every label is kept in the output: the einsum is products only (an outer,
+    elementwise or batched-outer product)."""
+    lhs, out = equation.split("->")
+    return all(c in out for c in lhs if c != ",")
+
+
+def _products(equation, arrays):
+    """An einsum with nothing summed, as broadcast products: each operand's view (diagonals
+    and transposes by einsum) with its labels in output order and size 1 for the others.
+    ``np.einsum`` adds every product to a +0 accumulator, so a product of −0 came out +0;
+    torch keeps it −0 (the same numbers otherwise: the product is the same rounding)."""
+    lhs, out = equation.split("->")
+    result = None
+    for sub, a in zip(lhs.split(","), arrays):
+        order = "".join(c for c in out if c in sub)
+        view = np.einsum(f"{sub}->{order}", a)
+        view = view.reshape([view.shape[order.index(c)] if c in order else 1 for c in out])
+        result = view if result is None else result * view
+    return np.asarray(result)
 
 
 def _worth_optimizing(equation, arrays):
