@@ -188,7 +188,7 @@ def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, out):
     """:func:`_conv_direct` for a width stride of 1 and output rows oh0..oh1: each tap adds one
     long contiguous run of the input to an output row; five taps of a kernel row a pass, into
     five filters' rows at once (each load of the input serves 25 multiply-adds, each load
-    and store of an output row five), in blocks of a row that stay in the L1 cache, summed in
+    and store of a row's sums five), in blocks of a row that stay in the L1 cache, summed in
     scratch rows (:data:`SCRATCH_PAD`). Taps left over (kw not a multiple of 5) one by one."""
     F, OH, OW, N = out.shape
     C, kh, kw = w.shape[1], w.shape[2], w.shape[3]
