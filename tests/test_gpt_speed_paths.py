@@ -277,6 +277,24 @@ def test_softmax_big_and_odd_shapes_match_torch(shape, dim, dtype, backend):
                                           else tol))
 
 
+def test_softmax_outputs_held_at_once_stay_their_own(backend):
+    """Four layers' attention: each softmax output (reused memory, see kernels.buffers) is
+    kept for its backward while the next ones are computed, and gradients flow through all."""
+    rng = np.random.default_rng(3)
+    xs = [(rng.standard_normal((8, 4, 32, 32)) * 3).astype(np.float32) for _ in range(4)]
+    outs = {}
+    for lib in (tg, torch):
+        ts = [lib.tensor(x, requires_grad=True) for x in xs]
+        ys = [t.softmax(-1) for t in ts]
+        loss = sum((y * float(i + 1)).sin().sum() for i, y in enumerate(ys))
+        grads = lib.autograd.grad(loss, ts)
+        as_np = (lambda a: a.detach().numpy()) if lib is torch else (lambda a: a.numpy())
+        outs[lib] = [as_np(y) for y in ys], [as_np(g) for g in grads]
+    for ours, theirs in zip(outs[tg], outs[torch]):
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
+
 def masked_softmax_reference(x, keep):
     """torch: masked places filled with −∞, softmax, rows with nothing kept above −∞ → 0 (and
     no gradient: they are replaced before the softmax too)."""

@@ -170,3 +170,60 @@ def test_arrays_start_at_different_places_in_a_page():
     assert len(places) == 8 and all(p % 64 == 0 for p in places)
     big = buffers.empty((2048, 1024), np.float64)        # above MAX_BYTES: not kept, staggered
     assert big.ctypes.data % buffers.PAGE not in places and big.flags.c_contiguous
+
+
+# --- arithmetic of big float arrays into reused memory --------------------------------------
+def _operand_pair(kind, rng):
+    x = rng.standard_normal(BIG).astype(np.float32)
+    x[0, :4] = [np.inf, -np.inf, np.nan, -0.0]
+    y = rng.standard_normal(BIG).astype(np.float32)
+    y[0, :4] = [0.0, -0.0, 1.0, 0.0]
+    if kind == "same shape":
+        return x, y
+    if kind == "transposed both":
+        return x.T, y.T                     # one layout, not C order: kept
+    if kind == "0-d of the dtype":
+        return x, np.array(-0.0, np.float32)
+    if kind == "0-d float64 (promotes)":
+        return x, np.array(3.0)
+    if kind == "layouts differ":
+        return x.T, np.ascontiguousarray(y.T)
+    if kind == "broadcast row":
+        return x, y[:1]
+    if kind == "float64":
+        return x.astype(np.float64), y.astype(np.float64)
+    if kind == "int32":
+        return (np.nan_to_num(x) * 100).astype(np.int32), (y * 100).astype(np.int32) | 1
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply, np.divide])
+@pytest.mark.parametrize("kind", ["same shape", "transposed both", "0-d of the dtype",
+                                  "0-d float64 (promotes)", "layouts differ", "broadcast row",
+                                  "float64", "int32"])
+def test_arithmetic_is_numpys_result_dtype_and_layout(ufunc, kind):
+    from tinygrad_sgd.kernels.elementwise import arithmetic
+    a, b = _operand_pair(kind, np.random.default_rng(0))
+    with np.errstate(all="ignore"):
+        got, want = arithmetic(ufunc, a, b), ufunc(a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert got.strides == want.strides                      # the layout NumPy gives
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_arithmetic_results_come_from_the_pool_and_a_held_one_is_never_reused():
+    from tinygrad_sgd.kernels.elementwise import arithmetic
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(BIG).astype(np.float32) for _ in range(2))
+    held = arithmetic(np.add, a, b)
+    assert buffers.kept_bytes() >= held.nbytes
+    second = arithmetic(np.multiply, a, b)
+    assert not np.shares_memory(held, second)
+    np.testing.assert_array_equal(held, a + b)
+    del second
+    gc.collect()
+    third = arithmetic(np.subtract, a, b)                   # the dropped one, handed out again
+    assert buffers.kept_bytes() == 2 * held.nbytes
+    np.testing.assert_array_equal(third, a - b)
+    np.testing.assert_array_equal(held, a + b)

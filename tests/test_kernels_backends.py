@@ -443,3 +443,44 @@ def test_channel_sums_compiled_match_numpy(dtype, layout, axis, keepdims, restor
     b = np.where(np.arange(a.size).reshape(a.shape) % 97 == 0, np.inf, a).astype(dtype)
     np.testing.assert_array_equal(kernels.reduce.sum(b, axis, keepdims, a.dtype),
                                   numpy_twin(kernels.reduce.sum, b, axis, keepdims, a.dtype))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape, to", [((32, 64, 128), (128,)), ((32, 64, 128), (1, 1, 128)),
+                                       ((8192, 3), (3,)), ((40, 30, 20), (30, 20)),
+                                       ((40, 30, 20), (1, 30, 1)), ((4, 5), (5,))])
+def test_sum_to_shape_compiled_column_sums_match_a_float64_sum(dtype, shape, to,
+                                                               restore_backend):
+    """kernels.elementwise.sum_to_shape (a broadcast input's gradient): the compiled column
+    sums over the leading dims, float64 accumulation, rounded once — closer to the float64
+    sum than NumPy's row-after-row float32 additions; inf and nan as NumPy; other reductions
+    and small arrays go to NumPy."""
+    from tinygrad_sgd.kernels.elementwise import sum_to_shape
+    a = (np.random.default_rng(5).standard_normal(shape) * 3 + 1).astype(dtype)
+    kernels.set_backend("numba")
+    got = sum_to_shape(a, to)
+    want = np.add.reduce(a.astype(np.float64), axis=tuple(
+        i for i in range(a.ndim) if i < a.ndim - len(to) or to[i - a.ndim + len(to)] == 1),
+        keepdims=True).reshape(to)
+    assert got.dtype == a.dtype and got.shape == to
+    leading = all(s == 1 for s in to[:-1]) or to == shape[1:]
+    if not (leading and a.size >= 4096):
+        np.testing.assert_array_equal(got, numpy_twin(sum_to_shape, a, to))
+    elif dtype == np.float32:        # the float64 sum rounded once
+        np.testing.assert_array_equal(got, want.astype(np.float32))
+        numpy_err = np.abs(numpy_twin(sum_to_shape, a, to) - want)
+        assert np.abs(got - want).max() <= numpy_err.max()
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    b = a.copy()
+    rows = b.reshape(-1, b.shape[-1])
+    rows[1, :] = np.inf
+    rows[2, ::2] = -np.inf                    # inf − inf: nan
+    rows[3, 1] = np.nan
+    with np.errstate(invalid="ignore"):      # (the op runs under it; the kernel alone here)
+        got, ref = sum_to_shape(b, to), numpy_twin(sum_to_shape, b, to)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+    np.testing.assert_array_equal(np.where(np.isfinite(ref), 0, got),
+                                  np.where(np.isfinite(ref), 0, ref))
+    np.testing.assert_allclose(got, ref, rtol=1e-5 if dtype == np.float32 else 1e-13)

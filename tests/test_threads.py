@@ -199,3 +199,53 @@ def test_import_before_numpy_quiets_openblas_unless_set(preset):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout.split()[-1]
     assert out == (preset or "4")
+
+
+# --- a stack of small products split over the threads (attention's) ------------------------
+def _stack_operands(kind, rng):
+    """(a, b) for kernels.linalg.matmul: contiguous stacks, or the attention's views (q and
+    kᵀ cut out of one (B, T, 3·C) projection, heads permuted to the front)."""
+    if kind == "contiguous":
+        return (rng.standard_normal((6, 3, 16, 8)).astype(np.float32),
+                rng.standard_normal((6, 3, 8, 16)).astype(np.float32))
+    if kind == "attention views":
+        qkv = rng.standard_normal((6, 16, 3 * 24)).astype(np.float32)
+        q = qkv[..., :24].reshape(6, 16, 3, 8).transpose(0, 2, 1, 3)
+        k = qkv[..., 24:48].reshape(6, 16, 3, 8).transpose(0, 2, 1, 3)
+        return q, k.swapaxes(-1, -2)
+    if kind == "float64 probabilities @ values":
+        return (rng.random((5, 2, 16, 16)), rng.standard_normal((5, 2, 16, 8)))
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["contiguous", "attention views",
+                                  "float64 probabilities @ values"])
+def test_a_stack_of_small_products_is_split_and_equals_numpys(two_threads, kind,
+                                                              monkeypatch):
+    from tinygrad_sgd.kernels import linalg
+    calls = []
+
+    def recording(n, fn, work=0, blas=False):
+        calls.append((n, work))
+        threads.parallel_for(n, fn, work=1 << 30, blas=blas)     # always split, here
+    monkeypatch.setattr(linalg, "parallel_for", recording)
+    a, b = _stack_operands(kind, np.random.default_rng(0))
+    out = linalg.matmul(a, b)
+    assert calls and calls[0][0] == a.shape[0]
+    # each matrix is the same BLAS call on the same numbers: bitwise NumPy's
+    np.testing.assert_array_equal(out, np.matmul(a, b))
+    assert out.dtype == np.matmul(a, b).dtype
+
+
+@pytest.mark.parametrize("shapes", [((1, 16, 8), (1, 8, 16)),        # a stack of one
+                                    ((4, 16, 8), (8, 16)),            # a matrix operand
+                                    ((4, 16, 8), (1, 8, 16)),         # a broadcast batch
+                                    ((2, 128, 64), (2, 64, 128))])    # BLAS may thread these
+def test_other_products_are_not_split_by_the_stack_rule(two_threads, shapes, monkeypatch):
+    from tinygrad_sgd.kernels import linalg
+    calls = []
+    monkeypatch.setattr(linalg, "parallel_for", lambda *a, **k: calls.append(a))
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal(s).astype(np.float32) for s in shapes)
+    np.testing.assert_allclose(linalg.matmul(a, b), np.matmul(a, b), rtol=1e-6, atol=1e-6)
+    assert calls == []

@@ -1,10 +1,13 @@
 """Elementwise kernels where plain NumPy is slow for a reason worth knowing."""
+import math
+
 import numpy as np
 
+from . import buffers
 from .backend import compiled
 from .layout import memory_order
 
-__all__ = ["keep_where", "lerp", "sum_to_shape"]
+__all__ = ["keep_where", "lerp", "sum_to_shape", "arithmetic"]
 
 # Below this many elements the compiled kernel's call costs more than NumPy's passes.
 COMPILED_MIN_ELEMENTS = 4096
@@ -61,4 +64,30 @@ def sum_to_shape(a, shape):
     lead = a.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and a.shape[i + lead] != 1)
-    return np.add.reduce(a, axis=axes, keepdims=True).reshape(shape) if axes else a
+    if not axes:
+        return a
+    fast = compiled()
+    if fast is not None and a.dtype in fast.FLOATS and a.size >= COMPILED_MIN_ELEMENTS and \
+            axes == tuple(range(len(axes))) and a.flags.c_contiguous:
+        # over the leading dims only (a bias's gradient): column sums of a matrix, in float64
+        rows = math.prod(a.shape[:len(axes)])
+        return fast.elementwise.column_sums(a.reshape(rows, -1)).astype(a.dtype).reshape(shape)
+    return np.add.reduce(a, axis=axes, keepdims=True).reshape(shape)
+
+
+def arithmetic(ufunc, a, b):
+    """``ufunc(a, b)`` (add, subtract, multiply, divide) as NumPy computes it; for big float
+    arrays of one shape and layout (or an array and a 0-d one) into reused memory from
+    :mod:`.buffers`: a fresh result costs a page fault per 4 KB on its first write, and two
+    threads faulting at once wait for each other. (Not split over the threads: a hand-over
+    costs more than half of one of these passes saves.)"""
+    if a.dtype.kind != "f" or a.nbytes < buffers.MIN_BYTES or \
+            not (b.shape == a.shape or b.ndim == 0) or np.result_type(a, b) != a.dtype:
+        return ufunc(a, b)
+    p = memory_order(a)
+    if p is None or (b.ndim and b.strides != a.strides):
+        return ufunc(a, b)
+    am = a.transpose(p)
+    out = buffers.empty(am.shape, a.dtype)
+    ufunc(am, b.transpose(p) if b.ndim else b, out=out)
+    return out.transpose(np.argsort(p))

@@ -5,8 +5,13 @@ import math
 import numpy as np
 
 from . import buffers
+from .threads import parallel_for
 
 __all__ = ["matmul"]
+
+# Below this many multiply-adds OpenBLAS runs a product on one thread whatever its thread count
+# (its SMP threshold, 65536 · GEMM_MULTITHREAD_THRESHOLD 4)
+SMALL_PRODUCT = 1 << 18
 
 
 def matmul(a, b, layout_of=None):
@@ -34,4 +39,11 @@ def matmul(a, b, layout_of=None):
         return matmul(b.T, a.T).T
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])   # (ValueError if they don't)
     out = buffers.empty(batch + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
+    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    if batch and a.shape[:-2] == b.shape[:-2] and batch[0] > 1 and m * k * n < SMALL_PRODUCT:
+        # a stack of small products (attention's): BLAS makes them one by one on one thread;
+        # two threads each take a part of the stack
+        parallel_for(batch[0], lambda i, j: np.matmul(a[i:j], b[i:j], out=out[i:j]),
+                     work=math.prod(batch) * m * k * n // 8)
+        return out
     return np.matmul(a, b, out=out)

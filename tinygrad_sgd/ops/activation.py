@@ -293,7 +293,7 @@ class GeluGrad(Elementwise):
         self.approximate = approximate
         if derivative is None:
             derivative = gelu_derivative(x.array, approximate)
-        return g.array * derivative
+        return kernels.elementwise.arithmetic(np.multiply, g.array, derivative)
 
     def backward(self, gg):
         g, x = self.saved_tensors

@@ -35,7 +35,7 @@ class Add(Elementwise):
     inputs, rule, derivatives = ("x", "y"), "z = x + y", ("dz/dx = 1", "dz/dy = 1")
 
     def forward(self, x, y):
-        return x.array + y.array
+        return kernels.elementwise.arithmetic(np.add, x.array, y.array)
 
     def backward(self, g):
         return g, g
@@ -45,7 +45,7 @@ class Sub(Elementwise):
     inputs, rule, derivatives = ("x", "y"), "z = x − y", ("dz/dx = 1", "dz/dy = −1")
 
     def forward(self, x, y):
-        return x.array - y.array
+        return kernels.elementwise.arithmetic(np.subtract, x.array, y.array)
 
     def backward(self, g):
         return g, (-g if self.needs_input_grad[1] else None)
@@ -56,7 +56,7 @@ class Mul(Elementwise):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return x.array * y.array
+        return kernels.elementwise.arithmetic(np.multiply, x.array, y.array)
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -69,7 +69,7 @@ class Div(Elementwise):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return x.array / y.array
+        return kernels.elementwise.arithmetic(np.divide, x.array, y.array)
 
     def backward(self, g):
         x, y = self.saved_tensors

@@ -117,7 +117,7 @@ def softmax_rows_f32(d, mask):
         return None
     n = d.shape[-1]
     x = np.ascontiguousarray(d).reshape(-1, n)
-    out = np.empty_like(x)
+    out = buffers.empty(x.shape, x.dtype)           # (warm memory: see buffers)
     use_keep, masked = keep is not _NO_MASK, mask is not None
     parallel_for(len(x), lambda a, b: _softmax_rows(x[a:b], a, keep, use_keep, masked,
                                                    out[a:b]), work=2 * x.size)
@@ -224,7 +224,7 @@ def softmax_backward_rows_f32(g, s, mask=None):
     n = s.shape[-1]
     gs = np.ascontiguousarray(g).reshape(-1, n)
     ss = np.ascontiguousarray(s).reshape(-1, n)
-    out = np.empty_like(ss)
+    out = buffers.empty(ss.shape, ss.dtype)
     use_keep = keep is not _NO_MASK
     parallel_for(len(ss), lambda a, b: _softmax_backward_rows(gs[a:b], ss[a:b], a, keep,
                                                              use_keep, out[a:b]),

@@ -5,6 +5,9 @@
     row_sums       the sums of the rows of a matrix, accumulated in float64 — a convolution's
                    bias gradient (one channel's values are one contiguous run in the
                    batch-innermost layout)
+    column_sums    the sums of the columns of a matrix, in float64 — a linear layer's bias
+                   gradient, the gradient of anything broadcast over the leading dims (NumPy
+                   adds the rows one after the other in float32, at a third of the speed)
 
 Both take 1-D or 2-D C-contiguous arrays: :mod:`..elementwise` and :mod:`..reduce` hand them
 the memory of their arguments in memory order (see :func:`..layout.memory_order`).
@@ -12,10 +15,11 @@ the memory of their arguments in memory order (see :func:`..layout.memory_order`
 import numpy as np
 
 from . import kernel
+from .conv import U
 from .. import buffers
 from ..threads import parallel_for
 
-__all__ = ["keep_where", "row_sums"]
+__all__ = ["keep_where", "row_sums", "column_sums"]
 
 
 @kernel
@@ -54,4 +58,25 @@ def row_sums(a):
     rows."""
     out = np.empty(a.shape[0], np.float64)
     parallel_for(a.shape[0], lambda r0, r1: _row_sums(a, r0, r1, out), a.size)
+    return out
+
+
+@kernel
+def _column_sums(a, c0, c1, out):
+    rows, n = a.shape
+    flat = a.reshape(a.size)
+    acc = np.zeros(c1 - c0)
+    for r in range(rows):
+        start = U(r * n + c0)
+        for c in range(c1 - c0):
+            acc[c] += flat[start + U(c)]
+    out[c0:c1] = acc
+
+
+def column_sums(a):
+    """Σ_r a[r, c] for a C-contiguous float32/64 matrix, in float64 (the caller rounds), each
+    column's numbers added in row order; threads take ranges of columns (so the sums do not
+    depend on the number of threads)."""
+    out = np.empty(a.shape[1], np.float64)
+    parallel_for(a.shape[1], lambda c0, c1: _column_sums(a, c0, c1, out), a.size)
     return out
