@@ -484,3 +484,32 @@ def test_sum_to_shape_compiled_column_sums_match_a_float64_sum(dtype, shape, to,
     np.testing.assert_array_equal(np.where(np.isfinite(ref), 0, got),
                                   np.where(np.isfinite(ref), 0, ref))
     np.testing.assert_allclose(got, ref, rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=needs_numba)])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["C", "CHWN", "strided"])
+@pytest.mark.parametrize("shape", [(16, 4, 16, 16), (2, 1, 2, 3)])    # compiled / NumPy's
+def test_relu_is_torchs_bit_for_bit_signed_zeros_and_nans(backend, dtype, layout, shape,
+                                                          restore_backend):
+    """relu(−0) = −0 and relu(nan) keeps the nan's sign bit, as torch; negatives give +0; the
+    result keeps the input's memory layout (a batch-innermost gradient stays one)."""
+    import torch
+    x = _layouts(shape, dtype)[layout]
+    x[np.unravel_index(np.arange(8), x.shape)] = [-0.0, 0.0, np.nan, -np.nan, -1.0, 2.0,
+                                                  np.inf, -np.inf]
+    kernels.set_backend(backend)
+    got = kernels.elementwise.relu(x)
+    want = torch.relu(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+    assert got.dtype == x.dtype and got.shape == x.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    if layout == "CHWN":
+        assert got.strides == x.strides
+    t = tg.tensor(x, requires_grad=True)
+    y = tg.relu(t)
+    np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(want))
+    y.backward(tg.ones_like(y))
+    tt = torch.from_numpy(np.ascontiguousarray(x)).requires_grad_()
+    torch.relu(tt).backward(torch.ones(x.shape, dtype=tt.dtype))
+    np.testing.assert_array_equal(t.grad.numpy(), tt.grad.numpy())

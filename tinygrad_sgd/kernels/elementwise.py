@@ -5,12 +5,30 @@ import numpy as np
 
 from . import buffers
 from .backend import compiled
-from .layout import memory_order
+from .layout import inverse_order, memory_order
 
-__all__ = ["keep_where", "lerp", "sum_to_shape", "arithmetic"]
+__all__ = ["relu", "keep_where", "lerp", "sum_to_shape", "arithmetic"]
 
 # Below this many elements the compiled kernel's call costs more than NumPy's passes.
-COMPILED_MIN_ELEMENTS = 4096
+COMPILED_MIN_ELEMENTS = 2048
+# NumPy's one pass for relu is quick on small arrays: in a training step the compiled call
+# measured slower below this (its Python around the call costs more there than in isolation)
+RELU_COMPILED_MIN_ELEMENTS = 1 << 14
+
+
+def relu(x):
+    """max(x, 0) as torch computes it: a negative number gives +0, and −0 and NaN come out as
+    they went in (sign included). NumPy's ``maximum(0, x)`` returns its second operand on a
+    tie and a NaN operand as it is; the compiled kernel writes ``0 if x < 0 else x`` in one
+    pass over x's memory (NumPy's maximum, with its NaN checks, is ~2.5x slower)."""
+    fast = compiled()
+    if fast is not None and x.dtype in fast.FLOATS and x.size >= RELU_COMPILED_MIN_ELEMENTS:
+        p = memory_order(x)
+        if p is not None:
+            xm = x.transpose(p)
+            out = fast.elementwise.relu(xm.reshape(-1))
+            return out.reshape(xm.shape).transpose(inverse_order(p))
+    return np.maximum(np.zeros((), x.dtype), x)
 
 
 def keep_where(cond, x):
@@ -28,11 +46,13 @@ def keep_where(cond, x):
     fast = compiled()
     if fast is not None and x.dtype in fast.FLOATS and cond.dtype in (np.bool_, x.dtype) and \
             cond.shape == x.shape and x.size >= COMPILED_MIN_ELEMENTS:
+        if x.flags.c_contiguous and cond.flags.c_contiguous:         # (the common case, quick)
+            return fast.elementwise.keep_where(cond.reshape(-1), x.reshape(-1)).reshape(x.shape)
         p = memory_order(x)
         if p is not None and cond.transpose(p).flags.c_contiguous:
             xm, cm = x.transpose(p), cond.transpose(p)
             out = fast.elementwise.keep_where(cm.reshape(-1), xm.reshape(-1))
-            return out.reshape(xm.shape).transpose(np.argsort(p))
+            return out.reshape(xm.shape).transpose(inverse_order(p))
     if cond.dtype != np.bool_:
         cond = cond != 0
     out = np.asarray(np.multiply(x, cond, dtype=x.dtype))
@@ -90,4 +110,4 @@ def arithmetic(ufunc, a, b):
     am = a.transpose(p)
     out = buffers.empty(am.shape, a.dtype)
     ufunc(am, b.transpose(p) if b.ndim else b, out=out)
-    return out.transpose(np.argsort(p))
+    return out.transpose(inverse_order(p))

@@ -7,7 +7,7 @@ from ..arguments import pair
 from . import buffers
 from ..errors import ShapeError
 
-__all__ = ["to_chwn", "from_chwn", "memory_order", "padded_empty", "Geometry", "geometry",
+__all__ = ["to_chwn", "from_chwn", "memory_order", "inverse_order", "padded_empty", "Geometry", "geometry",
            "pool_geometry"]
 
 
@@ -21,14 +21,31 @@ def from_chwn(a):
     return a.transpose(3, 0, 1, 2)
 
 
+_IN_ORDER = tuple(tuple(range(n)) for n in range(8))
+
+
 def memory_order(a):
     """The axis order ``p`` in which ``a.transpose(p)`` is C-contiguous — a's dims from the
     outermost in memory to the innermost (an NCHW view of batch-innermost memory: (1, 2, 3,
     0)) — or None if a is not a permutation of a contiguous array."""
     if a.flags.c_contiguous:
-        return tuple(range(a.ndim))
+        return _IN_ORDER[a.ndim] if a.ndim < len(_IN_ORDER) else tuple(range(a.ndim))
+    if a.ndim == 2 and a.flags.f_contiguous:
+        return (1, 0)
     p = tuple(sorted(range(a.ndim), key=lambda i: -a.strides[i]))
     return p if a.transpose(p).flags.c_contiguous else None
+
+
+_INVERSES = {}
+
+
+def inverse_order(p):
+    """The permutation that undoes ``p`` (``a.transpose(p).transpose(inverse_order(p))`` is
+    ``a``): ``np.argsort(p)``, remembered — NumPy's call on a tuple costs several µs."""
+    q = _INVERSES.get(p)
+    if q is None:
+        q = _INVERSES[p] = tuple(int(i) for i in np.argsort(p))
+    return q
 
 
 def padded_empty(m, n, dtype):

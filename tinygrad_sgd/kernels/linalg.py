@@ -37,7 +37,8 @@ def matmul(a, b, layout_of=None):
     if layout_of is not None and a.ndim == 2 and b.ndim == 2 and layout_of.ndim == 2 and \
             layout_of.flags.f_contiguous and not layout_of.flags.c_contiguous:
         return matmul(b.T, a.T).T
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])   # (ValueError if they don't)
+    batch = () if a.ndim == b.ndim == 2 else \
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])      # (ValueError if they don't)
     out = buffers.empty(batch + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     if batch and a.shape[:-2] == b.shape[:-2] and batch[0] > 1 and m * k * n < SMALL_PRODUCT:

@@ -419,13 +419,13 @@ class Where(Elementwise):
 
     def forward(self, cond, x, y):
         self.keep_array("cond", cond.array)
-        c = cond.array
-        if y.array.ndim == 0 and y.array == 0 and c.dtype in (np.bool_, x.array.dtype) and \
-                x.array.shape == np.broadcast_shapes(c.shape, x.shape):
-            return kernels.elementwise.keep_where(c, x.array.astype(np.result_type(x.array,
-                                                                                 y.array),
-                                                                   copy=False))
-        return np.where(c, x.array, y.array)
+        c, xa, ya = cond.array, x.array, y.array
+        if ya.ndim == 0 and ya == 0 and c.dtype in (np.bool_, xa.dtype) and \
+                (c.shape == xa.shape or xa.shape == np.broadcast_shapes(c.shape, xa.shape)):
+            if ya.dtype != xa.dtype:
+                xa = xa.astype(np.result_type(xa, ya), copy=False)
+            return kernels.elementwise.keep_where(c, xa)
+        return np.where(c, xa, ya)
 
     def backward(self, g):
         c, zero = self.constant(self.kept_array("cond")), self.constant(np.zeros((), g.dtype))

@@ -1,4 +1,6 @@
 """Matrix multiplication and the linear layer's affine map."""
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -94,7 +96,7 @@ class LinearWeightGrad(Function):
 
     def forward(self, g, x):
         self.save_for_backward(g, x)
-        rows = int(np.prod(x.shape[:-1]))          # (not -1: a dim may be 0)
+        rows = math.prod(x.array.shape[:-1])       # (not -1: a dim may be 0)
         g2 = g.array.reshape(rows, g.shape[-1])
         x2 = x.array.reshape(rows, x.shape[-1])
         return kernels.linalg.matmul(g2.T, x2)

@@ -23,7 +23,7 @@ class NllLoss(Function):
         if d.ndim == 1:
             picked = np.asarray(d[int(t)])
         else:
-            picked = np.take_along_axis(d, t[:, None], axis=1)[:, 0]
+            picked = d[np.arange(len(t)), t]
         w = w.astype(d.dtype, copy=False)
         losses = -w * picked
         if reduction == "none":

@@ -1,4 +1,6 @@
-"""Compiled one-pass twins of two NumPy kernels that take several passes over big arrays:
+"""Compiled one-pass twins of NumPy kernels that take several passes over big arrays:
+
+    relu           max(x, 0) with torch's signed zeros and NaN (NumPy's maximum: ~2.5x slower)
 
     keep_where     x where cond, else 0 — relu's, clamp's and max's backward (NumPy: a product,
                    a NaN check and an addition, ~4 passes; here one)
@@ -14,12 +16,30 @@ the memory of their arguments in memory order (see :func:`..layout.memory_order`
 """
 import numpy as np
 
+import numba
+
 from . import kernel
 from .conv import U
 from .. import buffers
 from ..threads import parallel_for
 
-__all__ = ["keep_where", "row_sums", "column_sums"]
+__all__ = ["relu", "keep_where", "row_sums", "column_sums"]
+
+
+# no fastmath: "no signed zeros" would let LLVM turn the select into a max, and −0 must stay
+@numba.njit(cache=True, nogil=True)
+def _relu(x, i0, i1, out):
+    zero = out.dtype.type(0)
+    v, o = x[i0:i1], out[i0:i1]          # (sliced first: see _keep_where)
+    for i in range(v.shape[0]):
+        o[i] = zero if v[i] < zero else v[i]
+
+
+def relu(x):
+    """``0 if x < 0 else x`` for a 1-D C-contiguous float32/64 array. Threads take ranges."""
+    out = buffers.empty(x.shape, x.dtype)
+    parallel_for(x.shape[0], lambda a, b: _relu(x, a, b, out), x.size)
+    return out
 
 
 @kernel
