@@ -513,3 +513,40 @@ def test_relu_is_torchs_bit_for_bit_signed_zeros_and_nans(backend, dtype, layout
     tt = torch.from_numpy(np.ascontiguousarray(x)).requires_grad_()
     torch.relu(tt).backward(torch.ones(x.shape, dtype=tt.dtype))
     np.testing.assert_array_equal(t.grad.numpy(), tt.grad.numpy())
+
+
+@needs_numba
+@pytest.mark.parametrize("switch_to", [None, "numpy"])
+@pytest.mark.parametrize("args, channels", [(dict(), 3), (dict(padding=2), 3),
+                                            (dict(stride=(1, 2)), 1)])
+def test_direct_forward_keeps_its_padded_input_for_the_weight_gradient(switch_to, args,
+                                                                       channels,
+                                                                       restore_backend):
+    """The compiled direct forward keeps the batch-innermost padded input it read; the weight
+    gradient reads it instead of copying x again — the same numbers as without it, and, when
+    the kernel set is switched between forward and backward (or a stride makes it a column
+    path), it is not taken for a column matrix."""
+    import torch
+    from tinygrad_sgd.nn import functional as F
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((6, channels, 12, 11)).astype(np.float32)
+    w = rng.standard_normal((5, channels, 5, 5)).astype(np.float32)
+    g = rng.standard_normal(F.conv2d(tg.tensor(x), tg.tensor(w), **args).shape).astype(np.float32)
+    kernels.set_backend("numba")
+    xt, wt = tg.tensor(x), tg.tensor(w, requires_grad=True)
+    y = F.conv2d(xt, wt, **args)
+    kept = y.grad_fn.__dict__.get("cols")
+    assert kept is not None and kept.ndim == 4          # (C, Hp, Wp, N)
+    if switch_to:
+        kernels.set_backend(switch_to)
+    y.backward(tg.tensor(g))
+    kernels.set_backend("numba")
+    again = tg.tensor(w, requires_grad=True)
+    y2 = F.conv2d(xt, again, **args)
+    y2.grad_fn.__dict__.pop("cols")                     # recomputed from x
+    y2.backward(tg.tensor(g))
+    if switch_to is None:
+        np.testing.assert_array_equal(wt.grad.numpy(), again.grad.numpy())
+    tw = torch.tensor(w, requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x), tw, **args).backward(torch.tensor(g))
+    np.testing.assert_allclose(wt.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)

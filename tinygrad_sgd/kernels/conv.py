@@ -69,14 +69,17 @@ def matmul_by_columns(a, b, rows, block):
 
 def conv2d_forward(x, w, b, g, keep_cols=False):
     """y = conv2d(x, w) + b for NCHW arrays, as W·cols(x): the columns of a slab of output rows
-    are copied and multiplied at once. Returns ``(y, cols)``: ``cols`` is the whole column
-    matrix when ``keep_cols`` and it fits KEEP_COLS_BYTES (for the weight gradient), else None."""
+    are copied and multiplied at once. Returns ``(y, cols)``: ``cols`` is what the weight
+    gradient may reuse when ``keep_cols`` — the whole column matrix if it fits
+    KEEP_COLS_BYTES, or, for the compiled direct kernels, the batch-innermost padded input
+    they read (4-D); else None."""
     if g.groups > 1:
         return grouped_conv2d_forward(x, w, b, g), None
     fast = compiled()            # the numba kernels, if active (None: NumPy's)
     fast = fast if fast is not None and fast.floats(x, w, *([] if b is None else [b])) else None
     if _direct(fast, g):                  # few input channels: computed directly, no columns
-        return fast.conv.conv2d_forward_direct(x, w, b, g), None
+        xp = fast.conv.padded_chwn(x, g)
+        return fast.conv.conv2d_forward_direct(x, w, b, g, xp), (xp if keep_cols else None)
     F, block = w.shape[0], g.OW * g.N          # columns per output row
     xp = g.padded(to_chwn(x))
     win = g.windows(xp)
@@ -187,13 +190,19 @@ def transposed_conv_by_rows(g, gy, w, dtype):
 
 
 def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
-    """dw = dy · cols(x)ᵀ for NCHW arrays, summed over slabs of output rows (``cols``: the
-    column matrix the forward kept, else the columns are copied again, a slab at a time)."""
+    """dw = dy · cols(x)ᵀ for NCHW arrays, summed over slabs of output rows (``cols``: what
+    :func:`conv2d_forward` kept — the column matrix, or the direct kernels' padded input —
+    else the columns are copied again, a slab at a time)."""
     if g.groups > 1:
         return grouped_conv2d_weight_grad(x, gy, w_shape, g)
     fast = compiled()
     fast = fast if fast is not None and fast.floats(x, gy) else None
-    if cols is None and _direct(fast, g) and g.stride[1] == 1:   # directly, no columns
+    direct = _direct(fast, g) and g.stride[1] == 1
+    if cols is not None and cols.ndim == 4:        # the direct forward's padded input
+        if direct and cols.dtype == x.dtype:
+            return fast.conv.conv2d_weight_grad_direct(x, gy, w_shape, g, xp=cols)
+        cols = None                   # (another kernel set, or a stride: not columns)
+    if cols is None and direct:                    # directly, no columns
         return fast.conv.conv2d_weight_grad_direct(x, gy, w_shape, g)
     xp = g.padded(to_chwn(x))
     win = g.windows(xp)

@@ -33,7 +33,7 @@ class Conv2dOp(Function):
         out, cols = kernel.conv2d_forward(x.array, w.array, None if b is None else b.array, g,
                                           keep_cols=w.requires_grad)
         if cols is not None:
-            self.cols = cols     # reused by the weight gradient
+            self.cols = cols     # reused by the weight gradient (columns, or the padded input)
         return out
 
     def backward(self, dy):
