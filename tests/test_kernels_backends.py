@@ -550,3 +550,40 @@ def test_direct_forward_keeps_its_padded_input_for_the_weight_gradient(switch_to
     tw = torch.tensor(w, requires_grad=True)
     torch.nn.functional.conv2d(torch.tensor(x), tw, **args).backward(torch.tensor(g))
     np.testing.assert_allclose(wt.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=needs_numba)])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("case", ["same layout", "CHWN", "mixed layouts", "broadcast cond",
+                                  "float cond", "small", "no nan"])
+def test_keep_where_is_where_bit_for_bit(backend, dtype, case, restore_backend):
+    """Both kernel sets give np.where(cond, x, +0) exactly: a kept −0 stays −0, a kept NaN
+    keeps its bits, a masked −1, −inf or NaN gives +0 — torch's threshold_backward."""
+    shape = (2, 3, 4, 5) if case == "small" else (8, 4, 16, 16)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(dtype)
+    specials = np.array([-0.0, np.nan, -np.nan, -np.inf, np.inf, -1.0, 0.0, 3.0], dtype)
+    if case == "no nan":                # (no NaN anywhere: a product would pass for a where)
+        specials = np.nan_to_num(specials, nan=-0.0)
+    x.reshape(-1)[:16] = np.concatenate([specials, specials])
+    cond = rng.random(shape) > 0.5
+    cond.reshape(-1)[:8] = True                  # the first specials kept, the next masked
+    cond.reshape(-1)[8:16] = False
+    if case in ("CHWN", "mixed layouts"):
+        x = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+        if case == "CHWN":
+            cond = np.ascontiguousarray(cond.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    if case == "broadcast cond":
+        cond = cond[:1]
+    want = np.where(cond, x, dtype(0))
+    if case == "float cond":            # relu's output as the mask: ≠ 0 (nan counts as true)
+        cond = np.where(cond, np.where(rng.random(shape) > 0.5, 2.0, np.nan),
+                        np.where(rng.random(shape) > 0.5, -0.0, 0.0)).astype(dtype)
+        want = np.where(cond != 0, x, dtype(0))
+    kernels.set_backend(backend)
+    got = kernels.elementwise.keep_where(cond, x)
+    assert got.dtype == x.dtype and got.shape == x.shape
+    np.testing.assert_array_equal(np.ascontiguousarray(got).view(np.uint8),
+                                  np.ascontiguousarray(want).view(np.uint8))   # every bit
+    if case == "CHWN":
+        assert got.strides == x.strides

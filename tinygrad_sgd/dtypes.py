@@ -208,6 +208,8 @@ def result_dtype(a, b):
 
 def promote(a, b):
     """Tensors ``a`` and ``b`` cast to the dtype torch gives their result."""
+    if a.array.dtype == b.array.dtype:          # (the common case: nothing to cast)
+        return a, b
     dtype = result_dtype(a.array, b.array)
     return a.to(dtype), b.to(dtype)
 

@@ -225,13 +225,17 @@ class Function:
             node.next_functions = tuple([(a.grad_fn or a) if n else None
                                          for a, n in zip(args, needs)])
             node.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
-            out.requires_grad = True
+            if out.array.dtype.kind == "f":
+                out._requires_grad = True     # (the setter's checks, for a new float result)
+            else:
+                out.requires_grad = True      # refused, with torch's message
             out.grad_fn = node
             if mode.modules:
                 node.modules = mode.modules
-            for i, a in enumerate(args):      # inputs needing no grad, for the drawings
-                if not needs[i] and isinstance(a, Tensor):
-                    node._keep_input(i, a)
+            if False in needs:
+                for i, a in enumerate(args):      # inputs needing no grad, for the drawings
+                    if not needs[i] and isinstance(a, Tensor):
+                        node._keep_input(i, a)
         return out
 
     # Inputs that need no gradient (data, targets, constants such as the 1 of ``1 - p``) are
