@@ -4,8 +4,6 @@ A view (reshape, view, permute, transpose, expand, squeeze, ...) is always a new
 even when nothing moves (``x.reshape(x.shape)``, ``v.T`` of a vector), so a hook or
 ``retain_grad`` on it acts on the view, not on its source — as in torch. Only ``flatten`` over
 a single dim and ``contiguous`` of a contiguous tensor hand back the tensor itself, as torch."""
-import math
-
 import numpy as np
 
 from .. import ops
@@ -81,7 +79,7 @@ def flatten(input, start_dim=0, end_dim=-1):
                          f"({start_dim} and {end_dim} for a tensor of shape {input.shape})")
     if s == e:
         return input
-    shape = input.shape[:s] + (math.prod(input.shape[s:e + 1]),) + input.shape[e + 1:]
+    shape = input.shape[:s] + (input.shape[s:e + 1].numel(),) + input.shape[e + 1:]
     args = f"({start_dim}, {end_dim})" if end_dim != -1 else f"({start_dim})" if start_dim else ""
     return ops.Reshape.apply(input, shape, label="flatten" + args)   # drawn as flatten(1)
 

@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import buffers
 from .backend import compiled
-from .layout import to_chwn, from_chwn, padded_empty
+from .layout import to_chwn, from_chwn, padded_chwn, padded_empty
 from .threads import parallel_for
 
 __all__ = ["conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad", "col2im", "unfold",
@@ -78,7 +78,7 @@ def conv2d_forward(x, w, b, g, keep_cols=False):
     fast = compiled()            # the numba kernels, if active (None: NumPy's)
     fast = fast if fast is not None and fast.floats(x, w, *([] if b is None else [b])) else None
     if _direct(fast, g):                  # few input channels: computed directly, no columns
-        xp = fast.conv.padded_chwn(x, g)
+        xp = padded_chwn(x, g)
         return fast.conv.conv2d_forward_direct(x, w, b, g, xp), (xp if keep_cols else None)
     F, block = w.shape[0], g.OW * g.N          # columns per output row
     xp = g.padded(to_chwn(x))

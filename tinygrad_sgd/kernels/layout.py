@@ -7,13 +7,19 @@ from ..arguments import pair
 from . import buffers
 from ..errors import ShapeError
 
-__all__ = ["to_chwn", "from_chwn", "memory_order", "inverse_order", "padded_empty", "Geometry", "geometry",
-           "pool_geometry"]
+__all__ = ["to_chwn", "padded_chwn", "from_chwn", "memory_order", "inverse_order",
+           "padded_empty", "Geometry", "geometry", "pool_geometry"]
 
 
 def to_chwn(a):
     """(N, C, H, W) array → (C, H, W, N) C-contiguous array (free if it already is one)."""
     return np.ascontiguousarray(a.transpose(1, 2, 3, 0))
+
+
+def padded_chwn(x, g):
+    """x (N, C, H, W) as the direct kernels read it: batch innermost, zero-padded by the
+    geometry ``g``, C-contiguous ((C, Hp, Wp, N); x's own memory when it is that already)."""
+    return np.ascontiguousarray(g.padded(to_chwn(x)))
 
 
 def from_chwn(a):

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import kernel, inline
 from .. import buffers
-from ..layout import to_chwn, from_chwn
+from ..layout import to_chwn, from_chwn, padded_chwn
 from ..threads import parallel_for
 
 __all__ = ["conv2d_forward_direct", "conv2d_input_grad_direct", "conv2d_weight_grad_direct"]
@@ -385,15 +385,9 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
                             o[oa + U(r) * ws + U(j)] += acc
 
 
-def padded_chwn(x, g):
-    """x (N, C, H, W) as the direct kernels read it: batch innermost, zero-padded, C-contiguous
-    ((C, Hp, Wp, N); x's own memory when it is that already)."""
-    return np.ascontiguousarray(g.padded(to_chwn(x)))
-
-
 def conv2d_forward_direct(x, w, b, g, xp=None):
     """y = conv2d(x, w) + b (NCHW arrays in, an NCHW view out), groups = 1, no column matrix.
-    ``xp``: :func:`padded_chwn` of x, if the caller made it already."""
+    ``xp``: :func:`..layout.padded_chwn` of x, if the caller made it already."""
     xp = padded_chwn(x, g) if xp is None else xp
     w4 = np.ascontiguousarray(w)
     bias = np.zeros(w.shape[0], dtype=w.dtype) if b is None else np.ascontiguousarray(b)
@@ -430,7 +424,8 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix); threads take ranges of channels (for one channel, of
     (five filters, kernel row) pairs), so each number is summed in the same order on any
-    number of threads. ``xp``: :func:`padded_chwn` of x (the forward's, kept), or None."""
+    number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
+    None."""
     xp = padded_chwn(x, g) if xp is None else xp
     g2 = to_chwn(gy)
     dtype = np.result_type(x, gy)
