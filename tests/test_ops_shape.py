@@ -1021,3 +1021,27 @@ def test_repeat_of_an_empty_tensor_has_its_own_memory():
         z.detach().abs_()
         (y.sum() + z.sum()).backward()
         assert tuple(x.grad.shape) == (0, 1)
+
+
+def test_stride_is_torchs_for_the_same_memory():
+    """stride() (and stride(dim)) in elements, as torch for the same views: contiguous,
+    transposed, sliced with steps, expanded (0), size-0 and 0-d; torch's IndexErrors."""
+    a = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    for make in (lambda t: t, lambda t: t.transpose(0, 2), lambda t: t[:, ::2, 1:],
+                 lambda t: t[:1].expand(5, 3, 4), lambda t: t.permute(2, 0, 1)[1],
+                 lambda t: t.reshape(6, 4)[::3]):
+        ours, theirs = make(tg.tensor(a)), make(torch.tensor(a))
+        assert ours.stride() == theirs.stride()
+        assert [ours.stride(d) for d in range(-ours.ndim, ours.ndim)] == \
+            [theirs.stride(d) for d in range(-theirs.ndim, theirs.ndim)]
+    for shape in [(0, 3), (3, 0), (2, 0, 4)]:
+        assert tg.zeros(shape).stride() == torch.zeros(shape).stride()
+    assert tg.zeros(()).stride() == torch.zeros(()).stride() == ()
+    assert tg.zeros(2, 3, dtype=tg.float64).stride() == (3, 1)        # elements, not bytes
+    for t, dim in [(tg.zeros(2, 3), 2), (tg.zeros(2, 3), -3), (tg.zeros(()), 0)]:
+        theirs = torch.zeros(t.shape)
+        with pytest.raises(IndexError) as ours_error:
+            t.stride(dim)
+        with pytest.raises(IndexError) as torch_error:
+            theirs.stride(dim)
+        assert str(ours_error.value) == str(torch_error.value)

@@ -280,6 +280,33 @@ def numel(input):
     return input.numel()
 
 
+def _stride(self, dim=None):
+    """The steps, in elements, between neighbours along each dim in memory (torch's
+    ``stride()``; one int with ``dim``); 0 along an expanded dim. The memory is the NumPy
+    array's: a convolution's result is an NCHW view of batch-innermost memory here (torch's
+    is NCHW-contiguous), so its strides read differently from torch's."""
+    if self.array.size == 0:        # no memory to step through: row-major steps, as torch
+        steps, n = [], 1
+        for size in reversed(self.array.shape):
+            steps.append(n)
+            n *= max(size, 1)
+        steps = tuple(reversed(steps))
+    else:
+        steps = tuple(b // self.array.itemsize for b in self.array.strides)
+    if dim is None:
+        return steps
+    n = len(steps)
+    if n == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return steps[dim]
+
+
+Tensor.stride = _stride
+
+
 @tensor_method
 def equal(input, other):
     """True if same shape and equal values (NaN ≠ NaN; dtypes may differ, as torch)."""
