@@ -587,3 +587,17 @@ def test_keep_where_is_where_bit_for_bit(backend, dtype, case, restore_backend):
                                   np.ascontiguousarray(want).view(np.uint8))   # every bit
     if case == "CHWN":
         assert got.strides == x.strides
+
+
+@pytest.mark.parametrize("call", [lambda m, t: m.relu(t), lambda m, t: t.relu(),
+                                  lambda m, t: m.nn.functional.relu(t),
+                                  lambda m, t: m.nn.ReLU()(t)])
+def test_relu_of_integers_is_torchs_and_of_bools_refused(call):
+    import torch
+    ints = [3, -2, 0, -7]
+    assert call(tg, tg.tensor(ints)).tolist() == call(torch, torch.tensor(ints)).tolist()
+    assert call(tg, tg.tensor(ints)).dtype == tg.int64
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        call(torch, torch.tensor([True, False]))
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        call(tg, tg.tensor([True, False]))

@@ -8,7 +8,9 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
 @tensor_method
 def relu(input):
-    """max(x, 0)."""
+    """max(x, 0) (−0 and NaN pass as they are, as torch's); bool tensors are refused, as torch."""
+    if input.array.dtype == bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return ops.ReLUOp.apply(input)
 
 
