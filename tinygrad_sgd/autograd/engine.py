@@ -195,8 +195,9 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         else:
             leaf.grad = g + 0.0 if g.requires_grad else _tensor_class()(g.array.copy())
         return
-    data = g.array
-    leaf.grad = _tensor_class()(data.copy() if leaf.grad is None else leaf.grad.array + data)
+    data = g.array                    # (of the leaf's shape and dtype: set without the checks)
+    old = leaf._grad
+    leaf._grad = _tensor_class()(data.copy() if old is None else old.array + data)
 
 
 class _Capture:
