@@ -2,8 +2,8 @@
 
     relu           max(x, 0) with torch's signed zeros and NaN (NumPy's maximum: ~2.5x slower)
 
-    keep_where     x where cond, else 0 — relu's, clamp's and max's backward (NumPy: a product,
-                   a NaN check and an addition, ~4 passes; here one)
+    keep_where     x where cond, else 0 — relu's, clamp's and max's backward (NumPy: the
+                   mask made all-ones/zeros, then AND with x's bits, 2 passes; here one)
     row_sums       the sums of the rows of a matrix, accumulated in float64 — a convolution's
                    bias gradient (one channel's values are one contiguous run in the
                    batch-innermost layout)
@@ -11,12 +11,11 @@
                    gradient, the gradient of anything broadcast over the leading dims (NumPy
                    adds the rows one after the other in float32, at a third of the speed)
 
-Both take 1-D or 2-D C-contiguous arrays: :mod:`..elementwise` and :mod:`..reduce` hand them
+They take 1-D or 2-D C-contiguous arrays: :mod:`..elementwise` and :mod:`..reduce` hand them
 the memory of their arguments in memory order (see :func:`..layout.memory_order`).
 """
-import numpy as np
-
 import numba
+import numpy as np
 
 from . import kernel
 from .conv import U
