@@ -9,6 +9,7 @@ gathered, with these same ops, so second order works.
 import numpy as np
 
 from ..autograd import Function
+from ..kernels.layout import inverse_order
 from .elementwise import Where, keep_where
 from .shape import GetItem, IndexAdd, Permute, Staged, along
 
@@ -186,7 +187,7 @@ class Diagonal(Function):
         order = rest + list(self.dims)
         moved = tuple(self.in_shape[d] for d in order)
         embedded = IndexAdd.apply(g, diagonal_index(moved[-2:], self.offset), moved, True)
-        return Permute.apply(embedded, tuple(np.argsort(order).tolist()))
+        return Permute.apply(embedded, inverse_order(tuple(order)))
 
 
 def diagonal_index(matrix_shape, offset):

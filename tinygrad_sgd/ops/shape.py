@@ -6,6 +6,7 @@ import numpy as np
 from .. import versions
 from ..autograd import Function
 from ..errors import ShapeError
+from ..kernels.layout import inverse_order
 
 
 class Reshape(Function):
@@ -41,7 +42,7 @@ class Permute(Function):
         return x.array.transpose(dims)
 
     def backward(self, g):
-        return Permute.apply(g, tuple(np.argsort(self.dims).tolist()))
+        return Permute.apply(g, inverse_order(tuple(self.dims)))
 
 
 class Expand(Function):
