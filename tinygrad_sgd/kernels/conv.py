@@ -197,13 +197,11 @@ def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
         return grouped_conv2d_weight_grad(x, gy, w_shape, g)
     fast = compiled()
     fast = fast if fast is not None and fast.floats(x, gy) else None
-    direct = _direct(fast, g) and g.stride[1] == 1
-    if cols is not None and cols.ndim == 4:        # the direct forward's padded input
-        if direct and cols.dtype == x.dtype:
-            return fast.conv.conv2d_weight_grad_direct(x, gy, w_shape, g, xp=cols)
-        cols = None                   # (another kernel set, or a stride: not columns)
-    if cols is None and direct:                    # directly, no columns
-        return fast.conv.conv2d_weight_grad_direct(x, gy, w_shape, g)
+    xp = None
+    if cols is not None and cols.ndim == 4:   # the direct forward's padded input: never columns
+        xp, cols = (cols if cols.dtype == x.dtype else None), None
+    if cols is None and _direct(fast, g) and g.stride[1] == 1:   # directly, no columns
+        return fast.conv.conv2d_weight_grad_direct(x, gy, w_shape, g, xp)
     xp = g.padded(to_chwn(x))
     win = g.windows(xp)
     g2 = to_chwn(gy).reshape(w_shape[0], -1)
