@@ -123,6 +123,24 @@ def test_spinning_workers_take_the_chunks_beyond_the_first(two_threads, compiled
 
 
 @needs_numba
+def test_spin_lingers_after_the_flag_before_taking_the_gil_back():
+    """The pause before a worker takes the GIL is inside the compiled poll (a worker that took
+    the GIL first and paused after would wait for it while the caller holds it), and is a
+    time, not a number of polls (a loop of polls LLVM may fold away)."""
+    import time
+    from tinygrad_sgd.kernels.compiled.spin import spin
+    flags, scratch = np.zeros((1, 2), np.int64), np.zeros(3, np.int64)
+    flags[0, 0] = 7
+    assert spin(flags, 0, -1, 0, 7, 10, 0, scratch, 0)            # warm (compiled)
+    t0 = time.perf_counter()
+    assert spin(flags, 0, 5, 0, 7, 10, 0, scratch, 20_000_000)    # 20 ms
+    assert time.perf_counter() - t0 >= 0.02 and flags[0, 1] == 5   # announced too
+    t0 = time.perf_counter()
+    assert not spin(flags, 0, -1, 0, 8, 1000, 0, scratch, 20_000_000)   # no flag: no pause
+    assert time.perf_counter() - t0 < 0.02
+
+
+@needs_numba
 def test_spinning_workers_pass_errors_on_and_go_on(two_threads, compiled_kernels):
     def boom(a, b):
         if a > 0:

@@ -144,14 +144,18 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
 #
 #   caller: publish the chunks, flag the job; run chunk 0; spin (no GIL) until every worker has
 #           flagged "done", which it does from inside its next spin, having let go of the GIL
-#   worker: spin (no GIL) until the job's flag; spin GRACE more polls, so that the caller is
+#   worker: spin (no GIL) until the job's flag; linger GRACE_NS more, so that the caller is
 #           inside its own kernel (not holding the GIL) when the worker takes it; run its chunk
 #
 # Nobody waits for the GIL while its holder is about to let go of it, so nobody sleeps.
+# (The linger is a time, inside the compiled poll, before the GIL is taken. Measured on a job of
+# two chunks, from the call: the worker's chunk started after 27-29 µs with no linger — it asked
+# for the GIL while the caller still held it and slept until woken —, after 16-20 µs with 6-10
+# µs of linger, and after 33 µs with 3 µs, which made the caller wait too.)
 
 SPIN_POLLS = 1 << 20      # ~2 ms of polling (with a yield every YIELD_POLLS) before sleeping
 YIELD_POLLS = 256         # polls between two sched_yield calls (each ~0.3 µs)
-GRACE_POLLS = 1 << 12     # a few µs: the caller's own call reaching its kernel
+GRACE_NS = 8_000          # the caller reaching its own kernel after flagging the job: a few µs
 _JOB, _DONE = 0, 1        # the columns of the flags: the job number flagged, the one done
 
 
@@ -232,7 +236,7 @@ class _CrewState:
     def __init__(self, n, spin):
         self.spin = spin
         self.flags = np.zeros((n, 2), np.int64)
-        self.scratch = np.zeros(1, np.int64)
+        self.scratch = np.zeros(3, np.int64)
         self.chunks, self.errors = [None] * n, [None] * n
         self.wake = [threading.Condition() for _ in range(n)]
         self.sleeping = [False] * n
@@ -252,11 +256,11 @@ class _CrewState:
                              daemon=True).start()
 
     def work(self, k):
-        flags, spin, scratch = self.flags, self.spin, np.zeros(1, np.int64)
+        flags, spin, scratch = self.flags, self.spin, np.zeros(3, np.int64)
         done = -1
         while not self.retired:
             job = done + 1 if done >= 0 else 1
-            if not spin(flags, k, done, _JOB, job, SPIN_POLLS, YIELD_POLLS, scratch):
+            if not spin(flags, k, done, _JOB, job, SPIN_POLLS, YIELD_POLLS, scratch, GRACE_NS):
                 with self.wake[k]:            # nothing for a while: sleep until notified
                     self.sleeping[k] = True
                     while flags[k, _JOB] != job and not self.retired:
@@ -264,7 +268,7 @@ class _CrewState:
                     self.sleeping[k] = False
                 if self.retired:
                     return
-            spin(flags, k, -1, _JOB, -1, GRACE_POLLS, 0, scratch)   # a pause, no GIL held
+                spin(flags, k, -1, _JOB, job, 1, 0, scratch, GRACE_NS)   # the pause, no GIL
             fn, a, b = self.chunks[k]
             self.chunks[k] = None
             try:
