@@ -351,10 +351,7 @@ CASES = [
         ("sgn", "output", lambda L, x: x.sgn())]
 ] + [
     Case(f"{name}'s input changed in place, not needed", lambda L, f=f: _edit_after(
-        L, f, "input"), value(),
-         xfail=f"{name} keeps its input for backward though its gradient doesn't read it, "
-               f"so an in-place change is refused; torch gives the gradient — in the {name} "
-               f"op (tinygrad_sgd/ops)")
+        L, f, "input"), value())
     for name, f in [("lerp (end)", lambda L, x: L.lerp(L.ones(3, dtype=x.dtype), x, 0.25)),
                     ("frac", lambda L, x: x.frac()),
                     ("kron", lambda L, x: L.kron(x, L.ones(2, dtype=x.dtype)))]
@@ -386,10 +383,7 @@ CASES = [
     Case("hardswish's gradient at nan", lambda L: _grad(
         L, lambda x: L.nn.functional.hardswish(x), [float("nan"), 0.0, 3.0, -3.0]), value()),
 ] + [
-    Case("x * 2 needs only the 2: x changed in place", _mul_by_number_then_edit, value(),
-         xfail="a Mul by a Python number keeps the tensor for backward, so an in-place change "
-               "of it is refused; torch keeps only the number and gives the gradient — in "
-               "the Mul op (tinygrad_sgd/ops)"),
+    Case("x * 2 needs only the 2: x changed in place", _mul_by_number_then_edit, value()),
     *[Case(f"{label} {shapes}, only {'ab'[needs]} needs a gradient, {'ab'[edited]} changed "
            f"in place", lambda L, shapes=shapes, needs=needs, edited=edited, f=f:
            _product_then_edit(L, shapes, needs, edited, f),
@@ -398,8 +392,16 @@ CASES = [
           ("a @ b", lambda L, a, b: a @ b,
            [((3, 4), (4, 2)), ((4,), (4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (4,))]),
           ("linear(a, b)", lambda L, a, b: L.nn.functional.linear(a, b),
-           [((3, 4), (2, 4)), ((2, 3, 4), (2, 4))])]
+           [((3, 4), (2, 4)), ((2, 3, 4), (2, 4))]),
+          ("a * b", lambda L, a, b: a * b, [((3,), (3,)), ((2, 3), (3,))]),
+          ("einsum(a, b)", lambda L, a, b: L.einsum("ij,jk->ik", a, b), [((3, 4), (4, 2))])]
       for shapes in all_shapes for needs in (0, 1) for edited in (0, 1)],
+    # a / b: dz/da reads b only, dz/db reads a and b
+    *[Case(f"a / b, only {'ab'[needs]} needs a gradient, {'ab'[edited]} changed in place",
+           lambda L, needs=needs, edited=edited: _product_then_edit(
+               L, ((2, 3), (3,)), needs, edited, lambda L, a, b: a / b),
+           value() if needs == edited == 0 else raises(RuntimeError, STALE))
+      for needs in (0, 1) for edited in (0, 1)],
     Case("abs's input changed in place", lambda L: _edit_after(L, lambda L, x: x.abs(),
                                                                "input"),
          raises(RuntimeError, STALE)),

@@ -311,11 +311,10 @@ def program_vs_torch(data, seen, first=None):
     for k in range(data.draw(st.integers(1, 8))):
         step(data, values, log, uses, made_by, first if k == 0 else None, core)
     weights = [data.draw(st.sampled_from([1.0, -0.5, 2.0])) for _ in values]
-    # v.sum() * w, not (v * w).sum(): our Mul by a number keeps v for backward (torch's
-    # doesn't), so an in-place edit of v would be refused by us alone (a strict xfail in
-    # test_misuse_catalogue_nn.py)
-    loss = [sum(v.sum() * w for (v, _), w in zip(values, weights)),
-            sum(v.sum() * w for (_, v), w in zip(values, weights))]
+    # (v * w).sum(): a Mul by a number keeps only the number (as torch), so an in-place
+    # edit of v after it is no matter
+    loss = [sum((v * w).sum() for (v, _), w in zip(values, weights)),
+            sum((v * w).sum() for (_, v), w in zip(values, weights))]
     if data.draw(st.integers(0, 1)) == 0 and not MORE & {entry[0] for entry in log}:
         edit_in_place(data, values, len(arrays), log, uses, made_by)
     seen.update(entry[0] for entry in log)

@@ -59,9 +59,9 @@ class Mul(Elementwise):
         return kernels.elementwise.arithmetic(np.multiply, x.array, y.array)
 
     def backward(self, g):
-        x, y = self.saved_tensors
-        return (g * y if self.needs_input_grad[0] else None,
-                g * x if self.needs_input_grad[1] else None)
+        need_x, need_y = self.needs_input_grad[:2]
+        x, y = self.saved_tensors_if(need_y, need_x)    # each read by the other's gradient
+        return (g * y if need_x else None, g * x if need_y else None)
 
 
 class Div(Elementwise):
@@ -72,10 +72,10 @@ class Div(Elementwise):
         return kernels.elementwise.arithmetic(np.divide, x.array, y.array)
 
     def backward(self, g):
-        x, y = self.saved_tensors
+        need_x, need_y = self.needs_input_grad[:2]
+        x, y = self.saved_tensors_if(need_y, True)      # x is read by dz/dy only
         # −g·x/y² computed as −g·(x/y)/y: y·y underflows to 0 for tiny y (torch does the same)
-        return (g / y if self.needs_input_grad[0] else None,
-                -g * (x / y) / y if self.needs_input_grad[1] else None)
+        return (g / y if need_x else None, -g * (x / y) / y if need_y else None)
 
 
 class Neg(Elementwise):

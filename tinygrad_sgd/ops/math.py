@@ -18,7 +18,9 @@ LN2, LN10 = 0.6931471805599453, 2.302585092994046
 
 class Unary(Elementwise):
     """z = f(x) for a NumPy function ``f``; ``derivative(g, v)`` gets the input x
-    (``saves = "x"``) or the output z (``saves = "z"``), whichever torch's formula uses."""
+    (``saves = "x"``) or the output z (``saves = "z"``), whichever torch's formula uses, or
+    None (``saves = None``: the derivative reads neither, so an in-place change of x after
+    the op does not matter, as in torch)."""
     rule, derivatives = "z = f(x)", ("dz/dx = f′(x)",)
     f = None
     saves = "x"
@@ -27,12 +29,13 @@ class Unary(Elementwise):
         out = type(self).f(x.array)
         if self.saves == "x":
             self.save_for_backward(x)
-        else:
+        elif self.saves == "z":
             self.save_output(out)
         return out
 
     def backward(self, g):
-        return self.derivative(g, self.saved_tensors[0] if self.saves == "x" else self.output())
+        saved = {"x": lambda: self.saved_tensors[0], "z": self.output, None: lambda: None}
+        return self.derivative(g, saved[self.saves]())
 
 
 # ------------------------------------------------------------------ trigonometric, hyperbolic
@@ -174,13 +177,13 @@ class Reciprocal(Unary):
 
 class Frac(Unary):
     """The fractional part, with x's sign (frac(−1.5) = −0.5); frac(±inf) is NaN."""
-    rule, derivatives = "z = x − trunc(x)", ("dz/dx = 1",)
+    rule, derivatives, saves = "z = x − trunc(x)", ("dz/dx = 1",), None
 
     @staticmethod
     def f(a):
         return a - np.trunc(a)
 
-    def derivative(self, g, x):
+    def derivative(self, g, _):
         return g
 
 
@@ -353,9 +356,10 @@ class Lerp(Elementwise):
         return lerp_kernel(x, y, wt)
 
     def backward(self, g):
-        a, b, *w = self.saved_tensors
-        w = w[0] if w else self.w
         need = self.needs_input_grad
+        # a and b are read by dz/dw only, w by dz/da and dz/db
+        a, b, *w = self.saved_tensors_if(need[2], need[2], need[0] or need[1])
+        w = w[0] if w else self.w
         return (g * (1.0 - w) if need[0] else None,
                 g * w if need[1] else None,
                 g * (b - a) if need[2] else None)

@@ -47,9 +47,16 @@ class Einsum(Function):
                                                                                  arrays)))
 
     def backward(self, g):
-        xs = self.saved_tensors
-        return tuple(einsum_grad(self.equation, g, xs, k) if need else None
-                     for k, need in enumerate(self.needs_input_grad))
+        need = self.needs_input_grad
+        n = len(self._saved)
+        # operand j's values are read only by the gradients of the others (as torch, which
+        # saves an input only for them: x changed in place after z = kron(x, w) is no
+        # matter when only x needs a gradient); shapes and dtypes are read in any case
+        like = [(t.shape, t.dtype) for t in self._saved]
+        xs = self.saved_tensors_if(*[any(need[k] for k in range(n) if k != j)
+                                     for j in range(n)])
+        return tuple(einsum_grad(self.equation, g, xs, k, *like[k]) if need[k] else None
+                     for k in range(n))
 
     def label(self):
         return f"einsum({self.written!r})"
@@ -100,8 +107,9 @@ def _worth_optimizing(equation, arrays):
     return math.prod(size.values()) >= _OPTIMIZE_FROM
 
 
-def einsum_grad(equation, g, xs, k):
-    """dL/dxₖ for ``Z = einsum(equation, *xs)`` given ``g = dL/dZ``, as one Einsum node."""
+def einsum_grad(equation, g, xs, k, shape, dtype):
+    """dL/dxₖ for ``Z = einsum(equation, *xs)`` given ``g = dL/dZ``, as one Einsum node
+    (xₖ itself is not read: ``shape`` and ``dtype`` are its)."""
     lhs, out = equation.split("->")
     subs = lhs.split(",")
     terms = [(s, x) for j, (s, x) in enumerate(zip(subs, xs)) if j != k] + [(out, g)]
@@ -110,7 +118,7 @@ def einsum_grad(equation, g, xs, k):
     for pos, c in enumerate(subs[k]):
         if c in seen:                       # a diagonal: δ(c, c') ties the fresh c' to c
             f = fresh.pop()
-            n = xs[k].shape[pos]
+            n = shape[pos]
             terms.append((c + f, Function.constant(np.eye(n, dtype=g.dtype))))
             c = f
         seen.add(c)
@@ -122,10 +130,10 @@ def einsum_grad(equation, g, xs, k):
     if len(kept) < len(target):             # labels only xₖ has: size 1 for now
         sizes = iter(r.shape)
         r = r.reshape(tuple(next(sizes) if c in known else 1 for c in target))
-    full = np.broadcast_shapes(r.shape, xs[k].shape)
+    full = np.broadcast_shapes(r.shape, shape)
     if r.shape != full:                     # ... and broadcast (as are labels where xₖ is
         r = r.expand(full)                  # bigger than the rest); the graph walk sums
-    return r if r.dtype == xs[k].dtype else r.to(xs[k].dtype)   # where xₖ is smaller
+    return r if r.dtype == dtype else r.to(dtype)   # where xₖ is smaller
 
 
 class Tensordot(Einsum):
