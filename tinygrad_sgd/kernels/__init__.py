@@ -31,9 +31,9 @@ Two kernel sets (:mod:`.backend`): these NumPy kernels are the readable referenc
 is importable (a dependency of the package) compiled twins of the hottest ones
 (:mod:`.compiled`: direct convolution for few channels — forward, input and weight
 gradients, five filters a pass —, im2col/col2im, the input gradient by cached blocks, max
-pooling, GELU, softmax, layer norm) run in their place. :mod:`.libm` gives
+pooling, GELU, softmax, layer norm, Adam's update) run in their place. :mod:`.libm` gives
 the C library's float64 log/log1p/sin/cos/pow over arrays, as torch calls them. ``backend()`` says which set is active;
 ``TINYGRAD_SGD_KERNELS=numpy|numba`` forces one.
 """
-from . import layout, conv, pool, elementwise, reduce, linalg, threads, allocator, buffers  # noqa: F401,E501
+from . import layout, conv, pool, elementwise, reduce, linalg, optim, threads, allocator, buffers  # noqa: F401,E501
 from .backend import backend, set_backend  # noqa: F401,E402  (the function shadows the module)

@@ -1,9 +1,8 @@
 """Adam and AdamW (``torch.optim.Adam``, ``torch.optim.AdamW``) with torch's single-tensor
 update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or decoupled
 (AdamW) weight decay."""
-import numpy as np
-
-from .optimizer import Optimizer, _check_nonnegative, _lerp_, _number, _zeros
+from .. import kernels
+from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
 
 __all__ = ["Adam", "AdamW"]
 
@@ -55,26 +54,12 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _zeros(p)
         state["step"] += 1
-        t = state["step"]
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            theta *= 1 - lr * weight_decay
-        m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
-        if group["amsgrad"]:
-            if "max_exp_avg_sq" not in state:   # amsgrad switched on later
-                state["max_exp_avg_sq"] = _zeros(p)
-            v_max = state["max_exp_avg_sq"].array
-            np.maximum(v_max, v, out=v_max)
-            v = v_max               # the denominator uses the running maximum
-        step_size = lr / (1 - beta1 ** t)
-        denom = np.sqrt(v)
-        denom /= (1 - beta2 ** t) ** 0.5
-        denom += eps
-        update = -step_size * m
-        update /= denom
-        theta += update
+        decay = lr * weight_decay if weight_decay != 0 and group["decoupled_weight_decay"] else 0
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:   # amsgrad switched on later
+            state["max_exp_avg_sq"] = _zeros(p)
+        v_max = state["max_exp_avg_sq"].array if group["amsgrad"] else None
+        kernels.optim.adam_update(theta, g, state["exp_avg"].array, state["exp_avg_sq"].array,
+                                  v_max, lr, beta1, beta2, eps, state["step"], decay)
 
 
 class AdamW(Adam):

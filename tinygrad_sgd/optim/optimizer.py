@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
 
@@ -247,11 +248,4 @@ def _zeros(p):
     return Tensor(np.zeros_like(p.array))
 
 
-def _lerp_(start, end, weight):
-    """``start ← start + weight·(end − start)`` in place, with torch's ``lerp_`` formula:
-    for ``|weight| ≥ 0.5`` it computes ``end − (end − start)·(1 − weight)`` instead, which is
-    exact at ``weight = 1``."""
-    if abs(weight) < 0.5:
-        start += weight * (end - start)
-    else:
-        start[...] = end - (end - start) * (1 - weight)
+_lerp_ = kernels.optim.lerp_     # (torch's lerp_ formula, in place)

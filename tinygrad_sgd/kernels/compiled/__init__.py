@@ -2,7 +2,8 @@
 
 Each public function here takes and returns exactly what its NumPy twin in
 :mod:`tinygrad_sgd.kernels` does, and is tested against it (``tests/test_kernels_backends.py``,
-``tests/test_kernels_norm.py``, ``tests/test_gpt_speed_paths.py``).
+``tests/test_kernels_norm.py``, ``tests/test_kernels_optim.py``,
+``tests/test_gpt_speed_paths.py``).
 The loops run over the batch innermost (the (C, H, W, N) layout), so each inner loop is a
 contiguous run that LLVM vectorizes. Kernels are single-threaded and release the GIL
 (``nogil``): :func:`..threads.parallel_for` splits them over channels or output rows.
@@ -18,7 +19,7 @@ import numpy as np
 from numba.core import event
 
 __all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "columns", "pool", "activations",
-           "norm", "elementwise", "spin"]
+           "norm", "elementwise", "optim", "spin"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -65,4 +66,4 @@ def floats(*arrays):
     return all(a.dtype in FLOATS and a.dtype == arrays[0].dtype for a in arrays)
 
 
-from . import conv, columns, pool, activations, norm, elementwise, spin  # noqa: E402,F401
+from . import conv, columns, pool, activations, norm, elementwise, optim, spin  # noqa: E402,F401

@@ -1,0 +1,110 @@
+"""Adam's update kernel: the compiled one-pass twin (:mod:`tinygrad_sgd.kernels.compiled.optim`)
+against the NumPy reference (:mod:`tinygrad_sgd.kernels.optim`), bit for bit — float32 and
+float64, amsgrad, decoupled decay, both of torch's lerp branches (β₁ above and below ½), NaN,
+inf, 0 and −0 in the gradient, several steps, on 1 thread and split over 2 — then Adam/AdamW
+through the optimizer with either kernel set, and which arrays reach the compiled kernel.
+(torch's numbers for every option: tests/test_optim_torch.py.)"""
+import numpy as np
+import pytest
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import kernels
+from tinygrad_sgd.kernels import optim as np_optim
+from tinygrad_sgd.kernels.backend import numba_available
+from tinygrad_sgd.optim import Adam, AdamW
+
+needs_numba = pytest.mark.skipif(not numba_available(),
+                                 reason="numba not importable (pip install 'numba==0.68.*')")
+
+
+def bits(a):
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+def arrays(shape, dtype, seed, special):
+    rng = np.random.default_rng(seed)
+    theta, g = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    if special and g.size >= 5:
+        g.reshape(-1)[:5] = [np.nan, np.inf, -np.inf, 0.0, -0.0]
+    m = (rng.standard_normal(shape) * 0.1).astype(dtype)
+    v = np.abs(rng.standard_normal(shape) * 0.01).astype(dtype)
+    if special and v.size >= 5:
+        v.reshape(-1)[3] = 0.0          # with g = 0 there and ε = 0: a division by zero
+    v_max = v * dtype(1.5) if not special else v.copy()
+    return theta, g, m, v, v_max
+
+
+def run(backend, shape, dtype, amsgrad, decay, beta1, special, eps, steps=3):
+    """``steps`` updates (a fresh gradient each) with kernel set ``backend``: the final
+    (θ, m, v, v̂)."""
+    previous = kernels.set_backend(backend)
+    try:
+        theta, g, m, v, v_max = arrays(shape, dtype, 0, special)
+        v_max = v_max if amsgrad else None
+        with np.errstate(all="ignore"):
+            for t in range(1, steps + 1):
+                np_optim.adam_update(theta, g * dtype(t), m, v, v_max, 1e-2, beta1, 0.999,
+                                     eps, t, decay)
+        return theta, m, v, v_max
+    finally:
+        kernels.set_backend(previous)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("decay", [0.0, 1e-4])
+@pytest.mark.parametrize("beta1", [0.9, 0.3])          # lerp weight 0.1, then 0.7 (≥ ½)
+@pytest.mark.parametrize("special, eps", [(False, 1e-8), (True, 1e-8), (True, 0.0)])
+@pytest.mark.parametrize("shape", [(7,), (33, 5), (0,), (1, 1)])
+def test_compiled_adam_update_is_the_numpy_one_bit_for_bit(split, dtype, amsgrad, decay, beta1,
+                                                            special, eps, shape):
+    ours = run("numba", shape, dtype, amsgrad, decay, beta1, special, eps)
+    ref = run("numpy", shape, dtype, amsgrad, decay, beta1, special, eps)
+    for a, b in zip(ours, ref):
+        if b is not None:
+            assert a.dtype == b.dtype and np.array_equal(bits(a), bits(b))
+
+
+@needs_numba
+@pytest.mark.parametrize("cls, options", [(Adam, {}), (Adam, dict(weight_decay=0.1)),
+                                          (AdamW, dict(amsgrad=True)),
+                                          (AdamW, dict(maximize=True, betas=(0.4, 0.99)))])
+def test_optimizer_steps_are_the_same_with_either_kernel_set(restore_backend, cls, options):
+    """Twenty steps of a small least-squares fit: parameters and every state buffer equal bit
+    for bit whichever kernel set ran them (float32, one parameter Fortran-ordered so that it
+    takes the NumPy path on both)."""
+    results = []
+    for backend in ("numba", "numpy"):
+        kernels.set_backend(backend)
+        rng = np.random.default_rng(1)
+        w = tg.tensor(rng.standard_normal((6, 4)).astype(np.float32), requires_grad=True)
+        u = tg.Tensor(np.asfortranarray(rng.standard_normal((4, 3)).astype(np.float32)))
+        u.requires_grad_()
+        x = tg.tensor(rng.standard_normal((10, 6)).astype(np.float32))
+        opt = cls([w, u], lr=0.05, **options)
+        for _ in range(20):
+            opt.zero_grad()
+            ((x @ w @ u - 1.0) ** 2).mean().backward()
+            opt.step()
+        state = [s.array.copy() for p in (w, u) for s in opt.state[p].values()
+                 if hasattr(s, "array")]
+        results.append([w.detach().numpy().copy(), u.detach().numpy().copy()] + state)
+    for a, b in zip(*results):
+        assert np.array_equal(bits(a), bits(b))
+
+
+@needs_numba
+def test_which_updates_reach_the_compiled_kernel(restore_backend, monkeypatch):
+    from tinygrad_sgd.kernels.compiled import optim as fast_optim
+    calls = []
+    monkeypatch.setattr(fast_optim, "adam_update", lambda *a: calls.append(a[0].dtype))
+    kernels.set_backend("numba")
+    f32, f64 = np.zeros(3, np.float32), np.zeros(3, np.float64)
+    for theta, g in [(f32, f32), (f64, f64), (f32, f64),              # mixed dtypes: NumPy
+                     (np.zeros((3, 2), np.float32).T, np.zeros((2, 3), np.float32)),  # strided
+                     (np.zeros(3, np.float16), np.zeros(3, np.float16))]:             # float16
+        m, v = np.zeros_like(theta), np.zeros_like(theta)
+        with np.errstate(all="ignore"):
+            np_optim.adam_update(theta, g, m, v, None, 0.1, 0.9, 0.999, 1e-8, 1, 0.0)
+    assert calls == [np.float32, np.float64]
