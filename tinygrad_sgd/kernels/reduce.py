@@ -5,8 +5,6 @@ channel's values are one contiguous run, so the sums are the row sums of a (C, H
 NumPy reduces the NCHW view over three axes with float32 pairwise sums at ~5 GB/s; the
 compiled kernel sums each row in one vectorized pass, in float64 (more accurate, then rounded),
 ~4x faster. Other reductions are NumPy's."""
-import numpy as np
-
 from .backend import compiled
 from .layout import memory_order
 

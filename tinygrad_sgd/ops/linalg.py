@@ -1,8 +1,6 @@
 """Matrix multiplication and the linear layer's affine map."""
 import math
 
-import numpy as np
-
 from ..autograd import Function
 from .. import kernels
 from ..errors import ShapeError

@@ -155,7 +155,7 @@ def build_page(explorer) -> str:
 
 
 def _page_data(explorer, payloads, shown):
-    view, names, order = explorer.view, explorer.names, explorer.order
+    view, order = explorer.view, explorer.order
     dom = {}
     for unit in shown:   # an operation inside a collapsed unit lights up the unit's node
         last = order[id(unit.last)]
