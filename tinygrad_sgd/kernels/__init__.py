@@ -23,7 +23,7 @@ memory is what the user sees (:func:`layout.to_chwn`, :func:`layout.from_chwn`).
 Two cores (:mod:`.threads`): NumPy releases the GIL inside copies and BLAS, so big copies and
 products are split into one contiguous chunk per thread, with BLAS single-threaded inside each
 chunk; with the compiled kernels the workers wait for work spinning without the GIL, so a
-hand-over costs ~30 µs instead of a sleeping thread's wake-up. :mod:`.buffers` hands the kernels' big arrays out again once nobody references them
+hand-over costs ~15–20 µs instead of a sleeping thread's wake-up. :mod:`.buffers` hands the kernels' big arrays out again once nobody references them
 (no fresh pages to fault in every step); :mod:`.allocator` is the opt-in, process-wide glibc
 setting that keeps freed big blocks for reuse.
 

@@ -12,7 +12,7 @@ control is missing (another BLAS), work containing BLAS calls is not split.
 pthreads build: one call from a worker left every later product single-threaded.)
 
 With the compiled kernels active, non-BLAS work goes to spinning workers instead of the pool
-(see "spinning workers" below): a hand-over in ~30 µs, not the ~85 µs of waking a thread —
+(see "spinning workers" below): a hand-over in ~15–20 µs, not the ~85 µs of waking a thread —
 unless NumPy's OpenBLAS runs several threads that may be spinning themselves
 (:func:`_blas_may_spin`).
 
@@ -83,7 +83,7 @@ def get_num_threads() -> int:
 # Below this many elements a hand-off to the sleeping pool (~85 µs here) costs more than it saves;
 # work with BLAS calls in it needs about twice as much (measured on the tutorial CNN).
 MIN_PARALLEL_ELEMENTS = 1 << 20
-# The spinning workers below hand work over in ~30 µs: they take work from this much on. (From
+# The spinning workers below hand work over in ~15–20 µs: they take work from this much on. (From
 # 2^18 the one-pass kernels of a CNN step at batch 64 — relu, masks, sums, pooling — were split
 # too, and measured no faster, at times slower, on this project's 2-vCPU machine; in a small
 # GPT's step likewise the layer norms: from 2^20 the batch-64 step on two threads was up to
