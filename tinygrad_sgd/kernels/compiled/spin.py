@@ -6,6 +6,7 @@ core (one of OpenBLAS's, say) gets it at once, and its ``clock_gettime`` to ling
 compiled in every process, ~0.1 s.)"""
 import ctypes
 import ctypes.util
+import time
 
 import numba
 
@@ -16,7 +17,7 @@ _sched_yield = _libc.sched_yield
 _sched_yield.argtypes, _sched_yield.restype = [], ctypes.c_int
 _clock_gettime = _libc.clock_gettime
 _clock_gettime.argtypes, _clock_gettime.restype = [ctypes.c_int, ctypes.c_void_p], ctypes.c_int
-_CLOCK_MONOTONIC = 1
+_CLOCK_MONOTONIC = time.CLOCK_MONOTONIC      # (struct timespec: two 64-bit integers here)
 
 
 @numba.njit(nogil=True)
