@@ -3,7 +3,7 @@ all past squared gradients."""
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_nonnegative, implementation_options
 
 __all__ = ["Adagrad"]
 
@@ -27,11 +27,13 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, *, maximize=False):
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      **implementation_options(foreach=foreach, differentiable=differentiable,
+                                                               fused=fused)))
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(p)

@@ -2,7 +2,8 @@
 update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or decoupled
 (AdamW) weight decay."""
 from .. import kernels
-from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+from .optimizer import (Optimizer, _check_nonnegative, _number, _zeros,
+                        implementation_options)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -25,10 +26,14 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
         super().__init__(params, dict(lr=lr, betas=_pair(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize,
+                                      **implementation_options(
+                                          foreach=foreach, capturable=capturable,
+                                          differentiable=differentiable, fused=fused),
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _validate_group(self, group):
@@ -68,9 +73,11 @@ class AdamW(Adam):
     default ``weight_decay`` is 1e-2. Otherwise exactly :class:`Adam`."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         foreach=foreach, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

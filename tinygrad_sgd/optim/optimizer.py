@@ -40,6 +40,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
+        _check_implementation(self.defaults)
         self._validate_group(dict(self.defaults))   # torch checks the constructor's arguments
         self.state = {}
         self.param_groups = []
@@ -117,7 +118,9 @@ class Optimizer:
             for group in self.param_groups:
                 weight_decay = float(group.get("weight_decay", 0))
                 coupled = weight_decay != 0 and not group.get("decoupled_weight_decay", False)
-                for p in _params_with_grad(group):
+                params = _params_with_grad(group)
+                _check_step_options(group, params)
+                for p in params:
                     g = p.grad.array
                     if group.get("maximize", False):
                         g = -g
@@ -227,6 +230,37 @@ def _check_nonnegative(group, key, what):
     if value < 0:
         raise ValueError(f"Invalid {what}: {value} (must be >= 0)")
     return value
+
+
+def implementation_options(**flags):
+    """torch's switches between implementations of one update — ``foreach`` (a loop over the
+    parameters, or batched ops over all of them), ``fused`` (one kernel), ``capturable`` (CUDA
+    graphs) — and ``differentiable`` (the update recorded in the graph): kept in the param
+    groups and the state dict as torch keeps them, so a torch call, checkpoint or print is
+    the same. Here every update is one implementation (the arithmetic of torch's loop), so
+    ``foreach`` and ``fused`` change no number of ours; the combinations torch refuses are
+    refused with its errors (at construction, or at ``step()`` as torch does on the CPU).
+    Returns the given flags, for the optimizer's defaults."""
+    return flags
+
+
+def _check_implementation(defaults):
+    if defaults.get("fused"):
+        if defaults.get("differentiable"):
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if defaults.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def _check_step_options(group, params):
+    """What torch's step refuses on the CPU: ``capturable`` (for CUDA graphs) and, for a
+    parameter that requires grad, ``differentiable`` (its in-place update would be recorded)."""
+    if group.get("capturable") and params:
+        raise AssertionError("If capturable=True, params and state_steps must be on supported "
+                             "devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+    if group.get("differentiable") and any(p.requires_grad for p in params):
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
 
 
 def _params_with_grad(group):

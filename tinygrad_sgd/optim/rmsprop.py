@@ -2,7 +2,8 @@
 recent gradients; optionally centered (subtract the running mean first) and with momentum."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_nonnegative, _lerp_, _zeros
+from .optimizer import (Optimizer, _check_nonnegative, _lerp_, _zeros,
+                        implementation_options)
 
 __all__ = ["RMSprop"]
 
@@ -28,14 +29,18 @@ class RMSprop(Optimizer):
 
     ``state[p]`` holds ``step`` (counted, as in torch, though the update does not use it),
     ``square_avg``, and ``momentum_buffer`` / ``grad_avg`` where those options are on.
-    ``maximize`` is keyword-only here: torch's eighth positional argument is ``capturable``.
+    The arguments come in torch's order (``capturable``, ``foreach``, ``maximize``,
+    ``differentiable`` after ``centered``).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
                                       centered=centered, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, **implementation_options(
+                                          capturable=capturable, foreach=foreach,
+                                          differentiable=differentiable)))
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")

@@ -3,7 +3,7 @@ decay and maximize, with torch's exact update."""
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative, _number
+from .optimizer import Optimizer, _check_nonnegative, _number, implementation_options
 
 __all__ = ["SGD"]
 
@@ -25,10 +25,13 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      **implementation_options(foreach=foreach, differentiable=differentiable,
+                                                               fused=fused)))
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")
