@@ -113,11 +113,11 @@ def _first_backward_drawn(directory):
     original = autograd.backward
     done = []
 
-    def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, **more):
         if done:
-            return original(tensors, grad_tensors, retain_graph, create_graph)
+            return original(tensors, grad_tensors, retain_graph, create_graph, **more)
         retain = create_graph if retain_graph is None else retain_graph
-        original(tensors, grad_tensors, True, create_graph)
+        original(tensors, grad_tensors, True, create_graph, **more)
         done.append(True)                     # (a backward that raised is not the first)
         _save_graph(tensors, directory, _user_tensors(sys._getframe(1)))
         if not retain:

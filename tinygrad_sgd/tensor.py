@@ -289,13 +289,14 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Backpropagate from this tensor: add d(self)/d(leaf) into every leaf's ``.grad``.
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Backpropagate from this tensor: add d(self)/d(leaf) into every leaf's ``.grad`` (or,
+        with ``inputs``, into those tensors' ``.grad`` only).
 
         ``gradient`` is required unless this tensor holds a single element. The graph's saved
         arrays are freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records
         the backward pass itself, so the gradients can be differentiated again."""
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """``hook(grad)`` is called with the gradient flowing into this tensor during backward;

@@ -10,6 +10,8 @@ input it is for (:class:`SumToShape`), so no op has to think about it.
 The core loop is short; what it does besides (hooks, anomaly checks, capturing gradients for
 ``autograd.grad``, the explainer's observer, freeing saved arrays) is in named helpers.
 """
+import warnings
+
 import numpy as np
 
 from ..kernels.elementwise import sum_to_shape as sum_to_shape_array
@@ -60,10 +62,18 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     counts = _count_edges(roots)
     ready = [r for r in dict.fromkeys(roots) if isinstance(r, Function) and counts[r] == 0]
     capturing = bool(capture.at_node)
+    # with ``inputs``, only the nodes on a path to one of them run (as torch: the hooks and
+    # retained gradients of the others don't fire, and their saved arrays are kept)
+    runs = None if inputs is None else _on_paths_to(inputs, counts, roots)
     with set_grad_enabled(create_graph), np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
             g = buffers.pop(node)
+            if runs is not None and node not in runs:
+                if capturing and node in capture.at_node:   # an input's own node: its hooks
+                    capture.node(node, _run_hooks(node._pre_hooks, g))
+                _skip_subgraph(node, counts, buffers, ready)
+                continue
             if node._pre_hooks:
                 g = _run_hooks(node._pre_hooks, g)
             if capturing:
@@ -117,6 +127,31 @@ def _count_edges(roots):
                     counts[nxt] = 1
                     stack.append(nxt)
     return counts
+
+
+def _on_paths_to(inputs, counts, roots):
+    """The nodes whose backward leads to an input: those with an edge to an input leaf, to an
+    input's own node, or to a node of this set (found children first, in reverse Kahn order
+    over the ``counts`` of :func:`_count_edges`)."""
+    leaves = {id(t) for t in inputs if t.grad_fn is None}
+    targets = {t.grad_fn for t in inputs if t.grad_fn is not None}
+    left = dict(counts)
+    order, stack = [], [r for r in dict.fromkeys(roots) if isinstance(r, Function) and
+                        left[r] == 0]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for edge in node.next_functions:
+            if isinstance(edge, Function):
+                left[edge] -= 1
+                if left[edge] == 0:
+                    stack.append(edge)
+    runs = set()
+    for node in reversed(order):
+        if any(e is not None and (id(e) in leaves if not isinstance(e, Function) else
+                                  e in runs or e in targets) for e in node.next_functions):
+            runs.add(node)
+    return runs
 
 
 def _call_backward(node, g):
@@ -269,23 +304,101 @@ def _as_list(tensors, grads):
     return tensors, make_grads(tensors, list(grads))
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Like ``torch.autograd.backward``: accumulate d(tensors)/d(leaf) into every leaf's .grad."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Like ``torch.autograd.backward``: accumulate d(tensors)/d(leaf) into every leaf's .grad;
+    with ``inputs``, into those tensors' .grad only (leaves or not; others are left alone).
+    ``grad_variables`` is torch's deprecated name of ``grad_tensors``."""
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both "
+                               "passed to `backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
+    if inputs is not None:
+        Tensor = _tensor_class()
+        inputs = list(dict.fromkeys([inputs] if isinstance(inputs, Tensor) else inputs))
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        if not all(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     tensors, grads = _as_list(tensors, grad_tensors)
     retain = create_graph if retain_graph is None else retain_graph
-    run_backward(tensors, grads, retain, create_graph)
+    if inputs is None:
+        run_backward(tensors, grads, retain, create_graph)
+        return
+    got = run_backward(tensors, grads, retain, create_graph, inputs=inputs, allow_unused=True,
+                       accumulate=False)
+    for t, g in zip(inputs, got):
+        if g is not None:
+            _accumulate_leaf_grad(t, g, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
-    """Like ``torch.autograd.grad``: return d(outputs)/d(inputs) without touching any .grad."""
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Like ``torch.autograd.grad``: return d(outputs)/d(inputs) without touching any .grad.
+    ``materialize_grads``: zeros, not None, for an input the outputs do not depend on;
+    ``is_grads_batched``: each grad_output has a batch dim in front, and the result one
+    vector-Jacobian product per batch row, stacked (one backward per row here; torch vmaps).
+    ``only_inputs`` is deprecated in torch and ignored, with its warning."""
     Tensor = _tensor_class()
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to "
+                      "True). To accumulate gradient for other parts of the graph, please use "
+                      "torch.autograd.backward.", FutureWarning, stacklevel=2)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"inputs[{i}] does not require grad: autograd.grad needs inputs "
                                f"with requires_grad=True")
-    outputs, grads = _as_list(outputs, grad_outputs)
     retain = create_graph if retain_graph is None else retain_graph
-    return run_backward(outputs, grads, retain, create_graph, inputs=inputs,
-                        allow_unused=allow_unused, accumulate=False)
+    if is_grads_batched:
+        result = _batched_grad(outputs, inputs, grad_outputs, retain, create_graph,
+                               allow_unused)
+    else:
+        outputs, grads = _as_list(outputs, grad_outputs)
+        result = run_backward(outputs, grads, retain, create_graph, inputs=inputs,
+                              allow_unused=allow_unused, accumulate=False)
+    if materialize_grads:
+        result = tuple(Tensor(np.zeros_like(t.array), requires_grad=create_graph)
+                       if g is None else g for g, t in zip(result, inputs))
+    return result
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain, create_graph, allow_unused):
+    """autograd.grad with ``is_grads_batched``: a backward for each row of the grad_outputs,
+    the rows' gradients stacked (an input no row reaches stays None)."""
+    from ..functions.shape import stack
+    Tensor = _tensor_class()
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    batched = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        g = g if isinstance(g, Tensor) or g is None else Tensor(np.asarray(g, dtype=out.dtype))
+        if g is None or g.ndim == 0:
+            raise ValueError(f"is_grads_batched=True: grad_outputs[{i}] needs a batch dimension "
+                             f"in front of output {i}'s shape {tuple(out.shape)}")
+        if tuple(g.shape[1:]) != tuple(out.shape):
+            raise RuntimeError(
+                f"If `is_grads_batched=True`, we interpret the first dimension of each "
+                f"grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                f"expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of torch.Size({list(g.shape[1:])}) and "
+                f"output[{i}] has a shape of torch.Size({list(out.shape)}). If you only want "
+                f"some tensors in `grad_output` to be considered batched, consider using vmap.")
+        batched.append(g)
+    rows = len(batched[0])
+    if rows == 0 or any(len(g) != rows for g in batched):
+        raise IndexError(f"is_grads_batched=True: every grad_output needs the same batch size, "
+                         f"at least 1 (got {[len(g) for g in batched]})")
+    per_row = [grad(outputs, inputs, [g[r] for g in batched],
+                    retain_graph=retain or r < rows - 1, create_graph=create_graph,
+                    allow_unused=allow_unused) for r in range(rows)]
+    return tuple(None if column[0] is None else stack(list(column))
+                 for column in zip(*per_row))
