@@ -26,9 +26,7 @@ class device:
                                f"of device string: {type}")
         self.type, self.index = type, index
 
-    def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+    def __eq__(self, other):      # (as torch's: never equal to a string — compare .type)
         return isinstance(other, device) and (self.type, self.index) == (other.type,
                                                                            other.index)
 

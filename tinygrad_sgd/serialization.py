@@ -21,6 +21,7 @@ an error while writing leaves the previous checkpoint untouched and removes the 
 """
 import json
 import os
+import pickle
 import tempfile
 
 import numpy as np
@@ -108,11 +109,13 @@ class MissingDirectoryError(FileNotFoundError, RuntimeError):
     """Saving into a folder that does not exist (torch: RuntimeError; Python: FileNotFoundError)."""
 
 
-def save(obj, f):
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
     """Save ``obj`` — a state_dict, an optimizer's state_dict, or any nesting of dicts, lists
     and tuples holding arrays (our Tensors, NumPy arrays, torch tensors), numbers, strings,
     booleans and None — to ``f`` (a path, written atomically; or a writable binary file
-    object). The file name is used as given (no extension is added)."""
+    object). The file name is used as given (no extension is added). torch's other arguments
+    choose how it pickles: they are taken, and change nothing here (nothing is pickled)."""
     arrays = {}
     manifest = {"format": FORMAT, "version": VERSION, "root": _encode(obj, [], arrays)}
     payload = dict(arrays)
@@ -171,14 +174,23 @@ def _remove_stale_temporaries(directory, prefix):
                 pass
 
 
-def load(f):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
     """Load what :func:`save` wrote. Arrays come back as **our Tensors** (``requires_grad``
     False, dtype as saved), ready for ``model.load_state_dict`` or
     ``optimizer.load_state_dict``; dict keys, lists, tuples and plain values as saved.
 
+    torch's arguments: ``map_location`` — ``None``, ``"cpu"``, a CPU device, a dict of
+    locations or a function ``(tensor, "cpu") -> tensor or None`` as torch's is called (every
+    checkpoint here is on the CPU; another device raises torch's CPU-only error);
+    ``weights_only`` — a file here never holds code, so both values load the same;
+    ``mmap`` — the arrays are read into memory; ``pickle_module`` and ``pickle_load_args`` —
+    nothing is unpickled, they change nothing.
+
     Raises ``FileNotFoundError`` for a missing file and :class:`CheckpointError` (a
     ``ValueError``) naming the file when it is not a checkpoint written by :func:`save`
     (random bytes, a truncated file, another program's ``.npz``, a ``torch.save`` file)."""
+    place = _placement(map_location)
     name = getattr(f, "name", None) if hasattr(f, "read") else os.fspath(f)
     name = str(name) if name is not None else "<file object>"
     if not hasattr(f, "read") and not os.path.exists(f):
@@ -203,9 +215,46 @@ def load(f):
                 raise CheckpointError(f"{name}: checkpoint format version "
                                       f"{manifest.get('version')!r} is not supported (this "
                                       f"library reads version {VERSION})")
-            return _decode(manifest.get("root"), npz, name)
+            loaded = _decode(manifest.get("root"), npz, name)
     except (CheckpointError, FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except Exception as e:  # BadZipFile, EOFError, OSError, JSON errors, ... from a bad file
         raise CheckpointError(f"{name} is not a valid tinygrad_sgd checkpoint (corrupt, "
                               f"truncated or foreign file): {type(e).__name__}: {e}") from e
+    return loaded if place is None else _placed(loaded, place)
+
+
+def _placement(map_location):
+    """What torch's ``map_location`` asks of a CPU checkpoint, as a function on each loaded
+    Tensor (or torch's error: a CPU-only build cannot put a tensor on another device)."""
+    if callable(map_location) and not isinstance(map_location, (str, dict)) and \
+            not hasattr(map_location, "type"):
+        def place(t):
+            moved = map_location(t, "cpu")
+            return t if moved is None else moved if isinstance(moved, Tensor) else Tensor(
+                np.asarray(moved))
+        return place
+    target = map_location.get("cpu", "cpu") if isinstance(map_location, dict) else map_location
+    kind = None if target is None else getattr(target, "type", None) or \
+        str(target).partition(":")[0]
+    if kind == "cuda":
+        raise RuntimeError("Attempting to deserialize object on a CUDA device but "
+                           "tinygrad_sgd.cuda.is_available() is False. If you are running on a "
+                           "CPU-only machine, please use tinygrad_sgd.load with "
+                           "map_location=tinygrad_sgd.device('cpu') to map your storages to the "
+                           "CPU.")
+    if kind not in (None, "cpu"):
+        raise RuntimeError(f"map_location {target!r}: tinygrad_sgd's tensors live on the CPU "
+                           f"only")
+    return None                          # the CPU: every tensor as loaded
+
+
+def _placed(value, place):
+    """``value`` with ``place`` applied to every Tensor in it (dicts, lists, tuples)."""
+    if isinstance(value, Tensor):
+        return place(value)
+    if isinstance(value, dict):
+        return {k: _placed(v, place) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_placed(v, place) for v in value)
+    return value

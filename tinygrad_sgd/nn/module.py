@@ -20,7 +20,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..autograd import module_scope, no_grad
+from ..autograd import module_scope
 from ..dtypes import default_float
 from ..tensor import Tensor
 
@@ -46,7 +46,19 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns; printed as torch prints it (its class name too)."""
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+IncompatibleKeys = _IncompatibleKeys
 
 
 def _addindent(text, spaces):
@@ -228,8 +240,8 @@ class Module:
                         for k, m in module._modules.items() if m is not None]
             stack.extend(reversed(children))
 
-    def modules(self):
-        for _, m in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, m in self.named_modules(remove_duplicate=remove_duplicate):
             yield m
 
     def named_children(self):
@@ -372,55 +384,18 @@ class Module:
             out[name] = t if keep_vars else t.detach()
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values from ``state_dict`` into the existing parameters and buffers (in place,
-        under no_grad, keeping each one's dtype).
-
-        Values may be our Tensors, NumPy arrays, torch tensors (``torch_model.state_dict()``
-        works directly) or anything ``numpy.asarray`` accepts. Every problem — a missing key,
-        an unexpected key (these two only when ``strict``), a shape mismatch (always) — is
-        collected first and reported in one ``RuntimeError``; nothing is copied then.
-        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.
-        """
-        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-            raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
-                            f"{type(state_dict).__name__}")
-        own = OrderedDict(self._state_items())
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict.keys() if k not in own]
-        problems, arrays = [], {}
-        for key, p in own.items():
-            if key not in state_dict:
-                continue
-            try:
-                arr = _as_numpy(state_dict[key])
-            except Exception as e:  # anything that is not array-like
-                problems.append(f"value for {key!r} is not array-like "
-                                f"({type(state_dict[key]).__name__}: {e})")
-                continue
-            if arr.dtype.kind not in "biuf":
-                problems.append(f"value for {key!r} has non-numeric dtype {arr.dtype}")
-            elif arr.shape != p.shape:
-                problems.append(f"size mismatch for {key!r}: copying a param with shape "
-                                f"{arr.shape} from the state_dict, the shape in the current "
-                                f"model is {p.shape}")
-            else:
-                arrays[key] = arr
-        if strict:
-            if missing:
-                problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(
-                    f"{k!r} (shape {own[k].shape})" for k in missing))
-            if unexpected:
-                problems.insert(1 if missing else 0, "Unexpected key(s) in state_dict: "
-                                + ", ".join(f"{k!r}{_shape_note(state_dict[k])}"
-                                            for k in unexpected))
-        if problems:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(problems))
-        with no_grad():
-            for key, arr in arrays.items():
-                own[key].copy_(arr.astype(own[key].dtype, copy=False))
-        return IncompatibleKeys(missing, unexpected)
+        under no_grad, keeping each one's dtype) — or, with ``assign=True``, make the state
+        dict's tensors the module's (their dtype and memory; a parameter keeps the module's
+        ``requires_grad``), as torch. Values may be our Tensors, NumPy arrays, torch tensors
+        (``torch_model.state_dict()`` works directly) or anything ``numpy.asarray`` accepts.
+        Every problem — a missing key, an unexpected key (these two only when ``strict``), a
+        shape mismatch (always) — is collected first and reported in one ``RuntimeError``;
+        nothing is loaded then. Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.
+        (The checks and the copy: :mod:`.state_dict`.)"""
+        from .state_dict import load_state_dict
+        return load_state_dict(self, state_dict, strict, assign)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
@@ -440,10 +415,3 @@ class Module:
             else:
                 body = "\n  " + "\n  ".join(lines) + "\n"
         return f"{type(self).__name__}({body})"
-
-
-def _shape_note(value):
-    try:
-        return f" (shape {tuple(_as_numpy(value).shape)})"
-    except Exception:  # not array-like: the key alone says enough
-        return ""
