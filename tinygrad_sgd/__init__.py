@@ -42,10 +42,10 @@ __version__ = "0.1.0"
 dtype = DType          # torch.dtype: the class of the dtypes
 
 
-def set_default_device(device_):
+def set_default_device(device):
     """As torch: only the CPU exists here, so only ``"cpu"`` (or None) is accepted."""
     from .device import check_device
-    check_device(device_)
+    check_device(device)
 
 
 def get_default_device():
