@@ -20,8 +20,7 @@ go where bugs hide —
   operation" exactly when torch's does, and otherwise give torch's gradients.
 
 Known gaps, kept out of the programs and held as strict xfails in test_misuse_catalogue.py
-(remove the exclusion with the xfail): in-place edits that torch catches and we don't (0-d saved
-outputs), mish of 0 or -inf.
+(remove the exclusion with the xfail): mish of 0 or -inf.
 The ops of program_ops_more.py get finite inputs only, and programs using them get no
 in-place edit (their edits differ from torch's in both directions: test_misuse_catalogue.py).
 Leaves are drawn on a grid of 1/997 (no tiny magnitudes, no near-duplicates): there the two
@@ -265,8 +264,7 @@ UNCHECKED_OUTPUT = set()
 
 
 def unchecked(j, values, uses, made_by):
-    return (values[j][1].dim() == 0                       # 0-d saved outputs are copies
-            or uses.get(j, set()) & UNCHECKED_INPUT or made_by.get(j) in UNCHECKED_OUTPUT)
+    return uses.get(j, set()) & UNCHECKED_INPUT or made_by.get(j) in UNCHECKED_OUTPUT
 
 
 def editable(k, values, uses, made_by):

@@ -207,7 +207,10 @@ class Function:
                 needs = None
         fp_state = np_fp_state.set(FP_IGNORE)  # NumPy's overflow/invalid warnings off
         try:
-            out = Tensor(node.forward(*args, **kwargs))
+            result = node.forward(*args, **kwargs)
+            out = Tensor(result)
+            if type(result) is not np.ndarray and node.__dict__.get("_out_array") is result:
+                node._out_array = out.array   # a NumPy scalar saved: watch the tensor's memory
         except ValueError as e:
             if "broadcast" not in str(e):
                 raise
