@@ -83,12 +83,12 @@ def get_num_threads() -> int:
 # Below this many elements a hand-off to the sleeping pool (~85 µs here) costs more than it saves;
 # work with BLAS calls in it needs about twice as much (measured on the tutorial CNN).
 MIN_PARALLEL_ELEMENTS = 1 << 20
-# The spinning workers below hand work over in ~15–20 µs: they take work from this much on. (From
-# 2^18 the one-pass kernels of a CNN step at batch 64 — relu, masks, sums, pooling — were split
-# too, and measured no faster, at times slower, on this project's 2-vCPU machine; in a small
-# GPT's step likewise the layer norms: from 2^20 the batch-64 step on two threads was up to
-# 1.3x faster, never slower, in same-process comparisons.)
-MIN_CREW_ELEMENTS = 1 << 20
+# The spinning workers below hand work over in ~15–20 µs: they take work from this much on. (With
+# a worker that still slept on the GIL at every hand-over (~40 µs), 2^20 was best; since the
+# pause was fixed, 2^18 — the CNN's relu, masks and second pooling split at batch 256 too — made
+# the batch-256 step on two threads 7-8% faster, batch 64 1-2%, a small GPT's ~1%, in same-
+# process comparisons with each setting run twice; 2^17 and 2^16 were no better.)
+MIN_CREW_ELEMENTS = 1 << 18
 MIN_PARALLEL_BLAS_ELEMENTS = 1 << 21
 
 
