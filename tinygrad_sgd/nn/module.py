@@ -16,11 +16,16 @@ A Module is an ordinary Python object whose attributes are watched: assigning a
 """
 from __future__ import annotations
 
+# house: long file — torch's nn.Module is one class with every method a model calls; keeping
+# ours one class too (its loading and its hooks' machinery live in .state_dict and .hooks)
+# lets a reader find any of them where torch has it.
+
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from ..autograd import module_scope
+from . import hooks
 from ..dtypes import default_float
 from ..tensor import Tensor
 
@@ -205,6 +210,32 @@ class Module:
 
     register_module = add_module
 
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at the dotted path ``target``; its parent must exist, and with
+        ``strict`` so must the module it replaces (torch's AttributeErrors otherwise)."""
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and (name not in parent._modules or parent._modules[name] is None):
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        setattr(parent, name, module)
+
+    def get_parameter(self, target):
+        """The Parameter at the dotted path ``target`` (``"0.weight"``)."""
+        return self._get_tensor(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        return self._get_tensor(target, "_buffers", "a buffer")
+
+    def _get_tensor(self, target, table, what):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        if name not in getattr(module, table):
+            raise AttributeError(f"`{name}` is not {what}")
+        return getattr(module, name)
+
     def get_submodule(self, target):
         """The descendant at the dotted path ``target`` (``"transformer.h.0"``)."""
         module = self
@@ -220,7 +251,18 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         with module_scope(self):
+            if "_forward_hooks" in self.__dict__:      # (some hook was registered once)
+                return hooks.call_with_hooks(self, args, kwargs)
             return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` before each forward (see :mod:`.hooks`)."""
+        return hooks.register(self, "pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """``hook(module, args, output)`` after each forward (see :mod:`.hooks`)."""
+        return hooks.register(self, "post", hook, prepend, with_kwargs, always_call)
 
     # ------------------------------------------------------------------ walking the tree
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -354,6 +396,17 @@ class Module:
 
     def float(self):
         return self.to(np.float32)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def cpu(self):
+        """Every tensor here is on the CPU already: self."""
+        return self
+
+    def cuda(self, device=None):
+        raise AssertionError("Torch not compiled with CUDA enabled (tinygrad_sgd runs on the "
+                             "CPU only)")
 
     def double(self):
         return self.to(np.float64)
