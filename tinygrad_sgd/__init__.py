@@ -17,7 +17,9 @@ if "numpy" not in _sys.modules:
 
 from .tensor import Tensor  # noqa: E402
 from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32, int64,
-                     bool_, set_default_dtype, get_default_dtype)
+                     bool_, set_default_dtype, get_default_dtype, finfo, iinfo, promote_types,
+                     result_type, can_cast, set_float32_matmul_precision,
+                     get_float32_matmul_precision)
 from .device import device
 from .size import Size
 from . import cuda

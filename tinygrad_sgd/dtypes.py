@@ -5,7 +5,9 @@ import numpy as np
 
 __all__ = ["DType", "as_dtype", "float16", "float32", "float64", "uint8", "int8", "int16",
            "int32", "int64", "bool_", "as_array", "promote", "default_float",
-           "set_default_dtype", "get_default_dtype"]
+           "set_default_dtype", "get_default_dtype", "finfo", "iinfo", "promote_types",
+           "result_type", "can_cast", "set_float32_matmul_precision",
+           "get_float32_matmul_precision"]
 
 
 class DType:
@@ -225,3 +227,108 @@ def legacy_sized_array(first, rest, dtype):
         raise RuntimeError(f"Trying to create tensor with negative dimension "
                            f"{min(sizes)}: {list(sizes)}")
     return np.zeros(sizes, default_float(dtype))
+
+
+# ----------------------------------------------------------------------------- torch's helpers
+def _dtype_name(dtype):
+    return np.dtype(dtype.dtype if isinstance(dtype, DType) else dtype).name
+
+
+class finfo:
+    """``finfo(dtype=None)``: a floating dtype's limits as torch gives them (the default float
+    dtype when none is given): ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (=
+    ``smallest_normal``), ``resolution``; ``dtype`` is its name."""
+
+    def __init__(self, type=None):
+        d = default_float() if type is None else np.dtype(
+            type.dtype if isinstance(type, DType) else type)
+        if d.kind != "f":
+            raise TypeError("torch.finfo() requires a floating point input type. Use "
+                            "torch.iinfo to handle 'torch.finfo'")
+        info = np.finfo(d)
+        self.bits, self.dtype = info.bits, d.name
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision      # (NumPy rounds it to the dtype)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """``iinfo(dtype)``: an integer dtype's ``bits``, ``min``, ``max`` (Python ints)."""
+
+    def __init__(self, type):
+        d = np.dtype(type.dtype if isinstance(type, DType) else type)
+        if d.kind == "b":
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.kind not in "iu":
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo "
+                            "to handle 'torch.iinfo'")
+        info = np.iinfo(d)
+        self.bits, self.min, self.max, self.dtype = info.bits, int(info.min), int(info.max), \
+            d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def promote_types(type1, type2):
+    """The dtype torch gives an operation on tensors of these two dtypes: the higher category
+    (bool < integer < float) wins whatever its size, else the wider of the two."""
+    a, b = (np.dtype(t.dtype if isinstance(t, DType) else t) for t in (type1, type2))
+    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ka != kb:
+        return as_dtype(a if ka > kb else b)
+    return as_dtype(np.promote_types(a, b))
+
+
+def result_type(tensor1, tensor2):
+    """The dtype of ``tensor1 ⊕ tensor2`` (Tensors or Python numbers), with torch's rules
+    (a number does not widen a tensor of its category, nor a 0-d tensor a dimensioned one)."""
+    def array(x):
+        if hasattr(x, "array"):
+            return x.array
+        if isinstance(x, bool):
+            return np.asarray(x)
+        if isinstance(x, numbers.Integral):
+            return np.asarray(x, np.int64)
+        if isinstance(x, numbers.Real):
+            return np.asarray(x, default_float())
+        raise TypeError(f"result_type(): expected a Tensor or a number, got "
+                        f"{x.__class__.__name__}")
+    a, b = array(tensor1), array(tensor2)
+    if hasattr(tensor1, "array") != hasattr(tensor2, "array"):   # a number is weaker than a
+        t, n = (a, b) if hasattr(tensor1, "array") else (b, a)   # 0-d tensor, too
+        return as_dtype(t.dtype if _CATEGORY[n.dtype.kind] <= _CATEGORY[t.dtype.kind] else
+                        n.dtype)
+    return as_dtype(result_dtype(a, b))
+
+
+def can_cast(from_, to):
+    """Whether torch's type promotion allows casting ``from_`` to ``to``: never to a lower
+    category (float → integer, or anything but bool → bool); any size within a category."""
+    a, b = (np.dtype(t.dtype if isinstance(t, DType) else t) for t in (from_, to))
+    return _CATEGORY[a.kind] <= _CATEGORY[b.kind]
+
+
+_MATMUL_PRECISION = ["highest"]
+
+
+def set_float32_matmul_precision(precision):
+    """torch's switch for float32 products ('highest', 'high', 'medium': how much internal
+    precision TF32/bfloat16 hardware may drop). Recorded for
+    :func:`get_float32_matmul_precision`; the products here are always full float32 (NumPy's
+    BLAS), as torch's 'highest'. Another value warns and changes nothing, as torch."""
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      f"setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _MATMUL_PRECISION[0] = precision
+
+
+def get_float32_matmul_precision():
+    return _MATMUL_PRECISION[0]
