@@ -229,10 +229,12 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
             leaf.grad = leaf.grad + g
         else:
             leaf.grad = g + 0.0 if g.requires_grad else _tensor_class()(g.array.copy())
-        return
-    data = g.array                    # (of the leaf's shape and dtype: set without the checks)
-    old = leaf._grad
-    leaf._grad = _tensor_class()(data.copy() if old is None else old.array + data)
+    else:
+        data = g.array                # (of the leaf's shape and dtype: set without the checks)
+        old = leaf._grad
+        leaf._grad = _tensor_class()(data.copy() if old is None else old.array + data)
+    for hook in leaf.__dict__.get("_post_accumulate_grad_hooks", ()):
+        hook(leaf)
 
 
 class _Capture:

@@ -21,7 +21,7 @@ from .sort import sort
 __all__ = ["dist", "addcmul", "addcdiv", "quantile", "nanquantile", "msort", "renorm", "histogram",
            "is_tensor", "is_floating_point", "is_complex", "numel", "equal", "not_equal",
            "greater", "greater_equal", "less", "less_equal", "inference_mode",
-           "is_inference_mode_enabled"]
+           "is_inference_mode_enabled", "detach", "is_nonzero", "is_same_size"]
 
 
 # ---------------------------------------------------------------------------- arithmetic
@@ -393,3 +393,57 @@ class inference_mode:
 
 def is_inference_mode_enabled():
     return _inference[0]
+
+
+# ---------------------------------------------------------------------------- more of torch's
+def detach(input):
+    """``torch.detach(x)``: ``x.detach()``."""
+    _tensor_arg("detach", input)
+    return input.detach()
+
+
+@tensor_method
+def is_nonzero(input):
+    """True if the one element of ``input`` is not zero (torch's errors for more or none)."""
+    n = input.numel()
+    if n != 1:
+        raise RuntimeError(f"Boolean value of Tensor with "
+                           f"{'no values' if n == 0 else 'more than one value'} is ambiguous")
+    return bool(input.array.reshape(()) != 0)
+
+
+@tensor_method
+def is_same_size(input, other):
+    return tuple(input.shape) == tuple(other.shape)
+
+
+def _sum_to_size(self, *size):
+    """The sum of ``self`` over the dims where ``size`` has 1 or nothing (the adjoint of
+    expanding ``size`` to ``self``'s shape); differentiable."""
+    from ..autograd import sum_to_shape
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    shape = tuple(self.shape)
+    lead = len(shape) - len(size)
+    if lead < 0 or any(s != d and s != 1 for s, d in zip(size, shape[lead:])):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
+    return sum_to_shape(self, size)
+
+
+Tensor.sum_to_size = _sum_to_size
+
+
+def _register_post_accumulate_grad_hook(self, hook):
+    """``hook(tensor)`` after backward has added into this leaf's ``.grad`` (an optimizer step
+    fused into backward, say). Returns a handle with ``remove()``."""
+    from ..tensor import _HookHandle
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                           "tensors")
+    if not self.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", [])
+    hooks.append(hook)
+    return _HookHandle(hooks, hook)
+
+
+Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_grad_hook
