@@ -91,8 +91,8 @@ def test_materialize_grads_gives_zeros_for_unused_inputs(create_graph):
         b = L.tensor([[3.0]], dtype=L.float32, requires_grad=True)
         ga, gb = L.autograd.grad((a * 2).sum(), [a, b], materialize_grads=True,
                                  create_graph=create_graph)
-        out.append((ga.detach().numpy().tolist(), gb.detach().numpy().tolist(), gb.dtype == b.dtype,
-                    gb.requires_grad, gb.shape == b.shape))
+        out.append((ga.detach().numpy().tolist(), gb.detach().numpy().tolist(),
+                    gb.dtype == b.dtype, gb.requires_grad, gb.shape == b.shape))
         with pytest.raises(ValueError, match="Expected allow_unused to be True or not passed "
                                              "when materialize_grads=True"):
             L.autograd.grad((a * 2).sum(), [a, b], materialize_grads=True, allow_unused=False)

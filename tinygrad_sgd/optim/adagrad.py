@@ -3,7 +3,7 @@ all past squared gradients."""
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative, implementation_options
+from .optimizer import Optimizer, _check_nonnegative
 
 __all__ = ["Adagrad"]
 
@@ -31,9 +31,8 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      maximize=maximize,
-                                      **implementation_options(foreach=foreach, differentiable=differentiable,
-                                                               fused=fused)))
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(p)

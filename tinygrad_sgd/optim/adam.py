@@ -2,8 +2,7 @@
 update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or decoupled
 (AdamW) weight decay."""
 from .. import kernels
-from .optimizer import (Optimizer, _check_nonnegative, _number, _zeros,
-                        implementation_options)
+from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
 
 __all__ = ["Adam", "AdamW"]
 
@@ -30,10 +29,9 @@ class Adam(Optimizer):
                  differentiable=False, fused=None, decoupled_weight_decay=False):
         super().__init__(params, dict(lr=lr, betas=_pair(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize,
-                                      **implementation_options(
-                                          foreach=foreach, capturable=capturable,
-                                          differentiable=differentiable, fused=fused),
+                                      maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable,
+                                      fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _validate_group(self, group):

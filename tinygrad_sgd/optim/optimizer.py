@@ -232,19 +232,15 @@ def _check_nonnegative(group, key, what):
     return value
 
 
-def implementation_options(**flags):
+def _check_implementation(defaults):
     """torch's switches between implementations of one update — ``foreach`` (a loop over the
     parameters, or batched ops over all of them), ``fused`` (one kernel), ``capturable`` (CUDA
-    graphs) — and ``differentiable`` (the update recorded in the graph): kept in the param
-    groups and the state dict as torch keeps them, so a torch call, checkpoint or print is
-    the same. Here every update is one implementation (the arithmetic of torch's loop), so
-    ``foreach`` and ``fused`` change no number of ours; the combinations torch refuses are
-    refused with its errors (at construction, or at ``step()`` as torch does on the CPU).
-    Returns the given flags, for the optimizer's defaults."""
-    return flags
-
-
-def _check_implementation(defaults):
+    graphs) — and ``differentiable`` (the update recorded in the graph) are options of every
+    optimizer here too, kept in the param groups and the state dict as torch keeps them, so a
+    torch call, checkpoint or print is the same. Every update here is one implementation (the
+    arithmetic of torch's loop), so ``foreach`` and ``fused`` change no number; the
+    combinations torch refuses are refused with its errors — here at construction, and in
+    :func:`_check_step_options` at ``step()``, as torch does on the CPU."""
     if defaults.get("fused"):
         if defaults.get("differentiable"):
             raise RuntimeError("`fused` does not support `differentiable`")

@@ -2,8 +2,7 @@
 recent gradients; optionally centered (subtract the running mean first) and with momentum."""
 import numpy as np
 
-from .optimizer import (Optimizer, _check_nonnegative, _lerp_, _zeros,
-                        implementation_options)
+from .optimizer import Optimizer, _check_nonnegative, _lerp_, _zeros
 
 __all__ = ["RMSprop"]
 
@@ -38,9 +37,8 @@ class RMSprop(Optimizer):
                  differentiable=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
                                       centered=centered, weight_decay=weight_decay,
-                                      maximize=maximize, **implementation_options(
-                                          capturable=capturable, foreach=foreach,
-                                          differentiable=differentiable)))
+                                      maximize=maximize, capturable=capturable,
+                                      foreach=foreach, differentiable=differentiable))
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")

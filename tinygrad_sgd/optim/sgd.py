@@ -3,7 +3,7 @@ decay and maximize, with torch's exact update."""
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative, _number, implementation_options
+from .optimizer import Optimizer, _check_nonnegative, _number
 
 __all__ = ["SGD"]
 
@@ -29,9 +29,8 @@ class SGD(Optimizer):
                  fused=None):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize,
-                                      **implementation_options(foreach=foreach, differentiable=differentiable,
-                                                               fused=fused)))
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")
