@@ -10,12 +10,12 @@ from .module import IncompatibleKeys, Parameter, _as_numpy
 __all__ = ["load_state_dict"]
 
 
-def load_state_dict(self, state_dict, strict=True, assign=False):
-    """See :meth:`Module.load_state_dict` (``self``: the module)."""
+def load_state_dict(module, state_dict, strict=True, assign=False):
+    """See :meth:`Module.load_state_dict`."""
     if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
         raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
                         f"{type(state_dict).__name__}")
-    own = OrderedDict(self._state_items())
+    own = OrderedDict(module._state_items())
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict.keys() if k not in own]
     problems, arrays = [], {}
@@ -45,10 +45,10 @@ def load_state_dict(self, state_dict, strict=True, assign=False):
                             + ", ".join(f"{k!r}{_shape_note(state_dict[k])}"
                                         for k in unexpected))
     if problems:
-        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}:\n\t"
                            + "\n\t".join(problems))
     if assign:
-        _assign(self, arrays)
+        _assign(module, arrays)
         return IncompatibleKeys(missing, unexpected)
     with no_grad():
         for key, arr in arrays.items():
