@@ -200,12 +200,16 @@ def result_dtype(a, b):
     da, db = a.dtype, b.dtype
     if da == db:
         return da
-    ka, kb = _CATEGORY[da.kind], _CATEGORY[db.kind]
-    if ka != kb:
-        return da if ka > kb else db
-    if (a.ndim == 0) != (b.ndim == 0):
+    if _CATEGORY[da.kind] == _CATEGORY[db.kind] and (a.ndim == 0) != (b.ndim == 0):
         return db if a.ndim == 0 else da
-    return np.promote_types(da, db)
+    return promote_dtypes(da, db)
+
+
+def promote_dtypes(a, b):
+    """torch's promotion of two NumPy dtypes: the higher category (bool < integer < float)
+    wins whatever its size, else the wider of the two."""
+    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    return np.promote_types(a, b) if ka == kb else (a if ka > kb else b)
 
 
 def promote(a, b):
@@ -276,34 +280,27 @@ class iinfo:
 
 
 def promote_types(type1, type2):
-    """The dtype torch gives an operation on tensors of these two dtypes: the higher category
-    (bool < integer < float) wins whatever its size, else the wider of the two."""
+    """The dtype torch gives an operation on tensors of these two dtypes
+    (:func:`promote_dtypes`)."""
     a, b = (np.dtype(t.dtype if isinstance(t, DType) else t) for t in (type1, type2))
-    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
-    if ka != kb:
-        return as_dtype(a if ka > kb else b)
-    return as_dtype(np.promote_types(a, b))
+    return as_dtype(promote_dtypes(a, b))
 
 
 def result_type(tensor1, tensor2):
-    """The dtype of ``tensor1 ⊕ tensor2`` (Tensors or Python numbers), with torch's rules
-    (a number does not widen a tensor of its category, nor a 0-d tensor a dimensioned one)."""
-    def array(x):
-        if hasattr(x, "array"):
-            return x.array
-        if isinstance(x, bool):
-            return np.asarray(x)
-        if isinstance(x, numbers.Integral):
-            return np.asarray(x, np.int64)
-        if isinstance(x, numbers.Real):
-            return np.asarray(x, default_float())
-        raise TypeError(f"result_type(): expected a Tensor or a number, got "
-                        f"{x.__class__.__name__}")
-    a, b = array(tensor1), array(tensor2)
-    if hasattr(tensor1, "array") != hasattr(tensor2, "array"):   # a number is weaker than a
-        t, n = (a, b) if hasattr(tensor1, "array") else (b, a)   # 0-d tensor, too
-        return as_dtype(t.dtype if _CATEGORY[n.dtype.kind] <= _CATEGORY[t.dtype.kind] else
-                        n.dtype)
+    """The dtype of ``tensor1 ⊕ tensor2`` (Tensors or Python numbers), as the ops compute it: a
+    number next to a tensor is the 0-d array :func:`scalar_array` makes of it, then
+    :func:`result_dtype`."""
+    for x in (tensor1, tensor2):
+        if not hasattr(x, "array") and not isinstance(x, numbers.Real):
+            raise TypeError(f"result_type(): expected a Tensor or a number, got "
+                            f"{x.__class__.__name__}")
+    a, b = (getattr(x, "array", None) for x in (tensor1, tensor2))
+    if a is None and b is None:
+        a, b = as_array(tensor1), as_array(tensor2)
+    elif a is None:
+        a = scalar_array(tensor1, b.dtype)
+    elif b is None:
+        b = scalar_array(tensor2, a.dtype)
     return as_dtype(result_dtype(a, b))
 
 

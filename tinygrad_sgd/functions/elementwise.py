@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from .. import ops
-from ..dtypes import default_float, promote, scalar_array
+from ..dtypes import _CATEGORY, default_float, promote, promote_dtypes, scalar_array
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
 from ..tensor import Tensor, tensor_method
@@ -22,7 +22,6 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
 _TORCH_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                 "bool": "Bool"}
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def torch_dtype_name(dtype):
@@ -54,18 +53,13 @@ def result_type(*arrays):
     def fold(dtypes):
         out = None
         for d in dtypes:
-            out = d if out is None else _promote_types(out, d)
+            out = d if out is None else promote_dtypes(out, d)
         return out
     dim = fold(a.dtype for a in arrays if a.ndim)
     zero = fold(a.dtype for a in arrays if not a.ndim)
     if dim is None or zero is None:
         return dim if zero is None else zero
-    return _promote_types(dim, zero) if _CATEGORY[zero.kind] > _CATEGORY[dim.kind] else dim
-
-
-def _promote_types(a, b):
-    ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
-    return np.promote_types(a, b) if ka == kb else (a if ka > kb else b)
+    return promote_dtypes(dim, zero) if _CATEGORY[zero.kind] > _CATEGORY[dim.kind] else dim
 
 
 def weak_scalar(value, like_dtype):
