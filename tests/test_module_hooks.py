@@ -106,4 +106,6 @@ def test_cpu_cuda_half():
         assert m.cpu() is m
         with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
             m.cuda()
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            L.ones(2).cuda()
         assert m.half() is m and m.weight.dtype == L.float16 and m.bias.dtype == L.float16

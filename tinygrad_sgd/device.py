@@ -2,7 +2,7 @@
 one device, ``cuda.is_available()`` is False, and asking for another device is a clear error
 (a torch program that checks ``cuda.is_available()`` runs unchanged)."""
 
-__all__ = ["device", "CPU", "check_device"]
+__all__ = ["device", "CPU", "check_device", "not_compiled_with_cuda"]
 
 
 class device:
@@ -42,6 +42,12 @@ class device:
 
 
 CPU = device("cpu")
+
+
+def not_compiled_with_cuda():
+    """What ``.cuda()`` (of a tensor or a module) raises here: torch's CPU build's error."""
+    raise AssertionError("Torch not compiled with CUDA enabled (tinygrad_sgd runs on the CPU "
+                         "only)")
 
 
 def check_device(value):

@@ -4,7 +4,7 @@ import builtins
 
 import numpy as np
 
-from ..device import check_device
+from ..device import check_device, not_compiled_with_cuda
 from ..tensor import Tensor, tensor_method
 
 __all__ = []          # methods only (torch has no top-level to/float/...)
@@ -44,7 +44,7 @@ def cpu(self):
 
 @tensor_method
 def cuda(self, *args, **kwargs):
-    check_device("cuda")
+    not_compiled_with_cuda()
 
 
 @tensor_method

@@ -405,8 +405,8 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        raise AssertionError("Torch not compiled with CUDA enabled (tinygrad_sgd runs on the "
-                             "CPU only)")
+        from ..device import not_compiled_with_cuda
+        not_compiled_with_cuda()
 
     def double(self):
         return self.to(np.float64)
