@@ -175,3 +175,36 @@ def test_errors_match_torch(i):
         assert "does not fit into a tensor of shape (3,)" in str(ours.value)
     else:                               # (the house adds a hint to the leaf message)
         assert str(ref.value).rstrip(".") in str(ours.value)
+
+
+TOP_LEVEL_INPLACE = [("abs_", ()), ("acos_", ()), ("arcsin_", ()), ("atanh_", ()), ("ceil_", ()),
+                     ("clamp_", (-0.2, 0.3)), ("clamp_max_", (0.1,)), ("clip_", (None, 0.2)),
+                     ("cos_", ()), ("deg2rad_", ()), ("erf_", ()), ("exp2_", ()), ("exp_", ()),
+                     ("expm1_", ()), ("fill_", (2.5,)), ("fix_", ()), ("floor_", ()),
+                     ("frac_", ()), ("i0_", ()), ("log1p_", ()), ("logit_", (0.1,)),
+                     ("nan_to_num_", ()), ("neg_", ()), ("reciprocal_", ()), ("relu_", ()),
+                     ("round_", ()), ("sigmoid_", ()), ("sinc_", ()), ("sqrt_", ()),
+                     ("square_", ()), ("tanh_", ()), ("trunc_", ()), ("zero_", ())]
+
+
+@pytest.mark.parametrize("name,args", TOP_LEVEL_INPLACE, ids=[n for n, _ in TOP_LEVEL_INPLACE])
+def test_top_level_inplace_functions_as_torch(name, args):
+    values = [0.5, -0.7, 0.0, 0.25]
+    results = []
+    for L in (tg, torch):
+        x = L.tensor(values, dtype=L.float64)
+        out = getattr(L, name)(x, *args)
+        assert out is x
+        results.append(x.tolist())
+    np.testing.assert_allclose(*results, rtol=1e-12, equal_nan=True)
+
+
+def test_top_level_inplace_functions_with_two_tensors_and_integers():
+    for name, a, b in [("gcd_", [12, 18], [8, 27]), ("lcm_", [4, 6], [6, 4]),
+                       ("ldexp_", [1.5, 2.0], [2, -1]), ("xlogy_", [0.0, 2.0], [0.0, 3.0])]:
+        got = []
+        for L in (tg, torch):
+            x = L.tensor(a)
+            getattr(L, name)(x, L.tensor(b))
+            got.append(x.tolist())
+        assert got[0] == pytest.approx(got[1]), name

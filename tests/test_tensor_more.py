@@ -77,3 +77,21 @@ def test_post_accumulate_grad_hook_not_run_by_autograd_grad():
         w.register_post_accumulate_grad_hook(lambda p: calls.append(1))
         L.autograd.grad((w * w).sum(), [w])
         assert calls == [] and w.grad is None
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.split(2), lambda L, x: x.split(split_size=2), lambda L, x: x.split([1, 5]),
+    lambda L, x: x.split(split_size=[2, 4], dim=0), lambda L, x: L.split(x, 4),
+    lambda L, x: L.split(tensor=x, split_size_or_sections=2),
+    lambda L, x: L.split(x, split_size_or_sections=[3, 3], dim=-1)])
+def test_split_takes_torchs_argument_names(call):
+    got = [p.tolist() for p in call(tg, tg.arange(6.0))]
+    assert got == [p.tolist() for p in call(torch, torch.arange(6.0))]
+
+
+@pytest.mark.parametrize("call", [lambda L, x: x.split(split_size_or_sections=2),
+                                  lambda L, x: L.split(x, split_size=2)])
+def test_split_refuses_the_other_forms_argument_name_as_torch(call):
+    for L in LIBS:
+        with pytest.raises(TypeError, match="unexpected keyword argument"):
+            call(L, L.arange(6.0))

@@ -13,7 +13,7 @@ from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
 from ..tensor import Tensor, tensor_method
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+__all__ = ["add", "sub", "rsub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
            "floor_divide", "remainder", "fmod", "pow", "square", "neg", "negative", "positive",
            "exp", "log", "sqrt", "abs", "absolute", "clamp", "clip", "clamp_min", "clamp_max",
            "where", "eq", "ne", "lt", "le", "gt", "ge", "isnan"]
@@ -140,6 +140,11 @@ def sub(input, other, *, alpha=1):
     if alpha != 1:
         b = mul(b, alpha)
     return ops.Sub.apply(a, b)
+
+
+def rsub(input, other, *, alpha=1):
+    """``other − alpha · input`` (sub with its operands swapped)."""
+    return sub(other, input, alpha=alpha)
 
 
 @tensor_method

@@ -223,10 +223,11 @@ def _split_dim(input, dim, op):
     return normalize_dim(dim, input.ndim, op)
 
 
-@tensor_method
-def split(input, split_size_or_sections, dim=0):
+def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or pieces of the
-    listed sizes, which must add up to the dim's size."""
+    listed sizes, which must add up to the dim's size. (The method is
+    ``Tensor.split(split_size, dim=0)``: torch names the argument differently there.)"""
+    input = tensor
     d = _split_dim(input, dim, "split")
     n = input.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -247,6 +248,15 @@ def split(input, split_size_or_sections, dim=0):
         raise ShapeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
                          f"size of {n}")
     return tuple(_part(input, d, i, i + size) for i in range(0, max(n, 1), max(size, 1)))
+
+
+def _split_method(self, split_size, dim=0):
+    return split(self, split_size, dim)
+
+
+_split_method.__name__ = _split_method.__qualname__ = "split"
+_split_method.__doc__ = split.__doc__
+Tensor.split = _split_method
 
 
 @tensor_method

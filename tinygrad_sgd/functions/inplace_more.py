@@ -118,3 +118,26 @@ for _name, _fn in {"t_": SH.t, "transpose_": SH.transpose, "swapaxes_": SH.swapa
                    "swapdims_": SH.swapdims, "squeeze_": SH.squeeze,
                    "unsqueeze_": SH.unsqueeze}.items():
     _shape_method(_name, _fn)
+
+
+# ---------------------------------------------------------------------------- torch.exp_(x), ...
+# torch also has these in-place methods as top-level functions: ``torch.exp_(x)`` is
+# ``x.exp_()``.
+def _top_level(name):
+    def function(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``{name}(input, ...)`` is ``input.{name}(...)``."
+    return function
+
+
+for _name in ("abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_", "arcsinh_",
+              "arctan_", "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_",
+              "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_", "detach_",
+              "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_",
+              "gcd_", "i0_", "lcm_", "ldexp_", "log10_", "log1p_", "log2_", "log_", "logit_",
+              "nan_to_num_", "neg_", "negative_", "rad2deg_", "reciprocal_", "relu_", "round_",
+              "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_",
+              "tanh_", "trunc_", "xlogy_", "zero_"):
+    globals()[_name] = _top_level(_name)
+    __all__.append(_name)

@@ -19,7 +19,7 @@ from .elementwise import (float_input, float_operands, not_implemented, operands
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
            "atanh", "log2", "log10", "log1p", "expm1", "exp2", "rsqrt", "reciprocal",
-           "floor", "ceil", "trunc", "frac", "round", "sign", "sgn", "atan2", "hypot",
+           "floor", "ceil", "trunc", "frac", "frexp", "round", "sign", "sgn", "atan2", "hypot",
            "copysign", "logaddexp", "lerp", "maximum", "minimum", "fmax", "fmin", "isinf",
            "isfinite", "isneginf", "isposinf", "nan_to_num", "isclose", "allclose",
            "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
@@ -140,6 +140,17 @@ def ceil(input):
 def trunc(input):
     _no_bool(input, "trunc_vml_cpu")
     return M.Trunc.apply(input)
+
+
+@tensor_method
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa · 2^exponent, ½ ≤ |mantissa| < 1 (0, ±inf,
+    NaN: themselves and exponent 0); the exponent is int32 and has no gradient."""
+    if input.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    exponent = Tensor(np.frexp(input.array)[1].astype(np.int32))
+    from .reduce import return_types
+    return return_types.frexp(M.Frexp.apply(input), exponent)
 
 
 @tensor_method

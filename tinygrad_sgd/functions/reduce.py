@@ -35,6 +35,7 @@ class return_types:
     cummax = namedtuple("cummax", "values indices")
     cummin = namedtuple("cummin", "values indices")
     aminmax = namedtuple("aminmax", "min max")
+    frexp = namedtuple("frexp", "mantissa exponent")
 
 
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",

@@ -15,7 +15,8 @@ from .elementwise import (Add, Sub, Mul, Div, Neg, PowScalar, Pow, Exp, Log, Sqr
                           DivRounded, FloorDivide, Where, Cast, ZerosLike)
 from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2,
                    Log10, Log1p, Expm1, Exp2, Rsqrt, Reciprocal, Frac, Step, Floor, Ceil,
-                   Trunc, Round, Sign, Sgn, NanToNum, Atan2, Hypot, Copysign, Logaddexp, Lerp)
+                   Trunc, Round, Sign, Sgn, NanToNum, Atan2, Hypot, Copysign, Logaddexp, Lerp,
+                   Frexp)
 from .activation import (ReLUOp, SigmoidOp, SigmoidGrad, TanhOp, TanhGrad, SoftplusOp,
                          Softplus, HardtanhOp, HardsigmoidOp, HardswishOp, SiluOp, GELUOp, GeluGrad,
                          SoftmaxOp, LogSoftmaxOp)
@@ -51,6 +52,7 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Log2", "Log10", "Log1p",
            "Expm1", "Exp2", "Rsqrt", "Reciprocal", "Frac", "Step", "Floor", "Ceil", "Trunc",
            "Round", "Sign", "Sgn", "NanToNum", "Atan2", "Hypot", "Copysign", "Logaddexp", "Lerp",
+           "Frexp",
            "ReLUOp", "SigmoidOp", "SigmoidGrad", "TanhOp", "TanhGrad", "SoftplusOp",
            "Softplus", "HardtanhOp", "HardsigmoidOp", "HardswishOp", "SiluOp", "GELUOp", "GeluGrad",
            "SoftmaxOp", "LogSoftmaxOp", "Sum", "Prod", "Max", "Min", "Amax", "Amin",

@@ -187,6 +187,20 @@ class Frac(Unary):
         return g
 
 
+class Frexp(Unary):
+    """The mantissa m of x = m · 2^e (½ ≤ |m| < 1, e an integer; m = x for 0, ±inf and NaN).
+    The exponent e is an integer output of its own, with no gradient (:func:`frexp`)."""
+    rule, derivatives = "m = x · 2^(−e), e = x's binary exponent", ("dm/dx = 2^(−e)",)
+
+    @staticmethod
+    def f(a):
+        return np.frexp(a)[0]
+
+    def derivative(self, g, x):
+        scale = np.ldexp(np.ones((), x.dtype), -np.frexp(x.array)[1])   # (2^132: inf in float32)
+        return g * self.constant(scale.astype(x.dtype, copy=False))
+
+
 # ------------------------------------------------------------------ rounding and signs
 class Step(Elementwise):
     """Piecewise constant, so the gradient is 0 everywhere (at the jumps too, and even where
