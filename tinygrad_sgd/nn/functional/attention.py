@@ -1,16 +1,21 @@
-"""Scaled dot-product attention, built from ops (matmul, add, softmax, where), so its
-gradients — and second order — are theirs."""
+"""Scaled dot-product attention and torch's multi-head attention forward, built from ops
+(linear, matmul, add, softmax, where, cat, pad), so their gradients — and second order — are
+theirs."""
 import math
+import warnings
 
 import numpy as np
 
 from ... import ops
 from ...errors import ShapeError
+from ...functions.shape import cat
 from ...tensor import Tensor
 from ._checks import check_float
 from .dropouts import dropout
+from .layers import linear
+from .vision import pad
 
-__all__ = ["scaled_dot_product_attention"]
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 _causal_cache = {}
 
@@ -123,3 +128,241 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights @ value
+
+
+# ------------------------------------------------------------------ multi-head attention
+def _as_tensor(x):
+    """None, a Tensor, or a Tensor made of an array (a mask given as a NumPy array)."""
+    return x if x is None or isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+def _none_or_dtype(input):
+    if input is None:
+        return None
+    if isinstance(input, Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
+
+def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
+    """torch's mask convention for MultiheadAttention and the Transformer: a boolean mask is
+    True where attending is NOT allowed; it becomes a float mask of ``target_type`` (−inf
+    there, 0 elsewhere). A float mask is returned as it is (added to the scores)."""
+    mask = _as_tensor(mask)
+    if mask is None:
+        return None
+    is_float = mask.is_floating_point()
+    if mask.dtype != np.bool_ and not is_float:
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                      f"Use same type for both instead.", stacklevel=3)
+    if not is_float:
+        mask = Tensor(np.where(mask.array, -np.inf, 0.0).astype(np.dtype(target_type)))
+    return mask
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """Whether the input is batched (3-D query) or not (2-D), checking the other shapes as
+    torch does (AssertionError, with torch's words)."""
+    if query.ndim == 3:
+        if key.ndim != 3 or value.ndim != 3:
+            raise AssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be "
+                                 f"3-D but found {key.ndim}-D and {value.ndim}-D tensors "
+                                 f"respectively")
+        if key_padding_mask is not None and key_padding_mask.ndim != 2:
+            raise AssertionError(f"For batched (3-D) `query`, expected `key_padding_mask` to be "
+                                 f"`None` or 2-D but found {key_padding_mask.ndim}-D tensor "
+                                 f"instead")
+        if attn_mask is not None and attn_mask.ndim not in (2, 3):
+            raise AssertionError(f"For batched (3-D) `query`, expected `attn_mask` to be `None`, "
+                                 f"2-D or 3-D but found {attn_mask.ndim}-D tensor instead")
+        return True
+    if query.ndim == 2:
+        if key.ndim != 2 or value.ndim != 2:
+            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to "
+                                 f"be 2-D but found {key.ndim}-D and {value.ndim}-D tensors "
+                                 f"respectively")
+        if key_padding_mask is not None and key_padding_mask.ndim != 1:
+            raise AssertionError(f"For unbatched (2-D) `query`, expected `key_padding_mask` to "
+                                 f"be `None` or 1-D but found {key_padding_mask.ndim}-D tensor "
+                                 f"instead")
+        if attn_mask is not None:
+            if attn_mask.ndim not in (2, 3):
+                raise AssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be "
+                                     f"`None`, 2-D or 3-D but found {attn_mask.ndim}-D tensor "
+                                     f"instead")
+            expected = (num_heads, query.shape[0], key.shape[0])
+            if attn_mask.ndim == 3 and attn_mask.shape != expected:
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got "
+                                     f"{attn_mask.shape}")
+        return False
+    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
+                         f"{query.ndim}-D query tensor")
+
+
+def _in_projection(query, key, value, w, b, separate):
+    """q, k, v = query·W_qᵀ + b_q, key·W_kᵀ + b_k, value·W_vᵀ + b_v, the three W either given
+    (``separate``) or the row blocks of one packed (3E, E) weight; self-attention (one tensor
+    for all three) takes a single product with the packed weight."""
+    b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
+    if separate:
+        return linear(query, w[0], b_q), linear(key, w[1], b_k), linear(value, w[2], b_v)
+    if query is key and key is value:
+        return linear(query, w, b).chunk(3, dim=-1)
+    w_q, w_k, w_v = w.chunk(3)
+    return linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+
+
+def _check_static(static, bsz_heads, head_dim, name):
+    if static.shape[0] != bsz_heads:
+        raise AssertionError(f"expecting {name}.size(0) of {bsz_heads}, but got "
+                             f"{static.shape[0]}")
+    if static.shape[2] != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got "
+                             f"{static.shape[2]}")
+    return static
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
+                                 in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
+                                 dropout_p, out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """torch's ``F.multi_head_attention_forward``: ``query`` (L, N, E) [or (L, E)], ``key``
+    (S, N, Ek), ``value`` (S, N, Ev) → (attention output (L, N, E), weights (N, L, S) — per
+    head (N, H, L, S) if not ``average_attn_weights`` — or None if not ``need_weights``).
+
+    Per head h: softmax(q_h·k_hᵀ/√d + mask)·v_h with q, k, v the input projections split
+    into H heads of d = E/H features; the heads are joined and projected by
+    ``out_proj_weight``. Masks as torch's: a boolean ``attn_mask`` (L, S) or (N·H, L, S) and
+    ``key_padding_mask`` (N, S) are True where attending is NOT allowed (the opposite of
+    scaled_dot_product_attention's); float masks are added to the scores. With
+    ``need_weights`` a query that sees no key gets NaN (softmax of all −inf, as torch);
+    without, it gets zeros (scaled_dot_product_attention's rule, as torch's)."""
+    query, key, value = (_as_tensor(t) for t in (query, key, value))
+    key_padding_mask, attn_mask = _as_tensor(key_padding_mask), _as_tensor(attn_mask)
+    is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not is_batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
+                                       _none_or_dtype(attn_mask), "attn_mask", query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None          # the hint alone: scaled_dot_product_attention's is_causal
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, False)
+        if key_padding_mask is not None:
+            is_causal = False     # the merged mask is no longer causal
+    for m, name in ((attn_mask, "attn_mask"), (key_padding_mask, "key_padding_mask")):
+        if m is not None and m.dtype != query.dtype:
+            raise RuntimeError(f"Expected {name} dtype to be bool or float or to match query "
+                               f"dtype, but got {name}.dtype: {m.dtype} and query.dtype: "
+                               f"{query.dtype} instead.")
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if key.shape[:2] != value.shape[:2]:
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match "
+                                 f"value's {value.shape[:2]}")
+        for w, name in ((q_proj_weight, "q"), (k_proj_weight, "k"), (v_proj_weight, "v")):
+            if w is None:
+                raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight "
+                                     f"is None")
+        w = (q_proj_weight, k_proj_weight, v_proj_weight)
+    else:
+        if key.shape != value.shape:
+            raise AssertionError(f"key shape {key.shape} does not match value shape "
+                                 f"{value.shape}")
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        w = in_proj_weight
+    q, k, v = _in_projection(query, key, value, w, in_proj_bias, use_separate_proj_weight)
+
+    if attn_mask is not None:
+        if attn_mask.ndim == 2:
+            if attn_mask.shape != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(tgt_len, src_len)}.")
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.ndim == 3:
+            if attn_mask.shape != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+    if (bias_k is None) != (bias_v is None):
+        raise AssertionError(f"bias_{'k' if bias_k is not None else 'v'} is set but "
+                             f"bias_{'v' if bias_k is not None else 'k'} is None")
+    if bias_k is not None:        # one more key (and value) per batch item: the learnt biases
+        if static_k is not None or static_v is not None:
+            raise AssertionError(f"bias cannot be added to static "
+                                 f"{'key' if static_k is not None else 'value'}.")
+        k = cat([k, bias_k.repeat(1, bsz, 1)])
+        v = cat([v, bias_v.repeat(1, bsz, 1)])
+        attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
+        key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
+
+    # heads into the batch dim: (N·H, length, d)
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = (k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_k is None
+         else _check_static(static_k, bsz * num_heads, head_dim, "static_k"))
+    v = (v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None
+         else _check_static(static_v, bsz * num_heads, head_dim, "static_v"))
+    if add_zero_attn:             # one more key and value, all zeros
+        zeros = Tensor(np.zeros((bsz * num_heads, 1, head_dim), k.dtype))
+        k, v = cat([k, zeros], dim=1), cat([v, zeros.to(v.dtype)], dim=1)
+        attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
+        key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
+    src_len = k.shape[1]
+    if key_padding_mask is not None:
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                                 f"{key_padding_mask.shape[0]}")
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                                 f"{key_padding_mask.shape[1]}")
+        key_padding_mask = key_padding_mask.reshape(bsz, 1, 1, src_len) \
+            .expand(-1, num_heads, -1, -1).reshape(bsz * num_heads, 1, src_len)
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+    if not training:
+        dropout_p = 0.0
+
+    if need_weights:
+        scores = (q * math.sqrt(1.0 / float(head_dim))) @ k.transpose(-2, -1)
+        if attn_mask is not None:
+            scores = attn_mask + scores
+        weights = scores.softmax(-1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, dropout_p)
+        out = (weights @ v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+        if not is_batched:
+            out, weights = out.squeeze(1), weights.squeeze(0)
+        return out, weights
+    if attn_mask is not None:
+        attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1
+                     else attn_mask.reshape(bsz, num_heads, -1, src_len))
+    q = q.reshape(bsz, num_heads, tgt_len, head_dim)
+    k = k.reshape(bsz, num_heads, src_len, head_dim)
+    v = v.reshape(bsz, num_heads, src_len, head_dim)
+    out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    return (out if is_batched else out.squeeze(1)), None
