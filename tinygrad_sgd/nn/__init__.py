@@ -30,9 +30,10 @@ from .normalization import LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d
 from .sparse import Embedding
 from .distance import *  # noqa: F401,F403  (CosineSimilarity, PairwiseDistance)
 from . import distance as _distance
+from .rnn import *  # noqa: F401,F403  (RNN, LSTM, GRU and their cells)
 from .attention import *  # noqa: F401,F403  (MultiheadAttention)
 from .transformer import *  # noqa: F401,F403  (Transformer and its layers)
-from . import attention as _attention, transformer as _transformer
+from . import rnn as _rnn, attention as _attention, transformer as _transformer
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
                      HingeEmbeddingLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,
@@ -55,4 +56,4 @@ __all__ += ["Conv1d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold", "M
             "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
             "CircularPad1d", "CircularPad2d"]
 __all__ += _distance.__all__
-__all__ += _attention.__all__ + _transformer.__all__
+__all__ += _rnn.__all__ + _attention.__all__ + _transformer.__all__

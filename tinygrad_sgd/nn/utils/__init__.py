@@ -4,7 +4,10 @@
   most ``max_norm`` (the usual cure for exploding gradients in RNNs and transformers);
 * :func:`clip_grad_value_` — clamp every gradient entry into [−clip_value, clip_value];
 * :func:`parameters_to_vector` / :func:`vector_to_parameters` — all parameters as one flat
-  vector and back.
+  vector and back;
+* :mod:`.rnn` — padding and packing variable-length sequences for the recurrent layers
+  (``nn.utils.rnn.pad_sequence``, ``PackedSequence``, ...; loaded with ``nn``, whose
+  recurrent layers import it).
 
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -18,9 +21,9 @@ import warnings
 
 import numpy as np
 
-from ..autograd import no_grad
-from ..dtypes import default_float
-from ..tensor import Tensor
+from ...autograd import no_grad
+from ...dtypes import default_float
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
@@ -91,7 +94,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 def parameters_to_vector(parameters):
     """All ``parameters`` flattened and concatenated into one 1-d Tensor (differentiable,
     like torch's ``cat`` of ``view(-1)``s)."""
-    from .. import cat
+    from ... import cat
     return cat([p.reshape(-1) for p in _as_list(parameters)])
 
 
