@@ -5,7 +5,8 @@
    once), and print the same lines with the same numbers (see :func:`assert_same_prints`).
    Every program draws its random numbers from torch's streams, which this library replays
    bit for bit, so the same seeds give the same numbers: ``randn`` of the polynomial fits,
-   ``nn.Linear``/``nn.Conv2d`` initialisation, ``rand`` of the logistic regression, makemore's
+   ``nn.Linear``/``nn.Conv2d``/``nn.Embedding``/``nn.GRU``/``nn.LSTM`` initialisation, ``rand``
+   of the logistic regression, makemore's and the char-RNN's
    ``Generator``-seeded ``randn``, unseeded-by-generator ``randint`` minibatches and
    ``multinomial`` samples, the MNIST DataLoader's shuffling and dropout masks (the moons of
    the micrograd demo are NumPy's, the same in both; the custom-Function fit draws nothing).
@@ -71,6 +72,10 @@ PROGRAM_RUNS = {
     # itself in float64) changes one of the names sampled at the end
     "makemore_mlp": Program("makemore_mlp.py", ["--names", "{names}", "--steps", "40",
                                                 "--print-every", "10", "--seed", "1"], "text"),
+    "char_rnn": Program("char_rnn.py", ["--names", "{names}", "--steps", "60",
+                                        "--print-every", "20"], "text"),
+    "char_rnn_lstm": Program("char_rnn.py", ["--names", "{names}", "--cell", "lstm", "--steps",
+                                             "40", "--print-every", "20"], "text"),
     "mnist_cnn": Program("mnist_cnn.py", ["--data", "{mnist}", "--split", "test", "--epochs",
                                           "1", "--max-batches", "25", "--test-limit", "500"],
                          "mnist"),
@@ -228,8 +233,8 @@ def test_torch_names_are_the_library_and_real_torch_comes_back():
 
 
 @pytest.mark.parametrize("access", [
-    "torch.compile", "torch.fft", "torch.nn.Transformer", "torch.nn.functional.grid_sample",
-    "torch.optim.LBFGS", "torch.utils.data.DistributedSampler", "torch.autograd.Variable",
+    "torch.compile", "torch.fft", "torch.nn.Conv3d", "torch.nn.functional.grid_sample",
+    "torch.optim.SparseAdam", "torch.utils.data.DistributedSampler", "torch.autograd.Variable",
     "torchvision.transforms.RandomCrop", "torchvision.datasets.CIFAR10", "torch.cuda.Stream",
     "torch.viz", "torch.data", "torch.get_rng", "torch.random.get_rng", "torch._C",
     "torch.random.rand", "torch.utils.checkpoint",

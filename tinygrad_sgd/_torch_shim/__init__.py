@@ -48,6 +48,7 @@ MODULES = {
                                                                         "flatten"})),
     "torch.nn.init": Row("tinygrad_sgd.nn.init"),
     "torch.nn.utils": Row("tinygrad_sgd.nn.utils"),
+    "torch.nn.utils.rnn": Row("tinygrad_sgd.nn.utils.rnn"),
     "torch.optim": Row("tinygrad_sgd.optim"),
     "torch.optim.lr_scheduler": Row("tinygrad_sgd.optim.lr_scheduler"),
     "torch.autograd": Row("tinygrad_sgd.autograd", frozenset({
