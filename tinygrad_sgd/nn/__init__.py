@@ -4,7 +4,8 @@
   and ``Parameter``;
 * layers, one file per kind as in torch: :mod:`.linear` (Linear, Identity, Flatten,
   Unflatten), :mod:`.conv`, :mod:`.pooling`, :mod:`.dropout`, :mod:`.activation`,
-  :mod:`.normalization` (LayerNorm, RMSNorm, BatchNorm), :mod:`.sparse` (Embedding),
+  :mod:`.normalization` (LayerNorm, RMSNorm, BatchNorm, GroupNorm, LocalResponseNorm),
+  :mod:`.instancenorm`, :mod:`.pixelshuffle`, :mod:`.channelshuffle`, :mod:`.sparse` (Embedding),
   :mod:`.container` (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict);
 * :mod:`.losses` — loss Modules (NLLLoss, CrossEntropyLoss, BCELoss, ...);
 * :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
@@ -22,11 +23,17 @@ from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                       ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
                       CircularPad2d)
-from .dropout import Dropout, Dropout2d
+from .dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,
+                      FeatureAlphaDropout)
 from .activation import (ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, LeakyReLU, ELU,
                          SELU, CELU, Softplus, Hardtanh, ReLU6, Mish, Hardswish, Hardsigmoid,
-                         LogSigmoid, Softsign, PReLU, GLU, Softmin)
-from .normalization import LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d
+                         LogSigmoid, Softsign, PReLU, GLU, Softmin, Hardshrink, Softshrink,
+                         Tanhshrink, Threshold, RReLU, Softmax2d)
+from .normalization import (LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, GroupNorm,
+                            LocalResponseNorm)
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .channelshuffle import ChannelShuffle
 from .sparse import Embedding
 from .distance import *  # noqa: F401,F403  (CosineSimilarity, PairwiseDistance)
 from . import distance as _distance
@@ -37,7 +44,10 @@ from . import rnn as _rnn, attention as _attention, transformer as _transformer
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
                      HingeEmbeddingLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,
-                     MarginRankingLoss, CosineEmbeddingLoss)
+                     MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss,
+                     TripletMarginWithDistanceLoss, PoissonNLLLoss, GaussianNLLLoss,
+                     SoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                     MultiLabelSoftMarginLoss)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "IncompatibleKeys",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "ReLU", "Sigmoid", "Tanh",
@@ -55,5 +65,12 @@ __all__ += ["Conv1d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold", "M
             "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
             "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
             "CircularPad1d", "CircularPad2d"]
+__all__ += ["Dropout1d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Hardshrink",
+            "Softshrink", "Tanhshrink", "Threshold", "RReLU", "Softmax2d", "GroupNorm",
+            "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+            "PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "TripletMarginLoss",
+            "TripletMarginWithDistanceLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+            "SoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+            "MultiLabelSoftMarginLoss"]
 __all__ += _distance.__all__
 __all__ += _rnn.__all__ + _attention.__all__ + _transformer.__all__

@@ -9,7 +9,8 @@ from .module import Module, Parameter
 
 __all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "LeakyReLU",
            "ELU", "SELU", "CELU", "Softplus", "Hardtanh", "ReLU6", "Mish", "Hardswish",
-           "Hardsigmoid", "LogSigmoid", "Softsign", "PReLU", "GLU", "Softmin"]
+           "Hardsigmoid", "LogSigmoid", "Softsign", "PReLU", "GLU", "Softmin", "Hardshrink",
+           "Softshrink", "Tanhshrink", "Threshold", "RReLU", "Softmax2d"]
 
 
 class ReLU(Module):
@@ -213,3 +214,73 @@ class GLU(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class _Shrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(_Shrink):
+    """x where |x| > λ, else 0."""
+
+    def forward(self, x):
+        return F.hardshrink(x, self.lambd)
+
+
+class Softshrink(_Shrink):
+    """x ∓ λ outside [−λ, λ], 0 inside."""
+
+    def forward(self, x):
+        return F.softshrink(x, self.lambd)
+
+
+class Tanhshrink(Module):
+    """x − tanh(x)."""
+
+    def forward(self, x):
+        return F.tanhshrink(x)
+
+
+class Threshold(Module):
+    """x where x > ``threshold``, else ``value``."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return (f"threshold={self.threshold}, value={self.value}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: a random slope in [lower, upper] per negative element while
+    training, the fixed slope (lower + upper)/2 after ``eval()``."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                             else "")
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim −3) of ``(N, C, H, W)`` or ``(C, H, W)``."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead")
+        return F.softmax(x, -3)

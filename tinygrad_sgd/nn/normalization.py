@@ -1,5 +1,6 @@
-"""Normalisation layers: LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d (torch's arguments,
-defaults, parameter and buffer names, so state_dicts move both ways)."""
+"""Normalisation layers: LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, GroupNorm,
+LocalResponseNorm (torch's arguments, defaults, parameter and buffer names, so state_dicts move
+both ways); the instance norms are in :mod:`.instancenorm`, as torch splits them."""
 import numpy as np
 
 from ..device import check_device
@@ -8,7 +9,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
 
-__all__ = ["LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d"]
+__all__ = ["LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LocalResponseNorm"]
 
 
 def _shape(normalized_shape):
@@ -75,12 +76,10 @@ class RMSNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
-class _BatchNorm(Module):
-    """Batch statistics while training (and the running ones updated: ``momentum``, or their
-    cumulative average when ``momentum=None``), the running ones in eval — unless
-    ``track_running_stats=False``, then always the batch's. Buffers ``running_mean``,
-    ``running_var``, ``num_batches_tracked``; parameters ``weight``, ``bias`` when
-    ``affine`` (``bias=False``: no shift)."""
+class _NormBase(Module):
+    """What batch and instance norm hold (torch's ``_NormBase``): buffers ``running_mean``,
+    ``running_var``, ``num_batches_tracked`` when ``track_running_stats``; parameters
+    ``weight``, ``bias`` when ``affine`` (``bias=False``: no shift)."""
     _dims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
@@ -120,6 +119,17 @@ class _BatchNorm(Module):
             raise ValueError(f"expected {' or '.join(f'{d}D' for d in self._dims)} input "
                              f"(got {x.ndim}D input)")
 
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """Batch statistics while training (and the running ones updated: ``momentum``, or their
+    cumulative average when ``momentum=None``), the running ones in eval — unless
+    ``track_running_stats=False``, then always the batch's."""
+
     def forward(self, x):
         self._check_input_dim(x)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -133,11 +143,6 @@ class _BatchNorm(Module):
                             self.running_var if track else None, self.weight, self.bias,
                             use_batch, factor, self.eps)
 
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
-
 
 class BatchNorm1d(_BatchNorm):
     """Over ``(N, C)`` or ``(N, C, L)`` inputs: statistics per channel C."""
@@ -147,3 +152,49 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Over ``(N, C, H, W)`` inputs: statistics per channel C."""
     _dims = (4,)
+
+
+class GroupNorm(Module):
+    """Standardise each sample over groups of ``num_channels // num_groups`` channels (and all
+    positions), then ``·weight + bias`` per channel (ones and zeros at first) when
+    ``affine``."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
+                 *, bias=True):
+        super().__init__()
+        check_device(device)
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        _affine_parameters(self, (num_channels,), default_float(dtype), affine, bias)
+
+    def reset_parameters(self):
+        if self.affine:
+            from ..autograd import no_grad
+            with no_grad():
+                self.weight.fill_(1)
+                if self.bias is not None:
+                    self.bias.zero_()
+
+    def forward(self, x):
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """x / (k + α·mean of x² over ``size`` neighbouring channels)^β (AlexNet's)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x):
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

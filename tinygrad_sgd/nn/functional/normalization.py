@@ -1,4 +1,5 @@
-"""Normalisation layers as functions: layer_norm, rms_norm, batch_norm (torch's signatures).
+"""Normalisation layers as functions: layer_norm, rms_norm, batch_norm, group_norm,
+instance_norm, local_response_norm (torch's signatures).
 
 In training, γ·(x − μ)/√(σ² + ε) + β is one primitive (:class:`ops.norm.Normalize`); batch
 norm in eval is plain Tensor arithmetic with the running statistics as constants."""
@@ -9,7 +10,8 @@ from ...ops.norm import Normalize
 from ...tensor import Tensor
 from ._checks import check_float
 
-__all__ = ["layer_norm", "rms_norm", "batch_norm"]
+__all__ = ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm",
+           "local_response_norm"]
 
 
 def _normalized_shape(shape):
@@ -112,3 +114,108 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if bias is not None:
             out = out + bias.reshape(channel_shape)
     return out
+
+
+def _per_channel(t, what, input, op="group_norm"):
+    """A weight/bias of C elements, checked, reshaped to (C, 1, ...) for an (N, C, ...) input."""
+    C = input.shape[1]
+    if t.ndim != 1 or t.shape[0] != C:
+        raise RuntimeError(f"Expected {what} to be a vector of size equal to the number of "
+                           f"channels in input, but got {what} of shape {list(t.shape)} and "
+                           f"input of shape {list(input.shape)}")
+    return _like(t, input).reshape((C,) + (1,) * (input.ndim - 2))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Split the C channels of ``(N, C, ...)`` into ``num_groups`` groups and standardise each
+    (sample, group) over its channels and positions (biased variance), then ``·weight + bias``
+    per channel. One :class:`ops.norm.Normalize` over the (N, G, rest) view, so the gradient
+    is the standardisation's."""
+    check_float(input, "group_norm")
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.ndim}")
+    N, C = input.shape[:2]
+    G = int(num_groups)
+    if G == 0:
+        raise ZeroDivisionError("integer division or modulo by zero")
+    rest = int(np.prod(input.shape[2:], dtype=np.int64))
+    if (N * C // G) * rest == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {[N * C // G, G] + list(input.shape[2:])}")
+    if G < 0 or C % G:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={G}")
+    w = None if weight is None else _per_channel(weight, "weight", input)
+    b = None if bias is None else _per_channel(bias, "bias", input)
+    out = Normalize.apply(input.reshape(N, G, -1), None, None, (2,), float(eps))
+    out = out.reshape(input.shape)
+    if w is not None:
+        out = out * w
+    return out + b if b is not None else out
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Standardise each (sample, channel) of ``(N, C, ...)`` over its positions (biased
+    variance), then ``·weight + bias`` per channel. With ``use_input_stats`` and running
+    statistics given, they are updated as torch does (batch norm of the (1, N·C, ...) view,
+    then the average over the batch): running ← (1 − momentum)·running + momentum·mean over
+    samples of the instance mean (of the *unbiased* instance variance). Without
+    ``use_input_stats``: batch norm in eval with the running statistics."""
+    check_float(input, "instance_norm")
+    if use_input_stats:
+        if int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input "
+                             f"size torch.Size({list(input.shape)})")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    N, C = input.shape[:2]
+    for what, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.numel() != C:
+            raise RuntimeError(f"{what} should contain {N * C} elements not {N * t.numel()}")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    shape = (C,) + (1,) * (input.ndim - 2)
+    w = None if weight is None else _like(weight, input).reshape(shape)
+    b = None if bias is None else _like(bias, input).reshape(shape)
+    stats = {}
+    out = Normalize.apply(input, w, b, tuple(range(2, input.ndim)), float(eps), stats=stats)
+    if running_mean is not None or running_var is not None:
+        n = input.numel() // max(N * C, 1)
+        with no_grad():
+            if running_mean is not None:
+                mean = stats["mean"].reshape(N, C).mean(0)
+                running_mean.copy_(running_mean.array * (1 - momentum) + mean * momentum)
+            if running_var is not None:
+                var = stats["var"].reshape(N, C).mean(0) * (n / (n - 1))
+                running_var.copy_(running_var.array * (1 - momentum) + var * momentum)
+    return out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + α·mean of x² over a window of ``size`` channels)^β, the window
+    [c − size//2, c + (size−1)//2] padded with zeros and always divided by ``size`` (torch's
+    average pooling). Tensor operations: a sum of ``size`` shifted slices of the padded
+    squares."""
+    check_float(input, "local_response_norm")
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
+                         f"dimensions)")
+    if input.numel() == 0:
+        return input
+    from ...functions.shape import cat
+    C = input.shape[1]
+    sq = input * input
+    before, after = size // 2, (size - 1) // 2
+    parts = [Tensor(np.zeros((input.shape[0], n) + input.shape[2:], input.dtype))
+             for n in (before, after)]
+    padded = cat([parts[0], sq, parts[1]], 1)
+    window = padded.narrow(1, 0, C)
+    for j in range(1, size):                  # a loop over the window, not over elements
+        window = window + padded.narrow(1, j, C)
+    div = (window / float(size) * alpha + k) ** beta
+    return input / div

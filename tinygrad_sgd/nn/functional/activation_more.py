@@ -1,0 +1,165 @@
+"""More activations: hardshrink, softshrink, tanhshrink, threshold, rrelu, gumbel_softmax, and
+torch's in-place spellings (``relu_``, ``elu_``, ...). Each is composed of Tensor operations
+(``where`` with a mask, products with constant arrays), so gradients and second order follow
+from the pieces; the masks are strict where torch's backward is (no gradient at the kink)."""
+import warnings
+
+import numpy as np
+
+from ...functions import where
+from ...functions.inplace import inplace as _inplace
+from ...random.generator import _gen
+from ...random.distributions import exponential
+from ...tensor import Tensor
+from ._checks import check_tensor, check_float
+from .layers import relu, elu, leaky_relu, hardtanh, selu, celu
+
+__all__ = ["hardshrink", "softshrink", "tanhshrink", "threshold", "threshold_", "rrelu",
+           "rrelu_", "relu_", "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_",
+           "gumbel_softmax"]
+
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def _float(input, kernel):
+    """torch's ``NotImplementedError: "<kernel>" not implemented for 'Long'`` for a
+    non-float input."""
+    check_tensor(input, kernel.split("_")[0])
+    if input.dtype.kind != "f":
+        from ...functions.elementwise import torch_dtype_name
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{torch_dtype_name(input.dtype)}'")
+    return input
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > λ, else 0 (gradient 0 on [−λ, λ], its ends included, as torch)."""
+    _float(input, "hardshrink_cpu")
+    return where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softshrink(input, lambd=0.5):
+    """x − λ where x > λ, x + λ where x < −λ, else 0; λ must be ≥ 0."""
+    _float(input, "softshrink_cpu")
+    if not lambd >= 0:
+        raise RuntimeError(f"lambda must be in range [0, {np.finfo(input.dtype).max:g}] for "
+                           f"input dtype {_TORCH_NAMES.get(input.dtype.name)}, but found "
+                           f"{lambd:g}")
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+
+
+def tanhshrink(input):
+    """x − tanh(x)."""
+    check_float(input, "tanhshrink")
+    return input - input.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > ``threshold``, else ``value`` (gradient 0 where x ≤ threshold)."""
+    return _apply_threshold(input, threshold, value, inplace)
+
+
+def _apply_threshold(input, threshold, value, inplace):
+    check_tensor(input, "threshold")
+    if inplace:
+        return _inplace(input, _threshold, threshold, value, name="threshold_",
+                        check_shapes=False)
+    return _threshold(input, threshold, value)
+
+
+def _threshold(x, threshold, value):
+    fill = Tensor(np.asarray(value).astype(x.dtype))          # torch casts value to x's dtype
+    return where(x > threshold, x, fill)
+
+
+def threshold_(input, threshold, value):
+    """:func:`threshold` written into ``input``."""
+    return _apply_threshold(input, threshold, value, True)
+
+
+# ---------------------------------------------------------------------------- randomized leaky
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU. While ``training``: x for x > 0, a·x otherwise with one slope a ~
+    U(lower, upper) drawn per non-positive element — torch's draws exactly (one 53-bit
+    ``random64()`` uniform per element x ≤ 0, in order: a = u·(upper − lower) + lower in
+    float64, then rounded to the dtype), so after the same ``manual_seed`` the slopes are
+    torch's. The gradient is the slope (1 for x > 0). Otherwise: leaky_relu with the fixed
+    slope (lower + upper)/2."""
+    _float(input, "rrelu_with_noise_out_cpu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    x = input.array
+    dt = x.dtype
+    opmath = np.float32 if dt == np.float16 else dt
+    lo, hi = (float(np.asarray(v, opmath)) for v in (lower, upper))   # torch's opmath bounds
+    nonpos = x <= 0
+    bits = _gen(None).random64(int(nonpos.sum())) & np.uint64((1 << 53) - 1)
+    slopes = bits.astype(np.float64) * 2.0 ** -53 * (hi - lo) + lo
+    noise = np.ones(x.shape, dt)
+    noise[nonpos] = slopes.astype(dt)
+    if inplace:
+        return _inplace(input, lambda t: t * Tensor(noise), name="rrelu_")
+    return input * Tensor(noise)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """:func:`rrelu` written into ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+# ---------------------------------------------------------------------------- in-place spellings
+def relu_(input):
+    """relu written into ``input``."""
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    """elu written into ``input``."""
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu written into ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """hardtanh written into ``input``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input):
+    """selu written into ``input``."""
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    """celu written into ``input``."""
+    return celu(input, alpha, inplace=True)
+
+
+# ---------------------------------------------------------------------------- gumbel softmax
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g)/τ) along ``dim``, g = −log(e) with e ~ Exp(1) (Gumbel noise, drawn
+    as torch draws it: after the same ``manual_seed`` the same sample). ``hard=True``: the
+    one-hot of the argmax in the forward pass, the soft sample's gradient in the backward
+    (straight-through: y_hard − y_soft.detach() + y_soft). ``eps`` is deprecated and unused
+    (torch warns)."""
+    check_float(logits, "gumbel_softmax", "logits")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -Tensor(exponential(logits.shape, 1.0, logits.dtype)).log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    soft = y_soft.array
+    axis = dim % max(soft.ndim, 1)
+    index = np.expand_dims(np.argmax(soft, axis=axis), axis) if soft.ndim else None
+    y_hard = np.zeros_like(soft)
+    if soft.ndim:
+        np.put_along_axis(y_hard, index, 1.0, axis=axis)
+    else:
+        y_hard[()] = 1.0
+    return Tensor(y_hard) - y_soft.detach() + y_soft

@@ -1,0 +1,237 @@
+"""More losses (torch's signatures): triplet margin (with a p-norm or any distance), Poisson and
+Gaussian negative log-likelihood, soft margin, multi-class and multi-label margin, multi-label
+soft margin. Each is composed of Tensor operations exactly as torch composes it, so values,
+gradients (for every float input, targets included) and second order are torch's; hinges use a
+strict mask (no gradient at the kink) where torch's kernel does."""
+import math
+
+import numpy as np
+
+from ...errors import DTypeError
+from ...functions import where
+from ...ops.distance import ClampMinUnrecorded
+from ...tensor import Tensor
+from ._checks import check_float
+from .distance import pairwise_distance
+from .layers import logsigmoid
+from .loss import _legacy, _reduce
+
+__all__ = ["triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss",
+           "gaussian_nll_loss", "soft_margin_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "multilabel_soft_margin_loss"]
+
+
+def _check(reduction, message="{} is not a valid value for reduction"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(message.format(reduction))
+
+
+def _tensor(x, like):
+    """A non-Tensor operand as a constant of ``like``'s dtype (a Tensor keeps its graph)."""
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, like.dtype))
+
+
+# ---------------------------------------------------------------------------- triplets
+def _check_triplet(anchor, positive, negative, margin):
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, p, n = anchor.ndim, positive.ndim, negative.ndim
+    if not a == p == n:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {a}D, positive "
+                           f"{p}D, and negative {n}D inputs")
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(a, p) − d(a, n)), d the :func:`pairwise_distance` (‖x − y + eps‖ₚ
+    over the last dim); ``swap``: d(a, n) replaced by min(d(a, n), d(p, n))."""
+    reduction = _legacy(size_average, reduce, reduction)
+    _check(reduction)
+    for what, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
+        check_float(t, "triplet_margin_loss", what)
+    _check_triplet(anchor, positive, negative, margin)
+
+    def dist(x, y):
+        return pairwise_distance(x, y, p, eps)
+    return _triplet(anchor, positive, negative, dist, margin, swap, reduction)
+
+
+def _triplet(anchor, positive, negative, dist, margin, swap, reduction):
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(dist(positive, negative))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(0, margin + d(a, p) − d(a, n)) with any ``distance_function`` d (default
+    :func:`pairwise_distance`); ``swap`` as in :func:`triplet_margin_loss`."""
+    _check(reduction)
+    _check_triplet(anchor, positive, negative, margin)
+    dist = pairwise_distance if distance_function is None else distance_function
+    return _triplet(anchor, positive, negative, dist, margin, swap, reduction)
+
+
+# ---------------------------------------------------------------------------- likelihoods
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Negative log-likelihood of ``target`` under Poisson(λ): e^x − y·x with ``log_input``
+    (x = log λ), else λ − y·log(λ + eps). ``full`` adds Stirling's approximation of log(y!),
+    y·log y − y + ½·log(2πy), where y > 1. Input and target broadcast, as torch."""
+    reduction = _legacy(size_average, reduce, reduction)
+    _check(reduction)
+    check_float(input, "poisson_nll_loss")
+    y = _tensor(target, input)
+    loss = input.exp() - y * input if log_input else input - y * (input + eps).log()
+    if full:
+        stirling = y * y.log() - y + (y * (2 * math.pi)).log() * 0.5
+        loss = loss + where(y <= 1, 0.0, stirling)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Negative log-likelihood of ``target`` under N(input, var): ½(log var + (x − y)²/var)
+    (+ ½·log 2π with ``full``). ``var`` is a float, or a Tensor of the input's shape, or one
+    dim short of it (one variance per sample), or of the input's rank with one dim of size 1.
+    It is clamped to ``eps`` as torch does (in place, unseen by autograd: the gradient is the
+    unclamped one's)."""
+    check_float(input, "gaussian_nll_loss")
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = Tensor(np.full(input.shape, var, input.dtype))
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"gaussian_nll_loss: var must be a Tensor or a float, got "
+                        f"{type(var).__name__}")
+    elif (var.array < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and
+                  sum(b for a, b in zip(input.shape, var.shape) if a != b) == 1):
+            raise ValueError("var is of incorrect size")
+    _check(reduction, "{} is not valid")
+    var = ClampMinUnrecorded.apply(var, eps)
+    loss = (var.log() + (input - _tensor(target, input)) ** 2 / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------------------- margins
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + e^(−y·x)) for labels y = ±1 (input and target broadcast, as torch; the target
+    is not differentiable, as torch's)."""
+    reduction = _legacy(size_average, reduce, reduction)
+    _check(reduction)
+    check_float(input, "soft_margin_loss")
+    if isinstance(target, Tensor) and target.requires_grad:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+    return _reduce((-input * _tensor(target, input)).exp().log1p(), reduction)
+
+
+def _class_targets(target):
+    arr = target.array if isinstance(target, Tensor) else np.asarray(target)
+    if arr.dtype != np.int64:
+        raise DTypeError("expected scalar type Long but found "
+                         + {"f": "Float" if arr.dtype == np.float32 else "Double"}
+                         .get(arr.dtype.kind, str(arr.dtype)))
+    return arr
+
+
+def _vector_or_matrix(input):
+    if input.ndim > 2 or input.numel() == 0 and input.ndim != 2:
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss of scores ``(N, C)`` (or ``(C,)``) and class indices ``(N,)``:
+    lₙ = Σ_{j ≠ yₙ} w[yₙ]·max(0, margin − x[yₙ] + x[j])ᵖ / C, p ∈ {1, 2}. The weight is a
+    constant (torch has no derivative for it)."""
+    reduction = _legacy(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    _check(reduction)
+    check_float(input, "multi_margin_loss")
+    _vector_or_matrix(input)
+    t = _class_targets(target)
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    N, C = x.shape
+    if t.size != N or t.ndim > 1:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to "
+                           f"the number of input samples (batch size). Expected target size "
+                           f"[{N}], but got {list(t.shape)}. Input has shape "
+                           f"{list(input.shape)}.")
+    if weight is not None and weight.numel() != C:
+        raise RuntimeError(f"inconsistent weight size, expected {C} but got "
+                           f"{list(weight.shape)}")
+    t = t.reshape(N)
+    if ((t < 0) | (t >= C)).any():
+        raise RuntimeError("target out of range")
+    z = margin - x.gather(1, Tensor(t[:, None])) + x             # margin − x[y] + x[j]
+    keep = (z.array > 0) & (np.arange(C) != t[:, None])          # strict, and j ≠ y
+    z = where(Tensor(keep), z, 0.0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        w = np.asarray(weight.array if isinstance(weight, Tensor) else weight, input.dtype)
+        z = z * Tensor(w[t].reshape(N, 1))
+    loss = z.sum(1) / C
+    if input.ndim < 2 and reduction == "none":
+        loss = loss.reshape(target.shape if isinstance(target, Tensor) else np.shape(target))
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss: ``target`` (the input's shape, int64) lists each sample's
+    classes, ended by the first −1; lₙ = Σ over listed j, Σ over unlisted k of
+    max(0, 1 − (x[j] − x[k])) / C."""
+    reduction = _legacy(size_average, reduce, reduction)
+    _check(reduction)
+    check_float(input, "multilabel_margin_loss")
+    _vector_or_matrix(input)
+    t = _class_targets(target)
+    if t.shape != input.shape:
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    N, C = x.shape
+    t = t.reshape(N, C)
+    listed = np.cumprod(t != -1, axis=1).astype(bool)        # entries before the first −1
+    if ((t[listed] < 0) | (t[listed] >= C)).any():
+        raise RuntimeError("argument #2 'target' is out of range")
+    safe = np.where(listed, t, 0)
+    is_target = np.zeros((N, C), bool)                            # the listed classes
+    rows = np.broadcast_to(np.arange(N)[:, None], (N, C))
+    is_target[rows[listed], t[listed]] = True
+    xt = x.gather(1, Tensor(safe))                                # x[listed j], (N, C)
+    z = x.unsqueeze(1) - xt.unsqueeze(2) + 1.0                    # (N, j, k): 1 − x[j] + x[k]
+    keep = listed[:, :, None] & ~is_target[:, None, :] & (z.array > 0)
+    loss = where(Tensor(keep), z, 0.0).sum((1, 2)) / C
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Per sample, the mean over the C classes of the binary cross entropy of σ(x) against
+    0/1 targets: −(y·log σ(x) + (1 − y)·log σ(−x)), times ``weight`` per class if given."""
+    reduction = _legacy(size_average, reduce, reduction)
+    check_float(input, "multilabel_soft_margin_loss")
+    y = _tensor(target, input)
+    loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    C = input.shape[input.ndim - 1] if input.ndim else 1
+    loss = loss.sum(input.ndim - 1 if input.ndim else None) / C
+    _check(reduction, "{} is not valid")
+    return _reduce(loss, reduction)
