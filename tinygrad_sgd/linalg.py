@@ -7,7 +7,11 @@
   min of the singular values: :class:`~tinygrad_sgd.ops.distance.SvdFactor`), composed as torch
   composes them, so the gradients (ties shared evenly) and second order are torch's;
 * :func:`norm` — torch.linalg.norm's choice between the two;
-* :func:`cross` — the cross product along ``dim`` (the last by default).
+* :func:`cross` — the cross product along ``dim`` (the last by default);
+* :func:`cond`, :func:`multi_dot`, :func:`vecdot`, :func:`diagonal`, :func:`matmul` — composed
+  from the norms above and the products;
+* the matrix functions (inv, det, solve, cholesky, qr, eigh, svd, pinv, lstsq, matrix_exp, ...)
+  from :mod:`tinygrad_sgd.linalg_solvers`.
 """
 import math
 
@@ -15,13 +19,22 @@ import numpy as np
 
 from .arguments import kept_shape
 from .dtypes import as_dtype
+from .functions import where
 from .functions.distance import as_number, cross_along, reduction_dims, wrap_dim
 from .functions.reduce import amax, amin, torch_name
+from .linalg_solvers import (LinAlgError, inv, inv_ex, det, slogdet, solve, solve_ex, cholesky,
+                             cholesky_ex, qr, eigh, eigvalsh, eig, eigvals, svd, svdvals,
+                             matrix_power, pinv, matrix_rank, solve_triangular, lstsq,
+                             matrix_exp, check_matrix)
 from .ops.distance import SvdFactor
 from .ops.reduce import Norm
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "cross"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "cross",
+           "LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky",
+           "cholesky_ex", "qr", "eigh", "eigvalsh", "eig", "eigvals", "svd", "svdvals",
+           "matrix_power", "pinv", "matrix_rank", "multi_dot", "vecdot", "solve_triangular",
+           "lstsq", "matrix_exp", "cond", "diagonal", "matmul"]
 
 
 def _check_float(x, op):
@@ -166,3 +179,70 @@ def norm(input, ord=None, dim=None, keepdim=False, *, dtype=None):
 def cross(input, other, *, dim=-1):
     """torch.linalg.cross: x × y along ``dim`` (size 3 in both; the other dims broadcast)."""
     return cross_along(input, other, dim)
+
+
+# ------------------------------------------------------------- composed matrix functions
+def multi_dot(tensors):
+    """A₁·A₂·…·Aₙ; the first may be 1-D (a row) and the last 1-D (a column), the others 2-D."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        ends = i in (0, len(tensors) - 1)
+        if not (t.ndim == 2 or (ends and t.ndim == 1)):
+            which = "first" if i == 0 else "last" if i == len(tensors) - 1 else None
+            raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got "
+                               f"{t.ndim}D" if which else
+                               f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but "
+                               f"tensor 0 is {torch_name(tensors[0].dtype).lower()} and tensor "
+                               f"{i} {torch_name(t.dtype).lower()}")
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = out @ t
+    return out
+
+
+def vecdot(x, y, *, dim=-1):
+    """Σ x·y along ``dim`` (the other dims broadcast)."""
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found "
+                           f"x of type {torch_name(x.dtype)} and y of type "
+                           f"{torch_name(y.dtype)} instead")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
+                           f"input. Got {torch_name(x.dtype)}")
+    return (x * y).sum(dim)
+
+
+def cond(A, p=None):
+    """The condition number ‖A‖ₚ·‖A⁻¹‖ₚ: for p None, 2, −2 the ratio of extreme singular
+    values (any shape), else (square A) with matrix_norm; inf for a singular matrix."""
+    norms = (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf)
+    if p not in norms:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        big, small = s[..., 0], s[..., -1]
+        return big / small if p != -2 else small / big
+    check_matrix(A, f"linalg.cond(ord={p})", floating=False)
+    x, info = inv_ex(A)
+    singular = Tensor(info.array > 0)
+    safe = where(Tensor(np.broadcast_to((info.array > 0)[..., None, None], A.shape).copy()),
+                 Tensor(np.zeros(A.shape, A.dtype)), x)
+    out = matrix_norm(A, p) * matrix_norm(safe, p)
+    return where(singular, Tensor(np.asarray(np.inf, A.dtype)), out)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The ``offset`` diagonal of the matrices in the last two dims (torch.linalg's
+    defaults)."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def matmul(input, other):
+    """torch.linalg.matmul: the same as ``input @ other``."""
+    return input @ other

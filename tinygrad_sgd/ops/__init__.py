@@ -43,7 +43,9 @@ from .dropout import (DropoutOp)
 from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file lists its ops)
 from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)
 from .special import *  # noqa: F401,F403  (erf, lgamma, ...)
-from . import products as _products, distance as _distance, special as _special
+from .decompositions import *  # noqa: F401,F403  (inv, det, solve, cholesky, qr, eigh, ...)
+from . import (products as _products, distance as _distance, special as _special,
+               decompositions as _decompositions)
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
@@ -69,3 +71,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
            "MseLossGrad"]
 __all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__
+__all__ += _decompositions.__all__

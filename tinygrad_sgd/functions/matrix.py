@@ -1,0 +1,159 @@
+"""torch's top-level matrix functions, also Tensor methods: det, logdet, slogdet, inverse,
+cholesky (deprecated in torch), cholesky_solve, cholesky_inverse, pinverse, matrix_power,
+matrix_exp, svd (returns V, not Vh), qr and triangular_solve (deprecated in torch).
+
+Each is a call into :mod:`tinygrad_sgd.linalg` (torch.linalg), whose functions call the ops of
+:mod:`tinygrad_sgd.ops.decompositions`, where the backward formulas are.
+"""
+import warnings
+from collections import namedtuple
+
+import numpy as np
+
+from ..tensor import Tensor, tensor_method
+from .elementwise import where
+
+__all__ = ["det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve",
+           "cholesky_inverse", "pinverse", "matrix_power", "matrix_exp", "svd", "qr",
+           "triangular_solve"]
+
+_slogdet = namedtuple("slogdet", "sign logabsdet")
+_svd = namedtuple("svd", "U S V")
+_qr = namedtuple("qr", "Q R")
+_triangular_solve = namedtuple("triangular_solve", "solution cloned_coefficient")
+
+
+def _linalg():
+    from .. import linalg      # (imported when called: linalg imports this package)
+    return linalg
+
+
+@tensor_method
+def det(input):
+    """det A of the matrices in the last two dims (torch.linalg.det)."""
+    return _linalg().det(input)
+
+
+@tensor_method
+def slogdet(input):
+    """(sign, log |det A|) (torch.linalg.slogdet)."""
+    return _slogdet(*_linalg().slogdet(input))
+
+
+@tensor_method
+def logdet(input):
+    """log det A: NaN where det A < 0, −inf where it is 0."""
+    if input.dtype.kind != "f":
+        from .reduce import torch_name
+        raise RuntimeError(f"logdet: Expected a floating point or complex tensor as input. "
+                           f"Got {torch_name(input.dtype)}")
+    sign, logabs = _linalg().slogdet(input)
+    return where(Tensor(sign.array < 0), Tensor(np.asarray(np.nan, input.dtype)), logabs)
+
+
+@tensor_method
+def inverse(input):
+    """A⁻¹ (torch.linalg.inv)."""
+    return _linalg().inv(input)
+
+
+@tensor_method
+def cholesky(input, upper=False):
+    """The Cholesky factor (deprecated in torch for torch.linalg.cholesky)."""
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
+                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    return _linalg().cholesky(input, upper=upper)
+
+
+@tensor_method
+def cholesky_solve(input, input2, upper=False):
+    """X with A·X = B for A = L·Lᵀ given its factor L = ``input2`` (Uᵀ·U if ``upper``) and
+    B = ``input``: two triangular solves."""
+    L = _linalg()
+    for name, t in (("b", input), ("A", input2)):
+        if t.ndim < 2:
+            raise RuntimeError(f"{name} should have at least 2 dimensions, but has {t.ndim} "
+                               f"dimensions instead")
+    if input.dtype != input2.dtype:
+        from .reduce import torch_name
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{torch_name(input.dtype)} and A of type {torch_name(input2.dtype)} "
+                           f"instead.")
+    low = input2.mT if upper else input2
+    y = L.solve_triangular(low, input, upper=False)
+    return L.solve_triangular(low.mT, y, upper=True)
+
+
+@tensor_method
+def cholesky_inverse(input, upper=False):
+    """(L·Lᵀ)⁻¹ from the Cholesky factor L = ``input`` (Uᵀ·U if ``upper``)."""
+    from ..linalg_solvers import check_matrix
+    L = _linalg()
+    check_matrix(input, "cholesky_inverse")
+    low = input.mT if upper else input
+    eye = Tensor(np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype),
+                                 input.shape).copy())
+    y = L.solve_triangular(low, eye, upper=False)
+    return L.solve_triangular(low.mT, y, upper=True)
+
+
+@tensor_method
+def pinverse(input, rcond=1e-15):
+    """The pseudo-inverse, singular values below rcond·σ_max dropped (torch.linalg.pinv)."""
+    return _linalg().pinv(input, rtol=rcond)
+
+
+@tensor_method
+def matrix_power(input, n):
+    """Aⁿ (n < 0: (A⁻¹)^|n|)."""
+    return _linalg().matrix_power(input, n)
+
+
+@tensor_method
+def matrix_exp(input):
+    """exp(A) of each square matrix (torch.linalg.matrix_exp)."""
+    return _linalg().matrix_exp(input)
+
+
+@tensor_method
+def svd(input, some=True, compute_uv=True):
+    """(U, S, V) with A = U·diag(S)·Vᵀ — V, not torch.linalg.svd's Vh; ``some=False``: full
+    U and V; ``compute_uv=False``: U and V are zeros (m×m and n×n) and S has no gradient
+    through them."""
+    L = _linalg()
+    if input.ndim < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
+                           f"{input.ndim} dimensions instead")
+    if not compute_uv:
+        m, n = input.shape[-2:] if input.ndim >= 2 else (0, 0)
+        s = L.svdvals(input)
+        zeros = input.shape[:-2]
+        return _svd(Tensor(np.zeros(zeros + (m, m), input.dtype)), s,
+                    Tensor(np.zeros(zeros + (n, n), input.dtype)))
+    u, s, vh = L.svd(input, full_matrices=not some)
+    return _svd(u, s, vh.mT)
+
+
+@tensor_method
+def qr(input, some=True):
+    """(Q, R) (deprecated in torch for torch.linalg.qr): ``some`` is mode 'reduced', else
+    'complete'."""
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
+                  "future PyTorch release.", UserWarning, stacklevel=2)
+    return _qr(*_linalg().qr(input, "reduced" if some else "complete"))
+
+
+@tensor_method
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
+    """(X, a copy of A) with tri(A)·X = B = ``input`` (tri(A)ᵀ·X = B if ``transpose``)
+    (deprecated in torch for torch.linalg.solve_triangular)."""
+    warnings.warn("torch.triangular_solve is deprecated in favor of "
+                  "torch.linalg.solve_triangular and will be removed in a future PyTorch "
+                  "release.", UserWarning, stacklevel=2)
+    if input.ndim < 2:
+        raise RuntimeError(f"torch.triangular_solve: Expected b to have at least 2 dimensions, "
+                           f"but it has {input.ndim} dimensions instead")
+    coef = A.mT if transpose else A
+    x = _linalg().solve_triangular(coef, input, upper=upper != transpose,
+                                   unitriangular=unitriangular)
+    return _triangular_solve(x, A.clone())
