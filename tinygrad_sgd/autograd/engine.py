@@ -5,7 +5,10 @@ point at it; then it processes nodes in topological order (Kahn's algorithm with
 stack, so a chain of 100,000 operations needs no recursion). Each node receives the *sum* of
 the gradients from all its consumers before it runs — so a tensor used twice gets the sum.
 Broadcasting is solved here, once: every gradient is reduced (summed) back to the shape of the
-input it is for (:class:`SumToShape`), so no op has to think about it.
+input it is for (:class:`SumToShape`), so no op has to think about it. One economy: when no
+graph is being built, indexing's backward hands over just the indexed block
+(:class:`~.slices.SliceGrad`), which the walk adds into a gradient array of its own, in place
+— so a sequence sliced into T steps costs T slice-sized additions, not T full-sized ones.
 
 The core loop is short; what it does besides (hooks, anomaly checks, capturing gradients for
 ``autograd.grad``, the explainer's observer, freeing saved arrays) is in named helpers.
@@ -17,6 +20,7 @@ import numpy as np
 from ..kernels.elementwise import sum_to_shape as sum_to_shape_array
 from . import anomaly
 from .function import Function, _tensor_class
+from .slices import SliceGrad, add_slices as _add_slices, welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
 
 __all__ = ["SumToShape", "sum_to_shape", "run_backward", "backward", "grad"]
@@ -65,10 +69,15 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     # with ``inputs``, only the nodes on a path to one of them run (as torch: the hooks and
     # retained gradients of the others don't fire, and their saved arrays are kept)
     runs = None if inputs is None else _on_paths_to(inputs, counts, roots)
-    with set_grad_enabled(create_graph), np.errstate(all="ignore"):
+    owned = set()    # ids of the gradients this walk made itself: it may add into them in place
+    with set_grad_enabled(create_graph), _welcome_slices(not create_graph and observer is None), \
+            np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
             g = buffers.pop(node)
+            if type(g) is SliceGrad:
+                g = g.dense()
+            owned.discard(id(g))              # it leaves the walk's hands now
             if runs is not None and node not in runs:
                 if capturing and node in capture.at_node:   # an input's own node: its hooks
                     capture.node(node, _run_hooks(node._pre_hooks, g))
@@ -90,12 +99,15 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 node_edge = isinstance(edge, Function)
                 if gi is not None:
                     if checking:
-                        anomaly.check_finite(gi.array, node, i)
+                        anomaly.check_finite(gi.values if type(gi) is SliceGrad else gi.array,
+                                             node, i)
                     if node_edge:           # (_accumulate_into, inlined on the hot path)
                         prev = buffers.get(edge)
-                        buffers[edge] = gi if prev is None else prev + gi
+                        buffers[edge] = gi if prev is None else prev + gi \
+                            if type(gi) is not SliceGrad and type(prev) is not SliceGrad \
+                            and id(prev) not in owned else _add_slices(prev, gi, owned)
                     else:
-                        _accumulate_into(edge, gi, buffers, leaf_grads)
+                        _accumulate_into(edge, gi, buffers, leaf_grads, owned)
                 if node_edge:
                     left = counts[edge] - 1
                     counts[edge] = left
@@ -106,6 +118,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                             _skip_subgraph(edge, counts, buffers, ready)
 
     for leaf, g in leaf_grads.values():
+        if type(g) is SliceGrad:
+            g = g.dense()
         g = _run_hooks(leaf._hooks, g)
         capture.leaf(leaf, g)
         if accumulate:
@@ -169,7 +183,8 @@ def _call_backward(node, g):
     if type(grads) is not tuple:
         grads = (grads,)
     return tuple([None if gi is None or edge is None else
-                  gi if gi.array.shape == shape else sum_to_shape(gi, shape)
+                  gi if type(gi) is SliceGrad or gi.array.shape == shape else
+                  sum_to_shape(gi, shape)
                   for edge, gi, shape in zip(node.next_functions, grads, node.input_shapes)])
 
 
@@ -191,7 +206,7 @@ def _as_grad(new, old):
     return new
 
 
-def _accumulate_into(edge, g, buffers, leaf_grads):
+def _accumulate_into(edge, g, buffers, leaf_grads, owned=()):
     if isinstance(edge, Function):
         prev = buffers.get(edge)
         buffers[edge] = g if prev is None else prev + g
@@ -199,6 +214,8 @@ def _accumulate_into(edge, g, buffers, leaf_grads):
         entry = leaf_grads.get(id(edge))
         if entry is None:
             leaf_grads[id(edge)] = [edge, g]
+        elif type(g) is SliceGrad or type(entry[1]) is SliceGrad or id(entry[1]) in owned:
+            entry[1] = _add_slices(entry[1], g, owned)
         else:
             entry[1] = entry[1] + g
 

@@ -12,6 +12,7 @@ class _GradMode(threading.local):
     enabled = True
     anomaly = False
     modules = ()  # the Modules whose forward is running, outermost first (for graph drawing)
+    slice_grads = False  # a backward walk without a graph is running: SliceGrads are welcome
 
 
 _mode = _GradMode()

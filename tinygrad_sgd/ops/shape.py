@@ -5,6 +5,8 @@ import numpy as np
 
 from .. import versions
 from ..autograd import Function
+from ..autograd.slices import SliceGrad
+from ..autograd.grad_mode import _mode
 from ..errors import ShapeError
 from ..kernels.layout import inverse_order
 
@@ -147,6 +149,8 @@ class GetItem(Function):
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: the index of {self.name()}, of shape {a.shape}, "
                     f"is at version {versions.version_of(a)}; expected version {v} instead")
+        if _mode.slice_grads and _is_basic(self.index):    # a block of zeros: leave them out
+            return SliceGrad(self.index, g.array, self.in_shape)
         return IndexAdd.apply(g, self.index, self.in_shape)
 
 
