@@ -8,6 +8,8 @@ schedulers on one optimizer compose. Where torch has a closed form (lr as a func
 epoch alone, from ``base_lrs``), ``step(epoch)`` uses it, with torch's deprecation warning.
 Every scheduler records ``last_epoch`` and each group's starting lr as
 ``group["initial_lr"]``; ``state_dict()`` holds everything but the optimizer.
+:class:`PolynomialLR`, :class:`CosineAnnealingWarmRestarts`, :class:`CyclicLR` and
+:class:`ChainedScheduler` are written in :mod:`.lr_scheduler_more` and imported here.
 
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
@@ -26,7 +28,8 @@ from collections import Counter
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
            "ConstantLR", "LinearLR", "ExponentialLR", "SequentialLR", "CosineAnnealingLR",
-           "ReduceLROnPlateau", "OneCycleLR"]
+           "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts",
+           "OneCycleLR", "PolynomialLR"]
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
@@ -616,3 +619,8 @@ class OneCycleLR(LRScheduler):
                     break
                 start_step = phase["end_step"]
         return lrs
+
+
+# the rest of torch's schedules live in their own file (this one is long enough)
+from .lr_scheduler_more import (ChainedScheduler, CosineAnnealingWarmRestarts,  # noqa: E402
+                                CyclicLR, PolynomialLR)

@@ -38,6 +38,15 @@ class Optimizer:
     ``params`` is an iterable of Tensors, or of dicts ``{"params": [...], "lr": ...}`` whose
     missing options are taken from ``defaults``."""
 
+    # torch's words when ``capturable=True`` meets a CPU parameter (they name the optimizer's
+    # state tensors, so a few optimizers override them)
+    _capturable_error = ("If capturable=True, params and state_steps must be on supported "
+                         "devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+    # per-parameter state entries that are numbers (torch: 0-d tensors), not buffers
+    _scalar_state = ()
+    # True where _update applies weight_decay itself, always decoupled (Adafactor)
+    _own_weight_decay = False
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         _check_implementation(self.defaults)
@@ -117,9 +126,10 @@ class Optimizer:
         with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
             for group in self.param_groups:
                 weight_decay = float(group.get("weight_decay", 0))
-                coupled = weight_decay != 0 and not group.get("decoupled_weight_decay", False)
+                coupled = weight_decay != 0 and not (self._own_weight_decay or group.get(
+                    "decoupled_weight_decay", False))
                 params = _params_with_grad(group)
-                _check_step_options(group, params)
+                _check_step_options(group, params, self._capturable_error)
                 for p in params:
                     g = p.grad.array
                     if group.get("maximize", False):
@@ -180,7 +190,9 @@ class Optimizer:
             if p is None:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which is in "
                                  f"no parameter group")
-            state[p] = {name: _load_state_value(name, value, p, key)
+            state[p] = {name: float(_as_numpy(value)) if name in self._scalar_state
+                        else _load_state_value(name, value, p, key,
+                                               self._state_shape(name, p))
                         for name, value in entries.items()}
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
@@ -193,6 +205,11 @@ class Optimizer:
         self.param_groups = new_groups
         self.state = state
 
+    def _state_shape(self, name, p):
+        """The shape of the state buffer ``name`` of ``p`` (subclasses with other shapes
+        override)."""
+        return p.shape
+
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
         for i, group in enumerate(self.param_groups):
@@ -201,17 +218,18 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _load_state_value(name, value, p, key):
+def _load_state_value(name, value, p, key, shape):
     """One loaded per-parameter state entry: ``step`` as an int (torch keeps a 0-d float
-    tensor), a buffer as our own Tensor of the parameter's dtype and shape."""
+    tensor), a buffer as our own Tensor of the parameter's dtype, of shape ``shape``."""
     if name == "step":
         return int(float(_as_numpy(value)))
     if value is None or not hasattr(value, "shape"):
         return value
     arr = np.array(_as_numpy(value), dtype=p.dtype)
-    if arr.shape != p.shape:
+    if arr.shape != tuple(shape):
+        what = "the parameter has" if tuple(shape) == p.shape else "it should have"
         raise ValueError(f"loaded state dict: {name} of parameter {key} has shape {arr.shape}, "
-                         f"the parameter has {p.shape}")
+                         f"{what} {tuple(shape)}")
     return Tensor(arr)
 
 
@@ -232,6 +250,15 @@ def _check_nonnegative(group, key, what):
     return value
 
 
+def _check_betas(group):
+    """torch's check of ``betas``: a pair, each in [0, 1)."""
+    from .adam import _pair
+    for i, beta in enumerate(_pair(group["betas"])):
+        _number(beta, f"betas[{i}]")
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+
+
 def _check_implementation(defaults):
     """torch's switches between implementations of one update — ``foreach`` (a loop over the
     parameters, or batched ops over all of them), ``fused`` (one kernel), ``capturable`` (CUDA
@@ -248,12 +275,11 @@ def _check_implementation(defaults):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
-def _check_step_options(group, params):
+def _check_step_options(group, params, capturable_error):
     """What torch's step refuses on the CPU: ``capturable`` (for CUDA graphs) and, for a
     parameter that requires grad, ``differentiable`` (its in-place update would be recorded)."""
     if group.get("capturable") and params:
-        raise AssertionError("If capturable=True, params and state_steps must be on supported "
-                             "devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+        raise AssertionError(capturable_error)
     if group.get("differentiable") and any(p.requires_grad for p in params):
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")

@@ -1,0 +1,62 @@
+"""Adadelta (``torch.optim.Adadelta``): steps whose size is the ratio of running RMS of past
+updates to running RMS of gradients (Zeiler, 2012), so no learning rate is needed (``lr``
+only scales the result)."""
+import numpy as np
+
+from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    """Adadelta with torch's exact update, for each parameter θ with gradient g (γ = lr,
+    ρ = rho, λ = weight_decay, ε = eps; both running means start at zero):
+
+        g ← −g                               if maximize
+        g ← g + λ·θ                          if λ ≠ 0
+        s ← ρ·s + (1 − ρ)·g²                 square_avg
+        Δ ← √(a + ε) / √(s + ε) · g          the update, in units of θ
+        a ← ρ·a + (1 − ρ)·Δ²                 acc_delta
+        θ ← θ − γ·Δ
+
+    ``state[p]`` holds ``step`` (counted, as in torch, though unused), ``square_avg`` and
+    ``acc_delta``. ``foreach`` is positional (after ``weight_decay``) as in torch.
+    """
+
+    _capturable_error = ("If capturable=True, params and state_steps must be on supported "
+                         "devices: ['cuda', 'xpu', 'hpu', 'privateuseone'].")
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize, capturable=capturable,
+                                      foreach=foreach, differentiable=differentiable))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        rho = _number(group["rho"], "rho")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho} (must be in [0, 1])")
+        _check_nonnegative(group, "eps", "epsilon value")
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+
+    def _update(self, p, g, group):
+        lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = _zeros(p)
+            state["acc_delta"] = _zeros(p)
+        state["step"] += 1
+        s, a = state["square_avg"].array, state["acc_delta"].array
+        s *= rho
+        s += (1 - rho) * g * g
+        std = s + eps
+        np.sqrt(std, out=std)
+        delta = a + eps
+        np.sqrt(delta, out=delta)
+        delta /= std
+        delta *= g
+        a *= rho
+        a += (1 - rho) * delta * delta
+        theta += -lr * delta

@@ -1,0 +1,55 @@
+"""Adamax (``torch.optim.Adamax``): Adam with the infinity norm in place of the root mean
+square (Kingma & Ba, 2014, section 7)."""
+import numpy as np
+
+from .adam import _pair
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _zeros
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    """Adamax with torch's exact update, for each parameter θ with gradient g at step
+    t = 1, 2, ... (γ = lr, β₁, β₂ = betas, λ = weight_decay, ε = eps):
+
+        g ← −g                               if maximize
+        g ← g + λ·θ                          if λ ≠ 0
+        m ← m + (1 − β₁)·(g − m)             exp_avg
+        u ← max(β₂·u, |g| + ε)               exp_inf: a decaying running maximum of |g|
+        θ ← θ − γ/(1 − β₁ᵗ) · m/u
+
+    ``state[p]`` holds ``step`` (t, an int), ``exp_avg`` and ``exp_inf``. ``foreach`` is
+    positional (after ``weight_decay``) as in torch.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        super().__init__(params, dict(lr=lr, betas=_pair(betas), eps=eps,
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        _check_nonnegative(group, "eps", "epsilon value")
+        _check_betas(group)
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+
+    def _update(self, p, g, group):
+        lr, eps = float(group["lr"]), float(group["eps"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = _zeros(p)
+            state["exp_inf"] = _zeros(p)
+        state["step"] += 1
+        m, u = state["exp_avg"].array, state["exp_inf"].array
+        _lerp_(m, g, 1 - beta1)
+        u *= beta2
+        norm = np.abs(g)
+        norm += eps
+        np.maximum(u, norm, out=u)
+        update = (-lr / (1 - beta1 ** state["step"])) * m
+        update /= u
+        theta += update

@@ -1,0 +1,68 @@
+"""ASGD (``torch.optim.ASGD``): SGD with a decaying step size and, after ``t0`` steps, a
+running (Polyak–Ruppert) average of the iterates (Polyak & Juditsky, 1992)."""
+import numpy as np
+
+from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+
+__all__ = ["ASGD"]
+
+
+class ASGD(Optimizer):
+    """Averaged SGD with torch's exact update, for each parameter θ with gradient g at step
+    t = 1, 2, ... (γ = lr, λ = lambd, α = alpha, λ_w = weight_decay; η starts at γ, μ at 1):
+
+        g ← −g                               if maximize
+        g ← g + λ_w·θ                        if λ_w ≠ 0
+        θ ← θ·(1 − λη) − η·g                 (decay, then the step)
+        θ̄ ← θ̄ + μ·(θ − θ̄)                    ax: the average (θ̄ ← θ while μ = 1)
+        η ← γ / (1 + λγt)^α                  eta, the next step size
+        μ ← 1 / max(1, t − t0)               mu: averaging starts after t0 steps
+
+    The optimizer moves θ; the average θ̄ is ``state[p]["ax"]`` (copy it into the model to
+    evaluate it). ``state[p]`` also holds ``step`` (an int), ``eta`` and ``mu``: numbers
+    rounded to float32, as torch keeps them in 0-d float32 tensors. Every argument is
+    positional, as in torch.
+    """
+
+    _capturable_error = ("If capturable=True, params, mus, etas, and state_steps must be on "
+                         "supported devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+    _scalar_state = ("eta", "mu")
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False, capturable=False):
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+        for key in ("lambd", "alpha", "t0"):
+            _number(group[key], key)
+
+    def _update(self, p, g, group):
+        lr, lambd = float(group["lr"]), float(group["lambd"])
+        alpha, t0 = float(group["alpha"]), float(group["t0"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["eta"] = _float32(lr)
+            state["mu"] = 1.0
+            state["ax"] = _zeros(p)
+        state["step"] += 1
+        step, eta, mu = state["step"], state["eta"], state["mu"]
+        theta *= 1 - lambd * eta
+        theta += -eta * g
+        ax = state["ax"].array
+        if mu != 1:
+            ax += (theta - ax) * mu
+        else:
+            ax[...] = theta
+        state["eta"] = _float32(lr / ((1 + lambd * lr * step) ** alpha))
+        state["mu"] = _float32(1 / max(1, step - t0))
+
+
+def _float32(value):
+    """A number rounded to float32 (where torch keeps it in a 0-d float32 tensor)."""
+    return float(np.float32(value))

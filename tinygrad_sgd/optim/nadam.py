@@ -1,0 +1,80 @@
+"""NAdam (``torch.optim.NAdam``): Adam with Nesterov momentum (Dozat, 2016), whose momentum
+coefficient warms up with ``momentum_decay``."""
+import numpy as np
+
+from .adam import _pair
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _zeros
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    """NAdam with torch's exact update, for each parameter θ with gradient g at step
+    t = 1, 2, ... (γ = lr, β₁, β₂ = betas, ψ = momentum_decay, λ = weight_decay, ε = eps):
+
+        g ← −g                               if maximize
+        θ ← θ·(1 − γλ)                       if decoupled_weight_decay
+        g ← g + λ·θ                          otherwise, if λ ≠ 0
+        μₜ ← β₁·(1 − ½·0.96^(t·ψ))           the momentum schedule (μₜ₊₁ likewise)
+        Π ← Π·μₜ                             mu_product: μ₁·μ₂·…·μₜ
+        m ← m + (1 − β₁)·(g − m)             exp_avg
+        v ← β₂·v + (1 − β₂)·g²               exp_avg_sq
+        d ← √(v / (1 − β₂ᵗ)) + ε
+        θ ← θ − γ(1 − μₜ)/(1 − Π) · g/d − γμₜ₊₁/(1 − Π·μₜ₊₁) · m/d
+
+    ``state[p]`` holds ``step`` (t, an int), ``mu_product`` (a number: torch keeps it, like
+    ``step``, in a 0-d float32 tensor, so it is rounded to float32 after each product, as
+    there), ``exp_avg`` and ``exp_avg_sq``.
+    """
+
+    _capturable_error = ("If capturable=True, params, mu_products and state_steps must be on "
+                         "supported devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+    _scalar_state = ("mu_product",)
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, betas=_pair(betas), eps=eps,
+                                      weight_decay=weight_decay, momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        _check_nonnegative(group, "eps", "epsilon value")
+        _check_betas(group)
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+        _check_nonnegative(group, "momentum_decay", "momentum_decay value")
+
+    def _update(self, p, g, group):
+        lr, eps = float(group["lr"]), float(group["eps"])
+        weight_decay, psi = float(group["weight_decay"]), float(group["momentum_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["mu_product"] = 1.0
+            state["exp_avg"] = _zeros(p)
+            state["exp_avg_sq"] = _zeros(p)
+        state["step"] += 1
+        step = state["step"]
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            theta *= 1 - lr * weight_decay
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+        mu_product = float(np.float32(state["mu_product"]) * np.float32(mu))
+        state["mu_product"] = mu_product
+        m, v = state["exp_avg"].array, state["exp_avg_sq"].array
+        _lerp_(m, g, 1 - beta1)
+        v *= beta2
+        v += (1 - beta2) * g * g
+        denom = v / (1 - beta2 ** step)
+        np.sqrt(denom, out=denom)
+        denom += eps
+        update = (-lr * (1.0 - mu) / (1.0 - mu_product)) * g
+        update /= denom
+        theta += update
+        update = (-lr * mu_next / (1.0 - mu_product * mu_next)) * m
+        update /= denom
+        theta += update

@@ -1,0 +1,77 @@
+"""RAdam (``torch.optim.RAdam``): Adam whose adaptive step is switched on, and rectified,
+only once the variance estimate is reliable (Liu et al., 2019)."""
+import math
+
+import numpy as np
+
+from .adam import _pair
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _zeros
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    """RAdam with torch's exact update, for each parameter θ with gradient g at step
+    t = 1, 2, ... (γ = lr, β₁, β₂ = betas, λ = weight_decay, ε = eps):
+
+        g ← −g                               if maximize
+        θ ← θ·(1 − γλ)                       if decoupled_weight_decay
+        g ← g + λ·θ                          otherwise, if λ ≠ 0
+        m ← m + (1 − β₁)·(g − m)             exp_avg
+        v ← β₂·v + (1 − β₂)·g²               exp_avg_sq
+        m̂ ← m / (1 − β₁ᵗ)
+        ρ∞ ← 2/(1 − β₂) − 1;   ρₜ ← ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ)
+        if ρₜ > 5:
+            r ← √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))      the rectification
+            θ ← θ − γ·m̂·√(1 − β₂ᵗ)/(√v + ε)·r
+        else:
+            θ ← θ − γ·m̂                      (plain momentum SGD while v is unreliable)
+
+    ``state[p]`` holds ``step`` (t, an int), ``exp_avg`` and ``exp_avg_sq``.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, betas=_pair(betas), eps=eps,
+                                      weight_decay=weight_decay, maximize=maximize,
+                                      foreach=foreach, capturable=capturable,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      differentiable=differentiable))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        _check_nonnegative(group, "eps", "epsilon value")
+        _check_betas(group)
+        _check_nonnegative(group, "weight_decay", "weight_decay value")
+
+    def _update(self, p, g, group):
+        lr, eps = float(group["lr"]), float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = _zeros(p)
+            state["exp_avg_sq"] = _zeros(p)
+        state["step"] += 1
+        step = state["step"]
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            theta *= 1 - lr * weight_decay
+        m, v = state["exp_avg"].array, state["exp_avg_sq"].array
+        _lerp_(m, g, 1 - beta1)
+        v *= beta2
+        v += (1 - beta2) * g * g
+        bias_correction2 = 1 - beta2 ** step
+        update = m / (1 - beta1 ** step)
+        update *= lr
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if rho_t > 5.0:
+            denom = np.sqrt(v)
+            denom += eps
+            adaptive = bias_correction2 ** 0.5 / denom
+            update *= adaptive
+            update *= math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                                / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        theta -= update

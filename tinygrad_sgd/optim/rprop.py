@@ -1,0 +1,70 @@
+"""Rprop (``torch.optim.Rprop``): resilient backpropagation (Riedmiller & Braun, 1993) —
+only the sign of the gradient is used; each coordinate has its own step size, which grows
+while the sign stays and shrinks when it flips."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+
+__all__ = ["Rprop"]
+
+
+class Rprop(Optimizer):
+    """Rprop with torch's exact update, for each parameter θ with gradient g (γ = lr,
+    (η⁻, η⁺) = etas, (Δmin, Δmax) = step_sizes; every step size Δ starts at γ and the
+    previous gradient g' at zero):
+
+        g ← −g                               if maximize
+        f ← η⁺ where g·g' > 0, η⁻ where g·g' < 0, else 1
+        Δ ← clamp(Δ·f, Δmin, Δmax)           step_size
+        g ← 0 where f = η⁻                   (a sign flip: no move, and no flip next time)
+        θ ← θ − sign(g)·Δ
+        g' ← g                               prev
+
+    ``state[p]`` holds ``step`` (counted, as in torch, though unused), ``prev`` and
+    ``step_size``. There is no weight decay, as in torch.
+    """
+
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, etas=_two("etas", etas),
+                                      step_sizes=_two("step_sizes", step_sizes),
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, capturable=capturable))
+
+    def _validate_group(self, group):
+        _check_nonnegative(group, "lr", "learning rate")
+        etaminus, etaplus = (_number(e, "etas") for e in _two("etas", group["etas"]))
+        if not 0.0 < etaminus < 1.0 < etaplus:
+            raise ValueError(f"Invalid eta values: {etaminus}, {etaplus} (must be "
+                             f"0 < etaminus < 1 < etaplus)")
+        for s in _two("step_sizes", group["step_sizes"]):
+            _number(s, "step_sizes")
+
+    def _update(self, p, g, group):
+        etaminus, etaplus = (float(e) for e in group["etas"])
+        low, high = (float(s) for s in group["step_sizes"])
+        theta, state = p.array, self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state["prev"] = _zeros(p)
+            state["step_size"] = Tensor(np.full_like(theta, float(group["lr"])))
+        state["step"] += 1
+        prev, step_size = state["prev"].array, state["step_size"].array
+        factor = np.sign(g * prev)
+        factor[factor > 0] = etaplus
+        factor[factor < 0] = etaminus
+        factor[factor == 0] = 1
+        step_size *= factor
+        np.clip(step_size, low, high, out=step_size)
+        g = np.array(g, copy=True)
+        g[factor == etaminus] = 0
+        theta -= np.sign(g) * step_size
+        prev[...] = g
+
+
+def _two(name, value):
+    """``etas`` / ``step_sizes`` as a tuple of two numbers."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(f"{name} must be a pair, got {value!r}")
+    return tuple(value)
