@@ -76,6 +76,9 @@ PROGRAM_RUNS = {
                                         "--print-every", "20"], "text"),
     "char_rnn_lstm": Program("char_rnn.py", ["--names", "{names}", "--cell", "lstm", "--steps",
                                              "40", "--print-every", "20"], "text"),
+    "time_sequence_prediction": Program("time_sequence_prediction.py",
+                                        ["--length", "40", "--steps", "1", "--future", "10"],
+                                        None),
     "mnist_cnn": Program("mnist_cnn.py", ["--data", "{mnist}", "--split", "test", "--epochs",
                                           "1", "--max-batches", "25", "--test-limit", "500"],
                          "mnist"),
@@ -233,7 +236,7 @@ def test_torch_names_are_the_library_and_real_torch_comes_back():
 
 
 @pytest.mark.parametrize("access", [
-    "torch.compile", "torch.fft", "torch.nn.Conv3d", "torch.nn.functional.grid_sample",
+    "torch.compile", "torch.fft", "torch.nn.CTCLoss", "torch.nn.functional.ctc_loss",
     "torch.optim.SparseAdam", "torch.utils.data.DistributedSampler", "torch.autograd.Variable",
     "torchvision.transforms.RandomCrop", "torchvision.datasets.CIFAR10", "torch.cuda.Stream",
     "torch.viz", "torch.data", "torch.get_rng", "torch.random.get_rng", "torch._C",
