@@ -1,4 +1,4 @@
-"""Linear layers: Linear, Identity and the reshaping layers Flatten and Unflatten (torch's
+"""Linear layers: Linear, Bilinear, Identity and the reshaping layers Flatten and Unflatten (torch's
 default initialisation)."""
 import math
 
@@ -11,7 +11,7 @@ from . import init
 from .module import Module, Parameter
 from ..errors import ShapeError
 
-__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
+__all__ = ["Linear", "Bilinear", "Identity", "Flatten", "Unflatten"]
 
 
 def positive_int(value, what, layer):
@@ -58,6 +58,48 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """y = x₁ᵀ·A·x₂ + b for each output feature: ``weight`` of shape ``(out_features,
+    in1_features, in2_features)``, ``bias`` ``(out_features,)``; both drawn U(−1/√in1, 1/√in1)
+    as torch (weight first, then bias)."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        check_device(device)
+        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
+        self.out_features = int(out_features)
+        dtype = default_float(dtype)
+        for what, n in (("in1_features", self.in1_features), ("in2_features", self.in2_features),
+                        ("out_features", self.out_features)):
+            if n < 0:       # torch: RuntimeError "Trying to create tensor with negative dimension"
+                raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
+                                   f"Bilinear {what}")
+        self.weight = Parameter(np.empty((self.out_features, self.in1_features,
+                                          self.in2_features), dtype))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_features,), dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got "
+                             f"(in1_features={self.in1_features})")
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
 class Identity(Module):

@@ -1,9 +1,11 @@
-"""Distances and normalisation of vectors: normalize, cosine_similarity, pairwise_distance; and
-one_hot.
+"""Distances and normalisation of vectors: normalize, cosine_similarity, pairwise_distance,
+pdist; and one_hot.
 
 Each is composed of vector norms (:func:`tinygrad_sgd.linalg.vector_norm`, ``Tensor.norm``) as
 torch composes it, so values, gradients at zero vectors and second order are torch's.
 """
+import math
+
 import numpy as np
 
 from ...functions.distance import broadcast_shape, reduction_dims
@@ -13,7 +15,7 @@ from ...linalg import vector_norm
 from ...ops.distance import ClampMinUnrecorded
 from ...tensor import Tensor
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "one_hot"]
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "one_hot", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
@@ -46,6 +48,33 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     difference, so equal rows are at distance eps·n^(1/p), with a gradient)."""
     shape = broadcast_shape(x1.shape, x2.shape)
     return (x1 - x2 + eps).norm(p, max(len(shape), 1) - 1, keepdim)
+
+
+def pdist(input, p=2):
+    """The p-norm distances ‖xᵢ − xⱼ‖ₚ between the rows of an ``(N, M)`` input, for every pair
+    i < j in row-major order: the condensed upper triangle, of length N(N−1)/2. As torch's
+    backward: 0 (not NaN) at a zero distance, and at a zero difference when p < 1; for p = ∞
+    each coordinate tied for the largest |xᵢₖ − xⱼₖ| gets the full sign(xᵢₖ − xⱼₖ)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    p = float(p)
+    if not p >= 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(input.shape[0], 1)
+    diff = input[i] - input[j]                  # (pairs, M), rows of the upper triangle
+    if p == 0:           # the count of non-zeros, with a zero gradient (a Step op's)
+        return diff.abs().sign().sum(-1)
+    if input.shape[1] == 0:
+        return diff.sum(-1)
+    if math.isinf(p):
+        a = diff.abs()
+        top = a.array == a.array.max(-1, keepdims=True, initial=0.0)   # every tie
+        return a.detach().amax(-1) + ((a - a.detach()) * Tensor(top.astype(a.dtype))).sum(-1)
+    if p < 1:                                   # no 0·∞ at a zero difference
+        diff = diff * Tensor((diff.array != 0).astype(diff.dtype))
+    return vector_norm(diff, p, -1)
 
 
 def one_hot(input, num_classes=-1):

@@ -1,5 +1,6 @@
 """Linear, flatten and the activation functions."""
 from ... import ops
+from ...functions.einsum_equation import einsum
 from ...functions import where
 from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
@@ -11,7 +12,7 @@ from .dropouts import apply_mask, check_probability
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatten",
            "gelu", "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "hardtanh",
            "relu6", "mish", "hardswish", "hardsigmoid", "logsigmoid", "softsign", "prelu",
-           "glu", "softmin", "dropout2d"]
+           "glu", "softmin", "dropout2d", "bilinear"]
 
 
 def linear(input, weight, bias=None):
@@ -42,6 +43,39 @@ def linear(input, weight, bias=None):
                          f"{input.dtype}, weight {weight.dtype}"
                          + ("" if bias is None else f", bias {bias.dtype}") + ")")
     return ops.LinearOp.apply(input, weight, bias)     # one node, a 1-D input too
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = Σᵢⱼ x₁ᵢ·A_oij·x₂ⱼ + b_o over the last dims, with ``weight`` A of shape
+    ``(out_features, in1_features, in2_features)``; ``input1`` ``(..., in1)`` and ``input2``
+    ``(..., in2)`` share their batch dims. One einsum, so every gradient (and second order)
+    comes from its backward. torch's RuntimeErrors for mismatched shapes."""
+    tensors = [("input1", input1), ("input2", input2), ("weight", weight)]
+    tensors += [] if bias is None else [("bias", bias)]
+    if len({t.dtype for _, t in tensors}) > 1:
+        names = {"float16": "half", "float32": "float", "float64": "double", "int64": "long"}
+        raise RuntimeError("All tensors must have the same dtype, got " + ", ".join(
+            f"{n}: {names.get(t.dtype.name, t.dtype.name)}" for n, t in tensors))
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim}")
+    for d in range(input1.ndim - 1):
+        if input1.shape[d] != input2.shape[d]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: "
+                               f"got {input1.shape[d]} and {input2.shape[d]}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out_features, in1_features, "
+                           f"in2_features), got shape {tuple(weight.shape)}")
+    for k, x in ((1, input1), (2, input2)):
+        if x.ndim == 0 or x.shape[-1] != weight.shape[k]:
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{x.shape[-1] if x.ndim else 0} but expected {weight.shape[k]}")
+    if bias is not None and (bias.ndim == 0 or bias.shape[0] != weight.shape[0]):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0] if bias.ndim else 0} but expected "
+                           f"{weight.shape[0]}")
+    y = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return y if bias is None else y + bias
 
 
 def _type_name(x):

@@ -1,13 +1,16 @@
-"""Embedding lookups (torch's ``F.embedding``)."""
+"""Embedding lookups (torch's ``F.embedding``) and bags of them (``F.embedding_bag``)."""
 import math
+import warnings
 
 import numpy as np
 
+from ...functions import where
 from ...ops.embedding import EmbeddingOp
+from ...ops.shape import IndexAdd
 from ...tensor import Tensor
 from ._checks import check_float
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "embedding_bag"]
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -76,3 +79,148 @@ def _norm(row, p):
     if p == 2:
         return math.sqrt(float(np.dot(a, a)))
     return float(np.sum(a ** p)) ** (1.0 / p)
+
+
+_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long"}
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Sums, means or maxima of bags of ``weight``'s rows, without the per-id intermediate.
+
+    A 1-D ``input`` of ids is cut into bags at ``offsets`` (bag k runs from offsets[k] to the
+    next offset, the last bag to the end of ``input``; ``include_last_offset``: ``offsets`` has
+    one more entry, a closing one, which torch does not read); a 2-D ``(B, N)`` input is B
+    bags of N ids. The result is ``(B, embedding_dim)``. Ids equal to ``padding_idx`` are left
+    out of their bags (and out of a mean's count); an empty bag gives zeros.
+
+    ``mode="sum"``: Σ wᵢ·W[idᵢ] over the bag (wᵢ = ``per_sample_weights``, or 1) — the rows
+    are gathered by the embedding op and added per bag with one index_add (a segment sum), so
+    the gradients (w.r.t. W and the per-sample weights) are the ops' own. ``"mean"``: the sum
+    divided by the bag's size. ``"max"``: per coordinate the largest, whose gradient goes to
+    the first row of the bag that attains it (torch's tie rule). ``max_norm``,
+    ``scale_grad_by_freq`` and ``sparse`` as in :func:`embedding`."""
+    ids = input.array if isinstance(input, Tensor) else np.asarray(input)
+    if weight.dtype == np.int64 and ids.dtype.kind == "f":
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
+                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                      "`embedding_bag(input, weight, ...)`.", stacklevel=2)
+        weight, input = input, weight
+        ids = input.array if isinstance(input, Tensor) else np.asarray(input)
+    psw = per_sample_weights
+    if psw is not None and tuple(psw.shape) != ids.shape:
+        raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(psw.shape)}) is not "
+                         f"None, then it must have the same shape as the input ({ids.shape})")
+    if weight.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{weight.ndim}")
+    if ids.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is "
+                             f"treated is a mini-batch of fixed length sequences. However, "
+                             f"found offsets of type {type(offsets)}")
+        if ids.shape[1] == 0:
+            raise RuntimeError("step must be nonzero")
+        starts = np.arange(0, ids.size, ids.shape[1])
+        ids, psw = ids.reshape(-1), (None if psw is None else psw.reshape(-1))
+    elif ids.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        starts = offsets.array if isinstance(offsets, Tensor) else np.asarray(offsets)
+        if starts.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = starts[:-1] if include_last_offset else starts
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{ids.ndim}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    _check_bag_args(ids, weight, starts, psw)
+    if max_norm is not None:
+        renorm_rows_(weight, ids.astype(np.int64), max_norm, norm_type)
+    if psw is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' "
+                                  f"(got mode='{mode}'). Please open a feature request on "
+                                  f"GitHub.")
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise RuntimeError(f"padding_idx must be within the number of embeddings, {-num} "
+                               f"through {num - 1}, but got {padding_idx}")
+        padding_idx = int(padding_idx) % num
+    bags = len(starts)
+    bag_of = np.searchsorted(starts, np.arange(len(ids)), side="right") - 1   # bag of each id
+    keep = np.flatnonzero(ids != padding_idx) if padding_idx is not None else slice(None)
+    ids, bag_of = ids[keep].astype(np.int64), bag_of[keep]
+    if mode == "max":
+        return _bag_max(weight, ids, bag_of, bags)
+    rows = EmbeddingOp.apply(weight, ids, None, bool(scale_grad_by_freq), bool(sparse))
+    if psw is not None:
+        rows = rows * psw[keep].unsqueeze(-1)
+    out = IndexAdd.apply(rows, bag_of, (bags, weight.shape[1]))        # the segment sums
+    if mode == "mean":
+        size = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight.dtype)
+        out = out / Tensor(size[:, None])
+    return out
+
+
+def _check_bag_args(ids, weight, starts, psw):
+    """torch's checks of ids, offsets and dtypes, in torch's words."""
+    if ids.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got "
+                           f"torch.{_NAMES.get(ids.dtype.name, ids.dtype.name)}Tensor instead "
+                           f"(while checking arguments for embedding_bag)")
+    if weight.dtype.kind != "f":
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have one of the "
+                           f"following scalar types: Half, BFloat16, Float, Double; but got "
+                           f"torch.{_NAMES.get(weight.dtype.name, weight.dtype.name)}Tensor "
+                           f"instead (while checking arguments for embedding_bag)")
+    if psw is not None and psw.dtype != weight.dtype:
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have the same type as "
+                           f"tensor for argument #1 'per_sample_weights'; but type "
+                           f"torch.{_NAMES.get(weight.dtype.name)}Tensor does not equal "
+                           f"torch.{_NAMES.get(psw.dtype.name)}Tensor (while checking "
+                           f"arguments for embedding_bag)")
+    if len(starts) and starts[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the "
+                           f"mini-batch has to start from position 0. However, got "
+                           f"{int(starts[0])}")
+    if len(starts) and starts[-1] > len(ids):
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {len(ids)} "
+                           f"but got offsets[-1] of {int(starts[-1])}")
+    if np.any(np.diff(starts) < 0):     # torch does not check: its result is then undefined
+        raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got "
+                           f"{starts.tolist()}")
+    bad = ids[(ids < 0) | (ids >= weight.shape[0])]
+    if bad.size:
+        raise RuntimeError(f"embedding_bag: Expected idx >= 0 && idx < num_embeddings but "
+                           f"found idx to be {int(bad[0])}")
+
+
+def _bag_max(weight, ids, bag_of, bags):
+    """Per bag and coordinate the largest W[id, d]; found in NumPy (segment maxima, then the
+    first position of each segment that attains it: ``reduceat`` over the bags, which are
+    contiguous runs of ``ids``), then read from ``weight`` by one index, so the gradient goes
+    to that row only. Empty bags give 0."""
+    dim, m = weight.shape[1], len(ids)
+    rows = weight.array[ids]
+    sizes = np.bincount(bag_of, minlength=bags)
+    full = np.flatnonzero(sizes)
+    starts = (np.cumsum(sizes) - sizes)[full]
+    top = np.zeros((bags, dim), rows.dtype)
+    first = np.full((bags, dim), m)
+    if m:
+        top[full] = np.maximum.reduceat(rows, starts)
+        at_top = np.where(rows == top[bag_of], np.arange(m)[:, None], m)
+        first[full] = np.minimum.reduceat(at_top, starts)
+    empty = first == m
+    picked = np.append(ids, 0)[first]                   # an empty bag reads row 0 ...
+    out = weight[picked, np.arange(dim)]
+    return where(Tensor(~empty), out, Tensor(np.zeros((), weight.dtype)))   # ... and gives 0

@@ -1,5 +1,5 @@
 """Padding, resizing and sliding blocks: ``pad``, ``interpolate``, ``unfold``, ``fold``
-(torch's signatures and numbers).
+(torch's signatures and numbers); ``affine_grid`` and ``grid_sample`` live in :mod:`.grid`.
 
 ``pad`` with mode 'constant' is one op (:class:`ops.pad.ConstantPadNd`); 'reflect',
 'replicate' and 'circular' read each output element from one input element, so they are — like
@@ -7,6 +7,7 @@ the interpolations — a resampling along each padded axis, the last first (:mod
 """
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -17,9 +18,11 @@ from ...ops.pad import ConstantPadNd
 from ...ops.resample import Resample
 from ...tensor import Tensor
 from .conv import check_input, ntuple
+from .grid import affine_grid, grid_sample  # noqa: F401  (listed here; they live in grid.py)
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["pad", "interpolate", "upsample", "unfold", "fold"]
+__all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold",
+           "fold", "affine_grid", "grid_sample"]
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -175,8 +178,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """torch's deprecated name for :func:`interpolate`."""
+    """torch's deprecated name for :func:`interpolate` (with torch's warning)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """torch's deprecated interpolate(mode="nearest") (with torch's warning)."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """torch's deprecated interpolate(mode="bilinear", align_corners=True) (with torch's
+    warning)."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
