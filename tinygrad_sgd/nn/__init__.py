@@ -7,6 +7,9 @@
   :mod:`.normalization` (LayerNorm, RMSNorm, BatchNorm, GroupNorm, LocalResponseNorm),
   :mod:`.instancenorm`, :mod:`.pixelshuffle`, :mod:`.channelshuffle`, :mod:`.sparse` (Embedding),
   :mod:`.container` (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict);
+* :mod:`.lazy` — LazyLinear, LazyConv*, LazyConvTranspose*, LazyBatchNorm*, LazyInstanceNorm*
+  (their input size read from the first input) and the UninitializedParameter/Buffer
+  placeholders;
 * :mod:`.losses` — loss Modules (NLLLoss, CrossEntropyLoss, BCELoss, ...);
 * :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
 * :mod:`.init` — weight initialisation (kaiming, xavier, ...).
@@ -14,33 +17,40 @@
 from . import functional, init
 from . import utils
 from .module import Module, Parameter, IncompatibleKeys
-from .linear import Linear, Identity, Flatten, Unflatten
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
+from .linear import Linear, Identity, Flatten, Unflatten, Bilinear
+from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+                   Fold, Unfold)
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
-                      MaxUnpool2d)
+                      MaxUnpool2d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d,
+                      MaxUnpool3d, LPPool1d, LPPool2d, LPPool3d)
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                       ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
-                      CircularPad2d)
+                      CircularPad2d, ZeroPad3d, ConstantPad3d, ReflectionPad3d,
+                      ReplicationPad3d, CircularPad3d)
 from .dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,
                       FeatureAlphaDropout)
 from .activation import (ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, LeakyReLU, ELU,
                          SELU, CELU, Softplus, Hardtanh, ReLU6, Mish, Hardswish, Hardsigmoid,
                          LogSigmoid, Softsign, PReLU, GLU, Softmin, Hardshrink, Softshrink,
                          Tanhshrink, Threshold, RReLU, Softmax2d)
-from .normalization import (LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, GroupNorm,
+from .normalization import (LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,
                             LocalResponseNorm)
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .channelshuffle import ChannelShuffle
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .distance import *  # noqa: F401,F403  (CosineSimilarity, PairwiseDistance)
 from . import distance as _distance
 from .rnn import *  # noqa: F401,F403  (RNN, LSTM, GRU and their cells)
 from .attention import *  # noqa: F401,F403  (MultiheadAttention)
 from .transformer import *  # noqa: F401,F403  (Transformer and its layers)
 from . import rnn as _rnn, attention as _attention, transformer as _transformer
+from .lazy import (UninitializedParameter, UninitializedBuffer, LazyLinear, LazyConv1d,
+                   LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
+                   LazyConvTranspose3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
+                   LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
                      HingeEmbeddingLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,
@@ -74,3 +84,11 @@ __all__ += ["Dropout1d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Ha
             "MultiLabelSoftMarginLoss"]
 __all__ += _distance.__all__
 __all__ += _rnn.__all__ + _attention.__all__ + _transformer.__all__
+__all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+            "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d", "BatchNorm3d",
+            "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
+            "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d",
+            "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+            "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+            "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
+__all__ += ["Bilinear", "EmbeddingBag"]

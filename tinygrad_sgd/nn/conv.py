@@ -9,7 +9,8 @@ from .functional.conv import ntuple
 from .linear import positive_int, reset_like_torch
 from .module import Module, Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d", "Fold", "Unfold"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -56,9 +57,14 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = self._padding_for_pad()
         shape = ((self.in_channels, self.out_channels // groups) if self.transposed else
                  (self.out_channels, self.in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, default_float(dtype)))
+        self._make_parameters(shape, bias, default_float(dtype))
+
+    def _make_parameters(self, shape, bias, dtype):
+        """``weight`` of ``shape`` and ``bias`` (or None), then torch's initial draws (the lazy
+        convolutions make uninitialized ones instead: :mod:`.lazy`)."""
+        self.weight = Parameter(np.empty(shape, dtype))
         if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), default_float(dtype)))
+            self.bias = Parameter(np.empty((self.out_channels,), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -110,7 +116,7 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, device=device, dtype=dtype)
 
     def forward(self, x):
-        conv = F.conv2d if self.dims == 2 else F.conv1d
+        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self.dims]
         if self.padding_mode != "zeros":
             x = F.pad(x, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -121,6 +127,11 @@ class Conv2d(_ConvNd):
 class Conv1d(Conv2d):
     """1-D convolution: input (N, C_in, L), ``weight`` (C_out, C_in/groups, k)."""
     dims = 1
+
+
+class Conv3d(Conv2d):
+    """3-D convolution: input (N, C_in, D, H, W), ``weight`` (C_out, C_in/groups, kd, kh, kw)."""
+    dims = 3
 
 
 class ConvTranspose2d(_ConvNd):
@@ -157,7 +168,7 @@ class ConvTranspose2d(_ConvNd):
         return tuple(want - a for want, a in zip(size, lo))
 
     def forward(self, x, output_size=None):
-        conv = F.conv_transpose2d if self.dims == 2 else F.conv_transpose1d
+        conv = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.dims]
         return conv(x, self.weight, self.bias, self.stride, self.padding,
                     self._output_padding(x, output_size), self.groups, self.dilation)
 
@@ -165,6 +176,12 @@ class ConvTranspose2d(_ConvNd):
 class ConvTranspose1d(ConvTranspose2d):
     """The transposed 1-D convolution: input (N, C_in, L), weight (C_in, C_out/groups, k)."""
     dims = 1
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """The transposed 3-D convolution: input (N, C_in, D, H, W), weight
+    (C_in, C_out/groups, kd, kh, kw)."""
+    dims = 3
 
 
 class Unfold(Module):

@@ -9,7 +9,8 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
 
-__all__ = ["LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LocalResponseNorm"]
+__all__ = ["LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm",
+           "LocalResponseNorm"]
 
 
 def _shape(normalized_shape):
@@ -152,6 +153,11 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Over ``(N, C, H, W)`` inputs: statistics per channel C."""
     _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Over ``(N, C, D, H, W)`` inputs: statistics per channel C."""
+    _dims = (5,)
 
 
 class GroupNorm(Module):

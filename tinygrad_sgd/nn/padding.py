@@ -5,7 +5,8 @@ from .module import Module
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
            "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
-           "CircularPad2d"]
+           "CircularPad2d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
+           "CircularPad3d"]
 
 
 def _sides(padding, n, name):
@@ -89,3 +90,25 @@ class CircularPad2d(_PadNd):
 
 class CircularPad1d(CircularPad2d):
     dims = 1
+
+
+class ConstantPad3d(ConstantPad2d):
+    """Pad the last three dims with ``value``; ``padding`` (left, right, top, bottom, front,
+    back)."""
+    dims = 3
+
+
+class ZeroPad3d(ZeroPad2d):
+    dims = 3
+
+
+class ReflectionPad3d(ReflectionPad2d):
+    dims = 3
+
+
+class ReplicationPad3d(ReplicationPad2d):
+    dims = 3
+
+
+class CircularPad3d(CircularPad2d):
+    dims = 3

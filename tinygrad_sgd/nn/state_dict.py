@@ -15,6 +15,9 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
     if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
         raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
                         f"{type(state_dict).__name__}")
+    for name, m in module.named_modules():      # lazy layers take their shapes first
+        if hasattr(m, "_lazy_load_hook"):
+            m._lazy_load_hook(state_dict, name + "." if name else "")
     own = OrderedDict(module._state_items())
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict.keys() if k not in own]

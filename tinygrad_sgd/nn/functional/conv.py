@@ -1,8 +1,10 @@
-"""Convolutions (torch's signatures; NCHW / NCL, a input without its batch dim is one sample).
+"""Convolutions (torch's signatures; NCDHW / NCHW / NCL, an input without its batch dim is one
+sample).
 
 1-D convolutions are the 2-D ones on a height of 1 (an unsqueeze before, a squeeze after, both
-free views). Argument mistakes raise :class:`ShapeError` — both the ``RuntimeError`` torch
-raises and a ``ValueError`` — with torch's wording where it has one.
+free views); 3-D ones are sums of 2-D ones over the kernel's depth taps (see ``conv3d``).
+Argument mistakes raise :class:`ShapeError` — both the ``RuntimeError`` torch raises and a
+``ValueError`` — with torch's wording where it has one.
 """
 from ... import ops
 from ...arguments import pair
@@ -11,7 +13,9 @@ from ...ops.conv import ConvTranspose2dOp
 from ...ops.pad import ConstantPadNd
 from ...tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
+SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 def check_input(op, x, dims):
@@ -19,7 +23,7 @@ def check_input(op, x, dims):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
     if x.ndim not in (dims + 1, dims + 2):
-        names = ("L",) if dims == 1 else ("H", "W")
+        names = SPATIAL[dims]
         raise ShapeError(f"{op}: expected a {dims + 1}-D {('(C, ' + ', '.join(names) + ')')} "
                          f"or {dims + 2}-D {('(N, C, ' + ', '.join(names) + ')')} input, got "
                          f"shape {x.shape}")
@@ -35,10 +39,10 @@ def ntuple(value, n, name, op):
             return pair(value, name, op)
         except ValueError as e:
             raise ShapeError(str(e)) from None
-    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if len(items) != 1:
-        raise ShapeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
-    return pair(items * 2, name, op)[:1]
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    if len(items) != n:
+        raise ShapeError(f"{op}: {name} must be an int or a {n}-tuple of ints, got {value!r}")
+    return tuple(pair((v, v), name, op)[0] for v in items)
 
 
 def _check_weight(op, input, weight, bias, dims, groups, transposed=False):
@@ -180,3 +184,114 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """The transposed 1-D convolution of an (N, C_in, L) input, weight (C_in, C_out/groups, k)."""
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
+
+
+# ---------------------------------------------------------------- 3-D, from the 2-D ones
+# A 3-D convolution is a sum over the kernel's depth taps t of 2-D convolutions: output depth
+# slice z reads input slice z·s_d + t·d_d (after padding). Each tap is one conv2d over all
+# output slices at once, the depth folded into the batch — so gradients and second order are
+# those of conv2d, and the loop runs over kd taps only.
+
+def _fold_depth(x):
+    """(N, C, D, H, W) → (N·D, C, H, W)."""
+    n, c, d = x.shape[:3]
+    return x.permute(0, 2, 1, 3, 4).reshape((n * d, c) + tuple(x.shape[3:]))
+
+
+def _unfold_depth(y, n, d):
+    """(N·D, C, H, W) → (N, C, D, H, W)."""
+    return y.reshape((n, d) + tuple(y.shape[1:])).permute(0, 2, 1, 3, 4)
+
+
+def _depth_taps(x, weight, bias, out_depth, step, dilation, conv2d_of_tap):
+    """Σ_t conv2d_of_tap(x[:, :, t·dilation :: step][:out_depth], weight[:, :, t]) (+ bias
+    once), each tap's slices folded into the batch."""
+    out = None
+    for t in range(weight.shape[2]):
+        start = t * dilation
+        taps = x[:, :, start:start + (out_depth - 1) * step + 1:step]
+        y = conv2d_of_tap(_fold_depth(taps), weight[:, :, t], bias if t == 0 else None)
+        out = y if out is None else out + y
+    return _unfold_depth(out, x.shape[0], out_depth)
+
+
+def _pad_depth(x, lo, hi):
+    """Zeros before/after the depth axis of (N, C, D, H, W) (negative: crop)."""
+    return x if lo == hi == 0 else ConstantPadNd.apply(x, (0, 0, 0, 0, lo, hi), 0)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of an (N, C, D, H, W) input with an (F, C/groups, kd, kh, kw) weight;
+    ``stride``, ``padding`` ('valid', 'same', an int or a triple), ``dilation`` as conv2d. Made
+    of conv2d calls, one per depth tap (see :func:`_depth_taps`)."""
+    op = "conv3d"
+    unbatched = check_input(op, input, 3)
+    _check_weight(op, input, weight, bias, 3, groups)
+    stride, dilation = ntuple(stride, 3, "stride", op), ntuple(dilation, 3, "dilation", op)
+    x = input.unsqueeze(0) if unbatched else input
+    extra = (0, 0, 0)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ShapeError(f"{op}: Invalid padding string: {padding!r} (expected 'same', "
+                             f"'valid', an int or a tuple of ints)")
+        padding, extra = ((0, 0, 0), extra) if padding == "valid" else \
+            _same_padding(op, weight, stride, dilation, 3)
+    else:
+        padding = ntuple(padding, 3, "padding", op)
+    if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
+        raise ShapeError(f"{op}: stride and dilation must be >= 1 and padding >= 0, got stride "
+                         f"{stride}, padding {padding}, dilation {dilation}")
+    if any(extra):     # the odd one out of 'same' padding, on the right
+        x = ConstantPadNd.apply(x, tuple(p for e in reversed(extra) for p in (0, e)), 0)
+    x = _pad_depth(x, padding[0], padding[0])
+    k = weight.shape[2:]
+    size = [x.shape[2]] + [n + 2 * p for n, p in zip(x.shape[3:], padding[1:])]
+    eff = [d * (kk - 1) + 1 for d, kk in zip(dilation, k)]
+    if any(n < e for n, e in zip(size, eff)):
+        raise ShapeError(f"{op}: Calculated padded input size per channel: {tuple(size)}. "
+                         f"Kernel size: {tuple(eff)}. Kernel size can't be greater than "
+                         f"actual input size")
+    out_depth = (size[0] - eff[0]) // stride[0] + 1
+    out = _depth_taps(x, weight, bias, out_depth, stride[0], dilation[0], lambda xs, w, b: (
+        ops.Conv2dOp.apply(xs, w, b, stride[1:], padding[1:], dilation[1:], groups)))
+    return out.squeeze(0) if unbatched else out
+
+
+def _spread_depth(x, s):
+    """(N, C, D, H, W) with s−1 zero slices after each depth slice but the last."""
+    if s == 1:
+        return x
+    n, c, d = x.shape[:3]
+    y = ConstantPadNd.apply(x.unsqueeze(3), (0, 0, 0, 0, 0, s - 1), 0)
+    return y.reshape((n, c, d * s) + tuple(x.shape[3:]))[:, :, :(d - 1) * s + 1]
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """The transposed 3-D convolution of an (N, C_in, D, H, W) input with a
+    (C_in, C_out/groups, kd, kh, kw) weight. Along depth it is a stride-1 correlation of the
+    input spread by the stride (zeros between slices) and padded by d·(k−1)−p, with the taps in
+    reverse; each tap a conv_transpose2d over the H, W plane."""
+    op = "conv_transpose3d"
+    unbatched = check_input(op, input, 3)
+    _check_weight(op, input, weight, bias, 3, groups, transposed=True)
+    stride, padding, output_padding, dilation = (
+        ntuple(v, 3, name, op) for v, name in ((stride, "stride"), (padding, "padding"),
+                                               (output_padding, "output_padding"),
+                                               (dilation, "dilation")))
+    if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
+        raise ShapeError(f"{op}: stride and dilation must be >= 1 and padding >= 0, got stride "
+                         f"{stride}, padding {padding}, dilation {dilation}")
+    x = input.unsqueeze(0) if unbatched else input
+    size = transposed_output_size(op, x.shape[2:], weight.shape[2:], stride, padding,
+                                  output_padding, dilation)
+    kd, (s, p, d) = weight.shape[2], (stride[0], padding[0], dilation[0])
+    reach = d * (kd - 1) - p
+    x = _pad_depth(_spread_depth(x, s), reach, reach + output_padding[0])
+    out_shape = (None, weight.shape[1] * groups) + size[1:]
+
+    def tap(xs, w, b):
+        return ConvTranspose2dOp.apply(xs, w, b, (xs.shape[0],) + out_shape[1:], stride[1:],
+                                       padding[1:], dilation[1:], groups)
+    out = _depth_taps(x, weight.flip(2), bias, size[0], 1, d, tap)
+    return out.squeeze(0) if unbatched else out

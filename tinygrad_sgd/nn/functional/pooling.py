@@ -1,23 +1,30 @@
-"""Pooling (torch's signatures; NCHW / NCL, an input without its batch dim is one sample).
+"""Pooling (torch's signatures; NCDHW / NCHW / NCL, an input without its batch dim is one
+sample).
 
-1-D pooling is 2-D pooling on a height of 1. Adaptive average pooling is an average pool where
-the windows tile the input evenly, else a resampling along each axis (:mod:`ops.resample`).
+1-D pooling is 2-D pooling on a height of 1; 3-D pooling (below) finds its maxima in NumPy
+and gathers them, or sums 2-D window sums over the depth taps; LP pooling is torch's formula
+over average pooling. Adaptive average pooling is an average pool where the windows tile the
+input evenly, else a resampling along each axis (:mod:`ops.resample`).
 Argument mistakes raise :class:`ShapeError` (torch's ``RuntimeError``, also a ``ValueError``).
 """
 import numpy as np
 
 from ... import ops
 from ...errors import ShapeError
+from ...kernels.layout import out_size as pooled_size
+from ...kernels.pool import adaptive_ranges
 from ...kernels.resample import adaptive_avg_map
 from ...ops.pool import AdaptiveMaxPool2dOp
 from ...ops.resample import Resample
+from ...ops.pad import ConstantPadNd
 from ...ops.shape import IndexAdd
 from ...tensor import Tensor
 from .conv import check_input, ntuple
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
-           "max_unpool2d"]
+           "max_unpool2d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+           "adaptive_max_pool3d", "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
 
 def _as_2d(op, dims, input, *args):
@@ -125,7 +132,7 @@ def _adaptive_avg(op, dims, input, output_size):
     x = input.unsqueeze(0) if unbatched else input
     spatial = x.shape[2:]
     size = _output_size(op, output_size, spatial)
-    if 0 not in size and all(n % o == 0 for n, o in zip(spatial, size)):   # even windows
+    if dims < 3 and 0 not in size and all(n % o == 0 for n, o in zip(spatial, size)):
         k = tuple(n // o for n, o in zip(spatial, size))
         if dims == 1:
             out = ops.AvgPool2dOp.apply(x.unsqueeze(2), (1,) + k, (1,) + k, (0, 0)).squeeze(2)
@@ -195,7 +202,7 @@ def _unpool(op, dims, input, indices, kernel_size, stride, padding, output_size)
             if not lo - st < n < lo + st:
                 raise ValueError(f'{op}: invalid output_size "{tuple(output_size)}" (dim {d} '
                                  f'must be between {lo - st} and {lo + st})')
-    plane = int(np.prod(size))
+    plane = int(np.prod(size, dtype=np.int64))
     idx = indices.array
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.min() if idx.min() < 0 else idx.max()
@@ -220,3 +227,202 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of :func:`max_pool1d`."""
     return _unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of :func:`max_pool3d` (flat indices d·H·W + h·W + w)."""
+    return _unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# ---------------------------------------------------------------- 3-D pooling
+# Max pooling is "find where each window's first maximum is" (NumPy, no graph) and then a
+# gather of the input at those places: the gather's gradient scatters dy back there, and that
+# scatter's gradient gathers again — torch's max-pool gradients, to every order. Average
+# pooling sums each (D, H)-plane window with avg_pool2d (divisor 1), adds the depth taps, and
+# divides by torch's divisor; adaptive average pooling averages one axis at a time.
+
+def _window_taps(n_out, k, s, p, d, size):
+    """Input positions (n_out, k) of each output's window taps along one axis, −1 off the
+    input (padding, or past it in ceil_mode)."""
+    pos = np.arange(n_out)[:, None] * s - p + np.arange(k)[None, :] * d
+    return np.where((pos >= 0) & (pos < size), pos, -1)
+
+
+def _adaptive_taps(n_out, size):
+    """Input positions (n_out, longest window) of torch's adaptive windows, −1 past each."""
+    start, end = adaptive_ranges(size, n_out)
+    pos = start[:, None] + np.arange(max(1, int((end - start).max(initial=0))))[None, :]
+    return np.where(pos < end[:, None], pos, -1)
+
+
+def _gather_max(x, taps):
+    """The output and int64 indices of 3-D max pooling of ``x`` (N, C, D, H, W) whose windows
+    along each axis are ``taps`` (:func:`_window_taps`). The taps are walked in scan order
+    (d, h, w) with torch's rule ``take if v > best or v is NaN``, starting from the window's
+    first real element: so the first maximum wins, a window of −inf picks its first real
+    element, and the last NaN wins. Each step is one vectorised read of every window's tap;
+    a tap off the input reads the −inf appended at the end of each axis (index −1)."""
+    N, C, D, H, W = x.shape
+    O = tuple(len(t) for t in taps)
+    if 0 in O or N * C == 0:
+        idx = np.zeros((N, C) + O, np.int64)
+    else:
+        xp = np.pad(x.array, [(0, 0)] * 2 + [(0, 1)] * 3, constant_values=-np.inf)
+        td, th, tw = taps
+        first = [t[np.arange(len(t)), np.argmax(t >= 0, axis=1)] for t in taps]
+        idx = np.broadcast_to(_flat(first, H, W), (N, C) + O).copy()
+        best = np.full((N, C) + O, -np.inf, x.dtype)
+        for i in range(td.shape[1]):
+            for j in range(th.shape[1]):
+                for k in range(tw.shape[1]):
+                    d, h, w = at = (td[:, i], th[:, j], tw[:, k])
+                    v = xp[:, :, d[:, None, None], h[None, :, None], w[None, None, :]]
+                    take = (v > best) | np.isnan(v)
+                    np.copyto(best, v, where=take)
+                    np.copyto(idx, np.broadcast_to(_flat(at, H, W), idx.shape), where=take)
+    flat_idx = Tensor(idx.reshape(N, C, int(np.prod(O, dtype=np.int64))))
+    return x.flatten(2).gather(2, flat_idx).reshape((N, C) + O), idx
+
+
+def _flat(positions, H, W):
+    """The flat indices d·H·W + h·W + w, (Od, Oh, Ow), of three position vectors."""
+    d, h, w = positions
+    return (d[:, None, None] * H + h[None, :, None]) * W + w[None, None, :]
+
+
+def _pool3d_args(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """The 3-D window's (k, s, p, d) triples and output size, checked as torch checks them."""
+    stride = kernel_size if stride is None or stride == [] or stride == () else stride
+    k, s, p, d = (ntuple(v, 3, name, op) for v, name in
+                  ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding"),
+                   (dilation, "dilation")))
+    if min(k) < 1 or min(s) < 1 or min(d) < 1 or min(p) < 0:
+        raise ShapeError(f"{op}: kernel_size, stride and dilation must be greater than zero "
+                         f"and padding non-negative, got kernel_size={k}, stride={s}, "
+                         f"padding={p}, dilation={d}")
+    if 0 in x.shape[1:]:
+        raise ShapeError(f"{op}: Expected input's non-batch dimensions to have positive "
+                         f"length, but input has a shape of {tuple(x.shape)}")
+    if any(pp > kk // 2 for pp, kk in zip(p, k)):
+        raise ShapeError(f"{op}: pad should be at most half of effective kernel size, but got "
+                         f"pad={p}, kernel_size={k} and dilation={d}")
+    size = tuple(pooled_size(n, kk, ss, pp, dd, bool(ceil_mode)) for n, kk, ss, pp, dd in
+                 zip(x.shape[2:], k, s, p, d))
+    if min(size) < 1:
+        raise ShapeError(f"{op}: Given input size: {tuple(x.shape[1:])}. Calculated output "
+                         f"size: {(x.shape[1],) + size}. Output size is too small")
+    return k, s, p, d, size
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over ``kernel_size`` windows of an (N, C, D, H, W) input (see :func:`max_pool2d`);
+    ties go to the first maximum in (d, h, w) order, the last NaN wins; ``return_indices``
+    gives the flat index d·H·W + h·W + w."""
+    op = "max_pool3d"
+    unbatched = check_input(op, input, 3)
+    x = input.unsqueeze(0) if unbatched else input
+    k, s, p, d, size = _pool3d_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
+    taps = [_window_taps(o, *a) for o, *a in zip(size, k, s, p, d, x.shape[2:])]
+    out, idx = _gather_max(x, taps)
+    if unbatched:
+        out, idx = out.squeeze(0), idx[0]
+    return (out, Tensor(idx)) if return_indices else out
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over torch's adaptive windows of an (N, C, D, H, W) input (see
+    :func:`adaptive_max_pool2d`)."""
+    op = "adaptive_max_pool3d"
+    unbatched = check_input(op, input, 3)
+    x = input.unsqueeze(0) if unbatched else input
+    size = _output_size(op, output_size, x.shape[2:])
+    if x.shape[1] == 0:
+        raise ShapeError(f"{op}: Expected input to have non-zero size for non-batch "
+                         f"dimensions, but input has sizes {tuple(x.shape)}")
+    out, idx = _gather_max(x, [_adaptive_taps(o, n) for o, n in zip(size, x.shape[2:])],
+)
+    if unbatched:
+        out, idx = out.squeeze(0), idx[0]
+    return (out, Tensor(idx)) if return_indices else out
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Mean over torch's adaptive windows of an (N, C, D, H, W) input, one axis at a time."""
+    return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def _divisor_1d(n_out, k, s, p, size, count_include_pad):
+    start = np.arange(n_out) * s - p
+    end = np.minimum(start + k, size + p)
+    return end - start if count_include_pad else np.minimum(end, size) - np.maximum(start, 0)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over ``kernel_size`` windows of an (N, C, D, H, W) input (see
+    :func:`avg_pool2d`): each depth slice's (H, W) window sums (avg_pool2d with divisor 1),
+    summed over the depth taps, ÷ torch's divisor."""
+    op = "avg_pool3d"
+    unbatched = check_input(op, input, 3)
+    x = input.unsqueeze(0) if unbatched else input
+    if divisor_override is not None and (isinstance(divisor_override, bool) or
+                                         not isinstance(divisor_override, (int, np.integer))):
+        raise TypeError(f"{op}: divisor_override must be an int, got {divisor_override!r}")
+    if divisor_override == 0:
+        raise ShapeError(f"{op}: divisor must be not zero")
+    k, s, p, _, size = _pool3d_args(op, x, kernel_size, stride, padding, 1, ceil_mode)
+    N, C = x.shape[:2]
+    reach = (size[0] - 1) * s[0] + k[0] - x.shape[2] - p[0]      # depth past the input
+    xd = ConstantPadNd.apply(x, (0, 0, 0, 0, p[0], max(reach, 0)), 0)
+    out = None
+    for t in range(k[0]):           # the depth taps; each a 2-D window sum of every slice
+        sl = xd[:, :, t:t + (size[0] - 1) * s[0] + 1:s[0]]
+        plane = sl.reshape((N * C * size[0], 1) + tuple(x.shape[3:]))
+        y = ops.AvgPool2dOp.apply(plane, k[1:], s[1:], p[1:], bool(ceil_mode), True, 1)
+        out = y if out is None else out + y
+    out = out.reshape((N, C) + size)
+    if divisor_override:
+        out = out / divisor_override
+    else:
+        div = 1
+        for a, (o, kk, ss, pp, n) in enumerate(zip(size, k, s, p, x.shape[2:])):
+            shape = [1] * 5
+            shape[2 + a] = o
+            div = div * _divisor_1d(o, kk, ss, pp, n, count_include_pad).reshape(shape)
+        out = out / Tensor(div.astype(x.dtype))
+    return out.squeeze(0) if unbatched else out
+
+
+def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):
+    max_pool, avg_pool = {1: (max_pool1d, avg_pool1d), 2: (max_pool2d, avg_pool2d),
+                          3: (max_pool3d, avg_pool3d)}[dims]
+    if isinstance(norm_type, (int, float)) and norm_type in (np.inf, -np.inf):
+        if norm_type > 0:
+            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if dims == 1:
+        size = kernel_size
+    else:
+        size = int(np.prod(ntuple(kernel_size, dims, "kernel_size", f"lp_pool{dims}d")))
+    if stride is not None:
+        out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(size).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling: (Σ_window x^p)^(1/p) (torch's formula: the avg_pool1d of x^p
+    times the window size; p = ±inf is the max of |x| / −max of −|x|)."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (H, W) windows (see :func:`lp_pool1d`)."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (D, H, W) windows (see :func:`lp_pool1d`)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
