@@ -6,7 +6,9 @@ changing the model (its activations, say). Options as torch's: ``with_kwargs`` (
 and may replace the keyword arguments too), ``prepend`` (run before the hooks already there),
 ``always_call`` (a forward hook that runs even when forward raised, with output None). Each
 ``register`` returns a :class:`RemovableHandle`; ``with handle:`` removes the hook on exit.
-A module with no hook ever registered runs ``forward`` directly."""
+A module with no hook ever registered runs ``forward`` directly. The backward hooks
+(``register_full_backward_hook``, ``register_full_backward_pre_hook``) are in
+:mod:`.backward_hooks`."""
 import itertools
 import warnings
 from collections import OrderedDict
@@ -42,7 +44,9 @@ def _tables(module):
         for name, empty in (("_forward_pre_hooks", OrderedDict), ("_forward_hooks", OrderedDict),
                             ("_forward_pre_hooks_with_kwargs", set),
                             ("_forward_hooks_with_kwargs", set),
-                            ("_forward_hooks_always_called", set)):
+                            ("_forward_hooks_always_called", set),
+                            ("_backward_hooks", OrderedDict),
+                            ("_backward_pre_hooks", OrderedDict)):
             object.__setattr__(module, name, empty())
     return d
 
@@ -64,8 +68,20 @@ def register(module, which, hook, prepend=False, with_kwargs=False, always_call=
     return handle
 
 
+def register_backward(module, which, hook, prepend=False):
+    """Add ``hook`` to the module's full backward ``which`` ("pre" or "post") hooks
+    (:mod:`.backward_hooks`)."""
+    hooks = _tables(module)["_backward_pre_hooks" if which == "pre" else "_backward_hooks"]
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 def call_with_hooks(module, args, kwargs):
-    """``module.forward(*args, **kwargs)`` between its pre-hooks and its hooks."""
+    """``module.forward(*args, **kwargs)`` between its pre-hooks and its hooks (and, with
+    backward hooks, between the identity nodes where those run)."""
     d = module.__dict__
     for hook_id, hook in list(d["_forward_pre_hooks"].items()):
         if hook_id in d["_forward_pre_hooks_with_kwargs"]:
@@ -79,6 +95,12 @@ def call_with_hooks(module, args, kwargs):
             result = hook(module, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+    backward_hook = None
+    if d["_backward_hooks"] or d["_backward_pre_hooks"]:
+        from .backward_hooks import BackwardHook
+        backward_hook = BackwardHook(module, list(d["_backward_hooks"].values()),
+                                     list(d["_backward_pre_hooks"].values()))
+        args = backward_hook.setup_input_hook(args)
     try:
         output = module.forward(*args, **kwargs)
     except Exception:
@@ -95,6 +117,12 @@ def call_with_hooks(module, args, kwargs):
         result = _run(d, hook_id, hook, module, args, kwargs, output)
         if result is not None:
             output = result
+    if backward_hook is not None:
+        from ..tensor import Tensor
+        if not isinstance(output, (Tensor, tuple)):
+            warnings.warn(f"For backward hooks to be called, module output should be a Tensor "
+                          f"or a tuple of Tensors but received {type(output)}")
+        output = backward_hook.setup_output_hook(output)
     return output
 
 

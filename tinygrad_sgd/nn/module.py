@@ -264,6 +264,17 @@ class Module:
         """``hook(module, args, output)`` after each forward (see :mod:`.hooks`)."""
         return hooks.register(self, "post", hook, prepend, with_kwargs, always_call)
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` once the gradients with respect to the
+        module's inputs are computed; a result replaces grad_input (see
+        :mod:`.backward_hooks`)."""
+        return hooks.register_backward(self, "post", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` once the gradients with respect to the module's
+        outputs are known; a result replaces grad_output (see :mod:`.backward_hooks`)."""
+        return hooks.register_backward(self, "pre", hook, prepend)
+
     # ------------------------------------------------------------------ walking the tree
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """Yield ``(name, module)`` for this module (name ``prefix``) and every descendant,
