@@ -35,6 +35,16 @@ from . import conversion  # noqa: F401  (to, float, cpu, type, view_as ...)
 from . import inplace  # noqa: F401  (attaches add_, __iadd__, ... to Tensor)
 from . import inplace_more  # (more in-place methods: relu_, t_, eq_, ...; torch.exp_(x) ...)
 from .inplace_more import *  # noqa: F401,F403
+from .scatter_more import *  # noqa: F401,F403  (index_put, put, index_reduce, *_scatter)
+from .copies import *  # noqa: F401,F403  (*_copy, split_with_sizes, conj, is_signed, ...)
+from .windows import *  # noqa: F401,F403  (hann_window, kaiser_window, ...)
+from .creation_more import *  # noqa: F401,F403  (scalar_tensor, asarray, empty_strided)
+from .histograms import *  # noqa: F401,F403
+from .interop import *  # noqa: F401,F403  (frombuffer, from_dlpack, range, nuclear_norm, ...)
+from .numeric_gradient import *  # noqa: F401,F403  (torch.gradient)
+from . import (scatter_more, copies, windows, creation_more, histograms, interop,
+               numeric_gradient)
+from . import random_more  # noqa: F401  (attaches cauchy_, geometric_, log_normal_)
 from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401
 
@@ -45,3 +55,5 @@ __all__ = (elementwise.__all__ + activation.__all__ + reduce.__all__ + scan.__al
            + special.__all__ + combine.__all__ + misc.__all__ + matrix.__all__
            + statistics.__all__ + integrate.__all__ + build.__all__ + nn_forms.__all__
            + inplace_more.__all__)
+__all__ += (scatter_more.__all__ + copies.__all__ + windows.__all__ + creation_more.__all__
+            + histograms.__all__ + interop.__all__ + numeric_gradient.__all__)

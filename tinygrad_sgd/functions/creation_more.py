@@ -1,0 +1,87 @@
+"""More of torch's ways of making a tensor: ``scalar_tensor``, ``asarray`` (shares memory
+where it can, as torch's), ``empty_strided`` and ``empty_permuted`` (torch's memory-layout
+requests; the values here are zeros, as ``empty``'s, and the layout NumPy's own)."""
+import numbers
+
+import numpy as np
+
+from .. import creation
+from ..device import check_device
+from ..dtypes import as_array, default_float
+from ..errors import ShapeError
+from ..tensor import Tensor
+
+__all__ = ["scalar_tensor", "asarray", "empty_strided", "empty_permuted"]
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=None,
+                  requires_grad=False):
+    """A 0-d tensor holding the number ``s``, in the default float dtype unless told (an int
+    or a bool too, as torch)."""
+    check_device(device)
+    if isinstance(s, Tensor):
+        s = s.item()
+    if not isinstance(s, (numbers.Number, np.generic)):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
+                        f"{type(s).__name__}")
+    return Tensor(np.asarray(s).astype(default_float() if dtype is None else dtype),
+                  requires_grad=requires_grad)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """``obj`` as a tensor: a Tensor comes back itself (or converted: ``.to(dtype)``, or
+    ``clone()`` with ``copy=True``, both in the graph); a NumPy array's memory is shared
+    unless ``copy=True`` or the dtype changes (refused with ``copy=False``); Python data is
+    read as ``tensor()`` reads it (``copy=False`` refused: there is no memory to share)."""
+    check_device(device)
+    if isinstance(obj, Tensor):
+        out = obj
+        if dtype is not None and np.dtype(dtype) != obj.dtype:
+            if copy is False:
+                raise ValueError(f"can't alias tensor with dtype '{obj.dtype}' into dtype "
+                                 f"'{np.dtype(dtype)}'.")
+            out = obj.to(dtype)
+        elif copy:
+            out = obj.clone()
+    elif isinstance(obj, np.ndarray):
+        same = dtype is None or np.dtype(dtype) == obj.dtype
+        if copy is False and not same:
+            raise ValueError(f"can't alias tensor with dtype '{obj.dtype}' into dtype "
+                             f"'{np.dtype(dtype)}'.")
+        out = creation.from_numpy(obj) if same and not copy else creation.tensor(obj,
+                                                                                 dtype=dtype)
+    else:
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        out = Tensor(np.array(as_array(obj, dtype), copy=True))
+    if requires_grad and not out.requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """A tensor of ``size`` (zeros here: torch leaves the values unset); ``stride`` only asks
+    torch for a memory layout, so it is checked, not used."""
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality "
+                           f"of strides ({len(stride)})")
+    return creation.empty(size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False):
+    """A tensor of ``size`` (zeros here); ``physical_layout`` (a permutation of the dims: the
+    order in memory torch would use) is checked, not used."""
+    size, order = tuple(size), tuple(physical_layout)
+    if len(size) != len(order):
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the "
+                           f"physical_layout; i.e. len(size) = {len(size)} is not equal to "
+                           f"len(physical_layout) = {len(order)}")
+    if len(set(order)) != len(order):
+        raise RuntimeError("Duplicate dim not allowed")
+    if any(not 0 <= d < len(size) for d in order):
+        raise ShapeError(f"Dimension out of range (expected to be in range of "
+                         f"[{-len(size)}, {len(size) - 1}], but got {max(order)})")
+    return creation.empty(size, dtype=dtype, device=device, requires_grad=requires_grad)

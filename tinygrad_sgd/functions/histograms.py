@@ -1,0 +1,92 @@
+"""``histogramdd``: counts (or summed weights) of points in a grid of bins, as torch's.
+
+The input's last dim holds each point's D coordinates; ``bins`` is one count for every dim,
+a count per dim, or per dim a 1-d tensor of increasing edges. A dim's equal-width edges
+span ``range`` (D (min, max) pairs, flattened) or the points' own min and max, found
+exactly as :func:`.misc.histogram` finds them, and a point falls in the bin whose edges
+enclose it, the last bin closed on the right. Not differentiable (counts), as torch.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from ..tensor import Tensor
+from .misc import _linspace, _name
+
+__all__ = ["histogramdd"]
+
+_HistogramDD = namedtuple("histogramdd", "hist bin_edges")
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)``: hist has one dim per coordinate, bin_edges is a tuple of D
+    1-d tensors."""
+    a = input.array
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{_name(a.dtype)}\'')
+    if a.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    d, dtype = a.shape[-1], a.dtype
+    points = a.reshape(-1, d)
+    bins = [bins] * d if isinstance(bins, int) else list(bins)
+    if len(bins) != d:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                           "dimension of the input.")
+    if range is not None and len(range) != 2 * d:
+        raise RuntimeError(f"torch.histogramdd: for a {d}-dimensional histogram range should "
+                           f"have {2 * d} elements, but got {len(range)}")
+    if weight is not None:
+        if tuple(weight.shape) != tuple(a.shape[:-1]):
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have "
+                               f"the same shape as the input tensor excluding its innermost "
+                               f"dimension, but got input with shape {list(a.shape)} and "
+                               f"weight with shape {list(weight.shape)}")
+        if weight.dtype != dtype:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "
+                               f"and weight tensor should have the same dtype, but got "
+                               f"input({_name(dtype).lower()}), and "
+                               f"weight({_name(weight.dtype).lower()})")
+    edges = [_edges(points[:, k], bins[k], range, k, dtype) for k in np.arange(d)]
+    sizes = tuple(e.size - 1 for e in edges)
+    inside = np.ones(len(points), dtype=bool)
+    where = []
+    for k, e in enumerate(edges):
+        col, n = points[:, k], e.size - 1
+        idx = np.searchsorted(e, col, side="right") - 1
+        idx[col == e[-1]] = n - 1                   # the last bin is closed on the right
+        inside &= (idx >= 0) & (idx < n) & (col >= e[0]) & (col <= e[-1])
+        where.append(idx)
+    flat = np.ravel_multi_index(tuple(i[inside] for i in where), sizes) if inside.any() else \
+        np.zeros(0, dtype=np.int64)
+    w = None if weight is None else weight.array.reshape(-1)[inside].astype(np.float64)
+    hist = np.bincount(flat, weights=w, minlength=int(np.prod(sizes))).astype(np.float64)
+    hist = hist.reshape(sizes)
+    if density:
+        volume = np.ones(sizes)
+        for k, e in enumerate(edges):
+            shape = [1] * d
+            shape[k] = -1
+            volume = volume * np.diff(e.astype(np.float64)).reshape(shape)
+        hist = hist / (hist.sum() * volume)
+    return _HistogramDD(Tensor(hist.astype(dtype)), tuple(Tensor(e) for e in edges))
+
+
+def _edges(col, bins, range, k, dtype):
+    if isinstance(bins, Tensor):
+        return bins.array.astype(dtype)
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                           f"dimension {k}")
+    if range is not None:
+        lo, hi = float(range[2 * k]), float(range[2 * k + 1])
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                               f"{lo:g} max {hi:g} for dimension {k}")
+    else:
+        lo, hi = (float(col.min()), float(col.max())) if col.size else (0.0, 1.0)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histogramdd: dimension {k}'s range [{lo:g}, {hi:g}] is not "
+                           f"finite")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return _linspace(lo, hi, bins + 1, dtype)
