@@ -79,14 +79,45 @@ CASES = [
      [_a(3), _a(3)]),
     ("hinge_embedding_loss", lambda L, a: L.hinge_embedding_loss(a, L.tensor(SIGNS), 0.5, 2),
      [_a(3)]),
+    ("conv3d", lambda L, x, w: L.conv3d(x, w, None, 1, 1), [_a(1, 2, 3, 4, 4), _a(2, 2, 2, 2, 2)]),
+    ("conv_transpose3d", lambda L, x, w: L.conv_transpose3d(x, w, None, 2),
+     [_a(1, 2, 2, 2, 2), _a(2, 1, 2, 2, 2)]),
+    ("max_pool3d", lambda L, x: L.max_pool3d(x, 2), [_a(1, 2, 4, 4, 4)]),
+    ("max_pool1d_with_indices", lambda L, x: L.max_pool1d_with_indices(x, 2, [], 0, 1, True)[0],
+     [_a(2, 2, 7)]),
+    ("instance_norm", lambda L, x, w, b: L.instance_norm(x, w, b, None, None, True, 0.1, 1e-5,
+                                                         False), [_a(2, 3, 5), _p(3), _a(3)]),
+    ("group_norm", lambda L, x, w, b: L.group_norm(x, 2, w, b, 1e-3), [_a(2, 4, 3), _p(4), _a(4)]),
+    ("bilinear", lambda L, a, b, w, c: L.bilinear(a, b, w, c),
+     [_a(3, 2), _a(3, 4), _a(5, 2, 4), _a(5)]),
+    ("pdist", lambda L, x: L.pdist(x, 1.5), [_a(4, 3)], dict(second_order=False)),
+    ("pixel_shuffle", lambda L, x: L.pixel_shuffle(x, 2), [_a(1, 8, 2, 3)]),
+    ("pixel_unshuffle", lambda L, x: L.pixel_unshuffle(x, 2), [_a(1, 2, 4, 6)]),
+    ("channel_shuffle", lambda L, x: L.channel_shuffle(x, 2), [_a(1, 4, 2, 2)]),
+    ("alpha_dropout eval", lambda L, x: L.alpha_dropout(x, 0.3, False), [_a(3, 4)]),
+    ("feature_alpha_dropout eval", lambda L, x: L.feature_alpha_dropout(x, 0.3, False),
+     [_a(2, 3, 4)]),
+    ("rrelu eval", lambda L, x: L.rrelu(x, 0.1, 0.3), [_a(6)]),
+    ("hardshrink", lambda L, x: L.hardshrink(x, 0.4), [_a(6)]),
+    ("hardshrink method", lambda L, x: x.hardshrink(), [_a(6)]),
+    ("prelu method", lambda L, x, w: x.prelu(w), [_a(2, 3), _p(3)]),
+    ("threshold", lambda L, x: L.threshold(x, 0.1, -2.0), [_a(6)]),
+    ("triplet_margin_loss", lambda L, a, p, n: L.triplet_margin_loss(a, p, n, 0.5, 2.0, 1e-6,
+                                                                       True, 1),
+     [_a(3, 4), _a(3, 4), _a(3, 4)]),
+    ("triplet_margin_loss default", lambda L, a, p, n: L.triplet_margin_loss(a, p, n),
+     [_a(3, 4), _a(3, 4), _a(3, 4)]),
+    ("poisson_nll_loss", lambda L, x, t: L.poisson_nll_loss(x, t, True, True, 1e-8, 2),
+     [_a(2, 3), _p(2, 3) * 3]),
     ("constant_pad_nd", lambda L, x: L.constant_pad_nd(x, [1, 2, 0, 1], 0.5), [_a(2, 3)]),
     ("constant_pad_nd negative", lambda L, x: L.constant_pad_nd(x, (-1, 1)), [_a(2, 3)]),
 ]
 
 
-@pytest.mark.parametrize("label,fn,arrays", CASES, ids=[c[0] for c in CASES])
-def test_top_level_forms_against_torch(label, fn, arrays):
-    check_against_torch(fn, arrays, label=label)
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_top_level_forms_against_torch(case):
+    label, fn, arrays, options = case if len(case) == 4 else case + ({},)
+    check_against_torch(fn, arrays, label=label, **options)   # (torch: no pdist double backward)
 
 
 def test_adaptive_max_pool1d_returns_indices_and_batch_norm_updates_running_stats():
@@ -138,3 +169,20 @@ def test_reduction_must_be_an_int_at_the_top_level():
     for L in (tg, torch):
         with pytest.raises(TypeError):
             L.kl_div(L.ones(2), L.ones(2), "mean")
+
+
+@pytest.mark.parametrize("name,args", [("dropout_", (0.3, True)), ("alpha_dropout_", (0.3, True)),
+                                       ("feature_alpha_dropout_", (0.3, True)),
+                                       ("celu_", (0.5,)), ("selu_", ()), ("threshold_", (0.1, 2.0)),
+                                       ("rrelu_", (0.1, 0.3, True))])
+def test_top_level_in_place_forms_as_torch(name, args):
+    """Same seed, same numbers, written into the tensor itself."""
+    results = []
+    values = _a(4, 3, 2) if name == "feature_alpha_dropout_" else _a(6, 5)
+    for L in (tg, torch):
+        L.manual_seed(5)
+        x = L.tensor(values)
+        out = getattr(L, name)(x, *args)
+        assert out is x
+        results.append(x)
+    assert_same(*results)

@@ -95,3 +95,11 @@ def test_split_refuses_the_other_forms_argument_name_as_torch(call):
     for L in LIBS:
         with pytest.raises(TypeError, match="unexpected keyword argument"):
             call(L, L.arange(6.0))
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (), (4,), (2, 0)])
+def test_tensor_of_a_size_is_a_tensor_of_that_shape_as_torch(shape):
+    ours, theirs = tg.Tensor(tg.Size(shape)), torch.Tensor(torch.Size(shape))
+    assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype == tg.float32
+    assert tuple(tg.Tensor(tg.ones(*shape).shape).shape) == shape if shape else True
+    assert tg.Tensor(shape).tolist() == torch.Tensor(shape).tolist()   # a tuple is data

@@ -53,6 +53,9 @@ class Tensor:
             self.array = np.asarray(data)
         elif sizes or type(data) is int:
             self.array = legacy_sized_array(data, sizes, dtype)
+        elif type(data) is Size:              # Tensor(x.shape): a tensor of that shape, as torch
+            self.array = legacy_sized_array(data[0], data[1:], dtype) if data else \
+                np.zeros((), default_float(dtype))
         elif dtype is None and not isinstance(data, Tensor):
             self.array = as_array(data, default_float())    # torch.Tensor(list): float
         else:

@@ -279,8 +279,8 @@ class _Capture:
         for i, c in enumerate(self.grads):
             if c is None and not allow_unused:
                 raise RuntimeError(
-                    f"One of the differentiated Tensors (inputs[{i}]) appears to not have been "
-                    f"used in the graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    f"the graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(self.grads)
 
 

@@ -7,12 +7,20 @@ the op calls are). torch gives some of these forms their own argument lists — 
 takes the weight first, the losses take ``reduction`` as an int (0 none, 1 mean, 2 sum) — and
 they are kept here, so a program written against torch's top level runs unchanged.
 """
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "avg_pool1d",
-           "max_pool1d", "max_pool2d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
-           "batch_norm", "layer_norm", "rms_norm", "embedding", "dropout", "feature_dropout",
-           "celu", "selu", "prelu", "cosine_similarity", "pairwise_distance", "kl_div",
+from ..tensor import tensor_method
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "avg_pool1d", "max_pool1d", "max_pool1d_with_indices",
+           "max_pool2d", "max_pool3d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+           "batch_norm", "instance_norm", "group_norm", "layer_norm", "rms_norm", "embedding",
+           "bilinear", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+           "dropout", "dropout_", "feature_dropout", "alpha_dropout", "alpha_dropout_",
+           "feature_alpha_dropout", "feature_alpha_dropout_", "celu", "celu_", "selu",
+           "selu_", "prelu", "rrelu", "rrelu_", "hardshrink", "threshold", "threshold_",
+           "cosine_similarity", "pairwise_distance", "kl_div",
            "binary_cross_entropy_with_logits", "cosine_embedding_loss", "margin_ranking_loss",
-           "hinge_embedding_loss", "constant_pad_nd"]
+           "hinge_embedding_loss", "triplet_margin_loss", "poisson_nll_loss",
+           "constant_pad_nd"]
 
 # Any other int means none, as torch's loss reduction reads it. (Its schemas say the default
 # is 1, mean; but its Python binding, called without one, returns the unreduced losses: so do
@@ -40,6 +48,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _F().conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _F().conv3d(input, weight, bias, stride, padding, dilation, groups)
+
+
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     return _F().conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups,
@@ -49,6 +61,12 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     return _F().conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
+                                 dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _F().conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups,
                                  dilation)
 
 
@@ -66,8 +84,19 @@ def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=F
     return _F().max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
 
 
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1,
+                            ceil_mode=False):
+    """(values, indices)."""
+    return _F().max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode,
+                           return_indices=True)
+
+
 def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
     return _F().max_pool2d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return _F().max_pool3d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -84,6 +113,17 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
     """torch's order: weight and bias before the running statistics, everything required."""
     return _F().batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
                            eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
+                  eps, cudnn_enabled):
+    """torch's order: weight and bias before the running statistics, everything required."""
+    return _F().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                              momentum, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
+    return _F().group_norm(input, num_groups, weight, bias, eps)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
@@ -106,9 +146,54 @@ def _check_p(p):
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def bilinear(input1, input2, weight, bias=None):
+    return _F().bilinear(input1, input2, weight, bias)
+
+
+def pdist(input, p=2.0):
+    return _F().pdist(input, p)
+
+
+def pixel_shuffle(input, upscale_factor):
+    return _F().pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    return _F().pixel_unshuffle(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    return _F().channel_shuffle(input, groups)
+
+
 def dropout(input, p, train):
     _check_p(p)
     return _F().dropout(input, p, train)
+
+
+def dropout_(input, p, train):
+    _check_p(p)
+    return _F().dropout(input, p, train, inplace=True)
+
+
+def alpha_dropout(input, p, train):
+    _check_p(p)
+    return _F().alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input, p, train):
+    _check_p(p)
+    return _F().alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout(input, p, train):
+    _check_p(p)
+    return _F().feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input, p, train):
+    _check_p(p)
+    return _F().feature_alpha_dropout(input, p, train, inplace=True)
 
 
 def feature_dropout(input, p, train):
@@ -131,10 +216,41 @@ def celu(input, alpha=1.0):
     return _F().celu(input, alpha)
 
 
+def celu_(input, alpha=1.0):
+    return _F().celu_(input, alpha)
+
+
 def selu(input):
     return _F().selu(input)
 
 
+def selu_(input):
+    return _F().selu_(input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """(torch's ``generator=`` is not taken: the default generator draws.)"""
+    return _F().rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return _F().rrelu_(input, lower, upper, training)
+
+
+@tensor_method
+def hardshrink(input, lambd=0.5):
+    return _F().hardshrink(input, lambd)
+
+
+def threshold(input, threshold, value):
+    return _F().threshold(input, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    return _F().threshold_(input, threshold, value)
+
+
+@tensor_method
 def prelu(input, weight):
     return _F().prelu(input, weight)
 
@@ -170,6 +286,17 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     return _F().hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-06, swap=False,
+                        reduction=0):
+    return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                    reduction=_reduction(reduction))
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    return _F().poisson_nll_loss(input, target, log_input, full, eps=eps,
+                                 reduction=_reduction(reduction))
 
 
 def constant_pad_nd(input, pad, value=0):
