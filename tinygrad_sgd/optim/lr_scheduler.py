@@ -343,7 +343,20 @@ class CosineAnnealingLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+class _Schedulers:
+    """A scheduler made of others (``_schedulers``): each saved and loaded by its own
+    state_dict."""
+    _nested = "_schedulers"
+
+    def _save_nested(self):
+        return [s.state_dict() for s in self._schedulers]
+
+    def _load_nested(self, saved):
+        for scheduler, scheduler_state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(scheduler_state)
+
+
+class SequentialLR(_Schedulers, LRScheduler):
     """Run ``schedulers`` one after the other, switching at the epochs in ``milestones``
     (one fewer than schedulers). At a milestone the next scheduler starts from its epoch 0
     (its closed form, where it has one)."""
@@ -394,14 +407,6 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    _nested = "_schedulers"
-
-    def _save_nested(self):
-        return [s.state_dict() for s in self._schedulers]
-
-    def _load_nested(self, saved):
-        for scheduler, scheduler_state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(scheduler_state)
 
 
 def _undo_initial_step(scheduler):

@@ -6,7 +6,8 @@ import math
 import types
 from functools import partial
 
-from .lr_scheduler import LRScheduler, ReduceLROnPlateau, _check_optimizer, _per_group
+from .lr_scheduler import (LRScheduler, ReduceLROnPlateau, _Schedulers, _check_optimizer,
+                           _per_group)
 
 __all__ = ["PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR", "ChainedScheduler"]
 
@@ -222,7 +223,7 @@ def _exp_range_scale_fn(gamma, x):
     return gamma ** x
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Schedulers, LRScheduler):
     """Step several chainable schedulers of one optimizer together: ``step()`` calls each
     one's ``step()`` in order, so their effects multiply (e.g. a ConstantLR warm-up under an
     ExponentialLR decay). ``state_dict`` holds each scheduler's own."""
@@ -256,11 +257,3 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = self._current_lrs()
 
-    _nested = "_schedulers"
-
-    def _save_nested(self):
-        return [s.state_dict() for s in self._schedulers]
-
-    def _load_nested(self, saved):
-        for scheduler, scheduler_state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(scheduler_state)
