@@ -3,6 +3,8 @@ torch: torch's module is built, its state_dict copied into ours, and outputs, at
 weights and gradients w.r.t. every input and every parameter are compared (float64 tight,
 float32 loose) over tables of configurations; state_dict keys, initialisation after
 manual_seed, NaN rows, warnings and errors as torch's."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -621,3 +623,17 @@ def test_same_values_as_torchs_inference_fast_paths():
         want = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(kpm))
         assert_same(got.array[~kpm], want.numpy()[~kpm], 1e-9, 1e-11)
         assert (want.numpy()[kpm] == 0).all()
+
+
+def test_reprs_of_stacks_compress_repeats_as_torch():
+    reprs = []
+    for L in (tg, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = L.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=3, num_decoder_layers=1,
+                                 dim_feedforward=16)
+        m = L.nn.ModuleList([L.nn.Linear(2, 2), L.nn.Linear(2, 2), L.nn.ReLU(),
+                             L.nn.Linear(2, 2), L.nn.Linear(2, 3)])
+        reprs.append((repr(t), repr(m), repr(L.nn.ModuleList()), repr(m[2:3])))
+    assert reprs[0] == reprs[1]
+    assert "(0-2): 3 x TransformerEncoderLayer(" in reprs[0][0]
