@@ -68,6 +68,17 @@ def register(module, which, hook, prepend=False, with_kwargs=False, always_call=
     return handle
 
 
+def register_table(module, table, hook):
+    """Add ``hook`` to the module's hook table ``table`` (made on the first registration)."""
+    hooks = module.__dict__.get(table)
+    if hooks is None:
+        hooks = OrderedDict()
+        object.__setattr__(module, table, hooks)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
 def register_backward(module, which, hook, prepend=False):
     """Add ``hook`` to the module's full backward ``which`` ("pre" or "post") hooks
     (:mod:`.backward_hooks`)."""

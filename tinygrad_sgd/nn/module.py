@@ -88,6 +88,7 @@ def _as_numpy(value):
 class Module:
     """Base class of every layer and model. Subclasses set parameters and submodules as
     attributes in ``__init__`` (after ``super().__init__()``) and define ``forward``."""
+    _version = 1      # of the state dict's layout (torch's: 2 for batch/instance norm)
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -430,23 +431,45 @@ class Module:
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            for key, t in module._parameters.items():
-                if t is not None:
-                    yield name + key, t
-            for key, t in module._buffers.items():
-                if t is not None and key not in module._non_persistent_buffers_set:
-                    yield name + key, t
+            for key, t in module._own_state_items():
+                yield name + key, t
             stack.extend(reversed([(name + k + ".", m) for k, m in module._modules.items()
                                    if m is not None]))
+
+    def _own_state_items(self):
+        """This module's own part of its state dict: its parameters, then its persistent
+        buffers."""
+        for key, t in self._parameters.items():
+            if t is not None:
+                yield key, t
+        for key, t in self._buffers.items():
+            if t is not None and key not in self._non_persistent_buffers_set:
+                yield key, t
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An ordered ``{name: Tensor}`` of every parameter and persistent buffer, keyed like
         torch (``conv1.weight``, ``bn1.running_mean``). The Tensors share memory with the
-        module's (as torch's do); ``keep_vars=True`` returns the Parameters themselves."""
-        out = OrderedDict() if destination is None else destination
-        for name, t in self._state_items(prefix):
-            out[name] = t if keep_vars else t.detach()
-        return out
+        module's (as torch's do); ``keep_vars=True`` returns the Parameters themselves.
+        State-dict hooks run as torch's (see :mod:`.state_dict`)."""
+        from .state_dict import state_dict
+        return state_dict(self, destination, prefix, keep_vars)
+
+    def register_state_dict_pre_hook(self, hook):
+        """``hook(module, prefix, keep_vars)`` before this module's part of a state dict."""
+        return hooks.register_table(self, "_state_dict_pre_hooks", hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` after it (edits in place)."""
+        return hooks.register_table(self, "_state_dict_hooks", hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before loading (may edit the dict and the lists)."""
+        return hooks.register_table(self, "_load_state_dict_pre_hooks", hook)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` after loading (may edit the key lists)."""
+        return hooks.register_table(self, "_load_state_dict_post_hooks", hook)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values from ``state_dict`` into the existing parameters and buffers (in place,

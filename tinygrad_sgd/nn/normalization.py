@@ -81,6 +81,7 @@ class _NormBase(Module):
     """What batch and instance norm hold (torch's ``_NormBase``): buffers ``running_mean``,
     ``running_var``, ``num_batches_tracked`` when ``track_running_stats``; parameters
     ``weight``, ``bias`` when ``affine`` (``bias=False``: no shift)."""
+    _version = 2      # torch's (its state dicts carry num_batches_tracked since version 2)
     _dims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,

@@ -1,6 +1,17 @@
-"""Loading a state dict into a module (:meth:`Module.load_state_dict`): every key and shape
-checked first, then the values copied into the module's tensors — or, with ``assign``, the
-state dict's tensors put in their place."""
+"""A module's state dict, made and loaded (:meth:`Module.state_dict`,
+:meth:`Module.load_state_dict`), with torch's state-dict hooks.
+
+Making one walks the module tree as torch does: per module its pre-hooks
+(``hook(module, prefix, keep_vars)``), its own parameters and persistent buffers, its
+children's, then its post-hooks (``hook(module, state_dict, prefix, local_metadata)``, which
+may edit the dict in place); the dict's ``_metadata`` holds each module's version, as torch's.
+
+Loading: the load pre-hooks first (``hook(module, state_dict, prefix, local_metadata, strict,
+missing_keys, unexpected_keys, error_msgs)``, module by module, on a copy of the dict they may
+edit — renaming old keys, say); every key and shape then checked, and the values copied into
+the module's tensors — or, with ``assign``, the state dict's tensors put in their place; then
+the load post-hooks (``hook(module, incompatible_keys)``, which may edit the key lists in place:
+what is left of them afterwards fails a strict load, as in torch)."""
 from collections import OrderedDict
 
 from ..autograd import no_grad
@@ -10,12 +21,43 @@ from .module import IncompatibleKeys, Parameter, _as_numpy
 __all__ = ["load_state_dict"]
 
 
+def state_dict(module, destination=None, prefix="", keep_vars=False):
+    """See :meth:`Module.state_dict`."""
+    if destination is None:
+        destination = OrderedDict()
+        destination._metadata = OrderedDict()
+    _save(module, destination, prefix, keep_vars)
+    return destination
+
+
+def _save(module, destination, prefix, keep_vars):
+    """One module's part, in torch's order (recursive: a module tree is shallow)."""
+    local_metadata = dict(version=module._version)
+    if hasattr(destination, "_metadata"):
+        destination._metadata[prefix[:-1]] = local_metadata
+    hooks = module.__dict__
+    for hook in hooks.get("_state_dict_pre_hooks", {}).values():
+        hook(module, prefix, keep_vars)
+    for key, t in module._own_state_items():
+        destination[prefix + key] = t if keep_vars else t.detach()
+    for name, child in module._modules.items():
+        if child is not None:
+            _save(child, destination, prefix + name + ".", keep_vars)
+    for hook in hooks.get("_state_dict_hooks", {}).values():
+        if hook(module, destination, prefix, local_metadata) is not None:
+            raise RuntimeError("state_dict post-hook must return None")
+
+
 def load_state_dict(module, state_dict, strict=True, assign=False):
     """See :meth:`Module.load_state_dict`."""
     if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
         raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
                         f"{type(state_dict).__name__}")
-    for name, m in module.named_modules():      # lazy layers take their shapes first
+    tree = list(module.named_modules(remove_duplicate=False))
+    if any(m.__dict__.get("_load_state_dict_pre_hooks") or
+           m.__dict__.get("_load_state_dict_post_hooks") for _, m in tree):
+        return _load_with_hooks(module, state_dict, strict, assign)
+    for name, m in tree:                        # lazy layers take their shapes first
         if hasattr(m, "_lazy_load_hook"):
             m._lazy_load_hook(state_dict, name + "." if name else "")
     own = OrderedDict(module._state_items())
@@ -23,40 +65,94 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
     unexpected = [k for k in state_dict.keys() if k not in own]
     problems, arrays = [], {}
     for key, p in own.items():
-        if key not in state_dict:
-            continue
-        try:
-            arr = _as_numpy(state_dict[key])
-        except Exception as e:  # anything that is not array-like
-            problems.append(f"value for {key!r} is not array-like "
-                            f"({type(state_dict[key]).__name__}: {e})")
-            continue
-        if arr.dtype.kind not in "biuf":
-            problems.append(f"value for {key!r} has non-numeric dtype {arr.dtype}")
-        elif arr.shape != p.shape:
-            problems.append(f"size mismatch for {key!r}: copying a param with shape "
-                            f"{arr.shape} from the state_dict, the shape in the current "
-                            f"model is {p.shape}")
-        else:
-            arrays[key] = arr
+        if key in state_dict:
+            _check(key, p, state_dict[key], problems, arrays)
+    _raise(module, strict, missing, unexpected, problems, own, state_dict)
+    _copy(module, own, arrays, assign)
+    return IncompatibleKeys(missing, unexpected)
+
+
+def _load_with_hooks(module, state_dict, strict, assign):
+    """torch's walk, for a tree with load hooks: per module (depth first) its pre-hooks, its
+    own values checked and copied, its children, its post-hooks; then the strict check. (So,
+    as in torch, what loaded is loaded even when an error is raised at the end.)"""
+    metadata = getattr(state_dict, "_metadata", {})
+    state_dict = OrderedDict(state_dict.items())    # the hooks may edit it: a copy
+    missing, unexpected, problems, owned = [], [], [], OrderedDict()
+
+    def load(m, prefix):
+        for hook in m.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+            hook(m, state_dict, prefix, metadata.get(prefix[:-1], {}), True, missing,
+                 unexpected, problems)           # (strict: torch passes True, always)
+        if hasattr(m, "_lazy_load_hook"):
+            m._lazy_load_hook(state_dict, prefix)
+        own, arrays = dict(m._own_state_items()), {}
+        for key, t in own.items():
+            owned[prefix + key] = t
+            if prefix + key in state_dict:
+                _check(key, t, state_dict[prefix + key], problems, arrays, prefix)
+            else:
+                missing.append(prefix + key)
+        _copy(m, {k: own[k] for k in arrays}, arrays, assign)
+        for key in state_dict:
+            if key.startswith(prefix):
+                first, _, rest = key[len(prefix):].partition(".")
+                if (first not in m._modules) if rest else (first not in own):
+                    unexpected.append(key)
+        for name, child in m._modules.items():
+            if child is not None:
+                load(child, prefix + name + ".")
+        for hook in m.__dict__.get("_load_state_dict_post_hooks", {}).values():
+            if hook(m, IncompatibleKeys(missing, unexpected)) is not None:   # (torch asserts)
+                raise AssertionError("Hooks registered with "
+                                     "``register_load_state_dict_post_hook`` are not expected "
+                                     "to return new values, if incompatible_keys need to be "
+                                     "modified, it should be done inplace.")
+    load(module, "")
+    _raise(module, strict, missing, unexpected, problems, owned, state_dict)
+    return IncompatibleKeys(missing, unexpected)
+
+
+def _check(key, t, value, problems, arrays, prefix=""):
+    """The state dict's value for ``key`` (``prefix`` + key in the dict) as an array of
+    ``t``'s shape into ``arrays``, or what is wrong with it into ``problems``."""
+    name = prefix + key
+    try:
+        arr = _as_numpy(value)
+    except Exception as e:  # anything that is not array-like
+        problems.append(f"value for {name!r} is not array-like ({type(value).__name__}: {e})")
+        return
+    if arr.dtype.kind not in "biuf":
+        problems.append(f"value for {name!r} has non-numeric dtype {arr.dtype}")
+    elif arr.shape != t.shape:
+        problems.append(f"size mismatch for {name!r}: copying a param with shape {arr.shape} "
+                        f"from the state_dict, the shape in the current model is {t.shape}")
+    else:
+        arrays[key] = arr
+
+
+def _raise(module, strict, missing, unexpected, problems, own, state_dict):
+    problems = list(problems)
     if strict:
         if missing:
             problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(
-                f"{k!r} (shape {own[k].shape})" for k in missing))
+                f"{k!r} (shape {own[k].shape})" if k in own else repr(k) for k in missing))
         if unexpected:
             problems.insert(1 if missing else 0, "Unexpected key(s) in state_dict: "
-                            + ", ".join(f"{k!r}{_shape_note(state_dict[k])}"
-                                        for k in unexpected))
+                            + ", ".join(f"{k!r}{_shape_note(state_dict[k])}" if k in state_dict
+                                        else repr(k) for k in unexpected))
     if problems:
         raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}:\n\t"
                            + "\n\t".join(problems))
+
+
+def _copy(module, own, arrays, assign):
     if assign:
         _assign(module, arrays)
-        return IncompatibleKeys(missing, unexpected)
+        return
     with no_grad():
         for key, arr in arrays.items():
             own[key].copy_(arr.astype(own[key].dtype, copy=False))
-    return IncompatibleKeys(missing, unexpected)
 
 
 def _assign(module, arrays):
