@@ -12,7 +12,6 @@ iterates do not amplify rounding differences) over a table of its options. Last,
 swa_utils.AveragedModel (SWA and EMA averages, with and without buffers) and update_bn next
 to torch's on a small BatchNorm network."""
 import inspect
-import itertools
 
 import numpy as np
 import pytest
@@ -20,22 +19,11 @@ import torch
 
 import tinygrad_sgd as tg
 from tinygrad_sgd import Tensor, nn, optim
-from test_optim_torch import Twins, assert_params_match, run
+from test_optim_torch import (SCALAR_STATE, Twins, assert_params_match, assert_state_matches,
+                             combos, describe, run, run_table)
+from test_optim_torch import torch_on_one_thread  # noqa: F401  (the fixture, used here too)
 
 NAMES = ["NAdam", "RAdam", "Adamax", "Adadelta", "Adafactor", "ASGD", "Rprop"]
-SCALAR_STATE = {"mu_product", "eta", "mu"}     # numbers here, 0-d float32 tensors in torch
-
-
-@pytest.fixture(autouse=True, scope="module")
-def torch_on_one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def combos(**options):
-    return [dict(zip(options, values)) for values in itertools.product(*options.values())]
 
 
 BETAS = [(0.9, 0.999), (0.4, 0.99)]
@@ -66,44 +54,6 @@ TABLE = {
 }
 
 
-def describe(name, options):
-    return name + "(" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")"
-
-
-def assert_state_matches(opt, topt, params, tparams, rtol, atol, what=""):
-    """torch's keys; ``step`` and the scalar entries equal; buffers close, of our dtype."""
-    for i, (p, q) in enumerate(zip(params, tparams)):
-        ours, theirs = opt.state.get(p, {}), topt.state.get(q, {})
-        where = f"{what}: parameter {i}"
-        assert sorted(ours) == sorted(theirs), where
-        for key, value in theirs.items():
-            if key == "step" or key in SCALAR_STATE:
-                assert ours[key] == value.item(), f"{where}: {key}"
-            else:
-                assert isinstance(ours[key], Tensor) and ours[key].dtype == p.dtype, where
-                np.testing.assert_allclose(ours[key].numpy(), value.numpy(), rtol=rtol,
-                                           atol=atol, err_msg=f"{where}: {key}")
-
-
-def run_table(name, dtype, steps):
-    lr, table = TABLE[name]
-    copies = [Twins(dtype, fast=True) for _ in table]
-    opt = getattr(optim, name)([{"params": c.ours, **o} for c, o in zip(copies, table)], lr=lr)
-    topt = getattr(torch.optim, name)([{"params": c.theirs, **o}
-                                       for c, o in zip(copies, table)], lr=lr)
-    starts = [[np.array(p.numpy()) for p in c.ours] for c in copies]
-    for _ in range(steps):
-        opt.zero_grad()
-        topt.zero_grad()
-        for twins, options in zip(copies, table):
-            sign = -1.0 if options.get("maximize") else 1.0   # maximize the negated loss
-            twins.backward(sign)
-            twins.torch_backward(sign)
-        opt.step()
-        topt.step()
-    return copies, starts, opt, topt
-
-
 def test_the_table_covers_every_combination():
     assert {name: len(table) for name, (_, table) in TABLE.items()} \
         == {"NAdam": 24, "RAdam": 12, "Adamax": 16, "Adadelta": 16, "Adafactor": 16, "ASGD": 16,
@@ -112,8 +62,8 @@ def test_the_table_covers_every_combination():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_option_combination_matches_torch_for_150_steps_in_float64(name):
-    copies, starts, opt, topt = run_table(name, np.float64, 150)
-    for twins, options, start in zip(copies, TABLE[name][1], starts):
+    runs, starts = run_table(name, np.float64, 150, TABLE)
+    for (twins, options, opt, topt), start in zip(runs, starts):
         what = describe(name, options)
         assert min(np.abs(p.numpy() - s).max() for p, s in zip(twins.ours, start)) > 1e-3, what
         for i, (p, q) in enumerate(zip(twins.ours, twins.theirs)):
@@ -125,8 +75,8 @@ def test_every_option_combination_matches_torch_for_150_steps_in_float64(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_option_combination_matches_torch_in_float32_and_stays_float32(name):
-    copies, _, opt, topt = run_table(name, np.float32, 100)
-    for twins, options in zip(copies, TABLE[name][1]):
+    runs, _ = run_table(name, np.float32, 100, TABLE)
+    for twins, options, opt, topt in runs:
         what = describe(name, options)
         for i, (p, q) in enumerate(zip(twins.ours, twins.theirs)):
             assert p.dtype == np.float32, what

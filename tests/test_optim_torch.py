@@ -119,15 +119,19 @@ def assert_params_match(twins, rtol, atol):
                                    err_msg=f"parameter {i}")
 
 
+SCALAR_STATE = {"mu_product", "eta", "mu"}   # NAdam's, ASGD's: numbers here, 0-d in torch
+
+
 def assert_state_matches(opt, topt, params, tparams, rtol, atol, what=""):
-    """Per parameter, the same state keys as torch's, the same step count, close buffers."""
+    """Per parameter, the same state keys as torch's, the same step count and scalar entries,
+    close buffers of our dtype."""
     for i, (p, q) in enumerate(zip(params, tparams)):
         ours, theirs = opt.state.get(p, {}), topt.state.get(q, {})
         where = f"{what}: parameter {i}"
         assert sorted(ours) == sorted(theirs), where
         for key, value in theirs.items():
-            if key == "step":
-                assert ours["step"] == value.item(), where
+            if key == "step" or key in SCALAR_STATE:
+                assert ours[key] == value.item(), f"{where}: {key}"
             else:
                 assert isinstance(ours[key], Tensor) and ours[key].dtype == p.dtype, where
                 np.testing.assert_allclose(ours[key].numpy(), value.numpy(), rtol=rtol,
@@ -174,11 +178,12 @@ def test_the_table_covers_every_combination():
         == {"SGD": 20, "Adam": 16, "AdamW": 16, "RMSprop": 32, "Adagrad": 16}
 
 
-def run_table(name, dtype, steps):
-    """Every option combination of ``name`` on its own copy of the fast problem (same start
-    weights), each copy a param group with those options. One optimizer (ours and torch's)
-    holds all the groups, so that a step of all combinations costs one torch ``step``."""
-    lr, table = TABLE[name]
+def run_table(name, dtype, steps, tables=None):
+    """Every option combination of ``name`` (in ``tables``, this file's TABLE by default) on
+    its own copy of the fast problem (same start weights), each copy a param group with those
+    options. One optimizer (ours and torch's) holds all the groups, so that a step of all
+    combinations costs one torch ``step``."""
+    lr, table = (TABLE if tables is None else tables)[name]
     split = CONSTRUCTOR_ONLY.get(name)
     runs = []      # (twins, options, our optimizer, torch's)
     for value in sorted({o.get(split) for o in table}, key=str):
