@@ -449,7 +449,8 @@ def test_channel_sums_compiled_match_numpy(dtype, layout, axis, keepdims, restor
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape, to", [((32, 64, 128), (128,)), ((32, 64, 128), (1, 1, 128)),
                                        ((8192, 3), (3,)), ((40, 30, 20), (30, 20)),
-                                       ((40, 30, 20), (1, 30, 1)), ((4, 5), (5,))])
+                                       ((40, 30, 20), (1, 30, 1)), ((4, 5), (5,)),
+                                       ((4096, 1, 128), (128,)), ((3000, 200), (200,))])
 def test_sum_to_shape_compiled_column_sums_match_a_float64_sum(dtype, shape, to,
                                                                restore_backend):
     """kernels.elementwise.sum_to_shape (a broadcast input's gradient): the compiled column
@@ -484,6 +485,26 @@ def test_sum_to_shape_compiled_column_sums_match_a_float64_sum(dtype, shape, to,
     np.testing.assert_array_equal(np.where(np.isfinite(ref), 0, got),
                                   np.where(np.isfinite(ref), 0, ref))
     np.testing.assert_allclose(got, ref, rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3000, 200), (9000, 64), (2048, 128), (5, 70000)])
+def test_column_sums_do_not_depend_on_the_thread_count(dtype, shape):
+    """The compiled column sums add rows in blocks fixed by the shape alone: 1 and 2 threads
+    give the same bits, and agree with a float64 sum."""
+    from tinygrad_sgd.kernels.compiled.elementwise import column_sums
+    a = (np.random.default_rng(7).standard_normal(shape) * 3 + 1).astype(dtype)
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(1)
+        one = column_sums(a)
+        tg.set_num_threads(2)
+        two = column_sums(a)
+    finally:
+        tg.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(one, a.astype(np.float64).sum(axis=0), rtol=1e-12, atol=1e-9)
 
 
 @pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=needs_numba)])
