@@ -46,7 +46,8 @@ from . import distance as _distance
 from .rnn import *  # noqa: F401,F403  (RNN, LSTM, GRU and their cells)
 from .attention import *  # noqa: F401,F403  (MultiheadAttention)
 from .transformer import *  # noqa: F401,F403  (Transformer and its layers)
-from . import rnn as _rnn, attention as _attention, transformer as _transformer
+from .loss_ctc import *  # noqa: F401,F403  (CTCLoss)
+from . import rnn as _rnn, attention as _attention, transformer as _transformer, loss_ctc as _loss_ctc
 from .lazy import (UninitializedParameter, UninitializedBuffer, LazyLinear, LazyConv1d,
                    LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
                    LazyConvTranspose3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
@@ -91,4 +92,4 @@ __all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgP
             "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
             "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
             "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
-__all__ += ["Bilinear", "EmbeddingBag"]
+__all__ += ["Bilinear", "EmbeddingBag"] + _loss_ctc.__all__

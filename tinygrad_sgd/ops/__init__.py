@@ -44,8 +44,9 @@ from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file
 from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)
 from .special import *  # noqa: F401,F403  (erf, lgamma, ...)
 from .decompositions import *  # noqa: F401,F403  (inv, det, solve, cholesky, qr, eigh, ...)
+from .ctc import *  # noqa: F401,F403  (the CTC loss)
 from . import (products as _products, distance as _distance, special as _special,
-               decompositions as _decompositions)
+               decompositions as _decompositions, ctc as _ctc)
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
@@ -71,4 +72,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
            "MseLossGrad"]
 __all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__
-__all__ += _decompositions.__all__
+__all__ += _decompositions.__all__ + _ctc.__all__
