@@ -44,6 +44,31 @@ def _tensor_class():
     return _Tensor
 
 
+
+def _record_view(out, args, kwargs, cls):
+    """A view op's result that shares its input's memory remembers its *base* (the first
+    tensor up the chain of views that owns the memory) and how to make it again from the base
+    (the same ops, replayed): an in-place write into the view must also change the base's
+    graph (see :func:`tinygrad_sgd.functions.inplace.inplace`), as torch's ``CopySlices``."""
+    x = args[0]
+    if not np.may_share_memory(out.array, x.array):
+        return
+    parent = x.__dict__.get("_view")
+    rest = args[1:]
+
+    def again(t):
+        return cls.apply(t, *rest, **kwargs)
+    if parent is None:
+        base, out._view = x, (x, again if cls.replayable else None)
+    else:
+        base, replay = parent
+        out._view = (base, None if replay is None or not cls.replayable else
+                     (lambda t: again(replay(t))))
+    views = base.__dict__.get("_views")
+    if views is None:
+        views = base._views = weakref.WeakSet()
+    views.add(out)
+
 class Function:
     """Base class of every op. Attributes of a node: ``next_functions`` (for each input: its
     grad_fn, the leaf Tensor itself when it is a leaf that requires grad, or None),
@@ -58,6 +83,9 @@ class Function:
     op_name = None           # the name as written in code ("mul"); default: lower class name
     sequence_nr = None       # creation order of the graph's nodes (set when linked into a graph)
     differentiable = True    # False for argmax, comparisons: the output never requires grad
+    is_view = False          # True: the result may share its input's memory (a slice, reshape,
+                             # transpose): an in-place write into it rewires its base's graph
+    replayable = True        # (a view op whose result can be made again from another tensor)
     converts_dtype = False   # True for a cast: its output dtype is not its inputs'
 
     # per-node state, as class-level defaults so that creating a node costs nothing
@@ -219,6 +247,8 @@ class Function:
                              f"(sizes must match or be 1, aligned from the right)") from None
         finally:
             np_fp_state.reset(fp_state)
+        if cls.is_view and mode.enabled:
+            _record_view(out, args, kwargs, cls)
         if mode.anomaly:
             node.created_at = anomaly.user_frame()
             anomaly.check_finite(out.array, node, inputs=args)

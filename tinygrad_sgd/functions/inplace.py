@@ -41,6 +41,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation (it would change the leaf's values behind "
                            "autograd's back); wrap it in no_grad() or work on a clone()")
+    view = _written_view(self) if in_graph else None
     if in_graph:                   # the node computes from a copy of the old values
         old = Tensor(self.array.copy())
         old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
@@ -58,10 +59,49 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     np.copyto(self.array, result.array, casting="unsafe")
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
+    if view is not None:
+        _rebase(self, result, *view)
     return self
 
 
-_VIEW_OPS = ("GetItem", "Reshape", "Permute", "Expand", "Diagonal")
+def _written_view(t):
+    """For a view ``t`` of another tensor's memory (see ``_record_view`` in
+    :mod:`tinygrad_sgd.autograd.function`): (its base, how to remake it from the base, the flat
+    positions in the base of its elements); else None. A view with several elements at one
+    place (an expanded one) can't be written into, as in torch."""
+    view = t.__dict__.get("_view")
+    if view is None or not np.may_share_memory(view[0].array, t.array):
+        return None
+    base, replay = view
+    if replay is None:
+        raise RuntimeError("an in-place write into an as_strided view (or a view of one) of a "
+                           "tensor in a graph is not supported: its base's graph can't be "
+                           "rewired; write into a clone() instead")
+    with autograd.no_grad():
+        where = replay(Tensor(np.arange(base.array.size).reshape(base.shape))).array
+    if np.unique(where).size < where.size:
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
+    return base, replay, where
+
+
+def _rebase(t, result, base, replay, where):
+    """After an in-place write into the view ``t`` (its new values: ``result``), the base
+    joins the graph as :class:`~tinygrad_sgd.ops.assign.CopySlices` of its old self and the
+    result, and ``t`` and the base's other views become views of that again (torch's rebase):
+    a gradient through any of them reaches what was written."""
+    old = Tensor(base.array)
+    old._requires_grad, old.grad_fn = base.requires_grad, base.grad_fn
+    new = ops.assign.CopySlices.apply(old, result, where)
+    base.grad_fn, base._requires_grad = new.grad_fn, True
+    for v in list(base.__dict__.get("_views", ())):     # t and its sibling views, made again
+        remake = v.__dict__.get("_view")
+        if remake is not None and remake[0] is base and np.may_share_memory(v.array, base.array):
+            v.grad_fn, v._requires_grad = remake[1](base).grad_fn, True
+
+
+_VIEW_OPS = ("GetItem", "Reshape", "Permute", "Expand", "Diagonal", "AsStrided")
 
 
 def _view_of_a_leaf(t):

@@ -21,3 +21,29 @@ class CopyFrom(Function):
         if not self.needs_input_grad[1]:
             return None, None
         return None, (g if g.dtype == self.v_dtype else g.to(self.v_dtype))
+
+
+class CopySlices(Function):
+    """An in-place write into a view ``v`` of a tensor ``b`` (``b[0:2].mul_(3)``,
+    ``b.t()[1] = w``), seen from ``b``: its elements at the view's places (``where``, their
+    flat positions in b) now hold the in-place result ``s``; the others are b's old values.
+    The write itself has already happened in b's memory: the node only says where the
+    gradient goes (torch's ``CopySlices``)."""
+    inputs, rule = ("b", "s"), "z = b, with z.flat[where] = s"
+    derivatives = ("dL/db = dL/dz, 0 at the written places", "dL/ds = dL/dz.flat[where]")
+    grad_fn_name = "CopySlices"
+
+    def forward(self, b, s, where):
+        self.where, self.shape = where, b.shape
+        return b.array                   # (already holding the written values)
+
+    def backward(self, g):
+        need_b, need_s = self.needs_input_grad[:2]
+        db = ds = None
+        if need_b:
+            keep = np.ones(self.shape, dtype=g.dtype)
+            keep.reshape(-1)[self.where.reshape(-1)] = 0
+            db = g * self.constant(keep)
+        if need_s:
+            ds = g.reshape(-1)[self.constant(self.where)]
+        return db, ds

@@ -172,6 +172,7 @@ def _identity(reduce, dtype):
 
 class Diagonal(Function):
     """A view, as torch's: writing into it writes into x. The diagonal becomes the last dim."""
+    is_view = True
     rule = "z[..., k] = x[..., k, k + offset]  (dims dim1, dim2)"
     derivatives = ("dL/dx = zeros, dL/dz on the diagonal",)
 

@@ -15,6 +15,7 @@ class Reshape(Function):
     """A view: the result shares the input's memory where NumPy can (as torch's view).
     ``label``: the name the drawings give the node, when a function other than reshape/view
     asked for it (``flatten(start_dim=1)``)."""
+    is_view = True
     rule, derivatives = "z = x viewed with a new shape", ("dL/dx = dL/dz reshaped back",)
     called = "reshape"
 
@@ -37,6 +38,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    is_view = True
     rule, derivatives = "z = x with its axes reordered", ("dL/dx = dL/dz, axes put back",)
 
     def forward(self, x, dims):
@@ -50,6 +52,7 @@ class Permute(Function):
 class Expand(Function):
     """The sum over the copies is what the graph walk does for every op, so the gradient
     passes through unchanged here."""
+    is_view = True
     rule = "z = x broadcast (copied) to a larger shape"
     derivatives = ("dL/dx = dL/dz summed over the copies",)
 
@@ -129,6 +132,7 @@ def _read(array, index):
 
 class GetItem(Function):
     """Added, because an integer-array index may pick one element several times."""
+    is_view = True
     rule = "z = x[index]"
     derivatives = ("dL/dx = zeros of x's shape, dL/dz added at the indexed places",)
     op_name = "getitem"
@@ -137,7 +141,12 @@ class GetItem(Function):
         self.in_shape, self.index = x.shape, index
         self.index_versions = [versions.version_of(a) for a in _index_arrays(index)]
         try:
-            return np.asarray(_read(x.array, index))
+            out = _read(x.array, index)
+            if type(out) is not np.ndarray and _is_basic(index):
+                # an integer for every dim: NumPy gives a copied scalar; a 0-d view, as torch
+                # (x[1, 2].fill_(0) writes into x)
+                out = x.array[(index if type(index) is tuple else (index,)) + (Ellipsis,)]
+            return np.asarray(out)
         except IndexError as e:
             raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
                              f"{x.shape}: {e}") from None
