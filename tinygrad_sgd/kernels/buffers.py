@@ -24,10 +24,11 @@ gradients took 0.44 ms into an array at the same page offset as its input, 0.07 
 """
 import math
 import sys
+import weakref
 
 import numpy as np
 
-__all__ = ["empty", "zeros", "clear", "kept_bytes", "is_free"]
+__all__ = ["empty", "zeros", "clear", "kept_bytes", "is_free", "span"]
 
 MIN_BYTES = 64 << 10
 # Arrays above this are left to malloc too. Measured (tutorial CNN, NumPy kernels, Intel Xeon):
@@ -53,7 +54,19 @@ def _staggered(shape, dtype):
     place = _made * STEP % PAGE
     _made += 1
     offset = (place - raw.ctypes.data) % PAGE
+    _blocks[id(raw)] = (offset, nbytes)
+    weakref.finalize(raw, _blocks.pop, id(raw), None)
     return np.ndarray(shape, dtype, buffer=raw, offset=offset)
+
+
+_blocks = {}        # id of a block of bytes made by _staggered -> (offset, bytes) of its array
+
+
+def span(block):
+    """``(offset, nbytes)`` of the array laid over ``block`` if ``block`` is one of this
+    module's blocks of bytes, else None: that array, not the block, is what a tensor's views
+    share (its *storage*, for ``as_strided``)."""
+    return _blocks.get(id(block))
 
 
 def _free(a):
