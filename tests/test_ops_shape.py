@@ -1045,3 +1045,12 @@ def test_stride_is_torchs_for_the_same_memory():
         with pytest.raises(IndexError) as torch_error:
             theirs.stride(dim)
         assert str(ours_error.value) == str(torch_error.value)
+
+
+@pytest.mark.parametrize("attr", ["mT", "mH", "H"])
+def test_matrix_transposes_of_a_vector_raise_torchs_error(attr):
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch.ones(3), attr)
+    with pytest.raises(RuntimeError) as ours:
+        getattr(tg.ones(3), attr)
+    assert str(ours.value) == str(theirs.value)

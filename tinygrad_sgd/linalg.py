@@ -26,6 +26,8 @@ from .linalg_solvers import (LinAlgError, inv, inv_ex, det, slogdet, solve, solv
                              cholesky_ex, qr, eigh, eigvalsh, eig, eigvals, svd, svdvals,
                              matrix_power, pinv, matrix_rank, solve_triangular, lstsq,
                              matrix_exp, check_matrix)
+from .linalg_lu import *  # noqa: F401,F403  (lu_factor, lu, lu_solve, ldl_factor, ...)
+from . import linalg_lu as _linalg_lu
 from .ops.distance import SvdFactor
 from .ops.reduce import Norm
 from .tensor import Tensor
@@ -35,6 +37,7 @@ __all__ = ["vector_norm", "matrix_norm", "norm", "cross",
            "cholesky_ex", "qr", "eigh", "eigvalsh", "eig", "eigvals", "svd", "svdvals",
            "matrix_power", "pinv", "matrix_rank", "multi_dot", "vecdot", "solve_triangular",
            "lstsq", "matrix_exp", "cond", "diagonal", "matmul"]
+__all__ += _linalg_lu.__all__
 
 
 def _check_float(x, op):

@@ -399,7 +399,8 @@ class Tensor:
         """The last two dims swapped (a batch of matrices, each transposed)."""
         n = self.array.ndim
         if n < 2:
-            raise ValueError(f"mT needs at least 2 dims, got shape {self.shape}")
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of "
+                               f"matrices. Got {n}-D tensor.")
         return F.permute(self, tuple(range(n - 2)) + (n - 1, n - 2))
 
 

@@ -44,10 +44,11 @@ from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file
 from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)
 from .special import *  # noqa: F401,F403  (erf, lgamma, ...)
 from .decompositions import *  # noqa: F401,F403  (inv, det, solve, cholesky, qr, eigh, ...)
+from .lu import *  # noqa: F401,F403  (LU, LDLᵀ, compact QR)
 from .ctc import *  # noqa: F401,F403  (the CTC loss)
 from .strided import *  # noqa: F401,F403  (as_strided)
 from . import (products as _products, distance as _distance, special as _special,
-               decompositions as _decompositions, ctc as _ctc, strided as _strided)
+               decompositions as _decompositions, lu as _lu, ctc as _ctc, strided as _strided)
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
@@ -73,4 +74,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
            "MseLossGrad"]
 __all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__
-__all__ += _decompositions.__all__ + _ctc.__all__ + _strided.__all__
+__all__ += _decompositions.__all__ + _lu.__all__ + _ctc.__all__ + _strided.__all__
