@@ -359,10 +359,10 @@ def test_closure_loss_is_returned_and_params_without_grad_are_skipped(name):
 def test_optimizers_are_exported_like_torch():
     for name in NAMES + ["LBFGS"]:
         assert name in optim.__all__ and issubclass(getattr(optim, name), optim.Optimizer)
-    # all of torch.optim but SparseAdam (sparse gradients), Muon (its orthogonalisation runs
-    # in bfloat16) and swap_in_optimizer_params_and_state
+    # all of torch.optim but SparseAdam (sparse gradients) and
+    # swap_in_optimizer_params_and_state
     assert set(torch.optim.__all__) - set(optim.__all__) \
-        == {"SparseAdam", "Muon", "swap_in_optimizer_params_and_state"}
+        == {"SparseAdam", "swap_in_optimizer_params_and_state"}
     assert set(optim.__all__) <= set(torch.optim.__all__)
 
 
