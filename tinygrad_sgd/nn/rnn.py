@@ -1,8 +1,10 @@
 """Recurrent layers, as ``torch.nn``: RNN (tanh or relu), LSTM (with ``proj_size``), GRU, and
 the one-step cells RNNCell, LSTMCell, GRUCell.
 
-Everything is composed from ordinary tensor ops (linear, sigmoid, tanh, slicing, cat), so
-gradients — and gradients of gradients — come from the ops' own backward formulas. Per layer
+The products are ordinary ``linear`` ops; the elementwise part of an LSTM or GRU step is one
+fused node (``ops.LSTMCellOp`` / ``ops.GRUCellOp``, as torch's ``_thnn_fused_*_cell``: ~15
+small nodes per step cost more in Python than the arithmetic), the RNN's is an add and a
+tanh/relu. Gradients — and gradients of gradients — come from the ops' own backward. Per layer
 and direction the input projections ``x·W_ihᵀ + b_ih`` of all time steps are one matmul; the
 recurrence is a Python loop over time steps (inherent: step t needs step t−1), never over
 batch items. The cell equations, with torch's gate order:
@@ -33,6 +35,7 @@ from ..creation import zeros
 from ..device import check_device
 from ..dtypes import default_float
 from ..functions import cat, stack
+from ..ops.recurrent import GRUCellOp, LSTMCellOp
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -52,20 +55,15 @@ def _rnn_step(gi, h, w_hh, b_hh, relu):
 
 
 def _lstm_step(gi, h, c, w_hh, b_hh, w_hr=None):
-    """(h', c') of an LSTM cell from gi = W_ih x + b_ih (gates i, f, g, o)."""
-    i, f, g, o = (gi + F.linear(h, w_hh, b_hh)).chunk(4, 1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
+    """(h', c') of an LSTM cell from gi = W_ih x + b_ih (gates i, f, g, o): one fused node."""
+    hc = LSTMCellOp.apply(gi, F.linear(h, w_hh, b_hh), c)
+    h, c = hc[0], hc[1]
     return (h if w_hr is None else F.linear(h, w_hr)), c
 
 
 def _gru_step(gi, h, w_hh, b_hh):
-    """h' of a GRU cell from gi = W_ih x + b_ih (gates r, z, n)."""
-    i_r, i_z, i_n = gi.chunk(3, 1)
-    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
-    r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
-    n = (i_n + r * h_n).tanh()
-    return (h - n) * z + n
+    """h' of a GRU cell from gi = W_ih x + b_ih (gates r, z, n): one fused node."""
+    return GRUCellOp.apply(gi, F.linear(h, w_hh, b_hh), h)
 
 
 def _check_int(value, what):
