@@ -444,7 +444,7 @@ def test_conv_pool_modules_match_torch():
         nn.Conv2d(1, 1, (1, 2, 3))
     with pytest.raises(ValueError, match="in_channels must be a positive integer, got 0"):
         nn.Conv2d(0, 1, 3)
-    with pytest.raises(ValueError, match="out_features must be a positive integer, got -1"):
+    with pytest.raises(ValueError, match="out_features must be a non-negative integer, got -1"):
         nn.Linear(3, -1)
 
 

@@ -47,6 +47,10 @@ from .rnn import *  # noqa: F401,F403  (RNN, LSTM, GRU and their cells)
 from .attention import *  # noqa: F401,F403  (MultiheadAttention)
 from .transformer import *  # noqa: F401,F403  (Transformer and its layers)
 from .loss_ctc import *  # noqa: F401,F403  (CTCLoss)
+from .pooling_more import *  # noqa: F401,F403  (FractionalMaxPool2d/3d)
+from .adaptive_softmax import *  # noqa: F401,F403  (AdaptiveLogSoftmaxWithLoss)
+from . import grad  # noqa: F401  (nn.grad.conv2d_input, ...)
+from . import pooling_more as _pooling_more, adaptive_softmax as _adaptive_softmax
 from . import rnn as _rnn, attention as _attention, transformer as _transformer, loss_ctc as _loss_ctc
 from .lazy import (UninitializedParameter, UninitializedBuffer, LazyLinear, LazyConv1d,
                    LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
@@ -93,3 +97,4 @@ __all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgP
             "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
             "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 __all__ += ["Bilinear", "EmbeddingBag"] + _loss_ctc.__all__
+__all__ += _pooling_more.__all__ + _adaptive_softmax.__all__ + ["grad"]

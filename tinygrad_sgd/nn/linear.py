@@ -14,12 +14,15 @@ from ..errors import ShapeError
 __all__ = ["Linear", "Bilinear", "Identity", "Flatten", "Unflatten"]
 
 
-def positive_int(value, what, layer):
+def positive_int(value, what, layer, zero=False):
+    """``value`` as an int, refused unless it is one > 0 (≥ 0 with ``zero``: torch's Linear
+    takes 0 features, its weight then has no elements)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{layer}: {what} must be a positive integer, got {value!r}")
-    if value <= 0:       # torch: RuntimeError "Trying to create tensor with negative dimension"
-        raise ShapeError(f"{layer}: {what} must be a positive integer, got {value!r}"
-                         + (" (negative dimension)" if value < 0 else ""))
+    if value < 0 or (value == 0 and not zero):
+        # torch: RuntimeError "Trying to create tensor with negative dimension"
+        raise ShapeError(f"{layer}: {what} must be a {'non-negative' if zero else 'positive'} "
+                         f"integer, got {value!r}" + (" (negative dimension)" if value < 0 else ""))
     return int(value)
 
 
@@ -39,8 +42,8 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         check_device(device)
-        self.in_features = positive_int(in_features, "in_features", "Linear")
-        self.out_features = positive_int(out_features, "out_features", "Linear")
+        self.in_features = positive_int(in_features, "in_features", "Linear", zero=True)
+        self.out_features = positive_int(out_features, "out_features", "Linear", zero=True)
         dtype = default_float(dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         if bias:

@@ -32,6 +32,7 @@ from .activation_more import *  # noqa: F401,F403
 from .shuffle import *  # noqa: F401,F403
 from .loss_more import *  # noqa: F401,F403
 from .ctc import *  # noqa: F401,F403
+from .pooling_more import *  # noqa: F401,F403
 from . import (layers, dropouts, conv, pooling, vision, loss, normalization, sparse, attention,
                distance, activation_more, shuffle, loss_more)
 from .loss import _check_reduction  # noqa: F401  (used by the loss Modules)
@@ -42,3 +43,5 @@ __all__ = (layers.__all__ + dropouts.__all__ + conv.__all__ + pooling.__all__ + 
            + activation_more.__all__ + shuffle.__all__ + loss_more.__all__)
 from . import ctc as _ctc  # noqa: E402
 __all__ += _ctc.__all__
+from . import pooling_more as _pooling_more  # noqa: E402
+__all__ += _pooling_more.__all__
