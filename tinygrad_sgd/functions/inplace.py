@@ -61,6 +61,8 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
     if view is not None:
         _rebase(self, result, *view)
+    elif in_graph and self.__dict__.get("_views"):
+        _remake_views(self)        # a base written into: its views read the new values
     return self
 
 
@@ -95,9 +97,16 @@ def _rebase(t, result, base, replay, where):
     old._requires_grad, old.grad_fn = base.requires_grad, base.grad_fn
     new = ops.assign.CopySlices.apply(old, result, where)
     base.grad_fn, base._requires_grad = new.grad_fn, True
-    for v in list(base.__dict__.get("_views", ())):     # t and its sibling views, made again
+    _remake_views(base)                                  # t and its sibling views
+
+
+def _remake_views(base):
+    """Every live view of ``base`` made again from it (their graphs then start from the
+    base's new node), as torch regenerates a view's grad_fn after its base changed."""
+    for v in list(base.__dict__.get("_views", ())):
         remake = v.__dict__.get("_view")
-        if remake is not None and remake[0] is base and np.may_share_memory(v.array, base.array):
+        if remake is not None and remake[0] is base and remake[1] is not None and \
+                np.may_share_memory(v.array, base.array):
             v.grad_fn, v._requires_grad = remake[1](base).grad_fn, True
 
 
