@@ -389,16 +389,27 @@ def test_as_strided_scatter_errors(src_shape, size, offset, match):
             lib.as_strided_scatter(lib.zeros(2, 3), lib.ones(src_shape), size, (1,), offset)
 
 
-def test_a_write_into_an_as_strided_view_in_a_graph_is_refused_not_wrong():
-    """Writing into an as_strided view of a tensor in a graph would have to rewire the base's
-    graph (torch's CopySlices), which is not done for as_strided: an error, not a silently
-    stale gradient. Other views are rewired (tests/test_view_writes.py)."""
-    x = tg.arange(6., requires_grad=True)
-    y = x * 2
+def test_a_write_into_an_as_strided_view_in_a_graph_rewires_its_base():
+    """Writing into an as_strided view of a tensor in a graph rewires the base's graph (torch's
+    CopySlices) when the base is its whole storage (a result, C-ordered), views of it made
+    before the write included; otherwise it is refused — an error, never a stale gradient."""
+    def run(lib):
+        x = lib.arange(1.0, 7.0, dtype=lib.float64, requires_grad=True)
+        w = lib.tensor(2.5, dtype=lib.float64, requires_grad=True)
+        y = x * 2
+        before = y.as_strided((2, 2), (3, 1), 1)
+        y.as_strided((2,), (2,), 1).mul_(w)
+        y.as_strided((2, 2), (1, 2))[1].add_(w * w)
+        loss = (y * lib.arange(1.0, 7.0, dtype=lib.float64)).sum() + (before ** 2).sum()
+        return (y.detach(),) + lib.autograd.grad(loss, (x, w))
+    for a, b in zip(run(tg), run(torch)):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12)
+    data = np.arange(8.0)
+    t = tg.from_numpy(data[2:])             # a view of a bigger array: not its whole storage
+    w = tg.tensor(2.0, dtype=tg.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match="as_strided view"):
-        y.as_strided((2,), (2,)).mul_(3)
-    with pytest.raises(RuntimeError, match="as_strided view"):
-        y.as_strided((2, 2), (2, 1))[0].mul_(3)
+        t.as_strided((2,), (2,)).mul_(w)
+
 
 
 def test_a_result_in_the_librarys_reused_memory_is_its_own_storage():

@@ -54,20 +54,22 @@ def _record_view(out, args, kwargs, cls):
     if not np.may_share_memory(out.array, x.array):
         return
     parent = x.__dict__.get("_view")
+    base, replay = (x, None) if parent is None else parent
     rest = args[1:]
 
     def again(t):
         return cls.apply(t, *rest, **kwargs)
-    if parent is None:
-        base, out._view = x, (x, again if cls.replayable else None)
+    if not cls.replayable(base) or (parent is not None and replay is None):
+        out._view = (base, None)                 # (not made again: see inplace)
+    elif parent is None:
+        out._view = (base, again)
     else:
-        base, replay = parent
-        out._view = (base, None if replay is None or not cls.replayable else
-                     (lambda t: again(replay(t))))
+        out._view = (base, lambda t: again(replay(t)))
     views = base.__dict__.get("_views")
     if views is None:
         views = base._views = weakref.WeakSet()
     views.add(out)
+
 
 class Function:
     """Base class of every op. Attributes of a node: ``next_functions`` (for each input: its
@@ -85,7 +87,12 @@ class Function:
     differentiable = True    # False for argmax, comparisons: the output never requires grad
     is_view = False          # True: the result may share its input's memory (a slice, reshape,
                              # transpose): an in-place write into it rewires its base's graph
-    replayable = True        # (a view op whose result can be made again from another tensor)
+
+    @staticmethod
+    def replayable(base):
+        """A view op: can its result be made again by replaying it on a tensor shaped like
+        ``base`` (an in-place write then rewires the graph)? Yes but for as_strided."""
+        return True
     converts_dtype = False   # True for a cast: its output dtype is not its inputs'
 
     # per-node state, as class-level defaults so that creating a node costs nothing

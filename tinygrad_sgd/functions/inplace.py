@@ -77,8 +77,8 @@ def _written_view(t):
     base, replay = view
     if replay is None:
         raise RuntimeError("an in-place write into an as_strided view (or a view of one) of a "
-                           "tensor in a graph is not supported: its base's graph can't be "
-                           "rewired; write into a clone() instead")
+                           "tensor that is not its whole storage is not supported in a graph: "
+                           "its base's graph can't be rewired; write into a clone() instead")
     with autograd.no_grad():
         where = replay(Tensor(np.arange(base.array.size).reshape(base.shape))).array
     if np.unique(where).size < where.size:

@@ -101,7 +101,13 @@ class AsStrided(Function):
     steps are index ops (``IndexAdd``, ``GetItem``), so the backward is differentiable again.
     """
     is_view = True
-    replayable = False     # its places are in the storage's terms, not the base tensor's
+
+    @staticmethod
+    def replayable(base):
+        """Its places count in the storage, so replaying it on a fresh array shaped like the
+        base finds the same elements only if the base is its whole storage, C-ordered."""
+        owner, start = storage_of(base.array)
+        return start == 0 and base.array.flags.c_contiguous and owner.nbytes == base.array.nbytes
     rule = "z[i] = storage(x)[offset + Σₖ iₖ·strideₖ]"
     derivatives = ("dL/dx[j] = (Σ over i with z's place(i) = x's place(j) of dL/dz[i]) "
                    "/ (how many elements of x share x's place(j))",)
