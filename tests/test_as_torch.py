@@ -20,6 +20,7 @@
    command lines, ``--draw-graph``.
 4. ``tinygrad_sgd.vision``: transforms and the MNIST datasets, as torchvision's.
 """
+import contextlib
 import gzip
 import importlib
 import json
@@ -494,3 +495,34 @@ def test_a_program_setting_the_default_dtype_does_not_leak(tmp_path, capsys):
     assert capsys.readouterr().out == "torch.float64 torch.float64\n"
     import tinygrad_sgd as tg
     assert tg.get_default_dtype() == tg.float32 and tg.tensor([1.5]).dtype == tg.float32
+
+
+def test_the_newer_torch_modules_resolve_to_the_librarys():
+    """torch.nn.utils.parametrize / parametrizations / stateless / fusion, torch.nn.grad and
+    torch.optim.swa_utils import as the library's modules under the runner, and a weight-normed
+    layer trains there as in torch."""
+    import torch as real_torch
+    outs = []
+    for use_shim in (True, False):
+        with torch_modules() if use_shim else contextlib.nullcontext():
+            import torch as t
+            from torch.nn.utils import parametrizations, parametrize, stateless, fusion  # noqa
+            from torch.nn import grad  # noqa: F401
+            from torch.optim import swa_utils  # noqa: F401
+            for module in (stateless, fusion, grad, swa_utils):
+                assert ("tinygrad_sgd" in repr(module)) == use_shim
+            t.manual_seed(0)
+            layer = parametrizations.weight_norm(t.nn.Linear(3, 2))
+            opt = t.optim.SGD(layer.parameters(), lr=0.1)
+            for _ in range(3):
+                opt.zero_grad()
+                layer(t.ones(4, 3)).pow(2).sum().backward()
+                opt.step()
+            outs.append((parametrize.is_parametrized(layer, "weight"),
+                         layer.weight.detach().numpy().copy()))
+            if use_shim:
+                assert parametrize.register_parametrization is \
+                    tg.nn.utils.parametrize.register_parametrization
+                assert t is not real_torch
+    assert outs[0][0] and outs[1][0]
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-6)

@@ -49,6 +49,12 @@ MODULES = {
     "torch.nn.init": Row("tinygrad_sgd.nn.init"),
     "torch.nn.utils": Row("tinygrad_sgd.nn.utils"),
     "torch.nn.utils.rnn": Row("tinygrad_sgd.nn.utils.rnn"),
+    "torch.nn.utils.parametrize": Row("tinygrad_sgd.nn.utils.parametrize"),
+    "torch.nn.utils.parametrizations": Row("tinygrad_sgd.nn.utils.parametrizations"),
+    "torch.nn.utils.stateless": Row("tinygrad_sgd.nn.utils.stateless"),
+    "torch.nn.utils.fusion": Row("tinygrad_sgd.nn.utils.fusion"),
+    "torch.nn.grad": Row("tinygrad_sgd.nn.grad"),
+    "torch.optim.swa_utils": Row("tinygrad_sgd.optim.swa_utils"),
     "torch.optim": Row("tinygrad_sgd.optim"),
     "torch.optim.lr_scheduler": Row("tinygrad_sgd.optim.lr_scheduler"),
     "torch.autograd": Row("tinygrad_sgd.autograd", frozenset({
