@@ -25,9 +25,9 @@ def _np(t):
     return np.asarray(t.array if isinstance(t, tg.Tensor) else t)
 
 
-def _close(ours, theirs, dtype):
+def _close(ours, theirs, dtype, float32_rtol=2e-5):
     scale = max(1.0, float(np.abs(_np(theirs)).max(initial=0.0)))  # float32: sums of ~50 terms
-    rtol, atol = (1e-10, 1e-12 * scale) if dtype == "float64" else (2e-5, 2e-6 * scale)
+    rtol, atol = (1e-10, 1e-12 * scale) if dtype == "float64" else (float32_rtol, 2e-6 * scale)
     np.testing.assert_allclose(_np(ours), _np(theirs), rtol=rtol, atol=atol)
 
 
@@ -422,7 +422,9 @@ def test_orthogonal_as_torch(shape, omap, triv, dtype):
         for (k, a), (_, b) in zip(ours.named_parameters(), theirs.named_parameters()):
             _close(a.grad, b.grad, dtype)
             _close(a, b, dtype)
-    _close(ours.weight, theirs.weight, dtype)
+    # (after two momentum steps through matrix_exp / cayley / reflectors, float32 roundings
+    # of the two libraries' sums have drifted a few 1e-5 apart: NumPy's kernels, one element)
+    _close(ours.weight, theirs.weight, dtype, float32_rtol=1e-4)
     rng = np.random.default_rng(2)          # assigning an orthogonal matrix
     Q = np.linalg.qr(rng.standard_normal(shape[:-2] + (max(shape[-2:]),) * 2))[0]
     Q = Q[..., :shape[-2], :shape[-1]].astype(dtype)
