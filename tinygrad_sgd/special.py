@@ -10,11 +10,14 @@ from .functions.special import (erf, erfc, erfinv, digamma, polygamma, logit, xl
                                 xlog1py, sinc, expit, ndtr, ndtri, lgamma as gammaln,
                                 mvlgamma as multigammaln, erfcx, log_ndtr, entr,
                                 zeta, i0, i0e, i1, i1e)
+from .functions import special_more as _more      # gammainc, the Bessel functions, ...
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "sinc", "gammaln",
            "digamma", "psi", "polygamma", "softmax", "log_softmax", "logsumexp", "round",
            "log1p", "expm1", "exp2", "ndtr", "ndtri", "multigammaln", "erfcx", "log_ndtr", "entr",
            "zeta", "i0", "i0e", "i1", "i1e"]
+__all__ += _more.SPECIAL_ONLY
+globals().update({name: getattr(_more, name) for name in _more.SPECIAL_ONLY})
 
 psi = digamma
 

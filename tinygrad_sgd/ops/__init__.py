@@ -48,9 +48,10 @@ from .lu import *  # noqa: F401,F403  (LU, LDLᵀ, compact QR)
 from .ctc import *  # noqa: F401,F403  (the CTC loss)
 from .strided import *  # noqa: F401,F403  (as_strided)
 from .recurrent import *  # noqa: F401,F403  (fused LSTM and GRU cells)
+from .special_more import *  # noqa: F401,F403  (igamma, igammac)
 from . import (products as _products, distance as _distance, special as _special,
                decompositions as _decompositions, lu as _lu, ctc as _ctc, strided as _strided,
-               recurrent as _recurrent)
+               recurrent as _recurrent, special_more as _special_more)
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
@@ -77,4 +78,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "MseLossGrad"]
 __all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__
 __all__ += _decompositions.__all__ + _lu.__all__ + _ctc.__all__ + _strided.__all__
-__all__ += _recurrent.__all__
+__all__ += _recurrent.__all__ + _special_more.__all__
