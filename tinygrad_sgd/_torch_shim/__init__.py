@@ -62,6 +62,8 @@ MODULES = {
         "is_anomaly_enabled", "is_grad_enabled"})),
     "torch.autograd.function": Row("tinygrad_sgd.autograd.custom", only=frozenset({
         "Function", "once_differentiable"})),
+    "torch.autograd.functional": Row("tinygrad_sgd.autograd.functional"),
+    "torch.func": Row("tinygrad_sgd.func"),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.special": Row("tinygrad_sgd.special"),

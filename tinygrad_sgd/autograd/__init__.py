@@ -15,3 +15,12 @@ from .engine import backward, grad, run_backward, make_grads, sum_to_shape, SumT
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "backward", "detect_anomaly", "is_anomaly_enabled"]
+
+
+def __getattr__(name):
+    # torch.autograd.functional (jacobian, hessian, ...) is imported on first use: it builds on
+    # the whole library, which imports this package
+    if name == "functional":
+        import importlib
+        return importlib.import_module(".functional", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,474 @@
+"""``torch.func``: function transforms (``grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``,
+``hessian``, ``linearize``) and ``functional_call``, built on reverse mode.
+
+    grad(f)(x)                    df/dx for a 0-d f
+    vjp(f, x) -> (f(x), vjp_fn)   vjp_fn(v) = v^T J
+    jvp(f, (x,), (t,))            (f(x), J t), by the double-backward trick
+    jacrev(f)(x), jacfwd(f)(x)    J, shape out.shape + in.shape (pytrees of them)
+    hessian(f)(x)                 jacfwd(jacrev(f))(x)
+
+How a transform works here: the differentiated arguments (Tensors, or dicts / lists / tuples
+of them) are replaced by copies that require grad — a detached leaf for a plain Tensor, an
+identity view (so gradients flow on) for one that already requires grad — ``f`` runs, and
+``autograd.grad(..., create_graph=True)`` differentiates it. Because the gradients are graphs
+themselves, transforms compose: ``grad(grad(f))``, ``jacfwd(jacrev(f))``, a transform of a
+closure over another transform's argument. A result keeps its graph only where it depends on
+Tensors that require grad outside the transform (an enclosing transform's, or the caller's
+under grad mode), as torch's do; otherwise it is detached.
+
+This library has no forward-mode AD: ``jvp``, ``jacfwd`` and ``linearize`` compute the same
+values in reverse mode (the double-backward trick; for ``jacfwd`` one backward per output
+element), so ``jacfwd``'s ``randomness`` is only validated. ``vmap``, ``functionalize``,
+``stack_module_state`` and ``replace_all_batch_norm_modules_`` are not provided.
+"""
+# house: long file — torch.func is one public module; its pytree and transform-level helpers
+# are private to it and read best beside the transforms that use them.
+import contextlib
+import functools
+
+from .autograd import enable_grad, is_grad_enabled
+from .autograd.engine import grad as _autograd_grad
+from .autograd.function import Function
+from .nn.utils.stateless import _reparametrize_module
+from .tensor import Tensor
+
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
+           "linearize", "functional_call"]
+
+
+# ---------------------------------------------------------------------- pytrees
+def _flatten(tree):
+    """(leaves, spec) of nested tuples / lists / dicts; anything else is a leaf."""
+    if isinstance(tree, (tuple, list, dict)):
+        keys = tuple(tree) if isinstance(tree, dict) else None
+        leaves, specs = [], []
+        for child in (tree.values() if keys is not None else tree):
+            sub, spec = _flatten(child)
+            leaves += sub
+            specs.append(spec)
+        return leaves, (type(tree), keys, tuple(specs))
+    return [tree], None
+
+
+def _unflatten(leaves, spec):
+    leaves = iter(leaves)
+
+    def build(spec):
+        if spec is None:
+            return next(leaves)
+        kind, keys, children = spec
+        built = [build(child) for child in children]
+        if keys is not None:
+            return kind(zip(keys, built))
+        return kind(built) if kind in (tuple, list) else kind(*built)   # namedtuples
+    return build(spec)
+
+
+def _spec_str(spec):
+    """torch's TreeSpec look: ``TreeSpec(tuple, None, [*, *])``, ``*`` for a leaf."""
+    if spec is None:
+        return "*"
+    kind, keys, children = spec
+    return (f"TreeSpec({kind.__name__}, {list(keys) if keys is not None else None}, ["
+            + ",\n  ".join(_spec_str(c) for c in children) + "])")
+
+
+def _spec_pprint(spec):
+    """torch's treespec_pprint: ``(*, *)``, ``[*]``, ``{'a': *}``."""
+    if spec is None:
+        return "*"
+    kind, keys, children = spec
+    inner = [_spec_pprint(c) for c in children]
+    if keys is not None:
+        return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(keys, inner)) + "}"
+    if issubclass(kind, list):
+        return "[" + ", ".join(inner) + "]"
+    return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
+
+
+def _map(fn, tree):
+    leaves, spec = _flatten(tree)
+    return _unflatten([fn(x) for x in leaves], spec)
+
+
+# ---------------------------------------------------------------------- argnums
+def _wrap_argnum(argnum, num_args):
+    if not isinstance(argnum, int):
+        raise RuntimeError(f"argnum must be int, got: {type(argnum)}")
+    if -num_args <= argnum < num_args:
+        return argnum % num_args
+    raise RuntimeError(f"Got argnum={argnum}, but only {num_args} positional inputs")
+
+
+def _slice_argnums(args, argnums, as_tuple=True):
+    """The differentiated arguments: ``args[argnums]`` (as a 1-tuple if ``as_tuple``) or a
+    tuple of them, with torch's checks of ``argnums``."""
+    if not isinstance(argnums, (int, tuple)):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    if isinstance(argnums, int):
+        i = _wrap_argnum(argnums, len(args))
+        return (args[i],) if as_tuple else args[i]
+    argnums = tuple(_wrap_argnum(a, len(args)) for a in argnums)
+    if len(argnums) == 0:
+        raise RuntimeError("argnums must be non-empty")
+    if len(set(argnums)) != len(argnums):
+        raise RuntimeError(f"argnums elements must be unique, got {argnums}")
+    return tuple(args[i] for i in argnums)
+
+
+def _replace_args(args, new, argnums):
+    """``args`` with the differentiated ones (``new``, as :func:`_slice_argnums` gave them)
+    put back."""
+    if isinstance(argnums, int):
+        idx = {_wrap_argnum(argnums, len(args)): new}
+    else:
+        idx = {_wrap_argnum(a, len(args)): n for a, n in zip(argnums, new)}
+    return tuple(idx.get(i, a) for i, a in enumerate(args))
+
+
+# ---------------------------------------------------------------------- one transform level
+_ACTIVE = []      # the levels whose function is running, outermost first
+
+
+class _Level:
+    """One transform's bookkeeping. Every leaf a level creates is tagged with it; when the
+    level hands results back, it keeps a result's graph only if that reaches a leaf requiring
+    grad that is the caller's (untagged) or an enclosing, still running level's. Leaves of
+    levels that have finished (nested ones) and its own are dead ends. Nothing keeps a graph
+    if the caller does not record graphs (torch's grad under no_grad)."""
+
+    def __init__(self):
+        self.outer_grad = is_grad_enabled()
+
+    @contextlib.contextmanager
+    def active(self):
+        _ACTIVE.append(self)
+        try:
+            with enable_grad():
+                yield
+        finally:
+            _ACTIVE.remove(self)
+
+    def differentiable(self, t):
+        if not isinstance(t, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
+        if t.requires_grad:
+            return t.view_as(t)              # an enclosing level's: let gradients through
+        return self._tag(t.detach().requires_grad_())
+
+    def dummy(self, like):
+        return self._tag(like.new_zeros(like.shape).requires_grad_())
+
+    def _tag(self, t):
+        t._func_level = self
+        return t
+
+    def _outside(self, leaf):
+        if not leaf.requires_grad:
+            return False
+        owner = getattr(leaf, "_func_level", None)
+        return owner is None or (owner is not self and owner in _ACTIVE)
+
+    def _reaches_outside(self, t):
+        """Does ``t`` depend on a Tensor requiring grad of the caller's (see the class)?"""
+        if t.grad_fn is None:
+            return self._outside(t)
+        seen, stack = {t.grad_fn}, [t.grad_fn]
+        while stack:
+            for nxt in stack.pop().next_functions:
+                if isinstance(nxt, Function):
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+                elif nxt is not None and self._outside(nxt):
+                    return True
+        return False
+
+    def undo(self, tree):
+        """The results as the caller sees them: graph kept only where it leads outside."""
+        def one(t):
+            if not isinstance(t, Tensor) or not t.requires_grad:
+                return t
+            return t if self.outer_grad and self._reaches_outside(t) else t.detach()
+        return _map(one, tree)
+
+    def grads(self, outputs, inputs, grad_outputs=None):
+        """d(outputs)/d(inputs) as a graph (create_graph), zeros for an unreached input."""
+        pairs = [(o, g) for o, g in zip(outputs, grad_outputs or (None,) * len(outputs))
+                 if o.requires_grad]
+        if not pairs:
+            res = (None,) * len(inputs)
+        else:
+            outs, gouts = zip(*pairs)
+            res = _autograd_grad(outs, inputs, gouts, create_graph=True, allow_unused=True)
+        return tuple(t.new_zeros(t.shape) if g is None else g for g, t in zip(res, inputs))
+
+
+def _split_aux(output, has_aux, api):
+    if not has_aux:
+        return output, None
+    if not (isinstance(output, tuple) and len(output) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if "
+                           f"has_aux is True")
+    return output
+
+
+def _check_outputs(flat, api):
+    if (len(flat) == 1 and flat[0] is None) or len(flat) < 1:
+        raise RuntimeError(f"{api}: Expected f to be a function that has non-empty output (got "
+                           f"output = {flat})")
+    for o in flat:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
+                               f"unsupported type {type(o)}")
+
+
+# ---------------------------------------------------------------------- grad
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning ``(gradient, value)`` of a 0-d ``func`` (``(gradient, (value,
+    aux))`` with ``has_aux``); the gradient is w.r.t. ``args[argnums]`` (a tuple of them for a
+    tuple of argnums), shaped like those arguments (pytrees included)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        level = _Level()
+        with level.active():
+            diff = _map(level.differentiable, _slice_argnums(args, argnums, as_tuple=False))
+            output = func(*_replace_args(args, diff, argnums), **kwargs)
+            output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
+            if not isinstance(output, Tensor):
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"Tensor, got {type(output)}")
+            if output.dim() != 0:
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"scalar Tensor, got tensor with {output.dim()} dims. Maybe "
+                                   f"you wanted to use the vjp or jacrev APIs instead?")
+            flat, spec = _flatten(diff)
+            grads = level.undo(_unflatten(level.grads((output,), flat), spec))
+            output = level.undo(output)
+        if has_aux:
+            return grads, (output, level.undo(aux))
+        return grads, output
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """A function returning the gradient of a 0-d ``func`` w.r.t. ``args[argnums]`` (with
+    ``has_aux``: ``(gradient, aux)``). Composes: ``grad(grad(f))`` is the second derivative."""
+    inner = grad_and_value(func, argnums, has_aux)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        grads, value = inner(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+    return wrapper
+
+
+# ---------------------------------------------------------------------- vjp / jvp
+def vjp(func, *primals, has_aux=False):
+    """``(func(*primals), vjp_fn)`` (and ``aux``): ``vjp_fn(cotangents)`` gives ``v^T J`` for
+    every primal, as a tuple shaped like ``primals``; ``cotangents`` has the output's form."""
+    level = _Level()
+    with level.active():
+        diff = _map(level.differentiable, primals)
+        output, aux = _split_aux(func(*diff), has_aux, "vjp(f, *primals)")
+        flat_out, out_spec = _flatten(output)
+        _check_outputs(flat_out, "vjp(f, *primals)")
+        for o in flat_out:
+            if not o.is_floating_point():
+                raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "
+                                   f"complex Tensors, got Tensor with dtype {o.dtype}")
+    flat_in, in_spec = _flatten(diff)
+
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
+        flat_cot, cot_spec = _flatten(cotangents)
+        if cot_spec != out_spec:
+            raise RuntimeError(f"Expected pytree structure of cotangents to be the same as "
+                               f"pytree structure of outputs to the function. cotangents: "
+                               f"{_spec_pprint(cot_spec)}, primal output: {_spec_pprint(out_spec)}")
+        for c, o in zip(flat_cot, flat_out):
+            if not isinstance(c, Tensor) or c.shape != o.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
+                                   f"{getattr(c, 'shape', None)} and output[0] has a shape of "
+                                   f"{o.shape}.")
+        with enable_grad():
+            res = level.grads(flat_out, flat_in, flat_cot)
+        return level.undo(_unflatten(res, in_spec))
+
+    result = (level.undo(output), vjp_fn)
+    return result + (level.undo(aux),) if has_aux else result
+
+
+_JVP = "jvp(f, primals, tangents)"
+
+
+def _jvp(func, primals, tangents, strict, has_aux, level):
+    """(outputs, J·tangents, aux) by the double-backward trick: ``u -> J^T u`` is linear in a
+    dummy ``u``, and its vjp with the tangents is ``J t``."""
+    if not isinstance(primals, tuple):
+        raise RuntimeError(f"{_JVP}: Expected primals to be a tuple. E.g. it should be valid "
+                           f"to call f(*primals).")
+    flat_p, p_spec = _flatten(primals)
+    flat_t, t_spec = _flatten(tangents)
+    if p_spec != t_spec:
+        raise RuntimeError(f"{_JVP}: Expected primals and tangents to have the same python "
+                           f"structure. For example, if primals is a tuple of 3 tensors, "
+                           f"tangents also must be. Got primals with structure "
+                           f"{_spec_str(p_spec)} and tangents with structure {_spec_str(t_spec)}")
+    for name, flat in (("primals", flat_p), ("tangents", flat_t)):
+        if not flat:
+            raise RuntimeError(f"{_JVP}: Expected {name} to contain at least one Tensor.")
+        for t in flat:
+            if not isinstance(t, Tensor):
+                raise RuntimeError(f"{_JVP}: Expected {name} to only contain Tensors, got "
+                                   f"{type(t)}")
+    for p, t in zip(flat_p, flat_t):
+        if p.shape != t.shape:
+            raise RuntimeError(f"Trying to set a forward gradient that has a different size "
+                               f"than that of the original Tensor, this is not supported. "
+                               f"Tensor is of size {list(p.shape)} while the given forward "
+                               f"gradient is of size {list(t.shape)}.")
+    with level.active():
+        diff = [level.differentiable(p) for p in flat_p]
+        output, aux = _split_aux(func(*_unflatten(diff, p_spec)), has_aux, _JVP)
+        flat_out, out_spec = _flatten(output)
+        _check_outputs(flat_out, _JVP)
+        dummies = [level.dummy(o) for o in flat_out]
+        back = level.grads(flat_out, diff, dummies)
+        live = [(b, t) for b, t in zip(back, flat_t) if b.requires_grad]
+        tangents_out = (_autograd_grad([b for b, _ in live], dummies, [t for _, t in live],
+                                       create_graph=True, allow_unused=True)
+                        if live else (None,) * len(dummies))
+        result = []
+        for o, jv in zip(flat_out, tangents_out):
+            if jv is None:
+                if strict:
+                    raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f "
+                                       "is independent of the inputs. This is not allowed with "
+                                       "strict=True.")
+                jv = o.new_zeros(o.shape)
+            result.append(jv)
+    return (level.undo(output), level.undo(_unflatten(result, out_spec)),
+            level.undo(aux))
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """``(func(*primals), J·tangents)`` (and ``aux``); ``tangents`` has the form of
+    ``primals``. Computed by the double-backward trick (no forward mode here)."""
+    output, jv, aux = _jvp(func, primals, tangents, strict, has_aux, _Level())
+    return (output, jv, aux) if has_aux else (output, jv)
+
+
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is ``J·tangents`` at ``primals``
+    (here each call runs the double-backward trick anew)."""
+    output = func(*primals)
+    flat_p, p_spec = _flatten(primals)
+
+    def jvp_fn(*tangents):
+        flat_t, t_spec = _flatten(tangents)
+        if t_spec != p_spec:
+            raise RuntimeError(f"Expected the tangents {_spec_str(t_spec)} to have the same "
+                               f"argspec as the primals {_spec_str(p_spec)}")
+        for i, (t, p) in enumerate(zip(flat_t, flat_p)):
+            if t.shape != p.shape:
+                raise RuntimeError(f"tangent:{i} with shape {t.size()!r} in flattened pytree "
+                                   f"doesn't match the shape {p.size()!r} of the corresponding "
+                                   f"primal.")
+            if t.dtype != p.dtype:
+                raise RuntimeError(f"tangent:{i} with dtype {t.dtype} in flattened pytree "
+                                   f"doesn't match the dtype {p.dtype} of the corresponding "
+                                   f"primal.")
+        return _jvp(func, primals, tangents, False, False, _Level())[1]
+    return output, jvp_fn
+
+
+# ---------------------------------------------------------------------- Jacobians
+def _jacobian(func, argnums, has_aux, args, api):
+    """The Jacobian of ``func(*args)`` w.r.t. ``args[argnums]``, one backward per output
+    element: for each output leaf, blocks of shape ``out.shape + arg.shape`` in the form of
+    ``args[argnums]`` (a tuple of those for a tuple of argnums)."""
+    from .functions.shape import stack
+    level = _Level()
+    with level.active():
+        diff = _map(level.differentiable, _slice_argnums(args, argnums))
+        call_args = _replace_args(args, diff if isinstance(argnums, tuple) else diff[0],
+                                  argnums)
+        output, aux = _split_aux(func(*call_args), has_aux, api)
+        flat_out, out_spec = _flatten(output)
+        _check_outputs(flat_out, api)
+        flat_in, in_spec = _flatten(diff)
+        jac = []
+        for o in flat_out:
+            rows = [level.grads((o.reshape(-1)[j],), flat_in) for j in range(o.numel())]
+            blocks = [stack([r[k] for r in rows], 0).reshape(tuple(o.shape) + tuple(x.shape))
+                      if rows else x.new_zeros(tuple(o.shape) + tuple(x.shape))
+                      for k, x in enumerate(flat_in)]
+            blocks = _unflatten(blocks, in_spec)
+            jac.append(blocks[0] if isinstance(argnums, int) else blocks)
+        jac = level.undo(_unflatten(jac, out_spec))
+    return (jac, level.undo(aux)) if has_aux else jac
+
+
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
+    """A function returning the Jacobian of ``func`` w.r.t. ``args[argnums]`` (reverse mode,
+    one backward per output element; ``chunk_size`` is only validated and torch's private
+    ``_preallocate_and_copy`` ignored: there is no vmap batching to chunk). With
+    ``has_aux``: ``(jacobian, aux)``."""
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+
+    @functools.wraps(func)
+    def wrapper(*args):
+        return _jacobian(func, argnums, has_aux, args, "vjp(f, *primals)")
+    return wrapper
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """torch's forward-mode Jacobian; the same values are computed here in reverse mode (this
+    library has no forward mode), so composition with :func:`jacrev` works as in torch.
+    ``randomness`` ('error', 'different', 'same') is validated only: nothing is vmapped."""
+    @functools.wraps(func)
+    def wrapper(*args):
+        if randomness not in ("error", "different", "same"):
+            raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', "
+                               f"or 'same'. Got {randomness}")
+        return _jacobian(func, argnums, has_aux, args, _JVP)
+    return wrapper
+
+
+def hessian(func, argnums=0):
+    """``jacfwd(jacrev(func, argnums), argnums)``: blocks of shape ``arg.shape + arg.shape``."""
+    return jacfwd(jacrev(func, argnums), argnums)
+
+
+# ---------------------------------------------------------------------- modules
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
+                    tie_weights=True, strict=False):
+    """``module(*args, **kwargs)`` with its parameters and buffers replaced by the given
+    Tensors (a dict ``{"fc.weight": t}``, or a tuple/list of dicts with distinct keys) for
+    this call: ``grad(lambda p: loss(functional_call(model, p, (x,))))(params)``. The
+    replacement is :mod:`nn.utils.stateless`'s (its ``tie_weights`` and ``strict``), without
+    its deprecation warning."""
+    if isinstance(parameter_and_buffer_dicts, dict):
+        named = parameter_and_buffer_dicts
+    elif isinstance(parameter_and_buffer_dicts, (tuple, list)):
+        if not all(isinstance(d, dict) for d in parameter_and_buffer_dicts):
+            raise ValueError("Expected all elements of parameter_and_buffer_dicts to be "
+                             "dictionaries")
+        keys = [k for d in parameter_and_buffer_dicts for k in d]
+        repeated = list(dict.fromkeys(k for k in keys if keys.count(k) > 1))
+        if repeated:
+            raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of "
+                             f"functional call is ambiguous")
+        named = {k: v for d in parameter_and_buffer_dicts for k, v in d.items()}
+    else:
+        raise ValueError(f"Expected parameter_and_buffer_dicts to be a dict, or a list/tuple "
+                         f"of dicts, but got {type(parameter_and_buffer_dicts)}")
+    if kwargs is None:
+        kwargs = {}
+    if args is None:
+        args = ()
+    elif not isinstance(args, tuple):
+        args = (args,)
+    with _reparametrize_module(module, named, tie_weights=tie_weights, strict=strict):
+        return module(*args, **kwargs)
