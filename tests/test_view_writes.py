@@ -172,3 +172,32 @@ def test_views_made_before_a_write_into_their_base_follow_it(name, write):
         return [v.detach() for v in views] + [gx, gw]
     for a, b in zip(run(tg), run(torch)):
         _same(a, b)
+
+
+NO_GRAD_VIEWS = [
+    ("slice of a result", lambda lib: (lib.ones(4, requires_grad=True) * 2), lambda b: b[0:2]),
+    ("reshape of a result", lambda lib: (lib.ones(4, requires_grad=True) * 2),
+     lambda b: b.reshape(2, 2)),
+    ("slice of a leaf", lambda lib: lib.ones(4, requires_grad=True), lambda b: b[1:]),
+    ("view of a leaf", lambda lib: lib.ones(4, requires_grad=True), lambda b: b.view(2, 2)),
+]
+
+
+@pytest.mark.parametrize("name, make, view", NO_GRAD_VIEWS, ids=[v[0] for v in NO_GRAD_VIEWS])
+@pytest.mark.parametrize("lib", [tg, torch])
+def test_a_view_made_in_no_grad_is_not_written_in_grad_mode(lib, name, make, view):
+    """As torch: a view taken under no_grad of a tensor that requires grad can be written
+    inside no_grad, not outside (the write would be half tracked); a view of it too."""
+    b = make(lib)
+    with lib.no_grad():
+        v = view(b)
+        v.mul_(1.0)                                     # inside no_grad: fine
+    with pytest.raises(RuntimeError, match="created in no_grad mode|view of a view"):
+        v.mul_(2.0)
+    with pytest.raises(RuntimeError, match="created in no_grad mode|view of a view"):
+        v[0:1].zero_()
+    plain = lib.ones(3)                                 # no grad anywhere: a plain write
+    with lib.no_grad():
+        u = plain[0:2]
+    u.mul_(2.0)
+    np.testing.assert_array_equal(np.asarray(plain.numpy()), [2.0, 2.0, 1.0])

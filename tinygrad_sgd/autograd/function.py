@@ -53,6 +53,8 @@ def _record_view(out, args, kwargs, cls):
     x = args[0]
     if not np.may_share_memory(out.array, x.array):
         return
+    if x.__dict__.get("_no_grad_view"):
+        out._no_grad_view = True
     parent = x.__dict__.get("_view")
     base, replay = (x, None) if parent is None else parent
     rest = args[1:]
@@ -254,8 +256,11 @@ class Function:
                              f"(sizes must match or be 1, aligned from the right)") from None
         finally:
             np_fp_state.reset(fp_state)
-        if cls.is_view and mode.enabled:
-            _record_view(out, args, kwargs, cls)
+        if cls.is_view:
+            if mode.enabled:
+                _record_view(out, args, kwargs, cls)
+            elif args[0].requires_grad or args[0].__dict__.get("_no_grad_view"):
+                out._no_grad_view = True     # (see inplace: written in grad mode, refused)
         if mode.anomaly:
             node.created_at = anomaly.user_frame()
             anomaly.check_finite(out.array, node, inputs=args)

@@ -37,6 +37,13 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in no_grad() (as optimizers do)")
+    if autograd.is_grad_enabled() and self.__dict__.get("_no_grad_view"):
+        raise RuntimeError("A view was created in no_grad mode and is being modified inplace "
+                           "with grad mode enabled. Given that this use case is ambiguous and "
+                           "error-prone, it is forbidden. You can clarify your code by moving "
+                           "both the view and the inplace either both inside the no_grad block "
+                           "(if you don't want the inplace to be tracked) or both outside (if "
+                           "you want the inplace to be tracked).")
     if in_graph and self.grad_fn is not None and _view_of_a_leaf(self):
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation (it would change the leaf's values behind "
