@@ -20,7 +20,7 @@ import torch
 import tinygrad_sgd as tg
 from tinygrad_sgd import Tensor, nn, optim
 from test_optim_torch import (SCALAR_STATE, Twins, assert_params_match, assert_state_matches,
-                             combos, describe, run, run_table)
+                             check_resume, combos, describe, run, run_table)
 from test_optim_torch import torch_on_one_thread  # noqa: F401  (the fixture, used here too)
 
 NAMES = ["NAdam", "RAdam", "Adamax", "Adadelta", "Adafactor", "ASGD", "Rprop"]
@@ -175,34 +175,7 @@ def test_state_dict_layout_matches_torch(name, options):
 @pytest.mark.parametrize("through_file", [False, True], ids=["in-memory", "file"])
 @pytest.mark.parametrize("name,options", STATEFUL, ids=[c[0] for c in STATEFUL])
 def test_resume_from_state_dict_equals_uninterrupted_run(name, options, through_file, tmp_path):
-    cls = getattr(optim, name)
-    a = Twins()
-    opt_a = cls(a.ours, **options)
-    run(a, opt_a, None, 100)
-    b = Twins()
-    opt_b = cls(b.ours, **options)
-    run(b, opt_b, None, 50)
-    ck = {"params": [np.array(p.numpy()) for p in b.ours], "optimizer": opt_b.state_dict()}
-    if through_file:
-        tg.save(ck, tmp_path / "ck")
-        ck = tg.load(tmp_path / "ck")
-    c = Twins()
-    for p, saved in zip(c.ours, ck["params"]):
-        p.data[...] = np.asarray(saved)
-    opt_c = cls(c.ours, lr=123.0)                      # options come from the state dict
-    opt_c.load_state_dict(ck["optimizer"])
-    assert opt_c.param_groups[0]["lr"] == options["lr"]
-    run(c, opt_c, None, 50)
-    for p, r in zip(a.ours, c.ours):
-        np.testing.assert_array_equal(p.numpy(), r.numpy())
-    for p, q, r in zip(a.ours, b.ours, c.ours):        # the state too; c's buffers its own
-        for key, value in opt_a.state[p].items():
-            ours = opt_c.state[r][key]
-            if isinstance(value, Tensor):
-                np.testing.assert_array_equal(value.numpy(), ours.numpy())
-                assert not np.shares_memory(ours.numpy(), opt_b.state[q][key].numpy())
-            else:
-                assert value == ours and type(value) is type(ours)
+    check_resume(getattr(optim, name), options, through_file, tmp_path, before=50, after=50)
 
 
 @pytest.mark.parametrize("name,options", STATEFUL, ids=[c[0] for c in STATEFUL])
