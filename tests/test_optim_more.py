@@ -20,7 +20,8 @@ import torch
 import tinygrad_sgd as tg
 from tinygrad_sgd import Tensor, nn, optim
 from test_optim_torch import (SCALAR_STATE, Twins, assert_params_match, assert_state_matches,
-                             check_resume, combos, describe, run, run_table)
+                             check_float64_table, check_resume, combos, describe, run,
+                             run_table)
 from test_optim_torch import torch_on_one_thread  # noqa: F401  (the fixture, used here too)
 
 NAMES = ["NAdam", "RAdam", "Adamax", "Adadelta", "Adafactor", "ASGD", "Rprop"]
@@ -62,15 +63,7 @@ def test_the_table_covers_every_combination():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_option_combination_matches_torch_for_150_steps_in_float64(name):
-    runs, starts = run_table(name, np.float64, 150, TABLE)
-    for (twins, options, opt, topt), start in zip(runs, starts):
-        what = describe(name, options)
-        assert min(np.abs(p.numpy() - s).max() for p, s in zip(twins.ours, start)) > 1e-3, what
-        for i, (p, q) in enumerate(zip(twins.ours, twins.theirs)):
-            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-9, atol=1e-12,
-                                       err_msg=f"{what}: parameter {i}")
-        assert_state_matches(opt, topt, twins.ours, twins.theirs, rtol=1e-9, atol=1e-12,
-                             what=what)
+    check_float64_table(name, 150, 1e-3, TABLE)
 
 
 @pytest.mark.parametrize("name", NAMES)
