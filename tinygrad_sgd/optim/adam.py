@@ -2,7 +2,7 @@
 update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or decoupled
 (AdamW) weight decay."""
 from .. import kernels
-from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _zeros
 
 __all__ = ["Adam", "AdamW"]
 
@@ -37,28 +37,16 @@ class Adam(Optimizer):
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")
         _check_nonnegative(group, "eps", "epsilon value")
-        betas = _pair(group["betas"])
-        for i, beta in enumerate(betas):
-            _number(beta, f"betas[{i}]")
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must be in "
-                                 f"[0, 1))")
+        _check_betas(group)
         _check_nonnegative(group, "weight_decay", "weight_decay value")
 
     def _update(self, p, g, group):
         lr, eps = float(group["lr"]), float(group["eps"])
         weight_decay = float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        theta, state = p.array, self.state.setdefault(p, {})
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = _zeros(p)
-            state["exp_avg_sq"] = _zeros(p)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = _zeros(p)
-        state["step"] += 1
+        theta, state = p.array, self._step_state(p, "exp_avg", "exp_avg_sq")
         decay = lr * weight_decay if weight_decay != 0 and group["decoupled_weight_decay"] else 0
-        if group["amsgrad"] and "max_exp_avg_sq" not in state:   # amsgrad switched on later
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:   # (also amsgrad switched on later)
             state["max_exp_avg_sq"] = _zeros(p)
         v_max = state["max_exp_avg_sq"].array if group["amsgrad"] else None
         kernels.optim.adam_update(theta, g, state["exp_avg"].array, state["exp_avg_sq"].array,

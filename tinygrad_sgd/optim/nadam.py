@@ -3,7 +3,7 @@ coefficient warms up with ``momentum_decay``."""
 import numpy as np
 
 from .adam import _pair
-from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _zeros
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_
 
 __all__ = ["NAdam"]
 
@@ -51,13 +51,8 @@ class NAdam(Optimizer):
         lr, eps = float(group["lr"]), float(group["eps"])
         weight_decay, psi = float(group["weight_decay"]), float(group["momentum_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        theta, state = p.array, self.state.setdefault(p, {})
-        if not state:
-            state["step"] = 0
-            state["mu_product"] = 1.0
-            state["exp_avg"] = _zeros(p)
-            state["exp_avg_sq"] = _zeros(p)
-        state["step"] += 1
+        theta = p.array
+        state = self._step_state(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
         step = state["step"]
         if weight_decay != 0 and group["decoupled_weight_decay"]:
             theta *= 1 - lr * weight_decay

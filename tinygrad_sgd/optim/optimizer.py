@@ -146,6 +146,18 @@ class Optimizer:
         options and ``self.state[p]`` (subclasses override)."""
         raise NotImplementedError
 
+    def _step_state(self, p, *buffers, **scalars):
+        """``self.state[p]`` with its step counted: on the first step made as torch orders it —
+        ``step`` 0, then the ``scalars`` (NAdam's ``mu_product``), then the zero ``buffers``
+        (``exp_avg``, ...) — then ``step`` += 1."""
+        state = self.state.setdefault(p, {})
+        if not state:
+            state["step"] = 0
+            state.update(scalars)
+            state.update((name, _zeros(p)) for name in buffers)
+        state["step"] += 1
+        return state
+
     # ------------------------------------------------------------------ state dict
     def state_dict(self):
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` —

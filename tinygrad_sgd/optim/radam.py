@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .adam import _pair
-from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _zeros
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_
 
 __all__ = ["RAdam"]
 
@@ -49,12 +49,7 @@ class RAdam(Optimizer):
         lr, eps = float(group["lr"]), float(group["eps"])
         weight_decay = float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        theta, state = p.array, self.state.setdefault(p, {})
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = _zeros(p)
-            state["exp_avg_sq"] = _zeros(p)
-        state["step"] += 1
+        theta, state = p.array, self._step_state(p, "exp_avg", "exp_avg_sq")
         step = state["step"]
         if weight_decay != 0 and group["decoupled_weight_decay"]:
             theta *= 1 - lr * weight_decay
