@@ -51,6 +51,20 @@ class Halving:
         return self.factor ** (epoch // self.every)
 
 
+def halve_every_cycle(x):          # a plain function: its state dict entry is None
+    return 0.5 ** (x - 1)
+
+
+class Decay:
+    """A callable object: CyclicLR's state dict keeps its ``__dict__``."""
+
+    def __init__(self, rate=0.99):
+        self.rate = rate
+
+    def __call__(self, x):
+        return self.rate ** x
+
+
 # name → (scheduler class name, a function (module, optimizer) → scheduler, optimizer kind)
 def _sequential(lib, opt, parts, milestones):
     return lib.SequentialLR(opt, [make(lib, opt) for make in parts], milestones=milestones)
@@ -94,6 +108,38 @@ CASES = {
         "Adam"),
     "OneCycleLR-no-momentum-Adagrad": (lambda lib, opt: lib.OneCycleLR(
         opt, max_lr=0.1, total_steps=100, cycle_momentum=False), "Adagrad"),
+    "PolynomialLR": (lambda lib, o: lib.PolynomialLR(o, total_iters=40, power=2.0), "SGD"),
+    "PolynomialLR-default": (lambda lib, o: lib.PolynomialLR(o), "Adam"),
+    "CosineAnnealingWarmRestarts": (
+        lambda lib, o: lib.CosineAnnealingWarmRestarts(o, T_0=10), "SGD"),
+    "CosineAnnealingWarmRestarts-T_mult": (
+        lambda lib, o: lib.CosineAnnealingWarmRestarts(o, T_0=7, T_mult=2, eta_min=1e-3),
+        "Adam"),
+    "CyclicLR-triangular": (
+        lambda lib, o: lib.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=10), "SGD"),
+    "CyclicLR-triangular2-Adam": (lambda lib, o: lib.CyclicLR(
+        o, base_lr=[0.001, 0.002], max_lr=0.01, step_size_up=8, step_size_down=5,
+        mode="triangular2", base_momentum=[0.8, 0.85], max_momentum=0.95), "Adam"),
+    "CyclicLR-exp_range": (lambda lib, o: lib.CyclicLR(
+        o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=6, mode="exp_range", gamma=0.97),
+        "SGD"),
+    "CyclicLR-scale_fn": (lambda lib, o: lib.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=5, scale_fn=halve_every_cycle), "SGD"),
+    "CyclicLR-scale_fn-iterations": (lambda lib, o: lib.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=7, scale_fn=Decay(),
+        scale_mode="iterations"), "SGD"),
+    "CyclicLR-no-momentum-Adagrad": (lambda lib, o: lib.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=4, cycle_momentum=False), "Adagrad"),
+    "ChainedScheduler": (lambda lib, o: lib.ChainedScheduler(
+        [lib.ConstantLR(o, factor=0.1, total_iters=20), lib.ExponentialLR(o, gamma=0.9)]),
+        "SGD"),
+    "ChainedScheduler-optimizer-given": (lambda lib, o: lib.ChainedScheduler(
+        [lib.LinearLR(o, start_factor=0.2, total_iters=10),
+         lib.PolynomialLR(o, total_iters=60, power=0.5),
+         lib.CosineAnnealingLR(o, T_max=15)], optimizer=o), "Adam"),
+    "SequentialLR-warmup-then-warm-restarts": (lambda lib, o: lib.SequentialLR(
+        o, [lib.LinearLR(o, start_factor=0.1, total_iters=5),
+            lib.CosineAnnealingWarmRestarts(o, T_0=7, T_mult=2)], milestones=[5]), "SGD"),
 }
 
 
@@ -103,12 +149,18 @@ def momenta(opt):
 
 
 def assert_same_schedule_state(sched, tsched, opt, topt):
+    """The printed lrs, the groups' lrs, ``initial_lr`` and momenta, and the counters
+    (``last_epoch``, SGDR's ``T_cur`` and ``T_i``) of the scheduler and those it chains."""
     assert sched.get_last_lr() == tsched.get_last_lr()
     assert [g["lr"] for g in opt.param_groups] == [g["lr"] for g in topt.param_groups]
     assert [g.get("initial_lr") for g in opt.param_groups] \
         == [g.get("initial_lr") for g in topt.param_groups]
     assert momenta(opt) == momenta(topt)
-    assert sched.last_epoch == tsched.last_epoch
+    pairs = [(sched, tsched)] + list(zip(getattr(sched, "_schedulers", []),
+                                         getattr(tsched, "_schedulers", [])))
+    for ours, theirs in pairs:
+        for key in ("last_epoch", "T_cur", "T_i"):
+            assert getattr(ours, key, None) == getattr(theirs, key, None), key
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -221,6 +273,12 @@ RESUMED = {   # name in CASES → the same schedule built with last_epoch=29
     "MultiplicativeLR": lambda lib, o: lib.MultiplicativeLR(o, lambda e: 0.97, last_epoch=29),
     "OneCycleLR-cos-SGD": lambda lib, o: lib.OneCycleLR(o, max_lr=1.0, total_steps=100,
                                                         last_epoch=29),
+    "PolynomialLR": lambda lib, o: lib.PolynomialLR(o, total_iters=40, power=2.0,
+                                                    last_epoch=12),
+    "CosineAnnealingWarmRestarts": lambda lib, o: lib.CosineAnnealingWarmRestarts(
+        o, T_0=10, last_epoch=12),
+    "CyclicLR-triangular": lambda lib, o: lib.CyclicLR(o, base_lr=0.01, max_lr=0.1,
+                                                       step_size_up=10, last_epoch=12),
 }
 
 
@@ -288,14 +346,20 @@ def test_state_dict_keys_and_values_are_torchs(name):
     pairs = [(sched.state_dict(), tsched.state_dict())]
     while pairs:
         state, tstate = pairs.pop()
-        assert "optimizer" not in state
+        assert "optimizer" not in state and "_scale_fn_ref" not in state
+        # every key of torch's but its flag for a warning this library does not give
+        assert set(tstate) - set(state) <= {"_get_lr_called_within_step"}
         for key, value in _drop_functions(state).items():
             assert key in tstate, key
             assert value == tstate[key], key
         if "lr_lambdas" in state:
             assert state["lr_lambdas"] == tstate["lr_lambdas"]
         if "_schedulers" in state:
+            assert len(state["_schedulers"]) == len(tstate["_schedulers"])
             pairs += list(zip(state["_schedulers"], tstate["_schedulers"]))
+    if name.startswith("CyclicLR-scale_fn"):
+        expected = {"rate": 0.99} if name.endswith("iterations") else None
+        assert sched.state_dict()["_scale_fn_custom"] == expected
 
 
 @pytest.mark.parametrize("through_file", [False, True], ids=["in-memory", "file"])
@@ -333,9 +397,11 @@ def test_state_dict_round_trip_continues_like_an_uninterrupted_run(name, through
         ck = tg.load(tmp_path / "ck")
     opt_c, _ = optimizers(kind, lrs=(7.0, 8.0))
     sched_c = make(ours_sched, opt_c)     # built first: its constructor rewrites the lrs
+    if name == "CyclicLR-scale_fn-iterations":
+        sched_c._scale_fn_custom.rate = 0.5              # restored from the state dict
     opt_c.load_state_dict(ck["optimizer"])
     sched_c.load_state_dict(ck["scheduler"])
-    assert sched_c.last_epoch == sched_b.last_epoch
+    assert getattr(sched_c, "last_epoch", None) == getattr(sched_b, "last_epoch", None)
     assert sched_c.get_last_lr() == sched_b.get_last_lr()
     resumed = list(advance(opt_c, sched_c, range(40, 90)))
     assert first + resumed == uninterrupted
