@@ -110,7 +110,7 @@ class Module:
             self.__dict__.pop(name, None)
             self._modules.pop(name, None)
             buffers.pop(name, None)
-            params[name] = value
+            self.register_parameter(name, value)
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -128,12 +128,7 @@ class Module:
             object.__setattr__(self, name, value)
 
     def _replace_parameter(self, name, value):
-        old = self._parameters[name]
-        new_shape = getattr(value, "shape", None)
-        if old is not None and value is not None and new_shape is not None \
-                and tuple(new_shape) != old.shape:
-            raise ValueError(f"{type(self).__name__}.{name}: cannot assign a value of shape "
-                             f"{tuple(new_shape)} to a parameter of shape {old.shape}")
+        """``module.weight = value``: a Parameter (of any shape, as torch) or None."""
         if value is not None and not isinstance(value, Parameter):
             raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} "
                             f"(a Parameter or None expected); to change its values in place "
@@ -167,11 +162,28 @@ class Module:
                       | set(self._buffers))
 
     def register_parameter(self, name, param):
-        """Add a parameter (or None, a declared-but-absent one, like ``bias=False``)."""
+        """Add a parameter (or None, a declared-but-absent one, like ``bias=False``). As
+        torch, the name must be new (not a plain attribute, buffer, submodule or class
+        attribute) or already a parameter's, and the parameter a leaf."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"parameter name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('parameter name can\'t contain "."')
+        if name == "":
+            raise KeyError('parameter name can\'t be empty string ""')
+        if name not in self._parameters and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot register a {type(param).__name__} as parameter {name!r} "
-                            f"(a Parameter or None expected)")
-        self.__dict__.pop(name, None)
+            from ..functions.interop import typename
+            raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
+                            f"(torch.nn.Parameter or None required)")
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
+                             f"parameters must be created explicitly. To express '{name}' as a "
+                             f"function of another Tensor, compute the value in the forward() "
+                             f"method.")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
