@@ -158,7 +158,9 @@ def test_state_dict_layout_matches_torch(name, options):
         for key, value in state.items():
             theirs = tsd["state"][i][key]
             if key == "step" or key in SCALAR_STATE:
-                assert value == theirs.item() and isinstance(value, (int, float))
+                assert isinstance(value, Tensor) and value.shape == theirs.shape == ()  # 0-d
+                assert value.item() == theirs.item() and value.dtype == np.float32 \
+                    and theirs.dtype == torch.float32
             else:
                 np.testing.assert_allclose(value.numpy(), theirs.numpy(), rtol=1e-12)
     key = next(k for k in sd["state"][0] if isinstance(sd["state"][0][k], Tensor))
@@ -180,7 +182,8 @@ def test_load_torch_state_dict_and_continue_like_torch(name, options):
         p.data[...] = q.detach().numpy()
     opt = getattr(optim, name)(twins.ours)
     opt.load_state_dict(topt.state_dict())
-    assert all(isinstance(s["step"], int) for s in opt.state.values())
+    assert all(isinstance(s["step"], Tensor) and s["step"].shape == ()    # torch's 0-d step
+               and s["step"].dtype == np.float32 for s in opt.state.values())
     run(twins, opt, topt, 60)
     assert_params_match(twins, rtol=1e-9, atol=1e-12)
     assert_state_matches(opt, topt, twins.ours, twins.theirs, rtol=1e-9, atol=1e-12)

@@ -426,7 +426,8 @@ def test_load_torch_state_dict_and_continue_like_torch(name, options):
         p.data[...] = q.detach().numpy()
     opt = getattr(optim, name)(twins.ours)
     opt.load_state_dict(topt.state_dict())
-    assert all(isinstance(s["step"], int) for s in opt.state.values() if "step" in s)
+    assert all(isinstance(s["step"], Tensor) and s["step"].shape == ()    # torch's 0-d step
+               and s["step"].dtype == np.float32 for s in opt.state.values() if "step" in s)
     run(twins, opt, topt, 20)
     assert_params_match(twins, rtol=1e-9, atol=1e-12)
 

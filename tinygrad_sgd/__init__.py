@@ -26,16 +26,25 @@ from . import cuda
 from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like,
                        as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,
                        meshgrid)
+from .legacy_types import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
+                           ShortTensor, CharTensor, ByteTensor, BoolTensor)
 from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, sum, cat, ...)
 from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .autograd import is_anomaly_enabled
+from .determinism import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+                          is_deterministic_algorithms_warn_only_enabled,
+                          set_deterministic_debug_mode, get_deterministic_debug_mode)
 from . import autograd
 from . import linalg
 from . import special
-from .gradcheck import gradcheck, GradcheckError
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .kernels.threads import set_num_threads, get_num_threads
 from .printing import set_printoptions
 from .kernels import allocator as _allocator
+from .functions.out import accept_out as _accept_out
+
+_accept_out(globals())      # torch.matmul(a, b, out=c): the top-level functions' out= keyword
 
 _allocator.apply_from_environment()
 
@@ -62,12 +71,18 @@ float, double, half, long, int, short, bool, uint8 = (float32, float64, float16,
 __all__ = ["Tensor", "tensor",
            "zeros", "ones", "full", "arange", "zeros_like",
            "ones_like", "full_like", "as_tensor", "from_numpy", "empty", "empty_like", "eye",
-           "linspace", "logspace", "meshgrid", "float32", "float64", "int64",
+           "linspace", "logspace", "meshgrid", "FloatTensor", "DoubleTensor", "HalfTensor",
+           "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
+           "float32", "float64", "int64",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
            "Size", "dtype", "set_default_device", "get_default_device",
            "set_default_dtype", "get_default_dtype",
-           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "autograd", "linalg", "special", "gradcheck", "GradcheckError", "set_num_threads", "get_num_threads",
+           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "is_anomaly_enabled",
+           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+           "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
+           "get_deterministic_debug_mode",
+           "autograd", "linalg", "special", "gradcheck", "gradgradcheck", "GradcheckError",
+           "set_num_threads", "get_num_threads",
            "set_printoptions",
            "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__
 
@@ -75,7 +90,7 @@ __all__ = ["Tensor", "tensor",
 def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
-    if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func"):
+    if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         from . import serialization

@@ -13,6 +13,13 @@ class DTypeError(TypeError, RuntimeError):
     """A tensor of the wrong dtype (torch: RuntimeError; Python: TypeError)."""
 
 
+def refuse_grad_unless_float(t, who):
+    """torch's refusal of requires_grad on a tensor that is not floating point; its words
+    differ with the path (``who``: a factory's argument, ``requires_grad_()``, the setter)."""
+    if t.array.dtype.kind != "f":
+        raise RuntimeError(f"{who} can require gradients")
+
+
 # torch's warning when .grad is read on a non-leaf that keeps none (see Tensor.grad)
 NON_LEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "

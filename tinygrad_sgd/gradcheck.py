@@ -1,12 +1,14 @@
 """Finite-difference gradient checking: does backward() agree with the definition of a
-derivative?  ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε   (central differences, in float64)."""
+derivative?  ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε   (central differences, in float64).
+:func:`gradgradcheck` checks second-order gradients the same way."""
 import numpy as np
 
 from .tensor import Tensor
 
 
-class GradcheckError(AssertionError):
-    """Raised by :func:`gradcheck` when analytic and numeric gradients disagree."""
+class GradcheckError(RuntimeError):
+    """Raised by :func:`gradcheck` when analytic and numeric gradients disagree (a
+    RuntimeError, as torch's)."""
 
 
 def _outputs(result):
@@ -17,17 +19,19 @@ def _outputs(result):
 
 
 def _contracted(fn, inputs, out_grads):
-    """Σⱼ <out_grads[j], fn(inputs)[j]> in float64: one number per evaluation."""
+    """<out_grads[j], fn(inputs)[j]> in float64 for each output j: one number per output and
+    evaluation."""
     outs = _outputs(fn(*inputs))
-    return sum(np.sum(np.asarray(o.array, dtype=np.float64) * g) for o, g in zip(outs, out_grads))
+    return np.array([np.sum(np.asarray(o.array, dtype=np.float64) * g)
+                     for o, g in zip(outs, out_grads)])
 
 
 def _numeric_jacobian_row(fn, inputs, k, eps, out_grads):
-    """d<out_grads, fn(inputs)>/d inputs[k], element by element (the slow, obviously right
-    way)."""
+    """d<out_grads[j], fn(inputs)[j]>/d inputs[k] for each output j, element by element (the
+    slow, obviously right way): one array of inputs[k]'s shape per output."""
     x = inputs[k]
     flat = x.array.reshape(-1)
-    grad = np.zeros(flat.shape, dtype=np.float64)
+    grad = np.zeros((len(out_grads), flat.size), dtype=np.float64)
     for i in range(flat.size):
         orig = flat[i]
         flat[i] = orig + eps
@@ -35,18 +39,36 @@ def _numeric_jacobian_row(fn, inputs, k, eps, out_grads):
         flat[i] = orig - eps
         minus = _contracted(fn, inputs, out_grads)
         flat[i] = orig
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad.reshape(x.shape)
+        grad[:, i] = (plus - minus) / (2 * eps)
+    return [row.reshape(x.shape) for row in grad]
+
+
+def _analytic(fn, xs, checked, j, out_grad):
+    """d<out_grad, fn(xs)[j]>/d xs[k] by backward, for each checked k (zeros where output j
+    does not depend on xs[k])."""
+    for k in checked:
+        xs[k].grad = None
+    out = _outputs(fn(*xs))[j]
+    if out.requires_grad:
+        from .autograd import backward
+        backward([out], [Tensor(out_grad.astype(np.float64))])
+    grads = {k: np.zeros(xs[k].shape) if xs[k].grad is None else xs[k].grad.array
+             for k in checked}
+    for k in checked:
+        xs[k].grad = None
+    return grads
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
     """Check the gradients of ``fn(*inputs)`` against central finite differences.
 
     ``inputs``: a Tensor or a sequence of Tensors; those with ``requires_grad=True`` are checked.
-    They are converted to float64 copies first (finite differences need the precision). A
-    non-scalar output is contracted with a fixed random vector, so every output element counts.
-    Returns True, or raises :class:`GradcheckError` with a report of the worst mismatch
-    (or returns False when ``raise_exception=False``).
+    They are converted to float64 copies first (finite differences need the precision). Each
+    non-scalar output is contracted with a fixed random vector of its own, so every output
+    element counts, and each (output, input) pair is checked. Returns True, or raises
+    :class:`GradcheckError` — its first line torch's (``Jacobian mismatch for output 0 with
+    respect to input 1,``), then a report of the worst mismatch of each pair — (or returns
+    False when ``raise_exception=False``).
     """
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
@@ -59,26 +81,64 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     rng = np.random.default_rng(seed)
     out_grads = [rng.standard_normal(o.shape) if o.array.size > 1 else np.ones(o.shape)
                  for o in outs]
-    live = [(o, g) for o, g in zip(outs, out_grads) if o.requires_grad]
-    if live:
-        from .autograd import backward
-        backward([o for o, _ in live], [Tensor(g.astype(np.float64)) for _, g in live])
-    report = []
-    for k in checked:
-        analytic = np.zeros(xs[k].shape) if xs[k].grad is None else xs[k].grad.array
-        numeric = _numeric_jacobian_row(fn, xs, k, eps, out_grads)
-        bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
-        if bad.any():
-            err = np.abs(analytic - numeric)
-            worst = np.unravel_index(int(np.argmax(np.where(bad, err, -1))), analytic.shape)
+    numeric = {k: _numeric_jacobian_row(fn, xs, k, eps, out_grads) for k in checked}
+    report, first = [], None
+    for j, out_grad in enumerate(out_grads):
+        analytic = _analytic(fn, xs, checked, j, out_grad)
+        for k in checked:
+            bad = ~np.isclose(analytic[k], numeric[k][j], atol=atol, rtol=rtol)
+            if not bad.any():
+                continue
+            first = first or (j, k)
+            a, n = analytic[k], numeric[k][j]
+            err = np.abs(a - n)
+            worst = np.unravel_index(int(np.argmax(np.where(bad, err, -1))), a.shape)
+            which = f"output {j}, " if len(outs) > 1 else ""
             report.append(
-                f"  input {k} (shape {xs[k].shape}): {int(bad.sum())} of {bad.size} elements "
-                f"differ; worst at index {tuple(int(i) for i in worst)}: "
-                f"numeric {numeric[worst]:.6g} vs analytic {analytic[worst]:.6g} "
+                f"  {which}input {k} (shape {xs[k].shape}): {int(bad.sum())} of {bad.size} "
+                f"elements differ; worst at index {tuple(int(i) for i in worst)}: "
+                f"numeric {n[worst]:.6g} vs analytic {a[worst]:.6g} "
                 f"(abs err {err[worst]:.3g}, atol={atol}, rtol={rtol})")
     if report:
         if raise_exception:
-            raise GradcheckError("gradcheck failed: backward disagrees with finite "
-                                 "differences\n" + "\n".join(report))
+            raise GradcheckError(f"Jacobian mismatch for output {first[0]} with respect to "
+                                 f"input {first[1]},\n(backward disagrees with finite "
+                                 f"differences)\n" + "\n".join(report))
         return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True):
+    """Check second-order gradients, as torch's: the gradients of ``func(*inputs)`` —
+    ``autograd.grad(outputs, inputs, grad_outputs, create_graph=True)`` — are themselves
+    gradchecked, as a function of the inputs and of ``grad_outputs``. Without
+    ``grad_outputs``, each is drawn as torch draws it: uniform in [-1, 1), of its output's
+    shape and (floating) dtype, from the default generator."""
+    from . import autograd
+    from .creation import empty
+    from .dtypes import float64
+    tupled_inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        outputs = _outputs(func(*tupled_inputs))
+        grad_outputs = tuple(
+            empty(o.shape, dtype=o.dtype if o.dtype.kind == "f" else float64)
+            .uniform_(-1, 1).requires_grad_() for o in outputs)
+    tupled_grads = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+    n_out = len(tupled_grads)
+    diff_inputs = {i for i, x in enumerate(tupled_inputs)
+                   if isinstance(x, Tensor) and x.requires_grad}
+    diff_grads = {i for i, g in enumerate(tupled_grads) if g.requires_grad}
+
+    def new_func(*args):
+        input_args = tuple(x.requires_grad_() if i in diff_inputs else x
+                           for i, x in enumerate(args[:-n_out]))
+        outputs = _outputs(func(*input_args))
+        grads = tuple(g.requires_grad_() if i in diff_grads else g
+                      for i, g in enumerate(args[-n_out:]))
+        wrt = tuple(x for i, x in enumerate(input_args) if i in diff_inputs)
+        grad_inputs = autograd.grad(outputs, wrt, grads, create_graph=True, allow_unused=True)
+        return tuple(g for g in grad_inputs if g is not None)
+
+    return gradcheck(new_func, tupled_inputs + tupled_grads, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

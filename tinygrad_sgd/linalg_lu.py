@@ -17,10 +17,10 @@
 * :func:`tensorinv`, :func:`tensorsolve` — reshapes around ``inv`` and ``solve``.
 """
 import math
-from collections import namedtuple
 
 import numpy as np
 
+from .printing import return_type
 from .functions import where
 from .functions.distance import wrap_dim
 from .functions.reduce import torch_name
@@ -35,12 +35,12 @@ __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product",
 
 class return_types:
     """torch.return_types for these functions: tuples whose items have names too."""
-    linalg_lu_factor = namedtuple("linalg_lu_factor", "LU pivots")
-    linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", "LU pivots info")
-    linalg_lu = namedtuple("linalg_lu", "P L U")
-    lu_unpack = namedtuple("lu_unpack", "P L U")
-    linalg_ldl_factor = namedtuple("linalg_ldl_factor", "LD pivots")
-    linalg_ldl_factor_ex = namedtuple("linalg_ldl_factor_ex", "LD pivots info")
+    linalg_lu_factor = return_type("linalg_lu_factor", "LU pivots")
+    linalg_lu_factor_ex = return_type("linalg_lu_factor_ex", "LU pivots info")
+    linalg_lu = return_type("linalg_lu", "P L U")
+    lu_unpack = return_type("lu_unpack", "P L U")
+    linalg_ldl_factor = return_type("linalg_ldl_factor", "LD pivots")
+    linalg_ldl_factor_ex = return_type("linalg_ldl_factor_ex", "LD pivots info")
 
 
 # ----------------------------------------------------------------------------- LU

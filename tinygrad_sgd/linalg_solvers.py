@@ -7,10 +7,10 @@ Each is a check of the arguments with torch's messages, then one op of
 gradients and second order come from the ops' backward formulas. Real dtypes only: the
 complex-valued ``eig`` and ``eigvals`` raise.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from .printing import return_type
 from .functions import cat, where
 from .functions.reduce import torch_name
 from .ops.decompositions import (LinAlgError, Inverse, Det, LogAbsDet, Solve, SolveTriangular,
@@ -25,14 +25,14 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex"
 
 class return_types:
     """torch.return_types for these functions: tuples whose items have names too."""
-    linalg_inv_ex = namedtuple("linalg_inv_ex", "inverse info")
-    linalg_solve_ex = namedtuple("linalg_solve_ex", "result info")
-    linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", "L info")
-    linalg_slogdet = namedtuple("linalg_slogdet", "sign logabsdet")
-    linalg_qr = namedtuple("linalg_qr", "Q R")
-    linalg_eigh = namedtuple("linalg_eigh", "eigenvalues eigenvectors")
-    linalg_svd = namedtuple("linalg_svd", "U S Vh")
-    linalg_lstsq = namedtuple("linalg_lstsq", "solution residuals rank singular_values")
+    linalg_inv_ex = return_type("linalg_inv_ex", "inverse info")
+    linalg_solve_ex = return_type("linalg_solve_ex", "result info")
+    linalg_cholesky_ex = return_type("linalg_cholesky_ex", "L info")
+    linalg_slogdet = return_type("linalg_slogdet", "sign logabsdet")
+    linalg_qr = return_type("linalg_qr", "Q R")
+    linalg_eigh = return_type("linalg_eigh", "eigenvalues eigenvectors")
+    linalg_svd = return_type("linalg_svd", "U S Vh")
+    linalg_lstsq = return_type("linalg_lstsq", "solution residuals rank singular_values")
 
 
 # ----------------------------------------------------------------------------- checks

@@ -7,13 +7,15 @@ or the largest over the smallest is over 1000 (and, for fractions, when the smal
 1e-4); else 4 decimals. Every element is padded to the widest one.
 """
 import math
+import sys
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
 
 from .dtypes import default_float
 
-__all__ = ["set_printoptions", "tensor_repr"]
+__all__ = ["set_printoptions", "tensor_repr", "return_type"]
 
 
 @dataclass
@@ -148,7 +150,7 @@ def tensor_repr(t, prefix="tensor("):
     if a.dtype not in (default, np.int64, np.bool_) or (a.size == 0 and a.dtype != default):
         suffixes.append(f"dtype={OPTIONS.namespace}.{a.dtype}")
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn={t.grad_fn!r}")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     body = values_str(a, indent)
@@ -162,3 +164,22 @@ def tensor_repr(t, prefix="tensor("):
             out.append(", " + s)
             last += len(s) + 2
     return "".join(out) + ")"
+
+
+def return_type(name, fields):
+    """A named tuple for the results of ``max(dim)``, ``sort``, ``topk``, ... that prints as
+    torch's ``torch.return_types``: the type's name, then one ``field=value`` a line::
+
+        torch.return_types.max(
+        values=tensor([2., 4.]),
+        indices=tensor([1, 1]))
+    """
+    def __repr__(self):
+        items = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+        return f"{OPTIONS.namespace}.return_types.{name}(\n{items})"
+
+    caller = sys._getframe(1)          # (a class ``return_types`` there: pickle finds it)
+    where = caller.f_code.co_name
+    return type(name, (namedtuple(name, fields),), {
+        "__slots__": (), "__repr__": __repr__, "__module__": caller.f_globals["__name__"],
+        "__qualname__": name if where == "<module>" else f"{where}.{name}"})

@@ -1,5 +1,7 @@
 """``Tensor.shape`` as torch gives it: a tuple that prints as ``tinygrad_sgd.Size([2, 3])``."""
 
+import sys
+
 __all__ = ["Size"]
 
 
@@ -18,9 +20,15 @@ class Size(tuple):
         return f"{OPTIONS.namespace}.Size({list(self)})"
 
     def __format__(self, spec):
-        """``print(x.shape)`` and ``repr`` give torch's ``tinygrad_sgd.Size([2, 3])``; inside
-        f-strings (the library's error messages) a shape reads as the tuple it is, ``(2, 3)``."""
-        return tuple.__repr__(self) if not spec else format(tuple(self), spec)
+        """``print(x.shape)``, ``repr`` and a program's ``f"{x.shape}"`` give torch's
+        ``tinygrad_sgd.Size([2, 3])``; inside the library's own f-strings (its error messages)
+        a shape reads as the tuple it is, ``(2, 3)``."""
+        if spec:
+            return format(tuple(self), spec)
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller == "tinygrad_sgd" or caller.startswith("tinygrad_sgd."):
+            return tuple.__repr__(self)
+        return repr(self)
 
     def __getitem__(self, index):
         out = tuple.__getitem__(self, index)

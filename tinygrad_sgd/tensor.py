@@ -20,7 +20,7 @@ from . import autograd, versions
 from .device import CPU
 from .size import Size
 from .dtypes import as_array, as_dtype, default_float, legacy_sized_array, _BY_NUMPY
-from .errors import NON_LEAF_GRAD, ShapeError
+from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float
 
 
 def tensor_method(fn):
@@ -60,7 +60,8 @@ class Tensor:
             self.array = as_array(data, default_float())    # torch.Tensor(list): float
         else:
             self.array = as_array(data, dtype)
-        if requires_grad:
+        if requires_grad:        # (torch's words for a factory's argument)
+            refuse_grad_unless_float(self, "Only Tensors of floating point and complex dtype")
             self.requires_grad_(True)
 
     # ------------------------------------------------------------------ attributes
@@ -91,9 +92,8 @@ class Tensor:
                                + ("" if value else " If you want to use a computed variable "
                                   "in a subgraph that doesn't require differentiation use "
                                   "var_no_grad = var.detach()."))
-        if value and self.array.dtype.kind != "f":
-            raise RuntimeError(f"only Tensors of floating point and complex dtype can require "
-                               f"gradients (this one is {self.dtype})")
+        if value:
+            refuse_grad_unless_float(self, "only Tensors of floating point and complex dtype")
         self._requires_grad = bool(value)
 
     @property
@@ -280,6 +280,8 @@ class Tensor:
                 raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; "
                                    "use detach() for a non-leaf")
             return self
+        if requires_grad:
+            refuse_grad_unless_float(self, "only Tensors of floating point dtype")
         self.requires_grad = requires_grad
         return self
 
@@ -401,7 +403,7 @@ class Tensor:
         if n < 2:
             raise RuntimeError(f"tensor.mT is only supported on matrices or batches of "
                                f"matrices. Got {n}-D tensor.")
-        return F.permute(self, tuple(range(n - 2)) + (n - 1, n - 2))
+        return F.transpose(self, -2, -1)
 
 
 _UFUNC_OPERATORS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",

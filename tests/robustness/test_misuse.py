@@ -210,7 +210,8 @@ CATALOGUE = [
      RuntimeError, r"copy_: an operand of shape \(3, 2\) does not fit into a tensor of shape "
                    r"\(2, 3\)"),
     ("integer Parameter", lambda: nn.Parameter(np.arange(3)),
-     RuntimeError, r"only Tensors of floating point (and complex )?dtype can require gradients"),
+     RuntimeError, r"[Oo]nly Tensors of floating point (and complex )?dtype can require "
+                   r"gradients"),
     ("string Parameter", lambda: nn.Parameter("abc"), TypeError, r"non-numeric \(<U3\) data"),
 ]
 

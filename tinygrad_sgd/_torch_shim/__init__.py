@@ -15,7 +15,9 @@ attributes up in the matching module of this library:
 
 A few names torch has and the library does not are defined here, with their meaning on a
 CPU-only library (:data:`EXTRAS`): ``torch.dtype`` (the library's ``DType``),
-``torch.set_default_device`` / ``get_default_device`` (only the CPU), ``torch.autograd.gradcheck``.
+``torch.set_default_device`` / ``get_default_device`` (only the CPU), ``torch.autograd.gradcheck``
+and ``gradgradcheck``, ``torch.optim.lr_scheduler._LRScheduler`` (a private name torch keeps);
+``torch.__version__`` and ``torch.version`` (:mod:`.version`).
 """
 from __future__ import annotations
 
@@ -40,7 +42,8 @@ class Row(NamedTuple):
 
 MODULES = {
     "torch": Row("tinygrad_sgd", frozenset({
-        "gradcheck", "GradcheckError", "bool_", "DType", "get_rng", "data", "utils",
+        "gradcheck", "gradgradcheck", "GradcheckError", "bool_", "DType", "get_rng", "data",
+        "utils",
         # Tensor methods only, in torch
         "contiguous", "expand", "expand_as", "repeat"})),
     "torch.nn": Row("tinygrad_sgd.nn", frozenset({"IncompatibleKeys"})),
@@ -65,6 +68,12 @@ MODULES = {
     "torch.autograd.functional": Row("tinygrad_sgd.autograd.functional"),
     "torch.func": Row("tinygrad_sgd.func"),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
+    "torch.backends": Row(None),
+    "torch.backends.mps": Row("tinygrad_sgd.backends.mps"),
+    "torch.backends.cudnn": Row("tinygrad_sgd.backends.cudnn"),
+    "torch.version": Row("tinygrad_sgd._torch_shim.version", frozenset({"TorchVersion"})),
+    "torch.cuda.amp": Row("tinygrad_sgd.amp.cuda_amp"),
+    "torch.amp": Row("tinygrad_sgd.amp"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.special": Row("tinygrad_sgd.special"),
     "torch.random": Row("tinygrad_sgd", only=frozenset({
@@ -86,6 +95,16 @@ def _dtype_class():
 def _gradcheck():
     from ..gradcheck import gradcheck
     return gradcheck
+
+
+def _gradgradcheck():
+    from ..gradcheck import gradgradcheck
+    return gradgradcheck
+
+
+def _old_scheduler_base():
+    from ..optim.lr_scheduler import _LRScheduler
+    return _LRScheduler
 
 
 def _cpu_device():
@@ -110,7 +129,9 @@ EXTRAS = {
     "torch": {"dtype": _dtype_class,
               "set_default_device": lambda: set_default_device,
               "get_default_device": lambda: get_default_device},
-    "torch.autograd": {"gradcheck": _gradcheck},
+    "torch.autograd": {"gradcheck": _gradcheck, "gradgradcheck": _gradgradcheck},
+    # torch's old base-class name, still what many schedulers subclass
+    "torch.optim.lr_scheduler": {"_LRScheduler": _old_scheduler_base},
 }
 
 
@@ -136,6 +157,9 @@ class ShimModule(types.ModuleType):
         self.__package__ = name
         self._target_name, self._hidden, self._only = row.target, row.hidden, row.only
         self._children = _children(name)
+        if name == "torch":                      # torch.__version__, a comparable version
+            from .version import __version__
+            self.__version__ = __version__
 
     def _target(self):
         return None if self._target_name is None else importlib.import_module(self._target_name)

@@ -5,16 +5,16 @@
   ``grad``;
 * :mod:`.grad_mode` — ``no_grad``, ``enable_grad``, ``set_grad_enabled``;
 * :mod:`.slices` — gradients that are zero but for one block (indexing's, added in place);
-* :mod:`.anomaly` — ``detect_anomaly``.
+* :mod:`.anomaly` — ``detect_anomaly``, ``set_detect_anomaly``.
 """
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         module_scope, _mode)
-from .anomaly import detect_anomaly, is_anomaly_enabled
+from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .function import Function
 from .engine import backward, grad, run_backward, make_grads, sum_to_shape, SumToShape
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "grad", "backward", "detect_anomaly", "is_anomaly_enabled"]
+           "grad", "backward", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 def __getattr__(name):
@@ -23,4 +23,7 @@ def __getattr__(name):
     if name == "functional":
         import importlib
         return importlib.import_module(".functional", __name__)
+    if name in ("gradcheck", "gradgradcheck"):     # torch.autograd.gradcheck, likewise
+        import importlib
+        return getattr(importlib.import_module("..gradcheck", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

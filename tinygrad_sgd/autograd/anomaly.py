@@ -8,7 +8,7 @@ import numpy as np
 
 from .grad_mode import _mode
 
-__all__ = ["detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 def is_anomaly_enabled() -> bool:
@@ -26,6 +26,24 @@ class detect_anomaly:
         self.prev = _mode.anomaly
         _mode.anomaly = self.check_nan
         return self
+
+    def __exit__(self, *exc):
+        _mode.anomaly = self.prev
+        return False
+
+
+class set_detect_anomaly:
+    """Anomaly checks on or off (``mode``; with ``check_nan=False`` nothing is checked), as
+    torch's: called as a function (``torch.autograd.set_detect_anomaly(True)`` at the top of a
+    script) it switches at once; as a context manager the previous setting comes back on
+    exit."""
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        self.prev = _mode.anomaly
+        _mode.anomaly = bool(mode) and bool(check_nan)
+
+    def __enter__(self):
+        return None
 
     def __exit__(self, *exc):
         _mode.anomaly = self.prev

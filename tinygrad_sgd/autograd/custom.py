@@ -241,6 +241,8 @@ def _backward(ctx, user_backward, grad):
     if not isinstance(grads, tuple):
         grads = (grads,)
     expected = len(ctx.needs_input_grad)
+    if len(grads) > expected and all(g is None for g in grads[expected:]):
+        grads = grads[:expected]          # extra Nones (a defaulted forward argument) dropped
     if len(grads) != expected:
         raise RuntimeError(f"function {ctx.name()} returned an incorrect number of gradients "
                            f"(expected {expected}, got {len(grads)})")

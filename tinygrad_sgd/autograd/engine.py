@@ -300,9 +300,7 @@ def make_grads(outputs, grad_outputs):
                 f"inside no_grad()?)")
         if g is None:
             if t.array.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs: this tensor has "
-                    f"shape {t.shape}; pass gradient= (a tensor of that shape) to backward()")
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = Tensor(np.ones(t.shape, dtype=t.dtype))
         else:
             g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=t.dtype))

@@ -17,12 +17,14 @@ wraps the result in a Tensor whose ``grad_fn`` is the Function instance. That in
 *node*: it remembers, for each input, where the gradient must go next — the input's own
 ``grad_fn`` (an intermediate result) or the input Tensor itself (a leaf).
 """
+import functools
 import itertools
 import weakref
 
 import numpy as np
 
 from . import anomaly
+from .torch_names import torch_mode, torch_name
 from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
 from .. import versions
 from ..errors import ShapeError
@@ -71,6 +73,18 @@ def _record_view(out, args, kwargs, cls):
     if views is None:
         views = base._views = weakref.WeakSet()
     views.add(out)
+
+
+class _class_or_node:
+    """A method given the class, and the node when asked of one: ``Mul.name()`` and
+    ``y.grad_fn.name()`` both work."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, node, cls):
+        return functools.partial(self.fn, cls, node)
 
 
 class Function:
@@ -122,10 +136,16 @@ class Function:
     def save_for_backward(self, *tensors) -> None:
         """Keep Tensors (usually inputs) for backward; freed after backward unless retained.
         Their version counters are recorded so that an in-place change before backward is
-        detected instead of silently giving a wrong gradient."""
+        detected instead of silently giving a wrong gradient. ``None`` may be saved (an
+        optional input, as a bias), and comes back as None."""
         if self._recording:       # (outside a recorded graph nothing needs keeping)
+            Tensor = _tensor_class()
+            for i, t in enumerate(tensors):
+                if t is not None and not isinstance(t, Tensor):
+                    raise TypeError(f"save_for_backward can only save variables, but argument "
+                                    f"{i} is of type {type(t).__name__}")
             self._saved = tensors
-            self._versions = [t._version for t in tensors]
+            self._versions = [None if t is None else t._version for t in tensors]
 
     def save_output(self, array) -> None:
         """Keep the forward result for backward (read back with :meth:`output`); its version
@@ -165,7 +185,7 @@ class Function:
         a gradient gives it even if x was changed in place since."""
         self._check_not_released()
         for i, (t, v, need) in enumerate(zip(self._saved, self._versions, needed)):
-            if need and t._version != v:
+            if need and t is not None and t._version != v:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: input {i} of {self.name()}, of shape {t.shape}, "
@@ -207,10 +227,11 @@ class Function:
     def _check_not_released(self):
         if self._released:
             raise RuntimeError(
-                f"Trying to backward through the graph a second time (or to use saved tensors "
-                f"of {self.name()} after they were freed). Saved arrays are freed after "
-                f"backward(); pass retain_graph=True to the first backward() if you need to "
-                f"backward through the graph again.")
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
 
     def release(self) -> None:
         """Free the arrays forward saved (called after backward unless retain_graph=True);
@@ -305,10 +326,14 @@ class Function:
         return out
 
     # --- introspection ----------------------------------------------------------------------
-    @classmethod
-    def name(cls) -> str:
+    @_class_or_node
+    def name(cls, node=None) -> str:
         """torch-style node name: ``MulBackward`` (``grad_fn_name``, or the class name +
-        "Backward")."""
+        "Backward"); while the as_torch runner runs a torch program, torch's own name
+        (``MulBackward0``; ``x[0]``: ``SelectBackward0``; see :mod:`.torch_names`). Asked of
+        the op class (``Mul.name()``) or of a node (``y.grad_fn.name()``)."""
+        if torch_mode():
+            return torch_name(cls, node)
         return cls.grad_fn_name or cls.__name__ + "Backward"
 
     def label(self) -> str:
@@ -327,6 +352,12 @@ class Function:
         self._pre_hooks.sort(key=lambda h: getattr(h, "retains_grad", False))  # stable
 
     def __repr__(self):
+        """``<MulBackward>``; in a torch program, as torch's: ``<MulBackward0 object at
+        0x7f...>`` (a tensor prints ``grad_fn=<MulBackward0>`` either way)."""
+        if torch_mode():
+            where = ("torch.autograd.function." if getattr(type(self), "_torch_forward", None)
+                     is not None else "")
+            return f"<{where}{self.name()} object at {hex(id(self))}>"
         return f"<{self.name()}>"
 
 

@@ -23,12 +23,10 @@ def is_grad_enabled() -> bool:
     return _mode.enabled
 
 
-class set_grad_enabled:
-    """Context manager and decorator that turns graph recording on or off."""
-
-    def __init__(self, mode: bool):
-        self.mode = bool(mode)
-        self.prev = None
+class _GradModeContext:
+    """A grad mode for a ``with`` block (restored on exit) or a decorated function."""
+    mode = True
+    prev = None
 
     def __enter__(self):
         self.prev = _mode.enabled
@@ -48,31 +46,57 @@ class set_grad_enabled:
                 return fn(*args, **kwargs)
         return wrapper
 
+    def clone(self):
+        return type(self)()
 
-class no_grad(set_grad_enabled):
+
+class set_grad_enabled(_GradModeContext):
+    """Turns graph recording on or off, as torch's: called as a function
+    (``torch.set_grad_enabled(False)``) it switches at once, until switched back; as a context
+    manager (``with set_grad_enabled(is_train):``) the previous mode comes back on exit; as a
+    decorator it changes nothing until the function runs."""
+
+    def __init__(self, mode: bool):
+        self.prev = _mode.enabled
+        self.mode = bool(mode)
+        _mode.enabled = self.mode
+
+    def __enter__(self):
+        _mode.enabled = self.mode              # (the previous mode was taken at creation)
+        return self
+
+    def __call__(self, fn):
+        _mode.enabled = self.prev              # a decorator: nothing changes now
+        return super().__call__(fn)
+
+    def clone(self):
+        return type(self)(self.mode)
+
+    def __repr__(self):
+        from ..printing import OPTIONS
+        return f"{OPTIONS.namespace}.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
+
+class no_grad(_GradModeContext):
     """``with no_grad():`` (or ``@no_grad()``, or ``@no_grad``) — run without recording a
-    graph."""
+    graph. Creating it changes nothing; entering the block does."""
+    mode = False
 
     def __new__(cls, fn=None):
         if fn is not None:  # used bare, as torch allows: @no_grad
             return set_grad_enabled(False)(fn)
         return super().__new__(cls)
 
-    def __init__(self):
-        super().__init__(False)
 
-
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradModeContext):
     """``with enable_grad():`` (or ``@enable_grad()``, or ``@enable_grad``) — record a graph
     even inside no_grad."""
+    mode = True
 
     def __new__(cls, fn=None):
         if fn is not None:  # used bare: @enable_grad
             return set_grad_enabled(True)(fn)
         return super().__new__(cls)
-
-    def __init__(self):
-        super().__init__(True)
 
 
 class module_scope:

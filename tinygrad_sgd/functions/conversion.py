@@ -11,10 +11,16 @@ __all__ = []          # methods only (torch has no top-level to/float/...)
 
 
 @tensor_method
-def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
+       memory_format=None):
     """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its
     dtype), with ``dtype=``/``device=`` keywords; ``to(None)`` changes nothing. A float
-    cast of a tensor that requires grad is differentiable."""
+    cast of a tensor that requires grad is differentiable. ``memory_format=channels_last``
+    (or ``contiguous_format``) also lays the values out in that order (see ``contiguous``)."""
+    from .shape import preserve_format
+    if memory_format is not None and memory_format is not preserve_format:
+        out = to(self, *args, dtype=dtype, device=device, copy=copy)
+        return out.contiguous(memory_format)
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype
@@ -49,13 +55,25 @@ def cuda(self, *args, **kwargs):
 
 @tensor_method
 def type(self, dtype=None):
-    """Without an argument: the torch-style type name (``'tinygrad_sgd.FloatTensor'``);
-    with one: ``to(dtype)``."""
+    """Without an argument: the torch-style type name (``'tinygrad_sgd.FloatTensor'``, or
+    ``'torch.FloatTensor'`` while the as_torch runner runs a torch program); with one:
+    ``to(dtype)``, the dtype also given by such a name (``t.type('torch.DoubleTensor')``) or
+    typed class (``t.type(torch.LongTensor)``)."""
+    from ..printing import OPTIONS
+    names = {"float32": "Float", "float64": "Double", "float16": "Half",
+             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+             "uint8": "Byte", "bool": "Bool"}
     if dtype is None:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half",
-                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                 "uint8": "Byte", "bool": "Bool"}
-        return f"tinygrad_sgd.{names.get(self.array.dtype.name, 'Unknown')}Tensor"
+        return f"{OPTIONS.namespace}.{names.get(self.array.dtype.name, 'Unknown')}Tensor"
+    if isinstance(dtype, str):
+        by_name = {f"{space}.{name}Tensor": np.dtype(numpy_name) for numpy_name, name in
+                   names.items() for space in ("torch", "tinygrad_sgd", OPTIONS.namespace)}
+        if dtype not in by_name:
+            raise ValueError(f"invalid type: {dtype!r}")
+        dtype = by_name[dtype]
+    from ..legacy_types import LegacyTensorType
+    if isinstance(dtype, LegacyTensorType):         # t.type(torch.LongTensor)
+        dtype = dtype.dtype
     return self.to(dtype)
 
 

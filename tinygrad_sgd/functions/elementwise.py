@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from ..autograd.torch_names import named
 from ..dtypes import _CATEGORY, default_float, promote, promote_dtypes, scalar_array
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
@@ -139,7 +140,8 @@ def sub(input, other, *, alpha=1):
                            "`logical_not()` operator instead.")
     if alpha != 1:
         b = mul(b, alpha)
-    return ops.Sub.apply(a, b)
+    out = ops.Sub.apply(a, b)
+    return out if isinstance(input, Tensor) else named(out, "RsubBackward1", other)
 
 
 def rsub(input, other, *, alpha=1):
@@ -157,7 +159,8 @@ def div(input, other, *, rounding_mode=None):
     """True division (integers give the default float dtype), or ``rounding_mode="trunc"``
     (toward 0) or ``"floor"`` (integers stay integers; the gradient is 0, as torch)."""
     if rounding_mode is None:
-        return ops.Div.apply(*float_operands(input, other))
+        out = ops.Div.apply(*float_operands(input, other))     # number / x: torch's 1/x times it
+        return out if isinstance(input, Tensor) else named(out, "MulBackward0", other)
     a, b = operands(input, other)
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
@@ -218,7 +221,8 @@ def pow(input, exponent):
     a, b = operands(input, exponent)
     if a.dtype == bool:
         raise not_implemented("pow", bool)
-    return ops.Pow.apply(a, b)
+    out = ops.Pow.apply(a, b)
+    return out if isinstance(input, Tensor) else named(out, "PowBackward2", exponent)
 
 
 @tensor_method

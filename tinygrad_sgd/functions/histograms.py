@@ -6,16 +6,16 @@ span ``range`` (D (min, max) pairs, flattened) or the points' own min and max, f
 exactly as :func:`.misc.histogram` finds them, and a point falls in the bin whose edges
 enclose it, the last bin closed on the right. Not differentiable (counts), as torch.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..printing import return_type
 from ..tensor import Tensor
 from .misc import _linspace, _name
 
 __all__ = ["histogramdd"]
 
-_HistogramDD = namedtuple("histogramdd", "hist bin_edges")
+_HistogramDD = return_type("histogramdd", "hist bin_edges")
 
 
 def histogramdd(input, bins, *, range=None, weight=None, density=False):

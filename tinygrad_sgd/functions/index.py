@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..arguments import normalize_dim, shape_arg
+from ..autograd.torch_names import getitem_name, named, torch_mode
 from ..errors import ShapeError
 from ..ops.index import Diagonal, diagonal_index
 from ..ops.shape import Staged
@@ -25,7 +26,10 @@ __all__ = ["select", "narrow", "unbind", "split", "chunk", "tensor_split", "diag
 
 # ---------------------------------------------------------------------------- x[index]
 def getitem(input, index):
-    return ops.GetItem.apply(input, torch_index(index, input.shape))
+    out = ops.GetItem.apply(input, torch_index(index, input.shape))
+    if out.grad_fn is not None and torch_mode():
+        named(out, getitem_name(index), input)
+    return out
 
 
 def torch_index(index, shape):
@@ -70,6 +74,7 @@ def torch_index(index, shape):
             dim, pos = dim + k, pos + k
     if not advanced:
         return basic[0] if len(basic) == 1 else tuple(basic)
+    _check_broadcast(advanced.values())
     second, p = [], 0
     while p <= max(advanced):
         a = advanced.get(p)
@@ -79,6 +84,19 @@ def torch_index(index, shape):
         # one step is enough (an index array on its own is freed with the graph's arrays)
         return second[0] if len(second) == 1 else tuple(second)
     return Staged((tuple(basic), tuple(second)))
+
+
+def _check_broadcast(arrays):
+    """The index arrays (a k-dim mask counts as k arrays of its True count) must broadcast
+    together, as torch says."""
+    shapes = []
+    for a in arrays:
+        shapes += [(int(a.sum()),)] * max(a.ndim, 1) if a.dtype == bool else [a.shape]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                         "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
 
 
 def unwrap_index(index):
@@ -126,7 +144,7 @@ def _item(i):
         return "slice", slice(start, stop, step)
     if isinstance(i, Tensor):
         a = i.array
-    elif isinstance(i, (list, tuple, np.ndarray)):
+    elif isinstance(i, (list, tuple, np.ndarray, range)):       # x[range(n), target] too
         a = np.asarray(i)
         if a.size == 0 and a.dtype.kind == "f":
             a = a.astype(np.int64)      # [] picks nothing
@@ -186,7 +204,8 @@ def select(input, dim, index):
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {dim}")
-    return ops.GetItem.apply(input, (slice(None),) * d + (int(index),))
+    out = ops.GetItem.apply(input, (slice(None),) * d + (int(index),))
+    return named(out, "SelectBackward0", input)
 
 
 @tensor_method
@@ -201,7 +220,7 @@ def narrow(input, dim, start, length):
     if start + length > n:
         raise ShapeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
                          f"size ({n}).")
-    return _part(input, d, start, start + length)
+    return named(_part(input, d, start, start + length), "SliceBackward0", input)
 
 
 def _part(input, d, start, stop):
@@ -213,8 +232,8 @@ def unbind(input, dim=0):
     if input.ndim == 0:
         raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
     d = normalize_dim(dim, input.ndim, "unbind")
-    return tuple(ops.GetItem.apply(input, (slice(None),) * d + (i,))
-                 for i in range(input.shape[d]))
+    return tuple(named(ops.GetItem.apply(input, (slice(None),) * d + (i,)), "UnbindBackward0",
+                       input) for i in range(input.shape[d]))
 
 
 def _split_dim(input, dim, op):
@@ -240,14 +259,16 @@ def split(tensor, split_size_or_sections, dim=0):
                              f"(input tensor's size at dimension {d}), but got "
                              f"split_sizes={list(sizes)}")
         bounds = np.cumsum((0,) + sizes).tolist()
-        return tuple(_part(input, d, a, b) for a, b in zip(bounds, bounds[1:]))
+        return tuple(named(_part(input, d, a, b), "SplitWithSizesBackward0", input)
+                     for a, b in zip(bounds, bounds[1:]))
     size = shape_arg((split_size_or_sections,))[0]
     if size < 0:
         raise ShapeError(f"split expects split_size be non-negative, but got split_size={size}")
     if size == 0 and n:
         raise ShapeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
                          f"size of {n}")
-    return tuple(_part(input, d, i, i + size) for i in range(0, max(n, 1), max(size, 1)))
+    return tuple(named(_part(input, d, i, i + size), "SplitBackward0", input)
+                 for i in range(0, max(n, 1), max(size, 1)))
 
 
 def _split_method(self, split_size, dim=0):
@@ -290,7 +311,8 @@ def tensor_split(input, indices_or_sections, dim=0):
     if sections <= 0:
         raise ShapeError(f"number of sections must be larger than 0, got {sections}")
     size, extra = divmod(n, sections)
-    return split(input, [size + 1] * extra + [size] * (sections - extra), d)
+    return tuple(named(part, "SliceBackward0", input) for part in
+                 split(input, [size + 1] * extra + [size] * (sections - extra), d))
 
 
 @tensor_method
@@ -314,7 +336,7 @@ def unfold(input, dimension, size, step):
     windows = np.arange((n - size) // step + 1)[:, None] * step + np.arange(size)
     picked = ops.GetItem.apply(input, (slice(None),) * d + (windows,))
     order = tuple(k for k in range(input.ndim + 1) if k != d + 1) + (d + 1,)
-    return ops.Permute.apply(picked, order)
+    return named(ops.Permute.apply(picked, order), "UnfoldBackward0", input)
 
 
 # ---------------------------------------------------------------------------- diagonals
@@ -359,7 +381,7 @@ def diag(input, diagonal=0):
 def trace(input):
     if input.ndim != 2:
         raise ShapeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
-    return input.diagonal().sum()
+    return named(input.diagonal().sum(), "TraceBackward0", input)
 
 
 def _triangle(input, keep, op):
@@ -373,11 +395,13 @@ def _triangle(input, keep, op):
 def tril(input, diagonal=0):
     """The lower triangle (on and below the ``diagonal``) of the last two dims; 0 above."""
     n, m = input.shape[-2:] if input.ndim >= 2 else (0, 0)
-    return _triangle(input, np.tri(n, m, diagonal, dtype=bool), "tril")
+    out = _triangle(input, np.tri(n, m, diagonal, dtype=bool), "tril")
+    return named(out, "TrilBackward0", input)
 
 
 @tensor_method
 def triu(input, diagonal=0):
     """The upper triangle (on and above the ``diagonal``) of the last two dims; 0 below."""
     n, m = input.shape[-2:] if input.ndim >= 2 else (0, 0)
-    return _triangle(input, ~np.tri(n, m, diagonal - 1, dtype=bool), "triu")
+    out = _triangle(input, ~np.tri(n, m, diagonal - 1, dtype=bool), "triu")
+    return named(out, "TriuBackward0", input)

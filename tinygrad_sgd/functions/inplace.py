@@ -17,6 +17,7 @@ values refuses to backpropagate through them instead of silently using the new o
 import numpy as np
 
 from .. import autograd, ops
+from ..autograd.torch_names import named
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
@@ -245,8 +246,8 @@ def setitem(self, index, value):
     index = unwrap_index(index)
     if autograd.is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and
                                                               value.requires_grad)):
-        return inplace(self, _index_put, index, value, name="__setitem__",
-                       check_shapes=False)
+        out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
+        return named(out, "torch::autograd::CopySlices")
     if isinstance(value, str):
         raise TypeError(f"can't assign a str to a {_dtype_name(self.dtype)} tensor")
     self._bump_version()

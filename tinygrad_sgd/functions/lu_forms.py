@@ -7,16 +7,16 @@ Each checks its arguments with torch's messages and calls :mod:`tinygrad_sgd.lin
 (or the ops of :mod:`tinygrad_sgd.ops.lu`), where the gradients come from.
 """
 import warnings
-from collections import namedtuple
 
 import numpy as np
 
+from ..printing import return_type
 from ..tensor import tensor_method
 
 __all__ = ["lu", "lu_unpack", "lu_solve", "geqrf", "orgqr", "ormqr"]
 
-_lu_with_info = namedtuple("_lu_with_info", "LU pivots info")
-_geqrf = namedtuple("geqrf", "a tau")
+_lu_with_info = return_type("_lu_with_info", "LU pivots info")
+_geqrf = return_type("geqrf", "a tau")
 
 
 def _linalg_lu():

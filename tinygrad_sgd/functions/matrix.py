@@ -6,10 +6,10 @@ Each is a call into :mod:`tinygrad_sgd.linalg` (torch.linalg), whose functions c
 :mod:`tinygrad_sgd.ops.decompositions`, where the backward formulas are.
 """
 import warnings
-from collections import namedtuple
 
 import numpy as np
 
+from ..printing import return_type
 from ..tensor import Tensor, tensor_method
 from .elementwise import where
 
@@ -17,10 +17,10 @@ __all__ = ["det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve",
            "cholesky_inverse", "pinverse", "matrix_power", "matrix_exp", "svd", "qr",
            "triangular_solve"]
 
-_slogdet = namedtuple("slogdet", "sign logabsdet")
-_svd = namedtuple("svd", "U S V")
-_qr = namedtuple("qr", "Q R")
-_triangular_solve = namedtuple("triangular_solve", "solution cloned_coefficient")
+_slogdet = return_type("slogdet", "sign logabsdet")
+_svd = return_type("svd", "U S V")
+_qr = return_type("qr", "Q R")
+_triangular_solve = return_type("triangular_solve", "solution cloned_coefficient")
 
 
 def _linalg():

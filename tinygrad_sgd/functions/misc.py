@@ -7,10 +7,10 @@ comparison aliases (greater, less_equal, not_equal, ...), type_as, new_empty and
 All compose existing differentiable functions (sort, gather, lerp, norm, where)."""
 import functools
 import numbers
-from collections import namedtuple
 
 import numpy as np
 
+from ..printing import return_type
 from ..autograd import no_grad
 from ..tensor import Tensor, tensor_method
 from .elementwise import ge, gt, le, lt, ne, result_type, where
@@ -192,7 +192,7 @@ def _name(dtype):
 
 
 # ---------------------------------------------------------------------------- histogram
-_Histogram = namedtuple("histogram", "hist bin_edges")
+_Histogram = return_type("histogram", "hist bin_edges")
 
 
 def _linspace(lo, hi, steps, dtype):

@@ -6,12 +6,13 @@
 ``aminmax`` return named tuples, as torch's ``torch.return_types``.
 """
 import math
-from collections import namedtuple
 
 import numpy as np
 
 from ..arguments import normalize_dim, normalize_dims
+from ..autograd.torch_names import named
 from ..dtypes import default_float
+from ..printing import return_type
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
                           LogSumExp, Var, Std, Norm)
 from ..tensor import Tensor, tensor_method
@@ -24,18 +25,18 @@ __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argm
 class return_types:
     """torch's ``torch.return_types``: tuples whose items are also reachable by name
     (``x.max(0).values``, ``x.max(0).indices``)."""
-    max = namedtuple("max", "values indices")
-    min = namedtuple("min", "values indices")
-    sort = namedtuple("sort", "values indices")
-    topk = namedtuple("topk", "values indices")
-    kthvalue = namedtuple("kthvalue", "values indices")
-    median = namedtuple("median", "values indices")
-    nanmedian = namedtuple("nanmedian", "values indices")
-    mode = namedtuple("mode", "values indices")
-    cummax = namedtuple("cummax", "values indices")
-    cummin = namedtuple("cummin", "values indices")
-    aminmax = namedtuple("aminmax", "min max")
-    frexp = namedtuple("frexp", "mantissa exponent")
+    max = return_type("max", "values indices")
+    min = return_type("min", "values indices")
+    sort = return_type("sort", "values indices")
+    topk = return_type("topk", "values indices")
+    kthvalue = return_type("kthvalue", "values indices")
+    median = return_type("median", "values indices")
+    nanmedian = return_type("nanmedian", "values indices")
+    mode = return_type("mode", "values indices")
+    cummax = return_type("cummax", "values indices")
+    cummin = return_type("cummin", "values indices")
+    aminmax = return_type("aminmax", "min max")
+    frexp = return_type("frexp", "mantissa exponent")
 
 
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
@@ -81,7 +82,8 @@ def squeeze_index(indices, dim, keepdim, ndim):
 @tensor_method
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Integers and bools sum to int64, as torch; ``dtype`` sets the result's dtype."""
-    return Sum.apply(input, reduce_dims(dim, input, "sum"), keepdim, dtype)
+    out = Sum.apply(input, reduce_dims(dim, input, "sum"), keepdim, dtype)
+    return named(out, "SumBackward0" if dim is None else "SumBackward1", input)
 
 
 @tensor_method
@@ -95,8 +97,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     dims = reduce_dims(dim, input, "mean")
     n = float(math.prod(input.shape[d] for d in dims))
     if input.dtype == np.float16:
-        return (Sum.apply(input, dims, keepdim, np.float32) / n).to(np.float16)
-    return Sum.apply(input, dims, keepdim) / n
+        out = (Sum.apply(input, dims, keepdim, np.float32) / n).to(np.float16)
+    else:
+        out = Sum.apply(input, dims, keepdim) / n
+    return named(out, "MeanBackward0" if dim is None else "MeanBackward1", input)
 
 
 @tensor_method
@@ -253,13 +257,15 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over the same dims (a plain tuple, as torch)."""
     dims, c, whole = _var_args("var_mean", input, dim, unbiased, correction)
-    return Var.apply(input, dims, c, keepdim, whole), mean(input, dims, keepdim)
+    return tuple(named(out, "VarMeanBackward0", input) for out in
+                 (Var.apply(input, dims, c, keepdim, whole), mean(input, dims, keepdim)))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over the same dims (a plain tuple, as torch)."""
     dims, c, whole = _var_args("std_mean", input, dim, unbiased, correction)
-    return Std.apply(input, dims, c, keepdim, whole), mean(input, dims, keepdim)
+    return tuple(named(out, "StdMeanBackward0", input) for out in
+                 (Std.apply(input, dims, c, keepdim, whole), mean(input, dims, keepdim)))
 
 
 @tensor_method

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import autograd, ops
 from ..arguments import normalize_dim
+from ..autograd.torch_names import named
 from ..errors import ShapeError
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
@@ -167,7 +168,8 @@ def index_select(input, dim, index):
                          f"{idx[(idx < 0) | (idx >= n)].flat[0]} for dim {d} of size {n})")
     if input.ndim == 0:
         return input.reshape(1)[idx.reshape(-1)].reshape(())
-    return ops.GetItem.apply(input, _at(input, d, idx.reshape(-1)))
+    out = ops.GetItem.apply(input, _at(input, d, idx.reshape(-1)))
+    return named(out, "IndexSelectBackward0", input)
 
 
 def _source(input, d, idx, source, op, error=ShapeError):
@@ -258,7 +260,7 @@ def masked_fill(input, mask, value):
     value = _fill_value(input, value, "masked_fill_")
     if input.dtype.kind != "f":        # never differentiated (Where's fast path is for floats)
         return Tensor(np.asarray(np.where(mask.array, value.array, input.array)))
-    return ops.Where.apply(mask, value, input)
+    return named(ops.Where.apply(mask, value, input), "MaskedFillBackward0", input)
 
 
 @tensor_method

@@ -3,11 +3,15 @@
 A view (reshape, view, permute, transpose, expand, squeeze, ...) is always a new graph node,
 even when nothing moves (``x.reshape(x.shape)``, ``v.T`` of a vector), so a hook or
 ``retain_grad`` on it acts on the view, not on its source — as in torch. Only ``flatten`` over
-a single dim and ``contiguous`` of a contiguous tensor hand back the tensor itself, as torch."""
+a single dim and ``contiguous`` of a contiguous tensor hand back the tensor itself, as torch.
+
+(house: long file — torch's shape functions, each a few lines, in one module; each also gives
+its node the name torch gives it, for torch programs: ``UnsqueezeBackward0``, ``TBackward0``.)"""
 import numpy as np
 
 from .. import ops
 from ..arguments import normalize_dim, shape_arg
+from ..autograd.torch_names import named, reshape_name
 from ..dtypes import result_dtype
 from ..errors import ShapeError
 from ..ops.shape import Clone, Flip, Repeat, Roll
@@ -23,7 +27,8 @@ __all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes"
 # ---------------------------------------------------------------------------- views
 @tensor_method
 def reshape(input, *shape):
-    return ops.Reshape.apply(input, _checked_shape(input, shape_arg(shape)))
+    out = ops.Reshape.apply(input, _checked_shape(input, shape_arg(shape)))
+    return named(out, reshape_name(input), input)
 
 
 def _checked_shape(input, shape):
@@ -48,7 +53,7 @@ def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and \
             not hasattr(type(shape[0]), "__index__"):
         return _view_dtype(input, np.dtype(shape[0]))
-    return reshape(input, *shape)
+    return named(reshape(input, *shape), "ViewBackward0", input)
 
 
 def _view_dtype(input, dtype):
@@ -81,7 +86,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         return input
     shape = input.shape[:s] + (input.shape[s:e + 1].numel(),) + input.shape[e + 1:]
     args = f"({start_dim}, {end_dim})" if end_dim != -1 else f"({start_dim})" if start_dim else ""
-    return ops.Reshape.apply(input, shape, label="flatten" + args)   # drawn as flatten(1)
+    out = ops.Reshape.apply(input, shape, label="flatten" + args)   # drawn as flatten(1)
+    return named(out, reshape_name(input), input)
 
 
 @tensor_method
@@ -121,7 +127,7 @@ def transpose(input, dim0, dim1):
     d0, d1 = (normalize_dim(d, input.ndim, "transpose") for d in (dim0, dim1))
     if input.ndim:
         dims[d0], dims[d1] = dims[d1], dims[d0]
-    return ops.Permute.apply(input, tuple(dims))
+    return named(ops.Permute.apply(input, tuple(dims)), "TransposeBackward0", input)
 
 
 swapaxes = swapdims = transpose
@@ -134,7 +140,7 @@ def t(input):
     if input.ndim > 2:
         raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                          f"{input.ndim}D (shape {input.shape})")
-    return transpose(input, 0, -1)
+    return named(transpose(input, 0, -1), "TBackward0", input)
 
 
 # ``x.T`` reverses every dim; on a vector it is still a new node, so a hook on it is its own
@@ -172,7 +178,8 @@ def _dim_list(dims):
 @tensor_method
 def unsqueeze(input, dim):
     dim = normalize_dim(dim, input.ndim + 1, "unsqueeze")
-    return input.reshape(input.shape[:dim] + (1,) + input.shape[dim:])
+    out = input.reshape(input.shape[:dim] + (1,) + input.shape[dim:])
+    return named(out, "UnsqueezeBackward0", input)
 
 
 @tensor_method
@@ -185,8 +192,10 @@ def squeeze(input, dim=None):
         for d in dims:
             if dims.count(d) > 1:
                 raise ShapeError(f"squeeze: dim {d} appears multiple times in the list of dims")
-    return input.reshape(tuple(s for i, s in enumerate(input.shape)
-                               if not (i in dims and s == 1)))
+    out = input.reshape(tuple(s for i, s in enumerate(input.shape)
+                              if not (i in dims and s == 1)))
+    overload = 0 if dim is None else 1 if isinstance(dim, (int, np.integer)) else 2
+    return named(out, f"SqueezeBackward{overload}", input)
 
 
 @tensor_method
@@ -318,7 +327,8 @@ def roll(input, shifts, dims=None):
         if len(shifts) != 1:
             raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
                              f"dims:0")
-        return Roll.apply(input.reshape(-1), shifts, (0,)).reshape(input.shape)
+        out = Roll.apply(input.reshape(-1), shifts, (0,)).reshape(input.shape)
+        return named(out, "RollBackward0", input)
     if len(shifts) != len(dims):
         raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
                          f"dims:{len(dims)}")
@@ -378,13 +388,20 @@ def clone(input, *, memory_format=preserve_format):
 
 @tensor_method
 def contiguous(input, memory_format=contiguous_format):
-    """The tensor itself when its memory is already in row-major order, else a copy that is."""
-    if memory_format is contiguous_format and input.array.flags.c_contiguous:
+    """The tensor itself when its memory is already in that order (row-major, or
+    ``channels_last``: (N, C, H, W) stored as (N, H, W, C)), else a copy that is."""
+    if memory_format is not preserve_format and input.is_contiguous(memory_format):
         return input
     return clone(input, memory_format=memory_format)
 
 
-Tensor.is_contiguous = lambda self: bool(self.array.flags.c_contiguous)
+@tensor_method
+def is_contiguous(input, memory_format=contiguous_format):
+    """Whether the memory is in row-major order (or in ``channels_last`` order: a 4-D tensor
+    whose channels vary fastest)."""
+    if memory_format is channels_last:
+        return input.ndim == 4 and bool(input.array.transpose(0, 2, 3, 1).flags.c_contiguous)
+    return bool(input.array.flags.c_contiguous)
 
 
 # ---------------------------------------------------------------------------- joining
@@ -444,7 +461,7 @@ def stack(tensors, dim=0) -> Tensor:
                              f"tensor to be equal size, but got {list(tensors[0].shape)} at "
                              f"entry 0 and {list(t.shape)} at entry {i})")
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([t.unsqueeze(d) for t in tensors], dim=d)
+    return named(cat([t.unsqueeze(d) for t in tensors], dim=d), "StackBackward0", *tensors)
 
 
 from .index import getitem, unwrap_index  # noqa: E402,F401  (Tensor reads them here)

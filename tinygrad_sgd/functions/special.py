@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..autograd.torch_names import named
 from ..ops import special as S
 from ..tensor import Tensor, tensor_method
 from .elementwise import (float_input, float_operands, not_implemented, promote,
@@ -254,7 +255,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     x = input
     if input.dtype.kind == "f":
         x = S.NanToZero.apply(input)
-    return _sum(x, dim, keepdim, dtype=dtype)
+    return named(_sum(x, dim, keepdim, dtype=dtype), "NansumBackward0", input)
 
 
 @tensor_method

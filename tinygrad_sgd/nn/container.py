@@ -43,6 +43,46 @@ class Sequential(Module):
             raise IndexError(f"Sequential: index {index} is out of range for {n} modules")
         return items[index % n][1]
 
+    def __setitem__(self, index, module):
+        """``seq[2] = nn.Linear(16, 10)``: the module under that position's name."""
+        key = list(self._modules)[_index(index, len(self), "Sequential")]
+        setattr(self, key, module)
+
+    def __delitem__(self, index):
+        """``del seq[i]`` or ``del seq[a:b]``; the rest are numbered "0", "1", ... again, as
+        torch's."""
+        keys = list(self._modules)
+        for key in (keys[index] if isinstance(index, slice) else
+                    [keys[_index(index, len(keys), "Sequential")]]):
+            del self._modules[key]
+        modules = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+    def insert(self, index, module):
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        modules = list(self._modules.values())
+        modules.insert(index + n if index < 0 else index, module)
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+        return self
+
+    def extend(self, sequential):
+        for module in sequential:
+            self.append(module)
+        return self
+
     def append(self, module):
         if not isinstance(module, Module):
             raise TypeError(f"Sequential.append: {type(module).__name__} is not a Module")

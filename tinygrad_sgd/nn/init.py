@@ -22,7 +22,7 @@ from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_"]
+           "kaiming_normal_", "orthogonal_", "dirac_", "sparse_"]
 
 
 def _tensor(tensor, fn):
@@ -142,3 +142,38 @@ def orthogonal_(tensor, gain=1, generator=None):
     with no_grad():
         tensor.copy_(Tensor(np.ascontiguousarray(q).reshape(tensor.shape)))
         return tensor.mul_(gain)
+
+
+def dirac_(tensor, groups=1):
+    """The Dirac delta of a convolution's weight (3-, 4- or 5-D, ``(out, in, *kernel)``):
+    zeros, and a 1 at the kernel's centre (⌊k/2⌋) linking output channel g·(out/groups) + d to
+    input channel d, for each group g and d < min(out/groups, in) — so the convolution passes
+    as many input channels through unchanged as it can."""
+    if _tensor(tensor, "dirac_").ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = tensor.shape[0] // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    values = np.zeros(tensor.shape, dtype=tensor.dtype)
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1
+    with no_grad():
+        return tensor.copy_(Tensor(values))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A sparse 2-D matrix (Martens 2010), as torch draws it: N(0, std²) everywhere (from
+    ``generator``), then in each column the rows of the first ⌈sparsity·rows⌉ entries of a
+    ``randperm(rows)`` (from the default generator, as torch) set to zero."""
+    if _tensor(tensor, "sparse_").ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        values = tensor.numpy().copy()
+        for col in range(cols):
+            values[R.randperm(rows)[:num_zeros], col] = 0
+        return tensor.copy_(Tensor(values))

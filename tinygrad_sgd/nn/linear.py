@@ -106,6 +106,12 @@ class Bilinear(Module):
 
 
 class Identity(Module):
+    """The input unchanged; any constructor arguments are accepted and ignored, as torch's
+    (so that ``nn.Identity(54, unused_argument=0.1)`` can stand in for a layer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, x):
         return x
 

@@ -387,13 +387,20 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, memory_format=None):
         """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its
         dtype). Every parameter's values, and every floating-point buffer's, are converted to
         a floating ``dtype`` in place (the Parameter objects stay, so an optimizer holding them
         keeps working); integer buffers (``num_batches_tracked``) keep theirs, as in torch.
+        ``memory_format=channels_last`` lays out the 4-D ones so (their values unchanged).
         The device must be the CPU. Returns self."""
         from ..device import check_device
+        if memory_format is not None:
+            from ..autograd import no_grad
+            with no_grad():
+                for t in list(self.parameters()) + list(self.buffers()):
+                    if t.ndim == 4:
+                        t.array = t.contiguous(memory_format).array
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype

@@ -7,7 +7,7 @@ __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 class Upsample(Module):
     """Resize to ``size`` or by ``scale_factor`` with ``mode`` ('nearest', 'nearest-exact',
-    'linear', 'bilinear', 'trilinear', 'area'); see :func:`F.interpolate`."""
+    'linear', 'bilinear', 'bicubic', 'trilinear', 'area'); see :func:`F.interpolate`."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):

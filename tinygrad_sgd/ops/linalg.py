@@ -2,6 +2,7 @@
 import math
 
 from ..autograd import Function
+from ..autograd.torch_names import torch_mode
 from .. import kernels
 from ..errors import ShapeError
 
@@ -59,6 +60,11 @@ class MatMul(Function):
         """``DotBackward``, ``MvBackward`` or ``MatMulBackward`` (see the class doc); on the
         class itself (no operands yet): ``MatMulBackward``."""
         ndims = None if self is None else self.__dict__.get("ndims")
+        if torch_mode():         # torch's matmul: mm, mv, dot, or a product of reshaped views
+            if ndims is None or ndims[0] == 2 and ndims[1] > 2:
+                return "MmBackward0" if ndims is None else "CloneBackward0"
+            return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
+                    (1, 2): "SqueezeBackward4"}.get(ndims, "UnsafeViewBackward0")
         return {(1, 1): "DotBackward", (2, 1): "MvBackward"}.get(ndims, "MatMulBackward")
 
 

@@ -3,7 +3,8 @@ updates to running RMS of gradients (Zeiler, 2012), so no learning rate is neede
 only scales the result)."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _number, _scalar,
+                        _zeros)
 
 __all__ = ["Adadelta"]
 
@@ -44,10 +45,10 @@ class Adadelta(Optimizer):
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
         theta, state = p.array, self.state.setdefault(p, {})
         if not state:
-            state["step"] = 0
+            state["step"] = _scalar(0.0)
             state["square_avg"] = _zeros(p)
             state["acc_delta"] = _zeros(p)
-        state["step"] += 1
+        _count_step(state)
         s, a = state["square_avg"].array, state["acc_delta"].array
         s *= rho
         s += (1 - rho) * g * g

@@ -3,7 +3,7 @@ matrix is factored into row and column means (Shazeer & Stern, 2018), so it cost
 memory instead of O(m·n); the step size is relative to the parameter's own scale."""
 import numpy as np
 
-from .optimizer import Optimizer, _lerp_, _number, _zeros
+from .optimizer import Optimizer, _count_step, _lerp_, _number, _scalar, _zeros
 from ..tensor import Tensor
 
 __all__ = ["Adafactor"]
@@ -27,7 +27,7 @@ class Adafactor(Optimizer):
         u ← g / √max(V, ε₁²)
         θ ← θ − α/max(1, ‖u‖/(√n·d)) · u     (update clipping)
 
-    ``state[p]`` holds ``step`` (an int) and ``row_var`` and ``col_var`` (shapes
+    ``state[p]`` holds ``step`` (a 0-d tensor, as torch's) and ``row_var`` and ``col_var`` (shapes
     (…, m, 1) and (…, 1, k)) for a parameter of two or more dims, else ``variance``.
     """
 
@@ -72,15 +72,14 @@ class Adafactor(Optimizer):
         if eps1 is None:
             eps1 = float(np.finfo(theta.dtype).eps)
         if not state:
-            state["step"] = 0
+            state["step"] = _scalar(0.0)
             if g.ndim > 1:
                 state["row_var"] = Tensor(np.zeros(g.shape[:-1] + (1,), theta.dtype))
                 state["col_var"] = Tensor(np.zeros(g.shape[:-2] + (1, g.shape[-1]),
                                                    theta.dtype))
             else:
                 state["variance"] = _zeros(p)
-        state["step"] += 1
-        step = float(state["step"])
+        step = _count_step(state)
         weight = step ** float(group["beta2_decay"])
         rho = min(lr, 1 / step ** 0.5)
         alpha = max(eps2, float(_norm(theta)) / theta.size ** 0.5) * rho

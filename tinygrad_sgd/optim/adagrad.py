@@ -3,7 +3,7 @@ all past squared gradients."""
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_nonnegative, _count_step, _scalar
 
 __all__ = ["Adagrad"]
 
@@ -39,7 +39,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p):
         start = float(self.defaults["initial_accumulator_value"])
-        self.state[p] = {"step": 0, "sum": Tensor(np.full_like(p.array, start))}
+        self.state[p] = {"step": _scalar(0.0), "sum": Tensor(np.full_like(p.array, start))}
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")
@@ -54,8 +54,8 @@ class Adagrad(Optimizer):
         if p not in self.state:     # added by add_param_group after __init__
             self._init_state(p)
         state = self.state[p]
-        state["step"] += 1
-        clr = lr / (1 + (state["step"] - 1) * lr_decay)
+        step = _count_step(state)
+        clr = lr / (1 + (step - 1) * lr_decay)
         total = state["sum"].array
         total += g * g
         denom = np.sqrt(total)

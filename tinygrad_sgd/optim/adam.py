@@ -20,8 +20,8 @@ class Adam(Optimizer):
         θ ← θ − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
 
     The two divisions by ``1 − βᵗ`` are the bias corrections: m and v start at zero, so early
-    on they underestimate the true averages. ``state[p]`` holds ``step`` (t, an int),
-    ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
+    on they underestimate the true averages. ``state[p]`` holds ``step`` (t, a 0-d tensor as
+    torch's), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -50,7 +50,7 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = _zeros(p)
         v_max = state["max_exp_avg_sq"].array if group["amsgrad"] else None
         kernels.optim.adam_update(theta, g, state["exp_avg"].array, state["exp_avg_sq"].array,
-                                  v_max, lr, beta1, beta2, eps, state["step"], decay)
+                                  v_max, lr, beta1, beta2, eps, float(state["step"]), decay)
 
 
 class AdamW(Adam):

@@ -3,7 +3,8 @@ square (Kingma & Ba, 2014, section 7)."""
 import numpy as np
 
 from .adam import _pair
-from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _zeros
+from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _count_step, _lerp_,
+                        _scalar, _zeros)
 
 __all__ = ["Adamax"]
 
@@ -18,8 +19,8 @@ class Adamax(Optimizer):
         u ← max(β₂·u, |g| + ε)               exp_inf: a decaying running maximum of |g|
         θ ← θ − γ/(1 − β₁ᵗ) · m/u
 
-    ``state[p]`` holds ``step`` (t, an int), ``exp_avg`` and ``exp_inf``. ``foreach`` is
-    positional (after ``weight_decay``) as in torch.
+    ``state[p]`` holds ``step`` (t, a 0-d tensor as torch's), ``exp_avg`` and ``exp_inf``.
+    ``foreach`` is positional (after ``weight_decay``) as in torch.
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -40,16 +41,16 @@ class Adamax(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         theta, state = p.array, self.state.setdefault(p, {})
         if not state:
-            state["step"] = 0
+            state["step"] = _scalar(0.0)
             state["exp_avg"] = _zeros(p)
             state["exp_inf"] = _zeros(p)
-        state["step"] += 1
+        step = _count_step(state)
         m, u = state["exp_avg"].array, state["exp_inf"].array
         _lerp_(m, g, 1 - beta1)
         u *= beta2
         norm = np.abs(g)
         norm += eps
         np.maximum(u, norm, out=u)
-        update = (-lr / (1 - beta1 ** state["step"])) * m
+        update = (-lr / (1 - beta1 ** step)) * m
         update /= u
         theta += update

@@ -1,8 +1,7 @@
 """ASGD (``torch.optim.ASGD``): SGD with a decaying step size and, after ``t0`` steps, a
 running (Polyak–Ruppert) average of the iterates (Polyak & Juditsky, 1992)."""
-import numpy as np
-
-from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _number, _scalar,
+                        _set_scalar, _zeros)
 
 __all__ = ["ASGD"]
 
@@ -19,8 +18,8 @@ class ASGD(Optimizer):
         μ ← 1 / max(1, t − t0)               mu: averaging starts after t0 steps
 
     The optimizer moves θ; the average θ̄ is ``state[p]["ax"]`` (copy it into the model to
-    evaluate it). ``state[p]`` also holds ``step`` (an int), ``eta`` and ``mu``: numbers
-    rounded to float32, as torch keeps them in 0-d float32 tensors. Every argument is
+    evaluate it). ``state[p]`` also holds ``step``, ``eta`` and ``mu``: 0-d float32 tensors,
+    as torch's (eta and mu rounded to float32 so). Every argument is
     positional, as in torch.
     """
 
@@ -46,12 +45,12 @@ class ASGD(Optimizer):
         alpha, t0 = float(group["alpha"]), float(group["t0"])
         theta, state = p.array, self.state.setdefault(p, {})
         if not state:
-            state["step"] = 0
-            state["eta"] = _float32(lr)
-            state["mu"] = 1.0
+            state["step"] = _scalar(0.0)
+            state["eta"] = _scalar(lr)
+            state["mu"] = _scalar(1.0)
             state["ax"] = _zeros(p)
-        state["step"] += 1
-        step, eta, mu = state["step"], state["eta"], state["mu"]
+        step = _count_step(state)
+        eta, mu = float(state["eta"]), float(state["mu"])
         theta *= 1 - lambd * eta
         theta += -eta * g
         ax = state["ax"].array
@@ -59,10 +58,5 @@ class ASGD(Optimizer):
             ax += (theta - ax) * mu
         else:
             ax[...] = theta
-        state["eta"] = _float32(lr / ((1 + lambd * lr * step) ** alpha))
-        state["mu"] = _float32(1 / max(1, step - t0))
-
-
-def _float32(value):
-    """A number rounded to float32 (where torch keeps it in a 0-d float32 tensor)."""
-    return float(np.float32(value))
+        _set_scalar(state["eta"], lr / ((1 + lambd * lr * step) ** alpha))
+        _set_scalar(state["mu"], 1 / max(1, step - t0))

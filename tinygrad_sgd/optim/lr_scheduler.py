@@ -94,6 +94,7 @@ class LRScheduler:
         schedules keep the lr then instead of applying a change)."""
         self._step_count = 0
         self._is_initial = True
+        self._get_lr_called_within_step = False
         try:
             self.step()
         finally:
@@ -113,13 +114,17 @@ class LRScheduler:
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed_form = getattr(self, "_get_closed_form_lr", None)
-            values = closed_form() if closed_form is not None else self.get_lr()
+        self._get_lr_called_within_step = True     # (torch's flag, kept in the state_dict)
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed_form = getattr(self, "_get_closed_form_lr", None)
+                values = closed_form() if closed_form is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -147,6 +152,11 @@ class LRScheduler:
 
     def _current_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
+
+
+class _LRScheduler(LRScheduler):
+    """torch's old name of :class:`LRScheduler`, kept (as torch keeps it) for the many
+    schedulers written as ``class MySchedule(_LRScheduler)``."""
 
 
 class _LambdaScheduler(LRScheduler):
@@ -553,7 +563,6 @@ class OneCycleLR(LRScheduler):
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
                              f"{anneal_strategy}")
-        self._anneal_func_type = anneal_strategy
         # each phase anneals from one group entry to another, ending at step end_step
         up = float(pct_start * self.total_steps) - 1
         if three_phase:
@@ -571,6 +580,7 @@ class OneCycleLR(LRScheduler):
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=self.total_steps - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum")]
+        self._anneal_func_type = anneal_strategy      # (after the phases: torch's key order)
         max_lrs = _per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, group_max in zip(optimizer.param_groups, max_lrs):

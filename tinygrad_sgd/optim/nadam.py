@@ -3,7 +3,7 @@ coefficient warms up with ``momentum_decay``."""
 import numpy as np
 
 from .adam import _pair
-from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _set_scalar
 
 __all__ = ["NAdam"]
 
@@ -22,9 +22,8 @@ class NAdam(Optimizer):
         d ← √(v / (1 − β₂ᵗ)) + ε
         θ ← θ − γ(1 − μₜ)/(1 − Π) · g/d − γμₜ₊₁/(1 − Π·μₜ₊₁) · m/d
 
-    ``state[p]`` holds ``step`` (t, an int), ``mu_product`` (a number: torch keeps it, like
-    ``step``, in a 0-d float32 tensor, so it is rounded to float32 after each product, as
-    there), ``exp_avg`` and ``exp_avg_sq``.
+    ``state[p]`` holds ``step`` (t) and ``mu_product`` (0-d float32 tensors, as torch's: the
+    product is rounded to float32 after each step, as there), ``exp_avg`` and ``exp_avg_sq``.
     """
 
     _capturable_error = ("If capturable=True, params, mu_products and state_steps must be on "
@@ -53,13 +52,13 @@ class NAdam(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         theta = p.array
         state = self._step_state(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
-        step = state["step"]
+        step = float(state["step"])
         if weight_decay != 0 and group["decoupled_weight_decay"]:
             theta *= 1 - lr * weight_decay
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
-        mu_product = float(np.float32(state["mu_product"]) * np.float32(mu))
-        state["mu_product"] = mu_product
+        product = state["mu_product"].array
+        mu_product = _set_scalar(state["mu_product"], product * product.dtype.type(mu))
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
         _lerp_(m, g, 1 - beta1)
         v *= beta2

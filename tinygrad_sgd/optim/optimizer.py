@@ -9,7 +9,9 @@ The update itself is plain NumPy on the parameter's array (``p.array``): one ver
 parameter, then in-place array arithmetic, with Python-float hyper-parameters so that float32
 stays float32.
 """
+import functools
 import numbers
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
@@ -33,7 +35,8 @@ def _refuse_sets(params):
 
 class Optimizer:
     """Base class: holds ``param_groups`` (a list of dicts, each with ``"params"`` and its own
-    hyper-parameters) and ``state`` (per parameter, e.g. momentum buffers).
+    hyper-parameters) and ``state`` (per parameter, e.g. momentum buffers: a
+    ``defaultdict(dict)``, as torch's, so a custom optimizer's ``self.state[p]`` starts empty).
 
     ``params`` is an iterable of Tensors, or of dicts ``{"params": [...], "lr": ...}`` whose
     missing options are taken from ``defaults``."""
@@ -42,7 +45,8 @@ class Optimizer:
     # state tensors, so a few optimizers override them)
     _capturable_error = ("If capturable=True, params and state_steps must be on supported "
                          "devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
-    # per-parameter state entries that are numbers (torch: 0-d tensors), not buffers
+    # per-parameter state entries that are numbers, kept as torch keeps them in 0-d tensors
+    # (besides ``step``, which every optimizer but SGD counts so)
     _scalar_state = ()
     # True where _update applies weight_decay itself, always decoupled (Adafactor)
     _own_weight_decay = False
@@ -51,8 +55,11 @@ class Optimizer:
         self.defaults = dict(defaults)
         _check_implementation(self.defaults)
         self._validate_group(dict(self.defaults))   # torch checks the constructor's arguments
-        self.state = {}
+        self.state = defaultdict(dict)   # as torch's: self.state[p] of a custom step is {}
         self.param_groups = []
+        for name in _HOOK_TABLES:
+            setattr(self, name, OrderedDict())
+        _patch_step_function(type(self))
         if isinstance(params, Tensor) or isinstance(params, dict):
             raise TypeError(f"params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
@@ -149,20 +156,50 @@ class Optimizer:
     def _step_state(self, p, *buffers, **scalars):
         """``self.state[p]`` with its step counted: on the first step made as torch orders it —
         ``step`` 0, then the ``scalars`` (NAdam's ``mu_product``), then the zero ``buffers``
-        (``exp_avg``, ...) — then ``step`` += 1."""
+        (``exp_avg``, ...) — then ``step`` += 1. Numbers are 0-d tensors, as torch's."""
         state = self.state.setdefault(p, {})
         if not state:
-            state["step"] = 0
-            state.update(scalars)
+            state["step"] = _scalar(0.0)
+            state.update((name, _scalar(value)) for name, value in scalars.items())
             state.update((name, _zeros(p)) for name in buffers)
-        state["step"] += 1
+        _count_step(state)
         return state
+
+    # ------------------------------------------------------------------ hooks
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs before each ``step``; it may return
+        ``(new_args, new_kwargs)`` for the step (``args`` start with the optimizer)."""
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs after each ``step``."""
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer)`` runs before :meth:`state_dict` packs the state."""
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict)`` runs on the packed state_dict; a result other than
+        None replaces it."""
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict)`` runs before :meth:`load_state_dict` (on a shallow
+        copy); a result other than None is loaded instead."""
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer)`` runs after :meth:`load_state_dict`."""
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self):
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` —
         torch's layout: parameters are numbered in order across groups. The state Tensors are
         the optimizer's own (not copies), as in torch."""
+        for pre_hook in self.__dict__.get("_optimizer_state_dict_pre_hooks", {}).values():
+            pre_hook(self)
         index, groups = {}, []
         for group in self.param_groups:
             ids = []
@@ -173,12 +210,24 @@ class Optimizer:
             packed["params"] = ids
             groups.append(packed)
         state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in self.__dict__.get("_optimizer_state_dict_post_hooks", {}).values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Restore options and state from :meth:`state_dict` (ours, ``tinygrad_sgd.load`` of
         a saved one, or a torch optimizer's). The groups must have the same sizes. Array state
-        is copied and cast to its parameter's dtype; ``step`` becomes a Python int."""
+        is copied and cast to its parameter's dtype; ``step`` and the other numbers become
+        0-d tensors of torch's scalar dtype (a Python number is accepted)."""
+        if isinstance(state_dict, dict):
+            state_dict = dict(state_dict)          # (a shallow copy, for the hooks)
+        for pre_hook in self.__dict__.get("_optimizer_load_state_dict_pre_hooks", {}).values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         try:
             saved_groups = list(state_dict["param_groups"])
             saved_state = state_dict["state"]
@@ -202,7 +251,7 @@ class Optimizer:
             if p is None:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which is in "
                                  f"no parameter group")
-            state[p] = {name: float(_as_numpy(value)) if name in self._scalar_state
+            state[p] = {name: _scalar(float(_as_numpy(value))) if name in self._scalar_state
                         else _load_state_value(name, value, p, key,
                                                self._state_shape(name, p))
                         for name, value in entries.items()}
@@ -215,7 +264,9 @@ class Optimizer:
             self._validate_group(new)
             new_groups.append(new)
         self.param_groups = new_groups
-        self.state = state
+        self.state = defaultdict(dict, state)
+        for post_hook in self.__dict__.get("_optimizer_load_state_dict_post_hooks", {}).values():
+            post_hook(self)
 
     def _state_shape(self, name, p):
         """The shape of the state buffer ``name`` of ``p`` (subclasses with other shapes
@@ -231,10 +282,10 @@ class Optimizer:
 
 
 def _load_state_value(name, value, p, key, shape):
-    """One loaded per-parameter state entry: ``step`` as an int (torch keeps a 0-d float
-    tensor), a buffer as our own Tensor of the parameter's dtype, of shape ``shape``."""
+    """One loaded per-parameter state entry: ``step`` as a 0-d tensor (torch's), a buffer as
+    our own Tensor of the parameter's dtype, of shape ``shape``."""
     if name == "step":
-        return int(float(_as_numpy(value)))
+        return _scalar(float(_as_numpy(value)))
     if value is None or not hasattr(value, "shape"):
         return value
     arr = np.array(_as_numpy(value), dtype=p.dtype)
@@ -245,8 +296,79 @@ def _load_state_value(name, value, p, key, shape):
     return Tensor(arr)
 
 
+# ---------------------------------------------------------------------- hooks
+_HOOK_TABLES = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+                "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+                "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks")
+
+
+def _add_hook(table, hook, prepend=False):
+    from ..nn.hooks import RemovableHandle
+    handle = RemovableHandle(table)
+    table[handle.id] = hook
+    if prepend:
+        table.move_to_end(handle.id, last=False)
+    return handle
+
+
+def _patch_step_function(cls):
+    """As torch, the first optimizer of a class wraps its ``step`` (the inherited one or its
+    own, a custom optimizer's too) so that the step hooks run around it."""
+    if getattr(cls.step, "hooked", False):
+        return
+    step = cls.step
+
+    @functools.wraps(step)
+    def hooked_step(*args, **kwargs):
+        self = args[0]
+        for pre_hook in list(self.__dict__.get("_optimizer_step_pre_hooks", {}).values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+        out = step(*args, **kwargs)
+        for post_hook in list(self.__dict__.get("_optimizer_step_post_hooks", {}).values()):
+            post_hook(self, args, kwargs)
+        return out
+    hooked_step.hooked = True
+    cls.step = hooked_step
+
+
 # ---------------------------------------------------------------------- shared helpers
+def _scalar(value):
+    """A number of an optimizer's state as torch keeps it (``step``, NAdam's ``mu_product``,
+    ASGD's ``eta`` and ``mu``): a 0-d tensor, float32 (float64 when that is the default
+    dtype, as torch's ``_get_scalar_dtype``)."""
+    from ..dtypes import get_default_dtype
+    dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
+    return Tensor(np.array(value, dtype=dtype))
+
+
+def _count_step(state):
+    """``state["step"] += 1`` in place, as torch's (a state_dict taken earlier holds the same
+    tensor); returns the new count as a Python float."""
+    step = state["step"].array
+    step += 1
+    return float(step)
+
+
+def _set_scalar(t, value):
+    """Write ``value`` into the 0-d state tensor ``t`` in place (rounded to its dtype, as
+    torch's ``copy_``); returns it as a Python float, so rounded."""
+    t.array[...] = value
+    return float(t.array)
+
+
 def _number(value, name):
+    """An option's value as a number to check; a one-element Tensor (torch allows a Tensor
+    ``lr``) is read as its float."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"Tensor {name} must be 1-element")
+        value = float(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     if value != value:  # NaN passes every "< 0" test and would silently turn weights into NaN

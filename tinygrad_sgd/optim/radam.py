@@ -27,7 +27,7 @@ class RAdam(Optimizer):
         else:
             θ ← θ − γ·m̂                      (plain momentum SGD while v is unreliable)
 
-    ``state[p]`` holds ``step`` (t, an int), ``exp_avg`` and ``exp_avg_sq``.
+    ``state[p]`` holds ``step`` (t, a 0-d tensor as torch's), ``exp_avg`` and ``exp_avg_sq``.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -50,7 +50,7 @@ class RAdam(Optimizer):
         weight_decay = float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
         theta, state = p.array, self._step_state(p, "exp_avg", "exp_avg_sq")
-        step = state["step"]
+        step = float(state["step"])
         if weight_decay != 0 and group["decoupled_weight_decay"]:
             theta *= 1 - lr * weight_decay
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array

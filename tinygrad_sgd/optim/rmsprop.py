@@ -2,7 +2,7 @@
 recent gradients; optionally centered (subtract the running mean first) and with momentum."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_nonnegative, _lerp_, _zeros
+from .optimizer import Optimizer, _check_nonnegative, _count_step, _lerp_, _scalar, _zeros
 
 __all__ = ["RMSprop"]
 
@@ -52,9 +52,9 @@ class RMSprop(Optimizer):
         momentum = float(group["momentum"])
         theta, state = p.array, self.state.setdefault(p, {})
         if not state:
-            state["step"] = 0
+            state["step"] = _scalar(0.0)
             state["square_avg"] = _zeros(p)
-        state["step"] += 1
+        _count_step(state)
         square_avg = state["square_avg"].array
         square_avg *= alpha
         square_avg += (1 - alpha) * g * g

@@ -4,7 +4,8 @@ while the sign stays and shrinks when it flips."""
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative, _number, _zeros
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _number, _scalar,
+                        _zeros)
 
 __all__ = ["Rprop"]
 
@@ -46,10 +47,10 @@ class Rprop(Optimizer):
         low, high = (float(s) for s in group["step_sizes"])
         theta, state = p.array, self.state.setdefault(p, {})
         if not state:
-            state["step"] = 0
+            state["step"] = _scalar(0.0)
             state["prev"] = _zeros(p)
             state["step_size"] = Tensor(np.full_like(theta, float(group["lr"])))
-        state["step"] += 1
+        _count_step(state)
         prev, step_size = state["prev"].array, state["step_size"].array
         factor = np.sign(g * prev)
         factor[factor > 0] = etaplus

@@ -7,6 +7,7 @@ Argument mistakes raise :class:`ShapeError` — both the ``RuntimeError`` torch 
 ``ValueError`` — with torch's wording where it has one.
 """
 from ... import ops
+from ...autograd.torch_names import named
 from ...arguments import pair
 from ...errors import DTypeError, ShapeError
 from ...ops.conv import ConvTranspose2dOp
@@ -115,7 +116,8 @@ def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
     out = ops.Conv2dOp.apply(x, w, bias, stride, padding, dilation, groups)
     out = out.squeeze(2) if dims == 1 else out
-    return out.squeeze(0) if unbatched else out
+    out = out.squeeze(0) if unbatched else out
+    return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's one node
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -167,7 +169,8 @@ def _conv_transpose(op, dims, input, weight, bias, stride, padding, output_paddi
     out_shape = (x.shape[0], weight.shape[1] * groups) + size
     out = ConvTranspose2dOp.apply(x, w, bias, out_shape, stride, padding, dilation, groups)
     out = out.squeeze(2) if dims == 1 else out
-    return out.squeeze(0) if unbatched else out
+    out = out.squeeze(0) if unbatched else out
+    return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's one node
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -254,7 +257,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     out_depth = (size[0] - eff[0]) // stride[0] + 1
     out = _depth_taps(x, weight, bias, out_depth, stride[0], dilation[0], lambda xs, w, b: (
         ops.Conv2dOp.apply(xs, w, b, stride[1:], padding[1:], dilation[1:], groups)))
-    return out.squeeze(0) if unbatched else out
+    out = out.squeeze(0) if unbatched else out
+    return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's one node
 
 
 def _spread_depth(x, s):
@@ -294,4 +298,5 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
         return ConvTranspose2dOp.apply(xs, w, b, (xs.shape[0],) + out_shape[1:], stride[1:],
                                        padding[1:], dilation[1:], groups)
     out = _depth_taps(x, weight.flip(2), bias, size[0], 1, d, tap)
-    return out.squeeze(0) if unbatched else out
+    out = out.squeeze(0) if unbatched else out
+    return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's one node

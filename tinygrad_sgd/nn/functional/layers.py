@@ -1,5 +1,6 @@
 """Linear, flatten and the activation functions."""
 from ... import ops
+from ...autograd.torch_names import named
 from ...functions.einsum_equation import einsum
 from ...functions import where
 from ...functions.inplace import inplace as _inplace
@@ -42,7 +43,13 @@ def linear(input, weight, bias=None):
                          f"{names.get(weight.dtype.name, weight.dtype.name)} (linear: input "
                          f"{input.dtype}, weight {weight.dtype}"
                          + ("" if bias is None else f", bias {bias.dtype}") + ")")
-    return ops.LinearOp.apply(input, weight, bias)     # one node, a 1-D input too
+    out = ops.LinearOp.apply(input, weight, bias)     # one node, a 1-D input too
+    if input.ndim == 2:       # torch's node: addmm (mm), or the view of a product's result
+        name = "AddmmBackward0" if bias is not None else "MmBackward0"
+    else:
+        name = "ViewBackward0" if bias is not None else \
+            "SqueezeBackward4" if input.ndim == 1 else "UnsafeViewBackward0"
+    return named(out, name, input, weight, bias)
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -166,7 +173,8 @@ def _silu(x):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope·x otherwise (gradient negative_slope at 0, as torch)."""
     check_float(input, "leaky_relu")
-    return _maybe_inplace(input, _leaky_relu, inplace, negative_slope)
+    out = _maybe_inplace(input, _leaky_relu, inplace, negative_slope)
+    return out if inplace else named(out, "LeakyReluBackward0", input)
 
 
 def _leaky_relu(x, slope):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ... import ops
+from ...autograd.torch_names import named
 from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
 from ...functions import where
@@ -232,7 +233,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else
                        Tensor(np.asarray(weight, dtype=input.dtype)))
-    return _reduce(loss, reduction)
+    return named(_reduce(loss, reduction), "BinaryCrossEntropyBackward0", input, target)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -256,7 +257,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else
                        Tensor(np.asarray(weight, dtype=input.dtype)))
-    return _reduce(loss, reduction)
+    return named(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0", input,
+                 target)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -335,9 +337,10 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = input - y
     if beta == 0:
-        return _reduce(d.abs(), reduction)
+        return named(_reduce(d.abs(), reduction), "SmoothL1LossBackward0", input, target)
     a = d.abs()
-    return _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+    out = _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+    return named(out, "SmoothL1LossBackward0", input, target)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):

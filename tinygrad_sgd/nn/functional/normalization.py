@@ -6,6 +6,7 @@ norm in eval is plain Tensor arithmetic with the running statistics as constants
 import numpy as np
 
 from ...autograd import no_grad
+from ...autograd.torch_names import named
 from ...ops.norm import Normalize
 from ...tensor import Tensor
 from ._checks import check_float
@@ -113,7 +114,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             out = out * weight.reshape(channel_shape)
         if bias is not None:
             out = out + bias.reshape(channel_shape)
-    return out
+    return named(out, "NativeBatchNormBackward0", input, weight, bias)
 
 
 def _per_channel(t, what, input, op="group_norm"):
@@ -153,7 +154,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     out = out.reshape(input.shape)
     if w is not None:
         out = out * w
-    return out + b if b is not None else out
+    out = out + b if b is not None else out
+    return named(out, "NativeGroupNormBackward0", input, weight, bias)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,

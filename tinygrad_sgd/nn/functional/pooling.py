@@ -10,6 +10,7 @@ Argument mistakes raise :class:`ShapeError` (torch's ``RuntimeError``, also a ``
 import numpy as np
 
 from ... import ops
+from ...autograd.torch_names import named
 from ...errors import ShapeError
 from ...kernels.layout import out_size as pooled_size
 from ...kernels.pool import adaptive_ranges
@@ -147,7 +148,9 @@ def _adaptive_avg(op, dims, input, output_size):
 
 def adaptive_avg_pool2d(input, output_size):
     """Mean over windows [⌊o·H/OH⌋, ⌈(o+1)·H/OH⌉) × (the same along W), torch's windows."""
-    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+    out = _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+    whole = out.shape[-2:] == (1, 1)             # torch takes the mean over H and W then
+    return named(out, "MeanBackward1" if whole else "AdaptiveAvgPool2DBackward0", input)
 
 
 def adaptive_avg_pool1d(input, output_size):

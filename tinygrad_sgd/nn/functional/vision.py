@@ -12,7 +12,8 @@ import warnings
 import numpy as np
 
 from ...errors import ShapeError
-from ...kernels.resample import pad_map, nearest_map, linear_map
+from ...kernels.resample import AxisMap, pad_map, nearest_map, linear_map, cubic_map, \
+    antialias_map, fixed_point_map, resample_fixed_point
 from ...ops.conv import Im2Col, Col2Im
 from ...ops.pad import ConstantPadNd
 from ...ops.resample import Resample
@@ -88,7 +89,10 @@ def pad(input, pad, mode="constant", value=None):
 
 
 INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
-MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "lanczos", "area",
+         "nearest-exact")
+AA_KERNELS = {"bilinear": "linear", "bicubic": "cubic", "lanczos": "lanczos"}   # their filters
+UINT8_MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "lanczos")
 
 
 def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, mode):
@@ -131,8 +135,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """Resize the spatial dims of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to
     ``size`` or by ``scale_factor`` (output = ⌊input·scale⌋; the scale itself sets the sampling
     positions unless ``recompute_scale_factor``). Modes: 'nearest', 'nearest-exact', 'linear'
-    (3-D), 'bilinear' (4-D), 'trilinear' (5-D), with ``align_corners``, and 'area' (adaptive
-    average pooling). Positions and weights are torch's, in the input's precision."""
+    (3-D), 'bilinear', 'bicubic' (4-D; Keys' cubic, a = −0.75), 'trilinear' (5-D), with
+    ``align_corners``, and 'area' (adaptive average pooling). ``antialias=True`` (bilinear,
+    bicubic, and 'lanczos', which needs it): Pillow's resampling, the filter widened when
+    shrinking so that every input pixel counts. Positions and weights are torch's, in the
+    input's precision; uint8 images (nearest, bilinear, bicubic, lanczos) are resized in
+    torch's fixed point, to the same bytes."""
     if not isinstance(input, Tensor):
         raise TypeError(f"interpolate: input must be a Tensor, got {type(input).__name__}")
     if mode in ("nearest", "area", "nearest-exact"):
@@ -141,21 +149,26 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              "interpolating modes: linear | bilinear | bicubic | trilinear")
     elif align_corners is None:
         align_corners = False
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported here")
-    if input.ndim not in (3, 4, 5) or mode not in MODES + ("bicubic",):
+    if antialias and not (mode in AA_KERNELS and input.ndim == 4):
+        raise ValueError("interpolate: Anti-alias option is restricted to bilinear, bicubic, "
+                         "and lanczos modes and requires a 4-D tensor as input")
+    if input.ndim not in (3, 4, 5) or mode not in MODES or (mode in ("bicubic", "lanczos") and
+                                                            input.ndim != 4):
         raise NotImplementedError(
             f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
             f"{input.ndim}D) for the modes: {' | '.join(MODES)} (got {mode})")
-    needs = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+    needs = {"linear": 3, "bilinear": 4, "trilinear": 5}
     if mode in needs and input.ndim != needs[mode]:
         raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs "
                                   f"{needs[mode]}D input")
-    if mode == "bicubic":
-        raise NotImplementedError("interpolate: mode 'bicubic' is not supported here")
-    if input.dtype.kind != "f":
+    if mode == "lanczos" and align_corners:
+        raise ValueError("interpolate: Lanczos mode does not support align_corners=True")
+    if mode == "lanczos" and not antialias:
+        raise ValueError("interpolate: Lanczos mode requires antialias=True")
+    if input.dtype.kind != "f" and not (input.dtype == np.uint8 and mode in UINT8_MODES):
         raise NotImplementedError(f"interpolate: not implemented for {input.dtype} input "
-                                  f"(floating point only, as torch)")
+                                  f"in mode {mode!r} (floating point only, and uint8 for "
+                                  f"{', '.join(UINT8_MODES)}, as torch)")
     sizes, scales = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, mode)
     if mode == "area":
         if input.ndim == 5:
@@ -165,16 +178,39 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if min(sizes) < 1:
         raise ShapeError(f"interpolate: Input and output sizes should be greater than 0, but "
                          f"got input {tuple(input.shape[2:])} output {tuple(sizes)}")
+    if input.dtype == np.uint8 and mode in AA_KERNELS:
+        return _resize_uint8(input, sizes, scales, mode, align_corners, antialias)
     out = input
     for axis in range(input.ndim - 1, 1, -1):      # the last axis first, as torch sums
         n_in, n_out = input.shape[axis], sizes[axis - 2]
         scale = None if scales is None else scales[axis - 2]
-        if mode.startswith("nearest"):
+        if antialias:       # torch resamples only the axes whose size changes
+            if n_in == n_out and (axis > 2 or out is not input):
+                continue
+            m = AxisMap("copy", n_in, n_in, [(None, np.arange(n_in), None)]) \
+                if n_in == n_out else antialias_map(n_in, n_out, AA_KERNELS[mode], scale,
+                                                    align_corners, input.dtype)
+        elif mode.startswith("nearest"):
             m = nearest_map(n_in, n_out, scale, exact=mode == "nearest-exact")
+        elif mode == "bicubic":
+            m = cubic_map(n_in, n_out, scale, align_corners, input.dtype)
         else:
             m = linear_map(n_in, n_out, scale, align_corners, input.dtype)
         out = Resample.apply(out, axis, m)
     return out
+
+
+def _resize_uint8(input, sizes, scales, mode, align_corners, antialias):
+    """uint8 images as torch resizes them, one axis at a time (the last first) in fixed point,
+    rounding to uint8 between the two (no gradient: uint8 tensors take none)."""
+    out = input.array
+    for axis in range(input.ndim - 1, 1, -1):
+        n_in, n_out = input.shape[axis], sizes[axis - 2]
+        if n_in != n_out:
+            m = fixed_point_map(n_in, n_out, AA_KERNELS[mode], None if scales is None else
+                                scales[axis - 2], align_corners, antialias)
+            out = resample_fixed_point(out, axis, m)
+    return Tensor(out.copy() if out is input.array else out)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -1,9 +1,9 @@
 """torch's ``torch.utils.data``, with torch's semantics and torch's random draws.
 
 * :mod:`.dataset` — ``Dataset``, ``IterableDataset``, ``TensorDataset``, ``ConcatDataset``,
-  ``ChainDataset``, ``Subset``, ``random_split``;
+  ``ChainDataset``, ``StackDataset``, ``Subset``, ``random_split``;
 * :mod:`.sampler` — ``Sampler``, ``SequentialSampler``, ``RandomSampler``,
-  ``SubsetRandomSampler``, ``BatchSampler``;
+  ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``;
 * :mod:`.collate` — ``default_collate``, ``default_convert`` (how a list of samples becomes a
   batch);
 * :mod:`.dataloader` — ``DataLoader`` (loading in the main process), ``get_worker_info``.
@@ -16,13 +16,13 @@ gives the batches torch gives, epoch after epoch, and ``random_split`` the same 
 and the MNIST arrays, with a ``seed=`` parameter. This package is torch's, for torch programs.)
 """
 from .dataset import (Dataset, IterableDataset, TensorDataset, ConcatDataset, ChainDataset,
-                      Subset, random_split)
+                      StackDataset, Subset, random_split)
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,
-                      BatchSampler)
+                      WeightedRandomSampler, BatchSampler)
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader, get_worker_info
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
-           "Subset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "BatchSampler", "default_collate", "default_convert",
-           "DataLoader", "get_worker_info"]
+           "StackDataset", "Subset", "random_split", "Sampler", "SequentialSampler",
+           "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "default_collate",
+           "default_convert", "DataLoader", "get_worker_info"]

@@ -1,6 +1,6 @@
 """Datasets as torch defines them: a map-style ``Dataset`` (``__getitem__`` and ``__len__``),
 an ``IterableDataset`` (``__iter__``), and the ways to combine them — ``TensorDataset``,
-``ConcatDataset``, ``ChainDataset``, ``Subset`` and ``random_split``.
+``ConcatDataset``, ``ChainDataset``, ``StackDataset``, ``Subset`` and ``random_split``.
 """
 import bisect
 import itertools
@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 from ... import random as R
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
-           "Subset", "random_split"]
+           "StackDataset", "Subset", "random_split"]
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -110,6 +110,52 @@ class ChainDataset(IterableDataset):
                 raise AssertionError("ChainDataset only supports IterableDataset")
             total += len(d)
         return total
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: ``StackDataset(a, b)[i]`` is
+    ``(a[i], b[i])``, ``StackDataset(x=a, y=b)[i]`` is ``{"x": a[i], "y": b[i]}`` (inputs and
+    targets, say, kept in datasets of their own). A batch is fetched from each dataset at
+    once where it has ``__getitems__``."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        if not (args or kwargs):
+            raise ValueError("At least one dataset should be passed")
+        datasets = args or kwargs
+        parts = list(datasets.values()) if kwargs else list(args)
+        self._length = len(parts[0])
+        if any(self._length != len(dataset) for dataset in parts):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = datasets
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: dataset[index] for k, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __getitems__(self, indices):
+        named = isinstance(self.datasets, dict)
+        keys = list(self.datasets) if named else range(len(self.datasets))
+        columns = {}
+        for k in keys:
+            dataset = self.datasets[k]
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(f"Nested dataset's output size mismatch. Expected "
+                                     f"{len(indices)}, got {len(items)}")
+            else:
+                items = [dataset[idx] for idx in indices]
+            columns[k] = items
+        if named:
+            return [{k: columns[k][j] for k in keys} for j in range(len(indices))]
+        return [tuple(columns[k][j] for k in keys) for j in range(len(indices))]
+
+    def __len__(self):
+        return self._length
 
 
 class Subset(Dataset):

@@ -11,15 +11,20 @@ The random ones draw as torch's, at the same moments (when their first index is 
   even an empty one); with replacement, ``randint(0, n, (32,))`` per 32 samples, then one
   for the remainder.
 * ``SubsetRandomSampler``: one ``randperm(len(indices), generator=generator)`` per epoch.
+* ``WeightedRandomSampler``: one ``multinomial(weights, num_samples, replacement,
+  generator=generator)`` per epoch, the weights as float64.
 """
 import itertools
 
 import numpy as np
 
 from ... import random as R
+from ...creation import as_tensor
+from ...dtypes import float64
+from ...functions.random import multinomial
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "BatchSampler"]
+           "WeightedRandomSampler", "BatchSampler"]
 
 
 class Sampler:
@@ -99,17 +104,39 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices of ``range(len(weights))``, index ``i`` drawn with probability
+    ``weights[i] / sum(weights)`` (with replacement by default): how an imbalanced dataset is
+    sampled class-balanced. Each epoch is one ``multinomial`` draw of torch's."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        _check_positive_int("num_samples", num_samples)
+        _check_bool("replacement", replacement)
+        weights_tensor = as_tensor(weights, dtype=float64)
+        if len(weights_tensor.shape) != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights_tensor.shape)}")
+        self.weights = weights_tensor
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        rand_tensor = multinomial(self.weights, self.num_samples, self.replacement,
+                                  generator=self.generator)
+        yield from iter(rand_tensor.tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Groups the indices of ``sampler`` into lists of ``batch_size``; the last, shorter one
     is dropped with ``drop_last=True``."""
 
     def __init__(self, sampler, batch_size, drop_last):
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
-        if not isinstance(drop_last, bool):
-            raise ValueError(f"drop_last should be a boolean value, but got "
-                             f"drop_last={drop_last}")
+        _check_positive_int("batch_size", batch_size)
+        _check_bool("drop_last", drop_last)
         self.sampler = sampler
         self.batch_size = batch_size
         self.drop_last = drop_last
@@ -129,3 +156,15 @@ class BatchSampler(Sampler):
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+
+
+def _check_positive_int(name, value):
+    """torch's check of a sampler's count option (``num_samples``, ``batch_size``)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name} should be a positive integer value, but got {name}={value}")
+
+
+def _check_bool(name, value):
+    """torch's check of a sampler's flag (``replacement``, ``drop_last``)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} should be a boolean value, but got {name}={value}")
