@@ -55,6 +55,13 @@ FASHION = Path("/usr/share/datasets/fashion-mnist")
 # ------------------------------------------------------------------ 1. the real programs
 Program = namedtuple("Program", "file args needs")
 
+_TRANSLATION = ["--emb-size", "32", "--nhead", "4", "--ffn-hid-dim", "64", "--batch-size", "16",
+                "--num-encoder-layers", "2", "--num-decoder-layers", "2", "--num-epochs", "3",
+                "--lr", "0.003", "--vocab", "12", "--n-train", "128", "--n-valid", "32",
+                "--min-len", "3", "--max-len", "5"]
+_VIT = ["--data", "{mnist}", "--n-train", "256", "--n-test", "256", "--batch-size", "64",
+        "--epochs", "2", "--embed-dim", "32", "--depth", "2", "--log-interval", "2"]
+
 PROGRAM_RUNS = {
     "polynomial_tensors": Program("polynomial_tensors.py", ["--steps", "300", "--seed", "0"],
                                   None),
@@ -123,6 +130,28 @@ PROGRAM_RUNS = {
                                                         "--patience", "1"], None),
     "hooks_and_autograd": Program("hooks_and_autograd.py", ["--steps", "20"], None),
     "optimizers_tour": Program("optimizers_tour.py", ["--steps", "20", "--epochs", "12"], None),
+    "transformer_translation": Program("transformer_translation.py", _TRANSLATION, None),
+    "transformer_translation_batch_first": Program("transformer_translation.py",
+                                                   _TRANSLATION + ["--batch-first"], None),
+    "vit_tiny": Program("vit_tiny.py", _VIT, "mnist"),
+    "vit_tiny_mha": Program("vit_tiny.py", _VIT + ["--block", "mha"], "mnist"),
+    "attention_zoo": Program("attention_zoo.py", [], None),
+    "char_rnn_classification": Program("char_rnn_classification.py", [
+        "--data-dir", "{text_dir}", "--n-iters", "600", "--print-every", "100", "--plot-every",
+        "100", "--n-confusion", "200", "--per-class", "300"], "text_dir"),
+    "char_rnn_classification_nnrnn": Program("char_rnn_classification.py", [
+        "--data-dir", "{text_dir}", "--model", "nnrnn", "--n-iters", "300", "--print-every",
+        "100", "--plot-every", "100", "--n-confusion", "100", "--per-class", "100",
+        "--batched-epochs", "1"], "text_dir"),
+    "char_rnn_generation": Program("char_rnn_generation.py", [
+        "--data-dir", "{text_dir}", "--n-iters", "500", "--print-every", "100", "--plot-every",
+        "100", "--per-class", "500", "--lr", "0.005"], "text_dir"),
+    "packed_sequences": Program("packed_sequences.py", ["--steps", "30", "--print-every", "10"],
+                                None),
+    "finetune_and_freeze": Program("finetune_and_freeze.py", ["--pretrain-steps", "20",
+                                                              "--finetune-steps", "20"], None),
+    "data_plumbing": Program("data_plumbing.py", [], None),
+    "metrics_and_math": Program("metrics_and_math.py", [], None),
 }
 
 # what a program needs that the library does not have yet: (exception, text in its message,
@@ -151,8 +180,10 @@ def program_outputs(tmp_path_factory):
             with gzip.open(MNIST_DIR / f"{name}.gz") as src, open(raw / name, "wb") as dst:
                 shutil.copyfileobj(src, dst)
         fill["mnist"] = str(tmp / "mnist_root")
+    if all((TEXT_DIR / f).is_file() for f in ("names.txt", "surnames.txt")):
+        fill["text_dir"] = str(TEXT_DIR)
     available = {None: True, "text": "names" in fill, "mnist": "mnist" in fill,
-                 "shakespeare": "shakespeare" in fill}
+                 "shakespeare": "shakespeare" in fill, "text_dir": "text_dir" in fill}
     runs = [[name, str(PROGRAMS / p.file), [a.format(**fill) for a in p.args]]
             for name, p in PROGRAM_RUNS.items() if available[p.needs]]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
@@ -205,6 +236,8 @@ def test_program_prints_what_torch_prints(name, program_outputs):
     program = PROGRAM_RUNS[name]
     if program.needs == "text" and not (TEXT_DIR / "makemore_names.txt").is_file():
         pytest.skip("needs shared/data/text/makemore_names.txt")
+    if program.needs == "text_dir" and not (TEXT_DIR / "surnames.txt").is_file():
+        pytest.skip("needs shared/data/text/names.txt and surnames.txt")
     if program.needs == "shakespeare" and not (TEXT_DIR / "shakespeare.txt").is_file():
         pytest.skip("needs shared/data/text/shakespeare.txt")
     if program.needs == "mnist" and not MNIST_DIR.is_dir():
@@ -280,7 +313,7 @@ def test_torch_names_are_the_library_and_real_torch_comes_back():
     "torch.optim.SparseAdam", "torch.utils.data.DistributedSampler", "torch.autograd.Variable",
     "torchvision.transforms.RandomCrop", "torchvision.datasets.CIFAR10", "torch.cuda.Stream",
     "torch.viz", "torch.data", "torch.get_rng", "torch.random.get_rng", "torch._C",
-    "torch.random.rand", "torch.utils.checkpoint",
+    "torch.random.rand", "torch.utils.tensorboard",
 ])
 def test_a_missing_name_is_not_implemented_at_access(access):
     module_name, attr = access.rsplit(".", 1)

@@ -21,14 +21,7 @@ import torch
 
 import tinygrad_sgd as tg
 from tinygrad_sgd.utils import data as tdata
-
-
-@pytest.fixture(autouse=True, scope="module")
-def torch_on_one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+from test_optim_torch import torch_on_one_thread  # noqa: F401  (the fixture, used here too)
 
 
 def lib(side):

@@ -11,7 +11,10 @@ attributes up in the matching module of this library:
 * a name the library does not have, or has only for itself (``tinygrad_sgd.viz``,
   ``tinygrad_sgd.gradcheck``: the hidden names of each row), raises
   ``NotImplementedError: torch.xyz is not provided by tinygrad_sgd`` at the attribute access
-  — so does importing a submodule outside the table (``import torch.distributed``).
+  — so does importing a submodule outside the table (``import torch.distributed``). That
+  error is an AttributeError too (an ImportError for a submodule), so that ``hasattr(torch,
+  name)`` is False and ``try: import torch.xyz / except ImportError`` falls back, as with a
+  torch that lacks the name.
 
 A few names torch has and the library does not are defined here, with their meaning on a
 CPU-only library (:data:`EXTRAS`): ``torch.dtype`` (the library's ``DType``),
@@ -56,6 +59,7 @@ MODULES = {
     "torch.nn.utils.parametrizations": Row("tinygrad_sgd.nn.utils.parametrizations"),
     "torch.nn.utils.stateless": Row("tinygrad_sgd.nn.utils.stateless"),
     "torch.nn.utils.fusion": Row("tinygrad_sgd.nn.utils.fusion"),
+    "torch.nn.utils.prune": Row("tinygrad_sgd.nn.utils.prune"),
     "torch.nn.grad": Row("tinygrad_sgd.nn.grad"),
     "torch.optim.swa_utils": Row("tinygrad_sgd.optim.swa_utils"),
     "torch.optim": Row("tinygrad_sgd.optim"),
@@ -68,6 +72,7 @@ MODULES = {
     "torch.autograd.functional": Row("tinygrad_sgd.autograd.functional"),
     "torch.func": Row("tinygrad_sgd.func"),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
+    "torch.accelerator": Row("tinygrad_sgd.accelerator"),
     "torch.backends": Row(None),
     "torch.backends.mps": Row("tinygrad_sgd.backends.mps"),
     "torch.backends.cudnn": Row("tinygrad_sgd.backends.cudnn"),
@@ -80,7 +85,16 @@ MODULES = {
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
         "default_generator"})),
     "torch.utils": Row(None),
+    "torch.utils.checkpoint": Row("tinygrad_sgd.utils.checkpoint"),
     "torch.utils.data": Row("tinygrad_sgd.utils.data"),
+    "torch.utils.data.dataloader": Row("tinygrad_sgd.utils.data.dataloader", only=frozenset({
+        "DataLoader", "get_worker_info", "default_collate", "default_convert"})),
+    "torch.utils.data.dataset": Row("tinygrad_sgd.utils.data.dataset", only=frozenset({
+        "Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
+        "StackDataset", "Subset", "random_split"})),
+    "torch.utils.data.sampler": Row("tinygrad_sgd.utils.data.sampler", only=frozenset({
+        "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+        "WeightedRandomSampler", "BatchSampler"})),
     "torchvision": Row("tinygrad_sgd.vision"),
     "torchvision.datasets": Row("tinygrad_sgd.vision.datasets"),
     "torchvision.transforms": Row("tinygrad_sgd.vision.transforms"),
@@ -135,9 +149,26 @@ EXTRAS = {
 }
 
 
-def not_provided(name: str) -> NotImplementedError:
-    """The error for a torch name this library does not provide."""
-    return NotImplementedError(f"{name} is not provided by tinygrad_sgd")
+class NotProvidedAttribute(NotImplementedError, AttributeError):
+    """A torch attribute the library does not provide: a NotImplementedError, and an
+    AttributeError too, so that ``hasattr(torch, name)`` is False and ``getattr(torch, name,
+    default)`` gives the default, as for a name torch lacks. Reported as NotImplementedError."""
+
+
+class NotProvidedModule(NotImplementedError, ModuleNotFoundError):
+    """A torch submodule the library does not provide: a NotImplementedError, and a
+    ModuleNotFoundError too, so that ``try: import torch.xyz / except ImportError:`` takes its
+    fallback, as with a torch that lacks the module. Reported as NotImplementedError."""
+
+
+for _cls in (NotProvidedAttribute, NotProvidedModule):     # tracebacks print the plain name
+    _cls.__module__, _cls.__qualname__ = "builtins", "NotImplementedError"
+
+
+def not_provided(name: str, module: bool = False) -> NotImplementedError:
+    """The error for a torch name (``module``: a submodule) this library does not provide."""
+    cls = NotProvidedModule if module else NotProvidedAttribute
+    return cls(f"{name} is not provided by tinygrad_sgd")
 
 
 def _children(name: str) -> set:
@@ -227,7 +258,7 @@ class TorchFinder(importlib.abc.MetaPathFinder):
         if fullname.split(".")[0] not in self.ROOTS:
             return None
         if fullname not in MODULES:
-            raise not_provided(fullname)
+            raise not_provided(fullname, module=True)
         return importlib.machinery.ModuleSpec(fullname, _ShimLoader(), is_package=True)
 
 

@@ -45,9 +45,10 @@ from .histograms import *  # noqa: F401,F403
 from .interop import *  # noqa: F401,F403  (frombuffer, from_dlpack, range, nuclear_norm, ...)
 from .numeric_gradient import *  # noqa: F401,F403  (torch.gradient)
 from .strided import *  # noqa: F401,F403  (as_strided)
+from .lowrank import *  # noqa: F401,F403  (svd_lowrank, pca_lowrank)
 from .lu_forms import *  # noqa: F401,F403  (torch.lu, lu_unpack, lu_solve, geqrf, ...)
 from . import (scatter_more, copies, windows, creation_more, histograms, interop,
-               numeric_gradient, lu_forms, strided)
+               numeric_gradient, lu_forms, strided, lowrank)
 from . import random_more  # noqa: F401  (attaches cauchy_, geometric_, log_normal_)
 from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401
@@ -63,3 +64,4 @@ __all__ += (scatter_more.__all__ + copies.__all__ + windows.__all__ + creation_m
             + histograms.__all__ + interop.__all__ + numeric_gradient.__all__)
 __all__ += lu_forms.__all__
 __all__ += strided.__all__
+__all__ += lowrank.__all__

@@ -26,6 +26,7 @@ import numpy as np
 from .. import random as R
 from ..arguments import shape_arg
 from ..dtypes import default_float
+from ..kernels.layout import in_memory_order, memory_order
 from ..tensor import Tensor, tensor_method
 from .inplace import inplace
 
@@ -144,16 +145,40 @@ def randperm(n, *, generator=None, dtype=None, requires_grad=False, device=None)
     return _make(R.randperm(n, dt, generator), requires_grad)
 
 
+def draw_like(input, draw):
+    """``draw(shape)`` (an array of ``input``'s shape) laid out as torch draws into
+    ``empty_like(input)``: in the order of torch's ``input``'s strides. Where ``input`` is a
+    view (``transpose``, ``permute``, ``t``, a slice...) of a C-contiguous tensor, its strides
+    are torch's: ``rand_like(x.t())`` is ``rand_like(x).t()``, and a batch_first attention output
+    transposed back gets torch's dropout mask. Elsewhere the draw is in index order, as for
+    torch's contiguous tensors — which includes the library's own layouts (a convolution's
+    result is an NCHW view of batch-innermost memory here, contiguous in torch) — but not a
+    channels_last tensor (``x.contiguous(memory_format=torch.channels_last)``), drawn in its
+    memory order as torch's."""
+    a = input.array
+    view = input.__dict__.get("_view")
+    if view is not None and view[0].array.flags.c_contiguous or a.ndim in (4, 5) and memory_order(a) == (0,) + tuple(range(2, a.ndim)) + (1,):
+        return in_memory_order(a, draw)
+    return draw(input.shape)
+
+
 def rand_like(input, *, dtype=None, requires_grad=False, device=None, generator=None):
-    """``rand`` with ``input``'s shape and (unless given) dtype."""
-    return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
-                requires_grad=requires_grad, device=device)
+    """``rand`` with ``input``'s shape and (unless given) dtype, drawn as torch's
+    ``empty_like(input).uniform_()`` (:func:`draw_like`): ``rand_like(x.t())`` is
+    ``rand_like(x).t()``."""
+    draw = lambda shape: rand(shape, generator=generator, dtype=dtype or input.dtype,  # noqa
+                              requires_grad=requires_grad, device=device).array
+    return _make(draw_like(input, draw), requires_grad)
 
 
 def randn_like(input, *, dtype=None, requires_grad=False, device=None, generator=None):
-    """``randn`` with ``input``'s shape and (unless given) dtype."""
-    return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
-                 requires_grad=requires_grad, device=device)
+    """``randn`` with ``input``'s shape and (unless given) dtype, drawn as torch's
+    ``empty_like(input).normal_()`` (:func:`draw_like`). (torch fills a non-contiguous float
+    tensor of 16 or more elements one Box–Muller pair per element, not as ``randn``: those
+    numbers differ from torch's.)"""
+    draw = lambda shape: randn(shape, generator=generator, dtype=dtype or input.dtype,  # noqa
+                               requires_grad=requires_grad, device=device).array
+    return _make(draw_like(input, draw), requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, device=None,

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import buffers
 from .backend import compiled
-from .layout import inverse_order, memory_order
+from .layout import in_torch_layout, inverse_order, memory_order
 
 __all__ = ["relu", "keep_where", "lerp", "sum_to_shape", "arithmetic"]
 
@@ -105,10 +105,10 @@ def arithmetic(ufunc, a, b):
     costs more than half of one of these passes saves.)"""
     if a.dtype.kind != "f" or a.nbytes < buffers.MIN_BYTES or \
             not (b.shape == a.shape or b.ndim == 0) or np.result_type(a, b) != a.dtype:
-        return ufunc(a, b)
+        return in_torch_layout(ufunc(a, b), a, b)
     p = memory_order(a)
     if p is None or (b.ndim and b.strides != a.strides):
-        return ufunc(a, b)
+        return in_torch_layout(ufunc(a, b), a, b)
     am = a.transpose(p)
     out = buffers.empty(am.shape, a.dtype)
     ufunc(am, b.transpose(p) if b.ndim else b, out=out)

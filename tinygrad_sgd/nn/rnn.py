@@ -31,6 +31,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.torch_names import named
 from ..creation import zeros
 from ..device import check_device
 from ..dtypes import default_float
@@ -294,10 +295,25 @@ class RNNBase(Module):
             output = data.reshape((steps, data.shape[0] // steps, data.shape[-1]))
             if self.batch_first:
                 output = output.transpose(0, 1)
+            output = named(output, self._torch_output_node(output))
             if not is_batched:
                 output = output.squeeze(0 if self.batch_first else 1)
                 h_n = tuple(h.squeeze(1) for h in h_n)
         return output, (h_n if self.mode == "LSTM" else h_n[0])
+
+    def _torch_output_node(self, output):
+        """The node torch's CPU build gives a padded (not packed) output: its LSTM of float32
+        without projections runs oneDNN's fused layer (``MkldnnRnnLayerBackward0``), the
+        others stack the steps (``StackBackward0``) or concatenate the two directions
+        (``CatBackward0``); ``batch_first`` ends in a transpose, which torch's LSTM and its
+        GRU/RNN reach by different overloads."""
+        if self.batch_first:
+            return "TransposeBackward0" if self.mode == "LSTM" else "TransposeBackward1"
+        if self.bidirectional:
+            return "CatBackward0"
+        if self.mode == "LSTM" and not self.proj_size and output.dtype == np.float32:
+            return "MkldnnRnnLayerBackward0"
+        return "StackBackward0"
 
     def _scan(self, gi, batch_sizes, state0, w, reverse):
         """Run one direction of one layer over the packed-layout input projections ``gi``:
@@ -482,6 +498,8 @@ class LSTMCell(RNNCellBase):
     def forward(self, input, hx=None):
         gi, (h, c), is_batched = self._prepare(input, None if hx is None else list(hx))
         h, c = _lstm_step(gi, h, c, self.weight_hh, self.bias_hh)
+        # torch's CPU cell ends in h = o·tanh(c) and c = f·c + i·g
+        h, c = named(h, "MulBackward0"), named(c, "AddBackward0")
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -495,4 +513,5 @@ class GRUCell(RNNCellBase):
     def forward(self, input, hx=None):
         gi, (h,), is_batched = self._prepare(input, None if hx is None else [hx])
         h = _gru_step(gi, h, self.weight_hh, self.bias_hh)
+        h = named(h, "AddBackward0")          # torch's CPU cell ends in h = n + z·(h − n)
         return h if is_batched else h.squeeze(0)

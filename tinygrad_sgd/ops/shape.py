@@ -8,7 +8,7 @@ from ..autograd import Function
 from ..autograd.slices import SliceGrad
 from ..autograd.grad_mode import _mode
 from ..errors import ShapeError
-from ..kernels.layout import inverse_order
+from ..kernels.layout import inverse_order, memory_order
 
 
 class Reshape(Function):
@@ -200,7 +200,10 @@ class Cat(Function):
     def forward(self, *tensors, dim):
         self.dim = dim
         self.sizes = [t.shape[dim] for t in tensors]
-        return np.concatenate([t.array for t in tensors], axis=dim)
+        out = np.concatenate([t.array for t in tensors], axis=dim)
+        if out.flags.c_contiguous or all(_channels_last(t.array) for t in tensors):
+            return out
+        return np.ascontiguousarray(out)    # torch's cat is contiguous unless all channels-last
 
     def backward(self, g):
         grads, start = [], 0
@@ -209,6 +212,13 @@ class Cat(Function):
             grads.append(GetItem.apply(g, index) if needed else None)
             start += size
         return tuple(grads)
+
+
+def _channels_last(a):
+    """Whether torch would suggest channels_last (3d) for ``a``: (N, C, H, W) or (N, C, D, H,
+    W) memory with C innermost."""
+    return a.ndim in (4, 5) and not a.flags.c_contiguous and \
+        memory_order(a) == (0,) + tuple(range(2, a.ndim)) + (1,)
 
 
 def scatter_along(g, idx, dim, shape):

@@ -7,6 +7,7 @@ import numpy as np
 
 from ... import random as R
 from ...functions.inplace import inplace as _inplace
+from ...functions.random import draw_like
 from ...ops.dropout import DropoutOp
 from ...tensor import Tensor
 from ._checks import check_float
@@ -29,8 +30,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     check_float(input, "dropout")
     if not training or p == 0 or input.numel() == 0:
         return input
-    mask = R.dropout_mask(input.shape, p, input.dtype)   # kept → 1/(1−p), dropped → 0
-    return apply_mask(input, mask, p, "dropout", inplace)
+    mask = draw_like(input, lambda shape: R.dropout_mask(shape, p, input.dtype))
+    return apply_mask(input, mask, p, "dropout", inplace)     # kept → 1/(1−p), dropped → 0
 
 
 def check_probability(p):
@@ -107,7 +108,8 @@ def _alpha(input, p, training, inplace, feature, name):
         noise, b = np.zeros((), dt), None
     else:
         shape = _feature_shape(input.shape) if feature else input.shape
-        keep = R.bernoulli(1.0 - p, shape, dt)
+        keep = draw_like(input, lambda shape: R.bernoulli(1.0 - p, shape, dt)) \
+            if not feature else R.bernoulli(1.0 - p, shape, dt)
         a = 1.0 / np.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
         b = (keep - dt.type(1)) * dt.type(_ALPHA * a) + dt.type(_ALPHA * a * p)
         noise = keep * dt.type(a)

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd.torch_names import named
 from ...functions import where
 from ...ops.embedding import EmbeddingOp
 from ...ops.shape import IndexAdd
@@ -32,9 +33,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     As torch, ``sparse`` with ``scale_grad_by_freq`` fails at backward (RuntimeError)."""
     check_float(weight, "embedding", "weight")
     ids = input.array if isinstance(input, Tensor) else np.asarray(input)
-    if ids.dtype.kind not in "iu":
+    if ids.dtype not in (np.int64, np.int32):     # torch: no other integers, no bool
+        got = ("CPUBoolType" if ids.dtype == np.bool_ else
+               f"torch.{_NAMES.get(ids.dtype.name, ids.dtype.name)}Tensor")
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
-                           f"following scalar types: Long, Int; but got {ids.dtype} instead "
+                           f"following scalar types: Long, Int; but got {got} instead "
                            f"(while checking arguments for embedding)")
     if weight.ndim != 2:
         raise RuntimeError(f"'weight' must be 2-D, got shape {tuple(weight.shape)}")
@@ -81,7 +84,8 @@ def _norm(row, p):
     return float(np.sum(a ** p)) ** (1.0 / p)
 
 
-_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long"}
+_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+          "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
@@ -159,7 +163,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     keep = np.flatnonzero(ids != padding_idx) if padding_idx is not None else slice(None)
     ids, bag_of = ids[keep].astype(np.int64), bag_of[keep]
     if mode == "max":
-        return _bag_max(weight, ids, bag_of, bags)
+        return named(_bag_max(weight, ids, bag_of, bags), "EmbeddingBagBackward0", weight)
     rows = EmbeddingOp.apply(weight, ids, None, bool(scale_grad_by_freq), bool(sparse))
     if psw is not None:
         rows = rows * psw[keep].unsqueeze(-1)
@@ -167,12 +171,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if mode == "mean":
         size = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight.dtype)
         out = out / Tensor(size[:, None])
-    return out
+    return named(out, "EmbeddingBagBackward0", weight, psw)   # torch's one node
 
 
 def _check_bag_args(ids, weight, starts, psw):
-    """torch's checks of ids, offsets and dtypes, in torch's words."""
-    if ids.dtype.kind not in "iu":
+    """torch's checks of ids, offsets and dtypes, in torch's words (unlike ``embedding``, torch's
+    ``embedding_bag`` takes any integer ids, bool ones too: ids 0 and 1)."""
+    if ids.dtype.kind not in "iub":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got "
                            f"torch.{_NAMES.get(ids.dtype.name, ids.dtype.name)}Tensor instead "

@@ -189,5 +189,6 @@ from . import parametrize, parametrizations  # noqa: E402  (register_parametriza
 from .legacy_norms import *  # noqa: E402,F401,F403  (weight_norm, spectral_norm, remove_*)
 from .fusion import *  # noqa: E402,F401,F403  (fuse_conv_bn_eval, ...)
 from . import fusion, stateless, legacy_norms as _legacy_norms  # noqa: E402
+from . import prune  # noqa: E402,F401  (torch's too is a submodule imported by name)
 __all__ += ["parametrize", "parametrizations", "fusion", "stateless"]
 __all__ += _legacy_norms.__all__ + fusion.__all__
