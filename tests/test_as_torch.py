@@ -61,6 +61,8 @@ _TRANSLATION = ["--emb-size", "32", "--nhead", "4", "--ffn-hid-dim", "64", "--ba
                 "--min-len", "3", "--max-len", "5"]
 _VIT = ["--data", "{mnist}", "--n-train", "256", "--n-test", "256", "--batch-size", "64",
         "--epochs", "2", "--embed-dim", "32", "--depth", "2", "--log-interval", "2"]
+_STN = ["--data", "{mnist}", "--split", "test", "--train-size", "512", "--test-size", "256",
+        "--epochs", "1", "--log-interval", "2", "--no-visualize"]
 
 PROGRAM_RUNS = {
     "polynomial_tensors": Program("polynomial_tensors.py", ["--steps", "300", "--seed", "0"],
@@ -152,6 +154,19 @@ PROGRAM_RUNS = {
                                                               "--finetune-steps", "20"], None),
     "data_plumbing": Program("data_plumbing.py", [], None),
     "metrics_and_math": Program("metrics_and_math.py", [], None),
+    # torch.distributions (100 episodes: over 200+, Adam's float32 rounding shows in the
+    # fourth digit of the entropy)
+    "reinforce_bandit": Program("reinforce_bandit.py", ["--episodes", "100", "--log-interval",
+                                                        "25"], None),
+    "vae_distributions": Program("vae_distributions.py", ["--n", "512", "--epochs", "3"], None),
+    # --no-visualize: the learned theta is chaotic (near-ties in max pooling over resampled
+    # background; torch's own theta moves ~10% when only its conv backend changes)
+    "spatial_transformer": Program("spatial_transformer.py", _STN, "mnist"),
+    "spatial_transformer_functional_dropout": Program("spatial_transformer.py",
+                                                      _STN + ["--functional-dropout"], "mnist"),
+    "spatial_transformer_identity_grid": Program("spatial_transformer.py", [
+        "--data", "{mnist}", "--split", "test", "--test-size", "256", "--epochs", "0"], "mnist"),
+    "functional_tour": Program("functional_tour.py", [], None),
 }
 
 # what a program needs that the library does not have yet: (exception, text in its message,

@@ -90,7 +90,8 @@ __all__ = ["Tensor", "tensor",
 def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
-    if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp"):
+    if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
+                "distributions"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         from . import serialization

@@ -81,6 +81,7 @@ MODULES = {
     "torch.amp": Row("tinygrad_sgd.amp"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.special": Row("tinygrad_sgd.special"),
+    "torch.distributions": Row("tinygrad_sgd.distributions"),
     "torch.random": Row("tinygrad_sgd", only=frozenset({
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
         "default_generator"})),

@@ -17,10 +17,11 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
     dtype), with ``dtype=``/``device=`` keywords; ``to(None)`` changes nothing. A float
     cast of a tensor that requires grad is differentiable. ``memory_format=channels_last``
     (or ``contiguous_format``) also lays the values out in that order (see ``contiguous``)."""
-    from .shape import preserve_format
-    if memory_format is not None and memory_format is not preserve_format:
-        out = to(self, *args, dtype=dtype, device=device, copy=copy)
-        return out.contiguous(memory_format)
+    if memory_format is not None:
+        from .shape import preserve_format
+        if memory_format is not preserve_format:
+            out = to(self, *args, dtype=dtype, device=device, copy=copy)
+            return out.contiguous(memory_format)
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype

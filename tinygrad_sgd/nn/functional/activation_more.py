@@ -49,8 +49,12 @@ def softshrink(input, lambd=0.5):
 
 
 def tanhshrink(input):
-    """x − tanh(x)."""
-    check_float(input, "tanhshrink")
+    """x − tanh(x); an integer input gives the default float dtype (tanh's), as torch."""
+    check_tensor(input, "tanhshrink")
+    if input.dtype.kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return input - input.tanh()
 
 
@@ -85,7 +89,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     float64, then rounded to the dtype), so after the same ``manual_seed`` the slopes are
     torch's. The gradient is the slope (1 for x > 0). Otherwise: leaky_relu with the fixed
     slope (lower + upper)/2."""
-    _float(input, "rrelu_with_noise_out_cpu")
+    _float(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:

@@ -14,7 +14,7 @@ from .loss import _check_reduction
 
 __all__ = ["ctc_loss"]
 
-_WHERE = " (while checking arguments for ctc_loss)"
+_WHERE = " (while checking arguments for ctc_loss_allocate_outputs)"
 
 
 def _lengths(value, what):

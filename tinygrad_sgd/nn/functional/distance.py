@@ -18,12 +18,20 @@ from ...tensor import Tensor
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "one_hot", "pdist"]
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12):
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """v / max(‖v‖ₚ, eps) for the vectors along ``dim`` (an int or dims). A zero vector
-    stays 0 and its gradient is 1/eps (the clamp cuts the norm's path), as torch."""
+    stays 0 and its gradient is 1/eps (the clamp cuts the norm's path), as torch. ``out``:
+    written there (``torch.div(..., out=out)``)."""
+    if input.dtype.kind not in "fc":                     # torch's norm checks this first
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {torch_name(input.dtype)}")
     if not isinstance(p, str):
         reduction_dims(dim, input.ndim, "norm")          # torch's IndexError for a bad dim
-    return input / input.norm(p, dim, keepdim=True).clamp_min(eps)
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps)
+    if out is not None:
+        from ...functions import div
+        return div(input, denom.expand_as(input), out=out)
+    return input / denom
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

@@ -14,7 +14,9 @@ import warnings
 
 import numpy as np
 
+from ...creation import linspace
 from ...functions import where
+from ...random.exact import fma32, fma64
 from ...tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -28,22 +30,22 @@ def affine_grid(theta, size, align_corners=None):
     """The sampling grid ``(N, H, W, 2)`` (or ``(N, D, H, W, 3)``) of a batch of affine maps
     ``theta`` ``(N, 2, 3)`` (or ``(N, 3, 4)``) for an output of ``size`` ``(N, C, H, W)`` (or
     ``(N, C, D, H, W)``): grid = [x, y, (z,) 1]·θᵀ, with x running over W from −1 to 1 (the
-    pixel centres, (2i + 1)/W − 1, unless ``align_corners``, then the corners). One matmul."""
+    pixel centres, (2i + 1)/W − 1, unless ``align_corners``, then the corners)."""
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     if theta.dtype.kind != "f":
         raise ValueError(f"Expected theta to have floating point type, but got "
                          f"torch.{theta.dtype.name}")
-    size = [int(s) for s in size]
+    given, size = size, [int(s) for s in size]         # messages show the size as given
     if len(size) in (4, 5):
         k = len(size) - 2
         if theta.ndim != 3 or tuple(theta.shape[1:]) != (k, k + 1):
             raise ValueError(f"Expected a batch of {k}D affine matrices of shape Nx{k}x{k + 1} "
-                             f"for size {size}. Got {tuple(theta.shape)}.")
+                             f"for size {given}. Got {theta.shape!r}.")  # torch.Size([..])
     else:
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {size}.")
+                                  f"affine transforms, respectively. Got size {given}.")
     spatial = size[2:]
     if align_corners and min(spatial) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
@@ -51,24 +53,29 @@ def affine_grid(theta, size, align_corners=None):
                       "affine_grid. See the documentation of affine_grid for details.",
                       stacklevel=2)
     elif min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     if theta.shape[0] != size[0]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{size[0]}, {k + 1}] but got: [{theta.shape[0]}, {k + 1}].")
     axes = [_linspace(n, align_corners, theta.dtype) for n in spatial]   # D, H, W order
     mesh = np.meshgrid(*axes, indexing="ij")
     base = np.stack(list(mesh[::-1]) + [np.ones(spatial, theta.dtype)], -1)   # x (W), …, 1
-    grid = Tensor(base.reshape(-1, k + 1)) @ theta.transpose(1, 2)      # (N, points, k)
+    # [x, y, (z,) 1]·θᵀ term by term, summed left to right: rounded as torch's bmm rounds it
+    points = Tensor(base.reshape(-1, k + 1))
+    grid = points[:, :1] * theta[:, None, :, 0]                          # (N, points, k)
+    for i in range(1, k + 1):
+        grid = grid + points[:, i:i + 1] * theta[:, None, :, i]
     return grid.reshape(size[0], *spatial, k)
 
 
 def _linspace(n, align_corners, dtype):
     """torch's linspace_from_neg_one: 0 for one step; else −1 … 1, scaled by (n − 1)/n to the
-    pixel centres unless ``align_corners``."""
+    pixel centres unless ``align_corners`` — all in ``dtype``, rounded as torch (torch's
+    linspace, then ·(n − 1), then /n), so that a point on a pixel centre is exactly there."""
     if n <= 1:
         return np.zeros(n, dtype)
-    r = np.linspace(-1.0, 1.0, n)
-    return (r if align_corners else r * (n - 1) / n).astype(dtype)
+    r = linspace(-1.0, 1.0, n, dtype=dtype).array
+    return r if align_corners else r * dtype.type(n - 1) / dtype.type(n)
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
@@ -106,10 +113,14 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         else:
             low = [np.floor(c.array) for c in coords]
             frac = [c - Tensor(f) for c, f in zip(coords, low)]         # in [0, 1)
-            out = 0
+            out, terms = 0, []
             for corner in itertools.product((0, 1), repeat=k):
                 w = math.prod(f if b else 1 - f for f, b in zip(frac, corner))
-                out = out + _read(image, batch, [f + b for f, b in zip(low, corner)], sizes, w)
+                idx = [f + b for f, b in zip(low, corner)]
+                out = out + _read(image, batch, idx, sizes, w)
+                terms.append((idx, w.array))
+            if k == 2:
+                out = _as_fused(out, _fused_bilinear(image, batch, terms, sizes))
     return out.permute(0, k + 1, *range(1, k + 1))                       # (N, C, *out)
 
 
@@ -143,8 +154,43 @@ def _check(input, grid, mode):
 
 
 def _unnormalize(c, size, align_corners):
-    """[−1, 1] to pixels: (c + 1)/2·(size − 1) with ``align_corners``, else ((c + 1)·size − 1)/2."""
-    return (c + 1) * ((size - 1) / 2) if align_corners else ((c + 1) * size - 1) / 2
+    """[−1, 1] to pixels: (c + 1)/2·(size − 1) with ``align_corners``, else
+    ((c + 1)·size − 1)/2 — rounded as torch's CPU kernels, which fuse (c + 1)·size/2 − 1/2 into one multiply-add
+    (a point one rounding off lands on the other side of a pixel, and on the other side of a
+    max-pool tie downstream)."""
+    if align_corners:
+        return (c + 1) * ((size - 1) / 2)
+    plain = ((c + 1) * size - 1) / 2
+    fma = fma32 if c.dtype == np.float32 else fma64
+    return _as_fused(plain, fma((c + 1).array, size / 2, -0.5).astype(c.dtype))
+
+
+def _as_fused(plain, fused):
+    """``plain`` (a Tensor) with the value ``fused`` — the same formula rounded as torch's
+    fused multiply-adds round it: the difference (a rounding, or 0 where either is not finite)
+    is added as a constant, so the gradient is ``plain``'s."""
+    a = plain.array
+    with np.errstate(invalid="ignore"):
+        fix = np.where(np.isfinite(a) & np.isfinite(fused), fused - a, 0).astype(a.dtype)
+    return plain + Tensor(fix) if fix.any() else plain
+
+
+def _fused_bilinear(image, batch, terms, sizes):
+    """torch's 2-D bilinear sum as its CPU kernel rounds it: nw·v_nw, then + ne·v_ne, sw·v_sw,
+    se·v_se each fused into a multiply-add; a corner outside reads 0. ``(N, *out, C)``."""
+    a = image.array
+    fma = fma32 if a.dtype == np.float32 else fma64
+    out = None
+    for idx, w in terms:
+        inside = np.ones(idx[0].shape, bool)
+        for i, n in zip(idx, sizes):
+            inside &= (i >= 0) & (i <= n - 1)
+        safe = [np.clip(np.nan_to_num(i), 0, n - 1).astype(np.int64)
+                for i, n in zip(idx, sizes)]
+        v = np.where(inside[..., None], a[(batch, *safe)], 0).astype(a.dtype)
+        w = w[..., None]
+        out = v * w if out is None else fma(v, w, out).astype(a.dtype)
+    return out
 
 
 def _pad(c, size, padding_mode, align_corners):

@@ -255,14 +255,17 @@ def hardsigmoid(input, inplace=False):
 
 
 def logsigmoid(input):
-    """ln σ(x) = −softplus(−x), computed stably."""
+    """ln σ(x) = −softplus(−x), computed stably; 0 − softplus(−x), so that it is +0 (not −0)
+    where σ(x) rounds to 1, as torch's min(x, 0) − log1p(e^−|x|)."""
     check_float(input, "logsigmoid")
-    return -act.SoftplusOp.apply(-input)
+    return 0.0 - act.SoftplusOp.apply(-input)
 
 
 def softsign(input):
-    """x / (1 + |x|)."""
-    check_float(input, "softsign")
+    """x / (1 + |x|); an integer input gives the default float dtype (true division), as torch."""
+    check_tensor(input, "softsign")
+    if input.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return input / (input.abs() + 1.0)
 
 

@@ -39,6 +39,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Standardise over the last ``len(normalized_shape)`` dims (biased variance), then
     ``·weight + bias`` (each of shape ``normalized_shape``) if given."""
     check_float(input, "layer_norm")
+    if isinstance(normalized_shape, (int, np.integer)):         # torch's argument parser
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
+                        f"of ints, not {type(normalized_shape).__name__}")
     shape = _normalized_shape(normalized_shape)
     _check_trailing(input, shape, "layer_norm")
     _check_param(weight, shape, "weight", "layer_norm")
@@ -205,8 +208,11 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     squares."""
     check_float(input, "local_response_norm")
     if input.ndim < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
-                         f"dimensions)")
+        raise ValueError(f"Expected 3D or higher dimensionality                          "
+                         f"input (got {input.ndim} dimensions)")      # torch's spacing
+    if size <= 0:                                     # torch's average pooling refuses it
+        kernel = f"kH: {size} kW: 1" if input.ndim == 3 else f"kT: {size} kH: 1 kW: 1"
+        raise RuntimeError(f"kernel size should be greater than zero, but got {kernel}")
     if input.numel() == 0:
         return input
     from ...functions.shape import cat

@@ -20,7 +20,7 @@ from ...ops.resample import Resample
 from ...tensor import Tensor
 from .conv import check_input, ntuple
 from .grid import affine_grid, grid_sample  # noqa: F401  (listed here; they live in grid.py)
-from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold",
            "fold", "affine_grid", "grid_sample"]
@@ -171,10 +171,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"{', '.join(UINT8_MODES)}, as torch)")
     sizes, scales = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, mode)
     if mode == "area":
-        if input.ndim == 5:
-            raise NotImplementedError("interpolate: mode 'area' on a 5-D input is not "
-                                      "supported here")
-        return (adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d)(input, sizes)
+        pool = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}
+        return pool[input.ndim](input, sizes)
     if min(sizes) < 1:
         raise ShapeError(f"interpolate: Input and output sizes should be greater than 0, but "
                          f"got input {tuple(input.shape[2:])} output {tuple(sizes)}")
