@@ -120,7 +120,7 @@ def mha_cases(args):
         print(f"  weight rows sum to 1: {torch.allclose(w.sum(-1), torch.ones(()))}")
         out.sum().backward()
         grads(name, query, key, value)
-        print(f"  parameter grads: " + ", ".join(f"{n}={p.grad.abs().sum().item():.4f}"
+        print("  parameter grads: " + ", ".join(f"{n}={p.grad.abs().sum().item():.4f}"
                                                   for n, p in mha.named_parameters()))
 
     mha = nn.MultiheadAttention(E, H)
