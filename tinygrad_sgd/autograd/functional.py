@@ -100,6 +100,15 @@ _NOT_REQUIRING = {
 }
 
 
+def _outputs(func, inputs, fn_name, strict):
+    """``func(*inputs)`` as (was it a tuple, a tuple of Tensors), each checked to require grad
+    under ``strict``."""
+    is_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
+                                  fn_name)
+    _check_requires_grad(outputs, "outputs", strict)
+    return is_tuple, outputs
+
+
 def _check_requires_grad(tensors, kind, strict):
     """strict mode: every one of ``tensors`` (outputs, gradients, ...) must be in the graph."""
     if not strict:
@@ -179,10 +188,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
         inputs = _preprocess(inputs, create_graph=create_graph, need_graph=True)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "vjp")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_outputs_tuple, outputs = _outputs(func, inputs, "vjp", strict)
         v = _prepare_v(v, outputs, is_outputs_tuple, "vjp", create_graph,
                        "The vector v can only be None if the user-provided function returns a "
                        "single Tensor with a single element.")
@@ -204,10 +210,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         v = _prepare_v(v, inputs, is_inputs_tuple, "jvp", create_graph,
                        "The vector v can only be None if the input to the user-provided "
                        "function is a single Tensor with a single element.")
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jvp")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_outputs_tuple, outputs = _outputs(func, inputs, "jvp", strict)
         dummies = tuple(out.new_zeros(out.shape).requires_grad_() for out in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, dummies, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict)
@@ -326,10 +329,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _preprocess(inputs, create_graph=create_graph, need_graph=True)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jacobian")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_outputs_tuple, outputs = _outputs(func, inputs, "jacobian", strict)
         if vectorize and strict:
             raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
                                "`vectorized=True` are not supported together. Please either "
