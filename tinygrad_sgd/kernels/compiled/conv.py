@@ -63,6 +63,23 @@ ROW_BLOCK = 1024
 # a pass had measured 1.6–2x faster than two.)
 FILTERS_PER_PASS = 5
 
+
+def _has_avx512():
+    """True when LLVM compiles for a CPU with AVX-512 (32 vector registers, not 16)."""
+    import llvmlite.binding as llvm
+    return bool(llvm.get_host_cpu_features().get("avx512f", False))
+
+
+# The weight gradient's dot products keep one sum per (filter, tap) in a register for the whole
+# run: five filters × five taps are 25 sums, which fit AVX-512's 32 registers (the measurements
+# above) but not AVX2's 16 — there LLVM spilled them to memory, and five filters a pass ran at
+# 37–39 GFLOP/s where two (10 sums, 5 inputs, 1 gradient: 16 registers) ran at 78–91 (the
+# tutorial's conv1 and conv2 at batch 64, 1 thread, AMD EPYC Zen 3 with AVX2; three a pass
+# 47–66, four 44–51). The forward and the input gradient keep their sums in memory rows and
+# were the same (forward) or faster (input gradient, 72 against 56) with five filters there too.
+# (numba caches machine code per CPU, so the value baked into a cached kernel is this CPU's.)
+WGRAD_FILTERS = 5 if _has_avx512() else 2
+
 # The kernels below address the flat memory of their arrays with unsigned offsets (U):
 # numba checks a signed index for wraparound (a negative one counts from the end) and that
 # branch stops LLVM from vectorizing; slicing out the runs instead costs a reference count per
@@ -279,6 +296,21 @@ def _dot5(g, ga, x, xa, st, m, zero):
 
 
 @inline
+def _dot5_two(g, ga, gs, x, xa, st, m, zero):
+    """:func:`_dot5` for the two rows g[ga + r·gs + q] at once: each load of x serves two."""
+    a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
+    gb = ga + gs
+    x1, x2, x3, x4 = xa + st, xa + U(2) * st, xa + U(3) * st, xa + U(4) * st
+    for q in range(m):
+        v0, v1, v2, v3, v4 = x[xa + q], x[x1 + q], x[x2 + q], x[x3 + q], x[x4 + q]
+        u = g[ga + q]
+        a0, a1, a2, a3, a4 = a0 + u * v0, a1 + u * v1, a2 + u * v2, a3 + u * v3, a4 + u * v4
+        u = g[gb + q]
+        b0, b1, b2, b3, b4 = b0 + u * v0, b1 + u * v1, b2 + u * v2, b3 + u * v3, b4 + u * v4
+    return (a0, a1, a2, a3, a4), (b0, b1, b2, b3, b4)
+
+
+@inline
 def _dot5_four(g, ga, gs, x, xa, st, m, zero):
     """:func:`_dot5` for the four rows g[ga + r·gs + q] at once: each load of x serves four."""
     a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
@@ -337,18 +369,18 @@ def _add_sums(out, oa, sums):
 def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
     """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for
     filters f0..f1, channels c0..c1 and kernel rows i0..i1, a width stride of 1: per output
-    row, dot products of
-    its OW·N gradients with the shifted input runs, five taps of a kernel row and five (or
-    four) filters at once (each load of the input serves five filters, each load of a
-    gradient five taps; the last one to three filters one by one)."""
+    row, dot products of its OW·N gradients with the shifted input runs, five taps of a
+    kernel row and :data:`WGRAD_FILTERS` filters at once (each load of the input serves five
+    filters — two without AVX-512 —, each load of a gradient five taps; filters left over
+    four, two or one at a time)."""
     F, OH, OW, N = gy.shape
     C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
     H, L, X = xp.shape[1], OW * N, xp.shape[2] * N
     x, g, o = xp.reshape(xp.size), gy.reshape(gy.size), out.reshape(out.size)
     m, st, gs, ws = U(L), U(dw * N), U(OH * L), U(C * kh * kw)   # next tap, filter
     zero = out.dtype.type(0)
-    for f in range(f0, f1, FILTERS_PER_PASS):
-        k = min(FILTERS_PER_PASS, f1 - f)
+    for f in range(f0, f1, WGRAD_FILTERS):
+        k = min(WGRAD_FILTERS, f1 - f)
         for oh in range(OH):
             ga = U((f * OH + oh) * L)
             for c in range(c0, c1):
@@ -371,6 +403,10 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
                             _add_sums(o, oj + ws, sb)
                             _add_sums(o, oj + U(2) * ws, sc)
                             _add_sums(o, oj + U(3) * ws, sd)
+                        elif k == 2:
+                            sa, sb = _dot5_two(g, ga, gs, x, xj, st, m, zero)
+                            _add_sums(o, oj, sa)
+                            _add_sums(o, oj + ws, sb)
                         else:
                             for r in range(k):
                                 _add_sums(o, oj + U(r) * ws,
@@ -442,8 +478,8 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
     def pairs(a, b):              # pairs a..b of (group of five filters, kernel row)
         for group in range(a // kh, -(-b // kh)):
             i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
-            f0 = group * FILTERS_PER_PASS
-            _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + FILTERS_PER_PASS), 0, 1, i0,
+            f0 = group * WGRAD_FILTERS
+            _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + WGRAD_FILTERS), 0, 1, i0,
                               i1, out)
-    parallel_for(-(-F // FILTERS_PER_PASS) * kh, pairs, work)
+    parallel_for(-(-F // WGRAD_FILTERS) * kh, pairs, work)
     return out
