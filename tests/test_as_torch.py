@@ -53,7 +53,10 @@ MNIST_DIR, TEXT_DIR = SHARED / "mnist", SHARED / "text"
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 # ------------------------------------------------------------------ 1. the real programs
-Program = namedtuple("Program", "file args needs")
+# ``atol``: the absolute tolerance of the printed numbers (see assert_same_prints), wider only
+# where training amplifies float32 rounding (the order of a kernel's sums differs with the
+# CPU's vector width): Adam's g/√v makes a step of lr from a gradient of rounding noise.
+Program = namedtuple("Program", "file args needs atol", defaults=(1e-5,))
 
 _TRANSLATION = ["--emb-size", "32", "--nhead", "4", "--ffn-hid-dim", "64", "--batch-size", "16",
                 "--num-encoder-layers", "2", "--num-decoder-layers", "2", "--num-epochs", "3",
@@ -111,7 +114,10 @@ PROGRAM_RUNS = {
         "--batch-size", "64", "--width", "8", "--print-every", "1", "--lr", "0.01"], "mnist"),
     "dcgan_tiny": Program("dcgan_tiny.py", [
         "--data", "{mnist}", "--ngf", "16", "--ndf", "16", "--nz", "32", "--niter", "2",
-        "--max-images", "640", "--max-batches", "3", "--log-interval", "1"], "mnist"),
+        "--max-images", "640", "--max-batches", "3", "--log-interval", "1"], "mnist",
+        # a generated pixel near 0 after six Adam steps of a GAN: -0.0020 here, -0.0018 in
+        # torch on an AVX2 CPU (the same on AVX-512 and with the NumPy kernels)
+        5e-4),
     "word_language_model": Program("word_language_model.py", [
         "--data", "{shakespeare}", "--lines", "2000", "--emsize", "32", "--nhid", "32",
         "--epochs", "2", "--lr", "5", "--log-interval", "5", "--words", "20"], "shakespeare"),
@@ -266,7 +272,7 @@ def test_program_prints_what_torch_prints(name, program_outputs):
                 pytest.xfail(f"the library lacks {missing} ({kind}: {message})")
         pytest.fail(f"the program fails through as_torch:\n{trace}")
     assert theirs["stdout"].strip(), "the program printed nothing"
-    assert_same_prints(ours["stdout"], theirs["stdout"])
+    assert_same_prints(ours["stdout"], theirs["stdout"], atol=program.atol)
 
 
 def test_programs_run_unchanged_on_torch_with_their_defaults_documented():

@@ -264,14 +264,18 @@ def test_softmax_rows_with_nan_inf_and_huge_values_match_torch(dim, dtype, log, 
     np.testing.assert_allclose(dx, tdx, **tol)
 
 
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,dim", [((32, 4, 64, 64), -1), ((5, 7, 3), 1), ((3, 1000), -1),
-                                       ((2, 3, 5), 0)])
-def test_softmax_big_and_odd_shapes_match_torch(shape, dim, dtype, backend):
+                                       ((2, 3, 5), 0), ((2048, 65), -1), ((4, 1), -1)])
+def test_softmax_big_and_odd_shapes_match_torch(shape, dim, dtype, log, backend):
     x = (np.random.default_rng(7).standard_normal(shape) * 4).astype(dtype)
-    (y, dx), (ty, tdx) = softmax_both(x, dim)
+    (y, dx), (ty, tdx) = softmax_both(x, dim, log)
     tol = dict(rtol=2e-5, atol=2e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(y, ty, **tol)
+    # x − m − ln Σ: a log-probability near 0 is a difference of numbers of order 10, exact to
+    # their ulp (~1e-6 in float32) in absolute terms only
+    np.testing.assert_allclose(y, ty, **(dict(tol, atol=4e-6 if dtype == np.float32 else
+                                              1e-13) if log else tol))
     # g − Σ g·s cancels: float32 gradients are ~ulp(|g|) = 5e-7 apart in absolute terms
     np.testing.assert_allclose(dx, tdx, **(dict(tol, atol=2e-6) if dtype == np.float32
                                           else tol))
@@ -506,3 +510,78 @@ def test_kernels_split_over_two_threads_give_the_one_thread_numbers(what, backen
             np.testing.assert_array_equal(a, b)
     finally:
         tg.set_num_threads(previous)
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba not installed")
+def test_compiled_log_softmax_agrees_with_the_numpy_kernel():
+    """The compiled rows (float32, last dim) against the NumPy formula, nan/±inf rows included,
+    forward and the plain backward, to float32 rounding."""
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((6, 37)) * 5).astype(np.float32)
+    x[:4, :4] = SOFTMAX_ROWS[:4].astype(np.float32)
+    x[4, ::3] = -np.inf
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    results = {}
+    previous = kernels.set_backend("numba")
+    try:
+        for name in ("numba", "numpy"):
+            kernels.set_backend(name)
+            t = tg.tensor(x, requires_grad=True)
+            y = t.log_softmax(-1)
+            (dx,) = tg.autograd.grad(y, t, grad_outputs=tg.tensor(g))
+            results[name] = (y.numpy(), dx.numpy())
+    finally:
+        kernels.set_backend(previous)
+    for fast, ref in zip(results["numba"], results["numpy"]):
+        np.testing.assert_array_equal(np.isnan(fast), np.isnan(ref))
+        np.testing.assert_allclose(fast, ref, rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv"])
+@pytest.mark.parametrize("order", ["big_first", "small_first"])
+def test_broadcast_arithmetic_into_reused_memory_matches_torch(op, order, backend):
+    """A batch plus a broadcast row block (positions added to token embeddings) goes to reused
+    memory (kernels.buffers): values and dtype as torch's, C-ordered, and results held at once
+    stay their own."""
+    import operator
+    fn = getattr(operator, op)
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((32, 64, 128)).astype(np.float32)
+    p = (rng.standard_normal((64, 128)) + 3).astype(np.float32)
+    held = []
+    for k in range(3):
+        args = [a, p * (k + 1)] if order == "big_first" else [p * (k + 1), a]
+        ours = fn(tg.tensor(args[0]), tg.tensor(args[1]))
+        theirs = fn(torch.tensor(args[0]), torch.tensor(args[1]))
+        assert ours.shape == tuple(theirs.shape) and ours.stride() == theirs.stride()
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+        held.append((ours, theirs))
+    for ours, theirs in held:
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    mixed = tg.tensor(a) + tg.tensor(p.astype(np.float64))        # promoted, as torch
+    assert mixed.dtype == tg.float64
+    np.testing.assert_array_equal(mixed.numpy(), a + p.astype(np.float64))
+
+
+def test_big_contiguous_copies_are_their_own(backend):
+    """``y.transpose(1, 2).contiguous()`` (heads put back together) copies into reused memory:
+    each copy held at once keeps its values, independent of its source, and the gradient
+    passes through."""
+    rng = np.random.default_rng(13)
+    xs = [rng.standard_normal((32, 4, 64, 32)).astype(np.float32) for _ in range(3)]
+    copies = []
+    for x in xs:
+        t = tg.tensor(x, requires_grad=True)
+        c = t.transpose(1, 2).contiguous()
+        assert c.is_contiguous() and c.shape == (32, 64, 4, 32)
+        copies.append((t, c))
+    for x, (t, c) in zip(xs, copies):
+        np.testing.assert_array_equal(c.numpy(), x.transpose(0, 2, 1, 3))
+        with tg.no_grad():
+            t.mul_(2)
+        np.testing.assert_array_equal(c.numpy(), x.transpose(0, 2, 1, 3))
+        c.sum().backward()
+        np.testing.assert_array_equal(t.grad.numpy(), np.ones_like(x))
+    k = tg.tensor(xs[0]).clone()                     # preserve_format of a contiguous tensor
+    assert k.is_contiguous() and k.stride() == torch.tensor(xs[0]).clone().stride()
+    np.testing.assert_array_equal(k.numpy(), xs[0])

@@ -1,0 +1,205 @@
+"""Compiled direct convolution, the weight gradient (see :mod:`.conv` for the forward and the
+input gradient, and the layout):
+
+    conv2d_weight_grad_direct  dw[f, c, i, j] = Σ dy[f, oh, ow, n] · x[c, oh+i, ow+j, n]
+
+as dot products of dy's rows (OW·N contiguous numbers) with the shifted runs of the padded
+input, five taps of a kernel row and several filters at once, the sums kept in registers.
+"""
+import numpy as np
+
+from . import kernel, inline
+from ..layout import to_chwn, padded_chwn
+from ..threads import parallel_for
+
+U = np.uint64     # unsigned flat offsets, as in :mod:`.conv` (a signed index stops vectorizing)
+
+__all__ = ["conv2d_weight_grad_direct"]
+
+
+def _has_avx512():
+    """True when LLVM compiles for a CPU with AVX-512 (32 vector registers, not 16)."""
+    import llvmlite.binding as llvm
+    return bool(llvm.get_host_cpu_features().get("avx512f", False))
+
+
+# The weight gradient's dot products keep one sum per (filter, tap) in a register for the whole
+# run: five filters × five taps are 25 sums, which fit AVX-512's 32 registers (measured with the
+# forward's :data:`.conv.FILTERS_PER_PASS`) but not AVX2's 16 — there LLVM spilled them to
+# memory, and five filters a pass ran at 37–39 GFLOP/s where two (10 sums, 5 inputs, 1
+# gradient: 16 registers) ran at 78–91 (the tutorial's conv1 and conv2 at batch 64, 1 thread,
+# AMD EPYC Zen 3 with AVX2; three a pass 47–66, four 44–51). The forward and the input gradient
+# keep their sums in memory rows and were the same (forward) or faster (input gradient, 72
+# against 56) with five filters there too. (numba caches machine code per CPU, so the value
+# baked into a cached kernel is this CPU's.)
+WGRAD_FILTERS = 5 if _has_avx512() else 2
+
+
+@inline
+def _dot5(g, ga, x, xa, st, m, zero):
+    """Σ_q g[ga + q] · x[xa + k·st + q] for the five k < 5."""
+    a0 = a1 = a2 = a3 = a4 = zero
+    x1, x2, x3, x4 = xa + st, xa + U(2) * st, xa + U(3) * st, xa + U(4) * st
+    for q in range(m):
+        v = g[ga + q]
+        a0 += v * x[xa + q]
+        a1 += v * x[x1 + q]
+        a2 += v * x[x2 + q]
+        a3 += v * x[x3 + q]
+        a4 += v * x[x4 + q]
+    return a0, a1, a2, a3, a4
+
+
+@inline
+def _dot5_two(g, ga, gs, x, xa, st, m, zero):
+    """:func:`_dot5` for the two rows g[ga + r·gs + q] at once: each load of x serves two."""
+    a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
+    gb = ga + gs
+    x1, x2, x3, x4 = xa + st, xa + U(2) * st, xa + U(3) * st, xa + U(4) * st
+    for q in range(m):
+        v0, v1, v2, v3, v4 = x[xa + q], x[x1 + q], x[x2 + q], x[x3 + q], x[x4 + q]
+        u = g[ga + q]
+        a0, a1, a2, a3, a4 = a0 + u * v0, a1 + u * v1, a2 + u * v2, a3 + u * v3, a4 + u * v4
+        u = g[gb + q]
+        b0, b1, b2, b3, b4 = b0 + u * v0, b1 + u * v1, b2 + u * v2, b3 + u * v3, b4 + u * v4
+    return (a0, a1, a2, a3, a4), (b0, b1, b2, b3, b4)
+
+
+@inline
+def _dot5_four(g, ga, gs, x, xa, st, m, zero):
+    """:func:`_dot5` for the four rows g[ga + r·gs + q] at once: each load of x serves four."""
+    a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
+    c0 = c1 = c2 = c3 = c4 = d0 = d1 = d2 = d3 = d4 = zero
+    gb, gc, gd = ga + gs, ga + U(2) * gs, ga + U(3) * gs
+    x1, x2, x3, x4 = xa + st, xa + U(2) * st, xa + U(3) * st, xa + U(4) * st
+    for q in range(m):
+        v0, v1, v2, v3, v4 = x[xa + q], x[x1 + q], x[x2 + q], x[x3 + q], x[x4 + q]
+        u = g[ga + q]
+        a0, a1, a2, a3, a4 = a0 + u * v0, a1 + u * v1, a2 + u * v2, a3 + u * v3, a4 + u * v4
+        u = g[gb + q]
+        b0, b1, b2, b3, b4 = b0 + u * v0, b1 + u * v1, b2 + u * v2, b3 + u * v3, b4 + u * v4
+        u = g[gc + q]
+        c0, c1, c2, c3, c4 = c0 + u * v0, c1 + u * v1, c2 + u * v2, c3 + u * v3, c4 + u * v4
+        u = g[gd + q]
+        d0, d1, d2, d3, d4 = d0 + u * v0, d1 + u * v1, d2 + u * v2, d3 + u * v3, d4 + u * v4
+    return (a0, a1, a2, a3, a4), (b0, b1, b2, b3, b4), (c0, c1, c2, c3, c4), \
+        (d0, d1, d2, d3, d4)
+
+
+@inline
+def _dot5_five(g, ga, gs, x, xa, st, m, zero):
+    """:func:`_dot5` for the five rows g[ga + r·gs + q] at once: each load of x serves five."""
+    a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = zero
+    c0 = c1 = c2 = c3 = c4 = d0 = d1 = d2 = d3 = d4 = zero
+    e0 = e1 = e2 = e3 = e4 = zero
+    gb, gc, gd, ge = ga + gs, ga + U(2) * gs, ga + U(3) * gs, ga + U(4) * gs
+    x1, x2, x3, x4 = xa + st, xa + U(2) * st, xa + U(3) * st, xa + U(4) * st
+    for q in range(m):
+        v0, v1, v2, v3, v4 = x[xa + q], x[x1 + q], x[x2 + q], x[x3 + q], x[x4 + q]
+        u = g[ga + q]
+        a0, a1, a2, a3, a4 = a0 + u * v0, a1 + u * v1, a2 + u * v2, a3 + u * v3, a4 + u * v4
+        u = g[gb + q]
+        b0, b1, b2, b3, b4 = b0 + u * v0, b1 + u * v1, b2 + u * v2, b3 + u * v3, b4 + u * v4
+        u = g[gc + q]
+        c0, c1, c2, c3, c4 = c0 + u * v0, c1 + u * v1, c2 + u * v2, c3 + u * v3, c4 + u * v4
+        u = g[gd + q]
+        d0, d1, d2, d3, d4 = d0 + u * v0, d1 + u * v1, d2 + u * v2, d3 + u * v3, d4 + u * v4
+        u = g[ge + q]
+        e0, e1, e2, e3, e4 = e0 + u * v0, e1 + u * v1, e2 + u * v2, e3 + u * v3, e4 + u * v4
+    return (a0, a1, a2, a3, a4), (b0, b1, b2, b3, b4), (c0, c1, c2, c3, c4), \
+        (d0, d1, d2, d3, d4), (e0, e1, e2, e3, e4)
+
+
+@inline
+def _add_sums(out, oa, sums):
+    a0, a1, a2, a3, a4 = sums
+    out[oa] += a0
+    out[oa + U(1)] += a1
+    out[oa + U(2)] += a2
+    out[oa + U(3)] += a3
+    out[oa + U(4)] += a4
+
+
+@kernel
+def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
+    """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for
+    filters f0..f1, channels c0..c1 and kernel rows i0..i1, a width stride of 1: per output
+    row, dot products of its OW·N gradients with the shifted input runs, five taps of a
+    kernel row and :data:`WGRAD_FILTERS` filters at once (each load of the input serves five
+    filters — two without AVX-512 —, each load of a gradient five taps; filters left over
+    four, two or one at a time)."""
+    F, OH, OW, N = gy.shape
+    C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+    H, L, X = xp.shape[1], OW * N, xp.shape[2] * N
+    x, g, o = xp.reshape(xp.size), gy.reshape(gy.size), out.reshape(out.size)
+    m, st, gs, ws = U(L), U(dw * N), U(OH * L), U(C * kh * kw)   # next tap, filter
+    zero = out.dtype.type(0)
+    for f in range(f0, f1, WGRAD_FILTERS):
+        k = min(WGRAD_FILTERS, f1 - f)
+        for oh in range(OH):
+            ga = U((f * OH + oh) * L)
+            for c in range(c0, c1):
+                for i in range(i0, i1):
+                    xa = U((c * H + oh * sh + i * dh) * X)
+                    oa = U(((f * C + c) * kh + i) * kw)
+                    j = 0
+                    while j + 5 <= kw:
+                        xj, oj = xa + U(j) * st, oa + U(j)
+                        if k == 5:
+                            sa, sb, sc, sd, se = _dot5_five(g, ga, gs, x, xj, st, m, zero)
+                            _add_sums(o, oj, sa)
+                            _add_sums(o, oj + ws, sb)
+                            _add_sums(o, oj + U(2) * ws, sc)
+                            _add_sums(o, oj + U(3) * ws, sd)
+                            _add_sums(o, oj + U(4) * ws, se)
+                        elif k == 4:
+                            sa, sb, sc, sd = _dot5_four(g, ga, gs, x, xj, st, m, zero)
+                            _add_sums(o, oj, sa)
+                            _add_sums(o, oj + ws, sb)
+                            _add_sums(o, oj + U(2) * ws, sc)
+                            _add_sums(o, oj + U(3) * ws, sd)
+                        elif k == 2:
+                            sa, sb = _dot5_two(g, ga, gs, x, xj, st, m, zero)
+                            _add_sums(o, oj, sa)
+                            _add_sums(o, oj + ws, sb)
+                        else:
+                            for r in range(k):
+                                _add_sums(o, oj + U(r) * ws,
+                                          _dot5(g, ga + U(r) * gs, x, xj, st, m, zero))
+                        j += 5
+                    for j in range(j, kw):
+                        xj = xa + U(j) * st
+                        for r in range(k):
+                            gr, acc = ga + U(r) * gs, zero
+                            for q in range(m):
+                                acc += g[gr + q] * x[xj + q]
+                            o[oa + U(r) * ws + U(j)] += acc
+
+
+def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
+    """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
+    directly (no column matrix); threads take ranges of channels (for one channel, of
+    (five filters, kernel row) pairs), so each number is summed in the same order on any
+    number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
+    None."""
+    xp = padded_chwn(x, g) if xp is None else xp
+    g2 = to_chwn(gy)
+    dtype = np.result_type(x, gy)
+    sh, (dh, dw) = g.stride[0], g.dilation
+    out = np.zeros(w_shape, dtype)
+    F, C = w_shape[0], w_shape[1]
+    work = g2.size * C * g.kh * g.kw
+    kh = g.kh
+    if C > 1:
+        parallel_for(C, lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh,
+                                                       out), work)
+        return out
+
+    def pairs(a, b):              # pairs a..b of (group of five filters, kernel row)
+        for group in range(a // kh, -(-b // kh)):
+            i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
+            f0 = group * WGRAD_FILTERS
+            _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + WGRAD_FILTERS), 0, 1, i0,
+                              i1, out)
+    parallel_for(-(-F // WGRAD_FILTERS) * kh, pairs, work)
+    return out
