@@ -146,6 +146,24 @@ def test_direct_convolution_matches_im2col(case, dtype):
     assert_sums_close(got_dw, want_dw, np_conv.conv2d_weight_grad, x, gy, w.shape, g)
 
 
+@needs_numba
+@pytest.mark.parametrize("per_pass", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("case", [c for c in CONV_CASES if c[6][1] == 1])
+def test_direct_weight_gradient_with_any_filters_a_pass(case, per_pass):
+    """The compiled weight gradient sums WGRAD_FILTERS filters a pass (five with AVX-512, two
+    without): every pass width — and the filters left over — gives the same numbers on any
+    CPU, whichever one this machine uses."""
+    from tinygrad_sgd.kernels.compiled import conv_weight
+    from tinygrad_sgd.kernels.layout import padded_chwn
+    g, x, w, b, gy = conv_case(case, np.float32)
+    xp, g2 = padded_chwn(x, g), np.ascontiguousarray(to_chwn(gy))
+    got = np.zeros(w.shape, np.float32)
+    conv_weight._weight_grad_rows(xp, g2, g.stride[0], g.dilation[0], g.dilation[1], 0,
+                                  w.shape[0], 0, w.shape[1], 0, g.kh, per_pass, got)
+    want = numpy_twin(np_conv.conv2d_weight_grad, x, gy, w.shape, g)
+    assert_sums_close(got, want, np_conv.conv2d_weight_grad, x, gy, w.shape, g)
+
+
 def assert_sums_close(got, want, fn, *args):
     """got and want (two summation orders of fn(*args), a sum of products of its two array
     arguments) both within 16 roundings of the float64 result, relative to the sum of the

@@ -23,8 +23,14 @@ class Reshape(Function):
         self.in_shape = x.shape
         if label is not None:
             self.called = label
+        a = x.array
         try:
-            return x.array.reshape(shape)
+            if a.flags.c_contiguous or a.nbytes < kernels.buffers.MIN_BYTES:
+                return a.reshape(shape)
+            try:
+                return a.reshape(shape, copy=False)       # a view where one exists
+            except ValueError:    # none: a C-ordered copy, in reused memory (as Clone's)
+                return kernels.elementwise.copy(a).reshape(shape)
         except ValueError:
             raise ShapeError(f"view/reshape: shape {tuple(shape)} is invalid for a tensor of "
                              f"shape {x.shape} (shape '{list(shape)}' is invalid for input of "

@@ -121,11 +121,11 @@ def _add_sums(out, oa, sums):
 
 
 @kernel
-def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
+def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, per_pass, out):
     """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for
     filters f0..f1, channels c0..c1 and kernel rows i0..i1, a width stride of 1: per output
     row, dot products of its OW·N gradients with the shifted input runs, five taps of a
-    kernel row and :data:`WGRAD_FILTERS` filters at once (each load of the input serves five
+    kernel row and ``per_pass`` (:data:`WGRAD_FILTERS`) filters at once (each load of the input serves five
     filters — two without AVX-512 —, each load of a gradient five taps; filters left over
     four, two or one at a time)."""
     F, OH, OW, N = gy.shape
@@ -134,8 +134,8 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
     x, g, o = xp.reshape(xp.size), gy.reshape(gy.size), out.reshape(out.size)
     m, st, gs, ws = U(L), U(dw * N), U(OH * L), U(C * kh * kw)   # next tap, filter
     zero = out.dtype.type(0)
-    for f in range(f0, f1, WGRAD_FILTERS):
-        k = min(WGRAD_FILTERS, f1 - f)
+    for f in range(f0, f1, per_pass):
+        k = min(per_pass, f1 - f)
         for oh in range(OH):
             ga = U((f * OH + oh) * L)
             for c in range(c0, c1):
@@ -179,7 +179,7 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, out):
 def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix); threads take ranges of channels (for one channel, of
-    (five filters, kernel row) pairs), so each number is summed in the same order on any
+    (group of :data:`WGRAD_FILTERS` filters, kernel row) pairs), so each number is summed in the same order on any
     number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
     None."""
     xp = padded_chwn(x, g) if xp is None else xp
@@ -192,14 +192,14 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
     kh = g.kh
     if C > 1:
         parallel_for(C, lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh,
-                                                       out), work)
+                                                       WGRAD_FILTERS, out), work)
         return out
 
-    def pairs(a, b):              # pairs a..b of (group of five filters, kernel row)
+    def pairs(a, b):              # pairs a..b of (group of filters, kernel row)
         for group in range(a // kh, -(-b // kh)):
             i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
             f0 = group * WGRAD_FILTERS
             _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + WGRAD_FILTERS), 0, 1, i0,
-                              i1, out)
+                              i1, WGRAD_FILTERS, out)
     parallel_for(-(-F // WGRAD_FILTERS) * kh, pairs, work)
     return out
