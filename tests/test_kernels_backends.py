@@ -164,6 +164,26 @@ def test_direct_weight_gradient_with_any_filters_a_pass(case, per_pass):
     assert_sums_close(got, want, np_conv.conv2d_weight_grad, x, gy, w.shape, g)
 
 
+@needs_numba
+@pytest.mark.parametrize("case", [(64, 10, 12, 12, 20, (5, 5), (1, 1), (0, 0), (1, 1)),
+                                  (64, 1, 28, 28, 10, (5, 5), (1, 1), (0, 0), (1, 1)),
+                                  (16, 6, 12, 12, 3, (5, 5), (1, 1), (1, 1), (1, 1))])
+def test_direct_weight_gradient_is_the_same_on_one_and_two_threads(case):
+    """Threads take groups of filters (or channels, or (group, kernel row) pairs): each number
+    is one thread's, summed in the same order — bit for bit the one-thread result."""
+    from tinygrad_sgd.kernels.compiled import conv as fast
+    g, x, w, b, gy = conv_case(case, np.float32)
+    results = []
+    for threads in (1, 2):
+        previous = tg.get_num_threads()
+        tg.set_num_threads(threads)
+        try:
+            results.append(fast.conv2d_weight_grad_direct(x, gy, w.shape, g))
+        finally:
+            tg.set_num_threads(previous)
+    np.testing.assert_array_equal(results[0], results[1])
+
+
 def assert_sums_close(got, want, fn, *args):
     """got and want (two summation orders of fn(*args), a sum of products of its two array
     arguments) both within 16 roundings of the float64 result, relative to the sum of the

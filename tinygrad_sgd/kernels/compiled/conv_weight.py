@@ -10,7 +10,7 @@ import numpy as np
 
 from . import kernel, inline
 from ..layout import to_chwn, padded_chwn
-from ..threads import parallel_for
+from ..threads import parallel_for, get_num_threads
 
 U = np.uint64     # unsigned flat offsets, as in :mod:`.conv` (a signed index stops vectorizing)
 
@@ -178,8 +178,9 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, per_pass, out)
 
 def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
-    directly (no column matrix); threads take ranges of channels (for one channel, of
-    (group of :data:`WGRAD_FILTERS` filters, kernel row) pairs), so each number is summed in the same order on any
+    directly (no column matrix); threads take groups of :data:`WGRAD_FILTERS` filters (with
+    fewer groups than threads, ranges of channels; for one channel, (group, kernel row)
+    pairs), so each number is summed in the same order on any
     number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
     None."""
     xp = padded_chwn(x, g) if xp is None else xp
@@ -190,6 +191,16 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
     F, C = w_shape[0], w_shape[1]
     work = g2.size * C * g.kh * g.kw
     kh = g.kh
+    groups = -(-F // WGRAD_FILTERS)
+    if C > 1 and groups >= get_num_threads():
+        # threads take groups of filters: each reads only its filters' dy, which the threads
+        # that wrote it (pooling's backward, split by channel) left in their own caches — by
+        # input channels each read all of dy: the tutorial's batch-64 step on two threads
+        # measured 1.5-2.5% slower that way
+        parallel_for(groups, lambda a, b: _weight_grad_rows(
+            xp, g2, sh, dh, dw, a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS), 0, C, 0, kh,
+            WGRAD_FILTERS, out), work)
+        return out
     if C > 1:
         parallel_for(C, lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh,
                                                        WGRAD_FILTERS, out), work)
@@ -201,5 +212,5 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
             f0 = group * WGRAD_FILTERS
             _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + WGRAD_FILTERS), 0, 1, i0,
                               i1, WGRAD_FILTERS, out)
-    parallel_for(-(-F // WGRAD_FILTERS) * kh, pairs, work)
+    parallel_for(groups * kh, pairs, work)
     return out
