@@ -18,8 +18,8 @@ import numba
 import numpy as np
 from numba.core import event
 
-__all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "columns", "pool", "activations",
-           "norm", "elementwise", "optim", "spin"]
+__all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "conv_weight", "columns", "pool",
+           "activations", "norm", "elementwise", "optim", "spin"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -66,4 +66,5 @@ def floats(*arrays):
     return all(a.dtype in FLOATS and a.dtype == arrays[0].dtype for a in arrays)
 
 
-from . import conv, columns, pool, activations, norm, elementwise, optim, spin  # noqa: E402,F401
+from . import (conv, conv_weight, columns, pool, activations, norm, elementwise,  # noqa: E402,F401
+               optim, spin)
