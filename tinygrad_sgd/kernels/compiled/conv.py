@@ -65,7 +65,6 @@ ROW_BLOCK = 1024
 # a pass had measured 1.6–2x faster than two.)
 FILTERS_PER_PASS = 5
 
-
 # The kernels below address the flat memory of their arrays with unsigned offsets (U):
 # numba checks a signed index for wraparound (a negative one counts from the end) and that
 # branch stops LLVM from vectorizing; slicing out the runs instead costs a reference count per
