@@ -81,6 +81,42 @@ def test_split_blas_work_leaves_blas_threads_as_they_were():
         tg.set_num_threads(old)
 
 
+def test_overlapping_single_threaded_blas_calls_put_the_first_count_back():
+    # two threads inside at once, leaving in the order first in, first out: each saving and
+    # restoring its own count would have left OpenBLAS on one thread for good
+    import threading
+    get, put = threads._blas_threads()
+    before = get()
+    a_inside, b_inside, a_may_leave = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def a():
+        a_inside.set()
+        a_may_leave.wait(10)
+        seen.append(("a", get()))
+
+    def b():
+        a_inside.wait(10)
+        threads.blas_single_threaded(lambda: (b_inside.set(), a_may_leave.wait(10),
+                                              time_for_a.wait(10), seen.append(("b", get()))))
+    time_for_a = threading.Event()
+    try:
+        put(2)
+        ta = threading.Thread(target=threads.blas_single_threaded, args=(a,))
+        tb = threading.Thread(target=b)
+        ta.start(), tb.start()
+        b_inside.wait(10)
+        a_may_leave.set()
+        ta.join(10)
+        assert get() == 1                  # b is still inside
+        time_for_a.set()
+        tb.join(10)
+        assert seen == [("a", 1), ("b", 1)]
+        assert get() == 2
+    finally:
+        put(before)
+
+
 def test_allocator_setting_is_off_by_default_and_applies_on_request():
     code = "import tinygrad_sgd.kernels.allocator as a, tinygrad_sgd; print(a.applied)"
     env = {k: v for k, v in os.environ.items() if k != "TINYGRAD_SGD_KEEP_MEMORY"}

@@ -124,15 +124,41 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
         for f in futures:
             f.result()
         return
-    get, put = _blas_threads()
-    before = get()
-    put(1)
-    try:
+    def run_chunks():
         futures = [pool.submit(fn, a, b) for a, b in chunks]
         for f in futures:
             f.result()
+    blas_single_threaded(run_chunks)
+
+
+_single_lock = threading.Lock()
+_single_depth = 0          # callers inside blas_single_threaded now
+_single_saved = 1          # OpenBLAS's thread count before the first of them came in
+
+
+def blas_single_threaded(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` with NumPy's OpenBLAS on one thread, its thread count put back
+    after. Calls from several threads at once share one count: the count the first found is
+    the one the last puts back. (OpenBLAS's count is process-wide; each caller saving and
+    restoring its own could leave it at 1 for good.)"""
+    global _single_depth, _single_saved
+    control = _blas_threads()
+    if control is None:
+        return fn(*args, **kwargs)
+    get, put = control
+    with _single_lock:
+        if _single_depth == 0:
+            _single_saved = get()
+            if _single_saved > 1:
+                put(1)
+        _single_depth += 1
+    try:
+        return fn(*args, **kwargs)
     finally:
-        put(before)
+        with _single_lock:
+            _single_depth -= 1
+            if _single_depth == 0 and _single_saved > 1:
+                put(_single_saved)
 
 
 # --- spinning workers ---------------------------------------------------------------------
