@@ -467,7 +467,7 @@ def test_is_leaf_and_detach():
     c = Tensor([1.0, 2.0])
     y = x * 2
     assert x.is_leaf and c.is_leaf and not y.is_leaf
-    assert y.grad_fn.next_functions[0] is x
+    assert y.grad_fn.next_functions[0][0].variable is x
     d = y.detach()
     assert d.is_leaf and not d.requires_grad and d.grad_fn is None
     (d * x).sum().backward()                 # no gradient flows into y's graph through d

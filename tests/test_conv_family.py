@@ -439,7 +439,7 @@ def test_tutorial_shapes_unchanged_and_labels_name_the_options():
     y = F.max_pool2d(F.conv2d(x, tg.ones(4, 1, 5, 5)), 2)
     assert y.shape == (2, 4, 12, 12) and y.dtype == np.float32
     assert y.grad_fn.label() == "max_pool2d(2)"
-    assert y.grad_fn.next_functions[0].label() == "conv2d(stride=1, padding=0)"
+    assert y.grad_fn.next_functions[0][0].label() == "conv2d(stride=1, padding=0)"
     z = F.max_pool2d(y, 3, 2, 1, dilation=2, ceil_mode=True)
     assert z.grad_fn.label() == "max_pool2d(3, stride=2, padding=1, dilation=2, ceil_mode=True)"
     g = F.conv2d(y, tg.ones(4, 2, 3, 3), groups=2)

@@ -107,7 +107,9 @@ def test_nll_is_one_graph_node_and_stays_float32():
     loss = F.nll_loss(x, t)
     assert loss.dtype == np.float32 and loss.shape == ()
     assert loss.grad_fn.name() == "NllLossBackward"
-    assert loss.grad_fn.next_functions == (x, None, None, None)   # straight to the leaf
+    assert loss.grad_fn._edges == (x, None, None, None)   # straight to the leaf
+    (acc, index), = loss.grad_fn.next_functions           # torch: the target is no input
+    assert acc.variable is x and index == 0 and acc.next_functions == ()
     loss.backward()
     assert x.grad.dtype == np.float32
     expected = np.zeros((64, 10), np.float32)

@@ -296,7 +296,7 @@ def test_call_runs_forward_inside_module_scope():
     out = net(Tensor(np.ones((1, 3), np.float32)))
     assert seen == [(net, net[1])]
     assert out.grad_fn.modules == (net, net[1])          # the mul node is tagged
-    assert out.grad_fn.next_functions[0].modules[:2] == (net, net[0])  # the Linear's add
+    assert out.grad_fn.next_functions[0][0].modules[:2] == (net, net[0])  # the Linear's add
     assert autograd._mode.modules == ()                  # the scope is closed again
     with pytest.raises(NotImplementedError, match="Module has no forward"):
         nn.Module()(1)

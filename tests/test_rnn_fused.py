@@ -152,7 +152,7 @@ def _graph_names(t):
             continue
         seen.add(id(node))
         names.append(node.name())
-        stack.extend(node.next_functions)
+        stack.extend(e for e, _ in node.next_functions)
     return names
 
 

@@ -180,7 +180,7 @@ def _release_graph(tensors):
             continue
         seen.add(id(node))
         node.release()
-        stack.extend(n for n in node.next_functions if isinstance(n, Function))
+        stack.extend(n for n in node._edges if isinstance(n, Function))
 
 
 if __name__ == "__main__":

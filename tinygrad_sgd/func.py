@@ -175,7 +175,7 @@ class _Level:
             return self._outside(t)
         seen, stack = {t.grad_fn}, [t.grad_fn]
         while stack:
-            for nxt in stack.pop().next_functions:
+            for nxt in stack.pop()._edges:
                 if isinstance(nxt, Function):
                     if nxt not in seen:
                         seen.add(nxt)

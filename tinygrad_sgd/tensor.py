@@ -426,14 +426,13 @@ def _operator(symbol, name, fn, reflected):
         f = getattr(F, fn)
         return f(other, self) if reflected else f(self, other)
     operator.__name__ = operator.__qualname__ = name
-    operator.__doc__ = (f"``other {symbol} self``: ``{fn}(other, self)``" if reflected else
-                        f"``self {symbol} other``: ``{fn}(self, other)``")
+    operator.__doc__ = f"``{fn}({'other, self' if reflected else 'self, other'})``"
     return operator
 
 
 # The binary operators, each calling one public function, with the reflected form for a
-# number (or array) on the left: 2 * x is x.__rmul__(2) = mul(2, x). & | ^ ~ << >> are bitwise
-# on integer tensors, logical on bool tensors and refused on floats, as torch.
+# number on the left: 2 - x = sub(2, x), but 2 * x = mul(x, 2), 2 + x = add(x, 2) (torch's node
+# edges). & | ^ ~ << >> are bitwise on integers, logical on bools, refused on floats, as torch.
 for _symbol, _name, _fn in [("+", "add", "add"), ("-", "sub", "sub"), ("*", "mul", "mul"),
                             ("/", "truediv", "div"), ("//", "floordiv", "floor_divide"),
                             ("%", "mod", "remainder"), ("**", "pow", "pow"),
@@ -441,7 +440,8 @@ for _symbol, _name, _fn in [("+", "add", "add"), ("-", "sub", "sub"), ("*", "mul
                             ("^", "xor", "bitwise_xor"), ("<<", "lshift", "bitwise_left_shift"),
                             (">>", "rshift", "bitwise_right_shift")]:
     setattr(Tensor, f"__{_name}__", _operator(_symbol, f"__{_name}__", _fn, False))
-    setattr(Tensor, f"__r{_name}__", _operator(_symbol, f"__r{_name}__", _fn, True))
+    setattr(Tensor, f"__r{_name}__", _operator(_symbol, f"__r{_name}__", _fn,
+                                               _fn not in ("add", "mul")))
 for _symbol, _name in [("==", "eq"), ("!=", "ne"), ("<", "lt"), ("<=", "le"), (">", "gt"),
                        (">=", "ge")]:          # (Python reflects these itself: 1 < x is x > 1)
     setattr(Tensor, f"__{_name}__", _operator(_symbol, f"__{_name}__", _name, False))

@@ -47,7 +47,7 @@ def graph_nodes(t):
         node = stack.pop()
         if isinstance(node, Function) and id(node) not in seen:
             seen[id(node)] = node
-            stack.extend(node.next_functions)
+            stack.extend(node._edges)
     return list(seen.values())
 
 

@@ -131,7 +131,9 @@ def _apply(cls, forward, args, kwargs):
 def _link(ctx, args, needs):
     """Make ``ctx`` a node of the graph: its number and its edges to the inputs."""
     ctx.sequence_nr = next(function._sequence)
-    ctx.next_functions = tuple((a.grad_fn or a) if n else None for a, n in zip(args, needs))
+    ctx._edges = tuple((a.grad_fn or a) if n else None for a, n in zip(args, needs))
+    Tensor = _tensor_class()
+    ctx._tensor_inputs = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     ctx.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
     if _mode.modules:
         ctx.modules = _mode.modules
@@ -151,6 +153,9 @@ class _Output(Function):
 
     def name(self):
         return self.ctx.name()
+
+    def _as_torch_edge(self):          # torch: one node for the call, edges by output index
+        return self.ctx, self.index
 
     def label(self):
         return f"{self.ctx.label()}[{self.index}]"
@@ -182,7 +187,7 @@ def _apply_several(ctx, args, needs, outs):
         node = _Output()
         node.ctx, node.index = ctx, i
         node.sequence_nr = next(function._sequence)
-        node.next_functions, node.input_shapes = (ctx,), [()]
+        node._edges, node.input_shapes = (ctx,), [()]
         if _mode.modules:
             node.modules = _mode.modules
         r = Tensor(o.array)               # a Tensor of its own, even when forward returns x

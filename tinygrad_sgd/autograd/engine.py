@@ -93,7 +93,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if not retain_graph:
                 node.release()
             checking = _mode.anomaly
-            for i, (edge, gi) in enumerate(zip(node.next_functions, grads)):
+            for i, (edge, gi) in enumerate(zip(node._edges, grads)):
                 if edge is None:
                     continue
                 node_edge = isinstance(edge, Function)
@@ -133,7 +133,7 @@ def _count_edges(roots):
     stack = [r for r in roots if isinstance(r, Function)]
     counts = dict.fromkeys(stack, 0)
     while stack:
-        for nxt in stack.pop().next_functions:
+        for nxt in stack.pop()._edges:
             if isinstance(nxt, Function):
                 if nxt in counts:
                     counts[nxt] += 1
@@ -155,7 +155,7 @@ def _on_paths_to(inputs, counts, roots):
     while stack:
         node = stack.pop()
         order.append(node)
-        for edge in node.next_functions:
+        for edge in node._edges:
             if isinstance(edge, Function):
                 left[edge] -= 1
                 if left[edge] == 0:
@@ -163,7 +163,7 @@ def _on_paths_to(inputs, counts, roots):
     runs = set()
     for node in reversed(order):
         if any(e is not None and (id(e) in leaves if not isinstance(e, Function) else
-                                  e in runs or e in targets) for e in node.next_functions):
+                                  e in runs or e in targets) for e in node._edges):
             runs.add(node)
     return runs
 
@@ -185,7 +185,7 @@ def _call_backward(node, g):
     return tuple([None if gi is None or edge is None else
                   gi if type(gi) is SliceGrad or gi.array.shape == shape else
                   sum_to_shape(gi, shape)
-                  for edge, gi, shape in zip(node.next_functions, grads, node.input_shapes)])
+                  for edge, gi, shape in zip(node._edges, grads, node.input_shapes)])
 
 
 def _run_hooks(hooks, g):
@@ -225,7 +225,7 @@ def _skip_subgraph(start, counts, buffers, ready):
     stack = [start]
     while stack:
         node = stack.pop()
-        for edge in node.next_functions:
+        for edge in node._edges:
             if isinstance(edge, Function):
                 counts[edge] -= 1
                 if counts[edge] == 0:

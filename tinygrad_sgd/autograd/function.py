@@ -88,9 +88,10 @@ class _class_or_node:
 
 
 class Function:
-    """Base class of every op. Attributes of a node: ``next_functions`` (for each input: its
-    grad_fn, the leaf Tensor itself when it is a leaf that requires grad, or None),
-    ``input_shapes`` (to reduce broadcast gradients), ``needs_input_grad``."""
+    """Base class of every op. Attributes of a node: ``_edges`` (for each argument of the
+    op: its grad_fn, the leaf Tensor itself when it is a leaf that requires grad, or None —
+    what the engine walks), ``input_shapes`` (to reduce broadcast gradients),
+    ``needs_input_grad``; ``next_functions``, torch's view of the edges (see there)."""
 
     # --- what the op is, for readers, drawings and the explainer (override per op) ---------
     inputs = ("x",)          # names of the inputs, as the rule writes them
@@ -288,8 +289,7 @@ class Function:
         if needs is not None:
             node.sequence_nr = next(_sequence)
             node.needs_input_grad = needs
-            node.next_functions = tuple([(a.grad_fn or a) if n else None
-                                         for a, n in zip(args, needs)])
+            node._edges = tuple([(a.grad_fn or a) if n else None for a, n in zip(args, needs)])
             node.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
             if out.array.dtype.kind == "f":
                 out._requires_grad = True     # (the setter's checks, for a new float result)
@@ -309,10 +309,14 @@ class Function:
     # saved: small ones are kept, big ones only while something else keeps them alive.
     KEEP_INPUTS_UP_TO = 64
 
+    _not_float = ()
+
     def _keep_input(self, i, t):
         kept = self.__dict__.get("_kept_inputs")
         if kept is None:
             kept = self._kept_inputs = {}
+        if t.array.dtype.kind not in "fc":            # (a mask, an index: see next_functions)
+            self._not_float = self._not_float + (i,)
         kept[i] = t if t.array.size <= self.KEEP_INPUTS_UP_TO else weakref.ref(t)
 
     def kept_inputs(self):
@@ -326,6 +330,27 @@ class Function:
         return out
 
     # --- introspection ----------------------------------------------------------------------
+    _edges = ()
+
+    @property
+    def next_functions(self):
+        """torch's form of the node's edges: one ``(node, output index)`` pair per tensor input
+        — the input's grad_fn, an :class:`AccumulateGrad` for a leaf that requires grad, or
+        None for a tensor that needs no gradient; the index is 0 but for the outputs of a
+        custom Function returning several. So ``loss.grad_fn.next_functions[0][0]`` walks
+        the graph as in torch (the ops, and so the nodes met, are this library's: a linear
+        layer is one LinearBackward, not torch's AddmmBackward0 and TBackward0)."""
+        edges = self._edges
+        tensors = self.__dict__.get("_tensor_inputs")
+        if tensors is None:            # inputs that needed a gradient, and the float tensors
+            kept = self.__dict__.get("_kept_inputs", ())    # among the others (torch lists
+            tensors = [i for i, e in enumerate(edges)      # no mask or index)
+                       if e is not None or i in kept and i not in self._not_float]
+        return tuple(_torch_edge(edges[i]) for i in tensors)
+
+    def _as_torch_edge(self):
+        return self, 0
+
     @_class_or_node
     def name(cls, node=None) -> str:
         """torch-style node name: ``MulBackward`` (``grad_fn_name``, or the class name +
@@ -359,6 +384,42 @@ class Function:
                      is not None else "")
             return f"<{where}{self.name()} object at {hex(id(self))}>"
         return f"<{self.name()}>"
+
+
+def _torch_edge(edge):
+    """One entry of :attr:`Function.next_functions` for an edge of the engine's."""
+    if edge is None:
+        return None, 0
+    if isinstance(edge, Function):
+        return edge._as_torch_edge()
+    return AccumulateGrad.of(edge), 0
+
+
+class AccumulateGrad:
+    """The node torch shows at the end of an edge to a leaf that requires grad: the leaf's
+    gradient is added into ``variable.grad`` there. (The engine itself goes straight to the
+    leaf; this object is made when asked for, one per leaf while someone holds it.)"""
+    next_functions = ()
+    metadata = {}
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @classmethod
+    def of(cls, leaf):
+        ref = leaf.__dict__.get("_grad_accumulator")
+        node = ref() if ref is not None else None
+        if node is None:
+            node = cls(leaf)
+            leaf._grad_accumulator = weakref.ref(node)
+        return node
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>" if torch_mode() else \
+            "<AccumulateGrad>"
 
 
 # torch spells it torch.autograd.function.once_differentiable (defined beside the custom ops)

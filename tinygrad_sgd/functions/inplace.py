@@ -126,7 +126,7 @@ def _view_of_a_leaf(t):
     requires grad, sharing its memory."""
     edge = t.grad_fn
     while edge is not None and type(edge).__name__ in _VIEW_OPS:
-        edge = edge.next_functions[0]
+        edge = edge._edges[0]
     return (isinstance(edge, Tensor) and edge.requires_grad and edge.grad_fn is None
             and np.may_share_memory(edge.array, t.array))
 

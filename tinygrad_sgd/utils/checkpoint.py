@@ -141,7 +141,7 @@ def _nodes_made(outputs, first):
         if nr is None or nr < first:
             continue
         nodes.append(node)
-        stack.extend(edge for edge in node.next_functions if edge is not None)
+        stack.extend(edge for edge in node._edges if edge is not None)
     return sorted(nodes, key=lambda n: n.sequence_nr)
 
 

@@ -45,11 +45,11 @@ def _repeated_chains(view, min_repeats=4, max_period=6):
     once whose own inputs are all leaves, like the transpose of a weight) join the block."""
     def is_side(node):
         return (view.uses(node) == 1
-                and not any(isinstance(e, Function) for e in node.next_functions))
+                and not any(isinstance(e, Function) for e in node._edges))
 
     chain_of, chains, sides = {}, [], {}
     for op in view.ops:
-        fn_edges = [e for e in op.next_functions if isinstance(e, Function)]
+        fn_edges = [e for e in op._edges if isinstance(e, Function)]
         distinct = list({id(e): e for e in fn_edges}.values())
         main = [e for e in distinct if not is_side(e)]
         sides[id(op)] = [e for e in distinct if is_side(e)]
@@ -112,7 +112,7 @@ def keep_nearest(view, units, unit_of, max_nodes):
                 break
             order.append(u)
             for m in u.ops:
-                for e in m.next_functions:
+                for e in m._edges:
                     if isinstance(e, Function) and id(unit_of[id(e)]) not in seen:
                         seen.add(id(unit_of[id(e)]))
                         nxt.append(unit_of[id(e)])
@@ -157,7 +157,7 @@ def cluster_paths(view, units, unit_of):
             if id(u) not in parent:
                 continue
             for m in u.ops:
-                for e in m.next_functions:
+                for e in m._edges:
                     if isinstance(e, Function) and id(unit_of[id(e)]) in ids:
                         v = id(unit_of[id(e)])
                         if v in parent and parent[v] == parent[id(u)]:

@@ -170,7 +170,7 @@ def record_backward(loss, gradient=None, params=None, retain_graph=False, caller
     def observer(node, grad_in, grads_out):
         index = len(steps) + 1
         sent = []
-        for edge, g in zip(node.next_functions, grads_out):
+        for edge, g in zip(node._edges, grads_out):
             if edge is None or g is None:
                 continue
             info = view.tensors[id(edge)]

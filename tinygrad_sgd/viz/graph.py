@@ -137,7 +137,7 @@ def _longest_chain(units, unit_of):
     """The most operation nodes on one path through the drawn ``units`` (forward order)."""
     depth = {}
     for u in units:
-        inputs = [depth.get(id(unit_of[id(e)]), 0) for m in u.ops for e in m.next_functions
+        inputs = [depth.get(id(unit_of[id(e)]), 0) for m in u.ops for e in m._edges
                   if id(e) in unit_of and unit_of[id(e)] is not u]
         depth[id(u)] = 1 + max(inputs, default=0)
     return max(depth.values(), default=0)

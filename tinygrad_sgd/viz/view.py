@@ -74,7 +74,7 @@ class GraphView:
         for op in self.ops:
             out = self._add(id(op), "intermediate", producer=op)
             keys = []
-            for edge in op.next_functions:
+            for edge in op._edges:
                 if isinstance(edge, Function):
                     keys.append(id(edge))
                 elif edge is not None:  # a leaf Tensor that requires grad
@@ -257,13 +257,13 @@ def _forward_order(root_nodes):
         if id(root) in seen:
             continue
         seen.add(id(root))
-        stack = [(root, iter(root.next_functions))]
+        stack = [(root, iter(root._edges))]
         while stack:
             node, edges = stack[-1]
             for edge in edges:
                 if isinstance(edge, Function) and id(edge) not in seen:
                     seen.add(id(edge))
-                    stack.append((edge, iter(edge.next_functions)))
+                    stack.append((edge, iter(edge._edges)))
                     break
             else:
                 stack.pop()
@@ -311,6 +311,6 @@ def input_names(op):
     """The names the op's rule gives its two inputs (``x``, ``y`` for sub, div; ``X``, ``Y``
     for matmul): the picture labels the edges, since for these the order matters. Else None."""
     names = type(op).inputs
-    if len(op.next_functions) != 2 or len(names) != 2:
+    if len(op._edges) != 2 or len(names) != 2:
         return None
     return tuple(names)
