@@ -427,3 +427,43 @@ def _twice(L):
 def test_autograd_errors_say_what_torch_says(i):
     ours, theirs = both(lambda L: error_of(lambda: AUTOGRAD_ERRORS[i](L)))
     assert theirs is not None and ours == theirs
+
+
+NUMPY_DATA = [np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([1, 2, 3]), np.array([True, False]),
+              np.array(2.5), np.array(4), np.int64(3), np.ones(3, np.float32),
+              np.arange(8.0, dtype=np.float32)[::2], np.array([[1.5]], np.float16),
+              np.zeros((0, 2), np.uint8)]
+
+
+@pytest.mark.parametrize("data", NUMPY_DATA, ids=lambda d: f"{type(d).__name__}-{d.dtype}-{d.shape}")
+def test_tensor_of_numpy_data_in_a_torch_program_is_torchs_legacy_constructor(data):
+    # the default float dtype, the array itself when it has that dtype (a write shows), an
+    # integer 0-d one a size; the library's own Tensor(ndarray) keeps the array as it is
+    theirs = torch.Tensor(data)
+    with torch_program():
+        ours = tg.Tensor(data)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1] == "float32"
+    if np.ndim(data) == 0 and np.asarray(data).dtype.kind in "iu":
+        return                                   # (torch's are uninitialised numbers)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    if isinstance(data, np.ndarray) and data.dtype == np.float32 and data.size:
+        assert np.shares_memory(ours.numpy(), data)
+    plain = tg.Tensor(data)
+    if isinstance(data, np.ndarray):
+        assert plain.dtype == data.dtype and plain.array is data
+
+
+def test_default_dtype_and_library_made_tensors_in_a_torch_program():
+    f32, f64 = np.ones(2, np.float32), np.ones(2)
+    with torch_program():
+        tg.set_default_dtype(tg.float64)
+        try:
+            assert tg.Tensor(f32).dtype == tg.float64 and tg.Tensor(f64).array is f64
+        finally:
+            tg.set_default_dtype(tg.float32)
+        # what the library makes for itself keeps its dtype: float64 layers, from_numpy, results
+        layer = nn.Linear(2, 1, dtype=tg.float64)
+        x = tg.from_numpy(f64)
+        assert layer.weight.dtype == tg.float64 and x.dtype == tg.float64
+        assert (layer(x[None]) * 2).dtype == tg.float64 and (x + 1).dtype == tg.float64

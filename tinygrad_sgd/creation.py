@@ -39,7 +39,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         data = data.array
     elif isinstance(data, np.generic) and dtype is None:
         data = np.asarray(data)
-    return Tensor(np.array(as_array(data, dtype), copy=True), requires_grad=requires_grad)
+    return Tensor._of(np.array(as_array(data, dtype), copy=True), requires_grad=requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -49,7 +49,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
-        return Tensor(as_array(data))
+        return Tensor._of(as_array(data))
     return tensor(data, dtype=dtype)
 
 
@@ -61,7 +61,7 @@ def from_numpy(ndarray) -> Tensor:
         raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported "
                         f"types are: float64, float32, float16, int64, int32, int16, int8, "
                         f"uint64, uint32, uint16, uint8, and bool.")
-    return Tensor(ndarray)
+    return Tensor._of(ndarray)
 
 
 def _sizes(op, size, keywords):
@@ -81,7 +81,7 @@ def _sizes(op, size, keywords):
 def _filled(op, fill, size, dtype, device, requires_grad, keywords=None):
     check_device(device)
     shape = _sizes(op, size, keywords)
-    return Tensor(np.full(shape, fill, dtype=default_float() if dtype is None else dtype),
+    return Tensor._of(np.full(shape, fill, dtype=default_float() if dtype is None else dtype),
                   requires_grad=requires_grad)
 
 
@@ -124,7 +124,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise ShapeError(f"eye: {name} must be greater or equal to 0, got {v}")
-    return Tensor(np.eye(n, m, dtype=default_float() if dtype is None else dtype),
+    return Tensor._of(np.eye(n, m, dtype=default_float() if dtype is None else dtype),
                   requires_grad=requires_grad)
 
 
@@ -163,7 +163,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         else:
             n = int(np.ceil((d1 - d0) / ds))
         values = s + st * np.arange(n, dtype=np.int64)
-    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
@@ -176,7 +176,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     if steps <= 1:
-        return Tensor(np.full(steps, start, dtype=dtype), requires_grad=requires_grad)
+        return Tensor._of(np.full(steps, start, dtype=dtype), requires_grad=requires_grad)
     if dtype.kind == "f":            # computed in the dtype itself, one rounding per value
         s, e = dtype.type(start), dtype.type(end)
         step = (e - s) / dtype.type(steps - 1)
@@ -188,7 +188,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     values = np.where(i < steps // 2, fma(step, i, s), fma(-step, steps - 1 - i, e))
     if dtype.kind != "f":
         values = np.trunc(values)
-    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -200,7 +200,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
         raise RuntimeError("logspace: number of steps must be non-negative")
     if steps <= 1:
         values = np.full(steps, float(base) ** float(_number(start)))
-        return Tensor(values.astype(dtype), requires_grad=requires_grad)
+        return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
     cast = dtype.type if dtype.kind == "f" else np.int64
     s, e = cast(_number(start)), cast(_number(end))
     step = np.float64(e - s) / (steps - 1)
@@ -210,7 +210,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     with np.errstate(over="ignore", invalid="ignore"):   # inf into an int dtype: quietly,
         values = libm.power(np.float64(base), exponent)  # the C pow, as torch (no warning)
         values = values.astype(dtype)
-    return Tensor(values, requires_grad=requires_grad)
+    return Tensor._of(values, requires_grad=requires_grad)
 
 
 def _range_values(start, step, n, dtype):

@@ -220,6 +220,19 @@ def promote(a, b):
     return a.to(dtype), b.to(dtype)
 
 
+def legacy_numpy(data):
+    """What ``torch.Tensor`` makes of a NumPy array or scalar: an integer 0-d one is a size
+    (``torch.Tensor(np.int64(3))``: 3 numbers, as ``torch.Tensor(3)``); other numbers become
+    the default float dtype — the same array when it has that dtype already, else a converted
+    copy. (Non-numeric data is returned as it is, to be refused.)"""
+    if data.dtype.kind in "iu" and data.ndim == 0:
+        return int(data)
+    if data.dtype.kind not in "biuf":
+        return data
+    data = np.asarray(data)
+    return data if data.dtype == default_float() else data.astype(default_float())
+
+
 def legacy_sized_array(first, rest, dtype):
     """``Tensor(2, 3)``, torch's legacy constructor by sizes: a (2, 3) tensor of the default
     float dtype (torch leaves it uninitialised; here it is zeros)."""

@@ -51,7 +51,7 @@ def _analytic(fn, xs, checked, j, out_grad):
     out = _outputs(fn(*xs))[j]
     if out.requires_grad:
         from .autograd import backward
-        backward([out], [Tensor(out_grad.astype(np.float64))])
+        backward([out], [Tensor._of(out_grad.astype(np.float64))])
     grads = {k: np.zeros(xs[k].shape) if xs[k].grad is None else xs[k].grad.array
              for k in checked}
     for k in checked:
@@ -72,7 +72,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     """
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    xs = [Tensor(np.array(t.array, dtype=np.float64), requires_grad=t.requires_grad)
+    xs = [Tensor._of(np.array(t.array, dtype=np.float64), requires_grad=t.requires_grad)
           if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in inputs]
     checked = [i for i, t in enumerate(xs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:

@@ -59,7 +59,7 @@ class LegacyTensorType(type):
                             f"(tuple of ints size, *, torch.device device = None), "
                             f"(object data, *, torch.device device = None)")
         check_device(device)
-        return Tensor(cls._array(args))
+        return Tensor._of(cls._array(args))
 
     def _array(cls, args):
         dtype = cls.dtype.dtype

@@ -137,7 +137,7 @@ def matrix_norm(input, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     sums = vector_norm(A, 1, dims[0], keepdim)
     if ord > 0:
         if sums.shape[dims[1]] == 0:    # an empty matrix: 0, out of the graph, as torch
-            return Tensor(np.zeros(sums.shape[:dims[1]] + (1,) * keepdim
+            return Tensor._of(np.zeros(sums.shape[:dims[1]] + (1,) * keepdim
                                    + sums.shape[dims[1] + 1:], sums.dtype))
         return amax(sums, dims[1], keepdim)
     return amin(sums, dims[1], keepdim)
@@ -153,7 +153,7 @@ def _singular_value_norm(A, ord, dims, keepdim):
     elif s.shape[-1] == 0:
         if ord < 0:
             raise IndexError("amin(): Expected reduction dim -1 to have non-zero size.")
-        out = Tensor(np.zeros(s.shape[:-1], s.dtype))   # an empty matrix: 0, out of the graph
+        out = Tensor._of(np.zeros(s.shape[:-1], s.dtype))   # an empty matrix: 0, out of the graph
     else:
         out = (amax if ord > 0 else amin)(s, -1)
     return out.reshape(*kept_shape(A.shape, dims)) if keepdim else out
@@ -233,11 +233,11 @@ def cond(A, p=None):
         return big / small if p != -2 else small / big
     check_matrix(A, f"linalg.cond(ord={p})", floating=False)
     x, info = inv_ex(A)
-    singular = Tensor(info.array > 0)
-    safe = where(Tensor(np.broadcast_to((info.array > 0)[..., None, None], A.shape).copy()),
-                 Tensor(np.zeros(A.shape, A.dtype)), x)
+    singular = Tensor._of(info.array > 0)
+    safe = where(Tensor._of(np.broadcast_to((info.array > 0)[..., None, None], A.shape).copy()),
+                 Tensor._of(np.zeros(A.shape, A.dtype)), x)
     out = matrix_norm(A, p) * matrix_norm(safe, p)
-    return where(singular, Tensor(np.asarray(np.inf, A.dtype)), out)
+    return where(singular, Tensor._of(np.asarray(np.inf, A.dtype)), out)
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):

@@ -76,8 +76,8 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):
     packed = LuFactor.apply(A, report)
     if check_errors:
         _raise_zero_pivot(report["info"], "torch.linalg.lu_factor_ex", A.ndim == 2)
-    return return_types.linalg_lu_factor_ex(packed, Tensor(report["pivots"].copy()),
-                                            Tensor(report["info"]))
+    return return_types.linalg_lu_factor_ex(packed, Tensor._of(report["pivots"].copy()),
+                                            Tensor._of(report["info"]))
 
 
 def lu_factor(A, *, pivot=True):
@@ -93,7 +93,7 @@ def lu(A, *, pivot=True):
     check_lu_input(A, "linalg.lu", pivot)
     report = {}
     packed = LuFactor.apply(A, report)
-    p = Tensor(permutation_matrix(report["pivots"], A.shape[-2], A.dtype))
+    p = Tensor._of(permutation_matrix(report["pivots"], A.shape[-2], A.dtype))
     return return_types.linalg_lu(p, LuFactors.apply(packed, "L"), LuFactors.apply(packed, "U"))
 
 
@@ -115,8 +115,8 @@ def lu_unpack_parts(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
     if piv.size and (piv.min() < 1 or piv.max() > m):
         raise RuntimeError("pivots passed to lu_unpack must be between 1 and LU.size(-2) "
                            "inclusive.Did you properly pass the result of lu_factor?")
-    empty = Tensor(np.zeros((0,), LU_data.dtype))
-    p = Tensor(permutation_matrix(piv, m, LU_data.dtype)) if unpack_pivots else empty
+    empty = Tensor._of(np.zeros((0,), LU_data.dtype))
+    p = Tensor._of(permutation_matrix(piv, m, LU_data.dtype)) if unpack_pivots else empty
     if not unpack_data:
         return return_types.lu_unpack(p, empty, empty)
     return return_types.lu_unpack(p, LuUnpack.apply(LU_data, "L"),
@@ -181,7 +181,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     (LU, pivots). A zero pivot gives inf/NaN, as LAPACK's getrs (no error). Differentiable
     w.r.t. LU and B (second order too)."""
     _check_lu_solve(LU, pivots, B, left)
-    p = Tensor(permutation_matrix(pivots.array, LU.shape[-1], LU.dtype))
+    p = Tensor._of(permutation_matrix(pivots.array, LU.shape[-1], LU.dtype))
     if left:
         return _lu_solve_left(LU, p, B, adjoint)
     return _lu_solve_left(LU, p, B.mT, not adjoint).mT       # X·A = B ⇔ Aᵀ·Xᵀ = Bᵀ
@@ -192,7 +192,7 @@ def reflectors(A, k):
     """The Householder vectors v_1…v_k as the columns of V (…, m, k): 1 on the diagonal, A's
     entries below it, 0 above."""
     m = A.shape[-2]
-    return A[..., :, :k].tril(-1) + Tensor(np.eye(m, k, dtype=A.dtype))
+    return A[..., :, :k].tril(-1) + Tensor._of(np.eye(m, k, dtype=A.dtype))
 
 
 def apply_householder(V, tau, C, left, transpose):
@@ -249,9 +249,9 @@ def householder_product(input, tau):
         raise RuntimeError(f"{op}: tau dtype {torch_name(tau.dtype)} does not match input "
                            f"dtype {torch_name(A.dtype)}")
     k = tau.shape[-1]
-    eye = Tensor(np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy())
+    eye = Tensor._of(np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy())
     if k == 0:                  # the identity, in the graph (a zero gradient) as torch's
-        return where(Tensor(np.ones(A.shape, bool)), eye, A) if A.requires_grad else eye
+        return where(Tensor._of(np.ones(A.shape, bool)), eye, A) if A.requires_grad else eye
     return apply_householder(reflectors(A, k), tau, eye, True, False)
 
 
@@ -282,8 +282,8 @@ def ldl_factor_ex(input, *, hermitian=False, check_errors=False):
     ld = LdlFactor.apply(A, report)
     if check_errors:
         _raise_ldl(report["info"], "torch.linalg.ldl_factor_ex")
-    return return_types.linalg_ldl_factor_ex(ld, Tensor(report["pivots"]),
-                                             Tensor(report["info"]))
+    return return_types.linalg_ldl_factor_ex(ld, Tensor._of(report["pivots"]),
+                                             Tensor._of(report["info"]))
 
 
 def _raise_ldl(info, op):

@@ -84,7 +84,7 @@ def inv_ex(A, *, check_errors=False):
     info = report["info"]
     if check_errors:
         raise_for_info(info, "linalg.inv_ex", _SINGULAR, A.ndim == 2)
-    return return_types.linalg_inv_ex(out, Tensor(info))
+    return return_types.linalg_inv_ex(out, Tensor._of(info))
 
 
 def inv(A):
@@ -104,7 +104,7 @@ def slogdet(A):
     """(sign, log |det A|); a singular matrix gives (0, −inf). The sign has no gradient."""
     check_matrix(A, "linalg.slogdet")
     sign = np.linalg.slogdet(A.array)[0].astype(A.dtype)
-    return return_types.linalg_slogdet(Tensor(sign), LogAbsDet.apply(A))
+    return return_types.linalg_slogdet(Tensor._of(sign), LogAbsDet.apply(A))
 
 
 # ----------------------------------------------------------------------------- solves
@@ -133,7 +133,7 @@ def solve_ex(A, B, *, left=True, check_errors=False):
         raise_for_info(report["info"], "linalg.solve_ex", "The solver failed because the "
                        "input matrix is singular.", A.ndim == 2)
     return return_types.linalg_solve_ex(x.squeeze(-1) if vector else x,
-                                        Tensor(report["info"]))
+                                        Tensor._of(report["info"]))
 
 
 def solve(A, B, *, left=True):
@@ -173,7 +173,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     low = Cholesky.apply(A, report)
     if check_errors:
         raise_for_info(report["info"], "linalg.cholesky_ex", _NOT_PD, A.ndim == 2)
-    return return_types.linalg_cholesky_ex(low.mT if upper else low, Tensor(report["info"]))
+    return return_types.linalg_cholesky_ex(low.mT if upper else low, Tensor._of(report["info"]))
 
 
 def cholesky(A, *, upper=False):
@@ -193,7 +193,7 @@ def qr(A, mode="reduced"):
                            f"'reduced' (default), 'r', or 'complete'")
     check_matrix(A, "linalg.qr", square=False)
     if mode == "r":
-        return return_types.linalg_qr(Tensor(np.zeros((0,), A.dtype)),
+        return return_types.linalg_qr(Tensor._of(np.zeros((0,), A.dtype)),
                                       QrFactor.apply(A, "R", "r"))
     return return_types.linalg_qr(QrFactor.apply(A, "Q", mode), QrFactor.apply(A, "R", mode))
 
@@ -254,8 +254,8 @@ def svd(A, full_matrices=True, *, driver=None):
     if full_matrices and m != n:
         uf, _, vhf = np.linalg.svd(A.array, full_matrices=True)
         k = min(m, n)
-        u = cat([u, Tensor(np.ascontiguousarray(uf[..., :, k:]))], -1)
-        vh = cat([vh, Tensor(np.ascontiguousarray(vhf[..., k:, :]))], -2)
+        u = cat([u, Tensor._of(np.ascontiguousarray(uf[..., :, k:]))], -1)
+        vh = cat([vh, Tensor._of(np.ascontiguousarray(vhf[..., k:, :]))], -2)
     return return_types.linalg_svd(u, s, vh)
 
 
@@ -274,8 +274,8 @@ def matrix_power(A, n):
                         f"{type(n).__name__}")
     check_matrix(A, "linalg.matrix_power", floating=False)
     if n == 0:         # the identity; in the graph (a zero gradient, even for inf in A)
-        eye = Tensor(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape).copy())
-        return where(Tensor(np.ones(A.shape, bool)), eye, A) if A.requires_grad else eye
+        eye = Tensor._of(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape).copy())
+        return where(Tensor._of(np.ones(A.shape, bool)), eye, A) if A.requires_grad else eye
     if n < 0:
         A, n = inv(A), -n
     result, square = None, A
@@ -327,11 +327,11 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     check_matrix(A, "linalg.eigh" if hermitian else "linalg.svd", square=hermitian)
     a, r = _tolerances(atol, rtol, A.dtype, max(A.shape[-2:]))
     if 0 in A.shape[-2:]:
-        return Tensor(np.zeros(A.shape[:-2], np.int64))
+        return Tensor._of(np.zeros(A.shape[:-2], np.int64))
     s = np.abs(np.linalg.eigvalsh(A.array)) if hermitian else np.linalg.svd(A.array,
                                                                             compute_uv=False)
     tol = np.maximum(a, r * s.max(-1))[..., None]
-    return Tensor(np.sum(s > tol, -1).astype(np.int64))
+    return Tensor._of(np.sum(s > tol, -1).astype(np.int64))
 
 
 def matrix_exp(A):
@@ -373,12 +373,12 @@ def lstsq(A, B, rcond=None, *, driver=None):
     rank = np.sum(s > rc * s.max(-1, initial=0)[..., None], -1).astype(np.int64)
     x = Pinv.apply(A, np.asarray(0, A.dtype), np.asarray(0 if driver == "gels" else rc,
                                                            A.dtype), False) @ b
-    empty = Tensor(np.zeros((0,), A.dtype))
+    empty = Tensor._of(np.zeros((0,), A.dtype))
     if m > n and driver != "gelsy" and (driver == "gels" or np.all(rank == n)):
         residuals = ((A @ x - b) ** 2).sum(-2)      # (a vector B keeps its column: (…, 1))
     else:
         residuals = empty
     return return_types.linalg_lstsq(
         x.squeeze(-1) if vector else x, residuals,
-        Tensor(np.zeros((0,), np.int64)) if driver == "gels" else Tensor(rank),
-        Tensor(s) if driver in ("gelsd", "gelss") else empty)
+        Tensor._of(np.zeros((0,), np.int64)) if driver == "gels" else Tensor._of(rank),
+        Tensor._of(s) if driver in ("gelsd", "gelss") else empty)

@@ -92,7 +92,7 @@ def _decode(node, npz, where):
         if body not in npz.files:
             raise CheckpointError(f"{where}: the manifest names an array {body!r} the file "
                                   f"lacks")
-        return Tensor(npz[body])
+        return Tensor._of(npz[body])
     if kind == "dict":
         return {k: _decode(v, npz, where) for k, v in body}
     if kind == "list":
@@ -231,7 +231,7 @@ def _placement(map_location):
             not hasattr(map_location, "type"):
         def place(t):
             moved = map_location(t, "cpu")
-            return t if moved is None else moved if isinstance(moved, Tensor) else Tensor(
+            return t if moved is None else moved if isinstance(moved, Tensor) else Tensor._of(
                 np.asarray(moved))
         return place
     target = map_location.get("cpu", "cpu") if isinstance(map_location, dict) else map_location

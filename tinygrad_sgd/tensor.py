@@ -19,7 +19,9 @@ import numpy as np
 from . import autograd, versions
 from .device import CPU
 from .size import Size
-from .dtypes import as_array, as_dtype, default_float, legacy_sized_array, _BY_NUMPY
+from .autograd.torch_names import torch_mode
+from .dtypes import as_array, as_dtype, default_float, legacy_numpy, legacy_sized_array, \
+    _BY_NUMPY
 from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float
 
 
@@ -35,8 +37,11 @@ class Tensor:
     ``Tensor(data, *, requires_grad=False, dtype=None)``: as ``torch.Tensor``, Python data
     (numbers, lists, bools included) becomes the default float dtype (float32) and
     ``Tensor(2, 3)`` is a (2, 3) tensor (zeros); NumPy arrays keep their dtype (and are not
-    copied). ``tinygrad_sgd.tensor(data)`` infers the dtype as ``torch.tensor`` does
-    (ints → int64).
+    copied) — except while the as_torch runner runs a torch program: there, as in torch, they
+    become the default float dtype too (shared if they have it; ``Tensor(np.int64(3))`` is 3
+    numbers). ``tinygrad_sgd.tensor(data)`` infers the dtype as ``torch.tensor`` does (ints →
+    int64); ``from_numpy`` shares the array with its dtype. (house: long file — torch's Tensor
+    is one class too: its attributes, autograd entry points, in-place updates, operators.)
     """
     __array_priority__ = 100  # so ndarray ⊕ Tensor calls Tensor's reflected operator
     # defaults at class level: a new Tensor only stores its array (fast for small graphs)
@@ -47,6 +52,25 @@ class Tensor:
     _retains_grad = False
 
     def __init__(self, data=(), *sizes, requires_grad=False, dtype=None):
+        if dtype is None and not sizes and isinstance(data, (np.ndarray, np.generic)) and \
+                torch_mode():             # a torch program: torch.Tensor's own rule for NumPy
+            data = legacy_numpy(data)     # data (the default float dtype, see dtypes.py)
+        self._fill(data, sizes, requires_grad, dtype)
+
+    @classmethod
+    def _of(cls, data=(), *sizes, requires_grad=False, dtype=None):
+        """A tensor as the library makes its own: an ndarray is taken as it is (its memory and
+        dtype, as ``from_numpy``), any other data as ``Tensor(data)`` outside a torch program
+        takes it."""
+        t = object.__new__(cls)
+        if type(data) is np.ndarray and dtype is None and not sizes and not requires_grad \
+                and data.dtype.kind in "biuf":
+            t.array = data
+        else:
+            t._fill(data, sizes, requires_grad, dtype)
+        return t
+
+    def _fill(self, data, sizes, requires_grad, dtype):
         if type(data) is np.ndarray and dtype is None and data.dtype.kind in "biuf":
             self.array = data
         elif isinstance(data, np.generic) and dtype is None and data.dtype.kind in "biuf":
@@ -71,7 +95,7 @@ class Tensor:
         the graph (as torch's ``.data``): ``p.data += -lr * p.grad`` updates ``p`` in place,
         unseen by autograd. Assigning ``p.data = other`` makes ``p`` use ``other``'s values.
         (The raw NumPy array behind a tensor is ``.array``.)"""
-        return Tensor(self.array)
+        return Tensor._of(self.array)
 
     @data.setter
     def data(self, value):
@@ -287,7 +311,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf Tensor sharing the values, cut off from the graph."""
-        return Tensor(self.array)
+        return Tensor._of(self.array)
 
     def detach_(self):
         self.grad_fn = None
@@ -327,7 +351,7 @@ class Tensor:
         def store(g):  # a copy: g itself flows on and may reach other tensors' .grad
             t = ref()
             if t is not None:
-                t.grad = Tensor(g.array.copy() if t.grad is None else t.grad.array + g.array)
+                t.grad = Tensor._of(g.array.copy() if t.grad is None else t.grad.array + g.array)
         store.retains_grad = True  # run after every other hook, as torch
         self._retains_grad = True
         self.grad_fn.register_prehook(store)

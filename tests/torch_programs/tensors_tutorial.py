@@ -533,3 +533,21 @@ print(torch.inverse(torch.tensor([[2.0, 0.0], [0.0, 4.0]])), torch.det(torch.ten
                                                                                     [3.0, 4.0]])))
 print(torch.softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0))
 print(torch.tensor([[1.0, 2.0], [3.0, 5.0]]).log_softmax(dim=1))
+
+# ---------------------------------------------------------------- torch.Tensor(ndarray)
+# the legacy constructor: NumPy data becomes the default float dtype (shared when it has it)
+f64, i64 = np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([1, 2, 3])
+print(torch.Tensor(f64), torch.Tensor(f64).dtype, torch.Tensor(i64), torch.Tensor(i64).dtype)
+print(torch.Tensor(np.array([True, False])), torch.Tensor(np.array(2.5)), torch.Tensor(f64[:, ::2]))
+shared = np.ones(3, np.float32)
+t = torch.Tensor(shared)
+t[0] = 7
+print(shared, torch.Tensor(np.int64(3)).shape, torch.Tensor(np.array(4)).shape)
+layer = torch.nn.Linear(2, 1)
+with torch.no_grad():
+    layer.weight.fill_(0.5)
+    layer.bias.fill_(0.25)
+print(layer(torch.Tensor(f64)))
+torch.set_default_dtype(torch.float64)
+print(torch.Tensor(shared).dtype, torch.Tensor(f64).dtype)
+torch.set_default_dtype(torch.float32)

@@ -118,7 +118,7 @@ def _apply(cls, forward, args, kwargs):
                         f"{type(out).__name__}")
     if not record or not _differentiable(ctx, out):
         return out
-    result = Tensor(out.array)            # a node of its own, even when forward returns x
+    result = Tensor._of(out.array)            # a node of its own, even when forward returns x
     _link(ctx, args, needs)
     result.requires_grad, result.grad_fn = True, ctx
     slots = [i for i, t in enumerate(ctx._saved) if t is out]
@@ -162,7 +162,7 @@ class _Output(Function):
 
     def backward(self, g):
         self.ctx.__dict__.setdefault("_grads_in", {})[self.index] = g
-        return _tensor_class()(np.zeros((), dtype=g.array.dtype))
+        return _tensor_class()._of(np.zeros((), dtype=g.array.dtype))
 
     def __getattr__(self, name):
         ctx = self.__dict__.get("ctx")
@@ -190,7 +190,7 @@ def _apply_several(ctx, args, needs, outs):
         node._edges, node.input_shapes = (ctx,), [()]
         if _mode.modules:
             node.modules = _mode.modules
-        r = Tensor(o.array)               # a Tensor of its own, even when forward returns x
+        r = Tensor._of(o.array)               # a Tensor of its own, even when forward returns x
         r.requires_grad, r.grad_fn = True, node
         outputs[i] = node
         results.append(r)
@@ -216,7 +216,7 @@ def _saved_output(ctx, i):
             f"one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: output {i} of {ctx.name()}, of shape {array.shape}, is at "
             f"version {now}; expected version {expected} instead")
-    out = _tensor_class()(array)
+    out = _tensor_class()._of(array)
     if is_grad_enabled():
         out.requires_grad, out.grad_fn = True, ctx._outputs[i]
     return out
@@ -232,7 +232,7 @@ def _gathered_grads(ctx):
     for i, spec in enumerate(ctx._output_specs):
         g = got.get(i)
         if g is None and spec is not None and materialize:
-            g = Tensor(np.zeros(spec[0], dtype=spec[1]))
+            g = Tensor._of(np.zeros(spec[0], dtype=spec[1]))
         grads.append(g)
     return grads
 
@@ -301,6 +301,6 @@ def once_differentiable(fn):
 def _requiring_grad(v):
     """A detached copy of a gradient that requires grad, so that the DelayedError node is
     linked into the graph (torch's ``fake_requires_grad``)."""
-    t = _tensor_class()(v.array)
+    t = _tensor_class()._of(v.array)
     t.requires_grad = True
     return t

@@ -200,7 +200,7 @@ def _run_hooks(hooks, g):
 
 def _as_grad(new, old):
     Tensor = _tensor_class()
-    new = new if isinstance(new, Tensor) else Tensor(np.asarray(new, dtype=old.dtype))
+    new = new if isinstance(new, Tensor) else Tensor._of(np.asarray(new, dtype=old.dtype))
     if new.shape != old.shape:
         raise RuntimeError(f"hook returned a gradient of shape {new.shape}, expected {old.shape}")
     return new
@@ -245,11 +245,11 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         if leaf.grad is not None:     # another leaf's (a + b hands both the same one)
             leaf.grad = leaf.grad + g
         else:
-            leaf.grad = g + 0.0 if g.requires_grad else _tensor_class()(g.array.copy())
+            leaf.grad = g + 0.0 if g.requires_grad else _tensor_class()._of(g.array.copy())
     else:
         data = g.array                # (of the leaf's shape and dtype: set without the checks)
         old = leaf._grad
-        leaf._grad = _tensor_class()(data.copy() if old is None else old.array + data)
+        leaf._grad = _tensor_class()._of(data.copy() if old is None else old.array + data)
     for hook in leaf.__dict__.get("_post_accumulate_grad_hooks", ()):
         hook(leaf)
 
@@ -301,9 +301,9 @@ def make_grads(outputs, grad_outputs):
         if g is None:
             if t.array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = Tensor(np.ones(t.shape, dtype=t.dtype))
+            g = Tensor._of(np.ones(t.shape, dtype=t.dtype))
         else:
-            g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=t.dtype))
+            g = g if isinstance(g, Tensor) else Tensor._of(np.asarray(g, dtype=t.dtype))
             if g.shape != t.shape:
                 raise RuntimeError(f"Mismatch in shape: gradient has shape {g.shape} but the "
                                    f"output has shape {t.shape}")
@@ -382,7 +382,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         result = run_backward(outputs, grads, retain, create_graph, inputs=inputs,
                               allow_unused=allow_unused, accumulate=False)
     if materialize_grads:
-        result = tuple(Tensor(np.zeros_like(t.array), requires_grad=create_graph)
+        result = tuple(Tensor._of(np.zeros_like(t.array), requires_grad=create_graph)
                        if g is None else g for g, t in zip(result, inputs))
     return result
 
@@ -397,7 +397,7 @@ def _batched_grad(outputs, inputs, grad_outputs, retain, create_graph, allow_unu
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     batched = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        g = g if isinstance(g, Tensor) or g is None else Tensor(np.asarray(g, dtype=out.dtype))
+        g = g if isinstance(g, Tensor) or g is None else Tensor._of(np.asarray(g, dtype=out.dtype))
         if g is None or g.ndim == 0:
             raise ValueError(f"is_grads_batched=True: grad_outputs[{i}] needs a batch dimension "
                              f"in front of output {i}'s shape {tuple(out.shape)}")

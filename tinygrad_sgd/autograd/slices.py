@@ -30,7 +30,7 @@ class SliceGrad:
     def dense(self):
         out = np.zeros(self.shape, self.values.dtype)
         out[self.index] = self.values
-        return _tensor_class()(out)
+        return _tensor_class()._of(out)
 
     def add_into(self, array):
         """array += self (``array`` of the full shape, the caller's own)."""
@@ -49,7 +49,7 @@ def add_slices(prev, g, owned):
         prev = prev.dense()
         owned.add(id(prev))
     elif id(prev) not in owned:
-        prev = _tensor_class()(prev.array.copy())
+        prev = _tensor_class()._of(prev.array.copy())
         owned.add(id(prev))
     if type(g) is SliceGrad:
         g.add_into(prev.array)

@@ -27,7 +27,7 @@ class TensorDataset:
 
     def __init__(self, *tensors):
         from ..tensor import Tensor
-        tensors = tuple(t if isinstance(t, Tensor) else Tensor(np.asarray(t)) for t in tensors)
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor._of(np.asarray(t)) for t in tensors)
         if not tensors or any(t.ndim == 0 for t in tensors):
             raise ValueError("TensorDataset: give one or more tensors with a first dimension")
         if any(len(t) != len(tensors[0]) for t in tensors):
@@ -91,7 +91,7 @@ class DataLoader:
     def _batches(self):
         from ..tensor import Tensor
         for idx in self._index_batches():
-            yield tuple(Tensor(a.array if isinstance(a, Tensor) else np.asarray(a))
+            yield tuple(Tensor._of(a.array if isinstance(a, Tensor) else np.asarray(a))
                         for a in self._gather(idx))
 
     def _index_batches(self):

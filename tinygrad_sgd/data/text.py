@@ -196,7 +196,7 @@ class WordDataset:
             raise ValueError("WordDataset: the tokenizer needs the end-of-word token '.' at "
                              "id 0 (make it with CharTokenizer.from_words)")
         X, Y = self._pairs()
-        self.X, self.Y = Tensor(X), Tensor(Y)
+        self.X, self.Y = Tensor._of(X), Tensor._of(Y)
 
     @classmethod
     def splits(cls, words, block_size=3, fractions=(0.8, 0.1, 0.1), seed=42):
@@ -241,7 +241,7 @@ class WordDataset:
         """``(x, y)`` as Tensors: one pair for an int, a batch for a slice or index array."""
         if isinstance(index, Tensor):
             index = index.numpy()
-        return Tensor(self.X.array[index]), Tensor(self.Y.array[index])
+        return Tensor._of(self.X.array[index]), Tensor._of(self.Y.array[index])
 
     def __repr__(self):
         return (f"WordDataset(words={len(self.words)}, pairs={len(self)}, "
@@ -268,7 +268,7 @@ class TextStream:
         data = self.tokenizer.encode_array(text)
         n = int(split * len(data))
         self._ids = {"train": data[:n], "val": data[n:]}
-        self.train_data, self.val_data = Tensor(data[:n]), Tensor(data[n:])
+        self.train_data, self.val_data = Tensor._of(data[:n]), Tensor._of(data[n:])
 
     @property
     def vocab_size(self):
@@ -292,8 +292,8 @@ class TextStream:
                              f"next id")
         ix = _randint(0, len(data) - self.block_size, (batch_size,), generator=generator)
         windows = np.lib.stride_tricks.sliding_window_view(data, self.block_size + 1)[ix]
-        return (Tensor(np.ascontiguousarray(windows[:, :-1])),
-                Tensor(np.ascontiguousarray(windows[:, 1:])))
+        return (Tensor._of(np.ascontiguousarray(windows[:, :-1])),
+                Tensor._of(np.ascontiguousarray(windows[:, 1:])))
 
     def __repr__(self):
         return (f"TextStream(train={len(self._ids['train'])}, val={len(self._ids['val'])}, "

@@ -56,7 +56,7 @@ def combinations(input, r=2, with_replacement=False):
     pick = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
     rows = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
-    return input[Tensor(rows)]
+    return input[Tensor._of(rows)]
 
 
 def unravel_index(indices, shape):
@@ -83,5 +83,5 @@ def unravel_index(indices, shape):
         raise RuntimeError("ZeroDivisionError")
     flat = indices.detach().numpy().astype(np.int64)
     strides = [math.prod(shape[k + 1:]) for k in range(len(shape))]
-    return tuple(Tensor(np.floor_divide(flat, s) % d if d else np.zeros_like(flat))
+    return tuple(Tensor._of(np.floor_divide(flat, s) % d if d else np.zeros_like(flat))
                  for s, d in zip(strides, shape))

@@ -190,15 +190,15 @@ def block_diag(*tensors):
     blocks = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t
               for t in tensors]
     if not blocks:
-        return Tensor(np.zeros((1, 0), np.float32))
+        return Tensor._of(np.zeros((1, 0), np.float32))
     dtype = result_type(*[np.empty((1,), b.dtype) for b in blocks])
     width = sum(b.shape[1] for b in blocks)
     rows, left = [], 0
     for b in blocks:
         b = b if b.dtype == dtype else b.to(dtype)
         r, c = b.shape
-        parts = [Tensor(np.zeros((r, left), dtype)), b,
-                 Tensor(np.zeros((r, width - left - c), dtype))]
+        parts = [Tensor._of(np.zeros((r, left), dtype)), b,
+                 Tensor._of(np.zeros((r, width - left - c), dtype))]
         rows.append(cat(parts, 1))
         left += c
     return cat(rows, 0)
@@ -230,7 +230,7 @@ def _tri_indices(fn, op, row, col, offset, dtype, device):
         raise RuntimeError(f"row must be non-negative, got{row}")
     if col < 0:
         raise RuntimeError(f"col must be non-negative, got{col}")
-    return Tensor(np.stack(fn(row, offset, col)).astype(dtype).reshape(2, -1))
+    return Tensor._of(np.stack(fn(row, offset, col)).astype(dtype).reshape(2, -1))
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None,
@@ -300,11 +300,11 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         values = np.compress(new, a, axis=dim)
         inverse = np.cumsum(new) - 1
     counts = np.diff(np.append(np.flatnonzero(new), new.shape[0]))
-    out = [Tensor(np.ascontiguousarray(values))]
+    out = [Tensor._of(np.ascontiguousarray(values))]
     if return_inverse:
-        out.append(Tensor(inverse.astype(np.int64)))
+        out.append(Tensor._of(inverse.astype(np.int64)))
     if return_counts:
-        out.append(Tensor(counts.astype(np.int64)))
+        out.append(Tensor._of(counts.astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -360,7 +360,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                f"{list(srt.shape)}")
     seq, values = _common(seq, values)
     idx = _search(seq, values, right, srt, op)
-    return Tensor(np.asarray(idx, np.int32 if out_int32 else np.int64))
+    return Tensor._of(np.asarray(idx, np.int32 if out_int32 else np.int64))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
@@ -376,7 +376,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Bool tensor of ``elements``' shape: which elements occur in ``test_elements``."""
     a = elements.array if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements.array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
-    return Tensor(np.isin(a, b, assume_unique=assume_unique, invert=invert))
+    return Tensor._of(np.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
 # ---------------------------------------------------------------------------- matrix helpers

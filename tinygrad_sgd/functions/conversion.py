@@ -34,14 +34,14 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
     if device is not None:
         check_device(device)
     if dtype is None:
-        return Tensor(self.array.copy()) if copy else self
+        return Tensor._of(self.array.copy()) if copy else self
     dtype = np.dtype(dtype)
     if dtype == self.array.dtype:
-        return Tensor(self.array.copy()) if copy else self
+        return Tensor._of(self.array.copy()) if copy else self
     if self.requires_grad and dtype.kind == "f":
         from ..ops import Cast
         return Cast.apply(self, dtype)
-    return Tensor(self.array.astype(dtype))
+    return Tensor._of(self.array.astype(dtype))
 
 
 @tensor_method

@@ -216,7 +216,7 @@ Tensor.imag = property(imag)
 @tensor_method
 def isreal(input):
     """All True: every element of a real tensor is real."""
-    return Tensor(np.ones(input.shape, dtype=bool))
+    return Tensor._of(np.ones(input.shape, dtype=bool))
 
 
 @tensor_method
@@ -251,10 +251,10 @@ Tensor.mH, Tensor.H = property(_mH), property(_H)
 def _constant_like(input, values):
     """``values`` (input's shape) as a tensor whose gradient w.r.t. ``input`` is 0, in the
     graph as torch's (a Where that takes nothing from input)."""
-    values = Tensor(np.asarray(values))
+    values = Tensor._of(np.asarray(values))
     if not (autograd.is_grad_enabled() and input.requires_grad):
         return values
-    return ops.Where.apply(Tensor(np.ones(input.shape, dtype=bool)), values, input)
+    return ops.Where.apply(Tensor._of(np.ones(input.shape, dtype=bool)), values, input)
 
 
 @tensor_method
@@ -262,12 +262,12 @@ def angle(input):
     """The argument of a real number: π where negative, 0 otherwise, NaN where NaN; an integer
     tensor gives the default float dtype. The gradient is 0, as torch's."""
     a = input.array
-    dtype = a.dtype if a.dtype.kind == "f" else np.dtype(Tensor(0.0).dtype)
+    dtype = a.dtype if a.dtype.kind == "f" else np.dtype(Tensor._of(0.0).dtype)
     values = np.where(a < 0, math.pi, 0).astype(dtype)
     if a.dtype.kind == "f":
         values = np.where(np.isnan(a), a, values)
         return _constant_like(input, values)
-    return Tensor(values)
+    return Tensor._of(values)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -279,7 +279,7 @@ def nonzero_static(input, *, size, fill_value=-1):
     found = np.argwhere(input.array).astype(np.int64)[:size]
     out = np.full((size, input.ndim), fill_value, dtype=np.int64)
     out[:len(found)] = found
-    return Tensor(out)
+    return Tensor._of(out)
 
 
 def fill(input, value):
@@ -291,11 +291,11 @@ def fill(input, value):
                                f"with {value.ndim} dimensions.")
         v = value.to(input.dtype) if value.dtype != input.dtype else value
     else:
-        v = Tensor(np.asarray(value).astype(input.dtype))
+        v = Tensor._of(np.asarray(value).astype(input.dtype))
     needs = autograd.is_grad_enabled() and (input.requires_grad or v.requires_grad)
     if not needs:
-        return Tensor(np.full(input.shape, v.array, dtype=input.dtype))
-    return ops.Where.apply(Tensor(np.ones(input.shape, dtype=bool)), v, input)
+        return Tensor._of(np.full(input.shape, v.array, dtype=input.dtype))
+    return ops.Where.apply(Tensor._of(np.ones(input.shape, dtype=bool)), v, input)
 
 
 def data_ptr(self):
@@ -326,18 +326,18 @@ def new(self, *args, device=None):
     (empty)."""
     check_device(device)
     if not args:
-        return Tensor(np.zeros(0, dtype=self.dtype))
+        return Tensor._of(np.zeros(0, dtype=self.dtype))
     if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
-        return Tensor(np.zeros(args, dtype=self.dtype))
+        return Tensor._of(np.zeros(args, dtype=self.dtype))
     if len(args) == 1 and isinstance(args[0], Size):
-        return Tensor(np.zeros(tuple(args[0]), dtype=self.dtype))
+        return Tensor._of(np.zeros(tuple(args[0]), dtype=self.dtype))
     if len(args) == 1 and isinstance(args[0], Tensor):
         if args[0].dtype != self.dtype:
             raise TypeError(f"new(): expected a tensor of dtype {_dtype_name(self.dtype)} "
                             f"(got {_dtype_name(args[0].dtype)})")
-        return Tensor(args[0].array)
+        return Tensor._of(args[0].array)
     if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
-        return Tensor(np.array(args[0]).astype(self.dtype))
+        return Tensor._of(np.array(args[0]).astype(self.dtype))
     raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
 
 
@@ -366,7 +366,7 @@ def _elementwise(self, fn, others, op):
     # (a Python call per element is what apply_ means: torch's is a CPU loop, too)
     called = np.frompyfunc(fn, 1 + len(arrays), 1)(self.array, *arrays)
     out = np.asarray(called, dtype=object).astype(self.dtype).reshape(self.shape)
-    return inplace(self, lambda x: Tensor(out), name=op, check_shapes=False)
+    return inplace(self, lambda x: Tensor._of(out), name=op, check_shapes=False)
 
 
 def apply_(self, callable):

@@ -24,7 +24,7 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=None,
     if not isinstance(s, (numbers.Number, np.generic)):
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
                         f"{type(s).__name__}")
-    return Tensor(np.asarray(s).astype(default_float() if dtype is None else dtype),
+    return Tensor._of(np.asarray(s).astype(default_float() if dtype is None else dtype),
                   requires_grad=requires_grad)
 
 
@@ -53,7 +53,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     else:
         if copy is False:
             raise ValueError("can't alias arbitrary sequence into a tensor.")
-        out = Tensor(np.array(as_array(obj, dtype), copy=True))
+        out = Tensor._of(np.array(as_array(obj, dtype), copy=True))
     if requires_grad and not out.requires_grad:
         out.requires_grad_(True)
     return out

@@ -79,8 +79,8 @@ def as_operand(value, like):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, numbers.Number) and not isinstance(value, np.ndarray):
-        return Tensor(weak_scalar(value, like.dtype))
-    return Tensor(value)
+        return Tensor._of(weak_scalar(value, like.dtype))
+    return Tensor._of(value)
 
 
 def float_operands(input, other):
@@ -109,7 +109,7 @@ def values(name, fn, *tensors):
     """A result that is not differentiated (comparisons, bitwise and logical ops): NumPy's
     ``fn`` on the arrays, a broadcast mismatch reported with both shapes."""
     try:
-        return Tensor(np.asarray(fn(*[t.array for t in tensors])))
+        return Tensor._of(np.asarray(fn(*[t.array for t in tensors])))
     except ValueError:
         shapes = " and ".join(f"{t.shape}" for t in tensors)
         raise ShapeError(f"{name}: shapes {shapes} cannot be broadcast together") from None
@@ -313,12 +313,12 @@ Tensor.clip = clamp
 # ---------------------------------------------------------------------------- where, compare
 def where(condition, input, other) -> Tensor:
     """Elementwise ``input if condition else other`` (the condition is not differentiated)."""
-    cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+    cond = condition if isinstance(condition, Tensor) else Tensor._of(np.asarray(condition))
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        x, y = Tensor(input), Tensor(other)
+        x, y = Tensor._of(input), Tensor._of(other)
     else:
         x, y = operands(input, other)
     return ops.Where.apply(cond, x, y)
@@ -331,7 +331,7 @@ def _compare(fn, name):
     def compare(input, other):
         other = other.array if isinstance(other, Tensor) else other
         try:
-            return Tensor(np.asarray(fn(input.array, other)))
+            return Tensor._of(np.asarray(fn(input.array, other)))
         except ValueError:
             raise ShapeError(f"comparison: shapes {input.shape} and {np.shape(other)} cannot "
                              f"be broadcast together") from None
@@ -346,4 +346,4 @@ gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
 
 @tensor_method
 def isnan(input):
-    return Tensor(np.isnan(input.array))
+    return Tensor._of(np.isnan(input.array))

@@ -68,7 +68,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
             shape[k] = -1
             volume = volume * np.diff(e.astype(np.float64)).reshape(shape)
         hist = hist / (hist.sum() * volume)
-    return _HistogramDD(Tensor(hist.astype(dtype)), tuple(Tensor(e) for e in edges))
+    return _HistogramDD(Tensor._of(hist.astype(dtype)), tuple(Tensor._of(e) for e in edges))
 
 
 def _edges(col, bins, range, k, dtype):

@@ -387,8 +387,8 @@ def trace(input):
 def _triangle(input, keep, op):
     if input.ndim < 2:
         raise ShapeError(f"{op}: input tensor must have at least 2 dimensions")
-    zero = Tensor(np.zeros((), input.dtype))
-    return ops.Where.apply(Tensor(~keep), zero, input)
+    zero = Tensor._of(np.zeros((), input.dtype))
+    return ops.Where.apply(Tensor._of(~keep), zero, input)
 
 
 @tensor_method

@@ -51,7 +51,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
                            "autograd's back); wrap it in no_grad() or work on a clone()")
     view = _written_view(self) if in_graph else None
     if in_graph:                   # the node computes from a copy of the old values
-        old = Tensor(self.array.copy())
+        old = Tensor._of(self.array.copy())
         old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
         result = fn(old, *args, **kwargs)
     else:
@@ -88,7 +88,7 @@ def _written_view(t):
                            "tensor that is not its whole storage is not supported in a graph: "
                            "its base's graph can't be rewired; write into a clone() instead")
     with autograd.no_grad():
-        where = replay(Tensor(np.arange(base.array.size).reshape(base.shape))).array
+        where = replay(Tensor._of(np.arange(base.array.size).reshape(base.shape))).array
     if np.unique(where).size < where.size:
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
@@ -101,7 +101,7 @@ def _rebase(t, result, base, replay, where):
     joins the graph as :class:`~tinygrad_sgd.ops.assign.CopySlices` of its old self and the
     result, and ``t`` and the base's other views become views of that again (torch's rebase):
     a gradient through any of them reaches what was written."""
-    old = Tensor(base.array)
+    old = Tensor._of(base.array)
     old._requires_grad, old.grad_fn = base.requires_grad, base.grad_fn
     new = ops.assign.CopySlices.apply(old, result, where)
     base.grad_fn, base._requires_grad = new.grad_fn, True
@@ -204,12 +204,12 @@ def _fill(x, value):
     if np.ndim(v) != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{np.ndim(v)} dimensions.")
-    return Tensor(np.full(x.shape, v, dtype=x.dtype))
+    return Tensor._of(np.full(x.shape, v, dtype=x.dtype))
 
 
 def _copy(x, src):
-    src = src if isinstance(src, Tensor) else Tensor(np.asarray(src))
-    return Tensor(np.broadcast_to(src.array, x.shape).astype(x.dtype))   # (copy_ casts any dtype, as torch)
+    src = src if isinstance(src, Tensor) else Tensor._of(np.asarray(src))
+    return Tensor._of(np.broadcast_to(src.array, x.shape).astype(x.dtype))   # (copy_ casts any dtype, as torch)
 
 
 def fill_(self, value):
@@ -221,7 +221,7 @@ def zero_(self):
 
 
 def _copy_in_graph(x, src):
-    return ops.CopyFrom.apply(x, src if isinstance(src, Tensor) else Tensor(np.asarray(src)))
+    return ops.CopyFrom.apply(x, src if isinstance(src, Tensor) else Tensor._of(np.asarray(src)))
 
 
 def copy_(self, src):
@@ -234,7 +234,7 @@ def copy_(self, src):
 
 
 def _index_put(x, index, value):
-    value = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x.dtype))
+    value = value if isinstance(value, Tensor) else Tensor._of(np.asarray(value, dtype=x.dtype))
     return ops.IndexPut.apply(x, value.to(x.dtype), index)
 
 

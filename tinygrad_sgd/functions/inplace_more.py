@@ -92,7 +92,7 @@ def _reshape_in_place(self, name, fn, *args):
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     if in_graph:
-        old = Tensor(self.array)
+        old = Tensor._of(self.array)
         old._requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
         result = fn(old, *args)
     else:

@@ -66,7 +66,7 @@ def range(start, end, step=1, *, dtype=None, layout=None, device=None, requires_
     count = int(math.floor((end - start) / step)) + 1
     dtype = np.dtype(default_float() if dtype is None else dtype)
     values = start + np.arange(count, dtype=np.float64) * step
-    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
 
 
 def typename(obj):
@@ -120,15 +120,15 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
                       "(supposedly non-writable) buffer using the tensor. You may want to copy "
                       "the buffer to protect its data or make it writable before converting it "
                       "to a tensor.", UserWarning, stacklevel=2)
-    return Tensor(array, requires_grad=requires_grad)
+    return Tensor._of(array, requires_grad=requires_grad)
 
 
 def from_dlpack(ext_tensor):
     """A tensor sharing the memory of any CPU object with ``__dlpack__`` (a torch tensor, a
     NumPy array, ...) or of a DLPack capsule."""
     if hasattr(ext_tensor, "__dlpack__"):
-        return Tensor(np.from_dlpack(ext_tensor))
-    return Tensor(np.from_dlpack(_Capsule(ext_tensor)))
+        return Tensor._of(np.from_dlpack(ext_tensor))
+    return Tensor._of(np.from_dlpack(_Capsule(ext_tensor)))
 
 
 class _Capsule:

@@ -15,7 +15,7 @@ def matmul(input, other) -> Tensor:
     if isinstance(other, (int, float, bool)):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")
-    a, b = input, other if isinstance(other, Tensor) else Tensor(other)
+    a, b = input, other if isinstance(other, Tensor) else Tensor._of(other)
     if a.array.dtype != b.array.dtype:
         raise DTypeError(f"expected m1 and m2 to have the same dtype, but got: "
                          f"{_C_NAME.get(a.array.dtype.name, a.dtype)} != "

@@ -148,7 +148,7 @@ def frexp(input):
     NaN: themselves and exponent 0); the exponent is int32 and has no gradient."""
     if input.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    exponent = Tensor(np.frexp(input.array)[1].astype(np.int32))
+    exponent = Tensor._of(np.frexp(input.array)[1].astype(np.int32))
     from .reduce import return_types
     return return_types.frexp(M.Frexp.apply(input), exponent)
 
@@ -272,26 +272,26 @@ def fmin(input, other):
 # ---------------------------------------------------------------------------- special values
 @tensor_method
 def isinf(input):
-    return Tensor(np.isinf(input.array) if input.dtype.kind == "f" else
+    return Tensor._of(np.isinf(input.array) if input.dtype.kind == "f" else
                   np.zeros(input.shape, bool))
 
 
 @tensor_method
 def isfinite(input):
-    return Tensor(np.isfinite(input.array) if input.dtype.kind == "f" else
+    return Tensor._of(np.isfinite(input.array) if input.dtype.kind == "f" else
                   np.ones(input.shape, bool))
 
 
 @tensor_method
 def isposinf(input):
     a = input.array
-    return Tensor(np.isposinf(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool))
+    return Tensor._of(np.isposinf(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool))
 
 
 @tensor_method
 def isneginf(input):
     a = input.array
-    return Tensor(np.isneginf(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool))
+    return Tensor._of(np.isneginf(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool))
 
 
 @tensor_method
@@ -357,7 +357,7 @@ def logical_xor(input, other):
 
 @tensor_method
 def logical_not(input):
-    return Tensor(np.logical_not(input.array))
+    return Tensor._of(np.logical_not(input.array))
 
 
 # ---------------------------------------------------------------------------- bitwise
@@ -390,7 +390,7 @@ def bitwise_not(input):
     """``~``: bitwise on integers (two's complement), logical on bools."""
     if input.dtype.kind == "f":
         raise not_implemented("bitwise_not_cpu", input.dtype)
-    return Tensor(np.invert(input.array))
+    return Tensor._of(np.invert(input.array))
 
 
 @tensor_method

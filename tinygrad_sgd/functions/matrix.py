@@ -48,7 +48,7 @@ def logdet(input):
         raise RuntimeError(f"logdet: Expected a floating point or complex tensor as input. "
                            f"Got {torch_name(input.dtype)}")
     sign, logabs = _linalg().slogdet(input)
-    return where(Tensor(sign.array < 0), Tensor(np.asarray(np.nan, input.dtype)), logabs)
+    return where(Tensor._of(sign.array < 0), Tensor._of(np.asarray(np.nan, input.dtype)), logabs)
 
 
 @tensor_method
@@ -91,7 +91,7 @@ def cholesky_inverse(input, upper=False):
     L = _linalg()
     check_matrix(input, "cholesky_inverse")
     low = input.mT if upper else input
-    eye = Tensor(np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype),
+    eye = Tensor._of(np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype),
                                  input.shape).copy())
     y = L.solve_triangular(low, eye, upper=False)
     return L.solve_triangular(low.mT, y, upper=True)
@@ -128,8 +128,8 @@ def svd(input, some=True, compute_uv=True):
         m, n = input.shape[-2:] if input.ndim >= 2 else (0, 0)
         s = L.svdvals(input)
         zeros = input.shape[:-2]
-        return _svd(Tensor(np.zeros(zeros + (m, m), input.dtype)), s,
-                    Tensor(np.zeros(zeros + (n, n), input.dtype)))
+        return _svd(Tensor._of(np.zeros(zeros + (m, m), input.dtype)), s,
+                    Tensor._of(np.zeros(zeros + (n, n), input.dtype)))
     u, s, vh = L.svd(input, full_matrices=not some)
     return _svd(u, s, vh.mT)
 

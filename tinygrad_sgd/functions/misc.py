@@ -125,19 +125,19 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     vals = values.unsqueeze(0).expand(len(qv), *values.shape)
 
     def take(idx):
-        return vals.gather(-1, Tensor(np.broadcast_to(idx, vals.shape[:-1] + (1,)).copy()))
+        return vals.gather(-1, Tensor._of(np.broadcast_to(idx, vals.shape[:-1] + (1,)).copy()))
 
     def const(a):
-        return Tensor(np.broadcast_to(np.asarray(a, input.dtype), lo.shape).copy())
+        return Tensor._of(np.broadcast_to(np.asarray(a, input.dtype), lo.shape).copy())
     lo = take(below)
     if interpolation in ("lower", "higher", "nearest"):
         out = lo
     elif interpolation == "midpoint":
         out = lerp(lo, take(above), const(0.5))
     else:                                     # the weight is differentiable in q, as torch
-        qt = Tensor(qv.astype(input.dtype)) if scalar_q else q.reshape(-1)
+        qt = Tensor._of(qv.astype(input.dtype)) if scalar_q else q.reshape(-1)
         qt = qt.reshape((-1,) + (1,) * values.ndim)
-        weight = where(Tensor(np.broadcast_to(fixed, lo.shape).copy()), const(ranks - below),
+        weight = where(Tensor._of(np.broadcast_to(fixed, lo.shape).copy()), const(ranks - below),
                        qt * const(np.where(fixed, 0.0, last)) - const(below))
         out = lerp(lo, take(above), weight)
     out = out.reshape((len(qv),) + out_shape)
@@ -182,7 +182,7 @@ def renorm(input, p, dim, maxnorm):
     others = tuple(i for i in range(input.ndim) if i != d)
     norms = norm(input, p, dim=others, keepdim=True)
     big = norms.array > maxnorm
-    factor = where(Tensor(big), maxnorm / (norms + 1e-7), Tensor(np.ones((), input.dtype)))
+    factor = where(Tensor._of(big), maxnorm / (norms + 1e-7), Tensor._of(np.ones((), input.dtype)))
     return input * factor
 
 
@@ -248,7 +248,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     hist = np.bincount(idx[inside], weights=w, minlength=max(n, 0)).astype(np.float64)
     if density:
         hist = hist / (hist.sum() * np.diff(edges.astype(np.float64)))
-    return _Histogram(Tensor(hist.astype(dtype)), Tensor(edges))
+    return _Histogram(Tensor._of(hist.astype(dtype)), Tensor._of(edges))
 
 
 # ---------------------------------------------------------------------------- predicates

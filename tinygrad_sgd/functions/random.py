@@ -84,7 +84,7 @@ def _check_device(device):
 
 
 def _make(array, requires_grad):
-    return Tensor(array, requires_grad=requires_grad)
+    return Tensor._of(array, requires_grad=requires_grad)
 
 
 def _check_grad_dtype(dtype, requires_grad):
@@ -214,13 +214,13 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if mean_t and not std_t:
         z = R.normal(mean.shape, 0.0, std, mean.dtype, generator)
-        return Tensor(z + mean.array)
+        return Tensor._of(z + mean.array)
     m = mean.array if mean_t else np.asarray(mean)
     s = std.array
     dt = np.result_type(m, s) if mean_t else s.dtype
     shape = np.broadcast_shapes(np.shape(m), s.shape)
     z = R.normal(shape, 0.0, 1.0, dt, generator)
-    return Tensor((z * s.astype(dt) + np.asarray(m).astype(dt)).astype(dt))
+    return Tensor._of((z * s.astype(dt) + np.asarray(m).astype(dt)).astype(dt))
 
 
 @tensor_method
@@ -228,22 +228,22 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
     """0/1 samples in ``input``'s dtype: 1 with probability ``input`` (element by element),
     or with probability ``p`` for every element when ``p`` is a number."""
     if p is None:
-        return Tensor(R.bernoulli(input.array, generator=generator))
-    return Tensor(R.bernoulli(p, input.shape, input.dtype, generator))
+        return Tensor._of(R.bernoulli(input.array, generator=generator))
+    return Tensor._of(R.bernoulli(p, input.shape, input.dtype, generator))
 
 
 @tensor_method
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
     """int64 indices drawn from the (unnormalised) probabilities in each row of ``input``
     (1-D or 2-D), with or without replacement."""
-    return Tensor(R.multinomial(input.array, num_samples, replacement, generator))
+    return Tensor._of(R.multinomial(input.array, num_samples, replacement, generator))
 
 
 # ---------------------------------------------------------------------------- in-place fills
 def _fill(self, name, draw):
     """``self`` ← ``draw(shape, dtype)``, in place (version moved; leaves only under no_grad)."""
     def values(x):
-        return Tensor(np.asarray(draw(x.shape, x.dtype)).astype(x.dtype, copy=False))
+        return Tensor._of(np.asarray(draw(x.shape, x.dtype)).astype(x.dtype, copy=False))
     return inplace(self, values, name=name)
 
 

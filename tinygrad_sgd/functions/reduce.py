@@ -75,7 +75,7 @@ def check_not_empty(input, dims, op):
 
 def squeeze_index(indices, dim, keepdim, ndim):
     """Indices computed with keepdim=True, with ``dim`` dropped unless ``keepdim``."""
-    return indices if keepdim or not ndim else Tensor(np.squeeze(indices.array, axis=dim))
+    return indices if keepdim or not ndim else Tensor._of(np.squeeze(indices.array, axis=dim))
 
 
 # ---------------------------------------------------------------------------- sums
@@ -290,13 +290,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 def count_nonzero(input, dim=None):
     """Number of non-zero elements over ``dim`` (int64; not differentiable)."""
     dims = reduce_dims(dim, input, "count_nonzero")
-    return Tensor(np.asarray(np.count_nonzero(input.array, axis=dims), dtype=np.int64))
+    return Tensor._of(np.asarray(np.count_nonzero(input.array, axis=dims), dtype=np.int64))
 
 
 def _logical(fn, input, dim, keepdim, op):
     # an empty dim list reduces nothing here (torch), unlike sum
     out = fn(input.array, axis=normalize_dims(dim, input.ndim, op), keepdims=keepdim)
-    return Tensor(np.asarray(out, dtype=np.uint8 if input.dtype == np.uint8 else np.bool_))
+    return Tensor._of(np.asarray(out, dtype=np.uint8 if input.dtype == np.uint8 else np.bool_))
 
 
 @tensor_method

@@ -98,7 +98,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         d, idx, src = _src(input, dim, index, src, "scatter")
     else:
         d, idx = _along_dim(input, dim, index, "scatter")
-        src = Tensor(np.full(idx.shape, src).astype(input.dtype))
+        src = Tensor._of(np.full(idx.shape, src).astype(input.dtype))
     if reduce is not None:
         out = _scatter_reduce_legacy(base, d, idx, src, reduce)
     else:
@@ -236,7 +236,7 @@ def _fill_value(input, value, op):
     if not isinstance(value, numbers.Number):
         raise TypeError(f"{op}(): value must be a number or a 0-d Tensor, got "
                         f"{type(value).__name__}")
-    return Tensor(np.asarray(value).astype(input.dtype))
+    return Tensor._of(np.asarray(value).astype(input.dtype))
 
 
 # ---------------------------------------------------------------------------- masks
@@ -259,7 +259,7 @@ def masked_fill(input, mask, value):
     _mask(input, mask, "masked_fill_")
     value = _fill_value(input, value, "masked_fill_")
     if input.dtype.kind != "f":        # never differentiated (Where's fast path is for floats)
-        return Tensor(np.asarray(np.where(mask.array, value.array, input.array)))
+        return Tensor._of(np.asarray(np.where(mask.array, value.array, input.array)))
     return named(ops.Where.apply(mask, value, input), "MaskedFillBackward0", input)
 
 
@@ -324,7 +324,7 @@ def take_along_dim(input, indices, dim=None):
                          f"tensor a must match the size of tensor b)") from None
     xs, js = list(shape), list(shape)
     xs[d:d + 1], js[d:d + 1] = input.shape[d:d + 1], indices.shape[d:d + 1]
-    return gather(input.expand(*xs), d, Tensor(np.broadcast_to(indices.array, js)))
+    return gather(input.expand(*xs), d, Tensor._of(np.broadcast_to(indices.array, js)))
 
 
 def _one_at(shape, d):
@@ -337,10 +337,10 @@ def nonzero(input, *, as_tuple=False):
     tensor, or with ``as_tuple`` one 1-d tensor per dim. Not differentiable."""
     a = input.array
     if not as_tuple:
-        return Tensor(np.argwhere(a).astype(np.int64))
+        return Tensor._of(np.argwhere(a).astype(np.int64))
     if a.ndim == 0:
-        return (Tensor(np.zeros(int(a != 0), dtype=np.int64)),)
-    return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(a))
+        return (Tensor._of(np.zeros(int(a != 0), dtype=np.int64)),)
+    return tuple(Tensor._of(i.astype(np.int64)) for i in np.nonzero(a))
 
 
 @tensor_method
@@ -364,7 +364,7 @@ def _in_place(self, name, compute, *tensors):
     index_add_ source is shorter along dim), so inplace gets a 0-d stand-in for them, which
     requires grad exactly when one of ``tensors`` does; ``compute`` uses the real ones."""
     needs = any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
-    stand_in = Tensor(np.zeros(()), requires_grad=needs)
+    stand_in = Tensor._of(np.zeros(()), requires_grad=needs)
     return inplace(self, lambda x, _: compute(x), stand_in, name=name)
 
 
@@ -396,7 +396,7 @@ def _fill_diagonal(input, fill_value, wrap=False):
                          f"{input.shape}")
     on = np.zeros(input.shape, dtype=bool)
     np.fill_diagonal(on, True, wrap=wrap)
-    return ops.Where.apply(Tensor(on), Tensor(np.asarray(fill_value).astype(input.dtype)),
+    return ops.Where.apply(Tensor._of(on), Tensor._of(np.asarray(fill_value).astype(input.dtype)),
                            input)
 
 

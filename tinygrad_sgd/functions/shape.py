@@ -68,7 +68,7 @@ def _view_dtype(input, dtype):
         if a.shape[-1] > 1 and a.strides[-1] != old:
             raise ShapeError(f"self.stride(-1) must be 1 {what}, but got "
                              f"{a.strides[-1] // old}")
-    return Tensor(a.view(dtype))
+    return Tensor._of(a.view(dtype))
 
 
 @tensor_method
@@ -259,7 +259,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     ``repeat_interleave(counts)`` alone gives ``[0]*counts[0] + [1]*counts[1] + ...``."""
     if repeats is None:
         counts = _counts(input, None)
-        return Tensor(np.repeat(np.arange(len(counts)), counts))
+        return Tensor._of(np.repeat(np.arange(len(counts)), counts))
     if dim is None:
         input, dim = input.reshape(-1), 0
     if input.ndim == 0:

@@ -135,10 +135,10 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         counts = np.diff(np.append(starts, len(order)))
         rest = tuple(s for i, s in enumerate(d.shape) if i != dim)
         values = np.moveaxis(ordered[starts].reshape((len(starts),) + rest), 0, dim)
-    extra = (([Tensor(inverse.astype(np.int64))] if return_inverse else [])
-             + ([Tensor(counts.astype(np.int64))] if return_counts else []))
-    return tuple([Tensor(np.ascontiguousarray(values))] + extra) if extra else \
-        Tensor(np.ascontiguousarray(values))
+    extra = (([Tensor._of(inverse.astype(np.int64))] if return_inverse else [])
+             + ([Tensor._of(counts.astype(np.int64))] if return_counts else []))
+    return tuple([Tensor._of(np.ascontiguousarray(values))] + extra) if extra else \
+        Tensor._of(np.ascontiguousarray(values))
 
 
 @tensor_method
@@ -153,18 +153,18 @@ def bincount(input, weights=None, minlength=0):
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
     if d.ndim == 1 and d.size == 0:
-        return Tensor(np.zeros(minlength, np.int64))
+        return Tensor._of(np.zeros(minlength, np.int64))
     if d.ndim != 1 or d.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is None:
-        return Tensor(np.bincount(d, minlength=minlength).astype(np.int64))
+        return Tensor._of(np.bincount(d, minlength=minlength).astype(np.int64))
     w = weights.array
     if w.ndim != 1 or w.shape[0] != d.shape[0]:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     dtype = w.dtype if w.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     out = np.zeros(builtins.max(int(d.max()) + 1, minlength), dtype)
     np.add.at(out, d, w.astype(dtype))       # in order, in the weights' dtype, as torch
-    return Tensor(out)
+    return Tensor._of(out)
 
 
 @tensor_method
@@ -194,5 +194,5 @@ def histc(input, bins=100, min=0, max=0):
     lo, hi = d.dtype.type(lo), d.dtype.type(hi)
     x = d[(d >= lo) & (d <= hi)]
     pos = ((x - lo) * d.dtype.type(bins) / (hi - lo)).astype(np.int64)
-    return Tensor(np.bincount(np.minimum(pos, bins - 1), minlength=bins).astype(d.dtype))
+    return Tensor._of(np.bincount(np.minimum(pos, bins - 1), minlength=bins).astype(d.dtype))
 

@@ -75,7 +75,7 @@ def mvlgamma(input, p):
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = float_input(input)
-    shifts = Tensor(np.arange(-p * 0.5 + 0.5, 0.5, 0.5).astype(x.dtype))
+    shifts = Tensor._of(np.arange(-p * 0.5 + 0.5, 0.5, 0.5).astype(x.dtype))
     return lgamma(x.unsqueeze(-1) + shifts).sum(-1) + p * (p - 1) * math.log(math.pi) / 4
 
 
@@ -183,13 +183,13 @@ def heaviside(input, values):
         raise RuntimeError("heaviside is not yet implemented for tensors with different "
                            "dtypes.")
     a, v = input.array, values.array
-    return Tensor(np.where(a == 0, v, a > 0).astype(a.dtype))
+    return Tensor._of(np.where(a == 0, v, a > 0).astype(a.dtype))
 
 
 @tensor_method
 def signbit(input):
     a = input.array
-    return Tensor(np.signbit(a) if a.dtype.kind == "f" else np.asarray(a < 0))
+    return Tensor._of(np.signbit(a) if a.dtype.kind == "f" else np.asarray(a < 0))
 
 
 @tensor_method
@@ -264,7 +264,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     if input.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
                            f"dtype but got {_torch_name(input.dtype)}")
-    count = _sum(Tensor(~np.isnan(input.array)), dim, keepdim)
+    count = _sum(Tensor._of(~np.isnan(input.array)), dim, keepdim)
     return nansum(input, dim, keepdim, dtype=dtype) / count
 
 

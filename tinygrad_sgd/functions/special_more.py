@@ -86,7 +86,7 @@ def _unary(name, kernel):
         if not isinstance(input, Tensor):
             raise TypeError(f"special_{name}(): argument 'input' (position 1) must be Tensor, "
                             f"not {type(input).__name__}")
-        return Tensor(np.asarray(kernel(float_input(input).array)))
+        return Tensor._of(np.asarray(kernel(float_input(input).array)))
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -117,7 +117,7 @@ def _polynomial(name, kind):
                             f"one of: (Tensor x, Tensor n), (Number x, Tensor n), "
                             f"(Tensor x, Number n)")
         x, degree = float_operands(input, n)
-        return Tensor(K.polynomial_array(kind, x.array, degree.array))
+        return Tensor._of(K.polynomial_array(kind, x.array, degree.array))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"torch.special.{name}(input, n): degree ⌊n⌋ at x (no derivative)."
     return fn

@@ -39,13 +39,13 @@ def _setup(op, window_length, dtype, device):
 def _finish(values, n, periodic, dtype, requires_grad):
     """Drop the periodic window's extra last value; cast; a leaf tensor."""
     values = np.asarray(values)[:n] if periodic else np.asarray(values)
-    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
 
 
 def _window(op, window_length, periodic, dtype, device, requires_grad, formula):
     dtype, work = _setup(op, window_length, dtype, device)
     if window_length <= 1:
-        return Tensor(np.ones(window_length, dtype), requires_grad=requires_grad)
+        return Tensor._of(np.ones(window_length, dtype), requires_grad=requires_grad)
     n = window_length + 1 if periodic else window_length
     return _finish(formula(n, work), window_length, periodic, dtype, requires_grad)
 

@@ -141,7 +141,7 @@ class GPT(nn.Module):
         (B, T, vocab) and the mean cross entropy (targets of −1 are ignored). Without: the
         logits of the last position only, (B, 1, vocab), and None (as nanoGPT, for
         generation)."""
-        idx = idx if isinstance(idx, Tensor) else Tensor(np.asarray(idx))
+        idx = idx if isinstance(idx, Tensor) else Tensor._of(np.asarray(idx))
         b, t = idx.shape
         if t > self.config.block_size:
             raise ValueError(f"Cannot forward sequence of length {t}, block size is only "
@@ -175,7 +175,7 @@ class GPT(nn.Module):
         :class:`tinygrad_sgd.random.Generator`; by default the library's torch-compatible
         default generator), so with equal logits and equally seeded generators the tokens are
         torch's."""
-        idx = idx if isinstance(idx, Tensor) else Tensor(np.asarray(idx))
+        idx = idx if isinstance(idx, Tensor) else Tensor._of(np.asarray(idx))
         with no_grad():
             for _ in range(max_new_tokens):
                 bs = self.config.block_size
@@ -185,10 +185,10 @@ class GPT(nn.Module):
                 if top_k is not None:
                     k = min(top_k, logits.shape[-1])
                     kth = np.sort(logits.array, axis=-1)[:, -k][:, None]
-                    logits = Tensor(np.where(logits.array < kth, -np.inf, logits.array)
+                    logits = Tensor._of(np.where(logits.array < kth, -np.inf, logits.array)
                                     .astype(logits.dtype))
                 probs = F.softmax(logits, dim=-1)
-                idx = Tensor(np.concatenate([idx.array, _sample(probs, generator)], axis=1))
+                idx = Tensor._of(np.concatenate([idx.array, _sample(probs, generator)], axis=1))
         return idx
 
 

@@ -98,8 +98,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                 pieces.append(input.new_zeros(rows.size))
             else:
                 gather_inds[rows] = self.shortlist_size + i - 1
-                cluster = self.tail[i - 1](input.index_select(0, Tensor(rows)))
-                local = F.log_softmax(cluster, dim=1).gather(1, Tensor((t[rows] - low)[:, None]))
+                cluster = self.tail[i - 1](input.index_select(0, Tensor._of(rows)))
+                local = F.log_softmax(cluster, dim=1).gather(1, Tensor._of((t[rows] - low)[:, None]))
                 pieces.append(local.squeeze(1))
             rows_in_order.append(rows)
         used = sum(r.size for r in rows_in_order)
@@ -108,11 +108,11 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                f"values in range [{t.min()}, {t.max()}] were found. ")
         if pieces:     # back to row order: piece values sit at the rows' places in the cat
             where = np.argsort(np.concatenate(rows_in_order), kind="stable")
-            output = cat(pieces).index_select(0, Tensor(where))
+            output = cat(pieces).index_select(0, Tensor._of(where))
         else:
             output = input.new_zeros(0)
         head_logprob = F.log_softmax(self.head(input), dim=1)
-        output = output + head_logprob.gather(1, Tensor(gather_inds[:, None])).squeeze(1)
+        output = output + head_logprob.gather(1, Tensor._of(gather_inds[:, None])).squeeze(1)
         loss = (-output).mean()
         return _ASMoutput(output if batched else output.squeeze(0), loss)
 
@@ -142,8 +142,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             return output
         if outside.all():
             return self._get_full_log_prob(input, head_output).argmax(dim=1)
-        rows = Tensor(np.nonzero(outside)[0])
+        rows = Tensor._of(np.nonzero(outside)[0])
         log_prob = self._get_full_log_prob(input.index_select(0, rows),
                                            head_output.index_select(0, rows))
         out[outside] = log_prob.argmax(dim=1).array
-        return Tensor(out)
+        return Tensor._of(out)

@@ -46,7 +46,7 @@ def _backward(op, conv, input, weight, grad_output, which, stride, padding, dila
     if x_rank != dims:       # torch's convolution_backward takes batched inputs only
         raise ShapeError(f"{op}: Expected {dims}-dimensional input for {dims}-dimensional "
                          f"weight, but got {x_rank}-dimensional input")
-    wanted = Tensor(np.zeros(size, grad_output.dtype), requires_grad=True)
+    wanted = Tensor._of(np.zeros(size, grad_output.dtype), requires_grad=True)
     keep = is_grad_enabled() and (given.requires_grad or grad_output.requires_grad)
     with enable_grad():
         args = (wanted, weight) if which == "input" else (input, wanted)

@@ -64,7 +64,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     _tensor(tensor, "trunc_normal_")
     values = R.trunc_normal(tensor.shape, mean, std, a, b, tensor.dtype, generator)
     with no_grad():
-        return tensor.copy_(Tensor(values))
+        return tensor.copy_(Tensor._of(values))
 
 
 def constant_(tensor, val):
@@ -87,7 +87,7 @@ def eye_(tensor):
     if _tensor(tensor, "eye_").ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():
-        return tensor.copy_(Tensor(np.eye(*tensor.shape, dtype=tensor.dtype)))
+        return tensor.copy_(Tensor._of(np.eye(*tensor.shape, dtype=tensor.dtype)))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
@@ -140,7 +140,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     if rows < cols:
         q = q.T
     with no_grad():
-        tensor.copy_(Tensor(np.ascontiguousarray(q).reshape(tensor.shape)))
+        tensor.copy_(Tensor._of(np.ascontiguousarray(q).reshape(tensor.shape)))
         return tensor.mul_(gain)
 
 
@@ -160,7 +160,7 @@ def dirac_(tensor, groups=1):
         for d in range(min(per_group, tensor.shape[1])):
             values[(g * per_group + d, d) + centre] = 1
     with no_grad():
-        return tensor.copy_(Tensor(values))
+        return tensor.copy_(Tensor._of(values))
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
@@ -176,4 +176,4 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         values = tensor.numpy().copy()
         for col in range(cols):
             values[R.randperm(rows)[:num_zeros], col] = 0
-        return tensor.copy_(Tensor(values))
+        return tensor.copy_(Tensor._of(values))

@@ -116,7 +116,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
         check_device(device)
-        Tensor.__init__(self, _empty(dtype))
+        Tensor._fill(self, _empty(dtype), (), False, None)
         self._requires_grad = bool(requires_grad)
 
 
@@ -126,7 +126,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
 
     def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
         check_device(device)
-        Tensor.__init__(self, _empty(dtype))
+        Tensor._fill(self, _empty(dtype), (), False, None)
         self._requires_grad = bool(requires_grad)
         self.persistent = persistent
 
@@ -307,7 +307,7 @@ class _LazyNormMixin(LazyModuleMixin):
         if track_running_stats:
             self.running_mean = UninitializedBuffer(dtype=dtype)
             self.running_var = UninitializedBuffer(dtype=dtype)
-            self.num_batches_tracked = Tensor(np.array(0, np.int64))
+            self.num_batches_tracked = Tensor._of(np.array(0, np.int64))
         self._lazy_init()
 
     def reset_parameters(self):

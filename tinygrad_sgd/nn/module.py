@@ -44,8 +44,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.empty((0,), dtype=default_float())
-        super().__init__(data.array if isinstance(data, Tensor) else data,
-                         requires_grad=requires_grad)
+        self._fill(data.array if isinstance(data, Tensor) else data, (), requires_grad, None)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -376,7 +375,7 @@ class Module:
             if p.grad is None:
                 continue
             if set_to_none or p.grad.grad_fn is not None:
-                p.grad = None if set_to_none else Tensor(np.zeros_like(p.array))
+                p.grad = None if set_to_none else Tensor._of(np.zeros_like(p.array))
             else:
                 p.grad.zero_()
 
@@ -419,7 +418,7 @@ class Module:
         for p in self.parameters():
             p.array = p.array.astype(dtype)
             if p.grad is not None:
-                p.grad = Tensor(p.grad.array.astype(dtype))
+                p.grad = Tensor._of(p.grad.array.astype(dtype))
         for b in self.buffers():
             if b.dtype.kind == "f":
                 b.array = b.array.astype(dtype)

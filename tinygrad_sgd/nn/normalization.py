@@ -93,9 +93,9 @@ class _NormBase(Module):
         dtype = default_float(dtype)
         _affine_parameters(self, self.num_features, dtype, affine, bias)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+            self.register_buffer("running_mean", Tensor._of(np.zeros(self.num_features, dtype)))
+            self.register_buffer("running_var", Tensor._of(np.ones(self.num_features, dtype)))
+            self.register_buffer("num_batches_tracked", Tensor._of(np.array(0, np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

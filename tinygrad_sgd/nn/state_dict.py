@@ -163,7 +163,7 @@ def _assign(module, arrays):
     while stack:
         prefix, m = stack.pop()
         for table, make in ((m._parameters, lambda a, old: Parameter(
-                a, requires_grad=old.requires_grad)), (m._buffers, lambda a, old: Tensor(a))):
+                a, requires_grad=old.requires_grad)), (m._buffers, lambda a, old: Tensor._of(a))):
             for name, old in list(table.items()):
                 if old is not None and prefix + name in arrays:
                     setattr(m, name, make(arrays[prefix + name], old))

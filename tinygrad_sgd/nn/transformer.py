@@ -43,7 +43,7 @@ def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     check_device(device)
     dtype = default_float(dtype)
     above = np.triu(np.ones((sz, sz), dtype=bool), 1)
-    return Tensor(np.where(above, -np.inf, 0.0).astype(dtype))
+    return Tensor._of(np.where(above, -np.inf, 0.0).astype(dtype))
 
 
 def _get_seq_len(src, batch_first):

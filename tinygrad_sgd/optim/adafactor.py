@@ -74,8 +74,8 @@ class Adafactor(Optimizer):
         if not state:
             state["step"] = _scalar(0.0)
             if g.ndim > 1:
-                state["row_var"] = Tensor(np.zeros(g.shape[:-1] + (1,), theta.dtype))
-                state["col_var"] = Tensor(np.zeros(g.shape[:-2] + (1, g.shape[-1]),
+                state["row_var"] = Tensor._of(np.zeros(g.shape[:-1] + (1,), theta.dtype))
+                state["col_var"] = Tensor._of(np.zeros(g.shape[:-2] + (1, g.shape[-1]),
                                                    theta.dtype))
             else:
                 state["variance"] = _zeros(p)

@@ -39,7 +39,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p):
         start = float(self.defaults["initial_accumulator_value"])
-        self.state[p] = {"step": _scalar(0.0), "sum": Tensor(np.full_like(p.array, start))}
+        self.state[p] = {"step": _scalar(0.0), "sum": Tensor._of(np.full_like(p.array, start))}
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")

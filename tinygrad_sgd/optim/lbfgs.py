@@ -220,7 +220,7 @@ def _pack(value):
     if isinstance(value, list):
         return [_pack(v) for v in value]
     if isinstance(value, (np.ndarray, np.generic)):
-        return Tensor(np.array(value))
+        return Tensor._of(np.array(value))
     return value
 
 
@@ -239,7 +239,7 @@ def _load(value, dtype):
         return [_load(v, dtype) for v in value]
     if value is None or isinstance(value, (int, float)):
         return value
-    return Tensor(np.array(_as_numpy(value), dtype=dtype))
+    return Tensor._of(np.array(_as_numpy(value), dtype=dtype))
 
 
 # ---------------------------------------------------------------------- line search

@@ -117,7 +117,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad.grad_fn is not None:
-                    p.grad = Tensor(np.zeros_like(p.array))
+                    p.grad = Tensor._of(np.zeros_like(p.array))
                 else:
                     p.grad.zero_()
 
@@ -293,7 +293,7 @@ def _load_state_value(name, value, p, key, shape):
         what = "the parameter has" if tuple(shape) == p.shape else "it should have"
         raise ValueError(f"loaded state dict: {name} of parameter {key} has shape {arr.shape}, "
                          f"{what} {tuple(shape)}")
-    return Tensor(arr)
+    return Tensor._of(arr)
 
 
 # ---------------------------------------------------------------------- hooks
@@ -344,7 +344,7 @@ def _scalar(value):
     dtype, as torch's ``_get_scalar_dtype``)."""
     from ..dtypes import get_default_dtype
     dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
-    return Tensor(np.array(value, dtype=dtype))
+    return Tensor._of(np.array(value, dtype=dtype))
 
 
 def _count_step(state):
@@ -435,7 +435,7 @@ def _evaluate(closure):
 
 def _zeros(p):
     """A state buffer: zeros of the parameter's shape and dtype, as our own Tensor."""
-    return Tensor(np.zeros_like(p.array))
+    return Tensor._of(np.zeros_like(p.array))
 
 
 _lerp_ = kernels.optim.lerp_     # (torch's lerp_ formula, in place)

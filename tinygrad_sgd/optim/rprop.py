@@ -49,7 +49,7 @@ class Rprop(Optimizer):
         if not state:
             state["step"] = _scalar(0.0)
             state["prev"] = _zeros(p)
-            state["step_size"] = Tensor(np.full_like(theta, float(group["lr"])))
+            state["step_size"] = Tensor._of(np.full_like(theta, float(group["lr"])))
         _count_step(state)
         prev, step_size = state["prev"].array, state["step_size"].array
         factor = np.sign(g * prev)

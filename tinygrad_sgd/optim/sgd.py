@@ -47,7 +47,7 @@ class SGD(Optimizer):
             state = self.state.setdefault(p, {})
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = Tensor(np.array(g, copy=True))
+                buf = state["momentum_buffer"] = Tensor._of(np.array(g, copy=True))
             else:   # the buffer is the optimizer's own: plain in-place NumPy
                 b = buf.array
                 b *= momentum

@@ -101,7 +101,7 @@ class Generator:
     def get_state(self):
         """The state as the 5056-byte uint8 Tensor ``torch.Generator.get_state()`` returns."""
         from ..tensor import Tensor
-        return Tensor(self.state_bytes())
+        return Tensor._of(self.state_bytes())
 
     def state_bytes(self) -> np.ndarray:
         """The state as a NumPy ``uint8`` array of 5056 bytes, laid out as torch's

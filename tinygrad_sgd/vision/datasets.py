@@ -64,8 +64,8 @@ class _TorchvisionIDX:
         images, labels = self._load(download)
         self._images = np.ascontiguousarray(images, dtype=np.uint8)
         self._labels = labels.astype(np.int64)
-        self.data = Tensor(self._images)
-        self.targets = Tensor(self._labels)
+        self.data = Tensor._of(self._images)
+        self.targets = Tensor._of(self._labels)
 
     # ---- the files: torchvision's folder first, then the library's places ----
     @property

@@ -65,8 +65,8 @@ class ToTensor:
         arr = _image_array(pic)
         chw = np.ascontiguousarray(arr.transpose(2, 0, 1))
         if chw.dtype == np.uint8:
-            return Tensor(chw.astype(np.float32) / np.float32(255))
-        return Tensor(chw)
+            return Tensor._of(chw.astype(np.float32) / np.float32(255))
+        return Tensor._of(chw)
 
     def __repr__(self):
         return f"{self.__class__.__name__}()"

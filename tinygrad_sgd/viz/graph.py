@@ -151,7 +151,7 @@ def draw_model(model, example_input, params=None, rankdir="TB", **kwargs):
     arguments: as :func:`draw_graph`."""
     from ..autograd import enable_grad
     inputs = example_input if isinstance(example_input, tuple) else (example_input,)
-    inputs = tuple(x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in inputs)
+    inputs = tuple(x if isinstance(x, Tensor) else Tensor._of(np.asarray(x)) for x in inputs)
     with enable_grad():
         out = model(*inputs)
     kwargs.setdefault("title", f"{type(model).__name__} on an input of shape "

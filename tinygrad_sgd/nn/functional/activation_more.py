@@ -72,7 +72,7 @@ def _apply_threshold(input, threshold, value, inplace):
 
 
 def _threshold(x, threshold, value):
-    fill = Tensor(np.asarray(value).astype(x.dtype))          # torch casts value to x's dtype
+    fill = Tensor._of(np.asarray(value).astype(x.dtype))          # torch casts value to x's dtype
     return where(x > threshold, x, fill)
 
 
@@ -104,8 +104,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     noise = np.ones(x.shape, dt)
     noise[nonpos] = slopes.astype(dt)
     if inplace:
-        return _inplace(input, lambda t: t * Tensor(noise), name="rrelu_")
-    return input * Tensor(noise)
+        return _inplace(input, lambda t: t * Tensor._of(noise), name="rrelu_")
+    return input * Tensor._of(noise)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -154,7 +154,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     check_float(logits, "gumbel_softmax", "logits")
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    gumbels = -Tensor(exponential(logits.shape, 1.0, logits.dtype)).log()
+    gumbels = -Tensor._of(exponential(logits.shape, 1.0, logits.dtype)).log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft
@@ -166,4 +166,4 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
         np.put_along_axis(y_hard, index, 1.0, axis=axis)
     else:
         y_hard[()] = 1.0
-    return Tensor(y_hard) - y_soft.detach() + y_soft
+    return Tensor._of(y_hard) - y_soft.detach() + y_soft

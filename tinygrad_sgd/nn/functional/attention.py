@@ -118,7 +118,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         keep = _causal_keep(L, S)
     elif attn_mask is not None:
-        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(np.asarray(attn_mask))
+        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor._of(np.asarray(attn_mask))
         _check_mask_shape(mask.shape, scores.shape)
         if mask.dtype != np.bool_:
             scores = scores + (mask if mask.dtype == scores.dtype else mask.to(scores.dtype))
@@ -133,7 +133,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 # ------------------------------------------------------------------ multi-head attention
 def _as_tensor(x):
     """None, a Tensor, or a Tensor made of an array (a mask given as a NumPy array)."""
-    return x if x is None or isinstance(x, Tensor) else Tensor(np.asarray(x))
+    return x if x is None or isinstance(x, Tensor) else Tensor._of(np.asarray(x))
 
 
 def _none_or_dtype(input):
@@ -158,7 +158,7 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
                       f"Use same type for both instead.", stacklevel=3)
     if not is_float:
-        mask = Tensor(np.where(mask.array, -np.inf, 0.0).astype(np.dtype(target_type)))
+        mask = Tensor._of(np.where(mask.array, -np.inf, 0.0).astype(np.dtype(target_type)))
     return mask
 
 
@@ -323,7 +323,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     v = (v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None
          else _check_static(static_v, bsz * num_heads, head_dim, "static_v"))
     if add_zero_attn:             # one more key and value, all zeros
-        zeros = Tensor(np.zeros((bsz * num_heads, 1, head_dim), k.dtype))
+        zeros = Tensor._of(np.zeros((bsz * num_heads, 1, head_dim), k.dtype))
         k, v = cat([k, zeros], dim=1), cat([v, zeros.to(v.dtype)], dim=1)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))

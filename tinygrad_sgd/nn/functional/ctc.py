@@ -108,9 +108,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                            f"{C} classes")
     res = ops.CtcLoss.apply(x, t, il, tl, int(blank), bool(zero_infinity), padded)
     if zero_infinity:
-        res = where(res == float("inf"), Tensor(np.zeros((), res.dtype)), res)
+        res = where(res == float("inf"), Tensor._of(np.zeros((), res.dtype)), res)
     if reduction == "mean":
-        return (res / Tensor(np.maximum(tl, 1).astype(res.dtype))).mean()
+        return (res / Tensor._of(np.maximum(tl, 1).astype(res.dtype))).mean()
     if reduction == "sum":
         return res.sum()
     return res if batched else res.squeeze(0)

@@ -79,9 +79,9 @@ def pdist(input, p=2):
     if math.isinf(p):
         a = diff.abs()
         top = a.array == a.array.max(-1, keepdims=True, initial=0.0)   # every tie
-        return a.detach().amax(-1) + ((a - a.detach()) * Tensor(top.astype(a.dtype))).sum(-1)
+        return a.detach().amax(-1) + ((a - a.detach()) * Tensor._of(top.astype(a.dtype))).sum(-1)
     if p < 1:                                   # no 0·∞ at a zero difference
-        diff = diff * Tensor((diff.array != 0).astype(diff.dtype))
+        diff = diff * Tensor._of((diff.array != 0).astype(diff.dtype))
     return vector_norm(diff, p, -1)
 
 
@@ -99,11 +99,11 @@ def one_hot(input, num_classes=-1):
     if a.size == 0:
         if num_classes <= 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        return Tensor(np.zeros(a.shape + (int(num_classes),), np.int64))
+        return Tensor._of(np.zeros(a.shape + (int(num_classes),), np.int64))
     if a.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
         num_classes = int(a.max()) + 1
     elif num_classes <= a.max():
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor((a[..., None] == np.arange(num_classes)).astype(np.int64))
+    return Tensor._of((a[..., None] == np.arange(num_classes)).astype(np.int64))

@@ -114,8 +114,8 @@ def _alpha(input, p, training, inplace, feature, name):
         b = (keep - dt.type(1)) * dt.type(_ALPHA * a) + dt.type(_ALPHA * a * p)
         noise = keep * dt.type(a)
     def fn(x):
-        y = x * Tensor(noise)
-        return y if b is None else y + Tensor(b)
+        y = x * Tensor._of(noise)
+        return y if b is None else y + Tensor._of(b)
     return _inplace(input, fn, name=name + "_") if inplace else fn(input)
 
 

@@ -61,7 +61,7 @@ def affine_grid(theta, size, align_corners=None):
     mesh = np.meshgrid(*axes, indexing="ij")
     base = np.stack(list(mesh[::-1]) + [np.ones(spatial, theta.dtype)], -1)   # x (W), …, 1
     # [x, y, (z,) 1]·θᵀ term by term, summed left to right: rounded as torch's bmm rounds it
-    points = Tensor(base.reshape(-1, k + 1))
+    points = Tensor._of(base.reshape(-1, k + 1))
     grid = points[:, :1] * theta[:, None, :, 0]                          # (N, points, k)
     for i in range(1, k + 1):
         grid = grid + points[:, i:i + 1] * theta[:, None, :, i]
@@ -108,11 +108,11 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         if mode == "nearest":
             idx = [np.rint(c.array) for c in coords]
             never = np.zeros(coords[0].shape, bool)      # a zero gradient for the grid, as torch
-            link = sum(where(Tensor(never), c, Tensor(np.zeros((), c.dtype))) for c in coords)
+            link = sum(where(Tensor._of(never), c, Tensor._of(np.zeros((), c.dtype))) for c in coords)
             out = _read(image, batch, idx, sizes, link + 1)
         else:
             low = [np.floor(c.array) for c in coords]
-            frac = [c - Tensor(f) for c, f in zip(coords, low)]         # in [0, 1)
+            frac = [c - Tensor._of(f) for c, f in zip(coords, low)]         # in [0, 1)
             out, terms = 0, []
             for corner in itertools.product((0, 1), repeat=k):
                 w = math.prod(f if b else 1 - f for f, b in zip(frac, corner))
@@ -172,7 +172,7 @@ def _as_fused(plain, fused):
     a = plain.array
     with np.errstate(invalid="ignore"):
         fix = np.where(np.isfinite(a) & np.isfinite(fused), fused - a, 0).astype(a.dtype)
-    return plain + Tensor(fix) if fix.any() else plain
+    return plain + Tensor._of(fix) if fix.any() else plain
 
 
 def _fused_bilinear(image, batch, terms, sizes):
@@ -206,21 +206,21 @@ def _pad(c, size, padding_mode, align_corners):
         # (N, H_out, W_out) for 4-D input, (N, D_out, H_out, W_out) for 5-D)
         nan_to = 0 if c.ndim == 3 else size - 1
         clipped = np.where(np.isnan(a), nan_to, np.clip(a, 0, size - 1))
-        c = where(Tensor(inside), c, Tensor(clipped.astype(a.dtype)))
+        c = where(Tensor._of(inside), c, Tensor._of(clipped.astype(a.dtype)))
     return c
 
 
 def _reflect(c, twice_low, twice_high):
     """torch's reflect_coordinates: mirror c into [low, high] as often as needed."""
     if twice_low == twice_high:
-        return where(Tensor(np.zeros(c.shape, bool)), c, Tensor(np.zeros((), c.dtype)))
+        return where(Tensor._of(np.zeros(c.shape, bool)), c, Tensor._of(np.zeros((), c.dtype)))
     low, span = twice_low / 2, (twice_high - twice_low) / 2
     d = c - low
-    a = where(Tensor(d.array < 0), -d, d)       # |c − low|, gradient ±1 (+1 at 0, as torch)
+    a = where(Tensor._of(d.array < 0), -d, d)       # |c − low|, gradient ±1 (+1 at 0, as torch)
     extra = a.fmod(span)
     with np.errstate(invalid="ignore"):         # an infinite point: NaN, as torch's
         even = np.floor(a.array / span) % 2 == 0
-    return where(Tensor(even), extra + low, (span - extra) + low)
+    return where(Tensor._of(even), extra + low, (span - extra) + low)
 
 
 def _read(image, batch, idx, sizes, weight):
@@ -234,8 +234,8 @@ def _read(image, batch, idx, sizes, weight):
     safe = [np.clip(np.nan_to_num(i), 0, n - 1).astype(np.int64) for i, n in zip(idx, sizes)]
     values = image[(batch, *safe)]
     if len(idx) == 3:
-        weight = where(Tensor(inside), weight, Tensor(np.zeros((), image.dtype)))
-    return values * (weight * Tensor(inside.astype(image.dtype))).unsqueeze(-1)
+        weight = where(Tensor._of(inside), weight, Tensor._of(np.zeros((), image.dtype)))
+    return values * (weight * Tensor._of(inside.astype(image.dtype))).unsqueeze(-1)
 
 
 def _cubic_weights(t):
@@ -255,7 +255,7 @@ def _bicubic(image, batch, coords, sizes, padding_mode, align_corners):
     """Σ over the 4×4 taps around the point of wy·wx·value, each tap's integer coordinate
     padded on its own (torch's get_value_bounded); the point itself is not clipped."""
     low = [np.floor(c.array) for c in coords]
-    weights = [_cubic_weights(c - Tensor(f)) for c, f in zip(coords, low)]
+    weights = [_cubic_weights(c - Tensor._of(f)) for c, f in zip(coords, low)]
     taps = [[_pad_integer(f + o, n, padding_mode, align_corners) for o in (-1, 0, 1, 2)]
             for f, n in zip(low, sizes)]
     out = 0
@@ -271,5 +271,5 @@ def _pad_integer(i, size, padding_mode, align_corners):
     toward 0 as torch's cast."""
     if padding_mode == "zeros":
         return i
-    c = _pad(Tensor(i), size, padding_mode, align_corners).array
+    c = _pad(Tensor._of(i), size, padding_mode, align_corners).array
     return np.trunc(c)

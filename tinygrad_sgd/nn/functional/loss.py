@@ -44,7 +44,7 @@ def _weighted(loss, weight, input, reduction, mean):
     or array — of exactly the input's shape: no broadcasting), then ``sum``, or for ``mean``
     Σ(loss·w)/Σw (``mean="by weight"``: mse, l1) or the plain mean of loss·w (huber), as
     torch 2.13. The weight is differentiable, as any Tensor operand."""
-    w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+    w = weight if isinstance(weight, Tensor) else Tensor._of(np.asarray(weight))
     if w.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
     loss = loss * w
@@ -68,7 +68,7 @@ def _as_target(target, input, op, what="target"):
         t = target if target.dtype == input.dtype else target.to(input.dtype)
     else:
         try:
-            t = Tensor(np.asarray(target, dtype=input.dtype))
+            t = Tensor._of(np.asarray(target, dtype=input.dtype))
         except (TypeError, ValueError) as e:
             raise TypeError(f"{op}: {what} must be numeric, got {type(target).__name__} "
                             f"({e})") from None
@@ -172,7 +172,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     C = input.shape[class_dim]
     w = None
     if weight is not None:
-        w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+        w = weight if isinstance(weight, Tensor) else Tensor._of(np.asarray(weight))
         if w.shape != (C,):
             raise ShapeError(f"cross_entropy: weight must have shape ({C},) (one per class), "
                              f"got {w.shape}")
@@ -197,7 +197,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     kept = t != ignore_index
     smooth = -(logp if w is None else logp * w).sum(class_dim)
     if not kept.all():
-        smooth = smooth * Tensor(kept.astype(input.dtype))
+        smooth = smooth * Tensor._of(kept.astype(input.dtype))
     if reduction == "mean":
         if w is None:
             smooth = smooth.sum() / float(kept.sum())
@@ -232,7 +232,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     loss = ops.BinaryCrossEntropy.apply(input, y)
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else
-                       Tensor(np.asarray(weight, dtype=input.dtype)))
+                       Tensor._of(np.asarray(weight, dtype=input.dtype)))
     return named(_reduce(loss, reduction), "BinaryCrossEntropyBackward0", input, target)
 
 
@@ -252,11 +252,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         loss = (1.0 - y) * input + sp
     else:
         pw = pos_weight if isinstance(pos_weight, Tensor) else \
-            Tensor(np.asarray(pos_weight, dtype=input.dtype))
+            Tensor._of(np.asarray(pos_weight, dtype=input.dtype))
         loss = (1.0 - y) * input + (1.0 + (pw - 1.0) * y) * sp
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else
-                       Tensor(np.asarray(weight, dtype=input.dtype)))
+                       Tensor._of(np.asarray(weight, dtype=input.dtype)))
     return named(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0", input,
                  target)
 
@@ -282,7 +282,7 @@ def _pm_one(target, input, op, strict, what="target"):
     if strict and arr.size and not np.isin(arr, (-1, 1)).all():
         bad = arr[~np.isin(arr, (-1, 1))].flat[0]
         raise ValueError(f"{op}: {what} values must be -1 or +1, got {bad.item()}")
-    return Tensor(arr.astype(input.dtype, copy=False))
+    return Tensor._of(arr.astype(input.dtype, copy=False))
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
@@ -396,7 +396,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
     _check_reduction(reduction, op)
     check_float(input1, op, "input1")
     check_float(input2, op, "input2")
-    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    y = target if isinstance(target, Tensor) else Tensor._of(np.asarray(target))
     if not (input1.ndim == input2.ndim == y.ndim):
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
                            f"dimension but got sizes: input1: torch.Size({list(input1.shape)})"
@@ -431,6 +431,6 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     mag1 = (input1 * input1).sum(dim) + _COS_EPS
     mag2 = (input2 * input2).sum(dim) + _COS_EPS
     cos = prod / (mag1 * mag2).sqrt()
-    loss = where(Tensor(y == 1), 1.0 - cos, 0.0) + \
-        where(Tensor(y == -1), (cos - margin).clamp(min=0.0), 0.0)
+    loss = where(Tensor._of(y == 1), 1.0 - cos, 0.0) + \
+        where(Tensor._of(y == -1), (cos - margin).clamp(min=0.0), 0.0)
     return _reduce(loss, reduction)

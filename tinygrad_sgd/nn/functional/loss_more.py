@@ -28,7 +28,7 @@ def _check(reduction, message="{} is not a valid value for reduction"):
 
 def _tensor(x, like):
     """A non-Tensor operand as a constant of ``like``'s dtype (a Tensor keeps its graph)."""
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, like.dtype))
+    return x if isinstance(x, Tensor) else Tensor._of(np.asarray(x, like.dtype))
 
 
 # ---------------------------------------------------------------------------- triplets
@@ -101,7 +101,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = Tensor(np.full(input.shape, var, input.dtype))
+        var = Tensor._of(np.full(input.shape, var, input.dtype))
     elif not isinstance(var, Tensor):
         raise TypeError(f"gaussian_nll_loss: var must be a Tensor or a float, got "
                         f"{type(var).__name__}")
@@ -176,14 +176,14 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     t = t.reshape(N)
     if ((t < 0) | (t >= C)).any():
         raise RuntimeError("target out of range")
-    z = margin - x.gather(1, Tensor(t[:, None])) + x             # margin − x[y] + x[j]
+    z = margin - x.gather(1, Tensor._of(t[:, None])) + x             # margin − x[y] + x[j]
     keep = (z.array > 0) & (np.arange(C) != t[:, None])          # strict, and j ≠ y
-    z = where(Tensor(keep), z, 0.0)
+    z = where(Tensor._of(keep), z, 0.0)
     if p == 2:
         z = z * z
     if weight is not None:
         w = np.asarray(weight.array if isinstance(weight, Tensor) else weight, input.dtype)
-        z = z * Tensor(w[t].reshape(N, 1))
+        z = z * Tensor._of(w[t].reshape(N, 1))
     loss = z.sum(1) / C
     if input.ndim < 2 and reduction == "none":
         loss = loss.reshape(target.shape if isinstance(target, Tensor) else np.shape(target))
@@ -212,10 +212,10 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     is_target = np.zeros((N, C), bool)                            # the listed classes
     rows = np.broadcast_to(np.arange(N)[:, None], (N, C))
     is_target[rows[listed], t[listed]] = True
-    xt = x.gather(1, Tensor(safe))                                # x[listed j], (N, C)
+    xt = x.gather(1, Tensor._of(safe))                                # x[listed j], (N, C)
     z = x.unsqueeze(1) - xt.unsqueeze(2) + 1.0                    # (N, j, k): 1 − x[j] + x[k]
     keep = listed[:, :, None] & ~is_target[:, None, :] & (z.array > 0)
-    loss = where(Tensor(keep), z, 0.0).sum((1, 2)) / C
+    loss = where(Tensor._of(keep), z, 0.0).sum((1, 2)) / C
     if input.ndim < 2:
         loss = loss.reshape(())
     return _reduce(loss, reduction)

@@ -109,8 +109,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean and running_var must be defined in evaluation "
                                "mode")
-        mean = Tensor(running_mean.array.reshape(channel_shape).astype(input.dtype))
-        rstd = Tensor((1.0 / np.sqrt(running_var.array.astype(input.dtype) + eps))
+        mean = Tensor._of(running_mean.array.reshape(channel_shape).astype(input.dtype))
+        rstd = Tensor._of((1.0 / np.sqrt(running_var.array.astype(input.dtype) + eps))
                       .astype(input.dtype, copy=False).reshape(channel_shape))
         out = (input - mean) * rstd
         if weight is not None:
@@ -219,7 +219,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     C = input.shape[1]
     sq = input * input
     before, after = size // 2, (size - 1) // 2
-    parts = [Tensor(np.zeros((input.shape[0], n) + input.shape[2:], input.dtype))
+    parts = [Tensor._of(np.zeros((input.shape[0], n) + input.shape[2:], input.dtype))
              for n in (before, after)]
     padded = cat([parts[0], sq, parts[1]], 1)
     window = padded.narrow(1, 0, C)

@@ -55,7 +55,7 @@ def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
     indices = [] if return_indices else None
     out = _back(ops.MaxPool2dOp.apply(x, k, s, p, d, bool(ceil_mode), indices=indices), dims,
                 unbatched)
-    return (out, _back(Tensor(indices[0]), dims, unbatched)) if return_indices else out
+    return (out, _back(Tensor._of(indices[0]), dims, unbatched)) if return_indices else out
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -166,7 +166,7 @@ def _adaptive_max(op, dims, input, output_size, return_indices):
         x, size = x.unsqueeze(2), (1,) + size
     indices = [] if return_indices else None
     out = _back(AdaptiveMaxPool2dOp.apply(x, size, indices=indices), dims, unbatched)
-    return (out, _back(Tensor(indices[0]), dims, unbatched)) if return_indices else out
+    return (out, _back(Tensor._of(indices[0]), dims, unbatched)) if return_indices else out
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -283,7 +283,7 @@ def _gather_max(x, taps):
                     take = (v > best) | np.isnan(v)
                     np.copyto(best, v, where=take)
                     np.copyto(idx, np.broadcast_to(_flat(at, H, W), idx.shape), where=take)
-    flat_idx = Tensor(idx.reshape(N, C, int(np.prod(O, dtype=np.int64))))
+    flat_idx = Tensor._of(idx.reshape(N, C, int(np.prod(O, dtype=np.int64))))
     return x.flatten(2).gather(2, flat_idx).reshape((N, C) + O), idx
 
 
@@ -330,7 +330,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out, idx = _gather_max(x, taps)
     if unbatched:
         out, idx = out.squeeze(0), idx[0]
-    return (out, Tensor(idx)) if return_indices else out
+    return (out, Tensor._of(idx)) if return_indices else out
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
@@ -347,7 +347,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 )
     if unbatched:
         out, idx = out.squeeze(0), idx[0]
-    return (out, Tensor(idx)) if return_indices else out
+    return (out, Tensor._of(idx)) if return_indices else out
 
 
 def adaptive_avg_pool3d(input, output_size):
@@ -393,7 +393,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
             shape = [1] * 5
             shape[2 + a] = o
             div = div * _divisor_1d(o, kk, ss, pp, n, count_include_pad).reshape(shape)
-        out = out / Tensor(div.astype(x.dtype))
+        out = out / Tensor._of(div.astype(x.dtype))
     return out.squeeze(0) if unbatched else out
 
 

@@ -154,11 +154,11 @@ def _fractional(op, dims, input, kernel_size, output_size, output_ratio, _random
             raise ShapeError(f"{op}: _random_samples place a window outside the input "
                              f"(they should lie in [0, 1))")
     idx = _window_max(x.array, starts, k, size)
-    flat = Tensor(idx.reshape(N, C, int(np.prod(size, dtype=np.int64))))
+    flat = Tensor._of(idx.reshape(N, C, int(np.prod(size, dtype=np.int64))))
     out = x.flatten(2).gather(2, flat).reshape((N, C) + size)
     if unbatched:
         out, idx = out.squeeze(0), idx[0]
-    return out, Tensor(idx)
+    return out, Tensor._of(idx)
 
 
 def _window_max(a, starts, k, size):

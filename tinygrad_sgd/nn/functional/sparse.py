@@ -170,7 +170,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     out = IndexAdd.apply(rows, bag_of, (bags, weight.shape[1]))        # the segment sums
     if mode == "mean":
         size = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight.dtype)
-        out = out / Tensor(size[:, None])
+        out = out / Tensor._of(size[:, None])
     return named(out, "EmbeddingBagBackward0", weight, psw)   # torch's one node
 
 
@@ -228,4 +228,4 @@ def _bag_max(weight, ids, bag_of, bags):
     empty = first == m
     picked = np.append(ids, 0)[first]                   # an empty bag reads row 0 ...
     out = weight[picked, np.arange(dim)]
-    return where(Tensor(~empty), out, Tensor(np.zeros((), weight.dtype)))   # ... and gives 0
+    return where(Tensor._of(~empty), out, Tensor._of(np.zeros((), weight.dtype)))   # ... and gives 0

@@ -208,7 +208,7 @@ def _resize_uint8(input, sizes, scales, mode, align_corners, antialias):
             m = fixed_point_map(n_in, n_out, AA_KERNELS[mode], None if scales is None else
                                 scales[axis - 2], align_corners, antialias)
             out = resample_fixed_point(out, axis, m)
-    return Tensor(out.copy() if out is input.array else out)
+    return Tensor._of(out.copy() if out is input.array else out)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -55,7 +55,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     tensors = _as_list(tensors)
     norm_type = float(norm_type)
     if not tensors:
-        return Tensor(np.array(0.0, dtype=default_float()))
+        return Tensor._of(np.array(0.0, dtype=default_float()))
     with no_grad():
         norms = [_vector_norm(t.array, norm_type) for t in tensors]
         total_norm = _vector_norm(np.array(norms), norm_type)
@@ -64,7 +64,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
                            f"`parameters` is non-finite, so it cannot be clipped. To disable "
                            f"this error and scale the gradients by the non-finite norm "
                            f"anyway, set `error_if_nonfinite=False`")
-    return Tensor(np.asarray(total_norm))
+    return Tensor._of(np.asarray(total_norm))
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):

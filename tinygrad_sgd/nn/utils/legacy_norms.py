@@ -212,11 +212,11 @@ class SpectralNormLoadStateDictPreHook:
         if has_missing_keys:
             return
         with no_grad():
-            weight_orig = Tensor(_as_numpy(state_dict[weight_key + "_orig"]))
-            weight = Tensor(_as_numpy(state_dict.pop(weight_key)))
+            weight_orig = Tensor._of(_as_numpy(state_dict[weight_key + "_orig"]))
+            weight = Tensor._of(_as_numpy(state_dict.pop(weight_key)))
             sigma = (weight_orig / weight).mean()
             weight_mat = fn.reshape_weight_to_matrix(weight_orig)
-            u = Tensor(_as_numpy(state_dict[weight_key + "_u"]))
+            u = Tensor._of(_as_numpy(state_dict[weight_key + "_u"]))
             state_dict[weight_key + "_v"] = fn._solve_v_and_rescale(weight_mat, u, sigma)
 
 

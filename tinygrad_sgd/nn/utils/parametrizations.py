@@ -164,8 +164,8 @@ def _is_orthogonal(Q):
 def _make_orthogonal(A):
     """Q of A's QR, its columns' signs set so that R's diagonal is positive (as torch)."""
     X, tau = geqrf(A.array)
-    Q = linalg.householder_product(Tensor(X), Tensor(tau)).array
-    return Tensor(Q * np.sign(np.diagonal(X, axis1=-2, axis2=-1))[..., None, :])
+    Q = linalg.householder_product(Tensor._of(X), Tensor._of(tau)).array
+    return Tensor._of(Q * np.sign(np.diagonal(X, axis1=-2, axis2=-1))[..., None, :])
 
 
 class _OrthMaps(Enum):
@@ -241,7 +241,7 @@ class _Orthogonal(Module):
             d = np.arange(min(A.shape[-2:]))
             diag = np.sign(A[..., d, d])
             A[..., d, d] = np.where(tau == 0.0, -diag, diag)
-            A = Tensor(A)
+            A = Tensor._of(A)
             return A.mT if transpose else A
         if n == k:
             Q = Q.clone() if _is_orthogonal(Q) else _make_orthogonal(Q)
@@ -252,7 +252,7 @@ class _Orthogonal(Module):
         neg_id = np.zeros(Q_init.shape, Q_init.array.dtype)
         d = np.arange(min(Q_init.shape[-2:]))
         neg_id[..., d, d] = -1.0
-        return Tensor(neg_id)
+        return Tensor._of(neg_id)
 
 
 def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):

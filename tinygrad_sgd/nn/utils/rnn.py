@@ -94,7 +94,7 @@ def _dtype(name):
 
 
 def _int64(values):
-    return Tensor(np.asarray(values, dtype=np.int64))
+    return Tensor._of(np.asarray(values, dtype=np.int64))
 
 
 def invert_permutation(permutation):
@@ -104,14 +104,14 @@ def invert_permutation(permutation):
     p = np.asarray(permutation.array)
     out = np.empty_like(p)
     out[p] = np.arange(p.size, dtype=p.dtype)
-    return Tensor(out)
+    return Tensor._of(out)
 
 
 def _gather_rows(data, index, padding_value):
     """``data[index]`` along dim 0, where ``index == len(data)`` picks a row filled with
     ``padding_value`` (cast to data's dtype, as torch's ``full``): one differentiable gather."""
     fill = np.full((1,) + tuple(data.shape[1:]), padding_value, dtype=data.array.dtype)
-    return cat([data, Tensor(fill)], 0)[index]
+    return cat([data, Tensor._of(fill)], 0)[index]
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
