@@ -435,7 +435,8 @@ NUMPY_DATA = [np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([1, 2, 3]), np.array(
               np.zeros((0, 2), np.uint8)]
 
 
-@pytest.mark.parametrize("data", NUMPY_DATA, ids=lambda d: f"{type(d).__name__}-{d.dtype}-{d.shape}")
+@pytest.mark.parametrize("data", NUMPY_DATA,
+                         ids=lambda d: f"{type(d).__name__}-{d.dtype}-{d.shape}")
 def test_tensor_of_numpy_data_in_a_torch_program_is_torchs_legacy_constructor(data):
     # the default float dtype, the array itself when it has that dtype (a write shows), an
     # integer 0-d one a size; the library's own Tensor(ndarray) keeps the array as it is

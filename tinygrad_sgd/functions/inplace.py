@@ -209,7 +209,8 @@ def _fill(x, value):
 
 def _copy(x, src):
     src = src if isinstance(src, Tensor) else Tensor._of(np.asarray(src))
-    return Tensor._of(np.broadcast_to(src.array, x.shape).astype(x.dtype))   # (copy_ casts any dtype, as torch)
+    # (copy_ casts any dtype, as torch)
+    return Tensor._of(np.broadcast_to(src.array, x.shape).astype(x.dtype))
 
 
 def fill_(self, value):

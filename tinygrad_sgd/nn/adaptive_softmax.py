@@ -99,7 +99,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             else:
                 gather_inds[rows] = self.shortlist_size + i - 1
                 cluster = self.tail[i - 1](input.index_select(0, Tensor._of(rows)))
-                local = F.log_softmax(cluster, dim=1).gather(1, Tensor._of((t[rows] - low)[:, None]))
+                local = F.log_softmax(cluster, dim=1).gather(
+                    1, Tensor._of((t[rows] - low)[:, None]))
                 pieces.append(local.squeeze(1))
             rows_in_order.append(rows)
         used = sum(r.size for r in rows_in_order)

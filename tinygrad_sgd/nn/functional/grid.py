@@ -108,7 +108,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         if mode == "nearest":
             idx = [np.rint(c.array) for c in coords]
             never = np.zeros(coords[0].shape, bool)      # a zero gradient for the grid, as torch
-            link = sum(where(Tensor._of(never), c, Tensor._of(np.zeros((), c.dtype))) for c in coords)
+            link = sum(where(Tensor._of(never), c, Tensor._of(np.zeros((), c.dtype)))
+                       for c in coords)
             out = _read(image, batch, idx, sizes, link + 1)
         else:
             low = [np.floor(c.array) for c in coords]

@@ -228,4 +228,5 @@ def _bag_max(weight, ids, bag_of, bags):
     empty = first == m
     picked = np.append(ids, 0)[first]                   # an empty bag reads row 0 ...
     out = weight[picked, np.arange(dim)]
-    return where(Tensor._of(~empty), out, Tensor._of(np.zeros((), weight.dtype)))   # ... and gives 0
+    return where(Tensor._of(~empty), out,
+                 Tensor._of(np.zeros((), weight.dtype)))   # ... and gives 0
