@@ -208,7 +208,7 @@ class Function:
     def output(self):
         """The forward result as a Tensor whose grad_fn is this node, so that a backward
         formula using it is differentiable again (as torch's saved outputs are)."""
-        out = _tensor_class()._of(self.saved_output())
+        out = _wrap(_Tensor or _tensor_class(), self.saved_output())
         if is_grad_enabled():
             out.requires_grad = True
             out.grad_fn = self
@@ -217,7 +217,7 @@ class Function:
     @staticmethod
     def constant(array):
         """Wrap an array (a mask, a sign) as a Tensor that is not differentiated."""
-        return _tensor_class()._of(array)
+        return _wrap(_Tensor or _tensor_class(), array)
 
     def __getattr__(self, name):
         # only reached for a missing attribute: one that release() freed, or a real typo
@@ -267,7 +267,7 @@ class Function:
         fp_state = np_fp_state.set(FP_IGNORE)  # NumPy's overflow/invalid warnings off
         try:
             result = node.forward(*args, **kwargs)
-            out = Tensor._of(result)
+            out = _wrap(Tensor, result)
             if type(result) is not np.ndarray and node.__dict__.get("_out_array") is result:
                 node._out_array = out.array   # a NumPy scalar saved: watch the tensor's memory
         except ValueError as e:
@@ -384,6 +384,18 @@ class Function:
                      is not None else "")
             return f"<{where}{self.name()} object at {hex(id(self))}>"
         return f"<{self.name()}>"
+
+
+_new = object.__new__
+
+
+def _wrap(Tensor, array):
+    """``Tensor._of(array)``, quicker for a numeric ndarray: every op's result comes here."""
+    if type(array) is np.ndarray and array.dtype.kind in "biuf":
+        out = _new(Tensor)
+        out.array = array
+        return out
+    return Tensor._of(array)
 
 
 def _torch_edge(edge):
