@@ -230,7 +230,10 @@ def legacy_numpy(data):
     if data.dtype.kind not in "biuf":
         return data
     data = np.asarray(data)
-    return data if data.dtype == default_float() else data.astype(default_float())
+    if data.dtype == default_float():
+        return data
+    with np.errstate(over="ignore"):      # 1e40 → inf, quietly, as torch
+        return data.astype(default_float())
 
 
 def legacy_sized_array(first, rest, dtype):
