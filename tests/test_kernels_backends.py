@@ -278,6 +278,7 @@ POOL_CASES = [
     (2, 2, 7, 7, 2, 2, 0, 1, True),           # ceil_mode: a last partial window
     (1, 2, 9, 8, (3, 2), (1, 2), (1, 1), (2, 1), False),   # dilation, odd everything
     (4, 1, 5, 5, 3, 3, 1, 1, True),
+    (2, 2, 13, 12, 12, 1, 0, 1, False),       # 144 elements a window: int16 choices
 ]
 
 
@@ -303,25 +304,29 @@ def test_max_pool_matches(case, dtype, values):
     from tinygrad_sgd.kernels.compiled import pool as fast
     x = pool_input(case, dtype, values)
     g = pool_geometry("max_pool2d", x.shape, *case[4:8], ceil_mode=case[8])
-    want, want_masks = numpy_twin(np_pool.max_pool_forward, x, g)
-    got, masks = fast.max_pool_forward(x, g)
-    assert got.dtype == want.dtype and masks.dtype == bool and masks.shape == want_masks.shape
+    want, want_choice = numpy_twin(np_pool.max_pool_forward, x, g)
+    got, choice = fast.max_pool_forward(x, g)
+    assert got.dtype == want.dtype
+    assert choice.dtype == want_choice.dtype == np_pool.choice_dtype(g.kh * g.kw)
+    assert choice.shape == want_choice.shape == (g.C, g.OH, g.OW, g.N)
     np.testing.assert_array_equal(got, want)              # NaN in the same places too
-    np.testing.assert_array_equal(masks, want_masks)
-    assert (masks.sum(axis=0) == 1).all()                 # exactly one element chosen
+    np.testing.assert_array_equal(choice, want_choice)
+    assert ((0 <= choice) & (choice < g.kh * g.kw)).all()
     gy = np.random.default_rng(2).standard_normal(got.shape).astype(dtype)
-    np.testing.assert_allclose(fast.max_pool_scatter(gy, masks, g),
-                               numpy_twin(np_pool.max_pool_scatter, gy, want_masks, g),
+    np.testing.assert_allclose(fast.max_pool_scatter(gy, choice, g),
+                               numpy_twin(np_pool.max_pool_scatter, gy, want_choice, g),
                                **tol(dtype))
+    # and each backend's scatter and gather read the other's choices
+    np.testing.assert_array_equal(numpy_twin(np_pool.max_pool_gather, x, choice, g), want)
     # the layout the library's own ops produce: an NCHW view of (C, H, W, N) memory
     xs = from_chwn(to_chwn(x))
     np.testing.assert_array_equal(fast.max_pool_forward(xs, g)[0], want)
-    np.testing.assert_array_equal(fast.max_pool_forward(xs, g)[1], want_masks)
+    np.testing.assert_array_equal(fast.max_pool_forward(xs, g)[1], want_choice)
 
 
 @needs_numba
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", POOL_CASES[:3])
+@pytest.mark.parametrize("case", POOL_CASES[:3] + POOL_CASES[-1:])
 def test_max_pool_against_torch(case, dtype, restore_backend):
     """Values, torch's indices (first max; last NaN) and a gradient with inf and NaN in it: it
     reaches only each window's chosen element, as in torch."""

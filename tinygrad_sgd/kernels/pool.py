@@ -1,10 +1,13 @@
 """Pooling kernels in the batch-innermost layout (NCHW arrays in, NCHW views out).
 
-Max pooling records, for every window element k, a boolean mask "element k is the window's
-first maximum" (torch's tie rule); its backward scatters the gradient through those masks and
-the second-order node gathers through them again. Padding (and the extra border a
-``ceil_mode`` window reaches) is −inf for the max and 0 for the mean, and never chosen as a
-maximum: a window of −inf values picks its first real element, as torch does.
+Max pooling records, for every window, which of its elements is the window's first maximum
+(torch's tie rule): ``choice[c, oh, ow, n] = k`` for window element k = i·kw + j, one small
+integer per output (:func:`choice_dtype`). Its backward scatters the gradient to the chosen
+elements and the second-order node gathers from them again. (One int8 per output rather than a
+boolean mask per window element: the compiled 2×2 pass wrote its four mask planes in 2.6x the
+time of one plane of choices.) Padding (and the extra border a ``ceil_mode`` window reaches) is
+−inf for the max and 0 for the mean, and never chosen as a maximum: a window of −inf values
+picks its first real element, as torch does.
 """
 import numpy as np
 
@@ -13,20 +16,25 @@ from .backend import compiled
 from .layout import to_chwn, from_chwn
 from .threads import parallel_for
 
-__all__ = ["max_pool_forward", "max_pool_indices", "max_pool_scatter", "max_pool_gather",
+__all__ = ["choice_dtype", "max_pool_forward", "max_pool_indices", "max_pool_scatter", "max_pool_gather",
            "avg_pool_divisor", "avg_pool", "avg_pool_spread", "adaptive_ranges",
            "adaptive_max_pool"]
 
 
+def choice_dtype(elements):
+    """The integer type of max pooling's choices for windows of ``elements`` elements."""
+    return np.int8 if elements <= 127 else np.int16 if elements <= 32767 else np.int32
+
+
 def max_pool_forward(x, g):
-    """(y, masks): the max of each window, and masks[k] = element k is its first maximum."""
+    """(y, choice): the max of each window, and which of its elements is the first maximum."""
     fast = compiled()            # the numba twin, if active
     if fast is not None and fast.floats(x):
         return fast.pool.max_pool_forward(x, g)
     xp = g.padded(x.transpose(1, 2, 3, 0), value=-np.inf)
     offsets = list(g.offsets())
     out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)
-    masks = buffers.empty((len(offsets),) + out.shape, bool)
+    choice = buffers.empty(out.shape, choice_dtype(len(offsets)))
     padded = xp.shape[1:3] != (g.H, g.W)
 
     def pool(a, b):              # channels a..b: the max, then where it was
@@ -34,11 +42,19 @@ def max_pool_forward(x, g):
         np.copyto(out[a:b], slices[0])
         for s in slices[1:]:
             np.maximum(out[a:b], s, out=out[a:b])
-        first_max_masks(slices, out[a:b], masks[:, a:b])
+        masks = np.empty((len(slices),) + out[a:b].shape, bool)
+        first_max_masks(slices, out[a:b], masks)
         if padded and np.isneginf(out[a:b]).any():   # a −inf maximum may sit in the padding:
-            first_max_masks(slices, out[a:b], masks[:, a:b], real_elements(g))  # real ones only
+            first_max_masks(slices, out[a:b], masks, real_elements(g))  # real ones only
+        for k, mask in enumerate(masks):
+            np.copyto(choice[a:b], k, where=mask)
     parallel_for(g.C, pool, xp.size)
-    return from_chwn(out), masks
+    return from_chwn(out), choice
+
+
+def chosen(choice, k):
+    """The boolean mask "window element k is the chosen one"."""
+    return choice == choice.dtype.type(k)
 
 
 def first_max_masks(slices, out, masks, real=None):
@@ -77,51 +93,53 @@ def real_elements(g):
             & ((0 <= c) & (c < g.W))[None, None, :, None] for r, c in _window_positions(g)]
 
 
-def max_pool_indices(masks, g):
+def max_pool_indices(choice, g):
     """torch's ``return_indices``: the flat index h·W + w, in its (H, W) plane, of each
     window's chosen element (an int64 NCHW view)."""
-    out = np.zeros(masks.shape[1:], dtype=np.int64)
-    for mask, (r, c) in zip(masks, _window_positions(g)):
-        np.copyto(out, (r[:, None] * g.W + c[None, :])[None, :, :, None], where=mask)
-    return from_chwn(out)
+    flat = np.stack([r[:, None] * g.W + c[None, :] for r, c in _window_positions(g)])
+    out = flat[choice, np.arange(g.OH)[:, None, None], np.arange(g.OW)[:, None]]
+    return from_chwn(out.astype(np.int64, copy=False))
 
 
-def max_pool_scatter(gy, masks, g):
-    """dx[first max of window k] += dy[k]: the adjoint of max pooling with fixed masks."""
+def max_pool_scatter(gy, choice, g):
+    """dx[the chosen element of window k] += dy[k]: the adjoint of max pooling with fixed
+    choices."""
     fast = compiled()
     if fast is not None and fast.floats(gy):
-        return fast.pool.max_pool_scatter(gy, masks, g)
+        return fast.pool.max_pool_scatter(gy, choice, g)
     g2 = gy.transpose(1, 2, 3, 0)
     shape = (g.C, g.Hp, g.Wp, g.N)
     tiles = g.stride == (g.kh, g.kw) and g.dilation == (1, 1) and \
         (g.OH * g.kh, g.OW * g.kw) == shape[1:3]
     out = buffers.empty(shape, gy.dtype) if tiles else buffers.zeros(shape, gy.dtype)
     offsets = list(g.offsets())
+    elements = np.arange(len(offsets), dtype=choice.dtype)[:, None, None, None, None]
     if tiles:   # windows tile the input exactly: one pass writes every place once, out
         out6 = out.reshape(g.C, g.OH, g.kh, g.OW, g.kw, g.N)   # seen as (C, OH, kh, OW, kw, N)
-        masks6 = masks.reshape(g.kh, g.kw, *masks.shape[1:]).transpose(2, 3, 0, 4, 1, 5)
         g6 = g2[:, :, None, :, None, :]
 
     def scatter(a, b):
+        masks = choice[None, a:b] == elements          # masks[k]: element k was chosen
         if tiles:
-            np.multiply(g6[a:b], masks6[a:b], out=out6[a:b])
+            masks6 = masks.reshape(g.kh, g.kw, *masks.shape[1:]).transpose(2, 3, 0, 4, 1, 5)
+            np.multiply(g6[a:b], masks6, out=out6[a:b])
             return
-        for mask, (r, c) in zip(masks[:, a:b], offsets):
+        for mask, (r, c) in zip(masks, offsets):
             out[a:b, r, c] += g2[a:b] * mask
     parallel_for(g.C, scatter, out.size)
     if not np.isfinite(gy).all():   # g·mask would put inf·0 = NaN beside an infinite g:
         out[...] = 0                # route with where (slower, so only then), as torch
-        for mask, (r, c) in zip(masks, offsets):
-            out[:, r, c] += np.where(mask, g2, 0)
+        for k, (r, c) in enumerate(offsets):
+            out[:, r, c] += np.where(chosen(choice, k), g2, 0)
     return from_chwn(g.crop(out))
 
 
-def max_pool_gather(x, masks, g):
-    """y[k] = x[first max of window k] for fixed masks (max pooling without the search)."""
+def max_pool_gather(x, choice, g):
+    """y[k] = x[the chosen element of window k] (max pooling without the search)."""
     xp = g.padded(x.transpose(1, 2, 3, 0))
-    out = np.zeros(masks.shape[1:], dtype=x.dtype)
-    for mask, (r, c) in zip(masks, g.offsets()):
-        np.copyto(out, xp[:, r, c], where=mask)
+    out = np.zeros(choice.shape, dtype=x.dtype)
+    for k, (r, c) in enumerate(g.offsets()):
+        np.copyto(out, xp[:, r, c], where=chosen(choice, k))
     return from_chwn(out)
 
 

@@ -1,6 +1,6 @@
 """Max and average pooling over kh×kw windows, adaptive max pooling, and their adjoints (for
-second order). How it is made fast (masks of the first maximum, the batch-innermost layout,
-threads) is in :mod:`tinygrad_sgd.kernels.pool`. (1-D pooling is this with a height of 1;
+second order). How it is made fast (each window's choice of its first maximum, the
+batch-innermost layout, threads) is in :mod:`tinygrad_sgd.kernels.pool`. (1-D pooling is this with a height of 1;
 adaptive average pooling is a resampling, :mod:`.resample`.)"""
 import numpy as np
 
@@ -33,45 +33,45 @@ class MaxPool2dOp(Function):
                 indices=None):
         self.geom = pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding,
                                   dilation, ceil_mode)
-        out, self.masks = kernel.max_pool_forward(x.array, self.geom)
+        out, self.choice = kernel.max_pool_forward(x.array, self.geom)
         if indices is not None:
-            indices.append(kernel.max_pool_indices(self.masks, self.geom))
+            indices.append(kernel.max_pool_indices(self.choice, self.geom))
         return out
 
     def backward(self, dy):
-        return MaxPool2dGrad.apply(dy, self.masks, self.geom)
+        return MaxPool2dGrad.apply(dy, self.choice, self.geom)
 
     def label(self):
         return _pool_label("max_pool2d", self.geom)
 
 
 class MaxPool2dGrad(Function):
-    """The adjoint of max pooling with fixed masks (scatter); linear in dy."""
+    """The adjoint of max pooling with each window's choice fixed (scatter); linear in dy."""
     inputs, rule = ("dy",), "dx[first max of window k] += dy[k]"
     derivatives = ("d/d(dy) = gather at the same places",)
     op_name = "max_pool2d_backward"
 
-    def forward(self, dy, masks, geom):
-        self.masks, self.geom = masks, geom
-        return kernel.max_pool_scatter(dy.array, masks, geom)
+    def forward(self, dy, choice, geom):
+        self.choice, self.geom = choice, geom
+        return kernel.max_pool_scatter(dy.array, choice, geom)
 
     def backward(self, gg):
-        return MaxPool2dGradGrad.apply(gg, self.masks, self.geom)
+        return MaxPool2dGradGrad.apply(gg, self.choice, self.geom)
 
 
 class MaxPool2dGradGrad(Function):
-    """Max pooling without the search (gather through fixed masks); its adjoint is the
-    scatter MaxPool2dGrad."""
+    """Max pooling without the search (a gather of each window's chosen element); its adjoint
+    is the scatter MaxPool2dGrad."""
     rule = "y[k] = x[first max of window k]"
     derivatives = ("dL/dx = scatter of dL/dy to the same places",)
     op_name = "max_pool2d_gather"
 
-    def forward(self, x, masks, geom):
-        self.masks, self.geom = masks, geom
-        return kernel.max_pool_gather(x.array, masks, geom)
+    def forward(self, x, choice, geom):
+        self.choice, self.geom = choice, geom
+        return kernel.max_pool_gather(x.array, choice, geom)
 
     def backward(self, gg):
-        return MaxPool2dGrad.apply(gg, self.masks, self.geom)
+        return MaxPool2dGrad.apply(gg, self.choice, self.geom)
 
 
 class AvgPool2dOp(Function):

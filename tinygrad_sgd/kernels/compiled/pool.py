@@ -1,5 +1,5 @@
-"""Compiled max pooling: the window maximum and torch's first-max masks in one pass, and the
-scatter of the gradient through those masks. Same inputs and outputs as
+"""Compiled max pooling: the window maximum and torch's first-max choice in one pass, and the
+scatter of the gradient to the chosen elements. Same inputs and outputs as
 :func:`tinygrad_sgd.kernels.pool.max_pool_forward` / ``max_pool_scatter``."""
 import numpy as np
 
@@ -7,23 +7,23 @@ from . import kernel
 from .conv import U
 from .. import buffers
 from ..layout import from_chwn
+from ..pool import choice_dtype
 from ..threads import parallel_for
 
 __all__ = ["max_pool_forward", "max_pool_scatter"]
 
 
 @kernel
-def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, masks):
-    """out[c, oh, ow, n] = max of the window, masks[k, c, oh, ow, n] = element k is its
+def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, choice):
+    """out[c, oh, ow, n] = max of the window, choice[c, oh, ow, n] = the element k that is its
     first maximum (ties: the first; NaN: the last NaN; padding taps are never chosen).
     The comparisons are branch-free selects over the batch, so they vectorize."""
     _, OH, OW, N = out.shape
     K = kh * kw
-    idx = np.empty(N, dtype=np.int32)
     for c in range(c0, c1):
         for oh in range(OH):
             for ow in range(OW):
-                best = out[c, oh, ow]
+                best, idx = out[c, oh, ow], choice[c, oh, ow]
                 first = True
                 for i in range(kh):
                     r = oh * sh + i * dh
@@ -33,7 +33,7 @@ def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, masks):
                         col = ow * sw + j * dw
                         if col < pw or col >= pw + W:
                             continue
-                        k = np.int32(i * kw + j)
+                        k = idx.dtype.type(i * kw + j)
                         src = xp[c, r, col]
                         if first:               # the first real element of the window
                             first = False
@@ -51,21 +51,18 @@ def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, masks):
                     for n in range(N):
                         best[n] = -np.inf
                         idx[n] = K - 1
-                for k in range(K):
-                    m = masks[k, c, oh, ow]
-                    for n in range(N):
-                        m[n] = idx[n] == k
 
 
 @kernel
-def _max_pool_2x2(x, c0, c1, out, masks):
+def _max_pool_2x2(x, c0, c1, out, choice):
     """:func:`_max_pool` for 2x2 windows, stride 2, no padding (the tutorial's): the four
     elements of a window are four runs of N numbers, compared in order with the same rule.
     (Flat memory, unsigned offsets: see ``compiled.conv``.)"""
     C, OH, OW, N = out.shape
     W = x.shape[2]
-    xf, y, mf = x.reshape(x.size), out.reshape(out.size), masks.reshape(masks.size)
-    n, row, plane = U(N), U(W * N), U(out.size)       # (masks[k] is the k-th plane)
+    xf, y, cf = x.reshape(x.size), out.reshape(out.size), choice.reshape(choice.size)
+    n, row = U(N), U(W * N)
+    k0, k1, k2, k3 = np.int8(0), np.int8(1), np.int8(2), np.int8(3)
     for c in range(c0, c1):
         for oh in range(OH):
             for ow in range(OW):
@@ -75,71 +72,68 @@ def _max_pool_2x2(x, c0, c1, out, masks):
                 o = U(((c * OH + oh) * OW + ow) * N)
                 for q in range(n):
                     b = xf[a0 + q]
-                    k = 0
+                    k = k0
                     v = xf[a1 + q]
                     t = (v > b) | (v != v)
                     b = v if t else b
-                    k = 1 if t else k
+                    k = k1 if t else k
                     v = xf[a2 + q]
                     t = (v > b) | (v != v)
                     b = v if t else b
-                    k = 2 if t else k
+                    k = k2 if t else k
                     v = xf[a3 + q]
                     t = (v > b) | (v != v)
                     b = v if t else b
-                    k = 3 if t else k
+                    k = k3 if t else k
                     y[o + q] = b
-                    mf[o + q] = k == 0
-                    mf[plane + o + q] = k == 1
-                    mf[U(2) * plane + o + q] = k == 2
-                    mf[U(3) * plane + o + q] = k == 3
+                    cf[o + q] = k
 
 
 def max_pool_forward(x, g):
-    """(y, masks): the max of each window, and masks[k] = element k is its first maximum."""
+    """(y, choice): the max of each window, and which of its elements is the first maximum."""
     xp = np.ascontiguousarray(g.padded(x.transpose(1, 2, 3, 0), value=-np.inf))
     out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)
-    masks = buffers.empty((g.kh * g.kw,) + out.shape, bool)
+    choice = buffers.empty(out.shape, choice_dtype(g.kh * g.kw))
     (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
     if (g.kh, g.kw, sh, sw, dh, dw, ph, pw) == (2, 2, 2, 2, 1, 1, 0, 0):
-        parallel_for(g.C, lambda a, b: _max_pool_2x2(xp, a, b, out, masks), xp.size)
-        return from_chwn(out), masks
+        parallel_for(g.C, lambda a, b: _max_pool_2x2(xp, a, b, out, choice), xp.size)
+        return from_chwn(out), choice
 
     def part(a, b):
-        _max_pool(xp, g.kh, g.kw, sh, sw, dh, dw, ph, pw, g.H, g.W, a, b, out, masks)
+        _max_pool(xp, g.kh, g.kw, sh, sw, dh, dw, ph, pw, g.H, g.W, a, b, out, choice)
     parallel_for(g.C, part, xp.size)
-    return from_chwn(out), masks
+    return from_chwn(out), choice
 
 
 @kernel
-def _scatter(gy, masks, kh, kw, sh, sw, dh, dw, c0, c1, out):
-    """out[window element k] += gy where masks[k] (only there: an inf or NaN gradient does not
-    leak into the other elements, as in torch)."""
+def _scatter(gy, choice, kh, kw, sh, sw, dh, dw, c0, c1, out):
+    """out[window element k] += gy where element k was chosen (only there: an inf or NaN
+    gradient does not leak into the other elements, as in torch)."""
     _, OH, OW, N = gy.shape
     zero = gy.dtype.type(0)
     for c in range(c0, c1):
         for oh in range(OH):
             for ow in range(OW):
-                src = gy[c, oh, ow]
+                src, ch = gy[c, oh, ow], choice[c, oh, ow]
                 for i in range(kh):
                     r = oh * sh + i * dh
                     for j in range(kw):
-                        m = masks[i * kw + j, c, oh, ow]
+                        k = ch.dtype.type(i * kw + j)
                         dst = out[c, r, ow * sw + j * dw]
                         for n in range(N):
-                            dst[n] += src[n] if m[n] else zero
+                            dst[n] += src[n] if ch[n] == k else zero
 
 
 @kernel
-def _scatter_2x2(gy, masks, c0, c1, out):
+def _scatter_2x2(gy, choice, c0, c1, out):
     """:func:`_scatter` for 2x2 windows that tile ``out`` exactly (stride 2, no padding): every
     place is written once (the gradient or 0), so ``out`` needs no zeroing first. Flat memory,
     unsigned offsets, one window element (one store stream) at a time: with all four stores
     in one loop LLVM did not vectorize it."""
     C, OH, OW, N = gy.shape
     W = out.shape[2]
-    g, mf, y = gy.reshape(gy.size), masks.reshape(masks.size), out.reshape(out.size)
-    n, row, plane = U(N), U(W * N), U(gy.size)
+    g, cf, y = gy.reshape(gy.size), choice.reshape(choice.size), out.reshape(out.size)
+    n, row = U(N), U(W * N)
     zero = gy.dtype.type(0)
     for c in range(c0, c1):
         for oh in range(OH):
@@ -148,25 +142,26 @@ def _scatter_2x2(gy, masks, c0, c1, out):
                 o = U(((c * OH + oh) * OW + ow) * N)
                 for k in range(4):              # element k of the window: (k // 2, k % 2)
                     d = d0 + (n if k % 2 else U(0)) + (row if k >= 2 else U(0))
-                    m = o + U(k) * plane
+                    kk = np.int8(k)
                     for q in range(n):
-                        y[d + q] = g[o + q] if mf[m + q] else zero
+                        y[d + q] = g[o + q] if cf[o + q] == kk else zero
 
 
-def max_pool_scatter(gy, masks, g):
-    """dx[first max of window k] += dy[k]: the adjoint of max pooling with fixed masks."""
+def max_pool_scatter(gy, choice, g):
+    """dx[the chosen element of window k] += dy[k]: the adjoint of max pooling with fixed
+    choices."""
     g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
     (sh, sw), (dh, dw) = g.stride, g.dilation
-    masks = np.ascontiguousarray(masks)
+    choice = np.ascontiguousarray(choice)
     shape = (g.C, g.Hp, g.Wp, g.N)
     if (g.kh, g.kw, sh, sw, dh, dw) == (2, 2, 2, 2, 1, 1) and g.padding == (0, 0) and \
             (2 * g.OH, 2 * g.OW) == shape[1:3]:
         out = buffers.empty(shape, gy.dtype)
-        parallel_for(g.C, lambda a, b: _scatter_2x2(g2, masks, a, b, out), out.size)
+        parallel_for(g.C, lambda a, b: _scatter_2x2(g2, choice, a, b, out), out.size)
         return from_chwn(g.crop(out))
     out = buffers.zeros(shape, gy.dtype)
 
     def part(a, b):
-        _scatter(g2, masks, g.kh, g.kw, sh, sw, dh, dw, a, b, out)
+        _scatter(g2, choice, g.kh, g.kw, sh, sw, dh, dw, a, b, out)
     parallel_for(g.C, part, out.size)
     return from_chwn(g.crop(out))
