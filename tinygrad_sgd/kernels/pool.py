@@ -16,8 +16,8 @@ from .backend import compiled
 from .layout import to_chwn, from_chwn
 from .threads import parallel_for
 
-__all__ = ["choice_dtype", "max_pool_forward", "max_pool_indices", "max_pool_scatter", "max_pool_gather",
-           "avg_pool_divisor", "avg_pool", "avg_pool_spread", "adaptive_ranges",
+__all__ = ["choice_dtype", "max_pool_forward", "max_pool_indices", "max_pool_scatter",
+           "max_pool_gather", "avg_pool_divisor", "avg_pool", "avg_pool_spread", "adaptive_ranges",
            "adaptive_max_pool"]
 
 

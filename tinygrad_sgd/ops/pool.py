@@ -1,7 +1,7 @@
 """Max and average pooling over kh×kw windows, adaptive max pooling, and their adjoints (for
 second order). How it is made fast (each window's choice of its first maximum, the
-batch-innermost layout, threads) is in :mod:`tinygrad_sgd.kernels.pool`. (1-D pooling is this with a height of 1;
-adaptive average pooling is a resampling, :mod:`.resample`.)"""
+batch-innermost layout, threads) is in :mod:`tinygrad_sgd.kernels.pool`. (1-D pooling is this
+with a height of 1; adaptive average pooling is a resampling, :mod:`.resample`.)"""
 import numpy as np
 
 from ..autograd import Function
