@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .backend import compiled
+
 _executor = None
 _blas_control = "unset"   # NumPy's OpenBLAS's (get, set) thread count, once looked up (or None)
 
@@ -195,7 +197,6 @@ class _Crew:
         self.state = None
 
     def _spin(self):
-        from .backend import compiled
         fast = compiled()
         return None if fast is None else fast.spin.spin
 
@@ -207,21 +208,23 @@ class _Crew:
                 not self.lock.acquire(blocking=False):
             return False
         try:
-            spin = self._spin()
-            if spin is None:
+            if compiled() is None:          # (the NumPy kernel set: no compiled poll loop)
                 return False
             st = self.state
             if st is None:
-                st = self.state = _CrewState(self.size, spin)
+                st = self.state = _CrewState(self.size, self._spin())
                 st.start()
             st.job += 1
-            job, flags, scratch = st.job, st.flags, st.scratch
+            job, flags, scratch, spin = st.job, st.flags, st.scratch, st.spin
             for k, (a, b) in enumerate(chunks[1:]):
                 st.chunks[k] = (fn, a, b)
                 st.errors[k] = None
                 flags[k, _JOB] = job
-                with st.wake[k]:
-                    if st.sleeping[k]:
+                # (read without the lock: a worker marks itself sleeping, then looks at its flag,
+                # under the GIL's one order of events: if it was not sleeping when read here, it
+                # sees the flag just set and does not wait)
+                if st.sleeping[k]:
+                    with st.wake[k]:
                         st.wake[k].notify()
             error = None
             try:
