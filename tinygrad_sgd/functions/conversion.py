@@ -41,7 +41,8 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
     if self.requires_grad and dtype.kind == "f":
         from ..ops import Cast
         return Cast.apply(self, dtype)
-    return Tensor._of(self.array.astype(dtype))
+    with np.errstate(invalid="ignore", over="ignore"):   # NaN or out of range: quietly, as torch
+        return Tensor._of(self.array.astype(dtype))
 
 
 @tensor_method

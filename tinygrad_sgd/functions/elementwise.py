@@ -73,6 +73,18 @@ def weak_scalar(value, like_dtype):
         return np.array(value, dtype=np.int64).astype(np.dtype(like_dtype))
 
 
+def lone_scalar(value):
+    """A number with no tensor beside it as the 0-d array torch makes of it (``torch.where(c,
+    1, 0)``): a bool stays bool, an integer is int64, a float the default float dtype."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.asarray(value, dtype=bool)
+    if isinstance(value, numbers.Integral):
+        return np.asarray(value, dtype=np.int64)
+    if isinstance(value, numbers.Real):
+        return np.asarray(value, dtype=default_float())
+    return np.asarray(value)
+
+
 def as_operand(value, like):
     """``value`` as a Tensor to combine with the Tensor ``like``: a Python (or NumPy) number
     becomes a "weak" constant that takes ``like``'s dtype where torch does."""
@@ -121,11 +133,22 @@ def _integer_divisor(a, b):
 
 
 # ---------------------------------------------------------------------------- arithmetic
+def _scaled(a, b, alpha):
+    """``alpha · b`` for add and sub, with torch's checks of ``alpha`` against the result."""
+    if type(alpha) is int and alpha == 1:
+        return b
+    if isinstance(alpha, (bool, np.bool_)) and a.dtype != bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, (float, np.floating)) and a.dtype.kind in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    return b if alpha == 1 else mul(b, alpha)
+
+
 @tensor_method
 def add(input, other, *, alpha=1):
-    if alpha != 1:
-        other = mul(other, alpha)
-    return ops.Add.apply(*operands(input, other))
+    a, b = operands(input, other)
+    return ops.Add.apply(a, _scaled(a, b, alpha))
 
 
 @tensor_method
@@ -138,9 +161,7 @@ def sub(input, other, *, alpha=1):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                            "supported. If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
-    if alpha != 1:
-        b = mul(b, alpha)
-    out = ops.Sub.apply(a, b)
+    out = ops.Sub.apply(a, _scaled(a, b, alpha))
     return out if isinstance(input, Tensor) else named(out, "RsubBackward1", other)
 
 
@@ -317,10 +338,9 @@ def where(condition, input, other) -> Tensor:
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        x, y = Tensor._of(input), Tensor._of(other)
-    else:
-        x, y = operands(input, other)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):   # two numbers: the
+        input = Tensor._of(lone_scalar(input))     # first as torch makes a number alone
+    x, y = operands(input, other)
     return ops.Where.apply(cond, x, y)
 
 

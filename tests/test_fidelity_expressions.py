@@ -1,0 +1,645 @@
+"""One-line torch expressions (and statements), each run with ``torch`` and with
+``tinygrad_sgd`` in its place: the same values (floats to 1e-6), dtypes and shapes, or the same
+error class. A broad net for the small rules a torch program leans on: scalar type promotion,
+integer division and remainders, reductions' dtypes, ties of max/sort/topk, NaN handling, views
+and in-place writes, gradients, seeded draws. What it found is fixed: two numbers in ``where``
+(an int64, bool or default-float result, as torch; before, ``where(c, 3, 1)`` read them as
+sizes and returned uninitialised values), ``add``/``sub`` with a number and ``alpha``
+(``add(x, 3, alpha=2)`` raised AttributeError; a float alpha for integers is torch's error),
+``softmax``'s ``dtype`` and its error for integers, and casts of NaN or out-of-range floats to
+integers without NumPy's warning."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_sgd as tg
+
+EXPRESSIONS = [
+    't.tensor([1, 2.5]).dtype',
+    't.tensor(np.float64(1.0)).dtype',
+    't.tensor([1, 2, 3]) / t.tensor([2, 2, 2])',
+    't.tensor([1, 2, 3]) // 2',
+    't.tensor([-7, 7]) // 2',
+    't.tensor([-7., 7.]) % 3',
+    't.fmod(t.tensor([-7., 7.]), 3)',
+    't.remainder(t.tensor([-7, 7]), -3)',
+    't.tensor([0.5, 1.5, 2.5, -0.5]).round()',
+    't.tensor([1, 2, 3]) * 1.5',
+    '(t.tensor([1, 2, 3]) * 1.5).dtype',
+    '(t.tensor([1, 2, 3], dtype=t.int32) + t.tensor(5)).dtype',
+    '(t.tensor([1, 2, 3], dtype=t.int32) + 5.0).dtype',
+    '(t.tensor([1., 2.], dtype=t.float16) + t.tensor(1.0, dtype=t.float64)).dtype',
+    '(t.tensor([True, False]) + t.tensor([True, True])).dtype',
+    't.tensor([True, False, True]).sum()',
+    't.tensor([True, False, True]).sum().dtype',
+    't.tensor([[1., 5., 5.], [7., 7., 2.]]).max(dim=1)',
+    't.tensor([[1., 5., 5.], [7., 7., 2.]]).argmax(dim=1)',
+    't.tensor([[1., 5., 5.], [7., 7., 2.]]).argmin()',
+    't.tensor([3., 1., 2., 4.]).median()',
+    't.tensor([3., 1., 2., 4.]).std()',
+    't.tensor([3., 1., 2., 4.]).var(unbiased=False)',
+    't.tensor([[3., 1.], [2., 4.]]).std(dim=0, keepdim=True)',
+    't.arange(0, 1, 0.1).shape',
+    't.arange(1, 2.5, 0.5)',
+    't.arange(5).dtype',
+    't.arange(5.0).dtype',
+    't.linspace(0, 1, 5)',
+    't.tensor([1., 2., 3.]).cumsum(0)',
+    't.tensor([1, 2, 3]).cumsum(0).dtype',
+    't.tensor([1, 2, 3], dtype=t.int32).cumsum(0).dtype',
+    't.tensor([1, 2, 3], dtype=t.int32).sum().dtype',
+    't.tensor([1, 2, 3], dtype=t.uint8).sum().dtype',
+    't.tensor([1, 2, 3], dtype=t.int32).prod().dtype',
+    't.tensor([4., 1., 4., 2.]).sort()',
+    't.tensor([4., 1., 4., 2.]).sort(descending=True, stable=True)',
+    't.tensor([4., 1., 4., 2.]).topk(2)',
+    't.tensor([1., -2., 3.]).clamp(min=t.tensor([0., 0., 5.]))',
+    't.where(t.tensor([True, False]), 1, 0).dtype',
+    't.where(t.tensor([True, False]), 1.0, 0).dtype',
+    't.where(t.tensor([True, False]), t.tensor([1., 2.]), 0)',
+    't.tensor([[1, 2], [3, 4]])[t.tensor([True, False])]',
+    't.tensor([[1, 2], [3, 4]])[:, t.tensor([1, 0, 1])]',
+    't.tensor([[1, 2], [3, 4]]).T.contiguous().view(-1)',
+    "t.einsum('ij,jk->ik', t.tensor([[1., 2.]]), t.tensor([[3.], [4.]]))",
+    't.tensor([2, 3]) ** 2',
+    't.tensor([2., 3.]) ** t.tensor([2, 3])',
+    '(2 ** t.tensor([1, 2])).dtype',
+    't.tensor([1., 4., 9.]).sqrt().rsqrt()',
+    't.tensor([0., 1.]).log()',
+    't.tensor([-1., 1.]).sign()',
+    't.tensor([3, -3]).abs()',
+    't.tensor([-0.0, 0.0]).sign()',
+    't.tensor([1.5, -1.5]).trunc()',
+    't.tensor([[1., 2.], [3., 4.]]).mean()',
+    't.tensor([[1., 2.], [3., 4.]]).mean(dim=(0, 1))',
+    't.tensor([[1., 2.], [3., 4.]]).norm()',
+    't.tensor([[1., 2.], [3., 4.]]).norm(dim=1, p=1)',
+    't.tensor([[1., 2.], [3., 4.]]).logsumexp(dim=1)',
+    't.tensor([1., 2., 3.]).softmax(dim=0)',
+    't.nn.functional.one_hot(t.tensor([0, 2]), 3)',
+    't.nn.functional.one_hot(t.tensor([0, 2])).dtype',
+    't.tensor([[1., 2.], [3., 4.]]).unbind(1)',
+    't.tensor([1, 2, 3, 4, 5]).chunk(2)',
+    't.tensor([1, 2, 3, 4, 5]).split([2, 3])',
+    't.cat([t.tensor([1]), t.tensor([2.5])]).dtype',
+    't.stack([t.tensor([1, 2]), t.tensor([3, 4])], dim=1)',
+    't.tensor([[1, 2], [3, 4]]).repeat(2, 1)',
+    't.tensor([1, 2]).repeat_interleave(2)',
+    't.tensor([[1, 2], [3, 4]]).flip(0)',
+    't.tensor([[1, 2], [3, 4]]).roll(1, 1)',
+    't.tensor([1, 2, 3]).unsqueeze(0).expand(2, -1)',
+    't.tensor([3., 1., 2.]).argsort()',
+    't.tensor([1, 2, 2, 3, 1]).unique()',
+    't.tensor([1, 2, 2, 3, 1]).unique(return_counts=True)',
+    't.tensor([1, 2, 2, 3, 1]).bincount()',
+    't.tensor([0.1, 0.5, 0.9]).bernoulli(generator=None).shape',
+    't.tensor([[1., 2.], [3., 4.]]).diag()',
+    't.tensor([[1., 2.], [3., 4.]]).trace()',
+    't.tensor([[1., 2.], [3., 4.]]).tril()',
+    't.tensor([[1., 2.], [3., 4.]]).inverse()',
+    't.tensor([[1., 2.], [3., 4.]]).det()',
+    't.tensor([[1., 2.], [3., 4.]]) @ t.tensor([1., 1.])',
+    't.tensor([1., 2.]).dot(t.tensor([3., 4.]))',
+    't.tensor([1., 2.]).outer(t.tensor([3., 4.]))',
+    't.tensor([1, 2, 3]).float().dtype',
+    't.tensor([1.7, -1.7]).long()',
+    't.tensor([1.7, -1.7]).int()',
+    't.tensor([300.]).to(t.uint8)',
+    't.tensor([True]).float()',
+    "t.tensor([1., float('nan')]).isnan()",
+    "t.tensor([1., float('nan'), 3.]).nansum()",
+    "t.tensor([1., float('nan'), 3.]).max()",
+    "t.tensor([1., float('nan'), 3.]).argmax()",
+    "t.tensor([[1., float('nan')], [3., 2.]]).max(dim=1)",
+    't.tensor([1., 2., 3.]).allclose(t.tensor([1., 2., 3.0000001]))',
+    't.tensor([1., 2., 3.]).eq(2).any()',
+    't.tensor([1, 2, 3]).numel()',
+    't.tensor([[1, 2, 3]]).size(1)',
+    't.tensor([[1, 2, 3]]).shape[-1]',
+    't.zeros(2, 3).new_ones(2).dtype',
+    't.zeros(2, dtype=t.int64).new_tensor([1.5]).dtype',
+    't.full((2,), 7).dtype',
+    't.full((2,), 7.).dtype',
+    't.full((2,), True).dtype',
+    't.empty(3).fill_(2).sum()',
+    't.ones(2, 2).masked_fill(t.tensor([[True, False], [False, True]]), -1.)',
+    't.tensor([[1., 2.], [3., 4.]]).gather(1, t.tensor([[1], [0]]))',
+    't.zeros(3).scatter_(0, t.tensor([0, 2]), t.tensor([5., 6.]))',
+    't.zeros(3).index_add_(0, t.tensor([0, 0]), t.tensor([5., 6.]))',
+    't.tensor([1., 2., 3.]).lerp(t.tensor([3., 2., 1.]), 0.5)',
+    't.tensor([0.2, 0.8]).logit()',
+    't.nn.functional.softplus(t.tensor([-30., 0., 30.]))',
+    "t.nn.functional.gelu(t.tensor([-1., 0., 1.]), approximate='tanh')",
+    't.nn.functional.normalize(t.tensor([[3., 4.]]))',
+    't.nn.functional.cosine_similarity(t.tensor([[1., 0.]]), t.tensor([[1., 1.]]))',
+    't.nn.functional.pad(t.tensor([[1., 2.]]), (1, 2), value=9.)',
+    't.nn.functional.interpolate(t.arange(4.).reshape(1, 1, 2, 2), scale_factor=2, '
+    "mode='bilinear', align_corners=False)",
+    "t.nn.functional.interpolate(t.arange(4.).reshape(1, 1, 2, 2), size=3, mode='nearest')",
+    't.nn.functional.avg_pool2d(t.arange(16.).reshape(1, 1, 4, 4), 3, stride=2, padding=1)',
+    't.nn.functional.cross_entropy(t.tensor([[1., 2., 3.]]), t.tensor([2]), label_smoothing=0.1)',
+    "t.nn.functional.mse_loss(t.tensor([1., 2.]), t.tensor([2., 4.]), reduction='sum')",
+    't.nn.functional.binary_cross_entropy_with_logits(t.tensor([0.5, -1.]), t.tensor([1., '
+    '0.]), pos_weight=t.tensor([2., 2.]))',
+    't.where(t.tensor([True, False, True]), 3, 1)',
+    't.where(t.tensor([True, False]), True, False)',
+    't.where(t.tensor([True, False]), 2.5, 1)',
+    't.where(t.tensor([True, False]), t.tensor(7), 1.5)',
+    't.where(t.tensor([True, False]), 1, t.tensor([4., 5.]))',
+    't.where(t.tensor([True, False]), t.tensor([1, 2]), 2.5)',
+    't.where(t.tensor([True, False]), t.tensor([1, 2], dtype=t.int32), 7).dtype',
+    't.where(t.tensor([[True], [False]]), 1., t.zeros(2, 3))',
+    't.pow(2, t.tensor([1., 2.]))',
+    't.pow(t.tensor([1, 2]), 2)',
+    't.pow(t.tensor([2]), -1.5)',
+    't.add(t.tensor([1, 2]), 3, alpha=2)',
+    't.sub(t.tensor([1., 2.]), t.tensor([1., 1.]), alpha=0.5)',
+    't.mul(t.tensor([1, 2], dtype=t.uint8), -1)',
+    't.tensor([1, 2], dtype=t.uint8) - 3',
+    't.tensor([250], dtype=t.uint8) + 10',
+    "t.div(t.tensor([5, -5]), 2, rounding_mode='floor')",
+    "t.div(t.tensor([5, -5]), 2, rounding_mode='trunc')",
+    't.true_divide(t.tensor([5]), 2)',
+    't.maximum(t.tensor([1., 5.]), t.tensor([3., 2.]))',
+    't.clamp(t.tensor([1, 5, 9]), 2, 6)',
+    't.clamp(t.tensor([1, 5, 9]), 2.5, 6).dtype',
+    "t.clamp(t.tensor([1., float('nan')]), 0, 0.5)",
+    't.tensor([1, 2, 3]).float().mean()',
+    't.tensor([1., 2.]).masked_fill(t.tensor([True, False]), 3)',
+    't.tensor([1, 2]).masked_fill(t.tensor([True, False]), 3.7)',
+    't.full_like(t.tensor([1, 2]), 3.7)',
+    't.zeros_like(t.tensor([1, 2]), dtype=t.float64)',
+    't.ones(2, 3).sum(dim=-1, keepdim=True).shape',
+    't.tensor(5).item()',
+    't.tensor([5.5]).item()',
+    't.tensor([[1, 2]]).tolist()',
+    't.tensor([1., 2.]).new_full((2,), 3).dtype',
+    't.addcmul(t.tensor([1., 1.]), t.tensor([2., 3.]), t.tensor([4., 5.]), value=0.5)',
+    't.addmm(t.ones(2, 2), t.ones(2, 3), t.ones(3, 2), beta=0.5, alpha=2)',
+    't.baddbmm(t.ones(1, 2, 2), t.ones(1, 2, 3), t.ones(1, 3, 2))',
+    't.tensor([[1., 2.], [3., 4.]]).sum(0).dtype',
+    't.tensor([1, 2]).sum(dtype=t.float32)',
+    't.tensor([1, 2]).to(t.float64).dtype',
+    't.tensor([[1., 2.], [3., 4.]]).amax(dim=(0, 1))',
+    't.tensor([3., 1., 2.]).kthvalue(2)',
+    't.tensor([3., 1., 2.]).mode()',
+    't.tensor([1., 2., 3., 4.]).quantile(0.5)',
+    "t.tensor([1., 2., 3., 4.]).quantile(t.tensor([0.25, 0.75]), interpolation='nearest')",
+    't.tensor([1., 2., 3.]).cummax(0)',
+    't.tensor([1., 2., 3.]).cumprod(0)',
+    't.tensor([[1, 2], [3, 4]]).flatten()',
+    't.tensor([1., 2., 3.]).diff()',
+    't.tensor([0.1, 0.2]).exp().log1p()',
+    't.nn.functional.log_softmax(t.tensor([[1., 2., 3.]]), dim=-1)',
+    't.nn.functional.leaky_relu(t.tensor([-1., 1.]), 0.2)',
+    't.nn.functional.hardtanh(t.tensor([-2., 0.5, 2.]))',
+    't.nn.functional.elu(t.tensor([-1., 1.]))',
+    't.nn.functional.silu(t.tensor([-1., 1.]))',
+    't.nn.functional.embedding(t.tensor([1, 0]), t.tensor([[1., 2.], [3., 4.]]))',
+    't.nn.functional.nll_loss(t.tensor([[-1., -2.], [-0.5, -3.]]), t.tensor([1, 0]), '
+    'ignore_index=0)',
+    't.nn.functional.cross_entropy(t.tensor([[1., 2.], [3., 4.]]), t.tensor([[0.3, 0.7], [1., '
+    '0.]]))',
+    't.nn.functional.smooth_l1_loss(t.tensor([1., 4.]), t.tensor([1.5, 1.]), beta=0.5)',
+    't.nn.functional.huber_loss(t.tensor([1., 4.]), t.tensor([1.5, 1.]), delta=2.)',
+    "t.nn.functional.kl_div(t.tensor([-1., -2.]), t.tensor([0.5, 0.5]), reduction='batchmean')",
+    't.nn.functional.triplet_margin_loss(t.tensor([[1., 0.]]), t.tensor([[0., 1.]]), '
+    't.tensor([[1., 1.]]))',
+    't.tensor([1, 4, 9]).sqrt()',
+    't.tensor([1, 2]).exp().dtype',
+    't.tensor([True, False]).sigmoid()',
+    't.tensor([1, 2]).sin()',
+    't.tensor([1, 2]).float().std()',
+    't.tensor([5, 3]) & 6',
+    't.tensor([5, 3]) | t.tensor([2, 8])',
+    't.tensor([5, 3]) ^ 1',
+    '~t.tensor([5, 3])',
+    '~t.tensor([True, False])',
+    't.tensor([1, 8]) << 2',
+    't.tensor([-8, 8]) >> 1',
+    't.tensor([1, 2, 3]) > 2',
+    't.tensor([1., 2., 3.]) == t.tensor([1, 5, 3])',
+    '(t.tensor([1, 2]) == 1.0).dtype',
+    't.tensor([1, 2]).eq(t.tensor(1.5))',
+    't.tensor([1.5]) + True',
+    't.tensor([1]) + True',
+    't.tensor([True]) + 1',
+    't.tensor([True]) * 2.5',
+    't.tensor([2, 4]) / t.tensor([True, True])',
+    '-t.tensor([1, 2])',
+    'abs(t.tensor([-1.5]))',
+    't.tensor([7]) % t.tensor([-3])',
+    't.tensor([-7.5]) % 2',
+    't.tensor([-7.5]) // 2',
+    't.tensor([7, -7]).div(2, rounding_mode=None)',
+    't.tensor([3, 4]).float().pow(0.5)',
+    't.tensor([0., 0.]).pow(0)',
+    't.tensor([0, 2]).pow(0)',
+    't.tensor([-8.]).pow(1/3)',
+    't.tensor([2]) ** t.tensor([-1])',
+    't.tensor([2.]) ** -1',
+    't.tensor([4]).float_power(0.5)',
+    't.tensor([1., 2.]).max(t.tensor([0., 3.]))',
+    't.tensor([[1, 2], [3, 4]]).max()',
+    't.tensor([[1, 2], [3, 4]]).sum((0, 1))',
+    't.tensor([[1, 2], [3, 4]]).sum(-1, keepdim=True)',
+    't.tensor([[1., 2.], [3., 4.]]).prod(1)',
+    't.tensor([[True, False], [True, True]]).all(1)',
+    't.tensor([[True, False], [True, True]]).any()',
+    't.tensor([0, 1, 2]).count_nonzero()',
+    't.tensor([[0, 1], [2, 0]]).nonzero()',
+    't.tensor([3., 1.]).min(0)',
+    't.tensor([1., 2.]).clamp_min(1.5)',
+    't.tensor([1, 2]).clamp(max=1.5)',
+    't.tensor([1., 2.]).clip(0, 1)',
+    't.tensor([-1.5, 1.5]).relu()',
+    't.tensor([1., 2., 3.]).var(correction=0)',
+    't.tensor([[1., 2.], [3., 5.]]).var(0)',
+    't.std_mean(t.tensor([[1., 2.], [3., 5.]]), 1)',
+    't.var_mean(t.tensor([[1., 2.], [3., 5.]]))',
+    't.tensor([1., 2., 3.])[1:].sum()',
+    't.tensor([1., 2., 3.])[[0, 2]]',
+    't.tensor([1., 2., 3.])[-1]',
+    't.tensor([[1., 2.], [3., 4.]])[..., 0]',
+    't.tensor([[1., 2.], [3., 4.]])[None].shape',
+    't.tensor([[1., 2.], [3., 4.]])[:, None, :].shape',
+    't.tensor([[1., 2.], [3., 4.]])[t.tensor([1])]',
+    't.tensor([[1., 2.], [3., 4.]])[t.tensor(1)]',
+    't.tensor([[1., 2.], [3., 4.]])[1, t.tensor([0, 1])]',
+    't.tensor([[1., 2.], [3., 4.]]).view(4)',
+    't.tensor([[1., 2.], [3., 4.]]).reshape(-1, 1).shape',
+    't.tensor([[1., 2.], [3., 4.]]).permute(1, 0)',
+    't.tensor([[1., 2.], [3., 4.]]).transpose(0, 1).is_contiguous()',
+    't.tensor([[1., 2.], [3., 4.]]).narrow(1, 1, 1)',
+    't.tensor([[1., 2.], [3., 4.]]).squeeze().shape',
+    't.tensor([[1.]]).squeeze().shape',
+    't.tensor([[1.], [2.]]).squeeze(1).shape',
+    't.tensor([1., 2.]).dim()',
+    't.tensor([1., 2.]).ndim',
+    't.tensor([1., 2.]).element_size()',
+    't.tensor([1., 2.]).is_floating_point()',
+    't.tensor([1, 2]).is_floating_point()',
+    't.is_tensor(t.tensor(1))',
+    't.numel(t.ones(2, 3))',
+    't.tensor([1., 2.]).type(t.int32)',
+    't.tensor([1.5, 2.5]).to(t.int64)',
+    't.tensor([-1.5]).to(t.uint8)',
+    't.tensor([3.9]).to(t.int8)',
+    't.tensor([1e10]).to(t.int32).dtype',
+    't.tensor([1, 2]).double().dtype',
+    't.tensor([1, 2]).half().dtype',
+    't.tensor([1, 2]).bool()',
+    't.tensor([0.5]).bool()',
+    't.tensor(2.5).int()',
+    'int(t.tensor(2.7))',
+    'float(t.tensor([3]))',
+    'bool(t.tensor([0.]))',
+    'len(t.zeros(4, 2))',
+    't.zeros(2, 3).size()',
+    't.zeros(2, 3).shape == (2, 3)',
+    't.tensor([1, 2, 3]).flip(0).tolist()',
+    't.tensor([[1, 2], [3, 4]]).rot90()',
+    't.tensor([[1, 2], [3, 4]]).triu(1)',
+    't.tensor([[1, 2], [3, 4]]).diagonal()',
+    't.eye(2, 3)',
+    't.eye(2, dtype=t.int64)',
+    't.zeros((2, 3)).shape',
+    't.ones([2]).dtype',
+    't.rand(2, 3).shape',
+    't.randn(2, generator=None).dtype',
+    't.randint(0, 5, (3,)).dtype',
+    't.randint(5, (3,)).shape',
+    't.randperm(4).dtype',
+    't.arange(2, 10, 3)',
+    't.arange(10, 2, -3)',
+    't.arange(0, 5, 2.5)',
+    't.arange(3, dtype=t.float64)',
+    't.linspace(0, 10, steps=3, dtype=t.int64)',
+    't.logspace(0, 2, 3)',
+    't.tensor([[1, 2]]).expand(3, 2).shape',
+    't.tensor([1, 2]).expand_as(t.zeros(3, 2)).shape',
+    't.broadcast_tensors(t.tensor([1, 2]), t.tensor([[1], [2]]))[0]',
+    't.tensor([1, 2]).unsqueeze(-1).shape',
+    't.cat([t.zeros(2, 0), t.ones(2, 1)], 1)',
+    't.cat((t.tensor([1]), t.tensor([True])))',
+    't.hstack([t.tensor([1]), t.tensor([2])])',
+    't.vstack([t.tensor([1, 2]), t.tensor([3, 4])])',
+    't.tensor([1, 2, 3, 4]).view(2, 2).T',
+    't.tensor([1., 2.]).square()',
+    't.tensor([1., 4.]).rsqrt()',
+    't.tensor([0.5]).asin()',
+    't.tensor([2.]).atan2(t.tensor([1.]))',
+    't.tensor([1., 2.]).reciprocal()',
+    't.tensor([1, 2]).reciprocal()',
+    't.tensor([3.7, -3.7]).frac()',
+    't.tensor([3.7, -3.7]).floor()',
+    't.tensor([3.7, -3.7]).ceil()',
+    't.tensor([3.14159]).round(decimals=2)',
+    't.tensor([1., -1.]).copysign(t.tensor([-1., 1.]))',
+    't.tensor([1., 2.]).hypot(t.tensor([2., 2.]))',
+    't.tensor([0.5]).erf()',
+    't.tensor([0.5]).erfinv()',
+    't.tensor([2.]).lgamma()',
+    't.tensor([2.]).digamma()',
+    't.tensor([1., 2.]).xlogy(t.tensor([0., 2.]))',
+    't.special.expit(t.tensor([0.]))',
+    't.tensor([[1., 2.], [3., 4.]]).cumsum(-1)',
+    't.tensor([1, 2, 3]).cumprod(0)',
+    't.tensor([[1., 2.], [3., 4.]]).softmax(-1)',
+    't.tensor([[1., 2.], [3., 4.]]).log_softmax(0)',
+    't.tensor([1., 2.]).softmax(0, dtype=t.float64)',
+    't.tensor([1., 2., 3.]).dist(t.tensor([1., 1., 1.]))',
+    't.cdist(t.tensor([[0., 0.]]), t.tensor([[3., 4.]]))',
+    't.tensor([[1., 2.], [3., 4.]]).matrix_power(2)',
+    't.kron(t.tensor([1, 2]), t.tensor([1, 10]))',
+    't.tensordot(t.ones(2, 3), t.ones(3, 2), dims=1)',
+    't.cross(t.tensor([1., 0., 0.]), t.tensor([0., 1., 0.]), dim=0)',
+    't.tensor([3, 1, 2]).sort().indices',
+    't.tensor([1., 1., 1.]).argmax()',
+    't.tensor([1., 3., 3.]).argmax()',
+    't.tensor([[1., 3.], [3., 1.]]).max(0).indices',
+    't.tensor([2., 1., 2.]).argsort(stable=True)',
+    't.tensor([1, 3, 2]).msort()',
+    't.bucketize(t.tensor([0.5, 2.]), t.tensor([1., 2., 3.]))',
+    't.isin(t.tensor([1, 2, 3]), t.tensor([2, 5]))',
+    't.histc(t.tensor([1., 2., 1.]), bins=4, min=0, max=3)',
+    't.tensor([1., 2.]).new_zeros(3).dtype',
+    't.tensor([1, 2]).new_empty(2).dtype',
+    't.tensor([1., 2.], requires_grad=True).sum().requires_grad',
+    't.tensor([1., 2.], requires_grad=True).detach().requires_grad',
+    '(t.tensor([1., 2.], requires_grad=True) * 2).grad_fn is not None',
+    't.tensor([1., 2.], requires_grad=True).is_leaf',
+    't.nn.functional.relu6(t.tensor([-1., 3., 7.]))',
+    't.nn.functional.hardswish(t.tensor([-4., 0.5, 4.]))',
+    't.nn.functional.mish(t.tensor([1.]))',
+    't.nn.functional.logsigmoid(t.tensor([-100., 0.]))',
+    't.nn.functional.softsign(t.tensor([1., -3.]))',
+    't.nn.functional.tanhshrink(t.tensor([1.]))',
+    't.nn.functional.threshold(t.tensor([0.5, 2.]), 1., -1.)',
+    't.nn.functional.glu(t.tensor([[1., 2., 3., 4.]]))',
+    't.nn.functional.softmin(t.tensor([1., 2.]), dim=0)',
+    't.nn.functional.dropout(t.ones(3), 0.5, training=False)',
+    't.nn.functional.dropout(t.ones(3), 0.0)',
+    't.nn.functional.l1_loss(t.tensor([1., 2.]), t.tensor([0., 0.]))',
+    't.nn.functional.binary_cross_entropy(t.tensor([0.5, 1.]), t.tensor([1., 1.]))',
+    't.nn.functional.binary_cross_entropy(t.tensor([0., 1.]), t.tensor([1., 0.]))',
+    't.nn.functional.poisson_nll_loss(t.tensor([1., 2.]), t.tensor([1., 3.]))',
+    't.nn.functional.gaussian_nll_loss(t.tensor([1., 2.]), t.tensor([1., 3.]), t.tensor([1., 2.]))',
+    't.nn.functional.margin_ranking_loss(t.tensor([1., 2.]), t.tensor([2., 1.]), t.tensor([1., '
+    '1.]))',
+    't.nn.functional.hinge_embedding_loss(t.tensor([0.5, 2.]), t.tensor([1., -1.]))',
+    't.nn.functional.soft_margin_loss(t.tensor([0.5]), t.tensor([-1.]))',
+    't.nn.functional.multilabel_soft_margin_loss(t.tensor([[0.5, -1.]]), t.tensor([[1., 0.]]))',
+    't.nn.functional.multi_margin_loss(t.tensor([[0.1, 0.8, 0.3]]), t.tensor([1]))',
+    't.nn.functional.cosine_embedding_loss(t.tensor([[1., 0.]]), t.tensor([[0., 1.]]), '
+    't.tensor([-1.]))',
+    't.nn.functional.cross_entropy(t.tensor([[1., 2., 3.], [1., 1., 1.]]), t.tensor([2, -100]))',
+    't.nn.functional.cross_entropy(t.tensor([[1., 2., 3.]]), t.tensor([0]), '
+    "weight=t.tensor([1., 2., 3.]), reduction='sum')",
+    "t.nn.functional.nll_loss(t.tensor([[-1., -2.]]), t.tensor([1]), reduction='none')",
+    't.nn.functional.unfold(t.arange(9.).reshape(1, 1, 3, 3), 2)',
+    't.nn.functional.fold(t.ones(1, 4, 4), (3, 3), 2)',
+    't.nn.functional.pixel_shuffle(t.arange(8.).reshape(1, 4, 1, 2), 2)',
+    't.nn.functional.adaptive_avg_pool2d(t.arange(16.).reshape(1, 1, 4, 4), 3)',
+    't.nn.functional.adaptive_max_pool1d(t.tensor([[[1., 3., 2., 5., 4.]]]), 2)',
+    't.nn.functional.max_pool1d(t.tensor([[[1., 3., 2., 5., 4.]]]), 2, ceil_mode=True)',
+    't.nn.functional.avg_pool1d(t.tensor([[[1., 3., 2., 5., 4.]]]), 3, stride=1, padding=1, '
+    'count_include_pad=False)',
+    "t.nn.functional.conv1d(t.ones(1, 1, 5), t.ones(1, 1, 3), padding='same')",
+    't.nn.functional.conv2d(t.ones(1, 1, 4, 4), t.ones(1, 1, 3, 3), stride=2, padding=1)',
+    't.nn.functional.conv_transpose2d(t.ones(1, 1, 2, 2), t.ones(1, 1, 3, 3), stride=2)',
+    't.nn.functional.linear(t.ones(2, 3), t.ones(4, 3), t.arange(4.))',
+    't.nn.functional.bilinear(t.ones(1, 2), t.ones(1, 3), t.ones(1, 2, 3))',
+    't.nn.functional.layer_norm(t.tensor([[1., 2., 4.]]), (3,))',
+    't.nn.functional.group_norm(t.arange(8.).reshape(1, 4, 2), 2)',
+    't.nn.functional.instance_norm(t.arange(8.).reshape(1, 2, 4))',
+    't.nn.functional.batch_norm(t.tensor([[1., 2.], [3., 6.]]), None, None, training=True)',
+    't.nn.functional.local_response_norm(t.arange(8.).reshape(1, 4, 2), 2)',
+    't.nn.functional.pairwise_distance(t.tensor([[1., 2.]]), t.tensor([[4., 6.]]))',
+    't.nn.functional.grid_sample(t.arange(4.).reshape(1, 1, 2, 2), t.zeros(1, 1, 1, 2), '
+    'align_corners=False)',
+    't.nn.functional.affine_grid(t.tensor([[[1., 0., 0.], [0., 1., 0.]]]), (1, 1, 2, 2), '
+    'align_corners=False)',
+    "t.nn.functional.interpolate(t.arange(4.).reshape(1, 1, 4), size=6, mode='linear', "
+    'align_corners=True)',
+    't.nn.functional.interpolate(t.arange(4.).reshape(1, 1, 2, 2), scale_factor=1.5, '
+    "mode='bicubic')",
+    't.nn.functional.interpolate(t.arange(4.).reshape(1, 1, 2, 2), scale_factor=2, '
+    "mode='nearest-exact')",
+    "t.nn.functional.interpolate(t.arange(9.).reshape(1, 1, 3, 3), size=2, mode='area')",
+]
+
+# Statements that leave their result in ``r``: views and in-place writes (what a write through
+# a view changes), gradients, modules, optimizers and schedulers, seeded draws, data loading.
+STATEMENTS = [
+    'x = t.arange(6.); y = x.view(2, 3); y[0, 0] = 100; r = x',
+    'x = t.arange(6.); y = x[::2]; y += 1; r = x',
+    'x = t.arange(6.); x[1:3] = t.tensor([9., 8.]); r = x',
+    'x = t.zeros(3); x[t.tensor([0, 0, 2])] = t.tensor([1., 2., 3.]); r = x',
+    'x = t.zeros(3); x.index_put_((t.tensor([0, 0, 2]),), t.tensor([1., 2., 3.]), '
+    'accumulate=True); r = x',
+    'x = t.zeros(2, 2); x[t.tensor([[True, False], [False, True]])] = 5.; r = x',
+    'x = t.arange(4.); d = x.detach(); d[0] = -1; r = x',
+    'x = t.arange(4.); c = x.clone(); c[0] = -1; r = x',
+    'x = t.arange(6.).reshape(2, 3); x.t_(); r = x.shape',
+    'x = t.arange(6.).reshape(2, 3); y = x.t(); y[0, 1] = -5; r = x',
+    'x = t.arange(6.).reshape(2, 3); y = x.transpose(0, 1).contiguous(); y[0, 1] = -5; r = x',
+    'x = t.arange(4.); x.mul_(2).add_(1); r = x',
+    "x = t.arange(4); x.div_(2, rounding_mode='floor'); r = x",
+    'x = t.arange(4.); x.clamp_(1, 2); r = x',
+    'x = t.arange(4.); x.zero_(); r = x',
+    'x = t.ones(3); x.fill_(t.tensor(2.)); r = x',
+    'x = t.arange(4.); x.copy_(t.tensor([1, 2, 3, 4])); r = x',
+    'x = t.arange(4.); x.masked_fill_(x > 1, 0); r = x',
+    "x = t.zeros(5); x.scatter_(0, t.tensor([1, 1, 3]), t.tensor([1., 2., 3.]), reduce='add'); "
+    'r = x',
+    'x = t.zeros(5); x.scatter_add_(0, t.tensor([1, 1, 3]), t.tensor([1., 2., 3.])); r = x',
+    'x = t.zeros(2, 3); x.scatter_(1, t.tensor([[0], [2]]), 7.); r = x',
+    'x = t.zeros(4); x.index_fill_(0, t.tensor([1, 3]), -2.); r = x',
+    'x = t.zeros(4); x.index_copy_(0, t.tensor([3, 0]), t.tensor([5., 6.])); r = x',
+    'x = t.arange(5.); x.masked_scatter_(x > 2, t.tensor([10., 20.])); r = x',
+    'x = t.arange(4.).reshape(2, 2); x.unsqueeze_(0); r = x.shape',
+    'x = t.arange(4.); y = x.expand(2, 4); r = y.stride()',
+    'x = t.arange(6.).reshape(2, 3); r = x.stride()',
+    'x = t.arange(6.).reshape(2, 3); r = x.t().stride()',
+    'x = t.arange(6.).reshape(2, 3); r = x[:, 1].stride()',
+    'x = t.arange(6.).reshape(2, 3); r = x.t().is_contiguous()',
+    'x = t.arange(6.); r = x.as_strided((2, 2), (1, 2))',
+    'x = t.arange(6.); r = x.unfold(0, 2, 2)',
+    'x = t.arange(6.).reshape(2, 3); r = x.view(3, 2)',
+    'x = t.arange(6.).reshape(2, 3); r = x.flatten().data_ptr() == x.data_ptr()',
+    'x = t.arange(6.).reshape(2, 3); r = x.reshape(6).data_ptr() == x.data_ptr()',
+    'x = t.arange(6.).reshape(2, 3); r = x.t().reshape(6).data_ptr() == x.data_ptr()',
+    'x = t.tensor([1., 2.], requires_grad=True); y = (x * x).sum(); y.backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = (x ** 3).sum(); g, = t.autograd.grad(y, '
+    'x, create_graph=True); g.sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.exp(); y.backward(t.tensor([1., 0.5])); '
+    'r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); (x * 2).sum().backward(); '
+    '(x * 3).sum().backward(); r = x.grad',
+    'x = t.tensor([1., -2.], requires_grad=True); x.abs().sum().backward(); r = x.grad',
+    'x = t.tensor([0., 2.], requires_grad=True); x.sqrt().sum().backward(); r = x.grad',
+    'x = t.tensor([0., 2.], requires_grad=True); x.relu().sum().backward(); r = x.grad',
+    'x = t.tensor([1., 1., 2.], requires_grad=True); x.max().backward(); r = x.grad',
+    'x = t.tensor([1., 1., 2.], requires_grad=True); x.amax().backward(); r = x.grad',
+    'x = t.tensor([3., 1., 3.], requires_grad=True); x.max(0)[0].backward(); r = x.grad',
+    'x = t.tensor([2., 1., 2.], requires_grad=True); x.median().backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); x.norm().backward(); r = x.grad',
+    'x = t.tensor([0., 0.], requires_grad=True); x.norm().backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3., 4.], requires_grad=True); x.std().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); t.where(x > 1, x, '
+    't.tensor(0.)).sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); x.clamp(1.5, 3).sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); x.clamp(min=1).sum().backward(); r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); x[0].sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); x[t.tensor([0, 0, 2])].sum().backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.clone(); y[0] = 5; y.sum().backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x * 1; y.mul_(y); y.sum().backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.softmax(0); y[0].backward(); r = x.grad',
+    'x = t.tensor([[1., 2.]], requires_grad=True); t.nn.functional.cross_entropy(x, '
+    't.tensor([1])).backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); x.cumsum(0).sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); x.prod().backward(); r = x.grad',
+    'x = t.tensor([1., 0., 3.], requires_grad=True); x.prod().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.detach(); r = y.requires_grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.sum(); y.retain_grad(); '
+    '(y * 2).backward(); r = y.grad',
+    'm = t.nn.Linear(2, 3); r = [p.shape for p in m.parameters()]',
+    'm = t.nn.Sequential(t.nn.Linear(2, 3), t.nn.ReLU()); r = list(m.state_dict().keys())',
+    'm = t.nn.BatchNorm1d(3); r = list(m.state_dict().keys())',
+    'm = t.nn.BatchNorm1d(3); m(t.tensor([[1., 2., 3.], [3., 4., 8.]])); r = (m.running_mean, '
+    'm.running_var, m.num_batches_tracked)',
+    'm = t.nn.Embedding(3, 2, padding_idx=0); r = m.weight[0]',
+    'm = t.nn.Linear(2, 2); m.eval(); r = (m.training, m.weight.requires_grad)',
+    'm = t.nn.Linear(2, 2); m.requires_grad_(False); r = m.weight.requires_grad',
+    'm = t.nn.Dropout(0.5); m.eval(); r = m(t.ones(3))',
+    'm = t.nn.Flatten(); r = m(t.ones(2, 3, 4)).shape',
+    'm = t.nn.Unflatten(1, (2, 2)); r = m(t.ones(3, 4)).shape',
+    'm = t.nn.ModuleList([t.nn.Linear(1, 1), t.nn.Linear(1, 1)]); r = len(list(m.parameters()))',
+    "m = t.nn.ModuleDict({'a': t.nn.Linear(1, 1)}); r = list(m.keys())",
+    'm = t.nn.ParameterList([t.nn.Parameter(t.ones(2))]); r = len(m)',
+    'm = t.nn.Linear(2, 2); r = sum(p.numel() for p in m.parameters() if p.requires_grad)',
+    'm = t.nn.Conv2d(1, 2, 3, padding=1, bias=False); r = (m.weight.shape, m.bias)',
+    'm = t.nn.LSTM(2, 3, batch_first=True); o, (h, c) = m(t.ones(1, 4, 2)); r = (o.shape, '
+    'h.shape, c.shape)',
+    'm = t.nn.GRU(2, 3, num_layers=2); o, h = m(t.ones(4, 1, 2)); r = (o.shape, h.shape)',
+    'm = t.nn.MultiheadAttention(4, 2, batch_first=True); o, w = m(t.ones(1, 3, 4), t.ones(1, '
+    '3, 4), t.ones(1, 3, 4)); r = (o.shape, w.shape)',
+    'm = t.nn.TransformerEncoderLayer(4, 2, 8, batch_first=True); r = m(t.ones(1, 3, 4)).shape',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, '
+    'weight_decay=0.1); p.grad = t.tensor([1., 2.]); o.step(); o.step(); r = p',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.Adam([p], lr=0.1, amsgrad=True); '
+    'p.grad = t.tensor([1., -2.]); o.step(); o.step(); r = p',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.AdamW([p], lr=0.1); p.grad = t.tensor([1., '
+    '-2.]); o.step(); r = p',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.RMSprop([p], lr=0.1, centered=True, '
+    'momentum=0.5); p.grad = t.tensor([1., -2.]); o.step(); o.step(); r = p',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.Adagrad([p], lr=0.1, lr_decay=0.1); '
+    'p.grad = t.tensor([1., -2.]); o.step(); o.step(); r = p',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.SGD([p], lr=1.); '
+    's = t.optim.lr_scheduler.StepLR(o, 2, 0.5); [ (o.step(), s.step()) for _ in range(5)]; '
+    'r = s.get_last_lr()',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.SGD([p], lr=1.); '
+    's = t.optim.lr_scheduler.CosineAnnealingLR(o, 10); [ (o.step(), '
+    's.step()) for _ in range(3)]; r = s.get_last_lr()',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.SGD([p], lr=1.); '
+    's = t.optim.lr_scheduler.OneCycleLR(o, 1., total_steps=10); [ (o.step(), '
+    's.step()) for _ in range(3)]; r = s.get_last_lr()',
+    'p = t.nn.Parameter(t.ones(2)); p.grad = t.tensor([3., 4.]); '
+    'r = t.nn.utils.clip_grad_norm_([p], 1.0); r = (r, p.grad)',
+    'p = t.nn.Parameter(t.ones(2)); p.grad = t.tensor([3., -4.]); '
+    't.nn.utils.clip_grad_value_([p], 1.0); r = p.grad',
+    'g = t.Generator().manual_seed(0); r = t.rand(3, generator=g)',
+    't.manual_seed(0); r = t.randn(3)',
+    't.manual_seed(0); r = t.randint(0, 10, (4,))',
+    't.manual_seed(0); r = t.randperm(5)',
+    't.manual_seed(0); r = t.multinomial(t.tensor([0.1, 0.5, 0.4]), 4, replacement=True)',
+    't.manual_seed(0); r = t.nn.functional.dropout(t.ones(6), 0.5)',
+    't.manual_seed(0); r = t.nn.Linear(2, 2).weight',
+    't.manual_seed(0); r = t.nn.Conv2d(1, 1, 2).weight',
+    't.manual_seed(0); r = t.normal(0., 1., (3,))',
+    't.manual_seed(0); r = t.empty(3).uniform_(-1, 1)',
+    't.manual_seed(0); r = t.bernoulli(t.tensor([0.3, 0.7, 0.5]))',
+    'ds = t.utils.data.TensorDataset(t.arange(6.), t.arange(6)); '
+    'dl = t.utils.data.DataLoader(ds, batch_size=4); r = [b[0] for b in dl]',
+    'g = t.Generator().manual_seed(1); '
+    'dl = t.utils.data.DataLoader(t.utils.data.TensorDataset(t.arange(6)), batch_size=3, '
+    'shuffle=True, generator=g); r = [b[0] for b in dl]',
+    't.manual_seed(3); r = [s.indices if hasattr(s, '
+    "'indices') else None for s in t.utils.data.random_split(range(5), [3, 2])]",
+]
+
+# (expression, the error class both raise)
+ERRORS = [
+    ("t.add(t.tensor([1, 2]), 3, alpha=2.5)", RuntimeError),
+    ("t.add(t.tensor([1, 2]), t.tensor([1, 1]), alpha=2.5)", RuntimeError),
+    ("t.sub(t.tensor([1, 2]), 1, alpha=0.5)", RuntimeError),
+    ("t.add(t.tensor([1., 2.]), t.tensor([1, 1]), alpha=True)", RuntimeError),
+    ("t.where(t.tensor([1, 0]), 1, 0)", RuntimeError),
+    ("t.tensor([1, 2]).softmax(0)", NotImplementedError),
+    ("t.tensor([1, 2]).mean()", RuntimeError),
+    ("t.tensor([[True]]).log_softmax(0)", NotImplementedError),
+    ("t.nn.functional.softmax(t.tensor([[1, 2]], dtype=t.int32), 1)", NotImplementedError),
+]
+
+
+def _plain(v):
+    """A result as plain Python data: tensors as (dtype name, shape, values)."""
+    if isinstance(v, (torch.Tensor, tg.Tensor)):
+        a = v.detach().numpy()
+        return ("tensor", str(v.dtype).split(".")[-1], a.shape, a.tolist())
+    if isinstance(v, (torch.Size, tg.Size)):
+        return tuple(v)
+    if isinstance(v, (tuple, list)):
+        return tuple(_plain(x) for x in v)
+    if isinstance(v, (torch.dtype, tg.dtype)):
+        return str(v).split(".")[-1]
+    return v
+
+
+def _same(a, b):
+    if isinstance(a, tuple) and isinstance(b, tuple) or isinstance(a, list) and \
+            isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or math.isnan(a) and math.isnan(b) or \
+            abs(a - b) <= 1e-6 * max(1.0, abs(a))
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_expression_as_torch(expression):
+    theirs = _plain(eval(expression, {"t": torch, "np": np}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # (torch warns for none of these)
+        ours = _plain(eval(expression, {"t": tg, "np": np}))
+    assert _same(ours, theirs), f"ours {ours!r}, torch {theirs!r}"
+
+
+@pytest.mark.parametrize("expression, error", ERRORS)
+def test_expression_raises_as_torch(expression, error):
+    with pytest.raises(error):
+        eval(expression, {"t": torch, "np": np})
+    with pytest.raises(error):
+        eval(expression, {"t": tg, "np": np})
+
+
+@pytest.mark.parametrize("statement", STATEMENTS)
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+def test_statement_as_torch(statement):
+    """The same result, or (a gradient through a value changed in place) the same error."""
+    results = []
+    for lib in (torch, tg):
+        env = {"t": lib, "np": np}
+        try:
+            exec(statement, env)
+            results.append(_plain(env["r"]))
+        except RuntimeError as e:
+            results.append(("RuntimeError", str(e).split(":")[0]))
+    assert _same(results[1], results[0]), f"ours {results[1]!r}, torch {results[0]!r}"
