@@ -6,8 +6,9 @@ and in-place writes, gradients, seeded draws. What it found is fixed: two number
 (an int64, bool or default-float result, as torch; before, ``where(c, 3, 1)`` read them as
 sizes and returned uninitialised values), ``add``/``sub`` with a number and ``alpha``
 (``add(x, 3, alpha=2)`` raised AttributeError; a float alpha for integers is torch's error),
-``softmax``'s ``dtype`` and its error for integers, and casts of NaN or out-of-range floats to
-integers without NumPy's warning."""
+``softmax``'s ``dtype`` and its error for integers, casts of NaN or out-of-range floats to
+integers without NumPy's warning, and torch's warning for a var/std with no degrees of freedom
+left."""
 import math
 import warnings
 
@@ -430,6 +431,180 @@ EXPRESSIONS = [
     't.nn.functional.interpolate(t.arange(4.).reshape(1, 1, 2, 2), scale_factor=2, '
     "mode='nearest-exact')",
     "t.nn.functional.interpolate(t.arange(9.).reshape(1, 1, 3, 3), size=2, mode='area')",
+    't.lerp(t.tensor([1., 2.]), t.tensor([3., 4.]), 0.25)',
+    't.clamp(t.tensor([1., 5.]), t.tensor(2.), 4)',
+    't.pow(2, t.tensor([1, 2]))',
+    't.pow(2.5, t.tensor([1, 2]))',
+    't.fmod(t.tensor([5, -5]), 3)',
+    't.remainder(5, t.tensor([3, -3]))',
+    't.bitwise_and(t.tensor([5, 6]), 3)',
+    't.eq(t.tensor([1, 2]), 2)',
+    't.ge(t.tensor([1., 2.]), 1)',
+    't.copysign(t.tensor([1., 2.]), -1)',
+    't.xlogy(2, t.tensor([1., 2.]))',
+    't.xlogy(t.tensor([0., 2.]), 3)',
+    't.mul(t.tensor([1, 2]), 2.5)',
+    't.div(t.tensor([1, 2]), 2)',
+    't.rsub(t.tensor([1, 2]), 5)',
+    't.tensor(5) / t.tensor([2, 4])',
+    't.maximum(t.tensor([1, 5]), t.tensor(3))',
+    "t.fmax(t.tensor([1., float('nan')]), t.tensor([0., 2.]))",
+    't.heaviside(t.tensor([-1., 0., 2.]), t.tensor(0.5))',
+    't.where(t.tensor([True, False]), t.tensor(1.5), t.tensor(2))',
+    't.where(t.tensor([True, False]), t.tensor([1], dtype=t.int32), 2)',
+    't.where(t.tensor([True, False]), 2, t.tensor([1], dtype=t.int32))',
+    't.where(t.tensor([True, False]), 2.5, t.tensor([1], dtype=t.float64))',
+    't.where(t.tensor([True, False]), t.tensor(2.5, dtype=t.float64), t.tensor([1.], '
+    'dtype=t.float32))',
+    't.tensor([1., 2.]).where(t.tensor([True, False]), 0)',
+    't.tensor([1, 2]).where(t.tensor([True, False]), 0.5)',
+    't.masked_fill(t.tensor([1, 2]), t.tensor([True, False]), 9)',
+    't.index_fill(t.tensor([1., 2.]), 0, t.tensor([0]), 5)',
+    't.full((2,), 3, dtype=t.float64)',
+    't.full_like(t.tensor([1., 2.]), 7)',
+    't.tensor([1., 2.]).new_full((1,), 5)',
+    't.tensor([1, 2]).add(True)',
+    't.tensor([1., 2.]).add(t.tensor(3, dtype=t.int64))',
+    '(t.tensor([1., 2.], dtype=t.float64) + t.tensor(3., dtype=t.float32)).dtype',
+    '(t.tensor([1, 2], dtype=t.int8) + t.tensor(300)).dtype',
+    '(t.tensor([1, 2], dtype=t.int8) + 300)',
+    '(t.tensor([1, 2], dtype=t.uint8) * t.tensor(-1))',
+    't.tensor([1., 2.]).clamp(min=t.tensor(1.5))',
+    't.tensor([3, 4]).sum() / 2',
+    't.tensor(7) // t.tensor(2)',
+    't.tensor(-7) % 3',
+    't.tensor(3) ** 2.0',
+    't.tensor(2.0) ** t.tensor(3)',
+    't.tensor([4.]) ** 0.5',
+    't.sqrt(t.tensor(4))',
+    't.tensor(3).float() / 0',
+    't.tensor(3) / 0',
+    't.tensor(0.) / 0',
+    't.tensor([1, 2]) * t.tensor(0.5)',
+    't.tensor([1, 2], dtype=t.int32) * t.tensor(2, dtype=t.int64)',
+    't.tensor([True]) & t.tensor([1])',
+    't.zeros(0).sum()',
+    't.zeros(0).mean()',
+    't.zeros(0).prod()',
+    't.zeros(0, 3).sum(0)',
+    't.zeros(0, 3).amax(1)',
+    't.zeros(0, 3).max(1)',
+    't.zeros(0).cumsum(0)',
+    't.zeros(0).sort()',
+    't.zeros(0, 2).softmax(1)',
+    't.zeros(2, 0).softmax(1)',
+    't.zeros(0).norm()',
+    't.zeros(0).logsumexp(0)',
+    't.zeros(3, 0) @ t.zeros(0, 2)',
+    't.cat([t.zeros(0), t.ones(2)])',
+    't.stack([t.zeros(0), t.zeros(0)])',
+    't.zeros(0).unique()',
+    't.zeros(0, dtype=t.int64).bincount()',
+    't.zeros(2, 0).argmax(0)',
+    't.zeros(0).any()',
+    't.zeros(0).all()',
+    't.zeros(0).median()',
+    't.tensor([[1, 2], [3, 4]]).sum(dim=(-1, -2))',
+    't.tensor([[1., 2.], [3., 4.]]).mean(-1, keepdim=True)',
+    't.tensor([[1., 2.], [3., 4.]]).amin((0,))',
+    't.tensor([[[1., 2.], [3., 4.]]]).logsumexp((1, 2))',
+    't.tensor([[1., 2.], [3., 4.]]).var(dim=None, correction=0)',
+    't.tensor([[1., 2.], [3., 4.]]).std(1, unbiased=False)',
+    't.tensor([[1., 5.], [2., 2.]]).cummin(1)',
+    't.tensor([1, 5, 2]).cummax(0)',
+    't.tensor([[3, 1], [2, 4]]).sort(0)',
+    't.tensor([[3, 1], [2, 4]]).topk(1, dim=0, largest=False)',
+    "t.tensor([3., float('nan'), 1.]).sort()",
+    "t.tensor([3., float('nan'), 1.]).topk(2)",
+    "t.tensor([3., float('nan'), 1.]).argsort(descending=True)",
+    "t.tensor([3., float('nan'), 1.]).median()",
+    "t.tensor([3., float('nan'), 1.]).nanmedian()",
+    "t.tensor([3., float('nan'), 1.]).min()",
+    "t.tensor([3., float('nan'), 1.]).amin()",
+    "t.tensor([3., float('nan'), 1.]).cummax(0)",
+    "t.tensor([3., float('nan'), 1.]).clamp(2, 2.5)",
+    "t.tensor([float('inf'), -float('inf')]).softmax(0)",
+    "t.tensor([float('inf'), 1.]).softmax(0)",
+    "t.tensor([-float('inf'), -float('inf')]).softmax(0)",
+    "t.tensor([-float('inf'), -float('inf')]).logsumexp(0)",
+    "t.tensor([float('inf'), float('inf')]).logsumexp(0)",
+    't.tensor([1e30, 1e30], dtype=t.float32).norm()',
+    't.tensor([1e-30, 1e-30], dtype=t.float32).norm()',
+    't.tensor([1e20], dtype=t.float32).pow(2)',
+    't.tensor([100.], dtype=t.float32).exp()',
+    't.tensor([-100.]).sigmoid()',
+    't.tensor([100.]).log_softmax(0)',
+    't.tensor([1000., 0.]).log_softmax(0)',
+    't.nn.functional.softplus(t.tensor([25., 15.]), beta=1, threshold=20)',
+    't.nn.functional.binary_cross_entropy_with_logits(t.tensor([100., -100.]), t.tensor([0., 1.]))',
+    't.nn.functional.cross_entropy(t.tensor([[1000., 0.]]), t.tensor([1]))',
+    't.nn.functional.log_softmax(t.tensor([[1e4, 0., -1e4]]), 1)',
+    't.nn.functional.gelu(t.tensor([-10., 10.]))',
+    't.nn.functional.silu(t.tensor([-100.]))',
+    't.nn.functional.elu(t.tensor([-100.]), alpha=2.)',
+    't.nn.functional.selu(t.tensor([-1., 1.]))',
+    't.nn.functional.celu(t.tensor([-1., 1.]), alpha=0.5)',
+    't.nn.functional.rrelu(t.tensor([-1., 1.]), training=False)',
+    't.nn.functional.prelu(t.tensor([[-1., 1.]]), t.tensor([0.25]))',
+    't.nn.functional.hardsigmoid(t.tensor([-4., 0., 4.]))',
+    't.nn.functional.softshrink(t.tensor([-1., 0.2, 1.]), 0.5)',
+    't.nn.functional.hardshrink(t.tensor([-1., 0.2, 1.]), 0.5)',
+    't.nn.functional.logsigmoid(t.tensor([100.]))',
+    't.nn.functional.normalize(t.zeros(1, 3))',
+    't.nn.functional.normalize(t.tensor([[1., 2.], [3., 4.]]), p=1, dim=0)',
+    "t.nn.functional.pad(t.arange(6.).reshape(1, 2, 3), (1, 1), mode='reflect')",
+    "t.nn.functional.pad(t.arange(6.).reshape(1, 2, 3), (2, 1), mode='replicate')",
+    "t.nn.functional.pad(t.arange(6.).reshape(1, 2, 3), (1, 2), mode='circular')",
+    't.nn.functional.pad(t.arange(4.).reshape(1, 1, 2, 2), (1, 0, 0, 1))',
+    't.nn.functional.pad(t.arange(6.).reshape(2, 3), (-1, 0))',
+    't.nn.functional.conv2d(t.arange(16.).reshape(1, 1, 4, 4), t.ones(1, 1, 2, 2), dilation=2)',
+    't.nn.functional.conv2d(t.arange(32.).reshape(1, 2, 4, 4), t.ones(2, 1, 3, 3), groups=2)',
+    't.nn.functional.conv2d(t.arange(16.).reshape(1, 1, 4, 4), t.ones(1, 1, 3, 3), padding=(1, '
+    '0), stride=(1, 2))',
+    't.nn.functional.conv1d(t.arange(8.).reshape(1, 2, 4), t.ones(4, 1, 2), groups=2)',
+    't.nn.functional.conv_transpose1d(t.ones(1, 1, 3), t.ones(1, 1, 2), stride=2, '
+    'output_padding=1)',
+    't.nn.functional.conv_transpose2d(t.ones(1, 2, 2, 2), t.ones(2, 1, 2, 2), groups=2)',
+    't.nn.functional.max_pool2d(t.arange(16.).reshape(1, 1, 4, 4), 3, 1, 1)',
+    't.nn.functional.max_pool2d(t.arange(25.).reshape(1, 1, 5, 5), 2, ceil_mode=True)',
+    't.nn.functional.max_pool2d(t.arange(16.).reshape(1, 1, 4, 4), 2, return_indices=True)',
+    't.nn.functional.max_unpool2d(*t.nn.functional.max_pool2d(t.arange(16.).reshape(1, 1, 4, '
+    '4), 2, return_indices=True), 2)',
+    't.nn.functional.avg_pool2d(t.arange(25.).reshape(1, 1, 5, 5), 2, ceil_mode=True)',
+    't.nn.functional.avg_pool2d(t.arange(16.).reshape(1, 1, 4, 4), 3, 1, 1, divisor_override=2)',
+    't.nn.functional.lp_pool2d(t.arange(16.).reshape(1, 1, 4, 4), 2, 2)',
+    't.nn.functional.adaptive_max_pool2d(t.arange(25.).reshape(1, 1, 5, 5), (2, 3))',
+    't.nn.functional.adaptive_avg_pool1d(t.arange(7.).reshape(1, 1, 7), 3)',
+    't.nn.functional.embedding(t.tensor([1, 2]), t.arange(6.).reshape(3, 2), max_norm=1.0)',
+    't.nn.functional.embedding_bag(t.tensor([0, 1, 2]), t.arange(6.).reshape(3, 2), '
+    "t.tensor([0, 2]), mode='max')",
+    't.nn.functional.one_hot(t.tensor([[0], [1]]), 2).shape',
+    't.nn.functional.nll_loss(t.tensor([[[-1., -2.], [-3., -4.]]]), t.tensor([[0, 1]]))',
+    't.nn.functional.cross_entropy(t.zeros(2, 3, 4), t.zeros(2, 4, dtype=t.int64), '
+    "reduction='none').shape",
+    't.nn.functional.cross_entropy(t.tensor([[1., 2.]]), t.tensor([1]), ignore_index=1)',
+    "t.nn.functional.mse_loss(t.tensor([[1.], [3.]]), t.tensor([[1.], [2.]]), reduction='none')",
+    't.nn.functional.kl_div(t.tensor([-1., -2.]), t.tensor([-1., -1.]), log_target=True, '
+    "reduction='sum')",
+    't.nn.functional.binary_cross_entropy(t.tensor([0.3]), t.tensor([1.]), weight=t.tensor([2.]))',
+    't.nn.functional.ctc_loss(t.randn(5, 1, 3).log_softmax(2) * 0, t.tensor([[1, 2]]), '
+    't.tensor([5]), t.tensor([2]))',
+    't.nn.functional.triplet_margin_with_distance_loss(t.tensor([[1., 0.]]), t.tensor([[0., '
+    '1.]]), t.tensor([[1., 1.]]))',
+    't.nn.functional.multilabel_margin_loss(t.tensor([[0.1, 0.2, 0.4, 0.8]]), t.tensor([[3, 0, '
+    '-1, 1]]))',
+    't.tensor([1., 2., 3.]).var(correction=2)',
+]
+
+# Expressions torch answers with a UserWarning (degrees of freedom <= 0, kl_div's 'mean'):
+# the same values, and our warning too.
+WARNING_EXPRESSIONS = [
+    't.zeros(0).std()',
+    't.tensor([5.]).var()',
+    't.tensor([1., 2.]).var(correction=2)',
+    't.var_mean(t.tensor([[1., 2.]]), 0)',
+    't.tensor([5.]).std()',
+    't.nn.functional.kl_div(t.tensor([0.2, 0.8]).log(), t.tensor([0., 1.]))',
 ]
 
 # Statements that leave their result in ``r``: views and in-place writes (what a write through
@@ -584,6 +759,9 @@ ERRORS = [
     ("t.where(t.tensor([1, 0]), 1, 0)", RuntimeError),
     ("t.tensor([1, 2]).softmax(0)", NotImplementedError),
     ("t.tensor([1, 2]).mean()", RuntimeError),
+    ("t.zeros(0).max()", RuntimeError),
+    ("t.zeros(2, 0).max(1)", IndexError),
+    ("t.zeros(0).argmax()", IndexError),
     ("t.tensor([[True]]).log_softmax(0)", NotImplementedError),
     ("t.nn.functional.softmax(t.tensor([[1, 2]], dtype=t.int32), 1)", NotImplementedError),
 ]
@@ -643,3 +821,58 @@ def test_statement_as_torch(statement):
         except RuntimeError as e:
             results.append(("RuntimeError", str(e).split(":")[0]))
     assert _same(results[1], results[0]), f"ours {results[1]!r}, torch {results[0]!r}"
+
+
+@pytest.mark.parametrize("expression", WARNING_EXPRESSIONS)
+def test_expression_warns_as_torch(expression):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = _plain(eval(expression, {"t": torch, "np": np}))
+    with pytest.warns(UserWarning):
+        ours = _plain(eval(expression, {"t": tg, "np": np}))
+    assert _same(ours, theirs), f"ours {ours!r}, torch {theirs!r}"
+
+
+# Elementwise functions that are plain arithmetic in torch's kernels: the same bits, values and
+# gradients, float32 and float64 (transcendental ones — exp, tanh, erf — differ in the last
+# bit between libm implementations and are compared to a tolerance elsewhere). hardsigmoid was
+# x/6 + 1/2 (1/3 + 2⁻⁵⁴ at x = −1, torch's (x + 3)/6 gives 1/3) and its gradient g/6 (torch
+# multiplies by 1/6 rounded to float32, for float64 too).
+BITWISE = {
+    "hardsigmoid": lambda L, x: L.nn.functional.hardsigmoid(x),
+    "hardswish": lambda L, x: L.nn.functional.hardswish(x),
+    "hardtanh": lambda L, x: L.nn.functional.hardtanh(x, -2.0, 2.0),
+    "relu6": lambda L, x: L.nn.functional.relu6(x),
+    "leaky_relu": lambda L, x: L.nn.functional.leaky_relu(x, 0.1),
+    "softshrink": lambda L, x: L.nn.functional.softshrink(x, 0.5),
+    "hardshrink": lambda L, x: L.nn.functional.hardshrink(x, 0.5),
+    "threshold": lambda L, x: L.nn.functional.threshold(x, 0.5, -3.0),
+    "relu": lambda L, x: L.relu(x),
+    "abs": lambda L, x: x.abs(),
+    "clamp": lambda L, x: x.clamp(-1.5, 2.0),
+    "square": lambda L, x: x.square(),
+    "divide by 3": lambda L, x: x / 3,
+    "times 0.1": lambda L, x: x * 0.1,
+    "l1_loss": lambda L, x: L.nn.functional.l1_loss(x, x * 0 + 0.3, reduction="none"),
+    "huber_loss": lambda L, x: L.nn.functional.huber_loss(x, x * 0 + 0.3, reduction="none",
+                                                          delta=0.7),
+    "mse_loss": lambda L, x: L.nn.functional.mse_loss(x, x * 0 + 0.3, reduction="none"),
+}
+POINTS = np.array([-7.0, -3.0, -2.5, -1.0, -0.3, -0.0, 0.0, 0.1, 0.5, 1.0, 2.5, 3.0, 6.0, 7.0,
+                   1e-3, -1e-3, 1 / 3, 25.0, -25.0])
+GRADS = np.array([1.0, 3.0, 7.0, 0.1, -2.0, 1 / 3, 5.0, 0.7, 11.0, 1e-2, 3.3, -1.0, 2.0, 1.5,
+                  0.9, 1.0, 7.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(BITWISE))
+def test_arithmetic_elementwise_bits_as_torch(name, dtype):
+    results = []
+    for L in (torch, tg):
+        x = L.tensor(POINTS.astype(dtype), requires_grad=True)
+        y = BITWISE[name](L, x)
+        y.backward(L.tensor(GRADS.astype(dtype)))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for theirs, ours in zip(*results):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours.view(np.uint8), theirs.view(np.uint8))

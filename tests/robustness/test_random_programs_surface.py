@@ -213,11 +213,12 @@ def same_outcome(ours, theirs, what):
     return True
 
 
-# Step functions (and where's x > y): an input one rounding apart (a cosine of a vector with
+# Step functions (and where's x > y, remainder's jumps): an input one rounding apart (a cosine of a vector with
 # itself, 1 - 2⁻⁵³ here and 1 in torch) can land on either side of a jump (floor 0 or 1):
 # thrown out, as the leaves' tiny magnitudes are (the module docstring), when the inputs differ
 # at all and the outputs do.
-STEPS = {"floor", "ceil", "sign", "where"}
+STEPS = {"floor", "ceil", "sign", "where", "trunc", "round", "frac", "sgn", "remainder",
+         "fmod"}
 
 
 def rounded_apart(values, args, ours, theirs):
@@ -332,8 +333,6 @@ def program_vs_torch(data, seen, first=None):
         edit_in_place(data, values, len(arrays), log, uses, made_by)
     seen.update(entry[0] for entry in log)
     seen.update(["special"] * special + ["size 0"] * any(0 in a.shape for a in arrays))
-    # torch's float64 hardsigmoid gradient uses the float32 constant 1/6 (0.16666667163)
-    tol = dict(rtol=1e-6, atol=1e-7) if "hardsigmoid" in {e[0] for e in log} else {}
     note = f"program: {log}; leaves: {[a.tolist() for a in arrays]}; weights: {weights}"
     leaves = [[v[0] for v in values[:len(arrays)]], [v[1] for v in values[:len(arrays)]]]
     ours = attempt(lambda: gradients(tg, loss[0], leaves[0], True))
@@ -345,7 +344,7 @@ def program_vs_torch(data, seen, first=None):
         assert (g is None) == (tgt is None), f"gradient of leaf {k}: {g!r} vs torch {tgt!r}; " \
                                              f"{note}"
         if g is not None:
-            same(g, tgt, f"gradient of leaf {k}; {note}", **tol)
+            same(g, tgt, f"gradient of leaf {k}; {note}")
     # second order: the gradient of Σ w·grad. A missing gradient counts as zero, and so does a
     # gradient that torch keeps in its graph but we computed as a constant (relu's, abs's:
     # their derivative is a constant mask; torch's second order is then a ZeroTensor — the
@@ -375,7 +374,7 @@ def program_vs_torch(data, seen, first=None):
     for k, (g, t, leaf) in enumerate(zip(ours[1], theirs[1], leaves[1])):
         g = np.zeros(leaf.shape) if g is None else array(g)
         t = np.zeros(leaf.shape) if t is None else array(t)
-        np.testing.assert_allclose(g, t, **(tol or dict(rtol=1e-7, atol=1e-10)), equal_nan=True,
+        np.testing.assert_allclose(g, t, rtol=1e-7, atol=1e-10, equal_nan=True,
                                    err_msg=f"second-order gradient of leaf {k}; {note}")
 
 

@@ -6,6 +6,7 @@
 ``aminmax`` return named tuples, as torch's ``torch.return_types``.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -236,6 +237,11 @@ def _var_args(op, input, dim, unbiased, correction):
     dims = reduce_dims(dim, input, op)
     whole = input.ndim == 0 or dim is None or (not isinstance(dim, (int, np.integer))
                                                and len(dim) == 0)
+    n = input.array.size if whole else math.prod(input.shape[d] for d in dims)
+    if n - correction <= 0:         # (the result is NaN or inf; torch says why)
+        warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      f"than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
     return dims, correction, whole
 
 

@@ -153,19 +153,24 @@ class HardtanhOp(Elementwise):
 
 
 class HardsigmoidOp(Elementwise):
-    rule = "z = min(max(x/6 + 1/2, 0), 1)"
+    """torch's arithmetic: min(max(x + 3, 0), 6) / 6 (x/6 + 1/2 rounds differently: 1/3 + 2⁻⁵⁴
+    at x = −1), and a gradient of g times 1/6 rounded to float32 — also for float64 (torch's
+    kernel spells the constant ``1.0f / 6.0f``)."""
+    rule = "z = min(max(x + 3, 0), 6) / 6"
     derivatives = ("dz/dx = 1/6 where −3 < x < 3, else 0",)
     grad_fn_name, op_name = "HardsigmoidBackward", "hardsigmoid"
+    ONE_SIXTH = float(np.float32(1) / np.float32(6))
 
     def forward(self, x):
         d = x.array
         self.mask = (d > -3) & (d < 3)
         self.save_for_backward(x)         # (for its version: an in-place edit is refused)
-        return np.clip(d / 6 + 0.5, 0, 1).astype(d.dtype, copy=False)
+        f = np.float32 if d.dtype == np.float16 else d.dtype.type   # (half: in float, as torch)
+        return (np.clip(d.astype(f, copy=False) + f(3), 0, 6) / f(6)).astype(d.dtype, copy=False)
 
     def backward(self, g):
         self.saved_tensors                # refuses x changed in place since forward, as torch
-        return keep_where(self.mask, g / 6.0)
+        return keep_where(self.mask, g * self.ONE_SIXTH)
 
 
 class HardswishOp(Elementwise):
