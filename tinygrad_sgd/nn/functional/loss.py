@@ -339,7 +339,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta == 0:
         return named(_reduce(d.abs(), reduction), "SmoothL1LossBackward0", input, target)
     a = d.abs()
-    out = _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+    out = _reduce(where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta), reduction)  # (torch's)
     return named(out, "SmoothL1LossBackward0", input, target)
 
 
