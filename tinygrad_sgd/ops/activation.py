@@ -153,19 +153,16 @@ class HardtanhOp(Elementwise):
 
 
 class HardsigmoidOp(Elementwise):
-    """torch's arithmetic: min(max(x + 3, 0), 6) / 6 (x/6 + 1/2 rounds differently: 1/3 + 2⁻⁵⁴
-    at x = −1), and a gradient of g times 1/6 rounded to float32 — also for float64 (torch's
-    kernel spells the constant ``1.0f / 6.0f``)."""
-    rule = "z = min(max(x + 3, 0), 6) / 6"
-    derivatives = ("dz/dx = 1/6 where −3 < x < 3, else 0",)
-    grad_fn_name, op_name = "HardsigmoidBackward", "hardsigmoid"
-    ONE_SIXTH = float(np.float32(1) / np.float32(6))
+    """torch's arithmetic (x/6 + 1/2 rounds otherwise), half in float; the gradient is g times
+    1/6 rounded to float32, also for float64 (torch's kernel writes ``1.0f / 6.0f``)."""
+    rule, derivatives = "z = min(max(x + 3, 0), 6) / 6", ("dz/dx = 1/6 where −3 < x < 3, else 0",)
+    grad_fn_name, op_name, ONE_SIXTH = "HardsigmoidBackward", "hardsigmoid", 1 / np.float32(6)
 
     def forward(self, x):
         d = x.array
         self.mask = (d > -3) & (d < 3)
         self.save_for_backward(x)         # (for its version: an in-place edit is refused)
-        f = np.float32 if d.dtype == np.float16 else d.dtype.type   # (half: in float, as torch)
+        f = np.float32 if d.dtype == np.float16 else d.dtype.type
         return (np.clip(d.astype(f, copy=False) + f(3), 0, 6) / f(6)).astype(d.dtype, copy=False)
 
     def backward(self, g):
