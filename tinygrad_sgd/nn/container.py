@@ -267,8 +267,14 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
-                         for k, p in self._parameters.items())
+        return _parameter_lines(self._parameters, lambda p: p.dtype)
+
+
+def _parameter_lines(parameters, kind):
+    """torch's lines for a ParameterList / ParameterDict: ``  (k): Parameter containing:
+    [<kind> of size 2x3]`` (the list names the dtype, the dict the tensor type)."""
+    return "\n".join(f"  ({k}): Parameter containing: [{kind(p)} of size "
+                     f"{'x'.join(str(n) for n in p.shape)}]" for k, p in parameters.items())
 
 
 class ParameterDict(Module):
@@ -315,5 +321,4 @@ class ParameterDict(Module):
             self[key] = value
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
-                         for k, p in self._parameters.items())
+        return _parameter_lines(self._parameters, lambda p: p.type())
