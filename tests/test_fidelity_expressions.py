@@ -748,6 +748,65 @@ STATEMENTS = [
     'shuffle=True, generator=g); r = [b[0] for b in dl]',
     't.manual_seed(3); r = [s.indices if hasattr(s, '
     "'indices') else None for s in t.utils.data.random_split(range(5), [3, 2])]",
+    'r = t.tensor([0.1]).tolist()',
+    'r = t.tensor(0.1).item()',
+    'r = t.tensor([0.1], dtype=t.float16).tolist()',
+    'r = t.tensor([[1, 2]], dtype=t.int32).tolist()',
+    'r = t.tensor(True).item()',
+    'r = str(t.tensor([0.1]).numpy().dtype)',
+    'r = t.tensor([1, 2]).numpy().tolist()',
+    'ds = t.utils.data.TensorDataset(t.arange(10)); dl = t.utils.data.DataLoader(ds, '
+    'batch_size=3, drop_last=True); r = (len(dl), [b[0].tolist() for b in dl])',
+    'ds = t.utils.data.TensorDataset(t.arange(10)); dl = t.utils.data.DataLoader(ds, '
+    'batch_size=3); r = len(dl)',
+    'ds = t.utils.data.TensorDataset(t.arange(10)); r = len(t.utils.data.Subset(ds, [1, 2]))',
+    'r = len(t.utils.data.ConcatDataset([t.utils.data.TensorDataset(t.arange(3)), '
+    't.utils.data.TensorDataset(t.arange(4))]))',
+    'dl = t.utils.data.DataLoader([1, 2, 3, 4, 5], batch_size=2); r = [b.tolist() for b in dl]',
+    'dl = t.utils.data.DataLoader([(1, 2.5), (3, 4.5)], batch_size=2); '
+    'r = [[x.tolist() for x in b] for b in dl]',
+    "dl = t.utils.data.DataLoader([{'a': 1, 'b': [1., 2.]}, {'a': 2, 'b': [3., 4.]}], "
+    "batch_size=2); r = next(iter(dl))['b'][0].tolist()",
+    'dl = t.utils.data.DataLoader([t.ones(2), t.zeros(2)], batch_size=2); r = next(iter(dl)).shape',
+    'm = t.nn.Linear(2, 2); r = m.train() is m',
+    'm = t.nn.Linear(2, 2); r = [n for n, _ in m.named_parameters()]',
+    'm = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.Sequential(t.nn.ReLU(), t.nn.Linear(2, 1))); '
+    'r = [n for n, _ in m.named_modules()]',
+    'm = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.BatchNorm1d(2)); r = [n for n, '
+    '_ in m.named_buffers()]',
+    'm = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.BatchNorm1d(2)); r = list(m.state_dict().keys())',
+    'm = t.nn.Sequential(t.nn.Linear(2, 2)); r = [n for n, _ in m.named_children()]',
+    'm = t.nn.Sequential(t.nn.Linear(2, 2)); m.zero_grad(); r = m[0].weight.grad',
+    'm = t.nn.Linear(2, 2); r = m.weight.is_leaf and m.weight.requires_grad',
+    "m = t.nn.Linear(2, 2); m.load_state_dict({'weight': t.ones(2, 2), 'bias': t.zeros(2)}); "
+    'r = m.weight',
+    "m = t.nn.Linear(2, 2); res = m.load_state_dict({'weight': t.ones(2, 2), "
+    "'bias': t.zeros(2), 'x': t.ones(1)}, strict=False); r = (res.missing_keys, "
+    'res.unexpected_keys)',
+    'm = t.nn.Linear(2, 2); r = str(m.load_state_dict(m.state_dict()))',
+    'with t.no_grad(): r = (t.ones(2, requires_grad=True) * 2).requires_grad',
+    'with t.inference_mode(): r = (t.ones(2, requires_grad=True) * 2).requires_grad',
+    'r = t.is_grad_enabled()',
+    'x = t.ones(2, requires_grad=True); y = x * 2; '
+    'r = y.grad_fn.next_functions[0][0].__class__.__name__',
+    'r = t.get_default_dtype()',
+    'r = t.tensor([1, 2]).dtype.is_floating_point',
+    'r = t.finfo(t.float32).eps',
+    'r = t.iinfo(t.int8).max',
+    'r = t.tensor([1., 2.]).device.type',
+    'r = str(t.tensor([1., 2.]).device)',
+    'r = t.cuda.is_available()',
+    'r = t.tensor([3, 1, 2]).max().item()',
+    'r = t.tensor([[1., 2.]]).mean(dim=1).tolist()',
+    'x = t.zeros(2, 3); x[:, 1] = t.tensor([5., 6.]); r = x',
+    'x = t.zeros(2, 3); x[0] = 1; r = x',
+    'x = t.zeros(3); x[x == 0] = t.tensor(2.); r = x',
+    'x = t.arange(6).reshape(2, 3); x[x > 2] = 0; r = x',
+    'x = t.arange(6.).reshape(2, 3); x[:, [0, 2]] *= 10; r = x',
+    'x = t.arange(6.).reshape(2, 3); x[1][2] = -1; r = x',
+    'x = t.arange(4.); x[[0, 0]] += 1; r = x',
+    'x = t.arange(4.); x.index_add_(0, t.tensor([0, 0]), t.tensor([1., 1.])); r = x',
+    'x = t.arange(6.).reshape(2, 3); x.T[0, 1] = 9; r = x',
 ]
 
 # (expression, the error class both raise)
