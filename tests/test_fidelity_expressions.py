@@ -807,6 +807,98 @@ STATEMENTS = [
     'x = t.arange(4.); x[[0, 0]] += 1; r = x',
     'x = t.arange(4.); x.index_add_(0, t.tensor([0, 0]), t.tensor([1., 1.])); r = x',
     'x = t.arange(6.).reshape(2, 3); x.T[0, 1] = 9; r = x',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.SGD([p], lr=0.1); p.sum().backward(); '
+    'o.zero_grad(); r = p.grad',
+    'p = t.nn.Parameter(t.ones(2)); o = t.optim.SGD([p], lr=0.1); p.sum().backward(); '
+    'o.zero_grad(set_to_none=False); r = p.grad',
+    'm = t.nn.Linear(2, 1); m(t.ones(1, 2)).sum().backward(); m.zero_grad(); r = m.weight.grad',
+    'x = t.ones(2, requires_grad=True); y = t.ones(2, requires_grad=True); '
+    'r = t.autograd.grad((x * 2).sum(), [x, y], allow_unused=True)[1]',
+    'x = t.ones(2, requires_grad=True); r = t.autograd.grad((x * 2).sum(), [x], '
+    'allow_unused=True, materialize_grads=True)',
+    'x = t.ones(2, requires_grad=True); y = x * 3; g = t.autograd.grad(y, x, '
+    'grad_outputs=t.tensor([1., 2.])); r = g',
+    'x = t.tensor([1., 2.], requires_grad=True); h = []; '
+    'x.register_hook(lambda g: h.append(g.tolist())); (x * 3).sum().backward(); r = h',
+    'x = t.tensor([1., 2.], requires_grad=True); x.register_hook(lambda g: g * 10); '
+    '(x * 3).sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x * 2; y.register_hook(lambda g: g + 1); '
+    'y.sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = (x * x).sum(); '
+    'y.backward(retain_graph=True); y.backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.pow(3).sum(); g, = t.autograd.grad(y, '
+    'x, create_graph=True); g2, = t.autograd.grad(g.sum(), x); r = g2',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.sin().sum(); g, = t.autograd.grad(y, x, '
+    'create_graph=True); r = g.requires_grad',
+    'x = t.tensor(2., requires_grad=True); y = x ** 2; y.backward(create_graph=True); '
+    'z = x.grad * 3; r = z.requires_grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.detach().requires_grad_(); '
+    '(y * 2).sum().backward(); r = (x.grad, y.grad)',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.clone(); (y * 2).sum().backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.view(2, 1); (y * 2).sum().backward(); '
+    'r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = x.t() @ x; '
+    'y.sum().backward(); r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = t.linalg.inv(x).sum(); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([[2., 1.], [1., 3.]], requires_grad=True); y = t.linalg.det(x); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([3., 4.], requires_grad=True); y = t.linalg.vector_norm(x); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = x.logsumexp(1).sum(); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = x.topk(2).values.sum(); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([3., 1., 2.], requires_grad=True); y = x.sort().values * t.tensor([1., 2., '
+    '3.]); y.sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = x.cumprod(0).sum(); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = t.nn.functional.layer_norm(x, '
+    '(2,)); y[0, 0].backward(); r = x.grad',
+    'x = t.tensor([[1., 2., 5.]], requires_grad=True); y = t.nn.functional.gelu(x).sum(); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = t.nn.functional.normalize(x, '
+    'dim=1).sum(); y.backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = t.stack([x, x * 2]).sum(); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = t.cat([x, x]).prod(); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2., 3., 4.], requires_grad=True); a, b = x.chunk(2); '
+    '(a * b).sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = x.expand(2, 3).sum(); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = x.repeat(2).sum(); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = x[x > 1].sum(); y.backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = t.where(x > 1, x * x, x).sum(); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = x.masked_fill(x > 2, 0.).sum(); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([1., 2., 3.], requires_grad=True); y = x.gather(0, t.tensor([2, 2, '
+    '0])).sum(); y.backward(); r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = x.max(1).values.sum(); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = x.mean(0).pow(2).sum(); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = x.var(1).sum(); y.backward(); '
+    'r = x.grad',
+    'x = t.tensor([0.5, -0.5], requires_grad=True); '
+    'y = t.nn.functional.binary_cross_entropy_with_logits(x, t.tensor([1., 0.])); '
+    'y.backward(); r = x.grad',
+    'x = t.tensor([[0.5, -0.5, 1.]], requires_grad=True); y = t.nn.functional.cross_entropy(x, '
+    't.tensor([2]), label_smoothing=0.2); y.backward(); r = x.grad',
+    'x = t.tensor([[1., 2.]], requires_grad=True); w = t.tensor([[1., 0.], [0., 1.], [1., '
+    '1.]], requires_grad=True); y = t.nn.functional.linear(x, w).sum(); y.backward(); '
+    'r = (x.grad, w.grad)',
+    'x = t.ones(1, 1, 3, 3, requires_grad=True); y = t.nn.functional.conv2d(x, t.ones(1, 1, 2, '
+    '2)).sum(); y.backward(); r = x.grad',
+    'x = t.arange(16.).reshape(1, 1, 4, 4).requires_grad_(); y = t.nn.functional.max_pool2d(x, '
+    '2).sum(); y.backward(); r = x.grad',
+    'x = t.arange(16.).reshape(1, 1, 4, 4).requires_grad_(); y = t.nn.functional.avg_pool2d(x, '
+    '3, 1, 1).sum(); y.backward(); r = x.grad',
+    'x = t.arange(4.).reshape(1, 1, 2, 2).requires_grad_(); y = t.nn.functional.interpolate(x, '
+    "scale_factor=2, mode='bilinear').sum(); y.backward(); r = x.grad",
 ]
 
 # (expression, the error class both raise)
@@ -869,6 +961,7 @@ def test_expression_raises_as_torch(expression, error):
 
 @pytest.mark.parametrize("statement", STATEMENTS)
 @pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 def test_statement_as_torch(statement):
     """The same result, or (a gradient through a value changed in place) the same error."""
     results = []
