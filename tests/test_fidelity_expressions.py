@@ -7,8 +7,9 @@ and in-place writes, gradients, seeded draws. What it found is fixed: two number
 sizes and returned uninitialised values), ``add``/``sub`` with a number and ``alpha``
 (``add(x, 3, alpha=2)`` raised AttributeError; a float alpha for integers is torch's error),
 ``softmax``'s ``dtype`` and its error for integers, casts of NaN or out-of-range floats to
-integers without NumPy's warning, and torch's warning for a var/std with no degrees of freedom
-left."""
+integers without NumPy's warning, torch's warning for a var/std with no degrees of freedom
+left, numbers written into tensors they do not fit (``full``, ``fill_``, ``masked_fill``, ...:
+torch's error, where NumPy wrapped around silently), and ParameterList/Dict's repr."""
 import math
 import warnings
 
@@ -1141,3 +1142,37 @@ def test_repr_as_torch(expression):
     ours = repr(eval(expression, {"t": tg}))
     ours = ours.replace("tinygrad_sgd.", "torch.").replace("Backward>", "Backward0>")
     assert ours == theirs
+
+
+# A number written into a tensor: torch's RuntimeError where the dtype cannot hold it (NumPy
+# wrapped around silently: -2.7 into uint8 was 254, 1e10 into int32 -2147483648), its
+# wrap-around where torch allows one (-1 into uint8 is 255). (torch skips the check when it
+# fills a single float16 element, so the fills below have two.)
+FILLS = {
+    "full": "t.full((2,), {v}, dtype=t.{d})",
+    "fill_": "t.zeros(2, dtype=t.{d}).fill_({v})",
+    "masked_fill": "t.zeros(2, dtype=t.{d}).masked_fill(t.tensor([True, False]), {v})",
+    "index_fill": "t.zeros(2, dtype=t.{d}).index_fill(0, t.tensor([0]), {v})",
+    "full_like": "t.full_like(t.zeros(2, dtype=t.{d}), {v})",
+    "new_full": "t.zeros(2, dtype=t.{d}).new_full((2,), {v})",
+    "scatter": "t.zeros(2, dtype=t.{d}).scatter(0, t.tensor([1]), {v})",
+}
+FILL_VALUES = ["-1", "-255", "-256", "255", "256", "300", "-129", "2.7", "-2.7", "-0.5", "255.9",
+               "1e10", "float('nan')", "float('inf')", "2**40", "2**63", "-2**63", "True",
+               "1e300", "65519.0"]
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64", "float16",
+                                   "float32", "float64", "bool"])
+@pytest.mark.parametrize("op", list(FILLS))
+def test_numbers_written_into_tensors_as_torch(op, dtype):
+    for v in FILL_VALUES:
+        expression = FILLS[op].format(v=v, d=dtype)
+        outcomes = []
+        for L in (torch, tg):
+            try:
+                outcomes.append(("value", eval(expression, {"t": L}).numpy().tolist()))
+            except (RuntimeError, OverflowError) as e:
+                outcomes.append(("raised", type(e).__name__))
+        assert str(outcomes[1]) == str(outcomes[0]), f"{expression}: ours {outcomes[1]}, " \
+                                                     f"torch {outcomes[0]}"

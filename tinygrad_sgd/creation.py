@@ -19,7 +19,7 @@ import numpy as np
 
 from .arguments import shape_arg
 from .device import check_device
-from .dtypes import as_array, default_float
+from .dtypes import as_array, checked_scalar, default_float
 from .errors import ShapeError
 from .kernels import libm
 from .random.exact import fma32, fma64
@@ -110,7 +110,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
         dtype = _number_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled("full", fill_value, (size,), dtype, device, requires_grad)
+    return _filled("full", checked_scalar(fill_value, dtype), (size,), dtype, device,
+                   requires_grad)
 
 
 def _number_dtype(value):

@@ -1,4 +1,5 @@
 """Dtypes: their names, turning user data into arrays, and torch's type promotion."""
+import math
 import numbers
 
 import numpy as np
@@ -187,6 +188,39 @@ def scalar_array(value, like_dtype):
     if isinstance(value, numbers.Integral):
         return np.asarray(value, dtype=np.int64 if kind == "b" else like_dtype)
     return np.asarray(value, dtype=default_float())
+
+
+_C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                 "int64": "int64_t", "float16": "c10::Half", "float32": "float"}
+
+
+def checked_scalar(value, dtype):
+    """A number written into a tensor of ``dtype`` (``full``, ``fill_``, ``masked_fill``,
+    ``index_fill``, ``scatter(value=)``) as torch converts it (c10's checked_convert): a value
+    the dtype cannot hold is torch's RuntimeError, not NumPy's wrap-around — −2.7 into uint8
+    was 254, 1e10 into int32 −2147483648. Allowed as in torch: a negative integer down to −255
+    into uint8 (it wraps: −1 is 255), floats truncated toward 0 into integers, ±inf and NaN
+    into floats, anything into bool (≠ 0). (torch skips the check when it fills a single
+    float16 element: there 1e5 becomes inf; here it is the same error as for two.)"""
+    dt = np.dtype(dtype)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if dt.kind == "b" or isinstance(value, bool):
+        return np.asarray(value != 0 if dt.kind == "b" else int(value), dtype=dt)
+    if isinstance(value, numbers.Integral) and not -2**63 <= value < 2**64:
+        raise OverflowError(f"value {value} does not fit in 64 bits")
+    name = _C_TYPE_NAMES.get(dt.name)
+    if dt.kind == "f":
+        if name is not None and abs(value) > float(np.finfo(dt).max) and abs(value) != math.inf:
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        with np.errstate(over="ignore"):
+            return np.asarray(value, dtype=dt)
+    info = np.iinfo(dt)
+    low = -info.max if info.min == 0 and isinstance(value, numbers.Integral) else info.min
+    if not low <= value <= info.max:              # (NaN is neither)
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return np.asarray(int(value) % (info.max + 1) if value < 0 <= info.min else int(value),
+                      dtype=dt)
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import autograd, ops
 from ..autograd.torch_names import named
+from ..dtypes import checked_scalar
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
@@ -204,7 +205,8 @@ def _fill(x, value):
     if np.ndim(v) != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{np.ndim(v)} dimensions.")
-    return Tensor._of(np.full(x.shape, v, dtype=x.dtype))
+    return Tensor._of(np.full(x.shape, v if isinstance(value, Tensor) else
+                              checked_scalar(v, x.dtype), dtype=x.dtype))
 
 
 def _copy(x, src):

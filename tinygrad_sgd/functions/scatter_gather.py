@@ -13,6 +13,7 @@ import numpy as np
 from .. import autograd, ops
 from ..arguments import normalize_dim
 from ..autograd.torch_names import named
+from ..dtypes import checked_scalar
 from ..errors import ShapeError
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
@@ -98,7 +99,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         d, idx, src = _src(input, dim, index, src, "scatter")
     else:
         d, idx = _along_dim(input, dim, index, "scatter")
-        src = Tensor._of(np.full(idx.shape, src).astype(input.dtype))
+        src = Tensor._of(np.full(idx.shape, checked_scalar(src, input.dtype)))
     if reduce is not None:
         out = _scatter_reduce_legacy(base, d, idx, src, reduce)
     else:
@@ -236,7 +237,7 @@ def _fill_value(input, value, op):
     if not isinstance(value, numbers.Number):
         raise TypeError(f"{op}(): value must be a number or a 0-d Tensor, got "
                         f"{type(value).__name__}")
-    return Tensor._of(np.asarray(value).astype(input.dtype))
+    return Tensor._of(checked_scalar(value, input.dtype))
 
 
 # ---------------------------------------------------------------------------- masks
