@@ -136,8 +136,23 @@ def as_array(data, dtype=None):
         dtype = np.dtype(dtype)
         if dtype.kind not in "biuf":
             raise TypeError(f"Tensor: unsupported dtype {dtype}")
-        arr = arr.astype(dtype, copy=False)
+        if dtype.kind in "iu" and arr.dtype != dtype and arr.size and \
+                not isinstance(data, (np.ndarray, np.generic)) and arr is not data:
+            _check_fits(arr, dtype)           # Python numbers: torch's check (NumPy's wrap)
+        with np.errstate(invalid="ignore", over="ignore"):
+            arr = arr.astype(dtype, copy=False)
     return arr
+
+
+def _check_fits(arr, dtype):
+    """Python numbers for an integer dtype, as torch.tensor checks them: integers in range (a
+    negative one down to −255 wraps into uint8), floats finite and in range before they are
+    truncated; otherwise torch's RuntimeError."""
+    info = np.iinfo(dtype)
+    low = -info.max if info.min == 0 and arr.dtype.kind in "biu" else info.min
+    if (arr.dtype.kind == "f" and not np.isfinite(arr).all()) or arr.min() < low or \
+            arr.max() > info.max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def _numpy_scalar_types(data, found, depth=0):

@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import ops
 from ..autograd.torch_names import named
-from ..dtypes import _CATEGORY, default_float, promote, promote_dtypes, scalar_array
+from ..dtypes import (_CATEGORY, checked_scalar, default_float, promote, promote_dtypes,
+                      scalar_array)
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
 from ..tensor import Tensor, tensor_method
@@ -313,7 +314,7 @@ def clamp(input, min=None, max=None):
         raise not_implemented("clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else
                               "clamp_max_scalar_cpu", bool)
-    lo, hi = (None if b is None else b.array.astype(dtype) for b in bounds)
+    lo, hi = (None if v is None else checked_scalar(v, dtype) for v in (min, max))
     return ops.Clamp.apply(input.to(dtype), lo, hi)
 
 
@@ -349,6 +350,10 @@ Tensor.where = lambda self, condition, other: where(condition, self, other)
 
 def _compare(fn, name):
     def compare(input, other):
+        # in the dtype torch compares in: a number in the tensor's (uint8 == 257 is == 1, as
+        # torch), int64 against float32 in float32
+        if isinstance(other, (Tensor, numbers.Number)) and not isinstance(other, np.ndarray):
+            input, other = operands(input, other)
         other = other.array if isinstance(other, Tensor) else other
         try:
             return Tensor._of(np.asarray(fn(input.array, other)))
