@@ -175,7 +175,10 @@ MORE_OPS = [
             lambda s, t: len(s) == 2 and len(t) == 1 and s[1] == t[0]),
     _binary("bmm", lambda L, x, y: L.bmm(x, y), lambda s, t: len(s) == len(t) == 3
             and s[0] == t[0] and s[2] == t[1]),
-    _binary("kron", lambda L, x, y: L.kron(x, y), lambda s, t: len(s) <= 2 and len(t) <= 2),
+    # (torch 2.13's kron raises "view size is not compatible" for a transposed 2-D input — a
+    # view inside it; ours computes it: torch's side gets contiguous copies, same values)
+    _binary("kron", lambda L, x, y: L.kron(x.contiguous(), y.contiguous())
+            if L.__name__ == "torch" else L.kron(x, y), lambda s, t: len(s) <= 2 and len(t) <= 2),
     _binary("einsum", lambda L, x, y: L.einsum("ij,kj->ik", x, y),
             lambda s, t: len(s) == len(t) == 2 and s[1] == t[1]),
     _binary("cdist", lambda L, x, y: L.cdist(x, y),
