@@ -115,11 +115,13 @@ def as_array(data, dtype=None):
     """Turn user data into an array with torch's dtype rules (Python floats → the default float
     dtype (float32, see set_default_dtype), ints →
     int64; NumPy arrays keep theirs), refusing what is not numeric."""
+    python_data = False
     if isinstance(data, np.ndarray):
         arr = data
     elif hasattr(data, "grad_fn") and isinstance(getattr(data, "array", None), np.ndarray):
         arr = data.array                      # a Tensor
     else:
+        python_data = not isinstance(data, np.generic)
         try:
             arr = np.asarray(data)
         except ValueError as e:
@@ -136,23 +138,23 @@ def as_array(data, dtype=None):
         dtype = np.dtype(dtype)
         if dtype.kind not in "biuf":
             raise TypeError(f"Tensor: unsupported dtype {dtype}")
-        if dtype.kind in "iu" and arr.dtype != dtype and arr.size and \
-                not isinstance(data, (np.ndarray, np.generic)) and arr is not data:
+        if python_data and dtype.kind in "iu" and arr.dtype != dtype and arr.size:
             _check_fits(arr, dtype)           # Python numbers: torch's check (NumPy's wrap)
         with np.errstate(invalid="ignore", over="ignore"):
             arr = arr.astype(dtype, copy=False)
     return arr
 
 
-def _check_fits(arr, dtype):
-    """Python numbers for an integer dtype, as torch.tensor checks them: integers in range (a
-    negative one down to −255 wraps into uint8), floats finite and in range before they are
-    truncated; otherwise torch's RuntimeError."""
+def _check_fits(arr, dtype, name=None):
+    """Numbers for an integer dtype, as torch checks them: integers in range (a negative one
+    down to −255 wraps into uint8), floats finite and in range before they are truncated;
+    otherwise torch's RuntimeError (naming the type ``name``, torch.tensor's: the dtype's)."""
     info = np.iinfo(dtype)
     low = -info.max if info.min == 0 and arr.dtype.kind in "biu" else info.min
     if (arr.dtype.kind == "f" and not np.isfinite(arr).all()) or arr.min() < low or \
             arr.max() > info.max:
-        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+        raise RuntimeError(f"value cannot be converted to type {name or np.dtype(dtype).name} "
+                           f"without overflow")
 
 
 def _numpy_scalar_types(data, found, depth=0):
@@ -230,10 +232,8 @@ def checked_scalar(value, dtype):
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")
         with np.errstate(over="ignore"):
             return np.asarray(value, dtype=dt)
+    _check_fits(np.asarray(value), dt, name)
     info = np.iinfo(dt)
-    low = -info.max if info.min == 0 and isinstance(value, numbers.Integral) else info.min
-    if not low <= value <= info.max:              # (NaN is neither)
-        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
     return np.asarray(int(value) % (info.max + 1) if value < 0 <= info.min else int(value),
                       dtype=dt)
 
