@@ -19,7 +19,7 @@ import numpy as np
 
 from .arguments import shape_arg
 from .device import check_device
-from .dtypes import as_array, checked_scalar, default_float
+from .dtypes import as_array, checked_scalar, default_float, number_dtype
 from .errors import ShapeError
 from .kernels import libm
 from .random.exact import fma32, fma64
@@ -107,17 +107,11 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
         raise TypeError(f"full(): argument 'fill_value' must be Number, not "
                         f"{type(fill_value).__name__}")
     if dtype is None:
-        dtype = _number_dtype(fill_value)
+        dtype = number_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return _filled("full", checked_scalar(fill_value, dtype), (size,), dtype, device,
                    requires_grad)
-
-
-def _number_dtype(value):
-    kind = value.dtype.kind if isinstance(value, (Tensor, np.generic)) else (
-        "b" if isinstance(value, bool) else "i" if isinstance(value, numbers.Integral) else "f")
-    return {"b": np.bool_, "i": np.int64, "u": np.int64}.get(kind, default_float())
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):

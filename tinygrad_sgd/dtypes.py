@@ -207,6 +207,15 @@ def scalar_array(value, like_dtype):
     return np.asarray(value, dtype=default_float())
 
 
+def number_dtype(value):
+    """The dtype torch gives a number with no tensor beside it (``full(size, 3)``,
+    ``where(c, 1, 0)``): bool for a bool, int64 for an integer, else the default float dtype;
+    a 0-d tensor or NumPy number by its kind."""
+    kind = value.dtype.kind if hasattr(value, "dtype") else (
+        "b" if isinstance(value, bool) else "i" if isinstance(value, numbers.Integral) else "f")
+    return {"b": np.bool_, "i": np.int64, "u": np.int64}.get(kind, default_float())
+
+
 _C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
                  "int64": "int64_t", "float16": "c10::Half", "float32": "float"}
 

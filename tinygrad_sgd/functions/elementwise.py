@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import ops
 from ..autograd.torch_names import named
-from ..dtypes import (_CATEGORY, checked_scalar, default_float, promote, promote_dtypes,
-                      scalar_array)
+from ..dtypes import (_CATEGORY, checked_scalar, default_float, number_dtype, promote,
+                      promote_dtypes, scalar_array)
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
 from ..tensor import Tensor, tensor_method
@@ -72,18 +72,6 @@ def weak_scalar(value, like_dtype):
         return scalar_array(value, like_dtype)
     except OverflowError:
         return np.array(value, dtype=np.int64).astype(np.dtype(like_dtype))
-
-
-def lone_scalar(value):
-    """A number with no tensor beside it as the 0-d array torch makes of it (``torch.where(c,
-    1, 0)``): a bool stays bool, an integer is int64, a float the default float dtype."""
-    if isinstance(value, (bool, np.bool_)):
-        return np.asarray(value, dtype=bool)
-    if isinstance(value, numbers.Integral):
-        return np.asarray(value, dtype=np.int64)
-    if isinstance(value, numbers.Real):
-        return np.asarray(value, dtype=default_float())
-    return np.asarray(value)
 
 
 def as_operand(value, like):
@@ -339,8 +327,9 @@ def where(condition, input, other) -> Tensor:
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):   # two numbers: the
-        input = Tensor._of(lone_scalar(input))     # first as torch makes a number alone
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        # two numbers: the first as torch makes a number with no tensor beside it
+        input = Tensor._of(np.asarray(input, dtype=number_dtype(input)))
     x, y = operands(input, other)
     return ops.Where.apply(cond, x, y)
 
