@@ -194,13 +194,18 @@ def _operand_pair(kind, rng):
         return x.astype(np.float64), y.astype(np.float64)
     if kind == "int32":
         return (np.nan_to_num(x) * 100).astype(np.int32), (y * 100).astype(np.int32) | 1
+    if kind == "gapped view, 0-d":          # heads sliced out of a fused q|k|v product
+        return x[:, 1::3].T, np.array(0.5, np.float32)
+    if kind == "gapped views, one layout":
+        return x[:, 1::3].T, y[:, 2::3].T
     raise ValueError(kind)
 
 
 @pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply, np.divide])
 @pytest.mark.parametrize("kind", ["same shape", "transposed both", "0-d of the dtype",
                                   "0-d float64 (promotes)", "layouts differ", "broadcast row",
-                                  "float64", "int32"])
+                                  "float64", "int32", "gapped view, 0-d",
+                                  "gapped views, one layout"])
 def test_arithmetic_is_numpys_result_dtype_and_layout(ufunc, kind):
     from tinygrad_sgd.kernels.elementwise import arithmetic
     a, b = _operand_pair(kind, np.random.default_rng(0))

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import buffers
 from .backend import compiled
-from .layout import in_torch_layout, inverse_order, memory_order
+from .layout import elementwise_order, in_torch_layout, inverse_order, memory_order
 
 __all__ = ["relu", "keep_where", "lerp", "sum_to_shape", "arithmetic", "copy"]
 
@@ -114,7 +114,11 @@ def arithmetic(ufunc, a, b):
             return out
         return in_torch_layout(ufunc(a, b), a, b)
     p = memory_order(a)
-    if p is None or (b.ndim and b.strides != a.strides):
+    if p is None and (b.ndim == 0 or b.strides == a.strides):
+        # a view with gaps (heads sliced out of one fused q|k|v product): torch's result is
+        # dense in the view's own order of dims (as NumPy's), here in reused memory too
+        p = elementwise_order(a.shape, a)
+    elif b.ndim and b.strides != a.strides:
         return in_torch_layout(ufunc(a, b), a, b)
     am = a.transpose(p)
     out = buffers.empty(am.shape, a.dtype)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn
-from ..autograd import module_scope, no_grad
+from ..autograd import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
 
@@ -55,13 +55,7 @@ class CausalSelfAttention(nn.Module):
     def forward(self, x):
         B, T, C = x.shape
         hs = C // self.n_head
-        # c_attn(x).split(C, dim=2), computed as three products with row blocks of c_attn's
-        # weight: the same numbers, but backward adds three (B, T, C) gradients instead of
-        # scattering each into a zero (B, T, 3C) array
-        w, b = self.c_attn.weight, self.c_attn.bias
-        with module_scope(self.c_attn):
-            q, k, v = (F.linear(x, w[i * C:(i + 1) * C], None if b is None else
-                                b[i * C:(i + 1) * C]) for i in range(3))
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
         q = q.view(B, T, self.n_head, hs).transpose(1, 2)      # (B, nh, T, hs)
         k = k.view(B, T, self.n_head, hs).transpose(1, 2)
         v = v.view(B, T, self.n_head, hs).transpose(1, 2)
