@@ -366,6 +366,45 @@ def test_masked_softmax_rows_wider_than_the_unrolled_max_match_torch(width, back
         np.testing.assert_allclose(dx.numpy(), tdx.numpy(), rtol=2e-6, atol=1e-6)
 
 
+def _read_only(keep):
+    keep = np.array(keep)                # (an array owning its memory, as the causal masks)
+    keep.flags.writeable = False
+    return keep
+
+
+@pytest.mark.parametrize("kind", ["causal", "band", "empty and late rows", "not runs"])
+def test_masked_softmax_with_a_constant_mask_of_runs_matches_torch(kind, backend):
+    """A read-only mask that keeps one run of places per row (the attention's causal masks)
+    is read as runs by the compiled softmax: the masked places are never read — a nan or ±∞
+    there changes nothing — and the kept ones give torch's numbers."""
+    rng = np.random.default_rng(12)
+    L, S = 24, 37
+    cols, rows = np.arange(S), np.arange(L)[:, None]
+    keep = {"causal": cols <= rows, "band": (cols <= rows + 5) & (cols > rows - 9),
+            "empty and late rows": (cols >= rows) & (cols < rows + 14) & (rows % 5 != 0),
+            "not runs": (cols + rows) % 3 != 0}[kind]
+    keep = _read_only(keep)
+    x = (rng.standard_normal((3, L, S)) * 4).astype(np.float32)
+    x[0][~keep] = np.nan                 # masked: never read
+    x[1][~keep] = np.inf
+    x[2, 4, :] = 300.0                   # kept and huge; masked ones overflow if read
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    if backend == "numba":
+        from tinygrad_sgd.kernels.compiled import activations
+        runs = activations._runs(keep, keep)
+        assert (runs is None) == (kind == "not runs")
+    a = tg.tensor(x, requires_grad=True)
+    y = tg.ops.SoftmaxOp.apply(a, -1, mask=keep)
+    (dx,) = autograd.grad(y, a, grad_outputs=tg.tensor(g))
+    t = torch.tensor(x, requires_grad=True)
+    ty = masked_softmax_reference(t, torch.tensor(np.array(keep)))
+    (tdx,) = torch.autograd.grad(ty, t, grad_outputs=torch.tensor(g))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(dx.numpy(), tdx.numpy(), rtol=2e-6, atol=1e-6)
+    masked = ~np.broadcast_to(keep, x.shape)
+    assert (y.numpy()[masked] == 0).all() and (dx.numpy()[masked] == 0).all()
+
+
 def test_masked_softmax_second_order_matches_torch():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 4, 3))
@@ -585,3 +624,35 @@ def test_big_contiguous_copies_are_their_own(backend):
     k = tg.tensor(xs[0]).clone()                     # preserve_format of a contiguous tensor
     assert k.is_contiguous() and k.stride() == torch.tensor(xs[0]).clone().stride()
     np.testing.assert_array_equal(k.numpy(), xs[0])
+
+
+# ============================================================================ linear's bias
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 64, 96), (300, 40), (7,), (3, 0, 8)])
+def test_linear_bias_add_is_numpys_sum_bit_for_bit(shape, dtype, backend):
+    """The bias is added to the product by kernels.elementwise.add_rows (compiled with numba):
+    the very sums of NumPy's broadcast add, nan and ±inf included, and torch's values."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal((24, shape[-1])).astype(dtype)
+    b = rng.standard_normal(24).astype(dtype)
+    b[:3] = [np.nan, np.inf, -np.inf]
+    y = F.linear(tg.tensor(x), tg.tensor(w), tg.tensor(b)).numpy()
+    product = kernels.linalg.matmul(x, w.T)
+    np.testing.assert_array_equal(y, product + b)
+    ty = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
+    np.testing.assert_allclose(y, ty.numpy(), rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_add_rows_falls_back_to_numpy_for_other_layouts_and_dtypes(backend):
+    """A transposed matrix, a float64 bias on float32, integers: NumPy's in-place add."""
+    rng = np.random.default_rng(14)
+    for out, b in [(rng.standard_normal((40, 64)).astype(np.float32).T, np.ones(40, np.float32)),
+                   (rng.standard_normal((40, 64)).astype(np.float32), np.full(64, 0.1)),
+                   (np.arange(12 * 300).reshape(300, 12), np.arange(12))]:
+        want = out.copy(order="K")
+        want += b
+        got = kernels.elementwise.add_rows(out.copy(order="K"), b)
+        assert got.dtype == want.dtype and got.strides == want.strides
+        np.testing.assert_array_equal(got, want)

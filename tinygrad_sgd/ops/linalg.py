@@ -79,7 +79,7 @@ class LinearOp(Function):
         self.save_for_backward(x, w)
         out = kernels.linalg.matmul(x.array, w.array.T)
         if b is not None:
-            out += b.array
+            kernels.elementwise.add_rows(out, b.array)
         return out
 
     def backward(self, g):

@@ -122,9 +122,39 @@ def softmax_rows_f32(d, mask):
     x = np.ascontiguousarray(d).reshape(-1, n)
     out = buffers.empty(x.shape, x.dtype)           # (warm memory: see buffers)
     use_keep, masked = keep is not _NO_MASK, mask is not None
-    parallel_for(len(x), lambda a, b: _softmax_rows(x[a:b], a, keep, use_keep, masked,
-                                                   out[a:b]), work=2 * x.size)
+    runs = _runs(mask, keep) if use_keep else None
+    if runs is not None:
+        lo, hi = runs
+        parallel_for(len(x), lambda a, b: _softmax_runs(x[a:b], a, lo, hi, out[a:b]),
+                     work=2 * x.size)
+    else:
+        parallel_for(len(x), lambda a, b: _softmax_rows(x[a:b], a, keep, use_keep, masked,
+                                                       out[a:b]), work=2 * x.size)
     return out.reshape(d.shape)
+
+
+_runs_cache = {}        # id of a read-only mask -> (the mask, first kept, past the last kept)
+
+
+def _runs(mask, keep):
+    """For a mask that keeps one run of places per row — a causal mask: row k keeps
+    ``lo[k] ≤ j < hi[k]`` — the pair ``(lo, hi)``; None for other masks. Only for read-only
+    arrays that own their memory (the attention's causal masks are such constants), whose
+    answer is remembered: a mask that can change is not looked at twice."""
+    if not isinstance(mask, np.ndarray) or mask.flags.writeable or mask.base is not None:
+        return None
+    hit = _runs_cache.get(id(mask))
+    if hit is not None and hit[0] is mask:
+        return hit[1]
+    count = keep.sum(axis=1)
+    lo = np.where(count > 0, keep.argmax(axis=1), 0)
+    hi = lo + count
+    cols = np.arange(keep.shape[1])
+    one_run = np.array_equal(keep, (cols >= lo[:, None]) & (cols < hi[:, None]))
+    runs = (lo.astype(np.int64), hi.astype(np.int64)) if one_run else None
+    if len(_runs_cache) < 64:
+        _runs_cache[id(mask)] = (mask, runs)     # (holding the mask: its id stays its own)
+    return runs
 
 
 def _rows_mask(mask, d):
@@ -216,6 +246,50 @@ def _softmax_rows(x, first, keep, use_keep, masked, out):
             total = _ONE
         for j in range(n):
             out[r, j] /= total
+
+
+@_jit
+def _softmax_runs(x, first, lo, hi, out):
+    """As :func:`_softmax_rows` with a mask whose row k keeps the places lo[k] ≤ j < hi[k]
+    only: the other places are not read (half of a causal mask's), just set to 0. (Loops run
+    over slices from 0: an index that may be negative would keep them from vectorizing.)"""
+    rows = x.shape[0]
+    period = lo.shape[0]
+    for r in range(rows):
+        kr = (first + r) % period
+        a, b = lo[kr], hi[kr]
+        out[r, :a] = _ZERO
+        out[r, b:] = _ZERO
+        if a == b:
+            continue
+        xr, o = x[r, a:b], out[r, a:b]
+        m = _run_max(xr)
+        if m == -np.inf:                         # nothing kept above −∞: zeros
+            m = _ZERO
+        for j in range(xr.shape[0]):
+            o[j] = _exp_nonpositive(xr[j] - m)
+        total = _run_sum(o)
+        if total == _ZERO:
+            total = _ONE
+        for j in range(o.shape[0]):
+            o[j] /= total
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"}, error_model="numpy")
+def _run_max(v):
+    """max of a run (no-nan assumed, harmless: see :func:`_row_max`)."""
+    m = np.float32(-np.inf)
+    for j in range(v.shape[0]):
+        m = max(m, v[j])
+    return m
+
+
+@_jit_sum
+def _run_sum(v):
+    total = np.float32(0.0)
+    for j in range(v.shape[0]):
+        total += v[j]
+    return total
 
 
 def softmax_backward_rows_f32(g, s, mask=None):
