@@ -148,3 +148,55 @@ def test_blocks_are_not_made_into_zero_filled_tensors(monkeypatch):
     y = x * 2.0
     sum((y[t] * t).sum() for t in range(3)).backward(create_graph=True)   # a graph: IndexAdd
     assert calls
+
+
+S = slice
+TILINGS = [  # (indices, shape, do they tile it: slices of one dim, side by side, covering it)
+    ([(S(None), S(None), S(0, 4)), (S(None), S(None), S(4, 8)), (S(None), S(None), S(8, 12))],
+     (2, 3, 12), True),
+    ([(S(None), S(None), S(8, 12)), (S(None), S(None), S(0, 4)), (S(None), S(None), S(4, 8))],
+     (2, 3, 12), True),                                        # arriving in any order
+    ([(S(None), S(None), S(0, 4)), (S(None), S(None), S(4, 8))], (2, 3, 12), False),   # a gap
+    ([(S(None), S(None), S(0, 5)), (S(None), S(None), S(4, 12))], (2, 3, 12), False),  # overlap
+    ([(S(0, 1),), (S(1, 3),)], (3, 4), True),
+    ([(S(0, 1),), (S(1, 3),), (S(1, 3),)], (3, 4), False),     # one block twice
+    ([(S(0, 2),), (S(None), S(2, 4))], (2, 4), False),         # two different dims
+    ([(0,), (S(1, 3),)], (3, 4), False),                       # an int
+    ([(S(0, 3, 2),), (S(1, 3, 2),)], (3, 4), False),           # steps
+    ([(S(0, 2), S(None)), (S(2, None),)], (3, 4), True),
+    ([(Ellipsis, S(0, 2)), (Ellipsis, S(2, 4))], (3, 4), False),
+    ([(S(None), S(0, 0)), (S(None), S(0, 4))], (3, 4), True),   # an empty block
+    ([(S(0, 3), S(0, 2)), (S(None), S(2, 4))], (3, 4), False),  # (whole, but not written so)
+]
+
+
+@pytest.mark.parametrize("indices, shape, tiles", TILINGS)
+def test_which_blocks_tile_an_array(indices, shape, tiles):
+    from tinygrad_sgd.autograd.slices import _tiles
+    assert _tiles(indices, shape) == tiles
+
+
+@pytest.mark.parametrize("pieces", [3, 4])
+@pytest.mark.parametrize("used", ["all", "some", "twice"])
+def test_pieces_of_a_split_give_torchs_gradients_without_zeros(pieces, used, monkeypatch):
+    """A GPT's q, k, v: the pieces of one product's split come back as blocks that tile its
+    gradient, copied into place (no zero-filled array: buffers.zeros is not called; a piece
+    used twice has its two gradients added first); a piece left unused means zeros and
+    additions. torch's numbers either way."""
+    from tinygrad_sgd.kernels import buffers
+    zeros = []
+    real = buffers.zeros
+    monkeypatch.setattr(buffers, "zeros", lambda *a: zeros.append(a) or real(*a))
+    a = R.standard_normal((2, 5, 4 * pieces)).astype(np.float32)
+    w = R.standard_normal((pieces, 2, 5, 4)).astype(np.float32)
+    grads = []
+    for L in (tg, torch):
+        x = L.tensor(a, requires_grad=True)
+        y = x * 3.0
+        parts = y.split(4, dim=2)
+        chosen = {"all": range(pieces), "some": range(1, pieces),
+                  "twice": list(range(pieces)) + [1]}[used]
+        sum((parts[i] * L.tensor(w[i % pieces])).sum() for i in chosen).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+    assert (zeros == []) == (used != "some")
