@@ -656,3 +656,32 @@ def test_add_rows_falls_back_to_numpy_for_other_layouts_and_dtypes(backend):
         got = kernels.elementwise.add_rows(out.copy(order="K"), b)
         assert got.dtype == want.dtype and got.strides == want.strides
         np.testing.assert_array_equal(got, want)
+
+
+# ============================================================================ scaled softmax
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mask", ["none", "causal", "random"])
+@pytest.mark.parametrize("scale", [0.125, 3.0, -0.5])
+def test_softmax_with_a_scale_is_the_softmax_of_the_scaled_input(scale, mask, dtype, backend):
+    """SoftmaxOp(x, scale=c) — attention's scores scaled inside the softmax's pass — against
+    torch's softmax(c·x): values, gradients and second order, nan/inf kept or masked."""
+    from tinygrad_sgd.nn.functional.attention import _causal_keep
+    rng = np.random.default_rng(15)
+    x = (rng.standard_normal((2, 3, 9, 9)) * 4).astype(dtype)
+    x[0, 1, 2, 3] = np.inf
+    x[1, 0, 4, 7] = np.nan
+    keep = {"none": None, "causal": _causal_keep(9, 9),
+            "random": rng.random((9, 9)) < 0.7}[mask]
+    g = rng.standard_normal(x.shape).astype(dtype)
+    a = tg.tensor(x, requires_grad=True)
+    y = tg.ops.SoftmaxOp.apply(a, -1, mask=keep, scale=scale)
+    (dx,) = autograd.grad(y, a, grad_outputs=tg.tensor(g), create_graph=True)
+    (ddx,) = autograd.grad((dx * dx).sum(), a)
+    t = torch.tensor(x, requires_grad=True)
+    ty = masked_softmax_reference(t * scale, torch.tensor(
+        np.ones((9, 9), bool) if keep is None else np.array(keep)))
+    (tdx,) = torch.autograd.grad(ty, t, grad_outputs=torch.tensor(g), create_graph=True)
+    (tddx,) = torch.autograd.grad((tdx * tdx).sum(), t)
+    tol = dict(rtol=3e-6, atol=3e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    for mine, theirs in ((y, ty), (dx, tdx), (ddx, tddx)):
+        np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), **tol)

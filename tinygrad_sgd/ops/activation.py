@@ -8,6 +8,7 @@ from ..arguments import normalize_dim
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
 from ..kernels.backend import compiled
+from ..kernels.softmax import softmax, softmax_backward
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
 from .elementwise import Elementwise, Where, ZerosLike, keep_where
 
@@ -320,21 +321,24 @@ class SoftmaxOp(Function):
 
     ``mask`` (for attention): a boolean array broadcastable to x (True = keep), or True (keep
     all). The other places get probability 0 — as if filled with −∞ — and a row with no kept
-    value above −∞ gives zeros instead of nan (torch's masked softmax, as its attention)."""
+    value above −∞ gives zeros instead of nan (torch's masked softmax, as its attention).
+
+    ``scale`` c (for attention, 1/√E): the softmax of c·x, the product taken inside the
+    softmax's own pass; then dL/dxᵢ = c·sᵢ·(gᵢ − Σⱼ gⱼ·sⱼ)."""
     rule = "sᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)"
     derivatives = ("dL/dxᵢ = sᵢ·(gᵢ − Σⱼ gⱼ·sⱼ)",)
     grad_fn_name, op_name = "SoftmaxBackward", "softmax"
 
-    def forward(self, x, dim, mask=None):
+    def forward(self, x, dim, mask=None, scale=None):
         d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "softmax")
-        self.mask = mask
-        out = softmax(d, dim, mask)
+        self.mask, self.scale = mask, scale
+        out = softmax(d, dim, mask, scale)
         self.save_output(out)
         return out
 
     def backward(self, g):
-        return SoftmaxGrad.apply(g, self.output(), self.dim, self.mask)
+        return SoftmaxGrad.apply(g, self.output(), self.dim, self.mask, self.scale)
 
 
 class SoftmaxGrad(Function):
@@ -342,22 +346,25 @@ class SoftmaxGrad(Function):
     gradient g and the saved output s; its Jacobian in g is symmetric, so its own g-gradient
     is the same node again. ``mask``: the forward's; masked places (where s = 0) get a
     gradient of exactly 0 even when g or the row holds nan or ±∞, as behind torch's
-    masked_fill."""
+    masked_fill. ``scale`` c: the forward's; u and both derivatives are then times c."""
     inputs, rule = ("g", "s"), "u = s·(g − Σ g·s)"
     derivatives = ("du/dg: ġ ↦ s·(ġ − Σ ġ·s)", "du/ds: ṡ ↦ ṡ·(g − Σ g·s) − s·Σ g·ṡ")
     op_name = "softmax_backward"
 
-    def forward(self, g, s, dim, mask=None):
+    def forward(self, g, s, dim, mask=None, scale=None):
         self.save_for_backward(g, s)
-        self.dim, self.mask = dim, mask
-        return softmax_backward(g.array, s.array, dim, mask)
+        self.dim, self.mask, self.scale = dim, mask, scale
+        return softmax_backward(g.array, s.array, dim, mask, scale)
 
     def backward(self, gg):
         g, s = self.saved_tensors
-        dim = self.dim
-        return (SoftmaxGrad.apply(gg, s, dim, self.mask) if self.needs_input_grad[0] else None,
-                gg * (g - (g * s).sum(dim, keepdim=True)) - g * (gg * s).sum(dim, keepdim=True)
-                if self.needs_input_grad[1] else None)
+        dim, c = self.dim, self.scale
+        d_s = None
+        if self.needs_input_grad[1]:
+            d_s = gg * (g - (g * s).sum(dim, keepdim=True)) - g * (gg * s).sum(dim, keepdim=True)
+            d_s = d_s if c is None else d_s * c
+        return (SoftmaxGrad.apply(gg, s, dim, self.mask, c) if self.needs_input_grad[0] else None,
+                d_s)
 
 
 class LogSoftmaxOp(Function):
@@ -390,61 +397,3 @@ class LogSoftmaxOp(Function):
             total = kernels.reduce.sum(ga, (self.dim,), True, ga.dtype)
             return self.constant(ga - np.exp(self.saved_output()) * total)
         return g - self.output().exp() * g.sum(dim=self.dim, keepdim=True)
-
-
-# ---------------------------------------------------------------------------- softmax numerics
-def softmax(d, dim, mask=None):
-    """e^(x−m)/Σe^(x−m) along ``dim`` of an array, in one new array (``mask``: see SoftmaxOp);
-    the numba backend runs float32 rows over the last dim in one compiled pass."""
-    if d.ndim == 0:
-        return softmax(d.reshape(1), 0, mask).reshape(())
-    if d.size == 0:
-        return d.copy()
-    fast = compiled()
-    if fast is not None and dim == d.ndim - 1 and d.dtype == np.float32:
-        from ..kernels.compiled import activations
-        out = activations.softmax_rows_f32(d, mask)
-        if out is not None:
-            return out
-    x = d
-    if mask is not None and mask is not True:   # −∞ at the masked places: a broadcast add of a
-        x = d + np.where(mask, 0, -np.inf).astype(d.dtype)  # mask-sized bias (np.where on the
-    m = x.max(axis=dim, keepdims=True)                      # whole array is 4x slower)
-    if x is not d and not (m < np.inf).all():   # a masked nan or +∞ spoilt its row: exactly
-        x = np.where(mask, d, d.dtype.type(-np.inf))        # (rare)
-        m = x.max(axis=dim, keepdims=True)
-    if mask is not None:
-        empty = m == -np.inf                 # nothing kept above −∞: the row gives zeros
-        if empty.any():
-            m[empty] = 0
-    if x is d:
-        out = d - m
-    else:
-        out = x
-        out -= m
-    np.exp(out, out=out)
-    total = out.sum(axis=dim, keepdims=True)
-    if mask is not None:
-        total[total == 0] = 1                # (an empty row: 0/1)
-    out /= total
-    return out
-
-
-def softmax_backward(g, s, dim, mask=None):
-    """s·(g − Σ g·s) along ``dim``, Σ g·s as one row dot product (no g·s array); 0 at the
-    places ``mask`` leaves out (see SoftmaxGrad)."""
-    if s.ndim == 0:
-        return softmax_backward(g.reshape(1), s.reshape(1), 0, mask).reshape(())
-    fast = compiled()
-    if fast is not None and dim == s.ndim - 1 and s.dtype == g.dtype == np.float32 \
-            and g.shape == s.shape and s.size:
-        from ..kernels.compiled import activations
-        out = activations.softmax_backward_rows_f32(g, s, mask)
-        if out is not None:
-            return out
-    dot = np.einsum("...i,...i->...", np.moveaxis(g, dim, -1), np.moveaxis(s, dim, -1))
-    out = g - np.expand_dims(dot, dim)
-    out *= s
-    if mask is not None and mask is not True and not np.isfinite(dot).all():
-        np.copyto(out, 0, where=~np.asarray(mask))   # (s = 0 there, but 0·nan is nan)
-    return out

@@ -110,11 +110,12 @@ def gelu_f32(d, want_out, want_der):
 _NO_MASK = np.ones((1, 1), np.bool_)
 
 
-def softmax_rows_f32(d, mask):
+def softmax_rows_f32(d, mask, scale=_ONE):
     """Softmax over the last dim of a float32 array, as the NumPy kernel
-    (``ops.activation.softmax``); ``mask``: None, True, or a boolean array of shape (S,) or
-    (L, S) for the last two dims (True = keep; row r of the flattened array reads mask row
-    r mod L). None when the mask has another shape (the NumPy kernel then runs)."""
+    (:func:`..softmax.softmax`) — of ``scale``·d, each product rounded to float32 first;
+    ``mask``: None, True, or a boolean array of shape (S,) or (L, S) for the last two dims
+    (True = keep; row r of the flattened array reads mask row r mod L). None when the mask
+    has another shape (the NumPy kernel then runs)."""
     keep = _rows_mask(mask, d)
     if keep is None:
         return None
@@ -122,13 +123,14 @@ def softmax_rows_f32(d, mask):
     x = np.ascontiguousarray(d).reshape(-1, n)
     out = buffers.empty(x.shape, x.dtype)           # (warm memory: see buffers)
     use_keep, masked = keep is not _NO_MASK, mask is not None
+    c = np.float32(scale)
     runs = _runs(mask, keep) if use_keep else None
     if runs is not None:
         lo, hi = runs
-        parallel_for(len(x), lambda a, b: _softmax_runs(x[a:b], a, lo, hi, out[a:b]),
+        parallel_for(len(x), lambda a, b: _softmax_runs(x[a:b], a, lo, hi, c, out[a:b]),
                      work=2 * x.size)
     else:
-        parallel_for(len(x), lambda a, b: _softmax_rows(x[a:b], a, keep, use_keep, masked,
+        parallel_for(len(x), lambda a, b: _softmax_rows(x[a:b], a, keep, use_keep, masked, c,
                                                        out[a:b]), work=2 * x.size)
     return out.reshape(d.shape)
 
@@ -189,14 +191,15 @@ def _row_dot(a, b, r):
 # a chain LLVM does not split). No-nan is assumed here, and harmless — a nan in the row
 # reaches the sum through e^(x−m) and makes the whole row nan whatever m this returns
 @numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"}, error_model="numpy")
-def _row_max(x, r, keep, kr, use_keep):
+def _row_max(x, r, keep, kr, use_keep, c):
+    """max of c·x[r] over the kept places."""
     n = x.shape[1]
     ninf = np.float32(-np.inf)
     m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = ninf
     j = 0
     while j + 8 <= n:
-        v0, v1, v2, v3 = x[r, j], x[r, j + 1], x[r, j + 2], x[r, j + 3]
-        v4, v5, v6, v7 = x[r, j + 4], x[r, j + 5], x[r, j + 6], x[r, j + 7]
+        v0, v1, v2, v3 = x[r, j] * c, x[r, j + 1] * c, x[r, j + 2] * c, x[r, j + 3] * c
+        v4, v5, v6, v7 = x[r, j + 4] * c, x[r, j + 5] * c, x[r, j + 6] * c, x[r, j + 7] * c
         if use_keep:
             v0 = v0 if keep[kr, j] else ninf
             v1 = v1 if keep[kr, j + 1] else ninf
@@ -216,7 +219,7 @@ def _row_max(x, r, keep, kr, use_keep):
     m0, m1 = (m2 if m2 > m0 else m0), (m3 if m3 > m1 else m1)
     m = m1 if m1 > m0 else m0
     while j < n:
-        v = x[r, j]
+        v = x[r, j] * c
         if use_keep and not keep[kr, j]:
             v = ninf
         m = v if v > m else m
@@ -225,22 +228,23 @@ def _row_max(x, r, keep, kr, use_keep):
 
 
 @_jit
-def _softmax_rows(x, first, keep, use_keep, masked, out):
-    """Rows ``first``, ``first + 1``, … of the whole array (for the mask) are x's rows."""
+def _softmax_rows(x, first, keep, use_keep, masked, c, out):
+    """Rows ``first``, ``first + 1``, … of the whole array (for the mask) are x's rows; the
+    softmax of c·x."""
     rows, n = x.shape
     period = keep.shape[0]
     for r in range(rows):
         kr = (first + r) % period
-        m = _row_max(x, r, keep, kr, use_keep)
+        m = _row_max(x, r, keep, kr, use_keep, c)
         if masked and m == -np.inf:             # nothing kept above −∞: zeros (or nan)
             m = _ZERO
         if use_keep:
             for j in range(n):
-                e = _exp_nonpositive(x[r, j] - m)
+                e = _exp_nonpositive(x[r, j] * c - m)
                 out[r, j] = e if keep[kr, j] else _ZERO
         else:
             for j in range(n):
-                out[r, j] = _exp_nonpositive(x[r, j] - m)
+                out[r, j] = _exp_nonpositive(x[r, j] * c - m)
         total = _row_sum(out, r)
         if masked and total == _ZERO:
             total = _ONE
@@ -249,7 +253,7 @@ def _softmax_rows(x, first, keep, use_keep, masked, out):
 
 
 @_jit
-def _softmax_runs(x, first, lo, hi, out):
+def _softmax_runs(x, first, lo, hi, c, out):
     """As :func:`_softmax_rows` with a mask whose row k keeps the places lo[k] ≤ j < hi[k]
     only: the other places are not read (half of a causal mask's), just set to 0. (Loops run
     over slices from 0: an index that may be negative would keep them from vectorizing.)"""
@@ -263,11 +267,11 @@ def _softmax_runs(x, first, lo, hi, out):
         if a == b:
             continue
         xr, o = x[r, a:b], out[r, a:b]
-        m = _run_max(xr)
+        m = _run_max(xr, c)
         if m == -np.inf:                         # nothing kept above −∞: zeros
             m = _ZERO
         for j in range(xr.shape[0]):
-            o[j] = _exp_nonpositive(xr[j] - m)
+            o[j] = _exp_nonpositive(xr[j] * c - m)
         total = _run_sum(o)
         if total == _ZERO:
             total = _ONE
@@ -276,11 +280,11 @@ def _softmax_runs(x, first, lo, hi, out):
 
 
 @numba.njit(cache=True, nogil=True, fastmath={"nnan", "reassoc", "nsz"}, error_model="numpy")
-def _run_max(v):
-    """max of a run (no-nan assumed, harmless: see :func:`_row_max`)."""
+def _run_max(v, c):
+    """max of c·v over a run (no-nan assumed, harmless: see :func:`_row_max`)."""
     m = np.float32(-np.inf)
     for j in range(v.shape[0]):
-        m = max(m, v[j])
+        m = max(m, v[j] * c)
     return m
 
 
@@ -292,9 +296,10 @@ def _run_sum(v):
     return total
 
 
-def softmax_backward_rows_f32(g, s, mask=None):
-    """s·(g − Σ g·s) over the last dim, for float32 arrays of one shape; 0 where ``mask``
-    (as for :func:`softmax_rows_f32`) leaves a place out. None for another mask shape."""
+def softmax_backward_rows_f32(g, s, mask=None, scale=_ONE):
+    """s·(g − Σ g·s)·scale over the last dim, for float32 arrays of one shape; 0 where
+    ``mask`` (as for :func:`softmax_rows_f32`) leaves a place out. None for another mask
+    shape."""
     keep = _rows_mask(mask, s)
     if keep is None:
         return None
@@ -303,25 +308,26 @@ def softmax_backward_rows_f32(g, s, mask=None):
     ss = np.ascontiguousarray(s).reshape(-1, n)
     out = buffers.empty(ss.shape, ss.dtype)
     use_keep = keep is not _NO_MASK
+    c = np.float32(scale)
     parallel_for(len(ss), lambda a, b: _softmax_backward_rows(gs[a:b], ss[a:b], a, keep,
-                                                             use_keep, out[a:b]),
+                                                             use_keep, c, out[a:b]),
                  work=3 * ss.size)
     return out.reshape(s.shape)
 
 
 @_jit
-def _softmax_backward_rows(g, s, first, keep, use_keep, out):
+def _softmax_backward_rows(g, s, first, keep, use_keep, c, out):
     period = keep.shape[0]
     for r in range(s.shape[0]):
         dot = _row_dot(g, s, r)
         if use_keep:
             kr = (first + r) % period
             for j in range(s.shape[1]):
-                u = (g[r, j] - dot) * s[r, j]
+                u = (g[r, j] - dot) * s[r, j] * c
                 out[r, j] = u if keep[kr, j] else _ZERO
         else:
             for j in range(s.shape[1]):
-                out[r, j] = (g[r, j] - dot) * s[r, j]
+                out[r, j] = (g[r, j] - dot) * s[r, j] * c
 
 
 # ---------------------------------------------------------------------------- log-softmax
@@ -340,7 +346,7 @@ def log_softmax_rows_f32(d):
 def _log_softmax_rows(x, out):
     n = x.shape[1]
     for r in range(x.shape[0]):
-        m = _row_max(x, r, _NO_MASK, 0, False)      # (a nan makes the whole row nan below)
+        m = _row_max(x, r, _NO_MASK, 0, False, _ONE)   # (a nan makes the whole row nan below)
         for j in range(n):
             out[r, j] = x[r, j] - m
         lse = np.log(_row_exp_sum(out, r))

@@ -111,20 +111,23 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
     query, key, value = _blas_ready(query), _blas_ready(key), _blas_ready(value)
-    scores = (query * scale) @ key.mT
-    # one masked softmax: masked places get weight 0, and a query whose every score is −∞
-    # (masked, or −∞ itself) gets weights 0 — an output of zeros and no gradient, as torch's
+    scores = query @ key.mT
+    # one masked softmax of the scaled scores (the scale taken in the softmax's pass, as
+    # torch's CPU kernel scales Q·Kᵀ): masked places get weight 0, and a query whose every
+    # score is −∞ (masked, or −∞ itself) gets weights 0 — an output of zeros and no gradient
     keep = True
     if is_causal:
         keep = _causal_keep(L, S)
     elif attn_mask is not None:
         mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor._of(np.asarray(attn_mask))
         _check_mask_shape(mask.shape, scores.shape)
-        if mask.dtype != np.bool_:
-            scores = scores + (mask if mask.dtype == scores.dtype else mask.to(scores.dtype))
+        if mask.dtype != np.bool_:        # added to the scaled scores
+            scores = scores * scale + (mask if mask.dtype == scores.dtype else
+                                       mask.to(scores.dtype))
+            scale = None
         else:
             keep = mask.array
-    weights = ops.SoftmaxOp.apply(scores, -1, mask=keep)
+    weights = ops.SoftmaxOp.apply(scores, -1, mask=keep, scale=scale)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights @ value
