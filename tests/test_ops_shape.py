@@ -613,7 +613,7 @@ def test_flatten_of_one_dim_and_contiguous_of_contiguous_return_the_tensor_itsel
 def test_copies_do_not_share_memory_and_views_do():
     x = tg.arange(12.0).reshape(3, 4)
     for copy in (x.flip(0), x.roll(1), x.repeat(1, 1), x.tile(1), x.clone(), x.gather(0, tg.zeros(
-            1, 4, dtype=tg.int64)), x.index_select(0, tg.tensor([0])), x.tril(), x.unfold(1, 2, 1),
+            1, 4, dtype=tg.int64)), x.index_select(0, tg.tensor([0])), x.tril(),
                  x.repeat_interleave(1, 0), x.rot90(0), x.contiguous()[...].clone()):
         copy.add_(100.0)
     assert x.tolist() == np.arange(12.0).reshape(3, 4).tolist()
@@ -624,7 +624,28 @@ def test_copies_do_not_share_memory_and_views_do():
         t.T[0].add_(100.0)
         t.narrow(1, 2, 1).zero_()
         t.view(lib.int32)[0, 0] = 1
+        t.unfold(1, 2, 2)[2].mul_(3.0)   # windows that do not overlap: a view, as torch's
     assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("dim, size, step", [(0, 2, 1), (1, 3, 2), (-1, 1, 3), (1, 3, 1)])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced"])
+def test_unfold_is_a_view_with_torchs_strides(dim, size, step, layout):
+    """unfold is as_strided of the input's memory (torch's view): the same shape, strides
+    and values, later writes to the input seen through it, and gradients summed where
+    windows overlap."""
+    results = []
+    for lib in (tg, torch):
+        x = lib.arange(30.0).reshape(5, 6)
+        x = {"contiguous": x, "transposed": x.T, "sliced": x[1:, ::2]}[layout]
+        leaf = x.detach().clone().requires_grad_(True)
+        u = leaf.unfold(dim, size, step)
+        w = lib.arange(float(u.numel())).reshape(tuple(u.shape))
+        (g,) = lib.autograd.grad((u * w).sum(), leaf)
+        view = x.unfold(dim, size, step)
+        x.mul_(-1.0)
+        results.append((tuple(u.shape), tuple(u.stride()), view.tolist(), g.tolist()))
+    assert results[0] == results[1]
 
 
 def test_clone_memory_formats_and_view_dtype():

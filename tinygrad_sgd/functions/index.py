@@ -19,6 +19,7 @@ from ..errors import ShapeError
 from ..ops.index import Diagonal, diagonal_index
 from ..ops.shape import Staged
 from ..tensor import Tensor, tensor_method
+from .strided import as_strided
 
 __all__ = ["select", "narrow", "unbind", "split", "chunk", "tensor_split", "diagonal", "diag",
            "diag_embed", "trace", "tril", "triu"]   # (and the Tensor method unfold)
@@ -318,7 +319,8 @@ def tensor_split(input, indices_or_sections, dim=0):
 @tensor_method
 def unfold(input, dimension, size, step):
     """Windows of ``size`` along ``dimension``, every ``step``: that dim becomes the window
-    count and the window is a new last dim. A copy here (torch's is a view); overlapping
+    count and the window is a new last dim. A view, as torch's (:func:`as_strided` of the
+    input's memory: window k starts k·step elements further along the dim); overlapping
     windows add their gradients."""
     if input.ndim == 0:
         input, dimension = input.reshape(1), 0
@@ -333,10 +335,11 @@ def unfold(input, dimension, size, step):
                          f"{size}")
     if step <= 0:
         raise ShapeError(f"unfold: step is {step} but must be > 0")
-    windows = np.arange((n - size) // step + 1)[:, None] * step + np.arange(size)
-    picked = ops.GetItem.apply(input, (slice(None),) * d + (windows,))
-    order = tuple(k for k in range(input.ndim + 1) if k != d + 1) + (d + 1,)
-    return named(ops.Permute.apply(picked, order), "UnfoldBackward0", input)
+    shape, strides = list(input.shape), list(input.stride())
+    shape[d], strides[d] = (n - size) // step + 1, strides[d] * step
+    view = as_strided(input, shape + [size], strides + [input.stride(d)],
+                      input.storage_offset())
+    return named(view, "UnfoldBackward0", input)
 
 
 # ---------------------------------------------------------------------------- diagonals

@@ -46,6 +46,10 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
                            "both the view and the inplace either both inside the no_grad block "
                            "(if you don't want the inplace to be tracked) or both outside (if "
                            "you want the inplace to be tracked).")
+    if any(step == 0 and n > 1 for step, n in zip(self.array.strides, self.array.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")     # (an expand's)
     if in_graph and self.grad_fn is not None and _view_of_a_leaf(self):
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation (it would change the leaf's values behind "
