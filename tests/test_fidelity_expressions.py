@@ -1363,6 +1363,168 @@ STATEMENTS = [
     '3, 1, 1).sum(); y.backward(); r = x.grad',
     'x = t.arange(4.).reshape(1, 1, 2, 2).requires_grad_(); y = t.nn.functional.interpolate(x, '
     "scale_factor=2, mode='bilinear').sum(); y.backward(); r = x.grad",
+    # the next hunt: writes through views and indices, gradients at kinks and ties,
+    # second order, module initialisation, optimizers' options, schedulers, seeded draws
+    "x = t.arange(6.).reshape(2, 3); y = x.t(); y[0, 1] = 100.; r = x",
+    "x = t.arange(6.); y = x[::2]; y += 1; r = x",
+    "x = t.arange(6.); x[t.tensor([0, 0, 1])] += 1; r = x",
+    "x = t.zeros(3); "
+     "x.index_put_((t.tensor([0, 0, 2]),), t.tensor([1., 2., 3.]), accumulate=True); r = x",
+    "x = t.zeros(3); x.index_put_((t.tensor([0, 2]),), t.tensor(5.)); r = x",
+    "x = t.arange(6.).reshape(2, 3); x[:, [0, 2]] = t.tensor([[9., 8.]]); r = x",
+    "x = t.arange(6.).reshape(2, 3); x[x > 2] = 0; r = x",
+    "x = t.arange(6.).reshape(2, 3); x[x > 2] = t.tensor([7., 8., 9.]); r = x",
+    "x = t.arange(6.).reshape(2, 3); x[1] = t.tensor([1., 2., 3.]).unsqueeze(0).squeeze(0); r = x",
+    "x = t.arange(4.); x.clamp_(1, 2); r = x",
+    "x = t.arange(4); x.div_(2, rounding_mode='floor'); r = x",
+    "x = t.arange(4); r = x.div(2, rounding_mode='trunc')",
+    "x = t.tensor([-3, 3]); "
+     "r = (x.div(2, rounding_mode='floor'), x.div(2, rounding_mode='trunc'), x.div(2))",
+    "x = t.ones(2, requires_grad=True); y = (x * x).sum(); y.backward(); y2 = (x * 3).sum(); "
+     "y2.backward(); r = x.grad",
+    "x = t.ones(2, requires_grad=True); y = x.exp(); "
+     "g = t.autograd.grad(y.sum(), x, create_graph=True)[0]; r = t.autograd.grad(g.sum(), x)[0]",
+    "x = t.tensor([1., 2.], requires_grad=True); y = x.pow(3); "
+     "(g,) = t.autograd.grad(y, x, t.ones(2), create_graph=True); "
+     "(h,) = t.autograd.grad(g, x, t.ones(2)); r = h",
+    "x = t.tensor([0., 1.], requires_grad=True); y = x.sqrt().sum(); y.backward(); r = x.grad",
+    "x = t.tensor([0., 1.], requires_grad=True); y = x.abs().sum(); y.backward(); r = x.grad",
+    "x = t.tensor([0., 1., -1.], requires_grad=True); y = t.relu(x).sum(); y.backward(); "
+     "r = x.grad",
+    "x = t.tensor([1., 1., 2.], requires_grad=True); x.max().backward(); r = x.grad",
+    "x = t.tensor([2., 1., 2.], requires_grad=True); x.max(dim=0)[0].backward(); r = x.grad",
+    "x = t.tensor([2., 1., 2.], requires_grad=True); x.amax().backward(); r = x.grad",
+    "x = t.tensor([[1., 2.], [2., 2.]], requires_grad=True); x.norm().backward(); r = x.grad",
+    "x = t.zeros(3, requires_grad=True); x.norm().backward(); r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); x.prod().backward(); r = x.grad",
+    "x = t.tensor([1., 0., 3.], requires_grad=True); x.prod().backward(); r = x.grad",
+    "x = t.tensor([0., 0., 3.], requires_grad=True); x.prod().backward(); r = x.grad",
+    "x = t.tensor([3., 1., 2.], requires_grad=True); x.sort()[0][0].backward(); r = x.grad",
+    "x = t.tensor([3., 1., 2.], requires_grad=True); x.median().backward(); r = x.grad",
+    "x = t.tensor([3., 1., 2., 4.], requires_grad=True); x.median().backward(); r = x.grad",
+    "x = t.tensor([3., 1., 2., 4.], requires_grad=True); t.quantile(x, 0.3).backward(); r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); x.std().backward(); r = x.grad",
+    "x = t.tensor([1., 1., 1.], requires_grad=True); x.std().backward(); r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); x.logsumexp(0).backward(); r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); x.cumsum(0).sum().backward(); r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); x.cumprod(0).sum().backward(); r = x.grad",
+    "x = t.tensor([1., 0., 3.], requires_grad=True); x.cumprod(0).sum().backward(); r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); t.cummax(x, 0)[0].sum().backward(); "
+     "r = x.grad",
+    "x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); t.linalg.det(x).backward(); "
+     "r = x.grad",
+    "x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); x.inverse().sum().backward(); "
+     "r = x.grad",
+    "x = t.tensor([[2., 1.], [1., 2.]], requires_grad=True); "
+     "t.linalg.eigvalsh(x).sum().backward(); r = x.grad",
+    "x = t.tensor([[3., 0.], [0., 4.]], requires_grad=True); "
+     "t.linalg.svdvals(x).sum().backward(); r = x.grad",
+    "x = t.tensor([1., 2.], requires_grad=True); "
+     "t.atan2(x, t.tensor([1., -1.])).sum().backward(); r = x.grad",
+    "x = t.tensor([0.5, 2.], requires_grad=True); x.clamp(0, 1).sum().backward(); r = x.grad",
+    "x = t.tensor([0., 1.], requires_grad=True); x.clamp(min=0., max=1.).sum().backward(); "
+     "r = x.grad",
+    "x = t.tensor([1., 2.], requires_grad=True); "
+     "t.maximum(x, t.tensor([1., 1.])).sum().backward(); r = x.grad",
+    "x = t.tensor([1., 2.], requires_grad=True); t.where(x > 1, x, x * 2).sum().backward(); "
+     "r = x.grad",
+    "x = t.tensor([1., 2.], requires_grad=True); "
+     "t.lerp(x, t.tensor([3., 3.]), 0.25).sum().backward(); r = x.grad",
+    "x = t.tensor([1., 2.], requires_grad=True); (x ** x).sum().backward(); r = x.grad",
+    "x = t.tensor([0., 2.], requires_grad=True); (x ** 0.5).sum().backward(); r = x.grad",
+    "x = t.tensor([0., 2.], requires_grad=True); (x ** 0).sum().backward(); r = x.grad",
+    "x = t.tensor([0., 2.], requires_grad=True); (2 ** x).sum().backward(); r = x.grad",
+    "x = t.tensor([0., -2.], requires_grad=True); (0 ** x).sum().backward(); r = x.grad",
+    "x = t.tensor([1., 2.], requires_grad=True); y = x * 2; y.retain_grad(); "
+     "(y * y).sum().backward(); r = (y.grad, x.grad)",
+    "x = t.tensor([1., 2.], requires_grad=True); y = x.detach(); y.mul_(3); r = x",
+    "x = t.tensor([1., 2.], requires_grad=True); r = (x * 2).requires_grad",
+    "with t.no_grad(): x = t.tensor([1., 2.], requires_grad=True) * 2\n"
+     "r = x.requires_grad",
+    "x = t.tensor([1., 2.], requires_grad=True); y = x.clone(); y[0] = 0.; y.sum().backward(); "
+     "r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); y = x * 1; y[1:] *= 2; y.sum().backward(); "
+     "r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); y = x * 1; z = y[1:]; z.mul_(3); "
+     "y.sum().backward(); r = x.grad",
+    "x = t.tensor([1., 2., 3.], requires_grad=True); y = x * 1; y.unsqueeze(0)[0, 1].fill_(5); "
+     "(y * y).sum().backward(); r = (y, x.grad)",
+    "m = t.nn.Linear(3, 2); t.manual_seed(0); n = t.nn.Linear(3, 2); "
+     "r = [p.shape for p in n.parameters()]",
+    "t.manual_seed(0); m = t.nn.Linear(3, 2); r = m.weight",
+    "t.manual_seed(0); m = t.nn.Conv2d(1, 2, 3); r = m.bias",
+    "t.manual_seed(0); m = t.nn.Embedding(4, 3, padding_idx=1); r = m.weight",
+    "t.manual_seed(0); m = t.nn.LSTM(2, 3); r = m.weight_hh_l0[:2]",
+    "t.manual_seed(0); m = t.nn.GRU(2, 3, batch_first=True); r = m(t.ones(1, 2, 2))[0]",
+    "t.manual_seed(0); m = t.nn.RNN(2, 3, num_layers=2); r = m(t.ones(2, 1, 2))[1]",
+    "t.manual_seed(0); m = t.nn.MultiheadAttention(4, 2); "
+     "r = m(t.ones(3, 1, 4), t.ones(3, 1, 4), t.ones(3, 1, 4))[0]",
+    "t.manual_seed(0); m = t.nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0); "
+     "r = m(t.ones(3, 1, 4))",
+    "t.manual_seed(0); m = t.nn.BatchNorm1d(2); m(t.tensor([[1., 2.], [3., 5.]])); "
+     "r = (m.running_mean, m.running_var, m.num_batches_tracked)",
+    "t.manual_seed(0); m = t.nn.BatchNorm1d(2, momentum=None); "
+     "m(t.tensor([[1., 2.], [3., 5.]])); m(t.tensor([[0., 2.], [1., 5.]])); "
+     "r = (m.running_mean, m.running_var)",
+    "t.manual_seed(0); m = t.nn.BatchNorm2d(2); m.eval(); r = m(t.ones(1, 2, 2, 2))",
+    "m = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.ReLU()); r = [k for k in m.state_dict()]",
+    "m = t.nn.ModuleDict({'a': t.nn.Linear(1, 1)}); r = list(dict(m.named_parameters()).keys())",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); "
+     "o = t.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)\n"
+     "for _ in range(3):\n"
+     "    o.zero_grad(); m(t.ones(1, 2)).sum().backward(); o.step()\n"
+     "r = m.weight",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); "
+     "o = t.optim.Adam(m.parameters(), lr=0.1, amsgrad=True, weight_decay=0.1)\n"
+     "for _ in range(3):\n"
+     "    o.zero_grad(); m(t.ones(1, 2)).sum().backward(); o.step()\n"
+     "r = m.weight",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); "
+     "o = t.optim.RMSprop(m.parameters(), lr=0.01, centered=True, momentum=0.5)\n"
+     "for _ in range(3):\n"
+     "    o.zero_grad(); m(t.ones(1, 2)).sum().backward(); o.step()\n"
+     "r = m.weight",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); "
+     "o = t.optim.Adagrad(m.parameters(), lr=0.1, lr_decay=0.01)\n"
+     "for _ in range(3):\n"
+     "    o.zero_grad(); m(t.ones(1, 2)).sum().backward(); o.step()\n"
+     "r = m.weight",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); o = t.optim.AdamW(m.parameters(), lr=0.1); "
+     "s = t.optim.lr_scheduler.OneCycleLR(o, max_lr=0.5, total_steps=10)\n"
+     "lrs = []\n"
+     "for _ in range(5):\n"
+     "    o.step(); s.step(); lrs.append(s.get_last_lr()[0])\n"
+     "r = lrs",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); o = t.optim.SGD(m.parameters(), lr=1.0); "
+     "s = t.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2)\n"
+     "lrs = []\n"
+     "for _ in range(8):\n"
+     "    o.step(); s.step(); lrs.append(s.get_last_lr()[0])\n"
+     "r = lrs",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); o = t.optim.SGD(m.parameters(), lr=1.0); "
+     "s = t.optim.lr_scheduler.CyclicLR(o, 0.1, 1.0, step_size_up=2)\n"
+     "lrs = []\n"
+     "for _ in range(6):\n"
+     "    o.step(); s.step(); lrs.append(s.get_last_lr()[0])\n"
+     "r = lrs",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); o = t.optim.SGD(m.parameters(), lr=1.0); "
+     "s = t.optim.lr_scheduler.ReduceLROnPlateau(o, patience=1, factor=0.5)\n"
+     "for v in [1., 1., 1., 1., 0.5, 0.5, 0.5]:\n"
+     "    o.step(); s.step(v)\n"
+     "r = o.param_groups[0]['lr']",
+    "t.manual_seed(0); m = t.nn.Linear(2, 1); o = t.optim.SGD(m.parameters(), lr=1.0); "
+     "s = t.optim.lr_scheduler.PolynomialLR(o, total_iters=4, power=2.)\n"
+     "lrs = []\n"
+     "for _ in range(5):\n"
+     "    o.step(); s.step(); lrs.append(s.get_last_lr()[0])\n"
+     "r = lrs",
+    "t.manual_seed(3); r = (t.rand(3), t.randn(2), t.randint(0, 10, (4,)), t.randperm(5))",
+    "t.manual_seed(3); r = t.multinomial(t.tensor([0.1, 0.5, 0.4]), 5, replacement=True)",
+    "t.manual_seed(3); r = t.normal(t.tensor([0., 10.]), t.tensor([1., 2.]))",
+    "t.manual_seed(3); r = t.empty(3).uniform_(-1, 1)",
+    "t.manual_seed(3); r = t.bernoulli(t.tensor([0.2, 0.8, 0.5]))",
+    "t.manual_seed(3); r = t.nn.functional.dropout(t.ones(6), 0.5)",
+    "g = t.Generator().manual_seed(7); r = t.rand(2, generator=g)",
 ]
 
 # (expression, the error class both raise)
