@@ -14,7 +14,8 @@ around silently), comparisons in torch's common dtype (``uint8 == 257`` is ``== 
 against a float in float32), and ParameterList/Dict's repr. The next hunt (346 more
 expressions) found ``unfold`` returning a copy (torch's is a view: its strides, and writes
 through it, now as torch's) and an in-place op on an expanded tensor raising NumPy's
-ValueError (torch's RuntimeError now)."""
+ValueError (torch's RuntimeError now), and ``result_type(uint8_tensor, -1)`` raising
+OverflowError (torch: uint8, the number wraps around)."""
 import math
 import warnings
 
@@ -670,6 +671,12 @@ EXPRESSIONS = [
     't.equal(t.tensor([1, 2]), t.tensor([1., 2.]))',
     't.isin(t.tensor([1, 2]), t.tensor([2.]))',
     't.tensor([1, 2]).float().allclose(t.tensor([1., 2.]))',
+    't.result_type(t.tensor([1], dtype=t.uint8), -1)',
+    't.result_type(t.tensor([1], dtype=t.int8), 300)',
+    't.result_type(t.tensor([1], dtype=t.int8), 2 ** 63)',
+    't.result_type(t.tensor([1], dtype=t.float16), -1e40)',
+    't.result_type(t.tensor([True]), 1.5)',
+    '3 in t.tensor([1, 2, 3]), 2.5 in t.tensor([[1.5], [2.5]]), 4 in t.tensor([1, 2])',
     # the next hunt: padding modes, scatter_reduce, searchsorted, quantiles, splits and
     # stacks, special values, losses, activations, pooling, linear algebra, strides of views
     "t.nn.functional.pad(t.arange(6.).reshape(1, 2, 3), (1, 2), mode='reflect')",
@@ -1547,6 +1554,7 @@ ERRORS = [
     ('t.tensor([1, 2]) // 0', RuntimeError),
     ('t.tensor([1, 2]) % 0', RuntimeError),
     ('t.ones(3).expand(2, 3).add_(1.0)', RuntimeError),      # one memory place, two elements
+    ('t.result_type(t.tensor([1]), 2 ** 70)', OverflowError),
     ('t.ones(3, 1).expand(3, 4).mul_(t.ones(3, 4))', RuntimeError),
     ("t.tensor([[True]]).log_softmax(0)", NotImplementedError),
     ("t.nn.functional.softmax(t.tensor([[1, 2]], dtype=t.int32), 1)", NotImplementedError),

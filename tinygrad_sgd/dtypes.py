@@ -372,10 +372,23 @@ def result_type(tensor1, tensor2):
     if a is None and b is None:
         a, b = as_array(tensor1), as_array(tensor2)
     elif a is None:
-        a = scalar_array(tensor1, b.dtype)
+        a = _weak_sample(tensor1, b.dtype)
     elif b is None:
-        b = scalar_array(tensor2, a.dtype)
+        b = _weak_sample(tensor2, a.dtype)
     return as_dtype(result_dtype(a, b))
+
+
+def _weak_sample(value, like_dtype):
+    """:func:`scalar_array` for its dtype only: an integer outside ``like_dtype``'s range (-1
+    next to uint8) is still of that dtype (torch wraps it around), one beyond 64 bits torch's
+    OverflowError."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        if not -2 ** 63 <= value < 2 ** 64:
+            raise OverflowError("int too big to convert")
+        value = 0
+    elif isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        value = 0.0                   # (-1e40 next to float16 or an integer: no overflow)
+    return scalar_array(value, like_dtype)
 
 
 def can_cast(from_, to):
