@@ -1532,6 +1532,139 @@ STATEMENTS = [
     "t.manual_seed(3); r = t.bernoulli(t.tensor([0.2, 0.8, 0.5]))",
     "t.manual_seed(3); r = t.nn.functional.dropout(t.ones(6), 0.5)",
     "g = t.Generator().manual_seed(7); r = t.rand(2, generator=g)",
+    # and modules: layers' outputs and reprs, containers, buffers, dtypes, state dicts,
+    # hooks, data loading and sampling, gradient clipping, packing, initialisation
+    "t.manual_seed(0); "
+     "m = t.nn.Sequential(t.nn.Conv1d(2, 3, 2, padding=1), t.nn.BatchNorm1d(3), t.nn.ReLU()); "
+     "r = m(t.ones(2, 2, 4))",
+    "t.manual_seed(0); m = t.nn.ConvTranspose2d(2, 1, 3, stride=2, padding=1, output_padding=1); "
+     "r = m(t.ones(1, 2, 2, 2))",
+    "t.manual_seed(0); m = t.nn.Conv2d(2, 4, 3, groups=2, padding='same', bias=False); "
+     "r = m(t.ones(1, 2, 3, 3)).sum()",
+    "t.manual_seed(0); m = t.nn.Conv2d(1, 1, 3, padding=1, padding_mode='reflect'); "
+     "r = m(t.arange(9.).reshape(1, 1, 3, 3))",
+    "t.manual_seed(0); m = t.nn.Conv2d(1, 1, 3, padding=1, padding_mode='circular'); "
+     "r = m(t.arange(9.).reshape(1, 1, 3, 3))",
+    "t.manual_seed(0); m = t.nn.Conv2d(1, 1, 2, padding=1, padding_mode='replicate'); "
+     "r = m(t.arange(9.).reshape(1, 1, 3, 3))",
+    "t.manual_seed(0); m = t.nn.GroupNorm(2, 4); r = m(t.arange(16.).reshape(1, 4, 2, 2))",
+    "t.manual_seed(0); m = t.nn.LayerNorm([2, 2], elementwise_affine=False); "
+     "r = m(t.arange(8.).reshape(2, 2, 2))",
+    "t.manual_seed(0); m = t.nn.InstanceNorm1d(2, affine=True, track_running_stats=True); "
+     "m(t.arange(8.).reshape(1, 2, 4)); r = (m.running_mean, m.running_var)",
+    "t.manual_seed(0); m = t.nn.LocalResponseNorm(2); r = m(t.arange(8.).reshape(1, 4, 2))",
+    "t.manual_seed(0); m = t.nn.PReLU(2); r = m(t.tensor([[-1., -2.], [1., 2.]]))",
+    "t.manual_seed(0); m = t.nn.Bilinear(2, 3, 1); r = m(t.ones(1, 2), t.ones(1, 3))",
+    "t.manual_seed(0); "
+     "m = t.nn.Embedding.from_pretrained(t.arange(6.).reshape(3, 2), freeze=True); "
+     "r = (m(t.tensor([2, 0])), m.weight.requires_grad)",
+    "t.manual_seed(0); m = t.nn.EmbeddingBag(4, 2, mode='mean'); r = m(t.tensor([[0, 1], [2, 3]]))",
+    "m = t.nn.Flatten(0, 1); r = m(t.zeros(2, 3, 4)).shape",
+    "m = t.nn.Unflatten(1, (2, 2)); r = m(t.zeros(3, 4)).shape",
+    "m = t.nn.Identity(3, foo=1); r = m(t.ones(2))",
+    "m = t.nn.Upsample(scale_factor=2, mode='nearest'); r = m(t.arange(4.).reshape(1, 1, 2, 2))",
+    "m = t.nn.Upsample(size=(3, 3), mode='bilinear', align_corners=True); "
+     "r = m(t.arange(4.).reshape(1, 1, 2, 2))",
+    "m = t.nn.ZeroPad2d((1, 0, 0, 1)); r = m(t.ones(1, 1, 2, 2))",
+    "m = t.nn.ConstantPad1d(2, 3.5); r = m(t.ones(1, 1, 2))",
+    "m = t.nn.ReflectionPad1d((1, 2)); r = m(t.arange(4.).reshape(1, 1, 4))",
+    "m = t.nn.ReplicationPad2d(1); r = m(t.arange(4.).reshape(1, 1, 2, 2))",
+    "m = t.nn.PixelShuffle(2); r = m(t.arange(8.).reshape(1, 4, 1, 2))",
+    "m = t.nn.MaxPool2d(2, return_indices=True); r = m(t.arange(16.).reshape(1, 1, 4, 4))",
+    "m = t.nn.MaxUnpool2d(2); p = t.nn.MaxPool2d(2, return_indices=True); "
+     "o, i = p(t.arange(16.).reshape(1, 1, 4, 4)); r = m(o, i)",
+    "m = t.nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False, ceil_mode=True); "
+     "r = m(t.arange(25.).reshape(1, 1, 5, 5))",
+    "m = t.nn.AdaptiveMaxPool2d((2, 3)); r = m(t.arange(20.).reshape(1, 1, 4, 5))",
+    "m = t.nn.Softmax2d(); r = m(t.arange(8.).reshape(1, 2, 2, 2))",
+    "m = t.nn.LogSoftmax(dim=1); r = m(t.tensor([[1., 2.]]))",
+    "m = t.nn.Threshold(0.1, 20); r = m(t.tensor([0., 0.5]))",
+    "m = t.nn.CrossEntropyLoss(ignore_index=1, label_smoothing=0.2); "
+     "r = m(t.tensor([[1., 2.], [0.5, 0.1]]), t.tensor([0, 1]))",
+    "m = t.nn.NLLLoss(weight=t.tensor([1., 2.]), reduction='sum'); "
+     "r = m(t.tensor([[-1., -2.], [-0.5, -0.1]]), t.tensor([0, 1]))",
+    "m = t.nn.BCEWithLogitsLoss(pos_weight=t.tensor([3.]), reduction='none'); "
+     "r = m(t.tensor([[0.5], [-1.]]), t.tensor([[1.], [0.]]))",
+    "m = t.nn.CTCLoss(); lp = t.log_softmax(t.arange(30.).reshape(5, 1, 6) / 7, 2); "
+     "r = m(lp, t.tensor([[1, 2]]), t.tensor([5]), t.tensor([2]))",
+    "m = t.nn.TripletMarginLoss(margin=0.5, p=1); "
+     "r = m(t.zeros(1, 2), t.ones(1, 2), t.full((1, 2), 2.))",
+    "m = t.nn.CosineSimilarity(dim=0); r = m(t.tensor([1., 0.]), t.tensor([1., 1.]))",
+    "m = t.nn.PairwiseDistance(p=2, eps=0.); r = m(t.tensor([[1., 0.]]), t.tensor([[1., 0.]]))",
+    "t.manual_seed(0); m = t.nn.Linear(2, 2); r = str(m)",
+    "t.manual_seed(0); m = t.nn.Sequential(t.nn.Linear(2, 2), t.nn.Dropout(0.1)); r = str(m)",
+    "m = t.nn.Conv2d(1, 2, (3, 1), stride=(2, 1), padding=(1, 0), bias=False); r = str(m)",
+    "m = t.nn.LSTM(2, 3, num_layers=2, batch_first=True, bidirectional=True); r = str(m)",
+    "m = t.nn.BatchNorm2d(3, affine=False); r = str(m)",
+    "m = t.nn.MultiheadAttention(4, 2, batch_first=True); r = str(m)",
+    "m = t.nn.TransformerEncoderLayer(4, 2, dim_feedforward=8); r = str(m).splitlines()[:4]",
+    "m = t.nn.Linear(2, 2); m.train(False); r = (m.training, t.nn.Dropout().eval().training)",
+    "m = t.nn.Sequential(t.nn.Linear(1, 1), t.nn.Sequential(t.nn.ReLU(), t.nn.Linear(1, 1))); "
+     "r = [n for n, _ in m.named_modules()]",
+    "m = t.nn.Sequential(t.nn.Linear(1, 1), t.nn.ReLU()); "
+     "r = (len(m), type(m[-1]).__name__, len(m[:1]))",
+    "m = t.nn.ModuleList([t.nn.Linear(1, 1)]); m.append(t.nn.ReLU()); m.extend([t.nn.Tanh()]); "
+     "m.insert(0, t.nn.Identity()); r = [type(x).__name__ for x in m]",
+    "m = t.nn.ParameterList([t.nn.Parameter(t.ones(1)), t.nn.Parameter(t.zeros(2))]); "
+     "r = [p.shape for p in m]",
+    "m = t.nn.Linear(2, 1); m.register_buffer('b', t.ones(1), persistent=False); "
+     "r = list(m.state_dict().keys())",
+    "m = t.nn.Linear(2, 1); m.register_buffer('b', t.ones(1)); "
+     "r = [n for n, _ in m.named_buffers()]",
+    "m = t.nn.Linear(2, 1); m.requires_grad_(False); r = [p.requires_grad for p in m.parameters()]",
+    "m = t.nn.Linear(2, 1).double(); r = m.weight.dtype",
+    "m = t.nn.Linear(2, 1).to(t.float64); r = m.bias.dtype",
+    "m = t.nn.Linear(2, 1).half().float(); r = m.weight.dtype",
+    "m = t.nn.Linear(2, 1); sd = m.state_dict(); sd['weight'][0, 0] = 5.; r = m.weight[0, 0]",
+    "m = t.nn.Linear(2, 1); r = m.load_state_dict({'weight': t.ones(1, 2), 'bias': t.zeros(1)})",
+    "m = t.nn.Linear(2, 1); r = m.load_state_dict({'weight': t.ones(1, 2)}, strict=False)",
+    "m = t.nn.Linear(2, 1); m.zero_grad(); r = m.weight.grad",
+    "m = t.nn.Linear(2, 1); r = sum(p.numel() for p in m.parameters())",
+    "m = t.nn.Linear(2, 1); calls = []; "
+     "h = m.register_forward_hook(lambda mod, i, o: calls.append(o.shape)); m(t.ones(3, 2)); "
+     "h.remove(); m(t.ones(1, 2)); r = calls",
+    "m = t.nn.Linear(2, 1); calls = []; m.register_forward_pre_hook(lambda mod, i: (i[0] * 0,)); "
+     "r = m(t.ones(1, 2)) - m.bias",
+    "m = t.nn.Linear(2, 1); gs = []; "
+     "m.register_full_backward_hook(lambda mod, gi, go: gs.append(go[0].shape)); "
+     "m(t.ones(3, 2, requires_grad=True)).sum().backward(); r = gs",
+    "x = t.ones(2, requires_grad=True); hs = []; x.register_hook(lambda g: g * 2); "
+     "(x * 3).sum().backward(); r = x.grad",
+    "x = t.ones(2, requires_grad=True); y = x * 2; y.register_hook(lambda g: g + 1); "
+     "(y * 3).sum().backward(); r = x.grad",
+    "d = t.utils.data.TensorDataset(t.arange(10.), t.arange(10)); "
+     "l = t.utils.data.DataLoader(d, batch_size=4, drop_last=True); r = [b[1].tolist() for b in l]",
+    "t.manual_seed(0); d = t.utils.data.TensorDataset(t.arange(10.)); "
+     "l = t.utils.data.DataLoader(d, batch_size=4, shuffle=True); r = [b[0].tolist() for b in l]",
+    "t.manual_seed(0); a, b = t.utils.data.random_split(range(10), [7, 3]); r = (list(a), list(b))",
+    "t.manual_seed(0); r = list(t.utils.data.RandomSampler(range(5)))",
+    "r = list(t.utils.data.BatchSampler(range(5), 2, False))",
+    "t.manual_seed(0); r = list(t.utils.data.WeightedRandomSampler([0.1, 0.9], 5))",
+    "r = len(t.utils.data.ConcatDataset([range(3), range(4)]))",
+    "r = list(t.utils.data.Subset(range(10), [1, 5]))",
+    "p = t.nn.Parameter(t.ones(2)); "
+     "r = (p.requires_grad, type(p * 2).__name__, repr(t.nn.Parameter(t.ones(1))))",
+    "x = t.tensor([3., 4.], requires_grad=True); x.grad = t.tensor([3., 4.]); "
+     "r = t.nn.utils.clip_grad_norm_([x], 1.0); r = (r, x.grad)",
+    "x = t.tensor([3., 4.], requires_grad=True); x.grad = t.tensor([3., -4.]); "
+     "t.nn.utils.clip_grad_value_([x], 3.5); r = x.grad",
+    "x = t.tensor([3., 4.], requires_grad=True); x.grad = t.tensor([3., 4.]); "
+     "r = t.nn.utils.clip_grad_norm_([x], 1.0, norm_type='inf')",
+    "r = t.nn.utils.parameters_to_vector([t.nn.Parameter(t.ones(2, 2)), "
+     "t.nn.Parameter(t.zeros(1))])",
+    "r = [s.tolist() for s in t.nn.utils.rnn.pad_sequence([t.ones(2), t.ones(3) * 2], "
+     "batch_first=True, padding_value=-1)]",
+    "p = t.nn.utils.rnn.pack_padded_sequence(t.arange(6.).reshape(3, 2, 1), t.tensor([3, 2])); "
+     "r = (p.data.flatten().tolist(), p.batch_sizes.tolist())",
+    "t.manual_seed(0); m = t.nn.init.kaiming_uniform_(t.empty(2, 3), a=0.1, mode='fan_out'); r = m",
+    "t.manual_seed(0); r = t.nn.init.xavier_normal_(t.empty(2, 3), gain=2.)",
+    "t.manual_seed(0); r = t.nn.init.trunc_normal_(t.empty(4), std=0.5, a=-0.2, b=0.2)",
+    "t.manual_seed(0); "
+     "r = t.nn.init.orthogonal_(t.empty(2, 3)) @ t.nn.init.orthogonal_(t.empty(2, 3)).T",
+    "r = t.nn.init.calculate_gain('leaky_relu', 0.2)",
+    "r = t.nn.init.eye_(t.empty(2, 3))",
+    "r = t.nn.init.dirac_(t.empty(2, 2, 3))",
+    "t.manual_seed(0); r = t.nn.init.sparse_(t.empty(4, 2), 0.5)",
 ]
 
 # (expression, the error class both raise)
