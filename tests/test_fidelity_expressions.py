@@ -1688,6 +1688,9 @@ ERRORS = [
     ('t.tensor([1, 2]) % 0', RuntimeError),
     ('t.ones(3).expand(2, 3).add_(1.0)', RuntimeError),      # one memory place, two elements
     ('t.result_type(t.tensor([1]), 2 ** 70)', OverflowError),
+    ('t.tensor([1.5]) - True', RuntimeError),       # a bool operand, even a Python one
+    ('True - t.tensor([1, 2])', RuntimeError),
+    ('t.tensor([1.5]).sub(False, alpha=2)', RuntimeError),
     ('t.ones(3, 1).expand(3, 4).mul_(t.ones(3, 4))', RuntimeError),
     ("t.tensor([[True]]).log_softmax(0)", NotImplementedError),
     ("t.nn.functional.softmax(t.tensor([[1, 2]], dtype=t.int32), 1)", NotImplementedError),
@@ -1951,3 +1954,49 @@ def test_numbers_written_into_tensors_as_torch(op, dtype):
                 outcomes.append(("raised", type(e).__name__))
         assert str(outcomes[1]) == str(outcomes[0]), f"{expression}: ours {outcomes[1]}, " \
                                                      f"torch {outcomes[0]}"
+
+
+# ---------------------------------------------------------------------------- every dtype pair
+PAIR_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32",
+               "float64"]
+PAIR_VALUES = {"bool": [True, False, True], "uint8": [0, 200, 7], "int8": [-5, 100, 3],
+               "int16": [-300, 2, 9], "int32": [7, -70000, 3], "int64": [-9, 2 ** 40, 5],
+               "float16": [0.5, -2.25, 3.0], "float32": [1.5, -0.0, 2.5],
+               "float64": [-1.25, 3.5, 1e-3]}
+PAIR_OPS = ["a + b", "a - b", "a * b", "a / b", "t.floor_divide(a, b)", "t.remainder(a, b)",
+            "t.maximum(a, b)", "t.atan2(a, b)", "a == b", "a < b", "a ** b", "t.fmod(a, b)",
+            "t.hypot(a, b)", "a & b", "a | b", "t.copysign(a, b)", "t.logaddexp(a, b)",
+            "t.true_divide(a, b)", "t.fmax(a, b)", "t.where(b > 0, a, b)"]
+NUMBER_OPS = ["a + 2", "a * 2.5", "a - True", "2 ** a", "a // 3", "a % -3", "a / 4",
+              "a - 300", "a * -1", "a > 2.5", "a == 200"]
+
+
+def _outcome(lib, expression, **arrays):
+    env = {"t": lib}
+    env.update({k: lib.tensor(v, dtype=getattr(lib, d)) for k, (v, d) in arrays.items()})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return "ok", _plain(eval(expression, env))
+    except RuntimeError:           # (ours: DTypeError and ShapeError are RuntimeErrors too)
+        return ("raised",)
+
+
+@pytest.mark.parametrize("expression", PAIR_OPS)
+def test_binary_ops_over_every_dtype_pair_as_torch(expression):
+    """81 dtype pairs an op: torch's result dtype and values (integers wrapped, NaN and ±0
+    where torch has them), or its RuntimeError (bool subtraction, bitwise ops on floats)."""
+    for da in PAIR_DTYPES:
+        for db in PAIR_DTYPES:
+            operands = dict(a=(PAIR_VALUES[da], da), b=(PAIR_VALUES[db], db))
+            theirs, ours = (_outcome(lib, expression, **operands) for lib in (torch, tg))
+            assert _same(ours, theirs), f"{expression} for {da}, {db}: ours {ours!r}, " \
+                                        f"torch {theirs!r}"
+
+
+@pytest.mark.parametrize("expression", NUMBER_OPS)
+def test_ops_with_a_python_number_over_every_dtype_as_torch(expression):
+    for da in PAIR_DTYPES:
+        theirs, ours = (_outcome(lib, expression, a=(PAIR_VALUES[da], da))
+                        for lib in (torch, tg))
+        assert _same(ours, theirs), f"{expression} for {da}: ours {ours!r}, torch {theirs!r}"

@@ -146,7 +146,8 @@ def sub(input, other, *, alpha=1):
     if a.dtype == bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    if any(isinstance(t, Tensor) and t.dtype == bool for t in (input, other)):
+    if any(isinstance(t, (bool, np.bool_)) or isinstance(t, Tensor) and t.dtype == bool
+           for t in (input, other)):                  # (x - True too, as torch)
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                            "supported. If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
