@@ -1,13 +1,15 @@
-"""The softmax's numerics along one dim, with an optional boolean mask (attention's) and an
-optional scale of the inputs (attention's 1/√E, so that scaling the scores costs no pass of
-its own): the NumPy reference here, the compiled float32 rows in
-:mod:`.compiled.activations`. The op classes are ``ops.activation.SoftmaxOp`` and
-``SoftmaxGrad``."""
+"""The softmax's and log-softmax's numerics along one dim — the softmax with an optional
+boolean mask (attention's) and an optional scale of the inputs (attention's 1/√E, so that
+scaling the scores costs no pass of its own): the NumPy reference here, the compiled float32
+rows in :mod:`.compiled.activations`. float16 is computed in float32 and rounded once, as
+torch's CPU kernels do. The op classes are ``ops.activation.SoftmaxOp``, ``SoftmaxGrad`` and
+``LogSoftmaxOp``."""
 import numpy as np
 
 from .backend import compiled
+from .reduce import sum as _sum
 
-__all__ = ["softmax", "softmax_backward"]
+__all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward"]
 
 
 def softmax(d, dim, mask=None, scale=None):
@@ -18,6 +20,8 @@ def softmax(d, dim, mask=None, scale=None):
         return softmax(d.reshape(1), 0, mask, scale).reshape(())
     if d.size == 0:
         return d.copy()
+    if d.dtype == np.float16:            # in float32, rounded once at the end (as torch)
+        return softmax(d.astype(np.float32), dim, mask, scale).astype(np.float16)
     fast = compiled()
     if fast is not None and dim == d.ndim - 1 and d.dtype == np.float32:
         out = fast.activations.softmax_rows_f32(d, mask, _scale(scale, d))
@@ -54,6 +58,9 @@ def softmax_backward(g, s, dim, mask=None, scale=None):
     (no g·s array); 0 at the places ``mask`` leaves out (see SoftmaxGrad)."""
     if s.ndim == 0:
         return softmax_backward(g.reshape(1), s.reshape(1), 0, mask, scale).reshape(())
+    if s.dtype == np.float16:
+        return softmax_backward(g.astype(np.float32), s.astype(np.float32), dim, mask,
+                                scale).astype(np.float16)
     fast = compiled()
     if fast is not None and dim == s.ndim - 1 and s.dtype == g.dtype == np.float32 \
             and g.shape == s.shape and s.size:
@@ -74,3 +81,29 @@ def _scale(scale, a):
     """The scale as a number of ``a``'s dtype (1 for None): products with it round as NumPy's
     ``a * scale`` does."""
     return a.dtype.type(1 if scale is None else scale)
+
+
+def log_softmax(d, dim):
+    """z = x − m − ln Σ e^(x−m) along ``dim`` (exact even for logits of 1e4); a 0-d x is a
+    row of one."""
+    if d.size == 0:
+        return d.copy()
+    if d.dtype == np.float16:
+        return log_softmax(d.astype(np.float32), dim).astype(np.float16)
+    fast = compiled()
+    if fast is not None and d.ndim and dim == d.ndim - 1 and d.dtype == np.float32:
+        return fast.activations.log_softmax_rows_f32(d)
+    row = d.reshape(1) if d.ndim == 0 else d
+    out = row - row.max(axis=dim, keepdims=True)
+    lse = np.exp(out).sum(axis=dim, keepdims=True)
+    out -= np.log(lse, out=lse)
+    return out.reshape(d.shape)
+
+
+def log_softmax_backward(g, z, dim):
+    """g − e^z·Σ g along ``dim`` (z the forward's result): the op's graph formula on arrays,
+    bit for bit."""
+    if g.dtype == np.float16:
+        return log_softmax_backward(g.astype(np.float32), z.astype(np.float32),
+                                    dim).astype(np.float16)
+    return g - np.exp(z) * _sum(g, (dim,), True, g.dtype)

@@ -7,8 +7,7 @@ import numpy as np
 from ..arguments import normalize_dim
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
-from ..kernels.backend import compiled
-from ..kernels.softmax import softmax, softmax_backward
+from ..kernels.softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
 from .elementwise import Elementwise, Where, ZerosLike, keep_where
 
@@ -377,23 +376,12 @@ class LogSoftmaxOp(Function):
     def forward(self, x, dim):
         d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "log_softmax")
-        fast = compiled()
-        if d.size == 0:
-            out = d.copy()
-        elif fast is not None and d.ndim and dim == d.ndim - 1 and d.dtype == np.float32:
-            out = fast.activations.log_softmax_rows_f32(d)
-        else:
-            row = d.reshape(1) if d.ndim == 0 else d
-            out = row - row.max(axis=dim, keepdims=True)
-            lse = np.exp(out).sum(axis=dim, keepdims=True)
-            out -= np.log(lse, out=lse)
-            out = out.reshape(d.shape)
+        out = log_softmax(d, dim)
         self.save_output(out)
         return out
 
     def backward(self, g):
-        if not is_grad_enabled() and g.dtype in (np.float32, np.float64) and g.ndim > 0:
-            ga = g.array        # a plain backward: the same formula on arrays, no graph of it
-            total = kernels.reduce.sum(ga, (self.dim,), True, ga.dtype)
-            return self.constant(ga - np.exp(self.saved_output()) * total)
+        if not is_grad_enabled() and g.dtype in (np.float16, np.float32, np.float64) and \
+                g.ndim > 0:     # a plain backward: the same formula on arrays, no graph of it
+            return self.constant(log_softmax_backward(g.array, self.saved_output(), self.dim))
         return g - self.output().exp() * g.sum(dim=self.dim, keepdim=True)
