@@ -46,7 +46,8 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
                            "both the view and the inplace either both inside the no_grad block "
                            "(if you don't want the inplace to be tracked) or both outside (if "
                            "you want the inplace to be tracked).")
-    if any(step == 0 and n > 1 for step, n in zip(self.array.strides, self.array.shape)):
+    if self.array.size and any(step == 0 and n > 1
+                               for step, n in zip(self.array.strides, self.array.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")     # (an expand's)
@@ -69,7 +70,8 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
         raise ShapeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                          f"shape {list(result.shape)}")
     self._bump_version_unchecked()
-    np.copyto(self.array, result.array, casting="unsafe")
+    if self.array.size:              # (an empty expand's memory is read-only: nothing to write)
+        np.copyto(self.array, result.array, casting="unsafe")
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
     if view is not None:
