@@ -672,6 +672,7 @@ EXPRESSIONS = [
     't.isin(t.tensor([1, 2]), t.tensor([2.]))',
     't.tensor([1, 2]).float().allclose(t.tensor([1., 2.]))',
     't.zeros(0, 1).expand(0, 3).add_(1.0).shape',       # nothing written: no overlap error
+    '(lambda x: (x.as_strided((2, 3), (0, 1)).fill_(2.0), x)[1])(t.zeros(3))',   # fill_: yes
     't.result_type(t.tensor([1], dtype=t.uint8), -1)',
     't.result_type(t.tensor([1], dtype=t.int8), 300)',
     't.result_type(t.tensor([1], dtype=t.int8), 2 ** 63)',
@@ -1689,6 +1690,7 @@ ERRORS = [
     ('t.tensor([1, 2]) % 0', RuntimeError),
     ('t.ones(3).expand(2, 3).add_(1.0)', RuntimeError),      # one memory place, two elements
     ('t.result_type(t.tensor([1]), 2 ** 70)', OverflowError),
+    ('t.zeros(3).as_strided((2, 3), (0, 1)).add_(1.0)', RuntimeError),
     ('t.tensor([1.5]) - True', RuntimeError),       # a bool operand, even a Python one
     ('True - t.tensor([1, 2])', RuntimeError),
     ('t.tensor([1.5]).sub(False, alpha=2)', RuntimeError),

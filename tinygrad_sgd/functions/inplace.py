@@ -46,8 +46,9 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
                            "both the view and the inplace either both inside the no_grad block "
                            "(if you don't want the inplace to be tracked) or both outside (if "
                            "you want the inplace to be tracked).")
-    if self.array.size and any(step == 0 and n > 1
-                               for step, n in zip(self.array.strides, self.array.shape)):
+    if self.array.size and fn is not _fill and any(
+            step == 0 and n > 1 for step, n in zip(self.array.strides, self.array.shape)):
+        # (torch lets fill_ and zero_ write one value to such memory, nothing else)
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")     # (an expand's)
