@@ -142,7 +142,7 @@ def _runs(mask, keep):
     """For a mask that keeps one run of places per row — a causal mask: row k keeps
     ``lo[k] ≤ j < hi[k]`` — the pair ``(lo, hi)``; None for other masks. Only for read-only
     arrays that own their memory (the attention's causal masks are such constants), whose
-    answer is remembered: a mask that can change is not looked at twice."""
+    answer is remembered; a mask that could change later is read place by place instead."""
     if not isinstance(mask, np.ndarray) or mask.flags.writeable or mask.base is not None:
         return None
     hit = _runs_cache.get(id(mask))
