@@ -303,3 +303,65 @@ def test_other_products_are_not_split_by_the_stack_rule(two_threads, shapes, mon
     a, b = (rng.standard_normal(s).astype(np.float32) for s in shapes)
     np.testing.assert_allclose(linalg.matmul(a, b), np.matmul(a, b), rtol=1e-6, atol=1e-6)
     assert calls == []
+
+
+def _arithmetic_operands(kind, rng):
+    big = (8, 64, 512)                       # 2^18 numbers: split
+    if kind == "contiguous":
+        return rng.standard_normal(big, dtype=np.float32), rng.standard_normal(big,
+                                                                               dtype=np.float32)
+    if kind == "transposed":                 # memory order (2, 0, 1): split along it
+        a = rng.standard_normal((64, 512, 8)).transpose(2, 0, 1)
+        return a, rng.standard_normal((64, 512, 8)).transpose(2, 0, 1)
+    if kind == "heads sliced from q|k|v":    # a view with gaps
+        qkv = rng.standard_normal((8, 64, 3 * 512), dtype=np.float32)
+        return qkv[..., 512:1024], qkv[..., :512]
+    if kind == "array and 0-d":
+        return rng.standard_normal(big), np.array(0.125)
+    if kind == "zeros and infs":             # 0/0, x/0: NumPy's error state stays quiet
+        a = rng.standard_normal(big, dtype=np.float32)
+        a[::2] = 0
+        return a, np.zeros(big, np.float32)
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["contiguous", "transposed", "heads sliced from q|k|v",
+                                  "array and 0-d", "zeros and infs"])
+@pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply, np.divide])
+def test_big_arithmetic_is_split_and_equals_numpys(two_threads, kind, ufunc, monkeypatch):
+    import warnings
+    from tinygrad_sgd.kernels import elementwise
+    calls = []
+
+    def recording(n, fn, work=0, blas=False):
+        calls.append(n)
+        threads.parallel_for(n, fn, work=1 << 30, blas=blas)     # always split, here
+    monkeypatch.setattr(elementwise, "parallel_for", recording)
+    a, b = _arithmetic_operands(kind, np.random.default_rng(0))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("error")       # a worker's NumPy would warn in its own state
+        out = elementwise.arithmetic(ufunc, a, b)
+        expected = ufunc(a, b)
+    assert calls and calls[0] > 1
+    np.testing.assert_array_equal(out, expected)      # each number as alone: NumPy's bits
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    assert out.strides == expected.strides or kind == "heads sliced from q|k|v"
+
+
+def test_small_arithmetic_is_not_split(two_threads, monkeypatch):
+    from tinygrad_sgd.kernels import elementwise
+    monkeypatch.setattr(elementwise, "parallel_for", lambda *a, **k: pytest.fail("split"))
+    a = np.ones((64, 1023), np.float32)
+    np.testing.assert_array_equal(elementwise.arithmetic(np.add, a, a), a + a)
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [(2048, 512), (3, 5), (4097, 65)])
+def test_bias_rows_added_by_threads_equal_numpys(two_threads, compiled_kernels, shape):
+    from tinygrad_sgd.kernels import elementwise
+    rng = np.random.default_rng(1)
+    out = rng.standard_normal(shape, dtype=np.float32)
+    b = rng.standard_normal(shape[1], dtype=np.float32)
+    expected = out + b
+    elementwise.add_rows(out, b)
+    np.testing.assert_array_equal(out, expected)

@@ -6,6 +6,7 @@ import numpy as np
 from . import buffers
 from .backend import compiled
 from .layout import elementwise_order, in_torch_layout, inverse_order, memory_order
+from .threads import parallel_for
 
 __all__ = ["relu", "keep_where", "lerp", "sum_to_shape", "arithmetic", "add_rows", "copy"]
 
@@ -15,6 +16,11 @@ COMPILED_MIN_ELEMENTS = 2048
 # measured slower below this (its Python around the call costs more there than in isolation)
 RELU_COMPILED_MIN_ELEMENTS = 1 << 14
 _UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}   # a float's bits, by its size
+# Arithmetic on this many elements is split over the threads (when the spinning workers are
+# free: see :func:`.threads.parallel_for`). Measured in a small GPT's training step (1 MB
+# residual adds and gradient sums, 4 MB products of the MLP) on two threads: 2.3-3% faster
+# in three same-process comparisons.
+SPLIT_MIN_ELEMENTS = 1 << 18
 
 
 def relu(x):
@@ -101,8 +107,9 @@ def arithmetic(ufunc, a, b):
     """``ufunc(a, b)`` (add, subtract, multiply, divide) as NumPy computes it; for big float
     arrays of one shape and layout (or an array and a 0-d one) into reused memory from
     :mod:`.buffers`: a fresh result costs a page fault per 4 KB on its first write, and two
-    threads faulting at once wait for each other. (Not split over the threads: a hand-over
-    costs more than half of one of these passes saves.)"""
+    threads faulting at once wait for each other. From :data:`SPLIT_MIN_ELEMENTS` on, the
+    threads take ranges of the outermost dim in memory (each number computed as alone: the
+    same bits on any number of threads)."""
     if a.dtype.kind != "f" or a.nbytes < buffers.MIN_BYTES or \
             not (b.shape == a.shape or b.ndim == 0) or np.result_type(a, b) != a.dtype:
         if a.dtype.kind == "f" and b.dtype.kind == "f" and a.flags.c_contiguous and \
@@ -121,8 +128,17 @@ def arithmetic(ufunc, a, b):
     elif b.ndim and b.strides != a.strides:
         return in_torch_layout(ufunc(a, b), a, b)
     am = a.transpose(p)
+    bm = b.transpose(p) if b.ndim else b
     out = buffers.empty(am.shape, a.dtype)
-    ufunc(am, b.transpose(p) if b.ndim else b, out=out)
+    if a.size >= SPLIT_MIN_ELEMENTS and am.ndim and am.shape[0] > 1:
+        errors = np.geterr()          # (NumPy's error state is the calling thread's own)
+
+        def part(i, j):
+            with np.errstate(**errors):
+                ufunc(am[i:j], bm[i:j] if b.ndim else bm, out=out[i:j])
+        parallel_for(am.shape[0], part, a.size)
+    else:
+        ufunc(am, bm, out=out)
     return out.transpose(inverse_order(p))
 
 

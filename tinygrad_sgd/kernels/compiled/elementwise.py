@@ -132,5 +132,7 @@ def _add_rows(out, b, r0, r1):
 
 def add_rows(out, b):
     """``out[r] += b`` for every row of a C-contiguous float32/64 matrix (b: its width, same
-    dtype). On one thread: memory-bound, it was no faster on two (a GPT's 2048 × 512)."""
-    _add_rows(out, b, 0, out.shape[0])
+    dtype). Threads take ranges of rows: measured in a small GPT's training step on two
+    threads (its biases added to 1-4 MB products) 1.7-2.2% faster than on one; with a
+    sleeping worker's wake-up per call it had been no faster."""
+    parallel_for(out.shape[0], lambda r0, r1: _add_rows(out, b, r0, r1), out.size)
