@@ -365,3 +365,71 @@ def test_bias_rows_added_by_threads_equal_numpys(two_threads, compiled_kernels, 
     expected = out + b
     elementwise.add_rows(out, b)
     np.testing.assert_array_equal(out, expected)
+
+
+def _linear_operands(kind, rng, dtype=np.float32):
+    if kind == "3-d activations":            # a transformer's (B, T, in): rows folded
+        x = rng.standard_normal((4, 256, 96)).astype(dtype)
+        return rng.standard_normal((4, 256, 80)).astype(dtype), \
+            rng.standard_normal((80, 96)).astype(dtype), x, None
+    if kind == "flattened conv output":      # x Fortran-ordered: dL/dx in that layout too
+        x = np.asfortranarray(rng.standard_normal((1024, 320)).astype(dtype))
+        return rng.standard_normal((1024, 50)).astype(dtype), \
+            rng.standard_normal((50, 320)).astype(dtype), x, x
+    if kind == "2-d":
+        x = rng.standard_normal((2048, 128)).astype(dtype)
+        return rng.standard_normal((2048, 64)).astype(dtype), \
+            rng.standard_normal((64, 128)).astype(dtype), x, x
+    raise ValueError(kind)
+
+
+@needs_numba
+@pytest.mark.parametrize("kind", ["3-d activations", "flattened conv output", "2-d"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_grads_side_by_side_equal_the_products_alone(two_threads, compiled_kernels,
+                                                            monkeypatch, kind, dtype):
+    from tinygrad_sgd.kernels import linalg
+    pairs = []
+
+    def recording(first, second):
+        pairs.append(True)
+        return threads.run_pair(first, second)
+    monkeypatch.setattr(linalg, "run_pair", recording)
+    monkeypatch.setattr(linalg, "PAIR_MIN_PRODUCT", 1)
+    g, w, x, layout = _linear_operands(kind, np.random.default_rng(2), dtype)
+    dx, dw = linalg.linear_grads(g, w, x, layout_of=layout)
+    assert pairs == [True]
+    rows = int(np.prod(g.shape[:-1]))
+    g2, x2 = g.reshape(rows, -1), x.reshape(rows, -1)
+    # what each thread computed: the same products on one BLAS thread, bit for bit
+    expected_dx = threads.blas_single_threaded(lambda: linalg.matmul(g, w, layout_of=layout))
+    expected_dw = threads.blas_single_threaded(lambda: g2.T @ x2)
+    np.testing.assert_array_equal(dx, expected_dx)
+    np.testing.assert_array_equal(dw, expected_dw)
+    assert dx.dtype == dw.dtype == np.dtype(dtype)
+    assert dx.flags.f_contiguous == (layout is not None and kind != "2-d")
+    np.testing.assert_allclose(dx, g @ w, rtol=1e-4, atol=1e-4)
+
+
+def test_linear_grads_leave_other_operands_to_the_general_path():
+    from tinygrad_sgd.kernels import linalg
+    f = np.ones((3, 4), np.float32)
+    assert linalg.linear_grads(np.ones(3, np.float32), f, np.ones(4, np.float32)) is None
+    assert linalg.linear_grads(f, f.T.copy(), f.astype(np.float64)) is None
+    assert linalg.linear_grads(f.astype(np.int64), f.T.astype(np.int64).copy(),
+                               f.astype(np.int64)) is None
+
+
+@needs_numba
+def test_run_pair_declines_without_two_threads_and_runs_both_with_them(compiled_kernels):
+    done = []
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(1)
+        assert not threads.run_pair(lambda: done.append(1), lambda: done.append(2))
+        assert done == []
+        tg.set_num_threads(2)
+        assert threads.run_pair(lambda: done.append(1), lambda: done.append(2))
+        assert sorted(done) == [1, 2]
+    finally:
+        tg.set_num_threads(before)

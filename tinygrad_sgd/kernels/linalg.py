@@ -5,13 +5,16 @@ import math
 import numpy as np
 
 from . import buffers
-from .threads import parallel_for
+from .threads import parallel_for, run_pair
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "linear_grads"]
 
 # Below this many multiply-adds OpenBLAS runs a product on one thread whatever its thread count
 # (its SMP threshold, 65536 · GEMM_MULTITHREAD_THRESHOLD 4)
 SMALL_PRODUCT = 1 << 18
+# A linear layer's two gradient products run side by side (one per core, BLAS single-threaded)
+# when each has at least this many multiply-adds: below it, the hand-over costs more.
+PAIR_MIN_PRODUCT = 1 << 22
 
 
 def matmul(a, b, layout_of=None):
@@ -48,3 +51,43 @@ def matmul(a, b, layout_of=None):
                      work=math.prod(batch) * m * k * n // 8)
         return out
     return np.matmul(a, b, out=out)
+
+
+def linear_grads(g, w, x, layout_of=None):
+    """A linear layer's two gradients, ``(g·W, gᵀ·x)`` — dL/dx of shape (..., in) and dL/dW
+    (out, in) — for g (..., out), W (out, in), x (..., in), the leading dims folded into the
+    rows of the products; dL/dx in the layout of ``layout_of`` as :func:`matmul` gives it.
+    Or None when not float32/float64 of one dtype with at least one leading dim (the caller
+    takes its general path).
+
+    The two products are independent: with two threads they run at once, each whole on its
+    own core with BLAS single-threaded (:func:`.threads.run_pair`), instead of one after the
+    other on two BLAS threads — for a small GPT's shapes (2048 rows, 128-512 wide) 4% less
+    time, measured side by side in one process."""
+    if g.ndim < 2 or x.ndim != g.ndim or g.dtype not in _FLOATS or \
+            not g.dtype == w.dtype == x.dtype:
+        return None
+    rows = math.prod(g.shape[:-1])
+    g2, x2 = g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1])
+    if layout_of is not None and g.ndim == 2 and layout_of.ndim == 2 and \
+            layout_of.flags.f_contiguous and not layout_of.flags.c_contiguous:
+        dx_t, fill_dx = _product_into(w.T, g2.T)          # (Wᵀ·gᵀ)ᵀ, as matmul's layout_of
+        dx = dx_t.T
+    else:
+        dx, fill_dx = _product_into(g2, w)
+    dw, fill_dw = _product_into(g2.T, x2)
+    if min(rows * w.size, rows * x2.shape[1] * g2.shape[1]) < PAIR_MIN_PRODUCT or \
+            not run_pair(fill_dw, fill_dx):
+        fill_dx()
+        fill_dw()
+    return dx.reshape(g.shape[:-1] + (w.shape[1],)), dw
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _product_into(a, b):
+    """A 2-D product's result array (reused memory, allocated here on the calling thread) and
+    the call that fills it."""
+    out = buffers.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    return out, lambda: np.matmul(a, b, out=out)

@@ -133,6 +133,25 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
     blas_single_threaded(run_chunks)
 
 
+def run_pair(first, second) -> bool:
+    """``first()`` on this thread and ``second()`` on the spinning worker at the same time,
+    BLAS single-threaded in both (two independent products, each whole on its own core):
+    True when done so; False, with nothing run, when that cannot be (not two threads, not
+    the compiled kernels, OpenBLAS's threads may spin, BLAS's threads out of reach, the
+    worker busy) — then the caller runs them itself."""
+    if _num_threads != 2 or _crew.size != 1 or compiled() is None or _blas_may_spin() \
+            or _blas_threads() is None or _crew.lock.locked():
+        return False
+    tasks = (first, second)
+
+    def run():
+        if not _crew.run(lambda i, _: tasks[i](), [(0, 1), (1, 2)]):
+            first()            # (taken meanwhile: one after the other, still on one BLAS thread)
+            second()
+    blas_single_threaded(run)
+    return True
+
+
 _single_lock = threading.Lock()
 _single_depth = 0          # callers inside blas_single_threaded now
 _single_saved = 1          # OpenBLAS's thread count before the first of them came in

@@ -1,7 +1,7 @@
 """Matrix multiplication and the linear layer's affine map."""
 import math
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..autograd.torch_names import torch_mode
 from .. import kernels
 from ..errors import ShapeError
@@ -86,6 +86,10 @@ class LinearOp(Function):
         need_x, need_w, need_b = self.needs_input_grad[:3]
         x, w = self.saved_tensors_if(need_w, need_x)     # dL/dx reads W, dL/dW reads x
         layout = self._saved[0].array            # (x's memory layout only, not its values)
+        if need_x and need_w and not is_grad_enabled():   # a plain backward: both at once
+            both = kernels.linalg.linear_grads(g.array, w.array, x.array, layout_of=layout)
+            if both is not None:
+                return self.constant(both[0]), self.constant(both[1]), (g if need_b else None)
         return (MatMul.apply(g, w, layout_of=layout) if need_x else None,
                 LinearWeightGrad.apply(g, x) if need_w else None,
                 g if need_b else None)
