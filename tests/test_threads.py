@@ -433,3 +433,92 @@ def test_run_pair_declines_without_two_threads_and_runs_both_with_them(compiled_
         assert sorted(done) == [1, 2]
     finally:
         tg.set_num_threads(before)
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [((16, 10, 12, 12), (20, 10, 5, 5), (1, 1), (0, 0)),
+                                   ((8, 3, 9, 11), (7, 3, 3, 3), (2, 1), (1, 2)),
+                                   ((4, 1, 28, 28), (10, 1, 5, 5), (1, 1), (0, 0))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_gradients_side_by_side_equal_them_one_after_the_other(
+        two_threads, compiled_kernels, monkeypatch, shape, dtype):
+    from tinygrad_sgd.kernels import conv
+    from tinygrad_sgd.kernels.layout import geometry
+    pairs = []
+
+    def recording(first, second):
+        pairs.append(True)
+        return threads.run_pair(first, second)
+    monkeypatch.setattr(conv, "run_pair", recording)
+    x_shape, w_shape, stride, padding = shape
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    g = geometry("conv2d", x.shape, w_shape[2:], stride, padding, (1, 1), 1)
+    y, cols = conv.conv2d_forward(x, w, None, g, keep_cols=True)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    dx, dw = conv.conv2d_grads(x, gy, w, g, cols)
+    assert pairs == [True]
+    # each on one core, each number summed as the split kernels sum it on any thread count
+    np.testing.assert_array_equal(dx, conv.conv2d_input_grad(gy, w, g))
+    np.testing.assert_array_equal(dw, conv.conv2d_weight_grad(x, gy, w.shape, g, cols))
+
+
+@needs_numba
+def test_conv_gradients_go_one_after_the_other_where_the_split_wins(two_threads,
+                                                                   compiled_kernels):
+    from tinygrad_sgd.kernels import conv
+    from tinygrad_sgd.kernels.layout import geometry
+    x = np.ones((4, 2, 8, 8), np.float32)
+    for w_shape, groups, work in [((4, 2, 3, 3), 1, 1 << 40),      # small: side by side
+                                  ((4, 1, 3, 3), 2, 1 << 40),      # groups: never
+                                  ((4, 2, 3, 3), 1, 0)]:           # over PAIR_MAX_WORK
+        g = geometry("conv2d", x.shape, w_shape[2:], (1, 1), (0, 0), (1, 1), groups)
+        w = np.ones(w_shape, np.float32)
+        gy = np.ones((4, 4, 6, 6), np.float32)
+        before, conv.PAIR_MAX_WORK = conv.PAIR_MAX_WORK, work
+        try:
+            assert (conv.conv2d_grads(x, gy, w, g) is not None) == (groups == 1 and work > 0)
+        finally:
+            conv.PAIR_MAX_WORK = before
+
+
+@needs_numba
+def test_work_inside_a_pair_is_not_split_again(two_threads, compiled_kernels):
+    calls = []
+
+    def task():
+        threads.parallel_for(10, lambda a, b: calls.append((a, b)), work=1 << 30)
+    assert threads.run_pair(task, task)
+    assert sorted(calls) == [(0, 10), (0, 10)]
+    assert not threads._pairing
+    threads.parallel_for(10, lambda a, b: calls.append((a, b)), work=1 << 30)
+    assert sorted(calls[2:]) == [(0, 5), (5, 10)]
+
+
+@needs_numba
+def test_a_conv_and_linear_step_gives_the_same_gradients_with_and_without_pairs(
+        two_threads, compiled_kernels, monkeypatch):
+    from tinygrad_sgd.kernels import conv, linalg
+    from tinygrad_sgd.nn import functional as F
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s) for s in                   # float64: see the end
+              [(64, 10, 12, 12), (20, 10, 5, 5), (20,), (50, 320), (50,)]]
+
+    def grads():
+        x, w, b, w2, b2 = [tg.tensor(a, requires_grad=True) for a in arrays]
+        h = F.max_pool2d(F.conv2d(x, w, b), 2).flatten(1)
+        F.linear(h, w2, b2).square().sum().backward()
+        return [t.grad.numpy() for t in (x, w, b, w2, b2)]
+    taken = []
+    for module in (conv, linalg):
+        monkeypatch.setattr(module, "run_pair", lambda a, b, m=module.__name__:
+                            taken.append((m, threads.run_pair(a, b))) or taken[-1][1])
+    paired = grads()
+    assert sorted(taken) == [(conv.__name__, True), (linalg.__name__, True)]
+    monkeypatch.setattr(conv, "PAIR_MAX_WORK", -1)
+    monkeypatch.setattr(linalg, "PAIR_MIN_PRODUCT", 1 << 62)
+    # (a product's last bits are OpenBLAS's: its one- and two-thread sums may differ, and the
+    # convolution's input gradient sums them with cancellation)
+    for a, b in zip(paired, grads()):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)

@@ -108,7 +108,8 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
     touched — is too small to be worth it). ``blas=True``: ``fn`` calls BLAS, so every chunk
     goes to a worker thread, and BLAS is single-threaded until they are all done."""
     threads = min(_num_threads, n)
-    if threads <= 1 or work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_CREW_ELEMENTS) \
+    if threads <= 1 or _pairing or \
+            work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_CREW_ELEMENTS) \
             or (blas and _blas_threads() is None):
         fn(0, n)
         return
@@ -133,14 +134,21 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
     blas_single_threaded(run_chunks)
 
 
+_pairing = False      # a pair of tasks is running: parallel_for inside them runs unsplit
+
+
 def run_pair(first, second) -> bool:
     """``first()`` on this thread and ``second()`` on the spinning worker at the same time,
-    BLAS single-threaded in both (two independent products, each whole on its own core):
-    True when done so; False, with nothing run, when that cannot be (not two threads, not
-    the compiled kernels, OpenBLAS's threads may spin, BLAS's threads out of reach, the
-    worker busy) — then the caller runs them itself."""
+    each whole on its own core: BLAS single-threaded and :func:`parallel_for` unsplit inside
+    both (two independent gradients of one op — a linear layer's two products, a
+    convolution's input and weight gradients). True when done so; False, with nothing run,
+    when that cannot be (not two threads, not the compiled kernels, OpenBLAS's threads may
+    spin, BLAS's threads out of reach, the worker busy) — then the caller runs them itself.
+    The tasks must not share scratch memory; arrays from :mod:`.buffers` are safe (one in
+    use by a task is referenced from its frame, so never handed to the other)."""
+    global _pairing
     if _num_threads != 2 or _crew.size != 1 or compiled() is None or _blas_may_spin() \
-            or _blas_threads() is None or _crew.lock.locked():
+            or _blas_threads() is None or _crew.lock.locked() or _pairing:
         return False
     tasks = (first, second)
 
@@ -148,7 +156,11 @@ def run_pair(first, second) -> bool:
         if not _crew.run(lambda i, _: tasks[i](), [(0, 1), (1, 2)]):
             first()            # (taken meanwhile: one after the other, still on one BLAS thread)
             second()
-    blas_single_threaded(run)
+    _pairing = True
+    try:
+        blas_single_threaded(run)
+    finally:
+        _pairing = False
     return True
 
 

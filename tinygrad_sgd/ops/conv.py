@@ -11,7 +11,7 @@ batched products) is in :mod:`tinygrad_sgd.kernels.conv`.
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..kernels import conv as kernel
 from ..kernels.layout import geometry
 from .pad import ConstantPadNd
@@ -40,6 +40,11 @@ class Conv2dOp(Function):
         x, w = self.saved_tensors
         need_x, need_w, need_b = self.needs_input_grad[:3]
         g = self.geom
+        if need_x and need_w and not is_grad_enabled():    # a plain backward: both at once
+            both = kernel.conv2d_grads(x.array, dy.array, w.array, g, getattr(self, "cols", None))
+            if both is not None:
+                return (self.constant(both[0]), self.constant(both[1]),
+                        dy.sum(dim=(0, 2, 3)) if need_b else None)
         return (Conv2dInputGrad.apply(dy, w, x.shape, **g.args()) if need_x else None,
                 Conv2dWeightGrad.apply(x, dy, w.shape, cols=getattr(self, "cols", None),
                                        **g.args()) if need_w else None,
