@@ -522,3 +522,31 @@ def test_a_conv_and_linear_step_gives_the_same_gradients_with_and_without_pairs(
     # convolution's input gradient sums them with cancellation)
     for a, b in zip(paired, grads()):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("spinning", [True, False])
+def test_chunks_run_in_the_callers_floating_point_error_state(two_threads, monkeypatch,
+                                                               spinning):
+    import warnings
+    from tinygrad_sgd import kernels
+    if spinning and not __import__("tinygrad_sgd.kernels.backend", fromlist=["x"]) \
+            .numba_available():
+        pytest.skip("numba is not installed")
+    previous = kernels.set_backend("numba" if spinning else "numpy")
+    monkeypatch.setattr(threads, "_quiet_blas", True)
+    try:
+        ones, zeros = np.ones(64), np.r_[np.ones(32), np.zeros(32)]   # 0s: the worker's half
+        out = np.empty(64)
+
+        def divide(a, b):
+            np.divide(ones[a:b], zeros[a:b], out=out[a:b])
+        for _ in range(3):        # (a worker keeps the last state it was given: change it)
+            with np.errstate(divide="raise"):
+                with pytest.raises(FloatingPointError):
+                    threads.parallel_for(64, divide, work=1 << 30)
+            with warnings.catch_warnings(), np.errstate(divide="ignore"):
+                warnings.simplefilter("error")
+                threads.parallel_for(64, divide, work=1 << 30)
+            assert np.isinf(out[32:]).all() and (out[:32] == 1).all()
+    finally:
+        kernels.set_backend(previous)

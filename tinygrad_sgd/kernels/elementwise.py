@@ -131,12 +131,8 @@ def arithmetic(ufunc, a, b):
     bm = b.transpose(p) if b.ndim else b
     out = buffers.empty(am.shape, a.dtype)
     if a.size >= SPLIT_MIN_ELEMENTS and am.ndim and am.shape[0] > 1:
-        errors = np.geterr()          # (NumPy's error state is the calling thread's own)
-
-        def part(i, j):
-            with np.errstate(**errors):
-                ufunc(am[i:j], bm[i:j] if b.ndim else bm, out=out[i:j])
-        parallel_for(am.shape[0], part, a.size)
+        parallel_for(am.shape[0], lambda i, j: ufunc(am[i:j], bm[i:j] if b.ndim else bm,
+                                                     out=out[i:j]), a.size)
     else:
         ufunc(am, bm, out=out)
     return out.transpose(inverse_order(p))

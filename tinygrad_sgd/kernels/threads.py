@@ -106,7 +106,8 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
     """Call ``fn(start, stop)`` on contiguous chunks covering ``range(n)``, one per thread
     (just ``fn(0, n)`` when single-threaded, or when ``work`` — the number of elements
     touched — is too small to be worth it). ``blas=True``: ``fn`` calls BLAS, so every chunk
-    goes to a worker thread, and BLAS is single-threaded until they are all done."""
+    goes to a worker thread, and BLAS is single-threaded until they are all done. Every chunk
+    runs in the caller's NumPy floating-point error state (``np.errstate`` is per thread)."""
     threads = min(_num_threads, n)
     if threads <= 1 or _pairing or \
             work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_CREW_ELEMENTS) \
@@ -122,7 +123,8 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
         return
     pool = _pool()                     # one pool for all chunks, even if it is replaced now
     if not blas:                       # the calling thread takes the first chunk itself
-        futures = [pool.submit(fn, a, b) for a, b in chunks[1:]]
+        fp = np.geterr()               # (the caller's floating-point error state, for its chunks)
+        futures = [pool.submit(_in_fp_state, fp, fn, a, b) for a, b in chunks[1:]]
         fn(*chunks[0])
         for f in futures:
             f.result()
@@ -162,6 +164,11 @@ def run_pair(first, second) -> bool:
     finally:
         _pairing = False
     return True
+
+
+def _in_fp_state(fp, fn, a, b):
+    with np.errstate(**fp):
+        return fn(a, b)
 
 
 _single_lock = threading.Lock()
@@ -247,8 +254,9 @@ class _Crew:
                 st.start()
             st.job += 1
             job, flags, scratch, spin = st.job, st.flags, st.scratch, st.spin
+            fp = np.geterr()     # NumPy's floating-point error state, the caller's: the jobs' too
             for k, (a, b) in enumerate(chunks[1:]):
-                st.chunks[k] = (fn, a, b)
+                st.chunks[k] = (fn, a, b, fp)
                 st.errors[k] = None
                 flags[k, _JOB] = job
                 # (read without the lock: a worker marks itself sleeping, then looks at its flag,
@@ -317,7 +325,7 @@ class _CrewState:
 
     def work(self, k):
         flags, spin, scratch = self.flags, self.spin, np.zeros(3, np.int64)
-        done = -1
+        done, fp_now = -1, None
         while not self.retired:
             job = done + 1 if done >= 0 else 1
             if not spin(flags, k, done, _JOB, job, SPIN_POLLS, YIELD_POLLS, scratch, GRACE_NS):
@@ -329,9 +337,12 @@ class _CrewState:
                 if self.retired:
                     return
                 spin(flags, k, -1, _JOB, job, 1, 0, scratch, GRACE_NS)   # the pause, no GIL
-            fn, a, b = self.chunks[k]
+            fn, a, b, fp = self.chunks[k]
             self.chunks[k] = None
             try:
+                if fp != fp_now:              # (NumPy's error state is each thread's own)
+                    np.seterr(**fp)
+                    fp_now = fp
                 fn(a, b)
             except BaseException as e:
                 self.errors[k] = e
