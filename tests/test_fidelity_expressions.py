@@ -1067,6 +1067,16 @@ EXPRESSIONS = [
     't.clamp(t.tensor([1, 3, 5]), min=2.5)',
     't.clamp(t.tensor([1, 3, 5]), min=2.5).dtype',
     't.tensor([1., 2.]).clip(max=t.tensor([1.5, 0.]))',
+    # `in`: any element equal (a tensor element broadcast against the tensor)
+    "2 in t.tensor([1., 2., float('nan')])",
+    "5 in t.tensor([1., 2., float('nan')])",
+    "float('nan') in t.tensor([1., 2., float('nan')])",
+    "t.tensor(2.) in t.tensor([1., 2.])",
+    "t.tensor([1, 5]) in t.tensor([[1, 2], [3, 4]])",
+    "t.tensor([5, 6]) in t.tensor([[1, 2], [3, 4]])",
+    "True in t.tensor([1, 0])",
+    "np.float32(2) in t.tensor([1., 2.])",
+    "np.int64(3) in t.tensor([1, 2])",
 ]
 
 # Expressions torch answers with a UserWarning (degrees of freedom <= 0, kl_div's 'mean'):
@@ -1697,6 +1707,10 @@ ERRORS = [
     ('t.ones(3, 1).expand(3, 4).mul_(t.ones(3, 4))', RuntimeError),
     ("t.tensor([[True]]).log_softmax(0)", NotImplementedError),
     ("t.nn.functional.softmax(t.tensor([[1, 2]], dtype=t.int32), 1)", NotImplementedError),
+    ("'a' in t.tensor([1., 2.])", RuntimeError),
+    ("[1] in t.tensor([1., 2.])", RuntimeError),
+    ("None in t.tensor([1., 2.])", RuntimeError),
+    ("np.array(2.) in t.tensor([1., 2.])", RuntimeError),
 ]
 
 

@@ -11,6 +11,7 @@ attached to the class by :func:`tensor_method`; each calls one primitive of
 """
 from __future__ import annotations
 
+import numbers
 import warnings
 import weakref
 
@@ -296,6 +297,14 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
+
+    def __contains__(self, element):
+        """``element in t``: whether any element equals it (a tensor element broadcast
+        against ``t``, as torch); only a Tensor or a number."""
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool((element == self).any().item())
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad=True):
