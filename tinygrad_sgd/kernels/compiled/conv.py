@@ -283,10 +283,12 @@ def conv2d_forward_direct(x, w, b, g, xp=None):
     return from_chwn(out)
 
 
-def conv2d_input_grad_direct(gy, w, g):
+def conv2d_input_grad_direct(gy, w, g, planned=False):
     """dx = the input gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix, :func:`_input_grad_rows`); threads take ranges of dx's rows
-    (each number is summed in the same order on any number of threads)."""
+    (each number is summed in the same order on any number of threads). ``planned``: as
+    :func:`.conv_weight.conv2d_weight_grad_direct`'s, ``(run, n, result)`` with ``result()``
+    the gradient once ``run(0, n)`` is done."""
     F, C, kh, kw = w.shape
     dtype = np.result_type(gy, w)
     g2 = to_chwn(gy)
@@ -295,6 +297,10 @@ def conv2d_input_grad_direct(gy, w, g):
     w2 = np.ascontiguousarray(w.transpose(1, 2, 3, 0).reshape(C, 1, kh * kw, F), dtype=dtype)
     sh, (dh, dw) = g.stride[0], g.dilation
     out = buffers.empty((C, g.Hp, g.Wp, g.N), dtype)
-    parallel_for(g.Hp, lambda a, b: _input_grad_rows(g2, w2, kh, kw, sh, dh, dw, a, b, out),
-                 g2.size * C * kh * kw)
+
+    def run(a, b):
+        _input_grad_rows(g2, w2, kh, kw, sh, dh, dw, a, b, out)
+    if planned:
+        return run, g.Hp, lambda: from_chwn(g.crop(out))
+    parallel_for(g.Hp, run, g2.size * C * kh * kw)
     return from_chwn(g.crop(out))

@@ -176,13 +176,15 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, per_pass, out)
                             o[oa + U(r) * ws + U(j)] += acc
 
 
-def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
+def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix); threads take groups of :data:`WGRAD_FILTERS` filters (with
     fewer groups than threads, ranges of channels; for one channel, (group, kernel row)
     pairs), so each number is summed in the same order on any
     number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
-    None."""
+    None. ``planned``: the arrays made ready but nothing computed — ``(run, n, result)``,
+    ``run(a, b)`` computing the parts a..b of ``range(n)``, for a caller that runs it beside
+    other work (``..conv.conv2d_grads``)."""
     xp = padded_chwn(x, g) if xp is None else xp
     g2 = to_chwn(gy)
     dtype = np.result_type(x, gy)
@@ -192,25 +194,31 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None):
     work = g2.size * C * g.kh * g.kw
     kh = g.kh
     groups = -(-F // WGRAD_FILTERS)
-    if C > 1 and groups >= get_num_threads():
+    if C > 1 and (groups >= get_num_threads() or planned):
         # threads take groups of filters: each reads only its filters' dy, which the threads
         # that wrote it (pooling's backward, split by channel) left in their own caches — by
         # input channels each read all of dy: the tutorial's batch-64 step on two threads
         # measured 1.5-2.5% slower that way
-        parallel_for(groups, lambda a, b: _weight_grad_rows(
-            xp, g2, sh, dh, dw, a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS), 0, C, 0, kh,
-            WGRAD_FILTERS, out), work)
-        return out
-    if C > 1:
-        parallel_for(C, lambda a, b: _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh,
-                                                       WGRAD_FILTERS, out), work)
-        return out
+        n = groups
 
-    def pairs(a, b):              # pairs a..b of (group of filters, kernel row)
-        for group in range(a // kh, -(-b // kh)):
-            i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
-            f0 = group * WGRAD_FILTERS
-            _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + WGRAD_FILTERS), 0, 1, i0,
-                              i1, WGRAD_FILTERS, out)
-    parallel_for(groups * kh, pairs, work)
+        def run(a, b):
+            _weight_grad_rows(xp, g2, sh, dh, dw, a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS),
+                              0, C, 0, kh, WGRAD_FILTERS, out)
+    elif C > 1:
+        n = C
+
+        def run(a, b):
+            _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh, WGRAD_FILTERS, out)
+    else:
+        n = groups * kh
+
+        def run(a, b):            # pairs a..b of (group of filters, kernel row)
+            for group in range(a // kh, -(-b // kh)):
+                i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
+                f0 = group * WGRAD_FILTERS
+                _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + WGRAD_FILTERS), 0, 1,
+                                  i0, i1, WGRAD_FILTERS, out)
+    if planned:
+        return run, n, out
+    parallel_for(n, run, work)
     return out
