@@ -39,8 +39,7 @@ def matmul(a, b, layout_of=None):
         return matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
     if a.ndim < 2 or b.ndim < 2:                 # a vector: NumPy's own
         return np.matmul(a, b)
-    if layout_of is not None and a.ndim == 2 and b.ndim == 2 and layout_of.ndim == 2 and \
-            layout_of.flags.f_contiguous and not layout_of.flags.c_contiguous:
+    if a.ndim == 2 and b.ndim == 2 and _transposed(layout_of):
         return matmul(b.T, a.T).T
     batch = () if a.ndim == b.ndim == 2 else \
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])      # (ValueError if they don't)
@@ -71,8 +70,7 @@ def linear_grads(g, w, x, layout_of=None):
         return None
     rows = math.prod(g.shape[:-1])
     g2, x2 = g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1])
-    if layout_of is not None and g.ndim == 2 and layout_of.ndim == 2 and \
-            layout_of.flags.f_contiguous and not layout_of.flags.c_contiguous:
+    if g.ndim == 2 and _transposed(layout_of):
         dx_t, fill_dx = _product_into(w.T, g2.T)          # (Wᵀ·gᵀ)ᵀ, as matmul's layout_of
         dx = dx_t.T
     else:
@@ -86,6 +84,13 @@ def linear_grads(g, w, x, layout_of=None):
 
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _transposed(layout_of):
+    """True for a 2-D array in Fortran order only (a transposed matrix): the layout a product
+    asked to match it gets."""
+    return layout_of is not None and layout_of.ndim == 2 and layout_of.flags.f_contiguous \
+        and not layout_of.flags.c_contiguous
 
 
 def _product_into(a, b):
