@@ -184,6 +184,41 @@ def test_direct_weight_gradient_is_the_same_on_one_and_two_threads(case):
     np.testing.assert_array_equal(results[0], results[1])
 
 
+@needs_numba
+@pytest.mark.parametrize("case, calls", [
+    ((64, 1, 28, 28, 10, (5, 5), (1, 1), (0, 0), (1, 1)), [(0, 24, 0, 5), (0, 24, 5, 10)]),
+    ((64, 10, 12, 12, 20, (5, 5), (1, 1), (0, 0), (1, 1)), [(0, 8, 0, 10), (0, 8, 10, 20)]),
+    ((16, 3, 12, 12, 15, (5, 5), (1, 1), (1, 1), (1, 1)), [(0, 5, 0, 15), (5, 10, 0, 15)]),
+    ((16, 2, 9, 9, 7, (3, 3), (1, 1), (1, 1), (2, 1)), [(0, 3, 0, 7), (3, 7, 0, 7)])])
+def test_direct_forward_is_the_same_on_one_and_two_threads(case, calls, monkeypatch):
+    """Two threads take whole passes of five filters where they share them evenly, else ranges
+    of output rows: each number is one thread's — bit for bit the one-thread result."""
+    from tinygrad_sgd.kernels import threads
+    from tinygrad_sgd.kernels.compiled import conv as fast
+    monkeypatch.setattr(threads, "MIN_CREW_ELEMENTS", 0)
+    monkeypatch.setattr(threads, "MIN_PARALLEL_ELEMENTS", 0)
+    g, x, w, b, gy = conv_case(case, np.float32)
+    seen, kernel = [], fast._conv_direct_rows
+
+    def spy(*args):
+        seen.append(tuple(args[6:10]))
+        return kernel(*args)
+    monkeypatch.setattr(fast, "_conv_direct_rows", spy)
+    results = []
+    for n in (1, 2):
+        previous = tg.get_num_threads()
+        tg.set_num_threads(n)
+        try:
+            seen.clear()
+            results.append(fast.conv2d_forward_direct(x, w, b, g).copy())
+        finally:
+            tg.set_num_threads(previous)
+    assert sorted(seen) == calls
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_allclose(results[0], numpy_twin(np_conv.conv2d_forward, x, w, b, g)[0],
+                               **tol(np.float32))
+
+
 def assert_sums_close(got, want, fn, *args):
     """got and want (two summation orders of fn(*args), a sum of products of its two array
     arguments) both within 16 roundings of the float64 result, relative to the sum of the
