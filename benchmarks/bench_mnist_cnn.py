@@ -127,6 +127,7 @@ def time_alternating(steppers, steps, block=10, warmup=10, cpu=None):
 
 def worker_timing(threads, batch_sizes, steps):
     import torch
+    from machine import core_round_trip_ns
     from tinygrad_sgd import kernels
     torch.set_num_threads(threads)
     rows = []
@@ -135,13 +136,16 @@ def worker_timing(threads, batch_sizes, steps):
         tmodel = _torch_model()
         sd = {k: v.detach().numpy().copy() for k, v in tmodel.state_dict().items()}
         cpu = {}
+        cores = [core_round_trip_ns()] if threads > 1 else []
         med = time_alternating({"ours": ours_stepper(batches, sd),
                                 "torch": torch_stepper(batches, tmodel)}, steps, cpu=cpu)
+        cores += [core_round_trip_ns()] if threads > 1 else []
         rows.append({"batch": bs, "threads": threads, "ours_ms": med["ours"] * 1e3,
                      "torch_ms": med["torch"] * 1e3, "ratio": med["ours"] / med["torch"],
                      "ours_cpu_ms": cpu["ours"] * 1e3, "torch_cpu_ms": cpu["torch"] * 1e3,
                      "cpu_ratio": cpu["ours"] / cpu["torch"], "kernels": kernels.backend(),
-                     "load": os.getloadavg()[0], "data": DATA["name"]})
+                     "load": os.getloadavg()[0], "data": DATA["name"],
+                     "core_round_trip_ns": cores})
     return rows
 
 
@@ -233,14 +237,16 @@ def main(argv=None):
     rows.sort(key=lambda r: (r["batch"], r["threads"]))
     print("MNIST tutorial CNN, one training step (forward + NLL + backward + SGD momentum), "
           "median ms/step (CPU ratio: of the median CPU times per step; load: 1-minute load "
-          "average at the end of the row)")
+          "average at the end of the row; cores: a cache line's round trip between the two "
+          "threads before/after the row, ns — ~90 near, ~450 far apart, see machine.py)")
     print(f"data: {', '.join(sorted({r.get('data') or '?' for r in rows}))}")
     print(f"{'batch':>6} {'threads':>7} {'kernels':>8} {'tinygrad_sgd':>13} {'torch':>8} "
-          f"{'ours/torch':>11} {'CPU ratio':>10} {'load':>5}")
+          f"{'ours/torch':>11} {'CPU ratio':>10} {'load':>5} {'cores':>9}")
     for r in rows:
+        cores = "/".join(f"{c:.0f}" for c in r.get("core_round_trip_ns") or [] if c) or "-"
         print(f"{r['batch']:>6} {r['threads']:>7} {r['kernels']:>8} {r['ours_ms']:>13.2f} "
               f"{r['torch_ms']:>8.2f} {r['ratio']:>11.2f} {r['cpu_ratio']:>10.2f} "
-              f"{r['load']:>5.1f}")
+              f"{r['load']:>5.1f} {cores:>9}")
     memory = [_run_worker(["--worker", f"memory-{w}", "--memory-steps",
                            str(args.memory_steps), "--batch-sizes", str(sizes[0])], 1)
               for w in ("ours", "torch")] if args.memory_steps > 0 else []
