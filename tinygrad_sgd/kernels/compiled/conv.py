@@ -193,7 +193,7 @@ def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out):
     multiply-adds, each load and store of a row's sums five), in blocks of a row that stay in
     the L1 cache, summed in scratch rows (:data:`SCRATCH_PAD`). Taps left over (kw not a
     multiple of 5) one by one."""
-    F, OH, OW, N = out.shape
+    _, OH, OW, N = out.shape
     C, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     H, L, X = xp.shape[1], OW * N, xp.shape[2] * N
     x, wf, y = xp.reshape(xp.size), w.reshape(w.size), out.reshape(out.size)
@@ -270,12 +270,12 @@ def conv2d_forward_direct(x, w, b, g, xp=None):
     """y = conv2d(x, w) + b (NCHW arrays in, an NCHW view out), groups = 1, no column matrix.
     ``xp``: :func:`..layout.padded_chwn` of x, if the caller made it already."""
     xp = padded_chwn(x, g) if xp is None else xp
+    F = w.shape[0]
     w4 = np.ascontiguousarray(w)
-    bias = np.zeros(w.shape[0], dtype=w.dtype) if b is None else np.ascontiguousarray(b)
-    out = buffers.empty((w.shape[0], g.OH, g.OW, g.N), np.result_type(w, x))
+    bias = np.zeros(F, dtype=w.dtype) if b is None else np.ascontiguousarray(b)
+    out = buffers.empty((F, g.OH, g.OW, g.N), np.result_type(w, x))
     (sh, sw), (dh, dw) = g.stride, g.dilation
     work = out.size * w[0].size
-    F = w.shape[0]
     passes = F // FILTERS_PER_PASS
     if sw == 1 and F % FILTERS_PER_PASS == 0 and passes % get_num_threads() == 0:
         # threads take whole passes of filters: each writes only its filters' rows, which
@@ -291,8 +291,8 @@ def conv2d_forward_direct(x, w, b, g, xp=None):
         parallel_for(g.OH, lambda a, b_: _conv_direct_rows(xp, w4, bias, sh, dh, dw, a, b_, 0,
                                                            F, out), work)
     else:
-        parallel_for(w.shape[0], lambda a, b_: _conv_direct(xp, w4, bias, sh, sw, dh, dw, a, b_,
-                                                            out), work)
+        parallel_for(F, lambda a, b_: _conv_direct(xp, w4, bias, sh, sw, dh, dw, a, b_, out),
+                     work)
     return from_chwn(out)
 
 
