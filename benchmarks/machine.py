@@ -5,9 +5,9 @@ On the 2-vCPU virtual machines these benchmarks ran on, the host places the two 
 neighbouring cores (a round trip of ~90 ns), now far apart (~450 ns: another core complex, no
 shared L3) — for seconds to minutes at a time, unannounced. Far apart, every number one thread
 writes and the other reads crosses between the complexes: a two-thread OpenBLAS product of
-64×3200 by 3200×256 measured 640 µs near and 800 far, our two-thread CNN step 3.1 ms near and
-3.5 far (torch's barely moves: its threads each keep their own part of the batch). The
-benchmarks print it beside each two-thread row so that a reader can tell the two apart.
+64×3200 by 3200×256 measured 640 µs near and 760-800 far, our two-thread CNN step 3.1 ms near
+and 3.5 far (torch's step moves much less). The benchmarks print it beside each two-thread row
+so that a reader can tell the two apart.
 """
 import threading
 import time
