@@ -56,6 +56,10 @@ def kept_shape(shape, dims):
 
 def pair(value, name, op=None):
     """``5`` → ``(5, 5)``; ``(5, 3)`` stays; anything else is refused, naming the argument."""
+    if type(value) is int:              # (the common cases first: every layer call asks)
+        return value, value
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int:
+        return value
     where = f"{op}: " if op else ""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(items) != 2:

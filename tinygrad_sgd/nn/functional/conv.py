@@ -47,41 +47,43 @@ def ntuple(value, n, name, op):
 
 
 def _check_weight(op, input, weight, bias, dims, groups, transposed=False):
+    """``weight`` and ``bias`` Tensors of the input's float dtype (``input`` has passed
+    :func:`check_input`), the weight's shape fitting the input's channels and ``groups``."""
+    dtype = input.array.dtype
     for what, t in (("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
             raise TypeError(f"{op}: {what} must be a Tensor, got {type(t).__name__}")
-        if t is not None and t.dtype.kind != "f":
-            raise TypeError(f"{op}: {what} must be a floating point tensor, got {t.dtype}")
-        if t is not None and isinstance(input, Tensor) and t.dtype != input.dtype:
+        if t.array.dtype != dtype:
+            if t.dtype.kind != "f":
+                raise TypeError(f"{op}: {what} must be a floating point tensor, got {t.dtype}")
             raise DTypeError(f"{op}: Input type ({input.dtype}) and {what} type ({t.dtype}) "
                              f"should be the same")
-    if weight.ndim != dims + 2:
+    shape = weight.array.shape
+    if len(shape) != dims + 2:
         layout = "(in_channels, out_channels/groups, " if transposed else \
             "(out_channels, in_channels/groups, "
         raise ShapeError(f"{op}: weight must be {dims + 2}-D {layout}"
-                         f"{', '.join(['k'] * dims)}), got shape {weight.shape}")
+                         f"{', '.join(['k'] * dims)}), got shape {shape}")
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
         raise ShapeError(f"{op}: non-positive groups is not supported (groups={groups!r})")
-    if weight.shape[0] == 0:
+    if shape[0] == 0:
         raise ShapeError(f"{op}: Given groups={groups}, expected weight to be at least 1 at "
-                         f"dimension 0, but got weight of size {list(weight.shape)} instead")
-    if weight.shape[0] % groups:
+                         f"dimension 0, but got weight of size {list(shape)} instead")
+    if shape[0] % groups:
         raise ShapeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
                          f"{groups} at dimension 0, but got weight of size "
-                         f"{list(weight.shape)} instead")
-    channels = input.shape[-dims - 1]
-    expected = weight.shape[0] if transposed else weight.shape[1] * groups
+                         f"{list(shape)} instead")
+    channels = input.array.shape[-dims - 1]
+    expected = shape[0] if transposed else shape[1] * groups
     if channels != expected:
         g = f" with groups={groups}" if groups != 1 else ""
         raise ShapeError(f"{op}: input has {channels} channels (shape {input.shape}) but weight "
-                         f"of shape {weight.shape}{g} expects {expected}")
-    out_channels = weight.shape[1] * groups if transposed else weight.shape[0]
-    if bias is not None and bias.shape != (out_channels,):
+                         f"of shape {shape}{g} expects {expected}")
+    out_channels = shape[1] * groups if transposed else shape[0]
+    if bias is not None and bias.array.shape != (out_channels,):
         raise ShapeError(f"{op}: bias must have shape ({out_channels},), got {bias.shape}")
-    for what, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != input.dtype:
-            raise RuntimeError(f"{op}: input ({input.dtype}) and {what} ({t.dtype}) must have "
-                               f"the same dtype")
 
 
 def _same_padding(op, weight, stride, dilation, dims):

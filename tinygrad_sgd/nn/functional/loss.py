@@ -107,12 +107,14 @@ def _nll(input, target, weight, ignore_index, reduction, op):
                          f"{input.shape} (N, C{', d1, ...' if input.ndim > 2 else ''}), "
                          f"got target of shape {t.shape}")
     ignored = t == ignore_index
-    bad = ~ignored & ((t < 0) | (t >= C))
-    if bad.any():
-        value = int(t[bad].flat[0])
-        raise IndexError(f"{op}: target value {value} is out of range for {C} classes "
-                         f"(expected 0 <= target < {C}, or ignore_index={ignore_index})")
-    safe = np.where(ignored, 0, t) if ignored.any() else t
+    any_ignored = bool(ignored.any())
+    if t.size and (t.min() < 0 or t.max() >= C):     # (two quick passes: usually all is well)
+        bad = ~ignored & ((t < 0) | (t >= C))
+        if bad.any():
+            value = int(t[bad].flat[0])
+            raise IndexError(f"{op}: target value {value} is out of range for {C} classes "
+                             f"(expected 0 <= target < {C}, or ignore_index={ignore_index})")
+    safe = np.where(ignored, 0, t) if any_ignored else t
     if weight is None:
         w = np.ones(t.shape, dtype=input.dtype)
     else:
@@ -122,7 +124,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
             raise ShapeError(f"{op}: weight must have shape ({C},) (one per class), got "
                              f"{wa.shape}")
         w = wa[safe]
-    if ignored.any():
+    if any_ignored:
         w = np.where(ignored, 0, w).astype(input.dtype, copy=False)
     if input.ndim > 2:  # (N, C, d1, ...) → (N·d1·..., C): one gather for everything
         x = input.permute(0, *range(2, input.ndim), 1).reshape(-1, C)
