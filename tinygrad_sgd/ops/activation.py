@@ -27,8 +27,10 @@ class ReLUOp(Elementwise):
         # the output itself is the mask (keep_where reads a float mask as ≠ 0: no mask array is
         # made); a graph of the backward keeps a mask of its own (the output may change later)
         out = self.saved_output()
-        grad = keep_where(out != 0 if is_grad_enabled() else out, g)
-        if is_grad_enabled() and not grad.requires_grad:    # create_graph: d(grad)/dx = 0
+        if not is_grad_enabled():     # a plain backward: the kernel on the arrays, no graph
+            return self.constant(kernels.elementwise.keep_where(out, g.array))
+        grad = keep_where(out != 0, g)
+        if not grad.requires_grad:    # create_graph: d(grad)/dx = 0
             grad = grad + ZerosLike.apply(self.output())
         return grad
 

@@ -1,4 +1,8 @@
 """Dropout: the input times a random mask (drawn by ``F.dropout``/``F.dropout2d``)."""
+import numpy as np
+
+from .. import kernels
+from ..autograd import is_grad_enabled
 from .elementwise import Elementwise
 
 __all__ = ["DropoutOp"]
@@ -20,7 +24,10 @@ class DropoutOp(Elementwise):
         return x.array * mask
 
     def backward(self, g):
-        return (g * self.constant(self.kept_array("mask")),)
+        mask = self.kept_array("mask")
+        if not is_grad_enabled() and g.array.dtype == mask.dtype:   # a plain backward: the
+            return (self.constant(kernels.elementwise.arithmetic(np.multiply, g.array, mask)),)
+        return (g * self.constant(mask),)                          # product, no graph of it
 
     def label(self) -> str:
         return f"{self.function}(p={self.p:g})"

@@ -4,7 +4,7 @@ batch-innermost layout, threads) is in :mod:`tinygrad_sgd.kernels.pool`. (1-D po
 with a height of 1; adaptive average pooling is a resampling, :mod:`.resample`.)"""
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..kernels import pool as kernel
 from ..kernels.layout import pool_geometry
 from .shape import IndexAdd
@@ -39,6 +39,8 @@ class MaxPool2dOp(Function):
         return out
 
     def backward(self, dy):
+        if not is_grad_enabled():     # a plain backward: the scatter on arrays, no graph of it
+            return self.constant(kernel.max_pool_scatter(dy.array, self.choice, self.geom))
         return MaxPool2dGrad.apply(dy, self.choice, self.geom)
 
     def label(self):
