@@ -224,6 +224,37 @@ def test_spinning_workers_after_sleeping_resizing_and_forking(compiled_kernels):
 
 
 @needs_numba
+def test_a_child_forked_inside_a_pair_splits_work_again(two_threads, compiled_kernels):
+    """Forked while a pair ran (BLAS single-threaded, parallel_for unsplit inside it), the
+    child has neither the pair nor its threads: its work splits over two threads again and
+    BLAS has its thread count back."""
+    import time
+    get, _ = threads._blas_threads()
+    blas_before = get()
+    pids = []
+
+    def first():
+        pid = os.fork()
+        if pid == 0:
+            out = []
+            threads.parallel_for(6, lambda a, b: out.append(a), work=1 << 30)
+            ok = sorted(out) == [0, 3] and not threads._pairing and get() == blas_before
+            os._exit(0 if ok else 1)
+        pids.append(pid)
+    assert threads.run_pair(first, lambda: None)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        done, status = os.waitpid(pids[0], os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(pids[0], 9)
+        pytest.fail("the forked child's parallel_for did not return")
+
+
+@needs_numba
 @pytest.mark.parametrize("quiet", [True, False])
 def test_spinning_workers_only_when_openblas_threads_sleep(two_threads, compiled_kernels,
                                                            monkeypatch, quiet):
@@ -462,6 +493,45 @@ def test_conv_gradients_side_by_side_equal_them_one_after_the_other(
     # each on one core, each number summed as the split kernels sum it on any thread count
     np.testing.assert_array_equal(dx, conv.conv2d_input_grad(gy, w, g))
     np.testing.assert_array_equal(dw, conv.conv2d_weight_grad(x, gy, w.shape, g, cols))
+
+
+def test_the_weight_gradient_side_takes_the_rows_of_dx_that_even_the_pair_out():
+    """The tutorial's conv2 (dx of 12 rows, reached by 1, 2, 3, 4, 5, 5, 5, 5, 4, 3, 2, 1
+    kernel rows): the last two (3 of 40) — the slower side then as quick as it can be."""
+    from tinygrad_sgd.kernels import conv
+    assert conv._rows_for_second_side(12, 5, 1, 1, 8) == 2
+    for Hp, kh, sh, dh, OH in [(12, 5, 1, 1, 8), (28, 5, 1, 1, 24), (9, 3, 2, 1, 4),
+                               (14, 3, 1, 2, 10), (1, 1, 1, 1, 1), (30, 3, 1, 1, 28)]:
+        reach = [sum(1 for i in range(kh) if r >= i * dh and (r - i * dh) % sh == 0
+                     and (r - i * dh) // sh < OH) for r in range(Hp)]
+        total, c = sum(reach), conv.PAIR_INPUT_GRAD_COST
+
+        def slower(k):
+            moved = sum(reach[Hp - k:]) if k else 0
+            return max(c * (total - moved), total + c * moved)
+        k = conv._rows_for_second_side(Hp, kh, sh, dh, OH)
+        assert 0 <= k < Hp and slower(k) == min(slower(j) for j in range(Hp))
+
+
+@needs_numba
+def test_conv_gradients_on_one_thread_are_made_ready_once_and_equal_the_separate_ones(
+        compiled_kernels):
+    from tinygrad_sgd.kernels import conv
+    from tinygrad_sgd.kernels.layout import geometry
+    before = tg.get_num_threads()
+    tg.set_num_threads(1)
+    try:
+        rng = np.random.default_rng(4)
+        x = rng.standard_normal((8, 10, 12, 12)).astype(np.float32)
+        w = rng.standard_normal((20, 10, 5, 5)).astype(np.float32)
+        g = geometry("conv2d", x.shape, (5, 5), (1, 1), (0, 0), (1, 1), 1)
+        y, cols = conv.conv2d_forward(x, w, None, g, keep_cols=True)
+        gy = rng.standard_normal(y.shape).astype(np.float32)
+        dx, dw = conv.conv2d_grads(x, gy, w, g, cols)
+        np.testing.assert_array_equal(dx, conv.conv2d_input_grad(gy, w, g))
+        np.testing.assert_array_equal(dw, conv.conv2d_weight_grad(x, gy, w.shape, g, cols))
+    finally:
+        tg.set_num_threads(before)
 
 
 @needs_numba

@@ -10,13 +10,15 @@ batched products, one matrix per group (``grouped_*``; not the tutorial CNN's pa
 Each takes and returns NCHW-shaped arrays; the (C, H, W, N) memory behind them is what makes
 the copies long (see the package docstring).
 """
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import buffers
 from .backend import compiled
 from .layout import to_chwn, from_chwn, padded_chwn, padded_empty
-from .threads import parallel_for, run_pair
+from .threads import get_num_threads, parallel_for, run_pair
 
 __all__ = ["conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad", "conv2d_grads",
            "col2im", "unfold", "fold"]
@@ -40,6 +42,13 @@ DIRECT_MAX_CHANNELS = 16
 # A convolution's input and weight gradients go side by side (:func:`conv2d_grads`) up to this
 # many multiply-adds each (dy's size times a filter's): the tutorial's conv2 at batch 64 (2·10^7).
 PAIR_MAX_WORK = 1 << 25
+# Side by side, the input gradient takes longer than the weight gradient for the same count of
+# multiply-adds: 0.65 against 0.57 ms for the tutorial's conv2 at batch 64 (one thread each). The
+# weight gradient's side then also takes the last rows of dx that even the two out
+# (:func:`_rows_for_second_side`). Measured, the tutorial's step on two threads, same process,
+# alternating: the last two of dx's twelve rows (3 of its 40 kernel rows' work) 0.8-2.6% faster,
+# the last one 0.4%, the last three 1.6-1.9% slower.
+PAIR_INPUT_GRAD_COST = 1.14
 DIRECT_MAX_ROW = 4096
 
 
@@ -236,9 +245,9 @@ def conv2d_grads(x, gy, w, g, cols=None):
     """``(dx, dw)`` — :func:`conv2d_input_grad` and :func:`conv2d_weight_grad` — computed at
     the same time, each whole on its own core (:func:`.threads.run_pair`), where the compiled
     direct kernels take both (few input channels, a width stride of 1, groups 1: they keep
-    their scratch to themselves); None where not, or when the second core is not to be had
-    (the caller computes them one after the other, each split over the threads). Each number
-    is summed as on one thread. Measured for the tutorial's conv2 on two threads: at batch 64,
+    their scratch to themselves) — one after the other on one thread; None where not, or when
+    the second core is not to be had (the caller computes them one after the other, each
+    split over the threads). Each number is summed as on one thread. Measured for the tutorial's conv2 on two threads: at batch 64,
     0.70 ms side by side against 0.75 split one after the other (0.65 and 0.57 whole, 0.48
     and 0.30 split); at batch 256 3.15 against 2.76 — the input gradient then takes so much
     longer than the weight gradient that the split, hand-overs included, wins
@@ -253,9 +262,35 @@ def conv2d_grads(x, gy, w, g, cols=None):
     # worker would otherwise wait for the GIL while this thread prepares its side (~45 µs)
     run_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
     run_w, n_w, dw = fast.conv.conv2d_weight_grad_direct(x, gy, w.shape, g, xp, planned=True)
-    if not run_pair(lambda: run_x(0, n_x), lambda: run_w(0, n_w)):
+    k = n_x - _rows_for_second_side(g.Hp, g.kh, g.stride[0], g.dilation[0], g.OH)
+
+    def second():
+        run_w(0, n_w)
+        run_x(k, n_x)
+    if get_num_threads() == 1:       # one after the other, here (prepared once)
+        run_x(0, k)
+        second()
+    elif not run_pair(lambda: run_x(0, k), second):
         return None
     return dx(), dw
+
+
+@functools.lru_cache(maxsize=256)
+def _rows_for_second_side(Hp, kh, sh, dh, OH):
+    """How many of dx's last rows (of the padded input's Hp) the weight gradient's side of
+    :func:`conv2d_grads` takes too, so that the slower of the two sides is as quick as can be:
+    a row of dx costs the kernel rows that reach it (fewer at the edges), a kernel row of dx
+    :data:`PAIR_INPUT_GRAD_COST` times one of the weight gradient."""
+    reach = [sum(1 for i in range(kh) if row >= i * dh and (row - i * dh) % sh == 0
+                 and (row - i * dh) // sh < OH) for row in range(Hp)]
+    total, c = sum(reach), PAIR_INPUT_GRAD_COST
+    best, moved, best_k = c * total, 0, 0
+    for k in range(1, Hp):
+        moved += reach[Hp - k]
+        slower = max(c * (total - moved), total + c * moved)
+        if slower < best:
+            best, best_k = slower, k
+    return best_k
 
 
 # --- groups > 1: one batched product per slab of output rows ----------------------------------
