@@ -339,6 +339,19 @@ def test_dropout_mask(p, dtypes):
         tr.dropout_mask((2,), 1.5)
 
 
+@pytest.mark.parametrize("p", [0.0, 1.0, 0.5, 0.3, 1 / 3, 1e-300, 5e-324, 1 - 2**-53, 2**-53])
+def test_uniforms_below_p_are_decided_on_the_integers_as_on_the_floats(p):
+    """bernoulli/dropout's ``u < p`` compared as integers (b < ⌈p·2^53⌉) is the float
+    comparison, also for p just at, below and above one of the uniforms drawn."""
+    from tinygrad_sgd.random.generator import Generator, _uniform01_f64, _uniform01_f64_below
+    u = _uniform01_f64(Generator(7), 4000)
+    np.testing.assert_array_equal(_uniform01_f64_below(Generator(7), 4000, p), u < p)
+    for v in u[:10]:
+        for q in (v, np.nextafter(v, 0.0), np.nextafter(v, 1.0)):
+            np.testing.assert_array_equal(_uniform01_f64_below(Generator(7), 4000, float(q)),
+                                          u < q)
+
+
 # ------------------------------------------------------------------------------- multinomial
 @pytest.mark.parametrize("dtypes", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("k, replacement", [(1, True), (1, False), (5, False), (27, False),

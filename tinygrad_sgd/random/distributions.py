@@ -15,7 +15,7 @@ from ..kernels import libm
 from .box_muller import normal_fill16_f32, normal_fill16_f64, normal_scalar_path
 from .exact import by_slabs, fma32, fma64
 from .generator import (_float_dtype, _gen, _shape, _uniform01_f32, _uniform01_f64,
-                        torch_dtype_name)
+                        _uniform01_f64_below, torch_dtype_name)
 
 __all__ = ["rand", "randn", "uniform", "normal", "exponential", "bernoulli", "dropout_mask",
            "trunc_normal", "kaiming_uniform", "calculate_gain", "fans", "kaiming_std"]
@@ -170,8 +170,8 @@ def bernoulli(p, shape=None, dtype=None, generator=None) -> np.ndarray:
     if not 0.0 <= p <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_g(p)}")
     out_shape = _shape(shape)
-    u = _uniform01_f64(gen, math.prod(out_shape))
-    return (u < p).astype(default_float() if dtype is None else dtype).reshape(out_shape)
+    hits = _uniform01_f64_below(gen, math.prod(out_shape), p)     # (u < p, on the integers)
+    return hits.astype(default_float() if dtype is None else dtype, copy=False).reshape(out_shape)
 
 
 def dropout_mask(shape, p, dtype=None, generator=None) -> np.ndarray:
@@ -194,10 +194,12 @@ def dropout_mask(shape, p, dtype=None, generator=None) -> np.ndarray:
         return np.ones(shape, dtype=dt)
     if p == 1.0:
         return np.zeros(shape, dtype=dt)
-    keep = bernoulli(1.0 - p, shape, dt, generator)
+    mask = bernoulli(1.0 - p, shape, dt, generator)           # 1 where kept, 0 where dropped
     if dt == np.float16:
-        return keep * (np.float32(1.0) / np.float32(1.0 - p)).astype(dt)
-    return keep / dt.type(1.0 - p)
+        mask *= (np.float32(1.0) / np.float32(1.0 - p)).astype(dt)
+    else:
+        mask *= dt.type(1.0) / dt.type(1.0 - p)   # (1·s = s: the 1/(1−p) of torch's division)
+    return mask
 
 
 # ---------------------------------------------------------------------------------------------

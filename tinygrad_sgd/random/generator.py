@@ -5,6 +5,7 @@ distribution starts from.
 """
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -255,3 +256,12 @@ def _uniform01_f64(gen: Generator, n: int) -> np.ndarray:
     """torch's double uniform in [0, 1): low 53 bits of ``random64()`` × 2^-53."""
     bits = gen.random64(n) & np.uint64((1 << 53) - 1)
     return bits.astype(np.float64) * (2.0 ** -53)
+
+
+def _uniform01_f64_below(gen: Generator, n: int, p: float) -> np.ndarray:
+    """``_uniform01_f64(gen, n) < p`` (bools), compared as integers, no floats made: the
+    uniform is b·2^-53 for an integer b, and b·2^-53 < p exactly when b < ⌈p·2^53⌉ (p·2^53 is
+    exact: a power of two). p in [0, 1]."""
+    raw = gen.random(2 * n).reshape(-1, 2)        # (high, low) halves of each 64-bit draw
+    bits = ((raw[:, 0] & ((1 << 21) - 1)) << 32) | raw[:, 1]
+    return bits < np.uint64(math.ceil(p * 2.0 ** 53))
