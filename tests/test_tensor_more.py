@@ -1,6 +1,8 @@
 """A few more of torch's tensor functions, against torch: torch.detach, is_nonzero,
 is_same_size, sum_to_size (values, gradient, errors) and register_post_accumulate_grad_hook
-(when it runs, what it sees, an optimizer step inside it, removal, refusals)."""
+(when it runs, what it sees, an optimizer step inside it, removal, refusals); ``x in t``."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -103,3 +105,19 @@ def test_tensor_of_a_size_is_a_tensor_of_that_shape_as_torch(shape):
     assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype == tg.float32
     assert tuple(tg.Tensor(tg.ones(*shape).shape).shape) == shape if shape else True
     assert tg.Tensor(shape).tolist() == torch.Tensor(shape).tolist()   # a tuple is data
+
+
+@pytest.mark.parametrize("element", [2, 2.5, True, 0, 1 + 0j, 3 + 0j, 1 + 1j, complex(1, math.nan),
+                                     np.float64(2.0), np.complex128(2.0), -0.0, math.nan])
+@pytest.mark.parametrize("values, dtype", [([1.0, 2.0, 0.0], "float32"), ([1, 2, 5], "int64"),
+                                           ([True, False], "bool")])
+def test_in_is_torchs_for_numbers_of_every_kind(element, values, dtype):
+    ours = tg.tensor(values, dtype=getattr(tg, dtype))
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype))
+    assert (element in ours) == (element in theirs)
+
+
+def test_in_refuses_what_is_neither_a_tensor_nor_a_number():
+    with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+        "a" in tg.tensor([1.0])
+    assert tg.tensor([2.0]) in tg.tensor([[1.0, 2.0]])

@@ -304,6 +304,10 @@ class Tensor:
         if not isinstance(element, (Tensor, numbers.Number)):
             raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
                                f"passed in a {type(element)}.")
+        if isinstance(element, numbers.Complex) and not isinstance(element, numbers.Real):
+            if element.imag != 0:       # (or NaN) no real number equals it, as in torch
+                return False
+            element = element.real      # 1+0j in t: whether 1.0 is
         return bool((element == self).any().item())
 
     # ------------------------------------------------------------------ autograd
