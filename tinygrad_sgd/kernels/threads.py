@@ -361,9 +361,14 @@ def _resize_crew(n):
 
 
 def _after_fork():
-    """A forked child has none of its parent's threads: it starts its own when needed."""
-    global _crew, _executor
+    """A forked child has none of its parent's threads: it starts its own when needed, and
+    nothing of theirs is in flight (a pair, a single-threaded BLAS section, the lock around
+    its count — perhaps held by a parent's thread that does not exist here)."""
+    global _crew, _executor, _pairing, _single_lock, _single_depth
     _crew, _executor = _Crew(max(0, _num_threads - 1)), None
+    if _single_depth and _single_saved > 1:     # BLAS's count, as before that section
+        _blas_threads()[1](_single_saved)
+    _pairing, _single_lock, _single_depth = False, threading.Lock(), 0
 
 
 _crew = _Crew(max(0, _num_threads - 1))
