@@ -16,7 +16,13 @@ import sys
 
 import numba
 import numpy as np
+import numpy.ma  # noqa: F401  (see below)
 from numba.core import event
+
+# numba's typeof of an array asks whether it is a np.ma.MaskedArray, and NumPy 2 imports numpy.ma
+# on first use. Imported here, on the thread that loads the kernels, that first use is never a
+# spinning worker's: a process forked while a worker held numpy.ma's import lock left its child
+# unable to import it (its new worker then hung, or recursed, on the first kernel call).
 
 __all__ = ["kernel", "inline", "FASTMATH", "FLOATS", "conv", "conv_weight", "columns", "pool",
            "activations", "norm", "elementwise", "optim", "spin"]
