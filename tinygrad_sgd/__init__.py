@@ -43,8 +43,10 @@ from .kernels.threads import set_num_threads, get_num_threads
 from .printing import set_printoptions
 from .kernels import allocator as _allocator
 from .functions.out import accept_out as _accept_out
+from .arguments import accept_numpy_names as _accept_numpy_names
 
 _accept_out(globals())      # torch.matmul(a, b, out=c): the top-level functions' out= keyword
+_accept_numpy_names(globals(), Tensor)     # x.sum(axis=0, keepdims=True), as torch takes it
 
 _allocator.apply_from_environment()
 

@@ -2,17 +2,21 @@
 
 One place for each rule, so every op says the same thing about the same mistake:
 
-* :func:`shape_arg` — sizes given as ``f(2, 3)`` or ``f((2, 3))``;
+* :func:`shape_arg` — sizes given as ``f(2, 3)`` or ``f((2, 3))``; :func:`listed` — or
+  ``f(size=(2, 3))``, by the list's name, as torch's methods take them too;
+* :func:`numpy_names` — NumPy's ``axis`` and ``keepdims`` for ``dim`` and ``keepdim``;
 * :func:`normalize_dims` / :func:`normalize_dim` — ``dim=-1``, ``dim=(0, 2)``, checked;
 * :func:`pair` — ``kernel_size=5`` or ``(5, 3)`` for the 2-D layers and functions.
 """
+import functools
 import operator
 
 import numpy as np
 
 from .errors import ShapeError
 
-__all__ = ["shape_arg", "normalize_dims", "normalize_dim", "pair", "kept_shape"]
+__all__ = ["shape_arg", "listed", "numpy_names", "accept_numpy_names", "normalize_dims",
+           "normalize_dim", "pair", "kept_shape"]
 
 
 def shape_arg(shape):
@@ -27,6 +31,72 @@ def shape_arg(shape):
                    getattr(getattr(s, "dtype", None), "kind", "i") not in "iu")
         raise TypeError(f"sizes and dims must be integers, got {bad!r} "
                         f"({type(bad).__name__}) in {tuple(shape)}") from None
+
+
+def listed(op, args, keywords, name):
+    """Sizes or dims given as ``f(2, 3)``, ``f((2, 3))`` or — as torch's methods that take them
+    one by one also accept — ``f(name=(2, 3))``, as a tuple of ints; another keyword, or the
+    list given both ways, is torch's TypeError."""
+    if keywords:
+        other = next((k for k in keywords if k != name), None)
+        if other is not None:
+            raise TypeError(f"{op}() got an unexpected keyword argument {other!r}")
+        if args:
+            raise TypeError(f"{op}() got multiple values for argument {name!r}")
+        args = (keywords[name],)
+    return shape_arg(args)
+
+
+# torch's argument parser takes these NumPy names of two arguments in every function and method
+# that has them, but for those it writes in Python (norm, split, unique, unique_consecutive,
+# Tensor.unflatten; nn.functional): tinygrad_sgd/__init__.py gives the same ones the same.
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def numpy_names(fn):
+    """``fn`` also taking ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if "axis" in kwargs or "keepdims" in kwargs:
+            for alias, name in NUMPY_NAMES.items():
+                if alias in kwargs:
+                    if name in kwargs:      # (both: torch's parser does not know the alias)
+                        raise TypeError(f"{fn.__name__}() got an unexpected keyword argument "
+                                        f"{alias!r}")
+                    kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+    call.numpy_names = True
+    return call
+
+
+# (the functions and methods torch writes in Python, which take no alias)
+WITHOUT_NUMPY_NAMES = {"function": {"norm", "split", "unique", "unique_consecutive"},
+                       "method": {"norm", "split", "unflatten", "unique", "unique_consecutive"}}
+
+
+def accept_numpy_names(namespace, cls):
+    """Give the functions of ``namespace`` (the package's globals) and the methods of ``cls``
+    (Tensor) that have a ``dim`` or ``keepdim`` argument NumPy's names for them too
+    (:func:`numpy_names`), under every name they have there."""
+    import inspect
+    wrapped = {}
+    for place, without in ((namespace, WITHOUT_NUMPY_NAMES["function"]),
+                           (vars(cls), WITHOUT_NUMPY_NAMES["method"])):
+        for key, fn in list(place.items()):
+            if key.startswith("_") or key in without or not callable(fn) or \
+                    isinstance(fn, type) or getattr(fn, "numpy_names", False):
+                continue
+            try:
+                parameters = inspect.signature(fn).parameters
+            except (TypeError, ValueError):
+                continue
+            if "dim" in parameters or "keepdim" in parameters:
+                if id(fn) not in wrapped:       # (one wrapper for a function and method)
+                    wrapped[id(fn)] = numpy_names(fn)
+                if place is namespace:
+                    namespace[key] = wrapped[id(fn)]
+                else:
+                    setattr(cls, key, wrapped[id(fn)])
 
 
 def normalize_dims(dim, ndim, op):

@@ -255,9 +255,9 @@ def meshgrid(*tensors, indexing=None):
 
 # ---------------------------------------------------------------------------- like another
 def _like(fn):
-    def like(t, dtype=None, *, device=None, requires_grad=False, memory_format=None):
+    def like(input, dtype=None, *, device=None, requires_grad=False, memory_format=None):
         check_device(device)
-        return fn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+        return fn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"``{fn.__name__}`` with the shape (and dtype) of another tensor."
     return like
@@ -267,15 +267,16 @@ zeros_like, ones_like = map(_like, (zeros, ones))
 empty_like = _like(empty)
 
 
-def full_like(t, fill_value, dtype=None, *, device=None, requires_grad=False,
+def full_like(input, fill_value, dtype=None, *, device=None, requires_grad=False,
               memory_format=None):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device,
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device,
                 requires_grad=requires_grad)
 
 
 def _new(fill, name):
-    def new(self, *size, dtype=None, device=None, requires_grad=False):
-        return _filled(name, fill, size, dtype or self.dtype, device, requires_grad)
+    def new(self, *size, dtype=None, device=None, requires_grad=False, **size_keyword):
+        return _filled(name, fill, size, dtype or self.dtype, device, requires_grad,
+                       size_keyword)
     new.__name__ = name
     new.__doc__ = f"A new tensor of the given size, {fill}-filled, with this tensor's dtype."
     return tensor_method(new)

@@ -293,11 +293,19 @@ def chunk(input, chunks, dim=0):
 
 
 @tensor_method
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
+                 tensor_indices_or_sections=None):
     """``n`` pieces of nearly equal size (the first ``size % n`` one longer), or pieces cut
-    before each listed index (as Python slices: out-of-range indices clip)."""
+    before each listed index (as Python slices: out-of-range indices clip). The cut may also
+    be given by torch's keyword names: ``sections=n``, ``indices=[...]``,
+    ``tensor_indices_or_sections=tensor``."""
+    given = [c for c in (indices_or_sections, sections, indices, tensor_indices_or_sections)
+             if c is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split() takes the sections or the indices once: as "
+                        "indices_or_sections, sections, indices or tensor_indices_or_sections")
     d = _split_dim(input, dim, "tensor_split")
-    cut = indices_or_sections
+    cut = given[0]
     if isinstance(cut, Tensor):
         if cut.dtype.kind not in "iu" or cut.ndim > 1:
             raise ShapeError(f"tensor_split expected tensor_indices_or_sections to be a 0-dim "

@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from .. import random as R
-from ..arguments import shape_arg
+from ..arguments import listed, shape_arg
 from ..dtypes import default_float
 from ..kernels.layout import in_memory_order, memory_order
 from ..tensor import Tensor, tensor_method
@@ -99,20 +99,22 @@ def _dtype(dtype, default):
 
 
 # ---------------------------------------------------------------------------- new tensors
-def rand(*size, generator=None, dtype=None, requires_grad=False, device=None) -> Tensor:
+def rand(*size, generator=None, dtype=None, requires_grad=False, device=None,
+         **size_keyword) -> Tensor:
     """Uniform samples in [0, 1) (``dtype`` the default float dtype, float32, unless given):
     ``torch.rand``."""
     _check_device(device)
-    return _make(R.rand(shape_arg(size), _dtype(dtype, default_float()), generator),
-                 requires_grad)
+    shape = listed("rand", size, size_keyword, "size")
+    return _make(R.rand(shape, _dtype(dtype, default_float()), generator), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False, device=None) -> Tensor:
+def randn(*size, generator=None, dtype=None, requires_grad=False, device=None,
+          **size_keyword) -> Tensor:
     """Standard normal samples (``dtype`` the default float dtype, float32, unless given):
     ``torch.randn``."""
     _check_device(device)
-    return _make(R.randn(shape_arg(size), _dtype(dtype, default_float()), generator),
-                 requires_grad)
+    shape = listed("randn", size, size_keyword, "size")
+    return _make(R.randn(shape, _dtype(dtype, default_float()), generator), requires_grad)
 
 
 def _low_high_size(low, high, size, fn):

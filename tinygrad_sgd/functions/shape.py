@@ -10,7 +10,7 @@ its node the name torch gives it, for torch programs: ``UnsqueezeBackward0``, ``
 import numpy as np
 
 from .. import ops
-from ..arguments import normalize_dim, shape_arg
+from ..arguments import listed, normalize_dim, shape_arg
 from ..autograd.torch_names import named, reshape_name
 from ..dtypes import result_dtype
 from ..errors import ShapeError
@@ -26,8 +26,9 @@ __all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes"
 
 # ---------------------------------------------------------------------------- views
 @tensor_method
-def reshape(input, *shape):
-    out = ops.Reshape.apply(input, _checked_shape(input, shape_arg(shape)))
+def reshape(input, *shape, **keyword):
+    shape = listed("reshape", shape, keyword, "shape")
+    out = ops.Reshape.apply(input, _checked_shape(input, shape))
     return named(out, reshape_name(input), input)
 
 
@@ -47,13 +48,20 @@ def _checked_shape(input, shape):
 
 
 @tensor_method
-def view(input, *shape):
-    """``view(*shape)`` as reshape; ``view(dtype)`` reinterprets the bytes (not differentiable,
-    shares memory): a different element size changes the last dim, as torch."""
+def view(input, *shape, **keyword):
+    """``view(*shape)`` (or ``view(size=shape)``) as reshape; ``view(dtype)`` (or
+    ``view(dtype=dtype)``) reinterprets the bytes (not differentiable, shares memory): a
+    different element size changes the last dim, as torch."""
+    if "dtype" in keyword and not shape and len(keyword) == 1:
+        shape = (keyword.pop("dtype"),)
+        if isinstance(shape[0], (tuple, list)) or hasattr(type(shape[0]), "__index__"):
+            raise TypeError(f"view(): argument 'dtype' must be torch.dtype, not "
+                            f"{type(shape[0]).__name__}")
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and \
             not hasattr(type(shape[0]), "__index__"):
         return _view_dtype(input, np.dtype(shape[0]))
-    return named(reshape(input, *shape), "ViewBackward0", input)
+    shape = listed("view", shape, keyword, "size")
+    return named(reshape(input, shape), "ViewBackward0", input)
 
 
 def _view_dtype(input, dtype):
@@ -105,10 +113,10 @@ def unflatten(input, dim, sizes):
 
 
 @tensor_method
-def permute(input, *dims):
-    if not dims:
+def permute(input, *dims, **keyword):
+    if not dims and not keyword:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
-    dims = shape_arg(dims)
+    dims = listed("permute", dims, keyword, "dims")
     if len(dims) != input.ndim:
         raise ShapeError(f"permute(): the number of dims ({len(dims)}) does not match the length "
                          f"of the desired ordering of dimensions: input.dim() = {input.ndim} is "
@@ -199,8 +207,8 @@ def squeeze(input, dim=None):
 
 
 @tensor_method
-def expand(input, *sizes):
-    sizes = shape_arg(sizes)
+def expand(input, *sizes, **keyword):
+    sizes = listed("expand", sizes, keyword, "size")
     lead = len(sizes) - input.ndim
     if lead < 0:
         raise ShapeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
@@ -231,11 +239,11 @@ def expand_as(input, other):
 
 # ---------------------------------------------------------------------------- copies
 @tensor_method
-def repeat(input, *repeats):
+def repeat(input, *repeats, **keyword):
     """Tile the tensor ``repeats[i]`` times along dim i (extra leading repeats add dims)."""
-    if not repeats:
+    if not repeats and not keyword:
         raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
-    repeats = shape_arg(repeats)
+    repeats = listed("repeat", repeats, keyword, "repeats")
     if len(repeats) < input.ndim:
         raise ShapeError(f"repeat: Number of dimensions of repeat dims ({len(repeats)}) can not "
                          f"be smaller than number of dimensions of tensor ({input.ndim})")
@@ -297,8 +305,8 @@ def _counts(repeats, n):
 
 
 @tensor_method
-def flip(input, *dims):
-    dims = shape_arg(dims)
+def flip(input, *dims, **keyword):
+    dims = listed("flip", dims, keyword, "dims")
     nd = [normalize_dim(d, input.ndim, "flip") for d in dims]
     for d in nd:
         if nd.count(d) > 1:
