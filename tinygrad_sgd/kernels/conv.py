@@ -46,8 +46,8 @@ PAIR_MAX_WORK = 1 << 25
 # multiply-adds: 0.65 against 0.57 ms for the tutorial's conv2 at batch 64 (one thread each). The
 # weight gradient's side then also takes the last rows of dx that even the two out
 # (:func:`_rows_for_second_side`). Measured, the tutorial's step on two threads, same process,
-# alternating: the last two of dx's twelve rows (3 of its 40 kernel rows' work) 0.8-2.6% faster,
-# the last one 0.4%, the last three 1.6-1.9% slower.
+# alternating: the last two of dx's twelve rows (3 of its 40 kernel rows' work) 0.3-2.6% faster
+# (four comparisons), the last one 0.4%, the last three 1.6-1.9% slower.
 PAIR_INPUT_GRAD_COST = 1.14
 DIRECT_MAX_ROW = 4096
 
@@ -245,12 +245,13 @@ def conv2d_grads(x, gy, w, g, cols=None):
     """``(dx, dw)`` — :func:`conv2d_input_grad` and :func:`conv2d_weight_grad` — computed at
     the same time, each whole on its own core (:func:`.threads.run_pair`), where the compiled
     direct kernels take both (few input channels, a width stride of 1, groups 1: they keep
-    their scratch to themselves) — one after the other on one thread; None where not, or when
-    the second core is not to be had (the caller computes them one after the other, each
-    split over the threads). Each number is summed as on one thread. Measured for the tutorial's conv2 on two threads: at batch 64,
-    0.70 ms side by side against 0.75 split one after the other (0.65 and 0.57 whole, 0.48
-    and 0.30 split); at batch 256 3.15 against 2.76 — the input gradient then takes so much
-    longer than the weight gradient that the split, hand-overs included, wins
+    their scratch to themselves) — one after the other on one thread; None where not, or
+    when the second core is not to be had (the caller computes them one after the other,
+    each split over the threads). Each number is summed as on one thread. Measured for the
+    tutorial's conv2 on two threads: at batch 64, 0.70 ms side by side against 0.75 split one
+    after the other (0.65 and 0.57 whole, 0.48 and 0.30 split); at batch 256 3.15 against
+    2.76 — the input gradient then takes so much longer than the weight gradient that the
+    split, hand-overs included, wins
     (:data:`PAIR_MAX_WORK`)."""
     fast = compiled()
     if fast is None or g.groups != 1 or g.stride[1] != 1 or not _direct(fast, g) or \
