@@ -41,7 +41,8 @@ FORMS = [
     "X.sum(dim=0, axis=0)", "X.sum(0, keepdims=True, keepdim=True)", "X.split(1, axis=0)",
     "X.unique(axis=0)", "X.norm(dim=0, keepdims=True)", "L.nn.functional.softmax(X, axis=0)",
     "X.view(size=(6,), shape=(6,))", "X.reshape(6, shape=(6,))", "X.flip(0, dims=(0,))",
-    "L.randn(2, size=(2,))", "L.tensor_split(X, 2, sections=2)",
+    "L.randn(2, size=(2,))", "L.tensor_split(X, 2, sections=2)", "L.zeros(2, size=(2,))",
+    "L.ones(size=(2,), shape=(2,))", "X.view(dtype=(2, 3))",
 ]
 
 

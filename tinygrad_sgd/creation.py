@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from .arguments import shape_arg
+from .arguments import listed
 from .device import check_device
 from .dtypes import as_array, checked_scalar, default_float, number_dtype
 from .errors import ShapeError
@@ -67,12 +67,7 @@ def from_numpy(ndarray) -> Tensor:
 def _sizes(op, size, keywords):
     """The size given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, checked (``f()`` is
     a 0-d tensor here; torch asks for a size)."""
-    if keywords:
-        if set(keywords) != {"size"} or size:
-            raise TypeError(f"{op}() got an unexpected keyword argument "
-                            f"{next(k for k in keywords if k != 'size' or size)!r}")
-        size = (keywords["size"],)
-    shape = shape_arg(size)
+    shape = listed(op, size, keywords, "size")
     if any(s < 0 for s in shape):
         raise ShapeError(f"{op}: Dimension size must be non-negative, got {list(shape)}")
     return shape

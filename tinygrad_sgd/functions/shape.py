@@ -52,11 +52,8 @@ def view(input, *shape, **keyword):
     """``view(*shape)`` (or ``view(size=shape)``) as reshape; ``view(dtype)`` (or
     ``view(dtype=dtype)``) reinterprets the bytes (not differentiable, shares memory): a
     different element size changes the last dim, as torch."""
-    if "dtype" in keyword and not shape and len(keyword) == 1:
-        shape = (keyword.pop("dtype"),)
-        if isinstance(shape[0], (tuple, list)) or hasattr(type(shape[0]), "__index__"):
-            raise TypeError(f"view(): argument 'dtype' must be torch.dtype, not "
-                            f"{type(shape[0]).__name__}")
+    if set(keyword) == {"dtype"} and not shape:
+        return _view_dtype(input, np.dtype(keyword["dtype"]))
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and \
             not hasattr(type(shape[0]), "__index__"):
         return _view_dtype(input, np.dtype(shape[0]))

@@ -25,9 +25,10 @@ class DropoutOp(Elementwise):
 
     def backward(self, g):
         mask = self.kept_array("mask")
-        if not is_grad_enabled() and g.array.dtype == mask.dtype:   # a plain backward: the
+        if not is_grad_enabled() and g.array.dtype == mask.dtype:
+            # a plain backward: the product on the arrays, no graph of it
             return (self.constant(kernels.elementwise.arithmetic(np.multiply, g.array, mask)),)
-        return (g * self.constant(mask),)                          # product, no graph of it
+        return (g * self.constant(mask),)
 
     def label(self) -> str:
         return f"{self.function}(p={self.p:g})"
