@@ -160,6 +160,36 @@ def test_unbatched_input_and_threads_give_the_same_result():
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-3)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, input_grad", [
+    ((16, 1, 28, 28), (10, 1, 5, 5), False),     # the tutorial's conv1: no input gradient
+    ((16, 10, 12, 12), (20, 10, 5, 5), True),    # its conv2
+    ((4, 3, 11, 9), (7, 3, 3, 3), True)])        # filters not a multiple of a pass
+def test_a_plain_backward_gives_the_bits_of_the_graph_backward(x_shape, w_shape, input_grad,
+                                                               dtype, threads):
+    """A plain backward computes a convolution's gradients on the arrays at once (the bias
+    sums inside the weight gradient's kernel, for dy as pooling leaves it); with
+    create_graph, each is an op of the graph (the bias gradient ``dy.sum``): the same bits."""
+    rng = np.random.default_rng(7)
+    x = Tensor(rng.standard_normal(x_shape).astype(dtype), requires_grad=input_grad)
+    w = Tensor(rng.standard_normal(w_shape).astype(dtype), requires_grad=True)
+    b = Tensor(rng.standard_normal(w_shape[0]).astype(dtype), requires_grad=True)
+    ins = [x, w, b] if input_grad else [w, b]
+    before = tg.get_num_threads()
+    tg.set_num_threads(threads)
+    try:
+        results = []
+        for create_graph in (False, True):
+            y = F.relu(F.max_pool2d(F.conv2d(x, w, b), 2))
+            results.append(tg.autograd.grad(y.square().sum(), ins, create_graph=create_graph))
+    finally:
+        tg.set_num_threads(before)
+    for plain, graph in zip(*results):
+        assert plain.dtype == graph.dtype == dtype
+        np.testing.assert_array_equal(plain.numpy(), graph.numpy())
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: F.conv2d(tg.ones(1, 3, 8, 8), tg.ones(4, 2, 3, 3)), "input has 3 channels"),
     (lambda: F.conv2d(tg.ones(1, 1, 4, 4), tg.ones(1, 1, 7, 7)), "larger than the padded input"),

@@ -474,7 +474,8 @@ def test_run_pair_declines_without_two_threads_and_runs_both_with_them(compiled_
 def test_conv_gradients_side_by_side_equal_them_one_after_the_other(
         two_threads, compiled_kernels, monkeypatch, shape, dtype):
     from tinygrad_sgd.kernels import conv
-    from tinygrad_sgd.kernels.layout import geometry
+    from tinygrad_sgd.kernels.layout import from_chwn, geometry
+    from tinygrad_sgd.kernels.reduce import summed_rows
     pairs = []
 
     def recording(first, second):
@@ -487,12 +488,19 @@ def test_conv_gradients_side_by_side_equal_them_one_after_the_other(
     w = rng.standard_normal(w_shape).astype(dtype)
     g = geometry("conv2d", x.shape, w_shape[2:], stride, padding, (1, 1), 1)
     y, cols = conv.conv2d_forward(x, w, None, g, keep_cols=True)
-    gy = rng.standard_normal(y.shape).astype(dtype)
-    dx, dw = conv.conv2d_grads(x, gy, w, g, cols)
+    # dy batch-innermost in memory, as pooling's backward leaves it: its bias sums come along
+    n, f, oh, ow = y.shape
+    gy = from_chwn(rng.standard_normal((f, oh, ow, n)).astype(dtype))
+    dx, dw, db = conv.conv2d_grads(x, gy, w, g, cols, bias_grad=True)
     assert pairs == [True]
     # each on one core, each number summed as the split kernels sum it on any thread count
     np.testing.assert_array_equal(dx, conv.conv2d_input_grad(gy, w, g))
     np.testing.assert_array_equal(dw, conv.conv2d_weight_grad(x, gy, w.shape, g, cols))
+    if summed_rows(gy, (0, 2, 3), gy.dtype) is None:   # few: NumPy's sum, the caller's
+        assert db is None and gy.size < 1 << 14
+    else:
+        np.testing.assert_array_equal(db, tg.tensor(gy).sum(dim=(0, 2, 3)).numpy())
+        assert db.dtype == dtype
 
 
 def test_the_weight_gradient_side_takes_the_rows_of_dx_that_even_the_pair_out():
@@ -527,30 +535,44 @@ def test_conv_gradients_on_one_thread_are_made_ready_once_and_equal_the_separate
         g = geometry("conv2d", x.shape, (5, 5), (1, 1), (0, 0), (1, 1), 1)
         y, cols = conv.conv2d_forward(x, w, None, g, keep_cols=True)
         gy = rng.standard_normal(y.shape).astype(np.float32)
-        dx, dw = conv.conv2d_grads(x, gy, w, g, cols)
+        dx, dw, db = conv.conv2d_grads(x, gy, w, g, cols, bias_grad=True)
         np.testing.assert_array_equal(dx, conv.conv2d_input_grad(gy, w, g))
         np.testing.assert_array_equal(dw, conv.conv2d_weight_grad(x, gy, w.shape, g, cols))
+        assert db is None            # dy in NCHW memory: NumPy sums it (the caller, as before)
     finally:
         tg.set_num_threads(before)
 
 
 @needs_numba
 def test_conv_gradients_go_one_after_the_other_where_the_split_wins(two_threads,
-                                                                   compiled_kernels):
+                                                                   compiled_kernels,
+                                                                   monkeypatch):
     from tinygrad_sgd.kernels import conv
     from tinygrad_sgd.kernels.layout import geometry
-    x = np.ones((4, 2, 8, 8), np.float32)
-    for w_shape, groups, work in [((4, 2, 3, 3), 1, 1 << 40),      # small: side by side
-                                  ((4, 1, 3, 3), 2, 1 << 40),      # groups: never
-                                  ((4, 2, 3, 3), 1, 0)]:           # over PAIR_MAX_WORK
+    pairs = []
+
+    def recording(first, second):
+        pairs.append(True)
+        return threads.run_pair(first, second)
+    monkeypatch.setattr(conv, "run_pair", recording)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 2, 8, 8)).astype(np.float32)
+    for w_shape, groups, work, paired in [((4, 2, 3, 3), 1, 1 << 40, True),   # side by side
+                                          ((4, 1, 3, 3), 2, 1 << 40, None),   # groups: never
+                                          ((4, 2, 3, 3), 1, 0, False)]:  # over PAIR_MAX_WORK
+        pairs.clear()
         g = geometry("conv2d", x.shape, w_shape[2:], (1, 1), (0, 0), (1, 1), groups)
-        w = np.ones(w_shape, np.float32)
-        gy = np.ones((4, 4, 6, 6), np.float32)
-        before, conv.PAIR_MAX_WORK = conv.PAIR_MAX_WORK, work
-        try:
-            assert (conv.conv2d_grads(x, gy, w, g) is not None) == (groups == 1 and work > 0)
-        finally:
-            conv.PAIR_MAX_WORK = before
+        w = rng.standard_normal(w_shape).astype(np.float32)
+        gy = rng.standard_normal((4, 4, 6, 6)).astype(np.float32)
+        monkeypatch.setattr(conv, "PAIR_MAX_WORK", work)
+        grads = conv.conv2d_grads(x, gy, w, g)
+        if paired is None:
+            assert grads is None
+            continue
+        assert pairs == ([True] if paired else [])
+        np.testing.assert_array_equal(grads[0], conv.conv2d_input_grad(gy, w, g))
+        np.testing.assert_array_equal(grads[1], conv.conv2d_weight_grad(x, gy, w.shape, g))
+        assert grads[2] is None
 
 
 @needs_numba

@@ -18,6 +18,7 @@ from numpy.lib.stride_tricks import as_strided
 from . import buffers
 from .backend import compiled
 from .layout import to_chwn, from_chwn, padded_chwn, padded_empty
+from .reduce import summed_rows
 from .threads import get_num_threads, parallel_for, run_pair
 
 __all__ = ["conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad", "conv2d_grads",
@@ -241,28 +242,39 @@ def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
     return np.ascontiguousarray(sum(partial.values()).T).reshape(w_shape)
 
 
-def conv2d_grads(x, gy, w, g, cols=None):
-    """``(dx, dw)`` — :func:`conv2d_input_grad` and :func:`conv2d_weight_grad` — computed at
-    the same time, each whole on its own core (:func:`.threads.run_pair`), where the compiled
-    direct kernels take both (few input channels, a width stride of 1, groups 1: they keep
-    their scratch to themselves) — one after the other on one thread; None where not, or
-    when the second core is not to be had (the caller computes them one after the other,
-    each split over the threads). Each number is summed as on one thread. Measured for the
-    tutorial's conv2 on two threads: at batch 64, 0.70 ms side by side against 0.75 split one
-    after the other (0.65 and 0.57 whole, 0.48 and 0.30 split); at batch 256 3.15 against
-    2.76 — the input gradient then takes so much longer than the weight gradient that the
-    split, hand-overs included, wins
-    (:data:`PAIR_MAX_WORK`)."""
+def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False):
+    """A plain backward's ``(dx, dw, db)`` where the compiled direct kernels take it (few input
+    channels, a width stride of 1, groups 1), else None (the caller computes each itself):
+
+    * dx (None unless ``input_grad``) and dw — :func:`conv2d_input_grad` and
+      :func:`conv2d_weight_grad` — at the same time, each whole on its own core
+      (:func:`.threads.run_pair`; they keep their scratch to themselves); one after the other,
+      each split over the threads, when the second core is not to be had or the work is large
+      (:data:`PAIR_MAX_WORK`). Each number is summed as on one thread. Measured for the
+      tutorial's conv2 on two threads: at batch 64, 0.70 ms side by side against 0.75 split one
+      after the other (0.65 and 0.57 whole, 0.48 and 0.30 split); at batch 256 3.15 against
+      2.76 — the input gradient then takes so much longer than the weight gradient that the
+      split, hand-overs included, wins.
+    * db (if ``bias_grad``): ``dy.sum(dim=(0, 2, 3))``'s numbers, summed by the weight
+      gradient's kernel as it reads each filter's dy (no second pass over dy: the tutorial's
+      conv1 on two threads, ~50 µs of a 3 ms step) — None where that sum is NumPy's
+      (:func:`.reduce.summed_rows`), for the caller to make."""
     fast = compiled()
     if fast is None or g.groups != 1 or g.stride[1] != 1 or not _direct(fast, g) or \
-            not fast.floats(x, gy, w) or gy.size * w[0].size > PAIR_MAX_WORK or \
-            cols is not None and cols.ndim != 4:
+            not fast.floats(x, gy, w) or cols is not None and cols.ndim != 4:
         return None
     xp = cols if cols is not None and cols.dtype == x.dtype else None
+    rows = summed_rows(gy, (0, 2, 3), gy.dtype) if bias_grad else None
     # both made ready here, so that each side's Python is done before the pair starts: the
     # worker would otherwise wait for the GIL while this thread prepares its side (~45 µs)
+    run_w, n_w, dw = fast.conv.conv2d_weight_grad_direct(x, gy, w.shape, g, xp, planned=True,
+                                                         bias_rows=rows)
+    dw, sums = (dw, None) if rows is None else dw        # (the sums are float64: rounded below)
+    work = gy.size * w[0].size
+    if not input_grad:
+        parallel_for(n_w, run_w, work)
+        return None, dw, None if sums is None else sums.astype(gy.dtype)
     run_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
-    run_w, n_w, dw = fast.conv.conv2d_weight_grad_direct(x, gy, w.shape, g, xp, planned=True)
     k = n_x - _rows_for_second_side(g.Hp, g.kh, g.stride[0], g.dilation[0], g.OH)
 
     def second():
@@ -271,9 +283,10 @@ def conv2d_grads(x, gy, w, g, cols=None):
     if get_num_threads() == 1:       # one after the other, here (prepared once)
         run_x(0, k)
         second()
-    elif not run_pair(lambda: run_x(0, k), second):
-        return None
-    return dx(), dw
+    elif work > PAIR_MAX_WORK or not run_pair(lambda: run_x(0, k), second):
+        parallel_for(n_x, run_x, work)
+        parallel_for(n_w, run_w, work)
+    return dx(), dw, None if sums is None else sums.astype(gy.dtype)
 
 
 @functools.lru_cache(maxsize=256)

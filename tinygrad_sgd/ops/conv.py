@@ -40,11 +40,12 @@ class Conv2dOp(Function):
         x, w = self.saved_tensors
         need_x, need_w, need_b = self.needs_input_grad[:3]
         g = self.geom
-        if need_x and need_w and not is_grad_enabled():    # a plain backward: both at once
-            both = kernel.conv2d_grads(x.array, dy.array, w.array, g, getattr(self, "cols", None))
-            if both is not None:
-                return (self.constant(both[0]), self.constant(both[1]),
-                        dy.sum(dim=(0, 2, 3)) if need_b else None)
+        if need_w and not is_grad_enabled():    # a plain backward: the kernels take them at once
+            grads = kernel.conv2d_grads(x.array, dy.array, w.array, g, getattr(self, "cols", None),
+                                        need_x, need_b)
+            if grads is not None:
+                dx, dw, db = (None if a is None else self.constant(a) for a in grads)
+                return dx, dw, dy.sum(dim=(0, 2, 3)) if need_b and db is None else db
         return (Conv2dInputGrad.apply(dy, w, x.shape, **g.args()) if need_x else None,
                 Conv2dWeightGrad.apply(x, dy, w.shape, cols=getattr(self, "cols", None),
                                        **g.args()) if need_w else None,

@@ -15,7 +15,7 @@ vectorizes.
 """
 import numpy as np
 
-from . import kernel, inline
+from . import kernel, inline, U   # (U: unsigned flat offsets)
 from .. import buffers
 from ..layout import to_chwn, from_chwn, padded_chwn
 from ..threads import get_num_threads, parallel_for
@@ -64,12 +64,6 @@ ROW_BLOCK = 1024
 # forward 67 → 76 GFLOP/s and weight gradient 90 → 107, conv2's the same to 1.1x faster; four
 # a pass had measured 1.6–2x faster than two.)
 FILTERS_PER_PASS = 5
-
-# The kernels below address the flat memory of their arrays with unsigned offsets (U):
-# numba checks a signed index for wraparound (a negative one counts from the end) and that
-# branch stops LLVM from vectorizing; slicing out the runs instead costs a reference count per
-# slice, which at batch 1 was 85% of the tutorial conv2's forward (0.34 ms of 0.39).
-U = np.uint64
 
 
 @inline

@@ -8,11 +8,10 @@ input, five taps of a kernel row and several filters at once, the sums kept in r
 """
 import numpy as np
 
-from . import kernel, inline
+from . import kernel, inline, U
+from .elementwise import _row_sums
 from ..layout import to_chwn, padded_chwn
 from ..threads import parallel_for, get_num_threads
-
-U = np.uint64     # unsigned flat offsets, as in :mod:`.conv` (a signed index stops vectorizing)
 
 __all__ = ["conv2d_weight_grad_direct"]
 
@@ -176,7 +175,7 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, per_pass, out)
                             o[oa + U(r) * ws + U(j)] += acc
 
 
-def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False):
+def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_rows=None):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix); threads take groups of :data:`WGRAD_FILTERS` filters (with
     fewer groups than threads, ranges of channels; for one channel, (group, kernel row)
@@ -184,9 +183,14 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False):
     number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
     None. ``planned``: the arrays made ready but nothing computed — ``(run, n, result)``,
     ``run(a, b)`` computing the parts a..b of ``range(n)``, for a caller that runs it beside
-    other work (``..conv.conv2d_grads``)."""
+    other work (``..conv.conv2d_grads``). ``bias_rows``: None, or dy's values as the F rows
+    that ``..reduce.sum`` sums for the bias gradient (``..reduce.summed_rows``): their float64
+    sums are then made too, each filter's by the thread that reads its dy for the weight
+    gradient, while that is in its core's cache (:func:`.elementwise.row_sums`'s kernel: the
+    same numbers), and returned after dw (``(dw, sums)``; planned, ``result`` gives both)."""
     xp = padded_chwn(x, g) if xp is None else xp
     g2 = to_chwn(gy)
+    bias = None if bias_rows is None else np.empty(w_shape[0], np.float64)
     dtype = np.result_type(x, gy)
     sh, (dh, dw) = g.stride[0], g.dilation
     out = np.zeros(w_shape, dtype)
@@ -202,13 +206,17 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False):
         n = groups
 
         def run(a, b):
-            _weight_grad_rows(xp, g2, sh, dh, dw, a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS),
-                              0, C, 0, kh, WGRAD_FILTERS, out)
+            f0, f1 = a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS)
+            _weight_grad_rows(xp, g2, sh, dh, dw, f0, f1, 0, C, 0, kh, WGRAD_FILTERS, out)
+            if bias is not None:
+                _row_sums(bias_rows, f0, f1, bias)
     elif C > 1:
         n = C
 
         def run(a, b):
             _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh, WGRAD_FILTERS, out)
+            if bias is not None and a == 0:
+                _row_sums(bias_rows, 0, F, bias)
     else:
         n = groups * kh
 
@@ -216,9 +224,11 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False):
             for group in range(a // kh, -(-b // kh)):
                 i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
                 f0 = group * WGRAD_FILTERS
-                _weight_grad_rows(xp, g2, sh, dh, dw, f0, min(F, f0 + WGRAD_FILTERS), 0, 1,
-                                  i0, i1, WGRAD_FILTERS, out)
+                f1 = min(F, f0 + WGRAD_FILTERS)
+                _weight_grad_rows(xp, g2, sh, dh, dw, f0, f1, 0, 1, i0, i1, WGRAD_FILTERS, out)
+                if bias is not None and i0 == 0:
+                    _row_sums(bias_rows, f0, f1, bias)
     if planned:
-        return run, n, out
+        return run, n, (out if bias is None else (out, bias))
     parallel_for(n, run, work)
-    return out
+    return out if bias is None else (out, bias)

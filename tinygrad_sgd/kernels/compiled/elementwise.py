@@ -19,8 +19,7 @@ the memory of their arguments in memory order (see :func:`..layout.memory_order`
 import numba
 import numpy as np
 
-from . import kernel
-from .conv import U
+from . import kernel, U
 from .. import buffers
 from ..threads import parallel_for
 

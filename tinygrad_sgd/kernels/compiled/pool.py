@@ -3,8 +3,7 @@ scatter of the gradient to the chosen elements. Same inputs and outputs as
 :func:`tinygrad_sgd.kernels.pool.max_pool_forward` / ``max_pool_scatter``."""
 import numpy as np
 
-from . import kernel
-from .conv import U
+from . import kernel, U
 from .. import buffers
 from ..layout import from_chwn
 from ..pool import choice_dtype
