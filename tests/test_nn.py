@@ -66,6 +66,22 @@ def test_linear_matches_torch(data):
         check(lambda lib, *t: lib.nn.functional.linear(*t), [x, w], label="linear(no bias)")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape", [(64, 50), (3, 7, 50), (50,), (2000, 50)])
+def test_linear_plain_backward_gives_the_bits_of_the_graph_backward(x_shape, dtype):
+    """A plain backward takes a linear layer's three gradients on the arrays (the bias's as
+    the graph walk sums a broadcast gradient); with create_graph each is an op: same bits."""
+    rng = np.random.default_rng(2)
+    x = Tensor(rng.standard_normal(x_shape).astype(dtype), requires_grad=True)
+    w = Tensor(rng.standard_normal((10, 50)).astype(dtype), requires_grad=True)
+    b = Tensor(rng.standard_normal(10).astype(dtype), requires_grad=True)
+    plain, graph = (autograd.grad(F.linear(x, w, b).square().sum(), [x, w, b],
+                                  create_graph=create_graph) for create_graph in (False, True))
+    for p, g in zip(plain, graph):
+        assert p.dtype == g.dtype == dtype and p.shape == g.shape
+        np.testing.assert_array_equal(p.numpy(), g.numpy())
+
+
 def test_linear_errors_name_the_shapes():
     x = Tensor(np.zeros((64, 320), np.float32))
     w = Tensor(np.zeros((50, 300), np.float32))

@@ -86,10 +86,13 @@ class LinearOp(Function):
         need_x, need_w, need_b = self.needs_input_grad[:3]
         x, w = self.saved_tensors_if(need_w, need_x)     # dL/dx reads W, dL/dW reads x
         layout = self._saved[0].array            # (x's memory layout only, not its values)
-        if need_x and need_w and not is_grad_enabled():   # a plain backward: both at once
+        if need_x and need_w and not is_grad_enabled():   # a plain backward: the arrays at once
             both = kernels.linalg.linear_grads(g.array, w.array, x.array, layout_of=layout)
-            if both is not None:
-                return self.constant(both[0]), self.constant(both[1]), (g if need_b else None)
+            if both is not None:        # (dL/db: the graph walk's sum over the leading dims)
+                db = kernels.elementwise.sum_to_shape(g.array, self.input_shapes[2]) \
+                    if need_b else None
+                return self.constant(both[0]), self.constant(both[1]), \
+                    None if db is None else self.constant(db)
         return (MatMul.apply(g, w, layout_of=layout) if need_x else None,
                 LinearWeightGrad.apply(g, x) if need_w else None,
                 g if need_b else None)
