@@ -111,6 +111,9 @@ def arithmetic(ufunc, a, b):
     threads faulting at once wait for each other. From :data:`SPLIT_MIN_ELEMENTS` on, the
     threads take ranges of the outermost dim in memory (each number computed as alone: the
     same bits on any number of threads)."""
+    if a.nbytes < buffers.MIN_BYTES and b.nbytes < buffers.MIN_BYTES and \
+            a.flags.c_contiguous and b.flags.c_contiguous:
+        return ufunc(a, b)            # small and C-ordered: NumPy's result is torch's layout
     if a.dtype.kind != "f" or a.nbytes < buffers.MIN_BYTES or \
             not (b.shape == a.shape or b.ndim == 0) or np.result_type(a, b) != a.dtype:
         if a.dtype.kind == "f" and b.dtype.kind == "f" and a.flags.c_contiguous and \
@@ -143,10 +146,9 @@ def add_rows(out, b):
     """``out += b`` in place, ``b`` of the size of ``out``'s last dim (a linear layer's bias):
     for C-contiguous float arrays the same sums from the compiled kernel, 2x faster than
     NumPy's broadcast add (~2 ms of a small GPT's step)."""
-    fast = compiled()
+    fast = compiled() if out.size >= COMPILED_MIN_ELEMENTS else None
     if fast is not None and out.ndim >= 2 and out.flags.c_contiguous and b.ndim == 1 and \
-            b.shape[0] == out.shape[-1] and b.dtype == out.dtype and fast.floats(out) and \
-            out.size >= COMPILED_MIN_ELEMENTS:
+            b.shape[0] == out.shape[-1] and b.dtype == out.dtype and fast.floats(out):
         fast.elementwise.add_rows(out.reshape(-1, b.shape[0]), np.ascontiguousarray(b))
     else:
         out += b
