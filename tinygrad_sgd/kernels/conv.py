@@ -271,22 +271,24 @@ def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False):
                                                          bias_rows=rows)
     dw, sums = (dw, None) if rows is None else dw        # (the sums are float64: rounded below)
     work = gy.size * w[0].size
+    dx = None
     if not input_grad:
         parallel_for(n_w, run_w, work)
-        return None, dw, None if sums is None else sums.astype(gy.dtype)
-    run_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
-    k = n_x - _rows_for_second_side(g.Hp, g.kh, g.stride[0], g.dilation[0], g.OH)
+    else:
+        run_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
+        k = n_x - _rows_for_second_side(g.Hp, g.kh, g.stride[0], g.dilation[0], g.OH)
 
-    def second():
-        run_w(0, n_w)
-        run_x(k, n_x)
-    if get_num_threads() == 1:       # one after the other, here (prepared once)
-        run_x(0, k)
-        second()
-    elif work > PAIR_MAX_WORK or not run_pair(lambda: run_x(0, k), second):
-        parallel_for(n_x, run_x, work)
-        parallel_for(n_w, run_w, work)
-    return dx(), dw, None if sums is None else sums.astype(gy.dtype)
+        def second():
+            run_w(0, n_w)
+            run_x(k, n_x)
+        if get_num_threads() == 1:       # one after the other, here (prepared once)
+            run_x(0, k)
+            second()
+        elif work > PAIR_MAX_WORK or not run_pair(lambda: run_x(0, k), second):
+            parallel_for(n_x, run_x, work)
+            parallel_for(n_w, run_w, work)
+        dx = dx()
+    return dx, dw, None if sums is None else sums.astype(gy.dtype)
 
 
 @functools.lru_cache(maxsize=256)
