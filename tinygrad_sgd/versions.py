@@ -10,7 +10,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["version_of", "bump", "memory_owner"]
+__all__ = ["version_of", "bump", "carry", "memory_owner"]
 
 _inplace_changes = {}   # id(the ndarray that owns the memory) -> in-place changes made to it
 
@@ -30,8 +30,18 @@ def version_of(array) -> int:
 
 def bump(array) -> None:
     """Count one in-place change to ``array``'s memory."""
-    owner = memory_owner(array)
+    _set(memory_owner(array), version_of(array) + 1)
+
+
+def carry(old, new) -> None:
+    """``new``'s memory takes over the count of ``old``'s (a tensor moved to new memory, as
+    ``resize_`` growing its storage: what saved its version must still see its changes)."""
+    if version_of(old):
+        _set(memory_owner(new), version_of(old))
+
+
+def _set(owner, count):
     key = id(owner)
     if key not in _inplace_changes:  # forget the count when the memory is freed
         weakref.finalize(owner, _inplace_changes.pop, key, None).atexit = False
-    _inplace_changes[key] = _inplace_changes.get(key, 0) + 1
+    _inplace_changes[key] = count

@@ -50,6 +50,7 @@ from .lu_forms import *  # noqa: F401,F403  (torch.lu, lu_unpack, lu_solve, geqr
 from . import (scatter_more, copies, windows, creation_more, histograms, interop,
                numeric_gradient, lu_forms, strided, lowrank)
 from . import random_more  # noqa: F401  (attaches cauchy_, geometric_, log_normal_)
+from . import resize  # noqa: F401  (attaches resize_, resize_as_, resize)
 from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401
 

@@ -28,7 +28,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["empty", "zeros", "clear", "kept_bytes", "is_free", "span"]
+__all__ = ["empty", "zeros", "clear", "kept_bytes", "kept_over", "is_free", "span"]
 
 MIN_BYTES = 64 << 10
 # Arrays above this are left to malloc too. Measured (tutorial CNN, NumPy kernels, Intel Xeon):
@@ -121,6 +121,12 @@ def clear():
 
 def kept_bytes() -> int:
     return _kept
+
+
+def kept_over(block) -> list:
+    """The arrays the pool keeps that lie over ``block`` (a block of bytes of
+    :func:`_staggered`): references to it that are not anyone's use of it."""
+    return [a for kept in _pool.values() for a in kept if a.base is block]
 
 
 def is_free(array) -> bool:

@@ -1,0 +1,165 @@
+"""``Tensor.resize_``, ``resize_as_`` and the deprecated ``Tensor.resize``.
+
+``resize_`` works on the tensor's *storage* (see :mod:`.strided`): the tensor becomes the
+C-ordered (or ``channels_last``) view of the given size over its storage, from its own storage
+offset. So the elements are read in storage order, not in the tensor's: ``x = arange(6.)
+.view(2, 3).t()`` then ``x.resize_(6)`` gives 0, 1, 2, 3, 4, 5, as torch. A smaller size keeps
+the storage (growing back later finds the old values); a bigger one grows it, the old elements
+kept (the new ones are zeros where torch leaves memory uninitialized). Asking for the size the
+tensor has already changes nothing, not even its strides (unless a ``memory_format`` is
+given).
+
+As torch: a tensor that requires grad is refused (``cannot resize variables that require
+grad``), and every resize to a new size counts as an in-place change (a saved tensor resized
+since makes backward refuse it). One limit torch does not have: storage that something else
+still shares — a view of the tensor or the tensor a view of another, ``.data``, ``detach()``,
+a NumPy array given to ``from_numpy`` — is not grown: torch grows the shared storage for all
+of them at once, which NumPy's memory cannot do, so that is a RuntimeError (clone() first)
+rather than tensors that silently stop sharing.
+"""
+import math
+import sys
+
+import numpy as np
+
+from .. import ops, versions
+from ..arguments import listed
+from ..ops.strided import element_geometry, storage_of, strided_view
+from ..tensor import Tensor
+from .shape import channels_last, contiguous_format, preserve_format
+
+__all__ = []
+
+
+def resize_(self, *size, memory_format=None, **keyword):
+    """In place: the tensor becomes ``size`` over its storage (see the module's notes)."""
+    if not size and not keyword:
+        raise TypeError('resize_() missing 1 required positional arguments: "size"')
+    size = listed("resize_", size, keyword, "size")
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    if any(n < 0 for n in size):
+        raise RuntimeError("numel: integer multiplication overflow")
+    if memory_format is preserve_format:
+        raise RuntimeError("Unsupported memory formatPreserve")
+    if memory_format is channels_last and len(size) != 4:
+        raise RuntimeError("required rank 4 tensor to use channels_last format")
+    if memory_format not in (None, contiguous_format, channels_last):
+        raise TypeError(f"resize_(): argument 'memory_format' must be tinygrad_sgd."
+                        f"memory_format, not {type(memory_format).__name__}")
+    if memory_format is None and size == self.shape:
+        return self
+    _resize(self, size, _strides(size, memory_format is channels_last))
+    return self
+
+
+def resize_as_(self, the_template, *, memory_format=None):
+    """``resize_(the_template.shape)`` (the template's values and dtype play no part)."""
+    if not isinstance(the_template, Tensor):
+        raise TypeError(f"resize_as_(): argument 'the_template' (position 1) must be Tensor, "
+                        f"not {type(the_template).__name__}")
+    return resize_(self, the_template.shape, memory_format=memory_format)
+
+
+def resize(self, *size, **keyword):
+    """Deprecated in torch (a UserWarning): ``reshape`` that insists on the same number of
+    elements (a new tensor; the same memory where a view can be made)."""
+    import warnings
+    size = listed("resize", size, keyword, "size")
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    if math.prod(size) != self.array.size:
+        raise RuntimeError(
+            f"requested resize to {'x'.join(map(str, size))} ({math.prod(size)} elements in "
+            f"total), but the given tensor has a size of {'x'.join(map(str, self.shape))} "
+            f"({self.array.size} elements). autograd's resize can only change the shape of a "
+            f"given tensor, while preserving the number of elements. ")
+    return self.reshape(size)
+
+
+def _strides(size, last):
+    """C-order strides of ``size`` in elements, or channels_last's ((N, C, H, W) stored as
+    (N, H, W, C))."""
+    order = (0, 2, 3, 1) if last else tuple(range(len(size)))
+    stride, step = [0] * len(size), 1
+    for k in reversed(order):
+        stride[k] = step
+        step *= max(size[k], 1)
+    return tuple(stride)
+
+
+def _resize(t, size, stride):
+    dtype = t.array.dtype
+    offset, capacity = _place(t.array)        # (no array held here: see _shared)
+    numel = math.prod(size)
+    needed = offset + numel if numel else 0
+    if needed * dtype.itemsize > capacity:
+        if _shared(t):
+            raise RuntimeError(
+                "resize_: this tensor's storage is shared (a view of it or it a view of "
+                "another, .data, detach(), from_numpy's array): growing it would give it new "
+                "memory the others would not see (torch grows the shared storage for all); "
+                "resize a clone() instead")
+        grown = np.zeros(needed, dtype)
+        grown.view(np.uint8)[:capacity] = storage_of(t.array)[0].reshape(-1, order="A") \
+            .view(np.uint8)
+        versions.carry(t.array, grown)
+        owner = grown
+    else:
+        owner = storage_of(t.array)[0]
+    changed = size != t.shape
+    t.array = strided_view(owner, offset, size, stride, dtype)
+    if changed:                  # (as torch: new strides alone are not counted as a change)
+        versions.bump(t.array)
+    _views_by_place(t)
+
+
+def _place(array):
+    """(storage offset in elements, storage size in bytes) of ``array``."""
+    return element_geometry(array)[1], storage_of(array)[0].nbytes
+
+
+def _shared(t):
+    """Whether anything besides ``t`` refers to ``t``'s memory: the array at the end of its
+    ``.base`` chain is referred to only by ``t.array`` (or by ``t.array.base``, one link) and
+    by this frame — and by the arrays the library's buffer pool keeps over it for reuse, which
+    no one uses while ``t`` does (see :mod:`tinygrad_sgd.kernels.buffers`)."""
+    from ..kernels import buffers
+    array = t.array
+    raw = versions.memory_owner(array)
+    if raw is array:                   # t's slot, `array`, `raw`, getrefcount's argument
+        return sys.getrefcount(raw) > 4
+    kept = buffers.kept_over(raw) if buffers.span(raw) is not None else []
+    itself = any(a is array for a in kept)
+    # array: t's slot, `array`, getrefcount's argument (and the pool's list if it keeps it);
+    # raw: array.base, `raw`, getrefcount's argument, and the pool's other arrays over it
+    return sys.getrefcount(array) > 3 + itself or sys.getrefcount(raw) > 3 + len(kept) - itself
+
+
+def _views_by_place(t):
+    """A view's (or a base's views') way of being made again from its base now goes by
+    storage place (as_strided), since the resized tensor's shape no longer fits the view ops
+    that made it (see ``_record_view``): an in-place write in a graph keeps reaching the right
+    elements, or is refused where the base is not its whole storage."""
+    view = t.__dict__.get("_view")
+    if view is not None:
+        t._view = (view[0], _replay_by_place(view[0], t))
+    for v in list(t.__dict__.get("_views", ())):
+        remake = v.__dict__.get("_view")
+        if remake is not None and remake[0] is t:
+            v._view = (t, _replay_by_place(t, v))
+
+
+def _replay_by_place(base, view):
+    if not np.may_share_memory(base.array, view.array) or \
+            not ops.AsStrided.replayable(base):
+        return None
+    stride, offset = element_geometry(view.array)
+    size = view.shape
+
+    def again(x):
+        return ops.AsStrided.apply(x, size, stride, offset)
+    return again
+
+
+for _fn in (resize_, resize_as_, resize):
+    setattr(Tensor, _fn.__name__, _fn)
