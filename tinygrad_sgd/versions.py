@@ -30,7 +30,8 @@ def version_of(array) -> int:
 
 def bump(array) -> None:
     """Count one in-place change to ``array``'s memory."""
-    _set(memory_owner(array), version_of(array) + 1)
+    owner = memory_owner(array)
+    _set(owner, _inplace_changes.get(id(owner), 0) + 1)
 
 
 def carry(old, new) -> None:
