@@ -19,10 +19,12 @@ rather than tensors that silently stop sharing.
 """
 import math
 import sys
+import warnings
 
 import numpy as np
 
 from .. import ops, versions
+from ..kernels import buffers
 from ..arguments import listed
 from ..ops.strided import element_geometry, storage_of, strided_view
 from ..tensor import Tensor
@@ -64,7 +66,6 @@ def resize_as_(self, the_template, *, memory_format=None):
 def resize(self, *size, **keyword):
     """Deprecated in torch (a UserWarning): ``reshape`` that insists on the same number of
     elements (a new tensor; the same memory where a view can be made)."""
-    import warnings
     size = listed("resize", size, keyword, "size")
     warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
     if math.prod(size) != self.array.size:
@@ -123,7 +124,6 @@ def _shared(t):
     ``.base`` chain is referred to only by ``t.array`` (or by ``t.array.base``, one link) and
     by this frame — and by the arrays the library's buffer pool keeps over it for reuse, which
     no one uses while ``t`` does (see :mod:`tinygrad_sgd.kernels.buffers`)."""
-    from ..kernels import buffers
     array = t.array
     raw = versions.memory_owner(array)
     if raw is array:                   # t's slot, `array`, `raw`, getrefcount's argument
