@@ -19,7 +19,7 @@ import numpy as np
 
 from .arguments import listed
 from .device import check_device
-from .dtypes import as_array, checked_scalar, default_float, number_dtype
+from .dtypes import as_array, checked_scalar, default_float, number_dtype, refuse_byte_order
 from .errors import ShapeError
 from .kernels import libm
 from .random.exact import fma32, fma64
@@ -61,6 +61,7 @@ def from_numpy(ndarray) -> Tensor:
         raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported "
                         f"types are: float64, float32, float16, int64, int32, int16, int8, "
                         f"uint64, uint32, uint16, uint8, and bool.")
+    refuse_byte_order(ndarray)
     return Tensor._of(ndarray)
 
 

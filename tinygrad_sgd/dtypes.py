@@ -1,4 +1,5 @@
 """Dtypes: their names, turning user data into arrays, and torch's type promotion."""
+import functools
 import math
 import numbers
 
@@ -122,13 +123,21 @@ def as_array(data, dtype=None):
         arr = data.array                      # a Tensor
     else:
         python_data = not isinstance(data, np.generic)
-        try:
-            arr = np.asarray(data)
-        except ValueError as e:
-            raise ValueError(f"Tensor: data must be a rectangular (non-ragged) nested sequence "
-                             f"of numbers: {e}") from None
-        if dtype is None and not isinstance(data, np.generic):
-            arr = arr.astype(_default_dtype(data, arr.dtype), copy=False)
+        inferred = None
+        if isinstance(data, (list, tuple)):
+            found, data = _scalars_of(data)
+            if dtype is None and found:
+                inferred = functools.reduce(promote_dtypes, found)
+                if inferred.kind in "iu" and _has_numpy_bool(data):
+                    raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
+        arr = _asarray(data, inferred if inferred is not None and inferred.kind in "iu"
+                       else None)
+        if python_data:
+            arr = _python_numbers(arr, dtype if dtype is not None else inferred)
+        if dtype is None and not isinstance(data, np.generic) and arr.dtype.kind in "biuf":
+            arr = arr.astype(inferred if inferred is not None else
+                             _default_dtype(arr.dtype), copy=False)
+    refuse_byte_order(arr)
     if arr.dtype.kind not in "biuf":
         kind = "complex" if arr.dtype.kind == "c" else f"non-numeric ({arr.dtype})"
         raise TypeError(f"Tensor: {kind} data is not supported; "
@@ -145,6 +154,86 @@ def as_array(data, dtype=None):
     return arr
 
 
+def _asarray(data, int_dtype):
+    """``np.asarray(data)``; integers read as ``int_dtype`` when torch infers one (NumPy
+    makes ``[1, 2**63]`` float64; torch's ValueError instead)."""
+    if int_dtype is not None:
+        try:
+            return np.asarray(data, dtype=int_dtype)
+        except OverflowError:
+            raise ValueError("Overflow when unpacking long long") from None
+        except (ValueError, TypeError):
+            pass                                   # (not numbers: refused by the caller)
+    try:
+        return np.asarray(data)
+    except ValueError as e:
+        raise ValueError(f"Tensor: data must be a rectangular (non-ragged) nested sequence "
+                         f"of numbers: {e}") from None
+
+
+def refuse_byte_order(arr):
+    """torch's ValueError for NumPy data in the other byte order (``'>f4'`` here): a tensor
+    of such memory would not compare equal to ``float32`` nor compute with the others."""
+    if not arr.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte "
+                         "order. Conversion between byte orders is currently not supported.")
+
+
+def _python_numbers(arr, dtype):
+    """``np.asarray`` of Python data, checked as torch checks it: Python ints beyond int64 are
+    torch's ``ValueError`` unless the tensor is to be floating point (then they are floats)."""
+    if arr.dtype.kind not in "uO" or (arr.dtype.kind == "u" and arr.dtype.itemsize < 8):
+        return arr
+    if arr.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in arr.flat):
+        return arr                           # (not numbers: refused by the caller)
+    if dtype is not None and np.dtype(dtype).kind == "f":
+        return np.asarray(arr.tolist() if arr.dtype.kind == "O" else arr, dtype=np.float64)
+    raise ValueError("Overflow when unpacking long long")
+
+
+def _scalars_of(data, depth=0):
+    """(the set of dtypes torch infers for the items of a nested list/tuple, the data with any
+    one-element Tensor in it replaced by its number). torch promotes the items' own dtypes:
+    a Python float is the default float dtype, an int int64, a bool bool, a NumPy scalar or
+    array and a Tensor their dtype — so ``[np.int32(1), 2]`` is int64, ``[tensor(1.5,
+    dtype=float64), 2]`` float64, ``[np.float16(1), 2]`` float16. A Tensor of more than one
+    element in a list is torch's ValueError."""
+    found, out, changed = set(), [], False
+    for item in data:
+        if isinstance(item, (np.generic, np.ndarray)):    # (np.float64 is a float too)
+            found.add(item.dtype)
+        elif isinstance(item, bool):
+            found.add(np.dtype(np.bool_))
+        elif isinstance(item, int):
+            found.add(np.dtype(np.int64))
+        elif isinstance(item, float):
+            found.add(np.dtype(default_float()))
+        elif hasattr(item, "grad_fn") and isinstance(getattr(item, "array", None), np.ndarray):
+            if item.array.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            found.add(item.array.dtype)
+            item, changed = item.array.reshape(()).item(), True
+        elif isinstance(item, (list, tuple, range)) and depth < 64:
+            inner, item2 = _scalars_of(item, depth + 1)
+            found |= inner
+            changed |= item2 is not item
+            item = item2
+        out.append(item)
+    return found, (out if changed else data)
+
+
+def _has_numpy_bool(data):
+    return any(isinstance(v, np.bool_) or (isinstance(v, (list, tuple)) and _has_numpy_bool(v))
+               for v in data)
+
+
+def _default_dtype(numpy_dtype):
+    """torch's dtype for a Python number: a float the default float dtype, an int int64, a
+    bool bool."""
+    kind = numpy_dtype.kind
+    return default_float() if kind == "f" else np.int64 if kind in "iu" else numpy_dtype
+
+
 def _check_fits(arr, dtype, name=None):
     """Numbers for an integer dtype, as torch checks them: integers in range (a negative one
     down to −255 wraps into uint8), floats finite and in range before they are truncated;
@@ -155,39 +244,6 @@ def _check_fits(arr, dtype, name=None):
             arr.max() > info.max:
         raise RuntimeError(f"value cannot be converted to type {name or np.dtype(dtype).name} "
                            f"without overflow")
-
-
-def _numpy_scalar_types(data, found, depth=0):
-    """The NumPy scalar types inside a nested list/tuple (as torch, they keep their dtype), and
-    ``float`` if there are Python floats among them."""
-    for item in data:
-        if isinstance(item, np.generic):
-            found.add(item.dtype)
-        elif isinstance(item, float):
-            found.add(float)
-        elif isinstance(item, (list, tuple)) and depth < 32:
-            _numpy_scalar_types(item, found, depth + 1)
-    return found
-
-
-def _default_dtype(data, numpy_dtype):
-    """torch's dtype for Python data: floats the default float dtype, ints int64, bools bool —
-    except that NumPy scalars in a list keep theirs (``[np.float64(0.1)]`` is float64,
-    ``[np.int32(3)]`` int32), promoted with the Python numbers beside them as torch does (a
-    Python float counts as the default float dtype: ``[np.float16(1), 2.5]`` is float32)."""
-    kind = numpy_dtype.kind
-    default = default_float() if kind == "f" else np.int64 if kind in "iu" else numpy_dtype
-    if kind not in "fiu" or not isinstance(data, (list, tuple)):
-        return default
-    found = _numpy_scalar_types(data, set())
-    python_floats = float in found
-    found.discard(float)
-    if not found:
-        return default
-    best = np.result_type(*found)
-    if _CATEGORY.get(best.kind, 2) < _CATEGORY[kind]:   # a Python float among NumPy ints
-        return default
-    return np.promote_types(best, default) if python_floats else best
 
 
 def scalar_array(value, like_dtype):

@@ -5,6 +5,8 @@ helpers mm, inner, vdot, addbmm, chain_matmul.
 
 All are compositions of existing primitives (cat, reshape, expand, narrow, matmul): their
 gradients come from those, second order included. Index-valued results are plain tensors."""
+import math
+
 import numpy as np
 
 from .. import ops
@@ -309,18 +311,44 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 def _search(seq, values, right, sorter, op):
-    """np.searchsorted row by row over the leading dims (seq 1-d: one search for all)."""
+    """np.searchsorted row by row over the leading dims (seq 1-d: one search for all). With a
+    NaN in the data, torch's binary search instead (NumPy orders NaN last, torch's
+    comparisons are all false with NaN: :func:`_nan_search`)."""
     side = "right" if right else "left"
+    if seq.dtype.kind == "f" and (np.isnan(seq).any() or np.isnan(values).any()):
+        if sorter is not None:
+            seq = np.take_along_axis(seq, sorter.reshape(seq.shape), axis=-1)
+        return _nan_search(seq, values, right)
     if seq.ndim == 1:
         s = seq if sorter is None else seq[sorter]
         return np.searchsorted(s, values, side=side)
-    rows_s = seq.reshape(-1, seq.shape[-1])
-    rows_v = values.reshape(rows_s.shape[0], -1)
+    rows_s = seq.reshape(math.prod(seq.shape[:-1]), seq.shape[-1])
+    rows_v = values.reshape(rows_s.shape[0], math.prod(values.shape[-1:]))
     out = np.empty(rows_v.shape, np.int64)
     for i in range(rows_s.shape[0]):      # one NumPy search per row of the batch
         s = rows_s[i] if sorter is None else rows_s[i][sorter.reshape(rows_s.shape)[i]]
         out[i] = np.searchsorted(s, rows_v[i], side=side)
     return out.reshape(values.shape)
+
+
+def _nan_search(seq, values, right):
+    """torch's binary search, all values at once: ``start`` moves past ``mid`` unless
+    ``seq[mid] >= v`` (``> v`` for right) — a NaN in seq counts as smaller than anything,
+    a NaN value ends past everything."""
+    n = seq.shape[-1]
+    rows = seq.reshape(math.prod(seq.shape[:-1]), n)
+    vals = values.reshape(rows.shape[0], values.size // max(rows.shape[0], 1))
+    start = np.zeros(vals.shape, np.int64)
+    end = np.full(vals.shape, n, np.int64)
+    while n and (start < end).any():
+        mid = (start + end) // 2
+        at = np.take_along_axis(rows, np.minimum(mid, n - 1), axis=1)
+        with np.errstate(invalid="ignore"):
+            past = ~(at > vals) if right else ~(at >= vals)
+        active = start < end
+        start = np.where(active & past, mid + 1, start)
+        end = np.where(active & ~past, mid, end)
+    return start.reshape(values.shape)
 
 
 def _common(seq, values):

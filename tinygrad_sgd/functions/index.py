@@ -379,12 +379,13 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 @tensor_method
 def diag(input, diagonal=0):
-    """A vector → the square matrix with it on the ``diagonal``; a matrix → that diagonal."""
+    """A vector → the square matrix with it on the ``diagonal``; a matrix → that diagonal, a
+    copy (as torch: unlike :func:`diagonal`, writing into it leaves the matrix alone)."""
     if input.ndim == 1:
         n = input.shape[0] + abs(diagonal)
         return ops.IndexAdd.apply(input, diagonal_index((n, n), diagonal), (n, n), True)
     if input.ndim == 2:
-        return Diagonal.apply(input, int(diagonal), 0, 1)
+        return Diagonal.apply(input, int(diagonal), 0, 1).clone()
     raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 

@@ -14,6 +14,8 @@ values refuses to backpropagate through them instead of silently using the new o
   ``grad_fn`` becomes the new node (``a *= b`` gives ``a.grad_fn = <MulBackward>``), and the
   node works on a copy of the old values, as torch's in-place ops do.
 """
+import numbers
+
 import numpy as np
 
 from .. import autograd, ops
@@ -22,6 +24,7 @@ from ..dtypes import checked_scalar
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
+from .index import torch_index
 
 __all__ = ["inplace"]
 
@@ -222,11 +225,29 @@ def _copy(x, src):
     return Tensor._of(np.broadcast_to(src.array, x.shape).astype(x.dtype))
 
 
+def _fill_in_graph(x, value):
+    _fill(x, value)                                    # (its checks: a 0-d value, in range)
+    v = value if isinstance(value, Tensor) else Tensor._of(checked_scalar(value, x.dtype))
+    return ops.assign.Fill.apply(x, v)
+
+
+def _in_graph(self, value):
+    return autograd.is_grad_enabled() and (self.requires_grad or (
+        isinstance(value, Tensor) and value.requires_grad))
+
+
 def fill_(self, value):
+    """Every element ← ``value`` (a number or a 0-d tensor). In a graph, a node (torch's
+    ``FillBackward``): the old values get a zero gradient, a tensor value the sum."""
+    if _in_graph(self, value):
+        out = inplace(self, _fill_in_graph, value, name="fill_")
+        return named(out, "FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
     return inplace(self, _fill, value, name="fill_")
 
 
 def zero_(self):
+    if _in_graph(self, 0):
+        return named(inplace(self, _fill_in_graph, 0, name="zero_"), "ZeroBackward0")
     return inplace(self, _fill, 0, name="zero_")
 
 
@@ -238,40 +259,47 @@ def copy_(self, src):
     """Copy ``src``'s values into this tensor (broadcast, cast to its dtype). With grad mode
     on and ``src`` requiring grad the copy is a graph node (``CopyBackwards``), as in torch:
     gradients flow back to ``src``."""
-    if autograd.is_grad_enabled() and isinstance(src, Tensor) and src.requires_grad:
+    if _in_graph(self, src):
         return inplace(self, _copy_in_graph, src, name="copy_")
     return inplace(self, _copy, src, name="copy_")
 
 
 def _index_put(x, index, value):
-    value = value if isinstance(value, Tensor) else Tensor._of(np.asarray(value, dtype=x.dtype))
+    value = value if isinstance(value, Tensor) else Tensor._of(checked_scalar(value, x.dtype))
     return ops.IndexPut.apply(x, value.to(x.dtype), index)
 
 
 def setitem(self, index, value):
     """``x[index] = value``. With grad mode on and ``value`` (or ``x``) in a graph, ``x``
     joins the graph as torch's ``CopySlices`` (``x[0] = w * 3`` sends a gradient to ``w``);
-    otherwise a plain write (refused on a leaf that requires grad, outside no_grad)."""
-    from .shape import unwrap_index
-    index = unwrap_index(index)
+    otherwise a plain write (refused on a leaf that requires grad, outside no_grad). The
+    index is read as ``x[index]`` reads it (torch's order: ints and slices first, then the
+    tensor indices, see :func:`~tinygrad_sgd.functions.index.torch_index`)."""
+    if not isinstance(value, (Tensor, numbers.Number, np.number, np.bool_)):
+        raise TypeError(f"can't assign a {_type_name(value)} to a "
+                        f"{_dtype_name(self.dtype)} tensor")
+    index = torch_index(index, self.shape)
     if autograd.is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and
                                                               value.requires_grad)):
         out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
         return named(out, "torch::autograd::CopySlices")
-    if isinstance(value, str):
-        raise TypeError(f"can't assign a str to a {_dtype_name(self.dtype)} tensor")
+    v = value.array if isinstance(value, Tensor) else checked_scalar(value, self.dtype)
+    target, where = ops.index.write_target(self.array, index)
     self._bump_version()
-    v = value.array if isinstance(value, Tensor) else value
     try:
-        self.array[index] = v
+        target[where] = v
     except ValueError as e:
         if "broadcast" not in str(e):
             raise
-        target = self.array[index].shape
         raise ShapeError(f"setitem: a value of shape {tuple(np.shape(v))} can't be written into "
-                         f"the selected part, of shape {target} (the expanded size must match "
-                         f"the existing size)") from None
+                         f"the selected part, of shape {np.shape(target[where])} (the expanded "
+                         f"size must match the existing size)") from None
     return self
+
+
+def _type_name(value):
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 Tensor.fill_, Tensor.zero_, Tensor.copy_ = fill_, zero_, copy_

@@ -196,6 +196,8 @@ def index_add(input, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add_(): self ({_dtype_name(input.dtype)}) and source "
                            f"({_dtype_name(source.dtype)}) must have the same scalar type")
     _source(input, d, idx, source, "index_add_")
+    if input.dtype.kind in "iu":
+        alpha = int(alpha)               # (as torch: alpha in the input's type, 2.5 → 2)
     if alpha != 1:
         source = source * alpha
     return IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else (), True)

@@ -58,6 +58,15 @@ def view(input, *shape, **keyword):
             not hasattr(type(shape[0]), "__index__"):
         return _view_dtype(input, np.dtype(shape[0]))
     shape = listed("view", shape, keyword, "size")
+    try:
+        input.array.reshape(shape, copy=False)
+    except ValueError as e:   # (a wrong size is left to reshape's message)
+        if "copy" in str(e):
+            raise RuntimeError("view size is not compatible with input tensor's size and stride "
+                               "(at least one dimension spans across two contiguous subspaces). "
+                               "Use .reshape(...) instead.") from None
+    except TypeError:
+        pass
     return named(reshape(input, shape), "ViewBackward0", input)
 
 

@@ -3,6 +3,7 @@ parameters (ParameterList, ParameterDict). Their entries are registered under th
 or key, so state_dict keys are torch's (``h.0.attn.c_attn.weight``)."""
 import operator
 from collections import OrderedDict
+from collections.abc import Mapping
 
 from ..tensor import Tensor
 from .module import Module, Parameter, _addindent
@@ -316,7 +317,15 @@ class ParameterDict(Module):
         return self._parameters.pop(key)
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        """Add or overwrite entries. As torch: an ``OrderedDict``, a ParameterDict or a
+        sequence of pairs keeps its order; any other mapping (a plain dict) is taken in
+        sorted key order — so ``parameters()`` and ``state_dict()`` come in torch's order."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif isinstance(parameters, Mapping):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for key, value in items:
             self[key] = value
 

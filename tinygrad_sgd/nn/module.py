@@ -354,11 +354,14 @@ class Module:
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode=True):
-        """Set ``training`` on this module and every descendant; returns self."""
+        """Set ``training`` on this module, then call each child's own ``train(mode)`` (as
+        torch: a child that overrides ``train`` — say, to keep a frozen BatchNorm in eval —
+        is asked, not overruled); returns self."""
         if not isinstance(mode, bool):
             raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self):
@@ -416,9 +419,11 @@ class Module:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
         for p in self.parameters():
+            if p.dtype.kind != "f":       # (as torch: integer parameters keep their dtype)
+                continue
             p.array = p.array.astype(dtype)
-            if p.grad is not None:
-                p.grad = Tensor._of(p.grad.array.astype(dtype))
+            if p.grad is not None:        # the same gradient object, converted (as torch)
+                p.grad.array = p.grad.array.astype(dtype)
         for b in self.buffers():
             if b.dtype.kind == "f":
                 b.array = b.array.astype(dtype)

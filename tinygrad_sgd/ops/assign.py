@@ -8,7 +8,8 @@ from ..autograd import Function
 
 class CopyFrom(Function):
     """``x.copy_(v)``: v broadcast to x's shape and cast to x's dtype; x's old values are
-    gone, so x gets no gradient."""
+    gone, so x's gradient is zero (a zero, as torch's, not none: a parameter behind x still
+    gets a ``.grad``)."""
     inputs, rule = ("x", "v"), "z = v (broadcast to x's shape, in x's dtype)"
     derivatives = ("dL/dx = 0", "dL/dv = dL/dz (summed over the broadcast)")
     grad_fn_name, op_name = "CopyBackwards", "copy_"
@@ -18,9 +19,20 @@ class CopyFrom(Function):
         return np.broadcast_to(v.array, x.shape).astype(x.dtype)
 
     def backward(self, g):
-        if not self.needs_input_grad[1]:
-            return None, None
-        return None, (g if g.dtype == self.v_dtype else g.to(self.v_dtype))
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            gx = g.__class__._of(np.zeros(g.shape, g.dtype))
+        if self.needs_input_grad[1]:
+            gv = g if g.dtype == self.v_dtype else g.to(self.v_dtype)
+        return gx, gv
+
+
+class Fill(CopyFrom):
+    """``x.fill_(v)`` / ``x.zero_()``: every element of x becomes the one number v (a 0-d
+    tensor, or a Python number made one). As :class:`CopyFrom`: x's gradient is zero, v's the
+    sum of dL/dz."""
+    rule = "z = v everywhere (x's shape and dtype)"
+    grad_fn_name, op_name = "FillBackward", "fill_"
 
 
 class CopySlices(Function):

@@ -44,14 +44,14 @@ class IndexPut(Function):
     def forward(self, x, values, index, accumulate=False):
         self.index, self.accumulate = index, accumulate
         out = x.array.copy()
-        target, where = _target(out, index)
+        target, where = write_target(out, index)
         if accumulate:
             np.add.at(target, where, values.array)
         else:
             target[where] = values.array
             if self._recording and x.requires_grad:
                 self.kept = np.ones(out.shape, dtype=bool)
-                kept, where = _target(self.kept, index)
+                kept, where = write_target(self.kept, index)
                 kept[where] = False
         return out
 
@@ -64,7 +64,7 @@ class IndexPut(Function):
         return gx, gv
 
 
-def _target(array, index):
+def write_target(array, index):
     """Where ``index`` writes: ``(array, index)``, or for a two-step :class:`.shape.Staged`
     index (torch's ``x[1, :, idx] = v``) the view its basic step picks and its second step."""
     return (array[index[0]], index[1]) if isinstance(index, Staged) else (array, index)
