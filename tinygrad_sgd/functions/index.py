@@ -100,20 +100,6 @@ def _check_broadcast(arrays):
                          "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
 
 
-def unwrap_index(index):
-    """Tensors inside an index become their integer/bool arrays: NumPy's reading of the index,
-    which ``Tensor.__setitem__`` still uses (reading ``x[index]`` goes through
-    :func:`torch_index`)."""
-    if isinstance(index, Tensor):
-        return index.array
-    if isinstance(index, tuple):
-        return tuple(i.array if isinstance(i, Tensor) else
-                     np.asarray(i) if isinstance(i, list) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
 def _as_items(index):
     if isinstance(index, tuple):
         return index

@@ -478,4 +478,4 @@ def stack(tensors, dim=0) -> Tensor:
     return named(cat([t.unsqueeze(d) for t in tensors], dim=d), "StackBackward0", *tensors)
 
 
-from .index import getitem, unwrap_index  # noqa: E402,F401  (Tensor reads them here)
+from .index import getitem  # noqa: E402,F401  (Tensor reads it here)
