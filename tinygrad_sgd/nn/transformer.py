@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from ..device import check_device
-from ..dtypes import default_float
+from ..dtypes import checked_scalar, default_float
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -43,7 +43,8 @@ def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     check_device(device)
     dtype = default_float(dtype)
     above = np.triu(np.ones((sz, sz), dtype=bool), 1)
-    return Tensor._of(np.where(above, -np.inf, 0.0).astype(dtype))
+    minus_inf = checked_scalar(-np.inf, dtype)    # (an integer dtype: torch's RuntimeError)
+    return Tensor._of(np.where(above, minus_inf, np.zeros((), dtype)))
 
 
 def _get_seq_len(src, batch_first):
@@ -153,6 +154,15 @@ class TransformerDecoderLayer(Module):
         self.dropout3 = Dropout(dropout)
         self.activation = (_get_activation_fn(activation) if isinstance(activation, str)
                            else activation)
+
+    def __setstate__(self, state):
+        """As torch's: a copy (``copy.deepcopy``, as :class:`TransformerDecoder` makes of its
+        layer, or a pickle) whose attribute dict has no ``activation`` gets ``F.relu`` — so
+        an activation given as a Module (``nn.GELU()``, kept among the submodules) is relu in
+        every copy, a quirk of torch kept here so that the numbers are torch's."""
+        if "activation" not in state:
+            state["activation"] = F.relu
+        self.__dict__.update(state)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):

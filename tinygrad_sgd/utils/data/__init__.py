@@ -3,7 +3,8 @@
 * :mod:`.dataset` — ``Dataset``, ``IterableDataset``, ``TensorDataset``, ``ConcatDataset``,
   ``ChainDataset``, ``StackDataset``, ``Subset``, ``random_split``;
 * :mod:`.sampler` — ``Sampler``, ``SequentialSampler``, ``RandomSampler``,
-  ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``;
+  ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``,
+  ``DistributedSampler`` (given ``num_replicas`` and ``rank``: no process groups here);
 * :mod:`.collate` — ``default_collate``, ``default_convert`` (how a list of samples becomes a
   batch);
 * :mod:`.dataloader` — ``DataLoader`` (loading in the main process), ``get_worker_info``.
@@ -18,11 +19,12 @@ and the MNIST arrays, with a ``seed=`` parameter. This package is torch's, for t
 from .dataset import (Dataset, IterableDataset, TensorDataset, ConcatDataset, ChainDataset,
                       StackDataset, Subset, random_split)
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,
-                      WeightedRandomSampler, BatchSampler)
+                      WeightedRandomSampler, BatchSampler, DistributedSampler)
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader, get_worker_info
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
            "StackDataset", "Subset", "random_split", "Sampler", "SequentialSampler",
-           "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "default_collate",
+           "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
+           "DistributedSampler", "default_collate",
            "default_convert", "DataLoader", "get_worker_info"]

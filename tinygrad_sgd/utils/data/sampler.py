@@ -15,6 +15,8 @@ The random ones draw as torch's, at the same moments (when their first index is 
   generator=generator)`` per epoch, the weights as float64.
 """
 import itertools
+import math
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -24,11 +26,14 @@ from ...dtypes import float64
 from ...functions.random import multinomial
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler"]
+           "WeightedRandomSampler", "BatchSampler", "DistributedSampler"]
+
+T_co = TypeVar("T_co", covariant=True)
 
 
-class Sampler:
-    """Base class: subclasses define ``__iter__`` (and ``__len__`` when they know it)."""
+class Sampler(Generic[T_co]):
+    """Base class: subclasses define ``__iter__`` (and ``__len__`` when they know it).
+    Generic, as torch's: ``class MySampler(Sampler[int])``."""
 
     def __iter__(self):
         raise NotImplementedError
@@ -168,3 +173,47 @@ def _check_bool(name, value):
     """torch's check of a sampler's flag (``replacement``, ``drop_last``)."""
     if not isinstance(value, bool):
         raise ValueError(f"{name} should be a boolean value, but got {name}={value}")
+
+
+class DistributedSampler(Sampler):
+    """One replica's share of a dataset, as torch's: every epoch the same order on every
+    replica (``randperm`` with a generator seeded ``seed + epoch``: call :meth:`set_epoch`,
+    or each epoch repeats), padded by repeating its start to a multiple of ``num_replicas``
+    (or, with ``drop_last``, cut to one), then every ``num_replicas``-th index from
+    ``rank``. There is no process group here: ``num_replicas`` and ``rank`` must be given."""
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
+                 drop_last=False):
+        if num_replicas is None or rank is None:
+            raise RuntimeError("Requires distributed package to be available")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.epoch, self.drop_last, self.shuffle, self.seed = 0, drop_last, shuffle, seed
+        n = len(dataset)
+        if drop_last and n % num_replicas:
+            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            indices = R.randperm(n, generator=R.Generator(self.seed + self.epoch)).tolist()
+        else:
+            indices = list(range(n))
+        if self.drop_last:
+            indices = indices[:self.total_size]
+        elif indices:
+            missing = self.total_size - len(indices)
+            indices += (indices * math.ceil(missing / len(indices)))[:missing]
+        return iter(indices[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        """The epoch whose order the next iteration gives (the same on every replica)."""
+        self.epoch = epoch
