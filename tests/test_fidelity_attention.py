@@ -155,3 +155,49 @@ def test_rand_like_keeps_requires_grad_and_errors():
         assert m.rand_like(m.ones(2, 3).t(), requires_grad=True).requires_grad
         with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
             m.rand_like(m.ones(2, 3).t(), dtype=m.int64)
+
+
+def _sdpa_case(q, k, v, **kw):
+    def run(m):
+        g = np.random.default_rng(0)
+        make = (lambda shape, dtype="float32": m.tensor(g.standard_normal(shape).astype(dtype))
+                if dtype[0] == "f" else m.tensor(g.integers(0, 3, shape).astype(dtype)))
+        kw2 = {name: (make(*value) if isinstance(value, tuple) else value)
+               for name, value in kw.items()}
+        return m.nn.functional.scaled_dot_product_attention(make(*q), make(*k), make(*v), **kw2)
+    return run
+
+
+_SDPA = {
+    "feature sizes differ": _sdpa_case(((1, 2, 3, 2),), ((1, 2, 3, 4),), ((1, 2, 3, 2),)),
+    "integer inputs": _sdpa_case(((1, 2, 3, 2), "int64"), ((1, 2, 3, 2), "int64"),
+                                 ((1, 2, 3, 2), "int64")),
+    "dropout_p > 1": _sdpa_case(((1, 2, 3, 2),), ((1, 2, 3, 2),), ((1, 2, 3, 2),),
+                                dropout_p=1.5),
+    "int64 mask": _sdpa_case(((1, 2, 3, 2),), ((1, 2, 3, 2),), ((1, 2, 3, 2),),
+                             attn_mask=((3, 3), "int64")),
+    "float64 mask, float32 query": _sdpa_case(((1, 2, 3, 2),), ((1, 2, 3, 2),),
+                                              ((1, 2, 3, 2),), attn_mask=((3, 3), "float64")),
+    "a list mask": _sdpa_case(((1, 2, 3, 2),), ((1, 2, 3, 2),), ((1, 2, 3, 2),),
+                              attn_mask=[[0.0] * 3] * 3),
+    "gqa: key and value heads differ": _sdpa_case(((1, 4, 3, 2),), ((1, 2, 3, 2),),
+                                                  ((1, 1, 3, 2),), enable_gqa=True),
+    "gqa: heads that do not divide": _sdpa_case(((1, 4, 3, 2),), ((1, 3, 3, 2),),
+                                                ((1, 1, 3, 2),), enable_gqa=True),
+}
+
+
+@pytest.mark.parametrize("name", list(_SDPA))
+def test_sdpa_checks_and_gqa_as_torch(name):
+    results = []
+    for m in (torch, tg):
+        try:
+            results.append(("ok", _SDPA[name](m).detach().numpy()))
+        except Exception as e:                              # noqa: BLE001 (compared)
+            results.append(("error", "RuntimeError" if isinstance(e, RuntimeError)
+                            else type(e).__name__))
+    assert results[0][0] == results[1][0], results
+    if results[0][0] == "ok":
+        np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-6)
+    else:
+        assert results[0][1] == results[1][1], results

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from ... import ops
-from ...errors import ShapeError
+from ...errors import DTypeError, ShapeError
 from ...functions.shape import cat
 from ...tensor import Tensor
 from ._checks import check_float
@@ -84,30 +84,44 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     pass 0.0 in eval). ``enable_gqa``: ``key``/``value`` may have fewer heads (dim −3), each
     shared by a group of query heads."""
     for t, what in ((query, "query"), (key, "key"), (value, "value")):
+        if isinstance(t, Tensor) and t.dtype.kind != "f":   # (torch: a RuntimeError)
+            raise DTypeError(f"scaled_dot_product_attention: expected scalar type Float but "
+                             f"found {t.dtype} ({what})")
         check_float(t, "scaled_dot_product_attention", what)
         if t.ndim < 2:
-            raise ValueError(f"scaled_dot_product_attention: {what} must have at least 2 "
+            raise ShapeError(f"scaled_dot_product_attention: {what} must have at least 2 "
                              f"dims (..., sequence, features), got shape {t.shape}")
     if not (query.dtype == key.dtype == value.dtype):
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {query.dtype} key.dtype: {key.dtype} and "
                            f"value.dtype: {value.dtype} instead.")
     if query.shape[-1] != key.shape[-1]:
-        raise ValueError(f"scaled_dot_product_attention: query and key must have the same "
+        raise ShapeError(f"scaled_dot_product_attention: query and key must have the same "
                          f"feature size, got {query.shape[-1]} and {key.shape[-1]}")
     if key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"scaled_dot_product_attention: key and value must have the same "
+        raise ShapeError(f"scaled_dot_product_attention: key and value must have the same "
                          f"sequence length, got {key.shape[-2]} and {value.shape[-2]}")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got "
+                           f"{dropout_p}")
+    if attn_mask is not None:
+        if not isinstance(attn_mask, Tensor):
+            raise TypeError(f"scaled_dot_product_attention(): argument 'attn_mask' must be "
+                            f"Tensor, not {type(attn_mask).__name__}")
+        if attn_mask.dtype != np.bool_ and attn_mask.dtype != query.dtype:
+            raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match "
+                               f"query dtype, but got attn_mask.dtype: {attn_mask.dtype} and "
+                               f" query.dtype: {query.dtype} instead.")
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")
-    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
-        hq, hk = query.shape[-3], key.shape[-3]
-        if hq % hk or value.shape[-3] != hk:
-            raise RuntimeError(f"scaled_dot_product_attention: number of heads in key and "
-                               f"value ({hk}, {value.shape[-3]}) must divide the number of "
-                               f"heads in query ({hq})")
-        key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hk)
+    if enable_gqa and query.ndim >= 3 and (key.shape[-3], value.shape[-3]) != \
+            (query.shape[-3],) * 2:
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if hq % hk or hq % hv:
+            raise RuntimeError(f"Number of heads in key and value must divide the number of "
+                               f"heads in query (query {hq}, key {hk}, value {hv})")
+        key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
     query, key, value = _blas_ready(query), _blas_ready(key), _blas_ready(value)
@@ -119,11 +133,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         keep = _causal_keep(L, S)
     elif attn_mask is not None:
-        mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor._of(np.asarray(attn_mask))
+        mask = attn_mask
         _check_mask_shape(mask.shape, scores.shape)
         if mask.dtype != np.bool_:        # added to the scaled scores
-            scores = scores * scale + (mask if mask.dtype == scores.dtype else
-                                       mask.to(scores.dtype))
+            scores = scores * scale + mask
             scale = None
         else:
             keep = mask.array
