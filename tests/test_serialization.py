@@ -1,6 +1,7 @@
 """tinygrad_sgd.save / load: round trips of model and optimizer state dicts (nested, int keys,
 non-array values), atomic writes (a failure midway leaves the old file intact and no temporary
 file), and clear errors for corrupt, truncated and foreign files."""
+import collections
 import io
 import os
 import zipfile
@@ -233,3 +234,24 @@ def test_bad_manifest(tmp_path):
     with pytest.raises(ValueError, match="lacks.npz.*names an array 'w' the file lacks"):
         tg.load(write("lacks.npz", b'{"format": "tinygrad_sgd-checkpoint", "version": 1, '
                                    b'"root": {"dict": [["w", {"array": "w"}]]}}'))
+
+
+def test_identity_parameters_and_ordered_dicts_survive_as_torch(tmp_path):
+    """A tensor saved twice loads as one object, a Parameter as a Parameter, requires_grad
+    and OrderedDict kept — as torch.save/torch.load do."""
+    results = []
+    for m in (torch, tg):
+        x = m.arange(6.0).view(2, 3)
+        obj = {"a": x, "b": x, "w": m.nn.Parameter(m.ones(2)),
+               "frozen": m.nn.Parameter(m.ones(2), requires_grad=False),
+               "r": m.ones(2, requires_grad=True), "sd": collections.OrderedDict(k=x),
+               "l": [x, x]}
+        path = tmp_path / f"{m.__name__}.pt"
+        m.save(obj, path)
+        d = m.load(path)
+        results.append((d["a"] is d["b"], d["l"][0] is d["l"][1], d["sd"]["k"] is d["a"],
+                        type(d["w"]).__name__, d["w"].requires_grad,
+                        type(d["frozen"]).__name__, d["frozen"].requires_grad,
+                        d["r"].requires_grad, type(d["r"]).__name__, type(d["sd"]).__name__,
+                        d["a"].tolist()))
+    assert results[0] == results[1]

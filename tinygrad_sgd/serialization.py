@@ -23,9 +23,11 @@ import json
 import os
 import pickle
 import tempfile
+from collections import OrderedDict
 
 import numpy as np
 
+from .nn.module import Parameter
 from .tensor import Tensor
 
 __all__ = ["save", "load", "CheckpointError"]
@@ -51,8 +53,14 @@ def _array_of(value):
     return None
 
 
-def _encode(value, path, arrays):
-    """JSON-able description of ``value``; arrays are moved into ``arrays`` (name → ndarray)."""
+def _encode(value, path, arrays, seen=None):
+    """JSON-able description of ``value``; arrays are moved into ``arrays`` (name → ndarray).
+    A tensor met twice is stored once (``seen``: id → its node), and loads as one object, as
+    torch's; a Parameter and ``requires_grad`` are recorded (``"parameter"``,
+    ``"requires_grad"``), an OrderedDict as such."""
+    seen = {} if seen is None else seen
+    if id(value) in seen:
+        return seen[id(value)]
     arr = _array_of(value)
     if arr is not None:
         if arr.dtype.kind not in "biuf":
@@ -62,7 +70,13 @@ def _encode(value, path, arrays):
         while name in arrays or name == MANIFEST:
             name += "_"
         arrays[name] = arr
-        return {"array": name}
+        node = {"array": name}
+        if isinstance(value, Tensor) and value.requires_grad:
+            node["requires_grad"] = True
+        if type(value).__name__ == "Parameter":
+            node["parameter"] = True
+        seen[id(value)] = node
+        return node
     if isinstance(value, dict):
         items = []
         for k, v in value.items():
@@ -70,11 +84,11 @@ def _encode(value, path, arrays):
                 raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} "
                                 f"key {k!r} at {'/'.join(path) or '<root>'}")
             k = k if isinstance(k, str) else int(k)
-            items.append([k, _encode(v, path + [str(k)], arrays)])
-        return {"dict": items}
+            items.append([k, _encode(v, path + [str(k)], arrays, seen)])
+        return {"ordered_dict" if isinstance(value, OrderedDict) else "dict": items}
     if isinstance(value, (list, tuple)):
         kind = "list" if isinstance(value, list) else "tuple"
-        return {kind: [_encode(v, path + [str(i)], arrays) for i, v in enumerate(value)]}
+        return {kind: [_encode(v, path + [str(i)], arrays, seen) for i, v in enumerate(value)]}
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -84,21 +98,34 @@ def _encode(value, path, arrays):
                     f"arrays/Tensors, numbers, strings, booleans and None")
 
 
-def _decode(node, npz, where):
-    if not isinstance(node, dict) or len(node) != 1:
-        raise CheckpointError(f"{where}: malformed manifest entry {node!r:.80}")
-    (kind, body), = node.items()
-    if kind == "array":
+def _decode(node, npz, where, loaded=None):
+    """The value a manifest ``node`` describes (``loaded``: array name → the Tensor made of
+    it, so that a tensor saved twice loads as one object)."""
+    loaded = {} if loaded is None else loaded
+    if isinstance(node, dict) and "array" in node and set(node) <= {
+            "array", "requires_grad", "parameter"}:
+        body = node["array"]
         if body not in npz.files:
             raise CheckpointError(f"{where}: the manifest names an array {body!r} the file "
                                   f"lacks")
-        return Tensor._of(npz[body])
-    if kind == "dict":
-        return {k: _decode(v, npz, where) for k, v in body}
+        if body not in loaded:
+            t = Tensor._of(npz[body])
+            if node.get("parameter"):
+                t = Parameter(t, requires_grad=bool(node.get("requires_grad")))
+            elif node.get("requires_grad"):
+                t.requires_grad_(True)
+            loaded[body] = t
+        return loaded[body]
+    if not isinstance(node, dict) or len(node) != 1:
+        raise CheckpointError(f"{where}: malformed manifest entry {node!r:.80}")
+    (kind, body), = node.items()
+    if kind in ("dict", "ordered_dict"):
+        pairs = ((k, _decode(v, npz, where, loaded)) for k, v in body)
+        return OrderedDict(pairs) if kind == "ordered_dict" else dict(pairs)
     if kind == "list":
-        return [_decode(v, npz, where) for v in body]
+        return [_decode(v, npz, where, loaded) for v in body]
     if kind == "tuple":
-        return tuple(_decode(v, npz, where) for v in body)
+        return tuple(_decode(v, npz, where, loaded) for v in body)
     if kind == "value":
         return body
     raise CheckpointError(f"{where}: unknown manifest entry kind {kind!r}")
@@ -176,8 +203,10 @@ def _remove_stale_temporaries(directory, prefix):
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
-    """Load what :func:`save` wrote. Arrays come back as **our Tensors** (``requires_grad``
-    False, dtype as saved), ready for ``model.load_state_dict`` or
+    """Load what :func:`save` wrote. Arrays come back as **our Tensors** (dtype as saved;
+    Parameters as Parameters, ``requires_grad`` as saved; a tensor saved twice as one
+    object; views of one tensor, though, as separate copies, where torch keeps them sharing
+    memory), ready for ``model.load_state_dict`` or
     ``optimizer.load_state_dict``; dict keys, lists, tuples and plain values as saved.
 
     torch's arguments: ``map_location`` — ``None``, ``"cpu"``, a CPU device, a dict of
