@@ -98,3 +98,60 @@ def test_removed_hooks_do_not_run_and_error_messages_from_pre_hooks_fail_the_loa
         with pytest.raises(RuntimeError, match="refused by a hook"):
             m.load_state_dict(m.state_dict())
     np.testing.assert_array_equal(tg.nn.Linear(2, 2).state_dict()._metadata[""]["version"], 1)
+
+
+def _extension_points_net(m):
+    class Counter(m.nn.Module):                       # extra state
+        def __init__(self):
+            super().__init__()
+            self.lin = m.nn.Linear(2, 2)
+            self.count = 3
+
+        def get_extra_state(self):
+            return {"count": self.count}
+
+        def set_extra_state(self, state):
+            self.count = state["count"]
+
+    class Renamer(m.nn.Module):                       # an old key renamed while loading
+        def __init__(self):
+            super().__init__()
+            self.w = m.nn.Parameter(m.zeros(2))
+
+        def _load_from_state_dict(self, sd, prefix, *args):
+            if prefix + "old_w" in sd:
+                sd[prefix + "w"] = sd.pop(prefix + "old_w")
+            super()._load_from_state_dict(sd, prefix, *args)
+
+    class Noted(m.nn.Module):                         # an entry added while saving
+        def __init__(self):
+            super().__init__()
+            self.b = m.nn.Parameter(m.ones(1))
+
+        def _save_to_state_dict(self, dest, prefix, keep_vars):
+            super()._save_to_state_dict(dest, prefix, keep_vars)
+            dest[prefix + "note"] = m.tensor(7.0)
+
+    return m.nn.Sequential(Counter(), Renamer(), Noted())
+
+
+def test_state_dict_extension_points_as_torch():
+    """get_extra_state/set_extra_state, _save_to_state_dict and _load_from_state_dict
+    overridden (and calling super()) give torch's keys, values and load results."""
+    seen = []
+    for m in (torch, tg):
+        net = _extension_points_net(m)
+        sd = net.state_dict()
+        other = _extension_points_net(m)
+        other[0].count = 0
+        given = {k: v for k, v in sd.items() if k not in ("1.w", "2.note")}
+        given["1.old_w"] = m.ones(2) * 5
+        result = other.load_state_dict(given)
+        without_extra = {k: v for k, v in given.items() if k != "0._extra_state"}
+        with pytest.raises(RuntimeError, match="Missing key"):
+            other.load_state_dict(without_extra)
+        loose = other.load_state_dict(without_extra, strict=False)
+        seen.append((list(sd), sd["0._extra_state"], float(sd["2.note"]), list(result.missing_keys),
+                     list(result.unexpected_keys), other[0].count, other[1].w.tolist(),
+                     list(loose.missing_keys), list(loose.unexpected_keys)))
+    assert seen[0] == seen[1]

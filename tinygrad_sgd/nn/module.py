@@ -494,6 +494,40 @@ class Module:
         """``hook(module, incompatible_keys)`` after loading (may edit the key lists)."""
         return hooks.register_table(self, "_load_state_dict_post_hooks", hook)
 
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        """torch's extension point: this module's own entries (its parameters, persistent
+        buffers and, if it keeps any, ``_extra_state``) into ``destination``; a subclass may
+        override it (and call ``super()``)."""
+        for key, t in self._own_state_items():
+            destination[prefix + key] = t if keep_vars else t.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """torch's extension point: load this module's own entries (see
+        :func:`.state_dict.load_own`); a subclass may override it — to rename old keys
+        before calling ``super()``, say."""
+        from .state_dict import load_own
+        load_own(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                 unexpected_keys, error_msgs)
+
+    def get_extra_state(self):
+        """torch's extension point: a module that overrides this (and
+        :meth:`set_extra_state`) gets any picklable value saved as ``prefix + "_extra_state"``
+        in its state dict."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never "
+                           "be called. Please file an issue at "
+                           "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                           "to report this bug.")
+
+    def set_extra_state(self, state):
+        """torch's extension point: receives what :meth:`get_extra_state` returned."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never "
+                           "be called. Please file an issue at "
+                           "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                           "to report this bug.")
+
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values from ``state_dict`` into the existing parameters and buffers (in place,
         under no_grad, keeping each one's dtype) — or, with ``assign=True``, make the state

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .module import IncompatibleKeys, Parameter, _as_numpy
+from .module import IncompatibleKeys, Module, Parameter, _as_numpy
 
 __all__ = ["load_state_dict"]
 
@@ -38,10 +38,14 @@ def _save(module, destination, prefix, keep_vars):
     hooks = module.__dict__
     for hook in hooks.get("_state_dict_pre_hooks", {}).values():
         hook(module, prefix, keep_vars)
-    for key, t in module._own_state_items():
-        destination[prefix + key] = t if keep_vars else t.detach()
+    module._save_to_state_dict(destination, prefix, keep_vars)
     for name, child in module._modules.items():
-        if child is not None:
+        if child is None:
+            continue
+        if type(child).state_dict is not Module.state_dict:     # a child's own, as torch
+            child.state_dict(destination=destination, prefix=prefix + name + ".",
+                             keep_vars=keep_vars)
+        else:
             _save(child, destination, prefix + name + ".", keep_vars)
     for hook in hooks.get("_state_dict_hooks", {}).values():
         if hook(module, destination, prefix, local_metadata) is not None:
@@ -55,7 +59,7 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
                         f"{type(state_dict).__name__}")
     tree = list(module.named_modules(remove_duplicate=False))
     if any(m.__dict__.get("_load_state_dict_pre_hooks") or
-           m.__dict__.get("_load_state_dict_post_hooks") for _, m in tree):
+           m.__dict__.get("_load_state_dict_post_hooks") or _extended(m) for _, m in tree):
         return _load_with_hooks(module, state_dict, strict, assign)
     for name, m in tree:                        # lazy layers take their shapes first
         if hasattr(m, "_lazy_load_hook"):
@@ -86,19 +90,10 @@ def _load_with_hooks(module, state_dict, strict, assign):
                  unexpected, problems)           # (strict: torch passes True, always)
         if hasattr(m, "_lazy_load_hook"):
             m._lazy_load_hook(state_dict, prefix)
-        own, arrays = dict(m._own_state_items()), {}
-        for key, t in own.items():
-            owned[prefix + key] = t
-            if prefix + key in state_dict:
-                _check(key, t, state_dict[prefix + key], problems, arrays, prefix)
-            else:
-                missing.append(prefix + key)
-        _copy(m, {k: own[k] for k in arrays}, arrays, assign)
-        for key in state_dict:
-            if key.startswith(prefix):
-                first, _, rest = key[len(prefix):].partition(".")
-                if (first not in m._modules) if rest else (first not in own):
-                    unexpected.append(key)
+        local = dict(metadata.get(prefix[:-1], {}), assign_to_params_buffers=assign)
+        m._load_from_state_dict(state_dict, prefix, local, True, missing, unexpected,
+                                problems)
+        owned.update((prefix + key, t) for key, t in m._own_state_items())
         for name, child in m._modules.items():
             if child is not None:
                 load(child, prefix + name + ".")
@@ -111,6 +106,43 @@ def _load_with_hooks(module, state_dict, strict, assign):
     load(module, "")
     _raise(module, strict, missing, unexpected, problems, owned, state_dict)
     return IncompatibleKeys(missing, unexpected)
+
+
+def _extended(m):
+    """Whether a module takes part in loading itself: it overrides torch's
+    ``_load_from_state_dict`` or keeps extra state (``set_extra_state``)."""
+    kind = type(m)
+    return (kind._load_from_state_dict is not Module._load_from_state_dict or
+            kind.set_extra_state is not Module.set_extra_state)
+
+
+def load_own(m, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+             error_msgs):
+    """:meth:`Module._load_from_state_dict`: this module's own parameters and persistent
+    buffers (and extra state) from ``state_dict``, as torch's — missing ones and, when
+    ``strict``, keys under ``prefix`` that are neither its own nor a child's into the lists;
+    shape problems into ``error_msgs``."""
+    own, arrays = dict(m._own_state_items()), {}
+    for key, t in own.items():
+        if prefix + key in state_dict:
+            _check(key, t, state_dict[prefix + key], error_msgs, arrays, prefix)
+        else:
+            missing_keys.append(prefix + key)
+    _copy(m, {k: own[k] for k in arrays}, arrays,
+          local_metadata.get("assign_to_params_buffers", False))
+    extra = prefix + "_extra_state"
+    keeps_extra = type(m).set_extra_state is not Module.set_extra_state
+    if keeps_extra:
+        if extra in state_dict:
+            m.set_extra_state(state_dict[extra])
+        elif strict:
+            missing_keys.append(extra)
+    if strict:
+        for key in state_dict:
+            if key.startswith(prefix) and not (keeps_extra and key == extra):
+                first, _, rest = key[len(prefix):].partition(".")
+                if (first not in m._modules) if rest else (first not in own):
+                    unexpected_keys.append(key)
 
 
 def _check(key, t, value, problems, arrays, prefix=""):
