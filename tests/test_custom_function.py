@@ -344,7 +344,7 @@ def test_gradcheck_of_a_tuple_output():
 def test_in_place_change_of_a_saved_output_is_caught():
     x = tg.tensor([0.3, -0.7], requires_grad=True)
     e, d = SEV_OURS["ExpPair"].apply(x)
-    d.data.mul_(2.0)
+    d.detach().mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation.*"
                                            "ExpPairBackward"):
         e.sum().backward()

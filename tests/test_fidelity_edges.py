@@ -336,3 +336,22 @@ def test_module_to_keeps_integer_parameters_and_the_grad_object():
         assert lin.count.dtype == m.int64
         assert lin.weight.dtype == m.float64 and lin.weight.grad.dtype == m.float64
         assert grad is lin.weight.grad and grad.dtype == m.float64   # the same object
+
+
+def _expand_same_shape_written(m):
+    x = m.ones(2, 3)
+    x.expand(2, 3).add_(1)
+    z = m.ones(3)
+    z.expand(1, 3).mul_(3)
+    return m.cat([x.reshape(-1), z])
+
+
+def _expand_repeating_written(m):
+    y = m.ones(1, 3)
+    y.expand(2, 3).add_(1)
+    return y
+
+
+@pytest.mark.parametrize("fn", [_expand_same_shape_written, _expand_repeating_written])
+def test_expand_writable_where_nothing_repeats(fn):
+    _same(fn)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numbers
 import warnings
-import weakref
 
 import numpy as np
 
@@ -94,16 +93,23 @@ class Tensor:
     def data(self):
         """The values as a Tensor of their own, sharing this tensor's memory and cut off from
         the graph (as torch's ``.data``): ``p.data += -lr * p.grad`` updates ``p`` in place,
-        unseen by autograd. Assigning ``p.data = other`` makes ``p`` use ``other``'s values.
-        (The raw NumPy array behind a tensor is ``.array``.)"""
-        return Tensor._of(self.array)
+        unseen by autograd — as in torch, ``.data`` counts its in-place changes apart (a
+        version counter of its own, so ``w._version`` doesn't move and a graph that saved
+        ``w`` still runs), where ``detach()`` and views share this tensor's counter.
+        Assigning ``p.data = other`` makes ``p`` use ``other``'s values. (The raw NumPy array
+        behind a tensor is ``.array``.)"""
+        return Tensor._of(versions.counted_apart(self.array))
 
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got "
                             f"{type(value).__name__}")
-        self.array = value.array
+        if self.requires_grad and value.array.dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        if not versions.same_memory(value.array, self.array):  # (``p.data += d`` gives back
+            self.array = value.array                          # p's own memory: kept as is)
 
     @property
     def requires_grad(self):
@@ -356,18 +362,10 @@ class Tensor:
         return _HookHandle(hooks, hook)
 
     def retain_grad(self):
-        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep theirs)."""
-        if self.grad_fn is None or self._retains_grad:
-            return
-        ref = weakref.ref(self)
-
-        def store(g):  # a copy: g itself flows on and may reach other tensors' .grad
-            t = ref()
-            if t is not None:
-                t.grad = Tensor._of(g.array.copy() if t.grad is None else t.grad.array + g.array)
-        store.retains_grad = True  # run after every other hook, as torch
-        self._retains_grad = True
-        self.grad_fn.register_prehook(store)
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep theirs);
+        refused, as torch, on a tensor that doesn't require grad. After an in-place op the
+        kept gradient is the new value's (see :mod:`~.autograd.accumulate`)."""
+        autograd.accumulate.retain_grad(self)
 
     # ------------------------------------------------------------------ in-place
     @property

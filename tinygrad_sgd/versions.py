@@ -4,13 +4,14 @@ Counted per block of memory, not per Tensor object: a detached tensor, a view (r
 transpose, basic indexing, expand), a Parameter or a ``state_dict()`` entry built on the same
 array all see — and bump — one counter, as torch's views share their base's version. A node
 records the versions of what it saves; backward refuses values whose version moved, instead of
-silently using changed values.
+silently using changed values. The one exception is torch's too: ``.data`` is the same memory
+counted apart (:func:`counted_apart`).
 """
 import weakref
 
 import numpy as np
 
-__all__ = ["version_of", "bump", "carry", "memory_owner"]
+__all__ = ["version_of", "bump", "carry", "memory_owner", "counted_apart", "same_memory"]
 
 _inplace_changes = {}   # id(the ndarray that owns the memory) -> in-place changes made to it
 
@@ -20,6 +21,22 @@ def memory_owner(array):
     while isinstance(array.base, np.ndarray):
         array = array.base
     return array
+
+
+def counted_apart(array):
+    """``array``'s memory as a new array whose in-place changes are counted apart from
+    ``array``'s (torch's ``.data``), and its views' with it: made through a ``memoryview``,
+    the new array's ``.base`` chain — and so :func:`memory_owner` — ends at itself."""
+    try:
+        return np.asarray(memoryview(array))
+    except (TypeError, ValueError, BufferError):   # (no buffer format: counted together)
+        return array
+
+
+def same_memory(a, b) -> bool:
+    """True when ``a`` and ``b`` are the same elements of the same memory."""
+    return a is b or (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
 
 
 def version_of(array) -> int:

@@ -1,14 +1,16 @@
-"""``tinygrad_sgd.autograd.detect_anomaly()``: the first NaN/Inf produced in forward or in
-backward raises a FloatingPointError naming the operation (``log (LogBackward)``) and the line
-of the user's code that created it — and with the mode off (the default) nothing is checked.
-"""
+"""``tinygrad_sgd.autograd.detect_anomaly()``, as torch's: the first backward node that returns
+a NaN gradient raises ``RuntimeError: Function 'SqrtBackward' returned nan values in its 0th
+output.``, after a warning naming the line of the user's code that created the node; NaN/Inf in
+forward results and infinite gradients are let through, as torch lets them; with the mode off
+(the default) nothing is checked. Every scenario runs on torch too."""
 import os
-import re
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
+import torch
 
 import tinygrad_sgd as tg
 from tinygrad_sgd import Tensor, autograd
@@ -24,24 +26,95 @@ def here(offset=1):
     return f"{HERE}:{sys._getframe(1).f_lineno + offset}"
 
 
-def raises_anomaly(fn):
-    with pytest.raises(FloatingPointError) as info:
-        fn()
-    return str(info.value)
+def outcome(m, program):
+    """What ``program(m)`` does under ``m``'s anomaly mode: ("ok", None) or ("RuntimeError",
+    message)."""
+    with m.autograd.detect_anomaly(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            program(m)
+        except RuntimeError as e:
+            return "RuntimeError", str(e)
+    return "ok", None
 
 
-# ============================================================================ off by default
+def _log_zero(m):                          # -inf forward, nan after * 0: not checked
+    x = m.tensor([0.0, 1.0], requires_grad=True)
+    (x.log() * 0.0).sum()
+
+
+def _masked_softmax(m):                    # the attention idiom: -inf scores, fine gradients
+    s = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    mask = m.tensor([[False, True], [False, False]])
+    s.masked_fill(mask, float("-inf")).softmax(-1)[:, 0].sum().backward()
+
+
+def _infinite_gradient(m):                 # sqrt at 0: an inf gradient, let through
+    x = m.tensor([0.0, 4.0], requires_grad=True)
+    x.sqrt().sum().backward()
+
+
+def _nan_gradient(m):                      # sqrt at -1: NaN forward, NaN gradient: raised
+    x = m.tensor([-1.0, 4.0], requires_grad=True)
+    x.sqrt().sum().backward()
+
+
+def _nan_data(m):                          # NaN coming in with the data: a NaN gradient
+    w = m.tensor([2.0, 3.0], requires_grad=True)
+    (m.tensor([1.0, float("nan")]) * w).sum().backward()
+
+
+def _pow_at_zero(m):                       # d(x^y)/dy at x = 0: ln 0 masked, no NaN
+    y = m.tensor([2.0, 3.0], requires_grad=True)
+    (m.tensor([0.0, 2.0]) ** y).sum().backward()
+
+
+@pytest.mark.parametrize("program", [_log_zero, _masked_softmax, _infinite_gradient,
+                                     _nan_gradient, _nan_data, _pow_at_zero],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_what_raises_is_what_torch_raises(program):
+    want, got = outcome(torch, program), outcome(tg, program)
+    assert want[0] == got[0], (want, got)
+    if want[0] == "RuntimeError":
+        assert "returned nan values in its" in want[1] and "returned nan values in its" in got[1]
+
+
+def test_the_error_names_the_node_and_the_warning_the_users_line():
+    x = Tensor([-1.0, 4.0], requires_grad=True)
+    with detect_anomaly():
+        line = here()
+        y = x.sqrt()
+        with pytest.warns(UserWarning, match="Error detected in SqrtBackward") as warned, \
+                pytest.raises(RuntimeError, match=r"Function 'SqrtBackward' returned nan "
+                                                  r"values in its 0th output\."):
+            y.sum().backward()
+    assert any(line in str(w.message) for w in warned)
+
+
+def test_a_node_inside_the_library_is_blamed_on_the_users_call():
+    model = SimpleCNN()
+    x = tg.randn(2, 1, 28, 28)
+    with detect_anomaly():
+        out = model(x)
+        line = here()
+        loss = (out.sum() * 0.0 - 1.0).sqrt()   # sqrt(-1): NaN, its gradient NaN
+        with pytest.warns(UserWarning) as warned, pytest.raises(RuntimeError, match="nan"):
+            loss.backward()
+    text = " ".join(str(w.message) for w in warned)
+    assert line in text and "tinygrad_sgd" + os.sep not in text.split("caused the error:")[1]
+
+
 def test_off_by_default_and_free_when_off(monkeypatch):
     assert not autograd.is_anomaly_enabled()
 
     def forbidden(*args, **kwargs):
         raise AssertionError("an anomaly check ran while the mode is off")
-    monkeypatch.setattr(autograd.anomaly, "check_finite", forbidden)
+    monkeypatch.setattr(autograd.anomaly, "check_backward_outputs", forbidden)
     monkeypatch.setattr(autograd.anomaly, "user_frame", forbidden)
-    x = Tensor([0.0, 1.0], requires_grad=True)
-    y = x.log() * 0.0                          # -inf, then nan
-    assert np.isnan(y.data[0]) and "created_at" not in y.grad_fn.__dict__
-    (x.sqrt() + y).sum().backward()            # an infinite gradient: computed, not checked
+    x = Tensor([-1.0, 1.0], requires_grad=True)
+    y = x.sqrt()
+    assert "created_at" not in y.grad_fn.__dict__
+    y.sum().backward()                          # a NaN gradient: computed, not checked
     assert np.isnan(x.grad.data[0])
 
 
@@ -50,12 +123,12 @@ def test_context_restores_the_previous_mode_even_on_error():
         assert autograd.is_anomaly_enabled()
         with detect_anomaly(check_nan=False):
             assert not autograd.is_anomaly_enabled()
-            Tensor([0.0]).log()                 # not checked
         assert autograd.is_anomaly_enabled()
     assert not autograd.is_anomaly_enabled()
-    with pytest.raises(FloatingPointError):
+    x = Tensor([-1.0], requires_grad=True)
+    with pytest.raises(RuntimeError), pytest.warns(UserWarning):
         with detect_anomaly():
-            Tensor([-1.0]).sqrt()
+            x.sqrt().sum().backward()
     assert not autograd.is_anomaly_enabled()
 
 
@@ -66,101 +139,6 @@ def test_the_mode_is_per_thread():
         t.start()
         t.join()
     assert seen == [False]
-
-
-# ============================================================================ forward
-def test_forward_inf_names_the_op_and_the_users_line():
-    x = Tensor([0.0, 1.0], requires_grad=True)
-    with detect_anomaly():
-        line = here()
-        msg = raises_anomaly(lambda: x.log())
-    assert "log (LogBackward) produced Inf values in its forward output" in msg
-    assert f"created at {line} in " in msg
-
-
-def test_forward_nan_from_zero_over_zero():
-    z = Tensor([0.0, 2.0])
-    with detect_anomaly():
-        a = z * 1.0                             # fine
-        line = here()
-        msg = raises_anomaly(lambda: a / z)
-    assert "div (DivBackward) produced NaN values" in msg and line in msg
-
-
-def test_forward_anomaly_inside_library_code_points_at_the_users_call():
-    model = SimpleCNN()
-    x = tg.randn(2, 1, 28, 28)
-    with detect_anomaly():
-        out = model(x)                          # finite: no error
-        target = Tensor(np.array([1, 2]))
-        assert np.isfinite(F.nll_loss(out, target).item())
-        big = out * 1e20                        # finite in float32 ...
-        line = here()
-        msg = raises_anomaly(lambda: F.mse_loss(big, tg.zeros(2, 10)))  # ... its square is not
-    # (the op that squares: mse_loss's own node, or a mul inside it)
-    assert re.search(r"\((MseLoss|Mul)Backward\) produced Inf", msg) and line in msg
-    assert "tinygrad_sgd" + os.sep not in msg.split("created at")[1]
-
-
-def test_nan_coming_in_with_the_data_is_not_blamed_on_the_op():
-    data = Tensor([1.0, float("nan")])
-    w = Tensor([2.0, 3.0], requires_grad=True)
-    with detect_anomaly():
-        msg = raises_anomaly(lambda: data * w)
-    assert "received NaN/Inf values in its input 0" in msg
-    assert "not produced by an operation" in msg
-
-
-# ============================================================================ backward
-def test_backward_inf_names_the_backward_node_and_where_it_was_created():
-    x = Tensor([0.0, 4.0], requires_grad=True)
-    with detect_anomaly():
-        line = here()
-        y = x.sqrt()                            # sqrt(0) = 0: fine forward
-        msg = raises_anomaly(lambda: y.sum().backward())
-    assert "sqrt (SqrtBackward) returned Inf values in its gradient for input 0" in msg
-    assert f"created at {line} in " in msg
-
-
-def test_backward_nan_in_a_helper_function_of_the_user():
-    def norm(v):
-        return (v * v).sum().sqrt()             # the line blamed: inside the user's helper
-    line = f"{HERE}:{norm.__code__.co_firstlineno + 1}"
-    x = Tensor([0.0, 0.0], requires_grad=True)
-    with detect_anomaly():
-        n = norm(x)
-        msg = raises_anomaly(n.backward)
-    assert "SqrtBackward" in msg and line in msg
-
-
-def test_backward_anomaly_after_a_model_blames_the_users_line():
-    tg.manual_seed(0)
-    model = SimpleCNN()
-    x = tg.randn(2, 1, 28, 28)
-    with detect_anomaly():
-        out = model(x)
-        line = here()
-        loss = (out.sum() * 0.0).sqrt()         # sqrt(0) = 0, its derivative is not finite
-        msg = raises_anomaly(loss.backward)
-    assert "sqrt (SqrtBackward) returned Inf values" in msg and line in msg
-
-
-def test_backward_checks_what_each_node_returns_not_its_intermediates():
-    # d(x^y)/dy = x^y·ln x uses ln 0 = -inf at x = 0, masked to 0 (as torch): no anomaly
-    x = Tensor([0.0, 2.0])
-    y = Tensor([2.0, 3.0], requires_grad=True)
-    with detect_anomaly():
-        (x ** y).sum().backward()
-    assert y.grad.tolist() == [0.0, pytest.approx(8 * np.log(2.0))]
-
-
-def test_backward_only_under_the_mode_says_the_creation_place_is_unknown():
-    x = Tensor([0.0], requires_grad=True)
-    y = x.sqrt().sum()
-    with detect_anomaly():
-        msg = raises_anomaly(y.backward)
-    assert "SqrtBackward" in msg and "run the forward pass inside detect_anomaly() too" in msg
-    assert HERE not in msg                      # no made-up line
 
 
 def test_finite_training_step_passes_under_the_mode():
@@ -174,15 +152,3 @@ def test_finite_training_step_passes_under_the_mode():
             F.nll_loss(model(x), y).backward()
             opt.step()
     assert all(np.isfinite(p.data).all() for p in model.parameters())
-
-
-def test_diverging_training_is_stopped_at_the_first_bad_op():
-    w = Tensor([1e30], requires_grad=True)
-    opt = tg.optim.SGD([w], lr=1.0)
-    with detect_anomaly():
-        with pytest.raises(FloatingPointError, match=r"mul \(MulBackward\) produced Inf"):
-            for _ in range(5):
-                opt.zero_grad()
-                loss = (w * w * w).sum()        # 1e90 overflows float32
-                loss.backward()
-                opt.step()

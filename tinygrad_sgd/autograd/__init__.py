@@ -1,8 +1,9 @@
-"""The graph machinery, in five small rooms:
+"""The graph machinery, in six small rooms:
 
 * :mod:`.function` — ``Function``, the base of every op and the node of the graph;
 * :mod:`.engine` — the backward walk (Kahn order, accumulate, un-broadcast), ``backward``,
   ``grad``;
+* :mod:`.accumulate` — where gradients are kept: leaves' ``.grad``, ``retain_grad``;
 * :mod:`.grad_mode` — ``no_grad``, ``enable_grad``, ``set_grad_enabled``;
 * :mod:`.slices` — gradients that are zero but for one block (indexing's, added in place);
 * :mod:`.anomaly` — ``detect_anomaly``, ``set_detect_anomaly``.

@@ -1,8 +1,12 @@
-"""Anomaly mode: ``with detect_anomaly():`` the first NaN/Inf produced by an operation, in
-forward or backward, raises ``FloatingPointError`` naming the op and the line of user code that
-created it. Off by default; then it costs one attribute lookup per operation."""
+"""Anomaly mode, as torch's: ``with detect_anomaly():`` each graph node remembers the line of
+user code that created it, and the first backward that returns a NaN gradient raises
+``RuntimeError: Function 'SqrtBackward' returned nan values in its 0th output.``, after a
+warning naming that line. Only backward results are checked, and only for NaN (an infinite
+gradient, or NaN/Inf in a forward result, is let through, as in torch). Off by default; then
+it costs one attribute lookup per operation."""
 import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -65,29 +69,19 @@ def user_frame() -> str:
     return "<unknown>"
 
 
-def check_finite(array, node, input_index=None, inputs=()) -> None:
-    """Raise if ``array`` (the forward output of ``node`` computed from ``inputs``, or — with
-    ``input_index`` — the gradient its backward returned for that input) holds NaN or Inf."""
-    if array.dtype.kind not in "fc" or np.isfinite(array).all():
-        return
-    bad = "NaN" if np.isnan(array).any() else "Inf"
-    try:
-        op = f"{node.label()} ({node.name()})"
-    except Exception:  # a label that needs something backward already freed
-        op = node.name()
+def check_backward_outputs(node, arrays) -> None:
+    """Raise torch's RuntimeError if one of the gradients ``node``'s backward returned (their
+    arrays, None where there is none) holds NaN."""
+    for i, a in enumerate(arrays):
+        if a is not None and a.dtype.kind in "fc" and np.isnan(a).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               f"output.")
+
+
+def warn_backward_failed(node) -> None:
+    """torch's warning when a node's backward fails under the mode: where the node was made."""
     where = node.__dict__.get("created_at")   # (a plain getattr would trip on a freed node)
-    where = (f"the operation was created at {where}" if where else
-             "where it was created is unknown: run the forward pass inside "
-             "detect_anomaly() too")
-    if input_index is not None:
-        raise FloatingPointError(f"detect_anomaly: {op} returned {bad} values in its gradient "
-                                 f"for input {input_index} during backward; {where}")
-    for i, a in enumerate(inputs):   # the values may have come in from outside
-        d = getattr(a, "array", None)
-        if isinstance(d, np.ndarray) and d.dtype.kind in "fc" and not np.isfinite(d).all():
-            raise FloatingPointError(
-                f"detect_anomaly: {op} received NaN/Inf values in its input {i} (they "
-                f"were not produced by an operation run under detect_anomaly: check "
-                f"the data and the parameters); {where}")
-    raise FloatingPointError(f"detect_anomaly: {op} produced {bad} values in its "
-                             f"forward output; {where}")
+    warnings.warn(f"Error detected in {node.name()}. " + (
+        f"Traceback of forward call that caused the error:\n  {where}" if where else
+        "No forward pass information available. Enable detect anomaly during forward pass "
+        "for more information."), stacklevel=4)

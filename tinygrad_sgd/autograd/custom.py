@@ -35,7 +35,7 @@ import functools
 
 import numpy as np
 
-from . import function
+from . import anomaly, function
 from .function import Function, _tensor_class
 from .grad_mode import _mode, is_grad_enabled, no_grad
 from .. import versions
@@ -137,6 +137,8 @@ def _link(ctx, args, needs):
     ctx.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
     if _mode.modules:
         ctx.modules = _mode.modules
+    if _mode.anomaly:                         # (for the warning if its backward fails)
+        ctx.created_at = anomaly.user_frame()
 
 
 # ----------------------------------------------------------------------------- several outputs

@@ -10,7 +10,8 @@ graph is being built, indexing's backward hands over just the indexed block
 (:class:`~.slices.SliceGrad`), which the walk adds into a gradient array of its own, in place
 — so a sequence sliced into T steps costs T slice-sized additions, not T full-sized ones.
 
-The core loop is short; what it does besides (hooks, anomaly checks, capturing gradients for
+The core loop is short; what it does besides (hooks, ``retain_grad``, anomaly checks, adding
+into the leaves' ``.grad`` as torch's AccumulateGrad, capturing gradients for
 ``autograd.grad``, the explainer's observer, freeing saved arrays) is in named helpers.
 """
 import warnings
@@ -20,6 +21,7 @@ import numpy as np
 from ..kernels.elementwise import sum_to_shape as sum_to_shape_array
 from . import anomaly
 from .function import Function, _tensor_class
+from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_grad
 from .slices import SliceGrad, add_slices as _add_slices, welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
 
@@ -56,6 +58,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     backward ran (``grads_out`` already reduced to the inputs' shapes): the explainer narrates.
     """
     buffers, leaf_grads = {}, {}    # node -> incoming gradient; id(leaf) -> [leaf, gradient]
+    follow_in_place_changes()
     capture = _Capture(inputs)
     roots = []
     for t, g in zip(tensors, grad_tensors):
@@ -92,15 +95,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 observer(node, g, grads)
             if not retain_graph:
                 node.release()
-            checking = _mode.anomaly
-            for i, (edge, gi) in enumerate(zip(node._edges, grads)):
+            for edge, gi in zip(node._edges, grads):
                 if edge is None:
                     continue
                 node_edge = isinstance(edge, Function)
                 if gi is not None:
-                    if checking:
-                        anomaly.check_finite(gi.values if type(gi) is SliceGrad else gi.array,
-                                             node, i)
                     if node_edge:           # (_accumulate_into, inlined on the hot path)
                         prev = buffers.get(edge)
                         buffers[edge] = gi if prev is None else prev + gi \
@@ -117,13 +116,13 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         else:  # every gradient into it was None: propagate nothing further
                             _skip_subgraph(edge, counts, buffers, ready)
 
-    for leaf, g in leaf_grads.values():
-        if type(g) is SliceGrad:
-            g = g.dense()
-        g = _run_hooks(leaf._hooks, g)
-        capture.leaf(leaf, g)
-        if accumulate:
-            _accumulate_leaf_grad(leaf, g, create_graph)
+        for leaf, g in leaf_grads.values():    # (their hooks too run in the walk's grad mode)
+            if type(g) is SliceGrad:
+                g = g.dense()
+            g = _run_hooks(leaf._hooks, g)
+            capture.leaf(leaf, g)
+            if accumulate:
+                accumulate_leaf_grad(leaf, g, create_graph)
     return capture.result(allow_unused) if inputs is not None else None
 
 
@@ -170,40 +169,68 @@ def _on_paths_to(inputs, counts, roots):
 
 def _call_backward(node, g):
     """The node's backward, its gradients reduced to the shapes of its inputs (None where an
-    input needs none). Under anomaly mode only what backward returns is checked, not the
-    intermediate ops of the formula."""
-    if _mode.anomaly:
-        _mode.anomaly = False
-        try:
-            grads = node.backward(g)
-        finally:
-            _mode.anomaly = True
-    else:
-        grads = node.backward(g)
+    input needs none). Under anomaly mode what it returns is checked for NaN (not the
+    intermediate ops of the formula) and a failure is told where the node was created, as
+    torch."""
+    if not _mode.anomaly:
+        return _reduced(node, node.backward(g))
+    try:
+        grads = _reduced(node, node.backward(g))
+        anomaly.check_backward_outputs(node, [None if gi is None else gi.values if type(gi)
+                                              is SliceGrad else gi.array for gi in grads])
+    except Exception:
+        anomaly.warn_backward_failed(node)
+        raise
+    return grads
+
+
+def _reduced(node, grads):
+    """Each gradient of ``node``'s backward summed to its input's shape (torch's
+    validate_outputs: the input's shape must broadcast to the gradient's, else an error)."""
     if type(grads) is not tuple:
         grads = (grads,)
     return tuple([None if gi is None or edge is None else
                   gi if type(gi) is SliceGrad or gi.array.shape == shape else
-                  sum_to_shape(gi, shape)
-                  for edge, gi, shape in zip(node._edges, grads, node.input_shapes)])
+                  _summed_to_input(node, i, gi, shape)
+                  for i, (edge, gi, shape) in enumerate(zip(node._edges, grads,
+                                                            node.input_shapes))])
+
+
+def _summed_to_input(node, i, g, shape):
+    """Gradient ``g`` for input ``i`` of ``node``, of another shape than the input's: summed
+    to it when the input's shape broadcasts to g's (torch's ``is_expandable_to``), else
+    torch's error."""
+    got = g.array.shape
+    if len(shape) > len(got) or any(n != m and n != 1 for n, m in
+                                    zip(shape[::-1], got[::-1])):
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
+                           f"- got {list(got)} but expected shape compatible with "
+                           f"{list(shape)}")
+    return sum_to_shape(g, shape)
 
 
 def _run_hooks(hooks, g):
-    """Each hook sees the gradient and may return a replacement of the same shape."""
+    """Each hook sees the gradient and may return a replacement of the same shape and dtype."""
     if hooks:
         for hook in hooks:
             new = hook(g)
             if new is not None:
-                g = _as_grad(new, g)
+                _check_hook_result(hook, new, g)
+                g = new
     return g
 
 
-def _as_grad(new, old):
-    Tensor = _tensor_class()
-    new = new if isinstance(new, Tensor) else Tensor._of(np.asarray(new, dtype=old.dtype))
+def _check_hook_result(hook, new, old):
+    """torch's checks of what a hook returned (check_variable_result)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, _tensor_class()):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new.dtype != old.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got "
+                           f"{new.type()})")
     if new.shape != old.shape:
-        raise RuntimeError(f"hook returned a gradient of shape {new.shape}, expected {old.shape}")
-    return new
+        raise RuntimeError(f"hook '{name}' has changed the size of value: hook returned a "
+                           f"gradient of shape {new.shape}, expected {old.shape}")
 
 
 def _accumulate_into(edge, g, buffers, leaf_grads, owned=()):
@@ -230,28 +257,6 @@ def _skip_subgraph(start, counts, buffers, ready):
                 counts[edge] -= 1
                 if counts[edge] == 0:
                     (ready if edge in buffers else stack).append(edge)
-
-
-def _accumulate_leaf_grad(leaf, g, create_graph):
-    """leaf.grad += g (or = a copy of g the first time). Outside create_graph the stored
-    gradient is a plain array of its own, so later in-place updates (zero_grad, an optimizer)
-    can't touch anything else: the same gradient array may also have gone to another leaf
-    (``a + b`` hands both the same one), to a hook, or come from the caller's ``gradient=``."""
-    if not leaf.requires_grad:       # switched off (requires_grad_(False)) after the forward
-        return
-    if g.dtype != leaf.dtype:
-        g = g.to(leaf.dtype)
-    if create_graph:                  # a tensor of its own: never the caller's gradient= or
-        if leaf.grad is not None:     # another leaf's (a + b hands both the same one)
-            leaf.grad = leaf.grad + g
-        else:
-            leaf.grad = g + 0.0 if g.requires_grad else _tensor_class()._of(g.array.copy())
-    else:
-        data = g.array                # (of the leaf's shape and dtype: set without the checks)
-        old = leaf._grad
-        leaf._grad = _tensor_class()._of(data.copy() if old is None else old.array + data)
-    for hook in leaf.__dict__.get("_post_accumulate_grad_hooks", ()):
-        hook(leaf)
 
 
 class _Capture:
@@ -293,6 +298,9 @@ def make_grads(outputs, grad_outputs):
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(t, Tensor):
             raise TypeError(f"outputs[{i}] must be a Tensor, got {type(t).__name__}")
+        if g is not None and not isinstance(g, Tensor):     # (a list is a list of gradients)
+            raise TypeError(f"gradients can be either Tensors or None, but got "
+                            f"{type(g).__name__}")
         if not t.requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn: "
@@ -303,7 +311,6 @@ def make_grads(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = Tensor._of(np.ones(t.shape, dtype=t.dtype))
         else:
-            g = g if isinstance(g, Tensor) else Tensor._of(np.asarray(g, dtype=t.dtype))
             if g.shape != t.shape:
                 raise RuntimeError(f"Mismatch in shape: gradient has shape {g.shape} but the "
                                    f"output has shape {t.shape}")
@@ -318,7 +325,10 @@ def _as_list(tensors, grads):
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grads is None or isinstance(grads, Tensor):
         grads = [grads] * len(tensors) if grads is None else [grads]
-    return tensors, make_grads(tensors, list(grads))
+    grads = list(grads)
+    if len(grads) < len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
+    return tensors, make_grads(tensors, grads)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
@@ -345,11 +355,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     if inputs is None:
         run_backward(tensors, grads, retain, create_graph)
         return
+    for t in inputs:              # as torch: a non-leaf input's .grad is kept by retain_grad
+        retain_grad(t)            # (its hook adds the gradient in, once)
     got = run_backward(tensors, grads, retain, create_graph, inputs=inputs, allow_unused=True,
                        accumulate=False)
-    for t, g in zip(inputs, got):
-        if g is not None:
-            _accumulate_leaf_grad(t, g, create_graph)
+    with set_grad_enabled(create_graph):
+        for t, g in zip(inputs, got):
+            if g is not None and t.grad_fn is None:
+                accumulate_leaf_grad(t, g, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

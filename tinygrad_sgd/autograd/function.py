@@ -283,9 +283,8 @@ class Function:
                 _record_view(out, args, kwargs, cls)
             elif args[0].requires_grad or args[0].__dict__.get("_no_grad_view"):
                 out._no_grad_view = True     # (see inplace: written in grad mode, refused)
-        if mode.anomaly:
+        if mode.anomaly:                      # (for the warning if its backward fails)
             node.created_at = anomaly.user_frame()
-            anomaly.check_finite(out.array, node, inputs=args)
         if needs is not None:
             node.sequence_nr = next(_sequence)
             node.needs_input_grad = needs

@@ -1,11 +1,13 @@
 """Grad mode: whether operations are recorded, and which Modules are running (for drawings).
 Also the NumPy floating-point setting every op runs under."""
 import functools
+import inspect
 import threading
 
 import numpy as np
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "module_scope"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "module_scope",
+           "decorate"]
 
 
 class _GradMode(threading.local):
@@ -39,15 +41,46 @@ class _GradModeContext:
 
     def __call__(self, fn):
         mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-        return wrapper
+        return decorate(lambda: set_grad_enabled(mode), fn)
 
     def clone(self):
         return type(self)()
+
+
+def decorate(make_context, fn):
+    """``fn`` run inside a fresh ``make_context()`` (a grad mode) on each call, as torch's
+    decorators. A generator function gets the mode inside its own body only, on every resume
+    (the caller's loop between two ``yield``s runs in the caller's mode), as torch's
+    ``_wrap_generator``."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with make_context():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with make_context():
+                            gen.close()
+                        raise
+                    except BaseException as e:     # thrown in by the caller: on to fn
+                        with make_context():
+                            response = gen.throw(e)
+                    else:
+                        with make_context():
+                            response = gen.send(request)
+            except StopIteration as e:
+                return e.value
+        return generator
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_context():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 class set_grad_enabled(_GradModeContext):

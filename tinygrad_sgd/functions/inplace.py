@@ -275,6 +275,8 @@ def setitem(self, index, value):
     otherwise a plain write (refused on a leaf that requires grad, outside no_grad). The
     index is read as ``x[index]`` reads it (torch's order: ints and slices first, then the
     tensor indices, see :func:`~tinygrad_sgd.functions.index.torch_index`)."""
+    if isinstance(value, np.ndarray):      # (a convenience torch does not offer)
+        value = Tensor._of(value)
     if not isinstance(value, (Tensor, numbers.Number, np.number, np.bool_)):
         raise TypeError(f"can't assign a {_type_name(value)} to a "
                         f"{_dtype_name(self.dtype)} tensor")

@@ -63,7 +63,13 @@ class Expand(Function):
     derivatives = ("dL/dx = dL/dz summed over the copies",)
 
     def forward(self, x, shape):
-        return np.broadcast_to(x.array, shape)
+        out = np.broadcast_to(x.array, shape)
+        if x.array.flags.writeable and not any(
+                step == 0 and n > 1 for step, n in zip(out.strides, out.shape)):
+            # no element repeated (only size-1 dims added or kept): a writable view, as
+            # torch's (x.expand(x.shape).add_(1) writes into x)
+            out = np.lib.stride_tricks.as_strided(x.array, out.shape, out.strides)
+        return out
 
     def backward(self, g):
         return g

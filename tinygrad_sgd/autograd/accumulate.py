@@ -1,0 +1,101 @@
+"""Where gradients are kept: a leaf's ``.grad`` (torch's AccumulateGrad) and a non-leaf's
+after ``retain_grad()``. The walk (:mod:`.engine`) calls :func:`accumulate_leaf_grad` for
+every leaf it reaches, and runs the hook :func:`retain_grad` put on a node with the node's
+other hooks.
+"""
+import weakref
+
+import numpy as np
+
+from .function import _tensor_class
+
+__all__ = ["accumulate_leaf_grad", "retain_grad", "follow_in_place_changes"]
+
+
+# ----------------------------------------------------------------------------- leaves
+def accumulate_leaf_grad(leaf, g, create_graph):
+    """leaf.grad += g, as torch's AccumulateGrad: the first time a copy of g (a tensor of its
+    own: the same gradient may also have gone to another leaf — ``a + b`` hands both the same
+    one —, to a hook, or come from the caller's ``gradient=``); after that, outside
+    create_graph, added into the existing ``.grad`` tensor in place (the same object, its
+    memory — a buffer the user assigned included —, its version bumped, and its graph, if a
+    create_graph backward gave it one, kept); under create_graph, ``leaf.grad + g``, a new
+    tensor whose graph records the sum."""
+    if not leaf.requires_grad:       # switched off (requires_grad_(False)) after the forward
+        return
+    if g.dtype != leaf.dtype:
+        g = g.to(leaf.dtype)
+    old = leaf._grad
+    if old is None:                  # (g has the leaf's shape and dtype: set without checks)
+        leaf._grad = g.clone() if create_graph and g.requires_grad else \
+            _tensor_class()._of(g.array.copy())
+    elif create_graph:
+        leaf._grad = old + g
+    else:
+        leaf._grad = _added_in_place(old, g.array)
+    for hook in leaf.__dict__.get("_post_accumulate_grad_hooks", ()):
+        hook(leaf)
+
+
+def _added_in_place(grad, data):
+    """``grad += data`` on a leaf's existing ``.grad``, returned (torch refuses memory where
+    several elements are one, an expanded tensor's; memory NumPy made read-only gets a new
+    tensor)."""
+    array = grad.array
+    if any(step == 0 and n > 1 for step, n in zip(array.strides, array.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
+    if not array.flags.writeable:
+        return _tensor_class()._of(array + data)
+    grad._bump_version_unchecked()
+    np.add(array, data, out=array)
+    return grad
+
+
+# ----------------------------------------------------------------------------- retain_grad
+_retaining = weakref.WeakValueDictionary()     # id(t) -> a live tensor that called retain_grad
+
+
+class _RetainGrad:
+    """The hook ``t.retain_grad()`` puts on t's grad_fn: the gradient arriving there becomes
+    ``t.grad`` — a copy the first time, then ``t.grad + g`` (a new tensor), as torch's; both
+    recorded under create_graph. Marked ``retains_grad``: it runs after the node's other
+    hooks, so ``.grad`` is the gradient after them."""
+    retains_grad = True
+
+    def __init__(self, t):
+        self.tensor = weakref.ref(t)
+        self.node = t.grad_fn
+
+    def __call__(self, g):
+        t = self.tensor()
+        if t is not None:
+            t._grad = g.clone() if t._grad is None else t._grad + g
+
+
+def retain_grad(t):
+    """``t.retain_grad()``: keep ``.grad`` for the non-leaf ``t`` (a leaf keeps its own)."""
+    if not t.requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if t.grad_fn is None or t._retains_grad:
+        return
+    hook = t._retain_grad_hook = _RetainGrad(t)
+    t.grad_fn.register_prehook(hook)
+    t._retains_grad = True
+    _retaining[id(t)] = t
+
+
+def follow_in_place_changes():
+    """An in-place op gives its tensor a new grad_fn; torch then moves the tensor's
+    retain_grad hook there (``y.retain_grad(); y.mul_(3)``: y.grad is the gradient of the new
+    y). Done here, before each walk, for every retaining tensor whose grad_fn changed (hooks
+    from ``register_hook`` stay with the old node, as in torch)."""
+    for t in list(_retaining.values()):
+        hook = t._retain_grad_hook
+        if hook.node is not t.grad_fn:
+            if hook.node is not None:
+                hook.node._pre_hooks.remove(hook)
+            hook.node = t.grad_fn
+            if t.grad_fn is not None:
+                t.grad_fn.register_prehook(hook)
