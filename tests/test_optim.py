@@ -239,10 +239,8 @@ def test_constructor_validation_errors():
         optim.SGD([p], lr="0.1")
     with pytest.raises(ValueError, match="non-leaf"):
         optim.SGD([p * 2.0], lr=0.1)
-    with pytest.raises(ValueError, match="appears more than once"):
-        optim.SGD([p, p], lr=0.1)
-    with pytest.raises(TypeError, match="ordered collections"):
-        optim.SGD({p}, lr=0.1)
+    with pytest.warns(UserWarning, match="duplicate parameters"):   # torch: a warning
+        assert len(optim.SGD([p, p], lr=0.1).param_groups[0]["params"]) == 2
     assert optim.SGD([p]).param_groups[0]["lr"] == 1e-3          # torch's default
 
 
@@ -359,8 +357,10 @@ def test_steplr_matches_torch():
 
 def test_steplr_validation():
     opt = optim.SGD([nn.Parameter(np.ones(1))], lr=0.1)
-    with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
-        optim.lr_scheduler.StepLR(opt, 0)
+    zero = optim.lr_scheduler.StepLR(opt, 0)          # as torch: refused at the first step
+    opt.step()
+    with pytest.raises(ZeroDivisionError):
+        zero.step()
     with pytest.raises(TypeError, match="gamma must be a number"):
         optim.lr_scheduler.StepLR(opt, 2, gamma="x")
     with pytest.raises(TypeError, match="is not an Optimizer"):

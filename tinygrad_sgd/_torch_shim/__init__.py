@@ -64,6 +64,7 @@ MODULES = {
     "torch.optim.swa_utils": Row("tinygrad_sgd.optim.swa_utils"),
     "torch.optim": Row("tinygrad_sgd.optim"),
     "torch.optim.lr_scheduler": Row("tinygrad_sgd.optim.lr_scheduler"),
+    "torch.optim.optimizer": Row("tinygrad_sgd.optim.optimizer"),
     "torch.autograd": Row("tinygrad_sgd.autograd", frozenset({
         "SumToShape", "make_grads", "module_scope", "run_backward", "sum_to_shape",
         "is_anomaly_enabled", "is_grad_enabled"})),

@@ -377,10 +377,12 @@ class Module:
         for p in self.parameters():
             if p.grad is None:
                 continue
-            if set_to_none or p.grad.grad_fn is not None:
-                p.grad = None if set_to_none else Tensor._of(np.zeros_like(p.array))
+            if set_to_none:
+                p.grad = None
+            elif p.grad.grad_fn is not None:   # the same tensor, out of its graph (as torch)
+                p.grad.detach_().zero_()
             else:
-                p.grad.zero_()
+                p.grad.requires_grad_(False).zero_()
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant and then on self (as torch); returns self."""

@@ -1,10 +1,8 @@
 """Adadelta (``torch.optim.Adadelta``): steps whose size is the ratio of running RMS of past
 updates to running RMS of gradients (Zeiler, 2012), so no learning rate is needed (``lr``
 only scales the result)."""
-import numpy as np
-
 from .optimizer import (Optimizer, _check_nonnegative, _count_step, _number, _scalar,
-                        _zeros)
+                        _sqrt_, _zeros)
 
 __all__ = ["Adadelta"]
 
@@ -52,10 +50,8 @@ class Adadelta(Optimizer):
         s, a = state["square_avg"].array, state["acc_delta"].array
         s *= rho
         s += (1 - rho) * g * g
-        std = s + eps
-        np.sqrt(std, out=std)
-        delta = a + eps
-        np.sqrt(delta, out=delta)
+        std = _sqrt_(s + eps)
+        delta = _sqrt_(a + eps)
         delta /= std
         delta *= g
         a *= rho

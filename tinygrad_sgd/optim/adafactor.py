@@ -11,8 +11,9 @@ __all__ = ["Adafactor"]
 
 class Adafactor(Optimizer):
     """Adafactor with torch's exact update, for each parameter θ (n entries) with gradient g
-    at step t = 1, 2, ... (γ = lr, c = beta2_decay, (ε₁, ε₂) = eps, ε₁ = the dtype's
-    machine epsilon if None, λ = weight_decay, d the clipping threshold):
+    at step t = 1, 2, ... (γ = lr, c = beta2_decay, (ε₁, ε₂) = eps, ε₁ = the machine
+    epsilon of the dtype of the group's first parameter if None, λ = weight_decay, d the
+    clipping threshold):
 
         g ← −g                               if maximize
         β̂ ← t^c                              (1 − β₂ₜ: the running means' weight)
@@ -65,12 +66,19 @@ class Adafactor(Optimizer):
             return shape[:-2] + (1, shape[-1])
         return shape
 
+    def _begin_group(self, group, params):
+        """ε₁ = None: as torch, the machine epsilon of the group's first parameter with a
+        gradient serves every parameter of the group (a float64 one after a float32 one
+        gets float32's)."""
+        eps1 = group["eps"][0]
+        if eps1 is None and params:
+            eps1 = float(np.finfo(params[0].array.dtype).eps)
+        self._group_eps1 = eps1
+
     def _update(self, p, g, group):
         lr, d, weight_decay = float(group["lr"]), float(group["d"]), float(group["weight_decay"])
-        eps1, eps2 = group["eps"]
+        eps1, eps2 = self._group_eps1, group["eps"][1]
         theta, state = p.array, self.state.setdefault(p, {})
-        if eps1 is None:
-            eps1 = float(np.finfo(theta.dtype).eps)
         if not state:
             state["step"] = _scalar(0.0)
             if g.ndim > 1:

@@ -7,7 +7,9 @@ from the group's current one (``StepLR`` multiplies by ``gamma`` at each boundar
 schedulers on one optimizer compose. Where torch has a closed form (lr as a function of the
 epoch alone, from ``base_lrs``), ``step(epoch)`` uses it, with torch's deprecation warning.
 Every scheduler records ``last_epoch`` and each group's starting lr as
-``group["initial_lr"]``; ``state_dict()`` holds everything but the optimizer.
+``group["initial_lr"]``; ``state_dict()`` holds everything but the optimizer. A Tensor lr
+(``SGD(params, lr=tensor(0.1))``) stays that Tensor: the schedules fill it in place, as
+torch's do, and ``get_last_lr()`` gives copies of it.
 :class:`PolynomialLR`, :class:`CosineAnnealingWarmRestarts`, :class:`CyclicLR` and
 :class:`ChainedScheduler` are written in :mod:`.lr_scheduler_more` and imported here.
 
@@ -19,12 +21,16 @@ Every scheduler records ``last_epoch`` and each group's starting lr as
 """
 # house: long file — torch keeps every schedule in torch.optim.lr_scheduler, and
 # optim.lr_scheduler.<Name> finds them all here; each class is short and stands alone.
+import functools
 import math
 import numbers
 import types
 import warnings
+import weakref
 from bisect import bisect_right
 from collections import Counter
+
+from ..tensor import Tensor
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
            "ConstantLR", "LinearLR", "ExponentialLR", "SequentialLR", "CosineAnnealingLR",
@@ -35,7 +41,8 @@ EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
     "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if "
     "epoch is different from None, the closed form is used instead of the new chainable form, "
-    "where available.")
+    "where available. Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose.")
 
 
 def _check_optimizer(optimizer):
@@ -45,20 +52,62 @@ def _check_optimizer(optimizer):
 
 
 def _per_group(name, optimizer, value):
-    """``value`` for each param group: a list/tuple of one per group, or one for all."""
+    """``value`` for each param group: a list/tuple of one per group, or one for all (a
+    Tensor copied for each, as torch's ``_format_param``)."""
     groups = optimizer.param_groups
     if isinstance(value, (list, tuple)):
         if len(value) != len(groups):
             raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
                              f"{name} has {len(value)} values, param_groups has {len(groups)}.")
-        return list(value)
-    return [value] * len(groups)
+        return [_copy(v) for v in value]
+    return [_copy(value) for _ in groups]
 
 
-def _positive_int(value, what):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
+def _copy(value):
+    """A Tensor's copy (so a list of lrs never aliases a group's Tensor lr), else the value."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _group_values(optimizer, key):
+    """``group[key]`` of every param group, Tensors copied (torch's
+    ``_param_groups_val_list``)."""
+    return [_copy(group[key]) for group in optimizer.param_groups]
+
+
+def _set_group_value(group, key, value):
+    """``group[key] = value``, but a Tensor ``group[key]`` (a Tensor lr) is filled in place,
+    as torch's ``_update_param_group_val``: whoever holds that Tensor sees the new lr."""
+    if isinstance(group[key], Tensor):
+        if isinstance(value, Tensor) and value.ndim != 0:
+            value = value.reshape(())       # (a one-element Tensor, as torch's _to_scalar)
+        group[key].fill_(value)
+    else:
+        group[key] = value
+
+
+def _warn_get_lr_called_within_step(scheduler):
+    """torch's warning for ``get_lr()`` called by the user (it computes the *next* lrs)."""
+    if not scheduler._get_lr_called_within_step:
+        warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                      "`get_last_lr()`.", UserWarning, stacklevel=2)
+
+
+def _track_optimizer_steps(optimizer):
+    """As torch: wrap ``optimizer.step`` (once, on the instance) so that a call sets
+    ``optimizer._opt_called``; :meth:`LRScheduler.step` warns when it comes first. The
+    wrapper holds the optimizer weakly (no reference cycle)."""
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        return
+    optimizer_ref = weakref.ref(optimizer)
+    step = optimizer.step.__func__
+
+    @functools.wraps(step)
+    def counted_step(*args, **kwargs):
+        opt = optimizer_ref()
+        opt._opt_called = True
+        return step.__get__(opt, type(opt))(*args, **kwargs)
+    counted_step._wrapped_by_lr_sched = True
+    optimizer.step = counted_step
 
 
 def _real(value, what):
@@ -79,14 +128,15 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copy(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
                                    f"when resuming scheduler with last_epoch >= 0")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
+        _track_optimizer_steps(optimizer)
         self._initial_step()
 
     def _initial_step(self):
@@ -107,7 +157,26 @@ class LRScheduler:
 
     def step(self, epoch=None):
         """Advance one epoch and set the optimizer's learning rates for it. ``epoch``
-        (deprecated, as in torch) jumps to that epoch using the closed form if there is one."""
+        (deprecated, as in torch) jumps to that epoch using the closed form if there is one.
+        As torch, the first call warns if the optimizer has not stepped yet (the schedule's
+        first lr would be skipped) or if its ``step`` was replaced (calls can't be seen)."""
+        if self._step_count == 1:
+            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+                warnings.warn(
+                    "Seems like `optimizer.step()` has been overridden after learning rate "
+                    "scheduler initialization. Please, make sure to call `optimizer.step()` "
+                    "before `lr_scheduler.step()`. See more details at "
+                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                    UserWarning, stacklevel=2)
+            elif not getattr(self.optimizer, "_opt_called", False):
+                warnings.warn(
+                    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In "
+                    "PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will "
+                    "result in PyTorch skipping the first value of the learning rate schedule. "
+                    "See more details at "
+                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                    UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
@@ -126,11 +195,12 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            _set_group_value(group, "lr", lr)
+        self._last_lr = _group_values(self.optimizer, "lr")
 
     def get_last_lr(self):
-        """The learning rates set by the last :meth:`step` (one per param group)."""
+        """The learning rates set by the last :meth:`step` (one per param group; copies of a
+        Tensor lr, as torch's)."""
         return list(self._last_lr)
 
     _nested = None   # the name of an attribute saved its own way (_save_nested/_load_nested)
@@ -151,7 +221,7 @@ class LRScheduler:
             self._load_nested(saved)
 
     def _current_lrs(self):
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return _group_values(self.optimizer, "lr")
 
 
 class _LRScheduler(LRScheduler):
@@ -195,6 +265,7 @@ class LambdaLR(_LambdaScheduler):
     one per group."""
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas,
                                                                      self.base_lrs)]
 
@@ -203,6 +274,7 @@ class MultiplicativeLR(_LambdaScheduler):
     """Each epoch (but the first), multiply the current lr by ``lr_lambda(epoch)``."""
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self._is_initial:
             return self._current_lrs()
         return [group["lr"] * fn(self.last_epoch)
@@ -215,11 +287,12 @@ class StepLR(LRScheduler):
     multiplication at each boundary)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size = _positive_int(step_size, "StepLR: step_size")
+        self.step_size = step_size     # unchecked, as torch's (2.0 works; 0 fails at epoch 1)
         self.gamma = _real(gamma, "StepLR: gamma")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
@@ -239,6 +312,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch not in self.milestones:
             return self._current_lrs()
         factor = self.gamma ** self.milestones[self.last_epoch]
@@ -264,6 +338,7 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
             return [group["lr"] * self.factor for group in self.optimizer.param_groups]
         if self.last_epoch != self.total_iters:
@@ -291,6 +366,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
             return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -315,6 +391,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self._is_initial:
             return self._current_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
@@ -337,6 +414,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         groups = self.optimizer.param_groups
         if self._is_initial:
             return self._current_lrs()
@@ -400,7 +478,7 @@ class SequentialLR(_Schedulers, LRScheduler):
         self.optimizer = optimizer
         # undo what building the schedulers did, then start the first one afresh
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _set_group_value(group, "lr", group["initial_lr"])
         for scheduler in self._schedulers:
             _undo_initial_step(scheduler)
         first = self._schedulers[bisect_right(self._milestones, 0)]
@@ -454,7 +532,7 @@ class ReduceLROnPlateau(LRScheduler):
             self.min_lrs = [min_lr] * len(optimizer.param_groups)
         self.patience, self.cooldown, self.eps = patience, cooldown, eps
         self.last_epoch = 0
-        self._last_lr = self._current_lrs()
+        self._last_lr = _group_values(optimizer, "lr")
         self._init_is_better(mode, threshold, threshold_mode)
         self._reset()
 
@@ -483,7 +561,7 @@ class ReduceLROnPlateau(LRScheduler):
             self._reduce_lr()
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = self._current_lrs()
+        self._last_lr = _group_values(self.optimizer, "lr")
 
     def _reduce_lr(self):
         groups = self.optimizer.param_groups
@@ -500,7 +578,7 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _set_group_value(group, "lr", new_lr)
 
     @property
     def in_cooldown(self):
@@ -614,6 +692,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"Tried to step {step} times. The specified number of total steps "

@@ -7,7 +7,8 @@ import types
 from functools import partial
 
 from .lr_scheduler import (LRScheduler, ReduceLROnPlateau, _Schedulers, _check_optimizer,
-                           _per_group)
+                           _group_values, _per_group, _set_group_value,
+                           _warn_get_lr_called_within_step)
 
 __all__ = ["PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR", "ChainedScheduler"]
 
@@ -24,6 +25,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._current_lrs()
         factor = ((1.0 - self.last_epoch / self.total_iters)
@@ -61,6 +63,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         return [self.eta_min + (base_lr - self.eta_min)
                 * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
@@ -91,9 +94,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = self._current_lrs()
+        self._get_lr_called_within_step = True
+        try:
+            lrs = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            _set_group_value(group, "lr", lr)
+        self._last_lr = _group_values(self.optimizer, "lr")
 
 
 class CyclicLR(LRScheduler):
@@ -119,7 +127,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                _set_group_value(group, "lr", lr)
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
@@ -175,6 +183,7 @@ class CyclicLR(LRScheduler):
         return self._scale_fn_ref(x)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle       # position in the cycle
         if x <= self.step_ratio:
@@ -250,10 +259,10 @@ class ChainedScheduler(_Schedulers, LRScheduler):
                                  f"from {type(optimizer).__name__}.")
         self._schedulers = list(schedulers)
         self.optimizer = optimizer
-        self._last_lr = self._current_lrs()
+        self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
     def step(self):
         for scheduler in self._schedulers:
             scheduler.step()
-        self._last_lr = self._current_lrs()
+        self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 

@@ -1,9 +1,8 @@
 """NAdam (``torch.optim.NAdam``): Adam with Nesterov momentum (Dozat, 2016), whose momentum
 coefficient warms up with ``momentum_decay``."""
-import numpy as np
-
 from .adam import _pair
-from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _set_scalar
+from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _lerp_, _set_scalar,
+                        _sqrt_)
 
 __all__ = ["NAdam"]
 
@@ -63,8 +62,7 @@ class NAdam(Optimizer):
         _lerp_(m, g, 1 - beta1)
         v *= beta2
         v += (1 - beta2) * g * g
-        denom = v / (1 - beta2 ** step)
-        np.sqrt(denom, out=denom)
+        denom = _sqrt_(v / (1 - beta2 ** step))
         denom += eps
         update = (-lr * (1.0 - mu) / (1.0 - mu_product)) * g
         update /= denom

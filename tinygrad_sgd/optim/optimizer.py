@@ -9,8 +9,9 @@ The update itself is plain NumPy on the parameter's array (``p.array``): one ver
 parameter, then in-place array arithmetic, with Python-float hyper-parameters so that float32
 stays float32.
 """
-import functools
+import copy
 import numbers
+import warnings
 from collections import OrderedDict, defaultdict
 
 import numpy as np
@@ -18,19 +19,16 @@ import numpy as np
 from .. import kernels
 from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
+from .step_hooks import (_HOOK_TABLES, _add_hook, _patch_step_function,
+                         register_optimizer_step_post_hook, register_optimizer_step_pre_hook)
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
 
 
 def _as_numpy(value):
     from ..nn.module import _as_numpy as convert
     return convert(value)
-
-
-def _refuse_sets(params):
-    if isinstance(params, (set, frozenset)):
-        raise TypeError("optimizer parameters need to be organized in ordered collections, but "
-                        "the ordering of tensors in sets will change between runs; use a list")
 
 
 class Optimizer:
@@ -63,8 +61,7 @@ class Optimizer:
         if isinstance(params, Tensor) or isinstance(params, dict):
             raise TypeError(f"params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
-        _refuse_sets(params)
-        groups = list(params)
+        groups = list(params)      # (a set is taken as it iterates, as torch takes it)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -73,33 +70,54 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, param_group):
-        """Add a group of parameters with its own options (e.g. a different ``lr``)."""
+        """Add a group of parameters with its own options (e.g. a different ``lr``).
+        ``params`` may hold ``(name, tensor)`` pairs (``model.named_parameters()``): the names
+        are kept as the group's ``param_names``, as in torch (all groups named, or none)."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"a param group must be a dict, got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group.get("params")
         if params is None:
             raise ValueError("a param group must have a 'params' entry")
         if isinstance(params, Tensor):
             params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
         else:
-            _refuse_sets(params)
             params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names and len(names) != len(params):
+            raise ValueError("all optimizer params should be with/without names. Some param "
+                             "names are missing")
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
                                 f"{type(p).__module__}.{type(p).__name__}")
-            if not p.is_leaf:
+            if not (self.defaults.get("differentiable") or p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor (one computed from others); "
                                  "optimize the leaves it was computed from")
-        if len({id(p) for p in params}) != len(params):
-            raise ValueError("a parameter appears more than once in a param group")
         group = dict(param_group)
         group["params"] = params
+        if names:
+            group["param_names"] = names
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         self._validate_group(group)
+        if len({id(p) for p in params}) != len(params):    # torch only warns (for now)
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "in future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        named = "param_names" in group
+        for other in self.param_groups:
+            if named != ("param_names" in other):
+                raise ValueError(f"all optimizer param groups should be with/without names. "
+                                 f"cannot add param group "
+                                 f"{'with names' if named else 'without names'} to the optimizer")
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if existing & {id(p) for p in params}:
             raise ValueError("some parameters appear in more than one parameter group")
@@ -109,7 +127,8 @@ class Optimizer:
         """Raise torch's error for an invalid option of ``group`` (subclasses override)."""
 
     def zero_grad(self, set_to_none=True):
-        """Forget every parameter's gradient (``None``, or zeros in place)."""
+        """Forget every parameter's gradient: ``None``, or zeros written into the same Tensor
+        (first cut from the graph ``backward(create_graph=True)`` gave it), as torch's."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -117,9 +136,9 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad.grad_fn is not None:
-                    p.grad = Tensor._of(np.zeros_like(p.array))
+                    p.grad.detach_().zero_()
                 else:
-                    p.grad.zero_()
+                    p.grad.requires_grad_(False).zero_()
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient (the others are skipped);
@@ -137,6 +156,7 @@ class Optimizer:
                     "decoupled_weight_decay", False))
                 params = _params_with_grad(group)
                 _check_step_options(group, params, self._capturable_error)
+                self._begin_group(group, params)
                 for p in params:
                     g = p.grad.array
                     if group.get("maximize", False):
@@ -146,6 +166,10 @@ class Optimizer:
                     p._bump_version()
                     self._update(p, g, group)
         return loss
+
+    def _begin_group(self, group, params):
+        """Called by :meth:`step` before it updates the group's ``params`` (those with a
+        gradient): the place for what torch computes once per group (subclasses override)."""
 
     def _update(self, p, g, group):
         """Change the parameter's array ``p.array`` in place, from its gradient ``g`` (an
@@ -200,14 +224,15 @@ class Optimizer:
         the optimizer's own (not copies), as in torch."""
         for pre_hook in self.__dict__.get("_optimizer_state_dict_pre_hooks", {}).values():
             pre_hook(self)
-        index, groups = {}, []
+        index, groups, start = {}, [], 0
         for group in self.param_groups:
-            ids = []
-            for p in group["params"]:
-                index.setdefault(id(p), len(index))
-                ids.append(index[id(p)])
+            # torch's numbering: positions across groups; a parameter listed twice in a group
+            # (allowed, with a warning) gets its last position there
+            index.update({id(p): i for i, p in enumerate(group["params"], start)
+                          if id(p) not in index})
             packed = {k: v for k, v in group.items() if k != "params"}
-            packed["params"] = ids
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(group["params"])
             groups.append(packed)
         state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
         state_dict = {"state": state, "param_groups": groups}
@@ -257,16 +282,24 @@ class Optimizer:
                         for name, value in entries.items()}
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
-            new = {k: v for k, v in saved.items() if k != "params"}
+            # the options are copied (a Tensor lr too: not shared with the saved dict)
+            new = {k: _copy_option(v) for k, v in saved.items() if k != "params"}
             for k, v in self.defaults.items():       # a dict saved by an older version
                 new.setdefault(k, v)
             new["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new:
+                new["param_names"] = group["param_names"]
             self._validate_group(new)
             new_groups.append(new)
         self.param_groups = new_groups
         self.state = defaultdict(dict, state)
         for post_hook in self.__dict__.get("_optimizer_load_state_dict_post_hooks", {}).values():
             post_hook(self)
+
+    def __getstate__(self):
+        """For copy and pickle: all but the ``step`` wrapper an lr scheduler puts on the
+        instance (it counts the calls; torch drops it too)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("step", "_opt_called")}
 
     def _state_shape(self, name, p):
         """The shape of the state buffer ``name`` of ``p`` (subclasses with other shapes
@@ -279,6 +312,17 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _copy_option(value):
+    """A copy of a loaded param group's option: a Tensor (ours, or a torch tensor, read
+    without importing torch) as our own new Tensor, tuples and lists element-wise."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copy_option(v) for v in value)
+    if isinstance(value, Tensor) or all(callable(getattr(value, m, None))
+                                        for m in ("detach", "cpu", "numpy")):
+        return Tensor._of(np.array(_as_numpy(value)))
+    return copy.deepcopy(value)
 
 
 def _load_state_value(name, value, p, key, shape):
@@ -296,48 +340,13 @@ def _load_state_value(name, value, p, key, shape):
     return Tensor._of(arr)
 
 
-# ---------------------------------------------------------------------- hooks
-_HOOK_TABLES = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
-                "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
-                "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks")
-
-
-def _add_hook(table, hook, prepend=False):
-    from ..nn.hooks import RemovableHandle
-    handle = RemovableHandle(table)
-    table[handle.id] = hook
-    if prepend:
-        table.move_to_end(handle.id, last=False)
-    return handle
-
-
-def _patch_step_function(cls):
-    """As torch, the first optimizer of a class wraps its ``step`` (the inherited one or its
-    own, a custom optimizer's too) so that the step hooks run around it."""
-    if getattr(cls.step, "hooked", False):
-        return
-    step = cls.step
-
-    @functools.wraps(step)
-    def hooked_step(*args, **kwargs):
-        self = args[0]
-        for pre_hook in list(self.__dict__.get("_optimizer_step_pre_hooks", {}).values()):
-            result = pre_hook(self, args, kwargs)
-            if result is not None:
-                if isinstance(result, tuple) and len(result) == 2:
-                    args, kwargs = result
-                else:
-                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
-                                       f"new_kwargs), but got {result}.")
-        out = step(*args, **kwargs)
-        for post_hook in list(self.__dict__.get("_optimizer_step_post_hooks", {}).values()):
-            post_hook(self, args, kwargs)
-        return out
-    hooked_step.hooked = True
-    cls.step = hooked_step
-
-
 # ---------------------------------------------------------------------- shared helpers
+def _sqrt_(a):
+    """√a, in place when ``a`` is an array (arithmetic on 0-d arrays, as a 0-d parameter's,
+    gives NumPy scalars, which have no memory to write into)."""
+    return np.sqrt(a, out=a) if isinstance(a, np.ndarray) else np.sqrt(a)
+
+
 def _scalar(value):
     """A number of an optimizer's state as torch keeps it (``step``, NAdam's ``mu_product``,
     ASGD's ``eta`` and ``mu``): a 0-d tensor, float32 (float64 when that is the default

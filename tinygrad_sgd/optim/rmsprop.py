@@ -2,7 +2,8 @@
 recent gradients; optionally centered (subtract the running mean first) and with momentum."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_nonnegative, _count_step, _lerp_, _scalar, _zeros
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lerp_, _scalar, _sqrt_,
+                        _zeros)
 
 __all__ = ["RMSprop"]
 
@@ -61,8 +62,7 @@ class RMSprop(Optimizer):
         if group["centered"]:
             grad_avg = state.setdefault("grad_avg", _zeros(p)).array
             _lerp_(grad_avg, g, 1 - alpha)
-            denom = square_avg - grad_avg * grad_avg
-            np.sqrt(denom, out=denom)
+            denom = _sqrt_(square_avg - grad_avg * grad_avg)
         else:
             denom = np.sqrt(square_avg)
         denom += eps

@@ -22,6 +22,9 @@ class Rprop(Optimizer):
         θ ← θ − sign(g)·Δ
         g' ← g                               prev
 
+    ``sign`` is torch's, 0 for NaN: a NaN gradient (or ∞·0 after a flip) moves neither θ
+    nor Δ, as in torch.
+
     ``state[p]`` holds ``step`` (counted, as in torch, though unused), ``prev`` and
     ``step_size``. There is no weight decay, as in torch.
     """
@@ -52,7 +55,7 @@ class Rprop(Optimizer):
             state["step_size"] = Tensor._of(np.full_like(theta, float(group["lr"])))
         _count_step(state)
         prev, step_size = state["prev"].array, state["step_size"].array
-        factor = np.sign(g * prev)
+        factor = _sign(g * prev)
         factor[factor > 0] = etaplus
         factor[factor < 0] = etaminus
         factor[factor == 0] = 1
@@ -60,8 +63,16 @@ class Rprop(Optimizer):
         np.clip(step_size, low, high, out=step_size)
         g = np.array(g, copy=True)
         g[factor == etaminus] = 0
-        theta -= np.sign(g) * step_size
+        theta -= _sign(g) * step_size
         prev[...] = g
+
+
+def _sign(a):
+    """torch's ``sign``, as a new array: −1, 0 or 1, and 0 for NaN (NumPy's gives NaN, which
+    would make the step size, and then θ, NaN for good; torch's skips the element)."""
+    sign = np.array(np.sign(a))    # (an array also for a 0-d parameter)
+    sign[np.isnan(sign)] = 0
+    return sign
 
 
 def _two(name, value):

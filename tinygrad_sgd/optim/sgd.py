@@ -41,12 +41,18 @@ class SGD(Optimizer):
             raise ValueError(f"Nesterov momentum requires a momentum and zero dampening "
                              f"(got momentum={momentum}, dampening={dampening})")
 
+    def _begin_group(self, group, params):
+        # torch reads every momentum buffer before the updates: a parameter listed twice in a
+        # group (allowed, with a warning) starts both of its first updates from no buffer
+        self._without_buffer = {id(p) for p in params
+                                if self.state.get(p, {}).get("momentum_buffer") is None}
+
     def _update(self, p, g, group):
         momentum, dampening = float(group["momentum"]), float(group["dampening"])
         if momentum != 0:
             state = self.state.setdefault(p, {})
             buf = state.get("momentum_buffer")
-            if buf is None:
+            if buf is None or id(p) in self._without_buffer:
                 buf = state["momentum_buffer"] = Tensor._of(np.array(g, copy=True))
             else:   # the buffer is the optimizer's own: plain in-place NumPy
                 b = buf.array
