@@ -1,17 +1,16 @@
 """Numeric helpers a torch user reaches for: dist, addcmul, addcdiv, quantile, nanquantile,
 msort, renorm; the predicates (is_tensor, is_floating_point, is_complex, numel, equal), the
 comparison aliases (greater, less_equal, not_equal, ...), type_as, new_empty and
-``inference_mode`` (here: no_grad, as a context manager and a decorator).
+``inference_mode`` (here: no_grad, as a context manager and a decorator; ``inference_mode(False)``
+turns grad mode on, as torch's).
 
 (Re-exported by :mod:`.special`, which the package's function list already includes.)
 All compose existing differentiable functions (sort, gather, lerp, norm, where)."""
-import functools
 import numbers
 
 import numpy as np
 
 from ..printing import return_type
-from ..autograd import no_grad
 from ..tensor import Tensor, tensor_method
 from .elementwise import ge, gt, le, lt, ne, result_type, where
 from .math import lerp
@@ -354,9 +353,10 @@ _inference = [False]
 
 
 class inference_mode:
-    """torch.inference_mode: here the same as ``no_grad`` (no tensor is marked "inference";
-    ``inference_mode(False)`` changes nothing, as torch). A context manager and a decorator
-    (``@inference_mode`` or ``@inference_mode()``)."""
+    """torch.inference_mode: here the same as ``no_grad`` (no tensor is marked "inference");
+    ``inference_mode(False)`` turns grad mode on, as torch's (its C++ InferenceMode(False)
+    sets grad mode to ``not enabled``). A context manager and a decorator (``@inference_mode``
+    or ``@inference_mode()``; on a generator function, inside its body on every resume)."""
 
     def __new__(cls, mode=True):
         if callable(mode) and not isinstance(mode, bool):    # @inference_mode
@@ -367,25 +367,20 @@ class inference_mode:
         self.mode = bool(mode)
 
     def __enter__(self):
+        from ..autograd import set_grad_enabled
         self._saved = _inference[0]
-        if self.mode:
-            self._ctx = no_grad()
-            self._ctx.__enter__()
-            _inference[0] = True
+        self._ctx = set_grad_enabled(not self.mode)     # (switches now; its exit restores)
+        _inference[0] = self.mode
         return None
 
     def __exit__(self, *exc):
-        if self.mode:
-            self._ctx.__exit__(*exc)
+        self._ctx.__exit__(*exc)
         _inference[0] = self._saved
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def run(*args, **kwargs):
-            with inference_mode(self.mode):
-                return fn(*args, **kwargs)
-        return run
+        from ..autograd.grad_mode import decorate
+        return decorate(self.clone, fn)
 
     def clone(self):
         return inference_mode(self.mode)
