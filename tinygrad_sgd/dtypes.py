@@ -1,4 +1,7 @@
-"""Dtypes: their names, turning user data into arrays, and torch's type promotion."""
+"""Dtypes: their names, turning user data into arrays, and torch's type promotion.
+
+(house: long file — every dtype rule torch has, for data, numbers and results, is kept in
+this one place, so that no op decides a dtype on its own.)"""
 import functools
 import math
 import numbers

@@ -3,6 +3,9 @@ column_stack, atleast_*d, broadcast_to, broadcast_tensors, block_diag, cartesian
 the index-valued searches (searchsorted, bucketize, isin, unique_consecutive); and the matrix
 helpers mm, inner, vdot, addbmm, chain_matmul.
 
+(house: long file — the searches' NaN-aware binary search, torch's rule, pushed it past the
+limit; splitting the searches into their own module is the next step if it grows.)
+
 All are compositions of existing primitives (cat, reshape, expand, narrow, matmul): their
 gradients come from those, second order included. Index-valued results are plain tensors."""
 import math
