@@ -2,7 +2,10 @@
 numbers next to a tensor are "weak" (``int_tensor * 2`` stays integer, ``int_tensor * 2.5``
 is of the default float dtype, float32 unless ``set_default_dtype`` changed it), ``/`` of
 integers too, integer division by zero raises as in torch. The
-other elementwise math (sin, maximum, bitwise ops, ...) is in :mod:`.math`."""
+other elementwise math (sin, maximum, bitwise ops, ...) is in :mod:`.math`.
+
+(house: long file — the promotion helpers every elementwise function shares, float_operands,
+half_by_scalar, ..., sit beside the arithmetic that shows how they are used.)"""
 import numbers
 
 import numpy as np
@@ -43,9 +46,20 @@ def float_input(x):
     return x if x.dtype.kind == "f" else x.to(default_float())
 
 
-def require_tensor(value, fn, arg="other"):
+def require_tensor(value, fn, arg="other", position=None):
+    """torch's TypeError for a number (or anything else) where a Tensor is expected; with
+    ``position`` the message names it, as torch's (``atan2(): argument 'input' (position 1)
+    must be Tensor, not int``)."""
     if not isinstance(value, Tensor):
-        raise TypeError(f"{fn}(): argument '{arg}' must be Tensor, not {type(value).__name__}")
+        where = f" (position {position})" if position is not None else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def require_tensors(fn, *values, names=("input", "other")):
+    """Every argument of a function of tensors must be a Tensor (torch's messages)."""
+    for position, (name, value) in enumerate(zip(names, values), 1):
+        require_tensor(value, fn, name, position)
 
 
 def result_type(*arrays):
@@ -85,15 +99,63 @@ def as_operand(value, like):
 
 
 def float_operands(input, other):
-    """Both operands of a function computed in floating point (true division, copysign), as
-    one float dtype: integers and bools become the default float dtype — a tensor next to a
-    number first, so that the number keeps its value (``uint8_tensor / -2``), as torch."""
-    if not isinstance(other, Tensor) and input.dtype.kind != "f":
-        input = input.to(default_float())
-    elif not isinstance(input, Tensor) and other.dtype.kind != "f":
-        other = other.to(default_float())
-    a, b = operands(input, other)
-    return (a, b) if a.dtype.kind == "f" else (a.to(default_float()), b.to(default_float()))
+    """Both operands of a function computed in floating point (true division, copysign, atan2,
+    xlogy, ...) in one float dtype: the dtype torch gives the result if that is a float, else
+    the default float dtype. Each operand is converted to it directly, as torch does: an int8
+    tensor over a 0-d uint8 tensor holding 250 is divided by 250, not by the −6 that a cast to
+    int8 first would make; a number next to an integer or bool tensor keeps its value
+    (``uint8_tensor / -2``)."""
+    input, other = (v if isinstance(v, (Tensor, numbers.Number)) else Tensor._of(np.asarray(v))
+                    for v in (input, other))
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        dtype = result_type(input.array, other.array)
+    else:                              # a number: the tensor's dtype decides
+        dtype = (input if isinstance(input, Tensor) else other).array.dtype
+    if dtype.kind != "f":
+        dtype = default_float()
+    return tuple(v.to(dtype) if isinstance(v, Tensor) else Tensor._of(weak_scalar(v, dtype))
+                 for v in (input, other))
+
+
+def float_only_operands(fn, input, other, kernel):
+    """:func:`float_operands` of two Tensors for a function torch has no integer kernel for
+    (hypot, logaddexp): integers and bools are refused with torch's NotImplementedError."""
+    require_tensors(fn, input, other)
+    dtype = result_type(input.array, other.array)
+    if dtype.kind != "f":
+        raise not_implemented(kernel, dtype)
+    return input.to(dtype), other.to(dtype)
+
+
+def tensor_first(fn, input, other):
+    """torch's TypeError for ``fn(number, tensor)`` where torch takes a number only as the
+    second argument (fmod, copysign)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__}), but expected one "
+                        f"of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                        f" * (Tensor input, Number other, *, Tensor out = None)\n")
+
+
+def half_by_scalar(op, input, other):
+    """``op`` (Mul or Div) of a float16 tensor by a scalar as torch's CPU kernels compute it:
+    a scalar second operand (a number, or a 0-d tensor of another dtype) is taken in float32,
+    not rounded to float16 first, and the result is rounded once — ``x * 0.1`` is x·0.1f
+    rounded, not x·0.0999755859375. (torch's add and sub round the scalar to float16, as
+    the plain path does.) None where this does not apply."""
+    if not isinstance(input, Tensor) or input.array.dtype != np.float16:
+        return None
+    if isinstance(other, Tensor):
+        if other.ndim or other.dtype == np.float16 or \
+                result_type(input.array, other.array) != np.float16:
+            return None
+        scalar = other.to(np.float32)
+    elif isinstance(other, numbers.Real) and not isinstance(other, np.ndarray):
+        with np.errstate(over="ignore"):             # 1e40: inf, as torch's float(1e40)
+            scalar = Tensor._of(np.asarray(other, np.float32))
+    else:
+        return None
+    return op.apply(input.to(np.float32), scalar).to(np.float16)
 
 
 def operands(a, b):
@@ -162,6 +224,9 @@ def rsub(input, other, *, alpha=1):
 
 @tensor_method
 def mul(input, other):
+    half = half_by_scalar(ops.Mul, input, other)
+    if half is not None:
+        return named(half, "MulBackward0", input, other)
     return ops.Mul.apply(*operands(input, other))
 
 
@@ -170,6 +235,9 @@ def div(input, other, *, rounding_mode=None):
     """True division (integers give the default float dtype), or ``rounding_mode="trunc"``
     (toward 0) or ``"floor"`` (integers stay integers; the gradient is 0, as torch)."""
     if rounding_mode is None:
+        half = half_by_scalar(ops.Div, input, other)
+        if half is not None:
+            return named(half, "DivBackward0", input, other)
         out = ops.Div.apply(*float_operands(input, other))     # number / x: torch's 1/x times it
         return out if isinstance(input, Tensor) else named(out, "MulBackward0", other)
     a, b = operands(input, other)
@@ -206,7 +274,9 @@ def remainder(input, other):
 
 @tensor_method
 def fmod(input, other):
-    """C's fmod: the remainder of the division rounded toward 0 (the dividend's sign)."""
+    """C's fmod: the remainder of the division rounded toward 0 (the dividend's sign). A
+    number only as ``other``, as torch."""
+    tensor_first("fmod", input, other)
     a, b = operands(input, other)
     if a.dtype == bool:
         raise not_implemented("fmod_cpu", bool)
@@ -217,14 +287,18 @@ def fmod(input, other):
 @tensor_method
 def pow(input, exponent):
     """``input ** exponent``; a number exponent is a constant (one node, ``PowScalar``).
-    As torch: an integer tensor to a negative integer number raises; to a negative exponent
-    tensor it gives 0 (1 and −1 excepted)."""
+    As torch: an integer tensor to a negative integer number raises, and so does a number
+    exponent its dtype cannot hold (``uint8 ** 300``, ``float16 ** 1e5``); to a negative
+    exponent tensor it gives 0 (1 and −1 excepted)."""
     if isinstance(input, Tensor) and isinstance(exponent, numbers.Number) \
             and not isinstance(exponent, np.ndarray):
         exponent = exponent.item() if isinstance(exponent, np.generic) else exponent
         kind = input.dtype.kind
         if kind in "biu" and isinstance(exponent, numbers.Integral) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if (kind in "iu" and isinstance(exponent, numbers.Integral)) or \
+                input.dtype == np.float16:          # torch's kernel takes p in x's dtype:
+            checked_scalar(exponent, input.dtype)   # uint8 ** 300 is its RuntimeError
         if kind != "f" and not (kind == "b" and isinstance(exponent, (bool, np.bool_))):
             input = input.to(weak_scalar(exponent, input.dtype).dtype if kind == "b" else
                              result_type(input.array, weak_scalar(exponent, input.dtype)))
@@ -323,7 +397,10 @@ Tensor.clip = clamp
 
 # ---------------------------------------------------------------------------- where, compare
 def where(condition, input, other) -> Tensor:
-    """Elementwise ``input if condition else other`` (the condition is not differentiated)."""
+    """Elementwise ``input if condition else other`` (the condition is not differentiated).
+    A number takes the other operand's dtype where torch's promotion says so, and must fit it
+    (torch's RuntimeError for ``where(c, uint8_tensor, 300)``; into float16 it may overflow
+    to inf, as torch)."""
     cond = condition if isinstance(condition, Tensor) else Tensor._of(np.asarray(condition))
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
@@ -331,8 +408,35 @@ def where(condition, input, other) -> Tensor:
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         # two numbers: the first as torch makes a number with no tensor beside it
         input = Tensor._of(np.asarray(input, dtype=number_dtype(input)))
+    for number, tensor in ((input, other), (other, input)):
+        if isinstance(tensor, Tensor):
+            _refuse_beyond_int64(number, tensor.dtype)
     x, y = operands(input, other)
+    if x.array.dtype != np.float16:     # a number must fit the result: uint8 and 300 fails
+        x, y = (Tensor._of(checked_scalar(v, t.dtype)) if _is_number(v) else t
+                for v, t in ((input, x), (other, y)))
     return ops.Where.apply(cond, x, y)
+
+
+def _refuse_beyond_int64(value, dtype):
+    """torch's errors for an integer beyond int64 beside a tensor in where(): past uint64 an
+    OverflowError, else (a uint64 number) fine next to floats only."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)) or \
+            -2 ** 63 <= value < 2 ** 63:
+        return
+    if value < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    if value >= 2 ** 64:
+        raise OverflowError("int too big to convert")
+    if dtype == bool:
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                           "attempted to promote Bool and UInt64")
+    if dtype.kind != "f":
+        checked_scalar(value, dtype)                      # (raises torch's RuntimeError)
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Number) and not isinstance(value, np.ndarray)
 
 
 Tensor.where = lambda self, condition, other: where(condition, self, other)

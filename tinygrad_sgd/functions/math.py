@@ -14,8 +14,9 @@ from ..dtypes import default_float
 from ..ops import math as M
 from ..ops.elementwise import Fmax, Fmin, Maximum, Minimum
 from ..tensor import Tensor, tensor_method
-from .elementwise import (float_input, float_operands, not_implemented, operands, promote,
-                          require_tensor, torch_dtype_name, values)
+from .elementwise import (float_input, float_only_operands, float_operands, not_implemented,
+                          operands, promote, require_tensor, require_tensors, result_type,
+                          tensor_first, torch_dtype_name, values)
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
            "atanh", "log2", "log10", "log1p", "expm1", "exp2", "rsqrt", "reciprocal",
@@ -183,58 +184,58 @@ def sgn(input):
 
 # ---------------------------------------------------------------------------- two arguments
 def _tensors(fn, input, other):
-    require_tensor(other, fn)
+    require_tensors(fn, input, other)
     return promote(input, other)
-
-
-def _as_float(a, b, kernel=None):
-    """Integers and bools become the default float dtype — or, given torch's ``kernel`` name,
-    are refused."""
-    if a.dtype.kind != "f":
-        if kernel:
-            raise not_implemented(kernel, a.dtype)
-        a, b = a.to(default_float()), b.to(default_float())
-    return a, b
 
 
 @tensor_method
 def atan2(input, other):
     """The angle of the point (x=other, y=input), in [−π, π]."""
-    return M.Atan2.apply(*_as_float(*_tensors("atan2", input, other)))
+    require_tensors("atan2", input, other)
+    return M.Atan2.apply(*float_operands(input, other))
 
 
 @tensor_method
 def hypot(input, other):
-    return M.Hypot.apply(*_as_float(*_tensors("hypot", input, other), "hypot_cpu"))
+    return M.Hypot.apply(*float_only_operands("hypot", input, other, "hypot_cpu"))
 
 
 @tensor_method
 def copysign(input, other):
     """|input| with the sign of ``other`` (a Tensor or a number)."""
+    tensor_first("copysign", input, other)
     return M.Copysign.apply(*float_operands(input, other))
 
 
 @tensor_method
 def logaddexp(input, other):
-    return M.Logaddexp.apply(*_as_float(*_tensors("logaddexp", input, other),
-                                        "logaddexp_cpu"))
+    return M.Logaddexp.apply(*float_only_operands("logaddexp", input, other, "logaddexp_cpu"))
 
 
 @tensor_method
 def lerp(input, end, weight):
     """``input + weight·(end − input)``; ``weight`` is a number or a Tensor (broadcast).
-    ``end`` (and a weight with dims) must have ``input``'s dtype, as torch."""
+    ``end`` (and a weight with dims) must have ``input``'s dtype, as torch. float16 is
+    computed in float32 and rounded once, as torch."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"lerp() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(end).__name__}, "
+                        f"{type(weight).__name__}), but expected one of:\n"
+                        f" * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n"
+                        f" * (Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
     require_tensor(end, "lerp", "end")
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t.dtype != input.dtype and (name == "end" or t.ndim):
             raise RuntimeError(f"expected dtype {_c_name(input.dtype)} for `{name}` but got "
                                f"dtype {_c_name(t.dtype)}")
+    if isinstance(weight, Tensor):       # a 0-d weight joins the promotion (int + 0.5 float)
+        dtype = result_type(input.array, end.array, weight.array)
+        if dtype.kind != "f":
+            raise not_implemented("lerp_kernel_tensor", dtype)
+        return M.Lerp.apply(input.to(dtype), end.to(dtype), weight.to(dtype))
     if input.dtype.kind != "f":
-        raise not_implemented("lerp_kernel_tensor" if isinstance(weight, Tensor) else
-                              "lerp_kernel_scalar", input.dtype)
-    if isinstance(weight, Tensor):
-        weight = weight.to(input.dtype)
-    elif isinstance(weight, np.generic):
+        raise not_implemented("lerp_kernel_scalar", input.dtype)
+    if isinstance(weight, np.generic):
         weight = weight.item()
     return M.Lerp.apply(input, end, weight)
 
@@ -337,22 +338,20 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 # ---------------------------------------------------------------------------- logical
+# (in the dtype torch promotes the two to first: a 0-d int64 256 next to a uint8 tensor is 0)
 @tensor_method
 def logical_and(input, other):
-    require_tensor(other, "logical_and")
-    return values("logical_and", np.logical_and, input, other)
+    return values("logical_and", np.logical_and, *_tensors("logical_and", input, other))
 
 
 @tensor_method
 def logical_or(input, other):
-    require_tensor(other, "logical_or")
-    return values("logical_or", np.logical_or, input, other)
+    return values("logical_or", np.logical_or, *_tensors("logical_or", input, other))
 
 
 @tensor_method
 def logical_xor(input, other):
-    require_tensor(other, "logical_xor")
-    return values("logical_xor", np.logical_xor, input, other)
+    return values("logical_xor", np.logical_xor, *_tensors("logical_xor", input, other))
 
 
 @tensor_method

@@ -12,7 +12,9 @@ import numpy as np
 
 from ..printing import return_type
 from ..tensor import Tensor, tensor_method
-from .elementwise import ge, gt, le, lt, ne, result_type, where
+from ..ops.math import Addcdiv, Addcmul
+from .elementwise import (ge, gt, le, lt, ne, not_implemented, require_tensors, result_type,
+                          where)
 from .math import lerp
 from .reduce import norm
 from .sort import sort
@@ -26,37 +28,41 @@ __all__ = ["dist", "addcmul", "addcdiv", "quantile", "nanquantile", "msort", "re
 # ---------------------------------------------------------------------------- arithmetic
 @tensor_method
 def dist(input, other, p=2):
-    """‖input − other‖_p over all elements (broadcast first)."""
-    for t in (input, other):
-        if t.dtype.kind != "f":
-            raise RuntimeError(f"norm(): input dtype should be either floating point or "
-                               f"complex. Got {_name(t.dtype)} instead.")
-    return norm(input - other, p)
+    """‖input − other‖_p over all elements (the difference broadcast and promoted, as torch)."""
+    require_tensors("dist", input, other)
+    difference = input - other
+    if difference.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or "
+                           f"complex. Got {_name(difference.dtype)} instead.")
+    return norm(difference, p)
+
+
+_TERNARY = ("input", "tensor1", "tensor2")
 
 
 def _ternary(input, tensor1, tensor2, value, op):
-    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not "
-                            f"{type(t).__name__}")
+    require_tensors(op, input, tensor1, tensor2, names=_TERNARY)
     dtype = result_type(input.array, tensor1.array, tensor2.array)
-    if dtype.kind in "biu" and isinstance(value, numbers.Number) and dtype.kind != "b":
+    if dtype == bool:
+        raise not_implemented(f"{op}_cpu_out", bool)
+    if dtype.kind in "iu" and isinstance(value, numbers.Number):
         value = int(value)            # an integer result truncates value, as torch
     cast = [t if t.dtype == dtype else t.to(dtype) for t in (input, tensor1, tensor2)]
-    return cast, value, dtype
+    return cast, value
 
 
 @tensor_method
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """input + value · tensor1 · tensor2."""
-    (a, b, c), value, _ = _ternary(input, tensor1, tensor2, value, "addcmul")
-    return a + value * (b * c) if value != 1 else a + b * c
+    """input + value · tensor1 · tensor2 (:class:`~tinygrad_sgd.ops.math.Addcmul`)."""
+    (a, b, c), value = _ternary(input, tensor1, tensor2, value, "addcmul")
+    return Addcmul.apply(a, b, c, value)
 
 
 @tensor_method
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """input + value · tensor1 / tensor2 (integer tensor1 and tensor2 are refused, as
-    torch)."""
+    """input + value · tensor1 / tensor2 (:class:`~tinygrad_sgd.ops.math.Addcdiv`); integer
+    tensor1 and tensor2 are refused, as torch."""
+    require_tensors("addcdiv", input, tensor1, tensor2, names=_TERNARY)
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release "
@@ -65,8 +71,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
             "tensor2) for float inputs. The future addcdiv behavior is just the latter "
             "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-    (a, b, c), value, _ = _ternary(input, tensor1, tensor2, value, "addcdiv")
-    return a + value * (b / c) if value != 1 else a + b / c
+    (a, b, c), value = _ternary(input, tensor1, tensor2, value, "addcdiv")
+    return Addcdiv.apply(a, b, c, value)
 
 
 # ---------------------------------------------------------------------------- quantiles

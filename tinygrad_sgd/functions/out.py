@@ -2,7 +2,8 @@
 returns ``c``.
 
 :func:`accept_out` wraps the functions of :data:`OUT_FUNCTIONS` in the ``tinygrad_sgd``
-namespace, and puts the wrapped function wherever the original was (the Tensor method that is
+namespace (and those of :data:`LINALG_OUT_FUNCTIONS` in ``tinygrad_sgd.linalg``), and puts the
+wrapped function wherever the original was (the Tensor method that is
 the same function, ``tinygrad_sgd.special.erf``, the modules that imported it): one function
 stays one object, so ``a.matmul(b, out=c)`` works here too, where torch's methods have no
 ``out``. Every wrapped function computes its result as usual, then :func:`write_out` puts it
@@ -13,7 +14,9 @@ into ``out`` with torch's rules:
   automatic differentiation, but one of the arguments requires grad.``);
 * the result is cast to ``out``'s dtype, never to a lower category (``result type Float can't
   be cast to the desired output type Long``); a factory (``zeros``, ``arange``, ``rand`` ...)
-  makes its values in ``out``'s dtype instead;
+  and sum, prod, cumsum, nansum make their values in ``out``'s dtype instead; where, amax,
+  abs, clamp, ... (:data:`SAME_DTYPE`) take only an ``out`` of the result's dtype, with
+  torch's message for another;
 * an ``out`` of another shape is resized (with torch's UserWarning unless it was empty);
 * the write goes into ``out``'s memory: a view passed as ``out`` changes its base, and the
   version counter moves as for any in-place write;
@@ -28,11 +31,12 @@ import warnings
 import numpy as np
 
 from .. import autograd
-from ..dtypes import can_cast
+from ..dtypes import can_cast, default_float
 from ..tensor import Tensor
 from .elementwise import torch_dtype_name
 
-__all__ = ["OUT_FUNCTIONS", "FACTORIES", "accept_out", "with_out", "write_out"]
+__all__ = ["OUT_FUNCTIONS", "LINALG_OUT_FUNCTIONS", "FACTORIES", "IN_OUT_DTYPE", "SAME_DTYPE",
+           "accept_out", "with_out", "write_out", "check_out_dtype"]
 
 # the top-level functions to which torch gives an ``out=`` keyword (each checked on torch by
 # calling it with one)
@@ -58,11 +62,112 @@ subtract sum svd take take_along_dim tan tanh tensordot topk triangular_solve tr
 true_divide trunc var vdot vstack where xlogy zeros
 """.split())
 
+# torch.linalg's functions (``tinygrad_sgd.linalg``) given ``out=`` here; torch names them
+# ``linalg_vector_norm`` in its messages
+LINALG_OUT_FUNCTIONS = frozenset("vector_norm matrix_norm norm".split())
+
 # functions that make new values rather than compute from tensors: with ``out=``, they make
 # them in ``out``'s dtype
 FACTORIES = frozenset("""
 arange empty eye full linspace logspace ones rand randint randn randperm range zeros normal
 """.split())
+
+
+# functions that compute in ``out``'s dtype, as with ``dtype=out.dtype`` (the input converted
+# first: torch.prod(float_t, 0, out=int_t) multiplies integers); any out dtype is accepted
+IN_OUT_DTYPE = frozenset("sum prod cumsum nansum".split())
+
+# functions whose ``out`` must have the result's dtype, with torch's message for another one:
+# {r}, {o}, {i}: the result's, out's and the input's dtype (Float, Long, ...); {rc}, {oc}: as
+# C types (float, long int); {il}, {ol}: as legacy tensor types (torch.FloatTensor)
+_FOUND = "Found dtype {o} but expected {r}"
+_EXPECTED = "Expected out tensor to have dtype {rc}, but got {oc} instead"
+SAME_DTYPE = {
+    "where": "Expected out type to be {r} but got {o}",
+    "amax": "Expected the dtype for input and out to match, but got {i} for input's dtype "
+            "and {o} for out's dtype.",
+    "max": _EXPECTED, "min": _EXPECTED, "aminmax": _EXPECTED, "norm": _EXPECTED,
+    "linalg_vector_norm": _EXPECTED,
+    "linalg_norm": "linalg.norm expected out tensor dtype {r} but got: {o}",
+    "linalg_matrix_norm": "linalg.matrix_norm expected out tensor dtype {r} but got: {o}",
+    "median": "Expected tensor for 'values' to have the same type as tensor for argument #2 "
+              "'self'; but type {ol} does not equal {il} (while checking arguments for median)",
+    "cummax": "expected scalar_type {i} but found {o}",
+    "quantile": "quantile() out tensor must be same dtype as the input tensor",
+    "nan_to_num": "nan_to_num: dtype of out: {o} should be same as input: {i}",
+    **{unary: _FOUND for unary in "abs absolute neg negative sign sgn round floor ceil trunc "
+                                  "fix frac clamp clip clamp_min clamp_max".split()},
+}
+SAME_DTYPE.update(amin=SAME_DTYPE["amax"], nanmedian=SAME_DTYPE["median"],
+                  cummin=SAME_DTYPE["cummax"], logcumsumexp=SAME_DTYPE["cummax"],
+                  nanquantile=SAME_DTYPE["quantile"])
+
+_C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+            "int16": "short int", "int32": "int", "int64": "long int", "float16": "c10::Half",
+            "float32": "float", "float64": "double"}
+
+
+def _names(**dtypes):
+    names = {}
+    for key, dtype in dtypes.items():
+        d = np.dtype(getattr(dtype, "dtype", dtype))
+        names[key] = torch_dtype_name(d)
+        names[key + "c"] = _C_NAMES.get(d.name, d.name)
+        names[key + "l"] = "CPUBoolType" if d == bool else f"torch.{torch_dtype_name(d)}Tensor"
+    return names
+
+
+# those of them whose result has the input's dtype: checked before computing, as torch does
+# (abs of a bool tensor into a float ``out`` is its dtype error, not abs's refusal of bools)
+BY_INPUT_DTYPE = frozenset("abs absolute round floor ceil trunc fix sign sgn amax amin cummax "
+                           "cummin logcumsumexp median nanmedian nan_to_num".split())
+
+
+def check_out_dtype(name, result, out, args, kwargs):
+    """torch's refusal of an ``out`` whose dtype is not the result's, for the functions of
+    :data:`SAME_DTYPE` (max/min, median, cummax in their forms that return values and
+    indices, the clamps only with number bounds: otherwise out's dtype is free, the result
+    cast to it). ``result`` None: before computing, the input's dtype expected."""
+    message = SAME_DTYPE.get(name)
+    several = isinstance(out, (tuple, list))
+    if message is None or (name in ("max", "min", "median", "nanmedian", "cummax", "cummin")
+                           and not several):
+        return
+    if (name.startswith("clamp") or name == "clip") and \
+            any(isinstance(v, Tensor) for v in (*args[1:], *kwargs.values())):
+        return
+    first = args[0] if args else kwargs.get("input")
+    if not isinstance(first, Tensor):
+        return
+    outs = list(out) if several else [out]
+    results = list(result) if isinstance(result, tuple) else [result] * len(outs)
+    count = len(outs) if name == "aminmax" else 1     # (max's indices: checked as int64)
+    for r, o in list(zip(results, outs))[:count]:
+        expected = first.dtype if r is None else r.dtype
+        if isinstance(o, Tensor) and o.dtype != expected:
+            raise RuntimeError(message.format(**_names(r=expected, o=o.dtype, i=first.dtype)))
+
+
+def _in_out_dtype(name, out, args, kwargs):
+    """``kwargs`` for a function of :data:`IN_OUT_DTYPE` given ``out``: ``dtype=out.dtype``,
+    with torch's errors (no cumsum into bool, no nansum of floats into integers, a ``dtype``
+    that is not out's)."""
+    dtype = kwargs.get("dtype")
+    if dtype is not None:
+        if np.dtype(getattr(dtype, "dtype", dtype)) != out.array.dtype:
+            if name == "nansum":
+                raise RuntimeError("nansum: provided dtype must match dtype of result. Got "
+                                   "{o} and {r}.".format(**_names(o=out.dtype, r=dtype)))
+            raise RuntimeError(_EXPECTED.format(**_names(r=dtype, o=out.dtype)))
+        return kwargs
+    from .elementwise import not_implemented
+    first = args[0] if args else kwargs.get("input")
+    if name == "cumsum" and out.dtype == bool:
+        raise not_implemented("cumsum_out_cpu", bool)
+    if name == "nansum" and isinstance(first, Tensor) and first.dtype.kind == "f" and \
+            out.dtype.kind != "f":
+        raise not_implemented("nansum_cpu", out.dtype)
+    return {**kwargs, "dtype": out.dtype}
 
 
 def write_out(name, result, out, warn=True):
@@ -124,7 +229,15 @@ def with_out(fn, name=None):
                                    f"does not match dtype of out parameter "
                                    f"({torch_dtype_name(out.array.dtype)})")
             kwargs["dtype"] = out.dtype
-        return write_out(name, fn(*args, **kwargs), out, warn=not factory or name == "arange")
+        if name in IN_OUT_DTYPE and isinstance(out, Tensor):
+            kwargs = _in_out_dtype(name, out, args, kwargs)
+        if name in BY_INPUT_DTYPE:
+            check_out_dtype(name, None, out, args, kwargs)
+        result = fn(*args, **kwargs)
+        check_out_dtype(name, result, out, args, kwargs)
+        if name == "mean" and isinstance(out, Tensor) and out.dtype.kind != "f":
+            result = result.to(default_float())     # (torch's message names this dtype)
+        return write_out(name, result, out, warn=not factory or name == "arange")
 
     if "out" not in signature.parameters:
         keyword = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
@@ -154,3 +267,9 @@ def accept_out(namespace):
     for key, value in list(vars(Tensor).items()):
         if id(value) in wrapped and value is wrapped[id(value)].__wrapped__:
             setattr(Tensor, key, wrapped[id(value)])
+    linalg = sys.modules.get("tinygrad_sgd.linalg")
+    if linalg is not None:
+        for name in LINALG_OUT_FUNCTIONS:
+            fn = getattr(linalg, name, None)
+            if callable(fn) and "out" not in inspect.signature(fn).parameters:
+                setattr(linalg, name, with_out(fn, "linalg_" + name))

@@ -126,7 +126,13 @@ def logsumexp(input, dim, keepdim=False):
 
 
 # ---------------------------------------------------------------------------- max and min
-def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op):
+def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op, other=None):
+    if other is not None:           # torch.max(input, other=b): the elementwise maximum
+        if dim is not None or keepdim:
+            raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                            f"(Tensor, other=Tensor, dim or keepdim), but expected (Tensor "
+                            f"input, Tensor other)")
+        dim = other
     if isinstance(dim, Tensor):     # torch.max(input, other): the elementwise maximum
         return getattr(input, "maximum" if op == "max" else "minimum")(dim)
     if dim is None:
@@ -143,17 +149,18 @@ def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op):
 
 
 @tensor_method
-def max(input, dim=None, keepdim=False):
+def max(input, dim=None, keepdim=False, *, other=None):
     """Without ``dim``: the largest element (the gradient shared between ties). With an int
     ``dim``: ``(values, indices)``, the index of the first maximum (the first NaN if any).
-    With a tensor in place of ``dim``: the elementwise :func:`maximum`, as torch."""
-    return _max_min(input, dim, keepdim, "max", Max, MaxDim, ArgMax)
+    With a tensor in place of ``dim``, or as ``other=``: the elementwise :func:`maximum`, as
+    torch."""
+    return _max_min(input, dim, keepdim, "max", Max, MaxDim, ArgMax, other)
 
 
 @tensor_method
-def min(input, dim=None, keepdim=False):
+def min(input, dim=None, keepdim=False, *, other=None):
     """As :func:`max`, for the smallest element."""
-    return _max_min(input, dim, keepdim, "min", Min, MinDim, ArgMin)
+    return _max_min(input, dim, keepdim, "min", Min, MinDim, ArgMin, other)
 
 
 def _amax_amin(input, dim, keepdim, op, cls):

@@ -15,7 +15,8 @@ from ..autograd.torch_names import named
 from ..ops import special as S
 from ..tensor import Tensor, tensor_method
 from .elementwise import (float_input, float_operands, not_implemented, promote,
-                          require_tensor, values)
+                          require_tensor, require_tensors, values)
+from ..ops import math as M
 from ..ops.math import Logaddexp
 from .reduce import sum as _sum
 
@@ -166,8 +167,12 @@ def i1e(input):
 
 
 def zeta(input, other):
-    """The Hurwitz zeta function ζ(x, q) (torch.special.zeta; either may be a number)."""
-    return S.Zeta.apply(*_pair("zeta", input, other))
+    """The Hurwitz zeta function ζ(x, q) (torch.special.zeta; either may be a number; float16
+    is refused, as torch)."""
+    x, q = _pair("zeta", input, other)
+    if x.dtype == np.float16:
+        raise not_implemented("zeta_cpu", x.dtype)
+    return S.Zeta.apply(x, q)
 
 
 def xlog1py(input, other):
@@ -214,20 +219,30 @@ def logaddexp2(input, other):
 
 @tensor_method
 def ldexp(input, other):
-    """input · 2^other."""
-    require_tensor(other, "ldexp")
+    """input · 2^other, as torch: a float input with an integer exponent is scaled exactly
+    (:class:`~tinygrad_sgd.ops.math.Ldexp`, input's dtype); otherwise input times 2^other, the
+    power taken in other's float dtype (integers: float32 — or the input's dtype for a float64
+    or float16 input), then the product promoted as usual."""
+    require_tensors("ldexp", input, other)
+    if other.dtype.kind in "biu" and input.dtype.kind == "f":
+        if other.dtype == bool:
+            raise not_implemented("ldexp_cpu_exp", bool)
+        return M.Ldexp.apply(input, other)
     from .elementwise import mul, pow
-    return mul(input, pow(2.0, other))
+    in_own_dtype = input.dtype.kind == "f" and input.dtype != np.float32
+    two = Tensor._of(np.asarray(2.0, input.dtype)) if in_own_dtype else 2.0
+    return mul(input, pow(two, other))
 
 
 @tensor_method
 def nextafter(input, other):
-    """The next float after ``input`` towards ``other`` (not differentiable)."""
-    require_tensor(other, "nextafter")
+    """The next float after ``input`` towards ``other`` (``other`` itself where they are
+    equal). The gradient passes to ``input`` unchanged, as torch's."""
+    require_tensors("nextafter", input, other)
     a, b = promote(input, other)
     if a.dtype.kind != "f":
         raise not_implemented("nextafter_cpu", a.dtype)
-    return values("nextafter", np.nextafter, a, b)
+    return M.Nextafter.apply(a, b)
 
 
 def _integer_pair(fn, name, input, other):
@@ -264,6 +279,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     if input.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
                            f"dtype but got {_torch_name(input.dtype)}")
+    if dtype is not None and np.dtype(getattr(dtype, "dtype", dtype)).kind != "f":
+        raise RuntimeError(f"nanmean(): could not infer output dtype. Optional dtype must be "
+                           f"either a floating point or complex dtype. Got: "
+                           f"{_torch_name(getattr(dtype, 'dtype', dtype))}")
     count = _sum(Tensor._of(~np.isnan(input.array)), dim, keepdim)
     return nansum(input, dim, keepdim, dtype=dtype) / count
 

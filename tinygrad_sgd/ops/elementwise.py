@@ -1,5 +1,8 @@
 """Elementwise primitives. Gradients are given for the broadcast shape; the graph walk
-(:mod:`tinygrad_sgd.autograd.engine`) sums them back to each input's shape."""
+(:mod:`tinygrad_sgd.autograd.engine`) sums them back to each input's shape.
+
+(house: long file — torch's arithmetic, max/min, clamp and where, each a small class whose
+edge cases — signed zeros, NaN, ties, float16 — are written next to its formula.)"""
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
@@ -94,7 +97,10 @@ _TORCH_POWERS = {0.5: np.sqrt, -0.5: lambda d: 1 / np.sqrt(d), 2: lambda d: d * 
 
 
 class PowScalar(Elementwise):
-    """x to a constant power p (a Python number)."""
+    """x to a constant power p (a Python number). float16 as torch's kernel: C's pow in
+    float32 with p rounded to float16, then rounded ((−inf)^½ is inf there, NaN in float32).
+    Under ``create_graph`` the gradient of x¹ is tied to x (its derivative is 0, as torch's
+    g·1·x⁰), so that a second derivative exists."""
     rule, derivatives = "z = x^p", ("dz/dx = p·x^(p−1)",)
     op_name = "pow"
 
@@ -102,6 +108,13 @@ class PowScalar(Elementwise):
         self.save_for_backward(x)
         self.p = p
         d = x.array
+        if d.dtype == np.float16:
+            exponent = np.float32(np.float16(p))
+            base = d.astype(np.float32)
+            if not float(exponent).is_integer():   # C's pow: (−0)^½ = 0, (−inf)^½ = inf
+                base = np.where((base == 0) | (base == -np.inf), np.abs(base), base)
+            with np.errstate(all="ignore"):
+                return np.power(base, exponent).astype(d.dtype)
         if d.dtype.kind == "f" and p in _TORCH_POWERS:  # as torch's kernel: (−inf)^½ is NaN,
             return np.asarray(_TORCH_POWERS[p](d))      # (−0)^½ is −0, 1/(x·x) rounds as torch
         return np.asarray(d ** p).astype(d.dtype, copy=False)   # (bool ** True: bool)
@@ -112,7 +125,7 @@ class PowScalar(Elementwise):
         if p == 0:                     # exactly 0, even where g is inf (inf·0 would be NaN)
             return keep_where(np.zeros(g.shape, bool), g)
         if p == 1:
-            return g
+            return g + ZerosLike.apply(x) if is_grad_enabled() else g
         if p == 2:
             return g * (x * 2.0)
         return g * (p * x ** (p - 1))
@@ -214,7 +227,8 @@ class Abs(Elementwise):
 
 
 class Clamp(Elementwise):
-    """torch's convention: the gradient passes at the boundary itself."""
+    """torch's convention: the gradient passes at the boundary itself, and there the value is
+    x's own (clamp(−0, min=0) is −0)."""
     rule, derivatives = "z = min(max(x, lo), hi)", ("dz/dx = 1 where lo ≤ x ≤ hi, else 0",)
 
     def forward(self, x, lo=None, hi=None):
@@ -226,7 +240,10 @@ class Clamp(Elementwise):
             mask &= d <= hi
         self.mask = mask
         self.save_for_backward(x)         # (for its version: an in-place edit is refused)
-        return np.clip(d, lo, hi).astype(d.dtype, copy=False)
+        out = np.clip(d, lo, hi).astype(d.dtype, copy=False)
+        if d.dtype.kind == "f" and 0 in (lo, hi):     # (NumPy gives the bound's zero)
+            out = np.where(out == d, d, out)
+        return out
 
     def backward(self, g):
         self.saved_tensors                # refuses x changed in place since forward, as torch
@@ -235,7 +252,8 @@ class Clamp(Elementwise):
 
 class ClampTensor(Elementwise):
     """Tensor bounds (either may be None). As torch: a NaN anywhere gives NaN; where lo > hi
-    the result is hi, and only hi gets the gradient there."""
+    the result is hi, and only hi gets the gradient there; at a bound the value is x's own
+    (−0 stays −0 against a bound 0, as torch's scalar loop)."""
     inputs, rule = ("x", "lo", "hi"), "z = min(max(x, lo), hi)"
     derivatives = ("dz/dx = 1 where lo ≤ x ≤ hi, else 0",
                    "dz/dlo = 1 where x < lo < hi (x < lo without hi), else 0",
@@ -245,8 +263,12 @@ class ClampTensor(Elementwise):
     def forward(self, x, lo=None, hi=None):
         self.has = (lo is not None, hi is not None)
         self.save_for_backward(x, *[t for t in (lo, hi) if t is not None])
-        out = x.array if lo is None else np.maximum(x.array, lo.array)
-        return out if hi is None else np.minimum(out, hi.array)
+        out = x.array
+        if lo is not None:
+            out = np.where((out < lo.array) | (lo.array != lo.array), lo.array, out)
+        if hi is not None:
+            out = np.where((out > hi.array) | (hi.array != hi.array), hi.array, out)
+        return out
 
     def backward(self, g):
         x, *bounds = (t.array for t in self.saved_tensors)
@@ -263,7 +285,9 @@ class ClampTensor(Elementwise):
 
 class Maximum(Elementwise):
     """As torch: a tie x = y splits the gradient ½/½; a NaN on either side is the result and
-    both inputs get the whole gradient."""
+    both inputs get the whole gradient. On a tie the value is x (max(0, −0) is 0), as
+    torch's scalar loop (its vector loop, which takes runs of 16 float32 or 8 float64,
+    gives y: torch itself differs with the size)."""
     inputs, rule = ("x", "y"), "z = max(x, y)"
     derivatives = ("dz/dx = 1 where x > y, ½ where x = y, 0 where x < y",
                    "dz/dy = 1 where y > x, ½ where x = y, 0 where y < x")
@@ -271,7 +295,7 @@ class Maximum(Elementwise):
     def forward(self, x, y):
         self.save_for_backward(x, y)
         a, b = x.array, y.array
-        return np.where((a != a) | (a > b), a, b)        # torch's: a tie gives y (−0 vs 0)
+        return np.where((a != a) | (a >= b), a, b)
 
     def backward(self, g):
         x, y = (t.array for t in self.saved_tensors)
@@ -280,7 +304,7 @@ class Maximum(Elementwise):
 
 class Minimum(Elementwise):
     """As torch: a tie x = y splits the gradient ½/½; a NaN on either side is the result and
-    both inputs get the whole gradient."""
+    both inputs get the whole gradient. On a tie the value is x (see :class:`Maximum`)."""
     inputs, rule = ("x", "y"), "z = min(x, y)"
     derivatives = ("dz/dx = 1 where x < y, ½ where x = y, 0 where x > y",
                    "dz/dy = 1 where y < x, ½ where x = y, 0 where y > x")
@@ -288,7 +312,7 @@ class Minimum(Elementwise):
     def forward(self, x, y):
         self.save_for_backward(x, y)
         a, b = x.array, y.array
-        return np.where((a != a) | (a < b), a, b)
+        return np.where((a != a) | (a <= b), a, b)
 
     def backward(self, g):
         x, y = (t.array for t in self.saved_tensors)

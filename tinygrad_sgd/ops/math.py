@@ -1,17 +1,22 @@
 """Elementwise math primitives: trigonometric and hyperbolic functions and their inverses,
 the exp/log family, powers of x (rsqrt, reciprocal), rounding and signs (piecewise constant:
-gradient 0), nan_to_num, and the two-argument functions atan2, hypot, copysign, logaddexp and
-lerp. (Arithmetic, max/min, clamp, remainder are in :mod:`.elementwise`.)
+gradient 0), nan_to_num, the two-argument functions atan2, hypot, copysign, logaddexp, lerp,
+ldexp (with an integer exponent) and nextafter, and addcmul/addcdiv. (Arithmetic, max/min,
+clamp, remainder are in :mod:`.elementwise`.)
 
 Each backward is torch's formula term for term (the same products, in the same order), so
 that at the edges of the domain — ±inf, NaN, the poles of tan and atanh, 0 for rsqrt — the
 gradients, NaN and infinite ones included, and the second-order gradients agree with torch's.
-The inputs are floating point here: the public functions turn integers into float32 first.
+The inputs are floating point here (but ldexp's exponent, and addcmul's, which may be
+integers): the public functions turn integers into float32 first.
+
+(house: long file — one small class per elementwise math function of torch's; grouped here so
+that each sits next to its siblings, as :mod:`.special` holds the special functions.)
 """
 import numpy as np
 
 from ..kernels.elementwise import lerp as lerp_kernel
-from .elementwise import Elementwise, keep_where
+from .elementwise import Elementwise, integer_power, keep_where
 
 LN2, LN10 = 0.6931471805599453, 2.302585092994046
 
@@ -358,7 +363,7 @@ class Logaddexp(Elementwise):
 class Lerp(Elementwise):
     """Linear interpolation from a to b; the weight w is a Tensor or a number. Computed as
     torch does: a + w·(b − a) for |w| < ½, else b − (b − a)·(1 − w) (exact at both
-    ends)."""
+    ends); float16 in float32, rounded once."""
     inputs, rule = ("a", "b", "w"), "z = a + w·(b − a)"
     derivatives = ("dz/da = 1 − w", "dz/db = w", "dz/dw = b − a")
 
@@ -367,6 +372,9 @@ class Lerp(Elementwise):
         self.w = w if not hasattr(w, "array") else None
         x, y = a.array, b.array
         wt = w.array if self.w is None else w
+        if x.dtype == np.float16:         # as torch: in float32, rounded to float16 once
+            w32 = np.asarray(wt, np.float32)
+            return lerp_kernel(x.astype(np.float32), y.astype(np.float32), w32).astype(x.dtype)
         return lerp_kernel(x, y, wt)
 
     def backward(self, g):
@@ -377,3 +385,107 @@ class Lerp(Elementwise):
         return (g * (1.0 - w) if need[0] else None,
                 g * w if need[1] else None,
                 g * (b - a) if need[2] else None)
+
+
+def _multiply_add(p, c, a):
+    """p·c + a as torch's kernels compute it: a fused multiply-add, rounded once. For float32
+    the product is exact in float64, so rounding the float64 sum back is the fused rounding;
+    float64 goes through NumPy's long double (x86's 64-bit mantissa: the fused result but for
+    a rare last bit; where long double is float64 itself, the plain product and sum)."""
+    if p.dtype == np.float32:
+        return (p.astype(np.float64) * c + a).astype(np.float32)
+    if p.dtype == np.float64:
+        return (p.astype(np.longdouble) * c + a).astype(np.float64)
+    return p * c + a
+
+
+class Addcmul(Elementwise):
+    """a + v·b·c for a number v, as torch's CPU kernel: v·b rounded, then a fused
+    multiply-add of it and c onto a; float16 in float32, rounded once."""
+    inputs, rule = ("a", "b", "c"), "z = a + v·b·c"
+    derivatives = ("dz/da = 1", "dz/db = v·c", "dz/dc = v·b")
+
+    def forward(self, a, b, c, value):
+        self.value = value
+        self.save_for_backward(b, c)
+        x, y, z = a.array, b.array, c.array
+        work = np.float32 if x.dtype == np.float16 else x.dtype
+        v = np.asarray(value).astype(work)          # (the kernel's scalar: float for float16)
+        with np.errstate(all="ignore"):
+            out = _multiply_add(v * y.astype(work, copy=False), z.astype(work, copy=False),
+                                x.astype(work, copy=False))
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        need, v = self.needs_input_grad, self.value
+        b, c = self.saved_tensors_if(need[2], need[1])    # each read by the other's gradient
+        return (g if need[0] else None,
+                g * (c * v) if need[1] else None,
+                g * (b * v) if need[2] else None)
+
+
+class Addcdiv(Elementwise):
+    """a + v·b/c for a number v, as torch's CPU kernel: (v·b)/c, then added to a (so that
+    v·b/c can be finite where b/c alone overflows); float16 in float32, rounded once."""
+    inputs, rule = ("a", "b", "c"), "z = a + v·b/c"
+    derivatives = ("dz/da = 1", "dz/db = v/c", "dz/dc = −v·b/c²")
+
+    def forward(self, a, b, c, value):
+        self.value = value
+        self.save_for_backward(b, c)
+        x, y, z = a.array, b.array, c.array
+        work = np.float32 if x.dtype == np.float16 else x.dtype
+        v = np.asarray(value).astype(work)
+        with np.errstate(all="ignore"):
+            out = x.astype(work, copy=False) + v * y.astype(work, copy=False) / z.astype(work)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        need, v = self.needs_input_grad, self.value
+        b, c = self.saved_tensors_if(need[2], True)       # c is read by both
+        return (g if need[0] else None,
+                g * (v / c) if need[1] else None,
+                -g * (v * b / (c * c)) if need[2] else None)
+
+
+class Ldexp(Elementwise):
+    """x·2ⁿ for an integer exponent n: exact (only x's exponent changes; a result below the
+    smallest normal number is rounded, to even), in x's dtype, as torch's ``std::ldexp``
+    kernel (n taken as a C int). n is not differentiated. torch's gradient in x is g·2ⁿ
+    with 2ⁿ an *integer* power in n's dtype — 0 for n < 0, wrapping around past the dtype's
+    range (2⁶⁴ is 0 in int64) — and it is copied here as torch 2.13 computes it."""
+    inputs, rule = ("x", "n"), "z = x·2ⁿ"
+    derivatives = ("dz/dx = 2ⁿ (torch's: an integer power in n's dtype)", "")
+
+    def forward(self, x, n):
+        a = x.array
+        self.n = n.array
+        exponent = n.array.astype(np.int32)              # (a C int: 2⁴⁰ wraps to 0)
+        if a.dtype == np.float16:                         # exact in float32, rounded once
+            return np.ldexp(a.astype(np.float32), exponent).astype(a.dtype)
+        return np.ldexp(a, exponent)
+
+    def backward(self, g):
+        n = self.n
+        with np.errstate(over="ignore"):
+            power = integer_power(np.full(n.shape, 2, n.dtype), n)
+        return g * self.constant(power), None
+
+
+class Nextafter(Elementwise):
+    """The next representable number after x towards y (y itself where x = y, so
+    nextafter(−0, 0) is 0). torch's gradient: g passes to x where x ≠ y (where x = y the
+    result is y: 0 to x); y's is 0."""
+    inputs, rule = ("x", "y"), "z = the next float after x towards y"
+    derivatives = ("dz/dx = 1 where x ≠ y, else 0 (torch's convention)", "dz/dy = 0")
+
+    def forward(self, x, y):
+        a, b = x.array, y.array
+        self.moves = a != b
+        return np.where(self.moves, np.nextafter(a, b), b).astype(np.result_type(a, b),
+                                                                   copy=False)
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        return (keep_where(np.broadcast_to(self.moves, g.shape), g) if need[0] else None,
+                self.constant(np.zeros(g.shape, g.dtype)) if need[1] else None)
