@@ -119,7 +119,7 @@ class LuUnpack(Function):
             part, rest, dim = g.tril(-1), (m, n - min(m, n)), -1
         else:
             part, rest, dim = g.triu(), (m - min(m, n), n), -2
-        if 0 in rest:
+        if rest[dim] == 0:                     # nothing to pad along the joining dim
             return part
         return cat([part, self.constant(np.zeros(g.shape[:-2] + rest, g.dtype))], dim)
 
