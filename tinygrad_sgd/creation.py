@@ -22,6 +22,7 @@ from .device import check_device
 from .dtypes import as_array, checked_scalar, default_float, number_dtype, refuse_byte_order
 from .errors import ShapeError
 from .kernels import libm
+from .kernels.layout import memory_order
 from .random.exact import fma32, fma64
 from .tensor import Tensor, tensor_method
 
@@ -250,23 +251,158 @@ def meshgrid(*tensors, indexing=None):
 
 
 # ---------------------------------------------------------------------------- like another
-def _like(fn):
-    def like(input, dtype=None, *, device=None, requires_grad=False, memory_format=None):
+# torch's ``*_like(x)`` keeps x's memory layout (``memory_format=preserve_format``), and its
+# random fills walk a tensor in memory order: both read torch's strides of x, found here.
+def contiguous_strides(shape) -> tuple:
+    """Row-major strides, in elements (a size-0 or size-1 dim counts as 1, as torch)."""
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
+
+
+def _own_layout(a) -> bool:
+    """Whether ``a`` may be in one of the library's own layouts, where torch's tensor is
+    contiguous: convolution, pooling and resampling return (N, C, ...) views of memory in
+    other orders (batch innermost, ...), and elementwise ops keep them. Taken to be so for an
+    array of 3 or more dims that is neither contiguous nor channels-last."""
+    n = a.ndim
+    return n >= 3 and not a.flags.c_contiguous and \
+        not (n in (4, 5) and memory_order(a) == (0,) + tuple(range(2, n)) + (1,))
+
+
+def _steps(a) -> tuple:
+    return tuple(b // a.itemsize for b in a.strides)
+
+
+def _trusted(t) -> bool:
+    """Whether ``t``'s NumPy strides are torch's: not in the library's own layout, or made
+    with torch's strides (by a ``*_like`` function)."""
+    return t.__dict__.get("_torch_strides", False) or not _own_layout(t.array)
+
+
+def torch_strides(t) -> tuple:
+    """``t``'s strides (in elements) as torch's tensor has them: the NumPy array's, except
+    where the array — or the base a view was taken of — may be in the library's own layout
+    (:func:`_own_layout`): then those of a contiguous tensor, as torch's result is (a slice,
+    an index or a flatten of a convolution's result reads as contiguous). Not told apart: a
+    3-d or larger result of elementwise ops on a permuted view, or a permuted view of a
+    convolution's result, also count as contiguous."""
+    a = t.array
+    if a.size == 0:
+        return contiguous_strides(a.shape)
+    view = t.__dict__.get("_view")
+    base = view[0] if view is not None and np.may_share_memory(view[0].array, a) else t
+    return _steps(a) if _trusted(base) else contiguous_strides(a.shape)
+
+
+def dim_order(shape, *strides) -> tuple:
+    """The dims from the outermost in memory to the innermost, as torch sorts them — the
+    insertion sort of TensorIterator's ``reorder_dimensions`` and of ``infer_dense_strides``,
+    which asks each operand's ``strides`` in turn (a 0 stride orders nothing; of equal strides
+    the smaller size goes inside). It is the order torch's random kernels walk a tensor in."""
+    perm = list(range(len(shape) - 1, -1, -1))          # innermost first
+
+    def should_swap(d0, d1):
+        for st in strides:
+            if st[d0] == 0 or st[d1] == 0:
+                continue
+            if st[d0] != st[d1]:
+                return -1 if st[d0] < st[d1] else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+    for i in range(1, len(shape)):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            c = should_swap(perm[dim0], perm[dim1])
+            if c > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif c < 0:
+                break
+    return tuple(reversed(perm))
+
+
+def _dense(shape, strides) -> bool:
+    """torch's ``is_non_overlapping_and_dense``: a permutation of a contiguous layout."""
+    step = 1
+    for d in sorted((d for d in range(len(shape)) if shape[d] > 1), key=lambda d: strides[d]):
+        if strides[d] != step:
+            return False
+        step *= shape[d]
+    return True
+
+
+def like_strides(input, memory_format=None) -> tuple:
+    """The strides torch gives ``empty_like(input, memory_format=...)``: with
+    ``preserve_format`` (the default) input's own strides when they are dense, else dense ones
+    in the same order (``infer_dense_strides``: ``zeros_like(x[::2].t())`` is transposed
+    too); ``contiguous_format`` row-major; ``channels_last`` (N, H, W, C) memory."""
+    from .functions.shape import MemoryFormat
+    if not isinstance(memory_format, (MemoryFormat, type(None))):
+        raise TypeError(f"memory_format must be tinygrad_sgd.preserve_format, contiguous_format "
+                        f"or channels_last, not {type(memory_format).__name__}")
+    shape = tuple(input.shape)
+    name = "preserve_format" if memory_format is None else memory_format.name
+    if name == "contiguous_format":
+        return contiguous_strides(shape)
+    if name == "channels_last":
+        if len(shape) != 4:
+            raise RuntimeError("required rank 4 tensor to use channels_last format")
+        n, c, h, w = contiguous_strides((shape[0], shape[2], shape[3], shape[1]))
+        return n, w, c, h
+    strides = torch_strides(input)
+    if _dense(shape, strides):
+        return strides
+    dense, step = [0] * len(shape), 1
+    for d in reversed(dim_order(shape, strides)):
+        dense[d] = step
+        step *= max(shape[d], 1)
+    return tuple(dense)
+
+
+def strided_array(values, strides) -> np.ndarray:
+    """A copy of ``values`` laid out in memory with ``strides`` (dense, in elements)."""
+    flat = np.empty(values.size, values.dtype)
+    out = np.lib.stride_tricks.as_strided(flat, values.shape,
+                                          tuple(s * flat.itemsize for s in strides))
+    out[...] = values
+    return out
+
+
+def made_like(values, strides, requires_grad=False) -> Tensor:
+    """A new tensor of ``values`` laid out with torch's ``strides`` (:func:`strided_array`),
+    marked as holding torch's strides (:func:`torch_strides` then reads them as they are)."""
+    t = Tensor._of(strided_array(values, strides), requires_grad=requires_grad)
+    t._torch_strides = True
+    return t
+
+
+def _like(fn, fill):
+    def like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
+             memory_format=None):
         check_device(device)
-        return fn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+        dtype = np.dtype(input.dtype if dtype is None else dtype)
+        values = np.full(input.shape, fill, dtype)
+        return made_like(values, like_strides(input, memory_format), requires_grad)
     like.__name__ = fn.__name__ + "_like"
-    like.__doc__ = f"``{fn.__name__}`` with the shape (and dtype) of another tensor."
+    like.__doc__ = (f"``{fn.__name__}`` with the shape (and dtype) of another tensor, laid out "
+                    f"in memory as it (torch's ``memory_format=preserve_format``).")
     return like
 
 
-zeros_like, ones_like = map(_like, (zeros, ones))
-empty_like = _like(empty)
+zeros_like, ones_like, empty_like = _like(zeros, 0), _like(ones, 1), _like(empty, 0)
 
 
-def full_like(input, fill_value, dtype=None, *, device=None, requires_grad=False,
+def full_like(input, fill_value, dtype=None, *, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad)
+    """``full`` with the shape (and, unless given, dtype) of ``input``, laid out in memory as
+    it."""
+    made = full(input.shape, fill_value, dtype=dtype or input.dtype, device=device,
+                requires_grad=False)
+    return made_like(made.array, like_strides(input, memory_format), requires_grad)
 
 
 def _new(fill, name):

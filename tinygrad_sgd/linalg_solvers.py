@@ -1,6 +1,7 @@
 """torch.linalg's matrix functions (re-exported by :mod:`tinygrad_sgd.linalg`): inverse,
-determinants, solves, Cholesky, QR, eigh, SVD, pseudo-inverse, rank, least squares, matrix
-power and exponential. (cond, multi_dot, vecdot, diagonal are in :mod:`tinygrad_sgd.linalg`.)
+determinants, solves, Cholesky, QR, eigh, SVD, pseudo-inverse, rank, matrix power and
+exponential. (cond, lstsq, multi_dot, vecdot, vander, diagonal are in
+:mod:`tinygrad_sgd.linalg`.)
 
 Each is a check of the arguments with torch's messages, then one op of
 :mod:`tinygrad_sgd.ops.decompositions` (or ``SvdFactor``) or a short composition of them, so
@@ -20,7 +21,7 @@ from .tensor import Tensor
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky",
            "cholesky_ex", "qr", "eigh", "eigvalsh", "eig", "eigvals", "svd", "svdvals",
-           "matrix_power", "pinv", "matrix_rank", "solve_triangular", "lstsq", "matrix_exp"]
+           "matrix_power", "pinv", "matrix_rank", "solve_triangular", "matrix_exp"]
 
 
 class return_types:
@@ -199,9 +200,10 @@ def qr(A, mode="reduced"):
 
 
 def _uplo(UPLO, op):
-    if UPLO not in ("L", "U"):
+    """'L' or 'U' (either case, as torch takes it), upper-cased."""
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    return UPLO
+    return UPLO.upper()
 
 
 def _check_eigh(A, op="linalg.eigh"):
@@ -215,7 +217,7 @@ def eigh(A, UPLO="L"):
     """(eigenvalues ascending, eigenvectors as columns) of the symmetric A, read from its
     ``UPLO`` triangle; the gradient assumes distinct eigenvalues, as torch's."""
     _check_eigh(A)
-    _uplo(UPLO, "linalg.eigh")
+    UPLO = _uplo(UPLO, "linalg.eigh")
     return return_types.linalg_eigh(EighFactor.apply(A, "L", UPLO),
                                     EighFactor.apply(A, "V", UPLO))
 
@@ -301,10 +303,27 @@ def _tolerances(atol, rtol, dtype, size):
     return a, r.astype(dtype)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
+def _deprecated_tolerance(name, value, atol, rtol, fn):
+    """torch's older form ``fn(A, tolerance, hermitian)`` (pinv's ``rcond``, matrix_rank's
+    ``tol``): refused together with atol/rtol, as torch's parser does."""
+    if value is not None and (atol is not None or rtol is not None):
+        given = ", ".join(f"{k}={type(v).__name__}" for k, v in
+                          (("atol", atol), ("rtol", rtol), (name, value)) if v is not None)
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got (Tensor, "
+                        f"{given}), but expected one of:\n * (Tensor input, *, Tensor atol = "
+                        f"None, Tensor rtol = None, bool hermitian = False, Tensor out = None)"
+                        f"\n * (Tensor input, Tensor {name}, bool hermitian = False, *, Tensor "
+                        f"out = None)")
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     """The pseudo-inverse, keeping the singular values (|eigenvalues| if ``hermitian``) above
     max(atol, rtol·σ_max). Its gradient is torch's pinv_backward (finite at repeated or
-    dropped singular values)."""
+    dropped singular values). ``rcond`` (second by position, torch's older form) is rtol with
+    atol 0; it can't be mixed with atol/rtol."""
+    _deprecated_tolerance("rcond", rcond, atol, rtol, "linalg_pinv")
+    if rcond is not None:
+        atol, rtol = 0.0, rcond
     if A.ndim < 2 or A.dtype.kind != "f":
         shape = "{" + str(list(A.shape)) + "}"
         raise RuntimeError(f"linalg.pinv({torch_name(A.dtype)}{shape}): expected a "
@@ -316,9 +335,13 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     return Pinv.apply(A, a, r, hermitian)
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
     """The number of singular values (|eigenvalues| if ``hermitian``) above max(atol,
-    rtol·σ_max), as int64."""
+    rtol·σ_max), as int64. ``tol`` (second by position, torch's older form) is atol with rtol
+    0; it can't be mixed with atol/rtol."""
+    _deprecated_tolerance("tol", tol, atol, rtol, "linalg_matrix_rank")
+    if tol is not None:
+        atol, rtol = tol, 0.0
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
                            "2 dimensions.")
@@ -338,47 +361,3 @@ def matrix_exp(A):
     """exp(A) of each square matrix; gradient by the block-matrix identity."""
     check_matrix(A, "linalg.matrix_exp")
     return MatrixExp.apply(A)
-
-
-def lstsq(A, B, rcond=None, *, driver=None):
-    """The least-squares X minimising ‖A·X − B‖ (the minimum-norm one, singular values below
-    rcond·σ_max dropped), as torch's named tuple: ``solution``, ``residuals`` (‖A·X − B‖²
-    per column, only for m > n, full rank, driver ≠ 'gelsy'), ``rank`` (not for 'gels'),
-    ``singular_values`` (only for 'gelsd' and 'gelss')."""
-    drivers = ("gels", "gelsy", "gelsd", "gelss")
-    driver = "gelsy" if driver is None else driver
-    if driver not in drivers:
-        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
-                           "gelsy, gelsd, gelss)")
-    if A.ndim < 2:
-        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
-    if A.dtype.kind != "f":
-        raise RuntimeError("This function doesn't handle types other than float and double")
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
-                           f"dtype, but got input's dtype {torch_name(A.dtype)} and other's "
-                           f"dtype {torch_name(B.dtype)}")
-    if not (B.ndim <= A.ndim and A.ndim - B.ndim <= 1):
-        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
-                           "other.dim() and (input.dim() - other.dim()) <= 1")
-    vector = B.ndim == A.ndim - 1
-    b = B.unsqueeze(-1) if vector else B
-    m, n = A.shape[-2:]
-    if b.shape[-2] != m:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match "
-                           f"other.size({-1 if vector else -2})")
-    rc = np.finfo(A.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond
-    s = np.linalg.svd(A.array, compute_uv=False) if min(m, n) else \
-        np.zeros(A.shape[:-2] + (0,), A.dtype)
-    rank = np.sum(s > rc * s.max(-1, initial=0)[..., None], -1).astype(np.int64)
-    x = Pinv.apply(A, np.asarray(0, A.dtype), np.asarray(0 if driver == "gels" else rc,
-                                                           A.dtype), False) @ b
-    empty = Tensor._of(np.zeros((0,), A.dtype))
-    if m > n and driver != "gelsy" and (driver == "gels" or np.all(rank == n)):
-        residuals = ((A @ x - b) ** 2).sum(-2)      # (a vector B keeps its column: (…, 1))
-    else:
-        residuals = empty
-    return return_types.linalg_lstsq(
-        x.squeeze(-1) if vector else x, residuals,
-        Tensor._of(np.zeros((0,), np.int64)) if driver == "gels" else Tensor._of(rank),
-        Tensor._of(s) if driver in ("gelsd", "gelss") else empty)

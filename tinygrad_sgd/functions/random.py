@@ -4,19 +4,27 @@ give the same values, bit for bit.
 * the generator: ``manual_seed``, ``seed``, ``initial_seed``, ``get_rng_state``,
   ``set_rng_state``, ``Generator``, ``default_generator``;
 * new tensors: ``rand``, ``randn``, ``randint``, ``randperm``, ``rand_like``, ``randn_like``,
-  ``randint_like``, ``normal``, ``bernoulli``, ``multinomial``;
+  ``randint_like``, ``normal``, ``bernoulli``, ``multinomial``, ``poisson``;
 * in-place fills (Tensor methods): ``uniform_``, ``normal_``, ``bernoulli_``, ``random_``,
-  ``exponential_``. As every in-place operation they move the tensor's version counter, and
-  on a leaf that requires grad they are refused unless grad mode is off (``no_grad()``, as
-  ``nn.init`` does).
+  ``exponential_`` (and ``cauchy_``, ``geometric_``, ``log_normal_``: :mod:`.random_more`).
+  As every in-place operation they move the tensor's version counter, and on a leaf that
+  requires grad they are refused unless grad mode is off (``no_grad()``, as ``nn.init`` does).
 
 Every draw goes through :mod:`tinygrad_sgd.random` (the NumPy layer, where the notes on how
-torch makes each number are), from the default generator or the ``generator=`` given. Tensors
-are filled in row-major order, as torch fills a contiguous tensor (torch fills a transposed or
-strided *view* in its memory order — ``normal_`` element by element — which is not replayed).
+torch makes each number are), from the default generator or the ``generator=`` given.
 
-torch's ``normal``/``bernoulli`` of a tensor that requires grad give a result that requires
-grad with a gradient of zero; here the result is a constant (no graph).
+The order of the draws is torch's: its kernels walk a tensor in memory order (TensorIterator),
+so a transposed or permuted view is filled as the contiguous tensor it views
+(``zeros(2, 3).t().uniform_()`` is ``zeros(2, 3).uniform_().t()``), a slice with steps in
+index order; and ``normal_`` of a tensor that is not contiguous takes torch's per-element
+path whatever its size (:func:`walk_order`, ``serial=`` of :func:`tinygrad_sgd.random.normal`).
+``rand_like(x)`` and the other ``*_like`` keep x's layout (torch's ``preserve_format``), so
+they draw in x's memory order and return x's strides. Torch's strides are the NumPy array's,
+except where the array may be in one of the library's own layouts (convolution, pooling and
+resampling results: contiguous tensors in torch; :func:`tinygrad_sgd.creation.torch_strides`).
+
+torch's ``normal``/``bernoulli``/``poisson`` of a tensor that requires grad give a result that
+requires grad with a gradient of zero; here the result is a constant (no graph).
 """
 import numbers
 import warnings
@@ -25,14 +33,16 @@ import numpy as np
 
 from .. import random as R
 from ..arguments import listed, shape_arg
+from ..creation import contiguous_strides, dim_order, like_strides, made_like, torch_strides
 from ..dtypes import default_float
-from ..kernels.layout import in_memory_order, memory_order
+from ..kernels.layout import inverse_order
 from ..tensor import Tensor, tensor_method
 from .inplace import inplace
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "get_rng", "rand", "randn", "randint", "randperm",
-           "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial"]
+           "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial",
+           "poisson"]
 
 Generator = R.Generator
 default_generator = R.default_generator
@@ -98,13 +108,64 @@ def _dtype(dtype, default):
     return np.dtype(default if dtype is None else dtype)
 
 
+# ---------------------------------------------------------------------------- draw order
+def walk_order(t) -> tuple:
+    """The dims of ``t`` from the outermost in memory to the innermost: the order torch's
+    random kernels fill ``t`` in (TensorIterator's, from torch's strides of ``t``)."""
+    return dim_order(t.shape, torch_strides(t))
+
+
+def _contiguous(shape, strides) -> bool:
+    """torch's ``is_contiguous()``: row-major strides (a dim of size 1 may have any)."""
+    return all(st == c for n, st, c in zip(shape, strides, contiguous_strides(shape)) if n > 1)
+
+
+def _in_order(shape, order, draw):
+    """``draw(shape)`` made in the dims ``order`` (outermost first): ``draw`` is called with
+    the permuted shape, its result transposed back."""
+    if order == tuple(range(len(shape))):
+        return draw(tuple(shape))
+    return draw(tuple(shape[d] for d in order)).transpose(inverse_order(order))
+
+
+def _new_like(input, memory_format, draw, requires_grad):
+    """torch's ``empty_like(input, memory_format=...)`` filled by ``draw(shape, contiguous)``
+    in its memory order: a tensor with :func:`tinygrad_sgd.creation.like_strides`."""
+    strides = like_strides(input, memory_format)
+    contiguous = _contiguous(input.shape, strides)
+    values = _in_order(input.shape, dim_order(input.shape, strides),
+                       lambda shape: draw(shape, contiguous))
+    return made_like(np.asarray(values), strides, requires_grad)
+
+
+def draw_like(input, draw):
+    """``draw(shape)`` (an array of that shape) laid out as torch draws into
+    ``empty_like(input)``: in the memory order of torch's ``input`` (:func:`walk_order` of
+    :func:`tinygrad_sgd.creation.like_strides`). ``rand_like(x.t())`` is ``rand_like(x).t()``,
+    and a batch_first attention output transposed back gets torch's dropout mask."""
+    strides = like_strides(input)
+    return _in_order(input.shape, dim_order(input.shape, strides), draw)
+
+
 # ---------------------------------------------------------------------------- new tensors
+def _size(op, size, size_keyword):
+    """The size of ``rand``/``randn``: torch asks for one (``rand(())`` is a 0-d tensor,
+    ``rand()`` an error)."""
+    if not size and not size_keyword:
+        raise TypeError(f"{op}() received an invalid combination of arguments - got (), but "
+                        f"expected one of:\n * (tuple of ints size, *, torch.Generator "
+                        f"generator, Tensor out = None, torch.dtype dtype = None, torch.layout "
+                        f"layout = None, torch.device device = None, bool pin_memory = False, "
+                        f"bool requires_grad = False)")
+    return listed(op, size, size_keyword, "size")
+
+
 def rand(*size, generator=None, dtype=None, requires_grad=False, device=None,
          **size_keyword) -> Tensor:
     """Uniform samples in [0, 1) (``dtype`` the default float dtype, float32, unless given):
     ``torch.rand``."""
     _check_device(device)
-    shape = listed("rand", size, size_keyword, "size")
+    shape = _size("rand", size, size_keyword)
     return _make(R.rand(shape, _dtype(dtype, default_float()), generator), requires_grad)
 
 
@@ -113,16 +174,30 @@ def randn(*size, generator=None, dtype=None, requires_grad=False, device=None,
     """Standard normal samples (``dtype`` the default float dtype, float32, unless given):
     ``torch.randn``."""
     _check_device(device)
-    shape = listed("randn", size, size_keyword, "size")
+    shape = _size("randn", size, size_keyword)
     return _make(R.randn(shape, _dtype(dtype, default_float()), generator), requires_grad)
+
+
+def _int_bound(value, name, position, fn):
+    """An integer bound of randint as torch's parser takes it: an int or a 0-d integer
+    tensor; a float, a bool or a float tensor is refused."""
+    if isinstance(value, Tensor) and value.numel() == 1 and value.dtype.kind in "iu":
+        return int(value.item())
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, not "
+                    f"{type(value).__name__}")
 
 
 def _low_high_size(low, high, size, fn):
     """torch's two spellings: ``f(high, size)`` and ``f(low, high, size)``."""
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
+        high = _int_bound(high, "high", 1, fn)
     elif high is None:
-        low, high = 0, low
+        low, high = 0, _int_bound(low, "high", 1, fn)
+    else:
+        low, high = _int_bound(low, "low", 1, fn), _int_bound(high, "high", 2, fn)
     if size is None:
         raise TypeError(f"{fn}() missing 1 required positional arguments: \"size\"")
     return low, high, size
@@ -147,50 +222,44 @@ def randperm(n, *, generator=None, dtype=None, requires_grad=False, device=None)
     return _make(R.randperm(n, dt, generator), requires_grad)
 
 
-def draw_like(input, draw):
-    """``draw(shape)`` (an array of ``input``'s shape) laid out as torch draws into
-    ``empty_like(input)``: in the order of torch's ``input``'s strides. Where ``input`` is a
-    view (``transpose``, ``permute``, ``t``, a slice...) of a C-contiguous tensor, its strides
-    are torch's: ``rand_like(x.t())`` is ``rand_like(x).t()``, and a batch_first attention output
-    transposed back gets torch's dropout mask. Elsewhere the draw is in index order, as for
-    torch's contiguous tensors — which includes the library's own layouts (a convolution's
-    result is an NCHW view of batch-innermost memory here, contiguous in torch) — but not a
-    channels_last tensor (``x.contiguous(memory_format=torch.channels_last)``), drawn in its
-    memory order as torch's."""
-    a = input.array
-    view = input.__dict__.get("_view")
-    if view is not None and view[0].array.flags.c_contiguous or a.ndim in (4, 5) and memory_order(a) == (0,) + tuple(range(2, a.ndim)) + (1,):
-        return in_memory_order(a, draw)
-    return draw(input.shape)
+def rand_like(input, *, dtype=None, requires_grad=False, device=None, generator=None,
+              memory_format=None):
+    """``rand`` with ``input``'s shape, dtype (unless given) and layout: torch's
+    ``empty_like(input).uniform_()``, drawn in the memory order of ``input`` — ``rand_like(x.t())``
+    is ``rand_like(x).t()``, strides included."""
+    _check_device(device)
+    dt = _dtype(dtype, input.dtype)
+    return _new_like(input, memory_format,
+                     lambda shape, _: R.rand(shape, dt, generator), requires_grad)
 
 
-def rand_like(input, *, dtype=None, requires_grad=False, device=None, generator=None):
-    """``rand`` with ``input``'s shape and (unless given) dtype, drawn as torch's
-    ``empty_like(input).uniform_()`` (:func:`draw_like`): ``rand_like(x.t())`` is
-    ``rand_like(x).t()``."""
-    draw = lambda shape: rand(shape, generator=generator, dtype=dtype or input.dtype,  # noqa
-                              requires_grad=requires_grad, device=device).array
-    return _make(draw_like(input, draw), requires_grad)
-
-
-def randn_like(input, *, dtype=None, requires_grad=False, device=None, generator=None):
-    """``randn`` with ``input``'s shape and (unless given) dtype, drawn as torch's
-    ``empty_like(input).normal_()`` (:func:`draw_like`). (torch fills a non-contiguous float
-    tensor of 16 or more elements one Box–Muller pair per element, not as ``randn``: those
-    numbers differ from torch's.)"""
-    draw = lambda shape: randn(shape, generator=generator, dtype=dtype or input.dtype,  # noqa
-                               requires_grad=requires_grad, device=device).array
-    return _make(draw_like(input, draw), requires_grad)
+def randn_like(input, *, dtype=None, requires_grad=False, device=None, generator=None,
+               memory_format=None):
+    """``randn`` with ``input``'s shape, dtype (unless given) and layout: torch's
+    ``empty_like(input).normal_()``, drawn in the memory order of ``input``; where that tensor
+    is not contiguous (``randn_like(x.t())``) torch takes its per-element path, as here."""
+    _check_device(device)
+    dt = _dtype(dtype, input.dtype)
+    return _new_like(input, memory_format,
+                     lambda shape, contiguous: R.normal(shape, 0.0, 1.0, dt, generator,
+                                                        serial=not contiguous), requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, device=None,
-                 generator=None):
-    """``randint`` with ``input``'s shape and (unless given) dtype: ``randint_like(x, high)``
-    or ``randint_like(x, low, high)``."""
+                 generator=None, memory_format=None):
+    """``randint`` with ``input``'s shape, dtype (unless given) and layout:
+    ``randint_like(x, high)`` or ``randint_like(x, low, high)``, drawn in ``input``'s memory
+    order (torch's ``empty_like(input).random_(low, high)``)."""
+    _check_device(device)
     if high is None:
-        low, high = 0, low
-    return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype,
-                   requires_grad=requires_grad, device=device)
+        low, high = 0, _int_bound(low, "high", 2, "randint_like")
+    else:
+        low = _int_bound(low, "low", 2, "randint_like")
+        high = _int_bound(high, "high", 3, "randint_like")
+    dt = _dtype(dtype, input.dtype)
+    _check_grad_dtype(dt, requires_grad)
+    return _new_like(input, memory_format,
+                     lambda shape, _: R.randint(low, high, shape, dt, generator), requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False,
@@ -201,7 +270,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
     * ``normal(mean_tensor, std=1.0)``: one sample per element of ``mean``,
       drawn as ``N(0, std²) + mean``;
     * ``normal(mean, std_tensor)`` / ``normal(mean_tensor, std_tensor)``: ``N(0, 1)·std +
-      mean`` over the broadcast shape, in the tensors' dtype (as torch computes it)."""
+      mean`` over the broadcast shape, in the tensors' dtype (as torch computes it).
+    The results are contiguous, drawn in index order whatever the layout of mean and std."""
     _check_device(device)
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mean_t and not std_t:
@@ -228,7 +298,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
 @tensor_method
 def bernoulli(input, p=None, *, generator=None) -> Tensor:
     """0/1 samples in ``input``'s dtype: 1 with probability ``input`` (element by element),
-    or with probability ``p`` for every element when ``p`` is a number."""
+    or with probability ``p`` for every element when ``p`` is a number. The result is
+    contiguous (torch's), drawn in index order."""
     if p is None:
         return Tensor._of(R.bernoulli(input.array, generator=generator))
     return Tensor._of(R.bernoulli(p, input.shape, input.dtype, generator))
@@ -237,46 +308,132 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
 @tensor_method
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
     """int64 indices drawn from the (unnormalised) probabilities in each row of ``input``
-    (1-D or 2-D), with or without replacement."""
-    return Tensor._of(R.multinomial(input.array, num_samples, replacement, generator))
+    (1-D or 2-D), with or without replacement. Without replacement torch draws one
+    exponential per probability into ``empty_like(input)``: for a transposed ``input``
+    column by column, as here."""
+    transposed = input.ndim == 2 and dim_order(input.shape, like_strides(input)) == (1, 0)
+    return Tensor._of(R.multinomial(input.array, num_samples, replacement, generator,
+                                    transposed=transposed))
+
+
+def poisson(input, generator=None) -> Tensor:
+    """Poisson counts, one per rate in ``input`` (a float tensor), in its dtype:
+    ``torch.poisson`` (torch's sampler, replayed draw for draw:
+    :func:`tinygrad_sgd.random.distributions.poisson`)."""
+    return Tensor._of(R.poisson(input.array, generator))
 
 
 # ---------------------------------------------------------------------------- in-place fills
-def _fill(self, name, draw):
-    """``self`` ← ``draw(shape, dtype)``, in place (version moved; leaves only under no_grad)."""
+def _fill(self, name, draw, order=None):
+    """``self`` ← ``draw(shape, dtype)``, in place (version moved; leaves only under no_grad),
+    drawn in ``order`` — by default :func:`walk_order`, torch's: ``draw`` is asked for the
+    permuted shape and its values are transposed back."""
+    order = walk_order(self) if order is None else order
+
     def values(x):
-        return Tensor._of(np.asarray(draw(x.shape, x.dtype)).astype(x.dtype, copy=False))
+        drawn = _in_order(x.shape, order, lambda shape: np.asarray(draw(shape, x.dtype)))
+        return Tensor._of(drawn.astype(x.dtype, copy=False))
     return inplace(self, values, name=name)
 
 
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Fill with U(a, b) samples (float tensors)."""
-    return _fill(self, "uniform_", lambda shape, dt: R.uniform(shape, a, b, dt, generator))
+def _from_to(op, args, names, defaults):
+    """torch's ``(from, to)`` of ``uniform_``/``random_`` given by position or by name
+    (``from`` is a Python keyword: ``x.uniform_(**{"from": 1, "to": 2})``); None marks
+    one not given."""
+    if len(args) > 2:
+        raise TypeError(f"{op}() takes from 0 to 2 positional arguments but {len(args)} were "
+                        f"given")
+    given = dict(zip(("from", "to"), args))
+    for key, value in names.items():
+        if key not in ("from", "to"):
+            raise TypeError(f"{op}() got an unexpected keyword argument '{key}'")
+        if key in given:
+            raise TypeError(f"{op}() got multiple values for argument '{key}'")
+        given[key] = value
+    return tuple(given.get(k, d) for k, d in zip(("from", "to"), defaults)), given
+
+
+def _number(value):
+    """A bound given as a number or a one-element tensor."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def uniform_(self, *bounds, generator=None, **names):
+    """Fill with U(from, to) samples (float tensors): ``uniform_(from=0, to=1)``."""
+    (low, high), _ = _from_to("uniform_", bounds, names, (0.0, 1.0))
+    low, high = _number(low), _number(high)
+    return _fill(self, "uniform_",
+                 lambda shape, dt: R.uniform(shape, low, high, dt, generator))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fill with N(mean, std²) samples (float tensors)."""
-    return _fill(self, "normal_", lambda shape, dt: R.normal(shape, mean, std, dt, generator))
+    """Fill with N(mean, std²) samples (float tensors). A tensor that is not contiguous is
+    filled element by element (torch's path for it), in its memory order."""
+    serial = not _contiguous(self.shape, torch_strides(self))
+    return _fill(self, "normal_",
+                 lambda shape, dt: R.normal(shape, mean, std, dt, generator, serial=serial))
+
+
+def _broadcast_strides(t, shape):
+    """torch's strides of ``t`` expanded to ``shape`` (0 along the new and the broadcast
+    dims)."""
+    if t.ndim > len(shape):
+        raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({t.ndim})")
+    lead = len(shape) - t.ndim
+    strides = torch_strides(t)
+    return (0,) * lead + tuple(0 if n == 1 and shape[lead + d] != 1 else strides[d]
+                               for d, n in enumerate(t.shape))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 0/1, 1 with probability ``p`` (a number, or a tensor broadcast to this
-    shape: one draw per element, in ``p``'s float dtype)."""
+    shape: one draw per element, in ``p``'s float dtype; torch walks the two together,
+    ordered by this tensor's memory first, then by ``p``'s)."""
     if isinstance(p, Tensor):
+        order = dim_order(self.shape, torch_strides(self), _broadcast_strides(p, self.shape))
+        probs = np.broadcast_to(p.array, self.shape).transpose(order)
         return _fill(self, "bernoulli_",
-                     lambda shape, dt: R.bernoulli(p.array, shape, dt, generator))
+                     lambda shape, dt: R.bernoulli(probs, shape, dt, generator), order)
     return _fill(self, "bernoulli_", lambda shape, dt: R.bernoulli(p, shape, dt, generator))
 
 
-def random_(self, *bounds, generator=None):
+_RANDOM_FORMS = (set(), {"to"}, {"from", "to"})
+
+
+def _random_bounds(args, names):
+    """(from, to) of ``random_()``, ``random_(to)``, ``random_(from, to)`` — by position or by
+    name, integers (or one-element integer tensors), ``to`` None only after a ``from`` — as
+    torch's parser takes them; None, None for no bounds."""
+    if len(args) == 1 and not names:                  # random_(to)
+        given = {"to": args[0]}
+    else:
+        _, given = _from_to("random_", args, names, (None, None))
+    given = {key: _number(value) for key, value in given.items()}
+
+    def valid(key, value):
+        if value is None:
+            return key == "to" and "from" in given
+        return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    if set(given) not in _RANDOM_FORMS or not all(valid(k, v) for k, v in given.items()):
+        got = ", ".join(f"{k}={type(v).__name__}" if k in names else type(v).__name__
+                        for k, v in given.items())
+        raise TypeError(f"random_() received an invalid combination of arguments - got "
+                        f"({got}), but expected one of:\n * (*, torch.Generator generator = "
+                        f"None)\n * (int from, int to, *, torch.Generator generator = None)\n"
+                        f" * (int to, *, torch.Generator generator = None)")
+    if not given:
+        return None, None
+    return given.get("from", 0), given["to"]
+
+
+def random_(self, *bounds, generator=None, **names):
     """Fill with integers: ``random_()`` from 0 to the dtype's largest (for a float dtype,
     2**digits: 2**24 for float32), ``random_(to)`` in ``[0, to)``, ``random_(from, to)`` in
-    ``[from, to)``, ``random_(from, None)`` from ``from`` to the largest."""
-    if len(bounds) > 2 or not all(b is None or isinstance(b, numbers.Integral) for b in bounds) \
-            or bounds == (None,):
-        raise TypeError(f"random_(): expected no bounds, (to) or (from, to) as integers, got "
-                        f"{bounds}")
-    low, high = (None, None) if not bounds else (0, bounds[0]) if len(bounds) == 1 else bounds
+    ``[from, to)``, ``random_(from, None)`` from ``from`` to the largest (also by name:
+    ``random_(to=5)``, ``random_(**{"from": 2, "to": 5})``)."""
+    low, high = _random_bounds(bounds, names)
     return _fill(self, "random_",
                  lambda shape, dt: R.random_fill(shape, dt, low, high, generator))
 

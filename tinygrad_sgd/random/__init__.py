@@ -7,10 +7,15 @@ DataLoader's shuffling — :mod:`tinygrad_sgd.functions.random`) all draw throug
 default generator. Everything is NumPy (torch is never imported) and vectorised: no Python loop
 runs per element.
 
-Files: :mod:`.generator` (the MT19937 engine, state bytes, the default generator),
-:mod:`.exact` (fused multiply-add), :mod:`.box_muller` (uniforms to normals),
+Files: :mod:`.generator` (the MT19937 engine, state bytes, the default generator,
+``fork_rng``), :mod:`.exact` (fused multiply-add), :mod:`.box_muller` (uniforms to normals),
 :mod:`.distributions` (uniform, normal, exponential, Bernoulli, dropout, initialisers),
-:mod:`.sampling` (randint, random_, randperm, multinomial, data orders).
+:mod:`.sampling` (randint, random_, randperm, multinomial, data orders), :mod:`.poisson`.
+
+The functions here fill arrays in C order. The order torch fills a tensor in — its memory
+order, so a transposed view is filled as the contiguous tensor it views — is the Tensor
+layer's business (:mod:`tinygrad_sgd.functions.random`): it asks for the permuted shape and
+transposes back.
 
 How torch makes its numbers (read from the source of torch 2.13 and checked against the
 installed x86-64 build; the notes in each function say what it draws)
@@ -22,13 +27,20 @@ installed x86-64 build; the notes in each function say what it draws)
 * **Uniform floats**: float32 takes the low 24 bits of one ``random()`` times 2^-24; float64
   the low 53 bits of one ``random64()`` times 2^-53. ``uniform_(a, b)`` then computes
   ``fma(x, b - a, a)`` (the compiler fuses the multiply-add) and maps ``b`` to ``a``.
-* **Normals**: a tensor of >= 16 elements is filled with uniforms and turned into normals 16 at
-  a time by Box–Muller (the first 8 of a block give the radii, the last 8 the angles); when the
-  size is not a multiple of 16 the last 16 elements are drawn again and transformed again.
-  float32 uses torch's AVX2 polynomials for log and sin/cos (``avx_mathfun.h``) as compiled —
-  with fused multiply-adds — and this module replays them operation for operation. Smaller
-  tensors draw one pair of float64 uniforms per two normals, the second normal cached in the
-  generator for the next call.
+* **Normals**: a contiguous tensor of >= 16 elements is filled with uniforms and turned into
+  normals 16 at a time by Box–Muller (the first 8 of a block give the radii, the last 8 the
+  angles); when the size is not a multiple of 16 the last 16 elements are drawn again and
+  transformed again. float32 uses torch's AVX2 polynomials for log and sin/cos
+  (``avx_mathfun.h``) as compiled — with fused multiply-adds — and this module replays them
+  operation for operation. Smaller tensors, and non-contiguous ones of any size, draw one pair
+  of float64 uniforms per two normals, the second normal cached in the generator for the next
+  call (``normal(..., serial=True)``).
+* **float16** is drawn through float32 (torch's "opmath" type): uniforms from 24 bits, the
+  Box–Muller blocks in float32 (each block's uniforms drawn as it goes, so the ``n % 16``
+  uniforms float32 draws and then overwrites are not drawn), then rounded; the float64 draws
+  (exponential, the per-element normals, ...) reach float16 by way of float32, as C++'s
+  ``static_cast<c10::Half>(double)``.
+* **Poisson** (:mod:`.poisson`): torch's ``sample_poisson``, element by element.
 * **Integers**: ``randint`` is ``random() % range`` (``random64()`` when the range is >= 2^28)
   plus ``low``; ``randperm`` is a Fisher–Yates shuffle driven by ``random() % (n - i)`` (an
   "inside-out" shuffle on ``random64()`` from n = 2^32 / 20 on). ``random_()`` without bounds
@@ -48,8 +60,9 @@ Exactness
 ---------
 Bit-exact (``np.array_equal``) with torch 2.13 on x86-64 CPUs with AVX2 (torch runs the same
 AVX2 kernels on AVX-512 CPUs): ``rand``, ``uniform``, ``randn``, ``normal``, ``randint``,
-``randperm``, ``bernoulli``, ``dropout_mask``, ``exponential``, ``multinomial``,
-``kaiming_uniform``, ``random_sampler_order``, ``dataloader_order``, the generator state
+``randperm``, ``bernoulli``, ``dropout_mask``, ``exponential``, ``multinomial``, ``poisson``,
+``kaiming_uniform``, ``random_sampler_order``, ``dataloader_order`` (float16 included where
+torch draws it), the generator state
 (``get_state`` returns the 5056 bytes of ``torch.get_rng_state()``), and ``trunc_normal`` when
 ``[a, b]`` holds more than 30% of the mass (the default ``a=-2, b=2`` does).
 Float64 normals, small (< 16 element) normals of either dtype, exponentials and so
@@ -66,9 +79,9 @@ Not bit-exact:
   are the same; a sample can differ only when an accept test lands within 1 ulp of its
   threshold (none did in the tests).
 * ``multinomial`` without replacement orders tied values of ``p / q`` by index. Ties are the
-  zero-probability categories, which are drawn only once the non-zero ones run out; torch's
-  ``topk`` orders those by its ``std::nth_element``/``std::sort``, which is not replayed. The
-  samples before them match.
+  zero-probability categories, which are drawn only once the non-zero ones run out (and, in
+  float16, scores that round to the same value); torch's ``topk`` orders those by its
+  ``std::nth_element``/``std::sort``, which is not replayed. The samples before them match.
 * torch's DEFAULT CPU kernels — on x86 CPUs without AVX2, or under
   ``ATEN_CPU_CAPABILITY=default`` — make float32 normals with the C library's ``logf``/
   ``sinf``/``cosf`` instead of the AVX2 polynomials: other values (39% of 100 000 differ, by up
@@ -78,14 +91,16 @@ Not bit-exact:
 """
 
 from .generator import (Generator, default_generator, manual_seed, seed, initial_seed,
-                        get_rng_state, set_rng_state)
+                        get_rng_state, set_rng_state, fork_rng)
 from .distributions import (rand, randn, uniform, normal, exponential, bernoulli, dropout_mask,
                             trunc_normal, kaiming_uniform, calculate_gain)
+from .poisson import poisson
 from .sampling import (randint, random_fill, randperm, multinomial, random_sampler_order,
                        dataloader_order)
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
-           "get_rng_state", "set_rng_state", "rand", "randn", "uniform", "normal", "randint",
-           "random_fill", "randperm", "bernoulli", "dropout_mask", "multinomial", "exponential",
+           "get_rng_state", "set_rng_state", "fork_rng", "rand", "randn", "uniform", "normal",
+           "randint", "random_fill", "randperm", "bernoulli", "dropout_mask", "multinomial",
+           "exponential", "poisson",
            "trunc_normal", "kaiming_uniform", "calculate_gain", "random_sampler_order",
            "dataloader_order"]

@@ -14,14 +14,14 @@ from ..dtypes import default_float
 from ..kernels import libm
 from .box_muller import normal_fill16_f32, normal_fill16_f64, normal_scalar_path
 from .exact import by_slabs, fma32, fma64
-from .generator import (_float_dtype, _gen, _shape, _uniform01_f32, _uniform01_f64,
-                        _uniform01_f64_below, torch_dtype_name)
+from .generator import (_float_dtype, _from_double, _gen, _shape, _uniform01_f32,
+                        _uniform01_f64, _uniform01_f64_below, torch_dtype_name)
 
 __all__ = ["rand", "randn", "uniform", "normal", "exponential", "bernoulli", "dropout_mask",
            "trunc_normal", "kaiming_uniform", "calculate_gain", "fans", "kaiming_std"]
 
 _SLAB_ROWS = (1 << 16) // 16
-_C_NAMES = {"float32": "float", "float64": "double"}
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
 def _g(value) -> str:
@@ -51,9 +51,11 @@ def _check_uniform_bounds(low, high, dt):
 def uniform(shape, low=0.0, high=1.0, dtype=None, generator=None) -> np.ndarray:
     """``torch.empty(shape, dtype).uniform_(low, high)``; bit-exact.
 
-    torch: per element one float uniform x (24 bits of ``random()`` for float32, 53 bits of
-    ``random64()`` for float64), ``fma(x, high - low, low)`` in the dtype (``low``/``high``
-    first rounded to it), and a result equal to ``high`` replaced by ``low``.
+    torch: per element one float uniform x (24 bits of ``random()`` for float32 and float16,
+    53 bits of ``random64()`` for float64), ``fma(x, high - low, low)`` in float64 for float64
+    and in float32 otherwise (``low``/``high`` first rounded to it; float16 is computed in
+    float32, its "opmath" type, then rounded), and a result equal to ``high`` (in the dtype)
+    replaced by ``low``.
     """
     dt = _float_dtype(dtype, "check_uniform_bounds")
     low, high = float(low), float(high)
@@ -61,14 +63,13 @@ def uniform(shape, low=0.0, high=1.0, dtype=None, generator=None) -> np.ndarray:
     shape = _shape(shape)
     gen = _gen(generator)
     n = math.prod(shape)
-    if dt == np.float32:
-        lo, hi = np.float32(low), np.float32(high)
-        x = _uniform01_f32(gen, n)
-        out = by_slabs(fma32, x, hi - lo, lo)
-    else:
+    if dt == np.float64:
         lo, hi = np.float64(low), np.float64(high)
-        x = _uniform01_f64(gen, n)
-        out = by_slabs(fma64, x, hi - lo, lo)
+        out = by_slabs(fma64, _uniform01_f64(gen, n), hi - lo, lo)
+    else:
+        lo, hi = np.float32(low), np.float32(high)
+        out = by_slabs(fma32, _uniform01_f32(gen, n), hi - lo, lo).astype(dt, copy=False)
+        lo, hi = lo.astype(dt), hi.astype(dt)
     out = np.where(out == hi, lo, out).astype(dt)
     return out.reshape(shape)
 
@@ -87,14 +88,18 @@ def check_std(std) -> None:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
 
 
-def normal(shape, mean=0.0, std=1.0, dtype=None, generator=None) -> np.ndarray:
+def normal(shape, mean=0.0, std=1.0, dtype=None, generator=None,
+           serial=False) -> np.ndarray:
     """``torch.empty(shape, dtype).normal_(mean, std)``; bit-exact (see the package notes).
 
-    >= 16 elements: uniforms for the whole tensor, Box–Muller on each block of 16, and when
-    the size is not a multiple of 16 the last 16 elements drawn and transformed once more.
-    float32 uses torch's AVX2 log/sincos polynomials, float64 the C library.
-    < 16 elements: :func:`.box_muller.normal_scalar_path` (with the generator's cached
-    normal).
+    A contiguous tensor of >= 16 elements: uniforms for the whole tensor, Box–Muller on each
+    block of 16, and when the size is not a multiple of 16 the last 16 elements drawn and
+    transformed once more. float32 uses torch's AVX2 log/sincos polynomials, float64 the C
+    library; float16 is computed as float32 and rounded, its uniforms drawn block by block
+    (so the n % 16 uniforms float32 draws and overwrites are not drawn).
+    Fewer than 16 elements, or ``serial`` (torch's path for a tensor that is not contiguous, of
+    any size: ``x.t().normal_()``): :func:`.box_muller.normal_scalar_path` (with the
+    generator's cached normal), element by element in float64, then rounded to the dtype.
     """
     dt = _float_dtype(dtype, "normal_kernel_cpu")
     mean, std = float(mean), float(std)
@@ -102,19 +107,23 @@ def normal(shape, mean=0.0, std=1.0, dtype=None, generator=None) -> np.ndarray:
     shape = _shape(shape)
     gen = _gen(generator)
     n = math.prod(shape)
-    if n < 16:
-        return normal_scalar_path(gen, n, mean, std).astype(dt).reshape(shape)
-    if dt == np.float32:
-        draw, fill, m, s = _uniform01_f32, normal_fill16_f32, np.float32(mean), np.float32(std)
-    else:
+    if n < 16 or serial:
+        return _from_double(normal_scalar_path(gen, n, mean, std), dt).reshape(shape)
+    if dt == np.float64:
         draw, fill, m, s = _uniform01_f64, normal_fill16_f64, mean, std
-    data = draw(gen, n)
+    else:
+        draw, fill, m, s = _uniform01_f32, normal_fill16_f32, np.float32(mean), np.float32(std)
     full = n // 16 * 16
+    if dt == np.float16:
+        data = np.empty(n, np.float32)
+        data[:full] = draw(gen, full)
+    else:
+        data = draw(gen, n)
     data[:full] = by_slabs(fill, data[:full].reshape(-1, 16), m, s,
                            rows=_SLAB_ROWS).reshape(-1)
     if n % 16:
         data[n - 16:] = fill(draw(gen, 16).reshape(1, 16), m, s).reshape(-1)
-    return data.reshape(shape)
+    return data.astype(dt, copy=False).reshape(shape)
 
 
 def randn(shape, dtype=None, generator=None) -> np.ndarray:
@@ -129,10 +138,10 @@ def exponential(shape, lambd=1.0, dtype=None, generator=None) -> np.ndarray:
     """``torch.empty(shape, dtype).exponential_(lambd)``; bit-exact.
 
     torch: one float64 uniform u per element, ``(-1 / lambd) * log1p(-u)`` in float64, then
-    rounded to the dtype.
+    rounded to the dtype (to float16 by way of float32).
     """
     dt = np.dtype(default_float() if dtype is None else dtype)
-    if dt not in (np.float32, np.float64):
+    if dt not in (np.float16, np.float32, np.float64):
         raise RuntimeError(f"Exponential distribution is a continuous probability "
                            f"distribution. dtype must be a floating point but you specified "
                            f"{torch_dtype_name(dt)}")
@@ -141,7 +150,7 @@ def exponential(shape, lambd=1.0, dtype=None, generator=None) -> np.ndarray:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
     shape = _shape(shape)
     u = _uniform01_f64(_gen(generator), math.prod(shape))
-    return ((-1.0 / lambd) * libm.log1p(-u)).astype(dt).reshape(shape)
+    return _from_double((-1.0 / lambd) * libm.log1p(-u), dt).reshape(shape)
 
 
 def bernoulli(p, shape=None, dtype=None, generator=None) -> np.ndarray:
@@ -149,13 +158,13 @@ def bernoulli(p, shape=None, dtype=None, generator=None) -> np.ndarray:
 
     * ``p`` a NumPy array: ``torch.bernoulli(p)`` (``shape`` given: ``torch.empty(shape)
       .bernoulli_(p)``, p broadcast to it). One uniform per element in C order — float32 for
-      a float32 p, float64 for a float64 p — and ``u < p``. dtype defaults to p's.
+      a float32 or float16 p, float64 for a float64 p — and ``u < p``. dtype defaults to p's.
     * ``p`` a Python/NumPy scalar: ``torch.empty(shape, dtype).bernoulli_(p)``: one float64
       uniform per element and ``u < p``. dtype defaults to the default float dtype.
     """
     gen = _gen(generator)
     if isinstance(p, np.ndarray):
-        if p.dtype not in (np.float32, np.float64):
+        if p.dtype not in (np.float16, np.float32, np.float64):
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
                                       f"'{torch_dtype_name(p.dtype)}'")
         if not np.all((p >= 0) & (p <= 1)):

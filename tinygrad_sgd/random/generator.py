@@ -5,6 +5,7 @@ distribution starts from.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 
@@ -13,7 +14,7 @@ import numpy as np
 from ..dtypes import default_float
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
-           "get_rng_state", "set_rng_state"]
+           "get_rng_state", "set_rng_state", "fork_rng"]
 
 _MT_N = 624
 TORCH_DEFAULT_SEED = 67280421310721     # the seed of a fresh ``torch.Generator()``
@@ -208,6 +209,26 @@ def set_rng_state(state) -> None:
     default_generator.set_state(state)
 
 
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
+             device_type=None):
+    """``torch.random.fork_rng``: run the ``with`` block, then put the default generator back
+    in the state it was in (its state bytes: seed, position, cached normal), whatever the
+    block drew. ``enabled=False`` forks nothing. Only the CPU generator exists here, so
+    ``devices`` must be None or empty."""
+    if device_type == "meta" or not enabled:
+        yield
+        return
+    if devices is not None and list(devices):
+        raise AssertionError(f"{_caller}: {_devices_kw}={list(devices)}: tinygrad_sgd runs on "
+                             f"the CPU only (Torch not compiled with CUDA enabled)")
+    state = default_generator.state_bytes()
+    try:
+        yield
+    finally:
+        default_generator.set_state(state)
+
+
 # ---------------------------------------------------------------------------------------------
 # arguments shared by the draws
 # ---------------------------------------------------------------------------------------------
@@ -237,13 +258,21 @@ def _shape(shape) -> tuple:
 
 def _float_dtype(dtype, kernel: str) -> np.dtype:
     """``dtype`` (None: the default float dtype, float32 unless ``set_default_dtype`` changed
-    it), which must be float32 or float64; otherwise torch's
+    it), which must be float16, float32 or float64; otherwise torch's
     ``NotImplementedError: "<kernel>" not implemented for 'Long'``."""
     dt = np.dtype(default_float() if dtype is None else dtype)
-    if dt not in (np.float32, np.float64):
+    if dt not in (np.float16, np.float32, np.float64):
         raise NotImplementedError(f'"{kernel}" not implemented for '
                                   f"'{torch_dtype_name(dt)}'")
     return dt
+
+
+def _from_double(values: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """float64 values in ``dt`` as C++'s ``static_cast<scalar_t>(double)`` gives them: float16
+    (``c10::Half``, built from a float) by way of float32 — two roundings, as torch."""
+    if dt == np.float16:
+        return values.astype(np.float32).astype(np.float16)
+    return values.astype(dt)
 
 
 def _uniform01_f32(gen: Generator, n: int) -> np.ndarray:

@@ -261,19 +261,22 @@ def randperm(n: int, dtype=np.int64, generator=None) -> np.ndarray:
 # multinomial
 # ---------------------------------------------------------------------------------------------
 def multinomial(probs, num_samples: int, replacement: bool = False,
-                generator=None) -> np.ndarray:
+                generator=None, transposed: bool = False) -> np.ndarray:
     """``torch.multinomial(probs, num_samples, replacement)`` for 1-D or 2-D float ``probs``.
 
-    * Without replacement, or with ``num_samples == 1``: ``q = exponential(probs.shape)``,
-      then ``argmax`` (one sample) or the indices of the ``num_samples`` largest of
-      ``probs / q`` in decreasing order, computed in probs' dtype.
-    * With replacement and several samples: per row, the float cumulative sum divided by its
-      total (the last entry set to 1), then one float64 uniform per sample, row after row,
-      and the first index whose cumulative value is >= the uniform.
+    * Without replacement, or with ``num_samples == 1``: ``q = exponential(probs.shape)``
+      (torch's ``empty_like(probs).exponential_()``, which keeps probs' layout: with
+      ``transposed`` — probs a transposed 2-D tensor — q is drawn column by column), then
+      ``argmax`` (one sample) or the indices of the ``num_samples`` largest of ``probs / q``
+      in decreasing order, computed in probs' dtype (float16: float32 rounded to float16).
+    * With replacement and several samples: per row, the cumulative sum divided by its total
+      (the last entry set to 1) in probs' dtype — in float32 for float16 probs — then one
+      float64 uniform per sample, row after row, and the first index whose cumulative value
+      is >= the uniform.
     Returns int64 indices of shape ``(num_samples,)`` or ``(rows, num_samples)``.
     """
     p = np.asarray(probs)
-    if p.dtype not in (np.float32, np.float64):
+    if p.dtype not in (np.float16, np.float32, np.float64):
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, "
                            f"got: {torch_dtype_name(p.dtype)}")
     if p.ndim not in (1, 2):
@@ -292,7 +295,8 @@ def multinomial(probs, num_samples: int, replacement: bool = False,
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     gen = _gen(generator)
     if not replacement or k == 1:
-        q = exponential(rows.shape, 1.0, p.dtype, gen)
+        q = exponential(rows.shape[::-1], 1.0, p.dtype, gen).T if transposed and p.ndim == 2 \
+            else exponential(rows.shape, 1.0, p.dtype, gen)
         with np.errstate(divide="ignore", invalid="ignore"):
             score = rows / q
         if k == 1:
@@ -300,7 +304,8 @@ def multinomial(probs, num_samples: int, replacement: bool = False,
         else:
             idx = np.argsort(-score, axis=1, kind="stable")[:, :k]
     else:
-        cum = np.cumsum(rows, axis=1, dtype=p.dtype)           # sequential, in p's dtype
+        acc = np.float32 if p.dtype == np.float16 else p.dtype
+        cum = np.cumsum(rows, axis=1, dtype=acc)               # sequential
         cum = cum / cum[:, -1:]
         cum[:, -1] = 1
         u = _uniform01_f64(gen, rows.shape[0] * k).reshape(rows.shape[0], k)
