@@ -243,9 +243,10 @@ def test_mse_loss_matches_torch(data, reduction):
 
 
 def test_mse_loss_errors_and_dtype():
-    with pytest.raises(ValueError, match=r"target shape \(4,\) differs from input shape "
-                                         r"\(4, 1\).*squeeze"):
-        F.mse_loss(Tensor(np.zeros((4, 1), np.float32)), np.zeros(4))
+    with pytest.warns(UserWarning, match=r"Using a target size .* different to the input "
+                                         r"size"):    # as torch: a warning, then broadcast
+        out = F.mse_loss(Tensor(np.zeros((4, 1), np.float32)), np.arange(4.0))
+    assert out.item() == pytest.approx(np.mean(np.arange(4.0) ** 2))
     out = F.mse_loss(Tensor(np.ones(3, np.float32)), np.zeros(3))   # float64 target: cast
     assert out.dtype == np.float32 and out.item() == 1.0
     with pytest.raises(TypeError, match="input must be a Tensor, got list"):

@@ -266,9 +266,7 @@ CASES = [
         RuntimeError, r"cannot reshape tensor of 0 elements into shape \[-1, 0\] because the "
                       r"unspecified dimension size -1 can be any value and is ambiguous")),
     Case("view of a transposed tensor", lambda L: L.ones(2, 3).t().view(6), raises(
-        RuntimeError, r"view size is not compatible with input tensor's size and stride"),
-         xfail="view() of a transposed tensor returns a copy (writes through it don't reach "
-               "the source); torch refuses — in tinygrad_sgd/functions/shape.py"),
+        RuntimeError, r"view size is not compatible with input tensor's size and stride")),
     # ------------------------------------------------------------ reductions
     Case("sum over a dim out of range", lambda L: L.ones(2, 3).sum(2),
          raises(IndexError, **oor("2"))),

@@ -56,16 +56,18 @@ def _scale(n_in, n_out, scale, align_corners=False):
     return 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
 
 
-def nearest_map(n_in, n_out, scale=None, exact=False):
+def nearest_map(n_in, n_out, scale=None, exact=False, shortcuts=False):
     """mode='nearest': i = ⌊o·r⌋; 'nearest-exact': i = ⌊(o + ½)·r⌋ (r in float32, as
-    torch; 'nearest' copies when the size is kept and halves when it doubles)."""
+    torch). ``shortcuts``: torch's legacy ``nearest_idx`` — 'nearest' copies (i = o) when the
+    size is kept and halves (i = o >> 1) when it doubles, whatever the scale factor given;
+    which of torch's kernels take them is the caller's to know."""
     o = np.arange(n_out)
     r = np.float32(_scale(n_in, n_out, scale))
     if exact:
         i = np.floor(((o + 0.5) * np.float64(r)).astype(np.float32)).astype(np.int64)
-    elif n_out == n_in:
+    elif shortcuts and n_out == n_in:
         i = o
-    elif n_out == 2 * n_in:
+    elif shortcuts and n_out == 2 * n_in:
         i = o >> 1
     else:
         i = np.floor(o.astype(np.float32) * r).astype(np.int64)

@@ -36,9 +36,10 @@ class Tanh(Module):
 
 
 class _AlongDim(Module):
-    """A layer that normalises along one dim (shared by Softmax and LogSoftmax)."""
+    """A layer that normalises along one dim (shared by Softmax, LogSoftmax and Softmin);
+    ``dim=None``: torch's deprecated implicit choice, made (with its warning) per call."""
 
-    def __init__(self, dim):
+    def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
@@ -57,9 +58,6 @@ class LogSoftmax(_AlongDim):
 
 
 class Softmin(_AlongDim):
-    def __init__(self, dim=None):
-        super().__init__(dim)
-
     def forward(self, x):
         return F.softmin(x, self.dim)
 

@@ -11,12 +11,14 @@ from .shape import IndexAdd, scatter_along
 class NllLoss(Function):
     """Negative log-likelihood of class indices t (the class dim is dim 1, or dim 0 for an
     unbatched ``(C,)`` input), then ``sum``, or ``mean`` = Σlᵢ / Σwᵢ. The per-sample weight w
-    (the class weight of tᵢ, 0 for ignored targets) is a constant. The adjoint of a gather is a
-    scatter (IndexAdd), so the backward is differentiable again."""
+    (the class weight of tᵢ, 0 for ignored targets) is a constant. ``ignored`` (a boolean
+    array, or None): the samples whose target is ``ignore_index`` — their loss is exactly 0, as
+    torch skips them, even where x holds NaN or ±∞. The adjoint of a gather is a scatter
+    (IndexAdd), so the backward is differentiable again."""
     inputs, rule = ("x",), "lᵢ = −wᵢ · x[i, tᵢ]"
     derivatives = ("dL/dx[i, c] = −wᵢ·g (÷ Σw for mean) at c = tᵢ, 0 elsewhere",)
 
-    def forward(self, x, t, w, reduction):
+    def forward(self, x, t, w, reduction, ignored=None):
         d = x.array
         self.in_shape, self.reduction = d.shape, reduction
         self.keep_array("t", t)
@@ -25,7 +27,10 @@ class NllLoss(Function):
         else:
             picked = d[np.arange(len(t)), t]
         w = w.astype(d.dtype, copy=False)
-        losses = -w * picked
+        if ignored is None:
+            losses = -w * picked
+        else:                             # +0 for the ignored, whatever x holds there
+            losses = np.where(ignored, 0, -w * np.where(ignored, 0, picked)).astype(d.dtype)
         if reduction == "none":
             self.coef = -w
             return np.asarray(losses)

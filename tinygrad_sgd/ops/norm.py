@@ -1,6 +1,11 @@
 """Normalisation: z = γ·x̂ + β with x̂ = (x − μ)/√(σ² + ε) over some dims — layer norm (the
 last dims, γ and β of their shape) and batch norm (every dim but the channels, γ and β of
 shape (C, 1, ...)). RMS norm is Tensor operations in :mod:`tinygrad_sgd.nn.functional`."""
+import contextlib
+import warnings
+
+import numpy as np
+
 from ..autograd import Function, is_grad_enabled
 from ..kernels.norm import normalize_forward, normalize_backward
 
@@ -24,8 +29,9 @@ class Normalize(Function):
     def forward(self, x, weight, bias, dims, eps, stats=None):
         self.dims, self.eps = dims, eps
         self.bias_shape = None if bias is None else bias.shape
-        out, self.xhat, self.rstd, mean, var = normalize_forward(
-            x.array, dims, eps, _array(weight), _array(bias), keep=self._recording)
+        with _quiet_if_empty(x.array):
+            out, self.xhat, self.rstd, mean, var = normalize_forward(
+                x.array, dims, eps, _array(weight), _array(bias), keep=self._recording)
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
         self.save_for_backward(*((x,) if weight is None else (x, weight)))
@@ -35,8 +41,10 @@ class Normalize(Function):
         need_x, need_w, need_b = self.needs_input_grad[:3]
         x, weight = (self.saved_tensors + (None,))[:2]
         if not is_grad_enabled():
-            gx, gw, gb = normalize_backward(g.array, self.xhat, self.rstd, _array(weight),
-                                            self.dims, need_x, need_w, need_b, self.bias_shape)
+            with _quiet_if_empty(g.array):
+                gx, gw, gb = normalize_backward(g.array, self.xhat, self.rstd, _array(weight),
+                                                self.dims, need_x, need_w, need_b,
+                                                self.bias_shape)
             c = self.constant
             return (c(gx) if need_x else None, c(gw) if need_w else None,
                     c(gb) if need_b else None)
@@ -55,3 +63,16 @@ class Normalize(Function):
 
 def _array(t):
     return None if t is None else t.array
+
+
+@contextlib.contextmanager
+def _quiet_if_empty(a):
+    """An empty x (a batch of none: torch gives an empty output, zero γ and β gradients) has
+    statistics of nothing — NaN, which no element uses; NumPy's warnings about them are
+    silenced."""
+    if a.size:
+        yield
+        return
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..kernels import pool as kernel
-from ..kernels.layout import pool_geometry
+from ..kernels.layout import from_chwn, pool_geometry, to_chwn
 from .shape import IndexAdd
 
 
@@ -140,3 +140,43 @@ class AdaptiveMaxPool2dOp(Function):
 
     def label(self):
         return f"adaptive_max_pool2d({self.output_size})"
+
+
+# ---------------------------------------------------------------- integer inputs (no graph)
+# torch pools integer tensors too (max pooling any integer dtype, average pooling int64);
+# integer tensors take no gradient, so these are plain functions on arrays, not ops.
+
+def ranks(a):
+    """The values of an integer array replaced by their ranks, as float64: the same order
+    (ties stay ties) in numbers the float kernels compare exactly, whatever their size."""
+    return np.unique(a, return_inverse=True)[1].reshape(a.shape).astype(np.float64)
+
+
+def integer_max_pool2d(x, kernel_size, stride, padding, dilation=1, ceil_mode=False):
+    """Max pooling of an (N, C, H, W) integer array with torch's choices: the float kernel
+    finds each window's first maximum among the :func:`ranks`, the values are read there.
+    Returns (y, the int64 indices of ``return_indices``)."""
+    g = pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    _, choice = kernel.max_pool_forward(ranks(x), g)
+    return kernel.max_pool_gather(x, choice, g), kernel.max_pool_indices(choice, g)
+
+
+def integer_avg_pool2d(x, kernel_size, stride, padding, ceil_mode=False,
+                       count_include_pad=True, divisor_override=None):
+    """torch's average pooling of an (N, C, H, W) int64 array: each window's exact int64 sum
+    divided by torch's divisor, rounded toward zero (C++'s integer division: −3/4 is 0)."""
+    g = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding, ceil_mode=ceil_mode)
+    xp = g.padded(to_chwn(x.astype(np.int64, copy=False)))
+    total = np.zeros((g.C, g.OH, g.OW, g.N), np.int64)
+    for r, c in g.offsets():
+        total += xp[:, r, c]
+    divisor = kernel.avg_pool_divisor(g, count_include_pad, divisor_override)
+    if np.ndim(divisor):
+        divisor = divisor[None, :, :, None]
+    return from_chwn(truncating_divide(total, np.asarray(divisor, np.int64)))
+
+
+def truncating_divide(a, b):
+    """a / b for integers, rounded toward zero (C++'s ``/``; NumPy's ``//`` floors)."""
+    q = np.abs(a) // np.abs(b)
+    return np.where((a < 0) != (b < 0), -q, q)

@@ -13,3 +13,14 @@ def check_float(x, op, what="input"):
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: {what} must be a floating point tensor, got {x.dtype}")
     return x
+
+
+def check_kernel(x, op, kernel, allowed="f"):
+    """``x`` a Tensor whose dtype kind is in ``allowed`` (float only, by default), else torch's
+    ``NotImplementedError: "<kernel>" not implemented for 'Long'`` (torch has no such kernel
+    for that dtype)."""
+    check_tensor(x, op)
+    if x.dtype.kind not in allowed:
+        from ...functions.elementwise import not_implemented
+        raise not_implemented(kernel, x.dtype)
+    return x

@@ -7,11 +7,12 @@ import warnings
 import numpy as np
 
 from ...functions import where
+from ...functions.elementwise import not_implemented
 from ...functions.inplace import inplace as _inplace
 from ...random.generator import _gen
 from ...random.distributions import exponential
 from ...tensor import Tensor
-from ._checks import check_tensor, check_float
+from ._checks import check_tensor, check_float, check_kernel
 from .layers import relu, elu, leaky_relu, hardtanh, selu, celu
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink", "threshold", "threshold_", "rrelu",
@@ -24,28 +25,30 @@ _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half"}
 def _float(input, kernel):
     """torch's ``NotImplementedError: "<kernel>" not implemented for 'Long'`` for a
     non-float input."""
-    check_tensor(input, kernel.split("_")[0])
-    if input.dtype.kind != "f":
-        from ...functions.elementwise import torch_dtype_name
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{torch_dtype_name(input.dtype)}'")
-    return input
+    return check_kernel(input, kernel.split("_")[0], kernel)
+
+
+def _inside(x, lambd):
+    """The mask −λ ≤ x ≤ λ (False for NaN: torch's shrinks pass a NaN, and its gradient, on)."""
+    return (x >= -lambd) & (x <= lambd)
 
 
 def hardshrink(input, lambd=0.5):
-    """x where |x| > λ, else 0 (gradient 0 on [−λ, λ], its ends included, as torch)."""
+    """x where |x| > λ, else 0 (gradient 0 on [−λ, λ], its ends included, as torch); NaN
+    stays NaN."""
     _float(input, "hardshrink_cpu")
-    return where((input > lambd) | (input < -lambd), input, 0.0)
+    return where(_inside(input, lambd), 0.0, input)
 
 
 def softshrink(input, lambd=0.5):
-    """x − λ where x > λ, x + λ where x < −λ, else 0; λ must be ≥ 0."""
+    """x − λ where x > λ, x + λ where x < −λ, else 0; λ must be ≥ 0; NaN stays NaN."""
     _float(input, "softshrink_cpu")
     if not lambd >= 0:
         raise RuntimeError(f"lambda must be in range [0, {np.finfo(input.dtype).max:g}] for "
                            f"input dtype {_TORCH_NAMES.get(input.dtype.name)}, but found "
                            f"{lambd:g}")
-    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+    return where(_inside(input, lambd), 0.0,
+                 where(input > lambd, input - lambd, input + lambd))
 
 
 def tanhshrink(input):
@@ -59,12 +62,15 @@ def tanhshrink(input):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > ``threshold``, else ``value`` (gradient 0 where x ≤ threshold)."""
+    """x where x > ``threshold``, else ``value`` (gradient 0 where x ≤ threshold); as torch's
+    ``x ≤ threshold ? value : x``, a NaN stays NaN (and passes its gradient on)."""
     return _apply_threshold(input, threshold, value, inplace)
 
 
 def _apply_threshold(input, threshold, value, inplace):
     check_tensor(input, "threshold")
+    if input.dtype.kind == "b":
+        raise not_implemented("threshold_cpu", input.dtype)
     if inplace:
         return _inplace(input, _threshold, threshold, value, name="threshold_",
                         check_shapes=False)
@@ -73,7 +79,7 @@ def _apply_threshold(input, threshold, value, inplace):
 
 def _threshold(x, threshold, value):
     fill = Tensor._of(np.asarray(value).astype(x.dtype))          # torch casts value to x's dtype
-    return where(x > threshold, x, fill)
+    return where(x <= threshold, fill, x)
 
 
 def threshold_(input, threshold, value):

@@ -19,8 +19,11 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-def check_input(op, x, dims):
-    """``x`` must be a float Tensor with ``dims`` spatial dims, batched or not; says which."""
+def check_input(op, x, dims, kernel=None, allowed="f"):
+    """``x`` must be a Tensor with ``dims`` spatial dims, batched or not (says which), of a
+    dtype kind in ``allowed`` (float only, by default; or a tuple of the dtypes allowed): else
+    a TypeError or, given torch's ``kernel`` name, torch's ``NotImplementedError: "<kernel>"
+    not implemented for 'Long'``."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
     if x.ndim not in (dims + 1, dims + 2):
@@ -28,7 +31,10 @@ def check_input(op, x, dims):
         raise ShapeError(f"{op}: expected a {dims + 1}-D {('(C, ' + ', '.join(names) + ')')} "
                          f"or {dims + 2}-D {('(N, C, ' + ', '.join(names) + ')')} input, got "
                          f"shape {x.shape}")
-    if x.dtype.kind != "f":
+    if not (x.dtype.kind in allowed if isinstance(allowed, str) else x.dtype in allowed):
+        if kernel is not None:
+            from ...functions.elementwise import not_implemented
+            raise not_implemented(kernel, x.dtype)
         raise TypeError(f"{op}: input must be a floating point tensor, got {x.dtype}")
     return x.ndim == dims + 1
 

@@ -6,11 +6,13 @@ import warnings
 import numpy as np
 
 from ... import random as R
+from ...errors import DTypeError
+from ...functions.elementwise import torch_dtype_name
 from ...functions.inplace import inplace as _inplace
 from ...functions.random import draw_like
 from ...ops.dropout import DropoutOp
 from ...tensor import Tensor
-from ._checks import check_float
+from ._checks import check_tensor
 
 __all__ = ["dropout", "dropout1d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -27,11 +29,25 @@ def dropout(input, p=0.5, training=True, inplace=False):
     One graph node, drawn as ``dropout(p=0.5)`` (:class:`~tinygrad_sgd.ops.dropout.DropoutOp`;
     its grad_fn is torch's ``MulBackward``). Gradient: dL/dx = mask/(1−p) · dL/dy."""
     check_probability(p)
-    check_float(input, "dropout")
+    check_tensor(input, "dropout")
+    if input.dtype.kind != "f":
+        return integer_dropout(input, p, training, inplace)
     if not training or p == 0 or input.numel() == 0:
         return input
     mask = draw_like(input, lambda shape: R.dropout_mask(shape, p, input.dtype))
     return apply_mask(input, mask, p, "dropout", inplace)     # kept → 1/(1−p), dropped → 0
+
+
+def integer_dropout(input, p, training, inplace):
+    """A dropout of an integer or bool input (which takes no gradient), as torch: the input
+    itself when not ``training`` or ``p`` is 0, zeros (written into it with ``inplace``) when
+    ``p`` is 1, else torch's error (the kept values would be scaled by the float 1/(1−p))."""
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p != 1:
+        raise DTypeError(f"result type Float can't be cast to the desired output type "
+                         f"{torch_dtype_name(input.dtype)}")
+    return input.zero_() if inplace else Tensor._of(np.zeros_like(input.array))
 
 
 def check_probability(p):
@@ -70,12 +86,14 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of ``(N, C, L)`` (or ``(C, L)``) with probability ``p``, the kept
     ones ×1/(1−p); the identity when not ``training``."""
     check_probability(p)
-    check_float(input, "dropout1d")
+    check_tensor(input, "dropout1d")
     if input.ndim not in (2, 3):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
                            f"input. Note that dropout1d exists to provide channel-wise dropout "
                            f"on inputs with 1 spatial dimension, a channel dimension, and an "
                            f"optional batch dimension (i.e. 2D or 3D inputs).")
+    if input.dtype.kind != "f":
+        return integer_dropout(input, p, training, inplace)
     return _feature_dropout(input, p, training, inplace, "dropout1d", input.ndim == 3)
 
 
@@ -83,7 +101,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of ``(N, C, D, H, W)`` (or ``(C, D, H, W)``) with probability
     ``p``, the kept ones ×1/(1−p); other ranks warn, as torch, and are read as unbatched."""
     check_probability(p)
-    check_float(input, "dropout3d")
+    check_tensor(input, "dropout3d")
     if input.ndim not in (4, 5):
         warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is "
                       f"deprecated and will result in an error in a future release. To retain "
@@ -91,6 +109,8 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       f"that dropout3d exists to provide channel-wise dropout on inputs with 3 "
                       f"spatial dimensions, a channel dimension, and an optional batch "
                       f"dimension (i.e. 4D or 5D inputs).", UserWarning, stacklevel=2)
+    if input.dtype.kind != "f":
+        return integer_dropout(input, p, training, inplace)
     return _feature_dropout(input, p, training, inplace, "dropout3d", input.ndim == 5)
 
 
@@ -124,12 +144,16 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     SELU's negative saturation value, then all are scaled and shifted so that the mean and
     variance are unchanged. Note torch's default ``training=False`` (the identity)."""
     check_probability(p)
-    check_float(input, "alpha_dropout")
+    check_tensor(input, "alpha_dropout")
+    if input.dtype.kind != "f":
+        return integer_dropout(input, p, training, inplace)
     return _alpha(input, p, training, inplace, False, "alpha_dropout")
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """:func:`alpha_dropout` of whole channels of ``(N, C, ...)`` (one draw per channel)."""
     check_probability(p)
-    check_float(input, "feature_alpha_dropout")
+    check_tensor(input, "feature_alpha_dropout")
+    if input.dtype.kind != "f":
+        return integer_dropout(input, p, training, inplace)
     return _alpha(input, p, training, inplace, True, "feature_alpha_dropout")

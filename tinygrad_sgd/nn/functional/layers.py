@@ -3,12 +3,13 @@ from ... import ops
 from ...autograd.torch_names import named
 from ...functions.einsum_equation import einsum
 from ...functions import where
+from ...functions.elementwise import torch_dtype_name
 from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
 from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
-from ._checks import check_tensor, check_float
-from .dropouts import apply_mask, check_probability
+from ._checks import check_tensor, check_float, check_kernel
+from .dropouts import apply_mask, check_probability, integer_dropout
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatten",
            "gelu", "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "hardtanh",
@@ -154,7 +155,7 @@ def _maybe_inplace(input, fn, inplace, *args):
 def gelu(input, approximate="none"):
     """x·Φ(x), Φ the standard normal CDF; ``approximate='tanh'``:
     ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
-    check_float(input, "gelu")
+    check_kernel(input, "gelu", "GeluKernelImpl")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return act.GELUOp.apply(input, approximate)
@@ -162,7 +163,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x·σ(x) (also called swish)."""
-    check_float(input, "silu")
+    check_kernel(input, "silu", "silu_cpu")
     return _maybe_inplace(input, _silu, inplace)
 
 
@@ -172,7 +173,7 @@ def _silu(x):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope·x otherwise (gradient negative_slope at 0, as torch)."""
-    check_float(input, "leaky_relu")
+    check_kernel(input, "leaky_relu", "leaky_relu_cpu")
     out = _maybe_inplace(input, _leaky_relu, inplace, negative_slope)
     return out if inplace else named(out, "LeakyReluBackward0", input)
 
@@ -191,7 +192,7 @@ def _celu(x, alpha):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    check_float(input, "elu")
+    check_kernel(input, "elu", "elu_cpu")
     return _maybe_inplace(input, _elu, inplace, alpha)
 
 
@@ -201,13 +202,13 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):
     """scale·elu(x, α) with torch's constants α ≈ 1.6733, scale ≈ 1.0507."""
-    check_float(input, "selu")
+    check_kernel(input, "selu", "elu_cpu")
     return _maybe_inplace(input, _elu, inplace, _SELU_ALPHA, _SELU_SCALE)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, α·(e^(x/α) − 1))."""
-    check_float(input, "celu")
+    check_kernel(input, "celu", "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     return _maybe_inplace(input, _celu, inplace, alpha)
@@ -215,15 +216,27 @@ def celu(input, alpha=1.0, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """ln(1 + e^(βx))/β, and x itself where βx > threshold (as torch)."""
-    check_float(input, "softplus")
+    check_kernel(input, "softplus", "softplus_cpu")
     return act.SoftplusOp.apply(input, float(beta), float(threshold))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """clamp(x, min_val, max_val), the gradient 0 at the bounds themselves (as torch)."""
-    check_float(input, "hardtanh")
+    """clamp(x, min_val, max_val), the gradient 0 at the bounds themselves (as torch). An
+    integer input stays integer, the bounds converted to its dtype (toward 0), as torch; bool
+    inputs, and negative bounds for unsigned ones, are torch's RuntimeErrors."""
+    check_tensor(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    kind = input.dtype.kind
+    if kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if kind in "iu":
+        if kind == "u" and (min_val < 0 or max_val < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        min_val, max_val = int(min_val), int(max_val)
+    elif kind != "f":
+        raise TypeError(f"hardtanh: input must be a floating point or integer tensor, got "
+                        f"{input.dtype}")
     return _maybe_inplace(input, act.HardtanhOp.apply, inplace, min_val, max_val)
 
 
@@ -234,7 +247,7 @@ def relu6(input, inplace=False):
 
 def mish(input, inplace=False):
     """x·tanh(softplus(x))."""
-    check_float(input, "mish")
+    check_kernel(input, "mish", "mish_cpu")
     return _maybe_inplace(input, _mish, inplace)
 
 
@@ -244,20 +257,20 @@ def _mish(x):
 
 def hardswish(input, inplace=False):
     """x·relu6(x + 3)/6."""
-    check_float(input, "hardswish")
+    check_kernel(input, "hardswish", "hardswish_cpu")
     return _maybe_inplace(input, act.HardswishOp.apply, inplace)
 
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3)/6."""
-    check_float(input, "hardsigmoid")
+    check_kernel(input, "hardsigmoid", "hardsigmoid_cpu")
     return _maybe_inplace(input, act.HardsigmoidOp.apply, inplace)
 
 
 def logsigmoid(input):
     """ln σ(x) = −softplus(−x), computed stably; 0 − softplus(−x), so that it is +0 (not −0)
     where σ(x) rounds to 1, as torch's min(x, 0) − log1p(e^−|x|)."""
-    check_float(input, "logsigmoid")
+    check_kernel(input, "logsigmoid", "log_sigmoid_cpu")
     return 0.0 - act.SoftplusOp.apply(-input)
 
 
@@ -272,8 +285,13 @@ def softsign(input):
 def prelu(input, weight):
     """x for x > 0, a·x otherwise, with one learnable slope a per channel (dim 1) or one for
     all (``weight`` of 1 element)."""
-    check_float(input, "prelu")
-    check_float(weight, "prelu", "weight")
+    check_tensor(input, "prelu")
+    check_tensor(weight, "prelu", "weight")
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got "
+                           f"{torch_dtype_name(input.dtype)} and "
+                           f"{torch_dtype_name(weight.dtype)}")
+    check_kernel(input, "prelu", "prelu_cpu")
     n = weight.numel()
     if weight.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
@@ -291,7 +309,7 @@ def prelu(input, weight):
 
 def glu(input, dim=-1):
     """a·σ(b), where a and b are the two halves of ``input`` along ``dim``."""
-    check_float(input, "glu")
+    check_kernel(input, "glu", "glu_cpu")
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     n = input.shape[dim]
@@ -325,7 +343,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     import warnings
     from ... import random as R
     check_probability(p)
-    check_float(input, "dropout2d")
+    check_tensor(input, "dropout2d")
     if input.ndim not in (3, 4):
         warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
                       f"deprecated and will result in an error in a future release. To retain "
@@ -335,6 +353,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       f"dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
     elif input.ndim == 3:
         warnings.warn(_DROPOUT2D_3D, UserWarning, stacklevel=2)
+    if input.dtype.kind != "f":
+        return integer_dropout(input, p, training, inplace)
     if not training or p == 0 or input.numel() == 0:
         return input
     shape = input.shape[:2] + (1,) * (input.ndim - 2) if input.ndim >= 2 else input.shape

@@ -1,18 +1,23 @@
 """Losses: each checks its arguments and calls a primitive of :mod:`tinygrad_sgd.ops.loss`
 (NLL, binary cross entropy, MSE: one node each, as torch's) or composes Tensor operations."""
+import warnings
+
 import numpy as np
 
 from ... import ops
 from ...autograd.torch_names import named
+from ...dtypes import promote_types
 from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
 from ...functions import where
+from ...functions.combine import broadcast_tensors
+from ...functions.elementwise import torch_dtype_name
 from ._checks import check_float
 
+# (kl_div, margin_ranking_loss and cosine_embedding_loss: in loss_more.py)
 __all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "mse_loss", "hinge_embedding_loss",
-           "hinge_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
-           "margin_ranking_loss", "cosine_embedding_loss"]
+           "hinge_loss", "l1_loss", "smooth_l1_loss", "huber_loss"]
 
 
 # ============================================================================ loss helpers
@@ -62,21 +67,65 @@ def _reduce(loss, reduction):
 
 
 def _as_target(target, input, op, what="target"):
-    """A float target as a Tensor of the input's dtype (a Tensor target keeps its graph);
-    its shape must equal the input's."""
-    if isinstance(target, Tensor):
-        t = target if target.dtype == input.dtype else target.to(input.dtype)
-    else:
-        try:
-            t = Tensor._of(np.asarray(target, dtype=input.dtype))
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"{op}: {what} must be numeric, got {type(target).__name__} "
-                            f"({e})") from None
+    """A target as a Tensor: a Tensor as it is (its dtype and graph: torch promotes the two
+    dtypes, see :func:`_promoted`), anything else an array of the input's dtype. Its shape
+    must equal the input's."""
+    t = _target_tensor(target, input, op, what)
     if t.shape != input.shape:
         raise ValueError(f"{op}: {what} shape {t.shape} differs from input shape "
                          f"{input.shape}; they must be equal (reshape one of them, e.g. "
                          f"output.squeeze(-1) or target.reshape(output.shape))")
     return t
+
+
+def _target_tensor(target, input, op, what="target"):
+    """A Tensor target as it is; a number, list or array as a Tensor of the input's dtype."""
+    if isinstance(target, Tensor):
+        return target
+    try:
+        return Tensor._of(np.asarray(target, dtype=input.dtype))
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{op}: {what} must be numeric, got {type(target).__name__} "
+                        f"({e})") from None
+
+
+def _broadcast_target(input, target, op, stacklevel=3):
+    """torch's mse/l1/smooth_l1/huber losses: a target of another size is broadcast against
+    the input (both expanded: the gradients sum back), after torch's UserWarning; sizes that
+    do not broadcast raise torch's error (see :func:`_broadcast`)."""
+    y = _target_tensor(target, input, op)
+    if y.shape != input.shape:
+        warnings.warn(f"Using a target size (torch.Size({list(y.shape)})) that is different to "
+                      f"the input size (torch.Size({list(input.shape)})). This will likely lead "
+                      f"to incorrect results due to broadcasting. Please ensure they have the "
+                      f"same size.", UserWarning, stacklevel=stacklevel)
+        return _broadcast(op, input, y, input, y)
+    return input, y
+
+
+def _broadcast(op, input, y, *tensors):
+    """``tensors`` broadcast against each other (in torch's order, which its message follows),
+    or a ShapeError — torch's RuntimeError, also a ValueError — naming both shapes."""
+    try:
+        return broadcast_tensors(*tensors)
+    except RuntimeError as e:
+        raise ShapeError(f"{op}: target shape {y.shape} differs from input shape "
+                         f"{input.shape} and does not broadcast against it ({e})") from None
+
+
+def _promoted(x, y):
+    """x and y cast (differentiably) to one dtype, torch's ``promote_types`` of theirs — the
+    losses that broadcast first compute in it: mse(float32, float64) is float64."""
+    dtype = promote_types(x.dtype, y.dtype)
+    return tuple(t if t.dtype == dtype else t.to(dtype) for t in (x, y))
+
+
+def _same_dtype(input, target, op):
+    """torch's binary_cross_entropy takes no mixed dtypes (a Tensor target must have the
+    input's)."""
+    if isinstance(target, Tensor) and target.dtype != input.dtype:
+        raise DTypeError(f"{op}: Found dtype {torch_dtype_name(target.dtype)} but expected "
+                         f"{torch_dtype_name(input.dtype)}")
 
 
 def _class_array(target, op):
@@ -128,9 +177,10 @@ def _nll(input, target, weight, ignore_index, reduction, op):
         w = np.where(ignored, 0, w).astype(input.dtype, copy=False)
     if input.ndim > 2:  # (N, C, d1, ...) → (N·d1·..., C): one gather for everything
         x = input.permute(0, *range(2, input.ndim), 1).reshape(-1, C)
-        out = ops.NllLoss.apply(x, safe.reshape(-1), w.reshape(-1), reduction)
+        out = ops.NllLoss.apply(x, safe.reshape(-1), w.reshape(-1), reduction,
+                                *([ignored.reshape(-1)] if any_ignored else []))
         return out.reshape(expected) if reduction == "none" else out
-    return ops.NllLoss.apply(input, safe, w, reduction)
+    return ops.NllLoss.apply(input, safe, w, reduction, *([ignored] if any_ignored else []))
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -158,7 +208,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     ε/C part is averaged like the nll part: over the summed weights of the kept targets)."""
     reduction = _legacy(size_average, reduce, reduction)
     if isinstance(input, Tensor) and input.dtype.kind in "biu":     # torch: no such kernel
-        from ...functions.elementwise import torch_dtype_name
         raise NotImplementedError(f"cross_entropy: input must be a floating point tensor, got "
                                   f"{input.dtype} (\"log_softmax\" not implemented for "
                                   f"'{torch_dtype_name(input.dtype)}')")
@@ -181,11 +230,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         w = w.to(input.dtype).reshape((C,) + (1,) * (input.ndim - class_dim - 1))
     t_arr = target.array if isinstance(target, Tensor) else np.asarray(target)
     logp = input.log_softmax(class_dim)
-    if t_arr.dtype.kind == "f" and t_arr.shape == input.shape:   # class probabilities (as
-        # torch, a float target of another shape is read as class indices, and refused)
+    if t_arr.shape == input.shape:   # class probabilities (as torch, a target of another
+        # shape is read as class indices, and a float one refused)
+        if t_arr.dtype.kind != "f":
+            raise DTypeError(f"Expected floating point type for target with class "
+                             f"probabilities, got {torch_dtype_name(t_arr.dtype)}")
         if ignore_index != -100:
             raise RuntimeError("ignore_index is not supported for floating point target")
-        p = _as_target(target, input, "cross_entropy")
+        p = _as_target(target, input, "cross_entropy")    # its own dtype: torch promotes
         if label_smoothing > 0:
             p = p * (1 - label_smoothing) + label_smoothing / C
         terms = logp * p if w is None else logp * p * w
@@ -198,8 +250,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     t = _class_array(target, "cross_entropy")
     kept = t != ignore_index
     smooth = -(logp if w is None else logp * w).sum(class_dim)
-    if not kept.all():
-        smooth = smooth * Tensor._of(kept.astype(input.dtype))
+    if not kept.all():      # as torch's masked_fill: 0 there, and so is the gradient (not
+        smooth = where(Tensor._of(kept), smooth, 0.0)   # 0·∞ = NaN when all are ignored)
     if reduction == "mean":
         if w is None:
             smooth = smooth.sum() / float(kept.sum())
@@ -221,6 +273,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _check_reduction(reduction, op)
     check_float(input, op)
     y = _as_target(target, input, op)
+    _same_dtype(input, y, op)
     d = input.array
     if d.size and not ((d >= 0).all() and (d <= 1).all()):
         got = "NaN values" if np.isnan(d).any() else \
@@ -243,12 +296,21 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Binary cross entropy of raw scores: σ inside the loss, in the stable form
     l = (1−y)·x + (1 + (p−1)·y)·softplus(−x)   (p = ``pos_weight``, default 1),
     which equals −[p·y·ln σ(x) + (1−y)·ln(1−σ(x))] but never overflows.
-    Its gradient is dl/dx = σ(x) − y when p = 1."""
+    Its gradient is dl/dx = σ(x) − y when p = 1.
+    As torch, the loss has the target's dtype (torch computes it in place in ``1 − target``):
+    a float64 input with a float32 target gives a float32 loss; an integer or bool target is
+    refused."""
     op = "binary_cross_entropy_with_logits"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     check_float(input, op)
     y = _as_target(target, input, op)
+    if y.dtype.kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if y.dtype.kind != "f":
+        raise DTypeError(f"result type {torch_dtype_name(input.dtype)} can't be cast to the "
+                         f"desired output type {torch_dtype_name(y.dtype)}")
     sp = ops.Softplus.apply(-input)
     if pos_weight is None:
         loss = (1.0 - y) * input + sp
@@ -256,24 +318,28 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         pw = pos_weight if isinstance(pos_weight, Tensor) else \
             Tensor._of(np.asarray(pos_weight, dtype=input.dtype))
         loss = (1.0 - y) * input + (1.0 + (pw - 1.0) * y) * sp
+    if loss.dtype != y.dtype:
+        loss = loss.to(y.dtype)
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else
                        Tensor._of(np.asarray(weight, dtype=input.dtype)))
+        loss = loss if loss.dtype == y.dtype else loss.to(y.dtype)   # (torch: mul_ in place)
     return named(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0", input,
                  target)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Mean squared error (x − y)², with ``target`` of the same shape as ``input``.
+    """Mean squared error (x − y)², with ``target`` of the same shape as ``input`` (another
+    shape is broadcast, after torch's warning; mixed float dtypes compute in the wider one).
     ``weight`` (torch 2.13; a Tensor of the input's shape, no broadcasting) multiplies each
     element's loss; ``mean`` is then Σ w·(x − y)² / Σw (NaN when Σw = 0, as torch)."""
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     check_float(input, "mse_loss")
-    y = _as_target(target, input, "mse_loss")
+    x, y = _promoted(*_broadcast_target(input, target, "mse_loss"))
     if weight is not None:
-        return _weighted((input - y) ** 2, weight, input, reduction, "by weight")
-    return ops.MseLoss.apply(input, y, reduction)
+        return _weighted((x - y) ** 2, weight, input, reduction, "by weight")
+    return ops.MseLoss.apply(x, y, reduction)
 
 
 def _pm_one(target, input, op, strict, what="target"):
@@ -290,12 +356,16 @@ def _pm_one(target, input, op, strict, what="target"):
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """torch's hinge embedding loss: lᵢ = xᵢ where yᵢ = 1, max(0, margin − xᵢ) where
-    yᵢ = −1 (for other y values both terms are added, exactly as torch computes it)."""
+    yᵢ = −1 (for other y values both terms are added, exactly as torch computes it). The
+    target broadcasts against the input (silently, as torch's); the loss has the input's
+    dtype."""
     op = "hinge_embedding_loss"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     check_float(input, op)
-    y = _pm_one(target, input, op, strict=False)
+    y = _target_tensor(target, input, op)
+    if y.shape != input.shape:
+        _broadcast(op, input, y, y, input)   # (torch's error for sizes that do not broadcast)
     hinge = (margin - input).clamp(min=0.0)
     loss = where(y != 1, hinge, 0.0) + where(y != -1, input, 0.0)
     return _reduce(loss, reduction)
@@ -316,16 +386,28 @@ def hinge_loss(scores, y, margin=1.0, reduction="mean"):
 
 
 # ============================================================================ regression
-def _pair_losses(input, target, op, reduction):
+def _pair_losses(input, target, op, reduction, subtracts=False):
+    """(x, y): the input and the target broadcast against each other (torch's warning when
+    their sizes differ), in torch's promoted dtype. ``subtracts``: torch computes x − y, which
+    refuses a bool target."""
     _check_reduction(reduction, op)
     check_float(input, op)
-    return _as_target(target, input, op)
+    x, y = _broadcast_target(input, target, op, stacklevel=4)
+    if op == "huber_loss":      # torch: the input's dtype (and its backward refuses the mix)
+        return x, (y if y.dtype == x.dtype else y.to(x.dtype))
+    if subtracts and y.dtype.kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return _promoted(x, y)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """|x − y| (gradient 0 where x = y, as torch); ``weight``: see :func:`mse_loss`."""
+    """|x − y| (gradient 0 where x = y, as torch); ``weight``, a target of another shape or
+    dtype: see :func:`mse_loss`."""
     reduction = _legacy(size_average, reduce, reduction)
-    loss = (input - _pair_losses(input, target, "l1_loss", reduction)).abs()
+    x, y = _pair_losses(input, target, "l1_loss", reduction, subtracts=True)
+    loss = (x - y).abs()
     if weight is not None:
         return _weighted(loss, weight, input, reduction, "by weight")
     return _reduce(loss, reduction)
@@ -334,10 +416,10 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """½(x − y)²/β where |x − y| < β, |x − y| − ½β elsewhere (β = 0: the L1 loss)."""
     reduction = _legacy(size_average, reduce, reduction)
-    y = _pair_losses(input, target, "smooth_l1_loss", reduction)
+    x, y = _pair_losses(input, target, "smooth_l1_loss", reduction, subtracts=beta == 0)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = input - y
+    d = x - y
     if beta == 0:
         return named(_reduce(d.abs(), reduction), "SmoothL1LossBackward0", input, target)
     a = d.abs()
@@ -348,91 +430,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """½(x − y)² where |x − y| < δ, δ·(|x − y| − ½δ) elsewhere (= δ·smooth_l1 with β = δ).
     ``weight`` (the input's shape) multiplies each element's loss; ``mean`` is then the plain
-    mean of the weighted losses (not ÷ Σw as mse/l1's: torch 2.13's own difference)."""
-    y = _pair_losses(input, target, "huber_loss", reduction)
+    mean of the weighted losses (not ÷ Σw as mse/l1's: torch 2.13's own difference).
+    A target of another shape is broadcast (torch's warning); of another dtype, cast to the
+    input's (torch's forward does so; its backward then fails, ours does not)."""
+    x, y = _pair_losses(input, target, "huber_loss", reduction)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    d = input - y
+    d = x - y
     a = d.abs()
     loss = where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
     if weight is not None:
         return _weighted(loss, weight, input, reduction, "plain")
-    return _reduce(loss, reduction)
-
-
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
-    """Kullback–Leibler divergence with ``input`` = log q and ``target`` = p (or log p when
-    ``log_target``): lᵢ = pᵢ·(log pᵢ − input_i), 0 where pᵢ = 0. ``reduction='batchmean'``
-    divides the sum by the batch size (the KL divergence proper); ``'mean'`` by the number of
-    elements (torch warns about it, and so do we)."""
-    op = "kl_div"
-    reduction = _legacy(size_average, reduce, reduction)
-    if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"{op}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
-                         f"{reduction!r}")
-    check_float(input, op)
-    p = _as_target(target, input, op)
-    if log_target:
-        loss = p.exp() * (p - input)
-    else:
-        positive = p > 0
-        safe = where(positive, p, 1.0)               # log(1) = 0 where p = 0: no −inf, no nan
-        loss = p * safe.log() - p * input
-    if reduction == "batchmean":
-        return loss.sum() / float(input.shape[0] if input.ndim else 1)
-    if reduction == "mean":
-        import warnings
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns "
-                      "with the KL div math definition.'mean' will be changed to behave the "
-                      "same as 'batchmean' in the next major release.", UserWarning,
-                      stacklevel=2)
-    return _reduce(loss, reduction)
-
-
-def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
-                        reduction="mean"):
-    """max(0, −y·(x₁ − x₂) + margin), y = ±1 saying which input should rank higher."""
-    op = "margin_ranking_loss"
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction, op)
-    check_float(input1, op, "input1")
-    check_float(input2, op, "input2")
-    y = target if isinstance(target, Tensor) else Tensor._of(np.asarray(target))
-    if not (input1.ndim == input2.ndim == y.ndim):
-        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
-                           f"dimension but got sizes: input1: torch.Size({list(input1.shape)})"
-                           f", input2: torch.Size({list(input2.shape)}), target: "
-                           f"torch.Size({list(y.shape)}) ")
-    return _reduce((-y * (input1 - input2) + margin).clamp(min=0.0), reduction)
-
-
-_COS_EPS = 1e-12
-
-
-def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
-                          reduction="mean"):
-    """1 − cos(x₁, x₂) where y = 1, max(0, cos(x₁, x₂) − margin) where y = −1; rows of
-    ``(N, D)`` inputs (or two ``(D,)`` vectors), cos computed as torch (ε = 1e-12 added to each
-    squared norm)."""
-    op = "cosine_embedding_loss"
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction, op)
-    check_float(input1, op, "input1")
-    check_float(input2, op, "input2")
-    y = target.array if isinstance(target, Tensor) else np.asarray(target)
-    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
-        raise RuntimeError(f"cosine_embedding_loss: expected two 1D or 2D inputs of the same "
-                           f"shape, got {input1.shape} and {input2.shape}")
-    dim = input1.ndim - 1
-    expected = input1.shape[:1] if dim else ()
-    if y.shape != expected:
-        raise RuntimeError(f"{dim + 1}D target tensor expected, got shape {y.shape} for "
-                           f"inputs of shape {input1.shape}")
-    prod = (input1 * input2).sum(dim)
-    mag1 = (input1 * input1).sum(dim) + _COS_EPS
-    mag2 = (input2 * input2).sum(dim) + _COS_EPS
-    cos = prod / (mag1 * mag2).sqrt()
-    loss = where(Tensor._of(y == 1), 1.0 - cos, 0.0) + \
-        where(Tensor._of(y == -1), (cos - margin).clamp(min=0.0), 0.0)
     return _reduce(loss, reduction)

@@ -1,24 +1,29 @@
-"""More losses (torch's signatures): triplet margin (with a p-norm or any distance), Poisson and
-Gaussian negative log-likelihood, soft margin, multi-class and multi-label margin, multi-label
-soft margin. Each is composed of Tensor operations exactly as torch composes it, so values,
-gradients (for every float input, targets included) and second order are torch's; hinges use a
-strict mask (no gradient at the kink) where torch's kernel does."""
+"""More losses (torch's signatures): Kullback–Leibler divergence, margin ranking, cosine
+embedding, triplet margin (with a p-norm or any distance), Poisson and Gaussian negative
+log-likelihood, soft margin, multi-class and multi-label margin, multi-label soft margin. Each
+is composed of Tensor operations exactly as torch composes it, so values, gradients (for every
+float input, targets included) and second order are torch's; hinges use a strict mask (no
+gradient at the kink) where torch's kernel does."""
 import math
+import warnings
 
 import numpy as np
 
 from ...errors import DTypeError
 from ...functions import where
+from ...functions.special import xlogy
 from ...ops.distance import ClampMinUnrecorded
 from ...tensor import Tensor
 from ._checks import check_float
 from .distance import pairwise_distance
 from .layers import logsigmoid
-from .loss import _legacy, _reduce
+from .loss import (_REDUCTIONS, _broadcast, _check_reduction, _legacy, _reduce,
+                   _target_tensor)
 
-__all__ = ["triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss",
-           "gaussian_nll_loss", "soft_margin_loss", "multi_margin_loss",
-           "multilabel_margin_loss", "multilabel_soft_margin_loss"]
+__all__ = ["kl_div", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
+           "multilabel_soft_margin_loss"]
 
 
 def _check(reduction, message="{} is not a valid value for reduction"):
@@ -29,6 +34,89 @@ def _check(reduction, message="{} is not a valid value for reduction"):
 def _tensor(x, like):
     """A non-Tensor operand as a constant of ``like``'s dtype (a Tensor keeps its graph)."""
     return x if isinstance(x, Tensor) else Tensor._of(np.asarray(x, like.dtype))
+
+
+# ---------------------------------------------------------------------------- KL, ranking, cosine
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback–Leibler divergence with ``input`` = log q and ``target`` = p (or log p when
+    ``log_target``): lᵢ = pᵢ·(log pᵢ − input_i) — torch's xlogy(p, p) − p·input, 0 where
+    pᵢ = 0 (and, as torch's, a NaN gradient w.r.t. p there: d(p·log p)/dp has no value at 0).
+    ``reduction='batchmean'`` divides the sum by the batch size (the KL divergence proper);
+    ``'mean'`` by the number of elements (torch warns about it, and so do we). The target
+    broadcasts against the input and the dtypes promote, as torch's elementwise ops."""
+    op = "kl_div"
+    reduction = _legacy(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{op}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    p = _target_tensor(target, input, op)
+    if input.dtype.kind != "f" or p.dtype.kind != "f":
+        raise DTypeError("kl_div: Integral inputs not supported.")
+    if p.shape != input.shape:
+        _broadcast(op, input, p, p, input)   # (torch's error for sizes that do not broadcast)
+    if log_target:
+        loss = p.exp() * (p - input)
+    else:
+        loss = xlogy(p, p) - p * input
+    if reduction == "batchmean":
+        return loss.sum() / float(input.shape[0] if input.ndim else 1)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns "
+                      "with the KL div math definition.'mean' will be changed to behave the "
+                      "same as 'batchmean' in the next major release.", UserWarning,
+                      stacklevel=2)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, −y·(x₁ − x₂) + margin), y = ±1 saying which input should rank higher."""
+    op = "margin_ranking_loss"
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction, op)
+    check_float(input1, op, "input1")
+    check_float(input2, op, "input2")
+    y = target if isinstance(target, Tensor) else Tensor._of(np.asarray(target))
+    if not (input1.ndim == input2.ndim == y.ndim):
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: torch.Size({list(input1.shape)})"
+                           f", input2: torch.Size({list(input2.shape)}), target: "
+                           f"torch.Size({list(y.shape)}) ")
+    return _reduce((-y * (input1 - input2) + margin).clamp(min=0.0), reduction)
+
+
+_COS_EPS = 1e-12
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 − cos(x₁, x₂) where y = 1, max(0, cos(x₁, x₂) − margin) where y = −1; rows of
+    ``(N, D)`` inputs (or two ``(D,)`` vectors), cos computed as torch (ε = 1e-12 added to each
+    squared norm)."""
+    op = "cosine_embedding_loss"
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction, op)
+    check_float(input1, op, "input1")
+    check_float(input2, op, "input2")
+    y = target.array if isinstance(target, Tensor) else np.asarray(target)
+    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
+        raise RuntimeError(f"cosine_embedding_loss: expected two 1D or 2D inputs of the same "
+                           f"shape, got {input1.shape} and {input2.shape}")
+    dim = input1.ndim - 1
+    expected = input1.shape[:1] if dim else ()
+    if y.shape != expected:
+        raise RuntimeError(f"{dim + 1}D target tensor expected, got shape {y.shape} for "
+                           f"inputs of shape {input1.shape}")
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + _COS_EPS
+    mag2 = (input2 * input2).sum(dim) + _COS_EPS
+    cos = prod / (mag1 * mag2).sqrt()
+    loss = where(Tensor._of(y == 1), 1.0 - cos, 0.0) + \
+        where(Tensor._of(y == -1), (cos - margin).clamp(min=0.0), 0.0)
+    return _reduce(loss, reduction)
 
 
 # ---------------------------------------------------------------------------- triplets
@@ -124,14 +212,15 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 # ---------------------------------------------------------------------------- margins
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + e^(−y·x)) for labels y = ±1 (input and target broadcast, as torch; the target
-    is not differentiable, as torch's)."""
+    is not differentiable, as torch's; the loss has the input's dtype, as torch's)."""
     reduction = _legacy(size_average, reduce, reduction)
     _check(reduction)
     check_float(input, "soft_margin_loss")
     if isinstance(target, Tensor) and target.requires_grad:
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
-    return _reduce((-input * _tensor(target, input)).exp().log1p(), reduction)
+    loss = (-input * _tensor(target, input)).exp().log1p()
+    return _reduce(loss if loss.dtype == input.dtype else loss.to(input.dtype), reduction)
 
 
 def _class_targets(target):

@@ -9,7 +9,7 @@ from ...autograd import no_grad
 from ...autograd.torch_names import named
 from ...ops.norm import Normalize
 from ...tensor import Tensor
-from ._checks import check_float
+from ._checks import check_float, check_kernel
 
 __all__ = ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm",
            "local_response_norm"]
@@ -38,7 +38,7 @@ def _check_param(p, shape, what, op):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Standardise over the last ``len(normalized_shape)`` dims (biased variance), then
     ``·weight + bias`` (each of shape ``normalized_shape``) if given."""
-    check_float(input, "layer_norm")
+    check_kernel(input, "layer_norm", "LayerNormKernelImpl")
     if isinstance(normalized_shape, (int, np.integer)):         # torch's argument parser
         raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
                         f"of ints, not {type(normalized_shape).__name__}")
@@ -58,7 +58,7 @@ def _like(param, input):
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / √(mean(x²) + ε) over the last ``len(normalized_shape)`` dims, then ``·weight``;
     ``eps=None`` is the dtype's machine epsilon (as torch)."""
-    check_float(input, "rms_norm")
+    check_kernel(input, "rms_norm", "rms_norm")
     shape = _normalized_shape(normalized_shape)
     _check_trailing(input, shape, "rms_norm")
     _check_param(weight, shape, "weight", "rms_norm")
@@ -74,8 +74,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Per channel (dim 1) of ``(N, C, ...)``: in training, standardise with the batch's mean
     and biased variance, and update the running statistics in place (without a graph):
     running ← (1 − momentum)·running + momentum·batch, with the *unbiased* variance (n/(n−1))
-    for ``running_var``, as torch. Otherwise use ``running_mean`` / ``running_var``."""
-    check_float(input, "batch_norm")
+    for ``running_var``, as torch. Otherwise use ``running_mean`` / ``running_var``.
+    An empty batch gives an empty output (zero gradients for weight and bias) and leaves the
+    running statistics as they are, as torch."""
+    check_kernel(input, "batch_norm", "batch_norm")
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
     C = input.shape[1]
@@ -89,16 +91,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channel_shape = (C,) + (1,) * (input.ndim - 2)
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
-        n = input.numel() // C
-        if n <= 1:
+        n = input.numel() // C if C else 0
+        if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got "
                              f"input size torch.Size({list(input.shape)})")
         stats = {}
         w = None if weight is None else _like(weight, input).reshape(channel_shape)
         b = None if bias is None else _like(bias, input).reshape(channel_shape)
         out = Normalize.apply(input, w, b, dims, float(eps), stats=stats)
-        if running_mean is not None or running_var is not None:
-            with no_grad():
+        if (running_mean is not None or running_var is not None) and n > 0:
+            with no_grad():     # (an empty batch leaves them as they are, as torch)
                 mean, var = stats["mean"].reshape(C), stats["var"].reshape(C)
                 if running_mean is not None:
                     running_mean.copy_(running_mean.array * (1 - momentum) + mean * momentum)
@@ -135,7 +137,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     (sample, group) over its channels and positions (biased variance), then ``·weight + bias``
     per channel. One :class:`ops.norm.Normalize` over the (N, G, rest) view, so the gradient
     is the standardisation's."""
-    check_float(input, "group_norm")
+    check_kernel(input, "group_norm", "GroupNormKernelImpl")
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.ndim}")
@@ -153,7 +155,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"num_groups={G}")
     w = None if weight is None else _per_channel(weight, "weight", input)
     b = None if bias is None else _per_channel(bias, "bias", input)
-    out = Normalize.apply(input.reshape(N, G, -1), None, None, (2,), float(eps))
+    out = Normalize.apply(input.reshape(N, G, C // G * rest), None, None, (2,), float(eps))
     out = out.reshape(input.shape)
     if w is not None:
         out = out * w
@@ -169,7 +171,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     then the average over the batch): running ← (1 − momentum)·running + momentum·mean over
     samples of the instance mean (of the *unbiased* instance variance). Without
     ``use_input_stats``: batch norm in eval with the running statistics."""
-    check_float(input, "instance_norm")
+    check_kernel(input, "instance_norm", "batch_norm")
     if use_input_stats:
         if int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "

@@ -2,8 +2,8 @@
 sample).
 
 1-D pooling is 2-D pooling on a height of 1; 3-D pooling (below) finds its maxima in NumPy
-and gathers them, or sums 2-D window sums over the depth taps; LP pooling is torch's formula
-over average pooling. Adaptive average pooling is an average pool where the windows tile the
+and gathers them, or sums 2-D window sums over the depth taps. (LP pooling, torch's formula over
+average pooling, is in :mod:`.pooling_more`.) Adaptive average pooling is an average pool where the windows tile the
 input evenly, else a resampling along each axis (:mod:`ops.resample`).
 Argument mistakes raise :class:`ShapeError` (torch's ``RuntimeError``, also a ``ValueError``).
 """
@@ -15,7 +15,8 @@ from ...errors import ShapeError
 from ...kernels.layout import out_size as pooled_size
 from ...kernels.pool import adaptive_ranges
 from ...kernels.resample import adaptive_avg_map
-from ...ops.pool import AdaptiveMaxPool2dOp
+from ...ops.pool import AdaptiveMaxPool2dOp, integer_avg_pool2d, integer_max_pool2d, ranks, \
+    truncating_divide
 from ...ops.resample import Resample
 from ...ops.pad import ConstantPadNd
 from ...ops.shape import IndexAdd
@@ -25,13 +26,17 @@ from .conv import check_input, ntuple
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
            "max_unpool2d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
-           "adaptive_max_pool3d", "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
+           "adaptive_max_pool3d", "max_unpool3d"]      # (LP pooling: pooling_more.py)
 
 
-def _as_2d(op, dims, input, *args):
+_AVG_DTYPES = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int64))
+
+
+def _as_2d(op, dims, input, *args, kernel=None, allowed="f"):
     """(batched 4-D input, unbatched?, args as pairs): 1-D pooling reads (N, C, L) as
-    (N, C, 1, L), with kernel (1, k), stride (1, s), padding (0, p), dilation (1, d)."""
-    unbatched = check_input(op, input, dims)
+    (N, C, 1, L), with kernel (1, k), stride (1, s), padding (0, p), dilation (1, d).
+    ``kernel``, ``allowed``: the dtypes torch pools (see :func:`.conv.check_input`)."""
+    unbatched = check_input(op, input, dims, kernel, allowed)
     x = input.unsqueeze(0) if unbatched else input
     if dims == 1:
         x = x.unsqueeze(2)
@@ -49,9 +54,17 @@ def _back(out, dims, unbatched):
 def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
+    # torch pools integers too (not bool), except in max_pool1d without indices
+    only_float = dims == 1 and not return_indices
     x, unbatched, (k, s, p, d) = _as_2d(op, dims, input, (kernel_size, "kernel_size"),
                                         (stride, "stride"), (padding, "padding"),
-                                        (dilation, "dilation"))
+                                        (dilation, "dilation"),
+                                        kernel="max_pool1d_impl" if only_float else "max_pool2d",
+                                        allowed="f" if only_float else "fiu")
+    if x.dtype.kind != "f":                   # no gradient: arrays, no graph
+        y, idx = integer_max_pool2d(x.array, k, s, p, d, bool(ceil_mode))
+        out = _back(Tensor._of(y), dims, unbatched)
+        return (out, _back(Tensor._of(idx), dims, unbatched)) if return_indices else out
     indices = [] if return_indices else None
     out = _back(ops.MaxPool2dOp.apply(x, k, s, p, d, bool(ceil_mode), indices=indices), dims,
                 unbatched)
@@ -62,7 +75,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Max over ``kernel_size`` windows (stride defaults to the kernel size, as torch); ties go
     to the first maximum, NaN wins; padding (−inf) is never chosen. ``return_indices``: also
-    the int64 flat index h·W + w of each maximum (for :func:`max_unpool2d`)."""
+    the int64 flat index h·W + w of each maximum (for :func:`max_unpool2d`). Integer inputs
+    are pooled too (as torch; bool ones are not)."""
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation,
                      ceil_mode, return_indices)
 
@@ -78,12 +92,17 @@ def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode, count_in
               divisor_override):
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
     x, unbatched, (k, s, p) = _as_2d(op, dims, input, (kernel_size, "kernel_size"),
-                                     (stride, "stride"), (padding, "padding"))
+                                     (stride, "stride"), (padding, "padding"),
+                                     kernel="avg_pool2d", allowed=_AVG_DTYPES)
     if divisor_override is not None and (isinstance(divisor_override, bool) or
                                          not isinstance(divisor_override, (int, np.integer))):
         raise TypeError(f"{op}: divisor_override must be an int, got {divisor_override!r}")
     if divisor_override == 0:
         raise ShapeError(f"{op}: divisor must be not zero")
+    if x.dtype.kind != "f":                   # int64: no gradient, arrays, no graph
+        return _back(Tensor._of(integer_avg_pool2d(x.array, k, s, p, bool(ceil_mode),
+                                                   bool(count_include_pad), divisor_override)),
+                     dims, unbatched)
     out = ops.AvgPool2dOp.apply(x, k, s, p, bool(ceil_mode), bool(count_include_pad),
                                 divisor_override)
     return _back(out, dims, unbatched)
@@ -93,7 +112,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean over ``kernel_size`` windows: the window's sum ÷ its size (zero padding counted
     unless ``count_include_pad=False``; the part of a ``ceil_mode`` window past the padding
-    never counts), or ÷ ``divisor_override``."""
+    never counts), or ÷ ``divisor_override``. An int64 input gives int64 means, rounded
+    toward zero as torch's (no other integer dtype: torch has no kernel for them)."""
     return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)
 
@@ -129,7 +149,8 @@ def _output_size(op, output_size, spatial):
 
 
 def _adaptive_avg(op, dims, input, output_size):
-    unbatched = check_input(op, input, dims)
+    unbatched = check_input(op, input, dims, "adaptive_avg_pool3d_cpu" if dims == 3 else
+                            "adaptive_avg_pool2d")
     x = input.unsqueeze(0) if unbatched else input
     spatial = x.shape[2:]
     size = _output_size(op, output_size, spatial)
@@ -159,7 +180,7 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def _adaptive_max(op, dims, input, output_size, return_indices):
-    unbatched = check_input(op, input, dims)
+    unbatched = check_input(op, input, dims, "adaptive_max_pool2d")
     x = input.unsqueeze(0) if unbatched else input
     size = _output_size(op, output_size, x.shape[2:])
     if dims == 1:
@@ -269,12 +290,13 @@ def _gather_max(x, taps):
     O = tuple(len(t) for t in taps)
     if 0 in O or N * C == 0:
         idx = np.zeros((N, C) + O, np.int64)
-    else:
-        xp = np.pad(x.array, [(0, 0)] * 2 + [(0, 1)] * 3, constant_values=-np.inf)
+    else:                   # (integers: their ranks, which order them exactly as floats)
+        values = x.array if x.dtype.kind == "f" else ranks(x.array)
+        xp = np.pad(values, [(0, 0)] * 2 + [(0, 1)] * 3, constant_values=-np.inf)
         td, th, tw = taps
         first = [t[np.arange(len(t)), np.argmax(t >= 0, axis=1)] for t in taps]
         idx = np.broadcast_to(_flat(first, H, W), (N, C) + O).copy()
-        best = np.full((N, C) + O, -np.inf, x.dtype)
+        best = np.full((N, C) + O, -np.inf, values.dtype)
         for i in range(td.shape[1]):
             for j in range(th.shape[1]):
                 for k in range(tw.shape[1]):
@@ -323,7 +345,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ties go to the first maximum in (d, h, w) order, the last NaN wins; ``return_indices``
     gives the flat index d·H·W + h·W + w."""
     op = "max_pool3d"
-    unbatched = check_input(op, input, 3)
+    unbatched = check_input(op, input, 3, "max_pool3d", "fiu")
     x = input.unsqueeze(0) if unbatched else input
     k, s, p, d, size = _pool3d_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
     taps = [_window_taps(o, *a) for o, *a in zip(size, k, s, p, d, x.shape[2:])]
@@ -337,7 +359,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max over torch's adaptive windows of an (N, C, D, H, W) input (see
     :func:`adaptive_max_pool2d`)."""
     op = "adaptive_max_pool3d"
-    unbatched = check_input(op, input, 3)
+    unbatched = check_input(op, input, 3, "adaptive_max_pool3d_cpu")
     x = input.unsqueeze(0) if unbatched else input
     size = _output_size(op, output_size, x.shape[2:])
     if x.shape[1] == 0:
@@ -367,7 +389,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     :func:`avg_pool2d`): each depth slice's (H, W) window sums (avg_pool2d with divisor 1),
     summed over the depth taps, ÷ torch's divisor."""
     op = "avg_pool3d"
-    unbatched = check_input(op, input, 3)
+    unbatched = check_input(op, input, 3, "avg_pool3d_out_frame", _AVG_DTYPES)
     x = input.unsqueeze(0) if unbatched else input
     if divisor_override is not None and (isinstance(divisor_override, bool) or
                                          not isinstance(divisor_override, (int, np.integer))):
@@ -382,50 +404,24 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     for t in range(k[0]):           # the depth taps; each a 2-D window sum of every slice
         sl = xd[:, :, t:t + (size[0] - 1) * s[0] + 1:s[0]]
         plane = sl.reshape((N * C * size[0], 1) + tuple(x.shape[3:]))
-        y = ops.AvgPool2dOp.apply(plane, k[1:], s[1:], p[1:], bool(ceil_mode), True, 1)
+        if x.dtype.kind == "f":
+            y = ops.AvgPool2dOp.apply(plane, k[1:], s[1:], p[1:], bool(ceil_mode), True, 1)
+        else:               # int64 (no gradient): exact window sums
+            y = Tensor._of(integer_avg_pool2d(plane.array, k[1:], s[1:], p[1:],
+                                              bool(ceil_mode), True, 1))
         out = y if out is None else out + y
     out = out.reshape((N, C) + size)
     if divisor_override:
-        out = out / divisor_override
+        div = np.asarray(divisor_override)
     else:
         div = 1
         for a, (o, kk, ss, pp, n) in enumerate(zip(size, k, s, p, x.shape[2:])):
             shape = [1] * 5
             shape[2 + a] = o
             div = div * _divisor_1d(o, kk, ss, pp, n, count_include_pad).reshape(shape)
-        out = out / Tensor._of(div.astype(x.dtype))
+    if x.dtype.kind == "f":
+        out = out / (divisor_override if divisor_override else
+                     Tensor._of(div.astype(x.dtype)))
+    else:                   # torch's integer division, toward zero
+        out = Tensor._of(truncating_divide(out.array, div.astype(np.int64)))
     return out.squeeze(0) if unbatched else out
-
-
-def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):
-    max_pool, avg_pool = {1: (max_pool1d, avg_pool1d), 2: (max_pool2d, avg_pool2d),
-                          3: (max_pool3d, avg_pool3d)}[dims]
-    if isinstance(norm_type, (int, float)) and norm_type in (np.inf, -np.inf):
-        if norm_type > 0:
-            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
-        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
-    if dims == 1:
-        size = kernel_size
-    else:
-        size = int(np.prod(ntuple(kernel_size, dims, "kernel_size", f"lp_pool{dims}d")))
-    if stride is not None:
-        out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    else:
-        out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
-    return (out.sign() * out.abs().relu()).mul(size).pow(1.0 / norm_type)
-
-
-def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling: (Σ_window x^p)^(1/p) (torch's formula: the avg_pool1d of x^p
-    times the window size; p = ±inf is the max of |x| / −max of −|x|)."""
-    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
-
-
-def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling over (H, W) windows (see :func:`lp_pool1d`)."""
-    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
-
-
-def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling over (D, H, W) windows (see :func:`lp_pool1d`)."""
-    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)

@@ -1,4 +1,4 @@
-"""Fractional max pooling, and torch's ``*_with_indices`` spellings of max pooling.
+"""Fractional max pooling, LP pooling, and torch's ``*_with_indices`` spellings of max pooling.
 
 Fractional max pooling (Graham, 2014) takes the max over ``kernel_size`` windows whose start
 positions step by a non-integer ratio. torch draws one number u ∈ [0, 1) per (sample, channel,
@@ -25,13 +25,14 @@ from ...errors import ShapeError
 from ...tensor import Tensor
 from .conv import check_input, ntuple
 from .pooling import (max_pool1d, max_pool2d, max_pool3d, adaptive_max_pool1d,
-                      adaptive_max_pool2d, adaptive_max_pool3d)
+                      adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool2d,
+                      avg_pool3d)
 
 __all__ = ["max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
            "adaptive_max_pool3d_with_indices", "fractional_max_pool2d",
            "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
-           "fractional_max_pool3d_with_indices"]
+           "fractional_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
 
 # ---------------------------------------------------------------- the *_with_indices spellings
@@ -125,7 +126,7 @@ def _samples(op, dims, x, _random_samples):
 
 
 def _fractional(op, dims, input, kernel_size, output_size, output_ratio, _random_samples):
-    unbatched = check_input(op, input, dims)
+    unbatched = check_input(op, input, dims, "check_uniform_bounds")
     x = input.unsqueeze(0) if unbatched else input
     k = ntuple(kernel_size, dims, "kernel_size", op)
     if min(k) <= 0:
@@ -227,3 +228,38 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     out, idx = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio,
                                                   return_indices, _random_samples)
     return (out, idx) if return_indices else out
+
+
+# ---------------------------------------------------------------- LP pooling
+def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):
+    max_pool, avg_pool = {1: (max_pool1d, avg_pool1d), 2: (max_pool2d, avg_pool2d),
+                          3: (max_pool3d, avg_pool3d)}[dims]
+    if isinstance(norm_type, (int, float)) and norm_type in (np.inf, -np.inf):
+        if norm_type > 0:
+            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if dims == 1:
+        size = kernel_size
+    else:
+        size = int(np.prod(ntuple(kernel_size, dims, "kernel_size", f"lp_pool{dims}d")))
+    if stride is not None:
+        out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(size).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling: (Σ_window x^p)^(1/p) (torch's formula: the avg_pool1d of x^p
+    times the window size; p = ±inf is the max of |x| / −max of −|x|)."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (H, W) windows (see :func:`lp_pool1d`)."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (D, H, W) windows (see :func:`lp_pool1d`)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)

@@ -95,8 +95,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 
     A 1-D ``input`` of ids is cut into bags at ``offsets`` (bag k runs from offsets[k] to the
     next offset, the last bag to the end of ``input``; ``include_last_offset``: ``offsets`` has
-    one more entry, a closing one, which torch does not read); a 2-D ``(B, N)`` input is B
-    bags of N ids. The result is ``(B, embedding_dim)``. Ids equal to ``padding_idx`` are left
+    one more entry, the end of the last bag — ids from there on are in no bag, as torch's sum
+    of them); a 2-D ``(B, N)`` input is B bags of N ids. The result is ``(B, embedding_dim)``. Ids equal to ``padding_idx`` are left
     out of their bags (and out of a mean's count); an empty bag gives zeros.
 
     ``mode="sum"``: Σ wᵢ·W[idᵢ] over the bag (wᵢ = ``per_sample_weights``, or 1) — the rows
@@ -113,6 +113,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         weight, input = input, weight
         ids = input.array if isinstance(input, Tensor) else np.asarray(input)
     psw = per_sample_weights
+    end = ids.size                                  # the end of the last bag
     if psw is not None and tuple(psw.shape) != ids.shape:
         raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(psw.shape)}) is not "
                          f"None, then it must have the same shape as the input ({ids.shape})")
@@ -134,7 +135,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         starts = offsets.array if isinstance(offsets, Tensor) else np.asarray(offsets)
         if starts.ndim != 1:
             raise ValueError("offsets has to be a 1D Tensor")
-        starts = starts[:-1] if include_last_offset else starts
+        if include_last_offset:
+            end, starts = _last_offset(starts, len(ids))
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
                          f"{ids.ndim}")
@@ -147,6 +149,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     _check_bag_args(ids, weight, starts, psw)
     if max_norm is not None:
         renorm_rows_(weight, ids.astype(np.int64), max_norm, norm_type)
+    if end < len(ids):                      # ids past the last bag's end: in no bag
+        ids, psw = ids[:end], (None if psw is None else psw[:end])
     if psw is not None and mode != "sum":
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
                                   f"per_sample_weights is only supported for mode='sum' "
@@ -172,6 +176,20 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         size = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight.dtype)
         out = out / Tensor._of(size[:, None])
     return named(out, "EmbeddingBagBackward0", weight, psw)   # torch's one node
+
+
+def _last_offset(offsets, n):
+    """``include_last_offset``: (the end of the last bag, the bags' starts), checked as torch."""
+    if len(offsets) == 0:
+        raise RuntimeError("include_last_offset: number of offset should be at least 1")
+    end, starts = int(offsets[-1]), offsets[:-1]
+    if end > n:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
+                           f"offsets[-1] of {end}")
+    if len(starts) and end < starts[-1]:
+        raise RuntimeError("Your input appears to be incorrect: the last offset value should "
+                           "be the size of the indices tensor, but it seems not to be the case.")
+    return end, starts
 
 
 def _check_bag_args(ids, weight, starts, psw):

@@ -63,6 +63,10 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: Padding size {len(pads)} is not supported for "
                                   f"{input.ndim}D input tensor (mode {mode!r} pads 1-3 dims "
                                   f"of an input with 1 or 2 more)")
+    if input.dtype.kind == "b" and mode != "circular":
+        from ...functions.elementwise import not_implemented
+        raise not_implemented(f"{'reflection' if mode == 'reflect' else 'replication'}_pad{n}d",
+                              input.dtype)
     out = input
     for d, lo, hi in sides:
         size = input.shape[d]
@@ -189,13 +193,28 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 if n_in == n_out else antialias_map(n_in, n_out, AA_KERNELS[mode], scale,
                                                     align_corners, input.dtype)
         elif mode.startswith("nearest"):
-            m = nearest_map(n_in, n_out, scale, exact=mode == "nearest-exact")
+            m = nearest_map(n_in, n_out, scale, exact=mode == "nearest-exact",
+                            shortcuts=mode == "nearest" and _nearest_shortcuts(input, sizes))
         elif mode == "bicubic":
             m = cubic_map(n_in, n_out, scale, align_corners, input.dtype)
         else:
             m = linear_map(n_in, n_out, scale, align_corners, input.dtype)
         out = Resample.apply(out, axis, m)
     return out
+
+
+def _nearest_shortcuts(input, sizes):
+    """Whether torch 2.13 (CPU) resizes this input with its legacy 'nearest' index rule, which
+    copies a kept size and halves a doubled one whatever the scale factor (so scale_factor=2.2
+    on 4 elements, giving 8, reads o >> 1, not ⌊o/2.2⌋): only its channels-last kernel uses
+    it, and torch takes that kernel for a 4-D input that is channels-last with more than 3
+    channels or whose output is small (H + W ≤ 128), and for a 5-D channels-last-3d one with
+    more than 3 channels; 3-D inputs never. (Its backward always uses that rule; ours is the
+    adjoint of the forward actually computed.)"""
+    a = input.array
+    channels_last = input.ndim in (4, 5) and input.shape[1] > 3 and \
+        a.transpose((0,) + tuple(range(2, a.ndim)) + (1,)).flags.c_contiguous
+    return channels_last or (input.ndim == 4 and sizes[0] + sizes[1] <= 128)
 
 
 def _resize_uint8(input, sizes, scales, mode, align_corners, antialias):
@@ -236,7 +255,7 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks: every kernel_size window of the (padded) (N, C, H, W) input as a column,
     (N, C·kh·kw, L) with L = OH·OW blocks — the convolution's im2col matrix."""
-    unbatched = check_input("unfold", input, 2)
+    unbatched = check_input("unfold", input, 2, "im2col_out_cpu", "fb")   # (torch: bool too)
     args = [ntuple(v, 2, name, "unfold") for v, name in
             ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"),
              (stride, "stride"))]
@@ -253,8 +272,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
         raise ShapeError(f"fold: expected a 2-D (C·kh·kw, L) or 3-D (N, C·kh·kw, L) input with "
                          f"non-zero sizes, got shape {input.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"fold: input must be a floating point tensor, got {input.dtype}")
+    if input.dtype.kind not in "fb":                                       # (torch: bool too)
+        from ...functions.elementwise import not_implemented
+        raise not_implemented("col2im_out_cpu", input.dtype)
     size, k, d, p, s = [ntuple(v, 2, name, "fold") for v, name in
                         ((output_size, "output_size"), (kernel_size, "kernel_size"),
                          (dilation, "dilation"), (padding, "padding"), (stride, "stride"))]
