@@ -62,7 +62,7 @@ MODULES = {
     "torch.nn.utils.prune": Row("tinygrad_sgd.nn.utils.prune"),
     "torch.nn.grad": Row("tinygrad_sgd.nn.grad"),
     "torch.optim.swa_utils": Row("tinygrad_sgd.optim.swa_utils"),
-    "torch.optim": Row("tinygrad_sgd.optim"),
+    "torch.optim": Row("tinygrad_sgd.optim", frozenset({"optimizer", "step_hooks"})),
     "torch.optim.lr_scheduler": Row("tinygrad_sgd.optim.lr_scheduler"),
     "torch.optim.optimizer": Row("tinygrad_sgd.optim.optimizer"),
     "torch.autograd": Row("tinygrad_sgd.autograd", frozenset({
@@ -225,7 +225,7 @@ class ShimModule(types.ModuleType):
 
     def __dir__(self):
         """The names this module provides (those of the library module torch also has)."""
-        names = set(self._children) | set(EXTRAS.get(self.__name__, {}))
+        names = (set(self._children) - self._hidden) | set(EXTRAS.get(self.__name__, {}))
         target = self._target()
         if target is not None:
             public = getattr(target, "__all__", None) or [n for n in vars(target)
