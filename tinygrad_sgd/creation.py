@@ -22,7 +22,7 @@ from .device import check_device
 from .dtypes import as_array, checked_scalar, default_float, number_dtype, refuse_byte_order
 from .errors import ShapeError
 from .kernels import libm
-from .kernels.layout import memory_order
+from .kernels.layout import dim_order, memory_order
 from .random.exact import fma32, fma64
 from .tensor import Tensor, tensor_method
 
@@ -295,34 +295,6 @@ def torch_strides(t) -> tuple:
     view = t.__dict__.get("_view")
     base = view[0] if view is not None and np.may_share_memory(view[0].array, a) else t
     return _steps(a) if _trusted(base) else contiguous_strides(a.shape)
-
-
-def dim_order(shape, *strides) -> tuple:
-    """The dims from the outermost in memory to the innermost, as torch sorts them — the
-    insertion sort of TensorIterator's ``reorder_dimensions`` and of ``infer_dense_strides``,
-    which asks each operand's ``strides`` in turn (a 0 stride orders nothing; of equal strides
-    the smaller size goes inside). It is the order torch's random kernels walk a tensor in."""
-    perm = list(range(len(shape) - 1, -1, -1))          # innermost first
-
-    def should_swap(d0, d1):
-        for st in strides:
-            if st[d0] == 0 or st[d1] == 0:
-                continue
-            if st[d0] != st[d1]:
-                return -1 if st[d0] < st[d1] else 1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-    for i in range(1, len(shape)):
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            c = should_swap(perm[dim0], perm[dim1])
-            if c > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif c < 0:
-                break
-    return tuple(reversed(perm))
 
 
 def _dense(shape, strides) -> bool:

@@ -42,27 +42,22 @@ def memory_order(a):
     return p if a.transpose(p).flags.c_contiguous else None
 
 
-def elementwise_order(shape, *arrays):
-    """The axis order (outermost first) of torch's result of an elementwise op on ``arrays``
-    broadcast to ``shape``: TensorIterator's ``reorder_dimensions``, an insertion sort whose
-    comparison asks the inputs in turn and takes the first one that orders the two dims (a
-    broadcast or size-1 dim orders nothing). So ``a + b.t()`` is laid out as ``a``, and
-    ``b.t() + a`` as ``b.t()``, where NumPy may choose otherwise."""
-    strides = [tuple(0 if n == 1 else s for n, s in zip(shape, np.broadcast_to(a, shape).strides))
-               for a in arrays]
+def dim_order(shape, *strides) -> tuple:
+    """The dims from the outermost in memory to the innermost, as torch sorts them — the
+    insertion sort of TensorIterator's ``reorder_dimensions`` and of ``infer_dense_strides``,
+    which asks each operand's ``strides`` in turn (a 0 stride orders nothing; of equal strides
+    the smaller size goes inside). It is the order torch's random kernels walk a tensor in."""
+    perm = list(range(len(shape) - 1, -1, -1))          # innermost first
 
     def should_swap(d0, d1):
         for st in strides:
-            s0, s1 = st[d0], st[d1]
-            if s0 == 0 or s1 == 0:
+            if st[d0] == 0 or st[d1] == 0:
                 continue
-            if s0 != s1:
-                return -1 if s0 < s1 else 1
+            if st[d0] != st[d1]:
+                return -1 if st[d0] < st[d1] else 1
             if shape[d0] > shape[d1]:
                 return 1
         return 0
-
-    perm = list(range(len(shape) - 1, -1, -1))           # innermost first, as torch's perm_
     for i in range(1, len(shape)):
         dim1 = i
         for dim0 in range(i - 1, -1, -1):
@@ -72,7 +67,17 @@ def elementwise_order(shape, *arrays):
                 dim1 = dim0
             elif c < 0:
                 break
-    return tuple(perm[::-1])
+    return tuple(reversed(perm))
+
+
+def elementwise_order(shape, *arrays):
+    """The axis order (outermost first) of torch's result of an elementwise op on ``arrays``
+    broadcast to ``shape`` (:func:`dim_order` of their strides, a broadcast or size-1 dim
+    ordering nothing). So ``a + b.t()`` is laid out as ``a``, and ``b.t() + a`` as ``b.t()``,
+    where NumPy may choose otherwise."""
+    strides = [tuple(0 if n == 1 else s for n, s in zip(shape, np.broadcast_to(a, shape).strides))
+               for a in arrays]
+    return dim_order(shape, *strides)
 
 
 def in_torch_layout(result, *arrays):
@@ -91,20 +96,6 @@ def in_torch_layout(result, *arrays):
     out = np.empty(tuple(result.shape[d] for d in p), result.dtype).transpose(inverse_order(p))
     out[...] = result
     return out
-
-
-def in_memory_order(array, draw):
-    """``draw(shape)`` laid out as ``array`` is in memory. torch fills ``empty_like(x)``, which
-    keeps a dense tensor's strides, so its draws follow x's memory order: the mask of ``x.t()``
-    is the transposed mask of ``x`` (a batch_first attention output, transposed back, is such a
-    tensor). Dimensions are taken from the largest stride to the smallest; an expanded array
-    (a zero stride) is drawn in its logical order."""
-    big = [d for d in range(array.ndim) if array.shape[d] > 1]     # size-1 dims: no order
-    order = sorted(big, key=lambda d: -abs(array.strides[d]))
-    if order == big or any(array.strides[d] == 0 for d in big):
-        return draw(array.shape)
-    drawn = draw(tuple(array.shape[d] for d in order))
-    return drawn.transpose(np.argsort(order)).reshape(array.shape)
 
 
 _INVERSES = {}
