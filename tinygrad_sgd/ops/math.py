@@ -399,6 +399,17 @@ def _multiply_add(p, c, a):
     return p * c + a
 
 
+def _ternary_operands(node, a, b, c, value):
+    """addcmul's and addcdiv's forward setup: remember value, save b and c, and give the three
+    arrays and value in the kernel's working dtype (float32 for float16: rounded once, at the
+    end; the scalar too, as torch's kernel takes it)."""
+    node.value = value
+    node.save_for_backward(b, c)
+    work = np.float32 if a.array.dtype == np.float16 else a.array.dtype
+    return (a.array.astype(work, copy=False), b.array.astype(work, copy=False),
+            c.array.astype(work, copy=False), np.asarray(value).astype(work))
+
+
 class Addcmul(Elementwise):
     """a + v·b·c for a number v, as torch's CPU kernel: v·b rounded, then a fused
     multiply-add of it and c onto a; float16 in float32, rounded once."""
@@ -406,15 +417,10 @@ class Addcmul(Elementwise):
     derivatives = ("dz/da = 1", "dz/db = v·c", "dz/dc = v·b")
 
     def forward(self, a, b, c, value):
-        self.value = value
-        self.save_for_backward(b, c)
-        x, y, z = a.array, b.array, c.array
-        work = np.float32 if x.dtype == np.float16 else x.dtype
-        v = np.asarray(value).astype(work)          # (the kernel's scalar: float for float16)
+        x, y, z, v = _ternary_operands(self, a, b, c, value)
         with np.errstate(all="ignore"):
-            out = _multiply_add(v * y.astype(work, copy=False), z.astype(work, copy=False),
-                                x.astype(work, copy=False))
-        return out.astype(x.dtype, copy=False)
+            out = _multiply_add(v * y, z, x)
+        return out.astype(a.array.dtype, copy=False)
 
     def backward(self, g):
         need, v = self.needs_input_grad, self.value
@@ -431,14 +437,10 @@ class Addcdiv(Elementwise):
     derivatives = ("dz/da = 1", "dz/db = v/c", "dz/dc = −v·b/c²")
 
     def forward(self, a, b, c, value):
-        self.value = value
-        self.save_for_backward(b, c)
-        x, y, z = a.array, b.array, c.array
-        work = np.float32 if x.dtype == np.float16 else x.dtype
-        v = np.asarray(value).astype(work)
+        x, y, z, v = _ternary_operands(self, a, b, c, value)
         with np.errstate(all="ignore"):
-            out = x.astype(work, copy=False) + v * y.astype(work, copy=False) / z.astype(work)
-        return out.astype(x.dtype, copy=False)
+            out = x + v * y / z
+        return out.astype(a.array.dtype, copy=False)
 
     def backward(self, g):
         need, v = self.needs_input_grad, self.value
