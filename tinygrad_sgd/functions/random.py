@@ -143,6 +143,8 @@ def draw_like(input, draw):
     ``empty_like(input)``: in the memory order of torch's ``input`` (:func:`walk_order` of
     :func:`tinygrad_sgd.creation.like_strides`). ``rand_like(x.t())`` is ``rand_like(x).t()``,
     and a batch_first attention output transposed back gets torch's dropout mask."""
+    if input.array.flags.c_contiguous:      # (row-major whichever strides torch reads: the
+        return draw(input.shape)              # common case, dropout's, without the sort)
     strides = like_strides(input)
     return _in_order(input.shape, dim_order(input.shape, strides), draw)
 

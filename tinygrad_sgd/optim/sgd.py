@@ -44,8 +44,9 @@ class SGD(Optimizer):
     def _begin_group(self, group, params):
         # torch reads every momentum buffer before the updates: a parameter listed twice in a
         # group (allowed, with a warning) starts both of its first updates from no buffer
-        self._without_buffer = {id(p) for p in params
-                                if self.state.get(p, {}).get("momentum_buffer") is None}
+        ids = [id(p) for p in params]
+        self._without_buffer = () if len(set(ids)) == len(ids) else {
+            id(p) for p in params if self.state.get(p, {}).get("momentum_buffer") is None}
 
     def _update(self, p, g, group):
         momentum, dampening = float(group["momentum"]), float(group["dampening"])
