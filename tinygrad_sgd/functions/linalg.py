@@ -3,6 +3,7 @@ from .. import ops
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, tensor_method
 from .products import _C_NAME      # torch's C names of dtypes in its products' messages
+from .products import matmul_not_for_bool
 
 __all__ = ["matmul"]
 
@@ -24,4 +25,5 @@ def matmul(input, other) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
+    matmul_not_for_bool(a, b)
     return ops.MatMul.apply(a, b)

@@ -43,6 +43,21 @@ def _not_for_bool(fn, *tensors):
         raise NotImplementedError(f'"{fn}" not implemented for \'Bool\'')
 
 
+def matmul_not_for_bool(a, b):
+    """torch's error for a bool matmul, named after the kernel its dims reach ("dot" for two
+    vectors, "addmv_impl_cpu" for a vector on the right, "addmm_impl_cpu_" when the batch folds
+    into a matrix, "bmm" otherwise); an empty operand returns before the kernel, so no error."""
+    if a.dtype != np.bool_:
+        return
+    if a.ndim == 1 and b.ndim == 1:
+        _not_for_bool("dot", a)
+    if a.array.size == 0 or b.array.size == 0:
+        return
+    if b.ndim == 1:
+        _not_for_bool("addmv_impl_cpu", a)
+    _not_for_bool("addmm_impl_cpu_" if b.ndim == 2 else "bmm", a)
+
+
 def _promote(*tensors):
     """torch's result dtype for tensors that are all broadcast to the result's shape first
     (kron, addr): a 0-d tensor is not "weak" there."""
@@ -169,9 +184,9 @@ def _check_bmm(batch1, batch2):
     if batch2.shape[:2] != (b, k):
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                          f"[{b}, {k}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    _not_for_bool("bmm", batch1)             # (torch checks this before the dtypes)
     if batch1.dtype != batch2.dtype:
         raise DTypeError(f"expected scalar type {_name(batch1)} but found {_name(batch2)}")
-    _not_for_bool("bmm", batch1)
 
 
 # ======================================================================= β·input + α·(...)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..autograd.torch_names import named
+from ..kernels.special import c_gcd, c_lcm
 from ..ops import special as S
 from ..tensor import Tensor, tensor_method
 from .elementwise import (float_input, float_operands, not_implemented, promote,
@@ -103,8 +104,10 @@ def rad2deg(input):
 
 
 def ndtr(input):
-    """Φ(x) = ½·erfc(−x/√2), the standard normal CDF."""
-    return S.Erfc.apply(float_input(input) * -math.sqrt(0.5)) * 0.5
+    """Φ(x), the standard normal CDF, by torch's formula (1 + erf(x·√½))·½ in the input's
+    dtype: so, as torch's, 0 below about −5.5 in float32 (−8.3 in float64), not the tail
+    value ½·erfc(−x/√2) would give."""
+    return (S.Erf.apply(float_input(input) * math.sqrt(0.5)) + 1.0) * 0.5
 
 
 def ndtri(input):
@@ -255,12 +258,15 @@ def _integer_pair(fn, name, input, other):
 
 @tensor_method
 def gcd(input, other):
-    return _integer_pair(np.gcd, "gcd", input, other)
+    """The greatest common divisor with torch's C semantics (``abs`` and ``%`` in the dtype
+    itself: gcd(−128, 127) in int8 is −1)."""
+    return _integer_pair(c_gcd, "gcd", input, other)
 
 
 @tensor_method
 def lcm(input, other):
-    return _integer_pair(np.lcm, "lcm", input, other)
+    """``abs(a / gcd(a, b) * b)`` with torch's C semantics (0 where the gcd is 0)."""
+    return _integer_pair(c_lcm, "lcm", input, other)
 
 
 # ---------------------------------------------------------------------------- reductions

@@ -11,6 +11,9 @@ in float64 and rounded once).
   Γ(x + 1) = x·Γ(x) below 10, Stirling's series above, reflection for x < 0.
 * digamma: torch's algorithm (reflection, recurrence up to 10, asymptotic series).
 * polygamma(n ≥ 1): (−1)^(n+1)·n!·ζ(n + 1, x) with the Hurwitz ζ of Cephes (torch's zeta).
+
+(house: long file — each function's numerics follow the algorithm torch's kernel uses, step by
+step where its rounding shows; split further they would read as fragments of one table.)
 """
 import math
 
@@ -37,7 +40,7 @@ _Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
 
 __all__ = ["erf_array", "erfc_array", "erfcx_array", "log_ndtr_array", "erfinv_array",
            "ndtri_array", "lgamma_array",
-           "digamma_array", "polygamma_array", "zeta_array", "bessel_i_array"]
+           "digamma_array", "trigamma_array", "polygamma_array", "zeta_array", "bessel_i_array"]
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -133,14 +136,20 @@ def erfcx_array(x):
     return out
 
 
-@_quiet
-def log_ndtr_array(x):
+def log_ndtr_array(x, dtype=np.float64):
     """log Φ(x) by torch's formula: log(erfcx(−t)/2) − t² below x = −1, log1p(−erfc(t)/2)
-    above (t = x/√2)."""
-    t = x * math.sqrt(0.5)
-    low = x < -1.0
-    return np.where(low, np.log(erfcx_array(-np.where(low, t, 0.0)) / 2) - t * t,
-                    np.log1p(-erfc_array(np.where(low, 0.0, t)) / 2))
+    above (t = x/√2), every step rounded to ``dtype`` as torch's kernel computes it in the
+    input's dtype (in float32 the rounding of t alone moves log Φ(9) by ~100 ulps; torch's
+    number is kept)."""
+    def r(v):
+        return np.asarray(v).astype(dtype).astype(np.float64)
+    x = _f64(x)
+    with np.errstate(all="ignore"):
+        t = r(x * r(math.sqrt(0.5)))
+        low = x < -1.0
+        left = r(r(np.log(r(r(erfcx_array(-np.where(low, t, 0.0))) / 2))) - r(t * t))
+        right = r(np.log1p(r(-r(erfc_array(np.where(low, 0.0, t))) / 2)))
+    return np.where(low, left, right)
 
 
 @_quiet
@@ -209,9 +218,11 @@ _MACHEP = 1.11022302462515654042e-16
 def zeta_array(s, q):
     s, q = np.broadcast_arrays(_f64(s), _f64(q))
     out = np.full(s.shape, np.nan)
-    pole = (s == 1) | ((q <= 0) & (q == np.floor(q)))
+    # torch's order of tests: s = 1 → inf, s < 1 → NaN (even at a pole of q), q a
+    # non-positive integer → inf (a NaN s too), q < 0 with s not an integer → NaN
+    pole = (s == 1) | (~(s < 1) & (q <= 0) & (q == np.floor(q)))
     go = ~pole & (s > 1) & ~((q <= 0) & (s != np.floor(s))) & ~np.isnan(q)
-    out[pole & ~np.isnan(q)] = np.inf
+    out[pole] = np.inf
     sv, qv = s[go], q[go]
     total = libm.power(qv, -sv)                  # (the C pow, as torch's Cephes zeta)
     a = qv.copy()
@@ -226,7 +237,7 @@ def zeta_array(s, q):
         a[todo] += 1.0
         b[todo] = libm.power(a[todo], -sv[todo])
         total[todo] += b[todo]
-        done |= todo & (np.abs(b / total) < _MACHEP)
+        done |= todo & (-_MACHEP * total < b) & (b < _MACHEP * total)     # (torch's test)
     rest = ~done
     w = a[rest]
     sr, br, tr = sv[rest], b[rest], total[rest]
@@ -239,7 +250,7 @@ def zeta_array(s, q):
         br = br / w
         term = fac * br / _ZETA_A[j]
         tr = np.where(still, tr + term, tr)
-        still &= np.abs(term / tr) >= _MACHEP
+        still &= ~(np.abs(term / tr) < _MACHEP)       # (a NaN ratio goes on, as in torch)
         k += 1.0
         fac = fac * (sr + k)
         br = br / w
@@ -322,36 +333,79 @@ _PSI_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.5757575757575
           8.33333333333333333333E-2)
 
 
-@_quiet
-def digamma_array(x):
-    x = _f64(x)
-    out = np.zeros(x.shape)
-    neg = x < 0
-    r = np.fmod(x, 1.0)                              # reflection: ψ(x) = ψ(1−x) − π/tan(πr)
-    out[neg] = -np.pi / np.tan(np.pi * r[neg])
-    y = np.where(neg, 1.0 - x, x)
-    for _ in range(10):                              # recurrence up to 10
-        low = y < 10.0
-        out = np.where(low, out - 1.0 / np.where(low, y, 1.0), out)
-        y = np.where(low, y + 1.0, y)
-    z = 1.0 / (y * y)
-    poly = np.zeros_like(y)
-    for c in _PSI_A:
-        poly = poly * z + c
-    tail = np.where(y < 1.0e17, z * poly, 0.0)
-    out = out + np.log(y) - 0.5 / y - tail
-    out = np.where(neg & (x == np.floor(x)), np.nan, out)
-    out = np.where(x == 0, np.copysign(np.inf, -x), out)
-    return np.where(np.isnan(x), np.nan, out)
+_PSI_10 = 2.25175258906672110764
 
 
-def polygamma_array(n, x):
+def _compute_dtype(dtype):
+    """The dtype torch's scalar kernel computes in: float16 (and bfloat16) go through float."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+
+
+def digamma_array(x, dtype=np.float64):
+    """ψ(x) by torch's ``calc_digamma``, step by step in ``dtype`` (float32 for a float32
+    input, so ψ(1) is torch's −0.5772159, not the exact −0.5772157): the recurrence up to 10
+    (ψ(10) a constant), the asymptotic series, and for x < 0 ψ(1 − x) − π/tan(π·frac(x)) (the
+    last in float64); NaN at the negative integers and −inf, ∓inf at ±0."""
+    T = _compute_dtype(dtype).type
+    x = np.asarray(x).astype(T)
+    with np.errstate(all="ignore"):
+        neg = x < 0
+        y = np.where(neg, T(1) - x, x)
+        result = np.zeros_like(y)
+        while True:                                  # at most 11 steps
+            low = y < 10
+            if not low.any():
+                break
+            result = np.where(low, result - T(1) / np.where(low, y, T(1)), result)
+            y = np.where(low, y + T(1), y)
+        z = T(1) / (y * y)
+        poly = np.full_like(y, T(_PSI_A[0]))
+        for c in _PSI_A[1:]:
+            poly = poly * z + T(c)
+        tail = np.where(y < T(1.0e17), z * poly, T(0))
+        log_y = libm.log(y.astype(np.float64)).astype(T)       # (the C log, or logf)
+        out = np.where(y == 10, result + T(_PSI_10), result + log_y - T(0.5) / y - tail)
+        r = np.fmod(x.astype(np.float64), 1.0)
+        reflect = (np.pi / np.tan(np.pi * r)).astype(T)
+        out = np.where(neg, out - reflect, out)
+        out = np.where(neg & (x == np.trunc(x)), T(np.nan), out)
+        out = np.where(x == 0, np.copysign(T(np.inf), -x), out)
+    return out
+
+
+def trigamma_array(x, dtype=np.float64):
+    """ψ′(x) by torch's ``calc_trigamma``, every step in ``dtype`` (π too): for x < ½ the
+    reflection −π²/sin²(πx) (so ψ′(−1) is a large finite number, as torch's, not inf), six
+    steps of the recurrence, then a short asymptotic series (torch's, accurate to ~5·10⁻¹⁰:
+    its ψ′(1) is 1.6449340676, not π²/6 = 1.6449340668)."""
+    T = _compute_dtype(dtype).type
+    x = np.asarray(x).astype(T)
+    with np.errstate(all="ignore"):
+        low = x < T(0.5)
+        pi = T(np.pi)
+        s = libm.sin((pi * x).astype(np.float64)).astype(T)
+        result = np.where(low, T(0) - (pi * pi) / (s * s), T(0))
+        sign = np.where(low, T(-1), T(1))
+        x = np.where(low, T(1) - x, x)
+        for _ in range(6):
+            result = result + T(1) / (x * x)
+            x = x + T(1)
+        ixx = T(1) / (x * x)
+        result = result + (T(1) + T(1) / (T(2) * x) +
+                           ixx * (T(1. / 6) - ixx * (T(1. / 30) - ixx * T(1. / 42)))) / x
+        return sign * result
+
+
+def polygamma_array(n, x, dtype=np.float64):
+    """ψ⁽ⁿ⁾(x): torch's digamma (n = 0) and trigamma (n = 1) kernels, else
+    (−1)^(n+1)·n!·ζ(n + 1, x)."""
     if n == 0:
-        return digamma_array(x)
+        return digamma_array(x, dtype)
+    if n == 1:
+        return trigamma_array(x, dtype)
     sign = 1.0 if n % 2 else -1.0
     return sign * math.factorial(n) * zeta_array(n + 1.0, x)
-
-
 
 
 def _bessel_scaled(nu, y):
@@ -400,3 +454,46 @@ def _bessel_i_flat(x, nu, scaled):
         e = np.where(np.isinf(y), np.inf, e)
     e = np.copysign(e, x) if nu == 1 else e
     return np.where(np.isnan(x), np.nan, e)
+
+
+# ---------------------------------------------------------------------------- gcd and lcm
+def _c_remainder(a, b):
+    """C's ``a % b`` (the sign of ``a``; ``b`` never 0 here); INT_MIN % −1 is 0."""
+    return np.fmod(a, b)
+
+
+def _c_quotient(a, b):
+    """C's ``a / b`` on integers (rounded towards 0; INT_MIN / −1 wraps to INT_MIN)."""
+    q = a // b
+    return q + ((np.fmod(a, b) != 0) & ((a < 0) != (b < 0))).astype(q.dtype)
+
+
+def c_gcd(a, b):
+    """torch's ``calc_gcd``: Euclid on ``abs(a)``, ``abs(b)`` in the integer dtype itself, so
+    abs(−128) stays −128 in int8 and gcd(−128, 127) is −1, as torch says (NumPy's gcd says 1).
+    The loop runs once per Euclid step, over all elements not yet done."""
+    with np.errstate(all="ignore"):
+        a, b = np.broadcast_arrays(np.abs(a), np.abs(b))
+        a, b = a.copy(), b.copy()
+        live = a != 0
+        while live.any():
+            c = a[live]
+            a[live] = _c_remainder(b[live], c)
+            b[live] = c
+            live = a != 0
+    return b
+
+
+def c_lcm(a, b):
+    """torch's lcm: ``g = gcd(a, b)``; 0 where g is 0, else ``abs(a / g * b)`` with C's
+    truncating division; 8- and 16-bit integers are multiplied as int (no overflow) and the
+    result cut back to their width, wider ones wrap."""
+    dtype = np.result_type(a, b)
+    g = c_gcd(a, b)
+    wide = np.int64 if dtype.itemsize < 4 else dtype
+    with np.errstate(all="ignore"):
+        a, b, g = (np.asarray(v).astype(wide) for v in (a, b, g))
+        one = np.where(g == 0, 1, g).astype(wide)
+        out = np.abs(_c_quotient(a, one) * b)
+        out = np.where(g == 0, 0, out)
+    return np.asarray(out).astype(dtype)

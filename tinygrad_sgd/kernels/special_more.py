@@ -572,13 +572,29 @@ def _iterate(state, step, maxiter):
     return state, unconverged
 
 
-def _failed(out, unconverged, maxiter):
-    """NaN rather than a truncated sum where the long (a ≈ x) runs did not converge (a beyond
-    about 5·10⁸); torch's 2000-term cut-off is kept elsewhere."""
-    return np.where(unconverged & (maxiter > 2000), np.nan, out)
+def _failed(out, unconverged, long_run):
+    """NaN rather than a truncated sum where a long (a ≈ x) run did not converge; torch's
+    2000-term cut-off is kept elsewhere. ``long_run`` is per element, so that an element's
+    value never depends on the others computed with it."""
+    return np.where(unconverged & long_run, np.nan, out)
 
 
-def _lower_series(a, x, maxiter):
+def _temme_huge(a, x):
+    """Q(a, x) for a > 10⁷ and x ≈ a, by the leading terms of Temme's uniform expansion (the
+    one torch uses there; DLMF 8.12): ½·erfc(η·√(a/2)) + e^(−aη²/2)/√(2πa)·(C₀(η) + C₁(η)/a),
+    η = sign(t)·√(2(t − log(1 + t))), t = x/a − 1 — the dropped terms are below 10⁻¹⁸ there
+    (where the series would need 10⁵ terms or more and lose digits to rounding)."""
+    from .special import erfc_array
+    t = (x - a) / a
+    half_eta2 = t * t * (0.5 + t * (-1 / 3 + t * (0.25 + t * (-0.2 + t * (1 / 6 - t / 7)))))
+    eta = np.copysign(np.sqrt(2.0 * half_eta2), t)
+    c0 = -1 / 3 + eta * (1 / 12 + eta * (-2 / 135 + eta * (1 / 864 + eta / 2835)))
+    c1 = -1 / 540 - eta / 288
+    return (0.5 * erfc_array(eta * np.sqrt(a / 2)) +
+            np.exp(-a * half_eta2) / np.sqrt(2 * np.pi * a) * (c0 + c1 / a))
+
+
+def _lower_series(a, x, maxiter, long_run):
     """P(a, x) by DLMF 8.11.4: xᵃe⁻ˣ/Γ(a+1)·Σ xᵏ/((a+1)…(a+k))."""
     ax = _prefactor(a, x)
     r, c, ans = a.copy(), np.ones_like(a), np.ones_like(a)
@@ -590,7 +606,7 @@ def _lower_series(a, x, maxiter):
         ans = ans + c
         return (r, c, ans), c <= MACHEP * ans
     (r, c, ans), unconverged = _iterate([r, c, ans], step, maxiter)
-    return _failed(np.where(ax == 0, 0.0, ans * ax / a), unconverged, maxiter)
+    return np.where(ax == 0, 0.0, _failed(ans * ax / a, unconverged, long_run))
 
 
 def _upper_series(a, x):
@@ -610,7 +626,7 @@ def _upper_series(a, x):
     return -np.expm1(a * logx - lgamma_array(1.0 + a)) - np.exp(a * logx - lgamma_array(a)) * total
 
 
-def _upper_fraction(a, x, maxiter):
+def _upper_fraction(a, x, maxiter, long_run):
     """Q(a, x) by the continued fraction DLMF 8.9.2, for x > a."""
     ax = _prefactor(a, x)
     y, z, c = 1.0 - a, x + (1.0 - a) + 1.0, np.zeros_like(a)
@@ -632,7 +648,7 @@ def _upper_fraction(a, x, maxiter):
         pkm2, pkm1, qkm2, qkm1 = pkm2 * scale, pkm1 * scale, qkm2 * scale, qkm1 * scale
         return (y, z, c, pkm2, qkm2, pkm1, qkm1, ans), t <= MACHEP
     state, unconverged = _iterate([y, z, c, pkm2, qkm2, pkm1, qkm1, ans], step, maxiter)
-    return _failed(np.where(ax == 0, 0.0, state[-1] * ax), unconverged, maxiter)
+    return np.where(ax == 0, 0.0, _failed(state[-1] * ax, unconverged, long_run))
 
 
 def _incomplete_gamma(a, x, upper):
@@ -659,13 +675,17 @@ def _incomplete_gamma(a, x, upper):
         else:
             fraction = near & (x >= a) | ~near & (x > 1) & (x > a)
             series = ~near & (x > 1) & (x > a) & (x <= 1.1)   # Q by its series, then 1 − Q
+        huge = near & (a > 1e7)
+        fraction &= ~huge
         val = np.empty_like(a)
-        lower = ~fraction & ~series
-        maxiter = np.where(near, 200000, 2000)
-        val[lower] = _lower_series(a[lower], x[lower], int(maxiter[lower].max(initial=0)))
-        val[fraction] = _upper_fraction(a[fraction], x[fraction],
-                                        int(maxiter[fraction].max(initial=0)))
+        lower = ~fraction & ~series & ~huge
+        for long_run, maxiter in ((False, 2000), (True, 200000)):   # each its own limit
+            for run, method in ((lower, _lower_series), (fraction, _upper_fraction)):
+                run = run & (near == long_run)
+                if run.any():
+                    val[run] = method(a[run], x[run], maxiter, long_run)
         val[series] = _upper_series(a[series], x[series])
+        val[huge] = _temme_huge(a[huge], x[huge])
         # val holds P on ``lower`` and Q elsewhere
         val = np.where(lower, 1.0 - val, val) if upper else np.where(lower, val, 1.0 - val)
         out[rest] = val

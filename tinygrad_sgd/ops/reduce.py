@@ -53,7 +53,8 @@ class Sum(Function):
 
 
 class Prod(Function):
-    """Over one dim, or over everything (``dim`` None). Integers and bools multiply as int64.
+    """Over one dim, or over everything (``dim`` None). Integers and bools multiply as int64,
+    float16 in float16 (rounded after every product, as torch's CPU kernel).
     The gradient Π_{j≠i} xⱼ is ``z / xᵢ`` when x has no zero, else (torch's rule: any zero in the
     whole tensor) the product of everything before i times everything after i, two exclusive
     cumulative products, exact with zeros, inf and NaN in the other slices; over everything
@@ -63,8 +64,11 @@ class Prod(Function):
     def forward(self, x, dim, keepdim):
         d = x.array
         self.dim, self.kept = dim, (1,) * d.ndim if dim is None else kept_shape(d.shape, (dim,))
-        acc, dtype = sum_dtype(d.dtype)
-        out = np.asarray(np.prod(d, axis=dim, keepdims=keepdim, dtype=acc)).astype(dtype)
+        if d.dtype == np.float16 and d.size:
+            out = float16_product(d, dim, keepdim)
+        else:
+            acc, dtype = sum_dtype(d.dtype)
+            out = np.asarray(np.prod(d, axis=dim, keepdims=keepdim, dtype=acc)).astype(dtype)
         self.save_for_backward(x)
         self.save_output(out)
         return out
@@ -83,6 +87,19 @@ class Prod(Function):
         if zeros > 1 and not is_grad_enabled():
             return self.constant(np.zeros(x.shape, x.dtype))
         return g * exclusive_products(x.reshape(-1), 0).reshape(x.shape)
+
+
+def float16_product(d, dim, keepdim):
+    """torch's CPU float16 product: one float16 rounding after every multiplication, in order
+    (not float32 accumulation, unlike the sum) — the last entry of a float16 cumulative product.
+    (A contiguous run of 64 or more factors torch multiplies in SIMD lanes, in an order that
+    depends on the machine; that order is not imitated.)"""
+    if dim is None:
+        d, dim = d.reshape(-1), 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        run = np.multiply.accumulate(d, axis=dim, dtype=np.float16)
+    out = run.take([-1], axis=dim)
+    return out if keepdim and d.ndim else np.asarray(out.squeeze(axis=dim))
 
 
 def exclusive_products(x, dim):

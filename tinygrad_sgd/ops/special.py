@@ -75,7 +75,9 @@ class Erfcx(Unary):
 class LogNdtr(Unary):
     """log Φ(x), accurate far in the left tail (through erfcx)."""
     rule, derivatives, saves = "z = log Φ(x)", ("dz/dx = φ(x)/Φ(x) = e^(−x²/2 − z)/√(2π)",), "z"
-    f = staticmethod(_in(log_ndtr_array))
+    @staticmethod
+    def f(a):
+        return log_ndtr_array(a, a.dtype).astype(a.dtype, copy=False)
 
     def backward(self, g):
         x, z = self.saved_tensors[0], self.output()
@@ -122,7 +124,9 @@ class Lgamma(Unary):
 class Digamma(Unary):
     """ψ(0) = −inf (ψ(−0) = +inf), NaN at the negative integers, as torch."""
     rule, derivatives = "z = ψ(x) = Γ′(x)/Γ(x)", ("dz/dx = ψ′(x) = polygamma(1, x)",)
-    f = staticmethod(_in(digamma_array))
+    @staticmethod
+    def f(a):
+        return digamma_array(a, a.dtype).astype(a.dtype, copy=False)
 
     def derivative(self, g, x):
         return g * Polygamma.apply(x, n=1)
@@ -134,7 +138,7 @@ class Polygamma(Elementwise):
     def forward(self, x, n):
         self.save_for_backward(x)
         self.n = n
-        return polygamma_array(n, x.array).astype(x.dtype, copy=False)
+        return polygamma_array(n, x.array, x.dtype).astype(x.dtype, copy=False)
 
     def backward(self, g):
         return g * Polygamma.apply(self.saved_tensors[0], n=self.n + 1)
@@ -146,6 +150,8 @@ class _Bessel(Unary):
 
     def forward(self, x):
         out = bessel_i_array(self.nu, x.array, self.scaled).astype(x.dtype, copy=False)
+        if not self.scaled:
+            out = self.torch_overflow(x.array, out)
         self.save_for_backward(x)
         self.save_output(out)
         return out
@@ -154,15 +160,28 @@ class _Bessel(Unary):
         x, z = self.saved_tensors[0], self.output()
         if self.nu == 0:
             return g * (I1e.apply(x) - x.sign() * z if self.scaled else I1.apply(x))
-        # torch's i1/i1e backward: 0.5 where |x| ≤ eps (the limit), x replaced by eps there
+        # torch's i1/i1e backward: 0.5 where not |x| > eps (the limit at 0; NaN too), x
+        # replaced by eps there
         eps = np.finfo(x.dtype).eps
-        tiny = np.abs(x.array) <= eps
+        tiny = ~(np.abs(x.array) > eps)
         safe = Where.apply(self.constant(tiny), self.constant(np.array(eps, x.dtype)), x)
         if self.scaled:
-            d = I0e.apply(safe) - z * (safe.sign() + 1.0 / safe)
+            d = I0e.apply(safe) - z * (safe.sign() + safe.reciprocal())
         else:
-            d = I0.apply(safe) - z / safe
+            d = I0.apply(safe) - z * safe.reciprocal()
         return g * Where.apply(self.constant(tiny), self.constant(np.array(0.5, x.dtype)), d)
+
+
+    @staticmethod
+    def torch_overflow(a, out):
+        """torch computes I_ν(x) for |x| > 8 as e^|x| · (series) / √|x| in the input's dtype
+        (float32 for float16): ±inf once e^|x| overflows (|x| > 88.7 in float32, 709.8 in
+        float64) and NaN at ±inf (inf/inf), where the exact value would still be finite."""
+        y = np.abs(a).astype(np.promote_types(a.dtype, np.float32))
+        with np.errstate(over="ignore"):
+            over = (y > 8) & np.isinf(np.exp(y))
+        over_value = np.where(np.isinf(y), np.nan, np.copysign(np.inf, out))
+        return np.where(over, over_value, out).astype(out.dtype, copy=False)
 
 
 class I0(_Bessel):
@@ -249,24 +268,34 @@ class Sinc(Unary):
 
 
 class Logit(Elementwise):
-    """With eps: x clamped to [eps, 1 − eps], gradient 0 outside; without: NaN gradient
-    outside [0, 1], as torch."""
+    """With eps ≥ 0: x clamped to [lo, hi] = [eps, 1 − eps] (both in x's dtype) by torch's rule
+    ``x < lo ? lo : (x > hi ? hi : x)`` — so for eps > ½ x below eps becomes lo, every other x
+    hi, and NaN stays NaN — gradient 0 where x < lo or x > hi (NaN at NaN). Without eps (None,
+    NaN or negative): no clamp, NaN gradient outside [0, 1]. All as torch."""
     inputs, rule, derivatives = ("x",), "z = log(x/(1 − x))", ("dz/dx = 1/(x(1 − x))",)
 
     def forward(self, x, eps=None):
         self.save_for_backward(x)
-        self.eps = eps
-        a = x.array if eps is None else np.clip(x.array, eps, 1.0 - eps).astype(x.dtype)
-        return np.log(a / (1 - a))
+        a = x.array
+        self.bounds = None
+        if eps is not None and not math.isnan(eps):
+            lo = a.dtype.type(eps)
+            hi = a.dtype.type(1) - lo
+            a = np.where(a < lo, lo, np.where(a > hi, hi, a))
+            if eps >= 0:
+                self.bounds = (lo, hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a / (1 - a)).astype(x.dtype, copy=False)
 
     def backward(self, g):
         x = self.saved_tensors[0]
         d = g / (x * (1.0 - x))
         a = x.array
-        if self.eps is None:
+        if self.bounds is None:
             outside = self.constant((a < 0) | (a > 1))
             return Where.apply(outside, self.constant(np.array(np.nan, d.dtype)), d)
-        return keep_where((a >= self.eps) & (a <= 1.0 - self.eps), d)
+        lo, hi = self.bounds
+        return keep_where(~((a < lo) | (a > hi)), d)
 
 
 class NanToZero(Elementwise):
