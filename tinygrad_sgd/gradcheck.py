@@ -1,6 +1,9 @@
 """Finite-difference gradient checking: does backward() agree with the definition of a
-derivative?  ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε   (central differences, in float64).
+derivative?  ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε   (central differences, in the inputs'
+own dtype, as torch: give it float64 inputs — others are warned about, and usually fail).
 :func:`gradgradcheck` checks second-order gradients the same way."""
+import warnings
+
 import numpy as np
 
 from .tensor import Tensor
@@ -18,52 +21,70 @@ def _outputs(result):
     return [t for t in result if isinstance(t, Tensor) and t.dtype.kind == "f"]
 
 
-def _contracted(fn, inputs, out_grads):
-    """<out_grads[j], fn(inputs)[j]> in float64 for each output j: one number per output and
-    evaluation."""
-    outs = _outputs(fn(*inputs))
-    return np.array([np.sum(np.asarray(o.array, dtype=np.float64) * g)
-                     for o, g in zip(outs, out_grads)])
-
-
 def _numeric_jacobian_row(fn, inputs, k, eps, out_grads):
     """d<out_grads[j], fn(inputs)[j]>/d inputs[k] for each output j, element by element (the
-    slow, obviously right way): one array of inputs[k]'s shape per output."""
+    slow, obviously right way): one array of inputs[k]'s shape per output. The input is
+    perturbed in place and each output's difference quotient is taken in its own dtype, as
+    torch (a float32 input moved by ε = 1e-6 moves by a few of its last bits only), then
+    contracted with out_grads[j] in float64."""
     x = inputs[k]
-    flat = x.array.reshape(-1)
-    grad = np.zeros((len(out_grads), flat.size), dtype=np.float64)
-    for i in range(flat.size):
-        orig = flat[i]
-        flat[i] = orig + eps
-        plus = _contracted(fn, inputs, out_grads)
-        flat[i] = orig - eps
-        minus = _contracted(fn, inputs, out_grads)
-        flat[i] = orig
-        grad[:, i] = (plus - minus) / (2 * eps)
+    a = x.array                        # (indexed, not flattened: a view's memory is written)
+    grad = np.zeros((len(out_grads), a.size), dtype=np.float64)
+    for i in range(a.size):
+        at = np.unravel_index(i, a.shape)
+        orig = a[at]
+        a[at] = orig + eps
+        plus = [o.array.copy() for o in _outputs(fn(*inputs))]     # (an output may be the input)
+        a[at] = orig - eps
+        minus = [o.array.copy() for o in _outputs(fn(*inputs))]
+        a[at] = orig
+        for j, (p, m, g) in enumerate(zip(plus, minus, out_grads)):
+            quotient = (p - m) / p.dtype.type(2 * eps)
+            grad[j, i] = np.sum(np.asarray(quotient, dtype=np.float64) * g)
     return [row.reshape(x.shape) for row in grad]
+
+
+def _check_inputs(inputs):
+    """torch's ``_check_inputs``: warn for each input that requires grad and is not float64
+    (nor complex128); refuse when none requires grad."""
+    checked = []
+    for i, t in enumerate(inputs):
+        if isinstance(t, Tensor) and t.requires_grad:
+            if t.array.dtype not in (np.float64, np.complex128):
+                warnings.warn(f"Input #{i} requires gradient and is not a double precision "
+                              f"floating point or complex. This check will likely fail if all "
+                              f"the inputs are not of double precision floating point or "
+                              f"complex. ", stacklevel=3)
+            checked.append(i)
+    if not checked:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
+                         "but none of them have requires_grad=True.")
+    return checked
 
 
 def _analytic(fn, xs, checked, j, out_grad):
     """d<out_grad, fn(xs)[j]>/d xs[k] by backward, for each checked k (zeros where output j
     does not depend on xs[k])."""
+    before = {k: xs[k].grad for k in checked}     # the caller's .grad, put back after
     for k in checked:
         xs[k].grad = None
     out = _outputs(fn(*xs))[j]
     if out.requires_grad:
         from .autograd import backward
-        backward([out], [Tensor._of(out_grad.astype(np.float64))])
+        backward([out], [Tensor._of(out_grad.astype(out.array.dtype))])
     grads = {k: np.zeros(xs[k].shape) if xs[k].grad is None else xs[k].grad.array
              for k in checked}
     for k in checked:
-        xs[k].grad = None
+        xs[k].grad = before[k]
     return grads
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
     """Check the gradients of ``fn(*inputs)`` against central finite differences.
 
-    ``inputs``: a Tensor or a sequence of Tensors; those with ``requires_grad=True`` are checked.
-    They are converted to float64 copies first (finite differences need the precision). Each
+    ``inputs``: a Tensor or a sequence of Tensors; those with ``requires_grad=True`` are checked,
+    in their own dtype and in place (each element is moved by ±ε and put back), as torch: one
+    that is not float64 gets torch's UserWarning (finite differences need the precision). Each
     non-scalar output is contracted with a fixed random vector of its own, so every output
     element counts, and each (output, input) pair is checked. Returns True, or raises
     :class:`GradcheckError` — its first line torch's (``Jacobian mismatch for output 0 with
@@ -72,11 +93,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     """
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    xs = [Tensor._of(np.array(t.array, dtype=np.float64), requires_grad=t.requires_grad)
-          if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in inputs]
-    checked = [i for i, t in enumerate(xs) if isinstance(t, Tensor) and t.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input has requires_grad=True, nothing to check")
+    xs = inputs
+    checked = _check_inputs(xs)
     outs = _outputs(fn(*xs))
     rng = np.random.default_rng(seed)
     out_grads = [rng.standard_normal(o.shape) if o.array.size > 1 else np.ones(o.shape)

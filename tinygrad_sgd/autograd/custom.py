@@ -16,7 +16,16 @@
 
 ``forward`` receives the Tensors themselves and runs with graph recording off; ``ctx`` is the
 graph node, with ``save_for_backward``, ``saved_tensors``, ``needs_input_grad`` (one bool per
-argument of forward), ``mark_non_differentiable`` and ``set_materialize_grads``.
+argument of forward), ``mark_non_differentiable``, ``mark_dirty`` and ``set_materialize_grads``.
+
+torch's other style is accepted too: ``forward(*inputs)`` without ``ctx``, and a
+``@staticmethod setup_context(ctx, inputs, output)`` that saves what backward needs
+(``inputs``: the tuple of apply's arguments, ``output``: what forward returned).
+
+``ctx.mark_dirty(x)``: forward changed the input ``x`` in place and returns it. Then ``apply``
+returns that same Tensor object, now an output of this node (its ``grad_fn`` is ``ctx``), as
+torch does for an in-place op; a leaf that requires grad can't be marked (torch's error), nor
+can a tensor forward does not return.
 ``backward`` receives the gradient of each output and returns one gradient (or None) per
 argument of forward; written with Tensor operations, it can be differentiated again with
 ``create_graph=True``.
@@ -51,9 +60,11 @@ def make_torch_style(cls):
         raise TypeError(f"{cls.__name__}: a Function with a @staticmethod forward(ctx, ...) "
                         f"needs a @staticmethod backward(ctx, *grad_outputs) too")
     cls._torch_forward, cls._torch_backward = user_forward, user_backward
+    setup = _user_method(cls, "setup_context")
+    cls._torch_setup_context = setup
 
     def apply(*args, **kwargs):
-        return _apply(cls, user_forward, args, kwargs)
+        return _apply(cls, user_forward, args, kwargs, setup)
 
     def backward(self, grad):
         return _backward(self, user_backward, grad)
@@ -64,6 +75,7 @@ def make_torch_style(cls):
     cls.rule = cls.rule or f"z = {cls.__name__}(…)  (a custom op)"
     cls.saved_tensors = property(_saved_tensors)
     cls.mark_non_differentiable = _mark_non_differentiable
+    cls.mark_dirty = _mark_dirty
     cls.set_materialize_grads = _set_materialize_grads
 
 
@@ -91,6 +103,49 @@ def _mark_non_differentiable(ctx, *tensors):
     ctx._non_differentiable = {id(t) for t in tensors}
 
 
+def _mark_dirty(ctx, *tensors):
+    ctx._dirty = {id(t): t for t in tensors}
+
+
+def _dirty_outputs(ctx, outs):
+    """Check what forward marked dirty (torch's checks): each must be returned, and none may be
+    a leaf that requires grad. Returns the ids of the dirty outputs."""
+    dirty = ctx.__dict__.pop("_dirty", None)
+    if not dirty:
+        return ()
+    returned = {id(o) for o in outs}
+    if any(i not in returned for i in dirty):
+        raise RuntimeError("Some elements marked as dirty during the forward method were not "
+                           "returned as output. The inputs that are modified inplace must all "
+                           "be outputs of the Function.")
+    for t in dirty.values():
+        if t.requires_grad and t.grad_fn is None and is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                               "in-place operation.")
+    return set(dirty)
+
+
+def _output_tensor(out, dirty, node):
+    """The Tensor ``apply`` returns for output ``out`` of node ``node``: a new one (even when
+    forward returns an input), or ``out`` itself when marked dirty, rewired (and its base's
+    graph too, when it is a view: as an in-place op's, see functions.inplace)."""
+    Tensor = _tensor_class()
+    if id(out) not in dirty:
+        result = Tensor._of(out.array)
+        result.requires_grad, result.grad_fn = True, node
+        return result
+    from ..functions import inplace
+    view = inplace._written_view(out)
+    new = Tensor._of(out.array)
+    new.requires_grad, new.grad_fn = True, node
+    out.grad_fn, out._requires_grad = node, True
+    if view is not None:
+        inplace._rebase(out, new, *view)
+    elif out.__dict__.get("_views"):
+        inplace._remake_views(out)
+    return out
+
+
 def _set_materialize_grads(ctx, value):
     ctx._materialize_grads = bool(value)
 
@@ -102,7 +157,7 @@ def _differentiable(ctx, t):
             and t.array.dtype.kind in "fc")
 
 
-def _apply(cls, forward, args, kwargs):
+def _apply(cls, forward, args, kwargs, setup=None):
     Tensor = _tensor_class()
     ctx = cls()
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -110,17 +165,21 @@ def _apply(cls, forward, args, kwargs):
     record = _mode.enabled and any(needs)
     ctx._recording = record
     with no_grad():
-        out = forward(ctx, *args, **kwargs)
+        if setup is None:
+            out = forward(ctx, *args, **kwargs)
+        else:                                 # forward without ctx, then setup_context
+            out = forward(*args, **kwargs)
+            setup(ctx, args, out)
+    dirty = _dirty_outputs(ctx, out if isinstance(out, tuple) else (out,))
     if isinstance(out, tuple):
-        return _apply_several(ctx, args, needs, out) if record else out
+        return _apply_several(ctx, args, needs, out, dirty) if record else out
     if not isinstance(out, Tensor):
         raise TypeError(f"{cls.__name__}.forward must return a Tensor (or a tuple), got "
                         f"{type(out).__name__}")
     if not record or not _differentiable(ctx, out):
         return out
-    result = Tensor._of(out.array)            # a node of its own, even when forward returns x
     _link(ctx, args, needs)
-    result.requires_grad, result.grad_fn = True, ctx
+    result = _output_tensor(out, dirty, ctx)
     slots = [i for i, t in enumerate(ctx._saved) if t is out]
     if slots:
         ctx._saved_output_slots = slots
@@ -173,7 +232,7 @@ class _Output(Function):
         return getattr(ctx, name)
 
 
-def _apply_several(ctx, args, needs, outs):
+def _apply_several(ctx, args, needs, outs, dirty=()):
     """Link a call that returned a tuple: the call node, then one _Output node per output that
     can carry a gradient; everything else is returned as forward gave it."""
     Tensor = _tensor_class()
@@ -192,10 +251,8 @@ def _apply_several(ctx, args, needs, outs):
         node._edges, node.input_shapes = (ctx,), [()]
         if _mode.modules:
             node.modules = _mode.modules
-        r = Tensor._of(o.array)               # a Tensor of its own, even when forward returns x
-        r.requires_grad, r.grad_fn = True, node
         outputs[i] = node
-        results.append(r)
+        results.append(_output_tensor(o, dirty, node))
     saved = {}
     for slot, t in enumerate(ctx._saved):
         for i, o in enumerate(outs):

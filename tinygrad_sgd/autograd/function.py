@@ -23,7 +23,7 @@ import weakref
 
 import numpy as np
 
-from . import anomaly
+from . import anomaly, graph
 from .torch_names import torch_mode, torch_name
 from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
 from .. import versions
@@ -147,6 +147,14 @@ class Function:
                                     f"{i} is of type {type(t).__name__}")
             self._saved = tensors
             self._versions = [None if t is None else t._version for t in tensors]
+            if graph._stack:          # saved_tensors_hooks: what backward reads is unpacked
+                self._packed = graph.pack(tensors)
+
+    def keep_for_drawings(self, *tensors) -> None:
+        """Keep Tensors backward does not read but the drawings show (an intermediate's value,
+        as ``mean``'s sum): no in-place check, no saved-tensor hooks; freed as the rest."""
+        if self._recording:
+            self._saved = tensors
 
     def save_output(self, array) -> None:
         """Keep the forward result for backward (read back with :meth:`output`); its version
@@ -185,6 +193,11 @@ class Function:
         product only when the other input's gradient needs it: ``x @ w`` with only w needing
         a gradient gives it even if x was changed in place since."""
         self._check_not_released()
+        packed = self.__dict__.get("_packed")
+        if packed is not None:    # saved_tensors_hooks: what unpack gives (torch checks no
+            unpack, kept = packed            # version then: the hooks own what was saved)
+            return tuple(None if k is None or not need else unpack(k)
+                         for k, need in zip(kept, needed))
         for i, (t, v, need) in enumerate(zip(self._saved, self._versions, needed)):
             if need and t is not None and t._version != v:
                 raise RuntimeError(
@@ -240,7 +253,7 @@ class Function:
         d = self.__dict__
         for key in [k for k, v in d.items() if type(v) is np.ndarray]:
             del d[key]
-        for key in ("_saved", "_versions", "_out_array"):
+        for key in ("_saved", "_versions", "_out_array", "_packed"):
             d.pop(key, None)
         self._released = True
 

@@ -14,6 +14,7 @@ from ..arguments import normalize_dim, normalize_dims
 from ..autograd.torch_names import named
 from ..dtypes import default_float
 from ..printing import return_type
+from ..ops.elementwise import DivByCount
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
                           LogSumExp, Var, Std, Norm)
 from ..tensor import Tensor, tensor_method
@@ -98,9 +99,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     dims = reduce_dims(dim, input, "mean")
     n = float(math.prod(input.shape[d] for d in dims))
     if input.dtype == np.float16:
-        out = (Sum.apply(input, dims, keepdim, np.float32) / n).to(np.float16)
+        out = DivByCount.apply(Sum.apply(input, dims, keepdim, np.float32), n).to(np.float16)
     else:
-        out = Sum.apply(input, dims, keepdim) / n
+        out = DivByCount.apply(Sum.apply(input, dims, keepdim), n)
     return named(out, "MeanBackward0" if dim is None else "MeanBackward1", input)
 
 

@@ -81,6 +81,22 @@ class Div(Elementwise):
         return (g / y if need_x else None, -g * (x / y) / y if need_y else None)
 
 
+class DivByCount(Elementwise):
+    """``mean``'s division of a sum by the number n of its terms (a Python number). Backward
+    reads nothing saved, so it may run again after the graph was freed, as torch's
+    MeanBackward (the sum is kept for the drawings only)."""
+    rule, derivatives = "z = x / n", ("dz/dx = 1/n",)
+    op_name = "div"
+
+    def forward(self, x, n):
+        self.n = n
+        self.keep_for_drawings(x)
+        return kernels.elementwise.arithmetic(np.divide, x.array, np.asarray(n, x.array.dtype))
+
+    def backward(self, g):
+        return g / self.n
+
+
 class Neg(Elementwise):
     rule, derivatives = "z = −x", ("dz/dx = −1",)
 

@@ -115,6 +115,28 @@ class Repeat(Function):
         return g.reshape(split).sum(tuple(range(0, len(split), 2)))
 
 
+class Triangle(Function):
+    """``tril``/``triu``: the lower (on and below ``diagonal``) or upper (on and above) triangle
+    of the last two dims, 0 elsewhere. It keeps no array (only the diagonal and which side), so
+    backward may run again after the graph was freed, as torch's TrilBackward0/TriuBackward0."""
+    rule = "z = x on one side of the diagonal, 0 on the other"
+    derivatives = ("dL/dx = dL/dz's same triangle",)
+    op_name = "tril"
+
+    def forward(self, x, diagonal, upper):
+        self.diagonal, self.upper = diagonal, upper
+        if upper:
+            self.op_name = "triu"
+            return np.triu(x.array, diagonal)
+        return np.tril(x.array, diagonal)
+
+    def label(self):
+        return f"{self.op_name}(diagonal={self.diagonal})"
+
+    def backward(self, g):
+        return Triangle.apply(g, self.diagonal, self.upper)
+
+
 class Clone(Function):
     """A copy with its own memory (``memory_format`` may choose the layout)."""
     rule, derivatives = "z = a copy of x", ("dz/dx = 1",)

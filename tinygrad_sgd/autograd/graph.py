@@ -1,0 +1,79 @@
+"""``torch.autograd.graph``'s saved-tensor hooks: a pair of functions through which the graph
+keeps what backward will need::
+
+    def pack_hook(x):          # called when an op saves x for backward
+        return x.numpy().copy()       # anything: a copy, a file name, a compressed form
+    def unpack_hook(packed):   # called when backward asks for it again
+        return tg.tensor(packed)
+
+    with tg.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+        y = a * b              # Mul saves a and b: pack_hook(a), pack_hook(b)
+    y.sum().backward()         # MulBackward reads them: unpack_hook(...) twice
+
+Hooks apply to the Tensors an op keeps with ``save_for_backward`` (every custom
+``autograd.Function``'s ``ctx.save_for_backward``, and the library's ops that save their
+input Tensors); an op that keeps a forward result or a mask as a NumPy array keeps it as it is.
+The innermost pair in effect when the op ran is used. As in torch, what ``unpack_hook`` returns
+is not checked against in-place changes (the hooks own what was saved: a copy made by
+``pack_hook`` keeps the old values). The graph still keeps the saved Tensors themselves too (some
+ops read their shapes), so hooks change what backward computes with, not the memory held.
+"""
+import contextlib
+
+__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
+
+_stack = []                 # (pack_hook, unpack_hook) pairs, innermost last
+_disabled = [None]          # the error message while hooks are disabled, else None
+
+
+def pack(tensors):
+    """``(unpack_hook, packed tensors)`` for tensors an op saves, or None without hooks. The
+    hook runs with the hooks set aside, so that the ops it calls save their inputs as
+    usual (instead of packing again, without end)."""
+    if not _stack:
+        return None
+    pack_hook, unpack_hook = _stack[-1]
+    outer = _stack[:]
+    _stack.clear()
+    try:
+        return unpack_hook, [None if t is None else pack_hook(t) for t in tensors]
+    finally:
+        _stack[:] = outer
+
+
+class saved_tensors_hooks:
+    """Context manager: inside it, every tensor saved for backward goes through
+    ``pack_hook(tensor)`` when saved and ``unpack_hook(packed)`` when backward reads it (see
+    the module docstring). Don't change the tensor a hook is given in place."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        if _disabled[0] is not None:
+            raise RuntimeError(_disabled[0])
+        _stack.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _stack.pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """torch's hooks that move saved tensors to the CPU memory (``pin_memory`` pins them): here
+    every tensor already lives there, so each is kept as it is."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        super().__init__(lambda t: t, lambda t: t)
+
+
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message):
+    """Inside it, entering :class:`saved_tensors_hooks` raises ``RuntimeError(error_message)``."""
+    before = _disabled[0]
+    _disabled[0] = error_message
+    try:
+        yield
+    finally:
+        _disabled[0] = before
