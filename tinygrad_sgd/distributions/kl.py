@@ -153,3 +153,19 @@ def _kl_uniform_uniform(p, q):
     result = ((q.high - q.low) / (p.high - p.low)).log()
     result[(q.low > p.low) | (q.high < p.high)] = math.inf
     return result
+
+
+@register_kl(Uniform, Normal)
+def _kl_uniform_normal(p, q):
+    """log(√(2π)·σ/(b − a)) + ½·((b − a)²/12 + ((a + b)/2 − μ)²)/σ² (torch's form)."""
+    common_term = p.high - p.low
+    t1 = (math.sqrt(math.pi * 2) * q.scale / common_term).log()
+    t2 = common_term.pow(2) / 12
+    t3 = ((p.high + p.low - 2 * q.loc) / 2).pow(2)
+    return t1 + 0.5 * (t2 + t3) / q.scale.pow(2)
+
+
+@register_kl(Normal, Uniform)
+def _kl_normal_infinity(p, q):
+    """∞: a Normal puts mass outside any bounded support (torch's: the shape of p.loc)."""
+    return tg.full_like(p.loc, math.inf)

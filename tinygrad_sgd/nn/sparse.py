@@ -19,7 +19,7 @@ class Embedding(Module):
     ``max_norm`` (with ``norm_type``), ``scale_grad_by_freq`` and ``sparse`` as in
     :func:`F.embedding <tinygrad_sgd.nn.functional.embedding>`: rows looked up are renormalised
     in place, gradients divided by the ids' counts, and ``sparse=True`` gives the same
-    gradient as a dense Tensor (this library has no sparse tensors)."""
+    gradient as a dense Tensor (this library has no sparse tensors; a UserWarning says so)."""
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,

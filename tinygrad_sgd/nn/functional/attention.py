@@ -72,6 +72,11 @@ def _repeat_heads(x, groups):
         .reshape(shape[:-3] + (shape[-3] * groups,) + shape[-2:])
 
 
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}   # torch's
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(Q·Kᵀ·scale + bias)·V over the last two dims of ``query`` (..., L, E),
@@ -79,7 +84,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     ``attn_mask``: a boolean mask *keeps* the places where it is True (the others get −inf
     before the softmax); a float mask is added to the scores. ``is_causal=True``: query i sees
-    keys 0..i (the mask must then be None). A query that sees no key at all gets an output of
+    keys 0..i (the mask must then be None). A mask of fewer than 2 dims broadcasts over the
+    keys, except for 4-D inputs without dropout and a mask that takes no gradient: torch's
+    fused kernel's IndexError there. A query that sees no key at all gets an output of
     zeros and no gradient, as torch's. ``dropout_p`` drops attention weights (always, as torch:
     pass 0.0 in eval). ``enable_gqa``: ``key``/``value`` may have fewer heads (dim −3), each
     shared by a group of query heads."""
@@ -110,8 +117,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                             f"Tensor, not {type(attn_mask).__name__}")
         if attn_mask.dtype != np.bool_ and attn_mask.dtype != query.dtype:
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match "
-                               f"query dtype, but got attn_mask.dtype: {attn_mask.dtype} and "
-                               f" query.dtype: {query.dtype} instead.")
+                               f"query dtype, but got attn_mask.dtype: "
+                               f"{_CPP_NAMES.get(attn_mask.dtype.name, attn_mask.dtype.name)} "
+                               f"and  query.dtype: "
+                               f"{_CPP_NAMES.get(query.dtype.name, query.dtype.name)} instead.")
+        if attn_mask.ndim < 2 and query.ndim == 4 and dropout_p == 0.0 and \
+                not attn_mask.requires_grad:
+            # torch's fused CPU kernel (4-D inputs, no dropout, a mask without gradient) reads
+            # the mask's dim -2; its math path (otherwise) broadcasts it over the keys
+            raise IndexError("Dimension specified as -2 but tensor has no dimensions"
+                             if attn_mask.ndim == 0 else "Dimension out of range (expected "
+                             "to be in range of [-1, 0], but got -2)")
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")
@@ -139,7 +155,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             scores = scores * scale + mask
             scale = None
         else:
-            keep = mask.array
+            keep = mask.array if mask.ndim else mask.array.reshape(1)
     weights = ops.SoftmaxOp.apply(scores, -1, mask=keep, scale=scale)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)

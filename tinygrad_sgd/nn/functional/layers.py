@@ -8,7 +8,7 @@ from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
 from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
-from ._checks import check_tensor, check_float, check_kernel
+from ._checks import check_tensor, check_kernel
 from .dropouts import apply_mask, check_probability, integer_dropout
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatten",
@@ -20,12 +20,13 @@ __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "flatt
 def linear(input, weight, bias=None):
     """y = x·Wᵀ + b, with torch's weight layout ``(out_features, in_features)``; ``input``
     is ``(..., in_features)``; 0 in-features give ``b`` (zero gradients for x and W), as torch.
-    An input, weight or bias that is not a Tensor (a NumPy array) raises torch's TypeError."""
+    An input, weight or bias that is not a Tensor (a NumPy array) raises torch's TypeError.
+    Integer tensors of one dtype give an integer result (wrapping as torch's); bool ones
+    torch's NotImplementedError; mixed dtypes torch's RuntimeError."""
     for position, what, arg in ((1, "input", input), (2, "weight", weight), (3, "bias", bias)):
         if not isinstance(arg, Tensor) and (arg is not None or what != "bias"):
             raise TypeError(f"linear(): argument '{what}' (position {position}) must be "
                             f"Tensor, not {_type_name(arg)}")
-    check_float(input, "linear")
     if weight.ndim != 2:
         raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
@@ -38,12 +39,12 @@ def linear(input, weight, bias=None):
         raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got "
                          f"{bias.shape}")
     if weight.dtype != input.dtype or (bias is not None and bias.dtype != input.dtype):
-        names = {"float32": "Float", "float64": "Double", "float16": "Half"}
         raise DTypeError(f"mat1 and mat2 must have the same dtype, but got "
-                         f"{names.get(input.dtype.name, input.dtype.name)} and "
-                         f"{names.get(weight.dtype.name, weight.dtype.name)} (linear: input "
+                         f"{torch_dtype_name(input.dtype)} and "
+                         f"{torch_dtype_name(weight.dtype)} (linear: input "
                          f"{input.dtype}, weight {weight.dtype}"
                          + ("" if bias is None else f", bias {bias.dtype}") + ")")
+    check_kernel(input, "linear", "addmm_impl_cpu_", allowed="fiu")
     out = ops.LinearOp.apply(input, weight, bias)     # one node, a 1-D input too
     if input.ndim == 2:       # torch's node: addmm (mm), or the view of a product's result
         name = "AddmmBackward0" if bias is not None else "MmBackward0"

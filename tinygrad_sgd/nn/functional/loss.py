@@ -12,12 +12,12 @@ from ...tensor import Tensor
 from ...functions import where
 from ...functions.combine import broadcast_tensors
 from ...functions.elementwise import torch_dtype_name
-from ._checks import check_float
+from ._checks import check_float, check_tensor
 
-# (kl_div, margin_ranking_loss and cosine_embedding_loss: in loss_more.py)
+# (kl_div, margin_ranking_loss, cosine_embedding_loss, the hinge losses: in loss_more.py)
 __all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "mse_loss", "hinge_embedding_loss",
-           "hinge_loss", "l1_loss", "smooth_l1_loss", "huber_loss"]
+           "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss",
+           "huber_loss"]
 
 
 # ============================================================================ loss helpers
@@ -120,6 +120,15 @@ def _promoted(x, y):
     return tuple(t if t.dtype == dtype else t.to(dtype) for t in (x, y))
 
 
+def _integer_loss(x, y, op, kernel):
+    """torch's rule for integer or bool tensors in the regression losses: when neither x nor y
+    is floating point torch has no ``kernel`` for their dtype (NotImplementedError); when one
+    is, the pair computes in the promoted float dtype (see :func:`_promoted`)."""
+    if x.dtype.kind != "f" and y.dtype.kind != "f":
+        from ...functions.elementwise import not_implemented
+        raise not_implemented(kernel, promote_types(x.dtype, y.dtype))
+
+
 def _same_dtype(input, target, op):
     """torch's binary_cross_entropy takes no mixed dtypes (a Tensor target must have the
     input's)."""
@@ -128,13 +137,24 @@ def _same_dtype(input, target, op):
                          f"{torch_dtype_name(input.dtype)}")
 
 
-def _class_array(target, op):
-    """Integer class indices as an int64 ndarray (Tensor, ndarray, list or int)."""
+def _class_array(target, op, ndim=2):
+    """Integer class indices as an int64 ndarray (Tensor, ndarray, list or int). As torch, a
+    Tensor must be int64 or uint8 (for an input of ``ndim`` ≤ 2), else a RuntimeError."""
     arr = target.array if isinstance(target, Tensor) else np.asarray(target)
+    name = torch_dtype_name(arr.dtype)
+    if isinstance(target, Tensor) and arr.dtype.kind in "iub":
+        if arr.dtype == np.uint8 and ndim > 2:
+            raise DTypeError(f"{op}: class-index targets of an input with {ndim} dims must be "
+                             f"int64, got dtype uint8 (expected scalar type Long but found "
+                             f"Byte)")
+        if arr.dtype not in (np.int64, np.uint8):
+            raise DTypeError(f"{op}: target must hold integer class indices (int64, like "
+                             f"torch's Long), got dtype {arr.dtype} (expected target dtype to "
+                             f"be Long or Byte, but got {name}); convert with target.long()")
     if arr.dtype.kind not in "iu":
         raise DTypeError(f"{op}: target must hold integer class indices (int64, like torch's "
                          f"Long), got dtype {arr.dtype} (expected target dtype to be Long or "
-                         f"Byte)" +
+                         f"Byte, but got {name})" +
                          ("; for 0/1 float targets use binary_cross_entropy"
                          if arr.dtype.kind in "fb" else ""))
     return arr.astype(np.int64, copy=False)
@@ -144,7 +164,7 @@ def _class_array(target, op):
 def _nll(input, target, weight, ignore_index, reduction, op):
     _check_reduction(reduction, op)
     check_float(input, op)
-    t = _class_array(target, op)
+    t = _class_array(target, op, input.ndim)
     if input.ndim == 0:
         raise ValueError(f"{op}: input must have at least 1 dimension (classes), got a scalar")
     if input.ndim == 1:
@@ -243,11 +263,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         terms = logp * p if w is None else logp * p * w
         loss = -terms.sum(class_dim)
         return _reduce(loss, reduction)          # mean: over the samples
-    _class_array(target, "cross_entropy")  # validate before doing any work
+    _class_array(target, "cross_entropy", input.ndim)  # validate before doing any work
     nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
     if label_smoothing == 0:
         return nll
-    t = _class_array(target, "cross_entropy")
+    t = _class_array(target, "cross_entropy", input.ndim)
     kept = t != ignore_index
     smooth = -(logp if w is None else logp * w).sum(class_dim)
     if not kept.all():      # as torch's masked_fill: 0 there, and so is the gradient (not
@@ -335,54 +355,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     element's loss; ``mean`` is then Σ w·(x − y)² / Σw (NaN when Σw = 0, as torch)."""
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
-    check_float(input, "mse_loss")
-    x, y = _promoted(*_broadcast_target(input, target, "mse_loss"))
+    check_tensor(input, "mse_loss")
+    x, y = _broadcast_target(input, target, "mse_loss")
+    _integer_loss(x, y, "mse_loss", "mse_cpu")
+    x, y = _promoted(x, y)
     if weight is not None:
         return _weighted((x - y) ** 2, weight, input, reduction, "by weight")
     return ops.MseLoss.apply(x, y, reduction)
-
-
-def _pm_one(target, input, op, strict, what="target"):
-    arr = target.array if isinstance(target, Tensor) else np.asarray(target)
-    if arr.shape != input.shape:
-        raise ValueError(f"{op}: {what} shape {arr.shape} differs from input shape "
-                         f"{input.shape}; they must be equal")
-    if strict and arr.size and not np.isin(arr, (-1, 1)).all():
-        bad = arr[~np.isin(arr, (-1, 1))].flat[0]
-        raise ValueError(f"{op}: {what} values must be -1 or +1, got {bad.item()}")
-    return Tensor._of(arr.astype(input.dtype, copy=False))
-
-
-def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
-                         reduction="mean"):
-    """torch's hinge embedding loss: lᵢ = xᵢ where yᵢ = 1, max(0, margin − xᵢ) where
-    yᵢ = −1 (for other y values both terms are added, exactly as torch computes it). The
-    target broadcasts against the input (silently, as torch's); the loss has the input's
-    dtype."""
-    op = "hinge_embedding_loss"
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction, op)
-    check_float(input, op)
-    y = _target_tensor(target, input, op)
-    if y.shape != input.shape:
-        _broadcast(op, input, y, y, input)   # (torch's error for sizes that do not broadcast)
-    hinge = (margin - input).clamp(min=0.0)
-    loss = where(y != 1, hinge, 0.0) + where(y != -1, input, 0.0)
-    return _reduce(loss, reduction)
-
-
-def hinge_loss(scores, y, margin=1.0, reduction="mean"):
-    """The SVM (margin) loss of scores against labels ``y`` ∈ {−1, +1} (same shape):
-    lᵢ = max(0, margin − yᵢ·sᵢ); the default reduction is their mean.
-    Zero for points classified correctly with a margin; the gradient −yᵢ for the others
-    (and, as torch's clamp, also at the kink margin − yᵢ·sᵢ = 0).
-    Not in torch (its ``hinge_embedding_loss`` is a different loss); raises ValueError for a
-    label other than ±1."""
-    op = "hinge_loss"
-    _check_reduction(reduction, op)
-    check_float(scores, op, "scores")
-    yt = _pm_one(y, scores, op, strict=True, what="y")
-    return _reduce((margin - yt * scores).clamp(min=0.0), reduction)
 
 
 # ============================================================================ regression
@@ -391,14 +370,21 @@ def _pair_losses(input, target, op, reduction, subtracts=False):
     their sizes differ), in torch's promoted dtype. ``subtracts``: torch computes x − y, which
     refuses a bool target."""
     _check_reduction(reduction, op)
-    check_float(input, op)
+    check_tensor(input, op)
     x, y = _broadcast_target(input, target, op, stacklevel=4)
     if op == "huber_loss":      # torch: the input's dtype (and its backward refuses the mix)
+        if x.dtype.kind != "f":
+            if y.dtype.kind == "f":
+                raise DTypeError(f"result type {torch_dtype_name(y.dtype)} can't be cast to "
+                                 f"the desired output type {torch_dtype_name(x.dtype)}")
+            _integer_loss(x, y, op, "huber_cpu")
         return x, (y if y.dtype == x.dtype else y.to(x.dtype))
-    if subtracts and y.dtype.kind == "b":
+    if subtracts and (x.dtype.kind == "b") != (y.dtype.kind == "b"):   # (two: x − y says)
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
+    if not subtracts:         # (smooth_l1 with β > 0; l1 takes integers: |x − y| as torch)
+        _integer_loss(x, y, op, "smooth_l1_cpu")
     return _promoted(x, y)
 
 

@@ -23,7 +23,7 @@ from .loss import (_REDUCTIONS, _broadcast, _check_reduction, _legacy, _reduce,
 __all__ = ["kl_div", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss",
            "triplet_margin_with_distance_loss", "poisson_nll_loss", "gaussian_nll_loss",
            "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
-           "multilabel_soft_margin_loss"]
+           "multilabel_soft_margin_loss", "hinge_embedding_loss", "hinge_loss"]
 
 
 def _check(reduction, message="{} is not a valid value for reduction"):
@@ -324,3 +324,47 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     loss = loss.sum(input.ndim - 1 if input.ndim else None) / C
     _check(reduction, "{} is not valid")
     return _reduce(loss, reduction)
+
+
+# ============================================================================ hinge losses
+def _pm_one(target, input, op, strict, what="target"):
+    arr = target.array if isinstance(target, Tensor) else np.asarray(target)
+    if arr.shape != input.shape:
+        raise ValueError(f"{op}: {what} shape {arr.shape} differs from input shape "
+                         f"{input.shape}; they must be equal")
+    if strict and arr.size and not np.isin(arr, (-1, 1)).all():
+        bad = arr[~np.isin(arr, (-1, 1))].flat[0]
+        raise ValueError(f"{op}: {what} values must be -1 or +1, got {bad.item()}")
+    return Tensor._of(arr.astype(input.dtype, copy=False))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """torch's hinge embedding loss: lᵢ = xᵢ where yᵢ = 1, max(0, margin − xᵢ) where
+    yᵢ = −1 (for other y values both terms are added, exactly as torch computes it). The
+    target broadcasts against the input (silently, as torch's); the loss has the input's
+    dtype."""
+    op = "hinge_embedding_loss"
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction, op)
+    check_float(input, op)
+    y = _target_tensor(target, input, op)
+    if y.shape != input.shape:
+        _broadcast(op, input, y, y, input)   # (torch's error for sizes that do not broadcast)
+    hinge = (margin - input).clamp(min=0.0)
+    loss = where(y != 1, hinge, 0.0) + where(y != -1, input, 0.0)
+    return _reduce(loss, reduction)
+
+
+def hinge_loss(scores, y, margin=1.0, reduction="mean"):
+    """The SVM (margin) loss of scores against labels ``y`` ∈ {−1, +1} (same shape):
+    lᵢ = max(0, margin − yᵢ·sᵢ); the default reduction is their mean.
+    Zero for points classified correctly with a margin; the gradient −yᵢ for the others
+    (and, as torch's clamp, also at the kink margin − yᵢ·sᵢ = 0).
+    Not in torch (its ``hinge_embedding_loss`` is a different loss); raises ValueError for a
+    label other than ±1."""
+    op = "hinge_loss"
+    _check_reduction(reduction, op)
+    check_float(scores, op, "scores")
+    yt = _pm_one(y, scores, op, strict=True, what="y")
+    return _reduce((margin - yt * scores).clamp(min=0.0), reduction)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...autograd import no_grad
 from ...autograd.torch_names import named
-from ...ops.norm import Normalize
+from ...ops.norm import Normalize, _quiet_if_empty
 from ...tensor import Tensor
 from ._checks import check_float, check_kernel
 
@@ -81,6 +81,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
     C = input.shape[1]
+    if training and int(np.prod((input.shape[0],) + input.shape[2:], dtype=np.int64)) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size torch.Size({list(input.shape)})")
+    if input.numel() == 0:       # torch: no statistics and no size checks, x·γ[0] + β[0]
+        out = input * 1.0 if input.dtype.kind == "f" else input
+        if weight is not None:
+            out = out * _like(weight, input)[0]
+        if bias is not None:
+            out = out + _like(bias, input)[0]
+        return out
     for what, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != C:
@@ -88,13 +98,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                if what == "running_mean" else
                                f"batch_norm: {what} should contain {C} elements (one per "
                                f"channel), got shape {tuple(t.shape)}")
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither "
+                         "be None")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must "
+                           f"be defined in evaluation mode")
+    _check_mixed_dtypes(input, (weight, bias, running_mean, running_var))
     channel_shape = (C,) + (1,) * (input.ndim - 2)
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
-        n = input.numel() // C if C else 0
-        if n == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got "
-                             f"input size torch.Size({list(input.shape)})")
+        n = input.numel() // C
         stats = {}
         w = None if weight is None else _like(weight, input).reshape(channel_shape)
         b = None if bias is None else _like(bias, input).reshape(channel_shape)
@@ -108,18 +122,38 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     running_var.copy_(running_var.array * (1 - momentum)
                                       + var * (n / (n - 1)) * momentum)
     else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("running_mean and running_var must be defined in evaluation "
-                               "mode")
-        mean = Tensor._of(running_mean.array.reshape(channel_shape).astype(input.dtype))
-        rstd = Tensor._of((1.0 / np.sqrt(running_var.array.astype(input.dtype) + eps))
-                      .astype(input.dtype, copy=False).reshape(channel_shape))
-        out = (input - mean) * rstd
+        # a float16/bfloat16 input is computed in float32 and rounded once, as torch's
+        # (its parameters may be float32: their values are used as they are)
+        x = input if input.dtype.name not in ("float16", "bfloat16") else input.float()
+        mean = Tensor._of(running_mean.array.reshape(channel_shape).astype(x.dtype))
+        rstd = Tensor._of((1.0 / np.sqrt(running_var.array.astype(x.dtype) + eps))
+                          .astype(x.dtype, copy=False).reshape(channel_shape))
+        out = (x - mean) * rstd
         if weight is not None:
-            out = out * weight.reshape(channel_shape)
+            out = out * _like(weight, x).reshape(channel_shape)
         if bias is not None:
-            out = out + bias.reshape(channel_shape)
+            out = out + _like(bias, x).reshape(channel_shape)
+        out = out if out.dtype == input.dtype else out.to(input.dtype)
     return named(out, "NativeBatchNormBackward0", input, weight, bias)
+
+
+def _check_mixed_dtypes(input, params):
+    """torch's CPU batch norm takes parameters (weight, bias, running statistics) of the
+    input's dtype, or float32 ones for a float16/bfloat16 input (the statistics then stay
+    float32); any other mix is torch's RuntimeError."""
+    dtypes = {p.dtype for p in params if p is not None}
+    if not dtypes or dtypes == {input.dtype}:
+        return
+    reduced = input.dtype.name in ("float16", "bfloat16")
+    if reduced and dtypes == {np.dtype(np.float32)}:
+        return
+    if not reduced and dtypes == {np.dtype(np.float32)}:
+        raise RuntimeError(f"mixed dtype (CPU): all inputs must share same datatype. "
+                           f"(batch_norm: input {input.dtype}, parameters float32)")
+    raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of Float "
+                       f"(batch_norm: input {input.dtype}, parameters "
+                       f"{', '.join(sorted(str(d) for d in dtypes))}; give them the input's "
+                       f"dtype)")
 
 
 def _per_channel(t, what, input, op="group_norm"):
@@ -159,6 +193,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     out = out.reshape(input.shape)
     if w is not None:
         out = out * w
+        if rest == 0 and N * C > 0:     # torch: dγ = (Σg·x − Σg·μ)·r with the statistics of
+            out = out + (w * float("nan")).sum() * 0.0   # an empty group, μ = NaN: NaN
     out = out + b if b is not None else out
     return named(out, "NativeGroupNormBackward0", input, weight, bias)
 
@@ -184,6 +220,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                     ("running_var", running_var)):
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{what} should contain {N * C} elements not {N * t.numel()}")
+    if N == 0 and (weight is not None or bias is not None):    # (torch: its repeat(N) of the
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension "
+                         "0 (instance_norm: an empty batch with weight or bias)")   # params)
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     shape = (C,) + (1,) * (input.ndim - 2)
@@ -191,9 +230,11 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     b = None if bias is None else _like(bias, input).reshape(shape)
     stats = {}
     out = Normalize.apply(input, w, b, tuple(range(2, input.ndim)), float(eps), stats=stats)
-    if running_mean is not None or running_var is not None:
-        n = input.numel() // max(N * C, 1)
-        with no_grad():
+    n = int(np.prod(input.shape[2:], dtype=np.int64))
+    if (running_mean is not None or running_var is not None) and (n > 0 or N * C == 0):
+        # (no position: torch's batch norm of an empty batch leaves them as they are; no
+        # sample: the average over none, NaN)
+        with no_grad(), _quiet_if_empty(input.array):    # (no sample: NaN, as torch)
             if running_mean is not None:
                 mean = stats["mean"].reshape(N, C).mean(0)
                 running_mean.copy_(running_mean.array * (1 - momentum) + mean * momentum)
@@ -207,8 +248,13 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """x / (k + α·mean of x² over a window of ``size`` channels)^β, the window
     [c − size//2, c + (size−1)//2] padded with zeros and always divided by ``size`` (torch's
     average pooling). Tensor operations: a sum of ``size`` shifted slices of the padded
-    squares."""
-    check_float(input, "local_response_norm")
+    squares. An int64 input gives float32 (torch: the window mean of the squares truncated to
+    an integer, then the float scale); other integer dtypes torch's NotImplementedError."""
+    if isinstance(input, Tensor) and input.dtype.kind in "biu" and input.dtype != np.int64:
+        check_kernel(input, "local_response_norm",
+                     "avg_pool2d" if input.ndim == 3 else "avg_pool3d_out_frame")
+    if not (isinstance(input, Tensor) and input.dtype == np.int64):
+        check_float(input, "local_response_norm")
     if input.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality                          "
                          f"input (got {input.ndim} dimensions)")      # torch's spacing
@@ -227,5 +273,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     window = padded.narrow(1, 0, C)
     for j in range(1, size):                  # a loop over the window, not over elements
         window = window + padded.narrow(1, j, C)
+    if input.dtype.kind == "i":         # torch's avg_pool on int64: a truncating division
+        window = Tensor._of(window.array // size)
+        return input / ((window * alpha + k) ** beta)
     div = (window / float(size) * alpha + k) ** beta
     return input / div

@@ -30,7 +30,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     library has no sparse tensors: the gradient is the same numbers as a dense Tensor (torch's
     ``weight.grad.to_dense()``), so an optimizer updates the same rows by the same amounts;
     unlike torch's, every optimizer here accepts it (torch's Adam refuses sparse gradients).
-    As torch, ``sparse`` with ``scale_grad_by_freq`` fails at backward (RuntimeError)."""
+    Because code that relies on a sparse gradient (``_values()``, ``coalesce()``, a
+    sparse-only optimizer) would not get one, a lookup with ``sparse=True`` into a weight
+    that takes a gradient warns (a UserWarning, once per call site) that the gradient will be
+    dense. As torch, ``sparse`` with ``scale_grad_by_freq`` fails at backward (RuntimeError)."""
     check_float(weight, "embedding", "weight")
     ids = input.array if isinstance(input, Tensor) else np.asarray(input)
     if ids.dtype not in (np.int64, np.int32):     # torch: no other integers, no bool
@@ -53,7 +56,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ids = ids.astype(np.int64, copy=False)
     if max_norm is not None:
         renorm_rows_(weight, ids, max_norm, norm_type)
+    if sparse:
+        _warn_dense(weight, "embedding")
     return EmbeddingOp.apply(weight, ids, padding_idx, bool(scale_grad_by_freq), bool(sparse))
+
+
+def _warn_dense(weight, op):
+    """sparse=True: this library's gradient is dense; say so where a gradient will come."""
+    from ...autograd import is_grad_enabled
+    if weight.requires_grad and is_grad_enabled():
+        warnings.warn(f"{op}(sparse=True): tinygrad_sgd has no sparse tensors; the weight's "
+                      f"gradient will be a dense Tensor of the same values (torch's "
+                      f"weight.grad.to_dense()), not a sparse one",
+                      UserWarning, stacklevel=3)
 
 
 def renorm_rows_(weight, ids, max_norm, norm_type):
@@ -168,6 +183,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     ids, bag_of = ids[keep].astype(np.int64), bag_of[keep]
     if mode == "max":
         return named(_bag_max(weight, ids, bag_of, bags), "EmbeddingBagBackward0", weight)
+    if sparse:
+        _warn_dense(weight, "embedding_bag")
     rows = EmbeddingOp.apply(weight, ids, None, bool(scale_grad_by_freq), bool(sparse))
     if psw is not None:
         rows = rows * psw[keep].unsqueeze(-1)
