@@ -495,9 +495,11 @@ def test_unique_keeps_nans_apart_and_counting_ops_are_not_differentiable():
     for o, r in zip(tg.unique(a, return_counts=True), torch.unique(t, return_counts=True)):
         assert_same(o, r)
     assert_same(a.histc(3, 0, 3), t.histc(3, 0, 3))
-    for out in (tg.unique(a), a.histc(3, 0, 3), tg.bincount(tg.tensor([0, 1, 1]), a[:3]),
+    for out in (a.histc(3, 0, 3), tg.bincount(tg.tensor([0, 1, 1]), a[:3]),
                 a.argsort(), a.count_nonzero(), a.any(), a.topk(2).indices):
         assert not out.requires_grad and out.grad_fn is None
+    # unique's values require grad, as torch's (its backward raises: no derivative)
+    assert tg.unique(a).requires_grad == torch.unique(t).requires_grad
 
 
 # ============================================================================ API

@@ -294,7 +294,28 @@ def torch_strides(t) -> tuple:
         return contiguous_strides(a.shape)
     view = t.__dict__.get("_view")
     base = view[0] if view is not None and np.may_share_memory(view[0].array, a) else t
-    return _steps(a) if _trusted(base) else contiguous_strides(a.shape)
+    if _trusted(base):
+        return _steps(a)
+    perm = None if base is t else _permutation_of(a, base.array)
+    if perm is not None:             # a permuted view of it: torch's strides, permuted too
+        steps = contiguous_strides(base.array.shape)
+        return tuple(steps[j] for j in perm)
+    return contiguous_strides(a.shape)
+
+
+def _permutation_of(a, b):
+    """``p`` with ``a`` the view ``b.transpose(p)`` (same memory, dims permuted), or None."""
+    if a.ndim != b.ndim or a.size != b.size or \
+            a.__array_interface__["data"][0] != b.__array_interface__["data"][0]:
+        return None
+    free, perm = list(range(b.ndim)), []
+    for n, st in zip(a.shape, a.strides):      # (a size-1 dim: the first free one of size 1)
+        j = next((j for j in free if b.shape[j] == n and (n == 1 or b.strides[j] == st)), None)
+        if j is None:
+            return None
+        free.remove(j)
+        perm.append(j)
+    return tuple(perm)
 
 
 def _dense(shape, strides) -> bool:

@@ -18,9 +18,9 @@ from ..device import check_device
 from ..dtypes import as_dtype
 from ..size import Size
 from ..tensor import Tensor, tensor_method
-from .elementwise import not_implemented, result_type
+from .elementwise import not_implemented, result_type, torch_dtype_name
 from .index import narrow, tensor_split
-from .products import _C_NAME, addmm, dot, tensordot
+from .products import _C_NAME, addmm, dot, matmul_not_for_bool, tensordot
 from .shape import _tensor_list, cat, expand, reshape
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack",
@@ -168,20 +168,37 @@ def _split(input, sections, dim, op, min_dims):
     return tensor_split(input, sections, dim)
 
 
+def _sections_or_indices(op, indices_or_sections, sections, indices):
+    """The one cut given positionally or as torch's keyword ``sections=`` / ``indices=``."""
+    given = [c for c in (indices_or_sections, sections, indices) if c is not None]
+    if len(given) != 1:
+        raise TypeError(f"{op}() received an invalid combination of arguments: give the "
+                        f"sections (an int) or the indices (a sequence) once")
+    if sections is not None and not isinstance(sections, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'sections' must be int, not "
+                        f"{type(sections).__name__}")
+    if indices is not None and isinstance(indices, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'indices' must be tuple of ints, not int")
+    return given[0]
+
+
 @tensor_method
-def hsplit(input, indices_or_sections):
+def hsplit(input, indices_or_sections=None, *, sections=None, indices=None):
     """Split along dim 1 (dim 0 for a 1-d tensor), into equal sections or at indices."""
-    return _split(input, indices_or_sections, 1 if input.ndim > 1 else 0, "hsplit", 1)
+    cut = _sections_or_indices("hsplit", indices_or_sections, sections, indices)
+    return _split(input, cut, 1 if input.ndim > 1 else 0, "hsplit", 1)
 
 
 @tensor_method
-def vsplit(input, indices_or_sections):
-    return _split(input, indices_or_sections, 0, "vsplit", 2)
+def vsplit(input, indices_or_sections=None, *, sections=None, indices=None):
+    cut = _sections_or_indices("vsplit", indices_or_sections, sections, indices)
+    return _split(input, cut, 0, "vsplit", 2)
 
 
 @tensor_method
-def dsplit(input, indices_or_sections):
-    return _split(input, indices_or_sections, 2, "dsplit", 3)
+def dsplit(input, indices_or_sections=None, *, sections=None, indices=None):
+    cut = _sections_or_indices("dsplit", indices_or_sections, sections, indices)
+    return _split(input, cut, 2, "dsplit", 3)
 
 
 # ---------------------------------------------------------------------------- building
@@ -305,7 +322,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         values = np.compress(new, a, axis=dim)
         inverse = np.cumsum(new) - 1
     counts = np.diff(np.append(np.flatnonzero(new), new.shape[0]))
-    out = [Tensor._of(np.ascontiguousarray(values))]
+    from .sort import no_derivative
+    out = [no_derivative(input, np.ascontiguousarray(values), "unique_consecutive")]
     if return_inverse:
         out.append(Tensor._of(inverse.astype(np.int64)))
     if return_counts:
@@ -389,6 +407,11 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError(f"{op}: boundary and sorter must have the same size, but got "
                                f"boundary tensor {list(seq.shape)}and got sorter tensor "
                                f"{list(srt.shape)}")
+        if srt.dtype != np.int64:
+            raise RuntimeError(f"{op}: sorter must be a tensor of long dtype but got dtype "
+                               f"{torch_dtype_name(srt.dtype)}")
+        if srt.size and (srt.min() < 0 or srt.max() >= seq.shape[-1]):
+            raise RuntimeError(f"{op}: sorter index out of range")
     seq, values = _common(seq, values)
     idx = _search(seq, values, right, srt, op)
     return Tensor._of(np.asarray(idx, np.int32 if out_int32 else np.int64))
@@ -424,6 +447,7 @@ def mm(input, mat2):
     if input.dtype != mat2.dtype:
         a, b = (_C_NAME.get(np.dtype(t.dtype).name) for t in (input, mat2))
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a} != {b}")
+    matmul_not_for_bool(input, mat2)
     return ops.MatMul.apply(input, mat2)
 
 

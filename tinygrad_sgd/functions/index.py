@@ -7,6 +7,8 @@ None and ``...`` are applied first, as views, and the tensor/list/mask indices a
 the dims that are left. NumPy counts an int as one more advanced index, so ``x[1, :, idx]``
 has shape (2, 3) in NumPy but (3, 2) in torch. :func:`torch_index` turns a torch index into
 what NumPy needs: one index, or a two-step :class:`~tinygrad_sgd.ops.shape.Staged` one.
+(house: long file — torch's index reading, and its rules for ``x[index] = v`` read from the
+same index, belong beside each other.)
 """
 import warnings
 
@@ -17,7 +19,7 @@ from ..arguments import normalize_dim, shape_arg
 from ..autograd.torch_names import getitem_name, named, torch_mode
 from ..errors import ShapeError
 from ..ops.index import Diagonal, diagonal_index
-from ..ops.shape import Staged
+from ..ops.shape import Staged, Triangle
 from ..tensor import Tensor, tensor_method
 from .strided import as_strided
 
@@ -31,6 +33,81 @@ def getitem(input, index):
     if out.grad_fn is not None and torch_mode():
         named(out, getitem_name(index), input)
     return out
+
+
+def setitem_rules(index, value, self):
+    """torch's checks for ``self[index] = value`` that the index's form decides, and the name
+    torch gives the node (returned). torch applies ints, slices, None and bools first, as a
+    view, then writes the tensor indices with ``index_put_`` — or, for one bool/uint8 mask and a
+    one-element value, with ``masked_fill_`` (which refuses a uint8 mask). ``index_put_`` wants
+    a value of the tensor's own dtype. A write through a view is a ``CopySlices`` node; an
+    ``index_put_`` on the tensor itself an ``IndexPutBackward0``; a write of the whole tensor a
+    ``fill_`` (one-element value) or a ``copy_``."""
+    shape, single = self.shape, not isinstance(index, tuple)
+    items = (index,) if single else index
+    n_given = sum(1 for i in items if i is not None and i is not Ellipsis and
+                  not (isinstance(i, (bool, np.bool_)) or (isinstance(i, Tensor) and
+                                                           i.ndim == 0 and i.dtype == bool)))
+    view = advanced = False
+    masks, dim, n_defined = [], 0, 0       # n_defined: the index tensors index_put_ is given
+    for i in items:
+        if i is Ellipsis:
+            dim += max(0, len(shape) - n_given)
+        elif i is None:
+            view = True
+        elif isinstance(i, (bool, np.bool_)):
+            view = True
+            advanced = advanced or not single      # (x[True] = v is a plain copy)
+            n_defined += not single
+        elif isinstance(i, (int, np.integer)):
+            view, dim = True, dim + 1
+        elif isinstance(i, slice):
+            n = shape[dim] if dim < len(shape) else 0
+            view = view or slice(*i.indices(n)).indices(n) != (0, n, 1)
+            dim += 1
+        else:
+            a = i.array if isinstance(i, Tensor) else None
+            if a is not None and a.ndim == 0:
+                view = True                        # (a 0-d int selects; a 0-d bool adds a dim)
+                advanced = advanced or a.dtype == bool
+                n_defined += a.dtype == bool
+                dim += a.dtype != bool
+                continue
+            advanced, n_defined = True, n_defined + 1
+            if a is not None and a.dtype in (np.bool_, np.uint8):
+                masks.append(a)
+                dim += a.ndim
+            else:
+                dim += 1
+    if not advanced:
+        if view:
+            return "torch::autograd::CopySlices"
+        one = not isinstance(value, Tensor) or value.ndim == 0
+        return "FillBackward3" if one and shape != () else "torch::autograd::CopyBackwards"
+    numel = value.numel() if isinstance(value, Tensor) else 1
+    if numel != 1:
+        with warnings.catch_warnings():            # (setitem reads the index again)
+            warnings.simplefilter("ignore")
+            where = torch_index(index, shape)
+        target = ops.shape._read(np.broadcast_to(np.zeros((), np.int8), shape), where)
+        try:                            # (the value broadcasts to the target, not both ways)
+            fits = np.broadcast_shapes(value.shape, target.shape) == target.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
+                             f"be broadcast to indexing result of shape "
+                             f"{list(np.shape(target))}") from None
+    if numel == 1 and len(masks) == 1 and n_defined == 1:           # masked_fill_
+        if masks[0].dtype == np.uint8:
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
+                               "dtype unsigned char")
+    elif isinstance(value, Tensor) and value.dtype != self.dtype:
+        from .elementwise import torch_dtype_name
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{torch_dtype_name(self.dtype)} for the destination and "
+                           f"{torch_dtype_name(value.dtype)} for the source.")
+    return "torch::autograd::CopySlices" if view else "IndexPutBackward0"
 
 
 def torch_index(index, shape):
@@ -138,9 +215,10 @@ def _item(i):
     else:
         raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                          f"Variables are valid indices (got {type(i).__name__})")
-    if a.dtype == np.uint8:
-        warnings.warn("indexing with dtype uint8 is deprecated, please use a dtype bool instead",
-                      UserWarning, stacklevel=4)
+    if a.dtype == np.uint8:                  # (torch warns for a mask, not for a 0-d one)
+        if a.ndim:
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a "
+                          "dtype torch.bool instead.", UserWarning, stacklevel=4)
         a = a.astype(bool)
     if a.dtype == bool:
         return ("bool", bool(a)) if a.ndim == 0 else ("mask", a)
@@ -219,8 +297,20 @@ def unbind(input, dim=0):
     if input.ndim == 0:
         raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
     d = normalize_dim(dim, input.ndim, "unbind")
-    return tuple(named(ops.GetItem.apply(input, (slice(None),) * d + (i,)), "UnbindBackward0",
-                       input) for i in range(input.shape[d]))
+    return _multi_views(tuple(named(ops.GetItem.apply(input, (slice(None),) * d + (i,)),
+                                    "UnbindBackward0", input) for i in range(input.shape[d])),
+                        "Unbind", input)
+
+
+def _multi_views(parts, name, input):
+    """Mark the views a function returns several of (unbind, split, chunk) when made in a
+    graph: torch refuses an in-place write into one of them with grad mode on (the check is
+    in :func:`~tinygrad_sgd.functions.inplace.inplace`)."""
+    from .. import autograd
+    if autograd.is_grad_enabled() and input.requires_grad:
+        for k, part in enumerate(parts):
+            part.__dict__["_multi_output_view"] = (name, k)
+    return parts
 
 
 def _split_dim(input, dim, op):
@@ -246,16 +336,16 @@ def split(tensor, split_size_or_sections, dim=0):
                              f"(input tensor's size at dimension {d}), but got "
                              f"split_sizes={list(sizes)}")
         bounds = np.cumsum((0,) + sizes).tolist()
-        return tuple(named(_part(input, d, a, b), "SplitWithSizesBackward0", input)
-                     for a, b in zip(bounds, bounds[1:]))
+        return _multi_views(tuple(named(_part(input, d, a, b), "SplitWithSizesBackward0", input)
+                                  for a, b in zip(bounds, bounds[1:])), "SplitWithSizes", input)
     size = shape_arg((split_size_or_sections,))[0]
     if size < 0:
         raise ShapeError(f"split expects split_size be non-negative, but got split_size={size}")
     if size == 0 and n:
         raise ShapeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
                          f"size of {n}")
-    return tuple(named(_part(input, d, i, i + size), "SplitBackward0", input)
-                 for i in range(0, max(n, 1), max(size, 1)))
+    return _multi_views(tuple(named(_part(input, d, i, i + size), "SplitBackward0", input)
+                              for i in range(0, max(n, 1), max(size, 1))), "Split", input)
 
 
 def _split_method(self, split_size, dim=0):
@@ -306,8 +396,10 @@ def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indic
     if sections <= 0:
         raise ShapeError(f"number of sections must be larger than 0, got {sections}")
     size, extra = divmod(n, sections)
-    return tuple(named(part, "SliceBackward0", input) for part in
-                 split(input, [size + 1] * extra + [size] * (sections - extra), d))
+    parts = split(input, [size + 1] * extra + [size] * (sections - extra), d)
+    for part in parts:                   # (torch's tensor_split views may be written into)
+        part.__dict__.pop("_multi_output_view", None)
+    return tuple(named(part, "SliceBackward0", input) for part in parts)
 
 
 @tensor_method
@@ -382,24 +474,19 @@ def trace(input):
     return named(input.diagonal().sum(), "TraceBackward0", input)
 
 
-def _triangle(input, keep, op):
+def _triangle(input, diagonal, upper, op):
     if input.ndim < 2:
         raise ShapeError(f"{op}: input tensor must have at least 2 dimensions")
-    zero = Tensor._of(np.zeros((), input.dtype))
-    return ops.Where.apply(Tensor._of(~keep), zero, input)
+    return Triangle.apply(input, diagonal, upper)
 
 
 @tensor_method
 def tril(input, diagonal=0):
     """The lower triangle (on and below the ``diagonal``) of the last two dims; 0 above."""
-    n, m = input.shape[-2:] if input.ndim >= 2 else (0, 0)
-    out = _triangle(input, np.tri(n, m, diagonal, dtype=bool), "tril")
-    return named(out, "TrilBackward0", input)
+    return named(_triangle(input, diagonal, False, "tril"), "TrilBackward0", input)
 
 
 @tensor_method
 def triu(input, diagonal=0):
     """The upper triangle (on and above the ``diagonal``) of the last two dims; 0 below."""
-    n, m = input.shape[-2:] if input.ndim >= 2 else (0, 0)
-    out = _triangle(input, ~np.tri(n, m, diagonal - 1, dtype=bool), "triu")
-    return named(out, "TriuBackward0", input)
+    return named(_triangle(input, diagonal, True, "triu"), "TriuBackward0", input)

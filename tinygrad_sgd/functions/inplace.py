@@ -24,7 +24,8 @@ from ..dtypes import checked_scalar
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
-from .index import torch_index
+from .index import setitem_rules, torch_index
+from .strided import overlap_rounds, write_rounds
 
 __all__ = ["inplace"]
 
@@ -49,6 +50,13 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
                            "both the view and the inplace either both inside the no_grad block "
                            "(if you don't want the inplace to be tracked) or both outside (if "
                            "you want the inplace to be tracked).")
+    multi = self.__dict__.get("_multi_output_view")
+    if multi and autograd.is_grad_enabled():      # (set by unbind, split, chunk in a graph)
+        raise RuntimeError(f"Output {multi[1]} of {multi[0]} is a view and is being modified "
+                           f"inplace. This view is the output of a function that returns "
+                           f"multiple views. Such functions do not allow the output views to "
+                           f"be modified inplace. You should replace the inplace operation by "
+                           f"an out-of-place one.")
     if self.array.size and fn is not _fill and any(
             step == 0 and n > 1 for step, n in zip(self.array.strides, self.array.shape)):
         # (torch lets fill_ and zero_ write one value to such memory, nothing else)
@@ -74,7 +82,10 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
         raise ShapeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                          f"shape {list(result.shape)}")
     self._bump_version_unchecked()
-    if self.array.size:              # (an empty expand's memory is read-only: nothing to write)
+    rounds = None if in_graph or fn is _fill else overlap_rounds(self.array, *args)
+    if rounds is not None:           # overlapping as_strided windows: element after element
+        write_rounds(self, result, rounds, fn, *args, **kwargs)
+    elif self.array.size:            # (an empty expand's memory is read-only: nothing to write)
         np.copyto(self.array, result.array, casting="unsafe")
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
@@ -280,11 +291,12 @@ def setitem(self, index, value):
     if not isinstance(value, (Tensor, numbers.Number, np.number, np.bool_)):
         raise TypeError(f"can't assign a {_type_name(value)} to a "
                         f"{_dtype_name(self.dtype)} tensor")
+    node_name = setitem_rules(index, value, self)
     index = torch_index(index, self.shape)
     if autograd.is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and
                                                               value.requires_grad)):
         out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
-        return named(out, "torch::autograd::CopySlices")
+        return named(out, node_name)
     v = value.array if isinstance(value, Tensor) else checked_scalar(value, self.dtype)
     target, where = ops.index.write_target(self.array, index)
     self._bump_version()

@@ -5,6 +5,8 @@ take_along_dim, nonzero/argwhere/where(cond); and their in-place forms (``scatte
 
 Index tensors are checked here as torch checks them (dtype, number of dims, sizes, range), so
 the primitives in :mod:`tinygrad_sgd.ops.index` only see valid NumPy index arrays.
+(house: long file — each function's checks follow torch's own, error by error, and they are
+most of its length.)
 """
 import numbers
 
@@ -160,13 +162,20 @@ def _at(input, dim, idx):
 @tensor_method
 def index_select(input, dim, index):
     d = normalize_dim(dim, input.ndim, "index_select")
-    idx = _index(index, "index_select")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_select(): argument 'index' (position 2) must be Tensor, not "
+                        f"{type(index).__name__}")
+    if input.ndim == 0 and index.numel() != 1:     # (torch checks the count before the dtype)
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
+    if index.dtype not in (np.int64, np.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    idx = index.array.astype(np.int64, copy=False)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     n = input.shape[d] if input.ndim else 1
     if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise IndexError(f"index_select(): index out of range in self (index "
-                         f"{idx[(idx < 0) | (idx >= n)].flat[0]} for dim {d} of size {n})")
+        raise IndexError("index out of range in self")
     if input.ndim == 0:
         return input.reshape(1)[idx.reshape(-1)].reshape(())
     out = ops.GetItem.apply(input, _at(input, d, idx.reshape(-1)))
@@ -176,7 +185,7 @@ def index_select(input, dim, index):
 def _source(input, d, idx, source, op, error=ShapeError):
     if source.ndim != input.ndim or any(a != b for k, (a, b) in
                                         enumerate(zip(input.shape, source.shape)) if k != d):
-        raise ShapeError(f"{op}: source tensor shape must match self tensor shape, excluding "
+        raise ShapeError(f"source tensor shape must match self tensor shape, excluding "
                          f"the specified dimension. Got self.shape = {list(input.shape)} "
                          f"source.shape = {list(source.shape)}")
     m = source.shape[d] if source.ndim else 1
@@ -191,11 +200,19 @@ def index_add(input, dim, index, source, *, alpha=1):
     repeated indices add up."""
     d = normalize_dim(dim, input.ndim, "index_add")
     n = input.shape[d] if input.ndim else 1
-    idx = _vector(index, "index_add_", n, d, RuntimeError)
+    idx = _index(index, "index_add_")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                         f"{idx.ndim} with type: {_dtype_name(index.dtype)} and size: "
+                         f"{list(idx.shape)}")
     if source.dtype != input.dtype:
         raise RuntimeError(f"index_add_(): self ({_dtype_name(input.dtype)}) and source "
                            f"({_dtype_name(source.dtype)}) must have the same scalar type")
-    _source(input, d, idx, source, "index_add_")
+    _source(input, d, idx.reshape(-1), source, "index_add_")
+    idx = idx.reshape(-1)
+    if input.ndim <= 1 and idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")        # (torch's 1-d kernel's words)
+    idx = _in_range(idx, n, d, RuntimeError)
     if input.dtype.kind in "iu":
         alpha = int(alpha)               # (as torch: alpha in the input's type, 2.5 → 2)
     if alpha != 1:
@@ -203,11 +220,45 @@ def index_add(input, dim, index, source, *, alpha=1):
     return IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else (), True)
 
 
+_index_add_method = index_add
+
+
+def index_add(input, dim, index, source, *, alpha=1, out=None):
+    """``torch.index_add``: the method's result, written into ``out`` when given (torch's
+    method has no ``out``; the function's ``out`` must have the result's dtype)."""
+    if out is None:
+        return _index_add_method(input, dim, index, source, alpha=alpha)
+    from .out import write_out
+    if autograd.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
+                                          for t in (input, index, source, out)):
+        raise RuntimeError("index_add(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    result = _index_add_method(input, dim, index, source, alpha=alpha)
+    if isinstance(out, Tensor) and out.dtype != result.dtype:
+        from .out import _C_NAMES
+        raise RuntimeError(f"Expected out tensor to have dtype {_C_NAMES[result.dtype.name]}, "
+                           f"but got {_C_NAMES[out.dtype.name]} instead")
+    return write_out("index_add", result, out)
+
+
 @tensor_method
 def index_copy(input, dim, index, source):
     """A copy of ``input`` with ``source[k]`` written at ``index[k]`` along ``dim``."""
     d = normalize_dim(dim, input.ndim, "index_copy")
     n = input.shape[d] if input.ndim else 1
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_copy(): argument 'index' must be Tensor, not "
+                        f"{type(index).__name__}")
+    if source.ndim and input.ndim and source.ndim != input.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({input.ndim})")
+    if index.dtype != np.int64:          # (torch: only int64 here, unlike index_select)
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                           f"{_dtype_name(index.dtype)}")
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got "
+                         f"{index.ndim})")
     idx = _vector(index, "index_copy_", n, d, prefix="index_copy_(): ")
     if source.dtype != input.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
@@ -223,8 +274,13 @@ def index_fill(input, dim, index, value):
     ``dim``; a 0-d tensor value gets the gradient of every filled place (each counted once)."""
     d = normalize_dim(dim, input.ndim, "index_fill")
     n = input.shape[d] if input.ndim else 1
-    if _index(index, "index_fill").ndim > 1:
-        raise RuntimeError("index_fill_(): Index has to be a vector/scalar")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_fill(): argument 'index' must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index.dtype != np.int64:          # (torch: IndexError, and only int64)
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
     idx = np.unique(_vector(index, "index_fill_", n, d, negative=True))
     value = _fill_value(input, value, "index_fill_")
     return IndexPut.apply(input, value, _at(input, d, idx) if input.ndim else ())
@@ -356,6 +412,12 @@ def where(condition, input=None, other=None):
     as_tuple=True)``."""
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
+    if isinstance(condition, Tensor) and condition.dtype == np.uint8:
+        import warnings
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
+                      "will be removed in a future version of PyTorch. Use a boolean condition "
+                      "instead.", UserWarning, stacklevel=2)
+        condition = condition.to(bool)
     return _where3(condition, input, other)
 
 

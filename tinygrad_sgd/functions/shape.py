@@ -144,8 +144,16 @@ def transpose(input, dim0, dim1):
     return named(ops.Permute.apply(input, tuple(dims)), "TransposeBackward0", input)
 
 
-swapaxes = swapdims = transpose
-Tensor.swapaxes = Tensor.swapdims = transpose
+@tensor_method
+def swapaxes(input, axis0, axis1):
+    """:func:`transpose` under NumPy's name, with torch's keyword names ``axis0``/``axis1``."""
+    return transpose(input, axis0, axis1)
+
+
+@tensor_method
+def swapdims(input, dim0, dim1):
+    """:func:`transpose` under another name (keywords ``dim0``/``dim1``, as torch)."""
+    return transpose(input, dim0, dim1)
 
 
 @tensor_method
@@ -397,7 +405,16 @@ def clone(input, *, memory_format=preserve_format):
     if memory_format is channels_last and input.ndim != 4:
         raise ShapeError(f"clone: required rank 4 tensor to use channels_last format, got "
                          f"shape {input.shape}")
-    return Clone.apply(input, memory_format.order)
+    out = Clone.apply(input, memory_format.order)
+    if memory_format is preserve_format and not input.array.flags.c_contiguous and out.ndim > 1:
+        # torch's preserve_format: the input's strides when dense, else dense strides in the
+        # input's dim order (an expand's 0 strides and size-1 dims ordered as torch orders
+        # them), where NumPy's order="K" copy may choose another
+        from ..creation import like_strides, strided_array
+        strides = like_strides(input)
+        if tuple(b // out.array.itemsize for b in out.array.strides) != strides:
+            out.array = strided_array(out.array, strides)
+    return out
 
 
 @tensor_method

@@ -11,7 +11,9 @@ import numpy as np
 
 from ..arguments import normalize_dim
 from ..ops.sort import (ArgSort, TopKIndices, KthValueIndex, MedianIndex, ModeIndex, Sort,
-                        TopK, KthValue, Median, NanMedian, Mode, MedianAll, NanMedianAll)
+                        TopK, KthValue, Median, NanMedian, Mode, MedianAll, NanMedianAll,
+                        NoDerivative)
+from ..autograd.torch_names import named
 from ..tensor import Tensor, tensor_method
 from .reduce import return_types, torch_name, check_not_empty, squeeze_index
 
@@ -137,8 +139,21 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         values = np.moveaxis(ordered[starts].reshape((len(starts),) + rest), 0, dim)
     extra = (([Tensor._of(inverse.astype(np.int64))] if return_inverse else [])
              + ([Tensor._of(counts.astype(np.int64))] if return_counts else []))
-    return tuple([Tensor._of(np.ascontiguousarray(values))] + extra) if extra else \
-        Tensor._of(np.ascontiguousarray(values))
+    values = no_derivative(input, np.ascontiguousarray(values),
+                           "_unique2" if dim is None else "unique_dim")
+    return tuple([values] + extra) if extra else values
+
+
+def no_derivative(input, values, aten_name):
+    """``values`` as a Tensor; in a graph (``input`` requires grad), the output of a
+    :class:`~tinygrad_sgd.ops.sort.NoDerivative` node, named as torch names it."""
+    from ..autograd import is_grad_enabled
+    if not (input.requires_grad and is_grad_enabled()):
+        return Tensor._of(values)
+    out = NoDerivative.apply(input, values, aten_name)
+    name = {"_unique2": "Unique2Backward0", "unique_dim": "UniqueDimBackward0",
+            "unique_consecutive": "UniqueConsecutiveBackward0"}[aten_name]
+    return named(out, name, input)
 
 
 @tensor_method

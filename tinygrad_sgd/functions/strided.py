@@ -182,3 +182,53 @@ def _scatter(input, src, size, stride, storage_offset, first):
 _as_strided_scatter_method.__name__ = "as_strided_scatter"
 _as_strided_scatter_method.__doc__ = as_strided_scatter.__doc__
 Tensor.as_strided_scatter = _as_strided_scatter_method
+
+
+# ---------------------------------------------------------------------------- overlapping writes
+def overlap_rounds(a, *operands):
+    """For a view whose elements share memory places (overlapping ``as_strided`` windows),
+    each element's round — how many elements before it write the same place, in the order
+    torch's TensorIterator walks the view and the Tensor ``operands``
+    (:func:`~tinygrad_sgd.kernels.layout.dim_order`) — else None. torch writes such a view
+    element after element, each reading the memory as the earlier ones left it: round by
+    round, each round's places all distinct, gives the same memory (see :func:`write_rounds`);
+    the last writer of a place wins a ``copy_``."""
+    if a.ndim < 2 or a.flags.c_contiguous or a.flags.f_contiguous:
+        return None
+    steps = [abs(s) // a.itemsize for s in a.strides]
+    if any(s == 0 and n > 1 for s, n in zip(steps, a.shape)):
+        return None                      # (an expand's: refused as torch refuses it)
+    reach = 0                            # (dims by step: each steps past the smaller ones'
+    for s, n in sorted((s, n) for s, n in zip(steps, a.shape) if n > 1):   # reach: no
+        if s <= reach:                   # overlap, as every slice, transpose or permute)
+            break
+        reach += (n - 1) * s
+    else:
+        return None
+    from ..kernels.layout import dim_order
+    others = [tuple(s // t.array.itemsize for s in np.broadcast_to(t.array, a.shape).strides)
+              for t in operands if isinstance(t, Tensor) and t.ndim]
+    walk = dim_order(a.shape, tuple(steps), *others)          # outermost first
+    place = np.zeros(a.shape, np.int64)
+    for d, (n, s) in enumerate(zip(a.shape, a.strides)):
+        place += (np.arange(n) * (s // a.itemsize)).reshape((n,) + (1,) * (a.ndim - d - 1))
+    flat = place.transpose(walk).reshape(-1)
+    order = np.argsort(flat, kind="stable")
+    first = np.r_[True, flat[order][1:] != flat[order][:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(flat.size), 0))
+    rounds = np.empty(flat.size, np.int64)
+    rounds[order] = np.arange(flat.size) - start
+    if not rounds.any():
+        return None
+    return rounds.reshape([a.shape[d] for d in walk]).transpose(np.argsort(walk))
+
+
+def write_rounds(self, result, rounds, fn, *args, **kwargs):
+    """``self`` ← ``fn(self, ...)`` for an overlapping view, round by round (``result``: the
+    first round's values, computed from the memory as it was)."""
+    for r in range(int(rounds.max()) + 1):
+        if r:
+            with autograd.no_grad():
+                result = fn(self, *args, **kwargs)
+        here = rounds == r
+        self.array[here] = result.array[here]

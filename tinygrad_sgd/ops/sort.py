@@ -412,3 +412,19 @@ class MedianAll(Max):
 class NanMedianAll(MedianAll):
     rule = "z = the lower median of the non-NaN elements"
     op_name, grad_fn_name, ignore_nan = "nanmedian", "NanmedianBackward", True
+
+
+class NoDerivative(Function):
+    """Values torch computes with no derivative defined (``unique``'s): the node exists, so the
+    result requires grad when its input does (as torch), and backward raises torch's
+    NotImplementedError naming the ATen function (``_unique2``, ``unique_dim``...)."""
+    inputs, rule = ("input",), "values picked from the input (no derivative defined)"
+    derivatives = ("not differentiable (as torch)",)
+
+    def forward(self, input, values, aten_name):
+        """``values``: the array computed beside the node; ``aten_name``: for the error."""
+        self.aten_name = aten_name
+        return values
+
+    def backward(self, g):
+        raise NotImplementedError(f"the derivative for '{self.aten_name}' is not implemented.")

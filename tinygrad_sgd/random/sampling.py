@@ -268,7 +268,9 @@ def multinomial(probs, num_samples: int, replacement: bool = False,
       (torch's ``empty_like(probs).exponential_()``, which keeps probs' layout: with
       ``transposed`` — probs a transposed 2-D tensor — q is drawn column by column), then
       ``argmax`` (one sample) or the indices of the ``num_samples`` largest of ``probs / q``
-      in decreasing order, computed in probs' dtype (float16: float32 rounded to float16).
+      in decreasing order (torch's ``topk``: ties — the zero-probability categories, once the
+      others are drawn — in the order its partial sort leaves them), computed in probs' dtype
+      (float16: float32 rounded to float16).
     * With replacement and several samples: per row, the cumulative sum divided by its total
       (the last entry set to 1) in probs' dtype — in float32 for float16 probs — then one
       float64 uniform per sample, row after row, and the first index whose cumulative value
@@ -302,7 +304,8 @@ def multinomial(probs, num_samples: int, replacement: bool = False,
         if k == 1:
             idx = np.argmax(score, axis=1)[:, None]
         else:
-            idx = np.argsort(-score, axis=1, kind="stable")[:, :k]
+            from ..ops.sort import TopKIndices     # (torch's topk, ties broken as its own)
+            idx = TopKIndices.pick(score, k, True, True)
     else:
         acc = np.float32 if p.dtype == np.float16 else p.dtype
         cum = np.cumsum(rows, axis=1, dtype=acc)               # sequential
