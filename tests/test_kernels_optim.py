@@ -108,3 +108,99 @@ def test_which_updates_reach_the_compiled_kernel(restore_backend, monkeypatch):
         with np.errstate(all="ignore"):
             np_optim.adam_update(theta, g, m, v, None, 0.1, 0.9, 0.999, 1e-8, 1, 0.0)
     assert calls == [np.float32, np.float64]
+
+
+# ---------------------------------------------------------------------------- SGD's arithmetic
+def sgd_arrays(shape, dtype, special):
+    rng = np.random.default_rng(3)
+    theta, g, buf = (rng.standard_normal(shape).astype(dtype) for _ in range(3))
+    if special and g.size >= 6:
+        g.reshape(-1)[:6] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40]
+        theta.reshape(-1)[:3] = [np.finfo(dtype).max, -0.0, np.inf]
+    return theta, g, buf
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("alpha", [-0.01, 0.9, 1.0, -1.0, 1e-8, 3.7])
+@pytest.mark.parametrize("special", [False, True])
+@pytest.mark.parametrize("shape", [(7,), (33, 5), (0,)])
+def test_add_scaled_is_torchs_add_with_alpha_on_either_kernel_set(restore_backend, split, backend,
+                                                                  dtype, alpha, special, shape):
+    """``add_scaled(y, α, x)`` rounds once, as torch's ``y.add_(x, alpha=α)``: bit for bit,
+    NaN/inf/−0/subnormals and overflow included, with either kernel set, in place or not."""
+    import torch
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba not importable")
+    kernels.set_backend(backend)
+    y, x, _ = sgd_arrays(shape, dtype, special)
+    want = torch.from_numpy(y.copy()).add_(torch.from_numpy(x), alpha=alpha).numpy()
+    with np.errstate(all="ignore"):
+        in_place = np_optim.add_scaled(y.copy(), alpha, x, out=None)
+        y_out = y.copy()
+        np_optim.add_scaled(y_out, alpha, x, out=y_out)
+    for got in (in_place, y_out):
+        assert got.dtype == want.dtype and np.array_equal(bits(got), bits(want))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lr, momentum, dampening", [(0.01, 0.9, 0.0), (0.3, 0.5, 0.25),
+                                                     (1e-3, 0.99, 0.9)])
+@pytest.mark.parametrize("special", [False, True])
+@pytest.mark.parametrize("shape", [(7,), (33, 5), (300001,)])
+def test_momentum_step_is_torchs_on_either_kernel_set(restore_backend, split, backend, dtype, lr,
+                                                      momentum, dampening, special, shape):
+    """``momentum_step`` (one pass with the compiled kernels) is torch's two in-place calls,
+    ``buf.mul_(μ).add_(g, alpha=1 − τ)`` and ``θ.add_(buf, alpha=−γ)``, bit for bit over five
+    steps (a fresh gradient each)."""
+    import torch
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba not importable")
+    kernels.set_backend(backend)
+    theta, g, buf = sgd_arrays(shape, dtype, special)
+    t_theta, t_buf = torch.from_numpy(theta.copy()), torch.from_numpy(buf.copy())
+    with np.errstate(all="ignore"):
+        for step in range(1, 6):
+            gs = g * dtype(step)
+            np_optim.momentum_step(theta, gs, buf, lr, momentum, dampening)
+            t_buf.mul_(momentum).add_(torch.from_numpy(gs), alpha=1 - dampening)
+            t_theta.add_(t_buf, alpha=-lr)
+    for got, want in ((theta, t_theta.numpy()), (buf, t_buf.numpy())):
+        assert np.array_equal(bits(got), bits(want))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [dict(momentum=0.9), dict(momentum=0.9, dampening=0.1),
+                                     dict(momentum=0.9, nesterov=True),
+                                     dict(momentum=0.5, weight_decay=1e-2),
+                                     dict(momentum=0.9, maximize=True), dict()])
+def test_sgd_steps_are_torchs_bit_for_bit(restore_backend, backend, dtype, options):
+    """Twenty SGD steps given the same gradients (one parameter Fortran-ordered, so that it
+    takes the NumPy path): torch's parameters and momentum buffers, bit for bit."""
+    import torch
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba not importable")
+    kernels.set_backend(backend)
+    rng = np.random.default_rng(1)
+    starts = [rng.standard_normal((6, 4)).astype(dtype),
+              np.asfortranarray(rng.standard_normal((4, 3)).astype(dtype))]
+    grads = [[rng.standard_normal(a.shape).astype(dtype) for a in starts] for _ in range(20)]
+    results = []
+    for lib in (tg, torch):
+        params = [lib.tensor(a.copy(), requires_grad=True) for a in starts]
+        if lib is tg:
+            params[1] = tg.Tensor(starts[1].copy(order="F")).requires_grad_()
+        opt = lib.optim.SGD(params, lr=0.05, **options)
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = lib.tensor(g)
+            opt.step()
+        if lib is tg:
+            assert not params[1].array.flags.c_contiguous
+        results.append([p.detach().numpy().copy() for p in params] +
+                       [opt.state[p]["momentum_buffer"].detach().numpy().copy()
+                        for p in params if options.get("momentum")])
+    for a, b in zip(*results):
+        assert np.array_equal(bits(a), bits(b))

@@ -124,6 +124,7 @@ ZERO_D = [
     ("Adafactor", {}), ("Adafactor", dict(weight_decay=0.1)), ("ASGD", dict(t0=1)),
     ("Rprop", {}), ("Rprop", dict(maximize=True)), ("LBFGS", {}),
     ("LBFGS", dict(line_search_fn="strong_wolfe")), ("Muon", {}),
+    ("SparseAdam", {}),        # (torch's RuntimeError: a dense gradient)
 ]
 
 

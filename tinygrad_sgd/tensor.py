@@ -226,9 +226,12 @@ class Tensor:
     def is_leaf(self):
         return self.grad_fn is None
 
-    def numpy(self):
-        """The values as a **read-only** NumPy view (copy it to modify: the graph may still need
-        these exact values for backward, so writing into them is made impossible)."""
+    def numpy(self, *, force=False):
+        """The values as a **read-only** NumPy view sharing the tensor's memory (copy it to
+        modify: the graph may still need these exact values for backward, so writing into them
+        is made impossible). ``force`` is accepted as torch's (its copy-to-CPU-and-detach is
+        what every call does here); unlike torch, a tensor that requires grad is not refused
+        — the view is read-only, so it cannot corrupt the graph."""
         view = self.array.view()
         view.flags.writeable = False
         return view

@@ -20,7 +20,8 @@ A few names torch has and the library does not are defined here, with their mean
 CPU-only library (:data:`EXTRAS`): ``torch.dtype`` (the library's ``DType``),
 ``torch.set_default_device`` / ``get_default_device`` (only the CPU), ``torch.autograd.gradcheck``
 and ``gradgradcheck``, ``torch.optim.lr_scheduler._LRScheduler`` (a private name torch keeps);
-``torch.__version__`` and ``torch.version`` (:mod:`.version`).
+``torch.__version__`` and ``torch.version`` (:mod:`.version`); the private base classes
+user code reaches by torch's paths (``torch.nn.modules.batchnorm._BatchNorm``).
 """
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ MODULES = {
     "torch.nn.utils.fusion": Row("tinygrad_sgd.nn.utils.fusion"),
     "torch.nn.utils.prune": Row("tinygrad_sgd.nn.utils.prune"),
     "torch.nn.grad": Row("tinygrad_sgd.nn.grad"),
+    "torch.nn.modules": Row("tinygrad_sgd.nn.modules", frozenset({"SUBMODULES"})),
     "torch.optim.swa_utils": Row("tinygrad_sgd.optim.swa_utils"),
     "torch.optim": Row("tinygrad_sgd.optim", frozenset({"optimizer", "step_hooks"})),
     "torch.optim.lr_scheduler": Row("tinygrad_sgd.optim.lr_scheduler"),
@@ -101,6 +103,20 @@ MODULES = {
     "torchvision.datasets": Row("tinygrad_sgd.vision.datasets"),
     "torchvision.transforms": Row("tinygrad_sgd.vision.transforms"),
 }
+_NN_MODULES = ("module", "linear", "conv", "batchnorm", "normalization", "instancenorm",
+               "container", "activation", "loss", "pooling", "dropout", "sparse", "rnn",
+               "transformer", "padding", "pixelshuffle", "upsampling", "flatten", "distance",
+               "fold", "channelshuffle", "lazy", "adaptive")
+MODULES.update({f"torch.nn.modules.{name}": Row(f"tinygrad_sgd.nn.modules.{name}")
+                for name in _NN_MODULES})
+# the private base classes user code names by torch's path (nn.modules.batchnorm._BatchNorm)
+_NN_PRIVATE = {"conv": ("_ConvNd",), "batchnorm": ("_BatchNorm", "_NormBase"),
+               "instancenorm": ("_InstanceNorm",), "loss": ("_Loss", "_WeightedLoss"),
+               "dropout": ("_DropoutNd",)}
+
+
+def _nn_private(module, name):
+    return lambda: getattr(importlib.import_module(f"tinygrad_sgd.nn.modules.{module}"), name)
 
 
 def _dtype_class():
@@ -149,6 +165,8 @@ EXTRAS = {
     # torch's old base-class name, still what many schedulers subclass
     "torch.optim.lr_scheduler": {"_LRScheduler": _old_scheduler_base},
 }
+EXTRAS.update({f"torch.nn.modules.{module}": {name: _nn_private(module, name) for name in names}
+               for module, names in _NN_PRIVATE.items()})
 
 
 class NotProvidedAttribute(NotImplementedError, AttributeError):

@@ -12,11 +12,13 @@
   placeholders;
 * :mod:`.losses` — loss Modules (NLLLoss, CrossEntropyLoss, BCELoss, ...);
 * :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
-* :mod:`.init` — weight initialisation (kaiming, xavier, ...).
+* :mod:`.init` — weight initialisation (kaiming, xavier, ...);
+* :mod:`.syncbatchnorm` — SyncBatchNorm (one process: batch norm, as torch's fallback);
+* :mod:`.modules` — torch's paths to the same classes (``nn.modules.conv.Conv2d``).
 """
 from . import functional, init
 from . import utils
-from .module import Module, Parameter, IncompatibleKeys
+from .module import Module, Parameter, Buffer, IncompatibleKeys
 from .linear import Linear, Identity, Flatten, Unflatten, Bilinear
 from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
                    Fold, Unfold)
@@ -38,6 +40,7 @@ from .activation import (ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, L
 from .normalization import (LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,
                             LocalResponseNorm)
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .syncbatchnorm import SyncBatchNorm
 from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .channelshuffle import ChannelShuffle
 from .sparse import Embedding, EmbeddingBag
@@ -64,7 +67,7 @@ from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSEL
                      SoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
                      MultiLabelSoftMarginLoss)
 
-__all__ = ["functional", "init", "utils", "Module", "Parameter", "IncompatibleKeys",
+__all__ = ["functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "ReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Flatten", "Unflatten", "Identity", "Dropout2d",
            "GELU", "SiLU", "LeakyReLU", "ELU", "SELU", "CELU", "Softplus", "Hardtanh", "ReLU6",
@@ -98,3 +101,5 @@ __all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgP
             "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 __all__ += ["Bilinear", "EmbeddingBag"] + _loss_ctc.__all__
 __all__ += _pooling_more.__all__ + _adaptive_softmax.__all__ + ["grad"]
+__all__ += ["SyncBatchNorm", "modules"]
+from . import modules  # noqa: E402,F401  (torch's paths: nn.modules.conv.Conv2d, ...)

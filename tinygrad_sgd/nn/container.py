@@ -90,10 +90,41 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def __add__(self, other):
+        """``seq + other``: a new Sequential of both's modules (the same objects), as torch."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential().extend(self).extend(other)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return self.extend(list(other))
+
+    def __mul__(self, other):
+        """``seq * n``: the same modules n times over (shared, not copied), as torch."""
+        _check_factor(self, other)
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        _check_factor(self, other)
+        return self.extend(list(self) * (other - 1))
+
     def forward(self, x):
         for module in self._modules.values():
             x = module(x)
         return x
+
+
+def _check_factor(seq, other):
+    if not isinstance(other, int):
+        raise TypeError(f"unsupported operand type(s) for *: {type(seq)} and {type(other)}")
+    if other <= 0:
+        raise ValueError(f"Non-positive multiplication factor {other} for {type(seq)}")
 
 
 def _index(index, n, what):
@@ -137,6 +168,12 @@ class ModuleList(Module):
 
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
+
+    def pop(self, key):
+        """Remove and return ``self[key]`` (an index or a slice), as torch."""
+        module = self[key]
+        del self[key]
+        return module
 
     def __repr__(self):
         """As torch's: a run of children with the same repr is one line, ``(0-5): 6 x …``."""
@@ -315,6 +352,43 @@ class ParameterDict(Module):
 
     def pop(self, key):
         return self._parameters.pop(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def setdefault(self, key, default=None):
+        """``self[key]``, set to ``default`` first if absent (as dict's)."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self):
+        """Remove and return the last ``(key, parameter)`` pair."""
+        return self._parameters.popitem()
+
+    def copy(self):
+        """A new ParameterDict holding the same Parameters (not copies), as torch."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict([(k, default) for k in keys])
+
+    def __or__(self, other):
+        copy = self.copy()
+        copy.update(other)
+        return copy
+
+    def __ror__(self, other):
+        copy = other.copy()
+        copy.update(self)
+        return copy
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __reversed__(self):
+        return reversed(list(self._parameters))
 
     def update(self, parameters):
         """Add or overwrite entries. As torch: an ``OrderedDict``, a ParameterDict or a

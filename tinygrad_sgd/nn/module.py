@@ -29,7 +29,7 @@ from . import hooks
 from ..dtypes import default_float
 from ..tensor import Tensor
 
-__all__ = ["Parameter", "Module", "IncompatibleKeys"]
+__all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
 
 
 class Parameter(Tensor):
@@ -48,6 +48,24 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """``nn.Buffer(t, persistent=True)``: a Tensor marked to become a buffer when assigned as a
+    Module attribute (``self.stats = nn.Buffer(t)`` is ``register_buffer("stats", t,
+    persistent)``), as torch 2.5+. The module keeps a plain Tensor sharing ``t``'s memory."""
+
+    def __init__(self, data=None, *, persistent=True):
+        if data is None:
+            data = Tensor._of(np.empty((0,), dtype=default_float()))
+        if not isinstance(data, Tensor):
+            raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
+        self._fill(data.array, (), data.requires_grad, None)
+        self.persistent = persistent
+
+    def _plain(self):
+        """The Tensor a module stores: the same memory, as a plain Tensor."""
+        return Tensor._of(self.array, requires_grad=self.requires_grad)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -110,6 +128,8 @@ class Module:
             self._modules.pop(name, None)
             buffers.pop(name, None)
             self.register_parameter(name, value)
+        elif isinstance(value, Buffer) and name not in self._modules:
+            self.register_buffer(name, value, value.persistent)      # (torch's KeyErrors)
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -204,6 +224,8 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (torch Tensor or None required)")
+        if isinstance(tensor, Buffer):     # (as torch: a plain Tensor is kept)
+            tensor = tensor._plain()
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -429,6 +451,47 @@ class Module:
         for b in self.buffers():
             if b.dtype.kind == "f":
                 b.array = b.array.astype(dtype)
+        return self
+
+    def type(self, dst_type):
+        """Every parameter and buffer (integer ones too, unlike ``to``) cast to ``dst_type`` —
+        a dtype, a name like ``"torch.DoubleTensor"`` or a typed class — in place, as torch's
+        ``Module.type``; a parameter that requires grad must stay floating. Returns self."""
+        from ..autograd import no_grad
+        tensors = list(self.parameters()) + list(self.buffers())
+        with no_grad():
+            cast = [t.detach().type(dst_type).array for t in tensors]
+        for t, array in zip(tensors, cast):
+            if t.requires_grad and array.dtype.kind != "f":
+                raise RuntimeError("data set to a tensor that requires gradients must be "
+                                   "floating point or complex dtype")
+        for t, array in zip(tensors, cast):
+            t.array = array
+            if t.grad is not None:
+                t.grad.array = t.grad.array.astype(array.dtype)
+        return self
+
+    def bfloat16(self):
+        """torch's ``bfloat16()``: NumPy (and so this library) has no bfloat16 dtype."""
+        raise NotImplementedError("bfloat16 is not provided by tinygrad_sgd: NumPy has no "
+                                  "bfloat16 dtype (use float(), half() or double())")
+
+    def share_memory(self):
+        """As torch on the CPU: the tensors live in this process's memory already (NumPy has
+        no shared-memory storage to move them to); returns self."""
+        return self
+
+    def to_empty(self, *, device, recurse=True):
+        """As torch: every parameter and buffer (of this module, and its descendants with
+        ``recurse``) gets new uninitialised memory of the same shape and dtype on ``device``
+        (the CPU); the Parameter objects stay. Returns self."""
+        from ..device import check_device
+        check_device(device)
+        modules = self.modules() if recurse else [self]
+        for m in modules:
+            for t in list(m._parameters.values()) + list(m._buffers.values()):
+                if t is not None:
+                    t.array = np.empty_like(t.array)
         return self
 
     def float(self):

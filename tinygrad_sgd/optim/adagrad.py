@@ -3,6 +3,7 @@ all past squared gradients."""
 import numpy as np
 
 from ..tensor import Tensor
+from .adam import _lr_op
 from .optimizer import Optimizer, _check_nonnegative, _count_step, _scalar
 
 __all__ = ["Adagrad"]
@@ -50,12 +51,12 @@ class Adagrad(Optimizer):
         _check_nonnegative(group, "eps", "epsilon value")
 
     def _update(self, p, g, group):
-        lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+        lr_decay, eps = float(group["lr_decay"]), float(group["eps"])
         if p not in self.state:     # added by add_param_group after __init__
             self._init_state(p)
         state = self.state[p]
         step = _count_step(state)
-        clr = lr / (1 + (step - 1) * lr_decay)
+        clr = _lr_op(group["lr"], lambda a, b: a / b, 1 + (step - 1) * lr_decay)
         total = state["sum"].array
         total += g * g
         denom = np.sqrt(total)

@@ -2,6 +2,7 @@
 update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or decoupled
 (AdamW) weight decay."""
 from .. import kernels
+from ..tensor import Tensor
 from .optimizer import Optimizer, _check_betas, _check_nonnegative, _zeros
 
 __all__ = ["Adam", "AdamW"]
@@ -45,12 +46,18 @@ class Adam(Optimizer):
         weight_decay = float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
         theta, state = p.array, self._step_state(p, "exp_avg", "exp_avg_sq")
-        decay = lr * weight_decay if weight_decay != 0 and group["decoupled_weight_decay"] else 0
+        decay = 0
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            # θ·(1 − γλ): with a Tensor lr, 1 − γλ is a float32 tensor op (and 1 − it, exact)
+            decay = (1 - _lr_op(group["lr"], lambda a, b: 1 - a * b, weight_decay)
+                     if isinstance(group["lr"], Tensor) else lr * weight_decay)
         if group["amsgrad"] and "max_exp_avg_sq" not in state:   # (also amsgrad switched on later)
             state["max_exp_avg_sq"] = _zeros(p)
         v_max = state["max_exp_avg_sq"].array if group["amsgrad"] else None
         kernels.optim.adam_update(theta, g, state["exp_avg"].array, state["exp_avg_sq"].array,
-                                  v_max, lr, beta1, beta2, eps, float(state["step"]), decay)
+                                  v_max, lr, beta1, beta2, eps, float(state["step"]), decay,
+                                  _lr_op(group["lr"], lambda a, b: a / b,
+                                         1 - beta1 ** float(state["step"])))
 
 
 class AdamW(Adam):
@@ -76,3 +83,13 @@ def _pair(betas):
     if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
     return tuple(betas)
+
+
+def _lr_op(lr, op, other):
+    """``op(lr, other)`` as torch computes it: with a Python ``lr`` in double precision; with a
+    Tensor ``lr`` (torch's 0-d float32) as a tensor op — ``other`` rounded to ``lr``'s dtype
+    first, the result rounded to it too (Adam's ``lr / (1 − β₁ᵗ)``). Returns a Python float."""
+    if not isinstance(lr, Tensor):
+        return op(float(lr), other)
+    dtype = lr.array.dtype.type
+    return float(dtype(op(dtype(lr.array.reshape(())), dtype(other))))

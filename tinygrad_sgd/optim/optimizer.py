@@ -161,8 +161,8 @@ class Optimizer:
                     g = p.grad.array
                     if group.get("maximize", False):
                         g = -g
-                    if coupled:
-                        g = g + weight_decay * p.array
+                    if coupled:      # torch's grad.add(param, alpha=λ): one rounding
+                        g = kernels.optim.add_scaled(g, weight_decay, p.array)
                     p._bump_version()
                     self._update(p, g, group)
         return loss

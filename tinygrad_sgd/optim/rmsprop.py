@@ -2,6 +2,7 @@
 recent gradients; optionally centered (subtract the running mean first) and with momentum."""
 import numpy as np
 
+from ..kernels.optim import add_scaled
 from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lerp_, _scalar, _sqrt_,
                         _zeros)
 
@@ -58,7 +59,7 @@ class RMSprop(Optimizer):
         _count_step(state)
         square_avg = state["square_avg"].array
         square_avg *= alpha
-        square_avg += (1 - alpha) * g * g
+        add_scaled(square_avg, (1 - alpha) * g, g, out=square_avg)   # torch's addcmul_
         if group["centered"]:
             grad_avg = state.setdefault("grad_avg", _zeros(p)).array
             _lerp_(grad_avg, g, 1 - alpha)
@@ -70,7 +71,7 @@ class RMSprop(Optimizer):
             buf = state.setdefault("momentum_buffer", _zeros(p)).array
             buf *= momentum
             buf += g / denom
-            theta -= lr * buf
+            add_scaled(theta, -lr, buf, out=theta)        # torch's add_(buf, alpha=-lr)
         else:
             update = -lr * g
             update /= denom

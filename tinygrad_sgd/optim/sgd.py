@@ -2,6 +2,8 @@
 decay and maximize, with torch's exact update."""
 import numpy as np
 
+from .. import kernels
+from ..kernels.optim import add_scaled
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_nonnegative, _number
 
@@ -20,8 +22,10 @@ class SGD(Optimizer):
             g ← g + μ·b  if nesterov, else  g ← b
         θ ← θ − γ·g
 
-    Parameters without a gradient are skipped. ``step()`` runs under no_grad and updates in
-    place, so each parameter's version counter moves.
+    Each ``a + c·b`` is rounded once, as torch's ``add_(b, alpha=c)`` (a fused multiply-add:
+    :func:`~tinygrad_sgd.kernels.optim.add_scaled`). Parameters without a gradient are
+    skipped. ``step()`` runs under no_grad and updates in place, so each parameter's version
+    counter moves.
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
@@ -55,10 +59,14 @@ class SGD(Optimizer):
             buf = state.get("momentum_buffer")
             if buf is None or id(p) in self._without_buffer:
                 buf = state["momentum_buffer"] = Tensor._of(np.array(g, copy=True))
-            else:   # the buffer is the optimizer's own: plain in-place NumPy
+            elif not group["nesterov"]:   # the buffer, then the parameter: one kernel
+                kernels.optim.momentum_step(p.array, g, buf.array, float(group["lr"]),
+                                            momentum, dampening)
+                return
+            else:   # the buffer is the optimizer's own: in place
                 b = buf.array
                 b *= momentum
-                b += g if dampening == 0 else (1 - dampening) * g
-            g = g + momentum * buf.array if group["nesterov"] else buf.array
+                add_scaled(b, 1 - dampening, g, out=b)
+            g = add_scaled(g, momentum, buf.array) if group["nesterov"] else buf.array
         theta = p.array
-        theta -= float(group["lr"]) * g
+        add_scaled(theta, -float(group["lr"]), g, out=theta)   # torch's add_(g, alpha=-lr)

@@ -1,14 +1,20 @@
 """Compiled Adam update: :func:`tinygrad_sgd.kernels.optim.adam_update` in one pass over the
 parameter, each element through the NumPy twin's operations in the same order, each rounded to
 the dtype (constants rounded to it first; no fastmath: a fused multiply-add would round once
-where NumPy rounds twice). Threads take ranges of elements (each element is its own)."""
+where NumPy rounds twice). Threads take ranges of elements (each element is its own).
+
+And the single-rounding ``y + α·x`` of :func:`tinygrad_sgd.kernels.optim.add_scaled` (torch's
+``add_(x, alpha=α)``: SGD's update and momentum), in one pass by the same arithmetic as the NumPy
+twin: float32 through float64, float64 by Dekker's two-product and Knuth's two-sum; and SGD's
+momentum step (the buffer's update, then the parameter's) in one pass.
+(``math.fma`` is not available to numba; an fma instruction is not certain on every CPU.)"""
 import numpy as np
 
 import numba
 
 from ..threads import parallel_for
 
-__all__ = ["adam_update"]
+__all__ = ["adam_update", "add_scaled", "momentum_step"]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")    # x/0 is ±inf or NaN, no raise
@@ -38,7 +44,7 @@ def _adam(theta, g, m, v, v_max, amsgrad, keep, decay, w, small_w, one_minus_w, 
         t[i] = t[i] + neg_step_size * mi / denom
 
 
-def adam_update(theta, g, m, v, v_max, lr, beta1, beta2, eps, step, decay):
+def adam_update(theta, g, m, v, v_max, lr, beta1, beta2, eps, step, decay, step_size=None):
     """As the NumPy twin, for C-contiguous arrays of one float dtype."""
     dt = theta.dtype.type
     flat = [a.reshape(-1) for a in (theta, g, m, v)]
@@ -46,9 +52,101 @@ def adam_update(theta, g, m, v, v_max, lr, beta1, beta2, eps, step, decay):
     vm = v_max.reshape(-1) if amsgrad else flat[3][:0]
     w = 1 - beta1
     constants = (dt(1 - decay), dt(w), abs(w) < 0.5, dt(1 - w), dt(beta2), dt(1 - beta2),
-                 dt(-(lr / (1 - beta1 ** step))), dt((1 - beta2 ** step) ** 0.5), dt(eps))
+                 dt(-(lr / (1 - beta1 ** step) if step_size is None else step_size)),
+                 dt((1 - beta2 ** step) ** 0.5), dt(eps))
     keep, w32, small_w, one_minus_w, b2, one_minus_b2, neg_step, bc2, e = constants
     n = flat[0].size
     parallel_for(n, lambda a, b: _adam(*flat, vm, amsgrad, keep, decay != 0, w32, small_w,
                                        one_minus_w, b2, one_minus_b2, neg_step, bc2, e, a, b),
                  work=4 * n)
+
+
+_SPLIT = 134217729.0        # 2**27 + 1: Veltkamp's split of a double into two 26-bit halves
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _fma32(a, x, y):
+    """a·x + y rounded once to float32 (float32 a, x, y: the product is exact in float64)."""
+    return np.float32(np.float64(y) + np.float64(a) * np.float64(x))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _split(a):
+    """Veltkamp's split: (hi, lo), a = hi + lo, each half 26 bits (Dekker's two-product)."""
+    hi = _SPLIT * a
+    hi = hi - (hi - a)
+    return hi, a - hi
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _fma64(a, a_hi, a_lo, x, y):
+    """a·x + y rounded once in float64 (a = a_hi + a_lo, split by the caller): the product's
+    error by two-product, the sum's by two-sum, added back once."""
+    p = a * x
+    x_hi, x_lo = _split(x)
+    err = ((a_hi * x_hi - p) + a_hi * x_lo + a_lo * x_hi) + a_lo * x_lo
+    s = y + p
+    b = s - y
+    err = err + ((p - b) + (y - (s - b)))
+    r = s + err
+    return r if np.isfinite(r) else s       # (inf/NaN, or a split that overflowed)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _add_scaled32(y, alpha, x, out, i0, i1):
+    """out = y + alpha·x rounded once, elements i0..i1 (float32)."""
+    y, x, out = y[i0:i1], x[i0:i1], out[i0:i1]       # (sliced: indices from 0, vectorized)
+    for i in range(out.shape[0]):
+        out[i] = _fma32(alpha, x[i], y[i])
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _add_scaled64(y, alpha, x, out, i0, i1):
+    """out = y + alpha·x rounded once, elements i0..i1 (float64)."""
+    a_hi, a_lo = _split(alpha)
+    y, x, out = y[i0:i1], x[i0:i1], out[i0:i1]
+    for i in range(out.shape[0]):
+        out[i] = _fma64(alpha, a_hi, a_lo, x[i], y[i])
+
+
+def add_scaled(y, alpha, x, out):
+    """As the NumPy twin, for C-contiguous arrays of one float dtype and shape, ``out`` given."""
+    flat = [a.reshape(-1) for a in (y, x, out)]
+    kernel = _add_scaled32 if y.dtype == np.float32 else _add_scaled64
+    alpha = y.dtype.type(alpha)
+    n = flat[0].size
+    parallel_for(n, lambda a, b: kernel(flat[0], alpha, flat[1], flat[2], a, b), work=3 * n)
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _momentum32(theta, g, buf, neg_lr, momentum, keep, i0, i1):
+    """SGD's momentum step, elements i0..i1 (float32): b ← μ·b; b ← b + (1 − τ)·g; θ ← θ − γ·b
+    (the arrays sliced first: a loop over indices from 0 is vectorized, one from i0 is not)."""
+    theta, g, buf = theta[i0:i1], g[i0:i1], buf[i0:i1]
+    for i in range(theta.shape[0]):
+        b = _fma32(keep, g[i], buf[i] * momentum)
+        buf[i] = b
+        theta[i] = _fma32(neg_lr, b, theta[i])
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _momentum64(theta, g, buf, neg_lr, momentum, keep, i0, i1):
+    """As :func:`_momentum32`, float64."""
+    lr_hi, lr_lo = _split(neg_lr)
+    keep_hi, keep_lo = _split(keep)
+    theta, g, buf = theta[i0:i1], g[i0:i1], buf[i0:i1]
+    for i in range(theta.shape[0]):
+        b = _fma64(keep, keep_hi, keep_lo, g[i], buf[i] * momentum)
+        buf[i] = b
+        theta[i] = _fma64(neg_lr, lr_hi, lr_lo, b, theta[i])
+
+
+def momentum_step(theta, g, buf, lr, momentum, dampening):
+    """As the NumPy twin, for C-contiguous arrays of one float dtype and shape."""
+    dt = theta.dtype.type
+    flat = [a.reshape(-1) for a in (theta, g, buf)]
+    kernel = _momentum32 if theta.dtype == np.float32 else _momentum64
+    constants = dt(-lr), dt(momentum), dt(1 - dampening)
+    n = flat[0].size
+    parallel_for(n, lambda a, b: kernel(*flat, *constants, a, b), work=3 * n)
