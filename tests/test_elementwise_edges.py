@@ -11,7 +11,6 @@ dtypes, signed zeros, gradients and error messages.
   dtype; logical ops after promotion; max(other=), linalg.vector_norm(out=).
 """
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -37,14 +36,7 @@ def assert_same(theirs, ours, rtol=0.0, atol=0.0):
     assert np.array_equal(np.signbit(a[zeros]), np.signbit(b[zeros])), (a, b)
 
 
-def outcome(fn, lib):
-    """``fn(lib)``, or the exception it raised."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return fn(lib)
-        except Exception as e:          # noqa: BLE001  (compared with torch's below)
-            return e
+from torch_compare import outcome  # noqa: E402  (fn(lib), or the exception it raised)
 
 
 def assert_same_outcome(fn, rtol=0.0, atol=0.0):

@@ -27,14 +27,7 @@ def _dtype_name(t):
     return str(t.dtype).split(".")[-1]
 
 
-def outcome(fn, lib):
-    """``fn(lib)``, or the exception it raised."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return fn(lib)
-        except Exception as e:          # noqa: BLE001  (compared with torch's below)
-            return e
+from torch_compare import outcome  # noqa: E402  (fn(lib), or the exception it raised)
 
 
 def assert_same_value(theirs, ours):

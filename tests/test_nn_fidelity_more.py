@@ -18,16 +18,7 @@ import tinygrad_sgd as tg
 RNG = np.random.default_rng(7)
 
 
-def F(L):
-    return L.nn.functional
-
-
-def _np(t):
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else t.numpy()
-
-
-def _name(dtype):
-    return str(dtype).split(".")[-1]
+from torch_compare import F, as_numpy as _np, dtype_name as _name  # noqa: E402,F401
 
 
 class Outcome:

@@ -14,7 +14,6 @@ compared with torch (the oracle): values, dtypes, gradients and error classes.
   independent of the others in the batch;
 * matmul/mm of bool tensors raise torch's NotImplementedError (named after its kernel).
 """
-import warnings
 
 import numpy as np
 import pytest
@@ -41,13 +40,7 @@ def assert_same(theirs, ours, rtol=0.0, atol=0.0):
     np.testing.assert_allclose(b, a, rtol=rtol, atol=atol, equal_nan=True)
 
 
-def outcome(fn, lib):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return fn(lib)
-        except Exception as e:          # noqa: BLE001  (compared with torch's below)
-            return e
+from torch_compare import outcome  # noqa: E402  (fn(lib), or the exception it raised)
 
 
 def assert_same_outcome(fn, rtol=0.0, atol=0.0):
