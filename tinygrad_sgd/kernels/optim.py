@@ -97,10 +97,12 @@ def add_scaled(y, alpha, x, out=None):
     if scalar and (alpha == 1 or alpha == -1):
         return (np.add if alpha == 1 else np.subtract)(y, x, out=out)
     fast = compiled()
-    if fast is not None and scalar and out is not None and fast.floats(y, x, out) \
-            and y.shape == x.shape == out.shape \
-            and all(a.flags.c_contiguous for a in (y, x, out)):
-        return fast.optim.add_scaled(y, alpha, x, out)
+    if fast is not None and scalar and fast.floats(y, x) and y.shape == x.shape \
+            and y.flags.c_contiguous and x.flags.c_contiguous:
+        if out is None:
+            out = np.empty_like(y)
+        if out.dtype == y.dtype and out.shape == y.shape and out.flags.c_contiguous:
+            return fast.optim.add_scaled(y, alpha, x, out)
     if dtype in (np.float32, np.float16):
         wide = np.asarray(alpha, dtype).astype(np.float64) * np.asarray(x, np.float64)
         wide += y
