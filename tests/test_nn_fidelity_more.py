@@ -18,40 +18,7 @@ import tinygrad_sgd as tg
 RNG = np.random.default_rng(7)
 
 
-from torch_compare import F, as_numpy as _np, dtype_name as _name  # noqa: E402,F401
-
-
-class Outcome:
-    """What one library did with a call: its result and gradients, or its error."""
-
-    def __init__(self, L, fn, arrays, grad):
-        self.error, self.out, self.grads = None, None, None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ts = [L.tensor(a) for a in arrays]
-            for i in grad:
-                ts[i].requires_grad_(True)
-            try:
-                self.out = fn(L, *ts)
-                if grad and self.out.requires_grad:
-                    w = np.cos(np.arange(self.out.numel()) + 1.0).reshape(tuple(self.out.shape))
-                    weighted = (self.out * L.tensor(w).to(self.out.dtype)).sum()
-                    self.grads = L.autograd.grad(weighted, [ts[i] for i in grad],
-                                                 allow_unused=True)
-            except Exception as e:      # (compared with torch's below)
-                self.error = e
-
-
-def assert_values(ours, theirs, rtol, atol, what="value"):
-    a, b = _np(ours), _np(theirs)
-    assert a.shape == b.shape, f"{what}: shape {a.shape} != torch's {b.shape}"
-    assert _name(ours.dtype) == _name(theirs.dtype), \
-        f"{what}: dtype {ours.dtype} != torch's {theirs.dtype}"
-    if a.dtype.kind in "biu":
-        np.testing.assert_array_equal(a, b, err_msg=what)
-        return
-    np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol,
-                               atol=atol, equal_nan=True, err_msg=what)
+from torch_compare import F, Outcome, assert_values, as_numpy as _np  # noqa: E402,F401
 
 
 def same_as_torch(fn, arrays, grad=(), rtol=1e-6, atol=1e-7, message=True):
