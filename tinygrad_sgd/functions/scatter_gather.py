@@ -182,16 +182,38 @@ def index_select(input, dim, index):
     return named(out, "IndexSelectBackward0", input)
 
 
-def _source(input, d, idx, source, op, error=ShapeError):
-    if source.ndim != input.ndim or any(a != b for k, (a, b) in
-                                        enumerate(zip(input.shape, source.shape)) if k != d):
+def index_func_checks(input, d, index, source, func):
+    """The flat index of index_add/index_reduce, after torch's checks in torch's order
+    (``index_func_meta_impl``): the index a vector of int32/int64, the dtypes equal, ``dim``
+    inside the source, one index per source slice, the shapes equal without ``dim`` (whole
+    shapes where either side is 0-d)."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{func}(): argument 'index' must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index.ndim > 1:
+        raise IndexError(f"{func}_(): Index is supposed to be a vector, but got dim: "
+                         f"{index.ndim} with type: {_dtype_name(index.dtype)} and size: "
+                         f"{list(index.shape)}")
+    idx = _index(index, func + "_").reshape(-1)
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"{func}_(): self ({_dtype_name(input.dtype)}) and source "
+                           f"({_dtype_name(source.dtype)}) must have the same scalar type")
+    if d != 0 and d >= source.ndim:
+        raise RuntimeError(f"{func}_(): Indexing dim {d} is out of bounds of the source tensor "
+                           f"with dim {source.ndim}")
+    if idx.size != (source.shape[d] if source.ndim else 1):
+        if source.ndim == 0:     # (torch's message asks a 0-d source for its size along 0)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        raise RuntimeError(f"{func}_(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({source.shape[d]}), for dim: {d}")
+    self_shape, source_shape = list(input.shape), list(source.shape)
+    if input.ndim and source.ndim:
+        del self_shape[d], source_shape[d]
+    if self_shape != source_shape:
         raise ShapeError(f"source tensor shape must match self tensor shape, excluding "
                          f"the specified dimension. Got self.shape = {list(input.shape)} "
                          f"source.shape = {list(source.shape)}")
-    m = source.shape[d] if source.ndim else 1
-    if idx.size != m:
-        raise error(f"{op}(): Number of indices ({idx.size}) should be equal to "
-                    f"source.size(dim): ({m}), for dim: {d}")
+    return idx
 
 
 @tensor_method
@@ -200,16 +222,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     repeated indices add up."""
     d = normalize_dim(dim, input.ndim, "index_add")
     n = input.shape[d] if input.ndim else 1
-    idx = _index(index, "index_add_")
-    if idx.ndim > 1:
-        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
-                         f"{idx.ndim} with type: {_dtype_name(index.dtype)} and size: "
-                         f"{list(idx.shape)}")
-    if source.dtype != input.dtype:
-        raise RuntimeError(f"index_add_(): self ({_dtype_name(input.dtype)}) and source "
-                           f"({_dtype_name(source.dtype)}) must have the same scalar type")
-    _source(input, d, idx.reshape(-1), source, "index_add_")
-    idx = idx.reshape(-1)
+    idx = index_func_checks(input, d, index, source, "index_add")
     if input.ndim <= 1 and idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")        # (torch's 1-d kernel's words)
     idx = _in_range(idx, n, d, RuntimeError)
@@ -249,6 +262,13 @@ def index_copy(input, dim, index, source):
     if not isinstance(index, Tensor):
         raise TypeError(f"index_copy(): argument 'index' must be Tensor, not "
                         f"{type(index).__name__}")
+    # torch's checks, in its order (its meta function, then the kernel's range check)
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got "
+                         f"{index.ndim})")
+    if source.ndim == 0 and index.numel() != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one "
+                         f"element (got {index.numel()})")
     if source.ndim and input.ndim and source.ndim != input.ndim:
         raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
                          f"dimensionality must match. Source dimensionality ({source.ndim}), "
@@ -256,16 +276,28 @@ def index_copy(input, dim, index, source):
     if index.dtype != np.int64:          # (torch: only int64 here, unlike index_select)
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
                            f"{_dtype_name(index.dtype)}")
-    if index.ndim > 1:
-        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got "
-                         f"{index.ndim})")
-    idx = _vector(index, "index_copy_", n, d, prefix="index_copy_(): ")
     if source.dtype != input.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
                            f"but got (self) {_dtype_name(input.dtype)} and (source) "
                            f"{_dtype_name(source.dtype)}")
-    _source(input, d, idx, source, "index_copy_", IndexError)
-    return IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else ())
+    # the shapes without ``dim`` (a 0-d tensor's: none) must agree; a 0-d self takes a
+    # one-element 1-d source, a 1-d self a 0-d source, as torch
+    self_slice = [s for k, s in enumerate(input.shape) if k != d]
+    source_slice = [s for k, s in enumerate(source.shape) if k != d]
+    if self_slice != source_slice:
+        def show(sizes):
+            return " ".join(map(str, sizes))
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
+                           f"shapes. Destination slice shape: {show(self_slice)} at dimension "
+                           f"{d} and source slice shape: {show(source_slice)} at dimension 0.")
+    if source.ndim and index.numel() != source.shape[d]:
+        raise IndexError(f"index_copy_(): Number of indices ({index.numel()}) should be equal "
+                         f"to source.size(dim) ({source.shape[d]})")
+    idx = _vector(index, "index_copy_", n, d, prefix="index_copy_(): ")
+    if input.ndim <= 1:                  # (a 0-d self or source counts as one place)
+        out = IndexPut.apply(input.reshape(-1), source.reshape(-1), (idx,))
+        return out.reshape(input.shape)
+    return IndexPut.apply(input, source, _at(input, d, idx))
 
 
 @tensor_method

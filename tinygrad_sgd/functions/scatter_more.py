@@ -14,14 +14,13 @@ import numpy as np
 
 from .. import autograd
 from ..arguments import normalize_dim
-from ..errors import ShapeError
 from ..kernels.layout import inverse_order
 from ..ops.index import IndexPut, ScatterReduce, diagonal_index
 from ..ops.shape import Staged
 from ..tensor import Tensor, tensor_method
 from .index import diagonal, select, torch_index
 from .inplace import _dtype_name
-from .scatter_gather import _method, _index
+from .scatter_gather import _method, index_func_checks
 
 __all__ = ["index_put", "index_put_", "put", "index_reduce", "diagonal_scatter",
            "select_scatter", "slice_scatter"]
@@ -129,24 +128,10 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
                            f"amin but got {reduce}.")
     d = normalize_dim(dim, input.ndim, "index_reduce")
-    if source.dtype != input.dtype:
-        raise RuntimeError(f"index_reduce_(): self ({_dtype_name(input.dtype)}) and source "
-                           f"({_dtype_name(source.dtype)}) must have the same scalar type")
-    idx = _index(index, "index_reduce_")
-    if idx.ndim > 1:
-        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: "
-                         f"{idx.ndim} with type: {_dtype_name(idx.dtype)} and size: "
-                         f"{list(idx.shape)}")
-    idx = idx.reshape(-1)
-    if source.ndim != input.ndim or any(a != b for k, (a, b) in
-                                        enumerate(zip(input.shape, source.shape)) if k != d):
-        raise ShapeError(f"source tensor shape must match self tensor shape, excluding the "
-                         f"specified dimension. Got self.shape = {list(input.shape)} "
-                         f"source.shape = {list(source.shape)}")
+    idx = index_func_checks(input, d, index, source, "index_reduce")
     base, src = (input, source) if input.ndim else (input.reshape(1), source.reshape(1))
-    if idx.size != src.shape[d]:
-        raise RuntimeError(f"index_reduce_(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim): ({src.shape[d]}), for dim: {d}")
+    if src.ndim == 0:                   # (a 1-d self and a 0-d source: one slice)
+        src = src.reshape(1)
     if idx.size and (idx.min() < 0 or idx.max() >= base.shape[d]):
         raise IndexError("index out of range in self")
     shape = [1] * src.ndim
