@@ -18,21 +18,21 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x):
-        return F.relu(x, inplace=self.inplace)
+    def forward(self, input):
+        return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
-    def forward(self, x):
-        return F.sigmoid(x)
+    def forward(self, input):
+        return F.sigmoid(input)
 
 
 class Tanh(Module):
-    def forward(self, x):
-        return F.tanh(x)
+    def forward(self, input):
+        return F.tanh(input)
 
 
 class _AlongDim(Module):
@@ -48,18 +48,18 @@ class _AlongDim(Module):
 
 
 class Softmax(_AlongDim):
-    def forward(self, x):
-        return F.softmax(x, self.dim)
+    def forward(self, input):
+        return F.softmax(input, self.dim)
 
 
 class LogSoftmax(_AlongDim):
-    def forward(self, x):
-        return F.log_softmax(x, self.dim)
+    def forward(self, input):
+        return F.log_softmax(input, self.dim)
 
 
 class Softmin(_AlongDim):
-    def forward(self, x):
-        return F.softmin(x, self.dim)
+    def forward(self, input):
+        return F.softmin(input, self.dim)
 
 
 class _Inplace(Module):
@@ -78,36 +78,36 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, x):
-        return F.gelu(x, approximate=self.approximate)
+    def forward(self, input):
+        return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
 
 
 class SiLU(_Inplace):
-    def forward(self, x):
-        return F.silu(x, self.inplace)
+    def forward(self, input):
+        return F.silu(input, self.inplace)
 
 
 class Mish(_Inplace):
-    def forward(self, x):
-        return F.mish(x, self.inplace)
+    def forward(self, input):
+        return F.mish(input, self.inplace)
 
 
 class Hardswish(_Inplace):
-    def forward(self, x):
-        return F.hardswish(x, self.inplace)
+    def forward(self, input):
+        return F.hardswish(input, self.inplace)
 
 
 class Hardsigmoid(_Inplace):
-    def forward(self, x):
-        return F.hardsigmoid(x, self.inplace)
+    def forward(self, input):
+        return F.hardsigmoid(input, self.inplace)
 
 
 class SELU(_Inplace):
-    def forward(self, x):
-        return F.selu(x, self.inplace)
+    def forward(self, input):
+        return F.selu(input, self.inplace)
 
 
 class LeakyReLU(Module):
@@ -115,8 +115,8 @@ class LeakyReLU(Module):
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
 
-    def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope, self.inplace)
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
@@ -128,16 +128,16 @@ class ELU(Module):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
 
-    def forward(self, x):
-        return F.elu(x, self.alpha, self.inplace)
+    def forward(self, input):
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class CELU(ELU):
-    def forward(self, x):
-        return F.celu(x, self.alpha, self.inplace)
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
 
 
 class Softplus(Module):
@@ -145,8 +145,8 @@ class Softplus(Module):
         super().__init__()
         self.beta, self.threshold = beta, threshold
 
-    def forward(self, x):
-        return F.softplus(x, self.beta, self.threshold)
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -159,8 +159,8 @@ class Hardtanh(Module):
             raise ValueError("min_val cannot be greater than max_val")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
-    def forward(self, x):
-        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
         return (f"min_val={self.min_val}, max_val={self.max_val}"
@@ -176,13 +176,13 @@ class ReLU6(Hardtanh):
 
 
 class LogSigmoid(Module):
-    def forward(self, x):
-        return F.logsigmoid(x)
+    def forward(self, input):
+        return F.logsigmoid(input)
 
 
 class Softsign(Module):
-    def forward(self, x):
-        return F.softsign(x)
+    def forward(self, input):
+        return F.softsign(input)
 
 
 class PReLU(Module):
@@ -195,8 +195,8 @@ class PReLU(Module):
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(np.full((num_parameters,), init, default_float(dtype)))
 
-    def forward(self, x):
-        return F.prelu(x, self.weight)
+    def forward(self, input):
+        return F.prelu(input, self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
@@ -207,8 +207,8 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x):
-        return F.glu(x, self.dim)
+    def forward(self, input):
+        return F.glu(input, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -226,22 +226,22 @@ class _Shrink(Module):
 class Hardshrink(_Shrink):
     """x where |x| > λ, else 0."""
 
-    def forward(self, x):
-        return F.hardshrink(x, self.lambd)
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
 
 
 class Softshrink(_Shrink):
     """x ∓ λ outside [−λ, λ], 0 inside."""
 
-    def forward(self, x):
-        return F.softshrink(x, self.lambd)
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
 
 
 class Tanhshrink(Module):
     """x − tanh(x)."""
 
-    def forward(self, x):
-        return F.tanhshrink(x)
+    def forward(self, input):
+        return F.tanhshrink(input)
 
 
 class Threshold(Module):
@@ -251,8 +251,8 @@ class Threshold(Module):
         super().__init__()
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
-    def forward(self, x):
-        return F.threshold(x, self.threshold, self.value, self.inplace)
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
         return (f"threshold={self.threshold}, value={self.value}"
@@ -267,8 +267,8 @@ class RReLU(Module):
         super().__init__()
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
-    def forward(self, x):
-        return F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
@@ -278,7 +278,8 @@ class RReLU(Module):
 class Softmax2d(Module):
     """Softmax over the channels (dim −3) of ``(N, C, H, W)`` or ``(C, H, W)``."""
 
-    def forward(self, x):
-        if x.ndim not in (3, 4):
-            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead")
-        return F.softmax(x, -3)
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"instead")
+        return F.softmax(input, -3)

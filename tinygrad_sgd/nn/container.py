@@ -114,10 +114,10 @@ class Sequential(Module):
         _check_factor(self, other)
         return self.extend(list(self) * (other - 1))
 
-    def forward(self, x):
+    def forward(self, input):
         for module in self._modules.values():
-            x = module(x)
-        return x
+            input = module(input)
+        return input
 
 
 def _check_factor(seq, other):

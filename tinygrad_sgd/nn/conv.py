@@ -115,12 +115,12 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, device=device, dtype=dtype)
 
-    def forward(self, x):
+    def forward(self, input):
         conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self.dims]
         if self.padding_mode != "zeros":
-            x = F.pad(x, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
                     self.groups)
 
 
@@ -136,7 +136,8 @@ class Conv3d(Conv2d):
 
 class ConvTranspose2d(_ConvNd):
     """The transposed convolution: input (N, C_in, H, W), ``weight`` (C_in, C_out/groups, kh,
-    kw); ``forward(x, output_size=None)`` picks the output_padding that gives ``output_size``."""
+    kw); ``forward(input, output_size=None)`` picks the output_padding that gives
+    ``output_size``."""
     transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -167,10 +168,10 @@ class ConvTranspose2d(_ConvNd):
                                  f"{list(x.shape[-n:])})")
         return tuple(want - a for want, a in zip(size, lo))
 
-    def forward(self, x, output_size=None):
+    def forward(self, input, output_size=None):
         conv = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.dims]
-        return conv(x, self.weight, self.bias, self.stride, self.padding,
-                    self._output_padding(x, output_size), self.groups, self.dilation)
+        return conv(input, self.weight, self.bias, self.stride, self.padding,
+                    self._output_padding(input, output_size), self.groups, self.dilation)
 
 
 class ConvTranspose1d(ConvTranspose2d):
@@ -192,8 +193,8 @@ class Unfold(Module):
         self.kernel_size, self.dilation = kernel_size, dilation
         self.padding, self.stride = padding, stride
 
-    def forward(self, x):
-        return F.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
@@ -208,8 +209,8 @@ class Fold(Module):
         self.output_size, self.kernel_size = output_size, kernel_size
         self.dilation, self.padding, self.stride = dilation, padding, stride
 
-    def forward(self, x):
-        return F.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding,
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
                       self.stride)
 
     def extra_repr(self):

@@ -24,45 +24,45 @@ class Dropout(_DropoutNd):
     """Zero each element with probability ``p`` while training (kept ones ×1/(1−p));
     the identity after ``eval()``."""
 
-    def forward(self, x):
-        return F.dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
     """Zero whole channels of ``(N, C, H, W)`` with probability ``p`` while training (kept ones
     ×1/(1−p)); the identity after ``eval()``."""
 
-    def forward(self, x):
-        return F.dropout2d(x, self.p, self.training, self.inplace)
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
     """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` with probability ``p`` while
     training (kept ones ×1/(1−p)); the identity after ``eval()``."""
 
-    def forward(self, x):
-        return F.dropout1d(x, self.p, self.training, self.inplace)
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(_DropoutNd):
     """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` with probability ``p``
     while training (kept ones ×1/(1−p)); the identity after ``eval()``."""
 
-    def forward(self, x):
-        return F.dropout3d(x, self.p, self.training, self.inplace)
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
     """Alpha dropout while training (keeps a SELU network's mean and variance); the identity
     after ``eval()``. As torch, ``inplace`` is stored but not used."""
 
-    def forward(self, x):
-        return F.alpha_dropout(x, self.p, self.training)
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels while training; the identity after ``eval()``. As
     torch, ``inplace`` is stored but not used."""
 
-    def forward(self, x):
-        return F.feature_alpha_dropout(x, self.p, self.training)
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)

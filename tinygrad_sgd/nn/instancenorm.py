@@ -25,21 +25,21 @@ class _InstanceNorm(_NormBase):
                                self.training or not self.track_running_stats,
                                self.momentum if self.momentum is not None else 0.0, self.eps)
 
-    def forward(self, x):
-        self._check_input_dim(x)
+    def forward(self, input):
+        self._check_input_dim(input)
         unbatched = min(self._dims)
-        feature_dim = x.ndim - unbatched
-        if x.shape[feature_dim] != self.num_features:
+        feature_dim = input.ndim - unbatched
+        if input.shape[feature_dim] != self.num_features:
             if self.affine:
                 raise ValueError(f"expected input's size at dim={feature_dim} to match "
                                  f"num_features ({self.num_features}), but got: "
-                                 f"{x.shape[feature_dim]}.")
+                                 f"{input.shape[feature_dim]}.")
             warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
                           f"can silence this warning by not passing in num_features, which is "
                           f"not used because affine=False", UserWarning, stacklevel=2)
-        if x.ndim == unbatched:
-            return self._apply_instance_norm(x.unsqueeze(0)).squeeze(0)
-        return self._apply_instance_norm(x)
+        if input.ndim == unbatched:
+            return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
+        return self._apply_instance_norm(input)
 
 
 class InstanceNorm1d(_InstanceNorm):

@@ -55,8 +55,8 @@ class Linear(Module):
     def reset_parameters(self):
         reset_like_torch(self.weight, self.bias, self.in_features)
 
-    def forward(self, x):
-        return F.linear(x, self.weight, self.bias)
+    def forward(self, input):
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -112,8 +112,8 @@ class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
 
-    def forward(self, x):
-        return x
+    def forward(self, input):
+        return input
 
 
 class Flatten(Module):
@@ -123,8 +123,8 @@ class Flatten(Module):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x):
-        return F.flatten(x, self.start_dim, self.end_dim)
+    def forward(self, input):
+        return F.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -144,8 +144,8 @@ class Unflatten(Module):
                             f"type {type(unflattened_size).__name__} ")
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
-    def forward(self, x):
-        n = x.ndim
+    def forward(self, input):
+        n = input.ndim
         if not -n <= self.dim < n:
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-n}, {n - 1}], but got {self.dim})")
@@ -158,12 +158,12 @@ class Unflatten(Module):
             if s != -1:
                 known *= s
         if -1 in sizes:
-            sizes[sizes.index(-1)] = x.shape[d] // known if known else 0
-        if int(np.prod(sizes)) != x.shape[d]:
+            sizes[sizes.index(-1)] = input.shape[d] // known if known else 0
+        if int(np.prod(sizes)) != input.shape[d]:
             raise RuntimeError(f"unflatten: Provided sizes {list(self.unflattened_size)} "
                                f"don't multiply up to the size of dim {self.dim} "
-                               f"({x.shape[d]}) in the input tensor")
-        return x.reshape(x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+                               f"({input.shape[d]}) in the input tensor")
+        return input.reshape(input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -26,8 +26,8 @@ class _PadNd(Module):
         super().__init__()
         self.padding = _sides(padding, self.dims, type(self).__name__)
 
-    def forward(self, x):
-        return F.pad(x, self.padding, self.mode)
+    def forward(self, input):
+        return F.pad(input, self.padding, self.mode)
 
     def extra_repr(self):
         return f"{self.padding}"
@@ -40,8 +40,8 @@ class ConstantPad2d(_PadNd):
         super().__init__(padding)
         self.value = value
 
-    def forward(self, x):
-        return F.pad(x, self.padding, "constant", self.value)
+    def forward(self, input):
+        return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self):
         return f"padding={self.padding}, value={self.value}"

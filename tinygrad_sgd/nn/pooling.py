@@ -22,8 +22,8 @@ class MaxPool2d(Module):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, x):
-        return self._fn(x, self.kernel_size, self.stride, self.padding, self.dilation,
+    def forward(self, input):
+        return self._fn(input, self.kernel_size, self.stride, self.padding, self.dilation,
                         self.ceil_mode, self.return_indices)
 
     def extra_repr(self):
@@ -48,8 +48,8 @@ class AvgPool2d(Module):
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
-    def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+    def forward(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
@@ -68,8 +68,8 @@ class AvgPool1d(Module):
         self.padding = ntuple(padding, 1, "padding", "AvgPool1d")
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
-    def forward(self, x):
-        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+    def forward(self, input):
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)
 
     def extra_repr(self):
@@ -84,8 +84,8 @@ class AdaptiveAvgPool2d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x):
-        return self._fn(x, self.output_size)
+    def forward(self, input):
+        return self._fn(input, self.output_size)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
@@ -103,8 +103,8 @@ class AdaptiveMaxPool2d(Module):
         super().__init__()
         self.output_size, self.return_indices = output_size, return_indices
 
-    def forward(self, x):
-        return self._fn(x, self.output_size, self.return_indices)
+    def forward(self, input):
+        return self._fn(input, self.output_size, self.return_indices)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
@@ -115,7 +115,7 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
 
 
 class MaxUnpool2d(Module):
-    """The partial inverse of MaxPool2d: ``forward(x, indices, output_size=None)``."""
+    """The partial inverse of MaxPool2d: ``forward(input, indices, output_size=None)``."""
     dims, _fn = 2, staticmethod(F.max_unpool2d)
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -126,8 +126,8 @@ class MaxUnpool2d(Module):
                              "stride", name)
         self.padding = ntuple(padding, self.dims, "padding", name)
 
-    def forward(self, x, indices, output_size=None):
-        return self._fn(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+    def forward(self, input, indices, output_size=None):
+        return self._fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -145,8 +145,8 @@ class MaxPool3d(MaxPool2d):
 class AvgPool3d(AvgPool2d):
     """Mean over (D, H, W) windows (see :func:`F.avg_pool3d`)."""
 
-    def forward(self, x):
-        return F.avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+    def forward(self, input):
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
 
@@ -171,8 +171,8 @@ class LPPool2d(Module):
         self.norm_type, self.kernel_size = norm_type, kernel_size
         self.stride, self.ceil_mode = stride, ceil_mode
 
-    def forward(self, x):
-        return self._fn(x, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+    def forward(self, input):
+        return self._fn(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self):
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
