@@ -166,6 +166,41 @@ def test_module_methods_match_torch(name):
     check(MODULE_PROGRAMS[name])
 
 
+def _scalar_module(L):
+    class Scalars(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.s = L.nn.Parameter(L.tensor(2.))
+            self.register_buffer("b", L.tensor(3))
+            self.v = L.nn.Parameter(L.ones(1))
+    return Scalars()
+
+
+def _load_scalars(values, assign=False):
+    """torch's rule for old checkpoints: a 1-element 1-d entry loads into a 0-d parameter or
+    buffer (not the other way round, and not a (1, 1) one)."""
+    def program(L):
+        m = _scalar_module(L)
+        m.load_state_dict({k: L.tensor(v) for k, v in values.items()}, assign=assign)
+        return {k: (tuple(t.shape), t, type(t).__name__)
+                for k, t in m.state_dict(keep_vars=True).items()}
+    return program
+
+
+LOAD_SCALAR_PROGRAMS = {
+    f"{name}{'_assign' if assign else ''}": _load_scalars(values, assign)
+    for name, values in {"one_element_into_0d": dict(s=[5.], b=[7], v=[9.]),
+                         "0d_into_one_element": dict(s=[5.], b=[7], v=9.),
+                         "1x1_into_0d": dict(s=[[5.]], b=[7], v=[9.]),
+                         "two_into_0d": dict(s=[5., 6.], b=[7], v=[9.])}.items()
+    for assign in (False, True)}
+
+
+@pytest.mark.parametrize("name", LOAD_SCALAR_PROGRAMS)
+def test_load_state_dict_one_element_into_0d_as_torch(name):
+    check(LOAD_SCALAR_PROGRAMS[name])
+
+
 def test_bfloat16_is_refused_honestly():
     """torch converts to bfloat16; NumPy has no such dtype, so ours says so instead of
     giving some other dtype silently."""

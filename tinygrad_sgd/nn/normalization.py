@@ -120,16 +120,12 @@ class _NormBase(Module):
                               unexpected_keys, error_msgs):
         """torch's: a state dict older than version 2 — or with no version at all, as a plain
         dict — may lack ``num_batches_tracked`` (added in version 2): the module keeps its own
-        count then. A 1-element value for the 0-d count is read as that element (torch's rule
-        for 0-d entries saved as 1-element ones)."""
+        count then."""
         key = prefix + "num_batches_tracked"
         if self.track_running_stats and self.num_batches_tracked is not None:
             version = local_metadata.get("version")
             if (version is None or version < 2) and key not in state_dict:
                 state_dict[key] = self.num_batches_tracked
-            value = state_dict.get(key)
-            if value is not None and tuple(getattr(value, "shape", np.shape(value))) == (1,):
-                state_dict[key] = value[0]
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
                                       missing_keys, unexpected_keys, error_msgs)
 

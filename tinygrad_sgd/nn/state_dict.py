@@ -154,6 +154,8 @@ def _check(key, t, value, problems, arrays, prefix=""):
     except Exception as e:  # anything that is not array-like
         problems.append(f"value for {name!r} is not array-like ({type(value).__name__}: {e})")
         return
+    if t.shape == () and arr.shape == (1,):   # (torch's rule for 0-d entries saved as 1-d)
+        arr = arr.reshape(())
     if arr.dtype.kind not in "biuf":
         problems.append(f"value for {name!r} has non-numeric dtype {arr.dtype}")
     elif arr.shape != t.shape:
