@@ -95,6 +95,9 @@ def __getattr__(name):
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
                 "distributions"):
         return importlib.import_module(f".{name}", __name__)
+    if name == "vmap":                          # torch.vmap is torch.func.vmap
+        from .func import vmap
+        return vmap
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)

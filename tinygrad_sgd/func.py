@@ -1,11 +1,12 @@
 """``torch.func``: function transforms (``grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``,
-``hessian``, ``linearize``) and ``functional_call``, built on reverse mode.
+``hessian``, ``linearize``, ``vmap``) and ``functional_call``, built on reverse mode.
 
     grad(f)(x)                    df/dx for a 0-d f
     vjp(f, x) -> (f(x), vjp_fn)   vjp_fn(v) = v^T J
     jvp(f, (x,), (t,))            (f(x), J t), by the double-backward trick
     jacrev(f)(x), jacfwd(f)(x)    J, shape out.shape + in.shape (pytrees of them)
     hessian(f)(x)                 jacfwd(jacrev(f))(x)
+    vmap(f)(x)                    stack([f(x[0]), f(x[1]), ...]): f mapped over a dim
 
 How a transform works here: the differentiated arguments (Tensors, or dicts / lists / tuples
 of them) are replaced by copies that require grad — a detached leaf for a plain Tensor, an
@@ -18,13 +19,17 @@ under grad mode), as torch's do; otherwise it is detached.
 
 This library has no forward-mode AD: ``jvp``, ``jacfwd`` and ``linearize`` compute the same
 values in reverse mode (the double-backward trick; for ``jacfwd`` one backward per output
-element), so ``jacfwd``'s ``randomness`` is only validated. ``vmap``, ``functionalize``,
-``stack_module_state`` and ``replace_all_batch_norm_modules_`` are not provided.
+element), so ``jacfwd``'s ``randomness`` is only validated. ``vmap`` has no batching rules:
+it runs ``f`` once per sample and stacks the results (torch's own slow fallback; see its
+docstring for where that shows). ``functionalize``, ``stack_module_state`` and
+``replace_all_batch_norm_modules_`` are not provided.
 """
 # house: long file — torch.func is one public module; its pytree and transform-level helpers
 # are private to it and read best beside the transforms that use them.
 import contextlib
 import functools
+
+import numpy as np
 
 from .autograd import enable_grad, is_grad_enabled
 from .autograd.engine import grad as _autograd_grad
@@ -33,7 +38,7 @@ from .nn.utils.stateless import _reparametrize_module
 from .tensor import Tensor
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
-           "linearize", "functional_call"]
+           "linearize", "functional_call", "vmap"]
 
 
 # ---------------------------------------------------------------------- pytrees
@@ -64,13 +69,15 @@ def _unflatten(leaves, spec):
     return build(spec)
 
 
-def _spec_str(spec):
-    """torch's TreeSpec look: ``TreeSpec(tuple, None, [*, *])``, ``*`` for a leaf."""
+def _spec_str(spec, indent=0):
+    """torch's TreeSpec look: ``TreeSpec(tuple, None, [*, *])``, ``*`` for a leaf; every child
+    after a node's first starts a new line, indented two spaces per level."""
     if spec is None:
         return "*"
     kind, keys, children = spec
+    indent += 2
     return (f"TreeSpec({kind.__name__}, {list(keys) if keys is not None else None}, ["
-            + ",\n  ".join(_spec_str(c) for c in children) + "])")
+            + f",\n{' ' * indent}".join(_spec_str(c, indent) for c in children) + "])")
 
 
 def _spec_pprint(spec):
@@ -472,3 +479,279 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         args = (args,)
     with _reparametrize_module(module, named, tie_weights=tie_weights, strict=strict):
         return module(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------- vmap
+_RANDOMNESS = ("error", "different", "same")
+
+
+def _vmap_name(func):
+    """torch's ``_get_name``: what vmap's messages call the function."""
+    if hasattr(func, "__name__"):
+        return func.__name__
+    if isinstance(func, functools.partial):
+        return f"functools.partial({_vmap_name(func.func)}, ...)"
+    return repr(func)
+
+
+def _num_leaves(spec):
+    return 1 if spec is None else sum(_num_leaves(c) for c in spec[2])
+
+
+def _broadcast_flat(prefix, spec):
+    """torch's ``_broadcast_to_and_flatten``: ``prefix`` (``in_dims`` / ``out_dims``), whose
+    leaves stand for whole subtrees of ``spec``, flattened to one entry per leaf of ``spec``;
+    None where its structure does not fit."""
+    if not isinstance(prefix, (tuple, list, dict)):
+        return [prefix] * _num_leaves(spec)
+    if spec is None or type(prefix) is not spec[0] or len(prefix) != len(spec[2]):
+        return None
+    kind, keys, children = spec
+    if keys is not None:
+        if set(prefix) != set(keys):
+            return None
+        # torch walks a dict in the prefix's key order (so does this, to give its numbers)
+        items = list(prefix.values())
+        children = [children[keys.index(k)] for k in prefix]
+    else:
+        items = list(prefix)
+    flat = []
+    for item, child in zip(items, children):
+        sub = _broadcast_flat(item, child)
+        if sub is None:
+            return None
+        flat += sub
+    return flat
+
+
+def _vmap_inputs(in_dims, args, name):
+    """torch's ``_process_batched_inputs``: (batch size, one in_dim per leaf of ``args``
+    (made non-negative), the leaves, their spec), with torch's ValueErrors."""
+    head = f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): "
+    if not isinstance(in_dims, (int, tuple)):
+        raise ValueError(f"{head}expected `in_dims` to be int or a (potentially nested) tuple "
+                         f"matching the structure of inputs, got: {type(in_dims)}.")
+    if len(args) == 0:
+        raise ValueError(f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add "
+                         f"inputs, or you are trying to vmap over a function with no inputs. "
+                         f"The latter is unsupported.")
+    flat_args, args_spec = _flatten(args)
+    flat_dims = _broadcast_flat(in_dims, args_spec)
+    if flat_dims is None:
+        raise ValueError(f"{head}in_dims is not compatible with the structure of `inputs`. "
+                         f"in_dims has structure {_spec_str(_flatten(in_dims)[1])} but inputs "
+                         f"has structure {_spec_str(args_spec)}.")
+    for i, (arg, d) in enumerate(zip(flat_args, flat_dims)):
+        if not isinstance(d, int) and d is not None:
+            raise ValueError(f"{head}Got in_dim={d} for an input but in_dim must be either an "
+                             f"integer dimension or None.")
+        if d is None:
+            continue
+        if not isinstance(arg, Tensor):
+            raise ValueError(f"{head}Got in_dim={d} for an input but the input is of type "
+                             f"{type(arg)}. We cannot vmap over non-Tensor arguments, please "
+                             f"use None as the respective in_dim")
+        if not -arg.dim() <= d < arg.dim():
+            raise ValueError(f"{head}Got in_dim={d} for some input, but that input is a Tensor "
+                             f"of dimensionality {arg.dim()} so expected in_dim to satisfy "
+                             f"-{arg.dim()} <= in_dim < {arg.dim()}.")
+        flat_dims[i] = d % arg.dim()
+    sizes = [arg.shape[d] for arg, d in zip(flat_args, flat_dims) if d is not None]
+    if not sizes:
+        raise ValueError("vmap: Expected at least one Tensor to vmap over")
+    if any(s != sizes[0] for s in sizes):
+        raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
+                         f"dimension, got sizes {sizes} for the mapped dimension")
+    return sizes[0], flat_dims, flat_args, args_spec
+
+
+def _check_out_dims(out_dims, name):
+    for d in ([out_dims] if isinstance(out_dims, int) else _flatten(out_dims)[0]):
+        if not (d is None or isinstance(d, int)):
+            raise ValueError(f"vmap({name}, ..., out_dims={out_dims}): `out_dims` must be an "
+                             f"int, None or a python collection of ints representing where in "
+                             f"the outputs the vmapped dimension should appear.")
+
+
+class _Randomness:
+    """One running vmap's ``randomness``, told of every draw by the random module
+    (``random.generator.DRAW_HOOKS``). 'error' raises torch's RuntimeError; 'same' replays,
+    for every sample, the generator states the first sample started from, and leaves each
+    generator as one sample left it; 'different' lets the samples draw one after another."""
+
+    def __init__(self, mode):
+        self.mode, self.before, self.after = mode, {}, {}
+
+    def __call__(self, gen):
+        if self.mode == "error":
+            raise RuntimeError("vmap: called random operation while in randomness error mode. "
+                               "Please either use the 'same' or 'different' randomness flags "
+                               "on vmap or perform the randomness operation out of vmap")
+        if self.mode == "same" and id(gen) not in self.before:
+            self.before[id(gen)] = (gen, gen.state_bytes())
+
+    def sample_done(self):
+        for key, (gen, state) in self.before.items():
+            self.after.setdefault(key, (gen, gen.state_bytes()))
+            gen.set_state(state)
+
+    def finish(self):
+        for gen, state in self.after.values():
+            gen.set_state(state)
+
+    @contextlib.contextmanager
+    def active(self):
+        from .random.generator import DRAW_HOOKS
+        DRAW_HOOKS.append(self)
+        try:
+            yield self
+        finally:
+            DRAW_HOOKS.remove(self)
+        self.finish()
+
+
+def _stack_out(name, samples, out_dim, batch):
+    """One output leaf: the per-sample values stacked along ``out_dim`` (torch's
+    ``_maybe_remove_batch_dim``); for ``out_dim=None`` the value, which must not vary."""
+    first = samples[0]
+    if out_dim is None:
+        if isinstance(first, Tensor) and any(
+                not isinstance(s, Tensor) or s.shape != first.shape or s.dtype != first.dtype
+                or not np.array_equal(s.array, first.array,
+                                      equal_nan=first.array.dtype.kind in "fc")
+                for s in samples[1:]):
+            raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
+                             f"when out_dim is None")
+        return first
+    if not isinstance(first, Tensor):
+        raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type "
+                         f"{type(first)}. Did you mean to set out_dims= to None for output?")
+    nd = first.dim()
+    if not -(nd + 1) <= out_dim <= nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-(nd + 1)}, "
+                         f"{nd}], but got {out_dim})")
+    if batch == 0:
+        shape = list(first.shape)
+        shape.insert(out_dim % (nd + 1), 0)
+        return first.new_zeros(tuple(shape))
+    for s in samples[1:]:
+        if not isinstance(s, Tensor) or s.shape != first.shape:
+            raise RuntimeError(f"vmap({name}, ...): the samples gave outputs of different "
+                               f"shapes ({tuple(first.shape)} and "
+                               f"{tuple(s.shape) if isinstance(s, Tensor) else type(s)}); "
+                               f"torch's vmap cannot run such data-dependent code either")
+    from .functions.shape import stack
+    return stack(samples, out_dim)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """``torch.func.vmap`` (also ``tinygrad_sgd.vmap``): ``func`` mapped over a dimension of
+    its inputs — ``vmap(f)(x)[i] == f(x[i])``.
+
+    ``in_dims``: an int (every positional argument), or a tuple matching ``args`` whose
+    leaves (int or None) stand for whole sub-pytrees; None passes an argument (Tensor or
+    not) to every call unchanged; negative dims count from the end. ``out_dims``: an int or
+    a pytree (prefix) of ints / None matching the outputs: where the mapped dimension goes;
+    None for an output that does not vary over the batch. Keyword arguments are not mapped.
+    Errors are torch's (ValueError for the shapes and structures of in_dims / out_dims and
+    for non-Tensor outputs, IndexError for an out_dim out of range).
+
+    How: this is torch's own slow fallback for ops without a batching rule, used for
+    everything — ``func`` runs once per sample on a copy of ``x.select(in_dim, i)``
+    (gradients flow back through it; a sample written in place is copied back into the
+    input afterwards, as torch's in-place ops write into it) and the results are stacked
+    along ``out_dims``, so the values are exactly the per-sample values and the whole thing
+    is differentiable: ``vmap(grad(f))`` gives per-sample gradients, ``grad(lambda x:
+    vmap(f)(x).sum())``, ``jacrev`` inside vmap and nested ``vmap(vmap(f))`` compose.
+    ``chunk_size`` (None or > 0) gives the same results: every sample is already its own call.
+
+    ``randomness``: 'error' (default) raises torch's RuntimeError at any draw inside; 'same'
+    gives every sample the same numbers (torch's); 'different' lets the samples draw one
+    after another, which is torch's batched draw for element-wise streams (``rand``,
+    ``uniform_``, ``bernoulli``, dropout, ``randint``) mapped over dim 0, and for normals of
+    under 16 elements per sample. Not the same numbers as torch (but as random): normals of
+    16 or more elements per sample (torch transforms the whole batch in Box–Muller blocks),
+    and draws into Tensors made from an input mapped over a dimension other than 0
+    (``rand_like(a)``, ``a.clone().uniform_()``: torch fills the batch in its memory order).
+    An in-place draw into a Tensor that does not depend on a mapped input
+    (``empty(4).uniform_()``) draws per sample here; torch refuses it in 'different' mode.
+
+    Where this differs from torch:
+
+    * ``.item()``, ``bool()`` and Python control flow on a Tensor derived from a mapped
+      input work (per sample) — torch raises RuntimeError for them.
+    * An in-place op on an argument with ``in_dim=None`` would run once per sample; it raises
+      RuntimeError here (torch raises when the written value varies over the batch, and
+      writes once when it does not). Closed-over Tensors are not checked: an in-place
+      write into one inside ``func`` runs once per sample (torch: once, or an error).
+    * An ``out_dims=None`` output counts as unbatched when it is equal for every sample
+      (torch raises when it was computed from a mapped input even if equal).
+    * The same Tensor passed as two mapped arguments gives each call two copies: an in-place
+      write into one is not seen in the other within that call.
+    * A batch of size 0 calls ``func`` once on zeros of one sample's shape, to learn the
+      outputs' shapes and dtypes.
+    """
+    if randomness not in _RANDOMNESS:
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
+    if chunk_size is not None and not isinstance(chunk_size, int):
+        raise TypeError(f"vmap: chunk_size must be None or an int, got {type(chunk_size)}")
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got "
+                         f"{chunk_size})")
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        name = _vmap_name(func)
+        _check_out_dims(out_dims, name)
+        batch, flat_dims, flat_args, args_spec = _vmap_inputs(in_dims, args, name)
+        unmapped = [(a, a._version) for a, d in zip(flat_args, flat_dims)
+                    if d is None and isinstance(a, Tensor)]
+        outputs = []
+        with _Randomness(randomness).active() as rng:
+            for i in range(max(batch, 1)):
+                leaves = [a if d is None else
+                          a.select(d, i).clone() if batch else
+                          a.new_zeros(tuple(a.shape[:d]) + tuple(a.shape[d + 1:]))
+                          for a, d in zip(flat_args, flat_dims)]
+                versions = [x._version if d is not None else None
+                            for x, d in zip(leaves, flat_dims)]
+                outputs.append(func(*_unflatten(leaves, args_spec), **kwargs))
+                rng.sample_done()
+                for a, d, x, v in zip(flat_args, flat_dims, leaves, versions):
+                    if batch and d is not None and x._version != v:    # written in place
+                        a.select(d, i).copy_(x)
+                if any(a._version != v for a, v in unmapped) and batch > 1:
+                    raise RuntimeError(f"vmap({name}, ...): an in-place operation changed an "
+                                       f"input with in_dim=None; this vmap runs `{name}` once "
+                                       f"per sample, so it would change it {batch} times. "
+                                       f"Map that input, or do the in-place op outside vmap")
+        flat_first, out_spec = _flatten(outputs[0])
+        per_leaf = [[] for _ in flat_first]
+        for out in outputs:
+            flat, spec = _flatten(out)
+            if spec != out_spec:
+                raise RuntimeError(f"vmap({name}, ...): the samples gave outputs of different "
+                                   f"structures; torch's vmap cannot run such data-dependent "
+                                   f"code either")
+            for column, leaf in zip(per_leaf, flat):
+                column.append(leaf)
+        incompatible = ValueError(
+            f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible "
+            f"with the structure of `outputs`. out_dims has structure "
+            f"{_spec_str(_flatten(out_dims)[1])} but outputs has structure "
+            f"{_spec_str(out_spec)}.")
+        if isinstance(outputs[0], Tensor):          # torch's edge case: (d,) for one Tensor
+            if isinstance(out_dims, int) or out_dims is None:
+                flat_out_dims = [out_dims]
+            elif isinstance(out_dims, tuple) and len(out_dims) == 1:
+                flat_out_dims = list(out_dims)
+            else:
+                raise incompatible
+        else:
+            flat_out_dims = _broadcast_flat(out_dims, out_spec)
+            if flat_out_dims is None:
+                raise incompatible
+        return _unflatten([_stack_out(name, column, d, batch)
+                           for column, d in zip(per_leaf, flat_out_dims)], out_spec)
+    return wrapped

@@ -121,6 +121,7 @@ def normal_scalar_path(gen: Generator, n: int, mean: float, std: float) -> np.nd
     z = []
     cached = gen._next_double_normal
     if n and cached is not None:
+        gen._before_draw()                  # a cached normal is a draw too (func.vmap)
         z.append(np.array([cached]))
         gen._next_double_normal = None
     need = n - sum(len(c) for c in z)

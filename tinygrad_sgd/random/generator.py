@@ -157,11 +157,17 @@ class Generator:
         return self
 
     # ---------------------------------------------------------------- raw draws
+    def _before_draw(self) -> None:
+        """Tell each running ``func.vmap`` (its ``randomness`` mode) that a draw comes."""
+        for hook in DRAW_HOOKS:
+            hook(self)
+
     def random(self, n: int) -> np.ndarray:
         """``n`` consecutive 32-bit outputs (torch's ``random()``), as ``uint64``."""
         n = int(n)
         if n <= 0:
             return np.zeros(0, dtype=np.uint64)
+        self._before_draw()
         self._fresh = False
         return self._bitgen.random_raw(n)
 
@@ -170,6 +176,10 @@ class Generator:
         raw = self.random(2 * int(n)).reshape(-1, 2)
         return (raw[:, 0] << np.uint64(32)) | raw[:, 1]
 
+
+# One callable per running ``func.vmap`` (outermost first), called with the generator before
+# every draw: it raises in randomness="error" mode and saves/restores states for "same".
+DRAW_HOOKS = []
 
 default_generator = Generator()
 default_generator.seed()          # as torch: a fresh process starts from an entropy seed
