@@ -1,5 +1,5 @@
-"""Optimizer updates on arrays: the arithmetic of :class:`tinygrad_sgd.optim.Adam`'s step for one
-parameter, in place.
+"""Optimizer updates on arrays: the arithmetic of torch's single-tensor CPU optimizer steps,
+in place, each element op rounded exactly as torch's CPU kernel rounds it.
 
     adam_update   m ← lerp(m, g, 1 − β₁);  v ← β₂·v + (1 − β₂)·g·g;  v̂ ← max(v̂, v) (amsgrad);
                   θ ← θ·(1 − γλ) first (decoupled decay);
@@ -8,20 +8,26 @@ parameter, in place.
     add_scaled    y + α·x rounded once, as torch's CPU ``y.add(x, alpha=α)`` (a fused
                   multiply-add): SGD's step, momentum and weight decay
 
+    lerp_         start + w·(end − start), or end + (w − 1)·(end − start) for |w| ≥ ½: fused
+    addcmul_      y + (value·t1)·t2: value·t1 rounded, then fused with t2 into y
+    addcdiv_      y + (value·t1)/t2: product, quotient and sum each rounded
+    sqrt          √x, IEEE (torch's MKL vector sqrt is ~1 ulp off it in a few elements)
+
     momentum_step b ← μ·b, then b ← b + (1 − τ)·g and θ ← θ + (−γ)·b, each an ``add_scaled``:
                   SGD's step with momentum (not Nesterov) once the buffer exists
 
-The NumPy code here is the reference: torch's single-tensor update as a few whole-array passes,
-each rounded to the parameter's dtype (every constant is first rounded to it, as NumPy does with
-a Python number against a float32 array). With the numba kernel set, float32/float64 C-contiguous
-arrays go to :mod:`.compiled.optim`, the same operations in the same order on each element in one
-pass (no fused multiply-adds): the same numbers, bit for bit.
+torch's other element ops in these steps (``mul_``/``div`` by a Python number, ``add_`` of a
+number, ``maximum``) are one IEEE rounding each, the number first rounded to the dtype, as
+NumPy does with a Python number against a float32 array. The NumPy code here is the reference:
+a few whole-array passes. With the numba kernel set, float32/float64 C-contiguous arrays go to
+:mod:`.compiled.optim`, the same operations in the same order on each element in one pass (its
+fused multiply-adds real ones, ``llvm.fma``): the same numbers, bit for bit.
 """
 import numpy as np
 
 from .backend import compiled
 
-__all__ = ["adam_update", "add_scaled", "momentum_step"]
+__all__ = ["adam_update", "add_scaled", "addcdiv_", "addcmul_", "lerp_", "momentum_step", "sqrt"]
 
 
 def adam_update(theta, g, m, v, v_max, lr, beta1, beta2, eps, step, decay, step_size=None):
@@ -34,32 +40,67 @@ def adam_update(theta, g, m, v, v_max, lr, beta1, beta2, eps, step, decay, step_
     if fast is not None and fast.floats(*arrays) and all(a.flags.c_contiguous for a in arrays):
         return fast.optim.adam_update(theta, g, m, v, v_max, lr, beta1, beta2, eps, step, decay,
                                       step_size)
+    dt = theta.dtype.type
     if decay != 0:
-        theta *= 1 - decay
-    lerp_(m, g, 1 - beta1)
-    v *= beta2
-    v += (1 - beta2) * g * g
+        theta *= dt(1 - decay)                  # param.mul_(1 − γλ)
+    lerp_(m, g, 1 - beta1)                      # exp_avg.lerp_(g, 1 − β₁)
+    v *= dt(beta2)
+    addcmul_(v, 1 - beta2, g, g)                # exp_avg_sq.mul_(β₂).addcmul_(g, g, 1 − β₂)
     if v_max is not None:
         np.maximum(v_max, v, out=v_max)
         v = v_max               # the denominator uses the running maximum
     if step_size is None:
         step_size = lr / (1 - beta1 ** step)
-    denom = np.sqrt(v)
-    denom /= (1 - beta2 ** step) ** 0.5
-    denom += eps
-    update = -step_size * m
-    update /= denom
-    theta += update
+    denom = sqrt(v)
+    denom /= dt((1 - beta2 ** step) ** 0.5)
+    denom += dt(eps)
+    addcdiv_(theta, -step_size, m, denom)       # param.addcdiv_(m, denom, value=−step_size)
+
+
+def sqrt(x):
+    """√x correctly rounded (NumPy's, IEEE). torch's CPU ``sqrt`` of a contiguous float tensor
+    of 8 elements or more goes to MKL's vector math (VML), which is faithful but not always
+    correctly rounded — about one float32 element in six and one float64 in a hundred come
+    out one ulp off, in a way that depends on MKL's code path for the CPU — so an optimizer
+    that takes a square root (Adam's denominator) can differ from torch by the last bit in a
+    few elements; everything else here matches torch's rounding exactly. (The one place the
+    optimizers take it: swap it for torch's to check the rest bit for bit.)"""
+    return np.sqrt(x)
 
 
 def lerp_(start, end, weight):
-    """``start ← start + weight·(end − start)`` in place, with torch's ``lerp_`` formula:
-    for ``|weight| ≥ 0.5`` it computes ``end − (end − start)·(1 − weight)`` instead, which is
-    exact at ``weight = 1``."""
-    if abs(weight) < 0.5:
-        start += weight * (end - start)
+    """torch's CPU ``start.lerp_(end, weight)`` in place (``weight`` a number): with
+    d = end − start, ``start + w·d`` for ``|w| < 0.5``, else ``end + (w − 1)·d`` (exact at
+    w = 1), each a fused multiply-add — one rounding, :func:`add_scaled` — as torch's kernel
+    (``fmadd(coeff, end − start, base)``; its scalar tail rounds the same). w is rounded to
+    the dtype first, and w − 1 taken in the dtype (exact for ½ ≤ w ≤ 2)."""
+    dt = np.result_type(start, end).type
+    d = end - start
+    w = dt(weight)
+    if abs(w) < 0.5:
+        add_scaled(start, w, d, out=start)
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        add_scaled(end, w - dt(1), d, out=start)
+    return start
+
+
+def addcmul_(y, value, t1, t2):
+    """torch's CPU ``y.addcmul_(t1, t2, value=value)`` in place: ``y + (value·t1)·t2`` where
+    value·t1 is rounded, then multiplied by t2 and added to y in one fused multiply-add (one
+    rounding): ``add_scaled(y, value·t1, t2)``. (value = 1: t1·t2 + y, fused.)"""
+    dt = np.result_type(y, t1, t2).type
+    add_scaled(y, dt(value) * t1, t2, out=y)
+    return y
+
+
+def addcdiv_(y, value, t1, t2):
+    """torch's CPU ``y.addcdiv_(t1, t2, value=value)`` in place: ``y + (value·t1)/t2``, each
+    of the product, the quotient and the sum rounded (no fused step: a division)."""
+    dt = np.result_type(y, t1, t2).type
+    q = dt(value) * t1 if value != 1 else t1.copy()
+    q /= t2
+    y += q
+    return y
 
 
 def momentum_step(theta, g, buf, lr, momentum, dampening):
@@ -104,8 +145,11 @@ def add_scaled(y, alpha, x, out=None):
         if out.dtype == y.dtype and out.shape == y.shape and out.flags.c_contiguous:
             return fast.optim.add_scaled(y, alpha, x, out)
     if dtype in (np.float32, np.float16):
-        wide = np.asarray(alpha, dtype).astype(np.float64) * np.asarray(x, np.float64)
+        wide = np.multiply(np.asarray(alpha, dtype), x, dtype=np.float64)   # (exact)
         wide += y
+        if out is not None and out.shape == wide.shape:
+            np.copyto(out, wide, casting="same_kind")
+            return out
         result = wide.astype(dtype)
     elif dtype == np.float64:
         result = _fma64(np.asarray(alpha, np.float64), np.asarray(x, np.float64),
@@ -129,20 +173,23 @@ def _fma64(a, x, y):
         a_hi -= a_hi - a
         a_lo = a - a_hi
         x_hi = _SPLIT * x
-        x_hi -= x_hi - x
-        x_lo = x - x_hi
+        t = x_hi - x
+        x_hi -= t
+        x_lo = np.subtract(x, x_hi, out=t)
         err = a_hi * x_hi
         err -= p
-        err += a_hi * x_lo
-        err += a_lo * x_hi
-        err += a_lo * x_lo                  # p + err = a·x exactly
+        t2 = np.multiply(a_hi, x_lo)
+        err += t2
+        err += np.multiply(a_lo, x_hi, out=t2 if t2.shape == x_hi.shape else None)
+        err += np.multiply(a_lo, x_lo, out=x_lo if x_lo.shape == err.shape else None)
+        # p + err = a·x exactly; then Knuth's two-sum of y and p, its error added to err
         s = y + p
-        b = s - y
-        err += p - b
-        b = s - b
+        b = np.subtract(s, y, out=x_hi if x_hi.shape == s.shape else None)
+        err += np.subtract(p, b, out=p)     # (p − b: exact, Knuth)
+        np.subtract(s, b, out=b)
         np.subtract(y, b, out=b)
         err += b                            # s + err = a·x + y (Knuth's two-sum)
-        r = s + err
+        r = np.add(s, err, out=err)
         bad = ~np.isfinite(r)               # (inf/nan, or a split that overflowed)
         if bad.any():
             r[bad] = s[bad]

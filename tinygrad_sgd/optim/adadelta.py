@@ -1,8 +1,9 @@
 """Adadelta (``torch.optim.Adadelta``): steps whose size is the ratio of running RMS of past
 updates to running RMS of gradients (Zeiler, 2012), so no learning rate is needed (``lr``
 only scales the result)."""
+from .. import kernels
 from .optimizer import (Optimizer, _check_nonnegative, _count_step, _number, _scalar,
-                        _sqrt_, _zeros)
+                        _zeros)
 
 __all__ = ["Adadelta"]
 
@@ -49,11 +50,11 @@ class Adadelta(Optimizer):
         _count_step(state)
         s, a = state["square_avg"].array, state["acc_delta"].array
         s *= rho
-        s += (1 - rho) * g * g
-        std = _sqrt_(s + eps)
-        delta = _sqrt_(a + eps)
+        kernels.optim.addcmul_(s, 1 - rho, g, g)          # torch's mul_(ρ).addcmul_: fused
+        std = kernels.optim.sqrt(s + eps)
+        delta = kernels.optim.sqrt(a + eps)
         delta /= std
         delta *= g
         a *= rho
-        a += (1 - rho) * delta * delta
-        theta += -lr * delta
+        kernels.optim.addcmul_(a, 1 - rho, delta, delta)
+        kernels.optim.add_scaled(theta, -lr, delta, out=theta)    # add_(delta, alpha=−lr)

@@ -3,6 +3,7 @@ matrix is factored into row and column means (Shazeer & Stern, 2018), so it cost
 memory instead of O(m·n); the step size is relative to the parameter's own scale."""
 import numpy as np
 
+from .. import kernels
 from .optimizer import Optimizer, _count_step, _lerp_, _number, _scalar, _zeros
 from ..tensor import Tensor
 
@@ -107,7 +108,7 @@ class Adafactor(Optimizer):
         update = 1 / np.sqrt(update)
         update *= g
         denom = max(1.0, float(_norm(update)) / (update.size ** 0.5 * d))
-        theta += (-alpha / denom) * update
+        kernels.optim.add_scaled(theta, -alpha / denom, update, out=theta)  # add_(alpha=…): fused
 
 
 def _norm(a, axis=None):

@@ -2,6 +2,7 @@
 all past squared gradients."""
 import numpy as np
 
+from .. import kernels
 from ..tensor import Tensor
 from .adam import _lr_op
 from .optimizer import Optimizer, _check_nonnegative, _count_step, _scalar
@@ -58,10 +59,7 @@ class Adagrad(Optimizer):
         step = _count_step(state)
         clr = _lr_op(group["lr"], lambda a, b: a / b, 1 + (step - 1) * lr_decay)
         total = state["sum"].array
-        total += g * g
-        denom = np.sqrt(total)
-        denom += eps
-        update = -clr * g
-        update /= denom
-        theta = p.array
-        theta += update
+        kernels.optim.addcmul_(total, 1, g, g)            # state_sum.addcmul_(g, g): fused
+        denom = kernels.optim.sqrt(total)
+        denom += total.dtype.type(eps)
+        kernels.optim.addcdiv_(p.array, -clr, g, denom)   # param.addcdiv_(g, std, value=−clr)

@@ -4,7 +4,7 @@ import numpy as np
 
 from .adam import _pair
 from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _count_step, _lerp_,
-                        _scalar, _zeros)
+                        _lr_value, _scalar, _zeros)
 
 __all__ = ["Adamax"]
 
@@ -37,7 +37,7 @@ class Adamax(Optimizer):
         _check_nonnegative(group, "weight_decay", "weight_decay value")
 
     def _update(self, p, g, group):
-        lr, eps = float(group["lr"]), float(group["eps"])
+        lr, eps = _lr_value(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
         theta, state = p.array, self.state.setdefault(p, {})
         if not state:

@@ -1,7 +1,8 @@
 """ASGD (``torch.optim.ASGD``): SGD with a decaying step size and, after ``t0`` steps, a
 running (Polyak–Ruppert) average of the iterates (Polyak & Juditsky, 1992)."""
-from .optimizer import (Optimizer, _check_nonnegative, _count_step, _number, _scalar,
-                        _set_scalar, _zeros)
+from .. import kernels
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lr_value, _number,
+                        _scalar, _set_scalar, _zeros)
 
 __all__ = ["ASGD"]
 
@@ -41,7 +42,7 @@ class ASGD(Optimizer):
             _number(group[key], key)
 
     def _update(self, p, g, group):
-        lr, lambd = float(group["lr"]), float(group["lambd"])
+        lr, lambd = _lr_value(group["lr"]), float(group["lambd"])
         alpha, t0 = float(group["alpha"]), float(group["t0"])
         theta, state = p.array, self.state.setdefault(p, {})
         if not state:
@@ -52,7 +53,7 @@ class ASGD(Optimizer):
         step = _count_step(state)
         eta, mu = float(state["eta"]), float(state["mu"])
         theta *= 1 - lambd * eta
-        theta += -eta * g
+        kernels.optim.add_scaled(theta, -eta, g, out=theta)   # add_(g, alpha=−η): fused
         ax = state["ax"].array
         if mu != 1:
             ax += (theta - ax) * mu

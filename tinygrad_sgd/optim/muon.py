@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, _lerp_ as _lerp_unfused, _number, _zeros
+from .optimizer import Optimizer, _lerp_, _number, _zeros
 
 __all__ = ["Muon"]
 
@@ -79,22 +79,6 @@ def _zeropower_via_newtonschulz(grad, ns_coefficients, ns_steps, eps):
         update = _addmm(gram, gram, gram, beta=b, alpha=c)
         x = _addmm(x, update, x, beta=a)
     return x.T if tall else x
-
-
-def _lerp_(start, end, weight):
-    """torch's ``start.lerp_(end, weight)`` on the CPU, in place: start + w·(end − start) for
-    w < 0.5, else end − (end − start)·(1 − w), each a fused multiply-add (one rounding).
-    float32 is exact here (the product of two float32 is exact in float64, then one rounding
-    to float32); float64 uses the house's unfused :func:`_lerp_` (a last-bit difference)."""
-    if start.dtype != np.float32:
-        _lerp_unfused(start, end, weight)
-        return
-    w = np.float32(weight)
-    diff = (end - start).astype(np.float64)
-    if abs(weight) < 0.5:
-        start[...] = start + np.float64(w) * diff
-    else:
-        start[...] = end - diff * np.float64(np.float32(1) - w)
 
 
 def _adjust_lr(lr, adjust_lr_fn, shape):

@@ -1,8 +1,9 @@
 """NAdam (``torch.optim.NAdam``): Adam with Nesterov momentum (Dozat, 2016), whose momentum
 coefficient warms up with ``momentum_decay``."""
+from .. import kernels
 from .adam import _pair
-from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _lerp_, _set_scalar,
-                        _sqrt_)
+from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _lerp_,
+                        _lr_value, _set_scalar)
 
 __all__ = ["NAdam"]
 
@@ -46,7 +47,7 @@ class NAdam(Optimizer):
         _check_nonnegative(group, "momentum_decay", "momentum_decay value")
 
     def _update(self, p, g, group):
-        lr, eps = float(group["lr"]), float(group["eps"])
+        lr, eps = _lr_value(group["lr"]), float(group["eps"])
         weight_decay, psi = float(group["weight_decay"]), float(group["momentum_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
         theta = p.array
@@ -61,8 +62,8 @@ class NAdam(Optimizer):
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
         _lerp_(m, g, 1 - beta1)
         v *= beta2
-        v += (1 - beta2) * g * g
-        denom = _sqrt_(v / (1 - beta2 ** step))
+        kernels.optim.addcmul_(v, 1 - beta2, g, g)        # torch's mul_(β₂).addcmul_: fused
+        denom = kernels.optim.sqrt(v / (1 - beta2 ** step))
         denom += eps
         update = (-lr * (1.0 - mu) / (1.0 - mu_product)) * g
         update /= denom

@@ -356,6 +356,16 @@ def _scalar(value):
     return Tensor._of(np.array(value, dtype=dtype))
 
 
+def _lr_value(lr):
+    """``lr`` as torch's single-tensor step computes with it: a Python float; a Tensor ``lr``
+    (torch's 0-d tensor) as a NumPy scalar of its dtype, so that Python arithmetic with it
+    rounds as torch's 0-d tensor ops do (NumPy 2's Python numbers are weak, as torch's:
+    ``-lr * (1 − μ)`` is a float32 product when lr is a float32 tensor)."""
+    if isinstance(lr, Tensor):
+        return lr.array.reshape(()).dtype.type(lr.array.reshape(()))
+    return float(lr)
+
+
 def _count_step(state):
     """``state["step"] += 1`` in place, as torch's (a state_dict taken earlier holds the same
     tensor); returns the new count as a Python float."""

@@ -1,9 +1,9 @@
 """RAdam (``torch.optim.RAdam``): Adam whose adaptive step is switched on, and rectified,
 only once the variance estimate is reliable (Liu et al., 2019)."""
-import math
 
 import numpy as np
 
+from .. import kernels
 from .adam import _pair
 from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_
 
@@ -56,17 +56,19 @@ class RAdam(Optimizer):
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
         _lerp_(m, g, 1 - beta1)
         v *= beta2
-        v += (1 - beta2) * g * g
+        kernels.optim.addcmul_(v, 1 - beta2, g, g)        # torch's mul_(β₂).addcmul_: fused
         bias_correction2 = 1 - beta2 ** step
         update = m / (1 - beta1 ** step)
         update *= lr
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
         if rho_t > 5.0:
-            denom = np.sqrt(v)
+            denom = kernels.optim.sqrt(v)
             denom += eps
-            adaptive = bias_correction2 ** 0.5 / denom
+            # torch's number / tensor is tensor.reciprocal() * number: two roundings
+            adaptive = np.reciprocal(denom)
+            adaptive *= bias_correction2 ** 0.5
             update *= adaptive
-            update *= math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                                / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            update *= ((rho_t - 4) * (rho_t - 2) * rho_inf
+                       / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         theta -= update

@@ -1,9 +1,9 @@
 """RMSprop (``torch.optim.RMSprop``): divide the gradient by a running root-mean-square of
 recent gradients; optionally centered (subtract the running mean first) and with momentum."""
-import numpy as np
 
+from .. import kernels
 from ..kernels.optim import add_scaled
-from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lerp_, _scalar, _sqrt_,
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lerp_, _scalar,
                         _zeros)
 
 __all__ = ["RMSprop"]
@@ -63,9 +63,10 @@ class RMSprop(Optimizer):
         if group["centered"]:
             grad_avg = state.setdefault("grad_avg", _zeros(p)).array
             _lerp_(grad_avg, g, 1 - alpha)
-            denom = _sqrt_(square_avg - grad_avg * grad_avg)
+            # square_avg.addcmul(grad_avg, grad_avg, value=−1): fused, one rounding
+            denom = kernels.optim.sqrt(add_scaled(square_avg, -grad_avg, grad_avg))
         else:
-            denom = np.sqrt(square_avg)
+            denom = kernels.optim.sqrt(square_avg)
         denom += eps
         if momentum > 0:
             buf = state.setdefault("momentum_buffer", _zeros(p)).array
