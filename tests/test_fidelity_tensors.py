@@ -170,6 +170,27 @@ def test_a_shape_in_a_programs_f_string_prints_as_torch_size():
     assert f"{tg.ones(2, 3).shape!r:>30}" == f"{tg.ones(2, 3).shape!r}".rjust(30)
 
 
+SIZE_ARITHMETIC = {
+    "size + size": lambda S: S + S, "size + tuple": lambda S: S + (1,),
+    "tuple + size": lambda S: (1,) + S, "size * 2": lambda S: S * 2,
+    "2 * size": lambda S: 2 * S, "size * 0": lambda S: S * 0, "slice": lambda S: S[1:],
+    "size + list": lambda S: S + [1], "size * 1.5": lambda S: S * 1.5,
+}
+
+
+@pytest.mark.parametrize("name", SIZE_ARITHMETIC)
+def test_size_arithmetic_gives_a_size_as_torch(name):
+    """torch.Size's + and * give a Size (a tuple's would give a tuple); errors alike."""
+    results = []
+    for L in (torch, tg):
+        try:
+            r = SIZE_ARITHMETIC[name](L.ones(2, 3).shape)
+            results.append((type(r).__name__, tuple(r)))
+        except TypeError as e:
+            results.append(("TypeError", str(e).replace("tinygrad_sgd.", "torch.")))
+    assert results[0] == results[1]
+
+
 def test_the_librarys_own_messages_still_read_a_shape_as_a_tuple():
     with pytest.raises(Exception, match=r"shapes \(2, 3\) and \(2, 3\)"):
         tg.ones(2, 3) @ tg.ones(2, 3)

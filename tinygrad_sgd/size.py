@@ -30,6 +30,27 @@ class Size(tuple):
             return tuple.__repr__(self)
         return repr(self)
 
+    def __add__(self, other):
+        """``shape + (1,)``, ``shape + shape``: a Size, as torch (a plain tuple's ``+``
+        would give a tuple)."""
+        if not isinstance(other, tuple):
+            from .printing import OPTIONS
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            f"{OPTIONS.namespace}.Size")
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        """``(1,) + shape``: a Size too."""
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        out = tuple.__mul__(self, n)
+        return out if out is NotImplemented else Size(out)
+
+    __rmul__ = __mul__
+
     def __getitem__(self, index):
         out = tuple.__getitem__(self, index)
         return Size(out) if isinstance(index, slice) else out
