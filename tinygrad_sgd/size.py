@@ -46,8 +46,9 @@ class Size(tuple):
         return Size(tuple.__add__(other, self))
 
     def __mul__(self, n):
-        out = tuple.__mul__(self, n)
-        return out if out is NotImplemented else Size(out)
+        if not hasattr(n, "__index__"):    # (Python's own "can't multiply sequence" error)
+            return NotImplemented
+        return Size(tuple.__mul__(self, n))
 
     __rmul__ = __mul__
 
