@@ -46,8 +46,9 @@ class Size(tuple):
         return Size(tuple.__add__(other, self))
 
     def __mul__(self, n):
-        if not hasattr(n, "__index__"):    # (Python's own "can't multiply sequence" error)
-            return NotImplemented
+        if not hasattr(n, "__index__"):    # (the words of Python's own error for a tuple)
+            raise TypeError(f"can't multiply sequence by non-int of type "
+                            f"'{type(n).__name__}'")
         return Size(tuple.__mul__(self, n))
 
     __rmul__ = __mul__
