@@ -10,11 +10,15 @@ in float64 and rounded once).
 * lgamma: Taylor series of lgamma(1 + z) (coefficients ζ(k)) on (0, 2.5), the recurrence
   Γ(x + 1) = x·Γ(x) below 10, Stirling's series above, reflection for x < 0.
 * digamma: torch's algorithm (reflection, recurrence up to 10, asymptotic series).
-* polygamma(n ≥ 1): (−1)^(n+1)·n!·ζ(n + 1, x) with the Hurwitz ζ of Cephes (torch's zeta).
+* polygamma(n ≥ 2): ±exp(lgamma(n + 1))·ζ(n + 1, x) in the input's dtype, the Hurwitz ζ of
+  Cephes (torch's zeta; its first term powf for float32). i0e/i1e/i0/i1, ndtri (float64):
+  Cephes as torch, the polynomials' a·b + c fused as the AVX2 build's FMA.
 
 (house: long file — each function's numerics follow the algorithm torch's kernel uses, step by
 step where its rounding shows; split further they would read as fragments of one table.)
 """
+import ctypes
+import ctypes.util
 import math
 
 import numpy as np
@@ -140,16 +144,31 @@ def log_ndtr_array(x, dtype=np.float64):
     """log Φ(x) by torch's formula: log(erfcx(−t)/2) − t² below x = −1, log1p(−erfc(t)/2)
     above (t = x/√2), every step rounded to ``dtype`` as torch's kernel computes it in the
     input's dtype (in float32 the rounding of t alone moves log Φ(9) by ~100 ulps; torch's
-    number is kept)."""
+    number is kept). erfc and log1p are the C library's (erfcf, log1pf, logf for float32),
+    element by element, as torch's scalar kernel calls them."""
     def r(v):
         return np.asarray(v).astype(dtype).astype(np.float64)
     x = _f64(x)
     with np.errstate(all="ignore"):
         t = r(x * r(math.sqrt(0.5)))
         low = x < -1.0
-        left = r(r(np.log(r(r(erfcx_array(-np.where(low, t, 0.0))) / 2))) - r(t * t))
-        right = r(np.log1p(r(-r(erfc_array(np.where(low, 0.0, t))) / 2)))
+        f32 = np.dtype(dtype) == np.float32      # (std::erfc and std::log1p of a float)
+        erfc_t = c_map("erfcf", np.where(low, 0.0, t)) if f32 else c_erfc(np.where(low, 0.0, t))
+        log_a = r(r(erfcx_array(-np.where(low, t, 0.0))) / 2)
+        left = r(r(c_map("logf", log_a) if f32 else np.log(log_a)) - r(t * t))
+        right = -r(erfc_t) / 2
+        right = r(c_map("log1pf", right) if f32 else libm.log1p(right))
     return np.where(low, left, right)
+
+
+_c_erfc_ufunc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def c_erfc(x):
+    """The C library's ``erfc`` (``math.erfc`` calls it), element by element (~0.1 µs each):
+    torch's scalar kernels call ``std::erfc``, and Cody's erfc can be an ulp or two away."""
+    x = np.asarray(x, dtype=np.float64)
+    return _c_erfc_ufunc(x).astype(np.float64) if x.size else x.copy()
 
 
 @_quiet
@@ -158,8 +177,93 @@ def erfinv_array(y):
     return np.copysign(_erfinv_abs(a, 1.0 - a), y)
 
 
-@_quiet
+def fma(a, b, c):
+    """a·b + c rounded once (what the AVX2 build's contracted ``a*b + c`` computes), in float64
+    by Dekker's exact product and Knuth's exact sum (float32: exactly in float64, then one
+    more rounding)."""
+    a, b, c = np.broadcast_arrays(np.asarray(a), np.asarray(b), np.asarray(c))
+    if a.dtype == np.float32:
+        return (a.astype(np.float64) * b + c).astype(np.float32)
+    p = a * b
+    split = 134217729.0                              # 2^27 + 1
+    ah = a * split
+    ah = ah - (ah - a)
+    bh = b * split
+    bh = bh - (bh - b)
+    e = ((ah * bh - p) + ah * (b - bh) + (a - ah) * bh) + (a - ah) * (b - bh)
+    s = p + c
+    bb = s - p
+    t = (p - (s - bb)) + (c - bb)
+    out = s + (t + e)
+    return np.where(np.isfinite(out) & np.isfinite(p), out, p + c)
+
+
+_NDTRI_P0 = (-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
+             1.39312609387279679503E1, -1.23916583867381258016E0)
+_NDTRI_Q0 = (1.0, 1.95448858338141759834E0, 4.67627912898881538453E0, 8.63602421390890590575E1,
+             -2.25462687854119370527E2, 2.00260212380060660359E2, -8.20372256168333339912E1,
+             1.59056225126211695515E1, -1.18331621121330003142E0)
+_NDTRI_P1 = (4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
+             4.40805073893200834700E1, 1.46849561928858024014E1, 2.18663306850790267539E0,
+             -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4)
+_NDTRI_Q1 = (1.0, 1.57799883256466749731E1, 4.53907635128879210584E1, 4.13172038254672030440E1,
+             1.50425385692907503408E1, 2.50464946208309415979E0, -1.42182922854787788574E-1,
+             -3.80806407691578277194E-2, -9.33259480895457427372E-4)
+_NDTRI_P2 = (3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
+             1.33303460815807542389E0, 2.01485389549179081538E-1, 1.23716634817820021358E-2,
+             3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9)
+_NDTRI_Q2 = (1.0, 6.02427039364742014255E0, 3.67983563856160859403E0, 1.37702099489081330271E0,
+             2.16236993594496635890E-1, 1.34204006088543189037E-2, 3.28014464682127739104E-4,
+             2.89247864745380683936E-6, 6.79019408009981274425E-9)
+
+
+def _polevl_fma(x, coef):
+    out = np.zeros_like(x)
+    for c in coef:
+        out = fma(out, x, x.dtype.type(c))
+    return out
+
+
 def ndtri_array(p):
+    """Φ⁻¹(p) by torch's ``calc_ndtri`` (Cephes): a rational function of p − ½ in the middle,
+    of 1/√(−2 log p) in the tails, in the input's dtype (float32 for a float32 ``p``), the
+    polynomials' ``r·x + c`` fused as the AVX2 build's FMA (float64, bit for bit); other dtypes
+    by −√2·erfcinv(2p) in float64, rounded once. ∓inf at 0 and 1, NaN outside."""
+    p = np.asarray(p)
+    if p.dtype != np.float64:      # (float32: torch's float kernel not yet matched: ≤ 4 ulps)
+        return _erfcinv_ndtri(p)
+    T = np.float64
+    y0 = p.reshape(-1)
+    with np.errstate(all="ignore"):
+        out = _ndtri_flat(y0, T)
+    return out.reshape(p.shape)
+
+
+def _ndtri_flat(y0, T):
+    e2 = T(0.13533528323661269189)
+    upper = y0 > T(1) - e2
+    y = np.where(upper, T(1) - y0, y0)
+    mid = y > e2
+    ym = y - T(0.5)
+    y2 = ym * ym
+    central = fma(ym, y2 * _polevl_fma(y2, _NDTRI_P0) / _polevl_fma(y2, _NDTRI_Q0), ym)
+    central = central * T(2.50662827463100050242E0)
+    log = (lambda v: libm.log(v)) if T is np.float64 else (lambda v: c_map("logf", v))
+    x = np.sqrt(T(-2.0) * log(np.where(mid, T(0.5), y)).astype(T))
+    x0 = x - log(x).astype(T) / x
+    z = T(1) / x
+    near = x < T(8)
+    x1 = np.where(near, z * _polevl_fma(z, _NDTRI_P1) / _polevl_fma(z, _NDTRI_Q1),
+                  z * _polevl_fma(z, _NDTRI_P2) / _polevl_fma(z, _NDTRI_Q2))
+    tail = x0 - x1
+    tail = np.where(upper, tail, -tail)
+    out = np.where(mid, central, tail)
+    out = np.where(y0 == 0, -np.inf, np.where(y0 == 1, np.inf, out))
+    return np.where((y0 < 0) | (y0 > 1) | np.isnan(y0), T(np.nan), out).astype(T)
+
+
+@_quiet
+def _erfcinv_ndtri(p):
     """Φ⁻¹(p) = −√2·erfcinv(2p): 2p and 2(1 − p) are exact, so both tails keep their digits."""
     low = p < 0.5
     rest = np.where(low, 2.0 * p, 2.0 * (1.0 - p))          # 1 − |2p − 1|, exactly
@@ -214,9 +318,21 @@ _ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606
 _MACHEP = 1.11022302462515654042e-16
 
 
-@_quiet
-def zeta_array(s, q):
+def zeta_array(s, q, float32=False):
+    """Hurwitz ζ(s, q) by torch's Cephes ``zeta``, accumulated in float64. ``float32``: its
+    float kernel, where the first term q^(−s) is ``std::pow`` of two floats (``powf``, rounded
+    to float: near a pole of q its error is the result's), the rest in float64."""
+    return _zeta(s, q, np.float32 if float32 else np.float64)
+
+
+def _zeta(s, q, first_dtype):
+    first_dtype = np.dtype(first_dtype)
     s, q = np.broadcast_arrays(_f64(s), _f64(q))
+    with np.errstate(all="ignore"):
+        return _zeta_flat(s.reshape(-1), q.reshape(-1), first_dtype).reshape(s.shape)
+
+
+def _zeta_flat(s, q, first_dtype):
     out = np.full(s.shape, np.nan)
     # torch's order of tests: s = 1 → inf, s < 1 → NaN (even at a pole of q), q a
     # non-positive integer → inf (a NaN s too), q < 0 with s not an integer → NaN
@@ -224,7 +340,10 @@ def zeta_array(s, q):
     go = ~pole & (s > 1) & ~((q <= 0) & (s != np.floor(s))) & ~np.isnan(q)
     out[pole] = np.inf
     sv, qv = s[go], q[go]
-    total = libm.power(qv, -sv)                  # (the C pow, as torch's Cephes zeta)
+    if first_dtype == np.float32:
+        total = np.power(qv.astype(np.float32), -sv.astype(np.float32)).astype(np.float64)
+    else:
+        total = libm.power(qv, -sv)              # (the C pow, as torch's Cephes zeta)
     a = qv.copy()
     b = np.zeros_like(a)
     done = np.zeros(a.shape, bool)
@@ -397,15 +516,61 @@ def trigamma_array(x, dtype=np.float64):
         return sign * result
 
 
+_C_MATH = {}
+
+
+def _c_math(name):
+    """The C library's ``name`` (``lgamma``, ``exp``; ``lgammaf``, ``expf`` in float), as
+    torch's scalar kernels call it; Python's ``math`` (rounded) where it can't be loaded."""
+    if name not in _C_MATH:
+        c = ctypes.c_float if name.endswith("f") else ctypes.c_double
+        try:
+            fn = getattr(ctypes.CDLL(ctypes.util.find_library("m")), name)
+            fn.restype, fn.argtypes = c, [c]
+        except (OSError, AttributeError, TypeError):
+            py = getattr(math, name[:-1] if c is ctypes.c_float else name)
+
+            def fn(v, py=py, c=c):
+                try:
+                    out = py(v)
+                except (ValueError, OverflowError):      # log(0), log(−1): C's answers
+                    out = -math.inf if v == 0 else math.nan
+                return float(np.float32(out)) if c is ctypes.c_float else out
+        _C_MATH[name] = fn
+    return _C_MATH[name]
+
+
+def c_map(name, x):
+    """The C library's function ``name`` element by element over ``x`` (a float64 array of
+    values; ~1 µs an element through ctypes): for float kernels whose ``erfcf``/``log1pf``
+    are not the float64 function rounded."""
+    x = np.asarray(x, dtype=np.float64)
+    if not x.size:
+        return x.copy()
+    return np.frompyfunc(_c_math(name), 1, 1)(x).astype(np.float64)
+
+
+def _polygamma_factor(n, T):
+    """(−1)^(n+1)·n! as torch computes it in the input's dtype: ``exp(lgamma(n + 1))`` in the C
+    library (not exactly n!: 14! comes out as 87178291199.99985 in float64)."""
+    f = "f" if T is np.float32 else ""
+    value = _c_math("exp" + f)(_c_math("lgamma" + f)(float(T(n) + T(1))))
+    return T(1.0 if n % 2 else -1.0) * T(value)
+
+
 def polygamma_array(n, x, dtype=np.float64):
-    """ψ⁽ⁿ⁾(x): torch's digamma (n = 0) and trigamma (n = 1) kernels, else
-    (−1)^(n+1)·n!·ζ(n + 1, x)."""
+    """ψ⁽ⁿ⁾(x): torch's digamma (n = 0) and trigamma (n = 1) kernels, else torch's
+    ``calc_polygamma``: ±exp(lgamma(n + 1)) (C library, in the input's dtype) times ζ(n + 1, x)
+    (computed in float64, as torch's zeta accumulates, then rounded to the dtype), the product
+    rounded in the dtype (float32 for float32: so not the float64 result rounded once)."""
     if n == 0:
         return digamma_array(x, dtype)
     if n == 1:
         return trigamma_array(x, dtype)
-    sign = 1.0 if n % 2 else -1.0
-    return sign * math.factorial(n) * zeta_array(n + 1.0, x)
+    T = _compute_dtype(dtype).type
+    with np.errstate(all="ignore"):
+        z = zeta_array(float(T(n + 1)), np.asarray(x).astype(T), T is np.float32).astype(T)
+        return _polygamma_factor(n, T) * z
 
 
 def _bessel_scaled(nu, y):
@@ -434,8 +599,43 @@ def _bessel_scaled(nu, y):
 
 
 def bessel_i_array(nu, x, scaled=False):
-    """I_ν(x) (ν = 0, 1), or e^(−|x|)·I_ν(x) if ``scaled``."""
+    """I_ν(x) (ν = 0, 1), or e^(−|x|)·I_ν(x) if ``scaled``: torch's kernel in the input's
+    dtype (float32, float64); other dtypes by the float64 series, rounded once."""
+    x = np.asarray(x)
+    if x.dtype in (np.float32, np.float64):
+        with np.errstate(all="ignore"):
+            return _bessel_i_cephes(x, nu, scaled)
     return _bessel_i(x, nu=nu, scaled=scaled)
+
+
+def _bessel_i_cephes(x, nu, scaled):
+    """torch's ``calc_i0e``/``calc_i1e``/``calc_i0``/``calc_i1``, step by step in x's dtype:
+    y = x/2 − 2 on [0, 8], 32/x − 2 beyond, Cephes' Chebyshev series by Clenshaw's recurrence
+    with x·b1 − b2 fused (the AVX2 build's FMA; float's i1e with torch's shortened tables, the
+    last 17 and 7 coefficients), e^x from float64 (rounded, for float)."""
+    from .special_more import I0_A, I0_B, I1_A, I1_B
+    T = x.dtype.type
+
+    def chbevl(y, coef):
+        c = np.asarray(coef, dtype=T)
+        b0, b1, b2 = np.full_like(y, c[0]), np.zeros_like(y), np.zeros_like(y)
+        for ci in c[1:]:
+            b2, b1 = b1, b0
+            b0 = fma(y, b1, -b2) + ci
+        return T(0.5) * (b0 - b2)
+    c = np.abs(x)
+    small = c <= T(8)
+    short = T is np.float32 and nu == 1
+    a_tab, b_tab = (I0_A, I0_B) if nu == 0 else (I1_A[-17:], I1_B[-7:]) if short else (I1_A, I1_B)
+    near = chbevl(c / T(2) - T(2), a_tab)
+    far = chbevl(T(32) / c - T(2), b_tab)
+    root = np.sqrt(c)
+    if scaled:
+        out = np.where(small, near * c if nu else near, far / root)
+    else:
+        e = np.exp(c.astype(np.float64)).astype(T)
+        out = np.where(small, e * c * near if nu else e * near, e * far / root)
+    return np.where(x < 0, -out, out) if nu else out
 
 
 def _bessel_i(x, nu, scaled):

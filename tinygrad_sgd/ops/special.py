@@ -213,7 +213,8 @@ class Zeta(Elementwise):
 
     def forward(self, x, q):
         self.save_for_backward(x, q)
-        return zeta_array(x.array, q.array).astype(np.result_type(x.array, q.array))
+        dtype = np.result_type(x.array, q.array)
+        return zeta_array(x.array, q.array, dtype == np.float32).astype(dtype)
 
     def backward(self, g):
         if self.needs_input_grad[0]:
