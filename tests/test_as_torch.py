@@ -330,8 +330,8 @@ def test_torch_names_are_the_library_and_real_torch_comes_back():
 
 
 @pytest.mark.parametrize("access", [
-    "torch.compile", "torch.fft", "torch.nn.CrossMapLRN2d", "torch.nn.functional.conv_tbc",
-    "torch.optim.swap_in_optimizer_params_and_state", "torch.autograd.Variable",
+    "torch.jit", "torch.fft", "torch.nn.CrossMapLRN2d", "torch.nn.functional.conv_tbc",
+    "torch.optim.swap_in_optimizer_params_and_state", "torch.autograd.forward_ad",
     "torchvision.transforms.RandomCrop", "torchvision.datasets.CIFAR10", "torch.cuda.Stream",
     "torch.viz", "torch.data", "torch.get_rng", "torch.random.get_rng", "torch._C",
     "torch.random.rand", "torch.utils.tensorboard",
@@ -351,8 +351,8 @@ def test_missing_imports_name_what_is_missing():
                            match="^torch.distributed is not provided by tinygrad_sgd$"):
             import torch.distributed  # noqa: F401
         with pytest.raises(NotImplementedError,
-                           match="^torch.compile is not provided by tinygrad_sgd$"):
-            from torch import compile  # noqa: F401
+                           match="^torch.jit is not provided by tinygrad_sgd$"):
+            from torch import jit  # noqa: F401
         with pytest.raises(NotImplementedError, match="^torchvision.models is not provided"):
             from torchvision import models  # noqa: F401
         import torch as t
@@ -403,12 +403,12 @@ def test_main_exit_statuses_and_tracebacks(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         as_torch.main([str(exits)])
     assert e.value.code == 3
-    fails = write(tmp_path, "fails.py", "import torch\nx = 1\ntorch.compile(x)\n")
+    fails = write(tmp_path, "fails.py", "import torch\nx = 1\ntorch.jit.script(x)\n")
     assert as_torch.main([str(fails)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):\n  File \"" + str(fails))
     assert "_torch_shim" not in err and "runpy" not in err
-    assert err.rstrip().endswith("NotImplementedError: torch.compile is not provided by "
+    assert err.rstrip().endswith("NotImplementedError: torch.jit is not provided by "
                                  "tinygrad_sgd")
     assert as_torch.main([str(tmp_path / "absent.py")]) == 2
     assert "can't open file" in capsys.readouterr().err

@@ -40,6 +40,10 @@ from . import linalg
 from . import special
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .kernels.threads import set_num_threads, get_num_threads
+from .kernels.threads import get_num_interop_threads, set_num_interop_threads, init_num_threads
+from .runtime_flags import (set_warn_always, is_warn_always_enabled, set_flush_denormal,
+                            has_lapack, has_mkl, has_openmp, has_spectral)
+from .compiler import compile  # noqa: A001  (torch.compile: runs eagerly here)
 from .printing import set_printoptions
 from .kernels import allocator as _allocator
 from .functions.out import accept_out as _accept_out
@@ -53,6 +57,9 @@ _allocator.apply_from_environment()
 __version__ = "0.1.0"
 
 dtype = DType          # torch.dtype: the class of the dtypes
+
+# torch's constants (Python floats, as torch's; newaxis is None, for indexing)
+e, pi, nan, inf, newaxis = 2.718281828459045, 3.141592653589793, float("nan"), float("inf"), None
 
 
 def set_default_device(device):
@@ -85,6 +92,9 @@ __all__ = ["Tensor", "tensor",
            "get_deterministic_debug_mode",
            "autograd", "linalg", "special", "gradcheck", "gradgradcheck", "GradcheckError",
            "set_num_threads", "get_num_threads",
+           "get_num_interop_threads", "set_num_interop_threads", "init_num_threads",
+           "set_warn_always", "is_warn_always_enabled", "set_flush_denormal", "compile",
+           "e", "pi", "nan", "inf", "newaxis",
            "set_printoptions",
            "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__
 
@@ -93,8 +103,12 @@ def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
-                "distributions"):
+                "distributions", "testing"):
         return importlib.import_module(f".{name}", __name__)
+    if name in ("_standard_gamma", "_standard_gamma_grad", "_sample_dirichlet",
+                "_dirichlet_grad", "binomial"):      # torch's gamma-family samplers
+        from .distributions import _gamma_ops
+        return getattr(_gamma_ops, name)
     if name == "vmap":                          # torch.vmap is torch.func.vmap
         from .func import vmap
         return vmap

@@ -47,7 +47,7 @@ class Row(NamedTuple):
 MODULES = {
     "torch": Row("tinygrad_sgd", frozenset({
         "gradcheck", "gradgradcheck", "GradcheckError", "bool_", "DType", "get_rng", "data",
-        "utils",
+        "utils", "runtime_flags",
         # Tensor methods only, in torch
         "contiguous", "expand", "expand_as", "repeat"})),
     "torch.nn": Row("tinygrad_sgd.nn", frozenset({"IncompatibleKeys"})),
@@ -62,6 +62,11 @@ MODULES = {
     "torch.nn.utils.fusion": Row("tinygrad_sgd.nn.utils.fusion"),
     "torch.nn.utils.prune": Row("tinygrad_sgd.nn.utils.prune"),
     "torch.nn.grad": Row("tinygrad_sgd.nn.grad"),
+    "torch.nn.parameter": Row("tinygrad_sgd.nn.parameter"),
+    "torch.nn.attention": Row("tinygrad_sgd.nn.attention", only=frozenset({
+        "SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"})),
+    "torch.testing": Row("tinygrad_sgd.testing"),
+    "torch.compiler": Row("tinygrad_sgd.compiler", frozenset({"InvalidBackend"})),
     "torch.nn.modules": Row("tinygrad_sgd.nn.modules", frozenset({"SUBMODULES"})),
     "torch.optim.swa_utils": Row("tinygrad_sgd.optim.swa_utils"),
     "torch.optim": Row("tinygrad_sgd.optim", frozenset({"optimizer", "step_hooks"})),
@@ -90,6 +95,7 @@ MODULES = {
         "default_generator"})),
     "torch.utils": Row(None),
     "torch.utils.checkpoint": Row("tinygrad_sgd.utils.checkpoint"),
+    "torch.utils.hooks": Row("tinygrad_sgd.utils.hooks"),
     "torch.utils.data": Row("tinygrad_sgd.utils.data"),
     "torch.utils.data.dataloader": Row("tinygrad_sgd.utils.data.dataloader", only=frozenset({
         "DataLoader", "get_worker_info", "default_collate", "default_convert"})),

@@ -103,7 +103,8 @@ def cross(input, other, dim=None):
     of ``input`` — deprecated, as torch (a UserWarning, once): pass ``dim`` or use
     :func:`tinygrad_sgd.linalg.cross` (whose default is the last dim)."""
     if dim is None:
-        if not _warned:
+        from ..runtime_flags import is_warn_always_enabled
+        if not _warned or is_warn_always_enabled():
             _warned.append(True)
             warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
                           "Please either pass the dim explicitly or simply use "

@@ -373,3 +373,32 @@ def _after_fork():
 
 _crew = _Crew(max(0, _num_threads - 1))
 os.register_at_fork(after_in_child=_after_fork)
+
+
+# torch's inter-op thread pool (the threads that run independent ops side by side) does not
+# exist here; its count is kept with torch's rules: set once, to a positive int, then fixed.
+_num_interop_threads = None
+
+
+def get_num_interop_threads() -> int:
+    """torch.get_num_interop_threads: the number set, else the intra-op default (cores)."""
+    return _num_interop_threads if _num_interop_threads is not None else _default_threads()
+
+
+def set_num_interop_threads(n: int) -> None:
+    """torch.set_num_interop_threads: only once (RuntimeError after, as torch's)."""
+    global _num_interop_threads
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got "
+                           f"{type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    if _num_interop_threads is not None:
+        raise RuntimeError("Error: cannot set number of interop threads after parallel work "
+                           "has started or set_num_interop_threads called")
+    _num_interop_threads = n
+
+
+def init_num_threads() -> None:
+    """torch.init_num_threads: set up the threads of the calling thread (nothing to do here:
+    the count is read from ``set_num_threads``/the environment when work is split)."""

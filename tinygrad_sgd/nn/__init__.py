@@ -47,12 +47,13 @@ from .sparse import Embedding, EmbeddingBag
 from .distance import *  # noqa: F401,F403  (CosineSimilarity, PairwiseDistance)
 from . import distance as _distance
 from .rnn import *  # noqa: F401,F403  (RNN, LSTM, GRU and their cells)
-from .attention import *  # noqa: F401,F403  (MultiheadAttention)
+from .attention import MultiheadAttention
 from .transformer import *  # noqa: F401,F403  (Transformer and its layers)
 from .loss_ctc import *  # noqa: F401,F403  (CTCLoss)
 from .pooling_more import *  # noqa: F401,F403  (FractionalMaxPool2d/3d)
 from .adaptive_softmax import *  # noqa: F401,F403  (AdaptiveLogSoftmaxWithLoss)
 from . import grad  # noqa: F401  (nn.grad.conv2d_input, ...)
+from . import parameter  # noqa: F401  (nn.parameter.Parameter, ...)
 from . import pooling_more as _pooling_more, adaptive_softmax as _adaptive_softmax
 from . import rnn as _rnn, attention as _attention, transformer as _transformer, loss_ctc as _loss_ctc
 from .lazy import (UninitializedParameter, UninitializedBuffer, LazyLinear, LazyConv1d,
@@ -91,7 +92,7 @@ __all__ += ["Dropout1d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Ha
             "SoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
             "MultiLabelSoftMarginLoss"]
 __all__ += _distance.__all__
-__all__ += _rnn.__all__ + _attention.__all__ + _transformer.__all__
+__all__ += _rnn.__all__ + ["MultiheadAttention"] + _transformer.__all__
 __all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
             "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d", "BatchNorm3d",
             "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",

@@ -280,6 +280,13 @@ class Module:
         return module
 
     # ------------------------------------------------------------------ running
+    def compile(self, *args, **kwargs):
+        """torch's in-place ``Module.compile(...)`` (``torch.compile``'s arguments): checks
+        them as torch does and returns None; the module keeps running eagerly — this library
+        has no compiler (see :mod:`tinygrad_sgd.compiler`)."""
+        from ..compiler import compile as _compile
+        _compile(lambda: None, *args, **kwargs)
+
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 

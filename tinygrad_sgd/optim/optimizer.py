@@ -9,6 +9,8 @@ The update itself is plain NumPy on the parameter's array (``p.array``): one ver
 parameter, then in-place array arithmetic, with Python-float hyper-parameters so that float32
 stays float32.
 """
+# house: long file — torch's Optimizer is one base class (param groups, state dicts, hooks, lr
+# values as torch rounds them); its helpers read best beside it.
 import copy
 import numbers
 import warnings

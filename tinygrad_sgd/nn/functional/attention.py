@@ -98,6 +98,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if t.ndim < 2:
             raise ShapeError(f"scaled_dot_product_attention: {what} must have at least 2 "
                              f"dims (..., sequence, features), got shape {t.shape}")
+    from ..attention import check_backend      # nn.attention.sdpa_kernel's choice of kernels
+    check_backend(query, key, value, dropout_p)
     if not (query.dtype == key.dtype == value.dtype):
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {query.dtype} key.dtype: {key.dtype} and "

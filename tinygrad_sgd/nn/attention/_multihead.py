@@ -14,13 +14,13 @@ ordinary path, NaN on its fast path.
 """
 import numpy as np
 
-from ..device import check_device
-from ..dtypes import default_float
-from . import functional as F
-from . import init
-from .functional.attention import _canonical_mask, _none_or_dtype
-from .linear import Linear
-from .module import Module, Parameter
+from ...device import check_device
+from ...dtypes import default_float
+from .. import functional as F
+from .. import init
+from ..functional.attention import _canonical_mask, _none_or_dtype
+from ..linear import Linear
+from ..module import Module, Parameter
 
 __all__ = ["MultiheadAttention"]
 
