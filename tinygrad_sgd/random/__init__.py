@@ -95,12 +95,14 @@ from .generator import (Generator, default_generator, manual_seed, seed, initial
 from .distributions import (rand, randn, uniform, normal, exponential, bernoulli, dropout_mask,
                             trunc_normal, kaiming_uniform, calculate_gain)
 from .poisson import poisson
+from .gamma import standard_gamma, sample_dirichlet, standard_gamma_grad, dirichlet_grad, binomial
 from .sampling import (randint, random_fill, randperm, multinomial, random_sampler_order,
                        dataloader_order)
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "fork_rng", "rand", "randn", "uniform", "normal",
            "randint", "random_fill", "randperm", "bernoulli", "dropout_mask", "multinomial",
-           "exponential", "poisson",
+           "exponential", "poisson", "standard_gamma", "sample_dirichlet", "standard_gamma_grad",
+           "dirichlet_grad", "binomial",
            "trunc_normal", "kaiming_uniform", "calculate_gain", "random_sampler_order",
            "dataloader_order"]
