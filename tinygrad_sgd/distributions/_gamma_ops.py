@@ -14,6 +14,8 @@ __all__ = ["_standard_gamma", "_standard_gamma_grad", "_sample_dirichlet", "_dir
 class _StandardGamma(Function):
     """z ~ Gamma(α, 1);  dz/dα = −(∂F(z; α)/∂α) / p(z; α)  (the implicit derivative of the
     quantile: z held at its cdf level while α moves; torch's ``_standard_gamma_grad``)."""
+    inputs, rule = ("α",), "z ~ Gamma(α, 1)"
+    derivatives = ("dz/dα = −(∂F(z; α)/∂α) / p(z; α)",)
 
     @staticmethod
     def forward(ctx, alpha, generator=None):
@@ -54,6 +56,8 @@ def _dirichlet_grad(x, alpha, total):
 class _Dirichlet(Function):
     """x ~ Dirichlet(α) (torch's draws);  the vector–Jacobian product with g is
     dirichlet_grad(x, α, Σα) · (g − Σ x·g)  (torch's ``_Dirichlet_backward``)."""
+    inputs, rule = ("α",), "x ~ Dirichlet(α)"
+    derivatives = ("vjp(g) = dirichlet_grad(x, α, Σα) · (g − Σ x·g)",)
 
     @staticmethod
     def forward(ctx, concentration):
