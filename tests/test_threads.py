@@ -478,9 +478,9 @@ def test_conv_gradients_side_by_side_equal_them_one_after_the_other(
     from tinygrad_sgd.kernels.reduce import summed_rows
     pairs = []
 
-    def recording(first, second):
+    def recording(first, second, *calls):
         pairs.append(True)
-        return threads.run_pair(first, second)
+        return threads.run_pair(first, second, *calls)
     monkeypatch.setattr(conv, "run_pair", recording)
     x_shape, w_shape, stride, padding = shape
     rng = np.random.default_rng(3)
@@ -551,9 +551,9 @@ def test_conv_gradients_go_one_after_the_other_where_the_split_wins(two_threads,
     from tinygrad_sgd.kernels.layout import geometry
     pairs = []
 
-    def recording(first, second):
+    def recording(first, second, *calls):
         pairs.append(True)
-        return threads.run_pair(first, second)
+        return threads.run_pair(first, second, *calls)
     monkeypatch.setattr(conv, "run_pair", recording)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((4, 2, 8, 8)).astype(np.float32)
@@ -604,8 +604,8 @@ def test_a_conv_and_linear_step_gives_the_same_gradients_with_and_without_pairs(
         return [t.grad.numpy() for t in (x, w, b, w2, b2)]
     taken = []
     for module in (conv, linalg):
-        monkeypatch.setattr(module, "run_pair", lambda a, b, m=module.__name__:
-                            taken.append((m, threads.run_pair(a, b))) or taken[-1][1])
+        monkeypatch.setattr(module, "run_pair", lambda a, b, *calls, m=module.__name__:
+                            taken.append((m, threads.run_pair(a, b, *calls))) or taken[-1][1])
     paired = grads()
     assert sorted(taken) == [(conv.__name__, True), (linalg.__name__, True)]
     monkeypatch.setattr(conv, "PAIR_MAX_WORK", -1)

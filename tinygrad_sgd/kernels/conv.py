@@ -19,7 +19,7 @@ from . import buffers
 from .backend import compiled
 from .layout import to_chwn, from_chwn, padded_chwn, padded_empty
 from .reduce import summed_rows
-from .threads import get_num_threads, parallel_for, run_pair
+from .threads import get_num_threads, parallel_calls, parallel_for, run_calls, run_pair
 
 __all__ = ["conv2d_forward", "conv2d_input_grad", "conv2d_weight_grad", "conv2d_grads",
            "col2im", "unfold", "fold"]
@@ -267,26 +267,23 @@ def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False):
     rows = summed_rows(gy, (0, 2, 3), gy.dtype) if bias_grad else None
     # both made ready here, so that each side's Python is done before the pair starts: the
     # worker would otherwise wait for the GIL while this thread prepares its side (~45 µs)
-    run_w, n_w, dw = fast.conv.conv2d_weight_grad_direct(x, gy, w.shape, g, xp, planned=True,
-                                                         bias_rows=rows)
+    calls_w, n_w, dw = fast.conv.conv2d_weight_grad_direct(x, gy, w.shape, g, xp,
+                                                           planned=True, bias_rows=rows)
     dw, sums = (dw, None) if rows is None else dw        # (the sums are float64: rounded below)
     work = gy.size * w[0].size
     dx = None
     if not input_grad:
-        parallel_for(n_w, run_w, work)
+        parallel_calls(n_w, calls_w, work)
     else:
-        run_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
+        calls_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
         k = n_x - _rows_for_second_side(g.Hp, g.kh, g.stride[0], g.dilation[0], g.OH)
-
-        def second():
-            run_w(0, n_w)
-            run_x(k, n_x)
+        second = calls_w(0, n_w) + calls_x(k, n_x)   # dw and dx's last rows; dx's first here
         if get_num_threads() == 1:       # one after the other, here (prepared once)
-            run_x(0, k)
-            second()
-        elif work > PAIR_MAX_WORK or not run_pair(lambda: run_x(0, k), second):
-            parallel_for(n_x, run_x, work)
-            parallel_for(n_w, run_w, work)
+            run_calls(calls_x(0, k) + second)
+        elif work > PAIR_MAX_WORK or not run_pair(lambda: run_calls(calls_x(0, k)),
+                                                  lambda: run_calls(second), second):
+            parallel_calls(n_x, calls_x, work)
+            parallel_calls(n_w, calls_w, work)
         dx = dx()
     return dx, dw, None if sums is None else sums.astype(gy.dtype)
 

@@ -102,12 +102,16 @@ def _pool():
     return _executor
 
 
-def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool = False) -> None:
+def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool = False,
+                 served=None) -> None:
     """Call ``fn(start, stop)`` on contiguous chunks covering ``range(n)``, one per thread
     (just ``fn(0, n)`` when single-threaded, or when ``work`` — the number of elements
     touched — is too small to be worth it). ``blas=True``: ``fn`` calls BLAS, so every chunk
     goes to a worker thread, and BLAS is single-threaded until they are all done. Every chunk
-    runs in the caller's NumPy floating-point error state (``np.errstate`` is per thread)."""
+    runs in the caller's NumPy floating-point error state (``np.errstate`` is per thread).
+    ``served``: optionally ``served(start, stop)``, the compiled-kernel calls that do
+    ``fn(start, stop)`` (:mod:`.compiled.served`), for a spinning worker to run without the
+    GIL."""
     threads = min(_num_threads, n)
     if threads <= 1 or _pairing or \
             work < (MIN_PARALLEL_BLAS_ELEMENTS if blas else MIN_CREW_ELEMENTS) \
@@ -116,7 +120,7 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
         return
     bounds = [n * k // threads for k in range(threads + 1)]
     chunks = list(zip(bounds[:-1], bounds[1:]))
-    if not blas and _crew.run(fn, chunks):     # the spinning workers were free
+    if not blas and _crew.run(fn, chunks, served):     # the spinning workers were free
         return
     if not blas and work < MIN_PARALLEL_ELEMENTS:
         fn(0, n)
@@ -136,10 +140,24 @@ def parallel_for(n: int, fn, work: int = MIN_PARALLEL_BLAS_ELEMENTS, blas: bool 
     blas_single_threaded(run_chunks)
 
 
+def run_calls(calls) -> None:
+    """Run compiled-kernel calls ``[(kernel, *args), ...]`` one after the other, here."""
+    for kernel, *args in calls:
+        kernel(*args)
+
+
+def parallel_calls(n: int, calls, work: int) -> None:
+    """:func:`parallel_for` of work described as compiled-kernel calls: ``calls(start, stop)``
+    gives the ``[(kernel, *args), ...]`` that do chunk start..stop. The calling thread runs its
+    chunk's calls; a spinning worker runs its chunk's without taking the GIL where they can be
+    served (:mod:`.compiled.served`) — the same kernels on the same arguments either way."""
+    parallel_for(n, lambda a, b: run_calls(calls(a, b)), work, served=calls)
+
+
 _pairing = False      # a pair of tasks is running: parallel_for inside them runs unsplit
 
 
-def run_pair(first, second) -> bool:
+def run_pair(first, second, second_calls=None) -> bool:
     """``first()`` on this thread and ``second()`` on the spinning worker at the same time,
     each whole on its own core: BLAS single-threaded and :func:`parallel_for` unsplit inside
     both (two independent gradients of one op — a linear layer's two products, a
@@ -147,7 +165,9 @@ def run_pair(first, second) -> bool:
     when that cannot be (not two threads, not the compiled kernels, OpenBLAS's threads may
     spin, BLAS's threads out of reach, the worker busy) — then the caller runs them itself.
     The tasks must not share scratch memory; arrays from :mod:`.buffers` are safe (one in
-    use by a task is referenced from its frame, so never handed to the other)."""
+    use by a task is referenced from its frame, so never handed to the other).
+    ``second_calls``: optionally the compiled-kernel calls that do ``second()``'s work
+    (:mod:`.compiled.served`), for the worker to run without the GIL."""
     global _pairing
     if _num_threads != 2 or _crew.size != 1 or compiled() is None or _blas_may_spin() \
             or _blas_threads() is None or _crew.lock.locked() or _pairing:
@@ -155,7 +175,8 @@ def run_pair(first, second) -> bool:
     tasks = (first, second)
 
     def run():
-        if not _crew.run(lambda i, _: tasks[i](), [(0, 1), (1, 2)]):
+        if not _crew.run(lambda i, _: tasks[i](), [(0, 1), (1, 2)],
+                         None if second_calls is None else lambda a, b: second_calls):
             first()            # (taken meanwhile: one after the other, still on one BLAS thread)
             second()
     _pairing = True
@@ -234,14 +255,12 @@ class _Crew:
         self.lock = threading.Lock()     # one caller at a time (others use the pool)
         self.state = None
 
-    def _spin(self):
-        fast = compiled()
-        return None if fast is None else fast.spin.spin
-
-    def run(self, fn, chunks):
+    def run(self, fn, chunks, served=None):
         """Run ``fn`` on every chunk, the first on this thread: False (nothing run) if the
         crew cannot (not the compiled kernels, OpenBLAS's threads may be spinning, another
-        caller, or chunks ≠ workers + 1)."""
+        caller, or chunks ≠ workers + 1). ``served``: None, or ``served(a, b)`` giving the calls
+        that do ``fn(a, b)``'s work as compiled kernels (:mod:`.compiled.served`): a worker
+        whose calls can be packed runs them without taking the GIL."""
         if len(chunks) - 1 != self.size or _blas_may_spin() or \
                 not self.lock.acquire(blocking=False):
             return False
@@ -250,13 +269,18 @@ class _Crew:
                 return False
             st = self.state
             if st is None:
-                st = self.state = _CrewState(self.size, self._spin())
+                st = self.state = _CrewState(self.size, compiled())
                 st.start()
             st.job += 1
             job, flags, scratch, spin = st.job, st.flags, st.scratch, st.spin
             fp = np.geterr()     # NumPy's floating-point error state, the caller's: the jobs' too
             for k, (a, b) in enumerate(chunks[1:]):
-                st.chunks[k] = (fn, a, b, fp)
+                calls = None if served is None else st.pack(served(a, b))
+                if calls is None:
+                    st.chunks[k] = (fn, a, b, fp)
+                    st.jobs[k, 0] = 0                 # a Python job
+                else:
+                    st.jobs[k, :len(calls)] = calls   # run by the worker's poll loop itself
                 st.errors[k] = None
                 flags[k, _JOB] = job
                 # (read without the lock: a worker marks itself sleeping, then looks at its flag,
@@ -301,9 +325,10 @@ def _blas_may_spin():
 
 
 class _CrewState:
-    def __init__(self, n, spin):
-        self.spin = spin
+    def __init__(self, n, fast):
+        self.spin, self.serve, self.pack = fast.spin.spin, fast.spin.serve, fast.served.pack
         self.flags = np.zeros((n, 2), np.int64)
+        self.jobs = np.zeros((n, fast.served.MAX_CALLS * fast.served.SLOTS), np.int64)
         self.scratch = np.zeros(3, np.int64)
         self.chunks, self.errors = [None] * n, [None] * n
         self.wake = [threading.Condition() for _ in range(n)]
@@ -324,19 +349,24 @@ class _CrewState:
                              daemon=True).start()
 
     def work(self, k):
-        flags, spin, scratch = self.flags, self.spin, np.zeros(3, np.int64)
+        flags, serve, scratch = self.flags, self.serve, np.zeros(3, np.int64)
         done, fp_now = -1, None
         while not self.retired:
-            job = done + 1 if done >= 0 else 1
-            if not spin(flags, k, done, _JOB, job, SPIN_POLLS, YIELD_POLLS, scratch, GRACE_NS):
+            # served jobs run inside serve; a Python job comes back to run here
+            job = serve(flags, k, done, self.jobs, SPIN_POLLS, YIELD_POLLS, scratch, GRACE_NS)
+            done = -1
+            if job < 0:                       # a served kernel raised
+                self.errors[k] = RuntimeError("a compiled kernel failed on the worker thread "
+                                              "(it raised inside a served job)")
+                done = -job
+                continue
+            if job == 0:
                 with self.wake[k]:            # nothing for a while: sleep until notified
                     self.sleeping[k] = True
-                    while flags[k, _JOB] != job and not self.retired:
+                    while flags[k, _JOB] == flags[k, _DONE] and not self.retired:
                         self.wake[k].wait()
                     self.sleeping[k] = False
-                if self.retired:
-                    return
-                spin(flags, k, -1, _JOB, job, 1, 0, scratch, GRACE_NS)   # the pause, no GIL
+                continue                      # (serve takes the job: the pause, no GIL)
             fn, a, b, fp = self.chunks[k]
             self.chunks[k] = None
             try:

@@ -18,7 +18,7 @@ import numpy as np
 from . import kernel, inline, U   # (U: unsigned flat offsets)
 from .. import buffers
 from ..layout import to_chwn, from_chwn, padded_chwn
-from ..threads import get_num_threads, parallel_for
+from ..threads import get_num_threads, parallel_calls, parallel_for
 from .conv_weight import conv2d_weight_grad_direct
 
 __all__ = ["conv2d_forward_direct", "conv2d_input_grad_direct", "conv2d_weight_grad_direct"]
@@ -278,12 +278,12 @@ def conv2d_forward_direct(x, w, b, g, xp=None):
         # tutorial's step on two threads, same process, alternating: batch 64 1% faster with
         # the two vCPUs close (a cache line's round trip ~90 ns), 2-3% with them far apart
         # (~450 ns, as this kind of virtual machine often has them); batch 256 0.3% and 2.8%.
-        parallel_for(passes, lambda a, b_: _conv_direct_rows(
-            xp, w4, bias, sh, dh, dw, 0, g.OH, a * FILTERS_PER_PASS, b_ * FILTERS_PER_PASS,
-            out), work)
+        parallel_calls(passes, lambda a, b_: [(
+            _conv_direct_rows, xp, w4, bias, sh, dh, dw, 0, g.OH, a * FILTERS_PER_PASS,
+            b_ * FILTERS_PER_PASS, out)], work)
     elif sw == 1:         # threads take ranges of output rows
-        parallel_for(g.OH, lambda a, b_: _conv_direct_rows(xp, w4, bias, sh, dh, dw, a, b_, 0,
-                                                           F, out), work)
+        parallel_calls(g.OH, lambda a, b_: [(_conv_direct_rows, xp, w4, bias, sh, dh, dw, a,
+                                             b_, 0, F, out)], work)
     else:
         parallel_for(F, lambda a, b_: _conv_direct(xp, w4, bias, sh, sw, dh, dw, a, b_, out),
                      work)
@@ -294,8 +294,8 @@ def conv2d_input_grad_direct(gy, w, g, planned=False):
     """dx = the input gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix, :func:`_input_grad_rows`); threads take ranges of dx's rows
     (each number is summed in the same order on any number of threads). ``planned``: as
-    :func:`.conv_weight.conv2d_weight_grad_direct`'s, ``(run, n, result)`` with ``result()``
-    the gradient once ``run(0, n)`` is done."""
+    :func:`.conv_weight.conv2d_weight_grad_direct`'s, ``(calls, n, result)`` with
+    ``result()`` the gradient once ``calls(0, n)`` have run."""
     F, C, kh, kw = w.shape
     dtype = np.result_type(gy, w)
     g2 = to_chwn(gy)
@@ -305,9 +305,9 @@ def conv2d_input_grad_direct(gy, w, g, planned=False):
     sh, (dh, dw) = g.stride[0], g.dilation
     out = buffers.empty((C, g.Hp, g.Wp, g.N), dtype)
 
-    def run(a, b):
-        _input_grad_rows(g2, w2, kh, kw, sh, dh, dw, a, b, out)
+    def calls(a, b):
+        return [(_input_grad_rows, g2, w2, kh, kw, sh, dh, dw, a, b, out)]
     if planned:
-        return run, g.Hp, lambda: from_chwn(g.crop(out))
-    parallel_for(g.Hp, run, g2.size * C * kh * kw)
+        return calls, g.Hp, lambda: from_chwn(g.crop(out))
+    parallel_calls(g.Hp, calls, g2.size * C * kh * kw)
     return from_chwn(g.crop(out))

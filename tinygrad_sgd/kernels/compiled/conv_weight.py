@@ -11,7 +11,7 @@ import numpy as np
 from . import kernel, inline, U
 from .elementwise import _row_sums
 from ..layout import to_chwn, padded_chwn
-from ..threads import parallel_for, get_num_threads
+from ..threads import parallel_calls, get_num_threads
 
 __all__ = ["conv2d_weight_grad_direct"]
 
@@ -181,9 +181,10 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
     fewer groups than threads, ranges of channels; for one channel, (group, kernel row)
     pairs), so each number is summed in the same order on any
     number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
-    None. ``planned``: the arrays made ready but nothing computed — ``(run, n, result)``,
-    ``run(a, b)`` computing the parts a..b of ``range(n)``, for a caller that runs it beside
-    other work (``..conv.conv2d_grads``). ``bias_rows``: None, or dy's values as the F rows
+    None. ``planned``: the arrays made ready but nothing computed — ``(calls, n, result)``,
+    ``calls(a, b)`` the compiled-kernel calls (:func:`..threads.run_calls`) that compute the
+    parts a..b of ``range(n)``, for a caller that runs them beside other work
+    (``..conv.conv2d_grads``). ``bias_rows``: None, or dy's values as the F rows
     that ``..reduce.sum`` sums for the bias gradient (``..reduce.summed_rows``): their float64
     sums are then made too, each filter's by the thread that reads its dy for the weight
     gradient, while that is in its core's cache (:func:`.elementwise.row_sums`'s kernel: the
@@ -205,30 +206,32 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
         # measured 1.5-2.5% slower that way
         n = groups
 
-        def run(a, b):
+        def calls(a, b):
             f0, f1 = a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS)
-            _weight_grad_rows(xp, g2, sh, dh, dw, f0, f1, 0, C, 0, kh, WGRAD_FILTERS, out)
-            if bias is not None:
-                _row_sums(bias_rows, f0, f1, bias)
+            return [(_weight_grad_rows, xp, g2, sh, dh, dw, f0, f1, 0, C, 0, kh, WGRAD_FILTERS,
+                     out)] + ([] if bias is None else [(_row_sums, bias_rows, f0, f1, bias)])
     elif C > 1:
         n = C
 
-        def run(a, b):
-            _weight_grad_rows(xp, g2, sh, dh, dw, 0, F, a, b, 0, kh, WGRAD_FILTERS, out)
-            if bias is not None and a == 0:
-                _row_sums(bias_rows, 0, F, bias)
+        def calls(a, b):
+            return [(_weight_grad_rows, xp, g2, sh, dh, dw, 0, F, a, b, 0, kh, WGRAD_FILTERS,
+                     out)] + ([] if bias is None or a != 0 else [(_row_sums, bias_rows, 0, F,
+                                                                  bias)])
     else:
         n = groups * kh
 
-        def run(a, b):            # pairs a..b of (group of filters, kernel row)
+        def calls(a, b):          # pairs a..b of (group of filters, kernel row)
+            todo = []
             for group in range(a // kh, -(-b // kh)):
                 i0, i1 = max(a - group * kh, 0), min(b - group * kh, kh)
                 f0 = group * WGRAD_FILTERS
                 f1 = min(F, f0 + WGRAD_FILTERS)
-                _weight_grad_rows(xp, g2, sh, dh, dw, f0, f1, 0, 1, i0, i1, WGRAD_FILTERS, out)
+                todo.append((_weight_grad_rows, xp, g2, sh, dh, dw, f0, f1, 0, 1, i0, i1,
+                             WGRAD_FILTERS, out))
                 if bias is not None and i0 == 0:
-                    _row_sums(bias_rows, f0, f1, bias)
+                    todo.append((_row_sums, bias_rows, f0, f1, bias))
+            return todo
     if planned:
-        return run, n, (out if bias is None else (out, bias))
-    parallel_for(n, run, work)
+        return calls, n, (out if bias is None else (out, bias))
+    parallel_calls(n, calls, work)
     return out if bias is None else (out, bias)

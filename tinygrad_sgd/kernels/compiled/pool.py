@@ -7,7 +7,7 @@ from . import kernel, U
 from .. import buffers
 from ..layout import from_chwn
 from ..pool import choice_dtype
-from ..threads import parallel_for
+from ..threads import parallel_calls, parallel_for
 
 __all__ = ["max_pool_forward", "max_pool_scatter"]
 
@@ -95,7 +95,7 @@ def max_pool_forward(x, g):
     choice = buffers.empty(out.shape, choice_dtype(g.kh * g.kw))
     (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
     if (g.kh, g.kw, sh, sw, dh, dw, ph, pw) == (2, 2, 2, 2, 1, 1, 0, 0):
-        parallel_for(g.C, lambda a, b: _max_pool_2x2(xp, a, b, out, choice), xp.size)
+        parallel_calls(g.C, lambda a, b: [(_max_pool_2x2, xp, a, b, out, choice)], xp.size)
         return from_chwn(out), choice
 
     def part(a, b):
@@ -156,7 +156,7 @@ def max_pool_scatter(gy, choice, g):
     if (g.kh, g.kw, sh, sw, dh, dw) == (2, 2, 2, 2, 1, 1) and g.padding == (0, 0) and \
             (2 * g.OH, 2 * g.OW) == shape[1:3]:
         out = buffers.empty(shape, gy.dtype)
-        parallel_for(g.C, lambda a, b: _scatter_2x2(g2, choice, a, b, out), out.size)
+        parallel_calls(g.C, lambda a, b: [(_scatter_2x2, g2, choice, a, b, out)], out.size)
         return from_chwn(g.crop(out))
     out = buffers.zeros(shape, gy.dtype)
 

@@ -1,0 +1,192 @@
+"""Kernels a spinning worker runs without ever taking the GIL: the split convolution, pooling
+and weight-gradient kernels of the tutorial CNN, described by numbers.
+
+Why. A worker that runs a Python job takes the GIL, calls a Python function, reads its
+closure's arrays and numba's dispatcher checks their types: a hundred or so Python objects that
+the calling thread made or touched a moment before. Each one's cache line has to come over from
+the other core — and a 2-vCPU virtual machine often puts its two vCPUs on core complexes that
+share no L3 cache (a cache line's round trip ~380 ns instead of ~90). Measured there, a relu
+over 368,640 float32s took 26 µs on one thread, 28 µs split over two through a Python job, and
+14 µs as a served job — all that the worker reads is one row of numbers, then the arrays' data.
+
+How. The caller describes the worker's part as calls: ``(kernel, array, ..., int, ...)`` with one
+of the kernels of :data:`SIGNATURES`. :func:`pack` writes each as a row of int64s — the kernel's
+number, then each array as its address and its shape, then the ints — after checking that
+every array has the dtype and number of dims the kernel's row says, and is C-contiguous
+(otherwise it returns None and the work goes to the worker as a Python job instead: never a
+wrong reading of memory). The worker's poll loop (:func:`.spin.serve`) calls :func:`run_job`,
+which rebuilds the arrays over the same memory (``numba.carray``) and calls the kernel — the
+very function the Python path calls, so the numbers are the same. The caller keeps every array
+alive until the worker says it is done.
+"""
+import numba
+import numpy as np
+from numba import literal_unroll, types
+from numba.extending import intrinsic
+
+from .conv import _conv_direct_rows, _input_grad_rows
+from .conv_weight import _weight_grad_rows
+from .elementwise import _row_sums
+from .pool import _max_pool_2x2, _scatter_2x2
+
+__all__ = ["SIGNATURES", "pack", "run_job", "run_job_address", "SLOTS", "MAX_CALLS"]
+
+SLOTS = 40          # int64s a call may take (its kernel's number first)
+MAX_CALLS = 12      # calls a job may hold (a row whose first number is 0 ends it sooner)
+
+F32_4, F32_2, F32_1, F64_1, I8_4, INT = "f32x4", "f32x2", "f32x1", "f64x1", "i8x4", "int"
+_DTYPES = {F32_4: np.float32, F32_2: np.float32, F32_1: np.float32, F64_1: np.float64,
+           I8_4: np.int8}
+_NDIM = {F32_4: 4, F32_2: 2, F32_1: 1, F64_1: 1, I8_4: 4}
+
+# kernel → (its number in run_job, what each argument is); the numbers are run_job's branches
+SIGNATURES = {
+    _conv_direct_rows: (1, (F32_4, F32_4, F32_1) + (INT,) * 7 + (F32_4,)),
+    _input_grad_rows: (2, (F32_4, F32_4) + (INT,) * 7 + (F32_4,)),
+    _weight_grad_rows: (3, (F32_4, F32_4) + (INT,) * 10 + (F32_4,)),
+    _row_sums: (4, (F32_2, INT, INT, F64_1)),
+    _max_pool_2x2: (5, (F32_4, INT, INT, F32_4, I8_4)),
+    _scatter_2x2: (6, (F32_4, I8_4, INT, INT, F32_4)),
+}
+
+
+def pack(calls):
+    """The int64 row of a job of ``calls`` (each ``(kernel, *args)``), or None when one of them
+    cannot be served (a kernel not in :data:`SIGNATURES`, an argument of another dtype, number of
+    dims or layout, too many calls). A call's numbers: the kernel's, then each array's address
+    and shape, then the ints, each in the order of the arguments."""
+    if len(calls) > MAX_CALLS:
+        return None
+    row = np.zeros(min(len(calls) * SLOTS + 1, MAX_CALLS * SLOTS), np.int64)  # (0: the end)
+    for c, (kernel, *args) in enumerate(calls):
+        entry = SIGNATURES.get(kernel)
+        if entry is None or len(args) != len(entry[1]):
+            return None
+        arrays, ints = [], []
+        for kind, a in zip(entry[1], args):
+            if kind is INT:
+                if type(a) is not int and not isinstance(a, np.integer):
+                    return None
+                ints.append(a)
+            elif type(a) is not np.ndarray or a.dtype != _DTYPES[kind] or \
+                    a.ndim != _NDIM[kind] or not a.flags.c_contiguous:
+                return None
+            else:
+                arrays.append(a)
+        row[c * SLOTS] = entry[0]
+        p = _put_arrays(row, c * SLOTS + 1, tuple(arrays))
+        row[p:p + len(ints)] = ints
+    return row
+
+
+@numba.njit(cache=True)
+def _put_arrays(row, p, arrays):
+    """Each array's address and shape into ``row`` from ``p`` on; where they end. (Compiled: a
+    NumPy array's ``ctypes.data`` from Python costs ~0.7 µs, and a job has up to a dozen.)"""
+    for a in literal_unroll(arrays):
+        row[p] = a.ctypes.data
+        for i in range(a.ndim):
+            row[p + 1 + i] = a.shape[i]
+        p += 1 + a.ndim
+    return p
+
+
+def _pointer_to(nbtype):
+    """An intrinsic that reads an int64 as a pointer to ``nbtype``."""
+    @intrinsic
+    def cast(typingctx, address):
+        sig = types.CPointer(nbtype)(types.int64)
+
+        def codegen(context, builder, signature, args):
+            return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
+        return sig, codegen
+    return cast
+
+
+_f32_ptr, _f64_ptr, _i8_ptr = (_pointer_to(t) for t in (types.float32, types.float64,
+                                                          types.int8))
+
+
+@numba.njit(cache=True, nogil=True)
+def _f32x4(a, p):
+    return numba.carray(_f32_ptr(a[p]), (a[p + 1], a[p + 2], a[p + 3], a[p + 4])), p + 5
+
+
+@numba.njit(cache=True, nogil=True)
+def _i8x4(a, p):
+    return numba.carray(_i8_ptr(a[p]), (a[p + 1], a[p + 2], a[p + 3], a[p + 4])), p + 5
+
+
+@numba.njit(cache=True, nogil=True)
+def _f32x2(a, p):
+    return numba.carray(_f32_ptr(a[p]), (a[p + 1], a[p + 2])), p + 3
+
+
+@numba.njit(cache=True, nogil=True)
+def _f32x1(a, p):
+    return numba.carray(_f32_ptr(a[p]), (a[p + 1],)), p + 2
+
+
+@numba.njit(cache=True, nogil=True)
+def _f64x1(a, p):
+    return numba.carray(_f64_ptr(a[p]), (a[p + 1],)), p + 2
+
+
+@numba.njit(cache=True, nogil=True)
+def run_job(job):
+    """Run the calls of a job :func:`pack` wrote, one after the other."""
+    for c in range(MAX_CALLS):
+        a = job[c * SLOTS:(c + 1) * SLOTS]
+        kernel = a[0]
+        if kernel == 0:
+            return
+        if kernel == 1:
+            xp, p = _f32x4(a, 1)
+            w, p = _f32x4(a, p)
+            b, p = _f32x1(a, p)
+            out, p = _f32x4(a, p)
+            _conv_direct_rows(xp, w, b, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5],
+                              a[p + 6], out)
+        elif kernel == 2:
+            gy, p = _f32x4(a, 1)
+            w2, p = _f32x4(a, p)
+            out, p = _f32x4(a, p)
+            _input_grad_rows(gy, w2, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5],
+                             a[p + 6], out)
+        elif kernel == 3:
+            xp, p = _f32x4(a, 1)
+            gy, p = _f32x4(a, p)
+            out, p = _f32x4(a, p)
+            _weight_grad_rows(xp, gy, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5],
+                              a[p + 6], a[p + 7], a[p + 8], a[p + 9], out)
+        elif kernel == 4:
+            rows, p = _f32x2(a, 1)
+            sums, p = _f64x1(a, p)
+            _row_sums(rows, a[p], a[p + 1], sums)
+        elif kernel == 5:
+            x, p = _f32x4(a, 1)
+            out, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            _max_pool_2x2(x, a[p], a[p + 1], out, choice)
+        elif kernel == 6:
+            gy, p = _f32x4(a, 1)
+            choice, p = _i8x4(a, p)
+            out, p = _f32x4(a, p)
+            _scatter_2x2(gy, choice, a[p], a[p + 1], out)
+
+
+@numba.cfunc(types.int64(types.voidptr), cache=True)
+def _run_job_at(address):
+    """:func:`run_job` of the job at ``address``, as a C function: 0, or 1 if a kernel raised
+    (a C function cannot pass the exception on). The poll loop calls it through its address
+    (:data:`run_job_address`), so that the loop — which calls the C library and is compiled
+    afresh in every process — does not compile these kernels in with it (2 s a process); this
+    one is cached on disk with them."""
+    try:
+        run_job(numba.carray(address, (MAX_CALLS * SLOTS,), np.int64))
+    except Exception:  # noqa: BLE001  (numba catches by class only)
+        return 1
+    return 0
+
+
+run_job_address = _run_job_at.address
