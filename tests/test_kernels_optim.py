@@ -4,6 +4,8 @@ float64, amsgrad, decoupled decay, both of torch's lerp branches (β₁ above an
 inf, 0 and −0 in the gradient, several steps, on 1 thread and split over 2 — then Adam/AdamW
 through the optimizer with either kernel set, and which arrays reach the compiled kernel.
 (torch's numbers for every option: tests/test_optim_torch.py.)"""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -204,3 +206,90 @@ def test_sgd_steps_are_torchs_bit_for_bit(restore_backend, backend, dtype, optio
                         for p in params if options.get("momentum")])
     for a, b in zip(*results):
         assert np.array_equal(bits(a), bits(b))
+
+
+GROUP_SHAPES = [(10, 1, 5, 5), (10,), (20, 10, 5, 5), (20,), (50, 320), (50,), (10, 50), (10,),
+                (3, 3), (1,), (7, 2, 2), ()]
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("count", [1, 8, 9, 12])      # one call, a full one, a padded second
+@pytest.mark.parametrize("options", [dict(momentum=0.9), dict(momentum=0.5, dampening=0.25)])
+def test_sgd_group_update_is_torchs_bit_for_bit(restore_backend, split, monkeypatch, backend,
+                                                dtype, count, options):
+    """A group of many parameters (a CNN's, and odd shapes: a 0-d one, a single number) takes
+    :func:`kernels.optim.momentum_steps` — with the compiled kernels, eight parameters a call —
+    once every buffer exists: twenty steps are torch's, parameters and buffers, bit for bit.
+    The compiled group kernel must have done the work from the second step on."""
+    import torch
+    from tinygrad_sgd.kernels.compiled import optim as fast_optim
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba not importable")
+    kernels.set_backend(backend)
+    taken = []
+    if backend == "numba":
+        real = fast_optim.momentum_steps
+        monkeypatch.setattr(fast_optim, "momentum_steps",
+                            lambda *a: taken.append(real(*a)) or taken[-1])
+    rng = np.random.default_rng(7)
+    shapes = GROUP_SHAPES[:count]
+    starts = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(20)]
+    grads[3][0].reshape(-1)[:3] = [np.nan, np.inf, -0.0]
+    results = []
+    for lib in (tg, torch):
+        params = [lib.tensor(a.copy(), requires_grad=True) for a in starts]
+        opt = lib.optim.SGD(params, lr=0.05, **options)
+        versions = [p._version for p in params]
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = lib.tensor(g)
+            with np.errstate(all="ignore"):
+                opt.step()
+        assert [p._version - v for p, v in zip(params, versions)] == [20] * count
+        results.append([p.detach().numpy().copy() for p in params] +
+                       [opt.state[p]["momentum_buffer"].detach().numpy().copy() for p in params])
+    for a, b in zip(*results):
+        assert a.dtype == b.dtype and np.array_equal(bits(a), bits(b))
+    if backend == "numba":
+        assert taken == [True] * 19
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("case", ["mixed_dtypes", "twice_listed", "transposed", "nesterov"])
+def test_sgd_group_update_falls_back_where_it_must(restore_backend, backend, case):
+    """Where one call cannot take the group — float32 and float64 parameters in it, a
+    parameter listed twice (torch warns; both updates happen, in order), a transposed (not
+    C-contiguous) parameter, Nesterov — each parameter is updated on its own: still torch's
+    numbers, bit for bit."""
+    import torch
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba not importable")
+    kernels.set_backend(backend)
+    rng = np.random.default_rng(11)
+    starts = [rng.standard_normal((5, 3)), rng.standard_normal(4)]
+    dtypes = [np.float32, np.float64] if case == "mixed_dtypes" else [np.float32] * 2
+    starts = [a.astype(d) for a, d in zip(starts, dtypes)]
+    grads = [[rng.standard_normal(a.shape).astype(a.dtype) for a in starts] for _ in range(6)]
+    results = []
+    for lib in (tg, torch):
+        params = [lib.tensor(a.copy(), requires_grad=True) for a in starts]
+        if case == "transposed":
+            params[0] = lib.tensor(starts[0].T.copy()).t().requires_grad_()
+            grads_used = [[g[0].copy(), g[1]] for g in grads]
+        else:
+            grads_used = grads
+        listed = params + [params[0]] if case == "twice_listed" else params
+        options = dict(momentum=0.9, nesterov=True) if case == "nesterov" else dict(momentum=0.8)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt = lib.optim.SGD(listed, lr=0.1, **options)
+        for step in grads_used:
+            for p, g in zip(params, step):
+                p.grad = lib.tensor(g) if case != "transposed" or p is not params[0] else \
+                    lib.tensor(g.T.copy()).t()
+            opt.step()
+        results.append([p.detach().numpy().copy() for p in params])
+    for a, b in zip(*results):
+        assert a.dtype == b.dtype and np.array_equal(bits(a), bits(b))

@@ -159,6 +159,9 @@ class Optimizer:
                 params = _params_with_grad(group)
                 _check_step_options(group, params, self._capturable_error)
                 self._begin_group(group, params)
+                if not coupled and not group.get("maximize", False) and \
+                        self._update_together(group, params):
+                    continue
                 for p in params:
                     g = p.grad.array
                     if group.get("maximize", False):
@@ -172,6 +175,13 @@ class Optimizer:
     def _begin_group(self, group, params):
         """Called by :meth:`step` before it updates the group's ``params`` (those with a
         gradient): the place for what torch computes once per group (subclasses override)."""
+
+    def _update_together(self, group, params):
+        """Update all of ``params`` (each has a gradient; no maximize, no coupled weight decay)
+        at once, their versions bumped, and return True — or return False, nothing done, for
+        :meth:`_update` to take them one by one. (Subclasses may override: a kernel call for
+        the whole group instead of one per parameter; the numbers must be the same.)"""
+        return False
 
     def _update(self, p, g, group):
         """Change the parameter's array ``p.array`` in place, from its gradient ``g`` (an

@@ -52,6 +52,25 @@ class SGD(Optimizer):
         self._without_buffer = () if len(set(ids)) == len(ids) else {
             id(p) for p in params if self.state.get(p, {}).get("momentum_buffer") is None}
 
+    def _update_together(self, group, params):
+        # every parameter a plain momentum step from an existing buffer: one kernel call for
+        # several parameters (a small model's step is mostly each parameter's Python)
+        momentum = float(group["momentum"])
+        if momentum == 0 or group["nesterov"] or self._without_buffer:
+            return False
+        bufs = []
+        for p in params:
+            buf = self.state.get(p, {}).get("momentum_buffer")
+            if buf is None:
+                return False
+            bufs.append(buf.array)
+        for p in params:
+            p._bump_version()
+        kernels.optim.momentum_steps([p.array for p in params], [p.grad.array for p in params],
+                                     bufs, float(group["lr"]), momentum,
+                                     float(group["dampening"]))
+        return True
+
     def _update(self, p, g, group):
         momentum, dampening = float(group["momentum"]), float(group["dampening"])
         if momentum != 0:

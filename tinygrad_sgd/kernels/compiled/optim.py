@@ -19,9 +19,11 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from . import FLOATS
+from .. import threads
 from ..threads import parallel_for
 
-__all__ = ["adam_update", "add_scaled", "momentum_step"]
+__all__ = ["adam_update", "add_scaled", "momentum_step", "momentum_steps"]
 
 
 @intrinsic
@@ -175,6 +177,54 @@ def _momentum64(theta, g, buf, neg_lr, momentum, keep, i0, i1):
         b = _fma64(keep, keep_hi, keep_lo, g[i], buf[i] * momentum)
         buf[i] = b
         theta[i] = _fma64(neg_lr, lr_hi, lr_lo, b, theta[i])
+
+
+# Parameters taken by one call of the kernels below: a group's parameters go in tuples of this
+# many, the last filled up with empty arrays — so numba compiles them for one tuple length,
+# not for every model's number of parameters.
+GROUP = 8
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _momentum_group32(thetas, gs, bufs, neg_lr, momentum, keep):
+    """:func:`_momentum32` over each parameter of a tuple, whole."""
+    for k in range(len(thetas)):
+        _momentum32(thetas[k], gs[k], bufs[k], neg_lr, momentum, keep, 0, thetas[k].shape[0])
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _momentum_group64(thetas, gs, bufs, neg_lr, momentum, keep):
+    """:func:`_momentum64` over each parameter of a tuple, whole."""
+    for k in range(len(thetas)):
+        _momentum64(thetas[k], gs[k], bufs[k], neg_lr, momentum, keep, 0, thetas[k].shape[0])
+
+
+def momentum_steps(thetas, gs, bufs, lr, momentum, dampening):
+    """:func:`momentum_step` of every parameter of a group, :data:`GROUP` parameters a call,
+    when the arrays are all C-contiguous of one float dtype (each parameter's three of one
+    shape) and too few numbers in all to be worth splitting over threads: True, done; else
+    False, nothing done. The same arithmetic on each element as ``momentum_step``'s."""
+    dtype = thetas[0].dtype
+    if dtype not in FLOATS:
+        return False
+    n = 0
+    for theta, g, buf in zip(thetas, gs, bufs):
+        if not (theta.dtype == g.dtype == buf.dtype == dtype and
+                theta.shape == g.shape == buf.shape and theta.flags.c_contiguous and
+                g.flags.c_contiguous and buf.flags.c_contiguous):
+            return False
+        n += theta.size
+    if 3 * n >= threads.MIN_CREW_ELEMENTS and threads.get_num_threads() > 1:
+        return False                   # (each parameter's own call splits it)
+    empty = np.empty(0, dtype)
+    flat = [[a.reshape(-1) for a in arrays] + [empty] * (-len(arrays) % GROUP)
+            for arrays in (thetas, gs, bufs)]
+    kernel = _momentum_group32 if dtype == np.float32 else _momentum_group64
+    dt = dtype.type
+    constants = dt(-lr), dt(momentum), dt(1 - dampening)
+    for k in range(0, len(flat[0]), GROUP):
+        kernel(*(tuple(arrays[k:k + GROUP]) for arrays in flat), *constants)
+    return True
 
 
 def momentum_step(theta, g, buf, lr, momentum, dampening):
