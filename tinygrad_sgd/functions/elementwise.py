@@ -29,9 +29,14 @@ _TORCH_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int
                 "bool": "Bool"}
 
 
+_TORCH_NAMES_OF_DTYPES = {np.dtype(name): torch for name, torch in _TORCH_NAMES.items()}
+
+
 def torch_dtype_name(dtype):
-    """torch's name of a dtype in its messages: ``Float``, ``Long``, ``Bool``, ..."""
-    return _TORCH_NAMES.get(np.dtype(dtype).name, str(dtype))
+    """torch's name of a dtype in its messages: ``Float``, ``Long``, ``Bool``, ... (looked up
+    by the dtype itself first: NumPy makes ``dtype.name`` in Python, ~1.5 µs a call)."""
+    name = _TORCH_NAMES_OF_DTYPES.get(dtype)
+    return name if name is not None else _TORCH_NAMES.get(np.dtype(dtype).name, str(dtype))
 
 
 def not_implemented(kernel, dtype):
