@@ -79,6 +79,24 @@ def test_a_job_of_several_calls_runs_them_in_order(fast):
     assert sums[2] == 0 and expected[2] != 0
 
 
+def test_a_job_packed_into_a_used_row_ends_after_its_own_calls(fast):
+    """The crew packs each job into the worker's row, over the last job's numbers: the calls
+    of a longer job written there before must not run again."""
+    from tinygrad_sgd.kernels.compiled.served import MAX_CALLS, SLOTS, pack, run_job
+    from tinygrad_sgd.kernels.compiled import elementwise
+    rows = _rng().standard_normal((4, 16)).astype(np.float32)
+    row = np.zeros(MAX_CALLS * SLOTS, np.int64)
+    first, second = np.zeros(4, np.float64), np.zeros(4, np.float64)
+    assert pack([(elementwise._row_sums, rows, 0, 4, second),
+                 (elementwise._row_sums, rows, 0, 4, first)], row) is row
+    assert pack([(elementwise._row_sums, rows, 0, 4, second)], row) is row
+    run_job(row)
+    expected = np.zeros(4, np.float64)
+    elementwise._row_sums(rows, 0, 4, expected)
+    np.testing.assert_array_equal(second, expected)
+    assert not first.any()                               # the old second call did not run
+
+
 def test_what_cannot_be_described_exactly_is_not_packed(fast):
     from tinygrad_sgd.kernels.compiled.served import pack, MAX_CALLS
     from tinygrad_sgd.kernels.compiled import elementwise, pool

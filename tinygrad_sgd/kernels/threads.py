@@ -273,14 +273,12 @@ class _Crew:
                 st.start()
             st.job += 1
             job, flags, scratch, spin = st.job, st.flags, st.scratch, st.spin
-            fp = np.geterr()     # NumPy's floating-point error state, the caller's: the jobs' too
             for k, (a, b) in enumerate(chunks[1:]):
-                calls = None if served is None else st.pack(served(a, b))
-                if calls is None:
-                    st.chunks[k] = (fn, a, b, fp)
-                    st.jobs[k, 0] = 0                 # a Python job
-                else:
-                    st.jobs[k, :len(calls)] = calls   # run by the worker's poll loop itself
+                # a job the worker's poll loop runs itself, written in its row; else a Python
+                # job, in NumPy's floating-point error state of the caller
+                if served is None or st.pack(served(a, b), st.jobs[k]) is None:
+                    st.chunks[k] = (fn, a, b, np.geterr())
+                    st.jobs[k, 0] = 0
                 st.errors[k] = None
                 flags[k, _JOB] = job
                 # (read without the lock: a worker marks itself sleeping, then looks at its flag,

@@ -50,14 +50,19 @@ SIGNATURES = {
 }
 
 
-def pack(calls):
+def pack(calls, row=None):
     """The int64 row of a job of ``calls`` (each ``(kernel, *args)``), or None when one of them
     cannot be served (a kernel not in :data:`SIGNATURES`, an argument of another dtype, number of
     dims or layout, too many calls). A call's numbers: the kernel's, then each array's address
-    and shape, then the ints, each in the order of the arguments."""
+    and shape, then the ints, each in the order of the arguments; a 0 after the last call ends
+    the job. ``row``: written there (an int64 row of ``MAX_CALLS * SLOTS``; partly written,
+    and to be ignored, when None is returned), else in a new array."""
     if len(calls) > MAX_CALLS:
         return None
-    row = np.zeros(min(len(calls) * SLOTS + 1, MAX_CALLS * SLOTS), np.int64)  # (0: the end)
+    if row is None:
+        row = np.zeros(min(len(calls) * SLOTS + 1, MAX_CALLS * SLOTS), np.int64)
+    elif len(calls) < MAX_CALLS:
+        row[len(calls) * SLOTS] = 0                                     # (the end)
     for c, (kernel, *args) in enumerate(calls):
         entry = SIGNATURES.get(kernel)
         if entry is None or len(args) != len(entry[1]):
