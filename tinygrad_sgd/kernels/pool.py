@@ -26,11 +26,16 @@ def choice_dtype(elements):
     return np.int8 if elements <= 127 else np.int16 if elements <= 32767 else np.int32
 
 
-def max_pool_forward(x, g):
-    """(y, choice): the max of each window, and which of its elements is the first maximum."""
+def max_pool_forward(x, g, with_relu=False):
+    """(y, choice): the max of each window, and which of its elements is the first maximum.
+    ``with_relu``: (y, choice, relu(y) or None) — the compiled kernels make the relu that
+    follows pooling in the tutorial in the same pass, for 2x2 windows of stride 2 (see
+    :class:`tinygrad_sgd.ops.pool.MaxPool2dOp`); here it is None, left to relu itself."""
     fast = compiled()            # the numba twin, if active
     if fast is not None and fast.floats(x):
-        return fast.pool.max_pool_forward(x, g)
+        return fast.pool.max_pool_forward(x, g, with_relu)
+    if with_relu:
+        return max_pool_forward(x, g) + (None,)
     xp = g.padded(x.transpose(1, 2, 3, 0), value=-np.inf)
     offsets = list(g.offsets())
     out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)

@@ -10,15 +10,19 @@ from ..autograd import Function, is_grad_enabled
 from ..kernels.softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
 from .elementwise import Elementwise, Where, ZerosLike, keep_where
+from .pool import MaxPool2dOp
 
 
 class ReLUOp(Elementwise):
-    """The gradient at x = 0 is 0, as torch; a NaN passes g on."""
+    """The gradient at x = 0 is 0, as torch; a NaN passes g on. After max pooling the pooling's
+    pass may have made the relu already (:class:`.pool.MaxPool2dOp`): it is taken, not made
+    again — the same numbers."""
     rule, derivatives = "z = max(x, 0)", ("dz/dx = 1 where x > 0, else 0",)
     grad_fn_name, op_name = "ReLUBackward", "relu"
 
     def forward(self, x):
-        out = kernels.elementwise.relu(x.array)
+        made = x.grad_fn.relu_of_output(x.array) if type(x.grad_fn) is MaxPool2dOp else None
+        out = kernels.elementwise.relu(x.array) if made is None else made
         self.save_output(out)
         return out
 

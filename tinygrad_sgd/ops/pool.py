@@ -2,8 +2,11 @@
 second order). How it is made fast (each window's choice of its first maximum, the
 batch-innermost layout, threads) is in :mod:`tinygrad_sgd.kernels.pool`. (1-D pooling is this
 with a height of 1; adaptive average pooling is a resampling, :mod:`.resample`.)"""
+import weakref
+
 import numpy as np
 
+from .. import versions
 from ..autograd import Function, is_grad_enabled
 from ..kernels import pool as kernel
 from ..kernels.layout import from_chwn, pool_geometry, to_chwn
@@ -21,6 +24,15 @@ def _pool_label(name, g, extra=""):
     return f"{name}({k}{text}{extra})"
 
 
+# Pooling, then relu (the tutorial's ``relu(max_pool2d(conv(x), 2))``): the pooling kernel can
+# write the relu of its result in the same pass, and the relu node then takes that array instead
+# of making another pass over the data (the same numbers, and the same graph: two nodes). A
+# pooling does so when relus have followed its geometry lately: each relu of a pooling's output
+# sets the geometry's count to 2, each pooling that makes a relu ahead takes one off — so a
+# pooling that no relu follows stops after at most two wasted arrays.
+_RELU_AFTER = {}
+
+
 class MaxPool2dOp(Function):
     """Ties go to the first maximum of the window (torch's rule), NaN wins (the last NaN);
     padding is never chosen; overlapping windows add up. ``indices``: a list that receives the
@@ -33,10 +45,30 @@ class MaxPool2dOp(Function):
                 indices=None):
         self.geom = pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding,
                                   dilation, ceil_mode)
-        out, self.choice = kernel.max_pool_forward(x.array, self.geom)
+        if self._recording and _RELU_AFTER.get(self.geom, 0) > 0:
+            out, self.choice, relu = kernel.max_pool_forward(x.array, self.geom, with_relu=True)
+            if relu is not None:                 # (kept until a relu takes it, or released)
+                _RELU_AFTER[self.geom] -= 1
+                self.relu_ahead, self.pooled = relu, weakref.ref(out)
+                self.pooled_version = versions.version_of(out)
+        else:
+            out, self.choice = kernel.max_pool_forward(x.array, self.geom)
         if indices is not None:
             indices.append(kernel.max_pool_indices(self.choice, self.geom))
         return out
+
+    def relu_of_output(self, y):
+        """Called by relu on ``y``, this node's output: the relu of y this node's pass made
+        (handed over once), or None — none made, or y changed in place since (its version
+        moved). Counts a relu after this geometry of pooling."""
+        if len(_RELU_AFTER) > 64:
+            _RELU_AFTER.clear()
+        _RELU_AFTER[self.geom] = 2
+        relu = self.__dict__.pop("relu_ahead", None)
+        if relu is None or self.pooled() is not y or \
+                versions.version_of(y) != self.pooled_version:
+            return None
+        return relu
 
     def backward(self, dy):
         if not is_grad_enabled():     # a plain backward: the scatter on arrays, no graph of it

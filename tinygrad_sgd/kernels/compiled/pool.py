@@ -3,7 +3,7 @@ scatter of the gradient to the chosen elements. Same inputs and outputs as
 :func:`tinygrad_sgd.kernels.pool.max_pool_forward` / ``max_pool_scatter``."""
 import numpy as np
 
-from . import kernel, U
+from . import inline, kernel, U
 from .. import buffers
 from ..layout import from_chwn
 from ..pool import choice_dtype
@@ -52,16 +52,20 @@ def _max_pool(xp, kh, kw, sh, sw, dh, dw, ph, pw, H, W, c0, c1, out, choice):
                         idx[n] = K - 1
 
 
-@kernel
-def _max_pool_2x2(x, c0, c1, out, choice):
+@inline
+def _pool_2x2(x, c0, c1, out, choice, relu, with_relu):
     """:func:`_max_pool` for 2x2 windows, stride 2, no padding (the tutorial's): the four
     elements of a window are four runs of N numbers, compared in order with the same rule.
-    (Flat memory, unsigned offsets: see ``compiled.conv``.)"""
+    ``with_relu`` (a constant where this is inlined): also write ``relu``, the maximum through
+    ``0 if y < 0 else y`` — the relu that follows pooling in the tutorial, in the same pass
+    (:func:`max_pool_forward`). (Flat memory, unsigned offsets: see ``compiled.conv``.)"""
     C, OH, OW, N = out.shape
     W = x.shape[2]
     xf, y, cf = x.reshape(x.size), out.reshape(out.size), choice.reshape(choice.size)
+    r = relu.reshape(relu.size)
     n, row = U(N), U(W * N)
     k0, k1, k2, k3 = np.int8(0), np.int8(1), np.int8(2), np.int8(3)
+    zero = out.dtype.type(0)
     for c in range(c0, c1):
         for oh in range(OH):
             for ow in range(OW):
@@ -86,22 +90,43 @@ def _max_pool_2x2(x, c0, c1, out, choice):
                     k = k3 if t else k
                     y[o + q] = b
                     cf[o + q] = k
+                    if with_relu:
+                        r[o + q] = zero if b < zero else b
 
 
-def max_pool_forward(x, g):
-    """(y, choice): the max of each window, and which of its elements is the first maximum."""
+@kernel
+def _max_pool_2x2(x, c0, c1, out, choice):
+    """2x2 max pooling of channels c0..c1 (:func:`_pool_2x2`)."""
+    _pool_2x2(x, c0, c1, out, choice, out, False)
+
+
+@kernel
+def _max_pool_2x2_relu(x, c0, c1, out, choice, relu):
+    """2x2 max pooling of channels c0..c1, and the relu of its result (:func:`_pool_2x2`)."""
+    _pool_2x2(x, c0, c1, out, choice, relu, True)
+
+
+def max_pool_forward(x, g, with_relu=False):
+    """(y, choice): the max of each window, and which of its elements is the first maximum.
+    ``with_relu``: (y, choice, relu(y)), the relu made in the same pass where the windows are
+    2x2 with stride 2 (the tutorial's), else (y, choice, None)."""
     xp = np.ascontiguousarray(g.padded(x.transpose(1, 2, 3, 0), value=-np.inf))
     out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)
     choice = buffers.empty(out.shape, choice_dtype(g.kh * g.kw))
     (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
     if (g.kh, g.kw, sh, sw, dh, dw, ph, pw) == (2, 2, 2, 2, 1, 1, 0, 0):
+        if with_relu:
+            relu = buffers.empty(out.shape, x.dtype)
+            parallel_calls(g.C, lambda a, b: [(_max_pool_2x2_relu, xp, a, b, out, choice,
+                                               relu)], xp.size)
+            return from_chwn(out), choice, from_chwn(relu)
         parallel_calls(g.C, lambda a, b: [(_max_pool_2x2, xp, a, b, out, choice)], xp.size)
         return from_chwn(out), choice
 
     def part(a, b):
         _max_pool(xp, g.kh, g.kw, sh, sw, dh, dw, ph, pw, g.H, g.W, a, b, out, choice)
     parallel_for(g.C, part, xp.size)
-    return from_chwn(out), choice
+    return (from_chwn(out), choice) + ((None,) if with_relu else ())
 
 
 @kernel

@@ -1,5 +1,6 @@
 """Kernels a spinning worker runs without ever taking the GIL: the split convolution, pooling
-and weight-gradient kernels of the tutorial CNN, described by numbers.
+(with or without the relu after it) and weight-gradient kernels of the tutorial CNN, described
+by numbers.
 
 Why. A worker that runs a Python job takes the GIL, calls a Python function, reads its
 closure's arrays and numba's dispatcher checks their types: a hundred or so Python objects that
@@ -27,7 +28,7 @@ from numba.extending import intrinsic
 from .conv import _conv_direct_rows, _input_grad_rows
 from .conv_weight import _weight_grad_rows
 from .elementwise import _row_sums
-from .pool import _max_pool_2x2, _scatter_2x2
+from .pool import _max_pool_2x2, _max_pool_2x2_relu, _scatter_2x2
 
 __all__ = ["SIGNATURES", "pack", "run_job", "run_job_address", "SLOTS", "MAX_CALLS"]
 
@@ -47,6 +48,7 @@ SIGNATURES = {
     _row_sums: (4, (F32_2, INT, INT, F64_1)),
     _max_pool_2x2: (5, (F32_4, INT, INT, F32_4, I8_4)),
     _scatter_2x2: (6, (F32_4, I8_4, INT, INT, F32_4)),
+    _max_pool_2x2_relu: (7, (F32_4, INT, INT, F32_4, I8_4, F32_4)),
 }
 
 
@@ -178,6 +180,12 @@ def run_job(job):
             choice, p = _i8x4(a, p)
             out, p = _f32x4(a, p)
             _scatter_2x2(gy, choice, a[p], a[p + 1], out)
+        elif kernel == 7:
+            x, p = _f32x4(a, 1)
+            out, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            relu, p = _f32x4(a, p)
+            _max_pool_2x2_relu(x, a[p], a[p + 1], out, choice, relu)
 
 
 @numba.cfunc(types.int64(types.voidptr), cache=True)
