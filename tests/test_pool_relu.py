@@ -171,3 +171,104 @@ def test_two_threads_make_the_same_bits(backend, monkeypatch):
         tg.set_num_threads(before)
     for a, b in zip(*results):
         assert np.array_equal(bits(a), bits(b))
+
+
+# ------------------------------------------------------------------ backward: relu's mask in
+# pooling's scatter (a MaskedGrad between the two nodes, made whole wherever anything sees it)
+def _both(program, dtype=np.float32, seed=3):
+    """``program(lib, x)`` → a list of arrays, run on torch and on us (three times: the first
+    teaches the pooling that a relu follows); each of ours must be torch's, bit for bit."""
+    x = images(dtype, seed=seed)
+    outs = []
+    for lib in (tg, torch):
+        for _ in range(3):
+            got = program(lib, lib.tensor(x.copy(), requires_grad=True))
+        outs.append([a.detach().numpy().copy() if hasattr(a, "detach") else a for a in got])
+    for ours, theirs in zip(*outs):
+        assert ours.dtype == theirs.dtype and np.array_equal(bits(ours), bits(theirs))
+
+
+def _upstream(lib, y):
+    """A gradient into relu with inf and NaN where relu's output is 0 (they must not pass)."""
+    w = np.linspace(-2, 2, int(np.prod(y.shape))).reshape(tuple(y.shape)).astype(np.float32)
+    w.reshape(-1)[::7] = np.inf
+    w.reshape(-1)[3::11] = np.nan
+    return lib.tensor(w)
+
+
+def _pool(lib, x):
+    return lib.nn.functional.max_pool2d(x * 1.5, 2)
+
+
+def test_pooling_receives_relus_gradient_unmasked_and_gives_torchs(backend, monkeypatch):
+    """The plain backward of relu(max_pool2d(x)) goes through a MaskedGrad (pooling's backward
+    gets one), with inf and NaN upstream where relu's output is 0: x's gradient is torch's."""
+    seen = []
+    real = pool_ops.MaxPool2dOp.backward
+
+    def spy(self, dy):
+        seen.append(type(dy).__name__)
+        return real(self, dy)
+    monkeypatch.setattr(pool_ops.MaxPool2dOp, "backward", spy)
+
+    def program(lib, x):
+        y = lib.nn.functional.relu(_pool(lib, x))
+        (y * _upstream(lib, y)).sum().backward()
+        return [x.grad]
+    _both(program)
+    assert seen and set(seen) == {"MaskedGrad"}
+
+
+def test_a_hook_and_retain_grad_on_the_pooled_output_see_the_masked_gradient(backend):
+    """A hook on pooling's output (it may replace the gradient) and retain_grad see relu's
+    gradient made whole — torch's — and x's gradient follows the hook's."""
+    def program(lib, x):
+        p = _pool(lib, x)
+        p.retain_grad()
+        seen = []
+        p.register_hook(lambda g: seen.append(g.detach().numpy().copy()) or g * 3)
+        y = lib.nn.functional.relu(p)
+        (y * _upstream(lib, y)).sum().backward()
+        return [seen[0], p.grad, x.grad]
+    _both(program)
+
+
+def test_autograd_grad_of_the_pooled_output_and_of_the_input(backend):
+    def program(lib, x):
+        p = _pool(lib, x)
+        y = lib.nn.functional.relu(p)
+        loss = (y * _upstream(lib, y)).sum()
+        return list(lib.autograd.grad(loss, [p, x]))
+    _both(program)
+
+
+def test_a_pooled_output_read_by_relu_and_by_something_else(backend):
+    """Two gradients into pooling's output — relu's (a MaskedGrad) and another — are added:
+    relu's made whole first."""
+    def program(lib, x):
+        p = _pool(lib, x)
+        y = lib.nn.functional.relu(p)
+        loss = (y * _upstream(lib, y)).sum() + (p * p).sum() + (lib.nn.functional.relu(p) *
+                                                                   2).sum()
+        loss.backward()
+        return [x.grad]
+    _both(program)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_second_order_and_anomaly_mode_take_the_plain_path(backend, dtype):
+    """With create_graph (a graph of the backward is built) and under anomaly detection no
+    MaskedGrad is made; the gradients are torch's, second order included."""
+    def program(lib, x):
+        y = lib.nn.functional.relu(_pool(lib, x))
+        loss = (y * y * 0.5).sum()
+        (gx,) = lib.autograd.grad(loss, [x], create_graph=True)
+        (gx * gx).sum().backward()
+        with lib.autograd.detect_anomaly(check_nan=False):
+            y2 = lib.nn.functional.relu(_pool(lib, x))
+            (g2,) = lib.autograd.grad((y2 * y2).sum(), [x])
+        return [gx, x.grad, g2]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _both(program, dtype=dtype)

@@ -50,6 +50,8 @@ def _cases():
         (pool._max_pool_2x2_relu, (f32(3, 4, 4, 8), 0, 3, np.zeros((3, 2, 2, 8), np.float32),
                                    np.zeros((3, 2, 2, 8), np.int8),
                                    np.zeros((3, 2, 2, 8), np.float32))),
+        (pool._scatter_2x2_masked, (f32(3, 2, 2, 8), np.maximum(f32(3, 2, 2, 8), 0), choice, 0, 3,
+                                    np.zeros((3, 4, 4, 8), np.float32))),
     ]
 
 
@@ -57,7 +59,7 @@ def _outputs(args):
     return [a for a in args if isinstance(a, np.ndarray) and not a.any()] or [args[-1]]
 
 
-@pytest.mark.parametrize("which", range(7))
+@pytest.mark.parametrize("which", range(8))
 def test_a_served_call_computes_what_the_kernel_called_from_python_does(fast, which):
     from tinygrad_sgd.kernels.compiled.served import pack, run_job
     kernel, args = _cases()[which]

@@ -22,7 +22,8 @@ from ..kernels.elementwise import sum_to_shape as sum_to_shape_array
 from . import anomaly
 from .function import Function, _tensor_class
 from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_grad
-from .slices import SliceGrad, add_slices as _add_slices, welcome_slices as _welcome_slices
+from .slices import MaskedGrad, SliceGrad, add_slices as _add_slices, \
+    welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
 
 __all__ = ["SumToShape", "sum_to_shape", "run_backward", "backward", "grad"]
@@ -48,6 +49,8 @@ def sum_to_shape(g, shape):
 
 
 # ----------------------------------------------------------------------------- the walk
+_LAZY = (SliceGrad, MaskedGrad)      # gradients not made whole yet (see .slices)
+
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True, observer=None):
     """Backpropagate ``grad_tensors`` from ``tensors`` through the graph.
@@ -80,6 +83,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             g = buffers.pop(node)
             if type(g) is SliceGrad:
                 g = g.dense()
+            elif type(g) is MaskedGrad and (node._pre_hooks or capturing or runs is not None):
+                g = g.dense()        # (seen by a hook or asked for: whole; else pooling takes it)
             owned.discard(id(g))              # it leaves the walk's hands now
             if runs is not None and node not in runs:
                 if capturing and node in capture.at_node:   # an input's own node: its hooks
@@ -103,7 +108,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     if node_edge:           # (_accumulate_into, inlined on the hot path)
                         prev = buffers.get(edge)
                         buffers[edge] = gi if prev is None else prev + gi \
-                            if type(gi) is not SliceGrad and type(prev) is not SliceGrad \
+                            if type(gi) not in _LAZY and type(prev) not in _LAZY \
                             and id(prev) not in owned else _add_slices(prev, gi, owned)
                     else:
                         _accumulate_into(edge, gi, buffers, leaf_grads, owned)
@@ -117,7 +122,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                             _skip_subgraph(edge, counts, buffers, ready)
 
         for leaf, g in leaf_grads.values():    # (their hooks too run in the walk's grad mode)
-            if type(g) is SliceGrad:
+            if type(g) in _LAZY:
                 g = g.dense()
             g = _run_hooks(leaf._hooks, g)
             capture.leaf(leaf, g)
@@ -190,7 +195,7 @@ def _reduced(node, grads):
     if type(grads) is not tuple:
         grads = (grads,)
     return tuple([None if gi is None or edge is None else
-                  gi if type(gi) is SliceGrad or gi.array.shape == shape else
+                  gi if type(gi) in _LAZY or gi.array.shape == shape else
                   _summed_to_input(node, i, gi, shape)
                   for i, (edge, gi, shape) in enumerate(zip(node._edges, grads,
                                                             node.input_shapes))])
@@ -241,7 +246,7 @@ def _accumulate_into(edge, g, buffers, leaf_grads, owned=()):
         entry = leaf_grads.get(id(edge))
         if entry is None:
             leaf_grads[id(edge)] = [edge, g]
-        elif type(g) is SliceGrad or type(entry[1]) is SliceGrad or id(entry[1]) in owned:
+        elif type(g) in _LAZY or type(entry[1]) in _LAZY or id(entry[1]) in owned:
             entry[1] = _add_slices(entry[1], g, owned)
         else:
             entry[1] = entry[1] + g

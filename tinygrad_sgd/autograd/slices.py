@@ -1,4 +1,4 @@
-"""The one economy of the backward walk: gradients that are zero but for one block.
+"""The economies of the backward walk: gradients not made whole until they must be.
 
 Indexing's backward, when no graph is being built, returns a :class:`SliceGrad` — the indexed
 block and where it goes — instead of a tensor of zeros of the input's whole shape with the
@@ -6,14 +6,34 @@ block written in. The walk (:mod:`.engine`) adds such blocks into a gradient arr
 in place (:func:`add_slices`), so the T slices x[0], …, x[T−1] of a sequence (an RNN's time
 steps) cost T slice-sized additions instead of T full-sized ones (work growing as T²): 4x less
 time for a 2-layer LSTM over 200 steps.
+
+relu's backward after max pooling returns a :class:`MaskedGrad` — its incoming gradient and its
+mask, not yet applied — which the pooling's backward scatters with the mask applied in the same
+pass (the tutorial CNN: one pass over its biggest gradients instead of two).
 """
 import numpy as np
 
 from ..kernels import buffers
+from ..kernels.elementwise import keep_where
 from .function import _tensor_class
 from .grad_mode import _mode
 
-__all__ = ["SliceGrad", "add_slices", "welcome_slices"]
+__all__ = ["SliceGrad", "MaskedGrad", "add_slices", "welcome_slices"]
+
+
+class MaskedGrad:
+    """The gradient ``values`` where ``mask`` ≠ 0, +0 elsewhere (relu's backward:
+    ``keep_where(out, g)``), not made yet. Relu returns one only to a max pooling node, in a walk
+    that builds no graph and reports to no observer; the walk makes it whole (:meth:`dense`)
+    wherever anything else would see it — a hook, a retained or asked-for gradient, a second
+    gradient to add — and max pooling's backward applies the mask as it scatters."""
+    __slots__ = ("values", "mask")
+
+    def __init__(self, values, mask):
+        self.values, self.mask = values, mask
+
+    def dense(self):
+        return _tensor_class()._of(keep_where(self.mask, self.values))
 
 
 class SliceGrad:
@@ -87,10 +107,14 @@ _WHOLE = slice(None)
 
 
 def add_slices(prev, g, owned):
-    """prev + g where one of them is a :class:`SliceGrad` or ``prev`` is the walk's own: the
-    sum made in an array of the walk's own (made here, by copying, the first time; ``owned``
-    holds the ids of those, each alive in ``buffers`` until popped), in place — never in an
-    array someone else may hold."""
+    """prev + g where one of them is a :class:`SliceGrad` (or a :class:`MaskedGrad`, made
+    whole first) or ``prev`` is the walk's own: the sum made in an array of the walk's own
+    (made here, by copying, the first time; ``owned`` holds the ids of those, each alive in
+    ``buffers`` until popped), in place — never in an array someone else may hold."""
+    if type(prev) is MaskedGrad:
+        prev = prev.dense()
+    if type(g) is MaskedGrad:
+        g = g.dense()
     if type(prev) is SliceGrad:
         prev, g = g, prev
     if type(prev) is SliceGrad:          # both: kept apart until needed whole (see dense)

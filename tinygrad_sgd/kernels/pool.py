@@ -13,6 +13,7 @@ import numpy as np
 
 from . import buffers
 from .backend import compiled
+from .elementwise import keep_where
 from .layout import to_chwn, from_chwn
 from .threads import parallel_for
 
@@ -106,12 +107,16 @@ def max_pool_indices(choice, g):
     return from_chwn(out.astype(np.int64, copy=False))
 
 
-def max_pool_scatter(gy, choice, g):
+def max_pool_scatter(gy, choice, g, mask=None):
     """dx[the chosen element of window k] += dy[k]: the adjoint of max pooling with fixed
-    choices."""
+    choices. ``mask`` (or None): dy counts only where mask ≠ 0 — the relu after pooling's
+    backward, :func:`.elementwise.keep_where` (the compiled kernels apply it in the scatter's
+    pass; see :class:`tinygrad_sgd.autograd.slices.MaskedGrad`)."""
     fast = compiled()
-    if fast is not None and fast.floats(gy):
-        return fast.pool.max_pool_scatter(gy, choice, g)
+    if fast is not None and fast.floats(gy) and (mask is None or fast.floats(gy, mask)):
+        return fast.pool.max_pool_scatter(gy, choice, g, mask)
+    if mask is not None:
+        gy = keep_where(mask, gy)
     g2 = gy.transpose(1, 2, 3, 0)
     shape = (g.C, g.Hp, g.Wp, g.N)
     tiles = g.stride == (g.kh, g.kw) and g.dilation == (1, 1) and \

@@ -7,6 +7,8 @@ import numpy as np
 from ..arguments import normalize_dim
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
+from ..autograd.grad_mode import _mode
+from ..autograd.slices import MaskedGrad
 from ..kernels.softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
 from .elementwise import Elementwise, Where, ZerosLike, keep_where
@@ -16,7 +18,8 @@ from .pool import MaxPool2dOp
 class ReLUOp(Elementwise):
     """The gradient at x = 0 is 0, as torch; a NaN passes g on. After max pooling the pooling's
     pass may have made the relu already (:class:`.pool.MaxPool2dOp`): it is taken, not made
-    again — the same numbers."""
+    again — the same numbers; and backward hands pooling g with its mask not yet applied (a
+    :class:`~tinygrad_sgd.autograd.slices.MaskedGrad`), which pooling's scatter applies."""
     rule, derivatives = "z = max(x, 0)", ("dz/dx = 1 where x > 0, else 0",)
     grad_fn_name, op_name = "ReLUBackward", "relu"
 
@@ -32,6 +35,8 @@ class ReLUOp(Elementwise):
         # made); a graph of the backward keeps a mask of its own (the output may change later)
         out = self.saved_output()
         if not is_grad_enabled():     # a plain backward: the kernel on the arrays, no graph
+            if _mode.slice_grads and not _mode.anomaly and type(self._edges[0]) is MaxPool2dOp:
+                return MaskedGrad(g.array, out)      # (applied by pooling's scatter: one pass)
             return self.constant(kernels.elementwise.keep_where(out, g.array))
         grad = keep_where(out != 0, g)
         if not grad.requires_grad:    # create_graph: d(grad)/dx = 0

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import versions
 from ..autograd import Function, is_grad_enabled
+from ..autograd.slices import MaskedGrad
 from ..kernels import pool as kernel
 from ..kernels.layout import from_chwn, pool_geometry, to_chwn
 from .shape import IndexAdd
@@ -71,6 +72,9 @@ class MaxPool2dOp(Function):
         return relu
 
     def backward(self, dy):
+        if type(dy) is MaskedGrad:    # relu's gradient, its mask applied in the scatter's pass
+            return self.constant(kernel.max_pool_scatter(dy.values, self.choice, self.geom,
+                                                         mask=dy.mask))
         if not is_grad_enabled():     # a plain backward: the scatter on arrays, no graph of it
             return self.constant(kernel.max_pool_scatter(dy.array, self.choice, self.geom))
         return MaxPool2dGrad.apply(dy, self.choice, self.geom)

@@ -8,6 +8,7 @@ from .. import buffers
 from ..layout import from_chwn
 from ..pool import choice_dtype
 from ..threads import parallel_calls, parallel_for
+from ..elementwise import keep_where
 
 __all__ = ["max_pool_forward", "max_pool_scatter"]
 
@@ -148,15 +149,17 @@ def _scatter(gy, choice, kh, kw, sh, sw, dh, dw, c0, c1, out):
                             dst[n] += src[n] if ch[n] == k else zero
 
 
-@kernel
-def _scatter_2x2(gy, choice, c0, c1, out):
+@inline
+def _scatter_2x2_rows(gy, mask, choice, c0, c1, out, with_mask):
     """:func:`_scatter` for 2x2 windows that tile ``out`` exactly (stride 2, no padding): every
     place is written once (the gradient or 0), so ``out`` needs no zeroing first. Flat memory,
     unsigned offsets, one window element (one store stream) at a time: with all four stores
-    in one loop LLVM did not vectorize it."""
+    in one loop LLVM did not vectorize it. ``with_mask`` (a constant where this is inlined):
+    the gradient counts only where ``mask`` ≠ 0 — relu's backward, in the same pass."""
     C, OH, OW, N = gy.shape
     W = out.shape[2]
     g, cf, y = gy.reshape(gy.size), choice.reshape(choice.size), out.reshape(out.size)
+    m = mask.reshape(mask.size)
     n, row = U(N), U(W * N)
     zero = gy.dtype.type(0)
     for c in range(c0, c1):
@@ -168,21 +171,47 @@ def _scatter_2x2(gy, choice, c0, c1, out):
                     d = d0 + (n if k % 2 else U(0)) + (row if k >= 2 else U(0))
                     kk = np.int8(k)
                     for q in range(n):
-                        y[d + q] = g[o + q] if cf[o + q] == kk else zero
+                        if with_mask:
+                            y[d + q] = g[o + q] if (cf[o + q] == kk) & (m[o + q] != zero) \
+                                else zero
+                        else:
+                            y[d + q] = g[o + q] if cf[o + q] == kk else zero
 
 
-def max_pool_scatter(gy, choice, g):
+@kernel
+def _scatter_2x2(gy, choice, c0, c1, out):
+    """The 2x2 scatter of channels c0..c1 (:func:`_scatter_2x2_rows`)."""
+    _scatter_2x2_rows(gy, gy, choice, c0, c1, out, False)
+
+
+@kernel
+def _scatter_2x2_masked(gy, mask, choice, c0, c1, out):
+    """The 2x2 scatter of channels c0..c1 of ``gy`` where ``mask`` ≠ 0
+    (:func:`_scatter_2x2_rows`)."""
+    _scatter_2x2_rows(gy, mask, choice, c0, c1, out, True)
+
+
+def max_pool_scatter(gy, choice, g, mask=None):
     """dx[the chosen element of window k] += dy[k]: the adjoint of max pooling with fixed
-    choices."""
-    g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
+    choices. ``mask`` (of dy's shape and dtype, or None): dy counts only where mask ≠ 0 (relu's
+    backward: in the 2x2 kernel's pass, else applied first)."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
     choice = np.ascontiguousarray(choice)
     shape = (g.C, g.Hp, g.Wp, g.N)
     if (g.kh, g.kw, sh, sw, dh, dw) == (2, 2, 2, 2, 1, 1) and g.padding == (0, 0) and \
             (2 * g.OH, 2 * g.OW) == shape[1:3]:
+        g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
         out = buffers.empty(shape, gy.dtype)
-        parallel_calls(g.C, lambda a, b: [(_scatter_2x2, g2, choice, a, b, out)], out.size)
+        if mask is not None:
+            m2 = np.ascontiguousarray(mask.transpose(1, 2, 3, 0))
+            parallel_calls(g.C, lambda a, b: [(_scatter_2x2_masked, g2, m2, choice, a, b, out)],
+                           out.size)
+        else:
+            parallel_calls(g.C, lambda a, b: [(_scatter_2x2, g2, choice, a, b, out)], out.size)
         return from_chwn(g.crop(out))
+    if mask is not None:
+        gy = keep_where(mask, gy)
+    g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
     out = buffers.zeros(shape, gy.dtype)
 
     def part(a, b):

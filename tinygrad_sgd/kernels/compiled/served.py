@@ -1,6 +1,6 @@
 """Kernels a spinning worker runs without ever taking the GIL: the split convolution, pooling
-(with or without the relu after it) and weight-gradient kernels of the tutorial CNN, described
-by numbers.
+(with or without the relu after it, forward and backward) and weight-gradient kernels of the
+tutorial CNN, described by numbers.
 
 Why. A worker that runs a Python job takes the GIL, calls a Python function, reads its
 closure's arrays and numba's dispatcher checks their types: a hundred or so Python objects that
@@ -28,7 +28,7 @@ from numba.extending import intrinsic
 from .conv import _conv_direct_rows, _input_grad_rows
 from .conv_weight import _weight_grad_rows
 from .elementwise import _row_sums
-from .pool import _max_pool_2x2, _max_pool_2x2_relu, _scatter_2x2
+from .pool import _max_pool_2x2, _max_pool_2x2_relu, _scatter_2x2, _scatter_2x2_masked
 
 __all__ = ["SIGNATURES", "pack", "run_job", "run_job_address", "SLOTS", "MAX_CALLS"]
 
@@ -49,6 +49,7 @@ SIGNATURES = {
     _max_pool_2x2: (5, (F32_4, INT, INT, F32_4, I8_4)),
     _scatter_2x2: (6, (F32_4, I8_4, INT, INT, F32_4)),
     _max_pool_2x2_relu: (7, (F32_4, INT, INT, F32_4, I8_4, F32_4)),
+    _scatter_2x2_masked: (8, (F32_4, F32_4, I8_4, INT, INT, F32_4)),
 }
 
 
@@ -186,6 +187,12 @@ def run_job(job):
             choice, p = _i8x4(a, p)
             relu, p = _f32x4(a, p)
             _max_pool_2x2_relu(x, a[p], a[p + 1], out, choice, relu)
+        elif kernel == 8:
+            gy, p = _f32x4(a, 1)
+            mask, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            out, p = _f32x4(a, p)
+            _scatter_2x2_masked(gy, mask, choice, a[p], a[p + 1], out)
 
 
 @numba.cfunc(types.int64(types.voidptr), cache=True)
