@@ -31,7 +31,7 @@ def _rng():
 
 def _cases():
     """(kernel, args) for each served kernel, on small float32 arrays (outputs zeroed)."""
-    from tinygrad_sgd.kernels.compiled import conv, conv_weight, elementwise, pool
+    from tinygrad_sgd.kernels.compiled import blas, conv, conv_weight, elementwise, pool
     rng = _rng()
     f32 = lambda *s: rng.standard_normal(s).astype(np.float32)   # noqa: E731
     choice = rng.integers(0, 4, (3, 2, 2, 8)).astype(np.int8)
@@ -52,6 +52,8 @@ def _cases():
                                    np.zeros((3, 2, 2, 8), np.float32))),
         (pool._scatter_2x2_masked, (f32(3, 2, 2, 8), np.maximum(f32(3, 2, 2, 8), 0), choice, 0, 3,
                                     np.zeros((3, 4, 4, 8), np.float32))),
+        (blas._sgemm, (f32(9, 7), f32(5, 9), np.zeros((7, 5), np.float32), 1, 1,
+                       blas.sgemm_address())),
     ]
 
 
@@ -59,7 +61,7 @@ def _outputs(args):
     return [a for a in args if isinstance(a, np.ndarray) and not a.any()] or [args[-1]]
 
 
-@pytest.mark.parametrize("which", range(8))
+@pytest.mark.parametrize("which", range(9))
 def test_a_served_call_computes_what_the_kernel_called_from_python_does(fast, which):
     from tinygrad_sgd.kernels.compiled.served import pack, run_job
     kernel, args = _cases()[which]

@@ -422,9 +422,9 @@ def test_linear_grads_side_by_side_equal_the_products_alone(two_threads, compile
     from tinygrad_sgd.kernels import linalg
     pairs = []
 
-    def recording(first, second):
+    def recording(first, second, second_calls=None):
         pairs.append(True)
-        return threads.run_pair(first, second)
+        return threads.run_pair(first, second, second_calls)
     monkeypatch.setattr(linalg, "run_pair", recording)
     monkeypatch.setattr(linalg, "PAIR_MIN_PRODUCT", 1)
     g, w, x, layout = _linear_operands(kind, np.random.default_rng(2), dtype)

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from . import buffers
+from .backend import compiled
 from .threads import parallel_for, run_pair
 
 __all__ = ["matmul", "linear_grads"]
@@ -72,12 +73,13 @@ def linear_grads(g, w, x, layout_of=None):
     g2, x2 = g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1])
     if g.ndim == 2 and _transposed(layout_of):
         dx_t, fill_dx = _product_into(w.T, g2.T)          # (Wᵀ·gᵀ)ᵀ, as matmul's layout_of
-        dx = dx_t.T
+        dx, served_dx = dx_t.T, (w.T, g2.T, dx_t)
     else:
         dx, fill_dx = _product_into(g2, w)
+        served_dx = (g2, w, dx)
     dw, fill_dw = _product_into(g2.T, x2)
     if min(rows * w.size, rows * x2.shape[1] * g2.shape[1]) < PAIR_MIN_PRODUCT or \
-            not run_pair(fill_dw, fill_dx):
+            not run_pair(fill_dw, fill_dx, _served_product(*served_dx)):
         fill_dx()
         fill_dw()
     return dx.reshape(g.shape[:-1] + (w.shape[1],)), dw
@@ -91,6 +93,23 @@ def _transposed(layout_of):
     asked to match it gets."""
     return layout_of is not None and layout_of.ndim == 2 and layout_of.flags.f_contiguous \
         and not layout_of.flags.c_contiguous
+
+
+def _served_product(a, b, out):
+    """``out = a·b`` (a float32 product into C-contiguous ``out``; ``a`` and ``b`` C-contiguous
+    or transposed views of C-contiguous arrays) as calls a spinning worker runs without the
+    GIL — NumPy's OpenBLAS called as np.matmul calls it (:mod:`.compiled.blas`) — or None
+    (it stays a Python job)."""
+    fast = compiled()
+    if fast is None or fast.blas.sgemm_address() is None or \
+            not a.dtype == b.dtype == out.dtype == np.float32:
+        return None
+    plain = [m if m.flags.c_contiguous else m.T if m.T.flags.c_contiguous else None
+             for m in (a, b)]
+    if plain[0] is None or plain[1] is None:
+        return None
+    return [(fast.blas._sgemm, plain[0], plain[1], out, int(plain[0] is not a),
+             int(plain[1] is not b), fast.blas.sgemm_address())]
 
 
 def _product_into(a, b):

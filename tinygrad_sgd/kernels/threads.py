@@ -33,18 +33,23 @@ _executor = None
 _blas_control = "unset"   # NumPy's OpenBLAS's (get, set) thread count, once looked up (or None)
 
 
+def numpy_openblas():
+    """ctypes handles of NumPy's bundled OpenBLAS libraries (in ``numpy.libs``; none for a
+    NumPy built against another BLAS)."""
+    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in glob.glob(os.path.join(libs, "*openblas*")):
+        try:
+            yield ctypes.CDLL(path)
+        except OSError:
+            continue
+
+
 def _blas_threads():
     """(get, set) of the thread count of NumPy's bundled OpenBLAS, or None if not found."""
     global _blas_control
     if _blas_control == "unset":
         _blas_control = None
-        import numpy
-        libs = os.path.join(os.path.dirname(numpy.__file__), os.pardir, "numpy.libs")
-        for path in glob.glob(os.path.join(libs, "*openblas*")):
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
+        for lib in numpy_openblas():
             for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "")):
                 get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
                 put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)

@@ -1,6 +1,7 @@
 """Kernels a spinning worker runs without ever taking the GIL: the split convolution, pooling
 (with or without the relu after it, forward and backward) and weight-gradient kernels of the
-tutorial CNN, described by numbers.
+tutorial CNN, and OpenBLAS's sgemm (:mod:`.blas`: a linear layer's second product), described
+by numbers.
 
 Why. A worker that runs a Python job takes the GIL, calls a Python function, reads its
 closure's arrays and numba's dispatcher checks their types: a hundred or so Python objects that
@@ -25,6 +26,7 @@ import numpy as np
 from numba import literal_unroll, types
 from numba.extending import intrinsic
 
+from .blas import _sgemm
 from .conv import _conv_direct_rows, _input_grad_rows
 from .conv_weight import _weight_grad_rows
 from .elementwise import _row_sums
@@ -50,6 +52,7 @@ SIGNATURES = {
     _scatter_2x2: (6, (F32_4, I8_4, INT, INT, F32_4)),
     _max_pool_2x2_relu: (7, (F32_4, INT, INT, F32_4, I8_4, F32_4)),
     _scatter_2x2_masked: (8, (F32_4, F32_4, I8_4, INT, INT, F32_4)),
+    _sgemm: (9, (F32_2, F32_2, F32_2, INT, INT, INT)),
 }
 
 
@@ -193,6 +196,11 @@ def run_job(job):
             choice, p = _i8x4(a, p)
             out, p = _f32x4(a, p)
             _scatter_2x2_masked(gy, mask, choice, a[p], a[p + 1], out)
+        elif kernel == 9:
+            x, p = _f32x2(a, 1)
+            y, p = _f32x2(a, p)
+            out, p = _f32x2(a, p)
+            _sgemm(x, y, out, a[p], a[p + 1], a[p + 2])
 
 
 @numba.cfunc(types.int64(types.voidptr), cache=True)
