@@ -272,3 +272,17 @@ def test_second_order_and_anomaly_mode_take_the_plain_path(backend, dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _both(program, dtype=dtype)
+
+
+def test_an_in_place_relu_and_a_module_backward_hook(backend):
+    """``nn.ReLU(inplace=True)`` after pooling (torch's common spelling) and a full backward
+    hook on a Sequential around both: torch's values, gradients and hook arguments."""
+    def program(lib, x):
+        seen = []
+        model = lib.nn.Sequential(lib.nn.MaxPool2d(2), lib.nn.ReLU(inplace=True))
+        model.register_full_backward_hook(
+            lambda m, gin, gout: seen.extend(g.detach().numpy().copy() for g in gin + gout))
+        y = model(x * 1.5)
+        (y * _upstream(lib, y)).sum().backward()
+        return [y, x.grad] + seen
+    _both(program)
