@@ -6,7 +6,7 @@ import numpy as np
 
 from . import buffers
 from .backend import compiled
-from .threads import parallel_for, run_pair
+from .threads import get_num_threads, parallel_for, run_pair
 
 __all__ = ["matmul", "linear_grads"]
 
@@ -101,9 +101,9 @@ def _served_product(a, b, out):
     GIL — NumPy's OpenBLAS called as np.matmul calls it (:mod:`.compiled.blas`) — or None
     (it stays a Python job)."""
     fast = compiled()
-    if fast is None or fast.blas.sgemm_address() is None or \
+    if fast is None or get_num_threads() < 2 or fast.blas.sgemm_address() is None or \
             not a.dtype == b.dtype == out.dtype == np.float32:
-        return None
+        return None                  # (one thread: no worker to serve, nothing to prepare)
     plain = [m if m.flags.c_contiguous else m.T if m.T.flags.c_contiguous else None
              for m in (a, b)]
     if plain[0] is None or plain[1] is None:
