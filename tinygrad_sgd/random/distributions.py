@@ -15,7 +15,7 @@ from ..kernels import libm
 from .box_muller import normal_fill16_f32, normal_fill16_f64, normal_scalar_path
 from .exact import by_slabs, fma32, fma64
 from .generator import (_float_dtype, _from_double, _gen, _shape, _uniform01_f32,
-                        _uniform01_f64, _uniform01_f64_below, torch_dtype_name)
+                        _uniform01_f64, _uniform01_f64_where_below, torch_dtype_name)
 
 __all__ = ["rand", "randn", "uniform", "normal", "exponential", "bernoulli", "dropout_mask",
            "trunc_normal", "kaiming_uniform", "calculate_gain", "fans", "kaiming_std"]
@@ -179,8 +179,9 @@ def bernoulli(p, shape=None, dtype=None, generator=None) -> np.ndarray:
     if not 0.0 <= p <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_g(p)}")
     out_shape = _shape(shape)
-    hits = _uniform01_f64_below(gen, math.prod(out_shape), p)     # (u < p, on the integers)
-    return hits.astype(default_float() if dtype is None else dtype, copy=False).reshape(out_shape)
+    dt = np.dtype(default_float() if dtype is None else dtype)
+    hits = _uniform01_f64_where_below(gen, math.prod(out_shape), p, dt.type(1))   # 1 if u < p
+    return hits.reshape(out_shape)
 
 
 def dropout_mask(shape, p, dtype=None, generator=None) -> np.ndarray:
@@ -203,12 +204,13 @@ def dropout_mask(shape, p, dtype=None, generator=None) -> np.ndarray:
         return np.ones(shape, dtype=dt)
     if p == 1.0:
         return np.zeros(shape, dtype=dt)
-    mask = bernoulli(1.0 - p, shape, dt, generator)           # 1 where kept, 0 where dropped
     if dt == np.float16:
-        mask *= (np.float32(1.0) / np.float32(1.0 - p)).astype(dt)
+        scale = (np.float32(1.0) / np.float32(1.0 - p)).astype(dt)
     else:
-        mask *= dt.type(1.0) / dt.type(1.0 - p)   # (1·s = s: the 1/(1−p) of torch's division)
-    return mask
+        scale = dt.type(1.0) / dt.type(1.0 - p)
+    # bernoulli_(1 − p) divided by 1 − p: the scale where kept (1·s = s), 0 where dropped
+    mask = _uniform01_f64_where_below(_gen(generator), math.prod(shape), 1.0 - p, scale)
+    return mask.reshape(shape)
 
 
 # ---------------------------------------------------------------------------------------------

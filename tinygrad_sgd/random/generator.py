@@ -6,11 +6,12 @@ distribution starts from.
 from __future__ import annotations
 
 import contextlib
-import math
+import ctypes
 import os
 
 import numpy as np
 
+from .. import kernels
 from ..dtypes import default_float
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
@@ -169,7 +170,24 @@ class Generator:
             return np.zeros(0, dtype=np.uint64)
         self._before_draw()
         self._fresh = False
-        return self._bitgen.random_raw(n)
+        return kernels.random.mt19937_outputs(self._bitgen, self._state_words(), n)
+
+    def _state_words(self) -> np.ndarray:
+        """The MT19937 state as 625 uint32 sharing the bit generator's memory (NumPy's
+        ``mt19937_state``: the 624 key words, then the position), for the compiled draws."""
+        words = self.__dict__.get("_words")
+        if words is None:
+            address = self._bitgen.ctypes.state_address
+            words = self._words = np.ctypeslib.as_array(
+                (ctypes.c_uint32 * (_MT_N + 1)).from_address(address))
+        return words
+
+    def __getstate__(self):
+        # (a copy or a pickle takes the bit generator's state, not the view of its memory:
+        # the copy's view is made again, of its own bit generator)
+        state = dict(self.__dict__)
+        state.pop("_words", None)
+        return state
 
     def random64(self, n: int) -> np.ndarray:
         """``n`` 64-bit draws (torch's ``random64()``: two outputs, the first is the high half)."""
@@ -301,6 +319,10 @@ def _uniform01_f64_below(gen: Generator, n: int, p: float) -> np.ndarray:
     """``_uniform01_f64(gen, n) < p`` (bools), compared as integers, no floats made: the
     uniform is b·2^-53 for an integer b, and b·2^-53 < p exactly when b < ⌈p·2^53⌉ (p·2^53 is
     exact: a power of two). p in [0, 1]."""
-    raw = gen.random(2 * n).reshape(-1, 2)        # (high, low) halves of each 64-bit draw
-    bits = ((raw[:, 0] & ((1 << 21) - 1)) << 32) | raw[:, 1]
-    return bits < np.uint64(math.ceil(p * 2.0 ** 53))
+    return kernels.random.below(gen.random(2 * n), p)
+
+
+def _uniform01_f64_where_below(gen: Generator, n: int, p: float, value) -> np.ndarray:
+    """``value`` (a NumPy scalar of the result's dtype) where ``_uniform01_f64(gen, n) < p``,
+    else 0: bernoulli's and dropout's mask in one pass (:func:`..kernels.random.where_below`)."""
+    return kernels.random.where_below(gen.random(2 * n), p, value)
