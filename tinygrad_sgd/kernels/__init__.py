@@ -35,5 +35,5 @@ pooling, GELU, softmax, layer norm, Adam's update) run in their place. :mod:`.li
 the C library's float64 log/log1p/sin/cos/pow over arrays, as torch calls them. ``backend()`` says which set is active;
 ``TINYGRAD_SGD_KERNELS=numpy|numba`` forces one.
 """
-from . import layout, conv, pool, elementwise, reduce, linalg, optim, random, threads, allocator, buffers, softmax  # noqa: F401,E501
+from . import layout, conv, pool, elementwise, reduce, linalg, loss, optim, random, threads, allocator, buffers, softmax  # noqa: F401,E501
 from .backend import backend, set_backend  # noqa: F401,E402  (the function shadows the module)

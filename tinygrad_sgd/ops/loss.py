@@ -3,6 +3,7 @@ smaller ops would be slow or would differ from torch at an edge. The public func
 check arguments and call these are in :mod:`tinygrad_sgd.nn.functional`."""
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function, is_grad_enabled
 from .elementwise import keep_where
 from .shape import IndexAdd, scatter_along
@@ -11,10 +12,15 @@ from .shape import IndexAdd, scatter_along
 class NllLoss(Function):
     """Negative log-likelihood of class indices t (the class dim is dim 1, or dim 0 for an
     unbatched ``(C,)`` input), then ``sum``, or ``mean`` = Σlᵢ / Σwᵢ. The per-sample weight w
-    (the class weight of tᵢ, 0 for ignored targets) is a constant. ``ignored`` (a boolean
+    (the class weight of tᵢ, 0 for ignored targets) is a constant — None when every wᵢ is 1
+    (no class weights, nothing ignored: the same numbers, fewer passes). ``ignored`` (a boolean
     array, or None): the samples whose target is ``ignore_index`` — their loss is exactly 0, as
-    torch skips them, even where x holds NaN or ±∞. The adjoint of a gather is a scatter
-    (IndexAdd), so the backward is differentiable again."""
+    torch skips them, even where x holds NaN or ±∞, and so is their gradient. The adjoint of a
+    gather is a scatter (IndexAdd), so the backward is differentiable again.
+
+    The arithmetic is torch's, rounding for rounding: a gradient ``−wᵢ·gᵢ`` for ``none``, and
+    ``wᵢ·(−g)`` or ``wᵢ·(−(g / Σw))`` for ``sum`` and ``mean`` (not ``g·(−wᵢ/Σw)``: 1 ulp
+    apart when g is not a power of two); NaN's sign as torch's too."""
     inputs, rule = ("x",), "lᵢ = −wᵢ · x[i, tᵢ]"
     derivatives = ("dL/dx[i, c] = −wᵢ·g (÷ Σw for mean) at c = tᵢ, 0 elsewhere",)
 
@@ -22,45 +28,58 @@ class NllLoss(Function):
         d = x.array
         self.in_shape, self.reduction = d.shape, reduction
         self.keep_array("t", t)
+        self.w, self.ignored = None if w is None else w.astype(d.dtype, copy=False), ignored
         if d.ndim == 1:
             picked = np.asarray(d[int(t)])
         else:
             picked = d[np.arange(len(t)), t]
-        w = w.astype(d.dtype, copy=False)
-        if ignored is None:
-            losses = -w * picked
-        else:                             # +0 for the ignored, whatever x holds there
-            losses = np.where(ignored, 0, -w * np.where(ignored, 0, picked)).astype(d.dtype)
-        if reduction == "none":
-            self.coef = -w
+        if reduction == "none" and d.ndim > 1:    # (−x)·w, as torch writes it
+            losses = np.negative(picked) if self.w is None else np.negative(picked) * self.w
+            if ignored is not None:       # +0 for the ignored, whatever x holds there
+                losses = np.where(ignored, 0, losses).astype(d.dtype, copy=False)
             return np.asarray(losses)
-        if reduction == "sum":
-            self.coef = -w
-            return np.asarray(losses.sum(), dtype=d.dtype)
-        denom = w.sum()
-        self.coef = -w / denom if denom != 0 else -w  # every target ignored: gradient 0
-        return np.asarray(losses.sum() / denom, dtype=d.dtype)
+        # torch's cascade of partial sums, not NumPy's pairwise sum (kernels.loss); an
+        # unbatched (C,) input takes this way for "none" too, as in torch
+        loss, self.total = kernels.loss.nll_sums(
+            picked.reshape(-1), None if self.w is None else self.w.reshape(-1),
+            None if ignored is None else np.asarray(ignored).reshape(-1))
+        if reduction != "mean":
+            return np.asarray(loss, dtype=d.dtype)
+        return np.asarray(loss / self.total, dtype=d.dtype)
 
     def backward(self, g):
-        # dL/d(picked value) per sample; exactly 0 for ignored samples (coef 0), even when
-        # the incoming gradient there is infinite (inf·0 would be NaN; torch gives 0)
         if not is_grad_enabled():         # a plain backward: the same numbers, in one array
             return self.constant(self._grad_array(g.array))
-        gi = keep_where(self.coef != 0, g * self.constant(self.coef))
+        w = None if self.w is None else self.constant(self.w)
+        if self.reduction == "none" and len(self.in_shape) > 1:     # −wᵢ·gᵢ
+            gi = g * (-w if w is not None else self.constant(np.asarray(-1, g.dtype)))
+        else:                             # wᵢ·(−g), wᵢ·(−(g/Σw))
+            grad = -(g / self.constant(np.asarray(self.total))) if self.reduction == "mean" \
+                else -g
+            n = () if len(self.in_shape) == 1 else (self.in_shape[0],)
+            gi = grad * w if w is not None else grad.expand(n)
+        if self.ignored is not None:      # exactly 0 there, even for an infinite g
+            gi = keep_where(~self.ignored, gi)
         if len(self.in_shape) == 1:
             return IndexAdd.apply(gi, int(self.kept_array("t")), self.in_shape, unique=True)
         return scatter_along(gi.unsqueeze(1), self.kept_array("t")[:, None], 1, self.in_shape)
 
     def _grad_array(self, g):
-        """The backward below as one array (no graph of it is wanted): zeros, and at each
-        sample's target the sample's −wᵢ·g."""
+        """The backward above as one array (no graph of it is wanted): zeros, and at each
+        sample's target its gradient."""
         t = self.kept_array("t")
-        picked = np.where(self.coef != 0, g * self.coef, 0).astype(g.dtype, copy=False)
+        if self.reduction == "none" and len(self.in_shape) > 1:
+            values = g * (-self.w if self.w is not None else g.dtype.type(-1))
+        else:
+            grad = -(g / self.total) if self.reduction == "mean" else -g
+            values = grad if self.w is None else self.w * grad
+        if self.ignored is not None:
+            values = np.where(self.ignored, 0, values)
         out = np.zeros(self.in_shape, g.dtype)
         if len(self.in_shape) == 1:
-            out[int(t)] = picked
+            out[int(t)] = values
         else:
-            out[np.arange(len(t)), t] = picked
+            out[np.arange(len(t)), t] = values
         return out
 
     def label(self):

@@ -25,7 +25,8 @@ from numba.core import event
 # unable to import it (its new worker then hung, or recursed, on the first kernel call).
 
 __all__ = ["kernel", "inline", "U", "FASTMATH", "FLOATS", "conv", "conv_weight", "columns", "pool",
-           "activations", "norm", "elementwise", "optim", "blas", "random", "served", "spin"]
+           "activations", "norm", "elementwise", "loss", "optim", "blas", "random", "served",
+           "spin"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -80,4 +81,4 @@ def floats(*arrays):
 
 
 from . import (conv, conv_weight, columns, pool, activations, norm, elementwise,  # noqa: E402,F401
-               optim, blas, random, served, spin)
+               loss, optim, blas, random, served, spin)

@@ -175,9 +175,12 @@ def _nll(input, target, weight, ignore_index, reduction, op):
         raise ShapeError(f"{op}: expected target of shape {expected} for input of shape "
                          f"{input.shape} (N, C{', d1, ...' if input.ndim > 2 else ''}), "
                          f"got target of shape {t.shape}")
-    ignored = t == ignore_index
-    any_ignored = bool(ignored.any())
-    if t.size and (t.min() < 0 or t.max() >= C):     # (two quick passes: usually all is well)
+    lo, hi = (int(t.min()), int(t.max())) if t.size else (0, -1)
+    if 0 <= lo and hi < C and not lo <= ignore_index <= hi:
+        ignored, any_ignored = None, False     # (two quick passes: usually every target is a
+    else:                                      # class and none is ignore_index)
+        ignored = t == ignore_index
+        any_ignored = bool(ignored.any())
         bad = ~ignored & ((t < 0) | (t >= C))
         if bad.any():
             value = int(t[bad].flat[0])
@@ -185,7 +188,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
                              f"(expected 0 <= target < {C}, or ignore_index={ignore_index})")
     safe = np.where(ignored, 0, t) if any_ignored else t
     if weight is None:
-        w = np.ones(t.shape, dtype=input.dtype)
+        w = None if not any_ignored else np.ones(t.shape, dtype=input.dtype)   # (None: all 1)
     else:
         wa = np.asarray(weight.array if isinstance(weight, Tensor) else weight,
                         dtype=input.dtype)
@@ -197,7 +200,8 @@ def _nll(input, target, weight, ignore_index, reduction, op):
         w = np.where(ignored, 0, w).astype(input.dtype, copy=False)
     if input.ndim > 2:  # (N, C, d1, ...) → (N·d1·..., C): one gather for everything
         x = input.permute(0, *range(2, input.ndim), 1).reshape(-1, C)
-        out = ops.NllLoss.apply(x, safe.reshape(-1), w.reshape(-1), reduction,
+        out = ops.NllLoss.apply(x, safe.reshape(-1), None if w is None else w.reshape(-1),
+                                reduction,
                                 *([ignored.reshape(-1)] if any_ignored else []))
         return out.reshape(expected) if reduction == "none" else out
     return ops.NllLoss.apply(input, safe, w, reduction, *([ignored] if any_ignored else []))
