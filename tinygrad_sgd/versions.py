@@ -40,9 +40,13 @@ def same_memory(a, b) -> bool:
 
 
 def version_of(array) -> int:
-    if not _inplace_changes or not isinstance(array, np.ndarray):
+    changes = _inplace_changes
+    if not changes or not isinstance(array, np.ndarray):
         return 0
-    return _inplace_changes.get(id(memory_owner(array)), 0)
+    base = array.base               # (memory_owner, inlined: every saved array is asked)
+    while isinstance(base, np.ndarray):
+        array, base = base, base.base
+    return changes.get(id(array), 0)
 
 
 def bump(array) -> None:

@@ -80,19 +80,21 @@ def matmul_by_columns(a, b, rows, block):
     return out
 
 
-def conv2d_forward(x, w, b, g, keep_cols=False):
+def conv2d_forward(x, w, b, g, keep_cols=False, pool=None):
     """y = conv2d(x, w) + b for NCHW arrays, as W·cols(x): the columns of a slab of output rows
     are copied and multiplied at once. Returns ``(y, cols)``: ``cols`` is what the weight
     gradient may reuse when ``keep_cols`` — the whole column matrix if it fits
     KEEP_COLS_BYTES, or, for the compiled direct kernels, the batch-innermost padded input
-    they read (4-D); else None."""
+    they read (4-D); else None. ``pool``: a :class:`.pool.PoolAhead` for y, which the compiled
+    direct kernels may fill (its ``result`` then set), or None."""
     if g.groups > 1:
         return grouped_conv2d_forward(x, w, b, g), None
     fast = compiled()            # the numba kernels, if active (None: NumPy's)
     fast = fast if fast is not None and fast.floats(x, w, *([] if b is None else [b])) else None
     if _direct(fast, g):                  # few input channels: computed directly, no columns
         xp = padded_chwn(x, g)
-        return fast.conv.conv2d_forward_direct(x, w, b, g, xp), (xp if keep_cols else None)
+        return fast.conv.conv2d_forward_direct(x, w, b, g, xp, pool), \
+            (xp if keep_cols else None)
     F, block = w.shape[0], g.OW * g.N          # columns per output row
     xp = g.padded(to_chwn(x))
     win = g.windows(xp)

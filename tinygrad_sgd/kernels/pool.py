@@ -17,9 +17,22 @@ from .elementwise import keep_where
 from .layout import to_chwn, from_chwn
 from .threads import parallel_for
 
-__all__ = ["choice_dtype", "max_pool_forward", "max_pool_indices", "max_pool_scatter",
-           "max_pool_gather", "avg_pool_divisor", "avg_pool", "avg_pool_spread", "adaptive_ranges",
+__all__ = ["PoolAhead", "choice_dtype", "max_pool_forward", "max_pool_indices",
+           "max_pool_scatter", "max_pool_gather", "avg_pool_divisor", "avg_pool", "avg_pool_spread", "adaptive_ranges",
            "adaptive_max_pool"]
+
+
+class PoolAhead:
+    """A convolution asked to make the max pooling of its output too: the pooling's geometry
+    ``geom`` (of the convolution's output), ``with_relu`` — the relu of the pooled result as
+    well, as :func:`max_pool_forward` with ``with_relu`` makes it. ``result`` is what
+    :func:`max_pool_forward` would return for the output — ``(y, choice, relu or None)`` — once
+    the convolution's threads made it, each pooling the filters it had just computed
+    (:func:`.compiled.conv.conv2d_forward_direct`); None where they could not (the NumPy
+    kernels, threads splitting by rows, windows other than 2x2 with stride 2)."""
+
+    def __init__(self, geom, with_relu):
+        self.geom, self.with_relu, self.result = geom, with_relu, None
 
 
 def choice_dtype(elements):
@@ -54,6 +67,10 @@ def max_pool_forward(x, g, with_relu=False):
             first_max_masks(slices, out[a:b], masks, real_elements(g))  # real ones only
         for k, mask in enumerate(masks):
             np.copyto(choice[a:b], k, where=mask)
+        nan = np.isnan(out[a:b])      # np.maximum kept the first NaN; the value is the chosen
+        if nan.any():                 # (last) NaN's, its sign and payload too, as torch's
+            for k, mask in enumerate(masks):
+                np.copyto(out[a:b], slices[k], where=mask & nan)
     parallel_for(g.C, pool, xp.size)
     return from_chwn(out), choice
 

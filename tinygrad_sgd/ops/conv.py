@@ -9,12 +9,25 @@ adjoints are a convolution and a weight gradient with the roles of input and out
 How it is made fast (im2col by slabs, the batch-innermost layout, two threads, groups as
 batched products) is in :mod:`tinygrad_sgd.kernels.conv`.
 """
+import weakref
+
 import numpy as np
 
+from .. import versions
 from ..autograd import Function, is_grad_enabled
 from ..kernels import conv as kernel
 from ..kernels.layout import geometry
+from ..kernels.pool import PoolAhead
 from .pad import ConstantPadNd
+
+# Convolution, then max pooling (the tutorial's ``max_pool2d(conv(x), 2)``): the convolution's
+# threads can pool their own filters right after computing them, in the same job (no second
+# hand-over between the cores, the output still in each core's cache), and the pooling node
+# then takes what they made (the same numbers, the same graph: two nodes). A convolution does
+# so when poolings have followed its geometry lately: each pooling of a convolution's output
+# sets ``_POOL_AFTER[its geometry]`` to [the pooling's geometry, 2, whether a relu follows the
+# pooling], each convolution that pools ahead takes one off (see ops/pool.py's _RELU_AFTER).
+_POOL_AFTER = {}
 
 
 class Conv2dOp(Function):
@@ -30,11 +43,35 @@ class Conv2dOp(Function):
         self.geom = g = geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation,
                                  groups)
         self.save_for_backward(x, w)
+        after = _POOL_AFTER.get(g) if self._recording else None
+        pool = PoolAhead(after[0], after[2]) if after is not None and after[1] > 0 else None
         out, cols = kernel.conv2d_forward(x.array, w.array, None if b is None else b.array, g,
-                                          keep_cols=w.requires_grad)
+                                          keep_cols=w.requires_grad, pool=pool)
         if cols is not None:
             self.cols = cols     # reused by the weight gradient (columns, or the padded input)
+        if pool is not None and pool.result is not None:    # (kept until a pooling takes it)
+            after[1] -= 1
+            self.pool_ahead, self.pooled = pool, weakref.ref(out)
+            self.pooled_version = versions.version_of(out)
         return out
+
+    def pool_of_output(self, y, geom, with_relu):
+        """Called by max pooling (of geometry ``geom``; ``with_relu``: a relu follows it) on
+        ``y``, this node's output: ``(pooled, choice, relu or None)`` as this node's threads
+        made them (handed over once), or None — none made, for another pooling, or y changed
+        in place since (its version moved). Counts a pooling after this geometry."""
+        if len(_POOL_AFTER) > 64:
+            _POOL_AFTER.clear()
+        _POOL_AFTER[self.geom] = [geom, 2, with_relu]
+        pool = self.__dict__.pop("pool_ahead", None)
+        if pool is None or pool.geom != geom or self.pooled() is not y or \
+                versions.version_of(y) != self.pooled_version:
+            return None
+        return pool.result
+
+    def release(self):
+        self.__dict__.pop("pool_ahead", None)       # (its arrays, if no pooling took them)
+        super().release()
 
     def backward(self, dy):
         x, w = self.saved_tensors

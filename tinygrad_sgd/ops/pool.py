@@ -11,6 +11,7 @@ from ..autograd import Function, is_grad_enabled
 from ..autograd.slices import MaskedGrad
 from ..kernels import pool as kernel
 from ..kernels.layout import from_chwn, pool_geometry, to_chwn
+from .conv import Conv2dOp
 from .shape import IndexAdd
 
 
@@ -46,10 +47,16 @@ class MaxPool2dOp(Function):
                 indices=None):
         self.geom = pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding,
                                   dilation, ceil_mode)
-        if self._recording and _RELU_AFTER.get(self.geom, 0) > 0:
-            out, self.choice, relu = kernel.max_pool_forward(x.array, self.geom, with_relu=True)
+        relu_after = _RELU_AFTER.get(self.geom, 0) > 0
+        # the convolution's threads may have pooled already (see ops/conv.py's _POOL_AFTER)
+        made = x.grad_fn.pool_of_output(x.array, self.geom, relu_after) \
+            if self._recording and type(x.grad_fn) is Conv2dOp else None
+        if made is None and self._recording and relu_after:
+            made = kernel.max_pool_forward(x.array, self.geom, with_relu=True)
+        if made is not None:
+            out, self.choice, relu = made
             if relu is not None:                 # (kept until a relu takes it, or released)
-                _RELU_AFTER[self.geom] -= 1
+                _RELU_AFTER[self.geom] = max(0, _RELU_AFTER.get(self.geom, 0) - 1)
                 self.relu_ahead, self.pooled = relu, weakref.ref(out)
                 self.pooled_version = versions.version_of(out)
         else:

@@ -20,6 +20,7 @@ from .. import buffers
 from ..layout import to_chwn, from_chwn, padded_chwn
 from ..threads import get_num_threads, parallel_calls, parallel_for
 from .conv_weight import conv2d_weight_grad_direct
+from .pool import pool_2x2_plan, windows_2x2
 
 __all__ = ["conv2d_forward_direct", "conv2d_input_grad_direct", "conv2d_weight_grad_direct"]
 
@@ -260,9 +261,13 @@ def _input_grad_rows(gy, w2, kh, kw, sh, dh, dw, h0, h1, out):
                 _copy_rows(y, U((c * Hp + row) * X + q0), ys, acc, U(0), ss, k, U(q1 - q0))
 
 
-def conv2d_forward_direct(x, w, b, g, xp=None):
+def conv2d_forward_direct(x, w, b, g, xp=None, pool=None):
     """y = conv2d(x, w) + b (NCHW arrays in, an NCHW view out), groups = 1, no column matrix.
-    ``xp``: :func:`..layout.padded_chwn` of x, if the caller made it already."""
+    ``xp``: :func:`..layout.padded_chwn` of x, if the caller made it already. ``pool``: None,
+    or a :class:`..pool.PoolAhead` for y — where the threads take whole passes of filters and
+    its windows are 2x2 with stride 2 (tiling y), each thread pools its own filters right
+    after computing them, in the same job (:func:`.pool.pool_2x2_plan`: the same kernels and
+    numbers as pooling y afterwards), and ``pool.result`` is set."""
     xp = padded_chwn(x, g) if xp is None else xp
     F = w.shape[0]
     w4 = np.ascontiguousarray(w)
@@ -278,9 +283,14 @@ def conv2d_forward_direct(x, w, b, g, xp=None):
         # tutorial's step on two threads, same process, alternating: batch 64 1% faster with
         # the two vCPUs close (a cache line's round trip ~90 ns), 2-3% with them far apart
         # (~450 ns, as this kind of virtual machine often has them); batch 256 0.3% and 2.8%.
+        pooling = None
+        if pool is not None and windows_2x2(pool.geom) and \
+                (pool.geom.Hp, pool.geom.Wp) == (g.OH, g.OW):
+            pooling, pool.result = pool_2x2_plan(out, pool.geom, pool.with_relu)
         parallel_calls(passes, lambda a, b_: [(
             _conv_direct_rows, xp, w4, bias, sh, dh, dw, 0, g.OH, a * FILTERS_PER_PASS,
-            b_ * FILTERS_PER_PASS, out)], work)
+            b_ * FILTERS_PER_PASS, out)] + ([] if pooling is None else pooling(
+                a * FILTERS_PER_PASS, b_ * FILTERS_PER_PASS)), work)
     elif sw == 1:         # threads take ranges of output rows
         parallel_calls(g.OH, lambda a, b_: [(_conv_direct_rows, xp, w4, bias, sh, dh, dw, a,
                                              b_, 0, F, out)], work)

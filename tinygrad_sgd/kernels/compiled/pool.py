@@ -107,22 +107,41 @@ def _max_pool_2x2_relu(x, c0, c1, out, choice, relu):
     _pool_2x2(x, c0, c1, out, choice, relu, True)
 
 
+def windows_2x2(g):
+    """True for windows of 2x2 with stride 2 (the tutorial's): the ones
+    :func:`pool_2x2_plan`'s kernels take."""
+    return (g.kh, g.kw, g.stride, g.dilation, g.padding) == (2, 2, (2, 2), (1, 1), (0, 0))
+
+
+def pool_2x2_plan(xp, g, with_relu):
+    """A 2x2 max pooling (:func:`windows_2x2`) of the batch-innermost (C, Hp, Wp, N) array xp,
+    planned: ``(calls, result)`` — ``calls(c0, c1)`` the kernel calls that pool channels
+    c0..c1, ``result`` (y, choice, relu(y) or None) as :func:`max_pool_forward` returns them,
+    their memory allocated here (each number written once the calls have run). A convolution
+    computed by filters runs each thread's calls right after its own filters
+    (:func:`.conv.conv2d_forward_direct`)."""
+    out = buffers.empty((g.C, g.OH, g.OW, g.N), xp.dtype)
+    choice = buffers.empty(out.shape, choice_dtype(4))
+    if with_relu:
+        relu = buffers.empty(out.shape, xp.dtype)
+        return (lambda a, b: [(_max_pool_2x2_relu, xp, a, b, out, choice, relu)]), \
+            (from_chwn(out), choice, from_chwn(relu))
+    return (lambda a, b: [(_max_pool_2x2, xp, a, b, out, choice)]), \
+        (from_chwn(out), choice, None)
+
+
 def max_pool_forward(x, g, with_relu=False):
     """(y, choice): the max of each window, and which of its elements is the first maximum.
     ``with_relu``: (y, choice, relu(y)), the relu made in the same pass where the windows are
     2x2 with stride 2 (the tutorial's), else (y, choice, None)."""
     xp = np.ascontiguousarray(g.padded(x.transpose(1, 2, 3, 0), value=-np.inf))
+    if windows_2x2(g):
+        calls, result = pool_2x2_plan(xp, g, with_relu)
+        parallel_calls(g.C, calls, xp.size)
+        return result if with_relu else result[:2]
     out = buffers.empty((g.C, g.OH, g.OW, g.N), x.dtype)
     choice = buffers.empty(out.shape, choice_dtype(g.kh * g.kw))
     (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
-    if (g.kh, g.kw, sh, sw, dh, dw, ph, pw) == (2, 2, 2, 2, 1, 1, 0, 0):
-        if with_relu:
-            relu = buffers.empty(out.shape, x.dtype)
-            parallel_calls(g.C, lambda a, b: [(_max_pool_2x2_relu, xp, a, b, out, choice,
-                                               relu)], xp.size)
-            return from_chwn(out), choice, from_chwn(relu)
-        parallel_calls(g.C, lambda a, b: [(_max_pool_2x2, xp, a, b, out, choice)], xp.size)
-        return from_chwn(out), choice
 
     def part(a, b):
         _max_pool(xp, g.kh, g.kw, sh, sw, dh, dw, ph, pw, g.H, g.W, a, b, out, choice)

@@ -1,0 +1,242 @@
+"""Max pooling after a convolution (the tutorial's ``max_pool2d(conv(x), 2)``): with the
+compiled kernels the convolution's threads may pool their own filters right after computing
+them, and the pooling node takes what they made (ops/conv.py, ``Conv2dOp.pool_of_output``).
+Nothing a user can see may change: the numbers (the same bits as pooling afterwards, and
+torch's to rounding), the gradients, the graph — and a pooling made ahead is used only by the
+pooling it was made for, of the values it was made from."""
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_sgd as tg
+from tinygrad_sgd import kernels
+from tinygrad_sgd.kernels.backend import numba_available
+from tinygrad_sgd.ops import conv as conv_ops
+from tinygrad_sgd.ops import pool as pool_ops
+
+BACKENDS = ["numpy"] + (["numba"] if numba_available() else [])
+
+
+def clear():
+    conv_ops._POOL_AFTER.clear()
+    pool_ops._RELU_AFTER.clear()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, restore_backend):
+    kernels.set_backend(request.param)
+    clear()
+    yield request.param
+    clear()
+
+
+def bits(a):
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+def data(dtype, seed=0, n=6, c=1, f=10, size=12):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, size, size)).astype(dtype)
+    x.reshape(-1)[rng.integers(0, x.size, 4)] = np.nan
+    x.reshape(-1)[rng.integers(0, x.size, 4)] = np.inf
+    w = (rng.standard_normal((f, c, 3, 3)) * 0.3).astype(dtype)
+    b = rng.standard_normal(f).astype(dtype)
+    return x, w, b
+
+
+def forward(lib, x, w, b, relu=True):
+    F = lib.nn.functional
+    xt, wt, bt = (lib.tensor(a.copy(), requires_grad=True) for a in (x, w, b))
+    y = F.max_pool2d(F.conv2d(xt, wt, bt), 2)
+    y = F.relu(y) if relu else y
+    (y * y.detach().nan_to_num(0, 0, 0)).sum().backward()
+    return y, [t.grad.numpy().copy() for t in (xt, wt, bt)]
+
+
+def taken(y):
+    """True when the pooling node's output is the array the convolution's threads made."""
+    pool = y.grad_fn if type(y.grad_fn) is pool_ops.MaxPool2dOp else y.grad_fn._edges[0]
+    conv = pool._edges[0]
+    return type(conv) is conv_ops.Conv2dOp and "pooled" in conv.__dict__ and \
+        "pool_ahead" not in conv.__dict__
+
+
+def plain(fn):
+    """``fn()`` with no pooling made ahead (each conv's hand-over refused and forgotten); what
+    the convolutions and poolings had learnt is put back after."""
+    original = conv_ops.Conv2dOp.pool_of_output
+    learnt = dict(conv_ops._POOL_AFTER), dict(pool_ops._RELU_AFTER)
+
+    def refuse(self, y, geom, with_relu):
+        self.__dict__.pop("pool_ahead", None)
+        return None
+    conv_ops.Conv2dOp.pool_of_output = refuse
+    try:
+        clear()
+        return fn()
+    finally:
+        conv_ops.Conv2dOp.pool_of_output = original
+        clear()
+        conv_ops._POOL_AFTER.update(learnt[0])
+        pool_ops._RELU_AFTER.update(learnt[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("relu", [True, False])
+def test_pooling_made_ahead_is_pooling_afterwards_bit_for_bit(backend, dtype, relu):
+    """Five calls (the first teaches the convolution that a pooling follows): the values and
+    the three gradients are those of the same ops with no pooling made ahead, bit for bit,
+    and torch's to rounding; with the compiled kernels the pooling is made ahead from the
+    second call on, with relu's array too when a relu follows."""
+    made = []
+    for step in range(5):
+        x, w, b = data(dtype, seed=step)
+        y, grads = forward(tg, x, w, b, relu)
+        made.append(taken(y))
+        if relu and made[-1]:
+            assert "relu_ahead" not in y.grad_fn._edges[0].__dict__   # (relu took its array)
+        y0, grads0 = plain(lambda: forward(tg, x, w, b, relu))
+        yt, grads_t = forward(torch, x, w, b, relu)
+        for ours, base in zip([y.detach().numpy()] + grads, [y0.detach().numpy()] + grads0):
+            assert ours.dtype == base.dtype and np.array_equal(bits(ours), bits(base))
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
+        for ours, theirs in zip(grads, grads_t):
+            np.testing.assert_allclose(ours, theirs, rtol=tol * 10, atol=tol * 10)
+    assert made == [False] + [backend == "numba"] * 4
+
+
+def test_the_graph_is_unchanged(backend):
+    x, w, b = data(np.float32)
+    for _ in range(2):
+        y, _ = forward(tg, x, w, b)
+    pool = y.grad_fn._edges[0]
+    assert [type(y.grad_fn).__name__, type(pool).__name__, type(pool._edges[0]).__name__] == \
+        ["ReLUOp", "MaxPool2dOp", "Conv2dOp"]
+    assert pool.name() == "MaxPool2dBackward" and pool.label() == "max_pool2d(2)"
+
+
+def conv_out(x, w, b):
+    return tg.nn.functional.conv2d(tg.tensor(x, requires_grad=True), tg.tensor(w), tg.tensor(b))
+
+
+def test_an_output_changed_in_place_is_pooled_again(backend):
+    """The convolution's output changed in place (through a detached alias: the same node
+    stays its grad_fn) after its threads pooled it: the pooling must pool the new values."""
+    x, w, b = data(np.float32)
+    for _ in range(2):
+        tg.nn.functional.max_pool2d(conv_out(x, w, b), 2)
+    y = conv_out(x, w, b)
+    y.detach().mul_(-1)
+    p = tg.nn.functional.max_pool2d(y, 2)
+    changed = conv_out(x, w, b).detach().numpy() * np.float32(-1)     # (as mul_: NaN kept)
+    expected = torch.nn.functional.max_pool2d(torch.tensor(changed), 2)
+    assert np.array_equal(bits(p.detach().numpy()), bits(expected.numpy()))
+    assert "pool_ahead" not in y.grad_fn.__dict__
+
+
+@pytest.mark.parametrize("pooling", [dict(kernel_size=3), dict(kernel_size=2, stride=1),
+                                     dict(kernel_size=2, padding=1),
+                                     dict(kernel_size=2, ceil_mode=True)])
+def test_another_pooling_is_not_given_the_one_made_ahead(backend, pooling):
+    """Poolings of 2 teach the convolution; then a different pooling of its output gets its
+    own numbers (torch's), not the 2x2 ones made ahead."""
+    x, w, b = data(np.float32, size=13)
+    for _ in range(2):
+        tg.nn.functional.max_pool2d(conv_out(x, w, b), 2)
+    y = conv_out(x, w, b)
+    p = tg.nn.functional.max_pool2d(y, **pooling)
+    expected = torch.nn.functional.max_pool2d(torch.tensor(y.detach().numpy()), **pooling)
+    assert np.array_equal(bits(p.detach().numpy()), bits(expected.numpy()))
+
+
+def test_two_poolings_of_one_output(backend):
+    x, w, b = data(np.float32)
+    for _ in range(2):
+        tg.nn.functional.max_pool2d(conv_out(x, w, b), 2)
+    y = conv_out(x, w, b)
+    first, second = (tg.nn.functional.max_pool2d(y, 2) for _ in range(2))
+    expected = torch.nn.functional.max_pool2d(torch.tensor(y.detach().numpy()), 2).numpy()
+    for p in (first, second):
+        assert np.array_equal(bits(p.detach().numpy()), bits(expected))
+
+
+def test_a_pooling_not_taken_is_freed_with_the_graph(backend):
+    """The convolution pools ahead (taught by earlier calls); its output then goes elsewhere:
+    the node keeps the arrays only until backward frees the graph."""
+    x, w, b = data(np.float32)
+    for _ in range(2):
+        tg.nn.functional.max_pool2d(conv_out(x, w, b), 2)
+    y = conv_out(x, w, b)
+    node = y.grad_fn
+    assert ("pool_ahead" in node.__dict__) == (backend == "numba")
+    y.sum().backward()
+    assert "pool_ahead" not in node.__dict__
+
+
+def test_no_grad_and_return_indices(backend):
+    x, w, b = data(np.float32)
+    for _ in range(2):
+        tg.nn.functional.max_pool2d(conv_out(x, w, b), 2)
+    y = conv_out(x, w, b)
+    p, idx = tg.nn.functional.max_pool2d(y, 2, return_indices=True)
+    pt, it = torch.nn.functional.max_pool2d(torch.tensor(y.detach().numpy()), 2,
+                                            return_indices=True)
+    assert np.array_equal(bits(p.detach().numpy()), bits(pt.numpy()))
+    assert np.array_equal(idx.numpy(), it.numpy())
+    with tg.no_grad():
+        q = tg.nn.functional.max_pool2d(conv_out(x, w, b), 2)
+    assert np.array_equal(bits(q.numpy()), bits(pt.numpy()))
+
+
+def test_two_threads_make_the_same_bits(backend, monkeypatch):
+    """Split over two threads (each convolves and pools its own filters, one served job each),
+    the values and gradients are those of one thread."""
+    from tinygrad_sgd.kernels import threads
+    monkeypatch.setattr(threads, "MIN_CREW_ELEMENTS", 0)
+    monkeypatch.setattr(threads, "MIN_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(threads, "_quiet_blas", True)
+    x, w, b = data(np.float32, n=32, c=3, f=20, size=16)
+    results = []
+    before = tg.get_num_threads()
+    try:
+        for n in (1, 2):
+            tg.set_num_threads(n)
+            clear()
+            for _ in range(3):
+                y, grads = forward(tg, x, w, b)
+            assert taken(y) == (backend == "numba")
+            results.append([y.detach().numpy().copy()] + grads)
+    finally:
+        tg.set_num_threads(before)
+    for a, b_ in zip(*results):
+        assert np.array_equal(bits(a), bits(b_))
+
+
+@pytest.mark.parametrize("pooling", [dict(kernel_size=2), dict(kernel_size=3, stride=1),
+                                     dict(kernel_size=2, padding=1)])
+def test_a_window_of_nans_of_both_signs_gives_torchs_nan(backend, pooling):
+    """A window's value is its last NaN, sign and all (torch's rule; a convolution's output
+    holds NaNs of both signs): NumPy's maximum had kept the first one."""
+    n = np.float32(np.nan)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 2, 6, 6)).astype(np.float32)
+    flat = x.reshape(-1)
+    flat[rng.integers(0, x.size, 40)] = n
+    flat[rng.integers(0, x.size, 40)] = -n
+    ours = tg.nn.functional.max_pool2d(tg.tensor(x), **pooling).numpy()
+    theirs = torch.nn.functional.max_pool2d(torch.tensor(x), **pooling).numpy()
+    assert np.array_equal(bits(ours), bits(theirs))
+
+
+def test_relus_forgotten_between_the_convolution_and_its_pooling(backend):
+    """The convolution made relu's array too (a relu followed last time), then what relus
+    taught was forgotten (the table is cleared when it grows): the pooling still works."""
+    x, w, b = data(np.float32)
+    for _ in range(2):
+        forward(tg, x, w, b)
+    y = conv_out(x, w, b)
+    pool_ops._RELU_AFTER.clear()
+    r = tg.nn.functional.relu(tg.nn.functional.max_pool2d(y, 2))
+    expected = torch.relu(torch.nn.functional.max_pool2d(torch.tensor(y.detach().numpy()), 2))
+    assert np.array_equal(bits(r.detach().numpy()), bits(expected.numpy()))
