@@ -81,4 +81,16 @@ def floats(*arrays):
 
 
 from . import (conv, conv_weight, columns, pool, activations, norm, elementwise,  # noqa: E402,F401
-               loss, optim, blas, random, served, spin)
+               loss, optim, blas, random)
+
+# Imported on first use (by the spinning workers, :mod:`..threads`): served's job runner is
+# compiled at import with every kernel it serves (~10 s the first time, before numba's cache
+# has them), which a program that only draws random numbers should not wait for.
+_ON_FIRST_USE = ("served", "spin")
+
+
+def __getattr__(name):
+    if name in _ON_FIRST_USE:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
