@@ -229,8 +229,7 @@ CASES = [
          raises(RuntimeError, r"huber_loss does not support non-positive values for delta")),
     Case("bce_with_logits, pos_weight of the wrong size", lambda L: L.F.
          binary_cross_entropy_with_logits(L.ones(2, 3), L.ones(2, 3), pos_weight=L.ones(2)),
-         raises(RuntimeError, r"size of tensor a \(2\) must match the size of tensor b \(3\)",
-                ours=r"\(2,\).*\(2, 3\)|\(2, 3\).*\(2,\)")),
+         raises(RuntimeError, r"size of tensor a \(2\) must match the size of tensor b \(3\)")),
     Case("bce, targets outside [0, 1]", lambda L: L.F.binary_cross_entropy(
         L.tensor([0.25, 0.5]), L.tensor([2.0, -1.0])), raises(
         RuntimeError, r"all elements of target should be between 0 and 1")),

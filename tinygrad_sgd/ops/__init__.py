@@ -38,7 +38,8 @@ from .pad import (ConstantPadNd)
 from .resample import (Resample, ResampleGrad)
 from .norm import (Normalize)
 from .embedding import (EmbeddingOp, EmbeddingGrad)
-from .loss import (NllLoss, BinaryCrossEntropy, MseLoss, MseLossGrad)
+from .loss import (NllLoss, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, MseLoss,
+                   MseLossGrad)
 from .dropout import (DropoutOp)
 from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file lists its ops)
 from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)
@@ -74,7 +75,8 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "Conv2dWeightGrad", "ConvTranspose2dOp", "Im2Col", "Col2Im", "MaxPool2dOp",
            "MaxPool2dGrad", "MaxPool2dGradGrad", "AvgPool2dOp", "AvgPool2dGrad",
            "AdaptiveMaxPool2dOp", "ConstantPadNd", "Resample", "ResampleGrad", "Normalize",
-           "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy", "MseLoss",
+           "EmbeddingOp", "EmbeddingGrad", "NllLoss", "BinaryCrossEntropy",
+           "BinaryCrossEntropyWithLogits", "MseLoss",
            "MseLossGrad"]
 __all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__
 __all__ += _decompositions.__all__ + _lu.__all__ + _ctc.__all__ + _strided.__all__

@@ -6,6 +6,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
 from .elementwise import keep_where
+from .reduce import sum_dtype
 from .shape import IndexAdd, scatter_along
 
 
@@ -84,6 +85,173 @@ class NllLoss(Function):
 
     def label(self):
         return f"nll_loss(reduction={self.reduction!r})"
+
+
+def _in_float(fn, x):
+    """``fn(x)`` in x's dtype; float16 computed in float32 and rounded once, as torch's
+    kernels compute half precision."""
+    if x.dtype == np.float16:
+        return fn(x.astype(np.float32)).astype(np.float16)
+    return fn(x).astype(x.dtype, copy=False)
+
+
+def _log_sigmoid(x):
+    """ln σ(x) as torch's kernel computes it: min(x, 0) − log1p(e^(−|x|))."""
+    return _in_float(lambda v: np.minimum(v, 0) - np.log1p(np.exp(-np.abs(v))), x)
+
+
+def _sigmoid(x):
+    """σ(x) as torch's kernel computes it: 1 / (1 + e^(−x))."""
+    return _in_float(lambda v: 1 / (1 + np.exp(-v)), x)
+
+
+def _op(ufunc, a, b, into=False):
+    """``ufunc(a, b)`` in torch's common dtype — a 0-dim array does not widen one with dims
+    (``x * loss_grad`` stays x's float32 for a float64 loss), a Python number widens nothing —
+    or, ``into`` (torch's in-place ``a.op_(b)``), rounded to a's dtype after."""
+    a, b = np.asarray(a), b if isinstance(b, (int, float)) else np.asarray(b)
+    if isinstance(b, (int, float)) or (a.ndim and not b.ndim):
+        common = a.dtype
+    elif b.ndim and not a.ndim:
+        common = b.dtype
+    else:
+        common = np.result_type(a, b)
+    out = ufunc(a.astype(common, copy=False),
+                b if isinstance(b, (int, float)) else b.astype(common, copy=False))
+    return np.asarray(out).astype(a.dtype if into else common, copy=False)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """``binary_cross_entropy_with_logits`` as one node (torch's), its reduction included,
+    computed in torch's order: ln σ(x) = min(x, 0) − log1p(e^(−|x|)) (times (p − 1)·y + 1 with
+    a ``pos_weight`` p), the loss (1 − y)·x − that, in the target's dtype (torch works in place
+    in ``1 − target``), times ``weight``; then the sum or mean. Its gradients are torch's
+    formulas — σ(x) − y for x (not the composition's (1 − y) − σ(−x), which loses a small
+    σ(x) − y to cancellation), −x for y — times w, times g, then ÷ n for the mean, each
+    rounding as torch's. ``weight`` and ``pos_weight`` are constants, as in torch."""
+    inputs = ("x", "y")
+    rule = "l = (1−y)·x − ((p−1)·y + 1)·ln σ(x), times w; then sum or mean"
+    derivatives = ("dl/dx = ((p·y + 1 − y)·σ(x) − p·y)·w   (σ(x) − y)·w without p",
+                   "dl/dy = (ln σ(−x) − p·ln σ(x))·w   −x·w without p")
+    grad_fn_name = "BinaryCrossEntropyWithLogitsBackward"
+    op_name = "binary_cross_entropy_with_logits"
+
+    def forward(self, x, y, weight, pos_weight, reduction):
+        self.save_for_backward(x, y)
+        self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
+        xd, yd = x.array, y.array
+        log_sig = _log_sigmoid(xd)
+        if pos_weight is not None:      # (pos_weight − 1)·y + 1, then ln σ(x) times it
+            log_weight = _op(np.add, _op(np.multiply, _op(np.subtract, pos_weight, 1), yd), 1,
+                             into=True)
+            log_sig = _op(np.multiply, log_sig, log_weight, into=True)
+        loss = np.asarray(1 - yd).astype(yd.dtype, copy=False)     # (1 − y)·x − ln σ(x)·…
+        loss = _op(np.subtract, _op(np.multiply, loss, xd, into=True), log_sig, into=True)
+        if weight is not None:
+            loss = _op(np.multiply, loss, weight, into=True)
+        if reduction == "none":
+            return loss
+        acc, out = sum_dtype(loss.dtype)
+        total = np.asarray(kernels.reduce.sum(loss, tuple(range(loss.ndim)), False, acc))
+        if reduction == "mean":
+            total = np.divide(total, np.asarray(loss.size, acc))
+        return total.astype(out)
+
+    def backward(self, g):
+        x, y = self._saved                 # (each gradient reads both)
+        self.saved_tensors_if(True, True)  # (checked: not freed, not changed in place)
+        if not is_grad_enabled():          # a plain backward: torch's in-place steps, on arrays
+            return self._grad_arrays(g.array, x.array, y.array)
+        w, p = (None if a is None else self.constant(np.asarray(a))
+                for a in (self.weight, self.pos_weight))
+        n = float(x.array.size)
+        dx = dy = None
+        if self.needs_input_grad[0]:      # torch's out-of-place steps (grad mode)
+            sig = SigmoidOfLogits.apply(x)
+            if p is None:
+                dx = sig - y
+            else:
+                t = p * y
+                dx = (t + 1.0 - y) * sig - t
+            dx = (dx if w is None else dx * w) * g
+            dx = dx / n if self.reduction == "mean" else dx
+        if self.needs_input_grad[1]:
+            if p is None:
+                dy = -x * g
+            else:
+                dy = (LogSigmoidOfLogits.apply(-x) - LogSigmoidOfLogits.apply(x) * p) * g
+            dy = dy if w is None else dy * w
+            dy = dy / n if self.reduction == "mean" else dy
+        # (torch's engine hands each input a gradient of its own dtype)
+        return (dx if dx is None or dx.dtype == x.dtype else dx.to(x.dtype),
+                dy if dy is None or dy.dtype == y.dtype else dy.to(y.dtype))
+
+    def _grad_arrays(self, g, x, y):
+        """The two gradients as torch's backward makes them without grad mode: in place, each
+        step rounded to the first operand's dtype; cast to x's and y's dtypes at the end."""
+        w, p, n = self.weight, self.pos_weight, x.size
+        dx = dy = None
+        if self.needs_input_grad[0]:
+            if p is None:                 # σ(x) − y
+                dx = _op(np.subtract, _sigmoid(x), y, into=True)
+            else:                         # (p·y + 1 − y)·σ(x) − p·y
+                t = _op(np.multiply, p, y)
+                dx = _op(np.subtract, _op(np.add, t, 1), y, into=True)
+                dx = _op(np.subtract, _op(np.multiply, dx, _sigmoid(x), into=True), t,
+                         into=True)
+            if w is not None:
+                dx = _op(np.multiply, dx, w, into=True)
+            dx = _op(np.multiply, dx, g, into=True)
+            if self.reduction == "mean":
+                dx = _op(np.divide, dx, n, into=True)
+            dx = self.constant(np.broadcast_to(dx, x.shape).astype(x.dtype))
+        if self.needs_input_grad[1]:
+            if p is None:                 # −x·g
+                dy = _op(np.multiply, np.negative(x), g)
+            else:                         # (ln σ(−x) − ln σ(x)·p)·g
+                dy = _op(np.subtract, _log_sigmoid(-x),
+                         _op(np.multiply, _log_sigmoid(x), p, into=True), into=True)
+                dy = _op(np.multiply, dy, g, into=True)
+            if w is not None:
+                dy = _op(np.multiply, dy, w, into=True)
+            if self.reduction == "mean":
+                dy = _op(np.divide, dy, n, into=True)
+            dy = self.constant(np.broadcast_to(dy, y.shape).astype(y.dtype))
+        return dx, dy
+
+    def label(self):
+        return f"binary_cross_entropy_with_logits(reduction={self.reduction!r})"
+
+
+class SigmoidOfLogits(Function):
+    """σ(x) as torch's kernel (1 / (1 + e^(−x))), for binary_cross_entropy_with_logits's
+    gradient under create_graph; its derivative σ(x)·(1 − σ(x))."""
+    inputs, rule = ("x",), "z = σ(x)"
+    derivatives = ("dz/dx = σ(x)·(1 − σ(x))",)
+    op_name = "sigmoid"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _sigmoid(x.array)
+
+    def backward(self, g):
+        s = SigmoidOfLogits.apply(self.saved_tensors[0])
+        return g * (s * (1.0 - s))
+
+
+class LogSigmoidOfLogits(Function):
+    """ln σ(x) as torch's kernel (min(x, 0) − log1p(e^(−|x|))), for the target's gradient
+    with a ``pos_weight`` under create_graph; its derivative 1 − σ(x) = σ(−x)."""
+    inputs, rule = ("x",), "z = ln σ(x)"
+    derivatives = ("dz/dx = σ(−x)",)
+    op_name = "log_sigmoid"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _log_sigmoid(x.array)
+
+    def backward(self, g):
+        return g * SigmoidOfLogits.apply(-self.saved_tensors[0])
 
 
 _BCE_EPS = float(np.float32(1e-12))  # torch's EPSILON is a float32 1e-12, also for float64

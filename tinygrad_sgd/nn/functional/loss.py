@@ -5,12 +5,14 @@ import warnings
 import numpy as np
 
 from ... import ops
+from ...autograd import is_grad_enabled
 from ...autograd.torch_names import named
 from ...dtypes import promote_types
 from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
 from ...functions import where
 from ...functions.combine import broadcast_tensors
+from ...functions.distance import broadcast_shape
 from ...functions.elementwise import torch_dtype_name
 from ._checks import check_float, check_tensor
 
@@ -318,12 +320,14 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Binary cross entropy of raw scores: σ inside the loss, in the stable form
-    l = (1−y)·x + (1 + (p−1)·y)·softplus(−x)   (p = ``pos_weight``, default 1),
+    l = (1−y)·x − (1 + (p−1)·y)·ln σ(x)   (p = ``pos_weight``, default 1),
     which equals −[p·y·ln σ(x) + (1−y)·ln(1−σ(x))] but never overflows.
-    Its gradient is dl/dx = σ(x) − y when p = 1.
-    As torch, the loss has the target's dtype (torch computes it in place in ``1 − target``):
-    a float64 input with a float32 target gives a float32 loss; an integer or bool target is
-    refused."""
+    Its gradient is dl/dx = σ(x) − y when p = 1 (computed so: one node,
+    :class:`~tinygrad_sgd.ops.loss.BinaryCrossEntropyWithLogits`, with torch's formulas and
+    rounding steps). As torch, the loss has the target's dtype (torch computes it in place in
+    ``1 − target``): a float64 input with a float32 target gives a float32 loss; an integer or
+    bool target is refused; ``weight`` and ``pos_weight`` take no gradient (torch's error if
+    they require one)."""
     op = "binary_cross_entropy_with_logits"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
@@ -335,21 +339,22 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if y.dtype.kind != "f":
         raise DTypeError(f"result type {torch_dtype_name(input.dtype)} can't be cast to the "
                          f"desired output type {torch_dtype_name(y.dtype)}")
-    sp = ops.Softplus.apply(-input)
-    if pos_weight is None:
-        loss = (1.0 - y) * input + sp
-    else:
-        pw = pos_weight if isinstance(pos_weight, Tensor) else \
-            Tensor._of(np.asarray(pos_weight, dtype=input.dtype))
-        loss = (1.0 - y) * input + (1.0 + (pw - 1.0) * y) * sp
-    if loss.dtype != y.dtype:
-        loss = loss.to(y.dtype)
-    if weight is not None:
-        loss = loss * (weight if isinstance(weight, Tensor) else
-                       Tensor._of(np.asarray(weight, dtype=input.dtype)))
-        loss = loss if loss.dtype == y.dtype else loss.to(y.dtype)   # (torch: mul_ in place)
-    return named(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0", input,
-                 target)
+    constants = []
+    for name, c in (("weight", weight), ("pos_weight", pos_weight)):
+        if isinstance(c, Tensor) and c.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
+                               f"argument '{name}'. This input cannot have requires_grad True.")
+        constants.append(None if c is None else c.array if isinstance(c, Tensor) else
+                         np.asarray(c, dtype=input.dtype))
+    for c, first in zip(constants, (False, True)):    # torch's messages: weight multiplies
+        if c is not None:                             # the loss in place, pos_weight − 1 the
+            shape = broadcast_shape(c.shape, y.shape) if first else \
+                broadcast_shape(y.shape, c.shape)     # target, and that the log-sigmoid
+            if shape != tuple(y.shape):
+                raise ShapeError(f"output with shape {list(y.shape)} doesn't match the "
+                                 f"broadcast shape {list(shape)}")
+    loss = ops.BinaryCrossEntropyWithLogits.apply(input, y, *constants, reduction)
+    return named(loss, "BinaryCrossEntropyWithLogitsBackward0", input, target)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
