@@ -240,3 +240,156 @@ def test_relus_forgotten_between_the_convolution_and_its_pooling(backend):
     r = tg.nn.functional.relu(tg.nn.functional.max_pool2d(y, 2))
     expected = torch.relu(torch.nn.functional.max_pool2d(torch.tensor(y.detach().numpy()), 2))
     assert np.array_equal(bits(r.detach().numpy()), bits(expected.numpy()))
+
+
+# ------------------------------------------------------------------ the backward: pooling's
+# scatter made by the convolution's weight-gradient threads (autograd/slices.ScatteredGrad)
+def first_conv_step(x, w, b, relu=True, hook=None):
+    """conv (input needs no gradient) → pool → (relu): the weight and bias gradients."""
+    F = tg.nn.functional
+    wt, bt = tg.tensor(w.copy(), requires_grad=True), tg.tensor(b.copy(), requires_grad=True)
+    c = F.conv2d(tg.tensor(x), wt, bt)
+    if hook is not None:
+        hook(c)
+    y = F.max_pool2d(c, 2)
+    y = F.relu(y) if relu else y
+    (y * y.detach().nan_to_num(0, 0, 0)).sum().backward()
+    return [wt.grad.numpy().copy(), bt.grad.numpy().copy()]
+
+
+def poison_free_buffers():
+    """NaN into every reusable array (:mod:`tinygrad_sgd.kernels.buffers`): a place a kernel
+    should have written and did not shows, instead of an earlier step's right number."""
+    from tinygrad_sgd.kernels import buffers
+    for arrays in list(buffers._pool.values()):
+        for a in arrays:
+            if a.dtype.kind == "f" and buffers.is_free(a):
+                a.fill(np.nan)
+
+
+def scatter_made_whole(monkeypatch):
+    """Pooling hands the convolution a whole gradient (the path before the fusion)."""
+    from tinygrad_sgd.autograd.function import Function
+    from tinygrad_sgd.kernels import pool as pool_kernels
+    monkeypatch.setattr(pool_ops, "ScatteredGrad", lambda v, m, c, g: Function.constant(
+        pool_kernels.max_pool_scatter(v, c, g, mask=m)))
+
+
+def used_scatter(monkeypatch):
+    """Counts the convolution backwards handed a ScatteredGrad, and those that took it."""
+    from tinygrad_sgd.kernels import conv as conv_kernels
+    seen = []
+    original = conv_kernels.conv2d_grads
+
+    def counting(*args, **kw):
+        out = original(*args, **kw)
+        if kw.get("scatter") is not None:
+            seen.append(out is not None)
+        return out
+    monkeypatch.setattr(conv_ops.kernel, "conv2d_grads", counting)
+    return seen
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_scatter_made_by_the_weight_gradient_is_the_same_bits(backend, monkeypatch,
+                                                                     threads, relu, dtype):
+    from tinygrad_sgd.kernels import threads as th
+    monkeypatch.setattr(th, "MIN_CREW_ELEMENTS", 0)
+    monkeypatch.setattr(th, "MIN_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(th, "_quiet_blas", True)
+    x, w, b = data(dtype, n=16, c=1, f=10, size=14)
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(threads)
+        seen = used_scatter(monkeypatch)
+        first_conv_step(x, w, b, relu)
+        poison_free_buffers()
+        fused = first_conv_step(x, w, b, relu)
+        assert seen and all(seen) == (backend == "numba")
+        with monkeypatch.context() as m:
+            scatter_made_whole(m)
+            whole = first_conv_step(x, w, b, relu)
+    finally:
+        tg.set_num_threads(before)
+    for a, b_ in zip(fused, whole):
+        assert np.array_equal(bits(a), bits(b_))
+    yt = forward(torch, x, w, b, relu)[1]
+    for ours, theirs in zip(fused, yt[1:]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+def test_parts_that_share_channels_make_the_scatter_whole_first(backend, monkeypatch):
+    """Two filters a group (AVX2's) over two threads: the threads' parts of conv1's weight
+    gradient split a group, so each reads channels the other writes — the scatter is made
+    whole first; the same bits."""
+    from tinygrad_sgd.kernels import threads as th
+    from tinygrad_sgd.kernels.compiled import conv_weight
+    monkeypatch.setattr(th, "MIN_CREW_ELEMENTS", 0)
+    monkeypatch.setattr(th, "MIN_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(th, "_quiet_blas", True)
+    if backend == "numba":
+        monkeypatch.setattr(conv_weight, "WGRAD_FILTERS", 2)
+    x, w, b = data(np.float32, n=16, c=1, f=10, size=14)
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(2)
+        seen = used_scatter(monkeypatch)
+        got = first_conv_step(x, w, b)
+        assert seen and not any(seen)           # (10 filters, 5 groups of 2, split 12/13)
+        with monkeypatch.context() as m:
+            scatter_made_whole(m)
+            whole = first_conv_step(x, w, b)
+    finally:
+        tg.set_num_threads(before)
+    for a, b_ in zip(got, whole):
+        assert np.array_equal(bits(a), bits(b_))
+
+
+@pytest.mark.parametrize("what", ["hook", "retain_grad", "second use"])
+def test_a_gradient_someone_sees_is_made_whole(backend, monkeypatch, what):
+    """A hook or retain_grad on the convolution's output, or the output used twice: the
+    gradient there is the whole one (torch's), and the weight gradients are unchanged."""
+    x, w, b = data(np.float32)
+    seen, kept = used_scatter(monkeypatch), {}
+
+    def hook(c):
+        if what == "hook":
+            c.register_hook(lambda g: kept.update(g=g.numpy().copy()))
+        elif what == "retain_grad":
+            c.retain_grad()
+            kept["t"] = c
+        else:
+            c.sum().mul(0.0).backward(retain_graph=True)   # (a separate walk: no effect)
+    got = first_conv_step(x, w, b, hook=hook)
+    assert not seen or what == "second use"
+    with monkeypatch.context() as m:
+        scatter_made_whole(m)
+        whole = first_conv_step(x, w, b)
+    for a, b_ in zip(got, whole):
+        assert np.array_equal(bits(a), bits(b_))
+    if what != "second use":
+        g = kept["g"] if what == "hook" else kept["t"].grad.numpy()
+        xt = torch.tensor(x)
+        ct = torch.nn.functional.conv2d(xt, torch.tensor(w), torch.tensor(b)).requires_grad_()
+        yt = torch.relu(torch.nn.functional.max_pool2d(ct, 2))
+        (yt * yt.detach().nan_to_num(0, 0, 0)).sum().backward()
+        np.testing.assert_allclose(g, ct.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_a_pooling_with_ceil_mode_padding_is_scattered_whole(backend, monkeypatch):
+    """An odd output pooled with ceil_mode: the scatter writes padding beyond dy, so the
+    convolution does not take it; the gradients are torch's."""
+    x, w, b = data(np.float32, size=15)              # conv output 13 x 13
+    seen = used_scatter(monkeypatch)
+    grads = []
+    for L in (tg, torch):
+        wt, bt = L.tensor(w.copy(), requires_grad=True), L.tensor(b.copy(), requires_grad=True)
+        y = L.nn.functional.max_pool2d(L.nn.functional.conv2d(L.tensor(x), wt, bt), 2,
+                                       ceil_mode=True)
+        (y * y.detach().nan_to_num(0, 0, 0)).sum().backward()
+        grads.append([wt.grad.numpy(), bt.grad.numpy()])
+    assert not any(seen)
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)

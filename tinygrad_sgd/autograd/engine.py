@@ -22,7 +22,7 @@ from ..kernels.elementwise import sum_to_shape as sum_to_shape_array
 from . import anomaly
 from .function import Function, _tensor_class
 from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_grad
-from .slices import MaskedGrad, SliceGrad, add_slices as _add_slices, \
+from .slices import DEFERRED, SliceGrad, add_slices as _add_slices, \
     welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
 
@@ -49,7 +49,7 @@ def sum_to_shape(g, shape):
 
 
 # ----------------------------------------------------------------------------- the walk
-_LAZY = (SliceGrad, MaskedGrad)      # gradients not made whole yet (see .slices)
+_LAZY = (SliceGrad,) + DEFERRED      # gradients not made whole yet (see .slices)
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True, observer=None):
@@ -83,8 +83,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             g = buffers.pop(node)
             if type(g) is SliceGrad:
                 g = g.dense()
-            elif type(g) is MaskedGrad and (node._pre_hooks or capturing or runs is not None):
-                g = g.dense()        # (seen by a hook or asked for: whole; else pooling takes it)
+            elif type(g) in DEFERRED and (node._pre_hooks or capturing or runs is not None):
+                g = g.dense()        # (seen by a hook or asked for: whole; else the op takes it)
             owned.discard(id(g))              # it leaves the walk's hands now
             if runs is not None and node not in runs:
                 if capturing and node in capture.at_node:   # an input's own node: its hooks

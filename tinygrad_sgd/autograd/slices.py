@@ -9,16 +9,20 @@ time for a 2-layer LSTM over 200 steps.
 
 relu's backward after max pooling returns a :class:`MaskedGrad` — its incoming gradient and its
 mask, not yet applied — which the pooling's backward scatters with the mask applied in the same
-pass (the tutorial CNN: one pass over its biggest gradients instead of two).
+pass (the tutorial CNN: one pass over its biggest gradients instead of two). Max pooling's
+backward after a convolution whose input takes no gradient returns a :class:`ScatteredGrad`
+— the scatter not yet made — which the convolution's weight gradient makes in its own
+threads' jobs.
 """
 import numpy as np
 
 from ..kernels import buffers
+from ..kernels import pool as pool_kernels
 from ..kernels.elementwise import keep_where
 from .function import _tensor_class
 from .grad_mode import _mode
 
-__all__ = ["SliceGrad", "MaskedGrad", "add_slices", "welcome_slices"]
+__all__ = ["SliceGrad", "MaskedGrad", "ScatteredGrad", "DEFERRED", "add_slices", "welcome_slices"]
 
 
 class MaskedGrad:
@@ -34,6 +38,28 @@ class MaskedGrad:
 
     def dense(self):
         return _tensor_class()._of(keep_where(self.mask, self.values))
+
+
+class ScatteredGrad:
+    """Max pooling's input gradient — ``values`` (where relu's ``mask`` ≠ 0, if a mask is
+    given) at each window's chosen element (``choice``, pooling geometry ``geom``), 0
+    elsewhere — not made yet. Pooling returns one only to a convolution node whose input takes
+    no gradient, in a walk that builds no graph and reports to no observer; the walk makes it
+    whole (:meth:`dense`) wherever anything else would see it, and the convolution's weight
+    gradient makes it in its threads' jobs, each the channels it then reads
+    (``kernels.conv.conv2d_grads``)."""
+    __slots__ = ("values", "mask", "choice", "geom")
+
+    def __init__(self, values, mask, choice, geom):
+        self.values, self.mask, self.choice, self.geom = values, mask, choice, geom
+
+    def dense(self):
+        return _tensor_class()._of(pool_kernels.max_pool_scatter(self.values, self.choice,
+                                                                 self.geom, mask=self.mask))
+
+
+# gradients one op hands the next, made whole where anything else would see them
+DEFERRED = (MaskedGrad, ScatteredGrad)
 
 
 class SliceGrad:
@@ -107,13 +133,13 @@ _WHOLE = slice(None)
 
 
 def add_slices(prev, g, owned):
-    """prev + g where one of them is a :class:`SliceGrad` (or a :class:`MaskedGrad`, made
+    """prev + g where one of them is a :class:`SliceGrad` (or one of the :data:`DEFERRED`, made
     whole first) or ``prev`` is the walk's own: the sum made in an array of the walk's own
     (made here, by copying, the first time; ``owned`` holds the ids of those, each alive in
     ``buffers`` until popped), in place — never in an array someone else may hold."""
-    if type(prev) is MaskedGrad:
+    if type(prev) in DEFERRED:
         prev = prev.dense()
-    if type(g) is MaskedGrad:
+    if type(g) in DEFERRED:
         g = g.dense()
     if type(prev) is SliceGrad:
         prev, g = g, prev

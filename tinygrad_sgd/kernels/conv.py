@@ -244,7 +244,7 @@ def conv2d_weight_grad(x, gy, w_shape, g, cols=None):
     return np.ascontiguousarray(sum(partial.values()).T).reshape(w_shape)
 
 
-def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False):
+def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False, scatter=None):
     """A plain backward's ``(dx, dw, db)`` where the compiled direct kernels take it (few input
     channels, a width stride of 1, groups 1), else None (the caller computes each itself):
 
@@ -260,21 +260,42 @@ def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False):
     * db (if ``bias_grad``): ``dy.sum(dim=(0, 2, 3))``'s numbers, summed by the weight
       gradient's kernel as it reads each filter's dy (no second pass over dy: the tutorial's
       conv1 on two threads, ~50 µs of a 3 ms step) — None where that sum is NumPy's
-      (:func:`.reduce.summed_rows`), for the caller to make."""
+      (:func:`.reduce.summed_rows`), for the caller to make.
+
+    ``scatter``: None, or dy still to be made — max pooling's backward after this convolution,
+    ``(values, mask, choice, pool_geometry)`` (:class:`tinygrad_sgd.autograd.slices
+    .ScatteredGrad`) — when only dw (and db) are asked for: each thread scatters the channels
+    of dy whose filters it then sums, in the same job (one hand-over, dy in that core's cache),
+    where the threads' parts read channels of their own; else None (the caller makes dy)."""
     fast = compiled()
     if fast is None or g.groups != 1 or g.stride[1] != 1 or not _direct(fast, g) or \
-            not fast.floats(x, gy, w) or cols is not None and cols.ndim != 4:
+            not fast.floats(x, gy if scatter is None else scatter[0], w) or \
+            cols is not None and cols.ndim != 4:
         return None
+    scattering = None
+    if scatter is not None:              # dy = pooling's scatter, planned (written below)
+        pool_g = scatter[3]
+        plan = None if input_grad or (pool_g.Hp, pool_g.Wp) != (pool_g.H, pool_g.W) else \
+            fast.pool.scatter_2x2_plan(scatter[0], scatter[2], pool_g, scatter[1])
+        if plan is None or not fast.floats(x, plan[1], w):     # (dy must be all it writes)
+            return None
+        scattering, gy = plan
     xp = cols if cols is not None and cols.dtype == x.dtype else None
     rows = summed_rows(gy, (0, 2, 3), gy.dtype) if bias_grad else None
     # both made ready here, so that each side's Python is done before the pair starts: the
     # worker would otherwise wait for the GIL while this thread prepares its side (~45 µs)
-    calls_w, n_w, dw = fast.conv.conv2d_weight_grad_direct(x, gy, w.shape, g, xp,
-                                                           planned=True, bias_rows=rows)
+    calls_w, n_w, dw, reads = fast.conv.conv2d_weight_grad_direct(x, gy, w.shape, g, xp,
+                                                                  planned=True, bias_rows=rows)
     dw, sums = (dw, None) if rows is None else dw        # (the sums are float64: rounded below)
     work = gy.size * w[0].size
     dx = None
-    if not input_grad:
+    if scattering is not None:
+        t = min(get_num_threads(), n_w)   # (the parts parallel_for will make, or the whole)
+        parts = [(n_w * k // t, n_w * (k + 1) // t) for k in range(t)] + [(0, n_w)]
+        if any(reads(a, b) is None for a, b in parts):
+            return None
+        parallel_calls(n_w, lambda a, b: scattering(*reads(a, b)) + calls_w(a, b), work)
+    elif not input_grad:
         parallel_calls(n_w, calls_w, work)
     else:
         calls_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)

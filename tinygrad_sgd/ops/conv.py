@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import versions
 from ..autograd import Function, is_grad_enabled
+from ..autograd.slices import ScatteredGrad
 from ..kernels import conv as kernel
 from ..kernels.layout import geometry
 from ..kernels.pool import PoolAhead
@@ -77,6 +78,14 @@ class Conv2dOp(Function):
         x, w = self.saved_tensors
         need_x, need_w, need_b = self.needs_input_grad[:3]
         g = self.geom
+        if type(dy) is ScatteredGrad:           # pooling's, not made yet (ops/pool.py)
+            grads = kernel.conv2d_grads(x.array, None, w.array, g, getattr(self, "cols", None),
+                                        need_x, need_b, scatter=(dy.values, dy.mask, dy.choice,
+                                                                 dy.geom)) if need_w else None
+            if grads is not None and (grads[2] is not None or not need_b):
+                return None, self.constant(grads[1]), \
+                    None if grads[2] is None else self.constant(grads[2])
+            dy = dy.dense()
         if need_w and not is_grad_enabled():    # a plain backward: the kernels take them at once
             grads = kernel.conv2d_grads(x.array, dy.array, w.array, g, getattr(self, "cols", None),
                                         need_x, need_b)

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import versions
 from ..autograd import Function, is_grad_enabled
-from ..autograd.slices import MaskedGrad
+from ..autograd.grad_mode import _mode
+from ..autograd.slices import MaskedGrad, ScatteredGrad
 from ..kernels import pool as kernel
 from ..kernels.layout import from_chwn, pool_geometry, to_chwn
 from .conv import Conv2dOp
@@ -79,11 +80,17 @@ class MaxPool2dOp(Function):
         return relu
 
     def backward(self, dy):
-        if type(dy) is MaskedGrad:    # relu's gradient, its mask applied in the scatter's pass
-            return self.constant(kernel.max_pool_scatter(dy.values, self.choice, self.geom,
-                                                         mask=dy.mask))
-        if not is_grad_enabled():     # a plain backward: the scatter on arrays, no graph of it
-            return self.constant(kernel.max_pool_scatter(dy.array, self.choice, self.geom))
+        if type(dy) is MaskedGrad or not is_grad_enabled():   # a plain backward: on arrays
+            # (relu's gradient: its mask applied in the scatter's pass)
+            values, mask = (dy.values, dy.mask) if type(dy) is MaskedGrad else (dy.array, None)
+            conv = self._edges[0]
+            if type(conv) is Conv2dOp and not conv.needs_input_grad[0] and \
+                    _mode.slice_grads and not _mode.anomaly:
+                # a convolution whose input takes no gradient: its weight gradient's threads
+                # scatter the channels they read (ops/conv.py), or it makes this whole
+                return ScatteredGrad(values, mask, self.choice, self.geom)
+            return self.constant(kernel.max_pool_scatter(values, self.choice, self.geom,
+                                                         mask=mask))
         return MaxPool2dGrad.apply(dy, self.choice, self.geom)
 
     def label(self):

@@ -181,10 +181,11 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
     fewer groups than threads, ranges of channels; for one channel, (group, kernel row)
     pairs), so each number is summed in the same order on any
     number of threads. ``xp``: :func:`..layout.padded_chwn` of x (the forward's, kept) or
-    None. ``planned``: the arrays made ready but nothing computed — ``(calls, n, result)``,
-    ``calls(a, b)`` the compiled-kernel calls (:func:`..threads.run_calls`) that compute the
-    parts a..b of ``range(n)``, for a caller that runs them beside other work
-    (``..conv.conv2d_grads``). ``bias_rows``: None, or dy's values as the F rows
+    None. ``planned``: the arrays made ready but nothing computed — ``(calls, n, result,
+    reads)``, ``calls(a, b)`` the compiled-kernel calls (:func:`..threads.run_calls`) that
+    compute the parts a..b of ``range(n)``, for a caller that runs them beside other work
+    (``..conv.conv2d_grads``); ``reads(a, b)`` the channels ``(c0, c1)`` of dy those parts read
+    and no other part does, or None when they share some. ``bias_rows``: None, or dy's values as the F rows
     that ``..reduce.sum`` sums for the bias gradient (``..reduce.summed_rows``): their float64
     sums are then made too, each filter's by the thread that reads its dy for the weight
     gradient, while that is in its core's cache (:func:`.elementwise.row_sums`'s kernel: the
@@ -206,6 +207,9 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
         # measured 1.5-2.5% slower that way
         n = groups
 
+        def reads(a, b):
+            return a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS)
+
         def calls(a, b):
             f0, f1 = a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS)
             return [(_weight_grad_rows, xp, g2, sh, dh, dw, f0, f1, 0, C, 0, kh, WGRAD_FILTERS,
@@ -213,12 +217,20 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
     elif C > 1:
         n = C
 
+        def reads(a, b):          # (every part reads every filter's dy)
+            return None
+
         def calls(a, b):
             return [(_weight_grad_rows, xp, g2, sh, dh, dw, 0, F, a, b, 0, kh, WGRAD_FILTERS,
                      out)] + ([] if bias is None or a != 0 else [(_row_sums, bias_rows, 0, F,
                                                                   bias)])
     else:
         n = groups * kh
+
+        def reads(a, b):          # whole groups only: a group's kernel rows share its dy
+            if a % kh or b % kh:
+                return None
+            return a // kh * WGRAD_FILTERS, min(F, b // kh * WGRAD_FILTERS)
 
         def calls(a, b):          # pairs a..b of (group of filters, kernel row)
             todo = []
@@ -232,6 +244,6 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
                     todo.append((_row_sums, bias_rows, f0, f1, bias))
             return todo
     if planned:
-        return calls, n, (out if bias is None else (out, bias))
+        return calls, n, (out if bias is None else (out, bias)), reads
     parallel_calls(n, calls, work)
     return out if bias is None else (out, bias)

@@ -210,24 +210,41 @@ def _scatter_2x2_masked(gy, mask, choice, c0, c1, out):
     _scatter_2x2_rows(gy, mask, choice, c0, c1, out, True)
 
 
+def scatter_2x2_plan(gy, choice, g, mask=None):
+    """The scatter of :func:`max_pool_scatter` for 2x2 windows with stride 2 that tile the
+    input exactly, planned: ``(calls, dx)`` — ``calls(c0, c1)`` the kernel calls that write
+    channels c0..c1 of dx (every number of them), ``dx`` the NCHW view of the memory they write
+    (allocated here, filled once the calls have run; part of it where ceil_mode padded the
+    input) — or None for other windows. A
+    convolution's weight gradient runs each thread's calls for the channels it then reads
+    (``..conv.conv2d_grads``)."""
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    shape = (g.C, g.Hp, g.Wp, g.N)
+    if (g.kh, g.kw, sh, sw, dh, dw) != (2, 2, 2, 2, 1, 1) or g.padding != (0, 0) or \
+            (2 * g.OH, 2 * g.OW) != shape[1:3]:
+        return None
+    choice = np.ascontiguousarray(choice)
+    g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
+    out = buffers.empty(shape, gy.dtype)
+    dx = from_chwn(g.crop(out))             # (a view of part of out with ceil_mode's padding)
+    if mask is not None:
+        m2 = np.ascontiguousarray(mask.transpose(1, 2, 3, 0))
+        return (lambda a, b: [(_scatter_2x2_masked, g2, m2, choice, a, b, out)]), dx
+    return (lambda a, b: [(_scatter_2x2, g2, choice, a, b, out)]), dx
+
+
 def max_pool_scatter(gy, choice, g, mask=None):
     """dx[the chosen element of window k] += dy[k]: the adjoint of max pooling with fixed
     choices. ``mask`` (of dy's shape and dtype, or None): dy counts only where mask ≠ 0 (relu's
     backward: in the 2x2 kernel's pass, else applied first)."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
-    choice = np.ascontiguousarray(choice)
     shape = (g.C, g.Hp, g.Wp, g.N)
-    if (g.kh, g.kw, sh, sw, dh, dw) == (2, 2, 2, 2, 1, 1) and g.padding == (0, 0) and \
-            (2 * g.OH, 2 * g.OW) == shape[1:3]:
-        g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
-        out = buffers.empty(shape, gy.dtype)
-        if mask is not None:
-            m2 = np.ascontiguousarray(mask.transpose(1, 2, 3, 0))
-            parallel_calls(g.C, lambda a, b: [(_scatter_2x2_masked, g2, m2, choice, a, b, out)],
-                           out.size)
-        else:
-            parallel_calls(g.C, lambda a, b: [(_scatter_2x2, g2, choice, a, b, out)], out.size)
-        return from_chwn(g.crop(out))
+    plan = scatter_2x2_plan(gy, choice, g, mask)
+    if plan is not None:
+        calls, dx = plan
+        parallel_calls(g.C, calls, dx.size)
+        return dx
+    choice = np.ascontiguousarray(choice)
     if mask is not None:
         gy = keep_where(mask, gy)
     g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
