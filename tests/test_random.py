@@ -343,13 +343,14 @@ def test_dropout_mask(p, dtypes):
 def test_uniforms_below_p_are_decided_on_the_integers_as_on_the_floats(p):
     """bernoulli/dropout's ``u < p`` compared as integers (b < ⌈p·2^53⌉) is the float
     comparison, also for p just at, below and above one of the uniforms drawn."""
-    from tinygrad_sgd.random.generator import Generator, _uniform01_f64, _uniform01_f64_below
+    from tinygrad_sgd.kernels.random import below
+    from tinygrad_sgd.random.generator import Generator, _uniform01_f64
     u = _uniform01_f64(Generator(7), 4000)
-    np.testing.assert_array_equal(_uniform01_f64_below(Generator(7), 4000, p), u < p)
+    raw = Generator(7).random(8000)                 # (the same draws, as 32-bit outputs)
+    np.testing.assert_array_equal(below(raw, p), u < p)
     for v in u[:10]:
         for q in (v, np.nextafter(v, 0.0), np.nextafter(v, 1.0)):
-            np.testing.assert_array_equal(_uniform01_f64_below(Generator(7), 4000, float(q)),
-                                          u < q)
+            np.testing.assert_array_equal(below(raw, float(q)), u < q)
 
 
 # ------------------------------------------------------------------------------- multinomial

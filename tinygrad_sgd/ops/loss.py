@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
+from ..dtypes import result_dtype
 from .elementwise import keep_where
 from .reduce import sum_dtype
 from .shape import IndexAdd, scatter_along
@@ -106,18 +107,18 @@ def _sigmoid(x):
 
 
 def _op(ufunc, a, b, into=False):
-    """``ufunc(a, b)`` in torch's common dtype — a 0-dim array does not widen one with dims
-    (``x * loss_grad`` stays x's float32 for a float64 loss), a Python number widens nothing —
-    or, ``into`` (torch's in-place ``a.op_(b)``), rounded to a's dtype after."""
-    a, b = np.asarray(a), b if isinstance(b, (int, float)) else np.asarray(b)
-    if isinstance(b, (int, float)) or (a.ndim and not b.ndim):
+    """``ufunc(a, b)`` in torch's common dtype (:func:`~tinygrad_sgd.dtypes.result_dtype`: a
+    0-dim array does not widen one with dims, ``x * loss_grad`` stays x's float32 for a float64
+    loss; a Python number widens nothing) — or, ``into`` (torch's in-place ``a.op_(b)``),
+    rounded to a's dtype after."""
+    a = np.asarray(a)
+    if isinstance(b, (int, float)):
         common = a.dtype
-    elif b.ndim and not a.ndim:
-        common = b.dtype
     else:
-        common = np.result_type(a, b)
-    out = ufunc(a.astype(common, copy=False),
-                b if isinstance(b, (int, float)) else b.astype(common, copy=False))
+        b = np.asarray(b)
+        common = result_dtype(a, b)
+        b = b.astype(common, copy=False)
+    out = ufunc(a.astype(common, copy=False), b)
     return np.asarray(out).astype(a.dtype if into else common, copy=False)
 
 

@@ -315,13 +315,6 @@ def _uniform01_f64(gen: Generator, n: int) -> np.ndarray:
     return bits.astype(np.float64) * (2.0 ** -53)
 
 
-def _uniform01_f64_below(gen: Generator, n: int, p: float) -> np.ndarray:
-    """``_uniform01_f64(gen, n) < p`` (bools), compared as integers, no floats made: the
-    uniform is b·2^-53 for an integer b, and b·2^-53 < p exactly when b < ⌈p·2^53⌉ (p·2^53 is
-    exact: a power of two). p in [0, 1]."""
-    return kernels.random.below(gen.random(2 * n), p)
-
-
 def _uniform01_f64_where_below(gen: Generator, n: int, p: float, value) -> np.ndarray:
     """``value`` (a NumPy scalar of the result's dtype) where ``_uniform01_f64(gen, n) < p``,
     else 0: bernoulli's and dropout's mask in one pass (:func:`..kernels.random.where_below`)."""
