@@ -6,6 +6,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
 from ..dtypes import result_dtype
+from .activation import SigmoidGrad
 from .elementwise import keep_where
 from .reduce import sum_dtype
 from .shape import IndexAdd, scatter_along
@@ -159,8 +160,7 @@ class BinaryCrossEntropyWithLogits(Function):
         return total.astype(out)
 
     def backward(self, g):
-        x, y = self._saved                 # (each gradient reads both)
-        self.saved_tensors_if(True, True)  # (checked: not freed, not changed in place)
+        x, y = self.saved_tensors          # (each gradient reads both)
         if not is_grad_enabled():          # a plain backward: torch's in-place steps, on arrays
             return self._grad_arrays(g.array, x.array, y.array)
         w, p = (None if a is None else self.constant(np.asarray(a))
@@ -226,18 +226,18 @@ class BinaryCrossEntropyWithLogits(Function):
 
 class SigmoidOfLogits(Function):
     """σ(x) as torch's kernel (1 / (1 + e^(−x))), for binary_cross_entropy_with_logits's
-    gradient under create_graph; its derivative σ(x)·(1 − σ(x))."""
+    gradient under create_graph; its derivative σ(x)·(1 − σ(x)), sigmoid's own backward."""
     inputs, rule = ("x",), "z = σ(x)"
     derivatives = ("dz/dx = σ(x)·(1 − σ(x))",)
     op_name = "sigmoid"
 
     def forward(self, x):
-        self.save_for_backward(x)
-        return _sigmoid(x.array)
+        out = _sigmoid(x.array)
+        self.save_output(out)
+        return out
 
     def backward(self, g):
-        s = SigmoidOfLogits.apply(self.saved_tensors[0])
-        return g * (s * (1.0 - s))
+        return SigmoidGrad.apply(g, self.output())
 
 
 class LogSigmoidOfLogits(Function):
