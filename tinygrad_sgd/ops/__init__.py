@@ -19,6 +19,7 @@ from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, At
                    Frexp)
 from .activation import (ReLUOp, SigmoidOp, SigmoidGrad, TanhOp, TanhGrad, SoftplusOp,
                          Softplus, HardtanhOp, HardsigmoidOp, HardswishOp, SiluOp, GELUOp, GeluGrad,
+                         LogSigmoidOp,
                          SoftmaxOp, LogSoftmaxOp)
 from .reduce import (Sum, Prod, Max, Min, Amax, Amin, Selection, MaxDim, MinDim, ArgMax,
                      ArgMin, LogSumExp, Var, Std, Norm)
@@ -64,6 +65,7 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", 
            "Frexp",
            "ReLUOp", "SigmoidOp", "SigmoidGrad", "TanhOp", "TanhGrad", "SoftplusOp",
            "Softplus", "HardtanhOp", "HardsigmoidOp", "HardswishOp", "SiluOp", "GELUOp", "GeluGrad",
+           "LogSigmoidOp",
            "SoftmaxOp", "LogSoftmaxOp", "Sum", "Prod", "Max", "Min", "Amax", "Amin",
            "Selection", "MaxDim", "MinDim", "ArgMax", "ArgMin", "LogSumExp", "Var", "Std",
            "Norm", "CumSum", "CumProd", "LogCumSumExp", "CumMaxIndices", "CumMinIndices",

@@ -6,7 +6,8 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
 from ..dtypes import result_dtype
-from .activation import SigmoidGrad
+from ..kernels.vecmath import sigmoid_array as _sigmoid, log_sigmoid_array as _log_sigmoid
+from .activation import SigmoidOp, LogSigmoidOp
 from .elementwise import keep_where
 from .reduce import sum_dtype
 from .shape import IndexAdd, scatter_along
@@ -89,24 +90,6 @@ class NllLoss(Function):
         return f"nll_loss(reduction={self.reduction!r})"
 
 
-def _in_float(fn, x):
-    """``fn(x)`` in x's dtype; float16 computed in float32 and rounded once, as torch's
-    kernels compute half precision."""
-    if x.dtype == np.float16:
-        return fn(x.astype(np.float32)).astype(np.float16)
-    return fn(x).astype(x.dtype, copy=False)
-
-
-def _log_sigmoid(x):
-    """ln σ(x) as torch's kernel computes it: min(x, 0) − log1p(e^(−|x|))."""
-    return _in_float(lambda v: np.minimum(v, 0) - np.log1p(np.exp(-np.abs(v))), x)
-
-
-def _sigmoid(x):
-    """σ(x) as torch's kernel computes it: 1 / (1 + e^(−x))."""
-    return _in_float(lambda v: 1 / (1 + np.exp(-v)), x)
-
-
 def _op(ufunc, a, b, into=False):
     """``ufunc(a, b)`` in torch's common dtype (:func:`~tinygrad_sgd.dtypes.result_dtype`: a
     0-dim array does not widen one with dims, ``x * loss_grad`` stays x's float32 for a float64
@@ -168,7 +151,7 @@ class BinaryCrossEntropyWithLogits(Function):
         n = float(x.array.size)
         dx = dy = None
         if self.needs_input_grad[0]:      # torch's out-of-place steps (grad mode)
-            sig = SigmoidOfLogits.apply(x)
+            sig = SigmoidOp.apply(x)
             if p is None:
                 dx = sig - y
             else:
@@ -180,7 +163,7 @@ class BinaryCrossEntropyWithLogits(Function):
             if p is None:
                 dy = -x * g
             else:
-                dy = (LogSigmoidOfLogits.apply(-x) - LogSigmoidOfLogits.apply(x) * p) * g
+                dy = (LogSigmoidOp.apply(-x) - LogSigmoidOp.apply(x) * p) * g
             dy = dy if w is None else dy * w
             dy = dy / n if self.reduction == "mean" else dy
         # (torch's engine hands each input a gradient of its own dtype)
@@ -222,37 +205,6 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def label(self):
         return f"binary_cross_entropy_with_logits(reduction={self.reduction!r})"
-
-
-class SigmoidOfLogits(Function):
-    """σ(x) as torch's kernel (1 / (1 + e^(−x))), for binary_cross_entropy_with_logits's
-    gradient under create_graph; its derivative σ(x)·(1 − σ(x)), sigmoid's own backward."""
-    inputs, rule = ("x",), "z = σ(x)"
-    derivatives = ("dz/dx = σ(x)·(1 − σ(x))",)
-    op_name = "sigmoid"
-
-    def forward(self, x):
-        out = _sigmoid(x.array)
-        self.save_output(out)
-        return out
-
-    def backward(self, g):
-        return SigmoidGrad.apply(g, self.output())
-
-
-class LogSigmoidOfLogits(Function):
-    """ln σ(x) as torch's kernel (min(x, 0) − log1p(e^(−|x|))), for the target's gradient
-    with a ``pos_weight`` under create_graph; its derivative 1 − σ(x) = σ(−x)."""
-    inputs, rule = ("x",), "z = ln σ(x)"
-    derivatives = ("dz/dx = σ(−x)",)
-    op_name = "log_sigmoid"
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return _log_sigmoid(x.array)
-
-    def backward(self, g):
-        return g * SigmoidOfLogits.apply(-self.saved_tensors[0])
 
 
 _BCE_EPS = float(np.float32(1e-12))  # torch's EPSILON is a float32 1e-12, also for float64

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..errors import ShapeError
-from .activation import sigmoid_array
+from ..kernels.vecmath import sigmoid_array, sigmoid_backward_array, tanh, tanh_backward_array
 
 __all__ = ["LSTMCellOp", "LSTMCellGrad", "GRUCellOp", "GRUCellGrad"]
 
@@ -91,10 +91,10 @@ class LSTMCellOp(Function):
         act = np.empty_like(p)               # the activated gates, kept for backward
         i, f, g, o = (act[:, k * hid:(k + 1) * hid] for k in range(4))
         i[...], f[...] = sigmoid_array(p[:, :hid]), sigmoid_array(p[:, hid:2 * hid])
-        g[...], o[...] = np.tanh(p[:, 2 * hid:3 * hid]), sigmoid_array(p[:, 3 * hid:])
+        g[...], o[...] = tanh(p[:, 2 * hid:3 * hid]), sigmoid_array(p[:, 3 * hid:])
         out = np.empty((2,) + c.shape, p.dtype)
         out[1] = f * c.array + i * g
-        t = np.tanh(out[1])
+        t = tanh(out[1])
         np.multiply(o, t, out=out[0])
         self.save_for_backward(a, b, c)
         if self._recording:
@@ -135,12 +135,13 @@ class LSTMCellGrad(Function):
         hid = c.shape[-1]
         i, f, g, o = (act[:, k * hid:(k + 1) * hid] for k in range(4))
         t = tanh_c
-        dc2 = gc + (gh * o) * (1 - t * t)   # (the composed ops' order: the same numbers)
+        # (the composed ops' steps, each as torch's sigmoid and tanh backward: the same numbers)
+        dc2 = gc + tanh_backward_array(gh * o, t)
         out, (dp, dc) = _flat(a.shape, c.shape, dtype=act.dtype)
-        dp[:, :hid] = (dc2 * g) * _sd(i)
-        dp[:, hid:2 * hid] = (dc2 * c.array) * _sd(f)
-        dp[:, 2 * hid:3 * hid] = (dc2 * i) * (1 - g * g)
-        dp[:, 3 * hid:] = (gh * t) * _sd(o)
+        dp[:, :hid] = sigmoid_backward_array(dc2 * g, i)
+        dp[:, hid:2 * hid] = sigmoid_backward_array(dc2 * c.array, f)
+        dp[:, 2 * hid:3 * hid] = tanh_backward_array(dc2 * i, g)
+        dp[:, 3 * hid:] = sigmoid_backward_array(gh * t, o)
         np.multiply(dc2, f, out=dc)
         self.save_for_backward(grad, a, b, c)
         return out
@@ -193,7 +194,7 @@ class GRUCellOp(Function):
         r, z, n = (act[:, k * hid:(k + 1) * hid] for k in range(3))
         r[...] = sigmoid_array(x[:, :hid] + y[:, :hid])
         z[...] = sigmoid_array(x[:, hid:2 * hid] + y[:, hid:2 * hid])
-        n[...] = np.tanh(x[:, 2 * hid:] + r * y[:, 2 * hid:])
+        n[...] = tanh(x[:, 2 * hid:] + r * y[:, 2 * hid:])
         self.save_for_backward(a, b, h)
         if self._recording:
             self.keep_array("act", act)
@@ -230,9 +231,10 @@ class GRUCellGrad(Function):
         hid = h.shape[-1]
         g, bn = grad.array, b.array[:, 2 * hid:]
         r, z, n = (act[:, k * hid:(k + 1) * hid] for k in range(3))
-        dn = (g - g * z) * (1 - n * n)      # (the composed ops' order: the same numbers)
-        dr = (dn * bn) * _sd(r)
-        dz = (g * (h.array - n)) * _sd(z)
+        # (the composed ops' steps, each as torch's sigmoid and tanh backward: the same numbers)
+        dn = tanh_backward_array(g - g * z, n)
+        dr = sigmoid_backward_array(dn * bn, r)
+        dz = sigmoid_backward_array(g * (h.array - n), z)
         out, (da, db, dh) = _flat(a.shape, b.shape, h.shape, dtype=act.dtype)
         da[:, :hid] = db[:, :hid] = dr
         da[:, hid:2 * hid] = db[:, hid:2 * hid] = dz

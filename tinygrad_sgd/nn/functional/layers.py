@@ -269,10 +269,10 @@ def hardsigmoid(input, inplace=False):
 
 
 def logsigmoid(input):
-    """ln σ(x) = −softplus(−x), computed stably; 0 − softplus(−x), so that it is +0 (not −0)
-    where σ(x) rounds to 1, as torch's min(x, 0) − log1p(e^−|x|)."""
+    """ln σ(x), one node computed as torch's kernel: min(x, 0) − log1p(e^−|x|) (stable, +0
+    where σ(x) rounds to 1)."""
     check_kernel(input, "logsigmoid", "log_sigmoid_cpu")
-    return 0.0 - act.SoftplusOp.apply(-input)
+    return act.LogSigmoidOp.apply(input)
 
 
 def softsign(input):
