@@ -459,6 +459,12 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
+def _rtruediv(self, other):
+    """``other / self`` for a number (or array) ``other``, as torch computes it:
+    ``self.reciprocal() * other`` — its numbers (rounded twice) and its two nodes."""
+    return F.mul(F.reciprocal(self), other)
+
+
 def _operator(symbol, name, fn, reflected):
     def operator(self, other):
         f = getattr(F, fn)
@@ -469,8 +475,9 @@ def _operator(symbol, name, fn, reflected):
 
 
 # The binary operators, each calling one public function, with the reflected form for a
-# number on the left: 2 - x = sub(2, x), but 2 * x = mul(x, 2), 2 + x = add(x, 2) (torch's node
-# edges). & | ^ ~ << >> are bitwise on integers, logical on bools, refused on floats, as torch.
+# number on the left: 2 - x = sub(2, x), but 2 * x = mul(x, 2), 2 + x = add(x, 2), and 2 / x =
+# mul(reciprocal(x), 2) (torch's node edges and numbers). & | ^ ~ << >> are bitwise on
+# integers, logical on bools, refused on floats, as torch.
 for _symbol, _name, _fn in [("+", "add", "add"), ("-", "sub", "sub"), ("*", "mul", "mul"),
                             ("/", "truediv", "div"), ("//", "floordiv", "floor_divide"),
                             ("%", "mod", "remainder"), ("**", "pow", "pow"),
@@ -480,6 +487,7 @@ for _symbol, _name, _fn in [("+", "add", "add"), ("-", "sub", "sub"), ("*", "mul
     setattr(Tensor, f"__{_name}__", _operator(_symbol, f"__{_name}__", _fn, False))
     setattr(Tensor, f"__r{_name}__", _operator(_symbol, f"__r{_name}__", _fn,
                                                _fn not in ("add", "mul")))
+Tensor.__rtruediv__ = _rtruediv
 for _symbol, _name in [("==", "eq"), ("!=", "ne"), ("<", "lt"), ("<=", "le"), (">", "gt"),
                        (">=", "ge")]:          # (Python reflects these itself: 1 < x is x > 1)
     setattr(Tensor, f"__{_name}__", _operator(_symbol, f"__{_name}__", _name, False))

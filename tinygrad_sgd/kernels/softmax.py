@@ -8,6 +8,7 @@ import numpy as np
 
 from .backend import compiled
 from .reduce import sum as _sum
+from . import vecmath
 
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward"]
 
@@ -102,8 +103,8 @@ def log_softmax(d, dim):
 
 def log_softmax_backward(g, z, dim):
     """g − e^z·Σ g along ``dim`` (z the forward's result): the op's graph formula on arrays,
-    bit for bit."""
+    bit for bit (e^z as the Exp op computes it: :func:`.vecmath.exp`)."""
     if g.dtype == np.float16:
         return log_softmax_backward(g.astype(np.float32), z.astype(np.float32),
                                     dim).astype(np.float16)
-    return g - np.exp(z) * _sum(g, (dim,), True, g.dtype)
+    return g - vecmath.exp(z) * _sum(g, (dim,), True, g.dtype)

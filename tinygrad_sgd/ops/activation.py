@@ -13,7 +13,8 @@ from ..kernels.softmax import log_softmax, log_softmax_backward, softmax, softma
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
 from .elementwise import Elementwise, Where, ZerosLike, keep_where
 from ..kernels.vecmath import (exp, fma, in_float, log_sigmoid_array, sigmoid_array,
-                               sigmoid_backward_array, tanh, tanh_backward_array)
+                               sigmoid_backward_array, tanh, tanh_backward_array,
+                               via_float64, log1p, opmath)
 from .pool import MaxPool2dOp
 
 
@@ -96,9 +97,8 @@ class LogSigmoidOp(Elementwise):
         (x,) = self.saved_tensors
         if not is_grad_enabled():
             d, gd = x.array, g.array
-            f = np.float32 if d.dtype == np.float16 else d.dtype.type
-            z = exp(-np.abs(d.astype(f, copy=False)))
-            z = z.astype(d.dtype, copy=False).astype(f, copy=False)  # (torch's buffer: x's dtype)
+            f, v = opmath(d)
+            z = exp(-np.abs(v)).astype(d.dtype).astype(f, copy=False)   # (torch's buffer)
             q = z / (f(1) + z)
             factor = np.where(d < 0, f(1) - q, q)        # m − s·q, exactly
             return self.constant((factor * gd.astype(f, copy=False)).astype(
@@ -139,9 +139,11 @@ class TanhGrad(Elementwise):
 
 
 class SoftplusOp(Elementwise):
-    """Computed as logaddexp(0, βx)/β: no overflow. With a ``threshold`` (torch's F.softplus
-    uses 20) the op is the identity where βx > threshold, gradient exactly g there, as torch;
-    without one (the logits losses) it never switches."""
+    """With a ``threshold`` (torch's F.softplus uses 20), torch's kernel: x where βx >
+    threshold, else log1p(e^(βx))/β, and the plain backward g·z/(z + 1) with z = e^(βx) (g
+    where βx > threshold); half precision in float32. Without one (the logits losses),
+    logaddexp(0, βx)/β, which never overflows, and never switches. Under create_graph the
+    backward is g·σ(βx), differentiable again."""
     rule, derivatives = "z = ln(1 + e^(βx))/β", ("dz/dx = σ(βx)",)
     grad_fn_name, op_name = "SoftplusBackward", "softplus"
 
@@ -149,21 +151,29 @@ class SoftplusOp(Elementwise):
         self.save_for_backward(x)
         self.beta, self.threshold = beta, threshold
         d = x.array
+        if threshold is not None:
+            f, v = opmath(d)
+            bx = v * f(beta)
+            self.over = over = bx > f(threshold)
+            out = np.where(over, v, log1p(exp(bx)) / f(beta))
+            return out.astype(d.dtype, copy=False)
         bx = d * beta if beta != 1 else d
         out = np.logaddexp(0, bx)
         if beta != 1:
             out /= beta
-        out = out.astype(d.dtype, copy=False)
-        if threshold is not None:
-            self.over = over = bx > threshold
-            if over.any():
-                out = np.where(over, d, out)
-        return out
+        return out.astype(d.dtype, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
-        grad = g * (x * self.beta if self.beta != 1 else x).sigmoid()
         over = getattr(self, "over", None)
+        if over is not None and not is_grad_enabled():       # torch's softplus_backward
+            f, v = opmath(x.array)
+            gv = g.array.astype(f, copy=False) if g.array.dtype != np.float64 else g.array
+            bx = v * f(self.beta)
+            z = exp(bx)
+            out = np.where(over, gv, gv * z / (z + f(1)))
+            return self.constant(out.astype(np.result_type(g.array, x.array), copy=False))
+        grad = g * (x * self.beta if self.beta != 1 else x).sigmoid()
         if over is not None and over.any():
             grad = Where.apply(self.constant(over), g, grad)
         return grad
@@ -240,8 +250,7 @@ class SiluOp(Elementwise):
         (x,) = self.saved_tensors
         if not is_grad_enabled():
             d, gd = x.array, g.array
-            f = np.float32 if d.dtype == np.float16 else None
-            v, gv = (d, gd) if f is None else (d.astype(f), gd.astype(f))
+            (_, v), gv = opmath(d), gd.astype(np.float32) if d.dtype == np.float16 else gd
             s = 1 / (1 + exp(-v))
             out = gv * s * (fma(v, 1 - s, 1) if v.dtype != np.float16 else 1 + v * (1 - s))
             return self.constant(np.asarray(out).astype(np.result_type(gd, d), copy=False))
@@ -250,11 +259,11 @@ class SiluOp(Elementwise):
 
 
 class EluOp(Elementwise):
-    """torch's elu family as one node: elu (s = i = 1), selu (torch's α and s), celu (i = 1/α).
-    The exponent is taken of min(x, 0), so a large x gives no inf. As torch, x ≤ 0 takes the
-    exponential branch (a NaN the linear one); the second derivative is torch's: the
-    exponential branch's for x < 0 only, so 0 at x = 0, where the first derivative is the
-    exponential branch's (s·α·i)."""
+    """torch's elu family as one node: elu (s = i = 1), selu (torch's α and s), celu (i = 1/α),
+    computed as torch's kernels: expm1(i·x)·(α·s) for x ≤ 0 (a NaN takes the linear branch),
+    x·s otherwise, and the backward g·i·(α·s)·e^(i·x), in that order (half precision in
+    float32); the second derivative is torch's: the exponential branch's for x < 0 only, so 0
+    at x = 0, where the first derivative is the exponential branch's (s·α·i)."""
     rule = "z = s·x if x > 0, else s·α·(e^(i·x) − 1)"
     derivatives = ("dz/dx = s if x > 0, else s·α·i·e^(i·x)",)
     grad_fn_name, op_name = "EluBackward", "elu"
@@ -263,9 +272,10 @@ class EluOp(Elementwise):
         self.save_for_backward(x)
         self.coefficients = (alpha, scale, input_scale)
         d = x.array
-        negative = np.expm1(np.minimum(d, 0) * input_scale) * alpha     # (as torch: expm1)
-        out = np.where(d <= 0, negative, d)
-        return (out * scale if scale != 1.0 else out).astype(d.dtype, copy=False)
+        f, v = opmath(d)
+        negcoef, negipt = f(alpha) * f(scale), f(input_scale)     # torch's kernel, its order
+        out = np.where(v <= 0, via_float64(np.expm1, v * negipt) * negcoef, v * f(scale))
+        return out.astype(d.dtype, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -273,8 +283,15 @@ class EluOp(Elementwise):
 
 
 class CeluOp(EluOp):
-    """celu(x, α) = elu with the exponent's input scaled by 1/α; its own node name, as torch."""
+    """celu(x, α) = elu with the exponent's input scaled by 1/α; its own node name, as torch.
+    The backward scales by 1/α with α rounded to float32 first, as torch's derivative formula
+    (``1.0/alpha.toFloat()``; its forward takes 1/α in double)."""
     grad_fn_name, op_name = "CeluBackward", "celu"
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        alpha, scale, _ = self.coefficients
+        return EluGrad.apply(g, x, alpha, scale, 1.0 / float(np.float32(alpha)))
 
 
 class EluGrad(Elementwise):
@@ -287,9 +304,11 @@ class EluGrad(Elementwise):
         self.save_for_backward(g, x)
         self.coefficients = (alpha, scale, input_scale)
         d = x.array
-        slope = np.exp(np.minimum(d, 0) * input_scale) * (alpha * scale * input_scale)
-        return (g.array * np.where(d <= 0, slope, scale)).astype(
-            np.result_type(g.array, d), copy=False)
+        f, v = opmath(d)
+        gv = g.array.astype(f, copy=False) if g.array.dtype != np.float64 else g.array
+        negcoef, negipt = f(alpha) * f(scale), f(input_scale)     # torch's kernel, its order
+        out = np.where(v <= 0, gv * negipt * negcoef * exp(v * negipt), gv * f(scale))
+        return out.astype(np.result_type(g.array, d), copy=False)
 
     def backward(self, gg):
         g, x = self.saved_tensors

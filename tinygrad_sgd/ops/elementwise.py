@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from .. import kernels
+from ..kernels.vecmath import via_float64
 
 
 def keep_where(mask, g):
@@ -77,8 +78,8 @@ class Div(Elementwise):
     def backward(self, g):
         need_x, need_y = self.needs_input_grad[:2]
         x, y = self.saved_tensors_if(need_y, True)      # x is read by dz/dy only
-        # −g·x/y² computed as −g·(x/y)/y: y·y underflows to 0 for tiny y (torch does the same)
-        return (g / y if need_x else None, -g * (x / y) / y if need_y else None)
+        # −g·x/y² computed as torch's −g·((x/y)/y): y·y underflows to 0 for tiny y
+        return (g / y if need_x else None, -g * ((x / y) / y) if need_y else None)
 
 
 class DivByCount(Elementwise):
@@ -177,7 +178,7 @@ class Exp(Elementwise):
     rule, derivatives = "z = eˣ", ("dz/dx = eˣ = z",)
 
     def forward(self, x):
-        out = np.exp(x.array)
+        out = via_float64(np.exp, x.array)      # (float32: nearer torch's exp than NumPy's)
         self.save_output(out)
         return out
 
@@ -190,7 +191,7 @@ class Log(Elementwise):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.log(x.array)
+        return via_float64(np.log, x.array)     # (float32: nearer torch's log than NumPy's)
 
     def backward(self, g):
         (x,) = self.saved_tensors

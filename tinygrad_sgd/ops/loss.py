@@ -264,14 +264,15 @@ class MseLoss(Function):
 class MseLossGrad(Function):
     """MSE's backward as one node (c = 2, or 2/n for ``mean``; g is a scalar or, for ``none``,
     one value per element; du/dg is summed back to g's shape by the graph walk)."""
-    inputs, rule = ("x", "y", "g"), "u = c·(x − y)·g"
+    inputs, rule = ("x", "y", "g"), "u = (c·(x − y))·g"
     derivatives = ("du/dx = c·g", "du/dy = −c·g", "du/dg = c·(x − y)")
     op_name = "mse_loss_backward"
 
     def forward(self, x, y, g, scale):
         self.save_for_backward(x, y, g)
         self.scale = scale
-        return (x.array - y.array) * (g.array * scale)
+        d = x.array - y.array     # torch's kernel: (c·(x − y))·g, c rounded to the dtype
+        return np.asarray(scale, d.dtype) * d * g.array
 
     def backward(self, gg):
         x, y, g = self.saved_tensors

@@ -16,9 +16,20 @@ that each sits next to its siblings, as :mod:`.special` holds the special functi
 import numpy as np
 
 from ..kernels.elementwise import lerp as lerp_kernel
+from ..kernels.vecmath import via_float64
 from .elementwise import Elementwise, integer_power, keep_where
 
 LN2, LN10 = 0.6931471805599453, 2.302585092994046
+
+
+# float32 computed in float64 and rounded once (:func:`..kernels.vecmath.via_float64`): nearer
+# torch's vectorized functions than NumPy's float32 loops (measured, share of elements that
+# differ from torch: sin 13% → 5%, cos 19% → 5%, tan 28% → 18%, arcsin 19% → 4%, arccos 39% →
+# 6%, arctan 27% → 7%, sinh 12% → 0.2%, cosh 39% → 0.1%, artanh 1.1% → 0.1%, log₂ 11% → 0.1%,
+# log₁₀ 50% → 0.1%, log1p 12% → 0.7%, expm1 11% → 0.1%, 2ˣ 22% → 6%; arsinh and arcosh
+# 18% and 16% either way)
+ROUNDED_FROM_FLOAT64 = {np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh,
+                        np.arctanh, np.log2, np.log10, np.log1p, np.expm1, np.exp2}
 
 
 class Unary(Elementwise):
@@ -31,7 +42,8 @@ class Unary(Elementwise):
     saves = "x"
 
     def forward(self, x):
-        out = type(self).f(x.array)
+        f = type(self).f
+        out = via_float64(f, x.array) if f in ROUNDED_FROM_FLOAT64 else f(x.array)
         if self.saves == "x":
             self.save_for_backward(x)
         elif self.saves == "z":
