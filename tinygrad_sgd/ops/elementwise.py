@@ -134,6 +134,8 @@ class PowScalar(Elementwise):
                 return np.power(base, exponent).astype(d.dtype)
         if d.dtype.kind == "f" and p in _TORCH_POWERS:  # as torch's kernel: (−inf)^½ is NaN,
             return np.asarray(_TORCH_POWERS[p](d))      # (−0)^½ is −0, 1/(x·x) rounds as torch
+        if d.dtype == np.float32:     # (nearer torch's vectorized pow: see kernels.vecmath)
+            return np.asarray(np.power(d, p, dtype=np.float64)).astype(np.float32)
         return np.asarray(d ** p).astype(d.dtype, copy=False)   # (bool ** True: bool)
 
     def backward(self, g):
@@ -158,7 +160,9 @@ class Pow(Elementwise):
     def forward(self, x, y):
         self.save_for_backward(x, y)
         a, b = x.array, y.array
-        out = integer_power(a, b) if a.dtype.kind in "iu" else a ** b
+        out = integer_power(a, b) if a.dtype.kind in "iu" else \
+            np.asarray(np.power(a, b, dtype=np.float64)).astype(np.float32) \
+            if a.dtype == b.dtype == np.float32 else a ** b      # (float32: as PowScalar)
         self.save_output(out)
         return out
 
