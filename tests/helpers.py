@@ -1,5 +1,6 @@
 """Helpers for the tests that draw pictures (``test_plots.py``, ``test_tutorials.py``): read a
-PNG back and check it is a real picture, and close every figure after each test.
+PNG back and check it is a real picture, and close every figure after each test; and
+:func:`ulps`, the distance of two float arrays in units in the last place (the bit tests).
 
 A test module takes the fixture by importing it: ``from helpers import close_figures``.
 Nothing here imports torch, and matplotlib only when a PNG is read or a figure closed.
@@ -35,3 +36,13 @@ def read_png(path):
 def n_colours(pixels):
     """How many different colours an (H, W, 3) picture has (a blank one has very few)."""
     return len(np.unique(pixels.reshape(-1, 3), axis=0))
+
+
+def ulps(a, b):
+    """Elementwise distance between two float arrays of one dtype, in units in the last place
+    (0 where equal, NaN against NaN included; meant for same-sign finite values)."""
+    a, b = np.asarray(a), np.asarray(b)
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    ints = {2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize]
+    d = np.abs(a.view(ints).astype(np.int64) - b.view(ints).astype(np.int64))
+    return np.where(same, 0, d)

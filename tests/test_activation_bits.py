@@ -17,6 +17,8 @@ from tinygrad_sgd import autograd
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.kernels import vecmath
 
+from helpers import ulps as _ulps
+
 DTYPES = [(np.float16, torch.float16), (np.float32, torch.float32),
           (np.float64, torch.float64)]
 
@@ -35,17 +37,6 @@ def _ours(fn, x, g):
     return y.detach().numpy(), gx.numpy()
 
 
-def _ulps(a, b):
-    """Distance in units in the last place (same-sign finite values; equal otherwise)."""
-    a, b = np.asarray(a), np.asarray(b)
-    same = (a == b) | (np.isnan(a) & np.isnan(b))
-    ints = {2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize]
-    d = np.abs(a.view(ints).astype(np.int64) - b.view(ints).astype(np.int64))
-    return np.where(same, 0, d)
-
-
-# (tanh: float64's 1 − t² as torch's fused multiply-add, computed as t² = p + e exactly; the
-# plain 1 − t·t differed from torch in 76% of these elements, by up to 2^25 ulps near |t| = 1)
 @pytest.mark.parametrize("dtype,tdtype", DTYPES)
 @pytest.mark.parametrize("ours,kernel", [(tg.sigmoid, torch.ops.aten.sigmoid_backward),
                                          (tg.tanh, torch.ops.aten.tanh_backward)],

@@ -18,7 +18,7 @@ import tinygrad_sgd as tg
 from tinygrad_sgd import autograd
 from tinygrad_sgd.nn import functional as F
 
-from test_activation_bits import _ulps
+from helpers import ulps as _ulps
 
 FLOATS = [np.float16, np.float32, np.float64]
 

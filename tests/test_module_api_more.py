@@ -14,6 +14,8 @@ import torch
 
 import tinygrad_sgd as tg
 
+from helpers import ulps
+
 
 def summary(value):
     """What a program returned, as plain comparable data (Tensors: dtype name and values)."""
@@ -589,8 +591,7 @@ def _steps(L, name, kwargs, lr, dtype):
 
 
 def _ulps(a, b):
-    ints = np.int32 if a.dtype == np.float32 else np.int64
-    return int(np.abs(a.view(ints).astype(np.int64) - b.view(ints).astype(np.int64)).max())
+    return int(ulps(a, b).max())
 
 
 # (optimizer, options, the most ulps allowed after 20 steps in float32 / float64). SGD is

@@ -4,14 +4,15 @@ torch's CPU kernels compute exp, log1p and tanh with a vectorized library whose 
 are the correctly rounded ones in all but ~1% of elements; NumPy's own float32 loops differ from
 them in 30-40% (both within an ulp or two). So float32 is computed here in float64 and rounded
 once. torch's compiled kernels also fuse a multiply and an add into one rounding where its code
-writes ``1 − t·t`` (tanh's backward) or ``1 + x·(1 − s)`` (silu's): :func:`fma` does that
-rounding with NumPy. Half precision is computed in float32 and rounded once, as torch's
+writes ``1 − t·t`` (tanh's backward), ``1 + x·(1 − s)`` (silu's), ``a + v·b·c`` (addcmul) or
+``x·scale + shift`` (its random kernels): :func:`fma` rounds once, exactly, with NumPy
+(:func:`fma32`, :func:`fma64`; checked against rational arithmetic in tests/test_random.py). Half precision is computed in float32 and rounded once, as torch's
 kernels do (:func:`in_float`); each function's steps are torch's, in torch's order.
 """
 import numpy as np
 
-__all__ = ["opmath", "via_float64", "exp", "log1p", "tanh", "fma", "in_float", "sigmoid_array", "log_sigmoid_array",
-           "sigmoid_backward_array", "tanh_backward_array"]
+__all__ = ["opmath", "via_float64", "exp", "log1p", "tanh", "fma", "fma32", "fma64", "in_float",
+           "sigmoid_array", "log_sigmoid_array", "sigmoid_backward_array", "tanh_backward_array"]
 
 
 def opmath(d):
@@ -55,29 +56,97 @@ def tanh(v):
 
 
 def fma(a, b, c):
-    """a·b + c with one rounding, as the fused multiply-add of torch's compiled kernels:
-    float32 through float64 (the product is exact there; the sum rounds there first, which
-    changes the float32 result only in rare ties); float64 split exactly — a·b = p + e
-    (Dekker's product) and p + c = s + r (Knuth's sum), then s + (r + e) — where that stays
-    finite, else plainly."""
-    if a.dtype == np.float32:
-        return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
+    """a·b + c rounded once, as the fused multiply-add of torch's compiled kernels:
+    :func:`fma32` or :func:`fma64` by the operands' dtype (others plainly)."""
+    dt = np.result_type(a, b, c)
+    if dt == np.float32:
+        return fma32(a, b, c)
+    if dt == np.float64:
+        return fma64(a, b, c)
+    return a * b + c
+
+
+def _two_sum(a, b):
+    """s, e with s = fl(a + b) and a + b = s + e exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+_SPLITTER = 134217729.0  # 2**27 + 1 (Veltkamp)
+
+
+def _two_prod(a, b):
+    """p, e with p = fl(a * b) and a * b = p + e exactly (Dekker; finite, no underflow)."""
     p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + c
-    t = s - p
-    r = (p - (s - t)) + (c - t)
-    out = s + (r + e)
-    return np.where(np.isfinite(out), out, s)
+    t = _SPLITTER * a
+    ah = t - (t - a)
+    al = a - ah
+    t = _SPLITTER * b
+    bh = t - (t - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def _split(v):
-    """v = hi + lo with 26 bits each (Veltkamp's split, float64)."""
-    c = 134217729.0 * v                      # 2^27 + 1
-    hi = c - (c - v)
-    return hi, v - hi
+def _is_scalar(v, value) -> bool:
+    return np.ndim(v) == 0 and v == value
+
+
+def fma64(a, b, c):
+    """Correctly rounded float64 ``a * b + c``, elementwise."""
+    with np.errstate(all="ignore"):
+        a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
+        if _is_scalar(c, 0.0):        # fma(a, b, 0) rounds a * b once
+            return a * b
+        if _is_scalar(b, 1.0):        # fma(a, 1, c) rounds a + c once
+            return a + c
+        p, e = _two_prod(a, b)
+        s, t = _two_sum(p, c)
+        u, v = _two_sum(t, e)
+        r, w = _two_sum(s, u)         # exact value = r + w + v, |v| far below r's granularity
+        # fl(s + u) can be wrong only when s + u sat exactly halfway between two doubles
+        # and the dropped v pushes the true value past that midpoint
+        maybe = (v != 0) & (w != 0)
+        if np.any(maybe):
+            other = np.nextafter(r, np.where(w > 0, np.inf, -np.inf))
+            past = maybe & (w == (other - r) * 0.5) & ((v > 0) == (w > 0))
+            r = np.where(past, other, r)
+    return r
+
+
+_F32_TINY = 2.0 ** -125       # below this a float32 result may be subnormal
+
+
+def fma32(a, b, c):
+    """Correctly rounded float32 ``a * b + c`` (``vfmadd..ps``), elementwise, float32 out.
+
+    The operands are float32 values (float64 arrays holding float32 values are accepted too,
+    which saves a conversion where one operand feeds several calls).
+
+    In float64 ``a * b`` is exact and ``s = a * b + c`` is rounded once; rounding s again to
+    float32 is wrong only when s landed exactly halfway between two float32 values (a float64
+    with its low 29 mantissa bits 1000...0) while the exact sum was not — those few elements
+    are redone with the exact error of the float64 sum.
+    """
+    with np.errstate(all="ignore"):
+        a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
+        p = a * b                     # exact: 24 x 24 bits fit in 53
+        shape = np.broadcast_shapes(p.shape, c.shape)
+        p, c = np.broadcast_to(p, shape).reshape(-1), np.broadcast_to(c, shape).reshape(-1)
+        s = p + c
+        r = s.astype(np.float32)
+        low = s.view(np.uint64) & np.uint64(0x1FFFFFFF)
+        check = (low == np.uint64(0x10000000)) | (np.abs(r) < np.float32(_F32_TINY))
+        if np.any(check):
+            i = np.flatnonzero(check)
+            si, ti = _two_sum(p[i], c[i])
+            ri = r[i]
+            rd = ri.astype(np.float64)
+            other = np.nextafter(ri, np.where(si > rd, np.inf, -np.inf).astype(np.float32))
+            mid = (rd + other.astype(np.float64)) * 0.5
+            past = (ti != 0) & (rd != si) & (si == mid) & ((ti > 0) == (other > ri))
+            r[i] = np.where(past, other, ri)
+    return r.reshape(shape)
 
 
 def sigmoid_array(d):

@@ -207,8 +207,8 @@ class HardsigmoidOp(Elementwise):
         d = x.array
         self.mask = (d > -3) & (d < 3)
         self.save_for_backward(x)         # (for its version: an in-place edit is refused)
-        f = np.float32 if d.dtype == np.float16 else d.dtype.type
-        return (np.clip(d.astype(f, copy=False) + f(3), 0, 6) / f(6)).astype(d.dtype, copy=False)
+        f, v = opmath(d)
+        return (np.clip(v + f(3), 0, 6) / f(6)).astype(d.dtype, copy=False)
 
     def backward(self, g):
         self.saved_tensors                # refuses x changed in place since forward, as torch

@@ -16,7 +16,7 @@ that each sits next to its siblings, as :mod:`.special` holds the special functi
 import numpy as np
 
 from ..kernels.elementwise import lerp as lerp_kernel
-from ..kernels.vecmath import via_float64
+from ..kernels.vecmath import fma, via_float64
 from .elementwise import Elementwise, integer_power, keep_where
 
 LN2, LN10 = 0.6931471805599453, 2.302585092994046
@@ -399,18 +399,6 @@ class Lerp(Elementwise):
                 g * (b - a) if need[2] else None)
 
 
-def _multiply_add(p, c, a):
-    """p·c + a as torch's kernels compute it: a fused multiply-add, rounded once. For float32
-    the product is exact in float64, so rounding the float64 sum back is the fused rounding;
-    float64 goes through NumPy's long double (x86's 64-bit mantissa: the fused result but for
-    a rare last bit; where long double is float64 itself, the plain product and sum)."""
-    if p.dtype == np.float32:
-        return (p.astype(np.float64) * c + a).astype(np.float32)
-    if p.dtype == np.float64:
-        return (p.astype(np.longdouble) * c + a).astype(np.float64)
-    return p * c + a
-
-
 def _ternary_operands(node, a, b, c, value):
     """addcmul's and addcdiv's forward setup: remember value, save b and c, and give the three
     arrays and value in the kernel's working dtype (float32 for float16: rounded once, at the
@@ -431,7 +419,7 @@ class Addcmul(Elementwise):
     def forward(self, a, b, c, value):
         x, y, z, v = _ternary_operands(self, a, b, c, value)
         with np.errstate(all="ignore"):
-            out = _multiply_add(v * y, z, x)
+            out = fma(v * y, z, x)
         return out.astype(a.array.dtype, copy=False)
 
     def backward(self, g):
