@@ -260,6 +260,44 @@ def test_float16_gradients(op):
         assert_same(theirs, ours, rtol=2e-3, atol=1e-3)   # (torch rounds each step)
 
 
+HALF_BY_SCALAR = {                 # (node name, the function; s: the scalar's 0-d tensor)
+    "x * 2.5": ("MulBackward0", lambda L, x, s: x * 2.5),
+    "0.1 * x": ("MulBackward0", lambda L, x, s: 0.1 * x),
+    "x / 3": ("DivBackward0", lambda L, x, s: x / 3),
+    "x.mul(s)": ("MulBackward0", lambda L, x, s: x.mul(s)),
+    "x / s": ("DivBackward0", lambda L, x, s: x / s),
+    "2.5 / x": ("MulBackward0", lambda L, x, s: 2.5 / x),
+}
+
+
+@pytest.mark.parametrize("s_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", sorted(HALF_BY_SCALAR))
+def test_float16_by_scalar_is_one_node_with_torchs_gradients(case, s_dtype):
+    """``x_f16 * 2.5`` is one MulBackward0 node whose inputs are x's and None (the number),
+    as torch's, with torch's numbers, first and second order — also for a 0-d tensor scalar
+    that takes a gradient (summed in float16, then in its own dtype, as torch)."""
+    name, fn = HALF_BY_SCALAR[case]
+    data = np.abs(_half_data(60, 7)) + np.float16(0.5)
+    g = _half_data(60, 8)
+
+    def run(L):
+        x = L.tensor(data, requires_grad=True)
+        s = L.tensor(0.37, dtype=getattr(L, s_dtype), requires_grad=True)
+        out = fn(L, x, s)
+        node = out.grad_fn
+        kinds = [None if f is None else f.name().rstrip("0") for f, _ in node.next_functions]
+        used = [x, s] if "s" in case else [x]
+        grads = L.autograd.grad(out, used, L.tensor(g), create_graph=True)
+        second = () if not grads[0].requires_grad else L.autograd.grad(
+            grads[0].sum(), used, allow_unused=True, materialize_grads=True)
+        return node.name(), kinds + [len(second)], (out, *grads, *second)
+    (t_name, t_kinds, theirs), (o_name, o_kinds, ours) = (run(L) for L in LIBS)
+    assert o_name + "0" == t_name == name       # (torch's names end in their overload's number)
+    assert o_kinds == t_kinds
+    for a, b in zip(theirs, ours):
+        assert_same(a, b)
+
+
 # ------------------------------------------------------------------------ addcmul, addcdiv
 ORDER_CASES = [                                  # torch: input + (value·t1) ⊙ t2, one kernel
     ("addcdiv", [3e38], [3e38], [-0.5], 0.5, "float32"),     # value·(t1/t2) overflowed

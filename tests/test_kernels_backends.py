@@ -504,85 +504,22 @@ def test_keep_where_kernel_writes_its_range_only(cond_dtype):
 @needs_numba
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", ["C", "CHWN", "strided"])
-@pytest.mark.parametrize("axis, keepdims", [((0, 2, 3), False), ((0, 2, 3), True),
-                                            ((1, 2, 3), False), ((0, 1, 2), True)])
-def test_channel_sums_compiled_match_numpy(dtype, layout, axis, keepdims, restore_backend):
-    """kernels.reduce.sum: the compiled row sums (the kept dim outermost in memory) and NumPy's
-    (every other case) agree with a float64 sum, within float32's rounding of it."""
+@pytest.mark.parametrize("axis", [(0, 2, 3), (1, 2, 3), (0, 1, 2)])
+def test_bias_sums_compiled_match_numpy(dtype, layout, axis, restore_backend):
+    """kernels.reduce.bias_sum (a convolution's bias gradient): the compiled row sums (the kept
+    dim outermost in memory) and NumPy's (every other case) agree with a float64 sum, within
+    float32's rounding of it; inf as NumPy."""
     a = _layouts((8, 5, 20, 24), dtype)[layout]
     a = np.nan_to_num(a, nan=1.0, posinf=2.0, neginf=-2.0)
     kernels.set_backend("numba")
-    got = kernels.reduce.sum(a, axis, keepdims, a.dtype)
-    want = a.astype(np.float64).sum(axis=axis, keepdims=keepdims)
+    got = kernels.reduce.bias_sum(a, axis)
+    want = a.astype(np.float64).sum(axis=axis)
     assert got.dtype == a.dtype and got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=2e-5 if dtype == np.float32 else 1e-13, atol=1e-4)
-    np.testing.assert_allclose(got, numpy_twin(kernels.reduce.sum, a, axis, keepdims, a.dtype),
-                               **tol(dtype))
+    np.testing.assert_allclose(got, numpy_twin(kernels.reduce.bias_sum, a, axis), **tol(dtype))
     b = np.where(np.arange(a.size).reshape(a.shape) % 97 == 0, np.inf, a).astype(dtype)
-    np.testing.assert_array_equal(kernels.reduce.sum(b, axis, keepdims, a.dtype),
-                                  numpy_twin(kernels.reduce.sum, b, axis, keepdims, a.dtype))
-
-
-@needs_numba
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape, to", [((32, 64, 128), (128,)), ((32, 64, 128), (1, 1, 128)),
-                                       ((8192, 3), (3,)), ((40, 30, 20), (30, 20)),
-                                       ((40, 30, 20), (1, 30, 1)), ((4, 5), (5,)),
-                                       ((4096, 1, 128), (128,)), ((3000, 200), (200,))])
-def test_sum_to_shape_compiled_column_sums_match_a_float64_sum(dtype, shape, to,
-                                                               restore_backend):
-    """kernels.elementwise.sum_to_shape (a broadcast input's gradient): the compiled column
-    sums over the leading dims, float64 accumulation, rounded once — closer to the float64
-    sum than NumPy's row-after-row float32 additions; inf and nan as NumPy; other reductions
-    and small arrays go to NumPy."""
-    from tinygrad_sgd.kernels.elementwise import sum_to_shape
-    a = (np.random.default_rng(5).standard_normal(shape) * 3 + 1).astype(dtype)
-    kernels.set_backend("numba")
-    got = sum_to_shape(a, to)
-    want = np.add.reduce(a.astype(np.float64), axis=tuple(
-        i for i in range(a.ndim) if i < a.ndim - len(to) or to[i - a.ndim + len(to)] == 1),
-        keepdims=True).reshape(to)
-    assert got.dtype == a.dtype and got.shape == to
-    leading = all(s == 1 for s in to[:-1]) or to == shape[1:]
-    if not (leading and a.size >= 4096):
-        np.testing.assert_array_equal(got, numpy_twin(sum_to_shape, a, to))
-    elif dtype == np.float32:        # the float64 sum rounded once
-        np.testing.assert_array_equal(got, want.astype(np.float32))
-        numpy_err = np.abs(numpy_twin(sum_to_shape, a, to) - want)
-        assert np.abs(got - want).max() <= numpy_err.max()
-    else:
-        np.testing.assert_allclose(got, want, rtol=1e-14)
-    b = a.copy()
-    rows = b.reshape(-1, b.shape[-1])
-    rows[1, :] = np.inf
-    rows[2, ::2] = -np.inf                    # inf − inf: nan
-    rows[3, 1] = np.nan
-    with np.errstate(invalid="ignore"):      # (the op runs under it; the kernel alone here)
-        got, ref = sum_to_shape(b, to), numpy_twin(sum_to_shape, b, to)
-    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
-    np.testing.assert_array_equal(np.where(np.isfinite(ref), 0, got),
-                                  np.where(np.isfinite(ref), 0, ref))
-    np.testing.assert_allclose(got, ref, rtol=1e-5 if dtype == np.float32 else 1e-13)
-
-
-@needs_numba
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(3000, 200), (9000, 64), (2048, 128), (5, 70000)])
-def test_column_sums_do_not_depend_on_the_thread_count(dtype, shape):
-    """The compiled column sums add rows in blocks fixed by the shape alone: 1 and 2 threads
-    give the same bits, and agree with a float64 sum."""
-    from tinygrad_sgd.kernels.compiled.elementwise import column_sums
-    a = (np.random.default_rng(7).standard_normal(shape) * 3 + 1).astype(dtype)
-    before = tg.get_num_threads()
-    try:
-        tg.set_num_threads(1)
-        one = column_sums(a)
-        tg.set_num_threads(2)
-        two = column_sums(a)
-    finally:
-        tg.set_num_threads(before)
-    np.testing.assert_array_equal(one, two)
-    np.testing.assert_allclose(one, a.astype(np.float64).sum(axis=0), rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(kernels.reduce.bias_sum(b, axis),
+                                  numpy_twin(kernels.reduce.bias_sum, b, axis))
 
 
 @pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=needs_numba)])

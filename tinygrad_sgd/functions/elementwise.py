@@ -143,24 +143,23 @@ def tensor_first(fn, input, other):
 
 
 def half_by_scalar(op, input, other):
-    """``op`` (Mul or Div) of a float16 tensor by a scalar as torch's CPU kernels compute it:
-    a scalar second operand (a number, or a 0-d tensor of another dtype) is taken in float32,
-    not rounded to float16 first, and the result is rounded once — ``x * 0.1`` is x·0.1f
-    rounded, not x·0.0999755859375. (torch's add and sub round the scalar to float16, as
-    the plain path does.) None where this does not apply."""
+    """``op`` (:class:`~tinygrad_sgd.ops.MulHalfByScalar` or ``DivHalfByScalar``) of a float16
+    tensor by a scalar second operand — a number, or a 0-d tensor of another dtype that leaves
+    the result float16 — as torch's CPU kernels compute it (the scalar in float32, the result
+    rounded once). (torch's add and sub round the scalar to float16, as the plain path does.)
+    None where this does not apply."""
     if not isinstance(input, Tensor) or input.array.dtype != np.float16:
         return None
     if isinstance(other, Tensor):
         if other.ndim or other.dtype == np.float16 or \
                 result_type(input.array, other.array) != np.float16:
             return None
-        scalar = other.to(np.float32)
     elif isinstance(other, numbers.Real) and not isinstance(other, np.ndarray):
         with np.errstate(over="ignore"):             # 1e40: inf, as torch's float(1e40)
-            scalar = Tensor._of(np.asarray(other, np.float32))
+            other = Tensor._of(np.asarray(other, np.float32))
     else:
         return None
-    return op.apply(input.to(np.float32), scalar).to(np.float16)
+    return op.apply(input, other)
 
 
 def operands(a, b):
@@ -229,9 +228,9 @@ def rsub(input, other, *, alpha=1):
 
 @tensor_method
 def mul(input, other):
-    half = half_by_scalar(ops.Mul, input, other)
+    half = half_by_scalar(ops.MulHalfByScalar, input, other)
     if half is not None:
-        return named(half, "MulBackward0", input, other)
+        return half
     return ops.Mul.apply(*operands(input, other))
 
 
@@ -240,9 +239,9 @@ def div(input, other, *, rounding_mode=None):
     """True division (integers give the default float dtype), or ``rounding_mode="trunc"``
     (toward 0) or ``"floor"`` (integers stay integers; the gradient is 0, as torch)."""
     if rounding_mode is None:
-        half = half_by_scalar(ops.Div, input, other)
+        half = half_by_scalar(ops.DivHalfByScalar, input, other)
         if half is not None:
-            return named(half, "DivBackward0", input, other)
+            return half
         out = ops.Div.apply(*float_operands(input, other))     # number / x: torch's 1/x times it
         return out if isinstance(input, Tensor) else named(out, "MulBackward0", other)
     a, b = operands(input, other)

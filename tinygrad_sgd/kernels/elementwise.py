@@ -1,10 +1,9 @@
 """Elementwise kernels where plain NumPy is slow for a reason worth knowing."""
-import math
-
 import numpy as np
 
 from . import buffers
 from .backend import compiled
+from .cascade_sum import torch_sum
 from .layout import elementwise_order, in_torch_layout, inverse_order, memory_order
 from .threads import parallel_for
 
@@ -89,19 +88,17 @@ def lerp(x, y, w):
 def sum_to_shape(a, shape):
     """``a`` summed over the axes broadcasting added or stretched to reach it from ``shape``:
     the adjoint of a broadcast, on arrays (the graph's :class:`SumToShape` and the kernels that
-    sum their own gradients both use it). ``a`` itself when nothing was broadcast."""
+    sum their own gradients both use it) — one sum over all those axes, added in torch's order
+    (its ``sum_to``; :func:`.cascade_sum.torch_sum`). ``a`` itself when nothing was broadcast."""
     lead = a.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and a.shape[i + lead] != 1)
     if not axes:
         return a
-    fast = compiled()
-    if fast is not None and a.dtype in fast.FLOATS and a.size >= COMPILED_MIN_ELEMENTS and \
-            axes == tuple(range(len(axes))) and a.flags.c_contiguous:
-        # over the leading dims only (a bias's gradient): column sums of a matrix, in float64
-        rows = math.prod(a.shape[:len(axes)])
-        return fast.elementwise.column_sums(a.reshape(rows, -1)).astype(a.dtype).reshape(shape)
-    return np.add.reduce(a, axis=axes, keepdims=True).reshape(shape)
+    out = torch_sum(a, axes)
+    if out is None:
+        return np.add.reduce(a, axis=axes, keepdims=True).reshape(shape)
+    return out.reshape(shape)
 
 
 def arithmetic(ufunc, a, b):

@@ -1,14 +1,22 @@
-"""Sums over all dims but one, where NumPy is slow for a reason worth knowing.
+"""Sums: the ``sum`` of the Sum op in torch's order of additions, and the fast row sums of a
+convolution's bias gradient.
 
-A convolution's bias gradient is ``dy.sum(dim=(0, 2, 3))``: in the batch-innermost layout each
-channel's values are one contiguous run, so the sums are the row sums of a (C, H·W·N) matrix.
-NumPy reduces the NCHW view over three axes with float32 pairwise sums at ~5 GB/s; the
-compiled kernel sums each row in one vectorized pass, in float64 (more accurate, then rounded),
-~4x faster. Other reductions are NumPy's."""
+``sum`` adds floating-point numbers as torch's CPU kernel does (:mod:`.cascade_sum`), so that
+``x.sum()``, ``x.mean()`` and a loss's mean give torch's bits. Integers are exact either way.
+
+A convolution's bias gradient is ``dy.sum(dim=(0, 2, 3))`` (torch computes it inside its
+convolution's backward, not with ``sum``): in the batch-innermost layout each channel's values
+are one contiguous run, so the sums are the row sums of a (C, H·W·N) matrix. NumPy reduces the
+NCHW view over three axes with float32 pairwise sums at ~5 GB/s; the compiled kernel sums each
+row in one vectorized pass, in float64 (more accurate, then rounded), ~4x faster
+(:func:`bias_sum`)."""
+import numpy as np
+
 from .backend import compiled
+from .cascade_sum import torch_sum
 from .layout import memory_order
 
-__all__ = ["sum", "summed_rows"]
+__all__ = ["sum", "bias_sum", "summed_rows"]
 
 COMPILED_MIN_ELEMENTS = 1 << 14
 
@@ -28,10 +36,28 @@ def summed_rows(a, axis, dtype):
 
 
 def sum(a, axis, keepdims, dtype):        # noqa: A001  (torch's and NumPy's name)
-    """``a.sum(axis=axis, keepdims=keepdims, dtype=dtype)`` (``axis`` a tuple of dims or None)."""
-    rows = summed_rows(a, axis, dtype)
+    """``a.sum(axis, keepdims)`` as torch's ``sum(dtype=dtype)``: ``dtype`` is the result's
+    (a float16 sum adds in float32 and rounds what it stores, as torch); floats in torch's
+    order of additions (:func:`.cascade_sum.torch_sum`), the rest by NumPy. ``axis``: a tuple
+    of dims, or None for all."""
+    dtype = np.dtype(dtype)
+    out = None
+    if dtype.kind == "f" and a.dtype.kind in "fiub":
+        out = torch_sum(a, axis, None if dtype == a.dtype else dtype)
+    if out is None:
+        acc = np.float32 if dtype == np.float16 else dtype
+        return np.asarray(a.sum(axis=axis, keepdims=keepdims, dtype=acc)).astype(dtype)
+    if keepdims:
+        out = out.reshape([1 if axis is None or i in axis else n
+                           for i, n in enumerate(a.shape)])
+    return out
+
+
+def bias_sum(a, axis):
+    """``a.sum(axis)`` for a convolution's bias gradient, as fast as it can be had: the
+    compiled float64 row sums where the kept dim is outermost in memory, else NumPy's."""
+    rows = summed_rows(a, axis, a.dtype)
     if rows is None:
-        return a.sum(axis=axis, keepdims=keepdims, dtype=dtype)
-    out = compiled().elementwise.row_sums(rows).astype(a.dtype)
-    return out.reshape([s if i not in axis else 1 for i, s in enumerate(a.shape)]) \
-        if keepdims else out
+        acc = np.float32 if a.dtype == np.float16 else a.dtype
+        return np.asarray(a.sum(axis=axis, dtype=acc)).astype(a.dtype)
+    return compiled().elementwise.row_sums(rows).astype(a.dtype)

@@ -10,9 +10,10 @@ An op whose name an ``nn`` layer also has carries the suffix ``Op`` (``ReLUOp``,
 its ``grad_fn`` keeps torch's name (``ReLUBackward``). A backward computed as a node of its
 own (differentiable again, for second order) is named ``<Op>Grad``.
 """
-from .elementwise import (Add, Sub, Mul, Div, Neg, PowScalar, Pow, Exp, Log, Sqrt, Abs, Clamp,
-                          ClampTensor, Maximum, Minimum, Fmax, Fmin, Remainder, Fmod,
-                          DivRounded, FloorDivide, Where, Cast, ZerosLike)
+from .elementwise import (Add, Sub, Mul, Div, MulHalfByScalar, DivHalfByScalar, Neg,
+                          PowScalar, Pow, Exp, Log, Sqrt, Abs, Clamp, ClampTensor, Maximum,
+                          Minimum, Fmax, Fmin, Remainder, Fmod, DivRounded, FloorDivide, Where,
+                          Cast, ZerosLike)
 from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2,
                    Log10, Log1p, Expm1, Exp2, Rsqrt, Reciprocal, Frac, Step, Floor, Ceil,
                    Trunc, Round, Sign, Sgn, NanToNum, Atan2, Hypot, Copysign, Logaddexp, Lerp,
@@ -55,7 +56,8 @@ from . import (products as _products, distance as _distance, special as _special
                decompositions as _decompositions, lu as _lu, ctc as _ctc, strided as _strided,
                recurrent as _recurrent, special_more as _special_more)
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowScalar", "Pow", "Exp", "Log", "Sqrt", "Abs",
+__all__ = ["Add", "Sub", "Mul", "Div", "MulHalfByScalar", "DivHalfByScalar", "Neg", "PowScalar",
+           "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
            "DivRounded", "FloorDivide", "Where", "Cast", "ZerosLike",
            "Sin", "Cos", "Tan", "Asin", "Acos",

@@ -16,7 +16,7 @@ import numpy as np
 from .. import versions
 from ..autograd import Function, is_grad_enabled
 from ..autograd.slices import ScatteredGrad
-from ..kernels import conv as kernel
+from ..kernels import conv as kernel, reduce as reduce_kernels
 from ..kernels.layout import geometry
 from ..kernels.pool import PoolAhead
 from .pad import ConstantPadNd
@@ -91,14 +91,37 @@ class Conv2dOp(Function):
                                         need_x, need_b)
             if grads is not None:
                 dx, dw, db = (None if a is None else self.constant(a) for a in grads)
-                return dx, dw, dy.sum(dim=(0, 2, 3)) if need_b and db is None else db
+                return dx, dw, _bias_grad(dy) if need_b and db is None else db
         return (Conv2dInputGrad.apply(dy, w, x.shape, **g.args()) if need_x else None,
                 Conv2dWeightGrad.apply(x, dy, w.shape, cols=getattr(self, "cols", None),
                                        **g.args()) if need_w else None,
-                dy.sum(dim=(0, 2, 3)) if need_b else None)
+                _bias_grad(dy) if need_b else None)
 
     def label(self):
         return f"conv2d({self.geom.label_args()})"
+
+
+def _bias_grad(dy):
+    """dL/db = Σ_{n,oh,ow} dL/dy, the same numbers in a plain backward and under create_graph
+    (where it is a node, for second order)."""
+    if is_grad_enabled():
+        return Conv2dBiasGrad.apply(dy)
+    return Function.constant(reduce_kernels.bias_sum(dy.array, (0, 2, 3)))
+
+
+class Conv2dBiasGrad(Function):
+    """A convolution's bias gradient: torch computes it inside the convolution's backward, not
+    with ``sum``; here the fast row sums (:func:`..kernels.reduce.bias_sum`)."""
+    inputs, rule = ("dy",), "db[f] = Σ_{n,oh,ow} dy[n,f,oh,ow]"
+    derivatives = ("d(db)/d(dy) = 1 (copied back)",)
+    op_name = "conv2d_bias_grad"
+
+    def forward(self, dy):
+        self.in_shape = dy.shape
+        return reduce_kernels.bias_sum(dy.array, (0, 2, 3))
+
+    def backward(self, gg):
+        return gg.reshape(1, -1, 1, 1).expand(self.in_shape)
 
 
 class Conv2dInputGrad(Function):
@@ -182,7 +205,7 @@ class ConvTranspose2dOp(Function):
         if gx is not None and self.extend != (0, 0):
             gx = gx[:, :, :gx.shape[2] - self.extend[0], :gx.shape[3] - self.extend[1]]
         return (gx, Conv2dWeightGrad.apply(dy, x, w.shape, **g.args()) if need_w else None,
-                dy.sum(dim=(0, 2, 3)) if need_b else None)
+                _bias_grad(dy) if need_b else None)
 
     def label(self):
         return f"conv_transpose2d({self.geom.label_args()})"

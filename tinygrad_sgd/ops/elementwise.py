@@ -82,6 +82,49 @@ class Div(Elementwise):
         return (g / y if need_x else None, -g * ((x / y) / y) if need_y else None)
 
 
+class HalfByScalar(Elementwise):
+    """A float16 x times or divided by a scalar s — a number, or a 0-d tensor of another dtype
+    — as torch's CPU kernels compute it: s taken in float32 (not rounded to float16 first), the
+    result rounded once to float16. ``x * 0.1`` is x·0.1f rounded, not x·0.0999755859375.
+    One node, torch's MulBackward0 / DivBackward0; the gradients take the same arithmetic,
+    and s's (summed in float16, as torch) its own dtype."""
+    inputs, rule = ("x", "s"), "z = float16(x ∘ float32(s)), ∘ the subclass's × or ÷"
+    derivatives = ("dz/dx = ∂(x ∘ s)/∂x", "dz/ds = ∂(x ∘ s)/∂s, summed")
+    ufunc = None
+
+    def forward(self, x, s):
+        self.save_for_backward(x, s)
+        self.s_dtype = s.dtype
+        with np.errstate(over="ignore"):           # (s = 1e40 is inf in float32, as torch's)
+            scalar = np.float32(s.array)
+        return self.ufunc(x.array.astype(np.float32), scalar).astype(np.float16)
+
+
+class MulHalfByScalar(HalfByScalar):
+    rule, derivatives = "z = x · s", ("dz/dx = s", "dz/ds = x")
+    grad_fn_name, op_name, ufunc = "MulBackward", "mul", np.multiply
+
+    def backward(self, g):
+        need_x, need_s = self.needs_input_grad[:2]
+        x, s = self.saved_tensors_if(need_s, need_x)
+        return (MulHalfByScalar.apply(g, s) if need_x else None,
+                (g * x).sum().to(self.s_dtype) if need_s else None)
+
+
+class DivHalfByScalar(HalfByScalar):
+    rule, derivatives = "z = x / s", ("dz/dx = 1/s", "dz/ds = −x/s²")
+    grad_fn_name, op_name, ufunc = "DivBackward", "div", np.divide
+
+    def backward(self, g):
+        need_x, need_s = self.needs_input_grad[:2]
+        x, s = self.saved_tensors_if(need_s, True)
+        if not need_s:
+            return DivHalfByScalar.apply(g, s), None
+        q = DivHalfByScalar.apply(DivHalfByScalar.apply(x, s), s)
+        return (DivHalfByScalar.apply(g, s) if need_x else None,
+                (-g * q).sum().to(self.s_dtype))
+
+
 class DivByCount(Elementwise):
     """``mean``'s division of a sum by the number n of its terms (a Python number). Backward
     reads nothing saved, so it may run again after the graph was freed, as torch's

@@ -136,11 +136,11 @@ class BinaryCrossEntropyWithLogits(Function):
             loss = _op(np.multiply, loss, weight, into=True)
         if reduction == "none":
             return loss
-        acc, out = sum_dtype(loss.dtype)
-        total = np.asarray(kernels.reduce.sum(loss, tuple(range(loss.ndim)), False, acc))
-        if reduction == "mean":
-            total = np.divide(total, np.asarray(loss.size, acc))
-        return total.astype(out)
+        if reduction == "sum":
+            return np.asarray(kernels.reduce.sum(loss, None, False, loss.dtype))
+        acc = sum_dtype(loss.dtype)[0]          # (torch's mean: float16 summed as float32)
+        total = np.asarray(kernels.reduce.sum(loss, None, False, acc))
+        return np.divide(total, np.asarray(loss.size, acc)).astype(loss.dtype)
 
     def backward(self, g):
         x, y = self.saved_tensors          # (each gradient reads both)
@@ -246,8 +246,11 @@ class MseLoss(Function):
         sq = diff * diff
         if reduction == "none":
             return sq
-        return np.asarray(sq.sum() / sq.size if reduction == "mean" else sq.sum(),
-                          dtype=sq.dtype)
+        if reduction == "sum":
+            return kernels.reduce.sum(sq, None, False, sq.dtype)
+        acc = sum_dtype(sq.dtype)[0]        # (torch's mean: float16 summed as float32)
+        total = kernels.reduce.sum(sq, None, False, acc)
+        return np.divide(total, np.asarray(sq.size, acc)).astype(sq.dtype)
 
     def backward(self, g):
         x, y = self.saved_tensors

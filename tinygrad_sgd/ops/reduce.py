@@ -17,6 +17,8 @@ import numpy as np
 from ..arguments import kept_shape
 from ..autograd import Function, is_grad_enabled
 from .. import kernels
+from ..kernels import vecmath
+from ..kernels.vecmath import in_float
 from .elementwise import keep_where
 from .shape import Cat, IndexAdd
 
@@ -42,11 +44,8 @@ class Sum(Function):
     def forward(self, x, dims, keepdim, dtype=None):
         self.in_shape, self.in_dtype = x.shape, x.dtype
         self.kept = kept_shape(x.shape, dims)
-        acc, out = sum_dtype(np.dtype(dtype or x.dtype))
-        if dtype is not None:
-            out = np.dtype(dtype)
-        return np.asarray(kernels.reduce.sum(x.array, dims, keepdim, acc)).astype(out,
-                                                                                copy=False)
+        out = np.dtype(dtype) if dtype is not None else sum_dtype(x.dtype)[1]
+        return np.asarray(kernels.reduce.sum(x.array, dims, keepdim, out))
 
     def backward(self, g):
         return g.to(self.in_dtype).reshape(self.kept).expand(self.in_shape)
@@ -265,7 +264,10 @@ class LogSumExp(Function):
         if d.size:
             m = np.max(d, axis=dims, keepdims=True)
             m = np.where(np.isinf(m), np.zeros((), d.dtype), m)
-        out = np.log(np.sum(np.exp(d - m), axis=dims, keepdims=True)) + m
+        # torch's steps: exp(x − m) summed in its order, the log, then + m
+        e = in_float(vecmath.exp, np.asarray(d - m))
+        total = kernels.reduce.sum(e, dims, True, e.dtype)
+        out = in_float(lambda v: vecmath.via_float64(np.log, v), total) + m
         out = squeeze_dims(np.asarray(out, dtype=d.dtype), dims, keepdim)
         self.save_for_backward(x)
         self.save_output(out)

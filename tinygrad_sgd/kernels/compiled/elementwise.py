@@ -7,9 +7,6 @@
     row_sums       the sums of the rows of a matrix, accumulated in float64 — a convolution's
                    bias gradient (one channel's values are one contiguous run in the
                    batch-innermost layout)
-    column_sums    the sums of the columns of a matrix, in float64 — a linear layer's bias
-                   gradient, the gradient of anything broadcast over the leading dims (NumPy
-                   adds the rows one after the other in float32, at a third of the speed)
     add_rows       a row added to every row of a matrix in place — a linear layer's bias
                    (the same sums as NumPy's broadcast add, which is 2x slower)
 
@@ -19,11 +16,11 @@ the memory of their arguments in memory order (see :func:`..layout.memory_order`
 import numba
 import numpy as np
 
-from . import kernel, U
+from . import kernel
 from .. import buffers
 from ..threads import parallel_for
 
-__all__ = ["relu", "keep_where", "row_sums", "column_sums", "add_rows"]
+__all__ = ["relu", "keep_where", "row_sums", "add_rows"]
 
 
 # no fastmath: "no signed zeros" would let LLVM turn the select into a max, and −0 must stay
@@ -79,45 +76,6 @@ def row_sums(a):
     out = np.empty(a.shape[0], np.float64)
     parallel_for(a.shape[0], lambda r0, r1: _row_sums(a, r0, r1, out), a.size)
     return out
-
-
-@kernel
-def _column_sums(a, r0, r1, out):
-    """Σ_r a[r, c] over the rows r0..r1 into ``out`` (n numbers, float64), rows in order."""
-    n = a.shape[1]
-    flat = a.reshape(a.size)
-    acc = np.zeros(n)                 # (a local array: the loop vectorizes, out may alias)
-    for r in range(r0, r1):
-        start = U(r * n)
-        for c in range(n):
-            acc[c] += flat[start + U(c)]
-    out[:] = acc
-
-
-# Column sums go a block of rows at a time, about this many elements each, a thread taking a run
-# of whole blocks; the blocks' sums are then added in order. The blocks depend on the shape
-# alone, so the sums do not depend on the number of threads. (Threads taking columns instead
-# read every row in halves: on two threads that was 2-3x slower than one.)
-COLUMN_BLOCK = 1 << 18
-
-
-def column_sums(a):
-    """Σ_r a[r, c] for a C-contiguous float32/64 matrix, in float64 (the caller rounds):
-    the rows in blocks (:data:`COLUMN_BLOCK`), each block's numbers added in row order."""
-    rows, n = a.shape
-    per = max(1, COLUMN_BLOCK // max(n, 1))
-    blocks = -(-rows // per)
-    if blocks <= 1:
-        out = np.zeros(n)
-        _column_sums(a, 0, rows, out)
-        return out
-    parts = np.zeros((blocks, n))
-
-    def run(b0, b1):
-        for k in range(b0, b1):
-            _column_sums(a, k * per, min(rows, (k + 1) * per), parts[k])
-    parallel_for(blocks, run, a.size)
-    return np.add.reduce(parts, axis=0)
 
 
 @kernel
