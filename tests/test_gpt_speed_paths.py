@@ -714,23 +714,22 @@ def test_half_softmax_is_computed_in_float_and_rounded_once_as_torch(backend):
         assert differ <= 10 and steps <= 2
 
 
-def test_half_log_softmax_is_the_exact_value_rounded_once(backend):
-    """float16 log-softmax computed in float32 and rounded once: the float64 value rounded to
-    half in all but a few places (a step or two off there); its gradient the formula g − e^z·Σg on
-    the saved half z, rounded once. (torch's half log-softmax is less accurate: 1055 of these
-    10,200 numbers differ from it, −4.8e-4 where torch gives 0.)"""
+def test_half_log_softmax_is_torchs(backend):
+    """float16 log-softmax in torch's steps (its sum of exponentials and that sum's log held
+    in half precision, see kernels/softmax.py): torch's bits, value and gradient, but where
+    torch's float32 exp or log rounds the other way (2 of these 10,200 numbers, one step) —
+    torch's half log-softmax is less accurate than the float64 value rounded once, and the
+    library gives torch's numbers."""
     rng = np.random.default_rng(16)
     x = (rng.standard_normal((600, 17)) * 4).astype(np.float16)
     g = rng.standard_normal((600, 17)).astype(np.float16)
-    a = tg.tensor(x, requires_grad=True)
-    y = a.log_softmax(-1)
-    (d,) = autograd.grad(y, a, tg.tensor(g))
-    assert y.dtype == d.dtype == tg.float16
-    x64, g64 = x.astype(np.float64), g.astype(np.float64)
-    m = x64.max(-1, keepdims=True)
-    z = x64 - m - np.log(np.exp(x64 - m).sum(-1, keepdims=True))
-    saved = y.numpy().astype(np.float64)
-    dz = g64 - np.exp(saved) * g64.sum(-1, keepdims=True)
-    for mine, want in ((y.numpy(), z.astype(np.float16)), (d.numpy(), dz.astype(np.float16))):
-        differ, steps = _half_steps(mine, want)
-        assert differ <= 10 and steps <= 2
+    results = []
+    for L in (tg, torch):
+        a = L.tensor(x, requires_grad=True)
+        y = a.log_softmax(-1)
+        (d,) = L.autograd.grad(y, a, L.tensor(g))
+        results.append((y.detach().numpy(), d.numpy()))
+    for mine, theirs in zip(*results):
+        assert mine.dtype == theirs.dtype == np.float16
+        differ, steps = _half_steps(mine, theirs)
+        assert differ <= 5 and steps <= 1

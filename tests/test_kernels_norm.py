@@ -220,7 +220,8 @@ def test_float32_rows_far_from_zero_keep_their_variance(offset):
 @pytest.mark.filterwarnings("ignore:Mean of empty slice")
 def test_dispatch_only_layer_norm_reaches_the_compiled_kernels(monkeypatch, restore_backend):
     """Trailing dims of a C-contiguous float array go to the compiled rows; batch norm (channel
-    dim in between), a non-contiguous input, float16, and γ of another shape stay on NumPy."""
+    dim in between), a non-contiguous input and γ of another shape stay on NumPy; float16 is
+    computed in float32, so its rows go there too."""
     from tinygrad_sgd.kernels.compiled import norm as fast
     calls = []
     for name in ("layer_norm_forward", "layer_norm_backward"):
@@ -245,7 +246,8 @@ def test_dispatch_only_layer_norm_reaches_the_compiled_kernels(monkeypatch, rest
     assert run(x, (0, 2)) == []                                       # batch norm's dims
     assert run(x, (1,)) == []                                         # not trailing
     assert run(np.swapaxes(x, 0, 1), (2,)) == []                      # not C-contiguous
-    assert run(x.astype(np.float16), (2,)) == []                      # not float32/64
+    assert run(x.astype(np.float16), (2,)) == ["layer_norm_forward",  # float16: in
+                                               "layer_norm_backward"]  # float32's rows
     assert run(x, (2,), np.ones((1, 5), np.float32)) == []            # γ of another shape
     assert run(x, (2,), np.ones(5, np.float64)) == []                 # γ of another dtype
     assert run(np.zeros((3, 0), np.float32), (1,)) == []              # empty rows

@@ -22,6 +22,7 @@ from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32
                      get_float32_matmul_precision)
 from .device import device
 from .size import Size
+from .memory_layout import layout, strided
 from . import cuda
 from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like,
                        as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,
@@ -47,6 +48,7 @@ from .compiler import compile  # noqa: A001  (torch.compile: runs eagerly here)
 from .printing import set_printoptions
 from .kernels import allocator as _allocator
 from .functions.out import accept_out as _accept_out
+from .functions import deprecated_overloads as _deprecated_overloads  # noqa: F401  (add_(-lr, g))
 from .arguments import accept_numpy_names as _accept_numpy_names
 
 _accept_out(globals())      # torch.matmul(a, b, out=c): the top-level functions' out= keyword
@@ -84,7 +86,7 @@ __all__ = ["Tensor", "tensor",
            "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
            "float32", "float64", "int64",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
-           "Size", "dtype", "set_default_device", "get_default_device",
+           "Size", "dtype", "layout", "strided", "set_default_device", "get_default_device",
            "set_default_dtype", "get_default_dtype",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "is_anomaly_enabled",
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
@@ -96,7 +98,12 @@ __all__ = ["Tensor", "tensor",
            "set_warn_always", "is_warn_always_enabled", "set_flush_denormal", "compile",
            "e", "pi", "nan", "inf", "newaxis",
            "set_printoptions",
-           "nn", "optim", "data", "viz", "models", "save", "load"] + _functions.__all__
+           "nn", "optim", "data", "viz", "models", "save", "load",
+           # torch's dtype aliases (a star import shadows Python's float, int, bool, as torch's)
+           "float", "double", "half", "long", "int", "short", "bool", "finfo", "iinfo",
+           "promote_types", "result_type", "can_cast", "set_float32_matmul_precision",
+           "get_float32_matmul_precision", "has_lapack", "has_mkl", "has_openmp",
+           "has_spectral", "binomial", "vmap"] + _functions.__all__
 
 
 def __getattr__(name):

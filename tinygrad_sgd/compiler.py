@@ -14,7 +14,7 @@ import functools
 
 # torch.compiler's names (``compile`` is torch.compile; ``OptimizedModule`` is reached as an
 # attribute, as torch's is in torch._dynamo)
-__all__ = ["reset", "is_compiling", "is_dynamo_compiling", "disable", "list_backends"]
+__all__ = ["compile", "reset", "is_compiling", "is_dynamo_compiling", "disable", "list_backends"]
 
 _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
 _BACKENDS = ("cudagraphs", "inductor", "openxla", "tvm", "eager", "aot_eager",

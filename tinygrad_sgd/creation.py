@@ -23,6 +23,7 @@ from .dtypes import as_array, checked_scalar, default_float, number_dtype, refus
 from .errors import ShapeError
 from .kernels import libm
 from .kernels.layout import dim_order, memory_order
+from .memory_layout import check_layout
 from .random.exact import fma32, fma64
 from .tensor import Tensor, tensor_method
 
@@ -82,24 +83,28 @@ def _filled(op, fill, size, dtype, device, requires_grad, keywords=None):
                   requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, **size_keyword):
     """``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``: the default float dtype
     (float32) unless ``dtype`` says otherwise."""
+    check_layout(layout, "zeros")
     return _filled("zeros", 0, size, dtype, device, requires_grad, size_keyword)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, **size_keyword):
+    check_layout(layout, "ones")
     return _filled("ones", 1, size, dtype, device, requires_grad, size_keyword)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, **size_keyword):
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False, **size_keyword):
     """As torch's (uninitialised memory there); here the values are zeros."""
+    check_layout(layout, "empty")
     return _filled("empty", 0, size, dtype, device, requires_grad, size_keyword)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
     """Filled with ``fill_value``; without ``dtype``, torch's inference: a bool gives bool, an
     int int64, a float the default float dtype (float32)."""
+    check_layout(layout, "full")
     if not isinstance(fill_value, (numbers.Number, np.generic, Tensor)):
         raise TypeError(f"full(): argument 'fill_value' must be Number, not "
                         f"{type(fill_value).__name__}")
@@ -111,8 +116,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
                    requires_grad)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     check_device(device)
+    check_layout(layout, "eye")
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise ShapeError(f"eye: {name} must be greater or equal to 0, got {v}")
@@ -125,10 +131,12 @@ def _number(v):
     return v.item() if isinstance(v, (Tensor, np.generic)) else v
 
 
-def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
+           requires_grad=False):
     """``[start, start + step, ...)`` up to ``end`` (excluded): ``ceil((end − start) / step)``
     elements; int64 when start, end and step are integers, else the default float dtype."""
     check_device(device)
+    check_layout(layout, "arange")
     start, end, step = (_number(v) for v in (start, end, step))
     if end is None:
         start, end = 0, start
@@ -158,11 +166,12 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included); the default
     float dtype (float32) unless ``dtype`` says otherwise. As torch: ``start + i·step`` up to
     the middle, then ``end − (steps−1−i)·step``, each rounded once (a fused multiply-add)."""
     check_device(device)
+    check_layout(layout, "linspace")
     dtype = np.dtype(default_float() if dtype is None else dtype)
     start, end = _number(start), _number(end)
     if steps < 0:
@@ -183,10 +192,12 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,
+             requires_grad=False):
     """``base ** linspace(start, end, steps)``, as torch computes it: the ends in the dtype,
     the exponents in float64, the second half counted back from ``end``."""
     check_device(device)
+    check_layout(layout, "logspace")
     dtype = np.dtype(default_float() if dtype is None else dtype)
     if steps < 0:
         raise RuntimeError("logspace: number of steps must be non-negative")
@@ -377,6 +388,7 @@ def _like(fn, fill):
     def like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
              memory_format=None):
         check_device(device)
+        check_layout(layout, like.__name__)
         dtype = np.dtype(input.dtype if dtype is None else dtype)
         values = np.full(input.shape, fill, dtype)
         return made_like(values, like_strides(input, memory_format), requires_grad)
@@ -393,13 +405,16 @@ def full_like(input, fill_value, dtype=None, *, layout=None, device=None, requir
               memory_format=None):
     """``full`` with the shape (and, unless given, dtype) of ``input``, laid out in memory as
     it."""
+    check_layout(layout, "full_like")
     made = full(input.shape, fill_value, dtype=dtype or input.dtype, device=device,
                 requires_grad=False)
     return made_like(made.array, like_strides(input, memory_format), requires_grad)
 
 
 def _new(fill, name):
-    def new(self, *size, dtype=None, device=None, requires_grad=False, **size_keyword):
+    def new(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+            **size_keyword):
+        check_layout(layout, name)
         return _filled(name, fill, size, dtype or self.dtype, device, requires_grad,
                        size_keyword)
     new.__name__ = name
@@ -411,8 +426,9 @@ new_zeros, new_ones, new_empty = _new(0, "new_zeros"), _new(1, "new_ones"), _new
 
 
 @tensor_method
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device,
+def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, layout=layout, device=device,
                 requires_grad=requires_grad)
 
 

@@ -333,7 +333,8 @@ class Tensor:
 
     def detach(self):
         """A new leaf Tensor sharing the values, cut off from the graph."""
-        return Tensor._of(self.array)
+        from .autograd.strides import inherit_torch_layout        # (torch's strides, kept)
+        return inherit_torch_layout(Tensor._of(self.array), (self,), True)
 
     def detach_(self):
         self.grad_fn = None
@@ -426,10 +427,10 @@ class Tensor:
         return object.__format__(self, format_spec)
 
     def __matmul__(self, other):
-        return F.matmul(self, other)
+        return F.matmul(self, other) if _operand(other) else NotImplemented
 
     def __rmatmul__(self, other):
-        return F.matmul(F.as_operand(other, self), self)
+        return F.matmul(F.as_operand(other, self), self) if _operand(other) else NotImplemented
 
     def __getitem__(self, index):
         return F.getitem(self, index)
@@ -459,14 +460,26 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
+def _operand(other):
+    """Whether an operator takes ``other`` (a tensor, a number, a NumPy array), as torch's
+    do. For anything else — a list, a tuple, a string, None — it returns NotImplemented, so
+    that Python goes on as with torch: ``[0] * t`` repeats the list (``t.__index__``),
+    ``t == None`` is False, ``t + [1, 2]`` is a TypeError."""
+    return isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic))
+
+
 def _rtruediv(self, other):
     """``other / self`` for a number (or array) ``other``, as torch computes it:
     ``self.reciprocal() * other`` — its numbers (rounded twice) and its two nodes."""
+    if not _operand(other):
+        return NotImplemented
     return F.mul(F.reciprocal(self), other)
 
 
 def _operator(symbol, name, fn, reflected):
     def operator(self, other):
+        if not _operand(other):
+            return NotImplemented
         f = getattr(F, fn)
         return f(other, self) if reflected else f(self, other)
     operator.__name__ = operator.__qualname__ = name

@@ -38,12 +38,19 @@ __all__ = ["Row", "MODULES", "EXTRAS", "ShimModule", "TorchFinder", "torch_modul
 
 class Row(NamedTuple):
     """One torch module: the library module it resolves to (None: a namespace of submodules
-    only), the names of that module torch does not have (hidden), or the only names given."""
+    only), the names of that module torch does not have (hidden), or the only names given,
+    and the private names (``_pair``) torch has there that user code imports."""
     target: Optional[str]
     hidden: frozenset = frozenset()
     only: Optional[frozenset] = None
+    private: frozenset = frozenset()
 
 
+# torch.optim's one file per optimizer (torch.optim.adam.Adam); AdamW shares the library's adam
+_OPTIMIZER_FILES = {"adadelta": "Adadelta", "adagrad": "Adagrad", "adam": "Adam",
+                    "adamax": "Adamax", "adamw": "AdamW", "asgd": "ASGD", "lbfgs": "LBFGS",
+                    "nadam": "NAdam", "radam": "RAdam", "rmsprop": "RMSprop", "rprop": "Rprop",
+                    "sgd": "SGD", "sparse_adam": "SparseAdam"}
 MODULES = {
     "torch": Row("tinygrad_sgd", frozenset({
         "gradcheck", "gradgradcheck", "GradcheckError", "bool_", "DType", "get_rng", "data",
@@ -53,8 +60,14 @@ MODULES = {
     "torch.nn": Row("tinygrad_sgd.nn", frozenset({"IncompatibleKeys"})),
     "torch.nn.functional": Row("tinygrad_sgd.nn.functional", frozenset({"hinge_loss",
                                                                         "flatten"})),
-    "torch.nn.init": Row("tinygrad_sgd.nn.init"),
+    "torch.nn.init": Row("tinygrad_sgd.nn.init", private=frozenset({
+        "_calculate_fan_in_and_fan_out", "_calculate_correct_fan", "_no_grad_uniform_",
+        "_no_grad_normal_"})),
     "torch.nn.utils": Row("tinygrad_sgd.nn.utils"),
+    "torch.nn.utils.clip_grad": Row("tinygrad_sgd.nn.utils", only=frozenset({
+        "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"})),
+    "torch.nn.utils.convert_parameters": Row("tinygrad_sgd.nn.utils", only=frozenset({
+        "parameters_to_vector", "vector_to_parameters"})),
     "torch.nn.utils.rnn": Row("tinygrad_sgd.nn.utils.rnn"),
     "torch.nn.utils.parametrize": Row("tinygrad_sgd.nn.utils.parametrize"),
     "torch.nn.utils.parametrizations": Row("tinygrad_sgd.nn.utils.parametrizations"),
@@ -69,21 +82,28 @@ MODULES = {
     "torch.compiler": Row("tinygrad_sgd.compiler", frozenset({"InvalidBackend"})),
     "torch.nn.modules": Row("tinygrad_sgd.nn.modules", frozenset({"SUBMODULES"})),
     "torch.optim.swa_utils": Row("tinygrad_sgd.optim.swa_utils"),
-    "torch.optim": Row("tinygrad_sgd.optim", frozenset({"optimizer", "step_hooks"})),
+    "torch.optim": Row("tinygrad_sgd.optim", frozenset({"optimizer", "step_hooks"})
+                       | _OPTIMIZER_FILES.keys()),     # (torch deletes these names)
     "torch.optim.lr_scheduler": Row("tinygrad_sgd.optim.lr_scheduler"),
-    "torch.optim.optimizer": Row("tinygrad_sgd.optim.optimizer"),
+    "torch.optim.optimizer": Row("tinygrad_sgd.optim.optimizer", only=frozenset({
+        "Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
+        "required"})),
     "torch.autograd": Row("tinygrad_sgd.autograd", frozenset({
         "SumToShape", "make_grads", "module_scope", "run_backward", "sum_to_shape",
         "is_anomaly_enabled", "is_grad_enabled"})),
     "torch.autograd.function": Row("tinygrad_sgd.autograd.custom", only=frozenset({
         "Function", "once_differentiable"})),
     "torch.autograd.functional": Row("tinygrad_sgd.autograd.functional"),
+    "torch.autograd.graph": Row("tinygrad_sgd.autograd.graph"),
+    "torch.autograd.grad_mode": Row("tinygrad_sgd.autograd", only=frozenset({
+        "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"})),
     "torch.func": Row("tinygrad_sgd.func"),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
     "torch.accelerator": Row("tinygrad_sgd.accelerator"),
     "torch.backends": Row(None),
     "torch.backends.mps": Row("tinygrad_sgd.backends.mps"),
     "torch.backends.cudnn": Row("tinygrad_sgd.backends.cudnn"),
+    "torch.backends.cuda": Row("tinygrad_sgd.backends.cuda"),
     "torch.version": Row("tinygrad_sgd._torch_shim.version", frozenset({"TorchVersion"})),
     "torch.cuda.amp": Row("tinygrad_sgd.amp.cuda_amp"),
     "torch.amp": Row("tinygrad_sgd.amp"),
@@ -97,6 +117,8 @@ MODULES = {
     "torch.utils.checkpoint": Row("tinygrad_sgd.utils.checkpoint"),
     "torch.utils.hooks": Row("tinygrad_sgd.utils.hooks"),
     "torch.utils.data": Row("tinygrad_sgd.utils.data"),
+    "torch.utils.data._utils": Row(None),
+    "torch.utils.data._utils.collate": Row("tinygrad_sgd.utils.data.collate"),
     "torch.utils.data.dataloader": Row("tinygrad_sgd.utils.data.dataloader", only=frozenset({
         "DataLoader", "get_worker_info", "default_collate", "default_convert"})),
     "torch.utils.data.dataset": Row("tinygrad_sgd.utils.data.dataset", only=frozenset({
@@ -115,6 +137,28 @@ _NN_MODULES = ("module", "linear", "conv", "batchnorm", "normalization", "instan
                "fold", "channelshuffle", "lazy", "adaptive")
 MODULES.update({f"torch.nn.modules.{name}": Row(f"tinygrad_sgd.nn.modules.{name}")
                 for name in _NN_MODULES})
+MODULES["torch.nn.modules.utils"] = Row("tinygrad_sgd.nn.modules.utils", private=frozenset({
+    "_single", "_pair", "_triple", "_quadruple", "_ntuple", "_reverse_repeat_tuple"}))
+MODULES.update({f"torch.optim.{name}": Row("tinygrad_sgd.optim." + name.replace("adamw", "adam"),
+                                           only=frozenset({cls}))
+                for name, cls in _OPTIMIZER_FILES.items()})
+
+# What ``from torch.xyz import *`` brings: the names dir() offers (those of torch's __all__, or
+# its public names), but for the submodules (only those torch's __all__ lists, or all of
+# torch.nn's, which has no __all__) and the names torch leaves out of its __all__.
+STARRED_SUBMODULES = {
+    "torch.nn": {"attention", "functional", "grad", "init", "modules", "parameter", "utils"},
+    "torch.nn.utils": {"parametrizations", "parametrize", "rnn", "stateless"},
+    "torch.optim": {"lr_scheduler", "swa_utils"}, "torch.autograd": {"grad_mode"},
+    "torch.cuda": {"amp"}}
+NOT_STARRED = {
+    "torch": {"HalfTensor", "broadcast_shapes", "channels_last", "contiguous_format",
+              "from_dlpack", "lu", "pca_lowrank", "preserve_format", "return_types",
+              "set_default_dtype", "set_grad_enabled", "strided", "svd_lowrank", "to_dlpack",
+              "unique"},
+    "torch.random": {"default_generator"}, "torch.optim.optimizer": {"required"},
+    "torch.backends.cudnn": {"allow_tf32", "benchmark", "benchmark_limit", "deterministic",
+                             "enabled", "is_acceptable", "is_available", "version"}}
 # the private base classes user code names by torch's path (nn.modules.batchnorm._BatchNorm)
 _NN_PRIVATE = {"conv": ("_ConvNd",), "batchnorm": ("_BatchNorm", "_NormBase"),
                "instancenorm": ("_InstanceNorm",), "loss": ("_Loss", "_WeightedLoss"),
@@ -213,6 +257,7 @@ class ShimModule(types.ModuleType):
         self.__path__ = []                                  # a package: submodules import
         self.__package__ = name
         self._target_name, self._hidden, self._only = row.target, row.hidden, row.only
+        self._private = row.private
         self._children = _children(name)
         if name == "torch":                      # torch.__version__, a comparable version
             from .version import __version__
@@ -222,6 +267,9 @@ class ShimModule(types.ModuleType):
         return None if self._target_name is None else importlib.import_module(self._target_name)
 
     def __getattr__(self, attr: str):
+        if attr == "__all__":                              # for ``from torch.xyz import *``
+            self.__all__ = self._starred()
+            return self.__all__
         if attr.startswith("__") and attr.endswith("__"):
             raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
         value = self._resolve(attr)
@@ -236,7 +284,8 @@ class ShimModule(types.ModuleType):
         if attr in extras:
             return extras[attr]()
         target = self._target()
-        if target is None or attr in self._hidden or attr.startswith("_") \
+        if target is None or attr in self._hidden \
+                or (attr.startswith("_") and attr not in self._private) \
                 or (self._only is not None and attr not in self._only):
             raise not_provided(full)
         try:
@@ -252,14 +301,20 @@ class ShimModule(types.ModuleType):
         names = (set(self._children) - self._hidden) | set(EXTRAS.get(self.__name__, {}))
         target = self._target()
         if target is not None:
-            public = getattr(target, "__all__", None) or [n for n in vars(target)
-                                                          if not n.startswith("_")]
+            public = self._only or getattr(target, "__all__", None) or \
+                [n for n in vars(target) if not n.startswith("_")]
             for n in public:
                 if n in self._hidden or (self._only is not None and n not in self._only):
                     continue
-                if not isinstance(getattr(target, n, None), (types.ModuleType, type(None))):
-                    names.add(n)
+                if hasattr(target, n) and not isinstance(getattr(target, n), types.ModuleType):
+                    names.add(n)                       # (torch.newaxis is None)
         return sorted(names)
+
+    def _starred(self):
+        """The names ``import *`` brings (see :data:`STARRED_SUBMODULES`, :data:`NOT_STARRED`)."""
+        skipped = (self._children - STARRED_SUBMODULES.get(self.__name__, set())) \
+            | NOT_STARRED.get(self.__name__, set())
+        return [n for n in dir(self) if not n.startswith("_") and n not in skipped]
 
     def __repr__(self):
         target = self._target_name or "a namespace"

@@ -18,7 +18,7 @@ from .engine import backward, grad, run_backward, make_grads, sum_to_shape, SumT
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "backward", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "graph", "Variable", "variable"]
+           "graph", "Variable", "variable", "inference_mode"]
 
 
 class _VariableMeta(type):

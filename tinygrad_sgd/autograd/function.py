@@ -23,7 +23,7 @@ import weakref
 
 import numpy as np
 
-from . import anomaly, graph
+from . import anomaly, graph, strides
 from .torch_names import torch_mode, torch_name
 from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
 from .. import versions
@@ -280,7 +280,7 @@ class Function:
         fp_state = np_fp_state.set(FP_IGNORE)  # NumPy's overflow/invalid warnings off
         try:
             result = node.forward(*args, **kwargs)
-            out = _wrap(Tensor, result)
+            out = strides.inherit_torch_layout(_wrap(Tensor, result), args, cls.is_view)
             if type(result) is not np.ndarray and node.__dict__.get("_out_array") is result:
                 node._out_array = out.array   # a NumPy scalar saved: watch the tensor's memory
         except ValueError as e:
@@ -394,7 +394,7 @@ class Function:
         if torch_mode():
             where = ("torch.autograd.function." if getattr(type(self), "_torch_forward", None)
                      is not None else "")
-            return f"<{where}{self.name()} object at {hex(id(self))}>"
+            return f"<{where}{self.name().rsplit('::')[-1]} object at {hex(id(self))}>"
         return f"<{self.name()}>"
 
 

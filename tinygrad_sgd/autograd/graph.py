@@ -2,7 +2,7 @@
 keeps what backward will need::
 
     def pack_hook(x):          # called when an op saves x for backward
-        return x.numpy().copy()       # anything: a copy, a file name, a compressed form
+        return x.detach().numpy().copy()       # anything: a copy, a file name, a compressed form
     def unpack_hook(packed):   # called when backward asks for it again
         return tg.tensor(packed)
 

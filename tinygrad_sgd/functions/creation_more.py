@@ -1,9 +1,10 @@
 """More of torch's ways of making a tensor: ``scalar_tensor``, ``asarray`` (shares memory
 where it can, as torch's), ``empty_strided`` and ``empty_permuted`` (torch's memory-layout
-requests; the values here are zeros, as ``empty``'s, and the layout NumPy's own)."""
+requests: the strides asked for; the values here are zeros, as ``empty``'s)."""
 import numbers
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .. import creation
 from ..device import check_device
@@ -61,19 +62,27 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
-    """A tensor of ``size`` (zeros here: torch leaves the values unset); ``stride`` only asks
-    torch for a memory layout, so it is checked, not used."""
+    """A tensor of ``size`` with ``stride`` (zeros here: torch leaves the values unset), over
+    memory of the size those strides need."""
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality "
                            f"of strides ({len(stride)})")
-    return creation.empty(size, dtype=dtype, device=device, requires_grad=requires_grad)
+    if any(s < 0 for s in stride):
+        raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    out = creation.empty(size, dtype=dtype, device=device)
+    need = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    memory = np.zeros(need, out.array.dtype)
+    item = memory.itemsize
+    out = Tensor._of(as_strided(memory, size, tuple(s * item for s in stride)))
+    return out.requires_grad_() if requires_grad else out
 
 
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
                    requires_grad=False, pin_memory=False):
     """A tensor of ``size`` (zeros here); ``physical_layout`` (a permutation of the dims: the
-    order in memory torch would use) is checked, not used."""
+    order in memory, outermost first) gives its strides."""
     size, order = tuple(size), tuple(physical_layout)
     if len(size) != len(order):
         raise RuntimeError(f"Number of dimensions in size does not match the length of the "
@@ -84,4 +93,6 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     if any(not 0 <= d < len(size) for d in order):
         raise ShapeError(f"Dimension out of range (expected to be in range of "
                          f"[{-len(size)}, {len(size) - 1}], but got {max(order)})")
-    return creation.empty(size, dtype=dtype, device=device, requires_grad=requires_grad)
+    dense = creation.empty(tuple(size[d] for d in order), dtype=dtype, device=device)
+    out = Tensor._of(dense.array.transpose(np.argsort(order)))   # (memory in that order)
+    return out.requires_grad_() if requires_grad else out

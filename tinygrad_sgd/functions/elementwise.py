@@ -192,17 +192,32 @@ def _scaled(a, b, alpha):
     """``alpha · b`` for add and sub, with torch's checks of ``alpha`` against the result."""
     if type(alpha) is int and alpha == 1:
         return b
+    _check_alpha(a, alpha)
+    return b if alpha == 1 else mul(b, alpha)
+
+
+def _check_alpha(a, alpha):
+    """torch's checks of add's and sub's ``alpha`` against the result's dtype."""
     if isinstance(alpha, (bool, np.bool_)) and a.dtype != bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if isinstance(alpha, (float, np.floating)) and a.dtype.kind in "biu":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
-    return b if alpha == 1 else mul(b, alpha)
+
+
+def _fused(a, alpha):
+    """Whether ``a ± alpha·b`` is one fused multiply-add (floats, alpha ≠ 1), as torch's."""
+    if a.dtype.kind != "f" or alpha == 1:
+        return False
+    _check_alpha(a, alpha)
+    return True
 
 
 @tensor_method
 def add(input, other, *, alpha=1):
     a, b = operands(input, other)
+    if _fused(a, alpha):
+        return ops.AddScaled.apply(a, b, alpha)
     return ops.Add.apply(a, _scaled(a, b, alpha))
 
 
@@ -217,7 +232,10 @@ def sub(input, other, *, alpha=1):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                            "supported. If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
-    out = ops.Sub.apply(a, _scaled(a, b, alpha))
+    if _fused(a, alpha):
+        out = ops.SubScaled.apply(a, b, alpha)
+    else:
+        out = ops.Sub.apply(a, _scaled(a, b, alpha))
     return out if isinstance(input, Tensor) else named(out, "RsubBackward1", other)
 
 

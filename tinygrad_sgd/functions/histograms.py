@@ -1,21 +1,90 @@
-"""``histogramdd``: counts (or summed weights) of points in a grid of bins, as torch's.
+"""``histogram`` and ``histogramdd``: counts (or summed weights) of values in bins, as torch's.
 
-The input's last dim holds each point's D coordinates; ``bins`` is one count for every dim,
+``histogram`` bins the elements of a tensor; for ``histogramdd`` the input's last dim holds
+each point's D coordinates: ``bins`` is one count for every dim,
 a count per dim, or per dim a 1-d tensor of increasing edges. A dim's equal-width edges
 span ``range`` (D (min, max) pairs, flattened) or the points' own min and max, found
-exactly as :func:`.misc.histogram` finds them, and a point falls in the bin whose edges
+exactly as :func:`histogram` finds them, and a point falls in the bin whose edges
 enclose it, the last bin closed on the right. Not differentiable (counts), as torch.
 """
 
 import numpy as np
 
 from ..printing import return_type
-from ..tensor import Tensor
-from .misc import _linspace, _name
+from ..tensor import Tensor, tensor_method
+from .misc import _name
 
-__all__ = ["histogramdd"]
+__all__ = ["histogram", "histogramdd"]
 
 _HistogramDD = return_type("histogramdd", "hist bin_edges")
+_Histogram = return_type("histogram", "hist bin_edges")
+
+
+def _linspace(lo, hi, steps, dtype):
+    """torch's linspace in ``dtype``: start + step·i in the first half, end − step·(n−1−i)
+    after, each with one rounding (torch's kernel uses fused multiply-adds: emulated here in
+    a wider float — exact for float32, and for float64 where long double is wider)."""
+    t = dtype.type
+    wide = np.longdouble if dtype == np.float64 else np.float64
+    step = wide((t(hi) - t(lo)) / t(steps - 1))
+    i = np.arange(steps)
+    return np.where(i < steps // 2, wide(t(lo)) + step * i,
+                    wide(t(hi)) - step * (steps - 1 - i)).astype(dtype)
+
+
+def _density(hist, edges):
+    """torch's density, in the histogram's dtype and its order of operations: ``hist /
+    hist.sum()``, then divided by each dim's bin widths in turn."""
+    hist = hist / hist.dtype.type(hist.sum())
+    for k, e in enumerate(edges):
+        shape = [1] * hist.ndim
+        shape[k] = -1
+        hist = hist / np.diff(e).reshape(shape)
+    return hist
+
+
+@tensor_method
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """Counts (or summed weights) of the elements in ``bins`` equal-width bins over ``range``
+    (default: the min and max), or between the edges of a 1-d tensor ``bins``; the last bin
+    includes its right edge. Returns (hist, bin_edges); not differentiable."""
+    a = input.array.reshape(-1)
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{_name(a.dtype)}\'')
+    dtype = a.dtype
+    if weight is not None and weight.shape != input.shape:
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have "
+                           f"the same shape as the input tensor excluding its innermost "
+                           f"dimension, but got input with shape {list(a.shape) + [1]} and "
+                           f"weight with shape {list(weight.shape)}")
+    if isinstance(bins, Tensor):
+        edges = bins.array.astype(dtype)
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               f"dimension 0")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+            if lo > hi:
+                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got "
+                                   f"min {lo:g} max {hi:g} for dimension 0")
+        else:
+            lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 1.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is "
+                               f"not finite")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _linspace(lo, hi, bins + 1, dtype)
+    n = edges.size - 1
+    idx = np.searchsorted(edges, a, side="right") - 1
+    idx[a == edges[-1]] = n - 1                   # the last bin is closed on the right
+    inside = (idx >= 0) & (idx < n) & (a >= edges[0]) & (a <= edges[-1])
+    w = None if weight is None else weight.array.reshape(-1)[inside].astype(np.float64)
+    hist = np.bincount(idx[inside], weights=w, minlength=max(n, 0)).astype(dtype)
+    if density:
+        hist = _density(hist, [edges])
+    return _Histogram(Tensor._of(hist), Tensor._of(edges))
 
 
 def histogramdd(input, bins, *, range=None, weight=None, density=False):
@@ -59,16 +128,11 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     flat = np.ravel_multi_index(tuple(i[inside] for i in where), sizes) if inside.any() else \
         np.zeros(0, dtype=np.int64)
     w = None if weight is None else weight.array.reshape(-1)[inside].astype(np.float64)
-    hist = np.bincount(flat, weights=w, minlength=int(np.prod(sizes))).astype(np.float64)
+    hist = np.bincount(flat, weights=w, minlength=int(np.prod(sizes))).astype(dtype)
     hist = hist.reshape(sizes)
     if density:
-        volume = np.ones(sizes)
-        for k, e in enumerate(edges):
-            shape = [1] * d
-            shape[k] = -1
-            volume = volume * np.diff(e.astype(np.float64)).reshape(shape)
-        hist = hist / (hist.sum() * volume)
-    return _HistogramDD(Tensor._of(hist.astype(dtype)), tuple(Tensor._of(e) for e in edges))
+        hist = _density(hist, edges)
+    return _HistogramDD(Tensor._of(hist), tuple(Tensor._of(e) for e in edges))
 
 
 def _edges(col, bins, range, k, dtype):

@@ -293,6 +293,11 @@ def setitem(self, index, value):
                         f"{_dtype_name(self.dtype)} tensor")
     node_name = setitem_rules(index, value, self)
     index = torch_index(index, self.shape)
+    if isinstance(value, Tensor) and value.ndim and value.shape[0] == 1:
+        # as torch's copy_to: the value's leading 1s go first (x[i] = model(x_i) with a (1,)
+        # result, y[0] = row of shape (1, n)), then it is broadcast to the selected part
+        lead = next((i for i, n in enumerate(value.shape) if n != 1), value.ndim)
+        value = value.reshape(value.shape[lead:])
     if autograd.is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and
                                                               value.requires_grad)):
         out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
@@ -303,7 +308,7 @@ def setitem(self, index, value):
     try:
         target[where] = v
     except ValueError as e:
-        if "broadcast" not in str(e):
+        if "broadcast" not in str(e) and "sequence" not in str(e):
             raise
         raise ShapeError(f"setitem: a value of shape {tuple(np.shape(v))} can't be written into "
                          f"the selected part, of shape {np.shape(target[where])} (the expanded "

@@ -10,7 +10,6 @@ import numbers
 
 import numpy as np
 
-from ..printing import return_type
 from ..tensor import Tensor, tensor_method
 from ..ops.math import Addcdiv, Addcmul
 from .elementwise import (ge, gt, le, lt, ne, not_implemented, require_tensors, result_type,
@@ -19,7 +18,7 @@ from .math import lerp
 from .reduce import norm
 from .sort import sort
 
-__all__ = ["dist", "addcmul", "addcdiv", "quantile", "nanquantile", "msort", "renorm", "histogram",
+__all__ = ["dist", "addcmul", "addcdiv", "quantile", "nanquantile", "msort", "renorm",
            "is_tensor", "is_floating_point", "is_complex", "numel", "equal", "not_equal",
            "greater", "greater_equal", "less", "less_equal", "inference_mode",
            "is_inference_mode_enabled", "detach", "is_nonzero", "is_same_size"]
@@ -194,66 +193,6 @@ def renorm(input, p, dim, maxnorm):
 def _name(dtype):
     from .elementwise import torch_dtype_name
     return torch_dtype_name(dtype)
-
-
-# ---------------------------------------------------------------------------- histogram
-_Histogram = return_type("histogram", "hist bin_edges")
-
-
-def _linspace(lo, hi, steps, dtype):
-    """torch's linspace in ``dtype``: start + step·i in the first half, end − step·(n−1−i)
-    after, each with one rounding (torch's kernel uses fused multiply-adds: emulated here in
-    a wider float — exact for float32, and for float64 where long double is wider)."""
-    t = dtype.type
-    wide = np.longdouble if dtype == np.float64 else np.float64
-    step = wide((t(hi) - t(lo)) / t(steps - 1))
-    i = np.arange(steps)
-    return np.where(i < steps // 2, wide(t(lo)) + step * i,
-                    wide(t(hi)) - step * (steps - 1 - i)).astype(dtype)
-
-
-@tensor_method
-def histogram(input, bins, *, range=None, weight=None, density=False):
-    """Counts (or summed weights) of the elements in ``bins`` equal-width bins over ``range``
-    (default: the min and max), or between the edges of a 1-d tensor ``bins``; the last bin
-    includes its right edge. Returns (hist, bin_edges); not differentiable."""
-    a = input.array.reshape(-1)
-    if a.dtype.kind != "f":
-        raise NotImplementedError(f'"histogramdd" not implemented for \'{_name(a.dtype)}\'')
-    dtype = a.dtype
-    if weight is not None and weight.shape != input.shape:
-        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have "
-                           f"the same shape as the input tensor excluding its innermost "
-                           f"dimension, but got input with shape {list(a.shape) + [1]} and "
-                           f"weight with shape {list(weight.shape)}")
-    if isinstance(bins, Tensor):
-        edges = bins.array.astype(dtype)
-    else:
-        if bins <= 0:
-            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
-                               f"dimension 0")
-        if range is not None:
-            lo, hi = float(range[0]), float(range[1])
-            if lo > hi:
-                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got "
-                                   f"min {lo:g} max {hi:g} for dimension 0")
-        else:
-            lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 1.0)
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is "
-                               f"not finite")
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = _linspace(lo, hi, bins + 1, dtype)
-    n = edges.size - 1
-    idx = np.searchsorted(edges, a, side="right") - 1
-    idx[a == edges[-1]] = n - 1                   # the last bin is closed on the right
-    inside = (idx >= 0) & (idx < n) & (a >= edges[0]) & (a <= edges[-1])
-    w = None if weight is None else weight.array.reshape(-1)[inside].astype(np.float64)
-    hist = np.bincount(idx[inside], weights=w, minlength=max(n, 0)).astype(np.float64)
-    if density:
-        hist = hist / (hist.sum() * np.diff(edges.astype(np.float64)))
-    return _Histogram(Tensor._of(hist.astype(dtype)), Tensor._of(edges))
 
 
 # ---------------------------------------------------------------------------- predicates

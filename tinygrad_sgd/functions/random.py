@@ -26,6 +26,8 @@ resampling results: contiguous tensors in torch; :func:`tinygrad_sgd.creation.to
 torch's ``normal``/``bernoulli``/``poisson`` of a tensor that requires grad give a result that
 requires grad with a gradient of zero; here the result is a constant (no graph).
 """
+# house: long file — torch's random factories, their argument forms (randint's three spellings,
+# layout/device checks) and the memory-order draws they share are kept on one page
 import numbers
 import warnings
 
@@ -36,6 +38,7 @@ from ..arguments import listed, shape_arg
 from ..creation import contiguous_strides, dim_order, like_strides, made_like, torch_strides
 from ..dtypes import default_float
 from ..kernels.layout import inverse_order
+from ..memory_layout import check_layout
 from ..tensor import Tensor, tensor_method
 from .inplace import inplace
 
@@ -87,7 +90,8 @@ def get_rng() -> Generator:
 
 
 # ---------------------------------------------------------------------------- arguments
-def _check_device(device):
+def _check_device(device, layout=None, op=None):
+    check_layout(layout, op)          # (the one layout: strided)
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"device {str(device)!r} is not available: tinygrad_sgd computes on "
                            f"the CPU only")
@@ -162,20 +166,20 @@ def _size(op, size, size_keyword):
     return listed(op, size, size_keyword, "size")
 
 
-def rand(*size, generator=None, dtype=None, requires_grad=False, device=None,
+def rand(*size, generator=None, dtype=None, layout=None, requires_grad=False, device=None,
          **size_keyword) -> Tensor:
     """Uniform samples in [0, 1) (``dtype`` the default float dtype, float32, unless given):
     ``torch.rand``."""
-    _check_device(device)
+    _check_device(device, layout, "rand")
     shape = _size("rand", size, size_keyword)
     return _make(R.rand(shape, _dtype(dtype, default_float()), generator), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False, device=None,
+def randn(*size, generator=None, dtype=None, layout=None, requires_grad=False, device=None,
           **size_keyword) -> Tensor:
     """Standard normal samples (``dtype`` the default float dtype, float32, unless given):
     ``torch.randn``."""
-    _check_device(device)
+    _check_device(device, layout, "randn")
     shape = _size("randn", size, size_keyword)
     return _make(R.randn(shape, _dtype(dtype, default_float()), generator), requires_grad)
 
@@ -193,6 +197,10 @@ def _int_bound(value, name, position, fn):
 
 def _low_high_size(low, high, size, fn):
     """torch's two spellings: ``f(high, size)`` and ``f(low, high, size)``."""
+    if low is None:                                   # f(high=h, size=s)
+        if high is None:
+            raise TypeError(f'{fn}() missing 2 required positional argument: "high", "size"')
+        low = 0
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
         high = _int_bound(high, "high", 1, fn)
@@ -205,54 +213,54 @@ def _low_high_size(low, high, size, fn):
     return low, high, size
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, requires_grad=False,
-            device=None) -> Tensor:
+def randint(low=None, high=None, size=None, *, generator=None, dtype=None, layout=None,
+            requires_grad=False, device=None) -> Tensor:
     """Integers uniform in ``[low, high)`` (``low`` 0 when left out), int64 by default:
     ``torch.randint(high, size)`` or ``torch.randint(low, high, size)``."""
-    _check_device(device)
+    _check_device(device, layout, "randint")
     low, high, size = _low_high_size(low, high, size, "randint")
     dt = _dtype(dtype, np.int64)
     _check_grad_dtype(dt, requires_grad)
     return _make(R.randint(low, high, shape_arg((size,)), dt, generator), requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, requires_grad=False, device=None) -> Tensor:
+def randperm(n, *, generator=None, dtype=None, layout=None, requires_grad=False, device=None):
     """A random permutation of ``0 .. n-1`` (int64 by default): ``torch.randperm``."""
-    _check_device(device)
+    _check_device(device, layout, "randperm")
     dt = _dtype(dtype, np.int64)
     _check_grad_dtype(dt, requires_grad)
     return _make(R.randperm(n, dt, generator), requires_grad)
 
 
-def rand_like(input, *, dtype=None, requires_grad=False, device=None, generator=None,
-              memory_format=None):
+def rand_like(input, *, dtype=None, layout=None, requires_grad=False, device=None,
+              generator=None, memory_format=None):
     """``rand`` with ``input``'s shape, dtype (unless given) and layout: torch's
     ``empty_like(input).uniform_()``, drawn in the memory order of ``input`` — ``rand_like(x.t())``
     is ``rand_like(x).t()``, strides included."""
-    _check_device(device)
+    _check_device(device, layout, "rand_like")
     dt = _dtype(dtype, input.dtype)
     return _new_like(input, memory_format,
                      lambda shape, _: R.rand(shape, dt, generator), requires_grad)
 
 
-def randn_like(input, *, dtype=None, requires_grad=False, device=None, generator=None,
-               memory_format=None):
+def randn_like(input, *, dtype=None, layout=None, requires_grad=False, device=None,
+               generator=None, memory_format=None):
     """``randn`` with ``input``'s shape, dtype (unless given) and layout: torch's
     ``empty_like(input).normal_()``, drawn in the memory order of ``input``; where that tensor
     is not contiguous (``randn_like(x.t())``) torch takes its per-element path, as here."""
-    _check_device(device)
+    _check_device(device, layout, "randn_like")
     dt = _dtype(dtype, input.dtype)
     return _new_like(input, memory_format,
                      lambda shape, contiguous: R.normal(shape, 0.0, 1.0, dt, generator,
                                                         serial=not contiguous), requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, device=None,
-                 generator=None, memory_format=None):
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, requires_grad=False,
+                 device=None, generator=None, memory_format=None):
     """``randint`` with ``input``'s shape, dtype (unless given) and layout:
     ``randint_like(x, high)`` or ``randint_like(x, low, high)``, drawn in ``input``'s memory
     order (torch's ``empty_like(input).random_(low, high)``)."""
-    _check_device(device)
+    _check_device(device, layout, "randint_like")
     if high is None:
         low, high = 0, _int_bound(low, "high", 2, "randint_like")
     else:
@@ -264,8 +272,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, de
                      lambda shape, _: R.randint(low, high, shape, dt, generator), requires_grad)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False,
-           device=None) -> Tensor:
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
+           requires_grad=False, device=None) -> Tensor:
     """Normal samples, torch's four forms:
 
     * ``normal(mean, std, size)`` with numbers: ``size`` samples of N(mean, std²);
@@ -274,7 +282,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
     * ``normal(mean, std_tensor)`` / ``normal(mean_tensor, std_tensor)``: ``N(0, 1)·std +
       mean`` over the broadcast shape, in the tensors' dtype (as torch computes it).
     The results are contiguous, drawn in index order whatever the layout of mean and std."""
-    _check_device(device)
+    _check_device(device, layout, "normal")
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mean_t and not std_t:
         if size is None:

@@ -14,13 +14,14 @@ import numpy as np
 from .backend import compiled
 from .special import cody_erf
 from .threads import parallel_for
+from . import vecmath
 
 try:                                   # the clip ufunc itself: np.clip adds ~15 µs a call
     from numpy._core.umath import clip as _clip
 except ImportError:                    # NumPy 1.x
     from numpy.core.umath import clip as _clip
 
-__all__ = ["gelu", "gelu_derivative", "normal_cdf", "KAPPA", "SQRT_2_OVER_PI", "INV_SQRT_2PI"]
+__all__ = ["gelu", "gelu_derivative", "gelu_backward", "normal_cdf", "KAPPA", "SQRT_2_OVER_PI", "INV_SQRT_2PI"]
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 KAPPA = 0.044715
@@ -29,7 +30,11 @@ INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def gelu(d, approximate="none", derivative=False):
     """(gelu(x), gelu′(x) or None) for an array, both in its dtype; the derivative is computed
-    (in the same passes) only when ``derivative`` is true."""
+    (in the same passes) only when ``derivative`` is true. float16 is computed in float32 and
+    rounded once, as torch's kernels; its derivative stays float32 (see :func:`gelu_backward`)."""
+    if d.dtype == np.float16:
+        out, grad = _gelu_half(d.astype(np.float32), approximate, derivative)
+        return out.astype(np.float16), grad
     if approximate == "none" and d.dtype == np.float32:
         return _gelu_f32(d, True, derivative)
     if approximate == "tanh":
@@ -42,12 +47,56 @@ def gelu(d, approximate="none", derivative=False):
 
 
 def gelu_derivative(d, approximate="none"):
-    """gelu′(x) for an array, in its dtype."""
+    """gelu′(x) for an array, in its dtype (float16: in float32, kept so)."""
+    if d.dtype == np.float16:
+        return _gelu_half(d.astype(np.float32), approximate, True)[1]
     if approximate == "none" and d.dtype == np.float32:
         return _gelu_f32(d, False, True)[1]
     if approximate == "tanh":
         return _tanh_derivative(d, np.tanh((d + d * d * d * KAPPA) * SQRT_2_OVER_PI))
     return _exact_derivative(d, normal_cdf(d))
+
+
+def gelu_backward(g, derivative):
+    """torch's gelu_backward, g·gelu′(x): for float16 g the product in float32 (``derivative``
+    is then float32, from :func:`gelu`), rounded once, as torch's kernel."""
+    if g.dtype == np.float16 and derivative.dtype == np.float32:
+        return (g.astype(np.float32) * derivative).astype(np.float16)
+    from .elementwise import arithmetic
+    return arithmetic(np.multiply, g, derivative)
+
+
+def _gelu_half(x, approximate, derivative):
+    """float16's gelu and gelu′ as torch's vectorized kernels compute them, in float32 (``x``):
+    'none' with torch's float32 erf (Abramowitz & Stegun 7.1.26 with fused multiply-adds),
+    x·½·(1 + erf(x/√2)) and gelu′ = Φ + x·φ; 'tanh' as β·(x + κ·x³) in torch's order."""
+    f = np.float32
+    if approximate == "tanh":
+        beta, kappa = f(SQRT_2_OVER_PI), f(KAPPA)
+        square = x * x
+        t = vecmath.tanh(beta * (x + kappa * (square * x)))
+        left, right = f(0.5) * x, f(1) + t
+        if not derivative:
+            return left * right, None
+        inner = beta * (f(1) + f(3) * kappa * square)
+        return left * right, f(0.5) * right + left * vecmath.fma(-t, t, f(1)) * inner
+    one_plus_erf = f(1) + _erf_f32(x * f(math.sqrt(0.5)))
+    out = x * f(0.5) * one_plus_erf
+    if not derivative:
+        return out, None
+    pdf = f(INV_SQRT_2PI) * vecmath.exp(x * x * f(-0.5))
+    return out, f(0.5) * one_plus_erf + x * pdf
+
+
+def _erf_f32(v):
+    """torch's vectorized float32 erf: sign(v)·(1 − r(t)·t·e^(−v²)), t = 1/(1 + p·|v|)
+    (Abramowitz & Stegun 7.1.26, error ~1e-7), its multiply-adds fused."""
+    f, fma = np.float32, vecmath.fma32
+    t = f(1) / fma(f(0.3275911), np.abs(v), f(1))
+    r = f(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        r = fma(r, t, f(c))
+    return np.copysign(fma(-vecmath.exp(-(v * v)) * t, r, f(1)), v).astype(f, copy=False)
 
 
 def _tanh_derivative(d, t):

@@ -26,6 +26,10 @@ def normalize_forward(d, dims, eps, weight=None, bias=None, keep=True):
     None, broadcast against ``d``); ``rstd``, ``mean``, ``var`` of ``d``'s shape with ``dims``
     kept as 1s. ``keep``: x̂ is wanted for backward, as an array apart from ``out``; otherwise
     ``xhat`` is None and ``out`` may be x̂'s own memory."""
+    if d.dtype == np.float16:       # in float32, rounded once (torch's float16 kernels)
+        out, xhat, rstd, mean, var = normalize_forward(
+            d.astype(np.float32), dims, eps, _float32(weight), _float32(bias), keep)
+        return out.astype(np.float16), xhat, rstd, mean, var
     fast = _fast(d, dims, weight, bias)
     if fast is not None:
         return fast.norm.layer_norm_forward(d, len(dims), eps, weight, bias, keep)
@@ -56,6 +60,10 @@ def normalize_backward(g, xhat, rstd, weight, dims, need_x=True, need_w=True, ne
     ``g``'s when there is no γ)."""
     if bias_shape is None:
         bias_shape = weight.shape if weight is not None else g.shape
+    if g.dtype == np.float16 and xhat.dtype == np.float32:     # (a float16 forward's x̂)
+        grads = normalize_backward(g.astype(np.float32), xhat, rstd, _float32(weight), dims,
+                                   need_x, need_w, need_b, bias_shape)
+        return tuple(None if a is None else a.astype(np.float16) for a in grads)
     fast = _fast(xhat, dims, weight, None, g)
     if fast is not None and (not need_b or tuple(bias_shape) == xhat.shape[-len(dims):]):
         return fast.norm.layer_norm_backward(g, xhat, rstd, weight, len(dims),
@@ -74,6 +82,10 @@ def normalize_backward(g, xhat, rstd, weight, dims, need_x=True, need_w=True, ne
         gx -= xhat * proj
         gx *= rstd
     return gx, gw, gb
+
+
+def _float32(a):
+    return None if a is None else a.astype(np.float32)
 
 
 def _fast(d, dims, weight, bias, g=None):

@@ -21,8 +21,8 @@ def softmax(d, dim, mask=None, scale=None):
         return softmax(d.reshape(1), 0, mask, scale).reshape(())
     if d.size == 0:
         return d.copy()
-    if d.dtype == np.float16:            # in float32, rounded once at the end (as torch)
-        return softmax(d.astype(np.float32), dim, mask, scale).astype(np.float16)
+    if d.dtype == np.float16:
+        return _softmax_half(d, dim, mask, scale)
     fast = compiled()
     if fast is not None and dim == d.ndim - 1 and d.dtype == np.float32:
         out = fast.activations.softmax_rows_f32(d, mask, _scale(scale, d))
@@ -52,6 +52,18 @@ def softmax(d, dim, mask=None, scale=None):
         total[total == 0] = 1                # (an empty row: 0/1)
     out /= total
     return out
+
+
+def _softmax_half(d, dim, mask, scale):
+    """float16 as torch's kernels: in float32, rounded once along the last dim; along another
+    dim torch keeps e^(x−m) in the float16 output buffer and divides that rounded value by the
+    float32 sum of the unrounded ones."""
+    if dim == d.ndim - 1 or mask is not None or scale is not None:
+        return softmax(d.astype(np.float32), dim, mask, scale).astype(np.float16)
+    x = d.astype(np.float32)
+    e = vecmath.exp(x - x.max(axis=dim, keepdims=True))
+    total = e.sum(axis=dim, keepdims=True, dtype=np.float64).astype(np.float32)
+    return (e.astype(np.float16).astype(np.float32) / total).astype(np.float16)
 
 
 def softmax_backward(g, s, dim, mask=None, scale=None):
@@ -90,7 +102,7 @@ def log_softmax(d, dim):
     if d.size == 0:
         return d.copy()
     if d.dtype == np.float16:
-        return log_softmax(d.astype(np.float32), dim).astype(np.float16)
+        return _log_softmax_half(d, dim)
     fast = compiled()
     if fast is not None and d.ndim and dim == d.ndim - 1 and d.dtype == np.float32:
         return fast.activations.log_softmax_rows_f32(d)
@@ -99,6 +111,20 @@ def log_softmax(d, dim):
     lse = np.exp(out).sum(axis=dim, keepdims=True)
     out -= np.log(lse, out=lse)
     return out.reshape(d.shape)
+
+
+def _log_softmax_half(d, dim):
+    """float16 as torch's kernels: in float32, rounded once; along the last dim torch keeps
+    Σ e^(x−m) and then its log in float16 buffers, so z = x − m − h(ln h(Σ)) (h: rounded to
+    float16), the subtractions in float32."""
+    if dim != d.ndim - 1:
+        return log_softmax(d.astype(np.float32), dim).astype(np.float16)
+    x = d.astype(np.float32)
+    m = x.max(axis=dim, keepdims=True)
+    total = vecmath.exp(x - m).sum(axis=dim, keepdims=True, dtype=np.float64)
+    half = np.float16
+    lse = vecmath.via_float64(np.log, total.astype(half).astype(np.float32))
+    return (x - m - lse.astype(half).astype(np.float32)).astype(half)
 
 
 def log_softmax_backward(g, z, dim):

@@ -22,7 +22,10 @@ from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_", "dirac_", "sparse_"]
+           "kaiming_normal_", "orthogonal_", "dirac_", "sparse_",
+           # torch's deprecated names (FutureWarning)
+           "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+           "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]
 
 
 def _tensor(tensor, fn):
@@ -35,6 +38,28 @@ def _tensor(tensor, fn):
 def _calculate_fan_in_and_fan_out(tensor):
     """``(fan_in, fan_out)`` of a weight, as torch computes them."""
     return R.distributions.fans(tensor.shape)
+
+
+def _calculate_correct_fan(tensor, mode):
+    """``fan_in`` or ``fan_out`` of a weight (``mode``), as torch's kaiming initialisers."""
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of "
+                         f"{['fan_in', 'fan_out']}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _no_grad_uniform_(tensor, a, b, generator=None):
+    """torch's private helper: ``tensor.uniform_(a, b)`` under no_grad."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
+
+
+def _no_grad_normal_(tensor, mean, std, generator=None):
+    """torch's private helper: ``tensor.normal_(mean, std)`` under no_grad."""
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def _zero_element(tensor):
@@ -173,7 +198,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     num_zeros = math.ceil(sparsity * rows)
     with no_grad():
         tensor.normal_(0, std, generator=generator)
-        values = tensor.numpy().copy()
+        values = tensor.detach().numpy().copy()
         for col in range(cols):
             values[R.randperm(rows)[:num_zeros], col] = 0
         return tensor.copy_(Tensor._of(values))

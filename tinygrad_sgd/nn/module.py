@@ -20,6 +20,7 @@ from __future__ import annotations
 # ours one class too (its loading and its hooks' machinery live in .state_dict and .hooks)
 # lets a reader find any of them where torch has it.
 
+import copy
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -48,6 +49,16 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo):
+        """As torch's: a new parameter over a copy of the values (its layout kept), with the
+        same ``requires_grad`` — not its ``.grad`` (a copied model starts with none)."""
+        if id(self) in memo:
+            return memo[id(self)]
+        if type(self) is not Parameter:          # (a lazy module's placeholder: copied whole)
+            return copy._reconstruct(self, memo, *self.__reduce_ex__(4))
+        memo[id(self)] = Parameter(self.array.copy(order="K"), self.requires_grad)
+        return memo[id(self)]
 
 
 class Buffer(Tensor):

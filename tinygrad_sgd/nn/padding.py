@@ -9,14 +9,13 @@ __all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "Reflecti
            "CircularPad3d"]
 
 
-def _sides(padding, n, name):
+def _sides(padding, n):
+    """An int pads both sides of each of the last ``n`` dims; a sequence is kept as given, of
+    any length (``ConstantPad2d((1, 2), v)`` pads only the last dim): F.pad checks it when the
+    layer runs, as torch's does."""
     if isinstance(padding, int) and not isinstance(padding, bool):
         return (padding,) * (2 * n)
-    items = tuple(padding) if isinstance(padding, (tuple, list)) else ()
-    if len(items) != 2 * n or not all(isinstance(p, int) for p in items):
-        raise ValueError(f"{name}: padding must be an int or a tuple of {2 * n} ints, got "
-                         f"{padding!r}")
-    return items
+    return tuple(padding)
 
 
 class _PadNd(Module):
@@ -24,7 +23,7 @@ class _PadNd(Module):
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = _sides(padding, self.dims, type(self).__name__)
+        self.padding = _sides(padding, self.dims)
 
     def forward(self, input):
         return F.pad(input, self.padding, self.mode)

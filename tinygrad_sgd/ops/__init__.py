@@ -10,7 +10,8 @@ An op whose name an ``nn`` layer also has carries the suffix ``Op`` (``ReLUOp``,
 its ``grad_fn`` keeps torch's name (``ReLUBackward``). A backward computed as a node of its
 own (differentiable again, for second order) is named ``<Op>Grad``.
 """
-from .elementwise import (Add, Sub, Mul, Div, MulHalfByScalar, DivHalfByScalar, Neg,
+from .elementwise import (Add, Sub, Mul, Div, AddScaled, SubScaled, MulHalfByScalar,
+                          DivHalfByScalar, Neg,
                           PowScalar, Pow, Exp, Log, Sqrt, Abs, Clamp, ClampTensor, Maximum,
                           Minimum, Fmax, Fmin, Remainder, Fmod, DivRounded, FloorDivide, Where,
                           Cast, ZerosLike)
@@ -56,7 +57,7 @@ from . import (products as _products, distance as _distance, special as _special
                decompositions as _decompositions, lu as _lu, ctc as _ctc, strided as _strided,
                recurrent as _recurrent, special_more as _special_more)
 
-__all__ = ["Add", "Sub", "Mul", "Div", "MulHalfByScalar", "DivHalfByScalar", "Neg", "PowScalar",
+__all__ = ["Add", "Sub", "Mul", "Div", "AddScaled", "SubScaled", "MulHalfByScalar", "DivHalfByScalar", "Neg", "PowScalar",
            "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
            "DivRounded", "FloorDivide", "Where", "Cast", "ZerosLike",

@@ -11,7 +11,7 @@ from ..autograd.grad_mode import _mode
 from ..autograd.slices import MaskedGrad
 from ..kernels.softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
 from ..kernels.gelu import gelu, gelu_derivative, KAPPA, SQRT_2_OVER_PI, INV_SQRT_2PI
-from .elementwise import Elementwise, Where, ZerosLike, keep_where
+from .elementwise import Elementwise, Where, ZerosLike, keep_where, tie_to_input
 from ..kernels.vecmath import (exp, fma, in_float, log_sigmoid_array, sigmoid_array,
                                sigmoid_backward_array, tanh, tanh_backward_array,
                                via_float64, log1p, opmath)
@@ -194,7 +194,7 @@ class HardtanhOp(Elementwise):
         return np.clip(d, lo, hi).astype(d.dtype, copy=False)
 
     def backward(self, g):
-        return keep_where(self.mask, g)
+        return tie_to_input(self, keep_where(self.mask, g))   # (create_graph: as torch's)
 
 
 class HardsigmoidOp(Elementwise):
@@ -212,7 +212,7 @@ class HardsigmoidOp(Elementwise):
 
     def backward(self, g):
         self.saved_tensors                # refuses x changed in place since forward, as torch
-        return keep_where(self.mask, g * self.ONE_SIXTH)
+        return tie_to_input(self, keep_where(self.mask, g * self.ONE_SIXTH))
 
 
 class HardswishOp(Elementwise):
@@ -358,7 +358,7 @@ class GeluGrad(Elementwise):
         self.approximate = approximate
         if derivative is None:
             derivative = gelu_derivative(x.array, approximate)
-        return kernels.elementwise.arithmetic(np.multiply, g.array, derivative)
+        return kernels.gelu.gelu_backward(g.array, derivative)
 
     def backward(self, gg):
         g, x = self.saved_tensors

@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import is_grad_enabled
+from ..kernels.layout import in_torch_layout
 from .elementwise import Elementwise
 
 __all__ = ["DropoutOp"]
@@ -21,7 +22,9 @@ class DropoutOp(Elementwise):
     def forward(self, x, *, mask, p, name="dropout"):
         self.keep_array("mask", mask)
         self.p, self.function = float(p), name
-        return x.array * mask
+        # laid out as torch's x * mask (x's memory order; NumPy may choose C order when the
+        # mask broadcasts, as dropout2d's one entry per channel does)
+        return in_torch_layout(x.array * mask, x.array, mask)
 
     def backward(self, g):
         mask = self.kept_array("mask")

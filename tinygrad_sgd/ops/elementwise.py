@@ -6,8 +6,9 @@ edge cases — signed zeros, NaN, ties, float16 — are written next to its form
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
+from ..autograd.torch_names import named
 from .. import kernels
-from ..kernels.vecmath import via_float64
+from ..kernels.vecmath import fma, via_float64
 
 
 def keep_where(mask, g):
@@ -17,6 +18,24 @@ def keep_where(mask, g):
     (``sqrt`` at 0 after ``relu``) gives 0, as in torch, not inf·0 = nan. ``mask`` may also be
     an array of g's float dtype, standing for ``mask ≠ 0`` (nan counts as true)."""
     return Where.apply(Function.constant(mask), g, Function.constant(np.zeros((), g.dtype)))
+
+
+def tie_to_input(node, grad, i=0):
+    """``grad``, made to depend on ``node``'s input ``i`` (with derivative 0) under
+    ``create_graph`` when it does not already. torch's backward kernels that read x —
+    hardtanh's, pooling's, reflection padding's — give a gradient that requires grad whenever
+    x does, its derivative in x zeros: a further ``grad`` gives zeros, not "does not require
+    grad". (The edge is the input's graph node, or the leaf itself.)"""
+    edge = node._edges[i] if is_grad_enabled() and not grad.requires_grad else None
+    if edge is None:
+        return grad
+    if isinstance(edge, Function):        # an intermediate: a stand-in of x's shape and node
+        x = Function.constant(np.zeros(node.input_shapes[i], grad.dtype))
+        x.requires_grad = True
+        x.grad_fn = edge
+    else:
+        x = edge
+    return grad + ZerosLike.apply(x)
 
 
 class Elementwise(Function):
@@ -80,6 +99,37 @@ class Div(Elementwise):
         x, y = self.saved_tensors_if(need_y, True)      # x is read by dz/dy only
         # −g·x/y² computed as torch's −g·((x/y)/y): y·y underflows to 0 for tiny y
         return (g / y if need_x else None, -g * ((x / y) / y) if need_y else None)
+
+
+class AddScaled(Elementwise):
+    """x + α·y for floats with ``alpha`` ≠ 1 (``add(x, y, alpha=α)``), rounded once as
+    torch's kernel computes it: a fused multiply-add (float16: in float32, α rounded to
+    float16 first)."""
+    inputs, rule = ("x", "y"), "z = x + α·y"
+    derivatives = ("dz/dx = 1", "dz/dy = α")
+    grad_fn_name, op_name = "AddBackward", "add"
+    sign = 1
+
+    def forward(self, x, y, alpha):
+        self.alpha = alpha
+        a, b = x.array, y.array
+        half = a.dtype == np.float16
+        dt = np.float32 if half else a.dtype.type
+        scale = dt(np.float16(self.sign * alpha)) if half else dt(self.sign * alpha)
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        out = fma(np.broadcast_to(b.astype(dt, copy=False), shape), np.asarray(scale, dt),
+                  np.broadcast_to(a.astype(dt, copy=False), shape))
+        return np.asarray(out).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        return (g if self.needs_input_grad[0] else None,
+                g * (self.sign * self.alpha) if self.needs_input_grad[1] else None)
+
+
+class SubScaled(AddScaled):
+    """x − α·y (``sub(x, y, alpha=α)``): x + (−α)·y, one rounding."""
+    rule, derivatives = "z = x − α·y", ("dz/dx = 1", "dz/dy = −α")
+    grad_fn_name, op_name, sign = "SubBackward", "sub", -1
 
 
 class HalfByScalar(Elementwise):
@@ -188,9 +238,11 @@ class PowScalar(Elementwise):
             return keep_where(np.zeros(g.shape, bool), g)
         if p == 1:
             return g + ZerosLike.apply(x) if is_grad_enabled() else g
-        if p == 2:
+        if p == 2 and not is_grad_enabled():        # (the fast path: x¹ is x)
             return g * (x * 2.0)
-        return g * (p * x ** (p - 1))
+        # as torch's g·(p·x^(p−1)), x^(p−1) a node even for p = 2: the second derivative
+        # of x² is then tied to x through x¹, and the third (0) is defined
+        return g * (p * PowScalar.apply(x, p - 1))
 
 
 class Pow(Elementwise):
@@ -269,6 +321,31 @@ class ZerosLike(Elementwise):
 
     def backward(self, g):
         return self.constant(np.zeros(g.shape, g.dtype))
+
+
+class TiedToInput(Elementwise):
+    """z = y: a composite's result y (where and product nodes) given the composite's input x as
+    a second input of derivative 0, so that under ``create_graph`` x's gradient is tied to x as
+    that of torch's one-kernel backward (leaky_relu_backward(g, x), threshold_backward(g, x)):
+    it requires grad, and its own derivative is zeros (see :func:`tie_to_input`)."""
+    inputs, rule, derivatives = ("y", "x"), "z = y", ("dz/dy = 1", "dz/dx = 0")
+    op_name = "alias"
+
+    @classmethod
+    def of(cls, y, x, torch_name=None):
+        """y, tied to x when a graph is recorded and x takes a gradient (the node torch's
+        ``torch_name``); else y itself."""
+        if not (is_grad_enabled() and x.requires_grad):
+            return y
+        return named(cls.apply(y, x), torch_name, x) if torch_name else cls.apply(y, x)
+
+    def forward(self, y, x):
+        return y.array
+
+    def backward(self, g):
+        if not is_grad_enabled():
+            return g, None
+        return g, tie_to_input(self, self.constant(np.zeros((), g.dtype)), 1)
 
 
 class Abs(Elementwise):

@@ -307,7 +307,12 @@ class Atan2(Elementwise):
 
     def forward(self, y, x):
         self.save_for_backward(y, x)
-        return np.arctan2(y.array, x.array)
+        a, b = y.array, x.array
+        if a.dtype in (np.float16, np.float32) and b.dtype == a.dtype:
+            # as torch's vectorized atan2: float32 (and float16, computed in float32) is
+            # within an ulp of the true angle — here the float64 angle rounded once
+            return np.arctan2(a, b, dtype=np.float64).astype(a.dtype)
+        return np.arctan2(a, b)
 
     def backward(self, g):
         y, x = self.saved_tensors

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..kernels.norm import normalize_forward, normalize_backward
+from ..kernels.norm_half import layer_norm_forward, layer_norm_backward
 
 
 class Normalize(Function):
@@ -29,6 +30,12 @@ class Normalize(Function):
     def forward(self, x, weight, bias, dims, eps, stats=None):
         self.dims, self.eps = dims, eps
         self.bias_shape = None if bias is None else bias.shape
+        self.half_mean = None
+        if _layer_norm_half(x.array, dims, weight, bias, stats):   # torch's float16 kernel
+            out, self.half_mean, self.rstd = layer_norm_forward(
+                x.array, dims, eps, _array(weight), _array(bias))
+            self.save_for_backward(*((x,) if weight is None else (x, weight)))
+            return out
         with _quiet_if_empty(x.array):
             out, self.xhat, self.rstd, mean, var = normalize_forward(
                 x.array, dims, eps, _array(weight), _array(bias), keep=self._recording)
@@ -40,6 +47,12 @@ class Normalize(Function):
     def backward(self, g):
         need_x, need_w, need_b = self.needs_input_grad[:3]
         x, weight = (self.saved_tensors + (None,))[:2]
+        if not is_grad_enabled() and self.half_mean is not None:
+            gx, gw, gb = layer_norm_backward(g.array, x.array, self.half_mean, self.rstd,
+                                             _array(weight), self.dims, need_x, need_w, need_b)
+            c = self.constant
+            return (c(gx) if need_x else None, c(gw) if need_w else None,
+                    c(gb) if need_b else None)
         if not is_grad_enabled():
             with _quiet_if_empty(g.array):
                 gx, gw, gb = normalize_backward(g.array, self.xhat, self.rstd, _array(weight),
@@ -59,6 +72,17 @@ class Normalize(Function):
 
     def label(self):
         return f"normalize(dims={self.dims}, eps={self.eps})"
+
+
+def _layer_norm_half(d, dims, weight, bias, stats):
+    """A float16 layer norm — ``dims`` the trailing dims of a non-empty x, γ and β (if given)
+    of their shape, no running statistics — goes to torch's float16 arithmetic
+    (:mod:`..kernels.norm_half`)."""
+    if d.dtype != np.float16 or stats is not None or d.size == 0 or not dims:
+        return False
+    rows = d.shape[d.ndim - len(dims):]
+    return (tuple(dims) == tuple(range(d.ndim - len(dims), d.ndim))
+            and all(p is None or p.shape == rows for p in (weight, bias)))
 
 
 def _array(t):

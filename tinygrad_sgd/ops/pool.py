@@ -13,6 +13,7 @@ from ..autograd.slices import MaskedGrad, ScatteredGrad
 from ..kernels import pool as kernel
 from ..kernels.layout import from_chwn, pool_geometry, to_chwn
 from .conv import Conv2dOp
+from .elementwise import tie_to_input
 from .shape import IndexAdd
 
 
@@ -91,7 +92,7 @@ class MaxPool2dOp(Function):
                 return ScatteredGrad(values, mask, self.choice, self.geom)
             return self.constant(kernel.max_pool_scatter(values, self.choice, self.geom,
                                                          mask=mask))
-        return MaxPool2dGrad.apply(dy, self.choice, self.geom)
+        return tie_to_input(self, MaxPool2dGrad.apply(dy, self.choice, self.geom))
 
     def label(self):
         return _pool_label("max_pool2d", self.geom)
@@ -135,14 +136,16 @@ class AvgPool2dOp(Function):
     grad_fn_name = "AvgPool2dBackward"
 
     def forward(self, x, kernel_size, stride, padding, ceil_mode=False, count_include_pad=True,
-                divisor_override=None):
+                divisor_override=None, tied=True):
+        self.tied = tied          # (False: torch takes a mean, whose gradient is not tied)
         self.geom = g = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding,
                                       ceil_mode=ceil_mode)
         self.options = (count_include_pad, divisor_override)
         return kernel.avg_pool(x.array, g, kernel.avg_pool_divisor(g, *self.options))
 
-    def backward(self, dy):
-        return AvgPool2dGrad.apply(dy, self.geom, self.options)
+    def backward(self, dy):    # (tied to x under create_graph, as torch's: see tie_to_input)
+        dx = AvgPool2dGrad.apply(dy, self.geom, self.options)
+        return tie_to_input(self, dx) if self.tied else dx
 
     def label(self):
         extra = "" if self.options[0] else ", count_include_pad=False"
@@ -186,7 +189,7 @@ class AdaptiveMaxPool2dOp(Function):
         return out
 
     def backward(self, dy):
-        return IndexAdd.apply(dy, self.index, self.in_shape)
+        return tie_to_input(self, IndexAdd.apply(dy, self.index, self.in_shape))
 
     def label(self):
         return f"adaptive_max_pool2d({self.output_size})"

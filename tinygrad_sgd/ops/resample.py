@@ -4,18 +4,23 @@ linear interpolation and adaptive average pooling are such maps, applied one axi
 Linear in x: the backward is the transposed map, whose own backward is the map again."""
 from ..autograd import Function
 from ..kernels import resample as kernel
+from .elementwise import tie_to_input
 
 
 class Resample(Function):
+    """``tied``: for the first axis of an op whose torch backward kernel reads x
+    (reflection_pad_backward(g, x), adaptive_avg_pool2d_backward(g, x)), the gradient is tied
+    to x under create_graph as torch's (see tie_to_input)."""
     rule = "y[..., o] = Σ_t w_t[o] · x[..., i_t[o]] along one axis (÷ divisor[o])"
     derivatives = ("dL/dx[i] = Σ_{t,o: i_t[o] = i} w_t[o] · dL/dy[o] (÷ divisor[o])",)
 
-    def forward(self, x, axis, axis_map):
-        self.axis, self.map = axis, axis_map
+    def forward(self, x, axis, axis_map, tied=False):
+        self.axis, self.map, self.tied = axis, axis_map, tied
         return kernel.resample(x.array, axis, axis_map)
 
     def backward(self, dy):
-        return ResampleGrad.apply(dy, self.axis, self.map)
+        dx = ResampleGrad.apply(dy, self.axis, self.map)
+        return tie_to_input(self, dx) if self.tied else dx
 
     def label(self):
         return f"resample({self.map.kind}, dim={self.axis})"

@@ -59,5 +59,7 @@ class ASGD(Optimizer):
             ax += (theta - ax) * mu
         else:
             ax[...] = theta
-        _set_scalar(state["eta"], lr / ((1 + lambd * lr * step) ** alpha))
-        _set_scalar(state["mu"], 1 / max(1, step - t0))
+        # torch.as_tensor of the Python number (the default dtype), then copied into the state
+        # tensor (float64 for a float64 parameter's resumed state)
+        _set_scalar(state["eta"], _scalar(lr / ((1 + lambd * lr * step) ** alpha)).array)
+        _set_scalar(state["mu"], _scalar(1 / max(1, step - t0)).array)

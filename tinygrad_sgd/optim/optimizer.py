@@ -33,6 +33,17 @@ def _as_numpy(value):
     return convert(value)
 
 
+class _RequiredParameter:
+    """The default of an option every param group must give (``lr=required`` in old custom
+    optimizers): a group without it is refused by ``add_param_group``."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (a list of dicts, each with ``"params"`` and its own
     hyper-parameters) and ``state`` (per parameter, e.g. momentum buffers: a
@@ -107,6 +118,9 @@ class Optimizer:
         if names:
             group["param_names"] = names
         for key, value in self.defaults.items():
+            if value is required and key not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {key}")
             group.setdefault(key, value)
         self._validate_group(group)
         if len({id(p) for p in params}) != len(params):    # torch only warns (for now)
@@ -288,7 +302,10 @@ class Optimizer:
             if p is None:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which is in "
                                  f"no parameter group")
-            state[p] = {name: _scalar(float(_as_numpy(value))) if name in self._scalar_state
+            # (numbers kept as 0-d tensors are cast to the parameter's float dtype, as
+            # torch's load_state_dict casts every state tensor but step: NAdam's mu_product
+            # and ASGD's eta and mu go on in float64 for a float64 parameter)
+            state[p] = {name: _scalar(float(_as_numpy(value)), p) if name in self._scalar_state
                         else _load_state_value(name, value, p, key,
                                                self._state_shape(name, p))
                         for name, value in entries.items()}
@@ -359,11 +376,14 @@ def _sqrt_(a):
     return np.sqrt(a, out=a) if isinstance(a, np.ndarray) else np.sqrt(a)
 
 
-def _scalar(value):
+def _scalar(value, like=None):
     """A number of an optimizer's state as torch keeps it (``step``, NAdam's ``mu_product``,
     ASGD's ``eta`` and ``mu``): a 0-d tensor, float32 (float64 when that is the default
-    dtype, as torch's ``_get_scalar_dtype``)."""
+    dtype, as torch's ``_get_scalar_dtype``) — or ``like``'s dtype, a floating parameter's
+    (what torch's load_state_dict casts such a tensor to)."""
     from ..dtypes import get_default_dtype
+    if like is not None and like.dtype.kind == "f":
+        return Tensor._of(np.array(value, dtype=like.dtype))
     dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
     return Tensor._of(np.array(value, dtype=dtype))
 

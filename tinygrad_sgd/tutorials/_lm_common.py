@@ -68,7 +68,7 @@ def read_text(data, lesson):
 def one_hot(ids, num_classes):
     """Row ``k`` is all zeros but a 1 at ``ids[k]``: a float32 Tensor of shape
     ``ids.shape + (num_classes,)`` (torch's ``F.one_hot(ids, num_classes).float()``)."""
-    ids = np.asarray(ids.numpy() if isinstance(ids, Tensor) else ids)
+    ids = np.asarray(ids.detach().numpy() if isinstance(ids, Tensor) else ids)
     return Tensor(np.eye(num_classes, dtype=np.float32)[ids])
 
 

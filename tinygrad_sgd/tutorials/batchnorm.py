@@ -162,9 +162,9 @@ def train_variant(variant, data, args, bar):
         split = {name: F.cross_entropy(model(ds.X), ds.Y).item()
                  for name, ds in (("train", train), ("val", val))}
     return {"losses": losses, "ratios": ratios, "split": split,
-            "tanh": [t.numpy() for t in tanh_out],
+            "tanh": [t.detach().numpy() for t in tanh_out],
             "tanh_grads": [t.grad.numpy() for t in tanh_out],
-            "weight_grads": [(label, w.grad.numpy(), w.numpy()) for label, w in weights]}
+            "weight_grads": [(label, w.grad.numpy(), w.detach().numpy()) for label, w in weights]}
 
 
 def report(variant, result, log):

@@ -104,7 +104,7 @@ def average_nll(P, xs, ys):
     ``-logprobs.mean()``, whose sum is accumulated more accurately. They differ in the
     fourth decimal: float32 rounds every partial sum of a long running total."""
     logprobs = P[xs, ys].log()
-    log_likelihood = np.add.accumulate(logprobs.numpy(), dtype=np.float32)[-1]
+    log_likelihood = np.add.accumulate(logprobs.detach().numpy(), dtype=np.float32)[-1]
     course = float(np.float32(-log_likelihood) / np.float32(len(xs)))
     return course, (-logprobs.mean()).item()
 
@@ -165,7 +165,7 @@ def run(args):
     with tg.no_grad():
         probs = network_probs(W, xenc)
         net_nll = (-probs[rows, ys].log().mean()).item()
-        table = network_probs(W, one_hot(np.arange(V), V)).numpy()
+        table = network_probs(W, one_hot(np.arange(V), V)).detach().numpy()
     g = R.Generator().manual_seed(args.seed)
     net_samples = sample_words(lambda context: table[context[-1]], 1, tok.itos,
                                args.samples, g)
@@ -187,7 +187,7 @@ def run(args):
         print(f"\nsaved {files['counts']} and {files['loss']}")
     return {"counts": N, "nll": nll, "nll_mean": nll_mean, "samples": samples,
             "losses": losses, "nlls": nlls, "net_nll": net_nll, "net_samples": net_samples,
-            "W": W.numpy(), "files": files}
+            "W": W.detach().numpy(), "files": files}
 
 
 def main(argv=None, prog=None):

@@ -149,9 +149,9 @@ def generate_samples(model, tokenizer, num, max_new_tokens, temperature=1.0, top
         idx = model.generate(idx, chunk, temperature=temperature, top_k=top_k or None,
                              generator=generator)
         done += chunk
-        if words and all(start in row[1:] for row in idx.numpy().tolist()):
+        if words and all(start in row[1:] for row in idx.detach().numpy().tolist()):
             break
-    texts = [tokenizer.decode(row) for row in idx.numpy()[:, 1:]]
+    texts = [tokenizer.decode(row) for row in idx.detach().numpy()[:, 1:]]
     return [t.split("\n")[0] for t in texts] if words else texts
 
 
@@ -170,7 +170,7 @@ def attention_weights(model, idx):
             k = k.view(1, T, c.n_head, hs).transpose(1, 2)
             scores = (q @ k.transpose(-2, -1)) * (1.0 / np.sqrt(hs))
             scores = tg.Tensor(np.where(causal, scores.array, -np.inf).astype(np.float32))
-            maps.append(F.softmax(scores, dim=-1).numpy()[0])
+            maps.append(F.softmax(scores, dim=-1).detach().numpy()[0])
             x = block(x)
     return np.stack(maps)
 

@@ -90,7 +90,7 @@ def run(args):
     criterion = nn.BCELoss()
     optimizer = optim.SGD([w, b], lr=args.lr)
 
-    labels = Y.numpy() > 0.5                       # for the accuracy on the bar
+    labels = Y.detach().numpy() > 0.5                       # for the accuracy on the bar
     losses, printed = [], {}
     with EpochBar(args.epochs, "logreg", args.quiet) as bar:
         for epoch in range(1, args.epochs + 1):
@@ -100,7 +100,7 @@ def run(args):
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-            bar.update(losses[-1], ((p.numpy() > 0.5) == labels).mean())
+            bar.update(losses[-1], ((p.detach().numpy() > 0.5) == labels).mean())
             if epoch % args.print_every == 0 or epoch == args.epochs:
                 printed[epoch] = losses[-1]
                 if not args.quiet or epoch == args.epochs:
@@ -117,7 +117,7 @@ def run(args):
 
     def predict(grid):
         with tg.no_grad():
-            return model(tg.Tensor(grid)).numpy()
+            return model(tg.Tensor(grid)).detach().numpy()
 
     close(plot_decision_boundary(predict, X.numpy(), Y.numpy(), path=files["boundary"],
                                  title=f"Logistic regression: accuracy {accuracy:.1%}"))
@@ -126,7 +126,7 @@ def run(args):
         for path in files.values():
             print(f"saved {path}")
     return {"losses": losses, "printed": printed, "accuracy": accuracy,
-            "weight": w.numpy().tolist(), "bias": float(b.item()), "files": files}
+            "weight": w.detach().numpy().tolist(), "bias": float(b.item()), "files": files}
 
 
 def main(argv=None, prog=None):

@@ -174,7 +174,7 @@ def run(args):
 
     def next_probs(context):
         with tg.no_grad():
-            return F.softmax(forward(p, tg.tensor([context])), dim=1).numpy()
+            return F.softmax(forward(p, tg.tensor([context])), dim=1).detach().numpy()
 
     samples = sample_words(next_probs, args.block_size, tok.itos, args.samples,
                            R.Generator().manual_seed(args.seed + 10))
@@ -190,7 +190,7 @@ def run(args):
         curves[f"mean of {k} steps"] = (np.arange(k - 1, len(losses)), moving_average(log10, k))
     close(plot_curves(curves, files["loss"], title="MLP training loss", ylabel="log10(loss)",
                       hlines={"val (log10)": np.log10(split_losses["val"])}))
-    points, what = plane(p["C"].numpy())
+    points, what = plane(p["C"].detach().numpy())
     close(plot_embedding(points, tok.itos, files["embedding"], title=what))
     sweep = None
     if args.sweep_steps:
@@ -204,7 +204,8 @@ def run(args):
     if not args.quiet:
         print("saved " + ", ".join(files.values()))
     return {"losses": losses, "split_losses": split_losses, "samples": samples,
-            "params": {k: t.numpy() for k, t in p.items()}, "sweep": sweep, "files": files}
+            "params": {k: t.detach().numpy() for k, t in p.items()}, "sweep": sweep,
+            "files": files}
 
 
 def main(argv=None, prog=None):

@@ -78,7 +78,7 @@ def evaluate(model, dataset, batch_size=1000, limit=None):
             x, y = dataset[np.arange(i, min(i + batch_size, n))]
             out = model(Tensor(x))
             total += F.nll_loss(out, Tensor(y), reduction="sum").item()
-            preds.append(out.argmax(dim=1).numpy())
+            preds.append(out.argmax(dim=1).detach().numpy())
     preds = np.concatenate(preds)
     return total / n, float((preds == dataset.targets[:n]).mean()), preds
 

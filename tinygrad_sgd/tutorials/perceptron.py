@@ -87,7 +87,7 @@ def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print, bar=No
     optimizer = optim.SGD(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
     best = accuracy(model, X, y)
-    pocket = (model.weight.numpy().copy(), model.bias.numpy().copy())
+    pocket = (model.weight.detach().numpy().copy(), model.bias.detach().numpy().copy())
     history = {"updates": [], "accuracy": [], "converged": False}
 
     for epoch in range(1, epochs + 1):
@@ -106,7 +106,7 @@ def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print, bar=No
             acc = accuracy(model, X, y)
             if acc > best:                       # the pocket keeps the best weights seen
                 best = acc
-                pocket = (model.weight.numpy().copy(), model.bias.numpy().copy())
+                pocket = (model.weight.detach().numpy().copy(), model.bias.detach().numpy().copy())
         acc = accuracy(model, X, y)
         history["updates"].append(updates)
         history["accuracy"].append(acc)
@@ -124,7 +124,7 @@ def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print, bar=No
 def scores(model, X):
     """s = w·x + b for every row of ``X``, as a 1-D array."""
     with tg.no_grad():
-        return model(tg.Tensor(np.asarray(X, dtype=np.float32))).numpy().reshape(-1)
+        return model(tg.Tensor(np.asarray(X, dtype=np.float32))).detach().numpy().reshape(-1)
 
 
 def accuracy(model, X, y):
@@ -142,7 +142,7 @@ def _fit(name, X, y, args, path, log):
             X, y, args.epochs, args.lr, args.margin, args.seed,
             log=log if args.quiet else bar.log, bar=bar)
     acc = accuracy(model, X, y)
-    weight = model.weight.numpy().ravel().tolist()
+    weight = model.weight.detach().numpy().ravel().tolist()
     bias = float(model.bias.item())
     epochs = len(history["updates"])
     verdict = (f"converged after {epochs} epochs" if history["converged"]

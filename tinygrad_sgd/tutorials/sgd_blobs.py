@@ -144,12 +144,12 @@ def run(args):
                     W.add_(W.grad, alpha=-args.alpha)    # W += -alpha * gradient
                 W.grad = None
             losses.append(float(np.mean(epoch_loss)))
-            right = (X @ W.numpy() > 0).ravel() == y    # σ(z) > 0.5  ⇔  z > 0
+            right = (X @ W.detach().numpy() > 0).ravel() == y    # σ(z) > 0.5  ⇔  z > 0
             bar.update(losses[-1], right.mean())          # the bar: loss and accuracy
             if epoch == 1 or epoch % every == 0 or epoch == args.epochs:
                 bar.log(f"[INFO] epoch={epoch}, loss={losses[-1]:.7f}")
 
-    weights = W.numpy().astype(np.float64).ravel()
+    weights = W.detach().numpy().astype(np.float64).ravel()
     predictions = (X @ weights > 0).astype(np.int64)   # σ(z) > 0.5  ⇔  z > 0
     accuracy = float((predictions == y).mean())
     print(f"[INFO] final W = {np.array2string(weights, precision=4)}   "
@@ -162,7 +162,7 @@ def run(args):
 
     def predict(grid):
         with tg.no_grad():
-            return (tg.Tensor(add_bias_column(grid)) @ W).sigmoid().numpy()
+            return (tg.Tensor(add_bias_column(grid)) @ W).sigmoid().detach().numpy()
 
     close(plot_decision_boundary(predict, X[:, :2], y, path=files["data_boundary"],
                                  title=f"SGD on blobs: accuracy {accuracy:.1%}"))

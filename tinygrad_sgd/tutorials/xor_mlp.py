@@ -94,12 +94,12 @@ def run(args):
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-            bar.update(losses[-1], ((p.numpy() > 0.5).ravel() == y).mean())
+            bar.update(losses[-1], ((p.detach().numpy() > 0.5).ravel() == y).mean())
             if (not args.quiet and epoch % every == 0) or epoch == args.epochs:
                 bar.log(f"epoch {epoch:5d}   loss {losses[-1]:.6f}")
 
     with tg.no_grad():
-        probabilities = model(inputs).numpy().reshape(-1).astype(np.float64)
+        probabilities = model(inputs).detach().numpy().reshape(-1).astype(np.float64)
     outputs = (probabilities > 0.5).astype(np.int64)
     solved = bool((outputs == y).all())
     print("\n x1  x2 | target | p(y=1)  | output")
@@ -114,7 +114,7 @@ def run(args):
 
     def predict(grid):
         with tg.no_grad():
-            return model(tg.Tensor(grid)).numpy()
+            return model(tg.Tensor(grid)).detach().numpy()
 
     close(plot_decision_boundary(predict, X, y, path=files["boundary"],
                                  title=f"XOR, MLP with {args.hidden} hidden units "

@@ -181,7 +181,7 @@ def _to_numpy(x):
     if hasattr(x, "detach"):
         x = x.detach()
     if hasattr(x, "numpy"):
-        return x.numpy()
+        return x.detach().numpy()
     if isinstance(getattr(x, "array", None), np.ndarray):
         return x.array
     return x

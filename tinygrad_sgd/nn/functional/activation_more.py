@@ -1,19 +1,23 @@
 """More activations: hardshrink, softshrink, tanhshrink, threshold, rrelu, gumbel_softmax, and
 torch's in-place spellings (``relu_``, ``elu_``, ...). Each is composed of Tensor operations
 (``where`` with a mask, products with constant arrays), so gradients and second order follow
-from the pieces; the masks are strict where torch's backward is (no gradient at the kink)."""
+from the pieces; the masks are strict where torch's backward is (no gradient at the kink).
+The result is tied to the input (:class:`~tinygrad_sgd.ops.elementwise.TiedToInput`): under
+``create_graph`` the gradient requires grad and its derivative is zeros, as torch's kernels."""
 import warnings
 
 import numpy as np
 
 from ...functions import where
 from ...functions.elementwise import not_implemented
+from ...autograd.torch_names import named
 from ...functions.inplace import inplace as _inplace
+from ...ops.elementwise import TiedToInput
 from ...random.generator import _gen
 from ...random.distributions import exponential
 from ...tensor import Tensor
 from ._checks import check_tensor, check_float, check_kernel
-from .layers import relu, elu, leaky_relu, hardtanh, selu, celu
+from .layers import relu, elu, leaky_relu, hardtanh, selu, celu, _leaky_relu, _maybe_inplace
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink", "threshold", "threshold_", "rrelu",
            "rrelu_", "relu_", "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_",
@@ -37,7 +41,7 @@ def hardshrink(input, lambd=0.5):
     """x where |x| > λ, else 0 (gradient 0 on [−λ, λ], its ends included, as torch); NaN
     stays NaN."""
     _float(input, "hardshrink_cpu")
-    return where(_inside(input, lambd), 0.0, input)
+    return TiedToInput.of(where(_inside(input, lambd), 0.0, input), input, "HardshrinkBackward0")
 
 
 def softshrink(input, lambd=0.5):
@@ -47,8 +51,9 @@ def softshrink(input, lambd=0.5):
         raise RuntimeError(f"lambda must be in range [0, {np.finfo(input.dtype).max:g}] for "
                            f"input dtype {_TORCH_NAMES.get(input.dtype.name)}, but found "
                            f"{lambd:g}")
-    return where(_inside(input, lambd), 0.0,
-                 where(input > lambd, input - lambd, input + lambd))
+    return TiedToInput.of(where(_inside(input, lambd), 0.0,
+                                where(input > lambd, input - lambd, input + lambd)), input,
+                          "SoftshrinkBackward0")
 
 
 def tanhshrink(input):
@@ -72,14 +77,14 @@ def _apply_threshold(input, threshold, value, inplace):
     if input.dtype.kind == "b":
         raise not_implemented("threshold_cpu", input.dtype)
     if inplace:
-        return _inplace(input, _threshold, threshold, value, name="threshold_",
-                        check_shapes=False)
+        return _inplace(input, _threshold, threshold, value, "ThresholdBackward1",
+                        name="threshold_", check_shapes=False)
     return _threshold(input, threshold, value)
 
 
-def _threshold(x, threshold, value):
+def _threshold(x, threshold, value, torch_name="ThresholdBackward0"):
     fill = Tensor._of(np.asarray(value).astype(x.dtype))          # torch casts value to x's dtype
-    return where(x <= threshold, fill, x)
+    return TiedToInput.of(where(x <= threshold, fill, x), x, torch_name)
 
 
 def threshold_(input, threshold, value):
@@ -98,8 +103,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     _float(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
-    if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
+    if not training:       # (torch's node: rrelu_with_noise, the in-place one's overload 1)
+        name = "RreluWithNoiseBackward1" if inplace else "RreluWithNoiseBackward0"
+        return _maybe_inplace(input, _leaky_relu, inplace, (lower + upper) / 2, name)
     x = input.array
     dt = x.dtype
     opmath = np.float32 if dt == np.float16 else dt
@@ -110,8 +116,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     noise = np.ones(x.shape, dt)
     noise[nonpos] = slopes.astype(dt)
     if inplace:
-        return _inplace(input, lambda t: t * Tensor._of(noise), name="rrelu_")
-    return input * Tensor._of(noise)
+        return _inplace(input, lambda t: named(t * Tensor._of(noise), "RreluWithNoiseBackward1",
+                                               t), name="rrelu_")
+    return named(input * Tensor._of(noise), "RreluWithNoiseBackward0", input)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ...autograd.torch_names import named
 from ...functions.distance import broadcast_shape, reduction_dims
 from ...functions.elementwise import result_type
 from ...functions.reduce import torch_name
@@ -55,7 +56,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """‖x₁ − x₂ + eps‖ₚ over the last dim of the broadcast shape (torch adds eps to the
     difference, so equal rows are at distance eps·n^(1/p), with a gradient)."""
     shape = broadcast_shape(x1.shape, x2.shape)
-    return (x1 - x2 + eps).norm(p, max(len(shape), 1) - 1, keepdim)
+    d = named(x1 - x2 + eps, "AddBackward1", x1, x2)          # (torch's nodes: add(Scalar),
+    return named(d.norm(p, max(len(shape), 1) - 1, keepdim), "NormBackward1", d)   # norm(dim))
 
 
 def pdist(input, p=2):
@@ -63,6 +65,10 @@ def pdist(input, p=2):
     i < j in row-major order: the condensed upper triangle, of length N(N−1)/2. As torch's
     backward: 0 (not NaN) at a zero distance, and at a zero difference when p < 1; for p = ∞
     each coordinate tied for the largest |xᵢₖ − xⱼₖ| gets the full sign(xᵢₖ − xⱼₖ)."""
+    return named(_pdist(input, p), "PdistBackward0", input)
+
+
+def _pdist(input, p):
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if input.dtype.kind != "f":

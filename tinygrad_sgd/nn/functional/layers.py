@@ -6,6 +6,7 @@ from ...functions import where
 from ...functions.elementwise import torch_dtype_name
 from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
+from ...ops.elementwise import TiedToInput
 from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
 from ._checks import check_tensor, check_kernel
@@ -175,12 +176,13 @@ def _silu(x):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope·x otherwise (gradient negative_slope at 0, as torch)."""
     check_kernel(input, "leaky_relu", "leaky_relu_cpu")
-    out = _maybe_inplace(input, _leaky_relu, inplace, negative_slope)
-    return out if inplace else named(out, "LeakyReluBackward0", input)
+    name = "LeakyReluBackward1" if inplace else "LeakyReluBackward0"     # (torch's leaky_relu_)
+    out = _maybe_inplace(input, _leaky_relu, inplace, negative_slope, name)
+    return out if inplace else named(out, name, input)
 
 
-def _leaky_relu(x, slope):
-    return where(x > 0, x, x * slope)
+def _leaky_relu(x, slope, name="LeakyReluBackward0"):
+    return TiedToInput.of(where(x > 0, x, x * slope), x, name)   # (create_graph: as torch's)
 
 
 def _elu(x, alpha, scale=1.0, input_scale=1.0):
@@ -253,7 +255,7 @@ def mish(input, inplace=False):
 
 
 def _mish(x):
-    return x * act.SoftplusOp.apply(x).tanh()
+    return named(x * act.SoftplusOp.apply(x).tanh(), "MishBackward0", x)
 
 
 def hardswish(input, inplace=False):
@@ -305,7 +307,7 @@ def prelu(input, weight):
         w = weight.reshape((n,) + (1,) * (input.ndim - 2)) if input.ndim >= 2 else weight
     else:
         w = weight.reshape(())
-    return where(input > 0, input, input * w)
+    return named(where(input > 0, input, input * w), "PreluKernelBackward0", input, weight)
 
 
 def glu(input, dim=-1):
@@ -318,7 +320,7 @@ def glu(input, dim=-1):
         raise RuntimeError(f"Halving dimension must be even, but dimension "
                            f"{dim % input.ndim} is size {n}")
     a, b = input.split(n // 2, dim)
-    return a * b.sigmoid()
+    return named(a * b.sigmoid(), "GluBackward0", input)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):

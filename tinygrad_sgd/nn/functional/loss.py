@@ -267,8 +267,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if label_smoothing > 0:
             p = p * (1 - label_smoothing) + label_smoothing / C
         terms = logp * p if w is None else logp * p * w
-        loss = -terms.sum(class_dim)
-        return _reduce(loss, reduction)          # mean: over the samples
+        if reduction == "sum":                   # (torch's −Σ, a NegBackward0)
+            return -terms.sum(class_dim).sum()
+        loss = _reduce(-terms.sum(class_dim), reduction)          # mean: over the samples
+        return named(loss, "DivBackward1", input) if reduction == "mean" else loss
     _class_array(target, "cross_entropy", input.ndim)  # validate before doing any work
     nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
     if label_smoothing == 0:
@@ -418,7 +420,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta == 0:
         return named(_reduce(d.abs(), reduction), "SmoothL1LossBackward0", input, target)
     a = d.abs()
-    out = _reduce(where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta), reduction)  # (torch's)
+    # (torch's arithmetic; d·d = a·a, and its second derivative is not tied to x, as torch's)
+    out = _reduce(where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
     return named(out, "SmoothL1LossBackward0", input, target)
 
 
@@ -436,4 +439,4 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     loss = where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
     if weight is not None:
         return _weighted(loss, weight, input, reduction, "plain")
-    return _reduce(loss, reduction)
+    return named(_reduce(loss, reduction), "HuberLossBackward0", input, target)

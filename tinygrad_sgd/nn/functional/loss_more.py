@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd.torch_names import named
 from ...errors import DTypeError
 from ...functions import where
 from ...functions.special import xlogy
@@ -220,7 +221,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
     loss = (-input * _tensor(target, input)).exp().log1p()
-    return _reduce(loss if loss.dtype == input.dtype else loss.to(input.dtype), reduction)
+    loss = _reduce(loss if loss.dtype == input.dtype else loss.to(input.dtype), reduction)
+    return named(loss, "SoftMarginLossBackward0", input)
 
 
 def _class_targets(target):
@@ -276,7 +278,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     loss = z.sum(1) / C
     if input.ndim < 2 and reduction == "none":
         loss = loss.reshape(target.shape if isinstance(target, Tensor) else np.shape(target))
-    return _reduce(loss, reduction)
+    return named(_reduce(loss, reduction), "MultiMarginLossBackward0", input)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):

@@ -224,7 +224,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension "
                          "0 (instance_norm: an empty batch with weight or bias)")   # params)
     if not use_input_stats:
-        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+        return named(batch_norm(input, running_mean, running_var, weight, bias, False, momentum,
+                                eps), "ViewBackward0", input, weight, bias)
     shape = (C,) + (1,) * (input.ndim - 2)
     w = None if weight is None else _like(weight, input).reshape(shape)
     b = None if bias is None else _like(bias, input).reshape(shape)
@@ -241,7 +242,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             if running_var is not None:
                 var = stats["var"].reshape(N, C).mean(0) * (n / (n - 1))
                 running_var.copy_(running_var.array * (1 - momentum) + var * momentum)
-    return out
+    return named(out, "ViewBackward0", input, weight, bias)   # (torch: batch norm of a view)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

@@ -15,6 +15,7 @@ from ...errors import ShapeError
 from ...kernels.layout import out_size as pooled_size
 from ...kernels.pool import adaptive_ranges
 from ...kernels.resample import adaptive_avg_map
+from ...ops.elementwise import TiedToInput
 from ...ops.pool import AdaptiveMaxPool2dOp, integer_avg_pool2d, integer_max_pool2d, ranks, \
     truncating_divide
 from ...ops.resample import Resample
@@ -157,13 +158,16 @@ def _adaptive_avg(op, dims, input, output_size):
     if dims < 3 and 0 not in size and all(n % o == 0 for n, o in zip(spatial, size)):
         k = tuple(n // o for n, o in zip(spatial, size))
         if dims == 1:
-            out = ops.AvgPool2dOp.apply(x.unsqueeze(2), (1,) + k, (1,) + k, (0, 0)).squeeze(2)
+            out = named(ops.AvgPool2dOp.apply(x.unsqueeze(2), (1,) + k, (1,) + k, (0, 0),
+                                              tied=size != (1,)), "MeanBackward1" if size ==
+                        (1,) else "AdaptiveAvgPool2DBackward0", x).squeeze(2)
         else:
-            out = ops.AvgPool2dOp.apply(x, k, k, (0, 0))
+            out = ops.AvgPool2dOp.apply(x, k, k, (0, 0), tied=any(o != 1 for o in size))
     else:                      # uneven windows: one axis at a time, the last first
         out = x
         for axis in range(x.ndim - 1, 1, -1):
-            out = Resample.apply(out, axis, adaptive_avg_map(x.shape[axis], size[axis - 2]))
+            out = Resample.apply(out, axis, adaptive_avg_map(x.shape[axis], size[axis - 2]),
+                                 tied=out is x)     # (torch's backward reads x; see Resample)
     return out.squeeze(0) if unbatched else out
 
 
@@ -176,7 +180,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool1d(input, output_size):
     """Mean over windows [⌊o·L/OL⌋, ⌈(o+1)·L/OL⌉) of an (N, C, L) input."""
-    return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
+    out = _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
+    return named(out, "SqueezeBackward1", input)       # (torch: 2-D pooling of an unsqueeze)
 
 
 def _adaptive_max(op, dims, input, output_size, return_indices):
@@ -306,7 +311,9 @@ def _gather_max(x, taps):
                     np.copyto(best, v, where=take)
                     np.copyto(idx, np.broadcast_to(_flat(at, H, W), idx.shape), where=take)
     flat_idx = Tensor._of(idx.reshape(N, C, int(np.prod(O, dtype=np.int64))))
-    return x.flatten(2).gather(2, flat_idx).reshape((N, C) + O), idx
+    out = x.flatten(2).gather(2, flat_idx).reshape((N, C) + O)
+    return TiedToInput.of(out, x, "MaxPool3DWithIndicesBackward0"), idx    # (create_graph:
+    # torch's backward reads x)
 
 
 def _flat(positions, H, W):
@@ -351,7 +358,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     taps = [_window_taps(o, *a) for o, *a in zip(size, k, s, p, d, x.shape[2:])]
     out, idx = _gather_max(x, taps)
     if unbatched:
-        out, idx = out.squeeze(0), idx[0]
+        out, idx = named(out.squeeze(0), "MaxPool3DWithIndicesBackward0", input), idx[0]
     return (out, Tensor._of(idx)) if return_indices else out
 
 
@@ -367,6 +374,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
                          f"dimensions, but input has sizes {tuple(x.shape)}")
     out, idx = _gather_max(x, [_adaptive_taps(o, n) for o, n in zip(size, x.shape[2:])],
 )
+    out = named(out, "AdaptiveMaxPool3DBackward0", x)
     if unbatched:
         out, idx = out.squeeze(0), idx[0]
     return (out, Tensor._of(idx)) if return_indices else out
@@ -374,7 +382,9 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 
 def adaptive_avg_pool3d(input, output_size):
     """Mean over torch's adaptive windows of an (N, C, D, H, W) input, one axis at a time."""
-    return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
+    out = _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
+    whole = out.shape[-3:] == (1, 1, 1)          # torch takes the mean over D, H and W then
+    return named(out, "MeanBackward1" if whole else "AdaptiveAvgPool3DBackward0", input)
 
 
 def _divisor_1d(n_out, k, s, p, size, count_include_pad):
@@ -424,4 +434,4 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      Tensor._of(div.astype(x.dtype)))
     else:                   # torch's integer division, toward zero
         out = Tensor._of(truncating_divide(out.array, div.astype(np.int64)))
-    return out.squeeze(0) if unbatched else out
+    return named(out.squeeze(0) if unbatched else out, "AvgPool3DBackward0", input)

@@ -1,6 +1,7 @@
 """Rearranging channels and pixels: pixel_shuffle, pixel_unshuffle, channel_shuffle (torch's
 signatures). Each is a reshape, a permute and a reshape — views and a copy, so the gradient is
 the inverse rearrangement (and second order is free)."""
+from ...autograd.torch_names import named
 from ._checks import check_tensor
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
@@ -28,7 +29,7 @@ def pixel_shuffle(input, upscale_factor):
     b = len(batch)
     x = input.reshape(*batch, C // (r * r), r, r, H, W)
     x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)       # (*, c, H, r, W, r)
-    return x.reshape(*batch, C // (r * r), H * r, W * r)
+    return named(x.reshape(*batch, C // (r * r), H * r, W * r), "PixelShuffleBackward0", input)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -43,7 +44,7 @@ def pixel_unshuffle(input, downscale_factor):
     b = len(batch)
     x = input.reshape(*batch, C, H // r, r, W // r, r)
     x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)       # (*, C, r, r, h, w)
-    return x.reshape(*batch, C * r * r, H // r, W // r)
+    return named(x.reshape(*batch, C * r * r, H // r, W // r), "PixelUnshuffleBackward0", input)
 
 
 def channel_shuffle(input, groups):

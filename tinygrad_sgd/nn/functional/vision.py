@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd.torch_names import named
 from ...errors import ShapeError
 from ...kernels.resample import AxisMap, pad_map, nearest_map, linear_map, cubic_map, \
     antialias_map, fixed_point_map, resample_fixed_point
@@ -88,8 +89,11 @@ def pad(input, pad, mode="constant", value=None):
                 raise ShapeError(f"pad: circular padding ({lo}, {hi}) of dimension {d} wraps "
                                  f"around more than what the negative padding leaves ({kept})")
         if (lo, hi) != (0, 0) or d == sides[-1][0] and out is input:
-            out = Resample.apply(out, d, pad_map(mode, size, lo, hi))
-    return out
+            out = Resample.apply(out, d, pad_map(mode, size, lo, hi),
+                                 tied=out is input and mode != "circular")   # (as torch's)
+    torch_name = {"reflect": f"ReflectionPad{n}DBackward0", "replicate":
+                  f"ReplicationPad{n}DBackward0"}.get(mode, "torch::autograd::CopySlices")
+    return named(out, torch_name, input)      # (circular: torch writes slices into a new one)
 
 
 INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
@@ -200,7 +204,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         else:
             m = linear_map(n_in, n_out, scale, align_corners, input.dtype)
         out = Resample.apply(out, axis, m)
-    return out
+    return named(out, _upsample_name(mode, input.ndim - 2, antialias), input)
+
+
+def _upsample_name(mode, dims, antialias):
+    """torch's node: ``UpsampleNearest2DBackward0``, ``UpsampleBicubic2DAaBackward0``..."""
+    kind = {"nearest-exact": "NearestExact"}.get(mode, mode.capitalize())
+    return f"Upsample{kind}{dims}D{'Aa' if antialias else ''}Backward0"
 
 
 def _nearest_shortcuts(input, sizes):

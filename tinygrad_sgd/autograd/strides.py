@@ -1,0 +1,46 @@
+"""Which strides torch's result of an op has, where the NumPy array's may not say.
+
+The library's convolution, pooling and resampling kernels return views of memory in their own
+orders (batch innermost, ...), where torch's results are contiguous; elementwise ops keep those
+orders. :func:`tinygrad_sgd.creation.torch_strides` therefore reads a non-contiguous array of 3
+or more dims as contiguous, unless its tensor is marked as holding torch's strides
+(``_torch_strides``). ``Function.apply`` marks each result laid out as an input that holds
+torch's strides (a transposed view, ``x.transpose(0, 1).relu()``), so ``rand_like`` and
+dropout draw in torch's memory order, and ``stride()`` reads torch's, in grad mode or not."""
+import numpy as np
+
+__all__ = ["inherit_torch_layout"]
+
+
+def inherit_torch_layout(out, args, is_view):
+    """Mark ``out`` (an op's new result, ``args`` its inputs) as holding torch's strides when
+    it is laid out as an input whose own NumPy strides are torch's: a view of its memory
+    (``is_view``: torch's views step as NumPy's), or a result of its shape whose dims go in
+    its memory order (elementwise: torch's ``empty_like`` keeps that order) — so
+    ``x.transpose(0, 1).relu()`` keeps the transposed strides for ``rand_like`` and dropout,
+    in grad mode or not, while results in the library's own layouts keep reading as
+    contiguous. Returns ``out``."""
+    a = out.array
+    if a.ndim < 3 or a.flags.c_contiguous:
+        return out
+    from ..creation import _own_layout, _steps, dim_order, torch_strides
+    if not _own_layout(a):
+        return out
+    order = None
+    for x in (args[:1] if is_view else args):
+        xa = getattr(x, "array", None)
+        if not isinstance(xa, np.ndarray) or not xa.size:
+            continue
+        if is_view:
+            if not np.may_share_memory(xa, a):
+                return out
+        elif xa.shape != a.shape:
+            continue
+        else:
+            order = order or dim_order(a.shape, _steps(a))
+            if dim_order(xa.shape, _steps(xa)) != order:
+                continue
+        if torch_strides(x) == _steps(xa):
+            out._torch_strides = True
+        return out
+    return out

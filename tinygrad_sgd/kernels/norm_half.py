@@ -1,0 +1,107 @@
+"""Layer norm of float16 arrays as torch's CPU kernel computes it: in float32 ("opmath"),
+rounded to float16 where torch's kernel rounds — the saved μ and r = 1/√(σ² + ε) are float16
+tensors (the backward reads them rounded), and dL/dγ, dL/dβ accumulate row by row in a
+float16 buffer per thread (the rows split into get_num_threads() blocks, the blocks' buffers
+summed in float32 at the end). Batch, group and instance norm of float16 are computed in
+float32 and rounded once by :mod:`.norm` (not yet torch's roundings of their statistics).
+
+torch's sums of a row (its Welford moments, its dot products) run in a vectorized float32
+order that depends on the CPU's vector width; here they are computed in float64 and rounded to
+float32 once, so that a float32 intermediate may differ from torch's in its last bits, which
+shows in the float16 result only rarely (by one float16 ulp).
+
+    layer_norm_forward    z (float16), μ and r (float16, as torch saves them)
+    layer_norm_backward   dL/dx, dL/dγ, dL/dβ in torch's steps
+"""
+import numpy as np
+
+from .threads import get_num_threads
+from .vecmath import fma32
+
+__all__ = ["layer_norm_forward", "layer_norm_backward"]
+
+F, H = np.float32, np.float16
+
+
+def _h(a):
+    """a rounded to float16 and back to float32 (what torch's float16 buffers hold)."""
+    return np.asarray(a).astype(H).astype(F)
+
+
+def _sum(a, dims):
+    """Σ over ``dims`` (keepdim), float64 then float32 once (torch: a float32 sum)."""
+    return np.sum(a, axis=dims, keepdims=True, dtype=np.float64).astype(F)
+
+
+def _moments(x, dims):
+    """(μ, biased σ²) over ``dims``, float32, from float64."""
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=dims, keepdims=True)
+    var = np.square(x64 - mean).mean(axis=dims, keepdims=True)
+    return mean.astype(F), var.astype(F)
+
+
+def layer_norm_forward(d, dims, eps, weight=None, bias=None):
+    """(z, μ, r) for a float16 array: z = (x·r + (−r·μ))·γ + β in float32 (multiply-adds
+    fused), rounded once; μ and r as torch saves them, float16 (dims kept as 1s)."""
+    x = d.astype(F)
+    mean, var = _moments(x, dims)
+    rstd = F(1) / np.sqrt(np.maximum(var, F(0)) + F(eps))
+    y = fma32(x, rstd, -rstd * mean)
+    if weight is not None or bias is not None:
+        y = fma32(y, F(1) if weight is None else weight.astype(F),
+                  F(0) if bias is None else bias.astype(F))
+    return y.astype(H), mean.astype(H), rstd.astype(H)
+
+
+def layer_norm_backward(g, d, mean, rstd, weight, dims, need_x=True, need_w=True,
+                        need_b=True):
+    """torch's LayerNormBackward for float16: with a = r, b = (Σg·γ·μ − Σg·x·γ)·a³/N and
+    c = −b·μ − Σg·γ·a/N (float32, μ and r the saved float16 ones), dL/dx = a·g·γ + b·x + c;
+    dL/dγ = Σ g·(a·x − a·μ) and dL/dβ = Σ g over the rows, accumulated in float16 buffers."""
+    k = len(dims)
+    rows = d.shape[d.ndim - k:]
+    n = int(np.prod(rows))
+    x, gf = d.reshape(-1, n).astype(F), g.reshape(-1, n).astype(F)
+    a, mu = rstd.reshape(-1, 1).astype(F), mean.reshape(-1, 1).astype(F)
+    w = None if weight is None else weight.reshape(1, n).astype(F)
+    gx = gw = gb = None
+    if need_x:
+        gw_ = gf if w is None else gf * w
+        ds = _sum(gw_ * x, (1,))
+        db = _sum(gw_, (1,))
+        scale = F(1) / F(n)
+        b = (db * mu - ds) * a * a * a * scale
+        c = -b * mu - db * a * scale
+        gx = (fma32(a * gf, F(1) if w is None else w, b * x) + c).astype(H).reshape(d.shape)
+    if need_w or need_b:
+        xhat = fma32(np.broadcast_to(a, x.shape), x, np.broadcast_to(-a * mu, x.shape))
+        gw, gb = _row_buffers(gf, xhat if need_w else None, need_b)
+        gw = None if gw is None else gw.reshape(rows)
+        gb = None if gb is None else gb.reshape(rows)
+    return gx, gw, gb
+
+
+def _row_buffers(g, xhat, need_b):
+    """Σ over rows of g·x̂ and of g as torch's layer norm backward sums them: the rows split
+    into get_num_threads() contiguous blocks, each accumulated row by row in a float16 buffer
+    (buffer + g·x̂ rounded to float16 each time), the blocks' buffers summed in float32."""
+    m, n = g.shape
+    threads = max(1, min(get_num_threads(), m))
+    chunk = -(-m // threads)
+    blocks = -(-m // chunk)
+    pad = blocks * chunk - m
+    if pad:
+        g = np.concatenate([g, np.zeros((pad, n), F)])
+        xhat = None if xhat is None else np.concatenate([xhat, np.zeros((pad, n), F)])
+    g = g.reshape(blocks, chunk, n)
+    xhat = None if xhat is None else xhat.reshape(blocks, chunk, n)
+    bw = np.zeros((blocks, n), F)
+    bb = np.zeros((blocks, n), F)
+    for i in range(chunk):                      # a loop over the rows of a block
+        if xhat is not None:
+            bw = _h(fma32(g[:, i], xhat[:, i], bw))
+        if need_b:
+            bb = _h(bb + g[:, i])
+    total = (lambda b: np.cumsum(b, axis=0, dtype=F)[-1].astype(H))
+    return (total(bw) if xhat is not None else None), (total(bb) if need_b else None)
