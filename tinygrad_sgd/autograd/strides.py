@@ -11,6 +11,33 @@ import numpy as np
 
 __all__ = ["inherit_torch_layout"]
 
+_creation = None        # (creation's helpers, imported on first use: it imports autograd)
+
+
+def _load():
+    global _creation
+    from ..creation import _own_layout, _steps, dim_order, torch_strides
+    _creation = (_own_layout, _steps, dim_order, torch_strides)
+
+
+def _own(a):
+    """creation._own_layout(a), the common cases decided from the strides alone (this runs
+    on every op's result): a 4-d or 5-d array with no dim of size 1 is channels-last exactly
+    when its strides are those of channels-last memory."""
+    n = a.ndim
+    if n < 3 or a.flags.c_contiguous:
+        return False
+    if n in (4, 5) and 1 not in a.shape:
+        shape, step, expected = a.shape, a.itemsize, [0] * n
+        expected[1] = step
+        step *= shape[1]
+        for d in range(n - 1, 1, -1):
+            expected[d] = step
+            step *= shape[d]
+        expected[0] = step
+        return tuple(expected) != a.strides
+    return _creation[0](a)
+
 
 def inherit_torch_layout(out, args, is_view):
     """Mark ``out`` (an op's new result, ``args`` its inputs) as holding torch's strides when
@@ -23,13 +50,22 @@ def inherit_torch_layout(out, args, is_view):
     a = out.array
     if a.ndim < 3 or a.flags.c_contiguous:
         return out
-    from ..creation import _own_layout, _steps, dim_order, torch_strides
-    if not _own_layout(a):
+    if _creation is None:
+        _load()
+    _own_layout, _steps, dim_order, torch_strides = _creation
+    if not _own(a):
         return out
     order = None
     for x in (args[:1] if is_view else args):
         xa = getattr(x, "array", None)
         if not isinstance(xa, np.ndarray) or not xa.size:
+            continue
+        d = x.__dict__
+        if not d.get("_torch_strides") and "_view" not in d and _own(xa):
+            # (cheap and common — a convolution's result: torch's strides are a contiguous
+            # tensor's, which xa's are not, so nothing is marked)
+            if is_view:
+                return out
             continue
         if is_view:
             if not np.may_share_memory(xa, a):

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import ops
 from ..dtypes import result_dtype
+from ..autograd.torch_names import named
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
 from .products import LETTERS, _SCALAR_NAME
@@ -40,8 +41,19 @@ def einsum(*args):
                             f"{type(op).__name__}")
     subs, out = _parse_einsum(equation, operands)
     dtype = _einsum_dtype(subs, out, operands)
-    return ops.Einsum.apply(*operands, equation=",".join(subs) + "->" + out, dtype=dtype,
-                             written=equation)
+    result = ops.Einsum.apply(*operands, equation=",".join(subs) + "->" + out, dtype=dtype,
+                              written=equation)
+    return named(result, _einsum_node(subs, out), *operands)
+
+
+def _einsum_node(subs, out):
+    """torch's last node (its einsum is permutes, sums and a bmm of views): one operand gives
+    a ``SumBackward1`` if a label is summed, else a ``PermuteBackward0``; more give the view of
+    a bmm (``ViewBackward0``) if one is, else a product (``MulBackward0``)."""
+    summed = set("".join(subs)) - set(out) - {"."}
+    if len(subs) == 1:
+        return "SumBackward1" if summed else "PermuteBackward0"
+    return "ViewBackward0" if summed else "MulBackward0"
 
 
 def _sublist_equation(args):

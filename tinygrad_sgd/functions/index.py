@@ -452,7 +452,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
                              True)
     rest = iter(range(nd - 2))
     order = [nd - 2 if p == d1 else nd - 1 if p == d2 else next(rest) for p in range(nd)]
-    return ops.Permute.apply(out, tuple(order))
+    return named(ops.Permute.apply(out, tuple(order)), "DiagEmbedBackward0", input)
 
 
 @tensor_method
@@ -461,9 +461,11 @@ def diag(input, diagonal=0):
     copy (as torch: unlike :func:`diagonal`, writing into it leaves the matrix alone)."""
     if input.ndim == 1:
         n = input.shape[0] + abs(diagonal)
-        return ops.IndexAdd.apply(input, diagonal_index((n, n), diagonal), (n, n), True)
-    if input.ndim == 2:
-        return Diagonal.apply(input, int(diagonal), 0, 1).clone()
+        out = ops.IndexAdd.apply(input, diagonal_index((n, n), diagonal), (n, n), True)
+        return named(out, "DiagEmbedBackward0", input)
+    if input.ndim == 2:        # (torch's node: diagonal_copy's)
+        return named(Diagonal.apply(input, int(diagonal), 0, 1).clone(),
+                     "DiagonalBackward0_copy", input)
     raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 

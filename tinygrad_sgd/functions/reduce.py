@@ -114,7 +114,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
         dim = one_dim(dim, input, "prod", "(int dim, bool keepdim = False, *, "
                                           "torch.dtype dtype = None)")
     out = Prod.apply(input, dim if input.ndim else None, keepdim)
-    return out if dtype is None else out.to(dtype)
+    out = out if dtype is None else out.to(dtype)
+    return named(out, "ProdBackward0" if dim is None else "ProdBackward1", input)
 
 
 @tensor_method
@@ -195,8 +196,8 @@ def aminmax(input, *, dim=None, keepdim=False):
     if input.numel() == 0 and (dim is None or input.shape[dims[0]] == 0):
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
-    return return_types.aminmax(Amin.apply(input, dims, keepdim),
-                                Amax.apply(input, dims, keepdim))
+    return return_types.aminmax(*(named(op.apply(input, dims, keepdim), "AminmaxBackward0",
+                                        input) for op in (Amin, Amax)))   # (torch: one node)
 
 
 def _arg(input, dim, keepdim, op, cls):

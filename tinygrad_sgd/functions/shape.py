@@ -294,7 +294,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if output_size is not None and output_size != idx.size:
         raise ShapeError(f"repeat_interleave: output_size {output_size} does not match the "
                          f"total number of repeats ({idx.size})")
-    return ops.GetItem.apply(input, (slice(None),) * d + (idx,))
+    out = ops.GetItem.apply(input, (slice(None),) * d + (idx,))   # (torch: an index_select by
+    return named(out, "IndexSelectBackward0" if isinstance(repeats, Tensor) else  # a tensor,
+                 "ViewBackward0", input)         # else a view of an expanded clone)
 
 
 def _counts(repeats, n):

@@ -25,8 +25,10 @@ How torch adds (float32 on x86: its AVX2 kernel, vectors of 8 floats — also on
 
 float16 adds in float32 (its vectors of 16 halves read as 8 floats: halves i and i + 8 added)
 and rounds each result it stores; float64 uses vectors of 4. ``torch_sum`` returns None for
-layouts it does not follow (a full sum of a non-contiguous tensor split over threads): those
-keep NumPy's pairwise sum.
+layouts it does not follow: those keep NumPy's pairwise sum.
+
+(house: long file — the kernel and TensorIterator's loops around it are one replica, read
+side by side with ATen's SumKernel.cpp and TensorIteratorReduce.cpp.)
 """
 import math
 
@@ -254,6 +256,11 @@ def torch_sum(a, axis, out_dtype=None):
     axis = tuple(range(a.ndim)) if axis is None else tuple(d % a.ndim for d in axis)
     if a.ndim == 0:
         return (np.zeros((), dtype) + a).astype(dtype)
+    fast = compiled()
+    if fast is not None and dtype in fast.FLOATS and a.flags.c_contiguous:
+        out = _contiguous_block(fast.cascade_sum, a, axis)   # (the common cases, quickly)
+        if out is not None:
+            return out
     if any(st < 0 for st in a.strides):     # (torch's flip makes a copy: no negative strides)
         a = np.ascontiguousarray(a)
     reduced = [d in axis for d in range(a.ndim)]
@@ -267,7 +274,6 @@ def torch_sum(a, axis, out_dtype=None):
     if not any(flags):                 # nothing reduced (dims of size 1): 0 + x
         return (np.zeros(a.shape, dtype) + a).astype(dtype).reshape(kept_shape)
     threads = get_num_threads()
-    fast = compiled()
     if fast is not None and dtype in fast.FLOATS:
         out = _compiled(fast.cascade_sum, base, offset, shape, strides, flags, threads, dtype)
         if out is not None:
@@ -284,6 +290,24 @@ def torch_sum(a, axis, out_dtype=None):
     results = _serial(base, offset, shape, strides, flags, dtype)
     out, _ = _store(results, _result_flags(flags), dtype)
     return _in_kept_order(out, kept_shape)
+
+
+def _contiguous_block(twin, a, axis):
+    """The compiled sums of a C-contiguous array over its trailing dims (rows; all of them: one
+    row) or its leading dims (columns), without working out the iteration (every dim of size
+    > 1 and under one thread's share: the iteration is then those rows or columns); else
+    None."""
+    nd, k = a.ndim, len(axis)
+    if k == 0 or 1 in a.shape or (a.size >= GRAIN_SIZE and get_num_threads() > 1):
+        return None
+    dims = sorted(axis)
+    if dims == list(range(nd - k, nd)):                      # trailing: rows
+        return (twin.row_sums(a.reshape(-1, math.prod(a.shape[nd - k:]))) +
+                a.dtype.type(0)).reshape(a.shape[:nd - k])
+    if dims == list(range(k)):                               # leading: columns
+        return (twin.column_sums(a.reshape(math.prod(a.shape[:k]), -1)) +
+                a.dtype.type(0)).reshape(a.shape[k:])
+    return None
 
 
 def _compiled(twin, base, offset, shape, strides, flags, threads, dtype):

@@ -60,6 +60,8 @@ class MatMul(Function):
         """``DotBackward``, ``MvBackward`` or ``MatMulBackward`` (see the class doc); on the
         class itself (no operands yet): ``MatMulBackward``."""
         ndims = None if self is None else self.__dict__.get("ndims")
+        if torch_mode() and self is not None and self.__dict__.get("torch_grad_fn"):
+            return self.torch_grad_fn                      # (named by the public function)
         if torch_mode():         # torch's matmul: mm, mv, dot, or a product of reshaped views
             if ndims is None or ndims[0] == 2 and ndims[1] > 2:
                 return "MmBackward0" if ndims is None else "CloneBackward0"

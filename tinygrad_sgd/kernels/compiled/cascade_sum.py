@@ -13,8 +13,9 @@ LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}    # one AVX2 vector 
 
 
 @numba.njit(cache=True, nogil=True)
-def _multi_row(x, base, item_stride, offs, n_items, out):
-    """torch's multi_row_sum: item i's lane l is x[base + i·item_stride + offs[l]]."""
+def _multi_row(x, base, item_stride, offs, n_items, out, acc):
+    """torch's multi_row_sum: item i's lane l is x[base + i·item_stride + offs[l]] (``acc``:
+    4 × lanes of scratch)."""
     lanes = offs.shape[0]
     power = 4
     if n_items > 2:
@@ -25,7 +26,9 @@ def _multi_row(x, base, item_stride, offs, n_items, out):
         power = max(4, bits // 4)
     step = 1 << power
     mask = step - 1
-    acc = np.zeros((4, lanes), out.dtype)
+    for j in range(4):
+        for q in range(lanes):
+            acc[j, q] = 0
     i = 0
     while i + step <= n_items:
         for _ in range(step):
@@ -52,17 +55,16 @@ def _multi_row(x, base, item_stride, offs, n_items, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _row_sum(x, base, stride, offs, n, out):
+def _row_sum(x, base, stride, offs, n, out, offs4, parts, acc):
     """torch's row_sum of n items (item i's lane l at x[base + i·stride + offs[l]]): items
-    dealt to 4 accumulators, the rest into the first, then the other three."""
+    dealt to 4 accumulators, the rest into the first, then the other three (``offs4``,
+    ``parts``: 4 × lanes of scratch, ``acc``: 4 × 4·lanes)."""
     lanes = offs.shape[0]
-    offs4 = np.empty(4 * lanes, np.int64)
     for k in range(4):
         for q in range(lanes):
             offs4[k * lanes + q] = k * stride + offs[q]
-    parts = np.zeros(4 * lanes, out.dtype)
     ilp = n // 4
-    _multi_row(x, base, 4 * stride, offs4, ilp, parts)
+    _multi_row(x, base, 4 * stride, offs4, ilp, parts, acc)
     for q in range(lanes):
         out[q] = parts[q]
     for i in range(4 * ilp, n):
@@ -82,11 +84,14 @@ def _rows(x, n_rows, n, vec, out):
     one = np.zeros(1, np.int64)
     lanes = np.empty(vec, out.dtype)
     single = np.empty(1, out.dtype)
+    offs4 = np.empty(4 * vec, np.int64)
+    parts = np.empty(4 * vec, out.dtype)
+    acc = np.empty((4, 4 * vec), out.dtype)
     for r in range(n_rows):
         base = r * n
         if n >= vec:
             whole = n // vec
-            _row_sum(x, base, vec, lane_offs, whole, lanes)
+            _row_sum(x, base, vec, lane_offs, whole, lanes, offs4, parts, acc)
             total = out.dtype.type(0)
             for k in range(whole * vec, n):
                 total += x[base + k]
@@ -94,7 +99,7 @@ def _rows(x, n_rows, n, vec, out):
                 total += lanes[q]
             out[r] = total
         else:
-            _row_sum(x, base, 1, one, n, single)
+            _row_sum(x, base, 1, one, n, single, offs4[:4], parts[:4], acc[:, :4])
             out[r] = single[0]
 
 
@@ -108,8 +113,11 @@ def _columns(x, k_rows, cols, vec, out):
     wide = cols // group * group
     offs = np.arange(group).astype(np.int64)
     buf = np.empty(group, out.dtype)
+    acc = np.empty((4, 4 * group), out.dtype)
+    offs4 = np.empty(4 * group, np.int64)
+    parts = np.empty(4 * group, out.dtype)
     for j in range(0, wide, group):
-        _multi_row(x, j, cols, offs, k_rows, buf)
+        _multi_row(x, j, cols, offs, k_rows, buf, acc[:, :group])
         for q in range(group):
             out[j + q] = buf[q]
     one = np.zeros(1, np.int64)
@@ -119,12 +127,13 @@ def _columns(x, k_rows, cols, vec, out):
         lane_offs = np.arange(vec).astype(np.int64)
         lanes = np.empty(vec, out.dtype)
         while j + vec <= cols:
-            _row_sum(x, j, cols, lane_offs, k_rows, lanes)
+            _row_sum(x, j, cols, lane_offs, k_rows, lanes, offs4[:4 * vec], parts[:4 * vec],
+                     acc[:, :4 * vec])
             for q in range(vec):
                 out[j + q] = lanes[q]
             j += vec
     while j < cols:
-        _row_sum(x, j, cols, one, k_rows, single)
+        _row_sum(x, j, cols, one, k_rows, single, offs4[:4], parts[:4], acc[:, :4])
         out[j] = single[0]
         j += 1
 

@@ -96,6 +96,16 @@ def _flash_reason(query, key, value, dropout_p):
     return None
 
 
+def flash_runs(query, key, value, attn_mask, dropout_p):
+    """Whether torch's CPU flash kernel would run these inputs (its node then names the
+    result): allowed, none empty, rows contiguous, a mask that takes no gradient."""
+    return SDPBackend.FLASH_ATTENTION in _enabled and not (
+        _flash_reason(query, key, value, dropout_p) or attn_mask is not None and
+        attn_mask.requires_grad or any(t.numel() == 0 or t.shape[-1] > 1 and
+                                       t.array.strides[-1] != t.dtype.itemsize
+                                       for t in (query, key, value)))
+
+
 def check_backend(query, key, value, dropout_p=0.0):
     """Raise (with torch's warnings) where the kernels allowed by :func:`sdpa_kernel` cannot
     run these inputs on the CPU; return quietly where one can (the math kernel then runs)."""

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from ... import ops
+from ...autograd.torch_names import named
 from ...errors import DTypeError, ShapeError
 from ...functions.shape import cat
 from ...tensor import Tensor
@@ -98,7 +99,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if t.ndim < 2:
             raise ShapeError(f"scaled_dot_product_attention: {what} must have at least 2 "
                              f"dims (..., sequence, features), got shape {t.shape}")
-    from ..attention import check_backend      # nn.attention.sdpa_kernel's choice of kernels
+    from ..attention import check_backend, flash_runs   # nn.attention.sdpa_kernel's choice
     check_backend(query, key, value, dropout_p)
     if not (query.dtype == key.dtype == value.dtype):
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
@@ -140,6 +141,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise RuntimeError(f"Number of heads in key and value must divide the number of "
                                f"heads in query (query {hq}, key {hk}, value {hv})")
         key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
+    inputs = (query, key, value)
+    fused = flash_runs(query, key, value, attn_mask, dropout_p)
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
     query, key, value = _blas_ready(query), _blas_ready(key), _blas_ready(value)
@@ -161,7 +164,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     weights = ops.SoftmaxOp.apply(scores, -1, mask=keep, scale=scale)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
-    return weights @ value
+    out = weights @ value
+    return named(out, "ScaledDotProductFlashAttentionForCpuBackward0", *inputs) if fused else out
 
 
 # ------------------------------------------------------------------ multi-head attention

@@ -62,4 +62,5 @@ def channel_shuffle(input, groups):
     if C % g:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {C} channels "
                            f"and {g} groups.")
-    return input.reshape(N, g, C // g, *rest).transpose(1, 2).reshape(input.shape)
+    out = input.reshape(N, g, C // g, *rest).transpose(1, 2).reshape(input.shape)
+    return named(out, "ChannelShuffleBackward0", input)
