@@ -201,3 +201,19 @@ def test_sdpa_checks_and_gqa_as_torch(name):
         np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-6)
     else:
         assert results[0][1] == results[1][1], results
+
+
+def test_sdpa_with_an_empty_feature_dim_is_the_mean_of_values():
+    """E = 0: every score is an empty sum (0) whatever torch's 1/√0, so each row is the mean of
+    v — torch's result, and its gradient (a ZeroDivisionError had been raised)."""
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in ((2, 3, 0), (2, 4, 0),
+                                                                     (2, 4, 5)))
+    results = []
+    for L in (torch, tg):
+        vs = L.tensor(v, requires_grad=True)
+        out = L.nn.functional.scaled_dot_product_attention(L.tensor(q), L.tensor(k), vs)
+        out.sum().backward()
+        results.append((out.detach().numpy(), vs.grad.numpy()))
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -144,7 +144,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     inputs = (query, key, value)
     fused = flash_runs(query, key, value, attn_mask, dropout_p)
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
-    scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    if scale is None:          # (E = 0: every score is an empty sum, 0, whatever the scale;
+        scale = 1.0 / math.sqrt(E) if E else 1.0      # torch's 1/√0 = inf never multiplies one)
+    else:
+        scale = float(scale)
     query, key, value = _blas_ready(query), _blas_ready(key), _blas_ready(value)
     scores = query @ key.mT
     # one masked softmax of the scaled scores (the scale taken in the softmax's pass, as
