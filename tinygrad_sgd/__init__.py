@@ -23,6 +23,7 @@ from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32
 from .device import device
 from .size import Size
 from .memory_layout import layout, strided
+from . import storage as _storage  # noqa: F401  (Tensor.storage, untyped_storage)
 from . import cuda
 from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like,
                        as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,

@@ -1,0 +1,127 @@
+"""A tensor's storage, as torch shows it: ``t.storage()`` (a ``TypedStorage``: the elements of
+the memory the tensor views, in order, from its first to its last) and ``t.untyped_storage()``
+(an ``UntypedStorage``: the same memory as bytes). The makemore lecture prints one to show that
+``view`` shares memory::
+
+    >>> a = tg.arange(6).view(2, 3)
+    >>> a[1].storage().data_ptr() == a.storage().data_ptr()
+    True
+
+Here a storage is the NumPy array owning the tensor's memory (:func:`..ops.strided.storage_of`),
+seen as one flat run. Reading it is reading the tensor's memory; writing an element writes it
+(no version bump: torch's storages do not count as in-place ops either). As torch,
+``storage()`` warns once that ``TypedStorage`` is deprecated."""
+import warnings
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["TypedStorage", "UntypedStorage"]
+
+_warned = False
+
+
+def _namespace():
+    from .printing import OPTIONS
+    return "torch.storage" if OPTIONS.namespace == "torch" else f"{OPTIONS.namespace}.storage"
+
+
+class _Storage:
+    """The flat memory (a 1-d array of ``_flat``'s dtype) a tensor views."""
+
+    def __init__(self, flat):
+        self._flat = flat
+
+    def __len__(self):
+        return self._flat.size
+
+    def size(self):
+        return self._flat.size
+
+    def nbytes(self):
+        return self._flat.nbytes
+
+    def element_size(self):
+        return self._flat.itemsize
+
+    def data_ptr(self):
+        """The address of the memory's first byte: the same for every tensor viewing it."""
+        return self._flat.__array_interface__["data"][0]
+
+    @property
+    def device(self):
+        from .device import CPU
+        return CPU
+
+    def is_shared(self):
+        return False
+
+    def __getitem__(self, i):
+        value = self._flat[i]
+        return value.tolist() if isinstance(value, np.ndarray) else value.item()
+
+    def __setitem__(self, i, value):
+        self._flat[i] = value
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def tolist(self):
+        return self._flat.tolist()
+
+    def _repr(self, header):
+        body = " " + "\n ".join(str(v) for v in self.tolist())
+        return f"{body}\n[{header} of size {len(self)}]"
+
+
+class TypedStorage(_Storage):
+    """``t.storage()``: the elements of t's memory, of t's dtype."""
+
+    @property
+    def dtype(self):
+        from .dtypes import as_dtype
+        return as_dtype(self._flat.dtype)
+
+    def __repr__(self):
+        return self._repr(f"{_namespace()}.TypedStorage(dtype={self.dtype}, device=cpu)")
+
+    def untyped(self):
+        return UntypedStorage(self._flat.view(np.uint8))
+
+
+class UntypedStorage(_Storage):
+    """``t.untyped_storage()``: the bytes of t's memory."""
+
+    def __repr__(self):
+        return self._repr(f"{_namespace()}.UntypedStorage(device=cpu)")
+
+
+def _flat(t):
+    """The memory t's array views, as one flat array of t's dtype."""
+    from .ops.strided import storage_of
+    owner, _ = storage_of(t.array)
+    return owner.reshape(-1, order="A").view(t.array.dtype)
+
+
+def storage(self):
+    """``Tensor.storage()``: a :class:`TypedStorage` (with torch's one-time deprecation
+    warning)."""
+    global _warned
+    if not _warned:
+        _warned = True
+        warnings.warn("TypedStorage is deprecated. It will be removed in the future and "
+                      "UntypedStorage will be the only storage class. This should only matter "
+                      "to you if you are using storages directly.  To access UntypedStorage "
+                      "directly, use tensor.untyped_storage() instead of tensor.storage()",
+                      UserWarning, stacklevel=2)
+    return TypedStorage(_flat(self))
+
+
+def untyped_storage(self):
+    """``Tensor.untyped_storage()``: an :class:`UntypedStorage`."""
+    return UntypedStorage(_flat(self).view(np.uint8))
+
+
+Tensor.storage = storage
+Tensor.untyped_storage = untyped_storage
