@@ -63,11 +63,13 @@ def test_nll_and_cross_entropy_match_torch(data, reduction, weighted, ignore_som
 
 @given(classification(), REDUCTIONS, st.booleans(), st.booleans(),
        st.sampled_from([np.float32, np.float64]))
-def test_plain_backward_of_nll_and_log_softmax_equals_their_graph_backward(
+def test_plain_backward_of_nll_and_log_softmax_is_torchs_and_near_the_graph_backward(
         data, reduction, weighted, ignore_some, dtype):
-    """NllLoss and LogSoftmaxOp compute a plain backward (no graph wanted) on arrays at once;
-    create_graph runs the formula as ops. The two give the same numbers, bit for bit, for
-    every reduction, class weights, ignored targets, inf and nan in the logits."""
+    """NllLoss and LogSoftmaxOp compute a plain backward (no graph wanted) on arrays at once:
+    torch's bits where torch's last-dim kernel runs (classes last: kernels/softmax.py), for
+    every reduction, class weights, ignored targets, inf and nan in the logits; create_graph
+    runs the formula as ops (the exponential and the product rounded apart, unlike torch's
+    fused step): the same numbers but for rounding."""
     x, t, w = data
     x = x.astype(dtype)
     if ignore_some and t.size > 1:
@@ -75,18 +77,24 @@ def test_plain_backward_of_nll_and_log_softmax_equals_their_graph_backward(
         t.flat[0] = -100
     if x.size > 2:
         x.flat[1] = np.inf if weighted else np.nan
-    weight = Tensor(w.astype(dtype)) if weighted else None
     grads = []
-    for create_graph in (False, True):
-        xt = Tensor(x, requires_grad=True)
-        loss = F.nll_loss(F.log_softmax(xt, dim=0 if x.ndim == 1 else 1), Tensor(t),
-                          weight=weight, reduction=reduction)
-        gout = Tensor(np.full(loss.shape, 0.75, dtype))
-        (g,) = tg.autograd.grad(loss, xt, gout, create_graph=create_graph)
-        grads.append(g.numpy())
-    assert grads[0].dtype == grads[1].dtype == dtype
-    assert np.array_equal(grads[0], grads[1], equal_nan=True)
-    assert np.array_equal(np.signbit(grads[0]), np.signbit(grads[1]))
+    for lib, create_graph in ((tg, False), (tg, True), (torch, False)):
+        xt = lib.tensor(x, requires_grad=True)
+        weight = lib.tensor(w.astype(dtype)) if weighted else None
+        loss = lib.nn.functional.nll_loss(
+            lib.nn.functional.log_softmax(xt, dim=0 if x.ndim == 1 else 1), lib.tensor(t),
+            weight=weight, reduction=reduction)
+        gout = lib.tensor(np.full(tuple(loss.shape), 0.75, dtype))
+        (g,) = lib.autograd.grad(loss, xt, gout, create_graph=create_graph)
+        grads.append(g.detach().numpy())
+    plain, graph, theirs = grads
+    assert plain.dtype == graph.dtype == dtype
+    if x.ndim <= 2:
+        assert np.array_equal(plain, theirs, equal_nan=True)
+        number = ~np.isnan(theirs)                     # (a nan's sign is not compared)
+        assert np.array_equal(np.signbit(plain)[number], np.signbit(theirs)[number])
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(plain, graph, rtol=tol, atol=tol, equal_nan=True)
 
 
 def test_ignore_index_custom_and_all_ignored():

@@ -161,7 +161,9 @@ def test_every_optimizer_steps_a_0d_parameter_as_torch(name, options, dtype):
     assert ours[1:] == theirs[1:]
     rtol = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(ours[0], theirs[0], rtol=rtol, atol=rtol)
-    assert our_warnings == their_warnings
+    once = "Converting a tensor with requires_grad=True"   # (LBFGS's float(loss): warned once
+    assert [w for w in our_warnings if once not in w] == \
+        [w for w in their_warnings if once not in w]      # a process, by whichever came first)
 
 
 # ============================================================================ 4. Tensor lr

@@ -67,3 +67,18 @@ def test_the_deprecation_warning_is_torchs_and_once():
         "directly.  To access UntypedStorage directly, use tensor.untyped_storage() instead "
         "of tensor.storage()"]
     assert np.all(tg.ones(2).untyped_storage().tolist()[-4:] == [0, 0, 128, 63])
+
+
+def test_float_of_a_tensor_that_requires_grad_warns_once_as_torch():
+    """float(t) (and '%.2f' % t) of a tensor that requires grad: torch's UserWarning, once a
+    process; item() and int() do not warn."""
+    tg.Tensor.__float__.__globals__["_warned_float"] = False   # (the flag __float__ reads)
+    t = (tg.ones(1, requires_grad=True) * 2).sum()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t.item(), int(t)
+        assert "%.2f" % t == "2.00"
+        float(t)
+    assert [str(w.message) for w in caught] == [
+        "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+        "behavior.\nConsider using tensor.detach() first."]

@@ -248,6 +248,12 @@ class Tensor:
         return self.array.tolist()
 
     def __float__(self):
+        global _warned_float
+        if self._requires_grad and not _warned_float:     # (torch's TORCH_WARN_ONCE)
+            _warned_float = True
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self):
@@ -458,6 +464,9 @@ class _HookHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+
+_warned_float = False     # float(t) of a tensor that requires grad: warned once per process
 
 
 def _operand(other):

@@ -1,28 +1,152 @@
 """The softmax's and log-softmax's numerics along one dim — the softmax with an optional
 boolean mask (attention's) and an optional scale of the inputs (attention's 1/√E, so that
 scaling the scores costs no pass of its own): the NumPy reference here, the compiled float32
-rows in :mod:`.compiled.activations`. float16 is computed in float32 and rounded once, as
-torch's CPU kernels do. The op classes are ``ops.activation.SoftmaxOp``, ``SoftmaxGrad`` and
-``LogSoftmaxOp``."""
+rows in :mod:`.compiled.softmax` (torch's order) and :mod:`.compiled.activations` (masked or
+scaled). The op classes are ``ops.activation.SoftmaxOp``, ``SoftmaxGrad`` and ``LogSoftmaxOp``.
+
+float32 and float64 over the last dim (no mask, no scale) give torch's bits: ATen's
+``SoftMaxKernel.cpp`` a row at a time, in its order —
+
+* softmax: m = max; e = exp(x − m); Σ = sum(e); y = e·(1/Σ) (a product with the reciprocal);
+* log-softmax: m = max; Σ = sum(exp(x − m)); z = (x − m) − log Σ;
+* their backwards: (g − sum(g·y))·y, and g − exp(z)·sum(g) as one fused multiply-add (and,
+  float32 on one thread, the last partial vector of g·y added with fused steps: see
+  :func:`_serial_fma`);
+
+exp and log are SLEEF's (:mod:`.sleef`), and each max and sum is ``vec::reduce_all`` over W
+lanes (:func:`_reduce_rows`; W from :mod:`.cpu`: 16 float32 on an AVX-512 CPU, 8 on AVX2).
+Other dims, masks and scales keep a plain formula (within an ulp or two of torch's). float16 is
+computed in float32 and rounded once, as torch's CPU kernels do.
+"""
 import numpy as np
 
 from .backend import compiled
 from .reduce import sum as _sum
-from . import vecmath
+from . import cpu, sleef, vecmath
+from .threads import get_num_threads
 
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward"]
 
 
+# ------------------------------------------------------------------ torch's order (last dim)
+def _torch_rows(d, dim, *others):
+    """True when torch's last-dim kernel's arithmetic is followed here: float32/float64 over
+    the last dim, the other arrays of the same dtype and shape."""
+    return d.dtype in (np.float32, np.float64) and d.ndim and dim == d.ndim - 1 and d.size \
+        and all(o.dtype == d.dtype and o.shape == d.shape for o in others)
+
+
+def _maximum(a, b):
+    """vec::maximum: a > b ? a : b (b when equal), nan if either is."""
+    out = np.where(a > b, a, b)
+    nan = np.isnan(a)
+    return np.where(nan, a, out) if nan.any() else out
+
+
+def _reduce_rows(op, a, fused_tail=None):
+    """torch's ``vec::reduce_all(op, row, n)`` for each row of a 2-d array, the rows side by
+    side: rows shorter than a vector (n < W) fold x[0], x[1], ... in turn; longer ones add
+    each full vector of W into W lanes, the last partial one into lanes [0, r), then fold the
+    lanes — by halving (lane i with i + W/2, then W/4, ...) for float32, one by one for
+    float64 (see :mod:`.cpu`). ``fused_tail`` (g, y), for a = g·y: the partial last vector
+    added as fused multiply-adds (see :func:`_serial_fma`)."""
+    n, w = a.shape[1], cpu.lanes(a.dtype)
+    if n < w:
+        acc = a[:, 0]
+        for i in range(1, n):
+            acc = op(acc, a[:, i])
+        return acc
+    full = n - n % w
+    acc = a[:, :w]
+    for j in range(w, full, w):
+        acc = op(acc, a[:, j:j + w])
+    if full < n:
+        acc = acc.copy()
+        acc[:, :n - full] = op(acc[:, :n - full], a[:, full:]) if fused_tail is None else \
+            vecmath.fma(fused_tail[0][:, full:], fused_tail[1][:, full:], acc[:, :n - full])
+    if cpu.tree_fold(a.dtype):
+        while w > 1:
+            w //= 2
+            acc = op(acc[:, :w], acc[:, w:2 * w])
+        return acc[:, 0]
+    out = acc[:, 0]
+    for i in range(1, w):
+        out = op(out, acc[:, i])
+    return out
+
+
+def _rows(a):
+    return np.ascontiguousarray(a).reshape(-1, a.shape[-1])
+
+
+def _torch_softmax(d):
+    fast = compiled()
+    if fast is not None and d.dtype == np.float32:
+        return fast.softmax.softmax_rows(d)
+    x = _rows(d)
+    e = sleef.exp(x - _reduce_rows(_maximum, x)[:, None])
+    inv = 1 / _reduce_rows(np.add, e)
+    e *= inv[:, None]
+    return e.reshape(d.shape)
+
+
+def _torch_log_softmax(d):
+    fast = compiled()
+    if fast is not None and d.dtype == np.float32:
+        return fast.softmax.log_softmax_rows(d)
+    x = _rows(d)
+    shifted = x - _reduce_rows(_maximum, x)[:, None]
+    out = shifted - sleef.log(_reduce_rows(np.add, sleef.exp(shifted)))[:, None]
+    return out.reshape(d.shape)
+
+
+def _serial_fma(rows, dtype) -> bool:
+    """Whether torch's softmax backward adds the last partial vector of g·y with fused
+    multiply-adds: float32 when its ``parallel_for`` runs the rows on the calling thread (one
+    thread, or one row) — the compiler fused that step in that copy of the loop only (found by
+    comparing with torch; its other copy, on the worker threads, does not). Our thread count
+    stands for torch's."""
+    return dtype == np.float32 and (rows == 1 or get_num_threads() == 1)
+
+
+def _torch_softmax_backward(g, y):
+    fused = _serial_fma(y.size // y.shape[-1], y.dtype)
+    fast = compiled()
+    if fast is not None and y.dtype == np.float32:
+        return fast.softmax.softmax_backward_rows(g, y, fused)
+    gr, yr = _rows(g), _rows(y)
+    tail = (gr, yr) if fused else None
+    out = (gr - _reduce_rows(np.add, gr * yr, tail)[:, None]) * yr
+    return out.reshape(y.shape)
+
+
+def _torch_log_softmax_backward(g, z):
+    fast = compiled()
+    if fast is not None and z.dtype == np.float32:
+        return fast.softmax.log_softmax_backward_rows(g, z)
+    gr, zr = _rows(g), _rows(z)
+    total = np.broadcast_to(_reduce_rows(np.add, gr)[:, None], gr.shape)
+    return vecmath.fma(-sleef.exp(zr), total, gr).reshape(z.shape)
+
+
+# ------------------------------------------------------------------ the ops' kernels
 def softmax(d, dim, mask=None, scale=None):
     """e^(x−m)/Σe^(x−m) along ``dim`` of an array, in one new array (``mask``: see SoftmaxOp;
     ``scale`` c: of c·x instead, c·x rounded to the dtype as a product first would be); the
     numba backend runs float32 rows over the last dim in one compiled pass."""
     if d.ndim == 0:
         return softmax(d.reshape(1), 0, mask, scale).reshape(())
+    if mask is None and scale is None and _torch_rows(d, dim):
+        return _torch_softmax(d)
     if d.size == 0:
         return d.copy()
     if d.dtype == np.float16:
         return _softmax_half(d, dim, mask, scale)
+    return _softmax_plain(d, dim, mask, scale)
+
+
+def _softmax_plain(d, dim, mask, scale):
+    """The softmax by a plain formula: e^(x−m)/Σe^(x−m), masked or scaled as asked."""
     fast = compiled()
     if fast is not None and dim == d.ndim - 1 and d.dtype == np.float32:
         out = fast.activations.softmax_rows_f32(d, mask, _scale(scale, d))
@@ -59,7 +183,7 @@ def _softmax_half(d, dim, mask, scale):
     dim torch keeps e^(x−m) in the float16 output buffer and divides that rounded value by the
     float32 sum of the unrounded ones."""
     if dim == d.ndim - 1 or mask is not None or scale is not None:
-        return softmax(d.astype(np.float32), dim, mask, scale).astype(np.float16)
+        return _softmax_plain(d.astype(np.float32), dim, mask, scale).astype(np.float16)
     x = d.astype(np.float32)
     e = vecmath.exp(x - x.max(axis=dim, keepdims=True))
     total = e.sum(axis=dim, keepdims=True, dtype=np.float64).astype(np.float32)
@@ -71,9 +195,15 @@ def softmax_backward(g, s, dim, mask=None, scale=None):
     (no g·s array); 0 at the places ``mask`` leaves out (see SoftmaxGrad)."""
     if s.ndim == 0:
         return softmax_backward(g.reshape(1), s.reshape(1), 0, mask, scale).reshape(())
+    if mask is None and scale is None and _torch_rows(s, dim, g):
+        return _torch_softmax_backward(g, s)
     if s.dtype == np.float16:
-        return softmax_backward(g.astype(np.float32), s.astype(np.float32), dim, mask,
-                                scale).astype(np.float16)
+        return _softmax_backward_plain(g.astype(np.float32), s.astype(np.float32), dim, mask,
+                                       scale).astype(np.float16)
+    return _softmax_backward_plain(g, s, dim, mask, scale)
+
+
+def _softmax_backward_plain(g, s, dim, mask, scale):
     fast = compiled()
     if fast is not None and dim == s.ndim - 1 and s.dtype == g.dtype == np.float32 \
             and g.shape == s.shape and s.size:
@@ -97,20 +227,20 @@ def _scale(scale, a):
 
 
 def log_softmax(d, dim):
-    """z = x − m − ln Σ e^(x−m) along ``dim`` (exact even for logits of 1e4); a 0-d x is a
-    row of one."""
+    """z = (x − m) − ln Σ e^(x−m) along ``dim`` (exact even for logits of 1e4); a 0-d x is a
+    row of one; torch's steps over the last dim (see the module's doc)."""
+    if d.ndim == 0:
+        return log_softmax(d.reshape(1), 0).reshape(())
+    if _torch_rows(d, dim):
+        return _torch_log_softmax(d)
     if d.size == 0:
         return d.copy()
     if d.dtype == np.float16:
         return _log_softmax_half(d, dim)
-    fast = compiled()
-    if fast is not None and d.ndim and dim == d.ndim - 1 and d.dtype == np.float32:
-        return fast.activations.log_softmax_rows_f32(d)
-    row = d.reshape(1) if d.ndim == 0 else d
-    out = row - row.max(axis=dim, keepdims=True)
+    out = d - d.max(axis=dim, keepdims=True)
     lse = np.exp(out).sum(axis=dim, keepdims=True)
     out -= np.log(lse, out=lse)
-    return out.reshape(d.shape)
+    return out
 
 
 def _log_softmax_half(d, dim):
@@ -128,9 +258,16 @@ def _log_softmax_half(d, dim):
 
 
 def log_softmax_backward(g, z, dim):
-    """g − e^z·Σ g along ``dim`` (z the forward's result): the op's graph formula on arrays,
-    bit for bit (e^z as the Exp op computes it: :func:`.vecmath.exp`)."""
+    """g − e^z·Σ g along ``dim`` (z the forward's result): torch's kernel over the last dim
+    (see the module's doc); along another dim the op's graph formula on arrays, bit for bit
+    (e^z as the Exp op computes it: :func:`.vecmath.exp`)."""
+    if _torch_rows(z, dim, g):
+        return _torch_log_softmax_backward(g, z)
     if g.dtype == np.float16:
-        return log_softmax_backward(g.astype(np.float32), z.astype(np.float32),
-                                    dim).astype(np.float16)
+        return _log_softmax_backward_plain(g.astype(np.float32), z.astype(np.float32),
+                                           dim).astype(np.float16)
+    return _log_softmax_backward_plain(g, z, dim)
+
+
+def _log_softmax_backward_plain(g, z, dim):
     return g - vecmath.exp(z) * _sum(g, (dim,), True, g.dtype)

@@ -26,7 +26,7 @@ from numba.core import event
 
 __all__ = ["kernel", "inline", "U", "FASTMATH", "FLOATS", "conv", "conv_weight", "columns", "pool",
            "activations", "norm", "elementwise", "loss", "optim", "blas", "random", "served",
-           "spin", "cascade_sum"]
+           "spin", "cascade_sum", "softmax"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -81,7 +81,7 @@ def floats(*arrays):
 
 
 from . import (conv, conv_weight, columns, pool, activations, norm, elementwise,  # noqa: E402,F401
-               loss, optim, blas, random, cascade_sum)
+               loss, optim, blas, random, cascade_sum, softmax)
 
 # Imported on first use (by the spinning workers, :mod:`..threads`): served's job runner is
 # compiled at import with every kernel it serves (~10 s the first time, before numba's cache

@@ -1,6 +1,6 @@
-"""Compiled float32 activations: the GELU, the softmax over the last dim (with its backward) and
-the log-softmax's forward (its plain backward stays NumPy's formula, bit for bit that of its
-graph).
+"""Compiled float32 activations: the GELU, and the masked or scaled softmax over the last dim (with
+its backward: attention's; the plain softmax and log-softmax, in torch's order, are in
+:mod:`.softmax`).
 
 GELU: x·Φ(x) and gelu′(x) = Φ(x) + x·φ(x) in one loop over the data, with the NumPy kernel's
 arithmetic (:mod:`tinygrad_sgd.kernels.gelu`: Φ from the same rational approximation, clamped
@@ -20,8 +20,7 @@ from ..gelu import PHI_P, PHI_Q, U_MAX, INV_SQRT_2PI
 from .. import buffers
 from ..threads import parallel_for
 
-__all__ = ["gelu_f32", "softmax_rows_f32", "softmax_backward_rows_f32",
-           "log_softmax_rows_f32"]
+__all__ = ["gelu_f32", "softmax_rows_f32", "softmax_backward_rows_f32"]
 
 # error_model="numpy": x/0 gives inf/nan as NumPy does (Python's ZeroDivisionError check
 # would keep the loops from vectorizing)
@@ -328,37 +327,3 @@ def _softmax_backward_rows(g, s, first, keep, use_keep, c, out):
         else:
             for j in range(s.shape[1]):
                 out[r, j] = (g[r, j] - dot) * s[r, j] * c
-
-
-# ---------------------------------------------------------------------------- log-softmax
-def log_softmax_rows_f32(d):
-    """z = x − m − ln Σ e^(x−m) over the last dim of a float32 array, as the NumPy kernel
-    (``ops.activation.LogSoftmaxOp``), a row at a time (a GPT's 2048 rows of 65 logits: NumPy's
-    max, exp, sum and log along short rows took 0.47 ms)."""
-    n = d.shape[-1]
-    x = np.ascontiguousarray(d).reshape(-1, n)
-    out = buffers.empty(x.shape, x.dtype)
-    parallel_for(len(x), lambda a, b: _log_softmax_rows(x[a:b], out[a:b]), work=2 * x.size)
-    return out.reshape(d.shape)
-
-
-@_jit
-def _log_softmax_rows(x, out):
-    n = x.shape[1]
-    for r in range(x.shape[0]):
-        m = _row_max(x, r, _NO_MASK, 0, False, _ONE)   # (a nan makes the whole row nan below)
-        for j in range(n):
-            out[r, j] = x[r, j] - m
-        lse = np.log(_row_exp_sum(out, r))
-        for j in range(n):
-            out[r, j] -= lse
-
-
-@_jit_sum
-def _row_exp_sum(a, r):
-    """Σ_j e^(a[r, j]) for a row of numbers ≤ 0 (or nan)."""
-    total = np.float32(0.0)
-    for j in range(a.shape[1]):
-        total += _exp_nonpositive(a[r, j])
-    return total
-
