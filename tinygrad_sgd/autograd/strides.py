@@ -20,23 +20,21 @@ def _load():
     _creation = (_own_layout, _steps, dim_order, torch_strides)
 
 
+_OWN = {}               # (shape, strides, itemsize) -> whether that layout is the library's own
+
+
 def _own(a):
-    """creation._own_layout(a), the common cases decided from the strides alone (this runs
-    on every op's result): a 4-d or 5-d array with no dim of size 1 is channels-last exactly
-    when its strides are those of channels-last memory."""
-    n = a.ndim
-    if n < 3 or a.flags.c_contiguous:
+    """creation._own_layout(a), remembered by the layout (this runs on every op's result: a
+    training step meets the same few layouts again and again)."""
+    if a.ndim < 3 or a.flags.c_contiguous:
         return False
-    if n in (4, 5) and 1 not in a.shape:
-        shape, step, expected = a.shape, a.itemsize, [0] * n
-        expected[1] = step
-        step *= shape[1]
-        for d in range(n - 1, 1, -1):
-            expected[d] = step
-            step *= shape[d]
-        expected[0] = step
-        return tuple(expected) != a.strides
-    return _creation[0](a)
+    key = (a.shape, a.strides, a.itemsize)
+    own = _OWN.get(key)
+    if own is None:
+        if len(_OWN) > 4096:
+            _OWN.clear()
+        own = _OWN[key] = bool(_creation[0](a))
+    return own
 
 
 def inherit_torch_layout(out, args, is_view):

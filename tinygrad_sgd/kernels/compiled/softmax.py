@@ -13,9 +13,8 @@ import numba
 import numpy as np
 
 from .optim import _fma
-from .. import buffers, cpu
+from .. import buffers, cpu, threads
 from ..sleef import _C, _EXPF_POLY
-from ..threads import parallel_for
 
 __all__ = ["softmax_rows", "log_softmax_rows", "softmax_backward_rows",
            "log_softmax_backward_rows"]
@@ -266,8 +265,12 @@ def _run(name, out_like, *arrays, fused_tail=False):
     rows = [np.ascontiguousarray(a).reshape(-1, n) for a in arrays]
     out = buffers.empty(rows[0].shape, np.float32)           # (warm memory: see buffers)
     kernel = _kernels(cpu.lanes(np.float32), cpu.tree_fold(np.float32), fused_tail)[name]
-    parallel_for(len(out), lambda a, b: kernel(*[v[a:b] for v in rows], out[a:b]),
-                 work=(len(rows) + 1) * out.size)
+    work = (len(rows) + 1) * out.size
+    if work < threads.MIN_CREW_ELEMENTS or threads.get_num_threads() == 1:
+        kernel(*rows, out)                  # (small: no split to make, no closure to build)
+    else:
+        threads.parallel_for(len(out), lambda a, b: kernel(*[v[a:b] for v in rows], out[a:b]),
+                             work=work)
     return out.reshape(out_like.shape)
 
 
