@@ -7,7 +7,9 @@ A row stays in cache through its passes. e^t is SLEEF's ``xexpf`` (:func:`..slee
 its ``xlogf_u1`` (once a row), each fused multiply-add LLVM's ``llvm.fma`` (exact). No fastmath
 anywhere here: every sum runs in torch's order, lanes side by side (W = 16 on an AVX-512 CPU, 8
 on AVX2: :mod:`..cpu`), which is what lets the lane loops vectorize without reassociation.
-The lane count is fixed when a kernel compiles: one set per W (:func:`_kernels`).
+The lane count is a constant of each compiled kernel: one set per W (:func:`_kernels`).
+
+(house: long file — one set of row kernels per vector width torch runs, each a few lines.)
 """
 import numba
 import numpy as np
@@ -100,163 +102,254 @@ def _max(a, b):
     return a if (a > b or a != a) else b
 
 
-_KERNELS = {}
+# The row kernels are written once, generic in W (the lanes), ``tree`` (the fold by halving or
+# one by one) and ``fused`` (the softmax backward's last partial vector of products added with
+# fused steps), and compiled for each set torch uses as module-level kernels that pass them as
+# constants: the generic parts are inlined (``inline="always"``), so LLVM sees W as a constant
+# and unrolls the lane loops into whole-vector steps (a run-time W was 3-7x slower), and numba
+# caches the kernels on disk as any other (closures over W could not be cached: every process
+# compiled them again, ~1.3 s).
+
+@_inline
+def _fold_max(acc, w, tree):
+    """The W lanes folded as torch's vec_reduce_all (see :func:`_fold_sum`)."""
+    if tree:
+        half = w
+        while half > 1:
+            half //= 2
+            for k in range(half):
+                acc[k] = _max(acc[k], acc[k + half])
+        return acc[0]
+    out = acc[0]
+    for k in range(1, w):
+        out = _max(out, acc[k])
+    return out
+
+
+@_inline
+def _fold_sum(acc, w, tree):
+    """Lane i with lane i + W/2, then i + W/4, ... (``tree``), or one by one."""
+    if tree:
+        half = w
+        while half > 1:
+            half //= 2
+            for k in range(half):
+                acc[k] = acc[k] + acc[k + half]
+        return acc[0]
+    out = acc[0]
+    for k in range(1, w):
+        out = out + acc[k]
+    return out
+
+
+@_inline
+def _row_max(v, acc, w, tree):
+    """torch's vec::reduce_all(maximum) of a row: short rows one by one; else W lanes, each
+    full vector in turn, the partial last one into lanes [0, r), then the fold."""
+    n = v.shape[0]
+    m = v[0]
+    if n < w:
+        for i in range(1, n):
+            m = _max(m, v[i])
+        return m
+    full = n - n % w
+    for k in range(w):
+        acc[k] = v[k]
+    for j in range(w, full, w):
+        for k in range(w):
+            acc[k] = _max(acc[k], v[j + k])
+    for k in range(n - full):
+        acc[k] = _max(acc[k], v[full + k])
+    return _fold_max(acc, w, tree)
+
+
+@_inline
+def _row_sum(v, acc, w, tree):
+    """torch's vec::reduce_all(+) of a row, in the order of :func:`_row_max`."""
+    n = v.shape[0]
+    total = v[0]
+    if n < w:
+        for i in range(1, n):
+            total += v[i]
+        return total
+    full = n - n % w
+    for k in range(w):
+        acc[k] = v[k]
+    for j in range(w, full, w):
+        for k in range(w):
+            acc[k] += v[j + k]
+    for k in range(n - full):
+        acc[k] += v[full + k]
+    return _fold_sum(acc, w, tree)
+
+
+@_inline
+def _row_dot(v, u, acc, w, tree, fused):
+    """torch's vec::map2_reduce_all(·, +) of two rows: each product rounded, then added in the
+    order of :func:`_row_sum` (``fused``: the partial last vector's products and adds fused,
+    see ``..softmax._serial_fma``)."""
+    n = v.shape[0]
+    total = v[0] * u[0]
+    if n < w:
+        for i in range(1, n):
+            total += v[i] * u[i]
+        return total
+    full = n - n % w
+    for k in range(w):
+        acc[k] = v[k] * u[k]
+    for j in range(w, full, w):
+        for k in range(w):
+            acc[k] += v[j + k] * u[j + k]
+    if fused:
+        for k in range(n - full):
+            acc[k] = _fma(v[full + k], u[full + k], acc[k])
+    else:
+        for k in range(n - full):
+            acc[k] += v[full + k] * u[full + k]
+    return _fold_sum(acc, w, tree)
+
+
+@_inline
+def _softmax(x, out, w, tree):
+    acc = np.empty(w, _F)
+    n = x.shape[1]
+    for r in range(x.shape[0]):
+        xr, o = x[r], out[r]
+        m = _row_max(xr, acc, w, tree)
+        for j in range(n):
+            o[j] = _expf(xr[j] - m)
+        inv = _ONE / _row_sum(o, acc, w, tree)
+        for j in range(n):
+            o[j] = o[j] * inv
+
+
+@_inline
+def _log_softmax(x, out, w, tree):
+    acc = np.empty(w, _F)
+    n = x.shape[1]
+    for r in range(x.shape[0]):
+        xr, o = x[r], out[r]
+        m = _row_max(xr, acc, w, tree)
+        for j in range(n):
+            o[j] = _expf(xr[j] - m)
+        lse = _logf(_row_sum(o, acc, w, tree))
+        for j in range(n):
+            o[j] = (xr[j] - m) - lse
+
+
+@_inline
+def _softmax_backward(g, y, out, w, tree, fused):
+    acc = np.empty(w, _F)
+    n = y.shape[1]
+    for r in range(y.shape[0]):
+        gr, yr, o = g[r], y[r], out[r]
+        dot = _row_dot(gr, yr, acc, w, tree, fused)
+        for j in range(n):
+            o[j] = (gr[j] - dot) * yr[j]
+
+
+@_inline
+def _log_softmax_backward(g, z, out, w, tree):
+    acc = np.empty(w, _F)
+    n = z.shape[1]
+    for r in range(z.shape[0]):
+        gr, zr, o = g[r], z[r], out[r]
+        total = _row_sum(gr, acc, w, tree)
+        for j in range(n):
+            o[j] = _fma(-_expf(zr[j]), total, gr[j])
+
+
+# AVX-512: 16 lanes folded by halving
+@_exact
+def _softmax_16(x, out):
+    _softmax(x, out, 16, True)
+
+
+@_exact
+def _log_softmax_16(x, out):
+    _log_softmax(x, out, 16, True)
+
+
+@_exact
+def _softmax_backward_16(g, y, out):
+    _softmax_backward(g, y, out, 16, True, False)
+
+
+@_exact
+def _softmax_backward_16_fused(g, y, out):
+    _softmax_backward(g, y, out, 16, True, True)
+
+
+@_exact
+def _log_softmax_backward_16(g, z, out):
+    _log_softmax_backward(g, z, out, 16, True)
+
+
+# AVX2: 8 lanes folded by halving
+@_exact
+def _softmax_8(x, out):
+    _softmax(x, out, 8, True)
+
+
+@_exact
+def _log_softmax_8(x, out):
+    _log_softmax(x, out, 8, True)
+
+
+@_exact
+def _softmax_backward_8(g, y, out):
+    _softmax_backward(g, y, out, 8, True, False)
+
+
+@_exact
+def _softmax_backward_8_fused(g, y, out):
+    _softmax_backward(g, y, out, 8, True, True)
+
+
+@_exact
+def _log_softmax_backward_8(g, z, out):
+    _log_softmax_backward(g, z, out, 8, True)
+
+
+# DEFAULT (no AVX2): 8 lanes one by one (best effort: torch's bits are not claimed there)
+@_exact
+def _softmax_8s(x, out):
+    _softmax(x, out, 8, False)
+
+
+@_exact
+def _log_softmax_8s(x, out):
+    _log_softmax(x, out, 8, False)
+
+
+@_exact
+def _softmax_backward_8s(g, y, out):
+    _softmax_backward(g, y, out, 8, False, False)
+
+
+@_exact
+def _softmax_backward_8s_fused(g, y, out):
+    _softmax_backward(g, y, out, 8, False, True)
+
+
+@_exact
+def _log_softmax_backward_8s(g, z, out):
+    _log_softmax_backward(g, z, out, 8, False)
+
+
+_SETS = {(16, True): "16", (8, True): "8", (8, False): "8s"}
 
 
 def _kernels(w, tree, fused_tail=False):
     """The four row kernels for W lanes folded by halving (``tree``) or one by one, the
-    softmax backward's last partial vector of products added with fused steps or not
-    (``fused_tail``); all compile-time constants (numba freezes a closure's variables): the
-    lane loops then unroll into whole-vector steps (run-time ones were 3-7x slower). numba
-    compiles a kernel on its first call: only the ones used."""
-    key = (w, tree, fused_tail)
-    if key in _KERNELS:
-        return _KERNELS[key]
-
-    @_inline
-    def fold_max(acc):
-        """The W lanes folded as torch's vec_reduce_all (see :func:`fold_sum`)."""
-        if tree:
-            half = w
-            while half > 1:
-                half //= 2
-                for k in range(half):
-                    acc[k] = _max(acc[k], acc[k + half])
-            return acc[0]
-        out = acc[0]
-        for k in range(1, w):
-            out = _max(out, acc[k])
-        return out
-
-    @_inline
-    def fold_sum(acc):
-        """Lane i with lane i + W/2, then i + W/4, ... (``tree``), or one by one."""
-        if tree:
-            half = w
-            while half > 1:
-                half //= 2
-                for k in range(half):
-                    acc[k] = acc[k] + acc[k + half]
-            return acc[0]
-        out = acc[0]
-        for k in range(1, w):
-            out = out + acc[k]
-        return out
-
-    @_inline
-    def row_max(v, acc):
-        """torch's vec::reduce_all(maximum) of a row: short rows one by one; else W lanes,
-        each full vector in turn, the partial last one into lanes [0, r), then the fold."""
-        n = v.shape[0]
-        m = v[0]
-        if n < w:
-            for i in range(1, n):
-                m = _max(m, v[i])
-            return m
-        full = n - n % w
-        for k in range(w):
-            acc[k] = v[k]
-        for j in range(w, full, w):
-            for k in range(w):
-                acc[k] = _max(acc[k], v[j + k])
-        for k in range(n - full):
-            acc[k] = _max(acc[k], v[full + k])
-        return fold_max(acc)
-
-    @_inline
-    def row_sum(v, acc):
-        """torch's vec::reduce_all(+) of a row, in the order of :func:`row_max`."""
-        n = v.shape[0]
-        total = v[0]
-        if n < w:
-            for i in range(1, n):
-                total += v[i]
-            return total
-        full = n - n % w
-        for k in range(w):
-            acc[k] = v[k]
-        for j in range(w, full, w):
-            for k in range(w):
-                acc[k] += v[j + k]
-        for k in range(n - full):
-            acc[k] += v[full + k]
-        return fold_sum(acc)
-
-    @_inline
-    def row_dot(v, u, acc):
-        """torch's vec::map2_reduce_all(·, +) of two rows: each product rounded, then added
-        in the order of :func:`row_sum` (``fused_tail``: the partial last vector's products
-        and adds fused, see ``..softmax._serial_fma``)."""
-        n = v.shape[0]
-        total = v[0] * u[0]
-        if n < w:
-            for i in range(1, n):
-                total += v[i] * u[i]
-            return total
-        full = n - n % w
-        for k in range(w):
-            acc[k] = v[k] * u[k]
-        for j in range(w, full, w):
-            for k in range(w):
-                acc[k] += v[j + k] * u[j + k]
-        if fused_tail:
-            for k in range(n - full):
-                acc[k] = _fma(v[full + k], u[full + k], acc[k])
-        else:
-            for k in range(n - full):
-                acc[k] += v[full + k] * u[full + k]
-        return fold_sum(acc)
-
-    @_exact
-    def softmax(x, out):
-        acc = np.empty(w, _F)
-        n = x.shape[1]
-        for r in range(x.shape[0]):
-            xr, o = x[r], out[r]
-            m = row_max(xr, acc)
-            for j in range(n):
-                o[j] = _expf(xr[j] - m)
-            inv = _ONE / row_sum(o, acc)
-            for j in range(n):
-                o[j] = o[j] * inv
-
-    @_exact
-    def log_softmax(x, out):
-        acc = np.empty(w, _F)
-        n = x.shape[1]
-        for r in range(x.shape[0]):
-            xr, o = x[r], out[r]
-            m = row_max(xr, acc)
-            for j in range(n):
-                o[j] = _expf(xr[j] - m)
-            lse = _logf(row_sum(o, acc))
-            for j in range(n):
-                o[j] = (xr[j] - m) - lse
-
-    @_exact
-    def softmax_backward(g, y, out):
-        acc = np.empty(w, _F)
-        n = y.shape[1]
-        for r in range(y.shape[0]):
-            gr, yr, o = g[r], y[r], out[r]
-            dot = row_dot(gr, yr, acc)
-            for j in range(n):
-                o[j] = (gr[j] - dot) * yr[j]
-
-    @_exact
-    def log_softmax_backward(g, z, out):
-        acc = np.empty(w, _F)
-        n = z.shape[1]
-        for r in range(z.shape[0]):
-            gr, zr, o = g[r], z[r], out[r]
-            total = row_sum(gr, acc)
-            for j in range(n):
-                o[j] = _fma(-_expf(zr[j]), total, gr[j])
-
-    _KERNELS[key] = found = dict(softmax=softmax, log_softmax=log_softmax,
-                                 softmax_backward=softmax_backward,
-                                 log_softmax_backward=log_softmax_backward)
-    return found
+    softmax backward's with its last partial vector fused or not (``fused_tail``)."""
+    suffix = _SETS[(w, tree)]
+    kernels = globals()
+    return dict(softmax=kernels["_softmax_" + suffix],
+                log_softmax=kernels["_log_softmax_" + suffix],
+                softmax_backward=kernels["_softmax_backward_" + suffix +
+                                         ("_fused" if fused_tail else "")],
+                log_softmax_backward=kernels["_log_softmax_backward_" + suffix])
 
 
 def _run(name, out_like, *arrays, fused_tail=False):
