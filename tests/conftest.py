@@ -56,3 +56,33 @@ def split(request, monkeypatch):
         monkeypatch.setattr(threads, "MIN_PARALLEL_BLAS_ELEMENTS", 0)
     yield request.param
     threads.set_num_threads(previous)
+
+
+def _numba_available():
+    from tinygrad_sgd.kernels.backend import numba_available
+    return numba_available()
+
+
+@pytest.fixture(params=["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    not _numba_available(), reason="numba not importable"))])
+def kernel_set(request):
+    """Each kernel set in turn, put back after."""
+    from tinygrad_sgd import kernels
+    previous = kernels.set_backend(request.param)
+    yield request.param
+    kernels.set_backend(previous)
+
+
+@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
+def same_threads(request):
+    """torch and the library on the same number of threads (1, then 2): where torch's numbers
+    depend on its thread count (sums split above 32,768 elements, the softmax backward's last
+    vector), the library follows its own."""
+    import torch
+    import tinygrad_sgd as tg
+    before_t, before_ours = torch.get_num_threads(), tg.get_num_threads()
+    torch.set_num_threads(request.param)
+    tg.set_num_threads(request.param)
+    yield request.param
+    torch.set_num_threads(before_t)
+    tg.set_num_threads(before_ours)

@@ -13,33 +13,11 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import kernels
 from tinygrad_sgd.kernels import cpu
-from tinygrad_sgd.kernels.backend import numba_available
 
 LENGTHS = [1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 100, 1000]
 DTYPES = [np.float32, np.float64]
 KINDS = ["normal", "large", "offset", "special"]
-
-
-@pytest.fixture(params=["numpy", pytest.param("numba", marks=pytest.mark.skipif(
-    not numba_available(), reason="numba not importable"))])
-def backend(request):
-    previous = kernels.set_backend(request.param)
-    yield request.param
-    kernels.set_backend(previous)
-
-
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    """torch and we on the same number of threads (torch's softmax backward rounds differently
-    on one: see kernels/softmax.py's _serial_fma)."""
-    before_t, before_ours = torch.get_num_threads(), tg.get_num_threads()
-    torch.set_num_threads(request.param)
-    tg.set_num_threads(request.param)
-    yield request.param
-    torch.set_num_threads(before_t)
-    tg.set_num_threads(before_ours)
 
 
 def rows(n, dtype, kind, seed=0):
@@ -91,7 +69,7 @@ def test_our_vector_width_is_torchs():
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("n", LENGTHS)
 @pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
-def test_softmax_and_its_gradient_are_torchs(log, n, dtype, kind, backend, threads):
+def test_softmax_and_its_gradient_are_torchs(log, n, dtype, kind, kernel_set, same_threads):
     x = rows(n, dtype, kind)
     g = rows(n, dtype, "normal", seed=1)
     (y, dx), (ty, tdx) = both(x, g, log)
@@ -101,7 +79,7 @@ def test_softmax_and_its_gradient_are_torchs(log, n, dtype, kind, backend, threa
 
 @pytest.mark.parametrize("shape", [(2, 3, 65), (5, 1), (7,), ()], ids=str)
 @pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
-def test_other_shapes_and_a_strided_input(shape, log, backend, threads):
+def test_other_shapes_and_a_strided_input(shape, log, kernel_set, same_threads):
     x = (np.random.default_rng(5).standard_normal(shape) * 3).astype(np.float32)
     g = np.ones_like(x)
     (y, dx), (ty, tdx) = both(x, g, log)
@@ -118,8 +96,8 @@ def test_other_shapes_and_a_strided_input(shape, log, backend, threads):
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("classes", [3, 10, 65, 1000])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_cross_entropy_loss_and_gradient_are_torchs(classes, dtype, reduction, backend,
-                                                    threads):
+def test_cross_entropy_loss_and_gradient_are_torchs(classes, dtype, reduction, kernel_set,
+                                                    same_threads):
     x = rows(classes, dtype, "normal")
     target = np.random.default_rng(classes).integers(0, classes, len(x))
     out = []
@@ -171,7 +149,7 @@ def avx2_cases():
             for dt in DTYPES for n in LENGTHS for kind in ("normal", "special")]
 
 
-def test_in_avx2s_order_we_give_torchs_avx2_bits(torch_avx2, backend):
+def test_in_avx2s_order_we_give_torchs_avx2_bits(torch_avx2, kernel_set):
     n_threads, torch_avx2 = torch_avx2
     before, before_threads = cpu.set_capability("avx2"), tg.get_num_threads()
     tg.set_num_threads(n_threads)

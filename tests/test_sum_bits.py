@@ -9,31 +9,11 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import kernels
-from tinygrad_sgd.kernels.backend import numba_available
 
 SHAPES = [(5,), (7,), (8,), (17,), (100,), (1000,), (33333,), (70000,), (3, 5), (64, 10),
           (10, 64), (33, 40), (4, 8, 5), (2, 3, 4, 5), (64, 10, 12, 12), (1, 7), (7, 1),
           (5, 1000, 9), (40000, 3), (3, 40000)]
 DTYPES = [np.float32, np.float64, np.float16]
-
-
-@pytest.fixture(params=["numpy", pytest.param("numba", marks=pytest.mark.skipif(
-    not numba_available(), reason="numba not importable"))])
-def backend(request):
-    previous = kernels.set_backend(request.param)
-    yield request.param
-    kernels.set_backend(previous)
-
-
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    before_t, before_ours = torch.get_num_threads(), tg.get_num_threads()
-    torch.set_num_threads(request.param)
-    tg.set_num_threads(request.param)
-    yield request.param
-    torch.set_num_threads(before_t)
-    tg.set_num_threads(before_ours)
 
 
 def same_bits(ours, theirs):
@@ -59,7 +39,7 @@ def layouts(x):
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
-def test_sum_and_mean_over_every_set_of_dims(shape, dtype, backend, threads):
+def test_sum_and_mean_over_every_set_of_dims(shape, dtype, kernel_set, same_threads):
     x = data(shape, dtype)
     nd = len(shape)
     dim_sets = [None] + [c for r in range(1, nd + 1) for c in itertools.combinations(range(nd), r)]
@@ -78,7 +58,7 @@ def test_sum_and_mean_over_every_set_of_dims(shape, dtype, backend, threads):
 
 @pytest.mark.parametrize("case", ["float16 as float32", "float32 as float64",
                                   "int64 as float32", "float32 as float16"])
-def test_sum_with_a_dtype_sums_a_converted_copy(case, backend):
+def test_sum_with_a_dtype_sums_a_converted_copy(case, kernel_set):
     src, dst = case.split(" as ")
     x = (data((37, 29), np.float64) * 50).astype(src)
     for dims in (None, (0,), (1,)):
@@ -90,7 +70,7 @@ def test_sum_with_a_dtype_sums_a_converted_copy(case, backend):
 @pytest.mark.parametrize("x_shape, b_shape", [((64, 10), (10,)), ((64, 512), (512,)),
                                               ((4, 8, 33), (8, 1)), ((3, 7, 5), (1, 5)),
                                               ((20000, 3), (3,)), ((2, 30000), (1,))])
-def test_broadcast_gradients_are_torchs_sum_to(x_shape, b_shape, backend, threads):
+def test_broadcast_gradients_are_torchs_sum_to(x_shape, b_shape, kernel_set, same_threads):
     """The gradient of a broadcast input (a bias) is summed as torch's sum_to sums it."""
     x, b, g = data(x_shape, np.float32, 1), data(b_shape, np.float32, 2), \
         data(x_shape, np.float32, 3)
@@ -105,7 +85,7 @@ def test_broadcast_gradients_are_torchs_sum_to(x_shape, b_shape, backend, thread
 @pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
                                   "binary_cross_entropy_with_logits", "soft_margin_loss"])
 @pytest.mark.parametrize("n", [7, 100, 4097, 40000])
-def test_losses_mean_is_torchs(loss, n, backend, threads):
+def test_losses_mean_is_torchs(loss, n, kernel_set, same_threads):
     a, b = data((n,), np.float32, 4), data((n,), np.float32, 5)
     if loss == "binary_cross_entropy_with_logits":
         b = (b > 0).astype(np.float32)
