@@ -58,13 +58,15 @@ def split(request, monkeypatch):
     threads.set_num_threads(previous)
 
 
-def _numba_available():
-    from tinygrad_sgd.kernels.backend import numba_available
-    return numba_available()
+def _numba_installed():
+    # (not tinygrad_sgd's numba_available: importing the library here, before NumPy, would set
+    # OPENBLAS_THREAD_TIMEOUT for the whole session — its BLAS threads then behave otherwise)
+    import importlib.util
+    return importlib.util.find_spec("numba") is not None
 
 
 @pytest.fixture(params=["numpy", pytest.param("numba", marks=pytest.mark.skipif(
-    not _numba_available(), reason="numba not importable"))])
+    not _numba_installed(), reason="numba not installed"))])
 def kernel_set(request):
     """Each kernel set in turn, put back after."""
     from tinygrad_sgd import kernels
