@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from ..kernels.cascade_sum import torch_sum
+
 from .box_muller import normal_scalar_path
 from .generator import _gen, _uniform01_f64, torch_dtype_name
 
@@ -96,71 +98,11 @@ def sample_dirichlet(alpha, generator=None) -> np.ndarray:
     g = np.array([_sample_gamma_one(float(x), False, uniform, normal)
                   for x in a.ravel().tolist()], np.float64).reshape(a.shape)
     g = np.maximum(g, np.finfo(np.float64).tiny)
-    total = _torch_sum_last(g) if g.ndim else g
+    # torch's g.sum(-1, keepdim=True), added in its order (kernels/cascade_sum.py)
+    total = torch_sum(g, (g.ndim - 1,)).reshape(g.shape[:-1] + (1,)) if g.ndim else g
     r = (g / total).astype(a.dtype)
     hi = np.nextafter(a.dtype.type(1), a.dtype.type(0))
     return np.minimum(hi, np.maximum(np.finfo(a.dtype).tiny, r)).astype(a.dtype)
-
-
-def _multi_row_sum(items):
-    """torch's ``multi_row_sum`` (ReduceOps/SumKernel.cpp) with 4 rows: ``items[i][k]``
-    added into 4 accumulators on a 4-level cascade (levels of 16 steps)."""
-    size = len(items)
-    power = max(4, (size - 1).bit_length() // 4 if size > 1 else 0)
-    step, mask = 1 << power, (1 << power) - 1
-    zero = np.zeros_like(items[0][0]) if size else None
-    acc = [[zero] * 4 for _ in range(4)]
-    i = 0
-    while i + step <= size:
-        for _ in range(step):
-            acc[0] = [acc[0][k] + items[i][k] for k in range(4)]
-            i += 1
-        for j in range(1, 4):
-            acc[j] = [acc[j][k] + acc[j - 1][k] for k in range(4)]
-            acc[j - 1] = [zero] * 4
-            if i & (mask << (j * power)):
-                break
-    for i in range(i, size):
-        acc[0] = [acc[0][k] + items[i][k] for k in range(4)]
-    for j in range(1, 4):
-        acc[0] = [acc[0][k] + acc[j][k] for k in range(4)]
-    return acc[0]
-
-
-def _row_sum(values, zero):
-    """torch's ``row_sum``: 4 interleaved partial sums (``multi_row_sum``), the remainder
-    into the first, then the partials added in order."""
-    n = len(values)
-    ilp = n // 4
-    parts = _multi_row_sum([values[4 * i:4 * i + 4] for i in range(ilp)]) if ilp \
-        else [zero] * 4
-    for i in range(4 * ilp, n):
-        parts[0] = parts[0] + values[i]
-    for k in range(1, 4):
-        parts[0] = parts[0] + parts[k]
-    return parts[0]
-
-
-def _torch_sum_last(g):
-    """``g.sum(-1, keepdim=True)`` for a contiguous float64 array, in torch's CPU order
-    (SumKernel.cpp, AVX2): rows of >= 4 elements as ``vectorized_inner_sum`` (4-lane vectors
-    through ``row_sum``, then the scalar tail, then the 4 lanes), shorter rows as
-    ``scalar_inner_sum``. A loop over the row's length, vectorised over the rows."""
-    k = g.shape[-1]
-    rows = g.reshape(-1, k)
-    zero = np.zeros(rows.shape[0], np.float64)
-    if k >= 4:
-        nv = k // 4
-        lanes = _row_sum([rows[:, 4 * j:4 * j + 4] for j in range(nv)],
-                         np.zeros((rows.shape[0], 4), np.float64))
-        total = zero
-        for j in range(4 * nv, k):
-            total = total + rows[:, j]
-        for lane in range(4):
-            total = total + lanes[:, lane]
-    else:
-        total = _row_sum([rows[:, j] for j in range(k)], zero)
-    return total.reshape(g.shape[:-1] + (1,))
 
 
 def _digamma(x):
