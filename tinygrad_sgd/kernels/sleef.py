@@ -9,12 +9,13 @@ a low part), e^s by a polynomial (Horner's scheme in float32; Estrin's in float6
 two factors built from exponent bits (so that results near underflow round once).
 log: d = 2^e·m, m in [0.75, 1.5); ln m = 2·atanh((m−1)/(m+1)), x = (m−1)/(m+1) carried as a
 pair of floats (its value and its rounding error), a short odd polynomial, all summed with
-e·ln2 in pair arithmetic. :func:`..vecmath.fma32`/``fma64`` are the fused steps.
+e·ln2 in pair arithmetic (SLEEF's dfadd2 is :func:`..vecmath._two_sum`). :func:`..vecmath.fma`
+makes the fused steps.
 The constants and the order of the steps are SLEEF's (``sleefsimdsp.c``, ``sleefsimddp.c``).
 """
 import numpy as np
 
-from .vecmath import fma32, fma64
+from .vecmath import fma as _fma, fma32, fma64, _two_sum
 
 __all__ = ["exp", "log"]
 
@@ -42,17 +43,6 @@ _C = {_F: (_F(1.442695040888963407359924681001892137426645954152985934135449),
            _D(709.78271114955742909217217426), 52, 1023,
            (_D(0.693147180559945286226764), _D(2.319046813846299558417771e-17)))}
 _INT = {_F: np.int32, _D: np.int64}
-
-
-def _fma(a, b, c):
-    return fma32(a, b, c) if np.result_type(a, b, c) == _F else fma64(a, b, c)
-
-
-def _two_sum(x, y):
-    """SLEEF's dfadd2/ddadd2: s = x + y and its rounding error."""
-    s = x + y
-    v = s - x
-    return s, (x - (s - v)) + (y - v)
 
 
 def _pow2(k, t):
