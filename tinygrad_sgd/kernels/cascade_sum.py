@@ -36,6 +36,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .backend import compiled
+from .layout import dim_order
 from .threads import get_num_threads
 
 __all__ = ["torch_sum", "GRAIN_SIZE"]
@@ -181,29 +182,7 @@ def _iteration(shape, in_strides, reduced):
             out_strides[d] = step
             step *= shape[d]
 
-    def should_swap(d0, d1):
-        s0, s1 = out_strides[d0], out_strides[d1]
-        if (s0 == 0) != (s1 == 0):                   # reduced dims go first
-            return 1 if s1 == 0 else -1
-        for s0, s1 in ((s0, s1), (in_strides[d0], in_strides[d1])):
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 != s1:
-                return -1 if s0 < s1 else 1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-
-    perm = list(range(ndim - 1, -1, -1))
-    for i in range(1, ndim):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
+    perm = dim_order(shape, out_strides, in_strides, reduced=reduced)[::-1]  # innermost first
     dims = [[shape[d], in_strides[d], out_strides[d] * 8, reduced[d]] for d in perm]
     merged = dims[:1]
     for d in dims[1:]:

@@ -42,14 +42,18 @@ def memory_order(a):
     return p if a.transpose(p).flags.c_contiguous else None
 
 
-def dim_order(shape, *strides) -> tuple:
+def dim_order(shape, *strides, reduced=None) -> tuple:
     """The dims from the outermost in memory to the innermost, as torch sorts them — the
     insertion sort of TensorIterator's ``reorder_dimensions`` and of ``infer_dense_strides``,
     which asks each operand's ``strides`` in turn (a 0 stride orders nothing; of equal strides
-    the smaller size goes inside). It is the order torch's random kernels walk a tensor in."""
+    the smaller size goes inside). It is the order torch's random kernels walk a tensor in.
+    ``reduced`` (flags per dim): a reduction's iterator, whose reduced dims go innermost
+    before anything else is asked (:mod:`.cascade_sum`)."""
     perm = list(range(len(shape) - 1, -1, -1))          # innermost first
 
     def should_swap(d0, d1):
+        if reduced is not None and reduced[d0] != reduced[d1]:
+            return 1 if reduced[d1] else -1
         for st in strides:
             if st[d0] == 0 or st[d1] == 0:
                 continue
