@@ -59,8 +59,7 @@ def split(request, monkeypatch):
 
 
 def _numba_installed():
-    # (not tinygrad_sgd's numba_available: importing the library here, before NumPy, would set
-    # OPENBLAS_THREAD_TIMEOUT for the whole session — its BLAS threads then behave otherwise)
+    # (not tinygrad_sgd's numba_available: the library is not imported before the tests do)
     import importlib.util
     return importlib.util.find_spec("numba") is not None
 

@@ -287,6 +287,46 @@ def test_import_before_numpy_quiets_openblas_unless_set(preset):
     assert out == (preset or "4")
 
 
+_SPIN_PROBE = """
+import os, time
+{first}
+import numpy as np
+from tinygrad_sgd.kernels import openblas, threads
+a = np.ones((512, 512), np.float32)
+cpu = []
+for _ in range(3):                 # a threaded product, then how busy the process is idle
+    a @ a
+    c = time.process_time(); time.sleep(0.05); cpu.append(time.process_time() - c)
+timeout = next(openblas.numpy_openblas()).openblas_thread_timeout()
+print(os.environ.get("OPENBLAS_THREAD_TIMEOUT"), timeout, threads._blas_may_spin(), min(cpu))
+"""
+
+
+@pytest.mark.parametrize("first", ["numpy", "tinygrad_sgd"])
+@pytest.mark.parametrize("preset", [None, "30"])
+def test_openblas_threads_stop_spinning_whichever_comes_first(first, preset):
+    """With NumPy imported first (the usual order), the library makes OpenBLAS's threads read
+    OPENBLAS_THREAD_TIMEOUT=4 too (quiet_openblas): after a threaded product they sleep
+    instead of spinning ~2^28 cycles, and our spinning workers take the second core. A timeout
+    the program set is kept, and then OpenBLAS spins (2^30 cycles) as it was told."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_THREAD_TIMEOUT",
+                                                            "OPENBLAS_NUM_THREADS",
+                                                            "OMP_NUM_THREADS")}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    if preset:
+        env["OPENBLAS_THREAD_TIMEOUT"] = preset
+    code = _SPIN_PROBE.format(first=f"import {first}; import tinygrad_sgd")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    variable, timeout, may_spin, idle_cpu = out[0], int(out[1]), out[2] == "True", float(out[3])
+    if preset:
+        assert (variable, timeout, may_spin) == ("30", 30, True)
+        assert idle_cpu > 0.01               # its idle thread spun through the sleep
+    else:
+        assert (variable, timeout, may_spin) == ("4", 4, False)
+        assert idle_cpu < 0.01               # (a spinning thread: ~0.05 s of the 0.05 s)
+
+
 # --- a stack of small products split over the threads (attention's) ------------------------
 def _stack_operands(kind, rng):
     """(a, b) for kernels.linalg.matmul: contiguous stacks, or the attention's views (q and

@@ -11,8 +11,10 @@ import sys as _sys
 
 # OpenBLAS's idle threads spin for ~2^28 cycles after each threaded product, on the cores our
 # own workers want (kernels/threads.py). It reads this once, when NumPy loads it: set here when
-# tinygrad_sgd is imported before NumPy, unless the program chose a value itself.
-if "numpy" not in _sys.modules:
+# tinygrad_sgd is imported before NumPy, unless the program chose a value itself; if NumPy came
+# first, kernels.threads.quiet_openblas (below) makes its threads read it again.
+_numpy_first = "numpy" in _sys.modules
+if not _numpy_first:
     _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from .tensor import Tensor  # noqa: E402
@@ -43,6 +45,9 @@ from . import special
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .kernels.threads import set_num_threads, get_num_threads
 from .kernels.threads import get_num_interop_threads, set_num_interop_threads, init_num_threads
+if _numpy_first:
+    from .kernels.openblas import quiet_openblas as _quiet_openblas
+    _quiet_openblas()
 from .runtime_flags import (set_warn_always, is_warn_always_enabled, set_flush_denormal,
                             has_lapack, has_mkl, has_openmp, has_spectral)
 from .compiler import compile  # noqa: A001  (torch.compile: runs eagerly here)

@@ -6,9 +6,9 @@ import numpy as np
 
 from . import buffers
 from .backend import compiled
-from .threads import get_num_threads, parallel_for, run_pair
+from .threads import blas_single_threaded, get_num_threads, pairs_possible, parallel_for, run_pair
 
-__all__ = ["matmul", "linear_grads"]
+__all__ = ["matmul", "linear_grads", "linear_grads_paired"]
 
 # Below this many multiply-adds OpenBLAS runs a product on one thread whatever its thread count
 # (its SMP threshold, 65536 · GEMM_MULTITHREAD_THRESHOLD 4)
@@ -20,8 +20,9 @@ SMALL_PRODUCT = 1 << 18
 PAIR_MIN_PRODUCT = 1 << 19
 
 
-def matmul(a, b, layout_of=None):
-    """``a @ b``.
+def matmul(a, b, layout_of=None, one_blas_thread=False):
+    """``a @ b`` (``one_blas_thread``: with OpenBLAS on one thread, as :func:`linear_grads`
+    makes a pair's products, for their bits).
 
     * ``a`` (..., k) times a matrix ``b`` (k, n): the leading dims are folded into the rows
       of one product, ``a.reshape(-1, k) @ b`` (a copied first if it is a strided view: the
@@ -35,6 +36,8 @@ def matmul(a, b, layout_of=None):
     * ``layout_of`` a transposed 2-D array (Fortran order — a flattened convolution output,
       batch innermost): the result gets that layout too, computed as ``(bᵀ·aᵀ)ᵀ``, so the ops
       it flows back into (relu, pooling) read matching layouts."""
+    if one_blas_thread:
+        return blas_single_threaded(matmul, a, b, layout_of)
     if a.ndim > 2 and b.ndim == 2:
         rows = math.prod(a.shape[:-1])            # (not -1: a dim may be 0)
         return matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
@@ -65,9 +68,11 @@ def linear_grads(g, w, x, layout_of=None):
     The two products are independent: with two threads they run at once, each whole on its
     own core with BLAS single-threaded (:func:`.threads.run_pair`), instead of one after the
     other on two BLAS threads — for a small GPT's shapes (2048 rows, 128-512 wide) 4% less
-    time, measured side by side in one process (:data:`PAIR_MIN_PRODUCT`)."""
-    if g.ndim < 2 or x.ndim != g.ndim or g.dtype not in _FLOATS or \
-            not g.dtype == w.dtype == x.dtype:
+    time, measured side by side in one process (:data:`PAIR_MIN_PRODUCT`). Paired or not
+    (:func:`linear_grads_paired`), the products are then made on one BLAS thread each:
+    OpenBLAS's float32 numbers depend on its thread count, and the graph's backward
+    (create_graph) makes them so too, for the same bits."""
+    if not _plain_floats(g, w, x):
         return None
     rows = math.prod(g.shape[:-1])
     g2, x2 = g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1])
@@ -78,14 +83,32 @@ def linear_grads(g, w, x, layout_of=None):
         dx, fill_dx = _product_into(g2, w)
         served_dx = (g2, w, dx)
     dw, fill_dw = _product_into(g2.T, x2)
-    if min(rows * w.size, rows * x2.shape[1] * g2.shape[1]) < PAIR_MIN_PRODUCT or \
-            not run_pair(fill_dw, fill_dx, _served_product(*served_dx)):
+    if not linear_grads_paired(g, w, x):
         fill_dx()
         fill_dw()
+    elif not run_pair(fill_dw, fill_dx, _served_product(*served_dx)):   # (the worker busy)
+        blas_single_threaded(lambda: (fill_dx(), fill_dw()))
     return dx.reshape(g.shape[:-1] + (w.shape[1],)), dw
 
 
+def linear_grads_paired(g, w, x) -> bool:
+    """Whether :func:`linear_grads` makes the two products of g (..., out), W (out, in) and
+    x (..., in) side by side, each on one BLAS thread: both large enough
+    (:data:`PAIR_MIN_PRODUCT`) and pairs possible (:func:`.threads.pairs_possible`)."""
+    if not _plain_floats(g, w, x):
+        return False
+    rows = math.prod(g.shape[:-1])
+    return min(rows * w.size, rows * x.shape[-1] * g.shape[-1]) >= PAIR_MIN_PRODUCT and \
+        pairs_possible()
+
+
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _plain_floats(g, w, x):
+    """float32 or float64 operands of one dtype, g and x with at least one leading dim."""
+    return g.ndim >= 2 and x.ndim == g.ndim and g.dtype in _FLOATS and \
+        g.dtype == w.dtype == x.dtype
 
 
 def _transposed(layout_of):

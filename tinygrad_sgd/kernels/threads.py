@@ -19,8 +19,6 @@ unless NumPy's OpenBLAS runs several threads that may be spinning themselves
 The thread count follows torch's API: ``set_num_threads(n)`` / ``get_num_threads()``; the
 default is ``$OMP_NUM_THREADS`` (or ``$OPENBLAS_NUM_THREADS``) if set, else the number of cores.
 """
-import ctypes
-import glob
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -28,36 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .backend import compiled
+from .openblas import blas_threads as _blas_threads
 
 _executor = None
-_blas_control = "unset"   # NumPy's OpenBLAS's (get, set) thread count, once looked up (or None)
-
-
-def numpy_openblas():
-    """ctypes handles of NumPy's bundled OpenBLAS libraries (in ``numpy.libs``; none for a
-    NumPy built against another BLAS)."""
-    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in glob.glob(os.path.join(libs, "*openblas*")):
-        try:
-            yield ctypes.CDLL(path)
-        except OSError:
-            continue
-
-
-def _blas_threads():
-    """(get, set) of the thread count of NumPy's bundled OpenBLAS, or None if not found."""
-    global _blas_control
-    if _blas_control == "unset":
-        _blas_control = None
-        for lib in numpy_openblas():
-            for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "")):
-                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                if get is not None and put is not None:
-                    get.restype, put.argtypes, put.restype = ctypes.c_int, [ctypes.c_int], None
-                    _blas_control = (get, put)
-                    return _blas_control
-    return _blas_control
 
 
 def _default_threads():
@@ -162,6 +133,14 @@ def parallel_calls(n: int, calls, work: int) -> None:
 _pairing = False      # a pair of tasks is running: parallel_for inside them runs unsplit
 
 
+def pairs_possible() -> bool:
+    """Whether :func:`run_pair` can run pairs at all (two threads, the compiled kernels' worker,
+    OpenBLAS's thread count in reach and its threads quiet); it may still decline one when the
+    worker is busy at the time."""
+    return _num_threads == 2 and _crew.size == 1 and compiled() is not None and \
+        not _blas_may_spin() and _blas_threads() is not None
+
+
 def run_pair(first, second, second_calls=None) -> bool:
     """``first()`` on this thread and ``second()`` on the spinning worker at the same time,
     each whole on its own core: BLAS single-threaded and :func:`parallel_for` unsplit inside
@@ -174,8 +153,7 @@ def run_pair(first, second, second_calls=None) -> bool:
     ``second_calls``: optionally the compiled-kernel calls that do ``second()``'s work
     (:mod:`.compiled.served`), for the worker to run without the GIL."""
     global _pairing
-    if _num_threads != 2 or _crew.size != 1 or compiled() is None or _blas_may_spin() \
-            or _blas_threads() is None or _crew.lock.locked() or _pairing:
+    if not pairs_possible() or _crew.lock.locked() or _pairing:
         return False
     tasks = (first, second)
 
@@ -315,7 +293,7 @@ def _blas_may_spin():
     """True when NumPy's OpenBLAS may keep idle threads spinning for ~2^28 cycles after a
     threaded product (its default): spinning workers of ours would fight them for the cores
     (measured: a training epoch 2x slower), so the sleeping pool is used instead. Not when
-    ``OPENBLAS_THREAD_TIMEOUT`` is small (tinygrad_sgd sets 4 if imported before NumPy) or
+    ``OPENBLAS_THREAD_TIMEOUT`` is small (tinygrad_sgd sets 4 at its import: .openblas) or
     OpenBLAS runs one thread."""
     global _quiet_blas
     if _quiet_blas is None:

@@ -16,7 +16,7 @@ class MatMul(Function):
     inputs, rule = ("X", "Y"), "Z = X @ Y"
     derivatives = ("dL/dX = dL/dZ @ Yᵀ", "dL/dY = Xᵀ @ dL/dZ")
 
-    def forward(self, x, y, layout_of=None):
+    def forward(self, x, y, layout_of=None, one_blas_thread=False):
         a, b = x.array, y.array
         inner = b.shape[-2] if b.ndim > 1 else b.shape[0]
         if a.shape[-1] != inner:
@@ -25,7 +25,7 @@ class MatMul(Function):
         self.save_for_backward(x, y)
         self.ndims = (a.ndim, b.ndim)
         try:
-            return kernels.linalg.matmul(a, b, layout_of)
+            return kernels.linalg.matmul(a, b, layout_of, one_blas_thread)
         except ValueError:
             raise ShapeError(f"matmul: batch dims of shapes {x.shape} and {y.shape} cannot be "
                              f"broadcast together") from None
@@ -95,8 +95,10 @@ class LinearOp(Function):
                     if need_b else None
                 return self.constant(both[0]), self.constant(both[1]), \
                     None if db is None else self.constant(db)
-        return (MatMul.apply(g, w, layout_of=layout) if need_x else None,
-                LinearWeightGrad.apply(g, x) if need_w else None,
+        # (with both, as linear_grads makes them: its bits, on one BLAS thread each if paired)
+        one = need_x and need_w and kernels.linalg.linear_grads_paired(g.array, w.array, x.array)
+        return (MatMul.apply(g, w, layout_of=layout, one_blas_thread=one) if need_x else None,
+                LinearWeightGrad.apply(g, x, one_blas_thread=one) if need_w else None,
                 g if need_b else None)
 
 
@@ -107,12 +109,12 @@ class LinearWeightGrad(Function):
     derivatives = ("dG/dg: ġ ↦ x·ġᵀ", "dG/dx: ġ ↦ g·ġ")
     op_name = "linear_weight_grad"
 
-    def forward(self, g, x):
+    def forward(self, g, x, one_blas_thread=False):
         self.save_for_backward(g, x)
         rows = math.prod(x.array.shape[:-1])       # (not -1: a dim may be 0)
         g2 = g.array.reshape(rows, g.shape[-1])
         x2 = x.array.reshape(rows, x.shape[-1])
-        return kernels.linalg.matmul(g2.T, x2)
+        return kernels.linalg.matmul(g2.T, x2, one_blas_thread=one_blas_thread)
 
     def backward(self, gg):
         g, x = self.saved_tensors

@@ -17,7 +17,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ..threads import numpy_openblas
+from ..openblas import numpy_openblas
 
 __all__ = ["sgemm_address", "ROW_MAJOR", "NO_TRANS", "TRANS"]
 
