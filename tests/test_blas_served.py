@@ -64,6 +64,7 @@ def test_linear_grads_on_two_threads_equal_one_thread(fast, monkeypatch, transpo
     """The tutorial's fc1 backward (x is Fortran-ordered when it comes from the batch-innermost
     conv stack): dL/dx and dL/dW side by side — dL/dx served to the worker — are one thread's."""
     monkeypatch.setattr(threads, "_quiet_blas", True)
+    monkeypatch.setattr(linalg, "PAIR_MIN_PRODUCT", 1)          # (fc1's products paired)
     rng = np.random.default_rng(5)
     g = rng.standard_normal((64, 50)).astype(np.float32)
     w = rng.standard_normal((50, 320)).astype(np.float32)
@@ -100,6 +101,7 @@ def test_a_linear_layers_gradients_have_one_set_of_bits(fast, monkeypatch, rows,
     the other when the worker is busy, and as the graph's nodes under create_graph — the same
     bits all three ways (the fc1 of the tutorial at 64 rows, a larger batch at 2000)."""
     monkeypatch.setattr(threads, "_quiet_blas", True)
+    monkeypatch.setattr(linalg, "PAIR_MIN_PRODUCT", 1)
     rng = np.random.default_rng(rows)
     arrays = (rng.standard_normal((rows, 320)), rng.standard_normal((50, 320)),
               rng.standard_normal(50))

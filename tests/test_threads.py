@@ -644,6 +644,7 @@ def test_a_conv_and_linear_step_gives_the_same_gradients_with_and_without_pairs(
         F.linear(h, w2, b2).square().sum().backward()
         return [t.grad.numpy() for t in (x, w, b, w2, b2)]
     taken = []
+    monkeypatch.setattr(linalg, "PAIR_MIN_PRODUCT", 1)        # (the 64-row products paired)
     for module in (conv, linalg):
         monkeypatch.setattr(module, "run_pair", lambda a, b, *calls, m=module.__name__:
                             taken.append((m, threads.run_pair(a, b, *calls))) or taken[-1][1])

@@ -6,18 +6,26 @@ import numpy as np
 
 from . import buffers
 from .backend import compiled
-from .threads import blas_single_threaded, get_num_threads, pairs_possible, parallel_for, run_pair
+from .threads import (blas_single_threaded, blas_threads_sleep, get_num_threads,
+                      pairs_possible, parallel_for, run_pair)
 
 __all__ = ["matmul", "linear_grads", "linear_grads_paired"]
 
 # Below this many multiply-adds OpenBLAS runs a product on one thread whatever its thread count
 # (its SMP threshold, 65536 · GEMM_MULTITHREAD_THRESHOLD 4)
 SMALL_PRODUCT = 1 << 18
+# OpenBLAS's threads, told to sleep right after each product (kernels/openblas.py), take
+# ~40 µs to wake on this kind of virtual machine: up to this many multiply-adds a product is
+# made on one BLAS thread instead. Measured (float32, other work between the products): 64x320
+# x50 (the tutorial's fc1 at batch 64, 10^6) 35 µs on two threads, 21 on one (the step 1.6%
+# faster); 256x320x50 and 128x256x128 (4·10^6) 61/71 and 72/69; 512x128x128 (8·10^6) 96/130.
+ONE_THREAD_PRODUCT = 1 << 21
 # A linear layer's two gradient products run side by side (one per core, BLAS single-threaded)
-# when each has at least this many multiply-adds: below it, the hand-over costs more. The
-# tutorial CNN's fc1 at batch 64 (10^6 each) gained too: its step on two threads 2.3-2.5%
-# faster (same process, alternating); a small GPT's products (3·10^7 and more) 1.0-1.8%.
-PAIR_MIN_PRODUCT = 1 << 19
+# when each has at least this many multiply-adds: below it, the hand-over costs more. A small
+# GPT's products (3·10^7 and more) gained 1.0-1.8%. The tutorial CNN's fc1 at batch 64 (10^6
+# each) gained 2.3-2.5% while an unpaired product woke OpenBLAS's second thread; made on one
+# thread each (ONE_THREAD_PRODUCT), unpaired is 0.3-1% faster (same process, alternating).
+PAIR_MIN_PRODUCT = 1 << 21
 
 
 def matmul(a, b, layout_of=None, one_blas_thread=False):
@@ -55,6 +63,18 @@ def matmul(a, b, layout_of=None, one_blas_thread=False):
         parallel_for(batch[0], lambda i, j: np.matmul(a[i:j], b[i:j], out=out[i:j]),
                      work=math.prod(batch) * m * k * n // 8)
         return out
+    if not batch:
+        return _product(a, b, out)
+    return np.matmul(a, b, out=out)
+
+
+def _product(a, b, out):
+    """``np.matmul(a, b, out=out)`` for 2-D operands — on one BLAS thread when OpenBLAS would
+    wake a sleeping thread of its own for a product too small to gain from it
+    (:data:`ONE_THREAD_PRODUCT`)."""
+    macs = a.shape[0] * a.shape[1] * b.shape[1]
+    if SMALL_PRODUCT <= macs < ONE_THREAD_PRODUCT and blas_threads_sleep():
+        return blas_single_threaded(np.matmul, a, b, out=out)
     return np.matmul(a, b, out=out)
 
 
@@ -139,4 +159,4 @@ def _product_into(a, b):
     """A 2-D product's result array (reused memory, allocated here on the calling thread) and
     the call that fills it."""
     out = buffers.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
-    return out, lambda: np.matmul(a, b, out=out)
+    return out, lambda: _product(a, b, out)

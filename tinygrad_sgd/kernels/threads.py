@@ -133,6 +133,12 @@ def parallel_calls(n: int, calls, work: int) -> None:
 _pairing = False      # a pair of tasks is running: parallel_for inside them runs unsplit
 
 
+def blas_threads_sleep() -> bool:
+    """Whether NumPy's OpenBLAS runs several threads that sleep right after each product (so
+    a threaded product first wakes one) and its thread count is in our reach."""
+    return not _blas_may_spin() and _blas_threads() is not None and _blas_threads()[0]() > 1
+
+
 def pairs_possible() -> bool:
     """Whether :func:`run_pair` can run pairs at all (two threads, the compiled kernels' worker,
     OpenBLAS's thread count in reach and its threads quiet); it may still decline one when the
