@@ -21,6 +21,8 @@ which rebuilds the arrays over the same memory (``numba.carray``) and calls the 
 very function the Python path calls, so the numbers are the same. The caller keeps every array
 alive until the worker says it is done.
 """
+import operator
+
 import numba
 import numpy as np
 from numba import literal_unroll, types
@@ -56,50 +58,68 @@ SIGNATURES = {
 }
 
 
+def _plan(number, kinds):
+    """How :func:`pack` reads a call of a kernel with these argument kinds: its number, its
+    length (the kernel first), a getter of its arrays and one of its ints (each a tuple, in the
+    order of the arguments), and each array's (dtype, number of dims)."""
+    at = [i + 1 for i, k in enumerate(kinds) if k is not INT]
+    ints = [i + 1 for i, k in enumerate(kinds) if k is INT]
+
+    def getter(positions):
+        return (lambda call: ()) if not positions else \
+            (lambda call, i=positions[0]: (call[i],)) if len(positions) == 1 else \
+            operator.itemgetter(*positions)
+    return (number, len(kinds) + 1, getter(at), getter(ints),
+            tuple((np.dtype(_DTYPES[k]), _NDIM[k]) for k in kinds if k is not INT))
+
+
+_PLANS = {kernel: _plan(number, kinds) for kernel, (number, kinds) in SIGNATURES.items()}
+
+
 def pack(calls, row=None):
     """The int64 row of a job of ``calls`` (each ``(kernel, *args)``), or None when one of them
     cannot be served (a kernel not in :data:`SIGNATURES`, an argument of another dtype, number of
     dims or layout, too many calls). A call's numbers: the kernel's, then each array's address
     and shape, then the ints, each in the order of the arguments; a 0 after the last call ends
     the job. ``row``: written there (an int64 row of ``MAX_CALLS * SLOTS``; partly written,
-    and to be ignored, when None is returned), else in a new array."""
+    and to be ignored, when None is returned), else in a new array. (Each kernel's arguments
+    are read by a plan made once, :func:`_plan`: a job is packed on every split of the
+    tutorial's step, and the loop over each argument's kind took ~10 µs a job there.)"""
     if len(calls) > MAX_CALLS:
         return None
     if row is None:
         row = np.zeros(min(len(calls) * SLOTS + 1, MAX_CALLS * SLOTS), np.int64)
     elif len(calls) < MAX_CALLS:
         row[len(calls) * SLOTS] = 0                                     # (the end)
-    for c, (kernel, *args) in enumerate(calls):
-        entry = SIGNATURES.get(kernel)
-        if entry is None or len(args) != len(entry[1]):
+    for c, call in enumerate(calls):
+        plan = _PLANS.get(call[0])
+        if plan is None or len(call) != plan[1]:
             return None
-        arrays, ints = [], []
-        for kind, a in zip(entry[1], args):
-            if kind is INT:
-                if type(a) is not int and not isinstance(a, np.integer):
-                    return None
-                ints.append(a)
-            elif type(a) is not np.ndarray or a.dtype != _DTYPES[kind] or \
-                    a.ndim != _NDIM[kind] or not a.flags.c_contiguous:
+        arrays, ints = plan[2](call), plan[3](call)
+        for a, (dtype, ndim) in zip(arrays, plan[4]):
+            if type(a) is not np.ndarray or a.dtype != dtype or a.ndim != ndim or \
+                    not a.flags.c_contiguous:
                 return None
-            else:
-                arrays.append(a)
-        row[c * SLOTS] = entry[0]
-        p = _put_arrays(row, c * SLOTS + 1, tuple(arrays))
-        row[p:p + len(ints)] = ints
+        for i in ints:
+            if type(i) is not int and not isinstance(i, np.integer):
+                return None
+        row[c * SLOTS] = plan[0]
+        _put(row, c * SLOTS + 1, arrays, ints)
     return row
 
 
 @numba.njit(cache=True)
-def _put_arrays(row, p, arrays):
-    """Each array's address and shape into ``row`` from ``p`` on; where they end. (Compiled: a
+def _put(row, p, arrays, ints):
+    """Each array's address and shape into ``row`` from ``p`` on, then the ints. (Compiled: a
     NumPy array's ``ctypes.data`` from Python costs ~0.7 µs, and a job has up to a dozen.)"""
     for a in literal_unroll(arrays):
         row[p] = a.ctypes.data
         for i in range(a.ndim):
             row[p + 1 + i] = a.shape[i]
         p += 1 + a.ndim
-    return p
+    for i in literal_unroll(ints):
+        row[p] = i
+        p += 1
 
 
 def _pointer_to(nbtype):
