@@ -87,3 +87,16 @@ def same_threads(request):
     yield request.param
     torch.set_num_threads(before_t)
     tg.set_num_threads(before_ours)
+
+
+@pytest.fixture
+def torch_mode():
+    """Names, reprs and printing as in a torch program run by the library (``tinygrad-sgd
+    run``): torch's node names and ``torch.`` prefixes, put back after."""
+    from tinygrad_sgd.printing import OPTIONS
+    old = OPTIONS.namespace
+    OPTIONS.namespace = "torch"
+    try:
+        yield
+    finally:
+        OPTIONS.namespace = old

@@ -242,6 +242,7 @@ CASES = [
          targets=ints(5, 2, 3, lo=1), input_lengths=np.array([6, 5]),
          target_lengths=np.array([3, 2])),
     Case("AdaptiveLogSoftmaxWithLoss", (8, 10, [4, 7]), input_=f32(5, 8), target_=ints(10, 5)),
+    Case("LinearCrossEntropyLoss", (5, 4), dict(bias=True), input=f32(3, 5), target=ints(4, 3)),
 ]
 
 

@@ -8,17 +8,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd.printing import OPTIONS
 
-
-@pytest.fixture
-def torch_mode():
-    old = OPTIONS.namespace
-    OPTIONS.namespace = "torch"
-    try:
-        yield
-    finally:
-        OPTIONS.namespace = old
 
 
 def leaf(T, *shape, seed=0):

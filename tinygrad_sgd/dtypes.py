@@ -138,8 +138,9 @@ def as_array(data, dtype=None):
         if python_data:
             arr = _python_numbers(arr, dtype if dtype is not None else inferred)
         if dtype is None and not isinstance(data, np.generic) and arr.dtype.kind in "biuf":
-            arr = arr.astype(inferred if inferred is not None else
-                             _default_dtype(arr.dtype), copy=False)
+            with np.errstate(over="ignore"):  # tensor([1e40]): inf, quietly, as torch
+                arr = arr.astype(inferred if inferred is not None else
+                                 _default_dtype(arr.dtype), copy=False)
     refuse_byte_order(arr)
     if arr.dtype.kind not in "biuf":
         kind = "complex" if arr.dtype.kind == "c" else f"non-numeric ({arr.dtype})"
@@ -263,7 +264,8 @@ def scalar_array(value, like_dtype):
         return np.asarray(value)
     if isinstance(value, numbers.Integral):
         return np.asarray(value, dtype=np.int64 if kind == "b" else like_dtype)
-    return np.asarray(value, dtype=default_float())
+    with np.errstate(over="ignore"):          # 1e40 next to an int tensor: inf too
+        return np.asarray(value, dtype=default_float())
 
 
 def number_dtype(value):

@@ -2,7 +2,12 @@
 ``ValueError`` (shapes that don't match), we raise :class:`ShapeError`, which is both: a torch
 user's ``except RuntimeError`` and a Python user's ``except ValueError`` both catch it."""
 
+import os
+import sys
+
 __all__ = ["ShapeError", "DTypeError"]
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class ShapeError(ValueError, RuntimeError):
@@ -11,6 +16,17 @@ class ShapeError(ValueError, RuntimeError):
 
 class DTypeError(TypeError, RuntimeError):
     """A tensor of the wrong dtype (torch: RuntimeError; Python: TypeError)."""
+
+
+def user_stacklevel():
+    """The ``stacklevel`` for a ``warnings.warn`` made by the caller that points at the user's
+    line, the first frame outside this package — as torch's C++ warnings do — however many
+    of the library's wrappers lie between (a fixed stacklevel that lands inside the library
+    also lets Python's once-per-location filter hide the warning at every other user line)."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def refuse_grad_unless_float(t, who):

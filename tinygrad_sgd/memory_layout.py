@@ -36,6 +36,15 @@ def check_layout(value, op):
 
 Tensor.layout = property(lambda self: strided, doc="``torch.strided``: always, here.")
 Tensor.is_sparse = False
+Tensor.is_sparse_csr = False
+
+
+@tensor_method
+def to_dense(self, dtype=None, *, masked_grad=None):
+    """The dense tensor itself (every tensor is dense here; ``dtype`` converts, as torch's).
+    Code written for sparse gradients (``nn.Embedding(sparse=True)``, whose gradient is dense
+    here) calls ``weight.grad.to_dense()``."""
+    return self if dtype is None or dtype == self.dtype else self.to(dtype)
 
 
 @tensor_method

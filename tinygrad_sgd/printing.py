@@ -96,17 +96,21 @@ def _summarized(a):
     e = OPTIONS.edgeitems
     if a.ndim == 0:
         return a
+    if a.ndim == 1:       # (edgeitems=0: a[-0:] is all of it, as in torch's)
+        return np.concatenate([a[:e], a[-e:]]) if a.shape[0] > 2 * e else a
+    if not e:             # (edgeitems=0: nothing is shown but "...")
+        return a[:0]
     if a.shape[0] > 2 * e:
         a = np.concatenate([a[:e], a[-e:]])
-    if a.ndim == 1:
-        return a
     return np.stack([_summarized(row) for row in a])
 
 
 def _vector(a, indent, summarize, fmt):
     per_line = max(1, (OPTIONS.linewidth - indent) // (fmt.width + 2))
     e = OPTIONS.edgeitems
-    if summarize and a.shape[0] > 2 * e:
+    if summarize and not e:
+        items = ["..."]
+    elif summarize and a.shape[0] > 2 * e:
         items = [fmt.format(v) for v in a[:e].tolist()] + [" ..."] + \
             [fmt.format(v) for v in a[-e:].tolist()]
     else:
@@ -144,8 +148,8 @@ def tensor_repr(t, prefix="tensor("):
     a = t.array
     indent = len(prefix)
     suffixes = []
-    if a.size == 0 and a.shape != (0,):
-        suffixes.append(f"size={tuple(a.shape)}")
+    if (a.size == 0 and a.shape != (0,)) or (a.size and not OPTIONS.edgeitems):
+        suffixes.append(f"size={tuple(a.shape)}")       # (torch's, for edgeitems=0)
     default = default_float()       # torch names every dtype but the default float, int64, bool
     if a.dtype not in (default, np.int64, np.bool_) or (a.size == 0 and a.dtype != default):
         suffixes.append(f"dtype={OPTIONS.namespace}.{a.dtype}")

@@ -249,7 +249,9 @@ class Tensor:
 
     def __float__(self):
         global _warned_float
-        if self._requires_grad and not _warned_float:     # (torch's TORCH_WARN_ONCE)
+        # (torch's TORCH_WARN_ONCE, only with grad mode on: LBFGS's float(loss) under
+        # no_grad stays quiet)
+        if self._requires_grad and not _warned_float and autograd.is_grad_enabled():
             _warned_float = True
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",

@@ -23,6 +23,25 @@ def memory_owner(array):
     return array
 
 
+_copies_for_views = weakref.WeakValueDictionary()   # id -> memory a view() had to copy
+
+
+def mark_copy_for_view(array) -> None:
+    """``array`` (its memory) is a ``view`` that had to be made as a copy: see
+    :func:`is_copy_for_view`."""
+    owner = memory_owner(array)
+    _copies_for_views[id(owner)] = owner
+
+
+def is_copy_for_view(array) -> bool:
+    """Whether ``array``'s memory is a copy standing for torch's view of another tensor's
+    (a write into it, or into any view of it, would not reach that tensor)."""
+    if not _copies_for_views:
+        return False
+    owner = memory_owner(array)
+    return _copies_for_views.get(id(owner)) is owner
+
+
 def counted_apart(array):
     """``array``'s memory as a new array whose in-place changes are counted apart from
     ``array``'s (torch's ``.data``), and its views' with it: made through a ``memoryview``,

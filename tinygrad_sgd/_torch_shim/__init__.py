@@ -127,6 +127,8 @@ MODULES = {
     "torch.utils.data.sampler": Row("tinygrad_sgd.utils.data.sampler", only=frozenset({
         "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
         "WeightedRandomSampler", "BatchSampler"})),
+    "torch.utils.data.distributed": Row("tinygrad_sgd.utils.data.sampler",
+                                        only=frozenset({"DistributedSampler"})),
     "torchvision": Row("tinygrad_sgd.vision"),
     "torchvision.datasets": Row("tinygrad_sgd.vision.datasets"),
     "torchvision.transforms": Row("tinygrad_sgd.vision.transforms"),

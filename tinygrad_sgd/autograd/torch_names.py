@@ -35,7 +35,9 @@ TORCH_NAMES = {
     "AdaptiveMaxPool2dOp": "AdaptiveMaxPool2DBackward0",
     "Outer": "MulBackward0", "MatMul": "MmBackward0", "LinearOp": "AddmmBackward0",
     "Normalize": "NativeLayerNormBackward0", "CopySlices": "torch::autograd::CopySlices",
-    "CopyFrom": "CopyBackwards", "NanToZero": "NansumBackward0",
+    "CopyFrom": "torch::autograd::CopyBackwards", "NanToZero": "NansumBackward0",
+    "Median": "MedianBackward1", "NanMedian": "NanmedianBackward1",
+    "FloorDivide": "torch::autograd::NotImplemented",      # (torch has no derivative for //)
 }
 
 

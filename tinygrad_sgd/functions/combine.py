@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..arguments import normalize_dim
+from ..arguments import listed, normalize_dim
 from ..device import check_device
 from ..dtypes import as_dtype
 from ..size import Size
@@ -130,10 +130,20 @@ def _so_far(shapes):       # torch's "expected" shape in the message: the earlie
     return list(broadcast_shapes(*shapes)) if shapes else []
 
 
-@tensor_method
 def broadcast_to(input, size):
     """``input.expand(size)`` (a view; the gradient sums over the broadcast dims)."""
     return expand(input, *size)
+
+
+def _broadcast_to_method(self, *size, **keyword):
+    """``x.broadcast_to(3, 2)`` as well as ``x.broadcast_to((3, 2))``, as torch's method."""
+    if not size and not keyword:
+        raise TypeError('broadcast_to() missing 1 required positional arguments: "size"')
+    return expand(self, *listed("broadcast_to", size, keyword, "size"))
+
+
+_broadcast_to_method.__name__ = "broadcast_to"
+Tensor.broadcast_to = _broadcast_to_method
 
 
 def broadcast_tensors(*tensors):

@@ -148,18 +148,26 @@ def half_by_scalar(op, input, other):
     the result float16 — as torch's CPU kernels compute it (the scalar in float32, the result
     rounded once). (torch's add and sub round the scalar to float16, as the plain path does.)
     None where this does not apply."""
+    other = half_scalar(input, other)
+    return None if other is None else op.apply(input, other)
+
+
+def half_scalar(input, other):
+    """For a float16 tensor ``input`` and a scalar second operand ``other`` — a number, or a
+    0-d tensor of another dtype that leaves the result float16 — the scalar as torch's CPU
+    kernels take it: in float32 (a 0-d tensor keeps its own node, so its gradient flows).
+    None where this does not apply."""
     if not isinstance(input, Tensor) or input.array.dtype != np.float16:
         return None
     if isinstance(other, Tensor):
         if other.ndim or other.dtype == np.float16 or \
                 result_type(input.array, other.array) != np.float16:
             return None
-    elif isinstance(other, numbers.Real) and not isinstance(other, np.ndarray):
+        return other
+    if isinstance(other, numbers.Real) and not isinstance(other, np.ndarray):
         with np.errstate(over="ignore"):             # 1e40: inf, as torch's float(1e40)
-            other = Tensor._of(np.asarray(other, np.float32))
-    else:
-        return None
-    return op.apply(input, other)
+            return Tensor._of(np.asarray(other, np.float32))
+    return None
 
 
 def operands(a, b):
@@ -269,7 +277,8 @@ def div(input, other, *, rounding_mode=None):
     if a.dtype == bool:
         raise not_implemented(f"div_{rounding_mode}_cpu", bool)
     _integer_divisor(a, b)
-    return DivRounded.apply(a, b, rounding_mode)
+    half = half_scalar(input, other)     # float16 ÷ a scalar: in float32, as torch's kernel
+    return DivRounded.apply(a, b if half is None else half, rounding_mode)
 
 
 @tensor_method
@@ -281,7 +290,8 @@ def floor_divide(input, other):
     if a.dtype == bool:
         raise not_implemented("div_floor_cpu", bool)
     _integer_divisor(a, b)
-    return FloorDivide.apply(a, b)
+    half = half_scalar(input, other)     # float16 ÷ a scalar: in float32, as torch's kernel
+    return FloorDivide.apply(a, b if half is None else half)
 
 
 @tensor_method
@@ -405,12 +415,14 @@ def clamp(input, min=None, max=None):
 
 @tensor_method
 def clamp_min(input, min):
-    return clamp(input, min=min)
+    return named(clamp(input, min=min),
+                 "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0", input)
 
 
 @tensor_method
 def clamp_max(input, max):
-    return clamp(input, max=max)
+    return named(clamp(input, max=max),
+                 "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0", input)
 
 
 clip = clamp

@@ -17,7 +17,7 @@ import numpy as np
 from .. import ops
 from ..arguments import normalize_dim, shape_arg
 from ..autograd.torch_names import getitem_name, named, torch_mode
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..ops.index import Diagonal, diagonal_index
 from ..ops.shape import Staged, Triangle
 from ..tensor import Tensor, tensor_method
@@ -185,7 +185,7 @@ def _as_items(index):
             for i in index):
         warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated "
                       "(torch reads it as a tuple, as here); use x[tuple(seq)] instead of x[seq]",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=user_stacklevel())
         return tuple(index)
     return (index,)
 
@@ -218,7 +218,7 @@ def _item(i):
     if a.dtype == np.uint8:                  # (torch warns for a mask, not for a 0-d one)
         if a.ndim:
             warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a "
-                          "dtype torch.bool instead.", UserWarning, stacklevel=4)
+                          "dtype torch.bool instead.", UserWarning, stacklevel=user_stacklevel())
         a = a.astype(bool)
     if a.dtype == bool:
         return ("bool", bool(a)) if a.ndim == 0 else ("mask", a)

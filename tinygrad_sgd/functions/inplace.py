@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from .. import autograd, ops
+from .. import autograd, ops, versions
 from ..autograd.torch_names import named
 from ..dtypes import checked_scalar
 from ..errors import ShapeError
@@ -26,6 +26,7 @@ from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
 from .index import setitem_rules, torch_index
 from .strided import overlap_rounds, write_rounds
+from ..ops.strided import _Memory
 
 __all__ = ["inplace"]
 
@@ -33,8 +34,21 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 _dtype_name = E.torch_dtype_name
 
 
+def refuse_copied_view(self):
+    """A ``view`` that had to copy (its input in the library's own memory order, contiguous
+    for torch, whose view shares the memory: ``functions.shape.view``) cannot be written to:
+    the write would silently not reach the tensor it views."""
+    if versions.is_copy_for_view(self.array):
+        raise RuntimeError("this tensor is a view() of a tensor kept in the library's own "
+                           "memory order (a convolution's, pooling's or resampling's result), "
+                           "made as a copy: writing into it would not change that tensor as "
+                           "torch's view does. Write into .contiguous() of the tensor first, "
+                           "or into a clone() of this one.")
+
+
 def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
+    refuse_copied_view(self)
     if check_shapes:
         for other in args:
             _check_fits(self, name or fn.__name__ + "_", other)
@@ -86,7 +100,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     if rounds is not None:           # overlapping as_strided windows: element after element
         write_rounds(self, result, rounds, fn, *args, **kwargs)
     elif self.array.size:            # (an empty expand's memory is read-only: nothing to write)
-        np.copyto(self.array, result.array, casting="unsafe")
+        np.copyto(through_expand(self.array), result.array, casting="unsafe")
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
     if view is not None:
@@ -94,6 +108,38 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     elif in_graph and self.__dict__.get("_views"):
         _remake_views(self)        # a base written into: its views read the new values
     return self
+
+
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def through_expand(array, index=None):
+    """``array``, or where NumPy made it read-only only because it is (part of) an expanded
+    tensor's memory — a broadcast view of a writable block — a writable alias of the same
+    memory: torch writes through an expand where no two written elements are one place
+    (``e.fill_(0)``, ``e.zero_()``, ``e[0] = row``, ``e[0].add_(1)``). ``index`` (torch_index's,
+    for ``x[index] = v``) picks the part written; a part with a repeated place is torch's
+    error (``e[:, 0] = v``); an advanced index keeps the read-only memory (and NumPy's error)."""
+    if array.flags.writeable:
+        return array
+    owner = array
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    if not owner.flags.writeable:      # (memory read-only in its own right: left as it is)
+        return array
+    if index is not None:
+        basic = (slice, int, np.integer, type(None), type(Ellipsis))
+        items = index if isinstance(index, tuple) else (index,)
+        if not all(isinstance(i, basic) for i in items):
+            return array
+        part = array[index]
+        if part.size and any(step == 0 and n > 1 for step, n in zip(part.strides, part.shape)):
+            raise RuntimeError(_OVERLAP)
+    address = array.__array_interface__["data"][0]
+    return np.asarray(_Memory(owner, {"data": (address, False), "shape": array.shape,
+                                      "strides": array.strides, "typestr": array.dtype.str,
+                                      "version": 3}))
 
 
 def _written_view(t):
@@ -286,6 +332,7 @@ def setitem(self, index, value):
     otherwise a plain write (refused on a leaf that requires grad, outside no_grad). The
     index is read as ``x[index]`` reads it (torch's order: ints and slices first, then the
     tensor indices, see :func:`~tinygrad_sgd.functions.index.torch_index`)."""
+    refuse_copied_view(self)
     if isinstance(value, np.ndarray):      # (a convenience torch does not offer)
         value = Tensor._of(value)
     if not isinstance(value, (Tensor, numbers.Number, np.number, np.bool_)):
@@ -303,7 +350,7 @@ def setitem(self, index, value):
         out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
         return named(out, node_name)
     v = value.array if isinstance(value, Tensor) else checked_scalar(value, self.dtype)
-    target, where = ops.index.write_target(self.array, index)
+    target, where = ops.index.write_target(through_expand(self.array, index), index)
     self._bump_version()
     try:
         target[where] = v

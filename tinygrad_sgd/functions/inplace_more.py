@@ -11,6 +11,7 @@ saved the tensor with its old shape refuses to backpropagate instead of misreadi
 import numpy as np
 
 from .. import autograd
+from ..autograd.torch_names import named, torch_mode
 from ..ops.elementwise import keep_where
 from ..tensor import Tensor
 from . import (activation as A, elementwise as E, index as X, misc, scan as C, shape as SH,
@@ -102,7 +103,16 @@ def _reshape_in_place(self, name, fn, *args):
     self.array = result.array
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, True
+        if torch_mode():     # torch numbers the in-place overloads after the out-of-place ones
+            name = self.grad_fn.name()
+            named(self, _IN_PLACE_NAMES.get(name, name), old)
     return self
+
+
+_IN_PLACE_NAMES = {"TBackward0": "TBackward1", "TransposeBackward0": "TransposeBackward1",
+                   "SqueezeBackward0": "SqueezeBackward3", "SqueezeBackward1": "SqueezeBackward4",
+                   "SqueezeBackward2": "SqueezeBackward5",
+                   "UnsqueezeBackward0": "UnsqueezeBackward1"}
 
 
 def _shape_method(name, fn):

@@ -13,6 +13,7 @@ import numpy as np
 from ..arguments import normalize_dim, normalize_dims
 from ..autograd.torch_names import named
 from ..dtypes import default_float
+from ..errors import user_stacklevel
 from ..printing import return_type
 from ..ops.elementwise import DivByCount
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
@@ -250,7 +251,7 @@ def _var_args(op, input, dim, unbiased, correction):
     if n - correction <= 0:         # (the result is NaN or inf; torch says why)
         warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
                       f"than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=user_stacklevel())
     return dims, correction, whole
 
 

@@ -9,6 +9,7 @@ the primitives in :mod:`tinygrad_sgd.ops.index` only see valid NumPy index array
 most of its length.)
 """
 import numbers
+import warnings
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from .. import autograd, ops
 from ..arguments import normalize_dim
 from ..autograd.torch_names import named
 from ..dtypes import checked_scalar
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
 from ..tensor import Tensor, tensor_method
@@ -95,6 +96,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """A copy of ``input`` with ``out[i][index[i][j]] = src[i][j]`` (dim = 1), or the number
     ``value``; the gradient of src is ``grad.gather(dim, index)``. ``reduce='add'`` or
     ``'multiply'`` combine instead (torch's deprecated form: not differentiable)."""
+    src_given = isinstance(src, Tensor)
     src = value if src is None else src
     base = _at_least_1d(input)
     if isinstance(src, Tensor):
@@ -103,10 +105,21 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         d, idx = _along_dim(input, dim, index, "scatter")
         src = Tensor._of(np.full(idx.shape, checked_scalar(src, input.dtype)))
     if reduce is not None:
+        global _warned_reduce
+        if src_given and not _warned_reduce:        # (torch's TORCH_WARN_ONCE)
+            _warned_reduce = True
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated "
+                          "and will be removed in a future PyTorch release. Use "
+                          "torch.scatter_reduce instead for more reduction options.",
+                          UserWarning, stacklevel=user_stacklevel())
         out = _scatter_reduce_legacy(base, d, idx, src, reduce)
     else:
         out = IndexPut.apply(base, src, along(idx, d, base.shape))
-    return out if out.shape == input.shape else out.reshape(())
+    out = out if out.shape == input.shape else out.reshape(())
+    return named(out, "ScatterBackward0" if src_given else "ScatterBackward1", input)
+
+
+_warned_reduce = False
 
 
 def _scatter_reduce_legacy(base, d, idx, src, reduce):
@@ -128,7 +141,8 @@ def scatter_add(input, dim, index, src):
     d, idx, src = _src(input, dim, index, src, "scatter_add")
     base = _at_least_1d(input)
     out = IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True)
-    return out if out.shape == input.shape else out.reshape(())
+    out = out if out.shape == input.shape else out.reshape(())
+    return named(out, "ScatterAddBackward0", input)
 
 
 @tensor_method
@@ -175,6 +189,10 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     n = input.shape[d] if input.ndim else 1
     if idx.size and (idx.min() < 0 or idx.max() >= n):
+        if input.ndim > 1 and d == 1:   # (torch's kernel for dim 1: its words, RuntimeError)
+            bad = idx.flat[np.flatnonzero((idx < 0) | (idx >= n))[0]]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} "
+                               f"axis_dim={n}")
         raise IndexError("index out of range in self")
     if input.ndim == 0:
         return input.reshape(1)[idx.reshape(-1)].reshape(())
@@ -230,7 +248,8 @@ def index_add(input, dim, index, source, *, alpha=1):
         alpha = int(alpha)               # (as torch: alpha in the input's type, 2.5 → 2)
     if alpha != 1:
         source = source * alpha
-    return IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else (), True)
+    return named(IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else (), True),
+                 "IndexAddBackward0", input)
 
 
 _index_add_method = index_add
@@ -296,8 +315,8 @@ def index_copy(input, dim, index, source):
     idx = _vector(index, "index_copy_", n, d, prefix="index_copy_(): ")
     if input.ndim <= 1:                  # (a 0-d self or source counts as one place)
         out = IndexPut.apply(input.reshape(-1), source.reshape(-1), (idx,))
-        return out.reshape(input.shape)
-    return IndexPut.apply(input, source, _at(input, d, idx))
+        return named(out.reshape(input.shape), "IndexCopyBackward0", input)
+    return named(IndexPut.apply(input, source, _at(input, d, idx)), "IndexCopyBackward0", input)
 
 
 @tensor_method
@@ -314,8 +333,10 @@ def index_fill(input, dim, index, value):
     if index.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
     idx = np.unique(_vector(index, "index_fill_", n, d, negative=True))
+    name = "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0"
     value = _fill_value(input, value, "index_fill_")
-    return IndexPut.apply(input, value, _at(input, d, idx) if input.ndim else ())
+    return named(IndexPut.apply(input, value, _at(input, d, idx) if input.ndim else ()), name,
+                 input)
 
 
 def _fill_value(input, value, op):
@@ -348,10 +369,11 @@ def _mask(input, mask, op):
 def masked_fill(input, mask, value):
     """``value`` where ``mask`` is True, else ``input`` (mask and input broadcast together)."""
     _mask(input, mask, "masked_fill_")
+    name = "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0"
     value = _fill_value(input, value, "masked_fill_")
     if input.dtype.kind != "f":        # never differentiated (Where's fast path is for floats)
         return Tensor._of(np.asarray(np.where(mask.array, value.array, input.array)))
-    return named(ops.Where.apply(mask, value, input), "MaskedFillBackward0", input)
+    return named(ops.Where.apply(mask, value, input), name, input)
 
 
 @tensor_method
@@ -360,7 +382,8 @@ def masked_select(input, mask):
     if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = _mask(input, mask, "masked_select")
-    return ops.GetItem.apply(input.expand(shape), np.broadcast_to(mask.array, shape))
+    return named(ops.GetItem.apply(input.expand(shape), np.broadcast_to(mask.array, shape)),
+                 "MaskedSelectBackward0", input)
 
 
 @tensor_method
@@ -377,7 +400,7 @@ def masked_scatter(input, mask, source):
         raise RuntimeError(f"masked_scatter: Number of elements of source < number of ones in "
                            f"mask ({source.numel()} < {count})")
     values = ops.GetItem.apply(source.reshape(-1), slice(0, count))
-    return IndexPut.apply(input.expand(shape), values, m)
+    return named(IndexPut.apply(input.expand(shape), values, m), "MaskedScatterBackward0", input)
 
 
 # ---------------------------------------------------------------------------- take, nonzero
@@ -390,7 +413,7 @@ def take(input, index):
     if bad.size:
         raise IndexError(f"take: out of range: tried to access index {bad.flat[0]} on a tensor "
                          f"of {n} elements.")
-    return ops.GetItem.apply(input.reshape(-1), idx)
+    return named(ops.GetItem.apply(input.reshape(-1), idx), "TakeBackward0", input)
 
 
 @tensor_method

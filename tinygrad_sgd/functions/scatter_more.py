@@ -10,10 +10,14 @@ with an index built here, so the gradients are theirs (torch's conventions: an o
 place sends no gradient to the old value; amax/amin share it among ties) and second order
 comes free.
 """
+import warnings
+
 import numpy as np
 
 from .. import autograd
 from ..arguments import normalize_dim
+from ..autograd.torch_names import named
+from ..errors import user_stacklevel
 from ..kernels.layout import inverse_order
 from ..ops.index import IndexPut, ScatterReduce, diagonal_index
 from ..ops.shape import Staged
@@ -112,7 +116,7 @@ def put(input, index, source, accumulate=False):
                          f"{n} elements.")
     out = IndexPut.apply(input.reshape(-1), source.reshape(-1), idx % max(n, 1),
                          accumulate=bool(accumulate))
-    return out.reshape(input.shape)
+    return named(out.reshape(input.shape), "PutBackward0", input)
 
 
 # ---------------------------------------------------------------------------- index_reduce
@@ -124,6 +128,11 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """A copy of ``input`` with each ``source`` slice ``k`` along ``dim`` reduced ("prod",
     "mean", "amax", "amin") into slice ``index[k]``; ``include_self=False`` leaves input's
     own values out where anything is reduced in. (An integer mean rounds down, as torch.)"""
+    global _warned_beta
+    if not _warned_beta:                # (torch's TORCH_WARN_ONCE)
+        _warned_beta = True
+        warnings.warn("index_reduce() is in beta and the API may change at any time.",
+                      UserWarning, stacklevel=user_stacklevel())
     if reduce not in _INDEX_REDUCTIONS:
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
                            f"amin but got {reduce}.")
@@ -138,7 +147,10 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     shape[d] = -1
     full = np.ascontiguousarray(np.broadcast_to(idx.reshape(shape), src.shape))
     out = ScatterReduce.apply(base, src, d, full, reduce, bool(include_self))
-    return out if input.ndim else out.reshape(())
+    return named(out if input.ndim else out.reshape(()), "IndexReduceBackward0", input)
+
+
+_warned_beta = False
 
 
 # ---------------------------------------------------------------------------- *_scatter

@@ -7,13 +7,15 @@ a single dim and ``contiguous`` of a contiguous tensor hand back the tensor itse
 
 (house: long file — torch's shape functions, each a few lines, in one module; each also gives
 its node the name torch gives it, for torch programs: ``UnsqueezeBackward0``, ``TBackward0``.)"""
+import warnings
+
 import numpy as np
 
-from .. import ops
+from .. import ops, versions
 from ..arguments import listed, normalize_dim, shape_arg
 from ..autograd.torch_names import named, reshape_name
 from ..dtypes import result_dtype
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..ops.shape import Clone, Flip, Repeat, Roll
 from ..tensor import Tensor, tensor_method
 
@@ -61,13 +63,25 @@ def view(input, *shape, **keyword):
     try:
         input.array.reshape(shape, copy=False)
     except ValueError as e:   # (a wrong size is left to reshape's message)
-        if "copy" in str(e):
+        if "copy" in str(e) and not _torch_contiguous(input):
             raise RuntimeError("view size is not compatible with input tensor's size and stride "
                                "(at least one dimension spans across two contiguous subspaces). "
                                "Use .reshape(...) instead.") from None
+        # a convolution's, pooling's or resampling's result is laid out in the library's own
+        # order but contiguous in torch, whose view succeeds: reshaped (a copy), as reshape
+        # does; a write into it (or a view of it) would not reach the input, so it is refused
+        out = named(reshape(input, shape), "ViewBackward0", input)
+        versions.mark_copy_for_view(out.array)
+        return out
     except TypeError:
         pass
     return named(reshape(input, shape), "ViewBackward0", input)
+
+
+def _torch_contiguous(input):
+    """Whether torch's tensor is contiguous (its strides, not the NumPy array's)."""
+    from ..creation import contiguous_strides, torch_strides
+    return torch_strides(input) == contiguous_strides(input.shape)
 
 
 def _view_dtype(input, dtype):
@@ -165,9 +179,26 @@ def t(input):
     return named(transpose(input, 0, -1), "TBackward0", input)
 
 
-# ``x.T`` reverses every dim; on a vector it is still a new node, so a hook on it is its own
-Tensor.T = property(lambda self: ops.Permute.apply(self, tuple(range(self.ndim))[::-1]),
-                    doc="All dims reversed (a view; for a matrix, its transpose).")
+def _reversed_dims(self):
+    """``x.T``: every dim reversed; on a vector it is still a new node, so a hook on it is its
+    own. torch warns (once each) that it is deprecated but for matrices."""
+    if self.ndim != 2:
+        kind = "0-d" if self.ndim == 0 else "n-d"
+        if kind not in _T_WARNED:
+            _T_WARNED.add(kind)
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the "
+                          "identity in these cases." if self.ndim == 0 else
+                          "The use of `x.T` on tensors of dimension other than 2 to reverse "
+                          "their shape is deprecated and it will throw an error in a future "
+                          "release. Consider `x.mT` to transpose batches of matrices or "
+                          "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                          "dimensions of a tensor.", UserWarning, stacklevel=user_stacklevel())
+    return ops.Permute.apply(self, tuple(range(self.ndim))[::-1])
+
+
+_T_WARNED = set()
+Tensor.T = property(_reversed_dims, doc="All dims reversed (a view; for a matrix, its "
+                                        "transpose).")
 
 
 @tensor_method
@@ -270,8 +301,12 @@ def repeat(input, *repeats, **keyword):
 
 
 @tensor_method
-def tile(input, dims):
-    dims = shape_arg((dims,))
+def tile(input, *dims, **keyword):
+    """``repeat`` with ones prepended to ``dims`` when it is shorter than the tensor's dims;
+    ``x.tile(2, 2)`` as well as ``x.tile((2, 2))``, as torch's method."""
+    if not dims and not keyword:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
+    dims = listed("tile", dims, keyword, "dims")
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
@@ -375,12 +410,14 @@ def rot90(input, k=1, dims=(0, 1)):
                          f"and dim1 = {d1}")
     k %= 4
     if k == 1:
-        return flip(input, d1).transpose(d0, d1)
-    if k == 2:
-        return flip(input, d0, d1)
-    if k == 3:
-        return flip(input, d0).transpose(d0, d1)
-    return clone(input)
+        out = flip(input, d1).transpose(d0, d1)
+    elif k == 2:
+        out = flip(input, d0, d1)
+    elif k == 3:
+        out = flip(input, d0).transpose(d0, d1)
+    else:
+        out = clone(input)
+    return named(out, "Rot90Backward0", input)
 
 
 class MemoryFormat:

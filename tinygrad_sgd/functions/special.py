@@ -147,7 +147,9 @@ def _pair(fn, input, other):
 @tensor_method
 def xlogy(input, other):
     """x·log(y), 0 where x = 0 (unless y is NaN); either may be a number."""
-    return S.Xlogy.apply(*_pair("xlogy", input, other))
+    name = ("XlogyBackward2" if not isinstance(other, Tensor) else
+            "XlogyBackward1" if not isinstance(input, Tensor) else "XlogyBackward0")
+    return named(S.Xlogy.apply(*_pair("xlogy", input, other)), name, input, other)
 
 
 @tensor_method

@@ -11,6 +11,7 @@
   (their input size read from the first input) and the UninitializedParameter/Buffer
   placeholders;
 * :mod:`.losses` — loss Modules (NLLLoss, CrossEntropyLoss, BCELoss, ...);
+  :mod:`.linear_cross_entropy` — LinearCrossEntropyLoss (a Linear layer and cross entropy);
 * :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
 * :mod:`.init` — weight initialisation (kaiming, xavier, ...);
 * :mod:`.syncbatchnorm` — SyncBatchNorm (one process: batch norm, as torch's fallback);
@@ -61,12 +62,13 @@ from .lazy import (UninitializedParameter, UninitializedBuffer, LazyLinear, Lazy
                    LazyConvTranspose3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
                    LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
-from .losses import (NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
+from .losses import (NLLLoss, NLLLoss2d, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss,
                      HingeEmbeddingLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss,
                      MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss,
                      TripletMarginWithDistanceLoss, PoissonNLLLoss, GaussianNLLLoss,
                      SoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
                      MultiLabelSoftMarginLoss)
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "ReLU", "Sigmoid", "Tanh",
@@ -102,5 +104,6 @@ __all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgP
             "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 __all__ += ["Bilinear", "EmbeddingBag"] + _loss_ctc.__all__
 __all__ += _pooling_more.__all__ + _adaptive_softmax.__all__ + ["grad"]
-__all__ += ["SyncBatchNorm", "modules"]
+__all__ += ["SyncBatchNorm", "modules", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions",
+            "NLLLoss2d"]
 from . import modules  # noqa: E402,F401  (torch's paths: nn.modules.conv.Conv2d, ...)

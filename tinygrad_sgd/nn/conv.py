@@ -79,7 +79,7 @@ class _ConvNd(Module):
                 total = d * (k - 1)
                 out += [total // 2, total - total // 2]
             return out
-        return [p for p in reversed(self.padding) for _ in range(2)]
+        return tuple(p for p in reversed(self.padding) for _ in range(2))   # (torch: a tuple)
 
     def reset_parameters(self):
         reset_like_torch(self.weight, self.bias,
@@ -116,12 +116,17 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, device=device, dtype=dtype)
 
     def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):
+        """The convolution with this layer's geometry and padding_mode but the given ``weight``
+        and ``bias`` (torch's hook for subclasses that transform the weight first: weight
+        standardisation, modulated convolutions)."""
         conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self.dims]
         if self.padding_mode != "zeros":
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return conv(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                    self.groups)
+            return conv(input, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv1d(Conv2d):
@@ -149,24 +154,31 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
                              f"ints, got {self.padding!r}")
 
-    def _output_padding(self, x, output_size):
+    def _output_padding(self, x, output_size, stride=None, padding=None, kernel_size=None,
+                        num_spatial_dims=None, dilation=None):
+        """The output_padding that gives ``output_size`` (None: the layer's own); torch's
+        signature, whose geometry arguments default to the layer's."""
         if output_size is None:
             return self.output_padding
-        n = self.dims
+        n = self.dims if num_spatial_dims is None else num_spatial_dims
+        stride = self.stride if stride is None else stride
+        padding = self.padding if padding is None else padding
+        kernel_size = self.kernel_size if kernel_size is None else kernel_size
+        dilation = self.dilation if dilation is None else dilation
         size = list(output_size)[-n:] if len(output_size) in (n + 1, n + 2) else \
             list(output_size)
         if len(size) != n:
             raise ValueError(f"ConvTranspose{n}D: for {x.ndim}D input, output_size must have "
                              f"{n} or {n + 2} elements (got {len(output_size)})")
         lo = [(x.shape[d - n] - 1) * s - 2 * p + dl * (k - 1) + 1 for d, s, p, dl, k in
-              zip(range(n), self.stride, self.padding, self.dilation, self.kernel_size)]
-        hi = [m + s - 1 for m, s in zip(lo, self.stride)]
+              zip(range(n), stride, padding, dilation, kernel_size)]
+        hi = [m + s - 1 for m, s in zip(lo, stride)]
         for want, a, b in zip(size, lo, hi):
             if not a <= want <= b:
                 raise ValueError(f"requested an output size of {list(size)}, but valid sizes "
                                  f"range from {lo} to {hi} (for an input of "
                                  f"{list(x.shape[-n:])})")
-        return tuple(want - a for want, a in zip(size, lo))
+        return [want - a for want, a in zip(size, lo)]
 
     def forward(self, input, output_size=None):
         conv = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.dims]

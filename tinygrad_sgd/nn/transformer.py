@@ -10,15 +10,17 @@ and forward rules, so weights and state_dicts move both ways.
 Every block is a library layer (MultiheadAttention, Linear, LayerNorm, Dropout), so gradients
 are theirs. torch's inference fast paths (fused kernels, nested tensors: taken in eval mode
 without autograd) are not copied; the ordinary path is always computed. The values agree,
-except that torch's TransformerEncoder fast path (batch_first, a src_key_padding_mask) leaves
-zeros (then ``norm``'s bias) at the padded positions, which the ordinary path fills with
-values nobody should read; and a query that sees no key (NaN there, zeros here).
+except that a query that sees no key is NaN in torch's fused attention (zeros here). Where
+torch's TransformerEncoder takes its nested-tensor path (eval, no graph, batch_first, a
+left-aligned src_key_padding_mask and no mask) its padded positions are zeros (then
+``norm``'s); :meth:`TransformerEncoder.forward` writes those zeros too.
 """
 import copy
 import warnings
 
 import numpy as np
 
+from ..autograd import is_grad_enabled
 from ..device import check_device
 from ..dtypes import checked_scalar, default_float
 from ..tensor import Tensor
@@ -198,8 +200,9 @@ class TransformerEncoder(Module):
     """``num_layers`` deep copies of ``encoder_layer`` (``layers.0.``, ``layers.1.``, ...: all
     start with the same weights, as torch's), then ``norm`` if given. A ``mask`` equal to
     the square causal mask is recognised (``is_causal=None``) as torch does.
-    ``enable_nested_tensor``/``mask_check`` are kept for torch's signature and attributes;
-    nested tensors are not used here."""
+    ``enable_nested_tensor``/``mask_check`` are torch's: nested tensors are not used here,
+    but where torch would take its nested-tensor path (:func:`_takes_nested_path`) the
+    padded positions of the output are zeros before ``norm``, as torch's."""
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
@@ -221,11 +224,42 @@ class TransformerEncoder(Module):
         first = self.layers[0]
         is_causal = _detect_is_causal_mask(
             mask, is_causal, _get_seq_len(src, first.self_attn.batch_first))
+        padded = None
+        if _takes_nested_path(self, src, mask, src_key_padding_mask):
+            # torch keeps the first k positions of each row, k = its unpadded count (with
+            # mask_check=False even where the mask is not left-aligned), and pads with zeros
+            kept = (src_key_padding_mask.array == 0).sum(1, keepdims=True)
+            padded = np.arange(src.shape[1]) >= kept                  # (N, S): True = padding
+            src_key_padding_mask = _canonical_mask(Tensor._of(padded), "src_key_padding_mask",
+                                                   None, "mask", src.dtype)
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
+        if padded is not None:
+            output = output.masked_fill(Tensor._of(padded).unsqueeze(-1), 0.0)
         return output if self.norm is None else self.norm(output)
+
+
+def _takes_nested_path(encoder, src, mask, key_padding_mask):
+    """Whether torch's TransformerEncoder would run ``src`` as a nested tensor (padding
+    dropped, then put back as zeros): ``use_nested_tensor``, its first layer in eval, a
+    batched ``src``, a key padding mask whose kept positions are left-aligned in each row
+    (checked only with ``mask_check``), no ``mask``, and no graph to record (grad off, or
+    nothing of the first layer's tensors requiring grad)."""
+    first = encoder.layers[0]
+    if not encoder.use_nested_tensor or first.training or src.ndim != 3 \
+            or key_padding_mask is None or mask is not None:
+        return False
+    keep = key_padding_mask.array == 0
+    if getattr(encoder, "mask_check", True) and (keep[:, 1:] > keep[:, :-1]).any():
+        return False                                # not left-aligned: torch's normal path
+    attn = first.self_attn
+    tensors = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+               attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
+               first.norm2.bias, first.linear1.weight, first.linear1.bias,
+               first.linear2.weight, first.linear2.bias)
+    return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
 
 
 def _why_no_nested_tensor(layer):

@@ -542,6 +542,15 @@ class Fmod(Elementwise):
                 -g * x.div(y, rounding_mode="trunc") if self.needs_input_grad[1] else None)
 
 
+def _half_by_float32(a, b):
+    """A float16 ``a`` divided by a float32 scalar ``b`` (see functions.elementwise.half_scalar:
+    torch's kernels divide float16 by a scalar in float32, then round once): both in float32.
+    Other operands are returned as they are."""
+    if a.dtype == np.float16 and b.dtype != np.float16:
+        return a.astype(np.float32), b.astype(np.float32)
+    return a, b
+
+
 class DivRounded(Elementwise):
     """``div(x, y, rounding_mode="trunc" | "floor")``: piecewise constant, so the gradient is
     0 (torch's convention, also at the jumps)."""
@@ -550,12 +559,12 @@ class DivRounded(Elementwise):
     op_name = "div"
 
     def forward(self, x, y, rounding_mode):
-        a, b = x.array, y.array
+        a, b = _half_by_float32(x.array, y.array)
         if rounding_mode == "floor":
-            return np.floor_divide(a, b)
+            return np.floor_divide(a, b).astype(x.array.dtype, copy=False)
         if a.dtype.kind in "iu":
             return (a - np.fmod(a, b)) // b          # exact: C's truncating division
-        return np.trunc(a / b)
+        return np.trunc(a / b).astype(x.array.dtype, copy=False)
 
     def backward(self, g):
         zero = self.constant(np.zeros(g.shape, g.dtype))
@@ -571,7 +580,8 @@ class FloorDivide(Elementwise):
     op_name = "floor_divide"
 
     def forward(self, x, y):
-        return np.floor_divide(x.array, y.array)
+        a, b = _half_by_float32(x.array, y.array)
+        return np.floor_divide(a, b).astype(x.array.dtype, copy=False)
 
     def backward(self, g):
         raise RuntimeError("derivative for aten::floor_divide is not implemented")

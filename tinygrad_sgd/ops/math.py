@@ -178,6 +178,8 @@ class Rsqrt(Unary):
 
     @staticmethod
     def f(a):
+        if a.dtype == np.float16:           # as torch: in float32, rounded to float16 once
+            return (1 / np.sqrt(a.astype(np.float32))).astype(np.float16)
         return 1 / np.sqrt(a)
 
     def derivative(self, g, z):
@@ -247,8 +249,15 @@ class Trunc(Step):
 
 class Round(Step):
     """Halves go to the even neighbour (2.5 → 2), as torch; with ``decimals`` d it is
-    rint(x·10^d)/10^d (d < 0: rint(x/10^−d)·10^−d), in x's dtype, as torch."""
-    rule, f = "z = x rounded to the nearest (even on halves)", np.round
+    rint(x·10^d)/10^d (d < 0: rint(x/10^−d)·10^−d), in x's dtype, as torch (float16 in
+    float32, rounded once: float16(3.35) to 1 decimal is 3.3, not 3.4)."""
+    rule = "z = x rounded to the nearest (even on halves)"
+
+    @staticmethod
+    def f(a, decimals=0):
+        if a.dtype == np.float16 and decimals:
+            return np.round(a.astype(np.float32), decimals).astype(np.float16)
+        return np.round(a, decimals)
 
     def forward(self, x, decimals=0):
         return super().forward(x, decimals)

@@ -260,6 +260,8 @@ class Sinc(Unary):
 
     @staticmethod
     def f(a):
+        if a.dtype == np.float16:           # as torch: in float32, rounded to float16 once
+            return Sinc.f(a.astype(np.float32)).astype(np.float16)
         px = a * a.dtype.type(math.pi)
         return np.where(a == 0, np.ones((), a.dtype), np.sin(px) / px)
 

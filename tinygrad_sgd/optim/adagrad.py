@@ -33,7 +33,7 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      maximize=maximize, foreach=foreach,
+                                      foreach=foreach, maximize=maximize,
                                       differentiable=differentiable, fused=fused))
         for group in self.param_groups:
             for p in group["params"]:

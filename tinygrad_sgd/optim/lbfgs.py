@@ -10,6 +10,8 @@ the parameters' dtype, as torch's are 0-d tensors of that dtype, so float32 stay
 import numpy as np
 
 from ..autograd import no_grad
+from ..kernels.cascade_sum import torch_sum
+from ..kernels.optim import add_scaled
 from ..tensor import Tensor
 from .optimizer import Optimizer, _as_numpy, _check_nonnegative, _evaluate
 
@@ -56,12 +58,14 @@ class LBFGS(Optimizer):
                                else p.grad.array.reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size, update):
-        """x ← x + step_size·update, over the parameters in place."""
+        """x ← x + step_size·update, over the parameters in place: torch's
+        ``p.add_(update, alpha=step_size)``, a fused multiply-add (one rounding)."""
         offset = 0
         for p in self._params:
             n = p.array.size
             p._bump_version()
-            p.array += step_size * update[offset:offset + n].reshape(p.shape)
+            add_scaled(p.array, step_size, update[offset:offset + n].reshape(p.shape),
+                       out=p.array)
             offset += n
 
     def _set_param(self, saved):
@@ -141,11 +145,11 @@ class LBFGS(Optimizer):
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
-                    q += -al[i] * old_dirs[i]
+                    add_scaled(q, -al[i], old_dirs[i], out=q)    # q.add_(y, alpha=-al)
                 d = r = q * H_diag
                 for i in range(num_old):
                     be_i = old_dirs[i].dot(r) * ro[i]
-                    r += (al[i] - be_i) * old_stps[i]
+                    add_scaled(r, al[i] - be_i, old_stps[i], out=r)
             if prev_flat_grad is None:
                 prev_flat_grad = flat_grad.copy()
             else:
@@ -153,7 +157,7 @@ class LBFGS(Optimizer):
             prev_loss = loss
             # ---- the step length
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
+                t = min(1.0, 1.0 / _sum(np.abs(flat_grad))) * lr
             else:
                 t = lr
             gtd = flat_grad.dot(d)
@@ -212,6 +216,12 @@ class LBFGS(Optimizer):
         for key, entries in saved_state.items():
             p = self._params[order.index(int(key))]
             self.state[p] = {name: _load(value, dtype) for name, value in entries.items()}
+
+
+def _sum(a):
+    """Σ a in torch's order of additions (its ``flat_grad.abs().sum()``)."""
+    total = torch_sum(a, None)
+    return a.sum() if total is None else total[()]
 
 
 def _pack(value):

@@ -30,8 +30,8 @@ class RMSprop(Optimizer):
 
     ``state[p]`` holds ``step`` (counted, as in torch, though the update does not use it),
     ``square_avg``, and ``momentum_buffer`` / ``grad_avg`` where those options are on.
-    The arguments come in torch's order (``capturable``, ``foreach``, ``maximize``,
-    ``differentiable`` after ``centered``).
+    The arguments, the group's keys and the state's keys come in torch's order
+    (``capturable``, ``foreach``, ``maximize``, ``differentiable`` after ``centered``).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
@@ -39,8 +39,8 @@ class RMSprop(Optimizer):
                  differentiable=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
                                       centered=centered, weight_decay=weight_decay,
-                                      maximize=maximize, capturable=capturable,
-                                      foreach=foreach, differentiable=differentiable))
+                                      capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")
@@ -56,6 +56,10 @@ class RMSprop(Optimizer):
         if not state:
             state["step"] = _scalar(0.0)
             state["square_avg"] = _zeros(p)
+            if momentum > 0:        # (torch's order of the state's keys)
+                state["momentum_buffer"] = _zeros(p)
+            if group["centered"]:
+                state["grad_avg"] = _zeros(p)
         _count_step(state)
         square_avg = state["square_avg"].array
         square_avg *= alpha

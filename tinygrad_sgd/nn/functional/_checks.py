@@ -24,3 +24,13 @@ def check_kernel(x, op, kernel, allowed="f"):
         from ...functions.elementwise import not_implemented
         raise not_implemented(kernel, x.dtype)
     return x
+
+
+def check_weight_dtype(input, weight):
+    """torch's per-class ``weight`` (nll_loss, cross_entropy with class indices,
+    multi_margin_loss) must have the input's dtype: its RuntimeError otherwise."""
+    if isinstance(weight, Tensor) and weight.dtype != input.dtype:
+        from ...functions.elementwise import torch_dtype_name
+        raise RuntimeError(f"expected scalar type {torch_dtype_name(input.dtype)} but found "
+                           f"{torch_dtype_name(weight.dtype)} (the class weight must have the "
+                           f"input's dtype)")

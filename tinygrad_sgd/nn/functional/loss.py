@@ -14,7 +14,7 @@ from ...functions import where
 from ...functions.combine import broadcast_tensors
 from ...functions.distance import broadcast_shape
 from ...functions.elementwise import torch_dtype_name
-from ._checks import check_float, check_tensor
+from ._checks import check_float, check_tensor, check_weight_dtype
 
 # (kl_div, margin_ranking_loss, cosine_embedding_loss, the hinge losses: in loss_more.py)
 __all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
@@ -192,6 +192,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
     if weight is None:
         w = None if not any_ignored else np.ones(t.shape, dtype=input.dtype)   # (None: all 1)
     else:
+        check_weight_dtype(input, weight)
         wa = np.asarray(weight.array if isinstance(weight, Tensor) else weight,
                         dtype=input.dtype)
         if wa.shape != (C,):
@@ -241,7 +242,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have at least 1 dimension (classes), "
                          "got a scalar")
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:           # (torch: ε ≤ 0, or NaN, is no smoothing, no error)
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
     _check_reduction(reduction, "cross_entropy")
@@ -253,7 +254,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if w.shape != (C,):
             raise ShapeError(f"cross_entropy: weight must have shape ({C},) (one per class), "
                              f"got {w.shape}")
-        w = w.to(input.dtype).reshape((C,) + (1,) * (input.ndim - class_dim - 1))
+        # (a Tensor weight keeps its dtype: probabilities promote, indices check it in _nll)
+        w = (w if isinstance(weight, Tensor) else w.to(input.dtype)) \
+            .reshape((C,) + (1,) * (input.ndim - class_dim - 1))
     t_arr = target.array if isinstance(target, Tensor) else np.asarray(target)
     logp = input.log_softmax(class_dim)
     if t_arr.shape == input.shape:   # class probabilities (as torch, a target of another
@@ -273,7 +276,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return named(loss, "DivBackward1", input) if reduction == "mean" else loss
     _class_array(target, "cross_entropy", input.ndim)  # validate before doing any work
     nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
-    if label_smoothing == 0:
+    if not label_smoothing > 0:
         return nll
     t = _class_array(target, "cross_entropy", input.ndim)
     kept = t != ignore_index
@@ -313,9 +316,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ShapeError(f"{op}: all elements of target should be between 0 and 1 (got values "
                          f"in [{np.nanmin(t):.4g}, {np.nanmax(t):.4g}])")
     loss = ops.BinaryCrossEntropy.apply(input, y)
-    if weight is not None:
-        loss = loss * (weight if isinstance(weight, Tensor) else
-                       Tensor._of(np.asarray(weight, dtype=input.dtype)))
+    if weight is not None:         # (torch multiplies in place: the loss keeps its dtype)
+        w = weight if isinstance(weight, Tensor) else \
+            Tensor._of(np.asarray(weight, dtype=input.dtype))
+        loss = loss * (w if w.dtype == loss.dtype else w.to(loss.dtype))
     return named(_reduce(loss, reduction), "BinaryCrossEntropyBackward0", input, target)
 
 

@@ -15,7 +15,7 @@ from ...functions import where
 from ...functions.special import xlogy
 from ...ops.distance import ClampMinUnrecorded
 from ...tensor import Tensor
-from ._checks import check_float
+from ._checks import check_float, check_weight_dtype
 from .distance import pairwise_distance
 from .layers import logsigmoid
 from .loss import (_REDUCTIONS, _broadcast, _check_reduction, _legacy, _reduce,
@@ -24,7 +24,8 @@ from .loss import (_REDUCTIONS, _broadcast, _check_reduction, _legacy, _reduce,
 __all__ = ["kl_div", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss",
            "triplet_margin_with_distance_loss", "poisson_nll_loss", "gaussian_nll_loss",
            "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
-           "multilabel_soft_margin_loss", "hinge_embedding_loss", "hinge_loss"]
+           "multilabel_soft_margin_loss", "hinge_embedding_loss", "hinge_loss",
+           "linear_cross_entropy"]
 
 
 def _check(reduction, message="{} is not a valid value for reduction"):
@@ -108,6 +109,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
                            f"shape, got {input1.shape} and {input2.shape}")
     dim = input1.ndim - 1
     expected = input1.shape[:1] if dim else ()
+    if dim and y.shape == (1,):         # (torch: one target for every row, broadcast)
+        y = np.broadcast_to(y, expected)
     if y.shape != expected:
         raise RuntimeError(f"{dim + 1}D target tensor expected, got shape {y.shape} for "
                            f"inputs of shape {input1.shape}")
@@ -240,6 +243,13 @@ def _vector_or_matrix(input):
                            f"size, but got: {list(input.shape)}")
 
 
+def _no_half_kernel(input, kernel):
+    """torch's CPU margin losses have no float16 kernel: its NotImplementedError."""
+    if input.dtype.name == "float16":
+        from ...functions.elementwise import not_implemented
+        raise not_implemented(kernel, input.dtype)
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """Multi-class hinge loss of scores ``(N, C)`` (or ``(C,)``) and class indices ``(N,)``:
@@ -252,6 +262,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("weight must be one-dimensional")
     _check(reduction)
     check_float(input, "multi_margin_loss")
+    _no_half_kernel(input, "multi_margin_loss_cpu_kernel")
     _vector_or_matrix(input)
     t = _class_targets(target)
     x = input if input.ndim == 2 else input.reshape(1, -1)
@@ -264,6 +275,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.numel() != C:
         raise RuntimeError(f"inconsistent weight size, expected {C} but got "
                            f"{list(weight.shape)}")
+    if weight is not None:
+        check_weight_dtype(input, weight)
     t = t.reshape(N)
     if ((t < 0) | (t >= C)).any():
         raise RuntimeError("target out of range")
@@ -288,6 +301,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     reduction = _legacy(size_average, reduce, reduction)
     _check(reduction)
     check_float(input, "multilabel_margin_loss")
+    _no_half_kernel(input, "multilabel_margin_loss_forward_out_frame")
     _vector_or_matrix(input)
     t = _class_targets(target)
     if t.shape != input.shape:
@@ -370,3 +384,55 @@ def hinge_loss(scores, y, margin=1.0, reduction="mean"):
     check_float(scores, op, "scores")
     yt = _pm_one(y, scores, op, strict=True, what="y")
     return _reduce((margin - yt * scores).clamp(min=0.0), reduction)
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0, options=None):
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)`` with the
+    logits of shape ``(*batch, C, *out_features)`` (``linear_weight``: ``(C, *out_features,
+    in_features)``), as torch's reference path. ``ignore_index=None`` is -100 for class
+    indices; with probability targets it must stay None. torch's chunked path
+    (``options=LinearCrossEntropyOptions(...)``) only saves memory by never holding all the
+    logits: its value is this one, which is what is computed here whatever ``options``."""
+    from .layers import linear
+    from .loss import cross_entropy
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got "
+                           f"{linear_weight.ndim}")
+    batch, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"expected equal input and linear_weight last dimensions "
+                           f"(in_features), got {in_features} and {linear_weight.shape[-1]}, "
+                           f"respectively")
+    num_classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (num_classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(num_classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not batch:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape "
+                           f"{tuple(linear_weight.shape)} requires batched input, "
+                           f"(N, {in_features}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    logits_shape = (*batch, num_classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains "
+                           "probabilities")
+    ignore_index = -100 if ignore_index is None else ignore_index
+    if options is not None and (out_features or reduction not in ("mean", "sum", "none")
+                                or label_smoothing != 0.0 or target.dtype != np.int64):
+        warnings.warn(f"linear_cross_entropy: ``options`` ignored; chunked path needs "
+                      f"reduction in {{'mean','sum','none'}}, label_smoothing == 0, "
+                      f"target.dtype == int64, out_features == (). Got "
+                      f"reduction={reduction!r}, label_smoothing={label_smoothing}, "
+                      f"target.dtype={target.dtype}, out_features={out_features}, "
+                      f"tracing=False, linear_bias.shape="
+                      f"{None if linear_bias is None else tuple(linear_bias.shape)}.",
+                      stacklevel=2)
+    rows = int(np.prod(linear_weight.shape[:-1], dtype=np.int64))
+    logits = linear(input, linear_weight.reshape(rows, in_features),
+                    None if linear_bias is None else linear_bias.reshape(rows))
+    return cross_entropy(logits.reshape(logits_shape), target, weight=weight,
+                         reduction=reduction, ignore_index=ignore_index,
+                         label_smoothing=label_smoothing)

@@ -46,6 +46,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_trailing(input, shape, "layer_norm")
     _check_param(weight, shape, "weight", "layer_norm")
     _check_param(bias, shape, "bias", "layer_norm")
+    _check_mixed_dtypes(input, (weight, bias), "layer_norm")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     return Normalize.apply(input, _like(weight, input), _like(bias, input), dims, float(eps))
 
@@ -56,17 +57,21 @@ def _like(param, input):
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """x / √(mean(x²) + ε) over the last ``len(normalized_shape)`` dims, then ``·weight``;
-    ``eps=None`` is the dtype's machine epsilon (as torch)."""
+    """x / √(mean(x²) + ε) over the last ``len(normalized_shape)`` dims, then ``·weight``.
+    As torch's: a float16/bfloat16 input is computed in float32 (``eps=None`` is float32's
+    machine epsilon then, else the input dtype's), and the result has the input's dtype
+    whatever the weight's (a float64 weight on a float32 input: float32)."""
     check_kernel(input, "rms_norm", "rms_norm")
     shape = _normalized_shape(normalized_shape)
     _check_trailing(input, shape, "rms_norm")
     _check_param(weight, shape, "weight", "rms_norm")
+    x = input.float() if input.dtype.name in ("float16", "bfloat16") else input
     if eps is None:
-        eps = float(np.finfo(input.dtype).eps)
+        eps = float(np.finfo(x.dtype).eps)
     dims = tuple(range(input.ndim - len(shape), input.ndim))
-    out = input * ((input * input).mean(dims, keepdim=True) + eps) ** -0.5
-    return out * weight if weight is not None else out
+    out = x * ((x * x).mean(dims, keepdim=True) + eps) ** -0.5
+    out = out * weight if weight is not None else out
+    return out if out.dtype == input.dtype else out.to(input.dtype)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -137,10 +142,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return named(out, "NativeBatchNormBackward0", input, weight, bias)
 
 
-def _check_mixed_dtypes(input, params):
-    """torch's CPU batch norm takes parameters (weight, bias, running statistics) of the
-    input's dtype, or float32 ones for a float16/bfloat16 input (the statistics then stay
-    float32); any other mix is torch's RuntimeError."""
+def _check_mixed_dtypes(input, params, op="batch_norm"):
+    """torch's CPU batch, layer, group and instance norms take parameters (weight, bias,
+    running statistics) of the input's dtype, or float32 ones for a float16/bfloat16 input
+    (the statistics then stay float32); any other mix is torch's RuntimeError."""
     dtypes = {p.dtype for p in params if p is not None}
     if not dtypes or dtypes == {input.dtype}:
         return
@@ -149,9 +154,9 @@ def _check_mixed_dtypes(input, params):
         return
     if not reduced and dtypes == {np.dtype(np.float32)}:
         raise RuntimeError(f"mixed dtype (CPU): all inputs must share same datatype. "
-                           f"(batch_norm: input {input.dtype}, parameters float32)")
+                           f"({op}: input {input.dtype}, parameters float32)")
     raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of Float "
-                       f"(batch_norm: input {input.dtype}, parameters "
+                       f"({op}: input {input.dtype}, parameters "
                        f"{', '.join(sorted(str(d) for d in dtypes))}; give them the input's "
                        f"dtype)")
 
@@ -187,6 +192,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(input.shape)} and "
                            f"num_groups={G}")
+    _check_mixed_dtypes(input, (weight, bias), "group_norm")
     w = None if weight is None else _per_channel(weight, "weight", input)
     b = None if bias is None else _per_channel(bias, "bias", input)
     out = Normalize.apply(input.reshape(N, G, C // G * rest), None, None, (2,), float(eps))
@@ -223,9 +229,17 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if N == 0 and (weight is not None or bias is not None):    # (torch: its repeat(N) of the
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension "
                          "0 (instance_norm: an empty batch with weight or bias)")   # params)
+    _check_mixed_dtypes(input, (weight, bias), "instance_norm")    # (statistics: any dtype)
     if not use_input_stats:
-        return named(batch_norm(input, running_mean, running_var, weight, bias, False, momentum,
-                                eps), "ViewBackward0", input, weight, bias)
+        # torch takes running statistics of any dtype here: they are read in the parameters'
+        # dtype (float32 for a float16 input without any), which batch norm accepts
+        param = weight if weight is not None else bias
+        dtype = param.dtype if param is not None else \
+            np.dtype(np.float32) if input.dtype.name in ("float16", "bfloat16") else input.dtype
+        stats = [t if t.dtype == dtype else Tensor._of(t.array.astype(dtype))
+                 for t in (running_mean, running_var)]
+        return named(batch_norm(input, *stats, weight, bias, False, momentum, eps),
+                     "ViewBackward0", input, weight, bias)
     shape = (C,) + (1,) * (input.ndim - 2)
     w = None if weight is None else _like(weight, input).reshape(shape)
     b = None if bias is None else _like(bias, input).reshape(shape)

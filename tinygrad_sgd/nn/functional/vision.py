@@ -116,6 +116,8 @@ def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, mode):
                          "size.")
     if size is not None:
         sizes = list(size) if isinstance(size, (tuple, list)) else [size] * dim
+        sizes = [int(s.item()) if isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu"
+                 else s for s in sizes]            # (torch takes 0-d integer tensors too)
         if len(sizes) != dim:
             raise ValueError(f"interpolate: Input and output must have the same number of "
                              f"spatial dimensions, but got input with spatial dimensions of "
@@ -186,7 +188,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                          f"got input {tuple(input.shape[2:])} output {tuple(sizes)}")
     if input.dtype == np.uint8 and mode in AA_KERNELS:
         return _resize_uint8(input, sizes, scales, mode, align_corners, antialias)
-    out = input
+    if antialias and input.dtype.name in ("float16", "bfloat16") \
+            and tuple(sizes) != tuple(input.shape[2:]):     # (torch has no such kernel)
+        raise NotImplementedError(f"\"compute_index_ranges_weights\" not implemented for "
+                                  f"'{'Half' if input.dtype.name == 'float16' else 'BFloat16'}' "
+                                  f"(interpolate with antialias=True)")
+    # a float16/bfloat16 input is resampled in float32 and rounded once at the end, as torch's
+    # kernels accumulate (its nearest modes only copy, so they stay in the input's dtype)
+    low = input.dtype.name in ("float16", "bfloat16") and not mode.startswith("nearest")
+    out = input.float() if low else input
     for axis in range(input.ndim - 1, 1, -1):      # the last axis first, as torch sums
         n_in, n_out = input.shape[axis], sizes[axis - 2]
         scale = None if scales is None else scales[axis - 2]
@@ -195,15 +205,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 continue
             m = AxisMap("copy", n_in, n_in, [(None, np.arange(n_in), None)]) \
                 if n_in == n_out else antialias_map(n_in, n_out, AA_KERNELS[mode], scale,
-                                                    align_corners, input.dtype)
+                                                    align_corners, out.dtype)
         elif mode.startswith("nearest"):
             m = nearest_map(n_in, n_out, scale, exact=mode == "nearest-exact",
                             shortcuts=mode == "nearest" and _nearest_shortcuts(input, sizes))
         elif mode == "bicubic":
-            m = cubic_map(n_in, n_out, scale, align_corners, input.dtype)
+            m = cubic_map(n_in, n_out, scale, align_corners, out.dtype)
         else:
-            m = linear_map(n_in, n_out, scale, align_corners, input.dtype)
+            m = linear_map(n_in, n_out, scale, align_corners, out.dtype)
         out = Resample.apply(out, axis, m)
+    out = out.to(input.dtype) if low else out
     return named(out, _upsample_name(mode, input.ndim - 2, antialias), input)
 
 

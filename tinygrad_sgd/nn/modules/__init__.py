@@ -9,9 +9,9 @@ import sys
 import types
 
 from .. import (activation, adaptive_softmax, attention, channelshuffle, container, conv,
-                distance, dropout, instancenorm, lazy, linear, loss_ctc, losses, module,
-                normalization, padding, pixelshuffle, pooling, pooling_more, rnn, sparse,
-                syncbatchnorm, transformer, upsampling)
+                distance, dropout, instancenorm, lazy, linear, linear_cross_entropy, loss_ctc,
+                losses, module, normalization, padding, pixelshuffle, pooling, pooling_more,
+                rnn, sparse, syncbatchnorm, transformer, upsampling)
 
 __all__ = ["SUBMODULES"]
 
@@ -43,13 +43,15 @@ SUBMODULES = {
                                  "Tanhshrink", "Softmin", "Softmax", "Softmax2d",
                                  "LogSoftmax"]),
                    (attention, ["MultiheadAttention"])],
-    "loss": [(losses, ["L1Loss", "NLLLoss", "PoissonNLLLoss", "GaussianNLLLoss", "KLDivLoss",
-                       "MSELoss", "BCELoss", "BCEWithLogitsLoss", "HingeEmbeddingLoss",
+    "loss": [(losses, ["L1Loss", "NLLLoss", "NLLLoss2d", "PoissonNLLLoss", "GaussianNLLLoss",
+                       "KLDivLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "HingeEmbeddingLoss",
                        "MultiLabelMarginLoss", "SmoothL1Loss", "HuberLoss", "SoftMarginLoss",
                        "CrossEntropyLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
                        "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
                        "TripletMarginWithDistanceLoss", "_Loss", "_WeightedLoss"]),
-             (loss_ctc, ["CTCLoss"])],
+             (loss_ctc, ["CTCLoss"]),
+             (linear_cross_entropy, ["LinearCrossEntropyLoss"])],
+    "linear_cross_entropy_options": [(linear_cross_entropy, ["LinearCrossEntropyOptions"])],
     "pooling": [(pooling, ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d",
                            "MaxUnpool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "LPPool1d",
                            "LPPool2d", "LPPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",

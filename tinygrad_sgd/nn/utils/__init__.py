@@ -83,7 +83,9 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         raise TypeError(f"clip_grads_with_norm_: total_norm must be a Tensor (as torch's "
                         f"clamp needs), got {type(total_norm).__name__}")
     with no_grad(), np.errstate(all="ignore"):       # an infinite or NaN norm scales quietly
-        clip_coef = np.minimum(max_norm / (total_norm.array + 1e-6), 1.0)
+        # torch's Tensor ops, so its roundings: max_norm / t is (1/t)·max_norm (its
+        # __rtruediv__), two roundings, not one division
+        clip_coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
         for g in grads:
             g.mul_(clip_coef)
 
