@@ -407,3 +407,26 @@ def test_index_select_out_of_range_is_torchs_error(shape, dim, index):
             T.zeros(shape).index_select(dim, T.tensor(index))
         caught.append((info.type.__name__, str(info.value)))
     assert caught[0] == caught[1]
+
+
+# --- a NumPy array on the left of a tensor's operator: the tensor's operator, graph kept -----
+
+ARRAY_OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+                   "/": lambda a, b: a / b, "@": lambda a, b: a @ b}
+
+
+@pytest.mark.parametrize("op", sorted(ARRAY_OPERATORS))
+def test_an_array_on_the_left_gives_the_tensors_result_and_gradient(op):
+    """``ndarray ⊕ tensor`` (NumPy hands it to the tensor) is ``tensor(ndarray) ⊕ tensor``:
+    a Tensor, in the graph (``@`` had raised AttributeError)."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 3)).astype(np.float32)
+    b = rng.standard_normal((3, 3)).astype(np.float32) + 4
+    fn = ARRAY_OPERATORS[op]
+    t1, t2 = tg.tensor(b, requires_grad=True), tg.tensor(b, requires_grad=True)
+    got, want = fn(a, t1), fn(tg.tensor(a), t2)
+    assert isinstance(got, tg.Tensor) and got.dtype == want.dtype
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    got.sum().backward()
+    want.sum().backward()
+    np.testing.assert_array_equal(t1.grad.numpy(), t2.grad.numpy())

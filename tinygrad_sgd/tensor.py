@@ -292,6 +292,8 @@ class Tensor:
         grad (the result would silently cut the graph: use the library's function instead)."""
         operator = _UFUNC_OPERATORS.get(ufunc.__name__)
         if operator is not None and method == "__call__" and len(inputs) == 2 and not kwargs:
+            if operator == "matmul":              # (matmul takes tensors only)
+                inputs = [a if isinstance(a, Tensor) else F.as_operand(a, self) for a in inputs]
             return getattr(F, operator)(*inputs)
         if any(isinstance(a, Tensor) and a.requires_grad for a in inputs):
             raise RuntimeError(f"Can't call numpy's {ufunc.__name__} on a Tensor that requires "
