@@ -54,6 +54,8 @@ def _cases():
                                     np.zeros((3, 4, 4, 8), np.float32))),
         (blas._sgemm, (f32(9, 7), f32(5, 9), np.zeros((7, 5), np.float32), 1, 1,
                        blas.sgemm_address())),
+        (conv._input_grad_shared, (f32(5, 4, 4, 8), f32(7, 1, 25, 5), 5, 5, 1, 1, 1,
+                                   np.zeros(1, np.int64), 1, np.zeros((7, 8, 8, 8), np.float32))),
     ]
 
 
@@ -61,7 +63,7 @@ def _outputs(args):
     return [a for a in args if isinstance(a, np.ndarray) and not a.any()] or [args[-1]]
 
 
-@pytest.mark.parametrize("which", range(9))
+@pytest.mark.parametrize("which", range(10))
 def test_a_served_call_computes_what_the_kernel_called_from_python_does(fast, which):
     from tinygrad_sgd.kernels.compiled.served import pack, run_job
     kernel, args = _cases()[which]

@@ -544,22 +544,35 @@ def test_conv_gradients_side_by_side_equal_them_one_after_the_other(
         assert db.dtype == dtype
 
 
-def test_the_weight_gradient_side_takes_the_rows_of_dx_that_even_the_pair_out():
-    """The tutorial's conv2 (dx of 12 rows, reached by 1, 2, 3, 4, 5, 5, 5, 5, 4, 3, 2, 1
-    kernel rows): the last two (3 of 40) — the slower side then as quick as it can be."""
-    from tinygrad_sgd.kernels import conv
-    assert conv._rows_for_second_side(12, 5, 1, 1, 8) == 2
-    for Hp, kh, sh, dh, OH in [(12, 5, 1, 1, 8), (28, 5, 1, 1, 24), (9, 3, 2, 1, 4),
-                               (14, 3, 1, 2, 10), (1, 1, 1, 1, 1), (30, 3, 1, 1, 28)]:
-        reach = [sum(1 for i in range(kh) if r >= i * dh and (r - i * dh) % sh == 0
-                     and (r - i * dh) // sh < OH) for r in range(Hp)]
-        total, c = sum(reach), conv.PAIR_INPUT_GRAD_COST
-
-        def slower(k):
-            moved = sum(reach[Hp - k:]) if k else 0
-            return max(c * (total - moved), total + c * moved)
-        k = conv._rows_for_second_side(Hp, kh, sh, dh, OH)
-        assert 0 <= k < Hp and slower(k) == min(slower(j) for j in range(Hp))
+@needs_numba
+@pytest.mark.parametrize("shape", [(20, 10, 8, 8), (7, 3, 5, 4), (5, 12, 1, 9)])
+def test_dx_claimed_from_both_ends_on_two_threads_is_every_unit_once_in_the_same_bits(shape):
+    """The pair's input gradient (:func:`..compiled.conv._input_grad_shared`): two threads
+    claiming units — a row of five channels — from one counter, one from the front, one
+    from the back, write every number of dx once, as the rows kernel does; one side alone
+    does all of it; each side's own count of units is what it took."""
+    import threading
+    from tinygrad_sgd.kernels.compiled import conv
+    F, C, OH, N = shape
+    rng = np.random.default_rng(sum(shape))
+    gy = rng.standard_normal((F, OH, OH, N)).astype(np.float32)
+    w2 = rng.standard_normal((C, 1, 25, F)).astype(np.float32)
+    Hp = OH + 4
+    expected = np.full((C, Hp, Hp, N), np.nan, np.float32)
+    conv._input_grad_rows(gy, w2, 5, 5, 1, 1, 1, 0, Hp, expected)
+    units = Hp * -(-C // 5)
+    for sides in ((0, 1), (0,), (1,)):
+        for _ in range(20 if len(sides) == 2 else 1):
+            out, counter = np.full_like(expected, np.nan), np.zeros(1, np.int64)
+            runs = [threading.Thread(target=conv._input_grad_shared,
+                                     args=(gy, w2, 5, 5, 1, 1, 1, counter, side, out))
+                    for side in sides]
+            for t in runs:
+                t.start()
+            for t in runs:
+                t.join()
+            np.testing.assert_array_equal(out, expected)
+            assert counter[0] == units + len(sides)    # (each side's last claim found none)
 
 
 @needs_numba

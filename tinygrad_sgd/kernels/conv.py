@@ -10,7 +10,6 @@ batched products, one matrix per group (``grouped_*``; not the tutorial CNN's pa
 Each takes and returns NCHW-shaped arrays; the (C, H, W, N) memory behind them is what makes
 the copies long (see the package docstring).
 """
-import functools
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -44,12 +43,12 @@ DIRECT_MAX_CHANNELS = 16
 # many multiply-adds each (dy's size times a filter's): the tutorial's conv2 at batch 64 (2·10^7).
 PAIR_MAX_WORK = 1 << 25
 # Side by side, the input gradient takes longer than the weight gradient for the same count of
-# multiply-adds: 0.65 against 0.57 ms for the tutorial's conv2 at batch 64 (one thread each). The
-# weight gradient's side then also takes the last rows of dx that even the two out
-# (:func:`_rows_for_second_side`). Measured, the tutorial's step on two threads, same process,
-# alternating: the last two of dx's twelve rows (3 of its 40 kernel rows' work) 0.3-2.6% faster
-# (four comparisons), the last one 0.4%, the last three 1.6-1.9% slower.
-PAIR_INPUT_GRAD_COST = 1.14
+# multiply-adds (0.65 against 0.57 ms for the tutorial's conv2 at batch 64, one thread each), and
+# how much longer depends on where the two vCPUs sit: the weight gradient's side takes the rows
+# of dx that are left when it is done, claimed one by one with this side (row by row, five
+# channels at a time). Measured, the tutorial's step on two threads, same process, alternating,
+# against a split fixed in advance (the last two of dx's twelve rows, its best): 0.1-0.3%
+# faster, with the wait for the worker's side 33 -> 16 µs.
 DIRECT_MAX_ROW = 4096
 
 
@@ -249,8 +248,9 @@ def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False, scatt
     channels, a width stride of 1, groups 1), else None (the caller computes each itself):
 
     * dx (None unless ``input_grad``) and dw — :func:`conv2d_input_grad` and
-      :func:`conv2d_weight_grad` — at the same time, each whole on its own core
-      (:func:`.threads.run_pair`; they keep their scratch to themselves); one after the other,
+      :func:`conv2d_weight_grad` — at the same time, on two cores (:func:`.threads.run_pair`;
+      they keep their scratch to themselves): dw on the worker's, then the rows of dx this
+      core has not claimed yet (:mod:`.compiled.claim`); one after the other,
       each split over the threads, when the second core is not to be had or the work is large
       (:data:`PAIR_MAX_WORK`). Each number is summed as on one thread. Measured for the
       tutorial's conv2 on two threads: at batch 64, 0.70 ms side by side against 0.75 split one
@@ -298,35 +298,19 @@ def conv2d_grads(x, gy, w, g, cols=None, input_grad=True, bias_grad=False, scatt
     elif not input_grad:
         parallel_calls(n_w, calls_w, work)
     else:
-        calls_x, n_x, dx = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
-        k = n_x - _rows_for_second_side(g.Hp, g.kh, g.stride[0], g.dilation[0], g.OH)
-        second = calls_w(0, n_w) + calls_x(k, n_x)   # dw and dx's last rows; dx's first here
+        calls_x, n_x, dx, shared = fast.conv.conv2d_input_grad_direct(gy, w, g, planned=True)
+        # dx in units claimed from both ends: this side from the first, the worker from the
+        # last once dw is done (:mod:`.compiled.claim`), so the two finish within a unit
+        counter = np.zeros(1, np.int64)
+        first, second = [shared(counter, 0)], calls_w(0, n_w) + [shared(counter, 1)]
         if get_num_threads() == 1:       # one after the other, here (prepared once)
-            run_calls(calls_x(0, k) + second)
-        elif work > PAIR_MAX_WORK or not run_pair(lambda: run_calls(calls_x(0, k)),
+            run_calls(first + second)
+        elif work > PAIR_MAX_WORK or not run_pair(lambda: run_calls(first),
                                                   lambda: run_calls(second), second):
             parallel_calls(n_x, calls_x, work)
             parallel_calls(n_w, calls_w, work)
         dx = dx()
     return dx, dw, None if sums is None else sums.astype(gy.dtype)
-
-
-@functools.lru_cache(maxsize=256)
-def _rows_for_second_side(Hp, kh, sh, dh, OH):
-    """How many of dx's last rows (of the padded input's Hp) the weight gradient's side of
-    :func:`conv2d_grads` takes too, so that the slower of the two sides is as quick as can be:
-    a row of dx costs the kernel rows that reach it (fewer at the edges), a kernel row of dx
-    :data:`PAIR_INPUT_GRAD_COST` times one of the weight gradient."""
-    reach = [sum(1 for i in range(kh) if row >= i * dh and (row - i * dh) % sh == 0
-                 and (row - i * dh) // sh < OH) for row in range(Hp)]
-    total, c = sum(reach), PAIR_INPUT_GRAD_COST
-    best, moved, best_k = c * total, 0, 0
-    for k in range(1, Hp):
-        moved += reach[Hp - k]
-        slower = max(c * (total - moved), total + c * moved)
-        if slower < best:
-            best, best_k = slower, k
-    return best_k
 
 
 # --- groups > 1: one batched product per slab of output rows ----------------------------------

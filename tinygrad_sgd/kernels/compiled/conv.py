@@ -16,6 +16,7 @@ vectorizes.
 import numpy as np
 
 from . import kernel, inline, U   # (U: unsigned flat offsets)
+from .claim import claim
 from .. import buffers
 from ..layout import to_chwn, from_chwn, padded_chwn
 from ..threads import get_num_threads, parallel_calls, parallel_for
@@ -221,7 +222,29 @@ def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out):
 @kernel
 def _input_grad_rows(gy, w2, kh, kw, sh, dh, dw, h0, h1, out):
     """out[c, oh·sh+i·dh, ow+j·dw, :] = Σ_{f,i,j} w[f,c,i,j] · dy[f, oh, ow, :] for out's rows
-    h0..h1 (every number of them written; a width stride of 1), given
+    h0..h1 (every number of them written; a width stride of 1): :func:`_input_grad_block` of
+    all channels, a pass of five at a time."""
+    for c in range(0, out.shape[0], FILTERS_PER_PASS):
+        _input_grad_block(gy, w2, kh, kw, sh, dh, dw, c, h0, h1, out)
+
+
+@kernel
+def _input_grad_shared(gy, w2, kh, kw, sh, dh, dw, counter, from_back, out):
+    """:func:`_input_grad_rows` of all of out's rows, as units — a row of a pass of five
+    channels — claimed from ``counter`` (:mod:`.claim`), from the front or (``from_back``) the
+    back, while another thread may claim the others: until none are left."""
+    passes = (out.shape[0] + FILTERS_PER_PASS - 1) // FILTERS_PER_PASS
+    n, mine = out.shape[1] * passes, 0
+    while claim(counter) < n:
+        unit = n - 1 - mine if from_back else mine
+        mine += 1
+        row, c = unit // passes, unit % passes * FILTERS_PER_PASS
+        _input_grad_block(gy, w2, kh, kw, sh, dh, dw, c, row, row + 1, out)
+
+
+@inline
+def _input_grad_block(gy, w2, kh, kw, sh, dh, dw, c, h0, h1, out):
+    """The rows h0..h1 of channels c..c+5 (or to the last) of :func:`_input_grad_rows`, given
     w2[c, 0, i·kw+j, f] = w[f,c,i,j]: for each tap that reaches the row, the runs of five
     filters' gradients (dy[f, oh] as OW·N numbers) are added into five channels' rows at once,
     at the tap's offset — the forward's passes with the roles of filters and channels swapped;
@@ -236,29 +259,28 @@ def _input_grad_rows(gy, w2, kh, kw, sh, dh, dw, h0, h1, out):
     acc = np.empty(FILTERS_PER_PASS * (ROW_BLOCK + SCRATCH_PAD), out.dtype)
     zeros = np.zeros(FILTERS_PER_PASS, out.dtype)
     F5 = F - F % 5
-    for c in range(0, C, FILTERS_PER_PASS):
-        k = min(FILTERS_PER_PASS, C - c)
-        for row in range(h0, h1):
-            for q0 in range(0, X, ROW_BLOCK):
-                q1 = min(X, q0 + ROW_BLOCK)
-                _fill_rows(acc, U(0), ss, k, zeros, 0, U(q1 - q0))
-                for i in range(kh):
-                    t = row - i * dh                     # = oh·sh for the dy row it takes
-                    if t < 0 or t % sh != 0 or t // sh >= OH:
+    k = min(FILTERS_PER_PASS, C - c)
+    for row in range(h0, h1):
+        for q0 in range(0, X, ROW_BLOCK):
+            q1 = min(X, q0 + ROW_BLOCK)
+            _fill_rows(acc, U(0), ss, k, zeros, 0, U(q1 - q0))
+            for i in range(kh):
+                t = row - i * dh                     # = oh·sh for the dy row it takes
+                if t < 0 or t % sh != 0 or t // sh >= OH:
+                    continue
+                oh = t // sh
+                for j in range(kw):
+                    start = j * dw * N               # the tap's run starts here in the row
+                    lo, hi = max(q0, start), min(q1, start + L)
+                    if lo >= hi:
                         continue
-                    oh = t // sh
-                    for j in range(kw):
-                        start = j * dw * N               # the tap's run starts here in the row
-                        lo, hi = max(q0, start), min(q1, start + L)
-                        if lo >= hi:
-                            continue
-                        m, aa, xa = U(hi - lo), U(lo - q0), U(oh * L + lo - start)
-                        wa = U((c * kh * kw + i * kw + j) * F)
-                        for f in range(0, F5, 5):
-                            _add_taps(acc, aa, ss, k, x, xa + U(f) * st, st, wf, wa + U(f), ws, m)
-                        for f in range(F5, F):
-                            _add_tap(acc, aa, ss, k, x, xa + U(f) * st, wf, wa + U(f), ws, m)
-                _copy_rows(y, U((c * Hp + row) * X + q0), ys, acc, U(0), ss, k, U(q1 - q0))
+                    m, aa, xa = U(hi - lo), U(lo - q0), U(oh * L + lo - start)
+                    wa = U((c * kh * kw + i * kw + j) * F)
+                    for f in range(0, F5, 5):
+                        _add_taps(acc, aa, ss, k, x, xa + U(f) * st, st, wf, wa + U(f), ws, m)
+                    for f in range(F5, F):
+                        _add_tap(acc, aa, ss, k, x, xa + U(f) * st, wf, wa + U(f), ws, m)
+            _copy_rows(y, U((c * Hp + row) * X + q0), ys, acc, U(0), ss, k, U(q1 - q0))
 
 
 def conv2d_forward_direct(x, w, b, g, xp=None, pool=None):
@@ -304,8 +326,11 @@ def conv2d_input_grad_direct(gy, w, g, planned=False):
     """dx = the input gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix, :func:`_input_grad_rows`); threads take ranges of dx's rows
     (each number is summed in the same order on any number of threads). ``planned``: as
-    :func:`.conv_weight.conv2d_weight_grad_direct`'s, ``(calls, n, result)`` with
-    ``result()`` the gradient once ``calls(0, n)`` have run."""
+    :func:`.conv_weight.conv2d_weight_grad_direct`'s, ``(calls, n, result, shared)`` with
+    ``result()`` the gradient once ``calls(0, n)`` have run, and ``shared(counter,
+    from_back)`` the call that does all of it by units claimed from ``counter`` (a zeroed
+    int64 array of one), from the front or the back (:func:`_input_grad_shared`): two such
+    calls, one from each end, on two threads at once, do it together."""
     F, C, kh, kw = w.shape
     dtype = np.result_type(gy, w)
     g2 = to_chwn(gy)
@@ -317,7 +342,10 @@ def conv2d_input_grad_direct(gy, w, g, planned=False):
 
     def calls(a, b):
         return [(_input_grad_rows, g2, w2, kh, kw, sh, dh, dw, a, b, out)]
+
+    def shared(counter, from_back):
+        return (_input_grad_shared, g2, w2, kh, kw, sh, dh, dw, counter, from_back, out)
     if planned:
-        return calls, g.Hp, lambda: from_chwn(g.crop(out))
+        return calls, g.Hp, lambda: from_chwn(g.crop(out)), shared
     parallel_calls(g.Hp, calls, g2.size * C * kh * kw)
     return from_chwn(g.crop(out))

@@ -29,7 +29,7 @@ from numba import literal_unroll, types
 from numba.extending import intrinsic
 
 from .blas import _sgemm
-from .conv import _conv_direct_rows, _input_grad_rows
+from .conv import _conv_direct_rows, _input_grad_rows, _input_grad_shared
 from .conv_weight import _weight_grad_rows
 from .elementwise import _row_sums
 from .pool import _max_pool_2x2, _max_pool_2x2_relu, _scatter_2x2, _scatter_2x2_masked
@@ -39,10 +39,11 @@ __all__ = ["SIGNATURES", "pack", "run_job", "run_job_address", "SLOTS", "MAX_CAL
 SLOTS = 40          # int64s a call may take (its kernel's number first)
 MAX_CALLS = 12      # calls a job may hold (a row whose first number is 0 ends it sooner)
 
-F32_4, F32_2, F32_1, F64_1, I8_4, INT = "f32x4", "f32x2", "f32x1", "f64x1", "i8x4", "int"
+F32_4, F32_2, F32_1, F64_1, I8_4, I64_1, INT = "f32x4", "f32x2", "f32x1", "f64x1", "i8x4", \
+    "i64x1", "int"
 _DTYPES = {F32_4: np.float32, F32_2: np.float32, F32_1: np.float32, F64_1: np.float64,
-           I8_4: np.int8}
-_NDIM = {F32_4: 4, F32_2: 2, F32_1: 1, F64_1: 1, I8_4: 4}
+           I8_4: np.int8, I64_1: np.int64}
+_NDIM = {F32_4: 4, F32_2: 2, F32_1: 1, F64_1: 1, I8_4: 4, I64_1: 1}
 
 # kernel → (its number in run_job, what each argument is); the numbers are run_job's branches
 SIGNATURES = {
@@ -55,6 +56,7 @@ SIGNATURES = {
     _max_pool_2x2_relu: (7, (F32_4, INT, INT, F32_4, I8_4, F32_4)),
     _scatter_2x2_masked: (8, (F32_4, F32_4, I8_4, INT, INT, F32_4)),
     _sgemm: (9, (F32_2, F32_2, F32_2, INT, INT, INT)),
+    _input_grad_shared: (10, (F32_4, F32_4) + (INT,) * 5 + (I64_1, INT, F32_4)),
 }
 
 
@@ -134,8 +136,8 @@ def _pointer_to(nbtype):
     return cast
 
 
-_f32_ptr, _f64_ptr, _i8_ptr = (_pointer_to(t) for t in (types.float32, types.float64,
-                                                          types.int8))
+_f32_ptr, _f64_ptr, _i8_ptr, _i64_ptr = (_pointer_to(t) for t in (types.float32, types.float64,
+                                                                    types.int8, types.int64))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -161,6 +163,11 @@ def _f32x1(a, p):
 @numba.njit(cache=True, nogil=True)
 def _f64x1(a, p):
     return numba.carray(_f64_ptr(a[p]), (a[p + 1],)), p + 2
+
+
+@numba.njit(cache=True, nogil=True)
+def _i64x1(a, p):
+    return numba.carray(_i64_ptr(a[p]), (a[p + 1],)), p + 2
 
 
 @numba.njit(cache=True, nogil=True)
@@ -221,6 +228,13 @@ def run_job(job):
             y, p = _f32x2(a, p)
             out, p = _f32x2(a, p)
             _sgemm(x, y, out, a[p], a[p + 1], a[p + 2])
+        elif kernel == 10:
+            gy, p = _f32x4(a, 1)
+            w2, p = _f32x4(a, p)
+            counter, p = _i64x1(a, p)
+            out, p = _f32x4(a, p)
+            _input_grad_shared(gy, w2, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], counter,
+                               a[p + 5], out)
 
 
 @numba.cfunc(types.int64(types.voidptr), cache=True)
