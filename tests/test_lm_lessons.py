@@ -400,7 +400,7 @@ def test_sample_command_reads_the_checkpoint(gpt_run, tmp_path, capsys):
     assert again["samples"] == lines                                 # the same seed
     assert capsys.readouterr().out == ""
     with pytest.raises(SystemExit, match="can't read the checkpoint"):
-        sample.main(["--checkpoint", str(tmp_path / "missing.npz")])
+        sample.main(["--checkpoint", str(tmp_path / "missing.pt")])
 
 
 # ---------------------------------------------------------------------------- every lesson

@@ -41,6 +41,6 @@ def test_the_tour_runs(tmp_path, monkeypatch, capsys):
         exec(compile(code, "README.md", "exec"), namespace)
     out = capsys.readouterr().out
     assert "gradient flowing into h:" in out and "SumBackward" in out
-    assert (tmp_path / "cnn.npz").is_file() and (tmp_path / "cnn.svg").is_file()
+    assert (tmp_path / "cnn.pt").is_file() and (tmp_path / "cnn.svg").is_file()
     assert namespace["loss"].item() < 1.0          # one epoch on 10,000 images learns
     assert abs(namespace["d2y"].item()) > 0

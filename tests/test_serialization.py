@@ -88,13 +88,53 @@ def test_nested_structures_and_values_round_trip(tmp_path):
     assert opt2.param_groups[0]["momentum"] == 0.9
 
 
-def test_file_is_a_plain_npz_without_pickles(tmp_path):
+def test_the_file_is_torchs_format_and_torch_loads_it(tmp_path):
+    """save writes torch's zip format: PyTorch's own torch.load (weights_only, its default)
+    reads it — the same names, values, Parameters — and the archive is laid out as torch's."""
     model, _ = trained_pair()
-    tg.save(model.state_dict(), tmp_path / "m.npz")
-    with np.load(tmp_path / "m.npz", allow_pickle=False) as npz:
-        assert set(npz.files) == {"0.weight", "0.bias", "2.weight", "2.bias",
-                                  serialization.MANIFEST}
-        np.testing.assert_array_equal(npz["0.weight"], model[0].weight.data)
+    sd = model.state_dict()
+    tg.save({"model": sd, "params": list(model.parameters()), "epoch": 3,
+             "lr": np.float32(0.5), "ids": np.arange(3)}, tmp_path / "m.pt")
+    theirs = torch.load(tmp_path / "m.pt")
+    assert list(theirs["model"]) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    for k, v in sd.items():
+        assert theirs["model"][k].dtype == torch.float32
+        np.testing.assert_array_equal(theirs["model"][k].numpy(), v.data)
+    assert all(isinstance(p, torch.nn.Parameter) and p.requires_grad for p in theirs["params"])
+    assert theirs["epoch"] == 3 and theirs["lr"] == 0.5 and type(theirs["lr"]) is float
+    assert theirs["ids"].dtype == torch.int64 and theirs["ids"].tolist() == [0, 1, 2]
+    with zipfile.ZipFile(tmp_path / "m.pt") as z:
+        names = z.namelist()
+        assert {"m/data.pkl", "m/byteorder", "m/version", "m/data/0"} <= set(names)
+        for info in z.infolist():                  # each storage's bytes 64-byte aligned
+            if "/data/" in info.filename:
+                assert (info.header_offset + 30 + len(info.filename) + len(info.extra)) % 64 == 0
+
+
+def test_views_saved_together_share_one_storage_in_torch_and_here(tmp_path):
+    base = tg.arange(12.0).reshape(3, 4)
+    tg.save({"base": base, "row": base[1], "t": base.t(), "col": base[:, 2]}, tmp_path / "v.pt")
+    for loaded in (torch.load(tmp_path / "v.pt"), tg.load(tmp_path / "v.pt")):
+        np.testing.assert_array_equal(np.asarray(loaded["t"].tolist()), base.t().numpy())
+        np.testing.assert_array_equal(np.asarray(loaded["col"].tolist()), base[:, 2].numpy())
+        loaded["base"].add_(100)
+        assert loaded["row"].tolist() == (base[1] + 100).tolist()
+        assert loaded["col"].tolist() == (base[:, 2] + 100).tolist()
+
+
+def test_a_checkpoint_of_the_earlier_npz_format_still_loads(tmp_path):
+    """Before torch's format, save wrote an .npz with a JSON manifest: those files load."""
+    import json
+    manifest = {"format": serialization.FORMAT, "version": serialization.VERSION, "root": {
+        "ordered_dict": [["w", {"array": "w", "parameter": True, "requires_grad": True}],
+                         ["step", {"value": 7}], ["same", {"array": "w"}]]}}
+    path = tmp_path / "old.npz"
+    np.savez(path, w=np.arange(4.0, dtype=np.float32), **{serialization.MANIFEST: np.frombuffer(
+        json.dumps(manifest).encode(), np.uint8)})
+    loaded = tg.load(path)
+    assert list(loaded) == ["w", "step", "same"] and loaded["step"] == 7
+    assert isinstance(loaded["w"], tg.nn.Parameter) and loaded["same"] is loaded["w"]
+    assert loaded["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
 
 
 def test_file_objects_and_torch_tensors(tmp_path):
@@ -141,13 +181,13 @@ def test_crash_midway_through_writing_keeps_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "ck.npz"
     tg.save({"w": np.ones(1000)}, path)
     old = path.read_bytes()
-    real_savez = np.savez
+    real_write = serialization._torch_format.save_torch_checkpoint
 
-    def half_then_crash(file, **arrays):
-        real_savez(file, **arrays)
+    def half_then_crash(obj, file, *args):
+        real_write(obj, file, *args)
         file.truncate(file.tell() // 2)             # half of the bytes are on disk ...
         raise KeyboardInterrupt                      # ... when the process is interrupted
-    monkeypatch.setattr(np, "savez", half_then_crash)
+    monkeypatch.setattr(serialization._torch_format, "save_torch_checkpoint", half_then_crash)
     with pytest.raises(KeyboardInterrupt):
         tg.save({"w": np.zeros(1000)}, path)
     assert path.read_bytes() == old
@@ -208,9 +248,9 @@ def test_foreign_files(tmp_path):
     np.save(npy, np.ones(3))
     with pytest.raises(ValueError, match=r"single.npy is not a tinygrad_sgd checkpoint.*\.npy"):
         tg.load(npy)
-    pt = tmp_path / "model.pt"
-    torch.save({"w": torch.ones(2)}, pt)
-    with pytest.raises(ValueError, match="model.pt.*torch.load"):
+    pt = tmp_path / "model.pt"         # torch's zip format loads (test_torch_checkpoints.py),
+    torch.save({"w": torch.ones(2)}, pt, _use_new_zipfile_serialization=False)   # not its old
+    with pytest.raises(ValueError, match="model.pt is a pickle .*before torch 1.6"):
         tg.load(pt)
     other = tmp_path / "plain.zip"
     with zipfile.ZipFile(other, "w") as z:

@@ -7,7 +7,7 @@ every lesson.
     tinygrad-sgd perceptron [...]              the perceptron: hinge loss, separable vs XOR
     tinygrad-sgd xor [...]                     a two-layer MLP solves XOR
     tinygrad-sgd bigram | mlp | batchnorm | backprop | gpt [...]   character language models
-    tinygrad-sgd sample --checkpoint out/gpt/ckpt.npz --num 10      text from a saved GPT
+    tinygrad-sgd sample --checkpoint out/gpt/ckpt.pt --num 10      text from a saved GPT
     tinygrad-sgd graph --model simple-cnn -o cnn.svg | --example neuron -o neuron.png
     tinygrad-sgd explain --example neuron [--frames DIR [--format png]]
     tinygrad-sgd explain --example neuron --html backprop.html     (step through it in a browser)

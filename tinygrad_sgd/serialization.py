@@ -1,17 +1,19 @@
-"""``tinygrad_sgd.save(obj, path)`` / ``tinygrad_sgd.load(path)``: checkpoints as NumPy ``.npz``.
+"""``tinygrad_sgd.save(obj, path)`` / ``tinygrad_sgd.load(path)``: checkpoints in torch's own
+format.
 
 What a file holds
 -----------------
-A plain ``.npz`` archive (readable with ``numpy.load`` alone), with
+``save`` writes the zip archive that torch 2.x's ``torch.save`` writes (:mod:`.serialization_torch`):
+real PyTorch's ``torch.load`` reads it, ``weights_only=True`` (its default) included; arrays
+go in as torch tensors, Parameters as Parameters, views of one array over one storage. What
+may be saved: nested dicts (string or integer keys, OrderedDicts kept), lists and tuples of
+arrays (our Tensors, NumPy arrays, torch tensors), numbers, strings, booleans and None —
+anything else is refused, naming where it is.
 
-* one entry per array, named by its path in ``obj`` joined with ``/`` —
-  ``conv1.weight`` for a model's state_dict, ``state/0/momentum_buffer`` for an optimizer's;
-* one entry ``__tinygrad_sgd__``: a small JSON document (stored as bytes) that records the
-  structure — nested dicts (string or integer keys, order kept), lists, tuples, and the
-  non-array values (numbers, strings, booleans, None) such as learning rates — and which
-  entry holds each array.
-
-Nothing is pickled, so loading a file can't run code.
+``load`` reads those files and what ``torch.save`` wrote, building only what a checkpoint of
+weights holds (as torch's ``weights_only=True``: a pickled model is refused, so loading a
+file can't run code), and the ``.npz`` checkpoints earlier versions of the library wrote: one
+entry per array and one entry ``__tinygrad_sgd__``, a small JSON document of the structure.
 
 Safe writing
 ------------
@@ -27,6 +29,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from . import serialization_torch as _torch_format
 from .nn.module import Parameter
 from .tensor import Tensor
 
@@ -53,49 +56,40 @@ def _array_of(value):
     return None
 
 
-def _encode(value, path, arrays, seen=None):
-    """JSON-able description of ``value``; arrays are moved into ``arrays`` (name → ndarray).
-    A tensor met twice is stored once (``seen``: id → its node), and loads as one object, as
-    torch's; a Parameter and ``requires_grad`` are recorded (``"parameter"``,
-    ``"requires_grad"``), an OrderedDict as such."""
-    seen = {} if seen is None else seen
-    if id(value) in seen:
-        return seen[id(value)]
+def _checked(value, path):
+    """``value`` as it will be pickled: dicts (OrderedDicts kept), lists and tuples of what a
+    checkpoint may hold — arrays (our Tensors and Parameters, NumPy arrays and torch tensors,
+    all written as torch tensors), numbers, strings, booleans, None — with NumPy scalars and
+    integer keys made plain; anything else refused, naming where it is."""
+    where = "/".join(path) or "<root>"
     arr = _array_of(value)
     if arr is not None:
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"save: the array at {'/'.join(path) or '<root>'} has dtype "
-                            f"{arr.dtype}; only bool, integer and float arrays can be saved")
-        name = "/".join(path) or "<root>"
-        while name in arrays or name == MANIFEST:
-            name += "_"
-        arrays[name] = arr
-        node = {"array": name}
-        if isinstance(value, Tensor) and value.requires_grad:
-            node["requires_grad"] = True
-        if type(value).__name__ == "Parameter":
-            node["parameter"] = True
-        seen[id(value)] = node
-        return node
+        if not _torch_format.can_save(arr.dtype):
+            raise TypeError(f"save: the array at {where} has dtype {arr.dtype}; only bool, "
+                            f"integer and float arrays can be saved")
+        return value
     if isinstance(value, dict):
         items = []
         for k, v in value.items():
             if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
                 raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} "
-                                f"key {k!r} at {'/'.join(path) or '<root>'}")
+                                f"key {k!r} at {where}")
             k = k if isinstance(k, str) else int(k)
-            items.append([k, _encode(v, path + [str(k)], arrays, seen)])
-        return {"ordered_dict" if isinstance(value, OrderedDict) else "dict": items}
+            items.append((k, _checked(v, path + [str(k)])))
+        return OrderedDict(items) if isinstance(value, OrderedDict) else dict(items)
     if isinstance(value, (list, tuple)):
-        kind = "list" if isinstance(value, list) else "tuple"
-        return {kind: [_encode(v, path + [str(i)], arrays, seen) for i, v in enumerate(value)]}
+        items = [_checked(v, path + [str(i)]) for i, v in enumerate(value)]
+        return items if isinstance(value, list) else tuple(items)
     if isinstance(value, np.generic):
         value = value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return {"value": value}
-    raise TypeError(f"save: cannot save a {type(value).__name__} (at "
-                    f"{'/'.join(path) or '<root>'}); a checkpoint holds dicts, lists, tuples, "
-                    f"arrays/Tensors, numbers, strings, booleans and None")
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, (bool, int, float, str)):       # (a subclass: its plain value)
+        return (bool if isinstance(value, bool) else int if isinstance(value, int) else
+                float if isinstance(value, float) else str)(value)
+    raise TypeError(f"save: cannot save a {type(value).__name__} (at {where}); a checkpoint "
+                    f"holds dicts, lists, tuples, arrays/Tensors, numbers, strings, booleans "
+                    f"and None")
 
 
 def _decode(node, npz, where, loaded=None):
@@ -141,14 +135,15 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     """Save ``obj`` — a state_dict, an optimizer's state_dict, or any nesting of dicts, lists
     and tuples holding arrays (our Tensors, NumPy arrays, torch tensors), numbers, strings,
     booleans and None — to ``f`` (a path, written atomically; or a writable binary file
-    object). The file name is used as given (no extension is added). torch's other arguments
-    choose how it pickles: they are taken, and change nothing here (nothing is pickled)."""
-    arrays = {}
-    manifest = {"format": FORMAT, "version": VERSION, "root": _encode(obj, [], arrays)}
-    payload = dict(arrays)
-    payload[MANIFEST] = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
+    object), in **torch's own format**: the zip archive torch 2.x's ``torch.save`` writes, which
+    PyTorch's ``torch.load`` reads (``weights_only=True`` included) — arrays as torch tensors
+    (NumPy arrays too), Parameters as Parameters, views of one array sharing one storage
+    (:mod:`.serialization_torch`). The file name is used as given (no extension is added).
+    torch's other arguments choose how it pickles: they are taken, and change nothing here
+    (``_use_new_zipfile_serialization=False`` too writes the zip format)."""
+    obj = _checked(obj, [])
     if hasattr(f, "write"):
-        np.savez(f, **payload)
+        _torch_format.save_torch_checkpoint(obj, f)
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
@@ -160,7 +155,8 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     try:
         os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600; a file follows the umask
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, **payload)
+            _torch_format.save_torch_checkpoint(    # (torch names the archive's folder so)
+                obj, out, os.path.splitext(os.path.basename(path))[0] or "archive")
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -214,16 +210,38 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     checkpoint here is on the CPU; another device raises torch's CPU-only error);
     ``weights_only`` — a file here never holds code, so both values load the same;
     ``mmap`` — the arrays are read into memory; ``pickle_module`` and ``pickle_load_args`` —
-    nothing is unpickled, they change nothing.
+    they change nothing (our files hold no pickle; a torch file's is read as below).
+
+    A file that **torch's own** ``torch.save`` wrote (its zip format, torch ≥ 1.6) loads too:
+    its tensors as our Tensors, views of one storage sharing memory as in torch, as torch's
+    ``weights_only=True`` would load it — a pickled module or class is refused
+    (:mod:`.serialization_torch`).
 
     Raises ``FileNotFoundError`` for a missing file and :class:`CheckpointError` (a
-    ``ValueError``) naming the file when it is not a checkpoint written by :func:`save`
-    (random bytes, a truncated file, another program's ``.npz``, a ``torch.save`` file)."""
+    ``ValueError``) naming the file when it is neither a checkpoint written by :func:`save`
+    nor a torch checkpoint of weights (random bytes, a truncated file, another program's
+    ``.npz``, torch's pre-1.6 format, a pickled model)."""
     place = _placement(map_location)
     name = getattr(f, "name", None) if hasattr(f, "read") else os.fspath(f)
     name = str(name) if name is not None else "<file object>"
     if not hasattr(f, "read") and not os.path.exists(f):
         raise FileNotFoundError(f"tinygrad_sgd.load: no such file: {name}")
+    if _torch_format.is_torch_checkpoint(f):
+        try:
+            loaded = _torch_format.load_torch_checkpoint(
+                f, name, _cuda_error() if map_location is None else None)
+        except (CheckpointError, RuntimeError, FileNotFoundError, PermissionError):
+            raise
+        except Exception as e:  # a damaged archive, a pickle cut short, ...
+            raise CheckpointError(f"{name} is not a valid torch checkpoint (corrupt, truncated "
+                                  f"or of another kind): {type(e).__name__}: {e}") from e
+        return loaded if place is None else _placed(loaded, place)
+    if _torch_format.starts_as_a_pickle(f):
+        raise CheckpointError(f"{name} is a pickle — torch.save's format before torch 1.6 "
+                              f"(_use_new_zipfile_serialization=False), or another pickled "
+                              f"file —, which tinygrad_sgd.load does not read (unpickling can "
+                              f"run code): load it with torch and save it again in torch's "
+                              f"zip format (its default)")
     try:
         npz = np.load(f, allow_pickle=False)
         if not isinstance(npz, np.lib.npyio.NpzFile):
@@ -234,8 +252,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 shown = ", ".join(npz.files[:8]) + (", ..." if len(npz.files) > 8 else "")
                 raise CheckpointError(
                     f"{name} is not a tinygrad_sgd checkpoint: it is a zip/.npz archive without "
-                    f"the {MANIFEST!r} entry (entries: {shown}). A torch.save file must be "
-                    f"read with torch.load; a plain .npz with numpy.load")
+                    f"the {MANIFEST!r} entry (entries: {shown}): a plain .npz is read with "
+                    f"numpy.load")
             manifest = json.loads(npz[MANIFEST].tobytes().decode("utf-8"))
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise CheckpointError(f"{name}: unrecognised manifest (not a tinygrad_sgd "
@@ -267,15 +285,18 @@ def _placement(map_location):
     kind = None if target is None else getattr(target, "type", None) or \
         str(target).partition(":")[0]
     if kind == "cuda":
-        raise RuntimeError("Attempting to deserialize object on a CUDA device but "
-                           "tinygrad_sgd.cuda.is_available() is False. If you are running on a "
-                           "CPU-only machine, please use tinygrad_sgd.load with "
-                           "map_location=tinygrad_sgd.device('cpu') to map your storages to the "
-                           "CPU.")
+        raise _cuda_error()
     if kind not in (None, "cpu"):
         raise RuntimeError(f"map_location {target!r}: tinygrad_sgd's tensors live on the CPU "
                            f"only")
     return None                          # the CPU: every tensor as loaded
+
+
+def _cuda_error():
+    return RuntimeError("Attempting to deserialize object on a CUDA device but "
+                        "tinygrad_sgd.cuda.is_available() is False. If you are running on a "
+                        "CPU-only machine, please use tinygrad_sgd.load with "
+                        "map_location=tinygrad_sgd.device('cpu') to map your storages to the CPU.")
 
 
 def _placed(value, place):

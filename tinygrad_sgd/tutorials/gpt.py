@@ -32,7 +32,7 @@ learning-rate schedule is the one of this run's ``--steps``.
 ``--temperature``), only among the ``--top-k`` most likely if given (lower temperature: safer,
 duller text). ``attention.png`` shows, for the start of a sample, what each head of each
 layer looks at: row t is position t's weights over positions ≤ t. ``loss.png`` shows the
-train and validation losses. ``tinygrad-sgd sample --checkpoint out/gpt/ckpt.npz --num 10``
+train and validation losses. ``tinygrad-sgd sample --checkpoint out/gpt/ckpt.pt --num 10``
 samples from a saved model later.
 
 Run it::
@@ -55,7 +55,7 @@ from tinygrad_sgd.tutorials._common import Flag, close, shared_flags
 from tinygrad_sgd.tutorials._lm_common import StepBar, read_text
 
 LESSON = "gpt"
-CHECKPOINT = "ckpt.npz"
+CHECKPOINT = "ckpt.pt"
 
 DESCRIPTION = ("A character-level GPT (tinygrad_sgd.models.GPT) trained with AdamW, "
                "learning-rate warm-up and cosine decay and gradient clipping; prints the "

@@ -144,7 +144,7 @@ def run(args, log=print):
     seconds = time.perf_counter() - start
 
     os.makedirs(args.out, exist_ok=True)
-    checkpoint = os.path.join(args.out, "simple_cnn.npz")
+    checkpoint = os.path.join(args.out, "simple_cnn.pt")
     tg.save(model.state_dict(), checkpoint)
     files = {"checkpoint": checkpoint}
     if args.epochs > 0:

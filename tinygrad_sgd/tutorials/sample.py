@@ -3,9 +3,9 @@
 The checkpoint holds the model's configuration, its weights and its vocabulary (and whether
 it learned a word list), so nothing else is needed::
 
-    tinygrad-sgd gpt --out out/gpt                   (trains, saves out/gpt/ckpt.npz)
-    tinygrad-sgd sample --checkpoint out/gpt/ckpt.npz --num 10
-    tinygrad-sgd sample --checkpoint out/gpt/ckpt.npz --num 3 --max-new-tokens 500 \\
+    tinygrad-sgd gpt --out out/gpt                   (trains, saves out/gpt/ckpt.pt)
+    tinygrad-sgd sample --checkpoint out/gpt/ckpt.pt --num 10
+    tinygrad-sgd sample --checkpoint out/gpt/ckpt.pt --num 3 --max-new-tokens 500 \\
         --temperature 0.8 --top-k 10
 
 Each sample starts from a newline and draws one character at a time from softmax(logits /
