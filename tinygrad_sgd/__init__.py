@@ -36,6 +36,7 @@ from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, 
 from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .autograd import is_anomaly_enabled
+from .autograd.anomaly import is_anomaly_check_nan_enabled
 from .determinism import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,
                           is_deterministic_algorithms_warn_only_enabled,
                           set_deterministic_debug_mode, get_deterministic_debug_mode)
@@ -95,6 +96,7 @@ __all__ = ["Tensor", "tensor",
            "Size", "dtype", "layout", "strided", "set_default_device", "get_default_device",
            "set_default_dtype", "get_default_dtype",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled",
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
            "get_deterministic_debug_mode",

@@ -15,10 +15,11 @@ class GradcheckError(RuntimeError):
 
 
 def _outputs(result):
-    """The differentiable outputs of ``fn``: one Tensor, or the float Tensors of a tuple."""
+    """The differentiable outputs of ``fn``: its float Tensors (one, or those of a tuple; an
+    integer or bool result — an argmax — has no gradient to check, as in torch)."""
     if isinstance(result, Tensor):
-        return [result]
-    return [t for t in result if isinstance(t, Tensor) and t.dtype.kind == "f"]
+        result = (result,)
+    return [t for t in result if isinstance(t, Tensor) and t.dtype.kind in "fc"]
 
 
 def _numeric_jacobian_row(fn, inputs, k, eps, out_grads):
@@ -79,7 +80,10 @@ def _analytic(fn, xs, checked, j, out_grad):
     return grads
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0,
+              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+              check_batched_grad=False, check_batched_forward_grad=False,
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
     """Check the gradients of ``fn(*inputs)`` against central finite differences.
 
     ``inputs``: a Tensor or a sequence of Tensors; those with ``requires_grad=True`` are checked,
@@ -90,7 +94,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     :class:`GradcheckError` — its first line torch's (``Jacobian mismatch for output 0 with
     respect to input 1,``), then a report of the worst mismatch of each pair — (or returns
     False when ``raise_exception=False``).
+
+    As torch's, every argument after ``inputs`` is keyword-only. torch's other options
+    (``fast_mode``, ``nondet_tol``, ``check_undefined_grad``, ``check_batched_grad``, ...) are
+    accepted; the check made is always this full, deterministic one (``fast_mode`` only
+    speeds torch's up), and ``check_forward_ad`` is refused: there is no forward mode here.
     """
+    if check_forward_ad:
+        raise NotImplementedError("gradcheck: check_forward_ad=True needs forward-mode AD, "
+                                  "which this library does not have")
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     xs = inputs
@@ -127,12 +139,16 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True):
+                  raise_exception=True, gen_non_contig_grad_outputs=False, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False,
+                  check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True,
+                  fast_mode=False, masked=False):
     """Check second-order gradients, as torch's: the gradients of ``func(*inputs)`` —
     ``autograd.grad(outputs, inputs, grad_outputs, create_graph=True)`` — are themselves
     gradchecked, as a function of the inputs and of ``grad_outputs``. Without
     ``grad_outputs``, each is drawn as torch draws it: uniform in [-1, 1), of its output's
-    shape and (floating) dtype, from the default generator."""
+    shape and (floating) dtype, from the default generator. torch's other keyword options
+    are accepted, as :func:`gradcheck`'s."""
     from . import autograd
     from .creation import empty
     from .dtypes import float64

@@ -366,7 +366,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
         if self.grad_fn is not None:
-            self.grad_fn.register_prehook(hook)
+            self.grad_fn._add_tensor_hook(hook)
             hooks = self.grad_fn._pre_hooks
         else:
             if self._hooks is None:

@@ -121,9 +121,10 @@ def test_off_by_default_and_free_when_off(monkeypatch):
 def test_context_restores_the_previous_mode_even_on_error():
     with detect_anomaly():
         assert autograd.is_anomaly_enabled()
-        with detect_anomaly(check_nan=False):
-            assert not autograd.is_anomaly_enabled()
-        assert autograd.is_anomaly_enabled()
+        with detect_anomaly(check_nan=False):      # (torch's: on, without the NaN check)
+            assert autograd.is_anomaly_enabled()
+            assert not tg.is_anomaly_check_nan_enabled()
+        assert autograd.is_anomaly_enabled() and tg.is_anomaly_check_nan_enabled()
     assert not autograd.is_anomaly_enabled()
     x = Tensor([-1.0], requires_grad=True)
     with pytest.raises(RuntimeError), pytest.warns(UserWarning):

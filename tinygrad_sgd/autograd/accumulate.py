@@ -3,13 +3,15 @@ after ``retain_grad()``. The walk (:mod:`.engine`) calls :func:`accumulate_leaf_
 every leaf it reaches, and runs the hook :func:`retain_grad` put on a node with the node's
 other hooks.
 """
+import warnings
 import weakref
 
 import numpy as np
 
 from .function import _tensor_class
 
-__all__ = ["accumulate_leaf_grad", "retain_grad", "follow_in_place_changes"]
+__all__ = ["accumulate_leaf_grad", "retain_grad", "follow_in_place_changes",
+           "warn_create_graph"]
 
 
 # ----------------------------------------------------------------------------- leaves
@@ -81,7 +83,7 @@ def retain_grad(t):
     if t.grad_fn is None or t._retains_grad:
         return
     hook = t._retain_grad_hook = _RetainGrad(t)
-    t.grad_fn.register_prehook(hook)
+    t.grad_fn._add_tensor_hook(hook)
     t._retains_grad = True
     _retaining[id(t)] = t
 
@@ -98,4 +100,19 @@ def follow_in_place_changes():
                 hook.node._pre_hooks.remove(hook)
             hook.node = t.grad_fn
             if t.grad_fn is not None:
-                t.grad_fn.register_prehook(hook)
+                t.grad_fn._add_tensor_hook(hook)
+
+
+_warned = set()
+
+
+def warn_create_graph():
+    """torch's warning (once per process) for ``backward(create_graph=True)``."""
+    if "create_graph" not in _warned:
+        _warned.add("create_graph")
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle "
+                      "between the parameter and its gradient which can cause a memory leak. "
+                      "We recommend using autograd.grad when creating the graph to avoid this. "
+                      "If you have to use this function, make sure to reset the .grad fields "
+                      "of your parameters to None after use to break the cycle and avoid the "
+                      "leak.", UserWarning, stacklevel=4)

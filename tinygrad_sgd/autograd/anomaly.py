@@ -12,27 +12,36 @@ import numpy as np
 
 from .grad_mode import _mode
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
 
 
 def is_anomaly_enabled() -> bool:
     return _mode.anomaly
 
 
+def is_anomaly_check_nan_enabled() -> bool:
+    return _mode.anomaly_check_nan
+
+
 class detect_anomaly:
-    """Context manager turning anomaly checks on (``check_nan=True``) inside it."""
+    """Context manager turning anomaly mode on inside it (with ``check_nan=False`` nodes still
+    remember where they were made, but NaN gradients are not looked for); warns, as torch,
+    that it slows things down."""
 
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan
         self.prev = None
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", stacklevel=2)
 
     def __enter__(self):
-        self.prev = _mode.anomaly
-        _mode.anomaly = self.check_nan
+        self.prev = _mode.anomaly, _mode.anomaly_check_nan
+        _mode.anomaly, _mode.anomaly_check_nan = True, self.check_nan
         return self
 
     def __exit__(self, *exc):
-        _mode.anomaly = self.prev
+        _mode.anomaly, _mode.anomaly_check_nan = self.prev
         return False
 
 
@@ -43,14 +52,14 @@ class set_detect_anomaly:
     exit."""
 
     def __init__(self, mode: bool, check_nan: bool = True):
-        self.prev = _mode.anomaly
-        _mode.anomaly = bool(mode) and bool(check_nan)
+        self.prev = _mode.anomaly, _mode.anomaly_check_nan
+        _mode.anomaly, _mode.anomaly_check_nan = bool(mode), bool(check_nan)
 
     def __enter__(self):
         return None
 
     def __exit__(self, *exc):
-        _mode.anomaly = self.prev
+        _mode.anomaly, _mode.anomaly_check_nan = self.prev
         return False
 
 
@@ -71,7 +80,9 @@ def user_frame() -> str:
 
 def check_backward_outputs(node, arrays) -> None:
     """Raise torch's RuntimeError if one of the gradients ``node``'s backward returned (their
-    arrays, None where there is none) holds NaN."""
+    arrays, None where there is none) holds NaN (and check_nan is on)."""
+    if not _mode.anomaly_check_nan:
+        return
     for i, a in enumerate(arrays):
         if a is not None and a.dtype.kind in "fc" and np.isnan(a).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "

@@ -77,6 +77,29 @@ def make_torch_style(cls):
     cls.mark_non_differentiable = _mark_non_differentiable
     cls.mark_dirty = _mark_dirty
     cls.set_materialize_grads = _set_materialize_grads
+    for name, default in (("vmap", _vmap), ("jvp", _jvp), ("generate_vmap_rule", False)):
+        if getattr(cls, name, None) is None:
+            setattr(cls, name, default)
+    cls.__call__ = _call
+
+
+@staticmethod
+def _vmap(info, in_dims, *args):
+    raise NotImplementedError("To use autograd.Function with vmap, you must either override the "
+                              "vmap staticmethod or set generate_vmap_rule=True.")
+
+
+@staticmethod
+def _jvp(ctx, *grad_inputs):
+    raise NotImplementedError("You must implement the jvp function for custom autograd.Function "
+                              "to use it with forward mode AD.")
+
+
+def _call(self, *args, **kwargs):
+    raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. "
+                       "Please use new-style autograd function with static forward method. "
+                       "(Example: https://pytorch.org/docs/stable/autograd.html#torch.autograd."
+                       "Function)")
 
 
 def _user_method(cls, name):
@@ -122,6 +145,8 @@ def _dirty_outputs(ctx, outs):
         if t.requires_grad and t.grad_fn is None and is_grad_enabled():
             raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                "in-place operation.")
+    for t in dirty.values():              # (torch counts the marking as a change too)
+        versions.bump(t.array)
     return set(dirty)
 
 
@@ -171,13 +196,15 @@ def _apply(cls, forward, args, kwargs, setup=None):
             out = forward(*args, **kwargs)
             setup(ctx, args, out)
     dirty = _dirty_outputs(ctx, out if isinstance(out, tuple) else (out,))
+    if ctx._saved:        # torch saves when forward is done: in-place changes made in it count
+        ctx._versions = [None if t is None else t._version for t in ctx._saved]
     if isinstance(out, tuple):
         return _apply_several(ctx, args, needs, out, dirty) if record else out
-    if not isinstance(out, Tensor):
+    if isinstance(out, np.ndarray):       # (torch passes it through; here, a likely slip)
         raise TypeError(f"{cls.__name__}.forward must return a Tensor (or a tuple), got "
-                        f"{type(out).__name__}")
-    if not record or not _differentiable(ctx, out):
-        return out
+                        f"ndarray: wrap it, Tensor(array), to join the graph")
+    if not isinstance(out, Tensor) or not record or not _differentiable(ctx, out):
+        return out          # (another non-Tensor result is passed through, as torch)
     _link(ctx, args, needs)
     result = _output_tensor(out, dirty, ctx)
     slots = [i for i, t in enumerate(ctx._saved) if t is out]
@@ -314,8 +341,9 @@ def _backward(ctx, user_backward, grad):
     out = []
     for i, (g, needed) in enumerate(zip(grads, ctx.needs_input_grad)):
         if g is not None and not isinstance(g, Tensor):
-            raise TypeError(f"function {ctx.name()} returned a gradient of type "
-                            f"{type(g).__name__} for input {i}: expected a Tensor or None")
+            raise RuntimeError(f"expected Variable or None (got {type(g).__name__}): function "
+                               f"{ctx.name()} returned a gradient of type "
+                               f"{type(g).__name__} for input {i}")
         out.append(g if needed else None)
     return tuple(out)
 

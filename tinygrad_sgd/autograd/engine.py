@@ -21,7 +21,9 @@ import numpy as np
 from ..kernels.elementwise import sum_to_shape as sum_to_shape_array
 from . import anomaly
 from .function import Function, _tensor_class
-from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_grad
+from .nodes import run_post_hooks
+from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_grad, \
+    warn_create_graph
 from .slices import DEFERRED, SliceGrad, add_slices as _add_slices, \
     welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
@@ -96,6 +98,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if capturing:
                 capture.node(node, g)
             grads = _call_backward(node, g)
+            if node._post_hooks:
+                grads = run_post_hooks(node, grads, g)
             if observer is not None:
                 observer(node, g, grads)
             if not retain_graph:
@@ -357,6 +361,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     tensors, grads = _as_list(tensors, grad_tensors)
     retain = create_graph if retain_graph is None else retain_graph
+    if create_graph:
+        warn_create_graph()
     if inputs is None:
         run_backward(tensors, grads, retain, create_graph)
         return
@@ -387,6 +393,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "materialize_grads=True, but got: allow_unused=False.")
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"inputs[{i}] does not require grad: autograd.grad needs inputs "

@@ -23,7 +23,8 @@ import weakref
 
 import numpy as np
 
-from . import anomaly, graph, strides
+from . import anomaly, graph, nodes, strides
+from .nodes import AccumulateGrad
 from .torch_names import torch_mode, torch_name
 from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
 from .. import versions
@@ -120,6 +121,7 @@ class Function:
     _out_array = None
     _out_version = 0
     _pre_hooks = None
+    _post_hooks = None
 
     def __init_subclass__(cls, **kwargs):
         """A subclass written as torch writes custom ops (``@staticmethod forward(ctx, ...)``
@@ -353,12 +355,7 @@ class Function:
         the graph as in torch (the ops, and so the nodes met, are this library's: a linear
         layer is one LinearBackward, not torch's AddmmBackward0 and TBackward0)."""
         edges = self._edges
-        tensors = self.__dict__.get("_tensor_inputs")
-        if tensors is None:            # inputs that needed a gradient, and the float tensors
-            kept = self.__dict__.get("_kept_inputs", ())    # among the others (torch lists
-            tensors = [i for i, e in enumerate(edges)      # no mask or index)
-                       if e is not None or i in kept and i not in self._not_float]
-        return tuple(_torch_edge(edges[i]) for i in tensors)
+        return tuple(_torch_edge(edges[i]) for i in nodes.tensor_slots(self))
 
     def _as_torch_edge(self):
         return self, 0
@@ -379,14 +376,27 @@ class Function:
         override it."""
         return type(self).op_name or type(self).__name__.lower()
 
-    def register_prehook(self, hook) -> None:
-        """``hook(grad)`` runs on the gradient arriving here, before backward, in registration
-        order — except retain_grad's (marked ``retains_grad``), which always runs last so that
-        the retained ``.grad`` is the gradient after every hook, as in torch."""
+    def _add_tensor_hook(self, hook) -> None:
+        """``hook(grad)`` runs on the gradient arriving here, before backward: the hooks of
+        ``Tensor.register_hook``, then retain_grad's (so that the retained ``.grad`` is the
+        gradient after them), then the node's own pre-hooks, as in torch."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(hook)
-        self._pre_hooks.sort(key=lambda h: getattr(h, "retains_grad", False))  # stable
+        self._pre_hooks.sort(key=nodes.hook_order)  # stable
+
+    def register_prehook(self, hook):
+        """torch's ``hook(grad_outputs) -> grad_outputs or None`` before backward; a handle."""
+        return nodes.register_prehook(self, hook)
+
+    def register_hook(self, hook):
+        """torch's ``hook(grad_inputs, grad_outputs) -> grad_inputs or None`` after backward."""
+        return nodes.register_hook(self, hook)
+
+    @property
+    def metadata(self):
+        """torch's ``Node.metadata``: a dict for the user's notes."""
+        return nodes.metadata(self)
 
     def __repr__(self):
         """``<MulBackward>``; in a torch program, as torch's: ``<MulBackward0 object at
@@ -419,32 +429,8 @@ def _torch_edge(edge):
     return AccumulateGrad.of(edge), 0
 
 
-class AccumulateGrad:
-    """The node torch shows at the end of an edge to a leaf that requires grad: the leaf's
-    gradient is added into ``variable.grad`` there. (The engine itself goes straight to the
-    leaf; this object is made when asked for, one per leaf while someone holds it.)"""
-    next_functions = ()
-    metadata = {}
-
-    def __init__(self, variable):
-        self.variable = variable
-
-    @classmethod
-    def of(cls, leaf):
-        ref = leaf.__dict__.get("_grad_accumulator")
-        node = ref() if ref is not None else None
-        if node is None:
-            node = cls(leaf)
-            leaf._grad_accumulator = weakref.ref(node)
-        return node
-
-    def name(self) -> str:
-        return "torch::autograd::AccumulateGrad"
-
-    def __repr__(self):
-        return f"<AccumulateGrad object at {hex(id(self))}>" if torch_mode() else \
-            "<AccumulateGrad>"
-
+graph.Node.register(Function)
+graph.Node.register(AccumulateGrad)
 
 # torch spells it torch.autograd.function.once_differentiable (defined beside the custom ops)
 from .custom import once_differentiable  # noqa: E402,F401

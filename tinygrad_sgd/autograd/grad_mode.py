@@ -13,6 +13,7 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "mod
 class _GradMode(threading.local):
     enabled = True
     anomaly = False
+    anomaly_check_nan = True  # (anomaly mode with check_nan=False: only where nodes were made)
     modules = ()  # the Modules whose forward is running, outermost first (for graph drawing)
     slice_grads = False  # a backward walk without a graph is running: SliceGrads are welcome
 

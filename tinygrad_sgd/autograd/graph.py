@@ -18,9 +18,25 @@ is not checked against in-place changes (the hooks own what was saved: a copy ma
 ``pack_hook`` keeps the old values). The graph still keeps the saved Tensors themselves too (some
 ops read their shapes), so hooks change what backward computes with, not the memory held.
 """
+import abc
 import contextlib
 
-__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
+__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", "Node",
+           "increment_version"]
+
+
+class Node(abc.ABC):
+    """torch's ``autograd.graph.Node``: ``isinstance(y.grad_fn, Node)`` holds for every node
+    (the library's ``Function`` and ``AccumulateGrad`` are registered as its subclasses)."""
+
+
+def increment_version(tensor):
+    """Bump the version counter of ``tensor`` (or of each of a sequence of tensors), as an
+    in-place change made behind autograd's back would have: a node that saved it then refuses
+    it in backward."""
+    from .. import versions
+    for t in (tensor if isinstance(tensor, (list, tuple)) else (tensor,)):
+        versions.bump(t.array)
 
 _stack = []                 # (pack_hook, unpack_hook) pairs, innermost last
 _disabled = [None]          # the error message while hooks are disabled, else None
