@@ -1,12 +1,12 @@
 """Containers: Modules that hold other Modules (Sequential, ModuleList, ModuleDict) or
-parameters (ParameterList, ParameterDict). Their entries are registered under their index
+parameters (ParameterList, ParameterDict: in :mod:`.container_params`). Their entries are registered under their index
 or key, so state_dict keys are torch's (``h.0.attn.c_attn.weight``)."""
 import operator
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from ..tensor import Tensor
-from .module import Module, Parameter, _addindent
+from .container_params import ParameterList, ParameterDict, update_pairs
+from .module import Module, _addindent
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -195,6 +195,9 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules):
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleList.extend should be called with an iterable, but got "
+                            f"{type(modules).__name__}")
         for m in modules:
             self.append(m)
         return self
@@ -252,156 +255,17 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
+        """Add or overwrite entries from a mapping (in its own order) or from key/module
+        pairs, with torch's errors for anything else."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleDict.update should be called with an iterable of key/value "
+                            f"pairs, but got {type(modules).__name__}")
+        if isinstance(modules, Mapping) or hasattr(modules, "items"):
+            items = list(modules.items())
+        else:
+            items = update_pairs(modules, "ModuleDict")
         for key, module in items:
             self[key] = module
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward(): index it by key")
-
-
-def _as_parameter(value):
-    if isinstance(value, Parameter) or value is None:
-        return value
-    if isinstance(value, Tensor):
-        return Parameter(value)
-    raise TypeError(f"cannot register a {type(value).__name__} as a parameter (a Tensor or "
-                    f"Parameter expected)")
-
-
-class ParameterList(Module):
-    """A list of Parameters, registered as "0", "1", ... (plain Tensors become Parameters)."""
-
-    def __init__(self, values=None):
-        super().__init__()
-        if values is not None:
-            self.extend(values)
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters.values())
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return ParameterList(list(self._parameters.values())[index])
-        return self._parameters[str(_index(index, len(self), "ParameterList"))]
-
-    def __setitem__(self, index, value):
-        self.register_parameter(str(_index(index, len(self), "ParameterList")),
-                                _as_parameter(value))
-
-    def __iadd__(self, values):
-        return self.extend(values)
-
-    def append(self, value):
-        self.register_parameter(str(len(self)), _as_parameter(value))
-        return self
-
-    def extend(self, values):
-        for v in values:
-            self.append(v)
-        return self
-
-    def extra_repr(self):
-        return _parameter_lines(self._parameters, lambda p: p.dtype)
-
-
-def _parameter_lines(parameters, kind):
-    """torch's lines for a ParameterList / ParameterDict: ``  (k): Parameter containing:
-    [<kind> of size 2x3]`` (the list names the dtype, the dict the tensor type)."""
-    return "\n".join(f"  ({k}): Parameter containing: [{kind(p)} of size "
-                     f"{'x'.join(str(n) for n in p.shape)}]" for k, p in parameters.items())
-
-
-class ParameterDict(Module):
-    """An ordered dict of Parameters, registered under their keys."""
-
-    def __init__(self, parameters=None):
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
-
-    def __getitem__(self, key):
-        return self._parameters[key]
-
-    def __setitem__(self, key, value):
-        self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
-    def pop(self, key):
-        return self._parameters.pop(key)
-
-    def get(self, key, default=None):
-        return self[key] if key in self else default
-
-    def setdefault(self, key, default=None):
-        """``self[key]``, set to ``default`` first if absent (as dict's)."""
-        if key not in self:
-            self[key] = default
-        return self[key]
-
-    def popitem(self):
-        """Remove and return the last ``(key, parameter)`` pair."""
-        return self._parameters.popitem()
-
-    def copy(self):
-        """A new ParameterDict holding the same Parameters (not copies), as torch."""
-        return ParameterDict(OrderedDict(self.items()))
-
-    def fromkeys(self, keys, default=None):
-        return ParameterDict([(k, default) for k in keys])
-
-    def __or__(self, other):
-        copy = self.copy()
-        copy.update(other)
-        return copy
-
-    def __ror__(self, other):
-        copy = other.copy()
-        copy.update(self)
-        return copy
-
-    def __ior__(self, other):
-        self.update(other)
-        return self
-
-    def __reversed__(self):
-        return reversed(list(self._parameters))
-
-    def update(self, parameters):
-        """Add or overwrite entries. As torch: an ``OrderedDict``, a ParameterDict or a
-        sequence of pairs keeps its order; any other mapping (a plain dict) is taken in
-        sorted key order — so ``parameters()`` and ``state_dict()`` come in torch's order."""
-        if isinstance(parameters, (OrderedDict, ParameterDict)):
-            items = parameters.items()
-        elif isinstance(parameters, Mapping):
-            items = sorted(parameters.items())
-        else:
-            items = parameters
-        for key, value in items:
-            self[key] = value
-
-    def extra_repr(self):
-        return _parameter_lines(self._parameters, lambda p: p.type())

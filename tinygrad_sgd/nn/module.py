@@ -102,6 +102,21 @@ def _addindent(text, spaces):
                                        for line in lines[1:])
 
 
+def _remove(name, *tables):
+    """``name`` out of each dict or set that has it (``__setattr__``'s re-registration)."""
+    for table in tables:
+        if name in table:
+            if isinstance(table, dict):
+                del table[name]
+            else:
+                table.discard(name)
+
+
+def _typename(value):
+    from ..functions.interop import typename
+    return typename(value)
+
+
 def _as_numpy(value):
     """A state-dict value as an ndarray: our Tensor, a NumPy array, a torch tensor (through
     ``.detach().cpu().numpy()``, without importing torch), or anything ``np.asarray`` takes."""
@@ -124,46 +139,50 @@ class Module:
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        hooks.init_tables(self)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
-        params = self.__dict__.get("_parameters")
-        if params is None:
-            raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called "
-                                 f"(call super().__init__() first in {type(self).__name__})")
-        buffers = self.__dict__.get("_buffers", {})
-        if name in params:
-            self._replace_parameter(name, value)
-        elif isinstance(value, Parameter):
-            self.__dict__.pop(name, None)
-            self._modules.pop(name, None)
-            buffers.pop(name, None)
+        """As torch's: a Parameter is registered (replacing a same-named attribute, buffer or
+        child), a Module becomes a child (replacing a parameter or buffer), a Buffer or a
+        Tensor assigned to a buffer's name becomes that buffer; anything else is an ordinary
+        attribute (allowed even before ``Module.__init__``, as torch)."""
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError(f"cannot assign parameters before Module.__init__() call "
+                                     f"(call super().__init__() first in {type(self).__name__})")
+            _remove(name, d, self._buffers, self._modules, self._non_persistent_buffers_set)
             self.register_parameter(name, value)
-        elif isinstance(value, Buffer) and name not in self._modules:
-            self.register_buffer(name, value, value.persistent)      # (torch's KeyErrors)
-        elif name in buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                f"(torch.Tensor or None expected)")
-            buffers[name] = value
-        elif isinstance(value, Module):
-            self.__dict__.pop(name, None)
-            self._modules[name] = value
-        elif name in self._modules:
+        elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} as child module "
-                                f"{name!r} (a Module or None expected)")
-            self._modules[name] = None
+                hint = "" if not isinstance(value, Tensor) else (
+                    f"; to change its values in place use `with no_grad(): "
+                    f"module.{name}.copy_(value)`")
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                                f"(torch.nn.Parameter or None expected){hint}")
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            if d.get("_modules") is None:
+                raise AttributeError(f"cannot assign module before Module.__init__() call "
+                                     f"(call super().__init__() first in {type(self).__name__})")
+            _remove(name, d, params, self._buffers, self._non_persistent_buffers_set)
+            self._modules[name] = hooks.registered("module", self, name, value)
+        elif d.get("_modules") is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                f"(torch.nn.Module or None expected)")
+            self._modules[name] = hooks.registered("module", self, name, value)
+        elif isinstance(value, Buffer) or name in d.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                f"(torch.nn.Buffer, torch.Tensor or None expected)")
+            persistent = value.persistent if isinstance(value, Buffer) else \
+                name not in self._non_persistent_buffers_set
+            self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
-
-    def _replace_parameter(self, name, value):
-        """``module.weight = value``: a Parameter (of any shape, as torch) or None."""
-        if value is not None and not isinstance(value, Parameter):
-            raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} "
-                            f"(a Parameter or None expected); to change its values in place "
-                            f"use `with no_grad(): module.{name}.copy_(value)`")
-        self._parameters[name] = value
 
     def __getattr__(self, name):
         # only reached when normal lookup fails: parameters and children live in the dicts
@@ -206,15 +225,15 @@ class Module:
         if name not in self._parameters and hasattr(self, name):
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
-            from ..functions.interop import typename
-            raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                             f"(torch.nn.Parameter or None required)")
         if param is not None and param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
                              f"parameters must be created explicitly. To express '{name}' as a "
                              f"function of another Tensor, compute the value in the forward() "
                              f"method.")
-        self._parameters[name] = param
+        self._parameters[name] = param if param is None else \
+            hooks.registered("parameter", self, name, param)
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a buffer: a Tensor that belongs to the module's state (saved by
@@ -228,66 +247,82 @@ class Module:
             raise KeyError('buffer name can\'t contain "."')
         if name == "":
             raise KeyError('buffer name can\'t be empty string ""')
-        if name not in self._buffers and (hasattr(type(self), name) or name in self.__dict__
-                                          or name in self._parameters
-                                          or name in self._modules):
+        if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer "
                             f"'{name}' (torch Tensor or None required)")
         if isinstance(tensor, Buffer):     # (as torch: a plain Tensor is kept)
             tensor = tensor._plain()
-        self._buffers[name] = tensor
+        self._buffers[name] = hooks.registered("buffer", self, name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """Add ``module`` (or None) as the child ``name``: a new name (not an attribute the
+        module has already, unless a child's), without dots, not empty — torch's KeyErrors."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
         if not isinstance(name, str):
-            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+            raise TypeError(f"module name should be a string. Got {_typename(name)}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
         if "." in name:
             raise KeyError(f"module name can't contain \".\", got: {name}")
-        self.__dict__.pop(name, None)
-        self._modules[name] = module
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
+        self._modules[name] = hooks.registered("module", self, name, module)
 
     register_module = add_module
 
     def set_submodule(self, target, module, strict=False):
         """Put ``module`` at the dotted path ``target``; its parent must exist, and with
-        ``strict`` so must the module it replaces (torch's AttributeErrors otherwise)."""
+        ``strict`` so must the module it replaces (torch's ValueErrors and AttributeErrors
+        otherwise)."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
         parent_path, _, name = target.rpartition(".")
         parent = self.get_submodule(parent_path)
-        if strict and (name not in parent._modules or parent._modules[name] is None):
+        if strict and not hasattr(parent, name):
             raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
         setattr(parent, name, module)
 
     def get_parameter(self, target):
         """The Parameter at the dotted path ``target`` (``"0.weight"``)."""
-        return self._get_tensor(target, "_parameters", "an nn.Parameter")
+        module, name = self._get_owner(target)
+        if not isinstance(getattr(module, name), Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return getattr(module, name)
 
     def get_buffer(self, target):
         """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
-        return self._get_tensor(target, "_buffers", "a buffer")
+        module, name = self._get_owner(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(module, name)
 
-    def _get_tensor(self, target, table, what):
+    def _get_owner(self, target):
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
         if not hasattr(module, name):
             raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
-        if name not in getattr(module, table):
-            raise AttributeError(f"`{name}` is not {what}")
-        return getattr(module, name)
+        return module, name
 
     def get_submodule(self, target):
         """The descendant at the dotted path ``target`` (``"transformer.h.0"``)."""
         module = self
         for item in target.split(".") if target else ():
-            if item not in module._modules or module._modules[item] is None:
+            if not hasattr(module, item):
                 raise AttributeError(f"{type(module).__name__} has no attribute `{item}`")
-            module = module._modules[item]
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
     # ------------------------------------------------------------------ running
@@ -303,7 +338,7 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         with module_scope(self):
-            if "_forward_hooks" in self.__dict__:      # (some hook was registered once)
+            if hooks.any_hooks(self.__dict__):
                 return hooks.call_with_hooks(self, args, kwargs)
             return self.forward(*args, **kwargs)
 
@@ -380,7 +415,8 @@ class Module:
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         """Yield ``("bn1.running_mean", Tensor)`` pairs (persistent or not)."""
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for mod_name, module in modules:
             for name, b in module._buffers.items():
                 if b is None or (remove_duplicate and id(b) in seen):
@@ -552,12 +588,21 @@ class Module:
             if t is not None and key not in self._non_persistent_buffers_set:
                 yield key, t
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An ordered ``{name: Tensor}`` of every parameter and persistent buffer, keyed like
         torch (``conv1.weight``, ``bn1.running_mean``). The Tensors share memory with the
         module's (as torch's do); ``keep_vars=True`` returns the Parameters themselves.
-        State-dict hooks run as torch's (see :mod:`.state_dict`)."""
+        State-dict hooks run as torch's (see :mod:`.state_dict`). Positional arguments
+        (``destination, prefix, keep_vars``) still work, with torch's FutureWarning."""
         from .state_dict import state_dict
+        if args:
+            import warnings
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == "" else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
         return state_dict(self, destination, prefix, keep_vars)
 
     def register_state_dict_pre_hook(self, hook):
@@ -566,12 +611,31 @@ class Module:
 
     def register_state_dict_post_hook(self, hook):
         """``hook(module, state_dict, prefix, local_metadata)`` after it (edits in place)."""
+        if getattr(hook, "_from_private_api", False):
+            raise RuntimeError(f"Cannot register the same function as the state dict post hook "
+                               f"that was previously registered via {hook}")
+        hook._from_public_api = True
+        return hooks.register_table(self, "_state_dict_hooks", hook)
+
+    def _register_state_dict_hook(self, hook):
+        """torch's older (private) post-hook: as the public one, but a dict it returns
+        replaces the state dict when this is the module ``state_dict()`` was called on."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError("Cannot register the same function as the state dict post hook "
+                               "that was previously registered via "
+                               "register_state_dict_post_hook")
         return hooks.register_table(self, "_state_dict_hooks", hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)`` before loading (may edit the dict and the lists)."""
         return hooks.register_table(self, "_load_state_dict_pre_hooks", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """torch's private form: ``hook(state_dict, prefix, ...)``, the module first only
+        ``with_module``."""
+        return hooks.register_table(self, "_load_state_dict_pre_hooks",
+                                    hook if with_module else hooks.WithoutModule(hook))
 
     def register_load_state_dict_post_hook(self, hook):
         """``hook(module, incompatible_keys)`` after loading (may edit the key lists)."""

@@ -26,12 +26,14 @@ def state_dict(module, destination=None, prefix="", keep_vars=False):
     if destination is None:
         destination = OrderedDict()
         destination._metadata = OrderedDict()
-    _save(module, destination, prefix, keep_vars)
-    return destination
+    return _save(module, destination, prefix, keep_vars)
 
 
 def _save(module, destination, prefix, keep_vars):
-    """One module's part, in torch's order (recursive: a module tree is shallow)."""
+    """One module's part, in torch's order (recursive: a module tree is shallow). Returns the
+    dict: a hook registered with torch's private ``_register_state_dict_hook`` may return a
+    new one, which counts for the module ``state_dict()`` was called on (a child's result is
+    dropped, as in torch)."""
     local_metadata = dict(version=module._version)
     if hasattr(destination, "_metadata"):
         destination._metadata[prefix[:-1]] = local_metadata
@@ -48,8 +50,12 @@ def _save(module, destination, prefix, keep_vars):
         else:
             _save(child, destination, prefix + name + ".", keep_vars)
     for hook in hooks.get("_state_dict_hooks", {}).values():
-        if hook(module, destination, prefix, local_metadata) is not None:
-            raise RuntimeError("state_dict post-hook must return None")
+        result = hook(module, destination, prefix, local_metadata)
+        if result is not None:
+            if getattr(hook, "_from_public_api", False):
+                raise RuntimeError("state_dict post-hook must return None")
+            destination = result
+    return destination
 
 
 def load_state_dict(module, state_dict, strict=True, assign=False):
@@ -72,7 +78,7 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         if key in state_dict:
             _check(key, p, state_dict[key], problems, arrays)
     _raise(module, strict, missing, unexpected, problems, own, state_dict)
-    _copy(module, own, arrays, assign)
+    _copy(module, own, arrays, assign, state_dict)
     return IncompatibleKeys(missing, unexpected)
 
 
@@ -129,7 +135,8 @@ def load_own(m, state_dict, prefix, local_metadata, strict, missing_keys, unexpe
         else:
             missing_keys.append(prefix + key)
     _copy(m, {k: own[k] for k in arrays}, arrays,
-          local_metadata.get("assign_to_params_buffers", False))
+          local_metadata.get("assign_to_params_buffers", False),
+          {k: state_dict[prefix + k] for k in arrays})
     extra = prefix + "_extra_state"
     keeps_extra = type(m).set_extra_state is not Module.set_extra_state
     if keeps_extra:
@@ -180,27 +187,41 @@ def _raise(module, strict, missing, unexpected, problems, own, state_dict):
                            + "\n\t".join(problems))
 
 
-def _copy(module, own, arrays, assign):
+def _copy(module, own, arrays, assign, sources):
     if assign:
-        _assign(module, arrays)
+        _assign(module, arrays, sources)
         return
     with no_grad():
         for key, arr in arrays.items():
             own[key].copy_(arr.astype(own[key].dtype, copy=False))
 
 
-def _assign(module, arrays):
-    """The given arrays become the tensors of their keys: a parameter a new Parameter on the
-    array (the old one's requires_grad), a buffer a Tensor on it (no copy: as torch's assign,
-    the module then shares the state dict's memory and dtype)."""
+def _assign(module, arrays, sources):
+    """The state dict's tensors become the module's, as torch's ``assign=True``: a buffer is
+    the state dict's Tensor itself, a parameter that Tensor if it is a Parameter (given the
+    old one's requires_grad) or a new Parameter over its memory; values that are not our
+    Tensors (NumPy arrays, torch tensors) become Tensors over their arrays. No copy: the module
+    then shares the state dict's memory and dtype."""
+    def value(key):
+        source = sources[key]
+        if isinstance(source, Tensor) and source.shape == arrays[key].shape:
+            return source
+        return Tensor._of(arrays[key])
+
     stack = [("", module)]
     while stack:
         prefix, m = stack.pop()
-        for table, make in ((m._parameters, lambda a, old: Parameter(
-                a, requires_grad=old.requires_grad)), (m._buffers, lambda a, old: Tensor._of(a))):
-            for name, old in list(table.items()):
-                if old is not None and prefix + name in arrays:
-                    setattr(m, name, make(arrays[prefix + name], old))
+        for name, old in list(m._parameters.items()):
+            if old is not None and prefix + name in arrays:
+                new = value(prefix + name)
+                if isinstance(new, Parameter):
+                    new.requires_grad_(old.requires_grad)
+                else:
+                    new = Parameter(new, requires_grad=old.requires_grad)
+                setattr(m, name, new)
+        for name, old in list(m._buffers.items()):
+            if old is not None and prefix + name in arrays:
+                setattr(m, name, value(prefix + name))
         stack.extend((prefix + k + ".", child) for k, child in m._modules.items()
                      if child is not None)
 

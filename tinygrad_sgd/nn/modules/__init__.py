@@ -9,7 +9,7 @@ import sys
 import types
 
 from .. import (activation, adaptive_softmax, attention, channelshuffle, container, conv,
-                distance, dropout, instancenorm, lazy, linear, linear_cross_entropy, loss_ctc,
+                distance, dropout, hooks, instancenorm, lazy, linear, linear_cross_entropy, loss_ctc,
                 losses, module, normalization, padding, pixelshuffle, pooling, pooling_more,
                 rnn, sparse, syncbatchnorm, transformer, upsampling)
 
@@ -18,7 +18,13 @@ __all__ = ["SUBMODULES"]
 # torch's submodule -> (library module, names): torch's __all__ there plus the private base
 # classes user code subclasses or checks with isinstance (_ConvNd, _BatchNorm, _Loss, ...)
 SUBMODULES = {
-    "module": [(module, ["Module"])],
+    "module": [(module, ["Module"]),
+               (hooks, ["RemovableHandle", "register_module_forward_pre_hook",
+                        "register_module_forward_hook", "register_module_full_backward_pre_hook",
+                        "register_module_full_backward_hook",
+                        "register_module_module_registration_hook",
+                        "register_module_parameter_registration_hook",
+                        "register_module_buffer_registration_hook"])],
     "linear": [(linear, ["Bilinear", "Identity", "Linear"]), (lazy, ["LazyLinear"])],
     "conv": [(conv, ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
                      "ConvTranspose3d", "_ConvNd"]),
@@ -101,7 +107,7 @@ for _name, _sources in SUBMODULES.items():
     globals()[_name] = _space
     if _name != "lazy":           # (torch.nn.modules holds every class but LazyModuleMixin)
         for _n in dir(_space):
-            if not _n.startswith("__"):
+            if not _n.startswith(("__", "register_", "RemovableHandle")):    # (as torch's)
                 globals()[_n] = getattr(_space, _n)
         __all__ += _space.__all__
 del _name, _sources, _space, _n
