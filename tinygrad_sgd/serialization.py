@@ -3,12 +3,14 @@ format.
 
 What a file holds
 -----------------
-``save`` writes the zip archive that torch 2.x's ``torch.save`` writes (:mod:`.serialization_torch`):
-real PyTorch's ``torch.load`` reads it, ``weights_only=True`` (its default) included; arrays
-go in as torch tensors, Parameters as Parameters, views of one array over one storage. What
-may be saved: nested dicts (string or integer keys, OrderedDicts kept), lists and tuples of
-arrays (our Tensors, NumPy arrays, torch tensors), numbers, strings, booleans and None —
-anything else is refused, naming where it is.
+``save`` writes the zip archive that torch 2.x's ``torch.save`` writes
+(:mod:`.serialization_torch`): real PyTorch's ``torch.load`` reads it, ``weights_only=True``
+(its default) included; arrays go in as torch tensors, Parameters as Parameters, views of one
+array over one storage. What may be saved is what ``weights_only=True`` reads: nested dicts
+(string or integer keys; OrderedDicts, with a state_dict's ``_metadata``, and Counters kept),
+lists, tuples and sets of arrays (our Tensors, NumPy arrays, torch tensors), numbers,
+strings, bytes, booleans, None, dtypes, devices and Sizes — anything else is refused, naming
+where it is.
 
 ``load`` reads those files and what ``torch.save`` wrote, building only what a checkpoint of
 weights holds (as torch's ``weights_only=True``: a pickled model is refused, so loading a
@@ -25,11 +27,12 @@ import json
 import os
 import pickle
 import tempfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
 from . import serialization_torch as _torch_format
+from .dtypes import DType
 from .nn.module import Parameter
 from .tensor import Tensor
 
@@ -57,10 +60,15 @@ def _array_of(value):
 
 
 def _checked(value, path):
-    """``value`` as it will be pickled: dicts (OrderedDicts kept), lists and tuples of what a
-    checkpoint may hold — arrays (our Tensors and Parameters, NumPy arrays and torch tensors,
-    all written as torch tensors), numbers, strings, booleans, None — with NumPy scalars and
-    integer keys made plain; anything else refused, naming where it is."""
+    """``value`` as it will be pickled: dicts (OrderedDicts with a state_dict's ``_metadata``,
+    and Counters, kept), lists, tuples and sets of what a checkpoint may hold — arrays (our
+    Tensors and Parameters, NumPy arrays and torch tensors, all written as torch tensors),
+    numbers (complex too), strings, bytes, booleans, None, dtypes, devices, Sizes and
+    ``strided`` — with NumPy scalars and integer keys made plain; anything else refused, naming
+    where it is. (What torch's ``torch.load(weights_only=True)`` reads.)"""
+    from .device import device
+    from .memory_layout import layout
+    from .size import Size
     where = "/".join(path) or "<root>"
     arr = _array_of(value)
     if arr is not None:
@@ -76,20 +84,34 @@ def _checked(value, path):
                                 f"key {k!r} at {where}")
             k = k if isinstance(k, str) else int(k)
             items.append((k, _checked(v, path + [str(k)])))
-        return OrderedDict(items) if isinstance(value, OrderedDict) else dict(items)
+        if isinstance(value, Counter):       # (a MultiStepLR's milestones)
+            return Counter(dict(items))
+        if not isinstance(value, OrderedDict):
+            return dict(items)
+        out = OrderedDict(items)
+        if isinstance(getattr(value, "_metadata", None), dict):    # a state_dict's versions
+            out._metadata = _checked(value._metadata, path + ["_metadata"])
+        return out
+    if isinstance(value, (Size, DType, device, layout)):
+        return value
     if isinstance(value, (list, tuple)):
         items = [_checked(v, path + [str(i)]) for i, v in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, set):
+        return {_checked(v, path + [str(v)]) for v in value}
     if isinstance(value, np.generic):
         value = value.item()
-    if value is None or type(value) in (bool, int, float, str):
+    if value is None or type(value) in _PLAIN:
         return value
-    if isinstance(value, (bool, int, float, str)):       # (a subclass: its plain value)
-        return (bool if isinstance(value, bool) else int if isinstance(value, int) else
-                float if isinstance(value, float) else str)(value)
+    plain = next((t for t in _PLAIN if isinstance(value, t)), None)
+    if plain is not None:                                # (a subclass: its plain value)
+        return plain(value)
     raise TypeError(f"save: cannot save a {type(value).__name__} (at {where}); a checkpoint "
-                    f"holds dicts, lists, tuples, arrays/Tensors, numbers, strings, booleans "
-                    f"and None")
+                    f"holds dicts, lists, tuples, sets, arrays/Tensors, numbers, strings, "
+                    f"bytes, booleans, None, dtypes and devices")
+
+
+_PLAIN = (bool, int, float, complex, str, bytes, bytearray)
 
 
 def _decode(node, npz, where, loaded=None):
@@ -132,14 +154,16 @@ class MissingDirectoryError(FileNotFoundError, RuntimeError):
 
 def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
-    """Save ``obj`` — a state_dict, an optimizer's state_dict, or any nesting of dicts, lists
-    and tuples holding arrays (our Tensors, NumPy arrays, torch tensors), numbers, strings,
-    booleans and None — to ``f`` (a path, written atomically; or a writable binary file
-    object), in **torch's own format**: the zip archive torch 2.x's ``torch.save`` writes, which
-    PyTorch's ``torch.load`` reads (``weights_only=True`` included) — arrays as torch tensors
-    (NumPy arrays too), Parameters as Parameters, views of one array sharing one storage
-    (:mod:`.serialization_torch`). The file name is used as given (no extension is added).
-    torch's other arguments choose how it pickles: they are taken, and change nothing here
+    """Save ``obj`` — a state_dict (its ``_metadata`` kept), an optimizer's or a scheduler's
+    state_dict, or any nesting of dicts, lists, tuples and sets holding arrays (our Tensors,
+    NumPy arrays, torch tensors), numbers, strings, bytes, booleans, None, dtypes, devices and
+    Sizes: what torch's ``weights_only=True`` reads — to ``f`` (a path, written atomically;
+    or a writable binary file object), in **torch's own format**: the zip archive torch
+    2.x's ``torch.save`` writes, which PyTorch's ``torch.load`` reads (``weights_only=True``
+    included) — arrays as torch tensors (NumPy arrays too), Parameters as Parameters, views of
+    one array sharing one storage (:mod:`.serialization_torch`). The file name is used as
+    given (no extension is added); the archive's folder is named as torch names it. torch's
+    other arguments choose how it pickles: they are taken, and change nothing here
     (``_use_new_zipfile_serialization=False`` too writes the zip format)."""
     obj = _checked(obj, [])
     if hasattr(f, "write"):
@@ -155,8 +179,7 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     try:
         os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600; a file follows the umask
         with os.fdopen(fd, "wb") as out:
-            _torch_format.save_torch_checkpoint(    # (torch names the archive's folder so)
-                obj, out, os.path.splitext(os.path.basename(path))[0] or "archive")
+            _torch_format.save_torch_checkpoint(obj, out, _torch_format.archive_name(path))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -201,9 +224,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
          **pickle_load_args):
     """Load what :func:`save` wrote. Arrays come back as **our Tensors** (dtype as saved;
     Parameters as Parameters, ``requires_grad`` as saved; a tensor saved twice as one
-    object; views of one tensor, though, as separate copies, where torch keeps them sharing
-    memory), ready for ``model.load_state_dict`` or
-    ``optimizer.load_state_dict``; dict keys, lists, tuples and plain values as saved.
+    object; views of one tensor sharing memory, as torch's — in an old ``.npz`` checkpoint,
+    as separate copies), ready for ``model.load_state_dict`` or
+    ``optimizer.load_state_dict``; dict keys, lists, tuples and plain values as saved
+    (dtypes, devices and Sizes as ours).
 
     torch's arguments: ``map_location`` — ``None``, ``"cpu"``, a CPU device, a dict of
     locations or a function ``(tensor, "cpu") -> tensor or None`` as torch's is called (every
@@ -228,8 +252,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         raise FileNotFoundError(f"tinygrad_sgd.load: no such file: {name}")
     if _torch_format.is_torch_checkpoint(f):
         try:
-            loaded = _torch_format.load_torch_checkpoint(
-                f, name, _cuda_error() if map_location is None else None)
+            loaded = _torch_format.load_torch_checkpoint(f, name, _location_check(map_location))
         except (CheckpointError, RuntimeError, FileNotFoundError, PermissionError):
             raise
         except Exception as e:  # a damaged archive, a pickle cut short, ...
@@ -299,12 +322,38 @@ def _cuda_error():
                         "map_location=tinygrad_sgd.device('cpu') to map your storages to the CPU.")
 
 
-def _placed(value, place):
-    """``value`` with ``place`` applied to every Tensor in it (dicts, lists, tuples)."""
+def _location_check(map_location):
+    """A function of a storage's saved location ("cuda:0") that raises torch's error where
+    ``map_location`` (None, or a dict from saved locations to others) leaves it off the CPU; a
+    device or a function given puts every storage on the CPU (checked by :func:`_placement`)."""
+    if map_location is not None and not isinstance(map_location, dict):
+        return None
+
+    def check(location):
+        target = location if map_location is None else map_location.get(location, location)
+        kind = getattr(target, "type", None) or str(target).partition(":")[0]
+        if kind == "cuda":
+            raise _cuda_error()
+        if kind != "cpu":
+            raise RuntimeError(f"a tensor saved on {location!r} (mapped to {target!r}): "
+                               f"tinygrad_sgd's tensors live on the CPU only")
+    return check
+
+
+def _placed(value, place, done=None):
+    """``value`` with ``place`` applied to every Tensor in it (dicts — OrderedDicts with their
+    ``_metadata`` and Counters kept —, lists, tuples); a Tensor found twice is placed once."""
+    done = {} if done is None else done
     if isinstance(value, Tensor):
-        return place(value)
+        if id(value) not in done:
+            done[id(value)] = (value, place(value))
+        return done[id(value)][1]
     if isinstance(value, dict):
-        return {k: _placed(v, place) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_placed(v, place) for v in value)
+        out = type(value)() if type(value) in (dict, OrderedDict, Counter) else {}
+        out.update((k, _placed(v, place, done)) for k, v in value.items())
+        if hasattr(value, "_metadata"):
+            out._metadata = value._metadata
+        return out
+    if type(value) in (list, tuple):
+        return type(value)(_placed(v, place, done) for v in value)
     return value
