@@ -360,5 +360,7 @@ def test_amp_modules_through_the_runner():
         assert shim.amp.GradScaler is tg.amp.GradScaler
         assert shim.cuda.amp.GradScaler is cuda_amp.GradScaler
         assert importlib.import_module("torch.cuda.amp").GradScaler is cuda_amp.GradScaler
-        with pytest.raises(NotImplementedError, match="torch.amp.autocast is not provided"):
-            shim.amp.autocast
+        assert shim.amp.autocast is tg.amp.autocast and shim.autocast is tg.autocast
+        assert importlib.import_module("torch.cpu.amp").autocast is tg.cpu.amp.autocast
+        with pytest.raises(NotImplementedError, match="torch.amp.custom_fwd is not provided"):
+            shim.amp.custom_fwd

@@ -118,8 +118,11 @@ def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
-                "distributions", "testing"):
+                "distributions", "testing", "cpu"):
         return importlib.import_module(f".{name}", __name__)
+    if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):   # (torch.amp's)
+        from .amp import autocast_mode
+        return getattr(autocast_mode, name)
     if name in ("_standard_gamma", "_standard_gamma_grad", "_sample_dirichlet",
                 "_dirichlet_grad", "binomial"):      # torch's gamma-family samplers
         from .distributions import _gamma_ops

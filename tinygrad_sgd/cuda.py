@@ -33,3 +33,11 @@ def synchronize(device=None) -> None:
     """Wait for a GPU: torch's CPU build fails here, and so does this library."""
     from .device import not_compiled_with_cuda
     not_compiled_with_cuda()
+
+
+def __getattr__(name):
+    # torch.cuda.amp (its deprecated GradScaler and autocast), imported on first use
+    if name == "amp":
+        from .amp import cuda_amp
+        return cuda_amp
+    raise AttributeError(f"module 'tinygrad_sgd.cuda' has no attribute {name!r}")

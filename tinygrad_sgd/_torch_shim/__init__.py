@@ -107,6 +107,8 @@ MODULES = {
     "torch.version": Row("tinygrad_sgd._torch_shim.version", frozenset({"TorchVersion"})),
     "torch.cuda.amp": Row("tinygrad_sgd.amp.cuda_amp"),
     "torch.amp": Row("tinygrad_sgd.amp"),
+    "torch.cpu": Row("tinygrad_sgd.cpu"),
+    "torch.cpu.amp": Row("tinygrad_sgd.cpu.amp"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.special": Row("tinygrad_sgd.special"),
     "torch.distributions": Row("tinygrad_sgd.distributions"),

@@ -1,8 +1,9 @@
-"""``torch.amp``: gradient scaling for mixed-precision training (:class:`GradScaler`).
-
-``autocast`` is not here: running matmuls and convolutions in float16/bfloat16 under a context
-manager is a dtype policy this library does not have (and NumPy has no bfloat16).
+"""``torch.amp``: gradient scaling for mixed-precision training (:class:`GradScaler`) and
+``autocast`` as far as a CPU-only library can be torch (:mod:`.autocast_mode`: another
+device's autocast or a disabled one changes nothing, as in torch; the CPU's, which would run
+matmuls and convolutions in bfloat16/float16, is refused).
 """
+from .autocast_mode import autocast
 from .grad_scaler import GradScaler
 
-__all__ = ["GradScaler"]
+__all__ = ["GradScaler", "autocast"]
