@@ -26,7 +26,8 @@ def _run(lib, make, probe=None):
 
 
 CASES = [
-    ("cuda", lambda lib: lib.autocast(device_type="cuda"), lambda lib: lib.is_autocast_enabled("cuda")),
+    ("cuda", lambda lib: lib.autocast(device_type="cuda"),
+     lambda lib: lib.is_autocast_enabled("cuda")),
     ("cuda default probe", lambda lib: lib.autocast("cuda"), lambda lib: lib.is_autocast_enabled()),
     ("amp.autocast cuda off", lambda lib: lib.amp.autocast("cuda", enabled=False), None),
     ("cuda.amp", lambda lib: lib.cuda.amp.autocast(), lambda lib: lib.is_autocast_enabled("cuda")),
