@@ -1,7 +1,8 @@
 """Three more of torch's in-place samplers, bit for bit as torch's CPU kernels draw them
 (from the same generator as :mod:`.random`, one float64 draw per element, in order):
 
-* ``cauchy_(median=0, sigma=1)``: ``median + sigma·tan(π(u − ½))``;
+* ``cauchy_(median=0, sigma=1)``: ``median + sigma·tan(π(u − ½))``, u clipped to
+  ``[ε, 1 − ε]`` and the last multiply-add fused (one rounding), as torch's compiled kernel;
 * ``geometric_(p)``: the number of Bernoulli(p) trials up to the first success,
   ``⌈log u / log(1 − p)⌉`` (integer tensors too);
 * ``log_normal_(mean=1, std=2)``: ``exp(z)`` for z ~ N(mean, std²), z drawn as torch's
@@ -18,6 +19,7 @@ import numpy as np
 
 from ..kernels import libm
 from ..random.box_muller import normal_scalar_path
+from ..random.exact import fma64
 from ..random.generator import _gen, _uniform01_f64
 from ..tensor import Tensor
 from .inplace import _dtype_name
@@ -72,9 +74,12 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _continuous("cauchy_", self.dtype, "Cauchy")
 
     def draw(shape, dtype):
-        u = _uniform01_f64(_gen(generator), math.prod(shape))
+        eps = np.finfo(np.float64).eps      # torch's transformation::cauchy clips u first
+        u = np.clip(_uniform01_f64(_gen(generator), math.prod(shape)), eps, 1.0 - eps)
         tan = _c_library("tan", math.tan, np.tan, math.pi * (u - 0.5))
-        return _to(median + sigma * tan, dtype).reshape(shape)
+        # `median + sigma * tan(...)` is compiled to one fused multiply-add: one rounding
+        out = fma64(np.full_like(tan, sigma), tan, np.full_like(tan, median))
+        return _to(out, dtype).reshape(shape)
     return _fill(self, "cauchy_", draw)
 
 

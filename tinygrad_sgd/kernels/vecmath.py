@@ -111,6 +111,11 @@ def fma64(a, b, c):
             other = np.nextafter(r, np.where(w > 0, np.inf, -np.inf))
             past = maybe & (w == (other - r) * 0.5) & ((v > 0) == (w > 0))
             r = np.where(past, other, r)
+        # Dekker's splitting turns an infinite operand or an overflowing product into NaN:
+        # there the plain a * b + c is IEEE's answer (±inf, or NaN where fma gives NaN too)
+        bad = ~np.isfinite(r)
+        if np.any(bad):
+            r = np.where(bad, a * b + c, r)
     return r
 
 

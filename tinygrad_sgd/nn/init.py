@@ -17,6 +17,8 @@ import numpy as np
 
 from .. import random as R
 from ..autograd import no_grad
+from ..creation import dim_order, like_strides, torch_strides
+from ..functions.random import _contiguous
 from ..random.distributions import calculate_gain, kaiming_std
 from ..tensor import Tensor
 
@@ -87,7 +89,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     values outside [a, b] while [a, b] holds more than 30% of the mass, else rejection
     sampling; see :func:`tinygrad_sgd.random.trunc_normal`)."""
     _tensor(tensor, "trunc_normal_")
-    values = R.trunc_normal(tensor.shape, mean, std, a, b, tensor.dtype, generator)
+    own, like = torch_strides(tensor), like_strides(tensor)     # the tensor, empty_like(it)
+    layouts = [(dim_order(tensor.shape, st), _contiguous(tensor.shape, st)) for st in (own, like)]
+    values = R.trunc_normal(tensor.shape, mean, std, a, b, tensor.dtype, generator, layouts)
     with no_grad():
         return tensor.copy_(Tensor._of(values))
 
@@ -158,6 +162,8 @@ def orthogonal_(tensor, gain=1, generator=None):
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = R.normal((rows, cols), 0.0, 1.0, tensor.dtype, generator)
+    if flat.dtype == np.float16:    # drawn first, as torch, whose QR then refuses Half
+        raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -165,6 +171,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     if rows < cols:
         q = q.T
     with no_grad():
+        tensor.view(rows, cols)     # torch copies through this view: its error if there is none
         tensor.copy_(Tensor._of(np.ascontiguousarray(q).reshape(tensor.shape)))
         return tensor.mul_(gain)
 

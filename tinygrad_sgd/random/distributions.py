@@ -283,7 +283,7 @@ def _norm_cdf(x: float) -> float:
 
 
 def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=None,
-                 generator=None) -> np.ndarray:
+                 generator=None, layouts=None) -> np.ndarray:
     """``torch.nn.init.trunc_normal_(torch.empty(shape, dtype), mean, std, a, b)`` (torch 2.13).
 
     torch 2.13 no longer uses ``uniform_`` + ``erfinv_``. When [a, b] holds more than 30% of
@@ -294,22 +294,37 @@ def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=None,
     (whole tensors each round). Same draws here; a ``log`` within 1 ulp of its threshold can
     decide differently (torch uses SLEEF), so that branch is not guaranteed bit-exact (it
     matched in every test: 40 seeds x 2 000 samples x 2 dtypes).
+
+    ``layouts``: how the tensor torch fills is laid out, as two ``(order, contiguous)`` pairs
+    — its dims from the outermost in memory, and whether it is contiguous — the first for the
+    tensor itself (the first draw), the second for ``empty_like`` of it (every later draw:
+    torch's redraws go into such buffers). Each draw is made in that order (and a normal that
+    is not contiguous element by element, torch's path for it). None: a contiguous tensor.
     """
     dt = _float_dtype(dtype, "normal_kernel_cpu")
     shape = _shape(shape)
     gen = _gen(generator)
+    first, rest = layouts or ((tuple(range(len(shape))), True),) * 2
+
+    def draw_normal(layout=rest):
+        order, contiguous = layout
+        return _in_order(shape, order, lambda s: normal(s, mean, std, dt, gen,
+                                                        serial=not contiguous))
+
+    def draw_uniform(low, high, layout=rest):
+        return _in_order(shape, layout[0], lambda s: uniform(s, low, high, dt, gen))
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     mass = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
     if mass > 0.3:
         lo, hi = dt.type(a), dt.type(b)
-        result = normal(shape, mean, std, dt, gen)
+        result = draw_normal(first)
         while True:
             outside = (result < lo) | (result > hi)
             if not outside.any():
                 return result
-            result = np.where(outside, normal(shape, mean, std, dt, gen), result)
+            result = np.where(outside, draw_normal(), result)
     mode = max(a, min(mean, b))
     log_peak = dt.type(-0.5 * ((mode - mean) / std) ** 2)
     m, s = dt.type(mean), dt.type(std)
@@ -319,14 +334,23 @@ def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=None,
         return (d * d) * dt.type(-0.5) - log_peak
 
     def reject(c):
-        u = uniform(shape, 0.0, 1.0, dt, gen)
+        u = draw_uniform(0.0, 1.0)
         log_u = libm.log(u.astype(np.float64)).astype(dt)
         return log_u > log_density(c)
 
-    result = uniform(shape, a, b, dt, gen)
+    result = draw_uniform(a, b, first)
     pending = reject(result)
     while pending.any():
-        candidates = uniform(shape, a, b, dt, gen)
+        candidates = draw_uniform(a, b)
         result = np.where(pending, candidates, result)
         pending = np.where(pending, reject(candidates), pending)
     return result
+
+
+def _in_order(shape, order, draw):
+    """``draw(shape)`` made in the dims ``order`` (outermost first): ``draw`` is called with
+    the permuted shape, its result transposed back."""
+    order = tuple(order)
+    if order == tuple(range(len(shape))):
+        return draw(shape)
+    return draw(tuple(shape[d] for d in order)).transpose(np.argsort(order))

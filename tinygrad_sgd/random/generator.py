@@ -157,6 +157,22 @@ class Generator:
                                    if buf[off + 36] else None)
         return self
 
+    def clone_state(self) -> Generator:
+        """A new generator in this one's state (seed, position, cached normal)."""
+        return Generator().set_state(self.state_bytes())
+
+    def graphsafe_get_state(self):
+        raise NotImplementedError("graphsafe_get_state is not supported in this Generator")
+
+    def graphsafe_set_state(self, state):
+        raise NotImplementedError("graphsafe_set_state is not supported in this Generator")
+
+    def get_offset(self):
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset):
+        raise RuntimeError("CPU Generator does not use offset")
+
     # ---------------------------------------------------------------- raw draws
     def _before_draw(self) -> None:
         """Tell each running ``func.vmap`` (its ``randomness`` mode) that a draw comes."""

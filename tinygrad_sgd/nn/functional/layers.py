@@ -360,6 +360,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         return integer_dropout(input, p, training, inplace)
     if not training or p == 0 or input.numel() == 0:
         return input
+    if input.ndim < 2 and p < 1:        # torch's make_feature_noise (p = 1 draws nothing)
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     shape = input.shape[:2] + (1,) * (input.ndim - 2) if input.ndim >= 2 else input.shape
     mask = R.dropout_mask(shape, p, input.dtype)
     return apply_mask(input, mask, p, "dropout2d", inplace)     # one node: dropout2d(p=...)
