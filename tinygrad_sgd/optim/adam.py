@@ -4,6 +4,7 @@ update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or dec
 from .. import kernels
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_betas, _check_nonnegative, _zeros
+from .tensor_hyper import _check_tensor_options, _squeeze, _update_tensor_betas
 
 __all__ = ["Adam", "AdamW"]
 
@@ -23,11 +24,16 @@ class Adam(Optimizer):
     The two divisions by ``1 − βᵗ`` are the bias corrections: m and v start at zero, so early
     on they underestimate the true averages. ``state[p]`` holds ``step`` (t, a 0-d tensor as
     torch's), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
+    ``lr`` and ``betas`` may be 0-d Tensors, computed with as torch computes with them (see
+    :mod:`.tensor_hyper`; with ``foreach=True`` refused, as torch refuses them).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_tensor_options(lr, betas, foreach, capturable)
+        if isinstance(betas, (tuple, list)) and len(betas) == 2:   # 1-element → 0-d, as torch
+            betas = tuple(_squeeze(b) for b in betas)
         super().__init__(params, dict(lr=lr, betas=_pair(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach,
@@ -41,7 +47,15 @@ class Adam(Optimizer):
         _check_betas(group)
         _check_nonnegative(group, "weight_decay", "weight_decay value")
 
+    def _begin_group(self, group, params):
+        if params and group["foreach"] and isinstance(group["lr"], Tensor) \
+                and not group["capturable"]:
+            raise RuntimeError("lr as a Tensor is not supported for capturable=False and "
+                               "foreach=True")
+
     def _update(self, p, g, group):
+        if isinstance(group["betas"][0], Tensor):
+            return _update_tensor_betas(self, p, g, group)
         lr, eps = float(group["lr"]), float(group["eps"])
         weight_decay = float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])

@@ -3,6 +3,7 @@ running (Polyak–Ruppert) average of the iterates (Polyak & Juditsky, 1992)."""
 from .. import kernels
 from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lr_value, _number,
                         _scalar, _set_scalar, _zeros)
+from .tensor_hyper import _torch_pow
 
 __all__ = ["ASGD"]
 
@@ -61,5 +62,5 @@ class ASGD(Optimizer):
             ax[...] = theta
         # torch.as_tensor of the Python number (the default dtype), then copied into the state
         # tensor (float64 for a float64 parameter's resumed state)
-        _set_scalar(state["eta"], _scalar(lr / ((1 + lambd * lr * step) ** alpha)).array)
+        _set_scalar(state["eta"], _scalar(lr / _torch_pow(1 + lambd * lr * step, alpha)).array)
         _set_scalar(state["mu"], _scalar(1 / max(1, step - t0)).array)

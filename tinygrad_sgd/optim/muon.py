@@ -9,14 +9,14 @@ product. A bfloat16 matmul's products are exact in float32 and its sums are floa
 both libraries, each in its own order (oneDNN's in torch, BLAS's here), so a near-tie can round
 to the other bfloat16 neighbour: the orthogonalised update agrees with torch's to a few
 bfloat16 units in the last place, most elements to the bit. The lerps and the last step
-θ − γ'·O are fused multiply-adds in torch: exact here in float32, within a last-bit
-rounding in float64.
+θ − γ'·O are fused multiply-adds in torch, and here.
 """
 import math
 
 import numpy as np
 
-from .optimizer import Optimizer, _lerp_, _number, _zeros
+from ..kernels.optim import add_scaled
+from .optimizer import Optimizer, _lerp_, _lr_value, _number, _zeros
 
 __all__ = ["Muon"]
 
@@ -140,7 +140,8 @@ class Muon(Optimizer):
             raise ValueError(f"Adjust learning rate function {fn} is not supported")
 
     def _update(self, p, g, group):
-        lr, momentum = float(group["lr"]), float(group["momentum"])
+        # a Tensor lr: torch computes 1 − γλ and the adjusted γ as 0-d tensor ops (float32)
+        lr, momentum = _lr_value(group["lr"]), float(group["momentum"])
         if g.ndim != 2:               # a 1-D parameter added later with add_param_group
             raise ValueError("Param gradient must be a 2D matrix")
         state = self.state.setdefault(p, {})
@@ -158,8 +159,5 @@ class Muon(Optimizer):
         adjusted_lr = _adjust_lr(lr, group["adjust_lr_fn"], p.shape)
         theta = p.array
         theta *= 1 - lr * float(group["weight_decay"])
-        if theta.dtype == np.float32:     # torch's add_ with alpha: one fused multiply-add
-            theta[...] = (theta.astype(np.float64)
-                          + np.float64(np.float32(-adjusted_lr)) * update).astype(np.float32)
-        else:
-            theta += -adjusted_lr * update.astype(theta.dtype)
+        # torch's add_(O, alpha=−γ'): one fused multiply-add, in float32 and in float64
+        add_scaled(theta, -float(adjusted_lr), update.astype(theta.dtype), out=theta)

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import kernels
 from .adam import _pair
-from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_
+from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _lr_value
 
 __all__ = ["RAdam"]
 
@@ -52,7 +52,8 @@ class RAdam(Optimizer):
         theta, state = p.array, self._step_state(p, "exp_avg", "exp_avg_sq")
         step = float(state["step"])
         if weight_decay != 0 and group["decoupled_weight_decay"]:
-            theta *= 1 - lr * weight_decay
+            # with a Tensor lr, 1 − γλ is a 0-d tensor op in lr's dtype (float32), as torch's
+            theta *= 1 - _lr_value(group["lr"]) * weight_decay
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
         _lerp_(m, g, 1 - beta1)
         v *= beta2
