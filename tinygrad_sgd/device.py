@@ -36,6 +36,13 @@ class device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __format__(self, spec):           # (as torch's: a spec is refused, in torch's words)
+        if spec:
+            from .printing import OPTIONS
+            raise TypeError(f"unsupported format string passed to {OPTIONS.namespace}.device."
+                            f"__format__")
+        return str(self)
+
     def __repr__(self):
         return f"device(type='{self.type}'" + (f", index={self.index})" if self.index
                                                is not None else ")")

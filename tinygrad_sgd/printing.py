@@ -182,8 +182,26 @@ def return_type(name, fields):
         items = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
         return f"{OPTIONS.namespace}.return_types.{name}(\n{items})"
 
+    base = namedtuple(name, fields)
+
+    def __new__(cls, *args, **kwargs):
+        """As torch's: ``return_types.max((values, indices))`` (one sequence) too."""
+        if len(args) == 1 and not kwargs and len(base._fields) > 1:
+            args = tuple(args[0])
+        return base.__new__(cls, *args, **kwargs)
+
     caller = sys._getframe(1)          # (a class ``return_types`` there: pickle finds it)
     where = caller.f_code.co_name
-    return type(name, (namedtuple(name, fields),), {
-        "__slots__": (), "__repr__": __repr__, "__module__": caller.f_globals["__name__"],
-        "__qualname__": name if where == "<module>" else f"{where}.{name}"})
+    n = len(base._fields)
+    return _ReturnTypeMeta(name, (base,), {
+        "__slots__": (), "__repr__": __repr__, "__new__": __new__,
+        "__module__": caller.f_globals["__name__"],
+        "__qualname__": name if where == "<module>" else f"{where}.{name}",
+        "n_fields": n, "n_sequence_fields": n, "n_unnamed_fields": 0})
+
+
+class _ReturnTypeMeta(type):
+    """The class prints as torch's: ``<class 'torch.return_types.max'>``."""
+
+    def __repr__(cls):
+        return f"<class '{OPTIONS.namespace}.return_types.{cls.__name__}'>"

@@ -1,5 +1,6 @@
 """``Tensor.shape`` as torch gives it: a tuple that prints as ``tinygrad_sgd.Size([2, 3])``."""
 
+import operator
 import sys
 
 __all__ = ["Size"]
@@ -15,16 +16,18 @@ class Size(tuple):
             n *= s
         return n
 
-    def __repr__(self):
+    def __repr__(self):      # (an item may be a NumPy integer: torch prints it as an int)
         from .printing import OPTIONS
-        return f"{OPTIONS.namespace}.Size({list(self)})"
+        return f"{OPTIONS.namespace}.Size({[operator.index(n) for n in self]})"
 
     def __format__(self, spec):
         """``print(x.shape)``, ``repr`` and a program's ``f"{x.shape}"`` give torch's
         ``tinygrad_sgd.Size([2, 3])``; inside the library's own f-strings (its error messages)
         a shape reads as the tuple it is, ``(2, 3)``."""
-        if spec:
-            return format(tuple(self), spec)
+        if spec:                 # (torch's words: the type as torch names it)
+            from .printing import OPTIONS
+            raise TypeError(f"unsupported format string passed to {OPTIONS.namespace}.Size."
+                            f"__format__")
         caller = sys._getframe(1).f_globals.get("__name__", "")
         if caller == "tinygrad_sgd" or caller.startswith("tinygrad_sgd."):
             return tuple.__repr__(self)

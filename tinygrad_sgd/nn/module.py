@@ -50,6 +50,8 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    __format__ = object.__format__      # (as torch: only a plain 0-d Tensor formats as a number)
+
     def __deepcopy__(self, memo):
         """As torch's: a new parameter over a copy of the values (its layout kept), with the
         same ``requires_grad`` — not its ``.grad`` (a copied model starts with none)."""
