@@ -23,6 +23,7 @@ from .distance import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .special_more import *  # noqa: F401,F403  (igamma, igammac)
 from .combine import *  # noqa: F401,F403
+from .searches import *  # noqa: F401,F403
 from .misc import *  # noqa: F401,F403
 from .matrix import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
@@ -31,7 +32,7 @@ from .build import *  # noqa: F401,F403
 from .nn_forms import *  # noqa: F401,F403  (torch.conv2d, torch.dropout, ...)
 from . import (elementwise, activation, reduce, scan, shape, linalg, index, scatter_gather,
                math, random, products, einsum_equation, distance, special, special_more,
-               combine, misc,
+               combine, searches, misc,
                statistics, integrate, build, nn_forms, matrix)
 from . import conversion  # noqa: F401  (to, float, cpu, type, view_as ...)
 from . import inplace  # noqa: F401  (attaches add_, __iadd__, ... to Tensor)
@@ -58,7 +59,7 @@ __all__ = (elementwise.__all__ + activation.__all__ + reduce.__all__ + scan.__al
            + _sort_all + shape.__all__
            + linalg.__all__ + index.__all__ + scatter_gather.__all__ + math.__all__
            + random.__all__ + products.__all__ + einsum_equation.__all__ + distance.__all__
-           + special.__all__ + combine.__all__ + misc.__all__ + matrix.__all__
+           + special.__all__ + combine.__all__ + searches.__all__ + misc.__all__ + matrix.__all__
            + special_more.__all__ + statistics.__all__ + integrate.__all__ + build.__all__ + nn_forms.__all__
            + inplace_more.__all__)
 __all__ += (scatter_more.__all__ + copies.__all__ + windows.__all__ + creation_more.__all__

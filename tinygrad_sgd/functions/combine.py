@@ -1,15 +1,10 @@
 """Combining and splitting tensors, and broadcasting helpers: hstack, vstack, dstack,
 column_stack, atleast_*d, broadcast_to, broadcast_tensors, block_diag, cartesian_prod, diff;
-the index-valued searches (searchsorted, bucketize, isin, unique_consecutive); and the matrix
-helpers mm, inner, vdot, addbmm, chain_matmul.
-
-(house: long file — the searches' NaN-aware binary search, torch's rule, pushed it past the
-limit; splitting the searches into their own module is the next step if it grows.)
+and the matrix helpers mm, inner, vdot, addbmm, chain_matmul. (The index-valued searches
+— searchsorted, bucketize, isin, unique_consecutive — are in :mod:`.searches`.)
 
 All are compositions of existing primitives (cat, reshape, expand, narrow, matmul): their
 gradients come from those, second order included. Index-valued results are plain tensors."""
-import math
-
 import numpy as np
 
 from .. import ops
@@ -18,7 +13,7 @@ from ..device import check_device
 from ..dtypes import as_dtype
 from ..size import Size
 from ..tensor import Tensor, tensor_method
-from .elementwise import not_implemented, result_type, torch_dtype_name
+from .elementwise import not_implemented, result_type
 from .index import narrow, tensor_split
 from .products import _C_NAME, addmm, dot, matmul_not_for_bool, tensordot
 from .shape import _tensor_list, cat, expand, reshape
@@ -26,8 +21,7 @@ from .shape import _tensor_list, cat, expand, reshape
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack",
            "dstack", "column_stack", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
            "hsplit", "vsplit", "dsplit", "block_diag", "cartesian_prod", "tril_indices",
-           "triu_indices", "ravel", "diff", "unique_consecutive", "searchsorted", "bucketize",
-           "isin", "mm", "inner", "vdot", "addbmm", "chain_matmul"]
+           "triu_indices", "ravel", "diff", "mm", "inner", "vdot", "addbmm", "chain_matmul"]
 
 
 # ---------------------------------------------------------------------------- atleast_*d
@@ -284,7 +278,8 @@ def ravel(input):
 @tensor_method
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """n-th forward difference along ``dim`` (``logical_xor`` of neighbours for bool), after
-    concatenating ``prepend`` and ``append`` (same number of dims as input)."""
+    concatenating ``prepend`` and ``append`` (same number of dims as input); n=0 gives a
+    copy of the input alone."""
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
@@ -301,6 +296,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             raise RuntimeError("diff expects prepend or append to be the same dimension as "
                                "input")
         parts.insert(0 if where == 0 else len(parts), extra)
+    if n == 0:                          # torch: a copy of the input, prepend/append unused
+        return input.clone()
     x = cat(parts, dim) if len(parts) > 1 else input
     for _ in range(n):
         m = x.shape[dim]
@@ -309,138 +306,6 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         hi, lo = narrow(x, dim, 1, m - 1), narrow(x, dim, 0, m - 1)
         x = hi.logical_xor(lo) if x.dtype == np.bool_ else hi - lo
     return x
-
-
-# ---------------------------------------------------------------------------- searches
-@tensor_method
-def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    """The input with each run of equal consecutive elements (or slices along ``dim``)
-    reduced to one; optionally the run index of every element and the run lengths."""
-    a = input.array
-    if dim is None:
-        flat = a.reshape(-1)
-        new = np.ones(flat.shape, bool)
-        new[1:] = flat[1:] != flat[:-1]
-        values = flat[new]
-        run = np.cumsum(new) - 1
-        inverse = run.reshape(a.shape)
-    else:
-        dim = normalize_dim(dim, input.ndim, "unique_consecutive")
-        moved = np.moveaxis(a, dim, 0).reshape(a.shape[dim], -1)
-        new = np.ones(moved.shape[0], bool)
-        new[1:] = np.any(moved[1:] != moved[:-1], axis=1)
-        values = np.compress(new, a, axis=dim)
-        inverse = np.cumsum(new) - 1
-    counts = np.diff(np.append(np.flatnonzero(new), new.shape[0]))
-    from .sort import no_derivative
-    out = [no_derivative(input, np.ascontiguousarray(values), "unique_consecutive")]
-    if return_inverse:
-        out.append(Tensor._of(inverse.astype(np.int64)))
-    if return_counts:
-        out.append(Tensor._of(counts.astype(np.int64)))
-    return out[0] if len(out) == 1 else tuple(out)
-
-
-def _search(seq, values, right, sorter, op):
-    """np.searchsorted row by row over the leading dims (seq 1-d: one search for all). With a
-    NaN in the data, torch's binary search instead (NumPy orders NaN last, torch's
-    comparisons are all false with NaN: :func:`_nan_search`)."""
-    side = "right" if right else "left"
-    if seq.dtype.kind == "f" and (np.isnan(seq).any() or np.isnan(values).any()):
-        if sorter is not None:
-            seq = np.take_along_axis(seq, sorter.reshape(seq.shape), axis=-1)
-        return _nan_search(seq, values, right)
-    if seq.ndim == 1:
-        s = seq if sorter is None else seq[sorter]
-        return np.searchsorted(s, values, side=side)
-    rows_s = seq.reshape(math.prod(seq.shape[:-1]), seq.shape[-1])
-    rows_v = values.reshape(rows_s.shape[0], math.prod(values.shape[-1:]))
-    out = np.empty(rows_v.shape, np.int64)
-    for i in range(rows_s.shape[0]):      # one NumPy search per row of the batch
-        s = rows_s[i] if sorter is None else rows_s[i][sorter.reshape(rows_s.shape)[i]]
-        out[i] = np.searchsorted(s, rows_v[i], side=side)
-    return out.reshape(values.shape)
-
-
-def _nan_search(seq, values, right):
-    """torch's binary search, all values at once: ``start`` moves past ``mid`` unless
-    ``seq[mid] >= v`` (``> v`` for right) — a NaN in seq counts as smaller than anything,
-    a NaN value ends past everything."""
-    n = seq.shape[-1]
-    rows = seq.reshape(math.prod(seq.shape[:-1]), n)
-    vals = values.reshape(rows.shape[0], values.size // max(rows.shape[0], 1))
-    start = np.zeros(vals.shape, np.int64)
-    end = np.full(vals.shape, n, np.int64)
-    while n and (start < end).any():
-        mid = (start + end) // 2
-        at = np.take_along_axis(rows, np.minimum(mid, n - 1), axis=1)
-        with np.errstate(invalid="ignore"):
-            past = ~(at > vals) if right else ~(at >= vals)
-        active = start < end
-        start = np.where(active & past, mid + 1, start)
-        end = np.where(active & ~past, mid, end)
-    return start.reshape(values.shape)
-
-
-def _common(seq, values):
-    if seq.dtype == values.dtype:
-        return seq, values
-    t = np.promote_types(seq.dtype, values.dtype)
-    return seq.astype(t), values.astype(t)
-
-
-def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
-                 sorter=None):
-    """Indices at which ``input``'s values would be inserted into the sorted last dim of
-    ``sorted_sequence`` (1-d, or with the same leading dims as ``input``) to keep it
-    sorted; ``right``/``side="right"`` puts them after equal values."""
-    op = "torch.searchsorted()"
-    if side is not None:
-        if side not in ("left", "right"):
-            raise RuntimeError(f"{op}: side can only be 'left' or 'right' but got {side}")
-        if right and side == "left":
-            raise RuntimeError(f"{op}: side and right can't be set to opposites, got side of "
-                               f"left while right was True")
-        right = side == "right"
-    seq = sorted_sequence.array
-    scalar = not isinstance(input, Tensor)
-    values = np.asarray(input) if scalar else input.array
-    if seq.ndim != 1 and (scalar or seq.shape[:-1] != values.shape[:-1]):
-        raise RuntimeError(f"{op}: boundaries tensor should be 1 dimension or the first N-1 "
-                           f"dimensions of boundaries tensor and input value tensor must "
-                           f"match, but we got boundaries tensor {list(seq.shape)} and input "
-                           f"value tensor {list(values.shape)}")
-    srt = None
-    if sorter is not None:
-        srt = sorter.array
-        if srt.shape != seq.shape:
-            raise RuntimeError(f"{op}: boundary and sorter must have the same size, but got "
-                               f"boundary tensor {list(seq.shape)}and got sorter tensor "
-                               f"{list(srt.shape)}")
-        if srt.dtype != np.int64:
-            raise RuntimeError(f"{op}: sorter must be a tensor of long dtype but got dtype "
-                               f"{torch_dtype_name(srt.dtype)}")
-        if srt.size and (srt.min() < 0 or srt.max() >= seq.shape[-1]):
-            raise RuntimeError(f"{op}: sorter index out of range")
-    seq, values = _common(seq, values)
-    idx = _search(seq, values, right, srt, op)
-    return Tensor._of(np.asarray(idx, np.int32 if out_int32 else np.int64))
-
-
-def bucketize(input, boundaries, *, out_int32=False, right=False):
-    """For each value, the index of the bucket of the 1-d ``boundaries`` it falls in:
-    boundaries[i-1] < x <= boundaries[i] (right=False) or boundaries[i-1] <= x < ... ."""
-    if boundaries.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
-                           f"{boundaries.ndim})")
-    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
-
-
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """Bool tensor of ``elements``' shape: which elements occur in ``test_elements``."""
-    a = elements.array if isinstance(elements, Tensor) else np.asarray(elements)
-    b = test_elements.array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
-    return Tensor._of(np.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
 # ---------------------------------------------------------------------------- matrix helpers

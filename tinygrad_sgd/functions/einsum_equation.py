@@ -41,9 +41,24 @@ def einsum(*args):
                             f"{type(op).__name__}")
     subs, out = _parse_einsum(equation, operands)
     dtype = _einsum_dtype(subs, out, operands)
+    if len(subs) == 1 and set(out) == set(subs[0]) and dtype == operands[0].dtype:
+        return _relabelled_view(operands[0], subs[0], out)
     result = ops.Einsum.apply(*operands, equation=",".join(subs) + "->" + out, dtype=dtype,
                               written=equation)
     return named(result, _einsum_node(subs, out), *operands)
+
+
+def _relabelled_view(x, sub, out):
+    """One operand and no label summed: torch's result is a view of it (diagonals for the
+    repeated labels, then a permute), and writing to it writes to the operand."""
+    labels = list(sub)
+    for c in sub:
+        if labels.count(c) > 1:
+            i = labels.index(c)
+            j = labels.index(c, i + 1)
+            x = x.diagonal(0, i, j)                 # (the diagonal's dim goes last)
+            labels = [d for k, d in enumerate(labels) if k not in (i, j)] + [c]
+    return x.permute([labels.index(c) for c in out])
 
 
 def _einsum_node(subs, out):

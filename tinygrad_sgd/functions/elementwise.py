@@ -201,6 +201,8 @@ def _scaled(a, b, alpha):
     if type(alpha) is int and alpha == 1:
         return b
     _check_alpha(a, alpha)
+    if a.dtype == bool:                 # a bool result takes alpha as a bool, as torch
+        alpha = bool(alpha)
     return b if alpha == 1 else mul(b, alpha)
 
 
@@ -211,6 +213,8 @@ def _check_alpha(a, alpha):
     if isinstance(alpha, (float, np.floating)) and a.dtype.kind in "biu":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
+    if not -128 < alpha < 128:          # alpha must fit the result's dtype (300 for int8)
+        checked_scalar(alpha, a.dtype)
 
 
 def _fused(a, alpha):

@@ -57,8 +57,13 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
                            f"the same shape as the input tensor excluding its innermost "
                            f"dimension, but got input with shape {list(a.shape) + [1]} and "
                            f"weight with shape {list(weight.shape)}")
+    if weight is not None and weight.dtype != dtype:
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "
+                           f"and weight tensor should have the same dtype, but got "
+                           f"input({_name(dtype).lower()}), and "
+                           f"weight({_name(weight.dtype).lower()})")
     if isinstance(bins, Tensor):
-        edges = bins.array.astype(dtype)
+        edges = _given_edges(bins, 0, dtype)
     else:
         if bins <= 0:
             raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
@@ -137,7 +142,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
 
 def _edges(col, bins, range, k, dtype):
     if isinstance(bins, Tensor):
-        return bins.array.astype(dtype)
+        return _given_edges(bins, k, dtype)
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
                            f"dimension {k}")
@@ -154,3 +159,18 @@ def _edges(col, bins, range, k, dtype):
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
     return _linspace(lo, hi, bins + 1, dtype)
+
+
+def _given_edges(bins, k, dtype):
+    """Dim ``k``'s edges given as a tensor: 1-d, at least two, in the input's dtype."""
+    if bins.ndim != 1:
+        raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got "
+                           f"{bins.ndim} dimensions in the bins tensor for dimension {k}")
+    if bins.dtype != dtype:
+        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
+                           f"same dtype, but got input with dtype {_name(dtype).lower()} and "
+                           f"bins for dimension {k} with dtype {_name(bins.dtype).lower()}")
+    if bins.numel() < 2:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins.numel() - 1} "
+                           f"for dimension {k}")
+    return bins.array.copy()

@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from ..dtypes import checked_scalar
 from ..tensor import Tensor, tensor_method
 from ..ops.math import Addcdiv, Addcmul
 from .elementwise import (ge, gt, le, lt, ne, not_implemented, require_tensors, result_type,
@@ -45,7 +46,10 @@ def _ternary(input, tensor1, tensor2, value, op):
     if dtype == bool:
         raise not_implemented(f"{op}_cpu_out", bool)
     if dtype.kind in "iu" and isinstance(value, numbers.Number):
-        value = int(value)            # an integer result truncates value, as torch
+        # an integer result truncates value, as torch, and refuses one it cannot hold
+        value = int(checked_scalar(value, dtype))
+    elif isinstance(value, numbers.Number):     # (held in float for float16 and float32)
+        checked_scalar(value, np.float64 if dtype == np.float64 else np.float32)
     cast = [t if t.dtype == dtype else t.to(dtype) for t in (input, tensor1, tensor2)]
     return cast, value
 

@@ -50,10 +50,6 @@ def index_put(input, indices, values, accumulate=False):
     if not isinstance(values, Tensor):
         raise TypeError(f"index_put(): argument 'values' (position 2) must be Tensor, not "
                         f"{type(values).__name__}")
-    if values.dtype != input.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{_dtype_name(input.dtype)} for the destination and "
-                           f"{_dtype_name(values.dtype)} for the source.")
     for i in indices:
         if i.dtype not in (np.int64, np.int32, np.uint8, np.bool_):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -66,10 +62,22 @@ def index_put(input, indices, values, accumulate=False):
                            "tensor use copy_ or add_)")
     index = torch_index(tuple(indices), input.shape)
     target = _indexed_shape(input.shape, index)
+    if not accumulate and values.numel() == 1 and len(indices) == 1 \
+            and indices[0].dtype in (np.bool_, np.uint8):
+        # torch's masked_fill_ shortcut: one mask and one value, written whatever its dtype
+        # and shape
+        if indices[0].dtype == np.uint8:
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
+                               "dtype unsigned char")
+        values = values.reshape(()).to(input.dtype)
     if values.ndim > len(target) or _broadcasts_to(values.shape, target) is False:
         raise RuntimeError(f"shape mismatch: value tensor of shape {_shape_text(values.shape)} "
                            f"cannot be broadcast to indexing result of shape "
                            f"{_shape_text(target)}")
+    if values.dtype != input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_dtype_name(input.dtype)} for the destination and "
+                           f"{_dtype_name(values.dtype)} for the source.")
     return IndexPut.apply(input, values, index, accumulate=bool(accumulate))
 
 

@@ -18,7 +18,6 @@ from ..tensor import Tensor, tensor_method
 from .elementwise import (float_input, float_operands, not_implemented, promote,
                           require_tensor, require_tensors, values)
 from ..ops import math as M
-from ..ops.math import Logaddexp
 from .reduce import sum as _sum
 
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "xlogy", "logit",
@@ -188,7 +187,7 @@ def xlog1py(input, other):
 @tensor_method
 def heaviside(input, values):
     """0 for x < 0, ``values`` where x = 0, 1 for x > 0 (not differentiable, as torch)."""
-    require_tensor(values, "heaviside", "values")
+    require_tensors("heaviside", input, values, names=("input", "values"))
     if input.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different "
                            "dtypes.")
@@ -213,13 +212,12 @@ def float_power(input, exponent):
 
 @tensor_method
 def logaddexp2(input, other):
-    """log₂(2^x + 2^y), computed stably."""
-    require_tensor(other, "logaddexp2")
+    """log₂(2^x + 2^y), computed stably (:class:`~tinygrad_sgd.ops.special.Logaddexp2`)."""
+    require_tensors("logaddexp2", input, other)
     a, b = promote(input, other)
     if a.dtype.kind != "f":
         raise not_implemented("logaddexp2_cpu", a.dtype)
-    ln2 = math.log(2.0)
-    return Logaddexp.apply(a * ln2, b * ln2) * (1.0 / ln2)
+    return S.Logaddexp2.apply(a, b)
 
 
 @tensor_method

@@ -1,5 +1,5 @@
 """Special functions as differentiable primitives: erf, erfc, erfinv, ndtri, lgamma, digamma,
-polygamma, xlogy, xlog1py, sinc, logit, and nansum's NaN-to-zero step.
+polygamma, xlogy, xlog1py, logaddexp2, sinc, logit, and nansum's NaN-to-zero step.
 
 Their numerics (NumPy has none of them) are kernels: :mod:`tinygrad_sgd.kernels.special`
 (float64, about an ulp; a float32 input is computed in float64 and rounded once).
@@ -15,7 +15,8 @@ from .elementwise import Elementwise, Where, keep_where
 from .math import Unary
 
 __all__ = ["Erf", "Erfc", "Erfcx", "Erfinv", "Ndtri", "LogNdtr", "Entr", "Lgamma", "Digamma",
-           "Polygamma", "Zeta", "I0", "I0e", "I1", "I1e", "Xlogy", "Xlog1py", "Sinc", "Logit",
+           "Polygamma", "Zeta", "I0", "I0e", "I1", "I1e", "Xlogy", "Xlog1py", "Logaddexp2", "Sinc",
+           "Logit",
            "NanToZero"]
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -252,6 +253,29 @@ class Xlog1py(Xlogy):
     inputs, rule = ("x", "y"), "z = x · log(1 + y)"
     derivatives = ("dz/dx = log(1 + y) (0 where x = 0, y ≤ −1)", "dz/dy = x / (1 + y)")
     log, pole = staticmethod(np.log1p), -1.0
+
+
+class Logaddexp2(Elementwise):
+    """torch's kernel: max(x, y) + log1p(2^−|x−y|)/ln 2 (x where x = y = ±inf), float16 in
+    float32 and rounded once."""
+    inputs, rule = ("x", "y"), "z = log₂(2ˣ + 2ʸ)"
+    derivatives = ("dz/dx = 1/(1 + 2^(y−x))", "dz/dy = 1/(1 + 2^(x−y))")
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        a, b = x.array, y.array
+        wide = np.float32 if a.dtype == np.float16 else a.dtype
+        a0, b0 = a.astype(wide, copy=False), b.astype(wide, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):
+            z = np.maximum(a0, b0) + np.log1p(np.exp2(-np.abs(a0 - b0))) * \
+                np.dtype(wide).type(1.0 / math.log(2.0))
+            z = np.where(np.isinf(a0) & (a0 == b0), a0, z)
+        return z.astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g / ((y - x).exp2() + 1.0) if self.needs_input_grad[0] else None,
+                g / ((x - y).exp2() + 1.0) if self.needs_input_grad[1] else None)
 
 
 class Sinc(Unary):
