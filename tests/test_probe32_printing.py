@@ -72,6 +72,8 @@ SIZE_DEVICE_CASES = {
     "size_format_empty_spec": lambda lib: f"{lib.Size([np.int64(2), 3])}",
     "device_format_spec": lambda lib: f"{lib.device('cpu'):>10}",
     "device_format_empty_spec": lambda lib: f"{lib.device('cpu')}|{lib.ones(1).device}",
+    "memory_formats": lambda lib: repr([lib.contiguous_format, lib.channels_last,
+                                        lib.preserve_format]),
 }
 
 

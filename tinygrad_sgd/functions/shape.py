@@ -427,7 +427,8 @@ class MemoryFormat:
         self.name, self.order = name, order
 
     def __repr__(self):
-        return f"tinygrad_sgd.{self.name}"
+        from ..printing import OPTIONS              # ("torch." in a torch program)
+        return f"{OPTIONS.namespace}.{self.name}"
 
 
 preserve_format = MemoryFormat("preserve_format", "K")
