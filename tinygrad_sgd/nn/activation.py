@@ -1,10 +1,10 @@
 """Activation layers: each forwards to the function of the same name in
 :mod:`tinygrad_sgd.nn.functional`."""
-import numpy as np
 
 from ..device import check_device
 from ..dtypes import default_float
 from . import functional as F
+from .linear import new_array
 from .module import Module, Parameter
 
 __all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "LeakyReLU",
@@ -99,10 +99,15 @@ class Hardswish(_Inplace):
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
+    def extra_repr(self):           # (torch's Hardswish and Hardsigmoid show no inplace flag)
+        return ""
+
 
 class Hardsigmoid(_Inplace):
     def forward(self, input):
         return F.hardsigmoid(input, self.inplace)
+
+    extra_repr = Hardswish.extra_repr
 
 
 class SELU(_Inplace):
@@ -152,11 +157,16 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+class _BoundsError(ValueError, AssertionError):
+    """Hardtanh's empty range: torch's AssertionError, and a ValueError as it is one."""
+
+
 class Hardtanh(Module):
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
-        if min_val > max_val:
-            raise ValueError("min_val cannot be greater than max_val")
+        if not max_val > min_val:       # (torch: a bare ``assert max_val > min_val``)
+            raise _BoundsError(f"{type(self).__name__}: max_val ({max_val}) must be greater "
+                               f"than min_val ({min_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):
@@ -193,7 +203,7 @@ class PReLU(Module):
         super().__init__()
         check_device(device)
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(np.full((num_parameters,), init, default_float(dtype)))
+        self.weight = Parameter(new_array((num_parameters,), default_float(dtype), init))
 
     def forward(self, input):
         return F.prelu(input, self.weight)

@@ -6,7 +6,7 @@ from ..device import check_device
 from ..dtypes import default_float
 from . import functional as F
 from .functional.conv import ntuple
-from .linear import positive_int, reset_like_torch
+from .linear import new_array, positive_int, reset_like_torch
 from .module import Module, Parameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -26,7 +26,9 @@ class _ConvNd(Module):
         super().__init__()
         check_device(device)
         name, n = type(self).__name__, self.dims
-        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+        if not isinstance(groups, int):             # (True is 1, as torch takes it)
+            raise TypeError(f"{name}: groups must be a positive integer, got {groups!r}")
+        if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer")
         self.in_channels = positive_int(in_channels, "in_channels", name)
         self.out_channels = positive_int(out_channels, "out_channels", name)
@@ -62,9 +64,9 @@ class _ConvNd(Module):
     def _make_parameters(self, shape, bias, dtype):
         """``weight`` of ``shape`` and ``bias`` (or None), then torch's initial draws (the lazy
         convolutions make uninitialized ones instead: :mod:`.lazy`)."""
-        self.weight = Parameter(np.empty(shape, dtype))
+        self.weight = Parameter(new_array(shape, dtype))
         if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype))
+            self.bias = Parameter(new_array((self.out_channels,), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -12,7 +12,7 @@ class _DropoutNd(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        if not isinstance(p, (int, float)) or not 0 <= p <= 1:    # (True/False: as 1/0)
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
         self.p, self.inplace = p, inplace
 

@@ -26,6 +26,20 @@ def positive_int(value, what, layer, zero=False):
     return int(value)
 
 
+def new_array(shape, dtype, fill=None):
+    """A parameter's or buffer's array of ``shape`` (``np.empty``, or ``np.full`` of ``fill``),
+    a negative size refused as torch's ``RuntimeError`` says it, not as NumPy's ValueError."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    for pos, size in enumerate(shape):
+        if not isinstance(size, (int, np.integer)):
+            raise TypeError(f"empty(): argument 'size' must be tuple of ints, but found element "
+                            f"of type {type(size).__name__} at pos {pos}")
+        if size < 0:
+            raise ShapeError(f"Trying to create tensor with negative dimension {size}: "
+                             f"{list(shape)}")
+    return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
+
+
 def reset_like_torch(weight, bias, fan_in):
     """torch's default for Linear and Conv: weight ~ kaiming_uniform(a=√5), which is
     U(−1/√fan_in, 1/√fan_in); bias ~ U(−1/√fan_in, 1/√fan_in)."""
@@ -72,18 +86,13 @@ class Bilinear(Module):
                  dtype=None):
         super().__init__()
         check_device(device)
-        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
-        self.out_features = int(out_features)
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
         dtype = default_float(dtype)
-        for what, n in (("in1_features", self.in1_features), ("in2_features", self.in2_features),
-                        ("out_features", self.out_features)):
-            if n < 0:       # torch: RuntimeError "Trying to create tensor with negative dimension"
-                raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
-                                   f"Bilinear {what}")
-        self.weight = Parameter(np.empty((self.out_features, self.in1_features,
-                                          self.in2_features), dtype))
+        self.weight = Parameter(new_array((self.out_features, self.in1_features,
+                                           self.in2_features), dtype))
         if bias:
-            self.bias = Parameter(np.empty((self.out_features,), dtype))
+            self.bias = Parameter(new_array((self.out_features,), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -142,7 +151,7 @@ class Unflatten(Module):
                 isinstance(s, int) and not isinstance(s, bool) for s in unflattened_size):
             raise TypeError(f"unflattened_size must be tuple of ints, but found element of "
                             f"type {type(unflattened_size).__name__} ")
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        self.dim, self.unflattened_size = dim, unflattened_size      # (a list kept, as torch)
 
     def forward(self, input):
         n = input.ndim

@@ -7,6 +7,7 @@ from ..device import check_device
 from ..dtypes import default_float
 from ..tensor import Tensor
 from . import functional as F
+from .linear import new_array
 from .module import Module, Parameter
 
 __all__ = ["LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm",
@@ -16,7 +17,7 @@ __all__ = ["LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", 
 def _shape(normalized_shape):
     if isinstance(normalized_shape, (int, np.integer)):
         return (int(normalized_shape),)
-    return tuple(int(s) for s in normalized_shape)
+    return tuple(int(s) if isinstance(s, (int, np.integer)) else s for s in normalized_shape)
 
 
 def _affine_parameters(module, shape, dtype, affine, bias):
@@ -24,11 +25,11 @@ def _affine_parameters(module, shape, dtype, affine, bias):
     (zeros) of ``shape``, or None in their place (``affine=False``; ``bias=False``: no
     shift)."""
     if affine:
-        module.weight = Parameter(np.ones(shape, dtype))
+        module.weight = Parameter(new_array(shape, dtype, 1))
     else:
         module.register_parameter("weight", None)
     if affine and bias:
-        module.bias = Parameter(np.zeros(shape, dtype))
+        module.bias = Parameter(new_array(shape, dtype, 0))
     else:
         module.register_parameter("bias", None)
 
@@ -65,7 +66,7 @@ class RMSNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, default_float(dtype)))
+            self.weight = Parameter(new_array(self.normalized_shape, default_float(dtype), 1))
         else:
             self.register_parameter("weight", None)
 
@@ -88,13 +89,13 @@ class _NormBase(Module):
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         check_device(device)
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = default_float(dtype)
         _affine_parameters(self, self.num_features, dtype, affine, bias)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor._of(np.zeros(self.num_features, dtype)))
-            self.register_buffer("running_var", Tensor._of(np.ones(self.num_features, dtype)))
+            for name, fill in (("running_mean", 0), ("running_var", 1)):
+                self.register_buffer(name, Tensor._of(new_array(self.num_features, dtype, fill)))
             self.register_buffer("num_batches_tracked", Tensor._of(np.array(0, np.int64)))
         else:
             self.register_buffer("running_mean", None)

@@ -40,6 +40,7 @@ from ..ops.recurrent import GRUCellOp, LSTMCellOp
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from .linear import new_array
 from .module import Module, Parameter
 from .utils.rnn import PackedSequence
 
@@ -126,7 +127,7 @@ class RNNBase(Module):
                 names = []
                 for kind, shape in shapes.items():
                     name = f"{kind}_l{layer}{'_reverse' if direction else ''}"
-                    setattr(self, name, Parameter(np.empty(shape, dtype)))
+                    setattr(self, name, Parameter(new_array(shape, dtype)))
                     names.append(name)
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
@@ -413,11 +414,11 @@ class RNNCellBase(Module):
         check_device(device)
         dtype = default_float(dtype)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        self.weight_ih = Parameter(np.empty((num_chunks * hidden_size, input_size), dtype))
-        self.weight_hh = Parameter(np.empty((num_chunks * hidden_size, hidden_size), dtype))
+        self.weight_ih = Parameter(new_array((num_chunks * hidden_size, input_size), dtype))
+        self.weight_hh = Parameter(new_array((num_chunks * hidden_size, hidden_size), dtype))
         if bias:
-            self.bias_ih = Parameter(np.empty((num_chunks * hidden_size,), dtype))
-            self.bias_hh = Parameter(np.empty((num_chunks * hidden_size,), dtype))
+            self.bias_ih = Parameter(new_array((num_chunks * hidden_size,), dtype))
+            self.bias_hh = Parameter(new_array((num_chunks * hidden_size,), dtype))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)

@@ -1,12 +1,12 @@
 """Embedding: a table of learnable vectors looked up by integer ids; EmbeddingBag: sums, means
 or maxima of bags of them."""
-import numpy as np
 
 from ..autograd import no_grad
 from ..device import check_device
 from ..dtypes import default_float
 from . import functional as F
 from . import init
+from .linear import new_array
 from .module import Module, Parameter
 
 __all__ = ["Embedding", "EmbeddingBag"]
@@ -26,7 +26,7 @@ class Embedding(Module):
                  _freeze=False, device=None, dtype=None):
         super().__init__()
         check_device(device)
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
             if padding_idx > 0:
                 assert padding_idx < self.num_embeddings, \
@@ -39,8 +39,8 @@ class Embedding(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
-                                             default_float(dtype)),
+            self.weight = Parameter(new_array((self.num_embeddings, self.embedding_dim),
+                                              default_float(dtype)),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
@@ -92,7 +92,7 @@ class EmbeddingBag(Module):
                  include_last_offset=False, padding_idx=None, device=None, dtype=None):
         super().__init__()
         check_device(device)
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if padding_idx is not None:
@@ -105,8 +105,8 @@ class EmbeddingBag(Module):
                 padding_idx = self.num_embeddings + padding_idx
         self.padding_idx = padding_idx
         if _weight is None:
-            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
-                                             default_float(dtype)))
+            self.weight = Parameter(new_array((self.num_embeddings, self.embedding_dim),
+                                              default_float(dtype)))
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):

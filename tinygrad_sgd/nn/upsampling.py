@@ -14,10 +14,10 @@ class Upsample(Module):
         super().__init__()
         self.name = type(self).__name__             # (torch's attribute)
         self.size = size
-        if isinstance(scale_factor, (tuple, list)):
+        if isinstance(scale_factor, tuple):     # (as torch: a list is float()'s TypeError,
             self.scale_factor = tuple(float(s) for s in scale_factor)
-        else:
-            self.scale_factor = float(scale_factor) if scale_factor is not None else None
+        else:                                   # and a zero factor is no factor)
+            self.scale_factor = float(scale_factor) if scale_factor else None
         self.mode, self.align_corners = mode, align_corners
         self.recompute_scale_factor = recompute_scale_factor
 

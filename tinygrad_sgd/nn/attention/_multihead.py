@@ -12,7 +12,6 @@ copied: this layer always computes what torch's ordinary path computes. The two 
 for a query that sees no key at all with ``need_weights=False``: zeros here and on torch's
 ordinary path, NaN on its fast path.
 """
-import numpy as np
 
 from ...device import check_device
 from ...dtypes import default_float
@@ -20,6 +19,7 @@ from .. import functional as F
 from .. import init
 from ..functional.attention import _canonical_mask, _none_or_dtype
 from ..linear import Linear
+from ..linear import new_array
 from ..module import Module, Parameter
 
 __all__ = ["MultiheadAttention"]
@@ -64,24 +64,24 @@ class MultiheadAttention(Module):
         if self.head_dim * num_heads != self.embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
         if not self._qkv_same_embed_dim:
-            self.q_proj_weight = Parameter(np.empty((embed_dim, embed_dim), dtype))
-            self.k_proj_weight = Parameter(np.empty((embed_dim, self.kdim), dtype))
-            self.v_proj_weight = Parameter(np.empty((embed_dim, self.vdim), dtype))
+            self.q_proj_weight = Parameter(new_array((embed_dim, embed_dim), dtype))
+            self.k_proj_weight = Parameter(new_array((embed_dim, self.kdim), dtype))
+            self.v_proj_weight = Parameter(new_array((embed_dim, self.vdim), dtype))
             self.register_parameter("in_proj_weight", None)
         else:
-            self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype))
+            self.in_proj_weight = Parameter(new_array((3 * embed_dim, embed_dim), dtype))
             self.register_parameter("q_proj_weight", None)
             self.register_parameter("k_proj_weight", None)
             self.register_parameter("v_proj_weight", None)
         if bias:
-            self.in_proj_bias = Parameter(np.empty(3 * embed_dim, dtype))
+            self.in_proj_bias = Parameter(new_array(3 * embed_dim, dtype))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         dtype=dtype)
         if add_bias_kv:
-            self.bias_k = Parameter(np.empty((1, 1, embed_dim), dtype))
-            self.bias_v = Parameter(np.empty((1, 1, embed_dim), dtype))
+            self.bias_k = Parameter(new_array((1, 1, embed_dim), dtype))
+            self.bias_v = Parameter(new_array((1, 1, embed_dim), dtype))
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
