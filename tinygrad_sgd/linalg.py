@@ -10,8 +10,7 @@
 * :func:`cross` — the cross product along ``dim`` (the last by default);
 * :func:`cond`, :func:`multi_dot`, :func:`vecdot`, :func:`diagonal`, :func:`matmul`,
   :func:`vander` — composed from the norms above and the products;
-* :func:`lstsq` — the pseudo-inverse's solution, with ``gels``'s refusal of a matrix its QR
-  finds rank-deficient (replayed: :func:`_qr_zero_pivot`);
+* :func:`lstsq` — from :mod:`tinygrad_sgd.linalg_lstsq`;
 * the matrix functions (inv, det, solve, cholesky, qr, eigh, svd, pinv, matrix_exp, ...)
   from :mod:`tinygrad_sgd.linalg_solvers`.
 """
@@ -27,10 +26,10 @@ from .functions.reduce import amax, amin, torch_name
 from .linalg_solvers import (LinAlgError, inv, inv_ex, det, slogdet, solve, solve_ex, cholesky,
                              cholesky_ex, qr, eigh, eigvalsh, eig, eigvals, svd, svdvals,
                              matrix_power, pinv, matrix_rank, solve_triangular, matrix_exp,
-                             check_matrix, raise_for_info, return_types)
+                             check_matrix)
 from .linalg_lu import *  # noqa: F401,F403  (lu_factor, lu, lu_solve, ldl_factor, ...)
 from . import linalg_lu as _linalg_lu
-from .ops.decompositions import Pinv
+from .linalg_lstsq import lstsq
 from .ops.distance import SvdFactor
 from .ops.reduce import Norm
 from .tensor import Tensor
@@ -273,127 +272,3 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 def matmul(input, other):
     """torch.linalg.matmul: the same as ``input @ other``."""
     return input @ other
-
-
-# ------------------------------------------------------------- least squares
-# gels: LAPACK's least squares by an unpivoted Householder QR (LQ when m < n); it gives up when
-# the triangular factor has an exact zero on its diagonal (info = that position, 1-based)
-_GELS_RANK = ("The least squares solution could not be computed because the input matrix does "
-              "not have full rank (error code: {k}).")
-
-
-def _nrm2(x, T):
-    """‖x‖₂ as LAPACK's classic ``dnrm2`` computes it in the dtype ``T``: a running scale
-    (the largest |x| so far) and a sum of squares of x/scale, element by element."""
-    scale, ssq = T(0), T(1)
-    for value in x:
-        if value != 0:
-            a = T(abs(value))
-            if scale < a:
-                ssq, scale = T(T(1) + ssq * T(T(scale / a) * T(scale / a))), a
-            else:
-                ssq = T(ssq + T(T(a / scale) * T(a / scale)))
-    return T(scale * T(np.sqrt(ssq)))
-
-
-def _lapy2(x, y, T):
-    """√(x² + y²) as LAPACK's ``dlapy2``: w·√(1 + (z/w)²), w the larger of |x|, |y|."""
-    w, z = T(max(abs(x), abs(y))), T(min(abs(x), abs(y)))
-    return w if z == 0 else T(w * T(np.sqrt(T(T(1) + T(T(z / w) * T(z / w))))))
-
-
-def _qr_zero_pivot(a) -> int:
-    """The first exact zero (1-based; 0 if none) on the diagonal of R in the Householder QR
-    of the matrix ``a`` (m >= n), computed as LAPACK's ``geqr2`` in a's dtype: per column the
-    reflector from ``dlarfg`` (``_nrm2``, ``_lapy2``), then w = Cᵀv summed row by row and
-    C − v·(τw) for the columns to its right. R[i, i] is zero exactly when column i is zero
-    from the diagonal down by then. (torch calls MKL, whose rounding this follows as far as
-    it was measured: the same zeros in 799 of 800 random rank-deficient float32 matrices and
-    767 of 800 float64 ones — MKL scales the reflector by a division in float32, by a
-    reciprocal in float64.)"""
-    a = np.array(a, copy=True)
-    T = a.dtype.type
-    m, n = a.shape
-    for i in range(min(m, n)):
-        alpha, x = a[i, i], a[i + 1:, i]
-        xnorm = _nrm2(x, T)
-        if xnorm == 0:                  # nothing below the diagonal: no reflection
-            if alpha == 0:
-                return i + 1
-            continue
-        h = _lapy2(alpha, xnorm, T)
-        beta = -h if alpha >= 0 else h
-        tau = T(T(beta - alpha) / beta)
-        d = T(alpha - beta)
-        below = x / d if T is np.float32 else x * T(T(1) / d)
-        v = np.concatenate(([T(1)], below)).astype(a.dtype)
-        C = a[i:, i + 1:]
-        w = np.cumsum(C * v[:, None], axis=0)[-1] if C.size else C[0]
-        C += v[:, None] * (-tau * w)
-    return 0
-
-
-def _gels_info(A):
-    """LAPACK ``gels``'s info per matrix of A (..., m, n): where its QR (LQ for m < n) meets
-    an exact zero pivot; 0 for an all-zero matrix (gels returns zeros for it) and where the
-    smallest singular value is too large for rounding to have made a zero (the replay runs
-    only for matrices that are rank-deficient within rounding)."""
-    m, n = A.shape[-2:]
-    info = np.zeros(A.shape[:-2], np.int64).reshape(-1)
-    if not min(m, n) or not info.size:
-        return info.reshape(A.shape[:-2])
-    a = A.array.reshape((info.size, m, n))
-    eps = np.finfo(A.dtype).eps
-    s = np.linalg.svd(a, compute_uv=False)
-    suspect = s[:, -1] <= s[:, 0] * max(1e-2, 16.0 * m * n * eps)
-    for k in np.flatnonzero(suspect & np.any(a != 0, axis=(1, 2))):
-        info[k] = _qr_zero_pivot(a[k] if m >= n else a[k].T)
-    return info.reshape(A.shape[:-2])
-
-
-def lstsq(A, B, rcond=None, *, driver=None):
-    """The least-squares X minimising ‖A·X − B‖ (the minimum-norm one, singular values below
-    rcond·σ_max dropped), as torch's named tuple: ``solution``, ``residuals`` (‖A·X − B‖²
-    per column, only for m > n, full rank, driver ≠ 'gelsy'), ``rank`` (not for 'gels'),
-    ``singular_values`` (only for 'gelsd' and 'gelss'). ``driver='gels'`` (QR without
-    pivoting) raises LinAlgError where its triangular factor meets an exact zero pivot, as
-    torch (:func:`_gels_info`): a nearly singular matrix gives a (huge) solution instead."""
-    drivers = ("gels", "gelsy", "gelsd", "gelss")
-    driver = "gelsy" if driver is None else driver
-    if driver not in drivers:
-        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
-                           "gelsy, gelsd, gelss)")
-    if A.ndim < 2:
-        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
-    if A.dtype.kind != "f":
-        raise RuntimeError("This function doesn't handle types other than float and double")
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
-                           f"dtype, but got input's dtype {torch_name(A.dtype)} and other's "
-                           f"dtype {torch_name(B.dtype)}")
-    if not (B.ndim <= A.ndim and A.ndim - B.ndim <= 1):
-        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
-                           "other.dim() and (input.dim() - other.dim()) <= 1")
-    vector = B.ndim == A.ndim - 1
-    b = B.unsqueeze(-1) if vector else B
-    m, n = A.shape[-2:]
-    if b.shape[-2] != m:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match "
-                           f"other.size({-1 if vector else -2})")
-    if driver == "gels":
-        raise_for_info(_gels_info(A), "torch.linalg.lstsq", _GELS_RANK, A.ndim == 2)
-    rc = np.finfo(A.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond
-    s = np.linalg.svd(A.array, compute_uv=False) if min(m, n) else \
-        np.zeros(A.shape[:-2] + (0,), A.dtype)
-    rank = np.sum(s > rc * s.max(-1, initial=0)[..., None], -1).astype(np.int64)
-    x = Pinv.apply(A, np.asarray(0, A.dtype), np.asarray(0 if driver == "gels" else rc,
-                                                           A.dtype), False) @ b
-    empty = Tensor._of(np.zeros((0,), A.dtype))
-    if m > n and driver != "gelsy" and (driver == "gels" or np.all(rank == n)):
-        residuals = ((A @ x - b) ** 2).sum(-2)      # (a vector B keeps its column: (…, 1))
-    else:
-        residuals = empty
-    return return_types.linalg_lstsq(
-        x.squeeze(-1) if vector else x, residuals,
-        Tensor._of(np.zeros((0,), np.int64)) if driver == "gels" else Tensor._of(rank),
-        Tensor._of(s) if driver in ("gelsd", "gelss") else empty)

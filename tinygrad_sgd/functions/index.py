@@ -473,6 +473,9 @@ def diag(input, diagonal=0):
 def trace(input):
     if input.ndim != 2:
         raise ShapeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if input.dtype == bool:
+        from .elementwise import not_implemented
+        raise not_implemented("trace", input.dtype)
     return named(input.diagonal().sum(), "TraceBackward0", input)
 
 

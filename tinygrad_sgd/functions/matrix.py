@@ -62,7 +62,14 @@ def cholesky(input, upper=False):
     """The Cholesky factor (deprecated in torch for torch.linalg.cholesky)."""
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
                   "removed in a future PyTorch release.", UserWarning, stacklevel=2)
-    return _linalg().cholesky(input, upper=upper)
+    from ..linalg_solvers import _NOT_PD, check_matrix, cholesky_ex, raise_for_info
+    from .elementwise import not_implemented
+    check_matrix(input, "cholesky", floating=False)     # (torch's messages say "cholesky:")
+    if input.dtype.kind != "f":
+        raise not_implemented("cholesky_cpu", input.dtype)
+    out, info = cholesky_ex(input, upper=upper)
+    raise_for_info(info.array, "cholesky", _NOT_PD, input.ndim == 2)
+    return out
 
 
 @tensor_method

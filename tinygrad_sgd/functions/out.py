@@ -62,9 +62,27 @@ subtract sum svd take take_along_dim tan tanh tensordot topk triangular_solve tr
 true_divide trunc var vdot vstack where xlogy zeros
 """.split())
 
-# torch.linalg's functions (``tinygrad_sgd.linalg``) given ``out=`` here; torch names them
-# ``linalg_vector_norm`` in its messages
-LINALG_OUT_FUNCTIONS = frozenset("vector_norm matrix_norm norm".split())
+# torch.linalg's functions (``tinygrad_sgd.linalg``) given ``out=`` here (named
+# ``linalg_vector_norm`` for :data:`SAME_DTYPE`), each with the op torch's message names when
+# out= meets an input that requires grad — None where torch composes the function of others
+# and so lets it through
+LINALG_OUT_FUNCTIONS = {
+    "vector_norm": "linalg_vector_norm", "matrix_norm": None, "norm": None,
+    "inv": "linalg_inv_ex", "inv_ex": "linalg_inv_ex", "det": "_linalg_det",
+    "slogdet": "_linalg_slogdet", "cholesky": "linalg_cholesky_ex",
+    "cholesky_ex": "linalg_cholesky_ex", "solve": "_linalg_solve_ex",
+    "solve_ex": "_linalg_solve_ex", "cross": "linalg_cross", "eigvalsh": "_linalg_eigh",
+    "eigh": "_linalg_eigh", "svdvals": "_linalg_svd", "svd": "_linalg_svd", "matmul": "matmul",
+    "matrix_power": "matmul", "pinv": "linalg_pinv", "vecdot": "sum", "multi_dot": "mm",
+    "householder_product": "linalg_householder_product",
+    "solve_triangular": "linalg_solve_triangular", "lu_solve": "linalg_lu_solve",
+    "lu_factor": "linalg_lu_factor_ex", "lu_factor_ex": "linalg_lu_factor_ex", "lu": "linalg_lu",
+    "qr": "linalg_qr", "matrix_rank": None, "cond": None, "tensorinv": None, "tensorsolve": None,
+}
+# the linalg functions whose refusal of an ``out`` their result can't be cast to names them so
+CASTABLE_PREFIX = {"linalg_pinv": "linalg.pinv", "linalg_cond": "linalg.cond",
+                   "linalg_householder_product": "torch.linalg.householder_product",
+                   "linalg_tensorinv": "tensorinv", "linalg_tensorsolve": "tensorsolve"}
 
 # functions that make new values rather than compute from tensors: with ``out=``, they make
 # them in ``out``'s dtype
@@ -88,6 +106,11 @@ SAME_DTYPE = {
             "and {o} for out's dtype.",
     "max": _EXPECTED, "min": _EXPECTED, "aminmax": _EXPECTED, "norm": _EXPECTED,
     "linalg_vector_norm": _EXPECTED,
+    **{"linalg_" + f: _EXPECTED for f in "inv det cholesky solve cross eigvalsh svdvals matmul "
+       "matrix_power solve_triangular lu_solve slogdet qr eigh svd inv_ex cholesky_ex solve_ex "
+       "lu_factor lu_factor_ex lu".split()},
+    "linalg_vecdot": "linalg.vecdot: Expected out of dtype{r} but found {o}",
+    "linalg_multi_dot": "multi_dot(): expected out tensor to have dtype {rc} but got {oc}",
     "linalg_norm": "linalg.norm expected out tensor dtype {r} but got: {o}",
     "linalg_matrix_norm": "linalg.matrix_norm expected out tensor dtype {r} but got: {o}",
     "median": "Expected tensor for 'values' to have the same type as tensor for argument #2 "
@@ -137,6 +160,8 @@ def check_out_dtype(name, result, out, args, kwargs):
             any(isinstance(v, Tensor) for v in (*args[1:], *kwargs.values())):
         return
     first = args[0] if args else kwargs.get("input")
+    if isinstance(first, (list, tuple)) and first:      # (multi_dot: a list of tensors)
+        first = first[0]
     if not isinstance(first, Tensor):
         return
     outs = list(out) if several else [out]
@@ -181,6 +206,10 @@ def write_out(name, result, out, warn=True):
         return type(result)(*outs) if hasattr(result, "_fields") else tuple(outs)
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if not can_cast(result.dtype, out.dtype) and name in CASTABLE_PREFIX:
+        raise RuntimeError(f"{CASTABLE_PREFIX[name]}: Expected result to be safely castable "
+                           f"from {torch_dtype_name(result.array.dtype)} dtype, but got result "
+                           f"with dtype {torch_dtype_name(out.array.dtype)}")
     if not can_cast(result.dtype, out.dtype):
         raise RuntimeError(f"result type {torch_dtype_name(result.array.dtype)} can't be cast "
                            f"to the desired output type {torch_dtype_name(out.array.dtype)}")
@@ -207,9 +236,12 @@ def _tensors(values):
             yield from (t for t in v if isinstance(t, Tensor))
 
 
-def with_out(fn, name=None):
-    """``fn`` with torch's ``out=`` keyword (see the module docstring)."""
+def with_out(fn, name=None, grad_name=""):
+    """``fn`` with torch's ``out=`` keyword (see the module docstring). ``grad_name``: the
+    name in the message refusing an input that requires grad (default ``name``; None: no
+    refusal, as torch's composite functions)."""
     name = name or fn.__name__
+    grad_name = name if grad_name == "" else grad_name
     signature = inspect.signature(fn)
     factory = name in FACTORIES and "dtype" in signature.parameters
 
@@ -217,9 +249,9 @@ def with_out(fn, name=None):
     def function(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
-        if autograd.is_grad_enabled() and any(
+        if grad_name is not None and autograd.is_grad_enabled() and any(
                 t.requires_grad for t in _tensors([*args, *kwargs.values(), out])):
-            raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+            raise RuntimeError(f"{grad_name}(): functions with out=... arguments don't support "
                                f"automatic differentiation, but one of the arguments requires "
                                f"grad.")
         if factory and isinstance(out, Tensor):
@@ -269,7 +301,7 @@ def accept_out(namespace):
             setattr(Tensor, key, wrapped[id(value)])
     linalg = sys.modules.get("tinygrad_sgd.linalg")
     if linalg is not None:
-        for name in LINALG_OUT_FUNCTIONS:
+        for name, grad_name in LINALG_OUT_FUNCTIONS.items():
             fn = getattr(linalg, name, None)
             if callable(fn) and "out" not in inspect.signature(fn).parameters:
-                setattr(linalg, name, with_out(fn, "linalg_" + name))
+                setattr(linalg, name, with_out(fn, "linalg_" + name, grad_name))

@@ -309,16 +309,20 @@ class Pinv(Function):
 
     def backward(self, g):
         (a,) = self.saved_tensors
-        x = self.output()
-        m, n = a.shape[-2:]
-        xh, gh = x.mT, g.mT
-        if m <= n:
-            k = gh @ x
-            kxh = k @ xh
-            return -(x @ k).mT + kxh - (a @ x) @ kxh + (xh @ x) @ (gh - k @ a)
-        k = x @ gh
-        xhk = xh @ k
-        return -(k @ x).mT + (gh - a @ k) @ x @ xh + xhk - (xhk @ x) @ a
+        return pinv_backward(a, self.output(), g)
+
+
+def pinv_backward(a, x, g):
+    """dL/dA for X = A⁺ given g = dL/dX (torch's pinv_backward; also lstsq's)."""
+    m, n = a.shape[-2:]
+    xh, gh = x.mT, g.mT
+    if m <= n:
+        k = gh @ x
+        kxh = k @ xh
+        return -(x @ k).mT + kxh - (a @ x) @ kxh + (xh @ x) @ (gh - k @ a)
+    k = x @ gh
+    xhk = xh @ k
+    return -(k @ x).mT + (gh - a @ k) @ x @ xh + xhk - (xhk @ x) @ a
 
 
 def _inverse_above(size, values, atol, rtol):
