@@ -108,3 +108,20 @@ def test_torch_cpu_module():
     for name in ("is_available", "device_count", "current_device"):
         assert getattr(tg.cpu, name)() == getattr(torch.cpu, name)()
     assert tg.cpu.synchronize() is None
+
+
+@pytest.mark.parametrize("path", ["cuda.amp", "cpu.amp"])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_deprecated_scalers_warn_and_scale_as_torchs(path, enabled):
+    def make(lib):
+        module = lib
+        for part in path.split("."):
+            module = getattr(module, part)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scaler = module.GradScaler(enabled=enabled)
+        loss = lib.ones(1) * 3.0
+        return ([(w.category.__name__, str(w.message),      # (the deprecation: at our line)
+                  w.filename if w.category is FutureWarning else None) for w in caught],
+                scaler.is_enabled(), scaler.scale(loss).tolist())
+    assert make(tg) == make(torch)
