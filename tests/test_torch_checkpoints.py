@@ -197,3 +197,20 @@ def test_a_model_trained_here_runs_in_torch_with_the_same_outputs(tmp_path):
     t_opt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
     t_opt.load_state_dict(ck["opt"])                    # the momentum buffers, as torch's
     assert len(t_opt.state) == 8
+
+
+def test_saving_to_a_stream_that_cannot_seek_or_tell_gives_a_file_torch_reads():
+    class Pipe:                       # (a socket's or a pipe's file: write, flush, nothing else)
+        def __init__(self):
+            self.buffer = io.BytesIO()
+
+        def write(self, b):
+            return self.buffer.write(b)
+
+        def flush(self):
+            pass
+    pipe = Pipe()
+    tg.save({"w": tg.arange(6.0).reshape(2, 3), "n": 3}, pipe)
+    theirs = torch.load(io.BytesIO(pipe.buffer.getvalue()))
+    assert theirs["n"] == 3 and theirs["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert tg.load(io.BytesIO(pipe.buffer.getvalue()))["w"].tolist() == theirs["w"].tolist()

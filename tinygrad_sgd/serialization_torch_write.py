@@ -200,7 +200,8 @@ def save_torch_checkpoint(obj, out, archive="archive"):
         def put(name, payload):
             info = zipfile.ZipInfo(f"{archive}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
             if name.startswith("data/"):        # pad the local header: bytes start aligned
-                at = out.tell() + 30 + len(info.filename.encode("utf-8"))
+                # (z.fp: the file, or zipfile's own counting wrapper of an unseekable stream)
+                at = z.fp.tell() + 30 + len(info.filename.encode("utf-8"))
                 pad = -(at + 4) % ALIGNMENT
                 info.extra = b"FB" + pad.to_bytes(2, "little") + b"Z" * pad
             z.writestr(info, payload)
