@@ -191,7 +191,8 @@ def test_no_grad_and_return_indices(backend):
 
 def test_two_threads_make_the_same_bits(backend, monkeypatch):
     """Split over two threads (each convolves and pools its own filters, one served job each),
-    the values and gradients are those of one thread."""
+    the values and gradients are those of one thread. (OpenBLAS's own count, which
+    set_num_threads sets too, is held at 2 in both: its unsplit products' bits depend on it.)"""
     from tinygrad_sgd.kernels import threads
     monkeypatch.setattr(threads, "MIN_CREW_ELEMENTS", 0)
     monkeypatch.setattr(threads, "MIN_PARALLEL_ELEMENTS", 0)
@@ -202,6 +203,7 @@ def test_two_threads_make_the_same_bits(backend, monkeypatch):
     try:
         for n in (1, 2):
             tg.set_num_threads(n)
+            threads._blas_threads()[1](2)
             clear()
             for _ in range(3):
                 y, grads = forward(tg, x, w, b)

@@ -64,6 +64,35 @@ def test_numpys_openblas_thread_control_is_found():
     assert threads._blas_threads() is not None
 
 
+@pytest.mark.parametrize("n", [1, 3, 2])
+def test_set_num_threads_sets_openblas_count_too(n):
+    # as torch.set_num_threads sets its intra-op pool: the products follow the count too
+    get, put = threads._blas_threads()
+    before, old = get(), tg.get_num_threads()
+    try:
+        tg.set_num_threads(n)
+        assert (tg.get_num_threads(), get()) == (n, n)
+        a = np.random.default_rng(0).standard_normal((300, 300)).astype(np.float32)
+        assert np.array_equal(a @ a, threads.blas_single_threaded(lambda: a @ a)) or n > 1
+        assert get() == n                       # (a product does not change it)
+    finally:
+        tg.set_num_threads(old)
+        put(before)
+
+
+def test_set_num_threads_inside_a_single_threaded_section_applies_at_its_end():
+    get, put = threads._blas_threads()
+    before, old = get(), tg.get_num_threads()
+    seen = []
+    try:
+        tg.set_num_threads(2)
+        threads.blas_single_threaded(lambda: (tg.set_num_threads(3), seen.append(get())))
+        assert seen == [1] and get() == 3 and tg.get_num_threads() == 3
+    finally:
+        tg.set_num_threads(old)
+        put(before)
+
+
 def test_split_blas_work_leaves_blas_threads_as_they_were():
     # the split runs BLAS single-threaded, then gives the program back its thread count
     # (OpenBLAS's "thread-local" setter once left every later product on one thread)

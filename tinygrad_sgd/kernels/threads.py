@@ -43,11 +43,20 @@ _num_threads = _default_threads()
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads for the library's own parallel copies (1 = single-threaded)."""
-    global _num_threads, _executor
+    """Use ``n`` threads for the library's intra-op work, as torch's: its own splits and NumPy's
+    OpenBLAS, whose thread count is set to ``n`` too (the matrix products; where a section
+    runs OpenBLAS single-threaded now, it puts ``n`` back at its end). 1 = single-threaded."""
+    global _num_threads, _executor, _single_saved
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     _num_threads = n
+    control = _blas_threads()
+    if control is not None:
+        with _single_lock:
+            if _single_depth == 0:
+                control[1](n)
+            else:
+                _single_saved = n
     # The old pool is dropped, not shut down: another thread may be submitting to it right
     # now (its workers exit once it is garbage-collected).
     _executor = None
