@@ -21,12 +21,11 @@ import math
 import numpy as np
 
 from .printing import return_type
-from .functions import where
 from .functions.distance import wrap_dim
 from .functions.reduce import torch_name
 from .linalg_solvers import _SINGULAR, inv_ex, raise_for_info, solve
 from .ops.decompositions import SolveTriangular
-from .ops.lu import LdlFactor, LdlSolve, LuFactor, LuFactors, LuUnpack, permutation_matrix
+from .ops.lu import HouseholderIdentity, LdlFactor, LdlSolve, LuFactor, LuFactors, LuUnpack, permutation_matrix
 from .tensor import Tensor
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product",
@@ -249,9 +248,9 @@ def householder_product(input, tau):
         raise RuntimeError(f"{op}: tau dtype {torch_name(tau.dtype)} does not match input "
                            f"dtype {torch_name(A.dtype)}")
     k = tau.shape[-1]
+    if k == 0 or A.numel() == 0:    # the identity, in the graph with no gradient, as torch's
+        return HouseholderIdentity.apply(A, tau)
     eye = Tensor._of(np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy())
-    if k == 0:                  # the identity, in the graph (a zero gradient) as torch's
-        return where(Tensor._of(np.ones(A.shape, bool)), eye, A) if A.requires_grad else eye
     return apply_householder(reflectors(A, k), tau, eye, True, False)
 
 

@@ -23,6 +23,13 @@ from .autograd.torch_names import torch_mode
 from .dtypes import as_array, as_dtype, default_float, legacy_numpy, legacy_sized_array, \
     _BY_NUMPY
 from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float
+from .autograd.grad_mode import _mode
+
+DETACH_VIEW = ("Can't detach views in-place. Use detach() instead. If you are using "
+               "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+               "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+               "called on these gradients. To fix this error, please refer to the "
+               "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
 
 
 def tensor_method(fn):
@@ -50,11 +57,14 @@ class Tensor:
     _requires_grad = False
     _hooks = None
     _retains_grad = False
+    _inference = False      # made in inference_mode (see functions.misc.inference_mode)
 
     def __init__(self, data=(), *sizes, requires_grad=False, dtype=None):
         if dtype is None and not sizes and isinstance(data, (np.ndarray, np.generic)) and \
                 torch_mode():             # a torch program: torch.Tensor's own rule for NumPy
             data = legacy_numpy(data)     # data (the default float dtype, see dtypes.py)
+        if _mode.inference:
+            self._inference = True
         self._fill(data, sizes, requires_grad, dtype)
 
     @classmethod
@@ -68,6 +78,8 @@ class Tensor:
             t.array = data
         else:
             t._fill(data, sizes, requires_grad, dtype)
+        if _mode.inference:
+            t._inference = True
         return t
 
     def _fill(self, data, sizes, requires_grad, dtype):
@@ -98,7 +110,10 @@ class Tensor:
         ``w`` still runs), where ``detach()`` and views share this tensor's counter.
         Assigning ``p.data = other`` makes ``p`` use ``other``'s values. (The raw NumPy array
         behind a tensor is ``.array``.)"""
-        return Tensor._of(versions.counted_apart(self.array))
+        out = Tensor._of(versions.counted_apart(self.array))
+        if out._inference is not self._inference:   # (as detach())
+            out._inference = self._inference
+        return out
 
     @data.setter
     def data(self, value):
@@ -125,6 +140,9 @@ class Tensor:
                                   "var_no_grad = var.detach()."))
         if value:
             refuse_grad_unless_float(self, "only Tensors of floating point and complex dtype")
+            if self._inference and not _mode.inference:
+                raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                                   "InferenceMode is not allowed.")
         self._requires_grad = bool(value)
 
     @property
@@ -155,7 +173,7 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self.array.shape)
+        return Size._of(self.array.shape)
 
     @property
     def dtype(self):
@@ -210,7 +228,7 @@ class Tensor:
     ndimension = dim
 
     def size(self, dim=None):
-        return Size(self.array.shape) if dim is None else self.array.shape[dim]
+        return Size._of(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self):
         return self.array.size
@@ -312,6 +330,17 @@ class Tensor:
         from .printing import tensor_repr
         return tensor_repr(self)
 
+    def as_subclass(self, cls):
+        """torch's ``t.as_subclass(cls)``: an alias of ``t`` (the same memory, its graph
+        history kept: ``AliasBackward0``) that is an instance of the Tensor subclass ``cls``."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit "
+                            "from Tensor is not possible. Make sure your class inherits from "
+                            "Tensor.")
+        out = self[...]
+        out.__class__ = cls
+        return out
+
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
@@ -344,9 +373,18 @@ class Tensor:
     def detach(self):
         """A new leaf Tensor sharing the values, cut off from the graph."""
         from .autograd.strides import inherit_torch_layout        # (torch's strides, kept)
-        return inherit_torch_layout(Tensor._of(self.array), (self,), True)
+        out = inherit_torch_layout(Tensor._of(self.array), (self,), True)
+        if out._inference is not self._inference:   # (a view: an inference tensor's is one,
+            out._inference = self._inference        # a normal tensor's is not)
+        return out
 
     def detach_(self):
+        """Cut this tensor off the graph, in place: it becomes a leaf not requiring grad.
+        Refused, as torch, for a view made by a view op (a slice, ``view``, ``t()``, ...,
+        even of a tensor that needs no gradient): its base would still see it."""
+        d = self.__dict__
+        if d.get("_view") is not None or d.get("_no_grad_view"):
+            raise RuntimeError(DETACH_VIEW)
         self.grad_fn = None
         self.requires_grad = False
         return self
@@ -395,9 +433,11 @@ class Tensor:
                                "operation; wrap it in no_grad() (as optimizers do)"
                                if self.grad_fn is None else
                                "in-place operations on non-leaf tensors are not supported")
-        versions.bump(self.array)
+        self._bump_version_unchecked()
 
     def _bump_version_unchecked(self):
+        if self._inference and not _mode.inference:
+            raise RuntimeError(autograd.inference.IN_PLACE)
         versions.bump(self.array)
 
     def __setitem__(self, index, value):

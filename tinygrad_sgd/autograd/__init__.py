@@ -1,4 +1,4 @@
-"""The graph machinery, in seven small rooms:
+"""The graph machinery, in eight small rooms:
 
 * :mod:`.function` — ``Function``, the base of every op and the node of the graph;
 * :mod:`.engine` — the backward walk (Kahn order, accumulate, un-broadcast), ``backward``,
@@ -7,7 +7,9 @@
 * :mod:`.grad_mode` — ``no_grad``, ``enable_grad``, ``set_grad_enabled``;
 * :mod:`.slices` — gradients that are zero but for one block (indexing's, added in place);
 * :mod:`.anomaly` — ``detect_anomaly``, ``set_detect_anomaly``;
-* :mod:`.graph` — ``saved_tensors_hooks`` (pack/unpack what the graph saves).
+* :mod:`.graph` — ``saved_tensors_hooks`` (pack/unpack what the graph saves),
+  ``register_multi_grad_hook`` (with :mod:`.graph_task`: the backward run in progress);
+* :mod:`.inference` — inference tensors (``inference_mode``) and what they refuse.
 """
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         module_scope, _mode)

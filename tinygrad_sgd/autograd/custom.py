@@ -171,6 +171,22 @@ def _output_tensor(out, dirty, node):
     return out
 
 
+def _mark_input_views(ctx, args, outs, results, dirty):
+    """As torch: an output sharing an input's memory (the input returned as-is, or a view of
+    it) is a view made in a custom Function, which an in-place op with grad mode on refuses
+    (:func:`~tinygrad_sgd.functions.inplace.inplace`): its graph could not be rewired around
+    the custom backward. Marked ``_custom_view``, or ``_multi_output_view`` (torch's message
+    for a function returning several views) when the call has several outputs."""
+    Tensor = _tensor_class()
+    arrays = [a.array for a in args if isinstance(a, Tensor)]
+    several = sum(isinstance(o, Tensor) for o in outs) > 1
+    for i, (o, r) in enumerate(zip(outs, results)):
+        if isinstance(r, Tensor) and r.grad_fn is not None and id(o) not in dirty and \
+                any(np.may_share_memory(r.array, a) for a in arrays):
+            setattr(r, "_multi_output_view" if several else "_custom_view",
+                    (type(ctx).__name__, i))
+
+
 def _set_materialize_grads(ctx, value):
     ctx._materialize_grads = bool(value)
 
@@ -207,6 +223,7 @@ def _apply(cls, forward, args, kwargs, setup=None):
         return out          # (another non-Tensor result is passed through, as torch)
     _link(ctx, args, needs)
     result = _output_tensor(out, dirty, ctx)
+    _mark_input_views(ctx, args, (out,), (result,), dirty)
     slots = [i for i, t in enumerate(ctx._saved) if t is out]
     if slots:
         ctx._saved_output_slots = slots
@@ -280,6 +297,7 @@ def _apply_several(ctx, args, needs, outs, dirty=()):
             node.modules = _mode.modules
         outputs[i] = node
         results.append(_output_tensor(o, dirty, node))
+    _mark_input_views(ctx, args, outs, results, dirty)
     saved = {}
     for slot, t in enumerate(ctx._saved):
         for i, o in enumerate(outs):

@@ -27,6 +27,7 @@ from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_gr
 from .slices import DEFERRED, SliceGrad, add_slices as _add_slices, \
     welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
+from .graph_task import GraphTask
 
 __all__ = ["SumToShape", "sum_to_shape", "run_backward", "backward", "grad"]
 
@@ -79,7 +80,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     runs = None if inputs is None else _on_paths_to(inputs, counts, roots)
     owned = set()    # ids of the gradients this walk made itself: it may add into them in place
     with set_grad_enabled(create_graph), _welcome_slices(not create_graph and observer is None), \
-            np.errstate(all="ignore"):
+            np.errstate(all="ignore"), GraphTask(counts, runs, roots, inputs, capture):
         while ready:
             node = ready.pop()
             g = buffers.pop(node)
@@ -126,6 +127,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                             _skip_subgraph(edge, counts, buffers, ready)
 
         for leaf, g in leaf_grads.values():    # (their hooks too run in the walk's grad mode)
+            if runs is not None and all(t is not leaf for t in inputs):
+                continue        # (not asked for: as torch, no AccumulateGrad, no hooks)
             if type(g) in _LAZY:
                 g = g.dense()
             g = _run_hooks(leaf._hooks, g)

@@ -23,7 +23,7 @@ import weakref
 
 import numpy as np
 
-from . import anomaly, graph, nodes, strides
+from . import anomaly, graph, inference, nodes, saved_names, strides
 from .nodes import AccumulateGrad
 from .torch_names import torch_mode, torch_name
 from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
@@ -147,6 +147,8 @@ class Function:
                 if t is not None and not isinstance(t, Tensor):
                     raise TypeError(f"save_for_backward can only save variables, but argument "
                                     f"{i} is of type {type(t).__name__}")
+                if t is not None and t._inference:
+                    inference.check_saved(self, t, tensors)
             self._saved = tensors
             self._versions = [None if t is None else t._version for t in tensors]
             if graph._stack:          # saved_tensors_hooks: what backward reads is unpacked
@@ -209,8 +211,13 @@ class Function:
         return tuple(t if need else None for t, need in zip(self._saved, needed))
 
     def saved_output(self):
-        """The forward result as an array (checked: not freed, not changed in place)."""
+        """The forward result as an array (checked: not freed, not changed in place; with
+        saved_tensors_hooks, what the unpack hook gives, unchecked as torch's)."""
         self._check_not_released()
+        packed = self.__dict__.get("_packed_out")
+        if packed is not None:
+            unpack, (kept,) = packed
+            return unpack(kept).array
         now = versions.version_of(self._out_array)
         if now != self._out_version:
             raise RuntimeError(
@@ -235,9 +242,12 @@ class Function:
         return _wrap(_Tensor or _tensor_class(), array)
 
     def __getattr__(self, name):
-        # only reached for a missing attribute: one that release() freed, or a real typo
+        # only reached for a missing attribute: one that release() freed, torch's name of what
+        # the node saved (``_saved_self``, ``_saved_result``: see saved_names), or a typo
         if self.__dict__.get("_released"):
             self._check_not_released()
+        if name.startswith("_saved_"):
+            return saved_names.saved_attribute(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _check_not_released(self):
@@ -255,7 +265,7 @@ class Function:
         d = self.__dict__
         for key in [k for k, v in d.items() if type(v) is np.ndarray]:
             del d[key]
-        for key in ("_saved", "_versions", "_out_array", "_packed"):
+        for key in ("_saved", "_versions", "_out_array", "_packed", "_packed_out"):
             d.pop(key, None)
         self._released = True
 
@@ -273,10 +283,10 @@ class Function:
         node = cls()
         mode = _mode
         needs = None
-        if mode.enabled and cls.differentiable:
+        if (enabled := mode.enabled) and cls.differentiable:
             needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
-            if True in needs:
-                node._recording = True   # forward's save_for_backward keeps what it is given
+            if True in needs and not mode.inference:   # (enable_grad in inference_mode:
+                node._recording = True   # no graph either) save_for_backward keeps what it gets
             else:
                 needs = None
         fp_state = np_fp_state.set(FP_IGNORE)  # NumPy's overflow/invalid warnings off
@@ -294,10 +304,12 @@ class Function:
         finally:
             np_fp_state.reset(fp_state)
         if cls.is_view:
-            if mode.enabled:
+            if enabled:
                 _record_view(out, args, kwargs, cls)
             elif args[0].requires_grad or args[0].__dict__.get("_no_grad_view"):
                 out._no_grad_view = True     # (see inplace: written in grad mode, refused)
+        if not enabled and mode.inference or cls.is_view and args[0]._inference:
+            out._inference = not cls.is_view or args[0]._inference    # (see .inference)
         if mode.anomaly:                      # (for the warning if its backward fails)
             node.created_at = anomaly.user_frame()
         if needs is not None:
@@ -310,6 +322,8 @@ class Function:
             else:
                 out.requires_grad = True      # refused, with torch's message
             out.grad_fn = node
+            if graph._stack and "_out_array" in node.__dict__:   # a saved result goes through
+                node._packed_out = graph.pack([out])             # saved_tensors_hooks too
             if mode.modules:
                 node.modules = mode.modules
             if False in needs:

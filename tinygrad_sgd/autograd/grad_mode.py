@@ -16,6 +16,7 @@ class _GradMode(threading.local):
     anomaly_check_nan = True  # (anomaly mode with check_nan=False: only where nodes were made)
     modules = ()  # the Modules whose forward is running, outermost first (for graph drawing)
     slice_grads = False  # a backward walk without a graph is running: SliceGrads are welcome
+    inference = False  # inside inference_mode(): new tensors are inference tensors
 
 
 _mode = _GradMode()

@@ -12,7 +12,9 @@ keeps what backward will need::
 
 Hooks apply to the Tensors an op keeps with ``save_for_backward`` (every custom
 ``autograd.Function``'s ``ctx.save_for_backward``, and the library's ops that save their
-input Tensors); an op that keeps a forward result or a mask as a NumPy array keeps it as it is.
+input Tensors) and to the forward result an op keeps for backward (``exp``, ``sigmoid``,
+``softmax``...: as torch, ``pack_hook`` is given the output Tensor itself); a mask or an index an
+op keeps as a NumPy array is kept as it is.
 The innermost pair in effect when the op ran is used. As in torch, what ``unpack_hook`` returns
 is not checked against in-place changes (the hooks own what was saved: a copy made by
 ``pack_hook`` keeps the old values). The graph still keeps the saved Tensors themselves too (some
@@ -22,7 +24,7 @@ import abc
 import contextlib
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", "Node",
-           "increment_version"]
+           "increment_version", "register_multi_grad_hook"]
 
 
 class Node(abc.ABC):
@@ -93,3 +95,73 @@ def disable_saved_tensors_hooks(error_message):
         yield
     finally:
         _disabled[0] = before
+
+
+# ----------------------------------------------------------------------------- multi-grad hooks
+class _MultiHandle:
+    """The handle of :func:`register_multi_grad_hook`: ``remove()`` takes out the hook it put
+    on each tensor."""
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """torch's hook on several tensors at once, made of one tensor hook on each.
+
+    ``mode="all"``: ``fn(grads)`` once per backward run, after the gradients of all the
+    tensors that run reaches (those it does not reach, or that lead to none of its ``inputs``,
+    are not waited for), with a list of them in the order of ``tensors`` (None for those not
+    computed). ``mode="any"``: ``fn(grad)`` with the first of them computed in the run. ``fn``
+    should not change what it is given (what it returns is ignored). A rerun through a
+    retained graph calls it again. Returns a handle with ``remove()``."""
+    from .engine import GraphTask
+    modes = ("all", "any")
+    if mode not in modes:
+        raise ValueError(f"Expects mode to be one of {modes} but got {mode}")
+    if mode == "all":
+        for t in tensors:
+            if not t.requires_grad:            # (torch: no node to put the hook on)
+                raise AssertionError("Expected gradient function to be set")
+        count, buffer, expected = {}, {}, {}
+
+        def inner_hook(i):
+            def hook(grad):
+                task = GraphTask.current()
+                if task is None:
+                    raise AssertionError("expected this hook to be called inside a backward "
+                                         "call")
+                seen = count.get(task.id, 0)
+                if seen == 0:     # the first call of this run: how many will come
+                    expected[task.id] = sum(map(task.will_run_hooks_of, tensors))
+                    buffer[task.id] = [None] * len(tensors)
+                count[task.id] = seen + 1
+                buffer[task.id][i] = grad
+                if seen == expected[task.id] - 1:
+                    grads = buffer.pop(task.id)
+                    del count[task.id], expected[task.id]
+                    fn(grads)
+            return hook
+        handles = tuple(t.register_hook(inner_hook(i)) for i, t in enumerate(tensors))
+    else:
+        ran = set()                # the runs that called fn already
+
+        def once(grad):
+            task = GraphTask.current()
+            if task is None:
+                raise AssertionError("expected this hook to be called inside a backward call")
+            if task.id not in ran:
+                ran.add(task.id)
+                fn(grad)
+        handles = tuple(t.register_hook(once) for t in tensors if t.requires_grad)
+    return _MultiHandle(handles)

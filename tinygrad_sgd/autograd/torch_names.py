@@ -38,6 +38,9 @@ TORCH_NAMES = {
     "CopyFrom": "torch::autograd::CopyBackwards", "NanToZero": "NansumBackward0",
     "Median": "MedianBackward1", "NanMedian": "NanmedianBackward1",
     "FloorDivide": "torch::autograd::NotImplemented",      # (torch has no derivative for //)
+    "RemainderOfNumber": "torch::autograd::NotImplemented",
+    "Heaviside": "torch::autograd::NotImplemented",
+    "HouseholderIdentity": "LinalgHouseholderProductBackward0",
 }
 
 

@@ -10,8 +10,8 @@
   ``is_conj``/``is_neg`` are False, ``isreal`` is all True, ``.imag`` is refused, ``adjoint``
   / ``.mH`` (and ``.H`` for a matrix) transpose the last two dims, ``angle`` is π for a
   negative number, 0 otherwise (NaN stays NaN) with gradient 0;
-* predicates and helpers: ``is_signed``, ``is_inference`` (False: inference_mode here is
-  no_grad), ``nonzero_static``, ``fill``, ``data_ptr``, ``new_empty_strided``, and the
+* predicates and helpers: ``is_signed``, ``is_inference`` (a tensor made in
+  ``inference_mode``), ``nonzero_static``, ``fill``, ``data_ptr``, ``new_empty_strided``, and the
   CPU-only ``apply_`` / ``map_`` / ``map2_`` (a Python callable per element, not
   differentiable, as torch).
 """
@@ -153,8 +153,9 @@ def is_signed(input):
 
 @tensor_method
 def is_inference(input):
-    """False: there are no inference tensors here (``inference_mode`` is no_grad)."""
-    return False
+    """Whether ``input`` is an inference tensor: made inside ``inference_mode()`` (see
+    there), or a view, ``detach()`` or ``.data`` of one."""
+    return input._inference
 
 
 @tensor_method

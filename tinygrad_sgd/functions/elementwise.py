@@ -15,7 +15,8 @@ from ..autograd.torch_names import named
 from ..dtypes import (_CATEGORY, checked_scalar, default_float, number_dtype, promote,
                       promote_dtypes, scalar_array)
 from ..errors import ShapeError
-from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder)
+from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder,
+                               RemainderOfNumber)
 from ..tensor import Tensor, tensor_method
 
 __all__ = ["add", "sub", "rsub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -305,6 +306,8 @@ def remainder(input, other):
     if a.dtype == bool:
         raise not_implemented("remainder_cpu", bool)
     _integer_divisor(a, b)
+    if isinstance(input, numbers.Number):   # remainder(Scalar, Tensor): no derivative in torch
+        return RemainderOfNumber.apply(a, b)
     return Remainder.apply(a, b)
 
 

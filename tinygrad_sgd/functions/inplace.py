@@ -15,6 +15,7 @@ values refuses to backpropagate through them instead of silently using the new o
   node works on a copy of the old values, as torch's in-place ops do.
 """
 import numbers
+import re
 
 import numpy as np
 
@@ -46,6 +47,17 @@ def refuse_copied_view(self):
                            "or into a clone() of this one.")
 
 
+def _custom_view(t):
+    """(name, output index) when ``t`` is a view a custom Function made (see custom.py's
+    ``_mark_input_views``), or a view of one (named after its own node, as torch), else None."""
+    made = t.__dict__.get("_custom_view")
+    if made is None:
+        base = (t.__dict__.get("_view") or (None,))[0]
+        if base is not None and base.__dict__.get("_custom_view") and t.grad_fn is not None:
+            return re.sub(r"Backward\d*$", "", t.grad_fn.name().split("::")[-1]), 0
+    return made
+
+
 def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
     refuse_copied_view(self)
@@ -71,6 +83,15 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
                            f"multiple views. Such functions do not allow the output views to "
                            f"be modified inplace. You should replace the inplace operation by "
                            f"an out-of-place one.")
+    made = _custom_view(self)
+    if made and autograd.is_grad_enabled():       # (a custom Function's input, returned)
+        raise RuntimeError(f"Output {made[1]} of {made[0]} is a view and is being modified "
+                           f"inplace. This view was created inside a custom Function (or "
+                           f"because an input was returned as-is) and the autograd logic to "
+                           f"handle view+inplace would override the custom backward "
+                           f"associated with the custom Function, leading to incorrect "
+                           f"gradients. This behavior is forbidden. You can fix this by "
+                           f"cloning the output of the custom Function.")
     if self.array.size and fn is not _fill and any(
             step == 0 and n > 1 for step, n in zip(self.array.strides, self.array.shape)):
         # (torch lets fill_ and zero_ write one value to such memory, nothing else)

@@ -30,10 +30,14 @@ def _method(name, fn, check_shapes=True):
 
 
 # ---------------------------------------------------------------------------- elementwise
+def _heaviside(x, values):
+    return S.step_with_values(x, values, "heaviside_")     # (torch's node: aten::heaviside_)
+
+
 for _name, _fn in {"relu_": A.relu, "sigmoid_": A.sigmoid, "erf_": S.erf, "erfc_": S.erfc,
                    "erfinv_": S.erfinv, "lgamma_": S.lgamma, "digamma_": S.digamma,
                    "logit_": S.logit, "i0_": S.i0, "mvlgamma_": S.mvlgamma, "xlogy_": S.xlogy, "sinc_": S.sinc,
-                   "deg2rad_": S.deg2rad, "rad2deg_": S.rad2deg, "heaviside_": S.heaviside,
+                   "deg2rad_": S.deg2rad, "rad2deg_": S.rad2deg, "heaviside_": _heaviside,
                    "ldexp_": S.ldexp, "gcd_": S.gcd, "lcm_": S.lcm,
                    "nextafter_": S.nextafter, "tril_": X.tril, "triu_": X.triu,
                    "cumsum_": C.cumsum, "cumprod_": C.cumprod}.items():

@@ -298,14 +298,16 @@ def type_as(input, other):
 
 
 # ---------------------------------------------------------------------------- inference_mode
-_inference = [False]
-
-
 class inference_mode:
-    """torch.inference_mode: here the same as ``no_grad`` (no tensor is marked "inference");
-    ``inference_mode(False)`` turns grad mode on, as torch's (its C++ InferenceMode(False)
-    sets grad mode to ``not enabled``). A context manager and a decorator (``@inference_mode``
-    or ``@inference_mode()``; on a generator function, inside its body on every resume)."""
+    """torch.inference_mode: ``no_grad``, and every tensor made inside is an *inference
+    tensor* (``is_inference()``; but for a view of a normal tensor, which stays normal, as a
+    view of an inference tensor is one anywhere). Outside inference mode, as in torch, an
+    inference tensor refuses to be saved for backward (``w * x`` with ``w`` requiring grad),
+    to be changed in place, and ``requires_grad=True``: ``clone()`` it first.
+    ``inference_mode(False)`` turns grad mode on and inference off, as torch's (its C++
+    InferenceMode(False) sets grad mode to ``not enabled``). A context manager and a
+    decorator (``@inference_mode`` or ``@inference_mode()``; on a generator function, inside
+    its body on every resume)."""
 
     def __new__(cls, mode=True):
         if callable(mode) and not isinstance(mode, bool):    # @inference_mode
@@ -316,15 +318,16 @@ class inference_mode:
         self.mode = bool(mode)
 
     def __enter__(self):
-        from ..autograd import set_grad_enabled
-        self._saved = _inference[0]
+        from ..autograd import set_grad_enabled, _mode
+        self._saved = _mode.inference
         self._ctx = set_grad_enabled(not self.mode)     # (switches now; its exit restores)
-        _inference[0] = self.mode
+        _mode.inference = self.mode
         return None
 
     def __exit__(self, *exc):
+        from ..autograd import _mode
         self._ctx.__exit__(*exc)
-        _inference[0] = self._saved
+        _mode.inference = self._saved
         return False
 
     def __call__(self, fn):
@@ -336,7 +339,8 @@ class inference_mode:
 
 
 def is_inference_mode_enabled():
-    return _inference[0]
+    from ..autograd import _mode
+    return _mode.inference
 
 
 # ---------------------------------------------------------------------------- more of torch's

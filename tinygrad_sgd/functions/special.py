@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd.torch_names import named
 from ..kernels.special import c_gcd, c_lcm
-from ..ops import special as S
+from ..ops import elementwise as E, special as S
 from ..tensor import Tensor, tensor_method
 from .elementwise import (float_input, float_operands, not_implemented, promote,
                           require_tensor, require_tensors, values)
@@ -186,13 +186,18 @@ def xlog1py(input, other):
 
 @tensor_method
 def heaviside(input, values):
-    """0 for x < 0, ``values`` where x = 0, 1 for x > 0 (not differentiable, as torch)."""
+    """0 for x < 0, ``values`` where x = 0, 1 for x > 0 (torch has no derivative for it:
+    backward through a result that requires grad raises, as torch)."""
+    return step_with_values(input, values, "heaviside")
+
+
+def step_with_values(input, values, aten):
+    """heaviside, its backward's error naming ``aten`` (``heaviside_`` for the in-place op)."""
     require_tensors("heaviside", input, values, names=("input", "values"))
     if input.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different "
                            "dtypes.")
-    a, v = input.array, values.array
-    return Tensor._of(np.where(a == 0, v, a > 0).astype(a.dtype))
+    return E.Heaviside.apply(input, values, aten)
 
 
 @tensor_method

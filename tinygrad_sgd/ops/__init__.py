@@ -14,7 +14,7 @@ from .elementwise import (Add, Sub, Mul, Div, AddScaled, SubScaled, MulHalfBySca
                           DivHalfByScalar, Neg,
                           PowScalar, Pow, Exp, Log, Sqrt, Abs, Clamp, ClampTensor, Maximum,
                           Minimum, Fmax, Fmin, Remainder, Fmod, DivRounded, FloorDivide, Where,
-                          Cast, ZerosLike)
+                          Cast, ZerosLike, RemainderOfNumber, Heaviside)
 from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2,
                    Log10, Log1p, Expm1, Exp2, Rsqrt, Reciprocal, Frac, Step, Floor, Ceil,
                    Trunc, Round, Sign, Sgn, NanToNum, Atan2, Hypot, Copysign, Logaddexp, Lerp,
@@ -60,7 +60,8 @@ from . import (products as _products, distance as _distance, special as _special
 __all__ = ["Add", "Sub", "Mul", "Div", "AddScaled", "SubScaled", "MulHalfByScalar", "DivHalfByScalar", "Neg", "PowScalar",
            "Pow", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "ClampTensor", "Maximum", "Minimum", "Fmax", "Fmin", "Remainder", "Fmod",
-           "DivRounded", "FloorDivide", "Where", "Cast", "ZerosLike",
+           "DivRounded", "FloorDivide", "Where", "Cast", "ZerosLike", "RemainderOfNumber",
+           "Heaviside",
            "Sin", "Cos", "Tan", "Asin", "Acos",
            "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Log2", "Log10", "Log1p",
            "Expm1", "Exp2", "Rsqrt", "Reciprocal", "Frac", "Step", "Floor", "Ceil", "Trunc",

@@ -587,6 +587,33 @@ class FloorDivide(Elementwise):
         raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
+class RemainderOfNumber(Remainder):
+    """``number % x`` (torch's ``remainder(Scalar, Tensor)``). torch gives this overload no
+    derivative: the result is marked as requiring grad, and backward through it raises, as in
+    torch (``tensor(number) % x`` has the gradient −⌊n/x⌋)."""
+    derivatives = ("not implemented (as in torch)", "not implemented (as in torch)")
+
+    def backward(self, g):
+        raise RuntimeError("derivative for aten::remainder is not implemented")
+
+
+class Heaviside(Elementwise):
+    """The step function. torch gives it no derivative: a result of inputs requiring grad
+    requires grad too, and backward through it raises, naming the function that made it
+    (``heaviside`` or the in-place ``heaviside_``), as in torch."""
+    inputs, rule = ("x", "v"), "z = 0 if x < 0, v if x = 0, 1 if x > 0"
+    derivatives = ("not implemented (as in torch)", "not implemented (as in torch)")
+    op_name = "heaviside"
+
+    def forward(self, x, values, aten="heaviside"):
+        self.aten = aten
+        a = x.array
+        return np.where(a == 0, values.array, a > 0).astype(a.dtype)
+
+    def backward(self, g):
+        raise RuntimeError(f"derivative for aten::{self.aten} is not implemented")
+
+
 class Where(Elementwise):
     """The condition (bool) is not differentiated."""
     inputs, rule = ("cond", "x", "y"), "z = x where cond, else y"

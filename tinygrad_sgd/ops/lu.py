@@ -21,7 +21,8 @@ from ..autograd import Function
 from ..kernels.lu import geqrf, getrf, pivots_to_permutation, sytrf, sytrs
 from .decompositions import SolveTriangular
 
-__all__ = ["LuFactor", "LuUnpack", "LuFactors", "Geqrf", "LdlFactor", "LdlSolve", "lu_grad",
+__all__ = ["LuFactor", "LuUnpack", "LuFactors", "Geqrf", "HouseholderIdentity", "LdlFactor",
+           "LdlSolve", "lu_grad",
            "permutation_matrix"]
 
 
@@ -142,6 +143,22 @@ class Geqrf(Function):
 
     def backward(self, g):
         raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+class HouseholderIdentity(Function):
+    """``linalg.householder_product`` with nothing to multiply (no reflector, k = 0, or an
+    empty input): the first n columns of the identity. In the graph of A and tau, but with no
+    gradient for either (None, as torch's backward gives none when A or tau is empty)."""
+    inputs, rule = ("A", "tau"), "Q = I[:, :n] (no reflector)"
+    derivatives = ("none (as torch)", "none (as torch)")
+    grad_fn_name = "HouseholderProductBackward"
+
+    def forward(self, a, tau):
+        m, n = a.shape[-2:]
+        return np.broadcast_to(np.eye(m, n, dtype=a.array.dtype), a.shape).copy()
+
+    def backward(self, g):
+        return None, None
 
 
 class LdlFactor(Function):
