@@ -21,7 +21,7 @@ This library has no forward-mode AD: ``jvp``, ``jacfwd`` and ``linearize`` compu
 values in reverse mode (the double-backward trick; for ``jacfwd`` one backward per output
 element), so ``jacfwd``'s ``randomness`` is only validated. ``vmap`` has no batching rules:
 it runs ``f`` once per sample and stacks the results (torch's own slow fallback; see its
-docstring for where that shows). ``functionalize``, ``stack_module_state`` and
+docstring for where that shows). ``functionalize`` and
 ``replace_all_batch_norm_modules_`` are not provided.
 """
 # house: long file — torch.func is one public module; its pytree and transform-level helpers
@@ -38,7 +38,7 @@ from .nn.utils.stateless import _reparametrize_module
 from .tensor import Tensor
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
-           "linearize", "functional_call", "vmap"]
+           "linearize", "functional_call", "stack_module_state", "vmap"]
 
 
 # ---------------------------------------------------------------------- pytrees
@@ -479,6 +479,34 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         args = (args,)
     with _reparametrize_module(module, named, tie_weights=tie_weights, strict=strict):
         return module(*args, **kwargs)
+
+
+def stack_module_state(models):
+    """``(params, buffers)``: each parameter and buffer of ``M`` models of one class stacked
+    along a new dim 0, by name, for ``vmap(lambda p, b, x: functional_call(model, (p, b), x),
+    in_dims=(0, 0, None))`` (model ensembling). Stacked parameters are new leaves that require
+    grad (an optimizer can train them); buffers are plain stacks."""
+    if len(models) == 0:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or all(not m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    if not all(type(m) is type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked_leaf(tensors, name):
+        if len({bool(t.requires_grad) for t in tensors}) > 1:
+            raise RuntimeError(f"Expected {name} from each model to have the same "
+                               f".requires_grad")
+        from .functions.shape import stack
+        result = stack(tensors)
+        return result.detach().requires_grad_() if tensors[0].requires_grad else result
+
+    all_params = [dict(m.named_parameters()) for m in models]
+    all_buffers = [dict(m.named_buffers()) for m in models]
+    params = {k: stacked_leaf([p[k] for p in all_params], k) for k in all_params[0]}
+    buffers = {k: stacked_leaf([b[k] for b in all_buffers], k) for k in all_buffers[0]}
+    return params, buffers
 
 
 # ---------------------------------------------------------------------- vmap

@@ -1,6 +1,8 @@
 """Matrix multiplication and the linear layer's affine map."""
 import math
 
+import numpy as np
+
 from ..autograd import Function, is_grad_enabled
 from ..autograd.torch_names import torch_mode
 from .. import kernels
@@ -79,6 +81,10 @@ class LinearOp(Function):
 
     def forward(self, x, w, b):
         self.save_for_backward(x, w)
+        if b is not None and x.array.dtype == np.float16 == w.array.dtype:
+            # torch's CPU addmm in float16: the bias added to the float32 sums, rounded once
+            out = kernels.linalg.matmul(x.array.astype(np.float32), w.array.T.astype(np.float32))
+            return kernels.elementwise.add_rows(out, b.array.astype(np.float32)).astype(np.float16)
         out = kernels.linalg.matmul(x.array, w.array.T)
         if b is not None:
             kernels.elementwise.add_rows(out, b.array)

@@ -141,7 +141,10 @@ class AvgPool2dOp(Function):
         self.geom = g = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding,
                                       ceil_mode=ceil_mode)
         self.options = (count_include_pad, divisor_override)
-        return kernel.avg_pool(x.array, g, kernel.avg_pool_divisor(g, *self.options))
+        divisor = kernel.avg_pool_divisor(g, *self.options)
+        if x.array.dtype == np.float16:    # torch's CPU kernel: sums ÷ divisor in float32,
+            return kernel.avg_pool(x.array.astype(np.float32), g, divisor).astype(np.float16)
+        return kernel.avg_pool(x.array, g, divisor)                 # rounded once
 
     def backward(self, dy):    # (tied to x under create_graph, as torch's: see tie_to_input)
         dx = AvgPool2dGrad.apply(dy, self.geom, self.options)

@@ -251,24 +251,29 @@ class _ScaledSum(Function):
     derivatives = ("dL/dinput = β·g", "dL/dA = α·(∂product/∂A)ᵀ·g",
                    "dL/dB = α·(∂product/∂B)ᵀ·g")
     alpha_zero_skips = False
+    sums_in_float32 = False     # float16: computed in float32 and rounded once (torch's BLAS ops)
 
     def forward(self, input, a, b, beta=1, alpha=1):
         self.beta, self.alpha = beta, alpha
         self.save_for_backward(a, b)
+        x, y, z = input.array, a.array, b.array
+        half = self.sums_in_float32 and y.dtype == np.float16
+        if half:       # torch's CPU kernel in float16: the whole sum in float32, rounded once
+            x, y, z = x.astype(np.float32), y.astype(np.float32), z.astype(np.float32)
         if alpha == 0 and self.alpha_zero_skips:       # (n, k)·(k, m) or (n, k)·(k,)
-            out = np.zeros(a.shape[:-1] + b.shape[1:], np.result_type(a.array, b.array))
+            out = np.zeros(y.shape[:-1] + z.shape[1:], np.result_type(y, z))
         else:
-            out = self.product(a.array, b.array)
+            out = self.product(y, z)
         if out.dtype == np.bool_:
             out &= bool(alpha)
-            return out | (input.array & bool(beta))
+            return out | (x & bool(beta))
         if alpha != 1:
             out *= np.asarray(alpha).astype(out.dtype)     # (ints wrap as torch's)
         if beta == 1:
-            out += input.array
+            out += x
         elif beta != 0:
-            out += np.asarray(beta).astype(out.dtype) * input.array
-        return out
+            out += np.asarray(beta).astype(out.dtype) * x
+        return out.astype(np.float16) if half else out
 
     def backward(self, g):
         a, b = self.saved_tensors
@@ -288,7 +293,7 @@ class Addmm(_ScaledSum):
     inputs, rule = ("input", "A", "B"), "Z = β·input + α·(A @ B)"
     derivatives = ("dL/dinput = β·g", "dL/dA = α·g @ Bᵀ", "dL/dB = α·Aᵀ @ g")
     op_name = "addmm"
-    alpha_zero_skips = True
+    alpha_zero_skips = sums_in_float32 = True
     product = staticmethod(np.matmul)
 
     @staticmethod
@@ -312,7 +317,7 @@ class Addmv(_ScaledSum):
     inputs, rule = ("input", "M", "v"), "z = β·input + α·(M·v)"
     derivatives = ("dL/dinput = β·g", "dL/dM = α·g ⊗ v", "dL/dv = α·Mᵀ·g")
     op_name = "addmv"
-    alpha_zero_skips = True
+    alpha_zero_skips = sums_in_float32 = True
     product = staticmethod(np.matmul)
 
     @staticmethod

@@ -12,6 +12,7 @@ from ...arguments import pair
 from ...errors import DTypeError, ShapeError
 from ...ops.conv import ConvTranspose2dOp
 from ...ops.pad import ConstantPadNd
+from ...dtypes import float16
 from ...tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -40,7 +41,12 @@ def check_input(op, x, dims, kernel=None, allowed="f"):
 
 
 def ntuple(value, n, name, op):
-    """An int or an n-sequence of ints as an n-tuple (a wrong length is torch's RuntimeError)."""
+    """An int or an n-sequence of ints as an n-tuple (a wrong length is torch's RuntimeError;
+    a float or str element, as a layer built with one passes it, torch's TypeError first)."""
+    for pos, v in enumerate(value if isinstance(value, (tuple, list)) else (value,)):
+        if isinstance(v, (str, float)):
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found "
+                            f"element of type {type(v).__name__} at pos {pos}")
     if n == 2:
         try:
             return pair(value, name, op)
@@ -77,6 +83,10 @@ def _check_weight(op, input, weight, bias, dims, groups, transposed=False):
     if shape[0] == 0:
         raise ShapeError(f"{op}: Given groups={groups}, expected weight to be at least 1 at "
                          f"dimension 0, but got weight of size {list(shape)} instead")
+    if transposed and shape[1] == 0:      # (torch's oneDNN refuses it; here it would write
+        raise ShapeError(f"{op}: weight of size {list(shape)} makes no output channels (torch: "
+                         f"could not create a primitive descriptor for the deconvolution "
+                         f"forward propagation primitive)")           # out of bounds)
     if shape[0] % groups:
         raise ShapeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
                          f"{groups} at dimension 0, but got weight of size "
@@ -101,6 +111,18 @@ def _same_padding(op, weight, stride, dilation, dims):
     return tuple(t // 2 for t in total), tuple(t - 2 * (t // 2) for t in total)
 
 
+def _no_channels(x, weight, bias, stride, padding, dilation):
+    """torch's convolution of a batched input ``x`` with no channels (a layer built with
+    in_channels=0): an output with no channels either, (N, 0, *size), on which the weight,
+    bias and input get zero gradients."""
+    size = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
+                 zip(x.shape[2:], weight.shape[2:], stride, padding, dilation))
+    z = x.sum() + weight.sum()                  # (sums of nothing: 0, linked to each)
+    if bias is not None:
+        z = z + bias.sum() * 0
+    return z.reshape((1,) * (2 + len(size))).expand((x.shape[0], 0) + size)
+
+
 def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
     unbatched = check_input(op, input, dims)
     _check_weight(op, input, weight, bias, dims, groups)
@@ -122,7 +144,10 @@ def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
     if dims == 1:      # (N, C, L) as (N, C, 1, L)
         x, w = x.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
-    out = ops.Conv2dOp.apply(x, w, bias, stride, padding, dilation, groups)
+    if weight.shape[1] == 0:
+        out = _no_channels(x, w, bias, stride, padding, dilation)
+    else:
+        out = ops.Conv2dOp.apply(x, w, bias, stride, padding, dilation, groups)
     out = out.squeeze(2) if dims == 1 else out
     out = out.squeeze(0) if unbatched else out
     return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's one node
@@ -254,6 +279,10 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"{stride}, padding {padding}, dilation {dilation}")
     if any(extra):     # the odd one out of 'same' padding, on the right
         x = ConstantPadNd.apply(x, tuple(p for e in reversed(extra) for p in (0, e)), 0)
+    if weight.shape[1] == 0:
+        out = _no_channels(x, weight, bias, stride, padding, dilation)
+        return named(out.squeeze(0) if unbatched else out, "ConvolutionBackward0", input,
+                     weight, bias)
     x = _pad_depth(x, padding[0], padding[0])
     k = weight.shape[2:]
     size = [x.shape[2]] + [n + 2 * p for n, p in zip(x.shape[3:], padding[1:])]
@@ -263,8 +292,13 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"Kernel size: {tuple(eff)}. Kernel size can't be greater than "
                          f"actual input size")
     out_depth = (size[0] - eff[0]) // stride[0] + 1
-    out = _depth_taps(x, weight, bias, out_depth, stride[0], dilation[0], lambda xs, w, b: (
+    w, b = weight, bias
+    half = x.dtype == weight.dtype == float16
+    if half:         # torch's CPU conv3d in float16: the taps' sums and the bias in float32,
+        x, w, b = x.float(), w.float(), None if b is None else b.float()    # rounded once
+    out = _depth_taps(x, w, b, out_depth, stride[0], dilation[0], lambda xs, w, b: (
         ops.Conv2dOp.apply(xs, w, b, stride[1:], padding[1:], dilation[1:], groups)))
+    out = out.half() if half else out
     out = out.squeeze(0) if unbatched else out
     return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's one node
 

@@ -195,13 +195,18 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check_mixed_dtypes(input, (weight, bias), "group_norm")
     w = None if weight is None else _per_channel(weight, "weight", input)
     b = None if bias is None else _per_channel(bias, "bias", input)
-    out = Normalize.apply(input.reshape(N, G, C // G * rest), None, None, (2,), float(eps))
+    x = input
+    half = x.array.dtype == np.float16
+    if half:        # torch's CPU kernel in float16: (x − μ)·σ⁻¹·γ + β in float32, rounded once
+        x, w, b = x.float(), None if w is None else w.float(), None if b is None else b.float()
+    out = Normalize.apply(x.reshape(N, G, C // G * rest), None, None, (2,), float(eps))
     out = out.reshape(input.shape)
     if w is not None:
         out = out * w
         if rest == 0 and N * C > 0:     # torch: dγ = (Σg·x − Σg·μ)·r with the statistics of
             out = out + (w * float("nan")).sum() * 0.0   # an empty group, μ = NaN: NaN
     out = out + b if b is not None else out
+    out = out.half() if half else out
     return named(out, "NativeGroupNormBackward0", input, weight, bias)
 
 
