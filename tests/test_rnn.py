@@ -47,15 +47,16 @@ def flat(result):
     return [out] + (list(h) if isinstance(h, tuple) else [h])
 
 
-def compare(ours, theirs, inputs, call, dtype=np.float64, second_order=False):
-    """``call(module, *inputs)`` in both: every result, and the gradients of a random
-    weighting of them w.r.t. each input and parameter (and, with ``second_order``, the
-    gradient of ⟨those gradients, u⟩)."""
-    tol = TOL[dtype]
+def compare(ours, theirs, inputs, call, dtype=np.float64, second_order=False, tol=None,
+            flatten=flat, seed=1):
+    """``call(module, *inputs)`` in both: every result (``flatten``ed), and the gradients of a
+    random weighting of them w.r.t. each input and parameter (and, with ``second_order``, the
+    gradient of ⟨those gradients, u⟩). Also used by test_rnn_fast.py."""
+    tol = TOL[dtype] if tol is None else tol
     mine, ref = leaves(inputs)
-    got, want = flat(call(ours, *mine)), flat(call(theirs, *ref))
+    got, want = flatten(call(ours, *mine)), flatten(call(theirs, *ref))
     assert len(got) == len(want)
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     for a, b in zip(got, want):
         assert tuple(a.shape) == tuple(b.shape) and a.numpy().dtype == dtype
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), **tol)

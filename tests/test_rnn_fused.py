@@ -158,13 +158,15 @@ def _graph_names(t):
 
 @pytest.mark.parametrize("name,fused", [("LSTM", "ThnnFusedLstmCellBackward"),
                                         ("GRU", "ThnnFusedGruCellBackward")])
-def test_one_fused_node_per_step(name, fused):
+def test_one_node_per_layer_and_one_fused_node_per_cell_step(name, fused):
+    """A layer runs its time steps in one layer node (``ops.LSTMLayerOp``/``GRULayerOp``) per
+    layer and direction, with none of the small ops; a cell is one fused node."""
     steps, layers = 5, 2
     model = getattr(nn, name)(3, 4, num_layers=layers, bidirectional=True)
     out, _ = model(tg.tensor(np.random.default_rng(0).standard_normal((steps, 2, 3)), dtype=tg.float32))
     names = _graph_names(out)
-    assert names.count(fused) == steps * layers * 2
-    assert "SigmoidBackward" not in names and "TanhBackward" not in names
+    assert names.count(name + "LayerBackward") == layers * 2
+    assert "SigmoidBackward" not in names and "TanhBackward" not in names and fused not in names
     cell = getattr(nn, name + "Cell")(3, 4)
     h = cell(tg.randn(2, 3))
     assert (h[0] if name == "LSTM" else h).grad_fn is not None

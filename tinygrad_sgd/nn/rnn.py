@@ -1,13 +1,15 @@
 """Recurrent layers, as ``torch.nn``: RNN (tanh or relu), LSTM (with ``proj_size``), GRU, and
 the one-step cells RNNCell, LSTMCell, GRUCell.
 
-The products are ordinary ``linear`` ops; the elementwise part of an LSTM or GRU step is one
-fused node (``ops.LSTMCellOp`` / ``ops.GRUCellOp``, as torch's ``_thnn_fused_*_cell``: ~15
-small nodes per step cost more in Python than the arithmetic), the RNN's is an add and a
-tanh/relu. Gradients — and gradients of gradients — come from the ops' own backward. Per layer
-and direction the input projections ``x·W_ihᵀ + b_ih`` of all time steps are one matmul; the
-recurrence is a Python loop over time steps (inherent: step t needs step t−1), never over
-batch items. The cell equations, with torch's gate order:
+Per layer and direction the input projections ``x·W_ihᵀ + b_ih`` of all time steps are one
+``linear``; the recurrence (inherent: step t needs step t−1) is then one node,
+``ops.LSTMLayerOp`` / ``GRULayerOp`` / ``RNNLayerOp``, whose loop over time steps is a kernel
+(``kernels/recurrent.py``; one graph node per op per step cost ~5x the arithmetic in Python),
+never a loop over batch items. With ``proj_size`` or in half precision a step is graph nodes
+instead (a ``linear`` and the fused cell, ``ops.LSTMCellOp`` / ``ops.GRUCellOp``, as torch's
+``_thnn_fused_*_cell``; the RNN's an add and a tanh/relu); the cells use those too. Gradients —
+and gradients of gradients — come from the ops' own backward. The cell equations, with torch's
+gate order:
 
 * RNN:  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)   (or relu)
 * LSTM: i, f, g, o = split(W_ih x + b_ih + W_hh h + b_hh) ;  c' = σ(f)·c + σ(i)·tanh(g) ;
@@ -36,7 +38,8 @@ from ..creation import zeros
 from ..device import check_device
 from ..dtypes import default_float
 from ..functions import cat, stack
-from ..ops.recurrent import GRUCellOp, LSTMCellOp
+from ..ops.recurrent import (GRUCellOp, GRULayerOp, LSTMCellOp, LSTMLayerOp,
+                              RNNLayerOp)
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -289,6 +292,7 @@ class RNNBase(Module):
         if isinstance(orig, PackedSequence):
             if orig.unsorted_indices is not None:
                 h_n = _permute(h_n, orig.unsorted_indices)
+            data = named(data, "CatBackward0")       # (torch's: the steps concatenated)
             output = PackedSequence(data, orig.batch_sizes, orig.sorted_indices,
                                     orig.unsorted_indices)
         else:
@@ -318,9 +322,26 @@ class RNNBase(Module):
 
     def _scan(self, gi, batch_sizes, state0, w, reverse):
         """Run one direction of one layer over the packed-layout input projections ``gi``:
-        the outputs (packed layout) and the final states. Going forward, the batch shrinks as
-        sequences end (their states are final then); going backward it grows, the new rows
-        starting from ``state0``."""
+        the outputs (packed layout) and the final states. One layer op
+        (``ops.LSTMLayerOp``, ``GRULayerOp``, ``RNNLayerOp``: the loop over time steps is a
+        kernel) for float32/float64 without projections; else (``proj_size``, half precision)
+        one step's nodes per time step (``ops.recurrent.unrolled_layer``'s steps)."""
+        lstm = self.mode == "LSTM"
+        options = dict(batch_sizes=batch_sizes, reverse=reverse)
+        if not self.mode.startswith("RNN"):
+            op = LSTMLayerOp if lstm else GRULayerOp
+        else:
+            op, options["relu"] = RNNLayerOp, self.mode == "RNN_RELU"
+        if self.proj_size == 0 and gi.dtype in (np.float32, np.float64):
+            rows = op.apply(gi, w["weight_hh"], w.get("bias_hh"), *state0, **options)
+        else:
+            return self._unrolled(gi, batch_sizes, state0, w, reverse)
+        n, big = gi.shape[0], state0[0].shape[0]
+        return rows[:n], [rows[n + k * big:n + (k + 1) * big] for k in range(len(state0))]
+
+    def _unrolled(self, gi, batch_sizes, state0, w, reverse):
+        """:meth:`_scan` as graph nodes per time step (with ``weight_hr``'s projection after
+        each LSTM step)."""
         lstm = self.mode == "LSTM"
         offsets = np.concatenate([[0], np.cumsum(batch_sizes)]).tolist()
         steps = range(len(batch_sizes) - 1, -1, -1) if reverse else range(len(batch_sizes))

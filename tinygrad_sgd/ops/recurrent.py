@@ -1,5 +1,9 @@
 """Fused recurrent cells: one graph node per time step for the elementwise part of an LSTM or a
-GRU step, as torch's ``_thnn_fused_lstm_cell`` / ``_thnn_fused_gru_cell``.
+GRU step, as torch's ``_thnn_fused_lstm_cell`` / ``_thnn_fused_gru_cell``; and whole layers
+(``LSTMLayerOp``, ``GRULayerOp``, ``RNNLayerOp``, at the end): one node for all the time steps
+of one layer and direction, the steps' loop a kernel (:mod:`..kernels.recurrent`), which
+``nn.LSTM``/``GRU``/``RNN`` use; their ``create_graph`` backward unrolls the steps into the
+cells below (:func:`unrolled_layer`).
 
 The matrix products stay outside (``nn.rnn`` computes ``a = W_ih x + b_ih`` for all steps in one
 matmul and ``b = W_hh h + b_hh`` per step with ``linear``); a cell op takes both products
@@ -24,9 +28,12 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..errors import ShapeError
+from ..kernels import recurrent as layer_kernels
+from ..kernels.elementwise import sum_to_shape
 from ..kernels.vecmath import sigmoid_array, sigmoid_backward_array, tanh, tanh_backward_array
 
-__all__ = ["LSTMCellOp", "LSTMCellGrad", "GRUCellOp", "GRUCellGrad"]
+__all__ = ["LSTMCellOp", "LSTMCellGrad", "GRUCellOp", "GRUCellGrad", "LSTMLayerOp", "GRULayerOp",
+           "RNNLayerOp"]
 
 
 def _check_shapes(op, gates, a, b, state):
@@ -266,3 +273,176 @@ class GRUCellGrad(Function):
                 cat(rz + [bar_a], 1) if need[1] else None,
                 cat(rz + [ur * dr * dn + bar_a * r], 1) if need[2] else None,
                 wz * g if need[3] else None)
+
+
+# ------------------------------------------------------------------ whole layers
+class _LayerOp(Function):
+    """What the layer ops share. A layer op runs one layer and direction of a recurrent network
+    over a whole sequence in one node — the loop over time steps is a kernel
+    (:mod:`..kernels.recurrent`) — and returns the rows [Y; h_n] (LSTM: [Y; h_n; c_n]): Y (N, H)
+    the outputs in the packed layout (``batch_sizes[t]`` rows at step t, ``reverse``: run from
+    the last step), h_n (and c_n) (B, H) the final states. Its inputs: ``gi`` (N, gates·H) =
+    x·W_ihᵀ + b_ih for all steps, W_hh, b_hh (or None), the initial state(s) (B, H).
+
+    Backward in a plain ``backward()`` is the kernel's, on arrays: per step (in reverse) the
+    cell's backward and dL/dh_prev = dP_t·W_hh; then dL/dW_hh = Σ_t dP_tᵀ·h_prev,t as one product
+    and dL/db_hh = Σ over rows of dP, dL/dgi = dP (GRU: the input side's own dA). Under
+    ``create_graph`` the steps are unrolled again as graph nodes (the fused cell ops, which
+    are differentiable to any order) from the saved inputs and differentiated with
+    ``autograd.grad(create_graph=True)``: the same gradients, themselves differentiable."""
+    gates = 1
+
+    def _forward(self, gi, w_hh, b_hh, states, batch_sizes, reverse, **options):
+        hid = states[0].shape[-1]
+        if gi.ndim != 2 or gi.shape[1] != self.gates * hid or w_hh.shape != (self.gates * hid, hid):
+            raise ShapeError(f"{self.op_name}: the input projections must be (steps·batch, "
+                             f"{self.gates}·hidden) and W_hh ({self.gates}·hidden, hidden) for a "
+                             f"state (batch, hidden); got {tuple(gi.shape)}, "
+                             f"{tuple(w_hh.shape)} for {tuple(states[0].shape)}")
+        self.batch_sizes, self.reverse, self.options = list(batch_sizes), reverse, options
+        out, saved = self.run(gi.array, w_hh.array, None if b_hh is None else b_hh.array,
+                              *[s.array for s in states])
+        self.save_for_backward(gi, w_hh, b_hh, *states)
+        if self._recording:
+            for name, array in saved.items():
+                self.keep_array(name, array)
+        return out
+
+    def backward(self, grad):
+        need = self.needs_input_grad
+        if is_grad_enabled():
+            return self._unrolled_backward(grad)
+        w_hh = self.saved_tensors_if(False, True)[1]
+        saved = {name: self.kept_array(name) for name in self.kept_names}
+        d_gi, d_hidden, d_states, d_w = self.run_backward(grad.array, w_hh.array, saved,
+                                                          need_w=need[1])
+        grads = [d_gi, d_w, sum_to_shape(d_hidden, (d_hidden.shape[1],)) if need[2] else None,
+                 *d_states]
+        return tuple(self.constant(g) if n and g is not None else None
+                     for g, n in zip(grads, need))
+
+    def _unrolled_backward(self, grad):
+        from ..autograd import enable_grad, grad as autograd_grad
+        inputs = self.saved_tensors
+        want = [i for i, n in enumerate(self.needs_input_grad) if n]
+        with enable_grad():
+            out = unrolled_layer(self.mode, *inputs, batch_sizes=self.batch_sizes,
+                                 reverse=self.reverse, **self.options)
+        got = dict(zip(want, autograd_grad(out, [inputs[i] for i in want], grad_outputs=grad,
+                                           create_graph=True, allow_unused=True)))
+        return tuple(got.get(i) for i in range(len(inputs)))
+
+
+class LSTMLayerOp(_LayerOp):
+    """One LSTM layer (no projection) over a sequence (see :class:`_LayerOp`): per step t, from
+    the previous states h, c (the first rows: ``batch_sizes[t]``),
+
+        p = gi_t + (h·W_hhᵀ + b_hh) ;  (h', c') = LSTMCellOp(p) ;  Y_t = h'
+
+    Backward per step (t from the last): g_h = dL/dY_t + dL/dh', then the cell's
+    (:class:`LSTMCellOp`): dP_t = dL/dp, dL/dc = d_c'·f;  dL/dh = dP_t·W_hh. Then
+    dL/dgi = dP;  dL/dW_hh = dPᵀ·H_prev;  dL/db_hh = Σ_rows dP;  dL/dh0, dL/dc0 what is left."""
+    inputs = ("gi", "W_hh", "b_hh", "h0", "c0")
+    rule = "Y_t, h_t, c_t = LSTM cell(gi_t + W_hh·h_{t−1} + b_hh, c_{t−1}); z = [Y; h_n; c_n]"
+    derivatives = ("dL/dgi = dP (per step the cell's dL/dp)", "dL/dW_hh = dPᵀ·H_prev",
+                   "dL/db_hh = Σ_rows dP", "dL/dh0 = dP_0·W_hh", "dL/dc0 = d_c'·f at step 0")
+    grad_fn_name, op_name, mode, gates = "LSTMLayerBackward", "lstm_layer", "LSTM", 4
+    kept_names = ("h_prev", "c_prev", "act", "tanh_c")
+
+    def forward(self, gi, w_hh, b_hh, h0, c0, batch_sizes, reverse):
+        return self._forward(gi, w_hh, b_hh, (h0, c0), batch_sizes, reverse)
+
+    def run(self, gi, w_hh, b_hh, h0, c0):
+        return layer_kernels.lstm_forward(gi, w_hh, b_hh, h0, c0, self.batch_sizes, self.reverse)
+
+    def run_backward(self, grad, w_hh, saved, need_w):
+        d_p, dh, dc, d_w = layer_kernels.lstm_backward(grad, w_hh, saved, self.batch_sizes,
+                                                       self.reverse, need_w)
+        return d_p, d_p, [dh, dc], d_w
+
+
+class GRULayerOp(_LayerOp):
+    """One GRU layer over a sequence (see :class:`_LayerOp`): per step t, from the previous
+    state h (its first ``batch_sizes[t]`` rows),
+
+        b_t = h·W_hhᵀ + b_hh ;  h' = GRUCellOp(gi_t, b_t, h) ;  Y_t = h'
+
+    Backward per step (t from the last): g = dL/dY_t + dL/dh', the cell's dL/da, dL/db, dL/dh
+    (:class:`GRUCellOp`); dA_t = dL/da, dB_t = dL/db;  dL/dh = g·z + dB_t·W_hh. Then
+    dL/dgi = dA;  dL/dW_hh = dBᵀ·H_prev;  dL/db_hh = Σ_rows dB;  dL/dh0 what is left."""
+    inputs = ("gi", "W_hh", "b_hh", "h0")
+    rule = "Y_t, h_t = GRU cell(gi_t, W_hh·h_{t−1} + b_hh, h_{t−1}); z = [Y; h_n]"
+    derivatives = ("dL/dgi = dA (per step the cell's dL/da)", "dL/dW_hh = dBᵀ·H_prev",
+                   "dL/db_hh = Σ_rows dB", "dL/dh0 = g·z + dB_0·W_hh at step 0")
+    grad_fn_name, op_name, mode, gates = "GRULayerBackward", "gru_layer", "GRU", 3
+    kept_names = ("h_prev", "hidden", "act")
+
+    def forward(self, gi, w_hh, b_hh, h0, batch_sizes, reverse):
+        return self._forward(gi, w_hh, b_hh, (h0,), batch_sizes, reverse)
+
+    def run(self, gi, w_hh, b_hh, h0):
+        return layer_kernels.gru_forward(gi, w_hh, b_hh, h0, self.batch_sizes, self.reverse)
+
+    def run_backward(self, grad, w_hh, saved, need_w):
+        d_a, d_b, dh, d_w = layer_kernels.gru_backward(grad, w_hh, saved, self.batch_sizes,
+                                                       self.reverse, need_w)
+        return d_a, d_b, [dh], d_w
+
+
+class RNNLayerOp(_LayerOp):
+    """One Elman RNN layer over a sequence (see :class:`_LayerOp`): per step t,
+
+        h' = act(gi_t + (h·W_hhᵀ + b_hh)) ;  Y_t = h'   (act: tanh, or relu with ``relu=True``)
+
+    Backward per step (t from the last): g = dL/dY_t + dL/dh';  dP_t = g·(1 − h'²) (relu:
+    g where h' ≠ 0);  dL/dh = dP_t·W_hh. Then dL/dgi = dP;  dL/dW_hh = dPᵀ·H_prev;
+    dL/db_hh = Σ_rows dP;  dL/dh0 what is left."""
+    inputs = ("gi", "W_hh", "b_hh", "h0")
+    rule = "Y_t, h_t = act(gi_t + W_hh·h_{t−1} + b_hh); z = [Y; h_n]"
+    derivatives = ("dL/dgi = dP, dP_t = g_t·act'(·)", "dL/dW_hh = dPᵀ·H_prev",
+                   "dL/db_hh = Σ_rows dP", "dL/dh0 = dP_0·W_hh")
+    grad_fn_name, op_name, mode = "RNNLayerBackward", "rnn_layer", "RNN"
+    kept_names = ("h_prev", "out")
+
+    def forward(self, gi, w_hh, b_hh, h0, batch_sizes, reverse, relu=False):
+        return self._forward(gi, w_hh, b_hh, (h0,), batch_sizes, reverse, relu=relu)
+
+    def run(self, gi, w_hh, b_hh, h0):
+        return layer_kernels.rnn_forward(gi, w_hh, b_hh, h0, self.batch_sizes, self.reverse,
+                                         self.options["relu"])
+
+    def run_backward(self, grad, w_hh, saved, need_w):
+        d_p, dh, d_w = layer_kernels.rnn_backward(grad, w_hh, saved, self.batch_sizes,
+                                                  self.reverse, self.options["relu"], need_w)
+        return d_p, d_p, [dh], d_w
+
+
+def unrolled_layer(mode, gi, w_hh, b_hh, *states, batch_sizes, reverse, relu=False):
+    """The layer ops' rows [Y; h_n(; c_n)] as a graph of one step's nodes per time step — a
+    linear node and the fused cell (or an add and tanh/relu) — differentiable to any order: the
+    layer ops' ``create_graph`` backward, and the reference they are tested against."""
+    from ..functions import cat
+    from .linalg import LinearOp
+    steps = layer_kernels.step_rows(batch_sizes, reverse)
+    state, ended, outs = [s[:steps[0][1]] for s in states], [], []
+    for at, b in steps:
+        if b < state[0].shape[0]:                 # forward: rows whose sequence has ended
+            ended, state = ended + [[s[b:] for s in state]], [s[:b] for s in state]
+        elif b > state[0].shape[0]:               # reverse: rows whose sequence starts
+            state = [cat([s, s0[s.shape[0]:b]], 0) for s, s0 in zip(state, states)]
+        x = gi[at:at + b]
+        hp = LinearOp.apply(state[0], w_hh, b_hh)
+        if mode == "LSTM":
+            hc = LSTMCellOp.apply(x, hp, state[1])
+            state = [hc[0], hc[1]]
+        elif mode == "GRU":
+            state = [GRUCellOp.apply(x, hp, state[0])]
+        else:
+            pre = x + hp
+            state = [pre.relu() if relu else pre.tanh()]
+        outs.append(state[0])
+    if reverse:
+        outs.reverse()
+    if ended:
+        state = [cat([s] + [e[i] for e in reversed(ended)], 0) for i, s in enumerate(state)]
+    return cat(outs + state, 0)

@@ -3,7 +3,7 @@
 Each public function here takes and returns exactly what its NumPy twin in
 :mod:`tinygrad_sgd.kernels` does, and is tested against it (``tests/test_kernels_backends.py``,
 ``tests/test_kernels_norm.py``, ``tests/test_kernels_optim.py``,
-``tests/test_gpt_speed_paths.py``).
+``tests/test_gpt_speed_paths.py``, ``tests/test_rnn_fast.py``).
 The loops run over the batch innermost (the (C, H, W, N) layout), so each inner loop is a
 contiguous run that LLVM vectorizes. Kernels are single-threaded and release the GIL
 (``nogil``): :func:`..threads.parallel_for` splits them over channels or output rows.
@@ -26,7 +26,7 @@ from numba.core import event
 
 __all__ = ["kernel", "inline", "U", "FASTMATH", "FLOATS", "conv", "conv_weight", "columns", "pool",
            "activations", "norm", "elementwise", "loss", "optim", "blas", "random", "served",
-           "spin", "cascade_sum", "softmax"]
+           "spin", "cascade_sum", "softmax", "recurrent"]
 
 # Reassociation and contraction let sums vectorize; no nnan/ninf: NaN and inf must propagate
 # (and max pooling's NaN rule relies on v != v).
@@ -81,7 +81,7 @@ def floats(*arrays):
 
 
 from . import (conv, conv_weight, columns, pool, activations, norm, elementwise,  # noqa: E402,F401
-               loss, optim, blas, random, cascade_sum, softmax)
+               loss, optim, blas, random, cascade_sum, softmax, recurrent)
 
 # Imported on first use (by the spinning workers, :mod:`..threads`): served's job runner is
 # compiled at import with every kernel it serves (~10 s the first time, before numba's cache
