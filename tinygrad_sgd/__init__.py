@@ -26,6 +26,7 @@ from .device import device
 from .size import Size
 from .memory_layout import layout, strided
 from . import storage as _storage  # noqa: F401  (Tensor.storage, untyped_storage)
+from . import shared_memory as _shared_memory   # (Tensor.share_memory_, is_shared)
 from . import cuda
 from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like,
                        as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,
@@ -62,6 +63,7 @@ _accept_out(globals())      # torch.matmul(a, b, out=c): the top-level functions
 _accept_numpy_names(globals(), Tensor)     # x.sum(axis=0, keepdims=True), as torch takes it
 
 _allocator.apply_from_environment()
+_shared_memory.init_reductions()    # tensors sent to other processes share memory, as torch's
 
 __version__ = "0.1.0"
 
@@ -118,7 +120,7 @@ def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
-                "distributions", "testing", "cpu"):
+                "distributions", "testing", "cpu", "multiprocessing"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):   # (torch.amp's)
         from .amp import autocast_mode

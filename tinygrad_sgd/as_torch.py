@@ -26,7 +26,7 @@ import runpy
 import sys
 import traceback
 
-from ._torch_shim import torch_modules
+from ._torch_shim import CHILDREN_DIR, torch_modules
 
 __all__ = ["main", "run_script", "build_parser"]
 
@@ -86,6 +86,7 @@ def run_script(path, args=(), draw_graph=None):
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     sys.argv = [path, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    sys.path.insert(1, CHILDREN_DIR)      # a spawned child's ``import torch`` (see there)
     from .printing import OPTIONS
     from .dtypes import get_default_dtype, set_default_dtype
     saved_namespace, OPTIONS.namespace = OPTIONS.namespace, "torch"   # torch.float32, torch.Size

@@ -29,6 +29,7 @@ import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import types
 from typing import NamedTuple, Optional
@@ -108,6 +109,7 @@ MODULES = {
     "torch.cuda.amp": Row("tinygrad_sgd.amp.cuda_amp"),
     "torch.amp": Row("tinygrad_sgd.amp"),
     "torch.cpu": Row("tinygrad_sgd.cpu"),
+    "torch.multiprocessing": Row("tinygrad_sgd.multiprocessing"),
     "torch.cpu.amp": Row("tinygrad_sgd.cpu.amp"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.special": Row("tinygrad_sgd.special"),
@@ -367,3 +369,22 @@ def torch_modules():
         for name in [n for n in sys.modules if _is_torch_name(n)]:
             del sys.modules[name]
         sys.modules.update(saved)
+
+
+# --------------------------------------------------------------- child processes
+# the folder whose ``torch`` / ``torchvision`` packages a spawned child imports first
+CHILDREN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
+_in_child = []
+
+
+def become_torch_in_child(name):
+    """In a spawned child of a program the runner runs (see ``children/torch``): install the
+    runner's import hook and torch's printed names for good, then replace the placeholder
+    module ``name`` in ``sys.modules`` by the library's."""
+    if not _in_child:
+        from ..printing import OPTIONS
+        OPTIONS.namespace = "torch"
+        _in_child.append(torch_modules())
+        _in_child[0].__enter__()
+    sys.modules.pop(name, None)     # (torch_modules set it aside already)
+    sys.modules[name] = importlib.import_module(name)

@@ -25,10 +25,11 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..autograd import module_scope
+from ..autograd import module_scope, _mode
 from . import hooks
 from ..dtypes import default_float
 from ..tensor import Tensor
+from .. import shared_memory as _shared_memory
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
 
@@ -45,6 +46,8 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.empty((0,), dtype=default_float())
+        if data._inference if isinstance(data, Tensor) else _mode.inference:
+            self._inference = True          # (an alias of data: an inference tensor if it is)
         self._fill(data.array if isinstance(data, Tensor) else data, (), requires_grad, None)
 
     def __repr__(self):
@@ -63,22 +66,29 @@ class Parameter(Tensor):
         return memo[id(self)]
 
 
-class Buffer(Tensor):
+class _BufferMeta(type):
+    """``isinstance(t, nn.Buffer)``: any Tensor marked as one (torch's ``_BufferMeta``)."""
+
+    def __instancecheck__(cls, instance):
+        if cls is Buffer:
+            return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
     """``nn.Buffer(t, persistent=True)``: a Tensor marked to become a buffer when assigned as a
     Module attribute (``self.stats = nn.Buffer(t)`` is ``register_buffer("stats", t,
-    persistent)``), as torch 2.5+. The module keeps a plain Tensor sharing ``t``'s memory."""
+    persistent)``), as torch 2.5+. As torch's, it is a plain Tensor (``t.detach()``, sharing
+    ``t``'s memory, its ``requires_grad`` kept) with ``persistent`` and ``_is_buffer`` set;
+    ``isinstance(x, nn.Buffer)`` is true of such a tensor."""
 
-    def __init__(self, data=None, *, persistent=True):
+    def __new__(cls, data=None, *, persistent=True):
         if data is None:
             data = Tensor._of(np.empty((0,), dtype=default_float()))
-        if not isinstance(data, Tensor):
-            raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
-        self._fill(data.array, (), data.requires_grad, None)
-        self.persistent = persistent
-
-    def _plain(self):
-        """The Tensor a module stores: the same memory, as a plain Tensor."""
-        return Tensor._of(self.array, requires_grad=self.requires_grad)
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -254,8 +264,6 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer "
                             f"'{name}' (torch Tensor or None required)")
-        if isinstance(tensor, Buffer):     # (as torch: a plain Tensor is kept)
-            tensor = tensor._plain()
         self._buffers[name] = hooks.registered("buffer", self, name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -533,8 +541,15 @@ class Module:
                                   "bfloat16 dtype (use float(), half() or double())")
 
     def share_memory(self):
-        """As torch on the CPU: the tensors live in this process's memory already (NumPy has
-        no shared-memory storage to move them to); returns self."""
+        """As torch: every parameter, its gradient and every buffer moved into shared memory
+        (``Tensor.share_memory_``: processes forked after, or sent the module through
+        :mod:`tinygrad_sgd.multiprocessing`, update the same numbers); returns self."""
+        for m in self.modules():
+            for t in list(m._parameters.values()) + list(m._buffers.values()):
+                if t is not None:
+                    t.share_memory_()
+                    if t.grad is not None:
+                        t.grad.share_memory_()
         return self
 
     def to_empty(self, *, device, recurse=True):
@@ -708,3 +723,6 @@ class Module:
             else:
                 body = "\n  " + "\n  ".join(lines) + "\n"
         return f"{type(self).__name__}({body})"
+
+
+_shared_memory.init_reductions(Parameter)   # a Parameter sent to another process shares memory
