@@ -7,6 +7,7 @@ A tanh network trained through both libraries' autograd checks the same end to e
 parameter groups with their own options, state_dict layout and round trips (ours, through a
 file, and torch's), validation errors with torch's exception classes and messages, and the
 step mechanics (skipped parameters, closure, in-place update)."""
+import copy
 import itertools
 
 import numpy as np
@@ -387,7 +388,10 @@ def check_resume(cls, options, through_file, tmp_path, before=12, after=18):
     b = Twins()
     opt_b = cls(b.ours, **options)
     run(b, opt_b, None, before)
-    ck = {"params": [np.array(p.numpy()) for p in b.ours], "optimizer": opt_b.state_dict()}
+    # (a deep copy, as with torch: a loaded state shares the state dict's tensors, and
+    # state_dict() shares the optimizer's, so b and c would step the same buffers)
+    ck = {"params": [np.array(p.numpy()) for p in b.ours],
+          "optimizer": copy.deepcopy(opt_b.state_dict())}
     if through_file:
         tg.save(ck, tmp_path / "ck")
         ck = tg.load(tmp_path / "ck")

@@ -34,13 +34,11 @@ OPTIONS = _Options()
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None):
-    """As ``torch.set_printoptions``: ``profile`` is "default", "short" or "full"."""
-    if profile is not None:
-        presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
-                   "full": (4, math.inf, 3, 80)}
-        if profile not in presets:
-            raise ValueError(f"set_printoptions: profile must be 'default', 'short' or 'full', "
-                             f"got {profile!r}")
+    """As ``torch.set_printoptions``: ``profile`` "default", "short" or "full" sets those
+    presets; any other profile (torch's docs once named "long") changes nothing, as torch's."""
+    presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+               "full": (4, math.inf, 3, 80)}
+    if profile in presets:
         (OPTIONS.precision, OPTIONS.threshold, OPTIONS.edgeitems,
          OPTIONS.linewidth) = presets[profile]
     for name, value in (("precision", precision), ("threshold", threshold),
@@ -143,8 +141,13 @@ def values_str(a, indent):
     return _nested(a, indent, summarize, fmt)
 
 
-def tensor_repr(t, prefix="tensor("):
-    """``tensor([...], dtype=..., grad_fn=<...>)`` with torch's line breaking of suffixes."""
+def tensor_repr(t, prefix=None):
+    """``tensor([...], dtype=..., grad_fn=<...>)`` with torch's line breaking of suffixes; a
+    Tensor subclass's (a user's ``class MyT(Tensor)``) as ``MyT([...])``, as torch's."""
+    if prefix is None:
+        from .nn.module import Parameter
+        prefix = "tensor(" if type(t).__name__ == "Tensor" or type(t) is Parameter else \
+            f"{type(t).__name__}("
     a = t.array
     indent = len(prefix)
     suffixes = []
@@ -188,6 +191,9 @@ def return_type(name, fields):
         """As torch's: ``return_types.max((values, indices))`` (one sequence) too."""
         if len(args) == 1 and not kwargs and len(base._fields) > 1:
             args = tuple(args[0])
+            if len(args) != len(base._fields):
+                raise TypeError(f"{OPTIONS.namespace}.return_types.{name}() takes a "
+                                f"{len(base._fields)}-sequence ({len(args)}-sequence given)")
         return base.__new__(cls, *args, **kwargs)
 
     caller = sys._getframe(1)          # (a class ``return_types`` there: pickle finds it)

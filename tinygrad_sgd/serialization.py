@@ -27,7 +27,7 @@ import json
 import os
 import pickle
 import tempfile
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from .dtypes import DType
 from .nn.module import Parameter
 from .tensor import Tensor
 
-__all__ = ["save", "load", "CheckpointError"]
+__all__ = ["save", "load", "CheckpointError", "WeightsOnlyError"]
 
 MANIFEST = "__tinygrad_sgd__"
 FORMAT = "tinygrad_sgd-checkpoint"
@@ -45,6 +45,11 @@ VERSION = 1
 
 class CheckpointError(ValueError):
     """A file that :func:`load` can't read as a checkpoint (the message names the file)."""
+
+
+class WeightsOnlyError(CheckpointError, pickle.UnpicklingError):
+    """A checkpoint naming a global that loading weights does not build (torch's
+    ``weights_only=True`` raises ``pickle.UnpicklingError``, "Weights only load failed")."""
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -86,6 +91,8 @@ def _checked(value, path):
             items.append((k, _checked(v, path + [str(k)])))
         if isinstance(value, Counter):       # (a MultiStepLR's milestones)
             return Counter(dict(items))
+        if isinstance(value, defaultdict):   # as torch: kept, its factory pickled by name
+            return defaultdict(value.default_factory, items)   # (weights_only=False reads it)
         if not isinstance(value, OrderedDict):
             return dict(items)
         out = OrderedDict(items)
@@ -232,7 +239,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     torch's arguments: ``map_location`` — ``None``, ``"cpu"``, a CPU device, a dict of
     locations or a function ``(tensor, "cpu") -> tensor or None`` as torch's is called (every
     checkpoint here is on the CPU; another device raises torch's CPU-only error);
-    ``weights_only`` — a file here never holds code, so both values load the same;
+    ``weights_only`` — a file here never holds code, so both values load the same, but for
+    a ``collections.defaultdict`` (its factory a builtin type), which, as torch's,
+    ``weights_only=False`` builds and ``weights_only=True`` (the default) refuses;
     ``mmap`` — the arrays are read into memory; ``pickle_module`` and ``pickle_load_args`` —
     they change nothing (our files hold no pickle; a torch file's is read as below).
 
@@ -252,7 +261,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         raise FileNotFoundError(f"tinygrad_sgd.load: no such file: {name}")
     if _torch_format.is_torch_checkpoint(f):
         try:
-            loaded = _torch_format.load_torch_checkpoint(f, name, _location_check(map_location))
+            loaded = _torch_format.load_torch_checkpoint(f, name, _location_check(map_location),
+                                                         weights_only is False)
         except (CheckpointError, RuntimeError, FileNotFoundError, PermissionError):
             raise
         except Exception as e:  # a damaged archive, a pickle cut short, ...
@@ -349,7 +359,8 @@ def _placed(value, place, done=None):
             done[id(value)] = (value, place(value))
         return done[id(value)][1]
     if isinstance(value, dict):
-        out = type(value)() if type(value) in (dict, OrderedDict, Counter) else {}
+        out = type(value)() if type(value) in (dict, OrderedDict, Counter) else \
+            defaultdict(value.default_factory) if type(value) is defaultdict else {}
         out.update((k, _placed(v, place, done)) for k, v in value.items())
         if hasattr(value, "_metadata"):
             out._metadata = value._metadata

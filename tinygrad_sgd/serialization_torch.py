@@ -34,7 +34,7 @@ Writing (:func:`save_torch_checkpoint`) is the same in reverse: see
 import pickle
 import re
 import zipfile
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 
 import numpy as np
 
@@ -102,11 +102,12 @@ def starts_as_a_pickle(f):
     return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
-def load_torch_checkpoint(f, name, check_location=None):
+def load_torch_checkpoint(f, name, check_location=None, full=False):
     """The object a ``torch.save`` file holds, its tensors as our Tensors (Parameters as
     Parameters). ``name``: the file's name for messages; ``check_location``: called with each
     storage's saved location ("cpu", "cuda:0"), to raise torch's error where ``map_location``
-    leaves it on a device that is not the CPU."""
+    leaves it on a device that is not the CPU; ``full``: ``weights_only=False`` (a
+    ``defaultdict`` of a builtin factory is built too)."""
     from .serialization import CheckpointError
     with zipfile.ZipFile(f) as z:
         pkl = next(n for n in z.namelist() if n == "data.pkl" or n.endswith("/data.pkl"))
@@ -133,7 +134,7 @@ def load_torch_checkpoint(f, name, check_location=None):
                 data = bytearray(z.read(f"{prefix}data/{key}"))    # as is the one it keeps)
                 storages[key] = np.frombuffer(data, dtype)[:numel]
             return storages[key]
-        return _Unpickler(z.open(pkl), storage, name).load()
+        return _Unpickler(z.open(pkl), storage, name, full).load()
 
 
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None,
@@ -175,8 +176,17 @@ def _rebuild_parameter(data, requires_grad, hooks=None, state=None):
 
 
 def _rebuild_from_type_v2(func, new_type, args, state):
-    """torch's wrapper for a tensor of a plain Tensor type: the tensor itself."""
-    return func(*args)
+    """torch's wrapper for a tensor of a plain Tensor type: the tensor itself, with the
+    attributes saved with it (an ``nn.Buffer``'s ``persistent`` and ``_is_buffer``) — plain
+    values, never one of the Tensor's own."""
+    from .tensor import Tensor
+    t = func(*args)
+    if isinstance(state, dict) and isinstance(t, Tensor):
+        for k, v in state.items():
+            if isinstance(k, str) and k != "array" and not hasattr(Tensor, k) and \
+                    type(v) in (bool, int, float, str, type(None)):
+                setattr(t, k, v)
+    return t
 
 
 def _tensor_type(*args):
@@ -210,6 +220,12 @@ _ALLOWED = {
     ("builtins", "bytearray"): bytearray,
     ("_codecs", "encode"): _encode,
 }   # (torch's weights_only=True list, less the dtypes and kinds of tensor we don't have)
+# what ``weights_only=False`` builds besides: a defaultdict and the builtin factories it
+# may name (torch builds any global then; we build no code)
+_FULL = {("collections", "defaultdict"): defaultdict,
+         **{("builtins", t.__name__): t for t in (list, dict, set, frozenset, tuple, int, float,
+                                                   str, bytes, bool)},
+         ("builtins", "long"): int, ("builtins", "unicode"): str}   # (protocol 2's names)
 _OUR_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
                "uint16", "uint32", "uint64", "bool")
 _TORCH_DTYPE = re.compile(r"b?float\d.*|c?half|cfloat|cdouble|complex\d*|q?u?int\d.*|bits\d.*")
@@ -221,9 +237,9 @@ _TENSOR_KINDS = {"_rebuild_sparse_tensor": "sparse", "_rebuild_sparse_csr": "spa
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, storage, name):
+    def __init__(self, file, storage, name, full=False):
         super().__init__(file, encoding="utf-8")
-        self._storage, self._name = storage, name
+        self._storage, self._name, self._full = storage, name, full
 
     def find_class(self, module, name):
         from .serialization import CheckpointError
@@ -247,12 +263,17 @@ class _Unpickler(pickle.Unpickler):
                                   f"weights_only=True refuses too: save torch.from_numpy(a) "
                                   f"(or a.tolist(), float(x))")
         found = _ALLOWED.get((module, name))
+        if found is None and self._full:
+            found = _FULL.get((module, name))
         if found is None:
-            raise CheckpointError(f"{self._name}: the checkpoint holds {module}.{name}, which "
-                                  f"only a full unpickling could build (a pickled model or a "
-                                  f"class of its own): tinygrad_sgd.load reads weights — "
-                                  f"tensors in dicts, lists and tuples — as torch's "
-                                  f"weights_only=True does. Save model.state_dict() instead")
+            from .serialization import WeightsOnlyError
+            raise WeightsOnlyError(f"{self._name}: the checkpoint holds {module}.{name}, "
+                                   f"which only a full unpickling could build (a pickled model "
+                                   f"or a class of its own): tinygrad_sgd.load reads weights — "
+                                   f"tensors in dicts, lists and tuples — as torch's "
+                                   f"weights_only=True does. Save model.state_dict() instead "
+                                   f"(Weights only load failed: Unsupported global: GLOBAL "
+                                   f"{module}.{name} was not an allowed global by default)")
         return found
 
     def persistent_load(self, saved_id):

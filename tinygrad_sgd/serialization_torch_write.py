@@ -53,7 +53,8 @@ class _Global:
 _TORCH = {name: _Global(module, name) for module, name in (
     ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor_v3"),
     ("torch._utils", "_rebuild_parameter"), ("torch", "device"), ("torch", "Size"),
-    ("torch.serialization", "_get_layout"))}
+    ("torch.serialization", "_get_layout"), ("torch._tensor", "_rebuild_from_type_v2"),
+    ("torch", "Tensor"))}
 
 
 class _Data:
@@ -107,7 +108,12 @@ class _Writer(pickle._Pickler):
         if isinstance(obj, Parameter) or type(obj).__name__ == "Parameter":   # (or torch's)
             return _TORCH["_rebuild_parameter"], (_Data(array), bool(obj.requires_grad),
                                                    OrderedDict())
-        return self._tensor(array, bool(getattr(obj, "requires_grad", False)))
+        rebuild = self._tensor(array, bool(getattr(obj, "requires_grad", False)))
+        state = _attributes(obj)
+        if state:         # (an nn.Buffer's persistent and _is_buffer: torch keeps them so)
+            return _TORCH["_rebuild_from_type_v2"], (rebuild[0], _TORCH["Tensor"], rebuild[1],
+                                                      state)
+        return rebuild
 
     def _tensor(self, array, requires_grad):
         dtype = array.dtype
@@ -138,6 +144,16 @@ class _Pid:
 
     def __init__(self, saved_id):
         self.saved_id = saved_id
+
+
+def _attributes(t):
+    """The attributes a program set on our Tensor ``t`` (``nn.Buffer``'s ``persistent`` and
+    ``_is_buffer``), plain values only: what torch pickles as the tensor's state."""
+    from .tensor import Tensor
+    if not isinstance(t, Tensor):
+        return {}
+    return {k: v for k, v in vars(t).items() if k != "array" and not hasattr(Tensor, k)
+            and type(v) in (bool, int, float, str, type(None))}
 
 
 def _array_of(value):

@@ -6,9 +6,41 @@ import sys
 __all__ = ["Size"]
 
 
+def _size_item(n, i):
+    """One item of a Size, as torch's ``torch.Size(...)`` takes it."""
+    import numpy as np
+    from .tensor import Tensor
+    if isinstance(n, bool):
+        n = int(n)
+    elif isinstance(n, Tensor) and n.dtype.kind in "iu" and n.numel() == 1:
+        n = int(n.array.reshape(()))
+    elif not isinstance(n, (int, np.integer)):
+        from .printing import OPTIONS
+        kind = type(n)
+        name = kind.__name__ if kind.__module__ in ("builtins", "tinygrad_sgd.tensor") else \
+            f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+        raise TypeError(f"{OPTIONS.namespace}.Size() takes an iterable of 'int' (item {i} is "
+                        f"'{name}')")
+    if not -2 ** 63 <= n < 2 ** 63:
+        raise ValueError("Overflow when unpacking long long")
+    return n
+
+
 class Size(tuple):
-    """A tuple of dimension sizes; ``numel()`` is their product."""
+    """A tuple of dimension sizes; ``numel()`` is their product. As torch's, it is made of
+    ints: a bool or a one-element integer Tensor becomes an int (a NumPy integer is kept),
+    anything else is refused (``TypeError``), and so is a size past int64 (``ValueError``)."""
     __slots__ = ()
+
+    def __new__(cls, sizes=()):
+        if type(sizes) is tuple and all(type(n) is int for n in sizes):   # (a shape: fast)
+            return tuple.__new__(cls, sizes)
+        return tuple.__new__(cls, [_size_item(n, i) for i, n in enumerate(sizes)])
+
+    @classmethod
+    def _of(cls, shape):
+        """An array's shape (a tuple of ints) as a Size, unchecked (``Tensor.shape``)."""
+        return tuple.__new__(cls, shape)
 
     def numel(self):
         n = 1

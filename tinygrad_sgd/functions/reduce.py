@@ -25,9 +25,23 @@ __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argm
            "all", "return_types"]
 
 
-class return_types:
+class _ReturnTypes(type):
+    """``return_types.linalg_eigh`` and the other linear-algebra result types: the ones
+    ``linalg`` returns (defined beside those functions, found when first asked for)."""
+
+    def __getattr__(cls, name):
+        if name.startswith("linalg_") or name == "lu_unpack":
+            from .. import linalg_lu, linalg_solvers
+            for module in (linalg_solvers, linalg_lu):
+                found = module.return_types.__dict__.get(name)
+                if found is not None:
+                    return found
+        raise AttributeError(f"type object 'return_types' has no attribute {name!r}")
+
+
+class return_types(metaclass=_ReturnTypes):
     """torch's ``torch.return_types``: tuples whose items are also reachable by name
-    (``x.max(0).values``, ``x.max(0).indices``)."""
+    (``x.max(0).values``, ``x.max(0).indices``; ``linalg.eigh(A).eigenvalues``)."""
     max = return_type("max", "values indices")
     min = return_type("min", "values indices")
     sort = return_type("sort", "values indices")

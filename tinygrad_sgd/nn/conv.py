@@ -1,11 +1,12 @@
 """Convolution layers (torch's parameter layout, default initialisation and checks), and the
 sliding-block layers Fold/Unfold."""
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..device import check_device
 from ..dtypes import default_float
 from . import functional as F
-from .functional.conv import ntuple
 from .linear import new_array, positive_int, reset_like_torch
 from .module import Module, Parameter
 
@@ -13,6 +14,14 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d", "Fold", "Unfold"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _ntuple(value, n):
+    """torch's ``_ntuple(n)``: an iterable as a tuple (its length unchecked), anything else
+    repeated ``n`` times."""
+    if isinstance(value, Iterable):
+        return tuple(value)
+    return (value,) * n
 
 
 class _ConvNd(Module):
@@ -30,8 +39,9 @@ class _ConvNd(Module):
             raise TypeError(f"{name}: groups must be a positive integer, got {groups!r}")
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer")
-        self.in_channels = positive_int(in_channels, "in_channels", name)
-        self.out_channels = positive_int(out_channels, "out_channels", name)
+        # (0 channels: built, as torch — its weight has no elements)
+        self.in_channels = positive_int(in_channels, "in_channels", name, zero=True)
+        self.out_channels = positive_int(out_channels, "out_channels", name, zero=True)
         if self.in_channels % groups:
             raise ValueError(f"{name}: in_channels must be divisible by groups")
         if self.out_channels % groups:
@@ -41,10 +51,15 @@ class _ConvNd(Module):
                              f"got padding_mode={padding_mode!r}")
         if self.transposed and padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {name}')
-        self.kernel_size = ntuple(kernel_size, n, "kernel_size", name)
-        self.stride = ntuple(stride, n, "stride", name)
-        self.dilation = ntuple(dilation, n, "dilation", name)
-        self.output_padding = ntuple(output_padding, n, "output_padding", name)
+        # torch's _ntuple: a sequence kept as a tuple (any length), anything else repeated n
+        # times — checked by the convolution itself, at forward (a float stride, a 3-tuple
+        # kernel, ...), as torch's
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = _ntuple(stride, n)
+        self.dilation = _ntuple(dilation, n)
+        self.output_padding = _ntuple(output_padding, n)
+        if self.transposed and isinstance(padding, str):
+            padding = _ntuple(padding, n)     # (as torch's _pair: 'same' → its characters)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"{name}: Invalid padding string {padding!r}, should be one "
@@ -54,7 +69,7 @@ class _ConvNd(Module):
                                  f"convolutions")
             self.padding = padding
         else:
-            self.padding = ntuple(padding, n, "padding", name)
+            self.padding = _ntuple(padding, n)
         self.groups, self.padding_mode = groups, padding_mode
         self._reversed_padding_repeated_twice = self._padding_for_pad()
         shape = ((self.in_channels, self.out_channels // groups) if self.transposed else
@@ -84,18 +99,21 @@ class _ConvNd(Module):
         return tuple(p for p in reversed(self.padding) for _ in range(2))   # (torch: a tuple)
 
     def reset_parameters(self):
-        reset_like_torch(self.weight, self.bias,
-                         self.weight.shape[1] * int(np.prod(self.kernel_size)))
+        fan_in = self.weight.shape[1] * int(np.prod(self.weight.shape[2:]))
+        if fan_in == 0 and self.bias is not None:   # (torch's conv leaves such a bias as
+            self.bias.array[...] = 0                 # it is, drawing nothing: zeros here)
+            reset_like_torch(self.weight, None, fan_in)
+        else:
+            reset_like_torch(self.weight, self.bias, fan_in)
 
     def extra_repr(self):
-        n = self.dims
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding != (0,) * n:
+        if self.padding != (0,) * len(self.padding):
             s += f", padding={self.padding}"
-        if self.dilation != (1,) * n:
+        if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * n:
+        if self.output_padding != (0,) * len(self.output_padding):
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -152,9 +170,6 @@ class ConvTranspose2d(_ConvNd):
                  device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, output_padding, device, dtype)
-        if isinstance(self.padding, str):
-            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
-                             f"ints, got {self.padding!r}")
 
     def _output_padding(self, x, output_size, stride=None, padding=None, kernel_size=None,
                         num_spatial_dims=None, dilation=None):

@@ -22,7 +22,7 @@ from ..size import Size
 from ..tensor import Tensor
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
-from .linear import Linear, positive_int
+from .linear import Linear, new_array
 from .module import Module, Parameter, _as_numpy
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 
@@ -80,8 +80,7 @@ class UninitializedTensorMixin:
         uninitialized (``np.empty``), its dtype this one's unless ``dtype`` is given."""
         check_device(device)
         dtype = self.array.dtype if dtype is None else default_float(dtype)
-        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-        self.array = np.empty(shape, dtype)
+        self.array = new_array(shape, dtype)    # (a negative or float size: torch's errors)
         self.__class__ = self.cls_to_become
 
     def size(self, dim=None):
@@ -192,7 +191,7 @@ class LazyLinear(LazyModuleMixin, Linear):
         Module.__init__(self)
         check_device(device)
         self.in_features = 0
-        self.out_features = positive_int(out_features, "out_features", "LazyLinear")
+        self.out_features = out_features     # (as torch: checked when the weight is made)
         self.weight = UninitializedParameter(dtype=dtype)
         if bias:
             self.bias = UninitializedParameter(dtype=dtype)
@@ -227,7 +226,8 @@ class _LazyConvMixin(LazyModuleMixin):
     placeholders for weight and bias."""
 
     def _make_parameters(self, shape, bias, dtype):
-        self.in_channels = 0
+        new_array((0, 0) + self.kernel_size, dtype)   # (torch makes this weight first: its
+        self.in_channels = 0                          # errors for a negative or float size)
         self.weight = UninitializedParameter(dtype=dtype)
         if bias:
             self.bias = UninitializedParameter(dtype=dtype)
@@ -269,13 +269,13 @@ def _lazy_conv(plain, transposed):
                      dtype=None):
             plain.__init__(self, groups, groups, kernel_size, stride, padding,
                            output_padding, groups, bias, dilation, padding_mode, device, dtype)
-            self.out_channels = positive_int(out_channels, "out_channels", type(self).__name__)
+            self.out_channels = out_channels    # (as torch: checked when the weight is made)
     else:
         def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                      groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
             plain.__init__(self, groups, groups, kernel_size, stride, padding, dilation,
                            groups, bias, padding_mode, device, dtype)
-            self.out_channels = positive_int(out_channels, "out_channels", type(self).__name__)
+            self.out_channels = out_channels    # (as torch: checked when the weight is made)
     doc = (f"A {plain.__name__} whose ``in_channels`` is read from its first input "
            f"(dim 1, or dim 0 unbatched).")
     return type("Lazy" + plain.__name__, (_LazyConvMixin, plain),

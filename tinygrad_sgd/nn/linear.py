@@ -56,10 +56,15 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         check_device(device)
-        self.in_features = positive_int(in_features, "in_features", "Linear", zero=True)
+        # (a bool: torch's empty((out, in)) takes one as the second size, not as the first)
+        if isinstance(out_features, bool):
+            raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, but "
+                            "found element of type bool at pos 0")
+        self.in_features = in_features if isinstance(in_features, bool) else \
+            positive_int(in_features, "in_features", "Linear", zero=True)
         self.out_features = positive_int(out_features, "out_features", "Linear", zero=True)
         dtype = default_float(dtype)
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
+        self.weight = Parameter(np.empty((self.out_features, int(self.in_features)), dtype))
         if bias:
             self.bias = Parameter(np.empty((self.out_features,), dtype))
         else:
@@ -67,7 +72,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        reset_like_torch(self.weight, self.bias, self.in_features)
+        reset_like_torch(self.weight, self.bias, int(self.in_features))
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)

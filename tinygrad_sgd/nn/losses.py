@@ -18,9 +18,8 @@ class _Loss(Module):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        reduction = F.loss._legacy(size_average, reduce, reduction)
-        F._check_reduction(reduction, type(self).__name__)
-        self.reduction = reduction
+        # (an unknown reduction is refused by the loss function, at forward: as torch)
+        self.reduction = F.loss._legacy(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):
@@ -139,10 +138,7 @@ class KLDivLoss(Module):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__()
-        reduction = F.loss._legacy(size_average, reduce, reduction)
-        if reduction not in ("mean", "batchmean", "sum", "none"):
-            raise ValueError(f"KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or "
-                             f"'none', got {reduction!r}")
+        reduction = F.loss._legacy(size_average, reduce, reduction)   # (checked at forward)
         self.reduction, self.log_target = reduction, log_target
 
     def forward(self, input, target):

@@ -156,6 +156,11 @@ def _check(key, t, value, problems, arrays, prefix=""):
     """The state dict's value for ``key`` (``prefix`` + key in the dict) as an array of
     ``t``'s shape into ``arrays``, or what is wrong with it into ``problems``."""
     name = prefix + key
+    from .lazy import SHAPE_ERROR, is_lazy
+    if is_lazy(t):         # a placeholder left so (the value is one too): nothing to copy
+        return
+    if is_lazy(value):     # torch reads the placeholder's shape: its RuntimeError, raised
+        raise RuntimeError(SHAPE_ERROR)
     try:
         arr = _as_numpy(value)
     except Exception as e:  # anything that is not array-like

@@ -5,6 +5,7 @@ import numpy as np
 from .adam import _pair
 from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _count_step, _lerp_,
                         _lr_value, _scalar, _zeros)
+from .tensor_hyper import _num, _rdiv, _torch_pow
 
 __all__ = ["Adamax"]
 
@@ -37,20 +38,24 @@ class Adamax(Optimizer):
         _check_nonnegative(group, "weight_decay", "weight_decay value")
 
     def _update(self, p, g, group):
+        # (a Tensor lr or beta is a NumPy scalar of its dtype here: torch's 0-d tensor
+        # arithmetic, each operation rounded to that dtype — see .tensor_hyper)
         lr, eps = _lr_value(group["lr"]), float(group["eps"])
-        beta1, beta2 = (float(b) for b in group["betas"])
+        beta1, beta2 = (_lr_value(b) for b in group["betas"])
         theta, state = p.array, self.state.setdefault(p, {})
+        dt = theta.dtype.type
         if not state:
             state["step"] = _scalar(0.0)
             state["exp_avg"] = _zeros(p)
             state["exp_inf"] = _zeros(p)
         step = _count_step(state)
         m, u = state["exp_avg"].array, state["exp_inf"].array
-        _lerp_(m, g, 1 - beta1)
-        u *= beta2
+        _lerp_(m, g, _num(1 - beta1, dt))
+        u *= _num(beta2, dt)
         norm = np.abs(g)
         norm += eps
         np.maximum(u, norm, out=u)
-        update = (-lr / (1 - beta1 ** step)) * m
+        # lr / (1 − β₁ᵗ): with a Tensor β₁ and a Python lr, torch's number / tensor
+        update = _num(-_rdiv(lr, 1 - _torch_pow(beta1, step)), dt) * m
         update /= u
         theta += update

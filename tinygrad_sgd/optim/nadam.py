@@ -4,6 +4,7 @@ from .. import kernels
 from .adam import _pair
 from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _lerp_,
                         _lr_value, _set_scalar)
+from .tensor_hyper import _num, _torch_pow
 
 __all__ = ["NAdam"]
 
@@ -47,10 +48,12 @@ class NAdam(Optimizer):
         _check_nonnegative(group, "momentum_decay", "momentum_decay value")
 
     def _update(self, p, g, group):
+        # (a Tensor lr or beta is a NumPy scalar of its dtype here: torch's 0-d tensor
+        # arithmetic, each operation rounded to that dtype — see .tensor_hyper)
         lr, eps = _lr_value(group["lr"]), float(group["eps"])
         weight_decay, psi = float(group["weight_decay"]), float(group["momentum_decay"])
-        beta1, beta2 = (float(b) for b in group["betas"])
-        theta = p.array
+        beta1, beta2 = (_lr_value(b) for b in group["betas"])
+        theta, dt = p.array, p.array.dtype.type
         state = self._step_state(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
         step = float(state["step"])
         if weight_decay != 0 and group["decoupled_weight_decay"]:
@@ -58,16 +61,18 @@ class NAdam(Optimizer):
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         product = state["mu_product"].array
-        mu_product = _set_scalar(state["mu_product"], product * product.dtype.type(mu))
+        # (Π·μ in the promoted dtype of the two 0-d tensors — or Π's, μ a Python number —
+        # rounded to Π's, as torch's mu_product *= mu)
+        mu_product = _set_scalar(state["mu_product"], product * mu)
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        kernels.optim.addcmul_(v, 1 - beta2, g, g)        # torch's mul_(β₂).addcmul_: fused
-        denom = kernels.optim.sqrt(v / (1 - beta2 ** step))
+        _lerp_(m, g, _num(1 - beta1, dt))
+        v *= _num(beta2, dt)
+        kernels.optim.addcmul_(v, _num(1 - beta2, dt), g, g)   # torch's mul_(β₂).addcmul_
+        denom = kernels.optim.sqrt(v / _num(1 - _torch_pow(beta2, step), dt))
         denom += eps
-        update = (-lr * (1.0 - mu) / (1.0 - mu_product)) * g
+        update = _num(-lr * (1.0 - mu) / (1.0 - mu_product), dt) * g
         update /= denom
         theta += update
-        update = (-lr * mu_next / (1.0 - mu_product * mu_next)) * m
+        update = _num(-lr * mu_next / (1.0 - mu_product * mu_next), dt) * m
         update /= denom
         theta += update

@@ -261,6 +261,8 @@ class Optimizer:
             start += len(group["params"])
             groups.append(packed)
         state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        state.update((k, s) for k, s in self.state.items()   # (a loaded state dict's entry
+                     if not isinstance(k, Tensor))           # for no parameter, kept: torch)
         state_dict = {"state": state, "param_groups": groups}
         for post_hook in self.__dict__.get("_optimizer_state_dict_post_hooks", {}).values():
             result = post_hook(self, state_dict)
@@ -270,9 +272,10 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Restore options and state from :meth:`state_dict` (ours, ``tinygrad_sgd.load`` of
-        a saved one, or a torch optimizer's). The groups must have the same sizes. Array state
-        is copied and cast to its parameter's dtype; ``step`` and the other numbers become
-        0-d tensors of torch's scalar dtype (a Python number is accepted)."""
+        a saved one, or a torch optimizer's). The groups must have the same sizes. As torch's,
+        state tensors are cast to a floating parameter's dtype — a Tensor that has it already
+        is kept, shared with ``state_dict`` — and ``step`` is kept as loaded; a Python number
+        for ``step`` (and the other numbers) becomes a 0-d tensor of torch's scalar dtype."""
         if isinstance(state_dict, dict):
             state_dict = dict(state_dict)          # (a shallow copy, for the hooks)
         for pre_hook in self.__dict__.get("_optimizer_load_state_dict_pre_hooks", {}).values():
@@ -299,13 +302,13 @@ class Optimizer:
         state = {}
         for key, entries in saved_state.items():
             p = by_index.get(int(key))
-            if p is None:
-                raise ValueError(f"loaded state dict has state for parameter {key}, which is in "
-                                 f"no parameter group")
+            if p is None:                # (for no parameter here: kept as it is, as torch)
+                state[key] = entries
+                continue
             # (numbers kept as 0-d tensors are cast to the parameter's float dtype, as
             # torch's load_state_dict casts every state tensor but step: NAdam's mu_product
             # and ASGD's eta and mu go on in float64 for a float64 parameter)
-            state[p] = {name: _scalar(float(_as_numpy(value)), p) if name in self._scalar_state
+            state[p] = {name: _load_scalar(value, p) if name in self._scalar_state
                         else _load_state_value(name, value, p, key,
                                                self._state_shape(name, p))
                         for name, value in entries.items()}
@@ -354,19 +357,42 @@ def _copy_option(value):
     return copy.deepcopy(value)
 
 
+def _shared(value, dtype=None):
+    """torch's ``value.to(dtype)`` of a loaded state tensor: our Tensor itself when it already
+    has ``dtype`` (``None``: any) and a C-contiguous array (the loaded state then shares
+    memory with the state dict, as torch's); else a new Tensor of a copy."""
+    if isinstance(value, Tensor) and (dtype is None or value.dtype == dtype) and \
+            value.array.flags.c_contiguous and value.array.flags.writeable:
+        return value
+    return Tensor._of(np.array(_as_numpy(value), dtype=dtype))
+
+
+def _load_scalar(value, p):
+    """A loaded NAdam ``mu_product`` / ASGD ``eta``, ``mu``: a tensor cast to a floating
+    parameter's dtype (shared when it has it, as torch's ``.to``); a number as a 0-d tensor of
+    torch's scalar dtype (its ``__setstate__``)."""
+    if not hasattr(value, "shape"):
+        return _scalar(float(value))
+    return _shared(value, p.dtype if p.dtype.kind == "f" else None)
+
+
 def _load_state_value(name, value, p, key, shape):
-    """One loaded per-parameter state entry: ``step`` as a 0-d tensor (torch's), a buffer as
-    our own Tensor of the parameter's dtype, of shape ``shape``."""
+    """One loaded per-parameter state entry, as torch's: ``step`` as a 0-d tensor (a loaded
+    tensor kept as it is, its dtype too; a number as one of torch's scalar dtype), a buffer as
+    a Tensor of a floating parameter's dtype, of shape ``shape`` — the state dict's own Tensor
+    where it has that dtype (torch's ``.to`` returns it: the two share memory)."""
     if name == "step":
-        return _scalar(float(_as_numpy(value)))
+        if not hasattr(value, "shape"):
+            return _scalar(float(value))
+        return _shared(value)
     if value is None or not hasattr(value, "shape"):
         return value
-    arr = np.array(_as_numpy(value), dtype=p.dtype)
-    if arr.shape != tuple(shape):
+    out = _shared(value, p.dtype if p.dtype.kind == "f" else None)
+    if out.shape != tuple(shape):
         what = "the parameter has" if tuple(shape) == p.shape else "it should have"
-        raise ValueError(f"loaded state dict: {name} of parameter {key} has shape {arr.shape}, "
-                         f"{what} {tuple(shape)}")
-    return Tensor._of(arr)
+        raise ValueError(f"loaded state dict: {name} of parameter {key} has shape "
+                         f"{tuple(out.shape)}, {what} {tuple(shape)}")
+    return out
 
 
 # ---------------------------------------------------------------------- shared helpers

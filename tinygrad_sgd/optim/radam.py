@@ -6,6 +6,7 @@ import numpy as np
 from .. import kernels
 from .adam import _pair
 from .optimizer import Optimizer, _check_betas, _check_nonnegative, _lerp_, _lr_value
+from .tensor_hyper import _num, _rdiv, _torch_pow
 
 __all__ = ["RAdam"]
 
@@ -46,30 +47,36 @@ class RAdam(Optimizer):
         _check_nonnegative(group, "weight_decay", "weight_decay value")
 
     def _update(self, p, g, group):
-        lr, eps = float(group["lr"]), float(group["eps"])
+        # (a Tensor lr or beta is a NumPy scalar of its dtype here: torch's 0-d tensor
+        # arithmetic, each operation rounded to that dtype — see .tensor_hyper)
+        lr, eps = _lr_value(group["lr"]), float(group["eps"])
         weight_decay = float(group["weight_decay"])
-        beta1, beta2 = (float(b) for b in group["betas"])
+        beta1, beta2 = (_lr_value(b) for b in group["betas"])
         theta, state = p.array, self._step_state(p, "exp_avg", "exp_avg_sq")
+        dt = theta.dtype.type
         step = float(state["step"])
         if weight_decay != 0 and group["decoupled_weight_decay"]:
             # with a Tensor lr, 1 − γλ is a 0-d tensor op in lr's dtype (float32), as torch's
-            theta *= 1 - _lr_value(group["lr"]) * weight_decay
+            theta *= 1 - lr * weight_decay
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        kernels.optim.addcmul_(v, 1 - beta2, g, g)        # torch's mul_(β₂).addcmul_: fused
-        bias_correction2 = 1 - beta2 ** step
-        update = m / (1 - beta1 ** step)
-        update *= lr
-        rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        _lerp_(m, g, _num(1 - beta1, dt))
+        v *= _num(beta2, dt)
+        kernels.optim.addcmul_(v, _num(1 - beta2, dt), g, g)   # torch's mul_(β₂).addcmul_
+        bias_correction2 = 1 - _torch_pow(beta2, step)
+        update = m / _num(1 - _torch_pow(beta1, step), dt)
+        update *= _num(lr, dt)
+        rho_inf = _rdiv(2, 1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * _torch_pow(beta2, step) / bias_correction2
         if rho_t > 5.0:
             denom = kernels.optim.sqrt(v)
             denom += eps
-            # torch's number / tensor is tensor.reciprocal() * number: two roundings
-            adaptive = np.reciprocal(denom)
-            adaptive *= bias_correction2 ** 0.5
+            correction = _torch_pow(bias_correction2, 0.5)
+            if isinstance(correction, np.floating):     # a 0-d tensor / the tensor: divided
+                adaptive = dt(correction) / denom
+            else:     # torch's number / tensor is tensor.reciprocal() * number: two roundings
+                adaptive = np.reciprocal(denom)
+                adaptive *= correction
             update *= adaptive
-            update *= ((rho_t - 4) * (rho_t - 2) * rho_inf
-                       / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            update *= _num(_torch_pow((rho_t - 4) * (rho_t - 2) * rho_inf
+                                      / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5), dt)
         theta -= update

@@ -1,8 +1,11 @@
 """Hyper-parameters given as Tensors, computed as torch computes them: a 0-d float32 tensor's
 arithmetic rounds to float32 after every operation, so a Tensor ``lr`` or Tensor ``betas``
 give (slightly) other numbers than the same Python floats — and torch's ``pow`` of a float32
-tensor is not NumPy's float32 ``**``. Here: :func:`_torch_pow`, and Adam's step with Tensor
-``betas`` (:func:`_update_tensor_betas`) with the checks torch makes of such options."""
+tensor is not NumPy's float32 ``**``. Here: :func:`_torch_pow`, :func:`_num` and
+:func:`_rdiv` (how NAdam, RAdam and Adamax compute with a Tensor lr or Tensor betas: their
+arithmetic is written once, a 0-d tensor's value a NumPy scalar of its dtype), and Adam's step
+with Tensor ``betas`` (:func:`_update_tensor_betas`, which casts the betas to the parameter's
+dtype first, as torch's Adam) with the checks torch makes of such options."""
 import numpy as np
 
 from .. import kernels
@@ -28,6 +31,22 @@ def _torch_pow(base, alpha):
     if alpha in special:
         return special[alpha]()
     return base.dtype.type(float(base) ** alpha)
+
+
+def _num(value, dt):
+    """A hyper-parameter's value as torch hands it to a kernel of dtype ``dt``: a Python number
+    stays as it is (the kernel rounds it); a 0-d tensor's (a NumPy scalar) is rounded to ``dt``
+    (torch's ``value=`` Tensor is read with ``.item()``, an operand 0-d tensor is cast)."""
+    return float(dt(value)) if isinstance(value, np.floating) else value
+
+
+def _rdiv(number, t):
+    """``number / t`` as torch computes it: with a 0-d tensor ``t`` (a NumPy scalar) and a
+    Python number, ``t.reciprocal() * number`` (torch's ``__rtruediv__``: two roundings);
+    otherwise a plain division."""
+    if isinstance(t, np.floating) and not isinstance(number, np.floating):
+        return (t.dtype.type(1) / t) * number
+    return number / t
 
 
 def _squeeze(value):

@@ -28,7 +28,8 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(reduction, op):
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(f"{op}: {reduction} is not a valid value for reduction (reduction "
+                         f"must be 'mean', 'sum' or 'none', got {reduction!r})")
 
 
 def _legacy(size_average, reduce, reduction):

@@ -49,8 +49,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     op = "kl_div"
     reduction = _legacy(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"{op}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
-                         f"{reduction!r}")
+        raise ValueError(f"{op}: {reduction} is not a valid value for reduction (reduction "
+                         f"must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r})")
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     p = _target_tensor(target, input, op)
