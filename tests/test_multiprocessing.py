@@ -270,3 +270,40 @@ def test_the_module_is_pythons_multiprocessing_with_torchs_additions():
     tmp.set_sharing_strategy("file_system")
     assert tmp.get_sharing_strategy() == "file_system"
     tmp.set_sharing_strategy("file_descriptor")
+
+
+LOADER = '''
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Items(Dataset):
+    """Each item also says whether the worker's torch made the same kind of tensor."""
+
+    def __init__(self):
+        self.x, self.y = torch.arange(12.).view(6, 2), torch.arange(6)
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i], type(torch.zeros(1)) is type(self.x)
+
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    ds = Items()
+    for ctx in ("spawn", "forkserver"):
+        loader = DataLoader(ds, batch_size=2, shuffle=True, num_workers=2,
+                            multiprocessing_context=ctx)
+        print(ctx, [(x.sum().item(), y.tolist(), same.tolist()) for x, y, same in loader])
+'''
+
+
+def test_spawned_dataloader_workers_of_a_torch_program_run_the_library(tmp_path):
+    """A worker started by spawn or forkserver imports the program's ``torch`` afresh: under
+    ``tinygrad-sgd run`` it is the library (``_torch_shim/children``), batches as torch's."""
+    (tmp_path / "loader.py").write_text(LOADER)
+    theirs = _run([sys.executable, "loader.py"], tmp_path)
+    ours = _run([sys.executable, "-m", "tinygrad_sgd.as_torch", "loader.py"], tmp_path)
+    assert ours == theirs and theirs.count("[True, True]") == 6
