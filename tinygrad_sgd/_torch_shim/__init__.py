@@ -136,6 +136,7 @@ MODULES = {
     "torchvision": Row("tinygrad_sgd.vision"),
     "torchvision.datasets": Row("tinygrad_sgd.vision.datasets"),
     "torchvision.transforms": Row("tinygrad_sgd.vision.transforms"),
+    "torchvision.utils": Row("tinygrad_sgd.vision.utils"),
 }
 _NN_MODULES = ("module", "linear", "conv", "batchnorm", "normalization", "instancenorm",
                "container", "activation", "loss", "pooling", "dropout", "sparse", "rnn",

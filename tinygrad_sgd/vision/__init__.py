@@ -3,10 +3,11 @@
 * :mod:`.transforms` — ``Compose``, ``ToTensor``, ``Normalize``, ``Lambda`` (NumPy images; no
   PIL needed);
 * :mod:`.datasets` — ``MNIST`` and ``FashionMNIST`` with torchvision's items: a 28x28 uint8
-  image (through ``transform``) and an int label (through ``target_transform``).
+  image (through ``transform``) and an int label (through ``target_transform``);
+* :mod:`.utils` — ``make_grid`` and ``save_image`` (a batch of images as one picture, a file).
 
 Under ``python -m tinygrad_sgd.as_torch`` a program's ``import torchvision`` gets this package.
 """
-from . import datasets, transforms
+from . import datasets, transforms, utils
 
-__all__ = ["datasets", "transforms"]
+__all__ = ["datasets", "transforms", "utils"]
