@@ -120,7 +120,7 @@ def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
-                "distributions", "testing", "cpu", "multiprocessing"):
+                "distributions", "testing", "cpu", "multiprocessing", "profiler"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):   # (torch.amp's)
         from .amp import autocast_mode

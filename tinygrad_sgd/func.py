@@ -17,7 +17,8 @@ closure over another transform's argument. A result keeps its graph only where i
 Tensors that require grad outside the transform (an enclosing transform's, or the caller's
 under grad mode), as torch's do; otherwise it is detached.
 
-This library has no forward-mode AD: ``jvp``, ``jacfwd`` and ``linearize`` compute the same
+These transforms do not use forward-mode AD (that is :mod:`.autograd.forward_ad`, dual
+tensors): ``jvp``, ``jacfwd`` and ``linearize`` compute the same
 values in reverse mode (the double-backward trick; for ``jacfwd`` one backward per output
 element), so ``jacfwd``'s ``randomness`` is only validated. ``vmap`` has no batching rules:
 it runs ``f`` once per sample and stacks the results (torch's own slow fallback; see its
@@ -360,7 +361,7 @@ def _jvp(func, primals, tangents, strict, has_aux, level):
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(func(*primals), J·tangents)`` (and ``aux``); ``tangents`` has the form of
-    ``primals``. Computed by the double-backward trick (no forward mode here)."""
+    ``primals``. Computed by the double-backward trick (not with dual tensors)."""
     output, jv, aux = _jvp(func, primals, tangents, strict, has_aux, _Level())
     return (output, jv, aux) if has_aux else (output, jv)
 
@@ -432,7 +433,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """torch's forward-mode Jacobian; the same values are computed here in reverse mode (this
-    library has no forward mode), so composition with :func:`jacrev` works as in torch.
+    transforms use no dual tensors), so composition with :func:`jacrev` works as in torch.
     ``randomness`` ('error', 'different', 'same') is validated only: nothing is vmapped."""
     @functools.wraps(func)
     def wrapper(*args):

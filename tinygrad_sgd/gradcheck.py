@@ -2,6 +2,7 @@
 derivative?  ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε   (central differences, in the inputs'
 own dtype, as torch: give it float64 inputs — others are warned about, and usually fail).
 :func:`gradgradcheck` checks second-order gradients the same way."""
+import itertools
 import warnings
 
 import numpy as np
@@ -80,6 +81,25 @@ def _analytic(fn, xs, checked, j, out_grad):
     return grads
 
 
+def _forward_ad(fn, xs, checked, j, out_grad):
+    """d<out_grad, fn(xs)[j]>/d xs[k] by forward-mode AD (``autograd.forward_ad``), one
+    one-hot tangent per element of each checked input: the same rows as :func:`_analytic`."""
+    from .autograd import forward_ad as fw
+    rows = {}
+    for k in checked:
+        row = np.zeros(xs[k].shape)
+        for i in np.ndindex(*xs[k].shape):
+            one = np.zeros(xs[k].shape, dtype=xs[k].array.dtype)
+            one[i] = 1
+            with fw.dual_level():
+                args = list(xs)
+                args[k] = fw.make_dual(xs[k], Tensor._of(one))
+                tangent = fw.unpack_dual(_outputs(fn(*args))[j]).tangent
+                row[i] = 0 if tangent is None else float((tangent.array * out_grad).sum())
+        rows[k] = row
+    return rows
+
+
 def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
               check_batched_grad=False, check_batched_forward_grad=False,
@@ -98,11 +118,10 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     As torch's, every argument after ``inputs`` is keyword-only. torch's other options
     (``fast_mode``, ``nondet_tol``, ``check_undefined_grad``, ``check_batched_grad``, ...) are
     accepted; the check made is always this full, deterministic one (``fast_mode`` only
-    speeds torch's up), and ``check_forward_ad`` is refused: there is no forward mode here.
+    speeds torch's up). ``check_forward_ad=True`` also checks forward-mode AD (the tangents
+    of ``autograd.forward_ad``, one per input element), ``check_backward_ad=False`` skips the
+    backward check (a custom Function with a ``jvp`` and no ``backward``).
     """
-    if check_forward_ad:
-        raise NotImplementedError("gradcheck: check_forward_ad=True needs forward-mode AD, "
-                                  "which this library does not have")
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     xs = inputs
@@ -113,17 +132,20 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
                  for o in outs]
     numeric = {k: _numeric_jacobian_row(fn, xs, k, eps, out_grads) for k in checked}
     report, first = [], None
-    for j, out_grad in enumerate(out_grads):
-        analytic = _analytic(fn, xs, checked, j, out_grad)
+    modes = [(_analytic, "backward")] * bool(check_backward_ad) + \
+        [(_forward_ad, "forward AD")] * bool(check_forward_ad)
+    for (j, out_grad), (analytic_of, mode) in itertools.product(enumerate(out_grads), modes):
+        analytic = analytic_of(fn, xs, checked, j, out_grad)
         for k in checked:
             bad = ~np.isclose(analytic[k], numeric[k][j], atol=atol, rtol=rtol)
             if not bad.any():
                 continue
-            first = first or (j, k)
+            first = first or (j, k, mode)
             a, n = analytic[k], numeric[k][j]
             err = np.abs(a - n)
             worst = np.unravel_index(int(np.argmax(np.where(bad, err, -1))), a.shape)
-            which = f"output {j}, " if len(outs) > 1 else ""
+            which = (f"output {j}, " if len(outs) > 1 else "") + ("" if mode == "backward"
+                                                                    else f"{mode}, ")
             report.append(
                 f"  {which}input {k} (shape {xs[k].shape}): {int(bad.sum())} of {bad.size} "
                 f"elements differ; worst at index {tuple(int(i) for i in worst)}: "
@@ -132,7 +154,7 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     if report:
         if raise_exception:
             raise GradcheckError(f"Jacobian mismatch for output {first[0]} with respect to "
-                                 f"input {first[1]},\n(backward disagrees with finite "
+                                 f"input {first[1]},\n({first[2]} disagrees with finite "
                                  f"differences)\n" + "\n".join(report))
         return False
     return True

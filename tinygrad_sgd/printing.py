@@ -160,6 +160,9 @@ def tensor_repr(t, prefix=None):
         suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
+    tangent = t.__dict__.get("_fw_grad")
+    if tangent is not None:                  # a dual tensor of forward AD (autograd.forward_ad)
+        suffixes.append(f"tangent={tensor_repr(tangent)}")
     body = values_str(a, indent)
     out = [prefix + body]
     last = len(out[0]) - out[0].rfind("\n") + 1

@@ -95,7 +95,14 @@ MODULES = {
     "torch.autograd.function": Row("tinygrad_sgd.autograd.custom", only=frozenset({
         "Function", "once_differentiable"})),
     "torch.autograd.functional": Row("tinygrad_sgd.autograd.functional"),
+    "torch.autograd.forward_ad": Row("tinygrad_sgd.autograd.forward_ad", only=frozenset({
+        "UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual",
+        "dual_level"})),
     "torch.autograd.graph": Row("tinygrad_sgd.autograd.graph"),
+    "torch.autograd.profiler": Row("tinygrad_sgd.autograd.profiler"),
+    "torch.autograd.profiler_util": Row("tinygrad_sgd.profiler.events", only=frozenset({
+        "EventList", "FunctionEvent", "FunctionEventAvg"})),
+    "torch.profiler": Row("tinygrad_sgd.profiler"),
     "torch.autograd.grad_mode": Row("tinygrad_sgd.autograd", only=frozenset({
         "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"})),
     "torch.func": Row("tinygrad_sgd.func"),

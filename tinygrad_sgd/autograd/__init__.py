@@ -15,7 +15,7 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         module_scope, _mode)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .function import Function
-from . import graph
+from . import graph, forward_ad
 from .engine import backward, grad, run_backward, make_grads, sum_to_shape, SumToShape
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -71,9 +71,9 @@ def variable(*args, **kwargs):
 def __getattr__(name):
     # torch.autograd.functional (jacobian, hessian, ...) is imported on first use: it builds on
     # the whole library, which imports this package
-    if name == "functional":
+    if name in ("functional", "profiler"):         # (and torch.autograd.profiler)
         import importlib
-        return importlib.import_module(".functional", __name__)
+        return importlib.import_module("." + name, __name__)
     if name == "inference_mode":                   # torch.autograd.inference_mode
         from ..functions.misc import inference_mode
         return inference_mode

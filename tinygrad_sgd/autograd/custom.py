@@ -56,6 +56,8 @@ def make_torch_style(cls):
     """Give a torch-style subclass the library's node protocol: ``apply`` and ``backward``."""
     user_forward = _user_method(cls, "forward")
     user_backward = _user_method(cls, "backward")
+    if user_backward is None and isinstance(cls.__dict__.get("jvp"), staticmethod):
+        user_backward = _no_backward          # (forward mode only: torch's error on backward)
     if user_forward is None or user_backward is None:
         raise TypeError(f"{cls.__name__}: a Function with a @staticmethod forward(ctx, ...) "
                         f"needs a @staticmethod backward(ctx, *grad_outputs) too")
@@ -64,6 +66,12 @@ def make_torch_style(cls):
     cls._torch_setup_context = setup
 
     def apply(*args, **kwargs):
+        if _mode.profiler is not None and _mode.profiler.claim(cls):    # torch.profiler: one
+            return _mode.profiler.custom(cls, args, kwargs)            # range, the class name
+        if function._dual is not None:        # a forward AD level is open: jvp gives tangents
+            from .forward_ad import custom_apply
+            return custom_apply(cls, functools.partial(_apply, cls, user_forward, args, kwargs,
+                                                       setup), args)
         return _apply(cls, user_forward, args, kwargs, setup)
 
     def backward(self, grad):
@@ -77,6 +85,7 @@ def make_torch_style(cls):
     cls.mark_non_differentiable = _mark_non_differentiable
     cls.mark_dirty = _mark_dirty
     cls.set_materialize_grads = _set_materialize_grads
+    cls.save_for_forward = _save_for_forward
     for name, default in (("vmap", _vmap), ("jvp", _jvp), ("generate_vmap_rule", False)):
         if getattr(cls, name, None) is None:
             setattr(cls, name, default)
@@ -93,6 +102,19 @@ def _vmap(info, in_dims, *args):
 def _jvp(ctx, *grad_inputs):
     raise NotImplementedError("You must implement the jvp function for custom autograd.Function "
                               "to use it with forward mode AD.")
+
+
+def _no_backward(ctx, *grads):
+    raise NotImplementedError("You must implement either the backward or vjp method for your "
+                              "custom autograd.Function to use it with backward mode AD.")
+
+
+def _save_for_forward(ctx, *tensors):
+    """Keep Tensors for ``jvp`` (forward AD), where ``ctx.saved_tensors`` gives them."""
+    if not all(t is None or isinstance(t, _tensor_class()) for t in tensors):
+        raise AssertionError("save_for_forward expects all arguments to be tensors; you should "
+                             "save non-tensors as attributes on ctx.")
+    ctx.saved_for_forward = tensors
 
 
 def _call(self, *args, **kwargs):
@@ -198,9 +220,9 @@ def _differentiable(ctx, t):
             and t.array.dtype.kind in "fc")
 
 
-def _apply(cls, forward, args, kwargs, setup=None):
+def _apply(cls, forward, args, kwargs, setup=None, ctx=None):
     Tensor = _tensor_class()
-    ctx = cls()
+    ctx = cls() if ctx is None else ctx
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx.needs_input_grad = needs
     record = _mode.enabled and any(needs)

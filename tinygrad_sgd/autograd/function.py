@@ -35,8 +35,8 @@ __all__ = ["Function"]
 # Every graph node gets the next number when it is created (torch's ``sequence_nr``): the
 # order in which the forward pass built the graph. The drawings and the explorer name nodes by it.
 _sequence = itertools.count()
-
 _Tensor = None
+_dual = None     # while a forward AD level is open: its rule for tangents (.forward_ad)
 
 
 def _tensor_class():
@@ -45,7 +45,6 @@ def _tensor_class():
         from ..tensor import Tensor
         _Tensor = Tensor
     return _Tensor
-
 
 
 def _record_view(out, args, kwargs, cls):
@@ -147,12 +146,12 @@ class Function:
                 if t is not None and not isinstance(t, Tensor):
                     raise TypeError(f"save_for_backward can only save variables, but argument "
                                     f"{i} is of type {type(t).__name__}")
-                if t is not None and t._inference:
-                    inference.check_saved(self, t, tensors)
+                if t is not None and t._inference and "_recording" in self.__dict__:
+                    inference.check_saved(self, t, tensors)     # (not for forward_ad's keeping)
             self._saved = tensors
             self._versions = [None if t is None else t._version for t in tensors]
-            if graph._stack:          # saved_tensors_hooks: what backward reads is unpacked
-                self._packed = graph.pack(tensors)
+            if graph._stack and "_recording" in self.__dict__:  # saved_tensors_hooks: what
+                self._packed = graph.pack(tensors)     # backward reads is unpacked (a graph's)
 
     def keep_for_drawings(self, *tensors) -> None:
         """Keep Tensors backward does not read but the drawings show (an intermediate's value,
@@ -279,10 +278,11 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward and, if any input needs a gradient, link the result into the graph."""
+        if _mode.profiler is not None:          # torch.profiler records: the op is timed there
+            return _mode.profiler(cls, args, kwargs)
         Tensor = _Tensor or _tensor_class()
         node = cls()
-        mode = _mode
-        needs = None
+        mode, needs = _mode, None
         if (enabled := mode.enabled) and cls.differentiable:
             needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
             if True in needs and not mode.inference:   # (enable_grad in inference_mode:
@@ -330,7 +330,7 @@ class Function:
                 for i, a in enumerate(args):      # inputs needing no grad, for the drawings
                     if not needs[i] and isinstance(a, Tensor):
                         node._keep_input(i, a)
-        return out
+        return out if _dual is None else _dual(node, args, kwargs, out)   # (forward AD)
 
     # Inputs that need no gradient (data, targets, constants such as the 1 of ``1 - p``) are
     # not part of the graph's edges; a drawing still wants them after backward freed what was

@@ -15,7 +15,7 @@ an input an output does not depend on gets zeros (an error with ``strict=True``)
 results carry no graph unless ``create_graph=True``.
 
 Forward mode: torch's ``strategy="forward-mode"`` (and ``outer_jacobian_strategy``) runs
-forward-mode AD and needs ``vectorize=True``. This library has no forward mode: with
+forward-mode AD and needs ``vectorize=True``. Here (no dual tensors, see forward_ad): with
 ``vectorize=True`` the same Jacobian is computed in reverse mode, one backward per output
 element (the values are the same); without it, torch's NotImplementedError. ``vectorize=True``
 in reverse mode is likewise the row-by-row loop (torch batches the rows with vmap).

@@ -17,6 +17,7 @@ class _GradMode(threading.local):
     modules = ()  # the Modules whose forward is running, outermost first (for graph drawing)
     slice_grads = False  # a backward walk without a graph is running: SliceGrads are welcome
     inference = False  # inside inference_mode(): new tensors are inference tensors
+    profiler = None  # while torch.profiler records: what times each op (tinygrad_sgd.profiler)
 
 
 _mode = _GradMode()

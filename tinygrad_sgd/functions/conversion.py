@@ -4,6 +4,7 @@ import builtins
 
 import numpy as np
 
+from ..autograd import forward_ad
 from ..device import check_device, not_compiled_with_cuda
 from ..tensor import Tensor, tensor_method
 
@@ -38,7 +39,7 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
     dtype = np.dtype(dtype)
     if dtype == self.array.dtype:
         return Tensor._of(self.array.copy()) if copy else self
-    if self.requires_grad and dtype.kind == "f":
+    if (self.requires_grad or forward_ad.dual(self)) and dtype.kind == "f":
         from ..ops import Cast
         return Cast.apply(self, dtype)
     with np.errstate(invalid="ignore", over="ignore"):   # NaN or out of range: quietly, as torch

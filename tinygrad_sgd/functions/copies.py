@@ -253,7 +253,8 @@ def _constant_like(input, values):
     """``values`` (input's shape) as a tensor whose gradient w.r.t. ``input`` is 0, in the
     graph as torch's (a Where that takes nothing from input)."""
     values = Tensor._of(np.asarray(values))
-    if not (autograd.is_grad_enabled() and input.requires_grad):
+    if not (autograd.is_grad_enabled() and input.requires_grad) and \
+            not autograd.forward_ad.dual(input):
         return values
     return ops.Where.apply(Tensor._of(np.ones(input.shape, dtype=bool)), values, input)
 
@@ -294,7 +295,7 @@ def fill(input, value):
     else:
         v = Tensor._of(np.asarray(value).astype(input.dtype))
     needs = autograd.is_grad_enabled() and (input.requires_grad or v.requires_grad)
-    if not needs:
+    if not needs and not autograd.forward_ad.dual(input, v):
         return Tensor._of(np.full(input.shape, v.array, dtype=input.dtype))
     return ops.Where.apply(Tensor._of(np.ones(input.shape, dtype=bool)), v, input)
 

@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from .. import autograd, ops, versions
+from ..autograd import forward_ad
 from ..autograd.torch_names import named
 from ..dtypes import checked_scalar
 from ..errors import ShapeError
@@ -128,6 +129,8 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
         _rebase(self, result, *view)
     elif in_graph and self.__dict__.get("_views"):
         _remake_views(self)        # a base written into: its views read the new values
+    if forward_ad.level_open():    # the tangent is written too
+        forward_ad.inplace_tangent(self, result)
     return self
 
 
@@ -310,8 +313,10 @@ def _fill_in_graph(x, value):
 
 
 def _in_graph(self, value):
+    """Does the write need its graph op: in grad mode, or for a value's forward AD tangent?"""
     return autograd.is_grad_enabled() and (self.requires_grad or (
-        isinstance(value, Tensor) and value.requires_grad))
+        isinstance(value, Tensor) and value.requires_grad)) or \
+        forward_ad.dual(value)
 
 
 def fill_(self, value):
@@ -367,7 +372,8 @@ def setitem(self, index, value):
         lead = next((i for i, n in enumerate(value.shape) if n != 1), value.ndim)
         value = value.reshape(value.shape[lead:])
     if autograd.is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and
-                                                              value.requires_grad)):
+                                                              value.requires_grad)) or \
+            forward_ad.dual(self, value):
         out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
         return named(out, node_name)
     v = value.array if isinstance(value, Tensor) else checked_scalar(value, self.dtype)

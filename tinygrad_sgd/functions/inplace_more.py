@@ -105,6 +105,8 @@ def _reshape_in_place(self, name, fn, *args):
             result = fn(self, *args)
     self._bump_version_unchecked()
     self.array = result.array
+    if autograd.forward_ad.dual(self):         # (the tangent takes the new shape too)
+        self._fw_grad = fn(autograd.forward_ad.tangent_of(self), *args)
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, True
         if torch_mode():     # torch numbers the in-place overloads after the out-of-place ones

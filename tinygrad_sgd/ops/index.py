@@ -9,6 +9,7 @@ gathered, with these same ops, so second order works.
 import numpy as np
 
 from ..autograd import Function
+from ..autograd import forward_ad
 from ..kernels.layout import inverse_order
 from .elementwise import Where, keep_where
 from .shape import GetItem, IndexAdd, Permute, Staged, along
@@ -49,7 +50,7 @@ class IndexPut(Function):
             np.add.at(target, where, values.array)
         else:
             target[where] = values.array
-            if self._recording and x.requires_grad:
+            if self._recording and (x.requires_grad or forward_ad.level_open()):
                 self.kept = np.ones(out.shape, dtype=bool)
                 kept, where = write_target(self.kept, index)
                 kept[where] = False
