@@ -9,6 +9,7 @@ import weakref
 import numpy as np
 
 from .function import _tensor_class
+from .grad_mode import _mode
 
 __all__ = ["accumulate_leaf_grad", "retain_grad", "follow_in_place_changes",
            "warn_create_graph"]
@@ -23,6 +24,12 @@ def accumulate_leaf_grad(leaf, g, create_graph):
     memory — a buffer the user assigned included —, its version bumped, and its graph, if a
     create_graph backward gave it one, kept); under create_graph, ``leaf.grad + g``, a new
     tensor whose graph records the sum."""
+    if _mode.profiler is not None:      # torch.profiler records: timed as torch's AccumulateGrad
+        return _mode.profiler.accumulate(_accumulate_leaf_grad, leaf, g, create_graph)
+    _accumulate_leaf_grad(leaf, g, create_graph)
+
+
+def _accumulate_leaf_grad(leaf, g, create_graph):
     if not leaf.requires_grad:       # switched off (requires_grad_(False)) after the forward
         return
     if g.dtype != leaf.dtype:

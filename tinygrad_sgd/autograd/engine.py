@@ -98,7 +98,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 g = _run_hooks(node._pre_hooks, g)
             if capturing:
                 capture.node(node, g)
-            grads = _call_backward(node, g)
+            grads = (_mode.profiler.backward if _mode.profiler else _call_backward)(node, g)
             if node._post_hooks:
                 grads = run_post_hooks(node, grads, g)
             if observer is not None:

@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from .grad_mode import _mode
+
 __all__ = ["TORCH_NAMES", "torch_mode", "torch_name", "named", "getitem_name", "reshape_name"]
 
 # op class → torch's node name, where "library name + 0" is not it
@@ -76,6 +78,8 @@ def named(out, name, *inputs):
     """Tell ``out``'s node (if it has one of its own, not an input's) the name torch gives
     it (only while a torch program runs: the name is not needed otherwise); returns
     ``out``."""
+    if _mode.profiler is not None:          # torch.profiler records: the op's row is renamed
+        _mode.profiler.renamed(out, name, inputs)
     if _options().namespace != "torch":
         return out
     node = getattr(out, "grad_fn", None)

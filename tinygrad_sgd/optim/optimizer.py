@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import enable_grad, no_grad
+from ..profiler.profile import record_function
 from ..tensor import Tensor
 from .step_hooks import (_HOOK_TABLES, _add_hook, _patch_step_function,
                          register_optimizer_step_post_hook, register_optimizer_step_pre_hook)
@@ -145,16 +146,17 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient: ``None``, or zeros written into the same Tensor
         (first cut from the graph ``backward(create_graph=True)`` gave it), as torch's."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                elif p.grad.grad_fn is not None:
-                    p.grad.detach_().zero_()
-                else:
-                    p.grad.requires_grad_(False).zero_()
+        with record_function(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    if set_to_none:
+                        p.grad = None
+                    elif p.grad.grad_fn is not None:
+                        p.grad.detach_().zero_()
+                    else:
+                        p.grad.requires_grad_(False).zero_()
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient (the others are skipped);

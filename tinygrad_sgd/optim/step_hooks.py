@@ -7,6 +7,8 @@ import functools
 from collections import OrderedDict
 from itertools import chain
 
+from ..profiler.profile import record_function
+
 __all__ = ["register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
 # hooks run around every optimizer's step (torch.optim.optimizer's global hooks)
@@ -51,21 +53,27 @@ def _patch_step_function(cls):
 
     @functools.wraps(step)
     def hooked_step(*args, **kwargs):
-        self = args[0]
-        own_pre_hooks = self.__dict__.get("_optimizer_step_pre_hooks", {})
-        for pre_hook in list(chain(_global_optimizer_pre_hooks.values(), own_pre_hooks.values())):
-            result = pre_hook(self, args, kwargs)
-            if result is not None:
-                if isinstance(result, tuple) and len(result) == 2:
-                    args, kwargs = result
-                else:
-                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
-                                       f"new_kwargs), but got {result}.")
-        out = step(*args, **kwargs)
-        own_post_hooks = self.__dict__.get("_optimizer_step_post_hooks", {})
-        for post_hook in list(chain(own_post_hooks.values(),
-                                    _global_optimizer_post_hooks.values())):
-            post_hook(self, args, kwargs)
-        return out
+        self = args[0]            # (torch.profiler: the hooks and the step are one range)
+        with record_function(f"Optimizer.step#{type(self).__name__}.step"):
+            return _run_hooked(step, self, args, kwargs)
     hooked_step.hooked = True
     cls.step = hooked_step
+
+
+def _run_hooked(step, self, args, kwargs):
+    """The global pre hooks, the optimizer's own, the step, its own post hooks, the global ones."""
+    own_pre_hooks = self.__dict__.get("_optimizer_step_pre_hooks", {})
+    for pre_hook in list(chain(_global_optimizer_pre_hooks.values(), own_pre_hooks.values())):
+        result = pre_hook(self, args, kwargs)
+        if result is not None:
+            if isinstance(result, tuple) and len(result) == 2:
+                args, kwargs = result
+            else:
+                raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                   f"new_kwargs), but got {result}.")
+    out = step(*args, **kwargs)
+    own_post_hooks = self.__dict__.get("_optimizer_step_post_hooks", {})
+    for post_hook in list(chain(own_post_hooks.values(),
+                                _global_optimizer_post_hooks.values())):
+        post_hook(self, args, kwargs)
+    return out
