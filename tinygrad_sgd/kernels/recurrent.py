@@ -150,15 +150,22 @@ def lstm_backward(grad, w_hh, saved, batch_sizes, reverse, need_w=True):
 
 
 # ------------------------------------------------------------------ GRU
+def _one_state_outputs(gi, h0):
+    """For a layer with one state (GRU, Elman RNN): ``out`` (its rows [Y; h_n]), the views
+    ``ys`` and ``h`` (the running state, starting at h0) of it, and ``h_prev`` (N, H), where
+    each step keeps the state it started from."""
+    n, hid, big = gi.shape[0], h0.shape[-1], h0.shape[0]
+    out = buffers.empty((n + big, hid), gi.dtype)
+    ys, h = out[:n], out[n:]
+    h[...] = h0
+    return out, ys, h, buffers.empty((n, hid), gi.dtype)
+
+
 def gru_forward(gi, w_hh, b_hh, h0, batch_sizes, reverse):
     """One GRU layer over the sequence: ``(out, saved)``, ``out`` the rows [Y; h_n], ``saved``
     the previous states, the hidden products and the activated gates r, z, n of every step."""
     n, hid = gi.shape[0], h0.shape[-1]
-    big = h0.shape[0]
-    out = buffers.empty((n + big, hid), gi.dtype)
-    ys, h = out[:n], out[n:]
-    h[...] = h0
-    h_prev = buffers.empty((n, hid), gi.dtype)
+    out, ys, h, h_prev = _one_state_outputs(gi, h0)
     hidden, act = buffers.empty((n, 3 * hid), gi.dtype), buffers.empty((n, 3 * hid), gi.dtype)
     for at, b in step_rows(batch_sizes, reverse):
         rows = slice(at, at + b)
@@ -226,12 +233,7 @@ def gru_backward(grad, w_hh, saved, batch_sizes, reverse, need_w=True):
 def rnn_forward(gi, w_hh, b_hh, h0, batch_sizes, reverse, relu):
     """One Elman RNN layer over the sequence: ``(out, saved)``, ``out`` the rows [Y; h_n],
     ``saved`` the previous states (the outputs themselves are the activations)."""
-    n, hid = gi.shape[0], h0.shape[-1]
-    big = h0.shape[0]
-    out = buffers.empty((n + big, hid), gi.dtype)
-    ys, h = out[:n], out[n:]
-    h[...] = h0
-    h_prev = buffers.empty((n, hid), gi.dtype)
+    out, ys, h, h_prev = _one_state_outputs(gi, h0)
     for at, b in step_rows(batch_sizes, reverse):
         rows = slice(at, at + b)
         hp = h_prev[rows]
