@@ -418,3 +418,65 @@ def test_repr_and_saved_tensors_hooks(lib, fw):
         with lib.autograd.graph.saved_tensors_hooks(lambda v: calls.append(v) or v, lambda v: v):
             y = x * x.exp()                # nothing requires grad: nothing is saved
     assert calls == [] and fw.unpack_dual(y).tangent is None
+
+
+# ops whose backward branches on the gradient's sign or takes log|g| (not differentiable at a
+# zero cotangent: the trick's dummy cotangent is ones), and more of torch's surface
+MORE = {
+    "logcumsumexp": lambda L, x: L.logcumsumexp(x, 0),
+    "logcumsumexp_2d": lambda L, x: L.logcumsumexp(x.view(2, 3), 1),
+    "cummax": lambda L, x: L.cummax(x, 0)[0],
+    "median": lambda L, x: x.median(),
+    "kthvalue": lambda L, x: L.kthvalue(x, 2)[0],
+    "sort": lambda L, x: L.sort(x)[0],
+    "masked_select": lambda L, x: x.masked_select(x > 0),
+    "diff": lambda L, x: L.diff(x),
+    "cov": lambda L, x: L.cov(x.view(2, 3)),
+    "repeat_interleave": lambda L, x: x.repeat_interleave(2),
+    "renorm": lambda L, x: x.view(2, 3).renorm(2, 0, 1.0),
+    "det": lambda L, x: L.linalg.det(x[:4].view(2, 2)),
+    "vander": lambda L, x: L.vander(x, 3),
+    "kron": lambda L, x: L.kron(x, x),
+    "interpolate": lambda L, x: L.nn.functional.interpolate(x.view(1, 1, 6), size=9,
+                                                           mode="linear"),
+    "unfold": lambda L, x: x.unfold(0, 2, 1),
+    "std": lambda L, x: x.std(),
+    "prod_cumprod": lambda L, x: x.prod() + x.cumprod(0).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(MORE))
+def test_more_ops_tangents_match_torch(name):
+    check(MORE[name], [np.array([0.3, -1.2, 2.5, 0.7, -0.4, 1.9])], [arr(6)])
+
+
+NO_FORWARD_AD = {     # torch's NotImplementedError (a tangent of None would be silently wrong)
+    "unique": lambda L, d: L.unique(d),
+    "unique_counts": lambda L, d: L.unique(d, return_counts=True),
+    "unique_consecutive": lambda L, d: L.unique_consecutive(d),
+    "unique_dim": lambda L, d: L.unique(d.view(2, 2), dim=0),
+    "cdist": lambda L, d: L.cdist(d.view(2, 2), d.view(2, 2)),
+    "cdist_one_side": lambda L, d: L.cdist(L.ones(2, 2), d.view(2, 2)),
+    "bincount_weights": lambda L, d: L.bincount(L.tensor([0, 1, 1, 3]), weights=d),
+    "histogram": lambda L, d: L.histogram(d, 3),
+    "histogram_weight": lambda L, d: L.histogram(L.ones(4), 3, weight=d),
+    "histogramdd": lambda L, d: L.histogramdd(d.view(2, 2), bins=2),
+    "heaviside": lambda L, d: L.heaviside(d, L.tensor(0.5)),
+    "remainder_of_number": lambda L, d: L.remainder(2.0, d),
+    "floor_divide": lambda L, d: L.floor_divide(d, 2.0),
+}
+
+
+@pytest.mark.parametrize("name", list(NO_FORWARD_AD))
+def test_functions_without_forward_ad_raise_torchs_error(name):
+    messages = []
+    for lib, fw in ((torch, TFW), (tg, GFW)):
+        with fw.dual_level():
+            d = fw.make_dual(lib.tensor([3.0, 1.0, 3.0, 2.0]), lib.ones(4))
+            with pytest.raises(NotImplementedError) as e:
+                NO_FORWARD_AD[name](lib, d)
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
+    x = tg.tensor([3.0, 1.0, 3.0, 2.0])       # without a tangent (or a level) they still run
+    with GFW.dual_level():
+        NO_FORWARD_AD[name](tg, x)

@@ -24,6 +24,7 @@ input has one or it is not floating point; ``detach()`` drops it; leaving the le
 every tangent made in it. Tangents are differentiable in reverse mode where grad mode records
 (forward-over-reverse). (Here, a tangent is kept on the tensor as ``_fw_grad``.)
 """
+import re
 import weakref
 from typing import TYPE_CHECKING, NamedTuple, Optional
 
@@ -156,6 +157,22 @@ def dual(*tensors):
     return function._dual is not None and any(tangent_of(t) is not None for t in tensors)
 
 
+def refuse(name, planned=False, *tensors):
+    """torch's error where forward AD reaches a function without a forward derivative, when a
+    level is open and one of ``tensors`` carries a tangent (all of them if none are given)."""
+    if tensors and not dual(*tensors):
+        return
+    more = (" because it has not been implemented yet.\nPlease file an issue to PyTorch at "
+            "https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so "
+            "that we can prioritize its implementation or submit a PR adding the "
+            "implementation to derivatives.yaml") if planned else "."
+    raise NotImplementedError(f"Trying to use forward AD with {name} that does not support "
+                              f"it{more}")
+
+
+_NO_DERIVATIVE = re.compile(r"derivative for (aten::\S+) is not implemented")
+
+
 def _set(t, tangent):
     t._fw_grad = tangent
     _holders.add(t)
@@ -201,7 +218,10 @@ def _jvp(node, args, tangents, out):
             # the tangent's dtype, as torch's: a cast's result's, else promoted with the inputs'
             dtype = out.array.dtype if type(node).converts_dtype else np.result_type(
                 out.array.dtype, *[t.array.dtype for t in tangents if t is not None])
-            u = Tensor._of(np.zeros(out.shape, dtype=dtype))
+            # (any u gives the same J t, the vjp being linear in it; ones, not zeros: a
+            # backward may branch on g's sign or take log|g| — logcumsumexp's does — and is
+            # then not differentiable at 0)
+            u = Tensor._of(np.ones(out.shape, dtype=dtype))
             u.requires_grad = True
             grads = node.backward(u)
             grads = grads if isinstance(grads, tuple) else (grads,)
@@ -216,6 +236,11 @@ def _jvp(node, args, tangents, out):
             jt = None
             if total is not None and total.requires_grad:
                 jt = grad(total, u, allow_unused=True, create_graph=record)[0]
+    except RuntimeError as e:           # an op with no derivative: torch's forward AD error
+        found = _NO_DERIVATIVE.search(str(e))
+        if found is None:
+            raise
+        refuse(found.group(1))
     finally:
         function._dual = _propagate
         _mode.slice_grads = was_slices

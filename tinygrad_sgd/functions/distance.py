@@ -130,6 +130,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     memory, rounding-level differences); ``'donot_use_mm_for_euclid_dist'`` never takes it."""
     if compute_mode not in _COMPUTE_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    from ..autograd import forward_ad
+    forward_ad.refuse("_cdist_forward", True, x1, x2)     # (as torch: no forward derivative)
     for name, x in (("X1", x1), ("X2", x2)):
         if x.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "

@@ -20,6 +20,12 @@ _HistogramDD = return_type("histogramdd", "hist bin_edges")
 _Histogram = return_type("histogram", "hist bin_edges")
 
 
+def _no_forward_ad(name, *tensors):
+    """torch's error when forward AD reaches a histogram (not differentiable)."""
+    from ..autograd import forward_ad
+    forward_ad.refuse(name, False, *[t for t in tensors if t is not None])
+
+
 def _linspace(lo, hi, steps, dtype):
     """torch's linspace in ``dtype``: start + step·i in the first half, end − step·(n−1−i)
     after, each with one rounding (torch's kernel uses fused multiply-adds: emulated here in
@@ -49,6 +55,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     (default: the min and max), or between the edges of a 1-d tensor ``bins``; the last bin
     includes its right edge. Returns (hist, bin_edges); not differentiable."""
     a = input.array.reshape(-1)
+    _no_forward_ad("aten::histogram", input, weight)
     if a.dtype.kind != "f":
         raise NotImplementedError(f'"histogramdd" not implemented for \'{_name(a.dtype)}\'')
     dtype = a.dtype
@@ -96,6 +103,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: hist has one dim per coordinate, bin_edges is a tuple of D
     1-d tensors."""
     a = input.array
+    _no_forward_ad("aten::_histogramdd_bin_edges", input, weight)
     if a.dtype.kind != "f":
         raise NotImplementedError(f'"histogramdd" not implemented for \'{_name(a.dtype)}\'')
     if a.ndim < 2:

@@ -147,7 +147,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def no_derivative(input, values, aten_name):
     """``values`` as a Tensor; in a graph (``input`` requires grad), the output of a
     :class:`~tinygrad_sgd.ops.sort.NoDerivative` node, named as torch names it."""
-    from ..autograd import is_grad_enabled
+    from ..autograd import forward_ad, is_grad_enabled
+    forward_ad.refuse(aten_name, True, input)     # (torch has no forward derivative for them)
     if not (input.requires_grad and is_grad_enabled()):
         return Tensor._of(values)
     out = NoDerivative.apply(input, values, aten_name)
@@ -162,6 +163,9 @@ def bincount(input, weights=None, minlength=0):
     the sum of ``weights`` per value (float32/float64 weights keep their dtype, others give
     float64). Not differentiable."""
     d = input.array
+    if weights is not None:
+        from ..autograd import forward_ad
+        forward_ad.refuse("aten::bincount", False, weights)
     if d.dtype.kind not in "iu":
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
                                   f"'{torch_name(d.dtype)}'")
