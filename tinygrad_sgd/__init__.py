@@ -22,7 +22,7 @@ from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32
                      bool_, set_default_dtype, get_default_dtype, finfo, iinfo, promote_types,
                      result_type, can_cast, set_float32_matmul_precision,
                      get_float32_matmul_precision)
-from .device import device
+from .device import device, set_default_device, get_default_device
 from .size import Size
 from .memory_layout import layout, strided
 from . import storage as _storage  # noqa: F401  (Tensor.storage, untyped_storage)
@@ -73,17 +73,6 @@ dtype = DType          # torch.dtype: the class of the dtypes
 e, pi, nan, inf, newaxis = 2.718281828459045, 3.141592653589793, float("nan"), float("inf"), None
 
 
-def set_default_device(device):
-    """As torch: only the CPU exists here, so only ``"cpu"`` (or None) is accepted."""
-    from .device import check_device
-    check_device(device)
-
-
-def get_default_device():
-    from .device import CPU
-    return CPU
-
-
 # torch's other names for the dtypes (defined last: they shadow Python's float, int, bool here)
 float, double, half, long, int, short, bool, uint8 = (float32, float64, float16, int64, int32,
                                                       int16, bool_, uint8)
@@ -120,8 +109,11 @@ def __getattr__(name):
     # subpackages that pull in more code are imported on first use
     import importlib
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
-                "distributions", "testing", "cpu", "multiprocessing", "profiler"):
+                "distributions", "testing", "cpu", "multiprocessing", "profiler",
+                "accelerator", "backends"):
         return importlib.import_module(f".{name}", __name__)
+    if name == "version":        # torch.version (version.cuda is None: no GPU build here)
+        return importlib.import_module("._torch_shim.version", __name__)
     if name in ("autocast", "is_autocast_enabled", "get_autocast_dtype"):   # (torch.amp's)
         from .amp import autocast_mode
         return getattr(autocast_mode, name)

@@ -1,8 +1,15 @@
 """Devices as torch spells them. Everything here runs on the CPU: ``device("cpu")`` is the
 one device, ``cuda.is_available()`` is False, and asking for another device is a clear error
-(a torch program that checks ``cuda.is_available()`` runs unchanged)."""
+(a torch program that checks ``cuda.is_available()`` runs unchanged).
 
-__all__ = ["device", "CPU", "check_device", "not_compiled_with_cuda"]
+The default device (:func:`set_default_device`, ``with device("cpu"):``) can only be the CPU;
+as torch, :func:`get_default_device` reports the one set or entered last (``cpu:0`` if it was
+named with an index, else ``cpu``), per thread, and a ``with`` block puts back the one before.
+"""
+import threading
+
+__all__ = ["device", "CPU", "check_device", "not_compiled_with_cuda", "set_default_device",
+           "get_default_device"]
 
 
 class device:
@@ -47,8 +54,21 @@ class device:
         return f"device(type='{self.type}'" + (f", index={self.index})" if self.index
                                                is not None else ")")
 
+    def __enter__(self):
+        """``with device("cpu"):`` — the default device of the factory functions inside (the
+        CPU: the only one here; another device is refused as by set_default_device)."""
+        check_device(self)
+        _DEFAULTS.entered.append(self)
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        entered = _DEFAULTS.entered
+        if entered:
+            entered.pop()
+
 
 CPU = device("cpu")
+_Device = device          # (the functions below take an argument named ``device``)
 
 
 def not_compiled_with_cuda():
@@ -66,3 +86,31 @@ def check_device(value):
         raise RuntimeError(f"tinygrad_sgd runs on the CPU only: device '{d}' is not available "
                            f"(check tinygrad_sgd.cuda.is_available(), which is False)")
     return CPU
+
+
+class _Defaults(threading.local):
+    """The default device of this thread: set_default_device's, and the ``with`` blocks'."""
+    def __init__(self):
+        self.set, self.entered = None, []
+
+
+_DEFAULTS = _Defaults()
+
+
+def set_default_device(device):
+    """torch's ``set_default_device``: only the CPU (or None, the CPU again) can be the
+    default here; an index (an accelerator's number) is refused in torch's words."""
+    if isinstance(device, int) and not isinstance(device, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    if device is not None:
+        check_device(device)
+        device = device if isinstance(device, _Device) else _Device(device)
+    _DEFAULTS.set = device
+
+
+def get_default_device():
+    """The device factory functions use by default: the innermost ``with device(...)``
+    block's, else set_default_device's — always the CPU, with its index if it was given."""
+    state = _DEFAULTS
+    chosen = state.entered[-1] if state.entered else state.set
+    return chosen if chosen is not None and chosen.index is not None else CPU

@@ -18,8 +18,8 @@ attributes up in the matching module of this library:
 
 A few names torch has and the library does not are defined here, with their meaning on a
 CPU-only library (:data:`EXTRAS`): ``torch.dtype`` (the library's ``DType``),
-``torch.set_default_device`` / ``get_default_device`` (only the CPU), ``torch.autograd.gradcheck``
-and ``gradgradcheck``, ``torch.optim.lr_scheduler._LRScheduler`` (a private name torch keeps);
+``torch.autograd.gradcheck`` and ``gradgradcheck``, ``torch.optim.lr_scheduler._LRScheduler``
+(a private name torch keeps);
 ``torch.__version__`` and ``torch.version`` (:mod:`.version`); the private base classes
 user code reaches by torch's paths (``torch.nn.modules.batchnorm._BatchNorm``).
 """
@@ -77,6 +77,11 @@ MODULES = {
     "torch.nn.utils.prune": Row("tinygrad_sgd.nn.utils.prune"),
     "torch.nn.grad": Row("tinygrad_sgd.nn.grad"),
     "torch.nn.parameter": Row("tinygrad_sgd.nn.parameter"),
+    "torch.nn.parallel": Row("tinygrad_sgd.nn.parallel"),
+    "torch.nn.parallel.data_parallel": Row("tinygrad_sgd.nn.parallel", only=frozenset({
+        "DataParallel", "data_parallel"})),
+    "torch.nn.parallel.distributed": Row("tinygrad_sgd.nn.parallel", only=frozenset({
+        "DistributedDataParallel"})),
     "torch.nn.attention": Row("tinygrad_sgd.nn.attention", only=frozenset({
         "SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"})),
     "torch.testing": Row("tinygrad_sgd.testing"),
@@ -128,6 +133,11 @@ MODULES = {
     "torch.utils.checkpoint": Row("tinygrad_sgd.utils.checkpoint"),
     "torch.utils.hooks": Row("tinygrad_sgd.utils.hooks"),
     "torch.utils.data": Row("tinygrad_sgd.utils.data"),
+    "torch.utils.benchmark": Row("tinygrad_sgd.utils.benchmark"),
+    "torch.utils.benchmark.utils": Row(None),
+    "torch.utils.benchmark.utils.common": Row("tinygrad_sgd.utils.benchmark.common"),
+    "torch.utils.benchmark.utils.timer": Row("tinygrad_sgd.utils.benchmark.timer"),
+    "torch.utils.benchmark.utils.compare": Row("tinygrad_sgd.utils.benchmark.compare"),
     "torch.utils.data._utils": Row(None),
     "torch.utils.data._utils.collate": Row("tinygrad_sgd.utils.data.collate"),
     "torch.utils.data.dataloader": Row("tinygrad_sgd.utils.data.dataloader", only=frozenset({
@@ -161,7 +171,8 @@ MODULES.update({f"torch.optim.{name}": Row("tinygrad_sgd.optim." + name.replace(
 # its public names), but for the submodules (only those torch's __all__ lists, or all of
 # torch.nn's, which has no __all__) and the names torch leaves out of its __all__.
 STARRED_SUBMODULES = {
-    "torch.nn": {"attention", "functional", "grad", "init", "modules", "parameter", "utils"},
+    "torch.nn": {"attention", "functional", "grad", "init", "modules", "parallel", "parameter",
+                 "utils"},
     "torch.nn.utils": {"parametrizations", "parametrize", "rnn", "stateless"},
     "torch.optim": {"lr_scheduler", "swa_utils"}, "torch.autograd": {"grad_mode"},
     "torch.cuda": {"amp"}}
@@ -203,28 +214,9 @@ def _old_scheduler_base():
     return _LRScheduler
 
 
-def _cpu_device():
-    from ..device import device
-    return device("cpu")
-
-
-def set_default_device(device):
-    """torch's ``set_default_device``: only the CPU (or None) can be the default here."""
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"set_default_device: device {str(device)!r} is not available: "
-                           f"tinygrad_sgd computes on the CPU only")
-
-
-def get_default_device():
-    """torch's ``get_default_device``: always ``device(type='cpu')`` here."""
-    return _cpu_device()
-
-
 # torch module -> {name: function returning the value}
 EXTRAS = {
-    "torch": {"dtype": _dtype_class,
-              "set_default_device": lambda: set_default_device,
-              "get_default_device": lambda: get_default_device},
+    "torch": {"dtype": _dtype_class},
     "torch.autograd": {"gradcheck": _gradcheck, "gradgradcheck": _gradgradcheck},
     # torch's old base-class name, still what many schedulers subclass
     "torch.optim.lr_scheduler": {"_LRScheduler": _old_scheduler_base},

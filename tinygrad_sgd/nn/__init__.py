@@ -15,6 +15,7 @@
 * :mod:`.functional` — the same as plain functions (``import tinygrad_sgd.nn.functional as F``);
 * :mod:`.init` — weight initialisation (kaiming, xavier, ...);
 * :mod:`.syncbatchnorm` — SyncBatchNorm (one process: batch norm, as torch's fallback);
+* :mod:`.parallel` — DataParallel (no accelerator: it runs the module, as torch's does);
 * :mod:`.modules` — torch's paths to the same classes (``nn.modules.conv.Conv2d``).
 """
 from . import functional, init
@@ -107,3 +108,6 @@ __all__ += _pooling_more.__all__ + _adaptive_softmax.__all__ + ["grad"]
 __all__ += ["SyncBatchNorm", "modules", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions",
             "NLLLoss2d"]
 from . import modules  # noqa: E402,F401  (torch's paths: nn.modules.conv.Conv2d, ...)
+from . import parallel  # noqa: E402  (nn.parallel.DataParallel)
+from .parallel import DataParallel  # noqa: E402
+__all__ += ["parallel", "DataParallel"]

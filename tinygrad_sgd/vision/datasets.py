@@ -1,4 +1,5 @@
-"""torchvision's ``MNIST`` and ``FashionMNIST``, on top of :mod:`tinygrad_sgd.data.mnist`.
+"""torchvision's ``MNIST`` and ``FashionMNIST``, on top of :mod:`tinygrad_sgd.data.mnist`, and
+``FakeData``.
 
 ``MNIST(root, train=True, transform=None, target_transform=None, download=False)`` has
 torchvision's items and attributes: ``ds[i]`` is ``(transform(image), target_transform(label))``
@@ -13,6 +14,13 @@ looks (``root``, ``$TINYGRAD_SGD_DATA``, the cache, Debian's Fashion-MNIST packa
 every file's MD5 is checked. ``download=True`` fetches a missing file into
 ``root/<Name>/raw/``. A dataset that is not found is torchvision's ``RuntimeError: Dataset
 not found...``, followed by the list of places searched.
+
+``FakeData(size=1000, image_size=(3, 224, 224), num_classes=10, transform=None,
+target_transform=None, random_offset=0)`` gives torchvision's very images: item ``i`` seeds
+the global generator with ``i + random_offset`` (putting its state back afterwards), draws
+``randn(*image_size)`` and ``randint(0, num_classes, (1,))`` — the numbers torch draws — and
+hands ``transform`` the image as a PIL image (``ToPILImage``); the target is an int (after
+``target_transform``, which gets the 0-d int64 Tensor, as torchvision's).
 """
 import os
 from pathlib import Path
@@ -20,9 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from ..data import mnist as _mnist
+from ..dtypes import int64
+from ..functions import get_rng_state, manual_seed, randint, randn, set_rng_state
 from ..tensor import Tensor
+from .transforms import ToPILImage
 
-__all__ = ["MNIST", "FashionMNIST"]
+__all__ = ["MNIST", "FashionMNIST", "FakeData"]
 
 
 class _StandardTransform:
@@ -104,13 +115,18 @@ class _TorchvisionIDX:
         return f"Split: {'Train' if self.train is True else 'Test'}"
 
     def __repr__(self):
-        body = [f"Number of datapoints: {len(self)}"]
-        if self.root is not None:
-            body.append(f"Root location: {self.root}")
-        body += self.extra_repr().splitlines()
-        if self.transforms is not None:
-            body += [repr(self.transforms)]
-        return "\n".join([f"Dataset {type(self).__name__}"] + ["    " + line for line in body])
+        return _dataset_repr(self)
+
+
+def _dataset_repr(dataset):
+    """torchvision's ``VisionDataset.__repr__``: name, size, root, extra lines, transforms."""
+    body = [f"Number of datapoints: {len(dataset)}"]
+    if dataset.root is not None:
+        body.append(f"Root location: {dataset.root}")
+    body += dataset.extra_repr().splitlines()
+    if dataset.transforms is not None:
+        body += [repr(dataset.transforms)]
+    return "\n".join([f"Dataset {type(dataset).__name__}"] + ["    " + line for line in body])
 
 
 class MNIST(_TorchvisionIDX, _mnist.MNIST):
@@ -127,3 +143,44 @@ class FashionMNIST(_TorchvisionIDX, _mnist.FashionMNIST):
 
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot"]
+
+
+class FakeData:
+    """torchvision's ``FakeData``: ``size`` random images of ``image_size`` (C, H, W) with
+    targets in ``range(num_classes)``, item ``i`` the same every time (see the module
+    notes)."""
+
+    def __init__(self, size=1000, image_size=(3, 224, 224), num_classes=10, transform=None,
+                 target_transform=None, random_offset=0):
+        self.root = None
+        self.transform, self.target_transform = transform, target_transform
+        self.transforms = (_StandardTransform(transform, target_transform)
+                           if transform is not None or target_transform is not None else None)
+        self.size = size
+        self.num_classes = num_classes
+        self.image_size = image_size
+        self.random_offset = random_offset
+
+    def __getitem__(self, index):
+        if index >= len(self):
+            raise IndexError(f"{self.__class__.__name__} index out of range")
+        rng_state = get_rng_state()            # the draws leave the generator as it was
+        manual_seed(index + self.random_offset)
+        img = randn(*self.image_size)
+        target = randint(0, self.num_classes, size=(1,), dtype=int64)[0]
+        set_rng_state(rng_state)
+        img = ToPILImage()(img)
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target.item()
+
+    def __len__(self):
+        return self.size
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        return _dataset_repr(self)

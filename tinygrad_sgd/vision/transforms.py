@@ -5,7 +5,10 @@
   their values and dtype, as torchvision's;
 * ``Normalize(mean, std)`` — ``(x - mean) / std`` per channel of a float CxHxW (or
   ...xCxHxW) Tensor, in its dtype;
-* ``Lambda(f)`` — any function; ``Compose([t1, t2, ...])`` — one after the other.
+* ``Lambda(f)`` — any function; ``Compose([t1, t2, ...])`` — one after the other;
+* ``ToPILImage(mode=None)`` — a CxHxW Tensor or HxWxC array to a PIL image, as torchvision's
+  (a float Tensor becomes ``x.mul(255).byte()``, wrapping outside [0, 1) as torch's cast
+  does; PIL, which matplotlib already needs, is imported when one is made).
 
 The MNIST tutorial's ``Compose([ToTensor(), Normalize((0.1307,), (0.3081,))])`` gives the
 numbers torchvision gives.
@@ -15,7 +18,7 @@ import numpy as np
 from ..creation import as_tensor
 from ..tensor import Tensor
 
-__all__ = ["Compose", "ToTensor", "Normalize", "Lambda"]
+__all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "ToPILImage"]
 
 
 class Compose:
@@ -121,3 +124,69 @@ class Lambda:
 
     def __repr__(self):
         return f"{self.__class__.__name__}()"
+
+
+def _pil_mode(npimg, mode):
+    """torchvision's choice of PIL mode for an HxWxC array (and its checks of a given one);
+    returns the array (HxW for one channel) and the mode."""
+    if npimg.shape[2] == 1:
+        npimg = npimg[:, :, 0]
+        expected = {np.dtype(np.uint8): "L", np.dtype(np.int16): "I;16",
+                    np.dtype(np.int32): "I", np.dtype(np.float32): "F"}.get(npimg.dtype)
+        if mode is not None and mode != expected:
+            raise ValueError(f"Incorrect mode ({mode}) supplied for input type {np.dtype}. "
+                             f"Should be {expected}")       # (torchvision's words, verbatim)
+        return npimg, expected
+    permitted, default, what = {2: (["LA"], "LA", "2D"),
+                                4: (["RGBA", "CMYK", "RGBX"], "RGBA", "4D")}.get(
+        npimg.shape[2], (["RGB", "YCbCr", "HSV"], "RGB", "3D"))
+    if mode is not None and mode not in permitted:
+        raise ValueError(f"Only modes {permitted} are supported for {what} inputs")
+    if mode is None and npimg.dtype == np.uint8:
+        mode = default
+    return npimg, mode
+
+
+def to_pil_image(pic, mode=None):
+    """torchvision's ``to_pil_image``: a CxHxW Tensor or HxWxC NumPy array (or an HxW one)
+    as a PIL image; a float Tensor is scaled by 255 and cast to uint8 first (unless
+    ``mode="F"``)."""
+    if isinstance(pic, Tensor):
+        if pic.ndim not in (2, 3):
+            raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+        if pic.ndim == 2:
+            pic = pic.unsqueeze(0)
+        if pic.shape[-3] > 4:
+            raise ValueError(f"pic should not have > 4 channels. Got {pic.shape[-3]} channels.")
+        if pic.is_floating_point() and mode != "F":
+            pic = pic.mul(255).byte()
+        npimg = np.transpose(pic.numpy(), (1, 2, 0))
+    elif isinstance(pic, np.ndarray):
+        if pic.ndim not in (2, 3):
+            raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+        npimg = pic[:, :, None] if pic.ndim == 2 else pic
+        if npimg.shape[-1] > 4:
+            raise ValueError(f"pic should not have > 4 channels. Got {npimg.shape[-1]} "
+                             f"channels.")
+    else:
+        raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
+    npimg, mode = _pil_mode(npimg, mode)
+    if mode is None:
+        raise TypeError(f"Input type {npimg.dtype} is not supported")
+    from PIL import Image
+    return Image.fromarray(npimg, mode=mode)
+
+
+class ToPILImage:
+    """A Tensor (CxHxW) or NumPy array (HxWxC) as a PIL image (see :func:`to_pil_image`);
+    without ``mode``, 1/2/3/4 uint8 channels are L/LA/RGB/RGBA."""
+
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return to_pil_image(pic, self.mode)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(" + ("" if self.mode is None else
+                                                f"mode={self.mode}") + ")"
