@@ -110,7 +110,7 @@ def __getattr__(name):
     import importlib
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
                 "distributions", "testing", "cpu", "multiprocessing", "profiler",
-                "accelerator", "backends"):
+                "accelerator", "backends", "serialization"):
         return importlib.import_module(f".{name}", __name__)
     if name == "version":        # torch.version (version.cuda is None: no GPU build here)
         return importlib.import_module("._torch_shim.version", __name__)

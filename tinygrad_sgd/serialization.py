@@ -5,23 +5,28 @@ What a file holds
 -----------------
 ``save`` writes the zip archive that torch 2.x's ``torch.save`` writes
 (:mod:`.serialization_torch`): real PyTorch's ``torch.load`` reads it, ``weights_only=True``
-(its default) included; arrays go in as torch tensors, Parameters as Parameters, views of one
-array over one storage. What may be saved is what ``weights_only=True`` reads: nested dicts
-(string or integer keys; OrderedDicts, with a state_dict's ``_metadata``, and Counters kept),
-lists, tuples and sets of arrays (our Tensors, NumPy arrays, torch tensors), numbers,
-strings, bytes, booleans, None, dtypes, devices and Sizes — anything else is refused, naming
-where it is.
+(its default) included, when it holds weights — nested dicts (string or integer keys;
+OrderedDicts, with a state_dict's ``_metadata``, and Counters kept), lists, tuples and sets of
+arrays (our Tensors, NumPy arrays, torch tensors: all saved as torch tensors), numbers,
+strings, bytes, booleans, None, dtypes, devices and Sizes; Parameters as Parameters, views of
+one array over one storage. Any other picklable object — a whole model, an optimizer, an
+``argparse.Namespace``, a dict holding them — is pickled whole, as ``torch.save`` pickles it,
+its tensors still in the archive's ``data/`` entries (:mod:`.serialization_objects`).
 
-``load`` reads those files and what ``torch.save`` wrote, building only what a checkpoint of
-weights holds (as torch's ``weights_only=True``: a pickled model is refused, so loading a
-file can't run code), and the ``.npz`` checkpoints earlier versions of the library wrote: one
+``load`` reads those files and what ``torch.save`` wrote. By default (``weights_only=True``,
+as torch's) it builds only what a checkpoint of weights holds, so loading a file can't run
+code: a pickled model is refused with torch's "Weights only load failed" — unless its classes
+were marked safe (``add_safe_globals``, ``safe_globals``). ``weights_only=False`` unpickles
+everything (files you trust only), torch's classes as the library's where they keep the same
+attributes. It also reads the ``.npz`` checkpoints earlier versions of the library wrote: one
 entry per array and one entry ``__tinygrad_sgd__``, a small JSON document of the structure.
 
 Safe writing
 ------------
 ``save`` writes to a temporary file in the target's directory, flushes it to disk, and only
 then renames it over the target with ``os.replace`` (atomic on POSIX and Windows). A crash or
-an error while writing leaves the previous checkpoint untouched and removes the temporary file.
+an error while writing (an object pickle cannot pickle, say) leaves the previous checkpoint
+untouched and removes the temporary file.
 """
 import json
 import os
@@ -31,12 +36,18 @@ from collections import Counter, OrderedDict, defaultdict
 
 import numpy as np
 
+from . import serialization_objects as _objects
 from . import serialization_torch as _torch_format
+from .serialization_objects import (add_safe_globals, clear_safe_globals,  # noqa: F401
+                                    get_safe_globals, get_unsafe_globals_in_checkpoint,
+                                    safe_globals)
 from .dtypes import DType
 from .nn.module import Parameter
 from .tensor import Tensor
 
-__all__ = ["save", "load", "CheckpointError", "WeightsOnlyError"]
+__all__ = ["save", "load", "CheckpointError", "WeightsOnlyError", "add_safe_globals",
+           "get_safe_globals", "clear_safe_globals", "safe_globals",
+           "get_unsafe_globals_in_checkpoint"]
 
 MANIFEST = "__tinygrad_sgd__"
 FORMAT = "tinygrad_sgd-checkpoint"
@@ -161,20 +172,27 @@ class MissingDirectoryError(FileNotFoundError, RuntimeError):
 
 def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
-    """Save ``obj`` — a state_dict (its ``_metadata`` kept), an optimizer's or a scheduler's
-    state_dict, or any nesting of dicts, lists, tuples and sets holding arrays (our Tensors,
-    NumPy arrays, torch tensors), numbers, strings, bytes, booleans, None, dtypes, devices and
-    Sizes: what torch's ``weights_only=True`` reads — to ``f`` (a path, written atomically;
-    or a writable binary file object), in **torch's own format**: the zip archive torch
-    2.x's ``torch.save`` writes, which PyTorch's ``torch.load`` reads (``weights_only=True``
-    included) — arrays as torch tensors (NumPy arrays too), Parameters as Parameters, views of
-    one array sharing one storage (:mod:`.serialization_torch`). The file name is used as
-    given (no extension is added); the archive's folder is named as torch names it. torch's
-    other arguments choose how it pickles: they are taken, and change nothing here
+    """Save ``obj`` to ``f`` (a path, written atomically; or a writable binary file object)
+    in **torch's own format**: the zip archive torch 2.x's ``torch.save`` writes.
+
+    A checkpoint of weights — a state_dict (its ``_metadata`` kept), an optimizer's or a
+    scheduler's state_dict, or any nesting of dicts, lists, tuples and sets holding arrays
+    (our Tensors, NumPy arrays, torch tensors), numbers, strings, bytes, booleans, None,
+    dtypes, devices and Sizes — is what PyTorch's ``torch.load`` reads (``weights_only=True``
+    included): arrays as torch tensors (NumPy arrays too), Parameters as Parameters, views of
+    one array sharing one storage (:mod:`.serialization_torch`). Any other picklable object
+    (``save(model, PATH)``, an optimizer, a dict holding them) is pickled whole, as torch
+    pickles it (:mod:`.serialization_objects`): ``load(PATH, weights_only=False)`` gives it
+    back; pickle's ``PicklingError`` for what cannot be pickled (a lambda). The file name is
+    used as given (no extension is added); the archive's folder is named as torch names it.
+    torch's other arguments choose how it pickles: they are taken, and change nothing here
     (``_use_new_zipfile_serialization=False`` too writes the zip format)."""
-    obj = _checked(obj, [])
+    try:
+        obj, weights = _checked(obj, []), True
+    except TypeError:
+        weights = False     # more than weights: pickled whole, as torch.save pickles it
     if hasattr(f, "write"):
-        _torch_format.save_torch_checkpoint(obj, f)
+        _torch_format.save_torch_checkpoint(obj, f, "archive", weights)
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
@@ -186,7 +204,8 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     try:
         os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600; a file follows the umask
         with os.fdopen(fd, "wb") as out:
-            _torch_format.save_torch_checkpoint(obj, out, _torch_format.archive_name(path))
+            _torch_format.save_torch_checkpoint(obj, out, _torch_format.archive_name(path),
+                                                weights)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -229,42 +248,46 @@ def _remove_stale_temporaries(directory, prefix):
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
-    """Load what :func:`save` wrote. Arrays come back as **our Tensors** (dtype as saved;
-    Parameters as Parameters, ``requires_grad`` as saved; a tensor saved twice as one
-    object; views of one tensor sharing memory, as torch's — in an old ``.npz`` checkpoint,
-    as separate copies), ready for ``model.load_state_dict`` or
-    ``optimizer.load_state_dict``; dict keys, lists, tuples and plain values as saved
-    (dtypes, devices and Sizes as ours).
+    """Load what :func:`save` wrote, or ``torch.save`` (its zip format, torch ≥ 1.6). Arrays
+    come back as **our Tensors** (dtype as saved; Parameters as Parameters, ``requires_grad``
+    as saved; a tensor saved twice as one object; views of one tensor sharing memory, as
+    torch's — in an old ``.npz`` checkpoint, as separate copies), ready for
+    ``model.load_state_dict`` or ``optimizer.load_state_dict``; dict keys, lists, tuples and
+    plain values as saved (dtypes, devices and Sizes as ours).
 
-    torch's arguments: ``map_location`` — ``None``, ``"cpu"``, a CPU device, a dict of
-    locations or a function ``(tensor, "cpu") -> tensor or None`` as torch's is called (every
-    checkpoint here is on the CPU; another device raises torch's CPU-only error);
-    ``weights_only`` — a file here never holds code, so both values load the same, but for
-    a ``collections.defaultdict`` (its factory a builtin type), which, as torch's,
-    ``weights_only=False`` builds and ``weights_only=True`` (the default) refuses;
-    ``mmap`` — the arrays are read into memory; ``pickle_module`` and ``pickle_load_args`` —
-    they change nothing (our files hold no pickle; a torch file's is read as below).
-
-    A file that **torch's own** ``torch.save`` wrote (its zip format, torch ≥ 1.6) loads too:
-    its tensors as our Tensors, views of one storage sharing memory as in torch, as torch's
-    ``weights_only=True`` would load it — a pickled module or class is refused
-    (:mod:`.serialization_torch`).
+    ``weights_only`` — as torch's: by default (True; False when a ``pickle_module`` is given;
+    the ``TORCH_FORCE_WEIGHTS_ONLY_LOAD`` / ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` environment
+    variables force it) only what a checkpoint of weights holds is built, and the globals
+    marked safe (:func:`add_safe_globals`); a pickled model or object raises
+    :class:`WeightsOnlyError` (a ``pickle.UnpicklingError``) naming it. ``weights_only=False``
+    unpickles everything (a whole model, optimizer, ...: **it runs the code the file names**,
+    only for files you trust), torch's classes as the library's (:mod:`.serialization_objects`).
+    ``map_location`` — ``None``, ``"cpu"``, a CPU device, a dict of locations or a function
+    ``(tensor, "cpu") -> tensor or None`` as torch's is called (every checkpoint here is on
+    the CPU; another device raises torch's CPU-only error; the function is applied to the
+    tensors in dicts, lists and tuples); ``mmap`` — the arrays are read into memory;
+    ``pickle_module`` and ``pickle_load_args`` — taken, not used.
 
     Raises ``FileNotFoundError`` for a missing file and :class:`CheckpointError` (a
     ``ValueError``) naming the file when it is neither a checkpoint written by :func:`save`
-    nor a torch checkpoint of weights (random bytes, a truncated file, another program's
-    ``.npz``, torch's pre-1.6 format, a pickled model)."""
+    nor a torch checkpoint (random bytes, a truncated file, another program's ``.npz``,
+    torch's pre-1.6 format); with ``weights_only=False`` a class the file names that can't be
+    imported raises the ``ImportError`` / ``AttributeError`` pickle raises, as torch."""
+    weights_only = _objects.weights_only_choice(weights_only, pickle_module)
     place = _placement(map_location)
     name = getattr(f, "name", None) if hasattr(f, "read") else os.fspath(f)
     name = str(name) if name is not None else "<file object>"
     if not hasattr(f, "read") and not os.path.exists(f):
         raise FileNotFoundError(f"tinygrad_sgd.load: no such file: {name}")
     if _torch_format.is_torch_checkpoint(f):
+        reader = _objects.unpickler(weights_only)
         try:
             loaded = _torch_format.load_torch_checkpoint(f, name, _location_check(map_location),
-                                                         weights_only is False)
+                                                         reader)
         except (CheckpointError, RuntimeError, FileNotFoundError, PermissionError):
             raise
+        except (ImportError, AttributeError) if not weights_only else ():
+            raise           # (a class the file names that this program can't import)
         except Exception as e:  # a damaged archive, a pickle cut short, ...
             raise CheckpointError(f"{name} is not a valid torch checkpoint (corrupt, truncated "
                                   f"or of another kind): {type(e).__name__}: {e}") from e

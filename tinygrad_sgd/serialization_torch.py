@@ -21,9 +21,10 @@ Unpickling can run any code a file names, so this reader, as torch's ``weights_o
 the storage types, ``OrderedDict`` (with a state_dict's ``_metadata``), ``Counter``, ``set``,
 ``complex``, bytes, dtypes, ``torch.Size``, ``torch.device`` and ``torch.strided`` (as ours),
 and plain values. Anything else (a whole pickled ``nn.Module``, a class of the user's, a
-NumPy array) is refused with :class:`~tinygrad_sgd.serialization.CheckpointError`, naming it
+NumPy array) is refused with :class:`~tinygrad_sgd.serialization.WeightsOnlyError`, naming it
 and the file — as are tensors of a dtype or kind we don't have (bfloat16, complex, float8;
-sparse, quantized).
+sparse, quantized). Whole objects (``weights_only=False``, or classes marked safe) are read by
+:mod:`.serialization_objects`, with the same tensor rebuilders.
 
 Tensors that shared a storage when saved (views of one tensor) share memory when loaded, as
 torch's. Every tensor comes back on the CPU, as one of our Tensors.
@@ -34,7 +35,7 @@ Writing (:func:`save_torch_checkpoint`) is the same in reverse: see
 import pickle
 import re
 import zipfile
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
@@ -42,7 +43,8 @@ from .serialization_torch_write import (_STORAGES, ALIGNMENT, archive_name, can_
                                         save_torch_checkpoint)
 
 __all__ = ["is_torch_checkpoint", "load_torch_checkpoint", "starts_as_a_pickle",
-           "save_torch_checkpoint", "can_save", "archive_name", "ALIGNMENT"]
+           "save_torch_checkpoint", "can_save", "archive_name", "ALIGNMENT", "known_global",
+           "default_safe", "read_pickle"]
 
 class _StorageType:
     """Stands for ``torch.FloatStorage`` and the like inside a persistent id."""
@@ -102,12 +104,13 @@ def starts_as_a_pickle(f):
     return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
-def load_torch_checkpoint(f, name, check_location=None, full=False):
+def load_torch_checkpoint(f, name, check_location=None, unpickler=None):
     """The object a ``torch.save`` file holds, its tensors as our Tensors (Parameters as
     Parameters). ``name``: the file's name for messages; ``check_location``: called with each
     storage's saved location ("cpu", "cuda:0"), to raise torch's error where ``map_location``
-    leaves it on a device that is not the CPU; ``full``: ``weights_only=False`` (a
-    ``defaultdict`` of a builtin factory is built too)."""
+    leaves it on a device that is not the CPU; ``unpickler``: the class that reads
+    ``data.pkl``, called ``(file, storage, name)`` — by default the one that builds weights
+    only (:class:`_Unpickler`); :mod:`.serialization_objects` has the one for whole objects."""
     from .serialization import CheckpointError
     with zipfile.ZipFile(f) as z:
         pkl = next(n for n in z.namelist() if n == "data.pkl" or n.endswith("/data.pkl"))
@@ -134,7 +137,14 @@ def load_torch_checkpoint(f, name, check_location=None, full=False):
                 data = bytearray(z.read(f"{prefix}data/{key}"))    # as is the one it keeps)
                 storages[key] = np.frombuffer(data, dtype)[:numel]
             return storages[key]
-        return _Unpickler(z.open(pkl), storage, name, full).load()
+        return (unpickler or _Unpickler)(z.open(pkl), storage, name).load()
+
+
+def read_pickle(f):
+    """The bytes of ``data.pkl`` in the torch checkpoint ``f`` (for listing its globals)."""
+    with zipfile.ZipFile(f) as z:
+        return z.read(next(n for n in z.namelist() if n == "data.pkl" or
+                           n.endswith("/data.pkl")))
 
 
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None,
@@ -220,12 +230,6 @@ _ALLOWED = {
     ("builtins", "bytearray"): bytearray,
     ("_codecs", "encode"): _encode,
 }   # (torch's weights_only=True list, less the dtypes and kinds of tensor we don't have)
-# what ``weights_only=False`` builds besides: a defaultdict and the builtin factories it
-# may name (torch builds any global then; we build no code)
-_FULL = {("collections", "defaultdict"): defaultdict,
-         **{("builtins", t.__name__): t for t in (list, dict, set, frozenset, tuple, int, float,
-                                                   str, bytes, bool)},
-         ("builtins", "long"): int, ("builtins", "unicode"): str}   # (protocol 2's names)
 _OUR_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
                "uint16", "uint32", "uint64", "bool")
 _TORCH_DTYPE = re.compile(r"b?float\d.*|c?half|cfloat|cdouble|complex\d*|q?u?int\d.*|bits\d.*")
@@ -236,44 +240,47 @@ _TENSOR_KINDS = {"_rebuild_sparse_tensor": "sparse", "_rebuild_sparse_csr": "spa
                  "_rebuild_meta_tensor_no_storage": "meta"}
 
 
+def known_global(module, name, file_name):
+    """What a name of torch's weights-only list (``module``, ``name``) builds here — a tensor
+    rebuilder, a storage type, one of our dtypes, ``OrderedDict``, ... — or None for any other
+    name; the tensors and dtypes we don't have raise :class:`CheckpointError`, naming them."""
+    from .serialization import CheckpointError
+    if module in ("torch", "torch.storage") and name.endswith("Storage"):
+        return _StorageType(name)
+    if module == "torch" and name in _OUR_DTYPES:
+        from .dtypes import as_dtype
+        return as_dtype(name)
+    if module == "torch" and _TORCH_DTYPE.fullmatch(name):
+        raise CheckpointError(f"{file_name}: the checkpoint holds torch.{name} (tensors or a "
+                              f"value of a dtype tinygrad_sgd does not have): {_CONVERT}")
+    if module == "torch._utils" and name in _TENSOR_KINDS:
+        raise CheckpointError(f"{file_name}: the checkpoint holds a {_TENSOR_KINDS[name]} "
+                              f"tensor ({module}.{name}), a kind tinygrad_sgd does not have: "
+                              f"save a dense tensor (.to_dense(), .dequantize())")
+    return _ALLOWED.get((module, name))
+
+
+def default_safe(module, name):
+    """Whether torch's ``weights_only=True`` allows the global ``module.name`` by default."""
+    return (module, name) in _ALLOWED or (module == "torch._utils" and name in _TENSOR_KINDS) \
+        or (module in ("torch", "torch.storage") and name.endswith("Storage")) \
+        or (module == "torch" and (name in _OUR_DTYPES or _TORCH_DTYPE.fullmatch(name)))
+
+
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, storage, name, full=False):
+    """Reads ``data.pkl`` building only what torch's ``weights_only=True`` builds by default
+    (the program's own safe globals: :mod:`.serialization_objects`)."""
+
+    def __init__(self, file, storage, name):
         super().__init__(file, encoding="utf-8")
-        self._storage, self._name, self._full = storage, name, full
+        self._storage, self._name = storage, name
 
     def find_class(self, module, name):
-        from .serialization import CheckpointError
+        from .serialization_objects import weights_only_error
         module = "builtins" if module == "__builtin__" else module   # (protocol 2's name)
-        if module in ("torch", "torch.storage") and name.endswith("Storage"):
-            return _StorageType(name)
-        if module == "torch" and name in _OUR_DTYPES:
-            from .dtypes import as_dtype
-            return as_dtype(name)
-        if module == "torch" and _TORCH_DTYPE.fullmatch(name):
-            raise CheckpointError(f"{self._name}: the checkpoint holds torch.{name} (tensors "
-                                  f"or a value of a dtype tinygrad_sgd does not have): "
-                                  f"{_CONVERT}")
-        if module == "torch._utils" and name in _TENSOR_KINDS:
-            raise CheckpointError(f"{self._name}: the checkpoint holds a {_TENSOR_KINDS[name]}"
-                                  f" tensor ({module}.{name}), a kind tinygrad_sgd does not "
-                                  f"have: save a dense tensor (.to_dense(), .dequantize())")
-        if module.split(".")[0] == "numpy":
-            raise CheckpointError(f"{self._name}: the checkpoint holds a pickled NumPy array or"
-                                  f" scalar ({module}.{name}), which torch.load's "
-                                  f"weights_only=True refuses too: save torch.from_numpy(a) "
-                                  f"(or a.tolist(), float(x))")
-        found = _ALLOWED.get((module, name))
-        if found is None and self._full:
-            found = _FULL.get((module, name))
+        found = known_global(module, name, self._name)
         if found is None:
-            from .serialization import WeightsOnlyError
-            raise WeightsOnlyError(f"{self._name}: the checkpoint holds {module}.{name}, "
-                                   f"which only a full unpickling could build (a pickled model "
-                                   f"or a class of its own): tinygrad_sgd.load reads weights — "
-                                   f"tensors in dicts, lists and tuples — as torch's "
-                                   f"weights_only=True does. Save model.state_dict() instead "
-                                   f"(Weights only load failed: Unsupported global: GLOBAL "
-                                   f"{module}.{name} was not an allowed global by default)")
+            raise weights_only_error(module, name, self._name)
         return found
 
     def persistent_load(self, saved_id):

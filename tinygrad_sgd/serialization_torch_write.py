@@ -10,6 +10,7 @@ one, as torch's. The archive's layout is described in :mod:`.serialization_torch
 import os
 import pickle
 import re
+import types
 import zipfile
 from collections import OrderedDict
 
@@ -70,14 +71,26 @@ class _Writer(pickle._Pickler):
     ``self.storages`` (key → a C-contiguous array) for the archive's ``data/`` entries."""
     dispatch = dict(pickle._Pickler.dispatch)
 
-    def __init__(self, file):
+    def __init__(self, file, numpy_as_tensors=True):
         super().__init__(file, protocol=2)
         self.storages, self._keys, self._globals = {}, {}, {}
+        self._numpy_as_tensors = numpy_as_tensors
 
     def _save_global_name(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
         self.memoize(obj)
     dispatch[_Global] = _save_global_name
+
+    def save_global(self, obj, name=None):
+        """A class or function by reference; what this Python's C pickler (torch's) raises
+        for one it can't find (``PicklingError``, or 3.11's ``AttributeError`` for a local
+        object)."""
+        try:
+            super().save_global(obj, name)
+        except pickle.PicklingError:
+            pickle.dumps(obj, protocol=2)        # (raises the C pickler's own error)
+            raise
+    dispatch[types.FunctionType] = save_global
 
     def _storage_kind(self, name, module="torch"):
         key = (module, name)
@@ -94,6 +107,10 @@ class _Writer(pickle._Pickler):
         from .memory_layout import layout
         from .nn.module import Parameter
         from .size import Size
+        if isinstance(obj, type) or (isinstance(obj, np.ndarray) and
+                                     not self._numpy_as_tensors):
+            return NotImplemented         # a class (Tensor itself, say) by its name; NumPy's
+                                          # arrays inside a whole object as NumPy pickles them
         if isinstance(obj, device):          # as torch's: torch.device("cuda", 1)
             return _TORCH["device"], (obj.type,) if obj.index is None else (obj.type, obj.index)
         if isinstance(obj, Size):
@@ -204,13 +221,16 @@ def archive_name(path):
     return (base[:base.rfind(".")] if "." in base else base) or "archive"
 
 
-def save_torch_checkpoint(obj, out, archive="archive"):
-    """Write ``obj`` (checked by the caller: ``..serialization._checked``) to the binary file
-    ``out`` in torch's zip format, its folder named ``archive`` (torch names it after the
-    file, "archive" for a file object)."""
+def save_torch_checkpoint(obj, out, archive="archive", numpy_as_tensors=True):
+    """Write ``obj`` (weights checked by the caller, ``..serialization._checked``; or any
+    picklable object, pickled as ``torch.save`` pickles it: its classes by reference, its
+    tensors as torch's) to the binary file ``out`` in torch's zip format, its folder named
+    ``archive`` (torch names it after the file, "archive" for a file object).
+    ``numpy_as_tensors``: NumPy arrays saved as torch tensors (a checkpoint of weights) or
+    as NumPy pickles them (inside a whole object, as torch.save)."""
     import io
     data = io.BytesIO()
-    writer = _Writer(data)
+    writer = _Writer(data, numpy_as_tensors)
     writer.dump(obj)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         def put(name, payload):

@@ -126,6 +126,9 @@ MODULES = {
     "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.special": Row("tinygrad_sgd.special"),
     "torch.distributions": Row("tinygrad_sgd.distributions"),
+    "torch.serialization": Row("tinygrad_sgd.serialization", only=frozenset({
+        "save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+        "safe_globals", "get_unsafe_globals_in_checkpoint"})),
     "torch.random": Row("tinygrad_sgd", only=frozenset({
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
         "default_generator"})),
