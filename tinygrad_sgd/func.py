@@ -33,6 +33,7 @@ import functools
 import numpy as np
 
 from .autograd import enable_grad, is_grad_enabled
+from .autograd.custom import TRANSFORMS
 from .autograd.engine import grad as _autograd_grad
 from .autograd.function import Function
 from .nn.utils.stateless import _reparametrize_module
@@ -151,11 +152,13 @@ class _Level:
     @contextlib.contextmanager
     def active(self):
         _ACTIVE.append(self)
+        TRANSFORMS.append("grad")
         try:
             with enable_grad():
                 yield
         finally:
             _ACTIVE.remove(self)
+            TRANSFORMS.remove("grad")
 
     def differentiable(self, t):
         if not isinstance(t, Tensor):
@@ -602,6 +605,16 @@ def _check_out_dims(out_dims, name):
                              f"the outputs the vmapped dimension should appear.")
 
 
+@contextlib.contextmanager
+def _running(stack, item):
+    """``item`` on ``stack`` while the block runs."""
+    stack.append(item)
+    try:
+        yield
+    finally:
+        stack.remove(item)
+
+
 class _Randomness:
     """One running vmap's ``randomness``, told of every draw by the random module
     (``random.generator.DRAW_HOOKS``). 'error' raises torch's RuntimeError; 'same' replays,
@@ -737,7 +750,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         unmapped = [(a, a._version) for a, d in zip(flat_args, flat_dims)
                     if d is None and isinstance(a, Tensor)]
         outputs = []
-        with _Randomness(randomness).active() as rng:
+        with _running(TRANSFORMS, "vmap"), _Randomness(randomness).active() as rng:
             for i in range(max(batch, 1)):
                 leaves = [a if d is None else
                           a.select(d, i).clone() if batch else

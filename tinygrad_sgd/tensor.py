@@ -402,7 +402,7 @@ class Tensor:
         """``hook(grad)`` is called with the gradient flowing into this tensor during backward;
         it may return a replacement gradient. Returns a handle with ``remove()``."""
         if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             self.grad_fn._add_tensor_hook(hook)
             hooks = self.grad_fn._pre_hooks

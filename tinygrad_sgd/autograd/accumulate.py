@@ -32,6 +32,10 @@ def accumulate_leaf_grad(leaf, g, create_graph):
 def _accumulate_leaf_grad(leaf, g, create_graph):
     if not leaf.requires_grad:       # switched off (requires_grad_(False)) after the forward
         return
+    node = leaf.__dict__.get("_grad_accumulator_kept")     # its AccumulateGrad's hooks
+    for hook in list(node._pre_hooks) if node is not None else ():
+        new = hook(g)
+        g = g if new is None else new
     if g.dtype != leaf.dtype:
         g = g.to(leaf.dtype)
     old = leaf._grad
@@ -44,6 +48,8 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         leaf._grad = _added_in_place(old, g.array)
     for hook in leaf.__dict__.get("_post_accumulate_grad_hooks", ()):
         hook(leaf)
+    for hook in list(node._post_hooks) if node is not None else ():
+        hook((), (g,))
 
 
 def _added_in_place(grad, data):

@@ -40,6 +40,8 @@ An output that got none (unused, non-differentiable, an integer tensor) is given
 shape and dtype, or None after ``ctx.set_materialize_grads(False)``; a non-Tensor output
 (passed through unchanged) always gets None.
 """
+# house: long file — torch's custom Function protocol (apply, ctx's flags, several outputs,
+# once_differentiable, its place in forward AD and torch.func) is one piece.
 import functools
 
 import numpy as np
@@ -64,10 +66,14 @@ def make_torch_style(cls):
     cls._torch_forward, cls._torch_backward = user_forward, user_backward
     setup = _user_method(cls, "setup_context")
     cls._torch_setup_context = setup
+    internal = cls.__module__.split(".")[0] == __name__.split(".")[0]    # (the library's own
+                                        # Functions, e.g. module backward hooks', run anywhere)
 
     def apply(*args, **kwargs):
         if _mode.profiler is not None and _mode.profiler.claim(cls):    # torch.profiler: one
             return _mode.profiler.custom(cls, args, kwargs)            # range, the class name
+        if TRANSFORMS and not internal:
+            _check_transformable(cls, setup)
         if function._dual is not None:        # a forward AD level is open: jvp gives tangents
             from .forward_ad import custom_apply
             return custom_apply(cls, functools.partial(_apply, cls, user_forward, args, kwargs,
@@ -90,6 +96,25 @@ def make_torch_style(cls):
         if getattr(cls, name, None) is None:
             setattr(cls, name, default)
     cls.__call__ = _call
+
+
+TRANSFORMS = []   # the torch.func transforms now running ("grad" and the like, "vmap")
+
+
+def _check_transformable(cls, setup):
+    """torch's refusals of a custom Function inside torch.func's transforms: it must have a
+    ``setup_context`` (forward without ctx), and inside ``vmap`` a ``vmap`` staticmethod or
+    ``generate_vmap_rule = True`` (here every transform runs the Function as it is; see
+    :func:`tinygrad_sgd.func.vmap`)."""
+    see = "For more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
+    if setup is None:
+        raise RuntimeError(f"In order to use an autograd.Function with functorch transforms "
+                           f"(vmap, grad, jvp, jacrev, ...), it must override the setup_context "
+                           f"staticmethod. {see}")
+    if "vmap" in TRANSFORMS and not cls.generate_vmap_rule and cls.vmap is _vmap.__func__:
+        raise RuntimeError(f"You tried to vmap over {cls.__name__}, but it does not have vmap "
+                           f"support. Please override and implement the vmap staticmethod or "
+                           f"set generate_vmap_rule=True. {see}")
 
 
 @staticmethod
@@ -172,11 +197,17 @@ def _dirty_outputs(ctx, outs):
     return set(dirty)
 
 
-def _output_tensor(out, dirty, node):
-    """The Tensor ``apply`` returns for output ``out`` of node ``node``: a new one (even when
-    forward returns an input), or ``out`` itself when marked dirty, rewired (and its base's
-    graph too, when it is a view: as an in-place op's, see functions.inplace)."""
+def _output_tensor(out, dirty, node, args=(), outs=()):
+    """The Tensor ``apply`` returns for output ``out`` of node ``node``: ``out`` itself, given
+    ``node`` as its grad_fn, when forward made it afresh (as torch: a tensor forward kept,
+    ``ctx.result = out``, is then the output, and ``jvp`` or a double backward sees its
+    graph); a new one when forward returns an input, a view or a tensor returned twice; or
+    ``out`` itself when marked dirty, rewired (and its base's graph too, when it is a view:
+    as an in-place op's, see functions.inplace)."""
     Tensor = _tensor_class()
+    if id(out) not in dirty and _fresh(out, args, outs):
+        out.requires_grad, out.grad_fn = True, node
+        return out
     if id(out) not in dirty:
         result = Tensor._of(out.array)
         result.requires_grad, result.grad_fn = True, node
@@ -191,6 +222,18 @@ def _output_tensor(out, dirty, node):
     elif out.__dict__.get("_views"):
         inplace._remake_views(out)
     return out
+
+
+def _fresh(out, args, outs):
+    """Did forward make ``out`` itself: no graph, no view and no memory of an input's, not a
+    view nor viewed, returned once?"""
+    d = out.__dict__
+    if out.requires_grad or out.grad_fn is not None or d.get("_view") is not None or \
+            d.get("_views") or d.get("_no_grad_view") or sum(o is out for o in outs) > 1:
+        return False
+    Tensor = _tensor_class()
+    return not any(isinstance(a, Tensor) and np.may_share_memory(out.array, a.array)
+                   for a in args)
 
 
 def _mark_input_views(ctx, args, outs, results, dirty):
@@ -244,7 +287,7 @@ def _apply(cls, forward, args, kwargs, setup=None, ctx=None):
     if not isinstance(out, Tensor) or not record or not _differentiable(ctx, out):
         return out          # (another non-Tensor result is passed through, as torch)
     _link(ctx, args, needs)
-    result = _output_tensor(out, dirty, ctx)
+    result = _output_tensor(out, dirty, ctx, args, (out,))
     _mark_input_views(ctx, args, (out,), (result,), dirty)
     slots = [i for i, t in enumerate(ctx._saved) if t is out]
     if slots:
@@ -318,7 +361,7 @@ def _apply_several(ctx, args, needs, outs, dirty=()):
         if _mode.modules:
             node.modules = _mode.modules
         outputs[i] = node
-        results.append(_output_tensor(o, dirty, node))
+        results.append(_output_tensor(o, dirty, node, args, outs))
     _mark_input_views(ctx, args, outs, results, dirty)
     saved = {}
     for slot, t in enumerate(ctx._saved):

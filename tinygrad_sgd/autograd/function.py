@@ -17,6 +17,8 @@ wraps the result in a Tensor whose ``grad_fn`` is the Function instance. That in
 *node*: it remembers, for each input, where the gradient must go next — the input's own
 ``grad_fn`` (an intermediate result) or the input Tensor itself (a leaf).
 """
+# house: long file — the base class of every op: its graph link, what it saves (with the
+# in-place checks and the saved-tensor hooks) and torch's node API, read together.
 import functools
 import itertools
 import weakref
@@ -201,6 +203,15 @@ class Function:
             unpack, kept = packed            # version then: the hooks own what was saved)
             return tuple(None if k is None or not need else unpack(k)
                          for k, need in zip(kept, needed))
+        hooked = self.__dict__.get("_hooked")       # hooks on one saved tensor each
+        if hooked and any(isinstance(i, int) for i in hooked):   # (``_raw_saved_<name>``)
+            return tuple(hooked[i][0](hooked[i][1]) if i in hooked and need else t
+                         for i, (t, need) in enumerate(zip(self._checked_saved(
+                             [n and i not in hooked for i, n in enumerate(needed)]), needed)))
+        return self._checked_saved(needed)
+
+    def _checked_saved(self, needed):
+        """The saved tensors where ``needed``, each checked against in-place changes."""
         for i, (t, v, need) in enumerate(zip(self._saved, self._versions, needed)):
             if need and t is not None and t._version != v:
                 raise RuntimeError(
@@ -214,6 +225,8 @@ class Function:
         saved_tensors_hooks, what the unpack hook gives, unchecked as torch's)."""
         self._check_not_released()
         packed = self.__dict__.get("_packed_out")
+        if packed is None and "result" in self.__dict__.get("_hooked", ()):
+            packed = self._hooked["result"][0], (self._hooked["result"][1],)
         if packed is not None:
             unpack, (kept,) = packed
             return unpack(kept).array
@@ -243,6 +256,8 @@ class Function:
     def __getattr__(self, name):
         # only reached for a missing attribute: one that release() freed, torch's name of what
         # the node saved (``_saved_self``, ``_saved_result``: see saved_names), or a typo
+        if name.startswith("_raw_saved_"):      # (freed: its register_hooks says so)
+            return saved_names.raw_saved_attribute(self, name)
         if self.__dict__.get("_released"):
             self._check_not_released()
         if name.startswith("_saved_"):
@@ -264,7 +279,7 @@ class Function:
         d = self.__dict__
         for key in [k for k, v in d.items() if type(v) is np.ndarray]:
             del d[key]
-        for key in ("_saved", "_versions", "_out_array", "_packed", "_packed_out"):
+        for key in ("_saved", "_versions", "_out_array", "_packed", "_packed_out", "_hooked"):
             d.pop(key, None)
         self._released = True
 

@@ -47,16 +47,31 @@ _disabled = [None]          # the error message while hooks are disabled, else N
 def pack(tensors):
     """``(unpack_hook, packed tensors)`` for tensors an op saves, or None without hooks. The
     hook runs with the hooks set aside, so that the ops it calls save their inputs as
-    usual (instead of packing again, without end)."""
+    usual (instead of packing again, without end), and with grad mode off, as torch's; it
+    must not change its tensor in place (torch's error)."""
     if not _stack:
         return None
+    from .grad_mode import no_grad
     pack_hook, unpack_hook = _stack[-1]
     outer = _stack[:]
     _stack.clear()
     try:
-        return unpack_hook, [None if t is None else pack_hook(t) for t in tensors]
+        with no_grad():
+            return unpack_hook, [None if t is None else _packed(pack_hook, t) for t in tensors]
     finally:
         _stack[:] = outer
+
+
+def _packed(pack_hook, t):
+    version = t._version
+    packed = pack_hook(t)
+    if t._version != version:
+        raise RuntimeError("A saved tensor pack hook is modifying its input in place. Tensors "
+                           "provided as input to pack hook cannot be modified by in-place "
+                           "operations as this can lead to unexpected side-effects. Please "
+                           "open an issue if you need to perform in-place operations on the "
+                           "input to a pack hook.")
+    return packed
 
 
 class saved_tensors_hooks:

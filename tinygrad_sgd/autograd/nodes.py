@@ -130,12 +130,32 @@ def metadata(node):
 class AccumulateGrad:
     """The node torch shows at the end of an edge to a leaf that requires grad: the leaf's
     gradient is added into ``variable.grad`` there. (The engine itself goes straight to the
-    leaf; this object is made when asked for, one per leaf while someone holds it.)"""
+    leaf; this object is made when asked for, one per leaf while someone holds it — or while
+    it has hooks: those run in :func:`~.accumulate.accumulate_leaf_grad`, its pre-hooks after
+    the leaf's tensor hooks, its hooks after the leaf's post-accumulate-grad hooks, with
+    ``grad_inputs`` empty, as torch's; ``autograd.grad`` does not run them.)"""
     next_functions = ()
-    metadata = {}
 
     def __init__(self, variable):
         self.variable = variable
+        self._pre_hooks, self._post_hooks = [], []
+
+    @property
+    def metadata(self):
+        """torch's ``Node.metadata``: a dict of the user's, this node's own."""
+        return metadata(self)
+
+    def register_prehook(self, hook):
+        """torch's ``hook(grad_outputs) -> grad_outputs or None`` before accumulating."""
+        self.variable._grad_accumulator_kept = self      # (the hooks live while the leaf does)
+        self._pre_hooks.append(_NodePreHook(hook))
+        return RemovableHandle(self._pre_hooks, self._pre_hooks[-1])
+
+    def register_hook(self, hook):
+        """torch's ``hook(grad_inputs, grad_outputs)`` after accumulating (grad_inputs ``()``)."""
+        self.variable._grad_accumulator_kept = self
+        self._post_hooks.append(hook)
+        return RemovableHandle(self._post_hooks, hook)
 
     @classmethod
     def of(cls, leaf):
