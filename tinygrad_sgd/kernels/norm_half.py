@@ -2,8 +2,10 @@
 rounded to float16 where torch's kernel rounds — the saved μ and r = 1/√(σ² + ε) are float16
 tensors (the backward reads them rounded), and dL/dγ, dL/dβ accumulate row by row in a
 float16 buffer per thread (the rows split into get_num_threads() blocks, the blocks' buffers
-summed in float32 at the end). Batch, group and instance norm of float16 are computed in
-float32 and rounded once by :mod:`.norm` (not yet torch's roundings of their statistics).
+summed in float32 at the end). Batch norm in training and instance norm (torch's batch norm
+of the (1, N·C, ...) view) likewise: their float32 sums in torch's vector-lane order
+(:func:`_plane_sum`), μ and r saved as float16. Group norm of float16 is computed in float32
+and rounded once by :mod:`.norm`.
 
 torch's sums of a row (its Welford moments, its dot products) run in a vectorized float32
 order that depends on the CPU's vector width; here they are computed in float64 and rounded to
@@ -12,13 +14,17 @@ shows in the float16 result only rarely (by one float16 ulp).
 
     layer_norm_forward    z (float16), μ and r (float16, as torch saves them)
     layer_norm_backward   dL/dx, dL/dγ, dL/dβ in torch's steps
+    batch_norm_forward    z, μ and r (float16), and the float32 statistics for the running ones
+    batch_norm_backward   dL/dx, dL/dγ, dL/dβ in torch's steps
+    running_update        a float16 running statistic's update
 """
 import numpy as np
 
 from .threads import get_num_threads
 from .vecmath import fma32
 
-__all__ = ["layer_norm_forward", "layer_norm_backward"]
+__all__ = ["layer_norm_forward", "layer_norm_backward", "batch_norm_forward",
+           "batch_norm_backward", "running_update"]
 
 F, H = np.float32, np.float16
 
@@ -105,3 +111,95 @@ def _row_buffers(g, xhat, need_b):
             bb = _h(bb + g[:, i])
     total = (lambda b: np.cumsum(b, axis=0, dtype=F)[-1].astype(H))
     return (total(bw) if xhat is not None else None), (total(bb) if need_b else None)
+
+
+# ------------------------------------------------------------------ batch and instance norm
+
+
+def _plane_sum(a, b=None):
+    """Σ a (or Σ a·b, each product a fused multiply-add) over the planes of (B, C, S) float32
+    arrays, per channel, in the order of torch's float16 batch norm kernels
+    (``batch_norm_cpu_collect_stats_contiguous_internal`` and its backward): for each sample,
+    each run of 16 values adds its two halves of 8 into 8 float32 lanes, the values past the
+    last run go one by one into a scalar, and the lanes are folded one by one (its
+    ``vec_reduce_all(..., size)``) and added to the scalar last. (8 lanes on every CPU: these
+    kernels are registered without an AVX-512 build, so an AVX-512 CPU runs their AVX2 one —
+    found by comparing with torch, where 16 lanes left rare float32 sums an ulp off.)"""
+    B, C, S = a.shape
+    w = 8
+    full = S - S % (2 * w)
+
+    def split(v):
+        head = v[:, :, :full].reshape(B, C, -1, w).transpose(1, 0, 2, 3).reshape(C, -1, w)
+        return head, v[:, :, full:].transpose(1, 0, 2).reshape(C, -1)
+
+    (ha, ta), (hb, tb) = split(a), split(a if b is None else b)
+    lanes, tail = np.zeros((C, w), F), np.zeros(C, F)
+    if b is None:                # float32 additions in order: a running (cumulative) sum
+        if ha.shape[1]:
+            lanes = np.cumsum(ha, axis=1, dtype=F)[:, -1]
+        if ta.shape[1]:
+            tail = np.cumsum(ta, axis=1, dtype=F)[:, -1]
+    else:
+        for i in range(ha.shape[1]):            # a loop over the runs, not over elements
+            lanes = fma32(ha[:, i], hb[:, i], lanes)
+        for i in range(ta.shape[1]):
+            tail = fma32(ta[:, i], tb[:, i], tail)
+    return tail + np.cumsum(lanes, axis=1, dtype=F)[:, -1]
+
+
+def batch_norm_forward(x3, eps, weight=None, bias=None):
+    """torch's training-mode batch norm of a float16 (B, C, S) array (instance norm: B = 1,
+    the samples' channels as C): μ = Σx/n and Σ(x − μ)² in float32 (:func:`_plane_sum`),
+    saved as torch saves them — μ and r = 1/√(σ² + ε) rounded to float16 (r from float64) —
+    and z = x·α + β in float32 (one fused multiply-add, rounded once), α = r·γ,
+    β = b − μ·α from the rounded μ and r. Returns (z, μ, r, mean32, var_sum32): the last two,
+    unrounded, feed the running statistics (:func:`running_update`)."""
+    x = x3.astype(F)
+    B, C, S = x.shape
+    n = B * S
+    mean = _plane_sum(x) / F(n)
+    centred = x - mean[None, :, None]
+    var_sum = _plane_sum(centred, centred)
+    rstd = (1.0 / np.sqrt((var_sum / F(n)).astype(np.float64) + eps)).astype(F)
+    mean_h, rstd_h = mean.astype(H), rstd.astype(H)
+    alpha = rstd_h.astype(F) * (F(1) if weight is None else weight.astype(F))
+    beta = (F(0) if bias is None else bias.astype(F)) - mean_h.astype(F) * alpha
+    z = fma32(x, alpha[None, :, None], beta[None, :, None]).astype(H)
+    return z, mean_h, rstd_h, mean, var_sum
+
+
+def running_update(running, batch, momentum):
+    """A float16 running statistic as torch updates it: m·batch + (1 − m)·running in float32
+    (m the momentum as a float32), rounded once."""
+    m = F(momentum)
+    return (m * batch + (F(1) - m) * running.astype(F)).astype(H)
+
+
+def batch_norm_backward(g3, x3, mean_h, rstd_h, weight, need_x=True, need_w=True,
+                        need_b=True):
+    """torch's float16 batch norm backward on (B, C, S) arrays, in float32 from the saved
+    float16 μ and r: Σg and the dot product Σ(x − μ)·g (:func:`_plane_sum`), k = dot·r·r/n,
+    dL/dx = ((g − Σg/n) − (x − μ)·k)·r·γ (the product subtracted in one fused step, as its
+    compiled loop does), dL/dγ = dot·r, dL/dβ = Σg, each rounded once.
+
+    (The fused step is torch's: subtracting the rounded product instead left rare elements
+    an ulp off.)"""
+    x, g = x3.astype(F), g3.astype(F)
+    B, C, S = x.shape
+    n = B * S
+    mu, r = mean_h.astype(F), rstd_h.astype(F)
+    total = _plane_sum(g)
+    centred = x - mu[None, :, None]
+    dot = _plane_sum(centred, g)
+    gx = gw = gb = None
+    if need_x:
+        k = dot * r * r / F(n)
+        w = F(1) if weight is None else weight.astype(F)[None, :, None]
+        gx = (fma32(-centred, k[None, :, None], g - (total / F(n))[None, :, None])
+              * r[None, :, None] * w).astype(H)
+    if need_w:
+        gw = (dot * r).astype(H)
+    if need_b:
+        gb = total.astype(H)
+    return gx, gw, gb

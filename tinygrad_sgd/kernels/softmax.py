@@ -16,7 +16,8 @@ float32 and float64 over the last dim (no mask, no scale) give torch's bits: ATe
 exp and log are SLEEF's (:mod:`.sleef`), and each max and sum is ``vec::reduce_all`` over W
 lanes (:func:`_reduce_rows`; W from :mod:`.cpu`: 16 float32 on an AVX-512 CPU, 8 on AVX2).
 Other dims, masks and scales keep a plain formula (within an ulp or two of torch's). float16 is
-computed in float32 and rounded once, as torch's CPU kernels do.
+computed in float32 and rounded once, as torch's CPU kernels do — along a dim that is not the
+last with torch's vector and scalar columns apart (:func:`_softmax_half_columns`).
 """
 import numpy as np
 
@@ -180,14 +181,55 @@ def _softmax_plain(d, dim, mask, scale):
 
 def _softmax_half(d, dim, mask, scale):
     """float16 as torch's kernels: in float32, rounded once along the last dim; along another
-    dim torch keeps e^(x−m) in the float16 output buffer and divides that rounded value by the
-    float32 sum of the unrounded ones."""
+    dim see :func:`_softmax_half_columns`."""
     if dim == d.ndim - 1 or mask is not None or scale is not None:
         return _softmax_plain(d.astype(np.float32), dim, mask, scale).astype(np.float16)
-    x = d.astype(np.float32)
-    e = vecmath.exp(x - x.max(axis=dim, keepdims=True))
-    total = e.sum(axis=dim, keepdims=True, dtype=np.float64).astype(np.float32)
-    return (e.astype(np.float16).astype(np.float32) / total).astype(np.float16)
+    return _softmax_half_columns(d, dim)
+
+
+def _softmax_half_columns(d, dim):
+    """torch's float16 softmax along a dim that is not the last (``_vec_softmax``: the array
+    as (outer, D, inner), each column of D values one softmax): columns in runs of 32
+    neighbours (one float16 vector) take e = SLEEF's exp(x − m) and z = e/Σe in float32,
+    rounded once; the columns left over (:func:`_vector_columns`) keep e in the float16
+    output and divide that rounded value by the float32 Σ of the unrounded ones (e from the
+    scalar exp, the nearest float32). Σ adds the D values one by one in float32."""
+    shape = d.shape
+    D = shape[dim]
+    outer = int(np.prod(shape[:dim], dtype=np.int64))
+    x = d.astype(np.float32).reshape(outer, D, -1)
+    shifted = x - x.max(axis=1, keepdims=True)
+    vec = _vector_columns(outer, x.shape[2])[:, None, :]
+    e = vecmath.exp(shifted)
+    if vec.any():
+        e = np.where(vec, sleef.exp(shifted), e)
+    total = np.cumsum(e, axis=1, dtype=np.float32)[:, -1:, :]
+    out = np.where(vec, e, e.astype(np.float16).astype(np.float32)) / total
+    return out.astype(np.float16).reshape(shape)
+
+
+def _vector_columns(outer, inner, step=32):
+    """Which of the outer·inner columns torch's ``_vec_softmax`` runs as float32 vectors: its
+    ``parallel_for`` over the columns splits them into one equal chunk per thread, however
+    few there are (found by comparing with torch: 32 columns already go to two threads; our
+    thread count stands for torch's), and walks each chunk taking ``step`` columns at once
+    while they stay inside their row of ``inner`` and inside the chunk; the rest of a row (or
+    of a chunk) goes one column at a time."""
+    n = outer * inner
+    flags = np.zeros(n, bool)
+    if inner < step:
+        return flags.reshape(outer, inner)
+    chunk = -(-n // min(get_num_threads(), n))
+    for begin in range(0, n, chunk):
+        end, idx = min(n, begin + chunk), begin
+        while idx < end:                        # a loop over runs of columns, not elements
+            inner_idx = idx % inner
+            if inner_idx + step <= inner and idx + step <= end:
+                flags[idx:idx + step] = True
+                idx += step
+            else:
+                idx += end - idx if idx + step > end else inner - inner_idx
+    return flags.reshape(outer, inner)
 
 
 def softmax_backward(g, s, dim, mask=None, scale=None):
@@ -248,7 +290,7 @@ def _log_softmax_half(d, dim):
     Σ e^(x−m) and then its log in float16 buffers, so z = x − m − h(ln h(Σ)) (h: rounded to
     float16), the subtractions in float32."""
     if dim != d.ndim - 1:
-        return log_softmax(d.astype(np.float32), dim).astype(np.float16)
+        return _log_softmax_half_columns(d, dim)
     x = d.astype(np.float32)
     m = x.max(axis=dim, keepdims=True)
     total = vecmath.exp(x - m).sum(axis=dim, keepdims=True, dtype=np.float64)
@@ -257,16 +299,64 @@ def _log_softmax_half(d, dim):
     return (x - m - lse.astype(half).astype(np.float32)).astype(half)
 
 
+def _log_softmax_half_columns(d, dim):
+    """torch's float16 log-softmax along a dim that is not the last (``_vec_logsoftmax``: the
+    array as (outer, D, inner)): in float32, Σ e^(x−m) adding the D values one by one — e
+    from SLEEF's exp in the vector columns (:func:`_half_vector_columns`), from the scalar exp
+    (the nearest float32) in the others — then z = (x − m) − SLEEF's ln Σ, rounded once."""
+    shape = d.shape
+    D = shape[dim]
+    outer = int(np.prod(shape[:dim], dtype=np.int64))
+    x = d.astype(np.float32).reshape(outer, D, -1)
+    vec = _half_vector_columns(D, x.shape[2])
+    shifted = x - x.max(axis=1, keepdims=True)
+    e = vecmath.exp(shifted)
+    if vec.any():
+        e = np.where(vec, sleef.exp(shifted), e)
+    total = np.cumsum(e, axis=1, dtype=np.float32)[:, -1:, :]
+    return (shifted - sleef.log(total)).astype(np.float16).reshape(shape)
+
+
 def log_softmax_backward(g, z, dim):
     """g − e^z·Σ g along ``dim`` (z the forward's result): torch's kernel over the last dim
     (see the module's doc); along another dim the op's graph formula on arrays, bit for bit
     (e^z as the Exp op computes it: :func:`.vecmath.exp`)."""
     if _torch_rows(z, dim, g):
         return _torch_log_softmax_backward(g, z)
+    if g.dtype == np.float16 and z.dtype == np.float16 and g.shape == z.shape \
+            and dim != z.ndim - 1 and z.size:
+        return _log_softmax_backward_half_columns(g, z, dim)
     if g.dtype == np.float16:
         return _log_softmax_backward_plain(g.astype(np.float32), z.astype(np.float32),
                                            dim).astype(np.float16)
     return _log_softmax_backward_plain(g, z, dim)
+
+
+def _half_vector_columns(D, inner):
+    """Which inner columns torch's float16 kernels along a dim that is not the last
+    (``_vec_logsoftmax`` and the backwards) run as float32 vectors: the columns in chunks of
+    C = 2^16/D rounded down to a multiple of 32 (at least 32), each chunk's whole runs of 32."""
+    chunk = max(65536 // D // 32 * 32, 32)
+    start = np.arange(inner) // chunk * chunk
+    size = np.minimum(chunk, inner - start)
+    return np.arange(inner) - start < size - size % 32
+
+
+def _log_softmax_backward_half_columns(g, z, dim):
+    """torch's float16 log-softmax backward along a dim that is not the last
+    (``_vec_log_softmax_backward``): Σg over the dim adding the D values one by one in
+    float32, then g − e^z·Σg as one fused multiply-add, e^z from SLEEF's exp in the vector
+    columns (:func:`_half_vector_columns`), from the scalar exp elsewhere; rounded once."""
+    shape = z.shape
+    outer = int(np.prod(shape[:dim], dtype=np.int64))
+    zf = z.astype(np.float32).reshape(outer, shape[dim], -1)
+    gf = g.astype(np.float32).reshape(zf.shape)
+    vec = _half_vector_columns(shape[dim], zf.shape[2])
+    e = vecmath.exp(zf)
+    if vec.any():
+        e = np.where(vec, sleef.exp(zf), e)
+    total = np.cumsum(gf, axis=1, dtype=np.float32)[:, -1:, :]
+    return vecmath.fma32(-e, np.broadcast_to(total, e.shape), gf).astype(np.float16).reshape(shape)
 
 
 def _log_softmax_backward_plain(g, z, dim):

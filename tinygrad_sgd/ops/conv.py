@@ -16,7 +16,7 @@ import numpy as np
 from .. import versions
 from ..autograd import Function, is_grad_enabled
 from ..autograd.slices import ScatteredGrad
-from ..kernels import conv as kernel, reduce as reduce_kernels
+from ..kernels import cascade_sum, conv as kernel, conv3d_half, reduce as reduce_kernels
 from ..kernels.layout import geometry
 from ..kernels.pool import PoolAhead
 from .pad import ConstantPadNd
@@ -256,3 +256,51 @@ class Col2Im(Function):
 
     def label(self):
         return f"fold(kernel_size={(self.geom.kh, self.geom.kw)}, {self.geom.label_args()})"
+
+
+class Conv3dHalf(Function):
+    """A float16 3-D convolution (no dilation, no groups) with torch's CPU roundings
+    (:mod:`..kernels.conv3d_half`: its columns of dL/dy rounded to float16 and added back
+    tap by tap in float16, its weight gradient accumulated in float16 sample by sample). With
+    ``create_graph`` the gradients are float32 convolutions rounded once (differentiable)."""
+    inputs = ("x", "w", "b")
+    rule = "y[n,f,d,h,w] = b[f] + Σ_{c,i,j,l} w[f,c,i,j,l]·x[n, c, d·s+i−p, h·s+j−p, w·s+l−p]"
+    derivatives = ("dL/dx = conv_transpose3d(dL/dy, w)", "dL/dw = dL/dy · cols(x)ᵀ",
+                   "dL/db = Σ_{n,d,h,w} dL/dy")
+    op_name = "conv3d"
+
+    def forward(self, x, w, b, stride, padding):
+        self.stride, self.padding = stride, padding
+        self.save_for_backward(x, w)
+        return conv3d_half.conv3d_forward(x.array, w.array, None if b is None else b.array,
+                                          stride, padding)
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        need_x, need_w, need_b = self.needs_input_grad[:3]
+        s, p = self.stride, self.padding
+        if need_b:
+            gb = cascade_sum.torch_sum(g.array, (0, 2, 3, 4))
+            gb = self.constant(g.array.astype(np.float32).sum((0, 2, 3, 4)).astype(np.float16)
+                               if gb is None else gb)
+        else:
+            gb = None
+        if not is_grad_enabled():
+            c = self.constant
+            return (c(conv3d_half.conv3d_input_grad(g.array, w.array, x.shape[2:], s, p))
+                    if need_x else None,
+                    c(conv3d_half.conv3d_weight_grad(g.array, x.array, w.shape[2:], s, p))
+                    if need_w else None, gb)
+        from ..nn.functional.conv import conv3d, conv_transpose3d
+        gx = gw = None
+        if need_x:      # the adjoint: a transposed convolution, cut to x's size
+            extra = tuple(n + 2 * q - ((o - 1) * st + k) for n, q, o, st, k in
+                          zip(x.shape[2:], p, g.shape[2:], s, w.shape[2:]))
+            gx = conv_transpose3d(g.float(), w.float(), None, s, p, extra).half()
+        if need_w:      # samples as channels: x's channels correlated with g's filters
+            gw = conv3d(x.float().transpose(0, 1), g.float().transpose(0, 1), None, 1, p, s)
+            gw = gw[:, :, :w.shape[2], :w.shape[3], :w.shape[4]].transpose(0, 1).half()
+        return gx, gw, gb
+
+    def label(self):
+        return f"conv3d(stride={self.stride}, padding={self.padding})"

@@ -13,11 +13,12 @@ import string
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
+from ..kernels.bilinear_half import bilinear_forward, bilinear_backward
 from .linalg import MatMul
 
 __all__ = ["Einsum", "Tensordot", "Kron", "Dot", "Mv", "Outer", "Bmm", "Addmm", "Baddbmm",
-           "Addmv", "Addr"]
+           "Addmv", "Addr", "BilinearHalf"]
 
 # np.einsum's path search (pairwise contractions, BLAS where it can) costs ~0.1 ms: worth it
 # when the plain loop over every label at once would be longer
@@ -191,6 +192,33 @@ class Dot(Function):
         x, y = self.saved_tensors
         return (g * y if self.needs_input_grad[0] else None,
                 g * x if self.needs_input_grad[1] else None)
+
+
+class BilinearHalf(Function):
+    """F.bilinear of float16 (B, I) and (B, J) inputs and an (O, I, J) weight, with torch's
+    float16 roundings (:mod:`..kernels.bilinear_half`: its loop over the outputs rounds the
+    partial products, and the backward's sums over the outputs add in float16). With
+    ``create_graph`` the gradients are einsums again (differentiable, rounded once)."""
+    inputs, rule = ("x₁", "A", "x₂"), "y_o = Σᵢⱼ x₁ᵢ·A_oij·x₂ⱼ"
+    derivatives = ("dL/dx₁ = Σ_o g_o·A_o·x₂", "dL/dA_oij = Σ g_o·x₁ᵢ·x₂ⱼ",
+                   "dL/dx₂ = Σ_o g_o·(x₁·A_o)")
+    op_name = "bilinear"
+
+    def forward(self, x1, weight, x2):
+        self.save_for_backward(x1, weight, x2)
+        out, self.partial = bilinear_forward(x1.array, weight.array, x2.array)
+        return out
+
+    def backward(self, g):
+        x1, weight, x2 = self.saved_tensors
+        need = self.needs_input_grad[:3]
+        if not is_grad_enabled():
+            return tuple(None if a is None else self.constant(a) for a in bilinear_backward(
+                g.array, x1.array, weight.array, x2.array, self.partial, need))
+        from ..functions.einsum_equation import einsum
+        return (einsum("bo,oij,bj->bi", g, weight, x2) if need[0] else None,
+                einsum("bo,bi,bj->oij", g, x1, x2) if need[1] else None,
+                einsum("bo,bi,oij->bj", g, x1, weight) if need[2] else None)
 
 
 class Mv(Function):

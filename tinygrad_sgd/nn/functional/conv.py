@@ -283,6 +283,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         out = _no_channels(x, weight, bias, stride, padding, dilation)
         return named(out.squeeze(0) if unbatched else out, "ConvolutionBackward0", input,
                      weight, bias)
+    unpadded = x
     x = _pad_depth(x, padding[0], padding[0])
     k = weight.shape[2:]
     size = [x.shape[2]] + [n + 2 * p for n, p in zip(x.shape[3:], padding[1:])]
@@ -294,8 +295,13 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     out_depth = (size[0] - eff[0]) // stride[0] + 1
     w, b = weight, bias
     half = x.dtype == weight.dtype == float16
+    if half and groups == 1 and dilation == (1, 1, 1) and (b is None or b.dtype == float16):
+        out = ops.conv.Conv3dHalf.apply(unpadded, w, b, stride, padding)
+        out = out.squeeze(0) if unbatched else out
+        return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's rounding
     if half:         # torch's CPU conv3d in float16: the taps' sums and the bias in float32,
         x, w, b = x.float(), w.float(), None if b is None else b.float()    # rounded once
+        # (dilated or grouped: torch's other kernels, not followed bit for bit)
     out = _depth_taps(x, w, b, out_depth, stride[0], dilation[0], lambda xs, w, b: (
         ops.Conv2dOp.apply(xs, w, b, stride[1:], padding[1:], dilation[1:], groups)))
     out = out.half() if half else out

@@ -1,4 +1,6 @@
 """Linear, flatten and the activation functions."""
+import numpy as np
+
 from ... import ops
 from ...autograd.torch_names import named
 from ...functions.einsum_equation import einsum
@@ -7,6 +9,7 @@ from ...functions.elementwise import torch_dtype_name
 from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
 from ...ops.elementwise import TiedToInput
+from ...ops.products import BilinearHalf
 from ...errors import DTypeError, ShapeError
 from ...tensor import Tensor
 from ._checks import check_tensor, check_kernel
@@ -84,7 +87,12 @@ def bilinear(input1, input2, weight, bias=None):
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
                            f"{bias.shape[0] if bias.ndim else 0} but expected "
                            f"{weight.shape[0]}")
-    y = einsum("...i,oij,...j->...o", input1, weight, input2)
+    if input1.dtype == np.float16 and input1.ndim > 0:     # torch's roundings (_trilinear)
+        y = BilinearHalf.apply(input1.reshape(-1, input1.shape[-1]), weight,
+                               input2.reshape(-1, input2.shape[-1]))
+        y = y.reshape(input1.shape[:-1] + (weight.shape[0],))
+    else:
+        y = einsum("...i,oij,...j->...o", input1, weight, input2)
     return y if bias is None else y + bias
 
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from ...autograd import no_grad
 from ...autograd.torch_names import named
+from ...kernels.norm_half import running_update
 from ...ops.norm import Normalize, _quiet_if_empty
 from ...tensor import Tensor
 from ._checks import check_float, check_kernel
@@ -114,11 +115,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
         n = input.numel() // C
-        stats = {}
+        stats = {"torch_half": _all_half(input, weight, bias, running_mean, running_var)}
         w = None if weight is None else _like(weight, input).reshape(channel_shape)
         b = None if bias is None else _like(bias, input).reshape(channel_shape)
         out = Normalize.apply(input, w, b, dims, float(eps), stats=stats)
-        if (running_mean is not None or running_var is not None) and n > 0:
+        if "var_sum" in stats:  # float16 in torch's steps: float32 updates, rounded once
+            with no_grad():
+                for t, batch in ((running_mean, stats["mean"]),
+                                 (running_var, stats["var_sum"] / np.float32(n - 1))):
+                    if t is not None:
+                        t.copy_(running_update(t.array, batch.reshape(C), momentum))
+        elif (running_mean is not None or running_var is not None) and n > 0:
             with no_grad():     # (an empty batch leaves them as they are, as torch)
                 mean, var = stats["mean"].reshape(C), stats["var"].reshape(C)
                 if running_mean is not None:
@@ -140,6 +147,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             out = out + _like(bias, x).reshape(channel_shape)
         out = out if out.dtype == input.dtype else out.to(input.dtype)
     return named(out, "NativeBatchNormBackward0", input, weight, bias)
+
+
+def _all_half(input, *params):
+    """A float16 input whose given parameters and statistics are float16 too: torch's float16
+    batch norm kernel, its statistics rounded to float16 (see :mod:`...kernels.norm_half`)."""
+    return input.dtype == np.float16 and all(p is None or p.dtype == np.float16
+                                             for p in params)
 
 
 def _check_mixed_dtypes(input, params, op="batch_norm"):
@@ -248,10 +262,18 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     shape = (C,) + (1,) * (input.ndim - 2)
     w = None if weight is None else _like(weight, input).reshape(shape)
     b = None if bias is None else _like(bias, input).reshape(shape)
-    stats = {}
+    stats = {"torch_half": _all_half(input, weight, bias, running_mean, running_var)}
     out = Normalize.apply(input, w, b, tuple(range(2, input.ndim)), float(eps), stats=stats)
     n = int(np.prod(input.shape[2:], dtype=np.int64))
-    if (running_mean is not None or running_var is not None) and (n > 0 or N * C == 0):
+    if "var_sum" in stats:      # float16 in torch's steps: each sample's running statistics
+        with no_grad():         # updated (float32, rounded), then their mean (float32, rounded)
+            for t, batch in ((running_mean, stats["mean"]),
+                             (running_var, stats["var_sum"] / np.float32(n - 1))):
+                if t is not None:
+                    each = running_update(np.tile(t.array, N), batch, momentum)
+                    t.copy_((each.reshape(N, C).astype(np.float32).sum(0) / np.float32(N))
+                            .astype(np.float16))
+    elif (running_mean is not None or running_var is not None) and (n > 0 or N * C == 0):
         # (no position: torch's batch norm of an empty batch leaves them as they are; no
         # sample: the average over none, NaN)
         with no_grad(), _quiet_if_empty(input.array):    # (no sample: NaN, as torch)
