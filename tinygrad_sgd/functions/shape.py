@@ -112,7 +112,11 @@ def flatten(input, start_dim=0, end_dim=-1):
                          f"({start_dim} and {end_dim} for a tensor of shape {input.shape})")
     if s == e:
         return input
-    shape = input.shape[:s] + (input.shape[s:e + 1].numel(),) + input.shape[e + 1:]
+    dims = input.array.shape                  # (plain tuples: this is in every CNN's step)
+    merged = 1
+    for d in dims[s:e + 1]:
+        merged *= d
+    shape = dims[:s] + (merged,) + dims[e + 1:]
     args = f"({start_dim}, {end_dim})" if end_dim != -1 else f"({start_dim})" if start_dim else ""
     out = ops.Reshape.apply(input, shape, label="flatten" + args)   # drawn as flatten(1)
     return named(out, reshape_name(input), input)
