@@ -32,7 +32,8 @@ from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like,
                        as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,
                        meshgrid)
 from .legacy_types import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
-                           ShortTensor, CharTensor, ByteTensor, BoolTensor)
+                           ShortTensor, CharTensor, ByteTensor, BoolTensor,
+                           set_default_tensor_type)
 from .functions import *  # noqa: F401,F403  (torch's top-level functions: exp, sum, cat, ...)
 from . import functions as _functions
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -82,6 +83,7 @@ __all__ = ["Tensor", "tensor",
            "ones_like", "full_like", "as_tensor", "from_numpy", "empty", "empty_like", "eye",
            "linspace", "logspace", "meshgrid", "FloatTensor", "DoubleTensor", "HalfTensor",
            "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
+           "set_default_tensor_type",
            "float32", "float64", "int64",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
            "Size", "dtype", "layout", "strided", "set_default_device", "get_default_device",
@@ -110,7 +112,8 @@ def __getattr__(name):
     import importlib
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
                 "distributions", "testing", "cpu", "multiprocessing", "profiler",
-                "accelerator", "backends", "serialization"):
+                "accelerator", "backends", "serialization", "overrides", "_C", "xpu",
+                "hub"):
         return importlib.import_module(f".{name}", __name__)
     if name == "version":        # torch.version (version.cuda is None: no GPU build here)
         return importlib.import_module("._torch_shim.version", __name__)

@@ -18,6 +18,7 @@ the dtype, floats truncated toward zero for the integer types), or a tensor of t
 (the same memory; another dtype is torch's TypeError); only ``device=`` as a keyword.
 """
 import numbers
+import warnings
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from .size import Size
 from .tensor import Tensor
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+           "set_default_tensor_type",
            "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
 
 # torch's TypeError for a tensor of another dtype names the C++ scalar types
@@ -111,3 +113,28 @@ ShortTensor = _legacy_type("ShortTensor", int16)
 CharTensor = _legacy_type("CharTensor", int8)
 ByteTensor = _legacy_type("ByteTensor", uint8)
 BoolTensor = _legacy_type("BoolTensor", bool_)
+
+_warned_default_type = False
+
+
+def set_default_tensor_type(t, /):
+    """Deprecated in torch (it warns once): ``set_default_dtype`` of a floating legacy type
+    (``FloatTensor``, ``DoubleTensor``, ``HalfTensor``, or its name as a string)."""
+    global _warned_default_type
+    if not _warned_default_type:
+        _warned_default_type = True
+        warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please "
+                      "use torch.set_default_dtype() and torch.set_default_device() as "
+                      "alternatives.", UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        import importlib
+        module, _, name = t.rpartition(".")
+        t = getattr(importlib.import_module("tinygrad_sgd" if module == "torch" else module),
+                    name)
+    if not isinstance(t, LegacyTensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")
+    if t.dtype.dtype.kind != "f":
+        raise TypeError("only floating-point types are supported as the default type")
+    from .dtypes import set_default_dtype
+    set_default_dtype(t.dtype)

@@ -10,7 +10,8 @@ the memory the tensor views, in order, from its first to its last) and ``t.untyp
 Here a storage is the NumPy array owning the tensor's memory (:func:`..ops.strided.storage_of`),
 seen as one flat run. Reading it is reading the tensor's memory; writing an element writes it
 (no version bump: torch's storages do not count as in-place ops either). As torch,
-``storage()`` warns once that ``TypedStorage`` is deprecated."""
+``storage()`` warns once that ``TypedStorage`` is deprecated. ``t.storage_type()`` is the
+legacy class of t's storage (``FloatStorage``, ``LongStorage``, ...)."""
 import warnings
 
 import numpy as np
@@ -104,9 +105,7 @@ def _flat(t):
     return owner.reshape(-1, order="A").view(t.array.dtype)
 
 
-def storage(self):
-    """``Tensor.storage()``: a :class:`TypedStorage` (with torch's one-time deprecation
-    warning)."""
+def _warn_typed_storage_removal():
     global _warned
     if not _warned:
         _warned = True
@@ -114,8 +113,42 @@ def storage(self):
                       "UntypedStorage will be the only storage class. This should only matter "
                       "to you if you are using storages directly.  To access UntypedStorage "
                       "directly, use tensor.untyped_storage() instead of tensor.storage()",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=3)
+
+
+def storage(self):
+    """``Tensor.storage()``: a :class:`TypedStorage` (with torch's one-time deprecation
+    warning)."""
+    _warn_typed_storage_removal()
     return TypedStorage(_flat(self))
+
+
+class _LegacyStorageType(type):
+    """The type of ``FloatStorage``, ``LongStorage``, ...: a storage is one of them when its
+    dtype is theirs, as torch's."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, TypedStorage) and obj._flat.dtype == cls._numpy
+
+    def __repr__(cls):
+        return f"<class '{_namespace().rsplit('.', 1)[0]}.{cls.__name__}'>"
+
+
+_LEGACY = {np.dtype(n): name + "Storage" for n, name in [
+    ("float32", "Float"), ("float64", "Double"), ("float16", "Half"), ("int64", "Long"),
+    ("int32", "Int"), ("int16", "Short"), ("int8", "Char"), ("uint8", "Byte"),
+    ("bool", "Bool")]}
+LEGACY_STORAGES = {name: _LegacyStorageType(name, (TypedStorage,), {
+    "_numpy": d, "__module__": "tinygrad_sgd", "__doc__": f"torch.{name}: storages of {d}"})
+    for d, name in _LEGACY.items()}
+
+
+def storage_type(self):
+    """The legacy class of the tensor's storage: ``FloatStorage`` for float32, ``LongStorage``
+    for int64, ... (None for a dtype without one, uint16 say, as torch); with ``storage()``'s
+    one-time deprecation warning."""
+    _warn_typed_storage_removal()
+    return LEGACY_STORAGES.get(_LEGACY.get(self.array.dtype))
 
 
 def untyped_storage(self):
@@ -125,3 +158,4 @@ def untyped_storage(self):
 
 Tensor.storage = storage
 Tensor.untyped_storage = untyped_storage
+Tensor.storage_type = storage_type

@@ -60,12 +60,52 @@ class Tensor:
     _inference = False      # made in inference_mode (see functions.misc.inference_mode)
 
     def __init__(self, data=(), *sizes, requires_grad=False, dtype=None):
+        if "array" in self.__dict__:   # made by a subclass's __new__ (Tensor._make_subclass):
+            return                     # filled already (torch's Tensor.__init__ does nothing)
         if dtype is None and not sizes and isinstance(data, (np.ndarray, np.generic)) and \
                 torch_mode():             # a torch program: torch.Tensor's own rule for NumPy
             data = legacy_numpy(data)     # data (the default float dtype, see dtypes.py)
         if _mode.inference:
             self._inference = True
         self._fill(data, sizes, requires_grad, dtype)
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's subclass: ops on its instances give instances of it, through
+        ``__torch_function__`` (see :mod:`tinygrad_sgd.torch_function`, which this wakes)."""
+        super().__init_subclass__(**kwargs)
+        from .torch_function import subclass_defined
+        subclass_defined(cls)
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        """torch's default: run ``func`` with subclass dispatch off, and make its Tensor
+        results instances of ``cls`` (``as_subclass``); NotImplemented when one of ``types``
+        is not a base of ``cls``. Override it in a subclass to see (or change) every call."""
+        from .torch_function import default
+        return default(cls, func, types, args, kwargs)
+
+    @staticmethod
+    def _make_subclass(cls, data, require_grad=False, dispatch_strides=False,
+                       dispatch_device=False, dispatch_layout=False, _extra_dispatch_keys=None,
+                       storage_size=None):
+        """torch's ``Tensor._make_subclass(cls, data, require_grad)`` (what a subclass's
+        ``__new__`` returns): a new leaf of class ``cls`` sharing ``data``'s memory."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit "
+                            "from Tensor is not possible. Make sure your class inherits from "
+                            "Tensor.")
+        if not isinstance(data, Tensor):
+            raise TypeError(f"_make_subclass(): argument 'data' (position 2) must be Tensor, "
+                            f"not {type(data).__name__}")
+        from .autograd.strides import inherit_torch_layout     # (as detach(), unseen by
+        out = inherit_torch_layout(Tensor._of(data.array), (data,), True)   # dispatch)
+        if data._inference:
+            out._inference = True
+        out.__class__ = cls
+        if require_grad:
+            refuse_grad_unless_float(out, "Only Tensors of floating point and complex dtype")
+            out._requires_grad = True
+        return out
 
     @classmethod
     def _of(cls, data=(), *sizes, requires_grad=False, dtype=None):
@@ -165,9 +205,10 @@ class Tensor:
                                    f"'{list(value.shape)}' to a tensor of size "
                                    f"'{list(self.shape)}'. Please ensure that the gradient "
                                    f"and the tensor are the same size")
-            if value.dtype != self.dtype:
+            want = self.__dict__.get("_grad_dtype", self.dtype)   # (Tensor.grad_dtype)
+            if want is not None and value.dtype != want:
                 raise RuntimeError(f"attempting to assign a gradient with dtype "
-                                   f"'{value.dtype}' to a tensor with dtype '{self.dtype}'. "
+                                   f"'{value.dtype}' to a tensor with dtype '{want}'. "
                                    f"The gradient must match the tensor's dtype")
         self._grad = value
 
@@ -337,7 +378,7 @@ class Tensor:
             raise TypeError("Creating a Tensor subclass from a class that does not inherit "
                             "from Tensor is not possible. Make sure your class inherits from "
                             "Tensor.")
-        out = self[...]
+        out = F.getitem(self, Ellipsis)          # (self[...], unseen by __torch_function__)
         out.__class__ = cls
         return out
 

@@ -113,6 +113,8 @@ MODULES = {
     "torch.func": Row("tinygrad_sgd.func"),
     "torch.cuda": Row("tinygrad_sgd.cuda"),
     "torch.accelerator": Row("tinygrad_sgd.accelerator"),
+    "torch.xpu": Row("tinygrad_sgd.xpu"),
+    "torch.hub": Row("tinygrad_sgd.hub", only=frozenset({"tqdm"})),
     "torch.backends": Row(None),
     "torch.backends.mps": Row("tinygrad_sgd.backends.mps"),
     "torch.backends.cudnn": Row("tinygrad_sgd.backends.cudnn"),
@@ -124,6 +126,13 @@ MODULES = {
     "torch.multiprocessing": Row("tinygrad_sgd.multiprocessing"),
     "torch.cpu.amp": Row("tinygrad_sgd.cpu.amp"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
+    "torch.overrides": Row("tinygrad_sgd.overrides", frozenset({
+        "DisableTorchFunctionSubclass", "DisableTorchFunction"}), private=frozenset({
+            "_get_overloaded_args", "_get_current_function_mode",
+            "_get_current_function_mode_stack", "_is_torch_function_mode_enabled"})),
+    "torch._C": Row("tinygrad_sgd._C", private=frozenset({
+        "_disabled_torch_function_impl", "_is_torch_function_enabled",
+        "_is_torch_function_all_disabled"})),
     "torch.special": Row("tinygrad_sgd.special"),
     "torch.distributions": Row("tinygrad_sgd.distributions"),
     "torch.serialization": Row("tinygrad_sgd.serialization", only=frozenset({
@@ -183,7 +192,8 @@ NOT_STARRED = {
     "torch": {"HalfTensor", "broadcast_shapes", "channels_last", "contiguous_format",
               "from_dlpack", "lu", "pca_lowrank", "preserve_format", "return_types",
               "set_default_dtype", "set_grad_enabled", "strided", "svd_lowrank", "to_dlpack",
-              "unique"},
+              "unique", "eig", "lstsq", "matrix_rank", "segment_reduce", "solve", "symeig",
+              "while_loop"},
     "torch.random": {"default_generator"}, "torch.optim.optimizer": {"required"},
     "torch.backends.cudnn": {"allow_tf32", "benchmark", "benchmark_limit", "deterministic",
                              "enabled", "is_acceptable", "is_available", "version"}}

@@ -12,7 +12,7 @@ from .function import _tensor_class
 from .grad_mode import _mode
 
 __all__ = ["accumulate_leaf_grad", "retain_grad", "follow_in_place_changes",
-           "warn_create_graph"]
+           "warn_create_graph", "as_grad_dtype"]
 
 
 # ----------------------------------------------------------------------------- leaves
@@ -36,8 +36,9 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
     for hook in list(node._pre_hooks) if node is not None else ():
         new = hook(g)
         g = g if new is None else new
-    if g.dtype != leaf.dtype:
-        g = g.to(leaf.dtype)
+    want = leaf.__dict__.get("_grad_dtype", leaf.dtype)      # (None: Tensor.grad_dtype's
+    if want is not None and g.dtype != want:                # "any dtype")
+        g = g.to(want)
     old = leaf._grad
     if old is None:                  # (g has the leaf's shape and dtype: set without checks)
         leaf._grad = g.clone() if create_graph and g.requires_grad else \
@@ -50,6 +51,13 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         hook(leaf)
     for hook in list(node._post_hooks) if node is not None else ():
         hook((), (g,))
+
+
+def as_grad_dtype(g, leaf):
+    """``autograd.grad``'s result ``g`` for ``leaf``, cast to the leaf's ``grad_dtype`` if one
+    was set (torch 2.13's ``Tensor.grad_dtype``)."""
+    want = leaf.__dict__.get("_grad_dtype")
+    return g.to(want) if g is not None and want is not None and g.dtype != want else g
 
 
 def _added_in_place(grad, data):

@@ -23,7 +23,7 @@ from . import anomaly
 from .function import Function, _tensor_class
 from .nodes import run_post_hooks
 from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_grad, \
-    warn_create_graph
+    warn_create_graph, as_grad_dtype
 from .slices import DEFERRED, SliceGrad, add_slices as _add_slices, \
     welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
@@ -413,7 +413,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads:
         result = tuple(Tensor._of(np.zeros_like(t.array), requires_grad=create_graph)
                        if g is None else g for g, t in zip(result, inputs))
-    return result
+    return tuple(map(as_grad_dtype, result, inputs))     # (a leaf's Tensor.grad_dtype, if set)
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain, create_graph, allow_unused):

@@ -43,6 +43,7 @@ TORCH_NAMES = {
     "RemainderOfNumber": "torch::autograd::NotImplemented",
     "Heaviside": "torch::autograd::NotImplemented",
     "HouseholderIdentity": "LinalgHouseholderProductBackward0",
+    "NoDerivative": "torch::autograd::NotImplemented",
 }
 
 

@@ -67,3 +67,15 @@ __all__ += (scatter_more.__all__ + copies.__all__ + windows.__all__ + creation_m
 __all__ += lu_forms.__all__
 __all__ += strided.__all__
 __all__ += lowrank.__all__
+from . import tensor_attributes  # noqa: F401  (is_meta, ..., output_nr, dim_order, grad_dtype)
+from .resize import resize_as_  # noqa: F401,E402  (torch.resize_as_)
+__all__ += resize.__all__
+from . import nn_native
+from .nn_native import *  # noqa: F401,F403,E402  (torch.convolution, native_*, lstm_cell, ...)
+__all__ += nn_native.__all__
+from . import control_flow, removed
+from .control_flow import *  # noqa: F401,F403,E402  (torch.cond, torch.while_loop)
+from .removed import *  # noqa: F401,F403,E402  (torch.solve & co: removed; is_distributed)
+__all__ += control_flow.__all__ + removed.__all__
+from .segment import segment_reduce  # noqa: F401,E402  (torch.segment_reduce)
+__all__ += ["segment_reduce"]

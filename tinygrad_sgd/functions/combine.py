@@ -21,7 +21,8 @@ from .shape import _tensor_list, cat, expand, reshape
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack",
            "dstack", "column_stack", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
            "hsplit", "vsplit", "dsplit", "block_diag", "cartesian_prod", "tril_indices",
-           "triu_indices", "ravel", "diff", "mm", "inner", "vdot", "addbmm", "chain_matmul"]
+           "triu_indices", "ravel", "diff", "mm", "spmm", "inner", "vdot", "addbmm",
+           "chain_matmul"]
 
 
 # ---------------------------------------------------------------------------- atleast_*d
@@ -324,6 +325,12 @@ def mm(input, mat2):
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a} != {b}")
     matmul_not_for_bool(input, mat2)
     return ops.MatMul.apply(input, mat2)
+
+
+def spmm(input, mat2):
+    """``torch.spmm``: a sparse matrix times a dense one. There are no sparse tensors here;
+    of two dense matrices it is ``mm``, as torch's is (the gcn example's graph product)."""
+    return mm(input, mat2)
 
 
 @tensor_method

@@ -14,7 +14,8 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "max_pool2d", "max_pool3d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
            "batch_norm", "instance_norm", "group_norm", "layer_norm", "rms_norm", "embedding",
            "bilinear", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
-           "dropout", "dropout_", "feature_dropout", "alpha_dropout", "alpha_dropout_",
+           "dropout", "dropout_", "feature_dropout", "feature_dropout_", "alpha_dropout",
+           "alpha_dropout_",
            "feature_alpha_dropout", "feature_alpha_dropout_", "celu", "celu_", "selu",
            "selu_", "prelu", "rrelu", "rrelu_", "hardshrink", "threshold", "threshold_",
            "cosine_similarity", "pairwise_distance", "kl_div",
@@ -210,6 +211,13 @@ def feature_dropout(input, p, train):
         return input
     mask = random.dropout_mask(input.shape[:2] + (1,) * (input.ndim - 2), p, input.dtype)
     return DropoutOp.apply(input, mask=mask, p=p, name="feature_dropout")
+
+
+def feature_dropout_(input, p, train):
+    """``feature_dropout`` written into ``input`` (the same draws)."""
+    from .inplace import inplace
+    return inplace(input, lambda x: feature_dropout(x, p, train), name="feature_dropout_",
+                   check_shapes=False)
 
 
 def celu(input, alpha=1.0):

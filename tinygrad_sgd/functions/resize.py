@@ -1,4 +1,5 @@
-"""``Tensor.resize_``, ``resize_as_`` and the deprecated ``Tensor.resize``.
+"""``Tensor.resize_``, ``resize_as_`` (and ``torch.resize_as_``), ``set_`` and the deprecated
+``Tensor.resize``.
 
 ``resize_`` works on the tensor's *storage* (see :mod:`.strided`): the tensor becomes the
 C-ordered (or ``channels_last``) view of the given size over its storage, from its own storage
@@ -23,14 +24,15 @@ import warnings
 
 import numpy as np
 
-from .. import ops, versions
+from .. import autograd, ops, versions
 from ..kernels import buffers
 from ..arguments import listed
 from ..ops.strided import element_geometry, storage_of, strided_view
 from ..tensor import Tensor
 from .shape import channels_last, contiguous_format, preserve_format
+from .strided import _check, _ints, _offset
 
-__all__ = []
+__all__ = ["resize_as_"]
 
 
 def resize_(self, *size, memory_format=None, **keyword):
@@ -61,6 +63,77 @@ def resize_as_(self, the_template, *, memory_format=None):
         raise TypeError(f"resize_as_(): argument 'the_template' (position 1) must be Tensor, "
                         f"not {type(the_template).__name__}")
     return resize_(self, the_template.shape, memory_format=memory_format)
+
+
+def set_(self, source=None, storage_offset=None, size=None, stride=None):
+    """In place: the tensor becomes a view of other memory — ``set_(tensor)`` shares that
+    tensor's storage, size, strides and offset; ``set_(tensor_or_storage, offset, size,
+    stride=None)`` views it from ``offset`` (C-order strides by default); ``set_(storage)``
+    is the whole storage, flat; ``set_()`` an empty tensor. As torch: a leaf that requires
+    grad is refused, the dtypes must agree (an ``UntypedStorage``'s bytes are read as the
+    tensor's dtype), and a tensor in a graph gets a node whose backward raises (torch has no
+    derivative for ``set_``). Not as torch: a view reaching past the storage is refused
+    (``setStorage: ... out of bounds``), where torch grows the storage."""
+    from ..storage import TypedStorage, UntypedStorage, _flat
+    if source is None:
+        owner, offset, size, stride = np.empty(0, self.array.dtype), 0, (0,), (1,)
+    else:
+        if isinstance(source, Tensor):
+            if source.array.dtype != self.array.dtype:
+                raise RuntimeError(f"Could not set tensor of type {_C_NAMES[source.dtype.name]}"
+                                   f" to a tensor of type {_C_NAMES[self.dtype.name]}")
+            owner = _flat(source)
+            default = source.shape, element_geometry(source.array)
+        elif isinstance(source, (TypedStorage, UntypedStorage)):
+            if isinstance(source, TypedStorage) and source._flat.dtype != self.array.dtype:
+                raise RuntimeError(
+                    f"Expected a Storage of type {_C_NAMES[self.dtype.name]} or an "
+                    f"UntypedStorage, but got type {_CPP_NAMES[source.dtype.name]} for "
+                    f"argument 1 'storage'")
+            owner = source._flat.view(np.uint8)[:source.nbytes() - source.nbytes()
+                                                % self.array.itemsize].view(self.array.dtype)
+            default = (owner.size,), ((1,), 0)
+        else:
+            raise TypeError(f"set_() received an invalid combination of arguments - got "
+                            f"({type(source).__name__}), but expected one of: (), "
+                            f"(torch.Storage source), (torch.Storage source, int "
+                            f"storage_offset, tuple of ints size, tuple of ints stride = None), "
+                            f"(Tensor source), (Tensor source, int storage_offset, tuple of "
+                            f"ints size, tuple of ints stride = None)")
+        if storage_offset is None:
+            size, (stride, offset) = default
+        else:
+            if size is None:
+                raise TypeError("set_() missing the size: set_(source, storage_offset, size, "
+                                "stride=None)")
+            size = _ints(size, "size", 3, "set_")
+            stride = _strides(size, False) if stride is None else \
+                _ints(stride, "stride", 4, "set_")
+            offset = _offset(storage_offset, 2, "set_")
+            _check(size, stride, offset, owner.itemsize, owner.nbytes)
+    if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    graph = autograd.is_grad_enabled() and (
+        self.requires_grad or isinstance(source, Tensor) and source.requires_grad)
+    sources = (source,) if isinstance(source, Tensor) else ()
+    node = ops.NoDerivative.apply(self, *sources, what="set_") if graph else None
+    self.array = strided_view(owner, offset, tuple(size), tuple(stride), self.array.dtype)
+    versions.bump(self.array)
+    if node is not None:
+        self.grad_fn = node.grad_fn
+    self.__dict__.pop("_view", None)             # no longer a view of what it was made from
+    for v in list(self.__dict__.pop("_views", ())):
+        if v.__dict__.get("_view", (None,))[0] is self:
+            del v.__dict__["_view"]
+    return self
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}
+_CPP_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+              "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def resize(self, *size, **keyword):
@@ -161,5 +234,5 @@ def _replay_by_place(base, view):
     return again
 
 
-for _fn in (resize_, resize_as_, resize):
+for _fn in (resize_, resize_as_, resize, set_):
     setattr(Tensor, _fn.__name__, _fn)

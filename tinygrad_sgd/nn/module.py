@@ -29,6 +29,7 @@ from ..autograd import module_scope, _mode
 from . import hooks
 from ..dtypes import default_float
 from ..tensor import Tensor
+from ..torch_function import disabled_impl as _disabled_torch_function_impl
 from .. import shared_memory as _shared_memory
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
@@ -42,6 +43,8 @@ class Parameter(Tensor):
     copy), like ``torch.nn.Parameter``.
     """
     __slots__ = ()
+    # as torch's: ops on parameters give plain Tensors (no __torch_function__ dispatch)
+    __torch_function__ = _disabled_torch_function_impl
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:

@@ -51,6 +51,7 @@ from .decompositions import *  # noqa: F401,F403  (inv, det, solve, cholesky, qr
 from .lu import *  # noqa: F401,F403  (LU, LDLᵀ, compact QR)
 from .ctc import *  # noqa: F401,F403  (the CTC loss)
 from .strided import *  # noqa: F401,F403  (as_strided)
+from .segment import *  # noqa: F401,F403  (segment_reduce)
 from .recurrent import *  # noqa: F401,F403  (fused LSTM and GRU cells)
 from .special_more import *  # noqa: F401,F403  (igamma, igammac)
 from . import (products as _products, distance as _distance, special as _special,
@@ -86,4 +87,5 @@ __all__ = ["Add", "Sub", "Mul", "Div", "AddScaled", "SubScaled", "MulHalfByScala
            "MseLossGrad"]
 __all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__
 __all__ += _decompositions.__all__ + _lu.__all__ + _ctc.__all__ + _strided.__all__
+__all__ += ["SegmentReduce"]
 __all__ += _recurrent.__all__ + _special_more.__all__

@@ -15,7 +15,7 @@ from ..autograd import Function
 from ..kernels import buffers
 from .shape import GetItem, IndexAdd
 
-__all__ = ["AsStrided"]
+__all__ = ["AsStrided", "NoDerivative"]
 
 
 def storage_of(array):
@@ -134,3 +134,20 @@ class AsStrided(Function):
         if count.max() > 1:                     # x reads some places more than once
             storage = storage * self.constant((1 / np.maximum(count, 1)).astype(g.dtype))
         return GetItem.apply(storage, back)
+
+
+class NoDerivative(Function):
+    """An op torch gives no derivative (``x.set_(source)``, ``native_channel_shuffle``): the
+    node is there — the result requires grad, its edges lead to the inputs' history — and
+    backward through it raises torch's RuntimeError, naming the op (``what``)."""
+    inputs, rule = ("z", "x"), "z: computed from x, with no derivative (as in torch)"
+    derivatives = ("not implemented (as in torch)", "not implemented (as in torch)")
+    grad_fn_name = "NotImplemented"
+    op_name = "no_derivative"
+
+    def forward(self, z, *inputs, what):
+        self.what = what
+        return z.array
+
+    def backward(self, g):
+        raise RuntimeError(f"derivative for {self.what} is not implemented")

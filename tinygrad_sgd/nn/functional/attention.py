@@ -118,7 +118,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if not isinstance(attn_mask, Tensor):
             raise TypeError(f"scaled_dot_product_attention(): argument 'attn_mask' must be "
                             f"Tensor, not {type(attn_mask).__name__}")
-        if attn_mask.dtype != np.bool_ and attn_mask.dtype != query.dtype:
+        if attn_mask.dtype not in (np.bool_, np.float32, query.dtype):    # (torch's "float")
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match "
                                f"query dtype, but got attn_mask.dtype: "
                                f"{_CPP_NAMES.get(attn_mask.dtype.name, attn_mask.dtype.name)} "
@@ -159,8 +159,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     elif attn_mask is not None:
         mask = attn_mask
         _check_mask_shape(mask.shape, scores.shape)
-        if mask.dtype != np.bool_:        # added to the scaled scores
-            scores = scores * scale + mask
+        if mask.dtype != np.bool_:        # added to the scaled scores (in the query's dtype)
+            scores = scores * scale + (mask if mask.dtype == scores.dtype
+                                       else mask.to(scores.dtype))
             scale = None
         else:
             keep = mask.array if mask.ndim else mask.array.reshape(1)
@@ -304,11 +305,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, False)
         if key_padding_mask is not None:
             is_causal = False     # the merged mask is no longer causal
-    for m, name in ((attn_mask, "attn_mask"), (key_padding_mask, "key_padding_mask")):
-        if m is not None and m.dtype != query.dtype:
-            raise RuntimeError(f"Expected {name} dtype to be bool or float or to match query "
-                               f"dtype, but got {name}.dtype: {m.dtype} and query.dtype: "
-                               f"{query.dtype} instead.")
     if embed_dim != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
                              f"got {embed_dim}")
@@ -385,6 +381,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if need_weights:
         scores = (q * math.sqrt(1.0 / float(head_dim))) @ k.transpose(-2, -1)
         if attn_mask is not None:
+            if attn_mask.dtype != q.dtype:     # (torch adds it by baddbmm: one dtype for all;
+                # without weights, a (merged) mask of another dtype meets sdpa's own check)
+                raise RuntimeError(f"Input dtypes must be the same, got: input "
+                                   f"{_CPP_NAMES.get(attn_mask.dtype.name)}, batch1: "
+                                   f"{_CPP_NAMES.get(q.dtype.name)}, batch2: "
+                                   f"{_CPP_NAMES.get(k.dtype.name)}")
             scores = attn_mask + scores
         weights = scores.softmax(-1)
         if dropout_p > 0.0:

@@ -28,3 +28,11 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Chai
            "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
            "DistributedSampler", "default_collate",
            "default_convert", "DataLoader", "get_worker_info"]
+
+
+def __getattr__(name):
+    # torch.utils.data.distributed (DistributedSampler's home), a submodule loaded on first use
+    if name == "distributed":
+        import importlib
+        return importlib.import_module(".distributed", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
