@@ -74,3 +74,48 @@ def test_version_compares_as_torch_version():
     v = importlib.import_module("tinygrad_sgd").version.__version__
     assert v >= "2.4" and v >= (2, 0) and str(v).startswith(str(torch.__version__).split("+")[0])
     assert tg.version.cuda is None
+
+
+CUDA_CALLS = [("current_device", ()), ("get_device_name", (0,)), ("get_device_properties", (0,)),
+              ("get_device_capability", (0,)), ("synchronize", ()), ("init", ()),
+              ("mem_get_info", ()), ("ipc_collect", ()), ("current_stream", ()),
+              ("get_rng_state", ()), ("empty_cache", ()), ("memory_allocated", ()),
+              ("max_memory_allocated", ()), ("memory_reserved", ()), ("device_count", ()),
+              ("is_available", ()), ("manual_seed", (0,)), ("manual_seed_all", (0,)),
+              ("seed", ()), ("seed_all", ()), ("is_initialized", ()), ("get_arch_list", ()),
+              ("is_bf16_supported", ()), ("set_rng_state", (None,))]
+
+
+def _outcome(fn, *args):
+    try:
+        return "ok", fn(*args)
+    except Exception as e:                                       # noqa: BLE001
+        return type(e).__name__, str(e).split(" (tinygrad_sgd")[0]
+
+
+@pytest.mark.parametrize("name,args", CUDA_CALLS, ids=[c[0] for c in CUDA_CALLS])
+def test_torch_cuda_on_a_cpu_build(name, args):
+    """torch.cuda's calls as torch's CPU build answers them: constants, or its AssertionError
+    'Torch not compiled with CUDA enabled' for a question to the GPU itself."""
+    import tinygrad_sgd as tg
+    if name == "set_rng_state":
+        args = (torch.zeros(1, dtype=torch.uint8),)
+        ours_args = (tg.zeros(1, dtype=tg.uint8),)
+    else:
+        ours_args = args
+    assert _outcome(getattr(tg.cuda, name), *ours_args) == \
+        _outcome(getattr(torch.cuda, name), *args)
+
+
+@pytest.mark.parametrize("move", ["to", "cuda", "factory", "module"])
+def test_a_cuda_device_is_torchs_assertion_error_and_a_runtime_error(move):
+    import tinygrad_sgd as tg
+    do = {"to": lambda L: L.ones(2).to("cuda"), "cuda": lambda L: L.ones(2).cuda(),
+          "factory": lambda L: L.ones(2, device="cuda"),
+          "module": lambda L: L.nn.Linear(2, 2).cuda()}[move]
+    with pytest.raises(AssertionError, match="^Torch not compiled with CUDA enabled"):
+        do(torch)
+    with pytest.raises(AssertionError, match="^Torch not compiled with CUDA enabled") as caught:
+        do(tg)
+    assert isinstance(caught.value, RuntimeError)      # (the library's other device refusals)
+    assert type(caught.value).__name__ == "AssertionError"

@@ -32,7 +32,8 @@ the padding mask by promotion, and by scaled_dot_product_attention, which takes 
 for any query dtype (and now adds it in the query's dtype), while with ``need_weights`` torch
 refuses a mask of another dtype (with baddbmm's error, now the message here too).
 What is left: the strict xfails (XFAIL): sparse tensors; ``Tensor.numpy()`` is a read-only view
-and allowed on a tensor requiring grad; ``.to('cuda')``'s error class."""
+and allowed on a tensor requiring grad. (``.to('cuda')`` raised RuntimeError where torch's CPU
+build raises AssertionError: now an error of both classes, ``device.CudaNotCompiled``.)"""
 import io
 import math
 import re
@@ -2510,6 +2511,7 @@ def compare(program, tol):
 # terms are 11 of the sum.
 PROGRAMS = [
     (regression, 4 * F32),
+    (to_cuda, 0.0),
     (super_resolution, 16 * F32),        # orthogonal init by QR, 2 Adam steps through 4 convs
     (siamese_network, 1024 * F32),       # (a) batch norm of 4 one-pixel maps, Adadelta lr=1
     (mnist_forward_forward, 4 * F32),
@@ -2566,10 +2568,6 @@ XFAIL = [
         strict=True, reason="Tensor.numpy() is a read-only view (writing into it raises "
                             "ValueError), and is not refused for a tensor requiring grad; "
                             "torch's is writable, shares memory, and refuses (RuntimeError)")),
-    pytest.param(to_cuda, 0.0, marks=pytest.mark.xfail(
-        strict=True, reason="a tensor or module moved to 'cuda' raises RuntimeError ('runs on "
-                            "the CPU only', pinned by earlier tests); torch's CPU build raises "
-                            "AssertionError('Torch not compiled with CUDA enabled')")),
     pytest.param(gcn_sparse, 0.0, marks=pytest.mark.xfail(
         strict=True, reason="no sparse tensors: sparse_coo_tensor, to_sparse and spmm of a "
                             "sparse matrix (the example's load_cora) are missing")),

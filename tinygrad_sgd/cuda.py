@@ -4,7 +4,11 @@ build, seeding the (absent) GPUs and emptying their cache do nothing, so the usu
 ``torch.cuda.manual_seed_all(seed)`` of a seeding function runs; waiting for a GPU fails."""
 
 __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "empty_cache",
-           "synchronize"]
+           "synchronize", "seed", "seed_all", "is_initialized", "get_arch_list",
+           "is_bf16_supported", "memory_allocated", "max_memory_allocated", "memory_reserved",
+           "set_rng_state", "current_device", "get_device_name", "get_device_properties",
+           "get_device_capability", "init", "mem_get_info", "ipc_collect", "current_stream",
+           "get_rng_state"]
 
 
 def is_available() -> bool:
@@ -33,6 +37,55 @@ def synchronize(device=None) -> None:
     """Wait for a GPU: torch's CPU build fails here, and so does this library."""
     from .device import not_compiled_with_cuda
     not_compiled_with_cuda()
+
+
+def seed() -> None:
+    """Seed the current GPU's generator at random: there is none."""
+
+
+def seed_all() -> None:
+    """Seed every GPU's generator at random: there is none."""
+
+
+def is_initialized() -> bool:
+    return False
+
+
+def get_arch_list() -> list:
+    """The GPU architectures this build was compiled for: none."""
+    return []
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    return False
+
+
+def memory_allocated(device=None) -> int:
+    """GPU memory held by tensors: none (torch's CPU build answers 0 too)."""
+    return 0
+
+
+def max_memory_allocated(device=None) -> int:
+    return 0
+
+
+def memory_reserved(device=None) -> int:
+    return 0
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """torch queues this for the GPU's first use, which never comes: nothing to do."""
+
+
+def _no_gpu(*args, **kwargs):
+    """Asking a GPU itself something: torch's CPU build fails, and so does this library."""
+    from .device import not_compiled_with_cuda
+    not_compiled_with_cuda()
+
+
+# torch's CPU build raises "Torch not compiled with CUDA enabled" (an AssertionError) for each
+(current_device, get_device_name, get_device_properties, get_device_capability, init,
+ mem_get_info, ipc_collect, current_stream, get_rng_state) = (_no_gpu,) * 9
 
 
 def __getattr__(name):

@@ -8,8 +8,8 @@ named with an index, else ``cpu``), per thread, and a ``with`` block puts back t
 """
 import threading
 
-__all__ = ["device", "CPU", "check_device", "not_compiled_with_cuda", "set_default_device",
-           "get_default_device"]
+__all__ = ["device", "CPU", "check_device", "not_compiled_with_cuda", "CudaNotCompiled",
+           "set_default_device", "get_default_device"]
 
 
 class device:
@@ -71,17 +71,31 @@ CPU = device("cpu")
 _Device = device          # (the functions below take an argument named ``device``)
 
 
-def not_compiled_with_cuda():
-    """What ``.cuda()`` (of a tensor or a module) raises here: torch's CPU build's error."""
-    raise AssertionError("Torch not compiled with CUDA enabled (tinygrad_sgd runs on the CPU "
-                         "only)")
+class CudaNotCompiled(AssertionError, RuntimeError):
+    """torch's CPU build refuses a CUDA device with an ``AssertionError`` ("Torch not compiled
+    with CUDA enabled"); it is a RuntimeError too, as this library's refusal of any other
+    device is."""
+
+
+CudaNotCompiled.__module__ = "builtins"        # (tracebacks print torch's class name)
+CudaNotCompiled.__name__ = CudaNotCompiled.__qualname__ = "AssertionError"
+
+
+def not_compiled_with_cuda(d="cuda"):
+    """What ``.cuda()``, ``.to('cuda')``, ``device='cuda'`` and torch.cuda's device queries
+    raise here: torch's CPU build's error."""
+    raise CudaNotCompiled(f"Torch not compiled with CUDA enabled (tinygrad_sgd runs on the CPU "
+                          f"only: device '{d}' is not available)")
 
 
 def check_device(value):
-    """Accept the CPU (``'cpu'``, ``device('cpu')``, None); refuse any other device."""
+    """Accept the CPU (``'cpu'``, ``device('cpu')``, None); refuse any other device (CUDA with
+    torch's CPU build's AssertionError, :class:`CudaNotCompiled`)."""
     if value is None:
         return CPU
     d = value if isinstance(value, device) else device(value)
+    if d.type == "cuda":
+        not_compiled_with_cuda(d)
     if d.type != "cpu":
         raise RuntimeError(f"tinygrad_sgd runs on the CPU only: device '{d}' is not available "
                            f"(check tinygrad_sgd.cuda.is_available(), which is False)")
