@@ -140,8 +140,8 @@ def test_nll_errors():
         with pytest.raises(TypeError, match=f"{name}: target must hold integer class indices "
                                             f".*got dtype float32"):
             fn(x, Tensor(np.zeros(4, np.float32)))
-        with pytest.raises(IndexError, match=f"{name}: target value 10 is out of range for 10 "
-                                             f"classes"):
+        with pytest.raises(IndexError, match=f"{name}: Target 10 is out of bounds: target "
+                                             f"value 10 is out of range for 10 classes"):
             fn(x, [1, 10, 2, 3])
         with pytest.raises(IndexError, match="target value -1 is out of range for 10 classes"):
             fn(x, [1, -1, 2, 3])

@@ -187,8 +187,9 @@ def _nll(input, target, weight, ignore_index, reduction, op):
         bad = ~ignored & ((t < 0) | (t >= C))
         if bad.any():
             value = int(t[bad].flat[0])
-            raise IndexError(f"{op}: target value {value} is out of range for {C} classes "
-                             f"(expected 0 <= target < {C}, or ignore_index={ignore_index})")
+            raise IndexError(f"{op}: Target {value} is out of bounds: target value {value} "
+                             f"is out of range for {C} classes (expected 0 <= target < {C}, "
+                             f"or ignore_index={ignore_index})")    # (torch's words first)
     safe = np.where(ignored, 0, t) if any_ignored else t
     if weight is None:
         w = None if not any_ignored else np.ones(t.shape, dtype=input.dtype)   # (None: all 1)
