@@ -95,10 +95,17 @@ def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, **siz
     return _filled("ones", 1, size, dtype, device, requires_grad, size_keyword)
 
 
-def empty(*size, dtype=None, layout=None, device=None, requires_grad=False, **size_keyword):
-    """As torch's (uninitialised memory there); here the values are zeros."""
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
+          memory_format=None, **size_keyword):
+    """As torch's (uninitialised memory there); here the values are zeros. ``memory_format``
+    lays them out row-major (``contiguous_format``) or as (N, H, W, C) (``channels_last``)."""
     check_layout(layout, "empty")
-    return _filled("empty", 0, size, dtype, device, requires_grad, size_keyword)
+    made = _filled("empty", 0, size, dtype, device, requires_grad, size_keyword)
+    if memory_format is None:
+        return made
+    if getattr(memory_format, "name", None) == "preserve_format":
+        raise RuntimeError("unsupported memory format Preserve")
+    return made_like(made.array, like_strides(made, memory_format), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):

@@ -145,6 +145,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
         redo = np.ones(batch, bool) if m < n or not n else sb[..., -1] < rc * sb[..., 0]
         if redo.any():
             value[redo], rank[redo] = _gelsy(a[redo], bb[redo], rc)
+        # the rank is A's alone: torch reports it in A's batch shape, not the broadcast one
+        rank = rank[tuple(slice(None) if da == db else slice(0, 1)
+                          for da, db in zip(A.shape[:-2], batch))]
     x = LstsqSolution.apply(A, b, value.astype(A.dtype, copy=False))
     empty = Tensor._of(np.zeros((0,), A.dtype))
     if m > n and driver != "gelsy" and (driver == "gels" or np.all(rank == n)):

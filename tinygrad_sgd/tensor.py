@@ -543,12 +543,21 @@ _UFUNC_OPERATORS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide"
 
 
 class _HookHandle:
+    """A tensor hook's handle, as torch's ``RemovableHandle``: ``remove()`` (idempotent), and
+    ``with handle:`` removes the hook on exit."""
+
     def __init__(self, hooks, hook):
         self.hooks, self.hook = hooks, hook
 
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 _warned_float = False     # float(t) of a tensor that requires grad: warned once per process

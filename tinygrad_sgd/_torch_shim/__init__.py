@@ -140,10 +140,11 @@ MODULES = {
         "safe_globals", "get_unsafe_globals_in_checkpoint"})),
     "torch.random": Row("tinygrad_sgd", only=frozenset({
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
-        "default_generator"})),
+        "default_generator", "thread_safe_generator"})),
     "torch.utils": Row(None),
     "torch.utils.checkpoint": Row("tinygrad_sgd.utils.checkpoint"),
     "torch.utils.hooks": Row("tinygrad_sgd.utils.hooks"),
+    "torch.utils.dlpack": Row("tinygrad_sgd.utils.dlpack"),
     "torch.utils.data": Row("tinygrad_sgd.utils.data"),
     "torch.utils.benchmark": Row("tinygrad_sgd.utils.benchmark"),
     "torch.utils.benchmark.utils": Row(None),

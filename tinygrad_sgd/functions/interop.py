@@ -145,8 +145,13 @@ class _Capsule:
 
 
 def to_dlpack(tensor):
-    """A DLPack capsule over the tensor's memory (to hand to another library once)."""
-    return tensor.array.__dlpack__()
+    """A DLPack capsule over the tensor's memory (to hand to another library once). A
+    versioned one where NumPy makes it (2.1+): NumPy reads an unversioned capsule as
+    read-only, so ``from_dlpack(to_dlpack(t))`` could not be written into as torch's can."""
+    try:
+        return tensor.array.__dlpack__(max_version=(1, 0))
+    except TypeError:
+        return tensor.array.__dlpack__()
 
 
 def _dlpack(self, **kwargs):

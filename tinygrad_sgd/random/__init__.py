@@ -106,3 +106,14 @@ __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_see
            "dirichlet_grad", "binomial",
            "trunc_normal", "kaiming_uniform", "calculate_gain", "random_sampler_order",
            "dataloader_order"]
+
+
+def thread_safe_generator():
+    """``torch.random.thread_safe_generator``: a thread worker's own generator, else None
+    (the default one) — :func:`tinygrad_sgd.thread_safe_generator`, imported when called
+    (the Tensor layer imports this package)."""
+    from ..functions.removed import thread_safe_generator as top_level
+    return top_level()
+
+
+__all__ += ["thread_safe_generator"]

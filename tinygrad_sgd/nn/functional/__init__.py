@@ -45,3 +45,6 @@ from . import ctc as _ctc  # noqa: E402
 __all__ += _ctc.__all__
 from . import pooling_more as _pooling_more  # noqa: E402
 __all__ += _pooling_more.__all__
+# torch's F also has the top-level ``native_channel_shuffle`` (its star import brings it)
+from ...functions.nn_native import native_channel_shuffle  # noqa: F401,E402
+__all__ += ["native_channel_shuffle"]
