@@ -6,26 +6,9 @@ __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "em
            "synchronize"]
 
 
-def is_available() -> bool:
-    return False
-
-
-def device_count() -> int:
-    return 0
-
-
-def manual_seed(seed) -> None:
-    """Seed the current XPU's generator: there is none, nothing to do."""
-    int(seed)
-
-
-def manual_seed_all(seed) -> None:
-    """Seed every XPU's generator: there is none, nothing to do."""
-    int(seed)
-
-
-def empty_cache() -> None:
-    """Release the XPU memory cache: there is none."""
+# no accelerator of any kind here: the same answers as torch.cuda's on a CPU build
+from .cuda import (is_available, device_count, manual_seed,  # noqa: E402,F401
+                   manual_seed_all, empty_cache)
 
 
 def synchronize(device=None) -> None:
