@@ -46,3 +46,29 @@ def ulps(a, b):
     ints = {2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize]
     d = np.abs(a.view(ints).astype(np.int64) - b.view(ints).astype(np.int64))
     return np.where(same, 0, d)
+
+
+def _cpu_vendor():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor()
+
+
+# torch's CPU build takes Intel-tuned kernels of MKL and oneDNN on an Intel CPU and others
+# elsewhere (AMD's), and they round differently: measured on an Intel Xeon with AVX-512 and
+# AVX512-FP16 against an AMD EPYC Zen 5, the same torch 2.13 gives (a) small float32 batched
+# products (affine_grid's [x, y, 1]·θᵀ) as a chain of fused multiply-adds, where on the Zen 5
+# each product and sum is rounded; (b) float16 conv3d gradients accumulated in float32 (on the
+# Zen 5: float16 rounding between taps, which this library reproduces — up to 34,000 ulps
+# apart near zero, 2-5x less accurate than Intel's); (c) float16 gelu a few ulps apart; (d) an
+# exactly singular matrix's LU pivot as a tiny non-zero (slogdet's sign −1, not 0); and (e) so
+# training runs drifting a little differently. The library's "torch's bits" are those of the
+# kernels torch runs on other CPUs: on an Intel CPU the tests that check them compare with a
+# tolerance instead, each naming the rounding it allows.
+INTEL_CPU = _cpu_vendor() == "GenuineIntel"

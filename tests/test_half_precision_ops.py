@@ -19,7 +19,7 @@ import torch.nn.functional as TF
 import tinygrad_sgd as tg
 from tinygrad_sgd.nn import functional as F
 
-from helpers import ulps
+from helpers import INTEL_CPU, ulps
 
 RNG = np.random.default_rng(7)
 
@@ -80,6 +80,11 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_float16_forward_and_gradients_are_torchs(name):
     ours, theirs, make, (most, share) = CASES[name]
+    if INTEL_CPU and name == "gelu":
+        # torch's float16 gelu there (helpers.INTEL_CPU, (c)) differs from its own elsewhere
+        # (which ours follows) in 5.6% of the elements, by up to 6 ulps: all in the tail
+        # -5.4 < x < -2.4, where |gelu(x)| < 0.02 (the largest differences among subnormals)
+        most, share = 8, 0.06
     t, o = _run(ours, theirs, make())
     for what, a, b in zip(["forward"] + [f"grad {i}" for i in range(len(t) - 1)], t, o):
         d = ulps(a, b)

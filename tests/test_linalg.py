@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
+from helpers import INTEL_CPU
 from strategies import both, check_against_torch, to_numpy
 
 RNG = np.random.default_rng(1234)
@@ -227,6 +228,9 @@ def test_det_batch_mixing_singular_and_regular_matrices_second_order():
 def test_slogdet_of_a_singular_matrix():
     for lib, a in zip((tg, torch), both(SINGULAR[0])):
         sign, logabs = lib.linalg.slogdet(a)
+        if lib is torch and INTEL_CPU:   # torch's LU there rounds the last pivot to -6.7e-16,
+            assert to_numpy(logabs) < -34     # not 0 (helpers.INTEL_CPU, (d)): log|det| -34.9
+            continue
         assert to_numpy(sign) == 0 and to_numpy(logabs) == -np.inf
     assert np.isnan(tg.logdet(tg.tensor([[-1.0, 0.0], [0.0, 1.0]])).item())
     assert tg.logdet(tg.zeros(2, 2)).item() == -np.inf

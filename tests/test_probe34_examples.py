@@ -46,6 +46,7 @@ from itertools import count
 import numpy as np
 import pytest
 
+from helpers import INTEL_CPU
 from test_probe34_recipes import F32, F64, _diff, _first_sentence, _norm, run, torchs_own
 import tinygrad_sgd as tg
 
@@ -2508,7 +2509,8 @@ def compare(program, tol):
 # (batch norm over 4 values, Adadelta's lr=1, a 1e10 loss scale), not a different formula.
 # (b) the gradients after 4 steps, ~11 ulps; 1e-15 in float64. (c) the first episode's policy
 # loss, 0.15, is a sum of terms of order 1 (its returns normalised to mean 0): 2 ulps of those
-# terms are 11 of the sum.
+# terms are 11 of the sum. (d) on an Intel CPU torch's small products fuse their multiply-adds
+# (helpers.INTEL_CPU): its "loss 4" row 5.8 ulps apart there.
 PROGRAMS = [
     (regression, 4 * F32),
     (to_cuda, 0.0),
@@ -2520,7 +2522,7 @@ PROGRAMS = [
     (mnist_rnn, 32 * F32),               # (b) 28 LSTM steps, batch norm, 4 Adadelta steps
     (imagenet_training, 4 * F32),
     (imagenet_old_accuracy, 0.0),
-    (actor_critic, 4 * F32),
+    (actor_critic, (8 if INTEL_CPU else 4) * F32),   # (d)
     (fast_neural_style, 256 * F32),      # (a) gram losses scaled by 1e10, instance norms
     (snli, 4 * F32),
     (language_translation, 8 * F32),     # two-layer encoder/decoder, masks, 2 Adam steps
