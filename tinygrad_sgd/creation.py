@@ -19,7 +19,8 @@ import numpy as np
 
 from .arguments import listed
 from .device import check_device
-from .dtypes import as_array, checked_scalar, default_float, number_dtype, refuse_byte_order
+from .dtypes import (as_array, cast, checked_scalar, default_float, number_dtype,
+                     refuse_byte_order)
 from .errors import ShapeError
 from .kernels import libm
 from .kernels.layout import dim_order, memory_order
@@ -170,7 +171,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
         else:
             n = int(np.ceil((d1 - d0) / ds))
         values = s + st * np.arange(n, dtype=np.int64)
-    return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
+    return Tensor._of(cast(values, dtype), requires_grad=requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
@@ -183,10 +184,12 @@ def linspace(start, end, steps, *, dtype=None, layout=None, device=None, require
     start, end = _number(start), _number(end)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
+    if dtype.kind == "f":            # the ends in the dtype (float16: through float32, as torch)
+        start, end = (cast(np.asarray(v, np.float64), dtype)[()] for v in (start, end))
     if steps <= 1:
         return Tensor._of(np.full(steps, start, dtype=dtype), requires_grad=requires_grad)
     if dtype.kind == "f":            # computed in the dtype itself, one rounding per value
-        s, e = dtype.type(start), dtype.type(end)
+        s, e = start, end
         step = (e - s) / dtype.type(steps - 1)
         fma = fma32 if dtype == np.float32 else fma64
     else:                            # integer ends, a float64 step, truncated values
@@ -210,16 +213,16 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=No
         raise RuntimeError("logspace: number of steps must be non-negative")
     if steps <= 1:
         values = np.full(steps, float(base) ** float(_number(start)))
-        return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
-    cast = dtype.type if dtype.kind == "f" else np.int64
-    s, e = cast(_number(start)), cast(_number(end))
+        return Tensor._of(cast(values, dtype), requires_grad=requires_grad)
+    end_type = dtype.type if dtype.kind == "f" else np.int64
+    s, e = end_type(_number(start)), end_type(_number(end))
     step = np.float64(e - s) / (steps - 1)
     i = np.arange(steps, dtype=np.float64)
     exponent = np.where(i < steps // 2, np.float64(s) + step * i,
                         np.float64(e) - step * (steps - 1 - i))
     with np.errstate(over="ignore", invalid="ignore"):   # inf into an int dtype: quietly,
         values = libm.power(np.float64(base), exponent)  # the C pow, as torch (no warning)
-        values = values.astype(dtype)
+        values = cast(values, dtype)
     return Tensor._of(values, requires_grad=requires_grad)
 
 
@@ -232,7 +235,7 @@ def _range_values(start, step, n, dtype):
     i = np.arange(n)
     in_register = i < n - n % (2 * width)
     first = np.where(in_register, i - i % width, i)      # where each value is computed from
-    anchor = fma64(step, first, start).astype(dtype)
+    anchor = cast(fma64(step, first, start), dtype)
     return np.where(in_register, fma64(i - first, step, anchor), anchor)
 
 

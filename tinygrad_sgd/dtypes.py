@@ -12,7 +12,7 @@ __all__ = ["DType", "as_dtype", "float16", "float32", "float64", "uint8", "int8"
            "int32", "int64", "bool_", "as_array", "promote", "default_float",
            "set_default_dtype", "get_default_dtype", "finfo", "iinfo", "promote_types",
            "result_type", "can_cast", "set_float32_matmul_precision",
-           "get_float32_matmul_precision"]
+           "get_float32_matmul_precision", "cast"]
 
 
 class DType:
@@ -154,8 +154,20 @@ def as_array(data, dtype=None):
         if python_data and dtype.kind in "iu" and arr.dtype != dtype and arr.size:
             _check_fits(arr, dtype)           # Python numbers: torch's check (NumPy's wrap)
         with np.errstate(invalid="ignore", over="ignore"):
-            arr = arr.astype(dtype, copy=False)
+            arr = cast(arr, dtype, copy=False)
     return arr
+
+
+def cast(arr, dtype, copy=True):
+    """``arr.astype(dtype)`` as torch converts: float64 → float16 goes through float32 (c10's
+    Half is made from a float), which can round differently from NumPy's direct conversion
+    (0.0291213991378954 → 0.02911376953125 in torch, 0.0291290283203125 in one rounding).
+    Every other pair converts as NumPy does. (Out-of-range values warn as ``astype`` does: a
+    caller that means them to become inf wraps the call in ``np.errstate``.)"""
+    dtype = np.dtype(dtype)
+    if dtype == np.float16 and arr.dtype == np.float64:
+        return arr.astype(np.float32).astype(np.float16)
+    return arr.astype(dtype, copy=copy)
 
 
 def _asarray(data, int_dtype):
@@ -259,7 +271,7 @@ def scalar_array(value, like_dtype):
     kind = like_dtype.kind
     if kind == "f":
         with np.errstate(over="ignore"):      # 1e40 next to float32: inf, as torch
-            return np.asarray(value, dtype=like_dtype)
+            return cast(np.asarray(value), like_dtype)
     if isinstance(value, (bool, np.bool_)) and kind == "b":
         return np.asarray(value)
     if isinstance(value, numbers.Integral):
@@ -301,7 +313,7 @@ def checked_scalar(value, dtype):
         if name is not None and abs(value) > float(np.finfo(dt).max) and abs(value) != math.inf:
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")
         with np.errstate(over="ignore"):
-            return np.asarray(value, dtype=dt)
+            return cast(np.asarray(value), dt)
     _check_fits(np.asarray(value), dt, name)
     info = np.iinfo(dt)
     return np.asarray(int(value) % (info.max + 1) if value < 0 <= info.min else int(value),

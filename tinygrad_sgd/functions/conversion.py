@@ -5,45 +5,122 @@ import builtins
 import numpy as np
 
 from ..autograd import forward_ad
-from ..device import check_device, not_compiled_with_cuda
+from ..device import check_device, device, not_compiled_with_cuda
+from ..dtypes import DType, cast
 from ..tensor import Tensor, tensor_method
+from .shape import MemoryFormat, preserve_format
 
 __all__ = []          # methods only (torch has no top-level to/float/...)
 
 
+# torch's three overloads of Tensor.to, by the names of their positional arguments (each also
+# takes ``memory_format=`` by keyword)
+_TO_OVERLOADS = {"device": ("device", "dtype", "non_blocking", "copy"),
+                 "dtype": ("dtype", "non_blocking", "copy"),
+                 "tensor": ("tensor", "non_blocking", "copy")}
+_TO_SIGNATURES = ("(torch.device device = None, torch.dtype dtype = None, bool non_blocking = "
+                  "False, bool copy = False, *, torch.memory_format memory_format = None)",
+                  "(torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+                  "torch.memory_format memory_format = None)",
+                  "(Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+                  "torch.memory_format memory_format = None)")
+
+
+def _is_dtype(value):
+    """A dtype as ``to`` takes one: a library dtype, or NumPy's (a dtype or a scalar type), or
+    Python's ``float``/``int``/``bool`` (float64, int64, bool, as torch reads them)."""
+    return isinstance(value, (DType, np.dtype)) or (
+        isinstance(value, builtins.type) and (issubclass(value, np.generic) or
+                                              value in (builtins.float, builtins.int,
+                                                        builtins.bool)))
+
+
+def _is_device(value):
+    """A device as ``to`` takes one: None, a name, a device, or an index (refused later)."""
+    return (value is None or builtins.type(value).__name__ == "device" or
+            (isinstance(value, (str, builtins.int)) and not isinstance(value, builtins.bool)))
+
+
+def _arg_type(value):
+    """A value's type as torch's argument parser names it in its messages."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    if _is_dtype(value) and not isinstance(value, builtins.type):
+        return "torch.dtype"
+    if isinstance(value, device):
+        return "torch.device"
+    if isinstance(value, MemoryFormat):
+        return "torch.memory_format"
+    return builtins.type(value).__name__
+
+
+def _invalid_arguments(name, args, kwargs, signatures):
+    """torch's TypeError for arguments that fit none of a function's overloads (keywords
+    after a trailing comma when there are no positional ones, as torch writes them)."""
+    got = ", ".join(_arg_type(a) for a in args)
+    keywords = ", ".join(f"{k}={_arg_type(v)}" for k, v in kwargs.items())
+    got = f"{got}, {keywords}" if got and keywords else got or (keywords + ", " if keywords
+                                                                 else "")
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n" + "".join(f" * {s}\n" for s in signatures))
+
+
+# what each of to's arguments must be
+_TO_CHECKS = {"device": _is_device, "dtype": lambda v: v is None or _is_dtype(v),
+              "tensor": lambda v: isinstance(v, Tensor),
+              "non_blocking": lambda v: isinstance(v, builtins.bool),
+              "copy": lambda v: isinstance(v, builtins.bool),
+              "memory_format": lambda v: v is None or isinstance(v, MemoryFormat)}
+
+
+def _to_arguments(args, kwargs):
+    """``to``'s arguments as a dict by name, after torch's overloads: ``to(device=None,
+    dtype=None, non_blocking=False, copy=False)``, ``to(dtype, non_blocking=False,
+    copy=False)``, ``to(tensor, non_blocking=False, copy=False)``, each with a
+    ``memory_format=`` keyword. Anything else is torch's TypeError."""
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were "
+                        f"given")
+    first = args[0] if args else None
+    overload = ("tensor" if isinstance(first, Tensor) or (not args and "tensor" in kwargs)
+                else "dtype" if _is_dtype(first) else "device")
+    names = _TO_OVERLOADS[overload]
+    given = dict(zip(names, args))
+    allowed = names[len(args):] + ("memory_format",)
+    if len(args) > len(names) or any(k not in allowed for k in kwargs) or \
+            not all(_TO_CHECKS[k](v) for k, v in {**given, **kwargs}.items()):
+        raise _invalid_arguments("to", args, kwargs, _TO_SIGNATURES)
+    return {**given, **kwargs}
+
+
 @tensor_method
-def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
-       memory_format=None):
+def to(self, *args, **kwargs):
     """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its
-    dtype), with ``dtype=``/``device=`` keywords; ``to(None)`` changes nothing. A float
-    cast of a tensor that requires grad is differentiable. ``memory_format=channels_last``
-    (or ``contiguous_format``) also lays the values out in that order (see ``contiguous``)."""
-    if memory_format is not None:
-        from .shape import preserve_format
-        if memory_format is not preserve_format:
-            out = to(self, *args, dtype=dtype, device=device, copy=copy)
-            return out.contiguous(memory_format)
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif a is None:
-            continue
-        elif isinstance(a, str) or builtins.type(a).__name__ == "device":
-            device = a
-        else:
-            dtype = a
-    if device is not None:
-        check_device(device)
-    if dtype is None:
-        return Tensor._of(self.array.copy()) if copy else self
-    dtype = np.dtype(dtype)
-    if dtype == self.array.dtype:
-        return Tensor._of(self.array.copy()) if copy else self
+    dtype), each followed by ``non_blocking`` and ``copy`` (positional or by keyword), and
+    ``dtype=``/``device=`` keywords for the first form; ``to(None)`` changes nothing. The tensor
+    itself when nothing changes, unless ``copy=True``. A float result of a tensor that requires
+    grad is differentiable. ``memory_format=channels_last`` (or ``contiguous_format``) also
+    lays the values out in that order (see ``contiguous``)."""
+    if len(args) == 1 and not kwargs and _is_dtype(args[0]):
+        given = {"dtype": args[0]}               # (the common call: the library's ops too)
+    else:
+        given = _to_arguments(args, kwargs)
+    device_ = given.get("device")
+    if isinstance(device_, builtins.int) and not isinstance(device_, builtins.bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    check_device(device_)
+    dtype = given["tensor"].dtype if "tensor" in given else given.get("dtype")
+    dtype = self.array.dtype if dtype is None else np.dtype(dtype)
+    memory_format = given.get("memory_format")
+    if memory_format is not None and memory_format is not preserve_format:
+        return to(self, dtype, copy=given.get("copy", False)).contiguous(memory_format)
+    if dtype == self.array.dtype and not given.get("copy"):
+        return self
     if (self.requires_grad or forward_ad.dual(self)) and dtype.kind == "f":
         from ..ops import Cast
         return Cast.apply(self, dtype)
     with np.errstate(invalid="ignore", over="ignore"):   # NaN or out of range: quietly, as torch
-        return Tensor._of(self.array.astype(dtype))
+        return Tensor._of(cast(self.array, dtype))
 
 
 @tensor_method
@@ -80,49 +157,31 @@ def type(self, dtype=None):
     return self.to(dtype)
 
 
-@tensor_method
-def float(self):
-    return self.to(np.float32)
+def _cast_method(name, dtype):
+    """The method ``name()`` (``float()``, ``long()``, ...): ``to(dtype)``, with torch's
+    keyword-only ``memory_format`` (``preserve_format`` by default; ``contiguous_format``,
+    ``channels_last`` for a 4-D tensor)."""
+    def method(self, *args, memory_format=preserve_format):
+        if args:
+            raise TypeError(f"{name}() takes 0 positional arguments but {len(args)} "
+                            f"{'was' if len(args) == 1 else 'were'} given")
+        if memory_format is not None and not isinstance(memory_format, MemoryFormat):
+            raise TypeError(f"{name}(): argument 'memory_format' must be torch.memory_format, "
+                            f"not {builtins.type(memory_format).__name__}")
+        if memory_format is None or memory_format is preserve_format:
+            return self.to(dtype)
+        return self.to(dtype, memory_format=memory_format)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``to({np.dtype(dtype).name})``, with ``to``'s ``memory_format``."
+    return tensor_method(method)
 
 
-@tensor_method
-def double(self):
-    return self.to(np.float64)
-
-
-@tensor_method
-def long(self):
-    return self.to(np.int64)
-
-
-@tensor_method
-def int(self):
-    return self.to(np.int32)
-
-
-@tensor_method
-def bool(self):
-    return self.to(np.bool_)
-
-
-@tensor_method
-def half(self):
-    return self.to(np.float16)
-
-
-@tensor_method
-def short(self):
-    return self.to(np.int16)
-
-
-@tensor_method
-def char(self):
-    return self.to(np.int8)
-
-
-@tensor_method
-def byte(self):
-    return self.to(np.uint8)
+float, double, half = (_cast_method("float", np.float32), _cast_method("double", np.float64),
+                       _cast_method("half", np.float16))
+long, int, short = (_cast_method("long", np.int64), _cast_method("int", np.int32),
+                    _cast_method("short", np.int16))
+char, byte, bool = (_cast_method("char", np.int8), _cast_method("byte", np.uint8),
+                    _cast_method("bool", np.bool_))
 
 
 @tensor_method

@@ -23,6 +23,7 @@ import numpy as np
 from .. import autograd, ops
 from ..arguments import normalize_dim
 from ..device import check_device
+from ..dtypes import cast
 from ..size import Size
 from ..tensor import Tensor, tensor_method
 from . import index as I, shape as S
@@ -79,8 +80,16 @@ def unsafe_split_with_sizes(input, split_sizes, dim=0):
 # ---------------------------------------------------------------------------- *_copy
 @tensor_method
 def narrow_copy(input, dim, start, length):
-    """``narrow``'s values in a new tensor."""
-    return I.narrow(input, dim, start, length).clone()
+    """``narrow``'s values in a new tensor. As torch: ``dim``, ``start`` and ``length`` ints
+    (or integer tensors of one element); a 0-d tensor cannot be narrowed."""
+    for position, (name, value) in enumerate((("dim", dim), ("start", start),
+                                              ("length", length)), start=2):
+        if not I.is_int_argument(value):
+            raise TypeError(f"narrow_copy(): argument '{name}' (position {position}) must be "
+                            f"int, not {type(value).__name__}")
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    return I.narrow_part(input, dim, int(start), int(length)).clone()
 
 
 def _copy_of(view, name):
@@ -107,8 +116,10 @@ def _expand(input, size, *, implicit=False):
     return S.expand(input, *size)
 
 
-def _permute(input, dims):
-    return S.permute(input, *dims)
+def _permute(input, dims=None):
+    if dims is None:
+        raise TypeError('permute_copy() missing 1 required positional arguments: "dims"')
+    return S.permute(input, dims)          # (dims as one list: () for a 0-d tensor)
 
 
 def _slice(input, dim=0, start=None, end=None, step=1):
@@ -339,7 +350,7 @@ def new(self, *args, device=None):
                             f"(got {_dtype_name(args[0].dtype)})")
         return Tensor._of(args[0].array)
     if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
-        return Tensor._of(np.array(args[0]).astype(self.dtype))
+        return Tensor._of(cast(np.array(args[0]), self.dtype))
     raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
 
 

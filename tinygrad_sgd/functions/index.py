@@ -273,18 +273,47 @@ def select(input, dim, index):
     return named(out, "SelectBackward0", input)
 
 
+_NARROW_SIGNATURES = (" * (Tensor input, int dim, Tensor start, int length)\n"
+                      " * (Tensor input, int dim, int start, int length)\n")
+
+
 @tensor_method
 def narrow(input, dim, start, length):
-    d = normalize_dim(dim, input.ndim, "narrow")
-    n, start = input.shape[d], int(start)
-    if not -n <= start <= n:
-        raise IndexError(f"narrow(): start {start} is out of range for dim {dim} of size {n}")
-    start = start + n if start < 0 else start
+    """``length`` elements of ``dim`` from ``start`` (negative: counted from the end), a view.
+    As torch: ``start`` an int or a 0-dim integer tensor, ``length`` an int (or an integer
+    tensor of one element); a bool, a float or None is torch's TypeError."""
+    if isinstance(start, Tensor) and (start.ndim != 0 or start.dtype.kind not in "iu"):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
+    if not all(is_int_argument(v) for v in (dim, start, length)):
+        got = ", ".join(type(v).__name__ for v in (input, dim, start, length))
+        raise TypeError(f"narrow() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n" + _NARROW_SIGNATURES)
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    start, length = int(start), int(length)
     if length < 0:
-        raise ShapeError("narrow(): length must be non-negative.")
-    if start + length > n:
-        raise ShapeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
-                         f"size ({n}).")
+        raise RuntimeError("narrow(): length must be non-negative.")
+    return narrow_part(input, dim, start, length)
+
+
+def is_int_argument(value):
+    """An int as torch's parser takes one: an int, or an integer tensor of one element."""
+    if isinstance(value, Tensor):
+        return value.numel() == 1 and value.dtype.kind in "iu"
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def narrow_part(input, dim, start, length):
+    """``narrow``'s view once its arguments are ints (and narrow_copy's values), with torch's
+    checks of the range."""
+    d = normalize_dim(dim, input.ndim, "narrow")
+    n = input.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    start = start + n if start < 0 else start
+    if length < 0 or start + length > n:
+        raise ShapeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return named(_part(input, d, start, start + length), "SliceBackward0", input)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from .. import autograd, ops, versions
 from ..autograd import forward_ad
 from ..autograd.torch_names import named
-from ..dtypes import checked_scalar
+from ..dtypes import cast, checked_scalar
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
@@ -122,7 +122,8 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     if rounds is not None:           # overlapping as_strided windows: element after element
         write_rounds(self, result, rounds, fn, *args, **kwargs)
     elif self.array.size:            # (an empty expand's memory is read-only: nothing to write)
-        np.copyto(through_expand(self.array), result.array, casting="unsafe")
+        np.copyto(through_expand(self.array), cast(result.array, self.dtype, copy=False),
+                  casting="unsafe")
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
     if view is not None:
@@ -296,14 +297,14 @@ def _fill(x, value):
     if np.ndim(v) != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{np.ndim(v)} dimensions.")
-    return Tensor._of(np.full(x.shape, v if isinstance(value, Tensor) else
+    return Tensor._of(np.full(x.shape, cast(v, x.dtype) if isinstance(value, Tensor) else
                               checked_scalar(v, x.dtype), dtype=x.dtype))
 
 
 def _copy(x, src):
     src = src if isinstance(src, Tensor) else Tensor._of(np.asarray(src))
     # (copy_ casts any dtype, as torch)
-    return Tensor._of(np.broadcast_to(src.array, x.shape).astype(x.dtype))
+    return Tensor._of(cast(np.broadcast_to(src.array, x.shape), x.dtype))
 
 
 def _fill_in_graph(x, value):
@@ -376,7 +377,8 @@ def setitem(self, index, value):
             forward_ad.dual(self, value):
         out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
         return named(out, node_name)
-    v = value.array if isinstance(value, Tensor) else checked_scalar(value, self.dtype)
+    v = cast(value.array, self.dtype, copy=False) if isinstance(value, Tensor) else \
+        checked_scalar(value, self.dtype)
     target, where = ops.index.write_target(through_expand(self.array, index), index)
     self._bump_version()
     try:

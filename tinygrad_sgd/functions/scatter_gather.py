@@ -50,7 +50,15 @@ def _in_range(idx, n, dim, error=RuntimeError, negative=False, prefix=""):
 
 # ---------------------------------------------------------------------------- along a dim
 def _along_dim(input, dim, index, op, src=None):
-    """Checks shared by gather/scatter*: ``(dim, index array)`` for a tensor of ≥ 1 dim."""
+    """Checks shared by gather/scatter*: ``(dim, index array)`` for a tensor of ≥ 1 dim. An
+    empty index is checked for nothing but being a tensor (torch: any dtype, any shape); its
+    array is then empty in every one of the input's dims."""
+    if _is_empty(index):
+        return normalize_dim(dim, input.ndim, op), np.zeros((0,) * max(input.ndim, 1), np.int64)
+    if isinstance(index, Tensor) and index.dtype not in (np.int64, np.int32):
+        kernel = "gather" if op == "gather" else "scatter"     # (torch's name for all scatters)
+        raise RuntimeError(f"{kernel}(): Expected dtype int32/int64 for index. (It is "
+                           f"{_dtype_name(index.dtype)}.)")
     idx = _index(index, op)
     d = normalize_dim(dim, input.ndim, op)
     nd = max(input.ndim, 1)
@@ -69,24 +77,30 @@ def _along_dim(input, dim, index, op, src=None):
     return d, _in_range(idx.reshape(ishape), shape[d], d)
 
 
+def _is_empty(index):
+    return isinstance(index, Tensor) and index.numel() == 0
+
+
 @tensor_method
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` (dim = 1); the output has the index's shape."""
     d, idx = _along_dim(input, dim, index, "gather")
-    if input.ndim == 0:
-        return Gather.apply(input.reshape(1), d, idx).reshape(index.shape)
+    if input.ndim == 0 or _is_empty(index):
+        return Gather.apply(_at_least_1d(input), d, idx).reshape(index.shape)
     return Gather.apply(input, d, idx)
 
 
 def _src(input, dim, index, src, op):
-    if src.ndim != index.ndim:
+    if src.ndim != index.ndim and not _is_empty(index):
         raise ShapeError(f"{op}(): Index tensor must have the same number of dimensions as src "
                          f"tensor")
     if src.dtype != input.dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
     d, idx = _along_dim(input, dim, index, op, src)
     src = _at_least_1d(src)
-    if src.shape != idx.shape:       # only the index's corner of src is used
+    if _is_empty(index):             # nothing of src is used
+        src = ops.GetItem.apply(src.reshape(-1), slice(0, 0))
+    elif src.shape != idx.shape:     # only the index's corner of src is used
         src = ops.GetItem.apply(src, tuple(slice(0, n) for n in idx.shape))
     return d, idx, src
 
@@ -418,17 +432,21 @@ def take(input, index):
 
 @tensor_method
 def take_along_dim(input, indices, dim=None):
-    """``gather`` with input and indices broadcast together except along ``dim``; without a
-    dim, along the flattened input."""
-    if not isinstance(indices, Tensor) or indices.dtype != np.int64:
-        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_dtype_name(indices.dtype) if isinstance(indices, Tensor) else ''}")
-    if dim is None:
+    """``gather`` with input and indices broadcast together except along ``dim``, each index
+    taken modulo that dim's size (as torch: -1 is the last element, and so is ``size - 1 +
+    size``); without a dim, ``gather`` along the flattened input (negative indices refused)."""
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"take_along_dim(): argument 'indices' (position 2) must be Tensor, not "
+                        f"{type(indices).__name__}")
+    if dim is None:                   # (gather's checks: int32 indices too, any empty ones)
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     if input.ndim != indices.ndim:
         raise ShapeError(f"torch.take_along_dim(): input and indices should have the same "
                          f"number of dimensions, but got {input.ndim} dimensions for input, and "
                          f"{indices.ndim} dimensions for indices")
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_dtype_name(indices.dtype)}")
     d = normalize_dim(dim, input.ndim, "take_along_dim")
     try:
         shape = list(np.broadcast_shapes(_one_at(input.shape, d), _one_at(indices.shape, d)))
@@ -438,7 +456,12 @@ def take_along_dim(input, indices, dim=None):
                          f"tensor a must match the size of tensor b)") from None
     xs, js = list(shape), list(shape)
     xs[d:d + 1], js[d:d + 1] = input.shape[d:d + 1], indices.shape[d:d + 1]
-    return gather(input.expand(*xs), d, Tensor._of(np.broadcast_to(indices.array, js)))
+    index = np.broadcast_to(indices.array, js)
+    if index.size:           # torch takes every index modulo the size: -1 is the last one
+        if input.shape[d] == 0:
+            raise RuntimeError("ZeroDivisionError")           # (torch's ``index % 0``)
+        index = index % input.shape[d]
+    return gather(input.expand(*xs), d, Tensor._of(index))
 
 
 def _one_at(shape, d):

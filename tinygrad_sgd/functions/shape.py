@@ -447,8 +447,7 @@ def clone(input, *, memory_format=preserve_format):
         raise TypeError(f"clone(): memory_format must be tinygrad_sgd.preserve_format, "
                         f"contiguous_format or channels_last, got {memory_format!r}")
     if memory_format is channels_last and input.ndim != 4:
-        raise ShapeError(f"clone: required rank 4 tensor to use channels_last format, got "
-                         f"shape {input.shape}")
+        raise ShapeError("required rank 4 tensor to use channels_last format")
     out = Clone.apply(input, memory_format.order)
     if memory_format is preserve_format and not input.array.flags.c_contiguous and out.ndim > 1:
         # torch's preserve_format: the input's strides when dense, else dense strides in the

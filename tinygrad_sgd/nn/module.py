@@ -27,7 +27,7 @@ import numpy as np
 
 from ..autograd import module_scope, _mode
 from . import hooks
-from ..dtypes import default_float
+from ..dtypes import cast, default_float
 from ..tensor import Tensor
 from ..torch_function import disabled_impl as _disabled_torch_function_impl
 from .. import shared_memory as _shared_memory
@@ -512,12 +512,12 @@ class Module:
         for p in self.parameters():
             if p.dtype.kind != "f":       # (as torch: integer parameters keep their dtype)
                 continue
-            p.array = p.array.astype(dtype)
+            p.array = cast(p.array, dtype)          # (float64 → float16 as torch rounds it)
             if p.grad is not None:        # the same gradient object, converted (as torch)
-                p.grad.array = p.grad.array.astype(dtype)
+                p.grad.array = cast(p.grad.array, dtype)
         for b in self.buffers():
             if b.dtype.kind == "f":
-                b.array = b.array.astype(dtype)
+                b.array = cast(b.array, dtype)
         return self
 
     def type(self, dst_type):

@@ -4,6 +4,7 @@ computes the new values and says where the gradient goes."""
 import numpy as np
 
 from ..autograd import Function
+from ..dtypes import cast
 
 
 class CopyFrom(Function):
@@ -16,7 +17,7 @@ class CopyFrom(Function):
 
     def forward(self, x, v):
         self.v_dtype = v.dtype
-        return np.broadcast_to(v.array, x.shape).astype(x.dtype)
+        return cast(np.broadcast_to(v.array, x.shape), x.dtype)
 
     def backward(self, g):
         gx = gv = None

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..autograd.torch_names import named
+from ..dtypes import cast
 from .. import kernels
 from ..kernels.vecmath import fma, via_float64
 
@@ -643,7 +644,7 @@ class Cast(Elementwise):
 
     def forward(self, x, dtype):
         self.in_dtype = x.dtype
-        return x.array.astype(dtype)
+        return cast(x.array, dtype)
 
     def backward(self, g):
         return g.to(self.in_dtype)

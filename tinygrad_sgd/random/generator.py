@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from .. import kernels
-from ..dtypes import default_float
+from ..dtypes import cast, default_float
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "fork_rng"]
@@ -313,10 +313,9 @@ def _float_dtype(dtype, kernel: str) -> np.dtype:
 
 def _from_double(values: np.ndarray, dt: np.dtype) -> np.ndarray:
     """float64 values in ``dt`` as C++'s ``static_cast<scalar_t>(double)`` gives them: float16
-    (``c10::Half``, built from a float) by way of float32 — two roundings, as torch."""
-    if dt == np.float16:
-        return values.astype(np.float32).astype(np.float16)
-    return values.astype(dt)
+    (``c10::Half``, built from a float) by way of float32 — two roundings, as torch
+    (:func:`~tinygrad_sgd.dtypes.cast`, every conversion's rule)."""
+    return cast(values, dt)
 
 
 def _uniform01_f32(gen: Generator, n: int) -> np.ndarray:
