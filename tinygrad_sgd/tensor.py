@@ -353,6 +353,9 @@ class Tensor:
         if operator is not None and method == "__call__" and len(inputs) == 2 and not kwargs:
             if operator == "matmul":              # (matmul takes tensors only)
                 inputs = [a if isinstance(a, Tensor) else F.as_operand(a, self) for a in inputs]
+            if operator in _MIRRORED and not isinstance(inputs[0], Tensor):
+                # array < tensor: tensor > array, as Python reflects it (eq(2, t) is refused)
+                return getattr(F, _MIRRORED[operator])(inputs[1], inputs[0])
             return getattr(F, operator)(*inputs)
         if any(isinstance(a, Tensor) and a.requires_grad for a in inputs):
             raise RuntimeError(f"Can't call numpy's {ufunc.__name__} on a Tensor that requires "
@@ -540,6 +543,7 @@ _UFUNC_OPERATORS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide"
                     "true_divide": "div", "power": "pow", "matmul": "matmul",
                     "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
                     "greater": "gt", "greater_equal": "ge"}
+_MIRRORED = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
 
 
 class _HookHandle:

@@ -115,8 +115,12 @@ def float_operands(input, other):
                     for v in (input, other))
     if isinstance(input, Tensor) and isinstance(other, Tensor):
         dtype = result_type(input.array, other.array)
-    else:                              # a number: the tensor's dtype decides
-        dtype = (input if isinstance(input, Tensor) else other).array.dtype
+    elif isinstance(input, Tensor):    # a number: the tensor's dtype decides
+        dtype = input.array.dtype
+    elif isinstance(other, Tensor):
+        dtype = other.array.dtype
+    else:                              # two numbers (div(2, 3)): the default float dtype
+        dtype = default_float()
     if dtype.kind != "f":
         dtype = default_float()
     return tuple(v.to(dtype) if isinstance(v, Tensor) else Tensor._of(weak_scalar(v, dtype))
@@ -133,14 +137,41 @@ def float_only_operands(fn, input, other, kernel):
     return input.to(dtype), other.to(dtype)
 
 
+# the forms torch's argument parser lists when none matches: a number only second
+# (comparisons, fmod, copysign), or first too (pow, remainder, bitwise ops, xlogy)
+TENSOR_FIRST = ("(Tensor input, Tensor other, *, Tensor out = None)",
+                "(Tensor input, Number other, *, Tensor out = None)")
+
+
+def number_first(other="other", out=False):
+    """The forms of a function that also takes a number first (``pow(2, t)``)."""
+    return (f"(Tensor input, Tensor {other}, *, Tensor out = None)",
+            f"(Number self, Tensor {other}{', *, Tensor out = None' if out else ''})",
+            f"(Tensor input, Number {other}, *, Tensor out = None)")
+
+
+def invalid_arguments(fn, args, forms=TENSOR_FIRST):
+    """torch's TypeError for arguments that match none of ``fn``'s ``forms``:
+    ``eq() received an invalid combination of arguments - got (int, Tensor), but expected
+    one of: ...``."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    listed = "".join(f" * {form}\n" for form in forms)
+    return TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{listed}")
+
+
 def tensor_first(fn, input, other):
     """torch's TypeError for ``fn(number, tensor)`` where torch takes a number only as the
     second argument (fmod, copysign)."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(other).__name__}), but expected one "
-                        f"of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
-                        f" * (Tensor input, Number other, *, Tensor out = None)\n")
+        raise invalid_arguments(fn, (input, other))
+
+
+def refuse_two_numbers(fn, input, other, forms):
+    """torch's TypeError for ``fn(number, number)`` where a number may come first but not
+    both (pow, remainder, bitwise ops)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise invalid_arguments(fn, (input, other), forms)
 
 
 def half_by_scalar(op, input, other):
@@ -173,8 +204,10 @@ def half_scalar(input, other):
 
 def operands(a, b):
     """``a`` and ``b`` as Tensors of the dtype torch gives their result (either may be a
-    number; at least one is a Tensor)."""
+    number; two numbers, as torch's add(2, 3.5), give the first the dtype it has alone)."""
     if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor) and _is_number(a) and _is_number(b):
+            return operands(Tensor._of(np.asarray(a, dtype=number_dtype(a))), b)
         a = as_operand(a, b)
     else:
         b = as_operand(b, a)
@@ -253,7 +286,12 @@ def sub(input, other, *, alpha=1):
 
 
 def rsub(input, other, *, alpha=1):
-    """``other − alpha · input`` (sub with its operands swapped)."""
+    """``other − alpha · input`` (sub with its operands swapped); ``input`` a Tensor, as
+    torch's."""
+    if not isinstance(input, Tensor):
+        raise invalid_arguments("rsub", (input, other), (
+            "(Tensor input, Tensor other, *, Number alpha = 1)",
+            "(Tensor input, Number other, Number alpha = 1)"))
     return sub(other, input, alpha=alpha)
 
 
@@ -307,6 +345,7 @@ def remainder(input, other):
         raise not_implemented("remainder_cpu", bool)
     _integer_divisor(a, b)
     if isinstance(input, numbers.Number):   # remainder(Scalar, Tensor): no derivative in torch
+        refuse_two_numbers("remainder", input, other, number_first())
         return RemainderOfNumber.apply(a, b)
     return Remainder.apply(a, b)
 
@@ -342,6 +381,7 @@ def pow(input, exponent):
             input = input.to(weak_scalar(exponent, input.dtype).dtype if kind == "b" else
                              result_type(input.array, weak_scalar(exponent, input.dtype)))
         return ops.PowScalar.apply(input, exponent)
+    refuse_two_numbers("pow", input, exponent, number_first("exponent", out=True))
     a, b = operands(input, exponent)
     if a.dtype == bool:
         raise not_implemented("pow", bool)
@@ -420,14 +460,23 @@ def clamp(input, min=None, max=None):
     return ops.Clamp.apply(input.to(dtype), lo, hi)
 
 
+def _clamp_forms(bound):
+    return (f"(Tensor input, Tensor {bound}, *, Tensor out = None)",
+            f"(Tensor input, Number {bound}, *, Tensor out = None)")
+
+
 @tensor_method
 def clamp_min(input, min):
+    if not isinstance(input, Tensor):
+        raise invalid_arguments("clamp_min", (input, min), _clamp_forms("min"))
     return named(clamp(input, min=min),
                  "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0", input)
 
 
 @tensor_method
 def clamp_max(input, max):
+    if not isinstance(input, Tensor):
+        raise invalid_arguments("clamp_max", (input, max), _clamp_forms("max"))
     return named(clamp(input, max=max),
                  "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0", input)
 
@@ -483,8 +532,10 @@ def _is_number(value):
 Tensor.where = lambda self, condition, other: where(condition, self, other)
 
 
-def _compare(fn, name):
+def compare_function(fn, name):
     def compare(input, other):
+        if not isinstance(input, Tensor):    # (a number only second, as torch)
+            raise invalid_arguments(name, (input, other))
         # in the dtype torch compares in: a number in the tensor's (uint8 == 257 is == 1, as
         # torch), int64 against float32 in float32
         if isinstance(other, (Tensor, numbers.Number)) and not isinstance(other, np.ndarray):
@@ -499,9 +550,9 @@ def _compare(fn, name):
     return tensor_method(compare)
 
 
-eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
-lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
-gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
+eq, ne = compare_function(np.equal, "eq"), compare_function(np.not_equal, "ne")
+lt, le = compare_function(np.less, "lt"), compare_function(np.less_equal, "le")
+gt, ge = compare_function(np.greater, "gt"), compare_function(np.greater_equal, "ge")
 
 
 @tensor_method

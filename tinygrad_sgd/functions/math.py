@@ -14,8 +14,8 @@ from ..dtypes import default_float
 from ..ops import math as M
 from ..ops.elementwise import Fmax, Fmin, Maximum, Minimum
 from ..tensor import Tensor, tensor_method
-from .elementwise import (float_input, float_only_operands, float_operands, not_implemented,
-                          operands, promote, require_tensor, require_tensors, result_type,
+from .elementwise import (float_input, float_only_operands, float_operands, invalid_arguments,
+                          not_implemented, number_first, operands, promote, require_tensor, require_tensors, result_type,
                           tensor_first, torch_dtype_name, values)
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
@@ -306,7 +306,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|input − other| ≤ atol + rtol·|other|`` elementwise (or equal, inf included),
     computed as torch does (integers: the tolerance in the default float dtype)."""
-    require_tensor(other, "isclose")
+    require_tensors("isclose", input, other)
     if input.dtype != other.dtype:
         raise RuntimeError(f"{torch_dtype_name(input.dtype)} did not match "
                            f"{torch_dtype_name(other.dtype)}")
@@ -334,6 +334,7 @@ def _isclose(a, b, rtol, atol, equal_nan):
 @tensor_method
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if :func:`isclose` holds everywhere (a Python bool)."""
+    require_tensors("allclose", input, other)
     return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
 
 
@@ -361,6 +362,10 @@ def logical_not(input):
 
 # ---------------------------------------------------------------------------- bitwise
 def _integers(input, other, kernel, allow_bool=True):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        name = {"lshift_cpu": "bitwise_left_shift", "rshift_cpu": "bitwise_right_shift"}.get(
+            kernel, kernel[:-len("_cpu")])
+        raise invalid_arguments(name, (input, other), number_first())
     a, b = operands(input, other)
     if a.dtype.kind == "f" or (a.dtype == bool and not allow_bool):
         raise not_implemented(kernel, a.dtype)

@@ -13,7 +13,7 @@ import numpy as np
 from ..dtypes import checked_scalar
 from ..tensor import Tensor, tensor_method
 from ..ops.math import Addcdiv, Addcmul
-from .elementwise import (ge, gt, le, lt, ne, not_implemented, require_tensors, result_type,
+from .elementwise import (compare_function, not_implemented, require_tensors, result_type,
                           where)
 from .math import lerp
 from .reduce import norm
@@ -258,37 +258,17 @@ Tensor.stride = _stride
 @tensor_method
 def equal(input, other):
     """True if same shape and equal values (NaN ≠ NaN; dtypes may differ, as torch)."""
+    require_tensors("equal", input, other)
     return input.shape == other.shape and bool(np.array_equal(input.array, other.array))
 
 
-@tensor_method
-def not_equal(input, other):
-    """Alias of :func:`ne`."""
-    return ne(input, other)
-
-
-@tensor_method
-def greater(input, other):
-    """Alias of :func:`gt`."""
-    return gt(input, other)
-
-
-@tensor_method
-def greater_equal(input, other):
-    """Alias of :func:`ge`."""
-    return ge(input, other)
-
-
-@tensor_method
-def less(input, other):
-    """Alias of :func:`lt`."""
-    return lt(input, other)
-
-
-@tensor_method
-def less_equal(input, other):
-    """Alias of :func:`le`."""
-    return le(input, other)
+# torch's aliases of ne, gt, ge, lt, le: the same comparisons, each named as itself in
+# torch's messages (``greater() received an invalid combination of arguments ...``)
+not_equal = compare_function(np.not_equal, "not_equal")
+greater = compare_function(np.greater, "greater")
+greater_equal = compare_function(np.greater_equal, "greater_equal")
+less = compare_function(np.less, "less")
+less_equal = compare_function(np.less_equal, "less_equal")
 
 
 @tensor_method
@@ -367,14 +347,22 @@ def is_same_size(input, other):
 
 def _sum_to_size(self, *size):
     """The sum of ``self`` over the dims where ``size`` has 1 or nothing (the adjoint of
-    expanding ``size`` to ``self``'s shape); differentiable."""
-    from ..autograd import sum_to_shape
+    expanding ``size`` to ``self``'s shape); differentiable. As torch's ``sum_to``: a
+    ``sum`` (so bool and integer tensors become int64) when there is something to sum or
+    ``size`` is ``()``; ``self`` itself when there is nothing to sum."""
     size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
     shape = tuple(self.shape)
     lead = len(shape) - len(size)
     if lead < 0 or any(s != d and s != 1 for s, d in zip(size, shape[lead:])):
         raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
-    return sum_to_shape(self, size)
+    if not size:
+        return self.sum()
+    dims = tuple(range(lead)) + tuple(lead + i for i, (s, d) in
+                                      enumerate(zip(size, shape[lead:])) if s == 1 and d != 1)
+    if not dims:
+        return self
+    out = self.sum(dims, keepdim=True)
+    return out.view(size) if lead else out
 
 
 Tensor.sum_to_size = _sum_to_size

@@ -98,7 +98,7 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
                            "(Could this error message be improved?  If so, please report an "
                            "enhancement request to PyTorch.)")
     out = _F().group_norm(input, group, weight, bias, eps)
-    mean, rstd = _stats(input.reshape(N, group, -1), (2,), eps)
+    mean, rstd = _stats(input.reshape(N, group, C // group * HxW), (2,), eps)  # (N may be 0)
     return out, mean.reshape(N, group), rstd.reshape(N, group)
 
 

@@ -118,12 +118,44 @@ SAME_DTYPE = {
     "cummax": "expected scalar_type {i} but found {o}",
     "quantile": "quantile() out tensor must be same dtype as the input tensor",
     "nan_to_num": "nan_to_num: dtype of out: {o} should be same as input: {i}",
+    "gather": _EXPECTED, "multinomial": "multinomial expects Long tensor out, got: {o}",
+    "take": "take(): self and out expected to have the same dtype, but got self.dtype = {i} "
+            "and out.dtype = {o}",
     **{unary: _FOUND for unary in "abs absolute neg negative sign sgn round floor ceil trunc "
                                   "fix frac clamp clip clamp_min clamp_max".split()},
 }
 SAME_DTYPE.update(amin=SAME_DTYPE["amax"], nanmedian=SAME_DTYPE["median"],
                   cummin=SAME_DTYPE["cummax"], logcumsumexp=SAME_DTYPE["cummax"],
                   nanquantile=SAME_DTYPE["quantile"])
+
+# functions whose ``out`` may share no memory with an input (torch's assert_no_overlap; the
+# elementwise ones, which allow ``out`` to be the input itself, are not checked here)
+NO_OVERLAP = frozenset("cat concat concatenate stack take gather index_select masked_select "
+                       "kthvalue max min".split())
+_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to "
+            "tensor refer to a single memory location. Please clone() the tensor before "
+            "performing the operation.")
+
+
+def check_no_overlap(name, out, args, kwargs):
+    """torch's RuntimeError where an ``out`` tensor shares memory with an input (max and min
+    only in their form with ``dim``, whose ``out`` is a tuple). As torch, only tensors whose
+    elements fill their memory span are compared (``x[:, :1]`` is not checked)."""
+    if name in ("max", "min") and not isinstance(out, (tuple, list)):
+        return
+    outs = [o.array for o in (out if isinstance(out, (tuple, list)) else [out])
+            if isinstance(o, Tensor) and _dense(o.array)]
+    for t in _tensors([*args, *kwargs.values()]):
+        if _dense(t.array) and any(np.may_share_memory(t.array, o) for o in outs):
+            raise RuntimeError(_OVERLAP)
+
+
+def _dense(array):
+    """Whether ``array``'s elements fill its memory span (torch's non-overlapping and dense:
+    any order of the strides, no gaps, no repeats)."""
+    span = array.itemsize + sum((n - 1) * abs(s) for n, s in zip(array.shape, array.strides))
+    return array.size > 0 and span == array.nbytes
+
 
 _C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
             "int16": "short int", "int32": "int", "int64": "long int", "float16": "c10::Half",
@@ -143,7 +175,7 @@ def _names(**dtypes):
 # those of them whose result has the input's dtype: checked before computing, as torch does
 # (abs of a bool tensor into a float ``out`` is its dtype error, not abs's refusal of bools)
 BY_INPUT_DTYPE = frozenset("abs absolute round floor ceil trunc fix sign sgn amax amin cummax "
-                           "cummin logcumsumexp median nanmedian nan_to_num".split())
+                           "cummin logcumsumexp median nanmedian nan_to_num take".split())
 
 
 def check_out_dtype(name, result, out, args, kwargs):
@@ -265,6 +297,8 @@ def with_out(fn, name=None, grad_name=""):
             kwargs = _in_out_dtype(name, out, args, kwargs)
         if name in BY_INPUT_DTYPE:
             check_out_dtype(name, None, out, args, kwargs)
+        if name in NO_OVERLAP:
+            check_no_overlap(name, out, args, kwargs)
         result = fn(*args, **kwargs)
         check_out_dtype(name, result, out, args, kwargs)
         if name == "mean" and isinstance(out, Tensor) and out.dtype.kind != "f":

@@ -19,6 +19,7 @@ from ..ops.elementwise import DivByCount
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
                           LogSumExp, Var, Std, Norm)
 from ..tensor import Tensor, tensor_method
+from .elementwise import invalid_arguments
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
            "logsumexp", "var", "std", "var_mean", "std_mean", "norm", "count_nonzero", "any",
@@ -143,6 +144,15 @@ def logsumexp(input, dim, keepdim=False):
 
 
 # ---------------------------------------------------------------------------- max and min
+def _tensor_first(op, input, second):
+    """torch's TypeError for max(2, t), min(2, 3): a number first matches no form."""
+    if not isinstance(input, Tensor):
+        raise invalid_arguments(op, (input, second), (
+            "(Tensor input, *, Tensor out = None)",
+            "(Tensor input, Tensor other, *, Tensor out = None)",
+            "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)"))
+
+
 def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op, other=None):
     if other is not None:           # torch.max(input, other=b): the elementwise maximum
         if dim is not None or keepdim:
@@ -151,6 +161,7 @@ def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op, other=None):
                             f"input, Tensor other)")
         dim = other
     if isinstance(dim, Tensor):     # torch.max(input, other): the elementwise maximum
+        _tensor_first(op, input, dim)
         return getattr(input, "maximum" if op == "max" else "minimum")(dim)
     if dim is None:
         if keepdim:
@@ -158,6 +169,7 @@ def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op, other=None):
                             f"(keepdim=bool), but expected () or (int dim, bool keepdim = "
                             f"False)")
         return all_op.apply(input)
+    _tensor_first(op, input, dim)
     d = one_dim(dim, input, op)
     check_not_empty(input, (d,), op)
     indices = arg_op.apply(input, d, True)
@@ -208,9 +220,11 @@ def aminmax(input, *, dim=None, keepdim=False):
     if dim is not None and (not isinstance(dim, (int, np.integer)) or isinstance(dim, bool)):
         raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
     dims = normalize_dims(dim, input.ndim, "aminmax")
-    if input.numel() == 0 and (dim is None or input.shape[dims[0]] == 0):
+    if input.numel() == 0 and dim is None:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
+    if input.ndim and input.shape[dims[0]] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     return return_types.aminmax(*(named(op.apply(input, dims, keepdim), "AminmaxBackward0",
                                         input) for op in (Amin, Amax)))   # (torch: one node)
 

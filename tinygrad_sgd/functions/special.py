@@ -15,8 +15,8 @@ from ..autograd.torch_names import named
 from ..kernels.special import c_gcd, c_lcm
 from ..ops import elementwise as E, special as S
 from ..tensor import Tensor, tensor_method
-from .elementwise import (float_input, float_operands, not_implemented, promote,
-                          require_tensor, require_tensors, values)
+from .elementwise import (float_input, float_operands, not_implemented, number_first, promote,
+                          refuse_two_numbers, require_tensors, values)
 from ..ops import math as M
 from .reduce import sum as _sum
 
@@ -136,10 +136,7 @@ def expit(input):
 
 # ---------------------------------------------------------------------------- two inputs
 def _pair(fn, input, other):
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(other).__name__}), but expected a "
-                        f"Tensor")
+    refuse_two_numbers(fn, input, other, number_first(out=True))
     return float_operands(input, other)
 
 
@@ -211,6 +208,7 @@ def float_power(input, exponent):
     """input ** exponent computed in float64 (the result is float64, as torch)."""
     def f64(v):
         return v.to(np.float64) if isinstance(v, Tensor) else float(v)
+    refuse_two_numbers("float_power", input, exponent, number_first("exponent", out=True))
     from .elementwise import pow
     return pow(f64(input), f64(exponent))
 
@@ -254,7 +252,7 @@ def nextafter(input, other):
 
 
 def _integer_pair(fn, name, input, other):
-    require_tensor(other, name)
+    require_tensors(name, input, other)
     a, b = promote(input, other)
     if a.dtype.kind not in "iu":
         raise not_implemented(f"{name}_cpu", a.dtype)

@@ -40,9 +40,11 @@ def check_input(op, x, dims, kernel=None, allowed="f"):
     return x.ndim == dims + 1
 
 
-def ntuple(value, n, name, op):
+def ntuple(value, n, name, op, single=False):
     """An int or an n-sequence of ints as an n-tuple (a wrong length is torch's RuntimeError;
-    a float or str element, as a layer built with one passes it, torch's TypeError first)."""
+    a float or str element, as a layer built with one passes it, torch's TypeError first).
+    ``single``: a one-element sequence is repeated too, as torch's argument parser does for
+    the ``int[n]`` arguments of its native functions (``max_pool2d(x, (3,))``, convolution)."""
     for pos, v in enumerate(value if isinstance(value, (tuple, list)) else (value,)):
         if isinstance(v, (str, float)):
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found "
@@ -51,8 +53,12 @@ def ntuple(value, n, name, op):
         try:
             return pair(value, name, op)
         except ValueError as e:
+            if single and len(value) == 1:
+                return pair(value[0], name, op)
             raise ShapeError(str(e)) from None
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    if single and len(items) == 1:
+        items = items * n
     if len(items) != n:
         raise ShapeError(f"{op}: {name} must be an int or a {n}-tuple of ints, got {value!r}")
     return tuple(pair((v, v), name, op)[0] for v in items)
@@ -123,10 +129,26 @@ def _no_channels(x, weight, bias, stride, padding, dilation):
     return z.reshape((1,) * (2 + len(size))).expand((x.shape[0], 0) + size)
 
 
+def _conv_input(op, input, dims, weight, bias):
+    """:func:`check_input` for a convolution. torch convolves integers (we don't), so for an
+    integer input and weight a bias of another dtype is its RuntimeError about the bias."""
+    try:
+        return check_input(op, input, dims)
+    except TypeError:
+        if isinstance(input, Tensor) and isinstance(weight, Tensor) and \
+                isinstance(bias, Tensor) and weight.dtype == input.dtype != bias.dtype:
+            from ...functions.out import _C_NAMES
+            names = [_C_NAMES.get(t.array.dtype.name, t.array.dtype.name) for t in (input, bias)]
+            raise DTypeError("Input type ({}) and bias type ({}) should be the same"
+                             .format(*names)) from None
+        raise
+
+
 def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
-    unbatched = check_input(op, input, dims)
+    unbatched = _conv_input(op, input, dims, weight, bias)
     _check_weight(op, input, weight, bias, dims, groups)
-    stride, dilation = ntuple(stride, dims, "stride", op), ntuple(dilation, dims, "dilation", op)
+    stride, dilation = (ntuple(stride, dims, "stride", op, single=True),
+                        ntuple(dilation, dims, "dilation", op, single=True))
     x = input.unsqueeze(0) if unbatched else input
     extra = (0,) * dims
     if isinstance(padding, str):
@@ -136,7 +158,7 @@ def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
         padding, extra = ((0,) * dims, extra) if padding == "valid" else \
             _same_padding(op, weight, stride, dilation, dims)
     else:
-        padding = ntuple(padding, dims, "padding", op)
+        padding = ntuple(padding, dims, "padding", op, single=True)
     if any(extra):     # the odd one out of 'same' padding, on the right
         pads = [p for e in reversed(extra) for p in (0, e)]
         x = ConstantPadNd.apply(x, tuple(pads), 0)
@@ -185,7 +207,8 @@ def _conv_transpose(op, dims, input, weight, bias, stride, padding, output_paddi
     unbatched = check_input(op, input, dims)
     _check_weight(op, input, weight, bias, dims, groups, transposed=True)
     stride, padding, output_padding, dilation = (
-        ntuple(v, dims, name, op) for v, name in ((stride, "stride"), (padding, "padding"),
+        ntuple(v, dims, name, op, single=True) for v, name in ((stride, "stride"),
+                                                             (padding, "padding"),
                                                   (output_padding, "output_padding"),
                                                   (dilation, "dilation")))
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
@@ -261,9 +284,10 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ``stride``, ``padding`` ('valid', 'same', an int or a triple), ``dilation`` as conv2d. Made
     of conv2d calls, one per depth tap (see :func:`_depth_taps`)."""
     op = "conv3d"
-    unbatched = check_input(op, input, 3)
+    unbatched = _conv_input(op, input, 3, weight, bias)
     _check_weight(op, input, weight, bias, 3, groups)
-    stride, dilation = ntuple(stride, 3, "stride", op), ntuple(dilation, 3, "dilation", op)
+    stride, dilation = (ntuple(stride, 3, "stride", op, single=True),
+                        ntuple(dilation, 3, "dilation", op, single=True))
     x = input.unsqueeze(0) if unbatched else input
     extra = (0, 0, 0)
     if isinstance(padding, str):
@@ -273,7 +297,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         padding, extra = ((0, 0, 0), extra) if padding == "valid" else \
             _same_padding(op, weight, stride, dilation, 3)
     else:
-        padding = ntuple(padding, 3, "padding", op)
+        padding = ntuple(padding, 3, "padding", op, single=True)
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
         raise ShapeError(f"{op}: stride and dilation must be >= 1 and padding >= 0, got stride "
                          f"{stride}, padding {padding}, dilation {dilation}")
@@ -328,7 +352,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     unbatched = check_input(op, input, 3)
     _check_weight(op, input, weight, bias, 3, groups, transposed=True)
     stride, padding, output_padding, dilation = (
-        ntuple(v, 3, name, op) for v, name in ((stride, "stride"), (padding, "padding"),
+        ntuple(v, 3, name, op, single=True) for v, name in ((stride, "stride"),
+                                                             (padding, "padding"),
                                                (output_padding, "output_padding"),
                                                (dilation, "dilation")))
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:

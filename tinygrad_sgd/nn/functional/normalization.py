@@ -84,9 +84,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     An empty batch gives an empty output (zero gradients for weight and bias) and leaves the
     running statistics as they are, as torch."""
     check_kernel(input, "batch_norm", "batch_norm")
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
-    C = input.shape[1]
+    if input.ndim == 0:                 # (torch reads the channel count from input.shape[1])
+        raise IndexError("tuple index out of range")
+    if input.ndim == 1 and input.numel():
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got "
+                         "1)")
     if training and int(np.prod((input.shape[0],) + input.shape[2:], dtype=np.int64)) == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input "
                          f"size torch.Size({list(input.shape)})")
@@ -97,6 +99,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if bias is not None:
             out = out + _like(bias, input)[0]
         return out
+    C = input.shape[1]
     for what, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != C:

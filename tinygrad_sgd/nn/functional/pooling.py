@@ -7,6 +7,8 @@ average pooling, is in :mod:`.pooling_more`.) Adaptive average pooling is an ave
 input evenly, else a resampling along each axis (:mod:`ops.resample`).
 Argument mistakes raise :class:`ShapeError` (torch's ``RuntimeError``, also a ``ValueError``).
 """
+# house: long file — torch's max and average pooling in 1-D, 2-D and 3-D share their argument
+# checks (torch's messages, in torch's order) here; LP pooling is already in pooling_more.
 import numpy as np
 
 from ... import ops
@@ -38,13 +40,29 @@ def _as_2d(op, dims, input, *args, kernel=None, allowed="f"):
     (N, C, 1, L), with kernel (1, k), stride (1, s), padding (0, p), dilation (1, d).
     ``kernel``, ``allowed``: the dtypes torch pools (see :func:`.conv.check_input`)."""
     unbatched = check_input(op, input, dims, kernel, allowed)
+    if input.array.size == 0:
+        _refuse_empty(op, dims, input, unbatched)
     x = input.unsqueeze(0) if unbatched else input
     if dims == 1:
         x = x.unsqueeze(2)
         args = [(lead,) + ntuple(v, 1, name, op) for lead, (v, name) in zip((1, 1, 0, 1), args)]
     else:
-        args = [ntuple(v, 2, name, op) for v, name in args]
+        args = [ntuple(v, 2, name, op, single=True) for v, name in args]
     return x, unbatched, args
+
+
+def _refuse_empty(op, dims, input, unbatched):
+    """torch's error for an empty channel or spatial dim (an empty batch is pooled)."""
+    shape = list(input.shape)
+    if 0 not in shape[0 if unbatched else 1:]:
+        return
+    if op == "max_pool1d":
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{shape}")
+    if dims == 1:                   # (torch's avg_pool1d is avg_pool2d of (N, C, 1, L))
+        shape.insert(-1, 1)
+    raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
+                       f"for input, but got:{shape}")
 
 
 def _back(out, dims, unbatched):
@@ -325,7 +343,7 @@ def _flat(positions, H, W):
 def _pool3d_args(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     """The 3-D window's (k, s, p, d) triples and output size, checked as torch checks them."""
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
-    k, s, p, d = (ntuple(v, 3, name, op) for v, name in
+    k, s, p, d = (ntuple(v, 3, name, op, single=True) for v, name in
                   ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding"),
                    (dilation, "dilation")))
     if min(k) < 1 or min(s) < 1 or min(d) < 1 or min(p) < 0:
