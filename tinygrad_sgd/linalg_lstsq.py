@@ -17,7 +17,8 @@ import numpy as np
 from .autograd import Function
 from .functions.reduce import torch_name
 from .linalg_solvers import raise_for_info, return_types
-from .ops.decompositions import Pinv, pinv_backward, _inverse_above
+from .autograd.torch_names import named
+from .ops.decompositions import BesideOutput, Pinv, pinv_backward, _inverse_above
 from .tensor import Tensor
 
 __all__ = ["lstsq", "LstsqSolution"]
@@ -152,8 +153,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     empty = Tensor._of(np.zeros((0,), A.dtype))
     if m > n and driver != "gelsy" and (driver == "gels" or np.all(rank == n)):
         residuals = ((A @ x - b) ** 2).sum(-2)      # (a vector B keeps its column: (…, 1))
-    else:
-        residuals = empty
+    else:                                           # (torch's node's output all the same: it
+        residuals = BesideOutput.apply(A, B, value=empty.array)   # requires grad, no gradient)
+    residuals = named(residuals, "LinalgLstsqBackward0")
     return return_types.linalg_lstsq(
         x.squeeze(-1) if vector else x, residuals,
         Tensor._of(np.zeros((0,), np.int64)) if driver == "gels" else Tensor._of(rank),

@@ -14,8 +14,9 @@ import numpy as np
 from .printing import return_type
 from .functions import cat, where
 from .functions.reduce import torch_name
+from .autograd.torch_names import named
 from .ops.decompositions import (LinAlgError, Inverse, Det, LogAbsDet, Solve, SolveTriangular,
-                                 Cholesky, QrFactor, EighFactor, MatrixExp, Pinv)
+                                 Cholesky, QrFactor, EighFactor, MatrixExp, Pinv, BesideOutput)
 from .ops.distance import SvdFactor
 from .tensor import Tensor
 
@@ -102,10 +103,12 @@ def det(A):
 
 
 def slogdet(A):
-    """(sign, log |det A|); a singular matrix gives (0, −inf). The sign has no gradient."""
+    """(sign, log |det A|); a singular matrix gives (0, −inf). The sign requires grad with
+    A (as torch's) but sends no gradient back."""
     check_matrix(A, "linalg.slogdet")
     sign = np.linalg.slogdet(A.array)[0].astype(A.dtype)
-    return return_types.linalg_slogdet(Tensor._of(sign), LogAbsDet.apply(A))
+    sign = named(BesideOutput.apply(A, value=sign), "LinalgSlogdetBackward0")
+    return return_types.linalg_slogdet(sign, LogAbsDet.apply(A))
 
 
 # ----------------------------------------------------------------------------- solves

@@ -200,6 +200,10 @@ def default(cls, func, types, args=(), kwargs=None):
         kwargs = {}
     if not all(issubclass(cls, t) for t in types):
         return NotImplemented
+    if _from_torch(func):             # PyTorch itself handed it over (a torch module or
+        func = _ours(func)            # function called on our Tensors): the library's own
+        if func is None:              # function of that name — calling torch's would hand
+            return NotImplemented     # it back here forever
     previous = state.level
     state.level = max(previous, 1)
     try:
@@ -209,6 +213,37 @@ def default(cls, func, types, args=(), kwargs=None):
         return convert(ret, cls)
     finally:
         state.level = previous
+
+
+# the C modules torch's builtins report (``torch._C._linalg.linalg_norm``) → ours, by prefix
+_TORCH_C = {"torch._C._linalg": ("linalg", "linalg_"), "torch._C._special": ("special", "special_"),
+            "torch._C._fft": ("fft", "fft_"), "torch._C._nn": ("nn.functional", ""),
+            "torch._C._VariableFunctions": ("", ""), "torch": ("", ""),
+            "torch.functional": ("", "")}
+
+
+def _from_torch(func):
+    """Whether ``func`` is PyTorch's own (``torch.pairwise_distance``, ``F.relu``): PyTorch
+    calls a ``__torch_function__`` it finds on an argument's type, ours too."""
+    module = getattr(func, "__module__", None)
+    return isinstance(module, str) and (module == "torch" or module.startswith("torch."))
+
+
+def _ours(func):
+    """The library's function for PyTorch's ``func`` (same name in the matching module:
+    ``torch.nn.functional.relu`` → ``tinygrad_sgd.nn.functional.relu``), or None."""
+    import importlib
+    module, name = func.__module__, getattr(func, "__name__", "")
+    if module in _TORCH_C:
+        where, prefix = _TORCH_C[module]
+        if not name.startswith(prefix):
+            return None
+        module, name = "torch" + ("." + where if where else ""), name[len(prefix):]
+    try:
+        found = getattr(importlib.import_module("tinygrad_sgd" + module[len("torch"):]), name)
+    except (ImportError, AttributeError):
+        return None
+    return found if callable(found) and not _from_torch(found) else None
 
 
 def convert(ret, cls):

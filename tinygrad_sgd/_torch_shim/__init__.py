@@ -134,6 +134,10 @@ MODULES = {
         "_disabled_torch_function_impl", "_is_torch_function_enabled",
         "_is_torch_function_all_disabled"})),
     "torch.special": Row("tinygrad_sgd.special"),
+    "torch.signal": Row("tinygrad_sgd.signal"),
+    "torch.signal.windows": Row("tinygrad_sgd.signal.windows", only=frozenset({
+        "bartlett", "blackman", "cosine", "exponential", "gaussian", "general_cosine",
+        "general_hamming", "hamming", "hann", "kaiser", "nuttall"})),
     "torch.distributions": Row("tinygrad_sgd.distributions"),
     "torch.serialization": Row("tinygrad_sgd.serialization", only=frozenset({
         "save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",

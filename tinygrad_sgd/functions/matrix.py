@@ -76,7 +76,6 @@ def cholesky(input, upper=False):
 def cholesky_solve(input, input2, upper=False):
     """X with A·X = B for A = L·Lᵀ given its factor L = ``input2`` (Uᵀ·U if ``upper``) and
     B = ``input``: two triangular solves."""
-    L = _linalg()
     for name, t in (("b", input), ("A", input2)):
         if t.ndim < 2:
             raise RuntimeError(f"{name} should have at least 2 dimensions, but has {t.ndim} "
@@ -86,22 +85,32 @@ def cholesky_solve(input, input2, upper=False):
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
                            f"{torch_name(input.dtype)} and A of type {torch_name(input2.dtype)} "
                            f"instead.")
-    low = input2.mT if upper else input2
-    y = L.solve_triangular(low, input, upper=False)
-    return L.solve_triangular(low.mT, y, upper=True)
+    from ..ops.decompositions import CholeskySolve
+    from .elementwise import not_implemented
+    if input.dtype.kind != "f" or input.dtype == np.float16:
+        raise not_implemented("cholesky_solve_cpu", input.dtype)
+    if input2.shape[-1] != input2.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are "
+                           f"{input2.shape[-2]} by {input2.shape[-1]} matrices")
+    if input.shape[-2] != input2.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{input2.shape[-1]} by {input2.shape[-1]} but each b matrix is "
+                           f"{input.shape[-2]} by {input.shape[-1]}")
+    from .distance import broadcast_shape
+    broadcast_shape(input.shape[:-2], input2.shape[:-2])      # (torch's words if they don't fit)
+    return CholeskySolve.apply(input, input2, bool(upper))
 
 
 @tensor_method
 def cholesky_inverse(input, upper=False):
     """(L·Lᵀ)⁻¹ from the Cholesky factor L = ``input`` (Uᵀ·U if ``upper``)."""
     from ..linalg_solvers import check_matrix
-    L = _linalg()
+    from ..ops.decompositions import CholeskyInverse
+    from .elementwise import not_implemented
+    if input.ndim >= 2 and (input.dtype.kind != "f" or input.dtype == np.float16):
+        raise not_implemented("cholesky_inverse_out_cpu", input.dtype)
     check_matrix(input, "cholesky_inverse")
-    low = input.mT if upper else input
-    eye = Tensor._of(np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype),
-                                 input.shape).copy())
-    y = L.solve_triangular(low, eye, upper=False)
-    return L.solve_triangular(low.mT, y, upper=True)
+    return CholeskyInverse.apply(input, bool(upper))
 
 
 @tensor_method

@@ -18,37 +18,69 @@ __all__ = ["gradient"]
 
 def gradient(input, *, spacing=1, dim=None, edge_order=1):
     """``(∂input/∂x_d for d in dim)``: ``spacing`` is one number for every dim, a number per
-    dim, or per dim a 1-d tensor of the sample coordinates."""
-    if edge_order not in (1, 2):
-        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
-    dims = list(range(input.ndim)) if dim is None else (
-        [dim] if isinstance(dim, numbers.Integral) else list(dim))
-    dims = [normalize_dim(d, input.ndim, "gradient") for d in dims]
-    if isinstance(spacing, (numbers.Number, Tensor)) and not (
-            isinstance(spacing, Tensor) and spacing.ndim):
-        spacing = [spacing.item() if isinstance(spacing, Tensor) else spacing] * len(dims)
-    spacing = list(spacing)
-    if len(spacing) != len(dims):
-        given = ("since dim argument was not given" if dim is None else
-                 f"since dim argument was given as {dim}")
-        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or "
-                           f"a list of length equal to 'self.dim() = {len(dims)}', {given}, "
-                           f"but got a list of length {len(spacing)}")
-    for d in dims:
-        if input.shape[d] < edge_order + 1:
-            raise RuntimeError("torch.gradient expected each dimension size to be at least "
-                               "edge_order+1")
+    dim, or per dim a 1-d tensor of the sample coordinates. None (for ``spacing`` or ``dim``)
+    is the default, as in torch."""
+    dims = None if dim is None else [dim] if isinstance(dim, numbers.Integral) else list(dim)
+    spacing, listed = _spacing(spacing, input.ndim if dims is None else len(dims))
+    _check(input, listed, dims, edge_order)
+    dims = range(input.ndim) if dims is None else [d % input.ndim for d in dims]
     out = []
     for d, h in zip(dims, spacing):
         if isinstance(h, Tensor):
-            if h.ndim != 1 or h.shape[0] != input.shape[d]:
-                raise RuntimeError(f"torch.gradient expected each tensor to be a 1-d tensor of "
-                                   f"the size of the dim it gives coordinates for, got "
-                                   f"{list(h.shape)} for a dim of size {input.shape[d]}")
+            if h.ndim != 1:
+                raise RuntimeError(f"torch.gradient expected each element of spacing to have "
+                                   f"one dimension, but got an element with {h.ndim} "
+                                   f"dimensions!")
             out.append(_along_coordinates(input, d, h, edge_order))
         else:
             out.append(_uniform(input, d, h, edge_order))
     return tuple(out)
+
+
+def _spacing(spacing, count):
+    """(one spacing per dim, the length of ``spacing`` when it was given as a list, else
+    None): a number or a 0-d tensor stands for every dim; a list holds only numbers or only
+    1-d coordinate tensors (torch's overloads ``Scalar[]`` and ``Tensor[]``)."""
+    if spacing is None:
+        spacing = 1
+    if isinstance(spacing, numbers.Number) or (isinstance(spacing, Tensor) and not spacing.ndim):
+        return [spacing.item() if isinstance(spacing, Tensor) else spacing] * count, None
+    spacing = list(spacing)
+    if any(isinstance(h, Tensor) for h in spacing):
+        for i, h in enumerate(spacing):
+            if not isinstance(h, Tensor):
+                raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                                f"{type(h).__name__}")
+    return spacing, len(spacing)
+
+
+def _check(input, listed, dims, edge_order):
+    """torch's ``pre_check_gradient``, in its order."""
+    if input.dtype.name == "uint8":
+        raise RuntimeError("torch.gradient does not support uint8 input.")
+    if listed is not None and dims is None and listed != input.ndim:
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a "
+                           f"list of length equal to 'self.dim() = {input.ndim}', since dim "
+                           f"argument was not given, but got a list of length {listed}")
+    if listed is not None and dims is not None and listed != len(dims):
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or "
+                           f"it's spacing and dim arguments to have the same length, but got "
+                           f"a spacing argument of length {listed} and a dim argument of "
+                           f"length {len(dims)}.")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    seen = set()
+    for d in (range(input.ndim) if dims is None else dims):
+        if not input.ndim:
+            raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+        d = normalize_dim(d, input.ndim, "gradient")
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    for d in seen:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
 
 
 def _part(t, d, start, stop=None):
@@ -71,6 +103,10 @@ def _uniform(f, d, h, edge_order):
 def _along_coordinates(f, d, x, edge_order):
     shape = [1] * f.ndim
     shape[d] = -1
+    inner, samples = max(x.shape[0] - 2, 0), f.shape[d] - 2   # (torch's a·f[i−1] broadcasts
+    if inner != samples and 1 not in (inner, samples):       # one coefficient, as here)
+        raise RuntimeError(f"The size of tensor a ({inner}) must match the size of tensor b "
+                           f"({samples}) at non-singleton dimension {d}")
     dx = x[1:] - x[:-1]
     l, r = dx[:-1], dx[1:]
     a = (-r / (l * (l + r))).reshape(shape)

@@ -24,7 +24,8 @@ except where the array may be in one of the library's own layouts (convolution, 
 resampling results: contiguous tensors in torch; :func:`tinygrad_sgd.creation.torch_strides`).
 
 torch's ``normal``/``bernoulli``/``poisson`` of a tensor that requires grad give a result that
-requires grad with a gradient of zero; here the result is a constant (no graph).
+requires grad with a gradient of zero, as here (:mod:`tinygrad_sgd.ops.random`);
+``bernoulli(input, p)`` with a number ``p`` has a node whose backward raises, as torch's.
 """
 # house: long file — torch's random factories, their argument forms (randint's three spellings,
 # layout/device checks) and the memory-order draws they share are kept on one page
@@ -39,6 +40,9 @@ from ..creation import contiguous_strides, dim_order, like_strides, made_like, t
 from ..dtypes import default_float
 from ..kernels.layout import inverse_order
 from ..memory_layout import check_layout
+from ..autograd import is_grad_enabled
+from ..autograd.torch_names import named
+from ..ops.random import BernoulliSample, NormalSample, PoissonSample
 from ..tensor import Tensor, tensor_method
 from .inplace import inplace
 
@@ -296,13 +300,21 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if mean_t and not std_t:
         z = R.normal(mean.shape, 0.0, std, mean.dtype, generator)
-        return Tensor._of(z + mean.array)
+        return _sampled(NormalSample, z + mean.array, "NormalBackward1", mean)
     m = mean.array if mean_t else np.asarray(mean)
     s = std.array
     dt = np.result_type(m, s) if mean_t else s.dtype
     shape = np.broadcast_shapes(np.shape(m), s.shape)
     z = R.normal(shape, 0.0, 1.0, dt, generator)
-    return Tensor._of((z * s.astype(dt) + np.asarray(m).astype(dt)).astype(dt))
+    z = (z * s.astype(dt) + np.asarray(m).astype(dt)).astype(dt)
+    return _sampled(NormalSample, z, "NormalBackward3", mean, std) if mean_t else \
+        _sampled(NormalSample, z, "NormalBackward2", std)
+
+
+def _sampled(op, sample, name, *params):
+    """The drawn array as the result of ``op`` (:mod:`tinygrad_sgd.ops.random`) of the
+    parameter tensors: it requires grad when one does, with derivative 0, as torch's."""
+    return named(op.apply(*params, sample=sample), name)
 
 
 @tensor_method
@@ -311,8 +323,13 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
     or with probability ``p`` for every element when ``p`` is a number. The result is
     contiguous (torch's), drawn in index order."""
     if p is None:
-        return Tensor._of(R.bernoulli(input.array, generator=generator))
-    return Tensor._of(R.bernoulli(p, input.shape, input.dtype, generator))
+        return _sampled(BernoulliSample, R.bernoulli(input.array, generator=generator),
+                        "BernoulliBackward0", input)
+    out = Tensor._of(R.bernoulli(p, input.shape, input.dtype, generator))
+    if input.requires_grad and is_grad_enabled():    # torch: a node with no derivative
+        from ..ops import NoDerivative
+        out = NoDerivative.apply(out, input, what="aten::bernoulli")
+    return out
 
 
 @tensor_method
@@ -330,7 +347,7 @@ def poisson(input, generator=None) -> Tensor:
     """Poisson counts, one per rate in ``input`` (a float tensor), in its dtype:
     ``torch.poisson`` (torch's sampler, replayed draw for draw:
     :func:`tinygrad_sgd.random.distributions.poisson`)."""
-    return Tensor._of(R.poisson(input.array, generator))
+    return _sampled(PoissonSample, R.poisson(input.array, generator), "PoissonBackward0", input)
 
 
 # ---------------------------------------------------------------------------- in-place fills

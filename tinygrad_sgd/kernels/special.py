@@ -168,7 +168,8 @@ def c_erfc(x):
     """The C library's ``erfc`` (``math.erfc`` calls it), element by element (~0.1 µs each):
     torch's scalar kernels call ``std::erfc``, and Cody's erfc can be an ulp or two away."""
     x = np.asarray(x, dtype=np.float64)
-    return _c_erfc_ufunc(x).astype(np.float64) if x.size else x.copy()
+    # (np.asarray: on a 0-d array a frompyfunc ufunc returns a bare Python float)
+    return np.asarray(_c_erfc_ufunc(x), dtype=np.float64) if x.size else x.copy()
 
 
 @_quiet
@@ -547,7 +548,7 @@ def c_map(name, x):
     x = np.asarray(x, dtype=np.float64)
     if not x.size:
         return x.copy()
-    return np.frompyfunc(_c_math(name), 1, 1)(x).astype(np.float64)
+    return np.asarray(np.frompyfunc(_c_math(name), 1, 1)(x), dtype=np.float64)   # 0-d: a float
 
 
 def _polygamma_factor(n, T):

@@ -54,9 +54,10 @@ from .strided import *  # noqa: F401,F403  (as_strided)
 from .segment import *  # noqa: F401,F403  (segment_reduce)
 from .recurrent import *  # noqa: F401,F403  (fused LSTM and GRU cells)
 from .special_more import *  # noqa: F401,F403  (igamma, igammac)
+from .random import *  # noqa: F401,F403  (bernoulli, normal, poisson draws: derivative 0)
 from . import (products as _products, distance as _distance, special as _special,
                decompositions as _decompositions, lu as _lu, ctc as _ctc, strided as _strided,
-               recurrent as _recurrent, special_more as _special_more)
+               recurrent as _recurrent, special_more as _special_more, random as _random)
 
 __all__ = ["Add", "Sub", "Mul", "Div", "AddScaled", "SubScaled", "MulHalfByScalar", "DivHalfByScalar", "Neg", "PowScalar",
            "Pow", "Exp", "Log", "Sqrt", "Abs",
@@ -88,4 +89,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "AddScaled", "SubScaled", "MulHalfByScala
 __all__ += ["DropoutOp"] + _products.__all__ + _distance.__all__ + _special.__all__
 __all__ += _decompositions.__all__ + _lu.__all__ + _ctc.__all__ + _strided.__all__
 __all__ += ["SegmentReduce"]
-__all__ += _recurrent.__all__ + _special_more.__all__
+__all__ += _recurrent.__all__ + _special_more.__all__ + _random.__all__

@@ -1,6 +1,6 @@
 """Matrix functions with a backward of their own: inverse, determinant, log |det|, linear
 and triangular solves, Cholesky, QR and symmetric eigen factors, the matrix exponential and
-the pseudo-inverse. (The SVD factors are :class:`~tinygrad_sgd.ops.distance.SvdFactor`.)
+the pseudo-inverse, and the solve and inverse from a Cholesky factor. (The SVD factors are :class:`~tinygrad_sgd.ops.distance.SvdFactor`.)
 
 Every op acts on the last two dims (batch dims in front, broadcast where two operands meet)
 and every backward is written with these ops again, so it is differentiable again. A
@@ -10,12 +10,15 @@ formulas are linear in the factors' gradients, so the engine's sum is the whole 
 The NumPy helpers at the bottom (a batched LU and Cholesky that stop at the first zero pivot)
 are only used to report *which* batch element and pivot failed, as LAPACK's ``info``.
 """
+# house: long file — the matrix ops' backwards are written with one another (Solve,
+# SolveTriangular, CholeskySolve, Pinv) and share the NumPy solvers at the bottom: one page.
 import numpy as np
 
 from ..autograd import Function
 
 __all__ = ["LinAlgError", "Inverse", "Det", "LogAbsDet", "Solve", "SolveTriangular",
-           "Cholesky", "QrFactor", "EighFactor", "MatrixExp", "Pinv"]
+           "CholeskySolve", "CholeskyInverse", "Cholesky", "QrFactor", "BesideOutput",
+           "EighFactor", "MatrixExp", "Pinv"]
 
 
 class LinAlgError(RuntimeError):
@@ -161,6 +164,79 @@ class SolveTriangular(Function):
         keep = np.triu(np.ones((n, n), bool), int(self.unit)) if self.upper else \
             np.tril(np.ones((n, n), bool), -int(self.unit))
         return -(gb @ self.output().mT) * self.constant(keep.astype(a.dtype)), gb
+
+
+def _cholesky_solve(factor, b, upper):
+    """(L·Lᵀ)⁻¹·B for the lower triangle L of ``factor`` (Uᵀ·U, U its upper one, if
+    ``upper``): two triangular solves, as LAPACK's potrs."""
+    low = np.swapaxes(factor, -1, -2) if upper else factor
+    y = triangular_solve(low, b, False, False)
+    return triangular_solve(np.swapaxes(low, -1, -2), y, True, False)
+
+
+class CholeskySolve(Function):
+    """X = (L·Lᵀ)⁻¹·B from a Cholesky factor L (only its lower triangle read; with ``upper``
+    U's upper one, A = Uᵀ·U). The gradient w.r.t. the factor is torch's: a full matrix
+    (the unread triangle's entries get one too), C = G_B·Xᵀ + X·G_Bᵀ, −C·L (upper: −U·C)."""
+    inputs, rule = ("B", "L"), "X = (L·Lᵀ)⁻¹·B"
+    derivatives = ("dL/dB = (L·Lᵀ)⁻¹·g", "dL/dL = −(G_B·Xᵀ + X·G_Bᵀ)·L  (upper: −U·(…))")
+    grad_fn_name = "CholeskySolveBackward"
+
+    def forward(self, b, factor, upper=False):
+        self.upper = upper
+        self.save_for_backward(factor)
+        out = _cholesky_solve(factor.array, b.array, upper)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        (factor,) = self.saved_tensors
+        gb = CholeskySolve.apply(g, factor, self.upper)
+        if not self.needs_input_grad[1]:
+            return gb, None
+        common = gb @ self.output().mT
+        common = common + common.mT
+        return gb, -(factor @ common) if self.upper else -(common @ factor)
+
+
+class CholeskyInverse(Function):
+    """X = (L·Lᵀ)⁻¹ from a Cholesky factor L (only its lower triangle read; with ``upper``
+    U's, A = Uᵀ·U). The gradient is torch's, a full matrix (no triangle mask):
+    C = X·(g + gᵀ)·X, then −C·L (upper: −U·C)."""
+    inputs, rule = ("L",), "X = (L·Lᵀ)⁻¹"
+    derivatives = ("dL/dL = −X·(g + gᵀ)·X·L  (upper: −U·X·(g + gᵀ)·X)",)
+    grad_fn_name = "CholeskyInverseBackward"
+
+    def forward(self, factor, upper=False):
+        self.upper = upper
+        self.save_for_backward(factor)
+        eye = np.broadcast_to(np.eye(factor.shape[-1], dtype=factor.dtype), factor.shape)
+        out = _cholesky_solve(factor.array, eye, upper)
+        self.save_output(out)
+        return out
+
+    def backward(self, g):
+        (factor,) = self.saved_tensors
+        x = self.output()
+        common = x @ (g + g.mT) @ x
+        return -(factor @ common) if self.upper else -(common @ factor)
+
+
+class BesideOutput(Function):
+    """An output torch's node computes beside the differentiable one and sends no gradient
+    back through (slogdet's sign, lstsq's empty residuals): it requires grad when an input
+    does, and backward through it alone leaves the inputs' gradients undefined (None), as
+    torch's. ``value``: the array, computed by the caller."""
+    inputs, rule = ("A",), "z computed beside the op's other output (sign of det A, ...)"
+    derivatives = ("none: no gradient flows back (as torch)",)
+    op_name = "beside"
+
+    def forward(self, *inputs, value):
+        self.count = len(inputs)
+        return value
+
+    def backward(self, g):
+        return None if self.count == 1 else (None,) * self.count
 
 
 class Cholesky(Function):
