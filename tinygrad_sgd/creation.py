@@ -21,7 +21,7 @@ from .arguments import listed
 from .device import check_device
 from .dtypes import (as_array, cast, checked_scalar, default_float, number_dtype,
                      refuse_byte_order)
-from .errors import ShapeError
+from .errors import ShapeError, warn_level
 from .kernels import libm
 from .kernels.layout import dim_order, memory_order
 from .memory_layout import check_layout
@@ -247,7 +247,7 @@ def meshgrid(*tensors, indexing=None):
         tensors = tuple(tensors[0])
     if indexing is None:
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument.", UserWarning, stacklevel=2)
+                      "indexing argument.", UserWarning, stacklevel=warn_level(2))
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but '

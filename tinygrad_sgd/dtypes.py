@@ -8,6 +8,8 @@ import numbers
 
 import numpy as np
 
+from .errors import warn_level
+
 __all__ = ["DType", "as_dtype", "float16", "float32", "float64", "uint8", "int8", "int16",
            "int32", "int64", "bool_", "as_array", "promote", "default_float",
            "set_default_dtype", "get_default_dtype", "finfo", "iinfo", "promote_types",
@@ -482,7 +484,8 @@ def set_float32_matmul_precision(precision):
     if precision not in ("highest", "high", "medium"):
         import warnings
         warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
-                      f"setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+                      f"setFloat32MatmulPrecision call has no effect.",
+                      UserWarning, stacklevel=warn_level(2))
         return
     _MATMUL_PRECISION[0] = precision
 

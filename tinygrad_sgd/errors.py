@@ -29,6 +29,28 @@ def user_stacklevel():
     return level
 
 
+# the code of torch_function's dispatching wrappers, once installed: the frames they add
+# between a user and a public function
+WRAPPER_CODES = set()
+
+
+def warn_level(level):
+    """``warnings.warn``'s ``stacklevel=level`` for the caller, the frames of the dispatching
+    wrappers not counted (they sit between a user and every public function once a Tensor
+    subclass exists: see :mod:`tinygrad_sgd.torch_function`), so that the warning keeps
+    naming the line it named before."""
+    if not WRAPPER_CODES:
+        return level
+    frame, extra = sys._getframe(1), 0
+    for _ in range(level - 1):
+        frame = frame.f_back
+        while frame is not None and frame.f_code in WRAPPER_CODES:
+            frame, extra = frame.f_back, extra + 1
+        if frame is None:
+            break
+    return level + extra
+
+
 def refuse_grad_unless_float(t, who):
     """torch's refusal of requires_grad on a tensor that is not floating point; its words
     differ with the path (``who``: a factory's argument, ``requires_grad_()``, the setter)."""

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from .errors import warn_level
 from .device import check_device
 from .dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64,
                      legacy_sized_array, uint8)
@@ -125,7 +126,7 @@ def set_default_tensor_type(t, /):
         _warned_default_type = True
         warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please "
                       "use torch.set_default_dtype() and torch.set_default_device() as "
-                      "alternatives.", UserWarning, stacklevel=2)
+                      "alternatives.", UserWarning, stacklevel=warn_level(2))
     if isinstance(t, str):
         import importlib
         module, _, name = t.rpartition(".")

@@ -5,6 +5,7 @@ accelerator this library does not have (``pin_memory()`` fails as on a torch mac
 none)."""
 import warnings
 
+from .errors import warn_level
 from .tensor import Tensor, tensor_method
 
 __all__ = ["layout", "strided", "check_layout"]
@@ -59,7 +60,7 @@ def pin_memory(self, device=None):
     raises torch's RuntimeError (on a machine without one, torch does the same)."""
     if device is not None:
         warnings.warn("The argument 'device' of Tensor.pin_memory() is deprecated. Please do "
-                      "not pass this argument.", DeprecationWarning, stacklevel=2)
+                      "not pass this argument.", DeprecationWarning, stacklevel=warn_level(2))
         if str(device) == "cpu":
             raise RuntimeError("CPU device type not an accelerator.")
     raise RuntimeError("Cannot access accelerator device when none is available.")

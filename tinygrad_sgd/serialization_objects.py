@@ -40,6 +40,7 @@ class of the program that derives from *real* torch's ``nn.Module`` (torch impor
 same process) cannot hold our tensors: refused too — run the program with ``tinygrad-sgd
 run``, where ``torch`` is this library.
 """
+from .errors import warn_level
 import importlib
 import os
 import pickle
@@ -136,7 +137,7 @@ def weights_only_choice(weights_only, pickle_module):
     elif force_no and not_set:
         warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since "
                       "the`weights_only` argument was not explicitly passed to `torch.load`, "
-                      "forcing weights_only=False.", UserWarning, stacklevel=3)
+                      "forcing weights_only=False.", UserWarning, stacklevel=warn_level(3))
         weights_only = False
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is "

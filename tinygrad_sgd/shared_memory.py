@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from .errors import warn_level
 from . import versions
 from .tensor import Tensor, tensor_method
 
@@ -105,7 +106,7 @@ def share_memory_(self):
         warnings.warn("share_memory_(): something else still viewed this tensor's memory (a "
                       "view made under no_grad, .data, a NumPy array from .numpy(), a tensor "
                       "saved for backward): it keeps the old memory, not shared — make it "
-                      "after share_memory_()", UserWarning, stacklevel=2)
+                      "after share_memory_()", UserWarning, stacklevel=warn_level(2))
     return self
 
 

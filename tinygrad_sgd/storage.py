@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from .errors import warn_level
 from .tensor import Tensor
 
 __all__ = ["TypedStorage", "UntypedStorage"]
@@ -113,7 +114,7 @@ def _warn_typed_storage_removal():
                       "UntypedStorage will be the only storage class. This should only matter "
                       "to you if you are using storages directly.  To access UntypedStorage "
                       "directly, use tensor.untyped_storage() instead of tensor.storage()",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=warn_level(3))
 
 
 def storage(self):

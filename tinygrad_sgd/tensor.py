@@ -22,7 +22,7 @@ from .size import Size
 from .autograd.torch_names import torch_mode
 from .dtypes import as_array, as_dtype, default_float, legacy_numpy, legacy_sized_array, \
     _BY_NUMPY
-from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float
+from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float, warn_level
 from .autograd.grad_mode import _mode
 
 DETACH_VIEW = ("Can't detach views in-place. Use detach() instead. If you are using "
@@ -191,7 +191,7 @@ class Tensor:
         None. Only leaves (and non-leaves that called ``retain_grad()``) keep one: reading it
         on another non-leaf warns, as torch does."""
         if self._grad is None and self.grad_fn is not None and not self._retains_grad:
-            warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=2)
+            warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=warn_level(2))
         return self._grad
 
     @grad.setter
@@ -314,7 +314,7 @@ class Tensor:
             _warned_float = True
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
-                          UserWarning, stacklevel=2)
+                          UserWarning, stacklevel=warn_level(2))
         return float(self.item())
 
     def __int__(self):

@@ -19,10 +19,13 @@ it puts a dispatching wrapper (:func:`_function`, :func:`_operator`, :func:`_pro
 place of every public function of ``tinygrad_sgd``, ``tinygrad_sgd.nn.functional``,
 ``.linalg``, ``.special`` and of every Tensor method, operator and property — in those
 namespaces, in the torch shim's modules and in any module outside the library that imported
-one (``from tinygrad_sgd import add``). From then on each call checks its arguments' types
-(a plain Tensor, a number: one type test each) before running the function it wraps. The
-library's own calls inside a function go to the functions directly, as torch's C++ kernels do,
-so ``__torch_function__`` sees what the user called, not how the library computes it.
+one (``from tinygrad_sgd import add``) — one wrapper per function, so that aliases stay one
+object (``special.psi is digamma``). From then on each call checks its arguments' types
+(a plain Tensor, a number: one type test each) before running the function it wraps; the
+library's warnings count the wrapper's frame out (:func:`~tinygrad_sgd.errors.warn_level`),
+so that they still name the user's line. The library's own calls inside a function go to the
+functions directly, as torch's C++ kernels do, so ``__torch_function__`` sees what the user
+called, not how the library computes it.
 """
 # house: long file — the dispatch rule, the default __torch_function__ and the wrappers that
 # put them at every public entry are one mechanism, read together.
@@ -450,32 +453,49 @@ def install():
         return
     _installed = True
     import importlib
+    from .errors import WRAPPER_CODES    # (warn_level: a warning keeps naming the user's line)
+    WRAPPER_CODES.update(code for maker in (_function, _operator, _property, _iterate)
+                         for code in maker.__code__.co_consts if type(code) is types.CodeType)
     Tensor = _tensor()
     _QUIET.add(Tensor)
     prefix = "tinygrad_sgd"
-    made, by_id = {}, {}                 # (id, name) -> wrapper; id -> a wrapper of it
+    public = []                          # (module, space, name, function) in order
     for space in ("", "nn.functional.", "linalg.", "special."):
         module = importlib.import_module(prefix + ("." + space[:-1] if space else ""))
-        table = WRAPPED.setdefault(space, {})
-        for name, value in list(vars(module).items()):
-            if name.startswith("_") or type(value) is not types.FunctionType or \
-                    not value.__module__.startswith(prefix) or \
-                    (space == "" and name in _NOT_DISPATCHED):
-                continue
-            key = (id(value), name)
-            if key not in made:
-                made[key] = _function(value, name, _where(space, name, prefix))
-            by_id.setdefault(id(value), (value, made[key]))
-            table[name] = made[key]
-            setattr(module, name, made[key])
+        WRAPPED.setdefault(space, {})
+        public += [(module, space, name, value) for name, value in list(vars(module).items())
+                   if not name.startswith("_") and type(value) is types.FunctionType and
+                   value.__module__.startswith(prefix) and
+                   not (space == "" and name in _NOT_DISPATCHED)]
+    # one wrapper per function, however many names it has (special.psi is digamma, as
+    # before): named as the function where one of its names is its own, else by the first
+    named = {}
+    for module, space, name, value in public:
+        if id(value) not in named or name == value.__name__ != named[id(value)][1]:
+            named[id(value)] = space, name
+    by_id = {}                           # id -> (function, its wrapper)
+    for module, space, name, value in public:
+        if id(value) not in by_id:
+            by_id[id(value)] = value, _function(value, named[id(value)][1],
+                                                _where(*named[id(value)], prefix))
+        WRAPPED.setdefault(space, {})[name] = by_id[id(value)][1]
+        setattr(module, name, by_id[id(value)][1])
     table = WRAPPED.setdefault("Tensor", {})
+    methods = {}          # id -> the one wrapper of a method with several names (clip, clamp)
     for name, value in list(vars(Tensor).items()):
         if isinstance(value, property) and not name.startswith("_"):
             setattr(Tensor, name, _property(value, name, prefix))
             table[name] = Tensor.__dict__[name]
         elif type(value) is types.FunctionType and name not in _TENSOR_SKIP and (
-                name in _BINARY or name in _UNARY or not name.startswith("_")):
-            table[name] = _operator(value, name, prefix)
+                name in _BINARY or name in _UNARY):        # (an operator's name says what
+            table[name] = _operator(value, name, prefix)   # it hands over: one each)
+        elif type(value) is types.FunctionType and name not in _TENSOR_SKIP and \
+                not name.startswith("_"):
+            if id(value) not in methods:
+                own = value.__name__
+                own = own if not own.startswith("_") and vars(Tensor).get(own) is value else name
+                methods[id(value)] = _operator(value, own, prefix)
+            table[name] = methods[id(value)]
     for name, wrapper in table.items():
         if not isinstance(wrapper, property):
             setattr(Tensor, name, wrapper)

@@ -11,6 +11,7 @@
   ``register_multi_grad_hook`` (with :mod:`.graph_task`: the backward run in progress);
 * :mod:`.inference` — inference tensors (``inference_mode``) and what they refuse.
 """
+from ..errors import warn_level
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         module_scope, _mode)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
@@ -49,7 +50,7 @@ class Variable(metaclass=_VariableMeta):
         if volatile:
             import warnings
             warnings.warn("volatile was removed and now has no effect. Use `with "
-                          "torch.no_grad():` instead.", UserWarning, stacklevel=2)
+                          "torch.no_grad():` instead.", UserWarning, stacklevel=warn_level(2))
         if data is None:
             from ..creation import tensor
             data = tensor([])

@@ -8,6 +8,7 @@ import weakref
 
 import numpy as np
 
+from ..errors import warn_level
 from .function import _tensor_class
 from .grad_mode import _mode
 
@@ -136,4 +137,4 @@ def warn_create_graph():
                       "We recommend using autograd.grad when creating the graph to avoid this. "
                       "If you have to use this function, make sure to reset the .grad fields "
                       "of your parameters to None after use to break the cycle and avoid the "
-                      "leak.", UserWarning, stacklevel=4)
+                      "leak.", UserWarning, stacklevel=warn_level(4))

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from .grad_mode import _mode
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
@@ -33,7 +34,7 @@ class detect_anomaly:
         self.check_nan = check_nan
         self.prev = None
         warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
-                      "and should only be enabled for debugging.", stacklevel=2)
+                      "and should only be enabled for debugging.", stacklevel=warn_level(2))
 
     def __enter__(self):
         self.prev = _mode.anomaly, _mode.anomaly_check_nan
@@ -95,4 +96,4 @@ def warn_backward_failed(node) -> None:
     warnings.warn(f"Error detected in {node.name()}. " + (
         f"Traceback of forward call that caused the error:\n  {where}" if where else
         "No forward pass information available. Enable detect anomaly during forward pass "
-        "for more information."), stacklevel=4)
+        "for more information."), stacklevel=warn_level(4))

@@ -14,10 +14,13 @@ The core loop is short; what it does besides (hooks, ``retain_grad``, anomaly ch
 into the leaves' ``.grad`` as torch's AccumulateGrad, capturing gradients for
 ``autograd.grad``, the explainer's observer, freeing saved arrays) is in named helpers.
 """
+# house: long file — the walk and the two entry points that take torch's arguments
+# (autograd.backward, autograd.grad) with their checks are read together.
 import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from ..kernels.elementwise import sum_to_shape as sum_to_shape_array
 from . import anomaly
 from .function import Function, _tensor_class
@@ -350,7 +353,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     ``grad_variables`` is torch's deprecated name of ``grad_tensors``."""
     if grad_variables is not None:
         warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
-                      FutureWarning, stacklevel=2)
+                      FutureWarning, stacklevel=warn_level(2))
         if grad_tensors is not None:
             raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both "
                                "passed to `backward()`. Please only use `grad_tensors`.")
@@ -390,7 +393,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if not only_inputs:
         warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to "
                       "True). To accumulate gradient for other parts of the graph, please use "
-                      "torch.autograd.backward.", FutureWarning, stacklevel=2)
+                      "torch.autograd.backward.", FutureWarning, stacklevel=warn_level(2))
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")

@@ -13,7 +13,7 @@ from ..device import check_device
 from ..dtypes import as_dtype
 from ..size import Size
 from ..tensor import Tensor, tensor_method
-from .elementwise import not_implemented, result_type
+from .elementwise import not_implemented, require_tensors, result_type
 from .index import narrow, tensor_split
 from .products import _C_NAME, addmm, dot, matmul_not_for_bool, tensordot
 from .shape import _tensor_list, cat, expand, reshape
@@ -313,6 +313,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 @tensor_method
 def mm(input, mat2):
     """Matrix product of two 2-d tensors (no broadcasting: use matmul for batches)."""
+    if not isinstance(input, Tensor) or not isinstance(mat2, Tensor):
+        require_tensors("mm", input, mat2, names=("input", "mat2"))
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:

@@ -8,6 +8,7 @@ import functools
 import numbers
 import warnings
 
+from ..errors import warn_level
 from ..tensor import Tensor
 
 __all__ = ["NUMBER_FIRST"]
@@ -27,7 +28,8 @@ def _warn_once(name, number, operands):
     _warned.add(name)
     warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number {number}, "
                   f"{operands})\nConsider using one of the following signatures instead:\n"
-                  f"\t{name}({operands}, *, Number {number} = 1)", UserWarning, stacklevel=3)
+                  f"\t{name}({operands}, *, Number {number} = 1)",
+                  UserWarning, stacklevel=warn_level(3))
 
 
 def _number_first(name, method, number, operands):

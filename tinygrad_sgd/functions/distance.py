@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ShapeError, warn_level
 from ..ops.distance import Cross, Cdist, EuclideanDist
 from ..tensor import Tensor, tensor_method
 from .reduce import torch_name
@@ -110,7 +110,7 @@ def cross(input, other, dim=None):
                           "Please either pass the dim explicitly or simply use "
                           "torch.linalg.cross.\nThe default value of dim will change to agree "
                           "with that of linalg.cross in a future release.", UserWarning,
-                          stacklevel=2)
+                          stacklevel=warn_level(2))
         dim = next((i for i, n in enumerate(input.shape) if n == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")

@@ -150,11 +150,14 @@ def number_first(other="other", out=False):
             f"(Tensor input, Number {other}, *, Tensor out = None)")
 
 
-def invalid_arguments(fn, args, forms=TENSOR_FIRST):
+def invalid_arguments(fn, args, forms=TENSOR_FIRST, keywords=None):
     """torch's TypeError for arguments that match none of ``fn``'s ``forms``:
     ``eq() received an invalid combination of arguments - got (int, Tensor), but expected
-    one of: ...``."""
-    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    one of: ...`` (``keywords``: those passed by name, ``clamp(2, min=1)``: ``(int, min=int)``)."""
+    def kind(a):
+        return "Tensor" if isinstance(a, Tensor) else type(a).__name__
+    got = ", ".join([kind(a) for a in args] +
+                    [f"{k}={kind(v)}" for k, v in (keywords or {}).items()])
     listed = "".join(f" * {form}\n" for form in forms)
     return TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), but "
                      f"expected one of:\n{listed}")
@@ -443,6 +446,9 @@ Tensor.negative, Tensor.absolute = neg, abs
 def clamp(input, min=None, max=None):
     """Bounds are numbers or Tensors (broadcast, differentiable). Where min > max the result
     is max, as torch."""
+    if not isinstance(input, Tensor):     # (bounds shown as keywords, their usual form)
+        raise invalid_arguments("clamp", (input,), _CLAMP_FORMS,
+                                {k: v for k, v in (("min", min), ("max", max)) if v is not None})
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [None if v is None else as_operand(v, input) for v in (min, max)]
@@ -458,6 +464,10 @@ def clamp(input, min=None, max=None):
                               "clamp_max_scalar_cpu", bool)
     lo, hi = (None if v is None else checked_scalar(v, dtype) for v in (min, max))
     return ops.Clamp.apply(input.to(dtype), lo, hi)
+
+
+_CLAMP_FORMS = ("(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
+                "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
 
 
 def _clamp_forms(bound):

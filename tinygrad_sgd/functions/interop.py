@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import user_stacklevel, warn_level
 from .. import linalg
 from ..device import check_device
 from ..dtypes import default_float
@@ -33,7 +34,8 @@ def frobenius_norm(input, dim, keepdim=False):
     Deprecated in torch, which warns, as here."""
     warnings.warn("at::frobenius_norm is deprecated and it is just left for JIT compatibility. "
                   "It will be removed in a future PyTorch release. Please use "
-                  "`linalg.vector_norm(A, 2., dim, keepdim)` instead", UserWarning, stacklevel=2)
+                  "`linalg.vector_norm(A, 2., dim, keepdim)` instead",
+                  UserWarning, stacklevel=user_stacklevel())
     return linalg.vector_norm(input, 2, dim, keepdim)
 
 
@@ -44,7 +46,7 @@ def nuclear_norm(input, dim=None, keepdim=False):
     warnings.warn("at::nuclear_norm is deprecated and it is just left for JIT compatibility. "
                   "It will be removed in a future PyTorch release. Please use "
                   "`linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead", UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     if isinstance(dim, bool):
         dim, keepdim = None, dim
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
@@ -56,7 +58,7 @@ def range(start, end, step=1, *, dtype=None, layout=None, device=None, requires_
     warnings.warn("torch.range is deprecated and will be removed in a future release because "
                   "its behavior is inconsistent with Python's range builtin. Instead, use "
                   "torch.arange, which produces values in [start, end).", UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     check_device(device)
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
@@ -119,7 +121,7 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
                       "non-writable tensors. This means you can write to the underlying "
                       "(supposedly non-writable) buffer using the tensor. You may want to copy "
                       "the buffer to protect its data or make it writable before converting it "
-                      "to a tensor.", UserWarning, stacklevel=2)
+                      "to a tensor.", UserWarning, stacklevel=warn_level(2))
     return Tensor._of(array, requires_grad=requires_grad)
 
 

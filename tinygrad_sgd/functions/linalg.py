@@ -2,6 +2,7 @@
 from .. import ops
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, tensor_method
+from .elementwise import require_tensor
 from .products import _C_NAME      # torch's C names of dtypes in its products' messages
 from .products import matmul_not_for_bool
 
@@ -13,6 +14,8 @@ def matmul(input, other) -> Tensor:
     """Matrix product with torch's rules: 1-D operands are treated as a row (left) or a column
     (right) vector and that dimension is removed from the result; batch dims broadcast. One
     graph node (``matmul``) whatever the operands' dims."""
+    if not isinstance(input, Tensor):
+        require_tensor(input, "matmul", "input", 1)
     if isinstance(other, (int, float, bool)):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from ..printing import return_type
 from ..tensor import tensor_method
 
@@ -30,7 +31,7 @@ def lu(A, pivot=True, get_infos=False):
     a singular A either way, as torch). Deprecated in torch."""
     warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / "
                   "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.",
-                  UserWarning, stacklevel=2)
+                  UserWarning, stacklevel=warn_level(2))
     packed, pivots, info = _linalg_lu().lu_factor_ex(A, pivot=pivot)
     return _lu_with_info(packed, pivots, info) if get_infos else (packed, pivots)
 
@@ -48,7 +49,7 @@ def lu_solve(input, LU_data, LU_pivots):
                   "removed in a future PyTorch release.\nNote that torch.linalg.lu_solve has "
                   "its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be "
                   "replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)", UserWarning,
-                  stacklevel=2)
+                  stacklevel=warn_level(2))
     return _linalg_lu().lu_solve(LU_data, LU_pivots, input)
 
 

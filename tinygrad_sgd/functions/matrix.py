@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import user_stacklevel
 from ..printing import return_type
 from ..tensor import Tensor, tensor_method
 from .elementwise import where
@@ -61,7 +62,7 @@ def inverse(input):
 def cholesky(input, upper=False):
     """The Cholesky factor (deprecated in torch for torch.linalg.cholesky)."""
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
-                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+                  "removed in a future PyTorch release.", UserWarning, stacklevel=user_stacklevel())
     from ..linalg_solvers import _NOT_PD, check_matrix, cholesky_ex, raise_for_info
     from .elementwise import not_implemented
     check_matrix(input, "cholesky", floating=False)     # (torch's messages say "cholesky:")
@@ -155,7 +156,7 @@ def qr(input, some=True):
     """(Q, R) (deprecated in torch for torch.linalg.qr): ``some`` is mode 'reduced', else
     'complete'."""
     warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
-                  "future PyTorch release.", UserWarning, stacklevel=2)
+                  "future PyTorch release.", UserWarning, stacklevel=user_stacklevel())
     return _qr(*_linalg().qr(input, "reduced" if some else "complete"))
 
 
@@ -165,7 +166,7 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
     (deprecated in torch for torch.linalg.solve_triangular)."""
     warnings.warn("torch.triangular_solve is deprecated in favor of "
                   "torch.linalg.solve_triangular and will be removed in a future PyTorch "
-                  "release.", UserWarning, stacklevel=2)
+                  "release.", UserWarning, stacklevel=user_stacklevel())
     if input.ndim < 2:
         raise RuntimeError(f"torch.triangular_solve: Expected b to have at least 2 dimensions, "
                            f"but it has {input.ndim} dimensions instead")

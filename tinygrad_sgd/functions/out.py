@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from .. import autograd
 from ..dtypes import can_cast, default_float
 from ..tensor import Tensor
@@ -253,7 +254,7 @@ def write_out(name, result, out, warn=True):
                           f"PyTorch release outputs will not be resized unless they have zero "
                           f"elements. You can explicitly reuse an out tensor t by resizing it, "
                           f"inplace, to zero elements with t.resize_(0).", UserWarning,
-                          stacklevel=3)
+                          stacklevel=warn_level(3))
         out.array = np.empty(result.shape, out.array.dtype)
     out._bump_version_unchecked()
     np.copyto(out.array, result.array, casting="unsafe")

@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from .. import random as R
 from ..arguments import listed, shape_arg
 from ..creation import contiguous_strides, dim_order, like_strides, made_like, torch_strides
@@ -89,7 +90,7 @@ def get_rng() -> Generator:
     ``tinygrad_sgd.default_generator`` or ``generator=`` arguments."""
     warnings.warn("tinygrad_sgd.get_rng() is deprecated: it returns the default Generator "
                   "(tinygrad_sgd.default_generator); draw with tinygrad_sgd.rand/randint/... "
-                  "or pass generator=", DeprecationWarning, stacklevel=2)
+                  "or pass generator=", DeprecationWarning, stacklevel=warn_level(2))
     return R.default_generator
 
 

@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from .. import autograd, ops, versions
 from ..kernels import buffers
 from ..arguments import listed
@@ -140,7 +141,7 @@ def resize(self, *size, **keyword):
     """Deprecated in torch (a UserWarning): ``reshape`` that insists on the same number of
     elements (a new tensor; the same memory where a view can be made)."""
     size = listed("resize", size, keyword, "size")
-    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=warn_level(2))
     if math.prod(size) != self.array.size:
         raise RuntimeError(
             f"requested resize to {'x'.join(map(str, size))} ({math.prod(size)} elements in "

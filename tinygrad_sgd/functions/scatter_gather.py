@@ -17,7 +17,7 @@ from .. import autograd, ops
 from ..arguments import normalize_dim
 from ..autograd.torch_names import named
 from ..dtypes import checked_scalar
-from ..errors import ShapeError, user_stacklevel
+from ..errors import ShapeError, user_stacklevel, warn_level
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
 from ..tensor import Tensor, tensor_method
@@ -494,7 +494,7 @@ def where(condition, input=None, other=None):
         import warnings
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
                       "will be removed in a future version of PyTorch. Use a boolean condition "
-                      "instead.", UserWarning, stacklevel=2)
+                      "instead.", UserWarning, stacklevel=warn_level(2))
         condition = condition.to(bool)
     return _where3(condition, input, other)
 

@@ -14,6 +14,7 @@ several; a leaf, or any other result, is 0. (Other ops with several differentiab
 """
 import warnings
 
+from ..errors import warn_level
 from ..dtypes import DType, _BY_NUMPY, as_dtype
 from ..tensor import Tensor
 from .shape import MemoryFormat, channels_last, is_contiguous
@@ -51,13 +52,13 @@ Tensor.output_nr = property(_output_nr)
 
 def _volatile(self):
     warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning,
-                  stacklevel=2)
+                  stacklevel=warn_level(2))
     return False
 
 
 def _set_volatile(self, value):
     warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` "
-                  "instead.", UserWarning, stacklevel=2)
+                  "instead.", UserWarning, stacklevel=warn_level(2))
 
 
 Tensor.volatile = property(_volatile, _set_volatile)

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from ..dtypes import default_float
 from ..kernels import libm
 from .box_muller import normal_fill16_f32, normal_fill16_f64, normal_scalar_path
@@ -315,7 +316,7 @@ def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=None,
         return _in_order(shape, layout[0], lambda s: uniform(s, low, high, dt, gen))
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
-                      "The distribution of values may be incorrect.", stacklevel=2)
+                      "The distribution of values may be incorrect.", stacklevel=warn_level(2))
     mass = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
     if mass > 0.3:
         lo, hi = dt.type(a), dt.type(b)

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import warn_level
 from ..dtypes import default_float
 from .distributions import exponential
 from .generator import Generator, _U64, _gen, _shape, _uniform01_f64, torch_dtype_name
@@ -60,7 +61,7 @@ def _check_in_range(value: int, name: str, dt: np.dtype) -> None:
                           f"precision limitations {_C_NAMES[dt.name]} can support discrete "
                           f"uniform distribution only within this range. This warning will "
                           f"become an error in version 1.7 release, please fix the code in "
-                          f"advance", stacklevel=4)
+                          f"advance", stacklevel=warn_level(4))
         return
     lo, hi = (0, 1) if dt.kind == "b" else (int(np.iinfo(dt).min), int(np.iinfo(dt).max))
     if not lo <= value <= hi:

@@ -21,6 +21,7 @@ import contextlib
 import enum
 import warnings
 
+from ...errors import warn_level
 from ._multihead import MultiheadAttention, NonDynamicallyQuantizableLinear  # noqa: F401
 
 __all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"]     # torch's
@@ -119,6 +120,6 @@ def check_backend(query, key, value, dropout_p=0.0):
     reason = _flash_reason(query, key, value, dropout_p)
     if reason is None:
         return
-    warnings.warn("Flash attention kernel not used because:", UserWarning, stacklevel=3)
-    warnings.warn(reason, UserWarning, stacklevel=3)
+    warnings.warn("Flash attention kernel not used because:", UserWarning, stacklevel=warn_level(3))
+    warnings.warn(reason, UserWarning, stacklevel=warn_level(3))
     raise RuntimeError("No available kernel.  Aborting execution.")

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from ...errors import warn_level
 from ...functions import where
 from ...functions.elementwise import not_implemented
 from ...autograd.torch_names import named
@@ -166,7 +167,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     (torch warns)."""
     check_float(logits, "gumbel_softmax", "logits")
     if eps != 1e-10:
-        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=warn_level(2))
     gumbels = -Tensor._of(exponential(logits.shape, 1.0, logits.dtype)).log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ... import ops
 from ...autograd.torch_names import named
-from ...errors import DTypeError, ShapeError
+from ...errors import DTypeError, ShapeError, warn_level
 from ...functions.shape import cat
 from ...tensor import Tensor
 from ._checks import check_float
@@ -198,7 +198,7 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
-                      f"Use same type for both instead.", stacklevel=3)
+                      f"Use same type for both instead.", stacklevel=warn_level(3))
     if not is_float:
         mask = Tensor._of(np.where(mask.array, -np.inf, 0.0).astype(np.dtype(target_type)))
     return mask

@@ -67,17 +67,14 @@ def ntuple(value, n, name, op, single=False):
 def _check_weight(op, input, weight, bias, dims, groups, transposed=False):
     """``weight`` and ``bias`` Tensors of the input's float dtype (``input`` has passed
     :func:`check_input`), the weight's shape fitting the input's channels and ``groups``."""
-    dtype = input.array.dtype
     for what, t in (("weight", weight), ("bias", bias)):
-        if t is None:
-            continue
-        if not isinstance(t, Tensor):
+        if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"{op}: {what} must be a Tensor, got {type(t).__name__}")
-        if t.array.dtype != dtype:
-            if t.dtype.kind != "f":
-                raise TypeError(f"{op}: {what} must be a floating point tensor, got {t.dtype}")
-            raise DTypeError(f"{op}: Input type ({input.dtype}) and {what} type ({t.dtype}) "
-                             f"should be the same")
+    dtype = input.array.dtype
+    if weight.array.dtype != dtype or (bias is not None and bias.array.dtype != dtype):
+        error = _dtype_error(input, weight, bias, dims, transposed)
+        if error is not None:
+            raise error
     shape = weight.array.shape
     if len(shape) != dims + 2:
         layout = "(in_channels, out_channels/groups, " if transposed else \
@@ -129,18 +126,56 @@ def _no_channels(x, weight, bias, stride, padding, dilation):
     return z.reshape((1,) * (2 + len(size))).expand((x.shape[0], 0) + size)
 
 
-def _conv_input(op, input, dims, weight, bias):
+_ONEDNN = ("float32", "float16")   # the input dtypes torch's CPU convolution hands to oneDNN
+
+
+def _dtype_error(input, weight, bias, dims, transposed):
+    """torch's RuntimeError for an input, weight and bias that are not all of one dtype, in
+    its order and words; None where torch goes on (a transposed 1-d or 2-d convolution adds a
+    bias of another dtype that the result's dtype can hold). A float32 or float16 input takes
+    oneDNN's path, which words it its own way; otherwise a convolution checks the bias first,
+    a transposed one the weight."""
+    from ...functions.elementwise import torch_dtype_name
+    from ...functions.out import _C_NAMES
+    x, w = input.array.dtype, weight.array.dtype
+    b = None if bias is None else bias.array.dtype
+    onednn = x.name in _ONEDNN
+
+    def as_other(what, t):
+        if onednn:
+            legacy = ["CPUBoolType" if d == bool else f"torch.{torch_dtype_name(d)}Tensor"
+                      for d in (x, t)]
+            return DTypeError(f"Input type ({legacy[0]}) and {what} type ({legacy[1]}) should "
+                              f"be the same or input should be a MKLDNN tensor and {what} is "
+                              f"a dense tensor")
+        return DTypeError(f"expected scalar type {torch_dtype_name(x)} but found "
+                          f"{torch_dtype_name(t)}")
+    if not transposed and b is not None and b != x:
+        return DTypeError(f"Input type ({_C_NAMES.get(x.name, x.name)}) and bias type "
+                          f"({_C_NAMES.get(b.name, b.name)}) should be the same")
+    if w != x:
+        return as_other("weight", w)
+    if b is None or b == x or not transposed:
+        return None
+    if onednn or dims == 3:
+        return as_other("bias", b)
+    if x.kind != "f" and b.kind == "f":
+        return DTypeError(f"result type {torch_dtype_name(b)} can't be cast to the desired "
+                          f"output type {torch_dtype_name(x)}")
+    return None
+
+
+def _conv_input(op, input, dims, weight, bias, transposed=False):
     """:func:`check_input` for a convolution. torch convolves integers (we don't), so for an
-    integer input and weight a bias of another dtype is its RuntimeError about the bias."""
+    integer input its RuntimeError about the weight's or the bias's dtype comes first."""
     try:
         return check_input(op, input, dims)
     except TypeError:
         if isinstance(input, Tensor) and isinstance(weight, Tensor) and \
-                isinstance(bias, Tensor) and weight.dtype == input.dtype != bias.dtype:
-            from ...functions.out import _C_NAMES
-            names = [_C_NAMES.get(t.array.dtype.name, t.array.dtype.name) for t in (input, bias)]
-            raise DTypeError("Input type ({}) and bias type ({}) should be the same"
-                             .format(*names)) from None
+                (bias is None or isinstance(bias, Tensor)):
+            error = _dtype_error(input, weight, bias, dims, transposed)
+            if error is not None:
+                raise error from None
         raise
 
 
@@ -204,8 +239,10 @@ def transposed_output_size(op, size, k, stride, padding, output_padding, dilatio
 
 def _conv_transpose(op, dims, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
-    unbatched = check_input(op, input, dims)
+    unbatched = _conv_input(op, input, dims, weight, bias, transposed=True)
     _check_weight(op, input, weight, bias, dims, groups, transposed=True)
+    if bias is not None and bias.array.dtype != input.array.dtype:
+        bias = bias.to(input.dtype)           # (torch adds it so: see _dtype_error)
     stride, padding, output_padding, dilation = (
         ntuple(v, dims, name, op, single=True) for v, name in ((stride, "stride"),
                                                              (padding, "padding"),
@@ -349,7 +386,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     input spread by the stride (zeros between slices) and padded by d·(k−1)−p, with the taps in
     reverse; each tap a conv_transpose2d over the H, W plane."""
     op = "conv_transpose3d"
-    unbatched = check_input(op, input, 3)
+    unbatched = _conv_input(op, input, 3, weight, bias, transposed=True)
     _check_weight(op, input, weight, bias, 3, groups, transposed=True)
     stride, padding, output_padding, dilation = (
         ntuple(v, 3, name, op, single=True) for v, name in ((stride, "stride"),

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from ... import random as R
-from ...errors import DTypeError
+from ...errors import DTypeError, warn_level
 from ...functions.elementwise import torch_dtype_name
 from ...functions.inplace import inplace as _inplace
 from ...functions.random import draw_like
@@ -108,7 +108,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       f"the behavior and silence this warning, please use dropout instead. Note "
                       f"that dropout3d exists to provide channel-wise dropout on inputs with 3 "
                       f"spatial dimensions, a channel dimension, and an optional batch "
-                      f"dimension (i.e. 4D or 5D inputs).", UserWarning, stacklevel=2)
+                      f"dimension (i.e. 4D or 5D inputs).", UserWarning, stacklevel=warn_level(2))
     if input.dtype.kind != "f":
         return integer_dropout(input, p, training, inplace)
     return _feature_dropout(input, p, training, inplace, "dropout3d", input.ndim == 5)

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ...errors import warn_level
 from ...creation import linspace
 from ...functions import where
 from ...random.exact import fma32, fma64
@@ -32,7 +33,7 @@ def affine_grid(theta, size, align_corners=None):
     ``(N, C, D, H, W)``): grid = [x, y, (z,) 1]·θᵀ, with x running over W from −1 to 1 (the
     pixel centres, (2i + 1)/W − 1, unless ``align_corners``, then the corners)."""
     if align_corners is None:
-        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        warnings.warn(_ALIGN_WARNING, stacklevel=warn_level(2))
         align_corners = False
     if theta.dtype.kind != "f":
         raise ValueError(f"Expected theta to have floating point type, but got "
@@ -51,7 +52,7 @@ def affine_grid(theta, size, align_corners=None):
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
                       "grids when align_corners=True. This is not an intended use case of "
                       "affine_grid. See the documentation of affine_grid for details.",
-                      stacklevel=2)
+                      stacklevel=warn_level(2))
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     if theta.shape[0] != size[0]:
@@ -92,7 +93,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
     if align_corners is None:
-        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        warnings.warn(_ALIGN_WARNING, stacklevel=warn_level(2))
         align_corners = False
     _check(input, grid, mode)
     k = input.ndim - 2

@@ -10,7 +10,7 @@ from ...functions.inplace import inplace as _inplace
 from ...ops import activation as act
 from ...ops.elementwise import TiedToInput
 from ...ops.products import BilinearHalf
-from ...errors import DTypeError, ShapeError
+from ...errors import DTypeError, ShapeError, warn_level
 from ...tensor import Tensor
 from ._checks import check_tensor, check_kernel
 from .dropouts import apply_mask, check_probability, integer_dropout
@@ -140,7 +140,8 @@ def _softmax_args(input, dim, dtype, name):
     if dim is None:
         import warnings
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
-                      f"call to include dim=X as an argument.", UserWarning, stacklevel=3)
+                      f"call to include dim=X as an argument.",
+                      UserWarning, stacklevel=warn_level(3))
         dim = 0 if input.ndim in (0, 1, 3) else 1
     return (input if dtype is None else input.to(dtype)), dim
 
@@ -361,9 +362,9 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       f"the behavior and silence this warning, please use dropout instead. Note "
                       f"that dropout2d exists to provide channel-wise dropout on inputs with 2 "
                       f"spatial dimensions, a channel dimension, and an optional batch "
-                      f"dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
+                      f"dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=warn_level(2))
     elif input.ndim == 3:
-        warnings.warn(_DROPOUT2D_3D, UserWarning, stacklevel=2)
+        warnings.warn(_DROPOUT2D_3D, UserWarning, stacklevel=warn_level(2))
     if input.dtype.kind != "f":
         return integer_dropout(input, p, training, inplace)
     if not training or p == 0 or input.numel() == 0:

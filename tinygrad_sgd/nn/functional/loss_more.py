@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from ...autograd.torch_names import named
-from ...errors import DTypeError
+from ...errors import DTypeError, warn_level
 from ...functions import where
 from ...functions.special import xlogy
 from ...ops.distance import ClampMinUnrecorded
@@ -69,7 +69,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "support size.'batchmean' divides only by the batch size, and aligns "
                       "with the KL div math definition.'mean' will be changed to behave the "
                       "same as 'batchmean' in the next major release.", UserWarning,
-                      stacklevel=2)
+                      stacklevel=warn_level(2))
     return _reduce(loss, reduction)
 
 
@@ -429,7 +429,7 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
                       f"target.dtype={target.dtype}, out_features={out_features}, "
                       f"tracing=False, linear_bias.shape="
                       f"{None if linear_bias is None else tuple(linear_bias.shape)}.",
-                      stacklevel=2)
+                      stacklevel=warn_level(2))
     rows = int(np.prod(linear_weight.shape[:-1], dtype=np.int64))
     logits = linear(input, linear_weight.reshape(rows, in_features),
                     None if linear_bias is None else linear_bias.reshape(rows))

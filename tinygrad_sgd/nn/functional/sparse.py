@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from ...errors import warn_level
 from ...autograd.torch_names import named
 from ...functions import where
 from ...ops.embedding import EmbeddingOp
@@ -68,7 +69,7 @@ def _warn_dense(weight, op):
         warnings.warn(f"{op}(sparse=True): tinygrad_sgd has no sparse tensors; the weight's "
                       f"gradient will be a dense Tensor of the same values (torch's "
                       f"weight.grad.to_dense()), not a sparse one",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=warn_level(3))
 
 
 def renorm_rows_(weight, ids, max_norm, norm_type):
@@ -124,7 +125,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if weight.dtype == np.int64 and ids.dtype.kind == "f":
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
                       "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
-                      "`embedding_bag(input, weight, ...)`.", stacklevel=2)
+                      "`embedding_bag(input, weight, ...)`.", stacklevel=warn_level(2))
         weight, input = input, weight
         ids = input.array if isinstance(input, Tensor) else np.asarray(input)
     psw = per_sample_weights

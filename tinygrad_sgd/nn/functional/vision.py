@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ...autograd.torch_names import named
-from ...errors import ShapeError
+from ...errors import ShapeError, warn_level
 from ...kernels.resample import AxisMap, pad_map, nearest_map, linear_map, cubic_map, \
     antialias_map, fixed_point_map, resample_fixed_point
 from ...ops.conv import Im2Col, Col2Im
@@ -254,14 +254,14 @@ def _resize_uint8(input, sizes, scales, mode, align_corners, antialias):
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """torch's deprecated name for :func:`interpolate` (with torch's warning)."""
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
-                  "instead.", stacklevel=2)
+                  "instead.", stacklevel=warn_level(2))
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
     """torch's deprecated interpolate(mode="nearest") (with torch's warning)."""
     warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
-                  "`nn.functional.interpolate` instead.", stacklevel=2)
+                  "`nn.functional.interpolate` instead.", stacklevel=warn_level(2))
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
@@ -269,7 +269,7 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     """torch's deprecated interpolate(mode="bilinear", align_corners=True) (with torch's
     warning)."""
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
-                  "`nn.functional.interpolate` instead.", stacklevel=2)
+                  "`nn.functional.interpolate` instead.", stacklevel=warn_level(2))
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
