@@ -112,8 +112,8 @@ def adaptive_max_pool1d(input, output_size):
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
                cudnn_enabled):
     """torch's order: weight and bias before the running statistics, everything required."""
-    return _F().batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
-                           eps)
+    return _F().normalization._batch_norm(
+        input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,

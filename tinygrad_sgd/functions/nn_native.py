@@ -79,8 +79,8 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("native_batch_norm: running_mean and running_var must be defined "
                            "in evaluation mode")
-    out = _F().batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
-                          eps)
+    out = _F().normalization._batch_norm(
+        input, running_mean, running_var, weight, bias, training, momentum, eps)
     if not training:
         empty = Tensor._of(np.zeros(0, input.array.dtype))
         return out, empty, empty.clone()

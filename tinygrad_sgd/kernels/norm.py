@@ -21,22 +21,28 @@ from .elementwise import sum_to_shape
 __all__ = ["normalize_forward", "normalize_backward"]
 
 
-def normalize_forward(d, dims, eps, weight=None, bias=None, keep=True):
+def normalize_forward(d, dims, eps, weight=None, bias=None, keep=True, constant_zero=False):
     """``(out, xhat, rstd, mean, var)`` for an array ``d``: ``out`` = x̂·γ + β (γ, β arrays or
     None, broadcast against ``d``); ``rstd``, ``mean``, ``var`` of ``d``'s shape with ``dims``
     kept as 1s. ``keep``: x̂ is wanted for backward, as an array apart from ``out``; otherwise
-    ``xhat`` is None and ``out`` may be x̂'s own memory."""
+    ``xhat`` is None and ``out`` may be x̂'s own memory. ``constant_zero`` (torch's batch and
+    instance norm): with ``eps`` 0 a slice of one value has r = 0 (so x̂ = 0), not 1/0."""
     if d.dtype == np.float16:       # in float32, rounded once (torch's float16 kernels)
         out, xhat, rstd, mean, var = normalize_forward(
-            d.astype(np.float32), dims, eps, _float32(weight), _float32(bias), keep)
+            d.astype(np.float32), dims, eps, _float32(weight), _float32(bias), keep,
+            constant_zero)
         return out.astype(np.float16), xhat, rstd, mean, var
-    fast = _fast(d, dims, weight, bias)
+    constant_zero = constant_zero and eps == 0
+    fast = None if constant_zero else _fast(d, dims, weight, bias)
     if fast is not None:
         return fast.norm.layer_norm_forward(d, len(dims), eps, weight, bias, keep)
     mean = d.mean(axis=dims, keepdims=True)
     xhat = d - mean
     var = np.mean(np.square(xhat), axis=dims, keepdims=True)
-    rstd = (1.0 / np.sqrt(var + eps)).astype(d.dtype, copy=False)
+    with np.errstate(divide="ignore" if constant_zero else None):
+        rstd = (1.0 / np.sqrt(var + eps)).astype(d.dtype, copy=False)
+    if constant_zero:
+        rstd[var == 0] = 0
     xhat *= rstd
     if weight is None and bias is None:
         out = xhat.copy() if keep else xhat

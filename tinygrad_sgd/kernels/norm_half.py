@@ -151,17 +151,21 @@ def _plane_sum(a, b=None):
 def batch_norm_forward(x3, eps, weight=None, bias=None):
     """torch's training-mode batch norm of a float16 (B, C, S) array (instance norm: B = 1,
     the samples' channels as C): μ = Σx/n and Σ(x − μ)² in float32 (:func:`_plane_sum`),
-    saved as torch saves them — μ and r = 1/√(σ² + ε) rounded to float16 (r from float64) —
-    and z = x·α + β in float32 (one fused multiply-add, rounded once), α = r·γ,
-    β = b − μ·α from the rounded μ and r. Returns (z, μ, r, mean32, var_sum32): the last two,
-    unrounded, feed the running statistics (:func:`running_update`)."""
+    saved as torch saves them — μ and r = 1/√(σ² + ε) rounded to float16 (r from float64; 0
+    for a channel of one value when ε = 0, as torch's) — and z = x·α + β in float32 (one
+    fused multiply-add, rounded once), α = r·γ, β = b − μ·α from the rounded μ and r.
+    Returns (z, μ, r, mean32, var_sum32): the last two, unrounded, feed the running
+    statistics (:func:`running_update`)."""
     x = x3.astype(F)
     B, C, S = x.shape
     n = B * S
     mean = _plane_sum(x) / F(n)
     centred = x - mean[None, :, None]
     var_sum = _plane_sum(centred, centred)
-    rstd = (1.0 / np.sqrt((var_sum / F(n)).astype(np.float64) + eps)).astype(F)
+    with np.errstate(divide="ignore"):
+        rstd = (1.0 / np.sqrt((var_sum / F(n)).astype(np.float64) + eps)).astype(F)
+    if eps == 0:                # (torch's rule: a channel of one value with ε = 0 has r = 0)
+        rstd[var_sum == 0] = 0
     mean_h, rstd_h = mean.astype(H), rstd.astype(H)
     alpha = rstd_h.astype(F) * (F(1) if weight is None else weight.astype(F))
     beta = (F(0) if bias is None else bias.astype(F)) - mean_h.astype(F) * alpha

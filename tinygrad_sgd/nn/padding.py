@@ -83,8 +83,15 @@ class ReplicationPad1d(ReplicationPad2d):
 
 
 class CircularPad2d(_PadNd):
-    """Wrap the last two dims around."""
+    """Wrap the last two dims around. The input must be (C, ...) or (N, C, ...) of those dims:
+    torch's module checks that before padding (a ValueError)."""
     mode = "circular"
+
+    def forward(self, input):
+        if input.ndim not in (self.dims + 1, self.dims + 2):
+            raise ValueError(f"expected {self.dims + 1}D or {self.dims + 2}D input (got "
+                             f"{input.ndim}D input)")
+        return super().forward(input)
 
 
 class CircularPad1d(CircularPad2d):

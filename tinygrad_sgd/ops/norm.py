@@ -23,14 +23,16 @@ class Normalize(Function):
     with them, so the gradient is differentiable again.
     ``stats``, a dict if given, receives the batch ``mean`` and biased ``var`` (arrays) for the
     running statistics of batch norm (and, for float16 batch and instance norm in torch's
-    steps — ``stats["torch_half"]`` set — the unrounded float32 ``var_sum``)."""
+    steps — ``stats["torch_half"]`` set — the unrounded float32 ``var_sum``).
+    ``constant_zero``: torch's batch and instance norm rule, with ε = 0 a slice of one value
+    has r = 0 (x̂ = 0, no gradient through x) where 1/√0 would make it NaN."""
     inputs, rule = ("x", "γ", "β"), "z = γ·(x − μ)/√(σ² + ε) + β,  μ, σ² over dims"
     derivatives = ("dL/dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),  ĝ = g·γ,  r = 1/√(σ² + ε)",
                    "dL/dγ = Σ g·x̂", "dL/dβ = Σ g")
     grad_fn_name, op_name = "NativeNormBackward", "normalize"
 
-    def forward(self, x, weight, bias, dims, eps, stats=None):
-        self.dims, self.eps = dims, eps
+    def forward(self, x, weight, bias, dims, eps, stats=None, constant_zero=False):
+        self.dims, self.eps, self.constant_zero = dims, eps, constant_zero and eps == 0
         self.bias_shape = None if bias is None else bias.shape
         self.half_mean = self.half_planes = None
         planes = _batch_norm_half(x.array, dims, weight, bias, stats)
@@ -51,7 +53,8 @@ class Normalize(Function):
             return out
         with _quiet_if_empty(x.array):
             out, self.xhat, self.rstd, mean, var = normalize_forward(
-                x.array, dims, eps, _array(weight), _array(bias), keep=self._recording)
+                x.array, dims, eps, _array(weight), _array(bias), keep=self._recording,
+                constant_zero=constant_zero)
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
         self.save_for_backward(*((x,) if weight is None else (x, weight)))
@@ -78,7 +81,12 @@ class Normalize(Function):
                     c(gb) if need_b else None)
         dims = self.dims
         centred = x - x.mean(dims, keepdim=True)
-        rstd = ((centred * centred).mean(dims, keepdim=True) + self.eps) ** -0.5
+        var = (centred * centred).mean(dims, keepdim=True)
+        if self.constant_zero:      # (r = 0 where σ² = 0, its gradient 0 there, not 0·∞)
+            constant = var == 0
+            rstd = (var.masked_fill(constant, 1.0) ** -0.5).masked_fill(constant, 0.0)
+        else:
+            rstd = (var + self.eps) ** -0.5
         xhat = centred * rstd
         gxhat = g * weight if weight is not None else g
         gx = (gxhat - gxhat.mean(dims, keepdim=True)

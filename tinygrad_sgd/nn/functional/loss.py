@@ -1,5 +1,8 @@
 """Losses: each checks its arguments and calls a primitive of :mod:`tinygrad_sgd.ops.loss`
 (NLL, binary cross entropy, MSE: one node each, as torch's) or composes Tensor operations."""
+# house: long file — the class-index losses share their target and weight checks (torch's
+# messages, in torch's order) with the regression losses' reduction rules; the rest of the
+# family is in loss_more.py.
 import warnings
 
 import numpy as np
@@ -8,7 +11,7 @@ from ... import ops
 from ...autograd import is_grad_enabled
 from ...autograd.torch_names import named
 from ...dtypes import promote_types
-from ...errors import DTypeError, ShapeError
+from ...errors import DTypeError, ShapeError, warn_level
 from ...tensor import Tensor
 from ...functions import where
 from ...functions.combine import broadcast_tensors
@@ -43,7 +46,7 @@ def _legacy(size_average, reduce, reduction):
     reduce = True if reduce is None else reduce
     ret = "mean" if size_average and reduce else "sum" if reduce else "none"
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{ret}' instead.", UserWarning, stacklevel=3)
+                  f"reduction='{ret}' instead.", UserWarning, stacklevel=warn_level(3))
     return ret
 
 
@@ -92,7 +95,7 @@ def _target_tensor(target, input, op, what="target"):
                         f"({e})") from None
 
 
-def _broadcast_target(input, target, op, stacklevel=3):
+def _broadcast_target(input, target, op, stacklevel=warn_level(3)):
     """torch's mse/l1/smooth_l1/huber losses: a target of another size is broadcast against
     the input (both expanded: the gradients sum back), after torch's UserWarning; sizes that
     do not broadcast raise torch's error (see :func:`_broadcast`)."""
@@ -101,7 +104,7 @@ def _broadcast_target(input, target, op, stacklevel=3):
         warnings.warn(f"Using a target size (torch.Size({list(y.shape)})) that is different to "
                       f"the input size (torch.Size({list(input.shape)})). This will likely lead "
                       f"to incorrect results due to broadcasting. Please ensure they have the "
-                      f"same size.", UserWarning, stacklevel=stacklevel)
+                      f"same size.", UserWarning, stacklevel=warn_level(stacklevel))
         return _broadcast(op, input, y, input, y)
     return input, y
 
@@ -164,9 +167,24 @@ def _class_array(target, op, ndim=2):
 
 
 # ============================================================================ NLL / cross entropy
+def _check_batch(input, target, op):
+    """torch's first check of class-index targets, before their dtype: one per sample."""
+    if (isinstance(target, Tensor) and input.ndim >= 2 and target.ndim >= 1
+            and target.shape[0] != input.shape[0]):
+        raise ShapeError(f"{op}: Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+
+
+def _weight_words(C, shape):
+    """torch's words for a class weight of the wrong shape."""
+    return (f"weight tensor should be defined either for all {C} classes or no classes but got "
+            f"weight tensor of shape: {list(shape)}")
+
+
 def _nll(input, target, weight, ignore_index, reduction, op):
     _check_reduction(reduction, op)
     check_float(input, op)
+    _check_batch(input, target, op)
     t = _class_array(target, op, input.ndim)
     if input.ndim == 0:
         raise ValueError(f"{op}: input must have at least 1 dimension (classes), got a scalar")
@@ -199,7 +217,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
                         dtype=input.dtype)
         if wa.shape != (C,):
             raise ShapeError(f"{op}: weight must have shape ({C},) (one per class), got "
-                             f"{wa.shape}")
+                             f"{wa.shape} ({_weight_words(C, wa.shape)})")
         w = wa[safe]
     if any_ignored:
         w = np.where(ignored, 0, w).astype(input.dtype, copy=False)
@@ -255,7 +273,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         w = weight if isinstance(weight, Tensor) else Tensor._of(np.asarray(weight))
         if w.shape != (C,):
             raise ShapeError(f"cross_entropy: weight must have shape ({C},) (one per class), "
-                             f"got {w.shape}")
+                             f"got {w.shape} ({_weight_words(C, w.shape)})")
         # (a Tensor weight keeps its dtype: probabilities promote, indices check it in _nll)
         w = (w if isinstance(weight, Tensor) else w.to(input.dtype)) \
             .reshape((C,) + (1,) * (input.ndim - class_dim - 1))
@@ -276,7 +294,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             return -terms.sum(class_dim).sum()
         loss = _reduce(-terms.sum(class_dim), reduction)          # mean: over the samples
         return named(loss, "DivBackward1", input) if reduction == "mean" else loss
-    _class_array(target, "cross_entropy", input.ndim)  # validate before doing any work
+    _check_batch(input, target, "cross_entropy")       # validate before doing any work
+    _class_array(target, "cross_entropy", input.ndim)
     nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
     if not label_smoothing > 0:
         return nll
@@ -388,7 +407,7 @@ def _pair_losses(input, target, op, reduction, subtracts=False):
     refuses a bool target."""
     _check_reduction(reduction, op)
     check_tensor(input, op)
-    x, y = _broadcast_target(input, target, op, stacklevel=4)
+    x, y = _broadcast_target(input, target, op, stacklevel=warn_level(4))
     if op == "huber_loss":      # torch: the input's dtype (and its backward refuses the mix)
         if x.dtype.kind != "f":
             if y.dtype.kind == "f":

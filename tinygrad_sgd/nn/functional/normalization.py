@@ -82,16 +82,32 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     running ← (1 − momentum)·running + momentum·batch, with the *unbiased* variance (n/(n−1))
     for ``running_var``, as torch. Otherwise use ``running_mean`` / ``running_var``.
     An empty batch gives an empty output (zero gradients for weight and bias) and leaves the
-    running statistics as they are, as torch."""
+    running statistics as they are, as torch.
+
+    torch's own checks come first, in its order: more than one value per channel when
+    training, then ``eps`` (> 0 when training, ≥ 0 otherwise); ``torch.batch_norm`` (the
+    library's :func:`_batch_norm`) skips them."""
+    if training:
+        if input.ndim == 0:             # (torch reads the batch size from input.shape[0])
+            raise IndexError("tuple index out of range")
+        if int(np.prod((input.shape[0],) + input.shape[2:], dtype=np.int64)) == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got "
+                             f"input size torch.Size({list(input.shape)})")
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """:func:`batch_norm` without torch's Python-level checks (``torch.batch_norm``)."""
     check_kernel(input, "batch_norm", "batch_norm")
     if input.ndim == 0:                 # (torch reads the channel count from input.shape[1])
         raise IndexError("tuple index out of range")
     if input.ndim == 1 and input.numel():
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got "
                          "1)")
-    if training and int(np.prod((input.shape[0],) + input.shape[2:], dtype=np.int64)) == 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                         f"size torch.Size({list(input.shape)})")
     if input.numel() == 0:       # torch: no statistics and no size checks, x·γ[0] + β[0]
         out = input * 1.0 if input.dtype.kind == "f" else input
         if weight is not None:
@@ -121,9 +137,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         stats = {"torch_half": _all_half(input, weight, bias, running_mean, running_var)}
         w = None if weight is None else _like(weight, input).reshape(channel_shape)
         b = None if bias is None else _like(bias, input).reshape(channel_shape)
-        out = Normalize.apply(input, w, b, dims, float(eps), stats=stats)
+        out = Normalize.apply(input, w, b, dims, float(eps), stats=stats, constant_zero=True)
         if "var_sum" in stats:  # float16 in torch's steps: float32 updates, rounded once
-            with no_grad():
+            with no_grad(), np.errstate(invalid="ignore"):   # (n = 1: 0/0, NaN, as torch)
                 for t, batch in ((running_mean, stats["mean"]),
                                  (running_var, stats["var_sum"] / np.float32(n - 1))):
                     if t is not None:
@@ -133,9 +149,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 mean, var = stats["mean"].reshape(C), stats["var"].reshape(C)
                 if running_mean is not None:
                     running_mean.copy_(running_mean.array * (1 - momentum) + mean * momentum)
-                if running_var is not None:
+                if running_var is not None:   # (one value per channel: 0/0, NaN, as torch)
+                    unbiased = n / (n - 1) if n > 1 else np.nan
                     running_var.copy_(running_var.array * (1 - momentum)
-                                      + var * (n / (n - 1)) * momentum)
+                                      + var * unbiased * momentum)
     else:
         # a float16/bfloat16 input is computed in float32 and rounded once, as torch's
         # (its parameters may be float32: their values are used as they are)
@@ -260,13 +277,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             np.dtype(np.float32) if input.dtype.name in ("float16", "bfloat16") else input.dtype
         stats = [t if t.dtype == dtype else Tensor._of(t.array.astype(dtype))
                  for t in (running_mean, running_var)]
-        return named(batch_norm(input, *stats, weight, bias, False, momentum, eps),
+        return named(_batch_norm(input, *stats, weight, bias, False, momentum, eps),
                      "ViewBackward0", input, weight, bias)
     shape = (C,) + (1,) * (input.ndim - 2)
     w = None if weight is None else _like(weight, input).reshape(shape)
     b = None if bias is None else _like(bias, input).reshape(shape)
     stats = {"torch_half": _all_half(input, weight, bias, running_mean, running_var)}
-    out = Normalize.apply(input, w, b, tuple(range(2, input.ndim)), float(eps), stats=stats)
+    out = Normalize.apply(input, w, b, tuple(range(2, input.ndim)), float(eps), stats=stats,
+                          constant_zero=True)
     n = int(np.prod(input.shape[2:], dtype=np.int64))
     if "var_sum" in stats:      # float16 in torch's steps: each sample's running statistics
         with no_grad():         # updated (float32, rounded), then their mean (float32, rounded)
