@@ -12,6 +12,7 @@ import torch
 
 import tinygrad_sgd as tg
 from tinygrad_sgd import as_torch
+from test_api_names import run
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -22,17 +23,6 @@ def _torch_distribution_checks_kept():
     validate = torch.distributions.Distribution._validate_args
     yield
     torch.distributions.Distribution.set_default_validate_args(validate)
-
-
-def run(fn, L):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            out = ("ok", fn(L))
-        except Exception as error:     # noqa: BLE001  (the class is compared below)
-            out = ("error", type(error), str(error))
-    return out, [(w.category, str(w.message).split(" (Triggered internally")[0])
-                 for w in caught]
 
 
 def plain(x):
