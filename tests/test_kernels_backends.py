@@ -104,7 +104,31 @@ CONV_CASES = [
     (2, 6, 9, 9, 8, (5, 5), (2, 1), (2, 1), (1, 2)),      # 5 + 2 taps; two passes of four
     (40, 3, 9, 30, 6, (5, 5), (1, 1), (2, 2), (1, 1)),    # rows longer than the compiled
     (24, 5, 11, 50, 10, (3, 5), (2, 1), (1, 3), (2, 2)),  # kernels' block (ROW_BLOCK)
+    (6, 1, 14, 14, 10, (5, 5), (1, 1), (0, 0), (1, 1)),   # conv1's shape: whole passes (the
+    (2, 2, 7, 9, 5, (1, 5), (1, 1), (0, 1), (1, 2)),      # first writes, the last writes out);
+    (3, 1, 6, 12, 5, (1, 5), (1, 1), (0, 1), (1, 1)),     # one pass only (C·kh = 1)
 ]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scratch_rows_start_on_a_cache_line(dtype):
+    """The compiled kernels' scratch arrays (``aligned_empty``) start on a 64-byte cache line,
+    whatever numba's allocator gives, and have the length and dtype asked for."""
+    import numba
+    from tinygrad_sgd.kernels.compiled import aligned_empty
+
+    @numba.njit
+    def made(n, like):
+        a = aligned_empty(n, like.dtype)
+        a[:] = 1
+        return a.ctypes.data % 64, a.shape[0], a
+
+    for n in (1, 15, 16, 17, 1000, 5360):
+        for _ in range(3):
+            offset, length, a = made(n, np.empty(1, dtype))
+            assert (offset, length, a.dtype) == (0, n, np.dtype(dtype))
+            assert a.ctypes.data % 64 == 0 and (a == 1).all()
 
 
 def conv_case(case, dtype, seed=0):
