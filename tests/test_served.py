@@ -35,6 +35,7 @@ def _cases():
     rng = _rng()
     f32 = lambda *s: rng.standard_normal(s).astype(np.float32)   # noqa: E731
     choice = rng.integers(0, 4, (3, 2, 2, 8)).astype(np.int8)
+    pooled_choice = rng.integers(0, 4, (7, 2, 2, 8)).astype(np.int8)
     return [
         (conv._conv_direct_rows, (f32(2, 8, 8, 8), f32(5, 2, 5, 5), f32(5), 1, 1, 1, 0, 4, 0, 5,
                                   np.zeros((5, 4, 4, 8), np.float32))),
@@ -43,7 +44,7 @@ def _cases():
         (conv_weight._weight_grad_rows, (f32(2, 8, 8, 8), f32(5, 4, 4, 8), 1, 1, 1, 0, 5, 0, 2,
                                          0, 5, conv_weight.WGRAD_FILTERS,
                                          np.zeros((5, 2, 5, 5), np.float32))),
-        (elementwise._row_sums, (f32(6, 40), 1, 5, np.zeros(6, np.float64))),
+        (elementwise._row_sums, (f32(6, 40), 7, 1, 5, np.zeros(6, np.float64))),
         (pool._max_pool_2x2, (f32(3, 4, 4, 8), 0, 3, np.zeros((3, 2, 2, 8), np.float32),
                               np.zeros((3, 2, 2, 8), np.int8))),
         (pool._scatter_2x2, (f32(3, 2, 2, 8), choice, 0, 3, np.zeros((3, 4, 4, 8), np.float32))),
@@ -56,6 +57,15 @@ def _cases():
                        blas.sgemm_address())),
         (conv._input_grad_shared, (f32(5, 4, 4, 8), f32(7, 1, 25, 5), 5, 5, 1, 1, 1,
                                    np.zeros(1, np.int64), 1, np.zeros((7, 8, 8, 8), np.float32))),
+        (conv_weight._weight_grad_pooled, (f32(2, 8, 8, 8), f32(7, 2, 2, 8), pooled_choice, 1, 1,
+                                           1, 0, 7, conv_weight.WGRAD_FILTERS,
+                                           np.zeros((7, 2, 5, 5), np.float32),
+                                           np.zeros(7, np.float64))),
+        (conv_weight._weight_grad_pooled_masked, (f32(2, 8, 8, 8), f32(7, 2, 2, 8),
+                                                  np.maximum(f32(7, 2, 2, 8), 0), pooled_choice,
+                                                  1, 1, 1, 2, 7, conv_weight.WGRAD_FILTERS,
+                                                  np.zeros((7, 2, 5, 5), np.float32),
+                                                  np.zeros(7, np.float64))),
     ]
 
 
@@ -63,7 +73,7 @@ def _outputs(args):
     return [a for a in args if isinstance(a, np.ndarray) and not a.any()] or [args[-1]]
 
 
-@pytest.mark.parametrize("which", range(10))
+@pytest.mark.parametrize("which", range(12))
 def test_a_served_call_computes_what_the_kernel_called_from_python_does(fast, which):
     from tinygrad_sgd.kernels.compiled.served import pack, run_job
     kernel, args = _cases()[which]
@@ -80,10 +90,10 @@ def test_a_job_of_several_calls_runs_them_in_order(fast):
     from tinygrad_sgd.kernels.compiled.served import pack, run_job
     from tinygrad_sgd.kernels.compiled import elementwise
     rows, sums = _rng().standard_normal((4, 16)).astype(np.float32), np.zeros(4, np.float64)
-    run_job(pack([(elementwise._row_sums, rows, 0, 2, sums),
-                  (elementwise._row_sums, rows, 3, 4, sums)]))
+    run_job(pack([(elementwise._row_sums, rows, 16, 0, 2, sums),
+                  (elementwise._row_sums, rows, 16, 3, 4, sums)]))
     expected = np.zeros(4, np.float64)
-    elementwise._row_sums(rows, 0, 4, expected)
+    elementwise._row_sums(rows, 16, 0, 4, expected)
     np.testing.assert_array_equal(sums[[0, 1, 3]], expected[[0, 1, 3]])
     assert sums[2] == 0 and expected[2] != 0
 
@@ -96,12 +106,12 @@ def test_a_job_packed_into_a_used_row_ends_after_its_own_calls(fast):
     rows = _rng().standard_normal((4, 16)).astype(np.float32)
     row = np.zeros(MAX_CALLS * SLOTS, np.int64)
     first, second = np.zeros(4, np.float64), np.zeros(4, np.float64)
-    assert pack([(elementwise._row_sums, rows, 0, 4, second),
-                 (elementwise._row_sums, rows, 0, 4, first)], row) is row
-    assert pack([(elementwise._row_sums, rows, 0, 4, second)], row) is row
+    assert pack([(elementwise._row_sums, rows, 16, 0, 4, second),
+                 (elementwise._row_sums, rows, 16, 0, 4, first)], row) is row
+    assert pack([(elementwise._row_sums, rows, 16, 0, 4, second)], row) is row
     run_job(row)
     expected = np.zeros(4, np.float64)
-    elementwise._row_sums(rows, 0, 4, expected)
+    elementwise._row_sums(rows, 16, 0, 4, expected)
     np.testing.assert_array_equal(second, expected)
     assert not first.any()                               # the old second call did not run
 
@@ -110,14 +120,14 @@ def test_what_cannot_be_described_exactly_is_not_packed(fast):
     from tinygrad_sgd.kernels.compiled.served import pack, MAX_CALLS
     from tinygrad_sgd.kernels.compiled import elementwise, pool
     rows, sums = np.ones((4, 8), np.float32), np.zeros(4, np.float64)
-    ok = (elementwise._row_sums, rows, 0, 4, sums)
+    ok = (elementwise._row_sums, rows, 8, 0, 4, sums)
     assert pack([ok]) is not None
-    assert pack([(elementwise._row_sums, rows.astype(np.float64), 0, 4, sums)]) is None  # dtype
-    assert pack([(elementwise._row_sums, rows[:, ::2], 0, 4, sums)]) is None   # not contiguous
-    assert pack([(elementwise._row_sums, rows.reshape(4, 2, 4), 0, 4, sums)]) is None   # dims
-    assert pack([(elementwise._row_sums, rows, 0.0, 4, sums)]) is None         # not an int
-    assert pack([(elementwise._row_sums, rows, 0, 4)]) is None                 # an argument short
-    assert pack([(elementwise._row_sums, list(rows), 0, 4, sums)]) is None     # not an array
+    assert pack([(elementwise._row_sums, rows.astype(np.float64), 8, 0, 4, sums)]) is None  # dtype
+    assert pack([(elementwise._row_sums, rows[:, ::2], 8, 0, 4, sums)]) is None   # not contiguous
+    assert pack([(elementwise._row_sums, rows.reshape(4, 2, 4), 8, 0, 4, sums)]) is None   # dims
+    assert pack([(elementwise._row_sums, rows, 8, 0.0, 4, sums)]) is None         # not an int
+    assert pack([(elementwise._row_sums, rows, 8, 0, 4)]) is None                 # an argument short
+    assert pack([(elementwise._row_sums, list(rows), 8, 0, 4, sums)]) is None     # not an array
     assert pack([(pool.max_pool_forward, rows)]) is None                       # not a served kernel
     assert pack([ok] * (MAX_CALLS + 1)) is None
     assert pack([ok] * MAX_CALLS) is not None
@@ -131,12 +141,12 @@ def test_the_worker_runs_a_served_chunk_without_calling_python(fast):
 
         def fn(lo, hi):
             where.append((lo, threading.current_thread().name))
-            elementwise._row_sums(a, lo, hi, sums)
+            elementwise._row_sums(a, 64, lo, hi, sums)
         for _ in range(20):         # many in a row: each handed over and finished
             where.clear()
             sums[:] = 0
             threads.parallel_for(8, fn, 1 << 30,
-                                 served=lambda lo, hi: [(elementwise._row_sums, a, lo, hi, sums)])
+                                 served=lambda lo, hi: [(elementwise._row_sums, a, a.shape[1], lo, hi, sums)])
             assert where[0] == (0, threading.current_thread().name)
             if served:
                 assert len(where) == 1          # chunk 4..8 ran as compiled calls only
@@ -153,7 +163,7 @@ def test_a_sleeping_worker_is_woken_for_a_served_job(fast, monkeypatch):
     monkeypatch.setattr(threads, "SPIN_POLLS", 64)      # the worker sleeps almost at once
     for _ in range(5):
         sums[:] = 0
-        threads.parallel_calls(8, lambda lo, hi: [(elementwise._row_sums, rows, lo, hi, sums)],
+        threads.parallel_calls(8, lambda lo, hi: [(elementwise._row_sums, rows, rows.shape[1], lo, hi, sums)],
                                1 << 30)
         np.testing.assert_array_equal(sums, elementwise.row_sums(rows))
         time.sleep(0.02)
@@ -166,7 +176,7 @@ def test_served_and_python_jobs_alternate(fast):
     rows = _rng().standard_normal((8, 64)).astype(np.float32)
     for k in range(12):
         a, sums = (rows if k % 3 else rows.astype(np.float64)), np.zeros(8, np.float64)
-        threads.parallel_calls(8, lambda lo, hi: [(elementwise._row_sums, a, lo, hi, sums)],
+        threads.parallel_calls(8, lambda lo, hi: [(elementwise._row_sums, a, a.shape[1], lo, hi, sums)],
                                1 << 30)
         np.testing.assert_array_equal(sums, elementwise.row_sums(a))
 
@@ -211,6 +221,6 @@ def test_a_kernel_that_raises_in_a_served_job_fails_the_call_and_the_worker_goes
                                                    1 if lo == 0 else 0, 1, 1, lo, hi, out)],
                                1 << 30)
     rows, sums = rng.standard_normal((8, 64)).astype(np.float32), np.zeros(8, np.float64)
-    threads.parallel_calls(8, lambda lo, hi: [(elementwise._row_sums, rows, lo, hi, sums)],
+    threads.parallel_calls(8, lambda lo, hi: [(elementwise._row_sums, rows, rows.shape[1], lo, hi, sums)],
                            1 << 30)
     np.testing.assert_array_equal(sums, elementwise.row_sums(rows))

@@ -11,8 +11,8 @@ relu's backward after max pooling returns a :class:`MaskedGrad` — its incoming
 mask, not yet applied — which the pooling's backward scatters with the mask applied in the same
 pass (the tutorial CNN: one pass over its biggest gradients instead of two). Max pooling's
 backward after a convolution whose input takes no gradient returns a :class:`ScatteredGrad`
-— the scatter not yet made — which the convolution's weight gradient makes in its own
-threads' jobs.
+— the scatter not yet made — which the convolution's weight gradient makes a few rows at a
+time where it uses them (never the whole array).
 """
 import numpy as np
 
@@ -46,8 +46,8 @@ class ScatteredGrad:
     elsewhere — not made yet. Pooling returns one only to a convolution node whose input takes
     no gradient, in a walk that builds no graph and reports to no observer; the walk makes it
     whole (:meth:`dense`) wherever anything else would see it, and the convolution's weight
-    gradient makes it in its threads' jobs, each the channels it then reads
-    (``kernels.conv.conv2d_grads``)."""
+    gradient makes it two rows at a time in rows of its own, each thread for the filters it
+    then sums (``kernels.conv.conv2d_grads``)."""
     __slots__ = ("values", "mask", "choice", "geom")
 
     def __init__(self, values, mask, choice, geom):

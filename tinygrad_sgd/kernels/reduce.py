@@ -10,13 +10,15 @@ are one contiguous run, so the sums are the row sums of a (C, H·W·N) matrix. N
 NCHW view over three axes with float32 pairwise sums at ~5 GB/s; the compiled kernel sums each
 row in one vectorized pass, in float64 (more accurate, then rounded), ~4x faster
 (:func:`bias_sum`)."""
+import math
+
 import numpy as np
 
 from .backend import compiled
 from .cascade_sum import torch_sum
 from .layout import memory_order
 
-__all__ = ["sum", "bias_sum", "summed_rows"]
+__all__ = ["sum", "bias_sum", "summed_rows", "summed_run"]
 
 COMPILED_MIN_ELEMENTS = 1 << 14
 
@@ -33,6 +35,16 @@ def summed_rows(a, axis, dtype):
         if p is not None and p[0] == kept:           # the kept dim is outermost in memory
             return a.transpose(p).reshape(a.shape[kept], -1)
     return None
+
+
+def summed_run(a):
+    """The runs :func:`bias_sum` sums ``a``'s rows by (:func:`.compiled.elementwise.row_sums`'s
+    ``seg``): the two innermost dims in memory — one output row of a batch-innermost
+    activation, OW·N numbers, the unit a convolution's weight gradient has its dy in when it
+    scatters pooling's gradient a row at a time (``.compiled.conv_weight``)."""
+    p = memory_order(a)
+    inner = [a.shape[i] for i in (range(a.ndim) if p is None else p)][-2:]
+    return max(1, math.prod(inner))
 
 
 def sum(a, axis, keepdims, dtype):        # noqa: A001  (torch's and NumPy's name)
@@ -60,4 +72,4 @@ def bias_sum(a, axis):
     if rows is None:
         acc = np.float32 if a.dtype == np.float16 else a.dtype
         return np.asarray(a.sum(axis=axis, dtype=acc)).astype(a.dtype)
-    return compiled().elementwise.row_sums(rows).astype(a.dtype)
+    return compiled().elementwise.row_sums(rows, summed_run(a)).astype(a.dtype)

@@ -8,12 +8,12 @@ input, five taps of a kernel row and several filters at once, the sums kept in r
 """
 import numpy as np
 
-from . import kernel, inline, U
-from .elementwise import _row_sums
+from . import kernel, inline, U, aligned_empty
+from .elementwise import _row_sums, run_sum
 from ..layout import to_chwn, padded_chwn
 from ..threads import parallel_calls, get_num_threads
 
-__all__ = ["conv2d_weight_grad_direct"]
+__all__ = ["conv2d_weight_grad_direct", "conv2d_weight_grad_pooled"]
 
 
 def _has_avx512():
@@ -119,14 +119,53 @@ def _add_sums(out, oa, sums):
     out[oa + U(4)] += a4
 
 
+@inline
+def _weight_grad_row(g, ga, gs, k, x, xa, st, m, o, oa, ws, kw, zero):
+    """For the k ≤ 5 gradient rows g[ga + r·gs + q] (q < m) and the input run from xa, the
+    dot products with each of the kw taps (the run shifted by j·st) added into
+    o[oa + r·ws + j]: five taps and k rows at once (k = 5, 4, 2 or one by one), the taps left
+    over one by one."""
+    j = 0
+    while j + 5 <= kw:
+        xj, oj = xa + U(j) * st, oa + U(j)
+        if k == 5:
+            sa, sb, sc, sd, se = _dot5_five(g, ga, gs, x, xj, st, m, zero)
+            _add_sums(o, oj, sa)
+            _add_sums(o, oj + ws, sb)
+            _add_sums(o, oj + U(2) * ws, sc)
+            _add_sums(o, oj + U(3) * ws, sd)
+            _add_sums(o, oj + U(4) * ws, se)
+        elif k == 4:
+            sa, sb, sc, sd = _dot5_four(g, ga, gs, x, xj, st, m, zero)
+            _add_sums(o, oj, sa)
+            _add_sums(o, oj + ws, sb)
+            _add_sums(o, oj + U(2) * ws, sc)
+            _add_sums(o, oj + U(3) * ws, sd)
+        elif k == 2:
+            sa, sb = _dot5_two(g, ga, gs, x, xj, st, m, zero)
+            _add_sums(o, oj, sa)
+            _add_sums(o, oj + ws, sb)
+        else:
+            for r in range(k):
+                _add_sums(o, oj + U(r) * ws, _dot5(g, ga + U(r) * gs, x, xj, st, m, zero))
+        j += 5
+    for j in range(j, kw):
+        xj = xa + U(j) * st
+        for r in range(k):
+            gr, acc = ga + U(r) * gs, zero
+            for q in range(m):
+                acc += g[gr + q] * x[xj + q]
+            o[oa + U(r) * ws + U(j)] += acc
+
+
 @kernel
 def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, per_pass, out):
     """out[f, c, i, j] = Σ_{oh, ow, n} gy[f, oh, ow, n] · xp[c, oh·sh+i·dh, ow+j·dw, n] for
     filters f0..f1, channels c0..c1 and kernel rows i0..i1, a width stride of 1: per output
     row, dot products of its OW·N gradients with the shifted input runs, five taps of a
-    kernel row and ``per_pass`` (:data:`WGRAD_FILTERS`) filters at once (each load of the input serves five
-    filters — two without AVX-512 —, each load of a gradient five taps; filters left over
-    four, two or one at a time)."""
+    kernel row and ``per_pass`` (:data:`WGRAD_FILTERS`) filters at once (each load of the
+    input serves five filters — two without AVX-512 —, each load of a gradient five taps;
+    filters left over four, two or one at a time: :func:`_weight_grad_row`)."""
     F, OH, OW, N = gy.shape
     C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
     H, L, X = xp.shape[1], OW * N, xp.shape[2] * N
@@ -139,43 +178,76 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, per_pass, out)
             ga = U((f * OH + oh) * L)
             for c in range(c0, c1):
                 for i in range(i0, i1):
-                    xa = U((c * H + oh * sh + i * dh) * X)
-                    oa = U(((f * C + c) * kh + i) * kw)
-                    j = 0
-                    while j + 5 <= kw:
-                        xj, oj = xa + U(j) * st, oa + U(j)
-                        if k == 5:
-                            sa, sb, sc, sd, se = _dot5_five(g, ga, gs, x, xj, st, m, zero)
-                            _add_sums(o, oj, sa)
-                            _add_sums(o, oj + ws, sb)
-                            _add_sums(o, oj + U(2) * ws, sc)
-                            _add_sums(o, oj + U(3) * ws, sd)
-                            _add_sums(o, oj + U(4) * ws, se)
-                        elif k == 4:
-                            sa, sb, sc, sd = _dot5_four(g, ga, gs, x, xj, st, m, zero)
-                            _add_sums(o, oj, sa)
-                            _add_sums(o, oj + ws, sb)
-                            _add_sums(o, oj + U(2) * ws, sc)
-                            _add_sums(o, oj + U(3) * ws, sd)
-                        elif k == 2:
-                            sa, sb = _dot5_two(g, ga, gs, x, xj, st, m, zero)
-                            _add_sums(o, oj, sa)
-                            _add_sums(o, oj + ws, sb)
-                        else:
-                            for r in range(k):
-                                _add_sums(o, oj + U(r) * ws,
-                                          _dot5(g, ga + U(r) * gs, x, xj, st, m, zero))
-                        j += 5
-                    for j in range(j, kw):
-                        xj = xa + U(j) * st
-                        for r in range(k):
-                            gr, acc = ga + U(r) * gs, zero
-                            for q in range(m):
-                                acc += g[gr + q] * x[xj + q]
-                            o[oa + U(r) * ws + U(j)] += acc
+                    _weight_grad_row(g, ga, gs, k, x, U((c * H + oh * sh + i * dh) * X), st, m,
+                                     o, U(((f * C + c) * kh + i) * kw), ws, kw, zero)
 
 
-def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_rows=None):
+@inline
+def _weight_grad_pooled_body(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass, out, bias,
+                             with_mask):
+    """:func:`_weight_grad_rows` (all channels and kernel rows) of dy = 2x2 max pooling's
+    scatter of its gradient ``gp`` (F, PH, PW, N) to the elements ``choice`` picked (where
+    ``mask`` ≠ 0 too, ``with_mask``: relu's backward) — dy made two rows at a time, the two
+    output rows of a row of windows, into scratch rows that stay in the core's cache, and
+    used there: the whole dy never goes out to memory (for the tutorial's conv1 at batch 64 a
+    1.4 MB array written and read twice). The same numbers as scattering dy whole first:
+    each weight gets its rows' dot products in the same order; ``bias`` (float64, length F or
+    0 for none) gets each filter's dy summed as :func:`.elementwise._row_sums` sums it, a run
+    of OW·N a row."""
+    F, PH, PW, N = gp.shape
+    C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+    H, L, X = xp.shape[1], 2 * PW * N, xp.shape[2] * N
+    x, o = xp.reshape(xp.size), out.reshape(out.size)
+    gf, cf, mf = gp.reshape(gp.size), choice.reshape(choice.size), mask.reshape(mask.size)
+    m, st, gs, ws = U(L), U(dw * N), U(2 * L), U(C * kh * kw)
+    n = U(N)
+    zero = out.dtype.type(0)
+    s = aligned_empty(per_pass * 2 * L, out.dtype)    # (k filters, 2 rows, OW·N)
+    for f in range(f0, f1, per_pass):
+        k = min(per_pass, f1 - f)
+        for ph in range(PH):
+            for r in range(k):                # scatter: every place written (the value or 0)
+                for pw in range(PW):
+                    src = U((((f + r) * PH + ph) * PW + pw) * N)
+                    d0 = U(r * 2 * L + 2 * pw * N)
+                    for e in range(4):        # element e of the window: (e // 2, e % 2)
+                        d = d0 + (n if e % 2 else U(0)) + (m if e >= 2 else U(0))
+                        ee = np.int8(e)
+                        for q in range(n):
+                            if with_mask:
+                                s[d + q] = gf[src + q] if (cf[src + q] == ee) & \
+                                    (mf[src + q] != zero) else zero
+                            else:
+                                s[d + q] = gf[src + q] if cf[src + q] == ee else zero
+            if bias.shape[0] > 0:
+                for r in range(k):
+                    bias[f + r] += run_sum(s, U(r * 2 * L), m)
+                    bias[f + r] += run_sum(s, U(r * 2 * L) + m, m)
+            for t in range(2):
+                oh = 2 * ph + t
+                for c in range(C):
+                    for i in range(kh):
+                        _weight_grad_row(s, U(t * L), gs, k, x,
+                                         U((c * H + oh * sh + i * dh) * X), st, m, o,
+                                         U(((f * C + c) * kh + i) * kw), ws, kw, zero)
+
+
+@kernel
+def _weight_grad_pooled(xp, gp, choice, sh, dh, dw, f0, f1, per_pass, out, bias):
+    """:func:`_weight_grad_pooled_body` without relu's mask."""
+    _weight_grad_pooled_body(xp, gp, gp, choice, sh, dh, dw, f0, f1, per_pass, out, bias,
+                             False)
+
+
+@kernel
+def _weight_grad_pooled_masked(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass, out, bias):
+    """:func:`_weight_grad_pooled_body` with relu's mask."""
+    _weight_grad_pooled_body(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass, out, bias,
+                             True)
+
+
+def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_rows=None,
+                              bias_run=None):
     """dw = the weight gradient of a groups-1 convolution with a width stride of 1, computed
     directly (no column matrix); threads take groups of :data:`WGRAD_FILTERS` filters (with
     fewer groups than threads, ranges of channels; for one channel, (group, kernel row)
@@ -188,11 +260,14 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
     and no other part does, or None when they share some. ``bias_rows``: None, or dy's values as the F rows
     that ``..reduce.sum`` sums for the bias gradient (``..reduce.summed_rows``): their float64
     sums are then made too, each filter's by the thread that reads its dy for the weight
-    gradient, while that is in its core's cache (:func:`.elementwise.row_sums`'s kernel: the
-    same numbers), and returned after dw (``(dw, sums)``; planned, ``result`` gives both)."""
+    gradient, while that is in its core's cache (:func:`.elementwise.row_sums`'s kernel, by
+    runs of ``bias_run`` — :func:`..reduce.summed_run` — numbers: the same numbers), and
+    returned after dw (``(dw, sums)``; planned, ``result`` gives both)."""
     xp = padded_chwn(x, g) if xp is None else xp
     g2 = to_chwn(gy)
     bias = None if bias_rows is None else np.empty(w_shape[0], np.float64)
+    run = None if bias_rows is None else max(1, bias_rows.shape[1] if bias_run is None else
+                                              bias_run)
     dtype = np.result_type(x, gy)
     sh, (dh, dw) = g.stride[0], g.dilation
     out = np.zeros(w_shape, dtype)
@@ -213,7 +288,7 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
         def calls(a, b):
             f0, f1 = a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS)
             return [(_weight_grad_rows, xp, g2, sh, dh, dw, f0, f1, 0, C, 0, kh, WGRAD_FILTERS,
-                     out)] + ([] if bias is None else [(_row_sums, bias_rows, f0, f1, bias)])
+                     out)] + ([] if bias is None else [(_row_sums, bias_rows, run, f0, f1, bias)])
     elif C > 1:
         n = C
 
@@ -222,7 +297,7 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
 
         def calls(a, b):
             return [(_weight_grad_rows, xp, g2, sh, dh, dw, 0, F, a, b, 0, kh, WGRAD_FILTERS,
-                     out)] + ([] if bias is None or a != 0 else [(_row_sums, bias_rows, 0, F,
+                     out)] + ([] if bias is None or a != 0 else [(_row_sums, bias_rows, run, 0, F,
                                                                   bias)])
     else:
         n = groups * kh
@@ -241,9 +316,35 @@ def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_ro
                 todo.append((_weight_grad_rows, xp, g2, sh, dh, dw, f0, f1, 0, 1, i0, i1,
                              WGRAD_FILTERS, out))
                 if bias is not None and i0 == 0:
-                    todo.append((_row_sums, bias_rows, f0, f1, bias))
+                    todo.append((_row_sums, bias_rows, run, f0, f1, bias))
             return todo
     if planned:
         return calls, n, (out if bias is None else (out, bias)), reads
     parallel_calls(n, calls, work)
     return out if bias is None else (out, bias)
+
+
+def conv2d_weight_grad_pooled(x, pooled, w_shape, g, xp=None, with_bias=False):
+    """:func:`conv2d_weight_grad_direct` where dy is 2x2 max pooling's scatter, not made yet:
+    ``pooled`` = (gp, mask or None, choice), pooling's gradient, relu's mask and the window
+    elements chosen, batch-innermost (F, PH, PW, N) (``.pool.pooled_2x2``); each group of
+    :data:`WGRAD_FILTERS` filters scatters its dy two rows at a time into rows of its own that
+    stay in the core's cache (:func:`_weight_grad_pooled`), with its bias sums
+    (``with_bias``). Planned: ``(calls, n, (dw, sums or None))``, ``calls(a, b)`` the
+    kernel calls of the groups a..b of ``range(n)`` (threads take whole groups), the results
+    made once they have run. The same numbers as scattering dy first."""
+    xp = padded_chwn(x, g) if xp is None else xp
+    gp, mask, choice = pooled
+    out = np.zeros(w_shape, np.result_type(x, gp))
+    bias = np.zeros(w_shape[0] if with_bias else 0, np.float64)
+    sh, (dh, dw) = g.stride[0], g.dilation
+    F = w_shape[0]
+
+    def calls(a, b):
+        f0, f1 = a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS)
+        if mask is None:
+            return [(_weight_grad_pooled, xp, gp, choice, sh, dh, dw, f0, f1, WGRAD_FILTERS,
+                     out, bias)]
+        return [(_weight_grad_pooled_masked, xp, gp, mask, choice, sh, dh, dw, f0, f1,
+                 WGRAD_FILTERS, out, bias)]
+    return calls, -(-F // WGRAD_FILTERS), (out, bias if with_bias else None)

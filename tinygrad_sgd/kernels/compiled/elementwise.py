@@ -16,7 +16,7 @@ the memory of their arguments in memory order (see :func:`..layout.memory_order`
 import numba
 import numpy as np
 
-from . import kernel
+from . import kernel, inline, U
 from .. import buffers
 from ..threads import parallel_for
 
@@ -59,22 +59,36 @@ def keep_where(cond, x):
     return out
 
 
+@inline
+def run_sum(a, start, m):
+    """Σ_{q<m} a[start + q] in float64 (vectorized: LLVM keeps several partial sums)."""
+    s = 0.0
+    for q in range(m):
+        s += a[start + q]
+    return s
+
+
 @kernel
-def _row_sums(a, r0, r1, out):
+def _row_sums(a, seg, r0, r1, out):
+    """out[r] = Σ_q a[r, q] for rows r0..r1, in float64: each run of ``seg`` numbers summed
+    (:func:`run_sum`), the runs' sums added in order — so a kernel that has a row only a few
+    runs at a time (``.conv_weight._weight_grad_pooled``) makes the same numbers."""
+    n = a.shape[1]
+    flat = a.reshape(a.size)
     for r in range(r0, r1):
-        row = a[r]
         s = 0.0
-        for q in range(row.shape[0]):
-            s += row[q]
+        for start in range(0, n, seg):
+            s += run_sum(flat, U(r * n + start), U(min(seg, n - start)))
         out[r] = s
 
 
-def row_sums(a):
+def row_sums(a, seg=None):
     """Σ_q a[r, q] for a C-contiguous float32/64 matrix, in float64 (more accurate than
-    NumPy's pairwise float32 sums; the caller rounds to its dtype). Threads take ranges of
-    rows."""
+    NumPy's pairwise float32 sums; the caller rounds to its dtype), as runs of ``seg`` numbers
+    (:func:`_row_sums`; default: whole rows). Threads take ranges of rows."""
     out = np.empty(a.shape[0], np.float64)
-    parallel_for(a.shape[0], lambda r0, r1: _row_sums(a, r0, r1, out), a.size)
+    seg = max(1, a.shape[1] if seg is None else seg)
+    parallel_for(a.shape[0], lambda r0, r1: _row_sums(a, seg, r0, r1, out), a.size)
     return out
 
 

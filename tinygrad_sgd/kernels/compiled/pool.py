@@ -218,19 +218,29 @@ def scatter_2x2_plan(gy, choice, g, mask=None):
     input) — or None for other windows. A
     convolution's weight gradient runs each thread's calls for the channels it then reads
     (``..conv.conv2d_grads``)."""
-    (sh, sw), (dh, dw) = g.stride, g.dilation
-    shape = (g.C, g.Hp, g.Wp, g.N)
-    if (g.kh, g.kw, sh, sw, dh, dw) != (2, 2, 2, 2, 1, 1) or g.padding != (0, 0) or \
-            (2 * g.OH, 2 * g.OW) != shape[1:3]:
+    operands = pooled_2x2(gy, choice, g, mask)
+    if operands is None:
         return None
-    choice = np.ascontiguousarray(choice)
-    g2 = np.ascontiguousarray(gy.transpose(1, 2, 3, 0))
-    out = buffers.empty(shape, gy.dtype)
+    g2, m2, choice = operands
+    out = buffers.empty((g.C, g.Hp, g.Wp, g.N), gy.dtype)
     dx = from_chwn(g.crop(out))             # (a view of part of out with ceil_mode's padding)
-    if mask is not None:
-        m2 = np.ascontiguousarray(mask.transpose(1, 2, 3, 0))
+    if m2 is not None:
         return (lambda a, b: [(_scatter_2x2_masked, g2, m2, choice, a, b, out)]), dx
     return (lambda a, b: [(_scatter_2x2, g2, choice, a, b, out)]), dx
+
+
+def pooled_2x2(gy, choice, g, mask=None):
+    """The operands of the 2x2 scatter — ``(gy, mask or None, choice)``, batch-innermost
+    (C, OH, OW, N) and C-contiguous — where the windows are 2x2 with stride 2 and tile the
+    input exactly (every element of it in one window), else None. A convolution's weight
+    gradient takes them to make its dy a few rows at a time
+    (``.conv_weight.conv2d_weight_grad_pooled``)."""
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    if (g.kh, g.kw, sh, sw, dh, dw) != (2, 2, 2, 2, 1, 1) or g.padding != (0, 0) or \
+            (2 * g.OH, 2 * g.OW) != (g.Hp, g.Wp):
+        return None
+    m2 = None if mask is None else np.ascontiguousarray(mask.transpose(1, 2, 3, 0))
+    return np.ascontiguousarray(gy.transpose(1, 2, 3, 0)), m2, np.ascontiguousarray(choice)
 
 
 def max_pool_scatter(gy, choice, g, mask=None):

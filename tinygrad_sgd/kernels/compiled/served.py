@@ -30,7 +30,7 @@ from numba.extending import intrinsic
 
 from .blas import _sgemm
 from .conv import _conv_direct_rows, _input_grad_rows, _input_grad_shared
-from .conv_weight import _weight_grad_rows
+from .conv_weight import _weight_grad_rows, _weight_grad_pooled, _weight_grad_pooled_masked
 from .elementwise import _row_sums
 from .pool import _max_pool_2x2, _max_pool_2x2_relu, _scatter_2x2, _scatter_2x2_masked
 
@@ -50,13 +50,15 @@ SIGNATURES = {
     _conv_direct_rows: (1, (F32_4, F32_4, F32_1) + (INT,) * 7 + (F32_4,)),
     _input_grad_rows: (2, (F32_4, F32_4) + (INT,) * 7 + (F32_4,)),
     _weight_grad_rows: (3, (F32_4, F32_4) + (INT,) * 10 + (F32_4,)),
-    _row_sums: (4, (F32_2, INT, INT, F64_1)),
+    _row_sums: (4, (F32_2, INT, INT, INT, F64_1)),
     _max_pool_2x2: (5, (F32_4, INT, INT, F32_4, I8_4)),
     _scatter_2x2: (6, (F32_4, I8_4, INT, INT, F32_4)),
     _max_pool_2x2_relu: (7, (F32_4, INT, INT, F32_4, I8_4, F32_4)),
     _scatter_2x2_masked: (8, (F32_4, F32_4, I8_4, INT, INT, F32_4)),
     _sgemm: (9, (F32_2, F32_2, F32_2, INT, INT, INT)),
     _input_grad_shared: (10, (F32_4, F32_4) + (INT,) * 5 + (I64_1, INT, F32_4)),
+    _weight_grad_pooled: (11, (F32_4, F32_4, I8_4) + (INT,) * 6 + (F32_4, F64_1)),
+    _weight_grad_pooled_masked: (12, (F32_4, F32_4, F32_4, I8_4) + (INT,) * 6 + (F32_4, F64_1)),
 }
 
 
@@ -200,7 +202,7 @@ def run_job(job):
         elif kernel == 4:
             rows, p = _f32x2(a, 1)
             sums, p = _f64x1(a, p)
-            _row_sums(rows, a[p], a[p + 1], sums)
+            _row_sums(rows, a[p], a[p + 1], a[p + 2], sums)
         elif kernel == 5:
             x, p = _f32x4(a, 1)
             out, p = _f32x4(a, p)
@@ -235,6 +237,23 @@ def run_job(job):
             out, p = _f32x4(a, p)
             _input_grad_shared(gy, w2, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], counter,
                                a[p + 5], out)
+        elif kernel == 11:
+            xp, p = _f32x4(a, 1)
+            gp, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            out, p = _f32x4(a, p)
+            bias, p = _f64x1(a, p)
+            _weight_grad_pooled(xp, gp, choice, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4],
+                                a[p + 5], out, bias)
+        elif kernel == 12:
+            xp, p = _f32x4(a, 1)
+            gp, p = _f32x4(a, p)
+            mask, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            out, p = _f32x4(a, p)
+            bias, p = _f64x1(a, p)
+            _weight_grad_pooled_masked(xp, gp, mask, choice, a[p], a[p + 1], a[p + 2], a[p + 3],
+                                       a[p + 4], a[p + 5], out, bias)
 
 
 @numba.cfunc(types.int64(types.voidptr), cache=True)
