@@ -149,3 +149,45 @@ def test_conv2d_grads_returns_the_weight_and_bias_gradients_of_the_rows(restore_
         x[:2], None, w, g_few, input_grad=False, bias_grad=True,
         scatter=(values[:2], mask[:2], choice_few, pg_few))
     assert db_few is None and dw_few.shape == w.shape
+
+
+# (C, H, W, F, kernel, N): the forward, each row of windows pooled as soon as it is made
+FORWARD_CASES = [
+    (1, 28, 28, 10, (5, 5), 16),     # the tutorial's conv1
+    (10, 12, 12, 20, (5, 5), 8),     # conv2
+    (2, 9, 8, 5, (5, 5), 3),         # an odd number of output rows: the last one not pooled
+    (3, 10, 11, 7, (3, 7), 4),       # filters left over, 5 + 2 taps
+    (1, 6, 6, 5, (1, 5), 5),         # one pass only (C·kh = 1)
+]
+
+
+@pytest.mark.parametrize("with_relu", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", FORWARD_CASES)
+def test_rows_pooled_as_made_equal_pooling_after(case, dtype, with_relu):
+    from tinygrad_sgd.kernels.compiled import conv, pool
+    C, H, W, F, (kh, kw), N = case
+    rng = np.random.default_rng(7)
+    xp = rng.standard_normal((C, H, W, N)).astype(dtype)
+    xp.reshape(-1)[rng.integers(0, xp.size, 3)] = np.nan      # (pooling's NaN rule)
+    w = rng.standard_normal((F, C, kh, kw)).astype(dtype)
+    b = rng.standard_normal(F).astype(dtype)
+    OH, OW = H - kh + 1, W - kw + 1
+    out, want = np.zeros((F, OH, OW, N), dtype), np.zeros((F, OH, OW, N), dtype)
+    shape = (F, OH // 2, OW // 2, N)
+    pooled, choice, relu = np.zeros(shape, dtype), np.zeros(shape, np.int8), np.zeros(shape, dtype)
+    if with_relu:
+        conv._conv_direct_rows_pool_relu(xp, w, b, 1, 1, 1, 0, F, out, pooled, choice, relu)
+    else:
+        conv._conv_direct_rows_pool(xp, w, b, 1, 1, 1, 0, F, out, pooled, choice)
+    conv._conv_direct_rows(xp, w, b, 1, 1, 1, 0, OH, 0, F, want)
+    w_pooled, w_choice, w_relu = np.zeros(shape, dtype), np.zeros(shape, np.int8), \
+        np.zeros(shape, dtype)
+    if with_relu:
+        pool._max_pool_2x2_relu(want, 0, F, w_pooled, w_choice, w_relu)
+    else:
+        pool._max_pool_2x2(want, 0, F, w_pooled, w_choice)
+    assert np.array_equal(bits(out), bits(want)) and np.array_equal(choice, w_choice)
+    assert np.array_equal(bits(pooled), bits(w_pooled))
+    assert np.array_equal(bits(relu), bits(w_relu))
+    assert np.isnan(pooled).any() or not np.isnan(want[:, :2 * (OH // 2)]).any()

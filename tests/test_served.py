@@ -66,6 +66,15 @@ def _cases():
                                                   1, 1, 1, 2, 7, conv_weight.WGRAD_FILTERS,
                                                   np.zeros((7, 2, 5, 5), np.float32),
                                                   np.zeros(7, np.float64))),
+        (conv._conv_direct_rows_pool, (f32(2, 9, 8, 8), f32(5, 2, 5, 5), f32(5), 1, 1, 1, 0, 5,
+                                       np.zeros((5, 5, 4, 8), np.float32),
+                                       np.zeros((5, 2, 2, 8), np.float32),
+                                       np.zeros((5, 2, 2, 8), np.int8))),
+        (conv._conv_direct_rows_pool_relu, (f32(2, 8, 8, 8), f32(5, 2, 5, 5), f32(5), 1, 1, 1, 0,
+                                            5, np.zeros((5, 4, 4, 8), np.float32),
+                                            np.zeros((5, 2, 2, 8), np.float32),
+                                            np.zeros((5, 2, 2, 8), np.int8),
+                                            np.zeros((5, 2, 2, 8), np.float32))),
     ]
 
 
@@ -73,7 +82,7 @@ def _outputs(args):
     return [a for a in args if isinstance(a, np.ndarray) and not a.any()] or [args[-1]]
 
 
-@pytest.mark.parametrize("which", range(12))
+@pytest.mark.parametrize("which", range(14))
 def test_a_served_call_computes_what_the_kernel_called_from_python_does(fast, which):
     from tinygrad_sgd.kernels.compiled.served import pack, run_job
     kernel, args = _cases()[which]

@@ -21,7 +21,7 @@ from .. import buffers
 from ..layout import to_chwn, from_chwn, padded_chwn
 from ..threads import get_num_threads, parallel_calls, parallel_for
 from .conv_weight import conv2d_weight_grad_direct
-from .pool import pool_2x2_plan, windows_2x2
+from .pool import _pool_2x2_rows, pool_2x2_arrays, windows_2x2
 
 __all__ = ["conv2d_forward_direct", "conv2d_input_grad_direct", "conv2d_weight_grad_direct"]
 
@@ -229,6 +229,30 @@ def _copy_rows(dst, da, ds, src, sa, ss, k, m):
 
 @kernel
 def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out):
+    """:func:`_conv_direct` for a width stride of 1, output rows oh0..oh1 of filters f0..f1
+    (:func:`_conv_rows`)."""
+    _conv_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out, out, out, out, False, False)
+
+
+@kernel
+def _conv_direct_rows_pool(xp, w, b, sh, dh, dw, f0, f1, out, pooled, choice):
+    """:func:`_conv_direct_rows` of all output rows of filters f0..f1, each row of 2x2 windows
+    max-pooled into ``pooled`` and ``choice`` as soon as its two rows are made, while they are
+    in the core's cache (:func:`.pool._pool_2x2_rows`: the same numbers as pooling after)."""
+    _conv_rows(xp, w, b, sh, dh, dw, 0, out.shape[1], f0, f1, out, pooled, choice, pooled, True,
+               False)
+
+
+@kernel
+def _conv_direct_rows_pool_relu(xp, w, b, sh, dh, dw, f0, f1, out, pooled, choice, relu):
+    """:func:`_conv_direct_rows_pool`, the pooling's relu written too."""
+    _conv_rows(xp, w, b, sh, dh, dw, 0, out.shape[1], f0, f1, out, pooled, choice, relu, True,
+               True)
+
+
+@inline
+def _conv_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out, pooled, choice, relu, pool,
+               with_relu):
     """:func:`_conv_direct` for a width stride of 1, output rows oh0..oh1 of filters f0..f1:
     each tap adds one long contiguous run of the input to an output row; five taps of a kernel
     row a pass, into five filters' rows at once (each load of the input serves 25
@@ -237,7 +261,9 @@ def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out):
     multiple of 5) one by one. For whole passes of 5×5 kernels the first pass writes the
     scratch rows (bias + its taps) and the last writes the output, instead of a pass filling
     them with the bias and one copying them out: the same numbers; measured (Intel Xeon, 1
-    thread, batch 64) conv1 223 → 173 µs, conv2 353 → 327."""
+    thread, batch 64) conv1 223 → 173 µs, conv2 353 → 327. ``pool`` (a constant where this
+    is inlined): each pair of output rows 2p, 2p+1 of the pass's filters, once made, is
+    max-pooled into row p of ``pooled`` (and ``choice``, and ``relu`` ``with_relu``)."""
     _, OH, OW, N = out.shape
     C, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     H, L, X = xp.shape[1], OW * N, xp.shape[2] * N
@@ -278,6 +304,9 @@ def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out):
                             _add_tap(acc, U(0), ss, k, x, xa + U(j) * st, wf, wa + U(j), ws, m)
                 if not whole:
                     _copy_rows(y, ya, ys, acc, U(0), ss, k, m)
+            if pool and oh % 2 == 1 and oh // 2 < pooled.shape[1]:
+                _pool_2x2_rows(out, f, f + k, oh // 2, oh // 2 + 1, pooled, choice, relu,
+                               with_relu)
 
 
 @kernel
@@ -348,9 +377,9 @@ def conv2d_forward_direct(x, w, b, g, xp=None, pool=None):
     """y = conv2d(x, w) + b (NCHW arrays in, an NCHW view out), groups = 1, no column matrix.
     ``xp``: :func:`..layout.padded_chwn` of x, if the caller made it already. ``pool``: None,
     or a :class:`..pool.PoolAhead` for y — where the threads take whole passes of filters and
-    its windows are 2x2 with stride 2 (tiling y), each thread pools its own filters right
-    after computing them, in the same job (:func:`.pool.pool_2x2_plan`: the same kernels and
-    numbers as pooling y afterwards), and ``pool.result`` is set."""
+    its windows are 2x2 with stride 2 (tiling y), each thread pools its own filters' rows of
+    windows as soon as it has made them (:func:`_conv_direct_rows_pool`: the same numbers as
+    pooling y afterwards), and ``pool.result`` is set."""
     xp = padded_chwn(x, g) if xp is None else xp
     F = w.shape[0]
     w4 = np.ascontiguousarray(w)
@@ -366,14 +395,23 @@ def conv2d_forward_direct(x, w, b, g, xp=None, pool=None):
         # tutorial's step on two threads, same process, alternating: batch 64 1% faster with
         # the two vCPUs close (a cache line's round trip ~90 ns), 2-3% with them far apart
         # (~450 ns, as this kind of virtual machine often has them); batch 256 0.3% and 2.8%.
-        pooling = None
-        if pool is not None and windows_2x2(pool.geom) and \
-                (pool.geom.Hp, pool.geom.Wp) == (g.OH, g.OW):
-            pooling, pool.result = pool_2x2_plan(out, pool.geom, pool.with_relu)
-        parallel_calls(passes, lambda a, b_: [(
-            _conv_direct_rows, xp, w4, bias, sh, dh, dw, 0, g.OH, a * FILTERS_PER_PASS,
-            b_ * FILTERS_PER_PASS, out)] + ([] if pooling is None else pooling(
-                a * FILTERS_PER_PASS, b_ * FILTERS_PER_PASS)), work)
+        pooling = pool is not None and windows_2x2(pool.geom) and \
+            (pool.geom.Hp, pool.geom.Wp) == (g.OH, g.OW)
+        if pooling:
+            # (rows of windows pooled as made, in the cache: conv1 at batch 256 1127 -> 935 µs)
+            pooled, choice, relu = pool_2x2_arrays(out.dtype, pool.geom, pool.with_relu)
+            pool.result = (from_chwn(pooled), choice, None if relu is None else from_chwn(relu))
+
+        def calls(a, b_):
+            f0, f1 = a * FILTERS_PER_PASS, b_ * FILTERS_PER_PASS
+            if not pooling:
+                return [(_conv_direct_rows, xp, w4, bias, sh, dh, dw, 0, g.OH, f0, f1, out)]
+            if relu is None:
+                return [(_conv_direct_rows_pool, xp, w4, bias, sh, dh, dw, f0, f1, out, pooled,
+                         choice)]
+            return [(_conv_direct_rows_pool_relu, xp, w4, bias, sh, dh, dw, f0, f1, out,
+                     pooled, choice, relu)]
+        parallel_calls(passes, calls, work)
     elif sw == 1:         # threads take ranges of output rows
         parallel_calls(g.OH, lambda a, b_: [(_conv_direct_rows, xp, w4, bias, sh, dh, dw, a,
                                              b_, 0, F, out)], work)

@@ -60,6 +60,13 @@ def _pool_2x2(x, c0, c1, out, choice, relu, with_relu):
     ``with_relu`` (a constant where this is inlined): also write ``relu``, the maximum through
     ``0 if y < 0 else y`` — the relu that follows pooling in the tutorial, in the same pass
     (:func:`max_pool_forward`). (Flat memory, unsigned offsets: see ``compiled.conv``.)"""
+    _pool_2x2_rows(x, c0, c1, 0, out.shape[1], out, choice, relu, with_relu)
+
+
+@inline
+def _pool_2x2_rows(x, c0, c1, oh0, oh1, out, choice, relu, with_relu):
+    """:func:`_pool_2x2` of the output rows oh0..oh1 only (a convolution pools each row of
+    windows as soon as it has made its two rows: ``.conv._conv_direct_rows_pool``)."""
     C, OH, OW, N = out.shape
     W = x.shape[2]
     xf, y, cf = x.reshape(x.size), out.reshape(out.size), choice.reshape(choice.size)
@@ -68,7 +75,7 @@ def _pool_2x2(x, c0, c1, out, choice, relu, with_relu):
     k0, k1, k2, k3 = np.int8(0), np.int8(1), np.int8(2), np.int8(3)
     zero = out.dtype.type(0)
     for c in range(c0, c1):
-        for oh in range(OH):
+        for oh in range(oh0, oh1):
             for ow in range(OW):
                 a0 = U(((c * x.shape[1] + 2 * oh) * W + 2 * ow) * N)
                 a1, a2 = a0 + n, a0 + row
@@ -120,14 +127,20 @@ def pool_2x2_plan(xp, g, with_relu):
     their memory allocated here (each number written once the calls have run). A convolution
     computed by filters runs each thread's calls right after its own filters
     (:func:`.conv.conv2d_forward_direct`)."""
-    out = buffers.empty((g.C, g.OH, g.OW, g.N), xp.dtype)
-    choice = buffers.empty(out.shape, choice_dtype(4))
+    out, choice, relu = pool_2x2_arrays(xp.dtype, g, with_relu)
     if with_relu:
-        relu = buffers.empty(out.shape, xp.dtype)
         return (lambda a, b: [(_max_pool_2x2_relu, xp, a, b, out, choice, relu)]), \
             (from_chwn(out), choice, from_chwn(relu))
     return (lambda a, b: [(_max_pool_2x2, xp, a, b, out, choice)]), \
         (from_chwn(out), choice, None)
+
+
+def pool_2x2_arrays(dtype, g, with_relu):
+    """The batch-innermost arrays a 2x2 max pooling of geometry ``g`` writes: ``(y, choice,
+    relu(y) or None)``, reused memory (:mod:`..buffers`)."""
+    out = buffers.empty((g.C, g.OH, g.OW, g.N), dtype)
+    choice = buffers.empty(out.shape, choice_dtype(4))
+    return out, choice, buffers.empty(out.shape, dtype) if with_relu else None
 
 
 def max_pool_forward(x, g, with_relu=False):

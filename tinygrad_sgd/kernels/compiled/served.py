@@ -29,7 +29,8 @@ from numba import literal_unroll, types
 from numba.extending import intrinsic
 
 from .blas import _sgemm
-from .conv import _conv_direct_rows, _input_grad_rows, _input_grad_shared
+from .conv import _conv_direct_rows, _conv_direct_rows_pool, _conv_direct_rows_pool_relu, \
+    _input_grad_rows, _input_grad_shared
 from .conv_weight import _weight_grad_rows, _weight_grad_pooled, _weight_grad_pooled_masked
 from .elementwise import _row_sums
 from .pool import _max_pool_2x2, _max_pool_2x2_relu, _scatter_2x2, _scatter_2x2_masked
@@ -59,6 +60,9 @@ SIGNATURES = {
     _input_grad_shared: (10, (F32_4, F32_4) + (INT,) * 5 + (I64_1, INT, F32_4)),
     _weight_grad_pooled: (11, (F32_4, F32_4, I8_4) + (INT,) * 6 + (F32_4, F64_1)),
     _weight_grad_pooled_masked: (12, (F32_4, F32_4, F32_4, I8_4) + (INT,) * 6 + (F32_4, F64_1)),
+    _conv_direct_rows_pool: (13, (F32_4, F32_4, F32_1) + (INT,) * 5 + (F32_4, F32_4, I8_4)),
+    _conv_direct_rows_pool_relu: (14, (F32_4, F32_4, F32_1) + (INT,) * 5
+                                  + (F32_4, F32_4, I8_4, F32_4)),
 }
 
 
@@ -254,6 +258,25 @@ def run_job(job):
             bias, p = _f64x1(a, p)
             _weight_grad_pooled_masked(xp, gp, mask, choice, a[p], a[p + 1], a[p + 2], a[p + 3],
                                        a[p + 4], a[p + 5], out, bias)
+        elif kernel == 13:
+            xp, p = _f32x4(a, 1)
+            w, p = _f32x4(a, p)
+            b, p = _f32x1(a, p)
+            out, p = _f32x4(a, p)
+            pooled, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            _conv_direct_rows_pool(xp, w, b, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], out,
+                                   pooled, choice)
+        elif kernel == 14:
+            xp, p = _f32x4(a, 1)
+            w, p = _f32x4(a, p)
+            b, p = _f32x1(a, p)
+            out, p = _f32x4(a, p)
+            pooled, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            relu, p = _f32x4(a, p)
+            _conv_direct_rows_pool_relu(xp, w, b, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4],
+                                        out, pooled, choice, relu)
 
 
 @numba.cfunc(types.int64(types.voidptr), cache=True)
