@@ -75,8 +75,8 @@ CATALOGUE = [
      RuntimeError, r"expected scalar type Long but found Float"),          # (torch's words)
     ("conv2d, integer weight", lambda: F.conv2d(tg.ones(1, 1, 4, 4),
                                                 tg.ones(1, 1, 3, 3, dtype=np.int64)),
-     RuntimeError, r"Input type \(torch.FloatTensor\) and weight type \(torch.LongTensor\) "
-                   r"should be the same or input should be a MKLDNN tensor"),
+     RuntimeError, r"expected scalar type Float but found Long"),   # (torch: a one-sample
+    # 3x3 convolution is its native kernel's, not oneDNN's, which words it another way)
     ("conv2d, ndarray input", lambda: F.conv2d(np.ones((1, 1, 4, 4)), tg.ones(1, 1, 3, 3)),
      TypeError, r"conv2d: input must be a Tensor, got ndarray"),
     ("conv2d, ndarray weight", lambda: F.conv2d(tg.ones(1, 1, 4, 4), np.ones((1, 1, 3, 3))),
@@ -102,8 +102,7 @@ CATALOGUE = [
      TypeError, r"cross_entropy: target must hold integer class indices .*got dtype bool"),
     ("cross_entropy, (N, 1) target", lambda: F.cross_entropy(tg.ones(4, 3),
                                                              tg.zeros(4, 1, dtype=np.int64)),
-     ValueError, r"expected target of shape \(4,\) for input of shape \(4, 3\).*got target of "
-                 r"shape \(4, 1\)"),
+     ValueError, r"0D or 1D target tensor expected, multi-target not supported"),
     ("cross_entropy, float target of another shape", lambda: F.cross_entropy(
         tg.ones(4, 3), tg.ones(4)), DTypeError, r"expected target dtype to be Long"),
     ("nll_loss, string targets", lambda: F.nll_loss(tg.ones(4, 3), ["a"] * 4),

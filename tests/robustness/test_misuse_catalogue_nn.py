@@ -211,12 +211,10 @@ CASES = [
         RuntimeError, r"label_smoothing must be between 0.0 and 1.0. Got: 1.5")),
     Case("cross_entropy of int logits", lambda L: L.F.cross_entropy(
         L.ones(2, 3, dtype=L.int64), L.tensor([0, 1])), raises(
-        NotImplementedError, r"not implemented for 'Long'",
-        ours=r"input must be a floating point tensor, got tinygrad_sgd.int64")),
+        NotImplementedError, r"not implemented for 'Long'")),
     Case("nll_loss, (N, C, d) input with an (N,) target", lambda L: L.F.nll_loss(
         L.ones(2, 3, 4), L.tensor([0, 1])), raises(
-        RuntimeError, r"Expected target size \[2, 4\], got \[2\]",
-        ours=r"expected target of shape \(2, 4\) .*got target of shape \(2,\)")),
+        RuntimeError, r"Expected target size \[2, 4\], got \[2\]")),
     Case("NLLLoss, class weights of the wrong size", lambda L: L.nn.NLLLoss(
         weight=L.ones(2))(L.ones(2, 3), L.tensor([0, 1])), raises(
         RuntimeError, r"weight tensor should be defined either for all 3 classes or no classes "

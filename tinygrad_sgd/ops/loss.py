@@ -28,9 +28,11 @@ class NllLoss(Function):
     inputs, rule = ("x",), "lᵢ = −wᵢ · x[i, tᵢ]"
     derivatives = ("dL/dx[i, c] = −wᵢ·g (÷ Σw for mean) at c = tᵢ, 0 elsewhere",)
 
-    def forward(self, x, t, w, reduction, ignored=None):
+    def forward(self, x, t, w, reduction, ignored=None, refuse_backward=None):
         d = x.array
         self.in_shape, self.reduction = d.shape, reduction
+        self.refuse_backward = refuse_backward   # torch's error for its backward, if any (a
+        # (C,) input with a target of shape (1,): torch's forward reads t[0], its backward not)
         self.keep_array("t", t)
         self.w, self.ignored = None if w is None else w.astype(d.dtype, copy=False), ignored
         if d.ndim == 1:
@@ -52,6 +54,8 @@ class NllLoss(Function):
         return np.asarray(loss / self.total, dtype=d.dtype)
 
     def backward(self, g):
+        if self.refuse_backward is not None:
+            raise RuntimeError(self.refuse_backward)
         if not is_grad_enabled():         # a plain backward: the same numbers, in one array
             return self.constant(self._grad_array(g.array))
         w = None if self.w is None else self.constant(self.w)

@@ -4,7 +4,8 @@ torch's signatures, grouped as torch's documentation groups them:
 * :mod:`.layers` — linear, flatten, and the activations; :mod:`.activation_more` — the
   shrinks, threshold, rrelu, gumbel_softmax and the in-place spellings (``relu_``, ...);
 * :mod:`.dropouts` — dropout, dropout1d/3d, alpha dropout;
-* :mod:`.conv` — convolutions; :mod:`.pooling` — pooling;
+* :mod:`.conv` — convolutions (:mod:`.conv_dtypes`: the dtypes torch convolves, and its
+  errors for the others); :mod:`.pooling` — pooling;
 * :mod:`.vision` — pad, interpolate, unfold/fold;
 * :mod:`.normalization` — layer_norm, rms_norm, batch_norm, group_norm, instance_norm,
   local_response_norm;
@@ -12,7 +13,7 @@ torch's signatures, grouped as torch's documentation groups them:
 * :mod:`.sparse` — embedding;
 * :mod:`.attention` — scaled_dot_product_attention;
 * :mod:`.distance` — normalize, cosine_similarity, pairwise_distance, one_hot;
-* :mod:`.loss`, :mod:`.loss_more` — the losses.
+* :mod:`.loss`, :mod:`.loss_more`, :mod:`.loss_linear` — the losses.
 
 Each function checks its arguments (errors in the user's terms) and then calls one primitive
 of :mod:`tinygrad_sgd.ops`, or composes Tensor operations — so from ``F.conv2d`` to the

@@ -34,3 +34,25 @@ def check_weight_dtype(input, weight):
         raise RuntimeError(f"expected scalar type {torch_dtype_name(input.dtype)} but found "
                            f"{torch_dtype_name(weight.dtype)} (the class weight must have the "
                            f"input's dtype)")
+
+
+def integral(x):
+    """Whether ``x`` is an integer or bool Tensor (torch's losses take some of those: see
+    :func:`refuse_integral`)."""
+    return isinstance(x, Tensor) and x.dtype.kind in "iub"
+
+
+def check_numeric(x, op, what="input"):
+    """``x`` a Tensor of a float, integer or bool dtype (the losses that torch composes of
+    elementwise operations take all of them, and refuse what those operations refuse)."""
+    if not integral(x):
+        check_float(x, op, what)
+    return x
+
+
+def refuse_integral(x, kernel):
+    """torch's ``NotImplementedError: "<kernel>" not implemented for 'Long'`` for an integer
+    or bool ``x`` (a loss whose kernel torch has for floats only)."""
+    if integral(x):
+        from ...functions.elementwise import not_implemented
+        raise not_implemented(kernel, x.dtype)

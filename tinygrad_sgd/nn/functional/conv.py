@@ -4,16 +4,19 @@ sample).
 1-D convolutions are the 2-D ones on a height of 1 (an unsqueeze before, a squeeze after, both
 free views); 3-D ones are sums of 2-D ones over the kernel's depth taps (see ``conv3d``).
 Argument mistakes raise :class:`ShapeError` — both the ``RuntimeError`` torch raises and a
-``ValueError`` — with torch's wording where it has one.
+``ValueError`` — with torch's wording where it has one. Integer inputs are convolved exactly,
+as torch does (which dtypes, and torch's errors for the others: :mod:`.conv_dtypes`).
 """
 from ... import ops
 from ...autograd.torch_names import named
 from ...arguments import pair
-from ...errors import DTypeError, ShapeError
+from ...errors import ShapeError
+from ...kernels.layout import geometry
 from ...ops.conv import ConvTranspose2dOp
 from ...ops.pad import ConstantPadNd
 from ...dtypes import float16
 from ...tensor import Tensor
+from .conv_dtypes import dtype_error, refuse_dtype
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -64,15 +67,17 @@ def ntuple(value, n, name, op, single=False):
     return tuple(pair((v, v), name, op)[0] for v in items)
 
 
-def _check_weight(op, input, weight, bias, dims, groups, transposed=False):
-    """``weight`` and ``bias`` Tensors of the input's float dtype (``input`` has passed
-    :func:`check_input`), the weight's shape fitting the input's channels and ``groups``."""
+def _check_weight(op, input, weight, bias, dims, groups, transposed=False, geometry=None):
+    """``weight`` and ``bias`` Tensors of the input's dtype (``input`` has passed
+    :func:`check_input`), the weight's shape fitting the input's channels and ``groups``.
+    ``geometry``: (stride, dilation, output_padding), parsed — torch's errors for mixed dtypes
+    depend on them (see :func:`.conv_dtypes.dtype_error`)."""
     for what, t in (("weight", weight), ("bias", bias)):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"{op}: {what} must be a Tensor, got {type(t).__name__}")
     dtype = input.array.dtype
     if weight.array.dtype != dtype or (bias is not None and bias.array.dtype != dtype):
-        error = _dtype_error(input, weight, bias, dims, transposed)
+        error = dtype_error(input, weight, bias, dims, transposed, groups, *(geometry or ()))
         if error is not None:
             raise error
     shape = weight.array.shape
@@ -123,57 +128,21 @@ def _no_channels(x, weight, bias, stride, padding, dilation):
     z = x.sum() + weight.sum()                  # (sums of nothing: 0, linked to each)
     if bias is not None:
         z = z + bias.sum() * 0
+    z = z if z.dtype == x.dtype else z.to(x.dtype)      # (integers: summed as int64)
     return z.reshape((1,) * (2 + len(size))).expand((x.shape[0], 0) + size)
 
 
-_ONEDNN = ("float32", "float16")   # the input dtypes torch's CPU convolution hands to oneDNN
-
-
-def _dtype_error(input, weight, bias, dims, transposed):
-    """torch's RuntimeError for an input, weight and bias that are not all of one dtype, in
-    its order and words; None where torch goes on (a transposed 1-d or 2-d convolution adds a
-    bias of another dtype that the result's dtype can hold). A float32 or float16 input takes
-    oneDNN's path, which words it its own way; otherwise a convolution checks the bias first,
-    a transposed one the weight."""
-    from ...functions.elementwise import torch_dtype_name
-    from ...functions.out import _C_NAMES
-    x, w = input.array.dtype, weight.array.dtype
-    b = None if bias is None else bias.array.dtype
-    onednn = x.name in _ONEDNN
-
-    def as_other(what, t):
-        if onednn:
-            legacy = ["CPUBoolType" if d == bool else f"torch.{torch_dtype_name(d)}Tensor"
-                      for d in (x, t)]
-            return DTypeError(f"Input type ({legacy[0]}) and {what} type ({legacy[1]}) should "
-                              f"be the same or input should be a MKLDNN tensor and {what} is "
-                              f"a dense tensor")
-        return DTypeError(f"expected scalar type {torch_dtype_name(x)} but found "
-                          f"{torch_dtype_name(t)}")
-    if not transposed and b is not None and b != x:
-        return DTypeError(f"Input type ({_C_NAMES.get(x.name, x.name)}) and bias type "
-                          f"({_C_NAMES.get(b.name, b.name)}) should be the same")
-    if w != x:
-        return as_other("weight", w)
-    if b is None or b == x or not transposed:
-        return None
-    if onednn or dims == 3:
-        return as_other("bias", b)
-    if x.kind != "f" and b.kind == "f":
-        return DTypeError(f"result type {torch_dtype_name(b)} can't be cast to the desired "
-                          f"output type {torch_dtype_name(x)}")
-    return None
-
-
 def _conv_input(op, input, dims, weight, bias, transposed=False):
-    """:func:`check_input` for a convolution. torch convolves integers (we don't), so for an
-    integer input its RuntimeError about the weight's or the bias's dtype comes first."""
+    """:func:`check_input` for a convolution, which takes integer and bool inputs too (torch's
+    dtype checks, :func:`_check_weight` and :func:`.conv_dtypes.refuse_dtype`, come later).
+    For another dtype torch's RuntimeError about the weight's or the bias's dtype comes
+    first."""
     try:
-        return check_input(op, input, dims)
+        return check_input(op, input, dims, allowed="fiub")
     except TypeError:
         if isinstance(input, Tensor) and isinstance(weight, Tensor) and \
                 (bias is None or isinstance(bias, Tensor)):
-            error = _dtype_error(input, weight, bias, dims, transposed)
+            error = dtype_error(input, weight, bias, dims, transposed, 1)
             if error is not None:
                 raise error from None
         raise
@@ -181,9 +150,9 @@ def _conv_input(op, input, dims, weight, bias, transposed=False):
 
 def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
     unbatched = _conv_input(op, input, dims, weight, bias)
-    _check_weight(op, input, weight, bias, dims, groups)
     stride, dilation = (ntuple(stride, dims, "stride", op, single=True),
                         ntuple(dilation, dims, "dilation", op, single=True))
+    _check_weight(op, input, weight, bias, dims, groups, geometry=(stride, dilation, ()))
     x = input.unsqueeze(0) if unbatched else input
     extra = (0,) * dims
     if isinstance(padding, str):
@@ -201,9 +170,11 @@ def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
     if dims == 1:      # (N, C, L) as (N, C, 1, L)
         x, w = x.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
-    if weight.shape[1] == 0:
+    if weight.shape[1] == 0:          # (torch: even for dtypes it convolves not)
         out = _no_channels(x, w, bias, stride, padding, dilation)
     else:
+        refuse_dtype(op, input, dims, dilation=dilation, shape_check=lambda: geometry(
+            "conv2d", x.shape, w.shape[2:], stride, padding, dilation, groups))
         out = ops.Conv2dOp.apply(x, w, bias, stride, padding, dilation, groups)
     out = out.squeeze(2) if dims == 1 else out
     out = out.squeeze(0) if unbatched else out
@@ -240,14 +211,15 @@ def transposed_output_size(op, size, k, stride, padding, output_padding, dilatio
 def _conv_transpose(op, dims, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
     unbatched = _conv_input(op, input, dims, weight, bias, transposed=True)
-    _check_weight(op, input, weight, bias, dims, groups, transposed=True)
-    if bias is not None and bias.array.dtype != input.array.dtype:
-        bias = bias.to(input.dtype)           # (torch adds it so: see _dtype_error)
     stride, padding, output_padding, dilation = (
         ntuple(v, dims, name, op, single=True) for v, name in ((stride, "stride"),
                                                              (padding, "padding"),
                                                   (output_padding, "output_padding"),
                                                   (dilation, "dilation")))
+    _check_weight(op, input, weight, bias, dims, groups, transposed=True,
+                  geometry=(stride, dilation, output_padding))
+    if bias is not None and bias.array.dtype != input.array.dtype:
+        bias = bias.to(input.dtype)           # (torch adds it so: see dtype_error)
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
         raise ShapeError(f"{op}: stride and dilation must be >= 1 and padding >= 0, got stride "
                          f"{stride}, padding {padding}, dilation {dilation}")
@@ -259,6 +231,7 @@ def _conv_transpose(op, dims, input, weight, bias, stride, padding, output_paddi
         x, w = x.unsqueeze(2), weight.unsqueeze(2)
         size, stride, padding, dilation = (1,) + size, (1,) + stride, (0,) + padding, \
             (1,) + dilation
+    refuse_dtype(op, input, dims, transposed=True)
     out_shape = (x.shape[0], weight.shape[1] * groups) + size
     out = ConvTranspose2dOp.apply(x, w, bias, out_shape, stride, padding, dilation, groups)
     out = out.squeeze(2) if dims == 1 else out
@@ -322,9 +295,9 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     of conv2d calls, one per depth tap (see :func:`_depth_taps`)."""
     op = "conv3d"
     unbatched = _conv_input(op, input, 3, weight, bias)
-    _check_weight(op, input, weight, bias, 3, groups)
     stride, dilation = (ntuple(stride, 3, "stride", op, single=True),
                         ntuple(dilation, 3, "dilation", op, single=True))
+    _check_weight(op, input, weight, bias, 3, groups, geometry=(stride, dilation, ()))
     x = input.unsqueeze(0) if unbatched else input
     extra = (0, 0, 0)
     if isinstance(padding, str):
@@ -353,6 +326,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ShapeError(f"{op}: Calculated padded input size per channel: {tuple(size)}. "
                          f"Kernel size: {tuple(eff)}. Kernel size can't be greater than "
                          f"actual input size")
+    refuse_dtype(op, input, 3, dilation=dilation)
     out_depth = (size[0] - eff[0]) // stride[0] + 1
     w, b = weight, bias
     half = x.dtype == weight.dtype == float16
@@ -387,18 +361,20 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     reverse; each tap a conv_transpose2d over the H, W plane."""
     op = "conv_transpose3d"
     unbatched = _conv_input(op, input, 3, weight, bias, transposed=True)
-    _check_weight(op, input, weight, bias, 3, groups, transposed=True)
     stride, padding, output_padding, dilation = (
         ntuple(v, 3, name, op, single=True) for v, name in ((stride, "stride"),
                                                              (padding, "padding"),
                                                (output_padding, "output_padding"),
                                                (dilation, "dilation")))
+    _check_weight(op, input, weight, bias, 3, groups, transposed=True,
+                  geometry=(stride, dilation, output_padding))
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
         raise ShapeError(f"{op}: stride and dilation must be >= 1 and padding >= 0, got stride "
                          f"{stride}, padding {padding}, dilation {dilation}")
     x = input.unsqueeze(0) if unbatched else input
     size = transposed_output_size(op, x.shape[2:], weight.shape[2:], stride, padding,
                                   output_padding, dilation)
+    refuse_dtype(op, input, 3, transposed=True)
     kd, (s, p, d) = weight.shape[2], (stride[0], padding[0], dilation[0])
     reach = d * (kd - 1) - p
     x = _pad_depth(_spread_depth(x, s), reach, reach + output_padding[0])

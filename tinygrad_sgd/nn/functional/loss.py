@@ -17,7 +17,8 @@ from ...functions import where
 from ...functions.combine import broadcast_tensors
 from ...functions.distance import broadcast_shape
 from ...functions.elementwise import torch_dtype_name
-from ._checks import check_float, check_tensor, check_weight_dtype
+from ._checks import (check_float, check_numeric, check_tensor, check_weight_dtype,
+                      refuse_integral)
 
 # (kl_div, margin_ranking_loss, cosine_embedding_loss, the hinge losses: in loss_more.py)
 __all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
@@ -139,7 +140,7 @@ def _same_dtype(input, target, op):
     """torch's binary_cross_entropy takes no mixed dtypes (a Tensor target must have the
     input's)."""
     if isinstance(target, Tensor) and target.dtype != input.dtype:
-        raise DTypeError(f"{op}: Found dtype {torch_dtype_name(target.dtype)} but expected "
+        raise DTypeError(f"Found dtype {torch_dtype_name(target.dtype)} but expected "
                          f"{torch_dtype_name(input.dtype)}")
 
 
@@ -168,11 +169,43 @@ def _class_array(target, op, ndim=2):
 
 # ============================================================================ NLL / cross entropy
 def _check_batch(input, target, op):
-    """torch's first check of class-index targets, before their dtype: one per sample."""
-    if (isinstance(target, Tensor) and input.ndim >= 2 and target.ndim >= 1
-            and target.shape[0] != input.shape[0]):
-        raise ShapeError(f"{op}: Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0]}).")
+    """torch's first check of class-index targets, before their dtype: one per sample (a 0-D
+    target has, for torch, a batch of 0)."""
+    if isinstance(target, Tensor) and input.ndim >= 2:
+        batch = target.shape[0] if target.ndim else 0
+        if batch != input.shape[0]:
+            raise ShapeError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                             f"batch_size ({batch}).")
+
+
+def _target_dims_error(input, shape):
+    """torch's error for class indices of ``shape`` that do not fit the input's, checked
+    before their dtype (None if they may)."""
+    if input.ndim <= 2 and len(shape) > 1:
+        return ShapeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 4 and len(shape) != 3:
+        return ShapeError(f"only batches of spatial targets supported (3D tensors) but got "
+                          f"targets of dimension: {len(shape)}")
+    if input.ndim == 3 or input.ndim > 4:
+        if tuple(shape[1:]) != tuple(input.shape[2:]):
+            return ShapeError(f"Expected target size {[input.shape[0], *input.shape[2:]]}, got "
+                              f"{list(shape)}")
+    return None
+
+
+def _target_size_error(input, shape):
+    """torch's error for class indices of ``shape`` that do not fit the input's, checked
+    after their dtype (None if they fit). A 1-D input takes a target of shape (1,) too."""
+    if input.ndim == 1 and len(shape) == 1 and shape[0] != 1:
+        return ShapeError(f"For 1D input, 1D target must have size 1, but got target size: "
+                          f"{shape[0]}")
+    if input.ndim == 2 and tuple(shape) != input.shape[:1]:
+        return ShapeError(f"size mismatch (got input: {list(input.shape)}, target: "
+                          f"{list(shape)})")
+    if input.ndim == 4 and tuple(shape) != (input.shape[0],) + input.shape[2:]:
+        return ShapeError(f"size mismatch (got input: {list(input.shape)} , target: "
+                          f"{list(shape)}")     # (torch's words, its parenthesis unclosed)
+    return None
 
 
 def _weight_words(C, shape):
@@ -183,19 +216,26 @@ def _weight_words(C, shape):
 
 def _nll(input, target, weight, ignore_index, reduction, op):
     _check_reduction(reduction, op)
-    check_float(input, op)
-    _check_batch(input, target, op)
-    t = _class_array(target, op, input.ndim)
+    check_numeric(input, op)
     if input.ndim == 0:
-        raise ValueError(f"{op}: input must have at least 1 dimension (classes), got a scalar")
-    if input.ndim == 1:
-        C, expected = input.shape[0], ()
-    else:
-        C, expected = input.shape[1], (input.shape[0],) + input.shape[2:]
-    if t.shape != expected:
-        raise ShapeError(f"{op}: expected target of shape {expected} for input of shape "
-                         f"{input.shape} (N, C{', d1, ...' if input.ndim > 2 else ''}), "
-                         f"got target of shape {t.shape}")
+        raise ValueError(f"{op}: input must have at least 1 dimension (classes), got a scalar "
+                         f"(Expected 1 or more dimensions (got 0))")
+    _check_batch(input, target, op)
+    error = _target_dims_error(input, np.shape(target.array if isinstance(target, Tensor)
+                                               else target))
+    if error is not None:
+        raise error
+    t = _class_array(target, op, input.ndim)
+    error = _target_size_error(input, t.shape)
+    if error is not None:
+        raise error
+    C = input.shape[0] if input.ndim == 1 else input.shape[1]
+    one_of_one = input.ndim == 1 and t.shape == (1,)     # torch reads it as t[0], and then
+    if one_of_one:                                       # refuses the backward (below)
+        t = t.reshape(())
+    expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+    refuse_integral(input, "nll_loss_out_frame" if input.ndim <= 2 else       # (torch: after
+                    "nll_loss2d_forward_out_frame")                # the shapes, before range)
     lo, hi = (int(t.min()), int(t.max())) if t.size else (0, -1)
     if 0 <= lo and hi < C and not lo <= ignore_index <= hi:
         ignored, any_ignored = None, False     # (two quick passes: usually every target is a
@@ -227,7 +267,9 @@ def _nll(input, target, weight, ignore_index, reduction, op):
                                 reduction,
                                 *([ignored.reshape(-1)] if any_ignored else []))
         return out.reshape(expected) if reduction == "none" else out
-    return ops.NllLoss.apply(input, safe, w, reduction, *([ignored] if any_ignored else []))
+    refuse = f"size mismatch (got input: [{C}], target: [1])" if one_of_one and C != 1 else None
+    return ops.NllLoss.apply(input, safe, w, reduction, *([ignored] if any_ignored else []),
+                             refuse_backward=refuse)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -255,9 +297,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     ε/C part is averaged like the nll part: over the summed weights of the kept targets)."""
     reduction = _legacy(size_average, reduce, reduction)
     if isinstance(input, Tensor) and input.dtype.kind in "biu":     # torch: no such kernel
-        raise NotImplementedError(f"cross_entropy: input must be a floating point tensor, got "
-                                  f"{input.dtype} (\"log_softmax\" not implemented for "
-                                  f"'{torch_dtype_name(input.dtype)}')")
+        _integral_cross_entropy(input, target, label_smoothing)
     check_float(input, "cross_entropy")
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have at least 1 dimension (classes), "
@@ -295,11 +335,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         loss = _reduce(-terms.sum(class_dim), reduction)          # mean: over the samples
         return named(loss, "DivBackward1", input) if reduction == "mean" else loss
     _check_batch(input, target, "cross_entropy")       # validate before doing any work
+    error = _target_dims_error(input, t_arr.shape)
+    if error is not None:
+        raise error
     _class_array(target, "cross_entropy", input.ndim)
     nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
     if not label_smoothing > 0:
         return nll
     t = _class_array(target, "cross_entropy", input.ndim)
+    if input.ndim == 1 and t.shape == (1,):      # (torch: its in-place smoothing term of the
+        raise RuntimeError("output with shape [] doesn't match the broadcast shape [1]")  # t[0])
     kept = t != ignore_index
     smooth = -(logp if w is None else logp * w).sum(class_dim)
     if not kept.all():      # as torch's masked_fill: 0 there, and so is the gradient (not
@@ -315,6 +360,21 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / C)
 
 
+def _integral_cross_entropy(input, target, label_smoothing):
+    """torch's errors for integer or bool logits: a target of the input's shape (class
+    probabilities) must be floating point, a label smoothing at most 1; then its log_softmax
+    has no kernel for the dtype."""
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
+    if t.shape == input.shape and t.dtype.kind != "f":
+        raise DTypeError(f"Expected floating point type for target with class probabilities, "
+                         f"got {torch_dtype_name(t.dtype)}")
+    if t.shape != input.shape and label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    refuse_integral(input, "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else
+                    "log_softmax_kernel_impl")
+
+
 # ============================================================================ binary losses
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
@@ -323,9 +383,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     op = "binary_cross_entropy"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
-    check_float(input, op)
+    check_numeric(input, op)
     y = _as_target(target, input, op)
     _same_dtype(input, y, op)
+    refuse_integral(input, "binary_cross_entropy")
     d = input.array
     if d.size and not ((d >= 0).all() and (d <= 1).all()):
         got = "NaN values" if np.isnan(d).any() else \
@@ -358,8 +419,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     op = "binary_cross_entropy_with_logits"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
-    check_float(input, op)
+    check_numeric(input, op)
     y = _as_target(target, input, op)
+    refuse_integral(input, "log_sigmoid_cpu")         # (torch's first step: log σ(x))
     if y.dtype.kind == "b":
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")

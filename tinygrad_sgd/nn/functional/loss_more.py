@@ -15,9 +15,13 @@ from ...functions import where
 from ...functions.special import xlogy
 from ...ops.distance import ClampMinUnrecorded
 from ...tensor import Tensor
-from ._checks import check_float, check_weight_dtype
+from ...dtypes import default_float
+from ...functions.elementwise import torch_dtype_name
+from ...functions.out import _C_NAMES
+from ._checks import check_float, check_numeric, check_weight_dtype, integral, refuse_integral
 from .distance import pairwise_distance
 from .layers import logsigmoid
+from .loss_linear import linear_cross_entropy  # noqa: F401 (in __all__: its home was here)
 from .loss import (_REDUCTIONS, _broadcast, _check_reduction, _legacy, _reduce,
                    _target_tensor)
 
@@ -79,15 +83,17 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
     op = "margin_ranking_loss"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
-    check_float(input1, op, "input1")
-    check_float(input2, op, "input2")
+    check_numeric(input1, op, "input1")
+    check_numeric(input2, op, "input2")
     y = target if isinstance(target, Tensor) else Tensor._of(np.asarray(target))
     if not (input1.ndim == input2.ndim == y.ndim):
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
                            f"dimension but got sizes: input1: torch.Size({list(input1.shape)})"
                            f", input2: torch.Size({list(input2.shape)}), target: "
                            f"torch.Size({list(y.shape)}) ")
-    return _reduce((-y * (input1 - input2) + margin).clamp(min=0.0), reduction)
+    diff = input1 - input2         # (first, as torch: its error for bools before −y's)
+    return _reduce((-y * diff + float(margin)).clamp(min=0.0), reduction)   # (a float margin:
+    # integer inputs give a float loss, as torch's, whose margin is a double)
 
 
 _COS_EPS = 1e-12
@@ -101,8 +107,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     op = "cosine_embedding_loss"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
-    check_float(input1, op, "input1")
-    check_float(input2, op, "input2")
+    check_numeric(input1, op, "input1")
+    check_numeric(input2, op, "input2")
     y = target.array if isinstance(target, Tensor) else np.asarray(target)
     if input1.ndim not in (1, 2) or input1.shape != input2.shape:
         raise RuntimeError(f"cosine_embedding_loss: expected two 1D or 2D inputs of the same "
@@ -118,8 +124,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     mag1 = (input1 * input1).sum(dim) + _COS_EPS
     mag2 = (input2 * input2).sum(dim) + _COS_EPS
     cos = prod / (mag1 * mag2).sqrt()
-    loss = where(Tensor._of(y == 1), 1.0 - cos, 0.0) + \
-        where(Tensor._of(y == -1), (cos - margin).clamp(min=0.0), 0.0)
+    y = Tensor._of(np.asarray(y))      # (compared as torch compares: −1 is 255 in uint8)
+    loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, (cos - margin).clamp(min=0.0), 0.0)
     return _reduce(loss, reduction)
 
 
@@ -141,7 +147,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     reduction = _legacy(size_average, reduce, reduction)
     _check(reduction)
     for what, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
-        check_float(t, "triplet_margin_loss", what)
+        check_numeric(t, "triplet_margin_loss", what)
     _check_triplet(anchor, positive, negative, margin)
 
     def dist(x, y):
@@ -174,7 +180,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     y·log y − y + ½·log(2πy), where y > 1. Input and target broadcast, as torch."""
     reduction = _legacy(size_average, reduce, reduction)
     _check(reduction)
-    check_float(input, "poisson_nll_loss")
+    check_numeric(input, "poisson_nll_loss")
     y = _tensor(target, input)
     loss = input.exp() - y * input if log_input else input - y * (input + eps).log()
     if full:
@@ -189,11 +195,12 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     dim short of it (one variance per sample), or of the input's rank with one dim of size 1.
     It is clamped to ``eps`` as torch does (in place, unseen by autograd: the gradient is the
     unclamped one's)."""
-    check_float(input, "gaussian_nll_loss")
+    check_numeric(input, "gaussian_nll_loss")
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = Tensor._of(np.full(input.shape, var, input.dtype))
+        dtype = input.dtype if input.dtype.kind == "f" else default_float()   # (var·ones_like)
+        var = Tensor._of(np.full(input.shape, var, dtype))
     elif not isinstance(var, Tensor):
         raise TypeError(f"gaussian_nll_loss: var must be a Tensor or a float, got "
                         f"{type(var).__name__}")
@@ -206,6 +213,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                   sum(b for a, b in zip(input.shape, var.shape) if a != b) == 1):
             raise ValueError("var is of incorrect size")
     _check(reduction, "{} is not valid")
+    if integral(var):          # (torch clamps it in place to eps, a float)
+        raise DTypeError(f"result type Float can't be cast to the desired output type "
+                         f"{_C_NAMES[var.dtype.name]}")
     var = ClampMinUnrecorded.apply(var, eps)
     loss = (var.log() + (input - _tensor(target, input)) ** 2 / var) * 0.5
     if full:
@@ -219,13 +229,29 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     is not differentiable, as torch's; the loss has the input's dtype, as torch's)."""
     reduction = _legacy(size_average, reduce, reduction)
     _check(reduction)
-    check_float(input, "soft_margin_loss")
+    check_numeric(input, "soft_margin_loss")
     if isinstance(target, Tensor) and target.requires_grad:
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
+    if integral(input):        # (torch computes it in place in the input's dtype: −x·y, exp)
+        _integral_soft_margin(input, target)
     loss = (-input * _tensor(target, input)).exp().log1p()
     loss = _reduce(loss if loss.dtype == input.dtype else loss.to(input.dtype), reduction)
     return named(loss, "SoftMarginLossBackward0", input)
+
+
+def _integral_soft_margin(input, target):
+    """torch's error for an integer or bool input: its −x is refused for bool; (−x)·y is
+    computed in place in the input's dtype, refused for a float target, and so is e^(…)."""
+    if input.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    name = "Float"
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        name = torch_dtype_name(target.dtype)
+    raise DTypeError(f"result type {name} can't be cast to the desired output type "
+                     f"{torch_dtype_name(input.dtype)}")
 
 
 def _class_targets(target):
@@ -261,10 +287,10 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
     _check(reduction)
-    check_float(input, "multi_margin_loss")
+    check_numeric(input, "multi_margin_loss")
     _no_half_kernel(input, "multi_margin_loss_cpu_kernel")
     _vector_or_matrix(input)
-    t = _class_targets(target)
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
     x = input if input.ndim == 2 else input.reshape(1, -1)
     N, C = x.shape
     if t.size != N or t.ndim > 1:
@@ -275,6 +301,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.numel() != C:
         raise RuntimeError(f"inconsistent weight size, expected {C} but got "
                            f"{list(weight.shape)}")
+    refuse_integral(input, "multi_margin_loss_cpu_kernel")      # (torch: after the shapes)
+    t = _class_targets(target)
     if weight is not None:
         check_weight_dtype(input, weight)
     t = t.reshape(N)
@@ -300,13 +328,15 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     max(0, 1 − (x[j] − x[k])) / C."""
     reduction = _legacy(size_average, reduce, reduction)
     _check(reduction)
-    check_float(input, "multilabel_margin_loss")
+    check_numeric(input, "multilabel_margin_loss")
     _no_half_kernel(input, "multilabel_margin_loss_forward_out_frame")
     _vector_or_matrix(input)
-    t = _class_targets(target)
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
     if t.shape != input.shape:
         raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: "
                            f"{list(input.shape)}")
+    refuse_integral(input, "multilabel_margin_loss_forward_out_frame")
+    t = _class_targets(target)
     x = input if input.ndim == 2 else input.reshape(1, -1)
     N, C = x.shape
     t = t.reshape(N, C)
@@ -331,7 +361,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     """Per sample, the mean over the C classes of the binary cross entropy of σ(x) against
     0/1 targets: −(y·log σ(x) + (1 − y)·log σ(−x)), times ``weight`` per class if given."""
     reduction = _legacy(size_average, reduce, reduction)
-    check_float(input, "multilabel_soft_margin_loss")
+    check_numeric(input, "multilabel_soft_margin_loss")
+    refuse_integral(input, "log_sigmoid_cpu")          # (torch's log σ(x), first)
     y = _tensor(target, input)
     loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
     if weight is not None:
@@ -354,6 +385,10 @@ def _pm_one(target, input, op, strict, what="target"):
     return Tensor._of(arr.astype(input.dtype, copy=False))
 
 
+_C_INTS = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+           "int64": "int64_t"}     # (the C++ names in torch's overflow message)
+
+
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """torch's hinge embedding loss: lᵢ = xᵢ where yᵢ = 1, max(0, margin − xᵢ) where
@@ -363,12 +398,22 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     op = "hinge_embedding_loss"
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, op)
-    check_float(input, op)
+    check_numeric(input, op)
     y = _target_tensor(target, input, op)
     if y.shape != input.shape:
         _broadcast(op, input, y, y, input)   # (torch's error for sizes that do not broadcast)
-    hinge = (margin - input).clamp(min=0.0)
-    loss = where(y != 1, hinge, 0.0) + where(y != -1, input, 0.0)
+    if integral(input):     # torch: margin − x as a tensor of x's dtype filled with the margin
+        if input.dtype.kind == "b":             # (truncated) minus x: exact, wrapping
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        info = np.iinfo(input.dtype)
+        if not info.min <= margin <= info.max:  # (fill's check; NaN fails it too)
+            raise RuntimeError(f"value cannot be converted to type {_C_INTS[input.dtype.name]} "
+                               f"without overflow")
+        hinge, zero = (int(margin) - input).clamp(min=0), 0
+    else:
+        hinge, zero = (margin - input).clamp(min=0.0), 0.0
+    loss = where(y != 1, hinge, zero) + where(y != -1, input, zero)
     return _reduce(loss, reduction)
 
 
@@ -384,55 +429,3 @@ def hinge_loss(scores, y, margin=1.0, reduction="mean"):
     check_float(scores, op, "scores")
     yt = _pm_one(y, scores, op, strict=True, what="y")
     return _reduce((margin - yt * scores).clamp(min=0.0), reduction)
-
-
-def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
-                         reduction="mean", ignore_index=None, label_smoothing=0.0, options=None):
-    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)`` with the
-    logits of shape ``(*batch, C, *out_features)`` (``linear_weight``: ``(C, *out_features,
-    in_features)``), as torch's reference path. ``ignore_index=None`` is -100 for class
-    indices; with probability targets it must stay None. torch's chunked path
-    (``options=LinearCrossEntropyOptions(...)``) only saves memory by never holding all the
-    logits: its value is this one, which is what is computed here whatever ``options``."""
-    from .layers import linear
-    from .loss import cross_entropy
-    if input.ndim < 1 or input.ndim > 2:
-        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
-    if linear_weight.ndim < 2:
-        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got "
-                           f"{linear_weight.ndim}")
-    batch, in_features = tuple(input.shape[:-1]), input.shape[-1]
-    if in_features != linear_weight.shape[-1]:
-        raise RuntimeError(f"expected equal input and linear_weight last dimensions "
-                           f"(in_features), got {in_features} and {linear_weight.shape[-1]}, "
-                           f"respectively")
-    num_classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
-    if linear_bias is not None and tuple(linear_bias.shape) != (num_classes, *out_features):
-        raise RuntimeError(f"expected linear_bias shape {(num_classes, *out_features)}, got "
-                           f"{tuple(linear_bias.shape)}")
-    if out_features and not batch:
-        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape "
-                           f"{tuple(linear_weight.shape)} requires batched input, "
-                           f"(N, {in_features}), got unbatched input with shape "
-                           f"{tuple(input.shape)}")
-    logits_shape = (*batch, num_classes, *out_features)
-    if tuple(target.shape) == logits_shape and ignore_index is not None:
-        raise RuntimeError("ignore_index cannot be specified when target contains "
-                           "probabilities")
-    ignore_index = -100 if ignore_index is None else ignore_index
-    if options is not None and (out_features or reduction not in ("mean", "sum", "none")
-                                or label_smoothing != 0.0 or target.dtype != np.int64):
-        warnings.warn(f"linear_cross_entropy: ``options`` ignored; chunked path needs "
-                      f"reduction in {{'mean','sum','none'}}, label_smoothing == 0, "
-                      f"target.dtype == int64, out_features == (). Got "
-                      f"reduction={reduction!r}, label_smoothing={label_smoothing}, "
-                      f"target.dtype={target.dtype}, out_features={out_features}, "
-                      f"tracing=False, linear_bias.shape="
-                      f"{None if linear_bias is None else tuple(linear_bias.shape)}.",
-                      stacklevel=warn_level(2))
-    rows = int(np.prod(linear_weight.shape[:-1], dtype=np.int64))
-    logits = linear(input, linear_weight.reshape(rows, in_features),
-                    None if linear_bias is None else linear_bias.reshape(rows))
-    return cross_entropy(logits.reshape(logits_shape), target, weight=weight,
-                         reduction=reduction, ignore_index=ignore_index,
-                         label_smoothing=label_smoothing)

@@ -10,7 +10,7 @@ from ...autograd.torch_names import named
 from ...kernels.norm_half import running_update
 from ...ops.norm import Normalize, _quiet_if_empty
 from ...tensor import Tensor
-from ._checks import check_float, check_kernel
+from ._checks import check_float, check_kernel, check_tensor
 
 __all__ = ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm",
            "local_response_norm"]
@@ -102,12 +102,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
     """:func:`batch_norm` without torch's Python-level checks (``torch.batch_norm``)."""
-    check_kernel(input, "batch_norm", "batch_norm")
-    if input.ndim == 0:                 # (torch reads the channel count from input.shape[1])
-        raise IndexError("tuple index out of range")
-    if input.ndim == 1 and input.numel():
-        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got "
-                         "1)")
+    check_tensor(input, "batch_norm")
     if input.numel() == 0:       # torch: no statistics and no size checks, x·γ[0] + β[0]
         out = input * 1.0 if input.dtype.kind == "f" else input
         if weight is not None:
@@ -115,20 +110,14 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
         if bias is not None:
             out = out + _like(bias, input)[0]
         return out
-    C = input.shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and t.numel() != C:
-            raise RuntimeError(f"running_mean should contain {C} elements not {t.numel()}"
-                               if what == "running_mean" else
-                               f"batch_norm: {what} should contain {C} elements (one per "
-                               f"channel), got shape {tuple(t.shape)}")
-    if training and (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither "
-                         "be None")
-    if not training and (running_mean is None or running_var is None):
-        raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must "
-                           f"be defined in evaluation mode")
+    C = input.shape[1] if input.ndim > 1 else 0      # (torch: no channel dim, 0 channels)
+    _check_per_channel(C, running_mean, running_var, weight, bias, training)
+    check_kernel(input, "batch_norm", "batch_norm")
+    if input.ndim == 0:                 # (torch reads the channel count from input.shape[1])
+        raise IndexError("tuple index out of range")
+    if input.ndim == 1:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got "
+                         "1)")
     _check_mixed_dtypes(input, (weight, bias, running_mean, running_var))
     channel_shape = (C,) + (1,) * (input.ndim - 2)
     dims = (0,) + tuple(range(2, input.ndim))
@@ -167,6 +156,21 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
             out = out + _like(bias, x).reshape(channel_shape)
         out = out if out.dtype == input.dtype else out.to(input.dtype)
     return named(out, "NativeBatchNormBackward0", input, weight, bias)
+
+
+def _check_per_channel(C, running_mean, running_var, weight, bias, training):
+    """torch's checks of batch norm's per-channel tensors, in its order and words: each
+    running statistic defined in evaluation mode and of C elements, then weight and bias, then
+    (training) both statistics or neither."""
+    for what, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is None and not training and what.startswith("running"):
+            raise RuntimeError(f"{what} must be defined in evaluation mode")
+        if t is not None and t.numel() != C:
+            raise RuntimeError(f"{what} should contain {C} elements not {t.numel()}")
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither "
+                         "be None")
 
 
 def _all_half(input, *params):

@@ -33,12 +33,25 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
 
 
 _AVG_DTYPES = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int64))
+# torch's words for an input of the wrong rank, where its message is its own (not ours)
+_RANK_WORDS = {"max_pool2d": "non-empty 3D or 4D (batch mode) tensor expected for input",
+               "max_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input",
+               "avg_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input"}
+
+
+def _check_rank(op, input, dims):
+    """torch's error (a ShapeError: its RuntimeError) for a max_pool2d, max_pool3d or
+    avg_pool3d input of neither dims + 1 nor dims + 2 dims, before any other check."""
+    if op in _RANK_WORDS and isinstance(input, Tensor) and input.ndim not in (dims + 1,
+                                                                                dims + 2):
+        raise ShapeError(_RANK_WORDS[op])
 
 
 def _as_2d(op, dims, input, *args, kernel=None, allowed="f"):
     """(batched 4-D input, unbatched?, args as pairs): 1-D pooling reads (N, C, L) as
     (N, C, 1, L), with kernel (1, k), stride (1, s), padding (0, p), dilation (1, d).
     ``kernel``, ``allowed``: the dtypes torch pools (see :func:`.conv.check_input`)."""
+    _check_rank(op, input, dims)
     unbatched = check_input(op, input, dims, kernel, allowed)
     if input.array.size == 0:
         _refuse_empty(op, dims, input, unbatched)
@@ -370,6 +383,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ties go to the first maximum in (d, h, w) order, the last NaN wins; ``return_indices``
     gives the flat index d·H·W + h·W + w."""
     op = "max_pool3d"
+    _check_rank(op, input, 3)
     unbatched = check_input(op, input, 3, "max_pool3d", "fiu")
     x = input.unsqueeze(0) if unbatched else input
     k, s, p, d, size = _pool3d_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
@@ -417,6 +431,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     :func:`avg_pool2d`): each depth slice's (H, W) window sums (avg_pool2d with divisor 1),
     summed over the depth taps, ÷ torch's divisor."""
     op = "avg_pool3d"
+    _check_rank(op, input, 3)
     unbatched = check_input(op, input, 3, "avg_pool3d_out_frame", _AVG_DTYPES)
     x = input.unsqueeze(0) if unbatched else input
     if divisor_override is not None and (isinstance(divisor_override, bool) or
