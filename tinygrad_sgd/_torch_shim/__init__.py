@@ -65,10 +65,15 @@ MODULES = {
         "_calculate_fan_in_and_fan_out", "_calculate_correct_fan", "_no_grad_uniform_",
         "_no_grad_normal_"})),
     "torch.nn.utils": Row("tinygrad_sgd.nn.utils"),
-    "torch.nn.utils.clip_grad": Row("tinygrad_sgd.nn.utils", only=frozenset({
-        "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"})),
-    "torch.nn.utils.convert_parameters": Row("tinygrad_sgd.nn.utils", only=frozenset({
-        "parameters_to_vector", "vector_to_parameters"})),
+    "torch.nn.utils.clip_grad": Row("tinygrad_sgd.nn.utils.clip_grad", only=frozenset({
+        "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "_get_total_norm",
+        "_clip_grads_with_norm_"}), private=frozenset({"_get_total_norm",
+                                                        "_clip_grads_with_norm_"})),
+    "torch.nn.utils.convert_parameters": Row("tinygrad_sgd.nn.utils.convert_parameters",
+                                             only=frozenset({"parameters_to_vector",
+                                                             "vector_to_parameters"})),
+    "torch.nn.utils.init": Row("tinygrad_sgd.nn.utils.init", only=frozenset({"skip_init"})),
+    "torch.nn.utils.memory_format": Row("tinygrad_sgd.nn.utils.memory_format"),
     "torch.nn.utils.rnn": Row("tinygrad_sgd.nn.utils.rnn"),
     "torch.nn.utils.parametrize": Row("tinygrad_sgd.nn.utils.parametrize"),
     "torch.nn.utils.parametrizations": Row("tinygrad_sgd.nn.utils.parametrizations"),
@@ -139,6 +144,12 @@ MODULES = {
         "bartlett", "blackman", "cosine", "exponential", "gaussian", "general_cosine",
         "general_hamming", "hamming", "hann", "kaiser", "nuttall"})),
     "torch.distributions": Row("tinygrad_sgd.distributions"),
+    "torch.distributions.beta": Row("tinygrad_sgd.distributions.beta", only=frozenset({"Beta"})),
+    "torch.distributions.chi2": Row("tinygrad_sgd.distributions.chi2", only=frozenset({"Chi2"})),
+    "torch.distributions.fishersnedecor": Row("tinygrad_sgd.distributions.fishersnedecor",
+                                              only=frozenset({"FisherSnedecor"})),
+    "torch.distributions.multinomial": Row("tinygrad_sgd.distributions.multinomial",
+                                           only=frozenset({"Multinomial"})),
     "torch.serialization": Row("tinygrad_sgd.serialization", only=frozenset({
         "save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
         "safe_globals", "get_unsafe_globals_in_checkpoint"})),

@@ -51,13 +51,17 @@ from .weibull import Weibull
 from . import kl_simple  # registers the KL pairs among these with register_kl
 del kl_simple
 # --- the gamma family and the counting distributions (exports added here) ---
-from .gamma import Chi2, Gamma  # noqa: E402
+from .gamma import Gamma  # noqa: E402
+from .chi2 import Chi2  # noqa: E402
 from .poisson import Poisson  # noqa: E402
-from .binomial import Binomial, Multinomial  # noqa: E402
-from .dirichlet import Beta, Dirichlet  # noqa: E402
+from .binomial import Binomial  # noqa: E402
+from .multinomial import Multinomial  # noqa: E402
+from .dirichlet import Dirichlet  # noqa: E402
+from .beta import Beta  # noqa: E402
 from .inverse_gamma import InverseGamma  # noqa: E402
 from .negative_binomial import NegativeBinomial  # noqa: E402
-from .studentT import FisherSnedecor, StudentT  # noqa: E402
+from .studentT import StudentT  # noqa: E402
+from .fishersnedecor import FisherSnedecor  # noqa: E402
 from .von_mises import VonMises  # noqa: E402
 from .lkj_cholesky import LKJCholesky  # noqa: E402
 from .wishart import Wishart  # noqa: E402

@@ -1,5 +1,5 @@
-"""``Gamma(concentration, rate)`` and ``Chi2(df)`` (torch's): reparameterisable through
-torch's implicit gradient of the standard gamma draw (:mod:`._gamma_ops`)."""
+"""``Gamma(concentration, rate)`` (torch's): reparameterisable through torch's implicit
+gradient of the standard gamma draw (:mod:`._gamma_ops`). Chi2 is in :mod:`.chi2`."""
 from numbers import Number
 
 import tinygrad_sgd as tg
@@ -9,7 +9,7 @@ from ._gamma_ops import _standard_gamma
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
-__all__ = ["Gamma", "Chi2"]
+__all__ = ["Gamma"]
 
 
 class Gamma(ExponentialFamily):
@@ -82,20 +82,3 @@ class Gamma(ExponentialFamily):
         if self._validate_args:
             self._validate_sample(value)
         return tg.special.gammainc(self.concentration, self.rate * value)
-
-
-class Chi2(Gamma):
-    """Chi2(k) = Gamma(k/2, 1/2)."""
-    arg_constraints = {"df": constraints.positive}
-
-    def __init__(self, df, validate_args=None):
-        df, = broadcast_all(df)
-        super().__init__(0.5 * df, 0.5, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Chi2, _instance)
-        return super().expand(batch_shape, new)
-
-    @property
-    def df(self):
-        return self.concentration * 2

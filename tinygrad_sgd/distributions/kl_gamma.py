@@ -25,7 +25,8 @@ import tinygrad_sgd as tg
 from .bernoulli import Bernoulli
 from .binomial import Binomial
 from .continuous_bernoulli import ContinuousBernoulli
-from .dirichlet import Beta, Dirichlet
+from .beta import Beta
+from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel

@@ -58,8 +58,8 @@ def _inf_where(mask, value):
 
 
 def _x_log_x(x):
-    """x·log x."""
-    return x * x.log()
+    """x·log x, 0 at x = 0 (torch's xlogy(x, x): its value and gradients there)."""
+    return tg.xlogy(x, x)
 
 
 def _normal_cross_entropy(mean, second_central, q):

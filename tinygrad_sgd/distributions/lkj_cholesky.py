@@ -6,7 +6,7 @@ import math
 import tinygrad_sgd as tg
 
 from . import constraints
-from .dirichlet import Beta
+from .beta import Beta
 from .distribution import Distribution
 from .utils import broadcast_all
 

@@ -12,7 +12,7 @@ import tinygrad_sgd as tg
 
 from . import constraints
 from .exp_family import ExponentialFamily
-from .gamma import Chi2
+from .chi2 import Chi2
 from .multivariate_normal import _precision_to_scale_tril
 from .utils import lazy_property
 

@@ -442,10 +442,13 @@ channels_last = MemoryFormat("channels_last", "channels_last")
 
 @tensor_method
 def clone(input, *, memory_format=preserve_format):
-    """A copy with memory of its own, differentiable (the gradient passes unchanged)."""
+    """A copy with memory of its own, differentiable (the gradient passes unchanged).
+    ``memory_format=None`` is ``preserve_format``, as torch."""
+    if memory_format is None:
+        memory_format = preserve_format
     if not isinstance(memory_format, MemoryFormat):
-        raise TypeError(f"clone(): memory_format must be tinygrad_sgd.preserve_format, "
-                        f"contiguous_format or channels_last, got {memory_format!r}")
+        raise TypeError(f"clone(): argument 'memory_format' must be tinygrad_sgd.memory_format, "
+                        f"not {type(memory_format).__name__}")
     if memory_format is channels_last and input.ndim != 4:
         raise ShapeError("required rank 4 tensor to use channels_last format")
     out = Clone.apply(input, memory_format.order)
