@@ -19,7 +19,7 @@ import numpy as np
 
 from .arguments import listed
 from .device import check_device
-from .dtypes import (as_array, cast, checked_scalar, default_float, number_dtype,
+from .dtypes import (as_array, cast, check_range_ends, checked_scalar, default_float, number_dtype,
                      refuse_byte_order)
 from .errors import ShapeError, warn_level
 from .kernels import libm
@@ -184,21 +184,22 @@ def linspace(start, end, steps, *, dtype=None, layout=None, device=None, require
     start, end = _number(start), _number(end)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
+    check_range_ends("linspace", dtype, start, end)
     if dtype.kind == "f":            # the ends in the dtype (float16: through float32, as torch)
         start, end = (cast(np.asarray(v, np.float64), dtype)[()] for v in (start, end))
     if steps <= 1:
         return Tensor._of(np.full(steps, start, dtype=dtype), requires_grad=requires_grad)
-    if dtype.kind == "f":            # computed in the dtype itself, one rounding per value
-        s, e = start, end
-        step = (e - s) / dtype.type(steps - 1)
-        fma = fma32 if dtype == np.float32 else fma64
-    else:                            # integer ends, a float64 step, truncated values
-        s, e = np.float64(int(start)), np.float64(int(end))
-        step, fma = (e - s) / (steps - 1), fma64
-    i = np.arange(steps)
-    values = np.where(i < steps // 2, fma(step, i, s), fma(-step, steps - 1 - i, e))
-    if dtype.kind != "f":
-        values = np.trunc(values)
+    with np.errstate(over="ignore", invalid="ignore"):   # (−3e38 → 3e38 in float32: inf, nan)
+        if dtype.kind == "f":            # computed in the dtype itself, one rounding per value
+            s, e = start, end
+            step = (e - s) / dtype.type(steps - 1)
+            fma = fma32 if dtype == np.float32 else fma64
+        else:       # the ends in the dtype (−3 in uint8: 253), a float64 step, truncated values
+            s, e = (np.float64(checked_scalar(int(v), dtype)) for v in (start, end))
+            step, fma = (e - s) / (steps - 1), fma64
+        i = np.arange(steps)
+        values = np.where(i < steps // 2, fma(step, i, s), fma(-step, steps - 1 - i, e))
+    values = values if dtype.kind == "f" else np.trunc(values)
     return Tensor._of(values.astype(dtype), requires_grad=requires_grad)
 
 
@@ -211,6 +212,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=No
     dtype = np.dtype(default_float() if dtype is None else dtype)
     if steps < 0:
         raise RuntimeError("logspace: number of steps must be non-negative")
+    check_range_ends("logspace", dtype, _number(start), _number(end))
     if steps <= 1:
         values = np.full(steps, float(base) ** float(_number(start)))
         return Tensor._of(cast(values, dtype), requires_grad=requires_grad)

@@ -155,8 +155,7 @@ def as_array(data, dtype=None):
             raise TypeError(f"Tensor: unsupported dtype {dtype}")
         if python_data and dtype.kind in "iu" and arr.dtype != dtype and arr.size:
             _check_fits(arr, dtype)           # Python numbers: torch's check (NumPy's wrap)
-        with np.errstate(invalid="ignore", over="ignore"):
-            arr = cast(arr, dtype, copy=False)
+        arr = cast(arr, dtype, copy=False)     # (quietly: 1e300 into float32 is inf)
     return arr
 
 
@@ -164,12 +163,20 @@ def cast(arr, dtype, copy=True):
     """``arr.astype(dtype)`` as torch converts: float64 → float16 goes through float32 (c10's
     Half is made from a float), which can round differently from NumPy's direct conversion
     (0.0291213991378954 → 0.02911376953125 in torch, 0.0291290283203125 in one rounding).
-    Every other pair converts as NumPy does. (Out-of-range values warn as ``astype`` does: a
-    caller that means them to become inf wraps the call in ``np.errstate``.)"""
+    Every other pair converts as NumPy does. Quietly, as torch: a float too large for the
+    dtype becomes ±inf, NaN stays NaN (into an integer dtype: whatever NumPy's cast gives),
+    without NumPy's "overflow encountered in cast" RuntimeWarning. (A number written into a
+    tensor is checked first where torch checks it: :func:`checked_scalar`.)"""
     dtype = np.dtype(dtype)
-    if dtype == np.float16 and arr.dtype == np.float64:
-        return arr.astype(np.float32).astype(np.float16)
-    return arr.astype(dtype, copy=copy)
+    narrowing = arr.dtype.kind == "f" and (dtype.kind != "f" or
+                                           dtype.itemsize < arr.dtype.itemsize) or \
+        arr.dtype.kind in "iu" and dtype == np.float16          # (100000 in float16: inf)
+    if not narrowing:
+        return arr.astype(dtype, copy=copy)          # (nothing can overflow)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dtype == np.float16 and arr.dtype == np.float64:
+            return arr.astype(np.float32).astype(np.float16)
+        return arr.astype(dtype, copy=copy)
 
 
 def _asarray(data, int_dtype):
@@ -271,9 +278,8 @@ def scalar_array(value, like_dtype):
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         raise TypeError(f"Tensor: complex numbers are not supported (got {value!r})")
     kind = like_dtype.kind
-    if kind == "f":
-        with np.errstate(over="ignore"):      # 1e40 next to float32: inf, as torch
-            return cast(np.asarray(value), like_dtype)
+    if kind == "f":                           # 1e40 next to float32: inf, as torch
+        return cast(np.asarray(value), like_dtype)
     if isinstance(value, (bool, np.bool_)) and kind == "b":
         return np.asarray(value)
     if isinstance(value, numbers.Integral):
@@ -309,17 +315,28 @@ def checked_scalar(value, dtype):
     if dt.kind == "b" or isinstance(value, bool):
         return np.asarray(value != 0 if dt.kind == "b" else int(value), dtype=dt)
     if isinstance(value, numbers.Integral) and not -2**63 <= value < 2**64:
-        raise OverflowError(f"value {value} does not fit in 64 bits")
+        raise OverflowError("can't convert negative int to unsigned" if value < 0 else
+                            "int too big to convert")      # (torch's, from its uint64 read)
     name = _C_TYPE_NAMES.get(dt.name)
     if dt.kind == "f":
         if name is not None and abs(value) > float(np.finfo(dt).max) and abs(value) != math.inf:
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")
-        with np.errstate(over="ignore"):
-            return cast(np.asarray(value), dt)
+        return cast(np.asarray(value), dt)
     _check_fits(np.asarray(value), dt, name)
     info = np.iinfo(dt)
     return np.asarray(int(value) % (info.max + 1) if value < 0 <= info.min else int(value),
                       dtype=dt)
+
+
+def check_range_ends(op, dtype, *ends):
+    """torch's checks of the ends of ``linspace``/``logspace`` (``op``) in ``dtype``: no bool
+    dtype, and each finite end must fit it (:func:`checked_scalar`: ``linspace(0, 1e300)`` in
+    float32 is an error, not a row of NaNs)."""
+    if np.dtype(dtype).kind == "b":
+        raise NotImplementedError(f'"{op}_cpu" not implemented for \'Bool\'')
+    for v in ends:
+        if isinstance(v, numbers.Integral) or np.isfinite(v):
+            checked_scalar(v, dtype)
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}

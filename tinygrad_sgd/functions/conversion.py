@@ -1,10 +1,12 @@
 """Tensor methods that convert: dtype (``to``, ``float()``, ``long()``, ``type()``) and device
 (``to("cpu")``, ``cpu()``; any other device is refused: everything runs on the CPU)."""
 import builtins
+import numbers
 
 import numpy as np
 
 from ..autograd import forward_ad
+from ..autograd.torch_names import named
 from ..device import check_device, device, not_compiled_with_cuda
 from ..dtypes import DType, cast
 from ..tensor import Tensor, tensor_method
@@ -38,7 +40,27 @@ def _is_dtype(value):
 def _is_device(value):
     """A device as ``to`` takes one: None, a name, a device, or an index (refused later)."""
     return (value is None or builtins.type(value).__name__ == "device" or
-            (isinstance(value, (str, builtins.int)) and not isinstance(value, builtins.bool)))
+            (isinstance(value, (str, builtins.int, np.integer)) and
+             not isinstance(value, builtins.bool)))
+
+
+def _is_number(value):
+    """A number that ``to``'s ``tensor`` argument takes (torch reads it as a tensor of it: an
+    integer is a device index before that)."""
+    return isinstance(value, (numbers.Number, np.generic)) and not _is_device(value) and \
+        not isinstance(value, builtins.type)
+
+
+def _number_dtype(value):
+    """The dtype of torch's tensor made of a Python number given as ``to(tensor)``: bool for
+    True/False, float64 for any other real number (NumPy's bool_ and float32 included)."""
+    if isinstance(value, builtins.bool):
+        return np.dtype(np.bool_)
+    if isinstance(value, (numbers.Complex, np.complexfloating)) and \
+            not isinstance(value, (numbers.Real, np.bool_)):
+        raise TypeError("to(): complex tensors are not supported (no complex dtypes here); "
+                        f"got {value!r}")
+    return np.dtype(np.float64)
 
 
 def _arg_type(value):
@@ -67,7 +89,7 @@ def _invalid_arguments(name, args, kwargs, signatures):
 
 # what each of to's arguments must be
 _TO_CHECKS = {"device": _is_device, "dtype": lambda v: v is None or _is_dtype(v),
-              "tensor": lambda v: isinstance(v, Tensor),
+              "tensor": lambda v: isinstance(v, Tensor) or _is_number(v),
               "non_blocking": lambda v: isinstance(v, builtins.bool),
               "copy": lambda v: isinstance(v, builtins.bool),
               "memory_format": lambda v: v is None or isinstance(v, MemoryFormat)}
@@ -83,7 +105,8 @@ def _to_arguments(args, kwargs):
                         f"given")
     first = args[0] if args else None
     overload = ("tensor" if isinstance(first, Tensor) or (not args and "tensor" in kwargs)
-                else "dtype" if _is_dtype(first) else "device")
+                else "dtype" if _is_dtype(first) else
+                "tensor" if _is_number(first) else "device")     # (to(True): to bool)
     names = _TO_OVERLOADS[overload]
     given = dict(zip(names, args))
     allowed = names[len(args):] + ("memory_format",)
@@ -106,21 +129,25 @@ def to(self, *args, **kwargs):
     else:
         given = _to_arguments(args, kwargs)
     device_ = given.get("device")
-    if isinstance(device_, builtins.int) and not isinstance(device_, builtins.bool):
+    if _is_device(device_) and not isinstance(device_, (str, device, builtins.type(None))):
+        if device_ < 0:
+            raise RuntimeError("Device index must not be negative")
         raise RuntimeError("Cannot access accelerator device when none is available.")
     check_device(device_)
-    dtype = given["tensor"].dtype if "tensor" in given else given.get("dtype")
+    other = given.get("tensor")
+    dtype = (given.get("dtype") if other is None else
+             other.dtype if isinstance(other, Tensor) else _number_dtype(other))
     dtype = self.array.dtype if dtype is None else np.dtype(dtype)
     memory_format = given.get("memory_format")
     if memory_format is not None and memory_format is not preserve_format:
-        return to(self, dtype, copy=given.get("copy", False)).contiguous(memory_format)
+        out = to(self, dtype, copy=given.get("copy", False)).contiguous(memory_format)
+        return named(out, "ToCopyBackward0", self)      # (torch: one _to_copy node)
     if dtype == self.array.dtype and not given.get("copy"):
         return self
     if (self.requires_grad or forward_ad.dual(self)) and dtype.kind == "f":
         from ..ops import Cast
         return Cast.apply(self, dtype)
-    with np.errstate(invalid="ignore", over="ignore"):   # NaN or out of range: quietly, as torch
-        return Tensor._of(cast(self.array, dtype))
+    return Tensor._of(cast(self.array, dtype))      # (NaN or out of range: quietly, as torch)
 
 
 @tensor_method
@@ -154,6 +181,8 @@ def type(self, dtype=None):
     from ..legacy_types import LegacyTensorType
     if isinstance(dtype, LegacyTensorType):         # t.type(torch.LongTensor)
         dtype = dtype.dtype
+    if not (_is_dtype(dtype) or isinstance(dtype, builtins.type)):     # (t.type(True))
+        raise TypeError("dtype must be a type, str, or dtype object")
     return self.to(dtype)
 
 

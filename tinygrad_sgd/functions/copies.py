@@ -89,6 +89,10 @@ def narrow_copy(input, dim, start, length):
                             f"int, not {type(value).__name__}")
     if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if dim >= input.ndim:               # (torch's own check here, before the usual one)
+        raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, "
+                           "but got false.  (Could this error message be improved?  If so, "
+                           "please report an enhancement request to PyTorch.)")
     return I.narrow_part(input, dim, int(start), int(length)).clone()
 
 

@@ -6,6 +6,7 @@ other elementwise math (sin, maximum, bitwise ops, ...) is in :mod:`.math`.
 
 (house: long file — the promotion helpers every elementwise function shares, float_operands,
 half_by_scalar, ..., sit beside the arithmetic that shows how they are used.)"""
+import inspect
 import numbers
 
 import numpy as np
@@ -158,6 +159,8 @@ def invalid_arguments(fn, args, forms=TENSOR_FIRST, keywords=None):
         return "Tensor" if isinstance(a, Tensor) else type(a).__name__
     got = ", ".join([kind(a) for a in args] +
                     [f"{k}={kind(v)}" for k, v in (keywords or {}).items()])
+    if keywords and not args:           # (torch's: ``got (minn=int, )``)
+        got += ", "
     listed = "".join(f" * {form}\n" for form in forms)
     return TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), but "
                      f"expected one of:\n{listed}")
@@ -442,13 +445,48 @@ Tensor.negative, Tensor.absolute = neg, abs
 
 
 # ---------------------------------------------------------------------------- clamp
-@tensor_method
-def clamp(input, min=None, max=None):
-    """Bounds are numbers or Tensors (broadcast, differentiable). Where min > max the result
-    is max, as torch."""
-    if not isinstance(input, Tensor):     # (bounds shown as keywords, their usual form)
-        raise invalid_arguments("clamp", (input,), _CLAMP_FORMS,
-                                {k: v for k, v in (("min", min), ("max", max)) if v is not None})
+def clamp(*args, **kwargs):
+    """``clamp(input, min=None, max=None)``: bounds are numbers or Tensors (broadcast,
+    differentiable). Where min > max the result is max, as torch. ``clip`` is the same under
+    its own name (torch's messages name the one called)."""
+    return _clamp("clamp", False, args, kwargs)
+
+
+def clip(*args, **kwargs):
+    return _clamp("clip", False, args, kwargs)
+
+
+def clamp_method(name):
+    """The method ``x.clamp(min, max)`` (``clip``, and ``clamp_``/``clip_``'s computation):
+    torch's messages for it name no ``input`` and no ``out``."""
+    def method(self, *args, **kwargs):
+        return _clamp(name, True, (self, *args), kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = clamp.__doc__
+    return method
+
+
+clip.__doc__ = clamp.__doc__
+clamp.__signature__ = clip.__signature__ = inspect.Signature(
+    [inspect.Parameter("input", inspect.Parameter.POSITIONAL_OR_KEYWORD)] +
+    [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
+     for n in ("min", "max")])
+Tensor.clamp, Tensor.clip = clamp_method("clamp"), clamp_method("clip")
+
+
+def _clamp(name, method, args, kwargs):
+    names = ("input", "min", "max")
+    n = len(args)
+    input = args[0] if n else kwargs.get("input")
+    min = args[1] if n > 1 else kwargs.get("min")
+    max = args[2] if n > 2 else kwargs.get("max")
+    if n > 3 or (kwargs and any(k not in names[n:] for k in kwargs)) or \
+            not isinstance(input, Tensor) or not (_bound(min) and _bound(max)):
+        shown = args[1:] if method else args
+        forms = _CLAMP_METHOD_FORMS if method else _CLAMP_FORMS
+        if not isinstance(input, Tensor) and len(args) == 1:
+            kwargs = {k: v for k, v in kwargs.items() if v is not None}   # (clamp(2, min=1))
+        raise invalid_arguments(name, shown, forms, kwargs)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [None if v is None else as_operand(v, input) for v in (min, max)]
@@ -466,6 +504,14 @@ def clamp(input, min=None, max=None):
     return ops.Clamp.apply(input.to(dtype), lo, hi)
 
 
+def _bound(value):
+    """Whether clamp takes ``value`` as a bound: None, a number or a Tensor."""
+    return type(value) in _PLAIN or isinstance(value, Tensor) or _is_number(value)
+
+
+_PLAIN = (type(None), float, int, bool)
+_CLAMP_METHOD_FORMS = ("(Tensor min = None, Tensor max = None)",
+                       "(Number min = None, Number max = None)")
 _CLAMP_FORMS = ("(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
                 "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
 
@@ -489,10 +535,6 @@ def clamp_max(input, max):
         raise invalid_arguments("clamp_max", (input, max), _clamp_forms("max"))
     return named(clamp(input, max=max),
                  "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0", input)
-
-
-clip = clamp
-Tensor.clip = clamp
 
 
 # ---------------------------------------------------------------------------- where, compare

@@ -10,6 +10,7 @@ what NumPy needs: one index, or a two-step :class:`~tinygrad_sgd.ops.shape.Stage
 (house: long file — torch's index reading, and its rules for ``x[index] = v`` read from the
 same index, belong beside each other.)
 """
+import inspect
 import warnings
 
 import numpy as np
@@ -273,21 +274,54 @@ def select(input, dim, index):
     return named(out, "SelectBackward0", input)
 
 
-_NARROW_SIGNATURES = (" * (Tensor input, int dim, Tensor start, int length)\n"
-                      " * (Tensor input, int dim, int start, int length)\n")
+_NARROW_SIGNATURES = ("(Tensor input, int dim, Tensor start, int length)",
+                      "(Tensor input, int dim, int start, int length)")
 
 
-@tensor_method
-def narrow(input, dim, start, length):
-    """``length`` elements of ``dim`` from ``start`` (negative: counted from the end), a view.
-    As torch: ``start`` an int or a 0-dim integer tensor, ``length`` an int (or an integer
-    tensor of one element); a bool, a float or None is torch's TypeError."""
+def narrow(*args, **kwargs):
+    """``narrow(input, dim, start, length)``: ``length`` elements of ``dim`` from ``start``
+    (negative: counted from the end), a view. As torch: ``start`` an int or a 0-dim integer
+    tensor, ``length`` an int (or an integer tensor of one element); a bool, a float or None
+    is torch's TypeError (the method ``x.narrow(dim, start, length)`` names no ``input``)."""
+    return _narrow(args, kwargs, method=False)
+
+
+def _narrow_method(self, *args, **kwargs):
+    return _narrow((self, *args), kwargs, method=True)
+
+
+_narrow_method.__name__ = _narrow_method.__qualname__ = "narrow"
+_narrow_method.__doc__ = narrow.__doc__
+narrow.__signature__ = inspect.Signature([inspect.Parameter(
+    n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("input", "dim", "start", "length")])
+_narrow_method.__signature__ = narrow.__signature__.replace(parameters=[inspect.Parameter(
+    n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("self", "dim", "start", "length")])
+Tensor.narrow = _narrow_method
+
+
+def _narrow(args, kwargs, method):
+    names = ("input", "dim", "start", "length")
+    given = dict(zip(names, args))
+    if kwargs:
+        given.update(kwargs)
+    if len(args) > 4 or (kwargs and any(k not in names[len(args):] for k in kwargs)) or \
+            len(given) < 4 or not all(is_int_argument(given[k]) for k in names[1:]):
+        start = given.get("start")
+        if isinstance(start, Tensor) and (start.ndim != 0 or start.dtype.kind not in "iu") and \
+                len(given) == 4:
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
+        shown = args[1:] if method else args
+        got = ", ".join([type(v).__name__ for v in shown] +
+                        [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+        if kwargs and not shown:
+            got += ", "
+        lines = "".join(f" * ({s[s.index(', ') + 2:] if method else s[1:]}\n"
+                        for s in _NARROW_SIGNATURES)
+        raise TypeError(f"narrow() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n" + lines)
+    input, dim, start, length = (given[k] for k in names)
     if isinstance(start, Tensor) and (start.ndim != 0 or start.dtype.kind not in "iu"):
         raise RuntimeError("start must be an 0-dim integral Tensor.")
-    if not all(is_int_argument(v) for v in (dim, start, length)):
-        got = ", ".join(type(v).__name__ for v in (input, dim, start, length))
-        raise TypeError(f"narrow() received an invalid combination of arguments - got ({got}), "
-                        f"but expected one of:\n" + _NARROW_SIGNATURES)
     if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     start, length = int(start), int(length)
@@ -306,7 +340,10 @@ def is_int_argument(value):
 def narrow_part(input, dim, start, length):
     """``narrow``'s view once its arguments are ints (and narrow_copy's values), with torch's
     checks of the range."""
-    d = normalize_dim(dim, input.ndim, "narrow")
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.ndim}, "
+                         f"{input.ndim - 1}], but got {dim})")
+    d = int(dim) % input.ndim
     n = input.shape[d]
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "

@@ -27,6 +27,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
 from .index import setitem_rules, torch_index
+from .overlap import check_inplace_overlap, check_setitem_overlap
 from .strided import overlap_rounds, write_rounds
 from ..ops.strided import _Memory
 
@@ -99,6 +100,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")     # (an expand's)
+    check_inplace_overlap(name, self, args, kwargs)
     if in_graph and self.grad_fn is not None and _view_of_a_leaf(self):
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation (it would change the leaf's values behind "
@@ -252,7 +254,8 @@ def _power(x, e):
 
 
 for _name, _fn in {"add_": E.add, "sub_": E.sub, "mul_": E.mul, "div_": E.div,
-                   "pow_": _power, "clamp_": E.clamp, "clip_": E.clamp, "neg_": E.neg,
+                   "pow_": _power, "clamp_": E.clamp_method("clamp_"),
+                   "clip_": E.clamp_method("clip_"), "neg_": E.neg,
                    "exp_": E.exp, "log_": E.log, "sqrt_": E.sqrt, "abs_": E.abs,
                    "__iadd__": E.add, "__isub__": E.sub, "__imul__": E.mul,
                    "__itruediv__": E.div, "__ipow__": _power}.items():
@@ -366,6 +369,7 @@ def setitem(self, index, value):
         raise TypeError(f"can't assign a {_type_name(value)} to a "
                         f"{_dtype_name(self.dtype)} tensor")
     node_name = setitem_rules(index, value, self)
+    check_setitem_overlap(self, index, value)
     index = torch_index(index, self.shape)
     if isinstance(value, Tensor) and value.ndim and value.shape[0] == 1:
         # as torch's copy_to: the value's leading 1s go first (x[i] = model(x_i) with a (1,)

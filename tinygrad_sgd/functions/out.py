@@ -32,9 +32,10 @@ import numpy as np
 
 from ..errors import warn_level
 from .. import autograd
-from ..dtypes import can_cast, default_float
+from ..dtypes import can_cast, cast, default_float
 from ..tensor import Tensor
 from .elementwise import torch_dtype_name
+from .overlap import PARTIAL_OVERLAP, check_partial_overlap, dense as _dense
 
 __all__ = ["OUT_FUNCTIONS", "LINALG_OUT_FUNCTIONS", "FACTORIES", "IN_OUT_DTYPE", "SAME_DTYPE",
            "accept_out", "with_out", "write_out", "check_out_dtype"]
@@ -85,6 +86,10 @@ CASTABLE_PREFIX = {"linalg_pinv": "linalg.pinv", "linalg_cond": "linalg.cond",
                    "linalg_householder_product": "torch.linalg.householder_product",
                    "linalg_tensorinv": "tensorinv", "linalg_tensorsolve": "tensorsolve"}
 
+# the op torch's refusal of out= beside an input that requires grad names, where it is not
+# the function's own name
+GRAD_NAMES = {"clip": "clamp"}
+
 # functions that make new values rather than compute from tensors: with ``out=``, they make
 # them in ``out``'s dtype
 FACTORIES = frozenset("""
@@ -132,7 +137,7 @@ SAME_DTYPE.update(amin=SAME_DTYPE["amax"], nanmedian=SAME_DTYPE["median"],
 # functions whose ``out`` may share no memory with an input (torch's assert_no_overlap; the
 # elementwise ones, which allow ``out`` to be the input itself, are not checked here)
 NO_OVERLAP = frozenset("cat concat concatenate stack take gather index_select masked_select "
-                       "kthvalue max min".split())
+                       "kthvalue max min take_along_dim cross linalg_cross".split())
 _OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to "
             "tensor refer to a single memory location. Please clone() the tensor before "
             "performing the operation.")
@@ -149,13 +154,6 @@ def check_no_overlap(name, out, args, kwargs):
     for t in _tensors([*args, *kwargs.values()]):
         if _dense(t.array) and any(np.may_share_memory(t.array, o) for o in outs):
             raise RuntimeError(_OVERLAP)
-
-
-def _dense(array):
-    """Whether ``array``'s elements fill its memory span (torch's non-overlapping and dense:
-    any order of the strides, no gaps, no repeats)."""
-    span = array.itemsize + sum((n - 1) * abs(s) for n, s in zip(array.shape, array.strides))
-    return array.size > 0 and span == array.nbytes
 
 
 _C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
@@ -255,10 +253,25 @@ def write_out(name, result, out, warn=True):
                           f"elements. You can explicitly reuse an out tensor t by resizing it, "
                           f"inplace, to zero elements with t.resize_(0).", UserWarning,
                           stacklevel=warn_level(3))
-        out.array = np.empty(result.shape, out.array.dtype)
+        _resize_out(out, result.shape)
     out._bump_version_unchecked()
-    np.copyto(out.array, result.array, casting="unsafe")
+    np.copyto(out.array, cast(result.array, out.array.dtype, copy=False))   # (1e300 → inf)
     return out
+
+
+def _resize_out(out, shape):
+    """``out`` resized as torch resizes it: over its own storage, from its storage offset, where
+    that holds the new size (``exp(x[:4], out=x[2:2])`` writes x[2:6]; an out that is all its
+    storage grows it); new memory only where the storage is shared and too small, which torch
+    would grow for all its sharers (NumPy's memory can't), and for an empty ``out``, whose
+    NumPy view does not keep its place in the storage (x[2:2] starts at x[0] here)."""
+    from .resize import _resize, _strides
+    try:
+        if out.array.size == 0:
+            raise RuntimeError("no storage offset")
+        _resize(out, tuple(shape), _strides(tuple(shape), False))
+    except RuntimeError:
+        out.array = np.empty(shape, out.array.dtype)
 
 
 def _tensors(values):
@@ -296,6 +309,8 @@ def with_out(fn, name=None, grad_name=""):
             kwargs["dtype"] = out.dtype
         if name in IN_OUT_DTYPE and isinstance(out, Tensor):
             kwargs = _in_out_dtype(name, out, args, kwargs)
+        if name in PARTIAL_OVERLAP:
+            check_partial_overlap(name, out, args, kwargs)
         if name in BY_INPUT_DTYPE:
             check_out_dtype(name, None, out, args, kwargs)
         if name in NO_OVERLAP:
@@ -324,7 +339,8 @@ def accept_out(namespace):
         fn = namespace.get(name)
         if callable(fn) and not isinstance(fn, type) and \
                 "out" not in inspect.signature(fn).parameters:
-            wrapped.setdefault(id(fn), with_out(fn))      # (named as defined: mul, not multiply)
+            wrapped.setdefault(id(fn), with_out(             # (named as defined: mul, not
+                fn, grad_name=GRAD_NAMES.get(name, "")))       # multiply; clip's refusal: clamp)
     places = [vars(m) for n, m in list(sys.modules.items())
               if n == "tinygrad_sgd" or n.startswith("tinygrad_sgd.")]
     for place in [namespace, *places]:

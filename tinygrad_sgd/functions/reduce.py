@@ -5,6 +5,8 @@
 ``sum(dim=[])``), except for any/all, where torch reduces nothing. ``max(dim)``, ``min(dim)`` and
 ``aminmax`` return named tuples, as torch's ``torch.return_types``.
 """
+import builtins
+import inspect
 import math
 import warnings
 
@@ -17,7 +19,7 @@ from ..errors import user_stacklevel
 from ..printing import return_type
 from ..ops.elementwise import DivByCount
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
-                          LogSumExp, Var, Std, Norm)
+                          LogSumExp, Var, Std)
 from ..tensor import Tensor, tensor_method
 from .elementwise import invalid_arguments
 
@@ -144,52 +146,131 @@ def logsumexp(input, dim, keepdim=False):
 
 
 # ---------------------------------------------------------------------------- max and min
+_MAX_FORMS = ("(Tensor input, *, Tensor out = None)",
+              "(Tensor input, Tensor other, *, Tensor out = None)",
+              "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)")
+_MAX_METHOD_FORMS = ("()", "(Tensor other)", "(int dim, bool keepdim = False)")
+
+
+def _max_min_arguments(op, method, args, kwargs):
+    """``(input, dim, keepdim, other)`` from max's or min's arguments (``method``: ``x.max``,
+    whose ``args`` start with ``x``), after torch's forms — ``max(input)``, ``max(input,
+    other)``, ``max(input, dim, keepdim=False)`` — or torch's TypeError: ``max(t, 2.5)``,
+    ``max(t, None)``, ``max(t, 1, 2)``, ``max(t, y, True)`` fit none of them."""
+    if not kwargs and args and type(args[0]) is Tensor:       # (the usual calls: fast)
+        if len(args) == 1:
+            return args[0], None, False, None
+        if len(args) == 2 and type(args[1]) is int:
+            return args[0], args[1], False, None
+        if len(args) == 3 and type(args[1]) is int and type(args[2]) is bool:
+            return args[0], args[1], args[2], None
+
+    def kind(v):
+        return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+    def refuse():
+        shown = args[1:] if method else args
+        got = ", ".join([kind(v) for v in shown] +       # (torch lists keywords backwards)
+                        [f"{k}={kind(v)}" for k, v in reversed(kwargs.items())])
+        if kwargs and not shown:
+            got += ", "
+        forms = _MAX_METHOD_FORMS if method else _MAX_FORMS
+        return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
+                         f"but expected one of:\n" + "".join(f" * {f}\n" for f in forms))
+
+    def integer(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+    if not method and len(args) == 4:
+        raise TypeError(f"{op}() takes from 2 to 3 positional arguments but 4 were given")
+    names = ("input", "dim", "keepdim")
+    given = dict(zip(names, args))
+    if len(args) > 3 or builtins.any(k in given or k not in (*names, "other") for k in kwargs):
+        raise refuse()
+    given.update(kwargs)
+    input, dim, other = given.get("input"), given.get("dim"), given.get("other")
+    if not isinstance(input, Tensor):
+        if len(args) == 2 and not kwargs:
+            _tensor_first(op, input, dim)
+        raise refuse()
+    if isinstance(dim, Tensor) and "dim" not in kwargs and other is None:
+        dim, other = None, dim          # max(input, other): the elementwise maximum
+        given.pop("dim")
+    if method and len(args) == 3 and not integer(args[1]):
+        raise TypeError(f"{op}(): argument 'dim' (position 1) must be int, not {kind(args[1])}")
+    if other is not None:
+        if not isinstance(other, Tensor) or "dim" in given or "keepdim" in given:
+            raise refuse()
+        return input, None, False, other
+    if "dim" not in given:
+        if given.keys() - {"input"}:
+            raise refuse()
+        return input, None, False, None
+    keepdim = given.get("keepdim", False)
+    if not integer(dim):
+        raise refuse()
+    if not isinstance(keepdim, (bool, np.bool_)):
+        if not method:
+            raise refuse()
+        where = " (position 2)" if "keepdim" not in kwargs else ""
+        raise TypeError(f"{op}(): argument 'keepdim'{where} must be bool, not {kind(keepdim)}")
+    return input, dim, bool(keepdim), None
+
+
 def _tensor_first(op, input, second):
     """torch's TypeError for max(2, t), min(2, 3): a number first matches no form."""
     if not isinstance(input, Tensor):
-        raise invalid_arguments(op, (input, second), (
-            "(Tensor input, *, Tensor out = None)",
-            "(Tensor input, Tensor other, *, Tensor out = None)",
-            "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)"))
+        raise invalid_arguments(op, (input, second), _MAX_FORMS)
 
 
-def _max_min(input, dim, keepdim, op, all_op, dim_op, arg_op, other=None):
-    if other is not None:           # torch.max(input, other=b): the elementwise maximum
-        if dim is not None or keepdim:
-            raise TypeError(f"{op}() received an invalid combination of arguments - got "
-                            f"(Tensor, other=Tensor, dim or keepdim), but expected (Tensor "
-                            f"input, Tensor other)")
-        dim = other
-    if isinstance(dim, Tensor):     # torch.max(input, other): the elementwise maximum
-        _tensor_first(op, input, dim)
-        return getattr(input, "maximum" if op == "max" else "minimum")(dim)
+def _max_min(op, method, args, kwargs):
+    input, dim, keepdim, other = _max_min_arguments(op, method, args, kwargs)
+    if other is not None:           # torch.max(input, other): the elementwise maximum
+        return getattr(input, "maximum" if op == "max" else "minimum")(other)
+    all_op, dim_op, arg_op = (Max, MaxDim, ArgMax) if op == "max" else (Min, MinDim, ArgMin)
     if dim is None:
-        if keepdim:
-            raise TypeError(f"{op}() received an invalid combination of arguments - got "
-                            f"(keepdim=bool), but expected () or (int dim, bool keepdim = "
-                            f"False)")
         return all_op.apply(input)
-    _tensor_first(op, input, dim)
-    d = one_dim(dim, input, op)
+    n = builtins.max(input.ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    d = int(dim) % n
     check_not_empty(input, (d,), op)
     indices = arg_op.apply(input, d, True)
     values = dim_op.apply(input, indices.array, d, keepdim)
     return getattr(return_types, op)(values, squeeze_index(indices, d, keepdim, input.ndim))
 
 
-@tensor_method
-def max(input, dim=None, keepdim=False, *, other=None):
-    """Without ``dim``: the largest element (the gradient shared between ties). With an int
-    ``dim``: ``(values, indices)``, the index of the first maximum (the first NaN if any).
-    With a tensor in place of ``dim``, or as ``other=``: the elementwise :func:`maximum`, as
-    torch."""
-    return _max_min(input, dim, keepdim, "max", Max, MaxDim, ArgMax, other)
+def max(*args, **kwargs):
+    """``max(input)``: the largest element (the gradient shared between ties).
+    ``max(input, dim, keepdim=False)``: ``(values, indices)``, the index of the first maximum
+    (the first NaN if any). ``max(input, other)`` (or ``other=``): the elementwise
+    :func:`maximum`, as torch."""
+    return _max_min("max", False, args, kwargs)
 
 
-@tensor_method
-def min(input, dim=None, keepdim=False, *, other=None):
+def min(*args, **kwargs):
     """As :func:`max`, for the smallest element."""
-    return _max_min(input, dim, keepdim, "min", Min, MinDim, ArgMin, other)
+    return _max_min("min", False, args, kwargs)
+
+
+def _max_min_method(op):
+    def method(self, *args, **kwargs):
+        return _max_min(op, True, (self, *args), kwargs)
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = max.__doc__ if op == "max" else min.__doc__
+    return method
+
+
+max.__signature__ = min.__signature__ = inspect.Signature(
+    [inspect.Parameter("input", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+     inspect.Parameter("dim", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
+     inspect.Parameter("keepdim", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False),
+     inspect.Parameter("other", inspect.Parameter.KEYWORD_ONLY, default=None)])
+Tensor.max, Tensor.min = _max_min_method("max"), _max_min_method("min")
+Tensor.max.__signature__ = Tensor.min.__signature__ = max.__signature__.replace(
+    parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                *list(max.__signature__.parameters.values())[1:]])   # (axis=, keepdims= too)
 
 
 def _amax_amin(input, dim, keepdim, op, cls):
@@ -237,6 +318,9 @@ def _arg(input, dim, keepdim, op, cls):
             raise IndexError(f"{op}(): Expected reduction dim to be specified for "
                              f"input.numel() == 0.")
     else:
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
+            raise TypeError(f"{op}(): argument 'dim' (position 2) must be int, not "
+                            f"{type(dim).__name__}")      # (x.argmax(2.0): position 1 in torch)
         dim = normalize_dim(dim, input.ndim, op)
         check_not_empty(input, (dim,), op)
     return cls.apply(input, dim, keepdim)

@@ -23,6 +23,7 @@ from ..ops.shape import along
 from ..tensor import Tensor, tensor_method
 from .elementwise import where as _where3
 from .inplace import inplace, _dtype_name
+from .overlap import check_index_write_overlap
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
            "index_copy", "index_fill", "masked_fill", "masked_select", "masked_scatter", "take",
@@ -506,6 +507,7 @@ def _in_place(self, name, compute, *tensors):
     that each operand fits self's shape. An index or source operand need not fit (an
     index_add_ source is shorter along dim), so inplace gets a 0-d stand-in for them, which
     requires grad exactly when one of ``tensors`` does; ``compute`` uses the real ones."""
+    check_index_write_overlap(name, self, tensors)      # (x.index_copy_(0, i, x[:2]))
     needs = any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
     stand_in = Tensor._of(np.zeros(()), requires_grad=needs)
     return inplace(self, lambda x, _: compute(x), stand_in, name=name)
