@@ -176,11 +176,9 @@ def test_rows_pooled_as_made_equal_pooling_after(case, dtype, with_relu):
     out, want = np.zeros((F, OH, OW, N), dtype), np.zeros((F, OH, OW, N), dtype)
     shape = (F, OH // 2, OW // 2, N)
     pooled, choice, relu = np.zeros(shape, dtype), np.zeros(shape, np.int8), np.zeros(shape, dtype)
-    if with_relu:
-        conv._conv_direct_rows_pool_relu(xp, w, b, 1, 1, 1, 0, F, out, pooled, choice, relu)
-    else:
-        conv._conv_direct_rows_pool(xp, w, b, 1, 1, 1, 0, F, out, pooled, choice)
-    conv._conv_direct_rows(xp, w, b, 1, 1, 1, 0, OH, 0, F, want)
+    conv._conv_direct_rows(xp, w, b, 1, 1, 1, 0, OH, 0, F, out, pooled, choice, relu,
+                           2 if with_relu else 1)
+    conv._conv_direct_rows(xp, w, b, 1, 1, 1, 0, OH, 0, F, want, want, conv.NO_CHOICE, want, 0)
     w_pooled, w_choice, w_relu = np.zeros(shape, dtype), np.zeros(shape, np.int8), \
         np.zeros(shape, dtype)
     if with_relu:

@@ -228,31 +228,8 @@ def _copy_rows(dst, da, ds, src, sa, ss, k, m):
 
 
 @kernel
-def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out):
-    """:func:`_conv_direct` for a width stride of 1, output rows oh0..oh1 of filters f0..f1
-    (:func:`_conv_rows`)."""
-    _conv_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out, out, out, out, False, False)
-
-
-@kernel
-def _conv_direct_rows_pool(xp, w, b, sh, dh, dw, f0, f1, out, pooled, choice):
-    """:func:`_conv_direct_rows` of all output rows of filters f0..f1, each row of 2x2 windows
-    max-pooled into ``pooled`` and ``choice`` as soon as its two rows are made, while they are
-    in the core's cache (:func:`.pool._pool_2x2_rows`: the same numbers as pooling after)."""
-    _conv_rows(xp, w, b, sh, dh, dw, 0, out.shape[1], f0, f1, out, pooled, choice, pooled, True,
-               False)
-
-
-@kernel
-def _conv_direct_rows_pool_relu(xp, w, b, sh, dh, dw, f0, f1, out, pooled, choice, relu):
-    """:func:`_conv_direct_rows_pool`, the pooling's relu written too."""
-    _conv_rows(xp, w, b, sh, dh, dw, 0, out.shape[1], f0, f1, out, pooled, choice, relu, True,
-               True)
-
-
-@inline
-def _conv_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out, pooled, choice, relu, pool,
-               with_relu):
+def _conv_direct_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out, pooled, choice, relu,
+                      pool):
     """:func:`_conv_direct` for a width stride of 1, output rows oh0..oh1 of filters f0..f1:
     each tap adds one long contiguous run of the input to an output row; five taps of a kernel
     row a pass, into five filters' rows at once (each load of the input serves 25
@@ -260,10 +237,11 @@ def _conv_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out, pooled, choice, relu
     the L1 cache, summed in scratch rows (:data:`SCRATCH_PAD`). Taps left over (kw not a
     multiple of 5) one by one. For whole passes of 5×5 kernels the first pass writes the
     scratch rows (bias + its taps) and the last writes the output, instead of a pass filling
-    them with the bias and one copying them out: the same numbers; measured (Intel Xeon, 1
-    thread, batch 64) conv1 223 → 173 µs, conv2 353 → 327. ``pool`` (a constant where this
-    is inlined): each pair of output rows 2p, 2p+1 of the pass's filters, once made, is
-    max-pooled into row p of ``pooled`` (and ``choice``, and ``relu`` ``with_relu``)."""
+    them with the bias and one copying them out: the same numbers; measured (Intel
+    Xeon, 1 thread, batch 64) conv1 223 → 173 µs, conv2 353 → 327. ``pool`` 1 (2: with its
+    relu): each pair of output rows 2p, 2p+1 of the pass's filters, once made, is max-pooled
+    into row p of ``pooled`` and ``choice`` (and ``relu``) while they are in the cache
+    (:func:`.pool._pool_2x2_rows`: the same numbers as pooling after); 0: those are unused."""
     _, OH, OW, N = out.shape
     C, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     H, L, X = xp.shape[1], OW * N, xp.shape[2] * N
@@ -304,9 +282,17 @@ def _conv_rows(xp, w, b, sh, dh, dw, oh0, oh1, f0, f1, out, pooled, choice, relu
                             _add_tap(acc, U(0), ss, k, x, xa + U(j) * st, wf, wa + U(j), ws, m)
                 if not whole:
                     _copy_rows(y, ya, ys, acc, U(0), ss, k, m)
-            if pool and oh % 2 == 1 and oh // 2 < pooled.shape[1]:
-                _pool_2x2_rows(out, f, f + k, oh // 2, oh // 2 + 1, pooled, choice, relu,
-                               with_relu)
+            if pool > 0 and oh % 2 == 1 and oh // 2 < pooled.shape[1]:
+                if pool == 2:
+                    _pool_2x2_rows(out, f, f + k, oh // 2, oh // 2 + 1, pooled, choice, relu,
+                                   True)
+                else:
+                    _pool_2x2_rows(out, f, f + k, oh // 2, oh // 2 + 1, pooled, choice, relu,
+                                   False)
+
+
+# the pooling arguments of a convolution that pools nothing (:func:`_conv_direct_rows`)
+NO_CHOICE = np.zeros((1, 1, 1, 1), np.int8)
 
 
 @kernel
@@ -378,8 +364,8 @@ def conv2d_forward_direct(x, w, b, g, xp=None, pool=None):
     ``xp``: :func:`..layout.padded_chwn` of x, if the caller made it already. ``pool``: None,
     or a :class:`..pool.PoolAhead` for y — where the threads take whole passes of filters and
     its windows are 2x2 with stride 2 (tiling y), each thread pools its own filters' rows of
-    windows as soon as it has made them (:func:`_conv_direct_rows_pool`: the same numbers as
-    pooling y afterwards), and ``pool.result`` is set."""
+    windows as soon as it has made them (:func:`_conv_direct_rows`'s ``pool``: the same
+    numbers as pooling y afterwards), and ``pool.result`` is set."""
     xp = padded_chwn(x, g) if xp is None else xp
     F = w.shape[0]
     w4 = np.ascontiguousarray(w)
@@ -401,20 +387,18 @@ def conv2d_forward_direct(x, w, b, g, xp=None, pool=None):
             # (rows of windows pooled as made, in the cache: conv1 at batch 256 1127 -> 935 µs)
             pooled, choice, relu = pool_2x2_arrays(out.dtype, pool.geom, pool.with_relu)
             pool.result = (from_chwn(pooled), choice, None if relu is None else from_chwn(relu))
+        else:
+            pooled, choice, relu = out, NO_CHOICE, None
+        mode = 0 if not pooling else 1 if relu is None else 2
+        relu = out if relu is None else relu
 
         def calls(a, b_):
-            f0, f1 = a * FILTERS_PER_PASS, b_ * FILTERS_PER_PASS
-            if not pooling:
-                return [(_conv_direct_rows, xp, w4, bias, sh, dh, dw, 0, g.OH, f0, f1, out)]
-            if relu is None:
-                return [(_conv_direct_rows_pool, xp, w4, bias, sh, dh, dw, f0, f1, out, pooled,
-                         choice)]
-            return [(_conv_direct_rows_pool_relu, xp, w4, bias, sh, dh, dw, f0, f1, out,
-                     pooled, choice, relu)]
+            return [(_conv_direct_rows, xp, w4, bias, sh, dh, dw, 0, g.OH, a * FILTERS_PER_PASS,
+                     b_ * FILTERS_PER_PASS, out, pooled, choice, relu, mode)]
         parallel_calls(passes, calls, work)
     elif sw == 1:         # threads take ranges of output rows
         parallel_calls(g.OH, lambda a, b_: [(_conv_direct_rows, xp, w4, bias, sh, dh, dw, a,
-                                             b_, 0, F, out)], work)
+                                             b_, 0, F, out, out, NO_CHOICE, out, 0)], work)
     else:
         parallel_for(F, lambda a, b_: _conv_direct(xp, w4, bias, sh, sw, dh, dw, a, b_, out),
                      work)

@@ -182,9 +182,9 @@ def _weight_grad_rows(xp, gy, sh, dh, dw, f0, f1, c0, c1, i0, i1, per_pass, out)
                                      o, U(((f * C + c) * kh + i) * kw), ws, kw, zero)
 
 
-@inline
-def _weight_grad_pooled_body(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass, out, bias,
-                             with_mask):
+@kernel
+def _weight_grad_pooled(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass, with_mask, out,
+                        bias):
     """:func:`_weight_grad_rows` (all channels and kernel rows) of dy = 2x2 max pooling's
     scatter of its gradient ``gp`` (F, PH, PW, N) to the elements ``choice`` picked (where
     ``mask`` ≠ 0 too, ``with_mask``: relu's backward) — dy made two rows at a time, the two
@@ -198,27 +198,16 @@ def _weight_grad_pooled_body(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass,
     C, kh, kw = out.shape[1], out.shape[2], out.shape[3]
     H, L, X = xp.shape[1], 2 * PW * N, xp.shape[2] * N
     x, o = xp.reshape(xp.size), out.reshape(out.size)
-    gf, cf, mf = gp.reshape(gp.size), choice.reshape(choice.size), mask.reshape(mask.size)
     m, st, gs, ws = U(L), U(dw * N), U(2 * L), U(C * kh * kw)
-    n = U(N)
     zero = out.dtype.type(0)
     s = aligned_empty(per_pass * 2 * L, out.dtype)    # (k filters, 2 rows, OW·N)
     for f in range(f0, f1, per_pass):
         k = min(per_pass, f1 - f)
         for ph in range(PH):
-            for r in range(k):                # scatter: every place written (the value or 0)
-                for pw in range(PW):
-                    src = U((((f + r) * PH + ph) * PW + pw) * N)
-                    d0 = U(r * 2 * L + 2 * pw * N)
-                    for e in range(4):        # element e of the window: (e // 2, e % 2)
-                        d = d0 + (n if e % 2 else U(0)) + (m if e >= 2 else U(0))
-                        ee = np.int8(e)
-                        for q in range(n):
-                            if with_mask:
-                                s[d + q] = gf[src + q] if (cf[src + q] == ee) & \
-                                    (mf[src + q] != zero) else zero
-                            else:
-                                s[d + q] = gf[src + q] if cf[src + q] == ee else zero
+            if with_mask:
+                _scatter_window_rows(gp, mask, choice, f, k, ph, s, True)
+            else:
+                _scatter_window_rows(gp, mask, choice, f, k, ph, s, False)
             if bias.shape[0] > 0:
                 for r in range(k):
                     bias[f + r] += run_sum(s, U(r * 2 * L), m)
@@ -232,18 +221,28 @@ def _weight_grad_pooled_body(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass,
                                          U(((f * C + c) * kh + i) * kw), ws, kw, zero)
 
 
-@kernel
-def _weight_grad_pooled(xp, gp, choice, sh, dh, dw, f0, f1, per_pass, out, bias):
-    """:func:`_weight_grad_pooled_body` without relu's mask."""
-    _weight_grad_pooled_body(xp, gp, gp, choice, sh, dh, dw, f0, f1, per_pass, out, bias,
-                             False)
-
-
-@kernel
-def _weight_grad_pooled_masked(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass, out, bias):
-    """:func:`_weight_grad_pooled_body` with relu's mask."""
-    _weight_grad_pooled_body(xp, gp, mask, choice, sh, dh, dw, f0, f1, per_pass, out, bias,
-                             True)
+@inline
+def _scatter_window_rows(gp, mask, choice, f, k, ph, s, with_mask):
+    """Rows 2·ph and 2·ph+1 of filters f..f+k of 2x2 max pooling's scatter into s (k filters ×
+    2 rows × OW·N): every place written, the gradient where its window chose it (and ``mask``
+    ≠ 0, ``with_mask``: a constant where this is inlined), else 0."""
+    F, PH, PW, N = gp.shape
+    L, n = U(2 * PW * N), U(N)
+    gf, cf, mf = gp.reshape(gp.size), choice.reshape(choice.size), mask.reshape(mask.size)
+    zero = s.dtype.type(0)
+    for r in range(k):
+        for pw in range(PW):
+            src = U((((f + r) * PH + ph) * PW + pw) * N)
+            d0 = U(r) * U(2) * L + U(2 * pw * N)
+            for e in range(4):                # element e of the window: (e // 2, e % 2)
+                d = d0 + (n if e % 2 else U(0)) + (L if e >= 2 else U(0))
+                ee = np.int8(e)
+                for q in range(n):
+                    if with_mask:
+                        s[d + q] = gf[src + q] if (cf[src + q] == ee) & (mf[src + q] != zero) \
+                            else zero
+                    else:
+                        s[d + q] = gf[src + q] if cf[src + q] == ee else zero
 
 
 def conv2d_weight_grad_direct(x, gy, w_shape, g, xp=None, planned=False, bias_rows=None,
@@ -341,10 +340,7 @@ def conv2d_weight_grad_pooled(x, pooled, w_shape, g, xp=None, with_bias=False):
     F = w_shape[0]
 
     def calls(a, b):
-        f0, f1 = a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS)
-        if mask is None:
-            return [(_weight_grad_pooled, xp, gp, choice, sh, dh, dw, f0, f1, WGRAD_FILTERS,
-                     out, bias)]
-        return [(_weight_grad_pooled_masked, xp, gp, mask, choice, sh, dh, dw, f0, f1,
-                 WGRAD_FILTERS, out, bias)]
+        return [(_weight_grad_pooled, xp, gp, gp if mask is None else mask, choice, sh, dh, dw,
+                 a * WGRAD_FILTERS, min(F, b * WGRAD_FILTERS), WGRAD_FILTERS,
+                 int(mask is not None), out, bias)]
     return calls, -(-F // WGRAD_FILTERS), (out, bias if with_bias else None)

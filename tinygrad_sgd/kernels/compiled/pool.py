@@ -66,7 +66,7 @@ def _pool_2x2(x, c0, c1, out, choice, relu, with_relu):
 @inline
 def _pool_2x2_rows(x, c0, c1, oh0, oh1, out, choice, relu, with_relu):
     """:func:`_pool_2x2` of the output rows oh0..oh1 only (a convolution pools each row of
-    windows as soon as it has made its two rows: ``.conv._conv_direct_rows_pool``)."""
+    windows as soon as it has made its two rows: ``.conv._conv_direct_rows``)."""
     C, OH, OW, N = out.shape
     W = x.shape[2]
     xf, y, cf = x.reshape(x.size), out.reshape(out.size), choice.reshape(choice.size)

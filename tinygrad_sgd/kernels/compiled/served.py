@@ -29,15 +29,14 @@ from numba import literal_unroll, types
 from numba.extending import intrinsic
 
 from .blas import _sgemm
-from .conv import _conv_direct_rows, _conv_direct_rows_pool, _conv_direct_rows_pool_relu, \
-    _input_grad_rows, _input_grad_shared
-from .conv_weight import _weight_grad_rows, _weight_grad_pooled, _weight_grad_pooled_masked
+from .conv import _conv_direct_rows, _input_grad_rows, _input_grad_shared
+from .conv_weight import _weight_grad_rows, _weight_grad_pooled
 from .elementwise import _row_sums
 from .pool import _max_pool_2x2, _max_pool_2x2_relu, _scatter_2x2, _scatter_2x2_masked
 
 __all__ = ["SIGNATURES", "pack", "run_job", "run_job_address", "SLOTS", "MAX_CALLS"]
 
-SLOTS = 40          # int64s a call may take (its kernel's number first)
+SLOTS = 44          # int64s a call may take (its kernel's number first)
 MAX_CALLS = 12      # calls a job may hold (a row whose first number is 0 ends it sooner)
 
 F32_4, F32_2, F32_1, F64_1, I8_4, I64_1, INT = "f32x4", "f32x2", "f32x1", "f64x1", "i8x4", \
@@ -48,7 +47,7 @@ _NDIM = {F32_4: 4, F32_2: 2, F32_1: 1, F64_1: 1, I8_4: 4, I64_1: 1}
 
 # kernel → (its number in run_job, what each argument is); the numbers are run_job's branches
 SIGNATURES = {
-    _conv_direct_rows: (1, (F32_4, F32_4, F32_1) + (INT,) * 7 + (F32_4,)),
+    _conv_direct_rows: (1, (F32_4, F32_4, F32_1) + (INT,) * 7 + (F32_4, F32_4, I8_4, F32_4, INT)),
     _input_grad_rows: (2, (F32_4, F32_4) + (INT,) * 7 + (F32_4,)),
     _weight_grad_rows: (3, (F32_4, F32_4) + (INT,) * 10 + (F32_4,)),
     _row_sums: (4, (F32_2, INT, INT, INT, F64_1)),
@@ -58,11 +57,7 @@ SIGNATURES = {
     _scatter_2x2_masked: (8, (F32_4, F32_4, I8_4, INT, INT, F32_4)),
     _sgemm: (9, (F32_2, F32_2, F32_2, INT, INT, INT)),
     _input_grad_shared: (10, (F32_4, F32_4) + (INT,) * 5 + (I64_1, INT, F32_4)),
-    _weight_grad_pooled: (11, (F32_4, F32_4, I8_4) + (INT,) * 6 + (F32_4, F64_1)),
-    _weight_grad_pooled_masked: (12, (F32_4, F32_4, F32_4, I8_4) + (INT,) * 6 + (F32_4, F64_1)),
-    _conv_direct_rows_pool: (13, (F32_4, F32_4, F32_1) + (INT,) * 5 + (F32_4, F32_4, I8_4)),
-    _conv_direct_rows_pool_relu: (14, (F32_4, F32_4, F32_1) + (INT,) * 5
-                                  + (F32_4, F32_4, I8_4, F32_4)),
+    _weight_grad_pooled: (11, (F32_4, F32_4, F32_4, I8_4) + (INT,) * 7 + (F32_4, F64_1)),
 }
 
 
@@ -189,8 +184,11 @@ def run_job(job):
             w, p = _f32x4(a, p)
             b, p = _f32x1(a, p)
             out, p = _f32x4(a, p)
+            pooled, p = _f32x4(a, p)
+            choice, p = _i8x4(a, p)
+            relu, p = _f32x4(a, p)
             _conv_direct_rows(xp, w, b, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5],
-                              a[p + 6], out)
+                              a[p + 6], out, pooled, choice, relu, a[p + 7])
         elif kernel == 2:
             gy, p = _f32x4(a, 1)
             w2, p = _f32x4(a, p)
@@ -244,39 +242,12 @@ def run_job(job):
         elif kernel == 11:
             xp, p = _f32x4(a, 1)
             gp, p = _f32x4(a, p)
-            choice, p = _i8x4(a, p)
-            out, p = _f32x4(a, p)
-            bias, p = _f64x1(a, p)
-            _weight_grad_pooled(xp, gp, choice, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4],
-                                a[p + 5], out, bias)
-        elif kernel == 12:
-            xp, p = _f32x4(a, 1)
-            gp, p = _f32x4(a, p)
             mask, p = _f32x4(a, p)
             choice, p = _i8x4(a, p)
             out, p = _f32x4(a, p)
             bias, p = _f64x1(a, p)
-            _weight_grad_pooled_masked(xp, gp, mask, choice, a[p], a[p + 1], a[p + 2], a[p + 3],
-                                       a[p + 4], a[p + 5], out, bias)
-        elif kernel == 13:
-            xp, p = _f32x4(a, 1)
-            w, p = _f32x4(a, p)
-            b, p = _f32x1(a, p)
-            out, p = _f32x4(a, p)
-            pooled, p = _f32x4(a, p)
-            choice, p = _i8x4(a, p)
-            _conv_direct_rows_pool(xp, w, b, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], out,
-                                   pooled, choice)
-        elif kernel == 14:
-            xp, p = _f32x4(a, 1)
-            w, p = _f32x4(a, p)
-            b, p = _f32x1(a, p)
-            out, p = _f32x4(a, p)
-            pooled, p = _f32x4(a, p)
-            choice, p = _i8x4(a, p)
-            relu, p = _f32x4(a, p)
-            _conv_direct_rows_pool_relu(xp, w, b, a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4],
-                                        out, pooled, choice, relu)
+            _weight_grad_pooled(xp, gp, mask, choice, a[p], a[p + 1], a[p + 2], a[p + 3],
+                                a[p + 4], a[p + 5], a[p + 6], out, bias)
 
 
 @numba.cfunc(types.int64(types.voidptr), cache=True)
