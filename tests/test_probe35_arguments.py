@@ -38,7 +38,12 @@ def run(fn, lib):
 
 
 def compare(fn, message=True):
-    expected, got = run(fn, "torch"), run(fn, "ours")
+    compare_results(run(fn, "torch"), run(fn, "ours"), message)
+
+
+def compare_results(expected, got, message=True):
+    """torch's result and ours, each as ``run`` gives it: the same error class (and first line
+    of its message), or the same values of the same dtypes and shapes."""
     if expected[0] == "raises":
         assert got[0] == "raises", f"torch raises {expected[1].__name__}: {expected[2]}; " \
                                    f"ours returns {got[1]}"

@@ -24,6 +24,8 @@ import torch
 
 import tinygrad_sgd as tg
 
+from test_probe35_arguments import compare_results
+
 LIBS = {"torch": torch, "ours": tg}
 pytestmark = pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
 
@@ -47,21 +49,7 @@ def _flat(out):
 
 
 def compare(fn, message=True):
-    expected, got = run(fn, "torch"), run(fn, "ours")
-    if expected[0] == "raises":
-        assert got[0] == "raises", f"torch raises {expected[1].__name__}: {expected[2]}; " \
-                                   f"ours returns {got[1]}"
-        assert issubclass(got[1], expected[1]), (got[1], expected[1], got[2])
-        if message:
-            assert got[2] == expected[2]
-        return
-    assert got[0] == "value", f"torch returns {expected[1]}; ours raises {got[1].__name__}: " \
-                              f"{got[2]}"
-    assert len(got[1]) == len(expected[1])
-    for (g, gd), (e, ed) in zip(got[1], expected[1]):
-        assert gd == ed
-        assert g.shape == e.shape
-        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
+    compare_results(run(fn, "torch"), run(fn, "ours"), message)
 
 
 # ---------------------------------------------------------------------------- 1. overlap

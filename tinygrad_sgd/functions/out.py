@@ -35,7 +35,7 @@ from .. import autograd
 from ..dtypes import can_cast, cast, default_float
 from ..tensor import Tensor
 from .elementwise import torch_dtype_name
-from .overlap import PARTIAL_OVERLAP, check_partial_overlap, dense as _dense
+from .overlap import PARTIAL_OVERLAP, check_partial_overlap, dense as _dense, _tensors
 
 __all__ = ["OUT_FUNCTIONS", "LINALG_OUT_FUNCTIONS", "FACTORIES", "IN_OUT_DTYPE", "SAME_DTYPE",
            "accept_out", "with_out", "write_out", "check_out_dtype"]
@@ -274,12 +274,6 @@ def _resize_out(out, shape):
         out.array = np.empty(shape, out.array.dtype)
 
 
-def _tensors(values):
-    for v in values:
-        if isinstance(v, Tensor):
-            yield v
-        elif isinstance(v, (tuple, list)):
-            yield from (t for t in v if isinstance(t, Tensor))
 
 
 def with_out(fn, name=None, grad_name=""):

@@ -127,6 +127,7 @@ def dense(array):
 
 
 def _tensors(values):
+    """The Tensors among ``values`` and inside the tuples and lists among them."""
     for v in values:
         if isinstance(v, Tensor):
             yield v
