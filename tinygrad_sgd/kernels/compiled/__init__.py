@@ -24,7 +24,7 @@ from numba.core import event
 # spinning worker's: a process forked while a worker held numpy.ma's import lock left its child
 # unable to import it (its new worker then hung, or recursed, on the first kernel call).
 
-__all__ = ["kernel", "inline", "U", "aligned_empty", "FASTMATH", "FLOATS", "conv", "conv_weight", "columns", "pool",
+__all__ = ["cache", "kernel", "inline", "U", "aligned_empty", "FASTMATH", "FLOATS", "conv", "conv_weight", "columns", "pool",
            "activations", "norm", "elementwise", "loss", "optim", "blas", "random", "served",
            "spin", "cascade_sum", "softmax", "recurrent"]
 
@@ -56,6 +56,10 @@ class _Announce(event.Listener):
 
 
 event.register("numba:compile", _Announce())
+
+# Before any kernel below is decorated: stamp each with the whole package's source, so a change
+# in one file recompiles the kernels in other files that call it (see .cache).
+from . import cache  # noqa: E402,F401
 
 
 def _allow_512_bit_vectors():
