@@ -20,6 +20,13 @@ def _compiled_ping_pong():
         import numba
     except ImportError:
         return None
+    # tinygrad_sgd's kernels first: numba takes its CPU features for the whole process when its
+    # first function compiles, and the library lets LLVM use 512-bit vectors only if it is
+    # there first (kernels/compiled/__init__.py). Compiled before them, this probe left every
+    # kernel of the process at 256-bit vectors: the CNN's two-thread step at batch 256 measured
+    # 6.7 ms instead of 5.8 on an Intel Xeon, in the benchmark's two-thread rows only.
+    from tinygrad_sgd.kernels.backend import compiled
+    compiled()
 
     @numba.njit(nogil=True, cache=True)
     def ping_pong(line, scratch, me, n):    # line[0] counts; thread `me` moves it on when
