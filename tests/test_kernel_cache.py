@@ -84,6 +84,11 @@ def test_the_digest_changes_with_any_file_and_only_py_files(tmp_path):
     assert cache.source_digest(str(tmp_path)) == first
     (tmp_path / "b.py").write_text("y = 3\n")
     assert cache.source_digest(str(tmp_path)) != first
+    # a package imported from a zip has no folder to list: numba's own stamps then
+    import hashlib
+    import numpy as np
+    assert cache.source_digest(str(tmp_path / "pkg.zip" / "compiled")) == \
+        hashlib.sha256(np.__version__.encode()).hexdigest()
 
 
 def test_functions_outside_the_package_keep_numbas_locators():

@@ -29,7 +29,11 @@ def source_digest(folder: str = HERE) -> str:
     """SHA-256 of every ``.py`` file in ``folder`` (names and contents, in name order) and of
     NumPy's version (the kernels compile against its array layout)."""
     h = hashlib.sha256(np.__version__.encode())
-    for name in sorted(os.listdir(folder)):
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:         # (not a folder: imported from a zip, numba's stamps alone)
+        return h.hexdigest()
+    for name in names:
         if name.endswith(".py"):
             h.update(name.encode() + b"\0")
             with open(os.path.join(folder, name), "rb") as f:
