@@ -99,12 +99,14 @@ def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, **siz
 def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           memory_format=None, **size_keyword):
     """As torch's (uninitialised memory there); here the values are zeros. ``memory_format``
-    lays them out row-major (``contiguous_format``) or as (N, H, W, C) (``channels_last``)."""
+    lays them out row-major (``contiguous_format``), as (N, H, W, C) (``channels_last``) or
+    as (N, D, H, W, C) (``channels_last_3d``)."""
+    from .functions.memory_formats import check_format
     check_layout(layout, "empty")
     made = _filled("empty", 0, size, dtype, device, requires_grad, size_keyword)
-    if memory_format is None:
+    if check_format(memory_format, "empty") is None:
         return made
-    if getattr(memory_format, "name", None) == "preserve_format":
+    if memory_format.name == "preserve_format":
         raise RuntimeError("unsupported memory format Preserve")
     return made_like(made.array, like_strides(made, memory_format), requires_grad)
 
@@ -351,24 +353,21 @@ def _dense(shape, strides) -> bool:
     return True
 
 
-def like_strides(input, memory_format=None) -> tuple:
+def like_strides(input, memory_format=None, op="empty_like") -> tuple:
     """The strides torch gives ``empty_like(input, memory_format=...)``: with
     ``preserve_format`` (the default) input's own strides when they are dense, else dense ones
     in the same order (``infer_dense_strides``: ``zeros_like(x[::2].t())`` is transposed
-    too); ``contiguous_format`` row-major; ``channels_last`` (N, H, W, C) memory."""
-    from .functions.shape import MemoryFormat
-    if not isinstance(memory_format, (MemoryFormat, type(None))):
-        raise TypeError(f"memory_format must be tinygrad_sgd.preserve_format, contiguous_format "
-                        f"or channels_last, not {type(memory_format).__name__}")
+    too); ``contiguous_format`` row-major; a channels-last format (N, [D,] H, W, C) memory."""
+    from .functions.memory_formats import check_format
+    check_format(memory_format, op)                  # (op: the function named in its error)
     shape = tuple(input.shape)
     name = "preserve_format" if memory_format is None else memory_format.name
     if name == "contiguous_format":
         return contiguous_strides(shape)
-    if name == "channels_last":
-        if len(shape) != 4:
-            raise RuntimeError("required rank 4 tensor to use channels_last format")
-        n, c, h, w = contiguous_strides((shape[0], shape[2], shape[3], shape[1]))
-        return n, w, c, h
+    if memory_format is not None and memory_format.rank is not None:
+        memory_format.check_rank(len(shape))
+        inner = contiguous_strides((shape[0], *shape[2:], shape[1]))   # (N, ..., C) memory
+        return (inner[0], inner[-1], *inner[1:-1])
     strides = torch_strides(input)
     if _dense(shape, strides):
         return strides
@@ -403,7 +402,8 @@ def _like(fn, fill):
         check_layout(layout, like.__name__)
         dtype = np.dtype(input.dtype if dtype is None else dtype)
         values = np.full(input.shape, fill, dtype)
-        return made_like(values, like_strides(input, memory_format), requires_grad)
+        return made_like(values, like_strides(input, memory_format, like.__name__),
+                         requires_grad)
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = (f"``{fn.__name__}`` with the shape (and dtype) of another tensor, laid out "
                     f"in memory as it (torch's ``memory_format=preserve_format``).")
@@ -420,7 +420,7 @@ def full_like(input, fill_value, dtype=None, *, layout=None, device=None, requir
     check_layout(layout, "full_like")
     made = full(input.shape, fill_value, dtype=dtype or input.dtype, device=device,
                 requires_grad=False)
-    return made_like(made.array, like_strides(input, memory_format), requires_grad)
+    return made_like(made.array, like_strides(input, memory_format, "full_like"), requires_grad)
 
 
 def _new(fill, name):

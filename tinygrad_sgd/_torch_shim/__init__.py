@@ -205,7 +205,8 @@ STARRED_SUBMODULES = {
     "torch.optim": {"lr_scheduler", "swa_utils"}, "torch.autograd": {"grad_mode"},
     "torch.cuda": {"amp"}}
 NOT_STARRED = {
-    "torch": {"HalfTensor", "broadcast_shapes", "channels_last", "contiguous_format",
+    "torch": {"HalfTensor", "broadcast_shapes", "channels_last", "channels_last_3d",
+              "contiguous_format", "legacy_contiguous_format",
               "from_dlpack", "lu", "pca_lowrank", "preserve_format", "return_types",
               "set_default_dtype", "set_grad_enabled", "strided", "svd_lowrank", "to_dlpack",
               "unique", "eig", "lstsq", "matrix_rank", "segment_reduce", "solve", "symeig",

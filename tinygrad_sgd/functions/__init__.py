@@ -12,6 +12,7 @@ from .scan import *  # noqa: F401,F403
 from .sort import *  # noqa: F401,F403
 from .sort import __all__ as _sort_all  # (the name ``sort`` is the function's)
 from .shape import *  # noqa: F401,F403
+from .memory_formats import *  # noqa: F401,F403  (clone, contiguous, channels_last, ...)
 from .linalg import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .scatter_gather import *  # noqa: F401,F403
@@ -30,7 +31,8 @@ from .statistics import *  # noqa: F401,F403
 from .integrate import *  # noqa: F401,F403
 from .build import *  # noqa: F401,F403
 from .nn_forms import *  # noqa: F401,F403  (torch.conv2d, torch.dropout, ...)
-from . import (elementwise, activation, reduce, scan, shape, linalg, index, scatter_gather,
+from . import (elementwise, activation, reduce, scan, shape, memory_formats, linalg, index,
+               scatter_gather,
                math, random, products, einsum_equation, distance, special, special_more,
                combine, searches, misc,
                statistics, integrate, build, nn_forms, matrix)
@@ -56,7 +58,7 @@ from .elementwise import as_operand  # noqa: F401  (used by Tensor's operators)
 from .shape import getitem  # noqa: F401
 
 __all__ = (elementwise.__all__ + activation.__all__ + reduce.__all__ + scan.__all__
-           + _sort_all + shape.__all__
+           + _sort_all + shape.__all__ + memory_formats.__all__
            + linalg.__all__ + index.__all__ + scatter_gather.__all__ + math.__all__
            + random.__all__ + products.__all__ + einsum_equation.__all__ + distance.__all__
            + special.__all__ + combine.__all__ + searches.__all__ + misc.__all__ + matrix.__all__

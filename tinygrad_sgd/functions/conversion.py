@@ -6,11 +6,10 @@ import numbers
 import numpy as np
 
 from ..autograd import forward_ad
-from ..autograd.torch_names import named
 from ..device import check_device, device, not_compiled_with_cuda
 from ..dtypes import DType, cast
 from ..tensor import Tensor, tensor_method
-from .shape import MemoryFormat, preserve_format
+from .memory_formats import MemoryFormat, preserve_format, to_memory_format
 
 __all__ = []          # methods only (torch has no top-level to/float/...)
 
@@ -122,8 +121,9 @@ def to(self, *args, **kwargs):
     dtype), each followed by ``non_blocking`` and ``copy`` (positional or by keyword), and
     ``dtype=``/``device=`` keywords for the first form; ``to(None)`` changes nothing. The tensor
     itself when nothing changes, unless ``copy=True``. A float result of a tensor that requires
-    grad is differentiable. ``memory_format=channels_last`` (or ``contiguous_format``) also
-    lays the values out in that order (see ``contiguous``)."""
+    grad is differentiable. ``memory_format=channels_last`` (``channels_last_3d``,
+    ``contiguous_format``) also lays the values out in that order, unless torch would suggest
+    that format for the tensor already (:func:`.memory_formats.to_memory_format`)."""
     if len(args) == 1 and not kwargs and _is_dtype(args[0]):
         given = {"dtype": args[0]}               # (the common call: the library's ops too)
     else:
@@ -140,8 +140,8 @@ def to(self, *args, **kwargs):
     dtype = self.array.dtype if dtype is None else np.dtype(dtype)
     memory_format = given.get("memory_format")
     if memory_format is not None and memory_format is not preserve_format:
-        out = to(self, dtype, copy=given.get("copy", False)).contiguous(memory_format)
-        return named(out, "ToCopyBackward0", self)      # (torch: one _to_copy node)
+        return to_memory_format(self, to(self, dtype, copy=given.get("copy", False)),
+                                memory_format)
     if dtype == self.array.dtype and not given.get("copy"):
         return self
     if (self.requires_grad or forward_ad.dual(self)) and dtype.kind == "f":
@@ -189,7 +189,7 @@ def type(self, dtype=None):
 def _cast_method(name, dtype):
     """The method ``name()`` (``float()``, ``long()``, ...): ``to(dtype)``, with torch's
     keyword-only ``memory_format`` (``preserve_format`` by default; ``contiguous_format``,
-    ``channels_last`` for a 4-D tensor)."""
+    ``channels_last`` for a 4-D tensor, ``channels_last_3d`` for a 5-D one)."""
     def method(self, *args, memory_format=preserve_format):
         if args:
             raise TypeError(f"{name}() takes 0 positional arguments but {len(args)} "

@@ -2,7 +2,7 @@
 ``Tensor.resize``.
 
 ``resize_`` works on the tensor's *storage* (see :mod:`.strided`): the tensor becomes the
-C-ordered (or ``channels_last``) view of the given size over its storage, from its own storage
+C-ordered (or channels-last) view of the given size over its storage, from its own storage
 offset. So the elements are read in storage order, not in the tensor's: ``x = arange(6.)
 .view(2, 3).t()`` then ``x.resize_(6)`` gives 0, 1, 2, 3, 4, 5, as torch. A smaller size keeps
 the storage (growing back later finds the old values); a bigger one grows it, the old elements
@@ -30,7 +30,7 @@ from ..kernels import buffers
 from ..arguments import listed
 from ..ops.strided import element_geometry, storage_of, strided_view
 from ..tensor import Tensor
-from .shape import channels_last, contiguous_format, preserve_format
+from .memory_formats import channels_last, channels_last_3d, check_format, preserve_format
 from .strided import _check, _ints, _offset
 
 __all__ = ["resize_as_"]
@@ -47,14 +47,11 @@ def resize_(self, *size, memory_format=None, **keyword):
         raise RuntimeError("numel: integer multiplication overflow")
     if memory_format is preserve_format:
         raise RuntimeError("Unsupported memory formatPreserve")
-    if memory_format is channels_last and len(size) != 4:
-        raise RuntimeError("required rank 4 tensor to use channels_last format")
-    if memory_format not in (None, contiguous_format, channels_last):
-        raise TypeError(f"resize_(): argument 'memory_format' must be tinygrad_sgd."
-                        f"memory_format, not {type(memory_format).__name__}")
+    if check_format(memory_format, "resize_") is not None:
+        memory_format.check_rank(len(size))
     if memory_format is None and size == self.shape:
         return self
-    _resize(self, size, _strides(size, memory_format is channels_last))
+    _resize(self, size, _strides(size, memory_format in (channels_last, channels_last_3d)))
     return self
 
 
@@ -152,9 +149,9 @@ def resize(self, *size, **keyword):
 
 
 def _strides(size, last):
-    """C-order strides of ``size`` in elements, or channels_last's ((N, C, H, W) stored as
-    (N, H, W, C))."""
-    order = (0, 2, 3, 1) if last else tuple(range(len(size)))
+    """C-order strides of ``size`` in elements, or channels-last ones ((N, C, H, W) stored as
+    (N, H, W, C), (N, C, D, H, W) as (N, D, H, W, C))."""
+    order = (0, *range(2, len(size)), 1) if last else tuple(range(len(size)))
     stride, step = [0] * len(size), 1
     for k in reversed(order):
         stride[k] = step

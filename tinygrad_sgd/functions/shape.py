@@ -16,14 +16,14 @@ from ..arguments import listed, normalize_dim, shape_arg
 from ..autograd.torch_names import named, reshape_name
 from ..dtypes import result_dtype
 from ..errors import ShapeError, user_stacklevel
-from ..ops.shape import Clone, Flip, Repeat, Roll
+from ..ops.shape import Flip, Repeat, Roll
 from ..tensor import Tensor, tensor_method
+from .memory_formats import clone    # (and contiguous, is_contiguous, the formats)
 
 __all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "swapdims",
            "t", "movedim", "moveaxis", "unsqueeze", "squeeze", "expand", "expand_as", "repeat",
            "tile", "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90",
-           "contiguous", "clone", "cat", "concat", "concatenate", "stack", "preserve_format",
-           "contiguous_format", "channels_last"]
+           "cat", "concat", "concatenate", "stack"]
 
 
 # ---------------------------------------------------------------------------- views
@@ -422,63 +422,6 @@ def rot90(input, k=1, dims=(0, 1)):
     else:
         out = clone(input)
     return named(out, "Rot90Backward0", input)
-
-
-class MemoryFormat:
-    """torch's ``preserve_format``, ``contiguous_format``, ``channels_last`` (for clone)."""
-
-    def __init__(self, name, order):
-        self.name, self.order = name, order
-
-    def __repr__(self):
-        from ..printing import OPTIONS              # ("torch." in a torch program)
-        return f"{OPTIONS.namespace}.{self.name}"
-
-
-preserve_format = MemoryFormat("preserve_format", "K")
-contiguous_format = MemoryFormat("contiguous_format", "C")
-channels_last = MemoryFormat("channels_last", "channels_last")
-
-
-@tensor_method
-def clone(input, *, memory_format=preserve_format):
-    """A copy with memory of its own, differentiable (the gradient passes unchanged).
-    ``memory_format=None`` is ``preserve_format``, as torch."""
-    if memory_format is None:
-        memory_format = preserve_format
-    if not isinstance(memory_format, MemoryFormat):
-        raise TypeError(f"clone(): argument 'memory_format' must be tinygrad_sgd.memory_format, "
-                        f"not {type(memory_format).__name__}")
-    if memory_format is channels_last and input.ndim != 4:
-        raise ShapeError("required rank 4 tensor to use channels_last format")
-    out = Clone.apply(input, memory_format.order)
-    if memory_format is preserve_format and not input.array.flags.c_contiguous and out.ndim > 1:
-        # torch's preserve_format: the input's strides when dense, else dense strides in the
-        # input's dim order (an expand's 0 strides and size-1 dims ordered as torch orders
-        # them), where NumPy's order="K" copy may choose another
-        from ..creation import like_strides, strided_array
-        strides = like_strides(input)
-        if tuple(b // out.array.itemsize for b in out.array.strides) != strides:
-            out.array = strided_array(out.array, strides)
-    return out
-
-
-@tensor_method
-def contiguous(input, memory_format=contiguous_format):
-    """The tensor itself when its memory is already in that order (row-major, or
-    ``channels_last``: (N, C, H, W) stored as (N, H, W, C)), else a copy that is."""
-    if memory_format is not preserve_format and input.is_contiguous(memory_format):
-        return input
-    return clone(input, memory_format=memory_format)
-
-
-@tensor_method
-def is_contiguous(input, memory_format=contiguous_format):
-    """Whether the memory is in row-major order (or in ``channels_last`` order: a 4-D tensor
-    whose channels vary fastest)."""
-    if memory_format is channels_last:
-        return input.ndim == 4 and bool(input.array.transpose(0, 2, 3, 1).flags.c_contiguous)
-    return bool(input.array.flags.c_contiguous)
 
 
 # ---------------------------------------------------------------------------- joining

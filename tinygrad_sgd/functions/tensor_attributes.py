@@ -17,7 +17,7 @@ import warnings
 from ..errors import warn_level
 from ..dtypes import DType, _BY_NUMPY, as_dtype
 from ..tensor import Tensor
-from .shape import MemoryFormat, channels_last, is_contiguous
+from .memory_formats import MemoryFormat, channels_last, is_contiguous
 
 __all__ = []
 

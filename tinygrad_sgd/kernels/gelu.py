@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .backend import compiled
+from .layout import inverse_order, memory_order
 from .special import cody_erf
 from .threads import parallel_for
 from . import vecmath
@@ -31,7 +32,13 @@ INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 def gelu(d, approximate="none", derivative=False):
     """(gelu(x), gelu′(x) or None) for an array, both in its dtype; the derivative is computed
     (in the same passes) only when ``derivative`` is true. float16 is computed in float32 and
-    rounded once, as torch's kernels; its derivative stays float32 (see :func:`gelu_backward`)."""
+    rounded once, as torch's kernels; its derivative stays float32 (see :func:`gelu_backward`).
+    Both are laid out in memory as ``d`` (computed on its memory order)."""
+    p = None if d.ndim < 2 or d.flags.c_contiguous else memory_order(d)
+    if p is not None:
+        out, grad = gelu(d.transpose(p), approximate, derivative)
+        q = inverse_order(p)
+        return out.transpose(q), (None if grad is None else grad.transpose(q))
     if d.dtype == np.float16:
         out, grad = _gelu_half(d.astype(np.float32), approximate, derivative)
         return out.astype(np.float16), grad

@@ -8,7 +8,7 @@ from . import buffers
 from ..errors import ShapeError
 
 __all__ = ["to_chwn", "padded_chwn", "from_chwn", "memory_order", "inverse_order",
-           "padded_empty", "Geometry", "geometry", "pool_geometry"]
+           "on_memory_order", "padded_empty", "Geometry", "geometry", "pool_geometry"]
 
 
 def to_chwn(a):
@@ -100,6 +100,16 @@ def in_torch_layout(result, *arrays):
     out = np.empty(tuple(result.shape[d] for d in p), result.dtype).transpose(inverse_order(p))
     out[...] = result
     return out
+
+
+def on_memory_order(f, a):
+    """``f(a)`` for an elementwise function ``f`` of arrays that returns C-ordered results,
+    laid out in memory as ``a`` (computed on a's memory seen as a C-contiguous array: no
+    copy), so a transposed or channels-last input keeps its strides, as torch's result does."""
+    p = None if a.ndim < 2 or a.flags.c_contiguous else memory_order(a)
+    if p is None:
+        return f(a)
+    return f(a.transpose(p)).transpose(inverse_order(p))
 
 
 _INVERSES = {}

@@ -485,15 +485,15 @@ class Module:
         dtype). Every parameter's values, and every floating-point buffer's, are converted to
         a floating ``dtype`` in place (the Parameter objects stay, so an optimizer holding them
         keeps working); integer buffers (``num_batches_tracked``) keep theirs, as in torch.
-        ``memory_format=channels_last`` lays out the 4-D ones so (their values unchanged).
-        The device must be the CPU. Returns self."""
+        ``memory_format=`` lays out the 4-D and 5-D ones as ``Tensor.to`` (``channels_last``
+        refuses a 5-D one, as torch). The device must be the CPU. Returns self."""
         from ..device import check_device
         if memory_format is not None:
             from ..autograd import no_grad
             with no_grad():
                 for t in list(self.parameters()) + list(self.buffers()):
-                    if t.ndim == 4:
-                        t.array = t.contiguous(memory_format).array
+                    if t.ndim in (4, 5):
+                        t.array = t.to(memory_format=memory_format).array
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype

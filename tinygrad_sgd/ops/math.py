@@ -15,7 +15,7 @@ that each sits next to its siblings, as :mod:`.special` holds the special functi
 """
 import numpy as np
 
-from ..kernels.elementwise import lerp as lerp_kernel
+from ..kernels.elementwise import in_torch_layout, lerp as lerp_kernel
 from ..kernels.vecmath import fma, via_float64
 from .elementwise import Elementwise, integer_power, keep_where
 
@@ -434,7 +434,7 @@ class Addcmul(Elementwise):
         x, y, z, v = _ternary_operands(self, a, b, c, value)
         with np.errstate(all="ignore"):
             out = fma(v * y, z, x)
-        return out.astype(a.array.dtype, copy=False)
+        return in_torch_layout(out.astype(a.array.dtype, copy=False), x, y, z)
 
     def backward(self, g):
         need, v = self.needs_input_grad, self.value

@@ -142,8 +142,12 @@ class Clone(Function):
     rule, derivatives = "z = a copy of x", ("dz/dx = 1",)
 
     def forward(self, x, order="K"):
-        if order == "channels_last":        # (N, C, H, W) seen, stored as (N, H, W, C)
-            return np.ascontiguousarray(x.array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        if order == "channels_last":        # (N, C, ...) seen, stored as (N, ..., C)
+            n = x.ndim                      # (always a copy, with torch's strides even
+            seen = x.array.transpose(0, *range(2, n), 1)      # for size-1 dims)
+            out = np.empty(seen.shape, x.array.dtype)
+            out[...] = seen
+            return out.transpose(0, n - 1, *range(1, n - 1))
         return kernels.elementwise.copy(x.array, order)
 
     def backward(self, g):

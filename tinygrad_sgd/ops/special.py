@@ -11,6 +11,7 @@ import numpy as np
 from ..kernels.special import (digamma_array, erf_array, erfc_array, erfcx_array,
                                erfinv_array, lgamma_array, log_ndtr_array, ndtri_array,
                                polygamma_array, zeta_array, bessel_i_array)
+from ..kernels.layout import on_memory_order
 from .elementwise import Elementwise, Where, keep_where
 from .math import Unary
 
@@ -26,9 +27,10 @@ SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 # ================================================================================ the ops
 def _in(fn):
-    """A float64 numeric applied to an array of another float dtype, rounded once."""
+    """A float64 numeric applied to an array of another float dtype, rounded once, the result
+    laid out in memory as the array (as torch's)."""
     def apply(a):
-        return fn(a).astype(a.dtype, copy=False)
+        return on_memory_order(fn, a).astype(a.dtype, copy=False)
     return apply
 
 

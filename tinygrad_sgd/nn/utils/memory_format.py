@@ -1,5 +1,6 @@
 """``torch.nn.utils.memory_format``: lay out the weights of a module tree's convolutions in a
-memory format (e.g. ``channels_last``), their values, shapes and Parameters unchanged."""
+memory format (``channels_last`` for 2-D convolutions, ``channels_last_3d`` for 3-D ones),
+their values, shapes and Parameters unchanged."""
 
 __all__ = ["convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format"]
 

@@ -1,0 +1,153 @@
+"""Memory formats: torch's ``memory_format`` type and its objects — ``preserve_format``,
+``contiguous_format`` (also named ``legacy_contiguous_format``), ``channels_last`` ((N, C, H, W)
+stored as (N, H, W, C)) and ``channels_last_3d`` ((N, C, D, H, W) stored as (N, D, H, W, C))
+— and the functions that lay a tensor out in one: ``clone``, ``contiguous``, ``is_contiguous``.
+
+A channels-last format keeps the channels innermost: the tensor still shows (N, C, ...), only
+its strides change (``(360, 1, 90, 18, 3)`` for a (2, 3, 4, 5, 6) tensor), and values and
+gradients are those of any other layout. As torch, ``channels_last`` asks for 4 dims and
+``channels_last_3d`` for 5 (``required rank 5 tensor to use channels_last_3d format``)."""
+from ..autograd.torch_names import named
+from ..ops.shape import Clone
+from ..tensor import tensor_method
+
+__all__ = ["memory_format", "preserve_format", "contiguous_format", "legacy_contiguous_format",
+           "channels_last", "channels_last_3d", "clone", "contiguous"]
+
+
+class MemoryFormat:
+    """torch's ``memory_format``: the type of the four format objects, which are its only
+    instances (``memory_format()`` is refused, as torch). ``order`` tells :class:`Clone` how to
+    lay a copy out; ``rank`` is the number of dims a channels-last format needs. They pickle
+    and copy as themselves."""
+
+    def __new__(cls, *args, **kwargs):
+        from ..printing import OPTIONS
+        raise TypeError(f"cannot create '{OPTIONS.namespace}.memory_format' instances")
+
+    @classmethod
+    def _make(cls, name, order, rank=None):
+        self = object.__new__(cls)
+        self.name, self.order, self.rank = name, order, rank
+        return self
+
+    def __repr__(self):
+        from ..printing import OPTIONS              # ("torch." in a torch program)
+        return f"{OPTIONS.namespace}.{self.name}"
+
+    def __reduce__(self):
+        return self.name                            # (a module global of that name: itself)
+
+    def check_rank(self, ndim):
+        """torch's RuntimeError for a channels-last format on a tensor of another rank."""
+        if self.rank is not None and ndim != self.rank:
+            raise RuntimeError(f"required rank {self.rank} tensor to use {self.name} format")
+
+
+MemoryFormat.__name__ = MemoryFormat.__qualname__ = "memory_format"
+MemoryFormat.__module__ = "tinygrad_sgd"          # (as torch's: torch.memory_format)
+memory_format = MemoryFormat
+preserve_format = MemoryFormat._make("preserve_format", "K")
+contiguous_format = legacy_contiguous_format = MemoryFormat._make("contiguous_format", "C")
+channels_last = MemoryFormat._make("channels_last", "channels_last", 4)
+channels_last_3d = MemoryFormat._make("channels_last_3d", "channels_last", 5)
+
+
+def check_format(value, op):
+    """``value`` as a memory format argument of ``op`` (None for the default), or torch's
+    TypeError."""
+    if value is not None and not isinstance(value, MemoryFormat):
+        raise TypeError(f"{op}(): argument 'memory_format' must be torch.memory_format, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def _channels_last_steps(shape, strides, dims):
+    """torch's ``is_channels_last_strides_2d/3d``: whether ``strides`` read as channels-last,
+    the channels innermost (visiting C, then the spatial dims from the last, then N); a
+    size-0 dim, a 0 channel stride or an (N, 1, 1, 1) with equal strides read as contiguous."""
+    low = 0
+    if strides[1] == 0:
+        return False
+    for d in (1, *range(dims - 1, 1, -1), 0):
+        if shape[d] == 0 or strides[d] < low or (d == 0 and low == strides[1]):
+            return False
+        low = strides[d] * (shape[d] if shape[d] > 1 else 1)
+    return True
+
+
+def suggest_memory_format(input):
+    """torch's ``suggest_memory_format()``: ``channels_last`` for a 4-D tensor whose strides
+    read as channels-last, ``channels_last_3d`` for a 5-D one, else ``contiguous_format``
+    (whatever the strides). ``to(memory_format=f)`` gives the tensor itself when this is f."""
+    from ..creation import torch_strides
+    if input.ndim in (4, 5) and _channels_last_steps(input.shape, torch_strides(input),
+                                                     input.ndim):
+        return channels_last if input.ndim == 4 else channels_last_3d
+    return contiguous_format
+
+
+@tensor_method
+def clone(input, *, memory_format=preserve_format):
+    """A copy with memory of its own, differentiable (the gradient passes unchanged).
+    ``memory_format=None`` is ``preserve_format``, as torch."""
+    memory_format = check_format(memory_format, "clone") or preserve_format
+    memory_format.check_rank(input.ndim)
+    out = Clone.apply(input, memory_format.order)
+    if memory_format is preserve_format and out.ndim > 1 and \
+            (not input.array.flags.c_contiguous or 1 in input.shape):
+        # torch's preserve_format: the input's strides when dense (a size-1 dim's too),
+        # else dense strides in the input's dim order (an expand's 0 strides and size-1 dims
+        # ordered as torch orders them), where NumPy's order="K" copy may choose another
+        from ..creation import like_strides, strided_array
+        strides = like_strides(input)
+        if tuple(b // out.array.itemsize for b in out.array.strides) != strides:
+            out.array = strided_array(out.array, strides)
+    return out
+
+
+@tensor_method
+def contiguous(input, memory_format=contiguous_format):
+    """The tensor itself when its memory is already in that order (row-major, or
+    channels-last), else a copy that is (``preserve_format`` only for a tensor that is
+    contiguous already, as torch)."""
+    check_format(memory_format, "contiguous")
+    if input.is_contiguous(memory_format):
+        return input
+    if memory_format is preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return clone(input, memory_format=memory_format)
+
+
+@tensor_method
+def is_contiguous(input, memory_format=contiguous_format):
+    """Whether the memory is in row-major order, or in that channels-last order (a 4-D tensor
+    for ``channels_last``, a 5-D one for ``channels_last_3d``, whose channels vary fastest;
+    False for a tensor of another rank). ``preserve_format`` asks for row-major, as torch."""
+    check_format(memory_format, "is_contiguous")
+    if memory_format is None or memory_format.rank is None:
+        return bool(input.array.flags.c_contiguous)
+    if input.ndim != memory_format.rank:
+        return False
+    shape, strides, step = input.shape, input.stride(), 1
+    for d in (1, *range(input.ndim - 1, 1, -1), 0):     # C innermost, then W, H, (D), N
+        if shape[d] != 1:                                 # (an empty tensor's strides too)
+            if strides[d] != step:
+                return False
+            step *= shape[d]
+    return True
+
+
+def to_memory_format(input, converted, memory_format):
+    """``input.to(dtype, memory_format=memory_format)`` given ``converted``, its ``to(dtype)``:
+    input itself when nothing changes and torch would suggest that format for it (so a
+    non-contiguous 2-D tensor stays as it is for ``contiguous_format``, as torch), else a
+    copy laid out in it (one ``ToCopyBackward0`` node, as torch)."""
+    memory_format.check_rank(input.ndim)
+    if converted is input and suggest_memory_format(input) is memory_format:
+        return input
+    from ..creation import like_strides
+    out = converted
+    if out is input or out.stride() != like_strides(out, memory_format):
+        out = clone(out, memory_format=memory_format)
+    return named(out, "ToCopyBackward0", input)
