@@ -75,6 +75,9 @@ __all__ += resize.__all__
 from . import nn_native
 from .nn_native import *  # noqa: F401,F403,E402  (torch.convolution, native_*, lstm_cell, ...)
 __all__ += nn_native.__all__
+from . import recurrent
+from .recurrent import *  # noqa: F401,F403,E402  (torch.lstm, gru, rnn_tanh, rnn_relu)
+__all__ += recurrent.__all__
 from . import control_flow, removed
 from .control_flow import *  # noqa: F401,F403,E402  (torch.cond, torch.while_loop)
 from .removed import *  # noqa: F401,F403,E402  (torch.solve & co: removed; is_distributed)

@@ -179,7 +179,7 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """(h', c') of one LSTM step, ``hx = (h, c)``, gates i, f, g, o (``nn.LSTMCell``'s)."""
-    from ..nn.rnn import _lstm_step
+    from ..nn.rnn_layers import _lstm_step
     if not isinstance(hx, (tuple, list)):
         raise TypeError(f"lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, "
                         f"not {type(hx).__name__}")
@@ -191,7 +191,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """h' of one GRU step, gates r, z, n (``nn.GRUCell``'s)."""
-    from ..nn.rnn import _gru_step
+    from ..nn.rnn_layers import _gru_step
     _cell_checks(input, [_hidden(hx, "gru_cell")], w_ih, w_hh, 3)
     return _gru_step(_F().linear(input, w_ih, b_ih), hx, w_hh, b_hh)
 

@@ -18,14 +18,13 @@ gate order:
         n = tanh(W_in x + b_in + r·(W_hn h + b_hn)) ;  h' = (h − n)·z + n = (1 − z)·n + z·h
 
 Parameters are named and shaped as torch's (``weight_ih_l0``, ``bias_hh_l1_reverse``,
-``weight_hr_l0``), so a torch ``state_dict`` loads as is. Internally a sequence is handled in
-the packed layout (rows of step 0, then of step 1, ...; ``batch_sizes[t]`` rows at step t), of
-which a padded batch is the case of equal batch sizes — so a :class:`PackedSequence` input
-runs through the same loop.
+``weight_hr_l0``), so a torch ``state_dict`` loads as is. A layer's forward makes torch's
+checks (and the unbatched and :class:`PackedSequence` cases) and then, as torch's calls
+``_VF.lstm``, calls :func:`.rnn_layers.recurrent` — ``torch.lstm``, ``gru``, ``rnn_tanh`` and
+``rnn_relu`` — with its flat weights: the step functions and the layer loop live there.
 
-(house: long file — the three layers and the three cells share the step functions and
-torch's checks above them, as in torch's own ``rnn.py``; split apart they would each repeat
-half of it.)
+(house: long file — the three layers and the three cells share torch's checks, as in torch's
+own ``rnn.py``; split apart they would each repeat half of it.)
 """
 import math
 import numbers
@@ -37,39 +36,15 @@ from ..autograd.torch_names import named
 from ..creation import zeros
 from ..device import check_device
 from ..dtypes import default_float
-from ..functions import cat, stack
-from ..ops.recurrent import (GRUCellOp, GRULayerOp, LSTMCellOp, LSTMLayerOp,
-                              RNNLayerOp)
 from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .linear import new_array
 from .module import Module, Parameter
+from .rnn_layers import GATES as _GATES, _gru_step, _lstm_step, _rnn_step, recurrent
 from .utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-
-_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-# ------------------------------------------------------------------ one step of each cell
-def _rnn_step(gi, h, w_hh, b_hh, relu):
-    """h' = act(gi + W_hh h + b_hh), gi = W_ih x + b_ih."""
-    pre = gi + F.linear(h, w_hh, b_hh)
-    return pre.relu() if relu else pre.tanh()
-
-
-def _lstm_step(gi, h, c, w_hh, b_hh, w_hr=None):
-    """(h', c') of an LSTM cell from gi = W_ih x + b_ih (gates i, f, g, o): one fused node."""
-    hc = LSTMCellOp.apply(gi, F.linear(h, w_hh, b_hh), c)
-    h, c = hc[0], hc[1]
-    return (h if w_hr is None else F.linear(h, w_hr)), c
-
-
-def _gru_step(gi, h, w_hh, b_hh):
-    """h' of a GRU cell from gi = W_ih x + b_ih (gates r, z, n): one fused node."""
-    return GRUCellOp.apply(gi, F.linear(h, w_hh, b_hh), h)
-
 
 def _check_int(value, what):
     if not isinstance(value, int):
@@ -208,8 +183,8 @@ class RNNBase(Module):
                      dtype=input.dtype)
 
     def _prepare(self, input, hx):
-        """(packed-layout input, batch_sizes, hx as a tuple of 3-D states, how to return):
-        torch's order of checks for each mode."""
+        """(input — padded 3-D, or the packed data —, batch_sizes (None when padded), hx as a
+        tuple of 3-D states, whether batched): torch's order of checks for each mode."""
         lstm, name = self.mode == "LSTM", "RNN" if self.mode.startswith("RNN") else self.mode
         packed = isinstance(input, PackedSequence)
         if packed:
@@ -257,119 +232,23 @@ class RNNBase(Module):
             if state.dtype != input.dtype:
                 raise RuntimeError(f"{name}: the hidden state's dtype ({state.dtype}) does not "
                                    f"match the input's ({input.dtype})")
-        if not packed:
-            if input.size(0 if not self.batch_first else 1) == 0:
-                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-            if self.batch_first:
-                input = input.transpose(0, 1)
-            steps, batch = input.shape[0], input.shape[1]
-            batch_sizes = [batch] * steps
-            input = input.reshape((steps * batch,) + tuple(input.shape[2:]))
         return input, batch_sizes, hx, is_batched
 
     def forward(self, input, hx=None):
         orig = input
         data, batch_sizes, hx, is_batched = self._prepare(input, hx)
-        directions = 2 if self.bidirectional else 1
-        finals = [[] for _ in hx]
-        for layer in range(self.num_layers):
-            outs = []
-            for direction in range(directions):
-                k = layer * directions + direction
-                names = self._all_weights[k]
-                weights = dict(zip((n.rsplit("_l", 1)[0] for n in names),
-                                   (getattr(self, n) for n in names)))
-                gi = F.linear(data, weights["weight_ih"], weights.get("bias_ih"))
-                out, last = self._scan(gi, batch_sizes, [s[k] for s in hx], weights,
-                                       reverse=direction == 1)
-                outs.append(out)
-                for store, state in zip(finals, last):
-                    store.append(state)
-            data = outs[0] if directions == 1 else cat(outs, -1)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                data = F.dropout(data, self.dropout, True)
-        h_n = tuple(stack(f, 0) for f in finals)
+        output, h_n = recurrent(self.mode, data, batch_sizes, hx, self._flat_weights, self.bias,
+                                self.num_layers, self.dropout, self.training,
+                                self.bidirectional, self.batch_first)
         if isinstance(orig, PackedSequence):
             if orig.unsorted_indices is not None:
                 h_n = _permute(h_n, orig.unsorted_indices)
-            data = named(data, "CatBackward0")       # (torch's: the steps concatenated)
-            output = PackedSequence(data, orig.batch_sizes, orig.sorted_indices,
+            output = PackedSequence(output, orig.batch_sizes, orig.sorted_indices,
                                     orig.unsorted_indices)
-        else:
-            steps = len(batch_sizes)
-            output = data.reshape((steps, data.shape[0] // steps, data.shape[-1]))
-            if self.batch_first:
-                output = output.transpose(0, 1)
-            output = named(output, self._torch_output_node(output))
-            if not is_batched:
-                output = output.squeeze(0 if self.batch_first else 1)
-                h_n = tuple(h.squeeze(1) for h in h_n)
+        elif not is_batched:
+            output = output.squeeze(0 if self.batch_first else 1)
+            h_n = tuple(h.squeeze(1) for h in h_n)
         return output, (h_n if self.mode == "LSTM" else h_n[0])
-
-    def _torch_output_node(self, output):
-        """The node torch's CPU build gives a padded (not packed) output: its LSTM of float32
-        without projections runs oneDNN's fused layer (``MkldnnRnnLayerBackward0``), the
-        others stack the steps (``StackBackward0``) or concatenate the two directions
-        (``CatBackward0``); ``batch_first`` ends in a transpose, which torch's LSTM and its
-        GRU/RNN reach by different overloads."""
-        if self.batch_first:
-            return "TransposeBackward0" if self.mode == "LSTM" else "TransposeBackward1"
-        if self.bidirectional:
-            return "CatBackward0"
-        if self.mode == "LSTM" and not self.proj_size and output.dtype == np.float32:
-            return "MkldnnRnnLayerBackward0"
-        return "StackBackward0"
-
-    def _scan(self, gi, batch_sizes, state0, w, reverse):
-        """Run one direction of one layer over the packed-layout input projections ``gi``:
-        the outputs (packed layout) and the final states. One layer op
-        (``ops.LSTMLayerOp``, ``GRULayerOp``, ``RNNLayerOp``: the loop over time steps is a
-        kernel) for float32/float64 without projections; else (``proj_size``, half precision)
-        one step's nodes per time step (``ops.recurrent.unrolled_layer``'s steps)."""
-        lstm = self.mode == "LSTM"
-        options = dict(batch_sizes=batch_sizes, reverse=reverse)
-        if not self.mode.startswith("RNN"):
-            op = LSTMLayerOp if lstm else GRULayerOp
-        else:
-            op, options["relu"] = RNNLayerOp, self.mode == "RNN_RELU"
-        if self.proj_size == 0 and gi.dtype in (np.float32, np.float64):
-            rows = op.apply(gi, w["weight_hh"], w.get("bias_hh"), *state0, **options)
-        else:
-            return self._unrolled(gi, batch_sizes, state0, w, reverse)
-        n, big = gi.shape[0], state0[0].shape[0]
-        return rows[:n], [rows[n + k * big:n + (k + 1) * big] for k in range(len(state0))]
-
-    def _unrolled(self, gi, batch_sizes, state0, w, reverse):
-        """:meth:`_scan` as graph nodes per time step (with ``weight_hr``'s projection after
-        each LSTM step)."""
-        lstm = self.mode == "LSTM"
-        offsets = np.concatenate([[0], np.cumsum(batch_sizes)]).tolist()
-        steps = range(len(batch_sizes) - 1, -1, -1) if reverse else range(len(batch_sizes))
-        state = [s if s.shape[0] == batch_sizes[steps[0]] else s[:batch_sizes[steps[0]]]
-                 for s in state0]
-        outs, ended = [], []
-        for t in steps:
-            b = batch_sizes[t]
-            if b < state[0].shape[0]:
-                ended.append([s[b:] for s in state])
-                state = [s[:b] for s in state]
-            elif b > state[0].shape[0]:
-                state = [cat([s, s0[s.shape[0]:b]], 0) for s, s0 in zip(state, state0)]
-            x = gi[offsets[t]:offsets[t + 1]] if len(batch_sizes) > 1 else gi
-            if lstm:
-                state = list(_lstm_step(x, *state, w["weight_hh"], w.get("bias_hh"),
-                                        w.get("weight_hr")))
-            elif self.mode == "GRU":
-                state = [_gru_step(x, state[0], w["weight_hh"], w.get("bias_hh"))]
-            else:
-                state = [_rnn_step(x, state[0], w["weight_hh"], w.get("bias_hh"),
-                                   self.mode == "RNN_RELU")]
-            outs.append(state[0])
-        if reverse:
-            outs.reverse()
-        if ended:
-            state = [cat([s] + [e[i] for e in reversed(ended)], 0) for i, s in enumerate(state)]
-        return (outs[0] if len(outs) == 1 else cat(outs, 0)), state
 
 
 def _permute(hx, indices):
