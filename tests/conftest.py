@@ -100,3 +100,66 @@ def torch_mode():
         yield
     finally:
         OPTIONS.namespace = old
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_dispatch_leak():
+    """A test module that defines a Tensor subclass in this process (test_tensor_subclass,
+    test_probe33_nn) switches ``__torch_function__`` dispatch on for good, as torch would:
+    ``torch_function.install`` puts a wrapper at every public function and Tensor method (so
+    ``Tensor.sin`` is no longer ``tg.sin``). When such a module is done, put the library back
+    as a fresh process has it, so that the modules after it do not depend on the order."""
+    import importlib
+    import sys
+    tensor = sys.modules.get("tinygrad_sgd.tensor")
+    tf = tensor and importlib.import_module("tinygrad_sgd.torch_function")   # (no side effects)
+    if tensor is None or tf.installed():
+        yield                   # (nothing to put back: already on, or the library not loaded)
+        return
+    saved = (dict(vars(tensor.Tensor)), set(tf._QUIET), dict(tf._TAKES_PART))
+    yield
+    if tf.installed():
+        _undo_dispatch(tf, tensor.Tensor, *saved)
+
+
+def _undo_dispatch(tf, Tensor, tensor_vars, quiet, takes_part):
+    """Undo ``torch_function.install``: Tensor's methods and properties as they were, every
+    module's names and every function's defaults naming a wrapper back to what it wraps."""
+    import sys
+    import types
+    from tinygrad_sgd import errors
+    wrappers = {id(w): w for space in tf.WRAPPED.values() for w in space.values()
+                if type(w) is types.FunctionType}
+
+    def unwrap(value):
+        found = wrappers.get(id(value))
+        return value.__wrapped__ if found is not None and found is value else value
+
+    def fix_defaults(fn):
+        if fn.__defaults__:
+            fn.__defaults__ = tuple(unwrap(v) for v in fn.__defaults__)
+        if fn.__kwdefaults__:
+            fn.__kwdefaults__ = {k: unwrap(v) for k, v in fn.__kwdefaults__.items()}
+    for name in [*tf.WRAPPED.get("Tensor", {}), "__iter__"]:
+        setattr(Tensor, name, tensor_vars[name])
+    for name, module in list(sys.modules.items()):
+        space = getattr(module, "__dict__", None)
+        if not isinstance(space, dict):
+            continue
+        for key, value in list(space.items()):
+            if type(value) is types.FunctionType:
+                if unwrap(value) is not value:
+                    space[key] = unwrap(value)
+                fix_defaults(value)
+            elif name.startswith("tinygrad_sgd") and isinstance(value, type) and \
+                    vars(value).get("__module__") == name:     # (the library's own classes)
+                for member in list(vars(value).values()):
+                    if type(member) is types.FunctionType:
+                        fix_defaults(member)
+    tf.WRAPPED.clear()
+    tf._QUIET.clear()
+    tf._QUIET.update(quiet)
+    tf._TAKES_PART.clear()
+    tf._TAKES_PART.update(takes_part)
+    errors.WRAPPER_CODES.clear()
+    tf._installed = False

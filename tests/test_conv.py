@@ -201,7 +201,7 @@ def test_a_plain_backward_gives_the_bits_of_the_graph_backward(x_shape, w_shape,
     (lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2, padding=2),
      "pad should be at most half of effective kernel size"),
     (lambda: F.max_pool2d(tg.ones(1, 1, 2, 2), 3), "larger than the padded input"),
-    (lambda: F.avg_pool2d(tg.ones(2, 2), 2), "expected a 3-D"),
+    (lambda: F.avg_pool2d(tg.ones(1, 1, 1, 2, 2), 2), "Expected 3D or 4D (batch mode) tensor"),
 ])
 def test_bad_arguments_raise_clear_errors(call, message):
     """Shape and geometry mistakes are torch's RuntimeError (ShapeError: also a ValueError)."""
@@ -340,7 +340,7 @@ ERRORS = [
     ("max_pool2d float kernel", lambda L: L.F.max_pool2d(L.t(1, 1, 4, 4), 2.0), TypeError,
      "kernel_size"),
     ("max_pool1d 4-D", lambda L: L.F.max_pool1d(L.t(1, 1, 4, 4), 2), RuntimeError,
-     "expected a 2-D (C, L) or 3-D"),
+     "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size"),
     ("max_pool1d kernel > input", lambda L: L.F.max_pool1d(L.t(1, 1, 2), 3), RuntimeError,
      "too small"),
     ("avg_pool2d padding > half", lambda L: L.F.avg_pool2d(L.t(1, 1, 4, 4), 2, padding=2),
@@ -348,7 +348,7 @@ ERRORS = [
     ("avg_pool2d divisor 0", lambda L: L.F.avg_pool2d(L.t(1, 1, 4, 4), 2, divisor_override=0),
      RuntimeError, "divisor must be not zero"),
     ("avg_pool1d 4-D", lambda L: L.F.avg_pool1d(L.t(1, 1, 2, 2), 2), RuntimeError,
-     "expected a 2-D (C, L) or 3-D"),
+     "Expected 2 to 3 dimensions, but got 4-dimensional tensor"),
     ("adaptive_avg_pool2d 2-D", lambda L: L.F.adaptive_avg_pool2d(L.t(2, 2), 2), RuntimeError,
      "expected a 3-D"),
     ("adaptive_avg_pool2d negative", lambda L: L.F.adaptive_avg_pool2d(L.t(1, 2, 2), -1),

@@ -18,9 +18,15 @@ _inplace_changes = {}   # id(the ndarray that owns the memory) -> in-place chang
 
 def memory_owner(array):
     """The ndarray at the end of ``array``'s ``.base`` chain: the one owning the memory."""
-    while isinstance(array.base, np.ndarray):
-        array = array.base
-    return array
+    while True:
+        base = array.base
+        if isinstance(base, np.ndarray):
+            array = base
+        elif base is not None and isinstance(getattr(base, "base", None), np.ndarray) and \
+                hasattr(base, "__array_interface__"):
+            array = base.base          # through a wrapper (an empty view's, ops.strided)
+        else:
+            return array
 
 
 _copies_for_views = weakref.WeakValueDictionary()   # id -> memory a view() had to copy
@@ -65,6 +71,8 @@ def version_of(array) -> int:
     base = array.base               # (memory_owner, inlined: every saved array is asked)
     while isinstance(base, np.ndarray):
         array, base = base, base.base
+    if base is not None:            # a wrapper on the way (an empty view's): the long way
+        array = memory_owner(array)
     return changes.get(id(array), 0)
 
 

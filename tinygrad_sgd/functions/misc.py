@@ -13,6 +13,7 @@ import numpy as np
 from ..dtypes import checked_scalar
 from ..tensor import Tensor, tensor_method
 from ..ops.math import Addcdiv, Addcmul
+from ..ops.strided import element_strides
 from .elementwise import (compare_function, not_implemented, require_tensors, result_type,
                           where)
 from .math import lerp
@@ -233,14 +234,7 @@ def _stride(self, dim=None):
     ``stride()``; one int with ``dim``); 0 along an expanded dim. The memory is the NumPy
     array's: a convolution's result is an NCHW view of batch-innermost memory here (torch's
     is NCHW-contiguous), so its strides read differently from torch's."""
-    if self.array.size == 0:        # no memory to step through: row-major steps, as torch
-        steps, n = [], 1
-        for size in reversed(self.array.shape):
-            steps.append(n)
-            n *= max(size, 1)
-        steps = tuple(reversed(steps))
-    else:
-        steps = tuple(b // self.array.itemsize for b in self.array.strides)
+    steps = element_strides(self.array)
     if dim is None:
         return steps
     n = len(steps)

@@ -76,6 +76,8 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     """(batch_norm(input), save_mean, save_invstd): in training the batch's mean and
     1/√(biased var + eps) per channel (the running statistics, if given, are updated); in
     eval two empty tensors. No gradient through the two."""
+    if isinstance(input, Tensor) and input.ndim == 0:      # (torch's first error, here)
+        raise _F().normalization.zero_dim_batch_norm()
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("native_batch_norm: running_mean and running_var must be defined "
                            "in evaluation mode")

@@ -263,17 +263,12 @@ def _resize_out(out, shape):
     """``out`` resized as torch resizes it: over its own storage, from its storage offset, where
     that holds the new size (``exp(x[:4], out=x[2:2])`` writes x[2:6]; an out that is all its
     storage grows it); new memory only where the storage is shared and too small, which torch
-    would grow for all its sharers (NumPy's memory can't), and for an empty ``out``, whose
-    NumPy view does not keep its place in the storage (x[2:2] starts at x[0] here)."""
+    would grow for all its sharers (NumPy's memory can't: ``out=x[8:8]`` of 3 elements)."""
     from .resize import _resize, _strides
     try:
-        if out.array.size == 0:
-            raise RuntimeError("no storage offset")
         _resize(out, tuple(shape), _strides(tuple(shape), False))
     except RuntimeError:
         out.array = np.empty(shape, out.array.dtype)
-
-
 
 
 def with_out(fn, name=None, grad_name=""):

@@ -184,7 +184,10 @@ class GetItem(Function):
                 # an integer for every dim: NumPy gives a copied scalar; a 0-d view, as torch
                 # (x[1, 2].fill_(0) writes into x)
                 out = x.array[(index if type(index) is tuple else (index,)) + (Ellipsis,)]
-            return np.asarray(out)
+            out = np.asarray(out)
+            if out.size == 0 and not isinstance(index, Staged) and _is_basic(index):
+                out = _empty_view(x, index, out)
+            return out
         except IndexError as e:
             raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
                              f"{x.shape}: {e}") from None
@@ -199,6 +202,40 @@ class GetItem(Function):
         if _mode.slice_grads and _is_basic(self.index):    # a block of zeros: leave them out
             return SliceGrad(self.index, g.array, self.in_shape)
         return IndexAdd.apply(g, self.index, self.in_shape)
+
+
+def _empty_view(x, index, out):
+    """An empty slice as torch places it: NumPy starts every empty view at its input's first
+    element (``x[2:2]`` at x[0]), torch at the slice's start (``x[2:2].storage_offset() == 2``,
+    where an ``out=`` resize then writes), with the input's strides (× the step) kept."""
+    from .strided import element_geometry, element_strides, storage_of, strided_view
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (bool, np.bool_)) or isinstance(i, slice) and (i.step or 1) < 0
+           for i in items):
+        return out
+    try:
+        offset = element_geometry(x.array)[1]
+    except RuntimeError:                   # memory that is no storage: NumPy's view stands
+        return out
+    sizes, strides, d = list(x.array.shape), list(element_strides(x.array)), 0
+    for i in items:                    # torch's steps, left to right: each sees the dims so far
+        if i is Ellipsis:
+            d += x.array.ndim - sum(j is not None and j is not Ellipsis for j in items)
+        elif i is None:                # unsqueeze: the stride of the dim it comes before
+            strides.insert(d, sizes[d] * strides[d] if d < len(sizes) else 1)
+            sizes.insert(d, 1)
+            d += 1
+        elif isinstance(i, slice):
+            start, stop, step = i.indices(sizes[d])
+            offset += start * strides[d]
+            sizes[d], strides[d] = len(range(start, stop, step)), strides[d] * step
+            d += 1
+        else:
+            offset += int(i) % sizes[d] * strides[d]
+            del sizes[d], strides[d]
+    if tuple(sizes) != out.shape:
+        return out
+    return strided_view(storage_of(x.array)[0], offset, out.shape, tuple(strides), out.dtype)
 
 
 def _index_arrays(index):

@@ -48,6 +48,19 @@ def storage_of(array):
     return owner, start
 
 
+def element_strides(array):
+    """torch's strides of ``array``, in elements: NumPy's, but row-major ones (each dim's size
+    counted as at least 1) for a new empty array, whose NumPy steps are all 0; an empty view
+    keeps the steps of what it views (``x.view(2, 5)[:, 2:2]``: (5, 1)), as torch's."""
+    if array.size == 0 and not any(array.strides):
+        steps, n = [], 1
+        for size in reversed(array.shape):
+            steps.append(n)
+            n *= max(size, 1)
+        return tuple(reversed(steps))
+    return tuple(b // array.itemsize for b in array.strides)
+
+
 def element_geometry(array):
     """``(strides, storage_offset)`` of an array in elements of its own dtype."""
     _, start = storage_of(array)

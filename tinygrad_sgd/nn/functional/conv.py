@@ -16,7 +16,7 @@ from ...ops.conv import ConvTranspose2dOp
 from ...ops.pad import ConstantPadNd
 from ...dtypes import float16
 from ...tensor import Tensor
-from .conv_dtypes import dtype_error, refuse_dtype
+from .conv_dtypes import dtype_error, empty_result_dtype, refuse_dtype
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -148,7 +148,18 @@ def _conv_input(op, input, dims, weight, bias, transposed=False):
         raise
 
 
+def _empty_in(dtype, conv, input, weight, bias, *args):
+    """``conv`` of an empty input, weight and bias of mixed dtypes, all cast to ``dtype`` first
+    (torch computes nothing then: see :func:`.conv_dtypes.empty_result_dtype`)."""
+    out = conv(*(None if t is None else t.to(dtype) for t in (input, weight, bias)), *args)
+    return named(out, "ConvolutionBackward0", input, weight, bias)
+
+
 def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
+    dtype = empty_result_dtype(input, weight, bias, dims, transposed=False)
+    if dtype is not None:
+        return _empty_in(dtype, lambda x, w, b: _conv(op, dims, x, w, b, stride, padding,
+                                                      dilation, groups), input, weight, bias)
     unbatched = _conv_input(op, input, dims, weight, bias)
     stride, dilation = (ntuple(stride, dims, "stride", op, single=True),
                         ntuple(dilation, dims, "dilation", op, single=True))
@@ -210,6 +221,11 @@ def transposed_output_size(op, size, k, stride, padding, output_padding, dilatio
 
 def _conv_transpose(op, dims, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
+    dtype = empty_result_dtype(input, weight, bias, dims, transposed=True)
+    if dtype is not None:
+        return _empty_in(dtype, lambda x, w, b: _conv_transpose(
+            op, dims, x, w, b, stride, padding, output_padding, groups, dilation),
+            input, weight, bias)
     unbatched = _conv_input(op, input, dims, weight, bias, transposed=True)
     stride, padding, output_padding, dilation = (
         ntuple(v, dims, name, op, single=True) for v, name in ((stride, "stride"),
@@ -294,6 +310,9 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ``stride``, ``padding`` ('valid', 'same', an int or a triple), ``dilation`` as conv2d. Made
     of conv2d calls, one per depth tap (see :func:`_depth_taps`)."""
     op = "conv3d"
+    dtype = empty_result_dtype(input, weight, bias, 3, transposed=False)
+    if dtype is not None:
+        return _empty_in(dtype, conv3d, input, weight, bias, stride, padding, dilation, groups)
     unbatched = _conv_input(op, input, 3, weight, bias)
     stride, dilation = (ntuple(stride, 3, "stride", op, single=True),
                         ntuple(dilation, 3, "dilation", op, single=True))
@@ -330,7 +349,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     out_depth = (size[0] - eff[0]) // stride[0] + 1
     w, b = weight, bias
     half = x.dtype == weight.dtype == float16
-    if half and groups == 1 and dilation == (1, 1, 1) and (b is None or b.dtype == float16):
+    if half and groups == 1 and dilation == (1, 1, 1) and (b is None or b.dtype == float16) \
+            and x.shape[0]:                    # (an empty batch: the taps below, nothing)
         out = ops.conv.Conv3dHalf.apply(unpadded, w, b, stride, padding)
         out = out.squeeze(0) if unbatched else out
         return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's rounding
@@ -360,6 +380,10 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     input spread by the stride (zeros between slices) and padded by d·(k−1)−p, with the taps in
     reverse; each tap a conv_transpose2d over the H, W plane."""
     op = "conv_transpose3d"
+    dtype = empty_result_dtype(input, weight, bias, 3, transposed=True)
+    if dtype is not None:
+        return _empty_in(dtype, conv_transpose3d, input, weight, bias, stride, padding,
+                         output_padding, groups, dilation)
     unbatched = _conv_input(op, input, 3, weight, bias, transposed=True)
     stride, padding, output_padding, dilation = (
         ntuple(v, 3, name, op, single=True) for v, name in ((stride, "stride"),

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...errors import DTypeError
 
-__all__ = ["uses_onednn", "dtype_error", "computes", "refuse_dtype"]
+__all__ = ["uses_onednn", "dtype_error", "computes", "refuse_dtype", "empty_result_dtype"]
 
 
 def uses_onednn(input, weight, dims, groups, stride, dilation, output_padding):
@@ -104,3 +104,33 @@ def refuse_dtype(op, x, dims, transposed=False, dilation=(1,), shape_check=None)
         "slow_conv_dilated<>" if dilated else "compute_columns3d" if dims == 3 else \
         "slow_conv2d_cpu"
     raise not_implemented(kernel, dtype)
+
+
+def empty_result_dtype(input, weight, bias, dims, transposed):
+    """torch's convolution of an input with no elements computes nothing (its "Empty" backend:
+    ``input · weight[0]``, then ``+= bias[0]`` in place), so none of its checks of the weight's
+    dtype is made: the result has that product's dtype (the input's, unless the weight's is
+    of a higher kind, float over integer over bool; both promoted for an input with no
+    channels). conv1d/2d/3d still refuse a bias not of the input's dtype (their first check),
+    a transposed one a bias its result cannot take in place. The dtype to compute in, or None
+    (an input that is not empty, or all of one dtype: nothing to do)."""
+    from ...dtypes import can_cast, promote_dtypes, result_dtype
+    from ...functions.elementwise import torch_dtype_name
+    from ...functions.out import _C_NAMES
+    from ...tensor import Tensor
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and input.numel() == 0
+            and input.ndim in (dims + 1, dims + 2) and (bias is None or isinstance(bias, Tensor))):
+        return None
+    x, w = input.array.dtype, weight.array.dtype
+    b = None if bias is None else bias.array.dtype
+    if w == x and (b is None or b == x):        # (not ``b in (None, x)``: NumPy's dtype(None)
+        return None                               # is float64, equal to None)
+    if not transposed and b is not None and b != x:
+        raise DTypeError(f"Input type ({_C_NAMES.get(x.name, x.name)}) and bias type "
+                         f"({_C_NAMES.get(b.name, b.name)}) should be the same")
+    dtype = promote_dtypes(x, w) if input.shape[-dims - 1] == 0 else \
+        result_dtype(input.array, np.zeros((), w))
+    if b is not None and not can_cast(result_dtype(np.zeros(0, dtype), np.zeros((), b)), dtype):
+        raise DTypeError(f"result type {torch_dtype_name(b)} can't be cast to the desired "
+                         f"output type {torch_dtype_name(dtype)}")
+    return dtype

@@ -112,9 +112,12 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
         return out
     C = input.shape[1] if input.ndim > 1 else 0      # (torch: no channel dim, 0 channels)
     _check_per_channel(C, running_mean, running_var, weight, bias, training)
+    if input.ndim == 0:
+        raise zero_dim_batch_norm()
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither "
+                         "be None")
     check_kernel(input, "batch_norm", "batch_norm")
-    if input.ndim == 0:                 # (torch reads the channel count from input.shape[1])
-        raise IndexError("tuple index out of range")
     if input.ndim == 1:
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got "
                          "1)")
@@ -160,17 +163,23 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
 
 def _check_per_channel(C, running_mean, running_var, weight, bias, training):
     """torch's checks of batch norm's per-channel tensors, in its order and words: each
-    running statistic defined in evaluation mode and of C elements, then weight and bias, then
-    (training) both statistics or neither."""
+    running statistic defined in evaluation mode and of C elements, then weight and bias
+    (then, in :func:`_batch_norm`, a 0-dim input, and both statistics or neither)."""
     for what, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is None and not training and what.startswith("running"):
             raise RuntimeError(f"{what} must be defined in evaluation mode")
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{what} should contain {C} elements not {t.numel()}")
-    if training and (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither "
-                         "be None")
+
+
+def zero_dim_batch_norm():
+    """torch's error for batch norm of a 0-dim input (past the checks of its per-channel
+    tensors, of 0 elements then): an internal one of its C++ kernel, raised as torch raises it
+    (a RuntimeError, its words), with what it means."""
+    return RuntimeError("SmallVector unable to grow. Requested capacity (18446744073709551615) "
+                        "is larger than maximum value for size type (4294967295) (batch_norm "
+                        "of a 0-dim input: it needs a batch dim and a channel dim)")
 
 
 def _all_half(input, *params):

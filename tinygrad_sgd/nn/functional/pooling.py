@@ -25,6 +25,7 @@ from ...ops.pad import ConstantPadNd
 from ...ops.shape import IndexAdd
 from ...tensor import Tensor
 from .conv import check_input, ntuple
+from .pool_checks import check_avg_pool2d_rank, check_rank, refuse_empty
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
@@ -33,28 +34,16 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
 
 
 _AVG_DTYPES = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int64))
-# torch's words for an input of the wrong rank, where its message is its own (not ours)
-_RANK_WORDS = {"max_pool2d": "non-empty 3D or 4D (batch mode) tensor expected for input",
-               "max_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input",
-               "avg_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input"}
 
 
-def _check_rank(op, input, dims):
-    """torch's error (a ShapeError: its RuntimeError) for a max_pool2d, max_pool3d or
-    avg_pool3d input of neither dims + 1 nor dims + 2 dims, before any other check."""
-    if op in _RANK_WORDS and isinstance(input, Tensor) and input.ndim not in (dims + 1,
-                                                                                dims + 2):
-        raise ShapeError(_RANK_WORDS[op])
-
-
-def _as_2d(op, dims, input, *args, kernel=None, allowed="f"):
+def _as_2d(op, dims, input, *args, kernel=None, allowed="f", return_indices=False):
     """(batched 4-D input, unbatched?, args as pairs): 1-D pooling reads (N, C, L) as
     (N, C, 1, L), with kernel (1, k), stride (1, s), padding (0, p), dilation (1, d).
     ``kernel``, ``allowed``: the dtypes torch pools (see :func:`.conv.check_input`)."""
-    _check_rank(op, input, dims)
+    check_rank(op, input, dims, return_indices)
     unbatched = check_input(op, input, dims, kernel, allowed)
     if input.array.size == 0:
-        _refuse_empty(op, dims, input, unbatched)
+        refuse_empty(op, dims, input, unbatched, return_indices)
     x = input.unsqueeze(0) if unbatched else input
     if dims == 1:
         x = x.unsqueeze(2)
@@ -62,20 +51,6 @@ def _as_2d(op, dims, input, *args, kernel=None, allowed="f"):
     else:
         args = [ntuple(v, 2, name, op, single=True) for v, name in args]
     return x, unbatched, args
-
-
-def _refuse_empty(op, dims, input, unbatched):
-    """torch's error for an empty channel or spatial dim (an empty batch is pooled)."""
-    shape = list(input.shape)
-    if 0 not in shape[0 if unbatched else 1:]:
-        return
-    if op == "max_pool1d":
-        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
-                           f"dim batch size for input, but got:{shape}")
-    if dims == 1:                   # (torch's avg_pool1d is avg_pool2d of (N, C, 1, L))
-        shape.insert(-1, 1)
-    raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
-                       f"for input, but got:{shape}")
 
 
 def _back(out, dims, unbatched):
@@ -92,7 +67,8 @@ def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
                                         (stride, "stride"), (padding, "padding"),
                                         (dilation, "dilation"),
                                         kernel="max_pool1d_impl" if only_float else "max_pool2d",
-                                        allowed="f" if only_float else "fiu")
+                                        allowed="f" if only_float else "fiu",
+                                        return_indices=return_indices)
     if x.dtype.kind != "f":                   # no gradient: arrays, no graph
         y, idx = integer_max_pool2d(x.array, k, s, p, d, bool(ceil_mode))
         out = _back(Tensor._of(y), dims, unbatched)
@@ -123,6 +99,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
+    if op == "avg_pool2d":
+        check_avg_pool2d_rank(input, kernel_size, stride, padding, divisor_override)
     x, unbatched, (k, s, p) = _as_2d(op, dims, input, (kernel_size, "kernel_size"),
                                      (stride, "stride"), (padding, "padding"),
                                      kernel="avg_pool2d", allowed=_AVG_DTYPES)
@@ -383,7 +361,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ties go to the first maximum in (d, h, w) order, the last NaN wins; ``return_indices``
     gives the flat index d·H·W + h·W + w."""
     op = "max_pool3d"
-    _check_rank(op, input, 3)
+    check_rank(op, input, 3)
     unbatched = check_input(op, input, 3, "max_pool3d", "fiu")
     x = input.unsqueeze(0) if unbatched else input
     k, s, p, d, size = _pool3d_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
@@ -431,7 +409,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     :func:`avg_pool2d`): each depth slice's (H, W) window sums (avg_pool2d with divisor 1),
     summed over the depth taps, ÷ torch's divisor."""
     op = "avg_pool3d"
-    _check_rank(op, input, 3)
+    check_rank(op, input, 3)
     unbatched = check_input(op, input, 3, "avg_pool3d_out_frame", _AVG_DTYPES)
     x = input.unsqueeze(0) if unbatched else input
     if divisor_override is not None and (isinstance(divisor_override, bool) or
