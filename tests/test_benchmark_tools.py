@@ -12,9 +12,10 @@ import machine  # noqa: E402
 def test_core_round_trip_is_a_time_between_two_threads():
     pytest.importorskip("numba")
     ns = machine.core_round_trip_ns(exchanges=500, quiet_s=0.0)
-    # a cache line's round trip between two cores: tens to thousands of ns on any machine
-    # (one core shared by two spinning threads: each exchange waits for a time slice, slower)
-    assert isinstance(ns, float) and 1.0 < ns < 5e6
+    # a cache line's round trip between two cores: tens to thousands of ns on a quiet machine;
+    # with the cores busy (one core shared by two spinning threads), each exchange waits for
+    # a time slice: 11.6 ms measured on 2 vCPUs with three other processes running
+    assert isinstance(ns, float) and 1.0 < ns < 1e9
 
 
 def test_core_round_trip_without_numba_is_none(monkeypatch):

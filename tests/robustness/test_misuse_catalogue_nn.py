@@ -190,11 +190,10 @@ CASES = [
         RuntimeError, r"output padding must be smaller than either stride or dilation")),
     Case("avg_pool2d of a 5-D input", lambda L: L.F.avg_pool2d(L.ones(1, 1, 1, 4, 4), 2),
          raises(RuntimeError, r"Expected 3D or 4D \(batch mode\) tensor .*but got: ?"
-                              r"\[1, 1, 1, 4, 4\]",
-                ours=r"avg_pool2d.*\(1, 1, 1, 4, 4\)")),
+                              r"\[1, 1, 1, 4, 4\]")),
     Case("max_pool1d of a 4-D input", lambda L: L.F.max_pool1d(L.ones(1, 1, 4, 4), 2),
          raises(RuntimeError, r"max_pool1d: Expected 2D or 3D \(batch mode\) tensor .*but "
-                              r"got: ?\[1, 1, 4, 4\]", ours=r"max_pool1d.*\(1, 1, 4, 4\)")),
+                              r"got: ?\[1, 1, 4, 4\]")),
     Case("adaptive_avg_pool2d of 2-D input", lambda L: L.F.adaptive_avg_pool2d(L.ones(4, 4), 2),
          raises(RuntimeError, r"adaptive_avg_pool2d\(\): Expected 3D or 4D tensor, but got "
                               r"\[4, 4\]", ours=r"adaptive_avg_pool2d.*\(4, 4\)")),
