@@ -27,6 +27,7 @@ from .size import Size
 from .memory_layout import layout, strided
 from . import storage as _storage  # noqa: F401  (Tensor.storage, untyped_storage)
 from . import shared_memory as _shared_memory   # (Tensor.share_memory_, is_shared)
+from . import tensor_pickle as _tensor_pickle  # noqa: F401  (pickle, copy keep strides)
 from . import cuda
 from .creation import (tensor, zeros, ones, full, arange, zeros_like, ones_like, full_like,
                        as_tensor, from_numpy, empty, empty_like, eye, linspace, logspace,

@@ -16,6 +16,7 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         module_scope, _mode)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .function import Function
+from .strides import contiguous_as_torch  # noqa: F401  (the ops' results laid out as torch's)
 from . import graph, forward_ad
 from .engine import backward, grad, run_backward, make_grads, sum_to_shape, SumToShape
 

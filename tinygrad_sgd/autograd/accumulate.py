@@ -42,8 +42,7 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         g = g.to(want)
     old = leaf._grad
     if old is None:                  # (g has the leaf's shape and dtype: set without checks)
-        leaf._grad = g.clone() if create_graph and g.requires_grad else \
-            _tensor_class()._of(g.array.copy())
+        leaf._grad = _first_grad(leaf, g, create_graph)
     elif create_graph:
         leaf._grad = old + g
     else:
@@ -52,6 +51,50 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         hook(leaf)
     for hook in list(node._post_hooks) if node is not None else ():
         hook((), (g,))
+
+
+def _first_grad(leaf, g, create_graph):
+    """A leaf's first ``.grad``: a copy of g laid out as torch's "gradient layout contract"
+    says (``clone_obey_contract``): with the leaf's strides where the leaf is dense and
+    non-overlapping (a channels-last or transposed leaf gets a grad of its layout), else
+    contiguous. (torch may instead take g itself when nobody else holds it; its strides then
+    obey the same contract.)"""
+    la = leaf.array
+    if la.flags.c_contiguous or not la.size:        # (every parameter of a model: cheap)
+        if create_graph and g.requires_grad:
+            return g.clone(memory_format=_contiguous_format())
+        return _tensor_class()._of(g.array.copy())
+    steps = _dense_strides(leaf)
+    if steps is None:
+        if create_graph and g.requires_grad:
+            return g.clone(memory_format=_contiguous_format())
+        return _tensor_class()._of(np.array(g.array, order="C"))
+    out = np.lib.stride_tricks.as_strided(np.empty(la.size, g.array.dtype), la.shape,
+                                          [st * g.array.itemsize for st in steps])
+    grad = _tensor_class()._of(out)
+    grad._torch_strides = True
+    if create_graph and g.requires_grad:
+        return grad.copy_(g)            # (recorded: the copy's graph leads back to g's)
+    np.copyto(out, g.array)
+    return grad
+
+
+def _dense_strides(t):
+    """``t``'s strides (torch's, in elements) where it is non-overlapping and dense (its
+    elements fill a block of memory, each once, in some order of dims), else None."""
+    from ..creation import torch_strides
+    steps = torch_strides(t)
+    expected = 1
+    for st, n in sorted((st, n) for n, st in zip(t.array.shape, steps) if n != 1):
+        if st != expected:
+            return None
+        expected *= n
+    return steps
+
+
+def _contiguous_format():
+    from ..functions.memory_formats import contiguous_format
+    return contiguous_format
 
 
 def as_grad_dtype(g, leaf):
@@ -95,7 +138,8 @@ class _RetainGrad:
     def __call__(self, g):
         t = self.tensor()
         if t is not None:
-            t._grad = g.clone() if t._grad is None else t._grad + g
+            t._grad = g.clone(memory_format=_contiguous_format()) if t._grad is None else \
+                t._grad + g
 
 
 def retain_grad(t):

@@ -9,15 +9,30 @@ torch's strides (a transposed view, ``x.transpose(0, 1).relu()``), so ``rand_lik
 dropout draw in torch's memory order, and ``stride()`` reads torch's, in grad mode or not."""
 import numpy as np
 
-__all__ = ["inherit_torch_layout"]
+__all__ = ["inherit_torch_layout", "contiguous_as_torch"]
 
 _creation = None        # (creation's helpers, imported on first use: it imports autograd)
 
 
 def _load():
     global _creation
-    from ..creation import _own_layout, _steps, dim_order, torch_strides
-    _creation = (_own_layout, _steps, dim_order, torch_strides)
+    from ..creation import _own_layout, _steps, contiguous_strides, dim_order, torch_strides
+    _creation = (_own_layout, _steps, dim_order, torch_strides, contiguous_strides)
+
+
+def contiguous_as_torch(out, x):
+    """``out`` (the result array of an op on the tensor ``x``) C-contiguous, as torch's CPU
+    kernels that read ``x.contiguous()`` give theirs (softmax, log_softmax, layer_norm,
+    instance_norm), where x's strides are torch's and not contiguous (channels-last, a
+    transposed view). A result of x in one of the library's own layouts stays as it is: its
+    strides read as contiguous already. Free for a contiguous result."""
+    if out.flags.c_contiguous or x.array.flags.c_contiguous:
+        return out
+    if _creation is None:
+        _load()
+    if _creation[3](x) == _creation[4](x.shape):
+        return out
+    return np.ascontiguousarray(out)
 
 
 _OWN = {}               # (shape, strides, itemsize) -> whether that layout is the library's own
@@ -50,7 +65,7 @@ def inherit_torch_layout(out, args, is_view):
         return out
     if _creation is None:
         _load()
-    _own_layout, _steps, dim_order, torch_strides = _creation
+    _own_layout, _steps, dim_order, torch_strides = _creation[:4]
     if not _own(a):
         return out
     order = None

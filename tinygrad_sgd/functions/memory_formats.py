@@ -151,3 +151,19 @@ def to_memory_format(input, converted, memory_format):
     if out is input or out.stride() != like_strides(out, memory_format):
         out = clone(out, memory_format=memory_format)
     return named(out, "ToCopyBackward0", input)
+
+
+def stacked(tensors, d, cat):
+    """torch's ``stack(tensors, d)`` through ``cat``: for a new dim d before the last, torch
+    concatenates the tensors along d and views the result, so channels-last inputs give a
+    result in channels-last memory ((N, 2, C, H, W) from (N, C, H, W) at d = 1 has strides
+    (2CHW, C, 1, 2WC, 2C)) and other layouts a contiguous one; after the last dim, the
+    tensors unsqueezed there, concatenated: contiguous (torch's unsqueezed dim, of stride 1,
+    never reads as channels-last). Contiguous tensors (the common case) are simply
+    unsqueezed and concatenated: the same result."""
+    first = tensors[0]
+    if first.array.flags.c_contiguous:
+        return cat([t.unsqueeze(d) for t in tensors], dim=d)
+    if d < first.ndim:
+        return cat(tensors, d).unflatten(d, (len(tensors), first.shape[d]))
+    return cat([t.contiguous().unsqueeze(d) for t in tensors], dim=d)

@@ -18,7 +18,7 @@ from ..dtypes import result_dtype
 from ..errors import ShapeError, user_stacklevel
 from ..ops.shape import Flip, Repeat, Roll
 from ..tensor import Tensor, tensor_method
-from .memory_formats import clone    # (and contiguous, is_contiguous, the formats)
+from .memory_formats import clone, stacked    # (and contiguous, is_contiguous, ...)
 
 __all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "swapdims",
            "t", "movedim", "moveaxis", "unsqueeze", "squeeze", "expand", "expand_as", "repeat",
@@ -481,7 +481,7 @@ def stack(tensors, dim=0) -> Tensor:
                              f"tensor to be equal size, but got {list(tensors[0].shape)} at "
                              f"entry 0 and {list(t.shape)} at entry {i})")
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return named(cat([t.unsqueeze(d) for t in tensors], dim=d), "StackBackward0", *tensors)
+    return named(stacked(tensors, d, cat), "StackBackward0", *tensors)
 
 
 from .index import getitem  # noqa: E402,F401  (Tensor reads it here)

@@ -112,6 +112,20 @@ def on_memory_order(f, a):
     return f(a.transpose(p)).transpose(inverse_order(p))
 
 
+def laid_out(a, order):
+    """``a``'s values with its dims in memory in ``order`` (outermost first, as
+    :func:`memory_order` names it): ``a`` itself when it is laid out so, else a copy."""
+    if memory_order(a) == order:
+        return a
+    return np.ascontiguousarray(a.transpose(order)).transpose(inverse_order(order))
+
+
+def channels_last_order(ndim):
+    """The memory order of a channels-last (4-d) or channels_last_3d (5-d) array: N, the
+    spatial dims, then C innermost."""
+    return (0,) + tuple(range(2, ndim)) + (1,)
+
+
 _INVERSES = {}
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..arguments import normalize_dim
 from .. import kernels
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, contiguous_as_torch, is_grad_enabled
 from ..autograd.grad_mode import _mode
 from ..autograd.slices import MaskedGrad
 from ..kernels.softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
@@ -395,7 +395,7 @@ class SoftmaxOp(Function):
         d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "softmax")
         self.mask, self.scale = mask, scale
-        out = softmax(d, dim, mask, scale)
+        out = contiguous_as_torch(softmax(d, dim, mask, scale), x)    # (as torch's)
         self.save_output(out)
         return out
 
@@ -439,7 +439,7 @@ class LogSoftmaxOp(Function):
     def forward(self, x, dim):
         d = x.array
         self.dim = dim = normalize_dim(dim, d.ndim, "log_softmax")
-        out = log_softmax(d, dim)
+        out = contiguous_as_torch(log_softmax(d, dim), x)     # (as torch's)
         self.save_output(out)
         return out
 

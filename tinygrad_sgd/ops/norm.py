@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
+from ..autograd.strides import contiguous_as_torch
 from ..kernels.norm import normalize_forward, normalize_backward
 from ..kernels.norm_half import (layer_norm_forward, layer_norm_backward, batch_norm_forward,
                                  batch_norm_backward)
@@ -25,13 +26,20 @@ class Normalize(Function):
     running statistics of batch norm (and, for float16 batch and instance norm in torch's
     steps — ``stats["torch_half"]`` set — the unrounded float32 ``var_sum``).
     ``constant_zero``: torch's batch and instance norm rule, with ε = 0 a slice of one value
-    has r = 0 (x̂ = 0, no gradient through x) where 1/√0 would make it NaN."""
+    has r = 0 (x̂ = 0, no gradient through x) where 1/√0 would make it NaN.
+    ``contiguous``: the result C-contiguous, as torch's layer and instance norm give it for a
+    channels-last or transposed x (its batch norm and group norm keep channels-last)."""
     inputs, rule = ("x", "γ", "β"), "z = γ·(x − μ)/√(σ² + ε) + β,  μ, σ² over dims"
     derivatives = ("dL/dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),  ĝ = g·γ,  r = 1/√(σ² + ε)",
                    "dL/dγ = Σ g·x̂", "dL/dβ = Σ g")
     grad_fn_name, op_name = "NativeNormBackward", "normalize"
 
-    def forward(self, x, weight, bias, dims, eps, stats=None, constant_zero=False):
+    def forward(self, x, weight, bias, dims, eps, stats=None, constant_zero=False,
+                contiguous=False):
+        out = self._forward(x, weight, bias, dims, eps, stats, constant_zero)
+        return contiguous_as_torch(out, x) if contiguous else out
+
+    def _forward(self, x, weight, bias, dims, eps, stats, constant_zero):
         self.dims, self.eps, self.constant_zero = dims, eps, constant_zero and eps == 0
         self.bias_shape = None if bias is None else bias.shape
         self.half_mean = self.half_planes = None

@@ -8,7 +8,7 @@ from ..autograd import Function
 from ..autograd.slices import SliceGrad
 from ..autograd.grad_mode import _mode
 from ..errors import ShapeError
-from ..kernels.layout import inverse_order, memory_order
+from ..kernels.layout import channels_last_order, inverse_order, laid_out
 
 
 class Reshape(Function):
@@ -276,9 +276,11 @@ class Cat(Function):
         self.dim = dim
         self.sizes = [t.shape[dim] for t in tensors]
         out = np.concatenate([t.array for t in tensors], axis=dim)
-        if out.flags.c_contiguous or all(_channels_last(t.array) for t in tensors):
+        if out.flags.c_contiguous:
             return out
-        return np.ascontiguousarray(out)    # torch's cat is contiguous unless all channels-last
+        if all(is_channels_last(t) for t in tensors):   # torch's cat is contiguous unless
+            return laid_out(out, channels_last_order(out.ndim))     # all are channels-last
+        return np.ascontiguousarray(out)
 
     def backward(self, g):
         grads, start = [], 0
@@ -289,11 +291,14 @@ class Cat(Function):
         return tuple(grads)
 
 
-def _channels_last(a):
-    """Whether torch would suggest channels_last (3d) for ``a``: (N, C, H, W) or (N, C, D, H,
-    W) memory with C innermost."""
-    return a.ndim in (4, 5) and not a.flags.c_contiguous and \
-        memory_order(a) == (0,) + tuple(range(2, a.ndim)) + (1,)
+def is_channels_last(t):
+    """Whether torch suggests channels_last (3d) for the tensor ``t``: (N, C, H, W) or (N, C,
+    D, H, W) memory with C innermost, by torch's strides (its rule for size-1 dims too). Its
+    cat, pad, group_norm, ... then keep that layout."""
+    if t.ndim not in (4, 5) or t.array.flags.c_contiguous:
+        return False
+    from ..functions.memory_formats import contiguous_format, suggest_memory_format
+    return suggest_memory_format(t) is not contiguous_format
 
 
 def scatter_along(g, idx, dim, shape):

@@ -8,7 +8,9 @@ import numpy as np
 from ...autograd import no_grad
 from ...autograd.torch_names import named
 from ...kernels.norm_half import running_update
+from ...functions.memory_formats import suggest_memory_format
 from ...ops.norm import Normalize, _quiet_if_empty
+from ...ops.shape import is_channels_last
 from ...tensor import Tensor
 from ._checks import check_float, check_kernel, check_tensor
 
@@ -49,7 +51,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_param(bias, shape, "bias", "layer_norm")
     _check_mixed_dtypes(input, (weight, bias), "layer_norm")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
-    return Normalize.apply(input, _like(weight, input), _like(bias, input), dims, float(eps))
+    return Normalize.apply(input, _like(weight, input), _like(bias, input), dims, float(eps),
+                           contiguous=True)
 
 
 def _like(param, input):
@@ -254,6 +257,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             out = out + (w * float("nan")).sum() * 0.0   # an empty group, μ = NaN: NaN
     out = out + b if b is not None else out
     out = out.half() if half else out
+    if is_channels_last(input):         # torch's result keeps a channels-last input's layout
+        out = out.contiguous(memory_format=suggest_memory_format(input))
     return named(out, "NativeGroupNormBackward0", input, weight, bias)
 
 
@@ -297,7 +302,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     b = None if bias is None else _like(bias, input).reshape(shape)
     stats = {"torch_half": _all_half(input, weight, bias, running_mean, running_var)}
     out = Normalize.apply(input, w, b, tuple(range(2, input.ndim)), float(eps), stats=stats,
-                          constant_zero=True)
+                          constant_zero=True, contiguous=True)
     n = int(np.prod(input.shape[2:], dtype=np.int64))
     if "var_sum" in stats:      # float16 in torch's steps: each sample's running statistics
         with no_grad():         # updated (float32, rounded), then their mean (float32, rounded)

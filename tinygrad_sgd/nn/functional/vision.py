@@ -16,8 +16,10 @@ from ...errors import ShapeError, warn_level
 from ...kernels.resample import AxisMap, pad_map, nearest_map, linear_map, cubic_map, \
     antialias_map, fixed_point_map, resample_fixed_point
 from ...ops.conv import Im2Col, Col2Im
+from ...kernels.layout import channels_last_order
 from ...ops.pad import ConstantPadNd
 from ...ops.resample import Resample
+from ...ops.shape import is_channels_last
 from ...tensor import Tensor
 from .conv import check_input, ntuple
 from .grid import affine_grid, grid_sample  # noqa: F401  (listed here; they live in grid.py)
@@ -88,9 +90,13 @@ def pad(input, pad, mode="constant", value=None):
             if max(lo, 0) > kept or (kept <= 0 < size + lo + hi):
                 raise ShapeError(f"pad: circular padding ({lo}, {hi}) of dimension {d} wraps "
                                  f"around more than what the negative padding leaves ({kept})")
-        if (lo, hi) != (0, 0) or d == sides[-1][0] and out is input:
-            out = Resample.apply(out, d, pad_map(mode, size, lo, hi),
-                                 tied=out is input and mode != "circular")   # (as torch's)
+    padded = [s for s in sides if s[1:] != (0, 0)] or sides[-1:]
+    order = channels_last_order(input.ndim) if mode != "circular" and \
+        is_channels_last(input) else tuple(range(input.ndim))
+    for d, lo, hi in padded:            # (the result laid out as torch's, in the last step)
+        out = Resample.apply(out, d, pad_map(mode, input.shape[d], lo, hi),
+                             tied=out is input and mode != "circular",      # (as torch's)
+                             order=order if d == padded[-1][0] else None)
     torch_name = {"reflect": f"ReflectionPad{n}DBackward0", "replicate":
                   f"ReplicationPad{n}DBackward0"}.get(mode, "torch::autograd::CopySlices")
     return named(out, torch_name, input)      # (circular: torch writes slices into a new one)

@@ -1,0 +1,101 @@
+"""Pickling and copying a Tensor with its memory layout, as torch's.
+
+torch pickles a tensor as its whole storage with the view's offset and strides
+(``_rebuild_tensor_v2``), so a channels-last tensor, a transposed one and a slice of a bigger
+one come back with the same ``stride()`` and ``storage_offset()``. What is shared differs:
+
+============================  ==================================================
+``pickle.dumps(obj)``         each tensor a storage of its own (two views pickled together
+                              come back apart: torch makes a new storage object each time)
+``copy.deepcopy(obj)``        one copy of each storage (views copied together share it)
+``copy.copy(t)``              the same memory as ``t``
+============================  ==================================================
+
+Here the storage is the array a tensor's memory belongs to (as ``torch.save`` finds it,
+:func:`.serialization_torch_write._in_storage`); the rest of the tensor's attributes (its
+``.grad``, ``requires_grad``, attributes a program set) are pickled as before. The record of
+which tensor a view was taken of (for in-place writes through views) is not kept: as in
+torch, an unpickled view is a tensor of its own.
+"""
+import copy
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = []
+
+_VIEW_RECORDS = ("_view", "_views")      # (a closure and weak references: not picklable)
+
+
+class _Strided:
+    """An array as a storage, the byte offset into it, the shape and the byte strides."""
+
+    def __init__(self, storage, offset, shape, strides):
+        self.storage, self.offset, self.shape, self.strides = storage, offset, shape, strides
+
+    def __reduce__(self):
+        return _Strided, (self.storage, self.offset, self.shape, self.strides)
+
+    def array(self):
+        s = self.storage
+        return np.ndarray(self.shape, s.dtype, s, self.offset, self.strides)
+
+
+def _state(t, own_storage):
+    """t's attributes with its array as a :class:`_Strided` (over a copy of its storage when
+    ``own_storage``), the view records left out, and ``_torch_strides`` set where t's strides
+    as torch reads them are its array's (a permuted view read through its base)."""
+    from .creation import _steps, torch_strides
+    from .serialization_torch_write import _in_storage
+    state = {k: v for k, v in t.__dict__.items() if k not in _VIEW_RECORDS}
+    a = t.array
+    steps = torch_strides(t)
+    if steps != _steps(a) or not a.size:         # (the library's own layout: torch's
+        a = np.array(a, order="C")               # tensor is contiguous, and so is this)
+        state.pop("_torch_strides", None)
+    elif a.ndim >= 3 and not a.flags.c_contiguous:
+        state["_torch_strides"] = True
+    root, offset, _ = _in_storage(a)
+    if root is a or not np.may_share_memory(root, a):    # (a storage of its own)
+        root = a if a.flags.c_contiguous else np.array(a, order="C")
+        offset, strides = 0, root.strides
+    else:
+        offset, strides = offset * a.itemsize, a.strides
+    root = root.copy() if own_storage else root
+    state["array"] = _Strided(root, offset, a.shape, strides)
+    return state
+
+
+def __reduce_ex__(self, protocol):
+    """pickle: the tensor's storage (a copy of its own), offset and strides, and its other
+    attributes."""
+    reduced = object.__reduce_ex__(self, protocol)
+    return (reduced[0], reduced[1], _state(self, True)) + tuple(reduced[3:])
+
+
+def __setstate__(self, state):
+    self.__dict__.update(state)
+    if isinstance(state.get("array"), _Strided):
+        self.array = state["array"].array()
+
+
+def __deepcopy__(self, memo):
+    """``copy.deepcopy``: views copied together share one copy of their storage, as torch's;
+    the other attributes deep-copied (the gradient included)."""
+    if id(self) in memo:
+        return memo[id(self)]
+    new = memo[id(self)] = object.__new__(type(self))
+    new.__setstate__(copy.deepcopy(_state(self, False), memo))
+    return new
+
+
+def __copy__(self):
+    """``copy.copy``: a tensor over the same memory, its attributes shared."""
+    new = object.__new__(type(self))
+    new.__dict__.update(self.__dict__)
+    return new
+
+
+for _method in (__reduce_ex__, __setstate__, __deepcopy__, __copy__):
+    setattr(Tensor, _method.__name__, _method)
