@@ -330,7 +330,7 @@ def test_torch_names_are_the_library_and_real_torch_comes_back():
 
 
 @pytest.mark.parametrize("access", [
-    "torch.jit", "torch.fft", "torch.nn.CrossMapLRN2d", "torch.nn.functional.conv_tbc",
+    "torch.jit.script", "torch.fft", "torch.nn.CrossMapLRN2d", "torch.nn.functional.conv_tbc",
     "torch.optim.swap_in_optimizer_params_and_state",
     "torchvision.transforms.RandomCrop", "torchvision.datasets.CIFAR10", "torch.cuda.Stream",
     "torch.viz", "torch.data", "torch.get_rng", "torch.random.get_rng", "torch._C._nn",
@@ -351,8 +351,8 @@ def test_missing_imports_name_what_is_missing():
                            match="^torch.distributed is not provided by tinygrad_sgd$"):
             import torch.distributed  # noqa: F401
         with pytest.raises(NotImplementedError,
-                           match="^torch.jit is not provided by tinygrad_sgd$"):
-            from torch import jit  # noqa: F401
+                           match="^torch.onnx is not provided by tinygrad_sgd$"):
+            from torch import onnx  # noqa: F401
         with pytest.raises(NotImplementedError, match="^torchvision.models is not provided"):
             from torchvision import models  # noqa: F401
         import torch as t
@@ -408,7 +408,7 @@ def test_main_exit_statuses_and_tracebacks(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):\n  File \"" + str(fails))
     assert "_torch_shim" not in err and "runpy" not in err
-    assert err.rstrip().endswith("NotImplementedError: torch.jit is not provided by "
+    assert err.rstrip().endswith("NotImplementedError: torch.jit.script is not provided by "
                                  "tinygrad_sgd")
     assert as_torch.main([str(tmp_path / "absent.py")]) == 2
     assert "can't open file" in capsys.readouterr().err

@@ -105,7 +105,7 @@ __all__ = ["Tensor", "tensor",
            "float", "double", "half", "long", "int", "short", "bool", "finfo", "iinfo",
            "promote_types", "result_type", "can_cast", "set_float32_matmul_precision",
            "get_float32_matmul_precision", "has_lapack", "has_mkl", "has_openmp",
-           "has_spectral", "binomial", "vmap"] + _functions.__all__
+           "has_spectral", "binomial", "vmap", "fork", "wait"] + _functions.__all__
 
 
 def __getattr__(name):
@@ -114,7 +114,7 @@ def __getattr__(name):
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
                 "distributions", "testing", "cpu", "multiprocessing", "profiler",
                 "accelerator", "backends", "serialization", "overrides", "_C", "xpu",
-                "hub", "signal"):
+                "hub", "signal", "jit", "__future__"):
         return importlib.import_module(f".{name}", __name__)
     if name == "version":        # torch.version (version.cuda is None: no GPU build here)
         return importlib.import_module("._torch_shim.version", __name__)
@@ -125,6 +125,9 @@ def __getattr__(name):
                 "_dirichlet_grad", "binomial"):      # torch's gamma-family samplers
         from .distributions import _gamma_ops
         return getattr(_gamma_ops, name)
+    if name in ("fork", "wait"):                # torch.jit's, without their deprecation warning
+        from . import jit
+        return getattr(jit, "_" + name)
     if name == "vmap":                          # torch.vmap is torch.func.vmap
         from .func import vmap
         return vmap

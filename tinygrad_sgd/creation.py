@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from .arguments import listed
+from .determinism import memory_fill
 from .device import check_device
 from .dtypes import (as_array, cast, check_range_ends, checked_scalar, default_float, number_dtype,
                      refuse_byte_order)
@@ -78,10 +79,9 @@ def _sizes(op, size, keywords):
 
 
 def _filled(op, fill, size, dtype, device, requires_grad, keywords=None):
-    check_device(device)
-    shape = _sizes(op, size, keywords)
-    return Tensor._of(np.full(shape, fill, dtype=default_float() if dtype is None else dtype),
-                  requires_grad=requires_grad)
+    check_device(device)           # (fill None: uninitialized memory, see .determinism)
+    shape, dtype = _sizes(op, size, keywords), default_float() if dtype is None else dtype
+    return Tensor._of(np.full(shape, memory_fill(dtype, fill), dtype), requires_grad=requires_grad)
 
 
 def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, **size_keyword):
@@ -98,12 +98,12 @@ def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, **siz
 
 def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           memory_format=None, **size_keyword):
-    """As torch's (uninitialised memory there); here the values are zeros. ``memory_format``
+    """As torch's (uninitialised memory there); here zeros (see .determinism). ``memory_format``
     lays them out row-major (``contiguous_format``), as (N, H, W, C) (``channels_last``) or
     as (N, D, H, W, C) (``channels_last_3d``)."""
     from .functions.memory_formats import check_format
     check_layout(layout, "empty")
-    made = _filled("empty", 0, size, dtype, device, requires_grad, size_keyword)
+    made = _filled("empty", None, size, dtype, device, requires_grad, size_keyword)
     if check_format(memory_format, "empty") is None:
         return made
     if memory_format.name == "preserve_format":
@@ -401,7 +401,7 @@ def _like(fn, fill):
         check_device(device)
         check_layout(layout, like.__name__)
         dtype = np.dtype(input.dtype if dtype is None else dtype)
-        values = np.full(input.shape, fill, dtype)
+        values = np.full(input.shape, memory_fill(dtype, fill), dtype)
         return made_like(values, like_strides(input, memory_format, like.__name__),
                          requires_grad)
     like.__name__ = fn.__name__ + "_like"
@@ -410,7 +410,7 @@ def _like(fn, fill):
     return like
 
 
-zeros_like, ones_like, empty_like = _like(zeros, 0), _like(ones, 1), _like(empty, 0)
+zeros_like, ones_like, empty_like = _like(zeros, 0), _like(ones, 1), _like(empty, None)
 
 
 def full_like(input, fill_value, dtype=None, *, layout=None, device=None, requires_grad=False,
@@ -429,12 +429,12 @@ def _new(fill, name):
         check_layout(layout, name)
         return _filled(name, fill, size, dtype or self.dtype, device, requires_grad,
                        size_keyword)
-    new.__name__ = name
-    new.__doc__ = f"A new tensor of the given size, {fill}-filled, with this tensor's dtype."
+    new.__name__, new.__doc__ = name, f"``{name[4:]}`` of the given size, with this tensor's dtype."
     return tensor_method(new)
 
 
-new_zeros, new_ones, new_empty = _new(0, "new_zeros"), _new(1, "new_ones"), _new(0, "new_empty")
+new_zeros, new_ones, new_empty = (_new(0, "new_zeros"), _new(1, "new_ones"),
+                                  _new(None, "new_empty"))
 
 
 @tensor_method

@@ -5,12 +5,20 @@ Every computation of this library is deterministic already: the same inputs give
 on every run, at any thread count (threads split work into parts fixed by the shapes, and no
 sum is taken in an order that depends on timing). So these only remember what a program set,
 and answer as torch does — the seeding boilerplate of training scripts runs unchanged.
+
+One switch does change numbers: with deterministic algorithms on and
+``torch.utils.deterministic.fill_uninitialized_memory`` (True by default), the memory of
+``empty``, ``empty_like``, ``new_empty``, ``empty_strided`` and of what ``resize_`` grows is
+filled as torch fills it (:func:`memory_fill`: NaN, the largest integer, True), where
+it is otherwise zeros here.
 """
+import numpy as np
+
 __all__ = ["use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
            "get_deterministic_debug_mode"]
 
-_state = {"enabled": False, "warn_only": False}
+_state = {"enabled": False, "warn_only": False, "fill_uninitialized_memory": True}
 _DEBUG_MODES = ("default", "warn", "error")
 
 
@@ -53,3 +61,18 @@ def get_deterministic_debug_mode() -> int:
     if not _state["enabled"]:
         return 0
     return 1 if _state["warn_only"] else 2
+
+
+def memory_fill(dtype, fill=None):
+    """What new memory of ``dtype`` is filled with: ``fill``, or for uninitialized memory
+    (``fill`` None, see the module's notes) 0 — under deterministic algorithms with
+    ``fill_uninitialized_memory``, NaN for a float dtype, the largest value of an integer one,
+    True for bool."""
+    if fill is not None:
+        return fill
+    if not (_state["enabled"] and _state["fill_uninitialized_memory"]):
+        return 0
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return np.nan
+    return True if dtype.kind == "b" else np.iinfo(dtype).max

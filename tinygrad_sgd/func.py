@@ -22,8 +22,8 @@ tensors): ``jvp``, ``jacfwd`` and ``linearize`` compute the same
 values in reverse mode (the double-backward trick; for ``jacfwd`` one backward per output
 element), so ``jacfwd``'s ``randomness`` is only validated. ``vmap`` has no batching rules:
 it runs ``f`` once per sample and stacks the results (torch's own slow fallback; see its
-docstring for where that shows). ``functionalize`` and
-``replace_all_batch_norm_modules_`` are not provided.
+docstring for where that shows). ``functionalize``, ``replace_all_batch_norm_modules_`` and
+``debug_unwrap`` are in :mod:`.func_eager`.
 """
 # house: long file — torch.func is one public module; its pytree and transform-level helpers
 # are private to it and read best beside the transforms that use them.
@@ -36,11 +36,13 @@ from .autograd import enable_grad, is_grad_enabled
 from .autograd.custom import TRANSFORMS
 from .autograd.engine import grad as _autograd_grad
 from .autograd.function import Function
+from .func_eager import functionalize, replace_all_batch_norm_modules_, debug_unwrap
 from .nn.utils.stateless import _reparametrize_module
 from .tensor import Tensor
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
-           "linearize", "functional_call", "stack_module_state", "vmap"]
+           "linearize", "functional_call", "stack_module_state", "vmap", "functionalize",
+           "replace_all_batch_norm_modules_", "debug_unwrap"]
 
 
 # ---------------------------------------------------------------------- pytrees

@@ -156,7 +156,10 @@ MODULES = {
     "torch.random": Row("tinygrad_sgd", only=frozenset({
         "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
         "default_generator", "thread_safe_generator"})),
-    "torch.utils": Row(None),
+    "torch.utils": Row("tinygrad_sgd.utils", only=frozenset({"swap_tensors"})),
+    "torch.utils.deterministic": Row("tinygrad_sgd.utils.deterministic"),
+    "torch.jit": Row("tinygrad_sgd.jit"),
+    "torch.__future__": Row("tinygrad_sgd.__future__"),
     "torch.utils.checkpoint": Row("tinygrad_sgd.utils.checkpoint"),
     "torch.utils.hooks": Row("tinygrad_sgd.utils.hooks"),
     "torch.utils.dlpack": Row("tinygrad_sgd.utils.dlpack"),
@@ -306,11 +309,18 @@ class ShimModule(types.ModuleType):
         if attr == "__all__":                              # for ``from torch.xyz import *``
             self.__all__ = self._starred()
             return self.__all__
-        if attr.startswith("__") and attr.endswith("__"):
+        if attr.startswith("__") and attr.endswith("__") and attr not in self._children:
             raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
         value = self._resolve(attr)
         setattr(self, attr, value)                           # found once, then plain lookup
         return value
+
+    def __setattr__(self, attr: str, value):
+        target = self._target() if self.__dict__.get("_target_name") else None
+        if target is not None and isinstance(getattr(type(target), attr, None), property):
+            setattr(target, attr, value)     # a module attribute with a setter (a property of
+        else:                                # its module's class: torch.utils.deterministic's)
+            super().__setattr__(attr, value)
 
     def _resolve(self, attr: str):
         full = f"{self.__name__}.{attr}"

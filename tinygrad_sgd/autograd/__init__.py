@@ -13,7 +13,8 @@
 """
 from ..errors import warn_level
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
-                        module_scope, _mode)
+                        module_scope, _mode, set_multithreading_enabled,
+                        is_multithreading_enabled, is_view_replay_enabled)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .function import Function
 from .strides import contiguous_as_torch  # noqa: F401  (the ops' results laid out as torch's)
@@ -22,7 +23,7 @@ from .engine import backward, grad, run_backward, make_grads, sum_to_shape, SumT
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "backward", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "graph", "Variable", "variable", "inference_mode"]
+           "graph", "Variable", "variable", "inference_mode", "set_multithreading_enabled"]
 
 
 class _VariableMeta(type):

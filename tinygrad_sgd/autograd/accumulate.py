@@ -13,10 +13,26 @@ from .function import _tensor_class
 from .grad_mode import _mode
 
 __all__ = ["accumulate_leaf_grad", "retain_grad", "follow_in_place_changes",
-           "warn_create_graph", "as_grad_dtype"]
+           "warn_create_graph", "as_grad_dtype", "refuse_swapped_leaf"]
 
 
 # ----------------------------------------------------------------------------- leaves
+SWAPPED = ("Trying to execute AccumulateGrad node that was poisoned by swap_tensors this can "
+           "happen when you try to run backward on a tensor that was swapped. For a module m "
+           "with `torch.__future__.set_swap_module_params_on_conversion(True)` you should not "
+           "change the device or dtype of the module (e.g. `m.cpu()` or `m.half()`) between "
+           "running forward and backward. To resolve this, please only change the device/dtype "
+           "before running forward (or after both forward and backward).")
+
+
+def refuse_swapped_leaf(leaf, node):
+    """``swap_tensors`` gave ``leaf`` (a leaf that required grad) other contents after ``node``,
+    which hands it a gradient, was recorded: as torch's poisoned AccumulateGrad, refuse. (A
+    node recorded after the swap is the new contents' own.)"""
+    if node.sequence_nr is not None and node.sequence_nr < leaf.__dict__["_swapped_at"]:
+        raise RuntimeError(SWAPPED)
+
+
 def accumulate_leaf_grad(leaf, g, create_graph):
     """leaf.grad += g, as torch's AccumulateGrad: the first time a copy of g (a tensor of its
     own: the same gradient may also have gone to another leaf — ``a + b`` hands both the same

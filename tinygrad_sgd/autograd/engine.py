@@ -26,7 +26,7 @@ from . import anomaly
 from .function import Function, _tensor_class
 from .nodes import run_post_hooks
 from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_grad, \
-    warn_create_graph, as_grad_dtype
+    warn_create_graph, as_grad_dtype, refuse_swapped_leaf
 from .slices import DEFERRED, SliceGrad, add_slices as _add_slices, \
     welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
@@ -119,6 +119,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                             if type(gi) not in _LAZY and type(prev) not in _LAZY \
                             and id(prev) not in owned else _add_slices(prev, gi, owned)
                     else:
+                        if "_swapped_at" in edge.__dict__:     # (utils.swap_tensors)
+                            refuse_swapped_leaf(edge, node)
                         _accumulate_into(edge, gi, buffers, leaf_grads, owned)
                 if node_edge:
                     left = counts[edge] - 1

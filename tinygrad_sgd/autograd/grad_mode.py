@@ -7,7 +7,8 @@ import threading
 import numpy as np
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "module_scope",
-           "decorate"]
+           "decorate", "set_multithreading_enabled", "is_multithreading_enabled",
+           "is_view_replay_enabled"]
 
 
 class _GradMode(threading.local):
@@ -18,6 +19,8 @@ class _GradMode(threading.local):
     slice_grads = False  # a backward walk without a graph is running: SliceGrads are welcome
     inference = False  # inside inference_mode(): new tensors are inference tensors
     profiler = None  # while torch.profiler records: what times each op (tinygrad_sgd.profiler)
+    multithreading = True  # set_multithreading_enabled's flag (backward runs on the caller's
+    # thread here either way: torch's worker threads serve accelerator devices)
 
 
 _mode = _GradMode()
@@ -133,6 +136,42 @@ class enable_grad(_GradModeContext):
         if fn is not None:  # used bare: @enable_grad
             return set_grad_enabled(True)(fn)
         return super().__new__(cls)
+
+
+class set_multithreading_enabled:
+    """torch's switch for a multithreaded backward, per thread: as a function it switches at
+    once; as a context manager the previous value comes back on exit; as a decorator (which,
+    as torch's, also switches at once) each call runs under it. Backward here always runs on
+    the calling thread (torch's threads are for accelerator devices), so only the flag moves."""
+
+    def __init__(self, mode: bool):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_multithreading_enabled(): argument 'enabled' (position 1) "
+                            f"must be bool, not {type(mode).__name__}")
+        self.prev, self.mode = _mode.multithreading, mode
+        _mode.multithreading = mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _mode.multithreading = self.prev
+
+    def __call__(self, fn):
+        return decorate(self.clone, fn)
+
+    def clone(self):
+        return type(self)(self.mode)
+
+
+def is_multithreading_enabled() -> bool:
+    return _mode.multithreading
+
+
+def is_view_replay_enabled() -> bool:
+    """torch's view replay (remaking views by their ops, for backends without as_strided) is
+    switched by a private function only: off."""
+    return False
 
 
 class module_scope:

@@ -8,6 +8,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .. import creation
 from ..device import check_device
+from ..determinism import memory_fill
 from ..dtypes import as_array, default_float
 from ..errors import ShapeError
 from ..tensor import Tensor
@@ -73,7 +74,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
                            f"strides: {list(stride)}")
     out = creation.empty(size, dtype=dtype, device=device)
     need = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
-    memory = np.zeros(need, out.array.dtype)
+    memory = np.full(need, memory_fill(out.array.dtype), out.array.dtype)
     item = memory.itemsize
     out = Tensor._of(as_strided(memory, size, tuple(s * item for s in stride)))
     return out.requires_grad_() if requires_grad else out

@@ -1,5 +1,5 @@
-"""``Tensor.resize_``, ``resize_as_`` (and ``torch.resize_as_``), ``set_`` and the deprecated
-``Tensor.resize``.
+"""``Tensor.resize_``, ``resize_as_`` (and ``torch.resize_as_``), ``set_``, ``is_set_to`` and
+the deprecated ``Tensor.resize`` and ``resize_as``.
 
 ``resize_`` works on the tensor's *storage* (see :mod:`.strided`): the tensor becomes the
 C-ordered (or channels-last) view of the given size over its storage, from its own storage
@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import warn_level
 from .. import autograd, ops, versions
+from ..determinism import memory_fill
 from ..kernels import buffers
 from ..arguments import listed
 from ..ops.strided import element_geometry, storage_of, strided_view
@@ -139,6 +140,16 @@ def resize(self, *size, **keyword):
     elements (a new tensor; the same memory where a view can be made)."""
     size = listed("resize", size, keyword, "size")
     warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=warn_level(2))
+    return _same_count_reshape(self, size)
+
+
+def resize_as(self, tensor):
+    """Deprecated in torch (a UserWarning): :func:`resize` to ``tensor``'s shape."""
+    warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=warn_level(2))
+    return _same_count_reshape(self, tuple(tensor.size()))
+
+
+def _same_count_reshape(self, size):
     if math.prod(size) != self.array.size:
         raise RuntimeError(
             f"requested resize to {'x'.join(map(str, size))} ({math.prod(size)} elements in "
@@ -171,7 +182,7 @@ def _resize(t, size, stride):
                 "another, .data, detach(), from_numpy's array): growing it would give it new "
                 "memory the others would not see (torch grows the shared storage for all); "
                 "resize a clone() instead")
-        grown = np.zeros(needed, dtype)
+        grown = np.full(needed, memory_fill(dtype), dtype)   # (the new part stays so)
         grown.view(np.uint8)[:capacity] = storage_of(t.array)[0].reshape(-1, order="A") \
             .view(np.uint8)
         versions.carry(t.array, grown)
@@ -232,5 +243,15 @@ def _replay_by_place(base, view):
     return again
 
 
-for _fn in (resize_, resize_as_, resize, set_):
+def is_set_to(self, tensor):
+    """True if both tensors are the same view of the same storage (offset, sizes, strides)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"is_set_to(): argument 'tensor' (position 1) must be Tensor, not "
+                        f"{type(tensor).__name__}")
+    return storage_of(self.array)[0] is storage_of(tensor.array)[0] and \
+        self.storage_offset() == tensor.storage_offset() and \
+        self.shape == tensor.shape and self.stride() == tensor.stride()
+
+
+for _fn in (resize_, resize_as_, resize, resize_as, set_, is_set_to):
     setattr(Tensor, _fn.__name__, _fn)

@@ -482,9 +482,10 @@ class Module:
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, memory_format=None):
         """As torch: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its
-        dtype). Every parameter's values, and every floating-point buffer's, are converted to
-        a floating ``dtype`` in place (the Parameter objects stay, so an optimizer holding them
-        keeps working); integer buffers (``num_batches_tracked``) keep theirs, as in torch.
+        dtype). Every parameter's values are converted to a floating ``dtype`` in place (the
+        Parameter objects stay, so an optimizer holding them keeps working; but see
+        :mod:`.conversion` for torch.__future__'s switches), every floating-point buffer is
+        replaced by its converted tensor; integer ones (``num_batches_tracked``) keep theirs.
         ``memory_format=`` lays out the 4-D and 5-D ones as ``Tensor.to`` (``channels_last``
         refuses a 5-D one, as torch). The device must be the CPU. Returns self."""
         from ..device import check_device
@@ -509,21 +510,14 @@ class Module:
         if dtype.kind != "f":
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
-        for p in self.parameters():
-            if p.dtype.kind != "f":       # (as torch: integer parameters keep their dtype)
-                continue
-            p.array = cast(p.array, dtype)          # (float64 → float16 as torch rounds it)
-            if p.grad is not None:        # the same gradient object, converted (as torch)
-                p.grad.array = cast(p.grad.array, dtype)
-        for b in self.buffers():
-            if b.dtype.kind == "f":
-                b.array = cast(b.array, dtype)
-        return self
+        from .conversion import apply_conversion          # (as torch: integer tensors keep
+        return apply_conversion(self, lambda t: t if t.dtype.kind != "f" or t.array.dtype ==
+                                dtype else Tensor._of(cast(t.array, dtype)))   # their dtype)
 
     def type(self, dst_type):
         """Every parameter and buffer (integer ones too, unlike ``to``) cast to ``dst_type`` —
-        a dtype, a name like ``"torch.DoubleTensor"`` or a typed class — in place, as torch's
-        ``Module.type``; a parameter that requires grad must stay floating. Returns self."""
+        a dtype, a name like ``"torch.DoubleTensor"`` or a typed class — as ``to`` converts,
+        as torch's ``Module.type``; a parameter that requires grad must stay floating."""
         from ..autograd import no_grad
         tensors = list(self.parameters()) + list(self.buffers())
         with no_grad():
@@ -532,11 +526,12 @@ class Module:
             if t.requires_grad and array.dtype.kind != "f":
                 raise RuntimeError("data set to a tensor that requires gradients must be "
                                    "floating point or complex dtype")
-        for t, array in zip(tensors, cast):
-            t.array = array
-            if t.grad is not None:
-                t.grad.array = t.grad.array.astype(array.dtype)
-        return self
+        from .conversion import apply_conversion
+
+        def convert(t):
+            typed = t.detach().type(dst_type)
+            return t if typed.array.dtype == t.array.dtype else Tensor._of(typed.array)
+        return apply_conversion(self, convert)
 
     def bfloat16(self):
         """torch's ``bfloat16()``: NumPy (and so this library) has no bfloat16 dtype."""
