@@ -12,8 +12,10 @@ one come back with the same ``stride()`` and ``storage_offset()``. What is share
 ============================  ==================================================
 
 Here the storage is the array a tensor's memory belongs to (as ``torch.save`` finds it,
-:func:`.serialization_torch_write._in_storage`); the rest of the tensor's attributes (its
-``.grad``, ``requires_grad``, attributes a program set) are pickled as before. The record of
+:func:`.serialization_torch_write._in_storage`); the rest of the tensor's attributes
+(``requires_grad``, attributes a program set) are kept. As torch's, neither keeps the graph
+(``grad_fn``, ``retain_grad()``) nor backward hooks; pickle leaves out ``.grad`` too, where
+deepcopy copies it, and deepcopy refuses a tensor that is not a leaf. The record of
 which tensor a view was taken of (for in-place writes through views) is not kept: as in
 torch, an unpickled view is a tensor of its own.
 """
@@ -26,6 +28,8 @@ from .tensor import Tensor
 __all__ = []
 
 _VIEW_RECORDS = ("_view", "_views")      # (a closure and weak references: not picklable)
+_LEFT_OUT = frozenset(_VIEW_RECORDS + ("grad_fn", "_hooks", "_retain_grad_hook",
+                                       "_retains_grad"))       # (torch keeps no graph)
 
 
 class _Strided:
@@ -44,11 +48,14 @@ class _Strided:
 
 def _state(t, own_storage):
     """t's attributes with its array as a :class:`_Strided` (over a copy of its storage when
-    ``own_storage``), the view records left out, and ``_torch_strides`` set where t's strides
-    as torch reads them are its array's (a permuted view read through its base)."""
+    ``own_storage``, for pickle: its ``.grad`` left out too), the view records, graph links
+    and hooks left out, and ``_torch_strides`` set where t's strides as torch reads them are
+    its array's (a permuted view read through its base)."""
     from .creation import _steps, torch_strides
     from .serialization_torch_write import _in_storage
-    state = {k: v for k, v in t.__dict__.items() if k not in _VIEW_RECORDS}
+    state = {k: v for k, v in t.__dict__.items() if k not in _LEFT_OUT}
+    if own_storage:
+        state.pop("_grad", None)
     a = t.array
     steps = torch_strides(t)
     if steps != _steps(a) or not a.size:         # (the library's own layout: torch's
@@ -82,9 +89,15 @@ def __setstate__(self, state):
 
 def __deepcopy__(self, memo):
     """``copy.deepcopy``: views copied together share one copy of their storage, as torch's;
-    the other attributes deep-copied (the gradient included)."""
+    the other attributes deep-copied (the gradient included). Only for a leaf, as torch's."""
     if id(self) in memo:
         return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                           "the deepcopy protocol at the moment.  If you were attempting to "
+                           "deepcopy a module, this may be because of a "
+                           "torch.nn.utils.weight_norm usage, see "
+                           "https://github.com/pytorch/pytorch/pull/103001")
     new = memo[id(self)] = object.__new__(type(self))
     new.__setstate__(copy.deepcopy(_state(self, False), memo))
     return new

@@ -48,14 +48,38 @@ def is_copy_for_view(array) -> bool:
     return _copies_for_views.get(id(owner)) is owner
 
 
+_strided = None          # (ops.strided, once imported)
+
+
 def counted_apart(array):
     """``array``'s memory as a new array whose in-place changes are counted apart from
     ``array``'s (torch's ``.data``), and its views' with it: made through a ``memoryview``,
-    the new array's ``.base`` chain — and so :func:`memory_owner` — ends at itself."""
+    the new array's ``.base`` chain — and so :func:`memory_owner` — ends at itself. A view
+    of a bigger block is rebuilt over the whole block counted apart, so that it keeps its
+    place in it (``x[2:].data.storage_offset()`` is 2, as torch's)."""
+    if array.base is not None:
+        try:
+            return _apart_in_block(array)
+        except (TypeError, ValueError, BufferError, RuntimeError):    # (no one block: alone)
+            pass
     try:
         return np.asarray(memoryview(array))
     except (TypeError, ValueError, BufferError):   # (no buffer format: counted together)
         return array
+
+
+def _apart_in_block(array):
+    """counted_apart of a view: the same place in its whole block, the block counted apart."""
+    global _strided
+    if _strided is None:            # (imported on first use: ops imports this module)
+        from .ops import strided as _strided
+    owner, start = _strided.storage_of(array)
+    apart, item = np.asarray(memoryview(owner)), array.itemsize
+    if array.size:
+        return np.ndarray(array.shape, array.dtype, apart, start, array.strides)
+    return _strided.strided_view(apart, start // item, array.shape,   # (an empty view:
+                                 tuple(s // item for s in array.strides),   # its address)
+                                 array.dtype)
 
 
 def same_memory(a, b) -> bool:

@@ -326,11 +326,11 @@ Tensor.data_ptr = data_ptr
 
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False):
-    """A new tensor of ``size`` (values unspecified, here zeros; ``stride`` only says how
-    torch would lay it out in memory), with this tensor's dtype unless told."""
-    if len(tuple(size)) != len(tuple(stride)):
-        raise RuntimeError("mismatch in length of strides and shape")
-    return self.new_empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    """``torch.empty_strided(size, stride)`` (values unspecified, here zeros) with this
+    tensor's dtype unless told."""
+    from .creation_more import empty_strided
+    return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype,
+                         device=device, requires_grad=requires_grad)
 
 
 Tensor.new_empty_strided = new_empty_strided

@@ -118,8 +118,14 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
                   eps, cudnn_enabled):
-    """torch's order: weight and bias before the running statistics, everything required."""
-    return _F().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+    """torch's order: weight and bias before the running statistics, everything required.
+    Unlike ``F.instance_norm``, no check that an instance has more than one position; an input
+    without the (N, C) dims is refused as torch's with an IndexError."""
+    if input.ndim < 2:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions" if input.ndim
+                         == 0 else "Dimension out of range (expected to be in range of "
+                         "[-1, 0], but got 1)")
+    return _F().normalization._instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
                               momentum, eps)
 
 

@@ -16,7 +16,7 @@ from ..arguments import listed, normalize_dim, shape_arg
 from ..autograd.torch_names import named, reshape_name
 from ..dtypes import result_dtype
 from ..errors import ShapeError, user_stacklevel
-from ..ops.shape import Flip, Repeat, Roll
+from ..ops.shape import Flip, Repeat, Roll, with_torch_new_dim_stride
 from ..tensor import Tensor, tensor_method
 from .memory_formats import clone, stacked    # (and contiguous, is_contiguous, ...)
 
@@ -236,7 +236,7 @@ def _dim_list(dims):
 def unsqueeze(input, dim):
     dim = normalize_dim(dim, input.ndim + 1, "unsqueeze")
     out = input.reshape(input.shape[:dim] + (1,) + input.shape[dim:])
-    return named(out, "UnsqueezeBackward0", input)
+    return named(with_torch_new_dim_stride(out, input, dim), "UnsqueezeBackward0", input)
 
 
 @tensor_method

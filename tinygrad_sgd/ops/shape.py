@@ -43,6 +43,20 @@ class Reshape(Function):
         return self.called
 
 
+def with_torch_new_dim_stride(out, x, dim):
+    """``out`` (a view of ``x`` with a size-1 dim put in at ``dim``) given torch's stride on
+    that dim — 1 as the last dim, else the size × stride of the dim it goes before — where
+    NumPy's reshape chose another (a non-contiguous ``x``). Free for a contiguous ``x``."""
+    a, xa = out.array, x.array
+    if xa.flags.c_contiguous or not a.size:
+        return out
+    want = a.itemsize if dim == xa.ndim else xa.shape[dim] * xa.strides[dim]
+    if a.strides[dim] != want and np.may_share_memory(a, xa):
+        out.array = np.lib.stride_tricks.as_strided(
+            a, strides=a.strides[:dim] + (want,) + a.strides[dim + 1:])
+    return out
+
+
 class Permute(Function):
     is_view = True
     rule, derivatives = "z = x with its axes reordered", ("dL/dx = dL/dz, axes put back",)
@@ -187,6 +201,8 @@ class GetItem(Function):
             out = np.asarray(out)
             if out.size == 0 and not isinstance(index, Staged) and _is_basic(index):
                 out = _empty_view(x, index, out)
+            elif index is None or type(index) is tuple and any(i is None for i in index):
+                out = _torch_new_axes(out, x.array, index)
             return out
         except IndexError as e:
             raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
@@ -202,6 +218,36 @@ class GetItem(Function):
         if _mode.slice_grads and _is_basic(self.index):    # a block of zeros: leave them out
             return SliceGrad(self.index, g.array, self.in_shape)
         return IndexAdd.apply(g, self.index, self.in_shape)
+
+
+def _torch_new_axes(out, x, index):
+    """``out`` (the NumPy view ``x[index]``) with torch's strides on the size-1 dims that the
+    index's ``None`` put in: torch applies the index left to right, each ``None`` an
+    ``unsqueeze`` before x's next dim not yet indexed — stride its size × its stride, or 1
+    past x's last — where NumPy gives 0."""
+    items = index if type(index) is tuple else (index,)
+    strides, k, d = list(out.strides), 0, 0    # (k: x's next dim, d: out's)
+    for i in items:
+        if i is None:
+            strides[d] = x.shape[k] * x.strides[k] if k < x.ndim else out.itemsize
+            d += 1
+        elif type(i) is slice:
+            k, d = k + 1, d + 1
+        elif isinstance(i, (int, np.integer)):
+            k += 1
+        elif i is Ellipsis:
+            skip = x.ndim - sum(1 for j in items if j is not None and j is not Ellipsis)
+            k, d = k + skip, d + skip
+        else:                                   # (an index array: NumPy's strides kept)
+            return out
+    strides = tuple(strides)
+    if strides == out.strides:
+        return out
+    if out.flags.c_contiguous:      # (cheaply: often torch's are the C strides NumPy gives)
+        dense = out.reshape(-1).reshape(out.shape)
+        if dense.strides == strides:
+            return dense
+    return np.lib.stride_tricks.as_strided(out, strides=strides)
 
 
 def _empty_view(x, index, out):

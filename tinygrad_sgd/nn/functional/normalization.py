@@ -270,12 +270,19 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     then the average over the batch): running ← (1 − momentum)·running + momentum·mean over
     samples of the instance mean (of the *unbiased* instance variance). Without
     ``use_input_stats``: batch norm in eval with the running statistics."""
+    if use_input_stats and int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input "
+                         f"size torch.Size({list(input.shape)})")
+    return _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                          momentum, eps)
+
+
+def _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum,
+                   eps):
+    """:func:`instance_norm` without its check of the spatial size (``torch.instance_norm``
+    has none: one position per instance standardises to 0)."""
     check_kernel(input, "instance_norm", "batch_norm")
-    if use_input_stats:
-        if int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
-            raise ValueError(f"Expected more than 1 spatial element when training, got input "
-                             f"size torch.Size({list(input.shape)})")
-    elif running_mean is None or running_var is None:
+    if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
     N, C = input.shape[:2]
@@ -320,7 +327,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 mean = stats["mean"].reshape(N, C).mean(0)
                 running_mean.copy_(running_mean.array * (1 - momentum) + mean * momentum)
             if running_var is not None:
-                var = stats["var"].reshape(N, C).mean(0) * (n / (n - 1))
+                var = stats["var"].reshape(N, C).mean(0) * (n / (n - 1) if n > 1 else np.nan)
                 running_var.copy_(running_var.array * (1 - momentum) + var * momentum)
     return named(out, "ViewBackward0", input, weight, bias)   # (torch: batch norm of a view)
 
