@@ -220,27 +220,42 @@ class GetItem(Function):
         return IndexAdd.apply(g, self.index, self.in_shape)
 
 
-def _torch_new_axes(out, x, index):
-    """``out`` (the NumPy view ``x[index]``) with torch's strides on the size-1 dims that the
-    index's ``None`` put in: torch applies the index left to right, each ``None`` an
-    ``unsqueeze`` before x's next dim not yet indexed — stride its size × its stride, or 1
-    past x's last — where NumPy gives 0."""
-    items = index if type(index) is tuple else (index,)
-    strides, k, d = list(out.strides), 0, 0    # (k: x's next dim, d: out's)
+def _basic_geometry(shape, strides, items, unit):
+    """torch's view geometry for the basic index ``items`` (ints, slices, None, Ellipsis) of
+    a tensor of ``shape`` and ``strides`` (in any unit; ``unit``: one element in it):
+    ``(offset, sizes, strides)`` of the result, applying the items left to right as torch
+    does — each ``None`` an unsqueeze before the next dim not yet indexed, of stride that
+    dim's size × stride (``unit`` past the last). None for any other item (an index array,
+    a bool)."""
+    sizes, strides, offset, d = list(shape), list(strides), 0, 0
     for i in items:
-        if i is None:
-            strides[d] = x.shape[k] * x.strides[k] if k < x.ndim else out.itemsize
+        if i is Ellipsis:
+            d += len(shape) - sum(j is not None and j is not Ellipsis for j in items)
+        elif i is None:
+            strides.insert(d, sizes[d] * strides[d] if d < len(sizes) else unit)
+            sizes.insert(d, 1)
             d += 1
         elif type(i) is slice:
-            k, d = k + 1, d + 1
-        elif isinstance(i, (int, np.integer)):
-            k += 1
-        elif i is Ellipsis:
-            skip = x.ndim - sum(1 for j in items if j is not None and j is not Ellipsis)
-            k, d = k + skip, d + skip
-        else:                                   # (an index array: NumPy's strides kept)
-            return out
-    strides = tuple(strides)
+            start, stop, step = i.indices(sizes[d])
+            offset += start * strides[d]
+            sizes[d], strides[d] = len(range(start, stop, step)), strides[d] * step
+            d += 1
+        elif isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+            offset += int(i) % sizes[d] * strides[d]
+            del sizes[d], strides[d]
+        else:
+            return None
+    return offset, sizes, strides
+
+
+def _torch_new_axes(out, x, index):
+    """``out`` (the NumPy view ``x[index]``) with torch's strides on the size-1 dims that the
+    index's ``None`` put in (:func:`_basic_geometry`), where NumPy gives 0."""
+    geometry = _basic_geometry(x.shape, x.strides, index if type(index) is tuple else (index,),
+                               out.itemsize)
+    if geometry is None or tuple(geometry[1]) != out.shape:   # (an index array: NumPy's)
+        return out
+    strides = tuple(geometry[2])
     if strides == out.strides:
         return out
     if out.flags.c_contiguous:      # (cheaply: often torch's are the C strides NumPy gives)
@@ -256,32 +271,17 @@ def _empty_view(x, index, out):
     where an ``out=`` resize then writes), with the input's strides (× the step) kept."""
     from .strided import element_geometry, element_strides, storage_of, strided_view
     items = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (bool, np.bool_)) or isinstance(i, slice) and (i.step or 1) < 0
-           for i in items):
+    if any(isinstance(i, slice) and (i.step or 1) < 0 for i in items):
         return out
     try:
         offset = element_geometry(x.array)[1]
     except RuntimeError:                   # memory that is no storage: NumPy's view stands
         return out
-    sizes, strides, d = list(x.array.shape), list(element_strides(x.array)), 0
-    for i in items:                    # torch's steps, left to right: each sees the dims so far
-        if i is Ellipsis:
-            d += x.array.ndim - sum(j is not None and j is not Ellipsis for j in items)
-        elif i is None:                # unsqueeze: the stride of the dim it comes before
-            strides.insert(d, sizes[d] * strides[d] if d < len(sizes) else 1)
-            sizes.insert(d, 1)
-            d += 1
-        elif isinstance(i, slice):
-            start, stop, step = i.indices(sizes[d])
-            offset += start * strides[d]
-            sizes[d], strides[d] = len(range(start, stop, step)), strides[d] * step
-            d += 1
-        else:
-            offset += int(i) % sizes[d] * strides[d]
-            del sizes[d], strides[d]
-    if tuple(sizes) != out.shape:
+    geometry = _basic_geometry(x.array.shape, element_strides(x.array), items, 1)
+    if geometry is None or tuple(geometry[1]) != out.shape:
         return out
-    return strided_view(storage_of(x.array)[0], offset, out.shape, tuple(strides), out.dtype)
+    return strided_view(storage_of(x.array)[0], offset + geometry[0], out.shape,
+                        tuple(geometry[2]), out.dtype)
 
 
 def _index_arrays(index):
