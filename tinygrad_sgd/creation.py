@@ -278,12 +278,12 @@ def meshgrid(*tensors, indexing=None):
 # ---------------------------------------------------------------------------- like another
 # torch's ``*_like(x)`` keeps x's memory layout (``memory_format=preserve_format``), and its
 # random fills walk a tensor in memory order: both read torch's strides of x, found here.
-def contiguous_strides(shape) -> tuple:
-    """Row-major strides, in elements (a size-0 or size-1 dim counts as 1, as torch)."""
+def contiguous_strides(shape, least=1) -> tuple:
+    """Row-major strides, in elements (a size-0 dim counts as ``least``, 1 as torch's)."""
     strides, step = [], 1
     for size in reversed(shape):
         strides.append(step)
-        step *= max(size, 1)
+        step *= max(size, least)
     return tuple(reversed(strides))
 
 
@@ -315,8 +315,8 @@ def torch_strides(t) -> tuple:
     3-d or larger result of elementwise ops on a permuted view, or a permuted view of a
     convolution's result, also count as contiguous."""
     a = t.array
-    if a.size == 0:
-        return contiguous_strides(a.shape)
+    if a.size == 0:    # (ops.strided.element_strides': 0s are row-major, else as given)
+        return _steps(a) if any(a.strides) else contiguous_strides(a.shape)
     view = t.__dict__.get("_view")
     base = view[0] if view is not None and np.may_share_memory(view[0].array, a) else t
     if _trusted(base):
@@ -366,10 +366,10 @@ def like_strides(input, memory_format=None, op="empty_like") -> tuple:
         return contiguous_strides(shape)
     if memory_format is not None and memory_format.rank is not None:
         memory_format.check_rank(len(shape))
-        inner = contiguous_strides((shape[0], *shape[2:], shape[1]))   # (N, ..., C) memory
-        return (inner[0], inner[-1], *inner[1:-1])
+        inner = contiguous_strides((shape[0], *shape[2:], shape[1]), 0)   # (N, ..., C) memory
+        return (inner[0], inner[-1], *inner[1:-1])     # (a size-0 dim counts 0 here, as torch)
     strides = torch_strides(input)
-    if _dense(shape, strides):
+    if 0 in shape or _dense(shape, strides):       # (an empty tensor is contiguous: as it is)
         return strides
     dense, step = [0] * len(shape), 1
     for d in reversed(dim_order(shape, strides)):

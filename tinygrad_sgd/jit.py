@@ -11,6 +11,7 @@ torch itself does when nothing is being scripted or traced:
     script_if_tracing(fn)            a wrapper that calls fn (nothing is ever traced)
     Final, Attribute                 typing.Final; ``Attribute(value, type)``, a namedtuple
     fork(fn, *args), wait(future)    fn runs at once; its Future holds the result
+    Future()                         completed by set_result/set_exception; then, callbacks
     isinstance(obj, List[int])       a check of containers' element types, as torch's
 
 As in torch 2.13, ``fork``, ``wait`` and ``interface`` warn that they are deprecated
@@ -22,6 +23,9 @@ import collections.abc
 import functools
 import inspect
 import itertools
+import sys
+import threading
+import traceback
 import types
 import typing
 import warnings
@@ -138,34 +142,142 @@ def script_if_tracing(fn):
 
 
 # ------------------------------------------------------------------- fork / wait
-class Future:
-    """torch's ``Future`` as ``fork`` makes it: the task has run, so it is done."""
+class _Future:
+    """torch's ``torch._C.Future`` (``torch.Future``), what :func:`fork` and ``then`` give: a
+    result that is there once ``set_result`` (or, for :class:`Future`, ``set_exception``) has
+    completed it — at once for ``fork``, whose task runs eagerly. ``wait()`` blocks until then
+    (another thread may complete it); callbacks given to ``then`` and ``add_done_callback``
+    run when it completes, in the order they were given, or at once if it has."""
 
-    def __init__(self, value):
-        self._value = value
+    def __init__(self):
+        self._done, self._value, self._error = False, None, None
+        self._callbacks, self._completed = [], threading.Condition()
+
+    @classmethod
+    def _of(cls, value):
+        future = cls.__new__(cls)
+        _Future.__init__(future)
+        future._done, future._value = True, value
+        return future
 
     def done(self) -> bool:
-        return True
+        return self._done
 
     def wait(self):
+        """The result, once there (an exception set on the future is raised)."""
+        with self._completed:
+            while not self._done:
+                self._completed.wait()
+        if self._error is not None:
+            raise self._error
         return self._value
 
     def value(self):
-        return self._value
+        """The result of a completed future (torch's internal assert for one that is not)."""
+        if not self._done:
+            raise RuntimeError("completed() INTERNAL ASSERT FAILED: value() of a Future that "
+                               "has not completed (wait() for it)")
+        return self.wait()
+
+    def _when_done(self, run):
+        with self._completed:
+            if not self._done:
+                self._callbacks.append(run)
+                return
+        run(self)
+
+    def then(self, callback):
+        """A new future completed with ``callback(self)`` once this one is; an exception the
+        callback raises completes it with torch's RuntimeError naming it."""
+        _check_callable("then", "torch._C.Future", self, callback)
+        chained = _Future()
+
+        def run(future):
+            try:
+                result = callback(future)
+            except Exception as e:             # noqa: BLE001  (kept for chained.wait())
+                chained._complete(None, RuntimeError(_callback_error(e)))
+            else:
+                chained._complete(result, None)
+        self._when_done(run)
+        return chained
+
+    def add_done_callback(self, callback):
+        """``callback(self)`` once this future is completed; an exception it raises is written
+        to stderr, as torch logs it, and goes no further."""
+        _check_callable("add_done_callback", "None", self, callback)
+
+        def run(future):
+            try:
+                callback(future)
+            except Exception as e:             # noqa: BLE001
+                print(_callback_error(e), file=sys.stderr)
+        self._when_done(run)
+
+    def set_result(self, result):
+        """Complete the future with ``result``, running its callbacks (only once)."""
+        self._complete(result, None)
+
+    def _complete(self, value, error):
+        with self._completed:
+            if self._done:
+                raise RuntimeError("Attempting to mark a completed Future as complete again. "
+                                   "Note that a Future can only be marked completed once.")
+            self._done, self._value, self._error = True, value, error
+            callbacks, self._callbacks = self._callbacks, []
+            self._completed.notify_all()
+        for run in callbacks:
+            run(self)
 
     def __repr__(self):
-        return f"<{type(self).__module__}.Future object at {hex(id(self))}>"
+        return f"<{type(self).__module__}.{type(self).__name__} object at {hex(id(self))}>"
+
+
+_Future.__name__ = _Future.__qualname__ = "Future"
+_Future.__module__ = "tinygrad_sgd"                      # (torch.Future)
+
+
+class Future(_Future):
+    """torch's ``torch.jit.Future`` (``torch.futures.Future``): made empty, completed by
+    ``set_result`` or ``set_exception``. (``fork`` gives the base future, which has no
+    ``set_exception``: as torch's.)"""
+
+    def __init__(self, *, devices=None):
+        super().__init__()
+
+    def set_exception(self, result):
+        """Complete the future with an exception: ``wait()`` and ``value()`` raise it."""
+        assert builtins.isinstance(result, Exception), \
+            f"{result} is of type {type(result)}, not an Exception."
+        self._complete(None, result)
+
+
+def _check_callable(method, returns, future, callback):
+    if not callable(callback):
+        raise TypeError(f"{method}(): incompatible function arguments. The following argument "
+                        f"types are supported:\n    1. (self: torch._C.Future, arg0: "
+                        f"collections.abc.Callable) -> {returns}\n\nInvoked with: {future!r}, "
+                        f"{callback!r}")
+
+
+def _callback_error(e):
+    """torch's words for an exception a future's callback raised, with where (innermost
+    first, as torch lists them)."""
+    where = "".join(f"  {f.filename}({f.lineno}): {f.name}\n"
+                    for f in reversed(traceback.extract_tb(e.__traceback__)))
+    return (f"Got the following error when running the callback: {type(e).__name__}: {e}"
+            f"\n\nAt:\n{where}")
 
 
 def _fork(func, *args, **kwargs):
     if not callable(func):
         raise TypeError(f"Object of type '{type(func).__name__}' is not an instance of "
                         f"'function'")
-    return Future(func(*args, **kwargs))     # an exception of func's is raised here, as torch
+    return _Future._of(func(*args, **kwargs))  # an exception of func's is raised here, as torch
 
 
 def _wait(future):
-    if not builtins.isinstance(future, Future):
+    if not builtins.isinstance(future, _Future):
         raise TypeError(f"wait(): incompatible function arguments. The following argument "
                         f"types are supported:\n    1. (arg0: torch._C.Future) -> object\n\n"
                         f"Invoked with: {future!r}")

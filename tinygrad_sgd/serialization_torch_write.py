@@ -107,6 +107,8 @@ class _Writer(pickle._Pickler):
         from .memory_layout import layout
         from .nn.module import Parameter
         from .size import Size
+        from .tensor import Tensor
+        from .tensor_pickle import warn_unsaved_hooks
         if isinstance(obj, type) or (isinstance(obj, np.ndarray) and
                                      not self._numpy_as_tensors):
             return NotImplemented         # a class (Tensor itself, say) by its name; NumPy's
@@ -125,6 +127,8 @@ class _Writer(pickle._Pickler):
         if isinstance(obj, Parameter) or type(obj).__name__ == "Parameter":   # (or torch's)
             return _TORCH["_rebuild_parameter"], (_Data(array), bool(obj.requires_grad),
                                                    OrderedDict())
+        if isinstance(obj, Tensor):
+            warn_unsaved_hooks(obj)                      # (torch's __reduce_ex__ warns)
         rebuild = self._tensor(array, bool(getattr(obj, "requires_grad", False)))
         state = _attributes(obj)
         if state:         # (an nn.Buffer's persistent and _is_buffer: torch keeps them so)

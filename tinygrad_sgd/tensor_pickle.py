@@ -12,10 +12,12 @@ one come back with the same ``stride()`` and ``storage_offset()``. What is share
 ============================  ==================================================
 
 Here the storage is the array a tensor's memory belongs to (as ``torch.save`` finds it,
-:func:`.serialization_torch_write._in_storage`); the rest of the tensor's attributes
-(``requires_grad``, attributes a program set) are kept. As torch's, neither keeps the graph
-(``grad_fn``, ``retain_grad()``) nor backward hooks; pickle leaves out ``.grad`` too, where
-deepcopy copies it, and deepcopy refuses a tensor that is not a leaf. The record of
+:func:`.serialization_torch_write._in_storage`; an empty tensor keeps its place and torch's
+strides too); the rest of the tensor's attributes (``requires_grad``, attributes a program
+set) are kept. As torch's, neither keeps the graph (``grad_fn``, ``retain_grad()``) nor
+backward hooks (pickle, ``copy.copy`` and ``save`` warn for each hook, as torch's); pickle
+leaves out ``.grad`` too, where deepcopy copies it, and deepcopy refuses a tensor that is
+not a leaf. The record of
 which tensor a view was taken of (for in-place writes through views) is not kept: as in
 torch, an unpickled view is a tensor of its own.
 """
@@ -58,7 +60,11 @@ def _state(t, own_storage):
         state.pop("_grad", None)
     a = t.array
     steps = torch_strides(t)
-    if steps != _steps(a) or not a.size:         # (the library's own layout: torch's
+    if not a.size:
+        state.pop("_torch_strides", None)
+        state["array"] = _empty_place(a, steps, own_storage)
+        return state
+    if steps != _steps(a):                       # (the library's own layout: torch's
         a = np.array(a, order="C")               # tensor is contiguous, and so is this)
         state.pop("_torch_strides", None)
     elif a.ndim >= 3 and not a.flags.c_contiguous:
@@ -74,9 +80,37 @@ def _state(t, own_storage):
     return state
 
 
+def _empty_place(a, steps, own_storage):
+    """An empty array's :class:`_Strided`: its place in its storage (``x[2:2]`` starts at
+    element 2) and torch's strides (``steps``, which NumPy's 0 strides don't tell), as torch's
+    pickle keeps them; a storage of no elements where its memory is no storage of its own."""
+    from .ops.strided import storage_of
+    try:
+        root, start = storage_of(a)
+    except RuntimeError:
+        root, start = a, 0
+    root = root.ravel(order="K") if root.dtype == a.dtype else None
+    if root is None or not 0 <= start <= root.nbytes or start % a.itemsize:
+        root, start = np.empty(0, a.dtype), 0
+    root = root.copy() if own_storage else root
+    return _Strided(root, start, a.shape, tuple(s * a.itemsize for s in steps))
+
+
+def warn_unsaved_hooks(t):
+    """torch's warning for each hook of ``t`` that a copy leaves out (a Parameter's own
+    pickling does not warn, as torch's ``Parameter.__reduce_ex__``)."""
+    if t._hooks or t.grad_fn is not None and t.grad_fn._pre_hooks:
+        from .nn.module import Parameter
+        from .utils.hooks import warn_if_has_hooks
+        if not isinstance(t, Parameter):
+            warn_if_has_hooks(t)
+
+
 def __reduce_ex__(self, protocol):
     """pickle: the tensor's storage (a copy of its own), offset and strides, and its other
-    attributes."""
+    attributes; torch's UserWarning for each backward hook left out (``copy.copy`` warns too,
+    as torch's, whose copy goes through this; ``deepcopy`` and a Parameter do not)."""
+    warn_unsaved_hooks(self)
     reduced = object.__reduce_ex__(self, protocol)
     return (reduced[0], reduced[1], _state(self, True)) + tuple(reduced[3:])
 
@@ -104,7 +138,9 @@ def __deepcopy__(self, memo):
 
 
 def __copy__(self):
-    """``copy.copy``: a tensor over the same memory, its attributes shared."""
+    """``copy.copy``: a tensor over the same memory, its attributes shared (hooks warned
+    about, as by pickle)."""
+    warn_unsaved_hooks(self)
     new = object.__new__(type(self))
     new.__dict__.update(self.__dict__)
     return new

@@ -85,11 +85,12 @@ CATALOGUE = [
     # elsewhere: tests/test_conv.py::test_bad_arguments_raise_clear_errors (padding over half
     # the kernel, max pool kernel larger than the input, 2-D input)
     ("avg_pool2d, kernel larger than input", lambda: F.avg_pool2d(tg.ones(1, 1, 2, 2), 3),
-     ValueError, r"avg_pool2d: kernel \(3, 3\) .*is larger than the padded input \(2, 2\)"),
+     ValueError, r"Given input size: \(1x2x2\)\. Calculated output size: \(1x0x0\)\. "
+                 r"Output size is too small"),
     ("max_pool2d, stride 0", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2, stride=0),
-     ValueError, r"max_pool2d: stride and dilation must be >= 1.*stride \(0, 0\)"),
+     ValueError, r"stride should not be zero"),
     ("max_pool2d, kernel 0", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 0),
-     ValueError, r"max_pool2d: .*kernel >= 1; got kernel \(0, 0\)"),
+     ValueError, r"stride should not be zero"),      # (torch's: the stride is the kernel)
     ("max_pool2d, float kernel", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 2.0),
      TypeError, r"argument 'kernel_size' .*must be tuple of ints"),
     # ---------------------------------------------------------------- losses

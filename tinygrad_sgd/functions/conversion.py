@@ -147,7 +147,11 @@ def to(self, *args, **kwargs):
     if (self.requires_grad or forward_ad.dual(self)) and dtype.kind == "f":
         from ..ops import Cast
         return Cast.apply(self, dtype)
-    return Tensor._of(cast(self.array, dtype))      # (NaN or out of range: quietly, as torch)
+    out = cast(self.array, dtype)                   # (NaN or out of range: quietly, as torch)
+    if not out.size:        # (torch's is empty_like(self): its strides, as Cast keeps them)
+        from ..ops.strided import element_strides, with_empty_steps
+        out = with_empty_steps(out, element_strides(self.array))
+    return Tensor._of(out)
 
 
 @tensor_method

@@ -64,20 +64,49 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     """A tensor of ``size`` with ``stride`` (zeros here: torch leaves the values unset), over
-    memory of the size those strides need."""
+    memory of the size those strides need. A negative stride is refused as torch's storage
+    size sum refuses it (:func:`_storage_overflows`), unless its dim has one element or the
+    tensor none; then, as torch's ``set_sizes_and_strides``, it is taken to mean the
+    contiguous stride (1 for the last dim, else the next dim's size × stride)."""
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality "
                            f"of strides ({len(stride)})")
-    if any(s < 0 for s in stride):
-        raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
-                           f"strides: {list(stride)}")
+    for n in size:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
+                               f"{list(size)}")
     out = creation.empty(size, dtype=dtype, device=device)
+    if _storage_overflows(size, stride, out.array.itemsize):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    if any(s < 0 for s in stride):
+        stride = list(stride)
+        for d in reversed(range(len(size))):
+            if stride[d] < 0:
+                stride[d] = 1 if d == len(size) - 1 else max(size[d + 1], 1) * stride[d + 1]
     need = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
     memory = np.full(need, memory_fill(out.array.dtype), out.array.dtype)
     item = memory.itemsize
     out = Tensor._of(as_strided(memory, size, tuple(s * item for s in stride)))
     return out.requires_grad_() if requires_grad else out
+
+
+def _storage_overflows(size, stride, itemsize):
+    """torch's ``computeStorageNbytes`` check: the bytes a (size, stride) tensor spans,
+    1 + Σ (nₖ − 1)·strideₖ elements, summed in unsigned 64-bit arithmetic (a negative stride
+    wraps around to a huge one) and overflowing it or the largest storage (2⁶³ − 1 bytes).
+    A dim of size 0 ends the sum with no overflow: the tensor needs no memory."""
+    wrap, total, over = 1 << 64, 1, False
+    for n, s in zip(size, stride):
+        if n == 0:
+            return False
+        step = (s % wrap) * (n - 1)
+        total += step % wrap
+        over |= step >= wrap or total >= wrap
+        total %= wrap
+    total *= itemsize
+    return over or total >= wrap or total > (1 << 63) - 1
 
 
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,

@@ -94,7 +94,11 @@ def clone(input, *, memory_format=preserve_format):
     memory_format = check_format(memory_format, "clone") or preserve_format
     memory_format.check_rank(input.ndim)
     out = Clone.apply(input, memory_format.order)
-    if memory_format is preserve_format and out.ndim > 1 and \
+    if not out.array.size:          # NumPy's copy has 0 strides: torch's, for that format
+        from ..creation import like_strides
+        from ..ops.strided import with_empty_steps
+        out.array = with_empty_steps(out.array, like_strides(input, memory_format))
+    elif memory_format is preserve_format and out.ndim > 1 and \
             (not input.array.flags.c_contiguous or 1 in input.shape):
         # torch's preserve_format: the input's strides when dense (a size-1 dim's too),
         # else dense strides in the input's dim order (an expand's 0 strides and size-1 dims

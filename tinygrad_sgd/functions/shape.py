@@ -249,8 +249,12 @@ def squeeze(input, dim=None):
         for d in dims:
             if dims.count(d) > 1:
                 raise ShapeError(f"squeeze: dim {d} appears multiple times in the list of dims")
-    out = input.reshape(tuple(s for i, s in enumerate(input.shape)
-                              if not (i in dims and s == 1)))
+    kept = [i for i, s in enumerate(input.shape) if not (i in dims and s == 1)]
+    out = input.reshape(tuple(input.shape[i] for i in kept))
+    if not out.array.size:      # (NumPy's reshape chose contiguous strides; torch's keeps)
+        from ..ops.strided import element_strides, with_empty_steps
+        steps = element_strides(input.array)
+        out.array = with_empty_steps(out.array, [steps[i] for i in kept])
     overload = 0 if dim is None else 1 if isinstance(dim, (int, np.integer)) else 2
     return named(out, f"SqueezeBackward{overload}", input)
 

@@ -644,7 +644,11 @@ class Cast(Elementwise):
 
     def forward(self, x, dtype):
         self.in_dtype = x.dtype
-        return cast(x.array, dtype)
+        out = cast(x.array, dtype)
+        if not out.size:      # torch's is empty_like(x): x's strides, NumPy's 0s are not
+            from .strided import element_strides, with_empty_steps
+            out = with_empty_steps(out, element_strides(x.array))
+        return out
 
     def backward(self, g):
         return g.to(self.in_dtype)

@@ -46,9 +46,16 @@ class Reshape(Function):
 def with_torch_new_dim_stride(out, x, dim):
     """``out`` (a view of ``x`` with a size-1 dim put in at ``dim``) given torch's stride on
     that dim — 1 as the last dim, else the size × stride of the dim it goes before — where
-    NumPy's reshape chose another (a non-contiguous ``x``). Free for a contiguous ``x``."""
+    NumPy's reshape chose another (a non-contiguous ``x``, or an empty one: all its strides
+    are set then). Free for a contiguous ``x`` with elements."""
     a, xa = out.array, x.array
-    if xa.flags.c_contiguous or not a.size:
+    if not a.size:                  # (NumPy's reshape chose contiguous ones, or 0s)
+        from .strided import element_strides, with_empty_steps
+        steps = list(element_strides(xa))
+        steps.insert(dim, 1 if dim == xa.ndim else xa.shape[dim] * steps[dim])
+        out.array = with_empty_steps(a, steps)
+        return out
+    if xa.flags.c_contiguous:
         return out
     want = a.itemsize if dim == xa.ndim else xa.shape[dim] * xa.strides[dim]
     if a.strides[dim] != want and np.may_share_memory(a, xa):
@@ -63,7 +70,12 @@ class Permute(Function):
 
     def forward(self, x, dims):
         self.dims = dims
-        return x.array.transpose(dims)
+        out = x.array.transpose(dims)
+        if not out.size:            # NumPy's 0 strides: torch's, permuted
+            from .strided import element_strides, with_empty_steps
+            steps = element_strides(x.array)
+            out = with_empty_steps(out, [steps[d] for d in dims])
+        return out
 
     def backward(self, g):
         return Permute.apply(g, inverse_order(tuple(self.dims)))
@@ -83,10 +95,29 @@ class Expand(Function):
             # no element repeated (only size-1 dims added or kept): a writable view, as
             # torch's (x.expand(x.shape).add_(1) writes into x)
             out = np.lib.stride_tricks.as_strided(x.array, out.shape, out.strides)
+        if not out.size:
+            out = _empty_expand(out, x.array, shape)
         return out
 
     def backward(self, g):
         return g
+
+
+def _empty_expand(out, xa, shape):
+    """``out`` (the empty ``xa`` broadcast to ``shape``) with torch's strides
+    (``inferExpandGeometry``): a kept dim keeps its stride, one that grows gets 0, and a new
+    leading dim of size 1 steps over the dim after it (its size × stride)."""
+    from .strided import element_strides, with_empty_steps
+    steps, lead = element_strides(xa), len(shape) - xa.ndim
+    new = [0] * len(shape)
+    for i in reversed(range(len(shape))):
+        d = i - lead
+        if d >= 0:
+            size, step = xa.shape[d], steps[d]
+        else:
+            size, step = 1, shape[i + 1] * new[i + 1] if i + 1 < len(shape) else 1
+        new[i] = step if size == shape[i] else 0
+    return with_empty_steps(out, new)
 
 
 class Flip(Function):

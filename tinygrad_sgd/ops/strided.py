@@ -61,6 +61,19 @@ def element_strides(array):
     return tuple(b // array.itemsize for b in array.strides)
 
 
+def with_empty_steps(array, steps):
+    """The empty ``array`` (a view, or a copy) given the element strides ``steps`` that torch's
+    empty tensor has: NumPy gives every new empty array, and each permute, broadcast or copy
+    of one, strides of 0, which :func:`element_strides` can only read as row-major, while
+    torch's strides follow the op (``empty(3, 0).t()``: (1, 1), permuted; ``clone`` keeps
+    them, an empty tensor being contiguous). No element is ever read through them."""
+    strides = tuple(s * array.itemsize for s in steps)
+    if array.strides == strides:
+        return array
+    return np.lib.stride_tricks.as_strided(array, strides=strides,
+                                           writeable=array.flags.writeable)
+
+
 def element_geometry(array):
     """``(strides, storage_offset)`` of an array in elements of its own dtype."""
     _, start = storage_of(array)

@@ -16,12 +16,15 @@ def unserializable_hook(f):
 
 def _tensor_hooks(tensor):
     """The hooks ``tensor.register_hook`` put on ``tensor`` (kept on the tensor for a leaf,
-    on its grad_fn otherwise)."""
+    on its grad_fn otherwise, where retain_grad's hook and the node's own pre-hooks, which
+    torch does not warn about, sit beside them: :func:`..autograd.nodes.hook_order` 0)."""
+    from ..autograd.nodes import hook_order
     hooks = list(getattr(tensor, "_hooks", None) or [])
     grad_fn = getattr(tensor, "grad_fn", None)
     pre = getattr(grad_fn, "_pre_hooks", None) if grad_fn is not None else None
     if pre:
-        hooks += list(pre.values()) if isinstance(pre, dict) else list(pre)
+        hooks += [h for h in (pre.values() if isinstance(pre, dict) else pre)
+                  if hook_order(h) == 0]
     return hooks
 
 

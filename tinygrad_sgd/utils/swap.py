@@ -8,15 +8,17 @@ class and the ``__dict__`` is the swap; the view bookkeeping (a view remembers i
 base its views) is turned to the objects that now hold each side.
 
 As torch, it refuses a tensor something else holds on to: a weak reference to it, different
-``__slots__``, and views of it (torch's "use count": each view holds its base); and a backward
-through a graph recorded before the swap refuses to give a swapped leaf that required grad its
-gradient (torch's "poisoned" AccumulateGrad). One check of torch's is not made: a tensor saved
-by a graph that has not run backward yet is swapped here, where torch refuses it.
+``__slots__``, and views of it and graphs that saved it (torch's "use count": each view holds
+its base, each saved input its tensor, :func:`_graph_references`); and a backward through a
+graph recorded before the swap refuses to give a swapped leaf that required grad its gradient
+(torch's "poisoned" AccumulateGrad).
 """
 import copyreg
+import gc
 import weakref
 
-from ..autograd.function import _sequence
+from ..autograd.function import Function, _sequence
+from ..tensor import Tensor
 
 __all__ = ["swap_tensors"]
 
@@ -32,13 +34,74 @@ def _weakrefs_of_others(t):
     return [r for r in weakref.getweakrefs(t) if r not in own]
 
 
-def _check_use_count(t, name):
-    use_count = 1 + len(_live_views(t))
+def _graph_references(tensors):
+    """For each tensor, the references torch's graphs would hold to it: (1 for the
+    AccumulateGrad node of a leaf that requires grad and that a live graph leads to, and 1
+    for each input a live node saved it as, where torch's node saves it) — for the gradient
+    of another input it saved (``a * b`` keeps b for a's gradient, and a only if b needs one;
+    a linear layer keeps its weight only if its input needs a gradient), or as the node's
+    only tensor input (``a.sin()``). (torch's rule is per op; this one misses an input
+    whose own gradient reads it beside another's, as the divisor of ``b / a``.) The
+    references are found through gc's referrers (tuples of tensors and nodes: a node's
+    ``_edges`` and ``_saved``; then the nodes holding those), one or two scans of its objects
+    per swap: swap_tensors is rare, and no op pays for it. ``tensors``: a tuple."""
+    holders = [h for h in gc.get_referrers(*tensors) if type(h) is tuple and h is not tensors
+               and all(e is None or isinstance(e, (Tensor, Function)) for e in h)]
+    nodes = [d if type(d) is dict else d.__dict__ for d in
+             (gc.get_referrers(*holders) if holders else ())
+             if type(d) is dict or isinstance(d, Function)]   # (a node, or its __dict__)
+    counts = []
+    for t in tensors:
+        edge, saved = False, 0
+        for d in nodes:
+            edges, held = d.get("_edges"), d.get("_saved")
+            if type(edges) is not tuple:
+                continue
+            if t.__dict__.get("grad_fn") is None and any(e is t for e in edges):
+                edge = True
+            if type(held) is tuple and "_versions" in d and any(s is t for s in held):
+                saved += _saved_slots(t, d, edges, held)
+        counts.append((edge, saved))
+    return counts
+
+
+def _saved_slots(t, node, edges, held):
+    """How many of the node's inputs that are ``t`` torch's node would have saved (see
+    :func:`_graph_references`)."""
+    kept = {i: k() if isinstance(k, weakref.ref) else k
+            for i, k in node.get("_kept_inputs", {}).items()}
+    mine = _places(t, edges, kept)
+    saved = {j for x in held if x is not None for j in _places(x, edges, kept)} | set(mine)
+    alone = len(mine) == len(kept) + sum(e is not None for e in edges)   # its only tensor
+    count = sum(1 for i in mine
+                if any(edges[j] is not None for j in saved if j != i)
+                or alone and edges[i] is not None)
+    return min(count, sum(s is t for s in held))
+
+
+def _places(x, edges, kept):
+    """The argument positions of the tensor ``x`` in a node: by its edge (x, a leaf, or its
+    grad_fn) where it needs a gradient, else among the inputs the node keeps."""
+    fn = x.__dict__.get("grad_fn")
+    return [i for i, e in enumerate(edges) if e is not None and (e is x or fn is not None
+                                                                 and e is fn)] + \
+        [i for i, k in kept.items() if k is x]
+
+
+def _check_use_count(t, name, held):
+    """torch's check: one reference (the Python object's), or two for a leaf whose second is
+    its AccumulateGrad node (``held``: (whether a graph leads to it, how many saved inputs
+    hold it), from :func:`_graph_references`)."""
+    edge, saved = held
+    use_count = 1 + len(_live_views(t)) + int(edge) + saved
     if use_count == 1:
         return
-    if use_count == 2 and t.is_leaf and not t.requires_grad:
-        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
-                           "not require gradients")
+    if use_count == 2 and t.is_leaf:
+        if not t.requires_grad:
+            raise RuntimeError("It is not possible to get the gradient edge for a Tensor that "
+                               "does not require gradients")
+        if edge:
+            return
     raise RuntimeError(f"Expected use_count of {name} to be 1 or 2 with an AccumulateGrad node "
                        f"but got {use_count} make sure you are not holding references to the "
                        f"tensor in other places.")
@@ -52,10 +115,12 @@ def swap_tensors(t1, t2):
         raise RuntimeError("Cannot swap t2 because it has weakref associated with it")
     if set(copyreg._slotnames(t1.__class__)) != set(copyreg._slotnames(t2.__class__)):
         raise RuntimeError("Cannot swap t1 and t2 if they have different slots")
-    for t, name in ((t1, "t1"), (t2, "t2")):
+    for t in (t1, t2):
         if not hasattr(t, "is_leaf"):
             raise AttributeError(f"'{type(t).__name__}' object has no attribute '_use_count'")
-        _check_use_count(t, name)
+    pair = (t1, t2)
+    for t, name, held in zip(pair, ("t1", "t2"), _graph_references(pair)):
+        _check_use_count(t, name, held)
     if t1 is t2:
         return
     t1.__class__, t2.__class__ = t2.__class__, t1.__class__

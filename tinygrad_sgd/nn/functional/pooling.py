@@ -25,7 +25,8 @@ from ...ops.pad import ConstantPadNd
 from ...ops.shape import IndexAdd
 from ...tensor import Tensor
 from .conv import check_input, ntuple
-from .pool_checks import check_avg_pool2d_rank, check_rank, refuse_empty
+from .pool_checks import check_avg_pool2d_rank, check_rank, check_window_3d, refuse_empty, \
+    refuse_window, window_argument
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
@@ -45,12 +46,18 @@ def _as_2d(op, dims, input, *args, kernel=None, allowed="f", return_indices=Fals
     if input.array.size == 0:
         refuse_empty(op, dims, input, unbatched, return_indices)
     x = input.unsqueeze(0) if unbatched else input
-    if dims == 1:
-        x = x.unsqueeze(2)
-        args = [(lead,) + ntuple(v, 1, name, op) for lead, (v, name) in zip((1, 1, 0, 1), args)]
-    else:
-        args = [ntuple(v, 2, name, op, single=True) for v, name in args]
-    return x, unbatched, args
+    try:
+        if dims == 1:
+            x = x.unsqueeze(2)
+            parsed = [(lead,) + ntuple(v, 1, name, op)
+                      for lead, (v, name) in zip((1, 1, 0, 1), args)]
+        else:
+            parsed = [ntuple(v, 2, name, op, single=True) for v, name in args]
+    except ShapeError:                  # a wrong length: torch's words for it
+        for v, name in args:
+            window_argument(v, dims, name, op, return_indices)
+        raise
+    return x, unbatched, parsed
 
 
 def _back(out, dims, unbatched):
@@ -69,13 +76,17 @@ def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
                                         kernel="max_pool1d_impl" if only_float else "max_pool2d",
                                         allowed="f" if only_float else "fiu",
                                         return_indices=return_indices)
-    if x.dtype.kind != "f":                   # no gradient: arrays, no graph
-        y, idx = integer_max_pool2d(x.array, k, s, p, d, bool(ceil_mode))
-        out = _back(Tensor._of(y), dims, unbatched)
-        return (out, _back(Tensor._of(idx), dims, unbatched)) if return_indices else out
-    indices = [] if return_indices else None
-    out = _back(ops.MaxPool2dOp.apply(x, k, s, p, d, bool(ceil_mode), indices=indices), dims,
-                unbatched)
+    try:
+        if x.dtype.kind != "f":                   # no gradient: arrays, no graph
+            y, idx = integer_max_pool2d(x.array, k, s, p, d, bool(ceil_mode))
+            out = _back(Tensor._of(y), dims, unbatched)
+            return (out, _back(Tensor._of(idx), dims, unbatched)) if return_indices else out
+        indices = [] if return_indices else None
+        out = ops.MaxPool2dOp.apply(x, k, s, p, d, bool(ceil_mode), indices=indices)
+    except ShapeError:                  # a wrong window: torch's words for it
+        refuse_window(op, x.shape, k, s, p, d, bool(ceil_mode), return_indices)
+        raise
+    out = _back(out, dims, unbatched)
     return (out, _back(Tensor._of(indices[0]), dims, unbatched)) if return_indices else out
 
 
@@ -109,12 +120,16 @@ def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode, count_in
         raise TypeError(f"{op}: divisor_override must be an int, got {divisor_override!r}")
     if divisor_override == 0:
         raise ShapeError(f"{op}: divisor must be not zero")
-    if x.dtype.kind != "f":                   # int64: no gradient, arrays, no graph
-        return _back(Tensor._of(integer_avg_pool2d(x.array, k, s, p, bool(ceil_mode),
-                                                   bool(count_include_pad), divisor_override)),
-                     dims, unbatched)
-    out = ops.AvgPool2dOp.apply(x, k, s, p, bool(ceil_mode), bool(count_include_pad),
-                                divisor_override)
+    try:
+        if x.dtype.kind != "f":                   # int64: no gradient, arrays, no graph
+            out = Tensor._of(integer_avg_pool2d(x.array, k, s, p, bool(ceil_mode),
+                                                bool(count_include_pad), divisor_override))
+        else:
+            out = ops.AvgPool2dOp.apply(x, k, s, p, bool(ceil_mode), bool(count_include_pad),
+                                        divisor_override)
+    except ShapeError:                  # a wrong window: torch's words for it
+        refuse_window(op, x.shape, k, s, p, (1, 1), bool(ceil_mode))
+        raise
     return _back(out, dims, unbatched)
 
 
@@ -334,24 +349,15 @@ def _flat(positions, H, W):
 def _pool3d_args(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     """The 3-D window's (k, s, p, d) triples and output size, checked as torch checks them."""
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
-    k, s, p, d = (ntuple(v, 3, name, op, single=True) for v, name in
+    k, s, p, d = (window_argument(v, 3, name, op) for v, name in
                   ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding"),
                    (dilation, "dilation")))
-    if min(k) < 1 or min(s) < 1 or min(d) < 1 or min(p) < 0:
-        raise ShapeError(f"{op}: kernel_size, stride and dilation must be greater than zero "
-                         f"and padding non-negative, got kernel_size={k}, stride={s}, "
-                         f"padding={p}, dilation={d}")
-    if 0 in x.shape[1:]:
+    if min(s) != 0 and min(k) > 0 and min(s) > 0 and min(d) > 0 and 0 in x.shape[1:]:
         raise ShapeError(f"{op}: Expected input's non-batch dimensions to have positive "
                          f"length, but input has a shape of {tuple(x.shape)}")
-    if any(pp > kk // 2 for pp, kk in zip(p, k)):
-        raise ShapeError(f"{op}: pad should be at most half of effective kernel size, but got "
-                         f"pad={p}, kernel_size={k} and dilation={d}")
+    check_window_3d(op, x.shape, k, s, p, d, bool(ceil_mode))
     size = tuple(pooled_size(n, kk, ss, pp, dd, bool(ceil_mode)) for n, kk, ss, pp, dd in
                  zip(x.shape[2:], k, s, p, d))
-    if min(size) < 1:
-        raise ShapeError(f"{op}: Given input size: {tuple(x.shape[1:])}. Calculated output "
-                         f"size: {(x.shape[1],) + size}. Output size is too small")
     return k, s, p, d, size
 
 
