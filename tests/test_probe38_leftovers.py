@@ -29,39 +29,14 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
+from torch_compare import same_as_torch
 
-LIBS = {"torch": torch, "ours": tg}
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.wait` is deprecated")
 
 
-def outcome(fn, lib):
-    """fn(lib) as ("value", its value) or ("raises", class, message)."""
-    try:
-        return "value", fn(LIBS[lib])
-    except Exception as e:          # noqa: BLE001  (the exception is what is compared)
-        return "raises", type(e), str(e)
-
-
 def same(fn, message="equal"):
-    """torch's outcome and ours: equal values, or the same error (``message``: "equal",
-    "suffix" — ours names the op before torch's words —, a prefix length to compare, or
-    None: the class only)."""
-    expected, got = outcome(fn, "torch"), outcome(fn, "ours")
-    if expected[0] == "raises":
-        assert got[0] == "raises", f"torch raises {expected[1].__name__}: {expected[2]}; " \
-                                   f"ours gives {got[1]}"
-        assert issubclass(got[1], expected[1]), (got[1], expected[1], got[2])
-        if message == "equal":
-            assert got[2] == expected[2]
-        elif message is None:
-            pass
-        elif message == "suffix":
-            assert got[2].endswith(expected[2]), (got[2], expected[2])
-        else:
-            assert got[2][:message] == expected[2][:message], (got[2], expected[2])
-        return
-    assert got[0] == "value", f"torch gives {expected[1]}; ours raises {got[1].__name__}: {got[2]}"
-    assert got[1] == expected[1]
+    """torch's outcome and ours alike (:func:`torch_compare.same_as_torch`)."""
+    same_as_torch(fn, tg, message)
 
 
 def geometry(t):

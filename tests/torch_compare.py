@@ -70,3 +70,32 @@ def assert_values(ours, theirs, rtol, atol, signed_zeros=False, what="value"):
         zero = b == 0
         np.testing.assert_array_equal(np.signbit(a[zero]), np.signbit(b[zero]),
                                       err_msg=f"{what}: signs of zeros")
+
+
+def same_as_torch(fn, ours, message="equal"):
+    """``fn(torch)`` and ``fn(ours)`` end alike: equal values, or errors of one class (ours
+    may be a subclass, as ShapeError of RuntimeError) whose messages compare as ``message``
+    says — "equal"; "prefix" (ours may explain more after torch's words); "suffix" (ours names
+    the op before them); a number n (the first n characters); None (the class only)."""
+    def run(L):
+        try:
+            return "value", fn(L)
+        except Exception as e:          # noqa: BLE001  (the exception is what is compared)
+            return "raises", type(e), str(e)
+    expected, got = run(torch), run(ours)
+    if expected[0] == "raises":
+        assert got[0] == "raises", f"torch raises {expected[1].__name__}: {expected[2]}; " \
+                                   f"ours gives {got[1]}"
+        assert issubclass(got[1], expected[1]), (got[1], expected[1], got[2])
+        theirs, mine = expected[2], got[2]
+        if message == "equal":
+            assert mine == theirs
+        elif message == "prefix":
+            assert mine.startswith(theirs), (mine, theirs)
+        elif message == "suffix":
+            assert mine.endswith(theirs), (mine, theirs)
+        elif message is not None:
+            assert mine[:message] == theirs[:message], (mine, theirs)
+        return
+    assert got[0] == "value", f"torch gives {expected[1]}; ours raises {got[1].__name__}: {got[2]}"
+    assert got[1] == expected[1]
