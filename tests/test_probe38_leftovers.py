@@ -373,6 +373,44 @@ def test_module_conversion_with_swapping_after_a_forward(double_after):
     same(run)
 
 
+
+def test_module_conversion_refuses_a_weight_a_live_graph_saved():
+    """An input that needs a gradient makes the linear layer save its weight: torch's
+    use count 3, refused as "_apply(): Couldn't swap Linear.weight"."""
+    def run(L):
+        L.__future__.set_swap_module_params_on_conversion(True)
+        try:
+            m = L.nn.Linear(2, 2)
+            y = m(L.ones(1, 2, requires_grad=True))       # noqa: F841  (the graph lives)
+            m.double()
+        finally:
+            L.__future__.set_swap_module_params_on_conversion(False)
+    same(run)
+
+
+def test_module_conversion_scans_the_objects_once(monkeypatch):
+    """Module.to with swapping looks for graph references with one scan of gc's objects for
+    all its parameters and gradients (a scan reads every object of the program), not one a
+    swap."""
+    import gc as gc_module
+    from tinygrad_sgd.utils import swap as swap_module
+    scans = []
+    real = gc_module.get_referrers
+
+    def counting(*objects):
+        scans.append(len(objects))
+        return real(*objects)
+    monkeypatch.setattr(swap_module.gc, "get_referrers", counting)
+    m = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Linear(3, 1))
+    m(tg.ones(1, 2)).sum().backward()                # (grads to swap too)
+    tg.__future__.set_swap_module_params_on_conversion(True)
+    try:
+        m.double()
+    finally:
+        tg.__future__.set_swap_module_params_on_conversion(False)
+    assert m[0].weight.dtype == tg.float64 and m[0].weight.grad.dtype == tg.float64
+    assert len(scans) <= 2 and scans[0] == 8          # 4 parameters and their 4 gradients
+
 def test_a_swapped_leaf_refuses_backward_through_the_old_graph():
     def run(L):
         a, b = _ab(L, False)

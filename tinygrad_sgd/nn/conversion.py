@@ -15,7 +15,7 @@ torch's.
 """
 from .. import __future__ as future
 from ..autograd import no_grad
-from ..utils.swap import swap_tensors
+from ..utils.swap import references_found, swap_tensors
 
 __all__ = ["apply_conversion"]
 
@@ -23,9 +23,17 @@ __all__ = ["apply_conversion"]
 def apply_conversion(module, convert):
     """Convert every parameter, gradient and buffer of ``module`` and its descendants with
     ``convert(tensor)`` (which gives a Tensor, ``tensor`` itself when nothing changes)."""
-    from .module import Parameter
     swap = future.get_swap_module_params_on_conversion()
     overwrite = future.get_overwrite_module_params_on_conversion()
+    if swap:      # (each swap checks that no graph holds the tensor: one scan for them all)
+        with references_found(t for m in module.modules() for p in m._parameters.values()
+                              if p is not None for t in (p, p.grad) if t is not None):
+            return _convert(module, convert, swap, overwrite)
+    return _convert(module, convert, swap, overwrite)
+
+
+def _convert(module, convert, swap, overwrite):
+    from .module import Parameter
     for m in module.modules():
         for key, param in m._parameters.items():
             if param is None:
