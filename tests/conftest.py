@@ -123,43 +123,16 @@ def _no_dispatch_leak():
 
 
 def _undo_dispatch(tf, Tensor, tensor_vars, quiet, takes_part):
-    """Undo ``torch_function.install``: Tensor's methods and properties as they were, every
-    module's names and every function's defaults naming a wrapper back to what it wraps."""
-    import sys
-    import types
+    """Undo ``torch_function.install`` (``torch_function.uninstall``: Tensor's methods and
+    properties, every module's names and every function's defaults as they were, the meta
+    device's part off), and forget what this module's subclasses taught the dispatch (its
+    caches of types, the wrappers' code), so that the next module starts as a fresh process."""
     from tinygrad_sgd import errors
-    wrappers = {id(w): w for space in tf.WRAPPED.values() for w in space.values()
-                if type(w) is types.FunctionType}
-
-    def unwrap(value):
-        found = wrappers.get(id(value))
-        return value.__wrapped__ if found is not None and found is value else value
-
-    def fix_defaults(fn):
-        if fn.__defaults__:
-            fn.__defaults__ = tuple(unwrap(v) for v in fn.__defaults__)
-        if fn.__kwdefaults__:
-            fn.__kwdefaults__ = {k: unwrap(v) for k, v in fn.__kwdefaults__.items()}
-    for name in [*tf.WRAPPED.get("Tensor", {}), "__iter__"]:
-        setattr(Tensor, name, tensor_vars[name])
-    for name, module in list(sys.modules.items()):
-        space = getattr(module, "__dict__", None)
-        if not isinstance(space, dict):
-            continue
-        for key, value in list(space.items()):
-            if type(value) is types.FunctionType:
-                if unwrap(value) is not value:
-                    space[key] = unwrap(value)
-                fix_defaults(value)
-            elif name.startswith("tinygrad_sgd") and isinstance(value, type) and \
-                    vars(value).get("__module__") == name:     # (the library's own classes)
-                for member in list(vars(value).values()):
-                    if type(member) is types.FunctionType:
-                        fix_defaults(member)
-    tf.WRAPPED.clear()
+    tf.uninstall()
+    changed = [n for n, v in tensor_vars.items() if vars(Tensor).get(n) is not v]
+    assert not changed, f"uninstall left Tensor.{changed[:5]} changed"
     tf._QUIET.clear()
     tf._QUIET.update(quiet)
     tf._TAKES_PART.clear()
     tf._TAKES_PART.update(takes_part)
     errors.WRAPPER_CODES.clear()
-    tf._installed = False

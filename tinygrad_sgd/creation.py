@@ -12,6 +12,8 @@ multiply-add; ``arange`` fills whole SIMD registers from their first value,
 :func:`_range_values` replays it for up to 32768 elements, where torch fills the range in one
 piece; ``linspace`` counts its second half back from ``end``).
 """
+# house: long file — torch's factory functions, each with its meta-device branch (meta.py),
+# and the stride rules of the *_like ones, read together as one namespace.
 import numbers
 import warnings
 
@@ -19,7 +21,8 @@ import numpy as np
 
 from .arguments import listed
 from .determinism import memory_fill
-from .device import check_device
+from .device import META, check_device
+from .meta import MetaArray
 from .dtypes import (as_array, cast, check_range_ends, checked_scalar, default_float, number_dtype,
                      refuse_byte_order)
 from .errors import ShapeError, warn_level
@@ -38,7 +41,18 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     """Like ``torch.tensor``: always copies the data (a Tensor's values too, detached). Python
     floats become the default float dtype (float32), ints int64; NumPy arrays and NumPy
     numbers keep their dtype."""
-    check_device(device)
+    meta = check_device(device, meta=True) is META
+    if isinstance(data, Tensor) and type(data.array) is MetaArray:    # (a meta tensor's
+        if device is not None and not meta:                            # values: none)
+            from .meta import NO_DATA
+            raise NotImplementedError(NO_DATA)
+        meta = True
+    if meta:                                  # (made on the CPU, then only its shape and
+        from .meta import to_meta             # dtype kept, as torch's)
+        made = data if isinstance(data, Tensor) and type(data.array) is MetaArray else \
+            tensor(data, dtype=dtype, device="cpu", requires_grad=False)
+        return to_meta(made, dtype=None if dtype is None else np.dtype(dtype),
+                       requires_grad=requires_grad)
     if isinstance(data, Tensor):
         data = data.array
     elif isinstance(data, np.generic) and dtype is None:
@@ -49,7 +63,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor``, but shares memory where it can: a Tensor of the right dtype comes back
     as it is, a NumPy array of the right dtype is used without a copy."""
-    check_device(device)
+    if check_device(device, meta=True) is META:
+        if isinstance(data, Tensor) and type(data.array) is MetaArray:
+            return data if dtype is None else data.to(dtype)
+        return tensor(data, dtype=dtype, device="meta")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
@@ -79,8 +96,11 @@ def _sizes(op, size, keywords):
 
 
 def _filled(op, fill, size, dtype, device, requires_grad, keywords=None):
-    check_device(device)           # (fill None: uninitialized memory, see .determinism)
+    meta = check_device(device, meta=True) is META  # (fill None: uninitialized memory, see
     shape, dtype = _sizes(op, size, keywords), default_float() if dtype is None else dtype
+    if meta:                                        # .determinism; meta: no memory at all)
+        from .meta import make
+        return make(shape, dtype, requires_grad)
     return Tensor._of(np.full(shape, memory_fill(dtype, fill), dtype), requires_grad=requires_grad)
 
 
@@ -122,12 +142,17 @@ def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_gra
         dtype = number_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if check_device(device, meta=True) is META:
+        return _filled("full", None, (size,), dtype, device, requires_grad)
     return _filled("full", checked_scalar(fill_value, dtype), (size,), dtype, device,
                    requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
-    check_device(device)
+    if check_device(device, meta=True) is META:     # (made here, then only its shape kept)
+        from .meta import to_meta
+        return to_meta(eye(n, m, dtype=dtype, layout=layout),
+                       requires_grad=requires_grad)
     check_layout(layout, "eye")
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
@@ -145,7 +170,10 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad=False):
     """``[start, start + step, ...)`` up to ``end`` (excluded): ``ceil((end − start) / step)``
     elements; int64 when start, end and step are integers, else the default float dtype."""
-    check_device(device)
+    if check_device(device, meta=True) is META:     # (made here, then only its shape kept)
+        from .meta import to_meta
+        return to_meta(arange(start, end, step, dtype=dtype, layout=layout),
+                       requires_grad=requires_grad)
     check_layout(layout, "arange")
     start, end, step = (_number(v) for v in (start, end, step))
     if end is None:
@@ -180,7 +208,10 @@ def linspace(start, end, steps, *, dtype=None, layout=None, device=None, require
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included); the default
     float dtype (float32) unless ``dtype`` says otherwise. As torch: ``start + i·step`` up to
     the middle, then ``end − (steps−1−i)·step``, each rounded once (a fused multiply-add)."""
-    check_device(device)
+    if check_device(device, meta=True) is META:     # (made here, then only its shape kept)
+        from .meta import to_meta
+        return to_meta(linspace(start, end, steps, dtype=dtype, layout=layout),
+                       requires_grad=requires_grad)
     check_layout(layout, "linspace")
     dtype = np.dtype(default_float() if dtype is None else dtype)
     start, end = _number(start), _number(end)
@@ -209,7 +240,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=No
              requires_grad=False):
     """``base ** linspace(start, end, steps)``, as torch computes it: the ends in the dtype,
     the exponents in float64, the second half counted back from ``end``."""
-    check_device(device)
+    if check_device(device, meta=True) is META:     # (made here, then only its shape kept)
+        from .meta import to_meta
+        return to_meta(logspace(start, end, steps, base, dtype=dtype, layout=layout),
+                       requires_grad=requires_grad)
     check_layout(layout, "logspace")
     dtype = np.dtype(default_float() if dtype is None else dtype)
     if steps < 0:
@@ -398,9 +432,14 @@ def made_like(values, strides, requires_grad=False) -> Tensor:
 def _like(fn, fill):
     def like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
              memory_format=None):
-        check_device(device)
+        meta = check_device(device, meta=True) is META or (
+            device is None and type(input.array) is MetaArray)    # (input's device)
         check_layout(layout, like.__name__)
         dtype = np.dtype(input.dtype if dtype is None else dtype)
+        if meta:
+            from .meta import make, like_strides as meta_strides
+            return make(input.shape, dtype, requires_grad, meta_strides(input, memory_format,
+                                                                         like.__name__))
         values = np.full(input.shape, memory_fill(dtype, fill), dtype)
         return made_like(values, like_strides(input, memory_format, like.__name__),
                          requires_grad)
@@ -418,6 +457,10 @@ def full_like(input, fill_value, dtype=None, *, layout=None, device=None, requir
     """``full`` with the shape (and, unless given, dtype) of ``input``, laid out in memory as
     it."""
     check_layout(layout, "full_like")
+    if check_device(device, meta=True) is META or (device is None and
+                                                    type(input.array) is MetaArray):
+        return zeros_like(input, dtype=dtype or input.dtype, device="meta",
+                          requires_grad=requires_grad, memory_format=memory_format)
     made = full(input.shape, fill_value, dtype=dtype or input.dtype, device=device,
                 requires_grad=False)
     return made_like(made.array, like_strides(input, memory_format, "full_like"), requires_grad)
@@ -427,6 +470,8 @@ def _new(fill, name):
     def new(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
             **size_keyword):
         check_layout(layout, name)
+        if device is None and type(self.array) is MetaArray:     # (this tensor's device)
+            device = META
         return _filled(name, fill, size, dtype or self.dtype, device, requires_grad,
                        size_keyword)
     new.__name__, new.__doc__ = name, f"``{name[4:]}`` of the given size, with this tensor's dtype."
@@ -440,6 +485,8 @@ new_zeros, new_ones, new_empty = (_new(0, "new_zeros"), _new(1, "new_ones"),
 @tensor_method
 def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
              requires_grad=False):
+    if device is None and type(self.array) is MetaArray:         # (this tensor's device)
+        device = META
     return full(size, fill_value, dtype=dtype or self.dtype, layout=layout, device=device,
                 requires_grad=requires_grad)
 
@@ -447,4 +494,6 @@ def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
 @tensor_method
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     """``tensor(data)`` with this tensor's dtype unless ``dtype`` says otherwise."""
+    if device is None and type(self.array) is MetaArray:         # (this tensor's device)
+        device = META
     return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)

@@ -2,13 +2,16 @@
 one device, ``cuda.is_available()`` is False, and asking for another device is a clear error
 (a torch program that checks ``cuda.is_available()`` runs unchanged).
 
-The default device (:func:`set_default_device`, ``with device("cpu"):``) can only be the CPU;
-as torch, :func:`get_default_device` reports the one set or entered last (``cpu:0`` if it was
-named with an index, else ``cpu``), per thread, and a ``with`` block puts back the one before.
+The meta device (``device("meta")``: shapes and dtypes without values, see
+:mod:`tinygrad_sgd.meta`) is the one other device: factories take ``device='meta'`` and it
+can be the default device. The default device (:func:`set_default_device`,
+``with device("cpu"):``) is otherwise the CPU; as torch, :func:`get_default_device` reports
+the one set or entered last (``cpu:0`` if it was named with an index, else ``cpu``, or
+``meta``), per thread, and a ``with`` block puts back the one before.
 """
 import threading
 
-__all__ = ["device", "CPU", "check_device", "not_compiled_with_cuda", "CudaNotCompiled",
+__all__ = ["device", "CPU", "META", "check_device", "not_compiled_with_cuda", "CudaNotCompiled",
            "set_default_device", "get_default_device"]
 
 
@@ -56,18 +59,25 @@ class device:
 
     def __enter__(self):
         """``with device("cpu"):`` — the default device of the factory functions inside (the
-        CPU: the only one here; another device is refused as by set_default_device)."""
-        check_device(self)
+        CPU or meta; another device is refused as by set_default_device)."""
+        global _META_DEFAULTS
+        check_device(self, meta=True)
         _DEFAULTS.entered.append(self)
+        if self.type == "meta":
+            _META_DEFAULTS += 1
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
+        global _META_DEFAULTS
         entered = _DEFAULTS.entered
         if entered:
-            entered.pop()
+            if entered.pop().type == "meta":
+                _META_DEFAULTS -= 1
 
 
 CPU = device("cpu")
+META = device("meta")
+_META_DEFAULTS = 0     # meta default devices set or entered, all threads (a quick test)
 _Device = device          # (the functions below take an argument named ``device``)
 
 
@@ -88,12 +98,18 @@ def not_compiled_with_cuda(d="cuda"):
                           f"only: device '{d}' is not available)")
 
 
-def check_device(value):
+def check_device(value, meta=False):
     """Accept the CPU (``'cpu'``, ``device('cpu')``, None); refuse any other device (CUDA with
-    torch's CPU build's AssertionError, :class:`CudaNotCompiled`)."""
+    torch's CPU build's AssertionError, :class:`CudaNotCompiled`). With ``meta=True`` (a caller
+    that makes meta tensors) the meta device is accepted too and returned as :data:`META`, and
+    None is the default device (META under ``with device('meta')``)."""
     if value is None:
+        if meta and _META_DEFAULTS and get_default_device().type == "meta":
+            return META
         return CPU
     d = value if isinstance(value, device) else device(value)
+    if d.type == "meta" and meta:
+        return META
     if d.type == "cuda":
         not_compiled_with_cuda(d)
     if d.type != "cpu":
@@ -116,15 +132,21 @@ def set_default_device(device):
     default here; an index (an accelerator's number) is refused in torch's words."""
     if isinstance(device, int) and not isinstance(device, bool):
         raise RuntimeError("Cannot access accelerator device when none is available.")
+    global _META_DEFAULTS
     if device is not None:
-        check_device(device)
+        check_device(device, meta=True)
         device = device if isinstance(device, _Device) else _Device(device)
+    old = _DEFAULTS.set
+    _META_DEFAULTS += (device is not None and device.type == "meta") - \
+        (old is not None and old.type == "meta")
     _DEFAULTS.set = device
 
 
 def get_default_device():
     """The device factory functions use by default: the innermost ``with device(...)``
-    block's, else set_default_device's — always the CPU, with its index if it was given."""
+    block's, else set_default_device's — the CPU (with its index if it was given) or meta."""
     state = _DEFAULTS
     chosen = state.entered[-1] if state.entered else state.set
+    if chosen is not None and chosen.type == "meta":
+        return META
     return chosen if chosen is not None and chosen.index is not None else CPU

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dtypes import default_float
+from .meta import MetaArray
 
 __all__ = ["set_printoptions", "tensor_repr", "return_type"]
 
@@ -151,10 +152,14 @@ def tensor_repr(t, prefix=None):
     a = t.array
     indent = len(prefix)
     suffixes = []
-    if (a.size == 0 and a.shape != (0,)) or (a.size and not OPTIONS.edgeitems):
+    meta = type(a) is MetaArray       # (a meta tensor: "...", its device and size, as torch)
+    if meta:
+        suffixes += ["device='meta'", f"size={tuple(a.shape)}"]
+    elif (a.size == 0 and a.shape != (0,)) or (a.size and not OPTIONS.edgeitems):
         suffixes.append(f"size={tuple(a.shape)}")       # (torch's, for edgeitems=0)
     default = default_float()       # torch names every dtype but the default float, int64, bool
-    if a.dtype not in (default, np.int64, np.bool_) or (a.size == 0 and a.dtype != default):
+    if a.dtype not in (default, np.int64, np.bool_) or (a.dtype != default and
+                                                        (a.size == 0 or meta)):
         suffixes.append(f"dtype={OPTIONS.namespace}.{a.dtype}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")
@@ -163,7 +168,7 @@ def tensor_repr(t, prefix=None):
     tangent = t.__dict__.get("_fw_grad")
     if tangent is not None:                  # a dual tensor of forward AD (autograd.forward_ad)
         suffixes.append(f"tangent={tensor_repr(tangent)}")
-    body = values_str(a, indent)
+    body = "..." if meta else values_str(a, indent)
     out = [prefix + body]
     last = len(out[0]) - out[0].rfind("\n") + 1
     for s in suffixes:

@@ -16,6 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .meta import MetaArray
 from .dtypes import DType
 
 __all__ = ["save_torch_checkpoint", "can_save", "archive_name", "ALIGNMENT"]
@@ -122,6 +123,9 @@ class _Writer(pickle._Pickler):
         if isinstance(obj, _Data):
             return self._tensor(obj.array, False)
         array = _array_of(obj)
+        if type(array) is MetaArray:        # (a meta tensor: no values to write)
+            raise NotImplementedError("save: tinygrad_sgd does not write meta tensors (torch "
+                                      "saves their shape and dtype without values)")
         if array is None:
             return NotImplemented
         if isinstance(obj, Parameter) or type(obj).__name__ == "Parameter":   # (or torch's)

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import autograd, versions
 from .device import CPU
+from .meta import MetaArray
 from .size import Size
 from .autograd.torch_names import torch_mode
 from .dtypes import as_array, as_dtype, default_float, legacy_numpy, legacy_sized_array, \
@@ -125,6 +126,9 @@ class Tensor:
     def _fill(self, data, sizes, requires_grad, dtype):
         if type(data) is np.ndarray and dtype is None and data.dtype.kind in "biuf":
             self.array = data
+        elif type(data) is MetaArray:         # (a meta tensor's placeholder: stays meta)
+            from .meta import placeholder
+            self.array = data if dtype is None else placeholder(data.shape, dtype)
         elif isinstance(data, np.generic) and dtype is None and data.dtype.kind in "biuf":
             self.array = np.asarray(data)
         elif sizes or type(data) is int:
@@ -228,7 +232,11 @@ class Tensor:
         return CPU
 
     is_cuda = False
-    is_cpu = True
+
+    @property
+    def is_cpu(self):
+        """True (a meta tensor's is False: see :mod:`tinygrad_sgd.meta`)."""
+        return True
 
     def get_device(self):
         """-1: the CPU (as torch numbers devices)."""

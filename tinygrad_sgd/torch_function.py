@@ -25,7 +25,9 @@ object (``special.psi is digamma``). From then on each call checks its arguments
 library's warnings count the wrapper's frame out (:func:`~tinygrad_sgd.errors.warn_level`),
 so that they still name the user's line. The library's own calls inside a function go to the
 functions directly, as torch's C++ kernels do, so ``__torch_function__`` sees what the user
-called, not how the library computes it.
+called, not how the library computes it. The meta device installs the wrappers for its own
+tensors too, and takes them away (:func:`uninstall`) once none is left, unless a subclass or a
+mode wants them.
 """
 # house: long file — the dispatch rule, the default __torch_function__ and the wrappers that
 # put them at every public entry are one mechanism, read together.
@@ -37,8 +39,10 @@ import warnings
 
 import numpy as np
 
-__all__ = ["install", "installed", "subclass_defined", "default", "convert", "dispatch",
-           "overloaded_args", "state"]
+from .meta import MetaArray as _MetaArray
+
+__all__ = ["install", "uninstall", "installed", "subclass_defined", "default", "convert",
+           "dispatch", "overloaded_args", "state"]
 
 
 class _State(threading.local):
@@ -76,6 +80,11 @@ _PLAIN = {int, float, bool, complex, str, type(None), slice, type(Ellipsis), np.
 # Tensor is added by install(); so is every type found not to take part, Parameter first)
 _QUIET = set(_PLAIN)
 _modes_on = 0          # TorchFunctionModes entered, all threads (state.modes says which)
+_meta_on = False       # whether a meta tensor was made: then overloaded_args looks for them
+_META = object()       # overloaded_args' mark for "a meta tensor is here": meta.handle runs
+_TENSORS = set()       # once a meta tensor exists, the Tensor types that don't take part leave
+                       # _QUIET for here: quiet too, unless their array is a MetaArray (so the
+                       # quick test stays a set lookup, and an attribute test, for them)
 
 
 def installed():
@@ -96,7 +105,7 @@ def takes_part(t):
             known = tf is not None and tf is not disabled_impl
         _TAKES_PART[t] = known
         if not known and t is not list and t is not tuple:
-            _QUIET.add(t)
+            (_TENSORS if _meta_on and issubclass(t, _tensor()) else _QUIET).add(t)
     return known
 
 
@@ -126,6 +135,10 @@ def _add(found, arg):
 def overloaded_args(values):
     """The arguments (and the elements of list or tuple arguments) whose type takes part, in
     torch's order, or None."""
+    if _meta_on:
+        from .meta import any_meta
+        if any_meta(values):
+            return [_META]
     found = None
     Tensor = _tensor()
     for a in values:
@@ -154,7 +167,7 @@ def dispatch(func, overloaded, args, kwargs, where):
     NotImplemented (torch's ``handle_torch_function``). ``where``: (python, name) for the
     error when all decline."""
     overloaded = overloaded or ()
-    kinds = tuple(type(a) for a in overloaded)
+    kinds = tuple(type(a) for a in overloaded if a is not _META)
     if state.modes and state.level < 2:
         stack = state.modes
         mode, state.modes = stack[-1], stack[:-1]          # (a mode's own calls skip it)
@@ -165,6 +178,9 @@ def dispatch(func, overloaded, args, kwargs, where):
         if result is not NotImplemented:
             return result
     for arg in overloaded:
+        if arg is _META:                   # (a meta tensor: the meta device's one gate)
+            from .meta import handle
+            return handle(func, args, kwargs)
         method = arg.__torch_function__
         if getattr(method, "__self__", None) is arg:     # (torch's two wordings)
             warnings.warn(f"Defining your `__torch_function__{'' if where[0] else '`'} as a "
@@ -274,6 +290,7 @@ def subclass_defined(cls):
     cls._tf_dispatch = takes
     _TAKES_PART.pop(cls, None)
     _QUIET.discard(cls)
+    _TENSORS.discard(cls)
     if takes:
         install()
 
@@ -285,7 +302,8 @@ def _function(fn, name, where):
     def public(*args, **kwargs):
         if not _modes_on:                # (the quick test: plain tensors, numbers)
             for a in args:
-                if type(a) not in _QUIET:
+                t = type(a)
+                if t not in _QUIET and (t not in _TENSORS or type(a.array) is _MetaArray):
                     break
             else:
                 if not kwargs:
@@ -338,9 +356,12 @@ def _operator(fn, name, prefix):
     from .tensor import _operand
 
     def public(self, *args, **kwargs):
-        if not _modes_on and type(self) in _QUIET:       # (the quick test)
+        t = type(self)
+        if not _modes_on and (t in _QUIET or t in _TENSORS and      # (the quick test)
+                              type(self.array) is not _MetaArray):
             for a in args:
-                if type(a) not in _QUIET:
+                t = type(a)
+                if t not in _QUIET and (t not in _TENSORS or type(a.array) is _MetaArray):
                     break
             else:
                 if not kwargs:
@@ -371,7 +392,9 @@ def _property(prop, name, prefix):
     where = (False, f"{prefix}.Tensor.{name}.__get__")
 
     def get(self):
-        if not _modes_on and type(self) in _QUIET:       # (the quick test)
+        t = type(self)
+        if not _modes_on and (t in _QUIET or t in _TENSORS and      # (the quick test)
+                              type(getattr(self, "array", None)) is not _MetaArray):
             return fget(self)
         if state.level < 2:
             found = None if state.level else overloaded_args((self,))
@@ -380,7 +403,10 @@ def _property(prop, name, prefix):
         return fget(self)
 
     def set_(self, value):
-        if not _modes_on and type(self) in _QUIET and type(value) in _QUIET:
+        t, v = type(self), type(value)
+        if not _modes_on and (t in _QUIET or t in _TENSORS and type(
+                getattr(self, "array", None)) is not _MetaArray) and (
+                v in _QUIET or v in _TENSORS and type(value.array) is not _MetaArray):
             return fset(self, value)
         if state.level < 2:
             found = None if state.level else overloaded_args((self, value))
@@ -396,7 +422,9 @@ def _iterate(fn):
     """``iter(t)`` of a subclass as torch's ``Tensor.__iter__`` (Python): ``t.dim()`` then
     ``t.unbind(0)``, both handed over (plain tensors iterate as before)."""
     def __iter__(self):
-        if not _modes_on and type(self) in _QUIET:
+        t = type(self)
+        if not _modes_on and (t in _QUIET or t in _TENSORS and
+                              type(self.array) is not _MetaArray):
             return fn(self)
         if self.dim() == 0:
             raise TypeError("iteration over a 0-d tensor")
@@ -446,16 +474,44 @@ def _where(space, name, prefix):
     return False, f"{prefix}.{space}{name}"
 
 
-def install():
-    """Put the dispatching wrappers in place (once; see the module notes)."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
+_lock = threading.RLock()   # install/uninstall, one at a time (RLock: importing a namespace
+                            # may define a subclass, whose install() then returns at once)
+_for_meta_only = False      # installed for the meta device alone (meta.enable), no other reason
+_UNDO = []                  # what install() replaced: (owner, name, original, wrapper)
+_MADE = {}                  # (kind, id(original)[, name]) -> (original, wrapper): one wrapper
+                            # per function for the process's life, so that one a user holds is
+                            # the one a later install() puts back
+
+
+def _once(key, original, make):
+    hit = _MADE.get(key)
+    if hit is None or hit[0] is not original:
+        hit = _MADE[key] = original, make()
+    return hit[1]
+
+
+def install(for_meta=False):
+    """Put the dispatching wrappers in place (once; see the module notes). ``for_meta``: asked
+    by the meta device only (:func:`meta.enable`), which may take them away again with
+    :func:`uninstall` once no meta tensor is left; any other caller (a subclass, a mode,
+    ``get_overridable_functions``) makes them stay."""
+    global _installed, _for_meta_only
+    with _lock:
+        if not for_meta:
+            _for_meta_only = False
+        if _installed:
+            return
+        _installed, _for_meta_only = True, for_meta
+        _install()
+
+
+def _install():
     import importlib
+    from . import meta
     from .errors import WRAPPER_CODES    # (warn_level: a warning keeps naming the user's line)
     WRAPPER_CODES.update(code for maker in (_function, _operator, _property, _iterate)
                          for code in maker.__code__.co_consts if type(code) is types.CodeType)
+    meta._prop_names = None              # (meta's names of the property wrappers: read anew)
     Tensor = _tensor()
     _QUIET.add(Tensor)
     prefix = "tinygrad_sgd"
@@ -476,38 +532,86 @@ def install():
     by_id = {}                           # id -> (function, its wrapper)
     for module, space, name, value in public:
         if id(value) not in by_id:
-            by_id[id(value)] = value, _function(value, named[id(value)][1],
-                                                _where(*named[id(value)], prefix))
+            by_id[id(value)] = value, _once(
+                ("function", id(value), named[id(value)]), value,
+                lambda: _function(value, named[id(value)][1], _where(*named[id(value)], prefix)))
         WRAPPED.setdefault(space, {})[name] = by_id[id(value)][1]
+        _UNDO.append((module, name, value, by_id[id(value)][1]))
         setattr(module, name, by_id[id(value)][1])
     table = WRAPPED.setdefault("Tensor", {})
     methods = {}          # id -> the one wrapper of a method with several names (clip, clamp)
+    originals = {}
     for name, value in list(vars(Tensor).items()):
         if isinstance(value, property) and not name.startswith("_"):
-            setattr(Tensor, name, _property(value, name, prefix))
-            table[name] = Tensor.__dict__[name]
+            originals[name] = value
+            table[name] = _once(("property", id(value), name), value,
+                                lambda: _property(value, name, prefix))
         elif type(value) is types.FunctionType and name not in _TENSOR_SKIP and (
                 name in _BINARY or name in _UNARY):        # (an operator's name says what
-            table[name] = _operator(value, name, prefix)   # it hands over: one each)
+            originals[name] = value                        # it hands over: one each)
+            table[name] = _once(("operator", id(value), name), value,
+                                lambda: _operator(value, name, prefix))
         elif type(value) is types.FunctionType and name not in _TENSOR_SKIP and \
                 not name.startswith("_"):
+            originals[name] = value
             if id(value) not in methods:
                 own = value.__name__
                 own = own if not own.startswith("_") and vars(Tensor).get(own) is value else name
-                methods[id(value)] = _operator(value, own, prefix)
+                methods[id(value)] = _once(("method", id(value), own), value,
+                                           lambda: _operator(value, own, prefix))
             table[name] = methods[id(value)]
-    for name, wrapper in table.items():
-        if not isinstance(wrapper, property):
-            setattr(Tensor, name, wrapper)
-    Tensor.__iter__ = _iterate(Tensor.__dict__["__iter__"])
+    originals["__iter__"] = Tensor.__dict__["__iter__"]
+    table_iter = _once(("iterate", id(originals["__iter__"])), originals["__iter__"],
+                       lambda: _iterate(originals["__iter__"]))
+    for name, wrapper in [*table.items(), ("__iter__", table_iter)]:
+        _UNDO.append((Tensor, name, originals[name], wrapper))
+        setattr(Tensor, name, wrapper)
     _patch_other_modules(by_id)
 
 
-def _patch_other_modules(by_id):
+def uninstall(only_if_meta=False):
+    """Undo :func:`install`: the library as a fresh process has it — Tensor's methods,
+    operators and properties and the namespaces' functions the plain ones again, every
+    module's names (``from tinygrad_sgd import add``) and every function's default arguments
+    that name a wrapper back to what it wraps, the meta device's part off (:func:`meta.
+    disable`; a meta tensor still alive then refuses its ops, a new one switches it all on
+    again). ``only_if_meta``: only when the meta device alone installed them (no subclass
+    defined, no mode entered, ...). Returns whether it undid anything.
+
+    Safe in a running program: a wrapper a user still holds (taken while installed, in a
+    list or a closure, where no module scan reaches it) keeps working and giving the same
+    results. It runs the same quick test as before, and with nothing taking part every
+    argument's type is quiet (the plain Tensor stays in ``_QUIET``, the meta device's
+    ``_TENSORS`` go back there), so it calls the function it wraps; installed again, the same
+    wrapper objects come back (``_MADE``). Their code stays in ``errors.WRAPPER_CODES`` so
+    that a warning raised under a held wrapper still names the user's line."""
+    global _installed, _for_meta_only
+    with _lock:
+        if not _installed or (only_if_meta and not _for_meta_only):
+            return False
+        from . import meta
+        if meta._enabled:
+            meta.disable()
+        for owner, name, original, wrapper in reversed(_UNDO):
+            if vars(owner).get(name) is wrapper:        # (unless set since: left alone)
+                setattr(owner, name, original)
+        unwrap = {id(w): (w, f) for owner, name, f, w in _UNDO
+                  if type(w) is types.FunctionType}
+        _patch_other_modules(unwrap, names_of_ours=True)
+        _UNDO.clear()
+        WRAPPED.clear()
+        meta._prop_names = None
+        _installed = _for_meta_only = False
+        return True
+
+
+def _patch_other_modules(by_id, names_of_ours=False):
     """References taken before :func:`install` now name the wrappers: a user's module's
     names (``from tinygrad_sgd import add``), the torch shim's looked-up names, and default
     arguments (``activation=F.relu``) of the library's functions and methods and of other
-    modules' functions."""
+    modules' functions (``by_id``: id -> (function, wrapper)). :func:`uninstall` swaps back
+    (id -> (wrapper, function)), the library's own modules' names too (``names_of_ours``: one
+    imported while installed may have taken a wrapper)."""
     from ._torch_shim import ShimModule
 
     def swap(value):
@@ -526,10 +630,13 @@ def _patch_other_modules(by_id):
         ours = name.startswith("tinygrad_sgd") and not isinstance(module, ShimModule)
         for key, value in list(space.items()):
             if type(value) is types.FunctionType:
-                if not ours:
+                if (not ours or names_of_ours) and swap(value) is not value:
                     space[key] = swap(value)
                 fix_defaults(value)
             elif ours and isinstance(value, type) and value.__module__ == name:
                 for member in list(vars(value).values()):
                     if type(member) is types.FunctionType:
                         fix_defaults(member)
+                        inner = getattr(member, "__wrapped__", None)   # (a module's __init__
+                        if type(inner) is types.FunctionType:          # wrapped for meta:
+                            fix_defaults(inner)                        # nn.Module's notes)

@@ -6,7 +6,8 @@ import numbers
 import numpy as np
 
 from ..autograd import forward_ad
-from ..device import check_device, device, not_compiled_with_cuda
+from ..device import META, check_device, device, not_compiled_with_cuda
+from ..meta import MetaArray, is_meta, to_meta
 from ..dtypes import DType, cast
 from ..tensor import Tensor, tensor_method
 from .memory_formats import MemoryFormat, preserve_format, to_memory_format
@@ -133,11 +134,15 @@ def to(self, *args, **kwargs):
         if device_ < 0:
             raise RuntimeError("Device index must not be negative")
         raise RuntimeError("Cannot access accelerator device when none is available.")
-    check_device(device_)
+    meta = device_ is not None and check_device(device_, meta=True) is META
     other = given.get("tensor")
     dtype = (given.get("dtype") if other is None else
              other.dtype if isinstance(other, Tensor) else _number_dtype(other))
     dtype = self.array.dtype if dtype is None else np.dtype(dtype)
+    if meta or builtins.type(self.array) is MetaArray:   # (to meta, or on meta: shape, dtype
+        if dtype == self.array.dtype and not given.get("copy") and is_meta(self):   # kept,
+            return self                                               # the values dropped)
+        return to_meta(self, dtype)
     memory_format = given.get("memory_format")
     if memory_format is not None and memory_format is not preserve_format:
         return to_memory_format(self, to(self, dtype, copy=given.get("copy", False)),

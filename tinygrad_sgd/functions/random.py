@@ -38,7 +38,9 @@ from ..errors import warn_level
 from .. import random as R
 from ..arguments import listed, shape_arg
 from ..creation import contiguous_strides, dim_order, like_strides, made_like, torch_strides
+from ..device import META, check_device
 from ..dtypes import default_float
+from ..meta import is_meta, like_strides as meta_strides, make
 from ..kernels.layout import inverse_order
 from ..memory_layout import check_layout
 from ..autograd import is_grad_enabled
@@ -95,9 +97,16 @@ def get_rng() -> Generator:
 
 
 # ---------------------------------------------------------------------------- arguments
-def _check_device(device, layout=None, op=None):
+def _check_device(device, layout=None, op=None, input=None):
+    """Refuse a device other than the CPU; True for the meta device (``device='meta'``, a meta
+    default device, or a meta ``input`` of a ``*_like``): then nothing is drawn."""
     check_layout(layout, op)          # (the one layout: strided)
-    if device is not None and str(device) != "cpu":
+    if device is None:
+        return (input is not None and is_meta(input)) or \
+            (input is None and check_device(None, meta=True) is META)
+    if check_device(device, meta=True) is META:
+        return True
+    if str(device) != "cpu":
         raise RuntimeError(f"device {str(device)!r} is not available: tinygrad_sgd computes on "
                            f"the CPU only")
 
@@ -175,8 +184,10 @@ def rand(*size, generator=None, dtype=None, layout=None, requires_grad=False, de
          **size_keyword) -> Tensor:
     """Uniform samples in [0, 1) (``dtype`` the default float dtype, float32, unless given):
     ``torch.rand``."""
-    _check_device(device, layout, "rand")
+    meta = _check_device(device, layout, "rand")
     shape = _size("rand", size, size_keyword)
+    if meta:                                      # (no memory, nothing drawn: as torch)
+        return make(shape, _dtype(dtype, default_float()), requires_grad)
     return _make(R.rand(shape, _dtype(dtype, default_float()), generator), requires_grad)
 
 
@@ -184,8 +195,10 @@ def randn(*size, generator=None, dtype=None, layout=None, requires_grad=False, d
           **size_keyword) -> Tensor:
     """Standard normal samples (``dtype`` the default float dtype, float32, unless given):
     ``torch.randn``."""
-    _check_device(device, layout, "randn")
+    meta = _check_device(device, layout, "randn")
     shape = _size("randn", size, size_keyword)
+    if meta:                                      # (no memory, nothing drawn: as torch)
+        return make(shape, _dtype(dtype, default_float()), requires_grad)
     return _make(R.randn(shape, _dtype(dtype, default_float()), generator), requires_grad)
 
 
@@ -222,18 +235,22 @@ def randint(low=None, high=None, size=None, *, generator=None, dtype=None, layou
             requires_grad=False, device=None) -> Tensor:
     """Integers uniform in ``[low, high)`` (``low`` 0 when left out), int64 by default:
     ``torch.randint(high, size)`` or ``torch.randint(low, high, size)``."""
-    _check_device(device, layout, "randint")
+    meta = _check_device(device, layout, "randint")
     low, high, size = _low_high_size(low, high, size, "randint")
     dt = _dtype(dtype, np.int64)
     _check_grad_dtype(dt, requires_grad)
+    if meta:
+        return make(shape_arg((size,)), dt, requires_grad)
     return _make(R.randint(low, high, shape_arg((size,)), dt, generator), requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, layout=None, requires_grad=False, device=None):
     """A random permutation of ``0 .. n-1`` (int64 by default): ``torch.randperm``."""
-    _check_device(device, layout, "randperm")
+    meta = _check_device(device, layout, "randperm")
     dt = _dtype(dtype, np.int64)
     _check_grad_dtype(dt, requires_grad)
+    if meta:
+        return make((n,), dt, requires_grad)
     return _make(R.randperm(n, dt, generator), requires_grad)
 
 
@@ -242,8 +259,11 @@ def rand_like(input, *, dtype=None, layout=None, requires_grad=False, device=Non
     """``rand`` with ``input``'s shape, dtype (unless given) and layout: torch's
     ``empty_like(input).uniform_()``, drawn in the memory order of ``input`` — ``rand_like(x.t())``
     is ``rand_like(x).t()``, strides included."""
-    _check_device(device, layout, "rand_like")
+    meta = _check_device(device, layout, "rand_like", input)
     dt = _dtype(dtype, input.dtype)
+    if meta:
+        return make(input.shape, dt, requires_grad,
+                    meta_strides(input, memory_format, "rand_like"))
     return _new_like(input, memory_format,
                      lambda shape, _: R.rand(shape, dt, generator), requires_grad)
 
@@ -253,8 +273,11 @@ def randn_like(input, *, dtype=None, layout=None, requires_grad=False, device=No
     """``randn`` with ``input``'s shape, dtype (unless given) and layout: torch's
     ``empty_like(input).normal_()``, drawn in the memory order of ``input``; where that tensor
     is not contiguous (``randn_like(x.t())``) torch takes its per-element path, as here."""
-    _check_device(device, layout, "randn_like")
+    meta = _check_device(device, layout, "randn_like", input)
     dt = _dtype(dtype, input.dtype)
+    if meta:
+        return make(input.shape, dt, requires_grad,
+                    meta_strides(input, memory_format, "randn_like"))
     return _new_like(input, memory_format,
                      lambda shape, contiguous: R.normal(shape, 0.0, 1.0, dt, generator,
                                                         serial=not contiguous), requires_grad)
@@ -265,7 +288,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, requires_g
     """``randint`` with ``input``'s shape, dtype (unless given) and layout:
     ``randint_like(x, high)`` or ``randint_like(x, low, high)``, drawn in ``input``'s memory
     order (torch's ``empty_like(input).random_(low, high)``)."""
-    _check_device(device, layout, "randint_like")
+    meta = _check_device(device, layout, "randint_like", input)
     if high is None:
         low, high = 0, _int_bound(low, "high", 2, "randint_like")
     else:
@@ -273,6 +296,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, requires_g
         high = _int_bound(high, "high", 3, "randint_like")
     dt = _dtype(dtype, input.dtype)
     _check_grad_dtype(dt, requires_grad)
+    if meta:
+        return make(input.shape, dt, requires_grad,
+                    meta_strides(input, memory_format, "randint_like"))
     return _new_like(input, memory_format,
                      lambda shape, _: R.randint(low, high, shape, dt, generator), requires_grad)
 
@@ -287,16 +313,20 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
     * ``normal(mean, std_tensor)`` / ``normal(mean_tensor, std_tensor)``: ``N(0, 1)·std +
       mean`` over the broadcast shape, in the tensors' dtype (as torch computes it).
     The results are contiguous, drawn in index order whatever the layout of mean and std."""
-    _check_device(device, layout, "normal")
+    meta = _check_device(device, layout, "normal")
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mean_t and not std_t:
         if size is None:
             raise TypeError("normal() with a number mean and std needs a size")
+        if meta:
+            return make(shape_arg((size,)), _dtype(dtype, default_float()), requires_grad)
         return _make(R.normal(shape_arg((size,)), mean, std, _dtype(dtype, default_float()),
                               generator), requires_grad)
     if size is not None:
         raise TypeError("normal(): size is only for a number mean and std (the tensor forms "
                         "take their shape from mean/std)")
+    if meta and device is not None:     # (the tensor forms draw on mean's and std's device)
+        raise TypeError("normal(): device= is only for a number mean and std")
     if std_t and not np.all(std.array >= 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if mean_t and not std_t:

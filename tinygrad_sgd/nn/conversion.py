@@ -61,6 +61,8 @@ def _convert(module, convert, swap, overwrite):
         for key, buf in m._buffers.items():
             if buf is not None:
                 m._buffers[key] = convert(buf)
+    from .. import meta                # (a safe point: to(dtype), type(), float()...; see
+    meta.disable_if_unused()           # meta.disable_if_unused)
     return module
 
 

@@ -31,6 +31,7 @@ from ..dtypes import cast, default_float
 from ..tensor import Tensor
 from ..torch_function import disabled_impl as _disabled_torch_function_impl
 from .. import shared_memory as _shared_memory
+from .. import meta as _meta
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
 
@@ -143,6 +144,28 @@ def _as_numpy(value):
     return np.asarray(value)
 
 
+def _to_meta(module, dtype):
+    """``module.to('meta')``: every parameter and buffer (their gradients too) turns meta
+    in place, keeping its shape and dtype (the values are dropped, as torch's)."""
+    for m in module.modules():
+        for t in list(m._parameters.values()) + list(m._buffers.values()):
+            if t is not None and not _meta.is_meta(t):
+                t.array = _meta.placeholder(t.shape, t.array.dtype)
+                if t._grad is not None and not _meta.is_meta(t._grad):
+                    t._grad = _meta.to_meta(t._grad)
+            _meta.enable()
+
+
+def _refuse_meta(module, hint):
+    """torch's error for copying a meta module's tensors to the CPU."""
+    for t in module.parameters():
+        if _meta.is_meta(t):
+            raise NotImplementedError(_meta.NO_DATA + hint)
+    for t in module.buffers():
+        if _meta.is_meta(t):
+            raise NotImplementedError(_meta.NO_DATA + hint)
+
+
 class Module:
     """Base class of every layer and model. Subclasses set parameters and submodules as
     attributes in ``__init__`` (after ``super().__init__()``) and define ``forward``."""
@@ -155,6 +178,40 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
         hooks.init_tables(self)
+
+    def __init_subclass__(cls, **kwargs):
+        """The library's modules that take a ``device`` are built on meta for
+        ``device='meta'`` (or under a meta default device): their ``__init__`` runs with the
+        device left out, inside :class:`~tinygrad_sgd.meta.building`, so that each parameter
+        and buffer turns meta as it is registered (before any initialisation writes it)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or not cls.__module__.startswith("tinygrad_sgd."):
+            return
+        import functools
+        import inspect
+        try:
+            names = list(inspect.signature(init).parameters)
+        except (TypeError, ValueError):
+            return
+        if "device" not in names:
+            return
+        position = names.index("device") - 1          # (among the arguments after self)
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kwargs):
+            given = "device" in kwargs
+            device = kwargs.get("device") if given else \
+                (args[position] if len(args) > position else None)
+            if not _meta.wants_meta_quietly(device):
+                return init(self, *args, **kwargs)
+            if given:
+                kwargs["device"] = None
+            elif len(args) > position:
+                args = args[:position] + (None,) + args[position + 1:]
+            with _meta.building():
+                init(self, *args, **kwargs)
+        cls.__init__ = __init__
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -247,6 +304,8 @@ class Module:
                              f"parameters must be created explicitly. To express '{name}' as a "
                              f"function of another Tensor, compute the value in the forward() "
                              f"method.")
+        if _meta.BUILDING:           # (a module built on meta: the parameter turns meta)
+            _meta.meta_construction(param)
         self._parameters[name] = param if param is None else \
             hooks.registered("parameter", self, name, param)
 
@@ -267,6 +326,8 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer "
                             f"'{name}' (torch Tensor or None required)")
+        if _meta.BUILDING:           # (a module built on meta: the buffer turns meta)
+            _meta.meta_construction(tensor)
         self._buffers[name] = hooks.registered("buffer", self, name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -503,8 +564,15 @@ class Module:
             elif a is not None:
                 dtype = a
         if device is not None:
-            check_device(device)
+            from ..device import META
+            if check_device(device, meta=True) is META:     # (to meta: the values dropped)
+                _to_meta(self, dtype)
+            else:
+                _refuse_meta(self, " Please use torch.nn.Module.to_empty() instead of "
+                                   "torch.nn.Module.to() when moving module from meta to a "
+                                   "different device.")
         if dtype is None:
+            _meta.disable_if_unused()        # (a safe point: see meta.disable_if_unused)
             return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
@@ -512,7 +580,8 @@ class Module:
                             f"got desired dtype={dtype}")
         from .conversion import apply_conversion          # (as torch: integer tensors keep
         return apply_conversion(self, lambda t: t if t.dtype.kind != "f" or t.array.dtype ==
-                                dtype else Tensor._of(cast(t.array, dtype)))   # their dtype)
+                                dtype else _meta.to_meta(t, dtype, False) if _meta.is_meta(t)
+                                else Tensor._of(cast(t.array, dtype)))   # their dtype)
 
     def type(self, dst_type):
         """Every parameter and buffer (integer ones too, unlike ``to``) cast to ``dst_type`` —
@@ -554,14 +623,16 @@ class Module:
         """As torch: every parameter and buffer (of this module, and its descendants with
         ``recurse``) gets new uninitialised memory of the same shape and dtype on ``device``
         (the CPU); the Parameter objects stay. Returns self."""
-        from ..device import check_device
-        check_device(device)
+        from ..device import META, check_device
+        meta = check_device(device, meta=True) is META
         modules = self.modules() if recurse else [self]
         for m in modules:
             for t in list(m._parameters.values()) + list(m._buffers.values()):
                 if t is not None:
-                    t.array = np.empty_like(t.array)
-        return self
+                    t.array = _meta.placeholder(t.shape, t.array.dtype) if meta else \
+                        np.empty(t.shape, t.array.dtype)      # (a meta tensor's too)
+        _meta.disable_if_unused()      # (a safe point: the meta tensors gone, the library is
+        return self                    # put back as a fresh process has it)
 
     def float(self):
         return self.to(np.float32)
@@ -570,7 +641,9 @@ class Module:
         return self.to(np.float16)
 
     def cpu(self):
-        """Every tensor here is on the CPU already: self."""
+        """Every tensor here is on the CPU already: self (a meta module's are refused, as
+        torch's: they have no values to copy)."""
+        _refuse_meta(self, "")
         return self
 
     def cuda(self, device=None):
@@ -701,7 +774,9 @@ class Module:
         nothing is loaded then. Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.
         (The checks and the copy: :mod:`.state_dict`.)"""
         from .state_dict import load_state_dict
-        return load_state_dict(self, state_dict, strict, assign)
+        result = load_state_dict(self, state_dict, strict, assign)
+        _meta.disable_if_unused()        # (a safe point: see meta.disable_if_unused)
+        return result
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

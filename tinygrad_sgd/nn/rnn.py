@@ -180,7 +180,7 @@ class RNNBase(Module):
     # ---------------------------------------------------------------- forward
     def _zeros(self, input, batch, size):
         return zeros(self.num_layers * (2 if self.bidirectional else 1), batch, size,
-                     dtype=input.dtype)
+                     dtype=input.dtype, device=input.device)     # (meta for a meta input)
 
     def _prepare(self, input, hx):
         """(input — padded 3-D, or the packed data —, batch_sizes (None when padded), hx as a
@@ -352,7 +352,8 @@ class RNNCellBase(Module):
         if not is_batched:
             input = input.unsqueeze(0)
         if states is None:
-            states = [zeros(input.size(0), self.hidden_size, dtype=input.dtype)] * \
+            states = [zeros(input.size(0), self.hidden_size, dtype=input.dtype,
+                            device=input.device)] * \
                 (2 if name == "LSTMCell" else 1)
         elif not is_batched:
             states = [s.unsqueeze(0) for s in states]

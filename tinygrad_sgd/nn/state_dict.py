@@ -14,7 +14,11 @@ the load post-hooks (``hook(module, incompatible_keys)``, which may edit the key
 what is left of them afterwards fails a strict load, as in torch)."""
 from collections import OrderedDict
 
+import warnings
+
 from ..autograd import no_grad
+from ..errors import warn_level
+from ..meta import NO_DATA, MetaArray, is_meta
 from ..tensor import Tensor
 from .module import IncompatibleKeys, Module, Parameter, _as_numpy
 
@@ -76,7 +80,7 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
     problems, arrays = [], {}
     for key, p in own.items():
         if key in state_dict:
-            _check(key, p, state_dict[key], problems, arrays)
+            _check(key, p, state_dict[key], problems, arrays, assign=assign)
     _raise(module, strict, missing, unexpected, problems, own, state_dict)
     _copy(module, own, arrays, assign, state_dict)
     return IncompatibleKeys(missing, unexpected)
@@ -131,7 +135,8 @@ def load_own(m, state_dict, prefix, local_metadata, strict, missing_keys, unexpe
     own, arrays = dict(m._own_state_items()), {}
     for key, t in own.items():
         if prefix + key in state_dict:
-            _check(key, t, state_dict[prefix + key], error_msgs, arrays, prefix)
+            _check(key, t, state_dict[prefix + key], error_msgs, arrays, prefix,
+                   local_metadata.get("assign_to_params_buffers", False))
         else:
             missing_keys.append(prefix + key)
     _copy(m, {k: own[k] for k in arrays}, arrays,
@@ -152,7 +157,7 @@ def load_own(m, state_dict, prefix, local_metadata, strict, missing_keys, unexpe
                     unexpected_keys.append(key)
 
 
-def _check(key, t, value, problems, arrays, prefix=""):
+def _check(key, t, value, problems, arrays, prefix="", assign=False):
     """The state dict's value for ``key`` (``prefix`` + key in the dict) as an array of
     ``t``'s shape into ``arrays``, or what is wrong with it into ``problems``."""
     name = prefix + key
@@ -173,6 +178,10 @@ def _check(key, t, value, problems, arrays, prefix=""):
     elif arr.shape != t.shape:
         problems.append(f"size mismatch for {name!r}: copying a param with shape {arr.shape} "
                         f"from the state_dict, the shape in the current model is {t.shape}")
+    elif type(arr) is MetaArray and not assign and not is_meta(t):   # (torch's words)
+        problems.append(f'While copying the parameter named "{name}", whose dimensions in the '
+                        f'model are {t.shape!r} and whose dimensions in the checkpoint are '
+                        f'{value.shape!r}, an exception occurred : ({NO_DATA!r},).')
     else:
         arrays[key] = arr
 
@@ -198,6 +207,13 @@ def _copy(module, own, arrays, assign, sources):
         return
     with no_grad():
         for key, arr in arrays.items():
+            if is_meta(own[key]) and not is_meta(sources[key]):    # (torch's warning)
+                warnings.warn(f"for {key}: copying from a non-meta parameter in the checkpoint "
+                              f"to a meta parameter in the current model, which is a no-op. "
+                              f"(Did you mean to pass `assign=True` to assign items in the "
+                              f"state dictionary to their corresponding key in the module "
+                              f"instead of copying them in place?)", UserWarning,
+                              stacklevel=warn_level(4))
             own[key].copy_(arr.astype(own[key].dtype, copy=False))
 
 

@@ -82,6 +82,8 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+        from .. import meta          # (a safe point: a model built on meta is filled by now;
+        meta.disable_if_unused()     # with no meta tensor left, the library runs as fresh)
 
     def add_param_group(self, param_group):
         """Add a group of parameters with its own options (e.g. a different ``lr``).

@@ -16,18 +16,20 @@ def skip_init(module_cls, *args, **kwargs):
 
     from ... import get_rng_state, set_rng_state
     from ...device import check_device
+    from ...meta import is_meta
     from ..module import Module
     if not issubclass(module_cls, Module):
         raise RuntimeError(f"Expected a Module; got {module_cls}")
     if "device" not in inspect.signature(module_cls).parameters:
         raise RuntimeError("Module must support a 'device' arg to skip initialization")
     device = kwargs.pop("device", "cpu")
-    check_device(device)
+    check_device(device, meta=True)
     state = get_rng_state()
     try:
         module = module_cls(*args, device=device, **kwargs)
     finally:
         set_rng_state(state)
     for tensor in list(module.parameters()) + list(module.buffers()):
-        tensor.array[...] = 0
+        if not is_meta(tensor):          # (a meta module's: nothing to set)
+            tensor.array[...] = 0
     return module
