@@ -1,6 +1,7 @@
 """Tensor attributes torch has for its other devices, layouts and history, with their meaning
 on this CPU-only, dense library: ``is_meta``, ``is_mps``, ``is_xpu``, ... (all False, as on
-torch's CPU tensors), ``output_nr``, ``dim_order``, ``const_data_ptr``, ``module_load``,
+torch's CPU tensors; a meta tensor's ``is_meta`` is True, answered by :mod:`..meta`'s
+handler), ``output_nr``, ``dim_order``, ``const_data_ptr``, ``module_load``,
 ``grad_dtype`` and the removed ``volatile`` and ``reinforce``.
 
 ``output_nr`` is which output of its node a tensor is: torch's ``unbind``/``split``/``chunk``
