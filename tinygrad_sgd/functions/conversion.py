@@ -152,11 +152,8 @@ def to(self, *args, **kwargs):
     if (self.requires_grad or forward_ad.dual(self)) and dtype.kind == "f":
         from ..ops import Cast
         return Cast.apply(self, dtype)
-    out = cast(self.array, dtype)                   # (NaN or out of range: quietly, as torch)
-    if not out.size:        # (torch's is empty_like(self): its strides, as Cast keeps them)
-        from ..ops.strided import element_strides, with_empty_steps
-        out = with_empty_steps(out, element_strides(self.array))
-    return Tensor._of(out)
+    from ..ops.strided import empty_copy_steps     # (NaN or out of range: quietly, as torch;
+    return Tensor._of(empty_copy_steps(cast(self.array, dtype), self.array))  # empty: Cast's)
 
 
 @tensor_method

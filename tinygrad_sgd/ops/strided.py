@@ -61,6 +61,13 @@ def element_strides(array):
     return tuple(b // array.itemsize for b in array.strides)
 
 
+def empty_copy_steps(out, source):
+    """``out``, a fresh copy of the array ``source`` (a conversion's result), with torch's
+    strides where it is empty: ``empty_like(source)``'s, the source's own (NumPy gives the
+    copy 0s). ``out`` itself when it has elements."""
+    return out if out.size else with_empty_steps(out, element_strides(source))
+
+
 def with_empty_steps(array, steps):
     """The empty ``array`` (a view, or a copy) given the element strides ``steps`` that torch's
     empty tensor has: NumPy gives every new empty array, and each permute, broadcast or copy
