@@ -19,8 +19,9 @@ if not _numpy_first:
 
 from .tensor import Tensor  # noqa: E402
 from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32, int64,
-                     bool_, set_default_dtype, get_default_dtype, finfo, iinfo, promote_types,
-                     result_type, can_cast, set_float32_matmul_precision,
+                     bool_, bfloat16, complex32, complex64, complex128, set_default_dtype,
+                     get_default_dtype, finfo, iinfo, promote_types, result_type, can_cast,
+                     set_float32_matmul_precision,
                      get_float32_matmul_precision)
 from .device import device, set_default_device, get_default_device
 from .size import Size
@@ -78,6 +79,7 @@ e, pi, nan, inf, newaxis = 2.718281828459045, 3.141592653589793, float("nan"), f
 # torch's other names for the dtypes (defined last: they shadow Python's float, int, bool here)
 float, double, half, long, int, short, bool, uint8 = (float32, float64, float16, int64, int32,
                                                       int16, bool_, uint8)
+cfloat, cdouble, chalf = complex64, complex128, complex32   # (names only: DTypeWithoutTensors)
 
 __all__ = ["Tensor", "tensor",
            "zeros", "ones", "full", "arange", "zeros_like",
@@ -85,7 +87,7 @@ __all__ = ["Tensor", "tensor",
            "linspace", "logspace", "meshgrid", "FloatTensor", "DoubleTensor", "HalfTensor",
            "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
            "set_default_tensor_type",
-           "float32", "float64", "int64",
+           "float32", "float64", "int64", "bfloat16", "complex32", "complex64", "complex128",
            "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
            "Size", "dtype", "layout", "strided", "set_default_device", "get_default_device",
            "set_default_dtype", "get_default_dtype",

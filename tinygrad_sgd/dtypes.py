@@ -10,8 +10,9 @@ import numpy as np
 
 from .errors import warn_level
 
-__all__ = ["DType", "as_dtype", "float16", "float32", "float64", "uint8", "int8", "int16",
-           "int32", "int64", "bool_", "as_array", "promote", "default_float",
+__all__ = ["DType", "DTypeWithoutTensors", "as_dtype", "float16", "float32", "float64", "uint8",
+           "int8", "int16", "int32", "int64", "bool_", "bfloat16", "complex32", "complex64",
+           "complex128", "as_array", "promote", "default_float",
            "set_default_dtype", "get_default_dtype", "finfo", "iinfo", "promote_types",
            "result_type", "can_cast", "set_float32_matmul_precision",
            "get_float32_matmul_precision", "cast"]
@@ -60,6 +61,78 @@ class DType:
     def __reduce__(self):
         return as_dtype, (self.name,)
 
+    def to_real(self):
+        """torch's ``dtype.to_real()``: a complex dtype's real part's dtype; any other itself."""
+        return self
+
+    def to_complex(self):
+        """torch's ``dtype.to_complex()``: the complex dtype whose parts are this float dtype
+        (float32 → complex64, bfloat16 → complex64); RuntimeError for integers and bool."""
+        complex_of = {"float16": "complex32", "float32": "complex64", "float64": "complex128",
+                      "bfloat16": "complex64"}.get(self.name)
+        if complex_of is None:
+            raise RuntimeError(f"Unknown Complex ScalarType for {_SCALAR_TYPE_NAMES[self.name]}")
+        return _WITHOUT_TENSORS[complex_of]
+
+
+_SCALAR_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                      "uint8": "Byte", "bool": "Bool", "uint16": "UInt16", "uint32": "UInt32",
+                      "uint64": "UInt64"}
+
+
+class DTypeWithoutTensors(DType):
+    """A torch dtype this library names but makes no tensors of: ``bfloat16`` (NumPy has no
+    16-bit brain float, and computing in float32 where torch rounds to it would give other
+    numbers) and the complex dtypes (complex numbers are not implemented here).
+
+    It answers what a dtype alone answers, as torch's: its name and ``repr``,
+    ``is_floating_point``, ``is_complex``, ``is_signed``, ``itemsize``, ``to_real``/
+    ``to_complex``, :class:`finfo`, :func:`promote_types` and :func:`can_cast`. So a program
+    that only *names* it — nanoGPT's ``{'bfloat16': torch.bfloat16, ...}`` table, a
+    comparison ``x.dtype == torch.bfloat16``, ``autocast(..., dtype=torch.bfloat16,
+    enabled=False)`` — runs. Every road from it to an array (a factory's ``dtype=``, ``.to``,
+    ``np.dtype(it)``) reads its ``dtype``, which raises NotImplementedError: never another
+    dtype silently."""
+    __slots__ = ("real", "why")
+
+    def __init__(self, name, kind, itemsize, real, why):
+        self.name, self.kind, self.itemsize, self.real, self.why = name, kind, itemsize, real, why
+
+    @property
+    def dtype(self):
+        raise NotImplementedError(f"tinygrad_sgd has no {self.name} tensors: {self.why}")
+
+    type = dtype
+
+    @property
+    def is_complex(self):
+        return self.kind == "c"
+
+    @property
+    def is_signed(self):
+        return True
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return hash(("DTypeWithoutTensors", self.name))
+
+    def to_real(self):
+        return self.real if self.real is not None else self
+
+    def to_complex(self):
+        return self if self.kind == "c" else super().to_complex()
+
+
+_NO_BFLOAT16 = "NumPy has no bfloat16 dtype (use float32, float16 or float64)"
+_NO_COMPLEX = "complex numbers are not implemented"
+bfloat16 = DTypeWithoutTensors("bfloat16", "f", 2, None, _NO_BFLOAT16)
+complex32 = DTypeWithoutTensors("complex32", "c", 4, None, _NO_COMPLEX)
+complex64 = DTypeWithoutTensors("complex64", "c", 8, None, _NO_COMPLEX)
+complex128 = DTypeWithoutTensors("complex128", "c", 16, None, _NO_COMPLEX)
+_WITHOUT_TENSORS = {d.name: d for d in (bfloat16, complex32, complex64, complex128)}
+
 
 _NUMPY_NAMES = {"float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
                 "bool", "uint16", "uint32", "uint64", "f4", "f8", "i8", "i4"}
@@ -70,6 +143,8 @@ def as_dtype(value):
     """The DType of a NumPy dtype, a NumPy scalar type, a name or a DType (one object each)."""
     if isinstance(value, DType):
         return value
+    if type(value) is str and value in _WITHOUT_TENSORS:     # (unpickling one)
+        return _WITHOUT_TENSORS[value]
     d = np.dtype(value)
     found = _BY_NUMPY.get(d)
     if found is None:
@@ -80,6 +155,7 @@ def as_dtype(value):
 float16, float32, float64 = as_dtype(np.float16), as_dtype(np.float32), as_dtype(np.float64)
 uint8, int8, int16 = as_dtype(np.uint8), as_dtype(np.int8), as_dtype(np.int16)
 int32, int64, bool_ = as_dtype(np.int32), as_dtype(np.int64), as_dtype(np.bool_)
+complex32.real, complex64.real, complex128.real = float16, float32, float64
 
 
 # ----------------------------------------------------------------------------- the default
@@ -106,7 +182,7 @@ def set_default_dtype(d):
                         "default type")
     if d.kind != "f":
         raise TypeError("only floating-point types are supported as the default type")
-    if d.dtype not in (np.float32, np.float64):
+    if isinstance(d, DTypeWithoutTensors) or d.dtype not in (np.float32, np.float64):
         raise TypeError(f"set_default_dtype: {d!r} as the default dtype is not supported by "
                         f"tinygrad_sgd (torch accepts it): use float32 or float64")
     _default["float"] = d.dtype
@@ -410,6 +486,14 @@ class finfo:
     ``smallest_normal``), ``resolution``; ``dtype`` is its name."""
 
     def __init__(self, type=None):
+        if isinstance(type, DTypeWithoutTensors):
+            if type is bfloat16:          # float32's 8 exponent bits, 7 of its 23 fraction bits
+                self.bits, self.dtype, self.resolution = 16, "bfloat16", 0.01
+                self.eps, self.max = 2.0 ** -7, (2 - 2.0 ** -7) * 2.0 ** 127
+                self.min, self.tiny = -self.max, 2.0 ** -126
+                self.smallest_normal = self.tiny
+                return
+            type = type.real              # a complex dtype's: its parts' (torch's too)
         d = default_float() if type is None else np.dtype(
             type.dtype if isinstance(type, DType) else type)
         if d.kind != "f":
@@ -431,6 +515,9 @@ class iinfo:
     """``iinfo(dtype)``: an integer dtype's ``bits``, ``min``, ``max`` (Python ints)."""
 
     def __init__(self, type):
+        if isinstance(type, DTypeWithoutTensors):
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
         d = np.dtype(type.dtype if isinstance(type, DType) else type)
         if d.kind == "b":
             raise TypeError("torch.bool is not supported by torch.iinfo")
@@ -447,9 +534,33 @@ class iinfo:
 
 def promote_types(type1, type2):
     """The dtype torch gives an operation on tensors of these two dtypes
-    (:func:`promote_dtypes`)."""
+    (:func:`promote_dtypes`; with bfloat16 or a complex dtype, :func:`_promote_named`)."""
+    if isinstance(type1, DTypeWithoutTensors) or isinstance(type2, DTypeWithoutTensors):
+        return _promote_named(as_dtype(type1), as_dtype(type2))
     a, b = (np.dtype(t.dtype if isinstance(t, DType) else t) for t in (type1, type2))
     return as_dtype(promote_dtypes(a, b))
+
+
+def _category(d):
+    """bool 0 < integer 1 < float 2 < complex 3 (a DType)."""
+    return 3 if d.kind == "c" else _CATEGORY[d.kind]
+
+
+def _promote_named(a, b):
+    """torch's promotion where bfloat16 or a complex dtype takes part: the higher category
+    wins whatever its size; of two floats, bfloat16 with float16 gives float32 (neither holds
+    the other), else the wider; a complex dtype with a float or complex one has the complex
+    dtype of its parts' promotion (complex32 with float32 → complex64)."""
+    if a is b:
+        return a
+    ka, kb = _category(a), _category(b)
+    if min(ka, kb) < 2:                  # bool or an integer beside a float or complex dtype
+        return a if ka > kb else b
+    if ka == kb == 2:                    # two floats
+        if {a.name, b.name} == {"bfloat16", "float16"}:
+            return float32
+        return a if a.itemsize > b.itemsize else b
+    return _promote_named(a.to_real(), b.to_real()).to_complex()
 
 
 def result_type(tensor1, tensor2):
@@ -486,8 +597,8 @@ def _weak_sample(value, like_dtype):
 def can_cast(from_, to):
     """Whether torch's type promotion allows casting ``from_`` to ``to``: never to a lower
     category (float → integer, or anything but bool → bool); any size within a category."""
-    a, b = (np.dtype(t.dtype if isinstance(t, DType) else t) for t in (from_, to))
-    return _CATEGORY[a.kind] <= _CATEGORY[b.kind]
+    a, b = (as_dtype(t) for t in (from_, to))
+    return _category(a) <= _category(b)
 
 
 _MATMUL_PRECISION = ["highest"]

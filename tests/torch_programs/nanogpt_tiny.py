@@ -353,8 +353,7 @@ print(f"tokens per iteration will be: {tokens_per_iter:,}")
 
 torch.manual_seed(args.seed)
 device_type = 'cuda' if 'cuda' in device else 'cpu'  # for later use in torch.autocast
-# (nanoGPT's table also has 'bfloat16': torch.bfloat16, for its GPU default; this CPU run is float32)
-ptdtype = {'float32': torch.float32, 'float16': torch.float16}[dtype]
+ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}[dtype]
 ctx = nullcontext() if device_type == 'cpu' else torch.amp.autocast(device_type=device_type, dtype=ptdtype)
 
 
