@@ -48,8 +48,10 @@ def test_distributed_sampler_as_torch(n, replicas, shuffle, drop_last, seed):
 def test_distributed_sampler_errors_as_torch():
     with pytest.raises(ValueError, match="Invalid rank"):
         tg.utils.data.DistributedSampler(range(4), num_replicas=2, rank=2)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
         tg.utils.data.DistributedSampler(range(4))       # no process group to ask
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        torch.utils.data.DistributedSampler(range(4))
 
 
 def test_concat_dataset_old_name():

@@ -116,7 +116,7 @@ def __getattr__(name):
     if name in ("nn", "optim", "data", "viz", "models", "utils", "vision", "func", "amp",
                 "distributions", "testing", "cpu", "multiprocessing", "profiler",
                 "accelerator", "backends", "serialization", "overrides", "_C", "xpu",
-                "hub", "signal", "jit", "__future__"):
+                "hub", "signal", "jit", "__future__", "distributed"):
         return importlib.import_module(f".{name}", __name__)
     if name == "version":        # torch.version (version.cuda is None: no GPU build here)
         return importlib.import_module("._torch_shim.version", __name__)

@@ -11,7 +11,7 @@ attributes up in the matching module of this library:
 * a name the library does not have, or has only for itself (``tinygrad_sgd.viz``,
   ``tinygrad_sgd.gradcheck``: the hidden names of each row), raises
   ``NotImplementedError: torch.xyz is not provided by tinygrad_sgd`` at the attribute access
-  — so does importing a submodule outside the table (``import torch.distributed``). That
+  — so does importing a submodule outside the table (``import torch.fx``). That
   error is an AttributeError too (an ImportError for a submodule), so that ``hasattr(torch,
   name)`` is False and ``try: import torch.xyz / except ImportError`` falls back, as with a
   torch that lacks the name.
@@ -129,6 +129,7 @@ MODULES = {
     "torch.amp": Row("tinygrad_sgd.amp"),
     "torch.cpu": Row("tinygrad_sgd.cpu"),
     "torch.multiprocessing": Row("tinygrad_sgd.multiprocessing"),
+    "torch.distributed": Row("tinygrad_sgd.distributed"),
     "torch.cpu.amp": Row("tinygrad_sgd.cpu.amp"),
     "torch.linalg": Row("tinygrad_sgd.linalg"),
     "torch.overrides": Row("tinygrad_sgd.overrides", frozenset({

@@ -180,12 +180,16 @@ class DistributedSampler(Sampler):
     replica (``randperm`` with a generator seeded ``seed + epoch``: call :meth:`set_epoch`,
     or each epoch repeats), padded by repeating its start to a multiple of ``num_replicas``
     (or, with ``drop_last``, cut to one), then every ``num_replicas``-th index from
-    ``rank``. There is no process group here: ``num_replicas`` and ``rank`` must be given."""
+    ``rank``. ``num_replicas`` and ``rank`` not given are the default process group's
+    (:mod:`tinygrad_sgd.distributed`: a world of one; ValueError before it is initialised)."""
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
                  drop_last=False):
-        if num_replicas is None or rank is None:
-            raise RuntimeError("Requires distributed package to be available")
+        from ... import distributed
+        if num_replicas is None:
+            num_replicas = distributed.get_world_size()
+        if rank is None:
+            rank = distributed.get_rank()
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
                              f"[0, {num_replicas - 1}]")
