@@ -178,3 +178,17 @@ def test_autocast_in_bfloat16_stays_refused():
     with pytest.raises(NotImplementedError, match="bfloat16"):
         with tg.autocast("cpu", dtype=tg.bfloat16):
             pass
+
+
+@pytest.mark.parametrize("method, name", [("bfloat16", "bfloat16"), ("cfloat", "complex64"),
+                                          ("cdouble", "complex128"), ("chalf", "complex32")])
+def test_tensor_cast_methods_refuse_naming_the_dtype(method, name):
+    assert getattr(torch.ones(2), method)().dtype == theirs(name)
+    with pytest.raises(NotImplementedError, match=f"no {name} tensors"):
+        getattr(tg.ones(2), method)()
+    with pytest.raises(TypeError, match="takes 0 positional arguments"):
+        getattr(tg.ones(2), method)(1)
+
+
+def test_is_distributed_as_a_method_too():
+    assert tg.ones(2).is_distributed() is torch.ones(2).is_distributed() is False

@@ -8,7 +8,7 @@ import numpy as np
 from ..autograd import forward_ad
 from ..device import META, check_device, device, not_compiled_with_cuda
 from ..meta import MetaArray, is_meta, to_meta
-from ..dtypes import DType, cast
+from ..dtypes import DType, bfloat16 as _bfloat16, cast, complex32, complex64, complex128
 from ..tensor import Tensor, tensor_method
 from .memory_formats import MemoryFormat, preserve_format, to_memory_format
 
@@ -207,7 +207,8 @@ def _cast_method(name, dtype):
             return self.to(dtype)
         return self.to(dtype, memory_format=memory_format)
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"``to({np.dtype(dtype).name})``, with ``to``'s ``memory_format``."
+    method.__doc__ = f"``to({dtype.name if isinstance(dtype, DType) else np.dtype(dtype).name})``"\
+        f", with ``to``'s ``memory_format``."
     return tensor_method(method)
 
 
@@ -217,6 +218,9 @@ long, int, short = (_cast_method("long", np.int64), _cast_method("int", np.int32
                     _cast_method("short", np.int16))
 char, byte, bool = (_cast_method("char", np.int8), _cast_method("byte", np.uint8),
                     _cast_method("bool", np.bool_))
+# (dtypes this library only names: each raises NotImplementedError naming its dtype)
+bfloat16, cfloat = _cast_method("bfloat16", _bfloat16), _cast_method("cfloat", complex64)
+cdouble, chalf = _cast_method("cdouble", complex128), _cast_method("chalf", complex32)
 
 
 @tensor_method

@@ -4,7 +4,7 @@
 RuntimeError, which names the replacement. And torch's answers about devices and workers on a
 CPU-only library: ``is_distributed`` (never), ``get_device_module`` (``tinygrad_sgd.cpu`` by
 default), ``thread_safe_generator``."""
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor_method
 
 __all__ = ["matrix_rank", "lstsq", "solve", "eig", "symeig", "is_distributed",
            "get_device_module", "thread_safe_generator"]
@@ -70,8 +70,9 @@ for _fn in (lstsq, solve, eig, symeig):
     setattr(Tensor, _fn.__name__, _fn)
 
 
+@tensor_method
 def is_distributed(input):
-    """False: no tensor here is spread over processes."""
+    """False: no tensor here is spread over processes (also ``Tensor.is_distributed()``)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"is_distributed(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
