@@ -12,6 +12,8 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
+import time
 import zlib
 
 import numpy as np
@@ -388,3 +390,18 @@ def test_add_figure_as_torchs(tmp_path):
         (path,) = glob.glob(str(tmp_path / sub / "events*"))
         records.append([_wall_time_free(r) for r in read_records(path)])
     assert records[1] == records[0]
+
+
+def test_a_background_thread_flushes_every_flush_secs(tmp_path):
+    w = SummaryWriter(tmp_path, max_queue=100, flush_secs=0.2)
+    (path,) = glob.glob(str(tmp_path / "events*"))
+    w.add_scalar("a", 1.0, 1)
+    assert len(list(read_records(path))) == 1           # it waits in the buffer...
+    deadline = time.time() + 10
+    while len(list(read_records(path))) < 2 and time.time() < deadline:
+        time.sleep(0.05)                                 # ...until the thread flushes it
+    assert len(list(read_records(path))) == 2
+    thread = w.file_writer._flusher
+    assert thread.daemon and thread.is_alive() and thread in threading.enumerate()
+    w.close()
+    assert not thread.is_alive()

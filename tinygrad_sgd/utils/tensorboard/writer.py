@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import threading
 import time
 
 from ..._torch_shim import not_provided
@@ -43,15 +44,17 @@ class FileWriter:
     """One event file in ``log_dir``, created at once with its first event written.
 
     Records go to a buffered file; they reach the disk when ``max_queue`` are waiting, when
-    an add finds ``flush_secs`` passed since the last flush, and at :meth:`flush` and
-    :meth:`close` (torch's background thread also flushes every ``flush_secs`` while the
-    program is busy elsewhere; this writer waits for the next add)."""
+    an add finds ``flush_secs`` passed since the last flush, at :meth:`flush` and
+    :meth:`close`, and — as torch's writer's thread does — every ``flush_secs`` from a
+    background thread while the program is busy elsewhere (a daemon: it never keeps the
+    program alive; it ends at :meth:`close`)."""
 
     def __init__(self, log_dir, max_queue=10, flush_secs=120, filename_suffix=""):
         self._logdir = str(log_dir)
         self._max_queue, self._flush_secs = max_queue, flush_secs
         self._suffix = filename_suffix
         self._file = None
+        self._lock = threading.Lock()          # (the adds and the background flushes)
         self._open()
 
     def _open(self):
@@ -64,19 +67,34 @@ class FileWriter:
         self._write(proto.event(time.time(), file_version=_FILE_VERSION,
                                 source_metadata=proto.source_metadata(_SOURCE)))
         self.flush()
+        self._closed = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_every, args=(self._closed,),
+                                         name="tinygrad_sgd-tensorboard-flush", daemon=True)
+        self._flusher.start()
+
+    def _flush_every(self, closed):
+        """The background thread: flush what waits every ``flush_secs`` until closed."""
+        while not closed.wait(self._flush_secs):
+            with self._lock:
+                if self._file is not None and self._pending:
+                    self._file.flush()
+                    self._pending, self._last_flush = 0, time.time()
 
     def get_logdir(self):
         """The directory the event file is in."""
         return self._logdir
 
     def _write(self, event: bytes):
-        if self._file is None:
-            raise OSError("Writer is closed")
-        self._file.write(encode_record(event))
-        self._pending += 1
-        if self._pending >= self._max_queue or time.time() - self._last_flush >= \
-                self._flush_secs:
-            self.flush()
+        record = encode_record(event)
+        with self._lock:
+            if self._file is None:
+                raise OSError("Writer is closed")
+            self._file.write(record)
+            self._pending += 1
+            if self._pending >= self._max_queue or time.time() - self._last_flush >= \
+                    self._flush_secs:
+                self._file.flush()
+                self._pending, self._last_flush = 0, time.time()
 
     def add_event(self, event, step=None, walltime=None):
         """Add an ``Event`` protocol buffer (a tensorboard ``event_pb2.Event``: this sets its
@@ -100,17 +118,22 @@ class FileWriter:
 
     def flush(self):
         """Write what is buffered to the disk."""
-        if self._file is None:
-            raise OSError("Writer is closed")
-        self._file.flush()
-        self._pending, self._last_flush = 0, time.time()
+        with self._lock:
+            if self._file is None:
+                raise OSError("Writer is closed")
+            self._file.flush()
+            self._pending, self._last_flush = 0, time.time()
 
     def close(self):
-        """Flush and close the file; :meth:`reopen` starts a new one."""
+        """Flush and close the file, and end the background thread; :meth:`reopen` starts a
+        new one."""
         if self._file is not None:
             self.flush()
-            self._file.close()
-            self._file = None
+            self._closed.set()
+            with self._lock:
+                self._file.close()
+                self._file = None
+            self._flusher.join()
 
     def reopen(self):
         """After :meth:`close`, a new event file in the same directory (else nothing)."""
