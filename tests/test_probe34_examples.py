@@ -31,9 +31,10 @@ here); ``torch.xpu`` was missing (mnist_forward_forward's device choice), also u
 the padding mask by promotion, and by scaled_dot_product_attention, which takes a float32 mask
 for any query dtype (and now adds it in the query's dtype), while with ``need_weights`` torch
 refuses a mask of another dtype (with baddbmm's error, now the message here too).
-What is left: the strict xfails (XFAIL): sparse tensors; ``Tensor.numpy()`` is a read-only view
-and allowed on a tensor requiring grad. (``.to('cuda')`` raised RuntimeError where torch's CPU
-build raises AssertionError: now an error of both classes, ``device.CudaNotCompiled``.)"""
+What is left: the strict xfails (XFAIL): sparse tensors; ``Tensor.numpy()`` of a tensor
+requiring grad is a read-only view, not refused (without grad it is writable, as torch's).
+(``.to('cuda')`` raised RuntimeError where torch's CPU build raises AssertionError: now an error
+of both classes, ``device.CudaNotCompiled``.)"""
 import io
 import math
 import re
@@ -2567,9 +2568,10 @@ FLOAT64 = [(in_float64(p), 4096 * F64) for p in (super_resolution, siamese_netwo
 
 XFAIL = [
     pytest.param(super_resolve, 0.0, marks=pytest.mark.xfail(
-        strict=True, reason="Tensor.numpy() is a read-only view (writing into it raises "
-                            "ValueError), and is not refused for a tensor requiring grad; "
-                            "torch's is writable, shares memory, and refuses (RuntimeError)")),
+        strict=True, reason="Tensor.numpy() of a tensor requiring grad is a read-only view "
+                            "(a deliberate difference: the suite reads w.numpy()), where "
+                            "torch refuses it (RuntimeError); without grad it is writable "
+                            "and shares memory, as torch's")),
     pytest.param(gcn_sparse, 0.0, marks=pytest.mark.xfail(
         strict=True, reason="no sparse tensors: sparse_coo_tensor, to_sparse and spmm of a "
                             "sparse matrix (the example's load_cora) are missing")),

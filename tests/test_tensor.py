@@ -269,18 +269,24 @@ def test_tolist_matches_torch(data):
     assert a.tolist() == b.tolist()
 
 
-def test_numpy_is_a_read_only_view():
+def test_numpy_shares_memory_writable_and_read_only_when_requiring_grad():
+    """As torch's: a writable view of the tensor's memory (tests/test_numpy_bridge.py has the
+    rest); for a tensor that requires grad, a read-only view (torch refuses)."""
     t = Tensor(np.arange(4.0))
     view = t.numpy()
-    assert np.shares_memory(view, t.array)
-    assert not view.flags.writeable
+    assert np.shares_memory(view, t.array) and view.flags.writeable
+    view[0] = 5.0
+    assert t.tolist() == [5.0, 1.0, 2.0, 3.0]
+    w = Tensor(np.arange(4.0), requires_grad=True)
+    read = w.numpy()
+    assert np.shares_memory(read, w.array) and not read.flags.writeable
     with pytest.raises(ValueError, match="read-only"):
-        view[0] = 5.0
-    assert t.tolist() == [0.0, 1.0, 2.0, 3.0]
-    copy = t.numpy().copy()
+        read[0] = 5.0
+    assert w.tolist() == [0.0, 1.0, 2.0, 3.0]
+    copy = w.numpy().copy()
     copy[0] = 5.0                               # a copy is the user's to change
-    assert t.tolist()[0] == 0.0
-    assert t.array.flags.writeable               # the tensor's own array is untouched
+    assert w.tolist()[0] == 0.0
+    assert w.array.flags.writeable               # the tensor's own array is untouched
 
 
 def test_dtype_conversions():

@@ -25,7 +25,7 @@ from .device import META, check_device
 from .meta import MetaArray
 from .dtypes import (as_array, cast, check_range_ends, checked_scalar, default_float, number_dtype,
                      refuse_byte_order)
-from .errors import ShapeError, warn_level
+from .errors import ShapeError, warn_level, warn_not_writable
 from .kernels import libm
 from .kernels.layout import dim_order, memory_order
 from .memory_layout import check_layout
@@ -69,8 +69,10 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         return tensor(data, dtype=dtype, device="meta")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
-        return Tensor._of(as_array(data))
+    if isinstance(data, np.ndarray):
+        warn_not_writable(data)             # (torch's, once; also where it then copies)
+        if dtype is None or np.dtype(dtype) == data.dtype:
+            return Tensor._of(as_array(data))
     return tensor(data, dtype=dtype)
 
 
@@ -83,6 +85,7 @@ def from_numpy(ndarray) -> Tensor:
                         f"types are: float64, float32, float16, int64, int32, int16, int8, "
                         f"uint64, uint32, uint16, uint8, and bool.")
     refuse_byte_order(ndarray)
+    warn_not_writable(ndarray)
     return Tensor._of(ndarray)
 
 

@@ -65,3 +65,24 @@ NON_LEAF_GRAD = (
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead.")
+
+
+# torch's warning (TORCH_WARN_ONCE: once per process) when a tensor is made over a NumPy array
+# that is not writable: from_numpy, as_tensor, asarray and Tensor(array) (tensor() copies)
+NOT_WRITABLE = (
+    "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+    "This means writing to this tensor will result in undefined behavior. You may want to copy "
+    "the array to protect its data or make it writable before converting it to a tensor. This "
+    "type of warning will be suppressed for the rest of this program.")
+_warned_not_writable = False
+
+
+def warn_not_writable(array):
+    """torch's :data:`NOT_WRITABLE` warning, once per process, if ``array`` is read-only
+    (here such a tensor stays read-only: its ``numpy()`` and in-place writes are refused
+    by NumPy, where torch's write into memory NumPy was told not to change)."""
+    global _warned_not_writable
+    if not _warned_not_writable and not array.flags.writeable:
+        _warned_not_writable = True
+        import warnings
+        warnings.warn(NOT_WRITABLE, UserWarning, stacklevel=user_stacklevel())

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .errors import warn_level
+from .errors import warn_level, warn_not_writable
 from .device import check_device
 from .dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64,
                      legacy_sized_array, uint8)
@@ -85,6 +85,7 @@ class LegacyTensorType(type):
         if isinstance(first, np.ndarray):
             if first.dtype.kind not in "biuf":
                 raise TypeError(f"can't convert np.ndarray of type {first.dtype}")
+            warn_not_writable(first)              # (torch's, once, copied or not)
             return first.astype(dtype, copy=False)
         from .creation import tensor
         return tensor(first, dtype=dtype).array

@@ -445,6 +445,8 @@ def handle(func, args, kwargs):
     # ---- roads to values
     if name in ("item", "__float__", "__int__", "__index__", "__bool__", "__complex__"):
         _scalar_refusal(first, name)
+    if name == "numpy" and (kwargs or {}).get("force"):   # (torch's copy to the CPU first)
+        raise NotImplementedError(NO_DATA)
     if name in ("numpy", "__array__"):
         raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to "
                         "copy the tensor to host memory first.")

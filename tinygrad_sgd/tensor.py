@@ -23,7 +23,8 @@ from .size import Size
 from .autograd.torch_names import torch_mode
 from .dtypes import as_array, as_dtype, default_float, legacy_numpy, legacy_sized_array, \
     _BY_NUMPY
-from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float, warn_level
+from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float, warn_level, \
+    warn_not_writable
 from .autograd.grad_mode import _mode
 
 DETACH_VIEW = ("Can't detach views in-place. Use detach() instead. If you are using "
@@ -63,6 +64,8 @@ class Tensor:
     def __init__(self, data=(), *sizes, requires_grad=False, dtype=None):
         if "array" in self.__dict__:   # made by a subclass's __new__ (Tensor._make_subclass):
             return                     # filled already (torch's Tensor.__init__ does nothing)
+        if type(data) is np.ndarray and not data.flags.writeable:   # (torch warns, once)
+            warn_not_writable(data)
         if dtype is None and not sizes and isinstance(data, (np.ndarray, np.generic)) and \
                 torch_mode():             # a torch program: torch.Tensor's own rule for NumPy
             data = legacy_numpy(data)     # data (the default float dtype, see dtypes.py)
@@ -294,14 +297,38 @@ class Tensor:
         return self.grad_fn is None
 
     def numpy(self, *, force=False):
-        """The values as a **read-only** NumPy view sharing the tensor's memory (copy it to
-        modify: the graph may still need these exact values for backward, so writing into them
-        is made impossible). ``force`` is accepted as torch's (its copy-to-CPU-and-detach is
-        what every call does here); unlike torch, a tensor that requires grad is not refused
-        — the view is read-only, so it cannot corrupt the graph."""
-        view = self.array.view()
-        view.flags.writeable = False
-        return view
+        """The values as a NumPy array **sharing the tensor's memory**, as torch's: writing
+        into it changes the tensor (and every tensor sharing its memory: its views,
+        ``detach()``, ``.data``), and in-place changes of the tensor show in it. A view keeps
+        its strides (``x.t().numpy()`` is a transposed view, not a copy; an ``expand``'s has
+        stride 0), a 0-d tensor gives a 0-d array. As in torch, such writes are unseen by
+        autograd (no version bump).
+
+        ``force=True`` (torch: detach, copy to the CPU) is the detached tensor's memory,
+        writable, whether or not the tensor requires grad.
+
+        **Unlike torch**, a tensor that requires grad (without ``force``) is not refused: it
+        gives a **read-only** view, so the values backward needs cannot be changed through it
+        (torch raises ``RuntimeError: Can't call numpy() on Tensor that requires grad``; here
+        ``w.numpy()`` reads, ``w.detach().numpy()`` writes, as there). A tensor made by
+        ``from_numpy`` of a read-only array (torch warns there) also stays read-only: torch's
+        writable array would write into memory NumPy was told not to change. So does a ``view()``
+        that had to be a copy (of a convolution's, pooling's or resampling's result, kept in
+        the library's own memory order: see ``functions.shape.view``), where torch's shares its
+        base's memory: a write into it would silently not reach the base."""
+        array = self.array
+        if (self._requires_grad and not force) or versions.is_copy_for_view(array):
+            view = array.view()
+            view.flags.writeable = False
+            return view
+        if not array.flags.writeable:
+            # read-only only because NumPy hands out broadcasts (an expand's memory) and some
+            # views read-only: the same memory, writable, as torch's (left read-only where
+            # the memory itself is)
+            array = F.inplace.through_expand(array)
+        if array.flags.writeable:       # (values computed ahead from it are not reused)
+            versions.hand_out(array)
+        return array.view()
 
     def item(self):
         if self.array.size != 1:
@@ -346,9 +373,20 @@ class Tensor:
         return int(self.array.item())
 
     def __array__(self, dtype=None, copy=None):
-        """What NumPy sees: ``np.array(t)`` is a copy, ``np.asarray(t)`` a read-only view
-        (as :meth:`numpy`), so NumPy code can't silently change values backward needs."""
-        if copy or (dtype is not None and np.dtype(dtype) != self.dtype):
+        """What NumPy sees, as torch: ``np.asarray(t)`` (and ``t.__array__()``) is
+        :meth:`numpy` — the tensor's own memory, writable — and so is ``np.asarray(t,
+        dtype)`` of the tensor's dtype; another dtype, or ``np.array(t)`` (``copy=True``),
+        is a new array. ``np.array(t, copy=False)`` is refused with NumPy's ValueError, as
+        torch's (its ``__array__`` takes no ``copy``, so NumPy can't be promised no copy).
+        A tensor that requires grad gives a read-only view (see :meth:`numpy`), or a copy."""
+        if copy is False:
+            raise ValueError("Unable to avoid copy while creating an array as requested.\n"
+                             "If using `np.array(obj, copy=False)` replace it with "
+                             "`np.asarray(obj)` to allow a copy when needed (no behavior "
+                             "change in NumPy 1.x).\nFor more details, see "
+                             "https://numpy.org/devdocs/numpy_2_0_migration_guide.html"
+                             "#adapting-to-changes-in-the-copy-keyword.")
+        if copy or (dtype is not None and np.dtype(dtype) != self.array.dtype):
             return np.array(self.array, dtype=dtype, copy=True)
         return self.numpy()
 

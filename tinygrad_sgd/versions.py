@@ -82,6 +82,42 @@ def _apart_in_block(array):
                                  array.dtype)
 
 
+_handed_out = {}     # id(the memory's owner) -> True: handed out writable by Tensor.numpy()
+
+
+def _true_owner(array):
+    """:func:`memory_owner`, and on through a ``memoryview`` to the array it reads (``.data``
+    counts its memory apart through one: it is still the same memory)."""
+    owner = memory_owner(array)
+    while isinstance(owner.base, memoryview) and isinstance(owner.base.obj, np.ndarray):
+        owner = memory_owner(owner.base.obj)
+    return owner
+
+
+def hand_out(array) -> None:
+    """``array``'s memory was handed out writable (``Tensor.numpy()``), or changed in place
+    through ``.data`` (counted apart): from now on it may change, or has changed, without its
+    version moving — NumPy writes are unseen by autograd, as torch's. A
+    value computed ahead from it (a convolution's pooling, a pooling's relu: ops/conv.py,
+    ops/pool.py) can't be trusted any more: see :func:`handed_out`."""
+    owner = _true_owner(array)
+    key = id(owner)
+    if key not in _handed_out:       # forgotten when the memory is freed
+        weakref.finalize(owner, _handed_out.pop, key, None).atexit = False
+        _handed_out[key] = True
+
+
+def handed_out(array) -> bool:
+    """Whether ``array``'s memory was ever handed out writable by ``Tensor.numpy()`` (a
+    reused buffer's mark is dropped when it is reused: :func:`forget_handed_out`)."""
+    return bool(_handed_out) and id(_true_owner(array)) in _handed_out
+
+
+def forget_handed_out(array) -> None:
+    """``array`` (a buffer nobody holds any more: kernels/buffers.py) starts afresh."""
+    _handed_out.pop(id(_true_owner(array)), None)
+
+
 def same_memory(a, b) -> bool:
     """True when ``a`` and ``b`` are the same elements of the same memory."""
     return a is b or (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
@@ -101,9 +137,12 @@ def version_of(array) -> int:
 
 
 def bump(array) -> None:
-    """Count one in-place change to ``array``'s memory."""
+    """Count one in-place change to ``array``'s memory. Memory counted apart (``.data``'s)
+    changed without the other counter moving: marked as :func:`hand_out` marks it."""
     owner = memory_owner(array)
     _set(owner, _inplace_changes.get(id(owner), 0) + 1)
+    if isinstance(owner.base, memoryview):
+        hand_out(owner)
 
 
 def carry(old, new) -> None:

@@ -1,6 +1,7 @@
 """In-place safety: a value that backward still needs can't be changed behind its back.
 
-Either the change is impossible (``.numpy()`` and ``np.asarray(t)`` are read-only views;
+Either the change is impossible (``.numpy()`` and ``np.asarray(t)`` of a tensor that requires
+grad are read-only views — torch refuses them; without grad they are writable, as torch's;
 in-place ops on non-leaf tensors, and on leaves that require grad outside ``no_grad``, are
 refused), or it is detected when backward reaches the node: version counters, shared — as in
 torch — by every Tensor that views the same memory (``detach()``, ``reshape``, indexing,
@@ -9,7 +10,7 @@ torch — by every Tensor that views the same memory (``detach()``, ``reshape``,
 Already tested elsewhere (not repeated): tests/test_autograd.py
 (test_inplace_change_of_saved_tensor_is_detected, test_every_inplace_op_bumps_the_version,
 test_inplace_on_unsaved_tensor_is_fine_and_on_graph_tensors_refused); tests/test_tensor.py
-(test_numpy_is_a_read_only_view).
+(test_numpy_shares_memory_writable_and_read_only_when_requiring_grad).
 
 Not covered (as in torch): writing into ``tensor.data`` directly, or into the NumPy array a
 Tensor was built from (``Tensor(array)`` shares it; ``tg.tensor(array)`` copies).

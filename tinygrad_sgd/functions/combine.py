@@ -376,12 +376,16 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 
 def chain_matmul(*matrices):
-    """m1 @ m2 @ ... of 2-d tensors (torch deprecates it for linalg.multi_dot)."""
+    """m1 @ m2 @ ... of 2-d tensors (torch deprecates it for linalg.multi_dot); one matrix
+    gives a copy of it, as torch."""
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     for m in matrices:
         if m.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
+    if len(matrices) == 1:             # a copy, as torch's (CloneBackward0): never the input
+        from .memory_formats import clone
+        return clone(matrices[0])
     out = matrices[0]
     for m in matrices[1:]:
         out = mm(out, m)

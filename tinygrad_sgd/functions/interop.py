@@ -151,16 +151,25 @@ def to_dlpack(tensor):
     versioned one where NumPy makes it (2.1+): NumPy reads an unversioned capsule as
     read-only, so ``from_dlpack(to_dlpack(t))`` could not be written into as torch's can."""
     try:
-        return tensor.array.__dlpack__(max_version=(1, 0))
+        return _exported(tensor).__dlpack__(max_version=(1, 0))
     except TypeError:
-        return tensor.array.__dlpack__()
+        return _exported(tensor).__dlpack__()
 
 
 def _dlpack(self, **kwargs):
     """The values' memory (no graph: the receiving library sees plain numbers). Unlike
     torch, a tensor that requires grad is exported too, as ``np.asarray`` reads it: torch's
-    ``torch.tensor(x)`` goes through this protocol and must keep working on such a tensor."""
-    return self.array.__dlpack__(**kwargs)
+    ``torch.tensor(x)`` goes through this protocol and must keep working on such a tensor.
+    An expand's memory (NumPy's broadcast, read-only) is exported writable, as ``numpy()``
+    gives it and torch exports it."""
+    return _exported(self).__dlpack__(**kwargs)
+
+
+def _exported(tensor):
+    array = tensor.array
+    if not array.flags.writeable and not tensor.requires_grad:
+        array = tensor.numpy()
+    return array
 
 
 def _dlpack_device(self):

@@ -28,6 +28,8 @@ import weakref
 
 import numpy as np
 
+from .. import versions
+
 __all__ = ["empty", "zeros", "clear", "kept_bytes", "kept_over", "is_free", "span"]
 
 MIN_BYTES = 64 << 10
@@ -92,6 +94,8 @@ def empty(shape, dtype):
     if free is not None:
         for a in free:
             if _free(a):
+                if versions._handed_out:        # (a numpy() of its last use: long gone)
+                    versions.forget_handed_out(a)
                 return a
     a = _staggered(shape, dtype)
     if free is None:

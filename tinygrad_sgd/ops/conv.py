@@ -64,14 +64,15 @@ class Conv2dOp(Function):
         """Called by max pooling (of geometry ``geom``; ``with_relu``: a relu follows it) on
         ``y``, this node's output: ``(pooled, choice, relu or None)`` as this node's threads
         made them (handed over once), or None — none made, for another pooling, or y changed
-        in place since (its version moved). Counts a pooling after this geometry."""
+        in place since (its version moved) or may have (its memory was handed out writable by
+        ``numpy()``, whose writes move no version). Counts a pooling after this geometry."""
         if len(_POOL_AFTER) > 64:
             _POOL_AFTER.clear()
         _POOL_AFTER[self.geom] = [geom, 2, with_relu]
         pool = self.__dict__.pop("pool_ahead", None)
         if pool is None or pool.geom != geom or self.pooled() is not y or \
-                versions.version_of(y) != self.pooled_version:
-            return None
+                versions.version_of(y) != self.pooled_version or versions.handed_out(y):
+            return None                 # (handed out by numpy(): it may have been written)
         return pool.result
 
     def release(self):

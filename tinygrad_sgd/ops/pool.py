@@ -76,8 +76,8 @@ class MaxPool2dOp(Function):
         _RELU_AFTER[self.geom] = 2
         relu = self.__dict__.pop("relu_ahead", None)
         if relu is None or self.pooled() is not y or \
-                versions.version_of(y) != self.pooled_version:
-            return None
+                versions.version_of(y) != self.pooled_version or versions.handed_out(y):
+            return None                 # (handed out by numpy(): it may have been written)
         return relu
 
     def backward(self, dy):

@@ -1,6 +1,11 @@
 """Rearranging channels and pixels: pixel_shuffle, pixel_unshuffle, channel_shuffle (torch's
 signatures). Each is a reshape, a permute and a reshape — views and a copy, so the gradient is
-the inverse rearrangement (and second order is free)."""
+the inverse rearrangement (and second order is free). torch's result is always new memory:
+where the rearrangement needs no copy here (a factor or ``groups`` of 1, one-pixel planes) the
+reshape is a view of the input, so it is copied (:func:`_apart`): a write into one would
+silently change the other."""
+import numpy as np
+
 from ...autograd.torch_names import named
 from ._checks import check_tensor
 
@@ -17,6 +22,11 @@ def _check_factor(input, factor, op, what):
     return int(factor)
 
 
+def _apart(out, input):
+    """``out``, or a copy of it where it is a view of ``input``'s memory (torch's is not)."""
+    return out.clone() if np.may_share_memory(out.array, input.array) else out
+
+
 def pixel_shuffle(input, upscale_factor):
     """``(*, C·r², H, W)`` → ``(*, C, H·r, W·r)``: each group of r² channels becomes an r×r
     block of pixels (out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w])."""
@@ -29,7 +39,8 @@ def pixel_shuffle(input, upscale_factor):
     b = len(batch)
     x = input.reshape(*batch, C // (r * r), r, r, H, W)
     x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)       # (*, c, H, r, W, r)
-    return named(x.reshape(*batch, C // (r * r), H * r, W * r), "PixelShuffleBackward0", input)
+    return named(_apart(x.reshape(*batch, C // (r * r), H * r, W * r), input),
+                 "PixelShuffleBackward0", input)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -44,7 +55,8 @@ def pixel_unshuffle(input, downscale_factor):
     b = len(batch)
     x = input.reshape(*batch, C, H // r, r, W // r, r)
     x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)       # (*, C, r, r, h, w)
-    return named(x.reshape(*batch, C * r * r, H // r, W // r), "PixelUnshuffleBackward0", input)
+    return named(_apart(x.reshape(*batch, C * r * r, H // r, W // r), input),
+                 "PixelUnshuffleBackward0", input)
 
 
 def channel_shuffle(input, groups):
@@ -63,4 +75,4 @@ def channel_shuffle(input, groups):
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {C} channels "
                            f"and {g} groups.")
     out = input.reshape(N, g, C // g, *rest).transpose(1, 2).reshape(input.shape)
-    return named(out, "ChannelShuffleBackward0", input)
+    return named(_apart(out, input), "ChannelShuffleBackward0", input)
