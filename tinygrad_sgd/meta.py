@@ -11,8 +11,13 @@ torch programs build big models without memory and fill them later::
 (``type(t) is Tensor``, a meta parameter is an ``nn.Parameter``) whose ``array`` is a
 :class:`MetaArray`: a read-only, zero-stride NumPy view of a single zero
 (``np.broadcast_to(np.zeros((), dtype), shape)``), so it has the shape and dtype and takes no
-memory. The strides torch would give the tensor ride on the placeholder (``torch_strides``;
-None where this library cannot tell them, and then ``stride()`` refuses rather than guess).
+memory. The strides torch would give the tensor ride on the placeholder (``torch_strides``,
+and ``torch_offset``, its ``storage_offset()``; None where this library cannot tell them,
+and then ``stride()`` refuses rather than guess). Where the placeholders' zero strides
+cannot tell a result's (a slice, ``select``, ``diagonal``, an op on a transposed input),
+the op runs once more on *strided probes* — views, with the meta tensors' strides, of zeroed
+memory of the span they need (:func:`_strided_probe`) — and the result's strides and offset
+are read there as a CPU tensor's.
 
 **How operations on meta tensors run.** The first meta tensor (:func:`enable`) switches on
 the library's ``__torch_function__`` dispatch (:mod:`tinygrad_sgd.torch_function`), whose
@@ -43,10 +48,27 @@ A public function, Tensor method or primitive that meets a meta tensor comes to
   ``dropout`` on meta draws nothing; an op that writes into an input — batch norm's running
   statistics — runs again on zeros of its own). Values cannot leak: they are dropped at this
   one gate, and a :class:`MetaArray` met anywhere else refuses NumPy's functions and ufuncs
-  (``Cannot copy out of meta tensor; no data!``), as do ``torch.save`` and pickling.
+  (``Cannot copy out of meta tensor; no data!``). ``torch.save`` writes a meta tensor as
+  torch does (its dtype, size and stride, no storage), pickling keeps its shape, dtype and
+  strides.
 
-Autograd does not run through meta tensors here: a result keeps ``requires_grad`` but not a
-``grad_fn`` (torch records one), and ``backward()`` of a meta tensor is refused.
+**Autograd through meta tensors.** A result that requires grad gets a ``grad_fn``, as
+torch's: a :class:`~tinygrad_sgd.ops.meta_grad.MetaBackward` node, linked to the meta inputs
+the op's own graph (recorded on the placeholders' plain views) reaches — so an input the
+result does not depend on gets no gradient, as in torch. An in-place op (``add_``,
+``t[i] = v``, ``relu(x, inplace=True)``) gives the tensor a node of its own, as torch
+rebases its history. Its backward runs no formula: it hands each input a meta gradient of
+that input's shape and dtype (a broadcast input gets its own shape). ``backward()``,
+``autograd.grad``, hooks and ``retain_grad`` then work as on CPU; a leaf's ``.grad`` is a meta
+tensor of its shape, dtype and strides (:func:`accumulate_grad`; a second backward leaves it
+as it is). A meta gradient never reaches a CPU tensor: as torch, backward refuses with
+``Cannot copy out of meta tensor; no data!``; a CPU ``gradient=`` for a meta output is refused
+too (:func:`check_seed`). Not followed: ``create_graph=True`` (a meta gradient is a leaf,
+where torch's is differentiable again), and the strides of the gradients a hook sees (each
+contiguous; torch's are its backward formulas', an expanded one's 0 included) — a leaf's
+``.grad`` has torch's. An optimizer's ``step()`` over meta parameters changes nothing and
+makes their state as torch's (:meth:`Optimizer._meta_group <tinygrad_sgd.optim.optimizer.
+Optimizer._meta_group>`).
 
 Factories (``empty``, ``zeros``, ``ones``, ``full``, ``rand``, ``randn``, ``randint``, the
 ``*_like`` and ``new_*`` ones, ``tensor``, ``arange``, ...) make meta tensors for
@@ -74,9 +96,11 @@ class MetaArray(np.ndarray):
     the tensor's shape and dtype. NumPy's functions and ufuncs refuse it, so that no value is
     ever read from it outside :func:`handle` (which computes on plain views of it)."""
     torch_strides = None        # torch's strides of the tensor (in elements), None: unknown
+    torch_offset = 0            # torch's storage_offset() of the tensor (a view's)
 
     def __array_finalize__(self, obj):
         self.torch_strides = None
+        self.torch_offset = 0
         _LIVE[id(self)] = weakref.ref(self, functools.partial(_LIVE.pop, id(self)))
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -101,14 +125,16 @@ class MetaArray(np.ndarray):
 _LIVE = {}
 
 
-def placeholder(shape, dtype, strides="contiguous"):
+def placeholder(shape, dtype, strides="contiguous", offset=0):
     """A :class:`MetaArray` of ``shape`` and ``dtype`` (no memory); ``strides``: torch's
-    strides, ``"contiguous"`` for row-major ones, None for unknown."""
+    strides, ``"contiguous"`` for row-major ones, None for unknown; ``offset``: torch's
+    storage offset."""
     from .creation import contiguous_strides
     shape = tuple(int(n) for n in shape)
     a = np.broadcast_to(np.zeros((), np.dtype(dtype)), shape).view(MetaArray)
     a.torch_strides = contiguous_strides(shape) if strides == "contiguous" else \
         (None if strides is None else tuple(strides))
+    a.torch_offset = int(offset)
     enable()                     # (after the placeholder exists: see disable_if_unused)
     return a
 
@@ -118,11 +144,11 @@ def is_meta(t) -> bool:
     return type(getattr(t, "array", None)) is MetaArray
 
 
-def make(shape, dtype, requires_grad=False, strides="contiguous"):
+def make(shape, dtype, requires_grad=False, strides="contiguous", offset=0):
     """A new meta tensor (a leaf) of ``shape`` and ``dtype`` (torch's checks of
     ``requires_grad`` for a non-float dtype included)."""
     from .tensor import Tensor
-    t = Tensor._of(placeholder(shape, dtype, strides))
+    t = Tensor._of(placeholder(shape, dtype, strides, offset))
     if requires_grad:
         from .errors import refuse_grad_unless_float
         refuse_grad_unless_float(t, "Only Tensors of floating point and complex dtype")
@@ -437,9 +463,17 @@ def handle(func, args, kwargs):
         return _plainly(func, args, kwargs).replace(".", ".meta.", 1)  # (torch.meta.FloatTensor)
     if name == "data_ptr" and self_meta:
         return 0
+    if name == "storage_offset" and self_meta and len(args) == 1 and not kwargs:
+        return first.array.torch_offset
     if name == "contiguous" and self_meta and len(args) == 1 and not kwargs and \
             first.array.torch_strides is not None and _is_contig(first):
         return first
+    if setter and name == "grad" and isinstance(args[1] if len(args) > 1 else None, Tensor) \
+            and _device_of(first) != _device_of(args[1]):
+        raise RuntimeError(f"attempting to assign a gradient with device type "
+                           f"'{_device_of(args[1])}' to a tensor with device type "
+                           f"'{_device_of(first)}'. Please ensure that the gradient and the "
+                           f"tensor are on the same device")
     if name in _QUERIES or (setter and name in ("requires_grad", "grad", "data")):
         return _plainly(func, args, kwargs)
     # ---- roads to values
@@ -464,9 +498,11 @@ def handle(func, args, kwargs):
             return _plainly(func, (first, "meta", args[1].dtype) + args[2:], kwargs)
     if name.endswith("_like") or name.startswith("new_"):   # (they make meta tensors
         return _plainly(func, args, kwargs)                 # themselves, drawing nothing)
-    if name == "backward":
-        raise NotImplementedError("backward(): autograd does not run through meta tensors in "
-                                  "tinygrad_sgd (they keep no graph)")
+    if name in ("backward", "grad") and not isinstance(getattr(func, "__self__", None),
+                                                       property):
+        # the walk meets MetaBackward nodes (see the notes); it runs with the dispatch on, so
+        # that hooks, and the sums of gradients, see meta tensors as such
+        return getattr(func, "__wrapped__", func)(*args, **kwargs)
     if name in _DATA_SHAPED or (name == "__getitem__" and _bool_index(args[1:])) or \
             (name == "where" and len(args) + len(kwargs) == 1):
         raise NotImplementedError(f"{name}: the shape of its result depends on the values, "
@@ -483,22 +519,57 @@ def handle(func, args, kwargs):
         if name in _RESHAPING:
             raise NotImplementedError(f"{name}: in-place changes of a meta tensor's shape are "
                                       f"not supported by tinygrad_sgd")
+        if self_meta and first.grad_fn is None and first.requires_grad:
+            from .autograd.grad_mode import is_grad_enabled
+            if is_grad_enabled():
+                raise RuntimeError(f"a {'view of a ' if name == '__setitem__' else ''}leaf "
+                                   f"Variable that requires grad is being used in an "
+                                   f"in-place operation.")
         others = [t for t in _tensors(args[1:], kwargs)]
         if name == "__setitem__":
             target = _compute(Tensor.__getitem__, args[:2], {}, "__getitem__")
             _broadcast_into(target, others[-1:] if isinstance(args[2], Tensor) else [], name)
+            _rebase(first, others[-1:] if isinstance(args[2], Tensor) else [], name)
             return None
         if name != "copy_":
             _check_same_device(args, kwargs)
         _broadcast_into(first, others, name)
+        _rebase(first, others, name)
         return first
     # ---- compute on placeholders, give meta tensors back
     if name != "__getitem__":           # (an index may be a CPU tensor, as torch's)
         _check_same_device(args, kwargs)
-    if kwargs.get("inplace"):           # (F.relu(x, inplace=True): x itself, unchanged)
-        _compute(func, args, {**kwargs, "inplace": False}, name)
-        return args[0]
+    if kwargs.get("inplace"):           # (F.relu(x, inplace=True): x itself, unchanged,
+        out = _compute(func, args, {**kwargs, "inplace": False}, name)   # its history the
+        x = args[0]                                                      # result's)
+        if isinstance(x, Tensor) and is_meta(x) and isinstance(out, Tensor):
+            from .autograd.grad_mode import is_grad_enabled
+            if x.requires_grad and x.grad_fn is None and is_grad_enabled():
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            if out.grad_fn is not None:
+                x.grad_fn = out.grad_fn
+        return x
     return _compute(func, args, kwargs, name)
+
+
+_INPLACE_NODES = {"__setitem__": "CopySlices", "copy_": "CopyBackwards"}
+
+
+def _rebase(t, operands, name):
+    """An in-place op ``name`` on the meta tensor ``t`` with ``operands``: in grad mode, where
+    ``t`` or an operand requires grad, ``t`` becomes the result of a node of its own (its
+    old graph and the operands its inputs), as torch rebases the tensor's history."""
+    from .autograd.grad_mode import is_grad_enabled
+    inputs = [o for o in operands if o.requires_grad]
+    if not (inputs or t.requires_grad) or not is_grad_enabled() or \
+            t.array.dtype.kind != "f":
+        return
+    from .ops.meta_grad import MetaBackward
+    node = _INPLACE_NODES.get(name) or name.strip("_").title().replace("_", "") + "Backward"
+    inputs = ([t] if t.requires_grad else []) + inputs
+    t._requires_grad = True
+    MetaBackward.of(t, inputs, node, name)
 
 
 def _is_contig(t):
@@ -571,21 +642,28 @@ def _compute(func, args, kwargs, name):
     inputs_contiguous = all(m.array.torch_strides is not None and
                             m.array.torch_strides == contiguous_strides(m.shape) for m in metas)
 
+    probed = []                               # (the run on strided probes, made once)
+
     def strides_of(r):
+        """torch's (strides, storage offset) of the result ``r``."""
         for p, m in originals.values():
             if np.may_share_memory(r.array, p.array):       # a view of a meta input
-                known = m.array.torch_strides
+                known, offset = m.array.torch_strides, m.array.torch_offset
                 if known is None:
-                    return None
+                    return None, 0
                 if name in _PERMUTING:
                     perm = _permutation(func, args, kwargs, p)
-                    return None if perm is None else tuple(known[j] for j in perm)
+                    return (None if perm is None else tuple(known[j] for j in perm)), offset
                 if tuple(r.shape) == tuple(m.shape) and r.array.strides == p.array.strides:
-                    return known
-                if r.array.size == 0 or (inputs_contiguous and name in _RESHAPES):
-                    return contiguous_strides(r.shape)
-                return None
-        return contiguous_strides(r.shape) if inputs_contiguous else None
+                    return known, offset
+                if r.array.size == 0:
+                    return contiguous_strides(r.shape), offset
+                if inputs_contiguous and name in _RESHAPES:
+                    return contiguous_strides(r.shape), offset
+                return _probed_strides(r, probed, func, args, kwargs, originals, result)
+        if inputs_contiguous:
+            return contiguous_strides(r.shape), 0
+        return _probed_strides(r, probed, func, args, kwargs, originals, result)[0], 0
 
     def back(r):
         if isinstance(r, Tensor):
@@ -594,7 +672,11 @@ def _compute(func, args, kwargs, name):
                 return hit[1]
             if is_meta(r):
                 return r
-            return make(r.shape, r.array.dtype, r.requires_grad, strides_of(r))
+            out = make(r.shape, r.array.dtype, r.requires_grad, *strides_of(r))
+            if r.grad_fn is not None:             # (a node of its own: see the notes)
+                from .ops.meta_grad import MetaBackward
+                MetaBackward.link(out, r.grad_fn, originals, _tensors(args, kwargs))
+            return out
         if isinstance(r, (tuple, list)):
             items = [back(x) for x in r]
             return type(r)._make(items) if hasattr(r, "_fields") else type(r)(items)
@@ -614,6 +696,91 @@ def _compute(func, args, kwargs, name):
 # views of a contiguous tensor that stay contiguous
 _RESHAPES = frozenset("view reshape flatten unflatten unsqueeze squeeze view_as reshape_as "
                       "contiguous detach alias".split())
+
+
+def _strided_probe(m):
+    """A plain tensor laid out as the meta tensor ``m`` by its torch strides: a NumPy view
+    of zeroed memory of the span those strides need (reserved, not touched by a view), its
+    strides marked as torch's; None where ``m``'s strides are unknown."""
+    from numpy.lib.stride_tricks import as_strided
+    from .tensor import Tensor
+    strides = m.array.torch_strides
+    if strides is None or any(st < 0 for st in strides):
+        return None
+    dtype, offset = m.array.dtype, m.array.torch_offset
+    need = 0 if 0 in m.shape else 1 + sum((n - 1) * st for n, st in zip(m.shape, strides))
+    memory = np.zeros(offset + max(need, 1), dtype)        # (starting at its storage offset)
+    t = Tensor._of(as_strided(memory[offset:], tuple(m.shape),
+                              [st * dtype.itemsize for st in strides]))
+    t._torch_strides = True
+    t._probe_memory = memory
+    if m._requires_grad:
+        t._requires_grad = True
+    return t
+
+
+def _probed_strides(r, probed, func, args, kwargs, originals, result):
+    """torch's strides of ``r`` (a result of ``func`` run on the proxies ``args``) where the
+    placeholders (all zero strides) cannot tell them: ``func`` is run again, once, on strided
+    probes of the meta arguments (:func:`_strided_probe`), and the strides of its result in
+    ``r``'s place are read as the library reads a CPU tensor's (:func:`creation.
+    torch_strides`), and its storage offset from where it starts in its probe's memory.
+    ``(None, 0)`` where that run is not possible."""
+    from . import torch_function as tf
+    from .creation import torch_strides
+    from .tensor import Tensor
+    if not probed:
+        by_proxy = {id(p): m for p, m in originals.values()}
+
+        def swap(a):
+            if isinstance(a, Tensor) and id(a) in by_proxy:
+                probe = _strided_probe(by_proxy[id(a)])
+                if probe is None:
+                    raise LookupError
+                return probe
+            if type(a) is list or type(a) is tuple:
+                return type(a)(swap(b) for b in a)
+            return a
+        from .random import default_generator
+        drawn = default_generator.get_state()
+        previous, tf.state.level = tf.state.level, 2
+        try:
+            with np.errstate(all="ignore"):
+                swapped = [swap(a) for a in args], {k: swap(v) for k, v in kwargs.items()}
+                out = func(*swapped[0], **swapped[1])
+                swapped = [*swapped[0], *swapped[1].values()]
+            memories = [t._probe_memory for t in _flat_tensors(list(swapped))]
+            probed.append((_flat_tensors(result), _flat_tensors(out), memories))
+        except Exception:
+            probed.append(None)
+        finally:
+            tf.state.level = previous
+            default_generator.set_state(drawn)
+            swap = None     # (a cycle: see _compute)
+    if probed[0] is None:
+        return None, 0
+    mine, theirs, memories = probed[0]
+    for a, b in zip(mine, theirs):
+        if a is r:
+            if tuple(b.shape) != tuple(r.shape):
+                return None, 0
+            start = b.array.__array_interface__["data"][0]
+            for memory in memories:
+                if np.may_share_memory(b.array, memory):
+                    return torch_strides(b), (start - memory.__array_interface__["data"][0]) \
+                        // memory.itemsize
+            return torch_strides(b), 0
+    return None, 0
+
+
+def _flat_tensors(result):
+    """The Tensors of an op's result (inside tuples and lists too), in order."""
+    from .tensor import Tensor
+    if isinstance(result, Tensor):
+        return [result]
+    if isinstance(result, (tuple, list)):
+        return [t for x in result for t in _flat_tensors(x)]
+    return []
 
 
 def _permutation(func, args, kwargs, proxy):
@@ -638,3 +805,29 @@ def meta_repr(t):
     """torch's ``tensor(..., device='meta', size=(3, 4))`` (printing.tensor_repr's)."""
     from .printing import tensor_repr
     return tensor_repr(t)
+
+
+# ---------------------------------------------------------------------- autograd
+def accumulate_grad(leaf, old, g):
+    """A leaf's ``.grad`` after a backward that met the meta device (``g`` or ``leaf`` meta):
+    the first time a meta tensor of the leaf's shape, dtype and strides (torch's layout
+    contract), after that the same tensor (nothing to add). A meta gradient for a CPU leaf,
+    or a CPU one for a meta leaf, is refused as torch refuses it."""
+    if not is_meta(leaf) or not is_meta(g):
+        if is_meta(leaf):
+            raise RuntimeError("invalid gradient - expected device meta but got cpu")
+        raise NotImplementedError(NO_DATA)
+    if old is None:
+        return to_meta(leaf, g.array.dtype, requires_grad=False)
+    if not is_meta(old):
+        raise NotImplementedError(NO_DATA)
+    return old
+
+
+def check_seed(i, output, grad):
+    """``backward(gradient=...)``: a meta output needs a meta gradient and a CPU output a CPU
+    one (torch's check, its words)."""
+    want, got = _device_of(output), _device_of(grad)
+    if want != got:
+        raise RuntimeError(f"invalid gradient at index {i} - expected device {want} but got "
+                           f"{got}")

@@ -180,6 +180,20 @@ def _rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtyp
                            size, stride, requires_grad)
 
 
+def _rebuild_meta_tensor(dtype, size, stride, requires_grad=False):
+    """torch's ``_rebuild_meta_tensor_no_storage``: a meta tensor (no values were written) of
+    that dtype, size and stride."""
+    from .dtypes import DType
+    from .meta import make
+    if not isinstance(dtype, DType):
+        from .serialization import CheckpointError
+        raise CheckpointError(f"a meta tensor of dtype {dtype!r} (not one tinygrad_sgd has)")
+    t = make(tuple(size), dtype.dtype, strides=tuple(stride))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
 def _rebuild_parameter(data, requires_grad, hooks=None, state=None):
     from .nn.module import Parameter
     return Parameter(data, requires_grad=requires_grad)
@@ -216,6 +230,7 @@ _ALLOWED = {
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
     ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+    ("torch._utils", "_rebuild_meta_tensor_no_storage"): _rebuild_meta_tensor,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
     ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
     ("torch", "Tensor"): _tensor_type,
@@ -236,8 +251,7 @@ _TORCH_DTYPE = re.compile(r"b?float\d.*|c?half|cfloat|cdouble|complex\d*|q?u?int
 _CONVERT = ("convert them before saving (.float() for bfloat16 and float8; torch.view_as_real "
             "for complex)")
 _TENSOR_KINDS = {"_rebuild_sparse_tensor": "sparse", "_rebuild_sparse_csr": "sparse",
-                 "_rebuild_qtensor": "quantized", "_rebuild_nested_tensor": "nested",
-                 "_rebuild_meta_tensor_no_storage": "meta"}
+                 "_rebuild_qtensor": "quantized", "_rebuild_nested_tensor": "nested"}
 
 
 def known_global(module, name, file_name):

@@ -55,6 +55,7 @@ class _Global:
 _TORCH = {name: _Global(module, name) for module, name in (
     ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor_v3"),
     ("torch._utils", "_rebuild_parameter"), ("torch", "device"), ("torch", "Size"),
+    ("torch._utils", "_rebuild_meta_tensor_no_storage"),
     ("torch.serialization", "_get_layout"), ("torch._tensor", "_rebuild_from_type_v2"),
     ("torch", "Tensor"))}
 
@@ -123,9 +124,6 @@ class _Writer(pickle._Pickler):
         if isinstance(obj, _Data):
             return self._tensor(obj.array, False)
         array = _array_of(obj)
-        if type(array) is MetaArray:        # (a meta tensor: no values to write)
-            raise NotImplementedError("save: tinygrad_sgd does not write meta tensors (torch "
-                                      "saves their shape and dtype without values)")
         if array is None:
             return NotImplemented
         if isinstance(obj, Parameter) or type(obj).__name__ == "Parameter":   # (or torch's)
@@ -141,6 +139,8 @@ class _Writer(pickle._Pickler):
         return rebuild
 
     def _tensor(self, array, requires_grad):
+        if type(array) is MetaArray:
+            return self._meta_tensor(array, requires_grad)
         dtype = array.dtype
         if dtype not in _STORAGE_OF and dtype not in _V3_OF:
             raise TypeError(f"save: arrays of dtype {dtype} cannot be saved (only bool, "
@@ -159,6 +159,21 @@ class _Writer(pickle._Pickler):
         return _TORCH["_rebuild_tensor_v3"], (_Pid(pid), offset, array.shape, stride,
                                               requires_grad, OrderedDict(),
                                               self._storage_kind(_V3_OF[dtype]))
+
+    def _meta_tensor(self, array, requires_grad):
+        """A meta tensor, as torch writes one: no storage, the call
+        ``_rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad)``."""
+        from .dtypes import as_dtype
+        if not can_save(array.dtype):
+            raise TypeError(f"save: arrays of dtype {array.dtype} cannot be saved (only bool, "
+                            f"integer and float arrays)")
+        strides = array.torch_strides
+        if strides is None:
+            raise NotImplementedError("save: the strides of this view of a meta tensor are not "
+                                      "followed by tinygrad_sgd (save a .contiguous() one)")
+        return _TORCH["_rebuild_meta_tensor_no_storage"], (
+            as_dtype(array.dtype), tuple(int(n) for n in array.shape),
+            tuple(int(n) for n in strides), requires_grad)
 
     def persistent_id(self, obj):
         return obj.saved_id if type(obj) is _Pid else None

@@ -25,6 +25,7 @@ import copy
 
 import numpy as np
 
+from .meta import MetaArray
 from .tensor import Tensor
 
 __all__ = []
@@ -48,6 +49,20 @@ class _Strided:
         return np.ndarray(self.shape, s.dtype, s, self.offset, self.strides)
 
 
+class _MetaPlace:
+    """A meta tensor's placeholder as pickled: its shape, dtype and torch's strides (no
+    values, no storage offset: as torch's, which keeps no storage for a meta tensor); a deep
+    copy's are contiguous, as torch's."""
+
+    def __init__(self, a, keep_strides):
+        self.shape, self.dtype, self.offset = a.shape, a.dtype, 0
+        self.strides = a.torch_strides if keep_strides else "contiguous"
+
+    def array(self):
+        from .meta import placeholder
+        return placeholder(self.shape, self.dtype, self.strides, self.offset)
+
+
 def _state(t, own_storage):
     """t's attributes with its array as a :class:`_Strided` (over a copy of its storage when
     ``own_storage``, for pickle: its ``.grad`` left out too), the view records, graph links
@@ -59,6 +74,9 @@ def _state(t, own_storage):
     if own_storage:
         state.pop("_grad", None)
     a = t.array
+    if type(a) is MetaArray:
+        state["array"] = _MetaPlace(a, own_storage)
+        return state
     steps = torch_strides(t)
     if not a.size:
         state.pop("_torch_strides", None)
@@ -117,7 +135,7 @@ def __reduce_ex__(self, protocol):
 
 def __setstate__(self, state):
     self.__dict__.update(state)
-    if isinstance(state.get("array"), _Strided):
+    if isinstance(state.get("array"), (_Strided, _MetaPlace)):
         self.array = state["array"].array()
 
 
@@ -143,6 +161,8 @@ def __copy__(self):
     warn_unsaved_hooks(self)
     new = object.__new__(type(self))
     new.__dict__.update(self.__dict__)
+    if type(self.array) is MetaArray:       # (torch's copy of a meta tensor: its strides, no
+        new.array = _MetaPlace(self.array, True).array()      # storage offset)
     return new
 
 

@@ -8,7 +8,9 @@ import weakref
 
 import numpy as np
 
+from .. import meta
 from ..errors import warn_level
+from ..meta import MetaArray
 from .function import _tensor_class
 from .grad_mode import _mode
 
@@ -57,7 +59,9 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
     if want is not None and g.dtype != want:                # "any dtype")
         g = g.to(want)
     old = leaf._grad
-    if old is None:                  # (g has the leaf's shape and dtype: set without checks)
+    if type(g.array) is MetaArray or type(leaf.array) is MetaArray:
+        leaf._grad = meta.accumulate_grad(leaf, old, g)      # (no values: see meta's notes)
+    elif old is None:                # (g has the leaf's shape and dtype: set without checks)
         leaf._grad = _first_grad(leaf, g, create_graph)
     elif create_graph:
         leaf._grad = old + g

@@ -30,6 +30,8 @@ from .accumulate import accumulate_leaf_grad, follow_in_place_changes, retain_gr
 from .slices import DEFERRED, SliceGrad, add_slices as _add_slices, \
     welcome_slices as _welcome_slices
 from .grad_mode import _mode, set_grad_enabled
+from .. import meta
+from ..meta import MetaArray
 from .graph_task import GraphTask
 
 __all__ = ["SumToShape", "sum_to_shape", "run_backward", "backward", "grad"]
@@ -326,8 +328,11 @@ def make_grads(outputs, grad_outputs):
         if g is None:
             if t.array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = Tensor._of(np.ones(t.shape, dtype=t.dtype))
+            g = Tensor._of(np.ones(t.shape, dtype=t.dtype)) if type(t.array) is not MetaArray \
+                else meta.make(t.shape, t.array.dtype)       # (a meta output: a meta seed)
         else:
+            if type(t.array) is MetaArray or type(g.array) is MetaArray:
+                meta.check_seed(i, t, g)
             if g.shape != t.shape:
                 raise RuntimeError(f"Mismatch in shape: gradient has shape {g.shape} but the "
                                    f"output has shape {t.shape}")
@@ -416,8 +421,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         result = run_backward(outputs, grads, retain, create_graph, inputs=inputs,
                               allow_unused=allow_unused, accumulate=False)
     if materialize_grads:
-        result = tuple(Tensor._of(np.zeros_like(t.array), requires_grad=create_graph)
-                       if g is None else g for g, t in zip(result, inputs))
+        result = tuple(g if g is not None else meta.to_meta(t, requires_grad=create_graph)
+                       if type(t.array) is MetaArray else
+                       Tensor._of(np.zeros_like(t.array), requires_grad=create_graph)
+                       for g, t in zip(result, inputs))
     return tuple(map(as_grad_dtype, result, inputs))     # (a leaf's Tensor.grad_dtype, if set)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..arguments import listed, normalize_dim
-from ..device import check_device
+from ..device import META, check_device
 from ..dtypes import as_dtype
 from ..size import Size
 from ..tensor import Tensor, tensor_method
@@ -249,15 +249,29 @@ def cartesian_prod(*tensors):
 
 
 def _tri_indices(fn, op, row, col, offset, dtype, device):
-    check_device(device)
+    on_meta = check_device(device, meta=True) is META
     dtype = np.dtype(as_dtype(dtype)) if dtype is not None else np.dtype(np.int64)
     if dtype.kind not in "iu":
+        if on_meta:              # (torch's meta kernel says it so)
+            raise RuntimeError(f'"{op}" not implemented for \'{as_dtype(dtype)}\'')
         raise not_implemented(op, dtype)
     if row < 0:
         raise RuntimeError(f"row must be non-negative, got{row}")
     if col < 0:
         raise RuntimeError(f"col must be non-negative, got{col}")
+    if on_meta:                # (the meta device: only the count, row by row, no indices)
+        from .. import meta
+        return meta.make((2, _tri_count(fn is np.tril_indices, row, col, offset)), dtype)
     return Tensor._of(np.stack(fn(row, offset, col)).astype(dtype).reshape(2, -1))
+
+
+def _tri_count(lower, row, col, offset):
+    """How many entries of a row × col matrix are on or below (``lower``) / on or above the
+    ``offset``-th diagonal: row r has min(r + offset + 1, col) of them below, col − (r +
+    offset) above, each clipped to [0, col]."""
+    r = np.arange(row, dtype=np.int64)
+    per_row = r + offset + 1 if lower else col - (r + offset)
+    return int(np.clip(per_row, 0, col).sum())
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None,

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from ..autograd import forward_ad
+from ..autograd import forward_ad, is_grad_enabled
 from ..device import META, check_device, device, not_compiled_with_cuda
 from ..meta import MetaArray, is_meta, to_meta
 from ..dtypes import DType, bfloat16 as _bfloat16, cast, complex32, complex64, complex128
@@ -142,7 +142,12 @@ def to(self, *args, **kwargs):
     if meta or builtins.type(self.array) is MetaArray:   # (to meta, or on meta: shape, dtype
         if dtype == self.array.dtype and not given.get("copy") and is_meta(self):   # kept,
             return self                                               # the values dropped)
-        return to_meta(self, dtype)
+        graph = self.requires_grad and dtype.kind == "f" and is_grad_enabled()
+        out = to_meta(self, dtype, requires_grad=graph)
+        if graph:                  # (a node of its own: the gradient goes back to self —
+            from ..ops.meta_grad import MetaBackward        # refused for a CPU self)
+            MetaBackward.of(out, [self], "ToCopyBackward", "to")
+        return out
     memory_format = given.get("memory_format")
     if memory_format is not None and memory_format is not preserve_format:
         return to_memory_format(self, to(self, dtype, copy=given.get("copy", False)),

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import creation
+from .. import creation, meta
 from ..device import check_device
 from ..determinism import memory_fill
 from ..dtypes import as_array, default_float
@@ -85,6 +85,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
         for d in reversed(range(len(size))):
             if stride[d] < 0:
                 stride[d] = 1 if d == len(size) - 1 else max(size[d + 1], 1) * stride[d + 1]
+    if meta.is_meta(out):          # (the meta device: the strides kept, no memory)
+        return meta.make(size, out.array.dtype, requires_grad, stride)
     need = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
     memory = np.full(need, memory_fill(out.array.dtype), out.array.dtype)
     item = memory.itemsize

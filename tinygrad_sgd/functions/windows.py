@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from ..device import check_device
+from .. import meta
+from ..device import META, check_device
 from ..dtypes import default_float
 from ..tensor import Tensor
 from .inplace import _dtype_name
@@ -26,7 +27,7 @@ __all__ = ["bartlett_window", "blackman_window", "hamming_window", "hann_window"
 
 
 def _setup(op, window_length, dtype, device):
-    check_device(device)
+    check_device(device, meta=True)
     dtype = np.dtype(default_float() if dtype is None else dtype)
     if dtype.kind != "f":
         raise RuntimeError(f"{op} expects floating point dtypes, got: {_dtype_name(dtype)}")
@@ -44,6 +45,8 @@ def _finish(values, n, periodic, dtype, requires_grad):
 
 def _window(op, window_length, periodic, dtype, device, requires_grad, formula):
     dtype, work = _setup(op, window_length, dtype, device)
+    if check_device(device, meta=True) is META:       # (the meta device: no values)
+        return meta.make((window_length,), dtype, requires_grad)
     if window_length <= 1:
         return Tensor._of(np.ones(window_length, dtype), requires_grad=requires_grad)
     n = window_length + 1 if periodic else window_length
@@ -63,9 +66,13 @@ def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                 pin_memory=False, requires_grad=False):
     """``½ − ½·cos(2πk/(N−1))``: the Hamming window with α = β = ½."""
-    check_device(device)
+    if check_device(device, meta=True) is META:   # (torch's meta hann_window, a decomposition:
+        if window_length < 0:                      # its narrow's check, and no dtype check)
+            raise RuntimeError("narrow(): length must be non-negative.")
+        return meta.make((window_length,), default_float() if dtype is None else dtype,
+                         requires_grad)
     _setup("hann_window", window_length, dtype, device)
-    return hamming_window(window_length, periodic, 0.5, 0.5, dtype=dtype,
+    return hamming_window(window_length, periodic, 0.5, 0.5, dtype=dtype, device=device,
                           requires_grad=requires_grad)
 
 

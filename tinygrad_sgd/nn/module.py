@@ -66,7 +66,10 @@ class Parameter(Tensor):
             return memo[id(self)]
         if type(self) is not Parameter:          # (a lazy module's placeholder: copied whole)
             return copy._reconstruct(self, memo, *self.__reduce_ex__(4))
-        memo[id(self)] = Parameter(self.array.copy(order="K"), self.requires_grad)
+        from ..meta import MetaArray, placeholder
+        a = self.array           # (a meta one: a new placeholder, contiguous as torch's copy)
+        a = placeholder(a.shape, a.dtype) if type(a) is MetaArray else a.copy(order="K")
+        memo[id(self)] = Parameter(a, self.requires_grad)
         return memo[id(self)]
 
 

@@ -5,7 +5,8 @@ import numpy as np
 from .. import kernels
 from ..tensor import Tensor
 from .adam import _lr_op
-from .optimizer import Optimizer, _check_nonnegative, _count_step, _scalar
+from ..meta import is_meta
+from .optimizer import Optimizer, _check_nonnegative, _count_step, _scalar, _zeros
 
 __all__ = ["Adagrad"]
 
@@ -41,7 +42,8 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p):
         start = float(self.defaults["initial_accumulator_value"])
-        self.state[p] = {"step": _scalar(0.0), "sum": Tensor._of(np.full_like(p.array, start))}
+        self.state[p] = {"step": _scalar(0.0), "sum": _zeros(p) if is_meta(p) else
+                         Tensor._of(np.full_like(p.array, start))}     # (meta: no values)
 
     def _validate_group(self, group):
         _check_nonnegative(group, "lr", "learning rate")

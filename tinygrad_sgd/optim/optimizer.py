@@ -18,7 +18,8 @@ from collections import OrderedDict, defaultdict
 
 import numpy as np
 
-from .. import kernels
+from .. import kernels, meta
+from ..meta import MetaArray
 from ..autograd import enable_grad, no_grad
 from ..profiler.profile import record_function
 from ..tensor import Tensor
@@ -82,8 +83,8 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
-        from .. import meta          # (a safe point: a model built on meta is filled by now;
-        meta.disable_if_unused()     # with no meta tensor left, the library runs as fresh)
+        meta.disable_if_unused()     # (a safe point: a model built on meta is filled by now;
+                                     # with no meta tensor left, the library runs as fresh)
 
     def add_param_group(self, param_group):
         """Add a group of parameters with its own options (e.g. a different ``lr``).
@@ -177,6 +178,9 @@ class Optimizer:
                 params = _params_with_grad(group)
                 _check_step_options(group, params, self._capturable_error)
                 self._begin_group(group, params)
+                if meta._enabled and any(type(p.array) is MetaArray for p in params):
+                    self._meta_group(group, params, coupled, weight_decay)
+                    continue
                 if not coupled and not group.get("maximize", False) and \
                         self._update_together(group, params):
                     continue
@@ -189,6 +193,44 @@ class Optimizer:
                     p._bump_version()
                     self._update(p, g, group)
         return loss
+
+    def _meta_group(self, group, params, coupled, weight_decay):
+        """:meth:`step` for a group with meta parameters (see :mod:`tinygrad_sgd.meta`), as
+        torch's: a meta parameter is not changed (it has no values) but its state is made
+        and kept as torch keeps it — its buffers (``momentum_buffer``, ``exp_avg``, ...)
+        meta tensors of their own shapes and dtypes, its numbers (``step``, NAdam's
+        ``mu_product``: :data:`_NUMBERS`) 0-d CPU tensors that count as on the CPU.
+        The update runs on zeros standing in for the parameter, its gradient and its meta
+        buffers (this parameter's memory, for the while of its update); what it made is then
+        put back on meta. A CPU parameter of the group is updated as always."""
+        for p in params:
+            if type(p.array) is not MetaArray:
+                g = p.grad.array
+                if group.get("maximize", False):
+                    g = -g
+                if coupled:
+                    g = kernels.optim.add_scaled(g, weight_decay, p.array)
+                p._bump_version()
+                self._update(p, g, group)
+                continue
+            if type(p.grad.array) is not MetaArray:
+                raise NotImplementedError(meta.NO_DATA)
+            state = self.state.get(p, {})
+            kept = {k: v for k, v in state.items() if isinstance(v, Tensor) and meta.is_meta(v)}
+            for k, v in kept.items():
+                state[k] = Tensor._of(np.zeros(v.shape, v.array.dtype))
+            placeholder, p.array = p.array, np.zeros(p.shape, p.array.dtype)
+            try:
+                self._update(p, np.zeros(p.shape, p.grad.array.dtype), group)
+            finally:
+                p.array = placeholder
+            state = self.state.get(p, {})
+            for k, v in state.items():
+                if k in kept:
+                    state[k] = kept[k]
+                elif isinstance(v, Tensor) and (v.ndim or not p.ndim and k not in _NUMBERS):
+                    state[k] = meta.to_meta(v, requires_grad=False)   # (a buffer: meta)
+            p._bump_version()
 
     def _begin_group(self, group, params):
         """Called by :meth:`step` before it updates the group's ``params`` (those with a
@@ -514,8 +556,14 @@ def _evaluate(closure):
         return closure()
 
 
+_NUMBERS = ("step", "mu_product", "eta", "mu")   # (state kept as 0-d CPU tensors: _scalar)
+
+
 def _zeros(p):
-    """A state buffer: zeros of the parameter's shape and dtype, as our own Tensor."""
+    """A state buffer: zeros of the parameter's shape and dtype, as our own Tensor (a meta
+    one for a meta parameter)."""
+    if type(p.array) is MetaArray:
+        return meta.to_meta(p, requires_grad=False)
     return Tensor._of(np.zeros_like(p.array))
 
 
