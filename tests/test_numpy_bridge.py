@@ -652,8 +652,11 @@ def test_view_made_as_a_copy_gives_a_read_only_numpy():
         return
     with pytest.raises(ValueError, match="read-only"):
         v.numpy()[0] = 1
-    y.numpy()[0, 0, 0, 0] = 5                       # the convolution's own memory: writable
-    assert y[0, 0, 0, 0].item() == 5
+    with pytest.raises(ValueError, match="read-only"):
+        y.numpy()[0, 0, 0, 0] = 5                   # (the copy would not see it: refused too)
+    del v
+    y.numpy()[0, 0, 0, 0] = 5                       # the copy gone: the convolution's own
+    assert y[0, 0, 0, 0].item() == 5                # memory, writable
 
 
 def test_state_dict_and_parameters_share_as_torchs():

@@ -533,6 +533,41 @@ def test_a_view_made_as_a_copy_refuses_writes(write, grad):
         assert w.shape == (36,)
 
 
+BASE_WRITES = {
+    "add_": lambda y: y.add_(1.0),
+    "setitem": lambda y: y.__setitem__(0, 5.0),
+    "relu inplace": lambda y: y.relu_(),
+    "through .data": lambda y: y.data.fill_(0.0),
+    "through detach()": lambda y: y.detach().mul_(2.0),
+    "out=": lambda y: (torch if isinstance(y, torch.Tensor) else tg).add(y, 1.0, out=y),
+}
+
+
+@pytest.mark.parametrize("write", sorted(BASE_WRITES))
+def test_the_tensor_of_a_view_made_as_a_copy_refuses_writes_while_the_copy_lives(write):
+    """The other direction: torch's view sees a later write into the layer's result; the copy
+    here would not (a silently stale view), so the write is refused while the copy lives, and
+    made as torch's once it is gone (the values then torch's)."""
+    results = {}
+    for L in (torch, tg):
+        L.manual_seed(0)
+        conv = L.nn.Conv2d(1, 2, 3)
+        with L.no_grad():
+            conv.weight.copy_(L.tensor(np.linspace(-1, 1, 18, dtype=np.float32)
+                                       .reshape(2, 1, 3, 3)))
+            y = conv(L.tensor(np.linspace(0, 1, 50, dtype=np.float32).reshape(2, 1, 5, 5)))
+            v = y.view(-1)
+            if L is tg and not np.shares_memory(v.array, y.array):
+                with pytest.raises(RuntimeError, match="has a view\\(\\) that had to be made"):
+                    BASE_WRITES[write](y)
+                with pytest.raises(ValueError, match="read-only"):
+                    y.numpy()[0, 0, 0, 0] = 1.0
+            del v
+            BASE_WRITES[write](y)
+            results[L] = y.numpy().copy()
+    np.testing.assert_allclose(results[tg], results[torch], rtol=1e-6, atol=1e-6)
+
+
 # --- interpolate's size may hold 0-d integer tensors, as torch's ---------------------------
 
 @pytest.mark.parametrize("size", ["tuple of 0-d", "0-d", "1-d tensor", "tuple of 0-d float"])

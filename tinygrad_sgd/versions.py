@@ -32,11 +32,37 @@ def memory_owner(array):
 _copies_for_views = weakref.WeakValueDictionary()   # id -> memory a view() had to copy
 
 
-def mark_copy_for_view(array) -> None:
-    """``array`` (its memory) is a ``view`` that had to be made as a copy: see
-    :func:`is_copy_for_view`."""
+def mark_copy_for_view(array, base) -> None:
+    """``array`` (its memory) is a ``view`` of ``base`` that had to be made as a copy: see
+    :func:`is_copy_for_view` and :func:`has_copy_views`."""
     owner = memory_owner(array)
     _copies_for_views[id(owner)] = owner
+    b = _true_owner(base)
+    entry = _copied_bases.get(id(b))
+    if entry is None or entry[0]() is not b:
+        entry = _copied_bases[id(b)] = (weakref.ref(b, lambda _, k=id(b): _copied_bases.pop(
+            k, None)), [])
+    entry[1].append(weakref.ref(owner))
+
+
+# id(memory) -> (a weak reference to it, weak references to the copies that view() had to
+# make of it): while one of those lives, a write into the memory would not reach it
+_copied_bases = {}
+
+
+def has_copy_views(array) -> bool:
+    """Whether a ``view()`` of ``array``'s memory had to be made as a copy (see
+    ``functions.shape.view``) and that copy is still alive: a write into ``array`` — in place,
+    through ``.data`` or ``numpy()`` — would silently not reach it, where torch's view shares
+    the memory. (Such writes are refused while it lives.)"""
+    if not _copied_bases:
+        return False
+    b = _true_owner(array)
+    entry = _copied_bases.get(id(b))
+    if entry is None or entry[0]() is not b:
+        return False
+    entry[1][:] = [r for r in entry[1] if r() is not None]
+    return bool(entry[1])
 
 
 def is_copy_for_view(array) -> bool:

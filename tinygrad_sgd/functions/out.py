@@ -254,6 +254,8 @@ def write_out(name, result, out, warn=True):
                           f"inplace, to zero elements with t.resize_(0).", UserWarning,
                           stacklevel=warn_level(3))
         _resize_out(out, result.shape)
+    from .inplace import refuse_copied_view
+    refuse_copied_view(out)
     out._bump_version_unchecked()
     np.copyto(out.array, cast(result.array, out.array.dtype, copy=False))   # (1e300 → inf)
     return out

@@ -69,9 +69,10 @@ def view(input, *shape, **keyword):
                                "Use .reshape(...) instead.") from None
         # a convolution's, pooling's or resampling's result is laid out in the library's own
         # order but contiguous in torch, whose view succeeds: reshaped (a copy), as reshape
-        # does; a write into it (or a view of it) would not reach the input, so it is refused
+        # does; a write into it (or a view of it) would not reach the input, nor one into the
+        # input reach it, so both are refused while the copy lives
         out = named(reshape(input, shape), "ViewBackward0", input)
-        versions.mark_copy_for_view(out.array)
+        versions.mark_copy_for_view(out.array, input.array)
         return out
     except TypeError:
         pass
