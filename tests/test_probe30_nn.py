@@ -558,13 +558,37 @@ def test_the_tensor_of_a_view_made_as_a_copy_refuses_writes_while_the_copy_lives
             y = conv(L.tensor(np.linspace(0, 1, 50, dtype=np.float32).reshape(2, 1, 5, 5)))
             v = y.view(-1)
             if L is tg and not np.shares_memory(v.array, y.array):
-                with pytest.raises(RuntimeError, match="has a view\\(\\) that had to be made"):
+                with pytest.raises(RuntimeError,
+                                   match="has a view\\(\\) or contiguous\\(\\) that had to be"):
                     BASE_WRITES[write](y)
                 with pytest.raises(ValueError, match="read-only"):
                     y.numpy()[0, 0, 0, 0] = 1.0
             del v
             BASE_WRITES[write](y)
             results[L] = y.numpy().copy()
+    np.testing.assert_allclose(results[tg], results[torch], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("write", sorted(BASE_WRITES))
+@pytest.mark.parametrize("side", ["result", "contiguous()"])
+def test_contiguous_of_a_result_in_library_order_refuses_writes_while_both_live(write, side):
+    """torch's ``y.contiguous()`` of a convolution's result is ``y`` itself (one memory);
+    here a copy: a write into either would silently miss the other, so it is refused while
+    both live, and made as torch's once the other is gone."""
+    results = {}
+    for L in (torch, tg):
+        L.manual_seed(0)
+        conv = L.nn.Conv2d(1, 2, 3)
+        with L.no_grad():
+            y = conv(L.tensor(np.linspace(0, 1, 50, dtype=np.float32).reshape(2, 1, 5, 5)))
+            z = y.contiguous()
+            target, other = (y, z) if side == "result" else (z, y)
+            if L is tg and z is not y:
+                with pytest.raises(RuntimeError, match="contiguous\\(\\) that had to be made"):
+                    BASE_WRITES[write](target)
+            del y, z, other
+            BASE_WRITES[write](target)
+            results[L] = target.numpy().copy()
     np.testing.assert_allclose(results[tg], results[torch], rtol=1e-6, atol=1e-6)
 
 

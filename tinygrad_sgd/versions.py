@@ -37,7 +37,19 @@ def mark_copy_for_view(array, base) -> None:
     :func:`is_copy_for_view` and :func:`has_copy_views`."""
     owner = memory_owner(array)
     _copies_for_views[id(owner)] = owner
-    b = _true_owner(base)
+    _add_copy(_true_owner(base), owner)
+
+
+def link_copy(copy, base) -> None:
+    """``copy`` stands for ``base`` itself where torch gives the same memory (``contiguous()``
+    of a tensor torch calls contiguous, kept in the library's own order): a write into either
+    is refused while the other lives (:func:`has_copy_views`)."""
+    a, b = _true_owner(copy), _true_owner(base)
+    _add_copy(b, a)
+    _add_copy(a, b)
+
+
+def _add_copy(b, owner):
     entry = _copied_bases.get(id(b))
     if entry is None or entry[0]() is not b:
         entry = _copied_bases[id(b)] = (weakref.ref(b, lambda _, k=id(b): _copied_bases.pop(
@@ -52,9 +64,10 @@ _copied_bases = {}
 
 def has_copy_views(array) -> bool:
     """Whether a ``view()`` of ``array``'s memory had to be made as a copy (see
-    ``functions.shape.view``) and that copy is still alive: a write into ``array`` — in place,
-    through ``.data`` or ``numpy()`` — would silently not reach it, where torch's view shares
-    the memory. (Such writes are refused while it lives.)"""
+    ``functions.shape.view``), or it and a ``contiguous()`` are copies of each other
+    (:func:`link_copy`), and the other is still alive: a write into ``array`` — in place,
+    through ``.data`` or ``numpy()`` — would silently not reach it, where torch's view (or
+    tensor) shares the memory. (Such writes are refused while it lives.)"""
     if not _copied_bases:
         return False
     b = _true_owner(array)

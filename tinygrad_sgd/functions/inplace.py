@@ -50,9 +50,10 @@ def refuse_copied_view(self):
                            "or into a clone() of this one.")
     if versions.has_copy_views(self.array):
         raise RuntimeError("this tensor (a convolution's, pooling's or resampling's result, kept "
-                           "in the library's own memory order) has a view() that had to be "
-                           "made as a copy: writing into it would not change that view as "
-                           "torch's does. Write before taking the view, or into a clone().")
+                           "in the library's own memory order) has a view() or contiguous() "
+                           "that had to be made as a copy: writing into one would not change "
+                           "the other as torch's (one memory) does. Write before taking the "
+                           "view, or into a clone().")
 
 
 def _custom_view(t):

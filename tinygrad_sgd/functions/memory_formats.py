@@ -7,6 +7,7 @@ A channels-last format keeps the channels innermost: the tensor still shows (N, 
 its strides change (``(360, 1, 90, 18, 3)`` for a (2, 3, 4, 5, 6) tensor), and values and
 gradients are those of any other layout. As torch, ``channels_last`` asks for 4 dims and
 ``channels_last_3d`` for 5 (``required rank 5 tensor to use channels_last_3d format``)."""
+from .. import versions
 from ..autograd.torch_names import named
 from ..ops.shape import Clone
 from ..tensor import tensor_method
@@ -120,7 +121,18 @@ def contiguous(input, memory_format=contiguous_format):
         return input
     if memory_format is preserve_format:
         raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
-    return clone(input, memory_format=memory_format)
+    out = clone(input, memory_format=memory_format)
+    if memory_format is contiguous_format and input.array.size > 1 and _torch_contiguous(input):
+        # a convolution's, pooling's or resampling's result, kept in the library's own order:
+        # torch's is contiguous and returns itself; here a copy, so a write into either
+        # would silently not reach the other: refused while both live
+        versions.link_copy(out.array, input.array)
+    return out
+
+
+def _torch_contiguous(input):
+    from .shape import _torch_contiguous as torch_contiguous    # (shape imports this module)
+    return torch_contiguous(input)
 
 
 @tensor_method
