@@ -292,3 +292,21 @@ def test_histogram_errors_match_torch(i):
     with pytest.raises(Exception) as ours:
         HIST_ERRORS[i](tg)
     assert type(ours.value) is type(ref.value) and str(ours.value) == str(ref.value)
+
+
+def test_chain_matmul_warns_once_per_process_as_torch():
+    import subprocess
+    import sys
+    code = ("import warnings, {lib} as L\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    try:\n"
+            "        L.chain_matmul()\n"
+            "    except RuntimeError:\n"
+            "        pass\n"
+            "    L.chain_matmul(L.ones(2, 2), L.ones(2, 2))\n"
+            "print([(x.category.__name__, str(x.message).split(' (Triggered')[0]) for x in w])\n")
+    outs = [subprocess.run([sys.executable, "-c", code.format(lib=lib)], capture_output=True,
+                           text=True, check=True).stdout for lib in ("torch", "tinygrad_sgd")]
+    assert outs[0] == outs[1] and "chain_matmul is deprecated" in outs[0]
+    assert outs[0].count("UserWarning") == 1

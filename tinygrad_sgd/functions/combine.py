@@ -389,9 +389,21 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return addmm(input, left, batch2.reshape(b * k, m), beta=beta, alpha=alpha)
 
 
+_warned_chain_matmul = False
+
+
 def chain_matmul(*matrices):
-    """m1 @ m2 @ ... of 2-d tensors (torch deprecates it for linalg.multi_dot); one matrix
-    gives a copy of it, as torch."""
+    """m1 @ m2 @ ... of 2-d tensors (torch deprecates it for linalg.multi_dot, with a warning
+    once per process, as here); one matrix gives a copy of it, as torch."""
+    global _warned_chain_matmul
+    if not _warned_chain_matmul:
+        _warned_chain_matmul = True
+        import warnings
+        from ..errors import warn_level
+        warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                      "release. Use torch.linalg.multi_dot instead, which accepts a list of two "
+                      "or more tensors rather than multiple parameters.", UserWarning,
+                      stacklevel=warn_level(2))
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     for m in matrices:
