@@ -60,6 +60,7 @@ class Tensor:
     _hooks = None
     _retains_grad = False
     _inference = False      # made in inference_mode (see functions.misc.inference_mode)
+    _view_base = None       # a view's root base, read as ``_base`` (set by Function.apply)
 
     def __init__(self, data=(), *sizes, requires_grad=False, dtype=None):
         if "array" in self.__dict__:   # made by a subclass's __new__ (Tensor._make_subclass):
@@ -172,6 +173,32 @@ class Tensor:
                                "point or complex dtype")
         if not versions.same_memory(value.array, self.array):  # (``p.data += d`` gives back
             self.array = value.array                          # p's own memory: kept as is)
+
+    @property
+    def _base(self):
+        """torch's ``t._base``: for a view (made by ``view``, ``reshape`` where it can view,
+        basic indexing, ``transpose``, ``expand``, ``split``, ``diagonal``, ``as_strided``, ...)
+        the tensor whose memory it views — for a view of a view, the first one, which is no
+        view itself (``x.view(2, 3)[0]._base is x``); None for any other tensor: a copy (an
+        index array, a reshape that must copy), ``detach()``, ``.data``, a view of an
+        inference tensor, and anything pickled or copied. Set in grad mode, under ``no_grad``
+        and in ``inference_mode`` alike; read-only, as torch's. (The in-place machinery
+        keeps its own record of views made in a graph: ``_view``, see ``_record_view``.)"""
+        return self._view_base
+
+    @_base.setter
+    def _base(self, value):
+        raise AttributeError("attribute '_base' of 'torch._C.TensorBase' objects is not "
+                             "writable")
+
+    @_base.deleter
+    def _base(self):
+        raise AttributeError("attribute '_base' of 'torch._C.TensorBase' objects is not "
+                             "writable")
+
+    def _is_view(self):
+        """Whether this tensor is a view of another (``_base`` is not None), as torch's."""
+        return self._view_base is not None
 
     @property
     def requires_grad(self):
@@ -472,9 +499,10 @@ class Tensor:
     def detach_(self):
         """Cut this tensor off the graph, in place: it becomes a leaf not requiring grad.
         Refused, as torch, for a view made by a view op (a slice, ``view``, ``t()``, ...,
-        even of a tensor that needs no gradient): its base would still see it."""
-        d = self.__dict__
-        if d.get("_view") is not None or d.get("_no_grad_view"):
+        even of a tensor that needs no gradient, made in any mode: one with a ``_base``): its
+        base would still see it. (In inference_mode torch lets it pass, as here: nothing is
+        recorded there.)"""
+        if self._view_base is not None and not _mode.inference:
             raise RuntimeError(DETACH_VIEW)
         self.grad_fn = None
         self.requires_grad = False

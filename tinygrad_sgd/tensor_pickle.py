@@ -18,8 +18,8 @@ set) are kept. As torch's, neither keeps the graph (``grad_fn``, ``retain_grad()
 backward hooks (pickle, ``copy.copy`` and ``save`` warn for each hook, as torch's); pickle
 leaves out ``.grad`` too, where deepcopy copies it, and deepcopy refuses a tensor that is
 not a leaf. The record of
-which tensor a view was taken of (for in-place writes through views) is not kept: as in
-torch, an unpickled view is a tensor of its own.
+which tensor a view was taken of (for in-place writes through views, and ``_base``) is not
+kept: as in torch, an unpickled, deep-copied or copied view is a tensor of its own.
 """
 import copy
 
@@ -32,7 +32,8 @@ __all__ = []
 
 _VIEW_RECORDS = ("_view", "_views")      # (a closure and weak references: not picklable)
 _LEFT_OUT = frozenset(_VIEW_RECORDS + ("grad_fn", "_hooks", "_retain_grad_hook",
-                                       "_retains_grad"))       # (torch keeps no graph)
+                                       "_retains_grad",        # (torch keeps no graph,
+                                       "_view_base"))          # and no view's _base)
 
 
 class _Strided:
@@ -163,6 +164,7 @@ def __copy__(self):
     new.__dict__.update(self.__dict__)
     if type(self.array) is MetaArray:       # (torch's copy of a meta tensor: its strides, no
         new.array = _MetaPlace(self.array, True).array()      # storage offset)
+    new.__dict__.pop("_view_base", None)      # (torch's copy is a tensor of its own: no _base)
     return new
 
 

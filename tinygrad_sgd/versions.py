@@ -37,7 +37,7 @@ def mark_copy_for_view(array, base) -> None:
     :func:`is_copy_for_view` and :func:`has_copy_views`."""
     owner = memory_owner(array)
     _copies_for_views[id(owner)] = owner
-    _add_copy(_true_owner(base), owner)
+    link_copy(owner, base)
 
 
 def link_copy(copy, base) -> None:
@@ -47,6 +47,20 @@ def link_copy(copy, base) -> None:
     a, b = _true_owner(copy), _true_owner(base)
     _add_copy(b, a)
     _add_copy(a, b)
+
+
+def forget_copies(array) -> None:
+    """``array`` (a buffer nobody holds any more, handed out again: kernels/buffers.py)
+    starts afresh: no longer a copy standing for a view, nor linked to any other memory."""
+    owner = _true_owner(array)
+    _copies_for_views.pop(id(owner), None)
+    entry = _copied_bases.pop(id(owner), None)
+    if entry is not None and entry[0]() is owner:
+        for ref in entry[1]:
+            partner = ref()
+            other = None if partner is None else _copied_bases.get(id(partner))
+            if other is not None:
+                other[1][:] = [r for r in other[1] if r() is not owner]
 
 
 def _add_copy(b, owner):

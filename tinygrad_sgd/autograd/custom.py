@@ -211,6 +211,11 @@ def _output_tensor(out, dirty, node, args=(), outs=()):
     if id(out) not in dirty:
         result = Tensor._of(out.array)
         result.requires_grad, result.grad_fn = True, node
+        base = out._view_base         # as torch's, a view of what forward's result views
+        if base is None and any(out is a for a in args):    # (an input returned: of it)
+            base = out
+        if base is not None and not base._inference:
+            result._view_base = base
         return result
     from ..functions import inplace
     view = inplace._written_view(out)

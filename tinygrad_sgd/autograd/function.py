@@ -106,6 +106,9 @@ class Function:
     differentiable = True    # False for argmax, comparisons: the output never requires grad
     is_view = False          # True: the result may share its input's memory (a slice, reshape,
                              # transpose): an in-place write into it rewires its base's graph
+    _copied = False          # set by a view op's forward that copied instead (a reshape that
+                             # cannot view, an index array): its result is no view (no _base);
+                             # "for a view": a copy standing for torch's view (its _base set)
 
     @staticmethod
     def replayable(base):
@@ -318,13 +321,20 @@ class Function:
                              f"(sizes must match or be 1, aligned from the right)") from None
         finally:
             np_fp_state.reset(fp_state)
-        if cls.is_view:
-            if enabled:
+        view = cls.is_view and node._copied is not True   # (a view op that copied: no view)
+        if view:
+            x = args[0]
+            if not x._inference:      # torch's ``_base``: the root a view was made from (a
+                base = x._view_base   # view of an inference tensor is a tensor of its own)
+                out._view_base = x if base is None else base
+            if node._copied:          # a copy standing for torch's view (writes refused)
+                pass
+            elif enabled:
                 _record_view(out, args, kwargs, cls)
-            elif args[0].requires_grad or args[0].__dict__.get("_no_grad_view"):
+            elif x.requires_grad or x.__dict__.get("_no_grad_view"):
                 out._no_grad_view = True     # (see inplace: written in grad mode, refused)
-        if not enabled and mode.inference or cls.is_view and args[0]._inference:
-            out._inference = not cls.is_view or args[0]._inference    # (see .inference)
+        if not enabled and mode.inference or view and args[0]._inference:
+            out._inference = not view or args[0]._inference    # (see .inference)
         if mode.anomaly:                      # (for the warning if its backward fails)
             node.created_at = anomaly.user_frame()
         if needs is not None:

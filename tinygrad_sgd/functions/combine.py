@@ -16,7 +16,7 @@ from ..tensor import Tensor, tensor_method
 from .elementwise import not_implemented, require_tensors, result_type
 from .index import narrow, tensor_split
 from .products import _C_NAME, addmm, dot, matmul_not_for_bool, tensordot
-from .shape import _tensor_list, cat, expand, reshape
+from .shape import _tensor_list, _torch_contiguous, cat, expand
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack",
            "dstack", "column_stack", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
@@ -287,7 +287,13 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None,
 
 @tensor_method
 def ravel(input):
-    return reshape(input, -1)
+    """``input.contiguous().view(-1)``, as torch's: a view of the input where torch's
+    tensor is contiguous (a convolution's result in the library's own layout too: ``view``
+    stands in for it there), else a view of its contiguous copy (whose ``_base`` that copy
+    is)."""
+    if _torch_contiguous(input):
+        return input.view(-1)
+    return input.contiguous().view(-1)
 
 
 @tensor_method

@@ -73,6 +73,8 @@ def view(input, *shape, **keyword):
         # input reach it, so both are refused while the copy lives
         out = named(reshape(input, shape), "ViewBackward0", input)
         versions.mark_copy_for_view(out.array, input.array)
+        if not input._inference:          # (torch's is a view: its _base is input's root)
+            out._view_base = input if input._view_base is None else input._view_base
         return out
     except TypeError:
         pass

@@ -96,6 +96,8 @@ def empty(shape, dtype):
             if _free(a):
                 if versions._handed_out:        # (a numpy() of its last use: long gone)
                     versions.forget_handed_out(a)
+                if versions._copied_bases:      # (its last use a copy standing for a view)
+                    versions.forget_copies(a)
                 return a
     a = _staggered(shape, dtype)
     if free is None:

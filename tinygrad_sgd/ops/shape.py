@@ -11,6 +11,12 @@ from ..errors import ShapeError
 from ..kernels.layout import channels_last_order, inverse_order, laid_out
 
 
+def _torch_contiguous(x):
+    """Whether torch's tensor is contiguous (its strides, not the NumPy array's)."""
+    from ..creation import contiguous_strides, torch_strides
+    return torch_strides(x) == contiguous_strides(x.shape)
+
+
 class Reshape(Function):
     """A view: the result shares the input's memory where NumPy can (as torch's view).
     ``label``: the name the drawings give the node, when a function other than reshape/view
@@ -25,12 +31,19 @@ class Reshape(Function):
             self.called = label
         a = x.array
         try:
-            if a.flags.c_contiguous or a.nbytes < kernels.buffers.MIN_BYTES:
+            if a.flags.c_contiguous:
                 return a.reshape(shape)
             try:
                 return a.reshape(shape, copy=False)       # a view where one exists
-            except ValueError:    # none: a C-ordered copy, in reused memory (as Clone's)
-                return kernels.elementwise.copy(a).reshape(shape)
+            except ValueError:    # none: a C-ordered copy, in reused memory (as Clone's) —
+                self._copied = True       # torch's reshape copies too: no view, no _base
+                out = a.reshape(shape) if a.nbytes < kernels.buffers.MIN_BYTES else \
+                    kernels.elementwise.copy(a).reshape(shape)
+                if x._view_base is None and _torch_contiguous(x):   # ... unless x is a
+                    self._copied = "for a view"  # result in the library's own order (a
+                    versions.link_copy(out, a)   # convolution's): torch's is a view, so
+                return out                       # writes into either are refused while both
+                #                                  live (never silently lost)
         except ValueError:
             raise ShapeError(f"view/reshape: shape {tuple(shape)} is invalid for a tensor of "
                              f"shape {x.shape} (shape '{list(shape)}' is invalid for input of "
@@ -223,6 +236,8 @@ class GetItem(Function):
     def forward(self, x, index):
         self.in_shape, self.index = x.shape, index
         self.index_versions = [versions.version_of(a) for a in _index_arrays(index)]
+        if type(index) is not int and type(index) is not slice and not _is_basic(index):
+            self._copied = True     # an index array: torch's result is a copy (no _base)
         try:
             out = _read(x.array, index)
             if type(out) is not np.ndarray and _is_basic(index):

@@ -24,10 +24,6 @@ from ..tensor import Tensor
 __all__ = ["swap_tensors"]
 
 
-def _live_views(t):
-    return list(t.__dict__.get("_views", ()))
-
-
 def _weakrefs_of_others(t):
     """The weak references to ``t`` but for the one its base's set of views keeps."""
     view = t.__dict__.get("_view") if hasattr(t, "__dict__") else None
@@ -45,9 +41,15 @@ def _graph_references(tensors):
     whose own gradient reads it beside another's, as the divisor of ``b / a``.) The
     references are found through gc's referrers (tuples of tensors and nodes: a node's
     ``_edges`` and ``_saved``; then the nodes holding those), one or two scans of its objects
-    per swap: swap_tensors is rare, and no op pays for it. ``tensors``: a tuple."""
-    holders = [h for h in gc.get_referrers(*tensors) if type(h) is tuple and h is not tensors
+    per swap: swap_tensors is rare, and no op pays for it. ``tensors``: a tuple. Each count
+    is ``(edge, saved, views)``: ``views`` the live views whose ``_base`` the tensor is (each
+    holds its base in torch too, made in grad mode, under no_grad or in inference_mode)."""
+    referrers = gc.get_referrers(*tensors)
+    holders = [h for h in referrers if type(h) is tuple and h is not tensors
                and all(e is None or isinstance(e, (Tensor, Function)) for e in h)]
+    bases = [d.get("_view_base") for d in
+             (r.__dict__ if isinstance(r, Tensor) else r for r in referrers
+              if isinstance(r, Tensor) or type(r) is dict)]       # (a view, or its __dict__)
     nodes = [d if type(d) is dict else d.__dict__ for d in
              (gc.get_referrers(*holders) if holders else ())
              if type(d) is dict or isinstance(d, Function)]   # (a node, or its __dict__)
@@ -62,7 +64,7 @@ def _graph_references(tensors):
                 edge = True
             if type(held) is tuple and "_versions" in d and any(s is t for s in held):
                 saved += _saved_slots(t, d, edges, held)
-        counts.append((edge, saved))
+        counts.append((edge, saved, sum(b is t for b in bases)))
     return counts
 
 
@@ -92,9 +94,9 @@ def _places(x, edges, kept):
 def _check_use_count(t, name, held):
     """torch's check: one reference (the Python object's), or two for a leaf whose second is
     its AccumulateGrad node (``held``: (whether a graph leads to it, how many saved inputs
-    hold it), from :func:`_graph_references`)."""
-    edge, saved = held
-    use_count = 1 + len(_live_views(t)) + int(edge) + saved
+    hold it, how many views hold it as their base), from :func:`_graph_references`)."""
+    edge, saved, views = held
+    use_count = 1 + views + int(edge) + saved
     if use_count == 1:
         return
     if use_count == 2 and t.is_leaf:
@@ -141,7 +143,7 @@ def swap_tensors(t1, t2):
             raise AttributeError(f"'{type(t).__name__}' object has no attribute '_use_count'")
     pair = (t1, t2)
     found = _graph_references(pair) if _known is None else \
-        [_known.get(id(t), (False, 0)) for t in pair]
+        [_known.get(id(t), (False, 0, 0)) for t in pair]
     for t, name, held in zip(pair, ("t1", "t2"), found):
         _check_use_count(t, name, held)
     if t1 is t2:
