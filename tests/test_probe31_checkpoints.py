@@ -245,15 +245,18 @@ def test_tensor_layouts_of_every_dtype_both_ways(dtype):
         assert tuple(loaded[k].stride()) == t.stride() or t.numel() <= 1, k
     base = tg.Tensor(values.astype(dtype))
     ours = {k: f(base) for k, f in VIEWS.items()}
-    ours["negative_strides"] = values.astype(dtype)[::-1, :, ::-2]        # NumPy views too
-    ours["broadcast"] = np.broadcast_to(values.astype(dtype)[0, :1], (4, 4))
+    ours["negative_strides"] = tg.Tensor(values.astype(dtype)[::-1, :, ::-2])   # (a copy)
     back = torch.load(_saved_by(tg, ours))
     for k, v in ours.items():
-        expected = v.numpy() if isinstance(v, tg.Tensor) else v
         assert back[k].dtype == getattr(torch, dtype), k
-        np.testing.assert_array_equal(back[k].numpy(), expected, err_msg=k)
+        np.testing.assert_array_equal(back[k].numpy(), v.numpy(), err_msg=k)
     assert back["transposed"].untyped_storage().data_ptr() == \
         back["base"].untyped_storage().data_ptr()           # one storage, as torch's
+    views = {"negative_strides": values.astype(dtype)[::-1, :, ::-2],  # NumPy's views: pickled
+             "broadcast": np.broadcast_to(values.astype(dtype)[0, :1], (4, 4))}  # by NumPy
+    for k, v in torch.load(_saved_by(tg, views), weights_only=False).items():
+        assert type(v) is np.ndarray and v.dtype == views[k].dtype, k
+        np.testing.assert_array_equal(v, views[k], err_msg=k)
 
 
 # ================================================================== the file itself
@@ -281,8 +284,8 @@ def test_storages_are_aligned_and_torch_reads_the_file_with_mmap_and_finds_nothi
     opt.step()
     sd = model.state_dict()
     path = tmp_path / "ck.pt"
-    tg.save({"model": sd, "opt": opt.state_dict(), "odd": np.arange(3, dtype=np.int8),
-             "half": np.ones(7, np.float16), "view": sd["0.weight"][1:],
+    tg.save({"model": sd, "opt": opt.state_dict(), "odd": tg.arange(3, dtype=tg.int8),
+             "half": tg.ones(7, dtype=tg.float16), "view": sd["0.weight"][1:],
              "dtype": tg.float32}, path)
     raw = path.read_bytes()
     with zipfile.ZipFile(path) as z:

@@ -24,17 +24,19 @@ of bounds" (a script catching the IndexError and printing it); now torch's words
 (Not a difference: a Linear's bias before a batch norm has a gradient of 0 in exact arithmetic,
 so Adam moves it by ±lr on the sign of rounding noise, torch's and ours apart — the notebook
 script's first Linear has ``bias=False``, as is usual there.)
-What is left: the strict xfails (XFAIL): CPU autocast in float16/bfloat16 (refused by design);
-``save`` writes a NumPy scalar as a plain number, so loading it is not refused by
-``weights_only``. Not rows here, as they are catalogued elsewhere (tests/robustness, probe 34's
-examples): the house's own words for a Linear's or matmul's shape mismatch and for BCE's target
-shape (torch: "mat1 and mat2 shapes cannot be multiplied", "Target size ... must be the same
-as input size"); ``Tensor.numpy()`` not refused for a tensor requiring grad.
+What is left: the strict xfail (XFAIL): CPU autocast in float16/bfloat16 (refused by design).
+(Fixed since: ``save`` wrote a NumPy scalar as a plain number; now NumPy's pickle, as torch's,
+tests/test_checkpoint_numpy_objects.py.) Not rows here, as they are catalogued elsewhere
+(tests/robustness, probe 34's examples): the house's own words for a Linear's or matmul's shape
+mismatch and for BCE's target shape (torch: "mat1 and mat2 shapes cannot be multiplied",
+"Target size ... must be the same as input size"); ``Tensor.numpy()`` not refused for a tensor
+requiring grad.
 # house: long file - one short program per idiom, table-driven, as the other probe-34 files
 """
 import contextlib
 import copy
 import io
+import pickle
 import random
 
 import numpy as np
@@ -1239,10 +1241,12 @@ def checkpoint_numpy_scalar(torch, log):
     buf.seek(0)
     try:
         torch.load(buf)
-    except Exception as e:                            # noqa: BLE001 - torch's class
-        log("weights_only refuses", type(e).__name__)
+        log("weights_only refuses", "nothing")
+    except pickle.UnpicklingError as e:   # (ours a WeightsOnlyError: an UnpicklingError too)
+        log("weights_only refuses", str(e).split("WeightsUnpickler error: ")[-1])
     buf.seek(0)
-    log("np type", type(torch.load(buf, weights_only=False)["val_acc"]).__name__)
+    back = torch.load(buf, weights_only=False)
+    log("np type", type(back["val_acc"]).__name__, back["val_acc"], type(back["epoch"]).__name__)
 
 # ------------------------------- ReduceLROnPlateau on an accuracy: mode max, cooldown, min_lr
 def plateau_variants(torch, log):
@@ -1426,6 +1430,7 @@ PROGRAMS = [
     (focal_and_mixup, 4 * F32), (dropout_train_eval, 4 * F32), (bag_of_embeddings, 4 * F32),
     (phases_loop, 4 * F32), (sequence_losses, 4 * F32), (as_script(print_options), 0.0),
     (checkpoint_files, 0.0), (plateau_variants, 4 * F64), (rnn_details, 4 * F32),
+    (checkpoint_numpy_scalar, 0.0),   # (NumPy's scalar pickled as NumPy's, as torch)
     (optimizer_zoo, 4 * F32), (as_script(printing_objects), 4 * F32),
     (notebook_errors, 0.0),
 ]
@@ -1433,11 +1438,6 @@ PROGRAMS = [
 FLOAT64 = [(in_float64(p), 4 * F64) for p in (clip_and_accumulate, lstm_forecasting)]
 
 XFAIL = [
-    pytest.param(checkpoint_numpy_scalar, 0.0, marks=pytest.mark.xfail(
-        strict=True, reason="save writes a NumPy scalar as the plain number (by design, "
-                            "test_serialization), so load's default weights_only=True reads "
-                            "back what torch refuses (UnpicklingError), and weights_only=False "
-                            "gives a float, not numpy.float64")),
     pytest.param(cpu_autocast_half, 4 * F32, marks=pytest.mark.xfail(
         strict=True, reason="autocast('cpu') enabled (float16 or its default bfloat16) is "
                             "refused with NotImplementedError (README: NumPy has no bfloat16, "

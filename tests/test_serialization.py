@@ -57,11 +57,11 @@ def test_nested_structures_and_values_round_trip(tmp_path):
         "optimizer": opt.state_dict(),
         "epoch": 3, "best": 0.25, "name": "run/1", "flag": True, "nothing": None,
         "history": [1.5, 2.5], "shape": (28, 28), "nan": float("nan"),
-        "ints": np.arange(5, dtype=np.int64), "mask": np.array([True, False]),
-        "scalar": np.float64(2.5), "zero_d": Tensor(np.array(7.0, np.float32)),
-        "deep": {"a": {"b": {1: [np.ones(2), {"c": "x"}]}}},
-        "dotted.key/with slash": np.zeros(1),
-    }
+        "ints": tg.arange(5, dtype=tg.int64), "mask": tg.tensor([True, False]),
+        "scalar": 2.5, "zero_d": Tensor(np.array(7.0, np.float32)),
+        "deep": {"a": {"b": {1: [tg.ones(2), {"c": "x"}]}}},
+        "dotted.key/with slash": tg.zeros(1),
+    }   # (NumPy arrays and scalars are NumPy's pickles: tests/test_checkpoint_numpy_objects.py)
     tg.save(obj, tmp_path / "ck")
     back = tg.load(tmp_path / "ck")
     assert list(back) == list(obj)
@@ -94,7 +94,7 @@ def test_the_file_is_torchs_format_and_torch_loads_it(tmp_path):
     model, _ = trained_pair()
     sd = model.state_dict()
     tg.save({"model": sd, "params": list(model.parameters()), "epoch": 3,
-             "lr": np.float32(0.5), "ids": np.arange(3)}, tmp_path / "m.pt")
+             "lr": 0.5, "ids": tg.arange(3)}, tmp_path / "m.pt")
     theirs = torch.load(tmp_path / "m.pt")
     assert list(theirs["model"]) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     for k, v in sd.items():
@@ -169,14 +169,14 @@ def test_values_beyond_weights_are_pickled_whole_and_unpicklable_ones_refused(tm
 # ============================================================================ atomic writes
 def test_failed_replace_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
     path = tmp_path / "ck.npz"
-    tg.save({"w": np.ones(3)}, path)
+    tg.save({"w": tg.ones(3)}, path)
     old = path.read_bytes()
 
     def boom(src, dst):
         raise OSError("disk vanished")
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="disk vanished"):
-        tg.save({"w": np.zeros(3)}, path)
+        tg.save({"w": tg.zeros(3)}, path)
     assert path.read_bytes() == old
     assert listing(tmp_path) == ["ck.npz"]
     monkeypatch.undo()
@@ -185,7 +185,7 @@ def test_failed_replace_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypa
 
 def test_crash_midway_through_writing_keeps_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "ck.npz"
-    tg.save({"w": np.ones(1000)}, path)
+    tg.save({"w": tg.ones(1000)}, path)
     old = path.read_bytes()
     real_write = serialization._torch_format.save_torch_checkpoint
 
@@ -195,11 +195,11 @@ def test_crash_midway_through_writing_keeps_the_old_file(tmp_path, monkeypatch):
         raise KeyboardInterrupt                      # ... when the process is interrupted
     monkeypatch.setattr(serialization._torch_format, "save_torch_checkpoint", half_then_crash)
     with pytest.raises(KeyboardInterrupt):
-        tg.save({"w": np.zeros(1000)}, path)
+        tg.save({"w": tg.zeros(1000)}, path)
     assert path.read_bytes() == old
     assert listing(tmp_path) == ["ck.npz"]
     monkeypatch.undo()
-    tg.save({"w": np.zeros(1000)}, path)            # a successful save replaces it
+    tg.save({"w": tg.zeros(1000)}, path)            # a successful save replaces it
     np.testing.assert_array_equal(tg.load(path)["w"].data, 0)
     assert listing(tmp_path) == ["ck.npz"]
 
@@ -225,7 +225,7 @@ def test_random_bytes_raise_value_error_naming_the_file(tmp_path, content):
 
 def test_truncated_checkpoint(tmp_path):
     good = tmp_path / "good"
-    tg.save({"w": np.arange(10000.0), "b": np.ones(3)}, good)
+    tg.save({"w": tg.arange(10000.0), "b": tg.ones(3)}, good)
     data = good.read_bytes()
     for cut in (len(data) // 3, len(data) - 10, 100):
         path = tmp_path / f"cut{cut}"
@@ -236,7 +236,7 @@ def test_truncated_checkpoint(tmp_path):
 
 def test_corrupted_bytes_inside_an_array(tmp_path):
     path = tmp_path / "flipped"
-    tg.save({"w": np.arange(10000.0)}, path)
+    tg.save({"w": tg.arange(10000.0)}, path)
     data = bytearray(path.read_bytes())
     data[len(data) // 3] ^= 0xFF                    # inside the array's data: the CRC fails
     path.write_bytes(bytes(data))

@@ -7,11 +7,21 @@ What a file holds
 (:mod:`.serialization_torch`): real PyTorch's ``torch.load`` reads it, ``weights_only=True``
 (its default) included, when it holds weights — nested dicts (string or integer keys;
 OrderedDicts, with a state_dict's ``_metadata``, and Counters kept), lists, tuples and sets of
-arrays (our Tensors, NumPy arrays, torch tensors: all saved as torch tensors), numbers,
-strings, bytes, booleans, None, dtypes, devices and Sizes; Parameters as Parameters, views of
-one array over one storage. Any other picklable object — a whole model, an optimizer, an
+tensors (our Tensors, torch tensors: saved as torch tensors), numbers, strings, bytes,
+booleans, None, dtypes, devices and Sizes; Parameters as Parameters, views of one array over
+one storage. Any other picklable object — a whole model, an optimizer, an
 ``argparse.Namespace``, a dict holding them — is pickled whole, as ``torch.save`` pickles it,
 its tensors still in the archive's ``data/`` entries (:mod:`.serialization_objects`).
+
+NumPy's arrays and scalars (``np.ones(3)``, ``np.float64(0.9)``, ``np.int64(3)``,
+``np.bool_(True)``) are pickled as NumPy pickles them, as ``torch.save`` does — not as tensors,
+not as Python numbers: torch's ``torch.load`` and ours then refuse them by default
+(``weights_only=True``: "Unsupported global: GLOBAL numpy._core.multiarray.scalar"), allow them
+where ``add_safe_globals`` names NumPy's globals (``numpy._core.multiarray.scalar``,
+``numpy.dtype`` and the dtype's class, ``numpy.dtypes.Float64DType``; for arrays
+``numpy._core.multiarray._reconstruct`` and ``numpy.ndarray`` too), and give them back as
+NumPy's own with ``weights_only=False``: ``type(ckpt["best_acc"])`` is ``numpy.float64``, as
+in torch.
 
 ``load`` reads those files and what ``torch.save`` wrote. By default (``weights_only=True``,
 as torch's) it builds only what a checkpoint of weights holds, so loading a file can't run
@@ -65,11 +75,12 @@ class WeightsOnlyError(CheckpointError, pickle.UnpicklingError):
 
 # ----------------------------------------------------------------------------- encoding
 def _array_of(value):
-    """The ndarray behind an array-like leaf (our Tensor, ndarray, torch tensor), or None."""
+    """The ndarray behind a tensor (our Tensor, a torch tensor), or None. (A NumPy array is
+    not a tensor: it is pickled as NumPy pickles it, as torch.save does.)"""
     if isinstance(value, Tensor):
         return value.array
     if isinstance(value, np.ndarray):
-        return value
+        return None
     if all(callable(getattr(value, m, None)) for m in ("detach", "cpu", "numpy")):
         return np.asarray(value.detach().cpu().numpy())  # a torch tensor, without importing torch
     return None
@@ -77,15 +88,19 @@ def _array_of(value):
 
 def _checked(value, path):
     """``value`` as it will be pickled: dicts (OrderedDicts with a state_dict's ``_metadata``,
-    and Counters, kept), lists, tuples and sets of what a checkpoint may hold — arrays (our
-    Tensors and Parameters, NumPy arrays and torch tensors, all written as torch tensors),
-    numbers (complex too), strings, bytes, booleans, None, dtypes, devices, Sizes and
-    ``strided`` — with NumPy scalars and integer keys made plain; anything else refused, naming
-    where it is. (What torch's ``torch.load(weights_only=True)`` reads.)"""
+    and Counters, kept), lists, tuples and sets of what a checkpoint may hold — tensors (our
+    Tensors and Parameters, torch tensors, written as torch tensors), numbers (complex too),
+    strings, bytes, booleans, None, dtypes, devices, Sizes and ``strided`` (what torch's
+    ``torch.load(weights_only=True)`` reads) — and NumPy arrays and scalars, kept as they are
+    (as key too): pickled by NumPy, as torch.save pickles them, so that torch's
+    ``weights_only=True`` refuses them and ``weights_only=False`` gives them back as NumPy's;
+    anything else refused, naming where it is."""
     from .device import device
     from .memory_layout import layout
     from .size import Size
     where = "/".join(path) or "<root>"
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value                     # (NumPy's own pickle, as torch.save writes it)
     arr = _array_of(value)
     if arr is not None:
         if not _torch_format.can_save(arr.dtype):
@@ -98,7 +113,7 @@ def _checked(value, path):
             if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
                 raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} "
                                 f"key {k!r} at {where}")
-            k = k if isinstance(k, str) else int(k)
+            k = k if isinstance(k, (str, np.integer)) else int(k)
             items.append((k, _checked(v, path + [str(k)])))
         if isinstance(value, Counter):       # (a MultiStepLR's milestones)
             return Counter(dict(items))
@@ -117,8 +132,6 @@ def _checked(value, path):
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, set):
         return {_checked(v, path + [str(v)]) for v in value}
-    if isinstance(value, np.generic):
-        value = value.item()
     if value is None or type(value) in _PLAIN:
         return value
     plain = next((t for t in _PLAIN if isinstance(value, t)), None)
@@ -176,23 +189,26 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     in **torch's own format**: the zip archive torch 2.x's ``torch.save`` writes.
 
     A checkpoint of weights — a state_dict (its ``_metadata`` kept), an optimizer's or a
-    scheduler's state_dict, or any nesting of dicts, lists, tuples and sets holding arrays
-    (our Tensors, NumPy arrays, torch tensors), numbers, strings, bytes, booleans, None,
-    dtypes, devices and Sizes — is what PyTorch's ``torch.load`` reads (``weights_only=True``
-    included): arrays as torch tensors (NumPy arrays too), Parameters as Parameters, views of
-    one array sharing one storage (:mod:`.serialization_torch`). Any other picklable object
-    (``save(model, PATH)``, an optimizer, a dict holding them) is pickled whole, as torch
-    pickles it (:mod:`.serialization_objects`): ``load(PATH, weights_only=False)`` gives it
-    back; pickle's ``PicklingError`` for what cannot be pickled (a lambda). The file name is
-    used as given (no extension is added); the archive's folder is named as torch names it.
+    scheduler's state_dict, or any nesting of dicts, lists, tuples and sets holding tensors
+    (our Tensors, torch tensors), numbers, strings, bytes, booleans, None, dtypes, devices and
+    Sizes — is what PyTorch's ``torch.load`` reads (``weights_only=True`` included): tensors
+    as torch tensors, Parameters as Parameters, views of one array sharing one storage
+    (:mod:`.serialization_torch`). NumPy arrays and scalars are pickled by NumPy, as torch
+    pickles them: ``load(PATH, weights_only=False)`` gives them back (``numpy.float64``,
+    ``numpy.ndarray``), ``weights_only=True`` refuses them, in torch as here. Any other
+    picklable object (``save(model, PATH)``, an optimizer, a dict holding them) is pickled
+    whole, as torch pickles it (:mod:`.serialization_objects`): ``load(PATH,
+    weights_only=False)`` gives it back; pickle's ``PicklingError`` for what cannot be pickled
+    (a lambda). The file name is used as given (no extension is added); the archive's folder
+    is named as torch names it.
     torch's other arguments choose how it pickles: they are taken, and change nothing here
     (``_use_new_zipfile_serialization=False`` too writes the zip format)."""
     try:
-        obj, weights = _checked(obj, []), True
+        obj = _checked(obj, [])
     except TypeError:
-        weights = False     # more than weights: pickled whole, as torch.save pickles it
+        pass                # more than weights: pickled whole, as torch.save pickles it
     if hasattr(f, "write"):
-        _torch_format.save_torch_checkpoint(obj, f, "archive", weights)
+        _torch_format.save_torch_checkpoint(obj, f, "archive")
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
@@ -204,8 +220,7 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     try:
         os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600; a file follows the umask
         with os.fdopen(fd, "wb") as out:
-            _torch_format.save_torch_checkpoint(obj, out, _torch_format.archive_name(path),
-                                                weights)
+            _torch_format.save_torch_checkpoint(obj, out, _torch_format.archive_name(path))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

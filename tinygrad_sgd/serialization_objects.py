@@ -10,8 +10,8 @@ pickles it, into the same archive: each class by reference (its module and quali
 it must be importable where the file is loaded), each object's state; every Tensor and
 Parameter in it still goes to the ``data/`` entries as torch's rebuild call
 (:mod:`.serialization_torch_write`), once — a Parameter shared by a model and its optimizer is
-one object in the file, and after loading. NumPy arrays and scalars inside such an object are
-NumPy's own pickles, as in torch (a checkpoint of weights only turns them into tensors).
+one object in the file, and after loading. NumPy arrays and scalars, here as in a checkpoint
+of weights, are NumPy's own pickles, as in torch.
 What pickle cannot pickle (a lambda, a local class) raises pickle's ``PicklingError``, as in
 torch, and the file is left as it was.
 
@@ -145,29 +145,61 @@ def weights_only_choice(weights_only, pickle_module):
     return bool(weights_only)
 
 
+# torch's text (torch.serialization's UNSAFE_MESSAGE and DOCS_MESSAGE, its weights-only
+# unpickler's), kept word for word: a program that prints or matches torch's message sees it
+UNSAFE_MESSAGE = (
+    "In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` "
+    "from `False` to `True`. Re-running `torch.load` with `weights_only` set to `False` will "
+    "likely succeed, but it can result in arbitrary code execution. Do it only if you got the "
+    "file from a trusted source.")
+DOCS_MESSAGE = ("\n\nCheck the documentation of torch.load to learn more about types accepted "
+                "by default with weights_only https://pytorch.org/docs/stable/generated/"
+                "torch.load.html.")
+
+
+def torch_global_message(module, name):
+    """torch's whole ``UnpicklingError`` text for a global its ``weights_only=True`` does not
+    build (``builtins.`` left off the name, as torch shows it)."""
+    path = f"{module}.{name}"
+    shown = path[len("builtins."):] if module == "builtins" else path
+    return ("Weights only load failed. This file can still be loaded, to do so you have two "
+            "options, \033[1mdo those steps only if you trust the source of the checkpoint"
+            f"\033[0m. \n\t(1) {UNSAFE_MESSAGE}\n\t(2) Alternatively, to load with "
+            "`weights_only=True` please check the recommended steps in the following error "
+            f"message.\n\tWeightsUnpickler error: Unsupported global: GLOBAL {shown} was not an "
+            f"allowed global by default. Please use `torch.serialization.add_safe_globals("
+            f"[{shown}])` or the `torch.serialization.safe_globals([{shown}])` context manager "
+            f"to allowlist this global if you trust this class/function.{DOCS_MESSAGE}")
+
+
 def weights_only_error(module, name, file_name):
-    """The error for a global ``weights_only=True`` does not build: the file and the global
-    first, then torch's "Weights only load failed" text."""
+    """The error for a global ``weights_only=True`` does not build: a first line naming the
+    file and what the global is, then torch's message word for word
+    (:func:`torch_global_message`). NumPy's scalars (``numpy._core.multiarray.scalar``) and
+    arrays (``numpy._core.multiarray._reconstruct``) are such globals, in torch as here."""
     from .serialization import WeightsOnlyError
     path = f"{module}.{name}"
-    shown = path[len("builtins."):] if module == "builtins" else path     # (as torch shows it)
     if module.split(".")[0] == "numpy":
         what = (f"a pickled NumPy array or scalar ({path}), which torch.load's weights_only=True "
-                f"refuses too: save torch.from_numpy(a) (or a.tolist(), float(x))")
+                f"refuses too: load it with weights_only=False (a file you trust), or save "
+                f"torch.from_numpy(a) (or a.tolist(), float(x))")
     else:
         what = (f"{path}, which only a full unpickling builds (a pickled model, or an object "
                 f"of a class): save model.state_dict() to load weights only")
+    return WeightsOnlyError(f"{file_name}: the checkpoint holds {what}.\n"
+                            f"{torch_global_message(module, name)}")
+
+
+def build_error(inst, file_name):
+    """The error for a BUILD step on an object of a class ``weights_only=True`` does not build
+    (a NumPy dtype's, ``numpy.dtypes.Float64DType``, where ``numpy.dtype`` was allowlisted but
+    not that class): the file's name, then torch's message word for word."""
+    from .serialization import WeightsOnlyError
     return WeightsOnlyError(
-        f"{file_name}: the checkpoint holds {what}.\nWeights only load failed. This file can "
-        f"still be loaded, to do so you have two options, do those steps only if you trust "
-        f"the source of the checkpoint.\n\t(1) Re-running `load` with `weights_only` set to "
-        f"`False` will likely succeed, but it can result in arbitrary code execution. Do it "
-        f"only if you got the file from a trusted source.\n\t(2) Alternatively, to load with "
-        f"`weights_only=True` please check the recommended steps in the following error "
-        f"message.\n\tWeightsUnpickler error: Unsupported global: GLOBAL {shown} was not an "
-        f"allowed global by default. Please use `serialization.add_safe_globals([{shown}])` "
-        f"or the `serialization.safe_globals([{shown}])` context manager to allowlist this "
-        f"global if you trust this class/function.")
+        f"{file_name}: Weights only load failed. {UNSAFE_MESSAGE}\nPlease file an issue with "
+        f"the following so that we can make `weights_only=True` compatible with your use case: "
+        f"WeightsUnpickler error: \n\nCan only build Tensor, Parameter, OrderedDict or types "
+        f"allowlisted via `add_safe_globals`, but got {type(inst)}{DOCS_MESSAGE}")
 
 
 # ----------------------------------------------------------------------------- torch's classes
@@ -320,10 +352,7 @@ class ObjectUnpickler(pickle._Unpickler):
             from .serialization_torch import _ALLOWED
             from .tensor import Tensor
             if not (isinstance(inst, Tensor) or type(inst) in _ALLOWED.values()):
-                from .serialization import WeightsOnlyError
-                raise WeightsOnlyError(f"{self._name}: Weights only load failed: can only build "
-                                       f"Tensor, Parameter, OrderedDict or types allowlisted "
-                                       f"via `add_safe_globals`, but got {type(inst)}")
+                raise build_error(inst, self._name)
         if isinstance(inst, Module) and isinstance(state, dict):
             self.stack[-1] = _module_state(state, type(inst) in self._from_torch)
         pickle._Unpickler.load_build(self)

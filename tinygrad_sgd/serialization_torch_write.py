@@ -73,10 +73,9 @@ class _Writer(pickle._Pickler):
     ``self.storages`` (key → a C-contiguous array) for the archive's ``data/`` entries."""
     dispatch = dict(pickle._Pickler.dispatch)
 
-    def __init__(self, file, numpy_as_tensors=True):
+    def __init__(self, file):
         super().__init__(file, protocol=2)
         self.storages, self._keys, self._globals = {}, {}, {}
-        self._numpy_as_tensors = numpy_as_tensors
 
     def _save_global_name(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
@@ -111,10 +110,10 @@ class _Writer(pickle._Pickler):
         from .size import Size
         from .tensor import Tensor
         from .tensor_pickle import warn_unsaved_hooks
-        if isinstance(obj, type) or (isinstance(obj, np.ndarray) and
-                                     not self._numpy_as_tensors):
+        if isinstance(obj, (type, np.ndarray, np.generic)):
             return NotImplemented         # a class (Tensor itself, say) by its name; NumPy's
-                                          # arrays inside a whole object as NumPy pickles them
+            # arrays and scalars as NumPy pickles them (``numpy._core.multiarray._reconstruct``,
+            # ``...scalar``), as torch.save: not tensors, and weights_only=True refuses them
         if isinstance(obj, device):          # as torch's: torch.device("cuda", 1)
             return _TORCH["device"], (obj.type,) if obj.index is None else (obj.type, obj.index)
         if isinstance(obj, Size):
@@ -244,16 +243,15 @@ def archive_name(path):
     return (base[:base.rfind(".")] if "." in base else base) or "archive"
 
 
-def save_torch_checkpoint(obj, out, archive="archive", numpy_as_tensors=True):
+def save_torch_checkpoint(obj, out, archive="archive"):
     """Write ``obj`` (weights checked by the caller, ``..serialization._checked``; or any
     picklable object, pickled as ``torch.save`` pickles it: its classes by reference, its
-    tensors as torch's) to the binary file ``out`` in torch's zip format, its folder named
-    ``archive`` (torch names it after the file, "archive" for a file object).
-    ``numpy_as_tensors``: NumPy arrays saved as torch tensors (a checkpoint of weights) or
-    as NumPy pickles them (inside a whole object, as torch.save)."""
+    tensors as torch's, NumPy's arrays and scalars as NumPy pickles them) to the binary file
+    ``out`` in torch's zip format, its folder named ``archive`` (torch names it after the
+    file, "archive" for a file object)."""
     import io
     data = io.BytesIO()
-    writer = _Writer(data, numpy_as_tensors)
+    writer = _Writer(data)
     writer.dump(obj)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         def put(name, payload):
