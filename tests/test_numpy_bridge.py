@@ -60,7 +60,11 @@ def _scribble(array):
 def _changed(L, before, after):
     """Whether ``after`` (a tensor) no longer has the values ``before`` (its ``tolist()``,
     taken earlier: a snapshot that owes nothing to clone() or numpy(), which are tested)."""
-    return after.tolist() != before
+    now = after.tolist()
+    if now == before:
+        return False
+    a, b = np.asarray(now), np.asarray(before)      # (NaN in torch's uninitialised Tensor(3)
+    return not (a.dtype.kind == "f" and np.array_equal(a, b, equal_nan=True))   # is no change)
 
 
 # ---------------------------------------------------------------- ops: new memory or shared?

@@ -365,8 +365,7 @@ def test_detach_in_place_refused_for_views_as_torch(name, case, input_name, mode
 # memory order views it but NumPy must copy, the library's result is a copy that is no view
 # (no _base) and a write into it does not reach the result — silently, where view() and
 # ravel() refuse the write.
-# (a reshape of a *view* of such a result that torch would still give as a view — y[1:]
-# reshaped to one dim — is a plain copy here: its writes miss the result, as the README says)
+
 
 # views of a convolution's result, which the library keeps in its own memory order (torch's
 # is contiguous): whether each is a view, of what, and what a write into it does to the result
@@ -380,11 +379,22 @@ CONV_VIEWS = [
     ("permute then reshape (copy)", lambda y: y.permute(0, 2, 3, 1).reshape(-1, 2)),
     ("transpose then reshape (copy)", lambda y: y.transpose(0, 1).reshape(2, -1)),
     ("select then reshape (copy)", lambda y: y[:, 0].reshape(-1)),
+    ("slice of the batch then reshape", lambda y: y[1:].reshape(-1)),
+    ("select then reshape merging two dims", lambda y: y[:, 0].reshape(4, 9)),
+    ("slice of a row then flatten", lambda y: y[:, :, 1].flatten()),
     ("reshape merging batch and channels", lambda y: y.reshape(8, 9)),
     ("flatten all", lambda y: y.flatten()),
     ("flatten(0, 1)", lambda y: y.flatten(0, 1)),
     ("view of a reshape", lambda y: y.reshape(8, 9)[1:]),
 ]
+
+
+def conv_result(T):
+    """A convolution's result (4, 2, 3, 3), made without grad (the library keeps it in its
+    own memory order; torch's is contiguous)."""
+    x = T.arange(4 * 3 * 5 * 5.).reshape(4, 3, 5, 5)
+    with T.no_grad():
+        return T.nn.functional.conv2d(x, T.ones(2, 3, 3, 3))
 
 
 @pytest.mark.parametrize("name,make", [
@@ -395,9 +405,7 @@ def test_views_of_a_convolution_result(name, make):
     library's view had to be a copy, is refused (never silently lost)."""
     rows = []
     for T in (torch, tg):
-        x = T.arange(4 * 3 * 5 * 5.).reshape(4, 3, 5, 5)
-        with T.no_grad():
-            y = T.nn.functional.conv2d(x, T.ones(2, 3, 3, 3))
+        y = conv_result(T)
         v = make(y)
         before = y.sum().item()
         try:
@@ -662,4 +670,38 @@ def test_custom_function_outputs(name, forward, how):
                       # (torch's no_grad view reads requires_grad through its base: see above)
                       o.requires_grad if how != "no_grad" else None)
                      for o in (out if isinstance(out, tuple) else (out,))])
+    assert rows[0] == rows[1]
+
+
+# views of a convolution's result (the library's own memory order): torch's strides for each,
+# and whether torch's view() of it succeeds
+STRIDED_VIEWS = [
+    ("itself", lambda y: y, (-1,)),
+    ("batch slice", lambda y: y[1:], (-1,)),
+    ("channel select", lambda y: y[:, 0], (-1,)),
+    ("channel select, rows merged", lambda y: y[:, 0], (4, 9)),
+    ("permute", lambda y: y.permute(0, 2, 3, 1), (-1,)),
+    ("transpose", lambda y: y.transpose(0, 1), (2, -1)),
+    ("row select", lambda y: y[:, :, 1], (4, -1)),
+    ("every other column", lambda y: y[..., ::2], (-1,)),
+    ("one sample", lambda y: y[0], (-1,)),
+    ("unsqueezed", lambda y: y.unsqueeze(1), (4, -1)),
+]
+
+
+@pytest.mark.parametrize("name,make,shape", STRIDED_VIEWS, ids=[v[0] for v in STRIDED_VIEWS])
+def test_torch_strides_and_view_of_views_of_a_convolution_result(name, make, shape):
+    from tinygrad_sgd.creation import torch_strides
+    rows = []
+    for T in (torch, tg):
+        y = conv_result(T)
+        with T.no_grad():
+            v = make(y)
+            strides = tuple(v.stride()) if T is torch else torch_strides(v)
+            try:
+                w = v.view(*shape)
+                viewed = (tuple(w.shape), w._base is y, w.tolist())
+            except RuntimeError as e:
+                viewed = ("refused", "view size is not compatible" in str(e))
+        rows.append((strides, viewed))
     assert rows[0] == rows[1]

@@ -356,13 +356,52 @@ def torch_strides(t) -> tuple:
         return _steps(a) if any(a.strides) else contiguous_strides(a.shape)
     view = t.__dict__.get("_view")
     base = view[0] if view is not None and np.may_share_memory(view[0].array, a) else t
+    root = t._view_base                  # (a view's root, made in any mode: tensor.py)
+    if base is t and root is not None and np.may_share_memory(root.array, a):
+        base = root
     if _trusted(base):
         return _steps(a)
+    if base is not t:                    # a view of it: each step read in the base's dims
+        steps = _steps_in(a, base.array)
+        if steps is not None:
+            return steps
     perm = None if base is t else _permutation_of(a, base.array)
     if perm is not None:             # a permuted view of it: torch's strides, permuted too
         steps = contiguous_strides(base.array.shape)
         return tuple(steps[j] for j in perm)
     return contiguous_strides(a.shape)
+
+
+def _steps_in(a, b):
+    """torch's strides (in elements) of ``a``, a view into the memory of ``b`` — an (N, C,
+    ...) array laid out in another order (the library's own), whose torch tensor is
+    contiguous: each of ``a``'s byte strides is written as whole steps along ``b``'s dims
+    (the digits of a mixed radix: ``b``'s memory is dense, so from its outermost dim inward
+    each digit is unique), and read back in ``b``'s torch strides. (A slice, a ``select`` or
+    a permutation of a convolution's result: torch's strides, not a guess.) None where a
+    stride is not such a sum (negative, or no whole step)."""
+    torch_b = contiguous_strides(b.shape)
+    order = sorted((j for j in range(b.ndim) if b.shape[j] > 1), key=lambda j: -b.strides[j])
+    out = []
+    for n, s in zip(a.shape, a.strides):
+        if n == 1:                           # (no step along it: torch's is the one inside)
+            out.append(None)
+            continue
+        if s < 0:
+            return None
+        total = 0
+        for j in order:
+            q, s = divmod(s, b.strides[j])
+            total += q * torch_b[j]
+        if s:
+            return None
+        out.append(total)
+    inner = 1                                # a size-1 dim: the stride past what is inside it
+    for i in range(len(out) - 1, -1, -1):
+        if out[i] is None:
+            out[i] = inner
+        inner = max(inner, out[i] * a.shape[i])
+    return tuple(out)
 
 
 def _permutation_of(a, b):

@@ -63,7 +63,7 @@ def view(input, *shape, **keyword):
     try:
         input.array.reshape(shape, copy=False)
     except ValueError as e:   # (a wrong size is left to reshape's message)
-        if "copy" in str(e) and not _torch_contiguous(input):
+        if "copy" in str(e) and not ops.shape.torch_would_view(input, shape):
             raise RuntimeError("view size is not compatible with input tensor's size and stride "
                                "(at least one dimension spans across two contiguous subspaces). "
                                "Use .reshape(...) instead.") from None

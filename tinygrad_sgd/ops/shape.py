@@ -11,10 +11,18 @@ from ..errors import ShapeError
 from ..kernels.layout import channels_last_order, inverse_order, laid_out
 
 
-def _torch_contiguous(x):
-    """Whether torch's tensor is contiguous (its strides, not the NumPy array's)."""
-    from ..creation import contiguous_strides, torch_strides
-    return torch_strides(x) == contiguous_strides(x.shape)
+def torch_would_view(x, shape) -> bool:
+    """Whether torch's ``x.view(shape)`` succeeds: its strides (torch's, not the NumPy
+    array's: :func:`~tinygrad_sgd.creation.torch_strides`) allow the new shape without a copy
+    — asked of NumPy's own rule, the same as torch's, on a stand-in with those strides."""
+    from ..creation import torch_strides
+    stand_in = np.lib.stride_tricks.as_strided(np.empty(1, np.int8), x.shape,
+                                               torch_strides(x))
+    try:
+        stand_in.reshape(shape, copy=False)
+        return True
+    except ValueError:
+        return False
 
 
 class Reshape(Function):
@@ -39,11 +47,10 @@ class Reshape(Function):
                 self._copied = True       # torch's reshape copies too: no view, no _base
                 out = a.reshape(shape) if a.nbytes < kernels.buffers.MIN_BYTES else \
                     kernels.elementwise.copy(a).reshape(shape)
-                if x._view_base is None and _torch_contiguous(x):   # ... unless x is a
-                    self._copied = "for a view"  # result in the library's own order (a
-                    versions.link_copy(out, a)   # convolution's): torch's is a view, so
-                return out                       # writes into either are refused while both
-                #                                  live (never silently lost)
+                if torch_would_view(x, shape):   # ... unless torch's is a view (x in the
+                    self._copied = "for a view"  # library's own order: a convolution's
+                    versions.link_copy(out, a)   # result): writes into either are refused
+                return out                       # while both live (never silently lost)
         except ValueError:
             raise ShapeError(f"view/reshape: shape {tuple(shape)} is invalid for a tensor of "
                              f"shape {x.shape} (shape '{list(shape)}' is invalid for input of "
