@@ -19,9 +19,9 @@ if not _numpy_first:
 
 from .tensor import Tensor  # noqa: E402
 from .dtypes import (DType, float16, float32, float64, uint8, int8, int16, int32, int64,
-                     bool_, bfloat16, complex32, complex64, complex128, set_default_dtype,
-                     get_default_dtype, finfo, iinfo, promote_types, result_type, can_cast,
-                     set_float32_matmul_precision,
+                     uint16, uint32, uint64, bool_, bfloat16, complex32, complex64, complex128,
+                     set_default_dtype, get_default_dtype, finfo, iinfo, promote_types,
+                     result_type, can_cast, set_float32_matmul_precision,
                      get_float32_matmul_precision)
 from .device import device, set_default_device, get_default_device
 from .size import Size
@@ -89,7 +89,8 @@ __all__ = ["Tensor", "tensor",
            "set_default_tensor_type",
            "float32", "float64", "int64", "bfloat16", "complex32", "complex64", "complex128",
            "cfloat", "cdouble", "chalf",
-           "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "device", "cuda",
+           "int32", "bool_", "DType", "float16", "uint8", "int8", "int16", "uint16", "uint32",
+           "uint64", "device", "cuda",
            "Size", "dtype", "layout", "strided", "set_default_device", "get_default_device",
            "set_default_dtype", "get_default_dtype",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "is_anomaly_enabled",

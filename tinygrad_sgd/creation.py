@@ -160,7 +160,10 @@ def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False)
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise ShapeError(f"eye: {name} must be greater or equal to 0, got {v}")
-    return Tensor._of(np.eye(n, m, dtype=default_float() if dtype is None else dtype),
+    dtype = np.dtype(default_float() if dtype is None else dtype)
+    from .functions.elementwise import no_shell_kernel
+    no_shell_kernel("eye", dtype)
+    return Tensor._of(np.eye(n, m, dtype=dtype),
                   requires_grad=requires_grad)
 
 
@@ -185,6 +188,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = np.int64 if ints else default_float()
     dtype = np.dtype(dtype)
+    from .functions.elementwise import no_shell_kernel
+    no_shell_kernel("arange_cpu", dtype)
     d0, d1, ds = float(start), float(end), float(step)      # torch checks in float64
     if ds == 0:
         raise RuntimeError("arange: step must be nonzero")

@@ -11,8 +11,8 @@ import numpy as np
 from .errors import warn_level
 
 __all__ = ["DType", "DTypeWithoutTensors", "as_dtype", "float16", "float32", "float64", "uint8",
-           "int8", "int16", "int32", "int64", "bool_", "bfloat16", "complex32", "complex64",
-           "complex128", "as_array", "promote", "default_float",
+           "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "bool_", "bfloat16",
+           "complex32", "complex64", "complex128", "as_array", "promote", "default_float",
            "set_default_dtype", "get_default_dtype", "finfo", "iinfo", "promote_types",
            "result_type", "can_cast", "set_float32_matmul_precision",
            "get_float32_matmul_precision", "cast"]
@@ -77,7 +77,9 @@ class DType:
 
 _SCALAR_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                       "uint8": "Byte", "bool": "Bool", "uint16": "UInt16", "uint32": "UInt32",
-                      "uint64": "UInt64"}
+                      "uint64": "UInt64", "float16": "Half", "float32": "Float",
+                      "float64": "Double", "bfloat16": "BFloat16", "complex32": "ComplexHalf",
+                      "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 class DTypeWithoutTensors(DType):
@@ -155,7 +157,25 @@ def as_dtype(value):
 float16, float32, float64 = as_dtype(np.float16), as_dtype(np.float32), as_dtype(np.float64)
 uint8, int8, int16 = as_dtype(np.uint8), as_dtype(np.int8), as_dtype(np.int16)
 int32, int64, bool_ = as_dtype(np.int32), as_dtype(np.int64), as_dtype(np.bool_)
+uint16, uint32, uint64 = as_dtype(np.uint16), as_dtype(np.uint32), as_dtype(np.uint64)
 complex32.real, complex64.real, complex128.real = float16, float32, float64
+
+# torch's "shell" dtypes: tensors of them exist and can be stored, copied, indexed, cast,
+# multiplied, summed, ..., but torch has kernels for only some ops (``u16 + 1`` is its
+# NotImplementedError) and promotes them with no other dtype but a float (refuse_shell).
+SHELL_DTYPES = frozenset((np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)))
+
+
+def refuse_shell(a, b):
+    """torch's RuntimeError for promoting ``a`` with ``b`` (NumPy dtypes or DTypes) when one
+    of them is uint16, uint32 or uint64, the other is not the same dtype and not a float:
+    ``uint16 + int16`` has no dtype in torch (NumPy's int32 would be a silent guess, and
+    uint64 with int64 NumPy's float64 a lossy one). Nothing to say otherwise."""
+    if (a in SHELL_DTYPES or b in SHELL_DTYPES) and a != b and \
+            a.kind != "f" and b.kind != "f":
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, "
+                           f"attempted to promote {_SCALAR_TYPE_NAMES[a.name]} and "
+                           f"{_SCALAR_TYPE_NAMES[b.name]}")
 
 
 # ----------------------------------------------------------------------------- the default
@@ -214,7 +234,7 @@ def as_array(data, dtype=None):
         arr = _asarray(data, inferred if inferred is not None and inferred.kind in "iu"
                        else None)
         if python_data:
-            arr = _python_numbers(arr, dtype if dtype is not None else inferred)
+            arr = _python_numbers(arr, dtype if dtype is not None else inferred, data)
         if dtype is None and not isinstance(data, np.generic) and arr.dtype.kind in "biuf":
             with np.errstate(over="ignore"):  # tensor([1e40]): inf, quietly, as torch
                 arr = arr.astype(inferred if inferred is not None else
@@ -280,9 +300,12 @@ def refuse_byte_order(arr):
                          "order. Conversion between byte orders is currently not supported.")
 
 
-def _python_numbers(arr, dtype):
+def _python_numbers(arr, dtype, data):
     """``np.asarray`` of Python data, checked as torch checks it: Python ints beyond int64 are
-    torch's ``ValueError`` unless the tensor is to be floating point (then they are floats)."""
+    torch's ``ValueError`` unless the tensor is to be floating point (then they are floats)
+    or uint64 (:func:`_python_uint64`)."""
+    if dtype is not None and np.dtype(dtype) == np.uint64:
+        return _python_uint64(arr, data)
     if arr.dtype.kind not in "uO" or (arr.dtype.kind == "u" and arr.dtype.itemsize < 8):
         return arr
     if arr.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in arr.flat):
@@ -292,31 +315,55 @@ def _python_numbers(arr, dtype):
     raise ValueError("Overflow when unpacking long long")
 
 
+def _python_uint64(arr, data):
+    """Python numbers for a uint64 tensor, read as torch reads them (each as an unsigned 64-bit
+    integer): up to 2**64 − 1 (``tensor([2**64 - 1], dtype=uint64)``); a negative one is its
+    OverflowError, not NumPy's wrap-around (−1 would silently be 2**64 − 1), and a float its
+    TypeError."""
+    kind = arr.dtype.kind
+    if kind == "f":                  # (NumPy makes [-1, 2**64 - 1] float64: read it again)
+        arr, kind = np.asarray(data, dtype=object), "O"
+    if kind == "i" and arr.size and arr.min() < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    if kind != "O":
+        return arr
+    for v in arr.flat:
+        if not isinstance(v, numbers.Real):
+            return arr                           # (not numbers: refused by the caller)
+        if not isinstance(v, numbers.Integral):
+            raise TypeError("an integer is required")
+        if v < 0:
+            raise OverflowError("can't convert negative int to unsigned")
+        if v >= 2 ** 64:
+            raise OverflowError("int too big to convert")
+    return np.asarray(arr.tolist(), dtype=np.uint64)
+
+
 def _scalars_of(data, depth=0):
-    """(the set of dtypes torch infers for the items of a nested list/tuple, the data with any
-    one-element Tensor in it replaced by its number). torch promotes the items' own dtypes:
-    a Python float is the default float dtype, an int int64, a bool bool, a NumPy scalar or
-    array and a Tensor their dtype — so ``[np.int32(1), 2]`` is int64, ``[tensor(1.5,
-    dtype=float64), 2]`` float64, ``[np.float16(1), 2]`` float16. A Tensor of more than one
-    element in a list is torch's ValueError."""
-    found, out, changed = set(), [], False
+    """(the dtypes torch infers for the items of a nested list/tuple (in order, as a dict's
+    keys), the data with any one-element Tensor in it replaced by its number). torch
+    promotes the items' own dtypes: a Python float is the default float dtype, an int int64,
+    a bool bool, a NumPy scalar or array and a Tensor their dtype — so ``[np.int32(1), 2]``
+    is int64, ``[tensor(1.5, dtype=float64), 2]`` float64, ``[np.float16(1), 2]`` float16. A
+    Tensor of more than one element in a list is torch's ValueError."""
+    found, out, changed = {}, [], False       # (a dict: in order, for torch's messages)
     for item in data:
         if isinstance(item, (np.generic, np.ndarray)):    # (np.float64 is a float too)
-            found.add(item.dtype)
+            found[item.dtype] = None
         elif isinstance(item, bool):
-            found.add(np.dtype(np.bool_))
+            found[np.dtype(np.bool_)] = None
         elif isinstance(item, int):
-            found.add(np.dtype(np.int64))
+            found[np.dtype(np.int64)] = None
         elif isinstance(item, float):
-            found.add(np.dtype(default_float()))
+            found[np.dtype(default_float())] = None
         elif hasattr(item, "grad_fn") and isinstance(getattr(item, "array", None), np.ndarray):
             if item.array.size != 1:
                 raise ValueError("only one element tensors can be converted to Python scalars")
-            found.add(item.array.dtype)
+            found[item.array.dtype] = None
             item, changed = item.array.reshape(()).item(), True
         elif isinstance(item, (list, tuple, range)) and depth < 64:
             inner, item2 = _scalars_of(item, depth + 1)
-            found |= inner
+            found.update(inner)
             changed |= item2 is not item
             item = item2
         out.append(item)
@@ -339,8 +386,10 @@ def _check_fits(arr, dtype, name=None):
     """Numbers for an integer dtype, as torch checks them: integers in range (a negative one
     down to −255 wraps into uint8), floats finite and in range before they are truncated;
     otherwise torch's RuntimeError (naming the type ``name``, torch.tensor's: the dtype's)."""
+    if arr.dtype.kind == "b":
+        return                        # (bools fit every integer dtype; −2**64 + 1 is no int64)
     info = np.iinfo(dtype)
-    low = -info.max if info.min == 0 and arr.dtype.kind in "biu" else info.min
+    low = -info.max if info.min == 0 and arr.dtype.kind in "iu" else info.min
     if (arr.dtype.kind == "f" and not np.isfinite(arr).all()) or arr.min() < low or \
             arr.max() > info.max:
         raise RuntimeError(f"value cannot be converted to type {name or np.dtype(dtype).name} "
@@ -408,8 +457,10 @@ def check_range_ends(op, dtype, *ends):
     """torch's checks of the ends of ``linspace``/``logspace`` (``op``) in ``dtype``: no bool
     dtype, and each finite end must fit it (:func:`checked_scalar`: ``linspace(0, 1e300)`` in
     float32 is an error, not a row of NaNs)."""
-    if np.dtype(dtype).kind == "b":
-        raise NotImplementedError(f'"{op}_cpu" not implemented for \'Bool\'')
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b" or dtype in SHELL_DTYPES:
+        raise NotImplementedError(f'"{op}_cpu" not implemented for '
+                                  f'\'{_SCALAR_TYPE_NAMES[dtype.name]}\'')
     for v in ends:
         if isinstance(v, numbers.Integral) or np.isfinite(v):
             checked_scalar(v, dtype)
@@ -426,15 +477,25 @@ def result_dtype(a, b):
     da, db = a.dtype, b.dtype
     if da == db:
         return da
-    if _CATEGORY[da.kind] == _CATEGORY[db.kind] and (a.ndim == 0) != (b.ndim == 0):
-        return db if a.ndim == 0 else da
+    if (a.ndim == 0) != (b.ndim == 0):
+        ka, kb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+        if ka == kb:
+            return db if a.ndim == 0 else da
+        if (ka < kb) == (a.ndim == 0):   # a 0-d one of a lower category is not promoted
+            return db if a.ndim == 0 else da     # with (uint16 × 0-d bool: uint16, as torch)
+        if a.ndim == 0:                  # (torch names the dimensioned one first)
+            return promote_dtypes(db, da)
     return promote_dtypes(da, db)
 
 
 def promote_dtypes(a, b):
     """torch's promotion of two NumPy dtypes: the higher category (bool < integer < float)
-    wins whatever its size, else the wider of the two."""
+    wins whatever its size, else the wider of the two; uint16, uint32 and uint64 with any
+    other but a float are torch's RuntimeError (:func:`refuse_shell`)."""
     ka, kb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ka < 2 and kb < 2 and (a.itemsize > 1 and a.kind == "u" or
+                              b.itemsize > 1 and b.kind == "u"):
+        refuse_shell(a, b)
     return np.promote_types(a, b) if ka == kb else (a if ka > kb else b)
 
 
@@ -553,6 +614,7 @@ def _promote_named(a, b):
     dtype of its parts' promotion (complex32 with float32 → complex64)."""
     if a is b:
         return a
+    refuse_shell(a, b)                   # (uint16 with a complex dtype)
     ka, kb = _category(a), _category(b)
     if min(ka, kb) < 2:                  # bool or an integer beside a float or complex dtype
         return a if ka > kb else b

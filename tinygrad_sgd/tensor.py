@@ -40,6 +40,15 @@ def tensor_method(fn):
     return fn
 
 
+def _as_int64(value):
+    """A tensor's element as ``int()``, ``bool()`` and indexing read it in torch: through
+    int64, so a uint64 beyond int64's range is torch's RuntimeError (``.item()`` and
+    ``float()`` still give it whole)."""
+    if type(value) is int and value > 9223372036854775807:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return value
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -381,7 +390,7 @@ class Tensor:
         return float(self.item())
 
     def __int__(self):
-        return int(self.item())
+        return int(_as_int64(self.item()))
 
     def __bool__(self):
         """As torch: the truth of a one-element tensor (any number of dims); more or fewer
@@ -391,14 +400,14 @@ class Tensor:
             raise RuntimeError(f"Boolean value of Tensor with "
                                f"{'no values' if n == 0 else 'more than one value'} is "
                                f"ambiguous (shape {self.shape}); use .any() or .all()")
-        return bool(self.array.item())
+        return bool(_as_int64(self.array.item()))
 
     def __index__(self):
         """As torch: a one-element integer or bool tensor used as an index (``xs[t]``)."""
         if self.dtype.kind not in "biu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
-        return int(self.array.item())
+        return _as_int64(self.array.item())
 
     def __array__(self, dtype=None, copy=None):
         """What NumPy sees, as torch: ``np.asarray(t)`` (and ``t.__array__()``) is

@@ -1,7 +1,7 @@
 """Activation functions and (log-)softmax."""
 from .. import ops
 from ..tensor import tensor_method
-from .elementwise import float_input, torch_dtype_name
+from .elementwise import float_input, no_shell_kernel, torch_dtype_name
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
@@ -11,6 +11,7 @@ def relu(input):
     """max(x, 0) (−0 and NaN pass as they are, as torch's); bool tensors are refused, as torch."""
     if input.array.dtype == bool:
         raise RuntimeError("Boolean inputs not supported for relu")
+    no_shell_kernel("clamp_min_scalar_cpu", input.array.dtype)
     return ops.ReLUOp.apply(input)
 
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import ops
 from ..autograd.torch_names import named
-from ..dtypes import (_CATEGORY, checked_scalar, default_float, number_dtype, promote,
-                      promote_dtypes, scalar_array)
+from ..dtypes import (_CATEGORY, SHELL_DTYPES, checked_scalar, default_float, number_dtype,
+                      promote, promote_dtypes, scalar_array)
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder,
                                RemainderOfNumber)
@@ -28,7 +28,7 @@ __all__ = ["add", "sub", "rsub", "subtract", "mul", "multiply", "div", "divide",
 # ---------------------------------------------------------------------------- dtype helpers
 _TORCH_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool"}
+                "bool": "Bool", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 
 
 _TORCH_NAMES_OF_DTYPES = {np.dtype(name): torch for name, torch in _TORCH_NAMES.items()}
@@ -44,6 +44,16 @@ def torch_dtype_name(dtype):
 def not_implemented(kernel, dtype):
     """torch's error for a dtype an op has no kernel for."""
     return NotImplementedError(f'"{kernel}" not implemented for \'{torch_dtype_name(dtype)}\'')
+
+
+def no_shell_kernel(kernel, dtype):
+    """torch's NotImplementedError for an op it has no uint16/uint32/uint64 kernel for
+    (``kernel`` its kernel's name, ``dtype`` the NumPy dtype the op computes in): torch makes
+    and stores tensors of these dtypes, and ``*``, ``/``, ``&``, ``==``, ``sum``, ``sort``
+    work, but ``u16 + 1`` is ``"add_stub" not implemented for 'UInt16'`` — never NumPy's
+    wrapped-around answer. One set lookup; nothing happens for any other dtype."""
+    if dtype in SHELL_DTYPES:
+        raise not_implemented(kernel, dtype)
 
 
 def float_input(x):
@@ -88,10 +98,16 @@ def result_type(*arrays):
 def weak_scalar(value, like_dtype):
     """A Python number as the 0-d array torch makes of it next to a tensor of ``like_dtype``
     (:func:`~tinygrad_sgd.dtypes.scalar_array`); an integer out of an integer dtype's range
-    wraps around, as in torch (``uint8_tensor + -1`` adds 255)."""
+    wraps around, as in torch (``uint8_tensor + -1`` adds 255). Next to uint16/uint32/uint64
+    torch reads an integer past int64 as a uint64 first (``u16 * 2**63`` multiplies by 0)."""
     try:
         return scalar_array(value, like_dtype)
     except OverflowError:
+        if np.dtype(like_dtype) in SHELL_DTYPES and isinstance(value, numbers.Integral) and \
+                value >= 2 ** 63:
+            if value >= 2 ** 64:
+                raise OverflowError("int too big to convert") from None
+            return np.array(value, dtype=np.uint64).astype(np.dtype(like_dtype))
         return np.array(value, dtype=np.int64).astype(np.dtype(like_dtype))
 
 
@@ -268,6 +284,8 @@ def _fused(a, alpha):
 @tensor_method
 def add(input, other, *, alpha=1):
     a, b = operands(input, other)
+    if a.array.dtype in SHELL_DTYPES:           # (inline: the hot path)
+        raise not_implemented("add_stub", a.array.dtype)
     if _fused(a, alpha):
         return ops.AddScaled.apply(a, b, alpha)
     return ops.Add.apply(a, _scaled(a, b, alpha))
@@ -284,6 +302,8 @@ def sub(input, other, *, alpha=1):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                            "supported. If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
+    if a.array.dtype in SHELL_DTYPES:           # (inline: the hot path)
+        raise not_implemented("add_stub", a.array.dtype)
     if _fused(a, alpha):
         out = ops.SubScaled.apply(a, b, alpha)
     else:
@@ -325,6 +345,7 @@ def div(input, other, *, rounding_mode=None):
                            f"but found '{rounding_mode}'")
     if a.dtype == bool:
         raise not_implemented(f"div_{rounding_mode}_cpu", bool)
+    no_shell_kernel(f"div_{rounding_mode}_cpu", a.array.dtype)
     _integer_divisor(a, b)
     half = half_scalar(input, other)     # float16 ÷ a scalar: in float32, as torch's kernel
     return DivRounded.apply(a, b if half is None else half, rounding_mode)
@@ -338,6 +359,7 @@ def floor_divide(input, other):
     a, b = operands(input, other)
     if a.dtype == bool:
         raise not_implemented("div_floor_cpu", bool)
+    no_shell_kernel("div_floor_cpu", a.array.dtype)
     _integer_divisor(a, b)
     half = half_scalar(input, other)     # float16 ÷ a scalar: in float32, as torch's kernel
     return FloorDivide.apply(a, b if half is None else half)
@@ -349,6 +371,7 @@ def remainder(input, other):
     a, b = operands(input, other)
     if a.dtype == bool:
         raise not_implemented("remainder_cpu", bool)
+    no_shell_kernel("remainder_cpu", a.array.dtype)
     _integer_divisor(a, b)
     if isinstance(input, numbers.Number):   # remainder(Scalar, Tensor): no derivative in torch
         refuse_two_numbers("remainder", input, other, number_first())
@@ -364,6 +387,7 @@ def fmod(input, other):
     a, b = operands(input, other)
     if a.dtype == bool:
         raise not_implemented("fmod_cpu", bool)
+    no_shell_kernel("fmod_cpu", a.array.dtype)
     _integer_divisor(a, b)
     return Fmod.apply(a, b)
 
@@ -386,11 +410,13 @@ def pow(input, exponent):
         if kind != "f" and not (kind == "b" and isinstance(exponent, (bool, np.bool_))):
             input = input.to(weak_scalar(exponent, input.dtype).dtype if kind == "b" else
                              result_type(input.array, weak_scalar(exponent, input.dtype)))
+        no_shell_kernel("pow", input.array.dtype)
         return ops.PowScalar.apply(input, exponent)
     refuse_two_numbers("pow", input, exponent, number_first("exponent", out=True))
     a, b = operands(input, exponent)
     if a.dtype == bool:
         raise not_implemented("pow", bool)
+    no_shell_kernel("pow", a.array.dtype)
     out = ops.Pow.apply(a, b)
     return out if isinstance(input, Tensor) else named(out, "PowBackward2", exponent)
 
@@ -406,6 +432,7 @@ def neg(input):
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
+    no_shell_kernel("neg_cpu", input.array.dtype)
     return ops.Neg.apply(input)
 
 
@@ -436,6 +463,7 @@ def sqrt(input):
 def abs(input):
     if input.dtype == bool:
         raise not_implemented("abs_cpu", bool)
+    no_shell_kernel("abs_cpu", input.array.dtype)
     return ops.Abs.apply(input)
 
 
@@ -494,12 +522,14 @@ def _clamp(name, method, args, kwargs):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if dtype == bool and min is not None and max is not None:
             raise not_implemented("clamp_cpu", bool)
+        no_shell_kernel("clamp_cpu" if min is not None and max is not None else
+                        "maximum_cpu" if min is not None else "minimum_cpu", dtype)
         return ClampTensor.apply(input.to(dtype), *[None if b is None else b.to(dtype)
                                                     for b in bounds])
-    if dtype == bool:
+    if dtype == bool or dtype in SHELL_DTYPES:
         raise not_implemented("clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else
-                              "clamp_max_scalar_cpu", bool)
+                              "clamp_max_scalar_cpu", dtype)
     lo, hi = (None if v is None else checked_scalar(v, dtype) for v in (min, max))
     return ops.Clamp.apply(input.to(dtype), lo, hi)
 
@@ -584,7 +614,14 @@ def _is_number(value):
 Tensor.where = lambda self, condition, other: where(condition, self, other)
 
 
+_ORDERING_KERNELS = {"lt": "lt_cpu", "le": "le_cpu", "gt": "gt_cpu", "ge": "ge_cpu",
+                     "less": "lt_cpu", "less_equal": "le_cpu", "greater": "gt_cpu",
+                     "greater_equal": "ge_cpu"}
+
+
 def compare_function(fn, name):
+    kernel = _ORDERING_KERNELS.get(name)     # (== and != have uint16/32/64 kernels in torch)
+
     def compare(input, other):
         if not isinstance(input, Tensor):    # (a number only second, as torch)
             raise invalid_arguments(name, (input, other))
@@ -592,6 +629,8 @@ def compare_function(fn, name):
         # torch), int64 against float32 in float32
         if isinstance(other, (Tensor, numbers.Number)) and not isinstance(other, np.ndarray):
             input, other = operands(input, other)
+        if kernel is not None and input.array.dtype in SHELL_DTYPES:
+            raise not_implemented(kernel, input.array.dtype)
         other = other.array if isinstance(other, Tensor) else other
         try:
             return Tensor._of(np.asarray(fn(input.array, other)))

@@ -539,15 +539,18 @@ def diag(input, diagonal=0):
 def trace(input):
     if input.ndim != 2:
         raise ShapeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    from .elementwise import no_shell_kernel, not_implemented
     if input.dtype == bool:
-        from .elementwise import not_implemented
         raise not_implemented("trace", input.dtype)
+    no_shell_kernel("trace", input.array.dtype)
     return named(input.diagonal().sum(), "TraceBackward0", input)
 
 
 def _triangle(input, diagonal, upper, op):
     if input.ndim < 2:
         raise ShapeError(f"{op}: input tensor must have at least 2 dimensions")
+    from .elementwise import no_shell_kernel
+    no_shell_kernel(op, input.array.dtype)
     return Triangle.apply(input, diagonal, upper)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from .. import autograd, ops, versions
 from ..autograd import forward_ad
 from ..autograd.torch_names import named
-from ..dtypes import cast, checked_scalar
+from ..dtypes import SHELL_DTYPES, cast, checked_scalar
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
@@ -363,6 +363,18 @@ def _index_put(x, index, value):
     return ops.IndexPut.apply(x, value.to(x.dtype), index)
 
 
+def _shell_setitem(self, index, value):
+    """torch's NotImplementedError for writing into a uint16/uint32/uint64 tensor through a
+    tensor (or list) index: a bool mask and one value is its ``masked_fill``, any other its
+    ``index_put`` (ints and slices are plain copies, which torch has)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(i, (Tensor, list, np.ndarray)) for i in items):
+        return
+    mask = len(items) == 1 and isinstance(index, Tensor) and index.dtype == np.bool_ and \
+        (not isinstance(value, Tensor) or value.ndim == 0)
+    E.no_shell_kernel("masked_fill" if mask else "index_put", self.array.dtype)
+
+
 def setitem(self, index, value):
     """``x[index] = value``. With grad mode on and ``value`` (or ``x``) in a graph, ``x``
     joins the graph as torch's ``CopySlices`` (``x[0] = w * 3`` sends a gradient to ``w``);
@@ -376,6 +388,8 @@ def setitem(self, index, value):
         raise TypeError(f"can't assign a {_type_name(value)} to a "
                         f"{_dtype_name(self.dtype)} tensor")
     node_name = setitem_rules(index, value, self)
+    if self.array.dtype in SHELL_DTYPES:
+        _shell_setitem(self, index, value)
     check_setitem_overlap(self, index, value)
     index = torch_index(index, self.shape)
     if isinstance(value, Tensor) and value.ndim and value.shape[0] == 1:

@@ -2,7 +2,7 @@
 from .. import ops
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, tensor_method
-from .elementwise import require_tensor
+from .elementwise import no_shell_kernel, require_tensor
 from .products import _C_NAME      # torch's C names of dtypes in its products' messages
 from .products import matmul_not_for_bool
 
@@ -28,5 +28,6 @@ def matmul(input, other) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
+    no_shell_kernel("dot" if a.ndim == b.ndim == 1 else "addmm_impl_cpu_", a.array.dtype)
     matmul_not_for_bool(a, b)
     return ops.MatMul.apply(a, b)

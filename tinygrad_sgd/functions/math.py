@@ -15,8 +15,9 @@ from ..ops import math as M
 from ..ops.elementwise import Fmax, Fmin, Maximum, Minimum
 from ..tensor import Tensor, tensor_method
 from .elementwise import (float_input, float_only_operands, float_operands, invalid_arguments,
-                          not_implemented, number_first, operands, promote, require_tensor, require_tensors, result_type,
-                          tensor_first, torch_dtype_name, values)
+                          no_shell_kernel, not_implemented, number_first, operands, promote,
+                          require_tensor, require_tensors, result_type, tensor_first,
+                          torch_dtype_name, values)
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
            "atanh", "log2", "log10", "log1p", "expm1", "exp2", "rsqrt", "reciprocal",
@@ -173,12 +174,14 @@ def round(input, *, decimals=0):
 
 @tensor_method
 def sign(input):
+    no_shell_kernel("sign_cpu", input.array.dtype)
     return M.Sign.apply(input)
 
 
 @tensor_method
 def sgn(input):
     """For real tensors the same as :func:`sign`."""
+    no_shell_kernel("sign_cpu", input.array.dtype)
     return M.Sgn.apply(input)
 
 
@@ -249,25 +252,33 @@ def _c_name(dtype):
 @tensor_method
 def maximum(input, other):
     """Elementwise max; NaN wins; ties share the gradient ½/½ (as torch)."""
-    return Maximum.apply(*_tensors("maximum", input, other))
+    a, b = _tensors("maximum", input, other)
+    no_shell_kernel("maximum_cpu", a.array.dtype)
+    return Maximum.apply(a, b)
 
 
 @tensor_method
 def minimum(input, other):
     """Elementwise min; NaN wins; ties share the gradient ½/½ (as torch)."""
-    return Minimum.apply(*_tensors("minimum", input, other))
+    a, b = _tensors("minimum", input, other)
+    no_shell_kernel("minimum_cpu", a.array.dtype)
+    return Minimum.apply(a, b)
 
 
 @tensor_method
 def fmax(input, other):
     """Elementwise max ignoring NaN (NaN only where both are)."""
-    return Fmax.apply(*_tensors("fmax", input, other))
+    a, b = _tensors("fmax", input, other)
+    no_shell_kernel("maximum_cpu", a.array.dtype)
+    return Fmax.apply(a, b)
 
 
 @tensor_method
 def fmin(input, other):
     """Elementwise min ignoring NaN (NaN only where both are)."""
-    return Fmin.apply(*_tensors("fmin", input, other))
+    a, b = _tensors("fmin", input, other)
+    no_shell_kernel("minimum_cpu", a.array.dtype)
+    return Fmin.apply(a, b)
 
 
 # ---------------------------------------------------------------------------- special values
@@ -342,21 +353,28 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 # (in the dtype torch promotes the two to first: a 0-d int64 256 next to a uint8 tensor is 0)
 @tensor_method
 def logical_and(input, other):
-    return values("logical_and", np.logical_and, *_tensors("logical_and", input, other))
+    return values("logical_and", np.logical_and, *_logical("logical_and", input, other))
 
 
 @tensor_method
 def logical_or(input, other):
-    return values("logical_or", np.logical_or, *_tensors("logical_or", input, other))
+    return values("logical_or", np.logical_or, *_logical("logical_or", input, other))
 
 
 @tensor_method
 def logical_xor(input, other):
-    return values("logical_xor", np.logical_xor, *_tensors("logical_xor", input, other))
+    return values("logical_xor", np.logical_xor, *_logical("logical_xor", input, other))
+
+
+def _logical(fn, input, other):
+    a, b = _tensors(fn, input, other)
+    no_shell_kernel(f"{fn}_cpu", a.array.dtype)
+    return a, b
 
 
 @tensor_method
 def logical_not(input):
+    no_shell_kernel("logical_not_cpu", input.array.dtype)
     return Tensor._of(np.logical_not(input.array))
 
 
@@ -369,6 +387,8 @@ def _integers(input, other, kernel, allow_bool=True):
     a, b = operands(input, other)
     if a.dtype.kind == "f" or (a.dtype == bool and not allow_bool):
         raise not_implemented(kernel, a.dtype)
+    if not allow_bool:                  # (the shifts: torch has no uint16/32/64 kernel)
+        no_shell_kernel(kernel, a.array.dtype)
     return a, b
 
 
@@ -394,6 +414,7 @@ def bitwise_not(input):
     """``~``: bitwise on integers (two's complement), logical on bools."""
     if input.dtype.kind == "f":
         raise not_implemented("bitwise_not_cpu", input.dtype)
+    no_shell_kernel("bitwise_not_cpu", input.array.dtype)
     return Tensor._of(np.invert(input.array))
 
 

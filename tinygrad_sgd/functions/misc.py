@@ -14,8 +14,8 @@ from ..dtypes import checked_scalar
 from ..tensor import Tensor, tensor_method
 from ..ops.math import Addcdiv, Addcmul
 from ..ops.strided import element_strides
-from .elementwise import (compare_function, not_implemented, require_tensors, result_type,
-                          where)
+from .elementwise import (compare_function, no_shell_kernel, not_implemented, require_tensors,
+                          result_type, where)
 from .math import lerp
 from .reduce import norm
 from .sort import sort
@@ -59,6 +59,7 @@ def _ternary(input, tensor1, tensor2, value, op):
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value · tensor1 · tensor2 (:class:`~tinygrad_sgd.ops.math.Addcmul`)."""
     (a, b, c), value = _ternary(input, tensor1, tensor2, value, "addcmul")
+    no_shell_kernel("addcmul_cpu_out", a.array.dtype)
     return Addcmul.apply(a, b, c, value)
 
 

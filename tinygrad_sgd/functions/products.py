@@ -143,6 +143,8 @@ def dot(input, tensor):
     if input.dtype != tensor.dtype:
         raise DTypeError(f"dot : expected both vectors to have same dtype, but found "
                          f"{_name(input)} and {_name(tensor)}")
+    from .elementwise import no_shell_kernel
+    no_shell_kernel("dot", input.array.dtype)
     n, m = input.shape[0], tensor.shape[0]
     if n != m:
         raise ShapeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have "

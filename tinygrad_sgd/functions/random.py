@@ -249,6 +249,8 @@ def randperm(n, *, generator=None, dtype=None, layout=None, requires_grad=False,
     meta = _check_device(device, layout, "randperm")
     dt = _dtype(dtype, np.int64)
     _check_grad_dtype(dt, requires_grad)
+    from .elementwise import no_shell_kernel
+    no_shell_kernel("randperm", dt)
     if meta:
         return make((n,), dt, requires_grad)
     return _make(R.randperm(n, dt, generator), requires_grad)

@@ -14,14 +14,14 @@ import numpy as np
 
 from ..arguments import normalize_dim, normalize_dims
 from ..autograd.torch_names import named
-from ..dtypes import default_float
+from ..dtypes import as_dtype, default_float
 from ..errors import user_stacklevel
 from ..printing import return_type
 from ..ops.elementwise import DivByCount
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
                           LogSumExp, Var, Std)
 from ..tensor import Tensor, tensor_method
-from .elementwise import invalid_arguments
+from .elementwise import invalid_arguments, no_shell_kernel
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
            "logsumexp", "var", "std", "var_mean", "std_mean", "norm", "count_nonzero", "any",
@@ -61,7 +61,7 @@ class return_types(metaclass=_ReturnTypes):
 
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                 "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
-                "float64": "Double"}
+                "float64": "Double", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 
 
 def torch_name(dtype):
@@ -102,6 +102,8 @@ def squeeze_index(indices, dim, keepdim, ndim):
 @tensor_method
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Integers and bools sum to int64, as torch; ``dtype`` sets the result's dtype."""
+    if dtype is not None:
+        no_shell_kernel("sum_cpu", as_dtype(dtype).dtype)
     out = Sum.apply(input, reduce_dims(dim, input, "sum"), keepdim, dtype)
     return named(out, "SumBackward0" if dim is None else "SumBackward1", input)
 
@@ -109,6 +111,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 @tensor_method
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """float16 is accumulated in float32 (the mean of 70,000 float16 values is not inf)."""
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must be either"
+                           f" a floating point or complex dtype. Got: {torch_name(dtype)}")
     if dtype is not None:
         input = input.to(dtype)
     if input.dtype.kind != "f":
@@ -127,6 +132,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Over one dim or over everything; integers and bools multiply as int64."""
     if dtype is not None:
+        no_shell_kernel("prod_out_cpu", as_dtype(dtype).dtype)
         input = input.to(dtype)
     if dim is not None:
         dim = one_dim(dim, input, "prod", "(int dim, bool keepdim = False, *, "
@@ -228,6 +234,7 @@ def _max_min(op, method, args, kwargs):
     if other is not None:           # torch.max(input, other): the elementwise maximum
         return getattr(input, "maximum" if op == "max" else "minimum")(other)
     all_op, dim_op, arg_op = (Max, MaxDim, ArgMax) if op == "max" else (Min, MinDim, ArgMin)
+    no_shell_kernel(f"{op}_all" if dim is None else f"{op}_cpu", input.array.dtype)
     if dim is None:
         return all_op.apply(input)
     n = builtins.max(input.ndim, 1)
@@ -274,6 +281,7 @@ Tensor.max.__signature__ = Tensor.min.__signature__ = max.__signature__.replace(
 
 
 def _amax_amin(input, dim, keepdim, op, cls):
+    no_shell_kernel(f"{op[1:]}_values_cpu", input.array.dtype)
     every = dim is None or not isinstance(dim, (int, np.integer)) and len(dim) == 0
     dims = reduce_dims(dim, input, op)
     if every and input.numel() == 0:
@@ -301,6 +309,7 @@ def aminmax(input, *, dim=None, keepdim=False):
     if dim is not None and (not isinstance(dim, (int, np.integer)) or isinstance(dim, bool)):
         raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
     dims = normalize_dims(dim, input.ndim, "aminmax")
+    no_shell_kernel("aminmax_cpu", input.array.dtype)
     if input.numel() == 0 and dim is None:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
@@ -313,6 +322,7 @@ def aminmax(input, *, dim=None, keepdim=False):
 def _arg(input, dim, keepdim, op, cls):
     if input.dtype == np.bool_:
         raise RuntimeError(f"{op}(): does not support bool input")
+    no_shell_kernel(f"{op}_cpu", input.array.dtype)
     if dim is None:
         if input.numel() == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for "
@@ -418,6 +428,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 def count_nonzero(input, dim=None):
     """Number of non-zero elements over ``dim`` (int64; not differentiable)."""
     dims = reduce_dims(dim, input, "count_nonzero")
+    no_shell_kernel("nonzero_count_cpu", input.array.dtype)
     return Tensor._of(np.asarray(np.count_nonzero(input.array, axis=dims), dtype=np.int64))
 
 

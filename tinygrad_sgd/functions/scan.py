@@ -3,6 +3,8 @@ from ..arguments import normalize_dim
 from ..ops.scan import (CumSum, CumProd, LogCumSumExp, CumMax, CumMin, CumMaxIndices,
                         CumMinIndices)
 from ..tensor import tensor_method
+from ..dtypes import as_dtype
+from .elementwise import no_shell_kernel
 from .reduce import return_types, torch_name
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
@@ -10,6 +12,7 @@ __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
 
 def _cumulative(cls, input, dim, dtype, op):
     if dtype is not None:
+        no_shell_kernel(f"{op}_out_cpu", as_dtype(dtype).dtype)
         input = input.to(dtype)
     out = cls.apply(input, normalize_dim(dim, input.ndim, op))
     return out if dtype is None else out.to(dtype)
@@ -47,11 +50,13 @@ def _cum_extreme(input, dim, op, index_op, value_op):
 def cummax(input, dim):
     """``(values, indices)``: the running maximum and where it was (the latest place on ties,
     as torch; NaN propagates)."""
+    no_shell_kernel("cummax_cpu", input.array.dtype)
     return _cum_extreme(input, dim, "cummax", CumMaxIndices, CumMax)
 
 
 @tensor_method
 def cummin(input, dim):
     """``(values, indices)``: the running minimum and where it was (the latest on ties)."""
+    no_shell_kernel("cummin_cpu", input.array.dtype)
     return _cum_extreme(input, dim, "cummin", CumMinIndices, CumMin)
 

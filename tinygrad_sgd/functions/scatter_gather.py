@@ -21,7 +21,7 @@ from ..errors import ShapeError, user_stacklevel, warn_level
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
 from ..tensor import Tensor, tensor_method
-from .elementwise import where as _where3
+from .elementwise import no_shell_kernel, where as _where3
 from .inplace import inplace, _dtype_name
 from .overlap import check_index_write_overlap
 
@@ -86,6 +86,7 @@ def _is_empty(index):
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` (dim = 1); the output has the index's shape."""
     d, idx = _along_dim(input, dim, index, "gather")
+    no_shell_kernel("scatter_gather_tensor_cpu", input.array.dtype)
     if input.ndim == 0 or _is_empty(index):
         return Gather.apply(_at_least_1d(input), d, idx).reshape(index.shape)
     return Gather.apply(input, d, idx)
@@ -113,6 +114,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     ``'multiply'`` combine instead (torch's deprecated form: not differentiable)."""
     src_given = isinstance(src, Tensor)
     src = value if src is None else src
+    no_shell_kernel("scatter_gather_tensor_cpu" if isinstance(src, Tensor) else
+                    "scatter_gather_scalar_cpu", input.array.dtype)
     base = _at_least_1d(input)
     if isinstance(src, Tensor):
         d, idx, src = _src(input, dim, index, src, "scatter")
@@ -154,6 +157,7 @@ def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src[i][j]`` added at ``[i][index[i][j]]`` (dim = 1);
     repeated indices add up."""
     d, idx, src = _src(input, dim, index, src, "scatter_add")
+    no_shell_kernel("scatter_gather_tensor_cpu", input.array.dtype)
     base = _at_least_1d(input)
     out = IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True)
     out = out if out.shape == input.shape else out.reshape(())
@@ -191,6 +195,7 @@ def _at(input, dim, idx):
 @tensor_method
 def index_select(input, dim, index):
     d = normalize_dim(dim, input.ndim, "index_select")
+    no_shell_kernel("index_select", input.array.dtype)
     if not isinstance(index, Tensor):
         raise TypeError(f"index_select(): argument 'index' (position 2) must be Tensor, not "
                         f"{type(index).__name__}")
@@ -255,6 +260,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     repeated indices add up."""
     d = normalize_dim(dim, input.ndim, "index_add")
     n = input.shape[d] if input.ndim else 1
+    no_shell_kernel("index_add_", input.array.dtype)
     idx = index_func_checks(input, d, index, source, "index_add")
     if input.ndim <= 1 and idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")        # (torch's 1-d kernel's words)
@@ -293,6 +299,7 @@ def index_copy(input, dim, index, source):
     """A copy of ``input`` with ``source[k]`` written at ``index[k]`` along ``dim``."""
     d = normalize_dim(dim, input.ndim, "index_copy")
     n = input.shape[d] if input.ndim else 1
+    no_shell_kernel("index_copy_cpu", input.array.dtype)
     if not isinstance(index, Tensor):
         raise TypeError(f"index_copy(): argument 'index' must be Tensor, not "
                         f"{type(index).__name__}")
@@ -340,6 +347,7 @@ def index_fill(input, dim, index, value):
     ``dim``; a 0-d tensor value gets the gradient of every filled place (each counted once)."""
     d = normalize_dim(dim, input.ndim, "index_fill")
     n = input.shape[d] if input.ndim else 1
+    no_shell_kernel("index_fill_cpu", input.array.dtype)
     if not isinstance(index, Tensor):
         raise TypeError(f"index_fill(): argument 'index' must be Tensor, not "
                         f"{type(index).__name__}")
@@ -384,6 +392,7 @@ def _mask(input, mask, op):
 def masked_fill(input, mask, value):
     """``value`` where ``mask`` is True, else ``input`` (mask and input broadcast together)."""
     _mask(input, mask, "masked_fill_")
+    no_shell_kernel("masked_fill", input.array.dtype)
     name = "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0"
     value = _fill_value(input, value, "masked_fill_")
     if input.dtype.kind != "f":        # never differentiated (Where's fast path is for floats)
@@ -396,6 +405,7 @@ def masked_select(input, mask):
     """The elements where ``mask`` (broadcast with input) is True, as a 1-d tensor."""
     if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
+    no_shell_kernel("masked_select", input.array.dtype)
     shape = _mask(input, mask, "masked_select")
     return named(ops.GetItem.apply(input.expand(shape), np.broadcast_to(mask.array, shape)),
                  "MaskedSelectBackward0", input)
@@ -423,6 +433,7 @@ def masked_scatter(input, mask, source):
 def take(input, index):
     """``input.flatten()[index]``, with the index's shape."""
     idx = _index(index, "take")
+    no_shell_kernel("take_cpu", input.array.dtype)
     n = input.numel()
     bad = idx[(idx < -n) | (idx >= n)]
     if bad.size:
@@ -474,6 +485,7 @@ def nonzero(input, *, as_tuple=False):
     """The indices of the non-zero elements (NaN counts as non-zero): an (n, ndim) int64
     tensor, or with ``as_tuple`` one 1-d tensor per dim. Not differentiable."""
     a = input.array
+    no_shell_kernel("nonzero_count_cpu", a.dtype)
     if not as_tuple:
         return Tensor._of(np.argwhere(a).astype(np.int64))
     if a.ndim == 0:

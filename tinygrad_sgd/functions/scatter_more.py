@@ -43,6 +43,8 @@ def index_put(input, indices, values, accumulate=False):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' (position 1) must be tuple of "
                         f"Tensors, not {type(indices).__name__}")
+    from .elementwise import no_shell_kernel
+    no_shell_kernel("index_put", input.array.dtype)
     for k, i in enumerate(indices):
         if not isinstance(i, Tensor):
             raise TypeError(f"expected Tensor as element {k} in argument 0, but got "

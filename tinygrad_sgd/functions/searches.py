@@ -9,7 +9,7 @@ import numpy as np
 
 from ..arguments import normalize_dim
 from ..tensor import Tensor, tensor_method
-from .elementwise import torch_dtype_name
+from .elementwise import no_shell_kernel, torch_dtype_name
 
 __all__ = ["unique_consecutive", "searchsorted", "bucketize", "isin"]
 
@@ -105,6 +105,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                f"left while right was True")
         right = side == "right"
     seq = sorted_sequence.array
+    no_shell_kernel("searchsorted_out_cpu", seq.dtype)
     scalar = not isinstance(input, Tensor)
     values = np.asarray(input) if scalar else input.array
     if seq.ndim == 0:
@@ -149,4 +150,5 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Bool tensor of ``elements``' shape: which elements occur in ``test_elements``."""
     a = elements.array if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements.array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    no_shell_kernel("isin_default_cpu", a.dtype)
     return Tensor._of(np.isin(a, b, assume_unique=assume_unique, invert=invert))

@@ -15,6 +15,7 @@ from ..ops.sort import (ArgSort, TopKIndices, KthValueIndex, MedianIndex, ModeIn
                         NoDerivative)
 from ..autograd.torch_names import named
 from ..tensor import Tensor, tensor_method
+from .elementwise import no_shell_kernel
 from .reduce import return_types, torch_name, check_not_empty, squeeze_index
 
 __all__ = ["sort", "argsort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
@@ -54,6 +55,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     d = normalize_dim(dim, input.ndim, "topk")
     if input.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
+    no_shell_kernel("topk_cpu", input.array.dtype)
     if not 0 <= k <= (input.shape[d] if input.ndim else 1):
         raise RuntimeError("selected index k out of range")
     indices = TopKIndices.apply(input, k, d, largest, sorted)
@@ -65,6 +67,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)`` of the ``k``-th smallest along ``dim`` (k from 1)."""
     if input.dtype == np.bool_:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    no_shell_kernel("kthvalue_cpu", input.array.dtype)
     d = normalize_dim(dim, input.ndim, "kthvalue")
     check_not_empty(input, (d,), "kthvalue")
     if not 1 <= k <= (input.shape[d] if input.ndim else 1):
@@ -76,6 +79,7 @@ def _median(input, dim, keepdim, op, ignore_nan):
     if input.dtype == np.bool_:
         where = "cpu" if dim is None else "out"
         raise NotImplementedError(f"\"median_{where}\" not implemented for 'Bool'")
+    no_shell_kernel("median_cpu" if dim is None else "median_out", input.array.dtype)
     if dim is None:
         return (NanMedianAll if ignore_nan else MedianAll).apply(input)
     d = _int_dim(dim, input, op)
@@ -103,6 +107,7 @@ def mode(input, dim=-1, keepdim=False):
     """``(values, indices)`` of the most frequent value along ``dim`` (the smallest of equally
     frequent ones), with torch's index."""
     d = _int_dim(dim, input, "mode")
+    no_shell_kernel("mode_cpu", input.array.dtype)
     check_not_empty(input, (d,), "mode")
     return _pick(Mode, ModeIndex.apply(input, d), input, d, keepdim, "mode")
 
@@ -163,6 +168,7 @@ def bincount(input, weights=None, minlength=0):
     the sum of ``weights`` per value (float32/float64 weights keep their dtype, others give
     float64). Not differentiable."""
     d = input.array
+    no_shell_kernel("bincount_cpu", d.dtype)
     if weights is not None:
         from ..autograd import forward_ad
         forward_ad.refuse("aten::bincount", False, weights)

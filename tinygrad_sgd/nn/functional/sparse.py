@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from ...dtypes import _SCALAR_TYPE_NAMES, SHELL_DTYPES
 from ...errors import warn_level
 from ...autograd.torch_names import named
 from ...functions import where
@@ -39,7 +40,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ids = input.array if isinstance(input, Tensor) else np.asarray(input)
     if ids.dtype not in (np.int64, np.int32):     # torch: no other integers, no bool
         got = ("CPUBoolType" if ids.dtype == np.bool_ else
-               f"torch.{_NAMES.get(ids.dtype.name, ids.dtype.name)}Tensor")
+               f"CPU{_SCALAR_TYPE_NAMES[ids.dtype.name]}Type" if ids.dtype in SHELL_DTYPES
+               else f"torch.{_NAMES.get(ids.dtype.name, ids.dtype.name)}Tensor")
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {got} instead "
                            f"(while checking arguments for embedding)")
