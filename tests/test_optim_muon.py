@@ -264,7 +264,7 @@ def test_resume_from_state_dict_equals_uninterrupted_run(through_file, tmp_path)
     run_pair([a1, a2], opt_a, None, 20)
     (b1, b2), opt_b, _ = two_groups()
     run_pair([b1, b2], opt_b, None, 8)
-    ck = {"params": [b1.ours[0].numpy().copy(), b2.ours[0].numpy().copy()],
+    ck = {"params": [b1.ours[0].detach().clone(), b2.ours[0].detach().clone()],
           "optimizer": opt_b.state_dict()}
     if through_file:
         tg.save(ck, tmp_path / "ck")

@@ -390,7 +390,8 @@ def check_resume(cls, options, through_file, tmp_path, before=12, after=18):
     run(b, opt_b, None, before)
     # (a deep copy, as with torch: a loaded state shares the state dict's tensors, and
     # state_dict() shares the optimizer's, so b and c would step the same buffers)
-    ck = {"params": [np.array(p.numpy()) for p in b.ours],
+    ck = {"params": [p.detach().clone() for p in b.ours],    # (tensors: a NumPy array in a
+                                                              # checkpoint needs weights_only=False)
           "optimizer": copy.deepcopy(opt_b.state_dict())}
     if through_file:
         tg.save(ck, tmp_path / "ck")
