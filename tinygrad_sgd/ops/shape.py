@@ -15,6 +15,9 @@ def torch_would_view(x, shape) -> bool:
     """Whether torch's ``x.view(shape)`` succeeds: its strides (torch's, not the NumPy
     array's: :func:`~tinygrad_sgd.creation.torch_strides`) allow the new shape without a copy
     — asked of NumPy's own rule, the same as torch's, on a stand-in with those strides."""
+    root = x if x._view_base is None else x._view_base
+    if root.array.flags.c_contiguous:     # (its NumPy strides are torch's: NumPy's answer is)
+        return False
     from ..creation import torch_strides
     stand_in = np.lib.stride_tricks.as_strided(np.empty(1, np.int8), x.shape,
                                                torch_strides(x))
