@@ -75,6 +75,8 @@ class DType:
         return _WITHOUT_TENSORS[complex_of]
 
 
+# torch's C++ names of its scalar types (``"add_stub" not implemented for 'Long'``, ``Input
+# type (Float) and bias type (Half)``...): the one table the modules' messages read
 _SCALAR_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                       "uint8": "Byte", "bool": "Bool", "uint16": "UInt16", "uint32": "UInt32",
                       "uint64": "UInt64", "float16": "Half", "float32": "Float",

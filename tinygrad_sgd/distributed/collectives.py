@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ..dtypes import _SCALAR_TYPE_NAMES
 from ..errors import warn_level
 from ..tensor import Tensor
 from . import ReduceOp, Work, _world
@@ -72,15 +73,12 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         raise RuntimeError(f"Cannot use ReduceOp.{op.name} with non-integral dtype")
     if op == ReduceOp.AVG and kind in "biu":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_TORCH_NAMES.get(tensor.array.dtype.name, tensor.array.dtype.name)}")
+                           f"{_SCALAR_TYPE_NAMES[tensor.array.dtype.name]}")
     if op == ReduceOp.PREMUL_SUM:
         raise TypeError("all_reduce: ReduceOp.PREMUL_SUM needs a scale "
                         "(torch._make_nccl_premul_sum), which is NCCL's only")
     return _done(async_op, [tensor])
 
-
-_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "bool": "Bool"}
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):

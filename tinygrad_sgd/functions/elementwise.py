@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import ops
 from ..autograd.torch_names import named
-from ..dtypes import (_CATEGORY, SHELL_DTYPES, checked_scalar, default_float, number_dtype,
-                      promote, promote_dtypes, scalar_array)
+from ..dtypes import (_CATEGORY, _SCALAR_TYPE_NAMES, _WITHOUT_TENSORS, SHELL_DTYPES,
+                      checked_scalar, default_float, number_dtype, promote, promote_dtypes,
+                      scalar_array)
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder,
                                RemainderOfNumber)
@@ -26,9 +27,8 @@ __all__ = ["add", "sub", "rsub", "subtract", "mul", "multiply", "div", "divide",
            "where", "eq", "ne", "lt", "le", "gt", "ge", "isnan"]
 
 # ---------------------------------------------------------------------------- dtype helpers
-_TORCH_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
+_TORCH_NAMES = {name: torch for name, torch in _SCALAR_TYPE_NAMES.items()
+                if name not in _WITHOUT_TENSORS}          # (torch's names of NumPy's dtypes)
 
 
 _TORCH_NAMES_OF_DTYPES = {np.dtype(name): torch for name, torch in _TORCH_NAMES.items()}

@@ -11,7 +11,7 @@ import string
 import numpy as np
 
 from .. import ops
-from ..dtypes import result_dtype
+from ..dtypes import _SCALAR_TYPE_NAMES, result_dtype
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, tensor_method
 
@@ -19,8 +19,7 @@ __all__ = ["outer", "ger", "dot", "mv", "bmm", "baddbmm", "addmm", "addmv", "add
            "tensordot", "kron"]
 
 LETTERS = string.ascii_uppercase + string.ascii_lowercase   # torch's label order: A-Z, a-z
-_SCALAR_NAME = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_SCALAR_NAME = _SCALAR_TYPE_NAMES
 _C_NAME = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
            "bool": "bool"}

@@ -21,7 +21,7 @@ from ..ops.elementwise import DivByCount
 from ..ops.reduce import (Sum, Prod, Max, Min, MaxDim, MinDim, ArgMax, ArgMin, Amax, Amin,
                           LogSumExp, Var, Std)
 from ..tensor import Tensor, tensor_method
-from .elementwise import invalid_arguments, no_shell_kernel
+from .elementwise import _TORCH_NAMES, invalid_arguments, no_shell_kernel
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
            "logsumexp", "var", "std", "var_mean", "std_mean", "norm", "count_nonzero", "any",
@@ -57,11 +57,6 @@ class return_types(metaclass=_ReturnTypes):
     cummin = return_type("cummin", "values indices")
     aminmax = return_type("aminmax", "min max")
     frexp = return_type("frexp", "mantissa exponent")
-
-
-_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
-                "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
-                "float64": "Double", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 
 
 def torch_name(dtype):

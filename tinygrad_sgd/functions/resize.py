@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from ..dtypes import _SCALAR_TYPE_NAMES
 from ..errors import warn_level
 from .. import autograd, ops, versions
 from ..determinism import memory_fill
@@ -131,8 +132,7 @@ def set_(self, source=None, storage_offset=None, size=None, stride=None):
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
             "uint8": "unsigned char", "bool": "bool"}
-_CPP_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-              "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_CPP_NAMES = _SCALAR_TYPE_NAMES
 
 
 def resize(self, *size, **keyword):

@@ -13,6 +13,7 @@ second derivative raises.
 """
 import numpy as np
 
+from ..dtypes import _SCALAR_TYPE_NAMES
 from .. import ops
 from ..arguments import normalize_dim
 from ..tensor import Tensor
@@ -21,8 +22,7 @@ __all__ = ["segment_reduce"]
 
 _REDUCE = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "amax": "max",
            "min": "min", "amin": "min"}
-_CPP = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-        "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_CPP = _SCALAR_TYPE_NAMES
 _CHECK = "  (Could this error message be improved?  If so, please report an enhancement " \
          "request to PyTorch.)"
 

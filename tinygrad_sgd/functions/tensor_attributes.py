@@ -16,7 +16,7 @@ several; a leaf, or any other result, is 0. (Other ops with several differentiab
 import warnings
 
 from ..errors import warn_level
-from ..dtypes import DType, _BY_NUMPY, as_dtype
+from ..dtypes import _SCALAR_TYPE_NAMES, DType, _BY_NUMPY, as_dtype
 from ..tensor import Tensor
 from .memory_formats import MemoryFormat, channels_last, is_contiguous
 
@@ -163,8 +163,7 @@ def _grad_dtype(self):
     return self.__dict__.get("_grad_dtype", self.dtype)
 
 
-_CPP = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-        "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_CPP = _SCALAR_TYPE_NAMES
 _C = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int"}
 
 

@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from .. import kernels
-from ..dtypes import cast, default_float
+from ..dtypes import _SCALAR_TYPE_NAMES, cast, default_float
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "fork_rng"]
@@ -276,9 +276,7 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
 # ---------------------------------------------------------------------------------------------
 # arguments shared by the draws
 # ---------------------------------------------------------------------------------------------
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool"}
+_TORCH_NAMES = _SCALAR_TYPE_NAMES
 
 
 def torch_dtype_name(dtype) -> str:
