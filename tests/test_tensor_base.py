@@ -360,11 +360,6 @@ def test_detach_in_place_refused_for_views_as_torch(name, case, input_name, mode
     assert results[0] == results[1]
 
 
-# A known defect, left for the work on view()'s copies (versions.mark_copy_for_view, whose
-# signature main is changing): where torch's reshape/flatten of a result in the library's own
-# memory order views it but NumPy must copy, the library's result is a copy that is no view
-# (no _base) and a write into it does not reach the result — silently, where view() and
-# ravel() refuse the write.
 
 
 # views of a convolution's result, which the library keeps in its own memory order (torch's

@@ -353,8 +353,7 @@ class Tensor:
         the library's own memory order: see ``functions.shape.view``), where torch's shares its
         base's memory: a write into it would silently not reach the base."""
         array = self.array
-        if (self._requires_grad and not force) or versions.is_copy_for_view(array) or \
-                versions.has_copy_views(array):
+        if (self._requires_grad and not force) or versions.has_copy_views(array):
             view = array.view()
             view.flags.writeable = False
             return view

@@ -29,21 +29,11 @@ def memory_owner(array):
             return array
 
 
-_copies_for_views = weakref.WeakValueDictionary()   # id -> memory a view() had to copy
-
-
-def mark_copy_for_view(array, base) -> None:
-    """``array`` (its memory) is a ``view`` of ``base`` that had to be made as a copy: see
-    :func:`is_copy_for_view` and :func:`has_copy_views`."""
-    owner = memory_owner(array)
-    _copies_for_views[id(owner)] = owner
-    link_copy(owner, base)
-
-
 def link_copy(copy, base) -> None:
-    """``copy`` stands for ``base`` itself where torch gives the same memory (``contiguous()``
-    of a tensor torch calls contiguous, kept in the library's own order): a write into either
-    is refused while the other lives (:func:`has_copy_views`)."""
+    """``copy`` stands for memory torch shares with ``base`` (a ``view()``, ``reshape`` or
+    ``contiguous()`` of a result kept in the library's own order, which torch's is contiguous
+    and which NumPy had to copy): a write into either is refused while the other lives
+    (:func:`has_copy_views`)."""
     a, b = _true_owner(copy), _true_owner(base)
     _add_copy(b, a)
     _add_copy(a, b)
@@ -51,9 +41,8 @@ def link_copy(copy, base) -> None:
 
 def forget_copies(array) -> None:
     """``array`` (a buffer nobody holds any more, handed out again: kernels/buffers.py)
-    starts afresh: no longer a copy standing for a view, nor linked to any other memory."""
+    starts afresh: linked to no other memory."""
     owner = _true_owner(array)
-    _copies_for_views.pop(id(owner), None)
     entry = _copied_bases.pop(id(owner), None)
     if entry is not None and entry[0]() is owner:
         for ref in entry[1]:
@@ -71,17 +60,16 @@ def _add_copy(b, owner):
     entry[1].append(weakref.ref(owner))
 
 
-# id(memory) -> (a weak reference to it, weak references to the copies that view() had to
-# make of it): while one of those lives, a write into the memory would not reach it
+# id(memory) -> (a weak reference to it, weak references to the memory linked with it by
+# link_copy): while one of those lives, a write into the memory would not reach it
 _copied_bases = {}
 
 
 def has_copy_views(array) -> bool:
-    """Whether a ``view()`` of ``array``'s memory had to be made as a copy (see
-    ``functions.shape.view``), or it and a ``contiguous()`` are copies of each other
-    (:func:`link_copy`), and the other is still alive: a write into ``array`` — in place,
-    through ``.data`` or ``numpy()`` — would silently not reach it, where torch's view (or
-    tensor) shares the memory. (Such writes are refused while it lives.)"""
+    """Whether ``array``'s memory is linked with a copy standing for torch's shared memory
+    (:func:`link_copy`) that is still alive: a write into ``array`` — in place, through
+    ``.data`` or ``numpy()`` — would silently not reach it, where torch's view (or tensor)
+    shares the memory. (Such writes are refused while it lives.)"""
     if not _copied_bases:
         return False
     b = _true_owner(array)
@@ -90,15 +78,6 @@ def has_copy_views(array) -> bool:
         return False
     entry[1][:] = [r for r in entry[1] if r() is not None]
     return bool(entry[1])
-
-
-def is_copy_for_view(array) -> bool:
-    """Whether ``array``'s memory is a copy standing for torch's view of another tensor's
-    (a write into it, or into any view of it, would not reach that tensor)."""
-    if not _copies_for_views:
-        return False
-    owner = memory_owner(array)
-    return _copies_for_views.get(id(owner)) is owner
 
 
 _strided = None          # (ops.strided, once imported)

@@ -38,22 +38,17 @@ _dtype_name = E.torch_dtype_name
 
 
 def refuse_copied_view(self):
-    """A ``view`` that had to copy (its input in the library's own memory order, contiguous
-    for torch, whose view shares the memory: ``functions.shape.view``) cannot be written to:
-    the write would silently not reach the tensor it views; nor can that tensor while the
-    copy lives (the write would not reach the copy)."""
-    if versions.is_copy_for_view(self.array):
-        raise RuntimeError("this tensor is a view() of a tensor kept in the library's own "
-                           "memory order (a convolution's, pooling's or resampling's result), "
-                           "made as a copy: writing into it would not change that tensor as "
-                           "torch's view does. Write into .contiguous() of the tensor first, "
-                           "or into a clone() of this one.")
+    """A ``view()``, ``reshape`` or ``contiguous()`` that had to copy a result in the library's
+    own memory order (contiguous for torch, whose result shares its memory: ops.Reshape,
+    ``memory_formats.contiguous``) and that result are not written to while both live: the
+    write would silently not reach the other (``versions.link_copy``)."""
     if versions.has_copy_views(self.array):
-        raise RuntimeError("this tensor (a convolution's, pooling's or resampling's result, kept "
-                           "in the library's own memory order) has a view() or contiguous() "
-                           "that had to be made as a copy: writing into one would not change "
-                           "the other as torch's (one memory) does. Write before taking the "
-                           "view, or into a clone().")
+        raise RuntimeError("this tensor shares its memory in torch with another, but not here: "
+                           "one of them is a view(), reshape or contiguous() that had to be "
+                           "made as a copy of a result kept in the library's own memory order "
+                           "(a convolution's, pooling's or resampling's): writing into one "
+                           "would not change the other as torch's (one memory) does. Write "
+                           "before taking the view, or into a clone().")
 
 
 def _custom_view(t):

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .. import ops, versions
+from .. import ops
 from ..arguments import listed, normalize_dim, shape_arg
 from ..autograd.torch_names import named, reshape_name
 from ..dtypes import result_dtype
@@ -68,14 +68,10 @@ def view(input, *shape, **keyword):
                                "(at least one dimension spans across two contiguous subspaces). "
                                "Use .reshape(...) instead.") from None
         # a convolution's, pooling's or resampling's result is laid out in the library's own
-        # order but contiguous in torch, whose view succeeds: reshaped (a copy), as reshape
-        # does; a write into it (or a view of it) would not reach the input, nor one into the
-        # input reach it, so both are refused while the copy lives
-        out = named(reshape(input, shape), "ViewBackward0", input)
-        versions.mark_copy_for_view(out.array, input.array)
-        if not input._inference:          # (torch's is a view: its _base is input's root)
-            out._view_base = input if input._view_base is None else input._view_base
-        return out
+        # order but contiguous in torch, whose view succeeds: reshaped, as reshape does — a
+        # copy standing for torch's view (ops.Reshape: its _base set, writes into it or the
+        # input refused while both live)
+        return named(reshape(input, shape), "ViewBackward0", input)
     except TypeError:
         pass
     return named(reshape(input, shape), "ViewBackward0", input)
