@@ -226,6 +226,9 @@ class Tensor:
             if self._inference and not _mode.inference:
                 raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                                    "InferenceMode is not allowed.")
+            self.__dict__.pop("_grad_dropped", None)   # (now a leaf of its own, as torch's)
+        elif "_grad_dropped" in self.__dict__:
+            return        # a no_grad view: it requires grad as long as its base does (torch)
         self._requires_grad = bool(value)
 
     @property
@@ -555,6 +558,9 @@ class Tensor:
         return versions.version_of(self.array)
 
     def _bump_version(self):
+        if self.__dict__.get("_no_grad_view") and autograd.is_grad_enabled():
+            raise RuntimeError(autograd.function.no_grad_view_message(
+                self, "is being modified inplace"))
         if self.grad_fn is not None or (self.requires_grad and autograd.is_grad_enabled()):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation; wrap it in no_grad() (as optimizers do)"

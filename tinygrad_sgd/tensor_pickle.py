@@ -33,7 +33,8 @@ __all__ = []
 _VIEW_RECORDS = ("_view", "_views")      # (a closure and weak references: not picklable)
 _LEFT_OUT = frozenset(_VIEW_RECORDS + ("grad_fn", "_hooks", "_retain_grad_hook",
                                        "_retains_grad",        # (torch keeps no graph,
-                                       "_view_base"))          # and no view's _base)
+                                       "_view_base",           # and no view's _base:
+                                       "_no_grad_view", "_grad_dropped"))   # a leaf)
 
 
 class _Strided:

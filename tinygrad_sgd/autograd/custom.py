@@ -304,7 +304,8 @@ def _apply(cls, forward, args, kwargs, setup=None, ctx=None):
 def _link(ctx, args, needs):
     """Make ``ctx`` a node of the graph: its number and its edges to the inputs."""
     ctx.sequence_nr = next(function._sequence)
-    ctx._edges = tuple((a.grad_fn or a) if n else None for a, n in zip(args, needs))
+    ctx._edges = tuple((a.grad_fn or function.leaf_edge(a)) if n else None
+                       for a, n in zip(args, needs))
     Tensor = _tensor_class()
     ctx._tensor_inputs = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     ctx.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]

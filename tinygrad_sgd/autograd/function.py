@@ -49,6 +49,46 @@ def _tensor_class():
     return _Tensor
 
 
+def _no_grad_view(out, x, inference):
+    """A view made with grad mode off of ``x``, which requires grad (or is such a view): as
+    torch's, it requires grad (its base does) yet is a leaf with no gradient edge — ops on it
+    in grad mode record a graph whose path through it ends there, so nothing reaches ``x`` nor
+    it (:func:`leaf_edge`) — and an in-place write into it in grad mode is refused
+    (``inplace``: ``"inference"`` names the mode in the message). Its memory's version is
+    kept: once written in place (through it, its base or another view), grad mode refuses it."""
+    out._no_grad_view = "inference" if inference else True
+    if x.requires_grad and out.array.dtype.kind == "f":
+        out._requires_grad = True
+        out._grad_dropped = versions.version_of(out.array)
+
+
+def leaf_edge(t):
+    """The graph edge of a leaf ``t`` that requires grad: ``t`` itself (its gradient is added
+    into ``t.grad``), or None for a view made under ``no_grad`` (:func:`_no_grad_view`),
+    whose gradient torch drops — refused if its memory was written in place since."""
+    made = t.__dict__.get("_grad_dropped")
+    if made is None:
+        return t
+    if versions.version_of(t.array) != made:
+        raise RuntimeError(no_grad_view_message(t, "its base or another view of its base has "
+                                                   "been modified inplace"))
+    return None
+
+
+def no_grad_view_message(t, what, head="A view was"):
+    """torch's refusal of a view made under ``no_grad`` or ``inference_mode`` in grad mode:
+    ``what`` happened to it ("is being modified inplace", ...)."""
+    if t.__dict__.get("_no_grad_view") == "inference":
+        mode, now, block = "inference mode", "in normal mode", "inference_mode"
+    else:
+        mode, now, block = "no_grad mode", "with grad mode enabled", "no_grad"
+    return (f"{head} created in {mode} and {what} {now}. Given that this use case is "
+            f"ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+            f"both the view and the inplace either both inside the {block} block (if you "
+            f"don't want the inplace to be tracked) or both outside (if you want the inplace "
+            f"to be tracked).")
+
+
 def _record_view(out, args, kwargs, cls):
     """A view op's result that shares its input's memory remembers its *base* (the first
     tensor up the chain of views that owns the memory) and how to make it again from the base
@@ -58,7 +98,7 @@ def _record_view(out, args, kwargs, cls):
     if not np.may_share_memory(out.array, x.array):
         return
     if x.__dict__.get("_no_grad_view"):
-        out._no_grad_view = True
+        out._no_grad_view = "of_view"     # (a view of one, made in grad mode: its message)
     parent = x.__dict__.get("_view")
     base, replay = (x, None) if parent is None else parent
     rest = args[1:]
@@ -332,7 +372,7 @@ class Function:
             elif enabled:
                 _record_view(out, args, kwargs, cls)
             elif x.requires_grad or x.__dict__.get("_no_grad_view"):
-                out._no_grad_view = True     # (see inplace: written in grad mode, refused)
+                _no_grad_view(out, x, mode.inference)
         if not enabled and mode.inference or view and args[0]._inference:
             out._inference = not view or args[0]._inference    # (see .inference)
         if mode.anomaly:                      # (for the warning if its backward fails)
@@ -340,7 +380,8 @@ class Function:
         if needs is not None:
             node.sequence_nr = next(_sequence)
             node.needs_input_grad = needs
-            node._edges = tuple([(a.grad_fn or a) if n else None for a, n in zip(args, needs)])
+            node._edges = tuple([(a.grad_fn or leaf_edge(a)) if n else None
+                                 for a, n in zip(args, needs)])
             node.input_shapes = [a.array.shape if n else None for a, n in zip(args, needs)]
             if out.array.dtype.kind == "f":
                 out._requires_grad = True     # (the setter's checks, for a new float result)

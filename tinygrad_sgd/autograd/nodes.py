@@ -95,8 +95,10 @@ def tensor_slots(node):
     tensors = node.__dict__.get("_tensor_inputs")
     if tensors is None:
         kept = node.__dict__.get("_kept_inputs", ())
+        needs = node.__dict__.get("needs_input_grad", ())   # (a no_grad view: no edge)
         tensors = [i for i, e in enumerate(edges)
-                   if e is not None or i in kept and i not in node._not_float]
+                   if e is not None or i < len(needs) and needs[i]
+                   or i in kept and i not in node._not_float]
     return tensors
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import autograd, ops, versions
 from ..autograd import forward_ad
+from ..autograd.function import no_grad_view_message
 from ..autograd.torch_names import named
 from ..dtypes import SHELL_DTYPES, cast, checked_scalar
 from ..errors import ShapeError
@@ -62,6 +63,17 @@ def _custom_view(t):
     return made
 
 
+def _refuse_no_grad_view(self):
+    """torch's refusal of an in-place write, in grad mode, into a view made under ``no_grad``
+    or ``inference_mode`` (or into a view of one, made since: named by its op)."""
+    head = "A view was"
+    if self.__dict__["_no_grad_view"] == "of_view" and self.grad_fn is not None:
+        from ..autograd.torch_names import torch_name
+        op = re.sub(r"Backward\d*$", "", torch_name(type(self.grad_fn), self.grad_fn))
+        head = f"Output 0 of {op} is a view of a view which was"
+    raise RuntimeError(no_grad_view_message(self, "is being modified inplace", head))
+
+
 def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
     refuse_copied_view(self)
@@ -70,16 +82,11 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
             _check_fits(self, name or fn.__name__ + "_", other)
     in_graph = autograd.is_grad_enabled() and (
         self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+    if autograd.is_grad_enabled() and self.__dict__.get("_no_grad_view"):
+        _refuse_no_grad_view(self)
     if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in no_grad() (as optimizers do)")
-    if autograd.is_grad_enabled() and self.__dict__.get("_no_grad_view"):
-        raise RuntimeError("A view was created in no_grad mode and is being modified inplace "
-                           "with grad mode enabled. Given that this use case is ambiguous and "
-                           "error-prone, it is forbidden. You can clarify your code by moving "
-                           "both the view and the inplace either both inside the no_grad block "
-                           "(if you don't want the inplace to be tracked) or both outside (if "
-                           "you want the inplace to be tracked).")
     multi = self.__dict__.get("_multi_output_view")
     if multi and autograd.is_grad_enabled():      # (set by unbind, split, chunk in a graph)
         raise RuntimeError(f"Output {multi[1]} of {multi[0]} is a view and is being modified "

@@ -1,7 +1,7 @@
 """The graph node of an op's result on the meta device (see :mod:`tinygrad_sgd.meta`)."""
 import numpy as np
 
-from ..autograd.function import Function, _class_or_node
+from ..autograd.function import Function, _class_or_node, leaf_edge
 from ..meta import NO_DATA, is_meta, make
 
 __all__ = ["MetaBackward"]
@@ -58,7 +58,7 @@ class MetaBackward(Function):
         node = cls()
         node._real_name, node._real_label = name, label
         node.needs_input_grad = [True] * len(inputs)
-        node._edges = tuple(t.grad_fn or t for t in inputs)
+        node._edges = tuple(t.grad_fn or leaf_edge(t) for t in inputs)
         node.input_shapes = [tuple(t.shape) for t in inputs]
         node._dtypes = [t.array.dtype for t in inputs]
         node._meta_in = [is_meta(t) for t in inputs]
