@@ -1242,7 +1242,7 @@ def checkpoint_numpy_scalar(torch, log):
     try:
         torch.load(buf)
         log("weights_only refuses", "nothing")
-    except pickle.UnpicklingError as e:   # (ours a WeightsOnlyError: an UnpicklingError too)
+    except pickle.UnpicklingError as e:   # (torch's class, in both)
         log("weights_only refuses", str(e).split("WeightsUnpickler error: ")[-1])
     buf.seek(0)
     back = torch.load(buf, weights_only=False)

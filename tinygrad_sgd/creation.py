@@ -23,8 +23,8 @@ from .arguments import listed
 from .determinism import memory_fill
 from .device import META, check_device
 from .meta import MetaArray
-from .dtypes import (as_array, cast, check_range_ends, checked_scalar, default_float, number_dtype,
-                     refuse_byte_order)
+from .dtypes import (as_array, beyond_int64, cast, check_range_ends, checked_scalar,
+                     default_float, number_dtype, read_number, refuse_byte_order)
 from .errors import ShapeError, warn_level, warn_not_writable
 from .kernels import libm
 from .kernels.layout import dim_order, memory_order
@@ -181,7 +181,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
         return to_meta(arange(start, end, step, dtype=dtype, layout=layout),
                        requires_grad=requires_grad)
     check_layout(layout, "arange")
-    start, end, step = (_number(v) for v in (start, end, step))
+    start, end, step = (read_number(_number(v)) for v in (start, end, step))
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -199,7 +199,12 @@ def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
         raise RuntimeError("arange: upper bound and larger bound inconsistent with step sign")
     if dtype.kind not in "iu":
         n = int(np.ceil((d1 - d0) / ds))
+        if n >= 2 ** 63:                                # (torch's size, an int64, wraps)
+            raise RuntimeError(f"IntArrayRef contains an int that cannot be represented as a "
+                               f"SymInt: {(n + 2 ** 63) % 2 ** 64 - 2 ** 63}")
         values = _range_values(np.float64(d0), np.float64(ds), n, dtype)
+    elif any(beyond_int64(v) for v in (start, end, step)):      # (read as int64s there)
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
     else:                           # in int64, from the truncated start and step
         s, e, st = int(start), int(end), int(step)
         if dtype == np.int64:

@@ -304,16 +304,23 @@ def refuse_byte_order(arr):
 
 def _python_numbers(arr, dtype, data):
     """``np.asarray`` of Python data, checked as torch checks it: Python ints beyond int64 are
-    torch's ``ValueError`` unless the tensor is to be floating point (then they are floats)
-    or uint64 (:func:`_python_uint64`)."""
+    torch's ``ValueError`` unless the tensor is to be floating point (then they are floats),
+    bool (then True) or uint64 (:func:`_python_uint64`) — also beside floats, where NumPy
+    made them floats (``tensor([1.5, 2**63], dtype=int64)`` wrapped to −2**63)."""
     if dtype is not None and np.dtype(dtype) == np.uint64:
         return _python_uint64(arr, data)
+    if arr.dtype.kind == "f" and dtype is not None and np.dtype(dtype).kind in "iu" and \
+            (np.abs(arr) >= 2.0 ** 63).any() and \
+            any(beyond_int64(v) for v in np.asarray(data, dtype=object).flat):
+        raise ValueError("Overflow when unpacking long long")   # (NumPy read them as floats)
     if arr.dtype.kind not in "uO" or (arr.dtype.kind == "u" and arr.dtype.itemsize < 8):
         return arr
     if arr.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in arr.flat):
         return arr                           # (not numbers: refused by the caller)
     if dtype is not None and np.dtype(dtype).kind == "f":
         return np.asarray(arr.tolist() if arr.dtype.kind == "O" else arr, dtype=np.float64)
+    if dtype is not None and np.dtype(dtype).kind == "b":
+        return np.asarray(arr != 0, dtype=np.bool_)        # (any size: ≠ 0, as torch)
     raise ValueError("Overflow when unpacking long long")
 
 
@@ -415,6 +422,32 @@ def scalar_array(value, like_dtype):
         return np.asarray(value, dtype=default_float())
 
 
+def beyond_int64(value):
+    """Whether ``value`` is a Python integer that torch's number arguments (its Scalar) do
+    not read as an int64: torch reads it as a uint64 (:func:`uint64_number`)."""
+    return isinstance(value, int) and not isinstance(value, bool) and \
+        not -2 ** 63 <= value < 2 ** 63
+
+
+def uint64_number(value):
+    """A Python integer beyond int64 as torch reads a number argument (``t + 2**63``,
+    ``clamp(t, max=2**63)``): up to 2**64 − 1 an unsigned 64-bit integer, else the
+    OverflowError of that read (Python's words, as torch shows them)."""
+    if value < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    if value >= 2 ** 64:
+        raise OverflowError("int too big to convert")
+    return np.uint64(value)
+
+
+def read_number(value):
+    """``value`` as torch reads a number argument, unchanged — but a Python integer beyond
+    uint64 (or below −2**63) is the OverflowError of torch's read (:func:`uint64_number`)."""
+    if beyond_int64(value):
+        uint64_number(value)
+    return value
+
+
 def number_dtype(value):
     """The dtype torch gives a number with no tensor beside it (``full(size, 3)``,
     ``where(c, 1, 0)``): bool for a bool, int64 for an integer, else the default float dtype;
@@ -425,7 +458,8 @@ def number_dtype(value):
 
 
 _C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-                 "int64": "int64_t", "float16": "c10::Half", "float32": "float"}
+                 "int64": "int64_t", "uint16": "uint16_t", "uint32": "uint32_t",
+                 "float16": "c10::Half", "float32": "float"}
 
 
 def checked_scalar(value, dtype):
@@ -439,11 +473,11 @@ def checked_scalar(value, dtype):
     dt = np.dtype(dtype)
     if isinstance(value, np.generic):
         value = value.item()
-    if dt.kind == "b" or isinstance(value, bool):
-        return np.asarray(value != 0 if dt.kind == "b" else int(value), dtype=dt)
     if isinstance(value, numbers.Integral) and not -2**63 <= value < 2**64:
         raise OverflowError("can't convert negative int to unsigned" if value < 0 else
                             "int too big to convert")      # (torch's, from its uint64 read)
+    if dt.kind == "b" or isinstance(value, bool):
+        return np.asarray(value != 0 if dt.kind == "b" else int(value), dtype=dt)
     name = _C_TYPE_NAMES.get(dt.name)
     if dt.kind == "f":
         if name is not None and abs(value) > float(np.finfo(dt).max) and abs(value) != math.inf:

@@ -21,7 +21,10 @@ where ``add_safe_globals`` names NumPy's globals (``numpy._core.multiarray.scala
 ``numpy.dtype`` and the dtype's class, ``numpy.dtypes.Float64DType``; for arrays
 ``numpy._core.multiarray._reconstruct`` and ``numpy.ndarray`` too), and give them back as
 NumPy's own with ``weights_only=False``: ``type(ckpt["best_acc"])`` is ``numpy.float64``, as
-in torch.
+in torch. Enum members (``IntEnum`` and ``str`` Enums too, as dict keys or values) are
+pickled with their class by reference, as ``torch.save`` pickles them: ``weights_only=True``
+refuses them unless ``add_safe_globals``/``safe_globals`` name the class, and
+``weights_only=False`` gives back the members — never a plain ``int`` or ``str``.
 
 ``load`` reads those files and what ``torch.save`` wrote. By default (``weights_only=True``,
 as torch's) it builds only what a checkpoint of weights holds, so loading a file can't run
@@ -43,6 +46,7 @@ import os
 import pickle
 import tempfile
 from collections import Counter, OrderedDict, defaultdict
+from enum import Enum
 
 import numpy as np
 
@@ -55,7 +59,7 @@ from .dtypes import DType
 from .nn.module import Parameter
 from .tensor import Tensor
 
-__all__ = ["save", "load", "CheckpointError", "WeightsOnlyError", "add_safe_globals",
+__all__ = ["save", "load", "CheckpointError", "add_safe_globals",
            "get_safe_globals", "clear_safe_globals", "safe_globals",
            "get_unsafe_globals_in_checkpoint"]
 
@@ -66,11 +70,6 @@ VERSION = 1
 
 class CheckpointError(ValueError):
     """A file that :func:`load` can't read as a checkpoint (the message names the file)."""
-
-
-class WeightsOnlyError(CheckpointError, pickle.UnpicklingError):
-    """A checkpoint naming a global that loading weights does not build (torch's
-    ``weights_only=True`` raises ``pickle.UnpicklingError``, "Weights only load failed")."""
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -94,7 +93,10 @@ def _checked(value, path):
     ``torch.load(weights_only=True)`` reads) — and NumPy arrays and scalars, kept as they are
     (as key too): pickled by NumPy, as torch.save pickles them, so that torch's
     ``weights_only=True`` refuses them and ``weights_only=False`` gives them back as NumPy's;
-    anything else refused, naming where it is."""
+    anything else refused, naming where it is. A subclass of a plain type or an Enum member
+    (``IntEnum`` keys and values too) is kept as it is: pickled with its class by reference,
+    as ``torch.save`` pickles it, so that ``weights_only=True`` refuses it (unless the class is
+    allowlisted) and ``weights_only=False`` gives it back, never as a plain int or str."""
     from .device import device
     from .memory_layout import layout
     from .size import Size
@@ -110,11 +112,10 @@ def _checked(value, path):
     if isinstance(value, dict):
         items = []
         for k, v in value.items():
-            if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
+            if isinstance(k, bool) or not isinstance(k, (str, int, np.integer, Enum)):
                 raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} "
                                 f"key {k!r} at {where}")
-            k = k if isinstance(k, (str, np.integer)) else int(k)
-            items.append((k, _checked(v, path + [str(k)])))
+            items.append((k, _checked(v, path + [str(k)])))     # (an IntEnum key kept)
         if isinstance(value, Counter):       # (a MultiStepLR's milestones)
             return Counter(dict(items))
         if isinstance(value, defaultdict):   # as torch: kept, its factory pickled by name
@@ -132,11 +133,8 @@ def _checked(value, path):
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, set):
         return {_checked(v, path + [str(v)]) for v in value}
-    if value is None or type(value) in _PLAIN:
-        return value
-    plain = next((t for t in _PLAIN if isinstance(value, t)), None)
-    if plain is not None:                                # (a subclass: its plain value)
-        return plain(value)
+    if value is None or isinstance(value, _PLAIN + (Enum,)):
+        return value     # (a subclass, an Enum member: pickled with its class, as torch's)
     raise TypeError(f"save: cannot save a {type(value).__name__} (at {where}); a checkpoint "
                     f"holds dicts, lists, tuples, sets, arrays/Tensors, numbers, strings, "
                     f"bytes, booleans, None, dtypes and devices")
@@ -273,10 +271,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     ``weights_only`` — as torch's: by default (True; False when a ``pickle_module`` is given;
     the ``TORCH_FORCE_WEIGHTS_ONLY_LOAD`` / ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` environment
     variables force it) only what a checkpoint of weights holds is built, and the globals
-    marked safe (:func:`add_safe_globals`); a pickled model or object raises
-    :class:`WeightsOnlyError` (a ``pickle.UnpicklingError``) naming it. ``weights_only=False``
-    unpickles everything (a whole model, optimizer, ...: **it runs the code the file names**,
-    only for files you trust), torch's classes as the library's (:mod:`.serialization_objects`).
+    marked safe (:func:`add_safe_globals`); a pickled model or object (an Enum member too)
+    raises ``pickle.UnpicklingError`` itself — that class exactly, as torch's, not a
+    ``ValueError`` —, a first line naming the file and the global, then torch's message word
+    for word. ``weights_only=False`` unpickles everything (a whole model, optimizer, ...:
+    **it runs the code the file names**, only for files you trust), torch's classes as the
+    library's (:mod:`.serialization_objects`).
     ``map_location`` — ``None``, ``"cpu"``, a CPU device, a dict of locations or a function
     ``(tensor, "cpu") -> tensor or None`` as torch's is called (every checkpoint here is on
     the CPU; another device raises torch's CPU-only error; the function is applied to the
@@ -296,16 +296,21 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         raise FileNotFoundError(f"tinygrad_sgd.load: no such file: {name}")
     if _torch_format.is_torch_checkpoint(f):
         reader = _objects.unpickler(weights_only)
+        refused = None
         try:
             loaded = _torch_format.load_torch_checkpoint(f, name, _location_check(map_location),
                                                          reader)
         except (CheckpointError, RuntimeError, FileNotFoundError, PermissionError):
             raise
+        except _objects.Refused as e:   # (as torch.load re-raises its weights-only unpickler's:
+            refused = str(e)            # raised below, so that the unpickler's frames, and the
         except (ImportError, AttributeError) if not weights_only else ():
             raise           # (a class the file names that this program can't import)
         except Exception as e:  # a damaged archive, a pickle cut short, ...
             raise CheckpointError(f"{name} is not a valid torch checkpoint (corrupt, truncated "
                                   f"or of another kind): {type(e).__name__}: {e}") from e
+        if refused is not None:         # archive member they read, are let go of at once)
+            raise pickle.UnpicklingError(refused)
         return loaded if place is None else _placed(loaded, place)
     if _torch_format.starts_as_a_pickle(f):
         raise CheckpointError(f"{name} is a pickle — torch.save's format before torch 1.6 "

@@ -20,8 +20,8 @@ Loading
 ``weights_only=True`` (the default, as torch's since 2.6) builds what torch's weights-only
 unpickler builds: tensors, dicts, lists, plain values — plus the globals the program
 allowlisted with :func:`add_safe_globals` or :class:`safe_globals` (by ``module.qualname``, or
-the path given with it). Anything else raises :class:`~.serialization.WeightsOnlyError`, a
-``pickle.UnpicklingError``, with torch's "Weights only load failed" text.
+the path given with it). Anything else raises ``pickle.UnpicklingError`` (exactly that class,
+as torch's) with torch's "Weights only load failed" text (after a line naming the file).
 ``weights_only=False`` unpickles everything — it runs whatever code the file names: only for
 files you trust —, tensors as our Tensors. The environment variables
 ``TORCH_FORCE_WEIGHTS_ONLY_LOAD`` and ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` act as in torch.
@@ -172,12 +172,18 @@ def torch_global_message(module, name):
             f"to allowlist this global if you trust this class/function.{DOCS_MESSAGE}")
 
 
+class Refused(Exception):
+    """A global or a BUILD step ``weights_only=True`` does not build, raised inside the
+    unpickling; :func:`~.serialization.load` raises it as ``pickle.UnpicklingError`` — torch's
+    class exactly —, as ``torch.load`` re-raises its weights-only unpickler's error (here
+    apart from the ``UnpicklingError`` of a damaged pickle, which names the damage)."""
+
+
 def weights_only_error(module, name, file_name):
     """The error for a global ``weights_only=True`` does not build: a first line naming the
     file and what the global is, then torch's message word for word
     (:func:`torch_global_message`). NumPy's scalars (``numpy._core.multiarray.scalar``) and
     arrays (``numpy._core.multiarray._reconstruct``) are such globals, in torch as here."""
-    from .serialization import WeightsOnlyError
     path = f"{module}.{name}"
     if module.split(".")[0] == "numpy":
         what = (f"a pickled NumPy array or scalar ({path}), which torch.load's weights_only=True "
@@ -186,7 +192,7 @@ def weights_only_error(module, name, file_name):
     else:
         what = (f"{path}, which only a full unpickling builds (a pickled model, or an object "
                 f"of a class): save model.state_dict() to load weights only")
-    return WeightsOnlyError(f"{file_name}: the checkpoint holds {what}.\n"
+    return Refused(f"{file_name}: the checkpoint holds {what}.\n"
                             f"{torch_global_message(module, name)}")
 
 
@@ -194,8 +200,7 @@ def build_error(inst, file_name):
     """The error for a BUILD step on an object of a class ``weights_only=True`` does not build
     (a NumPy dtype's, ``numpy.dtypes.Float64DType``, where ``numpy.dtype`` was allowlisted but
     not that class): the file's name, then torch's message word for word."""
-    from .serialization import WeightsOnlyError
-    return WeightsOnlyError(
+    return Refused(
         f"{file_name}: Weights only load failed. {UNSAFE_MESSAGE}\nPlease file an issue with "
         f"the following so that we can make `weights_only=True` compatible with your use case: "
         f"WeightsUnpickler error: \n\nCan only build Tensor, Parameter, OrderedDict or types "

@@ -21,7 +21,7 @@ Unpickling can run any code a file names, so this reader, as torch's ``weights_o
 the storage types, ``OrderedDict`` (with a state_dict's ``_metadata``), ``Counter``, ``set``,
 ``complex``, bytes, dtypes, ``torch.Size``, ``torch.device`` and ``torch.strided`` (as ours),
 and plain values. Anything else (a whole pickled ``nn.Module``, a class of the user's, a
-NumPy array or scalar) is refused with :class:`~tinygrad_sgd.serialization.WeightsOnlyError`,
+NumPy array or scalar) is refused with torch's ``pickle.UnpicklingError``,
 naming it and the file — as are tensors of a dtype or kind we don't have (bfloat16, complex, float8;
 sparse, quantized). Whole objects (``weights_only=False``, or classes marked safe) are read by
 :mod:`.serialization_objects`, with the same tensor rebuilders.

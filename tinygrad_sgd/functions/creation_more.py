@@ -9,7 +9,7 @@ from numpy.lib.stride_tricks import as_strided
 from .. import creation, meta
 from ..device import check_device
 from ..determinism import memory_fill
-from ..dtypes import as_array, default_float
+from ..dtypes import as_array, default_float, read_number
 from ..errors import ShapeError
 from ..tensor import Tensor
 
@@ -26,6 +26,7 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=None,
     if not isinstance(s, (numbers.Number, np.generic)):
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
                         f"{type(s).__name__}")
+    read_number(s)                         # (2**64: torch's OverflowError)
     return Tensor._of(np.asarray(s).astype(default_float() if dtype is None else dtype),
                   requires_grad=requires_grad)
 

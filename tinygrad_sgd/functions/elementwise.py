@@ -14,8 +14,8 @@ import numpy as np
 from .. import ops
 from ..autograd.torch_names import named
 from ..dtypes import (_CATEGORY, _SCALAR_TYPE_NAMES, _WITHOUT_TENSORS, SHELL_DTYPES,
-                      checked_scalar, default_float, number_dtype, promote, promote_dtypes,
-                      scalar_array)
+                      beyond_int64, checked_scalar, default_float, number_dtype, promote,
+                      promote_dtypes, read_number, scalar_array, uint64_number)
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder,
                                RemainderOfNumber)
@@ -98,16 +98,21 @@ def result_type(*arrays):
 def weak_scalar(value, like_dtype):
     """A Python number as the 0-d array torch makes of it next to a tensor of ``like_dtype``
     (:func:`~tinygrad_sgd.dtypes.scalar_array`); an integer out of an integer dtype's range
-    wraps around, as in torch (``uint8_tensor + -1`` adds 255). Next to uint16/uint32/uint64
-    torch reads an integer past int64 as a uint64 first (``u16 * 2**63`` multiplies by 0)."""
+    wraps around, as in torch (``uint8_tensor + -1`` adds 255). An integer past int64 torch
+    reads as a uint64 (past that, or below −2**63: its OverflowError), which then wraps into
+    an integer dtype as C casts it (``int64_tensor + 2**63`` adds −2**63, ``int32_tensor *
+    2**63`` multiplies by 0), is rounded to a float dtype's, and beside bools is torch's
+    refused promotion to uint64."""
+    if beyond_int64(value):
+        big, like = uint64_number(value), np.dtype(like_dtype)
+        if like.kind == "b":
+            raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                               "attempted to promote Bool and UInt64")
+        return scalar_array(float(big), like) if like.kind == "f" else \
+            np.array(big).astype(like)
     try:
         return scalar_array(value, like_dtype)
     except OverflowError:
-        if np.dtype(like_dtype) in SHELL_DTYPES and isinstance(value, numbers.Integral) and \
-                value >= 2 ** 63:
-            if value >= 2 ** 64:
-                raise OverflowError("int too big to convert") from None
-            return np.array(value, dtype=np.uint64).astype(np.dtype(like_dtype))
         return np.array(value, dtype=np.int64).astype(np.dtype(like_dtype))
 
 
@@ -140,6 +145,9 @@ def float_operands(input, other):
         dtype = default_float()
     if dtype.kind != "f":
         dtype = default_float()
+    for number, tensor in ((input, other), (other, input)):
+        if beyond_int64(number) and isinstance(tensor, Tensor):
+            weak_scalar(number, tensor.dtype)     # (torch's errors: beside bools, or too big)
     return tuple(v.to(dtype) if isinstance(v, Tensor) else Tensor._of(weak_scalar(v, dtype))
                  for v in (input, other))
 
@@ -220,7 +228,7 @@ def half_scalar(input, other):
         return other
     if isinstance(other, numbers.Real) and not isinstance(other, np.ndarray):
         with np.errstate(over="ignore"):             # 1e40: inf, as torch's float(1e40)
-            return Tensor._of(np.asarray(other, np.float32))
+            return Tensor._of(np.asarray(float(read_number(other)), np.float32))
     return None
 
 
@@ -283,6 +291,7 @@ def _fused(a, alpha):
 
 @tensor_method
 def add(input, other, *, alpha=1):
+    read_number(alpha)                          # (2**64: torch's OverflowError, first)
     a, b = operands(input, other)
     if a.array.dtype in SHELL_DTYPES:           # (inline: the hot path)
         raise not_implemented("add_stub", a.array.dtype)
@@ -291,17 +300,43 @@ def add(input, other, *, alpha=1):
     return ops.Add.apply(a, _scaled(a, b, alpha))
 
 
+_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+_SUB_TWO_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use "
+                  "the `^` or `logical_xor()` operator instead.")
+
+
+def _past_int64(*values):
+    """Whether one of ``values`` is a Python int that torch reads as a uint64 (or −2**63,
+    whose negation, as sub's alpha, wraps)."""
+    return any(type(v) is int and not -2 ** 63 < v < 2 ** 63 for v in values)
+
+
+def _refuse_for_sub(input, other, alpha):
+    """torch's errors for sub, in its order: a number past uint64 (OverflowError), then a
+    bool operand."""
+    for v in (input, other, alpha):
+        read_number(v)
+    bools = [isinstance(t, (bool, np.bool_)) or isinstance(t, Tensor) and t.dtype == bool
+             for t in (input, other)]
+    if all(bools):
+        raise RuntimeError(_SUB_TWO_BOOLS)
+    if any(bools):
+        raise RuntimeError(_SUB_BOOL)
+
+
 @tensor_method
 def sub(input, other, *, alpha=1):
+    if _past_int64(input, other, alpha):        # (rare: a number torch reads as a uint64)
+        _refuse_for_sub(input, other, alpha)
+        if _past_int64(alpha):     # torch adds −alpha taken in int64, which wraps around
+            return add(input, other, alpha=(2 ** 63 - alpha) % 2 ** 64 - 2 ** 63)
     a, b = operands(input, other)
     if a.dtype == bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError(_SUB_TWO_BOOLS)
     if any(isinstance(t, (bool, np.bool_)) or isinstance(t, Tensor) and t.dtype == bool
            for t in (input, other)):                  # (x - True too, as torch)
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
-                           "supported. If you are trying to invert a mask, use the `~` or "
-                           "`logical_not()` operator instead.")
+        raise RuntimeError(_SUB_BOOL)
     if a.array.dtype in SHELL_DTYPES:           # (inline: the hot path)
         raise not_implemented("add_stub", a.array.dtype)
     if _fused(a, alpha):
@@ -402,6 +437,8 @@ def pow(input, exponent):
             and not isinstance(exponent, np.ndarray):
         exponent = exponent.item() if isinstance(exponent, np.generic) else exponent
         kind = input.dtype.kind
+        if beyond_int64(read_number(exponent)) and kind != "f":   # (read as an int64 there)
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         if kind in "biu" and isinstance(exponent, numbers.Integral) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if (kind in "iu" and isinstance(exponent, numbers.Integral)) or \
@@ -578,8 +615,12 @@ def where(condition, input, other) -> Tensor:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        # two numbers: the first as torch makes a number with no tensor beside it
-        input = Tensor._of(np.asarray(input, dtype=number_dtype(input)))
+        if any(beyond_int64(read_number(v)) for v in (input, other)):
+            # one a uint64 (torch's read of 2**63): both tensors of their own dtypes, promoted
+            input, other = (Tensor._of(np.asarray(v, dtype=np.uint64 if beyond_int64(v) else
+                                                  number_dtype(v))) for v in (input, other))
+        else:   # two numbers: the first as torch makes a number with no tensor beside it
+            input = Tensor._of(np.asarray(input, dtype=number_dtype(input)))
     for number, tensor in ((input, other), (other, input)):
         if isinstance(tensor, Tensor):
             _refuse_beyond_int64(number, tensor.dtype)

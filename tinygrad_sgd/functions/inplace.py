@@ -23,7 +23,7 @@ from .. import autograd, ops, versions
 from ..autograd import forward_ad
 from ..autograd.function import no_grad_view_message
 from ..autograd.torch_names import named
-from ..dtypes import SHELL_DTYPES, cast, checked_scalar
+from ..dtypes import SHELL_DTYPES, beyond_int64, cast, checked_scalar
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
@@ -361,8 +361,18 @@ def copy_(self, src):
 
 
 def _index_put(x, index, value):
-    value = value if isinstance(value, Tensor) else Tensor._of(checked_scalar(value, x.dtype))
+    value = value if isinstance(value, Tensor) else Tensor._of(_written(value, x.dtype))
     return ops.IndexPut.apply(x, value.to(x.dtype), index)
+
+
+def _written(value, dtype):
+    """A number ``x[index] = value`` writes, as torch converts it: checked against the dtype
+    (:func:`~tinygrad_sgd.dtypes.checked_scalar`: 300 into int8 is its RuntimeError) — but
+    into float16 unchecked (1e5 and 2**63 − 1 are inf there, as torch's)."""
+    if dtype == np.float16 and isinstance(value, numbers.Real) and \
+            not isinstance(value, (bool, np.bool_)):
+        return cast(np.asarray(float(value)), np.float16)
+    return checked_scalar(value, dtype)
 
 
 def _shell_setitem(self, index, value):
@@ -389,6 +399,8 @@ def setitem(self, index, value):
     if not isinstance(value, (Tensor, numbers.Number, np.number, np.bool_)):
         raise TypeError(f"can't assign a {_type_name(value)} to a "
                         f"{_dtype_name(self.dtype)} tensor")
+    if beyond_int64(value):          # (torch reads the number as an int64, whatever the dtype)
+        raise ValueError("Overflow when unpacking long long")
     node_name = setitem_rules(index, value, self)
     if self.array.dtype in SHELL_DTYPES:
         _shell_setitem(self, index, value)
@@ -405,7 +417,7 @@ def setitem(self, index, value):
         out = inplace(self, _index_put, index, value, name="__setitem__", check_shapes=False)
         return named(out, node_name)
     v = cast(value.array, self.dtype, copy=False) if isinstance(value, Tensor) else \
-        checked_scalar(value, self.dtype)
+        _written(value, self.dtype)
     target, where = ops.index.write_target(through_expand(self.array, index), index)
     self._bump_version()
     try:

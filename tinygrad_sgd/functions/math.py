@@ -10,7 +10,7 @@ logical ops and the special-value tests give bool; the bitwise ops need integers
 ``NotImplementedError: "hypot_cpu" not implemented for 'Long'``."""
 import numpy as np
 
-from ..dtypes import default_float
+from ..dtypes import default_float, read_number
 from ..ops import math as M
 from ..ops.elementwise import Fmax, Fmin, Maximum, Minimum
 from ..tensor import Tensor, tensor_method
@@ -227,6 +227,7 @@ def lerp(input, end, weight):
                         f" * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n"
                         f" * (Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
     require_tensor(end, "lerp", "end")
+    read_number(weight)                    # (2**64: torch's OverflowError)
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t.dtype != input.dtype and (name == "end" or t.ndim):
             raise RuntimeError(f"expected dtype {_c_name(input.dtype)} for `{name}` but got "

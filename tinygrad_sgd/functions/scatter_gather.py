@@ -16,7 +16,7 @@ import numpy as np
 from .. import autograd, ops
 from ..arguments import normalize_dim
 from ..autograd.torch_names import named
-from ..dtypes import checked_scalar
+from ..dtypes import checked_scalar, read_number
 from ..errors import ShapeError, user_stacklevel, warn_level
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
@@ -345,6 +345,7 @@ def index_copy(input, dim, index, source):
 def index_fill(input, dim, index, value):
     """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at ``index`` along
     ``dim``; a 0-d tensor value gets the gradient of every filled place (each counted once)."""
+    read_number(value)                     # (2**64: torch's OverflowError, first)
     d = normalize_dim(dim, input.ndim, "index_fill")
     n = input.shape[d] if input.ndim else 1
     no_shell_kernel("index_fill_cpu", input.array.dtype)

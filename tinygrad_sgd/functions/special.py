@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..autograd.torch_names import named
+from ..dtypes import read_number
 from ..kernels.special import c_gcd, c_lcm
 from ..ops import elementwise as E, special as S
 from ..tensor import Tensor, tensor_method
@@ -207,7 +208,7 @@ def signbit(input):
 def float_power(input, exponent):
     """input ** exponent computed in float64 (the result is float64, as torch)."""
     def f64(v):
-        return v.to(np.float64) if isinstance(v, Tensor) else float(v)
+        return v.to(np.float64) if isinstance(v, Tensor) else float(read_number(v))
     refuse_two_numbers("float_power", input, exponent, number_first("exponent", out=True))
     from .elementwise import pow
     return pow(f64(input), f64(exponent))

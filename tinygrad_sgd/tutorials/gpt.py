@@ -189,10 +189,11 @@ def load_model(path):
     """The model, tokenizer and checkpoint dict saved by this lesson at ``path``."""
     from tinygrad_sgd.data.text import CharTokenizer
     from tinygrad_sgd.models import GPT, GPTConfig
+    from pickle import UnpicklingError
     from tinygrad_sgd.serialization import CheckpointError
     try:
         ckpt = tg.load(path)
-    except (FileNotFoundError, CheckpointError) as e:
+    except (FileNotFoundError, CheckpointError, UnpicklingError) as e:   # (a refused global)
         raise SystemExit(f"{LESSON}: can't read the checkpoint: {e}") from None
     model = GPT(GPTConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["model"])
