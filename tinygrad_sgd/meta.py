@@ -429,6 +429,9 @@ def _target_device(name, args, kwargs):
     return None
 
 
+_SHAPE_FROM_OTHER = {"view_as": "view", "reshape_as": "reshape", "expand_as": "expand"}
+
+
 def handle(func, args, kwargs):
     """``func(*args, **kwargs)`` with a meta tensor among the arguments (see the module
     notes)."""
@@ -441,6 +444,11 @@ def handle(func, args, kwargs):
     # ---- the metadata
     if name == "device" and not setter:
         return META
+    if name in _SHAPE_FROM_OTHER and len(args) == 2 and not kwargs and \
+            isinstance(args[1], Tensor):       # (the other tensor gives its shape only: any
+        return getattr(first, _SHAPE_FROM_OTHER[name])(tuple(args[1].shape))   # device)
+    if name == "type_as" and len(args) == 2 and not kwargs and isinstance(args[1], Tensor):
+        return first.to(args[1].device, args[1].dtype)    # (torch's: self.type(other.type()))
     if name == "is_meta" and not setter:
         return True
     if name in ("is_cpu",) and not setter:
@@ -808,19 +816,22 @@ def meta_repr(t):
 
 
 # ---------------------------------------------------------------------- autograd
-def accumulate_grad(leaf, old, g):
+def accumulate_grad(leaf, old, g, create_graph=False):
     """A leaf's ``.grad`` after a backward that met the meta device (``g`` or ``leaf`` meta):
     the first time a meta tensor of the leaf's shape, dtype and strides (torch's layout
-    contract), after that the same tensor (nothing to add). A meta gradient for a CPU leaf,
-    or a CPU one for a meta leaf, is refused as torch refuses it."""
+    contract), after that the same tensor (nothing to add). Under ``create_graph``, a
+    gradient with a graph keeps one, as torch's (``g.clone()``, then ``old + g``). A meta
+    gradient for a CPU leaf, or a CPU one for a meta leaf, is refused as torch refuses it."""
     if not is_meta(leaf) or not is_meta(g):
         if is_meta(leaf):
             raise RuntimeError("invalid gradient - expected device meta but got cpu")
         raise NotImplementedError(NO_DATA)
+    if old is not None and not is_meta(old):
+        raise NotImplementedError(NO_DATA)
+    if create_graph and (g.requires_grad or old is not None and old.requires_grad):
+        return g.clone() if old is None else old + g
     if old is None:
         return to_meta(leaf, g.array.dtype, requires_grad=False)
-    if not is_meta(old):
-        raise NotImplementedError(NO_DATA)
     return old
 
 

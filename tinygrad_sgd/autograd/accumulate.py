@@ -60,7 +60,7 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         g = g.to(want)
     old = leaf._grad
     if type(g.array) is MetaArray or type(leaf.array) is MetaArray:
-        leaf._grad = meta.accumulate_grad(leaf, old, g)      # (no values: see meta's notes)
+        leaf._grad = meta.accumulate_grad(leaf, old, g, create_graph)   # (no values: see meta)
     elif old is None:                # (g has the leaf's shape and dtype: set without checks)
         leaf._grad = _first_grad(leaf, g, create_graph)
     elif create_graph:

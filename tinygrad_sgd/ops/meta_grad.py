@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.function import Function, _class_or_node, leaf_edge
+from ..autograd.grad_mode import is_grad_enabled
 from ..meta import NO_DATA, is_meta, make
 
 __all__ = ["MetaBackward"]
@@ -36,7 +37,32 @@ class MetaBackward(Function):
             if not t_meta:
                 raise NotImplementedError(NO_DATA)
             grads.append(make(shape, dtype))
+        if is_grad_enabled():     # create_graph: each gradient a result of the graph, as
+            for g in grads:       # torch's — of the gradient given, and of the inputs the op
+                self._link_gradient(g, grad)      # saved (its formula reads them)
         return tuple(grads)
+
+    def _link_gradient(self, g, grad):
+        """Make the meta gradient ``g`` a node's result under ``create_graph``: linked to
+        ``grad`` if it requires grad, and to this node's inputs if the op saved arrays (so
+        ``x * x``'s gradient requires grad, ``x + y``'s, from a seed of ones, does not). Not
+        knowing which saved input each formula reads, it links them all: where no gradient
+        reads one (``x * 2``, ``mean``) ours requires grad and torch's does not, and a second
+        derivative torch finds unused (``x @ y.t()``'s for y) is a meta tensor here."""
+        links = [(grad.grad_fn or leaf_edge(grad), tuple(grad.shape), grad.array.dtype, True)] \
+            if grad.requires_grad else []
+        if self._saves:
+            links += [link for link in zip(self._edges, self.input_shapes, self._dtypes,
+                                           self._meta_in) if link[0] is not None]
+        links = [link for link in links if link[0] is not None]
+        if not links or g.array.dtype.kind != "f":
+            return
+        node = MetaBackward()
+        node.needs_input_grad = [True] * len(links)
+        node._edges, node.input_shapes, node._dtypes, node._meta_in = \
+            (tuple(column) for column in zip(*links))
+        g._requires_grad = True
+        g.grad_fn = node
 
     @classmethod
     def link(cls, out, real, originals, tensors):

@@ -34,6 +34,7 @@ class Adafactor(Optimizer):
     """
 
     _own_weight_decay = True
+    _item_on_meta = True      # (torch's update calls .item() on its state)
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
                  weight_decay=0.0, *, foreach=None, maximize=False):

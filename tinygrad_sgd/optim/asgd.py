@@ -28,6 +28,8 @@ class ASGD(Optimizer):
     _capturable_error = ("If capturable=True, params, mus, etas, and state_steps must be on "
                          "supported devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
     _scalar_state = ("eta", "mu")
+    _item_on_meta = True      # (torch's update calls .item() on its state)
+    _numbers_on_device = ("step", "eta", "mu")
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):

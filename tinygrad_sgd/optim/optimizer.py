@@ -63,6 +63,8 @@ class Optimizer:
     _scalar_state = ()
     # True where _update applies weight_decay itself, always decoupled (Adafactor)
     _own_weight_decay = False
+    _item_on_meta = False     # torch's update reads a number of the state with .item()
+    _numbers_on_device = ()   # 0-d state torch keeps on the parameter's device (meta: there)
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -202,7 +204,9 @@ class Optimizer:
         ``mu_product``: :data:`_NUMBERS`) 0-d CPU tensors that count as on the CPU.
         The update runs on zeros standing in for the parameter, its gradient and its meta
         buffers (this parameter's memory, for the while of its update); what it made is then
-        put back on meta. A CPU parameter of the group is updated as always."""
+        put back on meta. A CPU parameter of the group is updated as always. Where torch's
+        update reads a state number with ``.item()`` (ASGD, Adafactor), it fails there, after
+        making the state: so does this."""
         for p in params:
             if type(p.array) is not MetaArray:
                 g = p.grad.array
@@ -228,9 +232,12 @@ class Optimizer:
             for k, v in state.items():
                 if k in kept:
                     state[k] = kept[k]
-                elif isinstance(v, Tensor) and (v.ndim or not p.ndim and k not in _NUMBERS):
+                elif isinstance(v, Tensor) and (v.ndim or k in self._numbers_on_device or
+                                                not p.ndim and k not in _NUMBERS):
                     state[k] = meta.to_meta(v, requires_grad=False)   # (a buffer: meta)
             p._bump_version()
+            if self._item_on_meta:
+                raise RuntimeError("Tensor.item() cannot be called on meta tensors")
 
     def _begin_group(self, group, params):
         """Called by :meth:`step` before it updates the group's ``params`` (those with a
