@@ -16,6 +16,7 @@ piece; ``linspace`` counts its second half back from ``end``).
 # and the stride rules of the *_like ones, read together as one namespace.
 import numbers
 import warnings
+import weakref
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, np.ndarray):
         warn_not_writable(data)             # (torch's, once; also where it then copies)
         if dtype is None or np.dtype(dtype) == data.dtype:
-            return Tensor._of(as_array(data))
+            return strides_as_given(Tensor._of(as_array(data)))
     return tensor(data, dtype=dtype)
 
 
@@ -86,7 +87,7 @@ def from_numpy(ndarray) -> Tensor:
                         f"uint64, uint32, uint16, uint8, and bool.")
     refuse_byte_order(ndarray)
     warn_not_writable(ndarray)
-    return Tensor._of(ndarray)
+    return strides_as_given(Tensor._of(ndarray))
 
 
 def _sizes(op, size, keywords):
@@ -344,6 +345,18 @@ def _own_layout(a) -> bool:
         not (n in (4, 5) and memory_order(a) == (0,) + tuple(range(2, n)) + (1,))
 
 
+def strides_as_given(t):
+    """``t``, marked as holding torch's strides where its array is laid out as torch's
+    tensor is by construction (memory handed in — ``from_numpy``, ``as_tensor``,
+    ``from_dlpack`` — a loaded checkpoint's view, ``empty_strided``, ``empty_permuted``): so
+    neither :func:`torch_strides` nor the storage-level reads (:func:`torch_geometry`) take
+    it for a result in the library's own order. Nothing to do for a C-contiguous array."""
+    a = t.array
+    if a.ndim >= 3 and not a.flags.c_contiguous:
+        t._torch_strides = True
+    return t
+
+
 def _steps(a) -> tuple:
     return tuple(b // a.itemsize for b in a.strides)
 
@@ -366,7 +379,9 @@ def torch_strides(t) -> tuple:
         return _steps(a) if any(a.strides) else contiguous_strides(a.shape)
     view = t.__dict__.get("_view")
     base = view[0] if view is not None and np.may_share_memory(view[0].array, a) else t
-    root = t._view_base                  # (a view's root, made in any mode: tensor.py)
+    root = t.__dict__.get("_storage_root")     # (the one a detach(), .data or set_ of a
+    if root is None:                            # view shares: storage_root; or a view's
+        root = t._view_base                     # root, made in any mode: tensor.py)
     if base is t and root is not None and np.may_share_memory(root.array, a):
         base = root
     if _trusted(base):
@@ -382,28 +397,24 @@ def torch_strides(t) -> tuple:
     return contiguous_strides(a.shape)
 
 
-def _steps_in(a, b):
+def _steps_in(a, b, torch_b=None):
     """torch's strides (in elements) of ``a``, a view into the memory of ``b`` — an (N, C,
     ...) array laid out in another order (the library's own), whose torch tensor is
-    contiguous: each of ``a``'s byte strides is written as whole steps along ``b``'s dims
-    (the digits of a mixed radix: ``b``'s memory is dense, so from its outermost dim inward
-    each digit is unique), and read back in ``b``'s torch strides. (A slice, a ``select`` or
-    a permutation of a convolution's result: torch's strides, not a guess.) None where a
-    stride is not such a sum (negative, or no whole step)."""
-    torch_b = contiguous_strides(b.shape)
+    contiguous (or has the strides ``torch_b``): each of ``a``'s byte strides is written as
+    whole steps along ``b``'s dims (the digits of a mixed radix: ``b``'s memory is dense, so
+    from its outermost dim inward each digit is unique), and read back in ``b``'s torch
+    strides. (A slice, a ``select`` or a permutation of a convolution's result: torch's
+    strides, not a guess.) None where a stride is not such a sum (negative, or no whole
+    step)."""
+    torch_b = contiguous_strides(b.shape) if torch_b is None else torch_b
     order = sorted((j for j in range(b.ndim) if b.shape[j] > 1), key=lambda j: -b.strides[j])
     out = []
     for n, s in zip(a.shape, a.strides):
         if n == 1:                           # (no step along it: torch's is the one inside)
             out.append(None)
             continue
-        if s < 0:
-            return None
-        total = 0
-        for j in order:
-            q, s = divmod(s, b.strides[j])
-            total += q * torch_b[j]
-        if s:
+        total = _in_torch_steps(s, b, order, torch_b)
+        if total is None:
             return None
         out.append(total)
     inner = 1                                # a size-1 dim: the stride past what is inside it
@@ -412,6 +423,124 @@ def _steps_in(a, b):
             out[i] = inner
         inner = max(inner, out[i] * a.shape[i])
     return tuple(out)
+
+
+def _in_torch_steps(nbytes, b, order, torch_b):
+    """``nbytes`` (a distance in ``b``'s dense memory) as whole steps along ``b``'s dims
+    (``order``: outermost first), counted in ``b``'s torch strides; None if it is none."""
+    if nbytes < 0:
+        return None
+    total = 0
+    for j in order:
+        q, nbytes = divmod(nbytes, b.strides[j])
+        total += q * torch_b[j]
+    return None if nbytes else total
+
+
+# ---------------------------------------------------------------------------- torch's storage
+# A result kept in the library's own order (a convolution's, a pooling's, a resampling's, and
+# elementwise results of them) is contiguous in torch: torch's storage holds its values in
+# row-major order, and a view of it (a slice, a transpose, detach(), set_) sits in that
+# storage at torch's strides and offset — not at the NumPy array's. Storage-level operations
+# (storage_offset, as_strided, storage(), set_, data_ptr) read these.
+def storage_root(t):
+    """The tensor whose storage ``t`` shares in torch: the root a view was made from (its
+    ``_base``), or the one a ``detach()``, ``.data`` or ``set_`` of a view shares
+    (``_storage_root``) — where it shares t's memory — else ``t`` itself."""
+    root = t.__dict__.get("_storage_root")
+    if root is None:
+        root = t._view_base
+    if root is None or root is t or not np.may_share_memory(root.array, t.array):
+        return t
+    further = root.__dict__.get("_storage_root")    # (a view of a detach() of a view)
+    return root if further is None else storage_root(root)
+
+
+def torch_geometry(t):
+    """``(values, strides, offset)`` when torch's storage of ``t`` is not t's NumPy memory:
+    torch's storage is ``values`` (an array) read in row-major order, and t sits in it at
+    torch's ``strides`` and storage ``offset`` (in elements). None where t's NumPy memory,
+    strides and offset are torch's (every tensor not in the library's own order: nothing is
+    computed for it). A copy standing for torch's view of another tensor (``contiguous()``,
+    a ``view()`` that had to copy: ``_stands_for``) sits where torch's view would.
+    RuntimeError where t's place cannot be told exactly (no whole step in the root's
+    memory). (A meta tensor's strides and offset are its own: meta.py.)"""
+    if type(t.array) is MetaArray or not t.array.size:    # (an empty tensor reads nothing)
+        return None
+    root = storage_root(t)
+    place = _root_place(root)
+    if place is None or root is t:
+        return place
+    values, strides, offset = place
+    a, b = t.array, root.array
+    order = sorted((j for j in range(b.ndim) if b.shape[j] > 1), key=lambda j: -b.strides[j])
+    steps = _steps_in(a, b, strides)
+    start = _in_torch_steps(a.__array_interface__["data"][0] - b.__array_interface__["data"][0],
+                            b, order, strides)
+    if steps is None or start is None:
+        raise RuntimeError("this tensor views a result kept in the library's own memory order "
+                           "(a convolution's, pooling's or resampling's: contiguous in torch) "
+                           "at a place that has no torch strides and storage offset to give; "
+                           "use .clone(memory_format=torch.contiguous_format) first")
+    return values, steps, offset + start
+
+
+def stand_for_contiguous(copy, input):
+    """Mark ``copy``, ``contiguous()``'s copy of ``input`` (a result kept in the library's own
+    order, which torch's ``contiguous()`` returns itself), to sit in torch's storage where
+    input does: its storage root (held weakly: once it is gone, nothing shares the copy's
+    memory in torch, so it may be written as before), input's strides and offset there."""
+    try:
+        place = torch_geometry(input)
+    except RuntimeError:                      # (a place not to be told: reads refused)
+        place = None
+    if place is None:
+        copy._stands_for = (None, None, None)
+        return
+    root = storage_root(input)
+    whole = place[2] == 0 and input.array.size == root.array.size
+    copy._stands_for = (weakref.ref(root), place[1:], whole)
+
+
+def _contiguous_place(copy, root, geometry, whole):
+    """torch_geometry of a copy marked by :func:`stand_for_contiguous`."""
+    if root is None:
+        raise RuntimeError("this copy stands for torch's contiguous() of a tensor whose place "
+                           "in torch's storage this library cannot tell; use .clone() first")
+    strides, offset = geometry
+    source = root()
+    if source is not None:
+        return torch_geometry(source)[0], strides, offset
+    if whole:                 # (the storage's whole tensor: the copy now holds its values)
+        return copy.array, strides, 0
+    raise RuntimeError("this copy stood for torch's contiguous() of a view whose tensors are "
+                       "gone: its place in torch's storage cannot be told; use .clone() first")
+
+
+def _root_place(root):
+    """torch_geometry of a tensor that views no other: a copy standing for torch's view
+    (``_stands_for``: its source's storage, with the view's strides), or one in the library's
+    own order (its values, row-major from 0), else None."""
+    stands = root.__dict__.get("_stands_for")
+    if stands is not None:
+        if len(stands) == 3:                  # (contiguous(): see _contiguous_place)
+            return _contiguous_place(root, *stands)
+        source, strides = stands
+        place = torch_geometry(source)
+        if place is None:
+            raise RuntimeError("this copy stands for torch's view of a tensor whose storage "
+                               "this library cannot tell; use .clone() first")
+        return place[0], strides, place[2]
+    a = root.array
+    if not a.size or _trusted(root) or not _dense(a.shape, _steps(a)):
+        return None           # (not dense: no result in the library's order, a broadcast)
+    if root.__dict__.get("_layout_unsure"):
+        raise RuntimeError("this tensor is (or views) a result kept in the library's own "
+                           "memory order whose layout in torch follows a channels-last or "
+                           "permuted input, which this library does not track: its storage, "
+                           "storage offset and as_strided places in torch cannot be given. "
+                           "Use .clone(memory_format=torch.contiguous_format) first")
+    return a, contiguous_strides(a.shape), 0
 
 
 def _permutation_of(a, b):

@@ -163,7 +163,8 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=No
                                   f"{storage.size}")
         array = np.lib.stride_tricks.as_strided(storage[offset:], tuple(size),
                                                 tuple(s * item for s in stride))
-    t = Tensor._of(array)
+    from .creation import strides_as_given
+    t = strides_as_given(Tensor._of(array))     # (torch's strides, as saved)
     if requires_grad:
         t.requires_grad_(True)
     return t

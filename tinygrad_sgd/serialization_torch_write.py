@@ -75,7 +75,7 @@ class _Writer(pickle._Pickler):
 
     def __init__(self, file):
         super().__init__(file, protocol=2)
-        self.storages, self._keys, self._globals = {}, {}, {}
+        self.storages, self._keys, self._globals, self._roots = {}, {}, {}, []
 
     def _save_global_name(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
@@ -130,25 +130,34 @@ class _Writer(pickle._Pickler):
                                                    OrderedDict())
         if isinstance(obj, Tensor):
             warn_unsaved_hooks(obj)                      # (torch's __reduce_ex__ warns)
-        rebuild = self._tensor(array, bool(getattr(obj, "requires_grad", False)))
+        rebuild = self._tensor(array, bool(getattr(obj, "requires_grad", False)),
+                               _torch_place(obj))
         state = _attributes(obj)
         if state:         # (an nn.Buffer's persistent and _is_buffer: torch keeps them so)
             return _TORCH["_rebuild_from_type_v2"], (rebuild[0], _TORCH["Tensor"], rebuild[1],
                                                       state)
         return rebuild
 
-    def _tensor(self, array, requires_grad):
+    def _tensor(self, array, requires_grad, place=None):
+        """``place``: ``creation.torch_geometry`` of the tensor, where torch's storage of it
+        is not its NumPy memory (a result kept in the library's own order, or a view of
+        one): that storage is written — the root's values, row-major, once for all its
+        views — with torch's strides and offset."""
         if type(array) is MetaArray:
             return self._meta_tensor(array, requires_grad)
         dtype = array.dtype
         if dtype not in _STORAGE_OF and dtype not in _V3_OF:
             raise TypeError(f"save: arrays of dtype {dtype} cannot be saved (only bool, "
                             f"integer and float arrays)")
-        root, offset, stride = _in_storage(array)
+        if place is None:
+            root, offset, stride = _in_storage(array)
+        else:
+            root, stride, offset = place
         key = self._keys.get(id(root))
         if key is None:
             key = self._keys[id(root)] = str(len(self.storages))
-            self.storages[key] = root
+            self.storages[key] = root if place is None else np.array(root, order="C")
+            self._roots.append(root)          # (kept: its id names its storage meanwhile)
         if dtype in _STORAGE_OF:
             pid = ("storage", self._storage_kind(_STORAGE_OF[dtype]), key, "cpu", root.size)
             return _TORCH["_rebuild_tensor_v2"], (_Pid(pid), offset, array.shape, stride,
@@ -198,6 +207,20 @@ def _attributes(t):
 def _array_of(value):
     from .serialization import _array_of as array_of
     return array_of(value)
+
+
+def _torch_place(obj):
+    """creation.torch_geometry of a Tensor (None for anything else, or where its memory is
+    torch's storage; None too where torch's layout of it is not known here: its values are
+    written in its own memory's order, which torch reads back as the same values)."""
+    from .tensor import Tensor
+    if not isinstance(obj, Tensor) or type(obj.array) is MetaArray:
+        return None
+    from .creation import torch_geometry
+    try:
+        return torch_geometry(obj)
+    except RuntimeError:
+        return None
 
 
 def _in_storage(array):

@@ -9,13 +9,18 @@ the memory the tensor views, in order, from its first to its last) and ``t.untyp
 
 Here a storage is the NumPy array owning the tensor's memory (:func:`..ops.strided.storage_of`),
 seen as one flat run. Reading it is reading the tensor's memory; writing an element writes it
-(no version bump: torch's storages do not count as in-place ops either). As torch,
-``storage()`` warns once that ``TypedStorage`` is deprecated. ``t.storage_type()`` is the
+(no version bump: torch's storages do not count as in-place ops either). For a result kept in
+the library's own memory order (a convolution's, pooling's or resampling's: contiguous in
+torch) and its views, the storage is torch's — the result's values in row-major order, a copy
+(:func:`..ops.strided.torch_storage`) whose ``data_ptr()`` is the result's memory's, as every
+view's storage shares one; writing into it, or into the result while it lives, is refused.
+As torch, ``storage()`` warns once that ``TypedStorage`` is deprecated. ``t.storage_type()`` is the
 legacy class of t's storage (``FloatStorage``, ``LongStorage``, ...)."""
 import warnings
 
 import numpy as np
 
+from . import versions
 from .errors import warn_level
 from .tensor import Tensor
 
@@ -32,8 +37,8 @@ def _namespace():
 class _Storage:
     """The flat memory (a 1-d array of ``_flat``'s dtype) a tensor views."""
 
-    def __init__(self, flat):
-        self._flat = flat
+    def __init__(self, flat, ptr=None):
+        self._flat, self._ptr = flat, ptr     # (ptr: the memory a copy stands for)
 
     def __len__(self):
         return self._flat.size
@@ -49,7 +54,7 @@ class _Storage:
 
     def data_ptr(self):
         """The address of the memory's first byte: the same for every tensor viewing it."""
-        return self._flat.__array_interface__["data"][0]
+        return self._flat.__array_interface__["data"][0] if self._ptr is None else self._ptr
 
     @property
     def device(self):
@@ -64,6 +69,12 @@ class _Storage:
         return value.tolist() if isinstance(value, np.ndarray) else value.item()
 
     def __setitem__(self, i, value):
+        if versions.has_copy_views(self._flat):    # (torch's storage of a result kept in the
+            raise RuntimeError(                   # library's order: a copy of it)
+                "this storage is a copy of a result kept in the library's own memory order "
+                "(a convolution's, pooling's or resampling's), standing for torch's storage "
+                "of it: writing into it would not change the result as torch's does. Write "
+                "into the tensor, or into a clone()'s storage.")
         self._flat[i] = value
 
     def __iter__(self):
@@ -89,7 +100,7 @@ class TypedStorage(_Storage):
         return self._repr(f"{_namespace()}.TypedStorage(dtype={self.dtype}, device=cpu)")
 
     def untyped(self):
-        return UntypedStorage(self._flat.view(np.uint8))
+        return UntypedStorage(self._flat.view(np.uint8), self._ptr)
 
 
 class UntypedStorage(_Storage):
@@ -100,7 +111,19 @@ class UntypedStorage(_Storage):
 
 
 def _flat(t):
-    """The memory t's array views, as one flat array of t's dtype."""
+    """``(flat, ptr)``: the memory t's array views, as one flat array of t's dtype — or
+    torch's storage of t where that is not t's memory (``ops.strided.torch_storage``: a copy,
+    with ``ptr`` the address of the memory it stands for; else None)."""
+    from .ops.strided import torch_storage
+    storage = torch_storage(t)
+    if storage is not None:
+        from .creation import torch_geometry
+        return storage[0], torch_geometry(t)[0].__array_interface__["data"][0]
+    return _memory(t), None
+
+
+def _memory(t):
+    """The memory t's array views (its NumPy memory), as one flat array of t's dtype."""
     from .ops.strided import storage_of
     owner, _ = storage_of(t.array)
     return owner.reshape(-1, order="A").view(t.array.dtype)
@@ -121,7 +144,7 @@ def storage(self):
     """``Tensor.storage()``: a :class:`TypedStorage` (with torch's one-time deprecation
     warning)."""
     _warn_typed_storage_removal()
-    return TypedStorage(_flat(self))
+    return TypedStorage(*_flat(self))
 
 
 class _LegacyStorageType(type):
@@ -154,7 +177,8 @@ def storage_type(self):
 
 def untyped_storage(self):
     """``Tensor.untyped_storage()``: an :class:`UntypedStorage`."""
-    return UntypedStorage(_flat(self).view(np.uint8))
+    flat, ptr = _flat(self)
+    return UntypedStorage(flat.view(np.uint8), ptr)
 
 
 Tensor.storage = storage

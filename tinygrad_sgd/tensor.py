@@ -170,6 +170,7 @@ class Tensor:
         out = Tensor._of(versions.counted_apart(self.array))
         if out._inference is not self._inference:   # (as detach())
             out._inference = self._inference
+        _share_storage_root(out, self)
         return out
 
     @data.setter
@@ -505,6 +506,7 @@ class Tensor:
         out = inherit_torch_layout(Tensor._of(self.array), (self,), True)
         if out._inference is not self._inference:   # (a view: an inference tensor's is one,
             out._inference = self._inference        # a normal tensor's is not)
+        _share_storage_root(out, self)
         return out
 
     def detach_(self):
@@ -703,3 +705,16 @@ for _symbol, _name in [("==", "eq"), ("!=", "ne"), ("<", "lt"), ("<=", "le"), ("
 
 
 from . import functions as F  # noqa: E402  (attaches the operations to Tensor as methods)
+
+
+def _share_storage_root(out, t):
+    """``out`` shares ``t``'s memory without being a view of it (``detach()``, ``.data``):
+    it shares t's storage in torch too, so storage-level reads (``storage_offset()``,
+    ``as_strided``: creation.torch_geometry) go through the root t views, or through t when
+    t is a copy standing for torch's view (``_stands_for``) or a result whose torch layout is
+    not known (``_layout_unsure``). Nothing for any other tensor."""
+    d = t.__dict__
+    if t._view_base is not None or "_storage_root" in d or "_stands_for" in d or \
+            "_layout_unsure" in d:
+        from .creation import storage_root
+        out._storage_root = storage_root(t)

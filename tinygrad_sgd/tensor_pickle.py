@@ -33,8 +33,9 @@ __all__ = []
 _VIEW_RECORDS = ("_view", "_views")      # (a closure and weak references: not picklable)
 _LEFT_OUT = frozenset(_VIEW_RECORDS + ("grad_fn", "_hooks", "_retain_grad_hook",
                                        "_retains_grad",        # (torch keeps no graph,
-                                       "_view_base",           # and no view's _base:
-                                       "_no_grad_view", "_grad_dropped"))   # a leaf)
+                                       "_view_base",           # and no view's _base;
+                                       "_no_grad_view", "_grad_dropped",   # a leaf; its
+                                       "_storage_root", "_stands_for"))    # own storage)
 
 
 class _Strided:
@@ -78,6 +79,19 @@ def _state(t, own_storage):
     a = t.array
     if type(a) is MetaArray:
         state["array"] = _MetaPlace(a, own_storage)
+        return state
+    from .creation import contiguous_strides, torch_geometry
+    try:
+        place = torch_geometry(t)
+    except RuntimeError:         # (torch's layout not known here: the values, as below)
+        place = None
+    if place is not None:        # (a result in the library's own order, or a view of one:
+        values, steps, offset = place     # torch's storage, the result's values row-major)
+        state.pop("_torch_strides", None)
+        if a.ndim >= 3 and steps != contiguous_strides(a.shape):
+            state["_torch_strides"] = True         # (its strides, over that storage: torch's)
+        root, item = np.array(values, order="C").reshape(-1), a.itemsize
+        state["array"] = _Strided(root, offset * item, a.shape, tuple(s * item for s in steps))
         return state
     steps = torch_strides(t)
     if not a.size:
@@ -165,6 +179,8 @@ def __copy__(self):
     new.__dict__.update(self.__dict__)
     if type(self.array) is MetaArray:       # (torch's copy of a meta tensor: its strides, no
         new.array = _MetaPlace(self.array, True).array()      # storage offset)
+    from .tensor import _share_storage_root   # (its storage in torch is still self's)
+    _share_storage_root(new, self)
     new.__dict__.pop("_view_base", None)      # (torch's copy is a tensor of its own: no _base)
     return new
 

@@ -32,8 +32,9 @@ def memory_owner(array):
 def link_copy(copy, base) -> None:
     """``copy`` stands for memory torch shares with ``base`` (a ``view()``, ``reshape`` or
     ``contiguous()`` of a result kept in the library's own order, which torch's is contiguous
-    and which NumPy had to copy): a write into either is refused while the other lives
-    (:func:`has_copy_views`)."""
+    and which NumPy had to copy; or torch's storage of such a result, row-major, which
+    ``as_strided`` and ``storage()`` read: ops.strided.torch_storage): a write into either is
+    refused while the other lives (:func:`has_copy_views`)."""
     a, b = _true_owner(copy), _true_owner(base)
     _add_copy(b, a)
     _add_copy(a, b)

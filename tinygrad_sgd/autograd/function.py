@@ -367,6 +367,9 @@ class Function:
             if not x._inference:      # torch's ``_base``: the root a view was made from (a
                 base = x._view_base   # view of an inference tensor is a tensor of its own)
                 out._view_base = x if base is None else base
+                d = x.__dict__        # (x shares torch's storage of another: its view too,
+                if "_stands_for" in d or "_storage_root" in d:    # creation.storage_root)
+                    out._storage_root = x if "_stands_for" in d else d["_storage_root"]
             if node._copied:          # a copy standing for torch's view (writes refused)
                 pass
             elif enabled:

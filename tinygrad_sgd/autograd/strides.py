@@ -68,6 +68,39 @@ def inherit_torch_layout(out, args, is_view):
     _own_layout, _steps, dim_order, torch_strides = _creation[:4]
     if not _own(a):
         return out
+    _inherit(out, args, is_view, _steps, dim_order, torch_strides)
+    if not is_view and "_torch_strides" not in out.__dict__ and _unsure(args):
+        out._layout_unsure = True
+    return out
+
+
+def _unsure(args):
+    """Whether torch's layout of a new result in the library's own order is unknown here:
+    torch's is contiguous when every input of 3 or more dims is contiguous in torch (a
+    convolution, a pooling, an elementwise op of them), but follows an input laid out
+    otherwise (channels-last: a convolution's result is channels-last too; a permuted view
+    of a convolution's result: an elementwise result keeps the permutation), which the
+    result's NumPy memory does not tell. Storage-level reads of such a result are refused
+    (``creation.torch_geometry``)."""
+    contiguous_strides, torch_strides = _creation[4], _creation[3]
+    for x in args:
+        xa = getattr(x, "array", None)
+        if not isinstance(xa, np.ndarray) or xa.ndim < 3 or not xa.size:
+            continue
+        d = x.__dict__
+        if d.get("_layout_unsure"):
+            return True
+        if x._view_base is None and "_torch_strides" not in d and (
+                xa.flags.c_contiguous or _own(xa)):
+            continue               # (contiguous in torch: a plain tensor, or a result in the
+        if torch_strides(x) != contiguous_strides(xa.shape):    # library's own order)
+            return True
+    return False
+
+
+def _inherit(out, args, is_view, _steps, dim_order, torch_strides):
+    """inherit_torch_layout's search of the inputs (see there)."""
+    a = out.array
     order = None
     for x in (args[:1] if is_view else args):
         xa = getattr(x, "array", None)

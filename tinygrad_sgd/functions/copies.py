@@ -317,8 +317,16 @@ def fill(input, value):
 
 def data_ptr(self):
     """The address of the tensor's first element (NumPy's array interface): equal for tensors
-    that share memory from the same start."""
-    return self.array.__array_interface__["data"][0]
+    that share memory from the same start. For a view of a result kept in the library's own
+    order (contiguous in torch), its place in torch's storage: the result's address plus the
+    view's torch ``storage_offset()`` in bytes (``y[1].data_ptr() - y.data_ptr()`` is torch's
+    C·H·W·itemsize), the same address ``storage().data_ptr()`` gives."""
+    from ..creation import storage_root, torch_geometry
+    place = None if "_layout_unsure" in self.__dict__ and storage_root(self) is self else \
+        torch_geometry(self)      # (a new result: its own first element, whatever its layout)
+    if place is None:
+        return self.array.__array_interface__["data"][0]
+    return place[0].__array_interface__["data"][0] + place[2] * self.array.itemsize
 
 
 Tensor.data_ptr = data_ptr

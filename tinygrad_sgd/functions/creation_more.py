@@ -91,7 +91,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     need = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
     memory = np.full(need, memory_fill(out.array.dtype), out.array.dtype)
     item = memory.itemsize
-    out = Tensor._of(as_strided(memory, size, tuple(s * item for s in stride)))
+    out = creation.strides_as_given(Tensor._of(as_strided(memory, size,
+                                                          tuple(s * item for s in stride))))
     return out.requires_grad_() if requires_grad else out
 
 
@@ -127,5 +128,6 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
         raise ShapeError(f"Dimension out of range (expected to be in range of "
                          f"[{-len(size)}, {len(size) - 1}], but got {max(order)})")
     dense = creation.empty(tuple(size[d] for d in order), dtype=dtype, device=device)
-    out = Tensor._of(dense.array.transpose(np.argsort(order)))   # (memory in that order)
+    out = creation.strides_as_given(   # (memory in that order)
+        Tensor._of(dense.array.transpose(np.argsort(order))))
     return out.requires_grad_() if requires_grad else out

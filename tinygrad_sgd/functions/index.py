@@ -22,7 +22,7 @@ from ..errors import ShapeError, user_stacklevel
 from ..ops.index import Diagonal, diagonal_index
 from ..ops.shape import Staged, Triangle
 from ..tensor import Tensor, tensor_method
-from .strided import as_strided
+from ..ops.strided import element_geometry
 
 __all__ = ["select", "narrow", "unbind", "split", "chunk", "tensor_split", "diagonal", "diag",
            "diag_embed", "trace", "tril", "triu"]   # (and the Tensor method unfold)
@@ -489,8 +489,10 @@ def unfold(input, dimension, size, step):
         raise ShapeError(f"unfold: step is {step} but must be > 0")
     shape, strides = list(input.shape), list(input.stride())
     shape[d], strides[d] = (n - size) // step + 1, strides[d] * step
-    view = as_strided(input, shape + [size], strides + [input.stride(d)],
-                      input.storage_offset())
+    # (in the NumPy memory's own strides and offset, which stride() reports: the windows
+    # of a result in the library's own order are views of it too, as torch's)
+    view = ops.AsStrided.apply(input, tuple(shape + [size]), tuple(strides + [input.stride(d)]),
+                               element_geometry(input.array)[1])
     return named(view, "UnfoldBackward0", input)
 
 

@@ -39,17 +39,19 @@ _dtype_name = E.torch_dtype_name
 
 
 def refuse_copied_view(self):
-    """A ``view()``, ``reshape`` or ``contiguous()`` that had to copy a result in the library's
-    own memory order (contiguous for torch, whose result shares its memory: ops.Reshape,
-    ``memory_formats.contiguous``) and that result are not written to while both live: the
-    write would silently not reach the other (``versions.link_copy``)."""
+    """A ``view()``, ``reshape``, ``contiguous()``, ``as_strided`` or ``storage()`` that had to
+    copy a result in the library's own memory order (contiguous for torch, whose result
+    shares its memory: ops.Reshape, ``memory_formats.contiguous``, ops.strided.torch_storage)
+    and that result are not written to while both live: the write would silently not reach
+    the other (``versions.link_copy``)."""
     if versions.has_copy_views(self.array):
         raise RuntimeError("this tensor shares its memory in torch with another, but not here: "
-                           "one of them is a view(), reshape or contiguous() that had to be "
-                           "made as a copy of a result kept in the library's own memory order "
-                           "(a convolution's, pooling's or resampling's): writing into one "
-                           "would not change the other as torch's (one memory) does. Write "
-                           "before taking the view, or into a clone().")
+                           "one of them is a view(), reshape, contiguous(), as_strided or "
+                           "storage() that had to be made as a copy of a result kept in the "
+                           "library's own memory order (a convolution's, pooling's or "
+                           "resampling's): writing into one would not change the other as "
+                           "torch's (one memory) does. Write before taking the view, or into "
+                           "a clone().")
 
 
 def _custom_view(t):

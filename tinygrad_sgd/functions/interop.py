@@ -128,9 +128,10 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
 def from_dlpack(ext_tensor):
     """A tensor sharing the memory of any CPU object with ``__dlpack__`` (a torch tensor, a
     NumPy array, ...) or of a DLPack capsule."""
+    from ..creation import strides_as_given
     if hasattr(ext_tensor, "__dlpack__"):
-        return Tensor._of(np.from_dlpack(ext_tensor))
-    return Tensor._of(np.from_dlpack(_Capsule(ext_tensor)))
+        return strides_as_given(Tensor._of(np.from_dlpack(ext_tensor)))
+    return strides_as_given(Tensor._of(np.from_dlpack(_Capsule(ext_tensor))))
 
 
 class _Capsule:

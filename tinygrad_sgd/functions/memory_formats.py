@@ -127,6 +127,8 @@ def contiguous(input, memory_format=contiguous_format):
         # torch's is contiguous and returns itself; here a copy, so a write into either
         # would silently not reach the other: refused while both live
         versions.link_copy(out.array, input.array)
+        from ..creation import stand_for_contiguous   # (storage-level reads of the copy:
+        stand_for_contiguous(out, input)               # input's place in torch's storage)
     return out
 
 

@@ -235,7 +235,10 @@ def _stride(self, dim=None):
     """The steps, in elements, between neighbours along each dim in memory (torch's
     ``stride()``; one int with ``dim``); 0 along an expanded dim. The memory is the NumPy
     array's: a convolution's result is an NCHW view of batch-innermost memory here (torch's
-    is NCHW-contiguous), so its strides read differently from torch's."""
+    is NCHW-contiguous), so its strides read differently from torch's. (torch's strides are
+    not always known here — a result of a channels-last input, say — so they are not
+    reported in their place; what reads torch's storage, ``as_strided`` and
+    ``storage_offset()``, counts in torch's: ``creation.torch_geometry``.)"""
     steps = element_strides(self.array)
     if dim is None:
         return steps

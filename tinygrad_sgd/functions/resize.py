@@ -68,13 +68,16 @@ def resize_as_(self, the_template, *, memory_format=None):
 def set_(self, source=None, storage_offset=None, size=None, stride=None):
     """In place: the tensor becomes a view of other memory — ``set_(tensor)`` shares that
     tensor's storage, size, strides and offset; ``set_(tensor_or_storage, offset, size,
-    stride=None)`` views it from ``offset`` (C-order strides by default); ``set_(storage)``
+    stride=None)`` views it from ``offset`` (C-order strides by default; for a tensor, which
+    must be contiguous as torch's, ``offset`` counts from its own start); ``set_(storage)``
     is the whole storage, flat; ``set_()`` an empty tensor. As torch: a leaf that requires
     grad is refused, the dtypes must agree (an ``UntypedStorage``'s bytes are read as the
     tensor's dtype), and a tensor in a graph gets a node whose backward raises (torch has no
     derivative for ``set_``). Not as torch: a view reaching past the storage is refused
     (``setStorage: ... out of bounds``), where torch grows the storage."""
-    from ..storage import TypedStorage, UntypedStorage, _flat
+    from ..creation import storage_root, torch_geometry
+    from ..storage import TypedStorage, UntypedStorage, _flat, _memory
+    root = None                 # (set_(tensor) of a result in the library's own order)
     if source is None:
         owner, offset, size, stride = np.empty(0, self.array.dtype), 0, (0,), (1,)
     else:
@@ -82,8 +85,20 @@ def set_(self, source=None, storage_offset=None, size=None, stride=None):
             if source.array.dtype != self.array.dtype:
                 raise RuntimeError(f"Could not set tensor of type {_C_NAMES[source.dtype.name]}"
                                    f" to a tensor of type {_C_NAMES[self.dtype.name]}")
-            owner = _flat(source)
-            default = source.shape, element_geometry(source.array)
+            if storage_offset is None:        # the same view of the same memory: where
+                if torch_geometry(source) is not None:     # that is not torch's storage,
+                    root = storage_root(source)            # read through source's root
+                else:
+                    owner = _memory(source)
+            else:                             # a view of torch's storage (a copy of it
+                owner = _flat(source)[0]      # where that is not source's memory), from
+                from ..creation import contiguous_strides, torch_strides   # source's start
+                if torch_strides(source) != contiguous_strides(source.shape):
+                    raise RuntimeError("passed in tensor to be used as storage must be "
+                                       "contiguous")
+                storage_offset = _offset(storage_offset, 2, "set_") + source.storage_offset()
+            default = None if storage_offset is not None or root is not None else \
+                (source.shape, element_geometry(source.array))
         elif isinstance(source, (TypedStorage, UntypedStorage)):
             if isinstance(source, TypedStorage) and source._flat.dtype != self.array.dtype:
                 raise RuntimeError(
@@ -100,7 +115,9 @@ def set_(self, source=None, storage_offset=None, size=None, stride=None):
                             f"storage_offset, tuple of ints size, tuple of ints stride = None), "
                             f"(Tensor source), (Tensor source, int storage_offset, tuple of "
                             f"ints size, tuple of ints stride = None)")
-        if storage_offset is None:
+        if root is not None:
+            pass
+        elif storage_offset is None:
             size, (stride, offset) = default
         else:
             if size is None:
@@ -118,10 +135,17 @@ def set_(self, source=None, storage_offset=None, size=None, stride=None):
         self.requires_grad or isinstance(source, Tensor) and source.requires_grad)
     sources = (source,) if isinstance(source, Tensor) else ()
     node = ops.NoDerivative.apply(self, *sources, what="set_") if graph else None
-    self.array = strided_view(owner, offset, tuple(size), tuple(stride), self.array.dtype)
+    self.array = source.array if root is not None else \
+        strided_view(owner, offset, tuple(size), tuple(stride), self.array.dtype)
     versions.bump(self.array)
     if node is not None:
         self.grad_fn = node.grad_fn
+    for key in ("_storage_root", "_stands_for", "_torch_strides"):
+        self.__dict__.pop(key, None)
+    if root is not None:              # (its storage, strides and offset: torch's of source)
+        self._storage_root = root
+    elif source is not None:          # (strides given in torch's storage: torch's)
+        self._torch_strides = True
     self.__dict__.pop("_view", None)             # no longer a view of what it was made from
     for v in list(self.__dict__.pop("_views", ())):
         if v.__dict__.get("_view", (None,))[0] is self:
@@ -248,9 +272,16 @@ def is_set_to(self, tensor):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"is_set_to(): argument 'tensor' (position 1) must be Tensor, not "
                         f"{type(tensor).__name__}")
-    return storage_of(self.array)[0] is storage_of(tensor.array)[0] and \
-        self.storage_offset() == tensor.storage_offset() and \
-        self.shape == tensor.shape and self.stride() == tensor.stride()
+    from ..creation import torch_geometry
+    mine, theirs = torch_geometry(self), torch_geometry(tensor)
+    if self.shape != tensor.shape or (mine is None) != (theirs is None):
+        return False
+    if mine is not None:             # (torch's storage: the same root, at the same place)
+        return mine[0] is theirs[0] and mine[1:] == theirs[1:]
+    (a, start_a), (b, start_b) = storage_of(self.array), storage_of(tensor.array)
+    same = a is b or (a.nbytes and a.nbytes == b.nbytes and           # (a flat view made
+                      a.__array_interface__["data"] == b.__array_interface__["data"]) # anew)
+    return bool(same) and start_a == start_b and self.stride() == tensor.stride()
 
 
 for _fn in (resize_, resize_as_, resize, resize_as, set_, is_set_to):

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .. import ops
+from .. import ops, versions
 from ..arguments import listed, normalize_dim, shape_arg
 from ..autograd.torch_names import named, reshape_name
 from ..dtypes import result_dtype
@@ -31,7 +31,20 @@ __all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes"
 def reshape(input, *shape, **keyword):
     shape = listed("reshape", shape, keyword, "shape")
     out = ops.Reshape.apply(input, _checked_shape(input, shape))
+    if not input.array.flags.c_contiguous and versions.has_copy_views(out.array) and \
+            not np.may_share_memory(out.array, input.array):
+        _stands_for_view(out, input)
     return named(out, reshape_name(input), input)
+
+
+def _stands_for_view(out, input):
+    """``out``, a copy standing for torch's view of ``input`` (ops.Reshape: a result kept in
+    the library's own order, whose torch tensor views), reads input's storage in
+    storage-level ops, at the strides torch's view has (``creation.torch_geometry``)."""
+    from ..creation import torch_strides
+    stand_in = np.lib.stride_tricks.as_strided(np.empty(1, np.int8), input.shape,
+                                               torch_strides(input))
+    out._stands_for = (input, stand_in.reshape(out.shape, copy=False).strides)
 
 
 def _checked_shape(input, shape):
@@ -93,9 +106,21 @@ def _view_dtype(input, dtype):
             raise ShapeError(f"self.size(-1) must be divisible by {dtype.itemsize // old} "
                              f"{what}, but got {a.shape[-1]}")
         if a.shape[-1] > 1 and a.strides[-1] != old:
+            from ..creation import torch_strides
+            if torch_strides(input)[-1] == 1:   # (torch's view succeeds: contiguous there)
+                raise ShapeError(f"view: this tensor is (or views) a result kept in the "
+                                 f"library's own memory order (a convolution's, pooling's or "
+                                 f"resampling's: contiguous in torch, whose view succeeds), "
+                                 f"where the last dim does not step by one element, so it "
+                                 f"cannot be viewed {what}; view a .clone(memory_format="
+                                 f"torch.contiguous_format) of it")
             raise ShapeError(f"self.stride(-1) must be 1 {what}, but got "
                              f"{a.strides[-1] // old}")
-    return Tensor._of(a.view(dtype))
+    out = Tensor._of(a.view(dtype))
+    if dtype.itemsize == old:     # (its storage in torch: input's, read as the new dtype)
+        from ..tensor import _share_storage_root
+        _share_storage_root(out, input)
+    return out
 
 
 @tensor_method
@@ -118,6 +143,9 @@ def flatten(input, start_dim=0, end_dim=-1):
     shape = dims[:s] + (merged,) + dims[e + 1:]
     args = f"({start_dim}, {end_dim})" if end_dim != -1 else f"({start_dim})" if start_dim else ""
     out = ops.Reshape.apply(input, shape, label="flatten" + args)   # drawn as flatten(1)
+    if not input.array.flags.c_contiguous and versions.has_copy_views(out.array) and \
+            not np.may_share_memory(out.array, input.array):
+        _stands_for_view(out, input)
     return named(out, reshape_name(input), input)
 
 

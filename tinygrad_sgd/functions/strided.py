@@ -9,11 +9,16 @@ starts at storage element 2 (the input's own offset is the default) and
 refused with torch's ``setStorage: ... out of bounds`` RuntimeError; negative strides too, as
 torch refuses them. The view shares the memory: writing into it (``fill_``, ``copy_``, ``+=``)
 changes the tensor it was taken from.
+
+A result kept in the library's own memory order (a convolution's, pooling's or resampling's,
+contiguous in torch) and its views count in torch's storage (``ops.strided.torch_storage``):
+the view reads a row-major copy of the result, as torch's does its storage, and writing into
+either is refused while both live (the write would not reach the other).
 """
 import numpy as np
 
 from .. import autograd, ops
-from ..ops.strided import storage_of, element_geometry, storage_indices
+from ..ops.strided import storage_of, element_geometry, storage_indices, torch_storage
 from ..tensor import Tensor
 from .shape import clone
 
@@ -68,13 +73,20 @@ def _check(size, stride, offset, itemsize, storage_bytes):
                            f"of {needed} are out of bounds for storage of size {storage_bytes}")
 
 
-def _parse(input, size, stride, storage_offset, fn, first):
+def _parse(input, size, stride, storage_offset, fn, first, storage=None):
+    """Checked (size, stride, offset), in input's storage: its NumPy memory's, or torch's
+    (``storage``: :func:`torch_storage`'s answer)."""
     size = _ints(size, "size", first, fn)
     stride = _ints(stride, "stride", first + 1, fn)
     offset = _offset(storage_offset, first + 2, fn)
-    if offset is None:
-        offset = element_geometry(input.array)[1]
-    owner, _ = storage_of(input.array)
+    if storage is None:
+        owner = storage_of(input.array)[0]
+        if offset is None:
+            offset = element_geometry(input.array)[1]
+    else:
+        owner = storage[0]
+        if offset is None:
+            offset = storage[2]
     _check(size, stride, offset, input.array.itemsize, owner.nbytes)
     return size, stride, offset
 
@@ -88,8 +100,13 @@ def as_strided(input, size, stride, storage_offset=None):
 
 
 def _as_strided(input, size, stride, storage_offset, fn, first):
-    size, stride, offset = _parse(input, size, stride, storage_offset, fn, first)
-    return ops.AsStrided.apply(input, size, stride, offset)
+    storage = torch_storage(input)         # (None: input's own memory is torch's storage)
+    size, stride, offset = _parse(input, size, stride, storage_offset, fn, first, storage)
+    if storage is None:
+        return ops.AsStrided.apply(input, size, stride, offset)
+    out = ops.AsStrided.apply(input, size, stride, offset, storage=storage)
+    out._torch_strides = True              # (a view of torch's storage: its strides are)
+    return out
 
 
 def as_strided_(input, size, stride, storage_offset=None):
@@ -104,6 +121,10 @@ def _as_strided_in_place(input, size, stride, storage_offset, first):
                            "operation.")
     view = _as_strided(input, size, stride, storage_offset, "as_strided_", first)
     input.array = view.array
+    if view.__dict__.get("_torch_strides"):     # (now a view of torch's storage, a copy)
+        input._torch_strides = True
+        input.__dict__.pop("_storage_root", None)
+        input.__dict__.pop("_stands_for", None)
     if view.grad_fn is not None:
         input.grad_fn = view.grad_fn
     return input
@@ -130,8 +151,14 @@ for _name, _fn, _public in [("as_strided", _as_strided_method, as_strided),
 
 def storage_offset(self):
     """Where the tensor starts in its storage, in elements (torch's ``storage_offset()``):
-    0 for a tensor owning its memory, 2 for ``x[2:]``, ..."""
-    return element_geometry(self.array)[1]
+    0 for a tensor owning its memory, 2 for ``x[2:]``, ...; for a view of a result kept in
+    the library's own order, its place in torch's storage (``y[1]`` of a convolution's
+    result ``y`` of shape (N, C, H, W): C·H·W, as torch's)."""
+    from ..creation import storage_root, torch_geometry
+    if "_layout_unsure" in self.__dict__ and storage_root(self) is self:
+        return 0                  # (a new result: at its storage's start, whatever its layout)
+    place = torch_geometry(self)
+    return element_geometry(self.array)[1] if place is None else place[2]
 
 
 Tensor.storage_offset = storage_offset
@@ -161,9 +188,12 @@ def _scatter(input, src, size, stride, storage_offset, first):
     stride = _ints(stride, "stride", first + 2, "as_strided_scatter")
     offset = _offset(storage_offset, first + 3, "as_strided_scatter")
     shape, a = tuple(input.shape), input.array
+    storage = torch_storage(input)
     if any(n > 1 and s == 0 for n, s in zip(a.shape, a.strides)):    # copied row-major
         n, own_offset = a.size, 0
         own_stride = tuple(int(np.prod(shape[k + 1:])) for k in range(len(shape)))
+    elif storage is not None:                    # (torch's storage: the root's, row-major)
+        n, own_stride, own_offset = storage[0].size, storage[1], storage[2]
     else:
         own_stride, own_offset = element_geometry(a)
         n = storage_of(a)[0].nbytes // a.itemsize

@@ -5,12 +5,19 @@ array that owns the memory; :func:`storage_of`), seen as one flat block of eleme
 torch's storage is the block its views share. Sizes, strides and the offset are counted in
 elements from the start of that block, not from the tensor's first element:
 ``x = arange(10.)[2:]`` has ``storage_offset() == 2`` and ``x.as_strided((2,), (1,), 0)``
-starts at the storage's element 0. The strides of a tensor are those of its NumPy array (so a
-convolution's result, an NCHW view of batch-innermost memory here, reads differently from
-torch's; see ``Tensor.stride``).
+starts at the storage's element 0.
+
+One exception keeps the numbers torch's: a convolution's, pooling's or resampling's result
+(and an elementwise result of one) is an NCHW view of memory in the library's own order
+(batch innermost, ...), where torch's is contiguous. Its storage, and that of every view of
+it, is torch's: the root's values in row-major order (:func:`torch_storage`, a copy linked
+to the root with ``versions.link_copy``, so that a write into either is refused while both
+live), read at torch's strides and offset (``creation.torch_geometry``). ``stride()`` itself
+stays the NumPy array's (see ``Tensor.stride``).
 """
 import numpy as np
 
+from .. import versions
 from ..autograd import Function
 from ..kernels import buffers
 from .shape import GetItem, IndexAdd
@@ -40,12 +47,46 @@ def storage_of(array):
     if block is not None:      # the library's reused array over a block of bytes: its storage
         offset, nbytes = block
         owner = np.ndarray((nbytes // array.itemsize,), array.dtype, buffer=owner, offset=offset)
-    if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
+    if not (owner.flags.c_contiguous or owner.flags.f_contiguous) and _dense(owner):
+        # one block in another order (an elementwise result of a permuted view, or of a
+        # result in the library's own order): the block, flat from its first element
+        owner = np.lib.stride_tricks.as_strided(owner, (owner.size,), (owner.itemsize,))
+    elif not (owner.flags.c_contiguous or owner.flags.f_contiguous):
         raise RuntimeError("as_strided: this tensor's memory is not one contiguous block that "
                            "it owns (it views a strided NumPy buffer), so it has no storage "
                            "to index; use .clone() first")
     start = array.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
     return owner, start
+
+
+def _dense(array):
+    """Whether ``array`` is one gapless block in some order of its dims, starting at its
+    first element (no negative or zero steps, no overlap)."""
+    step = array.itemsize
+    for s, n in sorted((s, n) for n, s in zip(array.shape, array.strides) if n > 1):
+        if s != step:
+            return False
+        step *= n
+    return True
+
+
+def torch_storage(t):
+    """``(storage, strides, offset)`` for a tensor whose storage in torch is not its NumPy
+    memory (``creation.torch_geometry``: a result in the library's own order, or a view of
+    one): torch's storage as a flat row-major copy of the root's values, linked to the root
+    (writes into either are refused while both live: they would not reach the other), and
+    t's torch strides and offset in it. None for any other tensor (its own memory is
+    torch's storage)."""
+    from ..creation import torch_geometry
+    place = torch_geometry(t)
+    if place is None:
+        return None
+    values, strides, offset = place
+    storage = np.array(values, order="C").reshape(-1)
+    versions.link_copy(storage, values)
+    if storage.dtype != t.array.dtype:        # (t views it as another dtype of that size)
+        storage = storage.view(t.array.dtype)
+    return storage, strides, offset
 
 
 def element_strides(array):
@@ -146,10 +187,15 @@ class AsStrided(Function):
                    "/ (how many elements of x share x's place(j))",)
     op_name = "as_strided"
 
-    def forward(self, x, size, stride, storage_offset):
-        owner, _ = storage_of(x.array)
+    def forward(self, x, size, stride, storage_offset, storage=None):
+        """``storage``: :func:`torch_storage`'s answer for x (torch's storage, x's place in
+        it) where x's NumPy memory is not torch's storage."""
         self.in_shape = x.shape
-        self.in_stride, self.in_offset = element_geometry(x.array)
+        if storage is None:
+            owner, _ = storage_of(x.array)
+            self.in_stride, self.in_offset = element_geometry(x.array)
+        else:
+            owner, self.in_stride, self.in_offset = storage
         self.size, self.stride, self.offset = size, stride, storage_offset
         return strided_view(owner, storage_offset, size, stride, x.array.dtype)
 
