@@ -82,18 +82,17 @@ def _unsure(args):
     of a convolution's result: an elementwise result keeps the permutation), which the
     result's NumPy memory does not tell. Storage-level reads of such a result are refused
     (``creation.torch_geometry``)."""
-    contiguous_strides, torch_strides = _creation[4], _creation[3]
-    for x in args:
-        xa = getattr(x, "array", None)
+    for x in args:                  # (every op's result in the library's order: kept cheap)
+        d = getattr(x, "__dict__", None)
+        xa = d.get("array") if d else None
         if not isinstance(xa, np.ndarray) or xa.ndim < 3 or not xa.size:
             continue
-        d = x.__dict__
-        if d.get("_layout_unsure"):
+        if "_layout_unsure" in d:
             return True
-        if x._view_base is None and "_torch_strides" not in d and (
-                xa.flags.c_contiguous or _own(xa)):
-            continue               # (contiguous in torch: a plain tensor, or a result in the
-        if torch_strides(x) != contiguous_strides(xa.shape):    # library's own order)
+        if "_view_base" not in d and "_torch_strides" not in d and (
+                _own(xa) or xa.flags.c_contiguous):
+            continue               # (contiguous in torch: a result in the library's own
+        if _creation[3](x) != _creation[4](xa.shape):    # order, or a plain tensor)
             return True
     return False
 
