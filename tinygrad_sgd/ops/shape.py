@@ -4,7 +4,7 @@ was gathered)."""
 import numpy as np
 
 from .. import kernels, versions
-from ..autograd import Function
+from ..autograd import Function, function
 from ..autograd.slices import SliceGrad
 from ..autograd.grad_mode import _mode
 from ..errors import ShapeError
@@ -60,6 +60,8 @@ class Reshape(Function):
                              f"size {x.array.size})") from None
 
     def backward(self, g):
+        if not _mode.enabled and function._dual is None:   # a plain backward: no graph to
+            return self.constant(g.array.reshape(self.in_shape))   # record, the array at once
         return Reshape.apply(g, self.in_shape)
 
     def label(self) -> str:

@@ -114,6 +114,8 @@ def empty_result_dtype(input, weight, bias, dims, transposed):
     channels). conv1d/2d/3d still refuse a bias not of the input's dtype (their first check),
     a transposed one a bias its result cannot take in place. The dtype to compute in, or None
     (an input that is not empty, or all of one dtype: nothing to do)."""
+    if getattr(getattr(input, "array", None), "size", None) != 0:   # (every call: no imports)
+        return None
     from ...dtypes import can_cast, promote_dtypes, result_dtype
     from ...functions.elementwise import torch_dtype_name
     from ...functions.out import _C_NAMES
