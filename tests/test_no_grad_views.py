@@ -255,3 +255,22 @@ def test_a_view_made_after_the_write_is_usable():
             v2 = v[0]
         got.append((v2 * 2).requires_grad)
     assert got == [True, True]
+
+
+SETITEM_INDICES = [0, slice(0, 1), (0, 1), [0], Ellipsis, (slice(None), 1), None,
+                   (0, slice(1, 3)), slice(0, 2), (slice(0, 2), slice(1, 3)), (Ellipsis, 1),
+                   (Ellipsis, slice(0, 4)), (0, Ellipsis), (slice(0, 2), slice(0, 4)),
+                   (None, 0), (0, None), "mask"]
+
+
+@pytest.mark.parametrize("index", SETITEM_INDICES, ids=repr)
+def test_setitem_in_grad_mode_is_refused_naming_torchs_view_op(index):
+    """``v[index] = 1``: torch writes through the view its indexing makes (Select, Slice,
+    Unsqueeze: named in its message; none for ``...``, whole slices or a tensor index)."""
+    messages = []
+    for L in LIBS:
+        v = _no_grad_view(L, _base(L))
+        with pytest.raises(RuntimeError) as e:
+            v[L.tensor([True, False]) if index == "mask" else index] = 1.0
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
