@@ -561,7 +561,7 @@ class Tensor:
 
     def _bump_version(self):
         if self.__dict__.get("_no_grad_view") and autograd.is_grad_enabled():
-            raise RuntimeError(autograd.function.no_grad_view_message(
+            raise RuntimeError(autograd.no_grad_views.message(
                 self, "is being modified inplace"))
         if self.grad_fn is not None or (self.requires_grad and autograd.is_grad_enabled()):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "

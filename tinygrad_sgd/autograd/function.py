@@ -30,6 +30,7 @@ from .nodes import AccumulateGrad
 from .torch_names import torch_mode, torch_name
 from .grad_mode import _mode, is_grad_enabled, np_fp_state, FP_IGNORE
 from .. import versions
+from .no_grad_views import leaf_edge, mark as _no_grad_view
 from ..errors import ShapeError
 
 __all__ = ["Function"]
@@ -47,46 +48,6 @@ def _tensor_class():
         from ..tensor import Tensor
         _Tensor = Tensor
     return _Tensor
-
-
-def _no_grad_view(out, x, inference):
-    """A view made with grad mode off of ``x``, which requires grad (or is such a view): as
-    torch's, it requires grad (its base does) yet is a leaf with no gradient edge — ops on it
-    in grad mode record a graph whose path through it ends there, so nothing reaches ``x`` nor
-    it (:func:`leaf_edge`) — and an in-place write into it in grad mode is refused
-    (``inplace``: ``"inference"`` names the mode in the message). Its memory's version is
-    kept: once written in place (through it, its base or another view), grad mode refuses it."""
-    out._no_grad_view = "inference" if inference else True
-    if x.requires_grad and out.array.dtype.kind == "f":
-        out._requires_grad = True
-        out._grad_dropped = versions.version_of(out.array)
-
-
-def leaf_edge(t):
-    """The graph edge of a leaf ``t`` that requires grad: ``t`` itself (its gradient is added
-    into ``t.grad``), or None for a view made under ``no_grad`` (:func:`_no_grad_view`),
-    whose gradient torch drops — refused if its memory was written in place since."""
-    made = t.__dict__.get("_grad_dropped")
-    if made is None:
-        return t
-    if versions.version_of(t.array) != made:
-        raise RuntimeError(no_grad_view_message(t, "its base or another view of its base has "
-                                                   "been modified inplace"))
-    return None
-
-
-def no_grad_view_message(t, what, head="A view was"):
-    """torch's refusal of a view made under ``no_grad`` or ``inference_mode`` in grad mode:
-    ``what`` happened to it ("is being modified inplace", ...)."""
-    if t.__dict__.get("_no_grad_view") == "inference":
-        mode, now, block = "inference mode", "in normal mode", "inference_mode"
-    else:
-        mode, now, block = "no_grad mode", "with grad mode enabled", "no_grad"
-    return (f"{head} created in {mode} and {what} {now}. Given that this use case is "
-            f"ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
-            f"both the view and the inplace either both inside the {block} block (if you "
-            f"don't want the inplace to be tracked) or both outside (if you want the inplace "
-            f"to be tracked).")
 
 
 def _record_view(out, args, kwargs, cls):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import autograd, ops, versions
 from ..autograd import forward_ad
-from ..autograd.function import no_grad_view_message
+from ..autograd.no_grad_views import last_view_op, refuse_write
 from ..autograd.torch_names import named
 from ..dtypes import SHELL_DTYPES, beyond_int64, cast, checked_scalar
 from ..errors import ShapeError
@@ -65,41 +65,6 @@ def _custom_view(t):
     return made
 
 
-def _refuse_no_grad_view(self, op=None):
-    """torch's refusal of an in-place write, in grad mode, into a view made under ``no_grad``
-    or ``inference_mode``, or into a view of one made since (named by its op: ``op``, or the
-    op of its node)."""
-    if op is None and self.__dict__["_no_grad_view"] == "of_view" and self.grad_fn is not None:
-        from ..autograd.torch_names import torch_name
-        op = re.sub(r"Backward\d*$", "", torch_name(type(self.grad_fn), self.grad_fn))
-    head = "A view was" if op is None else f"Output 0 of {op} is a view of a view which was"
-    raise RuntimeError(no_grad_view_message(self, "is being modified inplace", head))
-
-
-def _last_view_op(index, shape):
-    """The view op torch's ``x[index] = v`` writes through last, for a basic index into a
-    tensor of ``shape`` (an int: Select, a slice that is not the whole dim: Slice, None or a
-    bool: Unsqueeze), or None — no view op (``...``, whole slices), or a tensor index
-    (written by index_put_ into x itself)."""
-    items = index if isinstance(index, tuple) else (index,)
-    last, dim = None, 0
-    for k, item in enumerate(items):
-        if isinstance(item, (bool, np.bool_)) or item is None:
-            last = "Unsqueeze"
-        elif isinstance(item, numbers.Integral):
-            last, dim = "Select", dim + 1
-        elif isinstance(item, slice):
-            if dim < len(shape) and item.indices(shape[dim]) != (0, shape[dim], 1):
-                last = "Slice"        # (torch skips a slice of the whole dim)
-            dim += 1
-        elif item is Ellipsis:
-            dim = len(shape) - sum(isinstance(i, (numbers.Integral, slice)) and
-                                   not isinstance(i, (bool, np.bool_)) for i in items[k + 1:])
-        else:
-            return None
-    return last
-
-
 def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
     refuse_copied_view(self)
@@ -109,7 +74,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     in_graph = autograd.is_grad_enabled() and (
         self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
     if autograd.is_grad_enabled() and self.__dict__.get("_no_grad_view"):
-        _refuse_no_grad_view(self)
+        refuse_write(self)
     if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in no_grad() (as optimizers do)")
@@ -433,7 +398,7 @@ def setitem(self, index, value):
     check_setitem_overlap(self, index, value)
     written, index = index, torch_index(index, self.shape)
     if self.__dict__.get("_no_grad_view") and autograd.is_grad_enabled():
-        _refuse_no_grad_view(self, _last_view_op(written, self.shape))
+        refuse_write(self, last_view_op(written, self.shape))
     if isinstance(value, Tensor) and value.ndim and value.shape[0] == 1:
         # as torch's copy_to: the value's leading 1s go first (x[i] = model(x_i) with a (1,)
         # result, y[0] = row of shape (1, n)), then it is broadcast to the selected part
