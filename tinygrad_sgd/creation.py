@@ -456,6 +456,24 @@ def storage_root(t):
     return root if further is None else storage_root(root)
 
 
+def geometry_or_none(t):
+    """:func:`torch_geometry`, or None where t's place cannot be told (what writes t's values
+    out — save, pickle — then writes them in its own memory's order: the same values)."""
+    try:
+        return torch_geometry(t)
+    except RuntimeError:
+        return None
+
+
+def storage_place(t):
+    """:func:`torch_geometry` for ``storage_offset()`` and ``data_ptr()``: None (t's own
+    memory) for a result whose torch layout is not known here but that views no other — a
+    new result sits at its storage's start, whatever its layout."""
+    if "_layout_unsure" in t.__dict__ and storage_root(t) is t:
+        return None
+    return torch_geometry(t)
+
+
 def torch_geometry(t):
     """``(values, strides, offset)`` when torch's storage of ``t`` is not t's NumPy memory:
     torch's storage is ``values`` (an array) read in row-major order, and t sits in it at

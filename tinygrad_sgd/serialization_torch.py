@@ -137,7 +137,8 @@ def load_torch_checkpoint(f, name, check_location=None, unpickler=None):
                 data = bytearray(z.read(f"{prefix}data/{key}"))    # as is the one it keeps)
                 storages[key] = np.frombuffer(data, dtype)[:numel]
             return storages[key]
-        return (unpickler or _Unpickler)(z.open(pkl), storage, name).load()
+        with z.open(pkl) as data:      # (closed here, a refusal raised inside it too)
+            return (unpickler or _Unpickler)(data, storage, name).load()
 
 
 def read_pickle(f):

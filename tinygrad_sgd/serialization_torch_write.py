@@ -216,11 +216,8 @@ def _torch_place(obj):
     from .tensor import Tensor
     if not isinstance(obj, Tensor) or type(obj.array) is MetaArray:
         return None
-    from .creation import torch_geometry
-    try:
-        return torch_geometry(obj)
-    except RuntimeError:
-        return None
+    from .creation import geometry_or_none
+    return geometry_or_none(obj)
 
 
 def _in_storage(array):

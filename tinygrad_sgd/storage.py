@@ -114,11 +114,11 @@ def _flat(t):
     """``(flat, ptr)``: the memory t's array views, as one flat array of t's dtype — or
     torch's storage of t where that is not t's memory (``ops.strided.torch_storage``: a copy,
     with ``ptr`` the address of the memory it stands for; else None)."""
+    from .creation import torch_geometry
     from .ops.strided import torch_storage
-    storage = torch_storage(t)
-    if storage is not None:
-        from .creation import torch_geometry
-        return storage[0], torch_geometry(t)[0].__array_interface__["data"][0]
+    place = torch_geometry(t)
+    if place is not None:
+        return torch_storage(t, place)[0], place[0].__array_interface__["data"][0]
     return _memory(t), None
 
 

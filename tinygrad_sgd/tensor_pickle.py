@@ -80,11 +80,8 @@ def _state(t, own_storage):
     if type(a) is MetaArray:
         state["array"] = _MetaPlace(a, own_storage)
         return state
-    from .creation import contiguous_strides, torch_geometry
-    try:
-        place = torch_geometry(t)
-    except RuntimeError:         # (torch's layout not known here: the values, as below)
-        place = None
+    from .creation import contiguous_strides, geometry_or_none
+    place = geometry_or_none(t)     # (None where torch's layout is not known: as below)
     if place is not None:        # (a result in the library's own order, or a view of one:
         values, steps, offset = place     # torch's storage, the result's values row-major)
         state.pop("_torch_strides", None)

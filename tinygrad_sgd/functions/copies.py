@@ -321,9 +321,8 @@ def data_ptr(self):
     order (contiguous in torch), its place in torch's storage: the result's address plus the
     view's torch ``storage_offset()`` in bytes (``y[1].data_ptr() - y.data_ptr()`` is torch's
     C·H·W·itemsize), the same address ``storage().data_ptr()`` gives."""
-    from ..creation import storage_root, torch_geometry
-    place = None if "_layout_unsure" in self.__dict__ and storage_root(self) is self else \
-        torch_geometry(self)      # (a new result: its own first element, whatever its layout)
+    from ..creation import storage_place
+    place = storage_place(self)
     if place is None:
         return self.array.__array_interface__["data"][0]
     return place[0].__array_interface__["data"][0] + place[2] * self.array.itemsize

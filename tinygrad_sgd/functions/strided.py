@@ -154,10 +154,8 @@ def storage_offset(self):
     0 for a tensor owning its memory, 2 for ``x[2:]``, ...; for a view of a result kept in
     the library's own order, its place in torch's storage (``y[1]`` of a convolution's
     result ``y`` of shape (N, C, H, W): C·H·W, as torch's)."""
-    from ..creation import storage_root, torch_geometry
-    if "_layout_unsure" in self.__dict__ and storage_root(self) is self:
-        return 0                  # (a new result: at its storage's start, whatever its layout)
-    place = torch_geometry(self)
+    from ..creation import storage_place
+    place = storage_place(self)
     return element_geometry(self.array)[1] if place is None else place[2]
 
 

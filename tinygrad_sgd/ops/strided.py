@@ -61,24 +61,23 @@ def storage_of(array):
 
 def _dense(array):
     """Whether ``array`` is one gapless block in some order of its dims, starting at its
-    first element (no negative or zero steps, no overlap)."""
-    step = array.itemsize
-    for s, n in sorted((s, n) for n, s in zip(array.shape, array.strides) if n > 1):
-        if s != step:
-            return False
-        step *= n
-    return True
+    first element (no negative or zero steps, no overlap: ``creation._dense``, in bytes)."""
+    from ..creation import _dense as dense
+    size = array.itemsize
+    return all(s % size == 0 for s in array.strides) and \
+        dense(array.shape, [s // size for s in array.strides])
 
 
-def torch_storage(t):
+def torch_storage(t, place=None):
     """``(storage, strides, offset)`` for a tensor whose storage in torch is not its NumPy
-    memory (``creation.torch_geometry``: a result in the library's own order, or a view of
-    one): torch's storage as a flat row-major copy of the root's values, linked to the root
-    (writes into either are refused while both live: they would not reach the other), and
-    t's torch strides and offset in it. None for any other tensor (its own memory is
-    torch's storage)."""
-    from ..creation import torch_geometry
-    place = torch_geometry(t)
+    memory (``creation.torch_geometry``, or its answer ``place``: a result in the library's
+    own order, or a view of one): torch's storage as a flat row-major copy of the root's
+    values, linked to the root (writes into either are refused while both live: they would
+    not reach the other), and t's torch strides and offset in it. None for any other tensor
+    (its own memory is torch's storage)."""
+    if place is None:
+        from ..creation import torch_geometry
+        place = torch_geometry(t)
     if place is None:
         return None
     values, strides, offset = place
