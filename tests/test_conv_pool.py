@@ -395,3 +395,67 @@ def test_a_pooling_with_ceil_mode_padding_is_scattered_whole(backend, monkeypatc
     assert not any(seen)
     for ours, theirs in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+def test_models_with_other_filter_counts_on_one_input_geometry(backend, split):
+    """Two models whose first convolutions see the same input geometry with different filter
+    counts (a sweep over widths), taking turns: each pools ahead for itself once it has
+    learnt, and gives torch's numbers. (The pooling learnt after 10 filters was once handed
+    to the convolution of 20, whose threads wrote 20 channels into arrays made for 10: heap
+    corruption, later a crash.)"""
+    made = {}
+    for step, f in enumerate([10, 20, 10, 20, 10, 20, 15]):
+        x, w, b = data(np.float32, seed=step, f=f)
+        y, grads = forward(tg, x, w, b)
+        made.setdefault(f, []).append(taken(y))
+        yt, grads_t = forward(torch, x, w, b)
+        np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5,
+                                   atol=1e-5)
+        for ours, theirs in zip(grads, grads_t):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+    assert made[10] == made[20] == [False] + [backend == "numba"] * 2
+    assert made[15] == [False]
+
+
+@pytest.mark.skipif(not numba_available(), reason="the compiled kernels need numba")
+def test_the_compiled_convolution_pools_only_an_output_of_the_poolings_shape():
+    """The kernel itself refuses a pooling made for another output shape (other channels,
+    batch or size): it pools nothing and computes the convolution alone."""
+    from tinygrad_sgd.kernels.compiled import conv as fast_conv
+    from tinygrad_sgd.kernels.layout import geometry, pool_geometry
+    from tinygrad_sgd.kernels.pool import PoolAhead
+    x, w, b = data(np.float32, f=10)
+    g = geometry("conv2d", x.shape, w.shape[2:], 1, 0, 1, 1)
+    expected = torch.nn.functional.conv2d(*(torch.tensor(a) for a in (x, w, b))).numpy()
+    for shape, pooled in [((6, 10, 10, 10), True), ((6, 5, 10, 10), False),
+                          ((6, 20, 10, 10), False), ((3, 10, 10, 10), False),
+                          ((6, 10, 12, 12), False)]:
+        pool = PoolAhead(pool_geometry("max_pool2d", shape, 2, 2, 0, 1, False), False)
+        out = fast_conv.conv2d_forward_direct(x, w, b, g, pool=pool)
+        assert (pool.result is not None) == pooled, shape
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not numba_available(), reason="the compiled kernels need numba")
+def test_a_second_model_of_other_width_runs_under_glibcs_heap_checks(tmp_path):
+    """The program that crashed (``mremap_chunk(): invalid pointer``), in a process of its own
+    with glibc's heap checks on where this system has them: it must end normally."""
+    import os
+    import subprocess
+    import sys
+    debug = "/usr/lib/x86_64-linux-gnu/libc_malloc_debug.so.0"
+    env = dict(os.environ, MALLOC_CHECK_="3", TINYGRAD_SGD_KERNELS="numba")
+    if os.path.exists(debug):
+        env["LD_PRELOAD"] = debug
+    program = tmp_path / "widths.py"
+    program.write_text(
+        "import numpy as np, tinygrad_sgd as tg\n"
+        "F = tg.nn.functional\n"
+        "x = tg.tensor(np.ones((2, 1, 28, 28), np.float32), requires_grad=True)\n"
+        "for f in (4, 4, 32, 32, 4):\n"
+        "    y = F.max_pool2d(F.conv2d(x, tg.ones(f, 1, 5, 5)), 2)\n"
+        "    assert float(y.sum()) == 25.0 * f * 2 * 12 * 12\n"
+        "print('ok')\n")
+    done = subprocess.run([sys.executable, str(program)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]

@@ -26,8 +26,10 @@ from .pad import ConstantPadNd
 # hand-over between the cores, the output still in each core's cache), and the pooling node
 # then takes what they made (the same numbers, the same graph: two nodes). A convolution does
 # so when poolings have followed its geometry lately: each pooling of a convolution's output
-# sets ``_POOL_AFTER[its geometry]`` to [the pooling's geometry, 2, whether a relu follows the
-# pooling], each convolution that pools ahead takes one off (see ops/pool.py's _RELU_AFTER).
+# sets ``_POOL_AFTER[its geometry, its filters' count]`` to [the pooling's geometry, 2, whether
+# a relu follows the pooling], each convolution that pools ahead takes one off (see
+# ops/pool.py's _RELU_AFTER). (The filters' count: the geometry is the input's, and the
+# pooling's arrays are sized by the output's channels.)
 _POOL_AFTER = {}
 
 
@@ -43,12 +45,13 @@ class Conv2dOp(Function):
     def forward(self, x, w, b, stride, padding, dilation, groups=1):
         self.geom = g = geometry("conv2d", x.shape, w.shape[2:], stride, padding, dilation,
                                  groups)
+        self.pool_key = (g, w.shape[0])
         self.save_for_backward(x, w)
         if b is not None and x.array.dtype == np.float16 == w.array.dtype:
             # torch's CPU convolution in float16: the bias added to the float32 sums, rounded once
             out, _ = kernel.conv2d_forward(*(a.array.astype(np.float32) for a in (x, w, b)), g)
             return out.astype(np.float16)
-        after = _POOL_AFTER.get(g) if self._recording else None
+        after = _POOL_AFTER.get(self.pool_key) if self._recording else None
         pool = PoolAhead(after[0], after[2]) if after is not None and after[1] > 0 else None
         out, cols = kernel.conv2d_forward(x.array, w.array, None if b is None else b.array, g,
                                           keep_cols=w.requires_grad, pool=pool)
@@ -68,7 +71,7 @@ class Conv2dOp(Function):
         ``numpy()``, whose writes move no version). Counts a pooling after this geometry."""
         if len(_POOL_AFTER) > 64:
             _POOL_AFTER.clear()
-        _POOL_AFTER[self.geom] = [geom, 2, with_relu]
+        _POOL_AFTER[self.pool_key] = [geom, 2, with_relu]
         pool = self.__dict__.pop("pool_ahead", None)
         if pool is None or pool.geom != geom or self.pooled() is not y or \
                 versions.version_of(y) != self.pooled_version or versions.handed_out(y):

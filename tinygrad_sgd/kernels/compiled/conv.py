@@ -381,7 +381,9 @@ def conv2d_forward_direct(x, w, b, g, xp=None, pool=None):
         # tutorial's step on two threads, same process, alternating: batch 64 1% faster with
         # the two vCPUs close (a cache line's round trip ~90 ns), 2-3% with them far apart
         # (~450 ns, as this kind of virtual machine often has them); batch 256 0.3% and 2.8%.
+        # (the pooling must be of this very output: its arrays are sized by its geometry)
         pooling = pool is not None and windows_2x2(pool.geom) and \
+            (pool.geom.N, pool.geom.C, pool.geom.H, pool.geom.W) == (g.N, F, g.OH, g.OW) and \
             (pool.geom.Hp, pool.geom.Wp) == (g.OH, g.OW)
         if pooling:
             # (rows of windows pooled as made, in the cache: conv1 at batch 256 1127 -> 935 µs)
