@@ -51,7 +51,7 @@ def train_both(n_train=None, epochs=5, batch_size=64, seed=0, log=print):
             x, y = X[idx], Y[idx]
             t0 = time.perf_counter()
             opt.zero_grad()
-            F.nll_loss(model(tg.Tensor(x)), tg.Tensor(y)).backward()
+            F.nll_loss(model(tg.from_numpy(x)), tg.from_numpy(y)).backward()
             opt.step()
             t1 = time.perf_counter()
             topt.zero_grad()
@@ -64,7 +64,7 @@ def train_both(n_train=None, epochs=5, batch_size=64, seed=0, log=print):
     model.eval()
     tmodel.eval()
     with tg.no_grad(), torch.no_grad():
-        ours = np.concatenate([model(tg.Tensor(test.data[i:i + 1000])).argmax(dim=1).numpy()
+        ours = np.concatenate([model(tg.from_numpy(test.data[i:i + 1000])).argmax(dim=1).numpy()
                                for i in range(0, len(test), 1000)])
         theirs = np.concatenate([tmodel(torch.from_numpy(test.data[i:i + 1000])).argmax(1)
                                  .numpy() for i in range(0, len(test), 1000)])

@@ -51,7 +51,7 @@ def ours_step_fn(X, y, state_dict, lr=0.1):
     from tinygrad_sgd.optim import SGD
     model = MLP([2, 16, 16, 1], activation="tanh")
     model.load_state_dict(state_dict)
-    return step_fn(model, SGD(model.parameters(), lr=lr), F.mse_loss, tg.Tensor(X), tg.Tensor(y))
+    return step_fn(model, SGD(model.parameters(), lr=lr), F.mse_loss, tg.tensor(X), tg.tensor(y))
 
 
 def torch_step_fn(X, y, model, lr=0.1):

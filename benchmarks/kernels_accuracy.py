@@ -45,7 +45,7 @@ def train(seed, epochs, batch_size=64):
             losses.append(loss.item())
     model.eval()
     with tg.no_grad():
-        pred = np.concatenate([model(tg.Tensor(test.data[i:i + 1000])).argmax(dim=1).numpy()
+        pred = np.concatenate([model(tg.from_numpy(test.data[i:i + 1000])).argmax(dim=1).numpy()
                                for i in range(0, len(test), 1000)])
     return {"kernels": kernels.backend(), "accuracy": float((pred == test.targets).mean()),
             "losses": losses, "predictions": pred.tolist()}

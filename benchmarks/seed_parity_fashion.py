@@ -94,7 +94,7 @@ def run(n_train=10_000, seed=1, batch_size=64, epochs=1, log=print):
     model.eval()
     tmodel.eval()
     with tg.no_grad(), torch.no_grad():
-        ours = np.concatenate([model(tg.Tensor(test.data[i:i + 1000])).argmax(dim=1).numpy()
+        ours = np.concatenate([model(tg.from_numpy(test.data[i:i + 1000])).argmax(dim=1).numpy()
                                for i in range(0, len(test), 1000)])
         theirs = np.concatenate([tmodel(torch.from_numpy(test.data[i:i + 1000])).argmax(1)
                                  .numpy() for i in range(0, len(test), 1000)])

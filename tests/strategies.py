@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd
+from tinygrad_sgd import autograd, tensor
 
 MAX_DIMS = 4
 MAX_SIDE = 4
@@ -123,7 +123,7 @@ def index_for(lib, index):
 # ---------------------------------------------------------------------- both libraries
 def tg_tensor(array, requires_grad=True):
     """A tinygrad_sgd Tensor owning a copy of ``array`` (dtype kept)."""
-    return tg.Tensor(np.array(array, copy=True), requires_grad=requires_grad)
+    return tg.tensor(np.array(array, copy=True), requires_grad=requires_grad)
 
 
 def torch_tensor(array, requires_grad=True):
@@ -171,14 +171,14 @@ def check_against_torch(fn, arrs, grad=None, rtol=1e-6, atol=1e-9, second_order=
         return
     rng = np.random.default_rng(0)
     v = rng.standard_normal(out.shape).astype(out.dtype)
-    g1 = autograd.grad(out, xs, grad_outputs=Tensor(v), create_graph=second_order)
+    g1 = autograd.grad(out, xs, grad_outputs=tensor(v), create_graph=second_order)
     r1 = torch.autograd.grad(ref, ts, grad_outputs=torch.tensor(v), create_graph=second_order)
     for i, (a, b) in enumerate(zip(g1, r1)):
         assert_same(a, b, rtol, atol, f"{label}: gradient w.r.t. input {i}")
     if not second_order:
         return
     us = [rng.standard_normal(x.shape).astype(x.dtype) for x in xs]
-    s = sum((g * Tensor(u)).sum() for g, u in zip(g1, us))
+    s = sum((g * tensor(u)).sum() for g, u in zip(g1, us))
     r = sum((g * torch.tensor(u)).sum() for g, u in zip(r1, us))
     zeros = [np.zeros(x.shape, x.dtype) for x in xs]
     g2 = autograd.grad(s, xs, allow_unused=True) if s.requires_grad else zeros

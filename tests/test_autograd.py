@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd, enable_grad, no_grad, set_grad_enabled
+from tinygrad_sgd import Tensor, autograd, enable_grad, no_grad, set_grad_enabled, tensor
 from strategies import arrays, assert_same, both, positive_arrays, shapes
 
 
@@ -113,7 +113,7 @@ def test_a_none_gradient_stops_there_and_other_paths_still_count():
 def test_backward_from_several_roots_matches_torch():
     (x, tx) = both(np.array([1.0, 2.0]))
     y1, ty1 = x * 3, tx * 3
-    autograd.backward([y1, (y1 * y1).sum()], [Tensor(np.ones(2)), None])
+    autograd.backward([y1, (y1 * y1).sum()], [tensor(np.ones(2)), None])
     torch.autograd.backward([ty1, (ty1 * ty1).sum()], [torch.ones(2, dtype=torch.float64), None])
     assert_same(x.grad, tx.grad)
 
@@ -166,7 +166,7 @@ def test_backward_with_gradient_matches_torch(data):
     x = data.draw(arrays(data.draw(shapes(min_dims=1))))
     g = data.draw(arrays(x.shape))
     a, b = both(x)
-    (a.tanh() * 3).backward(gradient=Tensor(g))
+    (a.tanh() * 3).backward(gradient=tensor(g))
     (b.tanh() * 3).backward(gradient=torch.tensor(g))
     assert_same(a.grad, b.grad)
 
@@ -193,10 +193,10 @@ def test_backward_on_a_leaf_itself():
 def test_float64_gradient_for_float32_output_is_cast_like_torch():
     a, b = both(np.array([1.0, 2.0], np.float32))
     g = np.array([0.5, 0.25])               # float64
-    (ga,) = autograd.grad(a * 3.0, a, grad_outputs=Tensor(g))
+    (ga,) = autograd.grad(a * 3.0, a, grad_outputs=tensor(g))
     (gb,) = torch.autograd.grad(b * 3.0, b, grad_outputs=torch.tensor(g))
     assert_same(ga, gb)
-    (a * 3.0).backward(Tensor(g))
+    (a * 3.0).backward(tensor(g))
     assert a.grad.dtype == np.float32
 
 
@@ -262,7 +262,7 @@ def test_hessian_vector_products_match_torch(data):
     (a, b), (wa, wb) = both(x), both(w)
     (ga,) = autograd.grad(hvp_function(tg, a, wa), a, create_graph=True)
     (gb,) = torch.autograd.grad(hvp_function(torch, b, wb), b, create_graph=True)
-    hva = autograd.grad((ga * Tensor(v)).sum(), [a, wa])
+    hva = autograd.grad((ga * tensor(v)).sum(), [a, wa])
     hvb = torch.autograd.grad((gb * torch.tensor(v)).sum(), [b, wb])
     for o, t in zip(hva, hvb):
         assert_same(o, t, rtol=1e-7, atol=1e-10)
@@ -277,7 +277,7 @@ def test_backward_create_graph_gives_differentiable_grad():
     ga, gb = a.grad, b.grad
     assert ga.requires_grad
     a.grad, b.grad = None, None
-    (ga * Tensor(v)).sum().backward()
+    (ga * tensor(v)).sum().backward()
     (gb * torch.tensor(v)).sum().backward()
     assert_same(a.grad, b.grad)
 

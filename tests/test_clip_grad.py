@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import Tensor, nn, tensor
 from tinygrad_sgd.nn import utils
 
 SHAPES = [(3, 4), (5,), (2, 2, 2), (1,)]
@@ -25,7 +25,7 @@ def twins(dtype=np.float64, seed=0, scale=1.0, without_grad=(3,)):
         q = torch.tensor(p.numpy(), requires_grad=True)
         if i not in without_grad:
             g = (rng.standard_normal(shape) * scale).astype(dtype)
-            p.grad, q.grad = Tensor(g.copy()), torch.tensor(g.copy())
+            p.grad, q.grad = tensor(g.copy()), torch.tensor(g.copy())
         ours.append(p)
         theirs.append(q)
     return ours, theirs
@@ -110,7 +110,7 @@ def test_error_if_nonfinite_raises_like_torch(bad, norm_type):
         if p.grad is not None:
             g = np.array(p.grad.numpy())
             g.flat[1] = bad
-            p.grad, q.grad = Tensor(g), torch.tensor(g)
+            p.grad, q.grad = tensor(g), torch.tensor(g)
     if not (bad == -math.inf and norm_type == -math.inf):
         with pytest.raises(RuntimeError) as theirs_error:
             torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type, error_if_nonfinite=True)
@@ -142,7 +142,7 @@ def test_clip_grad_value_on_one_tensor_and_nan_passes_through_like_torch():
     p = nn.Parameter(np.zeros(4))
     q = torch.zeros(4, dtype=torch.float64, requires_grad=True)
     g = np.array([-5.0, 0.2, math.nan, 7.0])
-    p.grad, q.grad = Tensor(g.copy()), torch.tensor(g.copy())
+    p.grad, q.grad = tensor(g.copy()), torch.tensor(g.copy())
     utils.clip_grad_value_(p, 1.0)
     torch.nn.utils.clip_grad_value_(q, 1.0)
     np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
@@ -174,7 +174,7 @@ def test_parameters_to_vector_and_back_match_torch():
     assert vec.shape == (sum(int(np.prod(s)) for s in SHAPES),)
     np.testing.assert_array_equal(vec.numpy(), tvec.detach().numpy())
     new = np.arange(vec.shape[0], dtype=np.float64)
-    vec, tvec = Tensor(new.copy()), torch.tensor(new.copy())
+    vec, tvec = tensor(new.copy()), torch.tensor(new.copy())
     utils.vector_to_parameters(vec, ours)
     torch.nn.utils.vector_to_parameters(tvec, theirs)
     for p, q in zip(ours, theirs):
@@ -196,7 +196,7 @@ def test_vector_to_parameters_errors():
     with pytest.raises(TypeError, match="expected Tensor, but got: numpy.ndarray"):
         utils.vector_to_parameters(np.zeros(6), [p])
     with pytest.raises(RuntimeError, match="vec has 4 entries, too few for the parameters"):
-        utils.vector_to_parameters(Tensor(np.zeros(4)), [p])
+        utils.vector_to_parameters(tensor(np.zeros(4)), [p])
 
 
 def test_the_functions_are_where_torch_has_them():

@@ -49,7 +49,7 @@ def test_twenty_sgd_steps_match_torch(mnist_test, batch_size):
     for step in range(20):
         x, y = mnist_test[np.arange(step * batch_size, (step + 1) * batch_size)]
         opt.zero_grad()
-        loss = F.nll_loss(ours(tg.Tensor(x)), tg.Tensor(y))
+        loss = F.nll_loss(ours(tg.tensor(x)), tg.tensor(y))
         loss.backward()
         opt.step()
         topt.zero_grad()
@@ -76,7 +76,7 @@ def test_one_step_gradients_match_torch_exactly(mnist_test):
     ours.eval()
     theirs.eval()
     x, y = mnist_test[np.arange(256)]
-    F.nll_loss(ours(tg.Tensor(x)), tg.Tensor(y)).backward()
+    F.nll_loss(ours(tg.tensor(x)), tg.tensor(y)).backward()
     TF.nll_loss(theirs(torch.tensor(x)), torch.tensor(y)).backward()
     for name, p in ours.named_parameters():
         ref = dict(theirs.named_parameters())[name].grad.numpy()
@@ -94,7 +94,7 @@ def test_state_dict_keys_and_shapes_match_torch():
 
 def test_training_mode_dropout_changes_outputs_and_eval_is_deterministic(mnist_test):
     ours, _ = _twins()
-    x = tg.Tensor(mnist_test[np.arange(8)][0])
+    x = tg.tensor(mnist_test[np.arange(8)][0])
     ours.train()
     a, b = ours(x).numpy(), ours(x).numpy()
     assert not np.allclose(a, b)            # dropout draws a new mask each call

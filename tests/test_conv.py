@@ -13,7 +13,7 @@ import torch.nn.functional as TF
 from hypothesis import given, strategies as st
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import Tensor, nn, tensor
 from tinygrad_sgd.nn import functional as F
 
 RTOL, ATOL = 1e-9, 1e-9
@@ -26,7 +26,7 @@ def _close(ours, theirs, what):
 
 
 def _pair(t):
-    return Tensor(t.copy(), requires_grad=True), torch.tensor(t.copy(), requires_grad=True)
+    return tensor(t.copy(), requires_grad=True), torch.tensor(t.copy(), requires_grad=True)
 
 
 @st.composite
@@ -59,14 +59,14 @@ def test_conv2d_value_gradients_and_second_order_match_torch(case, with_bias):
 
     gy = case["rng"].standard_normal(yt.shape)
     ins, tins = ([x, w, b], [xt, wt, bt]) if with_bias else ([x, w], [xt, wt])
-    grads = tg.autograd.grad((y * Tensor(gy)).sum(), ins, create_graph=True)
+    grads = tg.autograd.grad((y * tensor(gy)).sum(), ins, create_graph=True)
     tgrads = torch.autograd.grad((yt * torch.tensor(gy)).sum(), tins, create_graph=True)
     for name, g, tg_ in zip("xwb", grads, tgrads):
         _close(g, tg_, f"d/d{name}")
 
     # second order: differentiate a weighted sum of the first gradients again
     us = [case["rng"].standard_normal(g.shape) for g in grads[:2]]
-    z = sum((g * Tensor(u)).sum() for g, u in zip(grads[:2], us))
+    z = sum((g * tensor(u)).sum() for g, u in zip(grads[:2], us))
     zt = sum((g * torch.tensor(u)).sum() for g, u in zip(tgrads[:2], us))
     h = tg.autograd.grad(z, [x, w])
     ht = torch.autograd.grad(zt, [xt, wt])
@@ -105,13 +105,13 @@ def test_pooling_value_gradient_and_second_order_match_torch(op, ties, data):
     _close(g, gt, f"{op} gradient (ties={ties})")
     # the gradient is linear in the incoming gradient: its derivative w.r.t. gy
     u = case["rng"].standard_normal(x.shape)
-    (h,) = tg.autograd.grad((g * Tensor(u)).sum(), gyv)
+    (h,) = tg.autograd.grad((g * tensor(u)).sum(), gyv)
     (ht,) = torch.autograd.grad((gt * torch.tensor(u)).sum(), gyt)
     _close(h, ht, f"{op} second order")
 
 
 def test_max_pool_first_maximum_rule_on_a_flat_window():
-    x = Tensor(np.zeros((1, 1, 2, 2)), requires_grad=True)
+    x = tensor(np.zeros((1, 1, 2, 2)), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[1, 0], [0, 0]])
 
@@ -120,7 +120,7 @@ def test_float32_stays_float32_and_matches_torch_to_float32_precision():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4, 3, 12, 12)).astype(np.float32)
     w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
-    y = F.max_pool2d(F.conv2d(Tensor(x), Tensor(w), padding=1), 2)
+    y = F.max_pool2d(F.conv2d(tensor(x), tensor(w), padding=1), 2)
     yt = TF.max_pool2d(TF.conv2d(torch.tensor(x), torch.tensor(w), padding=1), 2)
     assert y.dtype == np.float32
     np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-5, atol=1e-5)
@@ -130,14 +130,14 @@ def test_unbatched_input_and_threads_give_the_same_result():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((3, 20, 20)).astype(np.float32)
     w = rng.standard_normal((6, 3, 5, 5)).astype(np.float32)
-    single = F.conv2d(Tensor(x), Tensor(w))
-    batched = F.conv2d(Tensor(x[None]), Tensor(w))
+    single = F.conv2d(tensor(x), tensor(w))
+    batched = F.conv2d(tensor(x[None]), tensor(w))
     np.testing.assert_allclose(single.numpy(), batched.numpy()[0], rtol=1e-6)
     before = tg.get_num_threads()
-    big = Tensor(rng.standard_normal((64, 3, 28, 28)).astype(np.float32), requires_grad=True)
-    one = Tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))   # one channel
-    weights = [Tensor(w, requires_grad=True),
-               Tensor(rng.standard_normal((10, 1, 5, 5)).astype(np.float32), requires_grad=True)]
+    big = tensor(rng.standard_normal((64, 3, 28, 28)).astype(np.float32), requires_grad=True)
+    one = tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))   # one channel
+    weights = [tensor(w, requires_grad=True),
+               tensor(rng.standard_normal((10, 1, 5, 5)).astype(np.float32), requires_grad=True)]
     results = []
     try:
         for n in (1, 2):
@@ -172,9 +172,9 @@ def test_a_plain_backward_gives_the_bits_of_the_graph_backward(x_shape, w_shape,
     sums inside the weight gradient's kernel, for dy as pooling leaves it); with
     create_graph, each is an op of the graph (the bias gradient ``dy.sum``): the same bits."""
     rng = np.random.default_rng(7)
-    x = Tensor(rng.standard_normal(x_shape).astype(dtype), requires_grad=input_grad)
-    w = Tensor(rng.standard_normal(w_shape).astype(dtype), requires_grad=True)
-    b = Tensor(rng.standard_normal(w_shape[0]).astype(dtype), requires_grad=True)
+    x = tensor(rng.standard_normal(x_shape).astype(dtype), requires_grad=input_grad)
+    w = tensor(rng.standard_normal(w_shape).astype(dtype), requires_grad=True)
+    b = tensor(rng.standard_normal(w_shape[0]).astype(dtype), requires_grad=True)
     ins = [x, w, b] if input_grad else [w, b]
     before = tg.get_num_threads()
     tg.set_num_threads(threads)
@@ -212,7 +212,7 @@ def test_bad_arguments_raise_clear_errors(call, message):
 
 
 def test_drawing_labels_name_the_options():
-    y = F.conv2d(Tensor(np.ones((1, 1, 6, 6), np.float32), requires_grad=True),
+    y = F.conv2d(tensor(np.ones((1, 1, 6, 6), np.float32), requires_grad=True),
                  tg.ones(1, 1, 3, 3), stride=2, padding=1)
     assert y.grad_fn.label() == "conv2d(stride=2, padding=1)"
     p = F.max_pool2d(y, 2)
@@ -250,12 +250,12 @@ def test_both_input_gradient_methods_match_torch(monkeypatch, shape, kernel, str
     kw = dict(stride=stride, padding=padding, dilation=dilation)
     y, yt = F.conv2d(x, w, **kw), TF.conv2d(xt, wt, **kw)
     gy = rng.standard_normal(yt.shape)
-    gx, = tg.autograd.grad((y * Tensor(gy)).sum(), [x], create_graph=True)
+    gx, = tg.autograd.grad((y * tensor(gy)).sum(), [x], create_graph=True)
     gxt, = torch.autograd.grad((yt * torch.tensor(gy)).sum(), [xt], create_graph=True)
     _close(gx, gxt, "input gradient")
     assert bool(calls) == (by_rows and not goes_direct)
     v = rng.standard_normal(shape)
-    _close(tg.autograd.grad((gx * Tensor(v)).sum(), [w])[0],
+    _close(tg.autograd.grad((gx * tensor(v)).sum(), [w])[0],
            torch.autograd.grad((gxt * torch.tensor(v)).sum(), [wt])[0], "second order in w")
 
 
@@ -267,9 +267,9 @@ def _library(torch_side):
         return SimpleNamespace(
             F=TF, tensor=torch.tensor, idx=lambda *s: torch.zeros(s, dtype=torch.long),
             t=lambda *s, dtype=np.float32: torch.from_numpy(np.ones(s, dtype)))
-    return SimpleNamespace(F=F, tensor=lambda v: Tensor(np.array(v)),
-                           idx=lambda *s: Tensor(np.zeros(s, np.int64)),
-                           t=lambda *s, dtype=np.float32: Tensor(np.ones(s, dtype)))
+    return SimpleNamespace(F=F, tensor=lambda v: tensor(np.array(v)),
+                           idx=lambda *s: tensor(np.zeros(s, np.int64)),
+                           t=lambda *s, dtype=np.float32: tensor(np.ones(s, dtype)))
 
 
 ERRORS = [

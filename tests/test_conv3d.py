@@ -17,7 +17,7 @@ import torch.nn as tnn
 import torch.nn.functional as TF
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import nn, tensor
 from tinygrad_sgd.nn import functional as F
 
 torch.set_num_threads(1)
@@ -119,28 +119,28 @@ def _close(ours, theirs, what, tol):
 def test_value_gradients_and_second_order_match_torch(fn, shapes, ties, positive):
     rng = np.random.default_rng(RNG_SEED)
     arrays = [_values(s, rng, ties, positive) for s in shapes]
-    ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    ours = [tensor(a.copy(), requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     y, yt = fn(F, *ours), fn(TF, *theirs)
     _close(y, yt, "value", 1e-10)
     assert y.dtype == np.float64
 
     gy_array = rng.standard_normal(tuple(yt.shape))
-    gy, gyt = Tensor(gy_array, requires_grad=True), torch.tensor(gy_array, requires_grad=True)
+    gy, gyt = tensor(gy_array, requires_grad=True), torch.tensor(gy_array, requires_grad=True)
     grads = tg.autograd.grad((y * gy).sum(), ours, create_graph=True)
     tgrads = torch.autograd.grad((yt * gyt).sum(), theirs, create_graph=True)
     for i, (g, gt) in enumerate(zip(grads, tgrads)):
         _close(g, gt, f"gradient of input {i}", 1e-10)
 
     us = [rng.standard_normal(a.shape) for a in arrays]
-    z = sum((g * Tensor(u)).sum() for g, u in zip(grads, us))
+    z = sum((g * tensor(u)).sum() for g, u in zip(grads, us))
     zt = sum((g * torch.tensor(u)).sum() for g, u in zip(tgrads, us))
     second = tg.autograd.grad(z, ours + [gy], allow_unused=True)
     tsecond = torch.autograd.grad(zt, theirs + [gyt], allow_unused=True)
     for i, (h, ht) in enumerate(zip(second, tsecond)):
         shape = arrays[i].shape if i < len(arrays) else gy_array.shape
         ht = torch.zeros(shape, dtype=torch.float64) if ht is None else ht
-        h = Tensor(np.zeros(shape)) if h is None else h
+        h = tensor(np.zeros(shape)) if h is None else h
         _close(h, ht, f"second order w.r.t. {'input ' + str(i) if i < len(arrays) else 'dy'}",
                1e-9)
 
@@ -149,7 +149,7 @@ def test_value_gradients_and_second_order_match_torch(fn, shapes, ties, positive
 def test_float32_stays_float32(fn, shapes, ties, positive):
     rng = np.random.default_rng(RNG_SEED + 1)
     arrays = [_values(s, rng, ties, positive).astype(np.float32) for s in shapes]
-    ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    ours = [tensor(a.copy(), requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     y, yt = fn(F, *ours), fn(TF, *theirs)
     assert y.dtype == np.float32
@@ -172,20 +172,20 @@ def test_random_pool3d_geometries_values_indices_and_gradients(seed):
     ceil = bool(rng.integers(2))
     shape = (2, 2) + tuple(int(d_ * (k_ - 1) + 1 + rng.integers(0, 4)) for k_, d_ in zip(k, d))
     x = rng.integers(-3, 4, shape).astype(np.float64)       # many ties
-    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, idx = F.max_pool3d(ours, k, s, p, d, ceil, return_indices=True)
     yt, idxt = TF.max_pool3d(theirs, k, s, p, d, ceil, return_indices=True)
     _close(y, yt, "max value", 0)
     assert idx.dtype == np.int64 and (idx.numpy() == idxt.numpy()).all()
     gy = rng.standard_normal(tuple(yt.shape))
-    y.backward(Tensor(gy))
+    y.backward(tensor(gy))
     yt.backward(torch.tensor(gy))
     _close(ours.grad, theirs.grad, "max gradient", 1e-12)
     ours.grad, theirs.grad = None, None
     cip = bool(rng.integers(2))
     a, at = F.avg_pool3d(ours, k, s, p, ceil, cip), TF.avg_pool3d(theirs, k, s, p, ceil, cip)
     _close(a, at, "avg value", 1e-12)
-    a.backward(Tensor(np.ones(a.shape)))
+    a.backward(tensor(np.ones(a.shape)))
     at.backward(torch.ones(at.shape, dtype=torch.float64))
     _close(ours.grad, theirs.grad, "avg gradient", 1e-12)
 
@@ -202,7 +202,7 @@ def test_max_pool3d_nan_inf_and_ties_pick_torchs_element(pool, fill):
         x[:, :, :2] = -np.inf
     call = (lambda F, t: F.max_pool3d(t, 2, 2, 1, return_indices=True)) if pool == \
         "max_pool3d" else (lambda F, t: F.adaptive_max_pool3d(t, (3, 2, 3), True))
-    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     (y, i), (yt, it) = call(F, ours), call(TF, theirs)
     np.testing.assert_array_equal(y.numpy(), yt.detach().numpy())
     np.testing.assert_array_equal(i.numpy(), it.numpy())
@@ -250,7 +250,7 @@ def test_modules_match_torch_init_state_dict_repr_and_outputs(name, spec, shape)
     for key in sd:
         np.testing.assert_array_equal(sd[key].numpy(), tsd[key].numpy(), err_msg=key)
     x = np.abs(np.random.default_rng(1).standard_normal(shape)) + 0.1
-    xo, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xo, xt = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, yt = ours(xo), theirs(xt)
     _close(y, yt, f"{name} output", 1e-10)
     y.sum().backward()
@@ -270,14 +270,14 @@ def test_conv_transpose3d_module_output_size_and_unpool_module():
     ours = nn.ConvTranspose3d(2, 3, 3, stride=2, dtype=tg.float64)
     x = np.random.default_rng(0).standard_normal((1, 2, 3, 2, 3))
     for size in ([7, 6, 8], [1, 3, 8, 5, 7]):
-        _close(ours(Tensor(x), output_size=size), theirs(torch.tensor(x), output_size=size),
+        _close(ours(tensor(x), output_size=size), theirs(torch.tensor(x), output_size=size),
                f"output_size {size}", 1e-12)
     with pytest.raises(ValueError):
-        ours(Tensor(x), output_size=[10, 6, 8])
+        ours(tensor(x), output_size=[10, 6, 8])
     pool, unpool = nn.MaxPool3d(2, return_indices=True), nn.MaxUnpool3d(2)
     tpool, tunpool = tnn.MaxPool3d(2, return_indices=True), tnn.MaxUnpool3d(2)
     x = np.random.default_rng(1).standard_normal((2, 2, 4, 5, 4))
-    (y, i), (yt, it) = pool(Tensor(x)), tpool(torch.tensor(x))
+    (y, i), (yt, it) = pool(tensor(x)), tpool(torch.tensor(x))
     _close(unpool(y, i, output_size=(5, 5, 5)), tunpool(yt, it, output_size=(5, 5, 5)),
            "unpool", 0)
     assert repr(unpool) == repr(tunpool)
@@ -346,8 +346,8 @@ EMPTY = [
 def test_empty_batch_as_torch(fn):
     x = np.zeros((0, 2, 4, 5, 3))
     w = np.ones((3, 2, 2, 2, 2))
-    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y, yt = fn(F, ours, Tensor(w)), fn(TF, theirs, torch.tensor(w))
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = fn(F, ours, tensor(w)), fn(TF, theirs, torch.tensor(w))
     assert tuple(y.shape) == tuple(yt.shape)
     y.sum().backward()
     yt.sum().backward()

@@ -16,7 +16,7 @@ import torch.nn as tnn
 import torch.nn.functional as TF
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import nn, tensor
 from tinygrad_sgd.nn import functional as F
 
 torch.set_num_threads(1)   # tiny tensors: on a busy machine torch's thread pool only waits
@@ -174,28 +174,28 @@ def _close(ours, theirs, what, tol):
 def test_value_gradients_and_second_order_match_torch(fn, shapes, ties):
     rng = np.random.default_rng(RNG_SEED)
     arrays = [_values(s, rng, ties) for s in shapes]
-    ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    ours = [tensor(a.copy(), requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     y, yt = fn(F, *ours), fn(TF, *theirs)
     _close(y, yt, "value", 1e-10)
     assert y.dtype == np.float64
 
     gy_array = rng.standard_normal(tuple(yt.shape))
-    gy, gyt = Tensor(gy_array, requires_grad=True), torch.tensor(gy_array, requires_grad=True)
+    gy, gyt = tensor(gy_array, requires_grad=True), torch.tensor(gy_array, requires_grad=True)
     grads = tg.autograd.grad((y * gy).sum(), ours, create_graph=True)
     tgrads = torch.autograd.grad((yt * gyt).sum(), theirs, create_graph=True)
     for i, (g, gt) in enumerate(zip(grads, tgrads)):
         _close(g, gt, f"gradient of input {i}", 1e-10)
 
     us = [rng.standard_normal(a.shape) for a in arrays]
-    z = sum((g * Tensor(u)).sum() for g, u in zip(grads, us))
+    z = sum((g * tensor(u)).sum() for g, u in zip(grads, us))
     zt = sum((g * torch.tensor(u)).sum() for g, u in zip(tgrads, us))
     second = tg.autograd.grad(z, ours + [gy], allow_unused=True)
     tsecond = torch.autograd.grad(zt, theirs + [gyt], allow_unused=True)
     for i, (h, ht) in enumerate(zip(second, tsecond)):
         ht = torch.zeros(arrays[i].shape if i < len(arrays) else gy_array.shape,
                          dtype=torch.float64) if ht is None else ht
-        h = Tensor(np.zeros(ht.shape)) if h is None else h
+        h = tensor(np.zeros(ht.shape)) if h is None else h
         _close(h, ht, f"second order w.r.t. {'input ' + str(i) if i < len(arrays) else 'dy'}",
                1e-10)
 
@@ -204,7 +204,7 @@ def test_value_gradients_and_second_order_match_torch(fn, shapes, ties):
 def test_float32_stays_float32(fn, shapes, ties):
     rng = np.random.default_rng(RNG_SEED + 1)
     arrays = [_values(s, rng, ties).astype(np.float32) for s in shapes]
-    ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    ours = [tensor(a.copy(), requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     y, yt = fn(F, *ours), fn(TF, *theirs)
     assert y.dtype == np.float32
@@ -246,27 +246,27 @@ def test_random_pooling_geometries_values_indices_and_gradients(seed):
             yt, it = TF.max_pool2d(torch.tensor(x), k, s, p, d, ceil, True)
         except RuntimeError:
             with pytest.raises(RuntimeError):
-                F.max_pool2d(Tensor(x), k, s, p, d, ceil)
+                F.max_pool2d(tensor(x), k, s, p, d, ceil)
             continue
         if not _every_window_has_a_real_element((h, w), k, s, p, d, yt.shape[2:]):
             continue     # torch's index there points outside the window (even the plane)
         checked += 1
-        ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         y, i = F.max_pool2d(ours, k, s, p, d, ceil, True)
         np.testing.assert_array_equal(y.numpy(), yt.numpy())
         np.testing.assert_array_equal(i.numpy(), it.numpy())
         gy = rng.standard_normal(y.shape)
-        (y * Tensor(gy)).sum().backward()
+        (y * tensor(gy)).sum().backward()
         (TF.max_pool2d(theirs, k, s, p, d, ceil) * torch.tensor(gy)).sum().backward()
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)
 
         x = rng.standard_normal((2, 2, h, w))
-        ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         div = [None, 2][int(rng.integers(2))]
         y = F.avg_pool2d(ours, k, s, p, ceil, include, div)
         yt = TF.avg_pool2d(theirs, k, s, p, ceil, include, div)
         _close(y, yt, "avg_pool2d", 1e-12)
-        (y * Tensor(gy[..., :1, :1])).sum().backward()
+        (y * tensor(gy[..., :1, :1])).sum().backward()
         (yt * torch.tensor(gy[..., :1, :1])).sum().backward()
         _close(ours.grad, theirs.grad, "avg_pool2d gradient", 1e-12)
     assert checked > 15
@@ -277,7 +277,7 @@ def test_minus_inf_window_next_to_padding_routes_the_gradient_to_a_real_element(
     """All −inf with padding=1: torch sends each window's gradient to its first real element
     (the padding is never a maximum), so the top-left element collects four windows'."""
     x = np.full((1, 1, 2, 2), -np.inf)
-    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, i = F.max_pool2d(ours, 2, stride=1, padding=1, return_indices=True)
     yt, it = TF.max_pool2d(theirs, 2, stride=1, padding=1, return_indices=True)
     y.sum().backward()
@@ -305,13 +305,13 @@ def test_max_pool_ties_and_nan_pick_torchs_element(pool, fill):
     if fill == "inf":
         x[rng.random(x.shape) < 0.3] = np.inf
         x[rng.random(x.shape) < 0.3] = -np.inf
-    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     (y, i), (yt, it) = pool(F, ours), pool(TF, theirs)
     np.testing.assert_array_equal(y.numpy(), yt.detach().numpy())
     assert i.dtype == np.int64
     np.testing.assert_array_equal(i.numpy(), it.numpy())
     gy = rng.standard_normal(y.shape)
-    (y * Tensor(gy)).sum().backward()
+    (y * tensor(gy)).sum().backward()
     (yt * torch.tensor(gy)).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)
 
@@ -319,7 +319,7 @@ def test_max_pool_ties_and_nan_pick_torchs_element(pool, fill):
 def test_return_indices_unbatched_and_round_trip_through_max_unpool():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((3, 7, 6))
-    y, i = F.max_pool2d(Tensor(x), 3, 2, 1, ceil_mode=True, return_indices=True)
+    y, i = F.max_pool2d(tensor(x), 3, 2, 1, ceil_mode=True, return_indices=True)
     yt, it = TF.max_pool2d(torch.tensor(x), 3, 2, 1, ceil_mode=True, return_indices=True)
     np.testing.assert_array_equal(i.numpy(), it.numpy())
     back = F.max_unpool2d(y, i, 3, 2, 1, output_size=(7, 6))
@@ -384,7 +384,7 @@ def test_modules_match_torch_with_the_same_parameters(name, spec, shape):
         assert v.shape == state[k].shape and v.dtype == np.float32
     ours.load_state_dict(state)
     x = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
-    xo, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xo, xt = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, yt = ours(xo), theirs(xt)
     _close(y, yt, f"{name} output", 2e-5)
     y.sum().backward()
@@ -413,21 +413,21 @@ def test_conv_transpose_module_output_size_picks_output_padding():
     m, t = nn.ConvTranspose2d(2, 3, 3, stride=3), tnn.ConvTranspose2d(2, 3, 3, stride=3)
     m.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
     x = np.random.default_rng(6).standard_normal((1, 2, 3, 4)).astype(np.float32)
-    y, yt = m(Tensor(x), output_size=(10, 13)), t(torch.tensor(x), output_size=(10, 13))
+    y, yt = m(tensor(x), output_size=(10, 13)), t(torch.tensor(x), output_size=(10, 13))
     assert y.shape == (1, 3, 10, 13)
     _close(y, yt, "output_size", 2e-5)
     with pytest.raises(ValueError, match="requested an output size of"):
-        m(Tensor(x), output_size=(12, 12))
+        m(tensor(x), output_size=(12, 12))
 
 
 def test_return_indices_modules_and_max_unpool_module():
     x = np.random.default_rng(7).standard_normal((2, 3, 6, 6))
     pool, tpool = nn.MaxPool2d(2, return_indices=True), tnn.MaxPool2d(2, return_indices=True)
-    (y, i), (yt, it) = pool(Tensor(x)), tpool(torch.tensor(x))
+    (y, i), (yt, it) = pool(tensor(x)), tpool(torch.tensor(x))
     np.testing.assert_array_equal(i.numpy(), it.numpy())
     back = nn.MaxUnpool2d(2)(y, i)
     np.testing.assert_array_equal(back.numpy(), tnn.MaxUnpool2d(2)(yt, it).numpy())
-    (a, ai), (at, ait) = (nn.AdaptiveMaxPool2d(2, True)(Tensor(x)),
+    (a, ai), (at, ait) = (nn.AdaptiveMaxPool2d(2, True)(tensor(x)),
                           tnn.AdaptiveMaxPool2d(2, True)(torch.tensor(x)))
     np.testing.assert_array_equal(ai.numpy(), ait.numpy())
 
@@ -435,7 +435,7 @@ def test_return_indices_modules_and_max_unpool_module():
 def test_tutorial_shapes_unchanged_and_labels_name_the_options():
     """The tutorial CNN's path (conv 5x5, stride 1, no padding; max_pool 2x2) still reads as
     before in drawings; new options show in the labels."""
-    x = Tensor(np.ones((2, 1, 28, 28), np.float32), requires_grad=True)
+    x = tensor(np.ones((2, 1, 28, 28), np.float32), requires_grad=True)
     y = F.max_pool2d(F.conv2d(x, tg.ones(4, 1, 5, 5)), 2)
     assert y.shape == (2, 4, 12, 12) and y.dtype == np.float32
     assert y.grad_fn.label() == "max_pool2d(2)"
@@ -459,7 +459,7 @@ def test_tutorial_shapes_unchanged_and_labels_name_the_options():
 def test_empty_batch_as_torch(fn, x_shape, w_shape):
     rng = np.random.default_rng(8)
     x, w = np.zeros(x_shape), rng.standard_normal(w_shape)
-    ours = [Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)]
+    ours = [tensor(x, requires_grad=True), tensor(w, requires_grad=True)]
     theirs = [torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)]
     y, yt = fn(F, *ours), fn(TF, *theirs)
     assert y.shape == tuple(yt.shape)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_sgd import Tensor, models
+from tinygrad_sgd import Tensor, models, tensor
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.viz import COLORS, draw_graph, explain_backward
 from tinygrad_sgd.viz.formatting import format_array
@@ -95,8 +95,8 @@ def test_explain_order_is_topological_and_sums_repeated_uses():
 
 
 def test_explain_broadcast_note_and_large_tensor_summary():
-    w = Tensor(np.ones((3, 4), dtype=np.float32), requires_grad=True)
-    b = Tensor(np.zeros(4, dtype=np.float32), requires_grad=True)
+    w = tensor(np.ones((3, 4), dtype=np.float32), requires_grad=True)
+    b = tensor(np.zeros(4, dtype=np.float32), requires_grad=True)
     text = explain_backward((w + b).sum(), params={"w": w, "b": b})
     assert "summed from (3, 4) to (4,) because b was broadcast" in text
     assert "dL/dw = (shape (3, 4)) mean 1  min 1  max 1" in text
@@ -131,7 +131,7 @@ def test_frames_written_as_files(tmp_path):
 
 # ============================================================================ every node, named
 def test_unnamed_results_get_their_gradient_from_the_explainer():
-    x = Tensor(np.array([0.3, -1.2], dtype=np.float32), requires_grad=True)
+    x = tensor(np.array([0.3, -1.2], dtype=np.float32), requires_grad=True)
     y = ((x * 2.0).tanh() * x).sum()
     narration = explain_backward(y, params={"x": x})
     src = narration.draw().source
@@ -169,17 +169,17 @@ def test_simple_cnn_batch_is_the_model_written_out(monkeypatch):
     assert note == "4 images given by the caller"
     manual_seed(0)                                   # same init and same dropout masks
     model = models.SimpleCNN()
-    out = model(Tensor(images))
+    out = model(tensor(images))
     assert np.array_equal(names["log_softmax"].array, out.array)
-    assert loss.item() == F.nll_loss(out, Tensor(labels)).item()
+    assert loss.item() == F.nll_loss(out, tensor(labels)).item()
     assert names["conv1"].shape == (4, 10, 24, 24) and names["flatten"].shape == (4, 320)
     assert {"conv1.weight", "fc2.bias", "input", "target", "relu2", "dropout"} <= set(names)
     assert "SimpleCNN" in clusters(draw_graph(loss, params=names).source)
 
 
 def test_forward_pass_is_narrated_in_creation_order():
-    w = Tensor(np.array([3.0, -1.0], dtype=np.float32), requires_grad=True)
-    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    w = tensor(np.array([3.0, -1.0], dtype=np.float32), requires_grad=True)
+    x = tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
     b = w * w                                        # created before a, though a is the
     a = x.exp()                                      # left argument of the add below
     text = explain_backward((a + b).sum(), params={"w": w, "x": x, "a": a, "b": b})

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_sgd import Tensor, autograd
+from tinygrad_sgd import Tensor, autograd, tensor
 from tinygrad_sgd.viz import EXAMPLES, explore
 from tinygrad_sgd.viz.formatting import format_array, format_number
 from tinygrad_sgd.viz.tutorial_graphs import neuron, simple_cnn_batch
@@ -45,8 +45,8 @@ def engine_order(build):
 
 def twice_used():
     """x feeds three uses (x·x and + x): its .grad accumulates over several steps."""
-    x = Tensor(np.array([1.5, -2.0], dtype=np.float32), requires_grad=True)
-    w = Tensor(np.array([0.5, 3.0], dtype=np.float32), requires_grad=True)
+    x = tensor(np.array([1.5, -2.0], dtype=np.float32), requires_grad=True)
+    w = tensor(np.array([0.5, 3.0], dtype=np.float32), requires_grad=True)
     sq = x * x
     y = sq + x
     loss = (y * w).sum()
@@ -56,8 +56,8 @@ def twice_used():
 def created_out_of_walk_order():
     """b is computed before a, but a is the sum's left argument: a walk of the graph (arguments
     left to right) meets a first; the engine created b first."""
-    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
-    w = Tensor(np.array([3.0, -1.0], dtype=np.float32), requires_grad=True)
+    x = tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    w = tensor(np.array([3.0, -1.0], dtype=np.float32), requires_grad=True)
     b = w * w
     a = x.exp()
     s = a + b
@@ -140,7 +140,7 @@ def test_a_leafs_grad_accumulates_step_by_step():
 
 def test_a_grad_from_before_is_where_accumulation_starts():
     loss, names = twice_used()
-    names["w"].grad = Tensor(np.array([10.0, 20.0], dtype=np.float32))
+    names["w"].grad = tensor(np.array([10.0, 20.0], dtype=np.float32))
     page = explore(loss, params=names)
     events = page.grad_events(page.node_of(names["w"]).id)
     assert events[0][0] == 0 and events[0][2] is None
@@ -203,7 +203,7 @@ def test_the_page_is_one_self_contained_file(tmp_path):
 
 @needs_dot
 def test_large_graphs_are_collapsed_with_a_note():
-    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    x = tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
     y = x
     for _ in range(150):
         y = y * 0.99 + 0.01

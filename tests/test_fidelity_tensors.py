@@ -457,13 +457,16 @@ NUMPY_DATA = [np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([1, 2, 3]), np.array(
               np.array([np.nan, -0.0, np.inf, 1e40, -1e-46, 3.0000001, 2.0 ** 40])]
 
 
+@pytest.mark.parametrize("inside", [True, False], ids=["torch program", "library"])
 @pytest.mark.parametrize("data", NUMPY_DATA,
                          ids=lambda d: f"{type(d).__name__}-{d.dtype}-{d.shape}")
-def test_tensor_of_numpy_data_in_a_torch_program_is_torchs_legacy_constructor(data):
-    # the default float dtype, the array itself when it has that dtype (a write shows), an
-    # integer 0-d one a size; the library's own Tensor(ndarray) keeps the array as it is
+def test_tensor_of_numpy_data_is_torchs_legacy_constructor(data, inside):
+    # the default float dtype, the array itself when it has that dtype (a write shows), a
+    # converted copy otherwise (a write does not show), an integer 0-d one a size: in a torch
+    # program and in the library's own code alike; tensor() and from_numpy keep the dtype
     theirs = torch.Tensor(data)
-    with torch_program(), warnings.catch_warnings():
+    with (torch_program() if inside else contextlib.nullcontext()), \
+            warnings.catch_warnings():
         warnings.simplefilter("error")                 # (torch casts 1e40 to inf quietly)
         ours = tg.Tensor(data)
     assert tuple(ours.shape) == tuple(theirs.shape)
@@ -471,11 +474,30 @@ def test_tensor_of_numpy_data_in_a_torch_program_is_torchs_legacy_constructor(da
     if np.ndim(data) == 0 and np.asarray(data).dtype.kind in "iu":
         return                                   # (torch's are uninitialised numbers)
     assert np.array_equal(ours.numpy().view(np.uint32), theirs.numpy().view(np.uint32))
-    if isinstance(data, np.ndarray) and data.dtype == np.float32 and data.size:
-        assert np.shares_memory(ours.numpy(), data)
-    plain = tg.Tensor(data)
+    shared = isinstance(data, np.ndarray) and data.dtype == np.float32 and data.size
+    assert bool(np.shares_memory(ours.numpy(), data)) == bool(shared)
     if isinstance(data, np.ndarray):
-        assert plain.dtype == data.dtype and plain.array is data
+        assert tg.from_numpy(data).array is data
+        kept = tg.tensor(data)
+        assert kept.dtype == data.dtype and not np.shares_memory(kept.numpy(), data)
+
+
+def test_an_import_swapped_program_gets_float32_from_numpy_data():
+    """``import tinygrad_sgd as torch``: ``torch.Tensor(X)`` of float64 data goes into a
+    float32 Linear as in torch, and int labels become float32 targets for MSE."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((5, 3)), rng.integers(0, 3, 5)
+    theirs = torch.nn.Linear(3, 1)
+    ours = nn.Linear(3, 1)
+    ours.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+    losses = []
+    for L, layer in ((tg, ours), (torch, theirs)):
+        out = layer(L.Tensor(X)).squeeze(1)
+        target = L.Tensor(y)
+        assert str(out.dtype) == str(target.dtype) == f"{L.__name__}.float32"
+        losses.append(L.nn.functional.mse_loss(out, target).item())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
 
 
 def test_default_dtype_and_library_made_tensors_in_a_torch_program():

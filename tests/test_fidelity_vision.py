@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as TF
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor
+from tinygrad_sgd import tensor
 from tinygrad_sgd.gradcheck import gradcheck, gradgradcheck
 from tinygrad_sgd.nn import functional as F
 
@@ -68,7 +68,7 @@ RESIZES = [
 
 
 def _pair(a, requires_grad=True):
-    return Tensor(a.copy(), requires_grad=requires_grad), torch.tensor(a, requires_grad=True)
+    return tensor(a.copy(), requires_grad=requires_grad), torch.tensor(a, requires_grad=True)
 
 
 @pytest.mark.parametrize("shape, kw", RESIZES)
@@ -86,7 +86,7 @@ def test_interpolate_value_gradient_and_second_order_match_torch(shape, kw):
     np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), rtol=1e-12, atol=1e-12)
 
     u = rng.standard_normal(shape)
-    (h,) = tg.autograd.grad((g * Tensor(u)).sum(), [gy])
+    (h,) = tg.autograd.grad((g * tensor(u)).sum(), [gy])
     (ht,) = torch.autograd.grad((gt * torch.tensor(u)).sum(), [gyt])
     np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-12, atol=1e-12)
 
@@ -111,11 +111,11 @@ def test_antialias_keeps_every_pixel_and_matches_pillow_style_weights(mode):
     taps fall beside it); with it the line shows in the output, as in torch."""
     a = np.zeros((1, 1, 16, 16))
     a[:, :, :, 3] = 1.0                  # plain bilinear reads columns 1, 2, 5, 6, 9, ...
-    y = F.interpolate(Tensor(a), size=(4, 4), mode=mode, antialias=True).numpy()
+    y = F.interpolate(tensor(a), size=(4, 4), mode=mode, antialias=True).numpy()
     yt = TF.interpolate(torch.tensor(a), size=(4, 4), mode=mode, antialias=True).numpy()
     np.testing.assert_allclose(y, yt, rtol=1e-12, atol=1e-12)
     assert (y[..., 0] > 0.1).all()       # the first output column sees the line
-    plain = F.interpolate(Tensor(a), size=(4, 4), mode="bilinear").numpy()
+    plain = F.interpolate(tensor(a), size=(4, 4), mode="bilinear").numpy()
     assert plain.sum() == 0.0
 
 
@@ -129,7 +129,7 @@ def test_interpolate_where_torch_itself_is_wrong(kw):
     a scale_factor that keeps a size, e.g. 1.05 on 7 pixels), the gradient here is checked by
     finite differences (first and second order) and the value against torch."""
     a = np.random.default_rng(3).standard_normal((1, 1, 7, 5))
-    x = Tensor(a, requires_grad=True)
+    x = tensor(a, requires_grad=True)
     np.testing.assert_allclose(F.interpolate(x, **kw).numpy(),
                                TF.interpolate(torch.tensor(a), **kw).numpy(), atol=1e-12)
     assert gradcheck(lambda t: F.interpolate(t, **kw), (x,))
@@ -144,7 +144,7 @@ def test_antialiased_shrink_to_one_column_is_the_two_step_resize():
     shrinks to 1 and the height changes (a torch bug); here it is the resize done one axis at
     a time, which torch computes right."""
     a = np.random.default_rng(4).standard_normal((1, 1, 7, 5))
-    y = F.interpolate(Tensor(a), size=(16, 1), mode="bilinear", antialias=True).numpy()
+    y = F.interpolate(tensor(a), size=(16, 1), mode="bilinear", antialias=True).numpy()
     step = TF.interpolate(torch.tensor(a), size=(7, 1), mode="bilinear", antialias=True)
     step = TF.interpolate(torch.cat([step, step], 3), size=(16, 2), mode="bilinear",
                           antialias=True)[..., :1]
@@ -223,7 +223,7 @@ def test_upsample_module_takes_bicubic():
     up, upt = tg.nn.Upsample(scale_factor=2, mode="bicubic"), \
         torch.nn.Upsample(scale_factor=2, mode="bicubic")
     assert repr(up) == repr(upt)
-    np.testing.assert_allclose(up(Tensor(a)).numpy(), upt(torch.tensor(a)).numpy(),
+    np.testing.assert_allclose(up(tensor(a)).numpy(), upt(torch.tensor(a)).numpy(),
                                rtol=1e-5, atol=1e-5)
 
 
@@ -291,7 +291,7 @@ def test_dirac_fills_a_parameter_in_place_and_the_conv_passes_channels_through()
 # ---------------------------------------------------------------------- 3. memory format
 def test_to_channels_last_is_torchs_layout_and_differentiable():
     a = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)
-    x, xt = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    x, xt = tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     y, yt = x.to(memory_format=tg.channels_last), xt.to(memory_format=torch.channels_last)
     assert y.stride() == yt.stride() == (60, 1, 15, 3)
     assert (y.is_contiguous(), y.is_contiguous(memory_format=tg.channels_last)) == \
@@ -302,7 +302,7 @@ def test_to_channels_last_is_torchs_layout_and_differentiable():
     assert y.to(memory_format=tg.contiguous_format).stride() == (60, 20, 5, 1)
     z = x.to(tg.float64, memory_format=tg.channels_last)
     assert z.dtype == np.float64 and z.stride() == (60, 1, 15, 3)
-    (y * Tensor(a)).sum().backward()
+    (y * tensor(a)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), a)
     for shape in [(3, 4), (2, 3, 4)]:
         assert tg.zeros(*shape).is_contiguous(memory_format=tg.channels_last) is False

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import GradcheckError, Tensor, gradcheck
+from tinygrad_sgd import GradcheckError, Tensor, gradcheck, tensor
 from tinygrad_sgd.autograd import Function
 
 
@@ -42,11 +42,11 @@ class WrongAtOneElement(Function):
     def backward(self, g):
         bump = np.zeros(g.shape)
         bump.flat[4] = 1.0
-        return g * 3.0 + Tensor(bump) * g
+        return g * 3.0 + tensor(bump) * g
 
 
 def rand(*shape, requires_grad=True, seed=0):
-    return Tensor(np.random.default_rng(seed).uniform(0.5, 2.0, shape),
+    return tensor(np.random.default_rng(seed).uniform(0.5, 2.0, shape),
                   requires_grad=requires_grad)
 
 
@@ -65,14 +65,14 @@ def test_gradcheck_passes_on_correct_ops(fn, inputs):
 
 
 def test_gradcheck_accepts_a_single_tensor():
-    x = Tensor(np.array([0.5, 1.5], np.float64), requires_grad=True)
+    x = tensor(np.array([0.5, 1.5], np.float64), requires_grad=True)
     assert gradcheck(lambda t: (t * t).sum(), x)
     assert x.grad is None and x.tolist() == [0.5, 1.5]   # the caller's tensor is untouched
     # (float32 inputs: torch's warning, checked against torch in test_backward_edges.py)
 
 
 def test_gradcheck_catches_a_wrong_backward_with_a_readable_report():
-    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    x = tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     with pytest.raises(GradcheckError) as e:
         gradcheck(lambda t: WrongSquare.apply(t).sum(), x)
     report = str(e.value)

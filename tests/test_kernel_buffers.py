@@ -34,7 +34,7 @@ def test_an_array_still_seen_is_never_handed_out(holder):
     a = buffers.empty(BIG, np.float32)
     a[...] = 7
     keep = {"array": lambda: a, "view": lambda: a[3:5], "transposed view": lambda: a.T,
-            "tensor": lambda: tg.Tensor(a.reshape(-1)), "list": lambda: [a]}[holder]()
+            "tensor": lambda: tg.from_numpy(a.reshape(-1)), "list": lambda: [a]}[holder]()
     address = a.ctypes.data
     del a
     b = buffers.empty(BIG, np.float32)
@@ -100,8 +100,8 @@ def test_a_training_step_reuses_its_big_arrays():
     the process: after other tests, the first steps already find them.)"""
     from tinygrad_sgd.models import SimpleCNN
     from tinygrad_sgd.nn import functional as F
-    x = tg.Tensor(np.random.default_rng(0).standard_normal((64, 1, 28, 28)).astype(np.float32))
-    y = tg.Tensor(np.arange(64) % 10)
+    x = tg.tensor(np.random.default_rng(0).standard_normal((64, 1, 28, 28)).astype(np.float32))
+    y = tg.tensor(np.arange(64) % 10)
     runs = []
     for fresh in (False, True):
         tg.manual_seed(0)
@@ -154,7 +154,7 @@ def test_is_free_tells_a_kept_array_nobody_else_uses():
     tests count such an array as freed)."""
     a = buffers.empty((300, 300), np.float32)
     assert buffers.is_free(a)                 # only the pool, and the name we ask with
-    t = tg.Tensor(a)
+    t = tg.from_numpy(a)
     assert not buffers.is_free(a)             # a Tensor holds it
     del t
     view = a[1:]

@@ -81,7 +81,7 @@ def test_optimizer_steps_are_the_same_with_either_kernel_set(restore_backend, cl
         kernels.set_backend(backend)
         rng = np.random.default_rng(1)
         w = tg.tensor(rng.standard_normal((6, 4)).astype(np.float32), requires_grad=True)
-        u = tg.Tensor(np.asfortranarray(rng.standard_normal((4, 3)).astype(np.float32)))
+        u = tg.tensor(np.asfortranarray(rng.standard_normal((4, 3)).astype(np.float32)))
         u.requires_grad_()
         x = tg.tensor(rng.standard_normal((10, 6)).astype(np.float32))
         opt = cls([w, u], lr=0.05, **options)
@@ -193,7 +193,7 @@ def test_sgd_steps_are_torchs_bit_for_bit(restore_backend, backend, dtype, optio
     for lib in (tg, torch):
         params = [lib.tensor(a.copy(), requires_grad=True) for a in starts]
         if lib is tg:
-            params[1] = tg.Tensor(starts[1].copy(order="F")).requires_grad_()
+            params[1] = tg.tensor(starts[1].copy(order="F")).requires_grad_()
         opt = lib.optim.SGD(params, lr=0.05, **options)
         for step in grads:
             for p, g in zip(params, step):

@@ -15,7 +15,7 @@ import torch
 import torch.nn as tnn
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import Tensor, nn, tensor
 
 torch.set_num_threads(1)
 
@@ -54,7 +54,7 @@ def test_lazy_module_infers_sizes_and_initialises_as_torch(name, args, kwargs, s
     assert _types(ours.state_dict()) == _types(theirs.state_dict())
     assert ours.has_uninitialized_params() and theirs.has_uninitialized_params()
     x = np.random.default_rng(0).standard_normal(shape)
-    xo, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xo, xt = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, yt = ours(xo), theirs(xt)
     assert type(ours) is getattr(nn, type(theirs).__name__)
     assert repr(ours) == repr(theirs)
@@ -67,14 +67,14 @@ def test_lazy_module_infers_sizes_and_initialises_as_torch(name, args, kwargs, s
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-10,
                                atol=1e-10)
     g = np.random.default_rng(1).standard_normal(tuple(yt.shape))
-    y.backward(Tensor(g))
+    y.backward(tensor(g))
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)
     for (key, p), (_, pt) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert type(p) is nn.Parameter
         np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-10, atol=1e-10,
                                    err_msg=key)
-    y2, y2t = ours(Tensor(x)), theirs(torch.tensor(x))        # the plain class from now on
+    y2, y2t = ours(tensor(x)), theirs(torch.tensor(x))        # the plain class from now on
     np.testing.assert_allclose(y2.detach().numpy(), y2t.detach().numpy(), rtol=1e-10,
                                atol=1e-10)
 
@@ -87,7 +87,7 @@ def test_default_dtype_float32_and_double_before_the_first_forward():
     ours.double()
     theirs.double()
     x = np.ones((2, 4))
-    y, yt = ours(Tensor(x)), theirs(torch.tensor(x))
+    y, yt = ours(tensor(x)), theirs(torch.tensor(x))
     assert ours.weight.dtype == tg.float64 and y.dtype == tg.float64
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
 

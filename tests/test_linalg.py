@@ -57,7 +57,7 @@ def _signs(x, lib):
     """+1/−1 per column of x from its first row (a constant: no gradient)."""
     s = np.sign(to_numpy(x)[..., :1, :])
     s[s == 0] = 1
-    return lib.tensor(s) if lib is torch else tg.Tensor(s)
+    return lib.tensor(s) if lib is torch else tg.tensor(s)
 
 
 def qr_fixed(lib, a, which, mode="reduced"):

@@ -233,7 +233,7 @@ def test_backprop_hand_gradients_match_autograd_and_train(tmp_path):
 def test_backprop_formulas_in_float64_agree_with_autograd_closely():
     train = WordDataset.splits(load_words("names"), block_size=3)[0]
     p = backprop.init_params(27, 3, 10, 64, R.Generator().manual_seed(0))
-    p = {k: tg.Tensor(v.numpy().astype(np.float64), requires_grad=True) for k, v in p.items()}
+    p = {k: tg.tensor(v.numpy().astype(np.float64), requires_grad=True) for k, v in p.items()}
     loss, t = backprop.autograd_pass(p, *train[np.arange(32)])
     with tg.no_grad():
         d = backprop.manual_backward(t)

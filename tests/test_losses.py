@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import nn, tensor
 from tinygrad_sgd.nn import functional as F
 from strategies import arrays, shapes
 from strategies import check_against_torch as check
@@ -48,13 +48,13 @@ def test_nll_and_cross_entropy_match_torch(data, reduction, weighted, ignore_som
     def nll(lib, x, t):
         weight = kw["weight"]
         if weight is not None:
-            weight = torch.tensor(weight) if lib is torch else Tensor(weight)
+            weight = torch.tensor(weight) if lib is torch else tensor(weight)
         return lib.nn.functional.nll_loss(x, t, weight=weight, reduction=reduction)
 
     def ce(lib, x, t):
         weight = kw["weight"]
         if weight is not None:
-            weight = torch.tensor(weight) if lib is torch else Tensor(weight)
+            weight = torch.tensor(weight) if lib is torch else tensor(weight)
         return lib.nn.functional.cross_entropy(x, t, weight=weight, reduction=reduction)
 
     check(nll, [x, t], label="nll_loss")
@@ -102,16 +102,16 @@ def test_ignore_index_custom_and_all_ignored():
     t = np.array([0, 2, 1, 2])
     check(lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, ignore_index=2), [x, t])
     # every target ignored: mean is 0/0 = nan, as torch
-    out = F.nll_loss(Tensor(x), Tensor(np.full(4, -100)))
+    out = F.nll_loss(tensor(x), tensor(np.full(4, -100)))
     ref = TF.nll_loss(torch.tensor(x), torch.full((4,), -100))
     assert np.isnan(out.item()) and np.isnan(ref.item())
-    assert F.nll_loss(Tensor(x), Tensor(np.full(4, -100)), reduction="sum").item() == 0
+    assert F.nll_loss(tensor(x), tensor(np.full(4, -100)), reduction="sum").item() == 0
 
 
 def test_nll_is_one_graph_node_and_stays_float32():
-    x = Tensor(np.random.default_rng(0).standard_normal((64, 10)).astype(np.float32),
+    x = tensor(np.random.default_rng(0).standard_normal((64, 10)).astype(np.float32),
                requires_grad=True)
-    t = Tensor(np.arange(64) % 10)
+    t = tensor(np.arange(64) % 10)
     loss = F.nll_loss(x, t)
     assert loss.dtype == np.float32 and loss.shape == ()
     assert loss.grad_fn.name() == "NllLossBackward"
@@ -129,17 +129,17 @@ def test_nll_is_one_graph_node_and_stays_float32():
 def test_targets_may_be_numpy_lists_or_int32():
     x = np.random.default_rng(0).standard_normal((3, 4))
     ref = TF.cross_entropy(torch.tensor(x), torch.tensor([1, 3, 0])).item()
-    for t in ([1, 3, 0], np.array([1, 3, 0], np.int32), Tensor(np.array([1, 3, 0]))):
-        assert F.cross_entropy(Tensor(x), t).item() == pytest.approx(ref, rel=1e-12)
+    for t in ([1, 3, 0], np.array([1, 3, 0], np.int32), tensor(np.array([1, 3, 0]))):
+        assert F.cross_entropy(tensor(x), t).item() == pytest.approx(ref, rel=1e-12)
 
 
 def test_nll_errors():
-    x = Tensor(np.zeros((4, 10), np.float32), requires_grad=True)
+    x = tensor(np.zeros((4, 10), np.float32), requires_grad=True)
     for fn in (F.nll_loss, F.cross_entropy):
         name = fn.__name__
         with pytest.raises(TypeError, match=f"{name}: target must hold integer class indices "
                                             f".*got dtype float32"):
-            fn(x, Tensor(np.zeros(4, np.float32)))
+            fn(x, tensor(np.zeros(4, np.float32)))
         with pytest.raises(IndexError, match=f"{name}: Target 10 is out of bounds: target "
                                              f"value 10 is out of range for 10 classes"):
             fn(x, [1, 10, 2, 3])
@@ -150,7 +150,7 @@ def test_nll_errors():
                                              r"\[5\]\)"):
             fn(x, np.zeros(5, np.int64))
         with pytest.raises(ValueError, match=r"Expected target size \[4, 7\], got \[4\]"):
-            fn(Tensor(np.zeros((4, 3, 7))), np.zeros(4, np.int64))
+            fn(tensor(np.zeros((4, 3, 7))), np.zeros(4, np.int64))
         with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', "
                                              "got 'avg'"):
             fn(x, [0, 1, 2, 3], reduction="avg")
@@ -158,11 +158,11 @@ def test_nll_errors():
                                              r"class\), got \(3,\)"):
             fn(x, [0, 1, 2, 3], weight=np.ones(3))
         with pytest.raises(ValueError, match="at least 1 dimension"):
-            fn(Tensor(np.float64(1.0)), 0)
+            fn(tensor(np.float64(1.0)), 0)
         # an integer input: torch's NotImplementedError (no Long kernel: nll_loss's own, or
         # log_softmax's for cross_entropy)
         with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
-            fn(Tensor(np.zeros((4, 10), np.int64)), [0, 1, 2, 3])
+            fn(tensor(np.zeros((4, 10), np.int64)), [0, 1, 2, 3])
     with pytest.raises(TypeError, match="for 0/1 float targets use binary_cross_entropy"):
         F.nll_loss(x, np.array([0.0, 1.0, 1.0, 0.0]))
 
@@ -184,7 +184,7 @@ def test_binary_cross_entropy_matches_torch(data, reduction, weighted):
 def test_binary_cross_entropy_at_zero_and_one_is_finite_and_matches_torch():
     x = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 1e-30])
     y = np.array([1.0, 0.0, 0.0, 1.0, 0.3, 1.0])
-    xo, yo = Tensor(x.copy(), requires_grad=True), Tensor(y.copy(), requires_grad=True)
+    xo, yo = tensor(x.copy(), requires_grad=True), tensor(y.copy(), requires_grad=True)
     xt = torch.tensor(x, requires_grad=True)
     yt = torch.tensor(y, requires_grad=True)
     out = F.binary_cross_entropy(xo, yo, reduction="none")
@@ -197,17 +197,17 @@ def test_binary_cross_entropy_at_zero_and_one_is_finite_and_matches_torch():
     np.testing.assert_array_equal(np.isinf(yo.grad.data), np.isinf(yt.grad.numpy()))
     np.testing.assert_allclose(yo.grad.data, yt.grad.numpy())
     # float32 stays float32
-    loss = F.binary_cross_entropy(Tensor(np.float32([0.0, 0.3])), np.float32([1.0, 1.0]))
+    loss = F.binary_cross_entropy(tensor(np.float32([0.0, 0.3])), np.float32([1.0, 1.0]))
     assert loss.dtype == np.float32 and np.isfinite(loss.item())
 
 
 def test_binary_cross_entropy_errors():
-    x = Tensor(np.full((3, 1), 0.5))
+    x = tensor(np.full((3, 1), 0.5))
     with pytest.raises(ValueError, match=r"target shape \(3,\) differs from input shape "
                                          r"\(3, 1\)"):
         F.binary_cross_entropy(x, np.ones(3))
     with pytest.raises(ValueError, match=r"between 0 and 1 .*\[-0.5, 2\].*with_logits"):
-        F.binary_cross_entropy(Tensor(np.array([-0.5, 2.0])), np.ones(2))
+        F.binary_cross_entropy(tensor(np.array([-0.5, 2.0])), np.ones(2))
     with pytest.raises(ValueError, match="reduction must be"):
         F.binary_cross_entropy(x, np.ones((3, 1)), reduction="max")
 
@@ -231,7 +231,7 @@ def test_bce_with_logits_matches_torch(data, reduction, weighted, pos_weighted):
 def test_bce_with_logits_is_stable_and_exact_at_zero():
     x = np.array([0.0, 0.0, 1000.0, -1000.0, 1000.0, -1000.0])
     y = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
-    xo = Tensor(x.copy(), requires_grad=True)
+    xo = tensor(x.copy(), requires_grad=True)
     out = F.binary_cross_entropy_with_logits(xo, y, reduction="none")
     np.testing.assert_allclose(out.data, [np.log(2), np.log(2), 0, 1000, 1000, 0], atol=1e-12)
     out.sum().backward()
@@ -253,9 +253,9 @@ def test_mse_loss_matches_torch(data, reduction):
 def test_mse_loss_errors_and_dtype():
     with pytest.warns(UserWarning, match=r"Using a target size .* different to the input "
                                          r"size"):    # as torch: a warning, then broadcast
-        out = F.mse_loss(Tensor(np.zeros((4, 1), np.float32)), np.arange(4.0))
+        out = F.mse_loss(tensor(np.zeros((4, 1), np.float32)), np.arange(4.0))
     assert out.item() == pytest.approx(np.mean(np.arange(4.0) ** 2))
-    out = F.mse_loss(Tensor(np.ones(3, np.float32)), np.zeros(3))   # float64 target: cast
+    out = F.mse_loss(tensor(np.ones(3, np.float32)), np.zeros(3))   # float64 target: cast
     assert out.dtype == np.float32 and out.item() == 1.0
     with pytest.raises(TypeError, match="input must be a Tensor, got list"):
         F.mse_loss([1.0], [1.0])
@@ -290,7 +290,7 @@ def test_hinge_loss_matches_its_torch_formula(data, reduction, margin):
 
 
 def test_hinge_losses_values_and_errors():
-    s = Tensor(np.array([2.0, 0.5, -1.0]), requires_grad=True)
+    s = tensor(np.array([2.0, 0.5, -1.0]), requires_grad=True)
     loss = F.hinge_loss(s, [1, 1, 1])
     assert loss.item() == pytest.approx((0 + 0.5 + 2.0) / 3)
     loss.backward()
@@ -313,13 +313,13 @@ def test_loss_modules_match_torch_modules():
     w = np.array([1.0, 2.0, 0.5, 1.5])
     probs, y = 1 / (1 + np.exp(-logits)), rng.random((6, 4))
     pairs = [
-        (nn.CrossEntropyLoss(weight=Tensor(w)), torch.nn.CrossEntropyLoss(torch.tensor(w)),
+        (nn.CrossEntropyLoss(weight=tensor(w)), torch.nn.CrossEntropyLoss(torch.tensor(w)),
          logits, t),
         (nn.NLLLoss(reduction="sum", ignore_index=3), torch.nn.NLLLoss(reduction="sum",
                                                                        ignore_index=3),
          logits, np.array([0, 3, 2, 1, 1, 0])),
         (nn.BCELoss(), torch.nn.BCELoss(), probs, y),
-        (nn.BCEWithLogitsLoss(pos_weight=Tensor(w)),
+        (nn.BCEWithLogitsLoss(pos_weight=tensor(w)),
          torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(w)), logits, y),
         (nn.MSELoss(reduction="none"), torch.nn.MSELoss(reduction="none"), logits, y),
         (nn.HingeEmbeddingLoss(margin=0.5), torch.nn.HingeEmbeddingLoss(margin=0.5), logits,
@@ -327,12 +327,12 @@ def test_loss_modules_match_torch_modules():
     ]
     for ours, theirs, a, b in pairs:
         assert repr(ours) == repr(theirs)
-        out = ours(Tensor(a), b if b.dtype.kind == "i" else Tensor(b))
+        out = ours(tensor(a), b if b.dtype.kind == "i" else tensor(b))
         ref = theirs(torch.tensor(a), torch.tensor(b))
         np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-12, err_msg=repr(ours))
     loss = nn.MSELoss(reduction="avg")             # (as torch: refused at forward)
     with pytest.raises(ValueError, match="mse_loss: avg is not a valid value for reduction"):
-        loss(Tensor(np.ones(2)), Tensor(np.ones(2)))
+        loss(tensor(np.ones(2)), tensor(np.ones(2)))
 
 
 def test_second_order_through_cross_entropy_of_a_linear_layer():

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, models
+from tinygrad_sgd import Tensor, models, tensor
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.viz import draw_graph, draw_model
 
@@ -23,7 +23,7 @@ def nodes(out):
 
 def pair(shape, rng, dtype=np.float64):
     a = rng.standard_normal(shape).astype(dtype)
-    return Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    return tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
 
 
 def close(ours, theirs, what):
@@ -50,7 +50,7 @@ def test_matmul_with_1d_operands_is_one_node_as_torch(sa, sb, name):
     close(z, tz, "value")
     w = np.random.default_rng(1).standard_normal(tz.shape)
     # first order, then second order through the gradients (create_graph)
-    ga, gb = tg.autograd.grad((z * Tensor(w)).sum() ** 2, [a, b], create_graph=True)
+    ga, gb = tg.autograd.grad((z * tensor(w)).sum() ** 2, [a, b], create_graph=True)
     tga, tgb = torch.autograd.grad((tz * torch.tensor(w)).sum() ** 2, [ta, tb],
                                    create_graph=True)
     close(ga, tga, "dL/da")
@@ -62,8 +62,8 @@ def test_matmul_with_1d_operands_is_one_node_as_torch(sa, sb, name):
 
 
 def test_matmul_float32_and_errors():
-    a = Tensor(np.ones(3, np.float32), requires_grad=True)
-    z = a @ Tensor(np.ones((3, 2), np.float32))
+    a = tensor(np.ones(3, np.float32), requires_grad=True)
+    z = a @ tensor(np.ones((3, 2), np.float32))
     z.sum().backward()
     assert z.dtype == np.float32 and a.grad.dtype == np.float32 and a.grad.tolist() == [2.0] * 3
     with pytest.raises(ValueError, match=r"^matmul: shapes \(3,\) and \(4, 2\) don't align "
@@ -100,7 +100,7 @@ def test_linear_1d_input_is_one_node_with_torchs_gradients():
 def test_linear_refuses_a_weight_that_is_not_a_tensor_with_torchs_message(args):
     with pytest.raises(TypeError) as expected:
         TF.linear(*args)
-    ours = [Tensor(a.numpy()) if isinstance(a, torch.Tensor) else a for a in args]
+    ours = [tensor(a.numpy()) if isinstance(a, torch.Tensor) else a for a in args]
     with pytest.raises(TypeError) as got:
         F.linear(*ours)
     assert str(got.value) == str(expected.value)
@@ -136,7 +136,7 @@ def test_linear_with_zero_sizes_backpropagates_as_torch(sx, sw, bias):
     (F.dropout2d, TF.dropout2d, (4, 6, 5, 5), "dropout2d")], ids=["dropout", "dropout2d"])
 def test_dropout_is_one_node_with_torchs_mask_and_gradients(fn, tfn, shape, name, inplace):
     values = np.random.default_rng(5).standard_normal(shape)
-    x, tx = Tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    x, tx = tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
     tg.manual_seed(7)
     torch.manual_seed(7)
     if inplace:                        # in place needs a non-leaf, as in torch
@@ -158,7 +158,7 @@ def test_dropout_is_one_node_with_torchs_mask_and_gradients(fn, tfn, shape, name
 
 
 def test_dropout_keeps_its_mask_for_backward_only():
-    x = Tensor(np.ones((2, 8), np.float32), requires_grad=True)
+    x = tensor(np.ones((2, 8), np.float32), requires_grad=True)
     y = F.dropout(x, 0.5)
     node = y.grad_fn
     assert node.mask.shape == (2, 8) and node.mask.dtype == np.float32
@@ -175,7 +175,7 @@ def test_dropout_keeps_its_mask_for_backward_only():
     (lambda x: F.flatten(x, 0, 1), "flatten(0, 1)"), (lambda x: tg.nn.Flatten()(x), "flatten(1)"),
     (lambda x: x.reshape(2, 12), "reshape"), (lambda x: x.view(-1), "reshape")])
 def test_flatten_is_drawn_as_flatten(call, label):
-    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    x = tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
     y = call(x)
     assert y.grad_fn.label() == label and y.grad_fn.name() == "ReshapeBackward"
     y.sum().backward()
@@ -185,11 +185,11 @@ def test_flatten_is_drawn_as_flatten(call, label):
 def test_the_tutorial_cnn_is_drawn_with_its_codes_names():
     from test_viz import op_label, ops
     model = models.SimpleCNN()                                   # training mode: dropout on
-    x = Tensor(np.random.default_rng(0).standard_normal((2, 1, 28, 28)).astype(np.float32))
+    x = tensor(np.random.default_rng(0).standard_normal((2, 1, 28, 28)).astype(np.float32))
     labels = [op_label(a) for a in ops(draw_model(model, x).source).values()]
     assert "flatten(1)" in labels and "dropout(p=0.5)" in labels
     assert "reshape" not in labels and "mul" not in labels
-    w = Tensor(np.ones((3, 2), np.float32), requires_grad=True)
-    v = Tensor(np.ones(3, np.float32), requires_grad=True)
+    w = tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    v = tensor(np.ones(3, np.float32), requires_grad=True)
     labels = [op_label(a) for a in ops(draw_graph((v @ w).sum()).source).values()]
     assert sorted(labels) == ["matmul", "sum"]                   # was reshape → matmul → reshape

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd, models, nn
+from tinygrad_sgd import Tensor, autograd, models, nn, tensor
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.nn import init
 from strategies import arrays, shapes
@@ -72,9 +72,9 @@ def test_linear_plain_backward_gives_the_bits_of_the_graph_backward(x_shape, dty
     """A plain backward takes a linear layer's three gradients on the arrays (the bias's as
     the graph walk sums a broadcast gradient); with create_graph each is an op: same bits."""
     rng = np.random.default_rng(2)
-    x = Tensor(rng.standard_normal(x_shape).astype(dtype), requires_grad=True)
-    w = Tensor(rng.standard_normal((10, 50)).astype(dtype), requires_grad=True)
-    b = Tensor(rng.standard_normal(10).astype(dtype), requires_grad=True)
+    x = tensor(rng.standard_normal(x_shape).astype(dtype), requires_grad=True)
+    w = tensor(rng.standard_normal((10, 50)).astype(dtype), requires_grad=True)
+    b = tensor(rng.standard_normal(10).astype(dtype), requires_grad=True)
     plain, graph = (autograd.grad(F.linear(x, w, b).square().sum(), [x, w, b],
                                   create_graph=create_graph) for create_graph in (False, True))
     for p, g in zip(plain, graph):
@@ -83,21 +83,21 @@ def test_linear_plain_backward_gives_the_bits_of_the_graph_backward(x_shape, dty
 
 
 def test_linear_errors_name_the_shapes():
-    x = Tensor(np.zeros((64, 320), np.float32))
-    w = Tensor(np.zeros((50, 300), np.float32))
+    x = tensor(np.zeros((64, 320), np.float32))
+    w = tensor(np.zeros((50, 300), np.float32))
     with pytest.raises(ValueError, match=r"\(64, 320\) has 320 features.*\(50, 300\) expects 300"):
         F.linear(x, w)
     with pytest.raises(ValueError, match=r"bias must have shape \(50,\), got \(49,\)"):
-        F.linear(x, Tensor(np.zeros((50, 320), np.float32)), Tensor(np.zeros(49, np.float32)))
+        F.linear(x, tensor(np.zeros((50, 320), np.float32)), tensor(np.zeros(49, np.float32)))
     with pytest.raises(ValueError, match="weight must be 2-D"):
-        F.linear(x, Tensor(np.zeros(320, np.float32)))
+        F.linear(x, tensor(np.zeros(320, np.float32)))
     with pytest.raises(TypeError, match=r"linear\(\): argument 'input' \(position 1\) must be "
                                         r"Tensor, not numpy.ndarray"):     # torch's words
         F.linear(np.zeros((2, 320)), w)
 
 
 def test_dropout_masks_scales_and_follows_the_seed():
-    x = Tensor(np.ones((200, 100), np.float32), requires_grad=True)
+    x = tensor(np.ones((200, 100), np.float32), requires_grad=True)
     tg.manual_seed(3)
     y = F.dropout(x, p=0.3)
     assert y.dtype == np.float32
@@ -110,11 +110,11 @@ def test_dropout_masks_scales_and_follows_the_seed():
     np.testing.assert_array_equal(F.dropout(x, p=0.3).array, y.array)  # same seed, same mask
     assert not np.array_equal(F.dropout(x, p=0.3).array, y.array)      # the next draw differs
     # float64 stays float64
-    assert F.dropout(Tensor(np.ones(10)), 0.5).dtype == np.float64
+    assert F.dropout(tensor(np.ones(10)), 0.5).dtype == np.float64
 
 
 def test_dropout_edge_cases_and_validation():
-    x = Tensor(np.arange(1, 7, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    x = tensor(np.arange(1, 7, dtype=np.float32).reshape(2, 3), requires_grad=True)
     assert F.dropout(x, 0.0) is x
     assert F.dropout(x, 0.7, training=False) is x
     z = F.dropout(x, 1.0)
@@ -129,7 +129,7 @@ def test_dropout_edge_cases_and_validation():
 
 
 def test_dropout_second_order_is_zero_and_matches_scaled_product():
-    x = Tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
+    x = tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
     tg.manual_seed(0)
     y = F.dropout(x, 0.5)
     scale = np.where(y.array != 0, 2.0, 0.0)
@@ -206,7 +206,7 @@ def test_shared_parameters_and_modules_are_listed_once():
 
 
 def test_parameter_is_a_tensor_that_requires_grad():
-    p = nn.Parameter(Tensor(np.zeros(3, np.float32)))
+    p = nn.Parameter(tensor(np.zeros(3, np.float32)))
     assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf
     assert not nn.Parameter(np.zeros(3), requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:\ntensor(")
@@ -257,7 +257,7 @@ def test_setattr_rules():
     with pytest.raises(TypeError, match="as parameter 'bias'"):
         lin.bias = np.zeros(5)
     with pytest.raises(TypeError, match="as parameter 'weight'.*copy_"):
-        lin.weight = Tensor(np.zeros((2, 3), np.float32))
+        lin.weight = tensor(np.zeros((2, 3), np.float32))
     new = nn.Parameter(np.ones((2, 3), np.float32))
     lin.weight = new                                  # right shape: replaced
     assert lin.weight is new and list(lin.parameters())[0] is new
@@ -290,7 +290,7 @@ def test_train_eval_propagate():
 
 def test_zero_grad_both_modes():
     net = Net()
-    net(Tensor(np.ones((5, 3), np.float32))).sum().backward()
+    net(tensor(np.ones((5, 3), np.float32))).sum().backward()
     grads = [p.grad for p in net.parameters()]
     assert all(g is not None for g in grads)
     net.zero_grad(set_to_none=False)
@@ -309,7 +309,7 @@ def test_call_runs_forward_inside_module_scope():
             return x * 2.0
 
     net = nn.Sequential(nn.Linear(3, 3), Probe())
-    out = net(Tensor(np.ones((1, 3), np.float32)))
+    out = net(tensor(np.ones((1, 3), np.float32)))
     assert seen == [(net, net[1])]
     assert out.grad_fn.modules == (net, net[1])          # the mul node is tagged
     assert out.grad_fn.next_functions[0][0].modules[:2] == (net, net[0])  # the Linear's add
@@ -441,12 +441,12 @@ def test_repr_matches_torch():
 def _both_layers(ours, theirs, x, atol=1e-5):
     """Weights copied from torch: same output, same input and parameter gradients."""
     copy_from_torch(ours, theirs)
-    xo = Tensor(x.copy(), requires_grad=True)
+    xo = tensor(x.copy(), requires_grad=True)
     xt = torch.tensor(x.copy(), requires_grad=True)
     out, ref = ours(xo), theirs(xt)
     np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=1e-5, atol=atol)
     g = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
-    out.backward(Tensor(g))
+    out.backward(tensor(g))
     ref.backward(torch.tensor(g))
     np.testing.assert_allclose(xo.grad.array, xt.grad.numpy(), rtol=1e-5, atol=atol)
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
@@ -492,7 +492,7 @@ def test_conv_pool_modules_match_torch():
                                      torch.nn.Linear(36, 5)), x)
     conv = nn.Conv2d(1, 1, (1, 2, 3))   # (as torch: built, refused by the convolution)
     with pytest.raises(RuntimeError, match=r"weight must be 4-D"):
-        conv(Tensor(np.ones((1, 1, 4, 4), np.float32)))
+        conv(tensor(np.ones((1, 1, 4, 4), np.float32)))
     with pytest.warns(UserWarning, match="zero-element"):          # (as torch: built)
         assert nn.Conv2d(0, 1, 3).weight.shape == (1, 0, 3, 3)
     with pytest.raises(ValueError, match="out_features must be a non-negative integer, got -1"):
@@ -505,19 +505,19 @@ def test_simple_cnn_matches_torch_twin():
     ours = copy_from_torch(models.SimpleCNN(), theirs).eval()
     x = np.random.default_rng(0).standard_normal((3, 1, 28, 28)).astype(np.float32)
     _both_layers(ours, theirs, x, atol=1e-4)
-    out = ours(Tensor(x))
+    out = ours(tensor(x))
     assert out.shape == (3, 10)
     np.testing.assert_allclose(np.exp(out.array).sum(1), 1, rtol=1e-5)
     # dropout acts only in training mode
     ours.train()
-    a, b = ours(Tensor(x)).array, ours(Tensor(x)).array
+    a, b = ours(tensor(x)).array, ours(tensor(x)).array
     assert not np.allclose(a, b)
     ours.eval()
-    np.testing.assert_array_equal(ours(Tensor(x)).array, ours(Tensor(x)).array)
+    np.testing.assert_array_equal(ours(tensor(x)).array, ours(tensor(x)).array)
 
 
 def test_layer_modules_match_functional_and_flags():
-    x = Tensor(np.linspace(-2, 2, 24, dtype=np.float32).reshape(2, 3, 4))
+    x = tensor(np.linspace(-2, 2, 24, dtype=np.float32).reshape(2, 3, 4))
     np.testing.assert_array_equal(nn.Flatten()(x).array, x.array.reshape(2, 12))
     np.testing.assert_array_equal(nn.Flatten(0, 1)(x).array, x.array.reshape(6, 4))
     np.testing.assert_array_equal(nn.ReLU()(x).array, np.maximum(x.array, 0))
@@ -618,7 +618,7 @@ def test_init_functions_follow_torch(fn, kwargs, kind, spread):
 
 
 def test_constant_inits_and_errors():
-    w = Tensor(np.zeros((2, 3), np.float64))
+    w = tensor(np.zeros((2, 3), np.float64))
     np.testing.assert_array_equal(init.ones_(w).array, 1)
     np.testing.assert_array_equal(init.constant_(w, 0.25).array, 0.25)
     np.testing.assert_array_equal(init.zeros_(w).array, 0)
@@ -627,13 +627,13 @@ def test_constant_inits_and_errors():
     np.testing.assert_array_equal(w.array, 5.0)
     with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor "
                                          "with fewer than 2 dimensions"):
-        init.xavier_uniform_(Tensor(np.zeros(3)))
+        init.xavier_uniform_(tensor(np.zeros(3)))
     with pytest.raises(ValueError, match=r"Mode fan_middle not supported, please use one of "
                                          r"\['fan_in', 'fan_out'\]"):
         init.kaiming_normal_(w, mode="fan_middle")
     with pytest.raises(TypeError, match="expected a Tensor.*got ndarray"):
         init.zeros_(np.zeros(3))
-    empty = Tensor(np.zeros((0, 3), np.float32))
+    empty = tensor(np.zeros((0, 3), np.float32))
     assert init.kaiming_uniform_(empty) is empty            # zero elements: a no-op
 
 
@@ -641,7 +641,7 @@ def test_constant_inits_and_errors():
 def test_mlp_structure_and_errors():
     m = models.MLP([2, 16, 16, 1])
     assert [type(layer).__name__ for layer in m] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
-    assert m(Tensor(np.zeros((5, 2), np.float32))).shape == (5, 1)
+    assert m(tensor(np.zeros((5, 2), np.float32))).shape == (5, 1)
     assert [type(layer).__name__ for layer in models.MLP([3, 4, 2], activation="sigmoid")] == \
         ["Linear", "Sigmoid", "Linear"]
     assert isinstance(models.MLP([3, 4, 2], activation=nn.ReLU)[1], nn.ReLU)
@@ -684,15 +684,15 @@ def test_linear_on_a_transposed_input_keeps_its_layout_in_the_gradient():
     xt_data = rng.standard_normal((6, 5))                 # (in, batch) in memory
     w_data, b_data, g = rng.standard_normal((4, 6)), rng.standard_normal(4), \
         rng.standard_normal((5, 4))
-    x = Tensor(xt_data.T, requires_grad=True)             # (batch, in), F-contiguous
-    w, b = Tensor(w_data, requires_grad=True), Tensor(b_data, requires_grad=True)
+    x = tensor(xt_data.T, requires_grad=True)             # (batch, in), F-contiguous
+    w, b = tensor(w_data, requires_grad=True), tensor(b_data, requires_grad=True)
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (xt_data.T, w_data, b_data))
-    gx, = autograd.grad((F.linear(x, w, b) * Tensor(g)).sum(), [x], create_graph=True)
+    gx, = autograd.grad((F.linear(x, w, b) * tensor(g)).sum(), [x], create_graph=True)
     gxt, = torch.autograd.grad((torch.nn.functional.linear(xt, wt, bt) * torch.tensor(g)).sum(),
                                [xt], create_graph=True)
     assert gx.numpy().flags.f_contiguous and not gx.numpy().flags.c_contiguous
     np.testing.assert_allclose(gx.numpy(), gxt.detach().numpy(), rtol=1e-12)
     v = rng.standard_normal((5, 6))
-    np.testing.assert_allclose(autograd.grad((gx * Tensor(v)).sum(), [w])[0].numpy(),
+    np.testing.assert_allclose(autograd.grad((gx * tensor(v)).sum(), [w])[0].numpy(),
                                torch.autograd.grad((gxt * torch.tensor(v)).sum(), [wt])[0],
                                rtol=1e-12)

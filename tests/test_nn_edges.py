@@ -86,7 +86,7 @@ def _layout(L, a, channels_last):
     if L is torch:
         fmt = torch.channels_last if a.ndim == 4 else torch.channels_last_3d
         return torch.tensor(a).contiguous(memory_format=fmt)
-    return tg.Tensor(np.ascontiguousarray(a.transpose(perm)).transpose(back))
+    return tg.tensor(np.ascontiguousarray(a.transpose(perm)).transpose(back))
 
 
 @pytest.mark.parametrize("shape,mode,kw,channels_last", list(_nearest_cases()))

@@ -20,7 +20,7 @@ import torch.nn as tnn
 import torch.nn.functional as TF
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import nn, tensor
 from tinygrad_sgd.nn import functional as F
 
 torch.set_num_threads(1)
@@ -95,30 +95,30 @@ def _values(shape, rng, ties, dtype=np.float64):
 def test_pool_value_indices_gradient_and_second_order_match_torch(fn, shape, ties):
     rng = np.random.default_rng(0)
     x = _values(shape, rng, ties)
-    xo, xt = Tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
+    xo, xt = tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
     (y, i), (yt, it) = _pair(fn(F, tg, xo, np.float64)), _pair(fn(TF, torch, xt, np.float64))
     _close(y, yt, "value", 0)
     if it is not None:
         assert i.dtype == np.int64 and tuple(i.shape) == tuple(it.shape)
         np.testing.assert_array_equal(i.numpy(), it.numpy())
     gy = rng.standard_normal(tuple(yt.shape))
-    go, gt = Tensor(gy, requires_grad=True), torch.tensor(gy, requires_grad=True)
+    go, gt = tensor(gy, requires_grad=True), torch.tensor(gy, requires_grad=True)
     (g,) = tg.autograd.grad((y * go).sum(), [xo], create_graph=True)
     (g_t,) = torch.autograd.grad((yt * gt).sum(), [xt], create_graph=True)
     _close(g, g_t, "gradient", 1e-12)
     u = rng.standard_normal(x.shape)
-    second = tg.autograd.grad((g * Tensor(u)).sum(), [xo, go], allow_unused=True)
+    second = tg.autograd.grad((g * tensor(u)).sum(), [xo, go], allow_unused=True)
     tsecond = torch.autograd.grad((g_t * torch.tensor(u)).sum(), [xt, gt], allow_unused=True,
                                   materialize_grads=True)
     for what, h, ht in zip(("input", "dy"), second, tsecond):
-        h = Tensor(np.zeros(tuple(ht.shape))) if h is None else h
+        h = tensor(np.zeros(tuple(ht.shape))) if h is None else h
         _close(h, ht, f"second order w.r.t. {what}", 1e-12)
 
 
 @pytest.mark.parametrize("fn, shape, ties", POOLS)
 def test_pool_float32(fn, shape, ties):
     x = _values(shape, np.random.default_rng(1), ties, np.float32)
-    xo, xt = Tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
+    xo, xt = tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
     (y, i), (yt, it) = _pair(fn(F, tg, xo, np.float32)), _pair(fn(TF, torch, xt, np.float32))
     _close(y, yt, "float32 value", 0)
     if it is not None:
@@ -145,7 +145,7 @@ def test_fractional_random_geometries_match_torchs_windows(dims, dtype):
         u = rng.random((2, 3, dims)).astype(dtype)
         if trial % 4 == 0:
             u[..., 0] = np.nextafter(dtype(1), dtype(0))
-        y, i = fn(Tensor(x), k, out, return_indices=True, _random_samples=Tensor(u))
+        y, i = fn(tensor(x), k, out, return_indices=True, _random_samples=tensor(u))
         yt, it = tfn(torch.tensor(x), k, out, return_indices=True,
                      _random_samples=torch.tensor(u))
         np.testing.assert_array_equal(i.numpy(), it.numpy(), err_msg=f"{size} {k} {out}")
@@ -161,7 +161,7 @@ def test_fractional_default_draw_follows_manual_seed_as_torch(dims):
     x = np.random.default_rng(0).standard_normal((2, 3) + (9,) * dims).astype(np.float32)
     tg.manual_seed(11)
     torch.manual_seed(11)
-    ours = [fn(Tensor(x), 2, output_ratio=0.5, return_indices=True)[1] for _ in range(2)]
+    ours = [fn(tensor(x), 2, output_ratio=0.5, return_indices=True)[1] for _ in range(2)]
     theirs = [tfn(torch.tensor(x), 2, output_ratio=(0.5,) * dims, return_indices=True)[1]
               for _ in range(2)]
     for a, b in zip(ours, theirs):
@@ -170,7 +170,7 @@ def test_fractional_default_draw_follows_manual_seed_as_torch(dims):
     x1 = x[0]                                     # unbatched: samples of shape (1, C, dims)
     tg.manual_seed(12)
     torch.manual_seed(12)
-    np.testing.assert_array_equal(fn(Tensor(x1), 2, 4, return_indices=True)[1].numpy(),
+    np.testing.assert_array_equal(fn(tensor(x1), 2, 4, return_indices=True)[1].numpy(),
                                   tfn(torch.tensor(x1), 2, 4, return_indices=True)[1].numpy())
 
 
@@ -179,7 +179,7 @@ def test_fractional_nan_and_minus_inf_pick_torchs_element():
     x[0, 0, 1, [1, 3]] = np.nan
     x[0, 1, :3, :3] = -np.inf
     u = np.random.default_rng(3).random((1, 2, 2))
-    y, i = F.fractional_max_pool2d(Tensor(x), 2, 3, None, True, Tensor(u))
+    y, i = F.fractional_max_pool2d(tensor(x), 2, 3, None, True, tensor(u))
     yt, it = TF.fractional_max_pool2d(torch.tensor(x), 2, 3, None, True,
                                     torch.tensor(u))
     np.testing.assert_array_equal(i.numpy(), it.numpy())
@@ -204,17 +204,17 @@ def test_fractional_modules_match_torch(name, args, kwargs, shape):
     x = np.random.default_rng(0).standard_normal(shape)
     tg.manual_seed(3)
     torch.manual_seed(3)
-    (y, i), (yt, it) = _pair(ours(Tensor(x))), _pair(theirs(torch.tensor(x)))
+    (y, i), (yt, it) = _pair(ours(tensor(x))), _pair(theirs(torch.tensor(x)))
     _close(y, yt, "module output", 0)
     if it is not None:
         np.testing.assert_array_equal(i.numpy(), it.numpy())
     dims = 2 if "2d" in name else 3
     u = np.random.default_rng(1).random((shape[0] if len(shape) == dims + 2 else 1,
                                          shape[-dims - 1], dims))
-    ours = getattr(nn, name)(*args, **kwargs, _random_samples=Tensor(u))
+    ours = getattr(nn, name)(*args, **kwargs, _random_samples=tensor(u))
     theirs = getattr(tnn, name)(*args, **kwargs, _random_samples=torch.tensor(u))
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["_random_samples"]
-    _close(_pair(ours(Tensor(x)))[0], _pair(theirs(torch.tensor(x)))[0], "fixed samples", 0)
+    _close(_pair(ours(tensor(x)))[0], _pair(theirs(torch.tensor(x)))[0], "fixed samples", 0)
 
 
 # ---------------------------------------------------------------------- pooling errors
@@ -277,15 +277,15 @@ def test_fractional_float_ratio_both_sizes_and_empty_batch():
     refuses both); an empty batch gives an empty output and gradient."""
     x = np.random.default_rng(0).standard_normal((2, 3, 8, 7))
     u = np.random.default_rng(1).random((2, 3, 2))
-    y = F.fractional_max_pool2d(Tensor(x), 2, output_ratio=0.5, _random_samples=Tensor(u))
+    y = F.fractional_max_pool2d(tensor(x), 2, output_ratio=0.5, _random_samples=tensor(u))
     yt = TF.fractional_max_pool2d(torch.tensor(x), 2, output_ratio=(0.5, 0.5),
                                   _random_samples=torch.tensor(u))
     _close(y, yt, "float ratio", 0)
-    both = F.fractional_max_pool2d(Tensor(x), 2, (3, 2), 0.5, _random_samples=Tensor(u))
+    both = F.fractional_max_pool2d(tensor(x), 2, (3, 2), 0.5, _random_samples=tensor(u))
     tboth = TF.fractional_max_pool2d(torch.tensor(x), 2, (3, 2), (0.5, 0.5),
                                      _random_samples=torch.tensor(u))
     _close(both, tboth, "output_size wins over output_ratio", 0)
-    e = Tensor(np.zeros((0, 3, 8, 7)), requires_grad=True)
+    e = tensor(np.zeros((0, 3, 8, 7)), requires_grad=True)
     et = torch.zeros((0, 3, 8, 7), dtype=torch.float64, requires_grad=True)
     y, yt = F.fractional_max_pool2d(e, 2, (3, 4)), TF.fractional_max_pool2d(et, 2, (3, 4))
     assert tuple(y.shape) == tuple(yt.shape) == (0, 3, 3, 4)
@@ -322,8 +322,8 @@ def test_adaptive_log_softmax_matches_torch(args, kwargs, dtype):
                                                      else np.float32)
     target = rng.integers(0, args[1], 9)
     target[:2] = [0, args[1] - 1]
-    xo, xt = Tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
-    out, tout = ours(xo, Tensor(target)), theirs(xt, torch.tensor(target))
+    xo, xt = tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, tout = ours(xo, tensor(target)), theirs(xt, torch.tensor(target))
     assert type(out).__name__ == "_ASMoutput" and out._fields == ("output", "loss")
     _close(out.output, tout.output, "output", tol)
     _close(out.loss, tout.loss, "loss", tol)
@@ -336,16 +336,16 @@ def test_adaptive_log_softmax_matches_torch(args, kwargs, dtype):
     for name, a, b in zip(names, g, g_t):
         _close(a, b, f"gradient of {name}", tol)
     u = rng.standard_normal(x.shape).astype(x.dtype)
-    second = tg.autograd.grad((g[0] * Tensor(u)).sum(), [xo] + params, allow_unused=True)
+    second = tg.autograd.grad((g[0] * tensor(u)).sum(), [xo] + params, allow_unused=True)
     tsecond = torch.autograd.grad((g_t[0] * torch.tensor(u)).sum(), [xt] + tparams,
                                   allow_unused=True, materialize_grads=True)
     for name, h, ht in zip(names, second, tsecond):
-        h = Tensor(np.zeros(tuple(ht.shape), x.dtype)) if h is None else h
+        h = tensor(np.zeros(tuple(ht.shape), x.dtype)) if h is None else h
         _close(h, ht, f"second order, {name}", tol * 10)
-    _close(ours.log_prob(Tensor(x)), theirs.log_prob(torch.tensor(x)), "log_prob", tol)
-    np.testing.assert_array_equal(ours.predict(Tensor(x)).numpy(),
+    _close(ours.log_prob(tensor(x)), theirs.log_prob(torch.tensor(x)), "log_prob", tol)
+    np.testing.assert_array_equal(ours.predict(tensor(x)).numpy(),
                                   theirs.predict(torch.tensor(x)).numpy())
-    one, tone = ours(Tensor(x[0]), Tensor(target[0])), theirs(torch.tensor(x[0]),
+    one, tone = ours(tensor(x[0]), tensor(target[0])), theirs(torch.tensor(x[0]),
                                                                torch.tensor(target[0]))
     _close(one.output, tone.output, "unbatched output", tol)
     _close(one.loss, tone.loss, "unbatched loss", tol)
@@ -356,18 +356,18 @@ def test_adaptive_log_softmax_predict_branches(branch):
     ours, theirs = _asm_pair((8, 12, [3, 7]), {"head_bias": True}, seed=4)
     bias = np.zeros(5)
     bias[{"all in shortlist": 0, "none in shortlist": 4, "mixed": 3}[branch]] = 50.0
-    ours.head.bias.data = Tensor(bias)
+    ours.head.bias.data = tensor(bias)
     theirs.head.bias.data = torch.tensor(bias)
     x = np.random.default_rng(5).standard_normal((6, 8))
     if branch == "mixed":
         x[:3] *= 0.0
-        ours.head.weight.data = Tensor(np.zeros((5, 8)))
+        ours.head.weight.data = tensor(np.zeros((5, 8)))
         theirs.head.weight.data = torch.zeros(5, 8, dtype=torch.float64)
         x[3:, 0] = 1.0
         w = np.zeros((5, 8))
         w[0, 0] = 200.0
-        ours.head.weight.data, theirs.head.weight.data = Tensor(w), torch.tensor(w)
-    p, pt = ours.predict(Tensor(x)), theirs.predict(torch.tensor(x))
+        ours.head.weight.data, theirs.head.weight.data = tensor(w), torch.tensor(w)
+    p, pt = ours.predict(tensor(x)), theirs.predict(torch.tensor(x))
     assert p.dtype == np.int64
     np.testing.assert_array_equal(p.numpy(), pt.numpy())
     first = (pt < 3).numpy()
@@ -428,10 +428,10 @@ def test_nn_grad_matches_torch_and_is_differentiable(name, xshape, wshape, kw, w
     x, w = rng.standard_normal(xshape).astype(dtype), rng.standard_normal(wshape).astype(dtype)
     yshape = getattr(TF, name)(torch.tensor(x), torch.tensor(w), **kw).shape
     gy = rng.standard_normal(tuple(yshape)).astype(dtype)
-    given, tgiven = ((Tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True))
+    given, tgiven = ((tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True))
                      if which == "input" else
-                     (Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)))
-    go, gt = Tensor(gy, requires_grad=True), torch.tensor(gy, requires_grad=True)
+                     (tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)))
+    go, gt = tensor(gy, requires_grad=True), torch.tensor(gy, requires_grad=True)
     size = xshape if which == "input" else wshape
     fn, tfn = getattr(nn.grad, f"{name}_{which}"), getattr(tnn.grad, f"{name}_{which}")
     if which == "input":
@@ -441,7 +441,7 @@ def test_nn_grad_matches_torch_and_is_differentiable(name, xshape, wshape, kw, w
     tol = 1e-12 if dtype == np.float64 else 1e-4
     _close(r, rt, "value", tol)
     u = rng.standard_normal(size).astype(dtype)
-    g = tg.autograd.grad((r * Tensor(u)).sum(), [given, go])
+    g = tg.autograd.grad((r * tensor(u)).sum(), [given, go])
     g_t = torch.autograd.grad((rt * torch.tensor(u)).sum(), [tgiven, gt])
     for what, a, b in zip(("weight/input", "grad_output"), g, g_t):
         _close(a, b, f"gradient w.r.t. {what}", tol)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import nn, tensor
 from tinygrad_sgd import random as tgr
 from tinygrad_sgd.nn import functional as F
 from strategies import arrays, assert_same, both, check_against_torch, shapes
@@ -263,9 +263,9 @@ def test_batchnorm_running_stats_train_eval_and_state_dict(make, shape, momentum
     assert ours.num_batches_tracked.item() == 3 and ours.num_batches_tracked.dtype == np.int64
     ours.eval(), theirs.eval()
     x = rng.standard_normal(shape)
-    assert_same(ours(Tensor(x)), theirs(torch.tensor(x)).detach(), what="eval")
+    assert_same(ours(tensor(x)), theirs(torch.tensor(x)).detach(), what="eval")
     ours.train(), theirs.train()
-    assert_same(ours(Tensor(x)), theirs(torch.tensor(x)).detach(), what="train again")
+    assert_same(ours(tensor(x)), theirs(torch.tensor(x)).detach(), what="train again")
 
 
 def test_batchnorm_options_and_errors():
@@ -277,7 +277,7 @@ def test_batchnorm_options_and_errors():
         assert repr(ours) == repr(theirs)
         for mode in ("train", "eval"):
             getattr(ours, mode)(), getattr(theirs, mode)()
-            assert_same(ours(Tensor(x)), theirs(torch.tensor(x)).detach(), what=str(kw))
+            assert_same(ours(tensor(x)), theirs(torch.tensor(x)).detach(), what=str(kw))
     with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 4D input\)"):
         nn.BatchNorm1d(2)(tg.ones(2, 2, 2, 2))
     with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
@@ -296,7 +296,7 @@ def test_layernorm_rmsnorm_modules_and_errors():
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict())
         x = np.random.default_rng(2).standard_normal((2, 3, 4)).astype(np.float32)
-        assert_same(ours(Tensor(x)), theirs(torch.tensor(x)).detach(), rtol=1e-5, atol=1e-6)
+        assert_same(ours(tensor(x)), theirs(torch.tensor(x)).detach(), rtol=1e-5, atol=1e-6)
     with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[5\], expected input"):
         F.layer_norm(tg.ones(2, 4), (5,))
 
@@ -338,7 +338,7 @@ def test_embedding_sums_large_tables_by_sorting():
     ids = rng.integers(0, 3000, (40, 50))
     a, b = both(w)
     v = rng.standard_normal((40, 50, 4))
-    F.embedding(tg.tensor(ids), a, 7).backward(Tensor(v))
+    F.embedding(tg.tensor(ids), a, 7).backward(tensor(v))
     torch.nn.functional.embedding(torch.tensor(ids), b, 7).backward(torch.tensor(v))
     assert_same(a.grad, b.grad, rtol=1e-12)
 
@@ -354,7 +354,7 @@ def test_embedding_module_init_state_dict_and_errors():
     ours.load_state_dict(t.state_dict())
     ids = torch.tensor([[0, 9, 3]])
     assert_same(ours(tg.tensor(ids.numpy())), t(ids).detach())
-    pre = nn.Embedding.from_pretrained(Tensor(np.eye(3, dtype=np.float32)))
+    pre = nn.Embedding.from_pretrained(tensor(np.eye(3, dtype=np.float32)))
     assert not pre.weight.requires_grad and pre(tg.tensor([2])).tolist() == [[0, 0, 1]]
     with pytest.raises(IndexError, match="index out of range in self"):
         e(tg.tensor([1000]))
@@ -434,7 +434,7 @@ def test_attention_second_order_matches_torch_math(data):
     def fn(lib, q, k, v):
         if lib is torch:
             return _attention_reference(torch, q, k, v, torch.tensor(mask))
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=Tensor(mask))
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=tensor(mask))
     check_against_torch(fn, arrs, None, 1e-6, 1e-9, True, "sdpa second order")
 
 
@@ -470,7 +470,7 @@ def test_attention_errors():
 def test_attention_dropout_zeroes_weights_and_keeps_the_expectation():
     tgr.manual_seed(0)
     q = tg.zeros(1, 64, 8)
-    v = Tensor(np.ones((1, 64, 8), np.float32))
+    v = tensor(np.ones((1, 64, 8), np.float32))
     out = F.scaled_dot_product_attention(q, q, v, dropout_p=0.5).numpy()
     assert not np.allclose(out, 1.0) and abs(out.mean() - 1.0) < 0.1
 
@@ -515,8 +515,8 @@ def test_buffers_registration_state_dict_and_dtype():
             super().__init__()
             self.fc = nn.Linear(2, 2)
             self.bn = nn.BatchNorm1d(2)
-            self.register_buffer("scale", Tensor(np.ones(2, np.float32)))
-            self.register_buffer("cache", Tensor(np.zeros(3, np.float32)), persistent=False)
+            self.register_buffer("scale", tensor(np.ones(2, np.float32)))
+            self.register_buffer("cache", tensor(np.zeros(3, np.float32)), persistent=False)
             self.register_buffer("absent", None)
 
     class TorchNet(torch.nn.Module):
@@ -533,7 +533,7 @@ def test_buffers_registration_state_dict_and_dtype():
     assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
     assert len(list(ours.buffers())) == 5 and ours.absent is None
     ours.load_state_dict(theirs.state_dict())
-    ours.scale = Tensor(np.full(2, 3.0, np.float32))          # assigning replaces the buffer
+    ours.scale = tensor(np.full(2, 3.0, np.float32))          # assigning replaces the buffer
     assert ours.state_dict()["scale"].tolist() == [3.0, 3.0]
     with pytest.raises(TypeError, match="cannot assign 'int' as buffer 'scale'"):
         ours.scale = 3

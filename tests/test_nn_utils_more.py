@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn
+from tinygrad_sgd import nn, tensor
 from tinygrad_sgd.nn import utils
 from tinygrad_sgd.nn.utils import stateless
 
@@ -17,7 +17,7 @@ INF = float("inf")
 
 
 def pair(array, requires_grad=False):
-    return (Tensor(array.copy(), requires_grad=requires_grad),
+    return (tensor(array.copy(), requires_grad=requires_grad),
             torch.tensor(array.copy(), requires_grad=requires_grad))
 
 
@@ -39,12 +39,12 @@ def test_get_total_norm_matches_torch(norm_type, dtype):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(s).astype(dtype) for s in [(3, 4), (5,), (), (2, 1, 3)]]
     arrays[1][2] = 0.0
-    ours = utils.get_total_norm([Tensor(a) for a in arrays], norm_type)
+    ours = utils.get_total_norm([tensor(a) for a in arrays], norm_type)
     theirs = TU.get_total_norm([torch.tensor(a) for a in arrays], norm_type)
     assert ours.shape == () and ours.dtype == dtype
     tight = dtype == np.float64
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12 if tight else 1e-6)
-    one = utils.get_total_norm(Tensor(arrays[0]), norm_type)          # a single Tensor
+    one = utils.get_total_norm(tensor(arrays[0]), norm_type)          # a single Tensor
     np.testing.assert_allclose(one.numpy(), TU.get_total_norm(torch.tensor(arrays[0]),
                                                               norm_type).numpy(), rtol=1e-6)
 
@@ -53,12 +53,12 @@ def test_get_total_norm_of_nothing_and_of_mixed_dtypes():
     assert utils.get_total_norm([]).item() == TU.get_total_norm([]).item() == 0.0
     assert utils.get_total_norm([]).dtype == np.float32
     mixed = [np.ones(2, np.float32), np.full(2, 2.0)]
-    ours = utils.get_total_norm([Tensor(a) for a in mixed])
+    ours = utils.get_total_norm([tensor(a) for a in mixed])
     theirs = TU.get_total_norm([torch.tensor(a) for a in mixed])
     assert ours.dtype == np.float64 and theirs.dtype == torch.float64
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-15)
-    assert utils.get_total_norm(iter([Tensor(np.ones(4))])).item() == 2.0   # any iterable
-    total = utils.get_total_norm([Tensor(np.ones(3), requires_grad=True)])   # no graph
+    assert utils.get_total_norm(iter([tensor(np.ones(4))])).item() == 2.0   # any iterable
+    total = utils.get_total_norm([tensor(np.ones(3), requires_grad=True)])   # no graph
     assert not total.requires_grad and total.grad_fn is None
 
 
@@ -68,9 +68,9 @@ def test_get_total_norm_error_if_nonfinite(bad):
     with pytest.raises(RuntimeError) as theirs:
         TU.get_total_norm([torch.tensor(values)], error_if_nonfinite=True)
     with pytest.raises(RuntimeError) as ours:
-        utils.get_total_norm([Tensor(values)], error_if_nonfinite=True)
+        utils.get_total_norm([tensor(values)], error_if_nonfinite=True)
     assert str(ours.value) == str(theirs.value)
-    quiet = utils.get_total_norm([Tensor(values)]).item()
+    quiet = utils.get_total_norm([tensor(values)]).item()
     assert np.isnan(quiet) if np.isnan(bad) else quiet == np.inf
 
 
@@ -83,7 +83,7 @@ def params_with_grads(dtype, seed=0):
         p, q = pair(rng.standard_normal(shape).astype(dtype), requires_grad=True)
         if i != 1:
             g = (rng.standard_normal(shape) * 3).astype(dtype)
-            p.grad, q.grad = Tensor(g.copy()), torch.tensor(g.copy())
+            p.grad, q.grad = tensor(g.copy()), torch.tensor(g.copy())
         ours.append(p)
         theirs.append(q)
     return ours, theirs
@@ -130,18 +130,18 @@ def test_clip_grads_with_norm_edge_cases_as_torch():
     p, q = pair(np.ones(2), requires_grad=True)
     assert utils.clip_grads_with_norm_([p], 1.0, 3.0) is None      # no gradients: nothing read
     TU.clip_grads_with_norm_([q], 1.0, 3.0)
-    p.grad, q.grad = Tensor(np.ones(2)), torch.ones(2, dtype=torch.float64)
+    p.grad, q.grad = tensor(np.ones(2)), torch.ones(2, dtype=torch.float64)
     with pytest.raises(TypeError):
         TU.clip_grads_with_norm_([q], 1.0, 3.0)          # torch's clamp wants a Tensor
     with pytest.raises(TypeError, match="total_norm must be a Tensor"):
         utils.clip_grads_with_norm_([p], 1.0, 3.0)
-    utils.clip_grads_with_norm_(p, 1.0, Tensor(np.array(4.0)))      # a single Tensor
+    utils.clip_grads_with_norm_(p, 1.0, tensor(np.array(4.0)))      # a single Tensor
     TU.clip_grads_with_norm_(q, 1.0, torch.tensor(4.0, dtype=torch.float64))
     np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-15)
     # float32 gradients scaled by a float64 norm stay float32 (as torch)
     p32 = nn.Parameter(np.ones(3, np.float32))
-    p32.grad = Tensor(np.full(3, 2.0, np.float32))
-    utils.clip_grads_with_norm_([p32], 1.0, Tensor(np.array(4.0)))
+    p32.grad = tensor(np.full(3, 2.0, np.float32))
+    utils.clip_grads_with_norm_([p32], 1.0, tensor(np.array(4.0)))
     assert p32.grad.dtype == np.float32
 
 
@@ -221,8 +221,8 @@ def test_fuse_conv_bn_eval_matches_torch(case, dtype, affine):
         np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
     np.testing.assert_array_equal(conv.weight.numpy(), tconv.weight.detach().numpy())  # untouched
     x = np.random.default_rng(1).standard_normal(x_shape).astype(dtype)
-    out = fused(Tensor(x))
-    np.testing.assert_allclose(out.numpy(), bn(conv(Tensor(x))).numpy(),
+    out = fused(tensor(x))
+    np.testing.assert_allclose(out.numpy(), bn(conv(tensor(x))).numpy(),
                                rtol=1e-9 if tight else 1e-4, atol=1e-9 if tight else 1e-4)
     # the fused Parameters train: their gradients are torch's
     (out * out).sum().backward()
@@ -255,7 +255,7 @@ def test_fuse_linear_bn_eval_matches_torch(bn_features, bias, dtype):
         np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(),
                                    rtol=1e-12 if tight else 1e-6, atol=1e-12 if tight else 1e-6)
     if bn_features == 5:        # (with one feature, torch's BatchNorm1d wants (N, 1) input)
-        x = Tensor(np.random.default_rng(2).standard_normal((4, 3)).astype(dtype))
+        x = tensor(np.random.default_rng(2).standard_normal((4, 3)).astype(dtype))
         np.testing.assert_allclose(fused(x).numpy(), bn(linear(x)).numpy(),
                                    rtol=1e-9 if tight else 1e-4, atol=1e-9 if tight else 1e-4)
 
@@ -268,8 +268,8 @@ def test_fuse_weights_functions_with_mixed_dtypes_and_missing_tensors():
     for conv_b, bn_w, bn_b in [(None, None, None), (rng.standard_normal(4), gamma, beta)]:
         ours = utils.fuse_conv_bn_weights(
             nn.Parameter(w.copy()), None if conv_b is None else nn.Parameter(conv_b.copy()),
-            *(Tensor(s) for s in stats), 1e-3, None if bn_w is None else Tensor(bn_w),
-            None if bn_b is None else Tensor(bn_b))
+            *(tensor(s) for s in stats), 1e-3, None if bn_w is None else tensor(bn_w),
+            None if bn_b is None else tensor(bn_b))
         theirs = TU.fuse_conv_bn_weights(
             torch.nn.Parameter(torch.tensor(w)),
             None if conv_b is None else torch.nn.Parameter(torch.tensor(conv_b)),
@@ -280,8 +280,8 @@ def test_fuse_weights_functions_with_mixed_dtypes_and_missing_tensors():
             assert o.requires_grad == t.requires_grad
             np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-6)
     ours = utils.fuse_linear_bn_weights(nn.Parameter(w[:, :, 0, 0].copy()), None,
-                                        *(Tensor(s) for s in stats), 1e-5, Tensor(gamma),
-                                        Tensor(beta))
+                                        *(tensor(s) for s in stats), 1e-5, tensor(gamma),
+                                        tensor(beta))
     theirs = TU.fuse_linear_bn_weights(torch.nn.Parameter(torch.tensor(w[:, :, 0, 0])), None,
                                        *(torch.tensor(s) for s in stats), 1e-5,
                                        torch.tensor(gamma), torch.tensor(beta))
@@ -407,13 +407,13 @@ def test_functional_call_matches_torch_values_gradients_and_restores(training):
     rng = np.random.default_rng(4)
     new = {"fc1.weight": rng.standard_normal((4, 3)), "fc2.bias": rng.standard_normal(2),
            "bn.running_mean": rng.standard_normal(4)}
-    given = {k: Tensor(v.copy(), requires_grad=k != "bn.running_mean") for k, v in new.items()}
+    given = {k: tensor(v.copy(), requires_grad=k != "bn.running_mean") for k, v in new.items()}
     tgiven = {k: torch.tensor(v.copy(), requires_grad=k != "bn.running_mean")
               for k, v in new.items()}
     x = rng.standard_normal((5, 3))
     own = {k: v for k, v in ours.named_parameters()}
     own_values = {k: v.numpy().copy() for k, v in ours.state_dict().items()}
-    out, record = caught(lambda: stateless.functional_call(ours, given, (Tensor(x),),
+    out, record = caught(lambda: stateless.functional_call(ours, given, (tensor(x),),
                                                            {"scale": 2.0}))
     tout, trecord = caught(lambda: TU.stateless.functional_call(theirs, tgiven,
                                                                 (torch.tensor(x),),
@@ -444,8 +444,8 @@ def test_functional_call_matches_torch_values_gradients_and_restores(training):
 
 def test_functional_call_single_argument_and_no_arguments():
     lin = nn.Linear(3, 2, dtype=np.float64)
-    w = Tensor(np.ones((2, 3)), requires_grad=True)
-    x = Tensor(np.arange(3.0))
+    w = tensor(np.ones((2, 3)), requires_grad=True)
+    x = tensor(np.arange(3.0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         out = stateless.functional_call(lin, {"weight": w}, x)       # not a tuple: one arg
@@ -459,7 +459,7 @@ def test_functional_call_single_argument_and_no_arguments():
             def forward(self):
                 return self.c * 2
         m = Constant()
-        assert stateless.functional_call(m, {"c": Tensor(np.array(5.0))}).item() == 10.0
+        assert stateless.functional_call(m, {"c": tensor(np.array(5.0))}).item() == 10.0
         assert m.c.item() == 1.0
 
 
@@ -488,14 +488,14 @@ class TorchTied(torch.nn.Module):
     ({"foo": 0.0, "foo_tied": 0.0}, True), ({"foo": 2.0, "foo_tied": 3.0}, False)])
 def test_functional_call_tied_weights_as_torch(given, tie_weights):
     ours, theirs = Tied(), TorchTied()
-    values = {k: Tensor(np.array(v)) for k, v in given.items()}
+    values = {k: tensor(np.array(v)) for k, v in given.items()}
     tvalues = {k: torch.tensor(v, dtype=torch.float64) for k, v in given.items()}
     if len(set(given.values())) == 1 and len(given) == 2:    # the same Tensor for both names
         values = {k: values["foo"] for k in given}
         tvalues = {k: tvalues["foo"] for k in given}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        out = stateless.functional_call(ours, values, Tensor(np.array(0.0)),
+        out = stateless.functional_call(ours, values, tensor(np.array(0.0)),
                                         tie_weights=tie_weights)
         tout = TU.stateless.functional_call(theirs, tvalues, torch.tensor(0.0, dtype=torch.float64),
                                             tie_weights=tie_weights)
@@ -511,7 +511,7 @@ def test_functional_call_errors_are_torchs_and_the_module_is_restored():
                 call(TU.stateless, TorchTied(), torch.tensor, torch.tensor(0.0))
             ours = Tied()
             with pytest.raises(type(terror.value)) as error:
-                call(stateless, ours, lambda v: Tensor(np.array(v)), Tensor(np.array(0.0)))
+                call(stateless, ours, lambda v: tensor(np.array(v)), tensor(np.array(0.0)))
         assert str(error.value) == str(terror.value).replace("TorchTied", "Tied")
         assert ours.foo is ours.foo_tied and ours.foo.item() == 1.0
     both(lambda lib, m, T, x: lib.functional_call(m, {"foo": T(2.0), "foo_tied": T(3.0)}, x))
@@ -531,7 +531,7 @@ def test_functional_call_errors_are_torchs_and_the_module_is_restored():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         with pytest.raises(ValueError, match="boom"):
-            stateless.functional_call(m, {"w": Tensor(np.zeros(2))}, Tensor(np.ones(2)))
+            stateless.functional_call(m, {"w": tensor(np.zeros(2))}, tensor(np.ones(2)))
         with pytest.raises(TypeError, match="is not an instance of"):
-            stateless.functional_call(m, {"w": np.zeros(2)}, Tensor(np.ones(2)))
+            stateless.functional_call(m, {"w": np.zeros(2)}, tensor(np.ones(2)))
     assert m.w is own and m._parameters["w"] is own

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor
+from tinygrad_sgd import Tensor, tensor
 from strategies import (arrays, assert_same, check_against_torch, basic_indices, bool_arrays, both,
                         broadcastable_pairs, broadcastable_shapes, dims_for, distinct_arrays,
                         index_for, positive_arrays, shapes)
@@ -348,7 +348,7 @@ def test_matmul_broadcasts_batch_dims():
     rng = np.random.default_rng(1)
     check(Case("(2,1,3,4) @ (5,4,2)", lambda lib, a, b: a @ b,
                (rng.standard_normal((2, 1, 3, 4)), rng.standard_normal((5, 4, 2)))))
-    a, b = Tensor(rng.standard_normal((2, 1, 3, 4))), Tensor(rng.standard_normal((5, 4, 2)))
+    a, b = tensor(rng.standard_normal((2, 1, 3, 4))), tensor(rng.standard_normal((5, 4, 2)))
     assert (a @ b).shape == (2, 5, 3, 2)
 
 
@@ -358,7 +358,7 @@ def test_matmul_broadcasts_batch_dims():
 def test_matmul_vector_shapes(sa, sb, out):
     rng = np.random.default_rng(2)
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
-    assert (Tensor(a) @ Tensor(b)).shape == out
+    assert (tensor(a) @ tensor(b)).shape == out
     check(Case(f"{sa} @ {sb}", lambda lib, a, b: a @ b, (a, b)))
 
 
@@ -366,7 +366,7 @@ def test_T_reverses_all_dims_and_leaves_vectors_alone():
     x = np.arange(24.0).reshape(2, 3, 4)
     a, b = both(x)
     assert_same(a.T, b.permute(2, 1, 0))
-    a.T.backward(Tensor(np.ones((4, 3, 2))))
+    a.T.backward(tensor(np.ones((4, 3, 2))))
     assert a.grad.shape == (2, 3, 4)
     v = tg.arange(3.0)
     assert v.T.tolist() == [0.0, 1.0, 2.0] and v.T.shape == (3,)
@@ -376,7 +376,7 @@ def test_getitem_repeated_indices_accumulate_gradient():
     x = Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()
     assert x.grad.tolist() == [3.0, 0.0, 1.0, 0.0]
-    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    x = tensor(np.ones((3, 2)), requires_grad=True)
     x[np.array([[1, 1], [2, 1]])].sum().backward()
     assert x.grad.tolist() == [[0.0, 0.0], [3.0, 3.0], [1.0, 1.0]]
 
@@ -451,7 +451,7 @@ def test_sigmoid_does_not_overflow_or_warn_at_1000(dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = a.sigmoid()
-        out.backward(Tensor(np.ones_like(values)))
+        out.backward(tensor(np.ones_like(values)))
     ref = b.sigmoid()
     ref.backward(torch.ones_like(ref))
     # atol: torch's float32 sigmoid(-100) is 0, ours the true (subnormal) 3.8e-44
@@ -469,7 +469,7 @@ def test_softmax_exact_at_large_logits(which, dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = getattr(a, which)(1)
-        out.backward(Tensor(np.arange(9, dtype=dtype).reshape(3, 3)))
+        out.backward(tensor(np.arange(9, dtype=dtype).reshape(3, 3)))
     ref = getattr(b, which)(1)
     ref.backward(torch.arange(9, dtype=ref.dtype).reshape(3, 3))
     assert np.isfinite(out.data).all()

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd
+from tinygrad_sgd import Tensor, autograd, tensor
 from strategies import assert_same, check_against_torch, floats, to_numpy
 
 D = dict                     # an input's domain: lo, hi, avoid, margin (see strategies.floats)
@@ -290,7 +290,7 @@ def compare_with_gradients(fn, arrs, what, grad_out=None):
     out, ref = fn(tg, *ours), fn(torch, *theirs)
     assert_exactly(out, ref, f"{what}: value", signed_zeros)
     w = np.ones(ref.shape) if grad_out is None else grad_out
-    out.backward(Tensor(w))
+    out.backward(tensor(w))
     ref.backward(torch.tensor(w))
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert_exactly(a.grad, b.grad, f"{what}: gradient w.r.t. input {i}", signed_zeros)

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor
+from tinygrad_sgd import Tensor, tensor
 from strategies import assert_same, both, check_against_torch, floats
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0")
@@ -256,7 +256,7 @@ def test_gradient_follows_torch_tie_order(name):
     a, t = both(x)
     ours, theirs = SELECTING[name](tg, a, 7, 0)[0], SELECTING[name](torch, t, 7, 0)[0]
     w = np.arange(1.0, ours.numel() + 1).reshape(ours.shape)
-    (ours * Tensor(w)).sum().backward()
+    (ours * tensor(w)).sum().backward()
     (theirs * torch.tensor(w)).sum().backward()
     assert_same(a.grad, t.grad, what=f"{name} gradient")
 
@@ -299,7 +299,7 @@ def test_nan_values_and_gradients_match_torch(name):
     assert_same(ours, theirs, what=name)
     if theirs.requires_grad:
         w = np.linspace(-1.0, 2.0, ours.numel()).reshape(ours.shape)
-        (ours * Tensor(w)).sum().backward()
+        (ours * tensor(w)).sum().backward()
         (theirs * torch.tensor(w)).sum().backward()
         assert_same(a.grad, t.grad, what=f"{name} gradient")
 
@@ -380,7 +380,7 @@ def test_dtype_arguments_and_float16_keep_gradients_as_torch(dtype):
         ours, theirs = fn(tg, a), fn(torch, t)
         assert_same(ours, theirs, rtol=2e-3, atol=1e-3)
         w = np.arange(ours.numel(), dtype=ours.dtype).reshape(ours.shape)
-        (ours * Tensor(w)).sum().backward()
+        (ours * tensor(w)).sum().backward()
         (theirs * torch.tensor(w)).sum().backward()
         assert_same(a.grad, t.grad, rtol=2e-3, atol=1e-3)
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, models, nn, optim
+from tinygrad_sgd import Tensor, models, nn, optim, tensor
 from tinygrad_sgd.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -48,7 +48,7 @@ def train(ours, theirs, opt, topt, steps=100, dtype=np.float64, sched=None, tsch
     maximizing it converges instead of diverging chaotically)."""
     sign = -1.0 if maximize else 1.0
     x, y = regression_data()
-    xo, yo = Tensor(x.astype(dtype)), Tensor(y.astype(dtype))
+    xo, yo = tensor(x.astype(dtype)), tensor(y.astype(dtype))
     xt, yt = torch.tensor(x.astype(dtype)), torch.tensor(y.astype(dtype))
     for _ in range(steps):
         opt.zero_grad()
@@ -155,7 +155,7 @@ def test_simple_cnn_training_steps_match_torch():
     topt = torch.optim.SGD(theirs.parameters(), lr=0.01, momentum=0.9)
     for _ in range(5):
         opt.zero_grad()
-        loss = F.nll_loss(ours(Tensor(x)), Tensor(y))
+        loss = F.nll_loss(ours(tensor(x)), tensor(y))
         loss.backward()
         opt.step()
         topt.zero_grad()
@@ -262,7 +262,7 @@ def test_state_dict_layout_matches_torch():
 
 def test_resume_from_state_dict_equals_uninterrupted_training(tmp_path):
     x, y = regression_data()
-    xo, yo = Tensor(x), Tensor(y)
+    xo, yo = tensor(x), tensor(y)
 
     def run(model, opt, steps):
         for _ in range(steps):

@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn, optim
+from tinygrad_sgd import Tensor, nn, optim, tensor
 from test_optim_torch import (SCALAR_STATE, Twins, assert_params_match, assert_state_matches,
                              check_float64_table, check_resume, combos, describe, run,
                              run_table)
@@ -295,7 +295,7 @@ def test_implementation_switches_are_refused_or_accepted_like_torch(name, option
         return getattr(torch.optim, name)([q], **options), [q]
 
     def step_ours(opt, params):
-        params[0].grad = Tensor(np.ones(2))
+        params[0].grad = tensor(np.ones(2))
         opt.step()
 
     def step_theirs(opt, params):
@@ -384,8 +384,8 @@ class Bowl:
         self.calls += 1
         f, grads = self.value_and_grad([p.numpy() for p in self.ours])
         for p, g in zip(self.ours, grads):
-            p.grad = Tensor(g)
-        return Tensor(np.array(f, dtype=self.ours[0].dtype))
+            p.grad = tensor(g)
+        return tensor(np.array(f, dtype=self.ours[0].dtype))
 
     def torch_closure(self):
         f, grads = self.value_and_grad([q.detach().numpy() for q in self.theirs])

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn, optim
+from tinygrad_sgd import nn, optim, tensor
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.optim.muon import _adjust_lr, _bf16, _lerp_, _zeropower_via_newtonschulz
 from test_optim_torch import assert_state_matches, combos, describe
@@ -129,7 +129,7 @@ class Matrix:
         return r.T @ self.x
 
     def backward(self):
-        self.ours[0].grad = Tensor(self.gradient(self.ours[0].numpy()))
+        self.ours[0].grad = tensor(self.gradient(self.ours[0].numpy()))
         self.theirs[0].grad = torch.from_numpy(self.gradient(self.theirs[0].detach().numpy()))
 
 
@@ -210,7 +210,7 @@ def test_training_a_network_without_biases_matches_torch(dtype):
     topt = torch.optim.Muon(theirs, lr=0.02, adjust_lr_fn="match_rms_adamw")
     for _ in range(60):
         opt.zero_grad()
-        F.mse_loss(F.linear(F.tanh(F.linear(Tensor(x), ours[0])), ours[1]), Tensor(y)).backward()
+        F.mse_loss(F.linear(F.tanh(F.linear(tensor(x), ours[0])), ours[1]), tensor(y)).backward()
         opt.step()
         topt.zero_grad()
         TF.mse_loss(TF.linear(torch.tanh(TF.linear(torch.from_numpy(x), theirs[0])),
@@ -328,7 +328,7 @@ def step_error(options, add_vector=False):
             opt.add_param_group({"params": [v]})
             params.append(v)
         for p in params:
-            p.grad = torch.ones_like(p) if lib is torch else Tensor(np.ones(p.shape))
+            p.grad = torch.ones_like(p) if lib is torch else tensor(np.ones(p.shape))
         try:
             opt.step()
             errors.append(None)
@@ -348,7 +348,7 @@ def test_step_time_errors_are_torchs(options, add_vector):
 def test_step_skips_parameters_without_grad_and_updates_in_place():
     a, b = nn.Parameter(np.ones((2, 3), np.float32)), nn.Parameter(np.ones((3, 2), np.float32))
     opt = optim.Muon([a, b], lr=0.1)
-    a.grad = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    a.grad = tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
     memory = a.numpy()
     opt.step()
     assert np.shares_memory(a.numpy(), memory) and a.dtype == np.float32

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn, optim
+from tinygrad_sgd import Tensor, nn, optim, tensor
 from tinygrad_sgd.nn import functional as F
 from tinygrad_sgd.optim.optimizer import _lerp_
 
@@ -63,7 +63,7 @@ class Twins:
         self.dtype = dtype
         self.ours = [nn.Parameter(w.astype(dtype)) for w in weights]
         self.theirs = [torch.tensor(w.astype(dtype), requires_grad=True) for w in weights]
-        self.x, self.y = Tensor(x.astype(dtype)), Tensor(y.astype(dtype))
+        self.x, self.y = tensor(x.astype(dtype)), tensor(y.astype(dtype))
         self.xt, self.yt = torch.tensor(x.astype(dtype)), torch.tensor(y.astype(dtype))
 
     def gradient(self, w, b, sign):
@@ -79,7 +79,7 @@ class Twins:
             return
         w, b = self.ours
         gw, gb = self.gradient(w.numpy(), b.numpy(), sign)
-        w.grad, b.grad = Tensor(gw), Tensor(gb)
+        w.grad, b.grad = tensor(gw), tensor(gb)
 
     def torch_backward(self, sign=1.0):
         if not self.fast:
@@ -564,7 +564,7 @@ def test_a_gradient_of_the_wrong_shape_is_refused(name):
     p = nn.Parameter(np.ones((2, 3)))
     opt = getattr(optim, name)([p])
     with pytest.raises(RuntimeError, match=r"size '\[3\]' to a tensor of size '\[2, 3\]'"):
-        p.grad = Tensor(np.ones(3))                     # refused by Tensor's grad setter
+        p.grad = tensor(np.ones(3))                     # refused by Tensor's grad setter
     opt.step()
     np.testing.assert_array_equal(p.numpy(), 1.0)
 

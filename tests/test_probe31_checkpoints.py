@@ -100,7 +100,7 @@ def test_layer_state_dicts_cross_both_ways_with_torchs_outputs(name, build, shap
     ours = build(tg)
     ours.load_state_dict(sd, strict=True)
     ours.eval()
-    np.testing.assert_allclose(_np(_first(call(ours, tg.Tensor(x)))), expected, rtol=1e-4,
+    np.testing.assert_allclose(_np(_first(call(ours, tg.tensor(x)))), expected, rtol=1e-4,
                                atol=1e-5)
     for weights_only in (True, False):          # ours → torch
         back = torch.load(_saved_by(tg, ours.state_dict()), weights_only=weights_only)
@@ -253,9 +253,9 @@ def test_tensor_layouts_of_every_dtype_both_ways(dtype):
         assert loaded[k].dtype == as_dtype(dtype), k
         np.testing.assert_array_equal(loaded[k].numpy(), t.numpy(), err_msg=k)
         assert tuple(loaded[k].stride()) == t.stride() or t.numel() <= 1, k
-    base = tg.Tensor(values.astype(dtype))
+    base = tg.tensor(values.astype(dtype))
     ours = {k: f(base) for k, f in VIEWS.items()}
-    ours["negative_strides"] = tg.Tensor(values.astype(dtype)[::-1, :, ::-2])   # (a copy)
+    ours["negative_strides"] = tg.tensor(values.astype(dtype)[::-1, :, ::-2])   # (a copy)
     back = torch.load(_saved_by(tg, ours))
     for k, v in ours.items():
         assert back[k].dtype == getattr(torch, dtype), k

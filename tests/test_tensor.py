@@ -44,13 +44,15 @@ def test_tensor_class_constructs_as_torch_Tensor(args):
     assert Tensor([1, 2], dtype=tg.int64).dtype == tg.int64       # unless a dtype is given
 
 
-def test_numpy_array_is_shared_not_copied_but_tensor_copies():
-    arr = np.arange(3.0)
-    t = Tensor(arr)
-    assert t.array is arr                       # documented: arrays are not copied
-    c = tg.tensor(arr)                         # like torch.tensor: always a copy
-    arr[0] = 10.0
-    assert t.tolist()[0] == 10.0 and c.tolist()[0] == 0.0
+def test_numpy_arrays_as_torch_tensor_tensor_and_from_numpy_take_them():
+    arr32, arr64 = np.arange(3.0, dtype=np.float32), np.arange(3.0)
+    t32, t64 = Tensor(arr32), Tensor(arr64)     # torch.Tensor: float32, shared if it is
+    assert t32.array is arr32 and t64.dtype == tg.float32
+    c, f = tg.tensor(arr64), tg.from_numpy(arr64)    # a copy, and the array, with its dtype
+    assert c.dtype == f.dtype == tg.float64 and f.array is arr64
+    arr32[0] = arr64[0] = 10.0
+    assert t32.tolist()[0] == 10.0 and t64.tolist()[0] == 0.0
+    assert c.tolist()[0] == 0.0 and f.tolist()[0] == 10.0
 
 
 def test_explicit_dtype():
@@ -130,8 +132,8 @@ def test_result_dtype_follows_torch(name):
 
 def test_mixed_dtype_gradients_come_back_in_each_inputs_dtype():
     a = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
-    b = Tensor(np.array(3.0, np.float64), requires_grad=True)
-    c = Tensor(np.array([4.0, 5.0], np.float64), requires_grad=True)
+    b = tg.tensor(np.array(3.0, np.float64), requires_grad=True)
+    c = tg.tensor(np.array([4.0, 5.0], np.float64), requires_grad=True)
     assert (a * b).dtype == np.float32         # a 0-d float64 does not promote, as torch
     assert (a * c).dtype == np.float64
     (a * b).sum().backward()
@@ -178,8 +180,8 @@ def test_repr_shows_grad_fn_and_dtype():
     x = Tensor([1.0, 2.0], requires_grad=True)
     assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward>)"
     assert repr(x.sum()) == "tensor(3., grad_fn=<SumBackward>)"
-    assert repr(Tensor(np.array([1.0, 2.0]))) == "tensor([1., 2.], dtype=tinygrad_sgd.float64)"
-    assert repr(Tensor(np.array([1, 2], np.int32))) == "tensor([1, 2], dtype=tinygrad_sgd.int32)"
+    assert repr(tg.tensor(np.array([1.0, 2.0]))) == "tensor([1., 2.], dtype=tinygrad_sgd.float64)"
+    assert repr(tg.tensor(np.array([1, 2], np.int32))) == "tensor([1, 2], dtype=tinygrad_sgd.int32)"
     assert "1.5" in repr(Tensor(1.5))
 
 
@@ -221,7 +223,7 @@ def test_random_constructors():
 
 
 def test_like_constructors():
-    t = Tensor(np.zeros((2, 3), np.float64))
+    t = tg.tensor(np.zeros((2, 3), np.float64))
     for fn in (tg.zeros_like, tg.ones_like, tg.rand_like, tg.randn_like):
         out = fn(t)
         assert out.shape == (2, 3) and out.dtype == np.float64

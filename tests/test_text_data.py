@@ -70,7 +70,7 @@ def test_from_text_numbers_the_sorted_characters_and_round_trips():
     assert tok.itos == {i: c for i, c in enumerate(chars)} and tok.end_token is None
     ids = tok.encode(text)
     assert isinstance(ids, list) and ids == [tok.stoi[c] for c in text]
-    for form in (ids, np.array(ids), np.array(ids, dtype=np.int32), tg.Tensor(np.array(ids))):
+    for form in (ids, np.array(ids), np.array(ids, dtype=np.int32), tg.tensor(np.array(ids))):
         assert tok.decode(form) == text
     assert tok.decode([]) == "" and tok.encode("") == []
     assert tok.decode(np.int64(tok.stoi["q"])) == "q"
@@ -116,7 +116,7 @@ def test_decode_refuses_bad_ids():
     with pytest.raises(ValueError, match="must be integers, got float32"):
         tok.decode(np.array([1.0], dtype=np.float32))
     with pytest.raises(ValueError, match=r"1-D sequence of ids, got shape \(2, 2\)"):
-        tok.decode(tg.Tensor(np.zeros((2, 2), dtype=np.int64)))
+        tok.decode(tg.tensor(np.zeros((2, 2), dtype=np.int64)))
     with pytest.raises(ValueError, match="empty"):
         CharTokenizer.from_text("")
     with pytest.raises(ValueError, match="repeat"):

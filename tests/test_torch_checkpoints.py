@@ -51,7 +51,7 @@ def test_a_torch_state_dict_loads_into_our_model_and_gives_torchs_outputs(tmp_pa
     ours.load_state_dict(sd)
     ours.eval()                     # (no dropout: the torch model above has none)
     x = np.random.default_rng(0).standard_normal((4, 1, 28, 28)).astype(np.float32)
-    np.testing.assert_allclose(ours(tg.Tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(tg.tensor(x)).detach().numpy(),
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
 
@@ -120,7 +120,7 @@ def test_an_optimizers_state_from_torch_continues_training_as_torch(tmp_path):
     our_opt.load_state_dict(ck["opt"])
     for x, y in batches[3:]:
         our_opt.zero_grad()
-        loss = ((ours(tg.Tensor(x)) - tg.Tensor(y)) ** 2).mean()
+        loss = ((ours(tg.tensor(x)) - tg.tensor(y)) ** 2).mean()
         loss.backward()
         our_opt.step()
     np.testing.assert_allclose(ours.weight.detach().numpy(), model.weight.detach().numpy(),
@@ -163,9 +163,9 @@ def test_map_location_applies_to_a_torch_file(tmp_path):
                                    "int8", "uint8", "bool", "uint16", "uint32", "uint64"])
 def test_what_we_save_torch_loads_as_saved(tmp_path, dtype):
     a = (np.arange(-3, 9).reshape(3, 4) % 5).astype(dtype)
-    t = tg.Tensor(a)
-    tg.save({"t": t, "tt": t.t(), "flipped": tg.Tensor(a[::-1]), "scalar": tg.Tensor(a[1, 2]),
-             "empty": t[:0], "strided": tg.Tensor(a[:, ::2])}, tmp_path / "ours.pt")
+    t = tg.tensor(a)
+    tg.save({"t": t, "tt": t.t(), "flipped": tg.tensor(a[::-1]), "scalar": tg.tensor(a[1, 2]),
+             "empty": t[:0], "strided": tg.tensor(a[:, ::2])}, tmp_path / "ours.pt")
     # (a Tensor of a NumPy view; a NumPy array itself is NumPy's pickle, as in torch.save)
     theirs = torch.load(tmp_path / "ours.pt")
     for k, expected in (("t", a), ("tt", a.T), ("flipped", a[::-1]), ("scalar", a[1, 2]),
@@ -188,7 +188,7 @@ def test_a_model_trained_here_runs_in_torch_with_the_same_outputs(tmp_path):
     y = np.arange(8) % 10
     for _ in range(2):
         opt.zero_grad()
-        tg.nn.functional.nll_loss(ours(tg.Tensor(x)), tg.Tensor(y)).backward()
+        tg.nn.functional.nll_loss(ours(tg.tensor(x)), tg.tensor(y)).backward()
         opt.step()
     tg.save({"model": ours.state_dict(), "opt": opt.state_dict()}, tmp_path / "trained.pt")
     ck = torch.load(tmp_path / "trained.pt")
@@ -196,7 +196,7 @@ def test_a_model_trained_here_runs_in_torch_with_the_same_outputs(tmp_path):
     theirs.load_state_dict(ck["model"])
     ours.eval()
     np.testing.assert_allclose(theirs(torch.from_numpy(x)).detach().numpy(),
-                               ours(tg.Tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+                               ours(tg.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
     t_opt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
     t_opt.load_state_dict(ck["opt"])                    # the momentum buffers, as torch's
     assert len(t_opt.state) == 8

@@ -20,7 +20,6 @@ from . import autograd, versions
 from .device import CPU
 from .meta import MetaArray
 from .size import Size
-from .autograd.torch_names import torch_mode
 from .dtypes import as_array, as_dtype, default_float, legacy_numpy, legacy_sized_array, \
     _BY_NUMPY
 from .errors import NON_LEAF_GRAD, ShapeError, refuse_grad_unless_float, warn_level, \
@@ -52,14 +51,15 @@ def _as_int64(value):
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    ``Tensor(data, *, requires_grad=False, dtype=None)``: as ``torch.Tensor``, Python data
-    (numbers, lists, bools included) becomes the default float dtype (float32) and
-    ``Tensor(2, 3)`` is a (2, 3) tensor (zeros); NumPy arrays keep their dtype (and are not
-    copied) — except while the as_torch runner runs a torch program: there, as in torch, they
-    become the default float dtype too (shared if they have it; ``Tensor(np.int64(3))`` is 3
-    numbers). ``tinygrad_sgd.tensor(data)`` infers the dtype as ``torch.tensor`` does (ints →
-    int64); ``from_numpy`` shares the array with its dtype. (house: long file — torch's Tensor
-    is one class too: its attributes, autograd entry points, in-place updates, operators.)
+    ``Tensor(data, *, requires_grad=False, dtype=None)``: as ``torch.Tensor``, data becomes
+    the default float dtype (float32): Python numbers, lists and bools, and NumPy arrays too
+    (an array of that dtype is shared, any other converted into a copy; ``Tensor(np.int64(3))``
+    is 3 numbers, as ``Tensor(3)``); ``Tensor(2, 3)`` is a (2, 3) tensor (zeros). (A number
+    alone, ``requires_grad`` and ``dtype`` are this library's: ``torch.Tensor`` refuses them.)
+    ``tinygrad_sgd.tensor(data)`` infers the dtype as ``torch.tensor`` does (ints → int64,
+    NumPy arrays keep theirs, copied); ``from_numpy`` shares the array with its dtype.
+    (house: long file — torch's Tensor is one class too: its attributes, autograd entry
+    points, in-place updates, operators.)
     """
     __array_priority__ = 100  # so ndarray ⊕ Tensor calls Tensor's reflected operator
     # defaults at class level: a new Tensor only stores its array (fast for small graphs)
@@ -76,9 +76,8 @@ class Tensor:
             return                     # filled already (torch's Tensor.__init__ does nothing)
         if type(data) is np.ndarray and not data.flags.writeable:   # (torch warns, once)
             warn_not_writable(data)
-        if dtype is None and not sizes and isinstance(data, (np.ndarray, np.generic)) and \
-                torch_mode():             # a torch program: torch.Tensor's own rule for NumPy
-            data = legacy_numpy(data)     # data (the default float dtype, see dtypes.py)
+        if dtype is None and not sizes and isinstance(data, (np.ndarray, np.generic)):
+            data = legacy_numpy(data)     # torch.Tensor's rule: the default float dtype
         if _mode.inference:
             self._inference = True
         self._fill(data, sizes, requires_grad, dtype)

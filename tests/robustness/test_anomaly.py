@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd
+from tinygrad_sgd import Tensor, autograd, tensor
 from tinygrad_sgd.autograd import detect_anomaly
 from tinygrad_sgd.models import SimpleCNN
 from tinygrad_sgd.nn import functional as F
@@ -146,7 +146,7 @@ def test_finite_training_step_passes_under_the_mode():
     tg.manual_seed(0)
     model = SimpleCNN()
     opt = tg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = tg.randn(4, 1, 28, 28), Tensor(np.array([0, 1, 2, 3]))
+    x, y = tg.randn(4, 1, 28, 28), tensor(np.array([0, 1, 2, 3]))
     with detect_anomaly():
         for _ in range(2):
             opt.zero_grad()

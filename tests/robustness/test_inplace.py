@@ -13,7 +13,7 @@ test_inplace_on_unsaved_tensor_is_fine_and_on_graph_tensors_refused); tests/test
 (test_numpy_shares_memory_writable_and_read_only_when_requiring_grad).
 
 Not covered (as in torch): writing into ``tensor.data`` directly, or into the NumPy array a
-Tensor was built from (``Tensor(array)`` shares it; ``tg.tensor(array)`` copies).
+Tensor was built from (``tensor(array)`` shares it; ``tg.tensor(array)`` copies).
 """
 import gc
 import importlib
@@ -23,7 +23,7 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, nn, no_grad, optim
+from tinygrad_sgd import Tensor, nn, no_grad, optim, tensor
 from tinygrad_sgd.nn import functional as F
 
 STALE = "modified by an inplace operation"
@@ -31,8 +31,8 @@ STALE = "modified by an inplace operation"
 
 def product():
     """x·w with both saved for backward; returns (x, w, loss)."""
-    x = Tensor(np.array([3.0, 4.0]), requires_grad=True)
-    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x = tensor(np.array([3.0, 4.0]), requires_grad=True)
+    w = tensor(np.array([1.0, 2.0]), requires_grad=True)
     return x, w, (x * w).sum()
 
 
@@ -100,8 +100,8 @@ def test_change_through_a_view_taken_under_no_grad_is_detected():
 
 
 def test_change_of_the_base_of_a_saved_view_is_detected():
-    base = Tensor(np.array([[3.0, 4.0]]))       # a constant input
-    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    base = tensor(np.array([[3.0, 4.0]]))       # a constant input
+    w = tensor(np.array([1.0, 2.0]), requires_grad=True)
     loss = (base.reshape(2) * w).sum()          # Mul saves the reshaped view
     base.add_(1.0)
     with pytest.raises(RuntimeError, match=STALE):
@@ -110,7 +110,7 @@ def test_change_of_the_base_of_a_saved_view_is_detected():
 
 def test_change_through_a_state_dict_entry_is_detected():
     lin = nn.Linear(2, 1)
-    x = Tensor(np.array([[3.0, 4.0]], np.float32), requires_grad=True)
+    x = tensor(np.array([[3.0, 4.0]], np.float32), requires_grad=True)
     loss = lin(x).sum()
     lin.state_dict()["weight"].zero_()
     with pytest.raises(RuntimeError, match=STALE):
@@ -122,7 +122,7 @@ def test_optimizer_step_between_forward_and_backward_is_detected():
     tg.manual_seed(0)
     lin = nn.Linear(3, 2)
     opt = optim.SGD(lin.parameters(), lr=0.1)
-    x = Tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    x = tensor(np.ones((4, 3), np.float32), requires_grad=True)
     out = lin(x)
     loss1, loss2 = out.sum(), (out * out).sum()
     loss1.backward(retain_graph=True)
@@ -133,7 +133,7 @@ def test_optimizer_step_between_forward_and_backward_is_detected():
 
 def test_conv_weight_changed_in_place_is_detected():
     conv = nn.Conv2d(1, 2, 3)
-    x = Tensor(np.ones((1, 1, 5, 5), np.float32), requires_grad=True)
+    x = tensor(np.ones((1, 1, 5, 5), np.float32), requires_grad=True)
     loss = conv(x).sum()
     with no_grad():
         conv.weight.mul_(2.0)
@@ -144,7 +144,7 @@ def test_conv_weight_changed_in_place_is_detected():
 def test_parameters_sharing_one_array_share_the_version():
     array = np.ones(3, np.float32)
     a, b = nn.Parameter(array), nn.Parameter(array)
-    x = Tensor(np.arange(3, dtype=np.float32), requires_grad=True)
+    x = tensor(np.arange(3, dtype=np.float32), requires_grad=True)
     loss = (x * a).sum()
     with no_grad():
         b.add_(1.0)
@@ -178,7 +178,7 @@ def test_changes_before_forward_or_after_backward_are_fine():
     tg.manual_seed(0)
     model = tg.models.SimpleCNN()
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    data = tg.randn(2, 1, 28, 28), Tensor(np.array([3, 7]))
+    data = tg.randn(2, 1, 28, 28), tensor(np.array([3, 7]))
     for _ in range(3):                          # the usual loop never trips the check
         opt.zero_grad(set_to_none=False)
         F.nll_loss(model(data[0]), data[1]).backward()
@@ -199,7 +199,7 @@ def test_a_failed_in_place_op_changes_nothing():
 
 
 def test_in_place_results_equal_torch_and_bump_once_per_op():
-    ours = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    ours = tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
     theirs = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
     for op in (lambda t: t.add_(1.5), lambda t: t.mul_(-2.0), lambda t: t.add_(t[0].clone()),
                lambda t: t.__setitem__((1, 0), 7.0), lambda t: t.zero_()):
@@ -213,7 +213,7 @@ def test_version_counts_of_freed_memory_are_forgotten():
     counts = importlib.import_module("tinygrad_sgd.versions")._inplace_changes
     start = len(counts)
     for _ in range(200):
-        t = Tensor(np.zeros(10))
+        t = tensor(np.zeros(10))
         t.add_(1.0)
         t.reshape(2, 5).mul_(2.0)
     del t

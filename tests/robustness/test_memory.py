@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor
+from tinygrad_sgd import Tensor, tensor
 from tinygrad_sgd.autograd import Function, detect_anomaly
 from tinygrad_sgd.models import SimpleCNN
 from tinygrad_sgd.nn import functional as F
@@ -81,7 +81,7 @@ def cnn_step_parts(batch=4):
     tg.manual_seed(0)
     model = SimpleCNN()
     x = tg.randn(batch, 1, 28, 28)
-    y = Tensor(np.arange(batch) % 10)
+    y = tensor(np.arange(batch) % 10)
     keep = [x.data, y.data] + [p.data for p in model.parameters()]
     return model, x, y, keep
 
@@ -158,8 +158,8 @@ tg.manual_seed(0)
 model = SimpleCNN()
 opt = SGD(model.parameters(), lr=0.01, momentum=0.9)
 rng = np.random.default_rng(0)
-batches = [(tg.Tensor(rng.standard_normal((8, 1, 28, 28)).astype(np.float32)),
-            tg.Tensor(rng.integers(0, 10, 8))) for _ in range(10)]
+batches = [(tg.tensor(rng.standard_normal((8, 1, 28, 28)).astype(np.float32)),
+            tg.tensor(rng.integers(0, 10, 8))) for _ in range(10)]
 kept, rss, report = [], [], {}
 for i in range(1, steps + 1):
     x, y = batches[i % len(batches)]

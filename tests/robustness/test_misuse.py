@@ -11,7 +11,7 @@ from tinygrad_sgd.errors import DTypeError, ShapeError
 import pytest
 
 import tinygrad_sgd as tg
-from tinygrad_sgd import Tensor, autograd, nn, no_grad, optim
+from tinygrad_sgd import Tensor, autograd, nn, no_grad, optim, tensor
 from tinygrad_sgd.nn import functional as F
 
 
@@ -99,7 +99,7 @@ CATALOGUE = [
     # test_binary_cross_entropy_errors (shape, probabilities outside [0, 1]),
     # …::test_mse_loss_errors_and_dtype, …::test_hinge_losses_values_and_errors
     ("cross_entropy, bool target", lambda: F.cross_entropy(tg.ones(4, 3),
-                                                           Tensor(np.ones(4, bool))),
+                                                           tensor(np.ones(4, bool))),
      TypeError, r"cross_entropy: target must hold integer class indices .*got dtype bool"),
     ("cross_entropy, (N, 1) target", lambda: F.cross_entropy(tg.ones(4, 3),
                                                              tg.zeros(4, 1, dtype=np.int64)),
@@ -139,11 +139,11 @@ CATALOGUE = [
     # ---------------------------------------------------------------- data
     # elsewhere: tests/test_tensor.py::test_non_numeric_data_refused (strings, objects, None,
     # dicts, complex numbers and arrays), …::test_ragged_lists_refused, …::test_explicit_dtype
-    ("datetime array", lambda: Tensor(np.array(["2020-01-01"], dtype="datetime64[D]")),
+    ("datetime array", lambda: tensor(np.array(["2020-01-01"], dtype="datetime64[D]")),
      TypeError, r"non-numeric \(datetime64\[D\]\) data"),
-    ("bytes", lambda: Tensor(b"abc"), TypeError, r"non-numeric \(\|S3\) data"),
-    ("a set", lambda: Tensor({1.0, 2.0}), TypeError, r"non-numeric \(object\) data.*got set"),
-    ("object array of numbers", lambda: Tensor(np.array([1, 2], dtype=object)),
+    ("bytes", lambda: tensor(b"abc"), TypeError, r"non-numeric \(\|S3\) data"),
+    ("a set", lambda: tensor({1.0, 2.0}), TypeError, r"non-numeric \(object\) data.*got set"),
+    ("object array of numbers", lambda: tensor(np.array([1, 2], dtype=object)),
      TypeError, r"non-numeric \(object\) data"),
     ("ragged, through tg.tensor", lambda: tg.tensor([[1.0, 2.0], [3.0]]),
      ValueError, r"rectangular \(non-ragged\)"),
@@ -179,7 +179,7 @@ CATALOGUE = [
     ("a parameter generator used twice", lambda: _generator_used_twice(),
      ValueError, r"optimizer got an empty parameter list"),
     ("a hand-set .grad of another shape", lambda: optim.SGD(
-        [with_grad(param(2, 3), Tensor(np.ones(3, np.float32)))], lr=0.1).step(),
+        [with_grad(param(2, 3), tensor(np.ones(3, np.float32)))], lr=0.1).step(),
      RuntimeError, r"attempting to assign a gradient of size '\[3\]' to a tensor of size "
                    r"'\[2, 3\]'"),
     ("a hand-set .grad that is an ndarray", lambda: optim.SGD(
@@ -188,7 +188,7 @@ CATALOGUE = [
     ("p.grad = 0 (micrograd's zero_grad)", lambda: setattr(param(2), "grad", 0),
      TypeError, r"assigned grad expected to be a Tensor or None but got grad of type int"),
     ("a hand-set .grad of another dtype", lambda: setattr(
-        param(2), "grad", Tensor(np.zeros(2, np.float64))),
+        param(2), "grad", tensor(np.zeros(2, np.float64))),
      RuntimeError, r"attempting to assign a gradient with dtype 'tinygrad_sgd.float64' to a tensor with "
                    r"dtype 'tinygrad_sgd.float32'"),
     ("p.data = a number", lambda: setattr(param(2), "data", 3),

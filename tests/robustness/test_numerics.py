@@ -48,14 +48,14 @@ def same(ours, theirs, what, rtol, atol):
 
 def check(fn_ours, fn_torch, arrays, rtol=1e-6, atol=0.0, grad_atol=None, backward=True):
     """Run both sides on copies of ``arrays`` (float arrays require grad) and compare."""
-    ours = [tg.Tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
+    ours = [tg.tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     theirs = [torch.tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     with warnings.catch_warnings():
         warnings.simplefilter("error")        # a RuntimeWarning here fails the test
         out = fn_ours(*ours)
         repr(out)
         if backward:
-            out.backward(tg.Tensor(np.ones(out.shape, out.dtype)))
+            out.backward(tg.tensor(np.ones(out.shape, out.dtype)))
     ref = fn_torch(*theirs)
     same(out, ref, "value", rtol, atol)
     if backward:
@@ -241,7 +241,7 @@ def test_sgd_step_with_infinite_and_nan_gradients_matches_torch_quietly():
     opt = optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True)
     ref = torch.optim.SGD([q], lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True)
     for _ in range(2):
-        p.grad = tg.Tensor(grads.copy())
+        p.grad = tg.tensor(grads.copy())
         q.grad = torch.tensor(grads.copy())
         with warnings.catch_warnings():
             warnings.simplefilter("error")

@@ -8,7 +8,7 @@ same seed gives the course's weights, batches and samples.
 """
 import numpy as np
 
-from .. import Tensor
+from .. import Tensor, from_numpy
 from .. import random as R
 from ._common import EpochBar
 
@@ -69,7 +69,7 @@ def one_hot(ids, num_classes):
     """Row ``k`` is all zeros but a 1 at ``ids[k]``: a float32 Tensor of shape
     ``ids.shape + (num_classes,)`` (torch's ``F.one_hot(ids, num_classes).float()``)."""
     ids = np.asarray(ids.detach().numpy() if isinstance(ids, Tensor) else ids)
-    return Tensor(np.eye(num_classes, dtype=np.float32)[ids])
+    return from_numpy(np.eye(num_classes, dtype=np.float32)[ids])
 
 
 def sample_words(next_probs, block_size, itos, num, generator):

@@ -91,7 +91,7 @@ def init_params(vocab_size, block_size, n_embd, n_hidden, generator):
               "b2": randn(vocab_size) * np.float32(0.1),
               "bngain": randn(1, n_hidden) * np.float32(0.1) + np.float32(1.0),
               "bnbias": randn(1, n_hidden) * np.float32(0.1)}
-    return {k: tg.Tensor(v.astype(np.float32), requires_grad=True) for k, v in arrays.items()}
+    return {k: tg.tensor(v.astype(np.float32), requires_grad=True) for k, v in arrays.items()}
 
 
 def forward(p, Xb, Yb, bn_stats=None):

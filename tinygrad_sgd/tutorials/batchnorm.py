@@ -88,7 +88,7 @@ def build_model(variant, vocab_size, block_size, n_embd, n_hidden, n_layers, gen
     batchnorm = variant == "batchnorm"
 
     def normal(*shape):
-        return tg.Tensor(R.randn(shape, generator=generator))
+        return tg.tensor(R.randn(shape, generator=generator))
 
     emb = nn.Embedding(vocab_size, n_embd)
     layers = [emb, nn.Flatten()]

@@ -143,7 +143,7 @@ def run(args):
 
     # ---- the same model as a one-layer network on one-hot inputs
     g = R.Generator().manual_seed(args.seed)
-    W = tg.Tensor(R.randn((V, V), generator=g), requires_grad=True)
+    W = tg.tensor(R.randn((V, V), generator=g), requires_grad=True)
     xenc = one_hot(xs, V)
     rows = np.arange(n)
     losses, nlls = [], []

@@ -169,7 +169,7 @@ def attention_weights(model, idx):
             q = q.view(1, T, c.n_head, hs).transpose(1, 2)
             k = k.view(1, T, c.n_head, hs).transpose(1, 2)
             scores = (q @ k.transpose(-2, -1)) * (1.0 / np.sqrt(hs))
-            scores = tg.Tensor(np.where(causal, scores.array, -np.inf).astype(np.float32))
+            scores = tg.tensor(np.where(causal, scores.array, -np.inf).astype(np.float32))
             maps.append(F.softmax(scores, dim=-1).detach().numpy()[0])
             x = block(x)
     return np.stack(maps)

@@ -117,7 +117,7 @@ def run(args):
 
     def predict(grid):
         with tg.no_grad():
-            return model(tg.Tensor(grid)).detach().numpy()
+            return model(tg.tensor(grid)).detach().numpy()
 
     close(plot_decision_boundary(predict, X.numpy(), Y.numpy(), path=files["boundary"],
                                  title=f"Logistic regression: accuracy {accuracy:.1%}"))

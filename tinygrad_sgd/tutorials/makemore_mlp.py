@@ -86,7 +86,7 @@ def init_params(vocab_size, block_size, n_embd, n_hidden, generator):
     b1, W2, b2 (a dict of leaf Tensors that require grad)."""
     shapes = {"C": (vocab_size, n_embd), "W1": (block_size * n_embd, n_hidden),
               "b1": (n_hidden,), "W2": (n_hidden, vocab_size), "b2": (vocab_size,)}
-    return {name: tg.Tensor(R.randn(shapes[name], generator=generator), requires_grad=True)
+    return {name: tg.tensor(R.randn(shapes[name], generator=generator), requires_grad=True)
             for name in PARAMS}
 
 

@@ -68,7 +68,7 @@ def load_data(name, data_dir=None, log=print):
 
 def evaluate(model, dataset, batch_size=1000, limit=None):
     """(mean NLL, accuracy, predictions) of ``model`` on ``dataset``, without recording."""
-    from .. import Tensor, no_grad
+    from .. import from_numpy, no_grad
     from ..nn import functional as F
     n = len(dataset) if limit is None else min(limit, len(dataset))
     model.eval()
@@ -76,8 +76,8 @@ def evaluate(model, dataset, batch_size=1000, limit=None):
     with no_grad():
         for i in range(0, n, batch_size):
             x, y = dataset[np.arange(i, min(i + batch_size, n))]
-            out = model(Tensor(x))
-            total += F.nll_loss(out, Tensor(y), reduction="sum").item()
+            out = model(from_numpy(x))
+            total += F.nll_loss(out, from_numpy(y), reduction="sum").item()
             preds.append(out.argmax(dim=1).detach().numpy())
     preds = np.concatenate(preds)
     return total / n, float((preds == dataset.targets[:n]).mean()), preds

@@ -93,7 +93,7 @@ def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print, bar=No
     for epoch in range(1, epochs + 1):
         updates, total_loss = 0, 0.0
         for i in rng.permutation(len(X)):        # one point at a time, in a new order
-            x, target = tg.Tensor(X[i:i + 1]), tg.Tensor(y[i:i + 1])
+            x, target = tg.tensor(X[i:i + 1]), tg.tensor(y[i:i + 1])
             score = model(x).reshape(1)          # s = w·x + b
             if (target * score).item() > margin:
                 continue                         # correct (with margin): no step
@@ -124,7 +124,7 @@ def train_perceptron(X, y, epochs, lr=0.1, margin=0.0, seed=0, log=print, bar=No
 def scores(model, X):
     """s = w·x + b for every row of ``X``, as a 1-D array."""
     with tg.no_grad():
-        return model(tg.Tensor(np.asarray(X, dtype=np.float32))).detach().numpy().reshape(-1)
+        return model(tg.tensor(np.asarray(X, dtype=np.float32))).detach().numpy().reshape(-1)
 
 
 def accuracy(model, X, y):

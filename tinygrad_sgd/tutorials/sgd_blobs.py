@@ -90,13 +90,13 @@ def batch_loss(W, xb, yb, loss="bce"):
     """Forward pass on one batch: returns ``(sse, objective)`` — the tutorial's Σ e² (for
     printing) and the loss to differentiate (``"bce"`` or ``"sse"``, see the module docstring).
     ``W`` is a 3×1 Tensor, ``xb`` N×3 and ``yb`` N×1 arrays."""
-    z = tg.Tensor(xb) @ W              # scores
+    z = tg.tensor(xb) @ W              # scores
     p = z.sigmoid()                    # predictions
-    error = p - tg.Tensor(yb)
+    error = p - tg.tensor(yb)
     sse = (error * error).sum()        # the tutorial's "least squares" loss
     if loss == "sse":
         return sse, sse
-    return sse, F.binary_cross_entropy_with_logits(z, tg.Tensor(yb), reduction="sum")
+    return sse, F.binary_cross_entropy_with_logits(z, tg.tensor(yb), reduction="sum")
 
 
 def hand_gradient(W, xb, yb, loss="bce"):
@@ -162,7 +162,7 @@ def run(args):
 
     def predict(grid):
         with tg.no_grad():
-            return (tg.Tensor(add_bias_column(grid)) @ W).sigmoid().detach().numpy()
+            return (tg.tensor(add_bias_column(grid)) @ W).sigmoid().detach().numpy()
 
     close(plot_decision_boundary(predict, X[:, :2], y, path=files["data_boundary"],
                                  title=f"SGD on blobs: accuracy {accuracy:.1%}"))

@@ -76,8 +76,8 @@ def run(args):
     from tinygrad_sgd.viz.plots import plot_decision_boundary
 
     X, y = make_xor()                                   # (4, 2) float32, (4,) int64
-    inputs = tg.Tensor(X)
-    targets = tg.Tensor(y.reshape(-1, 1).astype(np.float32))
+    inputs = tg.tensor(X)
+    targets = tg.tensor(y.reshape(-1, 1).astype(np.float32))
 
     tg.manual_seed(args.seed)
     model = build_model(args.hidden, args.activation)
@@ -114,7 +114,7 @@ def run(args):
 
     def predict(grid):
         with tg.no_grad():
-            return model(tg.Tensor(grid)).detach().numpy()
+            return model(tg.tensor(grid)).detach().numpy()
 
     close(plot_decision_boundary(predict, X, y, path=files["boundary"],
                                  title=f"XOR, MLP with {args.hidden} hidden units "

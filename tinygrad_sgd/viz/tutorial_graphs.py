@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..creation import tensor
 
 __all__ = ["EXAMPLES", "MODELS", "expression", "neuron", "logistic", "xor_mlp", "gpt",
            "simple_cnn_batch", "simple_cnn", "mlp"]
 
 
 def _leaf(value):
-    return Tensor(np.asarray(value, dtype=np.float32), requires_grad=True)
+    return tensor(np.asarray(value, dtype=np.float32), requires_grad=True)
 
 
 def _retain(names):
@@ -65,9 +65,9 @@ def logistic():
     """Logistic regression on 4 points in 2-D: p = σ(x @ w + b), loss = mean binary
     cross-entropy −[y·ln p + (1−y)·ln(1−p)]. Seeded (0)."""
     rng = np.random.default_rng(0)
-    x = Tensor(np.concatenate([rng.normal(-1.0, 0.5, (2, 2)), rng.normal(1.0, 0.5, (2, 2))])
+    x = tensor(np.concatenate([rng.normal(-1.0, 0.5, (2, 2)), rng.normal(1.0, 0.5, (2, 2))])
                .astype(np.float32))
-    y = Tensor(np.array([[0.0], [0.0], [1.0], [1.0]], dtype=np.float32))
+    y = tensor(np.array([[0.0], [0.0], [1.0], [1.0]], dtype=np.float32))
     w = _leaf(rng.normal(0.0, 0.5, (2, 1)))
     b = _leaf(np.zeros(1))
     one_minus_y = 1.0 - y
@@ -92,8 +92,8 @@ def xor_mlp():
     """A 2-4-1 MLP on XOR: h = tanh(x @ W1 + b1), p = σ(h @ W2 + b2), loss = mean (p − y)².
     Seeded (0)."""
     rng = np.random.default_rng(0)
-    x = Tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32))
-    y = Tensor(np.array([[0], [1], [1], [0]], dtype=np.float32))
+    x = tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32))
+    y = tensor(np.array([[0], [1], [1], [0]], dtype=np.float32))
     W1 = _leaf(rng.normal(0.0, 1.0, (2, 4)))
     b1 = _leaf(np.zeros(4))
     W2 = _leaf(rng.normal(0.0, 0.5, (4, 1)))
@@ -127,8 +127,8 @@ def gpt():
     T = 8
     manual_seed(0)
     model = GPT(GPTConfig(vocab_size=len(chars), block_size=T, n_layer=1, n_head=2, n_embd=8))
-    tokens = Tensor(np.stack([ids[:T], ids[T:2 * T]]))
-    targets = Tensor(np.stack([ids[1:T + 1], ids[T + 1:2 * T + 1]]))
+    tokens = tensor(np.stack([ids[:T], ids[T:2 * T]]))
+    targets = tensor(np.stack([ids[1:T + 1], ids[T + 1:2 * T + 1]]))
     logits, loss = model(tokens, targets)
     names = dict(model.named_parameters())
     names.update({"tokens": tokens, "targets": targets, "logits": logits, "loss": loss})
@@ -190,7 +190,7 @@ def simple_cnn_batch(batch_size=64, images=None, labels=None):
         note = f"{len(images)} images given by the caller"
     manual_seed(0)
     model = SimpleCNN()
-    x, target = Tensor(np.asarray(images, dtype=np.float32)), Tensor(np.asarray(labels))
+    x, target = tensor(np.asarray(images, dtype=np.float32)), tensor(np.asarray(labels))
     with module_scope(model):
         conv1 = model.conv1(x)
         pool1 = F.max_pool2d(conv1, 2)
@@ -218,7 +218,7 @@ def simple_cnn():
     from ..models import SimpleCNN
     manual_seed(0)
     model = SimpleCNN()
-    x = Tensor(np.random.default_rng(0).standard_normal((1, 1, 28, 28)).astype(np.float32))
+    x = tensor(np.random.default_rng(0).standard_normal((1, 1, 28, 28)).astype(np.float32))
     return model, x
 
 
@@ -227,7 +227,7 @@ def mlp():
     from .. import manual_seed
     from ..models import MLP
     manual_seed(0)
-    return MLP([2, 16, 16, 1]), Tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]],
+    return MLP([2, 16, 16, 1]), tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]],
                                                 dtype=np.float32))
 
 
