@@ -90,6 +90,14 @@ class _class_or_node:
         return functools.partial(self.fn, cls, node)
 
 
+
+def modified_inplace(what, shape, now, expected):
+    """The error of a saved array (``what``: "the output of ExpBackward", ...) changed in place
+    since it was saved: its memory's version is ``now``, not ``expected`` (torch's words)."""
+    return RuntimeError(f"one of the variables needed for gradient computation has been "
+                        f"modified by an inplace operation: {what}, of shape {shape}, is at "
+                        f"version {now}; expected version {expected} instead")
+
 class Function:
     """Base class of every op. Attributes of a node: ``_edges`` (for each argument of the
     op: its grad_fn, the leaf Tensor itself when it is a leaf that requires grad, or None —
@@ -186,10 +194,7 @@ class Function:
         expected = self.__dict__.get("_version_of_" + name, 0)
         now = versions.version_of(array)
         if now != expected:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by "
-                f"an inplace operation: the {name} of {self.name()}, of shape {array.shape}, "
-                f"is at version {now}; expected version {expected} instead")
+            raise modified_inplace(f"the {name} of {self.name()}", array.shape, now, expected)
         return array
 
     @property
@@ -236,11 +241,8 @@ class Function:
             return unpack(kept).array
         now = versions.version_of(self._out_array)
         if now != self._out_version:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by "
-                f"an inplace operation: the output of {self.name()}, of shape "
-                f"{self._out_array.shape}, is at version {now}; expected version "
-                f"{self._out_version} instead")
+            raise modified_inplace(f"the output of {self.name()}", self._out_array.shape, now,
+                                   self._out_version)
         return self._out_array
 
     def output(self):

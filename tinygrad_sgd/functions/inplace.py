@@ -28,6 +28,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
 from .index import setitem_rules, torch_index
+from .inplace_results import output_is_self
 from .overlap import check_inplace_overlap, check_setitem_overlap
 from .strided import overlap_rounds, write_rounds
 from ..ops.strided import _Memory
@@ -128,6 +129,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
                   casting="unsafe")
     if in_graph:
         self.grad_fn, self._requires_grad = result.grad_fn, result.requires_grad
+        output_is_self(result, self)
     if view is not None:
         _rebase(self, result, *view)
     elif in_graph and self.__dict__.get("_views"):

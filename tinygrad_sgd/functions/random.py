@@ -388,11 +388,18 @@ def _fill(self, name, draw, order=None):
     """``self`` ← ``draw(shape, dtype)``, in place (version moved; leaves only under no_grad),
     drawn in ``order`` — by default :func:`walk_order`, torch's: ``draw`` is asked for the
     permuted shape and its values are transposed back."""
+    torch_name = "".join(w.capitalize() for w in name[:-1].split("_")) + \
+        ("Backward0" if name != "bernoulli_" else "Backward2" if order is None else "Backward1")
     order = walk_order(self) if order is None else order
 
     def values(x):
         drawn = _in_order(x.shape, order, lambda shape: np.asarray(draw(shape, x.dtype)))
-        return Tensor._of(drawn.astype(x.dtype, copy=False))
+        out = Tensor._of(drawn.astype(x.dtype, copy=False))
+        if x.requires_grad and is_grad_enabled():
+            # torch keeps a tensor in a graph there, with a zero gradient (UniformBackward0)
+            from .elementwise import where
+            out = named(where(Tensor._of(np.ones(x.shape, bool)), out, x), torch_name, x)
+        return out
     return inplace(self, values, name=name)
 
 

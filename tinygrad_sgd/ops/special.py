@@ -53,6 +53,7 @@ class Erfc(Unary):
 class Erfinv(Unary):
     """erfinv(±1) = ±inf, NaN outside [−1, 1]."""
     rule, derivatives, saves = "z = erf⁻¹ x", ("dz/dx = √π/2 · e^(z²)",), "z"
+    inplace_reads_input = True      # (torch's erfinv_ node recomputes z from its input)
     f = staticmethod(_in(erfinv_array))
 
     def derivative(self, g, z):
@@ -150,6 +151,7 @@ class Polygamma(Elementwise):
 class _Bessel(Unary):
     """Modified Bessel functions of the first kind (ν = 0, 1), plain or scaled by e^(−|x|)."""
     nu, scaled = 0, False
+    inplace_reads_input = True      # (torch's i0_ node differentiates from its input)
 
     def forward(self, x):
         out = bessel_i_array(self.nu, x.array, self.scaled).astype(x.dtype, copy=False)

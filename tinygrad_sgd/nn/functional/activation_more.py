@@ -106,7 +106,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:       # (torch's node: rrelu_with_noise, the in-place one's overload 1)
         name = "RreluWithNoiseBackward1" if inplace else "RreluWithNoiseBackward0"
-        return _maybe_inplace(input, _leaky_relu, inplace, (lower + upper) / 2, name)
+        return _maybe_inplace(input, _leaky_relu, inplace, (lower + upper) / 2, name,
+                              result_saved=True)
     x = input.array
     dt = x.dtype
     opmath = np.float32 if dt == np.float16 else dt

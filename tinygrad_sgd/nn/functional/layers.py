@@ -7,6 +7,7 @@ from ...functions.einsum_equation import einsum
 from ...functions import where
 from ...functions.elementwise import torch_dtype_name
 from ...functions.inplace import inplace as _inplace
+from ...functions.inplace_results import saves_result
 from ...ops import activation as act
 from ...ops.elementwise import TiedToInput
 from ...ops.products import BilinearHalf
@@ -157,9 +158,13 @@ def flatten(input, start_dim=0, end_dim=-1):
 # speed matters (gelu, in every transformer block); the others are compositions, so their
 # gradients (and second order) follow from the pieces. ``inplace=True`` writes the result back
 # into ``input`` (see functions/inplace.py).
-def _maybe_inplace(input, fn, inplace, *args):
+def _maybe_inplace(input, fn, inplace, *args, result_saved=False):
+    """``fn(input, *args)``, written into ``input`` if ``inplace``; ``result_saved``: torch's
+    in-place node saves its result, so a later in-place write into it is refused at backward
+    (:func:`~tinygrad_sgd.functions.inplace.saves_result`)."""
     if inplace:
-        return _inplace(input, lambda x, *a: fn(x, *a), *args, name=fn.__name__ + "_")
+        out = _inplace(input, lambda x, *a: fn(x, *a), *args, name=fn.__name__ + "_")
+        return saves_result(out) if result_saved else out
     return fn(input, *args)
 
 
@@ -186,7 +191,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope·x otherwise (gradient negative_slope at 0, as torch)."""
     check_kernel(input, "leaky_relu", "leaky_relu_cpu")
     name = "LeakyReluBackward1" if inplace else "LeakyReluBackward0"     # (torch's leaky_relu_)
-    out = _maybe_inplace(input, _leaky_relu, inplace, negative_slope, name)
+    out = _maybe_inplace(input, _leaky_relu, inplace, negative_slope, name, result_saved=True)
     return out if inplace else named(out, name, input)
 
 
@@ -205,7 +210,7 @@ def _celu(x, alpha):
 
 def elu(input, alpha=1.0, inplace=False):
     check_kernel(input, "elu", "elu_cpu")
-    return _maybe_inplace(input, _elu, inplace, alpha)
+    return _maybe_inplace(input, _elu, inplace, alpha, result_saved=True)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -215,7 +220,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input, inplace=False):
     """scale·elu(x, α) with torch's constants α ≈ 1.6733, scale ≈ 1.0507."""
     check_kernel(input, "selu", "elu_cpu")
-    return _maybe_inplace(input, _elu, inplace, _SELU_ALPHA, _SELU_SCALE)
+    return _maybe_inplace(input, _elu, inplace, _SELU_ALPHA, _SELU_SCALE, result_saved=True)
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -223,7 +228,7 @@ def celu(input, alpha=1.0, inplace=False):
     check_kernel(input, "celu", "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _maybe_inplace(input, _celu, inplace, alpha)
+    return _maybe_inplace(input, _celu, inplace, alpha, result_saved=True)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
