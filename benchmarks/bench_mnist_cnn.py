@@ -83,7 +83,7 @@ def ours_stepper(batches, state_dict=None):
     if state_dict is not None:
         model.load_state_dict(state_dict)
     opt = SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return stepper(model, opt, F.nll_loss, tg.Tensor, batches)
+    return stepper(model, opt, F.nll_loss, tg.from_numpy, batches)
 
 
 def torch_stepper(batches, model=None):
