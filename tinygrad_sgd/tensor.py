@@ -123,8 +123,8 @@ class Tensor:
     @classmethod
     def _of(cls, data=(), *sizes, requires_grad=False, dtype=None):
         """A tensor as the library makes its own: an ndarray is taken as it is (its memory and
-        dtype, as ``from_numpy``), any other data as ``Tensor(data)`` outside a torch program
-        takes it."""
+        dtype, as ``from_numpy``; not torch.Tensor's float conversion), any other data as
+        ``Tensor(data)`` takes it."""
         t = object.__new__(cls)
         if type(data) is np.ndarray and dtype is None and not sizes and not requires_grad \
                 and data.dtype.kind in "biuf":

@@ -288,7 +288,7 @@ def _apply(cls, forward, args, kwargs, setup=None, ctx=None):
         return _apply_several(ctx, args, needs, out, dirty) if record else out
     if isinstance(out, np.ndarray):       # (torch passes it through; here, a likely slip)
         raise TypeError(f"{cls.__name__}.forward must return a Tensor (or a tuple), got "
-                        f"ndarray: wrap it, Tensor(array), to join the graph")
+                        f"ndarray: wrap it, from_numpy(array), to join the graph")
     if not isinstance(out, Tensor) or not record or not _differentiable(ctx, out):
         return out          # (another non-Tensor result is passed through, as torch)
     _link(ctx, args, needs)
