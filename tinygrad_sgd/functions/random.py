@@ -47,6 +47,7 @@ from ..autograd import is_grad_enabled
 from ..autograd.torch_names import named
 from ..ops.random import BernoulliSample, NormalSample, PoissonSample
 from ..tensor import Tensor, tensor_method
+from .elementwise import where
 from .inplace import inplace
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
@@ -397,7 +398,6 @@ def _fill(self, name, draw, order=None):
         out = Tensor._of(drawn.astype(x.dtype, copy=False))
         if x.requires_grad and is_grad_enabled():
             # torch keeps a tensor in a graph there, with a zero gradient (UniformBackward0)
-            from .elementwise import where
             out = named(where(Tensor._of(np.ones(x.shape, bool)), out, x), torch_name, x)
         return out
     return inplace(self, values, name=name)

@@ -13,6 +13,7 @@ from ...functions import where
 from ...functions.elementwise import not_implemented
 from ...autograd.torch_names import named
 from ...functions.inplace import inplace as _inplace
+from ...functions.inplace_results import saves_result
 from ...ops.elementwise import TiedToInput
 from ...random.generator import _gen
 from ...random.distributions import exponential
@@ -118,8 +119,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     noise = np.ones(x.shape, dt)
     noise[nonpos] = slopes.astype(dt)
     if inplace:
-        return _inplace(input, lambda t: named(t * Tensor._of(noise), "RreluWithNoiseBackward1",
-                                               t), name="rrelu_")
+        return saves_result(_inplace(input, lambda t: named(
+            t * Tensor._of(noise), "RreluWithNoiseBackward1", t), name="rrelu_"))
     return named(input * Tensor._of(noise), "RreluWithNoiseBackward0", input)
 
 

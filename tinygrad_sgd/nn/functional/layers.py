@@ -161,7 +161,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 def _maybe_inplace(input, fn, inplace, *args, result_saved=False):
     """``fn(input, *args)``, written into ``input`` if ``inplace``; ``result_saved``: torch's
     in-place node saves its result, so a later in-place write into it is refused at backward
-    (:func:`~tinygrad_sgd.functions.inplace.saves_result`)."""
+    (:func:`~tinygrad_sgd.functions.inplace_results.saves_result`)."""
     if inplace:
         out = _inplace(input, lambda x, *a: fn(x, *a), *args, name=fn.__name__ + "_")
         return saves_result(out) if result_saved else out
