@@ -223,10 +223,7 @@ class Function:
         """The saved tensors where ``needed``, each checked against in-place changes."""
         for i, (t, v, need) in enumerate(zip(self._saved, self._versions, needed)):
             if need and t is not None and t._version != v:
-                raise RuntimeError(
-                    f"one of the variables needed for gradient computation has been modified "
-                    f"by an inplace operation: input {i} of {self.name()}, of shape {t.shape}, "
-                    f"is at version {t._version}; expected version {v} instead")
+                raise modified_inplace(f"input {i} of {self.name()}", t.shape, t._version, v)
         return tuple(t if need else None for t, need in zip(self._saved, needed))
 
     def saved_output(self):
