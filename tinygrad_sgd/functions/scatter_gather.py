@@ -17,7 +17,7 @@ from .. import autograd, ops
 from ..arguments import normalize_dim
 from ..autograd.torch_names import named
 from ..dtypes import checked_scalar, read_number
-from ..errors import ShapeError, user_stacklevel, warn_level
+from ..errors import ShapeError, user_stacklevel
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
 from ..tensor import Tensor, tensor_method
@@ -148,7 +148,7 @@ def _scatter_reduce_legacy(base, d, idx, src, reduce):
                            "reduce=... is not differentiable, as in torch): use "
                            "scatter_add or scatter_reduce")
     if reduce == "add":
-        return IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True)
+        return IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True, wide=True)
     return ScatterReduce.apply(base, src, d, idx, "prod", True)
 
 
@@ -159,7 +159,7 @@ def scatter_add(input, dim, index, src):
     d, idx, src = _src(input, dim, index, src, "scatter_add")
     no_shell_kernel("scatter_gather_tensor_cpu", input.array.dtype)
     base = _at_least_1d(input)
-    out = IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True)
+    out = IndexPut.apply(base, src, along(idx, d, base.shape), accumulate=True, wide=True)
     out = out if out.shape == input.shape else out.reshape(())
     return named(out, "ScatterAddBackward0", input)
 
@@ -216,7 +216,8 @@ def index_select(input, dim, index):
         raise IndexError("index out of range in self")
     if input.ndim == 0:
         return input.reshape(1)[idx.reshape(-1)].reshape(())
-    out = ops.GetItem.apply(input, _at(input, d, idx.reshape(-1)))
+    # (its adjoint is torch's index_add: float16 summed in float32 for ≥ 2 dims)
+    out = ops.GetItem.apply(input, _at(input, d, idx.reshape(-1)), input.ndim >= 2)
     return named(out, "IndexSelectBackward0", input)
 
 
@@ -269,8 +270,9 @@ def index_add(input, dim, index, source, *, alpha=1):
         alpha = int(alpha)               # (as torch: alpha in the input's type, 2.5 → 2)
     if alpha != 1:
         source = source * alpha
-    return named(IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else (), True),
-                 "IndexAddBackward0", input)
+    # (torch's kernel for ≥ 2 dims sums float16 in float32, its 1-d one in float16)
+    return named(IndexPut.apply(input, source, _at(input, d, idx) if input.ndim else (), True,
+                                input.ndim >= 2), "IndexAddBackward0", input)
 
 
 _index_add_method = index_add
@@ -359,8 +361,8 @@ def index_fill(input, dim, index, value):
     idx = np.unique(_vector(index, "index_fill_", n, d, negative=True))
     name = "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0"
     value = _fill_value(input, value, "index_fill_")
-    return named(IndexPut.apply(input, value, _at(input, d, idx) if input.ndim else ()), name,
-                 input)
+    return named(IndexPut.apply(input, value, _at(input, d, idx) if input.ndim else (),
+                                index_tensor=index.array), name, input)   # (idx: a copy)
 
 
 def _fill_value(input, value, op):
@@ -508,7 +510,7 @@ def where(condition, input=None, other=None):
         import warnings
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
                       "will be removed in a future version of PyTorch. Use a boolean condition "
-                      "instead.", UserWarning, stacklevel=warn_level(2))
+                      "instead.", UserWarning, stacklevel=user_stacklevel())
         condition = condition.to(bool)
     return _where3(condition, input, other)
 

@@ -4,6 +4,7 @@ import numpy as np
 from ..autograd import Function
 from ..kernels.embedding import rows_by_id
 from .elementwise import keep_where
+from .shape import check_index, index_versions
 
 
 class EmbeddingOp(Function):
@@ -17,15 +18,22 @@ class EmbeddingOp(Function):
                    "scale_grad_by_freq (0 for k = padding_idx)",)
     grad_fn_name, op_name = "EmbeddingBackward", "embedding"
 
-    def forward(self, weight, ids, padding_idx=None, scale_grad_by_freq=False, sparse=False):
+    def forward(self, weight, ids, padding_idx=None, scale_grad_by_freq=False, sparse=False,
+                ids_tensor=None):
+        if ids_tensor is not None:    # the user's ids, where ``ids`` is made from them
+            self.keep_array("ids_tensor", ids_tensor)
         self.ids, self.rows, self.padding_idx = ids, weight.shape[0], padding_idx
         self.scale, self.sparse = None, sparse
+        self.ids_versions = index_versions(ids)     # (an edit of the ids refused, as torch)
         if scale_grad_by_freq:
             counts = np.bincount(ids.reshape(-1), minlength=self.rows)
             self.scale = (1.0 / counts[ids]).astype(weight.dtype)
         return np.take(weight.array, ids, axis=0)
 
     def backward(self, g):
+        check_index(self, self.ids, self.ids_versions)
+        if "ids_tensor" in self.__dict__:
+            self.kept_array("ids_tensor")
         if self.sparse and self.scale is not None:
             raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with "
                                "sparse gradients")

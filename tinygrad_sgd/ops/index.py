@@ -12,7 +12,8 @@ from ..autograd import Function
 from ..autograd import forward_ad
 from ..kernels.layout import inverse_order
 from .elementwise import Where, keep_where
-from .shape import GetItem, IndexAdd, Permute, Staged, along
+from .shape import (GetItem, IndexAdd, Permute, Staged, add_at, along, check_index,
+                    index_versions)
 
 
 class Gather(Function):
@@ -23,12 +24,15 @@ class Gather(Function):
 
     def forward(self, x, dim, index):
         self.in_shape, self.dim, self.index = x.shape, dim, index
+        self.index_versions = index_versions(index)     # (an edit of it refused, as torch)
         self.save_for_backward(x)       # (not read; an in-place edit is refused, as torch)
         return x.array[along(index, dim, x.shape)]
 
     def backward(self, g):
         self.saved_tensors
-        return IndexAdd.apply(g, along(self.index, self.dim, self.in_shape), self.in_shape)
+        check_index(self, self.index, self.index_versions)
+        return IndexAdd.apply(g, along(self.index, self.dim, self.in_shape), self.in_shape,
+                              wide=True)          # (torch's scatter_add: float16 in float32)
 
 
 class IndexPut(Function):
@@ -37,17 +41,21 @@ class IndexPut(Function):
     ``x[index] = v`` reads it). It is scatter, scatter_add, index_copy, index_add, index_fill,
     masked_scatter and item assignment. ``values`` broadcast to ``x[index]``'s shape;
     a place written twice without accumulate keeps one of the values (torch leaves which one
-    unspecified), but every value gets the gradient of its place, as torch's."""
+    unspecified), but every value gets the gradient of its place, as torch's. ``wide``: float16
+    sums in float32 (:func:`.shape.add_at`)."""
     inputs, rule = ("x", "v"), "z = x, with z[index] = v (or z[index] += v)"
     derivatives = ("dL/dx = dL/dz, 0 at the overwritten places (all of it with accumulate)",
                    "dL/dv = dL/dz[index]")
 
-    def forward(self, x, values, index, accumulate=False):
+    def forward(self, x, values, index, accumulate=False, wide=False, index_tensor=None):
         self.index, self.accumulate = index, accumulate
+        self.index_versions = index_versions(index)
+        if index_tensor is not None:      # the user's index, where ``index`` is made from it
+            self.keep_array("index_tensor", index_tensor)
         out = x.array.copy()
         target, where = write_target(out, index)
         if accumulate:
-            np.add.at(target, where, values.array)
+            add_at(target, where, values.array, wide)
         else:
             target[where] = values.array
             if self._recording and (x.requires_grad or forward_ad.level_open()):
@@ -57,6 +65,9 @@ class IndexPut(Function):
         return out
 
     def backward(self, g):
+        check_index(self, self.index, self.index_versions)
+        if "index_tensor" in self.__dict__:
+            self.kept_array("index_tensor")
         gx = gv = None
         if self.needs_input_grad[0]:
             gx = g if self.accumulate else keep_where(self.kept, g)
@@ -87,25 +98,36 @@ class ScatterReduce(Function):
     def forward(self, x, src, dim, index, reduce, include_self=True):
         self.save_for_backward(x, src)
         self.dim, self.index, self.reduce, self.include_self = dim, index, reduce, include_self
+        self.index_versions = index_versions(index)
         where = along(index, dim, x.shape)
         out = x.array.copy()
         if not include_self:
             out[where] = _identity(reduce, out.dtype)
         ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
                  "amin": np.minimum, "max": np.maximum, "min": np.minimum}[reduce]
-        ufunc.at(out, where, src.array)
+        if out.dtype == np.float16 and ufunc in (np.add, np.multiply):
+            acc = out.astype(np.float32)    # torch's float buffer, rounded once
+            ufunc.at(acc, where, src.array.astype(np.float32))
+            out = acc.astype(np.float16)
+        else:
+            ufunc.at(out, where, src.array)
         if reduce == "mean":
             count = np.zeros(out.shape, dtype=np.int64)
             np.add.at(count, where, 1)
             count += include_self
             count[count == 0] = 1
-            out = (out // count if out.dtype.kind in "iu" else out / count).astype(out.dtype)
+            if out.dtype.kind in "iu":
+                out = (out // count).astype(out.dtype)
+            else:                           # (in the dtype's arithmetic: float16's in float32)
+                wide = np.float32 if out.dtype == np.float16 else out.dtype
+                out = (out.astype(wide) / count.astype(wide)).astype(out.dtype)
         self.save_output(out)
         return out
 
     def backward(self, g):
         x, src = self.saved_tensors
         dim, index, reduce = self.dim, self.index, self.reduce
+        check_index(self, index, self.index_versions)
         if reduce in ("max", "min"):        # torch computes these, but has no gradient
             raise RuntimeError(f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
                                f"'amin' but got {reduce}.")
@@ -114,7 +136,7 @@ class ScatterReduce(Function):
             return Gather.apply(t, dim, index)
 
         def scatter_add(t, v):
-            return IndexPut.apply(t, v, along(index, dim, t.shape), accumulate=True)
+            return IndexPut.apply(t, v, along(index, dim, t.shape), accumulate=True, wide=True)
 
         if reduce == "sum":
             gx, gs = g, gather(g)
@@ -131,9 +153,10 @@ class ScatterReduce(Function):
             src_is = src.array == z[along(index, dim, z.shape)]
             n = x_is.astype(g.dtype)
             np.add.at(n, along(index, dim, n.shape), src_is)
-            shared = g / self.constant(n)
-            gx = keep_where(x_is, shared)
-            gs = keep_where(src_is, gather(shared))
+            shared = g / self.constant(n)     # (multiplied by the masks, as torch: where the
+            gx = self.constant(x_is.astype(g.dtype)) * shared       # result is NaN no element
+            gs = self.constant(src_is.astype(g.dtype)) * gather(shared)   # equals it, and
+            # 0·(g/0) is NaN; a negative gradient masked out is −0)
         if not self.include_self:
             kept = np.ones(g.shape, dtype=bool)
             kept[along(index, dim, g.shape)] = False

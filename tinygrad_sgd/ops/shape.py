@@ -245,9 +245,9 @@ class GetItem(Function):
     derivatives = ("dL/dx = zeros of x's shape, dL/dz added at the indexed places",)
     op_name = "getitem"
 
-    def forward(self, x, index):
-        self.in_shape, self.index = x.shape, index
-        self.index_versions = [versions.version_of(a) for a in _index_arrays(index)]
+    def forward(self, x, index, wide_grad=False):
+        self.in_shape, self.index, self.wide_grad = x.shape, index, wide_grad
+        self.index_versions = index_versions(index)
         if type(index) is not int and type(index) is not slice and not _is_basic(index):
             self._copied = True     # an index array: torch's result is a copy (no _base)
         try:
@@ -267,15 +267,10 @@ class GetItem(Function):
                              f"{x.shape}: {e}") from None
 
     def backward(self, g):
-        for a, v in zip(_index_arrays(self.index), self.index_versions):
-            if versions.version_of(a) != v:    # an index tensor changed in place since
-                raise RuntimeError(
-                    f"one of the variables needed for gradient computation has been modified "
-                    f"by an inplace operation: the index of {self.name()}, of shape {a.shape}, "
-                    f"is at version {versions.version_of(a)}; expected version {v} instead")
+        check_index(self, self.index, self.index_versions)
         if _mode.slice_grads and _is_basic(self.index):    # a block of zeros: leave them out
             return SliceGrad(self.index, g.array, self.in_shape)
-        return IndexAdd.apply(g, self.index, self.in_shape)
+        return IndexAdd.apply(g, self.index, self.in_shape, wide=self.wide_grad)
 
 
 def _basic_geometry(shape, strides, items, unit):
@@ -351,12 +346,41 @@ def _index_arrays(index):
     return []
 
 
+def index_versions(index):
+    """The versions of the arrays inside ``index``, taken in forward by a node that keeps it
+    (an index tensor's memory, shared: torch saves the index tensor itself)."""
+    return [versions.version_of(a) for a in _index_arrays(index)]
+
+
+def check_index(node, index, saved):
+    """In backward: refuse, with torch's words, an index changed in place since forward
+    (``saved``: its :func:`index_versions`) — it would give the new index's gradient."""
+    for a, v in zip(_index_arrays(index), saved):
+        now = versions.version_of(a)
+        if now != v:
+            raise function.modified_inplace(f"the index of {node.name()}", a.shape, now, v)
+
+
+def add_at(target, index, values, wide=False):
+    """``np.add.at(target, index, values)``: repeated places add up, in index order. ``wide``:
+    a float16 target is summed in float32 and rounded once at the end, as torch's kernels with
+    a float buffer do (scatter_add, scatter_reduce, index_add of a tensor of ≥ 2 dims, and
+    their adjoints: 3,000 × 0.1 is 300 there, 256 when every sum is rounded to float16 — as
+    torch's index_put_(accumulate=True), x[idx]'s backward and 1-d index_add still give)."""
+    if wide and target.dtype == np.float16:
+        acc = target.astype(np.float32)
+        np.add.at(acc, index, np.asarray(values, np.float32))
+        target[...] = acc
+    else:
+        np.add.at(target, index, values)
+
+
 class IndexAdd(Function):
-    """The adjoint of indexing."""
+    """The adjoint of indexing (``wide``: float16 summed as :func:`add_at` says)."""
     rule, derivatives = "z = zeros(shape) with x added at index", ("dL/dx = dL/dz[index]",)
     op_name = "index_add"
 
-    def forward(self, x, index, shape, unique=False):
+    def forward(self, x, index, shape, unique=False, wide=False):
         self.index = index
         out = np.zeros(shape, dtype=x.dtype)
         target = out
@@ -365,7 +389,7 @@ class IndexAdd(Function):
         if unique or _is_basic(index):
             target[index] = x.array        # no element is picked twice: plain assignment
         else:
-            np.add.at(target, index, x.array)
+            add_at(target, index, x.array, wide)
         return out
 
     def backward(self, g):

@@ -188,10 +188,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         return named(_bag_max(weight, ids, bag_of, bags), "EmbeddingBagBackward0", weight)
     if sparse:
         _warn_dense(weight, "embedding_bag")
-    rows = EmbeddingOp.apply(weight, ids, None, bool(scale_grad_by_freq), bool(sparse))
+    rows = EmbeddingOp.apply(weight, ids, None, bool(scale_grad_by_freq), bool(sparse),
+                             ids_tensor=input.array if isinstance(input, Tensor) else None)
     if psw is not None:
         rows = rows * psw[keep].unsqueeze(-1)
-    out = IndexAdd.apply(rows, bag_of, (bags, weight.shape[1]))        # the segment sums
+    out = IndexAdd.apply(rows, bag_of, (bags, weight.shape[1]), wide=True)   # segment sums
     if mode == "mean":
         size = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight.dtype)
         out = out / Tensor._of(size[:, None])
@@ -251,7 +252,9 @@ def _bag_max(weight, ids, bag_of, bags):
     """Per bag and coordinate the largest W[id, d]; found in NumPy (segment maxima, then the
     first position of each segment that attains it: ``reduceat`` over the bags, which are
     contiguous runs of ``ids``), then read from ``weight`` by one index, so the gradient goes
-    to that row only. Empty bags give 0."""
+    to that row only. Empty bags give 0. NaN as torch's loop (it starts from the bag's first
+    row and moves on to a strictly greater value): a NaN first row is the result, a later NaN
+    is passed over."""
     dim, m = weight.shape[1], len(ids)
     rows = weight.array[ids]
     sizes = np.bincount(bag_of, minlength=bags)
@@ -260,9 +263,11 @@ def _bag_max(weight, ids, bag_of, bags):
     top = np.zeros((bags, dim), rows.dtype)
     first = np.full((bags, dim), m)
     if m:
-        top[full] = np.maximum.reduceat(rows, starts)
+        top[full] = np.fmax.reduceat(rows, starts)
         at_top = np.where(rows == top[bag_of], np.arange(m)[:, None], m)
         first[full] = np.minimum.reduceat(at_top, starts)
+        if rows.dtype.kind == "f":
+            first[full] = np.where(np.isnan(rows[starts]), starts[:, None], first[full])
     empty = first == m
     picked = np.append(ids, 0)[first]                   # an empty bag reads row 0 ...
     out = weight[picked, np.arange(dim)]
