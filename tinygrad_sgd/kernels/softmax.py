@@ -189,9 +189,9 @@ def _softmax_half(d, dim, mask, scale):
 
 def _softmax_half_columns(d, dim):
     """torch's float16 softmax along a dim that is not the last (``_vec_softmax``: the array
-    as (outer, D, inner), each column of D values one softmax): columns in runs of 32
-    neighbours (one float16 vector) take e = SLEEF's exp(x − m) and z = e/Σe in float32,
-    rounded once; the columns left over (:func:`_vector_columns`) keep e in the float16
+    as (outer, D, inner), each column of D values one softmax): columns in runs of V
+    neighbours (one float16 vector: V = 32 under AVX512, 16 under AVX2) take e = SLEEF's
+    exp(x − m) and z = e/Σe in float32, rounded once; the columns left over (:func:`_vector_columns`) keep e in the float16
     output and divide that rounded value by the float32 Σ of the unrounded ones (e from the
     scalar exp, the nearest float32). Σ adds the D values one by one in float32."""
     shape = d.shape
@@ -208,13 +208,15 @@ def _softmax_half_columns(d, dim):
     return out.astype(np.float16).reshape(shape)
 
 
-def _vector_columns(outer, inner, step=32):
+def _vector_columns(outer, inner, step=None):
     """Which of the outer·inner columns torch's ``_vec_softmax`` runs as float32 vectors: its
     ``parallel_for`` over the columns splits them into one equal chunk per thread, however
     few there are (found by comparing with torch: 32 columns already go to two threads; our
     thread count stands for torch's), and walks each chunk taking ``step`` columns at once
     while they stay inside their row of ``inner`` and inside the chunk; the rest of a row (or
-    of a chunk) goes one column at a time."""
+    of a chunk) goes one column at a time. ``step``: one float16 vector (32 under AVX512, 16
+    under AVX2)."""
+    step = cpu.lanes(np.float16) if step is None else step
     n = outer * inner
     flags = np.zeros(n, bool)
     if inner < step:
@@ -335,11 +337,13 @@ def log_softmax_backward(g, z, dim):
 def _half_vector_columns(D, inner):
     """Which inner columns torch's float16 kernels along a dim that is not the last
     (``_vec_logsoftmax`` and the backwards) run as float32 vectors: the columns in chunks of
-    C = 2^16/D rounded down to a multiple of 32 (at least 32), each chunk's whole runs of 32."""
-    chunk = max(65536 // D // 32 * 32, 32)
+    C = 2^16/D rounded down to a multiple of V (at least V), each chunk's whole runs of V —
+    V the values in one float16 vector (32 under AVX512, 16 under AVX2)."""
+    v = cpu.lanes(np.float16)
+    chunk = max(65536 // D // v * v, v)
     start = np.arange(inner) // chunk * chunk
     size = np.minimum(chunk, inner - start)
-    return np.arange(inner) - start < size - size % 32
+    return np.arange(inner) - start < size - size % v
 
 
 def _log_softmax_backward_half_columns(g, z, dim):
