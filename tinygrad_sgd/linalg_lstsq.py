@@ -18,7 +18,7 @@ from .autograd import Function
 from .functions.reduce import torch_name
 from .linalg_solvers import raise_for_info, return_types
 from .autograd.torch_names import named
-from .ops.decompositions import BesideOutput, Pinv, pinv_backward, _inverse_above
+from .ops.decompositions import BesideOutput, Pinv, pinv_backward, svd_array, _inverse_above
 from .tensor import Tensor
 
 __all__ = ["lstsq", "LstsqSolution"]
@@ -93,7 +93,7 @@ def _gels_info(A):
         return info.reshape(A.shape[:-2])
     a = A.array.reshape((info.size, m, n))
     eps = np.finfo(A.dtype).eps
-    s = np.linalg.svd(a, compute_uv=False)
+    s = svd_array(a, compute_uv=False)
     suspect = s[:, -1] <= s[:, 0] * max(1e-2, 16.0 * m * n * eps)
     for k in np.flatnonzero(suspect & np.any(a != 0, axis=(1, 2))):
         info[k] = _qr_zero_pivot(a[k] if m >= n else a[k].T)
@@ -132,7 +132,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver == "gels":
         raise_for_info(_gels_info(A), "torch.linalg.lstsq", _GELS_RANK, A.ndim == 2)
     rc = _cutoff(rcond, driver, A.dtype, m, n)
-    s = np.linalg.svd(A.array, compute_uv=False) if min(m, n) else \
+    s = svd_array(A.array, compute_uv=False) if min(m, n) else \
         np.zeros(A.shape[:-2] + (0,), A.dtype)
     batch = np.broadcast_shapes(A.shape[:-2], b.shape[:-2])
     a, bb = np.broadcast_to(A.array, batch + (m, n)), np.broadcast_to(b.array, batch + b.shape[-2:])
@@ -199,7 +199,7 @@ def _pinv_array(a, rc):
     """A⁺ (NumPy) over the singular values above rc·σ_max (the SVD drivers' solution)."""
     if a.size == 0:
         return np.zeros(a.shape[:-2] + a.shape[:-3:-1], a.dtype)
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    u, s, vh = svd_array(a)
     inv = _inverse_above(s, s, 0, rc)
     return (np.swapaxes(vh, -1, -2) * inv[..., None, :] @ np.swapaxes(u, -1, -2)).astype(a.dtype)
 

@@ -25,6 +25,25 @@ class LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError: a singular or not positive-definite input."""
 
 
+def svd_array(a, full_matrices=False, compute_uv=True):
+    """NumPy's SVD of each matrix of ``a``, whose failure to converge (a matrix holding NaN)
+    raises torch's LinAlgError, not NumPy's (a ValueError: ``except RuntimeError`` missed it)."""
+    try:
+        return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    except np.linalg.LinAlgError:
+        where = ""
+        if a.ndim > 2:                  # torch names the first matrix that failed
+            flat = a.reshape((-1,) + a.shape[-2:])
+            for k, m in enumerate(flat):
+                try:
+                    np.linalg.svd(m, compute_uv=False)
+                except np.linalg.LinAlgError:
+                    where = f"(Batch element {k}): "
+                    break
+        raise LinAlgError(f"linalg.svd: {where}The algorithm failed to converge because the "
+                          f"input matrix contained non-finite values.") from None
+
+
 def _eye(n, dtype):
     return Function.constant(np.eye(n, dtype=dtype))
 
@@ -160,10 +179,9 @@ class SolveTriangular(Function):
         gb = SolveTriangular.apply(a.mT, g, not self.upper, self.unit)
         if not self.needs_input_grad[0]:
             return None, gb
-        n = a.shape[-1]
-        keep = np.triu(np.ones((n, n), bool), int(self.unit)) if self.upper else \
-            np.tril(np.ones((n, n), bool), -int(self.unit))
-        return -(gb @ self.output().mT) * self.constant(keep.astype(a.dtype)), gb
+        ga = -(gb @ self.output().mT)     # the other triangle: exact zeros (torch's triu/
+        unit = int(self.unit)             # tril, where a mask's 0·(−x) would print −0.)
+        return (ga.triu(unit) if self.upper else ga.tril(-unit)), gb
 
 
 def _cholesky_solve(factor, b, upper):
@@ -250,6 +268,8 @@ class Cholesky(Function):
     def forward(self, a, report=None):
         try:
             out, info = np.linalg.cholesky(a.array), np.zeros(a.shape[:-2], np.int32)
+            if not np.isfinite(out).all():  # (NumPy's LAPACK goes on past a NaN pivot, where
+                raise np.linalg.LinAlgError   # torch's stops: its info, its partial factor)
         except np.linalg.LinAlgError:
             out, info = cholesky_factor(a.array)
         if report is not None:
@@ -376,7 +396,7 @@ class Pinv(Function):
             inv = _inverse_above(np.abs(lam), lam, atol, rtol)
             out = (v * inv[..., None, :]) @ np.swapaxes(v, -1, -2)
         else:
-            u, s, vh = np.linalg.svd(arr, full_matrices=False)
+            u, s, vh = svd_array(arr)
             inv = _inverse_above(s, s, atol, rtol)
             out = np.swapaxes(vh, -1, -2) * inv[..., None, :] @ np.swapaxes(u, -1, -2)
         out = out.astype(arr.dtype, copy=False)

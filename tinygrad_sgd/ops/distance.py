@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from .decompositions import svd_array
 from .elementwise import keep_where
 
 __all__ = ["Cross", "Cdist", "EuclideanDist", "ClampMinUnrecorded", "SvdFactor"]
@@ -162,7 +163,7 @@ class SvdFactor(Function):
         self.which = which
         if self._recording:
             self.save_for_backward(a)
-        u, s, vh = np.linalg.svd(a.array, full_matrices=False)
+        u, s, vh = svd_array(a.array)
         return {"U": u, "S": s, "Vh": vh}[which]
 
     def backward(self, g):

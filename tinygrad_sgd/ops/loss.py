@@ -217,16 +217,19 @@ _BCE_EPS = float(np.float32(1e-12))  # torch's EPSILON is a float32 1e-12, also 
 class BinaryCrossEntropy(Function):
     """torch clamps the logs at −100, so x = 0 or 1 gives a finite loss, and uses its own
     gradient formula there (ε = 10⁻¹²)."""
-    inputs, rule = ("x", "y"), "lᵢ = −[yᵢ·max(ln xᵢ, −100) + (1−yᵢ)·max(ln(1−xᵢ), −100)]"
-    derivatives = ("dl/dx = (x − y) / max(x(1−x), ε)", "dl/dy = ln(1−x) − ln x")
+    inputs, rule = ("x", "y"), "lᵢ = (yᵢ−1)·max(ln(1−xᵢ), −100) − yᵢ·max(ln xᵢ, −100)"
+    derivatives = ("dl/dx = (x − y) / max(x(1−x), ε)", "dl/dy = −logit(x) = ln(1−x) − ln x")
     elementwise = True
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
         xd, yd = x.array, y.array
+        # torch's kernel, term for term: ln(1−x) as log1p(−x), exact for a small x (ln of the
+        # rounded 1 − 1e-7 was 1.19e-7), and its order of operations (the signs of 0)
+        one = np.ones((), xd.dtype)
+        log_1mx = np.maximum(np.log1p(-xd), -100)
         log_x = np.maximum(np.log(xd), -100)
-        log_1mx = np.maximum(np.log(1 - xd), -100)
-        return -(yd * log_x + (1 - yd) * log_1mx)
+        return (yd - one) * log_1mx - yd * log_x
 
     def backward(self, g):
         x, y = self.saved_tensors
@@ -234,14 +237,14 @@ class BinaryCrossEntropy(Function):
         if self.needs_input_grad[0]:
             gx = g * (x - y) / (x * (1.0 - x)).clamp(min=_BCE_EPS)
         if self.needs_input_grad[1]:
-            gy = g * ((1.0 - x).log() - x.log())
+            gy = -x.logit() * g         # (torch's binary_cross_entropy_target_backward)
         return gx, gy
 
 
 class MseLoss(Function):
     """One node, as torch's: Σ (x − y)², ÷ n for ``mean``, per element for ``none``."""
     inputs, rule = ("x", "y"), "L = Σ (x − y)² (÷ n)"
-    derivatives = ("dL/dx = 2·(x − y)·g (÷ n)", "dL/dy = −dL/dx")
+    derivatives = ("dL/dx = 2·(x − y)·g (÷ n)", "dL/dy = 2·(y − x)·g (÷ n)")
 
     def forward(self, x, y, reduction):
         self.save_for_backward(x, y)
@@ -260,9 +263,9 @@ class MseLoss(Function):
         x, y = self.saved_tensors
         n = x.array.size
         scale = (2.0 / n if n else float("nan")) if self.reduction == "mean" else 2.0
-        gx = MseLossGrad.apply(x, y, g, scale)
-        return (gx if self.needs_input_grad[0] else None,
-                -gx if self.needs_input_grad[1] else None)
+        # (torch's target gradient is the same kernel with the two swapped: +0 where x = y)
+        return (MseLossGrad.apply(x, y, g, scale) if self.needs_input_grad[0] else None,
+                MseLossGrad.apply(y, x, g, scale) if self.needs_input_grad[1] else None)
 
     def label(self):
         return f"mse_loss(reduction={self.reduction!r})"
@@ -288,3 +291,48 @@ class MseLossGrad(Function):
         return (gx if self.needs_input_grad[0] else None,
                 -gx if self.needs_input_grad[1] else None,
                 gg * (x - y) * c if self.needs_input_grad[2] else None)
+
+
+class SoftMarginLoss(Function):
+    """log(1 + e^(−y·x)) per element, y = ±1 a constant (torch's soft_margin_loss, before its
+    reduction). One node, so that its second derivative is torch's formula: as log1p(exp(·)),
+    autograd's u/(1+u) − u²/(1+u)² gave 1 instead of ~0 once u = e^(−y·x) passed 1e19 in
+    float32 (x·y ≲ −44: 1/(1+u)² underflows)."""
+    inputs, rule = ("x",), "lᵢ = ln(1 + e^(−yᵢ·xᵢ))"
+    derivatives = ("dl/dx = −y·z/(1 + z),  z = e^(−y·x)",)
+    op_name, elementwise = "soft_margin_loss", True
+
+    def forward(self, x, y):
+        self.save_for_backward(x)
+        self.y = y
+        return np.log1p(np.exp(-x.array * y))
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return SoftMarginLossGrad.apply(x, g, self.y)
+
+
+class SoftMarginLossGrad(Function):
+    """soft_margin_loss's backward as one node, torch's kernel step for step:
+    u = (y·z)·(−1) / (1 + z) · g, z = e^(−y·x)."""
+    inputs, rule = ("x", "g"), "u = −y·z/(1 + z)·g,  z = e^(−y·x)"
+    derivatives = ("du/dx = y²·z/(1 + z)²·g", "du/dg = −y·z/(1 + z)")
+    op_name, elementwise = "soft_margin_loss_backward", True
+
+    def forward(self, x, g, y):
+        self.save_for_backward(x, g)
+        self.y = y
+        z = np.exp(-y * x.array)
+        return (y * z) * np.asarray(-1, z.dtype) / (1 + z) * g.array
+
+    def backward(self, gg):
+        x, g = self.saved_tensors
+        y = self.y
+        gx = gg_ = None
+        if self.needs_input_grad[0]:             # (torch's soft_margin_loss_double_backward)
+            z = (x * self.constant(-y)).exp()
+            zp1 = z + 1
+            gx = self.constant(y * y) * z / (zp1 * zp1) * g * gg
+        if self.needs_input_grad[1]:
+            gg_ = SoftMarginLossGrad.apply(x, gg, y)
+        return gx, gg_

@@ -1,4 +1,5 @@
 """Argument checks shared by the functional modules."""
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor
 
 
@@ -34,6 +35,15 @@ def check_weight_dtype(input, weight):
         raise RuntimeError(f"expected scalar type {torch_dtype_name(input.dtype)} but found "
                            f"{torch_dtype_name(weight.dtype)} (the class weight must have the "
                            f"input's dtype)")
+
+
+def refuse_weight_grad(weight, function, name="weight"):
+    """torch's refusal of a ``weight`` (or ``pos_weight``) that requires grad while grad mode
+    is on: its loss ``function`` takes no derivative for it. (A probability target's
+    cross_entropy is a composite in torch and differentiates its weight: not refused.)"""
+    if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
+                           f"argument '{name}'. This input cannot have requires_grad True.")
 
 
 def integral(x):

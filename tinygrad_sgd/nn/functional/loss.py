@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 
 from ... import ops
-from ...autograd import is_grad_enabled
 from ...autograd.torch_names import named
 from ...dtypes import promote_types
 from ...errors import DTypeError, ShapeError, warn_level
@@ -18,7 +17,7 @@ from ...functions.combine import broadcast_tensors
 from ...functions.distance import broadcast_shape
 from ...functions.elementwise import torch_dtype_name
 from ._checks import (check_float, check_numeric, check_tensor, check_weight_dtype,
-                      refuse_integral)
+                      refuse_integral, refuse_weight_grad)
 
 # (kl_div, margin_ranking_loss, cosine_embedding_loss, the hinge losses: in loss_more.py)
 __all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
@@ -234,6 +233,7 @@ def _nll(input, target, weight, ignore_index, reduction, op):
     if one_of_one:                                       # refuses the backward (below)
         t = t.reshape(())
     expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+    refuse_weight_grad(weight, "nll_loss_forward" if input.ndim <= 2 else "nll_loss2d_forward")
     refuse_integral(input, "nll_loss_out_frame" if input.ndim <= 2 else       # (torch: after
                     "nll_loss2d_forward_out_frame")                # the shapes, before range)
     lo, hi = (int(t.min()), int(t.max())) if t.size else (0, -1)
@@ -387,6 +387,19 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     y = _as_target(target, input, op)
     _same_dtype(input, y, op)
     refuse_integral(input, "binary_cross_entropy")
+    if weight is not None:              # (torch: the weight expanded to the target's shape,
+        w_shape = np.shape(weight.array if isinstance(weight, Tensor) else weight)  # then the
+        for k in range(1, min(len(w_shape), y.ndim) + 1):   # loss multiplied by it in place)
+            if w_shape[-k] != 1 and y.shape[-k] not in (1, w_shape[-k]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length "
+                                   f"{w_shape[-k]} at {-k}! Mismatching argument at index 1 "
+                                   f"had torch.Size({list(w_shape)}); but expected shape "
+                                   f"should be broadcastable to {list(y.shape)}")
+        grown = broadcast_shape(w_shape, y.shape)
+        if grown != tuple(y.shape):
+            raise RuntimeError(f"output with shape {list(y.shape)} doesn't match the "
+                               f"broadcast shape {list(grown)}")
+    refuse_weight_grad(weight, op)
     d = input.array
     if d.size and not ((d >= 0).all() and (d <= 1).all()):
         got = "NaN values" if np.isnan(d).any() else \
@@ -430,9 +443,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"desired output type {torch_dtype_name(y.dtype)}")
     constants = []
     for name, c in (("weight", weight), ("pos_weight", pos_weight)):
-        if isinstance(c, Tensor) and c.requires_grad and is_grad_enabled():
-            raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
-                               f"argument '{name}'. This input cannot have requires_grad True.")
+        refuse_weight_grad(c, op, name)
         constants.append(None if c is None else c.array if isinstance(c, Tensor) else
                          np.asarray(c, dtype=input.dtype))
     for c, first in zip(constants, (False, True)):    # torch's messages: weight multiplies

@@ -13,12 +13,14 @@ from ...autograd.torch_names import named
 from ...errors import DTypeError, warn_level
 from ...functions import where
 from ...functions.special import xlogy
+from ... import ops
 from ...ops.distance import ClampMinUnrecorded
 from ...tensor import Tensor
 from ...dtypes import default_float
 from ...functions.elementwise import torch_dtype_name
 from ...functions.out import _C_NAMES
-from ._checks import check_float, check_numeric, check_weight_dtype, integral, refuse_integral
+from ._checks import (check_float, check_numeric, check_weight_dtype, integral, refuse_integral,
+                      refuse_weight_grad)
 from .distance import pairwise_distance
 from .layers import logsigmoid
 from .loss_linear import linear_cross_entropy  # noqa: F401 (in __all__: its home was here)
@@ -235,7 +237,12 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
                            "to argument 'target'. This input cannot have requires_grad True.")
     if integral(input):        # (torch computes it in place in the input's dtype: −x·y, exp)
         _integral_soft_margin(input, target)
-    loss = (-input * _tensor(target, input)).exp().log1p()
+    y = _tensor(target, input).array
+    grown = np.broadcast_shapes(input.shape, y.shape)
+    if grown != tuple(input.shape):      # (torch computes it into a tensor of input's shape)
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the "
+                           f"broadcast shape {list(grown)}")
+    loss = ops.SoftMarginLoss.apply(input, y)
     loss = _reduce(loss if loss.dtype == input.dtype else loss.to(input.dtype), reduction)
     return named(loss, "SoftMarginLossBackward0", input)
 
@@ -287,6 +294,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
     _check(reduction)
+    refuse_weight_grad(weight, "multi_margin_loss")
     check_numeric(input, "multi_margin_loss")
     _no_half_kernel(input, "multi_margin_loss_cpu_kernel")
     _vector_or_matrix(input)
