@@ -786,6 +786,10 @@ class Module:
         """The text inside the parentheses of this module's one-line repr (override)."""
         return ""
 
+    def _get_name(self) -> str:
+        """The name its repr starts with: the class's (torch's hook; override to rename)."""
+        return self.__class__.__name__
+
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
@@ -798,7 +802,7 @@ class Module:
                 body = extra_lines[0]
             else:
                 body = "\n  " + "\n  ".join(lines) + "\n"
-        return f"{type(self).__name__}({body})"
+        return f"{self._get_name()}({body})"
 
 
 _shared_memory.init_reductions(Parameter)   # a Parameter sent to another process shares memory

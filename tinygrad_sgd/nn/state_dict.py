@@ -16,6 +16,8 @@ from collections import OrderedDict
 
 import warnings
 
+import numpy as np
+
 from ..autograd import no_grad
 from ..errors import warn_level
 from ..meta import NO_DATA, MetaArray, is_meta
@@ -81,9 +83,9 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
     for key, p in own.items():
         if key in state_dict:
             _check(key, p, state_dict[key], problems, arrays, assign=assign)
-    _raise(module, strict, missing, unexpected, problems, own, state_dict)
-    _copy(module, own, arrays, assign, state_dict)
-    return IncompatibleKeys(missing, unexpected)
+    _copy(module, own, arrays, assign, state_dict)     # (what fits is loaded, as torch's walk
+    _raise(module, strict, missing, unexpected, problems, own, state_dict)    # does, then the
+    return IncompatibleKeys(missing, unexpected)                               # errors)
 
 
 def _load_with_hooks(module, state_dict, strict, assign):
@@ -166,6 +168,10 @@ def _check(key, t, value, problems, arrays, prefix="", assign=False):
         return
     if is_lazy(value):     # torch reads the placeholder's shape: its RuntimeError, raised
         raise RuntimeError(SHAPE_ERROR)
+    if not (isinstance(value, (Tensor, np.ndarray)) or _torch_tensor(value)):
+        problems.append(f'While copying the parameter named "{name}", expected torch.Tensor or '
+                        f'Tensor-like object from checkpoint but received {type(value)}')
+        return        # (a list, a number: torch's refusal; a NumPy array is the library's)
     try:
         arr = _as_numpy(value)
     except Exception as e:  # anything that is not array-like
@@ -184,6 +190,13 @@ def _check(key, t, value, problems, arrays, prefix="", assign=False):
                         f'{value.shape!r}, an exception occurred : ({NO_DATA!r},).')
     else:
         arrays[key] = arr
+
+
+def _torch_tensor(value):
+    """Whether ``value`` is a real torch tensor (a checkpoint of torch's), without importing
+    torch."""
+    return type(value).__module__.split(".")[0] == "torch" and callable(
+        getattr(value, "detach", None))
 
 
 def _raise(module, strict, missing, unexpected, problems, own, state_dict):

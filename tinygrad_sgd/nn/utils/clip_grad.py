@@ -20,12 +20,6 @@ def _as_list(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
-def _vector_norm(values, norm_type):
-    """‖values‖ over all entries, as ``torch.linalg.vector_norm``: max |x| for inf, min |x|
-    for −inf, the number of non-zeros for 0, (Σ |x|^p)^(1/p) otherwise; in values' dtype."""
-    return np.linalg.norm(np.ravel(values), ord=norm_type)
-
-
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The ``norm_type``-norm of all entries of ``tensors`` (a Tensor or an iterable of them)
     together, computed as torch does: the norm of the vector of each tensor's norm (``inf``:
@@ -37,9 +31,12 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return Tensor._of(np.array(0.0, dtype=default_float()))
-    with no_grad():
-        norms = [_vector_norm(t.array, norm_type) for t in tensors]
-        total_norm = _vector_norm(np.array(norms), norm_type)
+    from ...functions import stack
+    from ...linalg import vector_norm
+    with no_grad():     # (torch's CPU path: linalg.vector_norm of each, then of their stack —
+        # float16 summed in float32 there: NumPy's norm of float16 overflowed past 256)
+        norms = [vector_norm(Tensor._of(t.array), norm_type) for t in tensors]
+        total_norm = vector_norm(stack(norms), norm_type).array
     if error_if_nonfinite and not np.isfinite(total_norm):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            f"`parameters` is non-finite, so it cannot be clipped. To disable "
