@@ -209,3 +209,19 @@ def test_where_uint8_condition_warning_points_at_the_callers_line():
 def _line():
     import sys
     return sys._getframe(1).f_lineno
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int64"])
+def test_scatter_reduce_of_integers_and_bools_as_torch(reduce, dtype):
+    """torch has no bool mean kernel (its NotImplementedError); the others reduce."""
+    out = []
+    for L in (torch, tg):
+        dt = getattr(L, dtype)
+        try:
+            r = L.tensor([1, 0, 1], dtype=dt).scatter_reduce(
+                0, L.tensor([0, 0, 1]), L.tensor([1, 1, 0], dtype=dt), reduce)
+            out.append(("ok", r.numpy().tolist()))
+        except NotImplementedError as e:
+            out.append(("refused", str(e)))
+    assert out[1] == out[0]

@@ -459,7 +459,7 @@ def number_dtype(value):
 
 _C_TYPE_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
                  "int64": "int64_t", "uint16": "uint16_t", "uint32": "uint32_t",
-                 "float16": "c10::Half", "float32": "float"}
+                 "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
 def checked_scalar(value, dtype):
@@ -479,6 +479,10 @@ def checked_scalar(value, dtype):
     if dt.kind == "b" or isinstance(value, bool):
         return np.asarray(value != 0 if dt.kind == "b" else int(value), dtype=dt)
     name = _C_TYPE_NAMES.get(dt.name)
+    if isinstance(value, complex):      # (torch: its real part only where it is all of it)
+        if value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        value = value.real
     if dt.kind == "f":
         if name is not None and abs(value) > float(np.finfo(dt).max) and abs(value) != math.inf:
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")
@@ -665,6 +669,8 @@ def result_type(tensor1, tensor2):
     """The dtype of ``tensor1 ⊕ tensor2`` (Tensors or Python numbers), as the ops compute it: a
     number next to a tensor is the 0-d array :func:`scalar_array` makes of it, then
     :func:`result_dtype`."""
+    tensor1, tensor2 = (float(x) if isinstance(x, np.bool_) else x      # (torch: a float)
+                        for x in (tensor1, tensor2))
     for x in (tensor1, tensor2):
         if not hasattr(x, "array") and not isinstance(x, numbers.Real):
             raise TypeError(f"result_type(): expected a Tensor or a number, got "

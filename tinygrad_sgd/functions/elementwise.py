@@ -121,6 +121,8 @@ def as_operand(value, like):
     becomes a "weak" constant that takes ``like``'s dtype where torch does."""
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, np.bool_):   # torch reads a NumPy bool as a Python float (uint8 +
+        value = float(value)          # np.True_ is float32), not as a bool tensor (uint8)
     if isinstance(value, numbers.Number) and not isinstance(value, np.ndarray):
         return Tensor._of(weak_scalar(value, like.dtype))
     return Tensor._of(value)
@@ -317,8 +319,8 @@ def _refuse_for_sub(input, other, alpha):
     bool operand."""
     for v in (input, other, alpha):
         read_number(v)
-    bools = [isinstance(t, (bool, np.bool_)) or isinstance(t, Tensor) and t.dtype == bool
-             for t in (input, other)]
+    bools = [isinstance(t, bool) or isinstance(t, Tensor) and t.dtype == bool
+             for t in (input, other)]         # (a NumPy bool is a float to torch: see as_operand)
     if all(bools):
         raise RuntimeError(_SUB_TWO_BOOLS)
     if any(bools):
@@ -334,7 +336,7 @@ def sub(input, other, *, alpha=1):
     a, b = operands(input, other)
     if a.dtype == bool:
         raise RuntimeError(_SUB_TWO_BOOLS)
-    if any(isinstance(t, (bool, np.bool_)) or isinstance(t, Tensor) and t.dtype == bool
+    if any(isinstance(t, bool) or isinstance(t, Tensor) and t.dtype == bool
            for t in (input, other)):                  # (x - True too, as torch)
         raise RuntimeError(_SUB_BOOL)
     if a.array.dtype in SHELL_DTYPES:           # (inline: the hot path)
@@ -436,6 +438,8 @@ def pow(input, exponent):
     if isinstance(input, Tensor) and isinstance(exponent, numbers.Number) \
             and not isinstance(exponent, np.ndarray):
         exponent = exponent.item() if isinstance(exponent, np.generic) else exponent
+        if isinstance(exponent, complex):     # (the library's refusal, as for x * 1j: NumPy
+            raise TypeError(f"Tensor: complex numbers are not supported (got {exponent!r})")
         kind = input.dtype.kind
         if beyond_int64(read_number(exponent)) and kind != "f":   # (read as an int64 there)
             raise RuntimeError("value cannot be converted to type int64_t without overflow")

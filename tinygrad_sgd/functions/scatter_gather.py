@@ -21,7 +21,7 @@ from ..errors import ShapeError, user_stacklevel
 from ..ops.index import Gather, IndexPut, ScatterReduce
 from ..ops.shape import along
 from ..tensor import Tensor, tensor_method
-from .elementwise import no_shell_kernel, where as _where3
+from .elementwise import no_shell_kernel, not_implemented, where as _where3
 from .inplace import inplace, _dtype_name
 from .overlap import check_index_write_overlap
 
@@ -172,6 +172,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
     d, idx, src = _src(input, dim, index, src, "scatter_reduce")
+    if reduce == "mean" and input.dtype == np.bool_:       # (torch has no bool mean kernel)
+        raise not_implemented("scatter_gather_tensor_cpu_reduce_mean", input.array.dtype)
     out = ScatterReduce.apply(_at_least_1d(input), src, d, idx, reduce, include_self)
     return out if out.shape == input.shape else out.reshape(())
 
@@ -371,6 +373,8 @@ def _fill_value(input, value, op):
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
         return value.to(input.dtype)
+    if isinstance(value, np.bool_):     # (torch reads a NumPy bool as a float)
+        value = float(value)
     if not isinstance(value, numbers.Number):
         raise TypeError(f"{op}(): value must be a number or a 0-d Tensor, got "
                         f"{type(value).__name__}")

@@ -1,7 +1,7 @@
 """Elementwise kernels where plain NumPy is slow for a reason worth knowing."""
 import numpy as np
 
-from . import buffers
+from . import buffers, vecmath
 from .backend import compiled
 from .cascade_sum import torch_sum
 from .layout import elementwise_order, in_torch_layout, inverse_order, memory_order
@@ -35,7 +35,8 @@ def relu(x):
             xm = x.transpose(p)
             out = fast.elementwise.relu(xm.reshape(-1))
             return out.reshape(xm.shape).transpose(inverse_order(p))
-    return np.maximum(np.zeros((), x.dtype), x)
+    return np.where(x < 0, np.zeros((), x.dtype), x)     # (NumPy's float16 maximum(0, −0) is
+    # +0: it returns the first operand on a tie there)
 
 
 def keep_where(cond, x):
@@ -82,6 +83,8 @@ def lerp(x, y, w):
         d64, w64 = d.astype(np.float64), w32.astype(np.float64)
         one_minus = (np.float32(1) - w32).astype(np.float64)
         return np.where(small, x + w64 * d64, y - d64 * one_minus).astype(np.float32)
+    if out_dtype == np.float64:         # (torch's vector loop: fused multiply-adds)
+        return np.where(small, vecmath.fma64(w, d, x), vecmath.fma64(-d, 1 - w, y))
     return np.where(small, x + w * d, y - d * (1 - w))
 
 

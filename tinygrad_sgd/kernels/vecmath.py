@@ -116,6 +116,11 @@ def fma64(a, b, c):
         bad = ~np.isfinite(r)
         if np.any(bad):
             r = np.where(bad, a * b + c, r)
+        # an exact 0 (a·b = −c): the plain sum is exact there and has IEEE's sign (−0·x + −0
+        # is −0; the two-sums above rebuilt it as +0)
+        zero = r == 0
+        if np.any(zero):
+            r = np.where(zero, a * b + c, r)
     return r
 
 

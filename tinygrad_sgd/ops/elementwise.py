@@ -623,7 +623,8 @@ class Where(Elementwise):
     def forward(self, cond, x, y):
         self.keep_array("cond", cond.array)
         c, xa, ya = cond.array, x.array, y.array
-        if ya.ndim == 0 and ya == 0 and c.dtype in (np.bool_, xa.dtype) and \
+        if ya.ndim == 0 and ya == 0 and not np.signbit(ya) and c.dtype in (np.bool_, xa.dtype) \
+                and \
                 (c.shape == xa.shape or xa.shape == np.broadcast_shapes(c.shape, xa.shape)):
             if ya.dtype != xa.dtype:
                 xa = xa.astype(np.result_type(xa, ya), copy=False)
