@@ -173,6 +173,10 @@ PROGRAM_RUNS = {
     "spatial_transformer_identity_grid": Program("spatial_transformer.py", [
         "--data", "{mnist}", "--split", "test", "--test-size", "256", "--epochs", "0"], "mnist"),
     "functional_tour": Program("functional_tour.py", [], None),
+    # probes of this session's: graph networks by hand (index_select, index_add_, scatter_add_,
+    # scatter_reduce, segment softmax) and every loss module under each reduction
+    "gnn_message_passing": Program("gnn_message_passing.py", [], None),
+    "losses_tour": Program("losses_tour.py", [], None),
 }
 
 # what a program needs that the library does not have yet: (exception, text in its message,
