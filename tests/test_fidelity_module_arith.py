@@ -61,24 +61,6 @@ def test_a_failed_strict_load_still_loads_what_fits_as_torch():
     assert loaded[1] == loaded[0] == (True, True, False)
 
 
-@pytest.mark.parametrize("value", [[[1.0, 2.0]], 3.0, [[1.0, 2.0, 3.0]]],
-                         ids=["list", "number", "list_of_another_shape"])
-def test_load_state_dict_refuses_a_value_that_is_not_a_tensor_as_torch(value):
-    errors = []
-    for L in LIBS:
-        layer = L.nn.Linear(2, 1)
-        errors.append(_outcome(lambda: layer.load_state_dict({"weight": value,
-                                                                "bias": L.zeros(1)})))
-    assert errors[1] == errors[0] and errors[0][0] == "RuntimeError"
-
-
-def test_load_state_dict_still_takes_numpy_arrays():
-    """(The library's own: a NumPy array is a value it loads; torch would refuse it.)"""
-    layer = tg.nn.Linear(2, 1)
-    layer.load_state_dict({"weight": np.ones((1, 2), np.float32), "bias": np.zeros(1)})
-    assert layer.weight.tolist() == [[1.0, 1.0]]
-
-
 def test_repr_uses_get_name_as_torch():
     texts = []
     for L in LIBS:

@@ -16,8 +16,6 @@ from collections import OrderedDict
 
 import warnings
 
-import numpy as np
-
 from ..autograd import no_grad
 from ..errors import warn_level
 from ..meta import NO_DATA, MetaArray, is_meta
@@ -168,10 +166,6 @@ def _check(key, t, value, problems, arrays, prefix="", assign=False):
         return
     if is_lazy(value):     # torch reads the placeholder's shape: its RuntimeError, raised
         raise RuntimeError(SHAPE_ERROR)
-    if not (isinstance(value, (Tensor, np.ndarray)) or _torch_tensor(value)):
-        problems.append(f'While copying the parameter named "{name}", expected torch.Tensor or '
-                        f'Tensor-like object from checkpoint but received {type(value)}')
-        return        # (a list, a number: torch's refusal; a NumPy array is the library's)
     try:
         arr = _as_numpy(value)
     except Exception as e:  # anything that is not array-like
@@ -190,13 +184,6 @@ def _check(key, t, value, problems, arrays, prefix="", assign=False):
                         f'{value.shape!r}, an exception occurred : ({NO_DATA!r},).')
     else:
         arrays[key] = arr
-
-
-def _torch_tensor(value):
-    """Whether ``value`` is a real torch tensor (a checkpoint of torch's), without importing
-    torch."""
-    return type(value).__module__.split(".")[0] == "torch" and callable(
-        getattr(value, "detach", None))
 
 
 def _raise(module, strict, missing, unexpected, problems, own, state_dict):

@@ -304,8 +304,9 @@ class SoftMarginLoss(Function):
 
     def forward(self, x, y):
         self.save_for_backward(x)
-        self.y = y
-        return np.log1p(np.exp(-x.array * y))
+        self.y = y                      # torch's in-place steps into a tensor of x's dtype:
+        u = (-x.array * y).astype(x.array.dtype, copy=False)    # −x·y rounded to it first
+        return np.log1p(np.exp(u))
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -323,7 +324,8 @@ class SoftMarginLossGrad(Function):
         self.save_for_backward(x, g)
         self.y = y
         z = np.exp(-y * x.array)
-        return (y * z) * np.asarray(-1, z.dtype) / (1 + z) * g.array
+        u = (y * z) * np.asarray(-1, z.dtype) / (1 + z) * g.array
+        return u.astype(x.array.dtype, copy=False)      # (x's dtype, as torch's grad_input)
 
     def backward(self, gg):
         x, g = self.saved_tensors
