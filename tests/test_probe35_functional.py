@@ -537,9 +537,10 @@ def test_signal_windows_as_torch(case, dtype):
                 assert (got.requires_grad, got.is_leaf) == (want.requires_grad, want.is_leaf)
                 # torch's formulas step by step, so torch's values up to the elementwise
                 # kernels: torch's sqrt/exp/sin/cos (MKL's, vectorised) and NumPy's differ by
-                # an ulp now and then, which kaiser's I₀ of a square root makes a few
+                # an ulp now and then, which kaiser's I₀ of a square root makes a few (float32
+                # kaiser(16) on an AMD EPYC with AVX2: 9.1e-7 relative at one element)
                 f64 = want.dtype == torch.float64
-                np.testing.assert_allclose(_np(got), _np(want), rtol=4e-15 if f64 else 5e-7,
+                np.testing.assert_allclose(_np(got), _np(want), rtol=4e-15 if f64 else 2e-6,
                                            atol=1e-16 if f64 else 1e-8,
                                            err_msg=f"M={M} sym={sym}")
 

@@ -32,7 +32,7 @@ import functools
 
 import numpy as np
 
-from .autograd import enable_grad, is_grad_enabled
+from .autograd import forward_ad, is_grad_enabled
 from .autograd.custom import TRANSFORMS
 from .autograd.engine import grad as _autograd_grad
 from .autograd.function import Function
@@ -141,6 +141,26 @@ def _replace_args(args, new, argnums):
 _ACTIVE = []      # the levels whose function is running, outermost first
 
 
+@contextlib.contextmanager
+def _inference_off():
+    """Inference mode off, grad mode as it is (forward AD's per-op trick needs graphs; the
+    results hang on the caller's graph only if the caller records one, as torch's)."""
+    from .autograd import _mode
+    saved, _mode.inference = _mode.inference, False
+    try:
+        yield
+    finally:
+        _mode.inference = saved
+
+
+def _recording():
+    """Graphs recorded, as torch.func's transforms record them whatever the caller's mode:
+    grad mode on, and inference mode off (under it no graph was made, and every transform
+    gave zeros)."""
+    from .functions.misc import inference_mode
+    return inference_mode(False)
+
+
 class _Level:
     """One transform's bookkeeping. Every leaf a level creates is tagged with it; when the
     level hands results back, it keeps a result's graph only if that reaches a leaf requiring
@@ -156,7 +176,7 @@ class _Level:
         _ACTIVE.append(self)
         TRANSFORMS.append("grad")
         try:
-            with enable_grad():
+            with _recording():
                 yield
         finally:
             _ACTIVE.remove(self)
@@ -167,6 +187,8 @@ class _Level:
             raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
         if t.requires_grad:
             return t.view_as(t)              # an enclosing level's: let gradients through
+        if t.is_inference():                 # (made under inference_mode: a normal copy)
+            t = t.clone()
         return self._tag(t.detach().requires_grad_())
 
     def dummy(self, like):
@@ -303,8 +325,9 @@ def vjp(func, *primals, has_aux=False):
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
                                    f"{getattr(c, 'shape', None)} and output[0] has a shape of "
                                    f"{o.shape}.")
-        with enable_grad():
-            res = level.grads(flat_out, flat_in, flat_cot)
+        with _recording():
+            flat_cot = [c.clone() if c.is_inference() else c for c in flat_cot]   # (made in
+            res = level.grads(flat_out, flat_in, flat_cot)                 # inference_mode)
         return level.undo(_unflatten(res, in_spec))
 
     result = (level.undo(output), vjp_fn)
@@ -340,6 +363,8 @@ def _jvp(func, primals, tangents, strict, has_aux, level):
                                f"than that of the original Tensor, this is not supported. "
                                f"Tensor is of size {list(p.shape)} while the given forward "
                                f"gradient is of size {list(t.shape)}.")
+    if not _ACTIVE and not forward_ad.level_open():
+        return _jvp_dual(func, flat_p, p_spec, flat_t, strict, has_aux)
     with level.active():
         diff = [level.differentiable(p) for p in flat_p]
         output, aux = _split_aux(func(*_unflatten(diff, p_spec)), has_aux, _JVP)
@@ -364,9 +389,42 @@ def _jvp(func, primals, tangents, strict, has_aux, level):
             level.undo(aux))
 
 
+def _jvp_dual(func, flat_p, p_spec, flat_t, strict, has_aux):
+    """:func:`_jvp` with dual tensors (forward AD), as torch's: a custom Function's own jvp,
+    tangents through ``no_grad`` blocks and in-place ops inside ``func`` — where the
+    double-backward trick gave zeros, dropped the tangent, or refused. (Inside another
+    transform's function, or an open dual level, the trick stays.)"""
+    with _inference_off(), forward_ad.dual_level():
+        duals = []
+        for p, t in zip(flat_p, flat_t):
+            if not (p.is_floating_point() or p.is_complex()):
+                raise ValueError(f"Expected primal to be floating point or complex, but got: "
+                                 f"{p.dtype}")
+            p, t = (v.clone() if v.is_inference() else v for v in (p, t))   # (normal copies)
+            duals.append(forward_ad.make_dual(p, t))
+        output, aux = _split_aux(func(*_unflatten(duals, p_spec)), has_aux, _JVP)
+        flat_out, out_spec = _flatten(output)
+        _check_outputs(flat_out, _JVP)
+        primals_out, tangents_out = [], []
+        for o in flat_out:
+            primal, tangent = forward_ad.unpack_dual(o)
+            if tangent is None:
+                if strict:
+                    raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f "
+                                       "is independent of the inputs. This is not allowed with "
+                                       "strict=True.")
+                tangent = primal.new_zeros(primal.shape)
+            primals_out.append(primal)
+            tangents_out.append(tangent)
+        aux = _map(lambda a: forward_ad.unpack_dual(a).primal if isinstance(a, Tensor) else a,
+                   aux)
+    return _unflatten(primals_out, out_spec), _unflatten(tangents_out, out_spec), aux
+
+
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(func(*primals), J·tangents)`` (and ``aux``); ``tangents`` has the form of
-    ``primals``. Computed by the double-backward trick (not with dual tensors)."""
+    ``primals``. Computed with dual tensors (:mod:`.autograd.forward_ad`), as torch's; inside
+    another transform's function by the double-backward trick."""
     output, jv, aux = _jvp(func, primals, tangents, strict, has_aux, _Level())
     return (output, jv, aux) if has_aux else (output, jv)
 
