@@ -109,8 +109,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None and np.dtype(dtype).kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must be either"
                            f" a floating point or complex dtype. Got: {torch_name(dtype)}")
-    if dtype is not None:
-        input = input.to(dtype)
+    if dtype is not None:       # (to float16: summed in float32 from the input's values, as
+        input = input.to(np.float32 if np.dtype(dtype) == np.float16 and   # torch's, and only
+                         input.dtype != np.float16 else dtype)     # the mean rounded to it)
     if input.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
                            f"a floating point or complex dtype. Got: {torch_name(input.dtype)}")
@@ -120,6 +121,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         out = DivByCount.apply(Sum.apply(input, dims, keepdim, np.float32), n).to(np.float16)
     else:
         out = DivByCount.apply(Sum.apply(input, dims, keepdim), n)
+    if dtype is not None and out.dtype != np.dtype(dtype):
+        out = out.to(dtype)
     return named(out, "MeanBackward0" if dim is None else "MeanBackward1", input)
 
 

@@ -27,10 +27,16 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         run = np.cumsum(new) - 1
         inverse = run.reshape(a.shape)
     else:
+        if input.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         dim = normalize_dim(dim, input.ndim, "unique_consecutive")
-        moved = np.moveaxis(a, dim, 0).reshape(a.shape[dim], -1)
+        if any(n == 0 for k, n in enumerate(a.shape) if k != dim):
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied")
+        moved = np.moveaxis(a, dim, 0)
+        moved = moved.reshape(a.shape[dim], moved[0].size if a.shape[dim] else 0)
         new = np.ones(moved.shape[0], bool)
-        new[1:] = np.any(moved[1:] != moved[:-1], axis=1)
+        new[1:] = np.any(moved[1:] != moved[:-1], axis=1) if moved.size else False
         values = np.compress(new, a, axis=dim)
         inverse = np.cumsum(new) - 1
     counts = np.diff(np.append(np.flatnonzero(new), new.shape[0]))

@@ -173,6 +173,8 @@ class Amax(Function):
     def forward(self, x, dims, keepdim):
         self.dims, self.kept = dims, kept_shape(x.shape, dims)
         out = self.pick(x.array, axis=dims, keepdims=True)
+        if out.dtype.kind == "f" and out.size and (out == 0).any():
+            out = _first_zeros_sign(x.array, out, dims)
         self.mask = x.array == out
         out = squeeze_dims(np.asarray(out), dims, keepdim)
         self.save_for_backward(x)       # torch keeps both for backward: an in-place edit of
@@ -184,6 +186,21 @@ class Amax(Function):
         count = self.mask.sum(axis=self.dims, keepdims=True).astype(g.dtype)
         return g.reshape(self.kept) / self.constant(count) * self.constant(
             self.mask.astype(g.dtype))
+
+
+def _first_zeros_sign(a, out, dims):
+    """``out`` (kept dims) with each 0 given the sign of the first ±0 of its slice, as torch's
+    scalar loop keeps the first of equal values (NumPy's max kept the last: [−0., 0.] gave
+    0.). (torch's vectorized loops take the later one of a tie instead, in sizes that depend
+    on the CPU: a few slices of a larger tensor still differ in the sign of a 0.)"""
+    dims = tuple(range(a.ndim)) if dims is None else tuple(dims)
+    rest = a.ndim - len(dims)
+    moved = np.moveaxis(a, dims, tuple(range(rest, a.ndim)))
+    flat = moved.reshape(moved.shape[:rest] + (-1,))
+    first = np.argmax(flat == 0, axis=-1)[..., None]
+    sign = np.signbit(np.take_along_axis(flat, first, -1)).reshape(out.shape)
+    return np.where(out == 0, np.where(sign, -np.zeros((), out.dtype), np.zeros((), out.dtype)),
+                    out)
 
 
 class Amin(Amax):

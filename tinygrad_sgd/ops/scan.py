@@ -78,6 +78,8 @@ class LogCumSumExp(Function):
 
     def backward(self, g):
         (x,) = self.saved_tensors
+        if x.ndim == 0 or x.numel() == 0:    # (torch's first line: its own result there —
+            return g                         # ±inf gave NaN through the formula)
         out = self.output()
         lowest = self.constant(np.asarray(np.finfo(g.dtype).min, g.dtype))
         log_abs = g.abs().log()
