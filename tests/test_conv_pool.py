@@ -309,7 +309,12 @@ def test_the_scatter_made_by_the_weight_gradient_is_the_same_bits(backend, monke
         first_conv_step(x, w, b, relu)
         poison_free_buffers()
         fused = first_conv_step(x, w, b, relu)
-        assert seen and all(seen) == (backend == "numba")
+        # (ten filters in groups of five on an AVX-512 CPU, of two on an AVX2 one: there two
+        # threads would split a group, and the scatter is made whole first)
+        from tinygrad_sgd.kernels.compiled.conv_weight import WGRAD_FILTERS
+        groups = -(-10 // WGRAD_FILTERS)
+        takes = threads == 1 or groups % threads == 0 or groups >= 4 * threads
+        assert seen and all(seen) == (backend == "numba" and takes)
         with monkeypatch.context() as m:
             scatter_made_whole(m)
             whole = first_conv_step(x, w, b, relu)

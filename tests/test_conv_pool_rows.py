@@ -104,8 +104,12 @@ def test_dy_made_by_rows_gives_the_same_bits_as_dy_made_whole(monkeypatch, resto
         step(x, w, b, geometry, relu, dtype)
         poison_free_buffers()           # (a place left unwritten would show as NaN)
         by_rows = step(x, w, b, geometry, relu, dtype)
-        groups, dy_size = -(-case[4] // 5), 4 * by_rows_size(case)
-        assert bool(seen) == ((threads == 1 or groups % threads == 0) and dy_size >= 1 << 14)
+        # (filters go in groups of WGRAD_FILTERS: five on an AVX-512 CPU, two on an AVX2 one,
+        # where the tutorial's ten filters on two threads split a group: dy made whole)
+        from tinygrad_sgd.kernels.compiled.conv_weight import WGRAD_FILTERS
+        groups, dy_size = -(-case[4] // WGRAD_FILTERS), 4 * by_rows_size(case)
+        assert bool(seen) == ((threads == 1 or groups % threads == 0 or
+                               groups >= 4 * threads) and dy_size >= 1 << 14)
         with monkeypatch.context() as m:
             scatter_made_whole(m)
             whole = step(x, w, b, geometry, relu, dtype)

@@ -42,7 +42,7 @@ from .resample import (Resample, ResampleGrad)
 from .norm import (Normalize)
 from .embedding import (EmbeddingOp, EmbeddingGrad)
 from .loss import (NllLoss, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, MseLoss,
-                   MseLossGrad, SoftMarginLoss, SoftMarginLossGrad)
+                   MseLossGrad, SoftMarginLossOp, SoftMarginLossGrad)
 from .dropout import (DropoutOp)
 from .products import *  # noqa: F401,F403  (einsum, outer, bmm, ... : each file lists its ops)
 from .distance import *  # noqa: F401,F403  (vector norms, cdist, cross)

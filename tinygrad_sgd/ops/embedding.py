@@ -4,7 +4,7 @@ import numpy as np
 from ..autograd import Function
 from ..kernels.embedding import rows_by_id
 from .elementwise import keep_where
-from .shape import check_index, index_versions
+from .index_arrays import check_index, index_versions
 
 
 class EmbeddingOp(Function):

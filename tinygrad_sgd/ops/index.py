@@ -12,8 +12,8 @@ from ..autograd import Function
 from ..autograd import forward_ad
 from ..kernels.layout import inverse_order
 from .elementwise import Where, keep_where
-from .shape import (GetItem, IndexAdd, Permute, Staged, add_at, along, check_index,
-                    index_versions)
+from .index_arrays import add_at, check_index, index_versions
+from .shape import GetItem, IndexAdd, Permute, Staged, along
 
 
 class Gather(Function):
@@ -42,7 +42,7 @@ class IndexPut(Function):
     masked_scatter and item assignment. ``values`` broadcast to ``x[index]``'s shape;
     a place written twice without accumulate keeps one of the values (torch leaves which one
     unspecified), but every value gets the gradient of its place, as torch's. ``wide``: float16
-    sums in float32 (:func:`.shape.add_at`)."""
+    sums in float32 (:func:`.index_arrays.add_at`)."""
     inputs, rule = ("x", "v"), "z = x, with z[index] = v (or z[index] += v)"
     derivatives = ("dL/dx = dL/dz, 0 at the overwritten places (all of it with accumulate)",
                    "dL/dv = dL/dz[index]")

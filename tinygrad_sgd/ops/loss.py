@@ -293,7 +293,7 @@ class MseLossGrad(Function):
                 gg * (x - y) * c if self.needs_input_grad[2] else None)
 
 
-class SoftMarginLoss(Function):
+class SoftMarginLossOp(Function):
     """log(1 + e^(−y·x)) per element, y = ±1 a constant (torch's soft_margin_loss, before its
     reduction). One node, so that its second derivative is torch's formula: as log1p(exp(·)),
     autograd's u/(1+u) − u²/(1+u)² gave 1 instead of ~0 once u = e^(−y·x) passed 1e19 in

@@ -6,6 +6,7 @@ import numpy as np
 from .. import kernels, versions
 from ..autograd import Function, function
 from ..autograd.slices import SliceGrad
+from .index_arrays import add_at, check_index, index_versions
 from ..autograd.grad_mode import _mode
 from ..errors import ShapeError
 from ..kernels.layout import channels_last_order, inverse_order, laid_out
@@ -335,44 +336,6 @@ def _empty_view(x, index, out):
         return out
     return strided_view(storage_of(x.array)[0], offset + geometry[0], out.shape,
                         tuple(geometry[2]), out.dtype)
-
-
-def _index_arrays(index):
-    """The arrays inside an index (a tuple, a Staged pair, nested), for version checks."""
-    if isinstance(index, np.ndarray):
-        return [index]
-    if isinstance(index, tuple):
-        return [a for part in index for a in _index_arrays(part)]
-    return []
-
-
-def index_versions(index):
-    """The versions of the arrays inside ``index``, taken in forward by a node that keeps it
-    (an index tensor's memory, shared: torch saves the index tensor itself)."""
-    return [versions.version_of(a) for a in _index_arrays(index)]
-
-
-def check_index(node, index, saved):
-    """In backward: refuse, with torch's words, an index changed in place since forward
-    (``saved``: its :func:`index_versions`) — it would give the new index's gradient."""
-    for a, v in zip(_index_arrays(index), saved):
-        now = versions.version_of(a)
-        if now != v:
-            raise function.modified_inplace(f"the index of {node.name()}", a.shape, now, v)
-
-
-def add_at(target, index, values, wide=False):
-    """``np.add.at(target, index, values)``: repeated places add up, in index order. ``wide``:
-    a float16 target is summed in float32 and rounded once at the end, as torch's kernels with
-    a float buffer do (scatter_add, scatter_reduce, index_add of a tensor of ≥ 2 dims, and
-    their adjoints: 3,000 × 0.1 is 300 there, 256 when every sum is rounded to float16 — as
-    torch's index_put_(accumulate=True), x[idx]'s backward and 1-d index_add still give)."""
-    if wide and target.dtype == np.float16:
-        acc = target.astype(np.float32)
-        np.add.at(acc, index, np.asarray(values, np.float32))
-        target[...] = acc
-    else:
-        np.add.at(target, index, values)
 
 
 class IndexAdd(Function):

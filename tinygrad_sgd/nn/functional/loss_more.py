@@ -242,7 +242,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     if grown != tuple(input.shape):      # (torch computes it into a tensor of input's shape)
         raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the "
                            f"broadcast shape {list(grown)}")
-    loss = ops.SoftMarginLoss.apply(input, y)
+    loss = ops.SoftMarginLossOp.apply(input, y)
     loss = _reduce(loss if loss.dtype == input.dtype else loss.to(input.dtype), reduction)
     return named(loss, "SoftMarginLossBackward0", input)
 
