@@ -122,3 +122,14 @@ def test_jvp_has_aux_and_nested_in_a_transform():
         out.append((p.numpy(), t.numpy(), aux.numpy(), aux.requires_grad, inner.numpy()))
     for ours, theirs in zip(out[1], out[0]):
         _close(ours, theirs)
+
+
+@pytest.mark.parametrize("api", ["jacrev", "hessian"])
+def test_jacrev_of_an_integer_output_is_refused_as_torch(api):
+    errors = []
+    for L in LIBS:
+        f = (lambda a: (a * 2).long()) if api == "jacrev" else (lambda a: (a * 2).long().sum())
+        with pytest.raises(RuntimeError) as info:
+            getattr(L.func, api)(f)(L.ones(2))
+        errors.append(str(info.value).replace("torch.", "").replace("tinygrad_sgd.", ""))
+    assert errors[1] == errors[0]

@@ -467,6 +467,11 @@ def _jacobian(func, argnums, has_aux, args, api):
         output, aux = _split_aux(func(*call_args), has_aux, api)
         flat_out, out_spec = _flatten(output)
         _check_outputs(flat_out, api)
+        if api != _JVP:                  # (jacrev is vjp's: torch refuses an integer output;
+            for o in flat_out:           # jacfwd's zeros are torch's too)
+                if not o.is_floating_point():
+                    raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "
+                                       f"complex Tensors, got Tensor with dtype {o.dtype}")
         flat_in, in_spec = _flatten(diff)
         jac = []
         for o in flat_out:
