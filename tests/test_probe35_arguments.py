@@ -37,11 +37,11 @@ def run(fn, lib):
     return "value", [(np.asarray(o.tolist()), str(o.dtype).split(".")[-1]) for o in outs]
 
 
-def compare(fn, message=True):
-    compare_results(run(fn, "torch"), run(fn, "ours"), message)
+def compare(fn, message=True, values=True, rtol=1e-6):
+    compare_results(run(fn, "torch"), run(fn, "ours"), message, values, rtol)
 
 
-def compare_results(expected, got, message=True):
+def compare_results(expected, got, message=True, values=True, rtol=1e-6):
     """torch's result and ours, each as ``run`` gives it: the same error class (and first line
     of its message), or the same values of the same dtypes and shapes."""
     if expected[0] == "raises":
@@ -57,7 +57,8 @@ def compare_results(expected, got, message=True):
     for (g, gd), (e, ed) in zip(got[1], expected[1]):
         assert gd == ed
         assert g.shape == e.shape
-        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
+        if values:
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=1e-6)
 
 
 def data(L, values, dtype=None):
@@ -188,7 +189,11 @@ OUT_CASES = (
 
 @pytest.mark.parametrize("name, fn", OUT_CASES, ids=[c[0] for c in OUT_CASES])
 def test_out(name, fn):
-    compare(fn)
+    # (mm into an overlapping input: torch's value is what its BLAS reads of its own writes —
+    # the product on an Intel CPU, zeros on an AMD EPYC, whose MKL path clears the output
+    # first; the library computes from the values before the call. Only whether each
+    # refuses, and the dtype and shape, are compared there.)
+    compare(fn, values=name != "mm into an input, out overlapping")
 
 
 # ---------------------------------------------------------------------------- 4. 1-element tuples
@@ -224,7 +229,10 @@ ONE_ELEMENT_CASES = [
 
 @pytest.mark.parametrize("name, fn", ONE_ELEMENT_CASES, ids=[c[0] for c in ONE_ELEMENT_CASES])
 def test_one_element_tuples(name, fn):
-    compare(fn, message=False)      # (the wrong-length messages are ours)
+    # (the wrong-length messages are ours; float32 conv3d sums in torch's order on Intel, one
+    # element of 375 at 4.8e-6 relative on an AMD EPYC, where torch's conv3d takes another
+    # kernel)
+    compare(fn, message=False, rtol=1e-5 if name.startswith("conv3d") else 1e-6)
 
 
 # ---------------------------------------------------------------------------- 5. empty inputs

@@ -48,8 +48,8 @@ def _flat(out):
     return [] if out is None else [out]
 
 
-def compare(fn, message=True):
-    compare_results(run(fn, "torch"), run(fn, "ours"), message)
+def compare(fn, message=True, values=True):
+    compare_results(run(fn, "torch"), run(fn, "ours"), message, values)
 
 
 # ---------------------------------------------------------------------------- 1. overlap
@@ -389,12 +389,19 @@ def test_elementwise_out_overlap(name, fn):
     compare(fn)
 
 
+# matrix products into an overlapping output: torch's values are what its BLAS reads of its
+# own writes (an AMD EPYC's MKL path clears the output first: zeros there, the product on an
+# Intel CPU); the library's come from the values before the call — only whether each refuses,
+# and the dtypes and shapes, are compared
+BLAS_READS_ITS_WRITES = {"addmm into self", "mm overlapping"}
+
+
 @pytest.mark.parametrize("name", list(SPECIAL_OUT_CASES))
 def test_out_overlap(name):
     random = name.startswith(("bernoulli", "normal"))
     if random:
         assert run(SPECIAL_OUT_CASES[name], "torch")[0] == "raises"
-    compare(SPECIAL_OUT_CASES[name])
+    compare(SPECIAL_OUT_CASES[name], values=name not in BLAS_READS_ITS_WRITES)
 
 
 @pytest.mark.parametrize("name", list(INPLACE_CASES))

@@ -139,6 +139,11 @@ def _replace_args(args, new, argnums):
 
 # ---------------------------------------------------------------------- one transform level
 _ACTIVE = []      # the levels whose function is running, outermost first
+_DUAL_RUNS = []   # jvp's runs on dual tensors in progress (see _jvp_dual)
+
+
+class _Nested(Exception):
+    """A transform started inside jvp's run on dual tensors (``jvp(grad(f), ...)``)."""
 
 
 @contextlib.contextmanager
@@ -173,6 +178,8 @@ class _Level:
 
     @contextlib.contextmanager
     def active(self):
+        if _DUAL_RUNS:          # (inside jvp's run on dual tensors: jvp starts again with
+            raise _Nested       # the double-backward trick, which composes with this one)
         _ACTIVE.append(self)
         TRANSFORMS.append("grad")
         try:
@@ -364,7 +371,10 @@ def _jvp(func, primals, tangents, strict, has_aux, level):
                                f"Tensor is of size {list(p.shape)} while the given forward "
                                f"gradient is of size {list(t.shape)}.")
     if not _ACTIVE and not forward_ad.level_open():
-        return _jvp_dual(func, flat_p, p_spec, flat_t, strict, has_aux)
+        try:
+            return _jvp_dual(func, flat_p, p_spec, flat_t, strict, has_aux)
+        except _Nested:     # a transform inside func (an hvp's grad): f runs again, below
+            pass
     with level.active():
         diff = [level.differentiable(p) for p in flat_p]
         output, aux = _split_aux(func(*_unflatten(diff, p_spec)), has_aux, _JVP)
@@ -392,8 +402,19 @@ def _jvp(func, primals, tangents, strict, has_aux, level):
 def _jvp_dual(func, flat_p, p_spec, flat_t, strict, has_aux):
     """:func:`_jvp` with dual tensors (forward AD), as torch's: a custom Function's own jvp,
     tangents through ``no_grad`` blocks and in-place ops inside ``func`` — where the
-    double-backward trick gave zeros, dropped the tangent, or refused. (Inside another
-    transform's function, or an open dual level, the trick stays.)"""
+    double-backward trick gave zeros, dropped the tangent, or refused. Inside another
+    transform's function, or an open dual level, the trick stays; and where ``func`` itself
+    starts a transform (raising :class:`_Nested` before that transform's first step), the
+    caller runs ``func`` again with the trick: the leaves those transforms make would drop
+    the tangents."""
+    _DUAL_RUNS.append(True)
+    try:
+        return _jvp_dual_run(func, flat_p, p_spec, flat_t, strict, has_aux)
+    finally:
+        _DUAL_RUNS.pop()
+
+
+def _jvp_dual_run(func, flat_p, p_spec, flat_t, strict, has_aux):
     with _inference_off(), forward_ad.dual_level():
         duals = []
         for p, t in zip(flat_p, flat_t):

@@ -6,6 +6,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
 from ..dtypes import result_dtype
+from ..kernels import vecmath
 from ..kernels.vecmath import sigmoid_array as _sigmoid, log_sigmoid_array as _log_sigmoid
 from .activation import SigmoidOp, LogSigmoidOp
 from .elementwise import keep_where
@@ -306,7 +307,7 @@ class SoftMarginLossOp(Function):
         self.save_for_backward(x)
         self.y = y                      # torch's in-place steps into a tensor of x's dtype:
         u = (-x.array * y).astype(x.array.dtype, copy=False)    # −x·y rounded to it first
-        return np.log1p(np.exp(u))
+        return vecmath.log1p(vecmath.exp(u))       # (the Exp and Log1p ops' own numbers)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -323,7 +324,7 @@ class SoftMarginLossGrad(Function):
     def forward(self, x, g, y):
         self.save_for_backward(x, g)
         self.y = y
-        z = np.exp(-y * x.array)
+        z = vecmath.exp(-y * x.array)
         u = (y * z) * np.asarray(-1, z.dtype) / (1 + z) * g.array
         return u.astype(x.array.dtype, copy=False)      # (x's dtype, as torch's grad_input)
 
