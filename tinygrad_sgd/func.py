@@ -142,8 +142,9 @@ _ACTIVE = []      # the levels whose function is running, outermost first
 _DUAL_RUNS = []   # jvp's runs on dual tensors in progress (see _jvp_dual)
 
 
-class _Nested(Exception):
-    """A transform started inside jvp's run on dual tensors (``jvp(grad(f), ...)``)."""
+class _Nested(BaseException):
+    """A transform started inside jvp's run on dual tensors (``jvp(grad(f), ...)``); not an
+    Exception, so that a function catching those does not swallow it."""
 
 
 @contextlib.contextmanager
