@@ -38,6 +38,14 @@ def n_colours(pixels):
     return len(np.unique(pixels.reshape(-1, 3), axis=0))
 
 
+def bits(a, b):
+    """Assert ``a`` and ``b`` are the same array bit for bit: dtype, shape, and every byte (a
+    NaN's payload and a zero's sign included)."""
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
+    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
 def ulps(a, b):
     """Elementwise distance between two float arrays of one dtype, in units in the last place
     (0 where equal, NaN against NaN included; meant for same-sign finite values)."""

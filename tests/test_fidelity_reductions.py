@@ -6,14 +6,9 @@ import pytest
 import torch
 
 import tinygrad_sgd as tg
+from helpers import bits as _bits
 
 LIBS = (torch, tg)
-
-
-def _bits(a, b):
-    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
-    assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
-    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
 
 
 @pytest.mark.parametrize("source", ["float32", "float64"])

@@ -10,13 +10,8 @@ import torch
 import torch.nn.functional as TF
 
 import tinygrad_sgd as tg
+from helpers import bits as _bits
 from tinygrad_sgd.nn import functional as F
-
-
-def _bits(a, b):
-    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
-    assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
-    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
 
 
 # ------------------------------------------------------ an index changed in place after use

@@ -387,17 +387,20 @@ def _jvp(func, primals, tangents, strict, has_aux, level):
         tangents_out = (_autograd_grad([b for b, _ in live], dummies, [t for _, t in live],
                                        create_graph=True, allow_unused=True)
                         if live else (None,) * len(dummies))
-        result = []
-        for o, jv in zip(flat_out, tangents_out):
-            if jv is None:
-                if strict:
-                    raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f "
-                                       "is independent of the inputs. This is not allowed with "
-                                       "strict=True.")
-                jv = o.new_zeros(o.shape)
-            result.append(jv)
+        result = [_tangent_or_zeros(jv, o, strict) for o, jv in zip(flat_out, tangents_out)]
     return (level.undo(output), level.undo(_unflatten(result, out_spec)),
             level.undo(aux))
+
+
+def _tangent_or_zeros(tangent, output, strict):
+    """An output's tangent; for an output independent of the inputs (None), zeros — or, with
+    ``strict``, torch's refusal."""
+    if tangent is not None:
+        return tangent
+    if strict:
+        raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is "
+                           "independent of the inputs. This is not allowed with strict=True.")
+    return output.new_zeros(output.shape)
 
 
 def _jvp_dual(func, flat_p, p_spec, flat_t, strict, has_aux):
@@ -430,14 +433,8 @@ def _jvp_dual_run(func, flat_p, p_spec, flat_t, strict, has_aux):
         primals_out, tangents_out = [], []
         for o in flat_out:
             primal, tangent = forward_ad.unpack_dual(o)
-            if tangent is None:
-                if strict:
-                    raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f "
-                                       "is independent of the inputs. This is not allowed with "
-                                       "strict=True.")
-                tangent = primal.new_zeros(primal.shape)
             primals_out.append(primal)
-            tangents_out.append(tangent)
+            tangents_out.append(_tangent_or_zeros(tangent, primal, strict))
         aux = _map(lambda a: forward_ad.unpack_dual(a).primal if isinstance(a, Tensor) else a,
                    aux)
     return _unflatten(primals_out, out_spec), _unflatten(tangents_out, out_spec), aux
