@@ -7,6 +7,7 @@ import torch
 
 import tinygrad_sgd as tg
 from tinygrad_sgd.autograd.function import once_differentiable as tg_once
+from helpers import bits
 
 LIBS = (torch, tg)
 
@@ -157,3 +158,143 @@ def test_jvp_composed_with_other_transforms_as_torch(name):
     x, t = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -2.0])
     out = [_composed(L)[name](L.tensor(x), L.tensor(t)).detach().numpy() for L in LIBS]
     np.testing.assert_allclose(out[1], out[0], rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------------- jacfwd on dual tensors
+# jacfwd ran in reverse mode (one backward per output element): through a no_grad block, a
+# custom Function's own jvp, a detach or an in-place write on the input it differed from torch,
+# a random draw was not refused in 'error' mode nor drawn per column in 'different' mode, and
+# its zeros carried the column's sign where torch's carry the row's. It now runs one jvp on
+# dual tensors per column, as torch's vmap of jvp over the basis.
+def _sq_rule(L, vmap_rule):
+    class Sq(L.autograd.Function):
+        generate_vmap_rule = vmap_rule
+
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_forward(inputs[0])
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def jvp(ctx, t):                  # not 2x: which rule ran shows in the numbers
+            x, = ctx.saved_tensors
+            return 3 * x * t
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return 5 * x * g
+    return Sq.apply
+
+
+def _jacfwd_cases(L):
+    F = L.func
+    c = L.tensor([-1.0, 2.0, -3.0], dtype=L.float64)
+
+    def under_no_grad(a):
+        with L.no_grad():
+            b = a * 2
+        return b + a * a
+
+    def written(a):
+        a.mul_(2)
+        return a * a * c
+    return {
+        "signed_zeros": lambda x: F.jacfwd(lambda a: a * c)(x),
+        "polynomial": lambda x: F.jacfwd(lambda a: a * a * a - a.sum() * a)(x),
+        "custom_function_jvp": lambda x: F.jacfwd(_sq_rule(L, True))(x),
+        "no_grad_block": lambda x: F.jacfwd(under_no_grad)(x),
+        "detach": lambda x: F.jacfwd(lambda a: a.detach() * a)(x),
+        "in_place_on_a_copy": lambda x: F.jacfwd(lambda a: a.clone().mul_(a) * c)(x),
+        "in_place_on_the_input": lambda x: (F.jacfwd(written)(x), x),
+        "has_aux": lambda x: F.jacfwd(lambda a: (a * c, a.sum()), has_aux=True)(x),
+        "argnums": lambda x: F.jacfwd(lambda a, b: a * b.sum() * c, argnums=(0, 1))(x, x[:2]),
+        "dict": lambda x: F.jacfwd(lambda d: d["a"] * d["b"])({"a": x, "b": c}),
+        "several_outputs": lambda x: F.jacfwd(lambda a: (a * c, (a * a).sum()))(x),
+        "matrix": lambda x: F.jacfwd(lambda m: m @ m)(x[:2].outer(c[1:])),
+        "zero_dim": lambda x: F.jacfwd(lambda a: a * a)(x[1]),
+        "float16_output": lambda x: F.jacfwd(lambda a: (a * c).half())(x),
+        "integer_output": lambda x: F.jacfwd(lambda a: (a > 0).long())(x),
+        "empty_input": lambda x: F.jacfwd(lambda a: a.sum())(x[:0].reshape(3, 0)),
+        "unused_argument": lambda x: F.jacfwd(lambda a, b: b * 2, argnums=0)(x, c),
+        "jacrev(jacfwd)": lambda x: F.jacrev(F.jacfwd(lambda a: (a * a).sum() * a * c))(x),
+        "jacfwd(jacfwd)": lambda x: F.jacfwd(F.jacfwd(lambda a: a * a * a * c))(x),
+        "jacfwd(jacrev)": lambda x: F.jacfwd(F.jacrev(lambda a: (a * a * a * c).sum()))(x),
+        "hessian": lambda x: F.hessian(lambda a: (a ** 3).sum() * a.prod())(x),
+        "vmap(jacfwd)": lambda x: F.vmap(F.jacfwd(lambda a: a * a.sum()))(x.outer(c)),
+        "grad(jacfwd)": lambda x: F.grad(lambda a: F.jacfwd(lambda b: b * b * c)(a).sum())(x),
+    }
+
+
+def _leaves(tree):
+    if isinstance(tree, dict):
+        return [leaf for k in sorted(tree) for leaf in _leaves(tree[k])]
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree.detach().numpy()]
+
+
+@pytest.mark.parametrize("name", list(_jacfwd_cases(torch)))
+def test_jacfwd_runs_on_dual_tensors_as_torch(name):
+    """Bit for bit, the zeros' signs and the dtypes included (float64, no transcendentals)."""
+    out = [_leaves(_jacfwd_cases(L)[name](L.tensor([0.5, -1.5, 2.0], dtype=L.float64)))
+           for L in LIBS]
+    assert len(out[1]) == len(out[0])
+    for ours, theirs in zip(out[1], out[0]):
+        bits(ours, theirs)
+
+
+@pytest.mark.parametrize("draw", ["dropout", "randn", "rand_like"])
+@pytest.mark.parametrize("randomness", ["error", "same", "different"])
+def test_jacfwd_randomness_as_torch(draw, randomness):
+    """'error' refuses the draw with torch's words; 'same' gives every column one draw and
+    'different' one draw per column — torch's numbers, and the generator left as torch's.
+    (torch's batched normals of 16 or more elements in all come in Box-Muller blocks: another
+    stream, as :func:`vmap`'s docstring says; ``randn`` is drawn for 3 columns of 3 here.)"""
+    results = []
+    for L in LIBS:
+        f = {"dropout": lambda a: L.nn.functional.dropout(a, 0.5),
+             "randn": lambda a: a * L.randn(3),
+             "rand_like": lambda a: a * L.rand_like(a)}[draw]
+        L.manual_seed(0)
+        try:
+            jac = L.func.jacfwd(f, randomness=randomness)(L.ones(3 if draw == "randn" else 6))
+            results.append((jac.numpy(), L.rand(3).numpy()))
+        except RuntimeError as e:
+            results.append(str(e))
+    if randomness == "error":
+        assert results[1] == results[0]
+        assert "randomness error mode" in results[0]
+    else:
+        for ours, theirs in zip(results[1], results[0]):
+            bits(ours, theirs)
+
+
+def test_jacfwd_keeps_the_callers_graph_as_torch():
+    out = []
+    for L in LIBS:
+        x = L.tensor([0.5, -1.5, 2.0], dtype=L.float64, requires_grad=True)
+        jac = L.func.jacfwd(lambda a: a * a * a.sum())(x)
+        jac.sum().backward()
+        plain = L.func.jacfwd(lambda a: a * a)(x.detach())
+        out.append((jac.requires_grad, plain.requires_grad, x.grad.numpy()))
+    assert out[1][:2] == out[0][:2]
+    bits(out[1][2], out[0][2])
+
+
+@pytest.mark.parametrize("case", ["integer_input", "no_vmap_rule", "bad_randomness"])
+def test_jacfwd_refusals_as_torch(case):
+    errors = []
+    for L in LIBS:
+        run = {"integer_input": lambda: L.func.jacfwd(lambda a: a * 2)(L.tensor([1, 2])),
+               "no_vmap_rule": lambda: L.func.jacfwd(_sq_rule(L, False))(L.ones(2)),
+               "bad_randomness": lambda: L.func.jacfwd(lambda a: a, randomness="x")(L.ones(2))}
+        with pytest.raises((RuntimeError, ValueError)) as info:
+            run[case]()
+        errors.append((type(info.value),
+                       str(info.value).replace("torch.", "").replace("tinygrad_sgd.", "")))
+    assert errors[1] == errors[0]

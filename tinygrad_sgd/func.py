@@ -3,8 +3,9 @@
 
     grad(f)(x)                    df/dx for a 0-d f
     vjp(f, x) -> (f(x), vjp_fn)   vjp_fn(v) = v^T J
-    jvp(f, (x,), (t,))            (f(x), J t), by the double-backward trick
-    jacrev(f)(x), jacfwd(f)(x)    J, shape out.shape + in.shape (pytrees of them)
+    jvp(f, (x,), (t,))            (f(x), J t), on dual tensors
+    jacrev(f)(x), jacfwd(f)(x)    J, shape out.shape + in.shape (pytrees of them); jacfwd
+                                  one jvp per column
     hessian(f)(x)                 jacfwd(jacrev(f))(x)
     vmap(f)(x)                    stack([f(x[0]), f(x[1]), ...]): f mapped over a dim
 
@@ -17,10 +18,12 @@ closure over another transform's argument. A result keeps its graph only where i
 Tensors that require grad outside the transform (an enclosing transform's, or the caller's
 under grad mode), as torch's do; otherwise it is detached.
 
-These transforms do not use forward-mode AD (that is :mod:`.autograd.forward_ad`, dual
-tensors): ``jvp``, ``jacfwd`` and ``linearize`` compute the same
-values in reverse mode (the double-backward trick; for ``jacfwd`` one backward per output
-element), so ``jacfwd``'s ``randomness`` is only validated. ``vmap`` has no batching rules:
+``jvp`` and ``jacfwd`` run on dual tensors (:mod:`.autograd.forward_ad`), as torch's: a
+custom Function's own ``jvp``, tangents through ``no_grad`` blocks and in-place ops, and
+``jacfwd``'s ``randomness`` are torch's. Inside another transform's function, or where
+``func`` starts a transform itself, they compute the same values in reverse mode (the
+double-backward trick; for ``jacfwd`` one backward per output element), and so does
+``linearize``. ``vmap`` has no batching rules:
 it runs ``f`` once per sample and stacks the results (torch's own slow fallback; see its
 docstring for where that shows). ``functionalize``, ``replace_all_batch_norm_modules_`` and
 ``debug_unwrap`` are in :mod:`.func_eager`.
@@ -32,7 +35,7 @@ import functools
 
 import numpy as np
 
-from .autograd import forward_ad, is_grad_enabled
+from .autograd import forward_ad, is_grad_enabled, no_grad
 from .autograd.custom import TRANSFORMS
 from .autograd.engine import grad as _autograd_grad
 from .autograd.function import Function
@@ -519,20 +522,93 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    """torch's forward-mode Jacobian; the same values are computed here in reverse mode (this
-    transforms use no dual tensors), so composition with :func:`jacrev` works as in torch.
-    ``randomness`` ('error', 'different', 'same') is validated only: nothing is vmapped."""
+    """A function returning the Jacobian of ``func`` w.r.t. ``args[argnums]`` in forward
+    mode, as torch's: one jvp on dual tensors per column (per element of the differentiated
+    arguments; torch vmaps its jvp over that basis, here the columns run one after another
+    as in :func:`vmap`). ``randomness`` is vmap's: 'error' refuses a random draw inside
+    ``func``, 'same' gives every column the same numbers, 'different' one draw per column.
+    Inside another transform's function (``grad(jacfwd(f))``), or where ``func`` starts a
+    transform itself (``hessian``'s ``jacfwd(jacrev(f))``), it is computed in reverse mode:
+    one backward per output element."""
     @functools.wraps(func)
     def wrapper(*args):
-        if randomness not in ("error", "different", "same"):
+        if randomness not in _RANDOMNESS:
             raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', "
                                f"or 'same'. Got {randomness}")
+        if not _ACTIVE and not forward_ad.level_open():
+            try:
+                return _jacfwd_dual(func, argnums, has_aux, args, randomness)
+            except _Nested:     # a transform inside func: f runs again, in reverse mode
+                pass
         return _jacobian(func, argnums, has_aux, args, _JVP)
     return wrapper
 
 
+def _jacfwd_dual(func, argnums, has_aux, args, randomness):
+    """:func:`jacfwd` on dual tensors. Column ``c`` is ``J e_c``, ``e_c`` the ``c``-th one-hot
+    tangent over all differentiated elements; each column runs ``func`` on clones of the
+    primals, and an in-place write into them reaches the caller's arguments once, at the end
+    (torch's batched run writes once). Output ``o``'s block for argument ``x`` is its
+    columns' tangents stacked on a last dim, shaped ``o.shape + x.shape``."""
+    from .functions.shape import stack
+    flat_p, p_spec = _flatten(_slice_argnums(args, argnums))
+    for p in flat_p:
+        if not isinstance(p, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(p)}")
+    sizes = [p.numel() for p in flat_p]
+    total = sum(sizes)
+
+    def call(*diff):
+        new = _unflatten(list(diff), p_spec)
+        return func(*_replace_args(args, new if isinstance(argnums, tuple) else new[0],
+                                   argnums))
+    columns, written = [], None
+    with _running(TRANSFORMS, "vmap"), _Randomness(randomness).active() as rng:
+        for c in range(max(total, 1)):      # (no element: one run, for the outputs' shapes)
+            tangents, start = [], 0
+            for p, n in zip(flat_p, sizes):
+                t = p.new_zeros(p.shape)
+                if start <= c < start + n:
+                    t.view(-1)[c - start] = 1
+                tangents.append(t)
+                start += n
+            clones = [p.clone() for p in flat_p]
+            versions = [x._version for x in clones]
+            columns.append(_jvp_dual(call, clones, _flatten(tuple(clones))[1], tangents,
+                                     False, has_aux))
+            rng.sample_done()
+            if c == 0:
+                written = [(p, x) for p, x, v in zip(flat_p, clones, versions) if x._version != v]
+    for p, x in written:
+        with no_grad():
+            p.copy_(x)
+    flat_out, out_spec = _flatten(columns[0][0])
+    per_out = [[] for _ in flat_out]
+    for _, jv, _ in columns:
+        flat_jv, spec = _flatten(jv)
+        if spec != out_spec:
+            raise RuntimeError("jacfwd: the columns gave outputs of different structures; "
+                               "torch's vmap cannot run such data-dependent code either")
+        for column, t in zip(per_out, flat_jv):
+            column.append(t)
+    jac = []
+    for o, column in zip(flat_out, per_out):
+        blocks, start = [], 0
+        whole = stack(column, -1) if total else None
+        for p, n in zip(flat_p, sizes):
+            shape = tuple(o.shape) + tuple(p.shape)
+            blocks.append(whole.narrow(-1, start, n).reshape(shape) if total
+                          else column[0].new_zeros(shape))
+            start += n
+        blocks = _unflatten(blocks, p_spec)
+        jac.append(blocks[0] if isinstance(argnums, int) else blocks)
+    jac = _unflatten(jac, out_spec)
+    return (jac, columns[0][2]) if has_aux else jac
+
+
 def hessian(func, argnums=0):
-    """``jacfwd(jacrev(func, argnums), argnums)``: blocks of shape ``arg.shape + arg.shape``."""
+    """``jacfwd(jacrev(func, argnums), argnums)``: blocks of shape ``arg.shape + arg.shape``
+    (jacrev inside jacfwd: computed in reverse mode, see :func:`jacfwd`)."""
     return jacfwd(jacrev(func, argnums), argnums)
 
 
@@ -795,8 +871,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     gives every sample the same numbers (torch's); 'different' lets the samples draw one
     after another, which is torch's batched draw for element-wise streams (``rand``,
     ``uniform_``, ``bernoulli``, dropout, ``randint``) mapped over dim 0, and for normals of
-    under 16 elements per sample. Not the same numbers as torch (but as random): normals of
-    16 or more elements per sample (torch transforms the whole batch in Box–Muller blocks),
+    under 16 elements in all (samples × elements per sample). Not the same numbers as torch
+    (but as random): normals of 16 or more elements in all, over two or more samples (torch
+    transforms the whole batch in Box–Muller blocks),
     and draws into Tensors made from an input mapped over a dimension other than 0
     (``rand_like(a)``, ``a.clone().uniform_()``: torch fills the batch in its memory order).
     An in-place draw into a Tensor that does not depend on a mapped input
