@@ -182,6 +182,29 @@ def test_cholesky_stops_at_a_nan_pivot_as_torch(matrix, dtype):
     assert out[1][2] == out[0][2]
 
 
+# ------------------------------------------------------ det and slogdet of NaN / inf
+@pytest.mark.parametrize("matrix", [
+    [[_NAN, 1.0], [1.0, 1.0]], [[1.0, _NAN], [0.0, 0.0]], [[float("inf"), 1.0], [1.0, 1.0]],
+    [[0.0, 0.0], [0.0, 0.0]], [[[_NAN, 1.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]]])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_det_and_slogdet_of_nan_are_torchs(matrix, dtype):
+    """NumPy's det of [[nan, 1], [1, 1]] was 0 and its slogdet (0, −inf) with a
+    RuntimeWarning; torch's LU carries the NaN: det NaN, slogdet (0, NaN), logdet NaN.
+    (Other determinants can differ in the last bits: NumPy's det is sign·exp(Σ log|uᵢᵢ|).)"""
+    import warnings
+    out = []
+    for L, _ in LIBS:
+        a = L.tensor(np.array(matrix, dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sign, logabs = L.linalg.slogdet(a)
+            out.append([L.linalg.det(a).numpy(), sign.numpy(), logabs.numpy(),
+                        L.logdet(a).numpy()])
+    for ours, theirs in zip(out[1], out[0]):
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours.dtype == theirs.dtype
+
+
 # --------------------------------------------------- solve_triangular's gradient zeros
 @pytest.mark.parametrize("upper", [True, False])
 @pytest.mark.parametrize("unit", [False, True])

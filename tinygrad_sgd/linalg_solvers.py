@@ -15,9 +15,9 @@ from .printing import return_type
 from .functions import cat, where
 from .functions.reduce import torch_name
 from .autograd.torch_names import named
-from .ops.decompositions import (LinAlgError, Inverse, Det, LogAbsDet, Solve, SolveTriangular,
-                                 Cholesky, QrFactor, EighFactor, MatrixExp, Pinv, BesideOutput,
-                                 svd_array)
+from .ops.decompositions import (LinAlgError, Inverse, Det, LogAbsDet, slogdet_array, Solve,
+                                 SolveTriangular, Cholesky, QrFactor, EighFactor, MatrixExp, Pinv,
+                                 BesideOutput, svd_array)
 from .ops.distance import SvdFactor
 from .tensor import Tensor
 
@@ -107,7 +107,7 @@ def slogdet(A):
     """(sign, log |det A|); a singular matrix gives (0, −inf). The sign requires grad with
     A (as torch's) but sends no gradient back."""
     check_matrix(A, "linalg.slogdet")
-    sign = np.linalg.slogdet(A.array)[0].astype(A.dtype)
+    sign = slogdet_array(A.array)[0].astype(A.dtype)
     sign = named(BesideOutput.apply(A, value=sign), "LinalgSlogdetBackward0")
     return return_types.linalg_slogdet(sign, LogAbsDet.apply(A))
 

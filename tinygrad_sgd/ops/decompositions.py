@@ -75,7 +75,11 @@ class Det(Function):
 
     def forward(self, a):
         self.save_for_backward(a)
-        out = np.asarray(np.linalg.det(a.array), a.dtype)
+        with np.errstate(invalid="ignore"):
+            out = np.asarray(np.linalg.det(a.array), a.dtype)
+        nan = np.isnan(a.array).any((-2, -1))     # (NumPy's det of [[nan, 1], [1, 1]] was 0)
+        if nan.any():
+            out = np.asarray(np.where(nan, np.nan, out), a.dtype)
         self.save_output(out)
         return out
 
@@ -126,6 +130,17 @@ def by_mask(mask, f_true, f_false, *tensors):
     return out[Function.constant(order)] if len(parts) > 1 else out
 
 
+def slogdet_array(a):
+    """NumPy's ``slogdet`` of the matrices ``a``, but (0, NaN) for one holding a NaN, as
+    torch's (its LU carries the NaN to U's diagonal): NumPy's gave −inf, with a warning."""
+    with np.errstate(invalid="ignore"):
+        sign, logdet = np.linalg.slogdet(a)
+    nan = np.isnan(a).any((-2, -1))
+    if nan.any():
+        sign, logdet = np.where(nan, 0, sign), np.where(nan, np.nan, logdet)
+    return sign, logdet
+
+
 class LogAbsDet(Function):
     """log |det A| (slogdet's second result); −inf for a singular matrix."""
     inputs, rule = ("A",), "z = log |det A|"
@@ -134,7 +149,7 @@ class LogAbsDet(Function):
 
     def forward(self, a):
         self.save_for_backward(a)
-        return np.asarray(np.linalg.slogdet(a.array)[1], a.dtype)
+        return np.asarray(slogdet_array(a.array)[1], a.dtype)
 
     def backward(self, g):
         (a,) = self.saved_tensors
