@@ -520,7 +520,10 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
                              True)
     rest = iter(range(nd - 2))
     order = [nd - 2 if p == d1 else nd - 1 if p == d2 else next(rest) for p in range(nd)]
-    return named(ops.Permute.apply(out, tuple(order)), "DiagEmbedBackward0", input)
+    out = ops.Permute.apply(out, tuple(order))
+    if not out.is_contiguous():          # (torch writes the diagonal into a new contiguous
+        out = out.contiguous()           # result, whichever its dims)
+    return named(out, "DiagEmbedBackward0", input)
 
 
 @tensor_method

@@ -66,6 +66,18 @@ def _custom_view(t):
     return made
 
 
+def refuse_multi_output_view(self):
+    """torch's refusal to change in place (values, or shape: ``unsqueeze_``) one of the views
+    unbind, split or chunk returned in a graph."""
+    multi = self.__dict__.get("_multi_output_view")
+    if multi and autograd.is_grad_enabled():      # (set by unbind, split, chunk in a graph)
+        raise RuntimeError(f"Output {multi[1]} of {multi[0]} is a view and is being modified "
+                           f"inplace. This view is the output of a function that returns "
+                           f"multiple views. Such functions do not allow the output views to "
+                           f"be modified inplace. You should replace the inplace operation by "
+                           f"an out-of-place one.")
+
+
 def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
     refuse_copied_view(self)
@@ -79,13 +91,7 @@ def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     if self.requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in no_grad() (as optimizers do)")
-    multi = self.__dict__.get("_multi_output_view")
-    if multi and autograd.is_grad_enabled():      # (set by unbind, split, chunk in a graph)
-        raise RuntimeError(f"Output {multi[1]} of {multi[0]} is a view and is being modified "
-                           f"inplace. This view is the output of a function that returns "
-                           f"multiple views. Such functions do not allow the output views to "
-                           f"be modified inplace. You should replace the inplace operation by "
-                           f"an out-of-place one.")
+    refuse_multi_output_view(self)
     made = _custom_view(self)
     if made and autograd.is_grad_enabled():       # (a custom Function's input, returned)
         raise RuntimeError(f"Output {made[1]} of {made[0]} is a view and is being modified "

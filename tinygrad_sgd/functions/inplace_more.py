@@ -16,7 +16,7 @@ from ..ops.elementwise import keep_where
 from ..tensor import Tensor
 from . import (activation as A, elementwise as E, index as X, misc, scan as C, shape as SH,
                special as S)
-from .inplace import inplace
+from .inplace import inplace, refuse_multi_output_view
 
 __all__ = []
 
@@ -96,6 +96,7 @@ def _reshape_in_place(self, name, fn, *args):
     if in_graph and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    refuse_multi_output_view(self)
     if in_graph:
         old = Tensor._of(self.array)
         old._requires_grad, old.grad_fn = self.requires_grad, self.grad_fn

@@ -44,8 +44,8 @@ __all__ = ["OUT_FUNCTIONS", "LINALG_OUT_FUNCTIONS", "FACTORIES", "IN_OUT_DTYPE",
 # calling it with one)
 OUT_FUNCTIONS = frozenset("""
 abs absolute acos acosh add addbmm addcdiv addcmul addmm addmv addr all amax amin aminmax angle
-any arange arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin asin asinh atan
-atan2 atanh baddbmm bernoulli bitwise_and bitwise_left_shift bitwise_not bitwise_or
+any arange arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin argsort asin asinh
+atan atan2 atanh baddbmm bernoulli bitwise_and bitwise_left_shift bitwise_not bitwise_or
 bitwise_right_shift bitwise_xor bmm bucketize cat ceil chain_matmul cholesky cholesky_inverse
 cholesky_solve clamp clamp_max clamp_min clip column_stack concat concatenate conj_physical
 copysign cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot
@@ -130,9 +130,30 @@ SAME_DTYPE = {
     **{unary: _FOUND for unary in "abs absolute neg negative sign sgn round floor ceil trunc "
                                   "fix frac clamp clip clamp_min clamp_max".split()},
 }
+_HIST = "torch.histogram: input tensor and {what} tensor should have the same dtype, but got " \
+        "input {ic} and {what} {oc}"
 SAME_DTYPE.update(amin=SAME_DTYPE["amax"], nanmedian=SAME_DTYPE["median"],
                   cummin=SAME_DTYPE["cummax"], logcumsumexp=SAME_DTYPE["cummax"],
-                  nanquantile=SAME_DTYPE["quantile"])
+                  nanquantile=SAME_DTYPE["quantile"], sort=_EXPECTED, topk=_EXPECTED,
+                  msort=_EXPECTED, kthvalue="output values must be of same type as input",
+                  mode="expected scalar type '{r}' but got '{o}' for values output",
+                  histc=_HIST.replace("{what}", "hist"),
+                  histogram=_HIST.replace("{what}", "hist"))
+
+# the other ``out`` of those returning two (the indices; histogram's bin edges), and the one
+# of argmax/argmin: the dtype it must have (None: the input's) and torch's words for another.
+# median's is checked before its values, the others' after.
+_LONG = _EXPECTED.replace("{rc}", "long int")
+SECOND_OUT = {
+    **{name: ("int64", _LONG) for name in "sort topk max min argmax argmin argsort".split()},
+    "kthvalue": ("int64", "output indices must be of scalar type Long"),
+    "mode": ("int64", "expected scalar type 'Long' but got '{o}' for indices output"),
+    "median": ("int64", "Expected tensor for argument #1 'indices' to have scalar type Long; "
+                        "but got {ol} instead (while checking arguments for median)"),
+    "cummax": ("int64", "expected scalar_type Long but found {o}"),
+    "histogram": (None, _HIST.replace("{what}", "bin_edges") + " for dimension 0"),
+}
+SECOND_OUT.update(nanmedian=SECOND_OUT["median"], cummin=SECOND_OUT["cummax"])
 
 # functions whose ``out`` may share no memory with an input (torch's assert_no_overlap; the
 # elementwise ones, which allow ``out`` to be the input itself, are not checked here)
@@ -202,6 +223,32 @@ def check_out_dtype(name, result, out, args, kwargs):
         expected = first.dtype if r is None else r.dtype
         if isinstance(o, Tensor) and o.dtype != expected:
             raise RuntimeError(message.format(**_names(r=expected, o=o.dtype, i=first.dtype)))
+
+
+def check_second_out(name, out, args, kwargs):
+    """torch's refusal of an indices ``out`` that is not int64 (histogram's bin edges: not the
+    input's dtype), and of a searchsorted/bucketize ``out`` not of the dtype ``out_int32``
+    asks for; see :data:`SECOND_OUT`."""
+    if name in ("searchsorted", "bucketize"):
+        expected = np.int32 if kwargs.get("out_int32") else np.int64
+        if isinstance(out, Tensor) and out.array.dtype != expected:
+            raise RuntimeError(f"torch.searchsorted(): output tensor's dtype is wrong, it can "
+                               f"only be Int(int32) or Long(int64) depending on whether "
+                               f"out_int32 flag is True, but we got output tensor's dtype "
+                               f"{torch_dtype_name(out.array.dtype)} and out_int32 flag is "
+                               f"{bool(kwargs.get('out_int32'))}")
+        return
+    if name not in SECOND_OUT:
+        return
+    several = isinstance(out, (tuple, list))
+    if name in ("max", "min", "median", "nanmedian") and not several:
+        return
+    o = (out[1] if len(out) > 1 else None) if several else out
+    first = args[0] if args else kwargs.get("input")
+    dtype, message = SECOND_OUT[name]
+    expected = np.dtype(dtype) if dtype else getattr(first, "dtype", None)
+    if isinstance(o, Tensor) and expected is not None and o.dtype != expected:
+        raise RuntimeError(message.format(**_names(r=expected, o=o.dtype, i=first.dtype)))
 
 
 def _in_out_dtype(name, out, args, kwargs):
@@ -302,12 +349,20 @@ def with_out(fn, name=None, grad_name=""):
             kwargs = _in_out_dtype(name, out, args, kwargs)
         if name in PARTIAL_OVERLAP:
             check_partial_overlap(name, out, args, kwargs)
+        if name == "argsort" and ("stable" not in kwargs or len(args) > 1):
+            raise TypeError("argsort(): out= takes the form argsort(input, *, stable, dim=-1, "
+                            "descending=False, out=None), as torch's")
+        if name in ("median", "nanmedian"):
+            if not isinstance(out, (tuple, list)):      # (torch has no out= form without dim)
+                raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+            check_second_out(name, out, args, kwargs)
         if name in BY_INPUT_DTYPE:
             check_out_dtype(name, None, out, args, kwargs)
         if name in NO_OVERLAP:
             check_no_overlap(name, out, args, kwargs)
         result = fn(*args, **kwargs)
         check_out_dtype(name, result, out, args, kwargs)
+        check_second_out(name, out, args, kwargs)
         if name == "mean" and isinstance(out, Tensor) and out.dtype.kind != "f":
             result = result.to(default_float())     # (torch's message names this dtype)
         return write_out(name, result, out, warn=not factory or name == "arange")

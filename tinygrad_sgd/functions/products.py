@@ -273,6 +273,9 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, int) and not isinstance(dims, bool):    # (not a NumPy int: torch)
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got "
+                               f"dims={dims}")
         dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
     elif isinstance(dims, (list, tuple)):
         dims_a, dims_b = dims

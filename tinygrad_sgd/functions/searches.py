@@ -113,6 +113,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     seq = sorted_sequence.array
     no_shell_kernel("searchsorted_out_cpu", seq.dtype)
     scalar = not isinstance(input, Tensor)
+    if scalar and not isinstance(input, (int, float, np.number)):
+        raise TypeError(f"searchsorted() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(input).__name__}), but expected the input to be a "
+                        f"Tensor or a number")
     values = np.asarray(input) if scalar else input.array
     if seq.ndim == 0:
         if scalar:
@@ -154,7 +158,13 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Bool tensor of ``elements``' shape: which elements occur in ``test_elements``."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(f"isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__}), but "
+                        f"expected elements or test_elements to be a Tensor")
     a = elements.array if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements.array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    if bool in (a.dtype, b.dtype):
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     no_shell_kernel("isin_default_cpu", a.dtype)
     return Tensor._of(np.isin(a, b, assume_unique=assume_unique, invert=invert))

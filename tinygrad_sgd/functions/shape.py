@@ -248,7 +248,7 @@ def movedim(input, source, destination):
     order = [d for d in range(n) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return ops.Permute.apply(input, tuple(order))
+    return ops.Permute.apply(input, tuple(order) if n else ())    # (0-d: dims 0 and -1 only)
 
 
 moveaxis = movedim
@@ -350,8 +350,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Each element (or slice along ``dim``) repeated ``repeats`` times in place;
     ``repeat_interleave(counts)`` alone gives ``[0]*counts[0] + [1]*counts[1] + ...``."""
     if repeats is None:
-        counts = _counts(input, None)
-        return Tensor._of(np.repeat(np.arange(len(counts)), counts))
+        counts = _counts(input, None)      # (in the counts' dtype, as torch's)
+        return Tensor._of(np.repeat(np.arange(len(counts), dtype=counts.dtype), counts))
     if dim is None:
         input, dim = input.reshape(-1), 0
     if input.ndim == 0:
@@ -365,8 +365,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         raise ShapeError(f"repeat_interleave: output_size {output_size} does not match the "
                          f"total number of repeats ({idx.size})")
     out = ops.GetItem.apply(input, (slice(None),) * d + (idx,))   # (torch: an index_select by
-    return named(out, "IndexSelectBackward0" if isinstance(repeats, Tensor) else  # a tensor,
-                 "ViewBackward0", input)         # else a view of an expanded clone)
+    if not out.is_contiguous():          # a tensor, else a view of an expanded clone: both
+        out = out.contiguous()           # contiguous, where NumPy's take along d is not)
+    return named(out, "IndexSelectBackward0" if isinstance(repeats, Tensor) else
+                 "ViewBackward0", input)
 
 
 def _counts(repeats, n):

@@ -52,6 +52,9 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) along ``dim``,
     NaN counting as the largest; ties are picked as torch picks them."""
+    if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
+        raise TypeError(f"topk(): argument 'k' (position 2) must be int, not "
+                        f"{type(k).__name__}")
     d = normalize_dim(dim, input.ndim, "topk")
     if input.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")

@@ -86,7 +86,10 @@ def _unary(name, kernel):
         if not isinstance(input, Tensor):
             raise TypeError(f"special_{name}(): argument 'input' (position 1) must be Tensor, "
                             f"not {type(input).__name__}")
-        return Tensor._of(np.asarray(kernel(float_input(input).array)))
+        x = float_input(input)
+        if x.dtype == np.float16:                      # (torch has no half kernel)
+            raise not_implemented(f"{name}_cpu", x.dtype)
+        return Tensor._of(np.asarray(kernel(x.array)))
     fn.__name__ = fn.__qualname__ = name
     return fn
 

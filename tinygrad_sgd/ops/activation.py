@@ -190,7 +190,7 @@ class HardtanhOp(Elementwise):
 
     def forward(self, x, lo, hi):
         d = x.array
-        self.mask = (d > lo) & (d < hi)
+        self.mask = ~((d <= lo) | (d >= hi))       # (NaN passes g on, as torch's)
         return np.clip(d, lo, hi).astype(d.dtype, copy=False)
 
     def backward(self, g):
@@ -222,16 +222,44 @@ class HardswishOp(Elementwise):
     grad_fn_name, op_name = "HardswishBackward", "hardswish"
 
     def forward(self, x):
-        self.save_for_backward(x)
-        d = x.array
-        return (d * np.clip(d + 3, 0, 6) / 6).astype(d.dtype, copy=False)
+        self.save_for_backward(x)          # (half in float: x·6 overflowed float16 at 10920)
+        return in_float(lambda v: v * np.clip(v + 3, 0, 6) / 6, x.array)
 
     def backward(self, g):
         (x,) = self.saved_tensors
         d = x.array
         middle = (d > -3) & (d < 3)
         upper = ~(middle | (d <= -3))        # x ≥ 3, and NaN: torch's last branch passes g on
+        if not is_grad_enabled() and d.dtype == np.float16:     # (torch's: in float, once)
+            gv, v = g.array.astype(np.float32), d.astype(np.float32)
+            out = np.where(middle, gv * (v / 3 + np.float32(0.5)), np.where(upper, gv, 0))
+            return self.constant(out.astype(np.float16))
         return keep_where(middle, g * (x / 3.0 + 0.5)) + keep_where(upper, g)
+
+
+class MishOp(Elementwise):
+    """One node, as torch's ``MishBackward``, with its kernel's arithmetic (half in float):
+    z = x·tanh(ln(1 + eˣ)), and g·(t + x·σ(x)·(1 − t²)) with t = tanh(ln(1 + eˣ)). As
+    x·tanh(softplus(x)) in two nodes, float16 lost small values (−17.45 gave −0, torch
+    −4.8e-7), and the gradient near its zero (x ≈ −1.19) cancelled otherwise than torch's,
+    by hundreds of ulps."""
+    rule, derivatives = "z = x·tanh(ln(1 + eˣ))", ("dz/dx = t + x·σ(x)·(1 − t²), t = z/x",)
+    grad_fn_name, op_name = "MishBackward", "mish"
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return in_float(lambda v: v * tanh(log1p(exp(v))), x.array)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        if not is_grad_enabled():
+            d, gd = x.array, g.array
+            (_, v), gv = opmath(d), gd.astype(np.float32) if d.dtype == np.float16 else gd
+            s, t = 1 / (1 + exp(-v)), tanh(log1p(exp(v)))
+            out = gv * (t + v * s * (1 - t * t))
+            return self.constant(np.asarray(out).astype(np.result_type(gd, d), copy=False))
+        s, t = x.sigmoid(), x.exp().log1p().tanh()
+        return g * (t + x * s * (1 - t * t))
 
 
 class SiluOp(Elementwise):

@@ -119,7 +119,12 @@ class Ndtri(Unary):
 class Lgamma(Unary):
     """log|Γ(x)|: inf at 0 and the negative integers."""
     rule, derivatives = "z = log|Γ(x)|", ("dz/dx = ψ(x)",)
-    f = staticmethod(_in(lgamma_array))
+
+    @staticmethod
+    def f(a):       # (+ 0: log Γ(1) is +0 as torch's, where the kernel's was −0)
+        out = _in(lgamma_array)(a)
+        out += 0
+        return out
 
     def derivative(self, g, x):
         return g * Digamma.apply(x)
@@ -166,7 +171,9 @@ class _Bessel(Unary):
         if self.nu == 0:
             return g * (I1e.apply(x) - x.sign() * z if self.scaled else I1.apply(x))
         # torch's i1/i1e backward: 0.5 where not |x| > eps (the limit at 0; NaN too), x
-        # replaced by eps there
+        # replaced by eps there; no float16 kernel
+        if x.dtype == np.float16:
+            raise NotImplementedError(f'"{self.op_name}_backward" not implemented for \'Half\'')
         eps = np.finfo(x.dtype).eps
         tiny = ~(np.abs(x.array) > eps)
         safe = Where.apply(self.constant(tiny), self.constant(np.array(eps, x.dtype)), x)
