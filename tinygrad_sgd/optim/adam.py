@@ -74,6 +74,44 @@ class Adam(Optimizer):
                                          1 - beta1 ** float(state["step"])))
 
 
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_adam`` with ``differentiable=True`` in Tensor operations,
+        recorded in the graph. That is its capturable arithmetic: the bias corrections are
+        float32 tensor operations on the step count, and the update divides by
+        √v / (√(1 − β₂ᵗ)·(−γ/(1 − β₁ᵗ))) + ε/(−γ/(1 − β₁ᵗ))."""
+        from ..functions.elementwise import square
+        from ..functions.math import maximum
+        state = self._step_state(p, "exp_avg", "exp_avg_sq")
+        step = state["step"]
+        g = p.grad if not group["maximize"] else -p.grad
+        lr, eps, weight_decay = group["lr"], float(group["eps"]), group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - lr * weight_decay)
+            elif isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+                g = g.addcmul_(p.clone(), weight_decay)
+            else:
+                g = g.add(p, alpha=float(weight_decay))
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m.lerp_(g, 1 - (beta1.to(p.dtype) if isinstance(beta1, Tensor) else beta1))
+        if isinstance(beta2, Tensor) and beta2.requires_grad:
+            v.lerp_(square(g), weight=1 - beta2)
+        else:
+            v.mul_(beta2).addcmul_(g, g, value=float(1 - beta2))
+        correction1 = 1 - beta1 ** (step.clone() if isinstance(beta1, Tensor) else step)
+        correction2 = 1 - beta2 ** (step.clone() if isinstance(beta2, Tensor) else step)
+        step_size_neg = (lr / correction1).neg()
+        correction2_sqrt = correction2.sqrt()
+        if group["amsgrad"]:
+            if "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = _zeros(p)
+            v_max = state["max_exp_avg_sq"]
+            v = v_max.copy_(maximum(v_max.clone(), v))
+        denom = (v.sqrt() / (correction2_sqrt * step_size_neg)).add_(eps / step_size_neg)
+        p.addcdiv_(m.clone(), denom)
+
+
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2017): each step first shrinks
     θ ← θ·(1 − lr·weight_decay), and the decay never enters the moment estimates. The

@@ -170,7 +170,8 @@ class Optimizer:
         What every optimizer does first, in torch's order: g ← −g if ``maximize``;
         g ← g + λ·θ if ``weight_decay`` λ ≠ 0 (unless the group's decay is decoupled, as
         AdamW's). Then the subclass's :meth:`_update` changes θ in place, under no_grad; the
-        version bump before it lets a graph that saved θ notice."""
+        version bump before it lets a graph that saved θ notice. ``differentiable=True``
+        records the update in the graph instead (:meth:`_differentiable_update`)."""
         loss = _evaluate(closure)
         with no_grad(), np.errstate(all="ignore"):  # a diverging run gives inf/nan quietly
             for group in self.param_groups:
@@ -179,6 +180,13 @@ class Optimizer:
                     "decoupled_weight_decay", False))
                 params = _params_with_grad(group)
                 _check_step_options(group, params, self._capturable_error)
+                if group.get("differentiable") and params and (
+                        type(self)._differentiable_update is not
+                        Optimizer._differentiable_update or _in_graph(group, params)):
+                    with enable_grad():
+                        for p in params:
+                            self._differentiable_update(p, group)
+                    continue
                 self._begin_group(group, params)
                 if meta._enabled and any(type(p.array) is MetaArray for p in params):
                     self._meta_group(group, params, coupled, weight_decay)
@@ -195,6 +203,16 @@ class Optimizer:
                     p._bump_version()
                     self._update(p, g, group)
         return loss
+
+    def _differentiable_update(self, p, group):
+        """``differentiable=True`` with a parameter, gradient or hyperparameter in a graph:
+        the update in Tensor operations, torch's, recorded in the graph so that a gradient
+        flows through the step (learned learning rates, unrolled inner loops). SGD, Adam and
+        AdamW have one here, and use it for every ``differentiable=True`` step (Adam's is
+        torch's other arithmetic, its capturable one, graph or not)."""
+        raise NotImplementedError(f"{type(self).__name__}(differentiable=True): this library "
+                                  f"records the update in the graph for SGD, Adam and AdamW "
+                                  f"only")
 
     def _meta_group(self, group, params, coupled, weight_decay):
         """:meth:`step` for a group with meta parameters (see :mod:`tinygrad_sgd.meta`), as
@@ -498,7 +516,7 @@ def _number(value, name):
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise ValueError(f"Tensor {name} must be 1-element")
-        value = float(value)
+        value = float(value.detach())       # (a learned lr requires grad: no warning)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     if value != value:  # NaN passes every "< 0" test and would silently turn weights into NaN
@@ -544,9 +562,19 @@ def _check_step_options(group, params, capturable_error):
     parameter that requires grad, ``differentiable`` (its in-place update would be recorded)."""
     if group.get("capturable") and params:
         raise AssertionError(capturable_error)
-    if group.get("differentiable") and any(p.requires_grad for p in params):
+    if group.get("differentiable") and any(p.requires_grad and p.grad_fn is None
+                                           for p in params):
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+
+
+def _in_graph(group, params):
+    """Does a ``differentiable=True`` step record a graph: a parameter or a gradient requiring
+    grad, or a Tensor hyperparameter (lr, betas, weight_decay) that does?"""
+    values = [v for value in group.values() if value is not group["params"]
+              for v in (value if isinstance(value, (tuple, list)) else (value,))]
+    return any(p.requires_grad or p.grad.requires_grad for p in params) or any(
+        isinstance(v, Tensor) and v.requires_grad for v in values)
 
 
 def _params_with_grad(group):

@@ -71,6 +71,29 @@ class SGD(Optimizer):
                                      float(group["dampening"]))
         return True
 
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_sgd`` in Tensor operations, recorded in the graph: the
+        first momentum buffer is a detached copy of g, as torch's."""
+        g = p.grad if not group["maximize"] else -p.grad
+        weight_decay, lr = group["weight_decay"], group["lr"]
+        if isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+            g = g.addcmul_(p.clone(), weight_decay)
+        elif weight_decay != 0:
+            g = g.add(p, alpha=float(weight_decay))
+        momentum = float(group["momentum"])
+        if momentum != 0:
+            state = self.state.setdefault(p, {})
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.detach().clone()
+            else:
+                buf.mul_(momentum).add_(g, alpha=1 - float(group["dampening"]))
+            g = g.add(buf, alpha=momentum) if group["nesterov"] else buf
+        if isinstance(lr, Tensor) and lr.requires_grad:
+            p.addcmul_(g, lr, value=-1)
+        else:
+            p.add_(g, alpha=-float(lr))
+
     def _update(self, p, g, group):
         momentum, dampening = float(group["momentum"]), float(group["dampening"])
         if momentum != 0:
