@@ -241,3 +241,17 @@ def test_float16_special_functions_without_a_half_kernel_are_refused_as_torch(na
         outcomes.append(_outcome(run))
     assert outcomes[1] == outcomes[0]
     assert outcomes[0][0] == "NotImplementedError"
+
+
+def test_a_gradient_of_another_shape_after_data_assignment_is_torchs_error():
+    """``.data`` given another shape, the next gradient meets the old ``.grad``: NumPy's
+    ValueError leaked out, where torch raises its RuntimeError."""
+    messages = []
+    for M in LIBS:
+        a = M.ones(3, requires_grad=True)
+        (a * 2).sum().backward()
+        a.data = M.zeros(2)
+        with pytest.raises(RuntimeError) as info:
+            (a * 1).sum().backward()
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]

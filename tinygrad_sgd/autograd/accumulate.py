@@ -63,10 +63,11 @@ def _accumulate_leaf_grad(leaf, g, create_graph):
         leaf._grad = meta.accumulate_grad(leaf, old, g, create_graph)   # (no values: see meta)
     elif old is None:                # (g has the leaf's shape and dtype: set without checks)
         leaf._grad = _first_grad(leaf, g, create_graph)
-    elif create_graph:
-        leaf._grad = old + g
     else:
-        leaf._grad = _added_in_place(old, g.array)
+        if old.shape != g.shape:      # (``.data`` of another shape given since: torch's words)
+            from ..functions.distance import broadcast_shape
+            broadcast_shape(old.shape, g.shape)
+        leaf._grad = old + g if create_graph else _added_in_place(old, g.array)
     for hook in leaf.__dict__.get("_post_accumulate_grad_hooks", ()):
         hook(leaf)
     for hook in list(node._post_hooks) if node is not None else ():
