@@ -190,7 +190,7 @@ class HardtanhOp(Elementwise):
 
     def forward(self, x, lo, hi):
         d = x.array
-        self.mask = ~((d <= lo) | (d >= hi))       # (NaN passes g on, as torch's)
+        self.mask = (d > lo) & (d < hi)    # (NaN: 0, torch's vector loop; its scalar tail: g)
         return np.clip(d, lo, hi).astype(d.dtype, copy=False)
 
     def backward(self, g):

@@ -53,9 +53,9 @@ def softshrink(input, lambd=0.5):
         raise RuntimeError(f"lambda must be in range [0, {np.finfo(input.dtype).max:g}] for "
                            f"input dtype {_TORCH_NAMES.get(input.dtype.name)}, but found "
                            f"{lambd:g}")
-    return TiedToInput.of(where(_inside(input, lambd), input.detach() * 0.0,   # (x·0, as
+    return TiedToInput.of(where(_inside(input, lambd), 0.0,
                                 where(input > lambd, input - lambd, input + lambd)), input,
-                          "SoftshrinkBackward0")              # torch's: −0 for x ≤ −0)
+                          "SoftshrinkBackward0")
 
 
 def tanhshrink(input):
