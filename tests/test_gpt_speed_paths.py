@@ -421,7 +421,7 @@ def test_masked_softmax_second_order_matches_torch():
 @pytest.mark.skipif(not numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("keep", [None, True, "causal", "row", "broadcast"])
 def test_compiled_softmax_agrees_with_the_numpy_kernel(keep):
-    from tinygrad_sgd.ops.activation import softmax, softmax_backward
+    from tinygrad_sgd.kernels.softmax import softmax, softmax_backward
     rng = np.random.default_rng(10)
     x = (rng.standard_normal((3, 2, 7, 9)) * 5).astype(np.float32)
     x[0, 0, 1, :] = -np.inf
@@ -535,7 +535,7 @@ def test_kernels_split_over_two_threads_give_the_one_thread_numbers(what, backen
         x = rng.standard_normal(600_001).astype(np.float32) * 3
         run = lambda: gelu_kernels.gelu(x, "none", True)                       # noqa: E731
     else:
-        from tinygrad_sgd.ops.activation import softmax, softmax_backward
+        from tinygrad_sgd.kernels.softmax import softmax, softmax_backward
         x = rng.standard_normal((3, 5, 7, 5000)).astype(np.float32)
         keep = rng.random((7, 5000)) < 0.5
         g = rng.standard_normal(x.shape).astype(np.float32)

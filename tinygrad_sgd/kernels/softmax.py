@@ -2,7 +2,7 @@
 boolean mask (attention's) and an optional scale of the inputs (attention's 1/√E, so that
 scaling the scores costs no pass of its own): the NumPy reference here, the compiled float32
 rows in :mod:`.compiled.softmax` (torch's order) and :mod:`.compiled.activations` (masked or
-scaled). The op classes are ``ops.activation.SoftmaxOp``, ``SoftmaxGrad`` and ``LogSoftmaxOp``.
+scaled). The op classes are ``ops.softmax.SoftmaxOp``, ``SoftmaxGrad`` and ``LogSoftmaxOp``.
 
 float32 and float64 over the last dim (no mask, no scale) give torch's bits: ATen's
 ``SoftMaxKernel.cpp`` a row at a time, in its order —

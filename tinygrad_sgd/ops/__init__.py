@@ -21,8 +21,8 @@ from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, At
                    Frexp)
 from .activation import (ReLUOp, SigmoidOp, SigmoidGrad, TanhOp, TanhGrad, SoftplusOp,
                          Softplus, HardtanhOp, HardsigmoidOp, HardswishOp, SiluOp, GELUOp, GeluGrad,
-                         LogSigmoidOp,
-                         SoftmaxOp, LogSoftmaxOp)
+                         LogSigmoidOp)
+from .softmax import SoftmaxOp, LogSoftmaxOp
 from .reduce import (Sum, Prod, Max, Min, Amax, Amin, Selection, MaxDim, MinDim, ArgMax,
                      ArgMin, LogSumExp, Var, Std, Norm)
 from .scan import (CumSum, CumProd, LogCumSumExp, CumMaxIndices, CumMinIndices, CumMax, CumMin)
