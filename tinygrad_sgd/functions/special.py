@@ -179,9 +179,7 @@ def zeta(input, other):
     """The Hurwitz zeta function ζ(x, q) (torch.special.zeta; either may be a number; float16
     is refused, as torch)."""
     x, q = _pair("zeta", input, other)
-    if x.dtype == np.float16:
-        raise not_implemented("zeta_cpu", x.dtype)
-    return S.Zeta.apply(x, q)
+    return S.Zeta.apply(_no_half(x, "zeta_cpu"), q)
 
 
 def xlog1py(input, other):

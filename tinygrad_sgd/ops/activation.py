@@ -17,6 +17,14 @@ from ..kernels.vecmath import (exp, fma, in_float, log_sigmoid_array, sigmoid_ar
 from .pool import MaxPool2dOp
 
 
+def _plain_backward(node, g, x, formula):
+    """A backward that records no graph, on the arrays as torch's kernel computes it: half
+    precision in float32, ``formula(g, x)`` rounded once to the result's dtype."""
+    d, gd = x.array, g.array
+    (_, v), gv = opmath(d), gd.astype(np.float32) if d.dtype == np.float16 else gd
+    return node.constant(np.asarray(formula(gv, v)).astype(np.result_type(gd, d), copy=False))
+
+
 class ReLUOp(Elementwise):
     """The gradient at x = 0 is 0, as torch; a NaN passes g on. After max pooling the pooling's
     pass may have made the relu already (:class:`.pool.MaxPool2dOp`): it is taken, not made
@@ -230,9 +238,8 @@ class HardswishOp(Elementwise):
         middle = (d > -3) & (d < 3)
         upper = ~(middle | (d <= -3))        # x ≥ 3, and NaN: torch's last branch passes g on
         if not is_grad_enabled() and d.dtype == np.float16:     # (torch's: in float, once)
-            gv, v = g.array.astype(np.float32), d.astype(np.float32)
-            out = np.where(middle, gv * (v / 3 + np.float32(0.5)), np.where(upper, gv, 0))
-            return self.constant(out.astype(np.float16))
+            return _plain_backward(self, g, x, lambda gv, v: np.where(
+                middle, gv * (v / 3 + np.float32(0.5)), np.where(upper, gv, 0)))
         return keep_where(middle, g * (x / 3.0 + 0.5)) + keep_where(upper, g)
 
 
@@ -252,11 +259,10 @@ class MishOp(Elementwise):
     def backward(self, g):
         (x,) = self.saved_tensors
         if not is_grad_enabled():
-            d, gd = x.array, g.array
-            (_, v), gv = opmath(d), gd.astype(np.float32) if d.dtype == np.float16 else gd
-            s, t = 1 / (1 + exp(-v)), tanh(log1p(exp(v)))
-            out = gv * (t + v * s * (1 - t * t))
-            return self.constant(np.asarray(out).astype(np.result_type(gd, d), copy=False))
+            def formula(gv, v):
+                s, t = 1 / (1 + exp(-v)), tanh(log1p(exp(v)))
+                return gv * (t + v * s * (1 - t * t))
+            return _plain_backward(self, g, x, formula)
         s, t = x.sigmoid(), x.exp().log1p().tanh()
         return g * (t + x * s * (1 - t * t))
 
@@ -276,11 +282,10 @@ class SiluOp(Elementwise):
     def backward(self, g):
         (x,) = self.saved_tensors
         if not is_grad_enabled():
-            d, gd = x.array, g.array
-            (_, v), gv = opmath(d), gd.astype(np.float32) if d.dtype == np.float16 else gd
-            s = 1 / (1 + exp(-v))
-            out = gv * s * (fma(v, 1 - s, 1) if v.dtype != np.float16 else 1 + v * (1 - s))
-            return self.constant(np.asarray(out).astype(np.result_type(gd, d), copy=False))
+            def formula(gv, v):
+                s = 1 / (1 + exp(-v))
+                return gv * s * (fma(v, 1 - s, 1) if v.dtype != np.float16 else 1 + v * (1 - s))
+            return _plain_backward(self, g, x, formula)
         s = x.sigmoid()
         return g * (s * (1 + x * (1 - s)))
 

@@ -3,7 +3,8 @@ update: bias-corrected moment estimates, AMSGrad, maximize, and L2 (Adam) or dec
 (AdamW) weight decay."""
 from .. import kernels
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_betas, _check_nonnegative, _zeros
+from .optimizer import (Optimizer, _check_betas, _check_nonnegative,
+                        _graph_weight_decay, _zeros)
 from .tensor_hyper import _check_tensor_options, _squeeze, _update_tensor_betas
 
 __all__ = ["Adam", "AdamW"]
@@ -86,13 +87,10 @@ class Adam(Optimizer):
         g = p.grad if not group["maximize"] else -p.grad
         lr, eps, weight_decay = group["lr"], float(group["eps"]), group["weight_decay"]
         beta1, beta2 = group["betas"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
-            elif isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
-                g = g.addcmul_(p.clone(), weight_decay)
-            else:
-                g = g.add(p, alpha=float(weight_decay))
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            p.mul_(1 - lr * weight_decay)
+        else:
+            g = _graph_weight_decay(g, p, weight_decay)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m.lerp_(g, 1 - (beta1.to(p.dtype) if isinstance(beta1, Tensor) else beta1))
         if isinstance(beta2, Tensor) and beta2.requires_grad:

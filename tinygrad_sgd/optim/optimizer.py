@@ -568,6 +568,16 @@ def _check_step_options(group, params, capturable_error):
                            "operation.")
 
 
+def _graph_weight_decay(g, p, weight_decay):
+    """g + λ·θ in a ``differentiable=True`` step, as torch's: a λ that requires grad as
+    ``g.addcmul_(θ.clone(), λ)`` (in place on g), another as ``g.add(θ, alpha=λ)``."""
+    if not weight_decay != 0:
+        return g
+    if isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+        return g.addcmul_(p.clone(), weight_decay)
+    return g.add(p, alpha=float(weight_decay))
+
+
 def _in_graph(group, params):
     """Does a ``differentiable=True`` step record a graph: a parameter or a gradient requiring
     grad, or a Tensor hyperparameter (lr, betas, weight_decay) that does?"""

@@ -5,7 +5,7 @@ import numpy as np
 from .. import kernels
 from ..kernels.optim import add_scaled
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative, _number
+from .optimizer import Optimizer, _check_nonnegative, _graph_weight_decay, _number
 
 __all__ = ["SGD"]
 
@@ -75,11 +75,7 @@ class SGD(Optimizer):
         """torch's ``_single_tensor_sgd`` in Tensor operations, recorded in the graph: the
         first momentum buffer is a detached copy of g, as torch's."""
         g = p.grad if not group["maximize"] else -p.grad
-        weight_decay, lr = group["weight_decay"], group["lr"]
-        if isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
-            g = g.addcmul_(p.clone(), weight_decay)
-        elif weight_decay != 0:
-            g = g.add(p, alpha=float(weight_decay))
+        g, lr = _graph_weight_decay(g, p, group["weight_decay"]), group["lr"]
         momentum = float(group["momentum"])
         if momentum != 0:
             state = self.state.setdefault(p, {})
