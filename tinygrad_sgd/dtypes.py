@@ -448,6 +448,21 @@ def read_number(value):
     return value
 
 
+def scalar_argument(value, op, arg):
+    """A number argument (add's ``alpha``, addcmul's ``value``, full's ``fill_value``) as
+    torch's argument parser reads a Scalar: a number as it is (see :func:`read_number`), a 0-d
+    tensor that does not require grad as its ``item()``; anything else — a tensor of more
+    dims, one that requires grad (its gradient could not flow through a number), a string —
+    torch's TypeError ``op(): argument 'arg' must be Number, not T``."""
+    if type(value) in (int, float, bool):       # (the hot path: add(x, y) has alpha=1)
+        return read_number(value)
+    if isinstance(value, (numbers.Number, np.number, np.bool_)):
+        return read_number(value)
+    if getattr(value, "ndim", None) == 0 and getattr(value, "requires_grad", True) is False:
+        return value.item()
+    raise TypeError(f"{op}(): argument '{arg}' must be Number, not {type(value).__name__}")
+
+
 def number_dtype(value):
     """The dtype torch gives a number with no tensor beside it (``full(size, 3)``,
     ``where(c, 1, 0)``): bool for a bool, int64 for an integer, else the default float dtype;

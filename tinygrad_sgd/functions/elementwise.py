@@ -15,7 +15,8 @@ from .. import ops
 from ..autograd.torch_names import named
 from ..dtypes import (_CATEGORY, _SCALAR_TYPE_NAMES, _WITHOUT_TENSORS, SHELL_DTYPES,
                       beyond_int64, checked_scalar, default_float, number_dtype, promote,
-                      promote_dtypes, read_number, scalar_array, uint64_number)
+                      promote_dtypes, read_number, scalar_argument, scalar_array,
+                      uint64_number)
 from ..errors import ShapeError
 from ..ops.elementwise import (ClampTensor, DivRounded, FloorDivide, Fmod, Remainder,
                                RemainderOfNumber)
@@ -293,7 +294,7 @@ def _fused(a, alpha):
 
 @tensor_method
 def add(input, other, *, alpha=1):
-    read_number(alpha)                          # (2**64: torch's OverflowError, first)
+    alpha = scalar_argument(alpha, "add", "alpha")   # (2**64: torch's OverflowError, first)
     a, b = operands(input, other)
     if a.array.dtype in SHELL_DTYPES:           # (inline: the hot path)
         raise not_implemented("add_stub", a.array.dtype)
@@ -329,6 +330,8 @@ def _refuse_for_sub(input, other, alpha):
 
 @tensor_method
 def sub(input, other, *, alpha=1):
+    if type(alpha) is not int:
+        alpha = scalar_argument(alpha, "sub", "alpha")
     if _past_int64(input, other, alpha):        # (rare: a number torch reads as a uint64)
         _refuse_for_sub(input, other, alpha)
         if _past_int64(alpha):     # torch adds −alpha taken in int64, which wraps around

@@ -23,7 +23,7 @@ from .. import autograd, ops, versions
 from ..autograd import forward_ad
 from ..autograd.no_grad_views import last_view_op, refuse_write
 from ..autograd.torch_names import named
-from ..dtypes import SHELL_DTYPES, beyond_int64, cast, checked_scalar
+from ..dtypes import SHELL_DTYPES, beyond_int64, cast, checked_scalar, scalar_argument
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import activation as A, elementwise as E, math as M, products as P
@@ -78,8 +78,16 @@ def refuse_multi_output_view(self):
                            f"an out-of-place one.")
 
 
+# the number arguments (torch's Scalar) that the in-place methods read before their function
+_NUMBER_KEYWORDS = {"add_": "alpha", "sub_": "alpha", "subtract_": "alpha",
+                    "addcmul_": "value", "addcdiv_": "value"}
+
+
 def inplace(self, fn, *args, name=None, check_shapes=True, **kwargs):
     """``self`` ← ``fn(self, *args, **kwargs)``, in place (see the module docstring)."""
+    number = _NUMBER_KEYWORDS.get(name)
+    if number in kwargs:            # (torch's TypeError names the in-place method)
+        kwargs[number] = scalar_argument(kwargs[number], name, number)
     refuse_copied_view(self)
     if check_shapes:
         for other in args:

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..dtypes import checked_scalar, read_number
+from ..dtypes import checked_scalar, scalar_argument
 from ..tensor import Tensor, tensor_method
 from ..ops.math import Addcdiv, Addcmul
 from ..ops.strided import element_strides
@@ -58,7 +58,7 @@ def _ternary(input, tensor1, tensor2, value, op):
 @tensor_method
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value · tensor1 · tensor2 (:class:`~tinygrad_sgd.ops.math.Addcmul`)."""
-    read_number(value)                     # (2**64: torch's OverflowError, first)
+    value = scalar_argument(value, "addcmul", "value")    # (2**64: OverflowError, first)
     (a, b, c), value = _ternary(input, tensor1, tensor2, value, "addcmul")
     no_shell_kernel("addcmul_cpu_out", a.array.dtype)
     return Addcmul.apply(a, b, c, value)
@@ -68,6 +68,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value · tensor1 / tensor2 (:class:`~tinygrad_sgd.ops.math.Addcdiv`); integer
     tensor1 and tensor2 are refused, as torch."""
+    value = scalar_argument(value, "addcdiv", "value")
     require_tensors("addcdiv", input, tensor1, tensor2, names=_TERNARY)
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
         raise RuntimeError(

@@ -40,14 +40,19 @@ class Adadelta(Optimizer):
         _check_nonnegative(group, "eps", "epsilon value")
         _check_nonnegative(group, "weight_decay", "weight_decay value")
 
-    def _update(self, p, g, group):
-        lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
-        theta, state = p.array, self.state.setdefault(p, {})
+    def _state(self, p):
+        """``self.state[p]``, made at the first step in torch's order, its step counted."""
+        state = self.state.setdefault(p, {})
         if not state:
             state["step"] = _scalar(0.0)
             state["square_avg"] = _zeros(p)
             state["acc_delta"] = _zeros(p)
         _count_step(state)
+        return state
+
+    def _update(self, p, g, group):
+        lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+        theta, state = p.array, self._state(p)
         s, a = state["square_avg"].array, state["acc_delta"].array
         s *= rho
         kernels.optim.addcmul_(s, 1 - rho, g, g)          # torch's mul_(ρ).addcmul_: fused
@@ -58,3 +63,19 @@ class Adadelta(Optimizer):
         a *= rho
         kernels.optim.addcmul_(a, 1 - rho, delta, delta)
         kernels.optim.add_scaled(theta, -lr, delta, out=theta)    # add_(delta, alpha=−lr)
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_adadelta`` with ``differentiable=True``, in Tensor
+        operations recorded in the graph (Δ a clone before its in-place steps, as there)."""
+        state = self._state(p)
+        rho, eps = float(group["rho"]), float(group["eps"])
+        g = p.grad if not group["maximize"] else -p.grad
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
+        std = square_avg.add(eps).sqrt_()
+        delta = acc_delta.add(eps).sqrt_().clone()
+        delta.div_(std).mul_(g)
+        acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+        p.add_(delta, alpha=-group["lr"])

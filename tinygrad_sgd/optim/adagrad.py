@@ -53,15 +53,31 @@ class Adagrad(Optimizer):
                            "initial_accumulator_value value")
         _check_nonnegative(group, "eps", "epsilon value")
 
+    def _state(self, p):
+        """``self.state[p]`` (made now for a parameter that add_param_group added after
+        ``__init__``) and its step, counted."""
+        if p not in self.state:
+            self._init_state(p)
+        return self.state[p], _count_step(self.state[p])
+
     def _update(self, p, g, group):
         lr_decay, eps = float(group["lr_decay"]), float(group["eps"])
-        if p not in self.state:     # added by add_param_group after __init__
-            self._init_state(p)
-        state = self.state[p]
-        step = _count_step(state)
+        state, step = self._state(p)
         clr = _lr_op(group["lr"], lambda a, b: a / b, 1 + (step - 1) * lr_decay)
         total = state["sum"].array
         kernels.optim.addcmul_(total, 1, g, g)            # state_sum.addcmul_(g, g): fused
         denom = kernels.optim.sqrt(total)
         denom += total.dtype.type(eps)
         kernels.optim.addcdiv_(p.array, -clr, g, denom)   # param.addcdiv_(g, std, value=−clr)
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_adagrad`` with ``differentiable=True``, in Tensor
+        operations recorded in the graph."""
+        state, step = self._state(p)
+        g = p.grad if not group["maximize"] else -p.grad
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        state["sum"].addcmul_(g, g, value=1)
+        std = state["sum"].sqrt() + group["eps"]
+        p.addcdiv_(g, std, value=-clr)

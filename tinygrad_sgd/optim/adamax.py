@@ -3,8 +3,8 @@ square (Kingma & Ba, 2014, section 7)."""
 import numpy as np
 
 from .adam import _pair
-from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _count_step, _lerp_,
-                        _lr_value, _scalar, _zeros)
+from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _lerp_,
+                        _lr_value)
 from .tensor_hyper import _num, _rdiv, _torch_pow
 
 __all__ = ["Adamax"]
@@ -42,13 +42,8 @@ class Adamax(Optimizer):
         # arithmetic, each operation rounded to that dtype — see .tensor_hyper)
         lr, eps = _lr_value(group["lr"]), float(group["eps"])
         beta1, beta2 = (_lr_value(b) for b in group["betas"])
-        theta, state = p.array, self.state.setdefault(p, {})
-        dt = theta.dtype.type
-        if not state:
-            state["step"] = _scalar(0.0)
-            state["exp_avg"] = _zeros(p)
-            state["exp_inf"] = _zeros(p)
-        step = _count_step(state)
+        theta, state = p.array, self._step_state(p, "exp_avg", "exp_inf")
+        dt, step = theta.dtype.type, float(state["step"])
         m, u = state["exp_avg"].array, state["exp_inf"].array
         _lerp_(m, g, _num(1 - beta1, dt))
         u *= _num(beta2, dt)
@@ -59,3 +54,22 @@ class Adamax(Optimizer):
         update = _num(-_rdiv(lr, 1 - _torch_pow(beta1, step)), dt) * m
         update /= u
         theta += update
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_adamax`` with ``differentiable=True``, in Tensor
+        operations recorded in the graph: the running maximum is ``amax`` of the two stacked
+        candidates (its gradient splits between ties, as torch's)."""
+        from ..functions.combine import cat
+        from ..functions.reduce import amax
+        state = self._step_state(p, "exp_avg", "exp_inf")
+        beta1, beta2 = group["betas"]
+        g = p.grad if not group["maximize"] else -p.grad
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+        exp_avg.lerp_(g, 1 - beta1)
+        norm_buf = cat([exp_inf.mul_(beta2).unsqueeze(0),
+                        g.abs().add_(group["eps"]).unsqueeze_(0)], 0)
+        exp_inf.copy_(amax(norm_buf, 0, keepdim=False))
+        clr = group["lr"] / (1 - beta1 ** float(state["step"]))
+        p.addcdiv_(exp_avg, exp_inf, value=-clr)

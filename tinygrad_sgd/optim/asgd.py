@@ -1,8 +1,8 @@
 """ASGD (``torch.optim.ASGD``): SGD with a decaying step size and, after ``t0`` steps, a
 running (Polyak–Ruppert) average of the iterates (Polyak & Juditsky, 1992)."""
 from .. import kernels
-from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lr_value, _number,
-                        _scalar, _set_scalar, _zeros)
+from .optimizer import (Optimizer, _check_nonnegative, _lr_value, _number, _scalar,
+                        _set_scalar)
 from .tensor_hyper import _torch_pow
 
 __all__ = ["ASGD"]
@@ -47,13 +47,8 @@ class ASGD(Optimizer):
     def _update(self, p, g, group):
         lr, lambd = _lr_value(group["lr"]), float(group["lambd"])
         alpha, t0 = float(group["alpha"]), float(group["t0"])
-        theta, state = p.array, self.state.setdefault(p, {})
-        if not state:
-            state["step"] = _scalar(0.0)
-            state["eta"] = _scalar(lr)
-            state["mu"] = _scalar(1.0)
-            state["ax"] = _zeros(p)
-        step = _count_step(state)
+        theta, state = p.array, self._step_state(p, "ax", eta=lr, mu=1.0)
+        step = float(state["step"])
         eta, mu = float(state["eta"]), float(state["mu"])
         theta *= 1 - lambd * eta
         kernels.optim.add_scaled(theta, -eta, g, out=theta)   # add_(g, alpha=−η): fused
@@ -62,7 +57,31 @@ class ASGD(Optimizer):
             ax += (theta - ax) * mu
         else:
             ax[...] = theta
-        # torch.as_tensor of the Python number (the default dtype), then copied into the state
-        # tensor (float64 for a float64 parameter's resumed state)
-        _set_scalar(state["eta"], _scalar(lr / _torch_pow(1 + lambd * lr * step, alpha)).array)
-        _set_scalar(state["mu"], _scalar(1 / max(1, step - t0)).array)
+        _next_eta_mu(state, lr, lambd, alpha, t0, step)
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_asgd`` with ``differentiable=True``: θ and the average in
+        Tensor operations recorded in the graph; η and μ are numbers there (torch reads them
+        with ``item()``), so a learned lr gets no gradient through them, as in torch."""
+        lr, lambd = _lr_value(group["lr"]), float(group["lambd"])
+        state = self._step_state(p, "ax", eta=lr, mu=1.0)
+        step = float(state["step"])
+        g = p.grad if not group["maximize"] else -p.grad
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        eta, mu = float(state["eta"]), float(state["mu"])
+        p.mul_(1 - lambd * eta)
+        p.add_(g, alpha=-eta)
+        ax = state["ax"]
+        if mu != 1:
+            ax.add_(p.sub(ax).mul_(mu))
+        else:
+            ax.copy_(p)
+        _next_eta_mu(state, lr, lambd, float(group["alpha"]), float(group["t0"]), step)
+
+
+def _next_eta_mu(state, lr, lambd, alpha, t0, step):
+    """The next step's η and μ: torch.as_tensor of the Python number (the default dtype),
+    then copied into the state tensor (float64 for a float64 parameter's resumed state)."""
+    _set_scalar(state["eta"], _scalar(lr / _torch_pow(1 + lambd * lr * step, alpha)).array)
+    _set_scalar(state["mu"], _scalar(1 / max(1, step - t0)).array)

@@ -76,3 +76,33 @@ class NAdam(Optimizer):
         update = _num(-lr * mu_next / (1.0 - mu_product * mu_next), dt) * m
         update /= denom
         theta += update
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_nadam`` with ``differentiable=True``, in Tensor operations
+        recorded in the graph. That is torch's other arithmetic, graph or not: the two step
+        sizes are 0-d tensor operations with ``mu_product`` (float32), the gradient and m
+        multiplied by them before the divisions."""
+        state = self._step_state(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
+        step, lr = float(state["step"]), group["lr"]
+        beta1, beta2 = group["betas"]
+        weight_decay, psi = group["weight_decay"], group["momentum_decay"]
+        g = p.grad if not group["maximize"] else -p.grad
+        bias_correction2 = 1 - beta2 ** step
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                g = g.add(p, alpha=weight_decay)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
+        mu_product = state["mu_product"]
+        mu_product *= mu
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg.lerp_(g, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        denom = exp_avg_sq.div(bias_correction2).sqrt().add(group["eps"])
+        mu_product_next = mu_product * mu_next
+        g = g * (-lr * (1.0 - mu) / (1.0 - mu_product))
+        exp_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product_next))
+        p.addcdiv_(g, denom)
+        p.addcdiv_(exp_avg, denom)

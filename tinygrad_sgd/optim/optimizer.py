@@ -205,14 +205,15 @@ class Optimizer:
         return loss
 
     def _differentiable_update(self, p, group):
-        """``differentiable=True`` with a parameter, gradient or hyperparameter in a graph:
-        the update in Tensor operations, torch's, recorded in the graph so that a gradient
-        flows through the step (learned learning rates, unrolled inner loops). SGD, Adam and
-        AdamW have one here, and use it for every ``differentiable=True`` step (Adam's is
-        torch's other arithmetic, its capturable one, graph or not)."""
-        raise NotImplementedError(f"{type(self).__name__}(differentiable=True): this library "
-                                  f"records the update in the graph for SGD, Adam and AdamW "
-                                  f"only")
+        """``differentiable=True``: the update in Tensor operations, torch's single-tensor
+        one, recorded in the graph so that a gradient flows through the step (learned
+        learning rates, unrolled inner loops). Every optimizer of torch's that takes the
+        flag has one and uses it for every ``differentiable=True`` step, graph or not: its
+        arithmetic is torch's for that flag (NAdam's and Adam's differ from their plain
+        steps'). A subclass without one runs its plain update when nothing is in a graph."""
+        raise NotImplementedError(f"{type(self).__name__}(differentiable=True): this optimizer "
+                                  f"does not record its update in the graph (it has no "
+                                  f"_differentiable_update)")
 
     def _meta_group(self, group, params, coupled, weight_decay):
         """:meth:`step` for a group with meta parameters (see :mod:`tinygrad_sgd.meta`), as

@@ -80,3 +80,32 @@ class RAdam(Optimizer):
             update *= _num(_torch_pow((rho_t - 4) * (rho_t - 2) * rho_inf
                                       / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5), dt)
         theta -= update
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_radam`` with ``differentiable=True``, in Tensor
+        operations recorded in the graph (the rectification a number, or a 0-d tensor with
+        Tensor betas)."""
+        state = self._step_state(p, "exp_avg", "exp_avg_sq")
+        step, lr, eps = float(state["step"]), group["lr"], group["eps"]
+        beta1, beta2 = group["betas"]
+        weight_decay = group["weight_decay"]
+        g = p.grad if not group["maximize"] else -p.grad
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                g = g.add(p, alpha=weight_decay)
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg.lerp_(g, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        bias_correction1, bias_correction2 = 1 - beta1 ** step, 1 - beta2 ** step
+        corrected = exp_avg / bias_correction1
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive = (bias_correction2 ** 0.5) / exp_avg_sq.sqrt().add(eps)
+            p.add_(corrected * lr * adaptive * rect, alpha=-1.0)
+        else:
+            p.add_(corrected * lr, alpha=-1.0)

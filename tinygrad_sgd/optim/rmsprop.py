@@ -49,18 +49,23 @@ class RMSprop(Optimizer):
         _check_nonnegative(group, "weight_decay", "weight_decay value")
         _check_nonnegative(group, "alpha", "alpha value")
 
-    def _update(self, p, g, group):
-        lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-        momentum = float(group["momentum"])
-        theta, state = p.array, self.state.setdefault(p, {})
+    def _state(self, p, group):
+        """``self.state[p]``, made at the first step in torch's order, its step counted."""
+        state = self.state.setdefault(p, {})
         if not state:
             state["step"] = _scalar(0.0)
             state["square_avg"] = _zeros(p)
-            if momentum > 0:        # (torch's order of the state's keys)
+            if float(group["momentum"]) > 0:        # (torch's order of the state's keys)
                 state["momentum_buffer"] = _zeros(p)
             if group["centered"]:
                 state["grad_avg"] = _zeros(p)
         _count_step(state)
+        return state
+
+    def _update(self, p, g, group):
+        lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+        momentum = float(group["momentum"])
+        theta, state = p.array, self._state(p, group)
         square_avg = state["square_avg"].array
         square_avg *= alpha
         add_scaled(square_avg, (1 - alpha) * g, g, out=square_avg)   # torch's addcmul_
@@ -81,3 +86,28 @@ class RMSprop(Optimizer):
             update = -lr * g
             update /= denom
             theta += update
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_rmsprop`` with ``differentiable=True``, in Tensor
+        operations recorded in the graph (a ``lr`` that requires grad is torch's TypeError:
+        it goes where torch takes a number)."""
+        state = self._state(p, group)
+        alpha, eps, momentum = float(group["alpha"]), float(group["eps"]), group["momentum"]
+        g = p.grad if not group["maximize"] else -p.grad
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        square_avg = state["square_avg"]
+        square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)
+        if group["centered"]:
+            grad_avg = state.setdefault("grad_avg", _zeros(p))
+            grad_avg.lerp_(g, 1 - alpha)
+            avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+        else:
+            avg = square_avg.sqrt()
+        avg = avg.add(eps)
+        if momentum > 0:
+            buf = state.setdefault("momentum_buffer", _zeros(p))
+            buf.mul_(momentum).addcdiv_(g, avg)
+            p.add_(buf, alpha=-group["lr"])
+        else:
+            p.addcdiv_(g, avg, value=-group["lr"])

@@ -45,15 +45,26 @@ class Rprop(Optimizer):
         for s in _two("step_sizes", group["step_sizes"]):
             _number(s, "step_sizes")
 
+    def _state(self, p, group):
+        """``self.state[p]``, made at the first step in torch's order (every step size
+        ``full_like(p, lr)``: a learned lr that requires grad is torch's TypeError there), its
+        step counted."""
+        state = self.state.setdefault(p, {})
+        if not state:
+            lr = group["lr"]
+            if isinstance(lr, Tensor) and lr.requires_grad:
+                raise TypeError("full_like(): argument 'fill_value' (position 2) must be "
+                                "Number, not Tensor")
+            state["step"] = _scalar(0.0)
+            state["prev"] = _zeros(p)
+            state["step_size"] = Tensor._of(np.full_like(p.array, float(lr)))
+        _count_step(state)
+        return state
+
     def _update(self, p, g, group):
         etaminus, etaplus = (float(e) for e in group["etas"])
         low, high = (float(s) for s in group["step_sizes"])
-        theta, state = p.array, self.state.setdefault(p, {})
-        if not state:
-            state["step"] = _scalar(0.0)
-            state["prev"] = _zeros(p)
-            state["step_size"] = Tensor._of(np.full_like(theta, float(group["lr"])))
-        _count_step(state)
+        theta, state = p.array, self._state(p, group)
         prev, step_size = state["prev"].array, state["step_size"].array
         factor = _sign(g * prev)
         factor[factor > 0] = etaplus
@@ -65,6 +76,25 @@ class Rprop(Optimizer):
         g[factor == etaminus] = 0
         theta -= _sign(g) * step_size
         prev[...] = g
+
+    def _differentiable_update(self, p, group):
+        """torch's ``_single_tensor_rprop`` with ``differentiable=True``, in Tensor
+        operations recorded in the graph (the step sizes' factors are constants: a
+        gradient flows through θ, the step sizes and the kept gradient)."""
+        etaminus, etaplus = (float(e) for e in group["etas"])
+        low, high = (float(s) for s in group["step_sizes"])
+        state = self._state(p, group)
+        g = p.grad if not group["maximize"] else -p.grad
+        prev, step_size = state["prev"], state["step_size"]
+        sign = g.mul(prev.clone()).sign()
+        sign[sign.gt(0)] = etaplus
+        sign[sign.lt(0)] = etaminus
+        sign[sign.eq(0)] = 1
+        step_size.mul_(sign).clamp_(low, high)
+        g = g.clone()
+        g[sign.eq(etaminus)] = 0
+        p.addcmul_(g.sign(), step_size, value=-1)
+        prev.copy_(g)
 
 
 def _sign(a):
