@@ -32,7 +32,7 @@ import numpy as np
 
 from . import function, graph
 from .function import Function, _tensor_class
-from .grad_mode import _mode, decorate, enable_grad
+from .grad_mode import _mode, decorate, enable_grad, no_grad as _no_grad
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -42,6 +42,7 @@ __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_du
 
 _current_level = -1
 _holders = weakref.WeakSet()     # the tensors given a tangent in the open level
+_nodes = weakref.WeakSet()       # the ops that keep their result's tangent (for backward)
 
 
 class UnpackedDualTensor(NamedTuple):
@@ -76,6 +77,9 @@ def exit_dual_level(*, level=None):
     for t in list(_holders):
         t.__dict__.pop("_fw_grad", None)
     _holders.clear()
+    for node in list(_nodes):
+        node.__dict__.pop("_out_tangent", None)
+    _nodes.clear()
     _current_level = level - 1
 
 
@@ -191,10 +195,55 @@ def _propagate(node, args, kwargs, out):
             not any(t is not None for t in tangents[1:]) and \
             np.may_share_memory(out.array, args[0].array):
         tangent = cls.apply(tangents[0], *args[1:], **kwargs)     # the same view of it
+    elif cls.linear:          # the op on the tangents (zeros for an input without one): a
+        tangent = _linear(cls, args, tangents, kwargs)   # place written twice keeps one
+    elif cls.diagonal and tangents[0] is not None and tangents[0].shape == out.shape:
+        tangent = _diagonal(node, tangents[0])
     else:
         tangent = _jvp(node, args, tangents, out)
     _set(out, tangent)
+    if "_out_array" in node.__dict__:       # its backward reads its result (Function.output):
+        node._out_tangent = tangent         # that carries the tangent too, as torch's saved
+        _nodes.add(node)                    # result (forward-over-reverse)
     return out
+
+
+def _linear(cls, args, tangents, kwargs):
+    """The tangent of an op that is linear in its float Tensor inputs (``Function.linear``):
+    the op itself on their tangents. The double-vjp trick would give the transpose of its
+    backward, which differs where torch's backward is not the derivative: a place written
+    twice (scatter, index_put, index_copy, put, max_unpool, ``x[i] = v``) sends its gradient
+    to every writer, while the value, and torch's tangent, is the last one's; an embedding's
+    ``padding_idx`` row and ``scale_grad_by_freq`` change its gradient but not its value."""
+    Tensor = _tensor_class()
+    given = [t if t is not None else a.new_zeros(a.shape)
+             if isinstance(a, Tensor) and a.array.dtype.kind in "fc" else a
+             for a, t in zip(args, tangents)]
+    function._dual = None
+    try:
+        return cls.apply(*given, **kwargs)
+    finally:
+        function._dual = _propagate
+
+
+def _diagonal(node, tangent):
+    """The tangent of a one-input elementwise op (``Function.diagonal``): its backward
+    applied to the tangent, as torch's forward formulas are its backward's. The double-vjp
+    trick differentiates that backward instead, and where it is masked (sinc's derivative at
+    0, logit's outside its eps clamp) 0·NaN gave NaN where torch's tangent is 0."""
+    was_slices, _mode.slice_grads = _mode.slice_grads, False
+    hooks = graph._stack[:]
+    graph._stack.clear()
+    function._dual = None
+    try:
+        with enable_grad() if tangent.requires_grad else _no_grad():
+            out = node.backward(tangent)
+    finally:
+        function._dual = _propagate
+        _mode.slice_grads = was_slices
+        graph._stack[:] = hooks
+    out = out[0] if isinstance(out, tuple) else out
+    return out if tangent.requires_grad else out.detach()
 
 
 def _jvp(node, args, tangents, out):

@@ -125,6 +125,10 @@ class Function:
         ``base`` (an in-place write then rewires the graph)? Yes but for as_strided."""
         return True
     converts_dtype = False   # True for a cast: its output dtype is not its inputs'
+    linear = False           # True: linear in its float Tensor inputs together (a scatter, an
+                             # embedding lookup): forward AD's tangent is the op on the tangents
+    diagonal = False         # True: one input, elementwise (sinc, logit): the Jacobian is its
+                             # transpose, so forward AD's tangent is the backward applied to it
 
     # per-node state, as class-level defaults so that creating a node costs nothing
     _recording = False   # set by apply when the node will be part of a graph
@@ -249,7 +253,10 @@ class Function:
         if is_grad_enabled():
             out.requires_grad = True
             out.grad_fn = self
-        return out
+        if _dual is not None and "_out_tangent" in self.__dict__:
+            from .forward_ad import _set      # (a backward inside a forward AD level: the
+            _set(out, self._out_tangent)      # result carries its tangent, as torch's saved
+        return out                            # ones do: forward-over-reverse)
 
     @staticmethod
     def constant(array):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import Function
 from .decompositions import svd_array
-from .elementwise import keep_where
+from .elementwise import divide_where, keep_where
 
 __all__ = ["Cross", "Cdist", "EuclideanDist", "ClampMinUnrecorded", "SvdFactor"]
 
@@ -95,7 +95,7 @@ class Cdist(Function):
         if p < 2:
             keep = nonzero & ~((d.array == 0) & (p < 1))
             return keep_where(keep, sign * d.abs() ** (p - 1) * g / dist ** (p - 1))
-        return keep_where(nonzero, d * d.abs() ** (p - 2) * g / dist ** (p - 1))
+        return divide_where(nonzero, d * d.abs() ** (p - 2) * g, dist ** (p - 1))
 
 
 class EuclideanDist(Function):

@@ -21,6 +21,17 @@ def keep_where(mask, g):
     return Where.apply(Function.constant(mask), g, Function.constant(np.zeros((), g.dtype)))
 
 
+def divide_where(mask, numerator, denominator):
+    """``numerator / denominator`` where ``mask`` (an array) is true, else 0, as
+    :func:`keep_where` — but divided by 1 at the masked-out places, so that no derivative of
+    it is 0·∞ = NaN there either: torch's masked backward formulas (a norm's at a zero
+    vector, std's of a constant, sinc's at 0) give 0 there in forward AD and second order
+    too. The values where ``mask`` holds are the plain quotient's, bit for bit."""
+    one = Function.constant(np.ones((), denominator.dtype))
+    safe = Where.apply(Function.constant(mask), denominator, one)
+    return keep_where(mask, numerator / safe)
+
+
 def tie_to_input(node, grad, i=0):
     """``grad``, made to depend on ``node``'s input ``i`` (with derivative 0) under
     ``create_graph`` when it does not already. torch's backward kernels that read x —

@@ -16,7 +16,7 @@ class EmbeddingOp(Function):
     inputs, rule = ("W",), "z[..., :] = W[ids[...], :]"
     derivatives = ("dL/dW[k] = Σ of dL/dz over the positions where ids = k, ÷ count(k) with "
                    "scale_grad_by_freq (0 for k = padding_idx)",)
-    grad_fn_name, op_name = "EmbeddingBackward", "embedding"
+    grad_fn_name, op_name, linear = "EmbeddingBackward", "embedding", True
 
     def forward(self, weight, ids, padding_idx=None, scale_grad_by_freq=False, sparse=False,
                 ids_tensor=None):

@@ -44,6 +44,7 @@ class IndexPut(Function):
     unspecified), but every value gets the gradient of its place, as torch's. ``wide``: float16
     sums in float32 (:func:`.index_arrays.add_at`)."""
     inputs, rule = ("x", "v"), "z = x, with z[index] = v (or z[index] += v)"
+    linear = True
     derivatives = ("dL/dx = dL/dz, 0 at the overwritten places (all of it with accumulate)",
                    "dL/dv = dL/dz[index]")
 

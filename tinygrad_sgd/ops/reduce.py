@@ -19,7 +19,7 @@ from ..autograd import Function, is_grad_enabled
 from .. import kernels
 from ..kernels import vecmath
 from ..kernels.vecmath import in_float
-from .elementwise import keep_where
+from .elementwise import divide_where, keep_where
 from .shape import Cat, IndexAdd
 
 
@@ -321,7 +321,7 @@ class Var(Function):
         g = g.reshape(self.kept)
         if self.root:    # d√v = dv / (2√v), taken as 0 where √v = 0 (as torch)
             out = self.output().reshape(self.kept)
-            g = keep_where(out.array != 0, g / (out * 2.0))
+            g = divide_where(out.array != 0, g, out * 2.0)
         dof = self.n - self.correction
         if self.whole and dof <= 0:    # torch: nan where x is its mean, else ∞
             at_mean = x.array == (x.array.mean() if x.array.size else np.nan)
@@ -381,4 +381,4 @@ class Norm(Function):
             scaled = keep_where(x.array != 0, sign * x.abs() ** (p - 1))
             return scaled * g * norm ** (1 - p)
         scaled = sign * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
-        return scaled * keep_where(nonzero, g / norm ** (p - 1))
+        return scaled * divide_where(nonzero, g, norm ** (p - 1))

@@ -341,7 +341,7 @@ def _empty_view(x, index, out):
 class IndexAdd(Function):
     """The adjoint of indexing (``wide``: float16 summed as :func:`add_at` says)."""
     rule, derivatives = "z = zeros(shape) with x added at index", ("dL/dx = dL/dz[index]",)
-    op_name = "index_add"
+    op_name, linear = "index_add", True
 
     def forward(self, x, index, shape, unique=False, wide=False):
         self.index = index

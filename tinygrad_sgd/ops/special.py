@@ -292,6 +292,7 @@ class Logaddexp2(Elementwise):
 class Sinc(Unary):
     """sinc(0) = 1, and its derivative 0 where πx² underflows to 0 (torch's masked formula)."""
     rule, derivatives = "z = sin(πx)/(πx)", ("dz/dx = (πx·cos πx − sin πx)/(πx²)",)
+    diagonal = True
 
     @staticmethod
     def f(a):
@@ -311,6 +312,7 @@ class Logit(Elementwise):
     hi, and NaN stays NaN — gradient 0 where x < lo or x > hi (NaN at NaN). Without eps (None,
     NaN or negative): no clamp, NaN gradient outside [0, 1]. All as torch."""
     inputs, rule, derivatives = ("x",), "z = log(x/(1 − x))", ("dz/dx = 1/(x(1 − x))",)
+    diagonal = True
 
     def forward(self, x, eps=None):
         self.save_for_backward(x)
