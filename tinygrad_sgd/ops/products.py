@@ -44,8 +44,12 @@ class Einsum(Function):
             return _one_operand(equation, arrays[0])
         if _no_sum(equation):
             return _products(equation, arrays)
-        return np.asarray(np.einsum(equation, *arrays, optimize=_worth_optimizing(equation,
-                                                                                 arrays)))
+        half = arrays[0].dtype == np.float16    # summed in float32 and rounded once, as
+        if half:                                # torch's bmm (NumPy's einsum: in float16)
+            arrays = [a.astype(np.float32) for a in arrays]
+        out = np.asarray(np.einsum(equation, *arrays, optimize=_worth_optimizing(equation,
+                                                                                arrays)))
+        return out.astype(np.float16) if half else out
 
     def backward(self, g):
         need = self.needs_input_grad

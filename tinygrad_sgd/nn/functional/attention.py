@@ -143,6 +143,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
     inputs = (query, key, value)
     fused = flash_runs(query, key, value, attn_mask, dropout_p)
+    half = query.dtype == np.float16    # torch's CPU kernels (fused and math) take float16 in
+    if half:                            # float32 and round the output once; so its gradients
+        query, key, value = query.float(), key.float(), value.float()
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     if scale is None:          # (E = 0: every score is an empty sum, 0, whatever the scale;
         scale = 1.0 / math.sqrt(E) if E else 1.0      # torch's 1/√0 = inf never multiplies one)
@@ -169,6 +172,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     out = weights @ value
+    if half:
+        out = out.half()
     return named(out, "ScaledDotProductFlashAttentionForCpuBackward0", *inputs) if fused else out
 
 

@@ -96,6 +96,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         warnings.warn(_ALIGN_WARNING, stacklevel=warn_level(2))
         align_corners = False
     _check(input, grid, mode)
+    if input.dtype == np.float16:   # in float32, rounded once: a point's float16 coordinate
+        return grid_sample(input.float(), grid.float(), mode, padding_mode,   # could land in
+                           align_corners).half()      # the next cell (reflection's mirror)
     k = input.ndim - 2
     sizes = input.shape[2:]
     # coordinate j (in the input's dim order D, H, W) is grid[..., k − 1 − j], in pixels

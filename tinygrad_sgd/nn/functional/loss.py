@@ -532,9 +532,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     x, y = _pair_losses(input, target, "huber_loss", reduction)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    d = x - y
+    half = x.dtype == np.float16        # (torch's kernel: each element's loss in float32,
+    d = x.float() - y.float() if half else x - y            # rounded to float16 once)
     a = d.abs()
     loss = where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    loss = loss.half() if half else loss
     if weight is not None:
         return _weighted(loss, weight, input, reduction, "plain")
     return named(_reduce(loss, reduction), "HuberLossBackward0", input, target)

@@ -188,10 +188,12 @@ def _adaptive_avg(op, dims, input, output_size):
         else:
             out = ops.AvgPool2dOp.apply(x, k, k, (0, 0), tied=any(o != 1 for o in size))
     else:                      # uneven windows: one axis at a time, the last first
-        out = x
+        half = x.dtype == np.float16      # (torch's kernel: one float32 mean, rounded once)
+        out = x.float() if half else x
         for axis in range(x.ndim - 1, 1, -1):
             out = Resample.apply(out, axis, adaptive_avg_map(x.shape[axis], size[axis - 2]),
-                                 tied=out is x)     # (torch's backward reads x; see Resample)
+                                 tied=axis == x.ndim - 1)   # (torch's backward reads x)
+        out = out.half() if half else out
     return out.squeeze(0) if unbatched else out
 
 

@@ -190,9 +190,12 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         _warn_dense(weight, "embedding_bag")
     rows = EmbeddingOp.apply(weight, ids, None, bool(scale_grad_by_freq), bool(sparse),
                              ids_tensor=input.array if isinstance(input, Tensor) else None)
-    if psw is not None:
-        rows = rows * psw[keep].unsqueeze(-1)
+    if psw is not None:     # (float16: each product in float32, and the sum, rounded once)
+        w = psw[keep].unsqueeze(-1)
+        rows = rows.float() * w.float() if rows.dtype == np.float16 else rows * w
     out = IndexAdd.apply(rows, bag_of, (bags, weight.shape[1]), wide=True)   # segment sums
+    if out.dtype != weight.dtype:
+        out = out.to(weight.dtype)
     if mode == "mean":
         size = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight.dtype)
         out = out / Tensor._of(size[:, None])

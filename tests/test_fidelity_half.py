@@ -1,0 +1,167 @@
+"""float16 against torch 2.13's CPU kernels, from a probe of torch's OpInfo database in
+float16 (never probed before): where the library rounded to float16 between steps that
+torch's kernels take in float32, rounding once.
+
+* ``scaled_dot_product_attention``: its gradients in float16 were 2e-3 to 6e-3 off (the
+  rows of dk no longer summed to 0); torch's kernels compute in float32. Now its bits on the
+  math path's shapes, and at least as close to float64 as torch's on its fused 4-D one.
+* ``grid_sample``: the reflected coordinate in float16 could land in the next cell (output
+  1.0 for 0.9993, d/dgrid 7.5 for 2.5). Now in float32, rounded once.
+* ``einsum`` with a sum (NumPy's einsum sums in float16) and adaptive average pooling with
+  uneven windows (two float16 passes): torch's bits now.
+"""
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_sgd as tg
+
+LIBS = (torch, tg)
+
+
+def _rng(*case):
+    """Each case's own generator (the same data whichever tests run before it)."""
+    return np.random.default_rng(zlib.crc32(repr(case).encode()))
+
+
+def _ulps(a, b):
+    return np.abs(a.view(np.int16).astype(np.int64) - b.view(np.int16).astype(np.int64))
+
+
+def _sdpa(L, arrays, causal, dtype=None):
+    ts = [L.tensor(a, requires_grad=True) if dtype is None else
+          L.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+    out = L.nn.functional.scaled_dot_product_attention(*ts, is_causal=causal)
+    w = L.tensor(np.cos(np.arange(out.numel())).reshape(out.shape).astype(np.float16))
+    (out * w.to(out.dtype)).sum().backward()
+    return [out.detach().numpy()] + [t.grad.numpy() for t in ts]
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 2), (3, 5, 7), (2, 6, 4), (8, 16, 16)])
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa_half_as_torch(shape, causal):
+    rng = _rng(shape, causal)
+    q, k, v = (rng.standard_normal(shape).astype(np.float16) for _ in range(3))
+    if shape == (1, 1, 2):
+        q, k, v = (np.array(a, np.float16) for a in ([[[1.5, -2.0]]], [[[3.0, 1.0], [-2.5, 2.0]]],
+                                                     [[[1.0, 0.5], [-1.0, 2.0]]]))
+    theirs, ours = (_sdpa(L, (q, k, v), causal) for L in LIBS)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype == np.float16
+        assert _ulps(a, b).max() <= 1
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa_half_4d_as_close_as_torch(causal):
+    """4-D inputs take torch's fused kernel, whose float16 blocks round otherwise: the
+    library's results are at least as close to float64's."""
+    rng = _rng(causal)
+    q, k, v = (rng.standard_normal((2, 3, 40, 8)).astype(np.float16) for _ in range(3))
+    theirs, ours, exact = (_sdpa(L, (q, k, v), causal, d) for L, d in
+                           ((torch, None), (tg, None), (torch, torch.float64)))
+    for a, b, r in zip(ours, theirs, exact):
+        assert np.abs(a - r).max() <= np.abs(b - r).max() * 1.05
+
+
+def _grid(L, inp, grid, mode, padding, dtype=None):
+    kw = {} if dtype is None else {"dtype": dtype}
+    a = L.tensor(inp, requires_grad=True, **kw)
+    g = L.tensor(grid, requires_grad=True, **kw)
+    out = L.nn.functional.grid_sample(a, g, mode=mode, padding_mode=padding, align_corners=False)
+    out.sum().backward()
+    return [x.astype(np.float64) for x in (out.detach().numpy(), a.grad.numpy(),
+                                           g.grad.numpy())]
+
+
+def test_grid_sample_half_reflection_near_an_edge():
+    inp = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0],
+                   np.float16).reshape(1, 1, 5, 5)
+    grid = np.array([[[[0.0, -0.000284]]]], np.float16)
+    out, _, dgrid = _grid(tg, inp, grid, "bilinear", "reflection")
+    exact, _, dexact = _grid(torch, inp, grid, "bilinear", "reflection", torch.float64)
+    assert abs(out - exact).max() < 1e-3          # (it was 1.0, the next cell's value)
+    np.testing.assert_allclose(dgrid, dexact, rtol=1e-3)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding", ["zeros", "border", "reflection"])
+def test_grid_sample_half_as_close_as_torch(mode, padding):
+    rng = _rng(mode, padding)
+    inp = rng.standard_normal((2, 3, 6, 7)).astype(np.float16)
+    grid = (rng.random((2, 5, 4, 2)) * 2.4 - 1.2).astype(np.float16)
+    theirs, ours, exact = (_grid(L, inp, grid, mode, padding, d) for L, d in
+                           ((torch, None), (tg, None), (torch, torch.float64)))
+    for a, b, r in zip(ours, theirs, exact):
+        assert np.abs(a - r).max() <= np.abs(b - r).max() + 1e-6
+
+
+@pytest.mark.parametrize("equation,shapes", [("ij,jk->ik", [(1, 3), (3, 2)]),
+                                             ("ij,jk->ik", [(7, 33), (33, 5)]),
+                                             ("bij,bjk->bik", [(3, 4, 9), (3, 9, 2)]),
+                                             ("ij->i", [(5, 40)])])
+def test_einsum_half_as_torch(equation, shapes):
+    rng = _rng(equation, shapes)
+    arrays = [(rng.standard_normal(s) * 3).astype(np.float16) for s in shapes]
+    theirs, ours = (L.einsum(equation, *[L.tensor(a) for a in arrays]).numpy() for L in LIBS)
+    assert ours.dtype == theirs.dtype == np.float16
+    np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("dims,shape,size", [(1, (2, 3, 5), 3), (1, (1, 2, 11), 4),
+                                             (2, (2, 2, 5, 7), (3, 4)), (2, (1, 3, 9, 6), (4, 4))])
+def test_adaptive_avg_pool_uneven_half_as_torch(dims, shape, size):
+    """(2-D: the library's float32 mean is taken one axis at a time, torch's at once — a last
+    float32 bit apart, which the float16 rounding shows in about one element in fifty.)"""
+    x = (_rng(dims, shape, size).standard_normal(shape) * 4).astype(np.float16)
+    outs = []
+    for L in LIBS:
+        t = L.tensor(x, requires_grad=True)
+        f = getattr(L.nn.functional, f"adaptive_avg_pool{dims}d")
+        out = f(t, size)
+        out.sum().backward()
+        outs.append((out.detach().numpy(), t.grad.numpy()))
+    (a, ga), (b, gb) = outs[1], outs[0]
+    assert a.dtype == b.dtype == np.float16
+    assert _ulps(a, b).max() <= (0 if dims == 1 else 1)
+    assert _ulps(ga, gb).max() <= 1
+
+
+def _bag(L, W, ids, psw):
+    w = L.tensor(W, requires_grad=True)
+    p = L.tensor(psw, requires_grad=True)
+    out = L.nn.functional.embedding_bag(L.tensor(ids), w, mode="sum", per_sample_weights=p)
+    out.sum().backward()
+    return out.detach().numpy(), w.grad.numpy(), p.grad.numpy()
+
+
+def test_embedding_bag_weighted_half_as_torch():
+    """Each weighted row and the bag's sum in float32, rounded once (it rounded each product
+    to float16 first: 4 ulps off in the probe's case)."""
+    rng = _rng("embedding_bag")
+    W = (rng.standard_normal((6, 5)) * 2).astype(np.float16)
+    ids = rng.integers(0, 6, (4, 3))
+    psw = (rng.standard_normal((4, 3)) * 3).astype(np.float16)
+    theirs, ours = (_bag(L, W, ids, psw) for L in LIBS)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype == np.float16
+        assert _ulps(a, b).max() <= 1
+    np.testing.assert_array_equal(ours[0], theirs[0])
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_huber_loss_half_as_torch(reduction):
+    """Each element's loss in float32, rounded once, as torch's kernel."""
+    rng = _rng("huber", reduction)
+    x, y = ((rng.standard_normal(40) * 6).astype(np.float16) for _ in range(2))
+    out = []
+    for L in LIBS:
+        a = L.tensor(x, requires_grad=True)
+        loss = L.nn.functional.huber_loss(a, L.tensor(y), reduction=reduction, delta=2.5)
+        loss.sum().backward()
+        out.append((loss.detach().numpy(), a.grad.numpy()))
+    (a, ga), (b, gb) = out[1], out[0]
+    assert a.dtype == b.dtype == np.float16
+    np.testing.assert_array_equal(a, b)
+    assert _ulps(ga, gb).max() <= 1
