@@ -203,7 +203,10 @@ class _Level:
         return self._tag(t.detach().requires_grad_())
 
     def dummy(self, like):
-        return self._tag(like.new_zeros(like.shape).requires_grad_())
+        """The vector a vjp is taken with, to be differentiated away (jvp's double-vjp):
+        ones, not zeros — a backward may branch on its sign or take log|g|, as
+        logcumsumexp's does, and is then not differentiable at 0."""
+        return self._tag(like.new_ones(like.shape).requires_grad_())
 
     def _tag(self, t):
         t._func_level = self

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd import forward_ad
 from ...autograd.torch_names import named
 from ...errors import DTypeError, warn_level
 from ...functions import where
@@ -295,7 +296,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("weight must be one-dimensional")
     _check(reduction)
     refuse_weight_grad(weight, "multi_margin_loss")
-    check_numeric(input, "multi_margin_loss")
+    forward_ad.refuse("multi_margin_loss", True, *[t for t in (input, weight) if t is not None])
+    check_numeric(input, "multi_margin_loss")     # (forward AD: torch has no formula)
     _no_half_kernel(input, "multi_margin_loss_cpu_kernel")
     _vector_or_matrix(input)
     t = target.array if isinstance(target, Tensor) else np.asarray(target)
