@@ -165,3 +165,52 @@ def test_huber_loss_half_as_torch(reduction):
     assert a.dtype == b.dtype == np.float16
     np.testing.assert_array_equal(a, b)
     assert _ulps(ga, gb).max() <= 1
+
+
+@pytest.mark.parametrize("fn", ["cummax", "cummin"])
+@pytest.mark.parametrize("n", [3, 40, 300])
+def test_cummax_cummin_half_gradients_as_torch(fn, n):
+    """A place that stays the running extreme collects many gradients: summed in float32,
+    rounded once, as torch's scatter_add (one by one in float16: up to 128 ulps off)."""
+    rng = _rng(fn, n)
+    x = rng.standard_normal((3, n)).astype(np.float16)
+    g = rng.standard_normal((3, n)).astype(np.float16)
+    grads = []
+    for L in LIBS:
+        t = L.tensor(x, requires_grad=True)
+        values, _ = getattr(L, fn)(t, 1)
+        (values * L.tensor(g)).sum().backward()
+        grads.append(t.grad.numpy())
+    assert grads[1].dtype == np.float16
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+SCALED_SUMS = {   # name: (shapes of input, A, B)
+    "addmm": ((4, 5), (4, 6), (6, 5)),
+    "baddbmm": ((3, 4, 5), (3, 4, 6), (3, 6, 5)),
+    "addbmm": ((4, 5), (3, 4, 6), (3, 6, 5)),
+    "addmv": ((4,), (4, 6), (6,)),
+    "addr": ((4, 5), (4,), (5,)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("name", list(SCALED_SUMS))
+def test_scaled_sum_gradients_with_alpha_as_torch(name, dtype):
+    """α·product's gradients: the product of g and the other operand, then ·α, as torch's
+    (α·g first rounded g before the product: up to 598 float16 ulps off near 0)."""
+    rng = _rng(name, dtype)
+    arrays = [(rng.standard_normal(s) * 3).astype(dtype) for s in SCALED_SUMS[name]]
+    grads = []
+    for L in LIBS:
+        ts = [L.tensor(a, requires_grad=True) for a in arrays]
+        out = getattr(L, name)(*ts, beta=0.2, alpha=0.6)
+        w = L.tensor(np.cos(np.arange(out.numel()) + 1).reshape(out.shape).astype(dtype))
+        grads.append([g.numpy() for g in L.autograd.grad((out * w).sum(), ts)])
+    for a, b in zip(grads[1], grads[0]):
+        assert a.dtype == b.dtype
+        if dtype == "float16":
+            assert _ulps(a, b).max() <= 1
+        else:     # (the products' sums are NumPy's BLAS's, torch's MKL's: their last bits)
+            np.testing.assert_allclose(a, b, rtol=2e-5 if dtype == "float32" else 1e-13,
+                                       atol=1e-6 if dtype == "float32" else 1e-15)

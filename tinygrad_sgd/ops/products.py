@@ -310,8 +310,10 @@ class _ScaledSum(Function):
     def backward(self, g):
         a, b = self.saved_tensors
         need_input, need_a, need_b = self.needs_input_grad
-        d_a, d_b = self.product_grads(g * self.alpha if self.alpha != 1 else g, a, b,
-                                      need_a, need_b)
+        d_a, d_b = self.product_grads(g, a, b, need_a, need_b)
+        if self.alpha != 1:      # the product, then α, as torch's mm_mat1_backward and the
+            d_a = None if d_a is None else d_a * self.alpha     # others (α·g first rounded
+            d_b = None if d_b is None else d_b * self.alpha     # g before the product)
         return (g * self.beta if need_input and self.beta != 1 else g if need_input else None,
                 d_a, d_b)
 

@@ -235,7 +235,9 @@ class Selection(Function):
         index = tuple(self.idx if axis == self.dim else
                       np.arange(n).reshape((-1,) + (1,) * (len(shape) - axis - 1))
                       for axis, n in enumerate(shape))
-        return IndexAdd.apply(g, index, shape, unique=not self.repeats)
+        # (a place picked several times: float16 gradients summed in float32, as torch's
+        # scatter_add; one by one in float16 they were up to 128 ulps off)
+        return IndexAdd.apply(g, index, shape, unique=not self.repeats, wide=self.repeats)
 
 
 class MaxDim(Selection):
