@@ -214,3 +214,42 @@ def test_scaled_sum_gradients_with_alpha_as_torch(name, dtype):
         else:     # (the products' sums are NumPy's BLAS's, torch's MKL's: their last bits)
             np.testing.assert_allclose(a, b, rtol=2e-5 if dtype == "float32" else 1e-13,
                                        atol=1e-6 if dtype == "float32" else 1e-15)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, -1])
+def test_matrix_power_half_as_torch(n):
+    """torch computes float16 powers (products); only a negative power's inverse refuses."""
+    A = (_rng("matrix_power", n).standard_normal((2, 3, 3))).astype(np.float16)
+    outcomes = []
+    for L in LIBS:
+        a = L.tensor(A, requires_grad=True)
+        try:
+            out = L.linalg.matrix_power(a, n)
+        except RuntimeError as e:
+            outcomes.append(str(e))
+            continue
+        (g,) = L.autograd.grad(out.sum(), a, allow_unused=True)
+        outcomes.append((out.detach().numpy(), None if g is None else g.numpy()))
+    theirs, ours = outcomes
+    if isinstance(theirs, str):
+        assert ours == theirs
+        return
+    assert ours[0].dtype == np.float16
+    assert _ulps(ours[0], theirs[0]).max() <= 1
+    if theirs[1] is not None and ours[1] is not None:
+        assert _ulps(ours[1], theirs[1]).max() <= 8   # (torch sums its own backward formula)
+
+
+def test_bilinear_half_of_an_empty_batch():
+    """Its float16 backward indexed the empty contraction (IndexError); torch gives zeros."""
+    grads = []
+    for L in LIBS:
+        x1 = L.zeros(0, 3, dtype=L.float16, requires_grad=True)
+        x2 = L.zeros(0, 4, dtype=L.float16)
+        w = L.ones(5, 3, 4, dtype=L.float16, requires_grad=True)
+        out = L.nn.functional.bilinear(x1, x2, w)
+        grads.append([g.numpy() for g in L.autograd.grad(out.sum(), (x1, w))] + [
+            out.detach().numpy()])
+    for a, b in zip(*grads):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)

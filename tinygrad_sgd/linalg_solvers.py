@@ -57,7 +57,7 @@ def check_matrix(A, op, square=True, floating=True):
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
-    if A.dtype == np.float16 and op != "linalg.matrix_exp":
+    if A.dtype == np.float16 and op not in ("linalg.matrix_exp", "linalg.matrix_power"):
         kernel = _HALF_KERNEL.get(op)
         raise RuntimeError(f'"{kernel}" not implemented for \'Half\'' if kernel else
                            f"{op}: Low precision dtypes not supported. Got Half")
@@ -284,6 +284,8 @@ def matrix_power(A, n):
         return where(Tensor._of(np.ones(A.shape, bool)), eye, A) if A.requires_grad else eye
     if n < 0:
         A, n = inv(A), -n
+    if n == 3:                     # torch's special case: (A·A)·A (the loop gives A·(A·A))
+        return A @ A @ A
     result, square = None, A
     while True:
         if n & 1:

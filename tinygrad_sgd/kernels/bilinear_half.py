@@ -33,7 +33,7 @@ def _contract(a, b, size):
     reproduced (NumPy's float32 sum: the products of float16 values are exact, so only a rare
     sum rounds differently)."""
     a, b = a.astype(F), b.astype(F)
-    if size >= 400:
+    if size >= 400 or a.shape[-1] == 0 or b.shape[-1] == 0:    # (an empty sum: 0)
         return np.einsum("...k,...k->...", a, b).astype(H)
     total = a[..., 0] * b[..., 0]
     for k in range(1, a.shape[-1]):
