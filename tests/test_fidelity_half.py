@@ -253,3 +253,31 @@ def test_bilinear_half_of_an_empty_batch():
     for a, b in zip(*grads):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
+
+
+_POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+                "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+                "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+                "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+                "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"]
+NO_HALF_KERNEL = {
+    "avg_pool3d": lambda L: L.nn.functional.avg_pool3d(L.ones(1, 1, 2, 2, 2,
+                                                               dtype=L.float16), 2),
+    "histogram": lambda L: L.histogram(L.ones(5, dtype=L.float16), 3),
+    "histogramdd": lambda L: L.histogramdd(L.ones(4, 3, dtype=L.float16), 2),
+    "F.pdist": lambda L: L.nn.functional.pdist(L.ones(4, 3, dtype=L.float16)),
+    "pdist": lambda L: L.pdist(L.ones(4, 3, dtype=L.float16)),
+    **{name: (lambda L, name=name: getattr(L.special, name)(L.ones(5, dtype=L.float16), 3))
+       for name in _POLYNOMIALS},
+}
+
+
+@pytest.mark.parametrize("name", list(NO_HALF_KERNEL))
+def test_refused_in_half_as_torch(name):
+    """torch has no float16 kernel for these: its NotImplementedError (the library computed)."""
+    messages = []
+    for L in LIBS:
+        with pytest.raises(NotImplementedError) as info:
+            NO_HALF_KERNEL[name](L)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]

@@ -68,7 +68,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     includes its right edge. Returns (hist, bin_edges); not differentiable."""
     a = input.array.reshape(-1)
     _no_forward_ad("aten::histogram", input, weight)
-    if a.dtype.kind != "f":
+    if a.dtype.kind != "f" or a.dtype == np.float16:    # (torch: no integer or half kernel)
         raise NotImplementedError(f'"histogramdd" not implemented for \'{_name(a.dtype)}\'')
     dtype = a.dtype
     if weight is not None and weight.shape != input.shape:
@@ -115,7 +115,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     1-d tensors."""
     a = input.array
     _no_forward_ad("aten::_histogramdd_bin_edges", input, weight)
-    if a.dtype.kind != "f":
+    if a.dtype.kind != "f" or a.dtype == np.float16:    # (torch: no integer or half kernel)
         raise NotImplementedError(f'"histogramdd" not implemented for \'{_name(a.dtype)}\'')
     if a.ndim < 2:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")

@@ -120,6 +120,8 @@ def _polynomial(name, kind):
                             f"one of: (Tensor x, Tensor n), (Number x, Tensor n), "
                             f"(Tensor x, Number n)")
         x, degree = float_operands(input, n)
+        if x.dtype == np.float16:                      # (torch has no half kernel)
+            raise not_implemented(f"{name}_cpu", x.dtype)
         return Tensor._of(K.polynomial_array(kind, x.array, degree.array))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"torch.special.{name}(input, n): degree ⌊n⌋ at x (no derivative)."

@@ -73,6 +73,8 @@ def _pdist(input, p):
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if input.dtype.kind != "f":
         raise RuntimeError("pdist only supports floating-point dtypes")
+    if input.dtype == np.float16:         # (torch has no half kernel)
+        raise NotImplementedError("\"pdist\" not implemented for 'Half'")
     p = float(p)
     if not p >= 0:
         raise RuntimeError("pdist only supports non-negative p values")

@@ -35,6 +35,7 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
 
 
 _AVG_DTYPES = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int64))
+_AVG_3D_DTYPES = _AVG_DTYPES[1:]          # (torch has no float16 avg_pool3d kernel)
 
 
 def _as_2d(op, dims, input, *args, kernel=None, allowed="f", return_indices=False):
@@ -418,7 +419,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     summed over the depth taps, ÷ torch's divisor."""
     op = "avg_pool3d"
     check_rank(op, input, 3)
-    unbatched = check_input(op, input, 3, "avg_pool3d_out_frame", _AVG_DTYPES)
+    unbatched = check_input(op, input, 3, "avg_pool3d_out_frame", _AVG_3D_DTYPES)
     x = input.unsqueeze(0) if unbatched else input
     if divisor_override is not None and (isinstance(divisor_override, bool) or
                                          not isinstance(divisor_override, (int, np.integer))):
