@@ -114,7 +114,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
                            "gelsy, gelsd, gelss)")
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
-    if A.dtype.kind != "f":
+    if A.dtype.kind != "f" or A.dtype == np.float16:
         raise RuntimeError("This function doesn't handle types other than float and double")
     if A.dtype != B.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "

@@ -40,7 +40,7 @@ class return_types:
 
 # ----------------------------------------------------------------------------- checks
 # torch's CPU kernel behind each function, named when it refuses float16
-_HALF_KERNEL = {"linalg.det": "lu_cpu", "linalg.solve": "linalg_lu_factor_ex_out",
+_HALF_KERNEL = {"linalg.det": "lu_cpu", "linalg.solve": "lu_cpu", "cholesky": "cholesky_cpu",
                 "linalg.cholesky": "cholesky_cpu", "linalg.eigh": "linalg_eigh_cpu",
                 "linalg.eigvalsh": "linalg_eigh_cpu", "linalg.svd": "linalg_svd_cpu",
                 "linalg.qr": "geqrf_cpu", "linalg.solve_triangular": "triangular_solve_cpu"}
@@ -58,9 +58,10 @@ def check_matrix(A, op, square=True, floating=True):
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
     if A.dtype == np.float16 and op not in ("linalg.matrix_exp", "linalg.matrix_power"):
-        kernel = _HALF_KERNEL.get(op)
-        raise RuntimeError(f'"{kernel}" not implemented for \'Half\'' if kernel else
-                           f"{op}: Low precision dtypes not supported. Got Half")
+        kernel = _HALF_KERNEL.get(op)      # (torch: no half kernel, or its own refusal)
+        if kernel:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Half\'')
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got Half")
 
 
 def raise_for_info(info, op, message, is_matrix):
@@ -330,7 +331,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     _deprecated_tolerance("rcond", rcond, atol, rtol, "linalg_pinv")
     if rcond is not None:
         atol, rtol = 0.0, rcond
-    if A.ndim < 2 or A.dtype.kind != "f":
+    if A.ndim < 2 or A.dtype.kind != "f" or A.dtype == np.float16:
         shape = "{" + str(list(A.shape)) + "}"
         raise RuntimeError(f"linalg.pinv({torch_name(A.dtype)}{shape}): expected a "
                            f"tensor with 2 or more dimensions of float, double, cfloat or "
@@ -351,7 +352,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
                            "2 dimensions.")
-    if A.dtype.kind != "f":
+    if A.dtype.kind != "f" or A.dtype == np.float16:
         raise RuntimeError("This function doesn't handle types other than float and double")
     check_matrix(A, "linalg.eigh" if hermitian else "linalg.svd", square=hermitian)
     a, r = _tolerances(atol, rtol, A.dtype, max(A.shape[-2:]))
