@@ -407,6 +407,11 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     def tap(xs, w, b):
         return ConvTranspose2dOp.apply(xs, w, b, (xs.shape[0],) + out_shape[1:], stride[1:],
                                        padding[1:], dilation[1:], groups)
-    out = _depth_taps(x, weight.flip(2), bias, size[0], 1, d, tap)
+    w, b = weight.flip(2), bias
+    half = x.dtype == weight.dtype == float16      # the taps' sums and the bias in float32,
+    if half:                                       # rounded once, as torch's (each tap's
+        x, w, b = x.float(), w.float(), None if b is None else b.float()   # was rounded)
+    out = _depth_taps(x, w, b, size[0], 1, d, tap)
+    out = out.half() if half else out
     out = out.squeeze(0) if unbatched else out
     return named(out, "ConvolutionBackward0", input, weight, bias)   # torch's one node
