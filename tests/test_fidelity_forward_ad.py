@@ -147,6 +147,8 @@ LINEAR = {   # name: (f, primals, tangents)
         [np.arange(6.0).reshape(3, 2)], [np.arange(0.1, 0.7, 0.1)[:6].reshape(3, 2)]),
 }
 
+LINEAR["matrix_power 0"] = (lambda L, a: L.linalg.matrix_power(a, 0), [M], [MT])  # (zeros)
+
 MASKED = {   # torch's masked formulas: 0 where its reverse formula is masked
     "sinc at 0": (lambda L, x: L.sinc(x), [np.array([0.0, 0.5, 1.0])],
                   [np.array([1.0, 2.0, 3.0])]),

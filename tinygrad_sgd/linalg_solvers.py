@@ -282,7 +282,9 @@ def matrix_power(A, n):
     check_matrix(A, "linalg.matrix_power", floating=False)
     if n == 0:         # the identity; in the graph (a zero gradient, even for inf in A)
         eye = Tensor._of(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape).copy())
-        return where(Tensor._of(np.ones(A.shape, bool)), eye, A) if A.requires_grad else eye
+        from .autograd import forward_ad     # (a dual A: a zero tangent, as torch's)
+        return where(Tensor._of(np.ones(A.shape, bool)), eye, A) \
+            if A.requires_grad or forward_ad.dual(A) else eye
     if n < 0:
         A, n = inv(A), -n
     if n == 3:                     # torch's special case: (A·A)·A (the loop gives A·(A·A))
