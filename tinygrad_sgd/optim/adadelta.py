@@ -2,8 +2,8 @@
 updates to running RMS of gradients (Zeiler, 2012), so no learning rate is needed (``lr``
 only scales the result)."""
 from .. import kernels
-from .optimizer import (Optimizer, _check_nonnegative, _count_step, _number, _scalar,
-                        _zeros)
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _graph_grad, _number,
+                        _scalar, _zeros)
 
 __all__ = ["Adadelta"]
 
@@ -69,9 +69,7 @@ class Adadelta(Optimizer):
         operations recorded in the graph (Δ a clone before its in-place steps, as there)."""
         state = self._state(p)
         rho, eps = float(group["rho"]), float(group["eps"])
-        g = p.grad if not group["maximize"] else -p.grad
-        if group["weight_decay"] != 0:
-            g = g.add(p, alpha=group["weight_decay"])
+        g = _graph_grad(p, group)
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
         std = square_avg.add(eps).sqrt_()

@@ -6,7 +6,8 @@ from .. import kernels
 from ..tensor import Tensor
 from .adam import _lr_op
 from ..meta import is_meta
-from .optimizer import Optimizer, _check_nonnegative, _count_step, _scalar, _zeros
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _graph_grad, _scalar,
+                        _zeros)
 
 __all__ = ["Adagrad"]
 
@@ -74,9 +75,7 @@ class Adagrad(Optimizer):
         """torch's ``_single_tensor_adagrad`` with ``differentiable=True``, in Tensor
         operations recorded in the graph."""
         state, step = self._state(p)
-        g = p.grad if not group["maximize"] else -p.grad
-        if group["weight_decay"] != 0:
-            g = g.add(p, alpha=group["weight_decay"])
+        g = _graph_grad(p, group)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state["sum"].addcmul_(g, g, value=1)
         std = state["sum"].sqrt() + group["eps"]

@@ -3,7 +3,7 @@ square (Kingma & Ba, 2014, section 7)."""
 import numpy as np
 
 from .adam import _pair
-from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _lerp_,
+from .optimizer import (Optimizer, _check_betas, _check_nonnegative, _graph_grad, _lerp_,
                         _lr_value)
 from .tensor_hyper import _num, _rdiv, _torch_pow
 
@@ -63,9 +63,7 @@ class Adamax(Optimizer):
         from ..functions.reduce import amax
         state = self._step_state(p, "exp_avg", "exp_inf")
         beta1, beta2 = group["betas"]
-        g = p.grad if not group["maximize"] else -p.grad
-        if group["weight_decay"] != 0:
-            g = g.add(p, alpha=group["weight_decay"])
+        g = _graph_grad(p, group)
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         exp_avg.lerp_(g, 1 - beta1)
         norm_buf = cat([exp_inf.mul_(beta2).unsqueeze(0),

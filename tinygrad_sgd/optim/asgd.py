@@ -1,8 +1,8 @@
 """ASGD (``torch.optim.ASGD``): SGD with a decaying step size and, after ``t0`` steps, a
 running (Polyak–Ruppert) average of the iterates (Polyak & Juditsky, 1992)."""
 from .. import kernels
-from .optimizer import (Optimizer, _check_nonnegative, _lr_value, _number, _scalar,
-                        _set_scalar)
+from .optimizer import (Optimizer, _check_nonnegative, _graph_grad, _lr_value, _number,
+                        _scalar, _set_scalar)
 from .tensor_hyper import _torch_pow
 
 __all__ = ["ASGD"]
@@ -66,9 +66,7 @@ class ASGD(Optimizer):
         lr, lambd = _lr_value(group["lr"]), float(group["lambd"])
         state = self._step_state(p, "ax", eta=lr, mu=1.0)
         step = float(state["step"])
-        g = p.grad if not group["maximize"] else -p.grad
-        if group["weight_decay"] != 0:
-            g = g.add(p, alpha=group["weight_decay"])
+        g = _graph_grad(p, group)
         eta, mu = float(state["eta"]), float(state["mu"])
         p.mul_(1 - lambd * eta)
         p.add_(g, alpha=-eta)

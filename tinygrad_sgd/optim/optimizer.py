@@ -579,6 +579,15 @@ def _graph_weight_decay(g, p, weight_decay):
     return g.add(p, alpha=float(weight_decay))
 
 
+def _graph_grad(p, group):
+    """A ``differentiable=True`` step's gradient as torch's single-tensor updates take it
+    (RMSprop, Adagrad, Adadelta, Adamax, ASGD): −g if maximize, then
+    ``grad.add(param, alpha=weight_decay)`` if λ ≠ 0 (a λ that requires grad: torch's
+    TypeError there)."""
+    g = p.grad if not group["maximize"] else -p.grad
+    return g.add(p, alpha=group["weight_decay"]) if group["weight_decay"] != 0 else g
+
+
 def _in_graph(group, params):
     """Does a ``differentiable=True`` step record a graph: a parameter or a gradient requiring
     grad, or a Tensor hyperparameter (lr, betas, weight_decay) that does?"""

@@ -3,8 +3,8 @@ recent gradients; optionally centered (subtract the running mean first) and with
 
 from .. import kernels
 from ..kernels.optim import add_scaled
-from .optimizer import (Optimizer, _check_nonnegative, _count_step, _lerp_, _scalar,
-                        _zeros)
+from .optimizer import (Optimizer, _check_nonnegative, _count_step, _graph_grad, _lerp_,
+                        _scalar, _zeros)
 
 __all__ = ["RMSprop"]
 
@@ -93,9 +93,7 @@ class RMSprop(Optimizer):
         it goes where torch takes a number)."""
         state = self._state(p, group)
         alpha, eps, momentum = float(group["alpha"]), float(group["eps"]), group["momentum"]
-        g = p.grad if not group["maximize"] else -p.grad
-        if group["weight_decay"] != 0:
-            g = g.add(p, alpha=group["weight_decay"])
+        g = _graph_grad(p, group)
         square_avg = state["square_avg"]
         square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)
         if group["centered"]:
